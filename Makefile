@@ -1,0 +1,42 @@
+# tribescope — two commands do everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TS := $(VENV)/bin/tribescope
+STAMP := $(VENV)/.installed
+DEMO := demo-output
+export SPARK_LOCAL_IP := 127.0.0.1
+export PYSPARK_PYTHON := $(abspath $(PY))
+export PYSPARK_DRIVER_PYTHON := $(abspath $(PY))
+
+.PHONY: setup demo test check bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[spark,web,dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: setup
+	rm -rf $(DEMO) && mkdir -p $(DEMO)
+	$(TS) synth --scale s --seed 7 --out $(DEMO)/exports
+	$(TS) --workspace $(DEMO)/demo.duckdb import $(DEMO)/exports
+	$(TS) --workspace $(DEMO)/demo.duckdb status
+	$(PY) -m tribescope.cli._demo_tail $(DEMO)
+
+test: setup
+	$(PY) -m pytest -n 2 -q
+
+check: setup
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) $(DEMO) .pytest_cache test-artifacts

@@ -1,0 +1,22 @@
+"""Command-line interface (Typer + Rich): a thin shell over the library API.
+
+Each topic registers its commands in its own module; importing it here adds them to ``app``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tribescope.cli import _ingest  # noqa: F401  (registers import/status/formats/export)
+from tribescope.cli._app import app
+from tribescope.errors import TribescopeError
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    try:
+        app()
+    except TribescopeError as exc:  # anything a command did not catch itself
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)

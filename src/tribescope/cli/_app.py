@@ -1,0 +1,66 @@
+"""The Typer application and the options every command shares."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from tribescope.errors import TribescopeError
+from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
+
+app = typer.Typer(
+    name="tribescope",
+    help="Tell creators who lead real communities from those who only broadcast.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+@dataclass
+class State:
+    workspace: str = DEFAULT_WORKSPACE
+    backend: str = "duckdb"
+    master: str | None = None
+
+    def open(self, *, read_only: bool = False) -> Workspace:
+        return connect(self.workspace, backend=self.backend, read_only=read_only, master=self.master)
+
+
+state = State()
+
+
+@app.callback()
+def _global(
+    workspace: Annotated[
+        str,
+        typer.Option("--workspace", "-w", envvar="TRIBESCOPE_WORKSPACE",
+                     help="DuckDB workspace file (duckdb) or Parquet directory (pyspark)."),
+    ] = DEFAULT_WORKSPACE,
+    backend: Annotated[
+        str, typer.Option("--backend", envvar="TRIBESCOPE_BACKEND", help="duckdb (default) or pyspark.")
+    ] = "duckdb",
+    master: Annotated[
+        str | None,
+        typer.Option("--master", envvar="TRIBESCOPE_SPARK_MASTER",
+                     help="Spark master URL (local[2], spark://…) or Spark Connect address (sc://…)."),
+    ] = None,
+) -> None:
+    state.workspace = os.fspath(workspace)
+    state.backend = backend
+    state.master = master
+
+
+def fail(exc: BaseException, code: int = 1) -> typer.Exit:
+    """Print a tribescope error for a person (no traceback) and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+__all__ = ["TribescopeError", "app", "console", "err", "fail", "state"]

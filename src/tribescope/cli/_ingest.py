@@ -1,0 +1,130 @@
+"""`tribescope import`, `status`, `export`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.table import Table
+
+from tribescope.cli._app import app, console, err, fail, state
+from tribescope.errors import TribescopeError
+from tribescope.ingest import FORMATS, import_paths
+from tribescope.ingest._run import expand_paths
+
+
+@app.command("import")
+def import_(
+    paths: Annotated[list[Path], typer.Argument(help="Export files or folders (walked recursively).")],
+    format: Annotated[str | None, typer.Option("--format", "-f", help="Force a format instead of detecting it.")] = None,
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Quarantine bad records in `rejects` instead of failing.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-read files already imported with identical content.")] = False,
+    platform: Annotated[str | None, typer.Option("--platform", help="Platform for generic CSV rows without one.")] = None,
+    table: Annotated[str | None, typer.Option("--table", help="Target table for a generic CSV/Parquet file.")] = None,
+    link_creator: Annotated[
+        str | None,
+        typer.Option("--link-creator", help="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space."),
+    ] = None,
+) -> None:
+    """Import exports (YouTube, Instagram, TikTok, Reddit, Discord, CSV/Parquet) into the workspace.
+
+    The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
+    """
+    options = {k: v for k, v in {"platform": platform, "table": table, "link_creator": link_creator}.items() if v}
+    try:
+        files = expand_paths(paths)
+        total = sum(p.stat().st_size for p in files)
+        ws = state.open()
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    with Progress(
+        TextColumn("[bold]importing[/] {task.description}"), BarColumn(), DownloadColumn(),
+        TransferSpeedColumn(), TimeElapsedColumn(), console=err, transient=False, disable=total < (4 << 20),
+    ) as bar:
+        task = bar.add_task("", total=total)
+
+        def progress(n: int, desc: str) -> None:
+            bar.update(task, advance=n, description=desc)
+
+        try:
+            report = import_paths(ws, files, format=format, skip_bad=skip_bad, force=force,
+                                  options=options, progress=progress)
+        except TribescopeError as exc:
+            ws.close()
+            raise fail(exc) from None
+    t = Table(title=f"imported into {ws.path}", show_edge=False)
+    for col in ("file", "format", "records", "rows written", "rejected", "note"):
+        t.add_column(col)
+    for f in report.files:
+        rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
+        t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
+    console.print(t)
+    if report.rejected:
+        console.print(f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]")
+    ws.close()
+
+
+@app.command()
+def status(
+    rejects: Annotated[bool, typer.Option("--rejects", help="List quarantined records with their reasons.")] = False,
+) -> None:
+    """Counts per table and platform, and the import log."""
+    try:
+        ws = state.open(read_only=True)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    by_platform = ws.counts_by_platform()
+    counts = ws.counts()
+    t = Table(title=f"workspace {ws.path} ({ws.backend})", show_edge=False)
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    t.add_column("by platform")
+    for name, n in counts.items():
+        plat = ", ".join(f"{p} {c:,}" for p, c in by_platform.get(name, {}).items())
+        t.add_row(name, f"{n:,}", plat)
+    console.print(t)
+    if ws.has_table("imports"):
+        log = ws.table("imports").order_by("started_at").to_pyarrow().to_pylist()
+        lt = Table(title="import log", show_edge=False)
+        for col in ("import", "file", "format", "records", "rows", "rejected", "status"):
+            lt.add_column(col)
+        for r in log[-30:]:
+            lt.add_row(r["import_id"], Path(r["path"] or "").name, r["format"], f"{r['records'] or 0:,}",
+                       r["rows"], str(r["rejected"]), r["status"])
+        console.print(lt)
+    if rejects and ws.has_table("rejects"):
+        rt = Table(title="rejects", show_edge=False)
+        for col in ("import", "file", "where", "field", "reason"):
+            rt.add_column(col)
+        for r in ws.table("rejects").limit(200).to_pyarrow().to_pylist():
+            rt.add_row(r["import_id"], Path(r["path"] or "").name, r["location"], r["field"] or "", r["reason"])
+        console.print(rt)
+    ws.close()
+
+
+@app.command()
+def formats() -> None:
+    """List the import formats tribescope detects."""
+    t = Table(show_edge=False)
+    t.add_column("format")
+    t.add_column("platform")
+    t.add_column("what it reads")
+    for f in FORMATS.values():
+        t.add_row(f.name, f.platform, f.description)
+    console.print(t)
+
+
+@app.command()
+def export(
+    parquet: Annotated[Path, typer.Option("--parquet", help="Directory to write one Parquet folder per table.")],
+) -> None:
+    """Write the workspace as Parquet (for `--backend pyspark` or other tools)."""
+    try:
+        ws = state.open(read_only=True)
+        out = ws.export_parquet(parquet)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    console.print(f"wrote {len(list(out.iterdir()))} tables to {out}")
+    ws.close()

@@ -1,0 +1,56 @@
+"""Errors tribescope raises on purpose. Each says what was wrong, where, and what to do."""
+
+from __future__ import annotations
+
+__all__ = ["BackendMissing", "FieldError", "ImportFailed", "SourceError", "TribescopeError", "WorkspaceError"]
+
+
+class TribescopeError(Exception):
+    """Base class of every error tribescope raises deliberately."""
+
+
+class WorkspaceError(TribescopeError):
+    """The workspace cannot be opened or does not hold what was asked for."""
+
+
+class BackendMissing(TribescopeError):
+    """An optional engine is not installed; the message names the pip extra."""
+
+
+class FieldError(ValueError):
+    """One field of one record is wrong. Raised by format converters; the importer adds the location."""
+
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class SourceError(ValueError):
+    """The file itself cannot be read past ``location`` (bad JSON, truncated file, bad encoding).
+
+    ``recoverable`` is true when reading can resume after the bad record (e.g. one bad line of NDJSON).
+    """
+
+    def __init__(self, location: str, message: str, *, recoverable: bool = False, raw: str = "") -> None:
+        super().__init__(f"{location}: {message}")
+        self.location = location
+        self.message = message
+        self.recoverable = recoverable
+        self.raw = raw
+
+
+class ImportFailed(TribescopeError):
+    """An import was refused; the workspace was left exactly as it was."""
+
+    def __init__(self, path: str, location: str, field: str | None, message: str) -> None:
+        where = f"{path}, {location}" + (f", field '{field}'" if field else "")
+        super().__init__(
+            f"{where}: {message}\nNothing was imported (the workspace is unchanged). "
+            "Fix the record, or re-run with --skip-bad to import the good records and "
+            "quarantine the bad ones in the `rejects` table."
+        )
+        self.path = path
+        self.location = location
+        self.field = field
+        self.message = message

@@ -1,0 +1,14 @@
+"""Importers: platform exports → canonical tables.
+
+:func:`import_paths` detects each file's format from its content, streams its records, validates
+them, and upserts them into the workspace in one transaction (a failure changes nothing).
+Each format lives in its own module and registers itself in :data:`FORMATS`.
+"""
+
+from tribescope.ingest._run import FORMATS, FileReport, ImportReport, detect_format, import_paths, register
+from tribescope.ingest.tabular import Tabular
+
+# Detection order: most specific first; the generic CSV reader last.
+register(Tabular())
+
+__all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]

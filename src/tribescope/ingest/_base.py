@@ -1,0 +1,313 @@
+"""What every format shares: the Format contract, the import context, value coercion, text helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from tribescope import schema
+from tribescope.errors import FieldError
+from tribescope.ingest._readers import Probe, Source
+
+__all__ = [
+    "Context",
+    "Format",
+    "Row",
+    "RowBuffer",
+    "extract_hashtags",
+    "extract_mentions",
+    "need",
+    "to_bool",
+    "to_int",
+    "to_ts",
+]
+
+#: One canonical row: (table name, column values).
+Row = tuple[str, dict[str, Any]]
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass
+class Context:
+    """Per-file state handed to a format while it reads."""
+
+    path: str
+    import_id: str
+    imported_at: dt.datetime
+    options: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    #: default ``snapshot_at`` for rows whose source does not carry an observation time
+    snapshot_at: dt.datetime | None = None
+
+
+class Format(ABC):
+    """A source format: how to recognise it, stream its records, and map each to canonical rows.
+
+    ``records`` yields ``(location, raw)``; ``raw`` may be a recoverable
+    :class:`~tribescope.errors.SourceError` for a record that could not even be parsed.
+    ``convert`` maps one raw record to canonical rows and raises
+    :class:`~tribescope.errors.FieldError` naming the offending field. A record either lands whole
+    or not at all.
+    """
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    platform: ClassVar[str]
+
+    @abstractmethod
+    def sniff(self, probe: Probe) -> bool:
+        """True when ``probe`` looks like this format."""
+
+    @abstractmethod
+    def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        """Stream ``(location, raw record)`` pairs."""
+
+    @abstractmethod
+    def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
+        """Map one raw record to canonical rows."""
+
+
+# ---------------------------------------------------------------------------- coercion
+
+
+def need(obj: Any, key: str, where: str = "") -> Any:
+    """``obj[key]``, or a FieldError naming the missing field."""
+    name = f"{where}.{key}" if where else key
+    if not isinstance(obj, dict):
+        raise FieldError(where or key, f"expected a JSON object, found {type(obj).__name__}")
+    v = obj.get(key)
+    if v is None or v == "":
+        raise FieldError(name, "is missing or empty, but is required")
+    return v
+
+
+def to_int(v: Any, name: str = "") -> int | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        if v.is_integer():
+            return int(v)
+        raise FieldError(name, f"expected a whole number, found {v!r}")
+    if isinstance(v, str):
+        s = v.strip().replace(",", "").replace("_", "")
+        if s.lower() in ("", "nan", "null", "none", "na"):
+            return None
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                f = float(s)
+            except ValueError:
+                raise FieldError(name, f"expected a whole number, found {v!r}") from None
+            if f.is_integer():
+                return int(f)
+            raise FieldError(name, f"expected a whole number, found {v!r}") from None
+    raise FieldError(name, f"expected a whole number, found {type(v).__name__}")
+
+
+def to_float(v: Any, name: str = "") -> float | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            raise FieldError(name, f"expected a number, found {v!r}") from None
+    raise FieldError(name, f"expected a number, found {type(v).__name__}")
+
+
+_TRUE = {"true", "t", "1", "yes", "y"}
+_FALSE = {"false", "f", "0", "no", "n"}
+
+
+def to_bool(v: Any, name: str = "") -> bool | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str):
+        s = v.strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        if s in ("", "nan", "null", "none", "na"):
+            return None
+    raise FieldError(name, f"expected true/false, found {v!r}")
+
+
+def to_str(v: Any, name: str = "") -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        return str(int(v)) if v.is_integer() else str(v)
+    raise FieldError(name, f"expected text, found {type(v).__name__}")
+
+
+def to_ts(v: Any, name: str = "") -> dt.datetime | None:
+    """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC) or datetime."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
+    if isinstance(v, bool):
+        raise FieldError(name, f"expected a timestamp, found {v!r}")
+    if isinstance(v, int | float):
+        x = float(v)
+        if math.isnan(x):
+            return None
+        if abs(x) > 1e14:  # microseconds
+            x /= 1e6
+        elif abs(x) > 1e11:  # milliseconds
+            x /= 1e3
+        try:
+            return _EPOCH + dt.timedelta(seconds=x)
+        except OverflowError:
+            raise FieldError(name, f"timestamp {v!r} is out of range") from None
+    if isinstance(v, str):
+        s = v.strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", s):
+            return to_ts(float(s), name)
+        s2 = s.replace("Z", "+00:00").replace("z", "+00:00")
+        if " " in s2 and "T" not in s2:
+            s2 = s2.replace(" ", "T", 1)
+        s2 = re.sub(r"\s*(UTC|GMT)$", "+00:00", s2)
+        s2 = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", s2)
+        # Python < 3.12 accepts at most 6 fractional digits; DiscordChatExporter writes 7.
+        s2 = re.sub(r"(\.\d{6})\d+", r"\1", s2)
+        try:
+            d = dt.datetime.fromisoformat(s2)
+        except ValueError:
+            for fmt in ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M:%S"):
+                try:
+                    d = dt.datetime.strptime(s, fmt)
+                    break
+                except ValueError:
+                    continue
+            else:
+                raise FieldError(
+                    name, f"expected a timestamp (ISO-8601 or unix seconds), found {v!r}"
+                ) from None
+        return d.replace(tzinfo=dt.UTC) if d.tzinfo is None else d.astimezone(dt.UTC)
+    raise FieldError(name, f"expected a timestamp, found {type(v).__name__}")
+
+
+def to_str_list(v: Any, name: str = "") -> list[str] | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, str):
+        s = v.strip()
+        if s.startswith("["):
+            import orjson
+
+            try:
+                v = orjson.loads(s)
+            except orjson.JSONDecodeError:
+                raise FieldError(name, f"expected a list, found {v!r}") from None
+        else:
+            v = [p for p in re.split(r"[,;|\s]+", s) if p]
+    if isinstance(v, list | tuple):
+        out = []
+        for x in v:
+            if isinstance(x, dict):  # e.g. [{"username": …}]
+                x = x.get("username") or x.get("name") or x.get("id")
+            if x is None:
+                continue
+            out.append(str(x).lstrip("#@").lower())
+        return out
+    raise FieldError(name, f"expected a list, found {type(v).__name__}")
+
+
+_COERCE = {
+    pa.string(): to_str,
+    pa.int64(): to_int,
+    pa.float64(): to_float,
+    pa.bool_(): to_bool,
+    schema.TS: to_ts,
+    schema.STR_LIST: to_str_list,
+}
+
+
+class RowBuffer:
+    """Rows for one canonical table, validated and coerced column by column, flushed as Arrow."""
+
+    def __init__(self, table: str) -> None:
+        self.table = schema.table(table)
+        self.arrow = schema.arrow_schema(table)
+        self._coerce = [(c.name, _COERCE[c.type], c.required) for c in self.table.columns]
+        self.cols: dict[str, list[Any]] = {c.name: [] for c in self.table.columns}
+        self.n = 0
+
+    def check(self, row: dict[str, Any]) -> list[Any]:
+        """Coerce one row; raise FieldError naming the bad column. Does not append."""
+        unknown = set(row) - set(self.cols)
+        if unknown:
+            raise FieldError(sorted(unknown)[0], f"is not a column of table {self.table.name}")
+        out = []
+        for name, fn, required in self._coerce:
+            v = fn(row.get(name), name)
+            if required and (v is None or v == ""):
+                raise FieldError(name, f"is required in table {self.table.name} but is missing")
+            if isinstance(v, str) and "\x00" in v:
+                v = v.replace("\x00", "")
+            out.append(v)
+        return out
+
+    def append(self, values: list[Any]) -> None:
+        for (name, _, _), v in zip(self._coerce, values, strict=True):
+            self.cols[name].append(v)
+        self.n += 1
+
+    def flush(self) -> pa.Table:
+        t = pa.table({n: pa.array(v, type=self.arrow.field(n).type) for n, v in self.cols.items()})
+        self.cols = {c: [] for c in self.cols}
+        self.n = 0
+        return t
+
+
+# ---------------------------------------------------------------------------- text helpers
+
+_HASHTAG = re.compile(r"(?<![\w&])#(\w[\w\u00C0-\uFFFF]*)", re.UNICODE)
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
+
+
+def extract_hashtags(text: str | None) -> list[str]:
+    """``#Tags`` in ``text``, lower-cased, without '#', in order, unique."""
+    if not text:
+        return []
+    return list(dict.fromkeys(m.lower() for m in _HASHTAG.findall(text)))
+
+
+def extract_mentions(text: str | None) -> list[str]:
+    """``@handles`` in ``text``, lower-cased, without '@', in order, unique."""
+    if not text:
+        return []
+    return list(dict.fromkeys(m.lower() for m in _MENTION.findall(text)))

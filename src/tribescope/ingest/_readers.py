@@ -1,0 +1,253 @@
+"""Streaming readers shared by the formats: files (gzip or not), NDJSON, JSON documents, CSV."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from tribescope.errors import SourceError
+
+__all__ = ["Probe", "Source", "iter_csv_rows", "iter_json_values", "json_items"]
+
+_PROBE_BYTES = 256 * 1024
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+class Source:
+    """A file opened for streaming; transparently gunzips; reports progress in raw bytes."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.size = self.path.stat().st_size
+        self._raw: IO[bytes] | None = None
+
+    @property
+    def is_gzip(self) -> bool:
+        with open(self.path, "rb") as f:
+            return f.read(2) == b"\x1f\x8b"
+
+    def open(self) -> IO[bytes]:
+        """A fresh binary stream over the (decompressed) content."""
+        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
+        if self._raw.read(2) == b"\x1f\x8b":
+            self._raw.seek(0)
+            return gzip.GzipFile(fileobj=self._raw, mode="rb")  # type: ignore[return-value]
+        self._raw.seek(0)
+        return self._raw
+
+    def bytes_read(self) -> int:
+        try:
+            return self._raw.tell() if self._raw is not None and not self._raw.closed else self.size
+        except (OSError, ValueError):
+            return self.size
+
+    def head(self, n: int = _PROBE_BYTES) -> bytes:
+        with self.open() as f:
+            try:
+                return f.read(n)
+            except (OSError, EOFError):
+                return b""
+
+
+@dataclass
+class Probe:
+    """What format detection looks at: the file name and its first bytes."""
+
+    path: Path
+    head: bytes
+    first_json: Any = None
+    json_kind: str = ""  # "ndjson" | "document" | ""
+    csv_header: list[str] = field(default_factory=list)
+    is_parquet: bool = False
+
+    @classmethod
+    def of(cls, src: Source) -> Probe:
+        head = src.head()
+        p = cls(src.path, head)
+        if head[:4] == b"PAR1":
+            p.is_parquet = True
+            return p
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if text[:1] in (b"{", b"["):
+            first_line = text.split(b"\n", 1)[0]
+            try:
+                p.first_json = orjson.loads(first_line)
+                p.json_kind = "ndjson"
+            except orjson.JSONDecodeError:
+                p.json_kind = "document"
+                try:
+                    p.first_json = orjson.loads(text)
+                except orjson.JSONDecodeError:
+                    p.first_json = _partial_json(text)
+            return p
+        try:
+            line = text.decode("utf-8", errors="replace").splitlines()[0] if text else ""
+        except IndexError:  # pragma: no cover
+            line = ""
+        delim = "\t" if line.count("\t") > line.count(",") else ","
+        p.csv_header = [h.strip() for h in next(csv.reader([line], delimiter=delim), [])]
+        return p
+
+
+def _partial_json(text: bytes) -> Any:
+    """Best effort: the top-level keys (and small values) of a document larger than the probe."""
+    out: dict[str, Any] = {}
+    try:
+        for key, value in ijson.kvitems(io.BytesIO(text), ""):
+            out[key] = value
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass
+    if not out:
+        try:
+            for prefix, event, value in ijson.parse(io.BytesIO(text)):
+                if event == "map_key" and prefix == "":
+                    out[value] = None
+        except (ijson.JSONError, ijson.IncompleteJSONError):
+            pass
+    return out
+
+
+def _decode_error(path: Path, location: str, exc: Exception) -> str:
+    msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"not valid JSON ({msg}); the file may be truncated or not a JSON export"
+
+
+def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tuple[str, Any]]:
+    """Yield ``(location, value)`` for each top-level JSON value of ``src``.
+
+    * NDJSON / JSON Lines: one value per line; location ``line N``. A bad line is a recoverable error.
+    * A single document ``[...]``: each array element, streamed; location ``record N``.
+    * A single document ``{...}``: the document itself, or — with ``item_path`` (ijson prefix such as
+      ``"messages.item"``) — each element under it, streamed, so a 1 GB export is never held whole.
+    """
+    with src.open() as f:
+        first = b""
+        while True:  # skip leading blank lines / BOM
+            first = f.readline()
+            if not first:
+                return
+            stripped = first.lstrip(b"\xef\xbb\xbf").strip()
+            if stripped:
+                break
+        ndjson = True
+        try:
+            value = orjson.loads(stripped)
+        except orjson.JSONDecodeError:
+            ndjson = False
+        if ndjson:
+            lineno = 1
+            yield f"line {lineno}", value
+            for line in f:
+                lineno += 1
+                s = line.strip()
+                if not s:
+                    continue
+                try:
+                    yield f"line {lineno}", orjson.loads(s)
+                except orjson.JSONDecodeError as exc:
+                    raw = s[:2000].decode("utf-8", errors="replace")
+                    yield f"line {lineno}", SourceError(
+                        f"line {lineno}", _decode_error(src.path, "", exc), recoverable=True, raw=raw
+                    )
+            return
+        stream = _Chain(first, f)
+        if stripped.startswith(b"["):
+            prefix = "item"
+        elif item_path:
+            prefix = item_path
+        else:
+            prefix = ""
+        n = 0
+        try:
+            for value in ijson.items(stream, prefix, use_float=True):
+                n += 1
+                yield (f"record {n}" if prefix else "document"), value
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+            where = f"record {n + 1}" if prefix else "document"
+            raise SourceError(
+                f"{where} (near byte {src.bytes_read()})", _decode_error(src.path, where, exc)
+            ) from exc
+
+
+def json_items(src: Source, prefix: str) -> Any:
+    """The first value at ijson ``prefix`` (e.g. the ``guild`` header of a Discord export), or None."""
+    with src.open() as f:
+        try:
+            for value in ijson.items(f, prefix, use_float=True):
+                return value
+        except (ijson.JSONError, ijson.IncompleteJSONError):
+            return None
+    return None
+
+
+class _Chain(io.RawIOBase):
+    """A binary stream that replays ``head`` and then continues with ``rest``."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self._head = head
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            if n < 0 or n >= len(self._head):
+                out, self._head = self._head, b""
+                more = self._rest.read(-1 if n < 0 else n - len(out))
+                return out + more
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self._rest.read(n)
+
+    def readinto(self, b: Any) -> int:
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+
+def iter_csv_rows(src: Source, delimiter: str | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+    """Yield ``(location, row)`` for each CSV/TSV row; location ``line N`` (1 = header)."""
+    with src.open() as fb:
+        f = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="strict", newline="")
+        try:
+            header_line = f.readline()
+        except UnicodeDecodeError as exc:
+            raise SourceError("line 1", f"not UTF-8 text ({exc.reason})") from exc
+        if delimiter is None:
+            delimiter = "\t" if header_line.count("\t") > header_line.count(",") else ","
+        header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
+        if not header or not any(header):
+            raise SourceError("line 1", "empty file or missing header row")
+        reader = csv.reader(f, delimiter=delimiter)
+        lineno = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"line {reader.line_num + 1}", f"not UTF-8 text ({exc.reason})") from exc
+            except csv.Error as exc:
+                raise SourceError(f"line {reader.line_num + 1}", f"malformed CSV ({exc})") from exc
+            lineno = reader.line_num + 1
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) != len(header):
+                yield f"line {lineno}", SourceError(
+                    f"line {lineno}",
+                    f"expected {len(header)} fields as in the header, found {len(row)}",
+                    recoverable=True,
+                    raw=delimiter.join(row)[:2000],
+                )
+                continue
+            yield f"line {lineno}", dict(zip(header, row, strict=True))

@@ -1,0 +1,310 @@
+"""The import driver: detect, stream, validate, stage, merge — all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
+from tribescope.ingest._base import Context, Format, RowBuffer
+from tribescope.ingest._readers import Probe, Source
+from tribescope.store import Workspace
+from tribescope.store._upsert import Stager
+
+__all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]
+
+#: Registered formats by name, in detection order (most specific first).
+FORMATS: dict[str, Format] = {}
+
+#: A directory holding a file of this name is skipped when a folder is imported (e.g. synth's truth/).
+IGNORE_MARKER = ".tribescopeignore"
+_SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".duckdb", ".wal"}
+BATCH_ROWS = 50_000
+
+
+def register(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+@dataclass
+class FileReport:
+    path: str
+    format: str
+    import_id: str = ""
+    records: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    skipped: str = ""  # reason when the file was not read (e.g. already imported)
+    seconds: float = 0.0
+
+
+@dataclass
+class ImportReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+    def rows(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for f in self.files:
+            for k, v in f.rows.items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """Files to import: given files as they are; folders walked recursively in name order,
+    skipping hidden entries, documentation files, and folders marked with ``.tribescopeignore``."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise TribescopeError(f"{p}: no such file or directory")
+        if p.is_file():
+            out.append(p)
+            continue
+        for root, dirs, files in os.walk(p):
+            if IGNORE_MARKER in files:
+                dirs[:] = []
+                continue
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(files):
+                f = Path(root) / name
+                if name.startswith(".") or f.suffix.lower() in _SKIP_SUFFIXES or name.lower().startswith("readme"):
+                    continue
+                out.append(f)
+    return out
+
+
+def detect_format(src: Source, forced: str | None = None) -> Format:
+    if forced:
+        try:
+            return FORMATS[forced]
+        except KeyError:
+            raise TribescopeError(
+                f"unknown format {forced!r}; known formats: {', '.join(sorted(FORMATS))}"
+            ) from None
+    probe = Probe.of(src)
+    for fmt in FORMATS.values():
+        try:
+            if fmt.sniff(probe):
+                return fmt
+        except Exception:  # a sniffer must never break detection of the others
+            continue
+    if not probe.head.strip():
+        raise ImportFailed(str(src.path), "file", None, "the file is empty")
+    raise ImportFailed(
+        str(src.path),
+        "start of file",
+        None,
+        "format not recognised. Expected one of: "
+        + "; ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
+        + ". Use --format to force one.",
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _raw_text(raw: Any) -> str:
+    if isinstance(raw, SourceError):
+        return raw.raw[:2000]
+    try:
+        return json.dumps(raw, default=str, ensure_ascii=False)[:2000]
+    except (TypeError, ValueError):
+        return repr(raw)[:2000]
+
+
+ProgressFn = Callable[[int, str], None]
+
+
+def import_paths(
+    ws: Workspace,
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    force: bool = False,
+    options: dict[str, Any] | None = None,
+    progress: ProgressFn | None = None,
+) -> ImportReport:
+    """Import files into ``ws`` in a single transaction.
+
+    Parameters
+    ----------
+    paths
+        Files or folders (walked recursively).
+    format
+        Force a format by name instead of detecting it from the content.
+    skip_bad
+        Quarantine bad records in ``rejects`` (with location and reason) instead of failing.
+    force
+        Re-read files whose identical content was already imported (the data would not change).
+    options
+        Format options (e.g. ``{"platform": "instagram"}`` for a generic CSV, ``{"link_creator": …}``).
+    progress
+        Called as ``progress(bytes_advanced, description)``.
+
+    Raises
+    ------
+    ImportFailed
+        On the first bad record when ``skip_bad`` is false; nothing is written.
+    """
+    options = dict(options or {})
+    files = expand_paths(paths)
+    report = ImportReport()
+    now = dt.datetime.now(dt.UTC)
+    seq0 = _next_import_seq(ws)
+    opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
+    with ws.transaction():
+        for i, path in enumerate(files):
+            src = Source(path)
+            sha = _sha256(path)
+            fmt = detect_format(src, format)
+            fr = FileReport(str(path), fmt.name)
+            report.files.append(fr)
+            prev = ws.duck.execute(
+                "SELECT import_id FROM imports WHERE sha256 = ? AND format = ? AND options = ? LIMIT 1",
+                [sha, fmt.name, opt_json],
+            ).fetchone()
+            if prev and not force:
+                fr.skipped = f"identical content already imported (import {prev[0]})"
+                fr.import_id = prev[0]
+                if progress:
+                    progress(src.size, path.name)
+                continue
+            import_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
+            fr.import_id = import_id
+            started = dt.datetime.now(dt.UTC)
+            _import_one(ws, src, fmt, fr, import_id, skip_bad, options, progress)
+            finished = dt.datetime.now(dt.UTC)
+            fr.seconds = (finished - started).total_seconds()
+            ws.duck.execute(
+                "INSERT INTO imports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    import_id, str(path), fmt.name, sha, src.size, started, finished, fr.records,
+                    json.dumps(fr.rows, sort_keys=True), fr.rejected,
+                    "ok_with_rejects" if fr.rejected else "ok", opt_json,
+                ],
+            )
+    return report
+
+
+def _next_import_seq(ws: Workspace) -> int:
+    row = ws.duck.execute("SELECT count(*) FROM imports").fetchone()
+    return int(row[0]) + 1 if row else 1
+
+
+def _import_one(
+    ws: Workspace,
+    src: Source,
+    fmt: Format,
+    fr: FileReport,
+    import_id: str,
+    skip_bad: bool,
+    options: dict[str, Any],
+    progress: ProgressFn | None,
+) -> None:
+    ctx = Context(str(src.path), import_id, dt.datetime.now(dt.UTC), options=options)
+    stager = Stager(ws.duck, import_id)
+    buffers: dict[str, RowBuffer] = {}
+    rejects = RowBuffer("rejects")
+    seen_accounts: set[tuple[Any, ...]] = set()
+    reported = 0
+
+    def reject(location: str, fld: str | None, reason: str, raw: Any) -> None:
+        if not skip_bad:
+            raise ImportFailed(str(src.path), location, fld, reason)
+        rejects.append(rejects.check({
+            "import_id": import_id, "path": str(src.path), "location": location,
+            "field": fld, "reason": reason, "raw": _raw_text(raw),
+        }))
+        fr.rejected += 1
+
+    def tick(force: bool = False) -> None:
+        nonlocal reported
+        if progress is None:
+            return
+        pos = src.bytes_read()
+        if force or pos - reported > (1 << 20):
+            progress(pos - reported, src.path.name)
+            reported = pos
+
+    records = fmt.records(src, ctx)
+    while True:
+        try:
+            location, raw = next(records)
+        except StopIteration:
+            break
+        except SourceError as exc:  # unreadable past this point
+            reject(exc.location, None, exc.message + " — the rest of the file was not read", exc.raw)
+            break
+        fr.records += 1
+        if isinstance(raw, SourceError):
+            reject(location, None, raw.message, raw)
+            continue
+        try:
+            pending = []
+            for table, row in fmt.convert(raw, ctx):
+                row.setdefault("snapshot_at", ctx.snapshot_at)
+                row["import_id"] = import_id
+                buf = buffers.get(table)
+                if buf is None:
+                    buf = buffers[table] = RowBuffer(table)
+                values = buf.check(row)
+                if table == "accounts":
+                    k = tuple(values)
+                    if k in seen_accounts:
+                        continue
+                    seen_accounts.add(k)
+                pending.append((buf, values))
+        except FieldError as exc:
+            reject(location, exc.field, exc.message, raw)
+            continue
+        for buf, values in pending:
+            buf.append(values)
+            if buf.n >= BATCH_ROWS:
+                stager.add(buf.table.name, buf.flush())
+                if len(seen_accounts) > 500_000:
+                    seen_accounts.clear()
+        if fr.records % 4096 == 0:
+            tick()
+    for table, rows in _finish(fmt, ctx):
+        buf = buffers.setdefault(table, RowBuffer(table))
+        rows.setdefault("snapshot_at", ctx.snapshot_at)
+        rows["import_id"] = import_id
+        buf.append(buf.check(rows))
+    for name, buf in buffers.items():
+        if buf.n:
+            stager.add(name, buf.flush())
+    fr.rows = stager.merge()
+    if rejects.n:
+        tbl = rejects.flush()
+        ws.duck.register("__rejects", tbl)
+        try:
+            ws.duck.execute("INSERT INTO rejects SELECT * FROM __rejects")
+        finally:
+            ws.duck.unregister("__rejects")
+    tick(force=True)
+
+
+def _finish(fmt: Format, ctx: Context) -> Iterable[tuple[str, dict[str, Any]]]:
+    fin = getattr(fmt, "finish", None)
+    return fin(ctx) if fin is not None else ()

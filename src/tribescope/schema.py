@@ -1,0 +1,254 @@
+"""The canonical data model: every table tribescope stores, in one place.
+
+Every importer maps its source format onto these tables; every metric reads them.
+The same definitions are rendered in ``docs/data-model.md`` (a test keeps the two in step).
+
+Conventions
+-----------
+* Natural keys are ``(platform, <id>)``. ``platform`` is one of :data:`PLATFORMS`.
+* Account ids follow the platform's own stable identifier when every export carries it
+  (YouTube channel id, Discord user snowflake); platforms whose exports and profile lists are
+  keyed by handle (Instagram, TikTok, Reddit) use the lower-cased handle as ``account_id``.
+* All timestamps are UTC (``timestamp[us, tz=UTC]``).
+* ``snapshot_at`` is when the source observed the row (export time, or import time when the
+  source does not say). When the same key is imported twice, each column takes the value of the
+  newest snapshot that has it (a newer export updates counters; an older one only fills gaps),
+  so importing the same file again changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+__all__ = [
+    "PLATFORMS",
+    "TABLES",
+    "Column",
+    "Table",
+    "arrow_schema",
+    "table",
+]
+
+#: Platforms tribescope understands. ``generic`` is for CSV rows that name no platform.
+PLATFORMS = ("youtube", "instagram", "tiktok", "reddit", "discord", "patreon", "twitter", "generic")
+
+TS = pa.timestamp("us", tz="UTC")
+STR_LIST = pa.list_(pa.string())
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    doc: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    #: columns whose values are merged by "newest snapshot wins" on upsert
+    versioned: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def _c(name: str, type_: pa.DataType, doc: str, required: bool = False) -> Column:
+    return Column(name, type_, doc, required)
+
+
+_PROVENANCE = (
+    _c("snapshot_at", TS, "when the source observed this row (export time, else import time)"),
+    _c("import_id", pa.string(), "the import that last changed this row (see `imports`)"),
+)
+
+ACCOUNTS = Table(
+    "accounts",
+    "Every account seen: creators, commenters, community members, brand accounts.",
+    ("platform", "account_id"),
+    (
+        _c("platform", pa.string(), "platform name", True),
+        _c("account_id", pa.string(), "stable platform id, or lower-cased handle (see conventions)", True),
+        _c("username", pa.string(), "handle as shown on the platform, without '@'"),
+        _c("full_name", pa.string(), "display / full name"),
+        _c("bio", pa.string(), "profile biography / channel description"),
+        _c("followers", pa.int64(), "followers / subscribers"),
+        _c("following", pa.int64(), "accounts followed (followees)"),
+        _c("posts", pa.int64(), "posts / videos published"),
+        _c("has_profile_pic", pa.bool_(), "a profile picture is set"),
+        _c("is_private", pa.bool_(), "the profile is private"),
+        _c("is_verified", pa.bool_(), "the platform's verified badge"),
+        _c("external_url", pa.string(), "link in bio / channel link"),
+        _c("created_at", TS, "account creation time, when known"),
+        _c("category", pa.string(), "creator category given by the source (e.g. Kim et al. niche labels)"),
+        _c("country", pa.string(), "country code when the source gives one"),
+        _c("is_bot", pa.bool_(), "the platform marks the account as a bot (Discord)"),
+        *_PROVENANCE,
+    ),
+)
+
+POSTS = Table(
+    "posts",
+    "Content published by a creator: videos, images, reels, submissions.",
+    ("platform", "post_id"),
+    (
+        _c("platform", pa.string(), "platform name", True),
+        _c("post_id", pa.string(), "platform post / video id", True),
+        _c("creator_id", pa.string(), "account_id of the publishing account", True),
+        _c("created_at", TS, "publication time"),
+        _c("media_type", pa.string(), "video | image | carousel | text | link"),
+        _c("title", pa.string(), "title (YouTube, Reddit)"),
+        _c("caption", pa.string(), "caption / description / body"),
+        _c("likes", pa.int64(), "likes / reactions"),
+        _c("comments_count", pa.int64(), "comments as counted by the platform (may exceed rows in `comments`)"),
+        _c("views", pa.int64(), "views / plays"),
+        _c("shares", pa.int64(), "shares"),
+        _c("is_paid_partnership", pa.bool_(), "the platform's own paid-partnership / paid-promotion flag"),
+        _c("sponsor", pa.string(), "sponsor named by the platform flag (comma-separated if several)"),
+        _c("hashtags", STR_LIST, "hashtags without '#', lower-cased"),
+        _c("mentions", STR_LIST, "@-mentioned handles without '@', lower-cased"),
+        _c("tagged_users", STR_LIST, "accounts tagged on the media, lower-cased"),
+        _c("url", pa.string(), "permalink"),
+        _c("duration_s", pa.float64(), "video length in seconds"),
+        *_PROVENANCE,
+    ),
+)
+
+COMMENTS = Table(
+    "comments",
+    "Comments and replies under posts.",
+    ("platform", "comment_id"),
+    (
+        _c("platform", pa.string(), "platform name", True),
+        _c("comment_id", pa.string(), "platform comment id", True),
+        _c("post_id", pa.string(), "post the comment sits under", True),
+        _c("author_id", pa.string(), "account_id of the author (null when the source hides it)"),
+        _c("author_name", pa.string(), "author handle / display name as shown"),
+        _c("parent_comment_id", pa.string(), "comment this one replies to (null = top-level)"),
+        _c("created_at", TS, "time written"),
+        _c("text", pa.string(), "comment text (plain)"),
+        _c("likes", pa.int64(), "likes on the comment"),
+        _c("reply_count", pa.int64(), "replies the platform counts under a top-level comment"),
+        *_PROVENANCE,
+    ),
+)
+
+COMMUNITY_MESSAGES = Table(
+    "community_messages",
+    "Messages in off-platform communities: Discord channels, subreddits, Patreon posts and comments.",
+    ("platform", "message_id"),
+    (
+        _c("platform", pa.string(), "discord | reddit | patreon | …", True),
+        _c("message_id", pa.string(), "message / submission / comment id", True),
+        _c("space_id", pa.string(), "server (guild) id, subreddit name, Patreon campaign", True),
+        _c("space_name", pa.string(), "human name of the space"),
+        _c("channel", pa.string(), "channel name (Discord) or thread title"),
+        _c("thread_id", pa.string(), "thread / submission the message belongs to"),
+        _c("author_id", pa.string(), "account_id of the author"),
+        _c("author_name", pa.string(), "author handle / display name"),
+        _c("reply_to", pa.string(), "message_id this message replies to (null = starts a thread)"),
+        _c("created_at", TS, "time written"),
+        _c("text", pa.string(), "message text"),
+        _c("reactions", pa.int64(), "reactions / score"),
+        *_PROVENANCE,
+    ),
+)
+
+COMMUNITY_LINKS = Table(
+    "community_links",
+    "Which creator owns (runs) which off-platform space.",
+    ("platform", "space_id", "creator_platform", "creator_id"),
+    (
+        _c("platform", pa.string(), "platform of the space (discord | reddit | patreon)", True),
+        _c("space_id", pa.string(), "space id as in `community_messages.space_id`", True),
+        _c("creator_platform", pa.string(), "platform of the creator's main account", True),
+        _c("creator_id", pa.string(), "account_id of the creator", True),
+        _c("space_name", pa.string(), "human name of the space"),
+        _c("members", pa.int64(), "member / subscriber / patron count reported by the platform"),
+        *_PROVENANCE,
+    ),
+)
+
+IMPORTS = Table(
+    "imports",
+    "One row per import of one file: what came in and what happened.",
+    ("import_id",),
+    (
+        _c("import_id", pa.string(), "id of this import", True),
+        _c("path", pa.string(), "file path as given"),
+        _c("format", pa.string(), "detected or forced format"),
+        _c("sha256", pa.string(), "content hash of the file"),
+        _c("bytes", pa.int64(), "file size"),
+        _c("started_at", TS, "start"),
+        _c("finished_at", TS, "end"),
+        _c("records", pa.int64(), "records read"),
+        _c("rows", pa.string(), "rows written per table (JSON)"),
+        _c("rejected", pa.int64(), "records quarantined in `rejects` (with --skip-bad)"),
+        _c("status", pa.string(), "ok | ok_with_rejects"),
+        _c("options", pa.string(), "import options (JSON)"),
+    ),
+    versioned=False,
+)
+
+REJECTS = Table(
+    "rejects",
+    "Records refused by an import run with --skip-bad, with the reason; nothing is dropped silently.",
+    ("import_id", "location"),
+    (
+        _c("import_id", pa.string(), "import that refused the record", True),
+        _c("path", pa.string(), "file"),
+        _c("location", pa.string(), "line / record number and JSON path", True),
+        _c("field", pa.string(), "offending field, when one is to blame"),
+        _c("reason", pa.string(), "what was wrong and what was expected"),
+        _c("raw", pa.string(), "the record as read (truncated to 2,000 characters)"),
+    ),
+    versioned=False,
+)
+
+#: All canonical tables by name, in data-flow order.
+TABLES: dict[str, Table] = {
+    t.name: t for t in (ACCOUNTS, POSTS, COMMENTS, COMMUNITY_MESSAGES, COMMUNITY_LINKS, IMPORTS, REJECTS)
+}
+
+#: Tables whose rows come from the user's exports (the rest are bookkeeping).
+DATA_TABLES = ("accounts", "posts", "comments", "community_messages", "community_links")
+
+
+def table(name: str) -> Table:
+    """Return the definition of canonical table ``name``."""
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; canonical tables are {', '.join(TABLES)}") from None
+
+
+def arrow_schema(name: str) -> pa.Schema:
+    """The Arrow schema of canonical table ``name``."""
+    return pa.schema([pa.field(c.name, c.type) for c in table(name).columns])
+
+
+def render_markdown() -> str:
+    """The data model as Markdown (the body of ``docs/data-model.md``)."""
+    out = ["# Data model", "", (__doc__ or "").split("\n\n", 1)[1].strip(), ""]
+    for t in TABLES.values():
+        out += [f"## `{t.name}`", "", t.doc, "", f"Key: `({', '.join(t.key)})`", ""]
+        out += ["| column | type | meaning |", "|---|---|---|"]
+        for c in t.columns:
+            req = " (required)" if c.required else ""
+            out.append(f"| `{c.name}` | `{c.type}` | {c.doc}{req} |")
+        out.append("")
+    return "\n".join(out)

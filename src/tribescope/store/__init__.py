@@ -1,0 +1,5 @@
+"""Workspace storage: one seam (:func:`connect`) over DuckDB (default) and PySpark."""
+
+from tribescope.store._workspace import DEFAULT_WORKSPACE, Workspace, connect
+
+__all__ = ["DEFAULT_WORKSPACE", "Workspace", "connect"]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED_DATA = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+
+
+@pytest.fixture
+def ws(tmp_path):
+    """A fresh, empty DuckDB workspace."""
+    from tribescope.store import connect
+
+    w = connect(tmp_path / "ws.duckdb")
+    yield w
+    w.close()
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES
+
+
+def shared(*parts: str) -> Path:
+    """A path under ../shared/data; skips the test when it is not there."""
+    p = SHARED_DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"shared data not available: {p}")
+    return p
