@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	@# browser tests (tests/test_web_browser.py) drive Debian's chromium; installed when missing (root on CI)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: browser tests will be skipped"
 
 demo: setup
 	rm -rf $(DEMO) && mkdir -p $(DEMO)

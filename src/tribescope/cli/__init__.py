@@ -8,6 +8,9 @@ from __future__ import annotations
 import sys
 
 from tribescope.cli import _ingest  # noqa: F401  (registers import/status/formats/export)
+from tribescope.cli import _niche  # noqa: F401  (registers niches/overlap/circle/similar/eval niches)
+from tribescope.cli import _synth  # noqa: F401  (registers synth)
+from tribescope.cli import _web  # noqa: F401  (registers serve/report)
 from tribescope.cli._app import app
 from tribescope.errors import TribescopeError
 

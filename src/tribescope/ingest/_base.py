@@ -174,6 +174,8 @@ def to_str(v: Any, name: str = "") -> str | None:
 
 def to_ts(v: Any, name: str = "") -> dt.datetime | None:
     """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC) or datetime."""
+    if type(v) is int and 0 <= v < 100_000_000_000:  # fast path: whole unix seconds (the common case)
+        return dt.datetime.fromtimestamp(v, dt.UTC)
     if v is None or v == "":
         return None
     if isinstance(v, dt.datetime):
@@ -256,39 +258,68 @@ _COERCE = {
 }
 
 
+#: Python types already in canonical form for a column type (checked with ``type(v) is …``, so bool ≠ int).
+_FAST: dict[pa.DataType, type] = {pa.string(): str, pa.int64(): int, pa.float64(): float, pa.bool_(): bool}
+
+
 class RowBuffer:
-    """Rows for one canonical table, validated and coerced column by column, flushed as Arrow."""
+    """Rows for one canonical table, validated and coerced column by column, flushed as Arrow.
+
+    Values already of the column's canonical Python type pass through without a coercion call, and
+    rows are kept as lists and transposed once per flush — the import's hot path.
+    """
 
     def __init__(self, table: str) -> None:
         self.table = schema.table(table)
         self.arrow = schema.arrow_schema(table)
         self._coerce = [(c.name, _COERCE[c.type], c.required) for c in self.table.columns]
-        self.cols: dict[str, list[Any]] = {c.name: [] for c in self.table.columns}
+        self._plan = [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns]
+        self._names = frozenset(c.name for c in self.table.columns)
+        self._rows: list[list[Any]] = []
         self.n = 0
 
     def check(self, row: dict[str, Any]) -> list[Any]:
         """Coerce one row; raise FieldError naming the bad column. Does not append."""
-        unknown = set(row) - set(self.cols)
-        if unknown:
+        if not self._names.issuperset(row):
+            unknown = set(row) - self._names
             raise FieldError(sorted(unknown)[0], f"is not a column of table {self.table.name}")
         out = []
-        for name, fn, required in self._coerce:
-            v = fn(row.get(name), name)
-            if required and (v is None or v == ""):
-                raise FieldError(name, f"is required in table {self.table.name} but is missing")
-            if isinstance(v, str) and "\x00" in v:
-                v = v.replace("\x00", "")
+        get = row.get
+        for name, fn, required, fast in self._plan:
+            v = get(name)
+            if v is None:
+                if required:
+                    raise FieldError(name, f"is required in table {self.table.name} but is missing")
+                out.append(None)
+                continue
+            if type(v) is not fast:
+                v = fn(v, name)
+                if v is None:
+                    if required:
+                        raise FieldError(name, f"is required in table {self.table.name} but is missing")
+                    out.append(None)
+                    continue
+            if isinstance(v, str):
+                if required and v == "":
+                    raise FieldError(name, f"is required in table {self.table.name} but is missing")
+                if "\x00" in v:
+                    v = v.replace("\x00", "")
             out.append(v)
         return out
 
     def append(self, values: list[Any]) -> None:
-        for (name, _, _), v in zip(self._coerce, values, strict=True):
-            self.cols[name].append(v)
+        if len(values) != len(self._plan):
+            raise ValueError(f"expected {len(self._plan)} values for table {self.table.name}, got {len(values)}")
+        self._rows.append(values)
         self.n += 1
 
     def flush(self) -> pa.Table:
-        t = pa.table({n: pa.array(v, type=self.arrow.field(n).type) for n, v in self.cols.items()})
-        self.cols = {c: [] for c in self.cols}
+        cols: list[Any] = list(zip(*self._rows, strict=True)) if self._rows else [()] * len(self._plan)
+        t = pa.table({
+            name: pa.array(col, type=self.arrow.field(name).type)
+            for (name, _, _, _), col in zip(self._plan, cols, strict=True)
+        })
+        self._rows = []
         self.n = 0
         return t
 

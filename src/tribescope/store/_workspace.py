@@ -92,13 +92,18 @@ class Workspace:
 
     def counts(self) -> dict[str, int]:
         """Rows per canonical table."""
-        return {n: int(self.table(n).count().execute()) for n in schema.TABLES if self.has_table(n)}
+        have = set(self.list_tables())
+        names = [n for n in schema.TABLES if n in have]
+        if not names:
+            return {}
+        return {n: int(self.table(n).count().execute()) for n in names}
 
     def counts_by_platform(self) -> dict[str, dict[str, int]]:
         """Rows per data table and platform."""
         out: dict[str, dict[str, int]] = {}
+        have = set(self.list_tables())
         for n in schema.DATA_TABLES:
-            if not self.has_table(n):
+            if n not in have:
                 continue
             t = self.table(n)
             df = t.group_by("platform").agg(n=t.count()).order_by("platform").to_pyarrow().to_pylist()

@@ -1,0 +1,145 @@
+"""Brand profiles, stored in the workspace table ``brands``.
+
+A profile: ``name`` (key), ``handles`` (the brand's own accounts, lower-cased without '@'; a handle
+may be written ``platform:handle`` to pin a platform), ``keywords`` (product / brand words to look for),
+``description`` (free text used for brand fit), ``competitors`` (competing brand names or handles) and
+``exclusions`` (brand-safety keywords the brand never wants next to its name).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tribescope.errors import TribescopeError
+from tribescope.store import Workspace
+
+__all__ = ["Brand", "BrandError", "add_brand", "brand_matcher", "ensure_tables", "get_brand", "list_brands"]
+
+_DDL = """CREATE TABLE IF NOT EXISTS brands (
+    name VARCHAR PRIMARY KEY, handles VARCHAR[], keywords VARCHAR[], description VARCHAR,
+    competitors VARCHAR[], exclusions VARCHAR[], created_at TIMESTAMPTZ DEFAULT current_timestamp)"""
+
+
+class BrandError(TribescopeError):
+    """A brand profile is missing or malformed."""
+
+
+@dataclass
+class Brand:
+    name: str
+    handles: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    description: str = ""
+    competitors: list[str] = field(default_factory=list)
+    exclusions: list[str] = field(default_factory=list)
+
+    @property
+    def bare_handles(self) -> list[str]:
+        """Handles without any ``platform:`` prefix."""
+        return [h.split(":", 1)[-1] for h in self.handles]
+
+    def handle_pairs(self) -> list[tuple[str | None, str]]:
+        """``(platform or None, handle)`` for every handle."""
+        out: list[tuple[str | None, str]] = []
+        for h in self.handles:
+            if ":" in h:
+                p, a = h.split(":", 1)
+                out.append((p, a))
+            else:
+                out.append((None, h))
+        return out
+
+    def to_row(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "handles": self.handles, "keywords": self.keywords,
+            "description": self.description, "competitors": self.competitors, "exclusions": self.exclusions,
+        }
+
+
+def _norm_list(values: Iterable[str] | str | None, *, handle: bool = False) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = values.split(",")
+    out = []
+    for v in values:
+        v = v.strip().lower()
+        if handle:
+            v = v.replace("@", "")
+        if v and v not in out:
+            out.append(v)
+    return out
+
+
+def ensure_tables(ws: Workspace) -> None:
+    """Create the ``brands`` table when missing (DuckDB workspaces only)."""
+    if ws.backend == "duckdb" and not ws.read_only:
+        ws.duck.execute(_DDL)
+
+
+def add_brand(
+    ws: Workspace,
+    name: str,
+    *,
+    handles: Iterable[str] | str | None = None,
+    keywords: Iterable[str] | str | None = None,
+    description: str = "",
+    competitors: Iterable[str] | str | None = None,
+    exclusions: Iterable[str] | str | None = None,
+) -> Brand:
+    """Create or replace the profile ``name``; returns it normalised (lower-case lists, no '@')."""
+    if not name or not name.strip():
+        raise BrandError("a brand needs a name: tribescope brand add NAME --handle … --keyword …")
+    b = Brand(
+        name=name.strip(),
+        handles=_norm_list(handles, handle=True),
+        keywords=_norm_list(keywords),
+        description=description or "",
+        competitors=_norm_list(competitors, handle=True),
+        exclusions=_norm_list(exclusions),
+    )
+    if not (b.handles or b.keywords):
+        raise BrandError(f"brand {b.name!r} needs at least one --handle or --keyword to be recognised in posts")
+    ensure_tables(ws)
+    with ws.transaction():
+        ws.duck.execute("DELETE FROM brands WHERE name = ?", [b.name])
+        ws.duck.execute(
+            "INSERT INTO brands (name, handles, keywords, description, competitors, exclusions) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [b.name, b.handles, b.keywords, b.description, b.competitors, b.exclusions],
+        )
+    return b
+
+
+def list_brands(ws: Workspace) -> list[Brand]:
+    """Every stored profile, by name."""
+    if not ws.has_table("brands"):
+        return []
+    t = ws.table("brands")
+    rows = t.select("name", "handles", "keywords", "description", "competitors", "exclusions").order_by(
+        "name").to_pyarrow().to_pylist()
+    return [Brand(**{k: (v if v is not None else ([] if k != "description" else "")) for k, v in r.items()})
+            for r in rows]
+
+
+def get_brand(ws: Workspace, name: str) -> Brand:
+    """The profile ``name`` (case-insensitive); a :class:`BrandError` naming the known brands otherwise."""
+    brands = list_brands(ws)
+    for b in brands:
+        if b.name.lower() == name.lower():
+            return b
+    known = ", ".join(b.name for b in brands) or "none yet"
+    raise BrandError(f"no brand {name!r} in workspace {ws.path} (known: {known}); add it with "
+                     f"`tribescope brand add {name} --handle … --keyword …`")
+
+
+def brand_matcher(brand: Brand) -> re.Pattern[str]:
+    """A case-insensitive pattern for the brand in free text: ``@handle``, ``#handle…`` or a keyword
+    / the name as a whole word."""
+    terms = [re.escape(h) for h in brand.bare_handles] + [re.escape(k) for k in brand.keywords]
+    terms.append(re.escape(brand.name.lower()))
+    terms = sorted(set(terms), key=len, reverse=True)
+    return re.compile(r"(?<![\w])[@#]?(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)

@@ -1,0 +1,121 @@
+"""Attribution of shop orders and posts to campaign creators (documented in docs/campaigns.md).
+
+Orders — each order is credited to **at most one** plan row:
+
+1. **Discount code.** The order's first discount code equals a plan row's ``promo_code``
+   (case-insensitive) and the order was created between the row's ``start`` and ``end + window`` days
+   (default 14). A code wins over a UTM link when both are present and disagree (the buyer typed it).
+2. **UTM.** Otherwise the ``utm_campaign`` of the order's landing site equals the row's
+   ``utm_campaign`` (taken from the plan or parsed from its link), in the same time window.
+3. Several matching rows (the same code reused across campaigns): the latest-starting row whose window
+   holds the order wins.
+
+Cancelled and voided orders are never credited. Revenue of an order = ``Total − Refunded Amount``.
+
+Posts — a campaign post is a post of the plan's creator published between ``start`` and
+``end`` that is listed in the plan's ``post_ids`` or, when the plan lists none, that carries the promo
+code, the UTM campaign, the link, the brand's name/handle, or the platform's sponsor = brand. Each post is
+credited to one plan row only (the earliest-starting), so no post's reach or EMV is counted twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+
+__all__ = ["ATTRIBUTION_WINDOW_DAYS", "attribute_orders", "campaign_posts"]
+
+#: days after a plan row's end during which its code / link still earns orders
+ATTRIBUTION_WINDOW_DAYS = 14
+
+
+def _window(plan: pd.DataFrame, window_days: int) -> tuple[pd.Series, pd.Series]:
+    start = pd.to_datetime(plan["start_date"]).dt.tz_localize(UTC)
+    end = pd.to_datetime(plan["end_date"]).dt.tz_localize(UTC) + pd.Timedelta(days=1 + window_days)
+    start = start.fillna(pd.Timestamp(datetime(1970, 1, 1, tzinfo=UTC)))
+    end = end.fillna(pd.Timestamp(datetime(2262, 1, 1, tzinfo=UTC)))
+    return start, end
+
+
+def attribute_orders(
+    plan: pd.DataFrame, orders: pd.DataFrame, *, window_days: int = ATTRIBUTION_WINDOW_DAYS
+) -> pd.DataFrame:
+    """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None) and
+    ``revenue`` (Total − Refunded; 0 for cancelled orders)."""
+    o = orders.copy()
+    o["revenue"] = (o["total"].fillna(0.0) - o["refunded"].fillna(0.0)).clip(lower=0.0)
+    o.loc[o["cancelled"].fillna(False).astype(bool), "revenue"] = 0.0
+    o["plan_row"] = -1
+    o["rule"] = None
+    if plan.empty or o.empty:
+        return o
+    start, end = _window(plan, window_days)
+    order_by_start = sorted(range(len(plan)), key=lambda i: (start.iloc[i], i), reverse=True)
+    codes = plan["promo_code"].fillna("").str.upper().tolist()
+    utms = plan["utm_campaign"].fillna("").str.lower().tolist()
+    rows, rules = [], []
+    for code, utm, t, cancelled in zip(
+        o["discount_code"].fillna("").str.upper(), o["utm_campaign"].fillna("").str.lower(),
+        o["created_at"], o["cancelled"].fillna(False).astype(bool), strict=True,
+    ):
+        hit, rule = -1, None
+        if not cancelled:
+            if code:
+                for i in order_by_start:
+                    if codes[i] and codes[i] == code and start.iloc[i] <= t < end.iloc[i]:
+                        hit, rule = i, "code"
+                        break
+            if hit < 0 and utm:
+                for i in order_by_start:
+                    if utms[i] and utms[i] == utm and start.iloc[i] <= t < end.iloc[i]:
+                        hit, rule = i, "utm"
+                        break
+        rows.append(hit)
+        rules.append(rule)
+    o["plan_row"] = rows
+    o["rule"] = rules
+    return o
+
+
+def campaign_posts(plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[str] | None = None) -> pd.DataFrame:
+    """Posts credited to plan rows: ``posts`` rows plus ``plan_row``; each post at most once."""
+    if plan.empty or posts.empty:
+        return posts.assign(plan_row=pd.Series(dtype="int64")).iloc[0:0]
+    start, _ = _window(plan, 0)
+    end = pd.to_datetime(plan["end_date"]).dt.tz_localize(UTC) + pd.Timedelta(days=1)
+    end = end.fillna(pd.Timestamp(datetime(2262, 1, 1, tzinfo=UTC)))
+    terms = [t.lower() for t in (brand_terms or []) if t]
+    text = (posts["title"].fillna("") + " " + posts["caption"].fillna("")).str.lower()
+    sponsor = posts["sponsor"].fillna("").str.lower()
+    taken: set[tuple[str, str]] = set()
+    out = []
+    for i in sorted(range(len(plan)), key=lambda k: (start.iloc[k], k)):
+        r = plan.iloc[i]
+        mine = (posts["creator_id"] == r["creator_id"])
+        if r.get("creator_platform"):
+            mine &= posts["platform"] == r["creator_platform"]
+        ids = list(r["post_ids"]) if r.get("post_ids") is not None and len(r["post_ids"]) else []
+        if ids:
+            sel = mine & posts["post_id"].isin(ids)
+        else:
+            in_time = (posts["created_at"] >= start.iloc[i]) & (posts["created_at"] < end.iloc[i])
+            marks = [m.lower() for m in (r.get("promo_code"), r.get("utm_campaign"), r.get("link")) if m]
+            hit = pd.Series(False, index=posts.index)
+            for m in marks + terms:
+                hit |= text.str.contains(m, regex=False)
+            if r.get("brand"):
+                hit |= sponsor.str.contains(str(r["brand"]).lower(), regex=False)
+            for t in terms:
+                hit |= sponsor.str.contains(t, regex=False)
+            sel = mine & in_time & hit
+        for j in posts.index[sel]:
+            key = (posts.at[j, "platform"], posts.at[j, "post_id"])
+            if key in taken:
+                continue
+            taken.add(key)
+            out.append({**posts.loc[j].to_dict(), "plan_row": i})
+    cols = [*posts.columns, "plan_row"]
+    return pd.DataFrame(out, columns=cols)
+
+

@@ -1,0 +1,178 @@
+"""Forecast conversions and ROI per creator: an empirical-Bayes Gamma–Poisson (shrinkage) model.
+
+Model. A creator's orders in a campaign ~ Poisson(λ · e), with exposure ``e = followers / 1000`` and
+λ the conversions per 1,000 followers. λ ~ Gamma(α_g, β_g) for the creator's group
+g ∈ {community, broadcast, other} (from the score label). With past campaigns the group prior is fitted
+by the method of moments on the creators' observed rates (Clayton & Kaldor 1987, "Empirical Bayes estimates
+of age-standardized relative risks"):
+
+    m = Σ conversions / Σ e,   v = max(Var(r_i) − m · mean(1/e_i), (m/2)^2),   α = m²/v,   β = m/v
+
+and a creator with its own history gets the posterior Gamma(α + conversions, β + e) — its own rate shrunk
+toward the group's. Without history (or fewer than 3 creators in a group) the documented default prior is
+used: mean = :data:`DEFAULT_RATE_PER_1K` [group] × :data:`TIER_FACTOR` [tier] × (0.5 + community_score/100),
+shape α = 1 (an exponential prior: wide on purpose).
+
+Prediction: the posterior predictive of conversions is negative binomial; its mean is ``e·α/β`` and the
+80 % prediction interval is read from 4,000 draws (λ ~ Gamma, N ~ Poisson(λe)). Revenue = N × AOV
+(average credited order value in the history, else :data:`DEFAULT_AOV`); ROI = (revenue − cost) / cost.
+
+Back-test: leave-one-creator-out over the history — the prior is refitted without the creator, its
+conversions predicted from its followers alone, and the 80 % interval's coverage, the mean absolute
+error and the Spearman rank correlation of predicted vs observed conversions reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_AOV",
+    "DEFAULT_RATE_PER_1K",
+    "TIER_FACTOR",
+    "GammaPrior",
+    "backtest",
+    "fit_priors",
+    "forecast",
+    "prior_for",
+]
+
+#: default conversions per 1,000 followers per campaign post, by group (assumption; replaced by history)
+DEFAULT_RATE_PER_1K = {"community": 0.8, "broadcast": 0.15, "other": 0.4}
+#: larger audiences convert less per follower (assumption; replaced by history)
+TIER_FACTOR = {"creator": 1.2, "nano": 1.2, "micro": 1.0, "mid": 0.7, "macro": 0.5, "mega": 0.4}
+#: average order value when no order history is imported
+DEFAULT_AOV = 50.0
+
+
+@dataclass(frozen=True)
+class GammaPrior:
+    """Gamma(α, β) on conversions per 1,000 followers; mean α/β."""
+
+    alpha: float
+    beta: float
+    source: str
+
+    @property
+    def mean(self) -> float:
+        return self.alpha / self.beta
+
+
+def _group(label_group: str | None) -> str:
+    return label_group if label_group in ("community", "broadcast") else "other"
+
+
+def fit_priors(history: pd.DataFrame, *, min_creators: int = 3) -> dict[str, GammaPrior]:
+    """Method-of-moments Gamma prior per group from ``history`` (columns label_group, followers, conversions)."""
+    out: dict[str, GammaPrior] = {}
+    h = history.dropna(subset=["followers"])
+    h = h[h["followers"] > 0]
+    for g, sub in h.groupby(h["label_group"].map(_group)):
+        if len(sub) < min_creators:
+            continue
+        e = sub["followers"].to_numpy(dtype=float) / 1000
+        y = sub["conversions"].to_numpy(dtype=float)
+        m = y.sum() / e.sum()
+        if m <= 0:
+            continue
+        r = y / e
+        v = max(float(np.var(r, ddof=1)) - m * float(np.mean(1 / e)), (m / 2) ** 2)
+        out[str(g)] = GammaPrior(alpha=m * m / v, beta=m / v, source=f"fitted on {len(sub)} past {g} creators")
+    return out
+
+
+def prior_for(group: str | None, tier: str | None, score: float | None,
+              priors: dict[str, GammaPrior] | None = None) -> GammaPrior:
+    """The prior of one creator: the fitted group prior when there is one, else the documented default."""
+    g = _group(group)
+    if priors and g in priors:
+        return priors[g]
+    mean = DEFAULT_RATE_PER_1K[g] * TIER_FACTOR.get(tier or "", 1.0)
+    if score is not None and np.isfinite(score):
+        mean *= 0.5 + float(score) / 100
+    return GammaPrior(alpha=1.0, beta=1.0 / mean, source=f"default prior ({g}, tier {tier or '?'})")
+
+
+def _draws(alpha: float, beta: float, exposure: float, rng: np.random.Generator, n: int = 4000) -> np.ndarray:
+    lam = rng.gamma(alpha, 1.0 / beta, n)
+    return rng.poisson(lam * exposure)
+
+
+def forecast(
+    candidates: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    *,
+    aov: float | None = None,
+    level: float = 0.8,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Expected conversions, revenue and ROI with ``level`` prediction intervals.
+
+    ``candidates``: platform, creator_id, followers, cost, and optionally label_group, tier,
+    community_score. ``history``: the creator table of :func:`campaign_report` (past campaigns).
+    """
+    rng = np.random.default_rng(seed)
+    hist = history if history is not None and len(history) else pd.DataFrame(
+        columns=["platform", "creator_id", "label_group", "followers", "conversions", "revenue"])
+    priors = fit_priors(hist)
+    if aov is None:
+        conv = float(hist["conversions"].sum()) if len(hist) else 0.0
+        aov = float(hist["revenue"].sum()) / conv if conv else DEFAULT_AOV
+    own = hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "max")) if len(hist) \
+        else pd.DataFrame(columns=["conv", "fol"])
+    q = ((1 - level) / 2, 1 - (1 - level) / 2)
+    rows: list[dict[str, Any]] = []
+    for _, c in candidates.iterrows():
+        f = float(c.get("followers") or 0)
+        e = f / 1000
+        p = prior_for(c.get("label_group"), c.get("tier"), c.get("community_score"), priors)
+        a, b, src = p.alpha, p.beta, p.source
+        if c["creator_id"] in own.index and own.loc[c["creator_id"], "fol"]:
+            o = own.loc[c["creator_id"]]
+            a, b = a + float(o["conv"]), b + float(o["fol"]) / 1000
+            src += f" + own history ({int(o['conv'])} conversions)"
+        d = _draws(a, b, e, rng)
+        mean = e * a / b
+        cost = float(c.get("cost") or 0)
+        rev = d * aov
+        roi_d = (rev - cost) / cost if cost else np.full(len(d), np.nan)
+        rows.append({
+            "platform": c.get("platform"), "creator_id": c["creator_id"],
+            "expected_conversions": mean, "conversions_lo": float(np.quantile(d, q[0])),
+            "conversions_hi": float(np.quantile(d, q[1])),
+            "rate_per_1k": a / b, "expected_revenue": mean * aov,
+            "expected_roi": (mean * aov - cost) / cost if cost else None,
+            "roi_lo": float(np.quantile(roi_d, q[0])) if cost else None,
+            "roi_hi": float(np.quantile(roi_d, q[1])) if cost else None,
+            "prior": src, "aov": aov,
+        })
+    return pd.DataFrame(rows)
+
+
+def backtest(history: pd.DataFrame, *, level: float = 0.8, seed: int = 0) -> dict[str, Any]:
+    """Leave-one-creator-out back-test of :func:`forecast` on past campaign creators."""
+    h = history.dropna(subset=["followers"]).reset_index(drop=True)
+    if len(h) < 4:
+        return {"creators": len(h), "note": "fewer than 4 past creators: nothing to back-test"}
+    preds, lo, hi = [], [], []
+    for i in range(len(h)):
+        rest = h.drop(index=i)
+        cand = h.loc[[i]].assign(creator_id="__held_out__")
+        f = forecast(cand, rest, level=level, seed=seed + i).iloc[0]
+        preds.append(f["expected_conversions"])
+        lo.append(f["conversions_lo"])
+        hi.append(f["conversions_hi"])
+    y = h["conversions"].to_numpy(dtype=float)
+    p = np.asarray(preds)
+    inside = (y >= np.asarray(lo)) & (y <= np.asarray(hi))
+    rank_corr = float(pd.Series(p).rank().corr(pd.Series(y).rank())) if len(set(y)) > 1 else float("nan")
+    return {
+        "creators": len(h), "level": level, "coverage": float(inside.mean()),
+        "mae_conversions": float(np.abs(p - y).mean()), "spearman": rank_corr,
+        "per_creator": pd.DataFrame({"creator_id": h["creator_id"], "label_group": h["label_group"],
+                                     "observed": y, "predicted": p, "lo": lo, "hi": hi, "inside": inside}),
+    }

@@ -1,0 +1,238 @@
+"""Budget plan: pick creators that maximise expected conversions within a budget.
+
+Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/campaigns.md):
+
+* value of a candidate = expected conversions (:func:`~tribescope.campaigns.forecast`)
+  × (1 − ``overlap_penalty`` × max audience overlap with the creators already picked), where overlap is
+  ``overlap_min`` = shared engaged accounts / the smaller audience (:func:`tribescope.niche.overlap`;
+  skipped when the niche module or the comments are missing);
+* at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
+  community score); the values are recomputed after every pick;
+* mix rules: at most ``(1 − min_community_share) × budget`` may go to creators outside the community
+  group; at most ``max_macro`` creators of tier macro or mega; ``suspicious`` creators and creators
+  flagged by the brand's exclusions are never picked.
+
+Fees: the creator's last fee in the imported plans, else ``followers / 1000 × FEE_PER_1K[platform]``
+(at least 100) — a documented assumption to replace with real quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tribescope.campaigns._forecast import forecast
+from tribescope.campaigns._io import CampaignError
+from tribescope.campaigns._report import label_group
+from tribescope.store import Workspace
+
+__all__ = ["FEE_PER_1K", "BudgetPlan", "estimate_fee", "optimise", "plan_budget"]
+
+#: assumed fee per 1,000 followers by platform when no quote is known (USD; edit to your market)
+FEE_PER_1K = {"youtube": 20.0, "instagram": 10.0, "tiktok": 8.0, "twitter": 6.0, "reddit": 5.0}
+MIN_FEE = 100.0
+_MACRO = ("macro", "mega")
+
+
+def estimate_fee(platform: str | None, followers: float | None) -> float:
+    """``max(MIN_FEE, followers / 1000 × FEE_PER_1K[platform])`` (10 per 1k for unknown platforms)."""
+    f = float(followers or 0)
+    return max(MIN_FEE, round(f / 1000 * FEE_PER_1K.get(platform or "", 10.0), -1))
+
+
+@dataclass
+class BudgetPlan:
+    picks: pa.Table
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def optimise(
+    cand: pd.DataFrame,
+    budget: float,
+    *,
+    overlap: dict[tuple[str, str], float] | None = None,
+    overlap_penalty: float = 1.0,
+    min_community_share: float = 0.0,
+    max_macro: int | None = None,
+) -> pd.DataFrame:
+    """Greedy selection over ``cand`` (columns creator_id, cost, expected_conversions, label_group, tier,
+    community_score). ``overlap`` maps a creator-id pair (sorted) to overlap in [0, 1]. Returns the picks
+    in pick order with ``value`` (overlap-discounted conversions) and ``max_overlap``."""
+    if budget <= 0:
+        raise CampaignError("the budget must be positive")
+    ov = overlap or {}
+    left = budget
+    non_comm_cap = (1 - min_community_share) * budget
+    non_comm = 0.0
+    macros = 0
+    chosen: list[int] = []
+    info: dict[int, tuple[float, float]] = {}
+    avail = set(cand.index)
+    while True:
+        best, best_key = None, None
+        for i in avail:
+            r = cand.loc[i]
+            cost = float(r["cost"])
+            if cost <= 0 or cost > left + 1e-9:
+                continue
+            comm = r["label_group"] == "community"
+            if not comm and non_comm + cost > non_comm_cap + 1e-9:
+                continue
+            if max_macro is not None and r.get("tier") in _MACRO and macros >= max_macro:
+                continue
+            mo = max((ov.get(tuple(sorted((r["creator_id"], cand.loc[j, "creator_id"]))), 0.0) for j in chosen),
+                     default=0.0)
+            value = float(r["expected_conversions"]) * max(0.0, 1 - overlap_penalty * mo)
+            key = (value / cost, float(r.get("community_score") or 0.0), -i)
+            if value > 0 and (best_key is None or key > best_key):
+                best, best_key = i, key
+                info[i] = (value, mo)
+        if best is None:
+            break
+        r = cand.loc[best]
+        chosen.append(best)
+        avail.discard(best)
+        left -= float(r["cost"])
+        if r["label_group"] != "community":
+            non_comm += float(r["cost"])
+        if r.get("tier") in _MACRO:
+            macros += 1
+    out = cand.loc[chosen].copy()
+    out["value"] = [info[i][0] for i in chosen]
+    out["max_overlap"] = [info[i][1] for i in chosen]
+    return out
+
+
+def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
+    if ws.has_table("creator_scores"):
+        cs = ws.table("creator_scores")
+        cols = [c for c in ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score",
+                            "confidence") if c in cs.columns]
+        df = cs.select(*cols).to_pyarrow().to_pandas()
+    else:
+        p = ws.table("posts")
+        creators = p.select("platform", "creator_id").distinct()
+        a = ws.table("accounts")
+        j = creators.left_join(a, [creators.platform == a.platform, creators.creator_id == a.account_id])
+        df = j.select(creators.platform, creators.creator_id, handle=a.username, followers=a.followers)
+        df = df.to_pyarrow().to_pandas()
+        df["tier"] = None
+        df["label"] = None
+        df["community_score"] = np.nan
+    if "handle" not in df:
+        df["handle"] = df["creator_id"]
+    if platforms:
+        df = df[df["platform"].isin(platforms)]
+    if "tier" in df and df["tier"].isna().all():
+        from tribescope.campaigns._tiers import tier_of
+
+        df["tier"] = df["followers"].map(tier_of)
+    df["label_group"] = df["label"].map(label_group)
+    return df.reset_index(drop=True)
+
+
+def plan_budget(
+    ws: Workspace,
+    budget: float,
+    *,
+    brand: str | None = None,
+    platforms: list[str] | None = None,
+    min_community_share: float = 0.7,
+    max_macro: int | None = 2,
+    overlap_penalty: float = 1.0,
+    use_overlap: bool = True,
+    shortlist: int = 60,
+    seed: int = 0,
+) -> BudgetPlan:
+    """Plan ``budget`` over the workspace's creators; see the module docstring for the rules."""
+    from tribescope.campaigns._report import campaign_report
+
+    cand = _candidates(ws, platforms)
+    if cand.empty:
+        raise CampaignError(f"no creators to plan with in {ws.path}"
+                            + (f" on {', '.join(platforms)}" if platforms else "") + "; import some posts first")
+    notes: list[str] = []
+    if not ws.has_table("creator_scores"):
+        notes.append("no creator_scores table: labels unknown, default tier priors used (run `tribescope score`)")
+    cand = cand[cand["label"].fillna("") != "suspicious"]
+    excluded: set[str] = set()
+    if brand:
+        from tribescope.brand._safety import safety_flags
+
+        flags = safety_flags(ws, brand).to_pandas()
+        excluded = set(flags.loc[flags["excluded"], "creator_id"]) if len(flags) else set()
+        if excluded:
+            notes.append(f"{len(excluded)} creator(s) left out by the brand's exclusions: {', '.join(sorted(excluded))}")
+        cand = cand[~cand["creator_id"].isin(excluded)]
+    history = None
+    last_fee: dict[str, float] = {}
+    if ws.has_table("campaign_plan") and int(ws.table("campaign_plan").count().execute()):
+        try:
+            history = campaign_report(ws, n_boot=50).creators.to_pandas()
+            last_fee = dict(zip(history["creator_id"], history["cost"], strict=True))
+            notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
+        except CampaignError as exc:
+            notes.append(f"no usable campaign history ({exc}); default priors")
+    else:
+        notes.append("no past campaigns imported: default priors by label and tier (docs/campaigns.md)")
+    cand = cand.copy()
+    cand["cost"] = [last_fee.get(c) or estimate_fee(p, f) for c, p, f in
+                    zip(cand["creator_id"], cand["platform"], cand["followers"], strict=True)]
+    cand["cost_source"] = ["last fee" if c in last_fee else "estimated" for c in cand["creator_id"]]
+    cand = cand[cand["cost"] <= budget].reset_index(drop=True)
+    if cand.empty:
+        raise CampaignError(f"no creator's fee fits a budget of {budget:,.0f}")
+    fc = forecast(cand, history, seed=seed)
+    cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
+    cand = cand.sort_values("expected_conversions", ascending=False, kind="stable")
+    cand["ratio"] = cand["expected_conversions"] / cand["cost"]
+    short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
+    overlap: dict[tuple[str, str], float] = {}
+    if use_overlap:
+        try:
+            from tribescope.niche import overlap as niche_overlap
+
+            keys = list(zip(short["platform"], short["creator_id"], strict=True))
+            ot = niche_overlap(ws, keys).to_pylist()
+            overlap = {tuple(sorted((r["a_id"], r["b_id"]))): float(r["overlap_min"]) for r in ot}  # type: ignore[misc]
+        except Exception as exc:  # overlap is optional: missing module, no comments, …
+            notes.append(f"audience overlap not used ({type(exc).__name__}: {exc})")
+    picks = optimise(short.reset_index(drop=True), budget, overlap=overlap, overlap_penalty=overlap_penalty,
+                     min_community_share=min_community_share, max_macro=max_macro)
+    rationale = []
+    for _, r in picks.iterrows():
+        bits = [f"expects {r['expected_conversions']:.1f} conversions "
+                f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {r['cost']:,.0f} "
+                f"({r['cost_source']} fee)"]
+        if r.get("expected_roi") is not None and pd.notna(r.get("expected_roi")):
+            bits.append(f"expected ROI {r['expected_roi']:+.0%}")
+        lab = r.get("label") or "unscored"
+        sc = r.get("community_score")
+        bits.append(f"{lab}" + (f", community score {sc:.0f}" if sc is not None and pd.notna(sc) else "")
+                    + f", {r.get('tier') or '?'} tier")
+        if r["max_overlap"] > 0:
+            bits.append(f"{r['max_overlap']:.0%} audience overlap with earlier picks (value discounted)")
+        bits.append(f"prior: {r['prior']}")
+        rationale.append("; ".join(bits))
+    picks = picks.assign(rank=np.arange(1, len(picks) + 1), rationale=rationale)
+    cols = ["rank", "platform", "creator_id", "handle", "label", "label_group", "tier", "followers",
+            "community_score", "cost", "cost_source", "expected_conversions", "conversions_lo", "conversions_hi",
+            "value", "max_overlap", "expected_revenue", "expected_roi", "rationale"]
+    picks = picks[[c for c in cols if c in picks.columns]]
+    spent = float(picks["cost"].sum()) if len(picks) else 0.0
+    comm = float(picks.loc[picks["label_group"] == "community", "cost"].sum()) if len(picks) else 0.0
+    summary = {
+        "budget": budget, "spent": spent, "creators": len(picks),
+        "community_share_of_budget": comm / budget, "community_share_of_spend": comm / spent if spent else 0.0,
+        "macro_creators": int(picks["tier"].isin(_MACRO).sum()) if len(picks) else 0,
+        "expected_conversions": float(picks["value"].sum()) if len(picks) else 0.0,
+        "notes": notes,
+    }
+    if comm < min_community_share * budget and len(picks):
+        notes.append(f"only {comm / budget:.0%} of the budget found community creators to spend on "
+                     f"(rule: ≥ {min_community_share:.0%}); the rest is left unspent")
+    return BudgetPlan(picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary)

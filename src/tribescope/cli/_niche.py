@@ -1,0 +1,230 @@
+"""`tribescope niches`, `overlap`, `circle`, `similar`, `eval niches`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.table import Table
+
+from tribescope.cli._app import app, console, err, fail, state
+from tribescope.errors import TribescopeError
+
+__all__: list[str] = []
+
+
+def _write(table: pa.Table, out: Path) -> None:
+    """Write ``table`` as CSV, Parquet or JSON Lines by the file's extension."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    suffix = out.suffix.lower()
+    if suffix == ".parquet":
+        pq.write_table(table, out)
+    elif suffix in (".json", ".jsonl", ".ndjson"):
+        with out.open("w", encoding="utf-8") as fh:
+            for row in table.to_pylist():
+                fh.write(json.dumps(row, default=str) + "\n")
+    elif suffix in (".csv", ".tsv", ""):
+        pacsv.write_csv(table, out, pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ","))
+    else:
+        raise typer.BadParameter(f"--out {out}: use a .csv, .tsv, .parquet or .jsonl file name")
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return str(v)
+
+
+def _show(table: pa.Table, title: str, columns: list[str] | None = None, limit: int | None = None) -> None:
+    cols = columns or table.column_names
+    t = Table(title=title, show_edge=False)
+    for c in cols:
+        t.add_column(c)
+    for row in table.to_pylist()[:limit]:
+        t.add_row(*(_fmt(row[c]) for c in cols))
+    console.print(t)
+
+
+@app.command()
+def niches(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every creator's group, leader rank and "
+                                             "bridge role (.csv, .parquet or .jsonl).")] = None,
+    resolution: Annotated[float | None, typer.Option("--resolution", "-r", help="Leiden resolution γ; default: "
+                                                     "chosen by a sweep (most stable partition).")] = None,
+    alpha: Annotated[float, typer.Option(help="Weight of audience overlap vs topic similarity in the creator graph.")]
+    = 0.5,
+    seed: Annotated[int, typer.Option(help="Random seed for Leiden and NMF.")] = 0,
+) -> None:
+    """Niche groups of creators (Leiden), their topics, size, leaders and the bridges between them."""
+    from tribescope.niche import niche_groups
+
+    try:
+        ws = state.open(read_only=True)
+        res = niche_groups(ws, resolution=resolution, alpha=alpha, seed=seed)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    if res.sweep.num_rows > 1:
+        _show(res.sweep, "resolution sweep (Leiden, modularity objective Q_γ)")
+    console.print(f"chosen resolution γ = {res.resolution:g}; modularity Q_1 = {res.modularity:.3f}; "
+                  f"audience weight α = {res.alpha:g}")
+    for note in res.notes:
+        err.print(f"[yellow]note:[/] {note}")
+    _show(res.groups, f"{res.groups.num_rows} niche groups")
+    b = res.creators.filter(res.creators.column("is_bridge"))
+    if b.num_rows:
+        _show(b.sort_by([("betweenness", "descending")]), "bridges between groups",
+              ["platform", "username", "group", "bridges_to", "betweenness", "participation"])
+    if out is not None:
+        _write(res.creators, out)
+        console.print(f"wrote {res.creators.num_rows:,} creators to {out}")
+    ws.close()
+
+
+@app.command()
+def overlap(
+    creators: Annotated[list[str], typer.Argument(help="Two or more creators: PLATFORM:ID, account id or username.")],
+    minhash: Annotated[int, typer.Option(help="Also estimate Jaccard from bottom-k MinHash sketches of this size "
+                                         "(0 = off).")] = 0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pairwise table.")] = None,
+) -> None:
+    """Audience overlap between creators: shared engaged accounts, Jaccard, overlap of the smaller audience, and
+    the unique vs shared audience of the list."""
+    from tribescope.niche import audience, audience_sketches, estimate_jaccard, overlap_list, resolve_creators
+    from tribescope.niche import overlap as overlap_fn
+
+    if len(creators) < 2:
+        raise fail(TribescopeError("overlap needs at least two creators"))
+    try:
+        ws = state.open(read_only=True)
+        keys = resolve_creators(ws, creators)
+        pairs = overlap_fn(ws, keys)
+        per, totals = overlap_list(ws, keys)
+        if minhash > 0:
+            sk = audience_sketches(audience(ws, keys), minhash).to_pyarrow().to_pylist()
+            by: dict[tuple[str, str], list[int]] = {}
+            for r in sk:
+                by.setdefault((r["creator_platform"], r["creator_id"]), []).append(int(r["h"]))
+            est = [estimate_jaccard(by.get((r["a_platform"], r["a_id"]), []), by.get((r["b_platform"], r["b_id"]), []),
+                                    minhash) for r in pairs.to_pylist()]
+            pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _show(pairs, "pairwise audience overlap")
+    _show(per, "unique vs shared audience")
+    console.print(f"the list reaches {totals['reach']:,} distinct engaged accounts; "
+                  f"{totals['duplicated']:,} of {totals['sum_audiences']:,} audience slots are duplicates")
+    if out is not None:
+        _write(pairs, out)
+    ws.close()
+
+
+@app.command()
+def circle(
+    creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
+    top: Annotated[int, typer.Option(help="Members to list.")] = 20,
+    all_levels: Annotated[bool, typer.Option("--all", help="List every level, not only the inner circle.")] = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every member's row.")] = None,
+) -> None:
+    """The inner circle of a creator's audience (Orbit model: love over time × reach, levels 1–4)."""
+    from tribescope.niche import inner_circle, resolve_creators
+
+    try:
+        ws = state.open(read_only=True)
+        (key,) = resolve_creators(ws, [creator])
+        t = inner_circle(ws, key)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    counts: dict[str, int] = {}
+    for name in t.column("level_name").to_pylist():
+        counts[name] = counts.get(name, 0) + 1
+    console.print(f"{key[0]}:{key[1]}: {t.num_rows:,} engaged members — "
+                  + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    shown = t if all_levels else t.filter(t.column("inner_circle"))
+    _show(shown, "inner circle" if not all_levels else "members by level",
+          ["level", "level_name", "member_id", "username", "active_weeks", "love", "reach", "reach_source", "gravity"],
+          limit=top)
+    if out is not None:
+        _write(t, out)
+    ws.close()
+
+
+@app.command()
+def similar(
+    creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
+    n: Annotated[int, typer.Option("--n", "-n", help="How many lookalikes.")] = 10,
+) -> None:
+    """Lookalike creators by topic, audience and community profile, with the reasons."""
+    from tribescope.niche import resolve_creators
+    from tribescope.niche import similar as similar_fn
+
+    try:
+        ws = state.open(read_only=True)
+        (key,) = resolve_creators(ws, [creator])
+        t = similar_fn(ws, key, n=n)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _show(t, f"creators like {key[0]}:{key[1]}",
+          ["platform", "creator_id", "similarity", "topic", "audience", "profile", "reasons"])
+    ws.close()
+
+
+def _eval_app() -> typer.Typer:
+    """The shared `eval` command group (created by whichever topic registers first)."""
+    for info in app.registered_groups:
+        if info.name == "eval" and info.typer_instance is not None:
+            return info.typer_instance
+    sub = typer.Typer(help="Evaluate models and algorithms on labelled real data.", no_args_is_help=True)
+    app.add_typer(sub, name="eval")
+    return sub
+
+
+@_eval_app().command("niches")
+def eval_niches(
+    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/ and "
+                                       "musae_social_graphs/.")]
+    = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data")),
+    classifier: Annotated[bool, typer.Option(help="Evaluate the niche-category classifier (retrains on 80 %).")]
+    = True,
+    graphs: Annotated[bool, typer.Option(help="Community detection / leader centrality on the MUSAE graphs.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write all figures as JSON.")] = None,
+) -> None:
+    """Figures for the niche classifier (Kim et al.) and niche groups / leaders (MUSAE graphs)."""
+    figures: dict[str, Any] = {}
+    if classifier:
+        from tribescope.niche import _category_train
+
+        kim = data / "instagram_influencer_posts_kim"
+        if not kim.is_dir():
+            raise fail(TribescopeError(f"{kim} not found; pass --data pointing at the shared data folder"))
+        m = _category_train.main([str(kim), "--eval-only"])
+        figures["classifier"] = m
+        console.print(f"classifier (held-out creators n={m['n']:,}): accuracy {m['accuracy']:.3f}, "
+                      f"macro-F1 {m['macro_f1']:.3f} (majority baseline {m['majority_baseline_accuracy']:.3f})")
+    if graphs:
+        from tribescope.niche import _musae
+
+        root = data / "musae_social_graphs"
+        if not root.is_dir():
+            raise fail(TribescopeError(f"{root} not found; pass --data pointing at the shared data folder"))
+        g = _musae.run_all(root)
+        figures["musae"] = g
+        for name in ("facebook", "github"):
+            c = g[name]["chosen"]
+            console.print(f"{name}: γ={c['resolution']:g}, {c['groups']} groups, Q={c['modularity']:.3f}, "
+                          f"NMI={c['nmi']:.3f}, ARI={c['ari']:.3f}")
+        for lang, r in g["twitch"].items():
+            console.print(f"twitch {lang}: Spearman(PageRank, views)={r['pagerank']['spearman_views']:.3f}, "
+                          f"AUC(PageRank→partner)={r['pagerank']['auc_partner']:.3f}")
+    if out is not None:
+        out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        console.print(f"wrote {out}")

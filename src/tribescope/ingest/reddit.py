@@ -1,0 +1,199 @@
+"""Reddit exports → ``community_messages`` (+ author ``accounts``, optional ``community_links``).
+
+Reads Pushshift-style NDJSON of submissions and comments, and Reddit API ``Listing`` JSON
+(``{"kind": "Listing", "data": {"children": [{"kind": "t3" | "t1", "data": …}]}}``), including a
+thread page — ``[post listing, comments listing]`` with comments nested under ``replies`` listings.
+
+Mapping: ``space_id`` = subreddit, lower-cased; ``space_name`` = ``r/Name``; ``thread_id`` = the
+submission id (``link_id`` without ``t3_``); ``reply_to`` = ``parent_id`` without its ``t1_``/``t3_``
+prefix (null for a submission); ``channel`` = the submission title; ``text`` = title + blank line +
+selftext for a submission, ``body`` for a comment; ``reactions`` = ``score``; ``created_at`` from
+``created_utc``; ``snapshot_at`` from Pushshift's ``retrieved_on`` when present.
+Authors become account stubs keyed by the lower-cased username; ``[deleted]`` authors are not
+accounts and their messages keep a null author. With the import option ``link_creator`` =
+``"PLATFORM:ACCOUNT_ID"`` every space seen is linked to that creator in ``community_links``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from tribescope import schema
+from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.ingest._base import Context, Format, Row
+from tribescope.ingest._readers import Probe, Source, iter_json_values
+
+__all__ = ["Reddit", "link_rows", "parse_link_creator"]
+
+P = "reddit"
+#: Authors Reddit shows for removed accounts; they are not accounts.
+DELETED = {"[deleted]", "[removed]", ""}
+#: Platforms whose account ids are lower-cased handles (see :mod:`tribescope.schema`).
+HANDLE_PLATFORMS = {"instagram", "tiktok", "reddit", "twitter"}
+
+
+def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
+    """The ``link_creator`` import option ``"PLATFORM:ACCOUNT_ID"`` → ``(platform, account_id)``."""
+    opt = ctx.options.get("link_creator")
+    if not opt:
+        return None
+    plat, sep, acc = str(opt).partition(":")
+    plat = plat.strip().lower()
+    acc = acc.strip().lstrip("@")
+    if not sep or not acc or plat not in schema.PLATFORMS:
+        raise ImportFailed(
+            ctx.path, "option --link-creator", None,
+            f"expected PLATFORM:ACCOUNT_ID (e.g. youtube:UCxxxx or instagram:alice.cooks) with PLATFORM one of "
+            f"{', '.join(schema.PLATFORMS)}, found {opt!r}",
+        )
+    return plat, acc.lower() if plat in HANDLE_PLATFORMS else acc
+
+
+def link_rows(ctx: Context, platform: str) -> Iterator[Row]:
+    """``community_links`` rows for the spaces collected in ``ctx.state["spaces"]`` (by :func:`seen_space`)."""
+    creator = ctx.state.get("link_creator")
+    if not creator:
+        return
+    for space_id, space_name in ctx.state.get("spaces", {}).items():
+        yield "community_links", {
+            "platform": platform, "space_id": space_id, "space_name": space_name,
+            "creator_platform": creator[0], "creator_id": creator[1],
+        }
+
+
+def seen_space(ctx: Context, space_id: str, space_name: str | None) -> None:
+    spaces: dict[str, str | None] = ctx.state.setdefault("spaces", {})
+    if space_id not in spaces or (space_name and not spaces[space_id]):
+        spaces[space_id] = space_name
+
+
+def _strip(v: Any, name: str) -> str | None:
+    """A Reddit fullname/id → the bare id (``t3_abc`` → ``abc``)."""
+    if v is None or v == "":
+        return None
+    if isinstance(v, int):
+        return str(v)
+    if not isinstance(v, str):
+        raise FieldError(name, f"expected a Reddit id such as t3_abc123, found {type(v).__name__}")
+    return v[3:] if len(v) > 3 and v[0] == "t" and v[2] == "_" else v
+
+
+def _str(v: Any, name: str) -> str | None:
+    if v is None or isinstance(v, str):
+        return v
+    raise FieldError(name, f"expected text, found {type(v).__name__}")
+
+
+def _is_thing(d: Any) -> bool:
+    return isinstance(d, dict) and (
+        ("subreddit" in d and ("body" in d or "title" in d or "link_id" in d))
+        or (d.get("kind") in ("t1", "t3") and isinstance(d.get("data"), dict))
+    )
+
+
+def _is_listing(d: Any) -> bool:
+    return isinstance(d, dict) and d.get("kind") == "Listing" and isinstance(d.get("data"), dict)
+
+
+class Reddit(Format):
+    name = "reddit"
+    description = "Reddit API Listing JSON (incl. thread pages) or Pushshift NDJSON of submissions and comments"
+    platform = P
+
+    def sniff(self, probe: Probe) -> bool:
+        d = probe.first_json
+        if isinstance(d, list) and d:
+            d = d[0]
+        return _is_listing(d) or _is_thing(d)
+
+    def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        ctx.state["link_creator"] = parse_link_creator(ctx)
+        for loc, doc in iter_json_values(src):
+            if isinstance(doc, list):  # a thread page: [post listing, comments listing]
+                for i, part in enumerate(doc):
+                    yield from _walk(part, f"{loc}[{i}]")
+            else:
+                yield from _walk(doc, loc)
+
+    def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
+        if not isinstance(raw, dict):
+            raise FieldError(None, f"expected a submission or comment object, found {type(raw).__name__}")
+        kind = raw.get("kind")
+        d = raw["data"] if kind in ("t1", "t3") and isinstance(raw.get("data"), dict) else raw
+        if kind not in ("t1", "t3"):
+            kind = "t1" if ("body" in d or "parent_id" in d) else "t3"
+        sub = _str(d.get("subreddit"), "subreddit")
+        if not sub:
+            raise FieldError("subreddit", "is missing or empty, but is required")
+        space = sub.lower()
+        name = _str(d.get("subreddit_name_prefixed"), "subreddit_name_prefixed") or f"r/{sub}"
+        mid = _strip(d.get("id") or d.get("name"), "id")
+        if not mid:
+            raise FieldError("id", "is missing or empty, but is required")
+        author = _str(d.get("author"), "author")
+        if author in DELETED:
+            author = None
+        titles: dict[str, str] = ctx.state.setdefault("titles", {})
+        if kind == "t3":
+            title = _str(d.get("title"), "title") or ""
+            body = _str(d.get("selftext"), "selftext")
+            row = {
+                "thread_id": mid, "reply_to": None, "channel": title or None,
+                "text": f"{title}\n\n{body}" if body else title,
+            }
+            if title and len(titles) < 1_000_000:
+                titles[mid] = title
+        else:
+            thread = _strip(d.get("link_id"), "link_id")
+            if not thread:
+                raise FieldError("link_id", "is missing: a comment must name its submission (t3_…)")
+            row = {
+                "thread_id": thread, "reply_to": _strip(d.get("parent_id"), "parent_id"),
+                "channel": _str(d.get("link_title"), "link_title") or titles.get(thread),
+                "text": _str(d.get("body"), "body"),
+            }
+        row.update({
+            "platform": P, "message_id": mid, "space_id": space, "space_name": name,
+            "author_id": author.lower() if author else None, "author_name": author,
+            "created_at": d.get("created_utc", d.get("created")), "reactions": d.get("score"),
+        })
+        snap = d.get("retrieved_on", d.get("retrieved_utc"))
+        if snap is not None:
+            row["snapshot_at"] = snap
+        yield "community_messages", row
+        seen_space(ctx, space, name)
+        if author:
+            yield "accounts", {"platform": P, "account_id": author.lower(), "username": author}
+
+    def finish(self, ctx: Context) -> Iterable[Row]:
+        return link_rows(ctx, P)
+
+
+def _walk(doc: Any, loc: str) -> Iterator[tuple[str, Any]]:
+    """Flatten listings (and the ``replies`` listings nested in comments) into single things."""
+    if isinstance(doc, SourceError) or not _is_listing(doc):
+        yield loc, doc
+        if _is_thing(doc) and doc.get("kind") == "t1":
+            yield from _replies(doc["data"], loc)
+        return
+    children = doc["data"].get("children")
+    if not isinstance(children, list):
+        yield f"{loc}.data.children", SourceError(
+            f"{loc}.data.children", "expected an array of things in the Listing's data.children",
+            recoverable=True, raw=str(children)[:2000],
+        )
+        return
+    for i, child in enumerate(children):
+        here = f"{loc}.data.children[{i}]"
+        if isinstance(child, dict) and child.get("kind") == "more":
+            continue  # "load more comments" placeholder: ids only, no content
+        yield here, child
+        if isinstance(child, dict) and child.get("kind") == "t1" and isinstance(child.get("data"), dict):
+            yield from _replies(child["data"], here)
+
+
+def _replies(data: dict[str, Any], loc: str) -> Iterator[tuple[str, Any]]:
+    rep = data.get("replies")
+    if _is_listing(rep):
+        yield from _walk(rep, f"{loc}.data.replies")

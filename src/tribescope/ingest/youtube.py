@@ -1,0 +1,647 @@
+"""YouTube Data API v3 responses: ``channels.list``, ``videos.list``, ``commentThreads.list``, ``comments.list``.
+
+A file may hold one response, a JSON array of responses (pages), or NDJSON with one response per
+line, optionally gzip-compressed; bare resources (``{"kind": "youtube#video", …}``) one per line or
+in an array are read too. The response kind (``youtube#channelListResponse`` …) says what the
+``items`` are; an item's own ``kind`` wins, and items without any kind are recognised by shape.
+Every item is one record (location ``line 3, items[17]`` / ``record 2, items[4]``), so one bad
+item is rejected alone; errors name the JSON path, e.g. ``items[17].statistics.likeCount``.
+
+Mapping (field names from https://developers.google.com/youtube/v3/docs):
+
+* ``youtube#channel`` → ``accounts``: account_id = ``id`` (``UC…``), username = ``snippet.customUrl``
+  without '@' (else the title), full_name = ``snippet.title``, bio = ``snippet.description``,
+  followers = ``statistics.subscriberCount`` (null when ``hiddenSubscriberCount``),
+  posts = ``statistics.videoCount``, created_at = ``snippet.publishedAt``, country = ``snippet.country``.
+* ``youtube#video`` → ``posts`` (+ an ``accounts`` stub for ``snippet.channelId`` named
+  ``snippet.channelTitle``): creator_id = ``snippet.channelId``, title, caption = description,
+  hashtags = ``snippet.tags`` + ``#tags`` in title and description (lower-case, unique),
+  mentions = ``@handles`` in the description, likes/comments_count/views from ``statistics``,
+  duration_s from ``contentDetails.duration`` (ISO-8601, e.g. ``PT4M13S``), media_type ``video``,
+  is_paid_partnership = ``paidProductPlacementDetails.hasPaidProductPlacement``,
+  url = ``https://www.youtube.com/watch?v=ID``.
+* ``youtube#commentThread`` → ``comments`` for ``snippet.topLevelComment`` (reply_count =
+  ``snippet.totalReplyCount``) and every ``replies.comments[]`` (parent_comment_id =
+  ``snippet.parentId``); ``youtube#comment`` (``comments.list``) → one comment.
+  author_id = ``snippet.authorChannelId.value``, author_name = ``authorDisplayName`` without a leading
+  '@', text = ``textOriginal``, else ``textDisplay`` with HTML removed; an ``accounts`` stub
+  (account_id, username) for every author. A ``comments.list`` reply without ``snippet.videoId``
+  takes the video of its parent when that thread was read earlier in the same file.
+
+An API error object (``{"error": {"code": 403, …}}``) in place of a response is a bad record whose
+reason quotes the code, reason and message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import ijson
+import orjson
+
+from tribescope.errors import FieldError, SourceError
+from tribescope.ingest._base import (
+    Context,
+    Format,
+    Row,
+    extract_hashtags,
+    extract_mentions,
+    to_bool,
+    to_int,
+    to_str,
+    to_ts,
+)
+from tribescope.ingest._readers import Probe, Source, iter_json_values
+
+__all__ = ["YouTubeAPI", "parse_duration"]
+
+PLATFORM = "youtube"
+
+#: response kind → kind of its items
+PAGE_KINDS = {
+    "youtube#channelListResponse": "youtube#channel",
+    "youtube#videoListResponse": "youtube#video",
+    "youtube#commentThreadListResponse": "youtube#commentThread",
+    "youtube#commentListResponse": "youtube#comment",
+}
+ITEM_KINDS = frozenset(PAGE_KINDS.values())
+
+_PROBE_BYTES = 256 * 1024
+_I64 = 1 << 63
+_EMPTY: dict[str, Any] = {}
+_UTC = dt.UTC
+#: author stubs remembered per file to skip re-emitting the same (id, name) row
+_SEEN_LIMIT = 1_000_000
+
+_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?")
+_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+
+
+# ---------------------------------------------------------------------------- fast coercion
+# The driver's RowBuffer coerces again, but on already-typed values that is a cheap pass-through;
+# coercing here lets errors name the source field (``statistics.likeCount``), not the column.
+
+
+def _int(v: Any, name: str) -> int | None:
+    if type(v) is int:
+        i = v
+    elif v is None:
+        return None
+    elif type(v) is str:
+        try:
+            i = int(v)
+        except ValueError:
+            j = to_int(v, name)
+            if j is None:
+                return None
+            i = j
+    else:
+        j = to_int(v, name)
+        if j is None:
+            return None
+        i = j
+    if -_I64 <= i < _I64:
+        return i
+    raise FieldError(name, f"{i} is out of range for a count")
+
+
+def _str(v: Any, name: str) -> str | None:
+    if v is None or type(v) is str:
+        return v
+    return to_str(v, name)
+
+
+def _id(v: Any, name: str) -> str:
+    """A required identifier: non-empty text (numbers are accepted as text)."""
+    if type(v) is str and v:
+        return v
+    if v is None or v == "":
+        raise FieldError(name, "is missing or empty, but is required")
+    if type(v) is int:
+        return str(v)
+    raise FieldError(name, f"expected an id (text), found {type(v).__name__}")
+
+
+def _bool(v: Any, name: str) -> bool | None:
+    if v is None or type(v) is bool:
+        return v
+    return to_bool(v, name)
+
+
+def _ts(v: Any, name: str) -> dt.datetime | None:
+    """UTC datetime from ISO-8601 text (fast path) or anything :func:`to_ts` reads."""
+    if v is None or v == "":
+        return None
+    try:
+        if type(v) is str:
+            try:
+                d = dt.datetime.fromisoformat(v)
+            except ValueError:
+                return to_ts(v, name)
+            return d.replace(tzinfo=_UTC) if d.tzinfo is None else d.astimezone(_UTC)
+        return to_ts(v, name)
+    except OverflowError:
+        raise FieldError(name, f"timestamp {v!r} is out of range") from None
+
+
+def _obj(v: Any, name: str) -> dict[str, Any]:
+    if type(v) is dict:
+        return v
+    if v is None:
+        return _EMPTY
+    raise FieldError(name, f"expected a JSON object, found {type(v).__name__}")
+
+
+def parse_duration(v: Any, name: str = "contentDetails.duration") -> float | None:
+    """Seconds in an ISO-8601 duration as YouTube writes it (``PT1H2M3S``, ``P1DT2H``, ``P0D``)."""
+    if v is None or v == "":
+        return None
+    if type(v) is not str:
+        raise FieldError(name, f"expected an ISO-8601 duration such as PT4M13S, found {type(v).__name__}")
+    m = _DURATION.fullmatch(v.strip())
+    if m is None or v.strip() == "P":
+        raise FieldError(name, f"expected an ISO-8601 duration such as PT4M13S, found {v!r}")
+    w, d, h, mi, s = m.groups()
+    try:
+        days = int(w or 0) * 7 + int(d or 0)
+        return float(((days * 24 + int(h or 0)) * 60 + int(mi or 0)) * 60) + float(
+            (s or "0").replace(",", ".")
+        )
+    except (ValueError, OverflowError):
+        raise FieldError(name, f"duration {v!r} is out of range") from None
+
+
+def _plain(s: str | None) -> str | None:
+    """``textDisplay`` HTML → plain text (``<br>`` → newline, tags dropped, entities unescaped)."""
+    if not s:
+        return s
+    if "<" in s:
+        s = _TAG.sub("", _BR.sub("\n", s))
+    if "&" in s:
+        s = html.unescape(s)
+    return s
+
+
+def _dump(v: Any) -> str:
+    try:
+        return orjson.dumps(v, default=str).decode()[:2000]
+    except (TypeError, orjson.JSONEncodeError):
+        return repr(v)[:2000]
+
+
+def _is_google_error(doc: Any) -> bool:
+    err = doc.get("error") if isinstance(doc, dict) else None
+    return (
+        isinstance(err, dict)
+        and isinstance(err.get("code"), int)
+        and ("errors" in err or "status" in err)
+        and "fbtrace_id" not in err  # a Facebook / Instagram Graph API error has the same outline
+        and "items" not in doc
+    )
+
+
+def _error_message(err: Any) -> str:
+    """The reason for a rejected API error response, with what to do."""
+    code: Any = None
+    msg: Any = None
+    reasons: list[str] = []
+    if isinstance(err, dict):
+        code, msg = err.get("code"), err.get("message")
+        for e in err.get("errors") or []:
+            if isinstance(e, dict) and e.get("reason"):
+                reasons.append(str(e["reason"]))
+        if not reasons and err.get("status"):
+            reasons.append(str(err["status"]))
+    else:
+        msg = err
+    what = f"code {code}" + (f" ({', '.join(reasons)})" if reasons else "")
+    return (
+        f"the YouTube API returned an error instead of data: {what}: {msg or 'no message'}. "
+        "This response holds no items; request the page again (e.g. after the quota resets) "
+        "or remove it from the file"
+    )
+
+
+def _first_value(probe: Probe) -> Any:
+    """The first response/resource of the probed file (first array element for an array)."""
+    doc = probe.first_json
+    if isinstance(doc, list):
+        return doc[0] if doc else None
+    head = probe.head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if head[:1] == b"[" and not isinstance(doc, list):  # large array: parse its first element only
+        try:
+            for v in ijson.items(io.BytesIO(head), "item", use_float=True):
+                return v
+        except (ijson.JSONError, ijson.IncompleteJSONError):
+            return None
+        return None
+    return doc
+
+
+def guess_kind(item: dict[str, Any]) -> str | None:
+    """The resource kind of an item that does not say, from its shape."""
+    sn = item.get("snippet")
+    if type(sn) is not dict:
+        st = item.get("statistics")
+        return "youtube#channel" if type(st) is dict and "subscriberCount" in st else None
+    if "topLevelComment" in sn:
+        return "youtube#commentThread"
+    if "authorDisplayName" in sn or "textDisplay" in sn or "textOriginal" in sn:
+        return "youtube#comment"
+    if "customUrl" in sn:
+        return "youtube#channel"
+    st = item.get("statistics")
+    if type(st) is dict and "subscriberCount" in st:
+        return "youtube#channel"
+    if "channelId" in sn or "contentDetails" in item:
+        return "youtube#video"
+    return None
+
+
+# ---------------------------------------------------------------------------- the format
+
+
+class YouTubeAPI(Format):
+    """YouTube Data API v3 list responses (channels, videos, comment threads, comments)."""
+
+    name = "youtube"
+    description = (
+        "YouTube Data API v3 JSON: channels.list, videos.list, commentThreads.list, comments.list "
+        "(one response, an array of pages, or NDJSON)"
+    )
+    platform = PLATFORM
+
+    def sniff(self, probe: Probe) -> bool:
+        doc = _first_value(probe)
+        if not isinstance(doc, dict):
+            return False
+        kind = doc.get("kind")
+        if isinstance(kind, str):
+            return kind in PAGE_KINDS or kind in ITEM_KINDS
+        if _is_google_error(doc):
+            return True
+        items = doc.get("items")
+        if isinstance(items, list) and items and isinstance(items[0], dict):
+            k = items[0].get("kind")
+            return isinstance(k, str) and k in ITEM_KINDS
+        return False
+
+    # -- reading
+
+    def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        state = ctx.state
+        head = src.head()
+        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+        if len(head) >= _PROBE_BYTES and text[:1] == b"{" and not _complete_first_line(text):
+            yield from self._stream_document(src, ctx, Probe.of(src).first_json)
+            return
+        for loc, page in iter_json_values(src):
+            if isinstance(page, SourceError):
+                yield loc, page
+                continue
+            yield from self._page_items(loc, page, state)
+
+    def _page_items(self, loc: str, page: Any, state: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+        if not isinstance(page, dict):
+            yield (
+                loc,
+                SourceError(
+                    loc,
+                    f"expected a YouTube API response object, found {type(page).__name__}",
+                    recoverable=True,
+                    raw=_dump(page),
+                ),
+            )
+            return
+        if _is_google_error(page):
+            yield loc, SourceError(loc, _error_message(page["error"]), recoverable=True, raw=_dump(page))
+            return
+        kind = page.get("kind")
+        items = page.get("items")
+        if kind in ITEM_KINDS or (kind is None and items is None and guess_kind(page)):
+            state["kind"], state["where"] = kind, ""  # a bare resource
+            yield loc, page
+            return
+        if kind is not None and kind not in PAGE_KINDS:
+            yield (
+                loc,
+                SourceError(
+                    loc,
+                    f"unsupported kind {kind!r}; this importer reads {', '.join(sorted(PAGE_KINDS))} "
+                    "responses and their resources",
+                    recoverable=True,
+                    raw=_dump(page),
+                ),
+            )
+            return
+        if items is None:
+            if kind is None:
+                yield (
+                    loc,
+                    SourceError(
+                        loc,
+                        "not a YouTube API response: expected an object with `kind` and `items`, or a resource",
+                        recoverable=True,
+                        raw=_dump(page),
+                    ),
+                )
+            return  # e.g. channels.list for an unknown id returns no items at all
+        if not isinstance(items, list):
+            yield (
+                loc,
+                SourceError(
+                    f"{loc}, items",
+                    f"expected a list of resources, found {type(items).__name__}",
+                    recoverable=True,
+                    raw=_dump(page),
+                ),
+            )
+            return
+        state["kind"] = PAGE_KINDS.get(kind) if kind else None
+        for i, item in enumerate(items):
+            where = f"items[{i}]"
+            state["where"] = where
+            yield f"{loc}, {where}", item
+
+    def _stream_document(self, src: Source, ctx: Context, meta: Any) -> Iterator[tuple[str, Any]]:
+        """One response object larger than the probe: stream its ``items`` instead of loading it."""
+        state = ctx.state
+        meta = meta if isinstance(meta, dict) else {}
+        if _is_google_error(meta):
+            yield "document", SourceError("document", _error_message(meta["error"]), recoverable=True)
+            return
+        kind = meta.get("kind")
+        state["kind"] = PAGE_KINDS.get(kind) if isinstance(kind, str) else None
+        n = -1
+        with src.open() as f:
+            try:
+                for n, item in enumerate(ijson.items(f, "items.item", use_float=True)):
+                    where = f"items[{n}]"
+                    state["where"] = where
+                    yield f"document, {where}", item
+            except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
+                msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise SourceError(
+                    f"document, items[{n + 1}] (near byte {src.bytes_read()})",
+                    f"not valid JSON ({msg}); the file may be truncated or not a JSON export",
+                ) from exc
+
+    # -- mapping
+
+    def convert(self, raw: Any, ctx: Context) -> list[Row]:
+        state = ctx.state
+        try:
+            if type(raw) is not dict:
+                raise FieldError(None, f"expected a YouTube resource object, found {type(raw).__name__}")
+            kind = raw.get("kind")
+            if kind is None:
+                kind = state.get("kind") or guess_kind(raw)
+            if kind == "youtube#commentThread":
+                return _thread(raw, state)
+            if kind == "youtube#comment":
+                return _comment_resource(raw, state)
+            if kind == "youtube#video":
+                return _video(raw, state)
+            if kind == "youtube#channel":
+                return _channel(raw)
+            if kind is None:
+                raise FieldError(
+                    "kind",
+                    "cannot tell which YouTube resource this is: it has no `kind` and no "
+                    "recognisable snippet",
+                )
+            raise FieldError(
+                "kind", f"unsupported resource kind {kind!r}; expected one of {', '.join(sorted(ITEM_KINDS))}"
+            )
+        except FieldError as exc:
+            where = state.get("where")
+            if where:
+                raise FieldError(f"{where}.{exc.field}" if exc.field else where, exc.message) from None
+            raise
+
+
+def _complete_first_line(text: bytes) -> bool:
+    line = text.split(b"\n", 1)[0]
+    if len(line) == len(text):
+        return False
+    try:
+        orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+def _channel(item: dict[str, Any]) -> list[Row]:
+    cid = _id(item.get("id"), "id")
+    sn = _obj(item.get("snippet"), "snippet")
+    st = _obj(item.get("statistics"), "statistics")
+    title = _str(sn.get("title"), "snippet.title")
+    custom = _str(sn.get("customUrl"), "snippet.customUrl")
+    username = custom.lstrip("@") if custom else title
+    hidden = _bool(st.get("hiddenSubscriberCount"), "statistics.hiddenSubscriberCount")
+    followers = _int(st.get("subscriberCount"), "statistics.subscriberCount")
+    return [
+        (
+            "accounts",
+            {
+                "platform": PLATFORM,
+                "account_id": cid,
+                "username": username or None,
+                "full_name": title,
+                "bio": _str(sn.get("description"), "snippet.description"),
+                "followers": None if hidden else followers,
+                "posts": _int(st.get("videoCount"), "statistics.videoCount"),
+                "created_at": _ts(sn.get("publishedAt"), "snippet.publishedAt"),
+                "country": _str(sn.get("country"), "snippet.country") or None,
+            },
+        )
+    ]
+
+
+def _video(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
+    vid = _id(item.get("id"), "id")
+    sn = _obj(item.get("snippet"), "snippet")
+    st = _obj(item.get("statistics"), "statistics")
+    cd = _obj(item.get("contentDetails"), "contentDetails")
+    pp = _obj(item.get("paidProductPlacementDetails"), "paidProductPlacementDetails")
+    channel = _id(sn.get("channelId"), "snippet.channelId")
+    title = _str(sn.get("title"), "snippet.title")
+    desc = _str(sn.get("description"), "snippet.description")
+    tags = sn.get("tags")
+    hashtags: list[str] = []
+    if tags is not None:
+        if type(tags) is not list:
+            raise FieldError("snippet.tags", f"expected a list of text, found {type(tags).__name__}")
+        for t in tags:
+            if type(t) is not str:
+                raise FieldError("snippet.tags", f"expected a list of text, found an element {t!r}")
+            t = t.strip().lstrip("#").lower()
+            if t:
+                hashtags.append(t)
+    hashtags.extend(extract_hashtags(title))
+    hashtags.extend(extract_hashtags(desc))
+    return [
+        (
+            "posts",
+            {
+                "platform": PLATFORM,
+                "post_id": vid,
+                "creator_id": channel,
+                "created_at": _ts(sn.get("publishedAt"), "snippet.publishedAt"),
+                "media_type": "video",
+                "title": title,
+                "caption": desc,
+                "likes": _int(st.get("likeCount"), "statistics.likeCount"),
+                "comments_count": _int(st.get("commentCount"), "statistics.commentCount"),
+                "views": _int(st.get("viewCount"), "statistics.viewCount"),
+                "is_paid_partnership": _bool(
+                    pp.get("hasPaidProductPlacement"), "paidProductPlacementDetails.hasPaidProductPlacement"
+                ),
+                "hashtags": list(dict.fromkeys(hashtags)),
+                "mentions": extract_mentions(desc),
+                "url": f"https://www.youtube.com/watch?v={vid}",
+                "duration_s": parse_duration(cd.get("duration")),
+            },
+        ),
+        (
+            "accounts",
+            {
+                "platform": PLATFORM,
+                "account_id": channel,
+                "full_name": _str(sn.get("channelTitle"), "snippet.channelTitle") or None,
+            },
+        ),
+    ]
+
+
+def _comment(
+    c: Any, video_id: str | None, parent_id: str | None, reply_count: int | None, comment_id: Any = None
+) -> dict[str, Any]:
+    """One ``comment`` resource → a ``comments`` row (field names relative to the resource)."""
+    if type(c) is not dict:
+        raise FieldError(None, f"expected a comment resource object, found {type(c).__name__}")
+    cid = c.get("id") or comment_id
+    if type(cid) is not str or not cid:
+        cid = _id(cid, "id")
+    sn = c.get("snippet")
+    if type(sn) is not dict:
+        raise FieldError("snippet", "is missing or not an object, but is required")
+    vid = sn.get("videoId") or video_id
+    if type(vid) is not str or not vid:
+        if not vid:
+            raise FieldError(
+                "snippet.videoId",
+                "is missing: every comment must name its video (a comments.list reply without it can only be "
+                "placed when its commentThread comes earlier in the same file)",
+            )
+        vid = _id(vid, "snippet.videoId")
+    a = sn.get("authorChannelId")
+    aid = a.get("value") if type(a) is dict else a
+    if aid is not None and type(aid) is not str:
+        aid = _str(aid, "snippet.authorChannelId.value")
+    name = sn.get("authorDisplayName")
+    if name is not None:
+        if type(name) is not str:
+            name = _str(name, "snippet.authorDisplayName")
+        if name and name[0] == "@":
+            name = name[1:]
+    text = sn.get("textOriginal")
+    if text is None:
+        text = _plain(_str(sn.get("textDisplay"), "snippet.textDisplay"))
+    elif type(text) is not str:
+        text = _str(text, "snippet.textOriginal")
+    parent = sn.get("parentId") or parent_id
+    if parent is not None and type(parent) is not str:
+        parent = _id(parent, "snippet.parentId")
+    likes = sn.get("likeCount")
+    return {
+        "platform": PLATFORM,
+        "comment_id": cid,
+        "post_id": vid,
+        "author_id": aid or None,
+        "author_name": name or None,
+        "parent_comment_id": parent,
+        "created_at": _ts(sn.get("publishedAt"), "snippet.publishedAt"),
+        "text": text,
+        "likes": likes if type(likes) is int and 0 <= likes < _I64 else _int(likes, "snippet.likeCount"),
+        "reply_count": reply_count,
+    }
+
+
+def _stubs(rows: list[Row], state: dict[str, Any]) -> list[Row]:
+    """Append an ``accounts`` stub per comment author not already emitted from this file."""
+    seen: set[tuple[str, str | None]] | None = state.get("seen")
+    if seen is None:
+        seen = state["seen"] = set()
+    new = []
+    out = list(rows)
+    for _, r in rows:
+        aid = r["author_id"]
+        if aid is None:
+            continue
+        key = (aid, r["author_name"])
+        if key in seen:
+            continue
+        new.append(key)
+        out.append(("accounts", {"platform": PLATFORM, "account_id": aid, "username": r["author_name"]}))
+    if len(seen) > _SEEN_LIMIT:
+        seen.clear()
+    seen.update(new)  # only once the whole record converted, so a rejected record leaves no gap
+    return out
+
+
+def _thread(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
+    sn = item.get("snippet")
+    if type(sn) is not dict:
+        raise FieldError("snippet", "is missing or not an object, but is required")
+    top = sn.get("topLevelComment")
+    if type(top) is not dict:
+        raise FieldError("snippet.topLevelComment", "is missing or not an object, but is required")
+    vid = sn.get("videoId")
+    if vid is not None and type(vid) is not str:
+        vid = _id(vid, "snippet.videoId")
+    total = sn.get("totalReplyCount")
+    if type(total) is not int:
+        total = _int(total, "snippet.totalReplyCount")
+    try:
+        first = _comment(top, vid, None, total, item.get("id"))
+    except FieldError as exc:
+        raise FieldError(
+            f"snippet.topLevelComment.{exc.field}" if exc.field else "snippet.topLevelComment", exc.message
+        ) from None
+    rows: list[Row] = [("comments", first)]
+    replies = item.get("replies")
+    n_replies = 0
+    if replies is not None:
+        if type(replies) is not dict:
+            raise FieldError("replies", f"expected a JSON object, found {type(replies).__name__}")
+        comments = replies.get("comments")
+        if comments is not None:
+            if type(comments) is not list:
+                raise FieldError("replies.comments", f"expected a list, found {type(comments).__name__}")
+            pid, pvid = first["comment_id"], first["post_id"]
+            for j, c in enumerate(comments):
+                try:
+                    rows.append(("comments", _comment(c, pvid, pid, None)))
+                except FieldError as exc:
+                    path = f"replies.comments[{j}]"
+                    raise FieldError(f"{path}.{exc.field}" if exc.field else path, exc.message) from None
+            n_replies = len(comments)
+    if total and total > n_replies:  # more replies to come from comments.list: remember the video
+        state.setdefault("video_of", {})[first["comment_id"]] = first["post_id"]
+    return _stubs(rows, state)
+
+
+def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
+    sn = item.get("snippet")
+    vid = None
+    if type(sn) is dict and not sn.get("videoId"):
+        parent = sn.get("parentId")
+        vid = state.get("video_of", _EMPTY).get(parent) if type(parent) is str else None
+    return _stubs([("comments", _comment(item, vid, None, None))], state)

@@ -1,0 +1,67 @@
+"""Brand-deal authenticity: how much of the feed is paid, and does paid content still land?"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+
+from tribescope.metrics._base import KEY, join_all, only_if, safe_div
+
+__all__ = ["DISCLOSURE_PATTERN", "DISCLOSURE_TAGS", "LIKELY_SPONSORED_PATTERN", "brand_deals", "sponsored_posts"]
+
+#: Disclosure hashtags (FTC/ASA/CMA "#ad", German "Werbung/Anzeige", Spanish "publicidad", …), lower-case.
+DISCLOSURE_TAGS: tuple[str, ...] = (
+    "ad", "ads", "advert", "advertisement", "advertising", "sponsored", "sponsor", "spon", "paidpartnership",
+    "paidpost", "brandpartner", "gifted", "prproduct", "affiliate", "werbung", "anzeige", "unbezahltewerbung",
+    "bezahltepartnerschaft", "kooperation", "publicidad", "publi", "patrocinado", "publicidade", "publicité",
+    "publicite", "sponsorisé", "sponsorise", "partenariat", "pubblicità", "pubblicita", "sponsorizzato",
+    "sponsorizzata", "adv", "reklama", "reklame", "advertentie", "gesponsord", "samarbete", "annonse", "mainos",
+)
+DISCLOSURE_PATTERN = r"#(?:" + "|".join(DISCLOSURE_TAGS) + r")(?:[^\p{L}\p{N}_]|$)"
+#: Undisclosed signs of a deal: discount codes, affiliate links, "thanks to @brand", "in partnership with".
+LIKELY_SPONSORED_PATTERN = (
+    r"(?:\b(?:use|with) (?:my |our |the )?(?:code|coupon|discount code)\b|\bcode [a-z0-9]{3,}\b|"
+    r"\b\d{1,2} ?% ?off\b|\bdiscount\b|\baffiliate\b|\blink in (?:my )?bio\b|\bswipe up\b|"
+    r"amzn\.to|bit\.ly|rstyle\.me|liketk\.it|shopstyle|\bthanks? (?:you )?to @|\bin (?:collaboration|partnership) with\b|"
+    r"\bpartnered with\b|\bsponsored by\b|\bcollab with @|\bgifted by\b|\bc/o @)"
+)
+
+
+def sponsored_posts(posts: ir.Table) -> ir.Table:
+    """Posts with ``sponsored_disclosed`` (platform flag or disclosure hashtag) and ``sponsored_likely``
+    (:data:`LIKELY_SPONSORED_PATTERN`, not disclosed) and ``n_mentions`` (@-mentions + tagged accounts)."""
+    cap = posts.caption.fill_null("").lower()
+    tag_hit = posts.hashtags.filter(lambda h: h.isin(DISCLOSURE_TAGS)).length().fill_null(0) > 0
+    disclosed = posts.is_paid_partnership.fill_null(False) | cap.re_search(DISCLOSURE_PATTERN) | tag_hit
+    likely = ~disclosed & cap.re_search(LIKELY_SPONSORED_PATTERN)
+    n_mentions = posts.mentions.length().fill_null(0) + posts.tagged_users.length().fill_null(0)
+    return posts.mutate(sponsored_disclosed=disclosed, sponsored_likely=likely, n_mentions=n_mentions)
+
+
+def brand_deals(posts: ir.Table, accounts: ir.Table) -> ir.Table:
+    """Per-creator brand-deal metrics.
+
+    * ``sponsored_share`` = posts disclosed or likely sponsored / posts; ``disclosed_share`` alone.
+    * ``mentions_per_post`` = mean @-mentions + tagged accounts per post (brand-mention saturation).
+    * ``sponsored_er_ratio`` = median ER of sponsored posts / median ER of the others ("post
+      effectiveness": below 1 when paid posts land worse); null without both kinds.
+
+    The article: community influencers post few sponsored posts, so each recommendation is trusted.
+    """
+    p = sponsored_posts(posts.filter(posts.creator_id.notnull()))
+    a = accounts.select(_a_platform=accounts.platform, _a_id=accounts.account_id, _f=accounts.followers)
+    p = p.left_join(a, [p.platform == a._a_platform, p.creator_id == a._a_id])
+    sp = p.sponsored_disclosed | p.sponsored_likely
+    er = only_if(p.likes.notnull(), safe_div(p.likes.fill_null(0) + p.comments_count.fill_null(0), p._f))
+    p = p.mutate(_sp=sp.cast("int64"), _disc=p.sponsored_disclosed.cast("int64"), _er=er)
+    g = p.group_by(*KEY).agg(
+        sponsored_share=p._sp.mean(),
+        disclosed_share=p._disc.mean(),
+        n_sponsored=p._sp.sum(),
+        mentions_per_post=p.n_mentions.cast("float64").mean(),
+    )
+    s = p.filter(p._sp == 1)
+    o = p.filter(p._sp == 0)
+    se = s.group_by(*KEY).agg(_er_s=s._er.median())
+    oe = o.group_by(*KEY).agg(_er_o=o._er.median())
+    out = join_all(g, se, oe)
+    return out.mutate(sponsored_er_ratio=safe_div(out._er_s, out._er_o)).drop("_er_s", "_er_o")

@@ -1,0 +1,115 @@
+"""Community connectedness: do the creator's followers talk to *each other*, and keep coming back?
+
+No commercial tool measures this; it is the core of the community-influencer idea (Cortizo: in a
+community "followers interact with each other", return, and gather around the creator). Raw
+follower↔follower reply counts are not enough — on big accounts they are mostly tag chains — so the
+tie metrics count only conversational replies (``is_tie``) and reward ties that recur and are mutual.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from tribescope.metrics._base import KEY, join_all, safe_div
+
+__all__ = ["connectedness", "ties"]
+
+
+def ties(threads: ir.Table) -> ir.Table:
+    """Follower↔follower conversational replies as directed edges.
+
+    Columns: ``platform, creator_id, post_id, comment_id, src`` (reply author), ``dst`` (its target),
+    ``a``/``b`` (the pair, ordered).
+    """
+    t = threads.filter(threads.is_tie)
+    return t.select(
+        "platform", "creator_id", "post_id", "comment_id",
+        src=t.author_id, dst=t.target_id,
+        a=ibis.least(t.author_id, t.target_id), b=ibis.greatest(t.author_id, t.target_id),
+    )
+
+
+def connectedness(threads: ir.Table) -> ir.Table:
+    """Per-creator connectedness metrics from :func:`tribescope.metrics.threads` rows.
+
+    * ``ff_reply_share`` = follower↔follower replies / all comments (raw; reported, not scored).
+    * ``ff_substantive_share`` = substantive follower↔follower replies / all comments.
+    * ``interacting_commenter_share`` = commenters who sent or received ≥ 1 conversational reply
+      from another commenter / commenters.
+    * ``n_pairs``; ``reciprocity`` = pairs with replies in both directions / pairs.
+    * ``recurring_pairs`` = pairs who talk under ≥ 2 different posts ("friendships");
+      ``recurring_tie_share`` = recurring pairs / pairs; ``friend_commenter_share`` = commenters in a
+      recurring pair / commenters.
+    * ``returning_commenter_share`` = commenters on ≥ 2 posts / commenters (null with < 2 posts with comments).
+    * ``retention`` = commenters of the earlier half of the creator's posts (by time) who also comment on
+      the later half / commenters of the earlier half (null with < 2 posts with comments).
+    """
+    t = threads
+    base = t.group_by(*KEY).agg(
+        _n_all=t.count(),
+        _n_ff=t.is_ff_reply.cast("int64").sum(),
+        _n_ffs=(t.is_ff_reply & t.is_substantive).cast("int64").sum(),
+    )
+    base = base.mutate(
+        ff_reply_share=safe_div(base._n_ff, base._n_all),
+        ff_substantive_share=safe_div(base._n_ffs, base._n_all),
+        n_ff_replies=base._n_ff,
+    ).drop("_n_all", "_n_ff", "_n_ffs")
+
+    aud = t.filter(~t.is_creator & t.author_id.notnull())
+    per_author = aud.group_by(*KEY, "author_id").agg(_posts=aud.post_id.nunique())
+    com = per_author.group_by(*KEY).agg(
+        _n_commenters=per_author.count(),
+        _n_returning=(per_author._posts >= 2).cast("int64").sum(),
+    )
+
+    e = ties(t)
+    ends = e.select(*KEY, who=e.src).union(e.select(*KEY, who=e.dst)).distinct()
+    inter = ends.group_by(*KEY).agg(_n_interacting=ends.count())
+
+    pairs = e.group_by(*KEY, "a", "b").agg(
+        _pp=e.post_id.nunique(),
+        _ab=(e.src == e.a).cast("int64").max(),
+        _ba=(e.src == e.b).cast("int64").max(),
+    )
+    pairs = pairs.mutate(_recip=((pairs._ab + pairs._ba) == 2).cast("int64"),
+                         _recur=(pairs._pp >= 2).cast("int64"))
+    pstats = pairs.group_by(*KEY).agg(
+        n_pairs=pairs.count(), _n_recip=pairs._recip.sum(), recurring_pairs=pairs._recur.sum()
+    )
+    rp = pairs.filter(pairs._recur == 1)
+    friends = rp.select(*KEY, who=rp.a).union(rp.select(*KEY, who=rp.b)).distinct()
+    fstats = friends.group_by(*KEY).agg(_n_friends=friends.count())
+
+    # retention between the earlier and later half of the creator's commented posts
+    pc = aud.select(*KEY, "post_id", "post_created_at").distinct()
+    w = ibis.window(group_by=list(KEY), order_by=[pc.post_created_at, pc.post_id])
+    pc = pc.mutate(_rn=ibis.row_number().over(w), _cnt=pc.count().over(ibis.window(group_by=list(KEY))))
+    pc = pc.mutate(_early=(pc._rn * 2 < pc._cnt).cast("int64"))
+    pcs = pc.select(_q_platform=pc.platform, _q_post=pc.post_id, _early=pc._early, _cnt=pc._cnt)
+    ae = aud.inner_join(pcs, [aud.platform == pcs._q_platform, aud.post_id == pcs._q_post])
+    ae = ae.filter(ae._cnt >= 2)
+    au = ae.group_by(*KEY, "author_id").agg(_e=ae._early.max(), _l=(1 - ae._early).max())
+    ret = au.group_by(*KEY).agg(_n_early=au._e.sum(), _n_both=(au._e * au._l).sum())
+    ret = ret.mutate(retention=safe_div(ret._n_both, ret._n_early)).select(*KEY, "retention")
+
+    pcount = aud.group_by(*KEY).agg(_n_pwc=aud.post_id.nunique())
+
+    out = join_all(base, com, inter, pstats, fstats, ret, pcount)
+    ncom = out._n_commenters.fill_null(0)
+    return out.mutate(
+        interacting_commenter_share=ibis.ifelse(
+            ncom > 0, out._n_interacting.fill_null(0).cast("float64") / ncom.cast("float64"), ibis.null("float64")
+        ),
+        n_pairs=out.n_pairs.fill_null(0),
+        recurring_pairs=out.recurring_pairs.fill_null(0),
+        reciprocity=safe_div(out._n_recip, out.n_pairs),
+        recurring_tie_share=safe_div(out.recurring_pairs, out.n_pairs),
+        friend_commenter_share=ibis.ifelse(
+            ncom > 0, out._n_friends.fill_null(0).cast("float64") / ncom.cast("float64"), ibis.null("float64")
+        ),
+        returning_commenter_share=ibis.ifelse(
+            out._n_pwc.fill_null(0) >= 2, safe_div(out._n_returning, out._n_commenters), ibis.null("float64")
+        ),
+    ).drop("_n_commenters", "_n_returning", "_n_interacting", "_n_recip", "_n_friends", "_n_pwc")

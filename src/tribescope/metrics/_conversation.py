@@ -1,0 +1,74 @@
+"""Conversation quality under a creator's posts (rule features; trained classifiers plug in later)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from tribescope.metrics._base import KEY, join_all, safe_div
+
+__all__ = ["conversation"]
+
+
+def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
+    """Per-creator conversation quality from :func:`tribescope.metrics.threads` rows.
+
+    Shares are over *audience* comments (not written by the creator), except ``creator_comment_share``:
+
+    * ``comments_per_post`` = audience comment rows / creator posts in the workspace.
+    * ``substantive_share``, ``emoji_only_share``, ``generic_share``, ``mention_only_share``,
+      ``link_spam_share``, ``action_intent_share`` — rule categories of
+      :func:`tribescope.features.comment_features` (HypeAuditor "comment authenticity"; the article's
+      followers "on the edge of their seat to take action").
+    * ``relevance_share`` — audience comments sharing a content word with the post's caption/title.
+    * ``sentiment_mean`` — mean VADER compound (only when ``threads`` has a ``sentiment`` column).
+    * ``creator_comment_share`` — comments written by the creator / all comments.
+    * ``creator_reply_share`` — audience top-level comments with ≥ 1 creator reply in their thread /
+      audience top-level comments; ``creator_reply_delay_h`` — median hours to the first creator reply.
+    """
+    t = threads
+    aud = t.filter(~t.is_creator)
+    aud_f = aud.mutate(**{c: aud[c].cast("int64") for c in (
+        "is_substantive", "is_emoji_only", "is_generic", "is_mention_only", "is_link_spam",
+        "has_action_intent", "is_relevant")})
+    aggs = dict(
+        n_follower_comments=aud_f.count(),
+        n_commenters=aud_f.author_id.nunique(),
+        n_posts_with_comments=aud_f.post_id.nunique(),
+        substantive_share=aud_f.is_substantive.mean(),
+        emoji_only_share=aud_f.is_emoji_only.mean(),
+        generic_share=aud_f.is_generic.mean(),
+        mention_only_share=aud_f.is_mention_only.mean(),
+        link_spam_share=aud_f.is_link_spam.mean(),
+        action_intent_share=aud_f.has_action_intent.mean(),
+        relevance_share=aud_f.is_relevant.mean(),
+    )
+    if "sentiment" in aud_f.columns:
+        aggs["sentiment_mean"] = aud_f.sentiment.mean()
+    a = aud_f.group_by(*KEY).agg(**aggs)
+
+    allc = t.group_by(*KEY).agg(n_comments=t.count(), _n_creator=t.is_creator.cast("int64").sum())
+    allc = allc.mutate(creator_comment_share=safe_div(allc._n_creator, allc.n_comments)).drop("_n_creator")
+
+    # creator responsiveness
+    cr = t.filter(t.is_creator & t.is_reply)
+    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr.parent_comment_id).agg(
+        _first_reply=cr.created_at.min()
+    )
+    top = aud.filter(~aud.is_reply)
+    tj = top.left_join(first, [top.platform == first._r_platform, top.comment_id == first._r_parent])
+    replied = tj._first_reply.notnull()
+    delay_h = (tj._first_reply.epoch_seconds() - tj.created_at.epoch_seconds()).cast("float64") / 3600.0
+    tj = tj.mutate(_replied=replied.cast("int64"), _delay=ibis.ifelse(replied, delay_h, ibis.null("float64")))
+    r = tj.group_by(*KEY).agg(creator_reply_share=tj._replied.mean(), creator_reply_delay_h=tj._delay.median())
+
+    p = posts.filter(posts.creator_id.notnull())
+    np_ = p.group_by(*KEY).agg(_n_posts=p.count())
+    out = join_all(np_, allc, a, r)
+    out = out.mutate(
+        n_comments=out.n_comments.fill_null(0),
+        n_follower_comments=out.n_follower_comments.fill_null(0),
+        n_commenters=out.n_commenters.fill_null(0),
+        n_posts_with_comments=out.n_posts_with_comments.fill_null(0),
+    )
+    return out.mutate(comments_per_post=safe_div(out.n_follower_comments, out._n_posts)).drop("_n_posts")

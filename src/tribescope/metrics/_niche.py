@@ -1,0 +1,35 @@
+"""Niche focus: how concentrated a creator's topics are."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from tribescope.metrics._base import KEY
+
+__all__ = ["niche"]
+
+
+def niche(posts: ir.Table) -> ir.Table:
+    """Per-creator hashtag concentration.
+
+    ``niche_focus`` = 1 − H / ln N, where H is the Shannon entropy of the creator's hashtag usage
+    (each use of a tag on a post counts once) and N the number of uses: 1 when one tag is used
+    throughout, 0 when every use is a different tag (null with < 2 uses). The article: community
+    influencers are niche — "a leader emerges out of each niche interest group".
+    ``n_hashtag_uses`` and ``n_hashtags`` (distinct) are reported alongside.
+    """
+    p = posts.filter(posts.creator_id.notnull() & posts.hashtags.notnull())
+    u = p.select(*KEY, "post_id", tag=p.hashtags.unnest()).distinct()
+    c = u.group_by(*KEY, "tag").agg(_k=u.count())
+    tot = c.group_by(*KEY).agg(n_hashtag_uses=c._k.sum(), n_hashtags=c.count())
+    cj = c.inner_join(tot, list(KEY))
+    cj = cj.drop(*[x for x in cj.columns if x.endswith("_right")])
+    pr = cj._k.cast("float64") / cj.n_hashtag_uses.cast("float64")
+    ent = cj.mutate(_h=-(pr * pr.ln())).group_by(*KEY).agg(
+        _h=ibis._["_h"].sum(), n_hashtag_uses=ibis._["n_hashtag_uses"].max(), n_hashtags=ibis._["n_hashtags"].max()
+    )
+    focus = ibis.ifelse(
+        ent.n_hashtag_uses >= 2, 1.0 - ent._h / ent.n_hashtag_uses.cast("float64").ln(), ibis.null("float64")
+    )
+    return ent.mutate(niche_focus=focus).drop("_h")

@@ -1,0 +1,257 @@
+"""Engaged audiences of creators and their overlap, computed in the engine (Ibis).
+
+A creator's *engaged audience* is the set of accounts that engaged with them: authors of comments
+under the creator's posts (other than the creator), and authors of messages in the off-platform
+spaces the creator runs (``community_links``). Members are keyed by ``(member_platform, member_id)``,
+so a Discord member and a YouTube commenter are different accounts unless the ids coincide.
+
+Overlap of audiences A and B (Jaccard 1901; Szymkiewicz–Simpson; Salton & McGill 1983):
+
+* ``shared = |A ∩ B|``
+* ``jaccard = |A ∩ B| / |A ∪ B|``
+* ``overlap_min = |A ∩ B| / min(|A|, |B|)`` — share of the smaller audience also in the larger one
+* ``cosine = |A ∩ B| / √(|A| |B|)`` — the symmetric, size-balanced measure used for the creator graph
+
+For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash sketch per creator
+(Broder 1997; Cohen & Kaplan, "Summarizing data using bottom-k sketches", PODC 2007) and
+:func:`estimate_jaccard` estimates Jaccard from two sketches with standard error ≈ √(J(1−J)/k).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+
+from tribescope.errors import TribescopeError
+from tribescope.store import Workspace
+
+__all__ = [
+    "CreatorNotFound",
+    "activity",
+    "audience",
+    "audience_sketches",
+    "estimate_jaccard",
+    "overlap",
+    "overlap_list",
+    "pairwise_overlap",
+    "resolve_creators",
+]
+
+
+class CreatorNotFound(TribescopeError):
+    """A creator named on the command line or in a call is not in the workspace."""
+
+
+_ACT_COLS = ["creator_platform", "creator_id", "member_platform", "member_id", "kind", "created_at", "item_id",
+             "parent_author_id"]
+
+
+def activity(ws: Workspace) -> ir.Table:
+    """Every engagement act: ``(creator_platform, creator_id, member_platform, member_id, kind, created_at, item_id,
+    parent_author_id)``; ``kind`` is ``comment`` or ``community``; ``parent_author_id`` is who the act replies to."""
+    parts: list[ir.Table] = []
+    posts = ws.table("posts")
+    if ws.has_table("comments"):
+        c = ws.table("comments")
+        p = posts.select(p_platform=posts.platform, p_post_id=posts.post_id, p_creator=posts.creator_id)
+        j = c.join(p, [c.platform == p.p_platform, c.post_id == p.p_post_id])
+        parent = c.select(q_platform=c.platform, q_id=c.comment_id, q_author=c.author_id)
+        j = j.left_join(parent, [j.platform == parent.q_platform, j.parent_comment_id == parent.q_id])
+        j = j.filter(j.author_id.notnull() & (j.author_id != j.p_creator))
+        parts.append(j.select(
+            creator_platform=j.platform, creator_id=j.p_creator, member_platform=j.platform,
+            member_id=j.author_id, kind=ibis.literal("comment"), created_at=j.created_at,
+            item_id=j.comment_id, parent_author_id=j.q_author,
+        ))
+    if ws.has_table("community_messages") and ws.has_table("community_links"):
+        m = ws.table("community_messages")
+        lk = ws.table("community_links")
+        lk = lk.select(l_platform=lk.platform, l_space=lk.space_id, l_cplat=lk.creator_platform, l_cid=lk.creator_id)
+        j = m.join(lk, [m.platform == lk.l_platform, m.space_id == lk.l_space])
+        parent = m.select(q_platform=m.platform, q_id=m.message_id, q_author=m.author_id)
+        j = j.left_join(parent, [j.platform == parent.q_platform, j.reply_to == parent.q_id])
+        j = j.filter(j.author_id.notnull())
+        parts.append(j.select(
+            creator_platform=j.l_cplat, creator_id=j.l_cid, member_platform=j.platform, member_id=j.author_id,
+            kind=ibis.literal("community"), created_at=j.created_at, item_id=j.message_id,
+            parent_author_id=j.q_author,
+        ))
+    if not parts:
+        schema = {"creator_platform": "string", "creator_id": "string", "member_platform": "string",
+                  "member_id": "string", "kind": "string", "created_at": "timestamp('UTC')", "item_id": "string",
+                  "parent_author_id": "string"}
+        return ibis.memtable(pa.table({k: pa.array([], pa.string()) for k in schema})).cast(schema)
+    out = parts[0]
+    for p2 in parts[1:]:
+        out = out.union(p2, distinct=False)
+    return out
+
+
+def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -> ir.Table:
+    """Distinct engaged accounts per creator: ``(creator_platform, creator_id, member_platform, member_id)``."""
+    a = activity(ws).select("creator_platform", "creator_id", "member_platform", "member_id").distinct()
+    if creators is not None:
+        a = _restrict(a, creators)
+    return a
+
+
+def _restrict(a: ir.Table, creators: Sequence[tuple[str, str]]) -> ir.Table:
+    keys = ibis.memtable(pa.table({
+        "k_platform": pa.array([c[0] for c in creators], pa.string()),
+        "k_id": pa.array([c[1] for c in creators], pa.string()),
+    }))
+    j = a.join(keys, [a.creator_platform == keys.k_platform, a.creator_id == keys.k_id])
+    return j.select(*a.columns)
+
+
+def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
+    """All creator pairs sharing ≥ ``min_shared`` engaged accounts, with shared, jaccard, overlap_min, cosine.
+
+    Pairs are ordered ``(a_platform, a_id) < (b_platform, b_id)``; computed by a self-join on the member key.
+    """
+    sizes = aud.group_by(["creator_platform", "creator_id"]).agg(size=aud.member_id.count())
+    a = aud.select(a_platform=aud.creator_platform, a_id=aud.creator_id, mp=aud.member_platform, mid=aud.member_id)
+    b = aud.select(b_platform=aud.creator_platform, b_id=aud.creator_id, mp2=aud.member_platform,
+                   mid2=aud.member_id)
+    j = a.join(b, [a.mp == b.mp2, a.mid == b.mid2])
+    j = j.filter((j.a_platform < j.b_platform) | ((j.a_platform == j.b_platform) & (j.a_id < j.b_id)))
+    pairs = j.group_by(["a_platform", "a_id", "b_platform", "b_id"]).agg(shared=j.mid.count())
+    pairs = pairs.filter(pairs.shared >= min_shared)
+    sa = sizes.select(sa_platform=sizes.creator_platform, sa_id=sizes.creator_id, size_a=sizes.size)
+    sb = sizes.select(sb_platform=sizes.creator_platform, sb_id=sizes.creator_id, size_b=sizes.size)
+    pairs = pairs.join(sa, [pairs.a_platform == sa.sa_platform, pairs.a_id == sa.sa_id])
+    pairs = pairs.join(sb, [pairs.b_platform == sb.sb_platform, pairs.b_id == sb.sb_id])
+    shared = pairs.shared.cast("float64")
+    smaller = ibis.least(pairs.size_a, pairs.size_b).cast("float64")
+    return pairs.select(
+        "a_platform", "a_id", "b_platform", "b_id", "size_a", "size_b", "shared",
+        jaccard=shared / (pairs.size_a + pairs.size_b - pairs.shared).cast("float64"),
+        overlap_min=shared / smaller,
+        cosine=shared / (pairs.size_a.cast("float64") * pairs.size_b.cast("float64")).sqrt(),
+    )
+
+
+def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
+    """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``.
+
+    Raises :class:`CreatorNotFound` naming what was not found.
+    """
+    posts = ws.table("posts")
+    creators = posts.select("platform", "creator_id").distinct()
+    if ws.has_table("accounts"):
+        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", username="username")
+        creators = creators.left_join(acc, [creators.platform == acc.a_platform, creators.creator_id == acc.a_id])
+        creators = creators.select("platform", "creator_id", "username")
+    else:
+        creators = creators.mutate(username=ibis.null("string"))
+    rows = creators.to_pyarrow().to_pylist()
+    out: list[tuple[str, str]] = []
+    for name in names:
+        plat, _, ident = name.partition(":") if ":" in name else ("", "", name)
+        ident_l = ident.lower().lstrip("@")
+        hits = [
+            (r["platform"], r["creator_id"]) for r in rows
+            if (not plat or r["platform"] == plat)
+            and (r["creator_id"] == ident or r["creator_id"].lower() == ident_l
+                 or (r["username"] or "").lower() == ident_l)
+        ]
+        hits = sorted(set(hits))
+        if not hits:
+            raise CreatorNotFound(
+                f"creator {name!r} has no posts in workspace {ws.path}. Name a creator as PLATFORM:ID, an account id "
+                "or a username of an account that published posts (see `tribescope status`)."
+            )
+        if len(hits) > 1:
+            raise CreatorNotFound(
+                f"creator {name!r} is ambiguous in {ws.path}: {', '.join(f'{p}:{i}' for p, i in hits)}. "
+                "Name it as PLATFORM:ID."
+            )
+        out.append(hits[0])
+    return out
+
+
+def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
+    """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included)."""
+    aud = audience(ws, creators)
+    got = {(r["a_platform"], r["a_id"], r["b_platform"], r["b_id"]): r
+           for r in pairwise_overlap(aud).to_pyarrow().to_pylist()}
+    sizes = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
+             aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()}
+    keys = sorted(set(creators))
+    rows = []
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            r = got.get((*a, *b))
+            sa, sb = sizes.get(a, 0), sizes.get(b, 0)
+            shared = int(r["shared"]) if r else 0
+            union = sa + sb - shared
+            rows.append({
+                "a_platform": a[0], "a_id": a[1], "b_platform": b[0], "b_id": b[1], "size_a": sa, "size_b": sb,
+                "shared": shared, "jaccard": shared / union if union else 0.0,
+                "overlap_min": shared / min(sa, sb) if min(sa, sb) else 0.0,
+                "cosine": shared / float(np.sqrt(sa * sb)) if sa and sb else 0.0,
+            })
+    return pa.Table.from_pylist(rows, schema=pa.schema([
+        ("a_platform", pa.string()), ("a_id", pa.string()), ("b_platform", pa.string()), ("b_id", pa.string()),
+        ("size_a", pa.int64()), ("size_b", pa.int64()), ("shared", pa.int64()), ("jaccard", pa.float64()),
+        ("overlap_min", pa.float64()), ("cosine", pa.float64()),
+    ]))
+
+
+def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa.Table, dict[str, int]]:
+    """Unique vs shared audience of a list of creators.
+
+    Per creator: ``audience`` (engaged accounts), ``unique`` (engage with no other listed creator),
+    ``shared`` (= audience − unique), ``unique_share``. Totals: ``reach`` = |∪ audiences| (distinct accounts
+    the list reaches), ``sum_audiences`` = Σ|audience|, ``duplicated`` = sum_audiences − reach.
+    """
+    aud = audience(ws, creators)
+    per_member = aud.group_by(["member_platform", "member_id"]).agg(n_creators=aud.count())
+    j = aud.join(per_member, ["member_platform", "member_id"])
+    agg = j.group_by(["creator_platform", "creator_id"]).agg(
+        audience=j.count(), unique=(j.n_creators == 1).cast("int64").sum()
+    )
+    got = {(r["creator_platform"], r["creator_id"]): r for r in agg.to_pyarrow().to_pylist()}
+    rows = []
+    for key in sorted(set(creators)):
+        r = got.get(key, {"audience": 0, "unique": 0})
+        n, u = int(r["audience"]), int(r["unique"] or 0)
+        rows.append({"platform": key[0], "creator_id": key[1], "audience": n, "unique": u, "shared": n - u,
+                     "unique_share": u / n if n else 0.0})
+    reach = int(per_member.count().execute())
+    total = sum(int(r["audience"]) for r in rows)
+    table = pa.Table.from_pylist(rows, schema=pa.schema([
+        ("platform", pa.string()), ("creator_id", pa.string()), ("audience", pa.int64()), ("unique", pa.int64()),
+        ("shared", pa.int64()), ("unique_share", pa.float64()),
+    ]))
+    return table, {"reach": reach, "sum_audiences": total, "duplicated": total - reach}
+
+
+def audience_sketches(aud: ir.Table, k: int = 256) -> ir.Table:
+    """Bottom-k MinHash sketch per creator: the k smallest 64-bit hashes of its member keys.
+
+    Returns ``(creator_platform, creator_id, h)`` with at most ``k`` rows per creator; the hash is the
+    engine's ``hash()`` of ``member_platform || ':' || member_id`` (stable within one engine).
+    """
+    h = aud.mutate(h=aud.member_platform.concat(":", aud.member_id).hash())
+    w = ibis.window(group_by=[h.creator_platform, h.creator_id], order_by=h.h)
+    r = h.mutate(_rn=ibis.row_number().over(w))
+    return r.filter(r._rn < k).select("creator_platform", "creator_id", "h")
+
+
+def estimate_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray, k: int) -> float:
+    """Bottom-k estimate of Jaccard: among the k smallest hashes of S_A ∪ S_B, the share that is in both.
+
+    ``Ĵ = |bottom_k(S_A ∪ S_B) ∩ S_A ∩ S_B| / |bottom_k(S_A ∪ S_B)|`` (Cohen & Kaplan 2007).
+    """
+    a = np.unique(np.asarray(sketch_a))
+    b = np.unique(np.asarray(sketch_b))
+    union = np.union1d(a, b)[:k]
+    if not len(union):
+        return 0.0
+    both = np.intersect1d(a, b)
+    return float(np.isin(union, both).sum() / len(union))

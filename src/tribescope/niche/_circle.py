@@ -1,0 +1,97 @@
+"""The inner circle of one creator's audience, after the Orbit model.
+
+The Orbit model (Orbit, "The Orbit Model", github.com/orbit-love/orbit-model, 2020–2022) places each
+community member by **love** (how engaged they are, over time) and **reach** (how far their own
+influence goes); gravity ``= love × reach`` pulls members toward the centre. Here:
+
+* ``love = Σ_{w ∈ active weeks} 0.5^{(t_last − w) / h}`` — each distinct ISO week in which the member engaged
+  with the creator (a comment under a post, a message in the creator's community) counts 1, halved every
+  ``h`` weeks (default 13) of age in whole weeks, counted back from the week of the latest engagement
+  with this creator. Sustained,
+  recent activity scores high; a single old comment scores < 1.
+* ``reach = log10(1 + followers)`` from the member's own profile when ``accounts.followers`` is known, else
+  ``log10(1 + r)`` where r is the number of distinct other members who replied to them (reach inside the
+  community); ``reach_source`` says which.
+* ``gravity = love × (1 + reach)``.
+
+Orbit levels from love (thresholds configurable; Orbit's four levels):
+``1 advocate`` (love ≥ 4), ``2 contributor`` (love ≥ 2), ``3 participant`` (love ≥ 1), ``4 explorer`` (below).
+The inner circle is the members at levels 1–2, ordered by gravity.
+"""
+
+from __future__ import annotations
+
+import ibis
+import pyarrow as pa
+
+from tribescope.niche._audience import activity
+from tribescope.store import Workspace
+
+__all__ = ["LEVELS", "inner_circle"]
+
+#: Orbit level → (name, minimum love)
+LEVELS: dict[int, tuple[str, float]] = {1: ("advocate", 4.0), 2: ("contributor", 2.0), 3: ("participant", 1.0),
+                                        4: ("explorer", 0.0)}
+
+
+def inner_circle(
+    ws: Workspace,
+    creator: tuple[str, str],
+    *,
+    half_life_weeks: float = 13.0,
+    levels: dict[int, tuple[str, float]] | None = None,
+) -> pa.Table:
+    """Every engaged member of ``creator`` with love, reach, gravity and Orbit level, best first.
+
+    Columns: ``member_platform, member_id, username, acts, active_weeks, first_seen, last_seen, love,
+    followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
+    """
+    lv = levels or LEVELS
+    act = activity(ws)
+    act = act.filter((act.creator_platform == creator[0]) & (act.creator_id == creator[1]))
+    act = act.filter(act.created_at.notnull())
+    week = act.created_at.truncate("W")
+    act = act.mutate(week=week)
+    last = act.week.max().as_scalar()
+    weeks = act.group_by(["member_platform", "member_id", "week"]).agg(n=act.count())
+    age = ((last.epoch_seconds() - weeks.week.epoch_seconds()).cast("float64") / (7 * 86400.0)).round()
+    age = ibis.greatest(age, 0.0)
+    weeks = weeks.mutate(decay=ibis.literal(0.5).pow(age / half_life_weeks))
+    love = weeks.group_by(["member_platform", "member_id"]).agg(
+        love=weeks.decay.sum(), active_weeks=weeks.count(), acts=weeks.n.sum()
+    )
+    span = act.group_by(["member_platform", "member_id"]).agg(first_seen=act.created_at.min(),
+                                                                last_seen=act.created_at.max())
+    # distinct other members who replied to each member (inside this creator's audience)
+    rep = act.filter(act.parent_author_id.notnull() & (act.parent_author_id != act.member_id))
+    rep = rep.group_by([rep.member_platform, rep.parent_author_id]).agg(replied_by=rep.member_id.nunique())
+    rep = rep.select(r_platform="member_platform", r_id="parent_author_id", replied_by="replied_by")
+    t = love.join(span, ["member_platform", "member_id"])
+    t = t.left_join(rep, [t.member_platform == rep.r_platform, t.member_id == rep.r_id])
+    t = t.select(*[c for c in t.columns if c not in ("r_platform", "r_id")])
+    if ws.has_table("accounts"):
+        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", username="username",
+                                          followers="followers")
+        t = t.left_join(acc, [t.member_platform == acc.a_platform, t.member_id == acc.a_id])
+        t = t.select(*[c for c in t.columns if c not in ("a_platform", "a_id")])
+    else:
+        t = t.mutate(username=ibis.null("string"), followers=ibis.null("int64"))
+    replied = t.replied_by.fill_null(0)
+    reach = ibis.cases(
+        (t.followers.notnull(), (t.followers.cast("float64") + 1).log10()),
+        else_=(replied.cast("float64") + 1).log10(),
+    )
+    t = t.mutate(
+        replied_by=replied,
+        reach=reach,
+        reach_source=ibis.cases((t.followers.notnull(), "followers"), else_="replies"),
+    )
+    t = t.mutate(gravity=t.love * (1 + t.reach))
+    cases = [(t.love >= lv[k][1], k) for k in sorted(lv) if k != max(lv)]
+    t = t.mutate(level=ibis.cases(*cases, else_=max(lv)).cast("int64"))
+    names = [(k, v[0]) for k, v in lv.items()]
+    t = t.mutate(level_name=ibis.cases(*[(t.level == k, nm) for k, nm in names], else_=""))
+    t = t.mutate(inner_circle=t.level <= 2)
+    cols = ["member_platform", "member_id", "username", "acts", "active_weeks", "first_seen", "last_seen", "love",
+            "followers", "replied_by", "reach", "reach_source", "gravity", "level", "level_name", "inner_circle"]
+    return t.select(*cols).order_by([t.level, ibis.desc("gravity"), "member_id"]).to_pyarrow()

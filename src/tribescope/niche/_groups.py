@@ -1,0 +1,325 @@
+"""Niche groups of creators, their leaders and the bridges between them.
+
+Creator graph
+-------------
+Nodes are creators (accounts with posts). The weight of edge (i, j) is
+
+``w_ij = α · cos_audience(i, j) + (1 − α) · cos_topic(i, j)``
+
+where ``cos_audience = |A_i ∩ A_j| / √(|A_i| |A_j|)`` over engaged audiences (see
+:mod:`tribescope.niche._audience`) and ``cos_topic`` is the cosine of the creators' NMF topic mixes, kept
+only for each creator's ``topic_neighbours`` most similar creators with ``cos_topic ≥ topic_min`` (a sparse
+k-nearest-neighbour graph). ``α`` defaults to 0.5, and falls to 0 (1) when the workspace has no shared
+audiences (no text).
+
+Groups
+------
+Leiden (networkit ``ParallelLeiden``) maximising modularity with resolution γ (Reichardt & Bornholdt 2006);
+γ is either given or chosen by :func:`tribescope.niche._graphalgo.resolution_sweep` (most stable partition).
+Each group is labelled by the top terms of its dominant topic (mean topic mix of its members).
+
+Leaders (per group)
+-------------------
+On the *interaction graph restricted to the group* — creator-graph edges inside the group plus directed
+creator→creator engagement (creator i commented on j's posts or wrote in j's community, weight = acts):
+
+* ``pagerank`` (Page et al. 1999, damping 0.85) — attention flowing to the creator from the group;
+* ``core`` — k-core number inside the group (Seidman 1983): embedded in the group's dense core;
+* ``reach = |A_i| / |∪_{j∈g} A_j|`` — share of the group's engaged audience the creator reaches.
+
+``leader_score`` is the mean of the three within-group percentile ranks (``rank / n``, ties averaged);
+the top ``min(3, max(1, ⌈n/4⌉))`` creators of a group of n are its leaders.
+
+Bridges
+-------
+Betweenness on the whole creator graph (Brandes 2001; edge length ``1/w``) and the participation
+coefficient ``P_i = 1 − Σ_s (k_is/k_i)²`` (Guimerà & Amaral 2005). A bridge has ``P_i > 0`` (ties into another
+group) and positive betweenness; bridges are ranked by betweenness.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import ibis
+import numpy as np
+import pyarrow as pa
+from scipy.stats import rankdata
+from sklearn.neighbors import NearestNeighbors
+
+from tribescope.niche import _graphalgo as ga
+from tribescope.niche._audience import activity, audience, pairwise_overlap
+from tribescope.niche._topics import TopicModel, topics
+from tribescope.store import Workspace
+
+__all__ = ["CreatorGraph", "NicheGroups", "creator_graph", "niche_groups"]
+
+
+@dataclass
+class CreatorGraph:
+    """The weighted creator graph and what it was built from."""
+
+    keys: list[tuple[str, str]]
+    src: np.ndarray
+    dst: np.ndarray
+    weight: np.ndarray
+    audience_w: np.ndarray
+    topic_w: np.ndarray
+    alpha: float
+    model: TopicModel
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    def graph(self) -> ga.nk.Graph:
+        return ga.build_graph(self.n, self.src, self.dst, self.weight)
+
+
+def _topic_edges(mix: np.ndarray, k: int, min_sim: float) -> dict[tuple[int, int], float]:
+    n = mix.shape[0]
+    has = np.where(mix.sum(axis=1) > 0)[0] if mix.shape[1] else np.zeros(0, dtype=np.int64)
+    out: dict[tuple[int, int], float] = {}
+    if len(has) < 2:
+        return out
+    nn = NearestNeighbors(n_neighbors=min(k + 1, len(has)), metric="cosine", algorithm="brute")
+    nn.fit(mix[has])
+    dist, idx = nn.kneighbors(mix[has])
+    for row, (ds, js) in enumerate(zip(dist, idx, strict=True)):
+        i = int(has[row])
+        for d, jj in zip(ds, js, strict=True):
+            j = int(has[jj])
+            sim = 1.0 - float(d)
+            if i != j and sim >= min_sim:
+                key = (min(i, j), max(i, j))
+                out[key] = max(out.get(key, 0.0), sim)
+    del n
+    return out
+
+
+def creator_graph(
+    ws: Workspace,
+    *,
+    alpha: float = 0.5,
+    topic_neighbours: int = 10,
+    topic_min: float = 0.2,
+    n_topics: int | None = None,
+    seed: int = 0,
+) -> CreatorGraph:
+    """Build the creator graph (see module docstring for the weight formula)."""
+    model = topics(ws, n_topics=n_topics, random_state=seed)
+    keys = list(model.keys)
+    index = {k: i for i, k in enumerate(keys)}
+    aud_pairs = pairwise_overlap(audience(ws)).select("a_platform", "a_id", "b_platform", "b_id", "cosine")
+    aud: dict[tuple[int, int], float] = {}
+    for r in aud_pairs.to_pyarrow().to_pylist():
+        i, j = index.get((r["a_platform"], r["a_id"])), index.get((r["b_platform"], r["b_id"]))
+        if i is not None and j is not None:
+            aud[(min(i, j), max(i, j))] = float(r["cosine"])
+    top = _topic_edges(model.mix, topic_neighbours, topic_min)
+    a = float(alpha)
+    if not aud:
+        a = 0.0
+    elif not top:
+        a = 1.0
+    pairs = sorted(set(aud) | set(top))
+    src = np.array([p[0] for p in pairs], dtype=np.int64)
+    dst = np.array([p[1] for p in pairs], dtype=np.int64)
+    aw = np.array([aud.get(p, 0.0) for p in pairs])
+    tw = np.array([top.get(p, 0.0) for p in pairs])
+    w = a * aw + (1 - a) * tw
+    keep = w > 0
+    return CreatorGraph(keys, src[keep], dst[keep], w[keep], aw[keep], tw[keep], a, model)
+
+
+@dataclass
+class NicheGroups:
+    """Result of :func:`niche_groups`: per-creator and per-group tables, the sweep, the chosen γ."""
+
+    creators: pa.Table
+    groups: pa.Table
+    sweep: pa.Table
+    resolution: float
+    modularity: float
+    alpha: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _pct(x: np.ndarray) -> np.ndarray:
+    if len(x) == 0:
+        return x.astype(float)
+    return np.asarray(rankdata(x, method="average"), dtype=float) / len(x)
+
+
+def _usernames(ws: Workspace, keys: list[tuple[str, str]]) -> list[str]:
+    names: dict[tuple[str, str], str] = {}
+    if ws.has_table("accounts"):
+        acc = ws.table("accounts")
+        posts = ws.table("posts").select(p_platform="platform", p_id="creator_id").distinct()
+        j = acc.join(posts, [acc.platform == posts.p_platform, acc.account_id == posts.p_id])
+        for r in j.select("platform", "account_id", "username").to_pyarrow().to_pylist():
+            if r["username"]:
+                names[(r["platform"], r["account_id"])] = r["username"]
+    return [names.get(k, k[1]) for k in keys]
+
+
+def niche_groups(
+    ws: Workspace,
+    *,
+    resolution: float | None = None,
+    resolutions: tuple[float, ...] = ga.DEFAULT_RESOLUTIONS,
+    alpha: float = 0.5,
+    n_topics: int | None = None,
+    seed: int = 0,
+    max_bridges: int = 10,
+) -> NicheGroups:
+    """Find niche groups, rank their leaders and name the bridges (see module docstring)."""
+    cg = creator_graph(ws, alpha=alpha, n_topics=n_topics, seed=seed)
+    g = cg.graph()
+    notes: list[str] = []
+    if resolution is None:
+        best, rows = ga.resolution_sweep(g, resolutions, seed=seed)
+    else:
+        best = ga.leiden(g, resolution, seed=seed)
+        rows = [ga.SweepRow(best.resolution, best.n_groups, best.modularity, best.quality, float("nan"), True)]
+    memb = best.membership
+    n = cg.n
+    names = _usernames(ws, cg.keys)
+
+    # creator → creator engagement (a creator commenting on / writing in another creator's space)
+    index = {k: i for i, k in enumerate(cg.keys)}
+    act = activity(ws)
+    cc = act.group_by(["creator_platform", "creator_id", "member_platform", "member_id"]).agg(acts=act.count())
+    inter_src: list[int] = []
+    inter_dst: list[int] = []
+    inter_w: list[float] = []
+    if n:
+        keys_t = ibis.memtable(pa.table({"k_platform": [k[0] for k in cg.keys], "k_id": [k[1] for k in cg.keys]}))
+        cc = cc.join(keys_t, [cc.member_platform == keys_t.k_platform, cc.member_id == keys_t.k_id])
+        for r in cc.to_pyarrow().to_pylist():
+            i, j = index.get((r["member_platform"], r["member_id"])), index.get((r["creator_platform"], r["creator_id"]))
+            if i is not None and j is not None and i != j:
+                inter_src.append(i)
+                inter_dst.append(j)
+                inter_w.append(float(r["acts"]))
+
+    # audience reach within each group, in the engine
+    size = np.zeros(n)
+    group_aud = np.zeros(max(best.n_groups, 1))
+    if n:
+        gm = ibis.memtable(pa.table({"g_platform": [k[0] for k in cg.keys], "g_id": [k[1] for k in cg.keys],
+                                     "grp": pa.array(memb, pa.int64())}))
+        aud = audience(ws)
+        ag = aud.join(gm, [aud.creator_platform == gm.g_platform, aud.creator_id == gm.g_id])
+        for r in ag.group_by(["creator_platform", "creator_id"]).agg(n=ag.count()).to_pyarrow().to_pylist():
+            size[index[(r["creator_platform"], r["creator_id"])]] = r["n"]
+        union = ag.select("grp", "member_platform", "member_id").distinct()
+        for r in union.group_by("grp").agg(n=union.count()).to_pyarrow().to_pylist():
+            group_aud[int(r["grp"])] = r["n"]
+
+    pagerank = np.zeros(n)
+    core = np.zeros(n, dtype=np.int64)
+    reach = np.zeros(n)
+    score = np.zeros(n)
+    rank = np.zeros(n, dtype=np.int64)
+    is_leader = np.zeros(n, dtype=bool)
+    isrc = np.array(inter_src, dtype=np.int64)
+    idst = np.array(inter_dst, dtype=np.int64)
+    iw = np.array(inter_w, dtype=np.float64)
+    for grp in range(best.n_groups):
+        members = np.where(memb == grp)[0]
+        local = np.full(n, -1, dtype=np.int64)
+        local[members] = np.arange(len(members))
+        inside = (memb[cg.src] == grp) & (memb[cg.dst] == grp)
+        inside_i = (memb[isrc] == grp) & (memb[idst] == grp) if len(isrc) else np.zeros(0, dtype=bool)
+        s_ = np.concatenate([local[cg.src[inside]], local[cg.dst[inside]], local[isrc[inside_i]]])
+        d_ = np.concatenate([local[cg.dst[inside]], local[cg.src[inside]], local[idst[inside_i]]])
+        w_ = np.concatenate([cg.weight[inside], cg.weight[inside], iw[inside_i]])
+        sub = ga.build_graph(len(members), s_, d_, w_, directed=True)
+        pr = ga.pagerank(sub)
+        cores = ga.core_numbers(sub)
+        rch = size[members] / group_aud[grp] if group_aud[grp] > 0 else np.zeros(len(members))
+        sc = (_pct(pr) + _pct(cores.astype(float)) + _pct(rch)) / 3.0
+        order = sorted(range(len(members)), key=lambda i: (-sc[i], -pr[i], names[members[i]]))
+        n_lead = min(3, max(1, math.ceil(len(members) / 4)))
+        for pos, i in enumerate(order):
+            v = members[i]
+            pagerank[v], core[v], reach[v], score[v], rank[v] = pr[i], cores[i], rch[i], sc[i], pos + 1
+            is_leader[v] = pos < n_lead
+
+    btw = ga.betweenness(g, seed=seed)
+    part = ga.participation(g, memb) if n else np.zeros(0)
+    adj = {i: set() for i in range(n)}
+    for a_, b_ in zip(cg.src, cg.dst, strict=True):
+        adj[int(a_)].add(int(memb[b_]))
+        adj[int(b_)].add(int(memb[a_]))
+    candidates = [i for i in range(n) if part[i] > 0 and btw[i] > 0]
+    candidates.sort(key=lambda i: (-btw[i], names[i]))
+    bridge = np.zeros(n, dtype=bool)
+    bridge[candidates[:max_bridges]] = True
+
+    mix = cg.model.mix
+    group_label: list[str] = []
+    group_share: list[float] = []
+    for grp in range(best.n_groups):
+        members = np.where(memb == grp)[0]
+        if mix.shape[1] and mix[members].sum() > 0:
+            mean = mix[members].mean(axis=0)
+            t = int(np.argmax(mean))
+            group_label.append(", ".join(cg.model.terms[t][:5]))
+            group_share.append(float(mean[t] / mean.sum()))
+        else:
+            group_label.append("")
+            group_share.append(0.0)
+
+    creators = pa.table({
+        "platform": [k[0] for k in cg.keys],
+        "creator_id": [k[1] for k in cg.keys],
+        "username": names,
+        "group": pa.array(memb, pa.int64()),
+        "group_label": [group_label[int(x)] for x in memb],
+        "leader_rank": pa.array(rank, pa.int64()),
+        "is_leader": pa.array(is_leader),
+        "leader_score": pa.array(score),
+        "pagerank": pa.array(pagerank),
+        "core": pa.array(core, pa.int64()),
+        "reach": pa.array(reach),
+        "audience": pa.array(size.astype(np.int64)),
+        "betweenness": pa.array(btw),
+        "participation": pa.array(part),
+        "is_bridge": pa.array(bridge),
+        "bridges_to": [
+            ", ".join(str(x) for x in sorted(adj[i] - {int(memb[i])})) if bridge[i] else "" for i in range(n)
+        ],
+        "topic_terms": cg.model.creator_table().column("topic_terms"),
+    })
+    groups_rows = []
+    for grp in range(best.n_groups):
+        members = np.where(memb == grp)[0]
+        leaders = sorted((int(v) for v in members if is_leader[v]), key=lambda v: rank[v])
+        groups_rows.append({
+            "group": grp,
+            "label": group_label[grp],
+            "topic_share": group_share[grp],
+            "size": len(members),
+            "audience": int(group_aud[grp]) if grp < len(group_aud) else 0,
+            "leaders": ", ".join(names[v] for v in leaders),
+            "bridges": ", ".join(names[v] for v in sorted((int(v) for v in members if bridge[v]),
+                                                              key=lambda v: -btw[v])),
+        })
+    groups = pa.Table.from_pylist(groups_rows, schema=pa.schema([
+        ("group", pa.int64()), ("label", pa.string()), ("topic_share", pa.float64()), ("size", pa.int64()),
+        ("audience", pa.int64()), ("leaders", pa.string()), ("bridges", pa.string()),
+    ]))
+    sweep = pa.table({
+        "resolution": [r.resolution for r in rows],
+        "n_groups": pa.array([r.n_groups for r in rows], pa.int64()),
+        "modularity": [r.modularity for r in rows],
+        "stability": [r.stability for r in rows],
+        "chosen": [r.chosen for r in rows],
+    })
+    if cg.alpha != alpha:
+        notes.append(f"audience weight α={cg.alpha:g} (asked {alpha:g}): "
+                     + ("no creators share engaged accounts" if cg.alpha == 0 else "no usable text for topics"))
+    return NicheGroups(creators, groups, sweep, best.resolution, best.modularity, cg.alpha, notes)

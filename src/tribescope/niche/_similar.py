@@ -1,0 +1,160 @@
+"""Lookalike creators: similar by topic, audience and community profile, with the reasons.
+
+``similarity = w_t · cos_topic + w_a · cos_audience + w_p · profile``, weights (0.4, 0.3, 0.3) by default:
+
+* ``cos_topic`` — cosine of the two creators' NMF topic mixes (:mod:`tribescope.niche._topics`);
+* ``cos_audience = |A ∩ B| / √(|A||B|)`` over engaged audiences (:mod:`tribescope.niche._audience`);
+* ``profile = 1 − mean_f |x_f(A) − x_f(B)|`` over community-profile features scaled to [0, 1]:
+  ``size = min(log10(1 + followers) / 7, 1)``; ``reply_share`` (comments that reply to a comment);
+  ``returning_share`` (commenters on ≥ 2 of the creator's posts); ``responsiveness`` (comments written by the
+  creator); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pyarrow as pa
+
+from tribescope.niche._audience import audience
+from tribescope.niche._topics import TopicModel, topics
+from tribescope.store import Workspace
+
+__all__ = ["PROFILE_FEATURES", "community_profile", "similar"]
+
+PROFILE_FEATURES = ("size", "reply_share", "returning_share", "responsiveness", "community")
+
+
+def community_profile(ws: Workspace) -> ir.Table:
+    """Per creator ``(platform, creator_id, followers, size, reply_share, returning_share, responsiveness, community)``."""
+    posts = ws.table("posts")
+    cr = posts.group_by(["platform", "creator_id"]).agg(n_posts=posts.count())
+    if ws.has_table("comments"):
+        c = ws.table("comments")
+        p = posts.select(p_platform="platform", p_post="post_id", p_creator="creator_id")
+        j = c.join(p, [c.platform == p.p_platform, c.post_id == p.p_post])
+        j = j.mutate(own=(j.author_id == j.p_creator).fill_null(False))
+        per = j.group_by([j.platform, j.p_creator]).agg(
+            n_comments=j.count(),
+            n_replies=j.parent_comment_id.notnull().cast("int64").sum(),
+            n_own=j.own.cast("int64").sum(),
+        )
+        others = j.filter(~j.own & j.author_id.notnull())
+        by_member = others.group_by([others.platform, others.p_creator, others.author_id]).agg(
+            n_post=others.post_id.nunique())
+        ret = by_member.group_by(["platform", "p_creator"]).agg(
+            commenters=by_member.count(), returning=(by_member.n_post >= 2).cast("int64").sum())
+        per = per.left_join(ret, ["platform", "p_creator"]).select(
+            "platform", "p_creator", "n_comments", "n_replies", "n_own", "commenters", "returning")
+        cr = cr.left_join(per, [cr.platform == per.platform, cr.creator_id == per.p_creator]).select(
+            "platform", "creator_id", "n_comments", "n_replies", "n_own", "commenters", "returning")
+    else:
+        cr = cr.mutate(n_comments=ibis.null("int64"), n_replies=ibis.null("int64"), n_own=ibis.null("int64"),
+                       commenters=ibis.null("int64"), returning=ibis.null("int64"))
+    if ws.has_table("accounts"):
+        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", followers="followers")
+        cr = cr.left_join(acc, [cr.platform == acc.a_platform, cr.creator_id == acc.a_id])
+        cr = cr.select(*[x for x in cr.columns if x not in ("a_platform", "a_id")])
+    else:
+        cr = cr.mutate(followers=ibis.null("int64"))
+    if ws.has_table("community_links"):
+        lk = ws.table("community_links")
+        lk = lk.group_by([lk.creator_platform, lk.creator_id]).agg(spaces=lk.count())
+        lk = lk.select(l_platform="creator_platform", l_id="creator_id", spaces="spaces")
+        cr = cr.left_join(lk, [cr.platform == lk.l_platform, cr.creator_id == lk.l_id])
+        cr = cr.select(*[x for x in cr.columns if x not in ("l_platform", "l_id")])
+    else:
+        cr = cr.mutate(spaces=ibis.null("int64"))
+    nc = cr.n_comments.cast("float64")
+    return cr.select(
+        "platform", "creator_id", "followers",
+        size=ibis.least((cr.followers.cast("float64") + 1).log10() / 7.0, 1.0),
+        reply_share=ibis.cases((nc > 0, cr.n_replies.cast("float64") / nc), else_=ibis.null("float64")),
+        returning_share=ibis.cases((cr.commenters > 0, cr.returning.cast("float64") / cr.commenters.cast("float64")),
+                                   else_=ibis.null("float64")),
+        responsiveness=ibis.cases((nc > 0, cr.n_own.cast("float64") / nc), else_=ibis.null("float64")),
+        community=(cr.spaces.fill_null(0) > 0).cast("float64"),
+    )
+
+
+def _top_terms(model: TopicModel, i: int, n: int = 15) -> list[str]:
+    if model.tfidf is None:
+        return []
+    row = model.tfidf[i].toarray().ravel()  # type: ignore[attr-defined]
+    vocab = model.vectorizer.get_feature_names_out()
+    idx = [j for j in np.argsort(-row)[:n] if row[j] > 0]
+    return [str(vocab[j]) for j in idx]
+
+
+def similar(
+    ws: Workspace,
+    creator: tuple[str, str],
+    *,
+    n: int = 10,
+    weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
+    model: TopicModel | None = None,
+) -> pa.Table:
+    """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``."""
+    model = model or topics(ws)
+    keys = list(model.keys)
+    index = {k: i for i, k in enumerate(keys)}
+    me = index.get(creator)
+    # audience cosine: target's members joined with everyone's members, in the engine
+    aud = audience(ws)
+    mine = aud.filter((aud.creator_platform == creator[0]) & (aud.creator_id == creator[1]))
+    mine = mine.select(m_platform="member_platform", m_id="member_id")
+    j = aud.join(mine, [aud.member_platform == mine.m_platform, aud.member_id == mine.m_id])
+    shared = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
+              j.group_by(["creator_platform", "creator_id"]).agg(n=j.count()).to_pyarrow().to_pylist()}
+    sizes = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
+             aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()}
+    prof = {(r["platform"], r["creator_id"]): r for r in community_profile(ws).to_pyarrow().to_pylist()}
+    my_prof = prof.get(creator, {})
+    my_size = sizes.get(creator, 0)
+    my_terms = set(_top_terms(model, me)) if me is not None else set()
+    mix = model.mix
+    rows = []
+    for k in keys:
+        if k == creator:
+            continue
+        i = index[k]
+        t_cos = 0.0
+        if me is not None and mix.shape[1]:
+            a, b = mix[me], mix[i]
+            den = float(np.linalg.norm(a) * np.linalg.norm(b))
+            t_cos = float(a @ b / den) if den > 0 else 0.0
+        sh = shared.get(k, 0)
+        a_cos = sh / math.sqrt(my_size * sizes[k]) if sh and my_size and sizes.get(k) else 0.0
+        p = prof.get(k, {})
+        diffs = [abs(my_prof[f] - p[f]) for f in PROFILE_FEATURES
+                 if my_prof.get(f) is not None and p.get(f) is not None]
+        p_sim = 1.0 - float(np.mean(diffs)) if diffs else 0.0
+        score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * p_sim
+        reasons = []
+        common = [t for t in _top_terms(model, i) if t in my_terms][:5]
+        if t_cos > 0:
+            reasons.append(f"topics cos {t_cos:.2f}" + (f" (shared terms: {', '.join(common)})" if common else ""))
+        if sh:
+            smaller = min(my_size, sizes[k])
+            reasons.append(f"{sh} shared engaged accounts ({sh / smaller:.0%} of the smaller audience)")
+        if diffs:
+            parts = []
+            if my_prof.get("followers") is not None and p.get("followers") is not None:
+                parts.append(f"followers {my_prof['followers']:,} vs {p['followers']:,}")
+            for f in ("reply_share", "returning_share"):
+                if my_prof.get(f) is not None and p.get(f) is not None:
+                    parts.append(f"{f.replace('_', ' ')} {my_prof[f]:.2f} vs {p[f]:.2f}")
+            if my_prof.get("community") and p.get("community"):
+                parts.append("both run an off-platform community")
+            reasons.append(f"profile {p_sim:.2f}" + (f" ({'; '.join(parts)})" if parts else ""))
+        rows.append({"platform": k[0], "creator_id": k[1], "similarity": score, "topic": t_cos,
+                     "audience": a_cos, "shared_accounts": sh, "profile": p_sim, "reasons": "; ".join(reasons)})
+    rows.sort(key=lambda r: (-r["similarity"], r["platform"], r["creator_id"]))
+    return pa.Table.from_pylist(rows[:n], schema=pa.schema([
+        ("platform", pa.string()), ("creator_id", pa.string()), ("similarity", pa.float64()), ("topic", pa.float64()),
+        ("audience", pa.float64()), ("shared_accounts", pa.int64()), ("profile", pa.float64()),
+        ("reasons", pa.string()),
+    ]))

@@ -1,0 +1,83 @@
+"""Render the static report from the dashboard's read layer and templates."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from tribescope import __version__
+from tribescope.store import Workspace
+from tribescope.web import _charts, _data
+from tribescope.web._render import creator_charts, env
+
+__all__ = ["render_report", "write_report"]
+
+_VENDOR = ("vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js", "app.js")
+
+
+def _script_text(name: str) -> str:
+    text = (files("tribescope.web") / "static" / name).read_text(encoding="utf-8")
+    # Nothing in the inlined code may end the <script> element early.
+    return text.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+
+
+def _csp(scripts: list[str]) -> str:
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'" for s in scripts
+    )
+    # vega compiles its expressions with Function(), hence 'unsafe-eval'; no network access at all.
+    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+            "img-src data:; base-uri 'none'; form-action 'none'")
+
+
+def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str | None = None) -> str:
+    """The report as one HTML string: summary, leaderboard, ``top`` creator sections (the first
+    ``evidence`` of them with the evidence of :func:`tribescope.score.explain`), niches, campaigns."""
+    board = _data.list_creators(ws, _data.CreatorQuery(page_size=_data.MAX_PAGE_SIZE))
+    creators = []
+    for i, r in enumerate(board.rows[:top]):
+        d = _data.creator_detail(ws, r["platform"], r["creator_id"], evidence=i < evidence)
+        if d is not None:
+            creators.append({"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"})
+    niches = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
+    camps = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+    scripts = [_script_text(n) for n in _VENDOR]
+    ctx: dict[str, Any] = {
+        "title": title or f"tribescope report — {Path(ws.path).name}",
+        "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "version": __version__,
+        "summary": _data.workspace_summary(ws),
+        "board": board,
+        "board_chart": _charts.leaderboard(board.rows) if board.scored else None,
+        "creators": creators,
+        "anchors": {(c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators},
+        "niches": niches,
+        "niche_chart": _charts.niche_map(niches.data.rows, niches.data.columns) if niches.ok else None,
+        "campaigns": camps,
+        "roi_chart": _charts.campaign_roi(camps.data.rows, camps.data.columns) if camps.ok else None,
+        "cmp_chart": _charts.campaign_comparison(camps.data.rows, camps.data.columns) if camps.ok else None,
+        "css": Markup((files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")),
+        "scripts": [Markup(s) for s in scripts],
+        "csp": _csp(scripts),
+        "inline": True,
+        "read_only": True,
+        "comments_limit": 15,
+    }
+    return env().get_template("report.html").render(**ctx)
+
+
+def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, evidence: int = 3) -> Path:
+    """Write :func:`render_report` to ``out`` (parent folders created) and return the path."""
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render_report(ws, top=top, evidence=evidence), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,374 @@
+"""Community-influence score, label and confidence per creator, and the evidence behind them."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from tribescope.errors import TribescopeError
+from tribescope.features.sentiment import sentiment_scores
+from tribescope.graph import commenter_graph_stats
+from tribescope.metrics import KEY, creator_metrics, sponsored_posts, threads, ties
+from tribescope.score._spec import Component, Spec, load_spec
+
+__all__ = [
+    "FIRST_COLUMNS",
+    "OPTIONAL_TABLES",
+    "CreatorNotFound",
+    "explain",
+    "register_metric_family",
+    "score_creators",
+    "score_frame",
+]
+
+#: Output columns that always come first, in this order.
+FIRST_COLUMNS = ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score", "confidence")
+
+#: Per-creator tables other modules may write into the workspace; when present they are left-joined on
+#: (platform, creator_id) and their columns become available to components and label rules.
+#: ``creator_audience_authenticity``: real_follower_share, authentic_er, comment_authenticity, pod_share, …
+#: ``creator_niches``: niche_category, …
+OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_niches", "creator_pods")
+
+MetricFamily = Callable[[Any], "pa.Table | ir.Table | None"]
+_FAMILIES: dict[str, MetricFamily] = {}
+
+
+class CreatorNotFound(TribescopeError):
+    """No creator matches the id or handle given."""
+
+
+def register_metric_family(name: str, fn: MetricFamily) -> None:
+    """Add a per-creator metric family: ``fn(workspace)`` returns a table keyed by (platform, creator_id)
+    (Arrow or Ibis) or ``None``; its columns can then be named by spec components and label rules."""
+    _FAMILIES[name] = fn
+
+
+# ------------------------------------------------------------------------------------------ transforms
+def _logistic(x: np.ndarray, center: float, scale: float) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return 1.0 / (1.0 + np.exp(-(x - center) / scale))
+
+
+def _transform(comp: Component, x: pd.Series, tiers: pd.Series, min_group: int) -> pd.Series:
+    tr = comp.transform
+    kind = tr["kind"]
+    v = pd.to_numeric(x, errors="coerce").astype("float64")
+    if kind == "logistic":
+        s = _logistic(v.to_numpy(), float(tr.get("center", 0.0)), float(tr.get("scale", 1.0)))
+    elif kind == "log_logistic":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lv = np.log10(v.where(v > 0).to_numpy())
+        s = _logistic(lv, float(tr.get("center", 0.0)), float(tr.get("scale", 1.0)))
+    elif kind == "ratio_logistic":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lv = np.log2(v.where(v > 0).to_numpy())
+        s = _logistic(lv, float(tr.get("center", 0.0)), float(tr.get("scale", 1.0)))
+        s = np.where(v.to_numpy() == 0, 0.0, s)
+    else:  # percentile within tier
+        size = v.groupby(tiers).transform("count")
+        within = v.groupby(tiers).rank(pct=True)
+        overall = v.rank(pct=True)
+        s = np.where(size >= int(tr.get("min_group", min_group)), within, overall)
+    out = pd.Series(np.asarray(s, dtype="float64"), index=x.index)
+    out[v.isna()] = np.nan
+    if comp.direction == "lower":
+        out = 1.0 - out
+    return out
+
+
+def _holds(df: pd.DataFrame, cond: tuple[str, str, float]) -> pd.Series:
+    col, op, num = cond
+    if col not in df.columns:
+        return pd.Series(False, index=df.index)
+    v = pd.to_numeric(df[col], errors="coerce")
+    res = {"<": v < num, "<=": v <= num, ">": v > num, ">=": v >= num, "==": v == num}[op]
+    return res.fillna(False).astype(bool)
+
+
+# ------------------------------------------------------------------------------------------ assembling
+def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
+    bm = [spec.benchmark_er(None if pd.isna(f) else float(f)) for f in df["followers"]]
+    df["er_benchmark"] = [b[1] if b else np.nan for b in bm]
+    df["er_benchmark_source"] = [f"HypeAuditor 2018 {b[0]}" if b else None for b in bm]
+    need = int(spec.benchmark.get("recompute_min_creators", 10**9))
+    ok = df["er_median"].notna() & df["tier"].notna()
+    counts = df[ok].groupby("tier")["er_median"].agg(["count", "median"])
+    for tier, row in counts.iterrows():
+        if row["count"] >= need:
+            sel = df["tier"] == tier
+            df.loc[sel, "er_benchmark"] = row["median"]
+            df.loc[sel, "er_benchmark_source"] = f"workspace median of tier {tier} ({int(row['count'])} creators)"
+    df["er_ratio"] = df["er_median"] / df["er_benchmark"]
+    if "authentic_er" in df.columns:
+        df["authentic_er_ratio"] = pd.to_numeric(df["authentic_er"], errors="coerce") / df["er_benchmark"]
+    return df
+
+
+def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """Apply the spec to a per-creator metric frame: components, score, confidence and label."""
+    sp = load_spec(spec)
+    df = metrics.copy()
+    if "tier" not in df.columns:
+        df["tier"] = None
+    df = _benchmarks(df, sp)
+    min_group = int(sp.confidence.get("percentile_min_group", 20))
+    wsum = pd.Series(0.0, index=df.index)
+    ssum = pd.Series(0.0, index=df.index)
+    core_total = sum(c.weight for c in sp.components if not c.optional)
+    core_present = pd.Series(0.0, index=df.index)
+    used: list[Component] = []
+    for comp in sp.components:
+        if comp.metric not in df.columns:
+            if comp.optional:
+                continue
+            df[comp.metric] = np.nan
+        x = pd.to_numeric(df[comp.metric], errors="coerce")
+        if comp.min_support is not None:
+            col, n = comp.min_support
+            support = pd.to_numeric(df[col], errors="coerce") if col in df.columns else pd.Series(np.nan, index=df.index)
+            x = x.where(support >= n)
+        s = _transform(comp, x, df["tier"], min_group)
+        df[f"c_{comp.name}"] = s
+        present = s.notna()
+        wsum += np.where(present, comp.weight, 0.0)
+        ssum += np.where(present, comp.weight * s.fillna(0.0), 0.0)
+        if not comp.optional:
+            core_present += np.where(present, comp.weight, 0.0)
+        used.append(comp)
+    df["community_score"] = np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan)
+    for comp in used:
+        df[f"w_{comp.name}"] = np.where(df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0)
+    conf = sp.confidence
+    posts = pd.to_numeric(df.get("n_posts_with_comments", 0), errors="coerce").fillna(0)
+    com = pd.to_numeric(df.get("n_follower_comments", 0), errors="coerce").fillna(0)
+    data = np.sqrt(np.minimum(1, posts / float(conf.get("full_posts", 6))) * np.minimum(1, com / float(conf.get("full_comments", 150))))
+    coverage = core_present / core_total if core_total > 0 else 1.0
+    df["coverage"] = coverage
+    df["confidence"] = np.round(data * coverage, 3)
+    label = pd.Series(None, index=df.index, dtype="object")
+    for rule in sp.labels:
+        ok = pd.Series(True, index=df.index)
+        if rule.all:
+            for cnd in rule.all:
+                ok &= _holds(df, cnd)
+        if rule.any:
+            anyok = pd.Series(False, index=df.index)
+            for cnd in rule.any:
+                anyok |= _holds(df, cnd)
+            ok &= anyok
+        label = label.where(label.notna() | ~ok, rule.label)
+    df["label"] = label.fillna("broadcast_influencer")
+    df["community_score"] = df["community_score"].round(2)
+    df["spec_version"] = sp.version
+    comp_cols = [f"c_{c.name}" for c in used]
+    for c in comp_cols:
+        df[c] = (100.0 * df[c]).round(2)
+    weight_cols = [f"w_{c.name}" for c in used]
+    rest = [c for c in df.columns if c not in FIRST_COLUMNS and c not in comp_cols and c not in weight_cols]
+    df = df[[*FIRST_COLUMNS, *comp_cols, *rest, *weight_cols]]
+    df = df.sort_values(["community_score", "platform", "creator_id"], ascending=[False, True, True], na_position="last")
+    return df.reset_index(drop=True)
+
+
+def _threads_with_sentiment(ws: Any, with_sentiment: bool) -> ir.Table:
+    comments, posts = ws.table("comments"), ws.table("posts")
+    accounts = ws.table("accounts")
+    th = threads(comments, posts, accounts)
+    if with_sentiment:
+        texts = comments.select("platform", "comment_id", "text").to_pyarrow()
+        sent = pa.table({
+            "_s_platform": texts["platform"], "_s_id": texts["comment_id"],
+            "sentiment": pa.array(sentiment_scores(texts["text"]), pa.float64()),
+        })
+        st = ibis.memtable(sent)
+        th = th.left_join(st, [th.platform == st._s_platform, th.comment_id == st._s_id]).drop("_s_platform", "_s_id")
+    return th
+
+
+def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.DataFrame, ir.Table]:
+    th = _threads_with_sentiment(ws, with_sentiment).cache()
+    links = ws.table("community_links") if ws.has_table("community_links") else None
+    msgs = ws.table("community_messages") if ws.has_table("community_messages") else None
+    m = creator_metrics(
+        ws.table("posts"), ws.table("comments"), ws.table("accounts"),
+        links=links, messages=msgs, tiers=spec.tiers, thread_rows=th,
+    ).to_pyarrow().to_pandas()
+    g = commenter_graph_stats(th).to_pandas()
+    m = m.merge(g, on=list(KEY), how="left")
+    extra: list[pa.Table] = []
+    for name in OPTIONAL_TABLES:
+        if ws.has_table(name):
+            extra.append(ws.table(name).to_pyarrow())
+    for fn in _FAMILIES.values():
+        t = fn(ws)
+        if t is not None:
+            extra.append(t if isinstance(t, pa.Table) else t.to_pyarrow())
+    for t in extra:
+        e = t.to_pandas()
+        if not set(KEY) <= set(e.columns):
+            continue
+        e = e.drop_duplicates(list(KEY))
+        dup = [c for c in e.columns if c in m.columns and c not in KEY]
+        m = m.merge(e.drop(columns=dup), on=list(KEY), how="left")
+    return m, th
+
+
+def score_creators(
+    ws: Any, spec: Spec | str | os.PathLike[str] | None = None, *, write: bool = True, sentiment: bool = True
+) -> pa.Table:
+    """Score every creator in the workspace; one row per (platform, creator_id), best score first.
+
+    Columns: :data:`FIRST_COLUMNS`, each component's score ``c_<name>`` (0–100), every metric column,
+    ``er_benchmark`` (+ source), ``coverage``, ``spec_version`` and each component's effective weight
+    ``w_<name>`` (0 when the component could not be computed for that creator).
+    With ``write`` (DuckDB workspaces) the result is also stored as the derived table ``creator_scores``.
+    """
+    sp = load_spec(spec)
+    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
+    df = score_frame(m, sp)
+    tbl = pa.Table.from_pandas(df, preserve_index=False)
+    if write and ws.backend == "duckdb" and not ws.read_only:
+        ws.write_table("creator_scores", tbl)
+    return tbl
+
+
+# ------------------------------------------------------------------------------------------ explain
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+def _median(col: pd.Series) -> float | None:
+    v = pd.to_numeric(col, errors="coerce").dropna()
+    return float(v.median()) if len(v) else None
+
+
+def _find(df: pd.DataFrame, creator: str) -> pd.Series:
+    key = creator.strip().lstrip("@")
+    hit = df[(df["creator_id"] == key) | (df["handle"].astype(str).str.lower() == key.lower())
+             | (df["creator_id"].astype(str).str.lower() == key.lower())]
+    if hit.empty:
+        raise CreatorNotFound(
+            f"no creator {creator!r} in this workspace (looked at creator ids and handles of accounts with posts); "
+            "`tribescope score` lists them"
+        )
+    return hit.iloc[0]
+
+
+def explain(
+    ws: Any, creator: str, spec: Spec | str | os.PathLike[str] | None = None, *, examples: int = 3
+) -> dict[str, Any]:
+    """Everything behind one creator's score: components with value, tier benchmark, transform score,
+    weight and contribution (points of the 0–100 score), and evidence — example threads where followers
+    talk to each other, returning commenters, sponsored posts found and suspicious signals."""
+    sp = load_spec(spec)
+    m, th = _metric_frame(ws, sp, with_sentiment=True)
+    df = score_frame(m, sp)
+    row = _find(df, creator)
+    tier_rows = df[df["tier"] == row["tier"]]
+    comps = []
+    for c in sp.components:
+        col = f"c_{c.name}"
+        if col not in df.columns:
+            continue
+        s = _num(row[col])
+        w = _num(row[f"w_{c.name}"]) or 0.0
+        comps.append({
+            "name": c.name, "family": c.family, "metric": c.metric, "value": _num(row.get(c.metric)),
+            "tier_median": _median(tier_rows[c.metric]),
+            "score": s, "weight": round(w, 4), "contribution": round((s or 0.0) * w, 2),
+            "transform": c.transform, "direction": c.direction, "rationale": c.rationale,
+        })
+    pid, cid = row["platform"], row["creator_id"]
+    mine = th.filter((th.platform == pid) & (th.creator_id == cid))
+    evidence = {
+        "conversations": _conversation_examples(mine, examples),
+        "returning_commenters": _returning(mine),
+        "sponsored_posts": _sponsored(ws, pid, cid),
+        "suspicious_signals": _signals(row),
+    }
+    metrics = {k: (_num(v) if not isinstance(v, str) else v) for k, v in row.items()
+               if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS}
+    return {
+        "platform": pid, "creator_id": cid, "handle": row["handle"], "followers": _num(row["followers"]),
+        "tier": row["tier"], "label": row["label"], "community_score": _num(row["community_score"]),
+        "confidence": _num(row["confidence"]), "spec": {"name": sp.name, "version": sp.version, "path": sp.path},
+        "benchmark": {"er_median": _num(row["er_median"]), "er_benchmark": _num(row["er_benchmark"]),
+                      "source": row["er_benchmark_source"], "citation": sp.benchmark.get("source"),
+                      "url": sp.benchmark.get("url")},
+        "components": comps, "metrics": metrics, "evidence": evidence,
+    }
+
+
+def _conversation_examples(mine: ir.Table, n: int) -> list[dict[str, Any]]:
+    e = ties(mine)
+    pairs = e.group_by("a", "b").agg(posts=e.post_id.nunique(), replies=e.count())
+    top = pairs.order_by([ibis.desc("posts"), ibis.desc("replies"), "a", "b"]).limit(n).to_pyarrow().to_pylist()
+    out = []
+    for p in top:
+        roots = (
+            mine.filter(mine.is_tie & (((mine.author_id == p["a"]) & (mine.target_id == p["b"]))
+                                       | ((mine.author_id == p["b"]) & (mine.target_id == p["a"]))))
+            .select("parent_comment_id").distinct().limit(2).to_pyarrow()["parent_comment_id"].to_pylist()
+        )
+        msgs = (
+            mine.filter(mine.comment_id.isin(roots) | mine.parent_comment_id.isin(roots))
+            .order_by(["created_at", "comment_id"]).select("post_id", "author_id", "text").limit(8)
+            .to_pyarrow().to_pylist()
+        )
+        out.append({"pair": [p["a"], p["b"]], "posts_together": int(p["posts"]), "replies": int(p["replies"]),
+                    "thread": msgs})
+    return out
+
+
+def _returning(mine: ir.Table, n: int = 10) -> list[dict[str, Any]]:
+    a = mine.filter(~mine.is_creator & mine.author_id.notnull())
+    g = a.group_by("author_id").agg(posts=a.post_id.nunique(), comments=a.count())
+    g = g.filter(g.posts >= 2).order_by([ibis.desc("posts"), ibis.desc("comments"), "author_id"]).limit(n)
+    return [dict(r) for r in g.to_pyarrow().to_pylist()]
+
+
+def _sponsored(ws: Any, platform: str, creator_id: str, n: int = 10) -> list[dict[str, Any]]:
+    p = ws.table("posts")
+    p = sponsored_posts(p.filter((p.platform == platform) & (p.creator_id == creator_id)))
+    p = p.filter(p.sponsored_disclosed | p.sponsored_likely).order_by([ibis.desc("created_at"), "post_id"]).limit(n)
+    rows = p.select("post_id", "url", "caption", "is_paid_partnership", "sponsored_disclosed").to_pyarrow().to_pylist()
+    return [{"post_id": r["post_id"], "url": r["url"],
+             "kind": "disclosed" if r["sponsored_disclosed"] else "likely",
+             "platform_flag": bool(r["is_paid_partnership"]), "caption": (r["caption"] or "")[:160]} for r in rows]
+
+
+def _signals(row: pd.Series) -> list[str]:
+    out = []
+
+    def val(k: str) -> float | None:
+        return _num(row[k]) if k in row.index else None
+
+    checks = [
+        ("er_ratio", lambda v: v < 0.35, "engagement rate is {:.2f}x the tier benchmark (bought followers do not engage)"),
+        ("link_spam_share", lambda v: v > 0.15, "{:.0%} of comments are links / self-promotion spam"),
+        ("audience_suspicious_share", lambda v: v > 0.2, "{:.0%} of profiled commenters look like bots (rules)"),
+        ("generic_share", lambda v: v > 0.6, "{:.0%} of comments are generic praise"),
+        ("emoji_only_share", lambda v: v > 0.4, "{:.0%} of comments are emoji only"),
+        ("likes_cv", lambda v: v > 1.5, "likes vary {:.1f}x their mean across posts (spiky likes)"),
+        ("real_follower_share", lambda v: v < 0.6, "only {:.0%} of followers look real (fake-account model)"),
+        ("comment_authenticity", lambda v: v < 0.6, "only {:.0%} of comments look authentic (comment models)"),
+        ("pod_share", lambda v: v > 0.1, "{:.0%} of comments come from engagement pods"),
+    ]
+    for col, bad, text in checks:
+        v = val(col)
+        if v is not None and bad(v):
+            out.append(text.format(v))
+    return out

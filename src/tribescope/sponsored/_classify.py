@@ -1,0 +1,103 @@
+"""Label every post: ``disclosed`` | ``likely`` | ``no`` sponsored, with the probability and brands named."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from tribescope.sponsored._disclosure import disclosure_hashtags_in
+from tribescope.sponsored._model import SponsoredModel, load_model
+from tribescope.store import Workspace
+
+__all__ = ["SPONSORED_SCHEMA", "classify_posts"]
+
+SPONSORED_SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("post_id", pa.string()),
+        ("creator_id", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("sponsored", pa.string()),
+        ("sponsored_probability", pa.float64()),
+        ("disclosure", pa.string()),
+        ("brands_mentioned", pa.list_(pa.string())),
+    ]
+)
+
+
+def _post_rows(ws: Workspace, creator: str | None, platform: str | None) -> list[dict[str, Any]]:
+    p = ws.table("posts")
+    if creator is not None:
+        p = p.filter(p.creator_id == creator.lower().lstrip("@"))
+    if platform is not None:
+        p = p.filter(p.platform == platform)
+    a = ws.table("accounts").select(
+        a_platform="platform", a_id="account_id", followers="followers", is_verified="is_verified"
+    )
+    j = p.left_join(a, [p.platform == a.a_platform, p.creator_id == a.a_id])
+    cols = ["platform", "post_id", "creator_id", "created_at", "media_type", "title", "caption", "likes",
+            "comments_count", "is_paid_partnership", "sponsor", "hashtags", "mentions", "tagged_users",
+            "followers", "is_verified"]
+    return j.select(*cols).order_by(["platform", "creator_id", "post_id"]).to_pyarrow().to_pylist()
+
+
+def classify_posts(
+    ws: Workspace,
+    *,
+    creator: str | None = None,
+    platform: str | None = None,
+    model: SponsoredModel | None = None,
+    write: bool = False,
+) -> pa.Table:
+    """One row per post: ``platform, post_id, creator_id, created_at, sponsored, sponsored_probability,
+    disclosure, brands_mentioned``.
+
+    * ``disclosed`` — the platform's paid-partnership flag (``disclosure = 'platform'``) or a disclosure
+      hashtag (``disclosure = '#ad'`` …); probability 1.
+    * ``likely`` — not disclosed, model probability ≥ the model's threshold (chosen by F1 on
+      out-of-fold predictions, stored with the model).
+    * ``no`` — otherwise.
+
+    ``brands_mentioned``: the platform's sponsor plus every stored brand profile (``brands``) whose handle is
+    @-mentioned / tagged or whose name or keyword appears in the caption or title.
+    With ``write=True`` the result replaces the workspace table ``sponsored_posts``.
+    """
+    from tribescope.brand._profiles import brand_matcher, list_brands
+
+    model = model or load_model()
+    rows = _post_rows(ws, creator, platform)
+    probs = model.predict_proba(rows) if rows else []
+    brands = [(b, brand_matcher(b), set(b.bare_handles)) for b in list_brands(ws)]
+    out: dict[str, list[Any]] = {f.name: [] for f in SPONSORED_SCHEMA}
+    for r, prob in zip(rows, probs, strict=True):
+        text = " ".join(x for x in (r.get("title"), r.get("caption")) if x)
+        tags = disclosure_hashtags_in(text, r.get("hashtags"))
+        if r.get("is_paid_partnership"):
+            label, disclosure, p = "disclosed", "platform", 1.0
+        elif tags:
+            label, disclosure, p = "disclosed", " ".join("#" + t for t in tags), 1.0
+        else:
+            p = float(prob)
+            label, disclosure = ("likely" if p >= model.threshold else "no"), None
+        sponsors = [s.strip().lower() for s in (r.get("sponsor") or "").split(",") if s.strip()]
+        handles = set(r.get("mentions") or []) | set(r.get("tagged_users") or [])
+        named: list[str] = []
+        for b, pat, hs in brands:
+            own = hs | {b.name.lower()}
+            if own & handles or own & set(sponsors) or pat.search(text):
+                named.append(b.name)
+                sponsors = [s for s in sponsors if s not in own]
+        for s in sponsors:
+            if s not in named:
+                named.append(s)
+        for k, v in (("platform", r["platform"]), ("post_id", r["post_id"]), ("creator_id", r["creator_id"]),
+                     ("created_at", r["created_at"]), ("sponsored", label), ("sponsored_probability", p),
+                     ("disclosure", disclosure), ("brands_mentioned", named)):
+            out[k].append(v)
+    table = pa.table(out, schema=SPONSORED_SCHEMA)
+    if write:
+        ws.write_table("sponsored_posts", table)
+    return table
+
+

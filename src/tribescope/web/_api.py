@@ -1,0 +1,306 @@
+"""REST API (``/api/…``): JSON by default, CSV for every list (``?format=csv`` or ``/….csv``)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPBearer
+from pydantic import BaseModel, Field
+
+from tribescope.web import _data
+from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
+from tribescope.web._jobs import JobBusy
+
+__all__ = ["router", "to_csv"]
+
+# Documents the bearer token in the OpenAPI schema; the Guard middleware enforces it.
+_bearer = HTTPBearer(auto_error=False, description="Required when the server was started with --token.")
+router = APIRouter(prefix="/api", dependencies=[Depends(_bearer)])
+
+Str = Annotated[str | None, Query(max_length=200)]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")]
+Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv (all matching rows, no paging)")]
+
+
+class ListResponse(BaseModel):
+    """One page of a list. ``available`` is false (with the ``reason``) when it was not computed yet."""
+
+    available: bool = True
+    reason: str | None = None
+    total: int = 0
+    page: int = 1
+    page_size: int = 0
+    scored: bool = True
+    columns: list[str] = Field(default_factory=list)
+    items: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class Health(BaseModel):
+    status: str
+    read_only: bool
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str
+    status: str
+    progress: float
+    message: str
+    created_at: str
+    finished_at: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorOut(BaseModel):
+    error: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "invalid request"},
+    401: {"model": ErrorOut, "description": "token missing or wrong"},
+    413: {"model": ErrorOut, "description": "request body too large"},
+    500: {"model": ErrorOut, "description": "internal error (details only in the server log)"},
+}
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v: Any) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, list | dict):
+        import json
+
+        v = json.dumps(v, ensure_ascii=False)
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v  # spreadsheet formula injection (OWASP "CSV Injection")
+    return v
+
+
+def to_csv(page: Page) -> str:
+    """CSV text of a page of rows; text cells that a spreadsheet would run as formulas are quoted."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(page.columns)
+    for r in page.rows:
+        w.writerow([_cell(r.get(c)) for c in page.columns])
+    return buf.getvalue()
+
+
+def _csv_response(page: Page, name: str) -> Response:
+    headers = {"content-disposition": f'attachment; filename="{name}.csv"', "x-total-count": str(page.total)}
+    if page.truncated:
+        headers["x-truncated"] = f"first {len(page.rows)} of {page.total} rows"
+    return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+def _list_out(sec: Section, name: str, fmt: str) -> Any:
+    if not sec.ok:
+        if fmt == "csv":
+            return Response("", media_type="text/csv; charset=utf-8",
+                            headers={"x-not-available": (sec.missing or "").encode("ascii", "replace").decode()})
+        return ListResponse(available=False, reason=sec.missing)
+    page: Page = sec.data
+    if fmt == "csv":
+        return _csv_response(page, name)
+    return ListResponse(total=page.total, page=page.page, page_size=page.page_size, scored=page.scored,
+                        columns=page.columns, items=page.rows)
+
+
+def _store(request: Request) -> Any:
+    return request.app.state.store
+
+
+@router.get("/health", response_model=Health, tags=["meta"], summary="Liveness (no token needed)")
+def health(request: Request) -> Health:
+    return Health(status="ok", read_only=_store(request).read_only)
+
+
+@router.get("/summary", tags=["meta"], summary="Rows per table in the workspace", responses=ERRORS)
+def summary(request: Request) -> dict[str, int]:
+    with _store(request).view() as ws:
+        return _data.workspace_summary(ws)
+
+
+def creator_query(
+    platform: Str = None,
+    tier: Str = None,
+    label: Str = None,
+    niche: Str = None,
+    min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="substring of handle or id")] = None,
+    sort: Annotated[str | None, Query(max_length=64, description="column to sort by (default community_score)")] = None,
+    order: Annotated[Literal["asc", "desc"], Query()] = "desc",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> CreatorQuery:
+    return CreatorQuery(platform=platform, tier=tier, label=label, niche=niche, min_score=min_score,
+                        max_score=max_score, q=q, sort=sort, order=order, page=page, page_size=page_size)
+
+
+def _creators(request: Request, cq: CreatorQuery, fmt: str) -> Any:
+    with _store(request).view() as ws:
+        page = _data.list_creators(ws, cq, export=fmt == "csv")
+    return _list_out(Section(page), "creators", fmt)
+
+
+@router.get("/creators", response_model=ListResponse, tags=["creators"], responses=ERRORS,
+            summary="Creators with their community score, filtered, sorted and paged")
+def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)], format: Fmt = "json") -> Any:
+    """Rows of ``creator_scores`` (or, before scoring, the creators found in ``posts``, with
+    ``scored: false``). ``format=csv`` returns every matching row (up to 100,000) as CSV."""
+    return _creators(request, cq, format)
+
+
+@router.get("/creators.csv", tags=["creators"], responses=ERRORS, response_class=Response,
+            summary="The same list as CSV")
+def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)]) -> Any:
+    return _creators(request, cq, "csv")
+
+
+@router.get("/creators/{platform}/{creator_id}", tags=["creators"], responses={**ERRORS, 404: {"model": ErrorOut}},
+            summary="One creator: score breakdown, evidence, posts, comment sample, network")
+def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)],
+            creator_id: Annotated[str, PathParam(max_length=300)],
+            evidence: Annotated[bool, Query(description="also compute the evidence (slow: recomputes metrics)")]
+            = False) -> dict[str, Any]:
+    with _store(request).view() as ws:
+        d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
+    if d is None:
+        raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
+    return _data.jsonable({k: ({"available": v.ok, "reason": v.missing, "data": v.data}
+                               if isinstance(v, Section) else v) for k, v in d.items()})
+
+
+def _simple_list(name: str, fn: Any) -> None:
+    def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
+        with _store(request).view() as ws:
+            sec = fn(ws, page, page_size, export=format == "csv")
+        return _list_out(sec, name, format)
+
+    def handler_csv(request: Request) -> Any:
+        with _store(request).view() as ws:
+            sec = fn(ws, export=True)
+        return _list_out(sec, name, "csv")
+
+    router.add_api_route(f"/{name}", handler, methods=["GET"], response_model=ListResponse, tags=[name],
+                         responses=ERRORS, summary=(fn.__doc__ or name).strip().splitlines()[0],
+                         name=name)
+    router.add_api_route(f"/{name}.csv", handler_csv, methods=["GET"], tags=[name], responses=ERRORS,
+                         response_class=Response, summary=f"{name} as CSV", name=f"{name}_csv")
+
+
+_simple_list("niches", _data.niches)
+_simple_list("brands", _data.brands)
+_simple_list("campaigns", _data.campaigns)
+
+
+def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
+    if not 2 <= len(creators) <= 20:
+        raise HTTPException(400, "give between 2 and 20 creators as platform:creator_id")
+    with _store(request).view() as ws:
+        sec = _data.overlap(ws, creators)
+    return _list_out(sec, "overlap", fmt)
+
+
+Creators = Annotated[list[str], Query(max_length=20, description="creators as platform:creator_id (2 to 20)")]
+
+
+@router.get("/overlap", response_model=ListResponse, tags=["niches"], responses=ERRORS,
+            summary="Audience overlap between creators")
+def overlap(request: Request, creators: Creators, format: Fmt = "json") -> Any:
+    return _overlap(request, creators, format)
+
+
+@router.get("/overlap.csv", tags=["niches"], responses=ERRORS, response_class=Response, summary="overlap as CSV")
+def overlap_csv(request: Request, creators: Creators) -> Any:
+    return _overlap(request, creators, "csv")
+
+
+Budget = Annotated[float, Query(gt=0, le=1e12, description="budget in the campaign currency")]
+Brand = Annotated[str, Query(min_length=1, max_length=200)]
+
+
+def _plan(request: Request, brand: str, budget: float, platform: str | None, fmt: str) -> Any:
+    with _store(request).view() as ws:
+        sec = _data.plan(ws, brand, budget, platform)
+    return _list_out(sec, "plan", fmt)
+
+
+@router.get("/plan", response_model=ListResponse, tags=["campaigns"], responses=ERRORS,
+            summary="Creators to book for a brand within a budget, with the rationale per pick")
+def plan(request: Request, brand: Brand, budget: Budget, platform: Str = None, format: Fmt = "json") -> Any:
+    return _plan(request, brand, budget, platform, format)
+
+
+@router.get("/plan.csv", tags=["campaigns"], responses=ERRORS, response_class=Response, summary="plan as CSV")
+def plan_csv(request: Request, brand: Brand, budget: Budget, platform: Str = None) -> Any:
+    return _plan(request, brand, budget, platform, "csv")
+
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+def _jobs(request: Request) -> Any:
+    store = _store(request)
+    if store.read_only or request.app.state.jobs is None:
+        raise HTTPException(403, "the server is read-only; start it with `tribescope serve --write` to import "
+                                 "or score from the dashboard")
+    return request.app.state.jobs
+
+
+def _busy(exc: JobBusy) -> JSONResponse:
+    return JSONResponse({"error": str(exc)}, status_code=409)
+
+
+@router.post("/jobs/import", response_model=JobOut, status_code=202, tags=["jobs"],
+             responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+             summary="Import one uploaded export file in the background")
+def start_import(request: Request, file: Annotated[UploadFile, File(description="an export file")]) -> Any:
+    jobs = _jobs(request)
+
+    def save(path: Any) -> int:
+        n = 0
+        with open(path, "wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+                n += len(chunk)
+        return n
+
+    try:
+        return jobs.start_import(file.filename or "upload", save).public()
+    except JobBusy as exc:
+        return _busy(exc)
+
+
+@router.post("/jobs/score", response_model=JobOut, status_code=202, tags=["jobs"],
+             responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+             summary="Re-score every creator in the background")
+def start_score(request: Request) -> Any:
+    jobs = _jobs(request)
+    try:
+        return jobs.start_score().public()
+    except JobBusy as exc:
+        return _busy(exc)
+
+
+@router.get("/jobs", response_model=list[JobOut], tags=["jobs"], responses=ERRORS, summary="Recent jobs")
+def list_jobs(request: Request) -> Any:
+    jobs = request.app.state.jobs
+    return [j.public() for j in jobs.list()] if jobs else []
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"], responses={**ERRORS, 404: {"model": ErrorOut}},
+            summary="Progress of one job")
+def job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]) -> Any:
+    jobs = request.app.state.jobs
+    j = jobs.get(job_id) if jobs else None
+    if j is None:
+        raise HTTPException(404, f"no job {job_id}")
+    return j.public()

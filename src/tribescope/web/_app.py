@@ -1,0 +1,186 @@
+"""The FastAPI application: REST API under ``/api``, dashboard pages, vendored static files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tribescope import __version__ as _version
+from tribescope.errors import TribescopeError
+from tribescope.web import _charts, _data
+from tribescope.web._api import Budget, creator_query
+from tribescope.web._api import router as api_router
+from tribescope.web._data import CreatorQuery
+from tribescope.web._jobs import Jobs
+from tribescope.web._render import creator_charts, env
+from tribescope.web._security import Guard
+from tribescope.web._store import Store
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("tribescope.web")
+
+#: Largest request body outside the upload endpoint (bytes).
+MAX_BODY = 64 * 1024
+#: Largest uploaded export file (bytes).
+MAX_UPLOAD = 256 * 1024 * 1024
+
+DESCRIPTION = """\
+Read-only access to a tribescope workspace: creators with their community-influence score and the
+evidence behind it, niches, audience overlap, brands, campaigns and budget plans.
+
+Every list is paged (`page`, `page_size` ≤ 500) and available as CSV (`?format=csv` or the `.csv` path,
+which return every matching row up to 100,000). When the server was started with `--token`, send
+`Authorization: Bearer TOKEN`. Errors are JSON `{"error": "…"}`; server errors never include internals.
+"""
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api")
+
+
+def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    html = env().get_template(name).render(read_only=request.app.state.store.read_only, inline=False,
+                                           workspace=request.app.state.store.path.name, **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"error": message}, status_code=status)
+    return _page(request, "error.html", status=status, status_code=status, message=message)
+
+
+def create_app(
+    workspace_path: str | os.PathLike[str],
+    *,
+    token: str | None = None,
+    read_only: bool = True,
+    allowed_hosts: list[str] | None = None,
+    max_body: int = MAX_BODY,
+    max_upload: int = MAX_UPLOAD,
+) -> FastAPI:
+    """The dashboard + REST API over the workspace at ``workspace_path``.
+
+    Parameters
+    ----------
+    token
+        When set, every request (but ``/static`` and ``/api/health``) must carry it. Required whenever
+        the server listens beyond loopback (see :func:`tribescope.web.check_bind`).
+    read_only
+        Open the workspace read-only and refuse imports / scoring from the UI (the default).
+    allowed_hosts
+        ``Host`` header values accepted when there is no token (default: loopback names).
+    """
+    store = Store(workspace_path, read_only=read_only)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = FastAPI(title="tribescope", version=_version, description=DESCRIPTION, docs_url=None,
+                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+    app.state.store = store
+    app.state.jobs = None if read_only else Jobs(store.main, store.write_lock)
+    app.add_middleware(Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload)
+    app.mount("/static", StaticFiles(directory=str(files("tribescope.web") / "static")), name="static")
+    app.include_router(api_router)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        if _is_api(request):
+            return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
+        text = "; ".join(f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}" for p in problems)
+        return _page(request, "error.html", status=422, status_code=422, message=f"invalid request: {text}")
+
+    @app.exception_handler(TribescopeError)
+    async def _refused(request: Request, exc: TribescopeError) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        ref = uuid.uuid4().hex[:8]
+        log.error("request %s %s failed (ref %s)", request.method, request.url.path, ref, exc_info=exc)
+        return _error(request, 500, f"internal server error (reference {ref}; details are in the server log)")
+
+    _pages(app)
+    return app
+
+
+def _pages(app: FastAPI) -> None:
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def leaderboard(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)]) -> Response:
+        with request.app.state.store.view() as ws:
+            page = _data.list_creators(ws, cq)
+            facets = _data.facets(ws)
+            chart_rows = page.rows if page.total <= cq.page_size else _data.list_creators(
+                ws, CreatorQuery(**{**cq.__dict__, "page": 1, "page_size": _data.MAX_PAGE_SIZE})).rows
+        args = {k: v for k, v in cq.__dict__.items() if k not in ("page", "extra") and v not in (None, "")}
+        pages = max(1, -(-page.total // cq.page_size))
+        return _page(request, "leaderboard.html", page=page, q=cq, facets=facets, args=args, pages=pages,
+                     chart=_charts.leaderboard(chart_rows) if page.scored else None)
+
+    @app.get("/creator/{platform}/{creator_id}", response_class=HTMLResponse, include_in_schema=False)
+    def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)],
+                creator_id: Annotated[str, PathParam(max_length=300)], evidence: bool = False) -> Response:
+        with request.app.state.store.view() as ws:
+            d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
+        if d is None:
+            return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
+        return _page(request, "creator.html", d=d, charts=creator_charts(d), prefix="c")
+
+    @app.get("/niches", response_class=HTMLResponse, include_in_schema=False)
+    def niches(request: Request) -> Response:
+        with request.app.state.store.view() as ws:
+            sec = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
+        chart = _charts.niche_map(sec.data.rows, sec.data.columns) if sec.ok else None
+        return _page(request, "niches.html", sec=sec, chart=chart)
+
+    @app.get("/campaigns", response_class=HTMLResponse, include_in_schema=False)
+    def campaigns(request: Request, brand: Annotated[str | None, Query(max_length=200)] = None,
+                  budget: Budget | None = None) -> Response:
+        with request.app.state.store.view() as ws:
+            sec = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+            brands = _data.brands(ws, 1, 200)
+            plan = _data.plan(ws, brand, budget) if brand and budget else None
+        roi = cmp = None
+        if sec.ok:
+            roi = _charts.campaign_roi(sec.data.rows, sec.data.columns)
+            cmp = _charts.campaign_comparison(sec.data.rows, sec.data.columns)
+        return _page(request, "campaigns.html", sec=sec, brands=brands, plan=plan, roi=roi, cmp=cmp,
+                     brand=brand or "", budget=budget)
+
+    @app.get("/shortlist", response_class=HTMLResponse, include_in_schema=False)
+    def shortlist(request: Request) -> Response:
+        return _page(request, "shortlist.html")
+
+    @app.get("/jobs", response_class=HTMLResponse, include_in_schema=False)
+    def jobs(request: Request) -> Response:
+        j = request.app.state.jobs
+        return _page(request, "jobs.html", jobs=[x.public() for x in j.list()] if j else [])
+
+    @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs(request: Request) -> Response:
+        schema = request.app.openapi()
+        ops = [{"method": m.upper(), "path": p, "summary": o.get("summary", ""),
+                "params": [x["name"] for x in o.get("parameters", [])]}
+               for p, item in schema["paths"].items() for m, o in item.items()]
+        return _page(request, "api.html", ops=ops, description=DESCRIPTION)

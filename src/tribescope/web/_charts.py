@@ -1,0 +1,212 @@
+"""Vega-Lite specifications for every chart of the dashboard and the static report.
+
+Each function takes rows the read layer (:mod:`tribescope.web._data`) already produced and returns a
+spec with its data inlined, so the same spec renders in the served page and in the e-mailed report.
+Text in the data is only ever drawn by Vega (SVG text / escaped tooltips), never as HTML.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "authenticity",
+    "campaign_comparison",
+    "campaign_roi",
+    "comment_quality",
+    "components",
+    "engagement_over_time",
+    "leaderboard",
+    "network",
+    "niche_map",
+    "sponsored_vs_organic",
+]
+
+SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # identifier only; never fetched
+LABEL_COLORS = {
+    "domain": ["community_influencer", "broadcast_influencer", "creator", "suspicious", "insufficient_data"],
+    "range": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#999999"],
+}
+
+
+def _base(title: str, values: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"$schema": SCHEMA, "title": title, "data": {"values": values}, "width": "container",
+            "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"}, **extra}
+
+
+def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Community score against followers (log scale), one dot per creator, coloured by label."""
+    vals = [{"handle": r.get("handle"), "platform": r.get("platform"), "followers": r.get("followers"),
+             "community_score": r.get("community_score"), "label": r.get("label") or "unscored"}
+            for r in rows if r.get("followers") and r.get("community_score") is not None]
+    return _base("Community score vs followers", vals, height=260, mark={"type": "point", "filled": True},
+                 encoding={
+                     "x": {"field": "followers", "type": "quantitative", "scale": {"type": "log"}},
+                     "y": {"field": "community_score", "type": "quantitative", "scale": {"domain": [0, 100]}},
+                     "color": {"field": "label", "type": "nominal", "scale": LABEL_COLORS},
+                     "tooltip": [{"field": "handle"}, {"field": "platform"}, {"field": "followers", "format": ","},
+                                 {"field": "community_score", "format": ".1f"}, {"field": "label"}],
+                 })
+
+
+def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each score component (bar) against the benchmark of the creator's tier (black tick)."""
+    vals = [r for r in rows if r.get("value") is not None]
+    return {
+        "$schema": SCHEMA, "title": "Score components vs tier benchmark", "data": {"values": vals},
+        "facet": {"row": {"field": "component", "type": "nominal", "header": {"labelAngle": 0, "labelAlign": "left",
+                                                                             "title": None}}},
+        "spec": {"width": 360, "height": 16, "layer": [
+            {"mark": {"type": "bar", "color": "#1b9e77"},
+             "encoding": {"x": {"field": "value", "type": "quantitative", "title": None},
+                          "tooltip": [{"field": "component"}, {"field": "metric"},
+                                      {"field": "value", "format": ".3~g"},
+                                      {"field": "benchmark", "title": "tier median", "format": ".3~g"},
+                                      {"field": "score", "title": "score 0-100", "format": ".0f"},
+                                      {"field": "contribution", "title": "points", "format": ".3~g"}]}},
+            {"mark": {"type": "tick", "color": "black", "thickness": 2},
+             "encoding": {"x": {"field": "benchmark", "type": "quantitative"}}},
+        ]},
+        "resolve": {"scale": {"x": "independent"}},
+        "config": {"view": {"stroke": None}},
+    }
+
+
+def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
+    """Likes + comments per post over time; sponsored posts marked."""
+    vals = [{"created_at": p.get("created_at"), "engagement": (p.get("likes") or 0) + (p.get("comments_count") or 0),
+             "likes": p.get("likes"), "comments": p.get("comments_count"), "post_id": p.get("post_id"),
+             "kind": ("sponsored" if (p.get("sponsored") in ("disclosed", "likely") or
+                                      (p.get("sponsored") is None and p.get("is_paid_partnership"))) else "organic")}
+            for p in posts if p.get("created_at")]
+    x = {"field": "created_at", "type": "temporal", "title": None}
+    y = {"field": "engagement", "type": "quantitative", "title": "likes + comments"}
+    return _base("Engagement per post over time", vals, height=220, layer=[
+        {"mark": {"type": "line", "color": "#999999", "interpolate": "monotone"}, "encoding": {"x": x, "y": y}},
+        {"mark": {"type": "point", "filled": True, "size": 60}, "encoding": {
+            "x": x, "y": y,
+            "color": {"field": "kind", "type": "nominal",
+                      "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]}},
+            "tooltip": [{"field": "post_id"}, {"field": "created_at", "type": "temporal"},
+                        {"field": "likes", "format": ","}, {"field": "comments", "format": ","}]}},
+    ])
+
+
+def comment_quality(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Share of the creator's comments in each quality class."""
+    return _base("Comment quality mix", rows, height=160, mark="bar", encoding={
+        "y": {"field": "quality", "type": "nominal", "sort": "-x", "title": None},
+        "x": {"field": "n", "type": "quantitative", "title": "comments", "stack": "normalize"},
+        "color": {"field": "quality", "type": "nominal", "legend": None},
+        "tooltip": [{"field": "quality"}, {"field": "n", "format": ","}],
+    })
+
+
+def network(data: dict[str, Any]) -> dict[str, Any]:
+    """Follower-conversation network: who replies to whom under the creator's posts."""
+    return {
+        "$schema": SCHEMA, "title": "Who talks to whom in the comments", "width": "container", "height": 320,
+        "config": {"view": {"stroke": None}},
+        "layer": [
+            {"data": {"values": data["links"]},
+             "mark": {"type": "rule", "opacity": 0.35},
+             "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None},
+                          "y": {"field": "y", "type": "quantitative", "axis": None},
+                          "x2": {"field": "x2"}, "y2": {"field": "y2"},
+                          "color": {"field": "between_followers", "type": "nominal",
+                                    "scale": {"domain": [True, False], "range": ["#1b9e77", "#bbbbbb"]},
+                                    "title": "follower ↔ follower"},
+                          "strokeWidth": {"field": "w", "type": "quantitative", "legend": None,
+                                          "scale": {"range": [0.5, 4]}}}},
+            {"data": {"values": data["nodes"]},
+             "mark": {"type": "circle", "opacity": 0.9},
+             "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None},
+                          "y": {"field": "y", "type": "quantitative", "axis": None},
+                          "size": {"field": "degree", "type": "quantitative", "legend": None,
+                                   "scale": {"range": [20, 400]}},
+                          "color": {"field": "role", "type": "nominal",
+                                    "scale": {"domain": ["creator", "follower"], "range": ["#d95f02", "#7570b3"]}},
+                          "tooltip": [{"field": "name"}, {"field": "degree", "title": "replies"}]}},
+        ],
+        "resolve": {"scale": {"color": "independent"}},
+    }
+
+
+def authenticity(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Commenters by authenticity category."""
+    return _base("Audience authenticity (commenters)", rows, height=140, mark="bar", encoding={
+        "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
+        "x": {"field": "n", "type": "quantitative", "title": "accounts"},
+        "tooltip": [{"field": "category"}, {"field": "n", "format": ","}],
+    })
+
+
+def sponsored_vs_organic(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Median engagement of sponsored and organic posts."""
+    return _base("Sponsored vs organic posts", rows, height=100, mark="bar", encoding={
+        "y": {"field": "kind", "type": "nominal", "title": None},
+        "x": {"field": "median_engagement", "type": "quantitative", "title": "median likes + comments"},
+        "color": {"field": "kind", "type": "nominal", "legend": None,
+                  "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]}},
+        "tooltip": [{"field": "kind"}, {"field": "posts"}, {"field": "median_engagement", "format": ",.0f"}],
+    })
+
+
+def _pick(cols: list[str], *names: str) -> str | None:
+    for n in names:
+        if n in cols:
+            return n
+    return None
+
+
+def niche_map(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
+    """Niche groups by size (and position when the niche module gives coordinates)."""
+    name = _pick(columns, "label", "name", "topics", "niche", "group_label", "niche_id", "group", "group_id")
+    size = _pick(columns, "size", "creators", "n_creators", "members")
+    if name is None or size is None:
+        return None
+    x, y = _pick(columns, "x"), _pick(columns, "y")
+    if x and y:
+        return _base("Niche map", rows, height=360, mark={"type": "circle", "opacity": 0.6}, encoding={
+            "x": {"field": x, "type": "quantitative", "axis": None},
+            "y": {"field": y, "type": "quantitative", "axis": None},
+            "size": {"field": size, "type": "quantitative", "scale": {"range": [100, 4000]}},
+            "color": {"field": name, "type": "nominal", "legend": None},
+            "tooltip": [{"field": name}, {"field": size}]})
+    return _base("Niche groups", rows, height={"step": 18}, mark="bar", encoding={
+        "y": {"field": name, "type": "nominal", "sort": "-x", "title": None},
+        "x": {"field": size, "type": "quantitative"},
+        "tooltip": [{"field": name}, {"field": size}]})
+
+
+def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
+    """ROI per creator (or campaign), coloured by label."""
+    roi = _pick(columns, "roi", "roas", "ROI")
+    who = _pick(columns, "handle", "creator", "creator_id", "campaign", "campaign_id")
+    if roi is None or who is None:
+        return None
+    label = _pick(columns, "label")
+    enc: dict[str, Any] = {
+        "y": {"field": who, "type": "nominal", "sort": "-x", "title": None},
+        "x": {"field": roi, "type": "quantitative"},
+        "tooltip": [{"field": who}, {"field": roi, "format": ".2f"}],
+    }
+    if label:
+        enc["color"] = {"field": label, "type": "nominal", "scale": LABEL_COLORS}
+    return _base(f"{roi.upper()} per {who}", rows, height={"step": 14}, mark="bar", encoding=enc)
+
+
+def campaign_comparison(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
+    """Community vs broadcast: mean ROI by label with a 95 % bootstrap interval (Vega-Lite ``errorbar``)."""
+    roi = _pick(columns, "roi", "roas", "ROI")
+    label = _pick(columns, "label")
+    if roi is None or label is None:
+        return None
+    enc_y = {"field": label, "type": "nominal", "title": None}
+    return _base("Community vs broadcast", rows, height={"step": 30}, layer=[
+        {"mark": {"type": "errorbar", "extent": "ci"}, "encoding": {
+            "y": enc_y, "x": {"field": roi, "type": "quantitative"}}},
+        {"mark": {"type": "point", "filled": True, "size": 80}, "encoding": {
+            "y": enc_y, "x": {"field": roi, "type": "quantitative", "aggregate": "mean", "title": f"mean {roi}"},
+            "color": {"field": label, "type": "nominal", "scale": LABEL_COLORS, "legend": None}}},
+    ])

@@ -1,0 +1,592 @@
+"""The read layer shared by the REST API, the dashboard and the static report.
+
+It only selects, filters, joins and counts what the library has already computed (the
+``creator_scores`` table of :mod:`tribescope.score`, the niche / brand / campaign tables) or what
+was imported (posts, comments). No metric is defined here: when a section's backing module has not
+run yet, the section says so (``Section.missing``) instead of computing a substitute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import json
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import ibis
+import numpy as np
+import pyarrow as pa
+
+from tribescope.errors import TribescopeError
+from tribescope.store import Workspace
+
+__all__ = [
+    "CORE_COLUMNS",
+    "MAX_EXPORT_ROWS",
+    "MAX_PAGE_SIZE",
+    "CreatorQuery",
+    "InvalidQuery",
+    "Page",
+    "Section",
+    "campaigns",
+    "brands",
+    "clear_cache",
+    "creator_detail",
+    "jsonable",
+    "list_creators",
+    "niches",
+    "overlap",
+    "plan",
+    "workspace_summary",
+]
+
+log = logging.getLogger("tribescope.web")
+
+#: Largest page a client may ask for in one JSON request.
+MAX_PAGE_SIZE = 500
+#: Largest CSV export (rows); the response says when it was cut.
+MAX_EXPORT_ROWS = 100_000
+#: Comments shown on a creator page / in the report.
+COMMENTS_SAMPLE = 50
+#: Nodes drawn in a follower-conversation network picture.
+NETWORK_NODES = 120
+
+SCORE_TABLE = "creator_scores"
+CORE_COLUMNS = ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score", "confidence")
+#: Columns a niche filter matches, in order of preference (whichever the niche module wrote).
+NICHE_COLUMNS = ("niche", "niche_group", "niche_label", "niche_category")
+#: Derived tables each section may read, by preference; the first one present is used.
+TABLES: dict[str, tuple[str, ...]] = {
+    "niches": ("niches", "niche_groups"),
+    "brands": ("brands", "brand_profiles"),
+    "campaigns": ("campaign_report", "campaign_roi", "campaigns"),
+    "comment_quality": ("comment_features", "comment_quality", "comments_scored"),
+    "account_quality": ("account_authenticity", "account_features", "accounts_scored"),
+    "post_sponsorship": ("post_sponsorship", "posts_sponsored", "sponsored_posts"),
+}
+NOT_SCORED = "not computed yet — run `tribescope score`"
+
+
+class InvalidQuery(TribescopeError):
+    """A filter or sort the data cannot answer (e.g. sorting by a column that does not exist)."""
+
+
+@dataclass
+class Section:
+    """One block of a page: data, or the reason there is none."""
+
+    data: Any = None
+    missing: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.missing is None
+
+
+@dataclass
+class Page:
+    total: int
+    page: int
+    page_size: int
+    rows: list[dict[str, Any]]
+    columns: list[str]
+    scored: bool = True
+    truncated: bool = False
+
+
+@dataclass
+class CreatorQuery:
+    """Filters, sort and page of the creator list."""
+
+    platform: str | None = None
+    tier: str | None = None
+    label: str | None = None
+    niche: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    q: str | None = None
+    sort: str | None = None
+    order: str = "desc"
+    page: int = 1
+    page_size: int = 50
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+
+
+def jsonable(v: Any) -> Any:
+    """Plain JSON values (NaN → null, timestamps → ISO 8601, numpy → Python)."""
+    if v is None or isinstance(v, bool | str | int):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, np.generic):
+        return jsonable(v.item())
+    if isinstance(v, Decimal):
+        return float(v)
+    if isinstance(v, dt.datetime | dt.date):
+        return v.isoformat()
+    if isinstance(v, dt.timedelta):
+        return v.total_seconds()
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, list | tuple | set | np.ndarray):
+        return [jsonable(x) for x in v]
+    if isinstance(v, pa.Table):
+        return [jsonable(r) for r in v.to_pylist()]
+    if hasattr(v, "to_dict") and hasattr(v, "columns"):  # a pandas DataFrame
+        return [jsonable(r) for r in v.to_dict(orient="records")]
+    if hasattr(v, "__dataclass_fields__"):
+        return {k: jsonable(getattr(v, k)) for k in v.__dataclass_fields__}
+    return str(v)
+
+
+def _rows(expr: ibis.Table) -> list[dict[str, Any]]:
+    return [jsonable(r) for r in expr.to_pyarrow().to_pylist()]
+
+
+def _first_table(ws: Workspace, key: str, tables: set[str]) -> str | None:
+    for name in TABLES[key]:
+        if name in tables:
+            return name
+    return None
+
+
+def _tables(ws: Workspace) -> set[str]:
+    return set(ws.list_tables())
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """``module.name`` when that part of the library is installed in this tree, else None."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+# ---------------------------------------------------------------------------------------------- creators
+
+
+def _creators_expr(ws: Workspace, tables: set[str]) -> tuple[ibis.Table, bool]:
+    """The creator list: ``creator_scores`` when scored, else creators found in ``posts`` (unscored)."""
+    if SCORE_TABLE in tables:
+        return ws.table(SCORE_TABLE), True
+    posts = ws.table("posts")
+    per = posts.group_by(["platform", "creator_id"]).agg(posts=posts.count())
+    acc = ws.table("accounts").select("platform", "account_id", "username", "followers")
+    j = per.left_join(acc, [per.platform == acc.platform, per.creator_id == acc.account_id])
+    expr = j.select(
+        platform=per.platform,
+        creator_id=per.creator_id,
+        handle=ibis.coalesce(acc.username, per.creator_id),
+        followers=acc.followers,
+        tier=ibis.null(str),
+        label=ibis.null(str),
+        community_score=ibis.null(float),
+        confidence=ibis.null(float),
+        posts=per.posts,
+    )
+    return expr, False
+
+
+def _niche_column(t: ibis.Table) -> str | None:
+    for c in NICHE_COLUMNS:
+        if c in t.columns:
+            return c
+    return None
+
+
+def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Page:
+    """Filtered, sorted page of creators (``export`` returns every match up to :data:`MAX_EXPORT_ROWS`)."""
+    tables = _tables(ws)
+    t, scored = _creators_expr(ws, tables)
+    preds = []
+    if q.platform:
+        preds.append(t.platform == q.platform.lower())
+    if q.tier and "tier" in t.columns:
+        preds.append(t.tier == q.tier)
+    if q.label and "label" in t.columns:
+        preds.append(t.label == q.label)
+    if q.niche:
+        col = _niche_column(t)
+        preds.append(t[col].cast(str) == q.niche if col else ibis.literal(False))
+    if q.min_score is not None:
+        preds.append(t.community_score >= q.min_score)
+    if q.max_score is not None:
+        preds.append(t.community_score <= q.max_score)
+    if q.q:
+        needle = q.q.lower()
+        preds.append(t.handle.cast(str).lower().contains(needle) | t.creator_id.cast(str).lower().contains(needle))
+    if preds:
+        t = t.filter(preds)
+    total = int(t.count().execute())
+    if q.sort and q.sort not in t.columns:
+        raise InvalidQuery(f"cannot sort by {q.sort!r}; sortable columns: {', '.join(t.columns)}")
+    sort = q.sort or ("community_score" if scored else "followers")
+    key = t[sort]
+    order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
+             t.platform.asc(), t.creator_id.asc()]
+    t = t.order_by(order)
+    if export:
+        rows = _rows(t.limit(MAX_EXPORT_ROWS))
+        return Page(total, 1, len(rows), rows, list(t.columns), scored, truncated=total > MAX_EXPORT_ROWS)
+    rows = _rows(t.limit(q.page_size, offset=(q.page - 1) * q.page_size))
+    return Page(total, q.page, q.page_size, rows, list(t.columns), scored)
+
+
+def facets(ws: Workspace) -> dict[str, list[str]]:
+    """Distinct values for the leaderboard filters."""
+    tables = _tables(ws)
+    t, _ = _creators_expr(ws, tables)
+    out: dict[str, list[str]] = {}
+    cols = ["platform", "tier", "label"]
+    nc = _niche_column(t)
+    if nc:
+        cols.append(nc)
+    for c in cols:
+        if c in t.columns:
+            vals = t.select(v=t[c].cast(str)).distinct().order_by("v").limit(200).to_pyarrow().column("v").to_pylist()
+            out["niche" if c == nc else c] = [v for v in vals if v is not None]
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- one creator
+
+
+def _find_creator(ws: Workspace, platform: str, creator_id: str) -> dict[str, Any] | None:
+    tables = _tables(ws)
+    t, _ = _creators_expr(ws, tables)
+    rows = _rows(t.filter([t.platform == platform, t.creator_id == creator_id]).limit(1))
+    return rows[0] if rows else None
+
+
+def _spec_components() -> list[tuple[str, str]]:
+    """(component name, metric column) pairs of the default score spec, when the score module is here."""
+    load_spec = _optional("tribescope.score", "load_spec")
+    if load_spec is None:
+        return []
+    try:
+        return [(c.name, c.metric) for c in load_spec().components]
+    except Exception:  # a broken spec must not take the page down; the score command reports it
+        log.warning("cannot read the score spec", exc_info=True)
+        return []
+
+
+def _components(ws: Workspace, row: dict[str, Any]) -> Section:
+    """Score components of one creator next to the median of the same tier, read from ``creator_scores``.
+
+    Per component (as in :func:`tribescope.score.explain`): ``value`` = the metric, ``benchmark`` = the
+    median of that metric over the creators of the same tier, ``score`` = ``c_<name>`` (0–100),
+    ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score).
+    """
+    pairs = [(n, m) for n, m in _spec_components() if f"c_{n}" in row]
+    if not pairs:  # another spec or an older table: every c_* column, without a metric
+        pairs = [(k[2:], "") for k in row if k.startswith("c_")]
+    if not pairs:
+        return Section(missing=NOT_SCORED)
+    t = ws.table(SCORE_TABLE)
+    metrics = sorted({m for _, m in pairs if m and m in t.columns})
+    bench: dict[str, Any] = {}
+    if row.get("tier") is not None and metrics:
+        got = _rows(t.filter(t.tier == row["tier"]).aggregate(**{m: t[m].median() for m in metrics}))
+        bench = got[0] if got else {}
+    out = []
+    for name, metric in pairs:
+        score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
+        out.append({
+            "component": name, "metric": metric or None,
+            "value": row.get(metric) if metric else score, "benchmark": bench.get(metric),
+            "score": score, "weight": weight,
+            "contribution": round(score * weight, 2) if isinstance(score, float | int) and
+            isinstance(weight, float | int) else None,
+        })
+    return Section(out)
+
+
+def _posts(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> list[dict[str, Any]]:
+    p = ws.table("posts")
+    p = p.filter([p.platform == platform, p.creator_id == creator_id])
+    cols = {
+        "post_id": p.post_id, "created_at": p.created_at, "title": p.title, "caption": p.caption,
+        "likes": p.likes, "comments_count": p.comments_count, "views": p.views,
+        "is_paid_partnership": p.is_paid_partnership, "sponsor": p.sponsor, "url": p.url,
+    }
+    sp_name = _first_table(ws, "post_sponsorship", tables)
+    expr = p.select(**cols)
+    if sp_name:
+        sp = ws.table(sp_name)
+        if {"platform", "post_id", "sponsored"} <= set(sp.columns):
+            sp = sp.filter(sp.platform == platform).select(sp_post_id=sp.post_id, sponsored=sp.sponsored.cast(str))
+            expr = expr.left_join(sp, expr.post_id == sp.sp_post_id).drop("sp_post_id")
+    return _rows(expr.order_by(ibis.desc("created_at")).limit(500))
+
+
+def _comments(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> tuple[list[dict[str, Any]], Section]:
+    """A sample of the newest comments, and the quality mix when comment features were computed."""
+    p = ws.table("posts")
+    pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
+    c = ws.table("comments")
+    c = c.filter(c.platform == platform)
+    c = c.inner_join(pids, c.post_id == pids.pid)
+    sample = c.select(
+        comment_id=c.comment_id, post_id=c.post_id, author_id=c.author_id, author_name=c.author_name,
+        created_at=c.created_at, text=c.text, likes=c.likes, is_reply=c.parent_comment_id.notnull(),
+        by_creator=(c.author_id == creator_id).fill_null(False),
+    ).order_by([ibis.desc("created_at"), "comment_id"]).limit(COMMENTS_SAMPLE)
+    q_name = _first_table(ws, "comment_quality", tables)
+    mix = Section(missing="comment quality not computed yet — run `tribescope score`")
+    if q_name:
+        f = ws.table(q_name)
+        if {"comment_id", "quality"} <= set(f.columns):
+            f = f.filter(f.platform == platform) if "platform" in f.columns else f
+            j = c.inner_join(f.select(fid=f.comment_id, quality=f.quality), c.comment_id == f.comment_id)
+            mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by(ibis.desc("n"))))
+            fq = f.select(fcid=f.comment_id, quality=f.quality)
+            sample = sample.left_join(fq, sample.comment_id == fq.fcid).drop("fcid")
+            sample = sample.order_by([ibis.desc("created_at"), "comment_id"])
+    return _rows(sample), mix
+
+
+def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
+    """Who replies to whom under the creator's posts (reply edges between comment authors).
+
+    Edges are counted in the engine; only the ``NETWORK_NODES`` busiest accounts are drawn, laid out
+    server-side by :func:`tribescope.web._layout.spring_layout`.
+    """
+    from tribescope.web._layout import spring_layout
+
+    p = ws.table("posts")
+    pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
+    c = ws.table("comments")
+    c = c.filter(c.platform == platform).inner_join(pids, c.post_id == pids.pid)
+    child = c.select(cid=c.comment_id, parent=c.parent_comment_id, src=c.author_id).filter(
+        lambda t: t.parent.notnull() & t.src.notnull())
+    par = c.select(pcid=c.comment_id, dst=c.author_id)
+    e = child.inner_join(par, child.parent == par.pcid).filter(lambda t: t.dst.notnull() & (t.src != t.dst))
+    edges = e.group_by(["src", "dst"]).agg(w=e.count()).to_pyarrow().to_pylist()
+    if not edges:
+        return Section(missing="no replies between accounts under this creator's posts")
+    deg: dict[str, int] = {}
+    for r in edges:
+        deg[r["src"]] = deg.get(r["src"], 0) + r["w"]
+        deg[r["dst"]] = deg.get(r["dst"], 0) + r["w"]
+    keep = sorted(deg, key=lambda k: (-deg[k], k))[:NETWORK_NODES]
+    idx = {k: i for i, k in enumerate(keep)}
+    pairs = [(idx[r["src"]], idx[r["dst"]], r["w"]) for r in edges if r["src"] in idx and r["dst"] in idx]
+    pos = spring_layout(len(keep), [(a, b) for a, b, _ in pairs])
+    names = dict(_name_lookup(ws, platform, keep))
+    nodes = [{"id": k, "name": names.get(k) or k, "x": float(pos[i][0]), "y": float(pos[i][1]),
+              "degree": deg[k], "role": "creator" if k == creator_id else "follower"} for k, i in idx.items()]
+    links = [{"x": float(pos[a][0]), "y": float(pos[a][1]), "x2": float(pos[b][0]), "y2": float(pos[b][1]),
+              "w": w, "between_followers": keep[a] != creator_id and keep[b] != creator_id} for a, b, w in pairs]
+    n_ff = sum(1 for x in links if x["between_followers"])
+    return Section({"nodes": nodes, "links": links, "accounts": len(deg), "shown": len(keep),
+                    "follower_links": n_ff, "links_total": len(links)})
+
+
+def _name_lookup(ws: Workspace, platform: str, ids: list[str]) -> Iterable[tuple[str, str]]:
+    a = ws.table("accounts")
+    got = a.filter([a.platform == platform, a.account_id.isin(ids)]).select("account_id", "username")
+    return [(r["account_id"], r["username"]) for r in got.to_pyarrow().to_pylist()]
+
+
+def _authenticity(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> Section:
+    """Commenters by account category, when account authenticity was computed."""
+    name = _first_table(ws, "account_quality", tables)
+    if not name:
+        return Section(missing="audience authenticity not computed yet — run `tribescope score`")
+    f = ws.table(name)
+    cat = next((c for c in ("category", "audience_category", "account_category") if c in f.columns), None)
+    if cat is None or "account_id" not in f.columns:
+        return Section(missing=f"table {name} has no account category column")
+    p = ws.table("posts")
+    pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
+    c = ws.table("comments")
+    c = c.filter(c.platform == platform).inner_join(pids, c.post_id == pids.pid)
+    authors = c.select(aid=c.author_id).distinct()
+    f = f.filter(f.platform == platform) if "platform" in f.columns else f
+    j = authors.inner_join(f.select(fid=f.account_id, category=f[cat].cast(str)), authors.aid == f.account_id)
+    rows = _rows(j.group_by("category").agg(n=j.count()).order_by(ibis.desc("n")))
+    return Section(rows) if rows else Section(missing="no commenter of this creator has an authenticity category")
+
+
+def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
+    """Posts and median engagement (likes + comments) split by sponsorship as the library marked it."""
+    if not posts:
+        return Section(missing="no posts")
+    groups: dict[str, list[float]] = {}
+    for p in posts:
+        s = p.get("sponsored")
+        kind = ("sponsored" if s in ("disclosed", "likely") else "organic") if s is not None else (
+            "sponsored" if p.get("is_paid_partnership") else "organic")
+        groups.setdefault(kind, []).append(float((p.get("likes") or 0) + (p.get("comments_count") or 0)))
+    return Section([{"kind": k, "posts": len(v), "median_engagement": float(np.median(v))}
+                    for k, v in sorted(groups.items())])
+
+
+_EXPLAIN_CACHE: dict[tuple[str, str, str], dict[str, Any]] = {}
+_EXPLAIN_LOCK = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget cached explanations (called when an import or re-score finishes)."""
+    with _EXPLAIN_LOCK:
+        _EXPLAIN_CACHE.clear()
+
+
+def _explain_cached(ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str) -> dict[str, Any]:
+    """``explain`` recomputes the metric frame, so its answer is kept until the workspace changes."""
+    key = (str(ws.path), platform, creator_id)
+    with _EXPLAIN_LOCK:
+        hit = _EXPLAIN_CACHE.get(key)
+    if hit is not None:
+        return hit
+    got = explain(ws, creator_id)
+    got = got if isinstance(got, dict) else {"explanation": got}
+    with _EXPLAIN_LOCK:
+        if len(_EXPLAIN_CACHE) > 2000:
+            _EXPLAIN_CACHE.clear()
+        _EXPLAIN_CACHE[key] = got
+    return got
+
+
+def creator_detail(ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False) -> dict[str, Any] | None:
+    """Everything the creator page shows; None when the creator is unknown.
+
+    ``evidence`` also runs :func:`tribescope.score.explain` (example threads, returning commenters,
+    sponsored posts, suspicious signals). It recomputes the metrics, so it is opt-in; once computed it
+    is kept until an import or re-score from the dashboard finishes.
+    """
+    row = _find_creator(ws, platform, creator_id)
+    if row is None:
+        return None
+    tables = _tables(ws)
+    scored = SCORE_TABLE in tables
+    acc = ws.table("accounts")
+    prof = _rows(acc.filter([acc.platform == platform, acc.account_id == creator_id]).limit(1))
+    explain_section = Section(missing=NOT_SCORED)
+    explain = _optional("tribescope.score", "explain")
+    if scored and explain is not None:
+        key = (str(ws.path), platform, creator_id)
+        with _EXPLAIN_LOCK:
+            cached = _EXPLAIN_CACHE.get(key)
+        got: dict[str, Any] | None = cached
+        if got is None and evidence:
+            try:
+                got = _explain_cached(ws, explain, platform, creator_id)
+            except Exception as exc:  # explain failing must not take the page down
+                log.warning("explain(%s:%s) failed", platform, creator_id, exc_info=exc)
+                explain_section = Section(missing=f"explanation not available ({type(exc).__name__})")
+        if got is not None and got.get("platform", platform) == platform:
+            explain_section = Section({k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")})
+        elif explain_section.ok or explain_section.missing == NOT_SCORED:
+            explain_section = Section(missing="evidence not computed (it recomputes the metrics: a few seconds)")
+    posts = _posts(ws, platform, creator_id, tables)
+    comments, quality = _comments(ws, platform, creator_id, tables)
+    return {
+        "creator": row,
+        "profile": prof[0] if prof else {},
+        "scored": scored,
+        "components": _components(ws, row) if scored else Section(missing=NOT_SCORED),
+        "explain": explain_section,
+        "posts": posts,
+        "comments": comments,
+        "comment_quality": quality,
+        "network": _network(ws, platform, creator_id),
+        "authenticity": _authenticity(ws, platform, creator_id, tables),
+        "sponsored": _sponsored_vs_organic(posts),
+    }
+
+
+# ---------------------------------------------------------------------------------------------- other lists
+
+
+def _table_page(ws: Workspace, key: str, what: str, page: int, page_size: int, export: bool) -> Section:
+    tables = _tables(ws)
+    name = _first_table(ws, key, tables)
+    if name is None:
+        return Section(missing=f"{what} not computed yet — run `tribescope {what}`")
+    t = ws.table(name)
+    total = int(t.count().execute())
+    if export:
+        rows = _rows(t.limit(MAX_EXPORT_ROWS))
+        return Section(Page(total, 1, len(rows), rows, list(t.columns), truncated=total > MAX_EXPORT_ROWS))
+    rows = _rows(t.limit(page_size, offset=(page - 1) * page_size))
+    return Section(Page(total, page, page_size, rows, list(t.columns)))
+
+
+def niches(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
+    """Niche groups as written by :mod:`tribescope.niche`."""
+    return _table_page(ws, "niches", "niches", page, page_size, export)
+
+
+def brands(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
+    """Brand profiles stored by ``tribescope brand add``."""
+    return _table_page(ws, "brands", "brand", page, page_size, export)
+
+
+def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
+    """The campaign ROI report rows written by :mod:`tribescope.campaigns`."""
+    return _table_page(ws, "campaigns", "campaign", page, page_size, export)
+
+
+def _as_page(obj: Any) -> Page:
+    rows = jsonable(obj)
+    if isinstance(rows, dict):
+        rows = [rows]
+    rows = [r if isinstance(r, dict) else {"value": r} for r in (rows or [])]
+    cols: list[str] = []
+    for r in rows:
+        cols += [k for k in r if k not in cols]
+    return Page(len(rows), 1, len(rows), rows, cols)
+
+
+def overlap(ws: Workspace, creators: list[str]) -> Section:
+    """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`."""
+    fn = _optional("tribescope.niche", "overlap")
+    if fn is None:
+        return Section(missing="audience overlap is not available yet (the niche module is not installed)")
+    keys = []
+    for c in creators:
+        plat, sep, cid = c.partition(":")
+        if not sep or not plat or not cid:
+            raise InvalidQuery(f"creator {c!r} is not of the form platform:creator_id")
+        keys.append((plat, cid))
+    return Section(_as_page(fn(ws, keys)))
+
+
+def plan(ws: Workspace, brand: str, budget: float, platform: str | None = None) -> Section:
+    """A budget plan from :mod:`tribescope.campaigns` (picks and the rationale for each)."""
+    fn = _optional("tribescope.campaigns", "plan")
+    if fn is None:
+        return Section(missing="planning is not available yet (the campaigns module is not installed)")
+    kwargs: dict[str, Any] = {"brand": brand, "budget": budget}
+    if platform:
+        kwargs["platform"] = platform
+    return Section(_as_page(fn(ws, **kwargs)))
+
+
+def workspace_summary(ws: Workspace) -> dict[str, Any]:
+    """Row counts per table (canonical and derived)."""
+    out: dict[str, Any] = {}
+    for name in sorted(_tables(ws)):
+        if name.startswith("__"):
+            continue
+        out[name] = int(ws.table(name).count().execute())
+    return out
+
+
+def to_json(obj: Any) -> str:
+    """JSON text safe to embed inside a ``<script type="application/json">`` element."""
+    text = json.dumps(jsonable(obj), ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
+        "\u2028", "\\u2028").replace("\u2029", "\\u2029")

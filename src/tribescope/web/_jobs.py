@@ -1,0 +1,130 @@
+"""Background jobs started from the dashboard (import, score), one at a time, with progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tribescope.errors import TribescopeError
+from tribescope.store import Workspace
+
+__all__ = ["Job", "JobBusy", "Jobs"]
+
+log = logging.getLogger("tribescope.web")
+
+
+class JobBusy(TribescopeError):
+    """Another job is still running."""
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    status: str = "queued"  # queued | running | done | failed
+    progress: float = 0.0  # 0..1; stays 0 while a step cannot tell how far it is
+    message: str = ""
+    created_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
+    finished_at: str | None = None
+    result: dict[str, Any] = field(default_factory=dict)
+
+    def public(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in ("id", "kind", "status", "progress", "message", "created_at",
+                                              "finished_at", "result")}
+
+
+class Jobs:
+    """Runs one job at a time on a worker thread against the server's writable workspace."""
+
+    def __init__(self, ws: Workspace, write_lock: threading.Lock) -> None:
+        self.ws = ws
+        self.lock = write_lock
+        self.jobs: dict[str, Job] = {}
+        self._running = threading.Lock()
+
+    def get(self, job_id: str) -> Job | None:
+        return self.jobs.get(job_id)
+
+    def list(self) -> list[Job]:
+        return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:50]
+
+    def _start(self, kind: str, work: Callable[[Job], dict[str, Any]], cleanup: Callable[[], None] | None) -> Job:
+        if not self._running.acquire(blocking=False):
+            if cleanup:
+                cleanup()
+            raise JobBusy("another import or scoring job is running; wait for it to finish")
+        job = Job(uuid.uuid4().hex[:12], kind)
+        self.jobs[job.id] = job
+
+        def run() -> None:
+            job.status = "running"
+            try:
+                with self.lock:
+                    job.result = work(job)
+                job.progress = 1.0
+                job.status = "done"
+                job.message = job.message or "finished"
+            except TribescopeError as exc:  # a message written for people; safe to show
+                job.status, job.message = "failed", str(exc)
+            except Exception:
+                log.exception("job %s (%s) failed", job.id, kind)
+                job.status, job.message = "failed", "internal error (see the server log)"
+            finally:
+                from tribescope.web._data import clear_cache
+
+                clear_cache()
+                job.finished_at = dt.datetime.now(dt.UTC).isoformat()
+                if cleanup:
+                    cleanup()
+                self._running.release()
+
+        threading.Thread(target=run, name=f"tribescope-job-{job.id}", daemon=True).start()
+        return job
+
+    def start_import(self, filename: str, save: Callable[[Path], int]) -> Job:
+        """Import one uploaded file. ``save(path)`` writes the upload there and returns its size."""
+        from tribescope.ingest import import_paths
+
+        tmp = Path(tempfile.mkdtemp(prefix="tribescope-upload-"))
+        safe = Path(filename or "upload").name.lstrip(".") or "upload"
+        path = tmp / safe
+        size = save(path)
+
+        def work(job: Job) -> dict[str, Any]:
+            done = 0
+
+            def progress(n: int, desc: str) -> None:
+                nonlocal done
+                done += n
+                job.progress = min(0.99, done / max(size, 1))
+                job.message = f"importing {desc}"
+
+            report = import_paths(self.ws, [path], progress=progress)
+            job.message = f"imported {report.records:,} records"
+            return {"records": report.records, "rows": report.rows(), "rejected": report.rejected,
+                    "skipped": [f.skipped for f in report.files if f.skipped]}
+
+        return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))
+
+    def start_score(self) -> Job:
+        """Re-score every creator with :func:`tribescope.score.score_creators`."""
+        def work(job: Job) -> dict[str, Any]:
+            try:
+                from tribescope.score import score_creators
+            except ImportError as exc:
+                raise TribescopeError("scoring is not available in this installation") from exc
+            job.message = "scoring creators"
+            out = score_creators(self.ws)
+            n = getattr(out, "num_rows", None)
+            job.message = f"scored {n:,} creators" if n is not None else "scored"
+            return {"creators": n}
+
+        return self._start("score", work, None)

@@ -1,0 +1,187 @@
+"""Who may talk to the server, and how much: token, host check, CSRF check, body limit, headers.
+
+Rules
+-----
+* Binding to anything but loopback needs a token (:func:`check_bind` refuses otherwise).
+* With a token, every request except ``/static/…`` and ``/api/health`` must carry it: header
+  ``Authorization: Bearer TOKEN``, the ``tribescope_token`` cookie, or ``?token=TOKEN`` (a page opened
+  with ``?token=`` sets the cookie and redirects to the clean URL).
+* Without a token (loopback only) the ``Host`` header must name a loopback host, which stops DNS
+  rebinding pages from reading the API.
+* Unsafe methods (POST, …) from another origin are refused (CSRF).
+* Request bodies are capped (``max_body`` bytes; ``max_upload`` for the import upload).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+from collections.abc import Iterable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from starlette.exceptions import HTTPException
+
+from tribescope.errors import TribescopeError
+
+__all__ = ["LOOPBACK_HOSTS", "Guard", "UnsafeBind", "check_bind", "is_loopback"]
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+COOKIE = "tribescope_token"
+PUBLIC_PREFIXES = ("/static/", "/api/health")
+UPLOAD_PATHS = ("/api/jobs/import",)
+
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+       "frame-ancestors 'none'; form-action 'self'")
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class UnsafeBind(TribescopeError):
+    """Refusing to listen beyond loopback without a token."""
+
+
+def is_loopback(host: str) -> bool:
+    h = host.strip("[]")
+    if h == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(h).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Raise :class:`UnsafeBind` when ``host`` is not loopback and no token is set."""
+    if not is_loopback(host) and not token:
+        raise UnsafeBind(
+            f"refusing to listen on {host} without a token: anyone who can reach this address could read "
+            "the workspace. Pass --token (or set TRIBESCOPE_TOKEN), or bind to 127.0.0.1."
+        )
+
+
+def _host_name(host_header: str) -> str:
+    if host_header.startswith("["):
+        return host_header.split("]")[0] + "]"
+    return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
+
+
+async def _send_json(send: Any, status: int, payload: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+    body = json.dumps(payload).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                            *SECURITY_HEADERS, *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(HTTPException):
+    """Raised from ``receive`` so FastAPI's body parser re-raises it as a 413 (not a 400)."""
+
+
+class Guard:
+    """Pure ASGI middleware applying the rules of this module."""
+
+    def __init__(self, app: Any, *, token: str | None, allowed_hosts: Iterable[str] | None,
+                 max_body: int, max_upload: int) -> None:
+        self.app = app
+        self.token = token
+        self.allowed_hosts = {h.lower() for h in (allowed_hosts or LOOPBACK_HOSTS)}
+        self.max_body = max_body
+        self.max_upload = max_upload
+
+    def _authorised(self, headers: dict[str, str], query: dict[str, str]) -> bool:
+        assert self.token is not None
+        cand: list[str] = []
+        auth = headers.get("authorization", "")
+        if auth.lower().startswith("bearer "):
+            cand.append(auth[7:].strip())
+        if "cookie" in headers:
+            c = SimpleCookie()
+            try:
+                c.load(headers["cookie"])
+            except Exception:
+                pass
+            if COOKIE in c:
+                cand.append(c[COOKIE].value)
+        if "token" in query:
+            cand.append(query["token"])
+        return any(secrets.compare_digest(x.encode(), self.token.encode()) for x in cand)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        path: str = scope.get("path", "")
+        method: str = scope.get("method", "GET")
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+
+        if not self.token and _host_name(headers.get("host", "")).lower() not in self.allowed_hosts:
+            await _send_json(send, 400, {"error": "unexpected Host header; without a token the server only "
+                                                  "answers requests addressed to a loopback host"})
+            return
+        if method not in ("GET", "HEAD", "OPTIONS"):
+            origin = headers.get("origin")
+            if origin and urlsplit(origin).netloc.lower() != headers.get("host", "").lower():
+                await _send_json(send, 403, {"error": "cross-origin request refused"})
+                return
+        if self.token and not path.startswith(PUBLIC_PREFIXES):
+            if not self._authorised(headers, query):
+                await _send_json(send, 401, {"error": "a token is required: send 'Authorization: Bearer TOKEN' "
+                                                      "or open the page with ?token=TOKEN"},
+                                 [(b"www-authenticate", b"Bearer")])
+                return
+            if "token" in query and method == "GET" and not path.startswith("/api/"):
+                rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
+                loc = path + ("?" + rest if rest else "")
+                cookie = f"{COOKIE}={query['token']}; HttpOnly; SameSite=Strict; Path=/".encode()
+                await send({"type": "http.response.start", "status": 303,
+                            "headers": [(b"location", loc.encode()), (b"set-cookie", cookie),
+                                        (b"content-length", b"0"), *SECURITY_HEADERS]})
+                await send({"type": "http.response.body", "body": b""})
+                return
+
+        limit = self.max_upload if path in UPLOAD_PATHS else self.max_body
+        declared = headers.get("content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = True
+            if too_big:
+                await _send_json(send, 413, {"error": f"request body larger than {limit:,} bytes"})
+                return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            msg = await receive()
+            if msg["type"] == "http.request":
+                seen += len(msg.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge(413, f"request body larger than {limit:,} bytes")
+            return msg
+
+        async def send_with_headers(msg: Any) -> None:
+            nonlocal started
+            if msg["type"] == "http.response.start":
+                started = True
+                have = {k.lower() for k, _ in msg.get("headers", [])}
+                msg = dict(msg)
+                msg["headers"] = list(msg.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in have]
+            await send(msg)
+
+        try:
+            await self.app(scope, limited_receive, send_with_headers)
+        except _TooLarge:
+            if not started:
+                await _send_json(send, 413, {"error": f"request body larger than {limit:,} bytes"})

@@ -1,0 +1,91 @@
+"""The server's hold on the workspace: one main connection, and a pool of read views.
+
+Each request reads through its own DuckDB cursor (a connection to the same database with its own
+transaction), so a request sees only committed data — never the half of an import or re-score that
+a background job is writing on the main connection — and no two threads share a connection.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+
+from tribescope.store import Workspace, connect
+
+__all__ = ["Store"]
+
+
+class _View(Workspace):
+    """A read-only workspace over one cursor; the table list is read once per request."""
+
+    def __init__(self, con: Any, path: Path) -> None:
+        super().__init__(con, "duckdb", path, read_only=True)
+        self._names: list[str] | None = None
+
+    def list_tables(self) -> list[str]:
+        if self._names is None:
+            self._names = list(self.con.list_tables())
+        return self._names
+
+    def has_table(self, name: str) -> bool:
+        return name in self.list_tables()
+
+    def close(self) -> None:  # the pool owns the cursor
+        pass
+
+
+class Store:
+    """Opens ``path`` (read-only unless ``read_only=False``) and hands out read views."""
+
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = True) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self.main = connect(self.path, read_only=read_only)
+        self.write_lock = threading.Lock()
+        self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
+
+    def _new_con(self) -> Any:
+        cur = self.main.duck.cursor()
+        cur.execute("SET TimeZone = 'UTC'")
+        return ibis.duckdb.from_connection(cur)
+
+    @contextmanager
+    def view(self) -> Iterator[Workspace]:
+        """A read-only :class:`Workspace` for the duration of one request."""
+        try:
+            con = self._pool.get_nowait()
+        except queue.Empty:
+            con = self._new_con()
+        ok = False
+        try:
+            con.con.execute("BEGIN TRANSACTION")  # one snapshot for the whole request
+            yield _View(con, self.path)
+            con.con.execute("ROLLBACK")
+            ok = True
+        finally:
+            if ok:
+                self._pool.put(con)
+            else:  # a failed query may leave the cursor in an aborted transaction: drop it
+                try:
+                    con.disconnect()
+                except Exception:
+                    pass
+
+    def close(self) -> None:
+        while True:
+            try:
+                con = self._pool.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                con.disconnect()
+            except Exception:
+                pass
+        self.main.close()

@@ -1,0 +1,175 @@
+/* tribescope dashboard: charts, shortlist, job progress.
+ * Data from the server is only ever written with textContent / attributes, never innerHTML. */
+(function () {
+  "use strict";
+
+  // ------------------------------------------------------------------ charts
+  function renderCharts() {
+    var els = document.querySelectorAll(".chart[data-spec]");
+    var state = { total: els.length, rendered: 0, failed: 0 };
+    window.__tribescopeCharts = state;
+    els.forEach(function (el) {
+      var src = document.getElementById("spec-" + el.getAttribute("data-spec"));
+      var fail = function (err) {
+        state.failed += 1;
+        el.setAttribute("data-rendered", "error");
+        var p = document.createElement("p");
+        p.className = "missing";
+        p.textContent = "chart could not be drawn: " + String(err);
+        el.appendChild(p);
+      };
+      if (!src || typeof window.vegaEmbed !== "function") { fail("chart library missing"); return; }
+      var spec;
+      try { spec = JSON.parse(src.textContent); } catch (e) { fail(e); return; }
+      window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
+        state.rendered += 1;
+        el.setAttribute("data-rendered", "1");
+      }).catch(fail);
+    });
+  }
+
+  // ------------------------------------------------------------------ shortlist (localStorage)
+  var KEY = "tribescope.shortlist.v1";
+  function load() {
+    try { var v = JSON.parse(window.localStorage.getItem(KEY) || "{}"); return (v && typeof v === "object") ? v : {}; }
+    catch (e) { return {}; }
+  }
+  function save(v) { window.localStorage.setItem(KEY, JSON.stringify(v)); refreshCount(); }
+  function keyOf(platform, id) { return platform + ":" + id; }
+  function refreshCount() {
+    var el = document.getElementById("shortlist-count");
+    if (el) { var n = Object.keys(load()).length; el.textContent = n ? String(n) : ""; }
+  }
+  function syncButtons() {
+    var sl = load();
+    document.querySelectorAll("button.sl-toggle").forEach(function (b) {
+      var on = !!sl[keyOf(b.dataset.platform, b.dataset.id)];
+      b.textContent = on ? "✓ shortlisted" : "+ shortlist";
+      b.classList.toggle("on", on);
+    });
+  }
+  function bindShortlistButtons() {
+    document.querySelectorAll("button.sl-toggle").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var sl = load(), k = keyOf(b.dataset.platform, b.dataset.id);
+        if (sl[k]) { delete sl[k]; }
+        else {
+          sl[k] = { platform: b.dataset.platform, creator_id: b.dataset.id, handle: b.dataset.handle,
+                    followers: b.dataset.followers === "" ? null : Number(b.dataset.followers),
+                    label: b.dataset.label || null,
+                    score: b.dataset.score === "" ? null : Number(b.dataset.score) };
+        }
+        save(sl); syncButtons();
+      });
+    });
+    syncButtons();
+  }
+  function cell(tr, text, cls) {
+    var td = document.createElement("td");
+    if (cls) td.className = cls;
+    td.textContent = text === null || text === undefined ? "" : String(text);
+    tr.appendChild(td); return td;
+  }
+  function fmt(n) { return (n === null || n === undefined || isNaN(n)) ? "–" : Number(n).toLocaleString("en"); }
+  function creatorHref(p, id) { return "/creator/" + encodeURIComponent(p) + "/" + encodeURIComponent(id); }
+  function renderShortlistPage() {
+    var table = document.getElementById("shortlist-table");
+    if (!table) return;
+    var body = table.querySelector("tbody"), sl = load(), items = Object.values(sl);
+    while (body.firstChild) body.removeChild(body.firstChild);
+    items.sort(function (a, b) { return (b.score || 0) - (a.score || 0); });
+    items.forEach(function (it) {
+      var tr = document.createElement("tr");
+      var td = document.createElement("td"), a = document.createElement("a");
+      a.href = creatorHref(it.platform, it.creator_id); a.textContent = it.handle || it.creator_id;
+      td.appendChild(a); tr.appendChild(td);
+      cell(tr, it.platform); cell(tr, fmt(it.followers), "num");
+      cell(tr, (it.label || "").replace(/_/g, " ")); cell(tr, it.score === null ? "–" : Number(it.score).toFixed(1), "num");
+      var rm = document.createElement("button"); rm.type = "button"; rm.textContent = "remove";
+      rm.addEventListener("click", function () { var s = load(); delete s[keyOf(it.platform, it.creator_id)]; save(s); renderShortlistPage(); });
+      var td2 = document.createElement("td"); td2.appendChild(rm); tr.appendChild(td2);
+      body.appendChild(tr);
+    });
+    document.getElementById("shortlist-empty").hidden = items.length > 0;
+    var sum = document.getElementById("shortlist-summary");
+    while (sum.firstChild) sum.removeChild(sum.firstChild);
+    var labels = {};
+    var reach = 0;
+    items.forEach(function (it) { reach += it.followers || 0; var l = it.label || "unscored"; labels[l] = (labels[l] || 0) + 1; });
+    var kpi = function (k, v) { var d = document.createElement("div"), s = document.createElement("span"), b = document.createElement("b");
+      s.textContent = k; b.textContent = v; d.appendChild(s); d.appendChild(b); sum.appendChild(d); };
+    kpi("creators", String(items.length)); kpi("total followers", fmt(reach));
+    Object.keys(labels).sort().forEach(function (l) { kpi(l.replace(/_/g, " "), String(labels[l])); });
+  }
+  function csvCell(v) {
+    var s = v === null || v === undefined ? "" : String(v);
+    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;  // spreadsheet formula injection
+    return /[",\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+  }
+  function bindShortlistPage() {
+    if (!document.getElementById("shortlist-table")) return;
+    renderShortlistPage();
+    document.getElementById("shortlist-clear").addEventListener("click", function () { save({}); renderShortlistPage(); });
+    document.getElementById("shortlist-csv").addEventListener("click", function () {
+      var cols = ["platform", "creator_id", "handle", "followers", "label", "score"];
+      var lines = [cols.join(",")];
+      Object.values(load()).forEach(function (it) { lines.push(cols.map(function (c) { return csvCell(it[c]); }).join(",")); });
+      var a = document.createElement("a");
+      a.href = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "text/csv" }));
+      a.download = "shortlist.csv"; document.body.appendChild(a); a.click(); a.remove();
+    });
+    document.getElementById("shortlist-overlap").addEventListener("click", function () {
+      var out = document.getElementById("overlap-out"), keys = Object.keys(load());
+      if (keys.length < 2) { out.textContent = "Shortlist at least two creators."; return; }
+      var qs = keys.slice(0, 20).map(function (k) { return "creators=" + encodeURIComponent(k); }).join("&");
+      out.textContent = "loading…";
+      fetch("/api/overlap?" + qs, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
+        while (out.firstChild) out.removeChild(out.firstChild);
+        if (j.error) { out.textContent = j.error; return; }
+        if (!j.available) { out.textContent = j.reason; return; }
+        var t = document.createElement("table"); t.className = "data";
+        var h = document.createElement("tr");
+        j.columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; h.appendChild(th); });
+        t.appendChild(h);
+        j.items.forEach(function (r) { var tr = document.createElement("tr"); j.columns.forEach(function (c) { cell(tr, r[c]); }); t.appendChild(tr); });
+        out.appendChild(t);
+      }).catch(function (e) { out.textContent = "failed: " + e; });
+    });
+  }
+
+  // ------------------------------------------------------------------ jobs
+  function watch(job) {
+    var bar = document.getElementById("job-progress"), st = document.getElementById("job-status"),
+        msg = document.getElementById("job-message");
+    var tick = function () {
+      fetch("/api/jobs/" + encodeURIComponent(job.id), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
+        bar.value = j.progress || 0; st.textContent = j.status || ""; msg.textContent = j.message || j.error || "";
+        if (j.status === "queued" || j.status === "running") window.setTimeout(tick, 400);
+      });
+    };
+    tick();
+  }
+  function post(url, body) {
+    var st = document.getElementById("job-status");
+    st.textContent = "starting…";
+    fetch(url, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
+      if (j.error) { st.textContent = "refused"; document.getElementById("job-message").textContent = j.error; return; }
+      watch(j);
+    }).catch(function (e) { st.textContent = "failed: " + e; });
+  }
+  function bindJobs() {
+    var form = document.getElementById("import-form");
+    if (form) form.addEventListener("submit", function (ev) { ev.preventDefault(); post("/api/jobs/import", new FormData(form)); });
+    var sc = document.getElementById("score-start");
+    if (sc) sc.addEventListener("click", function () { post("/api/jobs/score", null); });
+  }
+
+  function init() {
+    renderCharts();
+    refreshCount();
+    bindShortlistButtons();
+    bindShortlistPage();
+    bindJobs();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

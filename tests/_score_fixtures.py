@@ -1,0 +1,74 @@
+"""Tiny hand-built workspaces for the feature, metric and score tests (no real data)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from tribescope import schema
+
+T0 = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def rows_to_table(name: str, rows: list[dict[str, Any]]) -> pa.Table:
+    sch = schema.arrow_schema(name)
+    cols = {f.name: [r.get(f.name) for r in rows] for f in sch}
+    return pa.table(cols, schema=sch)
+
+
+def insert(ws: Any, name: str, rows: list[dict[str, Any]]) -> None:
+    ws.duck.register("__fx", rows_to_table(name, rows))
+    try:
+        ws.duck.execute(f'INSERT INTO "{name}" SELECT * FROM __fx')
+    finally:
+        ws.duck.unregister("__fx")
+
+
+def comment(cid: str, post: str, author: str, text: str, minutes: int, parent: str | None = None) -> dict[str, Any]:
+    return {
+        "platform": "instagram", "comment_id": cid, "post_id": post, "author_id": author, "author_name": author,
+        "parent_comment_id": parent, "created_at": T0 + timedelta(minutes=minutes), "text": text,
+    }
+
+
+#: The bakery thread: 10 comments under two posts of creator "cre" (see tests for the hand-computed values).
+BAKERY_COMMENTS = [
+    comment("c1", "p1", "alice", "I tried the banana bread recipe, so good", 10),
+    comment("c2", "p1", "bob", "@alice did you use brown sugar in yours?", 20, "c1"),
+    comment("c3", "p1", "alice", "@bob yes, dark brown sugar works best", 30, "c1"),
+    comment("c4", "p1", "cre", "@alice so glad you liked it", 70, "c1"),
+    comment("c5", "p1", "carol", "❤️❤️", 15),
+    comment("c6", "p1", "dave", "@erin", 16),
+    comment("c7", "p1", "erin", "@dave 😂", 17, "c6"),
+    comment("c8", "p1", "frank", "nice", 18),
+    comment("c9", "p2", "alice", "Which flour did you use for this banana loaf?", 24 * 60 + 5),
+    comment("c10", "p2", "bob", "@alice I used spelt flour last week, turned out great", 24 * 60 + 9, "c9"),
+]
+
+BAKERY_POSTS = [
+    {"platform": "instagram", "post_id": "p1", "creator_id": "cre", "created_at": T0, "likes": 90,
+     "comments_count": 8, "caption": "Banana bread recipe with brown sugar #baking #bananabread",
+     "hashtags": ["baking", "bananabread"], "mentions": [], "tagged_users": []},
+    {"platform": "instagram", "post_id": "p2", "creator_id": "cre", "created_at": T0 + timedelta(days=1),
+     "likes": 110, "comments_count": 2, "caption": "Banana loaf, spelt flour. Use my code BAKE10 #baking #ad",
+     "hashtags": ["baking", "ad"], "mentions": ["flourco"], "tagged_users": ["flourco"]},
+]
+
+BAKERY_ACCOUNTS = [
+    {"platform": "instagram", "account_id": "cre", "username": "Cre", "followers": 4000, "following": 300},
+    {"platform": "instagram", "account_id": "alice", "username": "alice", "followers": 300, "following": 280,
+     "posts": 40, "has_profile_pic": True},
+    {"platform": "instagram", "account_id": "bob", "username": "bob", "followers": 20, "following": 7600,
+     "posts": 0, "has_profile_pic": False},
+    {"platform": "instagram", "account_id": "carol", "username": "carol", "followers": 9000, "following": 400},
+    {"platform": "instagram", "account_id": "dave", "username": "dave", "followers": 900, "following": 2000},
+]
+
+
+def bakery(ws: Any) -> Any:
+    insert(ws, "posts", BAKERY_POSTS)
+    insert(ws, "comments", BAKERY_COMMENTS)
+    insert(ws, "accounts", BAKERY_ACCOUNTS)
+    return ws

@@ -1,0 +1,73 @@
+"""Workspaces for the web tests, built once per test session (shared by pytest-xdist workers).
+
+The hand-written CSVs in ``tests/fixtures/web/`` are imported through the real importer; the
+"scored" variant also runs :func:`tribescope.score.score_creators` when the score module is present.
+Both hold the XSS comment ``XSS`` under two creators' posts and an XSS-like bio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+FIXTURE_DIR = Path(__file__).parent / "fixtures" / "web"
+FILES = ("accounts.csv", "posts.csv", "comments.csv")
+XSS = """<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"""
+
+
+def _digest() -> str:
+    h = hashlib.sha256()
+    for f in FILES:
+        h.update((FIXTURE_DIR / f).read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _build(path: Path, scored: bool) -> None:
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    ws = connect(tmp)
+    try:
+        import_paths(ws, [FIXTURE_DIR / f for f in FILES])
+        if scored:
+            from tribescope.score import score_creators
+
+            score_creators(ws)
+    finally:
+        ws.close()
+    tmp.replace(path)
+
+
+def workspace(tmp_path_factory: pytest.TempPathFactory, *, scored: bool) -> Path:
+    """Path of a built workspace (a private copy, so each caller may open it in its own mode)."""
+    if scored:
+        pytest.importorskip("tribescope.score", reason="the score module is not in this tree yet")
+    shared = tmp_path_factory.getbasetemp().parent / "tribescope-web-fixtures"
+    shared.mkdir(parents=True, exist_ok=True)
+    target = shared / f"{'scored' if scored else 'imported'}-{_digest()}.duckdb"
+    lock = target.with_suffix(".lock")
+    deadline = time.monotonic() + 600
+    while not target.exists():
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:  # another worker is building it
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"waited too long for {target}") from None
+            time.sleep(0.2)
+            continue
+        try:
+            os.close(fd)
+            if not target.exists():
+                _build(target, scored)
+        finally:
+            lock.unlink(missing_ok=True)
+    mine = tmp_path_factory.mktemp("webws") / target.name
+    shutil.copy(target, mine)
+    return mine

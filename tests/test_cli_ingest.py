@@ -1,0 +1,56 @@
+"""The import/status commands as a user runs them."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from tribescope.cli import app
+
+runner = CliRunner()
+
+
+def test_import_then_status_then_bad_file(tmp_path):
+    w = str(tmp_path / "w.duckdb")
+    good = tmp_path / "accounts.csv"
+    good.write_text("account_id,username,followers\n1,ann,100\n2,ben,2500\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(good), "--platform", "instagram"])
+    assert r.exit_code == 0, r.output
+    assert "accounts 2" in r.output
+    s = runner.invoke(app, ["--workspace", w, "status"])
+    assert s.exit_code == 0 and "instagram 2" in s.output
+
+    bad = tmp_path / "more.csv"
+    bad.write_text("account_id,username,followers\n3,cy,7\n4,dee,many\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(bad), "--platform", "instagram"])
+    assert r.exit_code == 1
+    assert "more.csv" in r.output and "line 3" in r.output and "followers" in r.output
+    s = runner.invoke(app, ["--workspace", w, "status"])
+    assert "instagram 2" in s.output  # unchanged
+
+    r = runner.invoke(app, ["--workspace", w, "import", str(bad), "--platform", "instagram", "--skip-bad"])
+    assert r.exit_code == 0 and "quarantined" in r.output
+    s = runner.invoke(app, ["--workspace", w, "status", "--rejects"])
+    assert "instagram 3" in s.output and "whole number" in s.output
+
+
+def test_unknown_format_and_missing_path(tmp_path):
+    w = str(tmp_path / "w.duckdb")
+    junk = tmp_path / "notes.dat"
+    junk.write_text("hello world\nthis is not an export\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(junk)])
+    assert r.exit_code == 1 and "format not recognised" in r.output
+    r = runner.invoke(app, ["--workspace", w, "import", str(tmp_path / "nope.json")])
+    assert r.exit_code == 1 and "no such file" in r.output
+
+
+def test_folder_import_skips_marked_folders(tmp_path):
+    w = str(tmp_path / "w.duckdb")
+    d = tmp_path / "exports"
+    (d / "truth").mkdir(parents=True)
+    (d / "truth" / ".tribescopeignore").write_text("")
+    (d / "truth" / "creators.csv").write_text("account_id,kind\n1,community\n")
+    (d / "accounts.csv").write_text("platform,account_id,username\ninstagram,1,ann\n")
+    (d / "README.md").write_text("# notes\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(d)])
+    assert r.exit_code == 0, r.output
+    assert "creators.csv" not in r.output and "accounts.csv" in r.output

@@ -1,0 +1,267 @@
+"""REST API and dashboard pages through FastAPI's TestClient (no browser)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+
+from _web_fixtures import FIXTURE_DIR, XSS, workspace  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+from tribescope.web import UnsafeBind, check_bind, create_app  # noqa: E402
+from tribescope.web._api import to_csv  # noqa: E402
+from tribescope.web._data import Page  # noqa: E402
+
+BASE = "http://127.0.0.1"
+ESCAPED_XSS = "&lt;script&gt;window.__xss=1&lt;/script&gt;&lt;img src=x onerror=&#34;window.__xss=2&#34;&gt;"
+
+
+@pytest.fixture(scope="module")
+def ws_path(tmp_path_factory):
+    return workspace(tmp_path_factory, scored=False)
+
+
+@pytest.fixture(scope="module")
+def client(ws_path):
+    with TestClient(create_app(ws_path), base_url=BASE) as c:
+        yield c
+
+
+def test_health_and_summary(client):
+    assert client.get("/api/health").json() == {"status": "ok", "read_only": True}
+    s = client.get("/api/summary").json()
+    assert (s["accounts"], s["posts"], s["comments"]) == (9, 9, 25)
+
+
+def test_creators_unscored_list_sorted_by_followers(client):
+    r = client.get("/api/creators")
+    assert r.status_code == 200
+    j = r.json()
+    assert j["available"] and j["scored"] in (False, True)
+    if not j["scored"]:
+        assert [x["creator_id"] for x in j["items"]] == ["megastar", "UCtechtalk0000000000000", "alice_bakes"]
+        assert [x["posts"] for x in j["items"]] == [3, 2, 4]
+    assert j["total"] == 3 and j["page"] == 1 and j["page_size"] == 50
+
+
+def test_creators_filters_and_paging(client):
+    assert [x["creator_id"] for x in client.get("/api/creators?platform=youtube").json()["items"]] == [
+        "UCtechtalk0000000000000"]
+    assert client.get("/api/creators?q=ALICE").json()["total"] == 1
+    j = client.get("/api/creators?page=2&page_size=2&sort=followers&order=asc").json()
+    assert (j["total"], j["page"], [x["creator_id"] for x in j["items"]]) == (3, 2, ["megastar"])
+    assert client.get("/api/creators?page=9").json()["items"] == []
+
+
+def test_page_size_and_params_are_bounded(client):
+    r = client.get("/api/creators?page_size=501")
+    assert r.status_code == 422
+    assert r.json()["error"] == "invalid request"
+    assert r.json()["detail"][0]["loc"] == ["query", "page_size"]
+    assert client.get("/api/creators?min_score=101").status_code == 422
+    assert client.get("/api/creators?q=" + "x" * 201).status_code == 422
+    r = client.get("/api/creators?sort=nope")
+    assert r.status_code == 400 and "cannot sort by 'nope'" in r.json()["error"]
+
+
+def test_csv_export_both_spellings(client):
+    a = client.get("/api/creators.csv?platform=instagram")
+    b = client.get("/api/creators?platform=instagram&format=csv")
+    assert a.status_code == b.status_code == 200
+    assert a.headers["content-type"].startswith("text/csv")
+    assert a.text == b.text
+    rows = list(csv.DictReader(io.StringIO(a.text)))
+    assert sorted(r["creator_id"] for r in rows) == ["alice_bakes", "megastar"]
+    assert a.headers["x-total-count"] == "2"
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas():
+    page = Page(2, 1, 2, [{"t": '=HYPERLINK("http://x")', "n": -3}, {"t": "@sum", "n": 1.5}], ["t", "n"])
+    assert to_csv(page) == 't,n\n"\'=HYPERLINK(""http://x"")",-3\n\'@sum,1.5\n'
+
+
+def test_creator_detail(client):
+    j = client.get("/api/creators/instagram/alice_bakes").json()
+    assert j["creator"]["handle"] == "Alice_Bakes"
+    assert [p["post_id"] for p in j["posts"]] == ["a4", "a3", "a2", "a1"]
+    assert len(j["comments"]) == 16
+    assert sum(c["by_creator"] for c in j["comments"]) == 2
+    assert XSS in [c["text"] for c in j["comments"]]  # JSON carries the text as it is
+    net = j["network"]
+    assert net["available"]
+    # reply edges (author → parent author): bob↔carol (4 directed pairs collapse to 2), alice→bob, alice→carol
+    assert sorted(n["id"] for n in net["data"]["nodes"]) == ["alice_bakes", "bob", "carol"]
+    assert net["data"]["links_total"] == 4 and net["data"]["follower_links"] == 2
+    sp = {r["kind"]: r for r in j["sponsored"]["data"]}
+    assert sp["sponsored"]["posts"] == 1 and sp["sponsored"]["median_engagement"] == 703.0
+    assert sp["organic"]["posts"] == 3 and sp["organic"]["median_engagement"] == 1105.0
+
+
+def test_unknown_creator_is_404_json(client):
+    r = client.get("/api/creators/instagram/nobody")
+    assert r.status_code == 404
+    assert r.json() == {"error": "no creator instagram:nobody in this workspace"}
+
+
+def test_optional_sections_say_why(client):
+    for path in ("/api/brands", "/api/campaigns"):
+        j = client.get(path).json()
+        assert j["available"] is False and "not computed yet" in j["reason"]
+        assert client.get(path + ".csv").status_code == 200
+    r = client.get("/api/overlap?creators=instagram:alice_bakes")
+    assert r.status_code == 400 and "between 2 and 20" in r.json()["error"]
+
+
+def test_overlap_when_niche_module_present(client):
+    pytest.importorskip("tribescope.niche")
+    j = client.get("/api/overlap?creators=instagram:alice_bakes&creators=instagram:megastar").json()
+    assert j["available"]
+    (row,) = j["items"]
+    # engaged audiences: alice {bob, carol, dave, mallory}, megastar {dave, mallory, bob}
+    assert (row["size_a"], row["size_b"], row["shared"]) == (4, 3, 3)
+    r = client.get("/api/overlap?creators=alice&creators=bob")
+    assert r.status_code == 400 and "platform:creator_id" in r.json()["error"]
+
+
+def test_pages_render_and_escape(client):
+    for path in ("/", "/?platform=instagram&sort=followers", "/creator/instagram/alice_bakes",
+                 "/creator/instagram/megastar", "/niches", "/campaigns", "/shortlist", "/jobs", "/api"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert r.headers["content-type"].startswith("text/html")
+        assert "script-src 'self' 'unsafe-eval'" in r.headers["content-security-policy"]
+        assert "<script>window.__xss" not in r.text, path
+        assert 'onerror="' not in r.text, path
+    page = client.get("/creator/instagram/alice_bakes").text
+    assert ESCAPED_XSS in page
+    assert "&lt;script&gt;window.__xss=3&lt;/script&gt;Official account" in client.get(
+        "/creator/instagram/megastar").text
+    assert "Mega &lt;b&gt;Star&lt;/b&gt;" in client.get("/creator/instagram/megastar").text
+
+
+def test_page_errors_are_html_without_internals(client):
+    r = client.get("/creator/instagram/nobody")
+    assert r.status_code == 404 and "no creator instagram:nobody" in r.text
+    r = client.get("/?page_size=0")
+    assert r.status_code == 422 and "page_size" in r.text
+
+
+def test_server_error_is_generic(ws_path, monkeypatch):
+    from tribescope.web import _data
+
+    def boom(*a, **k):
+        raise RuntimeError("secret internals /etc/passwd")
+
+    monkeypatch.setattr(_data, "list_creators", boom)
+    with TestClient(create_app(ws_path), base_url=BASE, raise_server_exceptions=False) as c:
+        for path in ("/api/creators", "/"):
+            r = c.get(path)
+            assert r.status_code == 500
+            assert "secret" not in r.text and "Traceback" not in r.text and "RuntimeError" not in r.text
+        assert c.get("/api/creators").json()["error"].startswith("internal server error (reference ")
+
+
+def test_token_required_when_set(ws_path):
+    with TestClient(create_app(ws_path, token="s3cret"), base_url="http://0.0.0.0:8000") as c:
+        assert c.get("/api/health").status_code == 200  # liveness stays open
+        assert c.get("/static/app.css").status_code == 200
+        r = c.get("/api/creators")
+        assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+        assert c.get("/api/creators", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/creators", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/api/openapi.json").status_code == 401
+        r = c.get("/?token=s3cret&platform=instagram", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/?platform=instagram"
+        assert "HttpOnly" in r.headers["set-cookie"] and "SameSite=Strict" in r.headers["set-cookie"]
+        assert c.get("/").status_code == 200  # the cookie now authorises the browser
+
+
+def test_without_token_only_loopback_hosts(ws_path):
+    with TestClient(create_app(ws_path), base_url="http://evil.example") as c:
+        r = c.get("/api/creators")
+        assert r.status_code == 400 and "Host" in r.json()["error"]
+    with TestClient(create_app(ws_path), base_url="http://localhost:8000") as c:
+        assert c.get("/api/creators").status_code == 200
+
+
+def test_bind_beyond_loopback_needs_token():
+    for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
+        check_bind(host, None)
+    for host in ("0.0.0.0", "192.168.1.5", "::", "example.org"):
+        with pytest.raises(UnsafeBind, match="--token"):
+            check_bind(host, None)
+        check_bind(host, "t")
+
+
+def test_serve_refuses_public_bind_without_token(ws_path):
+    from tribescope.cli import app
+
+    r = CliRunner().invoke(app, ["--workspace", str(ws_path), "serve", "--host", "0.0.0.0", "--port", "1"],
+                           env={"TRIBESCOPE_TOKEN": ""})
+    assert r.exit_code == 1
+    assert "refusing to listen on 0.0.0.0 without a token" in r.output
+
+
+def test_read_only_refuses_jobs_and_bodies_are_capped(client):
+    r = client.post("/api/jobs/score")
+    assert r.status_code == 403 and "read-only" in r.json()["error"]
+    r = client.post("/api/jobs/score", content=b"x" * (65 * 1024))
+    assert r.status_code == 413
+    r = client.post("/api/jobs/score", headers={"Origin": "http://evil.example"})
+    assert r.status_code == 403 and "cross-origin" in r.json()["error"]
+
+
+def test_import_job_from_the_ui(tmp_path, ws_path):
+    w = tmp_path / "rw.duckdb"
+    shutil.copy(ws_path, w)
+    extra = tmp_path / "more_posts.csv"
+    extra.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
+                     "tiktok,t1,newcreator,2024-03-01T00:00:00Z,10,0\n")
+    with TestClient(create_app(w, read_only=False), base_url=BASE) as c:
+        assert c.get("/api/health").json()["read_only"] is False
+        r = c.post("/api/jobs/import", files={"file": ("more_posts.csv", extra.read_bytes(), "text/csv")})
+        assert r.status_code == 202, r.text
+        job = r.json()
+        for _ in range(600):
+            job = c.get(f"/api/jobs/{job['id']}").json()
+            if job["status"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        assert job["status"] == "done", job
+        assert job["progress"] == 1.0 and job["result"]["rows"] == {"posts": 1}
+        assert c.get("/api/creators?platform=tiktok").json()["total"] == 1
+        assert [j["id"] for j in c.get("/api/jobs").json()] == [job["id"]]
+        assert c.get("/api/jobs/nope").status_code == 404
+
+
+def test_openapi_documents_the_api(client):
+    spec = client.get("/api/openapi.json").json()
+    paths = spec["paths"]
+    for p in ("/api/creators", "/api/creators.csv", "/api/creators/{platform}/{creator_id}", "/api/niches",
+              "/api/overlap", "/api/brands", "/api/campaigns", "/api/plan", "/api/jobs/import", "/api/jobs/{job_id}"):
+        assert p in paths, p
+    params = {x["name"]: x for x in paths["/api/creators"]["get"]["parameters"]}
+    assert params["page_size"]["schema"]["maximum"] == 500
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+def test_report_is_self_contained_and_escaped(ws_path, tmp_path):
+    from tribescope.cli import app
+
+    out = tmp_path / "r" / "report.html"
+    r = CliRunner().invoke(app, ["--workspace", str(ws_path), "report", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    html = out.read_text()
+    assert "<script>window.__xss" not in html and 'onerror="' not in html
+    assert ESCAPED_XSS in html
+    assert "<script src=" not in html and "<link " not in html  # nothing loaded from elsewhere
+    assert "Content-Security-Policy" in html and "script-src &#39;sha256-" in html
+    assert html.count('class="report-creator"') == 3
+    assert FIXTURE_DIR.exists()
