@@ -153,6 +153,24 @@ def test_creator_id_is_the_lower_cased_handle(ws, tmp_path):
     assert _rows(ws, "accounts", "account_id")["mixed.case"]["username"] == "Mixed.Case"
 
 
+def test_ndjson_with_pages_longer_than_the_probe(ws, tmp_path):
+    long_text = "x" * 300
+    pages = [
+        {
+            "data": {
+                "comments": [{"id": k * 1000 + i, "video_id": 9, "text": long_text} for i in range(900)]
+            },
+            "error": {"code": "ok", "message": "", "log_id": "L"},
+        }
+        for k in (1, 2)
+    ]
+    f = tmp_path / "c.jsonl"
+    f.write_text("\n".join(json.dumps(p) for p in pages) + "\n")
+    assert len(f.read_text().split("\n", 1)[0]) > 256 * 1024
+    assert detect_format(Source(f)).name == "tiktok"
+    assert import_paths(ws, [f]).rows() == {"comments": 1800}
+
+
 def _video_page(videos):
     return {
         "data": {"videos": videos, "cursor": len(videos), "has_more": False},

@@ -7,7 +7,6 @@ import gc
 import gzip
 import json
 import shutil
-import warnings
 
 import pyarrow as pa
 import pytest
@@ -99,6 +98,7 @@ def test_fixture_folder_imports_exact_rows(ws, yt):
     creator_reply = com["UgxThreadA1.9zReplyA1"]
     assert creator_reply["author_id"] == posts[creator_reply["post_id"]]["creator_id"] == MOSS
     assert creator_reply["parent_comment_id"] == "UgxThreadA1" and creator_reply["reply_count"] is None
+    assert creator_reply["author_name"] == "MossAndFern"  # as shown; the account keeps customUrl's spelling
     fan_reply = com["UgxThreadA1.9zReplyA2"]  # follower ↔ follower
     assert (fan_reply["author_id"], fan_reply["parent_comment_id"]) == (FAN_B, "UgxThreadA1")
     assert fan_reply["created_at"] == dt.datetime(2024, 3, 1, 19, 30, tzinfo=UTC)  # +01:00 → UTC
@@ -133,12 +133,9 @@ def test_detected_from_content_gzip_array_and_bare_resources(ws, yt, tmp_path):
     array.write_text(json.dumps(pages, indent=2))
     bare = tmp_path / "resources.ndjson"  # one resource per line, no response wrapper
     bare.write_text("\n".join(json.dumps(item) for item in pages[0]["items"]) + "\n")
-    with warnings.catch_warnings():
-        # _readers.Source.open() does not close the raw file under a GzipFile (reported to the lead)
-        warnings.simplefilter("ignore", ResourceWarning)
-        assert detect_format(Source(gz)).name == "youtube"
-        r = import_paths(ws, [gz])
-        gc.collect()
+    assert detect_format(Source(gz)).name == "youtube"
+    r = import_paths(ws, [gz])
+    gc.collect()  # a leaked file handle would surface here as an unraisable ResourceWarning (an error)
     for f in (array, bare):
         assert detect_format(Source(f)).name == "youtube"
     assert r.rows()["comments"] == 8
@@ -244,6 +241,36 @@ def test_strict_fields_are_named(tmp_path, mutate, field):
     assert e.value.field == field
 
 
+def test_unplaceable_reply_and_unsupported_kind_are_rejected_with_reasons(ws, tmp_path):
+    orphan = {"kind": "youtube#comment", "id": "R9", "snippet": {"parentId": "NotSeen", "textOriginal": "hi"}}
+    f = tmp_path / "mixed.jsonl"
+    f.write_text(
+        json.dumps({"kind": "youtube#commentListResponse", "items": [orphan]})
+        + "\n"
+        + json.dumps({"kind": "youtube#searchListResponse", "items": [{"id": {"videoId": "v"}}]})
+        + "\n"
+        + json.dumps(_page([_thread(1)]))
+        + "\n"
+    )
+    r = import_paths(ws, [f], skip_bad=True)
+    assert r.rejected == 2 and r.rows()["comments"] == 1
+    rej = {x["location"]: x for x in ws.table("rejects").to_pyarrow().to_pylist()}
+    assert rej["line 1, items[0]"]["field"] == "items[0].snippet.videoId"
+    assert "commentThread comes earlier in the same file" in rej["line 1, items[0]"]["reason"]
+    assert "unsupported kind 'youtube#searchListResponse'" in rej["line 2"]["reason"]
+
+
+def test_non_numeric_video_count_names_the_statistic(ws, yt, tmp_path):
+    page = json.loads((yt / "videos.jsonl").read_text().splitlines()[0])
+    page["items"][1]["statistics"]["likeCount"] = "1.2K"
+    f = tmp_path / "videos.json"
+    f.write_text(json.dumps(page, indent=1))
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [f])
+    assert "videos.json, document, items[1], field 'items[1].statistics.likeCount'" in str(e.value)
+    assert "expected a whole number, found '1.2K'" in str(e.value)
+
+
 def test_lenient_on_optional_fields(ws, tmp_path):
     page = {"kind": "youtube#videoListResponse", "items": [{"id": "v1", "snippet": {"channelId": "UCx"}}]}
     ch = {"kind": "youtube#channelListResponse", "items": [{"kind": "youtube#channel", "id": "UCx"}]}
@@ -308,6 +335,17 @@ def test_large_single_response_is_streamed(ws, tmp_path):
     g.write_bytes(f.read_bytes()[:-5000])
     with pytest.raises(ImportFailed, match=r"big_cut\.json, document, items\[\d+\]"):
         import_paths(ws, [g])
+
+
+def test_ndjson_with_pages_longer_than_the_probe(ws, tmp_path):
+    f = tmp_path / "long_pages.jsonl"
+    f.write_text(
+        "\n".join(json.dumps(_page([_thread(i + k) for i in range(1000)])) for k in (0, 1000)) + "\n"
+    )
+    assert len(f.read_text().split("\n", 1)[0]) > 256 * 1024
+    assert detect_format(Source(f)).name == "youtube"
+    r = import_paths(ws, [f])
+    assert r.records == 2000 and r.rows()["comments"] == 2000
 
 
 @pytest.mark.parametrize(
@@ -399,6 +437,7 @@ def messy_file(draw):
         "youtube#commentListResponse",
         "youtube#searchListResponse",
         None,
+        ["youtube#videoListResponse"],
     ]
     pages = []
     for _ in range(draw(st.integers(0, 3))):

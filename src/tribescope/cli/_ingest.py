@@ -23,6 +23,12 @@ def import_(
     force: Annotated[bool, typer.Option("--force", help="Re-read files already imported with identical content.")] = False,
     platform: Annotated[str | None, typer.Option("--platform", help="Platform for generic CSV rows without one.")] = None,
     table: Annotated[str | None, typer.Option("--table", help="Target table for a generic CSV/Parquet file.")] = None,
+    pseudonymize: Annotated[
+        bool, typer.Option("--pseudonymize", help="Replace ids and handles of non-creator accounts with keyed hashes.")
+    ] = False,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="Pseudonym key (kept outside the workspace; created if absent).")
+    ] = None,
     link_creator: Annotated[
         str | None,
         typer.Option("--link-creator", help="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space."),
@@ -32,7 +38,8 @@ def import_(
 
     The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
     """
-    options = {k: v for k, v in {"platform": platform, "table": table, "link_creator": link_creator}.items() if v}
+    options = {k: v for k, v in {"platform": platform, "table": table, "link_creator": link_creator,
+                                 "pseudonymize": pseudonymize, "key_file": str(key_file) if key_file else None}.items() if v}
     try:
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
@@ -55,11 +62,26 @@ def import_(
             ws.close()
             raise fail(exc) from None
     t = Table(title=f"imported into {ws.path}", show_edge=False)
-    for col in ("file", "format", "records", "rows written", "rejected", "note"):
+    many = len(report.files) > 12
+    for col in ("format" if many else "file", "files" if many else "format", "records", "rows written", "rejected", "note"):
         t.add_column(col)
-    for f in report.files:
-        rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
-        t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
+    if many:  # one line per format; the import log (`tribescope status`) keeps the per-file detail
+        groups: dict[str, list] = {}
+        for f in report.files:
+            groups.setdefault(f.format, []).append(f)
+        for name, fs in groups.items():
+            rows_by: dict[str, int] = {}
+            for f in fs:
+                for k, v in f.rows.items():
+                    rows_by[k] = rows_by.get(k, 0) + v
+            rows = ", ".join(f"{k} {v:,}" for k, v in sorted(rows_by.items()) if v) or "-"
+            skipped = sum(1 for f in fs if f.skipped)
+            t.add_row(name, str(len(fs)), f"{sum(f.records for f in fs):,}", rows,
+                      str(sum(f.rejected for f in fs)), f"{skipped} already imported" if skipped else "")
+    else:
+        for f in report.files:
+            rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
+            t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
     console.print(t)
     if report.rejected:
         console.print(f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]")

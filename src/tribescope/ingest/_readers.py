@@ -36,12 +36,14 @@ class Source:
             return f.read(2) == b"\x1f\x8b"
 
     def open(self) -> IO[bytes]:
-        """A fresh binary stream over the (decompressed) content."""
+        """A fresh binary stream over the (decompressed) content; closing it closes the file."""
+        with open(self.path, "rb") as f:
+            gz = f.read(2) == b"\x1f\x8b"
+        if gz:
+            g = gzip.open(self.path, "rb")  # owns its file: closing g closes it
+            self._raw = g.fileobj  # type: ignore[assignment]  # compressed position, for progress
+            return g  # type: ignore[return-value]
         self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
-        if self._raw.read(2) == b"\x1f\x8b":
-            self._raw.seek(0)
-            return gzip.GzipFile(fileobj=self._raw, mode="rb")  # type: ignore[return-value]
-        self._raw.seek(0)
         return self._raw
 
     def bytes_read(self) -> int:

@@ -158,7 +158,9 @@ def import_paths(
     force
         Re-read files whose identical content was already imported (the data would not change).
     options
-        Format options (e.g. ``{"platform": "instagram"}`` for a generic CSV, ``{"link_creator": …}``).
+        Format options (e.g. ``{"platform": "instagram"}`` for a generic CSV, ``{"link_creator": …}``);
+        ``{"pseudonymize": True, "key_file": PATH}`` replaces ids and handles of non-creator accounts with
+        keyed pseudonyms (see :func:`tribescope.store._privacy.pseudonymize_workspace`).
     progress
         Called as ``progress(bytes_advanced, description)``.
 
@@ -204,6 +206,10 @@ def import_paths(
                     "ok_with_rejects" if fr.rejected else "ok", opt_json,
                 ],
             )
+        if options.get("pseudonymize"):
+            from tribescope.store._privacy import load_key, pseudonymize_workspace
+
+            pseudonymize_workspace(ws, load_key(options.get("key_file")))
     return report
 
 

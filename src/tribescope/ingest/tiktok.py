@@ -30,9 +30,11 @@ A response whose ``error.code`` is not ``"ok"`` is a bad record naming the code 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from typing import Any
 
+import ijson
 import orjson
 
 from tribescope.errors import FieldError, SourceError
@@ -66,6 +68,7 @@ USER_FIELDS = frozenset(
         "bio_url",
     }
 )
+_LIST_KEYS = ("videos", "comments")
 _I64 = 1 << 63
 _SEEN_LIMIT = 1_000_000
 
@@ -146,6 +149,20 @@ def _is_response(doc: Any) -> bool:
     return isinstance(err, dict) and isinstance(err.get("code"), str) and "log_id" in err
 
 
+def _head_has_response_keys(head: bytes) -> bool:
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head)):
+            if (
+                event == "map_key"
+                and prefix in ("data", "item.data")
+                and (value in _LIST_KEYS or value in USER_FIELDS)
+            ):
+                return True
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass
+    return False
+
+
 def _api_error(err: dict[str, Any]) -> str:
     log = f", log_id {err['log_id']}" if err.get("log_id") else ""
     return (
@@ -168,7 +185,10 @@ class TikTokResearch(Format):
         doc = probe.first_json
         if isinstance(doc, list):
             doc = doc[0] if doc else None
-        return _is_response(doc)
+        if _is_response(doc):
+            return True
+        # a first page larger than the probe: look at the keys under "data" as they stream by
+        return b'"data"' in probe.head[:512] and _head_has_response_keys(probe.head)
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         state = ctx.state

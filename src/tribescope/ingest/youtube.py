@@ -25,7 +25,8 @@ Mapping (field names from https://developers.google.com/youtube/v3/docs):
   ``snippet.parentId``); ``youtube#comment`` (``comments.list``) → one comment.
   author_id = ``snippet.authorChannelId.value``, author_name = ``authorDisplayName`` without a leading
   '@', text = ``textOriginal``, else ``textDisplay`` with HTML removed; an ``accounts`` stub
-  (account_id, username) for every author. A ``comments.list`` reply without ``snippet.videoId``
+  (account_id, username) for every author (without username for the channel owner, whose
+  ``channels.list`` record has it). A ``comments.list`` reply without ``snippet.videoId``
   takes the video of its parent when that thread was read earlier in the same file.
 
 An API error object (``{"error": {"code": 403, …}}``) in place of a response is a bad record whose
@@ -144,7 +145,10 @@ def _ts(v: Any, name: str) -> dt.datetime | None:
                 d = dt.datetime.fromisoformat(v)
             except ValueError:
                 return to_ts(v, name)
-            return d.replace(tzinfo=_UTC) if d.tzinfo is None else d.astimezone(_UTC)
+            tz = d.tzinfo
+            if tz is _UTC:  # the API writes "…Z": already UTC
+                return d
+            return d.replace(tzinfo=_UTC) if tz is None else d.astimezone(_UTC)
         return to_ts(v, name)
     except OverflowError:
         raise FieldError(name, f"timestamp {v!r} is out of range") from None
@@ -296,9 +300,7 @@ class YouTubeAPI(Format):
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         state = ctx.state
-        head = src.head()
-        text = head.lstrip(b"\xef\xbb\xbf").lstrip()
-        if len(head) >= _PROBE_BYTES and text[:1] == b"{" and not _complete_first_line(text):
+        if _is_large_document(src.head()):
             yield from self._stream_document(src, ctx, Probe.of(src).first_json)
             return
         for loc, page in iter_json_values(src):
@@ -324,6 +326,8 @@ class YouTubeAPI(Format):
             return
         kind = page.get("kind")
         items = page.get("items")
+        if kind is not None and type(kind) is not str:
+            kind = repr(kind)  # reported below as an unsupported kind
         if kind in ITEM_KINDS or (kind is None and items is None and guess_kind(page)):
             state["kind"], state["where"] = kind, ""  # a bare resource
             yield loc, page
@@ -426,15 +430,23 @@ class YouTubeAPI(Format):
             raise
 
 
-def _complete_first_line(text: bytes) -> bool:
-    line = text.split(b"\n", 1)[0]
-    if len(line) == len(text):
+def _is_large_document(head: bytes) -> bool:
+    """One pretty-printed response object larger than the probe (its items are streamed).
+
+    A file whose first line runs past the probe is left to :func:`iter_json_values`: it is NDJSON
+    with long pages (the usual case) or one minified document, and either is read line by line.
+    """
+    text = head.lstrip(b"\xef\xbb\xbf").lstrip()
+    if len(head) < _PROBE_BYTES or text[:1] != b"{":
+        return False
+    nl = text.find(b"\n")
+    if nl < 0:
         return False
     try:
-        orjson.loads(line)
+        orjson.loads(text[:nl])
     except orjson.JSONDecodeError:
-        return False
-    return True
+        return True
+    return False  # NDJSON
 
 
 def _channel(item: dict[str, Any]) -> list[Row]:
@@ -574,8 +586,12 @@ def _comment(
     }
 
 
-def _stubs(rows: list[Row], state: dict[str, Any]) -> list[Row]:
-    """Append an ``accounts`` stub per comment author not already emitted from this file."""
+def _stubs(rows: list[Row], state: dict[str, Any], owner: Any) -> list[Row]:
+    """Append an ``accounts`` stub per comment author not already emitted from this file.
+
+    The video owner's own comments give no username: ``channels.list`` has it (``customUrl`` is
+    lower-cased there, the display name is not), and two spellings would flip on every re-import.
+    """
     seen: set[tuple[str, str | None]] | None = state.get("seen")
     if seen is None:
         seen = state["seen"] = set()
@@ -585,11 +601,11 @@ def _stubs(rows: list[Row], state: dict[str, Any]) -> list[Row]:
         aid = r["author_id"]
         if aid is None:
             continue
-        key = (aid, r["author_name"])
+        key = (aid, None if aid == owner else r["author_name"])
         if key in seen:
             continue
         new.append(key)
-        out.append(("accounts", {"platform": PLATFORM, "account_id": aid, "username": r["author_name"]}))
+        out.append(("accounts", {"platform": PLATFORM, "account_id": aid, "username": key[1]}))
     if len(seen) > _SEEN_LIMIT:
         seen.clear()
     seen.update(new)  # only once the whole record converted, so a rejected record leaves no gap
@@ -635,7 +651,7 @@ def _thread(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
             n_replies = len(comments)
     if total and total > n_replies:  # more replies to come from comments.list: remember the video
         state.setdefault("video_of", {})[first["comment_id"]] = first["post_id"]
-    return _stubs(rows, state)
+    return _stubs(rows, state, sn.get("channelId") or top["snippet"].get("channelId"))
 
 
 def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
@@ -644,4 +660,5 @@ def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
     if type(sn) is dict and not sn.get("videoId"):
         parent = sn.get("parentId")
         vid = state.get("video_of", _EMPTY).get(parent) if type(parent) is str else None
-    return _stubs([("comments", _comment(item, vid, None, None))], state)
+    row = _comment(item, vid, None, None)
+    return _stubs([("comments", row)], state, item["snippet"].get("channelId"))

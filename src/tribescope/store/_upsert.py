@@ -66,40 +66,50 @@ class Stager:
         st = _q(self.stage_name(tbl.name))
         key = list(tbl.key)
         keys = ", ".join(_q(k) for k in key)
+        cols = ", ".join(_q(c) for c in tbl.names)
         data_cols = [c for c in tbl.names if c not in key and c not in ("import_id", "snapshot_at")]
-        # The union of stored rows that share a key with the stage, and the stage itself.
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        # Fast path (first import of these keys): no stored row shares a key and the stage has no
+        # duplicate keys, so the staged rows are the merged rows.
+        n_stage, n_keys = self.duck.execute(
+            f"SELECT count(*), count(DISTINCT ({keys})) FROM {st}"
+        ).fetchone()
+        overlap = self.duck.execute(
+            f"SELECT count(*) FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"
+        ).fetchone()[0]
+        if overlap == 0 and n_stage == n_keys:
+            self.duck.execute(
+                f"INSERT INTO {_q(tbl.name)} ({cols}) SELECT {cols.replace(_q('import_id'), repr(self.import_id))} FROM {st}"
+            )
+            return int(n_stage)
+        # General path. Order key per row: (snapshot time, stored-before-staged, file order).
+        order = "(coalesce(epoch_us(snapshot_at), -9223372036854775807), _src, _seq)"
         aggs = ",\n".join(
-            f"arg_max({_q(c)}, _ord) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}" for c in data_cols
+            f"arg_max({_q(c)}, {order}) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}" for c in data_cols
         )
         self.duck.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __merged AS
-            WITH stage_keys AS (SELECT DISTINCT {keys} FROM {st}),
-            both_ AS (
+            WITH both_ AS (
                 SELECT t.*, 0 AS _src, 0::BIGINT AS _seq
-                FROM {_q(tbl.name)} t SEMI JOIN stage_keys s ON {join}
+                FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}
                 UNION ALL BY NAME
                 SELECT *, 1 AS _src FROM {st}
-            ),
-            ordered AS (
-                SELECT *, row_number() OVER (
-                    ORDER BY snapshot_at NULLS FIRST, _src, _seq) AS _ord
-                FROM both_
             )
             SELECT {keys}, {aggs},
                    max(snapshot_at) AS snapshot_at,
                    '{self.import_id}' AS import_id
-            FROM ordered GROUP BY {keys}
+            FROM both_ GROUP BY {keys}
             """
         )
         # Keep only rows that are new or whose data actually changed.
         distinct = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM m.{_q(c)}" for c in [*data_cols, "snapshot_at"])
+        mjoin = join.replace("s.", "m.")
         self.duck.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __changed AS
             SELECT m.* FROM __merged m
-            LEFT JOIN {_q(tbl.name)} t ON {join.replace("s.", "m.")}
+            LEFT JOIN {_q(tbl.name)} t ON {mjoin}
             WHERE t.{_q(key[0])} IS NULL OR {distinct}
             """
         )
@@ -109,7 +119,6 @@ class Stager:
                 f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS "
                 f"(SELECT 1 FROM __changed s WHERE {join})"
             )
-            cols = ", ".join(_q(c) for c in tbl.names)
             self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}) SELECT {cols} FROM __changed")
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         self.duck.execute("DROP TABLE IF EXISTS __changed")

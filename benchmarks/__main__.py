@@ -1,0 +1,204 @@
+"""`make bench`: end-to-end import + score at synth scales, against the physical reference (one
+DuckDB scan of the same files) and the notebook route; text and graph stage throughput.
+
+Usage: ``python -m benchmarks [--scales m,l] [--out bench-output] [--skip-notebook]``.
+Figures are printed and written to ``OUT/results.json``; ``docs/performance.md`` quotes them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from benchmarks._util import TS, run_child, write_json
+
+
+def machine() -> dict[str, object]:
+    mem = 0
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        pass
+    cpu = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "memory_gb": round(mem / 2**30, 1), "cpu": cpu, "python": platform.python_version()}
+
+
+def ensure_synth(out: Path, scale: str, seed: int = 1) -> Path:
+    d = out / f"synth-{scale}"
+    if not (d / ".tribescope-synth.json").exists():
+        shutil.rmtree(d, ignore_errors=True)
+        r = run_child([*TS, "synth", "--scale", scale, "--seed", str(seed), "--out", str(d)])
+        print(f"  synth {scale}: {r.seconds:.1f} s")
+    return d
+
+
+def raw_scan(folder: Path) -> tuple[float, int]:
+    """The physical floor: parse every JSON object / CSV row of the exports once in DuckDB."""
+    con = duckdb.connect()
+    con.execute("SET threads TO 2")
+    files_json = [str(p) for p in folder.rglob("*.json*") if "truth" not in p.parts and "campaigns" not in p.parts]
+    files_csv = [str(p) for p in folder.rglob("*.csv") if "truth" not in p.parts and "campaigns" not in p.parts]
+    t0 = time.perf_counter()
+    n = 0
+    if files_json:
+        n += con.execute(
+            "SELECT count(*), sum(length(json)) FROM read_json_objects(?, format='auto', maximum_object_size=1073741824)",
+            [files_json],
+        ).fetchone()[0]
+    for f in files_csv:
+        n += con.execute("SELECT count(*) FROM read_csv(?, all_varchar=true)", [f]).fetchone()[0]
+    return time.perf_counter() - t0, int(n)
+
+
+def pipeline(folder: Path, ws: Path) -> dict[str, float]:
+    ws.unlink(missing_ok=True)
+    Path(str(ws) + ".wal").unlink(missing_ok=True)
+    imp = run_child([*TS, "--workspace", str(ws), "import", str(folder)])
+    sco = run_child([*TS, "--workspace", str(ws), "score", "--out", str(ws.with_suffix(".scores.parquet"))])
+    con = duckdb.connect(str(ws), read_only=True)
+    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("accounts", "posts", "comments", "community_messages")}
+    con.close()
+    rows = sum(counts.values())
+    return {
+        "import_s": imp.seconds, "import_peak_rss_mb": imp.peak_rss_mb, "import_rows_per_s": rows / imp.seconds,
+        "score_s": sco.seconds, "score_peak_rss_mb": sco.peak_rss_mb,
+        "total_s": imp.seconds + sco.seconds, "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
+        "comments": counts["comments"], "rows": rows,
+    }
+
+
+def text_features(ws: Path, limit: int = 1_000_000) -> dict[str, float]:
+    from tribescope.store import connect
+
+    w = connect(ws, read_only=True)
+    try:
+        comments = w.table("comments").select("platform", "comment_id", "post_id", "text").limit(limit)
+        arrow = comments.to_pyarrow()
+        out: dict[str, float] = {"comments": arrow.num_rows}
+        try:
+            from tribescope.features import sentiment
+
+            sentiment.clear_cache()
+            t0 = time.perf_counter()
+            sentiment.sentiment_scores(arrow.column("text"))
+            out["sentiment_per_s"] = arrow.num_rows / (time.perf_counter() - t0)
+        except ImportError:
+            pass
+        try:
+            from tribescope import features
+
+            t0 = time.perf_counter()
+            features.comment_features(w.table("comments").limit(limit)).to_pyarrow()
+            out["rule_features_per_s"] = arrow.num_rows / (time.perf_counter() - t0)
+        except (ImportError, AttributeError):
+            pass
+        if "sentiment_per_s" in out and "rule_features_per_s" in out:
+            out["text_features_per_s"] = 1 / (1 / out["sentiment_per_s"] + 1 / out["rule_features_per_s"])
+        return out
+    finally:
+        w.close()
+
+
+def graph_stage(n_edges: int = 1_000_000) -> dict[str, float]:
+    import networkit as nk
+    import numpy as np
+
+    nk.setNumberOfThreads(2)
+    rng = np.random.default_rng(1)
+    n = max(10_000, n_edges // 20)
+    groups = rng.integers(0, 50, n)
+    src = rng.integers(0, n, n_edges)
+    same = rng.random(n_edges) < 0.8
+    dst = np.where(same, rng.integers(0, n, n_edges), rng.integers(0, n, n_edges))
+    # route 80 % of edges inside the source's group
+    order = np.argsort(groups, kind="stable")
+    starts = np.searchsorted(groups[order], np.arange(51))
+    g_of_src = groups[src]
+    lo, hi = starts[g_of_src], starts[g_of_src + 1]
+    inside = order[lo + (rng.random(n_edges) * (hi - lo)).astype(np.int64)]
+    dst = np.where(same, inside, dst)
+    t0 = time.perf_counter()
+    g = nk.GraphFromCoo((np.ones(n_edges), (src.astype(np.uint64), dst.astype(np.uint64))), n=n, weighted=True, directed=False)
+    g.removeSelfLoops()
+    g.removeMultiEdges()
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    leiden = nk.community.ParallelLeiden(g, randomize=False)
+    leiden.run()
+    t_leiden = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pr = nk.centrality.PageRank(g)
+    pr.run()
+    t_pr = time.perf_counter() - t0
+    m = g.numberOfEdges()
+    return {"edges": m, "build_s": t_build, "leiden_s": t_leiden, "leiden_edges_per_s": m / t_leiden,
+            "pagerank_s": t_pr, "pagerank_edges_per_s": m / t_pr,
+            "communities": leiden.getPartition().numberOfSubsets()}
+
+
+def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
+    src = ensure_synth(out, scale)
+    yt = out / f"youtube-only-{scale}"
+    if not yt.exists():
+        yt.mkdir(parents=True)
+        for f in (src / "youtube").iterdir():
+            (yt / f.name).symlink_to(f.resolve())
+    size_mb = sum(f.stat().st_size for f in yt.iterdir()) / 2**20
+    nb = run_child([os.sys.executable, "-m", "benchmarks.notebook_reference", str(yt)])
+    nb_info = json.loads(nb.stdout.strip().splitlines()[-1])
+    ours = pipeline(yt, out / f"youtube-only-{scale}.duckdb")
+    return {"input_mb": size_mb, "comments": nb_info["comments"], "notebook_s": nb.seconds,
+            "tribescope_s": ours["total_s"], "ratio_tribescope_over_notebook": ours["total_s"] / nb.seconds,
+            "tribescope_import_s": ours["import_s"], "tribescope_score_s": ours["score_s"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--scales", default="m", help="comma-separated synth scales (xs, s, m, l)")
+    ap.add_argument("--out", default="bench-output")
+    ap.add_argument("--skip-notebook", action="store_true")
+    ap.add_argument("--notebook-scale", default="s")
+    args = ap.parse_args()
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    results: dict[str, object] = {"machine": machine(), "scales": {}}
+    print(f"machine: {results['machine']}")
+    for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
+        print(f"== scale {scale}")
+        d = ensure_synth(out, scale)
+        scan_s, scan_rows = raw_scan(d)
+        p = pipeline(d, out / f"ws-{scale}.duckdb")
+        p["raw_scan_s"] = scan_s
+        p["raw_scan_records"] = scan_rows
+        p["ratio_pipeline_over_scan"] = p["total_s"] / scan_s
+        p["text"] = text_features(out / f"ws-{scale}.duckdb")
+        results["scales"][scale] = p  # type: ignore[index]
+        print(json.dumps(p, indent=2, default=lambda x: round(x, 3)))
+    print("== graph stage (synthetic 1M-edge creator graph)")
+    results["graph"] = graph_stage()
+    print(json.dumps(results["graph"], indent=2))
+    if not args.skip_notebook:
+        print(f"== notebook route vs tribescope (YouTube exports, scale {args.notebook_scale})")
+        results["notebook"] = notebook_comparison(out, args.notebook_scale)
+        print(json.dumps(results["notebook"], indent=2))
+    write_json(out / "results.json", results)
+    print(f"written {out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from tribescope.cli import main
+
+main()

@@ -1,0 +1,195 @@
+"""Personal data: forgetting an account everywhere, and keyed pseudonyms for non-creator accounts.
+
+What tribescope stores about people (see ``docs/privacy.md``): public handles, display names, bios
+and counters of accounts that appear in the exports a brand imports, and the text of their public
+comments and community messages. It needs them to measure conversation between followers; it never
+needs real identities of followers, hence ``--pseudonymize``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tribescope.errors import TribescopeError
+from tribescope.store._workspace import Workspace
+
+__all__ = ["ForgetReport", "forget", "load_key", "pseudonym"]
+
+#: Columns that identify an account, by table-agnostic name. Any table with one of these is searched.
+ID_COLUMNS = ("account_id", "author_id", "creator_id", "member_id", "commenter_id", "source_id", "target_id", "leader_id")
+NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
+
+
+@dataclass
+class ForgetReport:
+    platform: str
+    account: str
+    deleted: dict[str, int] = field(default_factory=dict)
+    files_removed: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.deleted.values())
+
+
+def _columns(ws: Workspace, table: str) -> list[str]:
+    return [r[0] for r in ws.duck.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def forget(ws: Workspace, account: str, platform: str | None = None, *, report_dirs: list[Path] | None = None) -> ForgetReport:
+    """Delete every row that belongs to ``account`` (id or handle) in every table, in one transaction.
+
+    Rows removed: the account itself; content it authored (posts, comments, community messages);
+    rows of derived tables keyed by it (scores, features, memberships, pairs); quarantined raw
+    records that mention it. Replies *to* it by other people stay (they are the others' data), but
+    their ``parent`` pointers keep only an opaque id. Files in ``report_dirs`` that mention the
+    account (generated reports) are deleted so they can be regenerated.
+    """
+    acct = account.strip().lstrip("@")
+    if not acct:
+        raise TribescopeError("forget needs an account id or handle")
+    # Resolve handle → ids on every platform (or the one given).
+    ids: set[tuple[str, str]] = set()
+    q = "SELECT platform, account_id FROM accounts WHERE (lower(account_id) = lower(?) OR lower(username) = lower(?))"
+    args: list[Any] = [acct, acct]
+    if platform:
+        q += " AND platform = ?"
+        args.append(platform)
+    ids.update((p, a) for p, a in ws.duck.execute(q, args).fetchall())
+    if not ids:
+        ids.add((platform or "", acct))
+    rep = ForgetReport(platform or ",".join(sorted({p for p, _ in ids})), acct)
+    names = {acct.lower()} | {a.lower() for _, a in ids}
+    with ws.transaction():
+        for table in ws.list_tables():
+            cols = _columns(ws, table)
+            conds: list[str] = []
+            params: list[Any] = []
+            for c in ID_COLUMNS + NAME_COLUMNS:
+                if c in cols:
+                    conds.append(f'lower(CAST("{c}" AS VARCHAR)) IN ({", ".join("?" * len(names))})')
+                    params.extend(sorted(names))
+            if table == "rejects" and "raw" in cols:
+                for n in sorted(names):
+                    conds.append("strpos(lower(raw), ?) > 0")
+                    params.append(n)
+            if not conds:
+                continue
+            where = " OR ".join(conds)
+            n = ws.duck.execute(f'SELECT count(*) FROM "{table}" WHERE {where}', params).fetchone()[0]
+            if n:
+                ws.duck.execute(f'DELETE FROM "{table}" WHERE {where}', params)
+                rep.deleted[table] = int(n)
+    for d in report_dirs or []:
+        for f in Path(d).glob("*"):
+            if f.is_file() and f.suffix in (".html", ".csv", ".json", ".parquet"):
+                try:
+                    text = f.read_bytes().lower()
+                except OSError:
+                    continue
+                if any(n.encode() in text for n in names):
+                    f.unlink()
+                    rep.files_removed.append(str(f))
+    ws.duck.execute("CHECKPOINT")  # drop deleted rows from the file, not just from the visible state
+    return rep
+
+
+def default_key_path() -> Path:
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "tribescope" / "pseudonym.key"
+
+
+def load_key(path: str | os.PathLike[str] | None = None, *, create: bool = True) -> bytes:
+    """The pseudonymisation key, kept **outside** the workspace (default ``~/.config/tribescope/pseudonym.key``,
+    or ``TRIBESCOPE_PSEUDONYM_KEY`` / ``--key-file``). Created with 32 random bytes on first use."""
+    p = Path(path or os.environ.get("TRIBESCOPE_PSEUDONYM_KEY") or default_key_path())
+    if p.exists():
+        return p.read_bytes().strip()
+    if not create:
+        raise TribescopeError(f"pseudonym key {p} does not exist")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32).encode()
+    fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key
+
+
+def pseudonym(key: bytes, platform: str, value: str) -> str:
+    """Keyed hash of an account id or handle: stable for one key, irreversible without it (HMAC-SHA256)."""
+    digest = hmac.new(key, f"{platform}\x1f{value.lower()}".encode(), hashlib.sha256).hexdigest()
+    return "p_" + digest[:20]
+
+
+def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
+    """Replace ids and handles of every **non-creator** account with keyed pseudonyms, in place.
+
+    Creators are accounts that publish posts or own a linked community space; brands need their
+    names. Everyone else (commenters, community members) keeps a stable pseudonym ``p_…`` — the same
+    person gets the same pseudonym across files and imports (same key), so conversation metrics are
+    unchanged — while names, bios and links are dropped. Raw quarantined records are blanked.
+    Idempotent: values that already are pseudonyms are left alone. Call inside a transaction.
+    """
+    import pyarrow as pa
+
+    from tribescope.store._upsert import Stager
+
+    d = ws.duck
+    d.execute(
+        """CREATE OR REPLACE TEMP TABLE __creators AS
+           SELECT DISTINCT platform, creator_id AS id FROM posts
+           UNION SELECT DISTINCT creator_platform, creator_id FROM community_links"""
+    )
+    values = d.execute(
+        """SELECT DISTINCT platform, v FROM (
+             SELECT platform, author_id AS v FROM comments UNION ALL
+             SELECT platform, author_id FROM community_messages UNION ALL
+             SELECT platform, account_id FROM accounts)
+           WHERE v IS NOT NULL AND NOT starts_with(v, 'p_')
+             AND (platform, v) NOT IN (SELECT platform, id FROM __creators)"""
+    ).fetchall()
+    if not values:
+        return {}
+    mapping = pa.table({
+        "platform": [p for p, _ in values],
+        "v": [v for _, v in values],
+        "pseudo": [pseudonym(key, p, v) for p, v in values],
+    })
+    d.register("__pseudo_map", mapping)
+    changed: dict[str, int] = {}
+    try:
+        for table in ("comments", "community_messages"):
+            n = d.execute(
+                f"""SELECT count(*) FROM {table} t JOIN __pseudo_map m
+                    ON t.platform = m.platform AND t.author_id = m.v"""
+            ).fetchone()[0]
+            d.execute(
+                f"""UPDATE {table} SET author_id = m.pseudo, author_name = m.pseudo
+                    FROM __pseudo_map m WHERE {table}.platform = m.platform AND {table}.author_id = m.v"""
+            )
+            changed[table] = int(n)
+        moved = d.execute(
+            """SELECT a.* REPLACE (m.pseudo AS account_id, m.pseudo AS username, NULL::VARCHAR AS full_name,
+                                   NULL::VARCHAR AS bio, NULL::VARCHAR AS external_url)
+               FROM accounts a JOIN __pseudo_map m ON a.platform = m.platform AND a.account_id = m.v"""
+        ).to_arrow_table()
+        d.execute(
+            """DELETE FROM accounts WHERE EXISTS (SELECT 1 FROM __pseudo_map m
+               WHERE accounts.platform = m.platform AND accounts.account_id = m.v)"""
+        )
+        if moved.num_rows:
+            st = Stager(d, moved.column("import_id")[0].as_py() or "pseudonymize")
+            st.add("accounts", moved)
+            st.merge()
+        changed["accounts"] = moved.num_rows
+        d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
+    finally:
+        d.unregister("__pseudo_map")
+        d.execute("DROP TABLE IF EXISTS __creators")
+    return changed
