@@ -89,32 +89,41 @@ def need(obj: Any, key: str, where: str = "") -> Any:
     return v
 
 
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+
+
+def _in_range(v: int, name: str) -> int:
+    if _I64_MIN <= v <= _I64_MAX:
+        return v
+    raise FieldError(name, f"{v} does not fit a 64-bit whole number")
+
+
 def to_int(v: Any, name: str = "") -> int | None:
     if v is None or v == "":
         return None
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, int):
-        return v
+        return _in_range(v, name)
     if isinstance(v, float):
         if math.isnan(v):
             return None
         if v.is_integer():
-            return int(v)
+            return _in_range(int(v), name)
         raise FieldError(name, f"expected a whole number, found {v!r}")
     if isinstance(v, str):
         s = v.strip().replace(",", "").replace("_", "")
         if s.lower() in ("", "nan", "null", "none", "na"):
             return None
         try:
-            return int(s)
+            return _in_range(int(s), name)
         except ValueError:
             try:
                 f = float(s)
             except ValueError:
                 raise FieldError(name, f"expected a whole number, found {v!r}") from None
             if f.is_integer():
-                return int(f)
+                return _in_range(int(f), name)
             raise FieldError(name, f"expected a whole number, found {v!r}") from None
     raise FieldError(name, f"expected a whole number, found {type(v).__name__}")
 
@@ -283,7 +292,7 @@ class RowBuffer:
         if not self._names.issuperset(row):
             unknown = set(row) - self._names
             raise FieldError(sorted(unknown)[0], f"is not a column of table {self.table.name}")
-        out = []
+        out: list[Any] = []
         get = row.get
         for name, fn, required, fast in self._plan:
             v = get(name)
@@ -292,7 +301,10 @@ class RowBuffer:
                     raise FieldError(name, f"is required in table {self.table.name} but is missing")
                 out.append(None)
                 continue
-            if type(v) is not fast:
+            if type(v) is int and fast is int:
+                if not _I64_MIN <= v <= _I64_MAX:
+                    raise FieldError(name, f"{v} does not fit a 64-bit whole number")
+            elif type(v) is not fast:
                 v = fn(v, name)
                 if v is None:
                     if required:

@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import os
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,7 @@ class Source:
         with open(self.path, "rb") as f:
             gz = f.read(2) == b"\x1f\x8b"
         if gz:
-            g = gzip.open(self.path, "rb")  # owns its file: closing g closes it
+            g = _GzipStream(self.path, "rb")  # owns its file: closing g closes it
             self._raw = g.fileobj  # type: ignore[assignment]  # compressed position, for progress
             return g  # type: ignore[return-value]
         self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
@@ -56,8 +57,36 @@ class Source:
         with self.open() as f:
             try:
                 return f.read(n)
-            except (OSError, EOFError):
+            except (OSError, EOFError, SourceError):
                 return b""
+
+
+class _GzipStream(gzip.GzipFile):
+    """A gzip stream whose truncation or corruption is a :class:`SourceError`, not an EOFError/zlib.error."""
+
+    def _guard(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise SourceError(
+                "compressed data",
+                f"the gzip file is truncated or corrupt ({exc}); re-export or re-download it",
+            ) from exc
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._guard(super().read, size)  # type: ignore[no-any-return]
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._guard(super().read1, size)  # type: ignore[no-any-return]
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._guard(super().readline, size)  # type: ignore[no-any-return]
+
+    def readinto(self, b: Any) -> int:
+        return self._guard(super().readinto, b)  # type: ignore[no-any-return]
+
+    def peek(self, n: int) -> bytes:
+        return self._guard(super().peek, n)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -220,11 +249,11 @@ class _Chain(io.RawIOBase):
 def iter_csv_rows(src: Source, delimiter: str | None = None) -> Iterator[tuple[str, dict[str, str]]]:
     """Yield ``(location, row)`` for each CSV/TSV row; location ``line N`` (1 = header)."""
     with src.open() as fb:
-        f = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="strict", newline="")
-        try:
-            header_line = f.readline()
-        except UnicodeDecodeError as exc:
-            raise SourceError("line 1", f"not UTF-8 text ({exc.reason})") from exc
+        # surrogateescape: a row with bytes that are not UTF-8 is rejected alone (below), not the rest of the file
+        f = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        header_line = f.readline()
+        if not _is_utf8(header_line):
+            raise SourceError("line 1", "not UTF-8 text (the header row holds bytes that are not UTF-8)")
         if delimiter is None:
             delimiter = "\t" if header_line.count("\t") > header_line.count(",") else ","
         header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
@@ -249,7 +278,24 @@ def iter_csv_rows(src: Source, delimiter: str | None = None) -> Iterator[tuple[s
                     f"line {lineno}",
                     f"expected {len(header)} fields as in the header, found {len(row)}",
                     recoverable=True,
-                    raw=delimiter.join(row)[:2000],
+                    raw=delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:2000],
+                )
+                continue
+            if not _is_utf8("".join(row)):
+                yield f"line {lineno}", SourceError(
+                    f"line {lineno}",
+                    "not UTF-8 text (the row holds bytes that are not UTF-8; re-export the file as UTF-8)",
+                    recoverable=True,
+                    raw=delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:2000],
                 )
                 continue
             yield f"line {lineno}", dict(zip(header, row, strict=True))
+
+
+def _is_utf8(text: str) -> bool:
+    """False when ``text`` (decoded with ``surrogateescape``) carries bytes that were not UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import reprlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,8 +129,8 @@ def _raw_text(raw: Any) -> str:
         return raw.raw[:2000]
     try:
         return json.dumps(raw, default=str, ensure_ascii=False)[:2000]
-    except (TypeError, ValueError):
-        return repr(raw)[:2000]
+    except (TypeError, ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
+        return reprlib.repr(raw)[:2000]
 
 
 ProgressFn = Callable[[int, str], None]

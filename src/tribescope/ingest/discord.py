@@ -58,7 +58,7 @@ def read_header(src: Source) -> dict[str, Any]:
                     continue
                 if key is not None:
                     builder.event(event, value)
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError):
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, SourceError):
             pass
     return out
 
@@ -130,7 +130,8 @@ class DiscordChatExporter(Format):
         yield "community_messages", {
             "platform": P, "message_id": mid, "space_id": h["space_id"], "space_name": h["space_name"],
             "channel": h["channel"], "thread_id": h["thread_id"], "author_id": aid,
-            "author_name": author.get("name"), "reply_to": reply_to, "created_at": raw.get("timestamp"),
+            "author_name": author.get("name"), "reply_to": reply_to,
+            "created_at": to_ts(raw.get("timestamp"), "timestamp"),
             "text": raw.get("content"), "reactions": total, "snapshot_at": h["snapshot_at"],
         }
         seen_space(ctx, h["space_id"], h["space_name"])

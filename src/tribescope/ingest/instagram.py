@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tribescope.errors import FieldError, SourceError
-from tribescope.ingest._base import Context, Format, Row, extract_hashtags, extract_mentions, need
+from tribescope.ingest._base import Context, Format, Row, extract_hashtags, extract_mentions, need, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
 
 __all__ = ["InstagramGraphAPI", "InstagramKim", "InstagramWeb"]
@@ -173,7 +173,7 @@ class InstagramWeb(Format):
         shortcode = _text(m.get("shortcode"), "shortcode")
         yield "posts", {
             "platform": P, "post_id": post_id, "creator_id": creator,
-            "created_at": m.get("taken_at_timestamp"),
+            "created_at": to_ts(m.get("taken_at_timestamp"), "taken_at_timestamp"),
             "media_type": _media_type(m.get("__typename"), "__typename"),
             "caption": caption, "likes": likes, "comments_count": _count(conn, cname),
             "views": m.get("video_view_count"), "is_paid_partnership": paid,
@@ -191,30 +191,30 @@ class InstagramWeb(Format):
         )
         for i, c in enumerate(_nodes(conn, cname)):
             where = f"{cname}.edges[{i}].node"
-            yield from _web_comment(c, post_id, None, where)
+            yield from _web_comment(c, post_id, None, where, creator)
             for j, r in enumerate(_nodes(c.get("edge_threaded_comments"), f"{where}.edge_threaded_comments")):
-                yield from _web_comment(r, post_id, c["id"], f"{where}.edge_threaded_comments.edges[{j}].node")
+                yield from _web_comment(r, post_id, c["id"], f"{where}.edge_threaded_comments.edges[{j}].node", creator)
 
 
-def _web_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str) -> Iterator[Row]:
+def _web_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creator: str) -> Iterator[Row]:
     cid = need(c, "id", where)
     owner = _obj(c.get("owner"), f"{where}.owner")
     uname = _text(owner.get("username"), f"{where}.owner.username")
     author = _opt_handle(uname, f"{where}.owner.username")
     yield "comments", {
         "platform": P, "comment_id": cid, "post_id": post_id, "author_id": author, "author_name": uname,
-        "parent_comment_id": parent, "created_at": c.get("created_at"),
+        "parent_comment_id": parent, "created_at": to_ts(c.get("created_at"), f"{where}.created_at"),
         "text": _text(c.get("text"), f"{where}.text"),
         "likes": _count(c.get("edge_liked_by"), f"{where}.edge_liked_by"),
         "reply_count": None if parent is not None else _count(c.get("edge_threaded_comments"), f"{where}.edge_threaded_comments"),
     }
-    if uname and author:
+    if uname and author and author != creator:  # the creator's own profile row is already out
         yield _stub(uname, is_verified=owner.get("is_verified"))
 
 
 # ---------------------------------------------------------------------------- Graph API
 
-_MEDIA_KEYS = ("media_type", "media_product_type", "permalink", "caption", "comments_count", "media_url", "like_count")
+_MEDIA_KEYS = ("media_type", "media_product_type", "permalink", "caption", "comments_count", "media_url")
 
 
 def _is_comment(item: dict[str, Any]) -> bool:
@@ -309,7 +309,7 @@ class InstagramGraphAPI(Format):
                     "a comment read on its own must say which media it is on: request the comments with "
                     "fields=id,text,timestamp,username,like_count,media,replies{…} (the `media` field gives media.id)",
                 )
-            return list(_api_comment(raw, media["id"], _text_id(raw.get("parent_id"), "parent_id"), ""))
+            return list(_api_comment(raw, media["id"], _text_id(raw.get("parent_id"), "parent_id"), "", None))
         raise FieldError(
             "data", "expected a Graph API page with a `data` array of IG Media or IG Comment objects, "
             "or a `business_discovery` object",
@@ -343,7 +343,7 @@ def _api_media(m: dict[str, Any], owner: Any) -> list[Row]:
     creator = _handle(uname, "username")
     caption = _text(m.get("caption"), "caption")
     rows: list[Row] = [("posts", {
-        "platform": P, "post_id": mid, "creator_id": creator, "created_at": m.get("timestamp"),
+        "platform": P, "post_id": mid, "creator_id": creator, "created_at": to_ts(m.get("timestamp"), "timestamp"),
         "media_type": _media_type(m.get("media_type"), "media_type"), "caption": caption,
         "likes": m.get("like_count"), "comments_count": m.get("comments_count"),
         "views": m.get("view_count", m.get("video_views")),
@@ -352,27 +352,36 @@ def _api_media(m: dict[str, Any], owner: Any) -> list[Row]:
     }), _stub(_text(uname, "username") or "")]
     comments = m.get("comments")
     for i, c in enumerate(_arr(_obj(comments, "comments").get("data"), "comments.data")):
-        rows.extend(_api_comment(_obj(c, f"comments.data[{i}]"), mid, None, f"comments.data[{i}]"))
+        rows.extend(_api_comment(_obj(c, f"comments.data[{i}]"), mid, None, f"comments.data[{i}]", creator))
     return rows
 
 
-def _api_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str) -> Iterator[Row]:
-    pre = f"{where}." if where else ""
-    cid = need(c, "id", where)
-    frm = _obj(c.get("from"), f"{pre}from")
-    uname = _text(c.get("username") or frm.get("username"), f"{pre}username")
-    author = _opt_handle(uname, f"{pre}username")
-    replies = _arr(_obj(c.get("replies"), f"{pre}replies").get("data"), f"{pre}replies.data")
-    yield "comments", {
-        "platform": P, "comment_id": cid, "post_id": post_id, "author_id": author, "author_name": uname,
-        "parent_comment_id": parent, "created_at": c.get("timestamp"), "text": _text(c.get("text"), f"{pre}text"),
-        "likes": c.get("like_count"), "reply_count": len(replies) if parent is None and "replies" in c else None,
-    }
-    if uname and author:
-        yield _stub(uname)
-    for j, r in enumerate(replies):
-        # Instagram threads are one level deep: a reply always hangs under the top-level comment.
-        yield from _api_comment(_obj(r, f"{pre}replies.data[{j}]"), post_id, cid, f"{pre}replies.data[{j}]")
+def _api_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creator: str | None) -> Iterator[Row]:
+    """One IG Comment and its replies. Instagram threads are one level deep — a reply to a reply is
+    attached to the top-level comment — so every nested reply gets the top-level comment as parent."""
+    todo: list[tuple[dict[str, Any], Any, str]] = [(c, parent, where)]
+    top = None
+    while todo:
+        c, parent, where = todo.pop()
+        pre = f"{where}." if where else ""
+        cid = need(c, "id", where)
+        if top is None:
+            top = cid if parent is None else parent
+        frm = _obj(c.get("from"), f"{pre}from")
+        uname = _text(c.get("username") or frm.get("username"), f"{pre}username")
+        author = _opt_handle(uname, f"{pre}username")
+        replies = _arr(_obj(c.get("replies"), f"{pre}replies").get("data"), f"{pre}replies.data")
+        yield "comments", {
+            "platform": P, "comment_id": cid, "post_id": post_id, "author_id": author, "author_name": uname,
+            "parent_comment_id": parent, "created_at": to_ts(c.get("timestamp"), f"{pre}timestamp"),
+            "text": _text(c.get("text"), f"{pre}text"), "likes": c.get("like_count"),
+            "reply_count": len(replies) if parent is None and "replies" in c else None,
+        }
+        if uname and author and author != creator:
+            yield _stub(uname)
+        todo.extend(reversed([
+            (_obj(r, f"{pre}replies.data[{k}]"), top, f"{pre}replies.data[{k}]") for k, r in enumerate(replies)
+        ]))
 
 
 # ---------------------------------------------------------------------------- Kim et al. research form
@@ -397,7 +406,7 @@ class InstagramKim(Format):
 
     def sniff(self, probe: Probe) -> bool:
         if probe.csv_header:
-            return _KIM_TSV <= {h.strip().lower() for h in probe.csv_header}
+            return {h.strip().lower() for h in probe.csv_header} >= _KIM_TSV
         return _kim_kind(probe.first_json) is not None
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
@@ -409,28 +418,37 @@ class InstagramKim(Format):
         if not isinstance(raw, dict):
             raise FieldError(None, f"expected a JSON object, found {type(raw).__name__}")
         if "comment_id" in raw:
-            return _kim_comment(raw)
+            return _kim_comment(raw, ctx.state.setdefault("stubs", set()))
         if "post_id" in raw:
             return _kim_post(raw)
         return _kim_influencer(raw)
 
 
-def _kim_comment(c: dict[str, Any]) -> list[Row]:
+def _kim_comment(c: dict[str, Any], seen: set[tuple[Any, ...]]) -> Iterator[Row]:
     uname = c.get("owner_username")
     if uname is not None and not isinstance(uname, str):
         raise FieldError("owner_username", f"expected a username, found {type(uname).__name__}")
     author = uname.lower() if uname else None
-    row = {
+    yield "comments", {
         "platform": P, "comment_id": c["comment_id"], "post_id": c.get("post_id"), "author_id": author,
         "author_name": uname, "parent_comment_id": c.get("parent_comment_id"), "created_at": c.get("created_at"),
         "text": c.get("text"), "likes": c.get("like_count"), "reply_count": c.get("thread_reply_count"),
     }
     if not author:
-        return [("comments", row)]
-    acc = {"platform": P, "account_id": author, "username": uname}
-    if c.get("owner_is_verified") is not None:
-        acc["is_verified"] = c["owner_is_verified"]
-    return [("comments", row), ("accounts", acc)]
+        return
+    verified = c.get("owner_is_verified")
+    acc = {"platform": P, "account_id": author, "username": uname, "is_verified": verified}
+    if not (verified is None or type(verified) is bool):
+        yield "accounts", acc  # not a flag: let the driver's coercion judge it
+        return
+    key = (uname, verified)
+    if key in seen:  # the same commenter stub again: skip it before the driver coerces it
+        return
+    yield "accounts", acc
+    # reached only once the driver accepted the stub (it asks for the next row after checking this one)
+    if len(seen) > 1_000_000:
+        seen.clear()
+    seen.add(key)
 
 
 def _kim_post(p: dict[str, Any]) -> list[Row]:

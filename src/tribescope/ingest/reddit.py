@@ -6,7 +6,8 @@ thread page — ``[post listing, comments listing]`` with comments nested under 
 
 Mapping: ``space_id`` = subreddit, lower-cased; ``space_name`` = ``r/Name``; ``thread_id`` = the
 submission id (``link_id`` without ``t3_``); ``reply_to`` = ``parent_id`` without its ``t1_``/``t3_``
-prefix (null for a submission); ``channel`` = the submission title; ``text`` = title + blank line +
+prefix (null for a submission); ``channel`` = the submission title (for a comment: its ``link_title``,
+or the title of its submission when that was read earlier in the same file); ``text`` = title + blank line +
 selftext for a submission, ``body`` for a comment; ``reactions`` = ``score``; ``created_at`` from
 ``created_utc``; ``snapshot_at`` from Pushshift's ``retrieved_on`` when present.
 Authors become account stubs keyed by the lower-cased username; ``[deleted]`` authors are not
@@ -21,7 +22,7 @@ from typing import Any
 
 from tribescope import schema
 from tribescope.errors import FieldError, ImportFailed, SourceError
-from tribescope.ingest._base import Context, Format, Row
+from tribescope.ingest._base import Context, Format, Row, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values
 
 __all__ = ["Reddit", "link_rows", "parse_link_creator"]
@@ -135,6 +136,7 @@ class Reddit(Format):
         if author in DELETED:
             author = None
         titles: dict[str, str] = ctx.state.setdefault("titles", {})
+        row: dict[str, Any]
         if kind == "t3":
             title = _str(d.get("title"), "title") or ""
             body = _str(d.get("selftext"), "selftext")
@@ -156,11 +158,12 @@ class Reddit(Format):
         row.update({
             "platform": P, "message_id": mid, "space_id": space, "space_name": name,
             "author_id": author.lower() if author else None, "author_name": author,
-            "created_at": d.get("created_utc", d.get("created")), "reactions": d.get("score"),
+            "created_at": to_ts(d.get("created_utc", d.get("created")), "created_utc"),
+            "reactions": to_int(d.get("score"), "score"),
         })
         snap = d.get("retrieved_on", d.get("retrieved_utc"))
         if snap is not None:
-            row["snapshot_at"] = snap
+            row["snapshot_at"] = to_ts(snap, "retrieved_on")
         yield "community_messages", row
         seen_space(ctx, space, name)
         if author:
@@ -171,29 +174,31 @@ class Reddit(Format):
 
 
 def _walk(doc: Any, loc: str) -> Iterator[tuple[str, Any]]:
-    """Flatten listings (and the ``replies`` listings nested in comments) into single things."""
-    if isinstance(doc, SourceError) or not _is_listing(doc):
-        yield loc, doc
-        if _is_thing(doc) and doc.get("kind") == "t1":
-            yield from _replies(doc["data"], loc)
-        return
-    children = doc["data"].get("children")
-    if not isinstance(children, list):
-        yield f"{loc}.data.children", SourceError(
-            f"{loc}.data.children", "expected an array of things in the Listing's data.children",
-            recoverable=True, raw=str(children)[:2000],
-        )
-        return
-    for i, child in enumerate(children):
-        here = f"{loc}.data.children[{i}]"
-        if isinstance(child, dict) and child.get("kind") == "more":
-            continue  # "load more comments" placeholder: ids only, no content
-        yield here, child
-        if isinstance(child, dict) and child.get("kind") == "t1" and isinstance(child.get("data"), dict):
-            yield from _replies(child["data"], here)
+    """Flatten listings (and the ``replies`` listings nested in comments) into single things, in
+    document order. Iterative, so a reply chain of any depth cannot exhaust the call stack."""
+    stack: list[tuple[Any, str]] = [(doc, loc)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, SourceError) or not _is_listing(node):
+            yield where, node
+            if _is_thing(node) and node.get("kind") == "t1":
+                stack.extend(_replies(node["data"], where))
+            continue
+        children = node["data"].get("children")
+        if not isinstance(children, list):
+            yield f"{where}.data.children", SourceError(
+                f"{where}.data.children", "expected an array of things in the Listing's data.children",
+                recoverable=True, raw=str(children)[:2000],
+            )
+            continue
+        todo: list[tuple[Any, str]] = []
+        for i, child in enumerate(children):
+            if isinstance(child, dict) and child.get("kind") == "more":
+                continue  # "load more comments" placeholder: ids only, no content
+            todo.append((child, f"{where}.data.children[{i}]"))
+        stack.extend(reversed(todo))
 
 
-def _replies(data: dict[str, Any], loc: str) -> Iterator[tuple[str, Any]]:
+def _replies(data: dict[str, Any], loc: str) -> list[tuple[Any, str]]:
     rep = data.get("replies")
-    if _is_listing(rep):
-        yield from _walk(rep, f"{loc}.data.replies")
+    return [(rep, f"{loc}.data.replies")] if _is_listing(rep) else []

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import reprlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -132,8 +133,8 @@ def _names(v: Any, name: str) -> list[str]:
 def _dump(v: Any) -> str:
     try:
         return orjson.dumps(v, default=str).decode()[:2000]
-    except (TypeError, orjson.JSONEncodeError):
-        return repr(v)[:2000]
+    except (TypeError, orjson.JSONEncodeError):  # also nesting deeper than orjson writes: reprlib stops early
+        return reprlib.repr(v)[:2000]
 
 
 def _is_response(doc: Any) -> bool:

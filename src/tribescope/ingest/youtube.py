@@ -39,6 +39,7 @@ import datetime as dt
 import html
 import io
 import re
+import reprlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -195,8 +196,8 @@ def _plain(s: str | None) -> str | None:
 def _dump(v: Any) -> str:
     try:
         return orjson.dumps(v, default=str).decode()[:2000]
-    except (TypeError, orjson.JSONEncodeError):
-        return repr(v)[:2000]
+    except (TypeError, orjson.JSONEncodeError):  # also nesting deeper than orjson writes: reprlib stops early
+        return reprlib.repr(v)[:2000]
 
 
 def _is_google_error(doc: Any) -> bool:

@@ -1,0 +1,216 @@
+"""DiscordChatExporter importer: streamed messages, authors, reply references, UTC, truncation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.ingest import detect_format, import_paths
+from tribescope.ingest._base import Context, RowBuffer
+from tribescope.ingest._readers import Source
+from tribescope.ingest.discord import DiscordChatExporter, read_header
+
+UTC = dt.UTC
+DC = Path(__file__).parent / "fixtures" / "discord"
+GENERAL = DC / "knitting-circle" / "general.json"
+GUILD, CHANNEL = "880000000000000001", "880000000000000101"
+PURL, SOCK, BOT = "770000000000000001", "770000000000000002", "770000000000000003"
+M1, M2, M3, M4 = (f"99000000000000000{i}" for i in range(1, 5))
+
+
+def _msgs(ws):
+    return {r["message_id"]: r for r in ws.table("community_messages").to_pyarrow().to_pylist()}
+
+
+def _counts(ws):
+    c = ws.counts()
+    return {k: c[k] for k in ("accounts", "community_messages", "community_links", "rejects")}
+
+
+def test_export_exact_rows(ws):
+    r = import_paths(ws, [DC])
+    assert r.files[0].format == "discord" and r.files[0].records == 4
+    m = _msgs(ws)
+    assert set(m) == {M1, M2, M3, M4}
+    for row in m.values():
+        assert (row["platform"], row["space_id"], row["space_name"], row["channel"], row["thread_id"]) == (
+            "discord", GUILD, "Knitting Circle", "general", CHANNEL)
+        assert row["snapshot_at"] == dt.datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
+    assert {k: (v["author_id"], v["author_name"], v["reply_to"], v["reactions"]) for k, v in m.items()} == {
+        M1: (PURL, "purl_queen", None, 6),
+        M2: (SOCK, "sock_it", M1, 0),
+        M3: (BOT, "YarnBot", None, 0),
+        M4: (PURL, "purl_queen", M2, 1),
+    }
+    # offsets converted to UTC
+    assert m[M1]["created_at"] == dt.datetime(2024, 4, 30, 19, 15, 0, 123000, tzinfo=UTC)
+    assert m[M3]["created_at"] == dt.datetime(2024, 5, 1, 2, 0, tzinfo=UTC)
+    assert m[M2]["text"] == "Here's my sock!"
+    acc = {a["account_id"]: a for a in ws.table("accounts").to_pyarrow().to_pylist()}
+    assert {k: (a["platform"], a["username"], a["full_name"], a["is_bot"]) for k, a in acc.items()} == {
+        PURL: ("discord", "purl_queen", "Purl Queen 🧶", False),
+        SOCK: ("discord", "sock_it", "sock_it", False),
+        BOT: ("discord", "YarnBot", "YarnBot", True),
+    }
+    assert ws.counts()["community_links"] == 0
+
+
+def test_link_creator(ws):
+    import_paths(ws, [GENERAL], options={"link_creator": "youtube:UCknitting00000000000001"})
+    assert [(x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"])
+            for x in ws.table("community_links").to_pyarrow().to_pylist()] == [
+        ("discord", GUILD, "Knitting Circle", "youtube", "UCknitting00000000000001")]
+
+
+def test_header_read_stops_at_messages(tmp_path):
+    f = tmp_path / "big.json"
+    text = GENERAL.read_text()
+    # everything after the opening of `messages` is garbage: the header reader must never get there
+    f.write_text(text[: text.index('"messages"')] + '"messages": [ this is not json')
+    h = read_header(Source(f))
+    assert h["guild"]["id"] == GUILD and h["channel"]["name"] == "general"
+    assert h["exportedAt"] == "2024-05-01T12:00:00.1234567+02:00" and "messages" not in h
+
+
+def test_minified_one_line_export_and_detection(ws, tmp_path):
+    f = tmp_path / "export.dat"
+    f.write_text(json.dumps(json.loads(GENERAL.read_text())))
+    assert detect_format(Source(f)).name == "discord"
+    big = tmp_path / "pretty.dat"
+    doc = json.loads(GENERAL.read_text())
+    doc["messages"] = doc["messages"] * 1500  # larger than the detection probe
+    big.write_text(json.dumps(doc, indent=2))
+    assert detect_format(Source(big)).name == "discord"
+    r = import_paths(ws, [f])
+    assert r.files[0].records == 4 and ws.counts()["community_messages"] == 4
+
+
+def test_truncated_export_fails_or_keeps_messages_before_the_cut(ws, tmp_path):
+    text = GENERAL.read_text()
+    cut = tmp_path / "general.json"
+    cut.write_text(text[: text.index('"id": "990000000000000003"') + 20])
+    import_paths(ws, [DC / ".." / "reddit" / "thread.json"])
+    before = _counts(ws)
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [cut])
+    assert "general.json" in str(e.value) and "record 3" in str(e.value)
+    assert _counts(ws) == before
+    r = import_paths(ws, [cut], skip_bad=True)
+    assert r.rejected == 1 and r.files[0].records == 2
+    assert {k for k, v in _msgs(ws).items() if v["platform"] == "discord"} == {M1, M2}
+    rej = ws.table("rejects").to_pyarrow().to_pylist()
+    assert len(rej) == 1 and rej[0]["location"].startswith("record 3")
+    assert "truncated" in rej[0]["reason"] and "rest of the file was not read" in rej[0]["reason"]
+
+
+def test_bad_message_is_rejected_with_field(ws, tmp_path):
+    doc = json.loads(GENERAL.read_text())
+    doc["messages"][1]["reactions"] = [{"emoji": {}, "count": "many"}]
+    doc["messages"][2]["timestamp"] = "the day after"
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(doc, indent=1))
+    with pytest.raises(ImportFailed, match=r"bad.json, record 2, field 'reactions\[0\].count'"):
+        import_paths(ws, [f])
+    r = import_paths(ws, [f], skip_bad=True)
+    assert r.rejected == 2 and set(_msgs(ws)) == {M1, M4}
+    assert sorted(x["field"] for x in ws.table("rejects").to_pyarrow().to_pylist()) == ["reactions[0].count", "timestamp"]
+
+
+def test_not_an_export_header(ws, tmp_path):
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps({"guild": {"name": "no id"}, "channel": {}, "messages": []}))
+    with pytest.raises(ImportFailed, match=r"guild\.id"):
+        import_paths(ws, [f], format="discord")
+
+
+def test_idempotent_and_force_writes_nothing(ws):
+    import_paths(ws, [DC])
+    before = ws.counts()
+    assert all(f.skipped for f in import_paths(ws, [DC]).files)
+    assert sum(import_paths(ws, [DC], force=True).rows().values()) == 0
+    assert ws.counts() | {"imports": 0} == before | {"imports": 0}
+
+
+# ---------------------------------------------------------------------------- property tests
+
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+@st.composite
+def messy_export(draw):
+    doc = json.loads(GENERAL.read_text())
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(list(_paths(doc))))
+        if not path:
+            continue
+        node = doc
+        for k in path[:-1]:
+            node = node[k]
+        if isinstance(node, dict) and draw(st.booleans()):
+            del node[path[-1]]
+        else:
+            node[path[-1]] = draw(json_value)
+    raw = json.dumps(doc, indent=draw(st.sampled_from([None, 1]))).encode()
+    if draw(st.booleans()):
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    return raw
+
+
+def _parse_all(path):
+    fmt, ctx = DiscordChatExporter(), Context(str(path), "i", dt.datetime.now(UTC))
+    recs = fmt.records(Source(path), ctx)
+    while True:
+        try:
+            _, raw = next(recs)
+        except (StopIteration, SourceError):
+            break
+        if isinstance(raw, SourceError):
+            continue
+        try:
+            for table, row in fmt.convert(raw, ctx):
+                buf = RowBuffer(table)
+                buf.append(buf.check(row))
+                buf.flush()
+        except FieldError:
+            continue
+
+
+@settings(max_examples=100, deadline=None)
+@given(raw=messy_export())
+def test_parser_raises_only_field_or_source_errors(tmp_path_factory, raw):
+    f = tmp_path_factory.mktemp("dc") / "x.json"
+    f.write_bytes(raw)
+    _parse_all(f)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(raw=messy_export())
+def test_import_fails_only_with_import_failed(ws, tmp_path_factory, raw):
+    f = tmp_path_factory.mktemp("dc") / "x.json"
+    f.write_bytes(raw)
+    before = _counts(ws)
+    try:
+        import_paths(ws, [f], force=True)
+    except ImportFailed:
+        assert _counts(ws) == before
+    import_paths(ws, [f], force=True, skip_bad=True, format="discord")

@@ -1,0 +1,243 @@
+"""Reddit importer: Pushshift NDJSON and API Listing JSON (incl. thread pages) → community_messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.ingest import detect_format, import_paths
+from tribescope.ingest._base import Context, RowBuffer
+from tribescope.ingest._readers import Source
+from tribescope.ingest.reddit import Reddit
+
+UTC = dt.UTC
+FIXTURES = Path(__file__).parent / "fixtures"
+RD = FIXTURES / "reddit"
+
+
+def _msgs(ws):
+    return {r["message_id"]: r for r in ws.table("community_messages").to_pyarrow().to_pylist()}
+
+
+def _counts(ws):
+    c = ws.counts()
+    return {k: c[k] for k in ("accounts", "community_messages", "community_links", "rejects")}
+
+
+def test_pushshift_submissions_and_comments(ws):
+    r = import_paths(ws, [RD / "cozyknits_submissions.ndjson", RD / "cozyknits_comments.ndjson"])
+    assert [f.format for f in r.files] == ["reddit", "reddit"]
+    m = _msgs(ws)
+    assert set(m) == {"1a2b3c", "1a2b3d", "kc001", "kc002", "kc003"}
+    sub = m["1a2b3c"]
+    assert (sub["platform"], sub["space_id"], sub["space_name"], sub["thread_id"], sub["reply_to"]) == (
+        "reddit", "cozyknits", "r/CozyKnits", "1a2b3c", None)
+    assert sub["channel"] == "Show your first sweater!"
+    assert sub["text"] == "Show your first sweater!\n\nMine has one sleeve longer than the other."
+    assert (sub["author_id"], sub["author_name"], sub["reactions"]) == ("purl_queen", "Purl_Queen", 57)
+    assert sub["created_at"] == dt.datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+    assert sub["snapshot_at"] == dt.datetime(2024, 1, 2, 12, 53, 20, tzinfo=UTC)
+    link = m["1a2b3d"]  # deleted author, empty selftext, created_utc as text
+    assert (link["author_id"], link["author_name"], link["text"]) == (None, None, "Link to a pattern")
+    assert link["created_at"] == dt.datetime(2024, 1, 2, 12, 0, tzinfo=UTC)
+    assert {k: (m[k]["thread_id"], m[k]["reply_to"], m[k]["author_id"], m[k]["reactions"]) for k in ("kc001", "kc002", "kc003")} == {
+        "kc001": ("1a2b3c", "1a2b3c", "sockittome", 12),
+        "kc002": ("1a2b3c", "kc001", "purl_queen", 5),
+        "kc003": ("1a2b3c", "kc002", None, -1),
+    }
+    # a Pushshift comment does not carry its submission's title; the thread_id joins it to the submission
+    assert m["kc001"]["channel"] is None
+    acc = {a["account_id"]: a for a in ws.table("accounts").to_pyarrow().to_pylist()}
+    assert set(acc) == {"purl_queen", "sockittome"} and acc["sockittome"]["username"] == "SockItToMe"
+    assert all(a["platform"] == "reddit" for a in acc.values())
+
+
+def test_api_thread_page_with_nested_replies(ws):
+    r = import_paths(ws, [RD / "thread.json"])
+    assert r.files[0].records == 5  # the "more" placeholder is not a record
+    m = _msgs(ws)
+    assert {k: (v["thread_id"], v["reply_to"], v["author_id"]) for k, v in m.items()} == {
+        "2x9y8z": ("2x9y8z", None, "dough_diaries"),
+        "c1": ("2x9y8z", "2x9y8z", "crumb_chaser"),
+        "c2": ("2x9y8z", "c1", "dough_diaries"),
+        "c3": ("2x9y8z", "c2", "rye_not"),
+        "c4": ("2x9y8z", "2x9y8z", "automoderator"),
+    }
+    assert {v["space_id"] for v in m.values()} == {"sourdoughclub"}
+    assert {v["channel"] for v in m.values()} == {"AMA: 10 years of baking"}
+    assert m["2x9y8z"]["text"] == "AMA: 10 years of baking" and m["c3"]["text"] == "agreed"
+    assert m["c2"]["created_at"] == dt.datetime(2024, 3, 9, 16, 20, tzinfo=UTC) and m["c1"]["reactions"] == 20
+
+
+def test_listing_of_comments_and_single_things(ws, tmp_path):
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps({"kind": "Listing", "data": {"children": [
+        {"kind": "t1", "data": {"id": "z1", "parent_id": "t1_y", "link_id": "t3_t", "subreddit": "A", "author": "u",
+                                "body": "b", "created_utc": 1.0, "score": "3"}}]}}))
+    import_paths(ws, [f])
+    z = _msgs(ws)["z1"]
+    assert (z["space_id"], z["thread_id"], z["reply_to"], z["reactions"]) == ("a", "t", "y", 3)
+
+
+def test_link_creator_links_every_space(ws):
+    import_paths(ws, [RD], options={"link_creator": "youtube:UCdoughdiaries0000000001"})
+    links = ws.table("community_links").to_pyarrow().to_pylist()
+    assert sorted((x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"]) for x in links) == [
+        ("reddit", "cozyknits", "r/CozyKnits", "youtube", "UCdoughdiaries0000000001"),
+        ("reddit", "sourdoughclub", "r/SourdoughClub", "youtube", "UCdoughdiaries0000000001"),
+    ]
+
+
+def test_link_creator_handle_is_lower_cased_and_bad_option_fails(ws):
+    import_paths(ws, [RD / "thread.json"], options={"link_creator": "instagram:@Dough.Diaries"})
+    assert ws.table("community_links").to_pyarrow().to_pylist()[0]["creator_id"] == "dough.diaries"
+    before = _counts(ws)
+    with pytest.raises(ImportFailed, match="PLATFORM:ACCOUNT_ID"):
+        import_paths(ws, [RD / "cozyknits_comments.ndjson"], options={"link_creator": "myspace"})
+    assert _counts(ws) == before
+
+
+def test_detection_from_content(tmp_path):
+    for i, name in enumerate(("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson", "thread.json")):
+        f = tmp_path / f"dump{i}"
+        f.write_bytes((RD / name).read_bytes())
+        assert detect_format(Source(f)).name == "reddit"
+
+
+def test_idempotent_and_force_writes_nothing(ws):
+    import_paths(ws, [RD])
+    before = ws.counts()
+    again = import_paths(ws, [RD])
+    assert all(f.skipped for f in again.files)
+    forced = import_paths(ws, [RD], force=True)
+    assert sum(forced.rows().values()) == 0
+    assert ws.counts() | {"imports": 0} == before | {"imports": 0}
+
+
+def test_bad_line_fails_whole_import_or_is_quarantined(ws, tmp_path):
+    f = tmp_path / "comments.ndjson"
+    lines = (RD / "cozyknits_comments.ndjson").read_text().splitlines()
+    lines.insert(1, '{"id": "x1", "subreddit": "CozyKnits", "body": "no link", "parent_id": "t3_1a2b3c"}')
+    lines.insert(2, '{"id": "x2", "subreddit": "CozyKnits", "body": "cut')
+    f.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ImportFailed, match=r"comments.ndjson, line 2, field 'link_id'"):
+        import_paths(ws, [f])
+    assert _counts(ws) == {"accounts": 0, "community_messages": 0, "community_links": 0, "rejects": 0}
+    r = import_paths(ws, [f], skip_bad=True)
+    assert r.rejected == 2 and ws.counts()["community_messages"] == 3
+    assert sorted(x["location"] for x in ws.table("rejects").to_pyarrow().to_pylist()) == ["line 2", "line 3"]
+
+
+def test_very_deep_reply_chain_is_flattened_without_recursion(ws, tmp_path):
+    depth = 700  # the old recursive walk needed 2 frames per level: 1,400 > Python's default limit
+    text = '""'
+    for i in range(depth, 0, -1):  # built as text: json.dumps itself cannot nest this deep
+        parent = f"t1_d{i - 1}" if i > 1 else "t3_s"
+        replies = text if i == depth else '{"kind": "Listing", "data": {"children": [' + text + "]}}"
+        head = json.dumps({"id": f"d{i}", "parent_id": parent, "link_id": "t3_s", "subreddit": "Deep",
+                           "author": "u", "body": "x", "created_utc": 1})[:-1]
+        text = '{"kind": "t1", "data": ' + head + ', "replies": ' + replies + "}}"
+    f = tmp_path / "deep.json"
+    f.write_text('[\n{"kind": "Listing", "data": {"children": [' + text + "]}}\n]\n")  # a streamed document
+    r = import_paths(ws, [f], format="reddit")
+    assert r.files[0].records == depth and r.rejected == 0
+    m = _msgs(ws)
+    assert m["d1"]["reply_to"] == "s" and m[f"d{depth}"]["reply_to"] == f"d{depth - 1}"
+
+
+# ---------------------------------------------------------------------------- property tests
+
+json_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def _paths(obj, prefix=()):
+    yield prefix
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _paths(v, (*prefix, i))
+
+
+@st.composite
+def mutated(draw, base):
+    doc = json.loads(json.dumps(base))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(list(_paths(doc))))
+        if not path:
+            doc = draw(json_value)
+            continue
+        node = doc
+        for k in path[:-1]:
+            node = node[k]
+        if isinstance(node, dict) and draw(st.booleans()):
+            del node[path[-1]]
+        else:
+            node[path[-1]] = draw(json_value)
+    return doc
+
+
+BASES = [json.loads(x) for n in ("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson")
+         for x in (RD / n).read_text().splitlines()] + [json.loads((RD / "thread.json").read_text())]
+
+
+def _parse_all(path, options):
+    fmt, ctx = Reddit(), Context(str(path), "i", dt.datetime.now(UTC), options=options)
+    recs = fmt.records(Source(path), ctx)
+    while True:
+        try:
+            _, raw = next(recs)
+        except (StopIteration, SourceError):
+            break
+        if isinstance(raw, SourceError):
+            continue
+        try:
+            for table, row in fmt.convert(raw, ctx):
+                buf = RowBuffer(table)
+                buf.append(buf.check(row))
+                buf.flush()
+        except FieldError:
+            continue
+    for table, row in fmt.finish(ctx):
+        buf = RowBuffer(table)
+        buf.append(buf.check(row))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_parser_raises_only_field_or_source_errors(tmp_path_factory, data):
+    doc = data.draw(mutated(data.draw(st.sampled_from(BASES))))
+    raw = json.dumps(doc).encode()
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    f = tmp_path_factory.mktemp("rd") / "x.json"
+    f.write_bytes(raw)
+    _parse_all(f, {"link_creator": "tiktok:Someone"})
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_import_fails_only_with_import_failed(ws, tmp_path_factory, data):
+    docs = [data.draw(mutated(data.draw(st.sampled_from(BASES)))) for _ in range(data.draw(st.integers(1, 3)))]
+    raw = b"\n".join(json.dumps(d).encode() for d in docs)
+    if data.draw(st.booleans()):
+        raw = raw[: data.draw(st.integers(0, len(raw)))]
+    f = tmp_path_factory.mktemp("rd") / "x.json"
+    f.write_bytes(raw)
+    before = _counts(ws)
+    try:
+        import_paths(ws, [f], force=True)
+    except ImportFailed:
+        assert _counts(ws) == before
+    import_paths(ws, [f], force=True, skip_bad=True, format="reddit")
