@@ -47,9 +47,9 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     prow = hit_posts.select("platform", "post_id", "creator_id", txt=post_text(hit_posts)).to_pyarrow().to_pylist()
     sponsored: set[tuple[str, str]] = set()
     if prow:
-        cls = classify_posts(ws).to_pylist()
+        cls = classify_posts(ws, post_ids=sorted({r["post_id"] for r in prow})).to_pylist()
         for r in cls:
-            if r["sponsored"] != "no" or b.name in (r["brands_mentioned"] or []) and r["disclosure"] == "platform":
+            if r["sponsored"] != "no":
                 sponsored.add((r["platform"], r["post_id"]))
     paid_creators: set[tuple[str | None, str]] = set()
     if ws.has_table("campaign_plan"):

@@ -80,5 +80,5 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
             "posts": len(by_creator[k]),
             "evidence": [f"post {pid} (similarity {s:.2f}): \"{quote(t, 160)}\"" for s, pid, t in ev],
         })
-    out.sort(key=lambda x: (-x["fit"], x["platform"], x["creator_id"]))
+    out.sort(key=lambda x: (-float(x["fit"]), str(x["platform"]), str(x["creator_id"])))  # type: ignore[arg-type]
     return pa.Table.from_pylist(out, schema=SCHEMA)

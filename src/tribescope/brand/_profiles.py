@@ -121,8 +121,12 @@ def list_brands(ws: Workspace) -> list[Brand]:
     t = ws.table("brands")
     rows = t.select("name", "handles", "keywords", "description", "competitors", "exclusions").order_by(
         "name").to_pyarrow().to_pylist()
-    return [Brand(**{k: (v if v is not None else ([] if k != "description" else "")) for k, v in r.items()})
-            for r in rows]
+    return [
+        Brand(name=r["name"], handles=list(r["handles"] or []), keywords=list(r["keywords"] or []),
+              description=r["description"] or "", competitors=list(r["competitors"] or []),
+              exclusions=list(r["exclusions"] or []))
+        for r in rows
+    ]
 
 
 def get_brand(ws: Workspace, name: str) -> Brand:

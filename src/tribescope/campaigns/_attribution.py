@@ -45,7 +45,7 @@ def attribute_orders(
     ``revenue`` (Total − Refunded; 0 for cancelled orders)."""
     o = orders.copy()
     o["revenue"] = (o["total"].fillna(0.0) - o["refunded"].fillna(0.0)).clip(lower=0.0)
-    o.loc[o["cancelled"].fillna(False).astype(bool), "revenue"] = 0.0
+    o.loc[o["cancelled"].astype("boolean").fillna(False).astype(bool), "revenue"] = 0.0
     o["plan_row"] = -1
     o["rule"] = None
     if plan.empty or o.empty:
@@ -57,7 +57,7 @@ def attribute_orders(
     rows, rules = [], []
     for code, utm, t, cancelled in zip(
         o["discount_code"].fillna("").str.upper(), o["utm_campaign"].fillna("").str.lower(),
-        o["created_at"], o["cancelled"].fillna(False).astype(bool), strict=True,
+        o["created_at"], o["cancelled"].astype("boolean").fillna(False).astype(bool), strict=True,
     ):
         hit, rule = -1, None
         if not cancelled:

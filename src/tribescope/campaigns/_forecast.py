@@ -99,7 +99,7 @@ def prior_for(group: str | None, tier: str | None, score: float | None,
 
 def _draws(alpha: float, beta: float, exposure: float, rng: np.random.Generator, n: int = 4000) -> np.ndarray:
     lam = rng.gamma(alpha, 1.0 / beta, n)
-    return rng.poisson(lam * exposure)
+    return rng.poisson(np.minimum(lam * exposure, 1e9))
 
 
 def forecast(
@@ -127,9 +127,12 @@ def forecast(
     q = ((1 - level) / 2, 1 - (1 - level) / 2)
     rows: list[dict[str, Any]] = []
     for _, c in candidates.iterrows():
-        f = float(c.get("followers") or 0)
+        f = c.get("followers")
+        f = float(f) if f is not None and pd.notna(f) else 0.0
         e = f / 1000
-        p = prior_for(c.get("label_group"), c.get("tier"), c.get("community_score"), priors)
+        score = c.get("community_score")
+        p = prior_for(c.get("label_group"), c.get("tier"), score if score is not None and pd.notna(score) else None,
+                      priors)
         a, b, src = p.alpha, p.beta, p.source
         if c["creator_id"] in own.index and own.loc[c["creator_id"], "fol"]:
             o = own.loc[c["creator_id"]]

@@ -257,7 +257,7 @@ def _replace(ws: Workspace, name: str, new: pa.Table, key: list[str]) -> int:
         ws.duck.execute(f'INSERT INTO "{name}" SELECT * FROM __tribescope_new')
     finally:
         ws.duck.unregister("__tribescope_new")
-    return new.num_rows
+    return int(new.num_rows)
 
 
 def import_campaign(

@@ -182,7 +182,7 @@ def plan_budget(
     cand = cand.copy()
     cand["cost"] = [last_fee.get(c) or estimate_fee(p, f) for c, p, f in
                     zip(cand["creator_id"], cand["platform"], cand["followers"], strict=True)]
-    cand["cost_source"] = ["last fee" if c in last_fee else "estimated" for c in cand["creator_id"]]
+    cand["cost_source"] = ["last quoted" if c in last_fee else "estimated" for c in cand["creator_id"]]
     cand = cand[cand["cost"] <= budget].reset_index(drop=True)
     if cand.empty:
         raise CampaignError(f"no creator's fee fits a budget of {budget:,.0f}")

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -131,10 +130,18 @@ class CampaignReport:
         return paths
 
 
+def _utc(df: pd.DataFrame) -> pd.DataFrame:
+    """Timestamps as tz-aware UTC (the Spark backend returns them naive, in its UTC session time zone)."""
+    for c in df.columns:
+        if pd.api.types.is_datetime64_any_dtype(df[c]) and getattr(df[c].dt, "tz", None) is None:
+            df[c] = df[c].dt.tz_localize(UTC)
+    return df
+
+
 def _frame(ws: Workspace, name: str) -> pd.DataFrame:
     if not ws.has_table(name):
         return pd.DataFrame()
-    return ws.table(name).to_pyarrow().to_pandas()
+    return _utc(ws.table(name).to_pyarrow().to_pandas())
 
 
 def _creator_info(ws: Workspace) -> pd.DataFrame:
@@ -154,7 +161,7 @@ def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
     p = p.filter(p.creator_id.isin(ids)).select(
         "platform", "post_id", "creator_id", "created_at", "title", "caption", "likes", "comments_count",
         "shares", "views", "sponsor")
-    return p.to_pyarrow().to_pandas()
+    return _utc(p.to_pyarrow().to_pandas())
 
 
 def campaign_report(
@@ -277,6 +284,11 @@ def campaign_report(
     )
 
 
+def _nsum(col: pd.Series) -> float:
+    """Sum of a column that may be all-null (object dtype); nulls count as 0."""
+    return float(pd.to_numeric(col, errors="coerce").fillna(0.0).sum())
+
+
 def _pooled(cost: np.ndarray, rev: np.ndarray, margin: float) -> float | None:
     c = float(cost.sum())
     return (margin * float(rev.sum()) - c) / c if c else None
@@ -314,9 +326,9 @@ def _group_table(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *
         lo, hi = _ci(roi_b)
         cost = float(sub["cost"].sum())
         conv = int(sub["conversions"].sum())
-        imp = float(sub["impressions"].fillna(0).sum())
-        eng = float(sub["engagements"].fillna(0).sum())
-        fol = float(sub["followers"].fillna(0).sum())
+        imp = float(_nsum(sub["impressions"]))
+        eng = float(_nsum(sub["engagements"]))
+        fol = float(_nsum(sub["followers"]))
         out.append({
             "group": g, "creators": len(sub), "cost": cost, "impressions": imp, "engagements": eng,
             "conversions": conv, "revenue": float(revs.sum()),
@@ -325,7 +337,7 @@ def _group_table(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *
             "roas": _div(float(revs.sum()), cost), "roi": _pooled(sub["cost"].to_numpy(), revs, margin),
             "roi_lo": lo, "roi_hi": hi,
             "median_creator_roi": float(sub["roi"].median()) if sub["roi"].notna().any() else None,
-            "emv": float(sub["emv"].fillna(0).sum()),
+            "emv": float(_nsum(sub["emv"])),
         })
     return pd.DataFrame(out)
 
@@ -357,7 +369,7 @@ def _incrementality(plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, 
         t1 = ends.max().tz_localize(UTC) + pd.Timedelta(days=1 + window_days)
         pre0 = t0 - pd.Timedelta(days=pre_days)
         ts = att["created_at"]
-        live = ~att["cancelled"].fillna(False).astype(bool)
+        live = ~att["cancelled"].astype("boolean").fillna(False).astype(bool)
         n_pre = int(((ts >= pre0) & (ts < t0) & live).sum())
         n_obs = int(((ts >= t0) & (ts < t1) & live).sum())
         rev_obs = float(att.loc[(ts >= t0) & (ts < t1), "revenue"].sum())
@@ -389,5 +401,3 @@ def _incrementality(plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, 
     return pd.DataFrame(out, columns=cols)
 
 
-def _as_dict(t: pa.Table) -> list[dict[str, Any]]:
-    return t.to_pylist()

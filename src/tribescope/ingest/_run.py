@@ -254,6 +254,9 @@ def _import_one(
             progress(pos - reported, src.path.name)
             reported = pos
 
+    if _fast_import(src, fmt, ctx, stager, fr, import_id, options):
+        tick(force=True)
+        return
     records = fmt.records(src, ctx)
     while True:
         try:
@@ -310,6 +313,31 @@ def _import_one(
         finally:
             ws.duck.unregister("__rejects")
     tick(force=True)
+
+
+def _fast_import(
+    src: Source, fmt: Format, ctx: Context, stager: Stager, fr: FileReport, import_id: str, options: dict[str, Any]
+) -> bool:
+    """Try the format's engine fast path (see :mod:`tribescope.ingest._fast`); False to fall back."""
+    plan_fn = getattr(fmt, "fast_plan", None)
+    if plan_fn is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
+        return False
+    plan = plan_fn(src, ctx)
+    if plan is None:
+        return False
+    from tribescope.ingest._fast import run_plan
+
+    res = run_plan(plan, import_id)
+    if res is None:
+        return False
+    import pyarrow as pa
+
+    n, batches = res
+    for table, batch in batches:
+        stager.add(table, pa.Table.from_batches([batch]))
+    fr.records = n
+    fr.rows = stager.merge()
+    return True
 
 
 def _finish(fmt: Format, ctx: Context) -> Iterable[tuple[str, dict[str, Any]]]:

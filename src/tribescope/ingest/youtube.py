@@ -663,3 +663,89 @@ def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
         vid = state.get("video_of", _EMPTY).get(parent) if type(parent) is str else None
     row = _comment(item, vid, None, None)
     return _stubs([("comments", row)], state, item["snippet"].get("channelId"))
+
+
+# ------------------------------------------------------------------------------ engine fast path
+FAST_MIN_BYTES = 1 << 20
+_C = (
+    "STRUCT(id VARCHAR, snippet STRUCT(channelId VARCHAR, videoId VARCHAR, textOriginal VARCHAR, "
+    "textDisplay VARCHAR, authorDisplayName VARCHAR, authorChannelId STRUCT(value VARCHAR), likeCount BIGINT, "
+    "publishedAt VARCHAR, parentId VARCHAR))"
+)
+_ITEM = (
+    f"STRUCT(id VARCHAR, snippet STRUCT(channelId VARCHAR, videoId VARCHAR, topLevelComment {_C}, "
+    f"totalReplyCount BIGINT), replies STRUCT(comments {_C}[]))"
+)
+
+
+def _fast_plan(path: str) -> Any:
+    """commentThreads.list pages → comments + author stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
+
+    Mirrors :func:`_thread` / :func:`_comment` / :func:`_stubs`; anything those would treat specially
+    (missing ids or snippets, HTML-only text, odd timestamps, negative counts, other page kinds)
+    is counted by a check and sends the file down the Python path instead.
+    """
+    from tribescope.ingest._fast import FastPlan
+
+    p = path.replace("'", "''")
+    setup = [
+        f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json('{p}', format='auto',
+            columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=1073741824)""",
+        """CREATE TEMP TABLE threads AS
+           SELECT rowid AS _page, generate_subscripts(items, 1) AS _i, unnest(items) AS it FROM pages""",
+        """CREATE TEMP TABLE c AS
+           WITH top AS (
+             SELECT _page, _i, it, it.snippet.topLevelComment AS c,
+                    coalesce(nullif(it.snippet.topLevelComment.id, ''), nullif(it.id, '')) AS comment_id,
+                    coalesce(nullif(it.snippet.topLevelComment.snippet.videoId, ''), nullif(it.snippet.videoId, '')) AS post_id,
+                    coalesce(nullif(it.snippet.channelId, ''), it.snippet.topLevelComment.snippet.channelId) AS owner
+             FROM threads)
+           SELECT (_page * 1000000 + _i) * 10000 AS _seq, comment_id, post_id, owner,
+                  nullif(c.snippet.parentId, '') AS parent_comment_id, it.snippet.totalReplyCount AS reply_count, c
+           FROM top
+           UNION ALL
+           SELECT (_page * 1000000 + _i) * 10000 + j, nullif(rc.id, ''),
+                  coalesce(nullif(rc.snippet.videoId, ''), post_id), owner,
+                  coalesce(nullif(rc.snippet.parentId, ''), comment_id), NULL, rc
+           FROM (SELECT _page, _i, post_id, owner, comment_id, unnest(it.replies.comments) AS rc,
+                        generate_subscripts(it.replies.comments, 1) AS j
+                 FROM top WHERE len(it.replies.comments) > 0)""",
+    ]
+    checks = [
+        "SELECT count(*) FROM pages WHERE kind IS DISTINCT FROM 'youtube#commentThreadListResponse' OR error IS NOT NULL",
+        "SELECT count(*) FROM threads WHERE it IS NULL OR it.snippet IS NULL OR it.snippet.topLevelComment IS NULL",
+        "SELECT count(*) FROM c WHERE c IS NULL OR c.snippet IS NULL OR comment_id IS NULL OR post_id IS NULL",
+        """SELECT count(*) FROM c WHERE (c.snippet.textOriginal IS NULL AND c.snippet.textDisplay IS NOT NULL)
+             OR c.snippet.likeCount < 0 OR reply_count < 0
+             OR (c.snippet.publishedAt IS NOT NULL AND c.snippet.publishedAt <> ''
+                 AND NOT regexp_full_match(c.snippet.publishedAt,
+                   '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})'))""",
+        "SELECT count(*) FROM c WHERE contains(c.snippet.textOriginal, chr(0)) OR contains(c.snippet.authorDisplayName, chr(0))",
+    ]
+    name = "nullif(CASE WHEN starts_with(c.snippet.authorDisplayName, '@') THEN c.snippet.authorDisplayName[2:] ELSE c.snippet.authorDisplayName END, '')"
+    comments = f"""
+        SELECT _seq, 'youtube' AS platform, comment_id, post_id,
+               nullif(c.snippet.authorChannelId.value, '') AS author_id, {name} AS author_name,
+               parent_comment_id, nullif(c.snippet.publishedAt, '')::TIMESTAMPTZ AS created_at,
+               c.snippet.textOriginal AS text, c.snippet.likeCount AS likes, reply_count
+        FROM c"""
+    accounts = f"""
+        SELECT min(_seq) AS _seq, 'youtube' AS platform, account_id, username FROM (
+            SELECT _seq, nullif(c.snippet.authorChannelId.value, '') AS account_id,
+                   CASE WHEN nullif(c.snippet.authorChannelId.value, '') = owner THEN NULL ELSE {name} END AS username
+            FROM c) WHERE account_id IS NOT NULL
+        GROUP BY account_id, username"""
+    return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM threads",
+                    tables={"comments": comments, "accounts": accounts})
+
+
+def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
+    if src.size < FAST_MIN_BYTES:  # small files: the Python path is as fast and needs no second reader
+        return None
+    head = src.head(4096)
+    if b"youtube#commentThreadListResponse" not in head:
+        return None
+    return _fast_plan(str(src.path))
+
+
+YouTubeAPI.fast_plan = _yt_fast_plan  # type: ignore[attr-defined]

@@ -1,7 +1,12 @@
 """Sponsored posts: disclosed (platform flag, disclosure hashtags) and "likely sponsored" (a shipped model)."""
 
 from tribescope.sponsored._classify import SPONSORED_SCHEMA, classify_posts
-from tribescope.sponsored._disclosure import DISCLOSURE_HASHTAGS, disclosure_hashtags_in, is_disclosed
+from tribescope.sponsored._disclosure import (
+    DISCLOSURE_HASHTAGS,
+    commercial_signals,
+    disclosure_hashtags_in,
+    is_disclosed,
+)
 from tribescope.sponsored._model import SponsoredModel, load_model
 from tribescope.sponsored._train import average_precision, evaluate_scores, recall_at_k, train_kim
 
@@ -11,6 +16,7 @@ __all__ = [
     "SponsoredModel",
     "average_precision",
     "classify_posts",
+    "commercial_signals",
     "disclosure_hashtags_in",
     "evaluate_scores",
     "is_disclosed",

@@ -6,7 +6,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tribescope.sponsored._disclosure import disclosure_hashtags_in
+from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
 from tribescope.sponsored._model import SponsoredModel, load_model
 from tribescope.store import Workspace
 
@@ -21,13 +21,17 @@ SPONSORED_SCHEMA = pa.schema(
         ("sponsored", pa.string()),
         ("sponsored_probability", pa.float64()),
         ("disclosure", pa.string()),
+        ("signals", pa.list_(pa.string())),
         ("brands_mentioned", pa.list_(pa.string())),
     ]
 )
 
 
-def _post_rows(ws: Workspace, creator: str | None, platform: str | None) -> list[dict[str, Any]]:
+def _post_rows(ws: Workspace, creator: str | None, platform: str | None,
+               post_ids: list[str] | None = None) -> list[dict[str, Any]]:
     p = ws.table("posts")
+    if post_ids is not None:
+        p = p.filter(p.post_id.isin(post_ids))
     if creator is not None:
         p = p.filter(p.creator_id == creator.lower().lstrip("@"))
     if platform is not None:
@@ -39,7 +43,8 @@ def _post_rows(ws: Workspace, creator: str | None, platform: str | None) -> list
     cols = ["platform", "post_id", "creator_id", "created_at", "media_type", "title", "caption", "likes",
             "comments_count", "is_paid_partnership", "sponsor", "hashtags", "mentions", "tagged_users",
             "followers", "is_verified"]
-    return j.select(*cols).order_by(["platform", "creator_id", "post_id"]).to_pyarrow().to_pylist()
+    rows: list[dict[str, Any]] = j.select(*cols).order_by(["platform", "creator_id", "post_id"]).to_pyarrow().to_pylist()
+    return rows
 
 
 def classify_posts(
@@ -49,25 +54,28 @@ def classify_posts(
     platform: str | None = None,
     model: SponsoredModel | None = None,
     write: bool = False,
+    post_ids: list[str] | None = None,
 ) -> pa.Table:
     """One row per post: ``platform, post_id, creator_id, created_at, sponsored, sponsored_probability,
     disclosure, brands_mentioned``.
 
     * ``disclosed`` — the platform's paid-partnership flag (``disclosure = 'platform'``) or a disclosure
       hashtag (``disclosure = '#ad'`` …); probability 1.
-    * ``likely`` — not disclosed, model probability ≥ the model's threshold (chosen by F1 on
-      out-of-fold predictions, stored with the model).
+    * ``likely`` — not disclosed, and the model probability ≥ the model's threshold (chosen by F1 on
+      out-of-fold predictions, stored with the model) or a commercial signal in the text (a promo code or an
+      affiliate link: a material connection that should have been disclosed); ``signals`` says which.
     * ``no`` — otherwise.
 
     ``brands_mentioned``: the platform's sponsor plus every stored brand profile (``brands``) whose handle is
     @-mentioned / tagged or whose name or keyword appears in the caption or title.
-    With ``write=True`` the result replaces the workspace table ``sponsored_posts``.
+    ``creator`` / ``platform`` / ``post_ids`` restrict the posts. With ``write=True`` the result replaces the
+    workspace table ``sponsored_posts``.
     """
     from tribescope.brand._profiles import brand_matcher, list_brands
 
     model = model or load_model()
-    rows = _post_rows(ws, creator, platform)
-    probs = model.predict_proba(rows) if rows else []
+    rows = _post_rows(ws, creator, platform, post_ids)
+    probs: list[float] = model.predict_proba(rows).tolist() if rows else []
     brands = [(b, brand_matcher(b), set(b.bare_handles)) for b in list_brands(ws)]
     out: dict[str, list[Any]] = {f.name: [] for f in SPONSORED_SCHEMA}
     for r, prob in zip(rows, probs, strict=True):
@@ -80,6 +88,11 @@ def classify_posts(
         else:
             p = float(prob)
             label, disclosure = ("likely" if p >= model.threshold else "no"), None
+        signals = commercial_signals(text)
+        if p >= model.threshold and label == "likely":
+            signals = [f"model {p:.2f} ≥ {model.threshold:.2f}", *signals]
+        if signals and label == "no":
+            label = "likely"
         sponsors = [s.strip().lower() for s in (r.get("sponsor") or "").split(",") if s.strip()]
         handles = set(r.get("mentions") or []) | set(r.get("tagged_users") or [])
         named: list[str] = []
@@ -93,7 +106,7 @@ def classify_posts(
                 named.append(s)
         for k, v in (("platform", r["platform"]), ("post_id", r["post_id"]), ("creator_id", r["creator_id"]),
                      ("created_at", r["created_at"]), ("sponsored", label), ("sponsored_probability", p),
-                     ("disclosure", disclosure), ("brands_mentioned", named)):
+                     ("disclosure", disclosure), ("signals", signals), ("brands_mentioned", named)):
             out[k].append(v)
     table = pa.table(out, schema=SPONSORED_SCHEMA)
     if write:

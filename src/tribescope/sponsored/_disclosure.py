@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DISCLOSURE_HASHTAGS", "disclosure_hashtags_in", "is_disclosed"]
+__all__ = ["DISCLOSURE_HASHTAGS", "commercial_signals", "disclosure_hashtags_in", "is_disclosed"]
 
 #: Lower-cased disclosure hashtags (without '#'), by language. Editable; documented in docs/campaigns.md.
 DISCLOSURE_HASHTAGS: frozenset[str] = frozenset(
     {
         # English
-        # (ambiguous tags such as #sp = São Paulo, #pr = Puerto Rico, #pub, #partner are left out)
+        # (ambiguous tags such as #sp = São Paulo, #pr = Puerto Rico, #pub are left out)
         "ad", "ads", "advert", "advertisement", "advertising", "sponsored", "sponsor", "spon",
-        "paidpartnership", "paidpartner", "paidpost", "brandpartner", "gifted", "giftedby", "prproduct",
+        "paidpartnership", "paidpartner", "paidpost", "partner", "brandpartner", "gifted", "giftedby", "prproduct",
         "prsample", "affiliate", "affiliatelink",
         # German
         "werbung", "anzeige", "unbezahltewerbung", "bezahltepartnerschaft", "kooperation", "sponsoring",
@@ -41,6 +41,17 @@ DISCLOSURE_HASHTAGS: frozenset[str] = frozenset(
 
 _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
 
+#: a discount code ("use code LUMERA15", "code: ABC10", "PETAL13 gets you a discount") or an affiliate link:
+#: a material connection the FTC Endorsement Guides require to be disclosed (16 CFR 255.5)
+_PROMO = (
+    re.compile(r"\b(?:use|using|with|my|promo|discount|rabatt|codice|código|code)\s*code\s*:?\s*[\"'“]?"
+               r"([A-Z0-9][A-Za-z0-9_-]{2,})", re.IGNORECASE),
+    re.compile(r"\b[Cc][Oo][Dd][Ee]\s*:?\s*([A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*)\b"),
+    re.compile(r"\b([A-Z][A-Z0-9]{2,}\d{1,3})\s+(?:gets you|for \d{1,2}\s?%)"),
+)
+_AFFILIATE = re.compile(r"\b(amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
+                        r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=)", re.IGNORECASE)
+
 
 def disclosure_hashtags_in(caption: str | None, hashtags: list[str] | None = None) -> list[str]:
     """Disclosure hashtags present in ``caption`` (``#word``) or the ``hashtags`` list, lower-cased, sorted."""
@@ -52,6 +63,22 @@ def disclosure_hashtags_in(caption: str | None, hashtags: list[str] | None = Non
         if h.lower() in DISCLOSURE_HASHTAGS:
             found.add(h.lower())
     return sorted(found)
+
+
+def commercial_signals(text: str | None) -> list[str]:
+    """Undisclosed-commercial signals in a caption: ``promo code X`` and ``affiliate link`` mentions."""
+    out: list[str] = []
+    t = text or ""
+    for pat in _PROMO:
+        code = next((m.group(1) for m in pat.finditer(t)
+                     if any(ch.isdigit() for ch in m.group(1)) or m.group(1).isupper()), None)
+        if code:  # a code has a digit or is written in capitals ("use code for 20%" is not one)
+            out.append(f"promo code {code}")
+            break
+    m2 = _AFFILIATE.search(t)
+    if m2:
+        out.append(f"affiliate link ({m2.group(1)})")
+    return out
 
 
 def is_disclosed(

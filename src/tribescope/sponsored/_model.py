@@ -8,7 +8,7 @@ sponsor (``sponsor``) are **never** features.
 
 Features of a post (all computable from the canonical ``posts`` + ``accounts`` tables):
 
-* caption tokens: words, ``#hashtags`` and ``@mentions``, TF-IDF weighted, L2-normalised
+* caption tokens: words and ``#hashtags`` (never account handles), TF-IDF weighted, L2-normalised
   (Salton & Buckley 1988), plus marker tokens ``__disclosure__`` (a disclosure hashtag, see
   :data:`~tribescope.sponsored.DISCLOSURE_HASHTAGS`), ``__mentions_k__`` (number of @-mentions, capped at 3),
   ``__mention_echoed_in_hashtag__`` (a mentioned handle reappears in a hashtag: a campaign tag) and
@@ -58,10 +58,11 @@ DENSE_FEATURES = (
 
 
 def tokens(caption: str | None) -> list[str]:
-    """Caption → tokens: words, ``#tags``, ``@handles`` and marker tokens."""
+    """Caption → tokens: words, ``#tags`` and marker tokens (``@handles`` only through markers)."""
     text = (caption or "").lower()
     toks = _TOKEN.findall(text)
-    out = list(toks)
+    # specific @handles are not tokens (the shipped vocabulary must hold no account names); markers below
+    out = [t for t in toks if not t.startswith("@")]
     if disclosure_hashtags_in(text):
         out.append("__disclosure__")
     ments = [t[1:].replace("_", "").replace(".", "") for t in toks if t.startswith("@")]
@@ -145,11 +146,13 @@ class SponsoredModel:
     def decision_function(self, rows: list[dict[str, Any]]) -> np.ndarray:
         if not rows:
             return np.zeros(0)
-        return np.asarray(self.transform(rows) @ self.coef).ravel() + self.intercept
+        out: np.ndarray = np.asarray(self.transform(rows) @ self.coef).ravel() + self.intercept
+        return out
 
     def predict_proba(self, rows: list[dict[str, Any]]) -> np.ndarray:
         """P(sponsored) = 1 / (1 + exp(-(w·x + b)))."""
-        return 1.0 / (1.0 + np.exp(-self.decision_function(rows)))
+        p: np.ndarray = 1.0 / (1.0 + np.exp(-self.decision_function(rows)))
+        return p
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> dict[str, Any]:

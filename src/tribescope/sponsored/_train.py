@@ -117,9 +117,9 @@ def evaluate_scores(
         "n_posts": int(n), "n_positive": int(np.asarray(y).sum()), "n_creators": len(uniq),
         "base_rate": float(np.asarray(y).mean()),
     }
-    for k, v in point.items():
-        arr = np.asarray([b for b in boots[k] if not np.isnan(b)])
-        out[k] = {"value": round(v, 4), "ci95": [round(float(np.quantile(arr, 0.025)), 4),
+    for name, v in point.items():
+        arr = np.asarray([b for b in boots[name] if not np.isnan(b)])
+        out[name] = {"value": round(v, 4), "ci95": [round(float(np.quantile(arr, 0.025)), 4),
                                                  round(float(np.quantile(arr, 0.975)), 4)]}
     return out
 
@@ -153,7 +153,7 @@ def _fit(rows: list[dict[str, Any]], y: np.ndarray, *, C: float, min_df: int) ->
 
 
 def train_kim(
-    directory: str | Path, *, folds: int = 5, C: float = 1.0, min_df: int = 3, seed: int = 0,
+    directory: str | Path, *, folds: int = 5, C: float = 1.0, min_df: int = 5, seed: int = 0,
     n_boot: int = 500, out: str | Path | None = None,
 ) -> SponsoredModel:
     """Grouped-CV evaluation, then a final fit on everything; metrics stored in the model."""

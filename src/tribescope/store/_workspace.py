@@ -241,6 +241,7 @@ def connect(
         except Exception as exc:
             raise WorkspaceError(f"cannot open workspace {p}: {exc}") from exc
         con.raw_sql("SET TimeZone = 'UTC'")
+        con.raw_sql("SET enable_progress_bar = false")
         ws = Workspace(con, "duckdb", p, read_only=read_only)
         ws.ensure_schema()
         return ws

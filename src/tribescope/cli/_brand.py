@@ -1,0 +1,353 @@
+"""`tribescope brand …`, `ambassadors`, `posts`, `campaign …`, `plan`, `eval sponsored`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import typer
+from rich.table import Table
+
+from tribescope.cli._app import app, console, fail, state
+from tribescope.errors import TribescopeError
+
+_SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
+brand_app = typer.Typer(help="Brand profiles: add, list, show (fit, safety, evangelists).", no_args_is_help=True)
+campaign_app = typer.Typer(help="Campaigns: import plans and shop results, report ROI.", no_args_is_help=True)
+app.add_typer(brand_app, name="brand")
+app.add_typer(campaign_app, name="campaign")
+
+
+def _eval_app() -> typer.Typer:
+    """The shared `eval` command group (created by whichever topic registers first)."""
+    for info in app.registered_groups:
+        if info.name == "eval" and info.typer_instance is not None:
+            return info.typer_instance
+    sub = typer.Typer(help="Evaluate models and algorithms on labelled real data.", no_args_is_help=True)
+    app.add_typer(sub, name="eval")
+    return sub
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
+    if isinstance(v, list):
+        return "\n".join(str(x) for x in v[:3])
+    return str(v)
+
+
+def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20) -> None:
+    tab = Table(title=title, show_edge=False)
+    cols = [c for c in cols if c in t.column_names]
+    for c in cols:
+        tab.add_column(c, overflow="fold")
+    for r in t.slice(0, limit).to_pylist():
+        tab.add_row(*[_fmt(r[c]) for c in cols])
+    console.print(tab)
+    if t.num_rows > limit:
+        console.print(f"… {t.num_rows - limit} more rows (use --out FILE for all)")
+
+
+def _write(t: pa.Table, out: Path) -> None:
+    """CSV (lists joined by ' | ') or, for .json / .parquet, the native format."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        pq.write_table(t, out)
+    elif out.suffix == ".json":
+        out.write_text(json.dumps(t.to_pylist(), default=str, indent=1))
+    else:
+        cols = {}
+        for name in t.column_names:
+            col = t.column(name)
+            if pa.types.is_list(col.type):
+                cols[name] = pa.array([" | ".join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string())
+            else:
+                cols[name] = col
+        pacsv.write_csv(pa.table(cols), out)
+    console.print(f"wrote {t.num_rows} rows to {out}")
+
+
+# ------------------------------------------------------------------------------------------ brand
+@brand_app.command("add")
+def brand_add(
+    name: Annotated[str, typer.Argument(help="Brand name.")],
+    handle: Annotated[list[str] | None, typer.Option("--handle", help="Brand account (repeat; PLATFORM:HANDLE ok).")] = None,
+    keyword: Annotated[list[str] | None, typer.Option("--keyword", help="Product / brand word (repeat).")] = None,
+    description: Annotated[str, typer.Option(help="What the brand sells and to whom (used for fit).")] = "",
+    competitor: Annotated[list[str] | None, typer.Option("--competitor", help="Competing brand (repeat).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Brand-safety exclusion keyword (repeat).")] = None,
+) -> None:
+    """Create or replace a brand profile."""
+    from tribescope.brand import add_brand
+
+    try:
+        ws = state.open()
+        b = add_brand(ws, name, handles=handle, keywords=keyword, description=description,
+                      competitors=competitor, exclusions=exclude)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    console.print(f"brand {b.name!r} saved: handles {', '.join(b.handles) or '-'}; keywords {', '.join(b.keywords) or '-'}")
+    ws.close()
+
+
+@brand_app.command("list")
+def brand_list() -> None:
+    """List brand profiles."""
+    from tribescope.brand import list_brands
+
+    try:
+        ws = state.open(read_only=True)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    brands = list_brands(ws)
+    if not brands:
+        console.print("no brands yet: tribescope brand add NAME --handle … --keyword …")
+    t = pa.Table.from_pylist([b.to_row() for b in brands]) if brands else None
+    if t is not None:
+        _show(t, "brands", ["name", "handles", "keywords", "competitors", "exclusions"])
+    ws.close()
+
+
+@brand_app.command("show")
+def brand_show(
+    name: Annotated[str, typer.Argument(help="Brand name.")],
+    section: Annotated[str, typer.Option(help="all | fit | safety | evangelists")] = "all",
+    flagged: Annotated[bool, typer.Option("--flagged", help="Safety: only creators with a flag.")] = False,
+    limit: Annotated[int, typer.Option(help="Rows per table.")] = 10,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Export the chosen section (CSV/JSON/Parquet).")] = None,
+) -> None:
+    """Show a brand: profile, best-fitting creators, safety flags, organic evangelists."""
+    from tribescope.brand import brand_fit, evangelists, get_brand, safety_flags
+
+    try:
+        ws = state.open(read_only=True)
+        b = get_brand(ws, name)
+        console.print(f"[bold]{b.name}[/]  handles: {', '.join(b.handles) or '-'}; keywords: "
+                      f"{', '.join(b.keywords) or '-'}; competitors: {', '.join(b.competitors) or '-'}; "
+                      f"exclusions: {', '.join(b.exclusions) or '-'}\n{b.description}")
+        tables: dict[str, pa.Table] = {}
+        if section in ("all", "fit"):
+            tables["fit"] = brand_fit(ws, b)
+            _show(tables["fit"], "brand fit (TF-IDF)", ["platform", "creator_id", "fit", "content_similarity",
+                                                         "audience_similarity", "evidence"], limit)
+        if section in ("all", "safety"):
+            tables["safety"] = safety_flags(ws, b, flagged_only=flagged or section == "all")
+            _show(tables["safety"], "brand safety flags", ["platform", "creator_id", "flags",
+                                                           "toxic_comment_share", "excluded", "evidence"], limit)
+        if section in ("all", "evangelists"):
+            tables["evangelists"] = evangelists(ws, b)
+            _show(tables["evangelists"], "organic evangelists", ["platform", "username", "followers", "mentions",
+                                                                 "evidence"], limit)
+        if not tables:
+            raise TribescopeError(f"unknown section {section!r}; use all, fit, safety or evangelists")
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    if out is not None:
+        if section == "all":
+            for k, t in tables.items():
+                _write(t, out.with_name(f"{out.stem}_{k}{out.suffix or '.csv'}"))
+        else:
+            _write(tables[section], out)
+    ws.close()
+
+
+@app.command("ambassadors")
+def ambassadors_cmd(
+    brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (see `brand list`).")],
+    limit: Annotated[int, typer.Option(help="Members to list.")] = 25,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write CSV/JSON/Parquet.")] = None,
+) -> None:
+    """Rank the brand's own community members (its posts' commenters, its server/subreddit) by influence."""
+    from tribescope.brand import ambassadors
+
+    try:
+        ws = state.open(read_only=True)
+        t = ambassadors(ws, brand, limit=None)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _show(t, f"ambassadors to recruit for {brand}",
+          ["platform", "username", "followers", "activity", "sparked", "repliers", "influence", "evidence"], limit)
+    if out is not None:
+        _write(t, out)
+    ws.close()
+
+
+@app.command("posts")
+def posts_cmd(
+    creator: Annotated[str | None, typer.Option("--creator", "-c", help="Only this creator (account id / handle).")] = None,
+    platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
+    sponsored: Annotated[str | None, typer.Option(help="Only disclosed | likely | no.")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to print.")] = 30,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write CSV/JSON/Parquet.")] = None,
+) -> None:
+    """List posts with their sponsorship: disclosed, likely (model) or no; probability; brands named."""
+    from tribescope.sponsored import classify_posts
+
+    try:
+        ws = state.open(read_only=True)
+        t = classify_posts(ws, creator=creator, platform=platform)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    if sponsored:
+        import pyarrow.compute as pc
+
+        t = t.filter(pc.equal(t["sponsored"], sponsored))
+    _show(t, "posts", ["platform", "post_id", "creator_id", "created_at", "sponsored", "sponsored_probability",
+                       "disclosure", "signals", "brands_mentioned"], limit)
+    if out is not None:
+        _write(t, out)
+    ws.close()
+
+
+# ------------------------------------------------------------------------------------------ campaigns
+@campaign_app.command("import")
+def campaign_import(
+    folder: Annotated[Path | None, typer.Argument(help="Folder with *plan*.csv, *order*.csv, *click*.csv.")] = None,
+    plan: Annotated[Path | None, typer.Option(help="Campaign plan CSV.")] = None,
+    orders: Annotated[Path | None, typer.Option(help="Shop orders export CSV (Shopify columns).")] = None,
+    clicks: Annotated[Path | None, typer.Option(help="Link clicks CSV (date, utm_campaign, link, clicks).")] = None,
+) -> None:
+    """Import a campaign plan and its results (all or nothing)."""
+    from tribescope.campaigns import find_campaign_files, import_campaign
+
+    files: dict[str, Path] = find_campaign_files(folder) if folder else {}
+    files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
+    try:
+        ws = state.open()
+        n = import_campaign(ws, **files)  # type: ignore[arg-type]
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    for k, v in n.items():
+        console.print(f"{k}: {v} rows ({files[{'campaign_plan': 'plan', 'campaign_orders': 'orders', 'campaign_clicks': 'clicks'}[k]]})")
+    ws.close()
+
+
+@campaign_app.command("report")
+def campaign_report_cmd(
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign id.")] = None,
+    cpm_table: Annotated[Path | None, typer.Option(help="CSV platform,cpm for EMV (default: shipped table).")] = None,
+    margin: Annotated[float, typer.Option(help="Gross margin for ROI (1 = revenue ROI).")] = 1.0,
+    window: Annotated[int, typer.Option(help="Attribution window in days after the campaign end.")] = 14,
+    brand_term: Annotated[list[str] | None, typer.Option("--brand-term", help="Words that mark campaign posts.")] = None,
+    backtest: Annotated[bool, typer.Option(help="Also back-test the forecast on these campaigns.")] = True,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the creator table (+ _labels, _campaigns, _incrementality).")] = None,
+) -> None:
+    """ROI per creator, per campaign and community vs broadcast, with 95 % bootstrap CIs."""
+    from tribescope.campaigns import campaign_report, load_cpm_table
+    from tribescope.campaigns._forecast import backtest as run_backtest
+
+    try:
+        ws = state.open(read_only=True)
+        brand_terms = list(brand_term or [])
+        if not brand_terms and ws.has_table("brands"):
+            from tribescope.brand import list_brands
+            from tribescope.brand._text import brand_terms as terms_of
+
+            for b in list_brands(ws):
+                brand_terms += terms_of(b)
+        rep = campaign_report(ws, campaign=campaign, cpm_table=load_cpm_table(cpm_table) if cpm_table else None,
+                              margin=margin, window_days=window, brand_terms=brand_terms)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _show(rep.creators, "per creator", ["handle", "label_group", "cost", "impressions", "engagements", "clicks",
+                                        "conversions", "revenue", "cpm", "cpe", "cpa", "roas", "roi", "roi_lo",
+                                        "roi_hi", "emv"], 50)
+    _show(rep.labels, "community vs broadcast", ["group", "creators", "cost", "conversions", "revenue", "cpa",
+                                                 "conversions_per_1k_followers", "roi", "roi_lo", "roi_hi",
+                                                 "roi_diff_vs_broadcast", "roi_diff_lo", "roi_diff_hi"])
+    _show(rep.campaigns, "per campaign", ["group", "creators", "cost", "conversions", "revenue", "roas", "roi",
+                                          "roi_lo", "roi_hi", "emv"])
+    _show(rep.incrementality, "incrementality vs pre-period", ["campaign_id", "pre_orders", "observed_orders",
+                                                               "baseline_orders", "incremental_orders",
+                                                               "incremental_lo", "incremental_hi",
+                                                               "credited_orders", "note"])
+    for n in rep.notes:
+        console.print(f"• {n}")
+    if backtest:
+        bt = run_backtest(rep.creators.to_pandas())
+        if "coverage" in bt:
+            console.print(f"• forecast back-test (leave one creator out, {bt['creators']} creators): 80 % interval "
+                          f"coverage {bt['coverage']:.0%}, MAE {bt['mae_conversions']:.1f} conversions, "
+                          f"Spearman {bt['spearman']:.2f}")
+    if out is not None:
+        for p in rep.write_csv(out):
+            console.print(f"wrote {p}")
+    ws.close()
+
+
+@app.command("plan")
+def plan_cmd(
+    brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (exclusions apply).")],
+    budget: Annotated[float, typer.Option(help="Budget to spend.")],
+    platform: Annotated[list[str] | None, typer.Option("--platform", help="Only these platforms (repeat).")] = None,
+    min_community_share: Annotated[float, typer.Option(help="Least share of budget on community influencers.")] = 0.7,
+    max_macro: Annotated[int, typer.Option(help="Most macro/mega creators (-1 = no limit).")] = 2,
+    overlap_penalty: Annotated[float, typer.Option(help="Value discount per unit of audience overlap (0 = off).")] = 1.0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the picks as CSV.")] = None,
+) -> None:
+    """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
+    from tribescope.brand import get_brand
+    from tribescope.campaigns._plan import plan_budget
+
+    try:
+        ws = state.open(read_only=True)
+        get_brand(ws, brand)
+        res = plan_budget(ws, budget, brand=brand, platforms=platform, min_community_share=min_community_share,
+                          max_macro=None if max_macro < 0 else max_macro, overlap_penalty=overlap_penalty,
+                          use_overlap=overlap_penalty > 0)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _show(res.picks, f"plan for {brand}: budget {budget:,.0f}",
+          ["rank", "platform", "handle", "label", "tier", "cost", "expected_conversions", "conversions_lo",
+           "conversions_hi", "rationale"], 100)
+    s = res.summary
+    console.print(f"spent {s['spent']:,.0f} of {s['budget']:,.0f} on {s['creators']} creators; "
+                  f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
+                  f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}")
+    for n in s["notes"]:
+        console.print(f"• {n}")
+    if out is not None:
+        _write(res.picks, out)
+    ws.close()
+
+
+@_eval_app().command("sponsored")
+def eval_sponsored(
+    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
+    retrain: Annotated[bool, typer.Option(help="Re-run the grouped CV and refit (minutes).")] = False,
+    model_out: Annotated[Path | None, typer.Option(help="Where --retrain writes the model JSON.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")] = None,
+) -> None:
+    """PR-AUC and recall@k of the likely-sponsored model on held-out creators (Kim et al. labels)."""
+    from tribescope.sponsored import load_model, train_kim
+
+    try:
+        if retrain:
+            kim = data / "instagram_influencer_posts_kim" if (data / "instagram_influencer_posts_kim").exists() else data
+            m = train_kim(kim, out=model_out)
+        else:
+            m = load_model()
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    met = m.metrics
+    console.print(f"protocol: {met.get('protocol')}")
+    console.print(f"posts {met.get('n_posts')}, sponsored {met.get('n_positive')} (base rate {met.get('base_rate', 0):.3%}),"
+                  f" creators {met.get('n_creators')}")
+    for k in ("pr_auc", "recall@50", "recall@100", "recall@200"):
+        if k in met:
+            v = met[k]
+            console.print(f"{k:>11}: {v['value']:.3f}  (95% CI {v['ci95'][0]:.3f} … {v['ci95'][1]:.3f})")
+    if "at_threshold" in met:
+        console.print(f"'likely' threshold {met['threshold']}: precision {met['at_threshold']['precision']:.3f}, "
+                      f"recall {met['at_threshold']['recall']:.3f}")
+    if out is not None:
+        out.write_text(json.dumps(met, indent=1))
+        console.print(f"wrote {out}")

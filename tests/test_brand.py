@@ -1,0 +1,170 @@
+"""Brand profiles, safety flags, fit, organic evangelists and ambassadors on hand-built workspaces."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from tribescope import schema
+from tribescope.brand import (
+    BrandError,
+    add_brand,
+    ambassadors,
+    brand_fit,
+    brand_matcher,
+    evangelists,
+    get_brand,
+    list_brands,
+    safety_flags,
+)
+
+UTC = dt.UTC
+T = dt.datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def _put(ws, table, rows):
+    s = schema.arrow_schema(table)
+    t = pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
+    ws.duck.register("__t", t)
+    ws.duck.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __t')
+    ws.duck.unregister("__t")
+
+
+@pytest.fixture
+def world(ws):
+    add_brand(ws, "Trailco", handles=["@TrailCo", "instagram:trailco"], keywords="hiking bottle, trail pack",
+              description="Bottles and packs for hiking and camping trips", competitors="peakgear",
+              exclusions="casino")
+    _put(ws, "accounts", [
+        {"platform": "instagram", "account_id": "hiker", "username": "Hiker", "followers": 20_000},
+        {"platform": "instagram", "account_id": "glam", "username": "Glam", "followers": 90_000},
+        {"platform": "instagram", "account_id": "trailco", "username": "TrailCo", "followers": 50_000},
+        {"platform": "instagram", "account_id": "fan1", "username": "fan1", "followers": 1_000},
+        {"platform": "instagram", "account_id": "fan2", "username": "fan2", "followers": 10},
+        {"platform": "instagram", "account_id": "fan3", "username": "fan3"},
+    ])
+    _put(ws, "posts", [
+        {"platform": "instagram", "post_id": "h1", "creator_id": "hiker", "created_at": T,
+         "caption": "Hiking the ridge today, my hiking bottle from @trailco never leaks", "mentions": ["trailco"]},
+        {"platform": "instagram", "post_id": "h2", "creator_id": "hiker", "created_at": T,
+         "caption": "Camping trip packing list: trail pack, stove, tent"},
+        {"platform": "instagram", "post_id": "h3", "creator_id": "hiker", "created_at": T,
+         "caption": "Trailco sent me this #ad"},
+        {"platform": "instagram", "post_id": "g1", "creator_id": "glam", "created_at": T,
+         "caption": "Lipstick swatches and a night at the casino"},
+        {"platform": "instagram", "post_id": "g2", "creator_id": "glam", "created_at": T,
+         "caption": "Skincare routine vs PeakGear mirror"},
+        {"platform": "instagram", "post_id": "b1", "creator_id": "trailco", "created_at": T,
+         "caption": "New trail pack drop. What should we test next?"},
+    ])
+    _put(ws, "comments", [
+        {"platform": "instagram", "comment_id": "c1", "post_id": "h1", "author_id": "fan1",
+         "text": "need that bottle for my next hike"},
+        {"platform": "instagram", "comment_id": "c2", "post_id": "g1", "author_id": "fan2",
+         "text": "you look stupid, idiot"},
+        {"platform": "instagram", "comment_id": "c3", "post_id": "g1", "author_id": "fan3", "text": "gorgeous"},
+        # the brand's own post: fan1 starts a conversation, fan2 and fan3 answer, trailco answers too
+        {"platform": "instagram", "comment_id": "b1c1", "post_id": "b1", "author_id": "fan1",
+         "text": "Test it on a winter summit! I love my Trailco pack"},
+        {"platform": "instagram", "comment_id": "b1c2", "post_id": "b1", "author_id": "fan2",
+         "parent_comment_id": "b1c1", "text": "yes winter please"},
+        {"platform": "instagram", "comment_id": "b1c3", "post_id": "b1", "author_id": "fan3",
+         "parent_comment_id": "b1c1", "text": "agree"},
+        {"platform": "instagram", "comment_id": "b1c4", "post_id": "b1", "author_id": "trailco",
+         "parent_comment_id": "b1c1", "text": "noted!"},
+        {"platform": "instagram", "comment_id": "b1c5", "post_id": "b1", "author_id": "fan1",
+         "parent_comment_id": "b1c1", "text": "thanks all"},
+    ])
+    return ws
+
+
+def test_profiles_normalised_and_listed(world):
+    b = get_brand(world, "trailco")
+    assert b.handles == ["trailco", "instagram:trailco"] and b.bare_handles == ["trailco", "trailco"]
+    assert b.keywords == ["hiking bottle", "trail pack"] and b.exclusions == ["casino"]
+    add_brand(world, "Trailco", keywords="bottle")  # replace
+    assert [x.name for x in list_brands(world)] == ["Trailco"] and get_brand(world, "Trailco").handles == []
+    with pytest.raises(BrandError, match="known: Trailco"):
+        get_brand(world, "nope")
+    with pytest.raises(BrandError, match="at least one --handle or --keyword"):
+        add_brand(world, "Empty")
+
+
+def test_brand_matcher():
+    from tribescope.brand import Brand
+
+    pat = brand_matcher(Brand("Trailco", handles=["trailco"], keywords=["trail pack"]))
+    assert pat.search("love my @TrailCo bottle") and pat.search("new Trail Pack!")
+    assert not pat.search("trailcompany") and not pat.search("trail packs")
+
+
+def test_safety_flags(world):
+    t = {r["creator_id"]: r for r in safety_flags(world, "Trailco").to_pylist()}
+    g = t["glam"]
+    assert g["posts_gambling"] == 1 and g["posts_exclusions"] == 1 and g["posts_competitors"] == 1
+    assert g["excluded"] and set(g["flags"]) == {"gambling", "toxic_audience", "brand_exclusion", "competitor_mention"}
+    assert g["toxic_comment_share"] == pytest.approx(0.5) and g["audience_comments"] == 2
+    assert any("casino" in e for e in g["evidence"])
+    assert t["hiker"]["flags"] == [] and not t["hiker"]["excluded"]
+    flagged = safety_flags(world, "Trailco", flagged_only=True).column("creator_id").to_pylist()
+    assert flagged == ["glam"]
+
+
+def test_brand_fit_prefers_the_hiker_with_evidence(world):
+    t = brand_fit(world, "Trailco").to_pylist()
+    order = [r["creator_id"] for r in t]
+    assert order.index("hiker") < order.index("glam")
+    hiker = next(r for r in t if r["creator_id"] == "hiker")
+    assert hiker["fit"] == pytest.approx(0.7 * hiker["content_similarity"] + 0.3 * hiker["audience_similarity"])
+    assert hiker["content_similarity"] > 0 and "hiking bottle" in hiker["evidence"][0]
+
+
+def test_evangelists_organic_only(world):
+    t = {r["account_id"]: r for r in evangelists(world, "Trailco").to_pylist()}
+    assert "trailco" not in t  # the brand itself
+    assert t["hiker"]["post_mentions"] == 2  # h1 (@trailco) and h2 ("trail pack"); h3 is disclosed (#ad)
+    assert t["fan1"]["comment_mentions"] == 1 and t["fan1"]["is_creator"] is False
+    assert any("never leaks" in e for e in t["hiker"]["evidence"])
+
+
+def test_ambassadors_rank_by_reach_activity_and_conversation(world):
+    t = ambassadors(world, "Trailco").to_pylist()
+    assert next(r["member_id"] for r in t) == "fan1"
+    fan1 = t[0]
+    # fan1: 2 comments; replies from fan2, fan3 (trailco's own reply and fan1's self-reply do not count)
+    assert (fan1["activity"], fan1["sparked"], fan1["repliers"]) == (2, 2, 2)
+    assert fan1["influence"] == pytest.approx(100.0)  # top on reach, activity and sparked
+    assert "trailco" not in {r["member_id"] for r in t}
+    assert fan1["evidence"][0].startswith("b1c1 (2 replies)")
+
+
+def test_ambassadors_need_the_brands_accounts(ws):
+    add_brand(ws, "Ghost", handles="ghostbrand")
+    with pytest.raises(BrandError, match="import the brand's own posts"):
+        ambassadors(ws, "Ghost")
+
+
+def test_cli_brand_commands(world, tmp_path):
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    path = str(world.path)
+    world.close()
+    r = CliRunner()
+    res = r.invoke(app, ["-w", path, "brand", "list"])
+    assert res.exit_code == 0 and "Trailco" in res.output
+    res = r.invoke(app, ["-w", path, "brand", "show", "Trailco", "--section", "safety", "--flagged",
+                         "--out", str(tmp_path / "safety.csv")])
+    assert res.exit_code == 0, res.output
+    assert "glam" in (tmp_path / "safety.csv").read_text()
+    res = r.invoke(app, ["-w", path, "ambassadors", "--brand", "Trailco", "--out", str(tmp_path / "amb.json")])
+    assert res.exit_code == 0, res.output
+    assert '"fan1"' in (tmp_path / "amb.json").read_text()
+    res = r.invoke(app, ["-w", path, "posts", "--creator", "hiker", "--out", str(tmp_path / "posts.csv")])
+    assert res.exit_code == 0, res.output
+    lines = (tmp_path / "posts.csv").read_text().splitlines()
+    assert lines[0].startswith('"platform","post_id","creator_id"') and len(lines) == 4
+    assert any('"disclosed"' in x and '"#ad"' in x for x in lines)
