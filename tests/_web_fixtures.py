@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -45,15 +46,43 @@ def _build(path: Path, scored: bool) -> None:
     tmp.replace(path)
 
 
-def workspace(tmp_path_factory: pytest.TempPathFactory, *, scored: bool) -> Path:
-    """Path of a built workspace (a private copy, so each caller may open it in its own mode)."""
-    if scored:
-        pytest.importorskip("tribescope.score", reason="the score module is not in this tree yet")
+def _build_pipeline(path: Path) -> None:
+    """The real pipeline: synth xs (seed 1) → import → score → campaign import."""
+    from tribescope.campaigns import find_campaign_files, import_campaign
+    from tribescope.ingest import import_paths
+    from tribescope.score import score_creators
+    from tribescope.store import connect
+    from tribescope.synth import generate
+
+    exports = path.with_name(path.stem + "-exports")
+    shutil.rmtree(exports, ignore_errors=True)
+    generate(exports, "xs", 1)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    ws = connect(tmp)
+    try:
+        import_paths(ws, [exports])
+        score_creators(ws)
+        found = find_campaign_files(exports / "campaigns")
+        import_campaign(ws, plan=found.get("plan"), orders=found.get("orders"), clicks=found.get("clicks"))
+    finally:
+        ws.close()
+    tmp.replace(path)
+
+
+def pipeline_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the synth-xs workspace, built once per session."""
+    for mod in ("tribescope.synth", "tribescope.score", "tribescope.campaigns"):
+        pytest.importorskip(mod, reason=f"{mod} is not in this tree yet")
+    return _cached(tmp_path_factory, "synth-xs-seed1", _build_pipeline)
+
+
+def _cached(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     shared = tmp_path_factory.getbasetemp().parent / "tribescope-web-fixtures"
     shared.mkdir(parents=True, exist_ok=True)
-    target = shared / f"{'scored' if scored else 'imported'}-{_digest()}.duckdb"
+    target = shared / f"{name}.duckdb"
     lock = target.with_suffix(".lock")
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 900
     while not target.exists():
         try:
             fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -65,9 +94,17 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, *, scored: bool) -> Path
         try:
             os.close(fd)
             if not target.exists():
-                _build(target, scored)
+                build(target)
         finally:
             lock.unlink(missing_ok=True)
     mine = tmp_path_factory.mktemp("webws") / target.name
     shutil.copy(target, mine)
     return mine
+
+
+def workspace(tmp_path_factory: pytest.TempPathFactory, *, scored: bool) -> Path:
+    """Path of a built workspace (a private copy, so each caller may open it in its own mode)."""
+    if scored:
+        pytest.importorskip("tribescope.score", reason="the score module is not in this tree yet")
+    name = f"{'scored' if scored else 'imported'}-{_digest()}"
+    return _cached(tmp_path_factory, name, lambda p: _build(p, scored))

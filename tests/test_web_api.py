@@ -11,13 +11,16 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from _web_fixtures import FIXTURE_DIR, XSS, workspace  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+try:  # tests/ may or may not be a package
+    from ._web_fixtures import FIXTURE_DIR, XSS, workspace
+except ImportError:
+    from _web_fixtures import FIXTURE_DIR, XSS, workspace  # type: ignore[no-redef]
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
-from tribescope.web import UnsafeBind, check_bind, create_app  # noqa: E402
-from tribescope.web._api import to_csv  # noqa: E402
-from tribescope.web._data import Page  # noqa: E402
+from tribescope.web import UnsafeBind, check_bind, create_app
+from tribescope.web._api import to_csv
+from tribescope.web._data import Page
 
 BASE = "http://127.0.0.1"
 ESCAPED_XSS = "&lt;script&gt;window.__xss=1&lt;/script&gt;&lt;img src=x onerror=&#34;window.__xss=2&#34;&gt;"
@@ -111,12 +114,16 @@ def test_unknown_creator_is_404_json(client):
 
 
 def test_optional_sections_say_why(client):
-    for path in ("/api/brands", "/api/campaigns"):
+    reasons = {"/api/brands": "no brand profiles yet — run `tribescope brand add`",
+               "/api/campaigns": "no campaign imported yet — run `tribescope campaign import FOLDER`",
+               "/api/campaigns/labels": "no campaign imported yet — run `tribescope campaign import FOLDER`"}
+    for path, reason in reasons.items():
         j = client.get(path).json()
-        assert j["available"] is False and "not computed yet" in j["reason"]
-        assert client.get(path + ".csv").status_code == 200
+        assert (j["available"], j["reason"], j["items"]) == (False, reason, [])
+        r = client.get(path + ".csv")
+        assert r.status_code == 200 and r.text == "" and r.headers["x-not-available"].startswith("no ")
     r = client.get("/api/overlap?creators=instagram:alice_bakes")
-    assert r.status_code == 400 and "between 2 and 20" in r.json()["error"]
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "creators"]
 
 
 def test_overlap_when_niche_module_present(client):
@@ -127,7 +134,16 @@ def test_overlap_when_niche_module_present(client):
     # engaged audiences: alice {bob, carol, dave, mallory}, megastar {dave, mallory, bob}
     assert (row["size_a"], row["size_b"], row["shared"]) == (4, 3, 3)
     r = client.get("/api/overlap?creators=alice&creators=bob")
-    assert r.status_code == 400 and "platform:creator_id" in r.json()["error"]
+    assert r.status_code == 422 and "pattern" in r.json()["detail"][0]["msg"]
+
+
+def test_plan_is_a_thin_call(client):
+    assert client.get("/api/plan?budget=0").status_code == 422
+    j = client.get("/api/plan?budget=5000&brand=nobrand").json()
+    if j["available"] is False:  # the campaigns module refused (unknown brand) and said why
+        assert "nobrand" in j["reason"]
+    r = client.get("/api/plan.csv?budget=5000")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
 
 
 def test_pages_render_and_escape(client):
@@ -144,6 +160,12 @@ def test_pages_render_and_escape(client):
     assert "&lt;script&gt;window.__xss=3&lt;/script&gt;Official account" in client.get(
         "/creator/instagram/megastar").text
     assert "Mega &lt;b&gt;Star&lt;/b&gt;" in client.get("/creator/instagram/megastar").text
+
+
+def test_empty_form_fields_mean_not_set(client):
+    r = client.get("/?platform=instagram&tier=&min_score=&max_score=&q=&sort=followers&order=asc")
+    assert r.status_code == 200
+    assert r.text.index("Alice_Bakes") < r.text.index("MegaStar")  # 12,000 before 2,000,000 followers
 
 
 def test_page_errors_are_html_without_internals(client):
@@ -249,7 +271,15 @@ def test_openapi_documents_the_api(client):
         assert p in paths, p
     params = {x["name"]: x for x in paths["/api/creators"]["get"]["parameters"]}
     assert params["page_size"]["schema"]["maximum"] == 500
-    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    assert "securitySchemes" not in spec.get("components", {})  # no token: nothing to send
+
+
+def test_openapi_documents_the_token(ws_path):
+    with TestClient(create_app(ws_path, token="t"), base_url=BASE) as c:
+        spec = c.get("/api/openapi.json", headers={"Authorization": "Bearer t"}).json()
+    assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    assert spec["paths"]["/api/creators"]["get"]["security"] == [{"bearer": []}]
+    assert "security" not in spec["paths"]["/api/health"]["get"]
 
 
 def test_report_is_self_contained_and_escaped(ws_path, tmp_path):

@@ -41,13 +41,15 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
     """The report as one HTML string: summary, leaderboard, ``top`` creator sections (the first
     ``evidence`` of them with the evidence of :func:`tribescope.score.explain`), niches, campaigns."""
     board = _data.list_creators(ws, _data.CreatorQuery(page_size=_data.MAX_PAGE_SIZE))
-    creators = []
+    creators: list[dict[str, Any]] = []
     for i, r in enumerate(board.rows[:top]):
         d = _data.creator_detail(ws, r["platform"], r["creator_id"], evidence=i < evidence)
         if d is not None:
             creators.append({"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"})
     niches = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
+    members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE) if niches.ok else niches
     camps = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+    labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE) if camps.ok else camps
     scripts = [_script_text(n) for n in _VENDOR]
     ctx: dict[str, Any] = {
         "title": title or f"tribescope report — {Path(ws.path).name}",
@@ -59,10 +61,11 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "creators": creators,
         "anchors": {(c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators},
         "niches": niches,
-        "niche_chart": _charts.niche_map(niches.data.rows, niches.data.columns) if niches.ok else None,
+        "niche_chart": _charts.niche_map(members.data.rows) if members.ok else None,
         "campaigns": camps,
+        "labels": labels,
         "roi_chart": _charts.campaign_roi(camps.data.rows, camps.data.columns) if camps.ok else None,
-        "cmp_chart": _charts.campaign_comparison(camps.data.rows, camps.data.columns) if camps.ok else None,
+        "cmp_chart": _charts.campaign_comparison(labels.data.rows) if labels.ok else None,
         "css": Markup((files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")),
         "scripts": [Markup(s) for s in scripts],
         "csp": _csp(scripts),

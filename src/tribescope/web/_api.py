@@ -9,8 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -18,9 +17,8 @@ from tribescope.web._jobs import JobBusy
 
 __all__ = ["router", "to_csv"]
 
-# Documents the bearer token in the OpenAPI schema; the Guard middleware enforces it.
-_bearer = HTTPBearer(auto_error=False, description="Required when the server was started with --token.")
-router = APIRouter(prefix="/api", dependencies=[Depends(_bearer)])
+# The Guard middleware enforces the token; create_app documents it in the schema when one is set.
+router = APIRouter(prefix="/api")
 
 Str = Annotated[str | None, Query(max_length=200)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
@@ -61,6 +59,10 @@ class ErrorOut(BaseModel):
     error: str
 
 
+CSV_DOC: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the rows (JSON or, with "
+          "format=csv, CSV)"},
+}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid request"},
     401: {"model": ErrorOut, "description": "token missing or wrong"},
@@ -151,7 +153,7 @@ def _creators(request: Request, cq: CreatorQuery, fmt: str) -> Any:
     return _list_out(Section(page), "creators", fmt)
 
 
-@router.get("/creators", response_model=ListResponse, tags=["creators"], responses=ERRORS,
+@router.get("/creators", response_model=ListResponse, tags=["creators"], responses={**ERRORS, **CSV_DOC},
             summary="Creators with their community score, filtered, sorted and paged")
 def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)], format: Fmt = "json") -> Any:
     """Rows of ``creator_scores`` (or, before scoring, the creators found in ``posts``, with
@@ -159,7 +161,7 @@ def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query
     return _creators(request, cq, format)
 
 
-@router.get("/creators.csv", tags=["creators"], responses=ERRORS, response_class=Response,
+@router.get("/creators.csv", tags=["creators"], responses={**ERRORS, **CSV_DOC}, response_class=Response,
             summary="The same list as CSV")
 def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)]) -> Any:
     return _creators(request, cq, "csv")
@@ -175,31 +177,34 @@ def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)]
         d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
     if d is None:
         raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
-    return _data.jsonable({k: ({"available": v.ok, "reason": v.missing, "data": v.data}
-                               if isinstance(v, Section) else v) for k, v in d.items()})
+    out: dict[str, Any] = _data.jsonable({k: ({"available": v.ok, "reason": v.missing, "data": v.data}
+                                             if isinstance(v, Section) else v) for k, v in d.items()})
+    return out
 
 
 def _simple_list(name: str, fn: Any) -> None:
     def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
         with _store(request).view() as ws:
             sec = fn(ws, page, page_size, export=format == "csv")
-        return _list_out(sec, name, format)
+        return _list_out(sec, name.replace("/", "_"), format)
 
     def handler_csv(request: Request) -> Any:
         with _store(request).view() as ws:
             sec = fn(ws, export=True)
-        return _list_out(sec, name, "csv")
+        return _list_out(sec, name.replace("/", "_"), "csv")
 
-    router.add_api_route(f"/{name}", handler, methods=["GET"], response_model=ListResponse, tags=[name],
-                         responses=ERRORS, summary=(fn.__doc__ or name).strip().splitlines()[0],
-                         name=name)
-    router.add_api_route(f"/{name}.csv", handler_csv, methods=["GET"], tags=[name], responses=ERRORS,
-                         response_class=Response, summary=f"{name} as CSV", name=f"{name}_csv")
+    router.add_api_route(f"/{name}", handler, methods=["GET"], response_model=ListResponse, tags=[name.split("/")[0]],
+                         responses={**ERRORS, **CSV_DOC}, summary=(fn.__doc__ or name).strip().splitlines()[0],
+                         name=name.replace("/", "_"))
+    router.add_api_route(f"/{name}.csv", handler_csv, methods=["GET"], tags=[name.split("/")[0]], responses={**ERRORS, **CSV_DOC},
+                         response_class=Response, summary=f"{name} as CSV", name=f"{name.replace('/', '_')}_csv")
 
 
 _simple_list("niches", _data.niches)
+_simple_list("niches/creators", _data.niche_creators)
 _simple_list("brands", _data.brands)
 _simple_list("campaigns", _data.campaigns)
+_simple_list("campaigns/labels", _data.campaign_labels)
 
 
 def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
@@ -210,38 +215,40 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
     return _list_out(sec, "overlap", fmt)
 
 
-Creators = Annotated[list[str], Query(max_length=20, description="creators as platform:creator_id (2 to 20)")]
+CreatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,16}:[^:\s][^\s]{0,299}$")]
+Creators = Annotated[list[CreatorKey], Query(min_length=2, max_length=20,
+                                             description="creators as platform:creator_id (2 to 20)")]
 
 
-@router.get("/overlap", response_model=ListResponse, tags=["niches"], responses=ERRORS,
+@router.get("/overlap", response_model=ListResponse, tags=["niches"], responses={**ERRORS, **CSV_DOC},
             summary="Audience overlap between creators")
 def overlap(request: Request, creators: Creators, format: Fmt = "json") -> Any:
     return _overlap(request, creators, format)
 
 
-@router.get("/overlap.csv", tags=["niches"], responses=ERRORS, response_class=Response, summary="overlap as CSV")
+@router.get("/overlap.csv", tags=["niches"], responses={**ERRORS, **CSV_DOC}, response_class=Response, summary="overlap as CSV")
 def overlap_csv(request: Request, creators: Creators) -> Any:
     return _overlap(request, creators, "csv")
 
 
 Budget = Annotated[float, Query(gt=0, le=1e12, description="budget in the campaign currency")]
-Brand = Annotated[str, Query(min_length=1, max_length=200)]
+Brand = Annotated[str | None, Query(min_length=1, max_length=200, description="a stored brand profile (optional)")]
 
 
-def _plan(request: Request, brand: str, budget: float, platform: str | None, fmt: str) -> Any:
+def _plan(request: Request, brand: str | None, budget: float, platform: str | None, fmt: str) -> Any:
     with _store(request).view() as ws:
         sec = _data.plan(ws, brand, budget, platform)
     return _list_out(sec, "plan", fmt)
 
 
-@router.get("/plan", response_model=ListResponse, tags=["campaigns"], responses=ERRORS,
+@router.get("/plan", response_model=ListResponse, tags=["campaigns"], responses={**ERRORS, **CSV_DOC},
             summary="Creators to book for a brand within a budget, with the rationale per pick")
-def plan(request: Request, brand: Brand, budget: Budget, platform: Str = None, format: Fmt = "json") -> Any:
+def plan(request: Request, budget: Budget, brand: Brand = None, platform: Str = None, format: Fmt = "json") -> Any:
     return _plan(request, brand, budget, platform, format)
 
 
-@router.get("/plan.csv", tags=["campaigns"], responses=ERRORS, response_class=Response, summary="plan as CSV")
-def plan_csv(request: Request, brand: Brand, budget: Budget, platform: Str = None) -> Any:
+@router.get("/plan.csv", tags=["campaigns"], responses={**ERRORS, **CSV_DOC}, response_class=Response, summary="plan as CSV")
+def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Str = None) -> Any:
     return _plan(request, brand, budget, platform, "csv")
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import logging
 import os
+import threading
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -45,6 +48,19 @@ Every list is paged (`page`, `page_size` ≤ 500) and available as CSV (`?format
 which return every matching row up to 100,000). When the server was started with `--token`, send
 `Authorization: Bearer TOKEN`. Errors are JSON `{"error": "…"}`; server errors never include internals.
 """
+
+
+class _DropEmptyQuery:
+    """Dashboard forms submit empty fields (``?min_score=``); for pages, an empty field means "not set"."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/api") and scope.get("query_string"):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            scope = dict(scope, query_string=urlencode([(k, v) for k, v in pairs if v != ""]).encode("latin-1"))
+        await self.app(scope, receive, send)
 
 
 def _is_api(request: Request) -> bool:
@@ -86,15 +102,13 @@ def create_app(
     """
     store = Store(workspace_path, read_only=read_only)
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
-
     app = FastAPI(title="tribescope", version=_version, description=DESCRIPTION, docs_url=None,
-                  redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+                  redoc_url=None, openapi_url="/api/openapi.json")
+    # The workspace stays open for the life of the app object (test clients start and stop the ASGI
+    # lifespan many times); ``app.state.store.close()`` releases it.
     app.state.store = store
-    app.state.jobs = None if read_only else Jobs(store.main, store.write_lock)
+    app.state.jobs = None if read_only else Jobs(store.main, store.write_lock, store.changed)
+    app.add_middleware(_DropEmptyQuery)
     app.add_middleware(Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload)
     app.mount("/static", StaticFiles(directory=str(files("tribescope.web") / "static")), name="static")
     app.include_router(api_router)
@@ -122,7 +136,36 @@ def create_app(
         return _error(request, 500, f"internal server error (reference {ref}; details are in the server log)")
 
     _pages(app)
+    if token:
+        _document_token(app)
+    threading.Thread(target=_warm_up, name="tribescope-warm-up", daemon=True).start()
     return app
+
+
+def _warm_up() -> None:
+    """Import the heavier library modules in the background, so the first creator page is not slow."""
+    for mod in ("tribescope.score", "tribescope.features", "tribescope.niche", "tribescope.campaigns"):
+        with contextlib.suppress(Exception):  # a module that is not installed is reported where it is used
+            importlib.import_module(mod)
+
+
+def _document_token(app: FastAPI) -> None:
+    """Declare the bearer token in the OpenAPI schema (only when the server requires one)."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                                 routes=app.routes)
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "the token given to `tribescope serve --token`"}}
+            for path, item in schema["paths"].items():
+                if path != "/api/health":
+                    for op in item.values():
+                        op["security"] = [{"bearer": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _pages(app: FastAPI) -> None:
@@ -136,7 +179,7 @@ def _pages(app: FastAPI) -> None:
         args = {k: v for k, v in cq.__dict__.items() if k not in ("page", "extra") and v not in (None, "")}
         pages = max(1, -(-page.total // cq.page_size))
         return _page(request, "leaderboard.html", page=page, q=cq, facets=facets, args=args, pages=pages,
-                     chart=_charts.leaderboard(chart_rows) if page.scored else None)
+                     board_chart=_charts.leaderboard(chart_rows) if page.scored else None)
 
     @app.get("/creator/{platform}/{creator_id}", response_class=HTMLResponse, include_in_schema=False)
     def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)],
@@ -151,22 +194,22 @@ def _pages(app: FastAPI) -> None:
     def niches(request: Request) -> Response:
         with request.app.state.store.view() as ws:
             sec = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
-        chart = _charts.niche_map(sec.data.rows, sec.data.columns) if sec.ok else None
-        return _page(request, "niches.html", sec=sec, chart=chart)
+            members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE)
+        chart = _charts.niche_map(members.data.rows) if members.ok else None
+        return _page(request, "niches.html", sec=sec, members=members, niche_chart=chart)
 
     @app.get("/campaigns", response_class=HTMLResponse, include_in_schema=False)
     def campaigns(request: Request, brand: Annotated[str | None, Query(max_length=200)] = None,
                   budget: Budget | None = None) -> Response:
         with request.app.state.store.view() as ws:
             sec = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+            labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE)
             brands = _data.brands(ws, 1, 200)
-            plan = _data.plan(ws, brand, budget) if brand and budget else None
-        roi = cmp = None
-        if sec.ok:
-            roi = _charts.campaign_roi(sec.data.rows, sec.data.columns)
-            cmp = _charts.campaign_comparison(sec.data.rows, sec.data.columns)
-        return _page(request, "campaigns.html", sec=sec, brands=brands, plan=plan, roi=roi, cmp=cmp,
-                     brand=brand or "", budget=budget)
+            plan = _data.plan(ws, brand, budget) if budget else None
+        roi = _charts.campaign_roi(sec.data.rows, sec.data.columns) if sec.ok else None
+        cmp = _charts.campaign_comparison(labels.data.rows) if labels.ok else None
+        return _page(request, "campaigns.html", sec=sec, labels=labels, brands=brands, plan=plan, roi=roi,
+                     cmp=cmp, brand=brand or "", budget=budget)
 
     @app.get("/shortlist", response_class=HTMLResponse, include_in_schema=False)
     def shortlist(request: Request) -> Response:

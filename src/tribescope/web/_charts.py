@@ -94,12 +94,17 @@ def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def comment_quality(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Share of the creator's comments in each quality class."""
-    return _base("Comment quality mix", rows, height=160, mark="bar", encoding={
-        "y": {"field": "quality", "type": "nominal", "sort": "-x", "title": None},
-        "x": {"field": "n", "type": "quantitative", "title": "comments", "stack": "normalize"},
-        "color": {"field": "quality", "type": "nominal", "legend": None},
-        "tooltip": [{"field": "quality"}, {"field": "n", "format": ","}],
-    })
+    return _base("Comment quality mix", rows, height=160, mark="bar",
+                 transform=[{"joinaggregate": [{"op": "sum", "field": "n", "as": "total"}]},
+                            {"calculate": "datum.n / datum.total", "as": "share"}],
+                 encoding={
+                     "y": {"field": "quality", "type": "nominal", "sort": "-x", "title": None},
+                     "x": {"field": "share", "type": "quantitative", "title": "share of comments",
+                           "axis": {"format": "%"}},
+                     "color": {"field": "quality", "type": "nominal", "legend": None},
+                     "tooltip": [{"field": "quality"}, {"field": "n", "format": ","},
+                                 {"field": "share", "format": ".0%"}],
+                 })
 
 
 def network(data: dict[str, Any]) -> dict[str, Any]:
@@ -133,7 +138,17 @@ def network(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def authenticity(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Commenters by authenticity category."""
+    """Commenters by authenticity category (share of audience when given, else account counts)."""
+    if rows and "share" in rows[0]:
+        return _base("Audience authenticity (commenters with a profile)", rows, height=120, mark="bar", encoding={
+            "y": {"field": "category", "type": "nominal", "title": None, "sort": None},
+            "x": {"field": "share", "type": "quantitative", "title": "share of audience",
+                  "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
+            "color": {"field": "category", "type": "nominal", "legend": None,
+                      "scale": {"domain": ["real", "mass follower", "suspicious"],
+                                "range": ["#1b9e77", "#7570b3", "#e7298a"]}},
+            "tooltip": [{"field": "category"}, {"field": "share", "format": ".1%"}, {"field": "n"}],
+        })
     return _base("Audience authenticity (commenters)", rows, height=140, mark="bar", encoding={
         "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
         "x": {"field": "n", "type": "quantitative", "title": "accounts"},
@@ -159,24 +174,27 @@ def _pick(cols: list[str], *names: str) -> str | None:
     return None
 
 
-def niche_map(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
-    """Niche groups by size (and position when the niche module gives coordinates)."""
-    name = _pick(columns, "label", "name", "topics", "niche", "group_label", "niche_id", "group", "group_id")
-    size = _pick(columns, "size", "creators", "n_creators", "members")
-    if name is None or size is None:
+def niche_map(creators: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Niche groups and their leaders: one dot per creator in its group's column, higher = stronger
+    leader (the niche module's leader score), size = engaged audience; leaders and bridges marked."""
+    if not creators or "group" not in creators[0]:
         return None
-    x, y = _pick(columns, "x"), _pick(columns, "y")
-    if x and y:
-        return _base("Niche map", rows, height=360, mark={"type": "circle", "opacity": 0.6}, encoding={
-            "x": {"field": x, "type": "quantitative", "axis": None},
-            "y": {"field": y, "type": "quantitative", "axis": None},
-            "size": {"field": size, "type": "quantitative", "scale": {"range": [100, 4000]}},
-            "color": {"field": name, "type": "nominal", "legend": None},
-            "tooltip": [{"field": name}, {"field": size}]})
-    return _base("Niche groups", rows, height={"step": 18}, mark="bar", encoding={
-        "y": {"field": name, "type": "nominal", "sort": "-x", "title": None},
-        "x": {"field": size, "type": "quantitative"},
-        "tooltip": [{"field": name}, {"field": size}]})
+    vals = [{**{k: c.get(k) for k in ("username", "creator_id", "platform", "group", "group_label", "leader_score",
+                                      "audience", "leader_rank")},
+             "role": "leader" if c.get("is_leader") else ("bridge" if c.get("is_bridge") else "member")}
+            for c in creators]
+    return _base("Niche groups and their leaders", vals, height=360, mark={"type": "point", "filled": True,
+                                                                            "opacity": 0.8}, encoding={
+        "x": {"field": "group", "type": "ordinal", "title": "niche group"},
+        "xOffset": {"field": "creator_id", "type": "nominal", "legend": None},
+        "y": {"field": "leader_score", "type": "quantitative", "title": "leader score"},
+        "size": {"field": "audience", "type": "quantitative", "scale": {"range": [20, 600]}, "title": "audience"},
+        "color": {"field": "group", "type": "nominal", "legend": None},
+        "shape": {"field": "role", "type": "nominal", "scale": {"domain": ["leader", "bridge", "member"],
+                                                               "range": ["diamond", "triangle-up", "circle"]}},
+        "tooltip": [{"field": "username"}, {"field": "platform"}, {"field": "group_label", "title": "topics"},
+                    {"field": "role"}, {"field": "leader_rank"}, {"field": "audience", "format": ","}],
+    })
 
 
 def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
@@ -196,17 +214,20 @@ def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, An
     return _base(f"{roi.upper()} per {who}", rows, height={"step": 14}, mark="bar", encoding=enc)
 
 
-def campaign_comparison(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
-    """Community vs broadcast: mean ROI by label with a 95 % bootstrap interval (Vega-Lite ``errorbar``)."""
-    roi = _pick(columns, "roi", "roas", "ROI")
-    label = _pick(columns, "label")
-    if roi is None or label is None:
+def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Community vs broadcast: pooled ROI per label group with the report's 95 % bootstrap interval."""
+    if not labels or "roi" not in labels[0]:
         return None
-    enc_y = {"field": label, "type": "nominal", "title": None}
-    return _base("Community vs broadcast", rows, height={"step": 30}, layer=[
-        {"mark": {"type": "errorbar", "extent": "ci"}, "encoding": {
-            "y": enc_y, "x": {"field": roi, "type": "quantitative"}}},
-        {"mark": {"type": "point", "filled": True, "size": 80}, "encoding": {
-            "y": enc_y, "x": {"field": roi, "type": "quantitative", "aggregate": "mean", "title": f"mean {roi}"},
-            "color": {"field": label, "type": "nominal", "scale": LABEL_COLORS, "legend": None}}},
-    ])
+    g = "group" if "group" in labels[0] else "label_group"
+    y = {"field": g, "type": "nominal", "title": None}
+    layer: list[dict[str, Any]] = []
+    if "roi_lo" in labels[0]:
+        layer.append({"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {
+            "y": y, "x": {"field": "roi_lo", "type": "quantitative"}, "x2": {"field": "roi_hi"}}})
+    layer.append({"mark": {"type": "point", "filled": True, "size": 120}, "encoding": {
+        "y": y, "x": {"field": "roi", "type": "quantitative", "title": "ROI (pooled, 95 % CI)"},
+        "color": {"field": g, "type": "nominal", "legend": None,
+                  "scale": {"domain": ["community", "broadcast", "other"], "range": ["#1b9e77", "#d95f02", "#999999"]}},
+        "tooltip": [{"field": g}, {"field": "roi", "format": ".2f"}, {"field": "roi_lo", "format": ".2f"},
+                    {"field": "roi_hi", "format": ".2f"}]}})
+    return _base("Community vs broadcast", labels, height={"step": 36}, layer=layer)

@@ -34,12 +34,14 @@ __all__ = [
     "InvalidQuery",
     "Page",
     "Section",
-    "campaigns",
     "brands",
+    "campaign_labels",
+    "campaigns",
     "clear_cache",
     "creator_detail",
     "jsonable",
     "list_creators",
+    "niche_creators",
     "niches",
     "overlap",
     "plan",
@@ -63,9 +65,9 @@ CORE_COLUMNS = ("platform", "creator_id", "handle", "followers", "tier", "label"
 NICHE_COLUMNS = ("niche", "niche_group", "niche_label", "niche_category")
 #: Derived tables each section may read, by preference; the first one present is used.
 TABLES: dict[str, tuple[str, ...]] = {
-    "niches": ("niches", "niche_groups"),
-    "brands": ("brands", "brand_profiles"),
-    "campaigns": ("campaign_report", "campaign_roi", "campaigns"),
+    "niches": ("niche_groups",),
+    "brands": ("brands",),
+    "campaigns": ("campaign_report",),
     "comment_quality": ("comment_features", "comment_quality", "comments_scored"),
     "account_quality": ("account_authenticity", "account_features", "accounts_scored"),
     "post_sponsorship": ("post_sponsorship", "posts_sponsored", "sponsored_posts"),
@@ -228,19 +230,20 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         preds.append(t.handle.cast(str).lower().contains(needle) | t.creator_id.cast(str).lower().contains(needle))
     if preds:
         t = t.filter(preds)
-    total = int(t.count().execute())
     if q.sort and q.sort not in t.columns:
         raise InvalidQuery(f"cannot sort by {q.sort!r}; sortable columns: {', '.join(t.columns)}")
     sort = q.sort or ("community_score" if scored else "followers")
     key = t[sort]
     order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
              t.platform.asc(), t.creator_id.asc()]
+    cols = list(t.columns)
+    total = int(t.count().execute())
     t = t.order_by(order)
+    limit, offset = (MAX_EXPORT_ROWS, 0) if export else (q.page_size, (q.page - 1) * q.page_size)
+    rows = _rows(t.limit(limit, offset=offset)) if offset < total else []
     if export:
-        rows = _rows(t.limit(MAX_EXPORT_ROWS))
-        return Page(total, 1, len(rows), rows, list(t.columns), scored, truncated=total > MAX_EXPORT_ROWS)
-    rows = _rows(t.limit(q.page_size, offset=(q.page - 1) * q.page_size))
-    return Page(total, q.page, q.page_size, rows, list(t.columns), scored)
+        return Page(total, 1, len(rows), rows, cols, scored, truncated=total > MAX_EXPORT_ROWS)
+    return Page(total, q.page, q.page_size, rows, cols, scored)
 
 
 def facets(ws: Workspace) -> dict[str, list[str]]:
@@ -343,7 +346,19 @@ def _comments(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -
         by_creator=(c.author_id == creator_id).fill_null(False),
     ).order_by([ibis.desc("created_at"), "comment_id"]).limit(COMMENTS_SAMPLE)
     q_name = _first_table(ws, "comment_quality", tables)
-    mix = Section(missing="comment quality not computed yet — run `tribescope score`")
+    mix = Section(missing="comment quality not available (the features module is not installed)")
+    features = _optional("tribescope.features", "comment_features")
+    if not q_name and features is not None:
+        # the library's rule features of each comment, named by the first class that applies
+        f = features(c.select("platform", "comment_id", "post_id", "text"))
+        f = f.select(fid=f.comment_id, quality=ibis.cases(
+            (f.is_empty, "empty"), (f.is_link_spam, "link spam"), (f.is_emoji_only, "emoji only"),
+            (f.is_mention_only, "mention only"), (f.has_action_intent, "action intent"),
+            (f.is_substantive, "substantive"), (f.is_generic, "generic"), else_="other"))
+        j = c.inner_join(f, c.comment_id == f.fid)
+        mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by([ibis.desc("n"), "quality"])))
+        sample = sample.left_join(f, sample.comment_id == f.fid).drop("fid")
+        sample = sample.order_by([ibis.desc("created_at"), "comment_id"])
     if q_name:
         f = ws.table(q_name)
         if {"comment_id", "quality"} <= set(f.columns):
@@ -399,9 +414,21 @@ def _name_lookup(ws: Workspace, platform: str, ids: list[str]) -> Iterable[tuple
     return [(r["account_id"], r["username"]) for r in got.to_pyarrow().to_pylist()]
 
 
-def _authenticity(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> Section:
-    """Commenters by account category, when account authenticity was computed."""
+#: Audience shares written by the score into ``creator_scores`` (HypeAuditor-style categories).
+AUDIENCE_SHARES = (("real", "audience_real_share"), ("mass follower", "audience_mass_follower_share"),
+                   ("suspicious", "audience_suspicious_share"))
+
+
+def _authenticity(ws: Workspace, platform: str, creator_id: str, tables: set[str],
+                  row: dict[str, Any] | None = None) -> Section:
+    """Commenters by account category: a per-account table when one was computed, else the audience
+    shares the score wrote for this creator (share of commenters with a profile in each category)."""
     name = _first_table(ws, "account_quality", tables)
+    if not name and row is not None and any(row.get(col) is not None for _, col in AUDIENCE_SHARES):
+        n = row.get("audience_profiles")
+        out = [{"category": cat, "share": row.get(col), "n": round(row[col] * n) if n and row.get(col) else None}
+               for cat, col in AUDIENCE_SHARES if row.get(col) is not None]
+        return Section(out)
     if not name:
         return Section(missing="audience authenticity not computed yet — run `tribescope score`")
     f = ws.table(name)
@@ -438,9 +465,10 @@ _EXPLAIN_LOCK = threading.Lock()
 
 
 def clear_cache() -> None:
-    """Forget cached explanations (called when an import or re-score finishes)."""
+    """Forget cached explanations and results (called when an import or re-score finishes)."""
     with _EXPLAIN_LOCK:
         _EXPLAIN_CACHE.clear()
+        _RESULTS.clear()
 
 
 def _explain_cached(ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str) -> dict[str, Any]:
@@ -502,7 +530,7 @@ def creator_detail(ws: Workspace, platform: str, creator_id: str, *, evidence: b
         "comments": comments,
         "comment_quality": quality,
         "network": _network(ws, platform, creator_id),
-        "authenticity": _authenticity(ws, platform, creator_id, tables),
+        "authenticity": _authenticity(ws, platform, creator_id, tables, row),
         "sponsored": _sponsored_vs_organic(posts),
     }
 
@@ -510,11 +538,22 @@ def creator_detail(ws: Workspace, platform: str, creator_id: str, *, evidence: b
 # ---------------------------------------------------------------------------------------------- other lists
 
 
-def _table_page(ws: Workspace, key: str, what: str, page: int, page_size: int, export: bool) -> Section:
-    tables = _tables(ws)
-    name = _first_table(ws, key, tables)
+def _paged(table: Any, page: int, page_size: int, export: bool) -> Page:
+    rows = jsonable(table)
+    cols = list(table.column_names) if isinstance(table, pa.Table) else (list(rows[0]) if rows else [])
+    total = len(rows)
+    if export:
+        return Page(total, 1, min(total, MAX_EXPORT_ROWS), rows[:MAX_EXPORT_ROWS], cols,
+                    truncated=total > MAX_EXPORT_ROWS)
+    start = (page - 1) * page_size
+    return Page(total, page, page_size, rows[start:start + page_size], cols)
+
+
+def _table_page(ws: Workspace, key: str, page: int, page_size: int, export: bool) -> Section | None:
+    """A stored derived table, paged in the engine; None when no such table is in the workspace."""
+    name = _first_table(ws, key, _tables(ws))
     if name is None:
-        return Section(missing=f"{what} not computed yet — run `tribescope {what}`")
+        return None
     t = ws.table(name)
     total = int(t.count().execute())
     if export:
@@ -524,22 +563,91 @@ def _table_page(ws: Workspace, key: str, what: str, page: int, page_size: int, e
     return Section(Page(total, page, page_size, rows, list(t.columns)))
 
 
+_RESULTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _computed(ws: Workspace, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
+    """Results the library computes on demand (niche groups, campaign report, plans), kept until an
+    import or re-score from the dashboard finishes (:func:`clear_cache`)."""
+    k = (str(ws.path), *key)
+    with _EXPLAIN_LOCK:
+        if k in _RESULTS:
+            return _RESULTS[k]
+    got = fn()
+    with _EXPLAIN_LOCK:
+        if len(_RESULTS) > 200:
+            _RESULTS.clear()
+        _RESULTS[k] = got
+    return got
+
+
+def _library_call(ws: Workspace, key: tuple[Any, ...], fn: Callable[[], Any], what: str) -> Section:
+    """Run (or reuse) a library computation; its own refusals (TribescopeError) become the reason."""
+    try:
+        return Section(_computed(ws, key, fn))
+    except TribescopeError as exc:
+        return Section(missing=f"{what}: {exc}")
+
+
+def niche_result(ws: Workspace) -> Section:
+    """:func:`tribescope.niche.niche_groups` (groups, their creators, leaders and bridges)."""
+    fn = _optional("tribescope.niche", "niche_groups")
+    if fn is None:
+        return Section(missing="niches are not available (the niche module is not installed)")
+    if not _tables(ws) & {"posts"} or int(ws.table("posts").count().execute()) == 0:
+        return Section(missing="no posts imported yet")
+    return _library_call(ws, ("niches",), lambda: fn(ws), "niche groups not computed")
+
+
 def niches(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
-    """Niche groups as written by :mod:`tribescope.niche`."""
-    return _table_page(ws, "niches", "niches", page, page_size, export)
+    """Niche groups: their label (top topics), size, audience, leaders and bridges."""
+    stored = _table_page(ws, "niches", page, page_size, export)
+    if stored is not None:
+        return stored
+    res = niche_result(ws)
+    return Section(_paged(res.data.groups, page, page_size, export)) if res.ok else res
+
+
+def niche_creators(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
+    """Each creator's niche group, leader rank and bridge role."""
+    res = niche_result(ws)
+    return Section(_paged(res.data.creators, page, page_size, export)) if res.ok else res
 
 
 def brands(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
     """Brand profiles stored by ``tribescope brand add``."""
-    return _table_page(ws, "brands", "brand", page, page_size, export)
+    stored = _table_page(ws, "brands", page, page_size, export)
+    return stored if stored is not None else Section(missing="no brand profiles yet — run `tribescope brand add`")
+
+
+def campaign_result(ws: Workspace) -> Section:
+    """:func:`tribescope.campaigns.campaign_report` (per creator, per label group, per campaign)."""
+    fn = _optional("tribescope.campaigns", "campaign_report")
+    if fn is None:
+        return Section(missing="campaigns are not available (the campaigns module is not installed)")
+    if "campaign_plan" not in _tables(ws):
+        return Section(missing="no campaign imported yet — run `tribescope campaign import FOLDER`")
+    return _library_call(ws, ("campaigns",), lambda: fn(ws, n_boot=500), "campaign report not available")
 
 
 def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
-    """The campaign ROI report rows written by :mod:`tribescope.campaigns`."""
-    return _table_page(ws, "campaigns", "campaign", page, page_size, export)
+    """Campaign ROI per creator (with 95 % bootstrap intervals), from the campaign report."""
+    stored = _table_page(ws, "campaigns", page, page_size, export)
+    if stored is not None:
+        return stored
+    res = campaign_result(ws)
+    return Section(_paged(res.data.creators, page, page_size, export)) if res.ok else res
+
+
+def campaign_labels(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
+    """Community vs broadcast: pooled ROI per label group with its interval."""
+    res = campaign_result(ws)
+    return Section(_paged(res.data.labels, page, page_size, export)) if res.ok else res
 
 
 def _as_page(obj: Any) -> Page:
+    if isinstance(obj, pa.Table):
+        return _paged(obj, 1, max(obj.num_rows, 1), True)
     rows = jsonable(obj)
     if isinstance(rows, dict):
         rows = [rows]
@@ -554,7 +662,7 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
     """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`."""
     fn = _optional("tribescope.niche", "overlap")
     if fn is None:
-        return Section(missing="audience overlap is not available yet (the niche module is not installed)")
+        return Section(missing="audience overlap is not available (the niche module is not installed)")
     keys = []
     for c in creators:
         plat, sep, cid = c.partition(":")
@@ -564,15 +672,18 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
     return Section(_as_page(fn(ws, keys)))
 
 
-def plan(ws: Workspace, brand: str, budget: float, platform: str | None = None) -> Section:
-    """A budget plan from :mod:`tribescope.campaigns` (picks and the rationale for each)."""
-    fn = _optional("tribescope.campaigns", "plan")
+def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None = None) -> Section:
+    """:func:`plan_budget` of :mod:`tribescope.campaigns`: the picks and the rationale for each."""
+    fn = _optional("tribescope.campaigns", "plan_budget") or _optional("tribescope.campaigns._plan", "plan_budget")
     if fn is None:
-        return Section(missing="planning is not available yet (the campaigns module is not installed)")
-    kwargs: dict[str, Any] = {"brand": brand, "budget": budget}
-    if platform:
-        kwargs["platform"] = platform
-    return Section(_as_page(fn(ws, **kwargs)))
+        return Section(missing="planning is not available (the campaigns module is not installed)")
+    platforms = [platform] if platform else None
+    res = _library_call(ws, ("plan", brand, budget, platform),
+                        lambda: fn(ws, budget, brand=brand or None, platforms=platforms), "no plan")
+    if not res.ok:
+        return res
+    picks = getattr(res.data, "picks", res.data)
+    return Section(_as_page(picks))
 
 
 def workspace_summary(ws: Workspace) -> dict[str, Any]:

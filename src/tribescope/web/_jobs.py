@@ -44,9 +44,10 @@ class Job:
 class Jobs:
     """Runs one job at a time on a worker thread against the server's writable workspace."""
 
-    def __init__(self, ws: Workspace, write_lock: threading.Lock) -> None:
+    def __init__(self, ws: Workspace, write_lock: threading.Lock, on_change: Callable[[], None] | None = None) -> None:
         self.ws = ws
         self.lock = write_lock
+        self.on_change = on_change
         self.jobs: dict[str, Job] = {}
         self._running = threading.Lock()
 
@@ -81,6 +82,8 @@ class Jobs:
                 from tribescope.web._data import clear_cache
 
                 clear_cache()
+                if self.on_change:
+                    self.on_change()
                 job.finished_at = dt.datetime.now(dt.UTC).isoformat()
                 if cleanup:
                     cleanup()

@@ -39,4 +39,5 @@ def spring_layout(n: int, edges: Sequence[tuple[int, int]], *, iterations: int =
         t -= 0.1 / iterations
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     span = np.where(hi - lo > 0, hi - lo, 1.0)
-    return (pos - lo) / span
+    out: np.ndarray = (pos - lo) / span
+    return out

@@ -23,9 +23,11 @@ def _num(v: Any, digits: int = 1) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     if isinstance(v, float):
-        if abs(v) >= 1000:
+        if v.is_integer() or abs(v) >= 1000:
             return f"{v:,.0f}"
-        return f"{v:.{digits}f}" if abs(v) >= 1 or v == 0 else f"{v:.3g}"
+        if abs(v) >= 1:
+            return f"{v:.{digits}f}".rstrip("0").rstrip(".") if digits > 1 else f"{v:.{digits}f}"
+        return f"{v:.3g}"
     return str(v)
 
 

@@ -14,6 +14,7 @@ Rules
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import secrets
@@ -104,11 +105,9 @@ class Guard:
         if auth.lower().startswith("bearer "):
             cand.append(auth[7:].strip())
         if "cookie" in headers:
-            c = SimpleCookie()
-            try:
+            c: SimpleCookie = SimpleCookie()
+            with contextlib.suppress(Exception):  # a malformed cookie header is no token
                 c.load(headers["cookie"])
-            except Exception:
-                pass
             if COOKIE in c:
                 cand.append(c[COOKIE].value)
         if "token" in query:

@@ -7,6 +7,7 @@ a background job is writing on the main connection — and no two threads share 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -23,11 +24,19 @@ __all__ = ["Store"]
 
 
 class _View(Workspace):
-    """A read-only workspace over one cursor; the table list is read once per request."""
+    """A read-only workspace over one cursor; the table list is read once per request and table
+    expressions (their schemas) are kept with the cursor until the workspace changes."""
 
-    def __init__(self, con: Any, path: Path) -> None:
+    def __init__(self, con: Any, path: Path, tables: dict[str, Any]) -> None:
         super().__init__(con, "duckdb", path, read_only=True)
         self._names: list[str] | None = None
+        self._tables = tables
+
+    def table(self, name: str) -> Any:
+        t = self._tables.get(name)
+        if t is None:
+            t = self._tables[name] = super().table(name)
+        return t
 
     def list_tables(self) -> list[str]:
         if self._names is None:
@@ -50,6 +59,12 @@ class Store:
         self.main = connect(self.path, read_only=read_only)
         self.write_lock = threading.Lock()
         self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
+        #: bumped when an import or re-score from the dashboard finishes: cached schemas are dropped
+        self.generation = 0
+
+    def changed(self) -> None:
+        """The workspace was written to (called by the jobs): forget cached table schemas."""
+        self.generation += 1
 
     def _new_con(self) -> Any:
         cur = self.main.duck.cursor()
@@ -60,32 +75,30 @@ class Store:
     def view(self) -> Iterator[Workspace]:
         """A read-only :class:`Workspace` for the duration of one request."""
         try:
-            con = self._pool.get_nowait()
+            con, tables, gen = self._pool.get_nowait()
         except queue.Empty:
-            con = self._new_con()
+            con, tables, gen = self._new_con(), {}, self.generation
+        if gen != self.generation:
+            tables, gen = {}, self.generation
         ok = False
         try:
             con.con.execute("BEGIN TRANSACTION")  # one snapshot for the whole request
-            yield _View(con, self.path)
+            yield _View(con, self.path, tables)
             con.con.execute("ROLLBACK")
             ok = True
         finally:
             if ok:
-                self._pool.put(con)
+                self._pool.put((con, tables, gen))
             else:  # a failed query may leave the cursor in an aborted transaction: drop it
-                try:
+                with contextlib.suppress(Exception):
                     con.disconnect()
-                except Exception:
-                    pass
 
     def close(self) -> None:
         while True:
             try:
-                con = self._pool.get_nowait()
+                con, _, _ = self._pool.get_nowait()
             except queue.Empty:
                 break
-            try:
+            with contextlib.suppress(Exception):
                 con.disconnect()
-            except Exception:
-                pass
         self.main.close()

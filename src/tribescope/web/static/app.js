@@ -21,6 +21,8 @@
       if (!src || typeof window.vegaEmbed !== "function") { fail("chart library missing"); return; }
       var spec;
       try { spec = JSON.parse(src.textContent); } catch (e) { fail(e); return; }
+      // a string would be fetched as a URL by vega-embed: only inline specs are drawn
+      if (!spec || typeof spec !== "object" || Array.isArray(spec)) { fail("not an inline chart specification"); return; }
       window.vegaEmbed(el, spec, { actions: false, renderer: "svg" }).then(function () {
         state.rendered += 1;
         el.setAttribute("data-rendered", "1");
@@ -164,7 +166,16 @@
     if (sc) sc.addEventListener("click", function () { post("/api/jobs/score", null); });
   }
 
+  function bindFilters() {
+    var f = document.getElementById("filters");
+    if (!f) return;
+    f.addEventListener("submit", function () {  // keep the URL short: leave out fields that are not set
+      f.querySelectorAll("input, select").forEach(function (el) { if (el.name && el.value === "") el.disabled = true; });
+    });
+  }
+
   function init() {
+    bindFilters();
     renderCharts();
     refreshCount();
     bindShortlistButtons();

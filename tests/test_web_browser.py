@@ -1,0 +1,243 @@
+"""End to end in real headless Chromium (Debian's package, driven by Python Playwright).
+
+A uvicorn server runs the dashboard on a free loopback port in a thread; the tests load the
+leaderboard, filter it, open a creator, wait for vega-embed to draw every chart, and check that the
+XSS comment is shown as text on every page that shows comments. Screenshots go to ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make setup installs it)"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+uvicorn = pytest.importorskip("uvicorn")
+
+try:  # tests/ may or may not be a package
+    from ._web_fixtures import XSS, pipeline_workspace, workspace
+except ImportError:
+    from _web_fixtures import XSS, pipeline_workspace, workspace  # type: ignore[no-redef]
+
+from tribescope.web import create_app  # noqa: E402
+
+XSS_SCRIPT_TEXT = "<script>window.__xss=1</script>"
+CHARTS_DONE = ("() => window.__tribescopeCharts && "
+               "window.__tribescopeCharts.rendered + window.__tribescopeCharts.failed === window.__tribescopeCharts.total")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Server:
+    def __init__(self, app) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> _Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def scored():
+    try:
+        import tribescope.score  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def ws_path(tmp_path_factory, scored):
+    return workspace(tmp_path_factory, scored=scored)
+
+
+@pytest.fixture(scope="module")
+def server(ws_path):
+    app = create_app(ws_path)
+    with _Server(app) as s:
+        yield s
+    app.state.store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.errors = []  # type: ignore[attr-defined]
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))  # type: ignore[attr-defined]
+    pg.on("dialog", lambda d: (pg.errors.append("dialog: " + d.message), d.dismiss()))  # type: ignore[attr-defined]
+    yield pg
+    ctx.close()
+
+
+def _charts_drawn(pg, minimum: int) -> int:
+    pg.wait_for_function(CHARTS_DONE, timeout=30_000)
+    state = pg.evaluate("window.__tribescopeCharts")
+    assert state["failed"] == 0, state
+    assert state["rendered"] == state["total"] >= minimum, state
+    drawn = pg.locator(".chart[data-rendered='1'] svg.marks").count()
+    assert drawn == state["total"]  # vega-embed drew an SVG into every chart element
+    return drawn
+
+
+def _no_xss(pg) -> None:
+    assert pg.evaluate("typeof window.__xss") == "undefined"
+    assert pg.locator("img[src='x']").count() == 0
+    assert pg.errors == []
+
+
+def test_leaderboard_filter_and_creator(page, server, scored):
+    page.goto(server.url + "/")
+    rows = page.locator("#leaderboard tbody tr")
+    assert rows.count() == 3
+    if scored:
+        _charts_drawn(page, 1)
+    page.screenshot(path=str(ARTIFACTS / "leaderboard.png"), full_page=True)
+
+    page.select_option("#f-platform", "instagram")
+    page.click("#apply")
+    page.wait_for_url("**/?*platform=instagram*")
+    assert rows.count() == 2
+    assert sorted(rows.locator("a.creator-link").all_inner_texts()) == ["Alice_Bakes", "MegaStar"]
+    page.screenshot(path=str(ARTIFACTS / "leaderboard-filtered.png"), full_page=True)
+
+    page.click("a.creator-link:text('Alice_Bakes')")
+    page.wait_for_url("**/creator/instagram/alice_bakes")
+    # engagement, network, sponsored-vs-organic always; score components once scored
+    n = _charts_drawn(page, 4 if scored else 3)
+    assert page.locator("#chart-c-network svg.marks").count() == 1
+    assert page.locator("#chart-c-engagement svg.marks").count() == 1
+    if scored:
+        assert page.locator("#chart-c-components svg.marks").count() == 1
+    assert n >= 3
+    _no_xss(page)
+    page.screenshot(path=str(ARTIFACTS / "creator.png"), full_page=True)
+
+
+@pytest.mark.parametrize("creator", ["alice_bakes", "megastar"])
+def test_xss_comment_is_text_on_creator_pages(page, server, creator):
+    page.goto(f"{server.url}/creator/instagram/{creator}")
+    page.wait_for_function(CHARTS_DONE, timeout=30_000)
+    texts = page.locator("td.comment-text").all_text_contents()
+    assert XSS in texts  # shown, as the literal text
+    assert XSS_SCRIPT_TEXT in page.locator("main").text_content()
+    _no_xss(page)
+    if creator == "megastar":  # the bio holds a script tag too
+        assert "<script>window.__xss=3</script>Official account" in page.locator(".bio").text_content()
+
+
+def test_shortlist_is_kept_in_the_browser(page, server):
+    page.goto(server.url + "/creator/instagram/alice_bakes")
+    page.click("button.sl-toggle")
+    assert page.locator("button.sl-toggle").inner_text() == "✓ shortlisted"
+    page.goto(server.url + "/")
+    page.click("button.sl-toggle[data-id='megastar']")
+    page.goto(server.url + "/shortlist")
+    names = page.locator("#shortlist-table tbody a").all_inner_texts()
+    assert sorted(names) == ["Alice_Bakes", "MegaStar"]
+    assert page.locator("#shortlist-count").inner_text() == "2"
+    page.screenshot(path=str(ARTIFACTS / "shortlist.png"), full_page=True)
+    _no_xss(page)
+
+
+def test_static_report_draws_offline(page, ws_path, tmp_path):
+    from tribescope.report import write_report
+    from tribescope.store import connect
+
+    ws = connect(ws_path, read_only=True)
+    try:
+        out = write_report(ws, tmp_path / "report.html", evidence=0)
+    finally:
+        ws.close()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(out.as_uri())
+    _charts_drawn(page, 9)
+    assert XSS in page.locator("td.comment-text").all_text_contents()
+    _no_xss(page)
+    assert [u for u in requests if not u.startswith("file:")] == []  # nothing fetched
+    page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+
+
+def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
+    w = tmp_path / "rw.duckdb"
+    shutil.copy(ws_path, w)
+    upload = tmp_path / "tiktok_posts.csv"
+    upload.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
+                      "tiktok,t1,dancer,2024-03-01T00:00:00Z,10,0\n")
+    app = create_app(w, read_only=False)
+    with _Server(app) as s:
+        page.goto(s.url + "/jobs")
+        page.set_input_files("#import-file", str(upload))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_function("document.getElementById('job-status').textContent === 'done'", timeout=30_000)
+        assert page.locator("#job-progress").evaluate("e => e.value") == 1
+        assert "imported 1 records" in page.locator("#job-message").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "import-job.png"))
+        assert page.evaluate("fetch('/api/summary').then(r => r.json())")["posts"] == 10
+    app.state.store.close()
+
+
+@pytest.mark.slow
+def test_synth_pipeline_dashboard(page, tmp_path_factory):
+    """synth xs → import → score → campaign import, then every dashboard page in the browser."""
+    w = pipeline_workspace(tmp_path_factory)
+    app = create_app(w)
+    with _Server(app) as s:
+        page.goto(s.url + "/?label=community_influencer")
+        _charts_drawn(page, 1)
+        labels = page.locator("#leaderboard tbody .label").all_inner_texts()
+        assert labels and set(labels) == {"community influencer"}
+        page.screenshot(path=str(ARTIFACTS / "xs-leaderboard.png"), full_page=True)
+        page.click("#leaderboard tbody a.creator-link >> nth=0")
+        page.wait_for_url("**/creator/**")
+        # all six: components, engagement, quality mix, network, authenticity, sponsored vs organic
+        assert _charts_drawn(page, 6) == 6
+        _no_xss(page)
+        page.screenshot(path=str(ARTIFACTS / "xs-creator.png"), full_page=True)
+        page.goto(s.url + "/niches")
+        _charts_drawn(page, 1)
+        assert page.locator("table.data").first.locator("tbody tr").count() >= 2
+        page.screenshot(path=str(ARTIFACTS / "xs-niches.png"), full_page=True)
+        page.goto(s.url + "/campaigns")
+        _charts_drawn(page, 2)  # community vs broadcast, ROI per creator
+        assert "community" in page.locator("#chart-campaign-cmp").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "xs-campaigns.png"), full_page=True)
+    app.state.store.close()
