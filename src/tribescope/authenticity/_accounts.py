@@ -70,8 +70,15 @@ FEATURES: tuple[str, ...] = (
 
 #: Canonical `accounts` columns the features read.
 ACCOUNT_INPUT_COLUMNS = (
-    "username", "full_name", "bio", "followers", "following", "posts",
-    "has_profile_pic", "is_private", "external_url",
+    "username",
+    "full_name",
+    "bio",
+    "followers",
+    "following",
+    "posts",
+    "has_profile_pic",
+    "is_private",
+    "external_url",
 )
 
 #: HypeAuditor-style audience categories.
@@ -131,8 +138,25 @@ def _boolf(s: pd.Series) -> pd.Series:
     """True/False/1/0/yes/no → 1.0/0.0; anything else (empty) → NaN."""
     if s.dtype == bool:
         return s.astype(float)
-    m = {"true": 1.0, "1": 1.0, "yes": 1.0, "t": 1.0, "1.0": 1.0, "false": 0.0, "0": 0.0, "no": 0.0, "f": 0.0, "0.0": 0.0}
-    return s.map(lambda v: np.nan if v is None or (isinstance(v, float) and math.isnan(v)) else m.get(str(v).strip().lower(), np.nan))
+    m = {
+        "true": 1.0,
+        "1": 1.0,
+        "yes": 1.0,
+        "t": 1.0,
+        "1.0": 1.0,
+        "false": 0.0,
+        "0": 0.0,
+        "no": 0.0,
+        "f": 0.0,
+        "0.0": 0.0,
+    }
+    return s.map(
+        lambda v: (
+            np.nan
+            if v is None or (isinstance(v, float) and math.isnan(v))
+            else m.get(str(v).strip().lower(), np.nan)
+        )
+    )
 
 
 def _str(s: pd.Series) -> pd.Series:
@@ -158,9 +182,11 @@ def features_from_canonical(df: pd.DataFrame) -> pd.DataFrame:
     bio = _str(_col(df, "bio"))
     out["bio_length"] = bio.map(lambda v: np.nan if v is None else float(len(v)))
     user = _str(_col(df, "username")).map(lambda v: None if v is None else v.strip().lstrip("@"))
-    user = user.map(lambda v: None if not v else v)  # an empty username is unknown
+    user = user.map(lambda v: v if v else None)  # an empty username is unknown
     out["username_length"] = user.map(lambda v: np.nan if v is None else float(len(v)))
-    out["username_digit_ratio"] = user.map(lambda v: np.nan if v is None else sum(ch.isdigit() for ch in v) / len(v))
+    out["username_digit_ratio"] = user.map(
+        lambda v: np.nan if v is None else sum(ch.isdigit() for ch in v) / len(v)
+    )
     name = _str(_col(df, "full_name")).map(lambda v: None if v is None else v.strip())
     out["fullname_words"] = name.map(lambda v: np.nan if v is None else float(len(v.split())))
     out["fullname_digit_ratio"] = name.map(
@@ -192,7 +218,7 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
         if c not in cols:
             return ibis.null().cast("float64")
         v = t[c].cast("float64")
-        return ibis.greatest(v, 0.0)
+        return ibis.ifelse(v < 0.0, 0.0, v)  # not greatest(): DuckDB's GREATEST skips NULLs
 
     def text(c: str) -> ir.StringValue:
         return t[c].cast("string") if c in cols else ibis.null().cast("string")
@@ -235,7 +261,7 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
 
 
 # --------------------------------------------------------------------------- the estimator
-class FakeAccountClassifier(ClassifierMixin, BaseEstimator):
+class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Additive gradient-boosted stumps for *fake vs real* accounts; NaN means unknown.
 
     ``logit P(y=1 | x) = intercept_ + Σ_f g_f(x_f)``, each ``g_f`` a step function with its own value for NaN,
@@ -324,9 +350,14 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):
             for k, v in self.monotonic_cst.items():
                 cst[self._index(k)] = int(v)
         gb = HistGradientBoostingClassifier(
-            max_depth=1, max_iter=self.max_iter, learning_rate=self.learning_rate,
-            min_samples_leaf=self.min_samples_leaf, l2_regularization=self.l2_regularization,
-            monotonic_cst=cst, early_stopping=False, random_state=int(rng.integers(2**31 - 1)),
+            max_depth=1,
+            max_iter=self.max_iter,
+            learning_rate=self.learning_rate,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
+            monotonic_cst=cst,
+            early_stopping=False,
+            random_state=int(rng.integers(2**31 - 1)),
         )
         gb.fit(Xf, yf, sample_weight=wf)
         self.n_iter_ = int(gb.n_iter_)
@@ -341,7 +372,11 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):
         out = np.zeros(X.shape, dtype=float)
         for j, (thr, vals, miss) in enumerate(self.steps_):
             x = X[:, j]
-            v = np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")] if thr else np.full(len(x), vals[0])
+            v = (
+                np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")]
+                if thr
+                else np.full(len(x), vals[0])
+            )
             out[:, j] = np.where(np.isnan(x), miss, v)
         return out
 
@@ -349,12 +384,12 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):
         """Centred per-feature log-odds contributions ``g_f(x_f) - mean_train g_f``."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return self._contributions(X) - self.centers_
+        return np.asarray(self._contributions(X) - self.centers_)
 
     def decision_function(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return self.intercept_ + self._contributions(X).sum(axis=1)
+        return np.asarray(self.intercept_ + self._contributions(X).sum(axis=1))
 
     def predict_proba(self, X: Any) -> np.ndarray:
         p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
@@ -362,7 +397,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
 
 
 def _collapse_stumps(gb: Any, n_features: int) -> tuple[float, list[tuple[list[float], list[float], float]]]:
@@ -382,7 +417,12 @@ def _collapse_stumps(gb: Any, n_features: int) -> tuple[float, list[tuple[list[f
             continue
         left, right = nodes[root["left"]], nodes[root["right"]]
         stumps[int(root["feature_idx"])].append(
-            (float(root["num_threshold"]), bool(root["missing_go_to_left"]), float(left["value"]), float(right["value"]))
+            (
+                float(root["num_threshold"]),
+                bool(root["missing_go_to_left"]),
+                float(left["value"]),
+                float(right["value"]),
+            )
         )
     steps: list[tuple[list[float], list[float], float]] = []
     for j in range(n_features):
@@ -396,3 +436,172 @@ def _collapse_stumps(gb: Any, n_features: int) -> tuple[float, list[tuple[list[f
         miss = sum(lv if ml else rv for _, ml, lv, rv in stumps[j])
         steps.append((thr, [float(v) for v in vals], float(miss)))
     return intercept, steps
+
+
+# --------------------------------------------------------------------------- the shipped model
+#: HypeAuditor-style category cut-offs (HypeAuditor, "Audience quality" methodology; also issue 3 of tribescope).
+MASS_FOLLOWING = 1500
+INFLUENCER_FOLLOWERS = 5000
+#: a feature is named in ``reasons`` when it moves the log-odds by at least this much towards the verdict
+REASON_MIN_LOGIT = 0.4
+
+
+@dataclass
+class AccountModel:
+    """A fitted :class:`FakeAccountClassifier` as shipped: step tables, threshold, provenance and metrics."""
+
+    features: list[str]
+    intercept: float
+    steps: list[tuple[list[float], list[float], float]]
+    centers: list[float]
+    threshold: float
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    # ---- (de)serialisation
+    @classmethod
+    def from_estimator(
+        cls, est: FakeAccountClassifier, threshold: float, meta: dict[str, Any]
+    ) -> AccountModel:
+        feats = [str(f) for f in getattr(est, "feature_names_in_", FEATURES)]
+        return cls(
+            feats,
+            float(est.intercept_),
+            [(list(t), list(v), float(m)) for t, v, m in est.steps_],
+            [float(c) for c in est.centers_],
+            float(threshold),
+            meta,
+        )
+
+    def to_json(self) -> str:
+        doc = {
+            **{k: v for k, v in self.meta.items() if k not in ("metrics",)},
+            "features": self.features,
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            # full precision (JSON floats round-trip exactly): a rounded cut can flip a value sitting on it
+            "steps": {
+                f: {"thresholds": list(t), "values": list(v), "missing": m, "center": c}
+                for f, (t, v, m), c in zip(self.features, self.steps, self.centers, strict=True)
+            },
+            "metrics": self.meta.get("metrics", {}),
+        }
+        return json.dumps(doc, indent=1, sort_keys=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> AccountModel:
+        doc = json.loads(text)
+        feats = list(doc["features"])
+        if feats != list(FEATURES):
+            raise ModelError(
+                f"account model features {feats} do not match this tribescope's {list(FEATURES)}; "
+                "rebuild it with `tribescope train accounts`"
+            )
+        steps = [
+            (doc["steps"][f]["thresholds"], doc["steps"][f]["values"], doc["steps"][f]["missing"])
+            for f in feats
+        ]
+        centers = [doc["steps"][f]["center"] for f in feats]
+        meta = {k: v for k, v in doc.items() if k not in ("features", "intercept", "threshold", "steps")}
+        return cls(feats, float(doc["intercept"]), steps, centers, float(doc["threshold"]), meta)
+
+    # ---- numpy
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        out = np.zeros(X.shape, dtype=float)
+        for j, (thr, vals, miss) in enumerate(self.steps):
+            x = X[:, j]
+            v = (
+                np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")]
+                if thr
+                else np.full(len(x), vals[0])
+            )
+            out[:, j] = np.where(np.isnan(x), miss, v) - self.centers[j]
+        return out
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:
+        """P(fake) for a feature matrix in :data:`FEATURES` order (NaN = unknown)."""
+        z = self.intercept + sum(self.centers) + self.contributions(np.asarray(X, dtype=float)).sum(axis=1)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+    @property
+    def importance_order(self) -> list[int]:
+        imp = self.meta.get("importance", {})
+        return sorted(range(len(self.features)), key=lambda j: -float(imp.get(self.features[j], 0.0)))
+
+    # ---- Ibis
+    def contribution_exprs(
+        self, t: ir.Table, feats: dict[str, Any] | None = None
+    ) -> dict[str, ir.FloatingValue]:
+        """Centred log-odds contribution of each feature, as one CASE expression per feature."""
+        feats = account_feature_exprs(t) if feats is None else feats
+        out: dict[str, ir.FloatingValue] = {}
+        for f, (thr, vals, miss), c in zip(self.features, self.steps, self.centers, strict=True):
+            x = feats[f]
+            branches = [(x.isnull(), ibis.literal(miss - c))]
+            branches += [
+                (x <= ibis.literal(th), ibis.literal(v - c)) for th, v in zip(thr, vals, strict=False)
+            ]
+            out[f] = ibis.cases(*branches, else_=ibis.literal(vals[-1] - c)).cast("float64")
+        return out
+
+    def score(self, t: ir.Table, *, reasons: bool = True) -> ir.Table:
+        """``t`` plus ``fake_probability``, ``is_fake``, ``category`` and (optionally) ``reasons``.
+
+        ``fake_probability = 1 / (1 + exp(-(b + Σ_f g_f(x_f))))``; ``is_fake = fake_probability >= threshold``;
+        ``category``: suspicious if fake, else mass_follower if following > 1,500, else influencer if followers
+        > 5,000, else real (HypeAuditor's audience categories). Computed in stages (features → contributions →
+        probability → words) so the generated SQL stays small.
+        """
+        cols = list(t.columns)
+        fx = {f"__f_{f}": e for f, e in account_feature_exprs(t).items()}
+        s1 = t.mutate(**fx)
+        feats = {f: s1[f"__f_{f}"] for f in self.features}
+        s2 = s1.mutate(**{f"__c_{f}": e for f, e in self.contribution_exprs(s1, feats).items()})
+        z = ibis.literal(self.intercept + sum(self.centers))
+        for f in self.features:
+            z = z + s2[f"__c_{f}"]
+        s3 = s2.mutate(fake_probability=(1.0 / (1.0 + (-z).exp())).round(6))
+        s3 = s3.mutate(is_fake=s3.fake_probability >= self.threshold)
+        fol = s3["followers"].cast("float64") if "followers" in cols else ibis.null().cast("float64")
+        fng = s3["following"].cast("float64") if "following" in cols else ibis.null().cast("float64")
+        out: dict[str, ir.Value] = {
+            "category": ibis.cases(
+                (s3.is_fake, "suspicious"),
+                (fng.fill_null(0) > MASS_FOLLOWING, "mass_follower"),
+                (fol.fill_null(0) > INFLUENCER_FOLLOWERS, "influencer"),
+                else_="real",
+            )
+        }
+        if reasons:
+            s: ir.StringValue | None = None
+            for j in self.importance_order:
+                f = self.features[j]
+                c = s3[f"__c_{f}"]
+                piece = ibis.cases(
+                    (s3[f"__f_{f}"].isnull(), ibis.literal("")),
+                    (s3.is_fake & (c >= REASON_MIN_LOGIT), ibis.literal(_WORDS_FAKE[f] + "; ")),
+                    (~s3.is_fake & (c <= -REASON_MIN_LOGIT), ibis.literal(_WORDS_REAL[f] + "; ")),
+                    else_=ibis.literal(""),
+                )
+                s = piece if s is None else s + piece
+            assert s is not None
+            out["reasons"] = s.re_replace(r"; $", "")
+        s4 = s3.mutate(**out)
+        keep = [c for c in cols if c not in ("fake_probability", "is_fake", "category", "reasons")]
+        return s4.select(*keep, "fake_probability", "is_fake", "category", *(["reasons"] if reasons else []))
+
+
+_MODEL_CACHE: dict[str, AccountModel] = {}
+
+
+def load_account_model(name: str = "fake_accounts.json") -> AccountModel:
+    """The shipped fake-account model (``tribescope/authenticity/models/<name>``), cached."""
+    if name not in _MODEL_CACHE:
+        try:
+            text = resources.files("tribescope.authenticity").joinpath("models", name).read_text()
+        except FileNotFoundError:
+            raise ModelError(
+                f"model file models/{name} is missing from the tribescope package; "
+                "reinstall tribescope or rebuild it with `tribescope train accounts`"
+            ) from None
+        _MODEL_CACHE[name] = AccountModel.from_json(text)
+    return _MODEL_CACHE[name]

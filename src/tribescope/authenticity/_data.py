@@ -80,7 +80,9 @@ def split_mask(dataset: str, groups: pd.Series, labels: pd.Series, holdout: floa
     y = np.asarray(labels)
     out = np.zeros(len(g), dtype=bool)
     for lab in np.unique(y):
-        uniq = sorted(set(g[y == lab]), key=lambda k: hashlib.sha1(f"tribescope|{dataset}|{k}".encode()).hexdigest())
+        uniq = sorted(
+            set(g[y == lab]), key=lambda k: hashlib.sha1(f"tribescope|{dataset}|{k}".encode()).hexdigest()
+        )
         n_hold = round(len(uniq) * holdout)
         hold = set(uniq[:n_hold])
         out |= (y == lab) & np.isin(g, list(hold))
@@ -108,7 +110,9 @@ def _instafake(root: Path) -> tuple[pd.DataFrame, list[Path]]:
     feats["bio_length"] = raw["userBiographyLength"].astype(float)
     ulen = raw["usernameLength"].astype(float)
     feats["username_length"] = ulen
-    feats["username_digit_ratio"] = np.where(ulen > 0, raw["usernameDigitCount"] / ulen.where(ulen > 0, 1), 0.0)
+    feats["username_digit_ratio"] = np.where(
+        ulen > 0, raw["usernameDigitCount"] / ulen.where(ulen > 0, 1), 0.0
+    )
     feats["label"] = raw["isFake"].astype(int)
     # identical profiles are one group so duplicates never straddle the split
     feats["group"] = raw.astype(str).agg("|".join, axis=1)
@@ -223,7 +227,12 @@ ACCOUNT_SETS: dict[str, Callable[[Path], tuple[pd.DataFrame, list[Path]]]] = {
 }
 
 #: held-out share per set (SRF: 30 %, like the authors' validation sample)
-HOLDOUT = {"instafake": 0.2, "instagram_fake_kaggle": 0.2, "srf_instagram_fake_followers": 0.3, "cresci2015_e13_int": 0.2}
+HOLDOUT = {
+    "instafake": 0.2,
+    "instagram_fake_kaggle": 0.2,
+    "srf_instagram_fake_followers": 0.3,
+    "cresci2015_e13_int": 0.2,
+}
 
 
 def load_account_set(name: str, root: Path | None = None) -> tuple[pd.DataFrame, list[Path]]:
@@ -248,7 +257,13 @@ def load_account_set(name: str, root: Path | None = None) -> tuple[pd.DataFrame,
 
 
 # --------------------------------------------------------------------------- comments
-YOUTUBE_VIDEOS = ("Youtube01-Psy", "Youtube02-KatyPerry", "Youtube03-LMFAO", "Youtube04-Eminem", "Youtube05-Shakira")
+YOUTUBE_VIDEOS = (
+    "Youtube01-Psy",
+    "Youtube02-KatyPerry",
+    "Youtube03-LMFAO",
+    "Youtube04-Eminem",
+    "Youtube05-Shakira",
+)
 
 
 def load_youtube_spam(root: Path | None = None) -> tuple[pd.DataFrame, list[Path]]:
@@ -286,7 +301,12 @@ def load_cmv(root: Path | None = None, window: int = 2) -> tuple[pd.DataFrame, l
             for line in fh:
                 r = json.loads(line)
                 chains.setdefault(r["thread_file"], []).append(
-                    {"position": r["position"], "body": r["body"] or "", "label": r["thread_label"], "fold": r["fold"]}
+                    {
+                        "position": r["position"],
+                        "body": r["body"] or "",
+                        "label": r["thread_label"],
+                        "fold": r["fold"],
+                    }
                 )
     rows = []
     for name, cs in chains.items():
@@ -294,7 +314,12 @@ def load_cmv(root: Path | None = None, window: int = 2) -> tuple[pd.DataFrame, l
         last = cs[-1]
         ctx = [str(c["body"]) for c in cs[:-1]][-window:] if window else []
         rows.append(
-            {"chain": name, "text": str(last["body"]), "context": "\n".join(ctx),
-             "label": int(last["label"] == "ah"), "fold": int(last["fold"])}  # type: ignore[call-overload]
+            {
+                "chain": name,
+                "text": str(last["body"]),
+                "context": "\n".join(ctx),
+                "label": int(last["label"] == "ah"),
+                "fold": int(last["fold"]),
+            }  # type: ignore[call-overload]
         )
     return pd.DataFrame(rows), files

@@ -1,0 +1,164 @@
+"""Per-creator audience authenticity: the components the score folds in.
+
+``creator_audience_authenticity(ws)`` → one row per ``(platform, creator_id)``:
+
+* ``profiled_commenters`` — distinct non-creator commenters that have a profile row (followers or following known);
+* ``real_follower_share = 1 − mean(is_fake)`` over those commenters (the shipped fake-account model, in the
+  engine). Exports rarely list followers, so commenters with profiles stand in for the audience (documented);
+* ``comments`` — non-creator comments on the creator's posts;
+* ``comment_authenticity`` — share of those comments that are not spam, not attacks, not by an account judged
+  fake and not by a pod member;
+* ``pod_engagement_share`` — share of those comments written by members of a pod (see :mod:`._pods`) that
+  targeted this creator;
+* ``authentic_engagement_rate = median_posts((likes · real_follower_share + comments_count · comment_authenticity)
+  / followers)`` — the engagement rate with fake, pod and spam engagement taken out (likes cannot be attributed
+  to accounts, so they are discounted by the real-follower share);
+* ``suspicious_audience`` — ``real_follower_share < 0.5`` or ``comment_authenticity < 0.5`` (enough data only:
+  ≥ 20 profiled commenters or ≥ 20 comments).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from tribescope.authenticity._accounts import load_account_model
+from tribescope.authenticity._comments import comment_quality
+from tribescope.authenticity._pods import PodParams, find_pods
+
+__all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
+
+MIN_EVIDENCE = 20
+
+
+def score_accounts(ws: Any) -> ir.Table:
+    """The ``accounts`` table plus ``fake_probability, is_fake, category, reasons`` (engine expression)."""
+    return load_account_model().score(ws.table("accounts"))
+
+
+def comment_scores(ws: Any) -> pa.Table:
+    """``platform, comment_id, spam_probability, is_spam, quality`` for every comment (scored per distinct text)."""
+    c = ws.table("comments").select("platform", "comment_id", "text").to_pyarrow()
+    q = comment_quality(c["text"])
+    return pa.table(
+        {
+            "platform": c["platform"],
+            "comment_id": c["comment_id"],
+            "spam_probability": q["spam_probability"],
+            "is_spam": q["is_spam"],
+            "quality": q["quality"],
+        }
+    )
+
+
+def creator_audience_authenticity(
+    ws: Any, *, pods: pa.Table | None = None, scores: pa.Table | None = None
+) -> ir.Table:
+    """One row per creator with the authenticity components (see the module docstring for the formulas)."""
+    posts = ws.table("posts")
+    comments = ws.table("comments")
+    acc = load_account_model().score(ws.table("accounts"), reasons=False)
+    acc = acc.select(
+        "platform", "account_id", "is_fake", profiled=acc.followers.notnull() | acc.following.notnull()
+    )
+    if scores is None:
+        scores = comment_scores(ws)
+    sc = ibis.memtable(scores.select(["platform", "comment_id", "is_spam", "quality"])).rename(
+        s_platform="platform", s_comment_id="comment_id"
+    )
+    if pods is None:
+        pods = find_pods(ws, PodParams())
+    pod_rows = [
+        (p, a, cr)
+        for p, accs, crs in zip(
+            pods["platform"].to_pylist(),
+            pods["accounts"].to_pylist(),
+            pods["creators_targeted"].to_pylist(),
+            strict=True,
+        )
+        for a in accs
+        for cr in crs
+    ]
+    pm = ibis.memtable(
+        pa.table(
+            {
+                "pm_platform": pa.array([r[0] for r in pod_rows], pa.string()),
+                "pm_author": pa.array([r[1] for r in pod_rows], pa.string()),
+                "pm_creator": pa.array([r[2] for r in pod_rows], pa.string()),
+            }
+        )
+    ).distinct()
+
+    p = posts.select("platform", "post_id", "creator_id")
+    j = comments.join(p, ["platform", "post_id"]).filter(
+        lambda t: t.author_id.isnull() | (t.author_id != t.creator_id)
+    )
+    j = j.left_join(sc, (j.platform == sc.s_platform) & (j.comment_id == sc.s_comment_id))
+    a2 = acc.rename(a_platform="platform", a_account_id="account_id")
+    j = j.left_join(a2, (j.platform == a2.a_platform) & (j.author_id == a2.a_account_id))
+    j = j.left_join(
+        pm, (j.platform == pm.pm_platform) & (j.author_id == pm.pm_author) & (j.creator_id == pm.pm_creator)
+    )
+    j = j.mutate(
+        in_pod=j.pm_author.notnull(),
+        bad=(
+            j.is_spam.fill_null(False)
+            | (j.quality.fill_null("") == "attack")
+            | j.is_fake.fill_null(False)
+            | j.pm_author.notnull()
+        ),
+    )
+    per_comment = j.group_by(["platform", "creator_id"]).agg(
+        comments=j.count(),
+        comment_authenticity=1.0 - j.bad.cast("float64").mean(),
+        pod_engagement_share=j.in_pod.cast("float64").mean(),
+        spam_share=j.is_spam.fill_null(False).cast("float64").mean(),
+    )
+    commenters = (
+        j.filter(j.author_id.notnull() & j.profiled.fill_null(False))
+        .select("platform", "creator_id", "author_id", "is_fake")
+        .distinct()
+    )
+    per_aud = commenters.group_by(["platform", "creator_id"]).agg(
+        profiled_commenters=commenters.count(),
+        real_follower_share=1.0 - commenters.is_fake.cast("float64").mean(),
+    )
+    base = posts.select("platform", "creator_id").distinct()
+    out = base.left_join(per_comment, ["platform", "creator_id"]).select(
+        "platform", "creator_id", "comments", "comment_authenticity", "pod_engagement_share", "spam_share"
+    )
+    out = out.left_join(per_aud, ["platform", "creator_id"]).select(
+        *[out[c] for c in out.columns], "profiled_commenters", "real_follower_share"
+    )
+    # authentic engagement rate per post, then the median per creator
+    cre = ws.table("accounts").select(c_platform="platform", c_id="account_id", c_followers="followers")
+    pe = posts.join(cre, (posts.platform == cre.c_platform) & (posts.creator_id == cre.c_id))
+    o = out.select(
+        o_platform="platform", o_creator="creator_id", rfs="real_follower_share", ca="comment_authenticity"
+    )
+    pe = pe.join(o, (pe.platform == o.o_platform) & (pe.creator_id == o.o_creator))
+    pe = pe.filter(pe.c_followers > 0)
+    pe = pe.mutate(
+        aer=(
+            pe.likes.fill_null(0).cast("float64") * pe.rfs.fill_null(1.0)
+            + pe.comments_count.fill_null(0).cast("float64") * pe.ca.fill_null(1.0)
+        )
+        / pe.c_followers.cast("float64")
+    )
+    aer = pe.group_by(["platform", "creator_id"]).agg(authentic_engagement_rate=pe.aer.median())
+    out = out.left_join(aer, ["platform", "creator_id"]).select(
+        *[out[c] for c in out.columns], "authentic_engagement_rate"
+    )
+    out = out.mutate(
+        comments=out.comments.fill_null(0),
+        profiled_commenters=out.profiled_commenters.fill_null(0),
+    )
+    enough_a = out.profiled_commenters >= MIN_EVIDENCE
+    enough_c = out.comments >= MIN_EVIDENCE
+    return out.mutate(
+        suspicious_audience=(enough_a & (out.real_follower_share < 0.5)).fill_null(False)
+        | (enough_c & (out.comment_authenticity < 0.5)).fill_null(False)
+    ).order_by(["platform", "creator_id"])

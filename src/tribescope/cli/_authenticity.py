@@ -1,0 +1,356 @@
+"""`tribescope accounts`, `comments`, `pods`, `eval accounts|comments`, `train accounts|comments`."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tribescope.cli._app import app, console, err, fail, state
+from tribescope.errors import TribescopeError
+
+_BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
+_NUM_COLS = ("followers", "following", "posts")
+_DATA_HELP = "Folder holding the labelled sets (default: $TRIBESCOPE_SHARED_DATA or ../shared/data)."
+
+
+class InputError(TribescopeError):
+    """An input file for an authenticity command is missing or malformed."""
+
+
+def _group(name: str, help_: str) -> typer.Typer:
+    """A shared command group (created by whichever topic registers first)."""
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    sub = typer.Typer(help=help_, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+_eval = _group("eval", "Evaluate models and algorithms on labelled real data.")
+_train = _group("train", "Rebuild shipped models from the labelled real data (developers).")
+
+
+def _read_csv(path: Path) -> Any:
+    import pandas as pd
+
+    if not path.exists():
+        raise InputError(f"{path} does not exist; give a CSV file with a header row")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+    except Exception as exc:
+        raise InputError(
+            f"{path}: cannot read as CSV ({exc}); expected a header row and comma-separated values"
+        ) from exc
+
+
+def score_account_frame(df: Any) -> Any:
+    """Score a frame of account profiles (strings as read from CSV) in the engine; adds the four output columns."""
+    import ibis
+    import numpy as np
+    import pandas as pd
+
+    from tribescope.authenticity import features_from_canonical, load_account_model
+    from tribescope.authenticity._accounts import _boolf
+
+    model = load_account_model()
+    typed = pd.DataFrame({"__row": np.arange(len(df), dtype=np.int64)})
+    for c in _NUM_COLS:
+        if c in df.columns:
+            typed[c] = pd.to_numeric(df[c].str.replace(",", "", regex=False), errors="coerce").astype(
+                "Float64"
+            )  # NaN → NULL (unknown)
+    for c in _BOOL_COLS:
+        if c in df.columns:
+            typed[c] = _boolf(df[c]).map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
+    for c in ("username", "full_name", "bio", "external_url"):
+        if c in df.columns:
+            typed[c] = df[c].astype(object)
+    features_from_canonical(typed)  # validates the same definitions run in pandas
+    con = ibis.duckdb.connect()
+    t = con.create_table("accounts_in", typed)
+    scored = (
+        model.score(t).select("__row", "fake_probability", "is_fake", "category", "reasons").order_by("__row")
+    )
+    res = scored.to_pandas()
+    con.disconnect()
+    out = df.copy()
+    for c in ("fake_probability", "is_fake", "category", "reasons"):
+        if c in out.columns:
+            out = out.drop(columns=c)
+    out["fake_probability"] = res["fake_probability"].round(4).to_numpy()
+    out["is_fake"] = np.where(res["is_fake"].to_numpy(dtype=bool), "true", "false")
+    out["category"] = res["category"].to_numpy()
+    out["reasons"] = res["reasons"].to_numpy()
+    return out
+
+
+@app.command()
+def accounts(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV of account profiles with canonical column names "
+            "(account_id, username, full_name, bio, followers, following, posts, "
+            "has_profile_pic, is_private, external_url; any may be empty)."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output CSV: every input column plus fake_probability, is_fake, category, reasons.",
+        ),
+    ],
+) -> None:
+    """Estimate which accounts are fake / bots (model trained on InstaFake, Kaggle and SRF data)."""
+    try:
+        df = _read_csv(file)
+        res = score_account_frame(df)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    res.to_csv(out, index=False)
+    n_fake = int((res["is_fake"] == "true").sum())
+    console.print(
+        f"scored {len(res):,} accounts: {n_fake:,} judged fake ({n_fake / max(1, len(res)):.1%}); wrote {out}"
+    )
+
+
+@app.command()
+def comments(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with comment_id, author, text (optional created_at, post_id, parent_comment_id)."
+        ),
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output CSV: every input column plus spam_probability, is_spam, quality, sentiment.",
+        ),
+    ],
+) -> None:
+    """Classify comments: spam, personal attack, emoji-/mention-only, generic or substantive; and sentiment."""
+    import numpy as np
+    import pyarrow as pa
+
+    from tribescope.authenticity import score_comments
+
+    try:
+        df = _read_csv(file)
+        if "text" not in df.columns:
+            raise InputError(f"{file}: no `text` column; the header has {', '.join(df.columns)}")
+        tbl = pa.table({"text": pa.array(df["text"].tolist(), pa.string())})
+        q = score_comments(tbl).to_pandas()
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    res = df.copy()
+    res["spam_probability"] = q["spam_probability"].round(4).to_numpy()
+    res["is_spam"] = np.where(q["is_spam"].to_numpy(dtype=bool), "true", "false")
+    res["quality"] = q["quality"].to_numpy()
+    res["sentiment"] = q["sentiment"].round(4).to_numpy()
+    res.to_csv(out, index=False)
+    counts = res["quality"].value_counts().to_dict()
+    console.print(
+        f"scored {len(res):,} comments: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))
+        + f"; wrote {out}"
+    )
+
+
+@app.command()
+def pods(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pods as CSV or JSON.")] = None,
+    window: Annotated[
+        int, typer.Option(help="Seconds after publication that count as an early burst.")
+    ] = 3600,
+    min_posts: Annotated[int, typer.Option(help="Posts a pair must co-engage early on.")] = 3,
+    min_size: Annotated[int, typer.Option(help="Smallest pod (accounts).")] = 3,
+) -> None:
+    """Find engagement pods: accounts that comment together, early, on the same creators' posts."""
+    from tribescope.authenticity import PodParams, find_pods
+
+    try:
+        ws = state.open(read_only=True)
+        res = find_pods(ws, PodParams(window_s=window, min_co_posts=min_posts, min_size=min_size))
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    rows = res.to_pylist()
+    if out is not None:
+        if out.suffix == ".json":
+            out.write_text(json.dumps(rows, indent=1, default=str))
+        else:
+            import pandas as pd
+
+            df = pd.DataFrame(rows)
+            for c in ("accounts", "creators_targeted", "reciprocal_creators", "posts"):
+                if c in df:
+                    df[c] = df[c].map(lambda v: " ".join(v or []))
+            df.to_csv(out, index=False)
+        console.print(f"{len(rows)} pods; wrote {out}")
+    t = Table(title=f"engagement pods in {ws.path}", show_edge=False)
+    for c in (
+        "pod",
+        "platform",
+        "accounts",
+        "posts",
+        "median delay",
+        "creators targeted",
+        "reciprocal creators",
+    ):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(
+            r["pod_id"],
+            r["platform"],
+            f"{r['n_accounts']}: " + ", ".join(r["accounts"][:6]) + (" …" if r["n_accounts"] > 6 else ""),
+            str(r["n_posts"]),
+            f"{(r['median_delay_s'] or 0) / 60:.0f} min",
+            ", ".join(r["creators_targeted"][:4]),
+            ", ".join(r["reciprocal_creators"][:4]),
+        )
+    console.print(t)
+    ws.close()
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    t = Table(title=title, show_edge=False)
+    for c in cols:
+        t.add_column(c)
+    for r in rows:
+        t.add_row(*[(f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, ""))) for c in cols])
+    console.print(t)
+
+
+@_eval.command("accounts")
+def eval_accounts(
+    data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
+    limit: Annotated[int | None, typer.Option(help="Use at most N rows per part (quick smoke run).")] = None,
+) -> None:
+    """Measure the shipped fake-account model on held-out data (retrains nothing)."""
+    from tribescope.authenticity import load_account_model
+    from tribescope.authenticity._train import evaluate_accounts
+
+    model = load_account_model()
+    try:
+        rows = evaluate_accounts(model, data, limit=limit)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _print_rows(
+        f"fake-account model {model.meta.get('version')} (threshold {model.threshold}) on held-out data",
+        rows,
+        [
+            "dataset",
+            "part",
+            "n",
+            "accuracy",
+            "precision",
+            "recall",
+            "f1",
+            "roc_auc",
+            "specificity",
+            "sensitivity_at_spec96",
+            "error",
+        ],
+    )
+    for r in rows:
+        if "published" in r:
+            console.print(f"  {r['dataset']}: published — {r['published']}")
+    tr = model.meta.get("metrics", {}).get("transfer", {})
+    if tr:
+        _print_rows(
+            "cross-data-set transfer recorded at training (leave one set out; all rows of the set left out)",
+            [{"left out": k, **v} for k, v in tr.items()],
+            ["left out", "n", "accuracy", "f1", "roc_auc", "sensitivity_at_spec96"],
+        )
+
+
+@_eval.command("comments")
+def eval_comments(
+    data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
+    limit: Annotated[int | None, typer.Option(help="Use at most N rows per part (quick smoke run).")] = None,
+) -> None:
+    """Measure the shipped spam and attack models on a video / fold they never saw (retrains nothing)."""
+    from tribescope.authenticity import load_text_model
+    from tribescope.authenticity._train import evaluate_comments
+
+    try:
+        rows = evaluate_comments(data, limit=limit)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _print_rows(
+        "comment models on held-out data",
+        rows,
+        ["model", "part", "n", "accuracy", "precision", "recall", "f1", "roc_auc", "error"],
+    )
+    for r in rows:
+        if "published" in r:
+            console.print(f"  {r['model']}: published — {r['published']}")
+    spam = load_text_model("spam").meta.get("metrics", {})
+    attack = load_text_model("attack").meta.get("metrics", {})
+    console.print(
+        f"recorded at training: spam leave-one-video-out mean F1 {spam.get('leave_one_video_out_mean_f1')}; "
+        f"attack leave-one-fold-out mean accuracy {attack.get('leave_one_fold_out_mean_accuracy')}"
+    )
+    from tribescope.authenticity._train import evaluate_quality_sample
+
+    q = evaluate_quality_sample()
+    console.print(
+        f"quality classes on the hand-labelled sample ({q['n']} comments): accuracy {q['accuracy']}, "
+        f"generic vs substantive {q['generic_vs_substantive_accuracy']}"
+    )
+
+
+def _models_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "authenticity" / "models"
+
+
+@_train.command("accounts")
+def train_accounts_cmd(
+    data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Where to write fake_accounts.json (default: the package).")
+    ] = None,
+) -> None:
+    """Rebuild the shipped fake-account model deterministically (slow: ~10 fits)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from tribescope.authenticity._train import train_accounts
+
+    try:
+        model = train_accounts(data)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    path = (out_dir or _models_dir()) / "fake_accounts.json"
+    path.write_text(model.to_json())
+    err.print(json.dumps(model.meta["metrics"]["held_out"], indent=1))
+    console.print(f"wrote {path}")
+
+
+@_train.command("comments")
+def train_comments_cmd(
+    data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Where to write spam/attack.joblib (default: the package).")
+    ] = None,
+) -> None:
+    """Rebuild the shipped spam and attack models deterministically."""
+    from tribescope.authenticity._train import train_attack, train_spam
+
+    try:
+        models = [train_spam(data), train_attack(data)]
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    for m in models:
+        path = (out_dir or _models_dir()) / f"{m.name}.joblib"
+        path.write_bytes(m.dumps())
+        err.print(json.dumps(m.meta["metrics"]["held_out"]))
+        console.print(f"wrote {path}")
