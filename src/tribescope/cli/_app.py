@@ -57,10 +57,24 @@ def _global(
     state.master = master
 
 
+def group(name: str, help_: str) -> typer.Typer:
+    """A command group shared by several topics (``eval``, ``train``): created once, then reused."""
+    for info in app.registered_groups:
+        if info.name == name and info.typer_instance is not None:
+            return info.typer_instance
+    sub = typer.Typer(help=help_, no_args_is_help=True)
+    app.add_typer(sub, name=name)
+    return sub
+
+
+eval_app = group("eval", "Evaluate models and algorithms on labelled real data (retrains nothing).")
+train_app = group("train", "Rebuild the shipped models from the shared data (deterministic).")
+
+
 def fail(exc: BaseException, code: int = 1) -> typer.Exit:
     """Print a tribescope error for a person (no traceback) and return the exit to raise."""
     err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
-__all__ = ["TribescopeError", "app", "console", "err", "fail", "state"]
+__all__ = ["TribescopeError", "app", "console", "err", "eval_app", "fail", "group", "state", "train_app"]

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, err, fail, state
+from tribescope.cli._app import app, console, err, fail, group, state
 from tribescope.errors import TribescopeError
 
 _BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
@@ -22,18 +22,8 @@ class InputError(TribescopeError):
     """An input file for an authenticity command is missing or malformed."""
 
 
-def _group(name: str, help_: str) -> typer.Typer:
-    """A shared command group (created by whichever topic registers first)."""
-    for info in app.registered_groups:
-        if info.name == name and info.typer_instance is not None:
-            return info.typer_instance
-    sub = typer.Typer(help=help_, no_args_is_help=True)
-    app.add_typer(sub, name=name)
-    return sub
-
-
-_eval = _group("eval", "Evaluate models and algorithms on labelled real data.")
-_train = _group("train", "Rebuild shipped models from the labelled real data (developers).")
+_eval = group("eval", "Evaluate models and algorithms on labelled real data.")
+_train = group("train", "Rebuild shipped models from the labelled real data (developers).")
 
 
 def _read_csv(path: Path) -> Any:

@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, fail, state
+from tribescope.cli._app import app, console, eval_app, fail, state
 from tribescope.errors import TribescopeError
 
 _SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
@@ -20,16 +20,6 @@ brand_app = typer.Typer(help="Brand profiles: add, list, show (fit, safety, evan
 campaign_app = typer.Typer(help="Campaigns: import plans and shop results, report ROI.", no_args_is_help=True)
 app.add_typer(brand_app, name="brand")
 app.add_typer(campaign_app, name="campaign")
-
-
-def _eval_app() -> typer.Typer:
-    """The shared `eval` command group (created by whichever topic registers first)."""
-    for info in app.registered_groups:
-        if info.name == "eval" and info.typer_instance is not None:
-            return info.typer_instance
-    sub = typer.Typer(help="Evaluate models and algorithms on labelled real data.", no_args_is_help=True)
-    app.add_typer(sub, name="eval")
-    return sub
 
 
 def _fmt(v: Any) -> str:
@@ -319,7 +309,7 @@ def plan_cmd(
     ws.close()
 
 
-@_eval_app().command("sponsored")
+@eval_app.command("sponsored")
 def eval_sponsored(
     data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
     retrain: Annotated[bool, typer.Option(help="Re-run the grouped CV and refit (minutes).")] = False,
