@@ -3,7 +3,8 @@
 Niche "fit": creators ``fa`` (leader), ``fb``, ``fc`` — gym / workout captions; members m1..m6.
 Niche "food": creators ``ka`` (leader), ``kb``, ``kc`` — recipe / baking captions; members n1..n6.
 Member ``x`` comments on ``fc`` and ``ka`` (the bridge). ``fb`` and ``fc`` comment on ``fa``'s posts,
-``kb`` and ``kc`` on ``ka``'s. Every comment is in 2024; all names are invented.
+``kb`` and ``kc`` on ``ka``'s. Regulars (a comment under each of three posts, on three days): m1, m2 at
+``fa``; n1 at ``ka``. Every comment is in 2024; all names are invented.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ AUDIENCE = {
     "kb": ["n1", "n2", "n3"],
     "kc": ["n4", "n5"],
 }
+REGULARS = {"fa": ["m1", "m2"], "ka": ["n1"]}
 
 
 def insert(ws, name: str, rows: list[dict]) -> None:
@@ -59,6 +61,13 @@ def build(ws) -> None:
             comments.append({"platform": "instagram", "comment_id": f"c{n}", "post_id": f"{creator}-p{j % 3}",
                              "author_id": m, "created_at": T0 + dt.timedelta(days=7 * (j % 3), hours=1),
                              "text": "so good"})
+    for creator, members in REGULARS.items():
+        for m in members:
+            for i in range(3):
+                n += 1
+                comments.append({"platform": "instagram", "comment_id": f"c{n}", "post_id": f"{creator}-p{i}",
+                                 "author_id": m, "created_at": T0 + dt.timedelta(days=7 * i, hours=2),
+                                 "text": "back again"})
     insert(ws, "accounts", accounts)
     insert(ws, "posts", posts)
     insert(ws, "comments", comments)

@@ -93,7 +93,7 @@ def test_core_numbers_of_clique_with_tail():
 
 
 def test_edges_outside_the_node_range_are_refused():
-    with pytest.raises(ValueError, match="0..2"):
+    with pytest.raises(ValueError, match=r"0\.\.2"):
         ga.build_graph(3, np.array([0]), np.array([3]))
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, err, fail, state
+from tribescope.cli._app import app, console, err, eval_app, fail, state
 from tribescope.errors import TribescopeError
 
 __all__: list[str] = []
@@ -114,8 +114,9 @@ def overlap(
             by: dict[tuple[str, str], list[int]] = {}
             for r in sk:
                 by.setdefault((r["creator_platform"], r["creator_id"]), []).append(int(r["h"]))
-            est = [estimate_jaccard(by.get((r["a_platform"], r["a_id"]), []), by.get((r["b_platform"], r["b_id"]), []),
-                                    minhash) for r in pairs.to_pylist()]
+            est = [estimate_jaccard(np.array(by.get((r["a_platform"], r["a_id"]), []), dtype=np.int64),
+                                    np.array(by.get((r["b_platform"], r["b_id"]), []), dtype=np.int64), minhash)
+                   for r in pairs.to_pylist()]
             pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
     except TribescopeError as exc:
         raise fail(exc) from None
@@ -178,21 +179,15 @@ def similar(
     ws.close()
 
 
-def _eval_app() -> typer.Typer:
-    """The shared `eval` command group (created by whichever topic registers first)."""
-    for info in app.registered_groups:
-        if info.name == "eval" and info.typer_instance is not None:
-            return info.typer_instance
-    sub = typer.Typer(help="Evaluate models and algorithms on labelled real data.", no_args_is_help=True)
-    app.add_typer(sub, name="eval")
-    return sub
+_DEFAULT_DATA = Path("../shared/data")
 
 
-@_eval_app().command("niches")
+@eval_app.command("niches")
 def eval_niches(
-    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/ and "
+    data: Annotated[Path, typer.Option(envvar="TRIBESCOPE_SHARED_DATA",
+                                       help="Folder holding instagram_influencer_posts_kim/ and "
                                        "musae_social_graphs/.")]
-    = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data")),
+    = _DEFAULT_DATA,
     classifier: Annotated[bool, typer.Option(help="Evaluate the niche-category classifier (retrains on 80 %).")]
     = True,
     graphs: Annotated[bool, typer.Option(help="Community detection / leader centrality on the MUSAE graphs.")] = True,

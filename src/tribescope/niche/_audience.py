@@ -20,6 +20,7 @@ For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash ske
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -216,7 +217,7 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
         audience=j.count(), unique=(j.n_creators == 1).cast("int64").sum()
     )
     got = {(r["creator_platform"], r["creator_id"]): r for r in agg.to_pyarrow().to_pylist()}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for key in sorted(set(creators)):
         r = got.get(key, {"audience": 0, "unique": 0})
         n, u = int(r["audience"]), int(r["unique"] or 0)

@@ -143,11 +143,13 @@ def load_category_model() -> CategoryModel:
 
 
 def predict_niche_category(
-    ws: Workspace, *, min_terms: int = 3, model: CategoryModel | None = None
+    ws: Workspace, *, min_terms: int = 3, min_confidence: float = 0.0, model: CategoryModel | None = None
 ) -> pa.Table:
     """``(platform, creator_id, niche_category, niche_confidence)`` for every creator with posts.
 
-    ``niche_category`` is null when the creator's text has fewer than ``min_terms`` distinct known terms.
+    ``niche_category`` is null when the creator's text has fewer than ``min_terms`` distinct known terms, or
+    when the top probability is below ``min_confidence`` (held out: ≥ 0.6 keeps 52 % of creators at 79 %
+    accuracy; see ``models/category.json``).
     """
     m = model or load_category_model()
     posts, comments = workspace_tables(ws)
@@ -168,7 +170,7 @@ def predict_niche_category(
         known = m.known_terms(texts)
         best = proba.argmax(axis=1)
         for i in range(len(texts)):
-            if known[i] >= min_terms:
+            if known[i] >= min_terms and proba[i, best[i]] >= min_confidence:
                 cats[i] = m.classes[int(best[i])]
                 conf[i] = float(proba[i, best[i]])
     return pa.table({

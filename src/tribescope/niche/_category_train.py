@@ -82,12 +82,12 @@ def load_kim(data: Path) -> tuple[list[str], list[str], list[str], list[int]]:
     docs = creator_documents(p, c).order_by("creator_id").to_pyarrow().to_pylist()
     out: tuple[list[str], list[str], list[str], list[int]] = ([], [], [], [])
     for d in docs:
-        lab = labels.get(d["creator_id"])
-        if lab is None:
+        label = labels.get(d["creator_id"])
+        if label is None:
             continue
         out[0].append(d["creator_id"])
         out[1].append(d["document"] or "")
-        out[2].append(lab)
+        out[2].append(label)
         out[3].append(int(d["n_posts"]))
     return out
 

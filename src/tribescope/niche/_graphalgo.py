@@ -53,7 +53,7 @@ _DETERMINISTIC_BELOW = 200_000
 
 @contextmanager
 def _threads(n_edges: int, seed: int) -> Iterator[None]:
-    before = nk.getCurrentNumberOfThreads()
+    before = nk.getMaxNumberOfThreads()
     try:
         if n_edges < _DETERMINISTIC_BELOW:
             nk.setNumberOfThreads(1)
@@ -86,8 +86,8 @@ def build_graph(
     if len(src):
         key = src * max(n, 1) + dst
         uniq, inv = np.unique(key, return_inverse=True)
-        w = np.bincount(inv, weights=w)
-        src, dst = uniq // max(n, 1), uniq % max(n, 1)
+        w = np.bincount(inv, weights=w).astype(np.float64)
+        src, dst = (uniq // max(n, 1)).astype(np.int64), (uniq % max(n, 1)).astype(np.int64)
     return nk.GraphFromCoo(
         (w, (src.astype(np.uint64), dst.astype(np.uint64))), n=n, weighted=True, directed=directed
     )
@@ -175,6 +175,7 @@ def resolution_sweep(
     *,
     seeds: int = 3,
     seed: int = 0,
+    min_q: float = 0.9,
 ) -> tuple[LeidenResult, list[SweepRow]]:
     """Run Leiden at each γ with several seeds and choose the most *stable* resolution.
 
@@ -183,7 +184,8 @@ def resolution_sweep(
     neighbouring γ values — a partition that survives re-seeding and a change of resolution is a
     real structure, not an artefact of one γ (the "plateau" criterion; Fortunato & Barthélemy 2007
     show why γ = 1 alone can merge small groups). Ties are broken by higher ``Q_1``, then by γ
-    closest to 1. Only partitions with more than one group and positive ``Q_1`` compete; when there
+    closest to 1. Only partitions with more than one group and ``Q_1 ≥ min_q · max_γ Q_1`` (default 0.9 — on
+    graphs with weak structure, e.g. GitHub followers, an unstructured γ can look "stable") compete; when there
     is none, the run at the γ closest to 1 is returned (the graph has no community structure).
     """
     if not resolutions:
@@ -204,7 +206,9 @@ def resolution_sweep(
             if 0 <= j < len(kept):
                 scores.append(_ari(best.membership, kept[j].membership))
         stab.append(float(np.mean(scores)))
-    multi = [i for i, r in enumerate(kept) if 1 < r.n_groups < max(g.numberOfNodes(), 2) and r.modularity > 0]
+    q_max = max(r.modularity for r in kept)
+    multi = [i for i, r in enumerate(kept)
+             if 1 < r.n_groups < max(g.numberOfNodes(), 2) and r.modularity > 0 and r.modularity >= min_q * q_max]
     pool = multi or [min(range(len(kept)), key=lambda i: abs(np.log(res[i])))]
     pick = max(pool, key=lambda i: (round(stab[i], 6), round(kept[i].modularity, 6), -abs(np.log(res[i]))))
     rows = [

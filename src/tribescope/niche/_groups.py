@@ -20,14 +20,20 @@ Each group is labelled by the top terms of its dominant topic (mean topic mix of
 
 Leaders (per group)
 -------------------
-On the *interaction graph restricted to the group* — creator-graph edges inside the group plus directed
-creator→creator engagement (creator i commented on j's posts or wrote in j's community, weight = acts):
+On the *interaction graph restricted to the group* — shared-audience ties inside the group (weight
+``cos_audience``) plus directed creator→creator engagement (creator i commented on j's posts or wrote in j's
+community, weight ``log(1 + acts)``); topic similarity is not interaction and is left out here:
 
 * ``pagerank`` (Page et al. 1999, damping 0.85) — attention flowing to the creator from the group;
 * ``core`` — k-core number inside the group (Seidman 1983): embedded in the group's dense core;
-* ``reach = |A_i| / |∪_{j∈g} A_j|`` — share of the group's engaged audience the creator reaches.
+* ``reach = |R_i| / |∪_{j∈g} R_j|`` — share of the group's *regulars* the creator holds, where ``R_i`` is the
+  accounts that engaged with creator i on at least ``regular_days`` (3) distinct days: how much of the
+  niche's loyal audience the creator reaches, not how many one-off comments it collects. Regulars are
+  compared across platforms, which audience overlap cannot do (ids differ per platform).
 
-``leader_score`` is the mean of the three within-group percentile ranks (``rank / n``, ties averaged);
+``leader_score = 0.25 · pct(pagerank) + 0.25 · pct(core) + 0.5 · pct(reach)``, with within-group percentile
+ranks ``pct`` (``rank / n``, ties averaged); reach weighs most because the interaction graph of a group that
+spans platforms is split by platform;
 the top ``min(3, max(1, ⌈n/4⌉))`` creators of a group of n are its leaders.
 
 Bridges
@@ -43,6 +49,7 @@ import math
 from dataclasses import dataclass, field
 
 import ibis
+import networkit as nk
 import numpy as np
 import pyarrow as pa
 from scipy.stats import rankdata
@@ -73,7 +80,7 @@ class CreatorGraph:
     def n(self) -> int:
         return len(self.keys)
 
-    def graph(self) -> ga.nk.Graph:
+    def graph(self) -> nk.Graph:
         return ga.build_graph(self.n, self.src, self.dst, self.weight)
 
 
@@ -173,9 +180,12 @@ def niche_groups(
     n_topics: int | None = None,
     seed: int = 0,
     max_bridges: int = 10,
+    regular_days: int = 3,
+    leader_weights: tuple[float, float, float] = (0.25, 0.25, 0.5),
 ) -> NicheGroups:
     """Find niche groups, rank their leaders and name the bridges (see module docstring)."""
     cg = creator_graph(ws, alpha=alpha, n_topics=n_topics, seed=seed)
+    w_pr, w_core, w_reach = leader_weights
     g = cg.graph()
     notes: list[str] = []
     if resolution is None:
@@ -204,19 +214,28 @@ def niche_groups(
                 inter_dst.append(j)
                 inter_w.append(float(r["acts"]))
 
-    # audience reach within each group, in the engine
+    # reach within each group, in the engine: a creator's *regulars* are accounts that engaged with them on at
+    # least ``regular_days`` distinct days; the group's regulars are the union over its creators
     size = np.zeros(n)
+    regulars = np.zeros(n)
     group_aud = np.zeros(max(best.n_groups, 1))
+    group_reg = np.zeros(max(best.n_groups, 1))
     if n:
         gm = ibis.memtable(pa.table({"g_platform": [k[0] for k in cg.keys], "g_id": [k[1] for k in cg.keys],
                                      "grp": pa.array(memb, pa.int64())}))
-        aud = audience(ws)
-        ag = aud.join(gm, [aud.creator_platform == gm.g_platform, aud.creator_id == gm.g_id])
-        for r in ag.group_by(["creator_platform", "creator_id"]).agg(n=ag.count()).to_pyarrow().to_pylist():
-            size[index[(r["creator_platform"], r["creator_id"])]] = r["n"]
-        union = ag.select("grp", "member_platform", "member_id").distinct()
-        for r in union.group_by("grp").agg(n=union.count()).to_pyarrow().to_pylist():
-            group_aud[int(r["grp"])] = r["n"]
+        act_d = act.mutate(day=act.created_at.truncate("D"))
+        pm = act_d.group_by(["creator_platform", "creator_id", "member_platform", "member_id"]).agg(
+            days=act_d.day.nunique())
+        pm = pm.join(gm, [pm.creator_platform == gm.g_platform, pm.creator_id == gm.g_id])
+        pm = pm.mutate(regular=pm.days >= regular_days)
+        for r in pm.group_by(["creator_platform", "creator_id"]).agg(
+                n=pm.count(), reg=pm.regular.cast("int64").sum()).to_pyarrow().to_pylist():
+            i = index[(r["creator_platform"], r["creator_id"])]
+            size[i], regulars[i] = r["n"], r["reg"] or 0
+        members_g = pm.group_by(["grp", "member_platform", "member_id"]).agg(reg=pm.regular.max())
+        for r in members_g.group_by("grp").agg(n=members_g.count(),
+                                               reg=members_g.reg.cast("int64").sum()).to_pyarrow().to_pylist():
+            group_aud[int(r["grp"])], group_reg[int(r["grp"])] = r["n"], r["reg"] or 0
 
     pagerank = np.zeros(n)
     core = np.zeros(n, dtype=np.int64)
@@ -231,16 +250,23 @@ def niche_groups(
         members = np.where(memb == grp)[0]
         local = np.full(n, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
-        inside = (memb[cg.src] == grp) & (memb[cg.dst] == grp)
+        # interaction graph of the group: shared-audience ties (cos_audience) + creator → creator engagement
+        inside = (memb[cg.src] == grp) & (memb[cg.dst] == grp) & (cg.audience_w > 0)
         inside_i = (memb[isrc] == grp) & (memb[idst] == grp) if len(isrc) else np.zeros(0, dtype=bool)
         s_ = np.concatenate([local[cg.src[inside]], local[cg.dst[inside]], local[isrc[inside_i]]])
         d_ = np.concatenate([local[cg.dst[inside]], local[cg.src[inside]], local[idst[inside_i]]])
-        w_ = np.concatenate([cg.weight[inside], cg.weight[inside], iw[inside_i]])
+        w_ = np.concatenate([cg.audience_w[inside], cg.audience_w[inside], np.log1p(iw[inside_i])])
         sub = ga.build_graph(len(members), s_, d_, w_, directed=True)
         pr = ga.pagerank(sub)
         cores = ga.core_numbers(sub)
-        rch = size[members] / group_aud[grp] if group_aud[grp] > 0 else np.zeros(len(members))
-        sc = (_pct(pr) + _pct(cores.astype(float)) + _pct(rch)) / 3.0
+        denom = group_reg[grp]
+        rch = regulars[members] / denom if denom > 0 else np.zeros(len(members))
+        plats = np.array([cg.keys[v][0] for v in members])
+        pr_pct, core_pct = np.zeros(len(members)), np.zeros(len(members))
+        for pl in np.unique(plats):  # centrality compares only creators whose audiences can be linked
+            on = plats == pl
+            pr_pct[on], core_pct[on] = _pct(pr[on]), _pct(cores[on].astype(float))
+        sc = w_pr * pr_pct + w_core * core_pct + w_reach * _pct(rch)
         order = sorted(range(len(members)), key=lambda i: (-sc[i], -pr[i], names[members[i]]))
         n_lead = min(3, max(1, math.ceil(len(members) / 4)))
         for pos, i in enumerate(order):
@@ -250,7 +276,7 @@ def niche_groups(
 
     btw = ga.betweenness(g, seed=seed)
     part = ga.participation(g, memb) if n else np.zeros(0)
-    adj = {i: set() for i in range(n)}
+    adj: dict[int, set[int]] = {i: set() for i in range(n)}
     for a_, b_ in zip(cg.src, cg.dst, strict=True):
         adj[int(a_)].add(int(memb[b_]))
         adj[int(b_)].add(int(memb[a_]))

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -83,7 +84,7 @@ def community_profile(ws: Workspace) -> ir.Table:
 def _top_terms(model: TopicModel, i: int, n: int = 15) -> list[str]:
     if model.tfidf is None:
         return []
-    row = model.tfidf[i].toarray().ravel()  # type: ignore[attr-defined]
+    row = model.tfidf[i].toarray().ravel()  # type: ignore[attr-defined,index]
     vocab = model.vectorizer.get_feature_names_out()
     idx = [j for j in np.argsort(-row)[:n] if row[j] > 0]
     return [str(vocab[j]) for j in idx]
@@ -116,7 +117,7 @@ def similar(
     my_size = sizes.get(creator, 0)
     my_terms = set(_top_terms(model, me)) if me is not None else set()
     mix = model.mix
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k in keys:
         if k == creator:
             continue

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from tribescope.store import Workspace
 
@@ -61,7 +60,3 @@ def creator_documents(posts: ir.Table, comments: ir.Table | None = None) -> ir.T
     return d.group_by(["platform", "creator_id"]).agg(
         document=d.document.group_concat("\n"), n_posts=d.post_id.nunique()
     )
-
-
-def to_arrow(expr: ir.Table, order: list[str]) -> pa.Table:
-    return expr.order_by(order).to_pyarrow()

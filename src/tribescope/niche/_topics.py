@@ -30,9 +30,7 @@ TOKEN_PATTERN = r"(?u)#?\b[^\W\d_][^\W_]+\b"
 
 #: very common social-media words that carry no niche.
 SOCIAL_STOP_WORDS = frozenset(
-    "love like just get got good great nice thanks thank wow omg yes lol amazing beautiful awesome cute "
-    "day today new time follow pic photo instagram insta repost post video link bio check one http https "
-    "www com watch subscribe channel dont im youre thats its".split()
+    ["love", "like", "just", "get", "got", "good", "great", "nice", "thanks", "thank", "wow", "omg", "yes", "lol", "amazing", "beautiful", "awesome", "cute", "day", "today", "new", "time", "follow", "pic", "photo", "instagram", "insta", "repost", "post", "video", "link", "bio", "check", "one", "http", "https", "www", "com", "watch", "subscribe", "channel", "dont", "im", "youre", "thats", "its"]
 )
 STOP_WORDS = sorted(ENGLISH_STOP_WORDS | SOCIAL_STOP_WORDS)
 
@@ -40,7 +38,7 @@ STOP_WORDS = sorted(ENGLISH_STOP_WORDS | SOCIAL_STOP_WORDS)
 def _n_topics(n_docs: int, requested: int | None) -> int:
     if requested is not None:
         return max(1, min(requested, n_docs))
-    return max(1, min(n_docs, 20, max(2, round(n_docs**0.5))))
+    return int(max(1, min(n_docs, 20, max(2, round(n_docs**0.5)))))
 
 
 @dataclass
@@ -80,7 +78,7 @@ class TopicModel:
             rows["topic"].append(top if has else None)
             rows["topic_weight"].append(float(w[top]) if has else None)
             rows["topic_terms"].append(", ".join(self.terms[top][:n_terms]) if has else None)
-            order = np.argsort(-w)[:3] if has else []
+            order: list[int] = [int(k) for k in np.argsort(-w)[:3]] if has else []
             rows["topics"].append("; ".join(f"{self.label(int(k))} ({w[k]:.2f})" for k in order if w[k] > 0.05))
         return pa.table(rows)
 

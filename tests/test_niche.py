@@ -1,0 +1,208 @@
+"""Niches on a tiny hand-written world (tests/_niche_world.py): overlap, topics, groups, leaders, circle, lookalikes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests import _niche_world as W
+
+import tribescope.niche as niche
+from tribescope.niche import (
+    CreatorNotFound,
+    audience,
+    audience_sketches,
+    estimate_jaccard,
+    inner_circle,
+    niche_groups,
+    overlap,
+    overlap_list,
+    post_topics,
+    resolve_creators,
+    similar,
+    topics,
+)
+
+IG = "instagram"
+
+
+@pytest.fixture
+def world(ws):
+    W.build(ws)
+    return ws
+
+
+def test_public_names():
+    assert len(niche.__all__) == len(set(niche.__all__))
+    assert set(niche.__all__) == {
+        "CATEGORIES", "LEVELS", "CategoryModel", "CreatorGraph", "CreatorNotFound", "NicheGroups", "TopicModel",
+        "activity", "audience", "audience_sketches", "community_profile", "creator_documents", "creator_graph",
+        "estimate_jaccard", "fit_topics", "inner_circle", "load_category_model", "niche_groups", "overlap",
+        "overlap_list", "pairwise_overlap", "post_documents", "post_topics", "predict_niche_category",
+        "resolve_creators", "similar", "topics",
+    }
+    assert all(hasattr(niche, n) for n in niche.__all__)
+
+
+def test_pairwise_overlap_exact(world):
+    t = overlap(world, [(IG, "fa"), (IG, "fb"), (IG, "fc")]).to_pylist()
+    by = {(r["a_id"], r["b_id"]): r for r in t}
+    ab = by[("fa", "fb")]
+    # fa: m1..m6, fb, fc (8); fb: m1..m3 (3); shared 3
+    assert (ab["size_a"], ab["size_b"], ab["shared"]) == (8, 3, 3)
+    assert ab["jaccard"] == pytest.approx(3 / 8)
+    assert ab["overlap_min"] == pytest.approx(1.0)
+    assert ab["cosine"] == pytest.approx(3 / math.sqrt(24))
+    ac = by[("fa", "fc")]
+    assert (ac["shared"], ac["jaccard"], ac["overlap_min"]) == (2, pytest.approx(2 / 9), pytest.approx(2 / 3))
+    assert by[("fb", "fc")]["shared"] == 0 and by[("fb", "fc")]["jaccard"] == 0.0
+
+
+def test_unique_vs_shared_audience_of_a_list(world):
+    per, totals = overlap_list(world, [(IG, "fa"), (IG, "fb"), (IG, "fc")])
+    rows = {r["creator_id"]: (r["audience"], r["unique"], r["shared"]) for r in per.to_pylist()}
+    assert rows == {"fa": (8, 3, 5), "fb": (3, 0, 3), "fc": (3, 1, 2)}
+    assert totals == {"reach": 9, "sum_audiences": 14, "duplicated": 5}
+
+
+def test_audience_excludes_the_creator_own_comments(world):
+    W.insert(world, "comments", [{"platform": IG, "comment_id": "own1", "post_id": "fb-p0", "author_id": "fb",
+                                  "created_at": W.T0, "text": "thanks all"}])
+    a = audience(world, [(IG, "fb")]).to_pyarrow()
+    assert sorted(a["member_id"].to_pylist()) == ["m1", "m2", "m3"]
+
+
+def test_resolve_creators_by_id_username_and_platform(world):
+    assert resolve_creators(world, ["fa", "FB", "instagram:fc", "@KA"]) == [(IG, "fa"), (IG, "fb"), (IG, "fc"),
+                                                                             (IG, "ka")]
+    with pytest.raises(CreatorNotFound, match=r"nobody.*has no posts"):
+        resolve_creators(world, ["nobody"])
+
+
+def test_minhash_is_exact_for_small_sets_and_close_for_large():
+    a, b = np.arange(0, 100), np.arange(50, 150)
+    assert estimate_jaccard(a, b, 256) == pytest.approx(50 / 150)
+    rng = np.random.default_rng(0)
+    universe = np.unique(rng.integers(0, 2**62, 6000))[:5999]  # stand-ins for 64-bit hashes of member keys
+    universe = universe[rng.permutation(len(universe))][:6000]
+    sa, sb = universe[:4000], universe[2000:]
+    k = 256
+    est = estimate_jaccard(np.sort(sa)[:k], np.sort(sb)[:k], k)
+    truth = 2000 / len(universe)
+    assert abs(est - truth) < 0.1  # standard error √(J(1−J)/k) ≈ 0.03
+
+
+def test_audience_sketch_keeps_k_smallest_hashes(world):
+    sk = audience_sketches(audience(world), k=2).to_pyarrow().to_pylist()
+    per: dict[str, list[int]] = {}
+    for r in sk:
+        per.setdefault(r["creator_id"], []).append(r["h"])
+    assert all(len(v) == 2 for v in per.values()) and set(per) == set(W.AUDIENCE)
+
+
+def test_topics_have_readable_terms_per_creator_and_post(world):
+    m = topics(world)
+    assert m.n_topics == 2
+    ct = {r["creator_id"]: r for r in m.creator_table().to_pylist()}
+    assert ct["fa"]["topic"] == ct["fb"]["topic"] != ct["ka"]["topic"]
+    assert "#fitness" in ct["fa"]["topic_terms"] and "recipe" in ct["ka"]["topic_terms"]
+    pt = {r["post_id"]: r for r in post_topics(world, m).to_pylist()}
+    assert pt["kb-p1"]["topic"] == ct["ka"]["topic"] and pt["fc-p2"]["topic"] == ct["fa"]["topic"]
+
+
+def test_niche_groups_leaders_and_bridges(world):
+    res = niche_groups(world, seed=0)
+    c = {r["creator_id"]: r for r in res.creators.to_pylist()}
+    assert {c[x]["group"] for x in ("fa", "fb", "fc")} != {c[x]["group"] for x in ("ka", "kb", "kc")}
+    assert len({c[x]["group"] for x in ("fa", "fb", "fc")}) == 1
+    assert res.groups.num_rows == 2
+    # leaders: the creator holding the niche's regulars and its interaction hub
+    assert c["fa"]["leader_rank"] == 1 and c["ka"]["leader_rank"] == 1
+    assert c["fa"]["is_leader"] and not c["fb"]["is_leader"]
+    assert c["fa"]["reach"] == 1.0 and c["fb"]["reach"] == 0.0
+    # fc and ka share member x: the only path between the niches
+    assert {x for x, r in c.items() if r["is_bridge"]} == {"fc", "ka"}
+    assert c["fc"]["betweenness"] == pytest.approx(c["ka"]["betweenness"]) and c["fc"]["betweenness"] > 0
+    g = {r["group"]: r for r in res.groups.to_pylist()}
+    assert g[c["fa"]["group"]]["leaders"] == "FA"
+    assert "#fitness" in g[c["fa"]["group"]]["label"]
+    assert res.sweep.column("chosen").to_pylist().count(True) == 1
+    assert res.resolution in res.sweep.column("resolution").to_pylist()
+
+
+def test_niche_groups_with_a_fixed_resolution(world):
+    res = niche_groups(world, resolution=1.0)
+    assert res.resolution == 1.0 and res.sweep.num_rows == 1 and res.groups.num_rows == 2
+
+
+def test_topic_only_graph_when_no_audiences_are_shared(ws):
+    W.build(ws)
+    ws.duck.execute("DELETE FROM comments")
+    res = niche_groups(ws)
+    assert res.alpha == 0.0 and any("no creators share" in n for n in res.notes)
+    c = {r["creator_id"]: r["group"] for r in res.creators.to_pylist()}
+    assert c["fa"] == c["fb"] == c["fc"] != c["ka"] == c["kb"] == c["kc"]
+
+
+def _circle_world(ws):
+    W.insert(ws, "posts", [{"platform": IG, "post_id": f"p{i}", "creator_id": "cr",
+                            "created_at": W.T0 + dt.timedelta(weeks=i)} for i in range(30)])
+    rows = []
+    # loyal: one comment in each of weeks 25..29 (the last five weeks)
+    rows += [{"comment_id": f"l{w}", "post_id": f"p{w}", "author_id": "loyal", "created_at": W.T0 + dt.timedelta(weeks=w)}
+             for w in range(25, 30)]
+    # fan: weeks 28 and 29, and replies once to loyal
+    rows += [{"comment_id": f"f{w}", "post_id": f"p{w}", "author_id": "fan", "created_at": W.T0 + dt.timedelta(weeks=w)}
+             for w in (28, 29)]
+    rows.append({"comment_id": "f-r", "post_id": "p29", "author_id": "fan", "parent_comment_id": "l29",
+                 "created_at": W.T0 + dt.timedelta(weeks=29, hours=1)})
+    # old: one comment 26 weeks before the last week
+    rows.append({"comment_id": "o3", "post_id": "p3", "author_id": "old", "created_at": W.T0 + dt.timedelta(weeks=3)})
+    W.insert(ws, "comments", [{"platform": IG, "text": "hi", **r} for r in rows])
+    W.insert(ws, "accounts", [{"platform": IG, "account_id": "loyal", "username": "Loyal", "followers": 999}])
+
+
+def test_inner_circle_orbit_levels_exact(ws):
+    _circle_world(ws)
+    t = {r["member_id"]: r for r in inner_circle(ws, (IG, "cr")).to_pylist()}
+    h = 13.0
+    loyal_love = sum(0.5 ** (a / h) for a in range(5))
+    assert t["loyal"]["active_weeks"] == 5 and t["loyal"]["love"] == pytest.approx(loyal_love)
+    assert (t["loyal"]["level"], t["loyal"]["level_name"]) == (1, "advocate")
+    assert t["loyal"]["reach"] == pytest.approx(3.0) and t["loyal"]["reach_source"] == "followers"
+    assert t["loyal"]["replied_by"] == 1
+    assert t["loyal"]["gravity"] == pytest.approx(loyal_love * 4.0)
+    assert t["fan"]["love"] == pytest.approx(1 + 0.5 ** (1 / h))
+    assert (t["fan"]["level"], t["fan"]["level_name"], t["fan"]["reach_source"]) == (3, "participant", "replies")
+    assert t["old"]["love"] == pytest.approx(0.25) and t["old"]["level"] == 4
+    order = [r["member_id"] for r in inner_circle(ws, (IG, "cr")).to_pylist()]
+    assert order == ["loyal", "fan", "old"]
+    assert [r["member_id"] for r in inner_circle(ws, (IG, "cr")).to_pylist() if r["inner_circle"]] == ["loyal"]
+
+
+def test_inner_circle_levels_are_configurable(ws):
+    _circle_world(ws)
+    levels = {1: ("core", 1.5), 2: ("rest", 0.0)}
+    t = {r["member_id"]: r["level_name"] for r in inner_circle(ws, (IG, "cr"), levels=levels).to_pylist()}
+    assert t == {"loyal": "core", "fan": "core", "old": "rest"}
+
+
+def test_similar_ranks_same_niche_first_with_reasons(world):
+    t = similar(world, (IG, "fa"), n=3).to_pylist()
+    assert [r["creator_id"] for r in t] == ["fb", "fc", "ka"]
+    assert t[0]["shared_accounts"] == 3 and t[0]["topic"] == pytest.approx(1.0)
+    assert "3 shared engaged accounts (100% of the smaller audience)" in t[0]["reasons"]
+    assert "#fitness" in t[0]["reasons"]
+    assert t[2]["topic"] == pytest.approx(0.0) and t[2]["audience"] == 0.0
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sets(st.integers(0, 300), min_size=1, max_size=120), st.sets(st.integers(0, 300), min_size=1, max_size=120))
+def test_minhash_with_full_sketches_equals_jaccard(a, b):
+    """Property: when both sets fit in the sketch, the estimate is the exact Jaccard index."""
+    a_, b_ = np.array(sorted(a)), np.array(sorted(b))
+    assert estimate_jaccard(a_, b_, 256) == pytest.approx(len(a & b) / len(a | b))
