@@ -26,10 +26,18 @@ def insert(ws: Any, name: str, rows: list[dict[str, Any]]) -> None:
         ws.duck.unregister("__fx")
 
 
-def comment(cid: str, post: str, author: str, text: str, minutes: int, parent: str | None = None) -> dict[str, Any]:
+def comment(
+    cid: str, post: str, author: str, text: str, minutes: int, parent: str | None = None
+) -> dict[str, Any]:
     return {
-        "platform": "instagram", "comment_id": cid, "post_id": post, "author_id": author, "author_name": author,
-        "parent_comment_id": parent, "created_at": T0 + timedelta(minutes=minutes), "text": text,
+        "platform": "instagram",
+        "comment_id": cid,
+        "post_id": post,
+        "author_id": author,
+        "author_name": author,
+        "parent_comment_id": parent,
+        "created_at": T0 + timedelta(minutes=minutes),
+        "text": text,
     }
 
 
@@ -48,21 +56,59 @@ BAKERY_COMMENTS = [
 ]
 
 BAKERY_POSTS = [
-    {"platform": "instagram", "post_id": "p1", "creator_id": "cre", "created_at": T0, "likes": 90,
-     "comments_count": 8, "caption": "Banana bread recipe with brown sugar #baking #bananabread",
-     "hashtags": ["baking", "bananabread"], "mentions": [], "tagged_users": []},
-    {"platform": "instagram", "post_id": "p2", "creator_id": "cre", "created_at": T0 + timedelta(days=1),
-     "likes": 110, "comments_count": 2, "caption": "Banana loaf, spelt flour. Use my code BAKE10 #baking #ad",
-     "hashtags": ["baking", "ad"], "mentions": ["flourco"], "tagged_users": ["flourco"]},
+    {
+        "platform": "instagram",
+        "post_id": "p1",
+        "creator_id": "cre",
+        "created_at": T0,
+        "likes": 90,
+        "comments_count": 8,
+        "caption": "Banana bread recipe with brown sugar #baking #bananabread",
+        "hashtags": ["baking", "bananabread"],
+        "mentions": [],
+        "tagged_users": [],
+    },
+    {
+        "platform": "instagram",
+        "post_id": "p2",
+        "creator_id": "cre",
+        "created_at": T0 + timedelta(days=1),
+        "likes": 110,
+        "comments_count": 2,
+        "caption": "Banana loaf, spelt flour. Use my code BAKE10 #baking #ad",
+        "hashtags": ["baking", "ad"],
+        "mentions": ["flourco"],
+        "tagged_users": ["flourco"],
+    },
 ]
 
 BAKERY_ACCOUNTS = [
     {"platform": "instagram", "account_id": "cre", "username": "Cre", "followers": 4000, "following": 300},
-    {"platform": "instagram", "account_id": "alice", "username": "alice", "followers": 300, "following": 280,
-     "posts": 40, "has_profile_pic": True},
-    {"platform": "instagram", "account_id": "bob", "username": "bob", "followers": 20, "following": 7600,
-     "posts": 0, "has_profile_pic": False},
-    {"platform": "instagram", "account_id": "carol", "username": "carol", "followers": 9000, "following": 400},
+    {
+        "platform": "instagram",
+        "account_id": "alice",
+        "username": "alice",
+        "followers": 300,
+        "following": 280,
+        "posts": 40,
+        "has_profile_pic": True,
+    },
+    {
+        "platform": "instagram",
+        "account_id": "bob",
+        "username": "bob",
+        "followers": 20,
+        "following": 7600,
+        "posts": 0,
+        "has_profile_pic": False,
+    },
+    {
+        "platform": "instagram",
+        "account_id": "carol",
+        "username": "carol",
+        "followers": 9000,
+        "following": 400,
+    },
     {"platform": "instagram", "account_id": "dave", "username": "dave", "followers": 900, "following": 2000},
 ]
 

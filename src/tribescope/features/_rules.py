@@ -75,21 +75,114 @@ ACTION_INTENT_PATTERN = (
 
 #: Words ignored when measuring topical overlap (EN/ES/DE/FR/IT/PT high-frequency words ≥ 4 letters).
 STOPWORDS = (
-    "this", "that", "with", "have", "from", "your", "what", "when", "they", "will", "just", "been", "were",
-    "there", "their", "about", "would", "could", "should", "these", "those", "then", "than", "them", "very",
-    "really", "much", "more", "some", "like", "love", "good", "great", "nice", "beautiful", "amazing",
-    "awesome", "thank", "thanks", "so", "cute", "pretty", "gorgeous", "looks", "look", "lovely", "omg",
-    "here", "also", "only", "over", "into", "after", "before", "where", "which", "while", "every", "always",
-    "para", "como", "pero", "esta", "este", "todo", "muito", "mais", "isso", "nicht", "eine", "einen", "sind",
-    "auch", "dans", "avec", "pour", "sont", "tres", "très", "molto", "della", "sono", "questo", "haha",
-    "hahaha", "today", "doing", "being", "make", "made", "know", "want", "need", "going", "still",
+    "this",
+    "that",
+    "with",
+    "have",
+    "from",
+    "your",
+    "what",
+    "when",
+    "they",
+    "will",
+    "just",
+    "been",
+    "were",
+    "there",
+    "their",
+    "about",
+    "would",
+    "could",
+    "should",
+    "these",
+    "those",
+    "then",
+    "than",
+    "them",
+    "very",
+    "really",
+    "much",
+    "more",
+    "some",
+    "like",
+    "love",
+    "good",
+    "great",
+    "nice",
+    "beautiful",
+    "amazing",
+    "awesome",
+    "thank",
+    "thanks",
+    "so",
+    "cute",
+    "pretty",
+    "gorgeous",
+    "looks",
+    "look",
+    "lovely",
+    "omg",
+    "here",
+    "also",
+    "only",
+    "over",
+    "into",
+    "after",
+    "before",
+    "where",
+    "which",
+    "while",
+    "every",
+    "always",
+    "para",
+    "como",
+    "pero",
+    "esta",
+    "este",
+    "todo",
+    "muito",
+    "mais",
+    "isso",
+    "nicht",
+    "eine",
+    "einen",
+    "sind",
+    "auch",
+    "dans",
+    "avec",
+    "pour",
+    "sont",
+    "tres",
+    "très",
+    "molto",
+    "della",
+    "sono",
+    "questo",
+    "haha",
+    "hahaha",
+    "today",
+    "doing",
+    "being",
+    "make",
+    "made",
+    "know",
+    "want",
+    "need",
+    "going",
+    "still",
 )
+
+
+def _trim(text: ir.StringValue) -> ir.StringValue:
+    # not StringValue.strip(): ibis 12 compiles it for Spark as TRIM(' \t\n\r\v\f' FROM …), and Spark SQL
+    # reads '\v' and '\f' as the letters v and f, so "firmware" would lose its "f".
+    return text.re_replace(r"^\s+|\s+$", "")
 
 
 def normalized_words(text: ir.StringValue) -> ir.StringValue:
     """Lower-cased text without mentions, links and punctuation; single spaces ("" when nothing is left)."""
     t = text.lower().re_replace(URL_PATTERN, " ").re_replace(MENTION_PATTERN, " ")
-    return t.re_replace(r"[^\p{L}\p{N}]+", " ").strip()
+    return _trim(t.re_replace(r"[^\p{L}\p{N}]+", " "))
 
 
 def content_tokens(text: ir.StringValue, *, normalized: bool = False) -> ir.ArrayValue:
@@ -127,10 +220,14 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
     )
     c = c.mutate(
         _n_words=ibis.ifelse(c._words == "", 0, c._words.split(" ").length()).cast("int64"),
-        _spam=c._lower.re_replace(r"[^\p{L}\p{N}/:.$\s]+", " ").re_replace(r"\s+", " ").re_search(LINK_SPAM_PATTERN),
-        _intent=c._lower.re_replace(r"[^\p{L}\p{N}?\s]+", " ").re_replace(r"\s+", " ").re_search(ACTION_INTENT_PATTERN),
+        _spam=c._lower.re_replace(r"[^\p{L}\p{N}/:.$\s]+", " ")
+        .re_replace(r"\s+", " ")
+        .re_search(LINK_SPAM_PATTERN),
+        _intent=c._lower.re_replace(r"[^\p{L}\p{N}?\s]+", " ")
+        .re_replace(r"\s+", " ")
+        .re_search(ACTION_INTENT_PATTERN),
         _praise=c._words.re_search(GENERIC_PRAISE_PATTERN),
-        is_empty=c._raw.strip() == "",
+        is_empty=_trim(c._raw) == "",
     )
     # stage 2: categories from the stage-1 columns
     fm = c._fm.lower().re_replace(r"\.+$", "")
@@ -160,4 +257,3 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
     overlap = j._c_toks.intersect(j._p_toks).length().fill_null(0).cast("int64")
     j = j.mutate(overlap_tokens=overlap, is_relevant=overlap > 0)
     return j.drop("_p_platform", "_p_post_id", "_p_toks", "_c_toks", "_words")
-

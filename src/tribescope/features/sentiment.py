@@ -125,7 +125,8 @@ def sentiment_scores(
             _CACHE.clear()
         _CACHE.update(zip(todo, scored, strict=True))
     idx = enc.indices.to_numpy(zero_copy_only=False)
-    return values[idx]
+    out: np.ndarray = values[idx]
+    return out
 
 
 def add_sentiment(table: pa.Table, text_column: str = "text", name: str = "sentiment") -> pa.Table:

@@ -4,7 +4,7 @@ Each function takes Ibis tables (the workspace's canonical tables or :func:`thre
 Ibis table with one row per creator; formulas and sources are in each docstring.
 """
 
-from tribescope.metrics._all import creator_metrics
+from tribescope.metrics._all import creator_metric_parts, creator_metrics
 from tribescope.metrics._audience import account_category, audience_quality
 from tribescope.metrics._base import KEY, threads
 from tribescope.metrics._brand import DISCLOSURE_TAGS, brand_deals, sponsored_posts
@@ -24,6 +24,7 @@ __all__ = [
     "brand_deals",
     "connectedness",
     "conversation",
+    "creator_metric_parts",
     "creator_metrics",
     "engagement",
     "niche",
@@ -31,6 +32,6 @@ __all__ = [
     "reach",
     "sponsored_posts",
     "threads",
-    "ties",
     "tier_of",
+    "ties",
 ]

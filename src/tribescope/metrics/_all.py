@@ -16,7 +16,7 @@ from tribescope.metrics._engagement import engagement
 from tribescope.metrics._niche import niche
 from tribescope.metrics._reach import DEFAULT_TIERS, reach
 
-__all__ = ["creator_metrics"]
+__all__ = ["creator_metric_parts", "creator_metrics"]
 
 
 def creator_metrics(
@@ -34,8 +34,27 @@ def creator_metrics(
     ``thread_rows`` lets the caller pass a cached :func:`tribescope.metrics.threads` table (e.g. with a
     ``sentiment`` column joined in) so the comment features are computed once.
     """
+    parts = creator_metric_parts(
+        posts, comments, accounts, links=links, messages=messages, tiers=tiers, thread_rows=thread_rows
+    )
+    return join_all(parts[0], *parts[1:]).order_by(list(KEY))
+
+
+def creator_metric_parts(
+    posts: ir.Table,
+    comments: ir.Table,
+    accounts: ir.Table,
+    *,
+    links: ir.Table | None = None,
+    messages: ir.Table | None = None,
+    tiers: Sequence[tuple[str, int]] = DEFAULT_TIERS,
+    thread_rows: ir.Table | None = None,
+) -> list[ir.Table]:
+    """The metric families as separate per-creator tables, :func:`reach` first (small expressions compile
+    and run faster one by one than as one big join)."""
     th = thread_rows if thread_rows is not None else threads(comments, posts, accounts)
     parts = [
+        reach(posts, accounts, tiers),
         engagement(posts, accounts, comments),
         conversation(th, posts),
         connectedness(th),
@@ -45,5 +64,4 @@ def creator_metrics(
     ]
     if links is not None and messages is not None:
         parts.append(offplatform(links, messages, th))
-    out = join_all(reach(posts, accounts, tiers), *parts)
-    return out.order_by(list(KEY))
+    return parts

@@ -56,8 +56,9 @@ def threads(comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = Non
     )
     j = f.inner_join(p, [f.platform == p._pp, f.post_id == p._pid]).drop("_pp", "_pid")
 
-    par = comments.select(_par_platform=comments.platform, _par_id=comments.comment_id,
-                          parent_author_id=comments.author_id)
+    par = comments.select(
+        _par_platform=comments.platform, _par_id=comments.comment_id, parent_author_id=comments.author_id
+    )
     j = j.left_join(par, [j.platform == par._par_platform, j.parent_comment_id == par._par_id])
     j = j.drop("_par_platform", "_par_id")
 
@@ -74,8 +75,11 @@ def threads(comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = Non
     ).drop("_n_platform", "_n_post", "_n_name")
 
     if accounts is not None:
-        acc = accounts.select(_a_platform=accounts.platform, _a_id=accounts.account_id,
-                              _creator_handle=accounts.username.lower())
+        acc = accounts.select(
+            _a_platform=accounts.platform,
+            _a_id=accounts.account_id,
+            _creator_handle=accounts.username.lower(),
+        )
         j = j.left_join(acc, [j.platform == acc._a_platform, j.creator_id == acc._a_id]).drop(
             "_a_platform", "_a_id"
         )
@@ -93,7 +97,9 @@ def threads(comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = Non
         (mentions_creator, j.creator_id),
         else_=j.parent_author_id,
     )
-    j = j.mutate(target_id=target, is_reply=is_reply, is_creator=(j.author_id == j.creator_id).fill_null(False))
+    j = j.mutate(
+        target_id=target, is_reply=is_reply, is_creator=(j.author_id == j.creator_id).fill_null(False)
+    )
     is_ff = (
         j.is_reply
         & ~j.is_creator

@@ -6,15 +6,56 @@ import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, join_all, only_if, safe_div
 
-__all__ = ["DISCLOSURE_PATTERN", "DISCLOSURE_TAGS", "LIKELY_SPONSORED_PATTERN", "brand_deals", "sponsored_posts"]
+__all__ = [
+    "DISCLOSURE_PATTERN",
+    "DISCLOSURE_TAGS",
+    "LIKELY_SPONSORED_PATTERN",
+    "brand_deals",
+    "sponsored_posts",
+]
 
 #: Disclosure hashtags (FTC/ASA/CMA "#ad", German "Werbung/Anzeige", Spanish "publicidad", …), lower-case.
 DISCLOSURE_TAGS: tuple[str, ...] = (
-    "ad", "ads", "advert", "advertisement", "advertising", "sponsored", "sponsor", "spon", "paidpartnership",
-    "paidpost", "brandpartner", "gifted", "prproduct", "affiliate", "werbung", "anzeige", "unbezahltewerbung",
-    "bezahltepartnerschaft", "kooperation", "publicidad", "publi", "patrocinado", "publicidade", "publicité",
-    "publicite", "sponsorisé", "sponsorise", "partenariat", "pubblicità", "pubblicita", "sponsorizzato",
-    "sponsorizzata", "adv", "reklama", "reklame", "advertentie", "gesponsord", "samarbete", "annonse", "mainos",
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "advertising",
+    "sponsored",
+    "sponsor",
+    "spon",
+    "paidpartnership",
+    "paidpost",
+    "brandpartner",
+    "gifted",
+    "prproduct",
+    "affiliate",
+    "werbung",
+    "anzeige",
+    "unbezahltewerbung",
+    "bezahltepartnerschaft",
+    "kooperation",
+    "publicidad",
+    "publi",
+    "patrocinado",
+    "publicidade",
+    "publicité",
+    "publicite",
+    "sponsorisé",
+    "sponsorise",
+    "partenariat",
+    "pubblicità",
+    "pubblicita",
+    "sponsorizzato",
+    "sponsorizzata",
+    "adv",
+    "reklama",
+    "reklame",
+    "advertentie",
+    "gesponsord",
+    "samarbete",
+    "annonse",
+    "mainos",
 )
 DISCLOSURE_PATTERN = r"#(?:" + "|".join(DISCLOSURE_TAGS) + r")(?:[^\p{L}\p{N}_]|$)"
 #: Undisclosed signs of a deal: discount codes, affiliate links, "thanks to @brand", "in partnership with".

@@ -21,12 +21,17 @@ def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Ta
     The article: community influencers gather their followers in their own spaces.
     """
     ln = links.select(
-        _platform=links.platform, _space=links.space_id, platform=links.creator_platform,
-        creator_id=links.creator_id, _members=links.members,
+        _platform=links.platform,
+        _space=links.space_id,
+        platform=links.creator_platform,
+        creator_id=links.creator_id,
+        _members=links.members,
     )
     ls = ln.group_by(*KEY).agg(community_spaces=ln.count(), community_members=ln._members.sum())
     m = messages.select(
-        _platform=messages.platform, _space=messages.space_id, _author=messages.author_id,
+        _platform=messages.platform,
+        _space=messages.space_id,
+        _author=messages.author_id,
         _name=messages.author_name.lower().fill_null(messages.author_id.lower()),
         _is_reply=messages.reply_to.notnull().cast("int64"),
     )

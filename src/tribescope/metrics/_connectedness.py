@@ -24,9 +24,14 @@ def ties(threads: ir.Table) -> ir.Table:
     """
     t = threads.filter(threads.is_tie)
     return t.select(
-        "platform", "creator_id", "post_id", "comment_id",
-        src=t.author_id, dst=t.target_id,
-        a=ibis.least(t.author_id, t.target_id), b=ibis.greatest(t.author_id, t.target_id),
+        "platform",
+        "creator_id",
+        "post_id",
+        "comment_id",
+        src=t.author_id,
+        dst=t.target_id,
+        a=ibis.least(t.author_id, t.target_id),
+        b=ibis.greatest(t.author_id, t.target_id),
     )
 
 
@@ -73,8 +78,9 @@ def connectedness(threads: ir.Table) -> ir.Table:
         _ab=(e.src == e.a).cast("int64").max(),
         _ba=(e.src == e.b).cast("int64").max(),
     )
-    pairs = pairs.mutate(_recip=((pairs._ab + pairs._ba) == 2).cast("int64"),
-                         _recur=(pairs._pp >= 2).cast("int64"))
+    pairs = pairs.mutate(
+        _recip=((pairs._ab + pairs._ba) == 2).cast("int64"), _recur=(pairs._pp >= 2).cast("int64")
+    )
     pstats = pairs.group_by(*KEY).agg(
         n_pairs=pairs.count(), _n_recip=pairs._recip.sum(), recurring_pairs=pairs._recur.sum()
     )
@@ -100,7 +106,9 @@ def connectedness(threads: ir.Table) -> ir.Table:
     ncom = out._n_commenters.fill_null(0)
     return out.mutate(
         interacting_commenter_share=ibis.ifelse(
-            ncom > 0, out._n_interacting.fill_null(0).cast("float64") / ncom.cast("float64"), ibis.null("float64")
+            ncom > 0,
+            out._n_interacting.fill_null(0).cast("float64") / ncom.cast("float64"),
+            ibis.null("float64"),
         ),
         n_pairs=out.n_pairs.fill_null(0),
         recurring_pairs=out.recurring_pairs.fill_null(0),

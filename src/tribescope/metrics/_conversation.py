@@ -28,9 +28,20 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     """
     t = threads
     aud = t.filter(~t.is_creator)
-    aud_f = aud.mutate(**{c: aud[c].cast("int64") for c in (
-        "is_substantive", "is_emoji_only", "is_generic", "is_mention_only", "is_link_spam",
-        "has_action_intent", "is_relevant")})
+    aud_f = aud.mutate(
+        **{
+            c: aud[c].cast("int64")
+            for c in (
+                "is_substantive",
+                "is_emoji_only",
+                "is_generic",
+                "is_mention_only",
+                "is_link_spam",
+                "has_action_intent",
+                "is_relevant",
+            )
+        }
+    )
     aggs = dict(
         n_follower_comments=aud_f.count(),
         n_commenters=aud_f.author_id.nunique(),
@@ -60,7 +71,9 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     replied = tj._first_reply.notnull()
     delay_h = (tj._first_reply.epoch_seconds() - tj.created_at.epoch_seconds()).cast("float64") / 3600.0
     tj = tj.mutate(_replied=replied.cast("int64"), _delay=ibis.ifelse(replied, delay_h, ibis.null("float64")))
-    r = tj.group_by(*KEY).agg(creator_reply_share=tj._replied.mean(), creator_reply_delay_h=tj._delay.median())
+    r = tj.group_by(*KEY).agg(
+        creator_reply_share=tj._replied.mean(), creator_reply_delay_h=tj._delay.median()
+    )
 
     p = posts.filter(posts.creator_id.notnull())
     np_ = p.group_by(*KEY).agg(_n_posts=p.count())

@@ -25,11 +25,15 @@ def engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = 
     if comments is not None:
         n = comments.group_by("platform", "post_id").agg(_rows=comments.count())
         n = n.rename(_n_platform="platform", _n_post="post_id")
-        p = p.left_join(n, [p.platform == n._n_platform, p.post_id == n._n_post]).drop("_n_platform", "_n_post")
+        p = p.left_join(n, [p.platform == n._n_platform, p.post_id == n._n_post]).drop(
+            "_n_platform", "_n_post"
+        )
         n_comments = p.comments_count.fill_null(p._rows).fill_null(0)
     else:
         n_comments = p.comments_count.fill_null(0)
-    a = accounts.select(_a_platform=accounts.platform, _a_id=accounts.account_id, _followers=accounts.followers)
+    a = accounts.select(
+        _a_platform=accounts.platform, _a_id=accounts.account_id, _followers=accounts.followers
+    )
     p = p.mutate(_nc=n_comments)
     j = p.left_join(a, [p.platform == a._a_platform, p.creator_id == a._a_id])
     inter = j.likes.fill_null(0) + j._nc

@@ -26,8 +26,14 @@ def niche(posts: ir.Table) -> ir.Table:
     cj = c.inner_join(tot, list(KEY))
     cj = cj.drop(*[x for x in cj.columns if x.endswith("_right")])
     pr = cj._k.cast("float64") / cj.n_hashtag_uses.cast("float64")
-    ent = cj.mutate(_h=-(pr * pr.ln())).group_by(*KEY).agg(
-        _h=ibis._["_h"].sum(), n_hashtag_uses=ibis._["n_hashtag_uses"].max(), n_hashtags=ibis._["n_hashtags"].max()
+    ent = (
+        cj.mutate(_h=-(pr * pr.ln()))
+        .group_by(*KEY)
+        .agg(
+            _h=ibis._["_h"].sum(),
+            n_hashtag_uses=ibis._["n_hashtag_uses"].max(),
+            n_hashtags=ibis._["n_hashtags"].max(),
+        )
     )
     focus = ibis.ifelse(
         ent.n_hashtag_uses >= 2, 1.0 - ent._h / ent.n_hashtag_uses.cast("float64").ln(), ibis.null("float64")

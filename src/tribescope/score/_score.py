@@ -16,7 +16,7 @@ import pyarrow as pa
 from tribescope.errors import TribescopeError
 from tribescope.features.sentiment import sentiment_scores
 from tribescope.graph import commenter_graph_stats
-from tribescope.metrics import KEY, creator_metrics, sponsored_posts, threads, ties
+from tribescope.metrics import KEY, creator_metric_parts, sponsored_posts, threads, ties
 from tribescope.score._spec import Component, Spec, load_spec
 
 __all__ = [
@@ -30,7 +30,16 @@ __all__ = [
 ]
 
 #: Output columns that always come first, in this order.
-FIRST_COLUMNS = ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score", "confidence")
+FIRST_COLUMNS = (
+    "platform",
+    "creator_id",
+    "handle",
+    "followers",
+    "tier",
+    "label",
+    "community_score",
+    "confidence",
+)
 
 #: Per-creator tables other modules may write into the workspace; when present they are left-joined on
 #: (platform, creator_id) and their columns become available to components and label rules.
@@ -106,7 +115,9 @@ def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
         if row["count"] >= need:
             sel = df["tier"] == tier
             df.loc[sel, "er_benchmark"] = row["median"]
-            df.loc[sel, "er_benchmark_source"] = f"workspace median of tier {tier} ({int(row['count'])} creators)"
+            df.loc[sel, "er_benchmark_source"] = (
+                f"workspace median of tier {tier} ({int(row['count'])} creators)"
+            )
     df["er_ratio"] = df["er_median"] / df["er_benchmark"]
     if "authentic_er" in df.columns:
         df["authentic_er_ratio"] = pd.to_numeric(df["authentic_er"], errors="coerce") / df["er_benchmark"]
@@ -134,7 +145,11 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
         x = pd.to_numeric(df[comp.metric], errors="coerce")
         if comp.min_support is not None:
             col, n = comp.min_support
-            support = pd.to_numeric(df[col], errors="coerce") if col in df.columns else pd.Series(np.nan, index=df.index)
+            support = (
+                pd.to_numeric(df[col], errors="coerce")
+                if col in df.columns
+                else pd.Series(np.nan, index=df.index)
+            )
             x = x.where(support >= n)
         s = _transform(comp, x, df["tier"], min_group)
         df[f"c_{comp.name}"] = s
@@ -146,11 +161,16 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
         used.append(comp)
     df["community_score"] = np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan)
     for comp in used:
-        df[f"w_{comp.name}"] = np.where(df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0)
+        df[f"w_{comp.name}"] = np.where(
+            df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0
+        )
     conf = sp.confidence
     posts = pd.to_numeric(df.get("n_posts_with_comments", 0), errors="coerce").fillna(0)
     com = pd.to_numeric(df.get("n_follower_comments", 0), errors="coerce").fillna(0)
-    data = np.sqrt(np.minimum(1, posts / float(conf.get("full_posts", 6))) * np.minimum(1, com / float(conf.get("full_comments", 150))))
+    data = np.sqrt(
+        np.minimum(1, posts / float(conf.get("full_posts", 6)))
+        * np.minimum(1, com / float(conf.get("full_comments", 150)))
+    )
     coverage = core_present / core_total if core_total > 0 else 1.0
     df["coverage"] = coverage
     df["confidence"] = np.round(data * coverage, 3)
@@ -161,10 +181,10 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
             for cnd in rule.all:
                 ok &= _holds(df, cnd)
         if rule.any:
-            anyok = pd.Series(False, index=df.index)
+            n_true = pd.Series(0, index=df.index)
             for cnd in rule.any:
-                anyok |= _holds(df, cnd)
-            ok &= anyok
+                n_true += _holds(df, cnd).astype(int)
+            ok &= n_true >= rule.at_least
         label = label.where(label.notna() | ~ok, rule.label)
     df["label"] = label.fillna("broadcast_influencer")
     df["community_score"] = df["community_score"].round(2)
@@ -175,33 +195,44 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
     weight_cols = [f"w_{c.name}" for c in used]
     rest = [c for c in df.columns if c not in FIRST_COLUMNS and c not in comp_cols and c not in weight_cols]
     df = df[[*FIRST_COLUMNS, *comp_cols, *rest, *weight_cols]]
-    df = df.sort_values(["community_score", "platform", "creator_id"], ascending=[False, True, True], na_position="last")
+    df = df.sort_values(
+        ["community_score", "platform", "creator_id"], ascending=[False, True, True], na_position="last"
+    )
     return df.reset_index(drop=True)
 
 
-def _threads_with_sentiment(ws: Any, with_sentiment: bool) -> ir.Table:
-    comments, posts = ws.table("comments"), ws.table("posts")
-    accounts = ws.table("accounts")
-    th = threads(comments, posts, accounts)
-    if with_sentiment:
-        texts = comments.select("platform", "comment_id", "text").to_pyarrow()
-        sent = pa.table({
-            "_s_platform": texts["platform"], "_s_id": texts["comment_id"],
-            "sentiment": pa.array(sentiment_scores(texts["text"]), pa.float64()),
-        })
-        st = ibis.memtable(sent)
-        th = th.left_join(st, [th.platform == st._s_platform, th.comment_id == st._s_id]).drop("_s_platform", "_s_id")
-    return th
+def _sentiment_by_creator(th: ir.Table) -> pd.DataFrame:
+    """Mean VADER compound of audience comments per creator (texts pulled as Arrow, scored once each)."""
+    aud = th.filter(~th.is_creator)
+    t = aud.select("platform", "creator_id", "text").to_pyarrow()
+    df = pd.DataFrame(
+        {
+            "platform": t["platform"].to_pylist(),
+            "creator_id": t["creator_id"].to_pylist(),
+            "sentiment_mean": sentiment_scores(t["text"]),
+        }
+    )
+    return df.groupby(list(KEY), as_index=False)["sentiment_mean"].mean()
 
 
 def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.DataFrame, ir.Table]:
-    th = _threads_with_sentiment(ws, with_sentiment).cache()
+    th = threads(ws.table("comments"), ws.table("posts"), ws.table("accounts")).cache()
     links = ws.table("community_links") if ws.has_table("community_links") else None
     msgs = ws.table("community_messages") if ws.has_table("community_messages") else None
-    m = creator_metrics(
-        ws.table("posts"), ws.table("comments"), ws.table("accounts"),
-        links=links, messages=msgs, tiers=spec.tiers, thread_rows=th,
-    ).to_pyarrow().to_pandas()
+    parts = creator_metric_parts(
+        ws.table("posts"),
+        ws.table("comments"),
+        ws.table("accounts"),
+        links=links,
+        messages=msgs,
+        tiers=spec.tiers,
+        thread_rows=th,
+    )
+    m = parts[0].to_pyarrow().to_pandas()
+    for part in parts[1:]:
+        m = m.merge(part.to_pyarrow().to_pandas(), on=list(KEY), how="left")
+    if with_sentiment:
+        m = m.merge(_sentiment_by_creator(th), on=list(KEY), how="left")
     g = commenter_graph_stats(th).to_pandas()
     m = m.merge(g, on=list(KEY), how="left")
     extra: list[pa.Table] = []
@@ -257,8 +288,11 @@ def _median(col: pd.Series) -> float | None:
 
 def _find(df: pd.DataFrame, creator: str) -> pd.Series:
     key = creator.strip().lstrip("@")
-    hit = df[(df["creator_id"] == key) | (df["handle"].astype(str).str.lower() == key.lower())
-             | (df["creator_id"].astype(str).str.lower() == key.lower())]
+    hit = df[
+        (df["creator_id"] == key)
+        | (df["handle"].astype(str).str.lower() == key.lower())
+        | (df["creator_id"].astype(str).str.lower() == key.lower())
+    ]
     if hit.empty:
         raise CreatorNotFound(
             f"no creator {creator!r} in this workspace (looked at creator ids and handles of accounts with posts); "
@@ -268,13 +302,21 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
 
 
 def explain(
-    ws: Any, creator: str, spec: Spec | str | os.PathLike[str] | None = None, *, examples: int = 3
+    ws: Any,
+    creator: str,
+    spec: Spec | str | os.PathLike[str] | None = None,
+    *,
+    examples: int = 3,
+    sentiment: bool = False,
 ) -> dict[str, Any]:
     """Everything behind one creator's score: components with value, tier benchmark, transform score,
     weight and contribution (points of the 0–100 score), and evidence — example threads where followers
-    talk to each other, returning commenters, sponsored posts found and suspicious signals."""
+    talk to each other, returning commenters, sponsored posts found and suspicious signals.
+
+    Tier medians are over the whole workspace, so the score is recomputed for every creator
+    (``sentiment`` adds ``sentiment_mean``, which no default component uses)."""
     sp = load_spec(spec)
-    m, th = _metric_frame(ws, sp, with_sentiment=True)
+    m, th = _metric_frame(ws, sp, with_sentiment=sentiment)
     df = score_frame(m, sp)
     row = _find(df, creator)
     tier_rows = df[df["tier"] == row["tier"]]
@@ -285,12 +327,21 @@ def explain(
             continue
         s = _num(row[col])
         w = _num(row[f"w_{c.name}"]) or 0.0
-        comps.append({
-            "name": c.name, "family": c.family, "metric": c.metric, "value": _num(row.get(c.metric)),
-            "tier_median": _median(tier_rows[c.metric]),
-            "score": s, "weight": round(w, 4), "contribution": round((s or 0.0) * w, 2),
-            "transform": c.transform, "direction": c.direction, "rationale": c.rationale,
-        })
+        comps.append(
+            {
+                "name": c.name,
+                "family": c.family,
+                "metric": c.metric,
+                "value": _num(row.get(c.metric)),
+                "tier_median": _median(tier_rows[c.metric]),
+                "score": s,
+                "weight": round(w, 4),
+                "contribution": round((s or 0.0) * w, 2),
+                "transform": c.transform,
+                "direction": c.direction,
+                "rationale": c.rationale,
+            }
+        )
     pid, cid = row["platform"], row["creator_id"]
     mine = th.filter((th.platform == pid) & (th.creator_id == cid))
     evidence = {
@@ -299,37 +350,73 @@ def explain(
         "sponsored_posts": _sponsored(ws, pid, cid),
         "suspicious_signals": _signals(row),
     }
-    metrics = {k: (_num(v) if not isinstance(v, str) else v) for k, v in row.items()
-               if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS}
+    metrics = {
+        k: (_num(v) if not isinstance(v, str) else v)
+        for k, v in row.items()
+        if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS
+    }
     return {
-        "platform": pid, "creator_id": cid, "handle": row["handle"], "followers": _num(row["followers"]),
-        "tier": row["tier"], "label": row["label"], "community_score": _num(row["community_score"]),
-        "confidence": _num(row["confidence"]), "spec": {"name": sp.name, "version": sp.version, "path": sp.path},
-        "benchmark": {"er_median": _num(row["er_median"]), "er_benchmark": _num(row["er_benchmark"]),
-                      "source": row["er_benchmark_source"], "citation": sp.benchmark.get("source"),
-                      "url": sp.benchmark.get("url")},
-        "components": comps, "metrics": metrics, "evidence": evidence,
+        "platform": pid,
+        "creator_id": cid,
+        "handle": row["handle"],
+        "followers": _num(row["followers"]),
+        "tier": row["tier"],
+        "label": row["label"],
+        "community_score": _num(row["community_score"]),
+        "confidence": _num(row["confidence"]),
+        "spec": {"name": sp.name, "version": sp.version, "path": sp.path},
+        "benchmark": {
+            "er_median": _num(row["er_median"]),
+            "er_benchmark": _num(row["er_benchmark"]),
+            "source": row["er_benchmark_source"],
+            "citation": sp.benchmark.get("source"),
+            "url": sp.benchmark.get("url"),
+        },
+        "components": comps,
+        "metrics": metrics,
+        "evidence": evidence,
     }
 
 
 def _conversation_examples(mine: ir.Table, n: int) -> list[dict[str, Any]]:
     e = ties(mine)
     pairs = e.group_by("a", "b").agg(posts=e.post_id.nunique(), replies=e.count())
-    top = pairs.order_by([ibis.desc("posts"), ibis.desc("replies"), "a", "b"]).limit(n).to_pyarrow().to_pylist()
+    top = (
+        pairs.order_by([ibis.desc("posts"), ibis.desc("replies"), "a", "b"]).limit(n).to_pyarrow().to_pylist()
+    )
     out = []
     for p in top:
         roots = (
-            mine.filter(mine.is_tie & (((mine.author_id == p["a"]) & (mine.target_id == p["b"]))
-                                       | ((mine.author_id == p["b"]) & (mine.target_id == p["a"]))))
-            .select("parent_comment_id").distinct().limit(2).to_pyarrow()["parent_comment_id"].to_pylist()
+            mine.filter(
+                mine.is_tie
+                & (
+                    ((mine.author_id == p["a"]) & (mine.target_id == p["b"]))
+                    | ((mine.author_id == p["b"]) & (mine.target_id == p["a"]))
+                )
+            )
+            .select("parent_comment_id")
+            .distinct()
+            .limit(2)
+            .to_pyarrow()["parent_comment_id"]
+            .to_pylist()
         )
+        th = mine.filter(mine.comment_id.isin(roots) | mine.parent_comment_id.isin(roots))
+        th = th.mutate(_root=th.parent_comment_id.fill_null(th.comment_id))
         msgs = (
-            mine.filter(mine.comment_id.isin(roots) | mine.parent_comment_id.isin(roots))
-            .order_by(["created_at", "comment_id"]).select("post_id", "author_id", "text").limit(8)
-            .to_pyarrow().to_pylist()
+            th.order_by(["_root", "created_at", "comment_id"])
+            .select("post_id", "author_id", "text")
+            .limit(8)
+            .to_pyarrow()
+            .to_pylist()
         )
-        out.append({"pair": [p["a"], p["b"]], "posts_together": int(p["posts"]), "replies": int(p["replies"]),
-                    "thread": msgs})
+        out.append(
+            {
+                "pair": [p["a"], p["b"]],
+                "posts_together": int(p["posts"]),
+                "replies": int(p["replies"]),
+                "thread": msgs,
+            }
+        )
     return out
 
 
@@ -343,11 +430,26 @@ def _returning(mine: ir.Table, n: int = 10) -> list[dict[str, Any]]:
 def _sponsored(ws: Any, platform: str, creator_id: str, n: int = 10) -> list[dict[str, Any]]:
     p = ws.table("posts")
     p = sponsored_posts(p.filter((p.platform == platform) & (p.creator_id == creator_id)))
-    p = p.filter(p.sponsored_disclosed | p.sponsored_likely).order_by([ibis.desc("created_at"), "post_id"]).limit(n)
-    rows = p.select("post_id", "url", "caption", "is_paid_partnership", "sponsored_disclosed").to_pyarrow().to_pylist()
-    return [{"post_id": r["post_id"], "url": r["url"],
-             "kind": "disclosed" if r["sponsored_disclosed"] else "likely",
-             "platform_flag": bool(r["is_paid_partnership"]), "caption": (r["caption"] or "")[:160]} for r in rows]
+    p = (
+        p.filter(p.sponsored_disclosed | p.sponsored_likely)
+        .order_by([ibis.desc("created_at"), "post_id"])
+        .limit(n)
+    )
+    rows = (
+        p.select("post_id", "url", "caption", "is_paid_partnership", "sponsored_disclosed")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return [
+        {
+            "post_id": r["post_id"],
+            "url": r["url"],
+            "kind": "disclosed" if r["sponsored_disclosed"] else "likely",
+            "platform_flag": bool(r["is_paid_partnership"]),
+            "caption": (r["caption"] or "")[:160],
+        }
+        for r in rows
+    ]
 
 
 def _signals(row: pd.Series) -> list[str]:
@@ -356,15 +458,27 @@ def _signals(row: pd.Series) -> list[str]:
     def val(k: str) -> float | None:
         return _num(row[k]) if k in row.index else None
 
-    checks = [
-        ("er_ratio", lambda v: v < 0.35, "engagement rate is {:.2f}x the tier benchmark (bought followers do not engage)"),
+    checks: list[tuple[str, Callable[[float], bool], str]] = [
+        (
+            "er_ratio",
+            lambda v: v < 0.35,
+            "engagement rate is {:.2f}x the tier benchmark (bought followers do not engage)",
+        ),
         ("link_spam_share", lambda v: v > 0.15, "{:.0%} of comments are links / self-promotion spam"),
-        ("audience_suspicious_share", lambda v: v > 0.2, "{:.0%} of profiled commenters look like bots (rules)"),
+        (
+            "audience_suspicious_share",
+            lambda v: v > 0.2,
+            "{:.0%} of profiled commenters look like bots (rules)",
+        ),
         ("generic_share", lambda v: v > 0.6, "{:.0%} of comments are generic praise"),
         ("emoji_only_share", lambda v: v > 0.4, "{:.0%} of comments are emoji only"),
         ("likes_cv", lambda v: v > 1.5, "likes vary {:.1f}x their mean across posts (spiky likes)"),
         ("real_follower_share", lambda v: v < 0.6, "only {:.0%} of followers look real (fake-account model)"),
-        ("comment_authenticity", lambda v: v < 0.6, "only {:.0%} of comments look authentic (comment models)"),
+        (
+            "comment_authenticity",
+            lambda v: v < 0.6,
+            "only {:.0%} of comments look authentic (comment models)",
+        ),
         ("pod_share", lambda v: v > 0.1, "{:.0%} of comments come from engagement pods"),
     ]
     for col, bad, text in checks:

@@ -40,6 +40,7 @@ class LabelRule:
     label: str
     any: tuple[tuple[str, str, float], ...] = ()
     all: tuple[tuple[str, str, float], ...] = ()
+    at_least: int = 1
     rationale: str = ""
 
 
@@ -80,7 +81,9 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
             raise SpecError(f"{path}: {where} is missing '{key}'")
         return d[key]
 
-    tiers = tuple(sorted(((str(k), int(v)) for k, v in need(raw, "tiers", "the file").items()), key=lambda t: t[1]))
+    tiers = tuple(
+        sorted(((str(k), int(v)) for k, v in need(raw, "tiers", "the file").items()), key=lambda t: t[1])
+    )
     if not tiers or tiers[0][1] != 0:
         raise SpecError(f"{path}: [tiers] must start at 0 followers")
     comps = []
@@ -94,7 +97,9 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         tr = dict(need(c, "transform", where))
         kind = tr.get("kind")
         if kind not in _TRANSFORMS:
-            raise SpecError(f"{path}: component {name!r}: transform kind {kind!r} is not one of {sorted(_TRANSFORMS)}")
+            raise SpecError(
+                f"{path}: component {name!r}: transform kind {kind!r} is not one of {sorted(_TRANSFORMS)}"
+            )
         if kind != "percentile" and float(tr.get("scale", 1.0)) <= 0:
             raise SpecError(f"{path}: component {name!r}: transform scale must be > 0")
         w = float(need(c, "weight", where))
@@ -106,9 +111,15 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         ms = c.get("min_support")
         comps.append(
             Component(
-                name=name, family=c.get("family", ""), metric=need(c, "metric", where), transform=tr, weight=w,
-                direction=direction, optional=bool(c.get("optional", False)),
-                min_support=(str(ms[0]), float(ms[1])) if ms else None, rationale=c.get("rationale", ""),
+                name=name,
+                family=c.get("family", ""),
+                metric=need(c, "metric", where),
+                transform=tr,
+                weight=w,
+                direction=direction,
+                optional=bool(c.get("optional", False)),
+                min_support=(str(ms[0]), float(ms[1])) if ms else None,
+                rationale=c.get("rationale", ""),
             )
         )
     labels = []
@@ -119,13 +130,20 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 label=need(r, "label", where),
                 any=tuple(_cond(x, where) for x in r.get("any", [])),
                 all=tuple(_cond(x, where) for x in r.get("all", [])),
+                at_least=int(r.get("at_least", 1)),
                 rationale=r.get("rationale", ""),
             )
         )
     return Spec(
-        version=str(need(raw, "version", "the file")), name=str(raw.get("name", "")), tiers=tiers,
-        benchmark=dict(raw.get("benchmark", {})), confidence=dict(need(raw, "confidence", "the file")),
-        components=tuple(comps), labels=tuple(labels), path=path, raw=raw,
+        version=str(need(raw, "version", "the file")),
+        name=str(raw.get("name", "")),
+        tiers=tiers,
+        benchmark=dict(raw.get("benchmark", {})),
+        confidence=dict(need(raw, "confidence", "the file")),
+        components=tuple(comps),
+        labels=tuple(labels),
+        path=path,
+        raw=raw,
     )
 
 

@@ -1,0 +1,208 @@
+"""`tribescope score` (ranked creators, export) and `tribescope explain CREATOR` (why that score)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import typer
+from rich.table import Table
+
+from tribescope.cli._app import app, console, fail, state
+from tribescope.errors import TribescopeError
+
+_LABEL_STYLE = {
+    "community_influencer": "bold green",
+    "broadcast_influencer": "yellow",
+    "creator": "cyan",
+    "suspicious": "bold red",
+    "insufficient_data": "dim",
+}
+
+
+def _fmt(v: Any, pct: bool = False) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        if v != v:  # NaN
+            return "–"
+        if pct:
+            return f"{v:.1%}"
+        return f"{int(v):,}" if v.is_integer() else f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+def write_scores(tbl: pa.Table, out: Path) -> None:
+    """Write scores as CSV, Parquet or JSON (records) by the file suffix."""
+    suffix = out.suffix.lower()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        pacsv.write_csv(tbl, out)
+    elif suffix == ".parquet":
+        pq.write_table(tbl, out)
+    elif suffix == ".json":
+        rows = tbl.to_pylist()
+        out.write_text(json.dumps(rows, default=str, indent=1, allow_nan=False).replace("NaN", "null"))
+    else:
+        raise TribescopeError(f"--out {out}: use a .csv, .parquet or .json file name")
+
+
+def _json_safe(tbl: pa.Table) -> pa.Table:
+    import pyarrow.compute as pc
+
+    cols = []
+    for c in tbl.columns:
+        if pa.types.is_floating(c.type):
+            c = pc.if_else(pc.is_nan(c), pa.scalar(None, c.type), c)
+        cols.append(c)
+    return pa.table(cols, names=tbl.column_names)
+
+
+@app.command()
+def score(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write every row and column to FILE.csv|.parquet|.json."),
+    ] = None,
+    spec: Annotated[
+        Path | None, typer.Option("--spec", help="Score spec TOML (default: the packaged spec.toml).")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows shown in the table (without --out).")] = 40,
+    no_sentiment: Annotated[
+        bool, typer.Option("--no-sentiment", help="Skip VADER sentiment (faster).")
+    ] = False,
+) -> None:
+    """Score every creator: community_score 0–100, label, confidence and every component."""
+    from tribescope.score import score_creators
+
+    try:
+        ws = state.open()
+        tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment)
+        if out is not None:
+            write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
+            console.print(f"wrote {tbl.num_rows:,} creators to {out}")
+            return
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    rows = tbl.slice(0, limit).to_pylist()
+    t = Table(
+        title=f"creators by community score ({tbl.num_rows:,}; spec {rows[0]['spec_version'] if rows else '-'})",
+        show_edge=False,
+    )
+    wide = console.width >= 130
+    cols = [
+        ("#", "right"),
+        ("creator", "left"),
+        ("platform", "left"),
+        ("followers", "right"),
+        ("tier", "left"),
+        ("label", "left"),
+        ("score", "right"),
+        ("conf", "right"),
+    ]
+    if wide:
+        cols += [
+            ("follower talk", "right"),
+            ("returning", "right"),
+            ("substantive", "right"),
+            ("sponsored", "right"),
+        ]
+    for col, just in cols:
+        t.add_column(col, justify=just, no_wrap=col in ("creator", "label"))  # type: ignore[arg-type]
+    for i, r in enumerate(rows, 1):
+        style = _LABEL_STYLE.get(r["label"], "")
+        short = str(r["label"]).replace("_influencer", "").replace("insufficient_data", "too little data")
+        cells = [
+            str(i),
+            str(r["handle"])[:24],
+            r["platform"],
+            _fmt(r["followers"]),
+            _fmt(r["tier"]),
+            f"[{style}]{short}[/]" if style else short,
+            f"{r['community_score']:.0f}"
+            if r["community_score"] == r["community_score"] and r["community_score"] is not None
+            else "–",
+            _fmt(r["confidence"]),
+        ]
+        if wide:
+            cells += [
+                _fmt(r.get("interacting_commenter_share"), True),
+                _fmt(r.get("returning_commenter_share"), True),
+                _fmt(r.get("substantive_share"), True),
+                _fmt(r.get("sponsored_share"), True),
+            ]
+        t.add_row(*cells)
+    console.print(t)
+    if tbl.num_rows > limit:
+        console.print(
+            f"[dim]… {tbl.num_rows - limit:,} more; --out FILE.csv writes them all with every column[/]"
+        )
+
+
+@app.command()
+def explain(
+    creator: Annotated[str, typer.Argument(help="Creator handle (with or without @) or platform id.")],
+    spec: Annotated[Path | None, typer.Option("--spec", help="Score spec TOML.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+) -> None:
+    """Why a creator got its score: each component, its tier benchmark and contribution, and the evidence."""
+    from tribescope.score import explain as explain_creator
+
+    try:
+        ws = state.open(read_only=True)
+        ex = explain_creator(ws, creator, spec=spec)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    if as_json:
+        console.print_json(json.dumps(ex, default=str).replace("NaN", "null"))
+        return
+    style = _LABEL_STYLE.get(ex["label"], "")
+    console.print(
+        f"[bold]@{ex['handle']}[/] ({ex['platform']}, {ex['creator_id']}) · {_fmt(ex['followers'])} followers · "
+        f"tier {ex['tier']} · [{style}]{ex['label']}[/] · score [bold]{_fmt(ex['community_score'])}[/] · "
+        f"confidence {_fmt(ex['confidence'])}"
+    )
+    b = ex["benchmark"]
+    console.print(
+        f"ER {_fmt(b['er_median'], True)} vs tier benchmark {_fmt(b['er_benchmark'], True)} ({b['source']})"
+    )
+    t = Table(title="components", show_edge=False)
+    for col in ("component", "value", "tier median", "score 0–100", "weight", "points"):
+        t.add_column(col, justify="left" if col == "component" else "right")
+    for c in ex["components"]:
+        t.add_row(
+            f"{c['name']} [dim]({c['metric']})[/]",
+            _fmt(c["value"]),
+            _fmt(c["tier_median"]),
+            _fmt(c["score"]),
+            f"{c['weight']:.1%}" if c["weight"] else "–",
+            _fmt(c["contribution"]),
+        )
+    console.print(t)
+    ev = ex["evidence"]
+    if ev["conversations"]:
+        console.print("[bold]Followers talking to each other[/]")
+        for conv in ev["conversations"]:
+            console.print(
+                f"  {conv['pair'][0]} ↔ {conv['pair'][1]}: {conv['replies']} replies under "
+                f"{conv['posts_together']} post(s)"
+            )
+            for m in conv["thread"]:
+                console.print(f"    [dim]{m['author_id']}:[/] {(m['text'] or '')[:140]}")
+    else:
+        console.print("[dim]No conversational replies between followers found.[/]")
+    if ev["returning_commenters"]:
+        rc = ", ".join(f"{r['author_id']} ({r['posts']} posts)" for r in ev["returning_commenters"])
+        console.print(f"[bold]Returning commenters[/]: {rc}")
+    if ev["sponsored_posts"]:
+        console.print(f"[bold]Sponsored posts found[/] ({len(ev['sponsored_posts'])}):")
+        for p in ev["sponsored_posts"]:
+            console.print(f"  {p['post_id']} [{p['kind']}] {p['caption'][:100]}")
+    if ev["suspicious_signals"]:
+        console.print("[bold red]Suspicious signals[/]: " + "; ".join(ev["suspicious_signals"]))

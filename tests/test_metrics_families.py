@@ -1,0 +1,177 @@
+"""Exact metric values on the hand-built bakery thread (tests/_score_fixtures.py).
+
+The thread: creator ``cre`` posts p1 and p2; 10 comments. Follower↔follower replies: c2 (bob→alice),
+c3 (alice→bob), c7 (erin→dave, a bare tag) and c10 (bob→alice on p2) — 4 of 10 comments; three of them
+are substantive (0.3). alice and bob talk under two posts (a recurring, reciprocal pair).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tribescope import metrics as M
+from tribescope.graph import commenter_graph_stats
+
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import T0, bakery, comment, insert
+except ImportError:
+    from _score_fixtures import T0, bakery, comment, insert  # type: ignore[no-redef]
+
+
+@pytest.fixture
+def bws(ws):
+    return bakery(ws)
+
+
+def _one(expr):
+    rows = expr.to_pyarrow().to_pylist()
+    assert len(rows) == 1
+    return rows[0]
+
+
+def test_reply_targets_follow_mentions_then_parent(bws):
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    rows = {r["comment_id"]: r for r in th.to_pyarrow().to_pylist()}
+    assert rows["c2"]["target_id"] == "alice" and rows["c3"]["target_id"] == "bob"
+    assert rows["c7"]["target_id"] == "dave" and rows["c1"]["target_id"] is None
+    assert rows["c4"]["is_creator"] and not rows["c4"]["is_ff_reply"]
+    assert [k for k, r in sorted(rows.items()) if r["is_ff_reply"]] == ["c10", "c2", "c3", "c7"]
+    assert [k for k, r in sorted(rows.items()) if r["is_tie"]] == ["c10", "c2", "c3"]  # c7 is a bare tag
+
+
+def test_connectedness_exact(bws):
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    r = _one(M.connectedness(th))
+    assert r["ff_reply_share"] == pytest.approx(0.4)
+    assert r["ff_substantive_share"] == pytest.approx(0.3)
+    assert r["interacting_commenter_share"] == pytest.approx(2 / 6)
+    assert r["n_pairs"] == 1 and r["recurring_pairs"] == 1
+    assert r["reciprocity"] == pytest.approx(1.0)
+    assert r["friend_commenter_share"] == pytest.approx(2 / 6)
+    assert r["returning_commenter_share"] == pytest.approx(2 / 6)
+    assert r["retention"] == pytest.approx(2 / 6)
+
+
+def test_three_of_ten_follower_replies_give_point_three(ws):
+    insert(ws, "posts", [{"platform": "instagram", "post_id": "q", "creator_id": "k"}])
+    rows = [comment(f"t{i}", "q", f"u{i}", "top level comment here", i) for i in range(7)]
+    rows += [
+        comment(f"r{i}", "q", f"u{i + 1}", "I agree with you on that", 10 + i, f"t{i}") for i in range(3)
+    ]
+    insert(ws, "comments", rows)
+    th = M.threads(ws.table("comments"), ws.table("posts"))
+    assert _one(M.connectedness(th))["ff_reply_share"] == pytest.approx(0.3)
+
+
+def test_conversation_exact(bws):
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    r = _one(M.conversation(th, bws.table("posts")))
+    assert r["n_comments"] == 10 and r["n_follower_comments"] == 9 and r["n_commenters"] == 6
+    assert r["creator_comment_share"] == pytest.approx(0.1)
+    assert r["substantive_share"] == pytest.approx(5 / 9)
+    assert r["emoji_only_share"] == pytest.approx(1 / 9)
+    assert r["mention_only_share"] == pytest.approx(2 / 9)
+    assert r["generic_share"] == pytest.approx(1 / 9)
+    assert r["action_intent_share"] == pytest.approx(2 / 9)  # "I tried…", "I used…"
+    assert r["comments_per_post"] == pytest.approx(4.5)
+    assert r["creator_reply_share"] == pytest.approx(1 / 5)  # 5 audience top-level comments, c1 answered
+    assert r["creator_reply_delay_h"] == pytest.approx(1.0)
+
+
+def test_engagement_reach_niche_brand_audience_exact(bws):
+    P, A, C = bws.table("posts"), bws.table("accounts"), bws.table("comments")
+    e = _one(M.engagement(P, A, C))
+    assert e["er_median"] == pytest.approx(((90 + 8) / 4000 + (110 + 2) / 4000) / 2)
+    assert e["er_likes_median"] == pytest.approx(100 / 4000)
+    assert e["likes_cv"] == pytest.approx(0.1414213, rel=1e-5)
+    r = _one(M.reach(P, A))
+    assert (r["handle"], r["followers"], r["tier"], r["n_posts"]) == ("Cre", 4000, "nano", 2)
+    n = _one(M.niche(P))
+    # uses: baking ×2, bananabread, ad → H = −(.5 ln .5 + 2 · .25 ln .25); focus = 1 − H / ln 4 = 0.25
+    assert n["niche_focus"] == pytest.approx(0.25)
+    b = _one(M.brand_deals(P, A))
+    assert b["sponsored_share"] == pytest.approx(0.5) and b["disclosed_share"] == pytest.approx(0.5)
+    assert b["sponsored_er_ratio"] == pytest.approx((112 / 4000) / (98 / 4000))
+    assert b["mentions_per_post"] == pytest.approx(1.0)
+    th = M.threads(C, P, A)
+    a = _one(M.audience_quality(th, A))
+    # profiles: alice real, bob suspicious (no pic, no posts, 7,600 following), carol influencer, dave mass follower
+    assert a["audience_profiles"] == 4
+    assert a["audience_real_share"] == pytest.approx(0.5)
+    assert a["audience_suspicious_share"] == pytest.approx(0.25)
+    assert a["audience_mass_follower_share"] == pytest.approx(0.25)
+
+
+def test_tier_boundaries():
+    import ibis
+
+    t = ibis.memtable({"f": [0, 999, 1000, 9999, 10_000, 100_000, 499_999, 500_000, 1_000_000, None]})
+    got = t.select(tier=M.tier_of(t.f)).to_pyarrow()["tier"].to_pylist()
+    assert got == ["creator", "creator", "nano", "nano", "micro", "mid", "mid", "macro", "mega", None]
+
+
+def test_graph_stats_on_the_bakery_and_a_triangle(bws):
+    import pyarrow as pa
+
+    from tribescope.graph import graph_stats_from_edges
+
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    g = commenter_graph_stats(th).to_pylist()[0]
+    assert (g["graph_nodes"], g["graph_edges"]) == (6, 1)
+    assert g["graph_lcc_share"] == pytest.approx(2 / 6)
+    assert g["graph_density"] == pytest.approx(1.0) and g["graph_clustering"] is None
+    e = pa.table(
+        {"platform": ["x"] * 4, "creator_id": ["c"] * 4, "a": ["a", "a", "b", "d"], "b": ["b", "c", "c", "e"]}
+    )
+    r = graph_stats_from_edges(
+        e, pa.table({"platform": ["x"], "creator_id": ["c"], "n_commenters": [10]})
+    ).to_pylist()[0]
+    assert r["graph_lcc_share"] == pytest.approx(0.3)  # triangle a-b-c of 10 commenters
+    assert r["graph_clustering"] == pytest.approx(1.0)  # every degree-2 node closes its triangle
+    assert r["graph_density"] == pytest.approx(4 / 10)  # 4 edges among 5 interacting commenters
+
+
+def test_offplatform_community(bws):
+    insert(
+        bws,
+        "community_links",
+        [
+            {
+                "platform": "discord",
+                "space_id": "g1",
+                "creator_platform": "instagram",
+                "creator_id": "cre",
+                "members": 50,
+            }
+        ],
+    )
+    insert(
+        bws,
+        "community_messages",
+        [
+            {
+                "platform": "discord",
+                "message_id": "m1",
+                "space_id": "g1",
+                "author_id": "1",
+                "author_name": "Alice",
+                "created_at": T0,
+                "text": "hi",
+            },
+            {
+                "platform": "discord",
+                "message_id": "m2",
+                "space_id": "g1",
+                "author_id": "2",
+                "author_name": "zed",
+                "reply_to": "m1",
+                "created_at": T0,
+                "text": "hey",
+            },
+        ],
+    )
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    r = _one(M.offplatform(bws.table("community_links"), bws.table("community_messages"), th))
+    assert r["community_members"] == 50 and r["community_active_members"] == 2
+    assert r["community_reply_share"] == pytest.approx(0.5)
+    assert r["community_overlap_share"] == pytest.approx(1 / 6)  # alice of 6 commenters

@@ -1,0 +1,82 @@
+"""The score on `tribescope synth` xs data: planted kinds separate, and PySpark gives DuckDB's scores."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import numpy as np
+import pytest
+
+from tribescope.ingest import import_paths
+from tribescope.score import score_creators
+from tribescope.store import connect
+
+pytestmark = pytest.mark.slow
+
+KIND_LABEL = {
+    "community": "community_influencer",
+    "broadcast": "broadcast_influencer",
+    "boosted": "suspicious",
+    "small": "creator",
+}
+
+
+@pytest.fixture(scope="module")
+def xs(tmp_path_factory):
+    from tribescope.synth import generate
+
+    d = tmp_path_factory.mktemp("synth_xs")
+    generate(d / "exports", "xs", 4)
+    ws = connect(d / "ws.duckdb")
+    import_paths(ws, [d / "exports"])
+    with open(d / "exports" / "truth" / "creators.csv", newline="") as fh:
+        truth = {(r["platform"], r["creator_id"]): r["kind"] for r in csv.DictReader(fh)}
+    yield d, ws, truth
+    ws.close()
+
+
+def _auc(pos: list[float], neg: list[float]) -> float:
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def test_planted_community_creators_outscore_broadcast_ones(xs):
+    _, ws, truth = xs
+    rows = score_creators(ws, write=True, sentiment=False).to_pylist()
+    assert len(rows) == len(truth)
+    kind = {(r["platform"], r["creator_id"]): truth[(r["platform"], r["creator_id"])] for r in rows}
+    comm = [r["community_score"] for r in rows if kind[(r["platform"], r["creator_id"])] == "community"]
+    broad = [r["community_score"] for r in rows if kind[(r["platform"], r["creator_id"])] == "broadcast"]
+    assert comm and broad
+    assert _auc(comm, broad) >= 0.9  # measured 1.0 on s-scale seeds; looser here to catch regressions only
+    judged = [r for r in rows if r["label"] != "insufficient_data"]
+    agree = np.mean([r["label"] == KIND_LABEL[kind[(r["platform"], r["creator_id"])]] for r in judged])
+    assert agree >= 0.75
+    assert ws.has_table("creator_scores")
+
+
+@pytest.mark.spark
+def test_pyspark_scores_equal_duckdb_scores(xs):
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    d, ws, _ = xs
+    duck = {(r["platform"], r["creator_id"]): r for r in score_creators(ws, write=False).to_pylist()}
+    ws.duck.execute("DROP TABLE IF EXISTS creator_scores")
+    out = ws.export_parquet(d / "parquet")
+    sw = connect(out, backend="pyspark")
+    spark = {(r["platform"], r["creator_id"]): r for r in score_creators(sw, write=False).to_pylist()}
+    assert spark.keys() == duck.keys()
+    cols = [c for c in next(iter(duck.values())) if c not in ("first_post_at", "last_post_at")]
+    for key, a in duck.items():
+        b = spark[key]
+        for c in cols:
+            x, y = a[c], b[c]
+            if isinstance(x, float) or isinstance(y, float):
+                if x is None or y is None or (isinstance(x, float) and np.isnan(x)):
+                    assert (x is None or np.isnan(x)) and (y is None or np.isnan(y)), (key, c, x, y)
+                else:
+                    assert x == pytest.approx(y, rel=1e-6, abs=1e-9), (key, c, x, y)
+            else:
+                assert x == y, (key, c, x, y)
