@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, fail, state
+from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 
 _LABEL_STYLE = {
@@ -77,13 +77,25 @@ def score(
     no_sentiment: Annotated[
         bool, typer.Option("--no-sentiment", help="Skip VADER sentiment (faster).")
     ] = False,
+    no_models: Annotated[
+        bool,
+        typer.Option("--no-models", help="Skip the trained authenticity and niche models (use stored results)."),
+    ] = False,
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score import score_creators
 
     try:
         ws = state.open()
-        tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment)
+        if not no_models:
+            from rich.status import Status
+
+            from tribescope.score._enrich import enrich
+
+            with Status("applying models…", console=err) as st:
+                enrich(ws, progress=lambda name: st.update(f"applying models: {name}"))
+        with err.status("computing metrics and scores…"):
+            tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment)
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

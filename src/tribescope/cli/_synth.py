@@ -16,11 +16,16 @@ from tribescope.synth import SCALES, generate
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write (created; must be empty or earlier synth output).")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder to write (created; must be empty or earlier synth output)."),
+    ],
     scale: Annotated[
         str, typer.Option("--scale", help="xs (~10k comments), s (~100k), m (~1M) or l (~10M).")
     ] = "s",
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed writes byte-identical files.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed writes byte-identical files.")
+    ] = 0,
 ) -> None:
     """Generate realistic exports (YouTube, Instagram, TikTok, Discord, Reddit) with planted truth.
 
@@ -31,8 +36,13 @@ def synth(
     if scale not in SCALES:
         raise fail(TribescopeError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}"))
     with Progress(
-        TextColumn("[bold]synth[/] creators"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=scale in ("xs", "s"),
+        TextColumn("[bold]synth[/] creators"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=scale in ("xs", "s"),
     ) as bar:
         task = bar.add_task("", total=SCALES[scale].creators)
 
@@ -43,14 +53,21 @@ def synth(
             summary = generate(out, scale=scale, seed=seed, progress=progress)
         except TribescopeError as exc:
             raise fail(exc) from None
-    t = Table(title=f"synthetic sample in {out} (scale {scale}, seed {seed}, {summary.seconds:.1f}s)", show_edge=False)
+    t = Table(
+        title=f"synthetic sample in {out} (scale {scale}, seed {seed}, {summary.seconds:.1f}s)",
+        show_edge=False,
+    )
     t.add_column("platform")
     t.add_column("creators / spaces", justify="right")
     t.add_column("posts", justify="right")
     t.add_column("comments / messages", justify="right")
     for p, d in summary.by_platform.items():
-        t.add_row(p, str(d.get("creators", d.get("spaces", 0))), str(d.get("posts", "")),
-                  str(d.get("comments", d.get("messages", 0))))
+        t.add_row(
+            p,
+            str(d.get("creators", d.get("spaces", 0))),
+            str(d.get("posts", "")),
+            str(d.get("comments", d.get("messages", 0))),
+        )
     console.print(t)
     console.print(
         f"{summary.comments:,} comments, {summary.community_messages:,} community messages, "

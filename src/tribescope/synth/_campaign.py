@@ -33,14 +33,53 @@ from tribescope.synth._world import DAY, Creator, World
 __all__ = ["ORDER_COLUMNS", "write_campaign"]
 
 ORDER_COLUMNS = [
-    "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at", "Accepts Marketing",
-    "Currency", "Subtotal", "Shipping", "Taxes", "Total", "Discount Code", "Discount Amount", "Shipping Method",
-    "Created at", "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem compare at price",
-    "Lineitem sku", "Lineitem requires shipping", "Lineitem taxable", "Lineitem fulfillment status",
-    "Billing Name", "Billing City", "Billing Zip", "Billing Province", "Billing Country",
-    "Shipping Name", "Shipping City", "Shipping Zip", "Shipping Province", "Shipping Country",
-    "Notes", "Note Attributes", "Cancelled at", "Payment Method", "Refunded Amount", "Vendor", "Id", "Tags",
-    "Risk Level", "Source", "Lineitem discount", "Landing Site", "Referring Site",
+    "Name",
+    "Email",
+    "Financial Status",
+    "Paid at",
+    "Fulfillment Status",
+    "Fulfilled at",
+    "Accepts Marketing",
+    "Currency",
+    "Subtotal",
+    "Shipping",
+    "Taxes",
+    "Total",
+    "Discount Code",
+    "Discount Amount",
+    "Shipping Method",
+    "Created at",
+    "Lineitem quantity",
+    "Lineitem name",
+    "Lineitem price",
+    "Lineitem compare at price",
+    "Lineitem sku",
+    "Lineitem requires shipping",
+    "Lineitem taxable",
+    "Lineitem fulfillment status",
+    "Billing Name",
+    "Billing City",
+    "Billing Zip",
+    "Billing Province",
+    "Billing Country",
+    "Shipping Name",
+    "Shipping City",
+    "Shipping Zip",
+    "Shipping Province",
+    "Shipping Country",
+    "Notes",
+    "Note Attributes",
+    "Cancelled at",
+    "Payment Method",
+    "Refunded Amount",
+    "Vendor",
+    "Id",
+    "Tags",
+    "Risk Level",
+    "Source",
+    "Lineitem discount",
+    "Landing Site",
+    "Referring Site",
 ]
 
 PRODUCTS = (
@@ -50,12 +89,22 @@ PRODUCTS = (
     ("Brightfold Travel Pouch", 29.0, "BF-PCH-04"),
     ("Brightfold Insulated Mug", 38.0, "BF-MUG-05"),
 )
-_CITIES = (("Austin", "78701", "TX"), ("Denver", "80202", "CO"), ("Portland", "97205", "OR"),
-           ("Brooklyn", "11201", "NY"), ("Chicago", "60601", "IL"), ("Seattle", "98101", "WA"),
-           ("Atlanta", "30303", "GA"), ("Boston", "02108", "MA"), ("Phoenix", "85004", "AZ"))
-_REF = {"instagram": ("https://l.instagram.com/", "https://www.instagram.com/", ""),
-        "youtube": ("https://www.youtube.com/", "https://m.youtube.com/", ""),
-        "tiktok": ("https://www.tiktok.com/", "")}
+_CITIES = (
+    ("Austin", "78701", "TX"),
+    ("Denver", "80202", "CO"),
+    ("Portland", "97205", "OR"),
+    ("Brooklyn", "11201", "NY"),
+    ("Chicago", "60601", "IL"),
+    ("Seattle", "98101", "WA"),
+    ("Atlanta", "30303", "GA"),
+    ("Boston", "02108", "MA"),
+    ("Phoenix", "85004", "AZ"),
+)
+_REF = {
+    "instagram": ("https://l.instagram.com/", "https://www.instagram.com/", ""),
+    "youtube": ("https://www.youtube.com/", "https://m.youtube.com/", ""),
+    "tiktok": ("https://www.tiktok.com/", ""),
+}
 _TZ = zoneinfo.ZoneInfo("America/New_York")
 
 
@@ -75,23 +124,37 @@ def _csv(rows: list[dict[str, Any]], cols: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], out: Path, truth: Path) -> dict[str, int]:
+def write_campaign(
+    world: World, campaign_posts: dict[int, tuple[str, float]], out: Path, truth: Path
+) -> dict[str, int]:
     """Write ``out/campaigns/`` (plan, orders, link clicks) and ``truth/campaign_truth.csv``."""
     camp = world.campaign
     rng = np.random.default_rng([world.seed, 10])
     cdir = out / "campaigns"
     cdir.mkdir(parents=True, exist_ok=True)
-    (cdir / ".tribescopeignore").write_text("campaign files: imported by `tribescope campaign import` (not `import`)\n")
+    (cdir / ".tribescopeignore").write_text(
+        "campaign files: imported by `tribescope campaign import` (not `import`)\n"
+    )
     creators: list[Creator] = [world.creators[i] for i in camp.creators]
 
     plan = []
     for c in creators:
-        plan.append({
-            "campaign_id": camp.campaign_id, "brand": camp.brand, "creator_platform": c.platform,
-            "creator_id": c.account_id, "handle": c.handle, "cost": f"{camp.cost[c.idx]:.2f}", "currency": "USD",
-            "start": _date(camp.start), "end": _date(camp.end), "promo_code": c.campaign_code,
-            "utm_campaign": (c.campaign_link or "").split("utm_campaign=")[-1], "link": c.campaign_link,
-        })
+        plan.append(
+            {
+                "campaign_id": camp.campaign_id,
+                "brand": camp.brand,
+                "creator_platform": c.platform,
+                "creator_id": c.account_id,
+                "handle": c.handle,
+                "cost": f"{camp.cost[c.idx]:.2f}",
+                "currency": "USD",
+                "start": _date(camp.start),
+                "end": _date(camp.end),
+                "promo_code": c.campaign_code,
+                "utm_campaign": (c.campaign_link or "").split("utm_campaign=")[-1],
+                "link": c.campaign_link,
+            }
+        )
     (cdir / "campaign_plan.csv").write_text(_csv(plan, list(plan[0]) if plan else ["campaign_id"]))
 
     # orders: (time, creator index or -1, code, landing, referrer)
@@ -107,7 +170,9 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
         u = rng.random(n)
         attributed = 0
         for k in range(n):
-            prod_path = "/products/" + PRODUCTS[int(rng.integers(0, len(PRODUCTS)))][0].lower().replace(" ", "-")
+            prod_path = "/products/" + PRODUCTS[int(rng.integers(0, len(PRODUCTS)))][0].lower().replace(
+                " ", "-"
+            )
             utm = (c.campaign_link or "").split("?", 1)[-1]
             ref = _REF[c.platform][int(rng.integers(0, len(_REF[c.platform])))]
             if u[k] < 0.55:
@@ -120,24 +185,42 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
                 code, land = "", "/"
             attributed += int(u[k] < 0.92)
             orders.append((float(ts[k]), c.idx, code, land, ref))
-        truth_rows.append({
-            "campaign_id": camp.campaign_id, "creator_platform": c.platform, "creator_id": c.account_id,
-            "handle": c.handle, "kind": c.kind, "followers": c.followers, "post_id": post_id,
-            "cost": f"{camp.cost[c.idx]:.2f}", "expected_conversion_rate": f"{rate:.6f}",
-            "expected_orders": f"{expected:.2f}", "orders": n, "attributed_orders": attributed,
-        })
+        truth_rows.append(
+            {
+                "campaign_id": camp.campaign_id,
+                "creator_platform": c.platform,
+                "creator_id": c.account_id,
+                "handle": c.handle,
+                "kind": c.kind,
+                "followers": c.followers,
+                "post_id": post_id,
+                "cost": f"{camp.cost[c.idx]:.2f}",
+                "expected_conversion_rate": f"{rate:.6f}",
+                "expected_orders": f"{expected:.2f}",
+                "orders": n,
+                "attributed_orders": attributed,
+            }
+        )
     # organic baseline
     exp_total = sum(world.creators[i].followers * camp.rate[i] for i in camp.creators)
     lam = max(2.0, 0.6 * exp_total / 28)
     t0, t1 = camp.start - 30 * DAY, camp.end + 14 * DAY
     n_org = int(rng.poisson(lam * (t1 - t0) / DAY))
     for t in np.sort(rng.uniform(t0, t1, n_org)):
-        u = rng.random()
-        code = "" if u < 0.7 else ("WELCOME10" if u < 0.9 else "SPRING20")
-        land = ("/", "/collections/all", "/products/brightfold-everyday-bottle?utm_source=google&utm_medium=cpc",
-                "/?utm_source=newsletter&utm_medium=email")[int(rng.integers(0, 4))]
-        ref = ("https://www.google.com/", "", "https://duckduckgo.com/", "android-app://com.google.android.gm/")[
-            int(rng.integers(0, 4))]
+        uo = rng.random()
+        code = "" if uo < 0.7 else ("WELCOME10" if uo < 0.9 else "SPRING20")
+        land = (
+            "/",
+            "/collections/all",
+            "/products/brightfold-everyday-bottle?utm_source=google&utm_medium=cpc",
+            "/?utm_source=newsletter&utm_medium=email",
+        )[int(rng.integers(0, 4))]
+        ref = (
+            "https://www.google.com/",
+            "",
+            "https://duckduckgo.com/",
+            "android-app://com.google.android.gm/",
+        )[int(rng.integers(0, 4))]
         orders.append((float(t), -1, code, land, ref))
     orders.sort(key=lambda o: o[0])
 
@@ -148,16 +231,36 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
         first = FIRST_NAMES[int(r[0] * len(FIRST_NAMES))]
         last = WORDS[int(r[1] * len(WORDS))].capitalize()
         email = f"{first}.{last.lower()}{int(r[2] * 100)}@example.{('com', 'net', 'org')[int(r[3] * 3)]}"
-        items = [PRODUCTS[int(r[4] * len(PRODUCTS))]] + ([PRODUCTS[int(r[5] * len(PRODUCTS))]] if r[6] < 0.15 else [])
+        items = [PRODUCTS[int(r[4] * len(PRODUCTS))]] + (
+            [PRODUCTS[int(r[5] * len(PRODUCTS))]] if r[6] < 0.15 else []
+        )
         qty = [1 + int(r[7] < 0.12)] + [1] * (len(items) - 1)
         subtotal = sum(p[1] * q for p, q in zip(items, qty, strict=True))
-        pct = 0.15 if code.endswith("15") else 0.10 if code == "WELCOME10" else 0.20 if code == "SPRING20" else 0.0
+        pct = (
+            0.15
+            if code.endswith("15")
+            else 0.10
+            if code == "WELCOME10"
+            else 0.20
+            if code == "SPRING20"
+            else 0.0
+        )
         disc = round(subtotal * pct, 2)
         shipping = 0.0 if subtotal - disc >= 50 else 5.95
         taxes = round((subtotal - disc) * 0.07, 2)
         total = round(subtotal - disc + shipping + taxes, 2)
-        status = "paid" if r[8] < 0.92 else ("refunded" if r[8] < 0.96 else ("partially_refunded" if r[8] < 0.98 else "pending"))
-        refunded = total if status == "refunded" else round(total * 0.4, 2) if status == "partially_refunded" else 0.0
+        status = (
+            "paid"
+            if r[8] < 0.92
+            else ("refunded" if r[8] < 0.96 else ("partially_refunded" if r[8] < 0.98 else "pending"))
+        )
+        refunded = (
+            total
+            if status == "refunded"
+            else round(total * 0.4, 2)
+            if status == "partially_refunded"
+            else 0.0
+        )
         if ci >= 0:
             revenue[ci] = revenue.get(ci, 0.0) + total - refunded
         city = _CITIES[int(r[9] * len(_CITIES))]
@@ -165,24 +268,55 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
         name = f"#{1001 + num}"
         fulfilled = r[10] < 0.9 and status != "pending"
         base = {
-            "Name": name, "Email": email, "Financial Status": status,
-            "Paid at": "" if status == "pending" else _shop_time(t + 2), "Fulfillment Status": "fulfilled" if fulfilled else "unfulfilled",
-            "Fulfilled at": _shop_time(t + 2 * DAY) if fulfilled else "", "Accepts Marketing": "yes" if r[11] < 0.4 else "no",
-            "Currency": "USD", "Subtotal": f"{subtotal:.2f}", "Shipping": f"{shipping:.2f}", "Taxes": f"{taxes:.2f}",
-            "Total": f"{total:.2f}", "Discount Code": code, "Discount Amount": f"{disc:.2f}",
-            "Shipping Method": "Standard" if shipping else "Free Shipping", "Created at": created,
-            "Billing Name": f"{first.capitalize()} {last}", "Billing City": city[0], "Billing Zip": city[1],
-            "Billing Province": city[2], "Billing Country": "US", "Shipping Name": f"{first.capitalize()} {last}",
-            "Shipping City": city[0], "Shipping Zip": city[1], "Shipping Province": city[2], "Shipping Country": "US",
-            "Notes": "", "Note Attributes": "", "Cancelled at": "", "Payment Method": "Shopify Payments",
-            "Refunded Amount": f"{refunded:.2f}", "Vendor": "Brightfold", "Id": str(5_600_000_000_000 + num * 7919),
-            "Tags": "", "Risk Level": "Low", "Source": "web", "Landing Site": land, "Referring Site": ref,
+            "Name": name,
+            "Email": email,
+            "Financial Status": status,
+            "Paid at": "" if status == "pending" else _shop_time(t + 2),
+            "Fulfillment Status": "fulfilled" if fulfilled else "unfulfilled",
+            "Fulfilled at": _shop_time(t + 2 * DAY) if fulfilled else "",
+            "Accepts Marketing": "yes" if r[11] < 0.4 else "no",
+            "Currency": "USD",
+            "Subtotal": f"{subtotal:.2f}",
+            "Shipping": f"{shipping:.2f}",
+            "Taxes": f"{taxes:.2f}",
+            "Total": f"{total:.2f}",
+            "Discount Code": code,
+            "Discount Amount": f"{disc:.2f}",
+            "Shipping Method": "Standard" if shipping else "Free Shipping",
+            "Created at": created,
+            "Billing Name": f"{first.capitalize()} {last}",
+            "Billing City": city[0],
+            "Billing Zip": city[1],
+            "Billing Province": city[2],
+            "Billing Country": "US",
+            "Shipping Name": f"{first.capitalize()} {last}",
+            "Shipping City": city[0],
+            "Shipping Zip": city[1],
+            "Shipping Province": city[2],
+            "Shipping Country": "US",
+            "Notes": "",
+            "Note Attributes": "",
+            "Cancelled at": "",
+            "Payment Method": "Shopify Payments",
+            "Refunded Amount": f"{refunded:.2f}",
+            "Vendor": "Brightfold",
+            "Id": str(5_600_000_000_000 + num * 7919),
+            "Tags": "",
+            "Risk Level": "Low",
+            "Source": "web",
+            "Landing Site": land,
+            "Referring Site": ref,
         }
         for k, (p, q) in enumerate(zip(items, qty, strict=True)):
             li = {
-                "Lineitem quantity": q, "Lineitem name": p[0], "Lineitem price": f"{p[1]:.2f}",
-                "Lineitem compare at price": "", "Lineitem sku": p[2], "Lineitem requires shipping": "true",
-                "Lineitem taxable": "true", "Lineitem fulfillment status": "fulfilled" if fulfilled else "pending",
+                "Lineitem quantity": q,
+                "Lineitem name": p[0],
+                "Lineitem price": f"{p[1]:.2f}",
+                "Lineitem compare at price": "",
+                "Lineitem sku": p[2],
+                "Lineitem requires shipping": "true",
+                "Lineitem taxable": "true",
+                "Lineitem fulfillment status": "fulfilled" if fulfilled else "pending",
                 "Lineitem discount": f"{round(p[1] * q * pct, 2):.2f}",
             }
             rows.append(base | li if k == 0 else {"Name": name, "Email": email} | li)
@@ -197,8 +331,14 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
         total_clicks = int(rng.poisson(max(1.0, c.real_followers * camp.rate[c.idx] * 0.37 / 0.03)))
         days = np.floor(rng.exponential(2.5, total_clicks)).astype(int)
         for d, k in zip(*np.unique(days, return_counts=True), strict=True):
-            clicks.append({"date": _date(post_t + int(d) * DAY), "utm_campaign": utm, "link": c.campaign_link,
-                           "clicks": int(k)})
+            clicks.append(
+                {
+                    "date": _date(post_t + int(d) * DAY),
+                    "utm_campaign": utm,
+                    "link": c.campaign_link,
+                    "clicks": int(k),
+                }
+            )
     (cdir / "link_clicks.csv").write_text(_csv(clicks, ["date", "utm_campaign", "link", "clicks"]))
 
     for tr, c in zip(truth_rows, creators, strict=True):
@@ -206,7 +346,21 @@ def write_campaign(world: World, campaign_posts: dict[int, tuple[str, float]], o
         cost = camp.cost[c.idx]
         tr["revenue"] = f"{rev:.2f}"
         tr["roi"] = f"{(rev - cost) / cost:.4f}"
-    cols = ["campaign_id", "creator_platform", "creator_id", "handle", "kind", "followers", "post_id", "cost",
-            "expected_conversion_rate", "expected_orders", "orders", "attributed_orders", "revenue", "roi"]
+    cols = [
+        "campaign_id",
+        "creator_platform",
+        "creator_id",
+        "handle",
+        "kind",
+        "followers",
+        "post_id",
+        "cost",
+        "expected_conversion_rate",
+        "expected_orders",
+        "orders",
+        "attributed_orders",
+        "revenue",
+        "roi",
+    ]
     (truth / "campaign_truth.csv").write_text(_csv(truth_rows, cols))
     return {"orders": len(orders), "campaign_creators": len(creators)}

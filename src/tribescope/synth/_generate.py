@@ -16,7 +16,16 @@ import orjson
 
 from tribescope.errors import TribescopeError
 from tribescope.synth._campaign import write_campaign
-from tribescope.synth._world import REGIONS, SCALES, Creator, Post, World, _snowflake_for, build_world, simulate_creator
+from tribescope.synth._world import (
+    REGIONS,
+    SCALES,
+    Creator,
+    Post,
+    World,
+    _snowflake_for,
+    build_world,
+    simulate_creator,
+)
 from tribescope.synth._writers import (
     DiscordRedditWriter,
     InstagramWriter,
@@ -29,9 +38,31 @@ from tribescope.synth._writers import (
 __all__ = ["SynthSummary", "generate"]
 
 MARKER = ".tribescope-synth.json"
-_OWNED = ("youtube", "instagram", "tiktok", "reddit", "discord", "truth", "campaigns", "community_links.csv", MARKER)
-ACCOUNT_COLUMNS = ["platform", "account_id", "username", "full_name", "bio", "followers", "following", "posts",
-                   "has_profile_pic", "is_private", "is_verified", "external_url"]
+_OWNED = (
+    "youtube",
+    "instagram",
+    "tiktok",
+    "reddit",
+    "discord",
+    "truth",
+    "campaigns",
+    "community_links.csv",
+    MARKER,
+)
+ACCOUNT_COLUMNS = [
+    "platform",
+    "account_id",
+    "username",
+    "full_name",
+    "bio",
+    "followers",
+    "following",
+    "posts",
+    "has_profile_pic",
+    "is_private",
+    "is_verified",
+    "external_url",
+]
 
 
 @dataclass
@@ -118,11 +149,17 @@ def generate(
 
     def record(post_id: str, p: Post, c: Creator) -> None:
         if p.sponsor:
-            sponsored.append({
-                "platform": c.platform, "post_id": post_id, "creator_id": c.account_id, "brand": p.sponsor,
-                "disclosed": p.disclosure in ("flag", "hashtag", "both"), "disclosure": p.disclosure,
-                "campaign_id": camp.campaign_id if p.sponsor == camp.brand else "",
-            })
+            sponsored.append(
+                {
+                    "platform": c.platform,
+                    "post_id": post_id,
+                    "creator_id": c.account_id,
+                    "brand": p.sponsor,
+                    "disclosed": p.disclosure in ("flag", "hashtag", "both"),
+                    "disclosure": p.disclosure,
+                    "campaign_id": camp.campaign_id if p.sponsor == camp.brand else "",
+                }
+            )
             if p.sponsor == camp.brand:
                 campaign_posts[c.idx] = (post_id, p.t)
 
@@ -159,7 +196,9 @@ def generate(
             for a in np.concatenate([s.members, [c.pool_idx]]):
                 a = int(a)
                 space_authors[s.platform].add(
-                    _snowflake_for(seed, c.platform, a) if s.platform == "discord" else dr.member_name(pool, a, "reddit")
+                    _snowflake_for(seed, c.platform, a)
+                    if s.platform == "discord"
+                    else dr.member_name(pool, a, "reddit")
                 )
         _write_profiles(world, files, summary)
     finally:
@@ -170,18 +209,25 @@ def generate(
     for s in world.spaces:
         c = world.creators[s.creator]
         mult = rng.uniform(1.5, 3.0) if s.lively else rng.uniform(5, 20)
-        links.append({
-            "platform": s.platform, "space_id": s.space_id.lower() if s.platform == "reddit" else s.space_id,
-            "space_name": s.name, "creator_platform": c.platform, "creator_id": c.account_id,
-            "members": int(len(s.members) * mult),
-        })
+        links.append(
+            {
+                "platform": s.platform,
+                "space_id": s.space_id.lower() if s.platform == "reddit" else s.space_id,
+                "space_name": s.name,
+                "creator_platform": c.platform,
+                "creator_id": c.account_id,
+                "members": int(len(s.members) * mult),
+            }
+        )
     (out / "community_links.csv").write_text(
         _csv(links, ["platform", "space_id", "space_name", "creator_platform", "creator_id", "members"])
     )
 
     truth = out / "truth"
     truth.mkdir(exist_ok=True)
-    (truth / ".tribescopeignore").write_text("planted truth of `tribescope synth`: not an export, never imported\n")
+    (truth / ".tribescopeignore").write_text(
+        "planted truth of `tribescope synth`: not an export, never imported\n"
+    )
     summary.sponsored_posts = len(sponsored)
     _write_truth(world, truth, sponsored, space_authors, summary)
     summary.orders = write_campaign(world, campaign_posts, out, truth)["orders"]
@@ -192,67 +238,107 @@ def generate(
 
 
 def _write_profiles(world: World, files: _Out, summary: SynthSummary) -> None:
-    ig = profile_rows(world, "instagram")
-    summary.profiles += len(ig)
-    fh = files.f("instagram/accounts.csv")
-    fh.write(_csv(ig, ACCOUNT_COLUMNS).encode())
-    tt = profile_rows(world, "tiktok")
-    summary.profiles += len(tt)
-    if not tt:
-        return
-    fh = files.f("tiktok/users.jsonl")
-    for r in tt:
-        fh.write(orjson.dumps({
-            "data": {
-                "display_name": r["full_name"] or r["username"], "bio_description": r["bio"],
-                "avatar_url": "" if not r["has_profile_pic"] else f"https://p16-sign.tiktokcdn.com/{r['account_id'][:12]}.jpeg",
-                "is_verified": bool(r["is_verified"]), "follower_count": int(r["followers"]),
-                "following_count": int(r["following"]), "likes_count": int(r["followers"] * 7),
-                "video_count": int(r["posts"]), "bio_url": r["external_url"],
-            },
-            "error": {"code": "ok", "message": "", "log_id": "20260701" + r["account_id"][:16]},
-            "username": r["username"],
-        }, option=orjson.OPT_APPEND_NEWLINE))
+    """Profile lists, streamed: Instagram as a canonical accounts CSV, TikTok as user-info responses."""
+    buf = io.TextIOWrapper(
+        files.f("instagram/accounts.csv"), encoding="utf-8", newline="", write_through=True
+    )
+    w = csv.DictWriter(buf, fieldnames=ACCOUNT_COLUMNS, lineterminator="\n", extrasaction="ignore")
+    w.writeheader()
+    for r in profile_rows(world, "instagram"):
+        w.writerow({k: ("true" if v is True else "false" if v is False else v) for k, v in r.items()})
+        summary.profiles += 1
+    buf.detach()
+    fh = None
+    for r in profile_rows(world, "tiktok"):
+        fh = fh or files.f("tiktok/users.jsonl")
+        summary.profiles += 1
+        fh.write(
+            orjson.dumps(
+                {
+                    "data": {
+                        "display_name": r["full_name"] or r["username"],
+                        "bio_description": r["bio"],
+                        "avatar_url": ""
+                        if not r["has_profile_pic"]
+                        else f"https://p16-sign.tiktokcdn.com/{r['account_id'][:12]}.jpeg",
+                        "is_verified": bool(r["is_verified"]),
+                        "follower_count": int(r["followers"]),
+                        "following_count": int(r["following"]),
+                        "likes_count": int(r["followers"] * 7),
+                        "video_count": int(r["posts"]),
+                        "bio_url": r["external_url"],
+                    },
+                    "error": {"code": "ok", "message": "", "log_id": "20260701" + r["account_id"][:16]},
+                    "username": r["username"],
+                },
+                option=orjson.OPT_APPEND_NEWLINE,
+            )
+        )
 
 
 def _write_truth(
-    world: World, truth: Path, sponsored: list[dict[str, Any]], space_authors: dict[str, set[str]],
+    world: World,
+    truth: Path,
+    sponsored: list[dict[str, Any]],
+    space_authors: dict[str, set[str]],
     summary: SynthSummary,
 ) -> None:
     cr = [
-        {"platform": c.platform, "creator_id": c.account_id, "handle": c.handle, "kind": c.kind,
-         "niche": world.niches[c.niche].name, "is_leader": c.is_leader, "followers": c.followers,
-         "real_followers": c.real_followers, "noisy": c.noisy or c.loyal_fans,
-         "pod_id": world.pods[c.pod].pod_id if c.pod >= 0 else "",
-         "space_platform": c.space.platform if c.space else "",
-         "space_id": (c.space.space_id.lower() if c.space.platform == "reddit" else c.space.space_id) if c.space else ""}
+        {
+            "platform": c.platform,
+            "creator_id": c.account_id,
+            "handle": c.handle,
+            "kind": c.kind,
+            "niche": world.niches[c.niche].name,
+            "is_leader": c.is_leader,
+            "followers": c.followers,
+            "real_followers": c.real_followers,
+            "noisy": c.noisy or c.loyal_fans,
+            "pod_id": world.pods[c.pod].pod_id if c.pod >= 0 else "",
+            "space_platform": c.space.platform if c.space else "",
+            "space_id": (c.space.space_id.lower() if c.space.platform == "reddit" else c.space.space_id)
+            if c.space
+            else "",
+        }
         for c in world.creators
     ]
     (truth / "creators.csv").write_text(_csv(cr, list(cr[0])))
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["platform", "account_id", "is_fake", "role"])
     n = 0
-    for p, pool in world.pools.items():
-        seen = np.flatnonzero(pool.seen)
-        fake = pool.is_fake
-        for i in seen:
-            w.writerow([p, pool.ids[i], "true" if fake[i] else "false", REGIONS[int(pool.region[i])]])
-            n += 1
-    for p in ("discord", "reddit"):
-        for a in sorted(space_authors[p]):
-            w.writerow([p, a.lower() if p == "reddit" else a, "false", "member"])
-            n += 1
-    (truth / "accounts.csv").write_text(buf.getvalue())
+    with open(truth / "accounts.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["platform", "account_id", "is_fake", "role"])
+        for p, pool in world.pools.items():
+            seen = np.flatnonzero(pool.seen)
+            fake = pool.is_fake[seen].tolist()
+            region = pool.region[seen].tolist()
+            ids = pool.ids
+            w.writerows(
+                [p, ids[i], "true" if f else "false", REGIONS[r]]
+                for i, f, r in zip(seen.tolist(), fake, region, strict=True)
+            )
+            n += len(seen)
+        for p in ("discord", "reddit"):
+            for a in sorted(space_authors[p]):
+                w.writerow([p, a.lower() if p == "reddit" else a, "false", "member"])
+                n += 1
     summary.accounts = n
     pods = []
     for pod in world.pods:
         pool = world.pools[pod.platform]
         creator_set = {world.creators[i].pool_idx for i in pod.creators}
         for a in pod.members:
-            pods.append({"pod_id": pod.pod_id, "platform": pod.platform, "account_id": pool.ids[int(a)],
-                         "is_creator": int(a) in creator_set})
+            pods.append(
+                {
+                    "pod_id": pod.pod_id,
+                    "platform": pod.platform,
+                    "account_id": pool.ids[int(a)],
+                    "is_creator": int(a) in creator_set,
+                }
+            )
     (truth / "pods.csv").write_text(_csv(pods, ["pod_id", "platform", "account_id", "is_creator"]))
     (truth / "sponsored_posts.csv").write_text(
-        _csv(sponsored, ["platform", "post_id", "creator_id", "brand", "disclosed", "disclosure", "campaign_id"])
+        _csv(
+            sponsored,
+            ["platform", "post_id", "creator_id", "brand", "disclosed", "disclosure", "campaign_id"],
+        )
     )

@@ -75,7 +75,10 @@ def ig_numeric_ids(rng: np.random.Generator, n: int, digits: int = 17) -> list[s
 
 
 def tiktok_ids(rng: np.random.Generator, n: int) -> list[int]:
-    return [int(x) for x in rng.integers(7_100_000_000_000_000_000, 7_399_999_999_999_999_999, size=n, dtype=np.int64)]
+    return [
+        int(x)
+        for x in rng.integers(7_100_000_000_000_000_000, 7_399_999_999_999_999_999, size=n, dtype=np.int64)
+    ]
 
 
 def discord_snowflakes(rng: np.random.Generator, unix_s: np.ndarray) -> list[str]:

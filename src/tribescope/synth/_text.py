@@ -32,8 +32,20 @@ __all__ = [
 
 SUBST, ACTION, QUESTION, GENERIC, EMOJI, TAG, BOT, POD, CREATOR_REPLY, FF_REPLY, LOW_EFFORT = range(11)
 
-_OPEN = ("", "", "", "Honestly ", "Ok ", "Wow, ", "This is so helpful. ", "Been waiting for this! ", "Yes!! ",
-         "Great point about this. ", "Saving this. ", "Finally someone said it: ")
+_OPEN = (
+    "",
+    "",
+    "",
+    "Honestly ",
+    "Ok ",
+    "Wow, ",
+    "This is so helpful. ",
+    "Been waiting for this! ",
+    "Yes!! ",
+    "Great point about this. ",
+    "Saving this. ",
+    "Finally someone said it: ",
+)
 _SUBST = (
     "{k} made such a difference for me",
     "the part about {k} is exactly what I needed",
@@ -72,23 +84,111 @@ _QUESTION = (
     "is the {p} worth it or is there a cheaper option?",
     "what's your opinion on {k} vs {k2}?",
 )
-_GENERIC = ("nice", "love it", "love this", "amazing", "so good", "great video", "wow", "awesome", "cool",
-            "so cute", "perfect", "first!", "beautiful", "goals", "yesss", "insane", "legend", "nice 🔥",
-            "love it ❤️", "amazing 😍", "great content", "keep it up", "the best", "queen", "king 👑", "wow 😮")
-_EMOJI = ("🔥", "🔥🔥", "🔥🔥🔥", "😍", "😍😍😍", "❤️", "❤️❤️", "👏👏", "🙌", "💯", "😂😂", "🥰", "👍", "✨✨", "😮",
-          "💕", "🙏", "👀", "😭😭", "🤩")
-_TAG = ("@{u}", "@{u} look", "@{u} 😂", "@{u} we need this", "@{u} this is you", "@{u} @{u2}", "@{u} omg",
-        "@{u} lol", "@{u} 👀")
-_BOT = ("nice pic! check my profile 💯", "DM us to collab 💰", "Promote it on @{u} 🚀", "follow me 🔥🔥",
-        "great content! send pic to @{u}", "😍😍😍", "wow nice 👍", "check dm ❤️", "I made $500 today, ask me how",
-        "🔥🔥", "nice", "cool post bro", "Love your feed! 📩 DM", "free followers at my bio")
-_POD = ("Amazing content as always!! 🙌", "Love this so much 💕", "This is gorgeous ✨", "Obsessed 😍 keep shining",
-        "Yesss this is everything 🔥", "So inspiring!! 👏", "Stunning as always 😍", "Need this energy today ✨",
-        "Absolutely love this post 💖", "You never miss!! 🙌", "Wow this is so good 😍🔥", "Such a vibe ✨💕")
-_CREATOR = ("thank you!! 🙏", "glad it helped!", "yes, {k} works great for that", "haha exactly",
-            "thanks so much ❤️", "@{u} yes! the {p} is linked in my bio", "@{u} try {k} first, then build up",
-            "appreciate you!", "@{u} so happy to hear that", "good question, I'll cover {k} next week",
-            "@{u} yes, about 2 weeks", "@{u} that's the one!")
+_GENERIC = (
+    "nice",
+    "love it",
+    "love this",
+    "amazing",
+    "so good",
+    "great video",
+    "wow",
+    "awesome",
+    "cool",
+    "so cute",
+    "perfect",
+    "first!",
+    "beautiful",
+    "goals",
+    "yesss",
+    "insane",
+    "legend",
+    "nice 🔥",
+    "love it ❤️",
+    "amazing 😍",
+    "great content",
+    "keep it up",
+    "the best",
+    "queen",
+    "king 👑",
+    "wow 😮",
+)
+_EMOJI = (
+    "🔥",
+    "🔥🔥",
+    "🔥🔥🔥",
+    "😍",
+    "😍😍😍",
+    "❤️",
+    "❤️❤️",
+    "👏👏",
+    "🙌",
+    "💯",
+    "😂😂",
+    "🥰",
+    "👍",
+    "✨✨",
+    "😮",
+    "💕",
+    "🙏",
+    "👀",
+    "😭😭",
+    "🤩",
+)
+_TAG = (
+    "@{u}",
+    "@{u} look",
+    "@{u} 😂",
+    "@{u} we need this",
+    "@{u} this is you",
+    "@{u} @{u2}",
+    "@{u} omg",
+    "@{u} lol",
+    "@{u} 👀",
+)
+_BOT = (
+    "nice pic! check my profile 💯",
+    "DM us to collab 💰",
+    "Promote it on @{u} 🚀",
+    "follow me 🔥🔥",
+    "great content! send pic to @{u}",
+    "😍😍😍",
+    "wow nice 👍",
+    "check dm ❤️",
+    "I made $500 today, ask me how",
+    "🔥🔥",
+    "nice",
+    "cool post bro",
+    "Love your feed! 📩 DM",
+    "free followers at my bio",
+)
+_POD = (
+    "Amazing content as always!! 🙌",
+    "Love this so much 💕",
+    "This is gorgeous ✨",
+    "Obsessed 😍 keep shining",
+    "Yesss this is everything 🔥",
+    "So inspiring!! 👏",
+    "Stunning as always 😍",
+    "Need this energy today ✨",
+    "Absolutely love this post 💖",
+    "You never miss!! 🙌",
+    "Wow this is so good 😍🔥",
+    "Such a vibe ✨💕",
+)
+_CREATOR = (
+    "thank you!! 🙏",
+    "glad it helped!",
+    "yes, {k} works great for that",
+    "haha exactly",
+    "thanks so much ❤️",
+    "@{u} yes! the {p} is linked in my bio",
+    "@{u} try {k} first, then build up",
+    "appreciate you!",
+    "@{u} so happy to hear that",
+    "good question, I'll cover {k} next week",
+    "@{u} yes, about 2 weeks",
+    "@{u} that's the one!",
+)
 _FF = (
     "@{u} same here, {k} took me ages",
     "@{u} you can get the {p} online, I got mine last month",
@@ -140,17 +240,32 @@ def render(
         if "{" in t:
             pk = post_kws[i]
             k = pk[r0 % len(pk)] if on_post[i] and pk else kws[r0 % len(kws)]
-            t = t.format(k=k, k2=kws[r1 % len(kws)], p=prods[r2 % len(prods)], v=verbs[r3 % len(verbs)],
-                         u=mention[r4 % nm], u2=mention[r5 % nm], w=words[r6 % len(words)])
-        if (c == SUBST or c == ACTION) and r6 % 5 == 0:
+            t = t.format(
+                k=k,
+                k2=kws[r1 % len(kws)],
+                p=prods[r2 % len(prods)],
+                v=verbs[r3 % len(verbs)],
+                u=mention[r4 % nm],
+                u2=mention[r5 % nm],
+                w=words[r6 % len(words)],
+            )
+        if c in (SUBST, ACTION) and r6 % 5 == 0:
             t = t[0].upper() + t[1:]
         out.append(t)
     return out
 
 
 _TEMPLATES: dict[int, tuple[str, ...]] = {
-    ACTION: _ACTION, QUESTION: _QUESTION, GENERIC: _GENERIC, EMOJI: _EMOJI, TAG: _TAG, BOT: _BOT, POD: _POD,
-    CREATOR_REPLY: _CREATOR, FF_REPLY: _FF, LOW_EFFORT: _LOW,
+    ACTION: _ACTION,
+    QUESTION: _QUESTION,
+    GENERIC: _GENERIC,
+    EMOJI: _EMOJI,
+    TAG: _TAG,
+    BOT: _BOT,
+    POD: _POD,
+    CREATOR_REPLY: _CREATOR,
+    FF_REPLY: _FF,
+    LOW_EFFORT: _LOW,
 }
 
 
@@ -174,34 +289,48 @@ def caption(
     k = kws[0]
     w = niche.words[int(r[0]) % len(niche.words)]
     title = niche.titles[int(r[1]) % len(niche.titles)].format(k=k, w=w)
+    for art in ("the ", "that ", "those "):  # "The {k}" with k = "the boss fight"
+        title = title.replace("The " + art, art.capitalize()).replace("the " + art, art)
     title = title[0].upper() + title[1:]
     nh = 2 + int(r[2]) % 5
     tags = [niche.hashtags[(int(r[3]) + 3 * j) % len(niche.hashtags)] for j in range(nh)]
     tags = list(dict.fromkeys(tags))
     words = [niche.words[(int(r[4]) + 5 * j) % len(niche.words)] for j in range(3)]
     body = (
-        f"{title}. Today it's all about {k}"
+        f"{title}{'' if title[-1] in '?!.' else '.'} Today it's all about {k}"
         + (f" and {kws[1]}" if len(kws) > 1 else "")
         + f": {words[0]}, {words[1]} and a bit of {words[2]}."
     )
-    extras = ("Let me know what you think in the comments!", "Tell me your experience below 👇",
-              "Save this for later.", "New video every week.", "", "Who else is into this?")
+    extras = (
+        "Let me know what you think in the comments!",
+        "Tell me your experience below 👇",
+        "Save this for later.",
+        "New video every week.",
+        "",
+        "Who else is into this?",
+    )
     body += " " + extras[int(r[5]) % len(extras)]
     if sponsor:
         code = promo_code or (sponsor.split()[0].upper() + str(10 + int(r[6]) % 20))
         if disclosure in ("hashtag", "both"):
-            tags.insert(0, ("ad", "ad", "sponsored", "werbung", "anzeige", "partner", "publicidad")[int(r[7]) % 7])
+            tags.insert(
+                0, ("ad", "ad", "sponsored", "werbung", "anzeige", "partner", "publicidad")[int(r[7]) % 7]
+            )
         mention = f"@{sponsor_handle}" if sponsor_handle else sponsor
         if disclosure == "code":
-            body += (f" Use code {code} for 15% off 🛒", f" Link in bio! Code {code}", f" {code} gets you a discount")[
-                int(r[8]) % 3
-            ]
+            body += (
+                f" Use code {code} for 15% off 🛒",
+                f" Link in bio! Code {code}",
+                f" {code} gets you a discount",
+            )[int(r[8]) % 3]
             if int(r[9]) % 2:
                 body += f" {mention}"
         else:
-            body += (f" Thanks to {mention} for partnering on this one! Code {code}",
-                     f" In collaboration with {mention}. Use {code} for 15% off",
-                     f" Made possible by {mention} ❤️ code {code}")[int(r[8]) % 3]
+            body += (
+                f" Thanks to {mention} for partnering on this one! Code {code}",
+                f" In collaboration with {mention}. Use {code} for 15% off",
+                f" Made possible by {mention} ❤️ code {code}",
+            )[int(r[8]) % 3]
     if platform in ("instagram", "tiktok"):
         body += " " + " ".join("#" + t for t in tags)
     return title, body, tags

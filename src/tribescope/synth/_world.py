@@ -126,25 +126,36 @@ class Pool:
 
     @property
     def is_fake(self) -> np.ndarray:
-        return self.region == REGIONS.index("fake")
+        out: np.ndarray = self.region == REGIONS.index("fake")
+        return out
+
+
+_HOBBIES = tuple(sorted({w for nc in NICHES for w in nc.words if w.isalpha()} | set(WORDS[:40])))
 
 
 def _person_handles(rng: np.random.Generator, n: int, fake: bool) -> list[str]:
-    first = rng.integers(0, len(FIRST_NAMES), n)
-    word = rng.integers(0, len(WORDS), n)
-    style = rng.integers(0, 8, n)
-    num2 = rng.integers(0, 100, n)
-    year = rng.integers(1975, 2011, n)
-    digits = rng.random(n)
-    big = rng.integers(10_000, 99_999_999, n)
+    """Handles of ordinary people (or of fake accounts, which mostly carry long digit runs)."""
+    first = rng.integers(0, len(FIRST_NAMES), n).tolist()
+    word = rng.integers(0, len(WORDS), n).tolist()
+    hob = rng.integers(0, len(_HOBBIES), n).tolist()
+    style = rng.integers(0, 12, n).tolist()
+    num2 = rng.integers(0, 100, n).tolist()
+    year = rng.integers(1975, 2011, n).tolist()
+    digits = rng.random(n).tolist()
+    big = rng.integers(10_000, 99_999_999, n).tolist()
+    fn, ws, hs = FIRST_NAMES, WORDS, _HOBBIES
     out: list[str] = []
     for i in range(n):
-        f, w, s = FIRST_NAMES[first[i]], WORDS[word[i]], int(style[i])
-        if fake and digits[i] < 0.72:
-            h = (f"{f}_{big[i]}", f"{f}{w}{big[i] % 100000}", f"user{big[i]}", f"{f}.{w}{big[i] % 10000}")[s % 4]
+        f, w, b, s, d = fn[first[i]], ws[word[i]], hs[hob[i]], style[i], digits[i]
+        if fake and d < 0.72:
+            g = big[i]
+            h = (f"{f}_{g}", f"{f}{w}{g % 100000}", f"user{g}", f"{f}.{w}{g % 10000}")[s % 4]
         else:
-            h = (f"{f}.{w}", f"{f}_{w}", f"{w}_{f}", f"{f}{w}", f"the{f}{w}", f"{f}.{w}_", f"{w}.{f}", f"{f}__{w}")[s]
-            d = digits[i] if not fake else digits[i] - 0.72
+            h = (
+                f"{f}.{w}", f"{f}_{w}", f"{w}_{f}", f"{f}{w}", f"the{f}{w}", f"{f}.{w}_",
+                f"{w}.{f}", f"{f}__{w}", f"{f}.{b}", f"{b}with{f}", f"{f}_{w}_{b}", f"{w}{b}",
+            )[s]  # fmt: skip
+            d = d if not fake else d - 0.72
             if d < 0.18:
                 h += f"{num2[i]:02d}"
             elif d < 0.26:
@@ -153,14 +164,40 @@ def _person_handles(rng: np.random.Generator, n: int, fake: bool) -> list[str]:
     return out
 
 
+_DECOR = (
+    "{}_",
+    "its{}",
+    "{}x",
+    "im{}",
+    "real{}",
+    "{}.official",
+    "_{}",
+    "{}_xo",
+    "hey{}",
+    "{}.jpg",
+    "{}.here",
+)
+
+
 def _dedupe(handles: list[str], taken: set[str]) -> list[str]:
+    """Make handles unique as people do: decorate a taken handle (``its…``, ``…_``, ``real…``), then
+    number it (``maya.sun2``, …)."""
     out = []
+    nxt: dict[str, int] = {}
     for h in handles:
         if h in taken:
-            k = 2
-            while f"{h}{k}" in taken:
+            k = nxt.get(h, 0)
+            while k < len(_DECOR) and _DECOR[k].format(h) in taken:
                 k += 1
-            h = f"{h}{k}"
+            if k < len(_DECOR):
+                nxt[h] = k + 1
+                h = _DECOR[k].format(h)
+            else:
+                k = max(k, len(_DECOR) + 2)
+                while f"{h}{k - len(_DECOR)}" in taken:
+                    k += 1
+                nxt[h] = k + 1
+                h = f"{h}{k - len(_DECOR)}"
         taken.add(h)
         out.append(h)
     return out
@@ -311,6 +348,10 @@ def build_world(scale: str, seed: int) -> World:
     rng.shuffle(kinds)
     niche_of = rng.permutation(np.arange(n) % n_niche)
     plat = np.array([rng.choice(3, p=PLATFORM_P[KINDS[k]]) for k in kinds])
+    # each niche has a home platform (YouTube or Instagram) where most of its creators post
+    home = rng.integers(0, 2, n_niche)
+    at_home = (rng.random(n) < 0.55) & (kinds != 2)
+    plat = np.where(at_home, home[niche_of], plat)
     # every niche gets at least one community creator (a niche needs someone to lead it)
     for ni in range(n_niche):
         members = np.flatnonzero(niche_of == ni)
@@ -329,38 +370,58 @@ def build_world(scale: str, seed: int) -> World:
     lo = np.array([2_500, 35_000, 8_000, 120])[kinds]
     hi = np.array([450_000, 9_000_000, 1_500_000, 999])[kinds]
     f = np.clip(f, lo, hi)
-    bought = np.where(kinds == 2, rng.uniform(0.35, 0.8, n), np.where(kinds == 1, rng.uniform(0, 0.12, n), 0.0))
+    bought = np.where(
+        kinds == 2, rng.uniform(0.35, 0.8, n), np.where(kinds == 1, rng.uniform(0, 0.12, n), 0.0)
+    )
     bought = np.where(kinds == 0, rng.uniform(0, 0.03, n), bought)
 
     # leaders: 1–2 community creators per niche on the niche's main platform, with its largest audience
     is_leader = np.zeros(n, dtype=bool)
     for ni in range(n_niche):
-        comm = np.flatnonzero((niche_of == ni) & (kinds == 0))
-        pl = np.bincount(plat[comm], minlength=3).argmax()
-        cand = comm[plat[comm] == pl]
+        # leaders live on the niche's main platform (where most of its creators are)
+        pl = np.bincount(plat[niche_of == ni], minlength=3).argmax()
+        cand = np.flatnonzero((niche_of == ni) & (kinds == 0) & (plat == pl))
+        if len(cand) == 0:  # promote a non-broadcast creator there to lead a community
+            other = np.flatnonzero((niche_of == ni) & (plat == pl) & (kinds != 1))
+            other = other if len(other) else np.flatnonzero((niche_of == ni) & (plat == pl))
+            kinds[other[0]] = 0
+            f[other[0]] = np.exp(np.log(22_000) + 0.85 * z[other[0]])
+            bought[other[0]] = 0.0
+            cand = other[:1]
         n_lead = 2 if len(cand) >= 4 else 1
         leaders = cand[np.argsort(-f[cand], kind="stable")[:n_lead]]
-        same = np.flatnonzero((niche_of == ni) & (plat == pl) & (kinds != 1) & ~np.isin(np.arange(n), leaders))
+        same = np.flatnonzero(
+            (niche_of == ni) & (plat == pl) & (kinds != 1) & ~np.isin(np.arange(n), leaders)
+        )
         top = f[same].max() if len(same) else 0.0
         for ld in leaders:
-            f[ld] = min(max(f[ld], 1.4 * top, 30_000 * rng.uniform(1.0, 2.0)), 480_000)
+            f[ld] = min(max(f[ld], top * rng.uniform(1.3, 1.8), 30_000 * rng.uniform(1.0, 2.0)), 480_000)
             is_leader[ld] = True
     f = np.round(f).astype(np.int64)
     real = np.round(f * (1 - bought)).astype(np.int64)
 
     er = hypeauditor_er(real) * (real / f)
-    er *= np.exp(rng.normal(np.array([0.2, -0.05, 0.1, 0.15])[kinds], 0.3))
+    er *= np.exp(rng.normal(np.array([0.15, 0.1, 0.1, 0.1])[kinds], 0.3))
 
     lo_p, hi_p = spec.posts
     n_posts = rng.integers(lo_p, hi_p + 1, n)
     n_posts = np.where(kinds == 3, np.maximum(2, n_posts // 3), n_posts)
+    n_posts = np.where(is_leader, hi_p, n_posts)  # leaders post steadily
+    er = np.where(is_leader, np.maximum(er, hypeauditor_er(real)), er)
 
     creators: list[Creator] = []
     for i in range(n):
         c = Creator(
-            idx=i, platform=PLATFORMS[plat[i]], kind=KINDS[kinds[i]], niche=int(niche_of[i]),
-            is_leader=bool(is_leader[i]), followers=int(f[i]), real_followers=int(real[i]), er=float(er[i]),
-            n_posts=int(n_posts[i]), pool_idx=-1,
+            idx=i,
+            platform=PLATFORMS[plat[i]],
+            kind=KINDS[kinds[i]],
+            niche=int(niche_of[i]),
+            is_leader=bool(is_leader[i]),
+            followers=int(f[i]),
+            real_followers=int(real[i]),
+            er=float(er[i]),
+            n_posts=int(n_posts[i]),
+            pool_idx=-1,
         )
         k = c.kind
         c.noisy = k == "community" and rng.random() < 0.2 and not c.is_leader
@@ -379,9 +440,9 @@ def build_world(scale: str, seed: int) -> World:
             "boosted": rng.uniform(0.02, 0.06),
             "small": rng.uniform(0.05, 0.25),
         }[k]
-        c.creator_reply = {"community": 0.35, "broadcast": 0.06, "boosted": 0.12, "small": 0.6}[k] * rng.uniform(
-            0.6, 1.3
-        )
+        c.creator_reply = {"community": 0.35, "broadcast": 0.06, "boosted": 0.12, "small": 0.6}[
+            k
+        ] * rng.uniform(0.6, 1.3)
         c.fake_share = {
             "community": rng.uniform(0.0, 0.02),
             "broadcast": rng.uniform(0.01, 0.07),
@@ -394,12 +455,18 @@ def build_world(scale: str, seed: int) -> World:
             "boosted": rng.beta(3, 10),
             "small": rng.beta(0.6, 20),
         }[k]
-        c.comment_ratio = {"community": 0.045, "broadcast": 0.012, "boosted": 0.02, "small": 0.06}[k] * float(
-            np.exp(rng.normal(0, 0.3))
-        ) * (1.5 if c.platform == "youtube" else 0.6 if c.platform == "tiktok" else 1.0)
+        c.comment_ratio = (
+            {"community": 0.045, "broadcast": 0.012, "boosted": 0.02, "small": 0.06}[k]
+            * float(np.exp(rng.normal(0, 0.3)))
+            * (1.5 if c.platform == "youtube" else 0.6 if c.platform == "tiktok" else 1.0)
+        )
         c.created_at = T_START - rng.uniform(300, 3000) * DAY
-        c.country = str(rng.choice(["US", "GB", "CA", "DE", "AU", "IN", "ES", "FR", "NL", "BR"],
-                                   p=[0.42, 0.12, 0.08, 0.08, 0.06, 0.07, 0.05, 0.04, 0.04, 0.04]))
+        c.country = str(
+            rng.choice(
+                ["US", "GB", "CA", "DE", "AU", "IN", "ES", "FR", "NL", "BR"],
+                p=[0.42, 0.12, 0.08, 0.08, 0.06, 0.07, 0.05, 0.04, 0.04, 0.04],
+            )
+        )
         creators.append(c)
 
     # campaign creators are chosen before posts are drawn (one post each falls in the campaign window)
@@ -421,9 +488,13 @@ def build_world(scale: str, seed: int) -> World:
         c.disabled = crng.random(c.n_posts) < 0.015
         c.n_comments = np.where(c.disabled, 0, np.round(cc)).astype(np.int64)
         if c.platform == "youtube":
-            c.views = np.round(c.real_followers * np.exp(crng.normal(np.log(0.18), 0.8, c.n_posts))).astype(np.int64)
+            c.views = np.round(c.real_followers * np.exp(crng.normal(np.log(0.18), 0.8, c.n_posts))).astype(
+                np.int64
+            )
         elif c.platform == "tiktok":
-            c.views = np.round(c.real_followers * np.exp(crng.normal(np.log(0.5), 1.1, c.n_posts))).astype(np.int64)
+            c.views = np.round(c.real_followers * np.exp(crng.normal(np.log(0.5), 1.1, c.n_posts))).astype(
+                np.int64
+            )
         else:
             c.views = np.round(c.likes * np.exp(crng.normal(np.log(12), 0.4, c.n_posts))).astype(np.int64)
         c.views = np.maximum(c.views, c.likes)
@@ -440,7 +511,8 @@ def build_world(scale: str, seed: int) -> World:
 
 def _allocate_rows(creators: list[Creator], target: int) -> None:
     """Exported comment rows per post: ``min(platform count, cap)`` with ``cap`` found by bisection so
-    the total is close to ``target`` (exports hold the first pages of big threads, all of small ones)."""
+    the total is close to ``target`` (exports hold the first pages of big threads, all of small ones).
+    Niche leaders' threads are exported 2.5× deeper (they are the accounts a brand studies first)."""
     cc = np.concatenate([c.n_comments for c in creators]).astype(np.float64)
     total = cc.sum()
     if total < target * 1.05:  # scale platform counts up so there is enough to export
@@ -448,16 +520,16 @@ def _allocate_rows(creators: list[Creator], target: int) -> None:
         for c in creators:
             c.n_comments = np.round(c.n_comments * factor).astype(np.int64)
         cc = np.concatenate([c.n_comments for c in creators]).astype(np.float64)
+    boost = np.concatenate([np.full(c.n_posts, 2.5 if c.is_leader else 1.0) for c in creators])
     lo, hi = 1.0, float(cc.max()) + 1
     for _ in range(50):
         mid = (lo + hi) / 2
-        if np.minimum(cc, mid).sum() < target:
+        if np.minimum(cc, mid * boost).sum() < target:
             lo = mid
         else:
             hi = mid
-    cap = int(round(hi))
     for c in creators:
-        c.rows = np.minimum(c.n_comments, cap).astype(np.int64)
+        c.rows = np.minimum(c.n_comments, np.round(hi * (2.5 if c.is_leader else 1.0))).astype(np.int64)
 
 
 def _build_pools(
@@ -473,7 +545,7 @@ def _build_pools(
         for c in cs:
             tot = max(int(c.rows.sum()), 1)
             c_core = {
-                "community": np.clip(tot * 0.11, 8, 600),
+                "community": np.clip(tot * (0.14 if c.is_leader else 0.11), 8, 900),
                 "broadcast": np.clip(tot * (0.015 if c.loyal_fans else 0.006), 2, 60),
                 "boosted": np.clip(tot * 0.02, 2, 40),
                 "small": np.clip(tot * 0.3, 2, 25),
@@ -488,17 +560,20 @@ def _build_pools(
             fan_sizes.append(size)
         n_creators = len(cs)
         n_fans = sum(fan_sizes)
-        n_casual = max(3000, int(0.8 * rows_p))
+        n_casual = max(3000, int(0.6 * rows_p))
         n_fakes = max(400, int(0.05 * rows_p))
         boosted = [c for c in cs if c.kind == "boosted"]
         # pods: boosted creators of a platform in groups of 1–3, plus helper accounts (5–15 in all)
         order = [boosted[i] for i in rng.permutation(len(boosted))]
         groups: list[list[Creator]] = []
         while order:
-            k = int(rng.integers(1, 4))
+            k = int(rng.integers(2, 4))
+            if len(order) - k == 1:
+                k += 1  # no pod of a single creator when others are left
             groups.append(order[:k])
             order = order[k:]
-        helper_counts = [max(5, int(rng.integers(5, 16))) - len(g) for g in groups]
+        # 5–15 accounts per pod; a lone boosted creator's pod is its helpers only
+        helper_counts = [int(rng.integers(5, 16)) - (len(g) if len(g) > 1 else 0) for g in groups]
         n_helpers = sum(helper_counts)
         total = n_creators + n_fans + n_casual + n_fakes + n_helpers
         region = np.zeros(total, dtype=np.int8)
@@ -524,10 +599,7 @@ def _build_pools(
             + _person_handles(prng, n_helpers, fake=False)
         )
         handles = _dedupe(handles, taken)  # handles are unique across platforms
-        if p == "youtube":
-            ids = _ids.yt_channel_ids(prng, total)
-        else:
-            ids = [h.lower() for h in handles]
+        ids = _ids.yt_channel_ids(prng, total) if p == "youtube" else [h.lower() for h in handles]
         pool = Pool(p, handles, ids, region, fan_ranges, casual, fakes, helpers)
         pools[p] = pool
         for j, c in enumerate(cs):
@@ -539,12 +611,20 @@ def _build_pools(
         # cores: part from the niche's enthusiasts (Zipf-weighted, so popular fans are shared), rest private
         for c in cs:
             k = len(c.core)
-            share = 0.85 if c.is_leader else {"community": 0.4, "broadcast": 0.2, "boosted": 0.1, "small": 0.35}[c.kind]
+            share = (
+                0.85
+                if c.is_leader
+                else {"community": 0.4, "broadcast": 0.1, "boosted": 0.05, "small": 0.35}[c.kind]
+            )
             a0, a1 = fan_ranges[c.niche]
-            nf = min(int(round(k * share)), a1 - a0)
+            nf = min(round(k * share), a1 - a0)
             crng = np.random.default_rng([seed, 4, c.idx])
             w = 1.0 / np.arange(1, a1 - a0 + 1) ** 0.7
-            fans = crng.choice(np.arange(a0, a1), size=nf, replace=False, p=w / w.sum()) if nf else np.zeros(0, np.int64)
+            fans = (
+                crng.choice(np.arange(a0, a1), size=nf, replace=False, p=w / w.sum())
+                if nf
+                else np.zeros(0, np.int64)
+            )
             priv = crng.integers(casual[0], casual[1], size=k - nf)
             core = np.concatenate([fans, priv]).astype(np.int64)
             crng.shuffle(core)
@@ -552,7 +632,8 @@ def _build_pools(
         h0 = helpers[0]
         for g, hc in zip(groups, helper_counts, strict=True):
             pod_id = f"pod-{p[:2]}-{len(pods) + 1:03d}"
-            members = np.concatenate([np.array([c.pool_idx for c in g]), np.arange(h0, h0 + hc)]).astype(np.int64)
+            own = [c.pool_idx for c in g] if len(g) > 1 else []
+            members = np.concatenate([np.array(own, dtype=np.int64), np.arange(h0, h0 + hc)]).astype(np.int64)
             h0 += hc
             for c in g:
                 c.pod = len(pods)
@@ -567,9 +648,14 @@ def _creator_handles(rng: np.random.Generator, cs: list[Creator]) -> list[str]:
         first = FIRST_NAMES[int(rng.integers(0, len(FIRST_NAMES)))]
         hw = nc.handle_words[int(rng.integers(0, len(nc.handle_words)))]
         style = int(rng.integers(0, 6))
-        h = (f"{first}{hw}", f"{hw}with{first}", f"the{first}{hw}", f"{first}.{hw}", f"{first}_{hw}", f"{hw}by{first}")[
-            style
-        ]
+        h = (
+            f"{first}{hw}",
+            f"{hw}with{first}",
+            f"the{first}{hw}",
+            f"{first}.{hw}",
+            f"{first}_{hw}",
+            f"{hw}by{first}",
+        )[style]
         if c.platform == "youtube" and rng.random() < 0.5:
             h = "".join(part.capitalize() for part in h.replace(".", " ").replace("_", " ").split())
         out.append(h)
@@ -590,7 +676,9 @@ def _snowflake_for(seed: int, platform: str, idx: int) -> str:
     return str(((created_ms - _ids.DISCORD_EPOCH_MS) << 22) | (x & ((1 << 22) - 1)))
 
 
-def _build_spaces(rng: np.random.Generator, creators: list[Creator], pools: dict[str, Pool], seed: int) -> list[Space]:
+def _build_spaces(
+    rng: np.random.Generator, creators: list[Creator], pools: dict[str, Pool], seed: int
+) -> list[Space]:
     spaces: list[Space] = []
     for c in creators:
         p_space = {"community": 0.75, "broadcast": 0.15, "boosted": 0.0, "small": 0.05}[c.kind]
@@ -661,7 +749,9 @@ def _finish_campaign(rng: np.random.Generator, camp: Campaign, creators: list[Cr
         if c.kind == "boosted":
             rate *= c.real_followers / c.followers * 2
         camp.rate[i] = rate
-        camp.cost[i] = float(round(max(100.0, c.followers / 1000 * FEE_PER_K[c.platform] * np.exp(rng.normal(0, 0.25))), -1))
+        camp.cost[i] = float(
+            round(max(100.0, c.followers / 1000 * FEE_PER_K[c.platform] * np.exp(rng.normal(0, 0.25))), -1)
+        )
         code = (c.handle.split(".")[0].split("_")[0].upper()[:10]) + "15"
         c.campaign_code = code
         c.campaign_link = (
@@ -718,16 +808,26 @@ def simulate_creator(world: World, c: Creator) -> list[Post]:
         disclosure = "none"
         if j == campaign_post:
             sponsor, sponsor_handle, promo = camp.brand, camp.brand_handle, c.campaign_code
-            disclosure = ("flag", "hashtag", "both", "code")[int(np.searchsorted([0.3, 0.55, 0.8], u[j, 3], side="right"))]
+            disclosure = ("flag", "hashtag", "both", "code")[
+                int(np.searchsorted([0.3, 0.55, 0.8], u[j, 3], side="right"))
+            ]
         elif u[j, 4] < c.sponsor_rate:
             sponsor = pn.brands[int(u[j, 5] * len(pn.brands))]
             sponsor_handle = world.brand_handles[sponsor]
-            disclosure = ("flag", "hashtag", "both", "code")[int(np.searchsorted([0.3, 0.5, 0.7], u[j, 3], side="right"))]
+            disclosure = ("flag", "hashtag", "both", "code")[
+                int(np.searchsorted([0.3, 0.5, 0.7], u[j, 3], side="right"))
+            ]
         if c.platform == "tiktok" and disclosure in ("flag", "both"):
             disclosure = "hashtag"  # the Research API has no paid-partnership field
         title, cap, tags = tx.caption(
-            rng, pn, kws, sponsor=sponsor, sponsor_handle=sponsor_handle, disclosure=disclosure,
-            promo_code=promo, platform=c.platform,
+            rng,
+            pn,
+            kws,
+            sponsor=sponsor,
+            sponsor_handle=sponsor_handle,
+            disclosure=disclosure,
+            promo_code=promo,
+            platform=c.platform,
         )
         if j == campaign_post and c.campaign_link:
             cap += f" {c.campaign_link}" if c.platform == "youtube" else " (link in bio)"
@@ -745,12 +845,27 @@ def simulate_creator(world: World, c: Creator) -> list[Post]:
         a, b = int(bounds[j]), int(bounds[j + 1])
         posts.append(
             Post(
-                post_id="", creator=c.idx, t=float(c.post_t[j]), title=title, caption=cap, hashtags=tags,
-                keywords=kws, likes=int(c.likes[j] * (0.75 if sponsor else 1.0)),
-                n_comments=max(int(c.n_comments[j]), b - a), views=int(c.views[j]), duration_s=int(dur[j]),
-                is_video=bool(is_video[j]), sponsor=sponsor, sponsor_handle=sponsor_handle, disclosure=disclosure,
-                comments_disabled=bool(c.disabled[j]), c_author=author[a:b], c_parent=parent[a:b] - np.where(parent[a:b] >= 0, a, 0),
-                c_t=ts[a:b], c_likes=likes[a:b], c_text=texts[a:b],
+                post_id="",
+                creator=c.idx,
+                t=float(c.post_t[j]),
+                title=title,
+                caption=cap,
+                hashtags=tags,
+                keywords=kws,
+                likes=int(c.likes[j] * (0.75 if sponsor else 1.0)),
+                n_comments=max(int(c.n_comments[j]), b - a),
+                views=int(c.views[j]),
+                duration_s=int(dur[j]),
+                is_video=bool(is_video[j]),
+                sponsor=sponsor,
+                sponsor_handle=sponsor_handle,
+                disclosure=disclosure,
+                comments_disabled=bool(c.disabled[j]),
+                c_author=author[a:b],
+                c_parent=parent[a:b] - np.where(parent[a:b] >= 0, a, 0),
+                c_t=ts[a:b],
+                c_likes=likes[a:b],
+                c_text=texts[a:b],
             )
         )
     return posts
@@ -828,25 +943,73 @@ def _comments(
     tail_r = _tail(rng, pool, c, R)
     rep_auth = np.where(use_core, c.core[f_core] if K else tail_r, tail_r)
     rep_auth = np.where(by_creator, c.pool_idx, rep_auth)
-    rep_auth = np.where(rep_auth == top_auth[rep_parent_top] if R else False, tail_r, rep_auth)  # no self-replies
+    rep_auth = np.where(
+        rep_auth == top_auth[rep_parent_top] if R else False, tail_r, rep_auth
+    )  # no self-replies
     if is_comm:
-        rc = _choice_cats(rng, R, {tx.FF_REPLY: 0.62, tx.ACTION: 0.16, tx.QUESTION: 0.07, tx.LOW_EFFORT: 0.15})
+        rc = _choice_cats(
+            rng, R, {tx.FF_REPLY: 0.62, tx.ACTION: 0.16, tx.QUESTION: 0.07, tx.LOW_EFFORT: 0.15}
+        )
     elif c.loyal_fans:
-        rc = np.where(use_core, tx.FF_REPLY, _choice_cats(rng, R, {tx.TAG: 0.45, tx.LOW_EFFORT: 0.45, tx.FF_REPLY: 0.1}))
+        rc = np.where(
+            use_core, tx.FF_REPLY, _choice_cats(rng, R, {tx.TAG: 0.45, tx.LOW_EFFORT: 0.45, tx.FF_REPLY: 0.1})
+        )
     else:
         rc = _choice_cats(rng, R, {tx.TAG: 0.45, tx.LOW_EFFORT: 0.42, tx.FF_REPLY: 0.13})
     rep_cat = np.where(by_creator, tx.CREATOR_REPLY, rc)
 
     # categories of top-level comments
     if c.kind == "community" and not c.noisy:
-        core_p = {tx.SUBST: 0.46, tx.ACTION: 0.2, tx.QUESTION: 0.12, tx.GENERIC: 0.14, tx.EMOJI: 0.05, tx.TAG: 0.03}
-        tail_p = {tx.SUBST: 0.3, tx.ACTION: 0.08, tx.QUESTION: 0.1, tx.GENERIC: 0.32, tx.EMOJI: 0.13, tx.TAG: 0.07}
+        core_p = {
+            tx.SUBST: 0.46,
+            tx.ACTION: 0.2,
+            tx.QUESTION: 0.12,
+            tx.GENERIC: 0.14,
+            tx.EMOJI: 0.05,
+            tx.TAG: 0.03,
+        }
+        tail_p = {
+            tx.SUBST: 0.3,
+            tx.ACTION: 0.08,
+            tx.QUESTION: 0.1,
+            tx.GENERIC: 0.32,
+            tx.EMOJI: 0.13,
+            tx.TAG: 0.07,
+        }
     elif c.kind in ("community", "small"):
-        core_p = {tx.SUBST: 0.36, tx.ACTION: 0.14, tx.QUESTION: 0.12, tx.GENERIC: 0.24, tx.EMOJI: 0.1, tx.TAG: 0.04}
-        tail_p = {tx.SUBST: 0.2, tx.ACTION: 0.05, tx.QUESTION: 0.1, tx.GENERIC: 0.4, tx.EMOJI: 0.16, tx.TAG: 0.09}
+        core_p = {
+            tx.SUBST: 0.36,
+            tx.ACTION: 0.14,
+            tx.QUESTION: 0.12,
+            tx.GENERIC: 0.24,
+            tx.EMOJI: 0.1,
+            tx.TAG: 0.04,
+        }
+        tail_p = {
+            tx.SUBST: 0.2,
+            tx.ACTION: 0.05,
+            tx.QUESTION: 0.1,
+            tx.GENERIC: 0.4,
+            tx.EMOJI: 0.16,
+            tx.TAG: 0.09,
+        }
     else:
-        core_p = {tx.SUBST: 0.3, tx.ACTION: 0.08, tx.QUESTION: 0.1, tx.GENERIC: 0.35, tx.EMOJI: 0.12, tx.TAG: 0.05}
-        tail_p = {tx.SUBST: 0.1, tx.ACTION: 0.02, tx.QUESTION: 0.06, tx.GENERIC: 0.45, tx.EMOJI: 0.2, tx.TAG: 0.17}
+        core_p = {
+            tx.SUBST: 0.3,
+            tx.ACTION: 0.08,
+            tx.QUESTION: 0.1,
+            tx.GENERIC: 0.35,
+            tx.EMOJI: 0.12,
+            tx.TAG: 0.05,
+        }
+        tail_p = {
+            tx.SUBST: 0.1,
+            tx.ACTION: 0.02,
+            tx.QUESTION: 0.06,
+            tx.GENERIC: 0.45,
+            tx.EMOJI: 0.2,
+            tx.TAG: 0.17,
+        }
     top_cat = np.where(top_core_pos >= 0, _choice_cats(rng, T, core_p), _choice_cats(rng, T, tail_p))
 
     # times (seconds after the post) and likes
@@ -860,20 +1023,30 @@ def _comments(
     # assemble, grouped by post: [top | fake | pod | replies] then a stable sort by post
     post_of = np.concatenate([top_post, fake_post, pod_post, rep_post])
     author = np.concatenate([top_auth, fake_auth, pod_auth, rep_auth]).astype(np.int64)
-    cats = np.concatenate([top_cat, np.full(F, tx.BOT), np.full(len(pod_post), tx.POD), rep_cat]).astype(np.int64)
+    cats = np.concatenate([top_cat, np.full(F, tx.BOT), np.full(len(pod_post), tx.POD), rep_cat]).astype(
+        np.int64
+    )
     ts = np.concatenate([t_top, t_fake, t_pod, t_rep])
     parent_g = np.concatenate([np.full(T + F + len(pod_post), -1), rep_parent_top]).astype(np.int64)
     order = np.argsort(post_of, kind="stable")
     inv = np.empty_like(order)
     inv[order] = np.arange(len(order))
-    post_of, author, cats, ts, parent_g = post_of[order], author[order], cats[order], ts[order], parent_g[order]
+    post_of, author, cats, ts, parent_g = (
+        post_of[order],
+        author[order],
+        cats[order],
+        ts[order],
+        parent_g[order],
+    )
     parent = np.where(parent_g >= 0, inv[np.maximum(parent_g, 0)], -1)
     N = len(author)
     ts = np.minimum(ts, T_EXPORT - 60 - rng.uniform(0, 3600, N))
     has_par = parent >= 0
     ts[has_par] = np.maximum(ts[has_par], ts[parent[has_par]] + 30)
     ts = np.floor(ts)
-    likes = np.floor(np.exp(rng.normal(0, 1.3, N)) * (1 + c.followers / 2e5) ** 0.5 - 1).clip(0).astype(np.int64)
+    likes = (
+        np.floor(np.exp(rng.normal(0, 1.3, N)) * (1 + c.followers / 2e5) ** 0.5 - 1).clip(0).astype(np.int64)
+    )
     likes = np.where(cats == tx.BOT, 0, likes)
     bounds = np.searchsorted(post_of, np.arange(n_posts + 1))
 
@@ -898,4 +1071,6 @@ def _tail(rng: np.random.Generator, pool: Pool, c: Creator, n: int) -> np.ndarra
     cas = rng.integers(pool.casual[0], pool.casual[1], size=n)
     a0, a1 = pool.fan_ranges[c.niche]
     fan = rng.integers(a0, a1, size=n)
-    return np.where(rng.random(n) < 0.12, fan, cas).astype(np.int64)
+    return np.where(rng.random(n) < (0.12 if c.kind in ("community", "small") else 0.03), fan, cas).astype(
+        np.int64
+    )

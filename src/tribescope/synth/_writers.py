@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import html
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -42,7 +43,9 @@ def isos(t: np.ndarray) -> list[str]:
     """RFC 3339 UTC strings for many epoch seconds at once."""
     if len(t) == 0:
         return []
-    return [s + "Z" for s in np.datetime_as_string(np.asarray(t, dtype=np.int64).astype("datetime64[s]")).tolist()]
+    return [
+        s + "Z" for s in np.datetime_as_string(np.asarray(t, dtype=np.int64).astype("datetime64[s]")).tolist()
+    ]
 
 
 def _etag(s: str) -> str:
@@ -118,51 +121,99 @@ class YouTubeWriter:
                 stats["likeCount"] = str(p.likes)
             if not p.comments_disabled:
                 stats["commentCount"] = str(p.n_comments)
-            items.append({
-                "kind": "youtube#video",
-                "etag": _etag(vid),
-                "id": vid,
-                "snippet": {
-                    "publishedAt": iso(p.t),
-                    "channelId": c.account_id,
-                    "title": p.title,
-                    "description": p.caption,
-                    "thumbnails": {"default": {"url": f"https://i.ytimg.com/vi/{vid}/default.jpg", "width": 120, "height": 90}},
-                    "channelTitle": c.title,
-                    "tags": p.hashtags,
-                    "categoryId": "22",
-                    "liveBroadcastContent": "none",
-                    "defaultAudioLanguage": "en",
-                },
-                "contentDetails": {"duration": _duration(p.duration_s), "dimension": "2d", "definition": "hd",
-                                   "caption": "false", "licensedContent": True, "projection": "rectangular"},
-                "statistics": stats,
-                "paidProductPlacementDetails": {"hasPaidProductPlacement": p.disclosure in ("flag", "both")},
-            })
+            items.append(
+                {
+                    "kind": "youtube#video",
+                    "etag": _etag(vid),
+                    "id": vid,
+                    "snippet": {
+                        "publishedAt": iso(p.t),
+                        "channelId": c.account_id,
+                        "title": p.title,
+                        "description": p.caption,
+                        "thumbnails": {
+                            "default": {
+                                "url": f"https://i.ytimg.com/vi/{vid}/default.jpg",
+                                "width": 120,
+                                "height": 90,
+                            }
+                        },
+                        "channelTitle": c.title,
+                        "tags": p.hashtags,
+                        "categoryId": "22",
+                        "liveBroadcastContent": "none",
+                        "defaultAudioLanguage": "en",
+                    },
+                    "contentDetails": {
+                        "duration": _duration(p.duration_s),
+                        "dimension": "2d",
+                        "definition": "hd",
+                        "caption": "false",
+                        "licensedContent": True,
+                        "projection": "rectangular",
+                    },
+                    "statistics": stats,
+                    "paidProductPlacementDetails": {
+                        "hasPaidProductPlacement": p.disclosure in ("flag", "both")
+                    },
+                }
+            )
             n_rows += self._comments(rng, c, pool, p, vid)
         for k in range(0, len(items), 50):
             page = items[k : k + 50]
-            self.out.f("youtube/videos.jsonl").write(orjson.dumps({
-                "kind": "youtube#videoListResponse", "etag": _etag(page[0]["id"] + "page"),
-                "items": page, "pageInfo": {"totalResults": len(page), "resultsPerPage": len(page)},
-            }, option=_DUMP))
-        stats_c: dict[str, Any] = {"viewCount": str(int(sum(p.views for p in posts) * 3)),
-                                   "videoCount": str(len(posts) + int(rng.integers(0, 200)))}
+            self.out.f("youtube/videos.jsonl").write(
+                orjson.dumps(
+                    {
+                        "kind": "youtube#videoListResponse",
+                        "etag": _etag(str(page[0]["id"]) + "page"),
+                        "items": page,
+                        "pageInfo": {"totalResults": len(page), "resultsPerPage": len(page)},
+                    },
+                    option=_DUMP,
+                )
+            )
+        stats_c: dict[str, Any] = {
+            "viewCount": str(int(sum(p.views for p in posts) * 3)),
+            "videoCount": str(len(posts) + int(rng.integers(0, 200))),
+        }
         hidden = rng.random() < 0.03
         if not hidden:
             stats_c["subscriberCount"] = str(_round_subs(c.followers))
         stats_c["hiddenSubscriberCount"] = hidden
-        self.channels.append({
-            "kind": "youtube#channel", "etag": _etag(c.account_id), "id": c.account_id,
-            "snippet": {"title": c.title, "description": _bio(self.w, c), "customUrl": "@" + c.handle.lower(),
-                        "publishedAt": iso(c.created_at), "country": c.country,
-                        "thumbnails": {"default": {"url": f"https://yt3.ggpht.com/{c.account_id[2:14]}=s88-c-k-c0x00ffffff-no-rj"}}},
-            "statistics": stats_c,
-        })
+        self.channels.append(
+            {
+                "kind": "youtube#channel",
+                "etag": _etag(c.account_id),
+                "id": c.account_id,
+                "snippet": {
+                    "title": c.title,
+                    "description": _bio(self.w, c),
+                    "customUrl": "@" + c.handle.lower(),
+                    "publishedAt": iso(c.created_at),
+                    "country": c.country,
+                    "thumbnails": {
+                        "default": {
+                            "url": f"https://yt3.ggpht.com/{c.account_id[2:14]}=s88-c-k-c0x00ffffff-no-rj"
+                        }
+                    },
+                },
+                "statistics": stats_c,
+            }
+        )
         return n_rows
 
-    def _comment(self, pool: Pool, c: Creator, vid: str, cid: str, p: Post, i: int, parent: str | None,
-                 anon: bool, ts: list[str]) -> dict[str, Any]:
+    def _comment(
+        self,
+        pool: Pool,
+        c: Creator,
+        vid: str,
+        cid: str,
+        p: Post,
+        i: int,
+        parent: str | None,
+        anon: bool,
+        ts: list[str],
+    ) -> dict[str, Any]:
         a = int(p.c_author[i])
         h = pool.handles[a]
         text = p.c_text[i]
@@ -175,7 +226,9 @@ class YouTubeWriter:
         if parent:
             sn["parentId"] = parent
         sn["authorDisplayName"] = "@" + h
-        sn["authorProfileImageUrl"] = f"https://yt3.ggpht.com/ytc/{pool.ids[a][2:20]}=s48-c-k-c0x00ffffff-no-rj"
+        sn["authorProfileImageUrl"] = (
+            f"https://yt3.ggpht.com/ytc/{pool.ids[a][2:20]}=s48-c-k-c0x00ffffff-no-rj"
+        )
         if not anon:
             sn["authorChannelUrl"] = "http://www.youtube.com/@" + h.lower()
             sn["authorChannelId"] = {"value": pool.ids[a]}
@@ -208,20 +261,35 @@ class YouTubeWriter:
             tid = id_of[i]
             kids = children.get(i, [])
             th: dict[str, Any] = {
-                "kind": "youtube#commentThread", "etag": _cheap_etag(tid[4:] + "t"), "id": tid,
-                "snippet": {"channelId": c.account_id, "videoId": vid,
-                            "topLevelComment": self._comment(pool, c, vid, tid, p, i, None, bool(anon[i]), ts),
-                            "canReply": True, "totalReplyCount": len(kids), "isPublic": True},
+                "kind": "youtube#commentThread",
+                "etag": _cheap_etag(tid[4:] + "t"),
+                "id": tid,
+                "snippet": {
+                    "channelId": c.account_id,
+                    "videoId": vid,
+                    "topLevelComment": self._comment(pool, c, vid, tid, p, i, None, bool(anon[i]), ts),
+                    "canReply": True,
+                    "totalReplyCount": len(kids),
+                    "isPublic": True,
+                },
             }
             if kids:
-                th["replies"] = {"comments": [self._comment(pool, c, vid, rid[r], p, r, tid, bool(anon[r]), ts)
-                                              for r in kids[:5]]}
+                th["replies"] = {
+                    "comments": [
+                        self._comment(pool, c, vid, rid[r], p, r, tid, bool(anon[r]), ts) for r in kids[:5]
+                    ]
+                }
             if len(kids) > 5:
-                extra_pages.append({
-                    "kind": "youtube#commentListResponse", "etag": _etag(tid + "r"),
-                    "pageInfo": {"totalResults": len(kids), "resultsPerPage": 100},
-                    "items": [self._comment(pool, c, vid, rid[r], p, r, tid, bool(anon[r]), ts) for r in kids],
-                })
+                extra_pages.append(
+                    {
+                        "kind": "youtube#commentListResponse",
+                        "etag": _etag(tid + "r"),
+                        "pageInfo": {"totalResults": len(kids), "resultsPerPage": 100},
+                        "items": [
+                            self._comment(pool, c, vid, rid[r], p, r, tid, bool(anon[r]), ts) for r in kids
+                        ],
+                    }
+                )
             threads.append(th)
         fh = self.out.f("youtube/commentThreads.jsonl")
         for k in range(0, len(threads), 100):
@@ -241,9 +309,12 @@ class YouTubeWriter:
         if not self.channels:
             return
         pages = [
-            {"kind": "youtube#channelListResponse", "etag": _etag(self.channels[k]["id"] + "cl"),
-             "pageInfo": {"totalResults": len(self.channels[k : k + 50]), "resultsPerPage": 50},
-             "items": self.channels[k : k + 50]}
+            {
+                "kind": "youtube#channelListResponse",
+                "etag": _etag(self.channels[k]["id"] + "cl"),
+                "pageInfo": {"totalResults": len(self.channels[k : k + 50]), "resultsPerPage": 50},
+                "items": self.channels[k : k + 50],
+            }
             for k in range(0, len(self.channels), 50)
         ]
         doc: Any = pages[0] if len(pages) == 1 else pages
@@ -264,10 +335,17 @@ def _bio(world: World, c: Creator) -> str:
     a, b = (nc.words[int(x)] for x in rng.choice(len(nc.words), 2, replace=False))
     s = f"{nc.name.capitalize()} creator. {a.capitalize()}, {b} and honest reviews."
     if c.space is not None:
-        s += " Join the community: " + ("discord.gg/" + c.handle.lower().replace(".", "")[:10]
-                                         if c.space.platform == "discord" else f"r/{c.space.space_id}")
+        s += " Join the community: " + (
+            "discord.gg/" + c.handle.lower().replace(".", "")[:10]
+            if c.space.platform == "discord"
+            else f"r/{c.space.space_id}"
+        )
     if c.kind in ("broadcast", "boosted"):
-        s += " Business: hello@" + c.handle.lower().replace(".", "").replace("_", "")[:14] + "-mgmt.example.com"
+        s += (
+            " Business: hello@"
+            + c.handle.lower().replace(".", "").replace("_", "")[:14]
+            + "-mgmt.example.com"
+        )
     return s
 
 
@@ -286,7 +364,8 @@ class InstagramWriter:
     def _owner_ids(self, idx: np.ndarray) -> list[str]:
         # a bijection of the account index (multiplier coprime with the modulus): unique numeric ids
         x = (idx.astype(np.int64) * 2_654_435_761 + self.w.seed * 7_919) % 59_999_999_999 + 1_000_000_000
-        return x.astype(str).tolist()
+        out: list[str] = x.astype(str).tolist()
+        return out
 
     def creator(self, c: Creator, posts: list[Post]) -> int:
         rng = np.random.default_rng([self.w.seed, 6, c.idx])
@@ -294,7 +373,9 @@ class InstagramWriter:
         media_ids = _ids.ig_numeric_ids(rng, len(posts), 19)
         scodes = [s[:11] for s in _ids.yt_video_ids(rng, len(posts))]
         owner = {
-            "id": self._owner_id(c.pool_idx), "username": c.handle, "full_name": c.title,
+            "id": self._owner_id(c.pool_idx),
+            "username": c.handle,
+            "full_name": c.title,
             "is_verified": c.followers > 800_000 and rng.random() < 0.7,
             "profile_pic_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{self._owner_id(c.pool_idx)}_n.jpg",
             "edge_followed_by": {"count": c.followers},
@@ -308,9 +389,13 @@ class InstagramWriter:
             old_shape = rng.random() < 0.06
             edges, n_written = self._comment_edges(rng, pool, p, threaded=not old_shape)
             n_rows += n_written
-            typename = "GraphVideo" if p.is_video else ("GraphSidecar" if rng.random() < 0.3 else "GraphImage")
+            typename = (
+                "GraphVideo" if p.is_video else ("GraphSidecar" if rng.random() < 0.3 else "GraphImage")
+            )
             m: dict[str, Any] = {
-                "__typename": typename, "id": mid, "shortcode": sc,
+                "__typename": typename,
+                "id": mid,
+                "shortcode": sc,
                 "dimensions": {"height": 1350, "width": 1080},
                 "display_url": f"https://scontent.cdninstagram.com/v/t51.2885-15/{mid}_n.jpg",
                 "is_video": p.is_video,
@@ -334,29 +419,57 @@ class InstagramWriter:
             sponsors = []
             tagged = []
             if p.disclosure in ("flag", "both") and p.sponsor_handle:
-                sponsors.append({"node": {"sponsor": {"id": _num_id(self.w.seed, "brand", hash_str(p.sponsor_handle)),
-                                                      "username": p.sponsor_handle}}})
+                sponsors.append(
+                    {
+                        "node": {
+                            "sponsor": {
+                                "id": _num_id(self.w.seed, "brand", hash_str(p.sponsor_handle)),
+                                "username": p.sponsor_handle,
+                            }
+                        }
+                    }
+                )
             if p.sponsor_handle and rng.random() < 0.5:
                 tagged.append({"node": {"user": {"username": p.sponsor_handle}, "x": 0.5, "y": 0.6}})
             if rng.random() < 0.15 and len(p.c_author):
-                tagged.append({"node": {"user": {"username": pool.handles[int(p.c_author[0])]}, "x": 0.3, "y": 0.4}})
+                tagged.append(
+                    {"node": {"user": {"username": pool.handles[int(p.c_author[0])]}, "x": 0.3, "y": 0.4}}
+                )
             m["edge_media_to_sponsor_user"] = {"edges": sponsors}
             m["edge_media_to_tagged_user"] = {"edges": tagged}
             m["location"] = None
             fh.write(orjson.dumps({"graphql": {"shortcode_media": m}}, option=_DUMP))
         return n_rows
 
-    def _node(self, pool: Pool, p: Post, i: int, cid: str, oid: list[str], ct: list[int], cl: list[int],
-              au: list[int]) -> dict[str, Any]:
+    def _node(
+        self,
+        pool: Pool,
+        p: Post,
+        i: int,
+        cid: str,
+        oid: list[str],
+        ct: list[int],
+        cl: list[int],
+        au: list[int],
+    ) -> dict[str, Any]:
         return {
-            "id": cid, "text": p.c_text[i], "created_at": ct[i], "did_report_as_spam": False,
-            "owner": {"id": oid[i], "is_verified": False,
-                      "profile_pic_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{oid[i]}_s.jpg",
-                      "username": pool.handles[au[i]]},
-            "viewer_has_liked": False, "edge_liked_by": {"count": cl[i]},
+            "id": cid,
+            "text": p.c_text[i],
+            "created_at": ct[i],
+            "did_report_as_spam": False,
+            "owner": {
+                "id": oid[i],
+                "is_verified": False,
+                "profile_pic_url": f"https://scontent.cdninstagram.com/v/t51.2885-19/{oid[i]}_s.jpg",
+                "username": pool.handles[au[i]],
+            },
+            "viewer_has_liked": False,
+            "edge_liked_by": {"count": cl[i]},
         }
 
-    def _comment_edges(self, rng: np.random.Generator, pool: Pool, p: Post, threaded: bool) -> tuple[list[Any], int]:
+    def _comment_edges(
+        self, rng: np.random.Generator, pool: Pool, p: Post, threaded: bool
+    ) -> tuple[list[Any], int]:
         n = len(p.c_author)
         if n == 0:
             return [], 0
@@ -374,14 +487,14 @@ class InstagramWriter:
                 kids.setdefault(int(p.c_parent[r]), []).append(int(r))
         edges = []
         written = 0
-        for i in top:
-            i = int(i)
+        for i in top.tolist():
             node = self._node(pool, p, i, ids[i], oid, ct, cl, au)
             written += 1
             if threaded:
                 ks = kids.get(i, [])
                 node["edge_threaded_comments"] = {
-                    "count": len(ks), "page_info": {"has_next_page": False, "end_cursor": None},
+                    "count": len(ks),
+                    "page_info": {"has_next_page": False, "end_cursor": None},
                     "edges": [{"node": self._node(pool, p, r, ids[r], oid, ct, cl, au)} for r in ks],
                 }
                 written += len(ks)
@@ -416,25 +529,45 @@ class TikTokWriter:
             p.post_id = str(vid)
             self.record(str(vid), p, c)
             v: dict[str, Any] = {
-                "id": vid, "create_time": int(p.t), "username": c.handle, "region_code": c.country,
-                "video_description": p.caption, "like_count": p.likes, "comment_count": p.n_comments,
-                "share_count": int(p.likes * rng.uniform(0.01, 0.08)), "view_count": p.views,
+                "id": vid,
+                "create_time": int(p.t),
+                "username": c.handle,
+                "region_code": c.country,
+                "video_description": p.caption,
+                "like_count": p.likes,
+                "comment_count": p.n_comments,
+                "share_count": int(p.likes * rng.uniform(0.01, 0.08)),
+                "view_count": p.views,
                 "favorites_count": int(p.likes * rng.uniform(0.02, 0.1)),
-                "hashtag_names": p.hashtags, "video_duration": p.duration_s,
-                "music_id": int(rng.integers(6_900_000_000_000_000_000, 7_300_000_000_000_000_000, dtype=np.int64)),
+                "hashtag_names": p.hashtags,
+                "video_duration": p.duration_s,
+                "music_id": int(
+                    rng.integers(6_900_000_000_000_000_000, 7_300_000_000_000_000_000, dtype=np.int64)
+                ),
             }
             if rng.random() < 0.6:
-                v["voice_to_text"] = f"hey guys today {p.keywords[0]} " + " ".join(p.title.lower().split()[:6])
+                v["voice_to_text"] = f"hey guys today {p.keywords[0]} " + " ".join(
+                    p.title.lower().split()[:6]
+                )
             videos.append(v)
             n_rows += self._comments(rng, pool, p, vid)
         fh = self.out.f("tiktok/videos.jsonl")
         for k in range(0, len(videos), 100):
             page = videos[k : k + 100]
-            fh.write(orjson.dumps({
-                "data": {"videos": page, "cursor": k + len(page), "has_more": k + 100 < len(videos),
-                         "search_id": _etag(f"{c.handle}{k}")[:19]},
-                "error": _tt_error(self.w.seed, f"v{c.idx}{k}"),
-            }, option=_DUMP))
+            fh.write(
+                orjson.dumps(
+                    {
+                        "data": {
+                            "videos": page,
+                            "cursor": k + len(page),
+                            "has_more": k + 100 < len(videos),
+                            "search_id": _etag(f"{c.handle}{k}")[:19],
+                        },
+                        "error": _tt_error(self.w.seed, f"v{c.idx}{k}"),
+                    },
+                    option=_DUMP,
+                )
+            )
         return n_rows
 
     def _comments(self, rng: np.random.Generator, pool: Pool, p: Post, vid: int) -> int:
@@ -442,33 +575,47 @@ class TikTokWriter:
         if n == 0:
             return 0
         ids = _ids.tiktok_ids(rng, n)
-        n_rep = np.bincount(p.c_parent[p.c_parent >= 0], minlength=n) if (p.c_parent >= 0).any() else np.zeros(n, int)
+        n_rep = (
+            np.bincount(p.c_parent[p.c_parent >= 0], minlength=n)
+            if (p.c_parent >= 0).any()
+            else np.zeros(n, int)
+        )
         order = np.argsort(p.c_t, kind="stable")
         rows = []
         for i in order:
             i = int(i)
             par = int(p.c_parent[i])
-            rows.append({
-                "id": ids[i], "video_id": vid, "text": p.c_text[i], "like_count": int(p.c_likes[i]),
-                "reply_count": int(n_rep[i]) if par < 0 else 0,
-                "parent_comment_id": vid if par < 0 else ids[par],
-                "create_time": int(p.c_t[i]),
-                "username": pool.handles[int(p.c_author[i])],
-            })
+            rows.append(
+                {
+                    "id": ids[i],
+                    "video_id": vid,
+                    "text": p.c_text[i],
+                    "like_count": int(p.c_likes[i]),
+                    "reply_count": int(n_rep[i]) if par < 0 else 0,
+                    "parent_comment_id": vid if par < 0 else ids[par],
+                    "create_time": int(p.c_t[i]),
+                    "username": pool.handles[int(p.c_author[i])],
+                }
+            )
         fh = self.out.f("tiktok/comments.jsonl")
         for k in range(0, len(rows), 100):
             page = rows[k : k + 100]
-            fh.write(orjson.dumps({
-                "data": {"comments": page, "cursor": k + len(page), "has_more": k + 100 < len(rows)},
-                "error": _tt_error(self.w.seed, f"c{vid}{k}"),
-            }, option=_DUMP))
+            fh.write(
+                orjson.dumps(
+                    {
+                        "data": {"comments": page, "cursor": k + len(page), "has_more": k + 100 < len(rows)},
+                        "error": _tt_error(self.w.seed, f"c{vid}{k}"),
+                    },
+                    option=_DUMP,
+                )
+            )
         return n
 
 
 # ------------------------------------------------------------------------------------------ profiles
 
 
-def profile_rows(world: World, platform: str) -> list[dict[str, Any]]:
+def profile_rows(world: World, platform: str) -> Iterator[dict[str, Any]]:
     """Profiles of the platform's creators and of a sample of the accounts seen in the exports.
 
     Real accounts: log-normal followers (median ~300) and following (median ~400), a picture for 93 %.
@@ -479,16 +626,17 @@ def profile_rows(world: World, platform: str) -> list[dict[str, Any]]:
     rng = np.random.default_rng([world.seed, 8, ("youtube", "instagram", "tiktok").index(platform)])
     seen = np.flatnonzero(pool.seen)
     core_members = np.zeros(len(pool.handles), dtype=bool)
-    for c in world.creators:
-        if c.platform == platform and len(c.core):
-            core_members[c.core] = True
+    for cr in world.creators:
+        if cr.platform == platform and len(cr.core):
+            core_members[cr.core] = True
     reg = pool.region[seen]
-    p_keep = np.where(reg == REGIONS.index("fake"), 0.6, np.where(reg == REGIONS.index("pod_helper"), 1.0, 0.15))
+    p_keep = np.where(
+        reg == REGIONS.index("fake"), 0.6, np.where(reg == REGIONS.index("pod_helper"), 1.0, 0.15)
+    )
     p_keep = np.where(core_members[seen], 0.5, p_keep)
     p_keep = np.where(reg == REGIONS.index("creator"), 1.0, p_keep)
     keep = seen[rng.random(len(seen)) < p_keep]
     by_pool = {c.pool_idx: c for c in world.creators if c.platform == platform}
-    rows = []
     n = len(keep)
     u = rng.random((n, 10))
     z = rng.standard_normal((n, 4))
@@ -496,32 +644,48 @@ def profile_rows(world: World, platform: str) -> list[dict[str, Any]]:
         idx = int(idx)
         h = pool.handles[idx]
         region = REGIONS[int(pool.region[idx])]
-        c = by_pool.get(idx)
+        c: Creator | None = by_pool.get(idx)
         if c is not None:
             row = {
-                "followers": c.followers, "following": int(np.exp(6 + z[k, 1])), "posts": c.n_posts + int(u[k, 0] * 500),
-                "has_profile_pic": True, "is_private": False, "is_verified": c.followers > 800_000 and u[k, 1] < 0.7,
-                "bio": _bio(world, c), "full_name": c.title,
-                "external_url": (c.campaign_link or f"https://linktr.ee/{h.lower()}") if u[k, 2] < 0.8 else "",
+                "followers": c.followers,
+                "following": int(np.exp(6 + z[k, 1])),
+                "posts": c.n_posts + int(u[k, 0] * 500),
+                "has_profile_pic": True,
+                "is_private": False,
+                "is_verified": c.followers > 800_000 and u[k, 1] < 0.7,
+                "bio": _bio(world, c),
+                "full_name": c.title,
+                "external_url": (c.campaign_link or f"https://linktr.ee/{h.lower()}")
+                if u[k, 2] < 0.8
+                else "",
             }
         elif region == "fake":
             looks_real = u[k, 0] < 0.25
             row = {
                 "followers": int(np.exp((5.0 if looks_real else 3.0) + 1.1 * z[k, 0])),
                 "following": int(min(7500, np.exp((6.4 if looks_real else 7.3) + 0.6 * z[k, 1]))),
-                "posts": 0 if (u[k, 1] < 0.6 and not looks_real) else int(np.exp((2.5 if looks_real else 1.0) + z[k, 2])),
+                "posts": 0
+                if (u[k, 1] < 0.6 and not looks_real)
+                else int(np.exp((2.5 if looks_real else 1.0) + z[k, 2])),
                 "has_profile_pic": bool(u[k, 2] < (0.9 if looks_real else 0.35)),
                 "is_private": bool(u[k, 3] < 0.2),
                 "is_verified": False,
-                "bio": ("love life ✨" if u[k, 4] < 0.5 else "dm for promo 📩") if u[k, 5] < (0.5 if looks_real else 0.15) else "",
+                "bio": ("love life ✨" if u[k, 4] < 0.5 else "dm for promo 📩")
+                if u[k, 5] < (0.5 if looks_real else 0.15)
+                else "",
                 "full_name": _full_name(h) if u[k, 6] < (0.8 if looks_real else 0.4) else "",
                 "external_url": "https://bit.ly/" + _etag(h)[:7] if u[k, 7] < 0.1 else "",
             }
         elif region == "pod_helper":
             row = {
-                "followers": int(np.exp(8.5 + 0.7 * z[k, 0])), "following": int(np.exp(7.0 + 0.4 * z[k, 1])),
-                "posts": int(np.exp(5.0 + 0.5 * z[k, 2])), "has_profile_pic": True, "is_private": False,
-                "is_verified": False, "bio": "creator ✨ collabs in dm", "full_name": _full_name(h),
+                "followers": int(np.exp(8.5 + 0.7 * z[k, 0])),
+                "following": int(np.exp(7.0 + 0.4 * z[k, 1])),
+                "posts": int(np.exp(5.0 + 0.5 * z[k, 2])),
+                "has_profile_pic": True,
+                "is_private": False,
+                "is_verified": False,
+                "bio": "creator ✨ collabs in dm",
+                "full_name": _full_name(h),
                 "external_url": f"https://linktr.ee/{h.lower()}" if u[k, 3] < 0.6 else "",
             }
         else:
@@ -535,11 +699,11 @@ def profile_rows(world: World, platform: str) -> list[dict[str, Any]]:
                 "is_verified": False,
                 "bio": _person_bio(world, h, u[k, 4]) if u[k, 5] < 0.6 else "",
                 "full_name": _full_name(h) if u[k, 6] < 0.85 else "",
-                "external_url": f"https://linktr.ee/{h.lower()}" if u[k, 7] < (0.6 if micro else 0.06) else "",
+                "external_url": f"https://linktr.ee/{h.lower()}"
+                if u[k, 7] < (0.6 if micro else 0.06)
+                else "",
             }
-        row = {"platform": platform, "account_id": pool.ids[idx], "username": h, **row}
-        rows.append(row)
-    return rows
+        yield {"platform": platform, "account_id": pool.ids[idx], "username": h, **row}
 
 
 def _full_name(h: str) -> str:
@@ -549,16 +713,29 @@ def _full_name(h: str) -> str:
 
 def _person_bio(world: World, h: str, u: float) -> str:
     nc = world.niches[hash_str(h) % len(world.niches)]
-    opts = (f"{nc.name} lover", f"{nc.keywords[0]} | coffee | dogs", "living my best life", "🌿 slow living",
-            f"{nc.words[1]} enthusiast 📍 somewhere", "mum of two", "student • photography")
+    opts = (
+        f"{nc.name} lover",
+        f"{nc.keywords[0]} | coffee | dogs",
+        "living my best life",
+        "🌿 slow living",
+        f"{nc.words[1]} enthusiast 📍 somewhere",
+        "mum of two",
+        "student • photography",
+    )
     return opts[int(u * len(opts)) % len(opts)]
 
 
 # ------------------------------------------------------------------------------------------ Discord / Reddit
 
 
-_ANNOUNCE = ("new video is up! {t}", "going live in 10 minutes 🎥", "thanks for 10k everyone!!",
-             "poll: what should the next video be about?", "merch drop this friday", "{t} — out now, link in #announcements")
+_ANNOUNCE = (
+    "new video is up! {t}",
+    "going live in 10 minutes 🎥",
+    "thanks for 10k everyone!!",
+    "poll: what should the next video be about?",
+    "merch drop this friday",
+    "{t} — out now, link in #announcements",
+)
 _WELCOME = ("Welcome {u} to the server! 🎉", "{u} just joined. Say hi!", "Welcome aboard, {u}!")
 
 
@@ -603,17 +780,28 @@ class DiscordRedditWriter:
         reply_to = np.where(is_reply, np.maximum(np.arange(n) - back, 0), -1)
         reply_to[0] = -1
         if s.lively:
-            cats = np.where(is_reply,
-                            tx.FF_REPLY,
-                            np.asarray(rng.choice([tx.SUBST, tx.ACTION, tx.QUESTION, tx.GENERIC, tx.EMOJI], size=n,
-                                                  p=[0.36, 0.18, 0.2, 0.2, 0.06])))
+            cats = np.where(
+                is_reply,
+                tx.FF_REPLY,
+                np.asarray(
+                    rng.choice(
+                        [tx.SUBST, tx.ACTION, tx.QUESTION, tx.GENERIC, tx.EMOJI],
+                        size=n,
+                        p=[0.36, 0.18, 0.2, 0.2, 0.06],
+                    )
+                ),
+            )
             cats = np.where(is_reply & (rng.random(n) < 0.2), tx.LOW_EFFORT, cats)
         else:
-            cats = np.asarray(rng.choice([tx.GENERIC, tx.EMOJI, tx.LOW_EFFORT, tx.SUBST], size=n, p=[0.45, 0.2, 0.2, 0.15]))
+            cats = np.asarray(
+                rng.choice([tx.GENERIC, tx.EMOJI, tx.LOW_EFFORT, tx.SUBST], size=n, p=[0.45, 0.2, 0.2, 0.15])
+            )
         mention = [pool.handles[int(x)].lower() for x in members[:12]]
         texts = tx.render(rng, cats, nc, [nc.keywords[:4]] * n, mention)
         for i in np.flatnonzero(by_creator & ~is_reply):
-            texts[i] = _ANNOUNCE[int(rng.integers(0, len(_ANNOUNCE)))].format(t=titles[int(rng.integers(0, len(titles)))] if titles else "")
+            texts[i] = _ANNOUNCE[int(rng.integers(0, len(_ANNOUNCE)))].format(
+                t=titles[int(rng.integers(0, len(titles)))] if titles else ""
+            )
         for i in np.flatnonzero(is_reply):
             txt = texts[i]
             if txt.startswith("@"):
@@ -625,8 +813,18 @@ class DiscordRedditWriter:
             self._reddit(rng, s, c, pool, auth, t, reply_to, texts)
         return n
 
-    def _discord(self, rng: np.random.Generator, s: Space, c: Creator, pool: Pool, auth: np.ndarray, t: np.ndarray,
-                 reply_to: np.ndarray, texts: list[str], niche: str) -> None:
+    def _discord(
+        self,
+        rng: np.random.Generator,
+        s: Space,
+        c: Creator,
+        pool: Pool,
+        auth: np.ndarray,
+        t: np.ndarray,
+        reply_to: np.ndarray,
+        texts: list[str],
+        niche: str,
+    ) -> None:
         n = len(auth)
         chans = ["general", f"{niche}-talk"] + (["wins"] if s.lively else ["announcements"])
         ch_of = rng.choice(len(chans), size=n, p=[0.5, 0.35, 0.15])
@@ -642,46 +840,108 @@ class DiscordRedditWriter:
         for k, name in enumerate(chans):
             idx = np.flatnonzero(ch_of == k)
             msgs = []
-            for i in idx:
-                i = int(i)
+            for i in idx.tolist():
                 a = int(auth[i])
-                user = {"id": self._sf(c.platform, a), "name": self.member_name(pool, a, "discord"),
-                        "discriminator": "0000", "nickname": pool.handles[a] if rng.random() < 0.3 else
-                        self.member_name(pool, a, "discord"), "color": None, "isBot": False, "roles": [],
-                        "avatarUrl": "https://cdn.discordapp.com/embed/avatars/0.png"}
+                user: dict[str, Any] = {
+                    "id": self._sf(c.platform, a),
+                    "name": self.member_name(pool, a, "discord"),
+                    "discriminator": "0000",
+                    "nickname": pool.handles[a]
+                    if rng.random() < 0.3
+                    else self.member_name(pool, a, "discord"),
+                    "color": None,
+                    "isBot": False,
+                    "roles": [],
+                    "avatarUrl": "https://cdn.discordapp.com/embed/avatars/0.png",
+                }
                 ts = dt.datetime.fromtimestamp(float(t[i]), dt.UTC)
                 msg: dict[str, Any] = {
-                    "id": msg_ids[i], "type": "Reply" if reply_to[i] >= 0 else "Default",
-                    "timestamp": ts.isoformat(timespec="milliseconds"), "timestampEdited": None,
-                    "callEndedTimestamp": None, "isPinned": False, "content": texts[i], "author": user,
-                    "attachments": [], "embeds": [], "stickers": [], "reactions": [], "mentions": [],
+                    "id": msg_ids[i],
+                    "type": "Reply" if reply_to[i] >= 0 else "Default",
+                    "timestamp": ts.isoformat(timespec="milliseconds"),
+                    "timestampEdited": None,
+                    "callEndedTimestamp": None,
+                    "isPinned": False,
+                    "content": texts[i],
+                    "author": user,
+                    "attachments": [],
+                    "embeds": [],
+                    "stickers": [],
+                    "reactions": [],
+                    "mentions": [],
                 }
                 if rng.random() < (0.3 if s.lively else 0.1):
-                    msg["reactions"] = [{"emoji": {"id": None, "name": "🔥", "code": "fire", "isAnimated": False,
-                                                   "imageUrl": "https://cdn.jsdelivr.net/gh/twitter/twemoji@latest/assets/svg/1f525.svg"},
-                                         "count": int(rng.integers(1, 12))}]
+                    msg["reactions"] = [
+                        {
+                            "emoji": {
+                                "id": None,
+                                "name": "🔥",
+                                "code": "fire",
+                                "isAnimated": False,
+                                "imageUrl": "https://cdn.jsdelivr.net/gh/twitter/twemoji@latest/assets/svg/1f525.svg",
+                            },
+                            "count": int(rng.integers(1, 12)),
+                        }
+                    ]
                 if reply_to[i] >= 0:
                     r = int(reply_to[i])
-                    msg["reference"] = {"messageId": msg_ids[r], "channelId": chan_ids[k], "guildId": s.space_id}
+                    msg["reference"] = {
+                        "messageId": msg_ids[r],
+                        "channelId": chan_ids[k],
+                        "guildId": s.space_id,
+                    }
                     ra = int(auth[r])
-                    msg["mentions"] = [{"id": self._sf(c.platform, ra),
-                                        "name": self.member_name(pool, ra, "discord"), "discriminator": "0000",
-                                        "nickname": self.member_name(pool, ra, "discord"), "isBot": False}]
+                    msg["mentions"] = [
+                        {
+                            "id": self._sf(c.platform, ra),
+                            "name": self.member_name(pool, ra, "discord"),
+                            "discriminator": "0000",
+                            "nickname": self.member_name(pool, ra, "discord"),
+                            "isBot": False,
+                        }
+                    ]
                 msgs.append(msg)
                 if name == "general" and rng.random() < 0.03:  # a welcome bot, as servers have
-                    msgs.append({
-                        "id": str(int(msg_ids[i]) + 1), "type": "Default",
-                        "timestamp": (ts + dt.timedelta(seconds=1)).isoformat(timespec="milliseconds"),
-                        "timestampEdited": None, "callEndedTimestamp": None, "isPinned": False,
-                        "content": _WELCOME[int(rng.integers(0, 3))].format(u="@" + user["name"]),
-                        "author": {"id": bot_id, "name": "Tribebot", "discriminator": "4821", "nickname": "Tribebot",
-                                   "color": None, "isBot": True, "roles": [], "avatarUrl": ""},
-                        "attachments": [], "embeds": [], "stickers": [], "reactions": [], "mentions": [],
-                    })
+                    msgs.append(
+                        {
+                            "id": str(int(msg_ids[i]) + 1),
+                            "type": "Default",
+                            "timestamp": (ts + dt.timedelta(seconds=1)).isoformat(timespec="milliseconds"),
+                            "timestampEdited": None,
+                            "callEndedTimestamp": None,
+                            "isPinned": False,
+                            "content": _WELCOME[int(rng.integers(0, 3))].format(u="@" + str(user["name"])),
+                            "author": {
+                                "id": bot_id,
+                                "name": "Tribebot",
+                                "discriminator": "4821",
+                                "nickname": "Tribebot",
+                                "color": None,
+                                "isBot": True,
+                                "roles": [],
+                                "avatarUrl": "",
+                            },
+                            "attachments": [],
+                            "embeds": [],
+                            "stickers": [],
+                            "reactions": [],
+                            "mentions": [],
+                        }
+                    )
             doc = {
-                "guild": {"id": s.space_id, "name": s.name, "iconUrl": "https://cdn.discordapp.com/embed/avatars/1.png"},
-                "channel": {"id": chan_ids[k], "type": "GuildTextChat", "categoryId": cat_id, "category": "Text Channels",
-                            "name": name, "topic": None if name == "general" else f"All about {niche}"},
+                "guild": {
+                    "id": s.space_id,
+                    "name": s.name,
+                    "iconUrl": "https://cdn.discordapp.com/embed/avatars/1.png",
+                },
+                "channel": {
+                    "id": chan_ids[k],
+                    "type": "GuildTextChat",
+                    "categoryId": cat_id,
+                    "category": "Text Channels",
+                    "name": name,
+                    "topic": None if name == "general" else f"All about {niche}",
+                },
                 "dateRange": {"after": None, "before": None, "searchQuery": None},
                 "exportedAt": dt.datetime.fromtimestamp(T_EXPORT, dt.UTC).isoformat(timespec="milliseconds"),
                 "messages": msgs,
@@ -689,8 +949,17 @@ class DiscordRedditWriter:
             }
             self.out.f(f"{folder}/{name}.json").write(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
 
-    def _reddit(self, rng: np.random.Generator, s: Space, c: Creator, pool: Pool, auth: np.ndarray, t: np.ndarray,
-                reply_to: np.ndarray, texts: list[str]) -> None:
+    def _reddit(
+        self,
+        rng: np.random.Generator,
+        s: Space,
+        c: Creator,
+        pool: Pool,
+        auth: np.ndarray,
+        t: np.ndarray,
+        reply_to: np.ndarray,
+        texts: list[str],
+    ) -> None:
         n = len(auth)
         sub = s.space_id
         sub_id = "t5_" + _ids.b36(hash_str(sub) % 36**6)
@@ -719,25 +988,54 @@ class DiscordRedditWriter:
             author = "[deleted]" if deleted[i] else self.member_name(pool, a, "reddit")
             if is_sub[i]:
                 kw = nc.keywords[int(rng.integers(0, len(nc.keywords)))]
-                title = (f"Anyone else working on {kw}?", f"My progress with {kw}", f"Question about {kw}",
-                         f"Weekly {nc.name} thread", f"{kw.capitalize()} tips thread")[int(rng.integers(0, 5))]
-                f_sub.write(orjson.dumps({
-                    "id": ids[i], "name": "t3_" + ids[i], "subreddit": sub, "subreddit_id": sub_id,
-                    "author": author, "title": title, "selftext": texts[i], "created_utc": int(t[i]),
-                    "score": int(score[i]), "num_comments": int(n_com[i]), "is_self": True, "over_18": False,
-                    "permalink": f"/r/{sub}/comments/{ids[i]}/{title.lower().replace(' ', '_')[:40]}/",
-                    "url": f"https://www.reddit.com/r/{sub}/comments/{ids[i]}/",
-                }, option=_DUMP))
+                title = (
+                    f"Anyone else working on {kw}?",
+                    f"My progress with {kw}",
+                    f"Question about {kw}",
+                    f"Weekly {nc.name} thread",
+                    f"{kw.capitalize()} tips thread",
+                )[int(rng.integers(0, 5))]
+                f_sub.write(
+                    orjson.dumps(
+                        {
+                            "id": ids[i],
+                            "name": "t3_" + ids[i],
+                            "subreddit": sub,
+                            "subreddit_id": sub_id,
+                            "author": author,
+                            "title": title,
+                            "selftext": texts[i],
+                            "created_utc": int(t[i]),
+                            "score": int(score[i]),
+                            "num_comments": int(n_com[i]),
+                            "is_self": True,
+                            "over_18": False,
+                            "permalink": f"/r/{sub}/comments/{ids[i]}/{title.lower().replace(' ', '_')[:40]}/",
+                            "url": f"https://www.reddit.com/r/{sub}/comments/{ids[i]}/",
+                        },
+                        option=_DUMP,
+                    )
+                )
             else:
                 pr = int(parent[i])
-                f_com.write(orjson.dumps({
-                    "id": ids[i], "name": "t1_" + ids[i],
-                    "parent_id": ("t3_" if is_sub[pr] else "t1_") + ids[pr],
-                    "link_id": "t3_" + ids[int(thread[i])], "subreddit": sub, "subreddit_id": sub_id,
-                    "author": author, "body": "[deleted]" if deleted[i] else texts[i], "created_utc": int(t[i]),
-                    "score": int(score[i]),
-                    "permalink": f"/r/{sub}/comments/{ids[int(thread[i])]}/_/{ids[i]}/",
-                }, option=_DUMP))
+                f_com.write(
+                    orjson.dumps(
+                        {
+                            "id": ids[i],
+                            "name": "t1_" + ids[i],
+                            "parent_id": ("t3_" if is_sub[pr] else "t1_") + ids[pr],
+                            "link_id": "t3_" + ids[int(thread[i])],
+                            "subreddit": sub,
+                            "subreddit_id": sub_id,
+                            "author": author,
+                            "body": "[deleted]" if deleted[i] else texts[i],
+                            "created_utc": int(t[i]),
+                            "score": int(score[i]),
+                            "permalink": f"/r/{sub}/comments/{ids[int(thread[i])]}/_/{ids[i]}/",
+                        },
+                        option=_DUMP,
+                    )
+                )
 
 
 def csv_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
