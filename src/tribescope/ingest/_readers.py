@@ -246,7 +246,9 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
-def iter_csv_rows(src: Source, delimiter: str | None = None) -> Iterator[tuple[str, dict[str, str]]]:
+def iter_csv_rows(
+    src: Source, delimiter: str | None = None
+) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
     """Yield ``(location, row)`` for each CSV/TSV row; location ``line N`` (1 = header)."""
     with src.open() as fb:
         # surrogateescape: a row with bytes that are not UTF-8 is rejected alone (below), not the rest of the file
