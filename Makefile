@@ -27,6 +27,9 @@ demo: setup
 	$(TS) synth --scale s --seed 7 --out $(DEMO)/exports
 	$(TS) --workspace $(DEMO)/demo.duckdb import $(DEMO)/exports
 	$(TS) --workspace $(DEMO)/demo.duckdb status
+	$(TS) --workspace $(DEMO)/demo.duckdb score --out $(DEMO)/scores.csv --limit 15
+	$(TS) --workspace $(DEMO)/demo.duckdb campaign import $(DEMO)/exports/campaigns
+	$(TS) --workspace $(DEMO)/demo.duckdb report --out $(DEMO)/report.html --evidence 1
 	$(PY) -m tribescope.cli._demo_tail $(DEMO)
 
 test: setup

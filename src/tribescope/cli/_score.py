@@ -99,7 +99,6 @@ def score(
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")
-            return
     except TribescopeError as exc:
         raise fail(exc) from None
     rows = tbl.slice(0, limit).to_pylist()
