@@ -7,10 +7,17 @@ from __future__ import annotations
 
 import sys
 
-from tribescope.cli import _ingest  # noqa: F401  (registers import/status/formats/export)
-from tribescope.cli import _niche  # noqa: F401  (registers niches/overlap/circle/similar/eval niches)
-from tribescope.cli import _synth  # noqa: F401  (registers synth)
-from tribescope.cli import _web  # noqa: F401  (registers serve/report)
+# Each module registers its commands on `app` when imported.
+from tribescope.cli import (  # noqa: F401
+    _authenticity,  # accounts, comments, pods, eval/train accounts|comments
+    _brand,  # brand, ambassadors, posts, campaign, plan, eval sponsored
+    _ingest,  # import, status, formats, export
+    _niche,  # niches, overlap, circle, similar, eval niches
+    _privacy,  # forget
+    _score,  # score, explain
+    _synth,  # synth
+    _web,  # serve, report
+)
 from tribescope.cli._app import app
 from tribescope.errors import TribescopeError
 
