@@ -344,3 +344,26 @@ def test_import_only_fails_with_import_failed_and_skip_bad_never_raises(ws, tmp_
         assert "x.json" in str(exc)
         assert _counts(ws) == before
     import_paths(ws, [f], format="tiktok", force=True, skip_bad=True)
+
+
+def test_profile_picture_from_avatar_url(tmp_path):
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    f = tmp_path / "users.jsonl"
+    ok = {"code": "ok", "message": "", "log_id": "1"}
+    rows = [
+        {"username": "has.pic", "data": {"display_name": "A", "avatar_url": "https://p16.example/a.jpeg"}, "error": ok},
+        {"username": "no.pic", "data": {"display_name": "B", "avatar_url": ""}, "error": ok},
+        {"username": "unknown.pic", "data": {"display_name": "C"}, "error": ok},
+    ]
+    import json
+
+    f.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    ws = connect(tmp_path / "w.duckdb")
+    try:
+        import_paths(ws, [f])
+        got = dict(ws.duck.execute("SELECT account_id, has_profile_pic FROM accounts").fetchall())
+        assert got == {"has.pic": True, "no.pic": False, "unknown.pic": None}
+    finally:
+        ws.close()

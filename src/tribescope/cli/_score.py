@@ -41,16 +41,18 @@ def _fmt(v: Any, pct: bool = False) -> str:
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix."""
     suffix = out.suffix.lower()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        pacsv.write_csv(tbl, out)
-    elif suffix == ".parquet":
-        pq.write_table(tbl, out)
-    elif suffix == ".json":
-        rows = tbl.to_pylist()
-        out.write_text(json.dumps(rows, default=str, indent=1, allow_nan=False).replace("NaN", "null"))
-    else:
+    if suffix not in (".csv", ".parquet", ".json"):
         raise TribescopeError(f"--out {out}: use a .csv, .parquet or .json file name")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")  # written whole, then renamed: never a torn file
+    if suffix == ".csv":
+        pacsv.write_csv(tbl, tmp)
+    elif suffix == ".parquet":
+        pq.write_table(tbl, tmp)
+    else:
+        rows = tbl.to_pylist()
+        tmp.write_text(json.dumps(rows, default=str, indent=1, allow_nan=False).replace("NaN", "null"))
+    tmp.replace(out)
 
 
 def _json_safe(tbl: pa.Table) -> pa.Table:

@@ -415,6 +415,9 @@ def _user(page: dict[str, Any]) -> list[Row]:
                 if verified is None or type(verified) is bool
                 else to_bool(verified, "data.is_verified"),
                 "external_url": _str(data.get("bio_url"), "data.bio_url") or None,
+                # the Research API returns an empty avatar_url when no picture is set; absent = unknown
+                "has_profile_pic": None if "avatar_url" not in data
+                else bool(_str(data.get("avatar_url"), "data.avatar_url")),
             },
         )
     ]

@@ -150,8 +150,9 @@ class Workspace:
                     self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM __tribescope_write')
                 finally:
                     self.duck.unregister("__tribescope_write")
-            else:
-                self.con.create_table(name, data, overwrite=True)
+            else:  # one statement, so a crash leaves the old table or the new one, never none
+                sql = ibis.to_sql(data, dialect="duckdb")
+                self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
         else:
             self.con.create_table(name, data, overwrite=True)
 
