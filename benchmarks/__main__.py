@@ -8,6 +8,7 @@ Figures are printed and written to ``OUT/results.json``; ``docs/performance.md``
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -22,10 +23,8 @@ from benchmarks._util import TS, run_child, write_json
 
 def machine() -> dict[str, object]:
     mem = 0
-    try:
+    with contextlib.suppress(ValueError, OSError):
         mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    except (ValueError, OSError):
-        pass
     cpu = platform.processor()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -34,7 +33,12 @@ def machine() -> dict[str, object]:
                 break
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "memory_gb": round(mem / 2**30, 1), "cpu": cpu, "python": platform.python_version()}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem / 2**30, 1),
+        "cpu": cpu,
+        "python": platform.python_version(),
+    }
 
 
 def ensure_synth(out: Path, scale: str, seed: int = 1) -> Path:
@@ -50,8 +54,12 @@ def raw_scan(folder: Path) -> tuple[float, int]:
     """The physical floor: parse every JSON object / CSV row of the exports once in DuckDB."""
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    files_json = [str(p) for p in folder.rglob("*.json*") if "truth" not in p.parts and "campaigns" not in p.parts]
-    files_csv = [str(p) for p in folder.rglob("*.csv") if "truth" not in p.parts and "campaigns" not in p.parts]
+    files_json = [
+        str(p) for p in folder.rglob("*.json*") if "truth" not in p.parts and "campaigns" not in p.parts
+    ]
+    files_csv = [
+        str(p) for p in folder.rglob("*.csv") if "truth" not in p.parts and "campaigns" not in p.parts
+    ]
     t0 = time.perf_counter()
     n = 0
     if files_json:
@@ -70,15 +78,22 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
     imp = run_child([*TS, "--workspace", str(ws), "import", str(folder)])
     sco = run_child([*TS, "--workspace", str(ws), "score", "--out", str(ws.with_suffix(".scores.parquet"))])
     con = duckdb.connect(str(ws), read_only=True)
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("accounts", "posts", "comments", "community_messages")}
+    counts = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("accounts", "posts", "comments", "community_messages")
+    }
     con.close()
     rows = sum(counts.values())
     return {
-        "import_s": imp.seconds, "import_peak_rss_mb": imp.peak_rss_mb, "import_rows_per_s": rows / imp.seconds,
-        "score_s": sco.seconds, "score_peak_rss_mb": sco.peak_rss_mb,
-        "total_s": imp.seconds + sco.seconds, "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
-        "comments": counts["comments"], "rows": rows,
+        "import_s": imp.seconds,
+        "import_peak_rss_mb": imp.peak_rss_mb,
+        "import_rows_per_s": rows / imp.seconds,
+        "score_s": sco.seconds,
+        "score_peak_rss_mb": sco.peak_rss_mb,
+        "total_s": imp.seconds + sco.seconds,
+        "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
+        "comments": counts["comments"],
+        "rows": rows,
     }
 
 
@@ -133,7 +148,9 @@ def graph_stage(n_edges: int = 1_000_000) -> dict[str, float]:
     inside = order[lo + (rng.random(n_edges) * (hi - lo)).astype(np.int64)]
     dst = np.where(same, inside, dst)
     t0 = time.perf_counter()
-    g = nk.GraphFromCoo((np.ones(n_edges), (src.astype(np.uint64), dst.astype(np.uint64))), n=n, weighted=True, directed=False)
+    g = nk.GraphFromCoo(
+        (np.ones(n_edges), (src.astype(np.uint64), dst.astype(np.uint64))), n=n, weighted=True, directed=False
+    )
     g.removeSelfLoops()
     g.removeMultiEdges()
     t_build = time.perf_counter() - t0
@@ -146,9 +163,15 @@ def graph_stage(n_edges: int = 1_000_000) -> dict[str, float]:
     pr.run()
     t_pr = time.perf_counter() - t0
     m = g.numberOfEdges()
-    return {"edges": m, "build_s": t_build, "leiden_s": t_leiden, "leiden_edges_per_s": m / t_leiden,
-            "pagerank_s": t_pr, "pagerank_edges_per_s": m / t_pr,
-            "communities": leiden.getPartition().numberOfSubsets()}
+    return {
+        "edges": m,
+        "build_s": t_build,
+        "leiden_s": t_leiden,
+        "leiden_edges_per_s": m / t_leiden,
+        "pagerank_s": t_pr,
+        "pagerank_edges_per_s": m / t_pr,
+        "communities": leiden.getPartition().numberOfSubsets(),
+    }
 
 
 def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
@@ -162,9 +185,15 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
     nb = run_child([os.sys.executable, "-m", "benchmarks.notebook_reference", str(yt)])
     nb_info = json.loads(nb.stdout.strip().splitlines()[-1])
     ours = pipeline(yt, out / f"youtube-only-{scale}.duckdb")
-    return {"input_mb": size_mb, "comments": nb_info["comments"], "notebook_s": nb.seconds,
-            "tribescope_s": ours["total_s"], "ratio_tribescope_over_notebook": ours["total_s"] / nb.seconds,
-            "tribescope_import_s": ours["import_s"], "tribescope_score_s": ours["score_s"]}
+    return {
+        "input_mb": size_mb,
+        "comments": nb_info["comments"],
+        "notebook_s": nb.seconds,
+        "tribescope_s": ours["total_s"],
+        "ratio_tribescope_over_notebook": ours["total_s"] / nb.seconds,
+        "tribescope_import_s": ours["import_s"],
+        "tribescope_score_s": ours["score_s"],
+    }
 
 
 def main() -> None:

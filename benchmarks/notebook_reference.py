@@ -39,23 +39,47 @@ def load(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
             kind = page.get("kind", "")
             for it in page.get("items", []):
                 if kind == "youtube#channelListResponse":
-                    channels.append({"channel_id": it["id"],
-                                     "subs": int(it.get("statistics", {}).get("subscriberCount") or 0)})
+                    channels.append(
+                        {
+                            "channel_id": it["id"],
+                            "subs": int(it.get("statistics", {}).get("subscriberCount") or 0),
+                        }
+                    )
                 elif kind == "youtube#videoListResponse":
                     st = it.get("statistics", {})
-                    videos.append({"video_id": it["id"], "channel_id": it["snippet"]["channelId"],
-                                   "likes": int(st.get("likeCount") or 0), "n_comments": int(st.get("commentCount") or 0)})
+                    videos.append(
+                        {
+                            "video_id": it["id"],
+                            "channel_id": it["snippet"]["channelId"],
+                            "likes": int(st.get("likeCount") or 0),
+                            "n_comments": int(st.get("commentCount") or 0),
+                        }
+                    )
                 elif kind == "youtube#commentThreadListResponse":
                     top = it["snippet"]["topLevelComment"]
                     s = top["snippet"]
-                    comments.append({"id": top["id"], "video_id": s["videoId"], "channel_id": it["snippet"].get("channelId"),
-                                     "author": s.get("authorChannelId", {}).get("value"), "parent": None,
-                                     "text": s.get("textOriginal") or s.get("textDisplay")})
+                    comments.append(
+                        {
+                            "id": top["id"],
+                            "video_id": s["videoId"],
+                            "channel_id": it["snippet"].get("channelId"),
+                            "author": s.get("authorChannelId", {}).get("value"),
+                            "parent": None,
+                            "text": s.get("textOriginal") or s.get("textDisplay"),
+                        }
+                    )
                     for r in it.get("replies", {}).get("comments", []):
                         rs = r["snippet"]
-                        comments.append({"id": r["id"], "video_id": rs["videoId"], "channel_id": it["snippet"].get("channelId"),
-                                         "author": rs.get("authorChannelId", {}).get("value"), "parent": rs.get("parentId"),
-                                         "text": rs.get("textOriginal") or rs.get("textDisplay")})
+                        comments.append(
+                            {
+                                "id": r["id"],
+                                "video_id": rs["videoId"],
+                                "channel_id": it["snippet"].get("channelId"),
+                                "author": rs.get("authorChannelId", {}).get("value"),
+                                "parent": rs.get("parentId"),
+                                "text": rs.get("textOriginal") or rs.get("textDisplay"),
+                            }
+                        )
     return pd.DataFrame(channels), pd.DataFrame(videos), pd.DataFrame(comments)
 
 
@@ -69,10 +93,16 @@ def metrics(channels: pd.DataFrame, videos: pd.DataFrame, comments: pd.DataFrame
     replies = comments[comments["parent"].notna()]
     creator_reply = replies["author"] == replies["channel_id"]
     ff = replies[(~creator_reply) & (replies["parent_author"] != replies["channel_id"])]
-    out["creator_reply_share"] = replies[creator_reply].groupby("channel_id").size() / comments.groupby("channel_id").size()
+    out["creator_reply_share"] = (
+        replies[creator_reply].groupby("channel_id").size() / comments.groupby("channel_id").size()
+    )
     out["follower_reply_share"] = ff.groupby("channel_id").size() / comments.groupby("channel_id").size()
 
-    per = comments[comments["author"] != comments["channel_id"]].groupby(["channel_id", "author"])["video_id"].nunique()
+    per = (
+        comments[comments["author"] != comments["channel_id"]]
+        .groupby(["channel_id", "author"])["video_id"]
+        .nunique()
+    )
     out["returning_share"] = (per >= 2).groupby("channel_id").mean()
 
     clustering = {}

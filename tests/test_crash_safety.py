@@ -21,8 +21,10 @@ def _big_csv(path):
     with open(path, "w") as f:
         f.write("platform,comment_id,post_id,author_id,author_name,created_at,text,likes\n")
         for i in range(N):
-            f.write(f"youtube,c{i},p{i % 500},a{i % 7000},user{i % 7000},2024-01-01T00:00:{i % 60:02d}Z,"
-                    f"comment number {i} with some words,{i % 13}\n")
+            f.write(
+                f"youtube,c{i},p{i % 500},a{i % 7000},user{i % 7000},2024-01-01T00:00:{i % 60:02d}Z,"
+                f"comment number {i} with some words,{i % 13}\n"
+            )
 
 
 def test_sigkill_mid_import_leaves_all_or_nothing(tmp_path):

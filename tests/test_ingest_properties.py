@@ -14,7 +14,10 @@ from tribescope.ingest import import_paths
 from tribescope.ingest._base import to_bool, to_int, to_ts
 from tribescope.store import connect
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
 
 @pytest.fixture(scope="module")
 def shared_ws(tmp_path_factory):
@@ -25,15 +28,21 @@ def shared_ws(tmp_path_factory):
 
 cell = st.one_of(
     st.text(max_size=12),
-    st.integers(-10**6, 10**12).map(str),
+    st.integers(-(10**6), 10**12).map(str),
     st.sampled_from(["", "true", "0", "NaN", "1,200", "2024-02-30", "\x00", '"', "\n"]),
 )
 
 
 @SETTINGS
-@given(rows=st.lists(st.lists(cell, min_size=1, max_size=5), max_size=6),
-       header=st.lists(st.sampled_from(["account_id", "username", "followers", "is_private", "created_at", "bio", "x"]),
-                       min_size=1, max_size=5, unique=True))
+@given(
+    rows=st.lists(st.lists(cell, min_size=1, max_size=5), max_size=6),
+    header=st.lists(
+        st.sampled_from(["account_id", "username", "followers", "is_private", "created_at", "bio", "x"]),
+        min_size=1,
+        max_size=5,
+        unique=True,
+    ),
+)
 def test_csv_never_crashes_and_failure_is_atomic(shared_ws, tmp_path_factory, rows, header):
     d = tmp_path_factory.mktemp("p")
     f = d / "accounts.csv"
@@ -81,7 +90,11 @@ def test_epoch_seconds_roundtrip(sec):
     assert to_ts(sec) == dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(seconds=sec)
 
 
-@given(st.datetimes(min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.timezones()))
+@given(
+    st.datetimes(
+        min_value=dt.datetime(1971, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.timezones()
+    )
+)
 def test_iso_timestamps_in_any_zone_become_utc(d):
     got = to_ts(d.isoformat())
     assert got is not None and got.tzinfo == dt.UTC

@@ -21,14 +21,21 @@ def test_accounts_csv_imports_and_is_idempotent(ws, tmp_path):
     r = import_paths(ws, [f], options={"platform": "instagram"})
     assert r.rows() == {"accounts": 2}
     row = ws.table("accounts").filter(lambda t: t.account_id == "17841").to_pyarrow().to_pylist()[0]
-    assert (row["followers"], row["is_private"], row["bio"], row["platform"]) == (12500, False, "Recipes, daily", "instagram")
+    assert (row["followers"], row["is_private"], row["bio"], row["platform"]) == (
+        12500,
+        False,
+        "Recipes, daily",
+        "instagram",
+    )
     before = ws.counts()
     again = import_paths(ws, [f], options={"platform": "instagram"})
     assert again.files[0].skipped
     forced = import_paths(ws, [f], options={"platform": "instagram"}, force=True)
     assert forced.rows() == {"accounts": 0}
     after = ws.counts()
-    assert {k: after[k] for k in ("accounts", "posts", "comments")} == {k: before[k] for k in ("accounts", "posts", "comments")}
+    assert {k: after[k] for k in ("accounts", "posts", "comments")} == {
+        k: before[k] for k in ("accounts", "posts", "comments")
+    }
 
 
 def test_bad_value_names_file_line_and_field_and_changes_nothing(ws, tmp_path):
@@ -45,7 +52,7 @@ def test_bad_value_names_file_line_and_field_and_changes_nothing(ws, tmp_path):
 
 def test_skip_bad_quarantines_with_reason(ws, tmp_path):
     bad = tmp_path / "bad.csv"
-    bad.write_text("account_id,followers\n1,10\n2,lots\n3,\"unterminated\n")
+    bad.write_text('account_id,followers\n1,10\n2,lots\n3,"unterminated\n')
     r = import_paths(ws, [bad], options={"platform": "instagram"}, skip_bad=True)
     assert r.rejected >= 1
     assert ws.counts()["accounts"] == 1
@@ -55,9 +62,11 @@ def test_skip_bad_quarantines_with_reason(ws, tmp_path):
 
 def test_comments_csv_creates_author_accounts(ws, tmp_path):
     f = tmp_path / "comments.csv"
-    f.write_text("platform,comment_id,post_id,author_name,parent_comment_id,created_at,text\n"
-                 "youtube,c1,v1,Ann,,2024-03-01T10:00:00+02:00,great tip\n"
-                 "youtube,c2,v1,Ben,c1,2024-03-01 09:00:00,thanks!\n")
+    f.write_text(
+        "platform,comment_id,post_id,author_name,parent_comment_id,created_at,text\n"
+        "youtube,c1,v1,Ann,,2024-03-01T10:00:00+02:00,great tip\n"
+        "youtube,c2,v1,Ben,c1,2024-03-01 09:00:00,thanks!\n"
+    )
     import_paths(ws, [f])
     rows = ws.table("comments").order_by("comment_id").to_pyarrow().to_pylist()
     assert rows[0]["created_at"].hour == 8 and rows[1]["parent_comment_id"] == "c1"
@@ -66,7 +75,9 @@ def test_comments_csv_creates_author_accounts(ws, tmp_path):
 
 def test_parquet_posts(ws, tmp_path):
     f = tmp_path / "posts.parquet"
-    pq.write_table(pa.table({"post_id": ["p1"], "creator_id": ["c"], "likes": [5], "hashtags": ['["Food","vegan"]']}), f)
+    pq.write_table(
+        pa.table({"post_id": ["p1"], "creator_id": ["c"], "likes": [5], "hashtags": ['["Food","vegan"]']}), f
+    )
     import_paths(ws, [f], options={"platform": "tiktok"})
     row = ws.table("posts").to_pyarrow().to_pylist()[0]
     assert row["hashtags"] == ["food", "vegan"] and row["likes"] == 5

@@ -10,18 +10,26 @@ from tribescope.store._privacy import forget, load_key, pseudonym
 
 
 def _seed(ws, tmp_path):
-    (tmp_path / "posts.csv").write_text("platform,post_id,creator_id,caption\ninstagram,p1,chef_ann,pasta night\n")
+    (tmp_path / "posts.csv").write_text(
+        "platform,post_id,creator_id,caption\ninstagram,p1,chef_ann,pasta night\n"
+    )
     (tmp_path / "comments.csv").write_text(
         "platform,comment_id,post_id,author_id,author_name,parent_comment_id,text\n"
         "instagram,c1,p1,mallory,Mallory,,my secret is garlic\n"
         "instagram,c2,p1,bob,bob,c1,@mallory nice\n"
         "instagram,c3,p1,bob,bob,,yum\n"
     )
-    (tmp_path / "bad.csv").write_text("platform,account_id,username,followers\ninstagram,mallory,Mallory,lots\n")
+    (tmp_path / "bad.csv").write_text(
+        "platform,account_id,username,followers\ninstagram,mallory,Mallory,lots\n"
+    )
     import_paths(ws, [tmp_path / "posts.csv", tmp_path / "comments.csv"])
     import_paths(ws, [tmp_path / "bad.csv"], skip_bad=True)
-    ws.write_table("creator_pairs", ws.duck.execute(
-        "SELECT 'instagram' AS platform, 'mallory' AS source_id, 'bob' AS target_id, 2 AS n").to_arrow_table())
+    ws.write_table(
+        "creator_pairs",
+        ws.duck.execute(
+            "SELECT 'instagram' AS platform, 'mallory' AS source_id, 'bob' AS target_id, 2 AS n"
+        ).to_arrow_table(),
+    )
 
 
 def _everything(ws) -> str:
@@ -70,7 +78,9 @@ def test_pseudonyms_are_keyed_and_stable(tmp_path):
 
 
 def test_pseudonymize_hides_followers_keeps_creators_and_structure(ws, tmp_path):
-    (tmp_path / "posts.csv").write_text("platform,post_id,creator_id,caption\ninstagram,p1,chef_ann,pasta night\n")
+    (tmp_path / "posts.csv").write_text(
+        "platform,post_id,creator_id,caption\ninstagram,p1,chef_ann,pasta night\n"
+    )
     (tmp_path / "comments.csv").write_text(
         "platform,comment_id,post_id,author_id,author_name,parent_comment_id,text\n"
         "instagram,c1,p1,mallory,Mallory,,my secret is garlic\n"
@@ -80,13 +90,19 @@ def test_pseudonymize_hides_followers_keeps_creators_and_structure(ws, tmp_path)
     )
     opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
     import_paths(ws, [tmp_path / "posts.csv", tmp_path / "comments.csv"], options=opts)
-    rows = ws.duck.execute("SELECT comment_id, author_id, author_name FROM comments ORDER BY comment_id").fetchall()
+    rows = ws.duck.execute(
+        "SELECT comment_id, author_id, author_name FROM comments ORDER BY comment_id"
+    ).fetchall()
     assert rows[2][1] == "chef_ann"  # the creator keeps their handle
-    assert rows[0][1].startswith("p_") and rows[1][1] == rows[3][1] != rows[0][1]  # same person, same pseudonym
+    assert (
+        rows[0][1].startswith("p_") and rows[1][1] == rows[3][1] != rows[0][1]
+    )  # same person, same pseudonym
     everything = str(ws.duck.execute("SELECT * FROM accounts").fetchall()) + str(rows)
     assert "mallory" not in everything.lower() and "'bob'" not in everything.lower()
     # a second import with the same key maps the same person to the same pseudonym
-    (tmp_path / "more.csv").write_text("platform,comment_id,post_id,author_id,author_name,text\ninstagram,c9,p1,bob,bob,again\n")
+    (tmp_path / "more.csv").write_text(
+        "platform,comment_id,post_id,author_id,author_name,text\ninstagram,c9,p1,bob,bob,again\n"
+    )
     import_paths(ws, [tmp_path / "more.csv"], options=opts)
     c9 = ws.duck.execute("SELECT author_id FROM comments WHERE comment_id = 'c9'").fetchone()[0]
     assert c9 == rows[1][1]

@@ -48,16 +48,24 @@ def test_newer_snapshot_updates_counters_older_only_fills_gaps(ws):
     _merge(ws, "i1", [{"platform": "youtube", "account_id": "UC1", "followers": 10, "snapshot_at": t1}])
     _merge(ws, "i2", [{"platform": "youtube", "account_id": "UC1", "followers": 12, "snapshot_at": t2}])
     assert _get(ws, "UC1")["followers"] == 12
-    _merge(ws, "i3", [{"platform": "youtube", "account_id": "UC1", "followers": 5, "bio": "hi", "snapshot_at": t0}])
+    _merge(
+        ws,
+        "i3",
+        [{"platform": "youtube", "account_id": "UC1", "followers": 5, "bio": "hi", "snapshot_at": t0}],
+    )
     row = _get(ws, "UC1")
     assert (row["followers"], row["bio"]) == (12, "hi")
 
 
 def test_duplicates_within_one_batch_are_merged(ws):
-    n = _merge(ws, "i1", [
-        {"platform": "youtube", "account_id": "UC1", "username": "a"},
-        {"platform": "youtube", "account_id": "UC1", "followers": 3},
-    ])
+    n = _merge(
+        ws,
+        "i1",
+        [
+            {"platform": "youtube", "account_id": "UC1", "username": "a"},
+            {"platform": "youtube", "account_id": "UC1", "followers": 3},
+        ],
+    )
     assert n == 1
     row = _get(ws, "UC1")
     assert (row["username"], row["followers"]) == ("a", 3)
@@ -83,4 +91,6 @@ def test_data_model_doc_is_current():
     from pathlib import Path
 
     doc = (Path(__file__).parents[1] / "docs" / "data-model.md").read_text()
-    assert doc == schema.render_markdown() + "\n", "regenerate docs/data-model.md from tribescope.schema.render_markdown()"
+    assert doc == schema.render_markdown() + "\n", (
+        "regenerate docs/data-model.md from tribescope.schema.render_markdown()"
+    )

@@ -9,4 +9,12 @@ from tribescope.store import Workspace, connect
 
 __version__ = "0.1.0"
 
-__all__ = ["ImportFailed", "TribescopeError", "Workspace", "WorkspaceError", "__version__", "connect", "import_paths"]
+__all__ = [
+    "ImportFailed",
+    "TribescopeError",
+    "Workspace",
+    "WorkspaceError",
+    "__version__",
+    "connect",
+    "import_paths",
+]

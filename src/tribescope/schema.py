@@ -114,7 +114,11 @@ POSTS = Table(
         _c("title", pa.string(), "title (YouTube, Reddit)"),
         _c("caption", pa.string(), "caption / description / body"),
         _c("likes", pa.int64(), "likes / reactions"),
-        _c("comments_count", pa.int64(), "comments as counted by the platform (may exceed rows in `comments`)"),
+        _c(
+            "comments_count",
+            pa.int64(),
+            "comments as counted by the platform (may exceed rows in `comments`)",
+        ),
         _c("views", pa.int64(), "views / plays"),
         _c("shares", pa.int64(), "shares"),
         _c("is_paid_partnership", pa.bool_(), "the platform's own paid-partnership / paid-promotion flag"),

@@ -40,16 +40,23 @@ state = State()
 def _global(
     workspace: Annotated[
         str,
-        typer.Option("--workspace", "-w", envvar="TRIBESCOPE_WORKSPACE",
-                     help="DuckDB workspace file (duckdb) or Parquet directory (pyspark)."),
+        typer.Option(
+            "--workspace",
+            "-w",
+            envvar="TRIBESCOPE_WORKSPACE",
+            help="DuckDB workspace file (duckdb) or Parquet directory (pyspark).",
+        ),
     ] = DEFAULT_WORKSPACE,
     backend: Annotated[
         str, typer.Option("--backend", envvar="TRIBESCOPE_BACKEND", help="duckdb (default) or pyspark.")
     ] = "duckdb",
     master: Annotated[
         str | None,
-        typer.Option("--master", envvar="TRIBESCOPE_SPARK_MASTER",
-                     help="Spark master URL (local[2], spark://…) or Spark Connect address (sc://…)."),
+        typer.Option(
+            "--master",
+            envvar="TRIBESCOPE_SPARK_MASTER",
+            help="Spark master URL (local[2], spark://…) or Spark Connect address (sc://…).",
+        ),
     ] = None,
 ) -> None:
     state.workspace = os.fspath(workspace)

@@ -6,40 +6,72 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
-from tribescope.ingest._run import expand_paths
+from tribescope.ingest._run import FileReport, expand_paths
 
 
 @app.command("import")
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Export files or folders (walked recursively).")],
-    format: Annotated[str | None, typer.Option("--format", "-f", help="Force a format instead of detecting it.")] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Quarantine bad records in `rejects` instead of failing.")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Re-read files already imported with identical content.")] = False,
-    platform: Annotated[str | None, typer.Option("--platform", help="Platform for generic CSV rows without one.")] = None,
-    table: Annotated[str | None, typer.Option("--table", help="Target table for a generic CSV/Parquet file.")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="Force a format instead of detecting it.")
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Quarantine bad records in `rejects` instead of failing.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Re-read files already imported with identical content.")
+    ] = False,
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="Platform for generic CSV rows without one.")
+    ] = None,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Target table for a generic CSV/Parquet file.")
+    ] = None,
     pseudonymize: Annotated[
-        bool, typer.Option("--pseudonymize", help="Replace ids and handles of non-creator accounts with keyed hashes.")
+        bool,
+        typer.Option(
+            "--pseudonymize", help="Replace ids and handles of non-creator accounts with keyed hashes."
+        ),
     ] = False,
     key_file: Annotated[
-        Path | None, typer.Option("--key-file", help="Pseudonym key (kept outside the workspace; created if absent).")
+        Path | None,
+        typer.Option("--key-file", help="Pseudonym key (kept outside the workspace; created if absent)."),
     ] = None,
     link_creator: Annotated[
         str | None,
-        typer.Option("--link-creator", help="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space."),
+        typer.Option(
+            "--link-creator", help="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space."
+        ),
     ] = None,
 ) -> None:
     """Import exports (YouTube, Instagram, TikTok, Reddit, Discord, CSV/Parquet) into the workspace.
 
     The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
     """
-    options = {k: v for k, v in {"platform": platform, "table": table, "link_creator": link_creator,
-                                 "pseudonymize": pseudonymize, "key_file": str(key_file) if key_file else None}.items() if v}
+    options = {
+        k: v
+        for k, v in {
+            "platform": platform,
+            "table": table,
+            "link_creator": link_creator,
+            "pseudonymize": pseudonymize,
+            "key_file": str(key_file) if key_file else None,
+        }.items()
+        if v
+    }
     try:
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
@@ -47,8 +79,14 @@ def import_(
     except TribescopeError as exc:
         raise fail(exc) from None
     with Progress(
-        TextColumn("[bold]importing[/] {task.description}"), BarColumn(), DownloadColumn(),
-        TransferSpeedColumn(), TimeElapsedColumn(), console=err, transient=False, disable=total < (4 << 20),
+        TextColumn("[bold]importing[/] {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=total < (4 << 20),
     ) as bar:
         task = bar.add_task("", total=total)
 
@@ -56,17 +94,25 @@ def import_(
             bar.update(task, advance=n, description=desc)
 
         try:
-            report = import_paths(ws, files, format=format, skip_bad=skip_bad, force=force,
-                                  options=options, progress=progress)
+            report = import_paths(
+                ws, files, format=format, skip_bad=skip_bad, force=force, options=options, progress=progress
+            )
         except TribescopeError as exc:
             ws.close()
             raise fail(exc) from None
     t = Table(title=f"imported into {ws.path}", show_edge=False)
     many = len(report.files) > 12
-    for col in ("format" if many else "file", "files" if many else "format", "records", "rows written", "rejected", "note"):
+    for col in (
+        "format" if many else "file",
+        "files" if many else "format",
+        "records",
+        "rows written",
+        "rejected",
+        "note",
+    ):
         t.add_column(col)
     if many:  # one line per format; the import log (`tribescope status`) keeps the per-file detail
-        groups: dict[str, list] = {}
+        groups: dict[str, list[FileReport]] = {}
         for f in report.files:
             groups.setdefault(f.format, []).append(f)
         for name, fs in groups.items():
@@ -76,21 +122,31 @@ def import_(
                     rows_by[k] = rows_by.get(k, 0) + v
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(rows_by.items()) if v) or "-"
             skipped = sum(1 for f in fs if f.skipped)
-            t.add_row(name, str(len(fs)), f"{sum(f.records for f in fs):,}", rows,
-                      str(sum(f.rejected for f in fs)), f"{skipped} already imported" if skipped else "")
+            t.add_row(
+                name,
+                str(len(fs)),
+                f"{sum(f.records for f in fs):,}",
+                rows,
+                str(sum(f.rejected for f in fs)),
+                f"{skipped} already imported" if skipped else "",
+            )
     else:
         for f in report.files:
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
             t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
     console.print(t)
     if report.rejected:
-        console.print(f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]")
+        console.print(
+            f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]"
+        )
     ws.close()
 
 
 @app.command()
 def status(
-    rejects: Annotated[bool, typer.Option("--rejects", help="List quarantined records with their reasons.")] = False,
+    rejects: Annotated[
+        bool, typer.Option("--rejects", help="List quarantined records with their reasons.")
+    ] = False,
 ) -> None:
     """Counts per table and platform, and the import log."""
     try:
@@ -113,15 +169,24 @@ def status(
         for col in ("import", "file", "format", "records", "rows", "rejected", "status"):
             lt.add_column(col)
         for r in log[-30:]:
-            lt.add_row(r["import_id"], Path(r["path"] or "").name, r["format"], f"{r['records'] or 0:,}",
-                       r["rows"], str(r["rejected"]), r["status"])
+            lt.add_row(
+                r["import_id"],
+                Path(r["path"] or "").name,
+                r["format"],
+                f"{r['records'] or 0:,}",
+                r["rows"],
+                str(r["rejected"]),
+                r["status"],
+            )
         console.print(lt)
     if rejects and ws.has_table("rejects"):
         rt = Table(title="rejects", show_edge=False)
         for col in ("import", "file", "where", "field", "reason"):
             rt.add_column(col)
         for r in ws.table("rejects").limit(200).to_pyarrow().to_pylist():
-            rt.add_row(r["import_id"], Path(r["path"] or "").name, r["location"], r["field"] or "", r["reason"])
+            rt.add_row(
+                r["import_id"], Path(r["path"] or "").name, r["location"], r["field"] or "", r["reason"]
+            )
         console.print(rt)
     ws.close()
 
@@ -140,7 +205,9 @@ def formats() -> None:
 
 @app.command()
 def export(
-    parquet: Annotated[Path, typer.Option("--parquet", help="Directory to write one Parquet folder per table.")],
+    parquet: Annotated[
+        Path, typer.Option("--parquet", help="Directory to write one Parquet folder per table.")
+    ],
 ) -> None:
     """Write the workspace as Parquet (for `--backend pyspark` or other tools)."""
     try:

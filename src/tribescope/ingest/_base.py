@@ -321,16 +321,20 @@ class RowBuffer:
 
     def append(self, values: list[Any]) -> None:
         if len(values) != len(self._plan):
-            raise ValueError(f"expected {len(self._plan)} values for table {self.table.name}, got {len(values)}")
+            raise ValueError(
+                f"expected {len(self._plan)} values for table {self.table.name}, got {len(values)}"
+            )
         self._rows.append(values)
         self.n += 1
 
     def flush(self) -> pa.Table:
         cols: list[Any] = list(zip(*self._rows, strict=True)) if self._rows else [()] * len(self._plan)
-        t = pa.table({
-            name: pa.array(col, type=self.arrow.field(name).type)
-            for (name, _, _, _), col in zip(self._plan, cols, strict=True)
-        })
+        t = pa.table(
+            {
+                name: pa.array(col, type=self.arrow.field(name).type)
+                for (name, _, _, _), col in zip(self._plan, cols, strict=True)
+            }
+        )
         self._rows = []
         self.n = 0
         return t

@@ -61,7 +61,9 @@ def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
     return f"SELECT {', '.join(out)} FROM ({sql}) q{order}"
 
 
-def run_plan(plan: FastPlan, import_id: str, *, threads: int = 2) -> tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None:
+def run_plan(
+    plan: FastPlan, import_id: str, *, threads: int = 2
+) -> tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None:
     """Run ``plan``; ``None`` when the fast path does not apply (the caller falls back).
 
     Returns the record count and an iterator of ``(table, batch)`` in canonical schema.
@@ -93,8 +95,12 @@ def run_plan(plan: FastPlan, import_id: str, *, threads: int = 2) -> tuple[int, 
                 target = schema.arrow_schema(table)
                 reader = con.execute(f"SELECT * FROM __fast_{i}").to_arrow_reader(200_000)
                 for b in reader:
-                    yield table, pa.RecordBatch.from_arrays(
-                        [b.column(j).cast(target.field(j).type) for j in range(b.num_columns)], schema=target
+                    yield (
+                        table,
+                        pa.RecordBatch.from_arrays(
+                            [b.column(j).cast(target.field(j).type) for j in range(b.num_columns)],
+                            schema=target,
+                        ),
                     )
         finally:
             con.close()

@@ -186,8 +186,11 @@ def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tupl
                     yield f"line {lineno}", orjson.loads(s)
                 except orjson.JSONDecodeError as exc:
                     raw = s[:2000].decode("utf-8", errors="replace")
-                    yield f"line {lineno}", SourceError(
-                        f"line {lineno}", _decode_error(src.path, "", exc), recoverable=True, raw=raw
+                    yield (
+                        f"line {lineno}",
+                        SourceError(
+                            f"line {lineno}", _decode_error(src.path, "", exc), recoverable=True, raw=raw
+                        ),
                     )
             return
         stream = _Chain(first, f)
@@ -276,19 +279,29 @@ def iter_csv_rows(
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
             if len(row) != len(header):
-                yield f"line {lineno}", SourceError(
+                yield (
                     f"line {lineno}",
-                    f"expected {len(header)} fields as in the header, found {len(row)}",
-                    recoverable=True,
-                    raw=delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:2000],
+                    SourceError(
+                        f"line {lineno}",
+                        f"expected {len(header)} fields as in the header, found {len(row)}",
+                        recoverable=True,
+                        raw=delimiter.join(row)
+                        .encode("utf-8", "surrogateescape")
+                        .decode("utf-8", "replace")[:2000],
+                    ),
                 )
                 continue
             if not _is_utf8("".join(row)):
-                yield f"line {lineno}", SourceError(
+                yield (
                     f"line {lineno}",
-                    "not UTF-8 text (the row holds bytes that are not UTF-8; re-export the file as UTF-8)",
-                    recoverable=True,
-                    raw=delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace")[:2000],
+                    SourceError(
+                        f"line {lineno}",
+                        "not UTF-8 text (the row holds bytes that are not UTF-8; re-export the file as UTF-8)",
+                        recoverable=True,
+                        raw=delimiter.join(row)
+                        .encode("utf-8", "surrogateescape")
+                        .decode("utf-8", "replace")[:2000],
+                    ),
                 )
                 continue
             yield f"line {lineno}", dict(zip(header, row, strict=True))

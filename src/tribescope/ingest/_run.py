@@ -83,7 +83,11 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
                 f = Path(root) / name
-                if name.startswith(".") or f.suffix.lower() in _SKIP_SUFFIXES or name.lower().startswith("readme"):
+                if (
+                    name.startswith(".")
+                    or f.suffix.lower() in _SKIP_SUFFIXES
+                    or name.lower().startswith("readme")
+                ):
                     continue
                 out.append(f)
     return out
@@ -202,9 +206,18 @@ def import_paths(
             ws.duck.execute(
                 "INSERT INTO imports VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    import_id, str(path), fmt.name, sha, src.size, started, finished, fr.records,
-                    json.dumps(fr.rows, sort_keys=True), fr.rejected,
-                    "ok_with_rejects" if fr.rejected else "ok", opt_json,
+                    import_id,
+                    str(path),
+                    fmt.name,
+                    sha,
+                    src.size,
+                    started,
+                    finished,
+                    fr.records,
+                    json.dumps(fr.rows, sort_keys=True),
+                    fr.rejected,
+                    "ok_with_rejects" if fr.rejected else "ok",
+                    opt_json,
                 ],
             )
         if options.get("pseudonymize"):
@@ -239,10 +252,18 @@ def _import_one(
     def reject(location: str, fld: str | None, reason: str, raw: Any) -> None:
         if not skip_bad:
             raise ImportFailed(str(src.path), location, fld, reason)
-        rejects.append(rejects.check({
-            "import_id": import_id, "path": str(src.path), "location": location,
-            "field": fld, "reason": reason, "raw": _raw_text(raw),
-        }))
+        rejects.append(
+            rejects.check(
+                {
+                    "import_id": import_id,
+                    "path": str(src.path),
+                    "location": location,
+                    "field": fld,
+                    "reason": reason,
+                    "raw": _raw_text(raw),
+                }
+            )
+        )
         fr.rejected += 1
 
     def tick(force: bool = False) -> None:
@@ -316,7 +337,13 @@ def _import_one(
 
 
 def _fast_import(
-    src: Source, fmt: Format, ctx: Context, stager: Stager, fr: FileReport, import_id: str, options: dict[str, Any]
+    src: Source,
+    fmt: Format,
+    ctx: Context,
+    stager: Stager,
+    fr: FileReport,
+    import_id: str,
+    options: dict[str, Any],
 ) -> bool:
     """Try the format's engine fast path (see :mod:`tribescope.ingest._fast`); False to fall back."""
     plan_fn = getattr(fmt, "fast_plan", None)

@@ -22,15 +22,33 @@ __all__ = ["Tabular", "guess_table"]
 
 #: Common aliases seen in hand-made and vendor exports → canonical names.
 ALIASES = {
-    "follower_count": "followers", "followers_count": "followers", "#followers": "followers",
-    "following_count": "following", "followees": "following", "#followees": "following", "#follows": "following",
-    "media_count": "posts", "#posts": "posts", "post_count": "posts",
-    "biography": "bio", "description": "bio",
-    "name": "full_name", "fullname": "full_name", "display_name": "full_name",
-    "handle": "username", "user": "username",
-    "profile_pic": "has_profile_pic", "private": "is_private", "verified": "is_verified",
-    "like_count": "likes", "comment_count": "comments_count", "view_count": "views",
-    "author": "author_name", "body": "text", "content": "text", "timestamp": "created_at",
+    "follower_count": "followers",
+    "followers_count": "followers",
+    "#followers": "followers",
+    "following_count": "following",
+    "followees": "following",
+    "#followees": "following",
+    "#follows": "following",
+    "media_count": "posts",
+    "#posts": "posts",
+    "post_count": "posts",
+    "biography": "bio",
+    "description": "bio",
+    "name": "full_name",
+    "fullname": "full_name",
+    "display_name": "full_name",
+    "handle": "username",
+    "user": "username",
+    "profile_pic": "has_profile_pic",
+    "private": "is_private",
+    "verified": "is_verified",
+    "like_count": "likes",
+    "comment_count": "comments_count",
+    "view_count": "views",
+    "author": "author_name",
+    "body": "text",
+    "content": "text",
+    "timestamp": "created_at",
 }
 
 
@@ -113,7 +131,9 @@ class Tabular(Format):
         platform = row.get("platform") or ctx.options.get("platform") or "generic"
         row["platform"] = str(platform).lower()
         if row["platform"] not in schema.PLATFORMS:
-            raise FieldError("platform", f"unknown platform {platform!r}; expected one of {', '.join(schema.PLATFORMS)}")
+            raise FieldError(
+                "platform", f"unknown platform {platform!r}; expected one of {', '.join(schema.PLATFORMS)}"
+            )
         if table == "accounts":
             if not row.get("account_id"):
                 if not row.get("username"):
@@ -130,7 +150,16 @@ class Tabular(Format):
             aid = row.get("author_id") or str(row["author_name"]).lower()
             if not row.get("author_id"):
                 row["author_id"] = aid
-            yield "accounts", {"platform": row["platform"], "account_id": aid, "username": row.get("author_name")}
+            yield (
+                "accounts",
+                {"platform": row["platform"], "account_id": aid, "username": row.get("author_name")},
+            )
         if table == "community_messages" and row.get("author_id"):
-            yield "accounts", {"platform": row["platform"], "account_id": row["author_id"],
-                               "username": row.get("author_name")}
+            yield (
+                "accounts",
+                {
+                    "platform": row["platform"],
+                    "account_id": row["author_id"],
+                    "username": row.get("author_name"),
+                },
+            )

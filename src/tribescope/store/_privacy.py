@@ -22,7 +22,16 @@ from tribescope.store._workspace import Workspace
 __all__ = ["ForgetReport", "forget", "load_key", "pseudonym"]
 
 #: Columns that identify an account, by table-agnostic name. Any table with one of these is searched.
-ID_COLUMNS = ("account_id", "author_id", "creator_id", "member_id", "commenter_id", "source_id", "target_id", "leader_id")
+ID_COLUMNS = (
+    "account_id",
+    "author_id",
+    "creator_id",
+    "member_id",
+    "commenter_id",
+    "source_id",
+    "target_id",
+    "leader_id",
+)
 NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
 
 
@@ -42,7 +51,9 @@ def _columns(ws: Workspace, table: str) -> list[str]:
     return [r[0] for r in ws.duck.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def forget(ws: Workspace, account: str, platform: str | None = None, *, report_dirs: list[Path] | None = None) -> ForgetReport:
+def forget(
+    ws: Workspace, account: str, platform: str | None = None, *, report_dirs: list[Path] | None = None
+) -> ForgetReport:
     """Delete every row that belongs to ``account`` (id or handle) in every table, in one transaction.
 
     Rows removed: the account itself; content it authored (posts, comments, community messages);
@@ -156,11 +167,13 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     ).fetchall()
     if not values:
         return {}
-    mapping = pa.table({
-        "platform": [p for p, _ in values],
-        "v": [v for _, v in values],
-        "pseudo": [pseudonym(key, p, v) for p, v in values],
-    })
+    mapping = pa.table(
+        {
+            "platform": [p for p, _ in values],
+            "v": [v for _, v in values],
+            "pseudo": [pseudonym(key, p, v) for p, v in values],
+        }
+    )
     d.register("__pseudo_map", mapping)
     changed: dict[str, int] = {}
     try:

@@ -71,9 +71,7 @@ class Stager:
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
         # Fast path (first import of these keys): no stored row shares a key and the stage has no
         # duplicate keys, so the staged rows are the merged rows.
-        n_stage, n_keys = self.duck.execute(
-            f"SELECT count(*), count(DISTINCT ({keys})) FROM {st}"
-        ).fetchone()
+        n_stage, n_keys = self.duck.execute(f"SELECT count(*), count(DISTINCT ({keys})) FROM {st}").fetchone()
         overlap = self.duck.execute(
             f"SELECT count(*) FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"
         ).fetchone()[0]
@@ -116,8 +114,7 @@ class Stager:
         n = int(self.duck.execute("SELECT count(*) FROM __changed").fetchone()[0])
         if n:
             self.duck.execute(
-                f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS "
-                f"(SELECT 1 FROM __changed s WHERE {join})"
+                f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS (SELECT 1 FROM __changed s WHERE {join})"
             )
             self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}) SELECT {cols} FROM __changed")
         self.duck.execute("DROP TABLE IF EXISTS __merged")

@@ -11,6 +11,7 @@ Metric code only ever sees ``Workspace.table(name)`` (an Ibis table), never the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Iterator
@@ -123,7 +124,7 @@ class Workspace:
             return
         for tbl in schema.TABLES.values():
             self.duck.execute(_ddl(tbl))
-            have = {r[0] for r in self.duck.execute(f"DESCRIBE \"{tbl.name}\"").fetchall()}
+            have = {r[0] for r in self.duck.execute(f'DESCRIBE "{tbl.name}"').fetchall()}
             for c in tbl.columns:  # forward-compatible: add columns introduced by newer versions
                 if c.name not in have:
                     self.duck.execute(f'ALTER TABLE "{tbl.name}" ADD COLUMN "{c.name}" {_duck_type(c.type)}')
@@ -169,10 +170,8 @@ class Workspace:
         return out
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # closing twice is harmless
             self.con.disconnect()
-        except Exception:  # pragma: no cover - closing twice is harmless
-            pass
 
     def __enter__(self) -> Workspace:
         return self
@@ -233,9 +232,13 @@ def connect(
     p = Path(path if path is not None else DEFAULT_WORKSPACE)
     if backend == "duckdb":
         if read_only and not p.exists():
-            raise WorkspaceError(f"workspace {p} does not exist; import something first (`tribescope import`)")
+            raise WorkspaceError(
+                f"workspace {p} does not exist; import something first (`tribescope import`)"
+            )
         if p.is_dir():
-            raise WorkspaceError(f"{p} is a directory; the duckdb backend wants a file such as {p / DEFAULT_WORKSPACE}")
+            raise WorkspaceError(
+                f"{p} is a directory; the duckdb backend wants a file such as {p / DEFAULT_WORKSPACE}"
+            )
         p.parent.mkdir(parents=True, exist_ok=True)
         try:
             con = ibis.duckdb.connect(str(p), read_only=read_only)
