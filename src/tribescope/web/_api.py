@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -67,6 +68,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid request"},
     401: {"model": ErrorOut, "description": "token missing or wrong"},
     413: {"model": ErrorOut, "description": "request body too large"},
+    429: {"model": ErrorOut, "description": "too many expensive requests from this client (see Retry-After)"},
     500: {"model": ErrorOut, "description": "internal error (details only in the server log)"},
 }
 
@@ -130,7 +132,7 @@ def summary(request: Request) -> dict[str, int]:
         return _data.workspace_summary(ws)
 
 
-def creator_query(
+async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker thread for it
     platform: Str = None,
     tier: Str = None,
     label: Str = None,
@@ -147,18 +149,51 @@ def creator_query(
                         max_score=max_score, q=q, sort=sort, order=order, page=page, page_size=page_size)
 
 
+#: Cached leaderboard answers per store (the busiest endpoint): at most this many (then the cache starts
+#: over), each at most MAX_CACHED_BYTES of JSON — 64 MB in all.
+MAX_CACHED_PAGES = 64
+MAX_CACHED_BYTES = 1_000_000
+
+
+def _creators_key(generation: int, cq: CreatorQuery) -> tuple[Any, ...]:
+    return ("creators", generation, repr(sorted(cq.__dict__.items())))
+
+
 def _creators(request: Request, cq: CreatorQuery, fmt: str) -> Any:
-    with _store(request).view() as ws:
-        page = _data.list_creators(ws, cq, export=fmt == "csv")
-    return _list_out(Section(page), "creators", fmt)
+    store = _store(request)
+    with store.view() as ws:
+        if fmt == "csv":
+            return _list_out(Section(_data.list_creators(ws, cq, export=True)), "creators", fmt)
+        # A page depends only on the query and the workspace generation (bumped, and the cache emptied,
+        # when a job writes); the generation is read before the view's snapshot, so an answer computed
+        # from data older than a change is never filed under the new generation.
+        key = _creators_key(ws.generation, cq)  # type: ignore[attr-defined]
+        with store.cache_lock:
+            hit = store.cache.get(key)
+        if hit is None:  # kept as JSON text: serialising 50 wide rows costs more than the query
+            out = _list_out(Section(_data.list_creators(ws, cq)), "creators", fmt)
+            hit = out.model_dump_json().encode()
+            if len(hit) <= MAX_CACHED_BYTES:
+                with store.cache_lock:
+                    if len(store.cache) >= MAX_CACHED_PAGES:
+                        store.cache.clear()
+                    store.cache[key] = hit
+    return Response(hit, media_type="application/json")
 
 
 @router.get("/creators", response_model=ListResponse, tags=["creators"], responses={**ERRORS, **CSV_DOC},
             summary="Creators with their community score, filtered, sorted and paged")
-def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)], format: Fmt = "json") -> Any:
+async def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)],
+                   format: Fmt = "json") -> Any:
     """Rows of ``creator_scores`` (or, before scoring, the creators found in ``posts``, with
     ``scored: false``). ``format=csv`` returns every matching row (up to 100,000) as CSV."""
-    return _creators(request, cq, format)
+    if format == "json":  # a cached page is answered on the event loop; queries go to a worker thread
+        store = _store(request)
+        with store.cache_lock:
+            hit = store.cache.get(_creators_key(store.generation, cq))
+        if hit is not None:
+            return Response(hit, media_type="application/json")
+    return await run_in_threadpool(_creators, request, cq, format)
 
 
 @router.get("/creators.csv", tags=["creators"], responses={**ERRORS, **CSV_DOC}, response_class=Response,

@@ -27,6 +27,7 @@ from tribescope.web._api import Budget, creator_query
 from tribescope.web._api import router as api_router
 from tribescope.web._data import CreatorQuery
 from tribescope.web._jobs import Jobs
+from tribescope.web._ratelimit import RateLimit
 from tribescope.web._render import creator_charts, env
 from tribescope.web._security import Guard
 from tribescope.web._store import Store
@@ -39,6 +40,9 @@ log = logging.getLogger("tribescope.web")
 MAX_BODY = 64 * 1024
 #: Largest uploaded export file (bytes).
 MAX_UPLOAD = 256 * 1024 * 1024
+#: Expensive requests (evidence, overlap, plans, CSV exports, job starts) per second per client IP, and burst.
+RATE_LIMIT = 5.0
+RATE_BURST = 120
 
 DESCRIPTION = """\
 Read-only access to a tribescope workspace: creators with their community-influence score and the
@@ -87,6 +91,8 @@ def create_app(
     allowed_hosts: list[str] | None = None,
     max_body: int = MAX_BODY,
     max_upload: int = MAX_UPLOAD,
+    rate_limit: float | None = RATE_LIMIT,
+    rate_burst: int = RATE_BURST,
 ) -> FastAPI:
     """The dashboard + REST API over the workspace at ``workspace_path``.
 
@@ -99,6 +105,10 @@ def create_app(
         Open the workspace read-only and refuse imports / scoring from the UI (the default).
     allowed_hosts
         ``Host`` header values accepted when there is no token (default: loopback names).
+    rate_limit, rate_burst
+        Expensive requests (see :mod:`tribescope.web._ratelimit`) allowed per second per client IP,
+        with bursts of ``rate_burst``; beyond that the answer is 429 with ``Retry-After``.
+        ``rate_limit=None`` turns the limit off.
     """
     store = Store(workspace_path, read_only=read_only)
 
@@ -109,6 +119,8 @@ def create_app(
     app.state.store = store
     app.state.jobs = None if read_only else Jobs(store.main, store.write_lock, store.changed)
     app.add_middleware(_DropEmptyQuery)
+    if rate_limit is not None:  # inside Guard: requests without the token never use up a client's budget
+        app.add_middleware(RateLimit, rate=rate_limit, burst=rate_burst)
     app.add_middleware(Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload)
     app.mount("/static", StaticFiles(directory=str(files("tribescope.web") / "static")), name="static")
     app.include_router(api_router)

@@ -31,6 +31,7 @@ class _View(Workspace):
         super().__init__(con, "duckdb", path, read_only=True)
         self._names: list[str] | None = None
         self._tables = tables
+        self.generation = 0
 
     def table(self, name: str) -> Any:
         t = self._tables.get(name)
@@ -61,10 +62,16 @@ class Store:
         self._pool: queue.LifoQueue[Any] = queue.LifoQueue()
         #: bumped when an import or re-score from the dashboard finishes: cached schemas are dropped
         self.generation = 0
+        #: answers computed from one generation, keyed by ``(generation, …)`` (see ``_api._creators``);
+        #: emptied when the workspace changes. Only the server's own jobs can write to the workspace.
+        self.cache: dict[tuple[Any, ...], Any] = {}
+        self.cache_lock = threading.Lock()
 
     def changed(self) -> None:
-        """The workspace was written to (called by the jobs): forget cached table schemas."""
+        """The workspace was written to (called by the jobs): forget cached table schemas and answers."""
         self.generation += 1
+        with self.cache_lock:
+            self.cache.clear()
 
     def _new_con(self) -> Any:
         cur = self.main.duck.cursor()
@@ -83,7 +90,9 @@ class Store:
         ok = False
         try:
             con.con.execute("BEGIN TRANSACTION")  # one snapshot for the whole request
-            yield _View(con, self.path, tables)
+            view = _View(con, self.path, tables)
+            view.generation = gen  # read before the snapshot began: never newer than the data it sees
+            yield view
             con.con.execute("ROLLBACK")
             ok = True
         finally:
