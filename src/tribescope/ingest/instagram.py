@@ -487,3 +487,88 @@ def _kim_influencer(r: dict[str, Any]) -> list[Row]:
         str(uname).strip().lstrip("@"), category=(low.get("category") or None),
         followers=low.get("#followers"), following=low.get("#followees"), posts=low.get("#posts"),
     )]
+
+
+# ---------------------------------------------------------------------------- engine fast path
+#: files smaller than this take the Python path (as fast, and no second reader)
+FAST_MIN_BYTES = 1 << 20
+
+
+def _sq(s: str) -> str:
+    return s.replace("'", "''")
+
+
+def _kim_fast_plan(path: str, gz: bool) -> Any:
+    """Kim et al. comments JSONL → comments + commenter stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
+
+    Mirrors :func:`_kim_comment` and the driver's coercion. Every field is read as JSON and must have
+    the JSON type the common case has (ids text or whole numbers, ``created_at`` whole unix seconds,
+    counts whole numbers, ``owner_is_verified`` true/false, ASCII usernames, no NUL characters); any
+    other record — or one without ``comment_id`` (a post or influencer row) — is counted by a check and
+    sends the file down the Python path, which coerces or rejects it naming the field.
+    Stubs keep the first occurrence of each ``(owner_username, owner_is_verified)``, as the Python path.
+    """
+    from tribescope.ingest._fast import FastPlan
+
+    cols = ("comment_id", "post_id", "parent_comment_id", "owner_username", "owner_is_verified", "created_at",
+            "text", "like_count", "thread_reply_count")
+    spec = ", ".join(f"'{c}': 'JSON'" for c in cols)
+    setup = [
+        f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json('{_sq(path)}', format='newline_delimited',
+            compression='{"gzip" if gz else "uncompressed"}', records=true, columns={{{spec}}}, maximum_object_size=268435456)""",
+        """CREATE TEMP TABLE k AS SELECT rowid AS _seq,
+             json_type(comment_id) AS t_cid, json_type(post_id) AS t_pid, json_type(parent_comment_id) AS t_par,
+             json_type(owner_username) AS t_user, json_type(owner_is_verified) AS t_ver,
+             json_type(created_at) AS t_ts, json_type(text) AS t_text, json_type(like_count) AS t_likes,
+             json_type(thread_reply_count) AS t_rc,
+             comment_id->>'$' AS comment_id, post_id->>'$' AS post_id, parent_comment_id->>'$' AS parent_comment_id,
+             owner_username->>'$' AS uname, owner_is_verified->>'$' AS verified, created_at->>'$' AS ts,
+             text->>'$' AS text, like_count->>'$' AS likes, thread_reply_count->>'$' AS reply_count
+           FROM raw""",
+    ]
+    ids = "('VARCHAR', 'BIGINT', 'UBIGINT')"
+    checks = [
+        # a record the Python path would reject (no comment id) or map as a post / influencer row
+        f"SELECT count(*) FROM k WHERE t_cid IS NULL OR t_cid = 'NULL' OR t_cid NOT IN {ids} OR comment_id = ''",
+        f"""SELECT count(*) FROM k WHERE t_pid IS NULL OR t_pid = 'NULL' OR t_pid NOT IN {ids} OR post_id = ''
+             OR (t_par IS NOT NULL AND t_par <> 'NULL' AND t_par NOT IN {ids})""",
+        """SELECT count(*) FROM k WHERE (t_user IS NOT NULL AND t_user NOT IN ('NULL', 'VARCHAR'))
+             OR (t_ver IS NOT NULL AND t_ver NOT IN ('NULL', 'BOOLEAN'))
+             OR (t_text IS NOT NULL AND t_text NOT IN ('NULL', 'VARCHAR'))
+             OR (t_likes IS NOT NULL AND t_likes NOT IN ('NULL', 'BIGINT', 'UBIGINT'))
+             OR (t_rc IS NOT NULL AND t_rc NOT IN ('NULL', 'BIGINT', 'UBIGINT'))
+             OR likes::HUGEINT > 9223372036854775807 OR reply_count::HUGEINT > 9223372036854775807""",
+        """SELECT count(*) FROM k WHERE t_ts IS NOT NULL AND t_ts <> 'NULL'
+             AND (t_ts NOT IN ('BIGINT', 'UBIGINT') OR ts::HUGEINT < 0 OR ts::HUGEINT >= 100000000000)""",
+        # lower() must agree with Python's str.lower(); NULs are stripped by the driver
+        "SELECT count(*) FROM k WHERE strlen(uname) <> length(uname) OR contains(uname, chr(0))",
+        """SELECT count(*) FROM k WHERE contains(text, chr(0)) OR contains(comment_id, chr(0))
+             OR contains(post_id, chr(0)) OR contains(parent_comment_id, chr(0))""",
+        # the driver forgets its de-duplication set past 500k distinct stubs: keep that to Python
+        "SELECT count(*) > 500000 FROM (SELECT DISTINCT uname, verified FROM k WHERE uname <> '')",
+    ]
+    comments = """
+        SELECT _seq, 'instagram' AS platform, comment_id, post_id, nullif(lower(uname), '') AS author_id,
+               uname AS author_name, parent_comment_id, to_timestamp(ts::BIGINT) AS created_at, text,
+               likes::BIGINT AS likes, reply_count::BIGINT AS reply_count
+        FROM k"""
+    accounts = """
+        SELECT min(_seq) AS _seq, 'instagram' AS platform, lower(uname) AS account_id, uname AS username,
+               verified::BOOLEAN AS is_verified
+        FROM k WHERE uname <> '' GROUP BY uname, verified"""
+    return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM k",
+                    tables={"comments": comments, "accounts": accounts})
+
+
+def _kim_fast(self: InstagramKim, src: Source, ctx: Context) -> Any:
+    if src.size < FAST_MIN_BYTES or ctx.snapshot_at is not None:
+        return None
+    head = src.head(4096)
+    if head[:1] != b"{" or b'"comment_id"' not in head.split(b"\n", 1)[0]:
+        return None
+    with open(src.path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    return _kim_fast_plan(str(src.path), gz)
+
+
+InstagramKim.fast_plan = _kim_fast  # type: ignore[attr-defined]
