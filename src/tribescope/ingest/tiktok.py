@@ -70,24 +70,19 @@ USER_FIELDS = frozenset(
     }
 )
 _LIST_KEYS = ("videos", "comments")
-_I64 = 1 << 63
 _SEEN_LIMIT = 1_000_000
 
 
 # ---------------------------------------------------------------------------- coercion naming the field
 
 
-def _int(v: Any, name: str) -> int | None:
-    i: int | None = v if type(v) is int else to_int(v, name)
-    if i is None or -_I64 <= i < _I64:
-        return i
-    raise FieldError(name, f"{i} is out of range for a count")
 
 
-def _str(v: Any, name: str) -> str | None:
-    if v is None or type(v) is str:
-        return v
-    return to_str(v, name)
+
+
+# The shared coercers already range-check 64-bit counts and pass typed values through.
+_int = to_int
+_str = to_str
 
 
 def _id(v: Any, name: str) -> str:

@@ -90,33 +90,13 @@ _TAG = re.compile(r"<[^>]*>")
 # coercing here lets errors name the source field (``statistics.likeCount``), not the column.
 
 
-def _int(v: Any, name: str) -> int | None:
-    if type(v) is int:
-        i = v
-    elif v is None:
-        return None
-    elif type(v) is str:
-        try:
-            i = int(v)
-        except ValueError:
-            j = to_int(v, name)
-            if j is None:
-                return None
-            i = j
-    else:
-        j = to_int(v, name)
-        if j is None:
-            return None
-        i = j
-    if -_I64 <= i < _I64:
-        return i
-    raise FieldError(name, f"{i} is out of range for a count")
 
 
-def _str(v: Any, name: str) -> str | None:
-    if v is None or type(v) is str:
-        return v
-    return to_str(v, name)
+
+
+# The shared coercers already range-check 64-bit counts and pass typed values through.
+_int = to_int
+_str = to_str
 
 
 def _id(v: Any, name: str) -> str:
