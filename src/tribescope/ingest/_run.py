@@ -279,44 +279,49 @@ def _import_one(
         tick(force=True)
         return
     records = fmt.records(src, ctx)
-    while True:
-        try:
-            location, raw = next(records)
-        except StopIteration:
-            break
-        except SourceError as exc:  # unreadable past this point
-            reject(exc.location, None, exc.message + " — the rest of the file was not read", exc.raw)
-            break
-        fr.records += 1
-        if isinstance(raw, SourceError):
-            reject(location, None, raw.message, raw)
-            continue
-        try:
-            pending = []
-            for table, row in fmt.convert(raw, ctx):
-                row.setdefault("snapshot_at", ctx.snapshot_at)
-                row["import_id"] = import_id
-                buf = buffers.get(table)
-                if buf is None:
-                    buf = buffers[table] = RowBuffer(table)
-                values = buf.check(row)
-                if table == "accounts":
-                    k = tuple(values)
-                    if k in seen_accounts:
-                        continue
-                    seen_accounts.add(k)
-                pending.append((buf, values))
-        except FieldError as exc:
-            reject(location, exc.field, exc.message, raw)
-            continue
-        for buf, values in pending:
-            buf.append(values)
-            if buf.n >= BATCH_ROWS:
-                stager.add(buf.table.name, buf.flush())
-                if len(seen_accounts) > 500_000:
-                    seen_accounts.clear()
-        if fr.records % 4096 == 0:
-            tick()
+    try:
+        while True:
+            try:
+                location, raw = next(records)
+            except StopIteration:
+                break
+            except SourceError as exc:  # unreadable past this point
+                reject(exc.location, None, exc.message + " — the rest of the file was not read", exc.raw)
+                break
+            fr.records += 1
+            if isinstance(raw, SourceError):
+                reject(location, None, raw.message, raw)
+                continue
+            try:
+                pending = []
+                for table, row in fmt.convert(raw, ctx):
+                    row.setdefault("snapshot_at", ctx.snapshot_at)
+                    row["import_id"] = import_id
+                    buf = buffers.get(table)
+                    if buf is None:
+                        buf = buffers[table] = RowBuffer(table)
+                    values = buf.check(row)
+                    if table == "accounts":
+                        k = tuple(values)
+                        if k in seen_accounts:
+                            continue
+                        seen_accounts.add(k)
+                    pending.append((buf, values))
+            except FieldError as exc:
+                reject(location, exc.field, exc.message, raw)
+                continue
+            for buf, values in pending:
+                buf.append(values)
+                if buf.n >= BATCH_ROWS:
+                    stager.add(buf.table.name, buf.flush())
+                    if len(seen_accounts) > 500_000:
+                        seen_accounts.clear()
+            if fr.records % 4096 == 0:
+                tick()
+    finally:  # an aborted import must not leave the file open until garbage collection
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()
     for table, rows in _finish(fmt, ctx):
         buf = buffers.setdefault(table, RowBuffer(table))
         rows.setdefault("snapshot_at", ctx.snapshot_at)
