@@ -1,4 +1,5 @@
-"""Brand profiles, safety flags, fit, organic evangelists and ambassadors on hand-built workspaces."""
+"""Brand profiles, safety flags, fit, organic evangelists and ambassadors on hand-built workspaces, and
+ambassadors recovered from the brand community that `tribescope synth` plants."""
 
 from __future__ import annotations
 
@@ -138,6 +139,32 @@ def test_ambassadors_rank_by_reach_activity_and_conversation(world):
     assert fan1["influence"] == pytest.approx(100.0)  # top on reach, activity and sparked
     assert "trailco" not in {r["member_id"] for r in t}
     assert fan1["evidence"][0].startswith("b1c1 (2 replies)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 5])
+def test_ambassadors_recover_the_planted_ones_on_synth(ws, tmp_path, seed):
+    import csv
+
+    from tribescope.ingest import import_paths
+    from tribescope.synth import generate
+
+    generate(tmp_path / "xs", "xs", seed)
+    with open(tmp_path / "xs" / "truth" / "brand_community.csv", newline="") as f:
+        truth = list(csv.DictReader(f))
+    planted = {r["account_id"] for r in truth if r["role"] == "ambassador"}
+    broadcaster = next(r["account_id"] for r in truth if r["role"] == "broadcaster")
+    assert len(planted) == 4 and len(truth) == 60
+    import_paths(ws, [tmp_path / "xs" / "reddit"])  # the brand subreddit sits with the creators' ones
+    add_brand(ws, "Brightfold", handles="brightfold")
+    t = ambassadors(ws, "Brightfold", limit=None).to_pylist()
+    ranked = [r["member_id"] for r in t]
+    # the planted ambassadors are exactly the top 4; the broadcaster (as active, never answered) is far below
+    assert set(ranked[:4]) == planted
+    assert ranked.index(broadcaster) >= 8
+    # only the brand's space is read: the brand account and the creators' subreddit members are not listed
+    assert "brightfold" not in ranked and set(ranked) <= {r["account_id"] for r in truth}
+    assert t[0]["sparked"] >= 30 and t[0]["repliers"] >= 20 and t[0]["evidence"]
 
 
 def test_ambassadors_need_the_brands_accounts(ws):

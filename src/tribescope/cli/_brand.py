@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, eval_app, fail, state
+from tribescope.cli._app import app, console, eval_app, fail, state, train_app
 from tribescope.errors import TribescopeError
 
 _SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
@@ -309,25 +309,11 @@ def plan_cmd(
     ws.close()
 
 
-@eval_app.command("sponsored")
-def eval_sponsored(
-    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
-    retrain: Annotated[bool, typer.Option(help="Re-run the grouped CV and refit (minutes).")] = False,
-    model_out: Annotated[Path | None, typer.Option(help="Where --retrain writes the model JSON.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")] = None,
-) -> None:
-    """PR-AUC and recall@k of the likely-sponsored model on held-out creators (Kim et al. labels)."""
-    from tribescope.sponsored import load_model, train_kim
+def _kim_dir(data: Path) -> Path:
+    return data / "instagram_influencer_posts_kim" if (data / "instagram_influencer_posts_kim").exists() else data
 
-    try:
-        if retrain:
-            kim = data / "instagram_influencer_posts_kim" if (data / "instagram_influencer_posts_kim").exists() else data
-            m = train_kim(kim, out=model_out)
-        else:
-            m = load_model()
-    except TribescopeError as exc:
-        raise fail(exc) from None
-    met = m.metrics
+
+def _print_sponsored_metrics(met: dict[str, Any]) -> None:
     console.print(f"protocol: {met.get('protocol')}")
     console.print(f"posts {met.get('n_posts')}, sponsored {met.get('n_positive')} (base rate {met.get('base_rate', 0):.3%}),"
                   f" creators {met.get('n_creators')}")
@@ -336,8 +322,56 @@ def eval_sponsored(
             v = met[k]
             console.print(f"{k:>11}: {v['value']:.3f}  (95% CI {v['ci95'][0]:.3f} … {v['ci95'][1]:.3f})")
     if "at_threshold" in met:
-        console.print(f"'likely' threshold {met['threshold']}: precision {met['at_threshold']['precision']:.3f}, "
-                      f"recall {met['at_threshold']['recall']:.3f}")
+        thr = met.get("threshold")
+        console.print(f"'likely' threshold{f' {thr}' if thr is not None else ''}: precision "
+                      f"{met['at_threshold']['precision']:.3f}, recall {met['at_threshold']['recall']:.3f}")
+    if "calibration" in met:
+        c = met["calibration"]
+        console.print(f"calibration (Platt, out of fold): mean probability {c['mean_probability']:.4f} vs base rate "
+                      f"{met.get('base_rate', 0):.4f}; Brier {c['brier']:.5f}")
+    for name, digest in (met.get("training_files") or {}).items():
+        console.print(f"trained on {name} sha256 {digest}")
+
+
+@eval_app.command("sponsored")
+def eval_sponsored(
+    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
+    split: Annotated[str | None, typer.Option(help="Also score the shipped model on this split (e.g. holdout): "
+                                              "tags hidden, brand index from the train split.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")] = None,
+) -> None:
+    """PR-AUC and recall@k of the likely-sponsored model on held-out creators (Kim et al. labels)."""
+    from tribescope.sponsored import evaluate_kim, load_model
+
+    try:
+        m = load_model()
+        met = m.metrics
+        _print_sponsored_metrics(met)
+        if split:
+            met = evaluate_kim(m, _kim_dir(data), split=split)
+            met["threshold"] = m.threshold
+            console.print(f"\n[bold]{split} split[/]")
+            _print_sponsored_metrics(met)
+    except TribescopeError as exc:
+        raise fail(exc) from None
     if out is not None:
         out.write_text(json.dumps(met, indent=1))
         console.print(f"wrote {out}")
+
+
+@train_app.command("sponsored")
+def train_sponsored(
+    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
+    model_out: Annotated[Path | None, typer.Option(help="Where to write the model JSON (default: the package).")] = None,
+) -> None:
+    """Rebuild the shipped likely-sponsored model deterministically (grouped CV + final fit, a few minutes)."""
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from tribescope.sponsored import train_kim
+
+    path = model_out or Path(__file__).resolve().parents[1] / "sponsored" / "sponsored_model.json"
+    try:
+        m = train_kim(_kim_dir(data), out=path)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    _print_sponsored_metrics(m.metrics)
+    console.print(f"wrote {path}")

@@ -7,6 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
+from tribescope.sponsored._features import BrandIndex, brand_index
 from tribescope.sponsored._model import SponsoredModel, load_model
 from tribescope.store import Workspace
 
@@ -55,6 +56,7 @@ def classify_posts(
     model: SponsoredModel | None = None,
     write: bool = False,
     post_ids: list[str] | None = None,
+    known_brands: BrandIndex | None = None,
 ) -> pa.Table:
     """One row per post: ``platform, post_id, creator_id, created_at, sponsored, sponsored_probability,
     disclosure, brands_mentioned``.
@@ -66,8 +68,14 @@ def classify_posts(
       affiliate link: a material connection that should have been disclosed); ``signals`` says which.
     * ``no`` — otherwise.
 
-    ``brands_mentioned``: the platform's sponsor plus every stored brand profile (``brands``) whose handle is
-    @-mentioned / tagged or whose name or keyword appears in the caption or title.
+    The model's known-brand features use ``known_brands`` — by default :func:`brand_index` over the whole
+    workspace (every creator's platform-flagged posts and their ``sponsor``, one Ibis query), counting for
+    each post only creators other than its own; ``creator`` / ``platform`` / ``post_ids`` restrict the
+    posts scored, never the brand index.
+
+    ``brands_mentioned``: every stored brand profile (``brands``) whose handle is @-mentioned / tagged or
+    whose name or keyword appears in the caption or title, then the platform's sponsor, then the
+    @-mentioned / tagged accounts that another creator's flagged post names as its sponsor.
     ``creator`` / ``platform`` / ``post_ids`` restrict the posts. With ``write=True`` the result replaces the
     workspace table ``sponsored_posts``.
     """
@@ -75,7 +83,9 @@ def classify_posts(
 
     model = model or load_model()
     rows = _post_rows(ws, creator, platform, post_ids)
-    probs: list[float] = model.predict_proba(rows).tolist() if rows else []
+    if known_brands is None:
+        known_brands = brand_index(ws) if rows else BrandIndex()
+    probs: list[float] = model.predict_proba(rows, known_brands).tolist() if rows else []
     brands = [(b, brand_matcher(b), set(b.bare_handles)) for b in list_brands(ws)]
     out: dict[str, list[Any]] = {f.name: [] for f in SPONSORED_SCHEMA}
     for r, prob in zip(rows, probs, strict=True):
@@ -96,12 +106,16 @@ def classify_posts(
         sponsors = [s.strip().lower() for s in (r.get("sponsor") or "").split(",") if s.strip()]
         handles = set(r.get("mentions") or []) | set(r.get("tagged_users") or [])
         named: list[str] = []
+        covered: set[str] = set()
         for b, pat, hs in brands:
             own = hs | {b.name.lower()}
             if own & handles or own & set(sponsors) or pat.search(text):
                 named.append(b.name)
+                covered |= own
                 sponsors = [s for s in sponsors if s not in own]
-        for s in sponsors:
+        # then the platform sponsor, then mentioned/tagged accounts other creators' flagged posts name as sponsor
+        known = sorted(h for h in handles - covered if known_brands.others(h, r["creator_id"]) > 0)
+        for s in [*sponsors, *known]:
             if s not in named:
                 named.append(s)
         for k, v in (("platform", r["platform"]), ("post_id", r["post_id"]), ("creator_id", r["creator_id"]),

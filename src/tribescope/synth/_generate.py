@@ -15,6 +15,7 @@ import numpy as np
 import orjson
 
 from tribescope.errors import TribescopeError
+from tribescope.synth._brand_community import write_brand_community
 from tribescope.synth._campaign import write_campaign
 from tribescope.synth._world import (
     REGIONS,
@@ -231,6 +232,7 @@ def generate(
     summary.sponsored_posts = len(sponsored)
     _write_truth(world, truth, sponsored, space_authors, summary)
     summary.orders = write_campaign(world, campaign_posts, out, truth)["orders"]
+    write_brand_community(world, out, truth)  # the brand's own subreddit (own random stream; not a creator's)
     summary.seconds = round(time.perf_counter() - t_start, 3)
     meta = {k: v for k, v in summary.as_dict().items() if k not in ("seconds", "out")}
     (out / MARKER).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
