@@ -1,34 +1,94 @@
-"""The shipped niche-category model: loads without pickle, applies to a workspace, reports its metrics."""
+"""The shipped niche-category model: loads without pickle, applies to a workspace, judges only with evidence,
+and its recorded held-out figures are real (issue 5)."""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 from importlib import resources
 
+import numpy as np
 import pytest
 from tests import _niche_world as W
+from tests.conftest import shared
 
 from tribescope.niche import CATEGORIES, load_category_model, predict_niche_category
+from tribescope.niche._category import BLOCKS
+
+META = json.loads((resources.files("tribescope.niche") / "models" / "category.json").read_text())
 
 
-def test_shipped_model_and_metrics():
+def _docs(**blocks: list[str]) -> dict[str, list[str]]:
+    n = len(next(iter(blocks.values())))
+    return {b: blocks.get(b, [""] * n) for b in BLOCKS}
+
+
+def test_shipped_model_and_recorded_metrics():
     m = load_category_model()
-    assert set(m.classes) == set(CATEGORIES)
-    assert m.coef.shape[0] == len(CATEGORIES)
-    meta = json.loads((resources.files("tribescope.niche") / "models" / "category.json").read_text())
-    held = meta["held_out_metrics"]
-    assert held["n"] > 1000 and 0 < held["macro_f1"] <= held["accuracy"] <= 1
-    assert held["accuracy"] > held["majority_baseline_accuracy"]
+    assert set(m.classes) == set(CATEGORIES) and m.coef.shape[0] == len(CATEGORIES)
+    assert 0 < m.temperature < 10 and 0 < m.judge_threshold < 1
+    assert m.judge_threshold == META["judge_threshold"]
+    held = META["held_out_metrics"]
+    assert held["n"] > 3000  # every held-out creator, grouped by hashed username
+    # all creators: clearly above the majority class, with the interval recorded around the point figure
+    lo, hi = held["accuracy_ci95"]
+    assert lo <= held["accuracy"] <= hi and lo > held["majority_baseline_accuracy"] + 0.2
+    assert 0 < held["macro_f1"] <= held["accuracy"]
+    # the judged creators reach the issue's 0.75 accuracy at its lower bound, on at least half the creators
+    j = held["judged"]
+    assert j["accuracy_ci95"][0] >= 0.75 and j["coverage"] >= 0.5
+    assert sum(map(sum, held["confusion"]["matrix"])) == held["n"]
+    assert set(held["per_class_f1"]) == set(CATEGORIES)
+    # a few MB at most
+    assert len((resources.files("tribescope.niche") / "models" / "category.npz").read_bytes()) < 4_000_000
 
 
-def test_predicts_categories_from_text_alone(ws):
+def test_each_category_from_content():
+    """Hand-written creators, one per category, that a working model must get right (a shuffled or
+    degenerate model would not)."""
+    m = load_category_model()
+    cases = {
+        "food": ("homemade pasta recipe dinner #foodie #recipe", "Image may contain: food"),
+        "travel": ("sunset on the beach, exploring bali #travel #wanderlust", "Image may contain: ocean, sky, outdoor"),
+        # plain "gym #fitness" text leans to "other" (Kim's "other" holds many sports accounts): see findings
+        "fitness": ("morning workout, training hard #fitfam #gymlife #workout", "Image may contain: 1 person, standing"),
+        "pet": ("my puppy loves his walk #dogsofinstagram #puppy", "Image may contain: dog"),
+        "beauty": ("new lipstick and foundation makeup tutorial #makeup #mua", "Image may contain: 1 person, closeup"),
+        "interior": ("living room makeover, scandinavian interior #interiordesign #homedecor",
+                     "Image may contain: living room, table and indoor"),
+        "family": ("our little boy turned two today, mommy life #momlife #family",
+                   "Image may contain: 2 people, child"),
+        "fashion": ("today's outfit: denim jacket and sneakers #ootd #fashion #style",
+                    "Image may contain: 1 person, standing, shoes"),
+    }
+    proba = m.predict_proba(_docs(text=[t for t, _ in cases.values()], image=[i for _, i in cases.values()],
+                                  handle=["x"] * len(cases)))
+    got = [m.classes[i] for i in proba.argmax(axis=1)]
+    assert got == list(cases)
+    assert proba.sum(axis=1) == pytest.approx(np.ones(len(cases)))
+
+
+def test_image_description_alone_carries_the_category():
+    m = load_category_model()
+    p = m.predict_proba(_docs(image=["Image may contain: food", "Image may contain: dog, outdoor"]))
+    assert [m.classes[i] for i in p.argmax(axis=1)] == ["food", "pet"]
+
+
+def test_predicts_categories_from_content_alone(ws):
     W.build(ws)
     # an imported influencer list whose Category column is empty changes nothing
     ws.duck.execute("UPDATE accounts SET category = ''")
-    t = {r["creator_id"]: r for r in predict_niche_category(ws).to_pylist()}
+    t = {r["creator_id"]: r for r in predict_niche_category(ws, min_confidence=0.0).to_pylist()}
     assert {t[c]["niche_category"] for c in ("fa", "fb", "fc")} == {"fitness"}
     assert {t[c]["niche_category"] for c in ("ka", "kb", "kc")} == {"food"}
     assert all(0 < r["niche_confidence"] <= 1 for r in t.values())
+    # by default only creators whose confidence reaches the model's judge threshold get a category
+    d = {r["creator_id"]: r for r in predict_niche_category(ws).to_pylist()}
+    m = load_category_model()
+    for c, r in d.items():
+        assert (r["niche_category"] is not None) == (t[c]["niche_confidence"] >= m.judge_threshold)
+        assert r["niche_confidence"] == t[c]["niche_confidence"]
 
 
 def test_creators_without_enough_text_are_not_judged(ws):
@@ -43,7 +103,54 @@ def test_confidence_threshold_abstains(ws):
     assert all(r["niche_category"] is None for r in t)
 
 
-def test_probabilities_sum_to_one():
+def test_kim_importer_keeps_the_image_description(ws, fixtures):
+    from tribescope.ingest import import_paths
+
+    import_paths(ws, [fixtures / "instagram" / "kim_posts.jsonl"])
+    caps = dict(ws.duck.execute("SELECT post_id, accessibility_caption FROM posts").fetchall())
+    assert caps["2100000000000000101"] == "Image may contain: food" and caps["2100000000000000102"] is None
+
+
+@pytest.mark.realdata
+def test_training_files_are_the_recorded_ones():
+    root = shared("instagram_influencer_posts_kim")
+    for name, digest in META["training_files_sha256"].items():
+        assert hashlib.sha256((root / name).read_bytes()).hexdigest() == digest, name
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_workspace_path_matches_training_path(ws, tmp_path):
+    """Importing a slice of the Kim files with the real importer (influencer list with an empty Category column)
+    and predicting from the workspace gives the classes the training loader's documents give."""
+    from tribescope.ingest import import_paths
+    from tribescope.niche._category_train import load_kim
+
+    root = shared("instagram_influencer_posts_kim")
+    with gzip.open(root / "posts.train.jsonl.gz", "rt", encoding="utf-8") as fh:
+        posts = [next(fh) for _ in range(600)]
+    ids = {json.loads(p)["post_id"] for p in posts}
+    owners = {json.loads(p)["owner_username"].lower() for p in posts}
+    with gzip.open(root / "comments.train.jsonl.gz", "rt", encoding="utf-8") as fh:
+        comments = [line for line in fh if json.loads(line)["post_id"] in ids]
+    with gzip.open(root / "influencers.train.txt.gz", "rt", encoding="utf-8") as fh:
+        head = next(fh)
+        infl = [line for line in fh if line.split("\t")[0].lower() in owners]
+    d = tmp_path / "kim"
+    d.mkdir()
+    for name, lines in (("posts.train.jsonl", posts), ("comments.train.jsonl", comments),
+                        ("influencers.train.txt", [head, *infl])):
+        (d / name).write_text("".join(lines), encoding="utf-8")
+        with gzip.open(d / f"{name}.gz", "wt", encoding="utf-8") as fh:
+            fh.write("".join(lines))
+    creators, docs, _labels, _ = load_kim(d)
+    blank = tmp_path / "influencers.txt"  # the list as a user would import it, Category column empty
+    blank.write_text(head + "".join("\t".join([ln.split("\t")[0], "", *ln.split("\t")[2:]]) for ln in infl),
+                     encoding="utf-8")
+    import_paths(ws, [d / "posts.train.jsonl", d / "comments.train.jsonl", blank])
     m = load_category_model()
-    p = m.predict_proba(["pasta recipe dinner", "gym squat protein", ""], ["a", "b", "c"])
-    assert p.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0])
+    expect = dict(zip(creators, (m.classes[i] for i in m.predict_proba(docs).argmax(axis=1)), strict=True))
+    got = {r["creator_id"]: r for r in predict_niche_category(ws, min_confidence=0.0).to_pylist()}
+    assert len(expect) > 100
+    same = sum(got[c]["niche_category"] == k for c, k in expect.items())
+    assert same == len(expect)

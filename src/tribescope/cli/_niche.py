@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, err, eval_app, fail, state
+from tribescope.cli._app import app, console, err, eval_app, fail, state, train_app
 from tribescope.errors import TribescopeError
 
 __all__: list[str] = []
@@ -203,8 +203,7 @@ def eval_niches(
             raise fail(TribescopeError(f"{kim} not found; pass --data pointing at the shared data folder"))
         m = _category_train.main([str(kim), "--eval-only"])
         figures["classifier"] = m
-        console.print(f"classifier (held-out creators n={m['n']:,}): accuracy {m['accuracy']:.3f}, "
-                      f"macro-F1 {m['macro_f1']:.3f} (majority baseline {m['majority_baseline_accuracy']:.3f})")
+        _print_category_metrics(m)
     if graphs:
         from tribescope.niche import _musae
 
@@ -223,3 +222,39 @@ def eval_niches(
     if out is not None:
         out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
         console.print(f"wrote {out}")
+
+
+def _print_category_metrics(m: dict[str, Any]) -> None:
+    j = m["judged"]
+    console.print(
+        f"niche category, held-out creators n={m['n']:,}: accuracy {m['accuracy']:.3f} "
+        f"[{m['accuracy_ci95'][0]:.3f}, {m['accuracy_ci95'][1]:.3f}], macro-F1 {m['macro_f1']:.3f} "
+        f"[{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}] (majority baseline "
+        f"{m['majority_baseline_accuracy']:.3f})")
+    console.print(
+        f"judged creators ({j['rule']}; coverage {j['coverage']:.1%}): accuracy {j['accuracy']:.3f} "
+        f"[{j['accuracy_ci95'][0]:.3f}, {j['accuracy_ci95'][1]:.3f}], macro-F1 {j['macro_f1']:.3f} "
+        f"[{j['macro_f1_ci95'][0]:.3f}, {j['macro_f1_ci95'][1]:.3f}]")
+    console.print("per-class F1 (all / judged): " + ", ".join(
+        f"{c} {f:.2f}/{j['per_class_f1'][c]:.2f}" for c, f in m["per_class_f1"].items()))
+
+
+@train_app.command("category")
+def train_category(
+    data: Annotated[Path, typer.Option(envvar="TRIBESCOPE_SHARED_DATA",
+                                       help="Folder holding instagram_influencer_posts_kim/.")] = _DEFAULT_DATA,
+    model_out: Annotated[Path | None, typer.Option(help="Folder for category.npz / category.json "
+                                                   "(default: the package's niche/models).")] = None,
+) -> None:
+    """Rebuild the shipped niche-category model deterministically (held-out evaluation + final fit, ~10 min)."""
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from tribescope.niche import _category_train
+
+    kim = data / "instagram_influencer_posts_kim"
+    if not kim.is_dir():
+        raise fail(TribescopeError(f"{kim} not found; pass --data pointing at the shared data folder"))
+    args = [str(kim)] + (["--out", str(model_out)] if model_out is not None else [])
+    m = _category_train.main(args)
+    _print_category_metrics(m)

@@ -1,46 +1,79 @@
-"""Niche category of a creator (fashion, travel, family, food, beauty, interior, fitness, pet, other) from text.
+"""Niche category of a creator (fashion, travel, family, food, beauty, interior, fitness, pet, other) from content.
 
 Model
 -----
-A multinomial logistic regression (softmax) over two TF-IDF blocks, trained on the creator categories of
-Kim et al. ("Multimodal Post Attentive Profiling for Influencer Marketing", WWW 2020; the sample in
-``shared/data/instagram_influencer_posts_kim``):
+A linear classifier over six TF-IDF blocks of everything a creator's posts carry, trained on the creator
+categories of Kim et al. ("Multimodal Post Attentive Profiling for Influencer Marketing", WWW 2020; the sample in
+``shared/data/instagram_influencer_posts_kim``). All posts of a creator are aggregated into one document per block
+(:func:`creator_fields`):
 
-* words and ``#hashtags`` of the creator's document (captions, titles, hashtags, comments under their posts;
-  :func:`tribescope.niche._text.creator_documents`), sublinear TF-IDF, L2-normalised;
-* character 3–5-grams of the creator's handle (``"fitwithanna"`` → ``fit``, ``with``…), sublinear TF-IDF.
+* ``text`` — words and ``#hashtags`` of titles, captions and hashtags;
+* ``image`` — words and word pairs of the platform's automatic image description
+  (``posts.accessibility_caption``, "Image may contain: 2 people, food"): the only view of the image content;
+* ``comments`` — words of the comments *others* wrote under the creator's posts (≤ 50 per post);
+* ``replies`` — words of the creator's own comments under its posts;
+* ``tagged`` — character 3–5-grams of the handles tagged on the media (``posts.tagged_users``);
+* ``handle`` — character 3–5-grams of the creator's handle (``"fitwithanna"`` → ``fit``, ``with``…).
 
-``P(c | x) = softmax(W x + b)_c``; ``niche_confidence`` is the top probability. The model ships with the
-package as ``models/category.npz`` (plain arrays, no pickle) and ``models/category.json`` (its metrics on
-creators held out by hashed username, and how it was trained). Images are not used: the paper's 98 %
-uses images and 10 M posts; see ``docs/findings-real-data.md`` for what text alone reaches and why.
+Each block is sublinear TF-IDF, L2-normalised, times a block weight. The classifier is a one-vs-rest linear SVM
+(liblinear, squared hinge); its margins ``z = W x + b`` become probabilities by temperature scaling,
+``P(c | x) = softmax(z / T)_c`` (Guo et al., "On Calibration of Modern Neural Networks", ICML 2017), with ``T``
+fitted on creators held out inside the training part. ``niche_confidence`` is the top probability.
 
-A creator is judged only when its document has at least ``min_terms`` distinct known terms; otherwise
-``niche_category`` is null. The workspace's own ``accounts.category`` is never read, so an imported influencer
-list with an empty Category column makes no difference.
+"Can judge"
+-----------
+A creator is judged (``niche_category`` not null) when both hold:
+
+* evidence: its text, image, comment and reply blocks hold at least ``min_terms`` (3) distinct known terms; with
+  less, ``niche_category`` and ``niche_confidence`` are null;
+* confidence: the top probability is at least ``min_confidence`` — by default the model's own threshold τ,
+  the lowest confidence at which creators held out inside the training part reach the target accuracy (see
+  ``models/category.json``: ``judge_threshold``). Below τ, ``niche_category`` is null and ``niche_confidence``
+  still shows the top probability.
+
+The workspace's own ``accounts.category`` is never read, so an imported influencer list with an empty Category
+column makes no difference. The model ships as ``models/category.npz`` (plain arrays, no pickle) and
+``models/category.json`` (its held-out metrics, how and on which files it was trained); rebuild it with
+``tribescope train category``. See ``docs/findings-real-data.md`` for what it reaches and why not more.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from tribescope.errors import TribescopeError
-from tribescope.niche._text import creator_documents, workspace_tables
 from tribescope.niche._topics import TOKEN_PATTERN
 from tribescope.store import Workspace
 
-__all__ = ["CATEGORIES", "CategoryModel", "ModelMissing", "load_category_model", "predict_niche_category"]
+__all__ = [
+    "BLOCKS",
+    "CATEGORIES",
+    "CategoryModel",
+    "ModelMissing",
+    "creator_fields",
+    "load_category_model",
+    "predict_niche_category",
+]
 
 CATEGORIES = ("beauty", "family", "fashion", "fitness", "food", "interior", "other", "pet", "travel")
+
+#: feature blocks, in the order of the model's columns
+BLOCKS = ("text", "image", "comments", "replies", "tagged", "handle")
+#: blocks whose known terms count as evidence ("can judge")
+EVIDENCE_BLOCKS = ("text", "image", "comments", "replies")
+#: comments per post that go into the ``comments`` / ``replies`` blocks (earliest first)
+MAX_COMMENTS_PER_POST = 50
 
 _MODEL_DIR = "models"
 
@@ -49,14 +82,21 @@ class ModelMissing(TribescopeError):
     """The fitted category model is not where the package expects it."""
 
 
-def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(sublinear_tf=True, token_pattern=TOKEN_PATTERN, lowercase=True, min_df=3,
-                           max_features=40000, vocabulary=vocabulary, dtype=np.float64)
-
-
-def _handle_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, lowercase=True, min_df=3,
-                           max_features=20000, vocabulary=vocabulary, dtype=np.float64)
+def vectorizer(block: str, vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
+    """The TF-IDF vectoriser of one block (identical in training and use)."""
+    common: dict[str, Any] = {"sublinear_tf": True, "lowercase": True, "vocabulary": vocabulary, "dtype": np.float64}
+    if block == "text":
+        return TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=3, max_features=40000, **common)
+    if block == "image":
+        return TfidfVectorizer(token_pattern=TOKEN_PATTERN, ngram_range=(1, 2), min_df=2, max_features=5000,
+                               **common)
+    if block == "comments":
+        return TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=3, max_features=30000, **common)
+    if block == "replies":
+        return TfidfVectorizer(token_pattern=TOKEN_PATTERN, min_df=3, max_features=10000, **common)
+    if block in ("tagged", "handle"):
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=3, max_features=15000, **common)
+    raise ValueError(f"unknown feature block {block!r}; expected one of {BLOCKS}")
 
 
 def _fixed(vec: TfidfVectorizer, idf: np.ndarray) -> TfidfVectorizer:
@@ -64,30 +104,83 @@ def _fixed(vec: TfidfVectorizer, idf: np.ndarray) -> TfidfVectorizer:
     return vec
 
 
+# ---------------------------------------------------------------------------------------------- documents
+def _concat(*parts: ir.StringValue) -> ir.StringValue:
+    out = parts[0].fill_null("")
+    for p in parts[1:]:
+        out = out.concat(" ", p.fill_null(""))
+    return out.strip()
+
+
+def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: ir.Table | None = None) -> ir.Table:
+    """``(platform, creator_id, handle, n_posts, text, image, comments, replies, tagged)``: one row per creator
+    with posts, each block the creator's posts aggregated (see the module docstring). Pure Ibis."""
+    cols = set(posts.columns)
+    null = ibis.null().cast("string")
+    title = posts.title if "title" in cols else null
+    caption = posts.caption if "caption" in cols else null
+    tags = posts.hashtags.map(lambda h: "#" + h).join(" ") if "hashtags" in cols else null
+    image = posts.accessibility_caption if "accessibility_caption" in cols else null
+    tagged = posts.tagged_users.join(" ") if "tagged_users" in cols else null
+    p = posts.select("platform", "post_id", "creator_id", _text=_concat(title, caption, tags),
+                     _image=image.fill_null(""), _tagged=tagged.fill_null(""))
+    out = p.group_by(["platform", "creator_id"]).agg(
+        n_posts=p.post_id.nunique(), text=p._text.group_concat("\n"), image=p._image.group_concat("\n"),
+        tagged=p._tagged.group_concat(" "),
+    )
+    if comments is not None:
+        owner = posts.select(o_platform="platform", o_post="post_id", o_creator="creator_id")
+        c = comments.filter(comments.text.notnull())
+        c = c.inner_join(owner, [c.platform == owner.o_platform, c.post_id == owner.o_post])
+        w = ibis.window(group_by=[c.platform, c.post_id], order_by=[c.created_at, c.comment_id])
+        c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn < MAX_COMMENTS_PER_POST)
+        own = c.author_id.fill_null("") == c.o_creator
+        c = c.mutate(_other=ibis.ifelse(own, "", c.text), _own=ibis.ifelse(own, c.text, ""))
+        ct = c.group_by([c.platform.name("c_platform"), c.o_creator.name("c_creator")]).agg(
+            comments=c._other.group_concat(" "), replies=c._own.group_concat(" "))
+        out = out.left_join(ct, [out.platform == ct.c_platform, out.creator_id == ct.c_creator]).drop(
+            "c_platform", "c_creator")
+    else:
+        out = out.mutate(comments=null, replies=null)
+    if accounts is not None:
+        acc = accounts.select(a_platform="platform", a_id="account_id", a_username="username")
+        out = out.left_join(acc, [out.platform == acc.a_platform, out.creator_id == acc.a_id])
+        handle = out.a_username.fill_null(out.creator_id)
+    else:
+        handle = out.creator_id
+    return out.select("platform", "creator_id", handle=handle.lower(), n_posts=out.n_posts,
+                      **{b: out[b].fill_null("") for b in BLOCKS if b != "handle"})
+
+
+# ---------------------------------------------------------------------------------------------- model
 @dataclass
 class CategoryModel:
-    """Fitted category model: two vectorisers, softmax weights, class names and metadata."""
+    """Fitted category model: one vectoriser per block, linear weights, temperature and judge threshold."""
 
-    words: TfidfVectorizer
-    handles: TfidfVectorizer
+    vectorizers: dict[str, TfidfVectorizer]
+    weights: dict[str, float]
     coef: np.ndarray  # classes × features
     intercept: np.ndarray  # classes
     classes: tuple[str, ...]
-    handle_weight: float = 1.0
-    meta: dict[str, Any] | None = None
+    temperature: float = 1.0
+    judge_threshold: float = 0.0
+    meta: dict[str, Any] | None = field(default=None, repr=False)
 
-    def features(self, documents: list[str], handles: list[str]) -> sp.csr_matrix:
-        xw = self.words.transform(documents)
-        xh = self.handles.transform(handles) * self.handle_weight
-        return sp.hstack([xw, xh]).tocsr()
+    def features(self, docs: dict[str, list[str]]) -> sp.csr_matrix:
+        """The model's feature matrix of a batch of creators (``docs[block]`` = one string per creator)."""
+        return sp.hstack([self.vectorizers[b].transform(docs[b]) * self.weights[b] for b in BLOCKS]).tocsr()
 
-    def known_terms(self, documents: list[str]) -> np.ndarray:
-        """Distinct vocabulary terms per document."""
-        return np.diff(self.words.transform(documents).indptr)
+    def known_terms(self, docs: dict[str, list[str]]) -> np.ndarray:
+        """Distinct vocabulary terms per creator over the evidence blocks."""
+        counts = [np.diff(self.vectorizers[b].transform(docs[b]).indptr) for b in EVIDENCE_BLOCKS]
+        return np.asarray(np.sum(counts, axis=0))
 
-    def predict_proba(self, documents: list[str], handles: list[str]) -> np.ndarray:
-        z = self.features(documents, handles) @ self.coef.T + self.intercept
-        z = np.asarray(z)
+    def decision(self, docs: dict[str, list[str]]) -> np.ndarray:
+        return np.asarray(self.features(docs) @ self.coef.T + self.intercept)
+
+    def predict_proba(self, docs: dict[str, list[str]]) -> np.ndarray:
+        """``softmax(z / T)`` of the margins ``z``."""
+        z = self.decision(docs) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return np.asarray(e / e.sum(axis=1, keepdims=True))
@@ -95,14 +188,17 @@ class CategoryModel:
     def save(self, directory: Path) -> None:
         """Write ``category.npz`` (arrays) and ``category.json`` (metadata) into ``directory``."""
         directory.mkdir(parents=True, exist_ok=True)
-        wv = sorted(self.words.vocabulary_, key=self.words.vocabulary_.__getitem__)
-        hv = sorted(self.handles.vocabulary_, key=self.handles.vocabulary_.__getitem__)
+        arrays: dict[str, Any] = {}
+        for b in BLOCKS:
+            v = self.vectorizers[b]
+            arrays[f"{b}_vocab"] = np.array(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__), dtype=str)
+            arrays[f"{b}_idf"] = v.idf_.astype(np.float32)
         np.savez_compressed(
-            directory / "category.npz",
-            word_vocab=np.array(wv, dtype=str), word_idf=self.words.idf_.astype(np.float32),
-            handle_vocab=np.array(hv, dtype=str), handle_idf=self.handles.idf_.astype(np.float32),
-            coef=self.coef.astype(np.float32), intercept=self.intercept.astype(np.float32),
-            classes=np.array(self.classes, dtype=str), handle_weight=np.array([self.handle_weight]),
+            directory / "category.npz", **arrays,
+            weights=np.array([self.weights[b] for b in BLOCKS]), blocks=np.array(BLOCKS, dtype=str),
+            coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
+            classes=np.array(self.classes, dtype=str), temperature=np.array([self.temperature]),
+            judge_threshold=np.array([self.judge_threshold]),
         )
         (directory / "category.json").write_text(json.dumps(self.meta or {}, indent=2, sort_keys=True) + "\n")
 
@@ -121,15 +217,20 @@ class CategoryModel:
             meta = json.loads(meta_res.read_text()) if meta_res.is_file() else {}
         except FileNotFoundError as exc:
             raise ModelMissing(
-                f"the niche-category model is missing ({npz_res}); reinstall tribescope, or retrain it with "
-                "`python -m tribescope.niche._category_train DATA_DIR`"
+                f"the niche-category model is missing ({npz_res}); reinstall tribescope, or rebuild it with "
+                "`tribescope train category`"
             ) from exc
-        wv = {str(t): i for i, t in enumerate(arrays["word_vocab"])}
-        hv = {str(t): i for i, t in enumerate(arrays["handle_vocab"])}
-        words = _fixed(_word_vectorizer(wv), arrays["word_idf"].astype(np.float64))
-        handles = _fixed(_handle_vectorizer(hv), arrays["handle_idf"].astype(np.float64))
-        return cls(words, handles, arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
-                   tuple(str(c) for c in arrays["classes"]), float(arrays["handle_weight"][0]), meta)
+        if tuple(str(b) for b in arrays.get("blocks", [])) != BLOCKS:
+            raise ModelMissing(f"{npz_res} was written by another tribescope version (feature blocks differ); "
+                               "rebuild it with `tribescope train category`")
+        vecs = {}
+        for b in BLOCKS:
+            vocab = {str(t): i for i, t in enumerate(arrays[f"{b}_vocab"])}
+            vecs[b] = _fixed(vectorizer(b, vocab), arrays[f"{b}_idf"].astype(np.float64))
+        return cls(vecs, {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
+                   arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
+                   tuple(str(c) for c in arrays["classes"]), float(arrays["temperature"][0]),
+                   float(arrays["judge_threshold"][0]), meta)
 
 
 _CACHE: dict[str, CategoryModel] = {}
@@ -143,36 +244,34 @@ def load_category_model() -> CategoryModel:
 
 
 def predict_niche_category(
-    ws: Workspace, *, min_terms: int = 3, min_confidence: float = 0.0, model: CategoryModel | None = None
+    ws: Workspace, *, min_terms: int = 3, min_confidence: float | None = None, model: CategoryModel | None = None
 ) -> pa.Table:
     """``(platform, creator_id, niche_category, niche_confidence)`` for every creator with posts.
 
-    ``niche_category`` is null when the creator's text has fewer than ``min_terms`` distinct known terms, or
-    when the top probability is below ``min_confidence`` (held out: ≥ 0.6 keeps 52 % of creators at 79 %
-    accuracy; see ``models/category.json``).
+    ``niche_category`` is null when the creator cannot be judged: fewer than ``min_terms`` distinct known terms
+    (then ``niche_confidence`` is null too), or a top probability below ``min_confidence`` (default: the model's
+    ``judge_threshold``; 0 judges every creator with enough evidence).
     """
     m = model or load_category_model()
-    posts, comments = workspace_tables(ws)
-    docs = creator_documents(posts, comments)
-    if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", username="username")
-        docs = docs.left_join(acc, [docs.platform == acc.a_platform, docs.creator_id == acc.a_id])
-        docs = docs.select("platform", "creator_id", "document", handle=docs.username.fill_null(docs.creator_id))
-    else:
-        docs = docs.select("platform", "creator_id", "document", handle=docs.creator_id)
-    t = docs.order_by(["platform", "creator_id"]).to_pyarrow()
-    texts = [d or "" for d in t["document"].to_pylist()]
-    handles = [(h or "").lower() for h in t["handle"].to_pylist()]
-    cats: list[str | None] = [None] * len(texts)
-    conf: list[float | None] = [None] * len(texts)
-    if texts:
-        proba = m.predict_proba(texts, handles)
-        known = m.known_terms(texts)
+    tau = m.judge_threshold if min_confidence is None else min_confidence
+    posts = ws.table("posts")
+    comments = ws.table("comments") if ws.has_table("comments") else None
+    accounts = ws.table("accounts") if ws.has_table("accounts") else None
+    t = creator_fields(posts, comments, accounts).order_by(["platform", "creator_id"]).to_pyarrow()
+    docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS}
+    n = t.num_rows
+    cats: list[str | None] = [None] * n
+    conf: list[float | None] = [None] * n
+    if n:
+        proba = m.predict_proba(docs)
+        known = m.known_terms(docs)
         best = proba.argmax(axis=1)
-        for i in range(len(texts)):
-            if known[i] >= min_terms and proba[i, best[i]] >= min_confidence:
-                cats[i] = m.classes[int(best[i])]
-                conf[i] = float(proba[i, best[i]])
+        for i in range(n):
+            if known[i] >= min_terms:
+                top = float(proba[i, best[i]])
+                conf[i] = top
+                if top >= tau:
+                    cats[i] = m.classes[int(best[i])]
     return pa.table({
         "platform": t["platform"],
         "creator_id": t["creator_id"],

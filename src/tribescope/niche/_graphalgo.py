@@ -125,17 +125,24 @@ def _adjacency(g: nk.Graph) -> sp.csr_matrix:
 
 
 def modularity(g: nk.Graph, membership: np.ndarray, resolution: float = 1.0) -> float:
-    """``Q_γ = Σ_c [ w_in(c)/m − γ (vol(c)/2m)² ]`` on an undirected weighted graph (Reichardt–Bornholdt)."""
+    """``Q_γ = Σ_c [ w_in(c)/m − γ (vol(c)/2m)² ]`` on an undirected weighted graph (Reichardt–Bornholdt).
+
+    Computed natively by networkit: coverage ``C = Σ_c w_in(c)/m`` and standard modularity ``Q_1 = C − Σ_c
+    (vol(c)/2m)²`` give ``Q_γ = C − γ (C − Q_1)``. The partition handed to networkit is rebuilt from the
+    compact 0..k-1 labels with its upper bound set (networkit 11.3 reads out of bounds on ParallelLeiden's
+    own, non-compact partition objects).
+    """
     m = g.totalEdgeWeight()
     if m <= 0 or not len(membership):
         return 0.0
-    a = _adjacency(g).tocoo()
     memb = np.asarray(membership, dtype=np.int64)
-    k = int(memb.max()) + 1
-    vol = np.bincount(memb[a.row], weights=a.data, minlength=k)  # each undirected edge counted from both ends
-    same = memb[a.row] == memb[a.col]
-    w_in = np.bincount(memb[a.row][same], weights=a.data[same], minlength=k) / 2.0
-    return float(np.sum(w_in / m - resolution * (vol / (2 * m)) ** 2))
+    if len(memb) != g.numberOfNodes():
+        raise ValueError(f"membership has {len(memb)} entries for {g.numberOfNodes()} nodes")
+    part = nk.Partition(len(memb), memb.tolist())
+    part.setUpperBound(int(memb.max()) + 1)
+    cov = float(nk.community.Coverage().getQuality(part, g))
+    q1 = float(nk.community.Modularity().getQuality(part, g))
+    return cov - float(resolution) * (cov - q1)
 
 
 def leiden(g: nk.Graph, resolution: float = 1.0, *, seed: int = 0, iterations: int = 3) -> LeidenResult:
