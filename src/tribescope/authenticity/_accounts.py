@@ -4,10 +4,18 @@ Features (one definition, two implementations that agree: pandas for files, Ibis
 -------------------------------------------------------------------------------------------------
 ``log_followers = ln(1 + followers)``, ``log_following = ln(1 + following)``, ``log_posts = ln(1 + posts)``,
 ``follow_ratio = ln((1 + following) / (1 + followers))``, ``posts_per_follower = ln((1 + posts) / (1 + followers))``,
+``posts_per_following = ln((1 + posts) / (1 + following))`` (SRF Data's following/posts ratio),
 ``has_profile_pic``, ``is_private`` (0/1), ``bio_length`` (characters), ``username_length``,
 ``username_digit_ratio = digits / length``, ``fullname_words``, ``fullname_digit_ratio``,
 ``name_equals_username`` (case-insensitive), ``has_external_url`` (0/1).
 A value the source does not carry is *unknown* (NaN / NULL), never 0: the model has a separate branch for it.
+
+Platform rule: ``posts`` is counted in a platform's own unit (an Instagram post is not a tweet: a 2013 Twitter human
+has ~1,000 statuses, an Instagram one ~50 posts), and the model is trained on Instagram only. So when the row has a
+``platform`` that is not in :data:`POSTS_PLATFORMS`, the three posts features are *unknown*; followers / following
+count the same thing (accounts) everywhere and are always used. Training adds a copy of every row with the posts
+features unknown, so that branch is learnt, not guessed.
+
 Sources: Akyon & Kalfaoglu, "Instagram Fake and Automated Account Detection", ASYU 2019 (InstaFake features);
 SRF Data 2017 (ratios); the Kaggle "fake spammer genuine" features; Cresci et al., "Fame for sale", DSS 2015.
 
@@ -42,6 +50,8 @@ __all__ = [
     "ACCOUNT_INPUT_COLUMNS",
     "CATEGORIES",
     "FEATURES",
+    "POSTS_FEATURES",
+    "POSTS_PLATFORMS",
     "AccountModel",
     "FakeAccountClassifier",
     "ModelError",
@@ -57,6 +67,7 @@ FEATURES: tuple[str, ...] = (
     "log_posts",
     "follow_ratio",
     "posts_per_follower",
+    "posts_per_following",
     "has_profile_pic",
     "is_private",
     "bio_length",
@@ -68,8 +79,14 @@ FEATURES: tuple[str, ...] = (
     "has_external_url",
 )
 
+#: Features computed from ``posts``: unknown on a platform outside :data:`POSTS_PLATFORMS` (see the module doc).
+POSTS_FEATURES: tuple[str, ...] = ("log_posts", "posts_per_follower", "posts_per_following")
+#: Platforms whose post counts are in the unit the model was trained on (lower case; NULL platform counts as these).
+POSTS_PLATFORMS: tuple[str, ...] = ("instagram",)
+
 #: Canonical `accounts` columns the features read.
 ACCOUNT_INPUT_COLUMNS = (
+    "platform",
     "username",
     "full_name",
     "bio",
@@ -91,6 +108,7 @@ _WORDS_FAKE = {
     "log_posts": "few or no posts",
     "follow_ratio": "follows far more accounts than follow it",
     "posts_per_follower": "few posts for its audience",
+    "posts_per_following": "follows many accounts but posts little",
     "has_profile_pic": "no profile picture",
     "is_private": "private profile",
     "bio_length": "short or empty bio",
@@ -107,6 +125,7 @@ _WORDS_REAL = {
     "log_posts": "many posts",
     "follow_ratio": "followed back at a normal rate",
     "posts_per_follower": "posts regularly for its audience",
+    "posts_per_following": "posts a lot for the accounts it follows",
     "has_profile_pic": "has a profile picture",
     "is_private": "public profile",
     "bio_length": "has a bio",
@@ -160,8 +179,10 @@ def _boolf(s: pd.Series) -> pd.Series:
 
 
 def _str(s: pd.Series) -> pd.Series:
-    """Strings with None/NaN kept as None (unknown)."""
-    return s.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    """Strings with None/NaN/pd.NA kept as None (unknown)."""
+    return s.map(
+        lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)) else str(v)
+    )
 
 
 def features_from_canonical(df: pd.DataFrame) -> pd.DataFrame:
@@ -177,6 +198,11 @@ def features_from_canonical(df: pd.DataFrame) -> pd.DataFrame:
     out["log_posts"] = np.log1p(pst.clip(lower=0))
     out["follow_ratio"] = out["log_following"] - out["log_followers"]
     out["posts_per_follower"] = out["log_posts"] - out["log_followers"]
+    out["posts_per_following"] = out["log_posts"] - out["log_following"]
+    if "platform" in df.columns:
+        plat = _str(df["platform"]).map(lambda v: None if v is None else (v.strip().lower() or None))
+        foreign = plat.map(lambda v: v is not None and v not in POSTS_PLATFORMS).to_numpy(dtype=bool)
+        out.loc[foreign, list(POSTS_FEATURES)] = np.nan
     out["has_profile_pic"] = _boolf(_col(df, "has_profile_pic"))
     out["is_private"] = _boolf(_col(df, "is_private"))
     bio = _str(_col(df, "bio"))
@@ -229,6 +255,9 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
         return t[c].cast("boolean").cast("float64")
 
     lf, lg, lp = ((num(c) + 1.0).ln() for c in ("followers", "following", "posts"))
+    if "platform" in cols:
+        plat = t["platform"].cast("string").strip().lower().nullif("")
+        lp = ibis.ifelse(plat.isnull() | plat.isin(list(POSTS_PLATFORMS)), lp, ibis.null().cast("float64"))
     bio = text("bio")
     user = text("username").strip()
     user = user.re_replace(r"^@+", "")
@@ -244,6 +273,7 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
         "log_posts": lp,
         "follow_ratio": lg - lf,
         "posts_per_follower": lp - lf,
+        "posts_per_following": lp - lg,
         "has_profile_pic": flag("has_profile_pic"),
         "is_private": flag("is_private"),
         "bio_length": bio.length().cast("float64"),
@@ -522,6 +552,21 @@ class AccountModel:
         z = self.intercept + sum(self.centers) + self.contributions(np.asarray(X, dtype=float)).sum(axis=1)
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
+    def operating_point(self, name: str = "default") -> float:
+        """The cut-off of a named operating point recorded at training (``default`` is :attr:`threshold`).
+
+        ``follower_audit``: the lowest (most sensitive) cut-off that keeps specificity ≥ 0.97 out-of-fold on SRF's
+        followers of influencers — the operating point of an audience audit, where SRF's authors report theirs.
+        """
+        if name == "default":
+            return self.threshold
+        ops = self.meta.get("operating_points", {})
+        if name not in ops:
+            raise ModelError(
+                f"the account model has no operating point {name!r}; it has {['default', *sorted(ops)]}"
+            )
+        return float(ops[name]["threshold"])
+
     @property
     def importance_order(self) -> list[int]:
         imp = self.meta.get("importance", {})
@@ -543,10 +588,11 @@ class AccountModel:
             out[f] = ibis.cases(*branches, else_=ibis.literal(vals[-1] - c)).cast("float64")
         return out
 
-    def score(self, t: ir.Table, *, reasons: bool = True) -> ir.Table:
+    def score(self, t: ir.Table, *, reasons: bool = True, operating_point: str = "default") -> ir.Table:
         """``t`` plus ``fake_probability``, ``is_fake``, ``category`` and (optionally) ``reasons``.
 
-        ``fake_probability = 1 / (1 + exp(-(b + Σ_f g_f(x_f))))``; ``is_fake = fake_probability >= threshold``;
+        ``fake_probability = 1 / (1 + exp(-(b + Σ_f g_f(x_f))))``; ``is_fake = fake_probability >= threshold``
+        (the cut-off of ``operating_point``, see :meth:`operating_point`);
         ``category``: suspicious if fake, else mass_follower if following > 1,500, else influencer if followers
         > 5,000, else real (HypeAuditor's audience categories). Computed in stages (features → contributions →
         probability → words) so the generated SQL stays small.
@@ -560,7 +606,7 @@ class AccountModel:
         for f in self.features:
             z = z + s2[f"__c_{f}"]
         s3 = s2.mutate(fake_probability=(1.0 / (1.0 + (-z).exp())).round(6))
-        s3 = s3.mutate(is_fake=s3.fake_probability >= self.threshold)
+        s3 = s3.mutate(is_fake=s3.fake_probability >= self.operating_point(operating_point))
         fol = s3["followers"].cast("float64") if "followers" in cols else ibis.null().cast("float64")
         fng = s3["following"].cast("float64") if "following" in cols else ibis.null().cast("float64")
         out: dict[str, ir.Value] = {

@@ -1,9 +1,20 @@
-"""Comment quality: spam and personal-attack models, rule-based quality classes, sentiment.
+"""Comment quality: spam and personal-attack models, rule-based quality classes, sentiment — in the engine.
 
-Text model (both shipped models): ``normalise`` (HTML entities and tags removed, links → ``urltoken``,
-@mentions removed, lower case) → word 1–2-grams and character 3–5-grams hashed into 2·2^17
-columns (:class:`sklearn.feature_extraction.text.HashingVectorizer`, l2-normed) → logistic regression.
-Scoring runs once per *distinct* text (comment streams repeat a lot: "nice", emoji, copy-paste spam).
+Everything here is an Ibis expression over a table of *distinct* texts (DuckDB or PySpark; comment streams
+repeat a lot: "nice", emoji, copy-paste spam), so nothing is scored per row in Python:
+
+1. **normalise** (:func:`normalised_text`): HTML tags and entities removed, links → ``urltoken``, @mentions
+   removed, lower case — the regexes of :func:`normalise` (RE2 in Arrow and DuckDB), each guarded by a cheap
+   ``contains`` so texts without ``<``, ``&``, ``.`` or ``@`` skip it;
+2. **tokenise**: split on runs of non-word characters (``[^\\p{L}\\p{N}_]+``), word 1-grams plus 2-grams of
+   neighbouring tokens (``range`` + ``map`` over the token array), unnested to one row per n-gram;
+3. **apply** both linear models at once: an inner join with the shipped n-gram weights
+   (``models/spam.json``, ``models/attack.json``; one row per n-gram with ``w_spam``, ``w_attack``), summed per
+   text, ``P = σ(b + Σ w·count / n^p)`` with ``n`` the text's n-gram count and ``p`` the model's
+   ``length_power`` (0 for spam: raw counts; 0.5 for attack);
+4. **rules** (:func:`tribescope.features._rules.quality_rule`) and **sentiment** (VADER compound, from
+   ``tribescope.features.sentiment.sentiment_table`` when present, else ``sentiment_scores`` on the distinct
+   texts), combined into the quality class.
 
 * Spam — trained on the YouTube Spam Collection (Alberto, Lochter & Almeida, "TubeSpam", ICMLA 2015); the
   ``DATE`` column is never read (empty for every Eminem spam row).
@@ -12,38 +23,65 @@ Scoring runs once per *distinct* text (comment streams repeat a lot: "nice", emo
 
 Quality classes (first rule that fires wins; the weak-labelling rules are documented in docs/authenticity.md):
 ``mention_only`` (nothing but @mentions, emoji, punctuation) → ``emoji_only`` (no letter or digit) → ``spam``
-(spam model) → ``attack`` (attack model, where VADER is negative) → ``generic`` (≤ 3 words, or every word from the generic-praise
-lexicon :data:`GENERIC_WORDS`) → ``substantive``.
+(spam model) → ``attack`` (attack model, where VADER is negative) → ``generic`` (≤ 3 words, or every word from the
+generic-praise lexicon :data:`GENERIC_WORDS`) → ``substantive``.
+
+:func:`update_comment_features` keeps the workspace table ``comment_features`` (one row per comment) up to
+date incrementally: only comments whose ``(platform, comment_id, text_hash)`` is not stored with the current
+:func:`features_version` are computed.
 """
 
 from __future__ import annotations
 
-import io
+import itertools
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from tribescope.authenticity._accounts import ModelError
+from tribescope.features._rules import quality_rule, quality_rules
 
 __all__ = [
+    "COMMENT_FEATURE_COLUMNS",
     "GENERIC_WORDS",
     "QUALITY_CLASSES",
     "TextModel",
     "comment_quality",
+    "features_version",
     "load_text_model",
     "normalise",
+    "normalised_text",
     "rule_quality",
     "score_comments",
+    "text_features",
+    "text_grams",
+    "text_model_scores",
+    "update_comment_features",
 ]
 
 QUALITY_CLASSES = ("substantive", "generic", "emoji_only", "mention_only", "spam", "attack")
-N_FEATURES = 2**17
+#: bumped when the rules or the way the features are combined change (part of :func:`features_version`)
+RULES_VERSION = "2"
+COMMENT_FEATURE_COLUMNS = (
+    "platform",
+    "comment_id",
+    "text_hash",
+    "spam_probability",
+    "is_spam",
+    "attack_probability",
+    "is_attack",
+    "quality",
+    "sentiment",
+    "model_version",
+)
+TABLE = "comment_features"
 
 #: one-word praise / filler that carries no content on its own (weak-labelling lexicon, English + common IG use)
 GENERIC_WORDS = frozenset(
@@ -176,167 +214,219 @@ GENERIC_WORDS = frozenset(
 )
 
 
+_HTML = r"<[^>]{0,200}>"
+_ENTITIES = (("&#39;", "'"), ("&quot;", '"'), ("&amp;", "&"), ("&lt;", "<"), ("&gt;", ">"), ("&nbsp;", " "))
+_URL = r"(https?://|www\.)\S+|\b\S+\.(com|net|org|ly|co|be|me|io)(/\S*)?\b"
+_MENTION = r"@[\w.]+"  # @mentions carry no spam signal (and none in training)
+#: what separates tokens: sklearn's ``(?u)\b\w+\b`` tokens, written for RE2 (Arrow, DuckDB) and Java
+_TOKEN_SPLIT = r"[^\p{L}\p{N}_]+"
+
+
 def normalise(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Lower-cased text with HTML removed, links → ``urltoken`` and @mentions removed (Arrow kernels)."""
+    """Lower-cased text with HTML removed, links → ``urltoken`` and @mentions removed (Arrow kernels).
+
+    The reference for :func:`normalised_text` (the same RE2 patterns, applied in the engine)."""
     t = pc.fill_null(texts.cast(pa.string()), "")
     if isinstance(t, pa.ChunkedArray):
         t = t.combine_chunks()
-    t = pc.replace_substring_regex(t, r"<[^>]{0,200}>", " ")
-    for ent, ch in (
-        ("&#39;", "'"),
-        ("&quot;", '"'),
-        ("&amp;", "&"),
-        ("&lt;", "<"),
-        ("&gt;", ">"),
-        ("&nbsp;", " "),
-    ):
+    t = pc.replace_substring_regex(t, _HTML, " ")
+    for ent, ch in _ENTITIES:
         t = pc.replace_substring(t, ent, ch)
     t = pc.utf8_lower(t)
-    t = pc.replace_substring_regex(
-        t, r"(https?://|www\.)\S+|\b\S+\.(com|net|org|ly|co|be|me|io)(/\S*)?\b", " urltoken "
-    )
-    t = pc.replace_substring_regex(
-        t, r"@[\w.]+", " "
-    )  # @mentions carry no spam signal (and none in training)
+    t = pc.replace_substring_regex(t, _URL, " urltoken ")
+    t = pc.replace_substring_regex(t, _MENTION, " ")
     return t  # type: ignore[no-any-return]
 
 
-def _vectorisers() -> tuple[HashingVectorizer, HashingVectorizer]:
-    words = HashingVectorizer(
-        n_features=N_FEATURES,
-        ngram_range=(1, 2),
-        alternate_sign=False,
-        norm="l2",
-        lowercase=False,
-        token_pattern=r"(?u)\b\w+\b",
-    )
-    chars = HashingVectorizer(
-        n_features=N_FEATURES,
-        analyzer="char_wb",
-        ngram_range=(3, 5),
-        alternate_sign=False,
-        norm="l2",
-        lowercase=False,
-    )
-    return words, chars
+def normalised_text(text: ir.StringValue) -> ir.StringValue:
+    """:func:`normalise` as an engine expression; each regex runs only where its trigger character occurs."""
+    t = text.fill_null("")
+    t = ibis.ifelse(t.contains("<"), t.re_replace(_HTML, " "), t)
+    ents = t
+    for ent, ch in _ENTITIES:
+        ents = ents.replace(ent, ch)
+    t = ibis.ifelse(t.contains("&"), ents, t).lower()
+    t = ibis.ifelse(t.contains(".") | t.contains("://"), t.re_replace(_URL, " urltoken "), t)
+    return ibis.ifelse(t.contains("@"), t.re_replace(_MENTION, " "), t)
 
 
-def featurise(texts: list[str]) -> sparse.csr_matrix:
-    """Hashed word + character n-grams of already-normalised texts (2·2^17 columns)."""
-    w, c = _vectorisers()
-    return sparse.hstack([w.transform(texts), c.transform(texts)]).tocsr()
+def text_grams(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> list[list[str]]:
+    """Word 1-grams then 2-grams of each text (after :func:`normalise`), computed in Python — the reference for
+    the engine's tokenisation in :func:`text_model_scores` and what training counts."""
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+    out = []
+    for toks in pc.split_pattern_regex(normalise(arr), _TOKEN_SPLIT).to_pylist():
+        t = [w for w in toks if w]
+        out.append(t + [f"{a} {b}" for a, b in itertools.pairwise(t)])
+    return out
 
 
 @dataclass
 class TextModel:
-    """A shipped linear text model: ``P = σ(b + w·x)`` over :func:`featurise` columns."""
+    """A shipped linear n-gram model: ``P = σ(b + Σ_g w_g·count_g / n^p)`` over :func:`text_grams`.
+
+    ``weights`` maps a word 1- or 2-gram to its weight, ``n`` is the text's number of n-grams (≥ 1) and
+    ``p = length_power``. Applied in the engine by :func:`text_model_scores`; :meth:`predict_proba_python` is the
+    plain-Python reference (used for training and in tests).
+    """
 
     name: str
-    coef: np.ndarray
+    weights: dict[str, float]
     intercept: float
-    threshold: float
+    threshold: float = 0.5
+    length_power: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def predict_proba_normalised(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros(0)
-        z = featurise(texts) @ self.coef + self.intercept
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("version", "0"))
+
+    def decision_python(self, grams: list[list[str]]) -> np.ndarray:
+        w = self.weights
+        z = [
+            sum(w.get(g, 0.0) for g in gs)
+            / (max(1, len(gs)) ** self.length_power if self.length_power else 1.0)
+            for gs in grams
+        ]
+        return np.asarray(z, dtype=np.float64) + self.intercept
+
+    def predict_proba_python(self, texts: pa.Array | pa.ChunkedArray | list[str | None]) -> np.ndarray:
+        """Probability per text, in plain Python over :func:`text_grams` (the reference for the engine)."""
+        z = self.decision_python(text_grams(texts))
         return np.asarray(1.0 / (1.0 + np.exp(-z)))
 
     def predict_proba(self, texts: pa.Array | pa.ChunkedArray | list[str | None]) -> np.ndarray:
-        """Probability per text, computed once per distinct normalised text."""
-        arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
-        enc = normalise(arr).dictionary_encode()
-        uniq = enc.dictionary.to_pylist()
-        p = self.predict_proba_normalised(uniq)
-        return p[enc.indices.to_numpy(zero_copy_only=False)] if len(p) else np.zeros(len(arr))
+        """Probability per text, computed in the engine (once per distinct text)."""
+        col = f"{self.name}_probability"
+        if self.name not in ("spam", "attack"):
+            return self.predict_proba_python(texts)
+        res = _run_on_texts(texts, lambda t: text_model_scores(t, "text_hash", "text", models=_with(self)))
+        return np.asarray(res[col].to_numpy(zero_copy_only=False), dtype=np.float64)
 
     def dumps(self) -> bytes:
-        nz = np.flatnonzero(self.coef)
-        buf = io.BytesIO()
-        np.savez_compressed(
-            buf,
-            index=nz.astype(np.uint32),
-            value=self.coef[nz].astype(np.float16),
-            intercept=np.array([self.intercept]),
-            threshold=np.array([self.threshold]),
-            meta=np.frombuffer(__import__("json").dumps(self.meta).encode(), dtype=np.uint8),
-        )
-        return buf.getvalue()
+        doc = {
+            "name": self.name,
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+            "length_power": self.length_power,
+            "meta": self.meta,
+            "weights": dict(sorted(self.weights.items())),
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
     @classmethod
     def loads(cls, name: str, data: bytes) -> TextModel:
-        import json
-
-        z = np.load(io.BytesIO(data))
-        coef = np.zeros(2 * N_FEATURES, dtype=np.float64)
-        coef[z["index"]] = z["value"].astype(np.float64)
-        meta = json.loads(bytes(z["meta"]).decode())
-        return cls(name, coef, float(z["intercept"][0]), float(z["threshold"][0]), meta)
+        doc = json.loads(data.decode())
+        return cls(
+            name,
+            {str(k): float(v) for k, v in doc["weights"].items()},
+            float(doc["intercept"]),
+            float(doc["threshold"]),
+            float(doc.get("length_power", 0.0)),
+            dict(doc.get("meta", {})),
+        )
 
 
 _TEXT_CACHE: dict[str, TextModel] = {}
 
 
 def load_text_model(name: str) -> TextModel:
-    """``spam`` or ``attack``: the shipped model ``tribescope/authenticity/models/<name>.joblib``."""
+    """``spam`` or ``attack``: the shipped model ``tribescope/authenticity/models/<name>.json``."""
     if name not in _TEXT_CACHE:
         try:
-            data = (
-                resources.files("tribescope.authenticity").joinpath("models", f"{name}.joblib").read_bytes()
-            )
+            data = resources.files("tribescope.authenticity").joinpath("models", f"{name}.json").read_bytes()
         except FileNotFoundError:
             raise ModelError(
-                f"model file models/{name}.joblib is missing from the tribescope package; "
+                f"model file models/{name}.json is missing from the tribescope package; "
                 f"reinstall tribescope or rebuild it with `tribescope train comments`"
             ) from None
         _TEXT_CACHE[name] = TextModel.loads(name, data)
     return _TEXT_CACHE[name]
 
 
-# --------------------------------------------------------------------------- rules
-_MENTION = r"@[\w.]+"
-_NON_CONTENT = r"[\s\p{P}\p{S}]"
+def _with(model: TextModel) -> dict[str, TextModel]:
+    other = "attack" if model.name == "spam" else "spam"
+    return {model.name: model, other: load_text_model(other)}
 
 
-def rule_quality(texts: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """``mention_only`` | ``emoji_only`` | ``generic`` | ``substantive`` by the weak-labelling rules (Arrow kernels).
+_WEIGHTS_CACHE: dict[tuple[Any, ...], pa.Table] = {}
 
-    * mention_only: at least one @mention and nothing else but emoji, punctuation and spaces;
-    * emoji_only: no letter or digit at all (and not empty);
-    * generic: ≤ 3 words (letters/digits runs) after removing @mentions, or every word in :data:`GENERIC_WORDS`;
-    * substantive: the rest. Empty text is ``generic``.
+
+def _weights_table(spam: TextModel, attack: TextModel) -> pa.Table:
+    """One row per n-gram of either model: ``gram, w_spam, w_attack`` (0 where a model lacks it)."""
+    key = (id(spam), id(attack), len(spam.weights), len(attack.weights), spam.intercept, attack.intercept)
+    if key not in _WEIGHTS_CACHE:
+        grams = sorted(set(spam.weights) | set(attack.weights))
+        _WEIGHTS_CACHE.clear()
+        _WEIGHTS_CACHE[key] = pa.table(
+            {
+                "_gram": pa.array(grams, pa.string()),
+                "_w_spam": pa.array([spam.weights.get(g, 0.0) for g in grams], pa.float64()),
+                "_w_attack": pa.array([attack.weights.get(g, 0.0) for g in grams], pa.float64()),
+            }
+        )
+    return _WEIGHTS_CACHE[key]
+
+
+def text_model_scores(
+    t: ir.Table, key: str = "text_hash", text: str = "text", *, models: dict[str, TextModel] | None = None
+) -> ir.Table:
+    """``key, spam_probability, attack_probability`` for each row of ``t`` (one row per ``key``), in the engine.
+
+    One tokenisation serves both models: n-grams are unnested, inner-joined with the weights table and summed
+    per text; texts without a known n-gram get the intercept alone.
     """
-    t = pc.fill_null(texts.cast(pa.string()), "")
-    if isinstance(t, pa.ChunkedArray):
-        t = t.combine_chunks()
-    low = pc.utf8_lower(t)
-    has_mention = pc.match_substring_regex(low, _MENTION)
-    no_mention = pc.replace_substring_regex(low, _MENTION, " ")
-    has_alnum = pc.match_substring_regex(no_mention, r"[\p{L}\p{N}]")
-    has_alnum_all = pc.match_substring_regex(low, r"[\p{L}\p{N}]")
-    words = pc.split_pattern_regex(
-        pc.utf8_trim_whitespace(pc.replace_substring_regex(no_mention, r"[^\p{L}\p{N}']+", " ")), r"\s+"
+    models = models or {"spam": load_text_model("spam"), "attack": load_text_model("attack")}
+    spam, attack = models["spam"], models["attack"]
+    toks = normalised_text(t[text]).re_split(_TOKEN_SPLIT).filter(lambda w: w != "")
+    n = t.select(key, _toks=toks)
+    tk = n._toks
+    bigrams = ibis.range(1, tk.length()).map(lambda i: tk[i - 1].concat(" ", tk[i]))
+    n_grams = ibis.greatest(tk.length() * 2 - 1, 1).cast("float64")
+    g = n.select(key, _n=n_grams, _g=tk.concat(bigrams)).unnest("_g")
+    w = ibis.memtable(_weights_table(spam, attack))
+    j = g.join(w, g._g == w._gram)
+    s = j.group_by(key).agg(_n=j._n.max(), _s_spam=j._w_spam.sum(), _s_attack=j._w_attack.sum())
+    # texts without a known n-gram: Σ = 0 whatever n is
+    m = t.select(key).left_join(s, key)
+
+    def prob(model: TextModel, total: ir.FloatingValue) -> ir.FloatingValue:
+        z = total.fill_null(0.0)
+        if model.length_power:
+            z = z / m._n.fill_null(1.0).pow(model.length_power)
+        z = z + model.intercept
+        return 1.0 / (1.0 + (-z).exp())
+
+    return m.select(
+        m[key], spam_probability=prob(spam, m._s_spam), attack_probability=prob(attack, m._s_attack)
     )
-    n_words = pc.list_value_length(words)
-    flat = pc.list_flatten(words)
-    parent = pc.list_parent_indices(words)
-    is_generic_word = pc.or_(pc.is_in(flat, value_set=pa.array(sorted(GENERIC_WORDS))), pc.equal(flat, ""))
-    # rows where some word is NOT generic
-    non_generic_rows = np.unique(parent.to_numpy()[~is_generic_word.to_numpy(zero_copy_only=False)])
-    all_generic = np.ones(len(t), dtype=bool)
-    all_generic[non_generic_rows] = False
-    generic = pc.or_(pc.less_equal(n_words, 3), pa.array(all_generic))
-    out = np.where(
-        np.asarray(pc.and_(has_mention, pc.invert(has_alnum))),
-        "mention_only",
-        np.where(
-            ~np.asarray(has_alnum_all) & (np.asarray(pc.utf8_length(pc.utf8_trim_whitespace(t))) > 0),
-            "emoji_only",
-            np.where(np.asarray(generic), "generic", "substantive"),
-        ),
+
+
+# --------------------------------------------------------------------------- rules, sentiment, quality
+def _sentiment_table(t: ir.Table, key: str, text: str) -> tuple[ir.Table, str]:
+    """``key, sentiment`` (VADER compound) and which implementation produced it."""
+    from tribescope.features import sentiment as vader
+
+    engine = getattr(vader, "sentiment_table", None)
+    if engine is not None:
+        return engine(t, key, text=text), "engine"
+    a = t.select(key, text).to_pyarrow()
+    vals = vader.sentiment_scores(a[text]) if a.num_rows else np.zeros(0)
+    return (
+        ibis.memtable(pa.table({key: a[key], "sentiment": pa.array(vals, pa.float64())})),
+        "python",
     )
-    return pa.array(out, pa.string())
+
+
+def features_version() -> str:
+    """What a stored ``comment_features`` row was computed with: both models, the rules, the sentiment source."""
+    from tribescope.features import sentiment as vader
+
+    kind = "engine" if hasattr(vader, "sentiment_table") else "python"
+    return (
+        f"spam-{load_text_model('spam').version}+attack-{load_text_model('attack').version}"
+        f"+rules-{RULES_VERSION}+sentiment-{kind}"
+    )
 
 
 #: the attack model reads argument-length, hostile text: it is applied only where VADER is negative and at a
@@ -345,56 +435,73 @@ ATTACK_MIN_PROBABILITY = 0.8
 ATTACK_MAX_SENTIMENT = -0.05
 
 
-def comment_quality(
-    texts: pa.Array | pa.ChunkedArray | list[str | None], sentiment: np.ndarray | None = None
-) -> pa.Table:
-    """Per text: ``spam_probability``, ``is_spam``, ``attack_probability``, ``is_attack``, ``quality``, ``sentiment``.
+def text_features(t: ir.Table, key: str = "text_hash", text: str = "text") -> ir.Table:
+    """``key, spam_probability, is_spam, attack_probability, is_attack, quality, sentiment`` per row of ``t``.
 
-    Order of the quality rules: mention_only, emoji_only (no words to judge) → spam → attack → generic → substantive.
+    ``t`` has one row per ``key`` (distinct texts). Order of the quality rules: mention_only, emoji_only (no
+    words to judge) → spam → attack → generic → substantive.
     """
-    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
-    spam, attack = load_text_model("spam"), load_text_model("attack")
-    # one featurisation of the distinct texts serves both models
-    enc = normalise(arr).dictionary_encode()
-    uniq = enc.dictionary.to_pylist()
-    idx = enc.indices.to_numpy(zero_copy_only=False)
-    X = featurise(uniq) if uniq else None
-    ps = 1.0 / (1.0 + np.exp(-(X @ spam.coef + spam.intercept)))[idx] if X is not None else np.zeros(len(arr))
-    pa_ = (
-        1.0 / (1.0 + np.exp(-(X @ attack.coef + attack.intercept)))[idx]
-        if X is not None
-        else np.zeros(len(arr))
+    spam = load_text_model("spam")
+    sc = text_model_scores(t, key, text)
+    sent, _ = _sentiment_table(t, key, text)
+    r = quality_rules(t, key, text, GENERIC_WORDS).rename(_rule="quality")
+    j = r.join(sc, key).left_join(sent, key)
+    s = j.sentiment.fill_null(0.0)
+    wordless = j._rule.isin(["mention_only", "emoji_only"])
+    is_spam = (j.spam_probability >= spam.threshold) & ~wordless
+    is_attack = (
+        (j.attack_probability >= ATTACK_MIN_PROBABILITY) & (s <= ATTACK_MAX_SENTIMENT) & ~wordless & ~is_spam
     )
-    sent = _sentiment(arr) if sentiment is None else sentiment
-    rules = np.asarray(rule_quality(arr).to_numpy(zero_copy_only=False), dtype=object)
-    wordless = (rules == "mention_only") | (rules == "emoji_only")
-    is_spam = (ps >= spam.threshold) & ~wordless
-    is_attack = (pa_ >= ATTACK_MIN_PROBABILITY) & (sent <= ATTACK_MAX_SENTIMENT) & ~wordless & ~is_spam
-    quality = np.where(is_spam, "spam", np.where(is_attack, "attack", rules))
-    return pa.table(
+    return j.select(
+        j[key],
+        spam_probability=j.spam_probability.round(6),
+        is_spam=is_spam,
+        attack_probability=j.attack_probability.round(6),
+        is_attack=is_attack,
+        quality=ibis.cases((is_spam, "spam"), (is_attack, "attack"), else_=j._rule),
+        sentiment=s.round(4),
+    )
+
+
+def _run_on_texts(texts: pa.Array | pa.ChunkedArray | list[str | None], fn: Any) -> pa.Table:
+    """Run ``fn(table[text_hash, text]) -> table[text_hash, …]`` on the distinct texts in an in-memory DuckDB; rows in input order."""
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+    arr = pc.fill_null(arr.cast(pa.string()), "")
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = arr.dictionary_encode()
+    uniq = pa.table(
         {
-            "spam_probability": pa.array(np.round(ps, 6)),
-            "is_spam": pa.array(is_spam),
-            "attack_probability": pa.array(np.round(pa_, 6)),
-            "is_attack": pa.array(is_attack),
-            "quality": pa.array(quality.astype(str), pa.string()),
-            "sentiment": pa.array(np.round(sent, 4)),
+            "text_hash": pa.array(np.arange(len(enc.dictionary), dtype=np.int64)),
+            "text": enc.dictionary.cast(pa.string()),
         }
     )
-
-
-def _sentiment(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """VADER compound (−1…1) from :mod:`tribescope.features.sentiment` (cached, vectorised over distinct texts)."""
+    con = ibis.duckdb.connect()
     try:
-        from tribescope.features.sentiment import sentiment_scores
-    except ImportError:  # pragma: no cover - the features package ships with tribescope
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+        res = con.to_pyarrow(fn(ibis.memtable(uniq)).order_by("text_hash"))
+    finally:
+        con.disconnect()
+    return res.take(pa.array(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)))
 
-        an = SentimentIntensityAnalyzer()
-        enc = pc.fill_null(texts.cast(pa.string()), "").dictionary_encode()
-        vals = np.array([an.polarity_scores(s)["compound"] for s in enc.dictionary.to_pylist()])
-        return np.asarray(vals[enc.indices.to_numpy(zero_copy_only=False)])
-    return np.asarray(sentiment_scores(texts), dtype=float)
+
+def rule_quality(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> pa.Array:
+    """``mention_only`` | ``emoji_only`` | ``generic`` | ``substantive`` by the weak-labelling rules
+    (:func:`tribescope.features._rules.quality_rule` with :data:`GENERIC_WORDS`, run in the engine).
+
+    * mention_only: at least one @mention and nothing else but emoji, punctuation and spaces;
+    * emoji_only: no letter or digit at all (and not empty);
+    * generic: ≤ 3 words (letters/digits runs) after removing @mentions, or every word in :data:`GENERIC_WORDS`;
+    * substantive: the rest. Empty text is ``generic``.
+    """
+    res = _run_on_texts(texts, lambda t: t.select("text_hash", quality=quality_rule(t.text, GENERIC_WORDS)))
+    return res["quality"].combine_chunks()
+
+
+def comment_quality(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> pa.Table:
+    """Per text: ``spam_probability``, ``is_spam``, ``attack_probability``, ``is_attack``, ``quality``, ``sentiment``
+    (:func:`text_features` over the distinct texts, run in an in-memory DuckDB)."""
+    res = _run_on_texts(texts, lambda t: text_features(t, "text_hash", "text"))
+    return res.drop_columns(["text_hash"])
 
 
 def score_comments(table: pa.Table, text_column: str = "text") -> pa.Table:
@@ -411,3 +518,102 @@ def score_comments(table: pa.Table, text_column: str = "text") -> pa.Table:
             out = out.drop_columns([name])
         out = out.append_column(name, q[name])
     return out
+
+
+# --------------------------------------------------------------------------- the workspace table
+def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
+    """The ``comment_features`` table, brought up to date incrementally; one row per comment.
+
+    Columns :data:`COMMENT_FEATURE_COLUMNS`; ``text_hash = md5(text)``. Rows stored with the current
+    :func:`features_version` whose ``(platform, comment_id, text_hash)`` still matches a comment are kept; only
+    the other comments are computed (once per distinct text), and rows of deleted comments are dropped. The
+    result is written with one ``CREATE OR REPLACE`` (the old table or the new one, never neither) on a writable
+    DuckDB workspace (``store=None``); on a read-only workspace or PySpark it is returned as an expression.
+    """
+    if store is None:
+        store = ws.backend == "duckdb" and not ws.read_only
+    keys = ["platform", "comment_id", "text_hash"]
+    c = ws.table("comments")
+    cur = c.select("platform", "comment_id", text_hash=c.text.fill_null("").hexdigest("md5"), text=c.text)
+    version = features_version()
+    old = None
+    if ws.has_table(TABLE):
+        stored = ws.table(TABLE)
+        if set(COMMENT_FEATURE_COLUMNS) <= set(stored.columns):
+            old = stored.filter(stored.model_version == version).select(*COMMENT_FEATURE_COLUMNS)
+    if old is not None:
+        hit = old.select(*keys, _hit=ibis.literal(True))
+        m = cur.select(*keys).left_join(hit, keys)
+        stats = m.agg(todo=m._hit.isnull().sum(), keep=m._hit.notnull().sum()).to_pyarrow().to_pylist()[0]
+        n_stored = int(ws.table(TABLE).count().to_pyarrow().as_py())
+        if store and not stats["todo"] and stats["keep"] == n_stored:
+            return ws.table(TABLE)  # up to date: nothing to compute, nothing to drop
+        keep = old.semi_join(cur, keys)
+        todo = cur.anti_join(old, keys)
+    else:
+        keep, todo = None, cur
+    distinct = todo.select("text_hash", "text").distinct(on="text_hash")
+    feats = text_features(distinct, "text_hash", "text")
+    new = (
+        todo.select(*keys)
+        .join(feats, "text_hash")
+        .mutate(model_version=ibis.literal(version))
+        .select(*COMMENT_FEATURE_COLUMNS)
+    )
+    if not store:
+        return new if keep is None else keep.union(new)
+    tmp = "_tribescope_comment_features_new"
+    ws.con.create_table(tmp, new, temp=True, overwrite=True)  # runs the memtables (weights, sentiment) in
+    try:
+        fresh = ws.con.table(tmp)
+        ws.write_table(TABLE, fresh if keep is None else keep.union(fresh))
+    finally:
+        ws.con.drop_table(tmp, force=True)
+    return ws.table(TABLE)
+
+
+# --------------------------------------------------------------------------- throughput (benchmarks)
+def measure_text_features(
+    texts: pa.Array | pa.ChunkedArray | list[str | None], *, threads: int = 2, sentiment: bool = True
+) -> dict[str, float]:
+    """Time :func:`text_features` on ``texts`` in an in-memory DuckDB with ``threads`` threads.
+
+    The texts are loaded as a table first (not timed); then one statement computes ``text_hash`` (md5), the
+    distinct texts and every feature into a table. Returns ``comments``, ``distinct``, ``seconds`` (wall),
+    ``cpu_seconds`` (this process), ``per_s`` (comments / wall second) and ``per_s_cpu`` (comments per second
+    if the threads had their cores to themselves: comments / (cpu_seconds / threads)); with ``sentiment=False``
+    only the two models and the rules are timed.
+    """
+    import resource
+    import time
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    arr = texts if isinstance(texts, pa.Array | pa.ChunkedArray) else pa.array(texts, pa.string())
+    con = ibis.duckdb.connect(threads=threads)
+    try:
+        src = con.create_table("_texts", pa.table({"text": arr}), temp=True)
+        d = src.select(text_hash=src.text.fill_null("").hexdigest("md5"), text=src.text)
+        d = d.distinct(on="text_hash")
+        if sentiment:
+            expr = text_features(d, "text_hash", "text")
+        else:
+            r = quality_rules(d, "text_hash", "text", GENERIC_WORDS)
+            expr = r.join(text_model_scores(d, "text_hash", "text"), "text_hash")
+        t0, c0 = time.perf_counter(), cpu()
+        out = con.create_table("_features", expr, temp=True)
+        wall, used = time.perf_counter() - t0, cpu() - c0
+        n_distinct = int(out.count().to_pyarrow().as_py())
+    finally:
+        con.disconnect()
+    n = len(arr)
+    return {
+        "comments": n,
+        "distinct": n_distinct,
+        "seconds": round(wall, 3),
+        "cpu_seconds": round(used, 3),
+        "per_s": round(n / wall),
+        "per_s_cpu": round(n / max(used / threads, 1e-9)),
+    }

@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from tribescope.authenticity._accounts import load_account_model
-from tribescope.authenticity._comments import comment_quality
+from tribescope.authenticity._comments import update_comment_features
 from tribescope.authenticity._pods import PodParams, find_pods
 
 __all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
@@ -39,23 +39,15 @@ def score_accounts(ws: Any) -> ir.Table:
     return load_account_model().score(ws.table("accounts"))
 
 
-def comment_scores(ws: Any) -> pa.Table:
-    """``platform, comment_id, spam_probability, is_spam, quality`` for every comment (scored per distinct text)."""
-    c = ws.table("comments").select("platform", "comment_id", "text").to_pyarrow()
-    q = comment_quality(c["text"])
-    return pa.table(
-        {
-            "platform": c["platform"],
-            "comment_id": c["comment_id"],
-            "spam_probability": q["spam_probability"],
-            "is_spam": q["is_spam"],
-            "quality": q["quality"],
-        }
-    )
+def comment_scores(ws: Any) -> ir.Table:
+    """The ``comment_features`` table (one row per comment: ``platform, comment_id, text_hash, spam_probability,
+    is_spam, attack_probability, is_attack, quality, sentiment, model_version``), brought up to date
+    incrementally and stored on a writable DuckDB workspace (:func:`._comments.update_comment_features`)."""
+    return update_comment_features(ws)
 
 
 def creator_audience_authenticity(
-    ws: Any, *, pods: pa.Table | None = None, scores: pa.Table | None = None
+    ws: Any, *, pods: pa.Table | None = None, scores: pa.Table | ir.Table | None = None
 ) -> ir.Table:
     """One row per creator with the authenticity components (see the module docstring for the formulas)."""
     posts = ws.table("posts")
@@ -66,9 +58,8 @@ def creator_audience_authenticity(
     )
     if scores is None:
         scores = comment_scores(ws)
-    sc = ibis.memtable(scores.select(["platform", "comment_id", "is_spam", "quality"])).rename(
-        s_platform="platform", s_comment_id="comment_id"
-    )
+    sc = ibis.memtable(scores) if isinstance(scores, pa.Table) else scores
+    sc = sc.select(s_platform="platform", s_comment_id="comment_id", is_spam="is_spam", quality="quality")
     if pods is None:
         pods = find_pods(ws, PodParams())
     pod_rows = [

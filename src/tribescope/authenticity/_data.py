@@ -202,6 +202,9 @@ def _cresci(root: Path) -> tuple[pd.DataFrame, list[Path]]:
 
     canon = pd.DataFrame(
         {
+            # Twitter's statuses_count is not an Instagram post count: the platform rule makes the posts features
+            # unknown (see tribescope.authenticity._accounts.POSTS_PLATFORMS)
+            "platform": "twitter",
             "username": raw["screen_name"],
             "full_name": raw["name"],
             "bio": raw["description"],

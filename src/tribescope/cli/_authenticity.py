@@ -39,7 +39,7 @@ def _read_csv(path: Path) -> Any:
         ) from exc
 
 
-def score_account_frame(df: Any) -> Any:
+def score_account_frame(df: Any, operating_point: str = "default") -> Any:
     """Score a frame of account profiles (strings as read from CSV) in the engine; adds the four output columns."""
     import ibis
     import numpy as np
@@ -58,14 +58,16 @@ def score_account_frame(df: Any) -> Any:
     for c in _BOOL_COLS:
         if c in df.columns:
             typed[c] = _boolf(df[c]).map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
-    for c in ("username", "full_name", "bio", "external_url"):
+    for c in ("platform", "username", "full_name", "bio", "external_url"):
         if c in df.columns:
             typed[c] = df[c].astype(object)
     features_from_canonical(typed)  # validates the same definitions run in pandas
     con = ibis.duckdb.connect()
     t = con.create_table("accounts_in", typed)
     scored = (
-        model.score(t).select("__row", "fake_probability", "is_fake", "category", "reasons").order_by("__row")
+        model.score(t, operating_point=operating_point)
+        .select("__row", "fake_probability", "is_fake", "category", "reasons")
+        .order_by("__row")
     )
     res = scored.to_pandas()
     con.disconnect()
@@ -98,11 +100,22 @@ def accounts(
             help="Output CSV: every input column plus fake_probability, is_fake, category, reasons.",
         ),
     ],
+    operating_point: Annotated[
+        str,
+        typer.Option(
+            help="Cut-off for is_fake: `default` (best accuracy over the training sets), or `follower_audit` "
+            "(the most sensitive cut-off that keeps specificity ≥ 0.97 on followers of influencers, SRF data).",
+        ),
+    ] = "default",
 ) -> None:
-    """Estimate which accounts are fake / bots (model trained on InstaFake, Kaggle and SRF data)."""
+    """Estimate which accounts are fake / bots (model trained on InstaFake, Kaggle and SRF data).
+
+    A `platform` column other than instagram makes the post count unknown to the model (posts are counted in
+    each platform's own unit); followers, following and the profile fields are used everywhere.
+    """
     try:
         df = _read_csv(file)
-        res = score_account_frame(df)
+        res = score_account_frame(df, operating_point)
     except TribescopeError as exc:
         raise fail(exc) from None
     res.to_csv(out, index=False)
@@ -236,11 +249,12 @@ def eval_accounts(
     except TribescopeError as exc:
         raise fail(exc) from None
     _print_rows(
-        f"fake-account model {model.meta.get('version')} (threshold {model.threshold}) on held-out data",
+        f"fake-account model {model.meta.get('version')} on held-out data",
         rows,
         [
             "dataset",
             "part",
+            "threshold",
             "n",
             "accuracy",
             "precision",
@@ -258,7 +272,8 @@ def eval_accounts(
     tr = model.meta.get("metrics", {}).get("transfer", {})
     if tr:
         _print_rows(
-            "cross-data-set transfer recorded at training (leave one set out; all rows of the set left out)",
+            f"cross-data-set transfer recorded at training (leave one set out; all rows of the set left out; "
+            f"threshold {model.threshold})",
             [{"left out": k, **v} for k, v in tr.items()],
             ["left out", "n", "accuracy", "f1", "roc_auc", "sensitivity_at_spec96"],
         )
@@ -329,7 +344,7 @@ def train_accounts_cmd(
 def train_comments_cmd(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
     out_dir: Annotated[
-        Path | None, typer.Option(help="Where to write spam/attack.joblib (default: the package).")
+        Path | None, typer.Option(help="Where to write spam/attack.json (default: the package).")
     ] = None,
 ) -> None:
     """Rebuild the shipped spam and attack models deterministically."""
@@ -340,7 +355,7 @@ def train_comments_cmd(
     except TribescopeError as exc:
         raise fail(exc) from None
     for m in models:
-        path = (out_dir or _models_dir()) / f"{m.name}.joblib"
+        path = (out_dir or _models_dir()) / f"{m.name}.json"
         path.write_bytes(m.dumps())
         err.print(json.dumps(m.meta["metrics"]["held_out"]))
         console.print(f"wrote {path}")

@@ -11,6 +11,9 @@ the article's sign of a real community: followers acting on the creator's recomm
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 import ibis
 import ibis.expr.types as ir
 
@@ -24,6 +27,8 @@ __all__ = [
     "comment_features",
     "content_tokens",
     "normalized_words",
+    "quality_rule",
+    "quality_rules",
 ]
 
 #: An @-mention (Instagram/TikTok handles: letters, digits, '.', '_').
@@ -257,3 +262,56 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
     overlap = j._c_toks.intersect(j._p_toks).length().fill_null(0).cast("int64")
     j = j.mutate(overlap_tokens=overlap, is_relevant=overlap > 0)
     return j.drop("_p_platform", "_p_post_id", "_p_toks", "_c_toks", "_words")
+
+
+def quality_rule(text: ir.StringValue, generic_words: Iterable[str]) -> ir.StringValue:
+    """``mention_only`` | ``emoji_only`` | ``generic`` | ``substantive`` by the comment-quality weak-labelling rules.
+
+    The engine form of :func:`tribescope.authenticity.rule_quality` (same definitions, first rule wins):
+
+    * mention_only — at least one @mention (``@[\\w.]+``) and no letter or digit outside the mentions;
+    * emoji_only — no letter or digit at all and not blank;
+    * generic — ≤ 3 words (runs of letters, digits and ``'`` once mentions are removed), or every word in
+      ``generic_words``; blank text is generic;
+    * substantive — the rest.
+
+    :func:`quality_rules` computes the same on a table, each intermediate once (faster on large tables).
+    """
+    t = text.fill_null("")
+    low = t.lower()
+    has_mention = low.contains("@") & low.re_search(r"@[\w.]+")
+    no_mention = ibis.ifelse(has_mention, low.re_replace(r"@[\w.]+", " "), low)
+    words = no_mention.re_replace(r"[^\p{L}\p{N}']+", " ").re_replace(r"^ +| +$", "")
+    return _quality_from(t, low, has_mention, no_mention, words, generic_words)
+
+
+def _quality_from(
+    t: ir.StringValue,
+    low: ir.StringValue,
+    has_mention: ir.BooleanValue,
+    no_mention: ir.StringValue,
+    words: ir.StringValue,
+    generic_words: Iterable[str],
+) -> ir.StringValue:
+    # words are separated by single spaces: ≤ 3 words ⇔ ≤ 2 spaces (no list is built)
+    few = (words.length() - words.replace(" ", "").length()) <= 2
+    alt = "|".join(re.escape(w) for w in sorted(generic_words, key=lambda w: (-len(w), w)))
+    all_generic = words.re_search(rf"^(?:{alt})(?: (?:{alt}))*$")
+    blank = t.re_replace(r"^[\s\p{Z}]+|[\s\p{Z}]+$", "") == ""
+    return ibis.cases(
+        (has_mention & ~no_mention.re_search(r"[\p{L}\p{N}]"), "mention_only"),
+        (~low.re_search(r"[\p{L}\p{N}]") & ~blank, "emoji_only"),
+        (few, "generic"),
+        (all_generic, "generic"),
+        else_="substantive",
+    )
+
+
+def quality_rules(t: ir.Table, key: str, text: str, generic_words: Iterable[str]) -> ir.Table:
+    """``key, quality`` (:func:`quality_rule`) for each row of ``t``, with every intermediate computed once."""
+    s = t.select(key, _t=t[text].fill_null(""))
+    s = s.mutate(_low=s._t.lower())
+    s = s.mutate(_m=s._low.contains("@") & s._low.re_search(r"@[\w.]+"))
+    s = s.mutate(_nm=ibis.ifelse(s._m, s._low.re_replace(r"@[\w.]+", " "), s._low))
+    s = s.mutate(_w=s._nm.re_replace(r"[^\p{L}\p{N}']+", " ").re_replace(r"^ +| +$", ""))
+    return s.select(key, quality=_quality_from(s._t, s._low, s._m, s._nm, s._w, generic_words))

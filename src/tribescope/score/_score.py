@@ -14,7 +14,6 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.features.sentiment import sentiment_scores
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, creator_metric_parts, sponsored_posts, threads, ties
 from tribescope.score._spec import Component, Spec, load_spec
@@ -201,18 +200,17 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
     return df.reset_index(drop=True)
 
 
-def _sentiment_by_creator(th: ir.Table) -> pd.DataFrame:
-    """Mean VADER compound of audience comments per creator (texts pulled as Arrow, scored once each)."""
-    aud = th.filter(~th.is_creator)
-    t = aud.select("platform", "creator_id", "text").to_pyarrow()
-    df = pd.DataFrame(
-        {
-            "platform": t["platform"].to_pylist(),
-            "creator_id": t["creator_id"].to_pylist(),
-            "sentiment_mean": sentiment_scores(t["text"]),
-        }
-    )
-    return df.groupby(list(KEY), as_index=False)["sentiment_mean"].mean()
+def _sentiment_by_creator(ws: Any, th: ir.Table) -> pd.DataFrame:
+    """Mean VADER compound of audience comments per creator, from the ``comment_features`` table (computed in
+    the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`)."""
+    from tribescope.authenticity import comment_scores
+
+    cf = comment_scores(ws)
+    cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
+    aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id")
+    j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
+    per = j.group_by(list(KEY)).agg(sentiment_mean=j._cf_sentiment.fill_null(0.0).mean())
+    return per.to_pyarrow().to_pandas()
 
 
 def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.DataFrame, ir.Table]:
@@ -232,7 +230,7 @@ def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.Data
     for part in parts[1:]:
         m = m.merge(part.to_pyarrow().to_pandas(), on=list(KEY), how="left")
     if with_sentiment:
-        m = m.merge(_sentiment_by_creator(th), on=list(KEY), how="left")
+        m = m.merge(_sentiment_by_creator(ws, th), on=list(KEY), how="left")
     g = commenter_graph_stats(th).to_pandas()
     m = m.merge(g, on=list(KEY), how="left")
     extra: list[pa.Table] = []

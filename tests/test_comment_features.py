@@ -1,0 +1,218 @@
+"""Comment text features in the engine: models vs a plain-Python reference, rules, incremental table."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import ibis
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from tribescope import schema
+from tribescope.authenticity._comments import (
+    COMMENT_FEATURE_COLUMNS,
+    comment_quality,
+    features_version,
+    load_text_model,
+    normalise,
+    normalised_text,
+    rule_quality,
+    text_grams,
+    text_model_scores,
+    update_comment_features,
+)
+
+TEXTS = [
+    "Check out my channel and subscribe!!! http://bit.ly/xyz free giftcards",
+    "Please visit www.example.com/promo for FREE iPhone &amp; gift cards",
+    "<b>love</b> this song, it&#39;s the best of 2014",
+    "@ann you are an idiot and you clearly never read the article",
+    "",
+    None,
+    "so pretty",
+    "Ünïcode wörds and ÉMOJI 😍 here",
+    "a",
+    "I made this for my parents and they loved the garlic crust",
+]
+
+
+def _engine(texts: list[str | None]) -> dict[str, np.ndarray]:
+    t = ibis.memtable(
+        pa.table({"k": pa.array(range(len(texts)), pa.int64()), "text": pa.array(texts, pa.string())})
+    )
+    res = text_model_scores(t, "k", "text").order_by("k").to_pyarrow()
+    return {c: res[c].to_numpy() for c in ("spam_probability", "attack_probability")}
+
+
+def test_engine_normalisation_equals_arrow_reference() -> None:
+    t = ibis.memtable(pa.table({"text": pa.array(TEXTS, pa.string())}))
+    got = t.select(n=normalised_text(t.text)).to_pyarrow()["n"].to_pylist()
+    assert got == normalise(pa.array(TEXTS, pa.string())).to_pylist()
+    assert "urltoken" in got[0] and "@" not in got[3] and "<b>" not in got[2] and "it's" in got[2]
+
+
+def test_grams_are_words_then_neighbour_pairs() -> None:
+    assert text_grams(["Love it, LOVE it!", "", None, "@x hi"]) == [
+        ["love", "it", "love", "it", "love it", "it love", "love it"],
+        [],
+        [],
+        ["hi"],
+    ]
+
+
+@pytest.mark.parametrize("name", ["spam", "attack"])
+def test_engine_model_equals_python_reference(name: str) -> None:
+    model = load_text_model(name)
+    want = model.predict_proba_python(TEXTS)
+    got = _engine(TEXTS)[f"{name}_probability"]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    # and by hand for one text: σ(b + Σ w / n^p)
+    grams = text_grams([TEXTS[0]])[0]
+    z = model.intercept + sum(model.weights.get(g, 0.0) for g in grams) / len(grams) ** model.length_power
+    assert got[0] == pytest.approx(1 / (1 + np.exp(-z)), abs=1e-12)
+    assert model.predict_proba(TEXTS) == pytest.approx(want, abs=1e-9)
+
+
+def test_models_separate_obvious_cases() -> None:
+    p = _engine(TEXTS)
+    assert p["spam_probability"][0] > 0.5 and p["spam_probability"][1] > 0.5
+    assert p["spam_probability"][9] < 0.5 and p["spam_probability"][6] < 0.5
+    assert np.all((p["attack_probability"] > 0) & (p["attack_probability"] < 1))
+
+
+def test_quality_classes_on_hand_made_examples() -> None:
+    texts = [
+        "@ann @bob",
+        "@ann 😂😂!!",
+        "😍🔥",
+        "!!!",
+        "nice pic",
+        "so pretty love it",
+        "you look so beautiful really",  # > 3 words, all generic praise
+        "",
+        "   ",
+        None,
+        "I baked this with rye flour and it needed ten more minutes",
+        "@ann look at the stitching on the hem here",
+        "Check out my channel and subscribe!!! http://bit.ly/xyz free giftcards",
+    ]
+    want_rules = [
+        "mention_only",
+        "mention_only",
+        "emoji_only",
+        "emoji_only",
+        "generic",
+        "generic",
+        "generic",
+        "generic",
+        "generic",
+        "generic",
+        "substantive",
+        "substantive",
+        "substantive",
+    ]
+    assert rule_quality(texts).to_pylist() == want_rules
+    q = comment_quality(texts)
+    assert q.column_names == [
+        "spam_probability",
+        "is_spam",
+        "attack_probability",
+        "is_attack",
+        "quality",
+        "sentiment",
+    ]
+    assert q["quality"].to_pylist() == [*want_rules[:-1], "spam"]
+    assert q["is_spam"].to_pylist() == [False] * 12 + [True]
+    assert q["sentiment"][2].as_py() > 0  # emoji carry sentiment
+
+
+# --------------------------------------------------------------------------- the incremental workspace table
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _insert(ws, name: str, rows: list[dict]) -> None:
+    sch = schema.arrow_schema(name)
+    tbl = pa.table({f.name: pa.array([r.get(f.name) for r in rows], f.type) for f in sch}, schema=sch)
+    ws.duck.register("__x", tbl)
+    ws.duck.execute(f'INSERT INTO "{name}" SELECT * FROM __x')
+    ws.duck.unregister("__x")
+
+
+def _comment(i: int, text: str | None) -> dict:
+    return {
+        "platform": "instagram",
+        "comment_id": f"m{i}",
+        "post_id": "p1",
+        "author_id": f"a{i}",
+        "created_at": T0 + timedelta(minutes=i),
+        "text": text,
+    }
+
+
+def _stored(ws) -> dict[str, dict]:
+    return {r["comment_id"]: r for r in ws.table("comment_features").to_pyarrow().to_pylist()}
+
+
+def test_incremental_rescore_computes_only_new_and_changed(ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tribescope.authenticity._comments as cm
+
+    _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
+    _insert(ws, "comments", [_comment(i, t) for i, t in enumerate(TEXTS)])
+    q = comment_quality(TEXTS)
+    seen: list[int] = []
+    real = cm.text_features
+
+    def counting(t, key="text_hash", text="text"):
+        seen.append(int(t.count().to_pyarrow().as_py()))
+        return real(t, key, text)
+
+    monkeypatch.setattr(cm, "text_features", counting)
+    update_comment_features(ws)
+    first = _stored(ws)
+    assert len(first) == len(TEXTS) and tuple(ws.table("comment_features").columns) == COMMENT_FEATURE_COLUMNS
+    assert seen == [len(TEXTS) - 1]  # "" and NULL share a text hash
+    assert {r["model_version"] for r in first.values()} == {features_version()}
+    for i in range(len(TEXTS)):
+        r = first[f"m{i}"]
+        assert (r["quality"], r["is_spam"], r["spam_probability"]) == (
+            q["quality"][i].as_py(),
+            q["is_spam"][i].as_py(),
+            q["spam_probability"][i].as_py(),
+        )
+
+    update_comment_features(ws)  # nothing changed: nothing computed
+    assert seen == [len(TEXTS) - 1]
+
+    # one new comment, one edited text, one deleted comment
+    _insert(ws, "comments", [_comment(100, "Check out my channel, subscribe now!!!")])
+    ws.duck.execute(
+        "UPDATE comments SET text = 'what a lovely idea, trying it tonight' WHERE comment_id = 'm6'"
+    )
+    ws.duck.execute("DELETE FROM comments WHERE comment_id = 'm9'")
+    update_comment_features(ws)
+    assert seen == [len(TEXTS) - 1, 2]
+    second = _stored(ws)
+    assert set(second) == (set(first) - {"m9"}) | {"m100"}
+    assert second["m100"]["is_spam"] and second["m6"]["text_hash"] != first["m6"]["text_hash"]
+    assert all(second[k] == first[k] for k in first if k not in ("m6", "m9"))
+
+    # a new model version recomputes everything
+    monkeypatch.setattr(cm, "RULES_VERSION", "test")
+    update_comment_features(ws)
+    assert seen[-1] == len(second) - 1
+
+
+def test_read_only_workspace_computes_without_storing(tmp_path) -> None:
+    from tribescope.store import connect
+
+    path = tmp_path / "ro.duckdb"
+    w = connect(path)
+    _insert(w, "comments", [_comment(i, t) for i, t in enumerate(TEXTS[:4])])
+    w.close()
+    ro = connect(path, read_only=True)
+    try:
+        got = update_comment_features(ro).to_pyarrow()
+        assert got.num_rows == 4 and not ro.has_table("comment_features")
+    finally:
+        ro.close()
