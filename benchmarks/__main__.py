@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import time
 from pathlib import Path
@@ -72,11 +73,23 @@ def raw_scan(folder: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, int(n)
 
 
+def _child_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def pipeline(folder: Path, ws: Path) -> dict[str, float]:
+    """Import + score in child processes: wall time, CPU time (user + system, less sensitive to a
+    busy machine than wall time), peak RSS, and the 1-minute load average before each stage."""
     ws.unlink(missing_ok=True)
     Path(str(ws) + ".wal").unlink(missing_ok=True)
+    load_import = os.getloadavg()[0]
+    cpu0 = _child_cpu()
     imp = run_child([*TS, "--workspace", str(ws), "import", str(folder)])
+    cpu1 = _child_cpu()
+    load_score = os.getloadavg()[0]
     sco = run_child([*TS, "--workspace", str(ws), "score", "--out", str(ws.with_suffix(".scores.parquet"))])
+    cpu2 = _child_cpu()
     con = duckdb.connect(str(ws), read_only=True)
     counts = {
         t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
@@ -86,9 +99,13 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
     rows = sum(counts.values())
     return {
         "import_s": imp.seconds,
+        "import_cpu_s": cpu1 - cpu0,
+        "import_load_avg": load_import,
         "import_peak_rss_mb": imp.peak_rss_mb,
         "import_rows_per_s": rows / imp.seconds,
         "score_s": sco.seconds,
+        "score_cpu_s": cpu2 - cpu1,
+        "score_load_avg": load_score,
         "score_peak_rss_mb": sco.peak_rss_mb,
         "total_s": imp.seconds + sco.seconds,
         "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
@@ -98,35 +115,27 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
 
 
 def text_features(ws: Path, limit: int = 1_000_000) -> dict[str, float]:
+    """Comment text features in the engine (spam + attack models, quality rules, sentiment), DuckDB, 2 threads.
+
+    ``text_features_per_s`` is comments per wall second; ``text_features_per_s_cpu`` the same with the process
+    CPU time spread over the 2 threads (what 2 free cores would give on a shared machine).
+    """
     from tribescope.store import connect
 
     w = connect(ws, read_only=True)
     try:
-        comments = w.table("comments").select("platform", "comment_id", "post_id", "text").limit(limit)
-        arrow = comments.to_pyarrow()
-        out: dict[str, float] = {"comments": arrow.num_rows}
-        try:
-            from tribescope.features import sentiment
-
-            sentiment.clear_cache()
-            t0 = time.perf_counter()
-            sentiment.sentiment_scores(arrow.column("text"))
-            out["sentiment_per_s"] = arrow.num_rows / (time.perf_counter() - t0)
-        except ImportError:
-            pass
-        try:
-            from tribescope import features
-
-            t0 = time.perf_counter()
-            features.comment_features(w.table("comments").limit(limit)).to_pyarrow()
-            out["rule_features_per_s"] = arrow.num_rows / (time.perf_counter() - t0)
-        except (ImportError, AttributeError):
-            pass
-        if "sentiment_per_s" in out and "rule_features_per_s" in out:
-            out["text_features_per_s"] = 1 / (1 / out["sentiment_per_s"] + 1 / out["rule_features_per_s"])
-        return out
+        texts = w.table("comments").select("text").limit(limit).to_pyarrow()["text"]
     finally:
         w.close()
+    out: dict[str, float] = {"comments": len(texts)}
+    from tribescope.authenticity._comments import measure_text_features
+
+    m = measure_text_features(texts, threads=2, sentiment=False)
+    out["models_rules_per_s"] = m["per_s"]  # spam + attack models and quality rules, without sentiment
+    m = measure_text_features(texts, threads=2)
+    out["text_features_per_s"] = m["per_s"]
+    out["text_features_per_s_cpu"] = m["per_s_cpu"]
+    return out
 
 
 def graph_stage(n_edges: int = 1_000_000) -> dict[str, float]:

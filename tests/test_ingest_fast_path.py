@@ -184,3 +184,167 @@ def test_kim_comments_fast_and_python_paths_agree(tmp_path, monkeypatch, variant
         fast.close()
         slow.close()
 
+
+
+# ---------------------------------------------------------------------------- Instagram web GraphQL
+TABLES = ("accounts", "posts", "comments")
+
+
+def _except_all(a, b):
+    """Rows (all columns but import_id) of each canonical table in one workspace and not the other,
+    as a multiset, both ways — ``EXCEPT ALL`` in the engine."""
+    out = {}
+    for t in TABLES:
+        other = b.duck.execute(f"SELECT * EXCLUDE (import_id) FROM {t}").fetch_arrow_table()
+        a.duck.register("__other", other)
+        try:
+            mine = f"SELECT * EXCLUDE (import_id) FROM {t}"
+            out[t] = (
+                a.duck.execute(f"{mine} EXCEPT ALL SELECT * FROM __other").fetchall(),
+                a.duck.execute(f"SELECT * FROM __other EXCEPT ALL {mine}").fetchall(),
+            )
+        finally:
+            a.duck.unregister("__other")
+    return out
+
+
+def _web_media(i, *, wrapper=True):
+    """A shortcode_media with comments, replies, a creator reply, unicode and missing fields."""
+    creator = "Creator.One" if i % 2 else "creator_two"
+    comments = []
+    for j in range(4):
+        c = {
+            "id": f"c{i}_{j}" if j != 3 else "c_dup",  # c_dup recurs in every media: the newest wins
+            "text": f"wow 😍 #Täg{j} @Friend" if j % 2 else None,
+            "created_at": 1700000000 + i * 10 + j,
+            "owner": {"id": "1", "is_verified": bool(j % 2) if j != 2 else None, "username": ["Fan_A", "fan_a", "", creator][j]},
+            "edge_liked_by": {"count": j},
+            "edge_threaded_comments": {
+                "count": j % 3,
+                "edges": [
+                    {"node": {"id": f"r{i}_{j}_{k}", "text": "réponse", "created_at": 1700000500 + k,
+                              "owner": {"username": "Fan_B" if k else creator, "is_verified": k == 1},
+                              "edge_liked_by": {"count": 0}}}
+                    for k in range(j % 3)
+                ],
+            },
+        }
+        if j == 1:
+            del c["edge_liked_by"]
+        comments.append({"node": c})
+    m = {
+        "__typename": ["GraphImage", "GraphVideo", "GraphSidecar", "XDTGraphImage"][i % 4],
+        "id": str(7000 + i % 5) if i != 3 else 7003,  # ids repeat across lines (a re-export)
+        "shortcode": f"SC{i}" if i % 3 else "",
+        "edge_media_to_caption": {"edges": [{"node": {"text": f"Post {i} #Fête #fete @Brand.Co ünïcode"}}]} if i % 4 else {"edges": []},
+        "taken_at_timestamp": 1690000000 + i if i % 5 else None,
+        "edge_media_preview_like": {"count": 100 + i} if i % 2 else None,
+        "edge_liked_by": {"count": 5},
+        "owner": {"id": "9", "username": creator, "full_name": "Créator" if i % 3 else None,
+                  "is_verified": True, "edge_followed_by": {"count": 1000 + i},
+                  "edge_owner_to_timeline_media": {"count": 10}},
+        "is_paid_partnership": None if i % 2 else False,
+        "edge_media_to_sponsor_user": {"edges": [{"node": {"sponsor": {"username": "Brand.Co"}}}]} if i % 3 == 1 else {"edges": []},
+        "edge_media_to_tagged_user": {"edges": [{"node": {"user": {"username": "Tagged_1"}}}, {"node": {"user": {"username": ""}}}]},
+        "video_view_count": 50 if i % 4 == 1 else None,
+    }
+    conn = {"count": 4 + i, "page_info": {"has_next_page": False}, "edges": comments}
+    if i == 5:
+        m["edge_media_to_comment"] = conn  # the older key, without the parent-comment key
+    else:
+        m["edge_media_to_parent_comment"] = conn
+    return {"graphql": {"shortcode_media": m}} if wrapper else m
+
+
+def _web_file(tmp_path, name, lines, variant="clean"):
+    docs = [_web_media(i) for i in lines]
+    m = docs[-1]["graphql"]["shortcode_media"]
+    conn = m.get("edge_media_to_parent_comment") or m["edge_media_to_comment"]
+    if variant == "text_number":  # the Python path rejects a number as comment text
+        conn["edges"][0]["node"]["text"] = 12
+    elif variant == "non_ascii_handle":
+        conn["edges"][0]["node"]["owner"]["username"] = "Zoë"
+    elif variant == "millis":
+        m["taken_at_timestamp"] = 1690000000000
+    elif variant == "null_parent_key":  # parent key present but null: the Python path reads no comments
+        m["edge_media_to_comment"] = m.pop("edge_media_to_parent_comment")
+        m["edge_media_to_parent_comment"] = None
+    elif variant == "count_text":
+        m["edge_media_preview_like"] = {"count": "1,234"}
+    elif variant == "bare_media":  # no graphql wrapper on one line
+        docs[-1] = m
+    f = tmp_path / name
+    f.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n")
+    return f
+
+
+@pytest.mark.parametrize(
+    "variant", ["clean", "text_number", "non_ascii_handle", "millis", "null_parent_key", "count_text", "bare_media"]
+)
+def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
+    from tribescope.ingest import instagram as ig_mod
+
+    f = _web_file(tmp_path, "media.jsonl", range(12), variant)
+    monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
+    fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f, skip_bad=True)
+    try:
+        assert used == (variant == "clean")
+        assert r_fast.files[0].format == r_slow.files[0].format == "instagram-graphql"
+        assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
+        assert r_fast.files[0].records == r_slow.files[0].records == 12
+        assert r_fast.rows() == r_slow.rows()
+        assert r_fast.rejected == r_slow.rejected == int(variant == "text_number")
+        if variant == "clean":
+            post = fast.duck.execute(
+                "SELECT hashtags, mentions, sponsor, is_paid_partnership, tagged_users FROM posts WHERE post_id = '7001'"
+            ).fetchone()
+            assert post[1] == ["brand.co"] and post[2] == "brand.co" and post[4] == ["tagged_1"]
+            assert "fête" in post[0]
+            # the creator's own comments and replies give no commenter stub; fan_a's last stub wins
+            assert fast.duck.execute("SELECT count(*) FROM comments WHERE parent_comment_id IS NOT NULL").fetchone()[0] > 0
+    finally:
+        fast.close()
+        slow.close()
+
+
+def test_web_graphql_fast_path_validation_error_names_the_field(tmp_path, monkeypatch):
+    from tribescope.errors import ImportFailed
+    from tribescope.ingest import instagram as ig_mod
+
+    f = _web_file(tmp_path, "media.jsonl", range(6), "text_number")
+    monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        with pytest.raises(ImportFailed) as exc:
+            import_paths(ws, [f])
+        msg = str(exc.value)
+        assert "media.jsonl, line 6" in msg and "edge_media_to_comment.edges[0].node.text" in msg
+    finally:
+        ws.close()
+
+
+def test_duplicates_across_files_grouped_merge_equals_file_by_file(tmp_path, monkeypatch):
+    """Two overlapping exports in one command: the grouped merge gives what merging file by file gives,
+    including each row's import_id and the rows each file wrote."""
+    from tribescope.ingest import _run
+    from tribescope.ingest import instagram as ig_mod
+
+    monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
+    d = tmp_path / "exports"
+    d.mkdir()
+    _web_file(d, "a.jsonl", range(0, 8))
+    _web_file(d, "b.jsonl", range(4, 12))
+    grouped = connect(tmp_path / "g.duckdb")
+    r_g = import_paths(grouped, [d])
+    monkeypatch.setattr(_run, "GROUP_ROWS", 0)  # merge after every file: the fold itself
+    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
+    single = connect(tmp_path / "s.duckdb")
+    r_s = import_paths(single, [d])
+    try:
+        assert _except_all(grouped, single) == {t: ([], []) for t in TABLES}
+        assert [f.rows for f in r_g.files] == [f.rows for f in r_s.files]
+        q = "SELECT t.comment_id, i.path FROM comments t JOIN imports i USING (import_id) ORDER BY 1"
+        assert grouped.duck.execute(q).fetchall() == single.duck.execute(q).fetchall()
+    finally:
+        grouped.close()
+        single.close()

@@ -94,3 +94,54 @@ def test_data_model_doc_is_current():
     assert doc == schema.render_markdown() + "\n", (
         "regenerate docs/data-model.md from tribescope.schema.render_markdown()"
     )
+
+
+@pytest.mark.parametrize("order", ["newer_later", "older_later", "no_snapshots"])
+def test_grouped_merge_equals_file_by_file(tmp_path, order):
+    """Several files staged together merge exactly as when merged one after the other: stored rows,
+    each row's import_id (the file that last changed it) and the rows each file wrote."""
+    t = [dt.datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)]
+    if order == "older_later":
+        t = t[::-1]
+    snap = (lambda i: None) if order == "no_snapshots" else (lambda i: t[i])
+    files = [
+        [
+            {
+                "platform": "youtube",
+                "account_id": "UC1",
+                "username": "a",
+                "followers": 1,
+                "snapshot_at": snap(0),
+            },
+            {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(0)},
+        ],
+        [
+            {"platform": "youtube", "account_id": "UC1", "followers": 2, "bio": "x", "snapshot_at": snap(1)},
+            {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(1)},
+            {"platform": "youtube", "account_id": "UC1", "followers": 3, "snapshot_at": snap(1)},
+        ],
+        [
+            {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(2)},
+            {"platform": "youtube", "account_id": "UC3", "username": "c", "snapshot_at": snap(2)},
+        ],
+    ]
+    one = connect(tmp_path / "one.duckdb")
+    grouped = connect(tmp_path / "grouped.duckdb")
+    try:
+        for ws in (one, grouped):  # something stored already
+            _merge(
+                ws, "i0", [{"platform": "youtube", "account_id": "UC1", "username": "old", "country": "NL"}]
+            )
+        by_file = [_merge(one, f"i{k + 1}", rows) for k, rows in enumerate(files)]
+        with grouped.transaction():
+            st = Stager(grouped.duck, "i1")
+            for k, rows in enumerate(files):
+                st.next_file(f"i{k + 1}")
+                st.add("accounts", _acc(rows))
+            st.merge()
+        assert [st.written[f"i{k + 1}"]["accounts"] for k in range(3)] == by_file
+        q = "SELECT * FROM accounts ORDER BY account_id"
+        assert grouped.duck.execute(q).fetchall() == one.duck.execute(q).fetchall()
+    finally:
+        one.close()
+        grouped.close()

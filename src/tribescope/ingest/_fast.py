@@ -8,11 +8,18 @@ mapping (missing required ids, HTML-only text, mixed page kinds, …). If any ch
 DuckDB cannot read the file, the importer falls back to the record-by-record Python path, which
 names the offending record and field. Both paths produce identical rows (tested), so the choice
 is invisible except in speed: the engine path maps ~1M comments in seconds, not minutes.
+
+Memory: the side connection has a ``memory_limit`` (``TRIBESCOPE_FAST_MEMORY``, default 1GB) and a
+private ``temp_directory``, so a file larger than that spills to disk instead of growing the process;
+mapped rows stream out as Arrow batches of :data:`BATCH_ROWS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import duckdb
@@ -37,15 +44,23 @@ class FastPlan:
     """SQL to map one file in the engine.
 
     ``setup`` statements create temp views/tables on the side connection; ``checks`` are queries
-    returning one integer (must all be 0); ``records`` returns the number of source records;
+    returning one integer (must all be 0) — a ``(guard, check)`` pair runs ``check`` only when the
+    cheap ``guard`` is non-zero; ``records`` returns the number of source records;
     ``tables`` maps canonical table → SELECT with (a subset of) the canonical columns, in file order
     (an ``_seq`` column, if present, orders rows as the Python path would emit them).
+    ``derive`` maps a table to a function completing each mapped batch in Python (e.g. hashtags
+    computed by the very functions the Python path uses); it returns the batch with columns added.
     """
 
     setup: list[str]
-    checks: list[str]
+    checks: Sequence[str | tuple[str, str]]
     records: str
     tables: dict[str, str] = field(default_factory=dict)
+    derive: dict[str, Callable[[pa.RecordBatch], pa.RecordBatch]] = field(default_factory=dict)
+
+
+#: rows per Arrow batch handed to the stager
+BATCH_ROWS = 100_000
 
 
 def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
@@ -61,40 +76,71 @@ def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
     return f"SELECT {', '.join(out)} FROM ({sql}) q{order}"
 
 
+def _side_connection(tmp: str, threads: int) -> duckdb.DuckDBPyConnection:
+    mem = os.environ.get("TRIBESCOPE_FAST_MEMORY", "1GB")
+    con = duckdb.connect(config={"memory_limit": mem, "temp_directory": tmp, "threads": threads})
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
 def run_plan(
     plan: FastPlan, import_id: str, *, threads: int = 2
 ) -> tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None:
     """Run ``plan``; ``None`` when the fast path does not apply (the caller falls back).
 
-    Returns the record count and an iterator of ``(table, batch)`` in canonical schema.
+    Returns the record count and an iterator of ``(table, batch)`` in canonical schema. The side
+    database lives in a private temporary directory that is removed when the iterator is exhausted
+    or closed (or at once, on fallback).
     """
-    con = duckdb.connect()
+    tmp = tempfile.mkdtemp(prefix="tribescope-fast-")
+    con = _side_connection(tmp, threads)
+
+    def close() -> None:
+        con.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
     try:
-        con.execute(f"SET threads TO {threads}")
-        con.execute("SET TimeZone = 'UTC'")
-        con.execute("SET enable_progress_bar = false")
         for stmt in plan.setup:
             con.execute(stmt)
         for check in plan.checks:
+            if isinstance(check, tuple):
+                guard, check = check
+                g = con.execute(guard).fetchone()
+                if g is not None and not g[0]:
+                    continue
             row = con.execute(check).fetchone()
             if row is None or row[0]:
-                con.close()
+                close()
                 return None
         records = int(con.execute(plan.records).fetchone()[0])  # type: ignore[index]
         # Materialise every table before streaming, so a late error still means "fall back".
         for i, (table, sql) in enumerate(plan.tables.items()):
             cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
             con.execute(f"CREATE TEMP TABLE __fast_{i} AS {_conform(table, sql, cols, import_id)}")
+        for stmt in plan.setup:  # the raw file and intermediates are no longer needed
+            name = (
+                stmt.split("TABLE", 1)[1].split()[0]
+                if stmt.lstrip().upper().startswith("CREATE TEMP TABLE")
+                else None
+            )
+            if name:
+                con.execute(f"DROP TABLE IF EXISTS {name}")
     except (duckdb.Error, ValueError):
-        con.close()
+        close()
         return None
 
     def batches() -> Iterator[tuple[str, pa.RecordBatch]]:
         try:
             for i, table in enumerate(plan.tables):
                 target = schema.arrow_schema(table)
-                reader = con.execute(f"SELECT * FROM __fast_{i}").to_arrow_reader(200_000)
+                derive = plan.derive.get(table)
+                reader = con.execute(f"SELECT * FROM __fast_{i}").to_arrow_reader(BATCH_ROWS)
                 for b in reader:
+                    if derive is not None:
+                        b = derive(b)
+                        b = b.select(target.names)
                     yield (
                         table,
                         pa.RecordBatch.from_arrays(
@@ -102,7 +148,8 @@ def run_plan(
                             schema=target,
                         ),
                     )
+                con.execute(f"DROP TABLE IF EXISTS __fast_{i}")
         finally:
-            con.close()
+            close()
 
     return records, batches()

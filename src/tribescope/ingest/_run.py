@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import reprlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,10 @@ FORMATS: dict[str, Format] = {}
 IGNORE_MARKER = ".tribescopeignore"
 _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".duckdb", ".wal"}
 BATCH_ROWS = 50_000
+#: files are staged together and merged in one go until this many rows are staged (see Stager)
+GROUP_ROWS = int(os.environ.get("TRIBESCOPE_GROUP_ROWS", "2000000"))
+#: DuckDB memory limit of the workspace connection while importing (staging spills to disk beyond it)
+IMPORT_MEMORY = os.environ.get("TRIBESCOPE_IMPORT_MEMORY", "2GB")
 
 
 def register(fmt: Format) -> Format:
@@ -180,7 +185,23 @@ def import_paths(
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
-    with ws.transaction():
+    with _memory_limit(ws), ws.transaction():
+        stager = Stager(ws.duck, "", dedup=("accounts",))
+        staged: dict[str, FileReport] = {}
+
+        def flush() -> None:
+            if not staged:
+                return
+            stager.merge()
+            for imp, written in stager.written.items():
+                f = staged[imp]
+                f.rows = written
+                ws.duck.execute(
+                    "UPDATE imports SET rows = ? WHERE import_id = ?",
+                    [json.dumps(written, sort_keys=True), imp],
+                )
+            staged.clear()
+
         for i, path in enumerate(files):
             src = Source(path)
             sha = _sha256(path)
@@ -200,7 +221,9 @@ def import_paths(
             import_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
             fr.import_id = import_id
             started = dt.datetime.now(dt.UTC)
-            _import_one(ws, src, fmt, fr, import_id, skip_bad, options, progress)
+            stager.next_file(import_id)
+            staged[import_id] = fr
+            _import_one(ws, stager, src, fmt, fr, import_id, skip_bad, options, progress)
             finished = dt.datetime.now(dt.UTC)
             fr.seconds = (finished - started).total_seconds()
             ws.duck.execute(
@@ -220,11 +243,30 @@ def import_paths(
                     opt_json,
                 ],
             )
+            if stager.staged_rows >= GROUP_ROWS:
+                flush()
+        flush()
         if options.get("pseudonymize"):
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
     return report
+
+
+@contextlib.contextmanager
+def _memory_limit(ws: Workspace) -> Iterator[None]:
+    """Cap the workspace connection's memory while importing; staged rows spill to its temp directory."""
+    old = ws.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    try:
+        ws.duck.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
+    except Exception:  # an unparsable setting: keep DuckDB's default
+        yield
+        return
+    try:
+        yield
+    finally:
+        with contextlib.suppress(Exception):
+            ws.duck.execute(f"SET memory_limit = '{old}'")
 
 
 def _next_import_seq(ws: Workspace) -> int:
@@ -234,6 +276,7 @@ def _next_import_seq(ws: Workspace) -> int:
 
 def _import_one(
     ws: Workspace,
+    stager: Stager,
     src: Source,
     fmt: Format,
     fr: FileReport,
@@ -243,10 +286,8 @@ def _import_one(
     progress: ProgressFn | None,
 ) -> None:
     ctx = Context(str(src.path), import_id, dt.datetime.now(dt.UTC), options=options)
-    stager = Stager(ws.duck, import_id)
     buffers: dict[str, RowBuffer] = {}
     rejects = RowBuffer("rejects")
-    seen_accounts: set[tuple[Any, ...]] = set()
     reported = 0
 
     def reject(location: str, fld: str | None, reason: str, raw: Any) -> None:
@@ -300,13 +341,8 @@ def _import_one(
                     buf = buffers.get(table)
                     if buf is None:
                         buf = buffers[table] = RowBuffer(table)
-                    values = buf.check(row)
-                    if table == "accounts":
-                        k = tuple(values)
-                        if k in seen_accounts:
-                            continue
-                        seen_accounts.add(k)
-                    pending.append((buf, values))
+                    # exact duplicates (e.g. a commenter's stub per comment) are dropped by the stager
+                    pending.append((buf, buf.check(row)))
             except FieldError as exc:
                 reject(location, exc.field, exc.message, raw)
                 continue
@@ -314,8 +350,6 @@ def _import_one(
                 buf.append(values)
                 if buf.n >= BATCH_ROWS:
                     stager.add(buf.table.name, buf.flush())
-                    if len(seen_accounts) > 500_000:
-                        seen_accounts.clear()
             if fr.records % 4096 == 0:
                 tick()
     finally:  # an aborted import must not leave the file open until garbage collection
@@ -330,7 +364,6 @@ def _import_one(
     for name, buf in buffers.items():
         if buf.n:
             stager.add(name, buf.flush())
-    fr.rows = stager.merge()
     if rejects.n:
         tbl = rejects.flush()
         ws.duck.register("__rejects", tbl)
@@ -368,7 +401,6 @@ def _fast_import(
     for table, batch in batches:
         stager.add(table, pa.Table.from_batches([batch]))
     fr.records = n
-    fr.rows = stager.merge()
     return True
 
 

@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import orjson
+
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import Context, Format, Row, extract_hashtags, extract_mentions, need, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
@@ -469,6 +471,7 @@ def _kim_post(p: dict[str, Any]) -> list[Row]:
         ("posts", {
             "platform": P, "post_id": p["post_id"], "creator_id": creator, "created_at": p.get("taken_at_timestamp"),
             "media_type": _media_type(typename, "typename"), "caption": caption,
+            "accessibility_caption": _text(p.get("accessibility_caption"), "accessibility_caption"),
             "likes": p.get("like_count"), "comments_count": p.get("comment_count"),
             "views": p.get("video_view_count"), "is_paid_partnership": paid,
             "sponsor": ",".join(sponsors) or None,
@@ -515,7 +518,7 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
     spec = ", ".join(f"'{c}': 'JSON'" for c in cols)
     setup = [
         f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json('{_sq(path)}', format='newline_delimited',
-            compression='{"gzip" if gz else "uncompressed"}', records=true, columns={{{spec}}}, maximum_object_size=268435456)""",
+            compression='{"gzip" if gz else "uncompressed"}', records=true, columns={{{spec}}}, maximum_object_size=33554432)""",
         """CREATE TEMP TABLE k AS SELECT rowid AS _seq,
              json_type(comment_id) AS t_cid, json_type(post_id) AS t_pid, json_type(parent_comment_id) AS t_par,
              json_type(owner_username) AS t_user, json_type(owner_is_verified) AS t_ver,
@@ -544,8 +547,6 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
         "SELECT count(*) FROM k WHERE strlen(uname) <> length(uname) OR contains(uname, chr(0))",
         """SELECT count(*) FROM k WHERE contains(text, chr(0)) OR contains(comment_id, chr(0))
              OR contains(post_id, chr(0)) OR contains(parent_comment_id, chr(0))""",
-        # the driver forgets its de-duplication set past 500k distinct stubs: keep that to Python
-        "SELECT count(*) > 500000 FROM (SELECT DISTINCT uname, verified FROM k WHERE uname <> '')",
     ]
     comments = """
         SELECT _seq, 'instagram' AS platform, comment_id, post_id, nullif(lower(uname), '') AS author_id,
@@ -572,3 +573,221 @@ def _kim_fast(self: InstagramKim, src: Source, ctx: Context) -> Any:
 
 
 InstagramKim.fast_plan = _kim_fast  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ web GraphQL engine fast path
+_J = "JSON"
+_CNT = f"STRUCT(count {_J})"
+_WEB_C = (f"STRUCT(id {_J}, text {_J}, created_at {_J}, owner STRUCT(username {_J}, is_verified {_J}), "
+          f"edge_liked_by {_CNT}")
+_WEB_TOP = f"{_WEB_C}, edge_threaded_comments STRUCT(count {_J}, edges STRUCT(node {_WEB_C}))[]))"
+_WEB_CONN = f"STRUCT(count {_J}, edges STRUCT(node {_WEB_TOP})[])"
+_WEB_M = (
+    f'STRUCT(id {_J}, shortcode {_J}, "__typename" {_J}, taken_at_timestamp {_J}, video_view_count {_J}, '
+    f"is_paid_partnership {_J}, owner STRUCT(username {_J}, full_name {_J}, is_verified {_J}, is_private {_J}, "
+    f"edge_followed_by {_CNT}, edge_owner_to_timeline_media {_CNT}), "
+    f"edge_media_to_caption STRUCT(edges STRUCT(node STRUCT(text {_J}))[]), "
+    f"edge_media_preview_like {_CNT}, edge_liked_by {_CNT}, "
+    f"edge_media_to_parent_comment {_WEB_CONN}, edge_media_to_comment {_WEB_CONN}, "
+    f"edge_media_to_sponsor_user STRUCT(edges STRUCT(node STRUCT(sponsor STRUCT(username {_J})))[]), "
+    f"edge_media_to_tagged_user STRUCT(edges STRUCT(node STRUCT(\"user\" STRUCT(username {_J})))[]))"
+)
+#: a handle :func:`_handle` leaves unchanged except for case (so SQL ``lower`` agrees with Python)
+_HANDLE_RE = "'[A-Za-z0-9._]+'"
+
+
+def _is_id(x: str) -> str:
+    """SQL: ``x`` (JSON) is an id both paths read alike — text or a whole number, not empty, no NUL."""
+    return (f"(json_type({x}) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND ({x}->>'$') <> '' "
+            f"AND NOT contains(({x}->>'$'), chr(0)))")
+
+
+def _is_opt(x: str, *types: str) -> str:
+    """SQL: ``x`` (JSON) is absent, null, or one of ``types``."""
+    ts = ", ".join(f"'{t}'" for t in ("NULL", *types))
+    return f"({x} IS NULL OR json_type({x}) IN ({ts}))"
+
+
+def _is_text(x: str) -> str:
+    return f"({_is_opt(x, 'VARCHAR')} AND NOT coalesce(contains(({x}->>'$'), chr(0)), false))"
+
+
+def _is_count(x: str) -> str:
+    """a whole number that fits 64 bits (DuckDB types non-negative JSON numbers UBIGINT)"""
+    return f"({_is_opt(x)} OR (json_type({x}) IN ('BIGINT', 'UBIGINT') AND ({x}->>'$')::HUGEINT <= 9223372036854775807))"
+
+
+def _is_secs(x: str) -> str:
+    """whole unix seconds, the common case of :func:`to_ts`"""
+    return f"({_is_opt(x)} OR (json_type({x}) IN ('BIGINT', 'UBIGINT') AND ({x}->>'$')::HUGEINT BETWEEN 0 AND 99999999999))"
+
+
+def _is_handle(x: str, optional: bool) -> str:
+    """text :func:`_handle` maps by lower-casing alone (empty/absent allowed when ``optional``)."""
+    ok = f"(json_type({x}) = 'VARCHAR' AND regexp_full_match(({x}->>'$'), {_HANDLE_RE}))"
+    if optional:
+        return f"({_is_opt(x)} OR (json_type({x}) = 'VARCHAR' AND ({x}->>'$') = '') OR {ok})"
+    return ok
+
+
+def _web_fast_plan(path: str, gz: bool) -> Any:
+    """Web GraphQL ``{"graphql": {"shortcode_media": …}}`` per line → posts, comments (+ replies) and
+    account stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
+
+    Mirrors :meth:`InstagramWeb.convert` / :func:`_web_comment` and the driver's coercion. Every leaf
+    is read as JSON and must have the JSON type of the common case (ids text or whole numbers,
+    timestamps whole unix seconds, counts whole numbers, flags true/false, handles ASCII ``[A-Za-z0-9._]``,
+    no NUL characters); any other record sends the file down the Python path, which coerces or
+    rejects it naming the field. ``hashtags``/``mentions`` are computed from the caption by the same
+    Python functions (:func:`extract_hashtags`, :func:`extract_mentions`) on the mapped batches.
+    """
+    from tribescope.ingest._fast import FastPlan
+
+    comp = "gzip" if gz else "uncompressed"
+    setup = [
+        f"""CREATE TEMP TABLE raw AS SELECT graphql.shortcode_media AS m FROM read_json('{_sq(path)}',
+            format='newline_delimited', compression='{comp}', records=true,
+            columns={{'graphql': 'STRUCT(shortcode_media {_WEB_M})'}}, maximum_object_size=33554432)""",
+        # one row per media (file order); the comment connection the Python path picks by key presence
+        """CREATE TEMP VIEW p AS SELECT rowid AS _r, m,
+             coalesce(m.edge_media_to_parent_comment, m.edge_media_to_comment) AS conn,
+             m.edge_media_to_parent_comment IS NULL AND m.edge_media_to_comment IS NOT NULL AS ambiguous,
+             lower(m.owner.username->>'$') AS creator
+           FROM raw""",
+        # every comment, then its replies, flattened (JSON leaves; checked below before they are cast)
+        """CREATE TEMP TABLE cj AS
+           WITH top AS MATERIALIZED (
+             SELECT _r, creator, (m.id->>'$') AS post_id, generate_subscripts(conn.edges, 1) AS _i,
+                    unnest(conn.edges).node AS c
+             FROM p WHERE len(conn.edges) > 0)
+           SELECT (_r * 100000 + _i) * 10000 AS _seq, creator, post_id, NULL::VARCHAR AS parent, c.id AS cid,
+                  c.text AS text, c.created_at AS ts, c.owner.username AS uname, c.owner.is_verified AS ver,
+                  c.edge_liked_by.count AS likes, c.edge_threaded_comments.count AS rc
+           FROM top
+           UNION ALL
+           SELECT (_r * 100000 + _i) * 10000 + _j, creator, post_id, (c.id->>'$'), rc.id, rc.text, rc.created_at,
+                  rc.owner.username, rc.owner.is_verified, rc.edge_liked_by.count, NULL::JSON
+           FROM (SELECT _r, _i, creator, post_id, c, generate_subscripts(c.edge_threaded_comments.edges, 1) AS _j,
+                        unnest(c.edge_threaded_comments.edges).node AS rc
+                 FROM top WHERE len(c.edge_threaded_comments.edges) > 0)""",
+        # each JSON leaf once as (type, text), so checks and casts below do not parse JSON again
+        """CREATE TEMP TABLE cm AS SELECT _seq, creator, post_id, parent,
+             json_type(cid) AS t_cid, cid->>'$' AS cid, json_type(text) AS t_text, text->>'$' AS text,
+             json_type(ts) AS t_ts, ts->>'$' AS ts, json_type(uname) AS t_uname, uname->>'$' AS uname,
+             json_type(ver) AS t_ver, ver->>'$' AS ver, json_type(likes) AS t_likes, likes->>'$' AS likes,
+             json_type(rc) AS t_rc, rc->>'$' AS rc
+           FROM cj""",
+    ]
+    m = "m"
+    tag_ok = _is_handle('e.node."user".username', True)
+    post_checks = " OR ".join([
+        "m IS NULL", f"NOT {_is_id('m.id')}", "m.owner IS NULL",
+        f"NOT {_is_handle('m.owner.username', False)}", f"NOT {_is_text('m.owner.full_name')}",
+        f"NOT {_is_opt('m.owner.is_verified', 'BOOLEAN')}", f"NOT {_is_opt('m.owner.is_private', 'BOOLEAN')}",
+        f"NOT {_is_count('m.owner.edge_followed_by.count')}",
+        f"NOT {_is_count('m.owner.edge_owner_to_timeline_media.count')}",
+        f"NOT {_is_text('m.edge_media_to_caption.edges[1].node.text')}",
+        f"NOT {_is_secs('m.taken_at_timestamp')}",
+        f"NOT ({_is_text(f'{m}.__typename')} AND coalesce(strlen(m.__typename->>'$') = length(m.__typename->>'$'), true))",
+        f"NOT {_is_count('m.edge_media_preview_like.count')}", f"NOT {_is_count('m.edge_liked_by.count')}",
+        f"NOT {_is_count('conn.count')}", f"NOT {_is_count('m.video_view_count')}",
+        f"NOT {_is_opt('m.is_paid_partnership', 'BOOLEAN')}", f"NOT {_is_text('m.shortcode')}",
+        "len(conn.edges) >= 100000",
+        f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_sponsor_user.edges, []), "
+        f"e -> {_is_handle('e.node.sponsor.username', True)}))",
+        f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_tagged_user.edges, []), e -> {tag_ok}))",
+    ])
+    ids, counts = "('VARCHAR', 'BIGINT', 'UBIGINT')", "('BIGINT', 'UBIGINT')"
+    comment_checks = " OR ".join([
+        f"t_cid IS NULL OR t_cid NOT IN {ids} OR cid = '' OR contains(cid, chr(0))",
+        f"(t_uname NOT IN ('NULL', 'VARCHAR') OR (t_uname = 'VARCHAR' AND uname <> '' AND NOT regexp_full_match(uname, {_HANDLE_RE})))",
+        "t_ver NOT IN ('NULL', 'BOOLEAN')", "t_text NOT IN ('NULL', 'VARCHAR')", "contains(text, chr(0))",
+        f"(t_ts NOT IN ('NULL', {counts[1:-1]}) OR ts::HUGEINT NOT BETWEEN 0 AND 99999999999)",
+        f"t_likes NOT IN ('NULL', {counts[1:-1]})", f"t_rc NOT IN ('NULL', {counts[1:-1]})",
+        "likes::HUGEINT > 9223372036854775807", "rc::HUGEINT > 9223372036854775807",
+    ])
+    # A media with edge_media_to_comment but no edge_media_to_parent_comment: the Python path takes the
+    # former only when the latter key is absent, not null — a second, narrow scan tells them apart.
+    parent_key = (f"SELECT count(*) FROM read_json_objects('{_sq(path)}', format='newline_delimited', "
+                  f"compression='{comp}', maximum_object_size=33554432) "
+                  "WHERE json_type(json, '$.graphql.shortcode_media.edge_media_to_parent_comment') = 'NULL'")
+    checks: list[str | tuple[str, str]] = [
+        ("SELECT count(*) FROM p WHERE ambiguous", parent_key),
+        f"SELECT count(*) FROM p WHERE {post_checks}",
+        "SELECT count(*) FROM p WHERE list_max(list_transform(conn.edges, e -> len(e.node.edge_threaded_comments.edges))) >= 10000",
+        f"SELECT count(*) FROM cm WHERE {comment_checks}",
+    ]
+    # the list filters keep what the Python path keeps: truthy usernames
+    sponsors = ("list_transform(list_filter(coalesce(m.edge_media_to_sponsor_user.edges, []), "
+                "e -> coalesce(e.node.sponsor.username->>'$', '') <> ''), e -> lower(e.node.sponsor.username->>'$'))")
+    tagged = ("list_transform(list_filter(coalesce(m.edge_media_to_tagged_user.edges, []), "
+              "e -> coalesce(e.node.\"user\".username->>'$', '') <> ''), e -> lower(e.node.\"user\".username->>'$'))")
+    media = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MEDIA_TYPES.items())
+    posts = f"""
+        SELECT _r AS _seq, 'instagram' AS platform, (m.id->>'$') AS post_id, creator AS creator_id,
+               to_timestamp((m.taken_at_timestamp->>'$')::BIGINT) AS created_at,
+               CASE lower(nullif(m.__typename->>'$', '')) {media} ELSE lower(nullif(m.__typename->>'$', '')) END
+                 AS media_type,
+               (m.edge_media_to_caption.edges[1].node.text->>'$') AS caption,
+               coalesce((m.edge_media_preview_like.count->>'$')::BIGINT, (m.edge_liked_by.count->>'$')::BIGINT) AS likes,
+               (conn.count->>'$')::BIGINT AS comments_count, (m.video_view_count->>'$')::BIGINT AS views,
+               coalesce((m.is_paid_partnership->>'$')::BOOLEAN, CASE WHEN len(sp) > 0 THEN true END)
+                 AS is_paid_partnership,
+               nullif(array_to_string(sp, ','), '') AS sponsor, tg AS tagged_users,
+               CASE WHEN coalesce(m.shortcode->>'$', '') <> ''
+                    THEN 'https://www.instagram.com/p/' || (m.shortcode->>'$') || '/' END AS url
+        FROM (SELECT *, {sponsors} AS sp, {tagged} AS tg FROM p)"""
+    comments = """
+        SELECT _seq, 'instagram' AS platform, cid AS comment_id, post_id, nullif(lower(uname), '') AS author_id,
+               uname AS author_name, parent AS parent_comment_id, to_timestamp(ts::BIGINT) AS created_at,
+               text, likes::BIGINT AS likes, rc::BIGINT AS reply_count
+        FROM cm"""
+    # owner stub first (as the Python path emits it after the post), then each commenter not the creator
+    accounts = """
+        SELECT min(_seq) AS _seq, platform, account_id, username, full_name, is_verified, is_private, followers, posts
+        FROM (
+            SELECT _r * 1000000000 AS _seq, 'instagram' AS platform, creator AS account_id,
+                   (m.owner.username->>'$') AS username, (m.owner.full_name->>'$') AS full_name,
+                   (m.owner.is_verified->>'$')::BOOLEAN AS is_verified, (m.owner.is_private->>'$')::BOOLEAN AS is_private,
+                   (m.owner.edge_followed_by.count->>'$')::BIGINT AS followers,
+                   (m.owner.edge_owner_to_timeline_media.count->>'$')::BIGINT AS posts
+            FROM p
+            UNION ALL
+            SELECT _seq, 'instagram', lower(uname), uname, NULL, ver::BOOLEAN, NULL, NULL, NULL
+            FROM cm WHERE coalesce(uname, '') <> '' AND lower(uname) <> creator)
+        GROUP BY ALL"""
+    return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM p",
+                    tables={"posts": posts, "comments": comments, "accounts": accounts},
+                    derive={"posts": _web_post_text})
+
+
+def _web_post_text(batch: Any) -> Any:
+    """``hashtags`` and ``mentions`` of mapped posts, from their captions, by the Python path's own functions."""
+    import pyarrow as pa
+
+    captions = batch.column("caption").to_pylist()
+    cols = {n: batch.column(n) for n in batch.schema.names}
+    cols["hashtags"] = pa.array([extract_hashtags(c) for c in captions], pa.list_(pa.string()))
+    cols["mentions"] = pa.array([extract_mentions(c) for c in captions], pa.list_(pa.string()))
+    return pa.RecordBatch.from_pydict(cols)
+
+
+def _web_fast(self: InstagramWeb, src: Source, ctx: Context) -> Any:
+    if src.size < FAST_MIN_BYTES or ctx.snapshot_at is not None:
+        return None
+    head = src.head(_PROBE)
+    if b"\n" not in head:
+        return None
+    try:  # one document per line, in the graphql wrapper
+        first = orjson.loads(head.split(b"\n", 1)[0])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(first, dict) or not isinstance(first.get("graphql"), dict):
+        return None
+    with open(src.path, "rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    return _web_fast_plan(str(src.path), gz)
+
+
+_PROBE = 1 << 20
+InstagramWeb.fast_plan = _web_fast  # type: ignore[attr-defined]

@@ -670,7 +670,7 @@ def _fast_plan(path: str) -> Any:
     p = path.replace("'", "''")
     setup = [
         f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json('{p}', format='auto',
-            columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=1073741824)""",
+            columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=67108864)""",
         """CREATE TEMP TABLE threads AS
            SELECT rowid AS _page, generate_subscripts(items, 1) AS _i, unnest(items) AS it FROM pages""",
         """CREATE TEMP TABLE c AS
