@@ -11,6 +11,7 @@ from rich.console import Console
 
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
+from tribescope.store._workspace import parse_spark_conf
 
 app = typer.Typer(
     name="tribescope",
@@ -28,9 +29,18 @@ class State:
     workspace: str = DEFAULT_WORKSPACE
     backend: str = "duckdb"
     master: str | None = None
+    remote: str | None = None
+    spark_conf: tuple[tuple[str, str], ...] = ()
 
     def open(self, *, read_only: bool = False) -> Workspace:
-        return connect(self.workspace, backend=self.backend, read_only=read_only, master=self.master)
+        return connect(
+            self.workspace,
+            backend=self.backend,
+            read_only=read_only,
+            master=self.master,
+            remote=self.remote,
+            spark_conf=self.spark_conf,
+        )
 
 
 state = State()
@@ -53,15 +63,37 @@ def _global(
     master: Annotated[
         str | None,
         typer.Option(
+            "--spark-master",
             "--master",
             envvar="TRIBESCOPE_SPARK_MASTER",
-            help="Spark master URL (local[2], spark://…) or Spark Connect address (sc://…).",
+            help="pyspark: Spark master URL — local[4], spark://host:7077, yarn, k8s://… (default local[2]).",
+        ),
+    ] = None,
+    remote: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-remote",
+            envvar="TRIBESCOPE_SPARK_REMOTE",
+            help="pyspark: Spark Connect address sc://host:15002 (instead of --spark-master).",
+        ),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf",
+            envvar="TRIBESCOPE_SPARK_CONF",
+            help="pyspark: a Spark setting KEY=VALUE (repeatable), e.g. spark.executor.memory=4g.",
         ),
     ] = None,
 ) -> None:
     state.workspace = os.fspath(workspace)
     state.backend = backend
     state.master = master
+    state.remote = remote
+    try:
+        state.spark_conf = parse_spark_conf(spark_conf or [])
+    except TribescopeError as exc:
+        raise fail(exc, code=2) from None
 
 
 def group(name: str, help_: str) -> typer.Typer:

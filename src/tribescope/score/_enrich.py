@@ -1,4 +1,9 @@
-"""Model-based per-creator tables the score joins when present (issues 4 and 5, folded in).
+"""Model-based tables the score joins when present (issues 4 and 5, folded in).
+
+* ``comment_features`` (stored by ``creator_audience_authenticity`` on a writable DuckDB workspace) — spam, attack,
+  quality class and sentiment per comment, computed in the engine and updated incrementally
+  (:func:`tribescope.authenticity.comment_scores`); the per-creator authenticity and the score's
+  ``sentiment_mean`` read it, so each text is scored once.
 
 * ``creator_audience_authenticity`` — trained fake-account, spam/attack and pod models
   (:func:`tribescope.authenticity.creator_audience_authenticity`), renamed to the spec's metrics:
@@ -7,7 +12,10 @@
   (:func:`tribescope.niche.predict_niche_category`): ``niche_category``, ``niche_confidence``.
 
 They are derived tables: recomputed by every ``tribescope score`` (unless ``--no-models``) and
-written only on a writable DuckDB workspace.
+written by :meth:`~tribescope.store.Workspace.write_table` — on DuckDB into the (writable) workspace file,
+on Spark as Parquet under ``<PARQUET_DIR>/_derived/<table>/`` (the exported tables are never touched;
+see docs/scale-out.md). On Spark the account model and the aggregations run in the engine; the pod
+components and the niche classifier pull reduced data to the driver.
 """
 
 from __future__ import annotations
@@ -41,9 +49,14 @@ ENRICHMENTS: dict[str, Callable[[Any], pa.Table]] = {
 }
 
 
+def _can_store(ws: Any) -> bool:
+    """DuckDB: the workspace is open for writing. Spark: always (results go to the derived folder)."""
+    return ws.backend == "pyspark" or (ws.backend == "duckdb" and not ws.read_only)
+
+
 def enrich(ws: Any, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Compute and store every enrichment table; returns rows per table."""
-    if ws.backend != "duckdb" or ws.read_only:
+    if not _can_store(ws):
         return {}
     out: dict[str, int] = {}
     for name, fn in ENRICHMENTS.items():

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +27,31 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope.errors import BackendMissing, WorkspaceError
 
-__all__ = ["DEFAULT_WORKSPACE", "Workspace", "connect"]
+__all__ = ["DEFAULT_WORKSPACE", "DERIVED_DIR", "SparkOptions", "Workspace", "connect", "parse_spark_conf"]
 
 DEFAULT_WORKSPACE = "tribescope.duckdb"
+
+
+def _spark_schema(s: pa.Schema) -> Any:
+    """An empty Arrow table's schema for Spark (``createDataFrame`` cannot infer one from no rows)."""
+    from pyspark.sql import types as T
+
+    def conv(t: pa.DataType) -> Any:
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
+            return T.StringType()
+        if pa.types.is_integer(t):
+            return T.LongType()
+        if pa.types.is_floating(t):
+            return T.DoubleType()
+        if pa.types.is_boolean(t):
+            return T.BooleanType()
+        if pa.types.is_timestamp(t):
+            return T.TimestampType()
+        if pa.types.is_list(t):
+            return T.ArrayType(conv(t.value_type))
+        raise TypeError(f"no Spark type for {t}")
+
+    return T.StructType([T.StructField(f.name, conv(f.type), True) for f in s])
 
 
 def _duck_type(t: pa.DataType) -> str:
@@ -62,12 +86,15 @@ class Workspace:
         ``"duckdb"`` or ``"pyspark"``.
     path : Path
         The DuckDB file or the Parquet directory.
+    location : str
+        ``path`` as the engine sees it (an absolute folder, or a URI such as ``s3a://bucket/ws``).
     """
 
     def __init__(self, con: Any, backend: str, path: Path, *, read_only: bool = False) -> None:
         self.con = con
         self.backend = backend
         self.path = path
+        self.location = str(path)
         self.read_only = read_only
         self._lock = threading.RLock()
 
@@ -155,12 +182,34 @@ class Workspace:
                 sql = ibis.to_sql(data, dialect="duckdb")
                 self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
         else:
-            self.con.create_table(name, data, overwrite=True)
+            self._write_spark(name, data)
+
+    def _write_spark(self, name: str, data: pa.Table | ibis.Table) -> None:
+        """Spark: write ``<location>/_derived/<name>/`` as Parquet (the engine writes, so a cluster writes to
+        the shared storage it reads from) and point the view ``name`` at it. Exported tables are never
+        touched; the derived copy shadows one of the same name for every later session."""
+        session = self.con._session
+        if isinstance(data, pa.Table):
+            df = (
+                session.createDataFrame(data)
+                if data.num_rows
+                else session.createDataFrame([], schema=_spark_schema(data.schema))
+            )
+        else:
+            self.con._run_pre_execute_hooks(data)  # registers the expression's memtables, as ibis does
+            df = session.sql(self.con.compile(data))
+        target = f"{self.location.rstrip('/')}/{DERIVED_DIR}/{name}"
+        df = df.cache()  # read once: the view below must not re-read a folder that is being replaced
+        df.count()
+        df.coalesce(1).write.mode("overwrite").parquet(target)
+        df.unpersist()
+        self.con.read_parquet(target, table_name=name)
 
     def export_parquet(self, directory: str | os.PathLike[str]) -> Path:
         """Write every table as Parquet under ``directory/<table>/`` for the Spark backend."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(out / DERIVED_DIR, ignore_errors=True)  # Spark results of an older export
         for name in self.list_tables():
             d = out / name
             d.mkdir(exist_ok=True)
@@ -183,30 +232,181 @@ class Workspace:
         return f"Workspace({str(self.path)!r}, backend={self.backend!r})"
 
 
-def _spark_session(master: str | None) -> Any:
+#: Folder (inside a Parquet workspace) where the Spark backend writes derived tables: model enrichments
+#: written by ``tribescope score``. The exported source tables beside it are never touched.
+DERIVED_DIR = "_derived"
+
+#: Environment variables :func:`connect` reads when it is given neither a master nor a remote.
+ENV_SPARK_MASTER = "TRIBESCOPE_SPARK_MASTER"
+ENV_SPARK_REMOTE = "TRIBESCOPE_SPARK_REMOTE"
+
+
+@dataclass(frozen=True)
+class SparkOptions:
+    """Where and how the pyspark backend runs.
+
+    Attributes
+    ----------
+    master
+        Master URL of a classic session: ``local[N]`` (default ``local[2]``), ``local-cluster[W,C,MB]``,
+        ``spark://host:7077``, ``yarn``, ``k8s://…``. The driver (this process) runs the graph
+        algorithms and the models that are not engine expressions; the executors run the SQL.
+    remote
+        Spark Connect address ``sc://host:15002``: the Connect server plans and runs the SQL; this process
+        is a client that still runs the Python steps (graphs, classifiers) on the reduced data it gets
+        back as Arrow (needs pyspark's Connect dependencies: the ``[spark]`` extra).
+    conf
+        Extra Spark settings ``(key, value)``, applied after tribescope's defaults (so they win).
+    """
+
+    master: str | None = None
+    remote: str | None = None
+    conf: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def resolve(
+        cls,
+        master: str | None = None,
+        remote: str | None = None,
+        conf: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    ) -> SparkOptions:
+        """Arguments first, then ``TRIBESCOPE_SPARK_MASTER`` / ``TRIBESCOPE_SPARK_REMOTE``.
+
+        A master given as ``sc://…`` is taken as a Connect address (the old ``--master`` spelling).
+        """
+        if master and master.startswith("sc://"):
+            master, remote = None, remote or master
+        if master is None and remote is None:
+            master = os.environ.get(ENV_SPARK_MASTER) or None
+            remote = os.environ.get(ENV_SPARK_REMOTE) or None
+        if master and remote:
+            raise WorkspaceError(
+                f"give a Spark master ({master}) or a Spark Connect address ({remote}), not both"
+            )
+        if remote and not remote.startswith("sc://"):
+            raise WorkspaceError(
+                f"a Spark Connect address starts with sc:// (sc://host:15002); got {remote!r}"
+            )
+        items = conf.items() if isinstance(conf, Mapping) else (conf or ())
+        return cls(master, remote, tuple((str(k), str(v)) for k, v in items))
+
+    @property
+    def local(self) -> bool:
+        """Everything (driver and executors) runs on this machine."""
+        return self.remote is None and (self.master is None or self.master.startswith("local"))
+
+
+def parse_spark_conf(pairs: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``["spark.executor.memory=4g", …]`` → ``(("spark.executor.memory", "4g"), …)``."""
+    out = []
+    for p in pairs:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise WorkspaceError(f"--spark-conf wants KEY=VALUE (spark.executor.memory=4g); got {p!r}")
+        out.append((key.strip(), value.strip()))
+    return tuple(out)
+
+
+def _spark_missing(exc: BaseException, what: str) -> BackendMissing:
+    return BackendMissing(
+        f"{what} needs the [spark] extra (pyspark and its Spark Connect client libraries): "
+        f"pip install 'tribescope[spark]' ({exc})"
+    )
+
+
+def _fix_spark_strip() -> None:
+    """Compile ``strip``/``lstrip``/``rstrip`` for Spark as a regex over whitespace, like DuckDB's.
+
+    ibis 12 compiles ``StringValue.strip()`` for Spark as ``TRIM(' \\t\\n\\r\\v\\f' FROM s)``; Spark SQL
+    reads ``\\v`` and ``\\f`` as the letters v and f, so ``"#spf"`` loses its ``f``
+    (ibis-project/ibis#11894, open); ``lstrip``/``rstrip`` become ``ltrim``/``rtrim``, which trim spaces
+    only. Java's ``\\s`` is the same six characters Python's ``string.whitespace`` (DuckDB's set) holds.
+    Remove when ibis compiles these correctly (``tests/test_spark_backend.py`` checks the output).
+    """
+    import sqlglot.expressions as sge
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    if getattr(PySparkCompiler, "_tribescope_strip_fixed", False):
+        return
+
+    def _regex(pattern: str) -> Any:
+        def visit(self: Any, op: Any, *, arg: Any) -> Any:
+            return self.f.regexp_replace(arg, sge.convert(pattern), sge.convert(""))
+
+        return visit
+
+    PySparkCompiler.visit_Strip = _regex(r"^\s+|\s+$")
+    PySparkCompiler.visit_LStrip = _regex(r"^\s+")
+    PySparkCompiler.visit_RStrip = _regex(r"\s+$")
+    PySparkCompiler._tribescope_strip_fixed = True
+
+
+def _spark_session(opts: SparkOptions) -> Any:
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise BackendMissing(
-            "the pyspark backend needs the [spark] extra: pip install 'tribescope[spark]'"
-        ) from exc
+        raise _spark_missing(exc, "the pyspark backend") from exc
     import sys
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    if master and master.startswith("sc://"):
-        return SparkSession.builder.remote(master).getOrCreate()
-    builder = (
-        SparkSession.builder.master(master or "local[2]")
-        .appName("tribescope")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", os.environ.get("TRIBESCOPE_SPARK_PARTITIONS", "4"))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-    )
-    return builder.getOrCreate()
+    if opts.remote is not None:
+        try:
+            import pyspark.sql.connect.session  # noqa: F401 - fails early when grpcio & co are missing
+        except ImportError as exc:
+            raise _spark_missing(exc, "Spark Connect (--spark-remote)") from exc
+        try:
+            session = SparkSession.builder.remote(opts.remote).getOrCreate()
+            for k, v in opts.conf:  # a Connect session takes runtime settings only
+                session.conf.set(k, v)
+            session.conf.set("spark.sql.session.timeZone", "UTC")
+        except Exception as exc:
+            raise WorkspaceError(f"cannot reach the Spark Connect server at {opts.remote}: {exc}") from exc
+        return session
+    defaults = {
+        "spark.app.name": "tribescope",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
+        "spark.ui.showConsoleProgress": "false",  # progress bars would interleave with the CLI's output
+    }
+    if opts.local:  # one machine: a handful of partitions, no UI, loopback only
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        defaults |= {
+            "spark.ui.enabled": "false",
+            "spark.driver.host": "127.0.0.1",
+            "spark.sql.shuffle.partitions": os.environ.get("TRIBESCOPE_SPARK_PARTITIONS", "4"),
+        }
+    builder = SparkSession.builder.master(opts.master or "local[2]")
+    for k, v in (defaults | dict(opts.conf)).items():
+        builder = builder.config(k, v)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:
+        raise WorkspaceError(f"cannot start a Spark session on {opts.master or 'local[2]'}: {exc}") from exc
+
+
+def _is_uri(path: str | os.PathLike[str]) -> bool:
+    return "://" in os.fspath(path)
+
+
+def _register_parquet(con: Any, location: str) -> None:
+    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones."""
+    if _is_uri(location):  # object storage: no directory listing here, so try the tables tribescope knows
+        from tribescope.score._score import OPTIONAL_TABLES
+
+        uri = location.rstrip("/")
+        for sub, names in (("", [*schema.TABLES, *OPTIONAL_TABLES]), (f"/{DERIVED_DIR}", OPTIONAL_TABLES)):
+            for name in names:
+                with contextlib.suppress(Exception):  # absent tables are simply not there
+                    con.read_parquet(f"{uri}{sub}/{name}", table_name=name)
+        return
+    root = Path(location)
+    for folder in (root, root / DERIVED_DIR):  # derived tables replace copies exported from DuckDB
+        if not folder.is_dir():
+            continue
+        for d in sorted(folder.iterdir()):
+            if d.is_dir() and d.name != DERIVED_DIR and any(d.glob("*.parquet")):
+                con.read_parquet(str(d), table_name=d.name)
 
 
 def connect(
@@ -215,20 +415,30 @@ def connect(
     backend: str = "duckdb",
     read_only: bool = False,
     master: str | None = None,
+    remote: str | None = None,
+    spark_conf: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
 ) -> Workspace:
     """Open (or create) a workspace.
 
     Parameters
     ----------
     path
-        DuckDB file (``duckdb``; default ``./tribescope.duckdb``) or Parquet directory (``pyspark``).
+        DuckDB file (``duckdb``; default ``./tribescope.duckdb``) or Parquet directory (``pyspark``: a local
+        folder, or a URI the cluster reads such as ``s3a://bucket/ws``).
     backend
         ``"duckdb"`` or ``"pyspark"``.
     read_only
         Open without taking the write lock (DuckDB) — several readers may share a file.
     master
-        Spark master URL (``local[2]`` by default, ``spark://…``) or Spark Connect address (``sc://…``).
+        Spark master URL (``local[2]`` by default, ``spark://host:7077``, ``yarn``, …); default
+        ``$TRIBESCOPE_SPARK_MASTER``. See :class:`SparkOptions`.
+    remote
+        Spark Connect address (``sc://host:15002``); default ``$TRIBESCOPE_SPARK_REMOTE``.
+    spark_conf
+        Extra Spark settings (``{"spark.executor.memory": "4g"}``).
     """
+    if backend == "pyspark":
+        return _connect_spark(path, SparkOptions.resolve(master, remote, spark_conf))
     p = Path(path if path is not None else DEFAULT_WORKSPACE)
     if backend == "duckdb":
         if read_only and not p.exists():
@@ -249,16 +459,24 @@ def connect(
         ws = Workspace(con, "duckdb", p, read_only=read_only)
         ws.ensure_schema()
         return ws
-    if backend == "pyspark":
-        if not p.is_dir():
-            raise WorkspaceError(
-                f"the pyspark backend reads a directory of Parquet tables; {p} is not one. "
-                "Write one with `tribescope export --parquet DIR` from a DuckDB workspace."
-            )
-        session = _spark_session(master)
-        con = ibis.pyspark.connect(session)
-        for d in sorted(p.iterdir()):
-            if d.is_dir() and any(d.glob("*.parquet")):
-                con.read_parquet(str(d), table_name=d.name)
-        return Workspace(con, "pyspark", p, read_only=True)
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
+
+
+def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> Workspace:
+    if path is None:
+        raise WorkspaceError(
+            "the pyspark backend needs --workspace DIR: a Parquet directory (`tribescope export`)"
+        )
+    location = os.fspath(path)
+    if not _is_uri(location) and not Path(location).is_dir():
+        raise WorkspaceError(
+            f"the pyspark backend reads a directory of Parquet tables; {location} is not one. "
+            "Write one with `tribescope export --parquet DIR` from a DuckDB workspace."
+        )
+    _fix_spark_strip()
+    session = _spark_session(opts)
+    con = ibis.pyspark.connect(session)
+    _register_parquet(con, location)
+    ws = Workspace(con, "pyspark", Path(location), read_only=True)
+    ws.location = location.rstrip("/") if _is_uri(location) else str(Path(location).resolve())
+    return ws
