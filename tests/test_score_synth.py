@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import shutil
 
 import numpy as np
 import pytest
@@ -56,27 +55,4 @@ def test_planted_community_creators_outscore_broadcast_ones(xs):
     assert ws.has_table("creator_scores")
 
 
-@pytest.mark.spark
-def test_pyspark_scores_equal_duckdb_scores(xs):
-    pytest.importorskip("pyspark")
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed")
-    d, ws, _ = xs
-    duck = {(r["platform"], r["creator_id"]): r for r in score_creators(ws, write=False).to_pylist()}
-    ws.duck.execute("DROP TABLE IF EXISTS creator_scores")
-    out = ws.export_parquet(d / "parquet")
-    sw = connect(out, backend="pyspark")
-    spark = {(r["platform"], r["creator_id"]): r for r in score_creators(sw, write=False).to_pylist()}
-    assert spark.keys() == duck.keys()
-    cols = [c for c in next(iter(duck.values())) if c not in ("first_post_at", "last_post_at")]
-    for key, a in duck.items():
-        b = spark[key]
-        for c in cols:
-            x, y = a[c], b[c]
-            if isinstance(x, float) or isinstance(y, float):
-                if x is None or y is None or (isinstance(x, float) and np.isnan(x)):
-                    assert (x is None or np.isnan(x)) and (y is None or np.isnan(y)), (key, c, x, y)
-                else:
-                    assert x == pytest.approx(y, rel=1e-6, abs=1e-9), (key, c, x, y)
-            else:
-                assert x == y, (key, c, x, y)
+# Spark ↔ DuckDB score parity (models included) lives in tests/test_spark_backend.py.
