@@ -124,24 +124,29 @@ def _adjacency(g: nk.Graph) -> sp.csr_matrix:
     return sp.csr_matrix(nk.algebraic.adjacencyMatrix(g, matrixType="sparse"))
 
 
-def modularity(g: nk.Graph, membership: np.ndarray, resolution: float = 1.0) -> float:
-    """``Q_γ = Σ_c [ w_in(c)/m − γ (vol(c)/2m)² ]`` on an undirected weighted graph (Reichardt–Bornholdt).
+def _coverage_q1(g: nk.Graph, membership: np.ndarray) -> tuple[float, float]:
+    """``(C, Q_1)``: coverage ``Σ_c w_in(c)/m`` and standard modularity, computed natively by networkit.
 
-    Computed natively by networkit: coverage ``C = Σ_c w_in(c)/m`` and standard modularity ``Q_1 = C − Σ_c
-    (vol(c)/2m)²`` give ``Q_γ = C − γ (C − Q_1)``. The partition handed to networkit is rebuilt from the
-    compact 0..k-1 labels with its upper bound set (networkit 11.3 reads out of bounds on ParallelLeiden's
-    own, non-compact partition objects).
+    The partition handed to networkit is rebuilt from compact 0..k-1 labels with its upper bound set
+    (networkit 11.3 reads out of bounds on ParallelLeiden's own, non-compact partition objects).
     """
-    m = g.totalEdgeWeight()
-    if m <= 0 or not len(membership):
-        return 0.0
     memb = np.asarray(membership, dtype=np.int64)
     if len(memb) != g.numberOfNodes():
         raise ValueError(f"membership has {len(memb)} entries for {g.numberOfNodes()} nodes")
     part = nk.Partition(len(memb), memb.tolist())
     part.setUpperBound(int(memb.max()) + 1)
     cov = float(nk.community.Coverage().getQuality(part, g))
-    q1 = float(nk.community.Modularity().getQuality(part, g))
+    return cov, float(nk.community.Modularity().getQuality(part, g))
+
+
+def modularity(g: nk.Graph, membership: np.ndarray, resolution: float = 1.0) -> float:
+    """``Q_γ = Σ_c [ w_in(c)/m − γ (vol(c)/2m)² ]`` on an undirected weighted graph (Reichardt–Bornholdt).
+
+    With coverage ``C = Σ_c w_in(c)/m`` and ``Q_1 = C − Σ_c (vol(c)/2m)²``: ``Q_γ = C − γ (C − Q_1)``.
+    """
+    if g.totalEdgeWeight() <= 0 or not len(membership):
+        return 0.0
+    cov, q1 = _coverage_q1(g, membership)
     return cov - float(resolution) * (cov - q1)
 
 
@@ -161,7 +166,10 @@ def leiden(g: nk.Graph, resolution: float = 1.0, *, seed: int = 0, iterations: i
         algo.run()
         vec = algo.getPartition().getVector()
     memb = _relabel(vec)
-    return LeidenResult(memb, float(resolution), modularity(g, memb, resolution), modularity(g, memb, 1.0))
+    if g.totalEdgeWeight() <= 0:
+        return LeidenResult(memb, float(resolution), 0.0, 0.0)
+    cov, q1 = _coverage_q1(g, memb)
+    return LeidenResult(memb, float(resolution), cov - float(resolution) * (cov - q1), q1)
 
 
 @dataclass(frozen=True)
