@@ -39,6 +39,26 @@ def test_modularity_matches_hand_computation_with_resolution():
     assert ga.modularity(g, np.zeros(6, dtype=int), 1.0) == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_modularity_equals_the_textbook_formula_on_random_weighted_graphs(seed):
+    """networkit's coverage/modularity route gives Σ_c [w_in/m − γ (vol/2m)²] from the edge list."""
+    rng = np.random.default_rng(seed)
+    n, m = 300, 2000
+    src, dst, w = rng.integers(0, n, m), rng.integers(0, n, m), rng.uniform(0.1, 2.0, m)
+    g = ga.build_graph(n, src, dst, w)
+    memb = ga._relabel(rng.integers(0, 9, n))
+    keep = (src != dst)
+    s_, d_, w_ = src[keep], dst[keep], w[keep]
+    tot = w_.sum()
+    k = memb.max() + 1
+    vol = np.bincount(memb[s_], weights=w_, minlength=k) + np.bincount(memb[d_], weights=w_, minlength=k)
+    same = memb[s_] == memb[d_]
+    w_in = np.bincount(memb[s_][same], weights=w_[same], minlength=k)
+    for gamma in (0.5, 1.0, 2.0):
+        want = float(np.sum(w_in / tot - gamma * (vol / (2 * tot)) ** 2))
+        assert ga.modularity(g, memb, gamma) == pytest.approx(want, abs=1e-12)
+
+
 def test_build_graph_merges_duplicates_both_directions_and_drops_self_loops():
     g = ga.build_graph(3, np.array([0, 1, 2, 0]), np.array([1, 0, 2, 2]), np.array([1.0, 2.0, 5.0, 1.0]))
     assert g.numberOfEdges() == 2
