@@ -8,9 +8,6 @@ XSS comment is shown as text on every page that shows comments. Screenshots go t
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -25,43 +22,15 @@ sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import XSS, pipeline_workspace, workspace
+    from ._web_fixtures import XSS, LiveServer, pipeline_workspace, workspace
 except ImportError:
-    from _web_fixtures import XSS, pipeline_workspace, workspace  # type: ignore[no-redef]
+    from _web_fixtures import XSS, LiveServer, pipeline_workspace, workspace  # type: ignore[no-redef]
 
 from tribescope.web import create_app  # noqa: E402
 
 XSS_SCRIPT_TEXT = "<script>window.__xss=1</script>"
 CHARTS_DONE = ("() => window.__tribescopeCharts && "
                "window.__tribescopeCharts.rendered + window.__tribescopeCharts.failed === window.__tribescopeCharts.total")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Server:
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +50,7 @@ def ws_path(tmp_path_factory, scored):
 @pytest.fixture(scope="module")
 def server(ws_path):
     app = create_app(ws_path)
-    with _Server(app) as s:
+    with LiveServer(app) as s:
         yield s
     app.state.store.close()
 
@@ -203,7 +172,7 @@ def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
     upload.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
                       "tiktok,t1,dancer,2024-03-01T00:00:00Z,10,0\n")
     app = create_app(w, read_only=False)
-    with _Server(app) as s:
+    with LiveServer(app) as s:
         page.goto(s.url + "/jobs")
         page.set_input_files("#import-file", str(upload))
         page.click("#import-form button[type=submit]")
@@ -220,7 +189,7 @@ def test_synth_pipeline_dashboard(page, tmp_path_factory):
     """synth xs → import → score → campaign import, then every dashboard page in the browser."""
     w = pipeline_workspace(tmp_path_factory)
     app = create_app(w)
-    with _Server(app) as s:
+    with LiveServer(app) as s:
         page.goto(s.url + "/?label=community_influencer")
         _charts_drawn(page, 1)
         labels = page.locator("#leaderboard tbody .label").all_inner_texts()

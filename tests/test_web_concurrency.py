@@ -11,7 +11,6 @@ never a count from one and rows from the other, never a 5xx.
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 
@@ -22,43 +21,15 @@ httpx = pytest.importorskip("httpx")
 uvicorn = pytest.importorskip("uvicorn")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import workspace
+    from ._web_fixtures import LiveServer, workspace
 except ImportError:
-    from _web_fixtures import workspace  # type: ignore[no-redef]
+    from _web_fixtures import LiveServer, workspace  # type: ignore[no-redef]
 
 from tribescope.store import connect  # noqa: E402
 from tribescope.web import create_app  # noqa: E402
 
 OLD = "old-snapshot"
 READERS = 4
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _Server:
-    def __init__(self, app) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -94,7 +65,7 @@ def _run_job_while_reading(app, start_job) -> tuple[list, list, dict]:
     got: list = []
     errors: list = []
     stop = threading.Event()
-    with _Server(app) as s:
+    with LiveServer(app) as s:
         readers = [threading.Thread(target=_hammer, args=(s.url, stop, got, errors)) for _ in range(READERS)]
         for t in readers:
             t.start()
@@ -163,7 +134,7 @@ def test_reads_during_import_see_old_or_new_creator_count(rw_path, tmp_path):
                 counts.append(r.json()["posts"])
 
     try:
-        with _Server(app) as s:
+        with LiveServer(app) as s:
             readers = [threading.Thread(target=read_summary, args=(s.url,)) for _ in range(READERS)]
             for t in readers:
                 t.start()
