@@ -10,11 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.errors import ImportFailed
 from tribescope.ingest import detect_format, import_paths
-from tribescope.ingest._base import Context, RowBuffer
 from tribescope.ingest._readers import Source
 from tribescope.ingest.discord import DiscordChatExporter, read_header
+
+try:  # tests/ may or may not be a package
+    from ._parser_props import mutated, parse_all
+except ImportError:
+    from _parser_props import mutated, parse_all  # type: ignore[no-redef]
 
 UTC = dt.UTC
 DC = Path(__file__).parent / "fixtures" / "discord"
@@ -139,60 +143,13 @@ def test_idempotent_and_force_writes_nothing(ws):
 
 # ---------------------------------------------------------------------------- property tests
 
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-def _paths(obj, prefix=()):
-    yield prefix
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _paths(v, (*prefix, i))
-
-
 @st.composite
 def messy_export(draw):
-    doc = json.loads(GENERAL.read_text())
-    for _ in range(draw(st.integers(1, 4))):
-        path = draw(st.sampled_from(list(_paths(doc))))
-        if not path:
-            continue
-        node = doc
-        for k in path[:-1]:
-            node = node[k]
-        if isinstance(node, dict) and draw(st.booleans()):
-            del node[path[-1]]
-        else:
-            node[path[-1]] = draw(json_value)
+    doc = draw(mutated(json.loads(GENERAL.read_text()), edits=4, replace_root=False))
     raw = json.dumps(doc, indent=draw(st.sampled_from([None, 1]))).encode()
     if draw(st.booleans()):
         raw = raw[: draw(st.integers(0, len(raw)))]
     return raw
-
-
-def _parse_all(path):
-    fmt, ctx = DiscordChatExporter(), Context(str(path), "i", dt.datetime.now(UTC))
-    recs = fmt.records(Source(path), ctx)
-    while True:
-        try:
-            _, raw = next(recs)
-        except (StopIteration, SourceError):
-            break
-        if isinstance(raw, SourceError):
-            continue
-        try:
-            for table, row in fmt.convert(raw, ctx):
-                buf = RowBuffer(table)
-                buf.append(buf.check(row))
-                buf.flush()
-        except FieldError:
-            continue
 
 
 @settings(max_examples=100, deadline=None)
@@ -200,7 +157,7 @@ def _parse_all(path):
 def test_parser_raises_only_field_or_source_errors(tmp_path_factory, raw):
     f = tmp_path_factory.mktemp("dc") / "x.json"
     f.write_bytes(raw)
-    _parse_all(f)
+    parse_all(DiscordChatExporter(), f)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -15,11 +15,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.errors import ImportFailed
 from tribescope.ingest import detect_format, import_paths
-from tribescope.ingest._base import Context, RowBuffer
 from tribescope.ingest._readers import Source
 from tribescope.ingest.instagram import InstagramGraphAPI, InstagramKim, InstagramWeb
+
+try:  # tests/ may or may not be a package
+    from ._parser_props import mutated, parse_all
+except ImportError:
+    from _parser_props import mutated, parse_all  # type: ignore[no-redef]
 
 UTC = dt.UTC
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -291,43 +295,6 @@ def test_kim_training_slice_imports_with_parent_links(ws, tmp_path):
 
 # ---------------------------------------------------------------------------- property tests
 
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-def _paths(obj, prefix=()):
-    yield prefix
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _paths(v, (*prefix, i))
-
-
-@st.composite
-def mutated(draw, base):
-    """A copy of ``base`` with a few randomly chosen nodes replaced by random JSON (or deleted)."""
-    doc = json.loads(json.dumps(base))
-    for _ in range(draw(st.integers(1, 3))):
-        paths = list(_paths(doc))
-        path = draw(st.sampled_from(paths))
-        if not path:
-            doc = draw(json_value)
-            continue
-        node = doc
-        for k in path[:-1]:
-            node = node[k]
-        if isinstance(node, dict) and draw(st.booleans()):
-            del node[path[-1]]
-        else:
-            node[path[-1]] = draw(json_value)
-    return doc
-
-
 def _load(name):
     text = (FIXTURES / "instagram" / name).read_text()
     return [json.loads(x) for x in text.splitlines()] if name.endswith(".jsonl") else [json.loads(text)]
@@ -336,26 +303,6 @@ def _load(name):
 BASES = [(InstagramWeb(), d) for d in _load("web_post.json") + _load("web_posts.jsonl")] + [
     (InstagramGraphAPI(), d) for d in _load("graph_media.json") + _load("graph_comments.json") + _load("business_discovery.json")
 ] + [(InstagramKim(), d) for d in _load("kim_posts.jsonl") + _load("kim_comments.jsonl")]
-
-
-def _parse_all(fmt, path):
-    """Run records → convert → RowBuffer like the driver; only FieldError / SourceError may come out."""
-    ctx = Context(str(path), "i", dt.datetime.now(UTC))
-    recs = fmt.records(Source(path), ctx)
-    while True:
-        try:
-            _, raw = next(recs)
-        except (StopIteration, SourceError):
-            break
-        if isinstance(raw, SourceError):
-            continue
-        try:
-            for table, row in fmt.convert(raw, ctx):
-                buf = RowBuffer(table)
-                buf.append(buf.check(row))
-                buf.flush()
-        except FieldError:
-            continue
 
 
 @settings(max_examples=100, deadline=None)
@@ -368,7 +315,7 @@ def test_converters_raise_only_field_errors(tmp_path_factory, data):
     if data.draw(st.booleans()):
         raw = raw[: data.draw(st.integers(0, len(raw)))]
     f.write_bytes(raw)
-    _parse_all(fmt, f)
+    parse_all(fmt, f)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -10,11 +10,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tribescope.errors import FieldError, ImportFailed, SourceError
+from tribescope.errors import ImportFailed
 from tribescope.ingest import detect_format, import_paths
-from tribescope.ingest._base import Context, RowBuffer
 from tribescope.ingest._readers import Source
 from tribescope.ingest.reddit import Reddit
+
+try:  # tests/ may or may not be a package
+    from ._parser_props import mutated, parse_all
+except ImportError:
+    from _parser_props import mutated, parse_all  # type: ignore[no-redef]
 
 UTC = dt.UTC
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -153,65 +157,8 @@ def test_very_deep_reply_chain_is_flattened_without_recursion(ws, tmp_path):
 
 # ---------------------------------------------------------------------------- property tests
 
-json_value = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
-    max_leaves=8,
-)
-
-
-def _paths(obj, prefix=()):
-    yield prefix
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _paths(v, (*prefix, k))
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _paths(v, (*prefix, i))
-
-
-@st.composite
-def mutated(draw, base):
-    doc = json.loads(json.dumps(base))
-    for _ in range(draw(st.integers(1, 3))):
-        path = draw(st.sampled_from(list(_paths(doc))))
-        if not path:
-            doc = draw(json_value)
-            continue
-        node = doc
-        for k in path[:-1]:
-            node = node[k]
-        if isinstance(node, dict) and draw(st.booleans()):
-            del node[path[-1]]
-        else:
-            node[path[-1]] = draw(json_value)
-    return doc
-
-
 BASES = [json.loads(x) for n in ("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson")
          for x in (RD / n).read_text().splitlines()] + [json.loads((RD / "thread.json").read_text())]
-
-
-def _parse_all(path, options):
-    fmt, ctx = Reddit(), Context(str(path), "i", dt.datetime.now(UTC), options=options)
-    recs = fmt.records(Source(path), ctx)
-    while True:
-        try:
-            _, raw = next(recs)
-        except (StopIteration, SourceError):
-            break
-        if isinstance(raw, SourceError):
-            continue
-        try:
-            for table, row in fmt.convert(raw, ctx):
-                buf = RowBuffer(table)
-                buf.append(buf.check(row))
-                buf.flush()
-        except FieldError:
-            continue
-    for table, row in fmt.finish(ctx):
-        buf = RowBuffer(table)
-        buf.append(buf.check(row))
 
 
 @settings(max_examples=100, deadline=None)
@@ -223,7 +170,7 @@ def test_parser_raises_only_field_or_source_errors(tmp_path_factory, data):
         raw = raw[: data.draw(st.integers(0, len(raw)))]
     f = tmp_path_factory.mktemp("rd") / "x.json"
     f.write_bytes(raw)
-    _parse_all(f, {"link_creator": "tiktok:Someone"})
+    parse_all(Reddit(), f, {"link_creator": "tiktok:Someone"})
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
