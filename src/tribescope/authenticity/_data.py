@@ -24,6 +24,7 @@ import pandas as pd
 
 from tribescope.authenticity._accounts import features_from_canonical
 from tribescope.errors import TribescopeError
+from tribescope.ingest._readers import file_sha256
 
 __all__ = [
     "ACCOUNT_SETS",
@@ -64,14 +65,6 @@ def _need(path: Path) -> Path:
             "reddit_cmv_adhominem/)."
         )
     return path
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def split_mask(dataset: str, groups: pd.Series, labels: pd.Series, holdout: float = 0.2) -> np.ndarray:
@@ -322,7 +315,7 @@ def load_cmv(root: Path | None = None, window: int = 2) -> tuple[pd.DataFrame, l
                 "text": str(last["body"]),
                 "context": "\n".join(ctx),
                 "label": int(last["label"] == "ah"),
-                "fold": int(last["fold"]),
-            }  # type: ignore[call-overload]
+                "fold": int(str(last["fold"])),
+            }
         )
     return pd.DataFrame(rows), files

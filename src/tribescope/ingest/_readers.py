@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import os
 import zlib
@@ -17,7 +18,16 @@ import orjson
 
 from tribescope.errors import SourceError
 
-__all__ = ["Probe", "Source", "iter_csv_rows", "iter_json_values", "json_items"]
+__all__ = ["Probe", "Source", "file_sha256", "iter_csv_rows", "iter_json_values", "json_items"]
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
+    """SHA-256 of a file's bytes, read in 1 MB chunks (import de-duplication, training-data hashes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 _PROBE_BYTES = 256 * 1024
 csv.field_size_limit(64 * 1024 * 1024)

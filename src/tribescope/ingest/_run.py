@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import reprlib
@@ -15,7 +14,7 @@ from typing import Any
 
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._base import Context, Format, RowBuffer
-from tribescope.ingest._readers import Probe, Source
+from tribescope.ingest._readers import Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._upsert import Stager
 
@@ -125,14 +124,6 @@ def detect_format(src: Source, forced: str | None = None) -> Format:
     )
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _raw_text(raw: Any) -> str:
     if isinstance(raw, SourceError):
         return raw.raw[:2000]
@@ -204,7 +195,7 @@ def import_paths(
 
         for i, path in enumerate(files):
             src = Source(path)
-            sha = _sha256(path)
+            sha = file_sha256(path)
             fmt = detect_format(src, format)
             fr = FileReport(str(path), fmt.name)
             report.files.append(fr)

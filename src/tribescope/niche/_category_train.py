@@ -46,6 +46,7 @@ from sklearn.svm import LinearSVC
 
 from tribescope import schema
 from tribescope.ingest._base import extract_hashtags
+from tribescope.ingest._readers import file_sha256
 from tribescope.niche._category import BLOCKS, CATEGORIES, CategoryModel, creator_fields, vectorizer
 
 __all__ = ["evaluate", "fit", "load_kim", "main"]
@@ -65,14 +66,6 @@ Docs = dict[str, list[str]]
 
 def _ts(x: Any) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(int(x), tz=dt.UTC) if x is not None else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
@@ -264,7 +257,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return metrics
     meta = {
         "source": "Kim et al., WWW 2020 influencer sample (shared/data/instagram_influencer_posts_kim, train part)",
-        "training_files_sha256": {f: _sha256(a.data / f) for f in FILES},
+        "training_files_sha256": {f: file_sha256(a.data / f) for f in FILES},
         "features": {b: {"weight": WEIGHTS[b], "vectorizer": {k: str(v) for k, v in vectorizer(b).get_params().items()
                                                               if k in ("analyzer", "ngram_range", "min_df",
                                                                        "max_features")}} for b in BLOCKS},

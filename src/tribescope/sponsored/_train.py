@@ -13,7 +13,6 @@ most probable), each with a 95 % percentile bootstrap CI from resampling *creato
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ import numpy as np
 
 from tribescope.errors import TribescopeError
 from tribescope.ingest._base import extract_hashtags, extract_mentions
+from tribescope.ingest._readers import file_sha256
 from tribescope.sponsored._features import FEATURES, BrandIndex, post_features
 from tribescope.sponsored._model import SponsoredModel, Tree
 
@@ -92,14 +92,6 @@ def kim_sponsors(directory: str | Path, split: str = "train") -> list[list[str]]
     """Per post (same order as :func:`load_kim`), the paid-partnership sponsors — for the brand index only."""
     return [[(s.get("username") or "").lower() for s in p.get("sponsor_users") or []]
             for p in _jsonl(_posts_path(directory, split))]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def average_precision(y: np.ndarray, s: np.ndarray) -> float:
@@ -230,7 +222,7 @@ def train_kim(
                             "mean_probability": round(float(oof.mean()), 5),
                             "brier": round(float(np.mean((oof - y) ** 2)), 6)},
             "model": "HistGradientBoostingClassifier", "params": GB_PARAMS, "features": list(FEATURES),
-            "training_files": {f.name: _sha256(f) for f in files if f.exists()},
+            "training_files": {f.name: file_sha256(f) for f in files if f.exists()},
         }
     )
     brands = _brands(sponsors, groups, np.arange(len(y)))
