@@ -269,3 +269,29 @@ def test_shipped_model_was_trained_on_the_shared_files_and_fits_them():
     # in sample (the final fit saw these creators) it must rank at least as well as out of fold
     assert average_precision(y, p) >= m.metrics["pr_auc"]["value"]
     assert p.mean() == pytest.approx(y.mean(), rel=0.25)
+
+
+@pytest.mark.realdata
+def test_what_the_kim_paid_partnership_label_is():
+    """The label facts docs/campaigns.md ("Third round") rests on: a tool that starts in April 2017, names a
+    sponsor the caption or media names in 92 % of cases, sits on 140 creators and never on small accounts."""
+    from collections import Counter
+
+    from conftest import shared
+    from tribescope.sponsored._features import post_handles
+    from tribescope.sponsored._train import kim_sponsors, load_kim
+
+    d = shared("instagram_influencer_posts_kim")
+    rows, y, groups = load_kim(d)
+    sponsors = kim_sponsors(d)
+    pos = np.flatnonzero(y)
+    assert min(rows[i]["created_at"] for i in pos) == dt.datetime(2017, 4, 6, 12, 48, 33, tzinfo=UTC)
+    named = [(set(sponsors[i]) & post_handles(rows[i])[0], set(sponsors[i]) & post_handles(rows[i])[1]) for i in pos]
+    assert (sum(bool(m) for m, _ in named), sum(bool(t) for _, t in named), sum(bool(m | t) for m, t in named)) == (
+        132, 125, 146)
+    per_creator = Counter(groups[pos])
+    assert len(per_creator) == 140 and Counter(per_creator.values()) == {1: 122, 2: 17, 3: 1}
+    small = [i for i, r in enumerate(rows) if r["followers"] is not None and 1_000 <= r["followers"] < 10_000]
+    assert len(small) == 11_556 and int(y[small].sum()) == 0
+    verified = np.asarray([bool(r["is_verified"]) for r in rows])
+    assert (int(y[verified].sum()), int(verified.sum())) == (95, 3604)
