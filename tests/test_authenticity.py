@@ -140,16 +140,43 @@ def test_account_model_file_versioned_hashed_with_figures() -> None:
     audit = doc["metrics"]["held_out_follower_audit"]["srf_instagram_fake_followers"]
     assert audit["specificity"] >= 0.96 and audit["recall"] > held["srf_instagram_fake_followers"]["recall"]
     assert set(doc["operating_points"]) == {"default", "follower_audit"}
+    # repeated CV (4 x 5-fold, all 69 SRF fakes out of fold once per repeat): the low-variance SRF estimate
+    cv = doc["metrics"]["repeated_cv"]
+    assert "69 fakes" in cv["protocol"]
+    srf = cv["srf_sensitivity_at_spec96"]
+    assert 0.55 <= srf["mean"] <= 0.75 and 0.0 < srf["sd"] < 0.1
+    assert cv["instafake_roc_auc"]["mean"] >= 0.98 and cv["srf_roc_auc"]["mean"] >= 0.9
 
 
 def test_account_model_directions_and_operating_points() -> None:
     model = load_account_model()
-    steps = dict(zip(model.features, model.steps, strict=True))
-    # monotone where the direction is known (ACCOUNT_PARAMS["monotonic_cst"]): a wrong sign would fail here
-    for f in ("log_following", "follow_ratio", "username_digit_ratio"):
-        assert np.all(np.diff(steps[f][1]) >= -1e-12) and steps[f][1][-1] > steps[f][1][0], f
-    for f in ("log_followers", "log_posts", "posts_per_following", "has_profile_pic", "bio_length"):
-        assert np.all(np.diff(steps[f][1]) <= 1e-12) and steps[f][1][-1] < steps[f][1][0], f
+    # monotone where the direction is known (ACCOUNT_PARAMS["monotonic_cst"]), for the whole model (trees of depth
+    # 2 interact): moving one feature over its range, every other feature held at a hand row's value, the logit
+    # never moves the wrong way and moves the right way for some row. A wrong sign would fail here.
+    base = features_from_canonical(ACCOUNTS).to_numpy()[[0, 1, 2, 4, 5]]
+    ranges = {
+        "log_following": (0, 12),
+        "follow_ratio": (-8, 8),
+        "username_digit_ratio": (0, 1),
+        "log_followers": (0, 14),
+        "log_posts": (0, 10),
+        "posts_per_following": (-8, 8),
+        "has_profile_pic": (0, 1),
+        "bio_length": (0, 150),
+    }
+    for f, (lo, hi) in ranges.items():
+        j, sign = (
+            FEATURES.index(f),
+            (1 if f in ("log_following", "follow_ratio", "username_digit_ratio") else -1),
+        )
+        moved = 0.0
+        for row in base:
+            grid = np.repeat(row[None, :], 200, axis=0)
+            grid[:, j] = np.linspace(lo, hi, 200)
+            z = model.contributions(grid).sum(axis=1)
+            assert np.all(sign * np.diff(z) >= -1e-12), f
+            moved = max(moved, sign * (z[-1] - z[0]))
+        assert moved > 0.1, f
     audit = model.operating_point("follower_audit")
     assert model.operating_point() == model.threshold and 0.0 < audit < model.threshold
     with pytest.raises(ModelError, match="no operating point 'nope'"):
@@ -220,28 +247,93 @@ def test_account_model_same_verdicts_on_spark_and_duckdb() -> None:
         .config("spark.sql.shuffle.partitions", "1")
         .getOrCreate()
     )
+    # a depth-2 model's path terms (exact cut literals, NULL handling of conditions) on Spark too
+    from tribescope.authenticity._accounts import AccountModel
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(120, len(FEATURES)))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    y = ((np.nan_to_num(X[:, 0]) * np.nan_to_num(X[:, 1], nan=1.0)) > 0).astype(int)
+    est = FakeAccountClassifier(max_depth=2, max_iter=20, random_state=0).fit(X, y)
+    deep = AccountModel.from_estimator(est, 0.5, {})
+    assert deep.terms
+    feats = pd.DataFrame(X, columns=list(FEATURES))
     try:
         # a temporary view: nothing is written to a warehouse folder
         spark.createDataFrame(df.astype(object).where(df.notna(), None)).createOrReplaceTempView("acc_test")
         got = model.score(ibis.pyspark.connect(spark).table("acc_test"), operating_point="follower_audit")
         got = got.to_pandas()
+        spark.createDataFrame(feats.astype(object).where(feats.notna(), None)).createOrReplaceTempView(
+            "feat_test"
+        )
+        ft = ibis.pyspark.connect(spark).table("feat_test")
+        deep_got = ft.select(**deep.contribution_exprs(ft, {f: ft[f] for f in FEATURES})).to_pandas()
     finally:
         spark.stop()
     np.testing.assert_allclose(got["fake_probability"].astype(float), want["fake_probability"], atol=1e-6)
     assert got["is_fake"].tolist() == want["is_fake"].tolist()
     assert got["reasons"].tolist() == want["reasons"].tolist()
+    np.testing.assert_allclose(deep_got[list(FEATURES)].to_numpy(float), deep.contributions(X), atol=1e-9)
 
 
-def test_estimator_fit_is_deterministic_and_additive() -> None:
+@pytest.mark.parametrize("depth", [1, 2])
+def test_estimator_fit_is_deterministic_and_additive(depth: int) -> None:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(200, 3))
     X[rng.random(X.shape) < 0.1] = np.nan
     y = (np.nan_to_num(X[:, 0]) + 0.5 * np.nan_to_num(X[:, 1]) > 0).astype(int)
-    a = FakeAccountClassifier(max_iter=30, random_state=1, mask_rate=0.2, mask_copies=1).fit(X, y)
-    b = FakeAccountClassifier(max_iter=30, random_state=1, mask_rate=0.2, mask_copies=1).fit(X, y)
+    kw = {"max_depth": depth, "max_iter": 30, "random_state": 1, "mask_rate": 0.2, "mask_copies": 1}
+    a = FakeAccountClassifier(**kw).fit(X, y)
+    b = FakeAccountClassifier(**kw).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     z = a.intercept_ + a.centers_.sum() + a.contributions(X).sum(axis=1)
     np.testing.assert_allclose(z, a.decision_function(X))
+    assert (len(a.terms_) == 0) == (depth == 1)  # depth 1 is the additive scorecard: no path terms
+
+
+def test_sensitivity_at_specificity_exact_on_hand_scores() -> None:
+    from tribescope.authenticity._train import sens_at_spec
+
+    y = np.array([0] * 25 + [1] * 4)
+    p = np.concatenate([np.arange(1, 26) / 100, [0.9, 0.8, 0.245, 0.1]])
+    # specificity >= 0.96 allows 1 of 25 real accounts above the cut: cut 0.245 → 3 of 4 fakes, 1 real (0.25)
+    assert sens_at_spec(y, p) == 0.75
+    assert sens_at_spec(y, p, 1.0) == 0.5  # no real account above the cut: 0.9 and 0.8 only
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_tree_decomposition_is_exact_in_numpy_and_engine(depth: int) -> None:
+    """Saabas decomposition of depth-2/3 boosted trees: intercept + Σ_f contribution_f is the ensemble's own
+    log-odds (sklearn's decision_function), and the engine's per-feature CASE sums give the same contributions."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from tribescope.authenticity._accounts import AccountModel, _decompose, _eval_contributions
+
+    rng = np.random.default_rng(3)
+    n, k = 300, len(FEATURES)
+    X = rng.normal(size=(n, k))
+    X[rng.random(X.shape) < 0.15] = np.nan
+    x0, x1, x2 = (np.nan_to_num(X[:, j], nan=0.7) for j in range(3))
+    y = ((x0 * x1 > 0) ^ (x2 > 0.5)).astype(int)  # interactions: stumps cannot fit this
+    cst = [1, 0, -1] + [0] * (k - 3)
+    gb = HistGradientBoostingClassifier(
+        max_depth=depth, max_iter=25, monotonic_cst=cst, early_stopping=False, random_state=0
+    ).fit(X, y)
+    b, steps, terms = _decompose(gb, k)
+    assert terms and any(len(t.when) == depth - 1 for t in terms)
+    c = _eval_contributions(X, steps, terms)
+    np.testing.assert_allclose(b + c.sum(axis=1), gb.decision_function(X), atol=1e-12)
+    # the same through the shipped form (JSON round trip) and the engine
+    centers = c.mean(axis=0)
+    m = AccountModel(list(FEATURES), b, steps, list(centers), 0.5, {}, terms)
+    m = AccountModel.from_json(m.to_json())
+    np.testing.assert_allclose(m.contributions(X), c - centers, atol=1e-12)
+    t = ibis.memtable(pd.DataFrame(X, columns=list(FEATURES)))
+    exprs = m.contribution_exprs(t, {f: t[f] for f in FEATURES})
+    got = t.select(**exprs).to_pandas()[list(FEATURES)].to_numpy()
+    np.testing.assert_allclose(got, c - centers, atol=1e-9)
+    z = b + centers.sum() + got.sum(axis=1)
+    np.testing.assert_allclose(z, gb.decision_function(X), atol=1e-9)
 
 
 def test_cli_accounts_keeps_columns_and_adds_four(tmp_path: Path) -> None:

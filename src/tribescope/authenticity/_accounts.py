@@ -21,16 +21,21 @@ SRF Data 2017 (ratios); the Kaggle "fake spammer genuine" features; Cresci et al
 
 Model
 -----
-:class:`FakeAccountClassifier` — gradient-boosted decision stumps (an additive model, like a scorecard):
-``logit P(fake) = b + Σ_f g_f(x_f)`` where each ``g_f`` is a step function of one feature. Because the
-model is additive, each feature's contribution ``g_f(x_f)`` is exact, which gives the ``reasons``, and each
-``g_f`` compiles to one ``CASE`` expression, so the model runs in the engine (DuckDB, Spark) as Ibis.
+:class:`FakeAccountClassifier` — gradient-boosted trees of depth ``max_depth`` (shipped: 2), decomposed
+exactly into per-feature contributions (Saabas): ``logit P(fake) = b + Σ_f c_f(x)`` with
+``c_f(x) = g_f(x_f) + Σ_{terms t of f} [path_t(x)] · h_t(x_f)``: ``g_f`` a step function of the feature (the trees'
+root splits on it), each term a step function of ``f`` that applies where a path of conditions on other features
+holds (a split on ``f`` below a tree's root). ``b + Σ_f c_f`` *is* the ensemble's log-odds, so the ``reasons``
+(features with the largest ``c_f``) are exact sums; each ``g_f`` and each term compiles to one ``CASE``
+expression, so the model is one Ibis expression in the engine (DuckDB, Spark). With ``max_depth=1`` there are no
+terms: the additive scorecard of model 2.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -292,17 +297,20 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
 
 # --------------------------------------------------------------------------- the estimator
 class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """Additive gradient-boosted stumps for *fake vs real* accounts; NaN means unknown.
+    """Gradient-boosted trees for *fake vs real* accounts, kept as exact per-feature terms; NaN means unknown.
 
-    ``logit P(y=1 | x) = intercept_ + Σ_f g_f(x_f)``, each ``g_f`` a step function with its own value for NaN,
-    learnt by :class:`sklearn.ensemble.HistGradientBoostingClassifier` with ``max_depth=1`` (one feature per tree)
-    and then collapsed into one table per feature (``steps_``), which is what ``predict_proba`` evaluates and
-    what is shipped and compiled to SQL. Optional training-time masking (``mask_rate``, ``mask_copies``) adds
+    Learnt by :class:`sklearn.ensemble.HistGradientBoostingClassifier` (``max_depth`` 1, 2, 3, …), then decomposed
+    (:func:`_decompose`): ``logit P(y=1 | x) = intercept_ + Σ_f c_f(x)``, ``c_f`` = the feature's step function
+    (``steps_``, with its own value for NaN) plus the :class:`Term` s credited to it (``terms_``, splits below a
+    tree's root, each active where its path holds). That is what ``predict_proba`` evaluates and what is shipped
+    and compiled to SQL; it equals the boosted ensemble's prediction exactly. Optional training-time masking (``mask_rate``, ``mask_copies``) adds
     copies of the rows with random feature values set to NaN, so the model learns what to do when a source does
     not carry a field instead of reading "unknown" as a data-set fingerprint.
 
     Parameters
     ----------
+    max_depth
+        Depth of each tree: 1 = additive stumps (no terms); 2 = pairwise interactions.
     max_iter, learning_rate, min_samples_leaf, l2_regularization
         Passed to the boosting.
     monotonic_cst
@@ -316,6 +324,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
 
     def __init__(
         self,
+        max_depth: int = 1,
         max_iter: int = 300,
         learning_rate: float = 0.05,
         min_samples_leaf: int = 10,
@@ -326,6 +335,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         never_mask: tuple[Any, ...] = (),
         random_state: int | None = None,
     ) -> None:
+        self.max_depth = max_depth
         self.max_iter = max_iter
         self.learning_rate = learning_rate
         self.min_samples_leaf = min_samples_leaf
@@ -380,7 +390,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
             for k, v in self.monotonic_cst.items():
                 cst[self._index(k)] = int(v)
         gb = HistGradientBoostingClassifier(
-            max_depth=1,
+            max_depth=self.max_depth,
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             min_samples_leaf=self.min_samples_leaf,
@@ -391,7 +401,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         )
         gb.fit(Xf, yf, sample_weight=wf)
         self.n_iter_ = int(gb.n_iter_)
-        self.intercept_, self.steps_ = _collapse_stumps(gb, X.shape[1])
+        self.intercept_, self.steps_, self.terms_ = _decompose(gb, X.shape[1])
         # centre each step function on its mean over the (unaugmented) training rows, so that a feature's
         # contribution reads "how much this value moves the odds against a typical account"
         contrib = self._contributions(X)
@@ -399,16 +409,7 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         return self
 
     def _contributions(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros(X.shape, dtype=float)
-        for j, (thr, vals, miss) in enumerate(self.steps_):
-            x = X[:, j]
-            v = (
-                np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")]
-                if thr
-                else np.full(len(x), vals[0])
-            )
-            out[:, j] = np.where(np.isnan(x), miss, v)
-        return out
+        return _eval_contributions(X, self.steps_, self.terms_)
 
     def contributions(self, X: Any) -> np.ndarray:
         """Centred per-feature log-odds contributions ``g_f(x_f) - mean_train g_f``."""
@@ -430,42 +431,118 @@ class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[mis
         return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
 
 
-def _collapse_stumps(gb: Any, n_features: int) -> tuple[float, list[tuple[list[float], list[float], float]]]:
-    """Sum the stumps of a fitted depth-1 HistGradientBoostingClassifier into one step function per feature.
+#: a step function ``(thresholds, values, value_if_nan)``: ``values[i]`` for ``thresholds[i-1] < x <= thresholds[i]``
+Steps = tuple[list[float], list[float], float]
+#: one condition of a term: ``(feature index, threshold, "<=" | ">", NaN satisfies it)``
+Condition = tuple[int, float, str, bool]
 
-    Returns ``(intercept, [(thresholds, values, value_if_nan) per feature])`` where
-    ``g(x) = values[i]`` for ``thresholds[i-1] < x <= thresholds[i]`` (``len(values) == len(thresholds) + 1``).
+
+@dataclass
+class Term:
+    """A step function of feature ``feature`` that applies only where every condition in ``when`` holds (else 0).
+
+    The Saabas part of the trees' splits below the root: a split on ``feature`` reached through ``when``.
+    """
+
+    feature: int
+    when: tuple[Condition, ...]
+    steps: Steps
+
+
+def _steps_eval(x: np.ndarray, steps: Steps) -> np.ndarray:
+    thr, vals, miss = steps
+    v = (
+        np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")]
+        if thr
+        else np.full(len(x), vals[0])
+    )
+    return np.where(np.isnan(x), miss, v)
+
+
+def _when_mask(X: np.ndarray, when: tuple[Condition, ...]) -> np.ndarray:
+    ok = np.ones(len(X), dtype=bool)
+    for g, t, op, nan_in in when:
+        x = X[:, g]
+        with np.errstate(invalid="ignore"):
+            cmp = x <= t if op == "<=" else x > t
+        ok &= np.where(np.isnan(x), nan_in, cmp)
+    return ok
+
+
+def _eval_contributions(X: np.ndarray, steps: list[Steps], terms: list[Term]) -> np.ndarray:
+    """Uncentred per-feature contributions: each feature's own step function plus the terms credited to it."""
+    out = np.zeros(X.shape, dtype=float)
+    for j, st in enumerate(steps):
+        out[:, j] = _steps_eval(X[:, j], st)
+    for term in terms:
+        out[:, term.feature] += np.where(
+            _when_mask(X, term.when), _steps_eval(X[:, term.feature], term.steps), 0.0
+        )
+    return out
+
+
+def _collapse(stumps: list[tuple[float, bool, float, float]]) -> Steps:
+    """Sum stumps ``(threshold, nan goes left, left value, right value)`` of one feature into one step function."""
+    thr = sorted({s[0] for s in stumps})
+    vals = []
+    for i in range(len(thr) + 1):
+        # representative x of interval i: its right edge (the last interval: just above the last threshold)
+        xr = thr[i] if i < len(thr) else (thr[-1] + 1.0 if thr else 0.0)
+        vals.append(sum(lv if xr <= t else rv for t, _, lv, rv in stumps))
+    miss = sum(lv if ml else rv for _, ml, lv, rv in stumps)
+    return thr, [float(v) for v in vals], float(miss)
+
+
+def _decompose(gb: Any, n_features: int) -> tuple[float, list[Steps], list[Term]]:
+    """Exact per-feature decomposition of a fitted HistGradientBoostingClassifier's log-odds (Saabas).
+
+    Each node gets a value: a leaf its own, an inner node the training-count-weighted mean of its children's. A
+    row's leaf value is then ``root value + Σ (child value − parent value)`` along its path, each step credited to
+    the feature split on. Root values go to the intercept. The steps of the root splits depend on their own
+    feature only and are summed into one step function per feature (for depth-1 trees that is the whole model,
+    the additive scorecard); a step lower down applies only where the path to it holds, and becomes a
+    :class:`Term` (same feature and same path → one term). So ``intercept + Σ_f contribution_f(x)`` equals the
+    ensemble's raw prediction for every row, which is what makes ``reasons`` exact sums.
     Reads the fitted trees (``_predictors``/``nodes``, stable since scikit-learn 0.21).
     """
     intercept = float(np.ravel(gb._baseline_prediction)[0])
-    stumps: list[list[tuple[float, bool, float, float]]] = [[] for _ in range(n_features)]
+    roots: list[list[tuple[float, bool, float, float]]] = [[] for _ in range(n_features)]
+    below: dict[tuple[int, tuple[Condition, ...]], list[tuple[float, bool, float, float]]] = {}
     for (pred,) in gb._predictors:
         nodes = pred.nodes
-        root = nodes[0]
-        if root["is_leaf"]:
-            intercept += float(root["value"])
-            continue
-        left, right = nodes[root["left"]], nodes[root["right"]]
-        stumps[int(root["feature_idx"])].append(
-            (
-                float(root["num_threshold"]),
-                bool(root["missing_go_to_left"]),
-                float(left["value"]),
-                float(right["value"]),
-            )
-        )
-    steps: list[tuple[list[float], list[float], float]] = []
-    for j in range(n_features):
-        thr = sorted({s[0] for s in stumps[j]})
-        probe = [*[t for t in thr], np.inf]  # representative x of each interval: its right edge
-        vals = []
-        for i, x in enumerate(probe):
-            lo = thr[i - 1] if i > 0 else -np.inf
-            xr = x if np.isfinite(x) else (lo + 1.0 if np.isfinite(lo) else 0.0)
-            vals.append(sum(lv if xr <= t else rv for t, _, lv, rv in stumps[j]))
-        miss = sum(lv if ml else rv for _, ml, lv, rv in stumps[j])
-        steps.append((thr, [float(v) for v in vals], float(miss)))
-    return intercept, steps
+        value: dict[int, float] = {}
+
+        def node_value(i: int, nodes: Any = nodes, value: dict[int, float] = value) -> float:
+            if i not in value:
+                nd = nodes[i]
+                if nd["is_leaf"]:
+                    value[i] = float(nd["value"])
+                else:
+                    lc, rc = int(nd["left"]), int(nd["right"])
+                    nl, nr = float(nodes[lc]["count"]), float(nodes[rc]["count"])
+                    vl, vr = node_value(lc), node_value(rc)
+                    value[i] = (nl * vl + nr * vr) / (nl + nr) if nl + nr > 0 else 0.5 * (vl + vr)
+            return value[i]
+
+        intercept += node_value(0)
+        stack: list[tuple[int, tuple[Condition, ...]]] = [(0, ())]
+        while stack:
+            i, when = stack.pop()
+            nd = nodes[i]
+            if nd["is_leaf"]:
+                continue
+            f, t, ml = int(nd["feature_idx"]), float(nd["num_threshold"]), bool(nd["missing_go_to_left"])
+            lc, rc = int(nd["left"]), int(nd["right"])
+            stump = (t, ml, node_value(lc) - node_value(i), node_value(rc) - node_value(i))
+            if when:
+                below.setdefault((f, tuple(sorted(when))), []).append(stump)
+            else:
+                roots[f].append(stump)
+            stack.append((lc, (*when, (f, t, "<=", ml))))
+            stack.append((rc, (*when, (f, t, ">", not ml))))
+    steps = [_collapse(roots[j]) for j in range(n_features)]
+    terms = [Term(f, when, _collapse(st)) for (f, when), st in sorted(below.items(), key=lambda kv: kv[0])]
+    return intercept, steps, terms
 
 
 # --------------------------------------------------------------------------- the shipped model
@@ -478,7 +555,7 @@ REASON_MIN_LOGIT = 0.4
 
 @dataclass
 class AccountModel:
-    """A fitted :class:`FakeAccountClassifier` as shipped: step tables, threshold, provenance and metrics."""
+    """A fitted :class:`FakeAccountClassifier` as shipped: step tables, terms, threshold, provenance and metrics."""
 
     features: list[str]
     intercept: float
@@ -486,6 +563,7 @@ class AccountModel:
     centers: list[float]
     threshold: float
     meta: dict[str, Any] = field(default_factory=dict)
+    terms: list[Term] = field(default_factory=list)
 
     # ---- (de)serialisation
     @classmethod
@@ -500,6 +578,7 @@ class AccountModel:
             [float(c) for c in est.centers_],
             float(threshold),
             meta,
+            list(est.terms_),
         )
 
     def to_json(self) -> str:
@@ -513,9 +592,23 @@ class AccountModel:
                 f: {"thresholds": list(t), "values": list(v), "missing": m, "center": c}
                 for f, (t, v, m), c in zip(self.features, self.steps, self.centers, strict=True)
             },
+            # splits below the trees' roots: a step function of `feature` where every `when` condition
+            # [feature, threshold, "<=" or ">", NULL satisfies it] holds, else 0
+            "terms": [
+                {
+                    "feature": self.features[tm.feature],
+                    "when": [[self.features[g], t, op, nan_in] for g, t, op, nan_in in tm.when],
+                    "thresholds": list(tm.steps[0]),
+                    "values": list(tm.steps[1]),
+                    "missing": tm.steps[2],
+                }
+                for tm in self.terms
+            ],
             "metrics": self.meta.get("metrics", {}),
         }
-        return json.dumps(doc, indent=1, sort_keys=False)
+        text = json.dumps(doc, indent=1, sort_keys=False)
+        # one line per condition list and per step table: the file stays readable and small
+        return re.sub(r"\[[^\[\]{}]*\]", lambda m: re.sub(r"\s*\n\s*", " ", m.group(0)), text)
 
     @classmethod
     def from_json(cls, text: str) -> AccountModel:
@@ -531,21 +624,25 @@ class AccountModel:
             for f in feats
         ]
         centers = [doc["steps"][f]["center"] for f in feats]
-        meta = {k: v for k, v in doc.items() if k not in ("features", "intercept", "threshold", "steps")}
-        return cls(feats, float(doc["intercept"]), steps, centers, float(doc["threshold"]), meta)
+        idx = {f: j for j, f in enumerate(feats)}
+        terms = [
+            Term(
+                idx[tm["feature"]],
+                tuple((idx[g], float(t), str(op), bool(n)) for g, t, op, n in tm["when"]),
+                (list(tm["thresholds"]), list(tm["values"]), float(tm["missing"])),
+            )
+            for tm in doc.get("terms", [])
+        ]
+        meta = {
+            k: v for k, v in doc.items() if k not in ("features", "intercept", "threshold", "steps", "terms")
+        }
+        return cls(feats, float(doc["intercept"]), steps, centers, float(doc["threshold"]), meta, terms)
 
     # ---- numpy
     def contributions(self, X: np.ndarray) -> np.ndarray:
-        out = np.zeros(X.shape, dtype=float)
-        for j, (thr, vals, miss) in enumerate(self.steps):
-            x = X[:, j]
-            v = (
-                np.asarray(vals)[np.searchsorted(np.asarray(thr), x, side="left")]
-                if thr
-                else np.full(len(x), vals[0])
-            )
-            out[:, j] = np.where(np.isnan(x), miss, v) - self.centers[j]
-        return out
+        """Centred per-feature log-odds contributions; ``intercept + Σ centers + Σ_f contribution_f = logit``."""
+        c = _eval_contributions(np.asarray(X, dtype=float), self.steps, self.terms)
+        return np.asarray(c - np.asarray(self.centers))
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(fake) for a feature matrix in :data:`FEATURES` order (NaN = unknown)."""
@@ -576,17 +673,30 @@ class AccountModel:
     def contribution_exprs(
         self, t: ir.Table, feats: dict[str, Any] | None = None
     ) -> dict[str, ir.FloatingValue]:
-        """Centred log-odds contribution of each feature, as one CASE expression per feature."""
+        """Centred log-odds contribution of each feature: one CASE for its own step function (centred), plus
+        one ``CASE WHEN <path> THEN <step function> ELSE 0`` per :class:`Term` credited to it."""
         feats = account_feature_exprs(t) if feats is None else feats
-        out: dict[str, ir.FloatingValue] = {}
+
+        def steps_branches(x: Any, thr: list[float], vals: list[float], miss: float, shift: float) -> Any:
+            branches = [(x.isnull(), ibis.literal(miss - shift))]
+            branches += [(x <= _exact(th), ibis.literal(v - shift)) for th, v in zip(thr, vals, strict=False)]
+            return branches, ibis.literal(vals[-1] - shift)
+
+        out: dict[str, Any] = {}
         for f, (thr, vals, miss), c in zip(self.features, self.steps, self.centers, strict=True):
-            x = feats[f]
-            branches = [(x.isnull(), ibis.literal(miss - c))]
-            branches += [
-                (x <= ibis.literal(th), ibis.literal(v - c)) for th, v in zip(thr, vals, strict=False)
-            ]
-            out[f] = ibis.cases(*branches, else_=ibis.literal(vals[-1] - c)).cast("float64")
-        return out
+            branches, last = steps_branches(feats[f], thr, vals, miss, c)
+            out[f] = ibis.cases(*branches, else_=last)
+        for tm in self.terms:
+            # one CASE: 0 where a condition fails, else the term's step function
+            fails = []
+            for g, th, op, nan_in in tm.when:
+                x = feats[self.features[g]]
+                broken = x > _exact(th) if op == "<=" else x <= _exact(th)  # NULL: not broken
+                fails.append((broken if nan_in else x.isnull() | broken, ibis.literal(0.0)))
+            f = self.features[tm.feature]
+            branches, last = steps_branches(feats[f], *tm.steps, 0.0)
+            out[f] = out[f] + ibis.cases(*fails, *branches, else_=last)
+        return {f: e.cast("float64") for f, e in out.items()}
 
     def score(self, t: ir.Table, *, reasons: bool = True, operating_point: str = "default") -> ir.Table:
         """``t`` plus ``fake_probability``, ``is_fake``, ``category`` and (optionally) ``reasons``.
@@ -634,6 +744,13 @@ class AccountModel:
         s4 = s3.mutate(**out)
         keep = [c for c in cols if c not in ("fake_probability", "is_fake", "category", "reasons")]
         return s4.select(*keep, "fake_probability", "is_fake", "category", *(["reasons"] if reasons else []))
+
+
+def _exact(v: float) -> Any:
+    """A DOUBLE literal equal to ``v`` bit for bit in every engine: a plain number literal is parsed as a DECIMAL
+    first (DuckDB turns ``-0.014510304698945535`` into ``-0.014510304698945537``), which can flip a value sitting
+    on a cut; ``CAST('<repr>' AS DOUBLE)`` parses the shortest round-trip text exactly (DuckDB, Spark)."""
+    return ibis.literal(repr(float(v))).cast("float64")
 
 
 _MODEL_CACHE: dict[str, AccountModel] = {}
