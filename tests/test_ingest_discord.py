@@ -171,3 +171,57 @@ def test_import_fails_only_with_import_failed(ws, tmp_path_factory, raw):
     except ImportFailed:
         assert _counts(ws) == before
     import_paths(ws, [f], force=True, skip_bad=True, format="discord")
+
+
+def _trace(path: Path) -> list:
+    """Every record's location and mapped rows (or the error) as the driver would see them."""
+    from tribescope.errors import FieldError, SourceError
+    from tribescope.ingest._base import Context
+
+    fmt, out = DiscordChatExporter(), []
+    ctx = Context(str(path), "i1", dt.datetime(2024, 1, 1, tzinfo=UTC))
+    try:
+        for loc, raw in fmt.records(Source(path), ctx):
+            try:
+                out.append((loc, list(fmt.convert(raw, ctx))))
+            except FieldError as exc:
+                out.append((loc, "field", exc.field, exc.message))
+    except SourceError as exc:
+        out.append(("source", exc.location, exc.message))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=messy_export())
+def test_whole_document_reads_exactly_as_streaming(tmp_path_factory, raw):
+    """Small exports are parsed whole with orjson: same header, messages, locations and errors as
+    the ijson stream (which any file above WHOLE_DOC_BYTES takes)."""
+    from unittest import mock
+
+    from tribescope.ingest import _readers
+
+    f = tmp_path_factory.mktemp("dc") / "x.json"
+    f.write_bytes(raw)
+    whole = _trace(f)
+    with mock.patch.object(_readers, "WHOLE_DOC_BYTES", -1):
+        streamed = _trace(f)
+    assert whole == streamed
+
+
+def test_whole_document_is_used_and_declines_what_it_cannot_mirror(tmp_path):
+    from tribescope.ingest._readers import whole_document
+
+    assert isinstance(whole_document(Source(GENERAL), ("messages",)), dict)
+    text = GENERAL.read_text()
+    dup = tmp_path / "dup.json"  # a second `guild` after the messages: a stream reader never sees it
+    dup.write_text(text.rstrip().rstrip("}") + ', "guild": {"id": "1"}}')
+    assert whole_document(Source(dup), ("guild",)) is None
+    assert _trace(dup)[0][1][0][1]["space_id"] == GUILD
+    one_line = tmp_path / "one.json"
+    one_line.write_text(json.dumps(json.loads(text)))
+    assert whole_document(Source(one_line)) is None  # NDJSON: read line by line
+    big = tmp_path / "big.json"
+    big.write_text(text.replace('"id": "990000000000000001"', '"id": 99999999999999999999999'))
+    assert whole_document(Source(big)) is None  # beyond 64 bits: orjson reads it, the C ijson backend fails
+    (kind, where, why), = _trace(big)
+    assert (kind, where.split(" (")[0], "integer overflow" in why) == ("source", "record 1", True)

@@ -114,11 +114,14 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
                 "snapshot_at": snap(0),
             },
             {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(0)},
+            # keys staged once and not stored: inserted as staged, beside the merged ones
+            {"platform": "youtube", "account_id": "UC4", "bio": "only here", "snapshot_at": snap(0)},
         ],
         [
             {"platform": "youtube", "account_id": "UC1", "followers": 2, "bio": "x", "snapshot_at": snap(1)},
             {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(1)},
             {"platform": "youtube", "account_id": "UC1", "followers": 3, "snapshot_at": snap(1)},
+            {"platform": "youtube", "account_id": "UC5", "followers": 7, "snapshot_at": snap(1)},
         ],
         [
             {"platform": "youtube", "account_id": "UC2", "username": "b", "snapshot_at": snap(2)},

@@ -181,10 +181,19 @@ def to_str(v: Any, name: str = "") -> str | None:
     raise FieldError(name, f"expected text, found {type(v).__name__}")
 
 
+#: ISO-8601 that :meth:`datetime.fromisoformat` reads exactly as the general path of :func:`to_ts` does
+_ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
+
+
 def to_ts(v: Any, name: str = "") -> dt.datetime | None:
     """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC) or datetime."""
     if type(v) is int and 0 <= v < 100_000_000_000:  # fast path: whole unix seconds (the common case)
         return dt.datetime.fromtimestamp(v, dt.UTC)
+    if type(v) is str and _ISO_UTC.fullmatch(v):  # fast path: canonical ISO-8601 with an offset
+        try:
+            return dt.datetime.fromisoformat(v).astimezone(dt.UTC)
+        except ValueError:  # e.g. month 13: the general path below names the field
+            pass
     if v is None or v == "":
         return None
     if isinstance(v, dt.datetime):

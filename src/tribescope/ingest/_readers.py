@@ -18,7 +18,7 @@ import orjson
 
 from tribescope.errors import SourceError
 
-__all__ = ["Probe", "Source", "file_sha256", "iter_csv_rows", "iter_json_values", "json_items"]
+__all__ = ["Probe", "Source", "file_sha256", "iter_csv_rows", "iter_json_values", "json_items", "whole_document"]
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -220,6 +220,61 @@ def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tupl
             raise SourceError(
                 f"{where} (near byte {src.bytes_read()})", _decode_error(src.path, where, exc)
             ) from exc
+
+
+#: a JSON document up to this size (decompressed) may be parsed whole with orjson — several times
+#: faster than streaming it with ijson, and bounded in memory (see :func:`whole_document`)
+WHOLE_DOC_BYTES = 16 << 20
+#: digits → "0" and JSON whitespace → " ", so that :func:`_has_long_number` can scan with ``bytes.count``
+_DIGITS = bytes.maketrans(b"0123456789\t\r\n", b"0000000000   ")
+_Z19 = b"0" * 19
+
+
+def _has_long_number(data: bytes) -> bool:
+    """True when ``data`` may hold a JSON number of 19 or more digits (beyond 64 bits, or close).
+
+    A number token follows ``:``, ``[``, ``,``, whitespace or its ``-`` sign; a run of digits inside a
+    string (a Discord snowflake ``"1467…"``) follows ``"`` and does not count. Text that merely looks
+    like a long number (``"ref 1234567890123456789"``) counts too: the caller then just streams.
+    """
+    t = data.translate(_DIGITS)
+    return t.startswith(_Z19) or any(t.count(p + _Z19) for p in (b":", b"[", b",", b" ", b"-"))
+
+
+def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
+    """``src`` parsed whole when it is one JSON document (not NDJSON) of at most :data:`WHOLE_DOC_BYTES`.
+
+    ``None`` whenever the streaming reader might see it differently: NDJSON (the first line parses
+    alone), a byte-order mark, anything orjson rejects (invalid or truncated JSON, integers beyond 64
+    bits, NaN, trailing data — the streaming reader then reports the error with its location), a
+    number of 19 digits or more (ijson's C backend rejects integers beyond 64 bits, orjson does not), or a
+    name in ``unique_keys`` that occurs more than once (with duplicate keys a streaming reader sees
+    every occurrence, a parsed object only the last).
+    """
+    if src.size > WHOLE_DOC_BYTES:
+        return None
+    try:
+        with src.open() as f:
+            data = f.read(WHOLE_DOC_BYTES + 1)
+    except (OSError, EOFError, SourceError):
+        return None
+    if len(data) > WHOLE_DOC_BYTES or data[:1] not in (b"{", b"[", b" ", b"\n", b"\r", b"\t"):
+        return None
+    first = next((ln for ln in data.splitlines() if ln.strip()), b"")
+    try:
+        orjson.loads(first)
+        return None  # NDJSON: one value per line
+    except orjson.JSONDecodeError:
+        pass
+    for k in unique_keys:
+        if data.count(b'"' + k.encode() + b'"') > 1:
+            return None
+    if _has_long_number(data):  # the C ijson backend rejects integers beyond 64 bits; orjson reads them
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
 
 
 def json_items(src: Source, prefix: str) -> Any:

@@ -9,6 +9,8 @@ A DiscordChatExporter (DCE) export is one JSON document per channel::
 
 The header (everything before ``messages``) is read with a streaming parser that stops at
 ``messages``; messages are then streamed one by one, so a 1 GB export is never held in memory.
+An export of at most :data:`~tribescope.ingest._readers.WHOLE_DOC_BYTES` is parsed whole with orjson
+instead (same header, messages and locations; several times faster for the usual small channel files).
 
 Mapping: ``space_id`` = guild id, ``space_name`` = guild name, ``channel`` = channel name,
 ``thread_id`` = channel id, ``author_id`` = author snowflake, ``reply_to`` = ``reference.messageId``
@@ -26,7 +28,7 @@ import ijson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import Context, Format, Row, need, to_int, to_ts
-from tribescope.ingest._readers import Probe, Source, iter_json_values
+from tribescope.ingest._readers import Probe, Source, iter_json_values, whole_document
 from tribescope.ingest.reddit import link_rows, parse_link_creator, seen_space
 
 __all__ = ["DiscordChatExporter", "read_header"]
@@ -90,6 +92,18 @@ class DiscordChatExporter(Format):
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         ctx.state["link_creator"] = parse_link_creator(ctx)
+        doc = whole_document(src, ("guild", "channel", "exportedAt", "messages"))
+        if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+            # A small export, parsed whole: the same header and messages as the streaming path below.
+            head: dict[str, Any] = {}
+            for k, v in doc.items():
+                if k == "messages":
+                    break
+                head[k] = v
+            ctx.state["header"] = _header_state(head, "header")
+            for i, m in enumerate(doc["messages"], 1):
+                yield f"record {i}", m
+            return
         ctx.state["header"] = _header_state(read_header(src), "header")
         for loc, value in iter_json_values(src, item_path="messages.item"):
             if isinstance(value, dict) and isinstance(value.get("messages"), list) and "guild" in value:

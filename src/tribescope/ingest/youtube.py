@@ -668,12 +668,18 @@ def _fast_plan(path: str) -> Any:
     from tribescope.ingest._fast import FastPlan
 
     p = path.replace("'", "''")
+    # each comment flattened to the leaves the mapping and checks use (not the whole struct: the
+    # HTML ``textDisplay`` alone is as large as the text)
+    flat = ("c IS NULL AS c_null, c.snippet IS NULL AS sn_null, c.snippet.textOriginal AS text, "
+            "c.snippet.textDisplay IS NOT NULL AS has_display, c.snippet.authorDisplayName AS dname, "
+            "nullif(c.snippet.authorChannelId.value, '') AS author_id, c.snippet.likeCount AS likes, "
+            "c.snippet.publishedAt AS published")
     setup = [
         f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json('{p}', format='auto',
             columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=67108864)""",
         """CREATE TEMP TABLE threads AS
            SELECT rowid AS _page, generate_subscripts(items, 1) AS _i, unnest(items) AS it FROM pages""",
-        """CREATE TEMP TABLE c AS
+        f"""CREATE TEMP TABLE c AS
            WITH top AS (
              SELECT _page, _i, it, it.snippet.topLevelComment AS c,
                     coalesce(nullif(it.snippet.topLevelComment.id, ''), nullif(it.id, '')) AS comment_id,
@@ -681,38 +687,37 @@ def _fast_plan(path: str) -> Any:
                     coalesce(nullif(it.snippet.channelId, ''), it.snippet.topLevelComment.snippet.channelId) AS owner
              FROM threads)
            SELECT (_page * 1000000 + _i) * 10000 AS _seq, comment_id, post_id, owner,
-                  nullif(c.snippet.parentId, '') AS parent_comment_id, it.snippet.totalReplyCount AS reply_count, c
+                  nullif(c.snippet.parentId, '') AS parent_comment_id, it.snippet.totalReplyCount AS reply_count, {flat}
            FROM top
            UNION ALL
-           SELECT (_page * 1000000 + _i) * 10000 + j, nullif(rc.id, ''),
-                  coalesce(nullif(rc.snippet.videoId, ''), post_id), owner,
-                  coalesce(nullif(rc.snippet.parentId, ''), comment_id), NULL, rc
-           FROM (SELECT _page, _i, post_id, owner, comment_id, unnest(it.replies.comments) AS rc,
+           SELECT (_page * 1000000 + _i) * 10000 + j, nullif(c.id, ''),
+                  coalesce(nullif(c.snippet.videoId, ''), post_id), owner,
+                  coalesce(nullif(c.snippet.parentId, ''), comment_id), NULL, {flat}
+           FROM (SELECT _page, _i, post_id, owner, comment_id, unnest(it.replies.comments) AS c,
                         generate_subscripts(it.replies.comments, 1) AS j
                  FROM top WHERE len(it.replies.comments) > 0)""",
     ]
     checks = [
         "SELECT count(*) FROM pages WHERE kind IS DISTINCT FROM 'youtube#commentThreadListResponse' OR error IS NOT NULL",
         "SELECT count(*) FROM threads WHERE it IS NULL OR it.snippet IS NULL OR it.snippet.topLevelComment IS NULL",
-        "SELECT count(*) FROM c WHERE c IS NULL OR c.snippet IS NULL OR comment_id IS NULL OR post_id IS NULL",
-        """SELECT count(*) FROM c WHERE (c.snippet.textOriginal IS NULL AND c.snippet.textDisplay IS NOT NULL)
-             OR c.snippet.likeCount < 0 OR reply_count < 0
-             OR (c.snippet.publishedAt IS NOT NULL AND c.snippet.publishedAt <> ''
-                 AND NOT regexp_full_match(c.snippet.publishedAt,
+        "SELECT count(*) FROM c WHERE c_null OR sn_null OR comment_id IS NULL OR post_id IS NULL",
+        """SELECT count(*) FROM c WHERE (text IS NULL AND has_display) OR likes < 0 OR reply_count < 0
+             OR (published IS NOT NULL AND published <> ''
+                 AND NOT regexp_full_match(published,
                    '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})'))""",
-        "SELECT count(*) FROM c WHERE contains(c.snippet.textOriginal, chr(0)) OR contains(c.snippet.authorDisplayName, chr(0))",
+        "SELECT count(*) FROM c WHERE contains(text, chr(0)) OR contains(dname, chr(0))",
     ]
-    name = "nullif(CASE WHEN starts_with(c.snippet.authorDisplayName, '@') THEN c.snippet.authorDisplayName[2:] ELSE c.snippet.authorDisplayName END, '')"
+    name = "nullif(CASE WHEN starts_with(dname, '@') THEN dname[2:] ELSE dname END, '')"
     comments = f"""
         SELECT _seq, 'youtube' AS platform, comment_id, post_id,
-               nullif(c.snippet.authorChannelId.value, '') AS author_id, {name} AS author_name,
-               parent_comment_id, nullif(c.snippet.publishedAt, '')::TIMESTAMPTZ AS created_at,
-               c.snippet.textOriginal AS text, c.snippet.likeCount AS likes, reply_count
+               author_id, {name} AS author_name,
+               parent_comment_id, nullif(published, '')::TIMESTAMPTZ AS created_at,
+               text, likes, reply_count
         FROM c"""
     accounts = f"""
         SELECT min(_seq) AS _seq, 'youtube' AS platform, account_id, username FROM (
-            SELECT _seq, nullif(c.snippet.authorChannelId.value, '') AS account_id,
-                   CASE WHEN nullif(c.snippet.authorChannelId.value, '') = owner THEN NULL ELSE {name} END AS username
+            SELECT _seq, author_id AS account_id,
+                   CASE WHEN author_id = owner THEN NULL ELSE {name} END AS username
             FROM c) WHERE account_id IS NOT NULL
         GROUP BY account_id, username"""
     return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM threads",
