@@ -1,10 +1,15 @@
 """Engine VADER (:func:`tribescope.features.sentiment.sentiment_table`) against the reference ``vaderSentiment``.
 
     .venv/bin/python -m benchmarks.bench_sentiment [--data ../shared/data] [--limit N] [--skip-reference]
+    .venv/bin/python -m benchmarks.bench_sentiment --features [--limit N]
 
 Prints, per real comment set (Kim Instagram comments, YouTube Spam Collection): Pearson r, mean absolute error,
 the share of texts whose sign class (pos ≥ 0.05, neg ≤ −0.05, else neutral) agrees, and the throughput of the
 engine expression in DuckDB with 2 threads (wall and CPU). The reference is pure Python and slow (~30k texts/s).
+
+``--features`` times instead all comment text features on the Kim comments (spam + attack models, quality rules,
+VADER: :func:`tribescope.authenticity._comments.measure_text_features`, the measure ``make bench`` reports on
+synth data), first without and then with sentiment: comments per wall second and per CPU-second.
 """
 
 from __future__ import annotations
@@ -66,7 +71,21 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--limit", type=int, default=None, help="first N Kim comments (default: all)")
     ap.add_argument("--skip-reference", action="store_true", help="throughput only")
+    ap.add_argument("--features", action="store_true", help="time all text features on the Kim comments")
     a = ap.parse_args()
+    if a.features:
+        from tribescope.authenticity._comments import measure_text_features
+
+        texts = pa.array(kim(a.data, a.limit), pa.string())
+        for label, sentiment in (("models + rules", False), ("all text features", True)):
+            m = measure_text_features(texts, threads=2, sentiment=sentiment)
+            print(
+                f"kim_comments {label}: n={m['comments']:,} ({m['distinct']:,} distinct) {m['seconds']:.2f} s wall"
+                f" = {m['per_s']:,.0f} comments/s; {m['cpu_seconds']:.2f} CPU-s"
+                f" = {m['comments'] / max(m['cpu_seconds'], 1e-9):,.0f} per CPU-second",
+                flush=True,
+            )
+        return
     con = ibis.duckdb.connect()
     con.raw_sql("SET threads TO 2")
     for name, texts in (("youtube_spam", youtube(a.data)), ("kim_comments", kim(a.data, a.limit))):

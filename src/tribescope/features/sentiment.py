@@ -22,14 +22,17 @@ runs inside DuckDB (vectorised) or Spark; it is tested equal on both (1e-9). Met
    ``java.util.regex`` read alike;
 2. emoji → description exactly as VADER does (single code points of ``vader_emoji_lexicon.txt``,
    a space before, glued to what follows — so "❤️" becomes "red heart" + U+FE0F and scores 0, as
-   in VADER): split the text at emoji, look the emoji up by a join, rebuild the text;
-3. split on Python's whitespace set, one row per word with its position (``unnest``); strip
-   ``string.punctuation`` unless ≤ 2 characters remain; lower-case; left-join the *vocabulary*
-   (``vader_lexicon.txt`` valences, booster/dampener increments, negation words, and every word a rule
-   compares with); keep only words some rule looks at;
+   in VADER): the emoji of a text in order (one regex) are looked up by a join once per *distinct*
+   sequence, and texts with emoji are split at them and rebuilt;
+3. split on Python's whitespace set (a plain split on " " for texts with no other whitespace), one row
+   per word with its position (``unnest``); each *distinct* word is stripped of ``string.punctuation``
+   unless ≤ 2 characters remain, lower-cased and looked up in the *vocabulary* (``vader_lexicon.txt``
+   valences, booster/dampener increments, negation words, and every word a rule compares with), and
+   only words some rule looks at are kept (an inner join of the words with that table);
 4. window functions (``lag``/``lead`` over positions) give each lexicon word its neighbours 1–3 before
    and 1–2 after — a position with no kept word holds a word no rule looks at — and a running count of
-   "but";
+   "but"; each word travels as one integer (position, the number of the rule word it is, its flags),
+   so the rules compare integers;
 5. VADER's rules in its order: "no" before a lexicon word (×−0.74, and "no" itself loses its valence),
    ALL-CAPS emphasis (±0.733) when the text mixes ALL-CAPS and other words, boosters/dampeners 1–3
    words before (±0.293 ×1/0.95/0.9, +0.733 when ALL-CAPS), negation 1–3 words before (×−0.74; "n't"
@@ -52,11 +55,12 @@ r = 0.999993, mean absolute error 0.000030, sign class (≥ 0.05 / ≤ −0.05 /
 100.000 % (2 texts differ), |Δ| ≥ 1e-4 for 81 texts (0.016 %, all (a) or (b)); YouTube spam collection
 (1,586): r = 0.999890, MAE 0.000197, sign class equal for all, |Δ| ≥ 1e-4 for 3 texts (all (a)).
 
-Throughput (DuckDB, 2 threads, Kim comments, 200k and 495k texts): 31–35k texts per CPU-second,
-including ~1 s of Ibis compilation per call. Measured on a shared host under heavy load (load average
-~20 on 2 cores), where raw vaderSentiment ran 10.4k texts per CPU-second against ~34k on an idle core:
-the engine does ~3.2× VADER's work per CPU-second, which extrapolates to ≈ 100k texts/s per idle core,
-≈ 200k/s on two — an estimate, not a clean-machine measurement.
+Throughput (DuckDB, 2 threads, the 495,260 Kim comments, ``python -m benchmarks.bench_sentiment``):
+43–50k texts per CPU-second including ~1 CPU-second of Ibis compilation per call (was 31–38k), measured
+on a shared host under load (load average 6–10 on 2 cores), so wall-clock figures there are not
+meaningful. Where the CPU goes (DuckDB profile, Kim): the window functions ~15 %, per-word rows (unnest,
+distinct words, join) ~18 %, whitespace split and ALL-CAPS test ~15 %, emoji ~15 %, the rules after the
+window ~15 %.
 """
 
 from __future__ import annotations
@@ -75,7 +79,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["add_sentiment", "clear_cache", "normalise_texts", "sentiment_scores", "sentiment_table"]
+__all__ = [
+    "add_sentiment",
+    "clear_cache",
+    "normalise_texts",
+    "sentiment_scores",
+    "sentiment_scores_nonzero",
+    "sentiment_table",
+]
 
 _MENTION = r"@[\w.]+"
 _URL = r"(?:https?://|www\.)\S+"
@@ -233,6 +244,8 @@ _PUNCT_CLASS = r"[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]"
 _SPACE_CLASS = (
     r"[\x09-\x0d\x1c-\x20\x85\xa0\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]"
 )
+#: :data:`_SPACE_CLASS` but " ".
+_OTHER_SPACE_CLASS = _SPACE_CLASS.replace(r"\x1c-\x20", r"\x1c-\x1f")
 #: :data:`_URL` / :data:`_MENTION` with RE2's ASCII ``\S`` / ``\w`` spelled out.
 _URL_PORTABLE = r"(?:https?://|www\.)[^\x09\x0a\x0c\x0d\x20]+"
 _MENTION_PORTABLE = r"@[0-9A-Za-z_.]+"
@@ -280,6 +293,18 @@ _RULE_WORDS = (
 )  # fmt: skip
 # Bits of the per-word code that travels through the window functions.
 _IN_LEX, _UPPER, _NEG, _BOOST_POS, _BOOST_NEG = 1, 2, 4, 8, 16
+#: Every word a rule compares a neighbour (or the word itself) with gets a number 1…63 (0: any other word), so
+#: the window functions carry one integer per word: position · 2048 + number · 32 + code.
+_ID_WORDS = tuple(
+    sorted(set(_RULE_WORDS) | {w for p in (*_SPECIAL_CASES, *_BOOST_NGRAMS) for w in p.split(" ")})
+)
+assert len(_ID_WORDS) < 64
+_ID = {w: i for i, w in enumerate(_ID_WORDS, 1)}
+_POS, _WID = 2048, 32  # (read back with >> 11, (>> 5) & 63, & 31)
+
+
+def _wid(word: str) -> int:
+    return _ID[word]
 
 
 def _vocab_table() -> ibis.Table:
@@ -294,8 +319,9 @@ def _vocab_table() -> ibis.Table:
             "_val": [lex.get(w) for w in words],
             "_boost": [boost.get(w, 0.0) for w in words],
             "_negw": [w in _NEGATE for w in words],
+            "_wid": [_ID.get(w, 0) for w in words],
         },
-        schema={"_vw": "string", "_val": "float64", "_boost": "float64", "_negw": "boolean"},
+        schema={"_vw": "string", "_val": "float64", "_boost": "float64", "_negw": "boolean", "_wid": "int64"},
     )
 
 
@@ -306,15 +332,15 @@ def _emoji_table() -> ibis.Table:
     )
 
 
-def _fits(cols: Sequence[ir.StringValue], phrase: str) -> bool:
+def _fits(cols: Sequence[ir.IntegerValue], phrase: str) -> bool:
     return len(cols) == phrase.count(" ") + 1
 
 
-def _phrase_match(cols: Sequence[ir.StringValue], phrase: str) -> ir.BooleanValue:
+def _phrase_match(cols: Sequence[ir.IntegerValue], phrase: str) -> ir.BooleanValue:
     words = phrase.split(" ")
-    cond: ir.BooleanValue = cols[0] == words[0]
+    cond: ir.BooleanValue = cols[0] == _wid(words[0])
     for c, w in zip(cols[1:], words[1:], strict=True):
-        cond = cond & (c == w)
+        cond = cond & (c == _wid(w))
     return cond
 
 
@@ -340,55 +366,60 @@ def _neighbours(w: ibis.Table, keys: list[str]) -> ibis.Table:
     """
     win = ibis.window(group_by=keys, order_by="_p")
     cum = ibis.cumulative_window(group_by=keys, order_by="_p")
-    pk, low, p = w._pk, w._low, w._p
-    cols: dict[str, Any] = {"_buts": (low == "but").cast("int64").sum().over(cum)}
+    pk, p = w._pk, w._p
+    cols: dict[str, Any] = {"_buts": (w._wid == _wid("but")).cast("int64").sum().over(cum)}
     for e in (1, 2, 3):
         cols[f"_lp{e}"] = pk.lag(e).over(win)
-        cols[f"_ll{e}"] = low.lag(e).over(win)
     for e in (1, 2):
         cols[f"_np{e}"] = pk.lead(e).over(win)
-        cols[f"_nl{e}"] = low.lead(e).over(win)
     w = w.mutate(**cols)
     # Only lexicon words get a valence ("but" rows stay to mark the text).
-    w = w.filter(w._val.notnull() | (w._low == "but"))
+    w = w.filter(w._val.notnull() | (w._wid == _wid("but")))
     p = w._p
     out: dict[str, Any] = {}
+
+    def wid(x: ir.IntegerValue) -> ir.IntegerValue:
+        return (x >> 5) & 63
+
     for d in (1, 2, 3):
-        hit = [(p - (w[f"_lp{e}"] >> 5)) == d for e in range(1, d + 1)]
-        out[f"_l{d}"] = ibis.cases(*[(h, w[f"_ll{e}"]) for e, h in enumerate(hit, 1)], else_="")
+        hit = [(p - (w[f"_lp{e}"] >> 11)) == d for e in range(1, d + 1)]
+        out[f"_l{d}"] = ibis.cases(*[(h, wid(w[f"_lp{e}"])) for e, h in enumerate(hit, 1)], else_=0)
         code = ibis.cases(*[(h, w[f"_lp{e}"] & 31) for e, h in enumerate(hit, 1)], else_=0)
         out[f"_o{d}"] = code
         out[f"_c{d}"] = (p >= d) & ~_bit(code, _IN_LEX)
-    fwd = [(w[f"_np{e}"] >> 5) - p for e in (1, 2)]
-    out["_n1"] = ibis.ifelse(fwd[0] == 1, w._nl1, "")
+    fwd = [(w[f"_np{e}"] >> 11) - p for e in (1, 2)]
+    out["_n1"] = ibis.ifelse(fwd[0] == 1, wid(w._np1), 0)
     out["_n1x"] = (fwd[0] == 1) & _bit(w._np1 & 31, _IN_LEX)
-    out["_n2"] = ibis.cases((fwd[0] == 2, w._nl1), (fwd[1] == 2, w._nl2), else_="")
-    return w.select(*keys, "_low", "_val", "_up", "_buts", "_cap", "_amp", **out)
+    out["_n2"] = ibis.cases((fwd[0] == 2, wid(w._np1)), (fwd[1] == 2, wid(w._np2)), else_=0)
+    return w.select(
+        *keys, _low=w._wid, _val=w._val, _up=w._up, _buts=w._buts, _cap=w._cap, _amp=w._amp, **out
+    )
 
 
 def _score_words(r: ibis.Table, keys: list[str]) -> ibis.Table:
     """Sums of the lexicon words' valences before and after the first "but", per text."""
     l0, l1, l2, l3, n1, n2 = (r[c] for c in ("_low", "_l1", "_l2", "_l3", "_n1", "_n2"))
     g = [_bit(r[f"_o{d}"], _NEG) for d in (1, 2, 3)]
-    so_this = ("so", "this")
+    so_this = (_wid("so"), _wid("this"))
     # Negation multipliers of the 1st/2nd/3rd preceding word (VADER's _negation_check).
     m1 = ibis.ifelse(g[0], _N_SCALAR, 1.0)
     m2 = ibis.cases(
-        ((l2 == "never") & l1.isin(so_this), 1.25),
-        ((l2 == "without") & (l1 == "doubt"), 1.0),
+        ((l2 == _wid("never")) & l1.isin(so_this), 1.25),
+        ((l2 == _wid("without")) & (l1 == _wid("doubt")), 1.0),
         (g[1], _N_SCALAR),
         else_=1.0,
     )
     m3 = ibis.cases(
-        (((l3 == "never") & l2.isin(so_this)) | l1.isin(so_this), 1.25),
-        ((l3 == "without") & ((l2 == "doubt") | (l1 == "doubt")), 1.0),
+        (((l3 == _wid("never")) & l2.isin(so_this)) | l1.isin(so_this), 1.25),
+        ((l3 == _wid("without")) & ((l2 == _wid("doubt")) | (l1 == _wid("doubt"))), 1.0),
         (g[2], _N_SCALAR),
         else_=1.0,
     )
     # "no" before a lexicon word negates it (and loses its own valence).
     val = r._val
-    no_neg = (l1 == "no") | (l2 == "no") | ((l3 == "no") & l1.isin(("or", "nor")))
-    v = ibis.cases((no_neg, val * _N_SCALAR), ((l0 == "no") & r._n1x, 0.0), else_=val)
+    no = _wid("no")
+    no_neg = (l1 == no) | (l2 == no) | ((l3 == no) & l1.isin((_wid("or"), _wid("nor"))))
+    v = ibis.cases((no_neg, val * _N_SCALAR), ((l0 == no) & r._n1x, 0.0), else_=val)
     r = r.mutate(_m1=m1, _m2=m2, _m3=m3, _va=v)
     caps = r._cap & r._up
     r = r.mutate(_v=ibis.ifelse(caps, ibis.ifelse(r._va > 0, r._va + _C_INCR, r._va - _C_INCR), r._va))
@@ -419,8 +450,8 @@ def _score_words(r: ibis.Table, keys: list[str]) -> ibis.Table:
         return ibis.ifelse(r._c3, w + ngram_add, v)
 
     # "least" negates unless it reads "at least" / "very least".
-    least = ibis.ifelse((l1 == "least") & ~l2.isin(("at", "very")), _N_SCALAR, 1.0)
-    skip = r._val.isnull() | ((l0 == "kind") & (n1 == "of"))
+    least = ibis.ifelse((l1 == _wid("least")) & ~l2.isin((_wid("at"), _wid("very"))), _N_SCALAR, 1.0)
+    skip = r._val.isnull() | ((l0 == _wid("kind")) & (n1 == _wid("of")))
     after = r._buts > 0
     v = ibis.ifelse(skip, 0.0, idioms(r._v) * least)
     return r.group_by(keys).aggregate(
@@ -431,15 +462,30 @@ def _score_words(r: ibis.Table, keys: list[str]) -> ibis.Table:
     )
 
 
-def sentiment_table(t: ibis.Table, key: str | Sequence[str], text: str = "text") -> ibis.Table:
+def sentiment_table(
+    t: ibis.Table, key: str | Sequence[str], text: str = "text", *, unique: bool = False
+) -> ibis.Table:
     """VADER compound sentiment of ``t[text]`` computed by the engine (DuckDB, Spark), per row of ``t``.
 
     Returns the ``key`` column(s) and ``sentiment`` (float64, −1…1; 0.0 for empty or NULL text), one
     row per row of ``t``. ``key`` must identify the text: rows with equal keys must carry equal texts
-    (e.g. a hash of the text, or a comment id). The text is normalised as in :func:`normalise_texts`;
-    the module docstring describes the method and its agreement with ``vaderSentiment``.
+    (e.g. a hash of the text, or a comment id); ``unique=True`` says ``t`` has one row per key already (the
+    texts are then not de-duplicated). The text is normalised as in :func:`normalise_texts`; the module
+    docstring describes the method and its agreement with ``vaderSentiment``.
     """
     keys = [key] if isinstance(key, str) else list(key)
+    scores = sentiment_scores_nonzero(t, keys, text, unique=unique)
+    out = t.select(*keys)
+    joined = out.left_join(scores, [out[k] == scores[k] for k in keys])
+    return joined.select(*[out[k] for k in keys], sentiment=joined.sentiment.fill_null(0.0))
+
+
+def sentiment_scores_nonzero(
+    t: ibis.Table, keys: Sequence[str], text: str = "text", *, unique: bool = False
+) -> ibis.Table:
+    """:func:`sentiment_table` without the texts that score 0 for want of a lexicon word (``keys, sentiment``,
+    one row per key; a left join with ``fill_null(0.0)`` gives every text its score)."""
+    keys = list(keys)
     if not keys:
         raise ValueError("sentiment_table needs at least one key column")
     missing = [c for c in [*keys, text] if c not in t.columns]
@@ -449,69 +495,74 @@ def sentiment_table(t: ibis.Table, key: str | Sequence[str], text: str = "text")
     raw = t[text].cast("string").fill_null("")
     # (the substring tests spare most texts the regexes)
     no_url = ibis.ifelse(raw.contains("http") | raw.contains("www."), raw.re_replace(_URL_PORTABLE, " "), raw)
-    base = t.select(*keys, _c=no_url).distinct(on=keys, keep="first")
+    # VADER replaces every emoji by " " + its description. The emoji of a text, in order (``_e``; mentions
+    # hold none), decide the descriptions: they are looked up once per distinct ``_e`` (one row per emoji,
+    # a join) ...
+    e_only = no_url.re_replace("[^" + emoji[1:] + "+", "")
+    base = t.select(*keys, _c=no_url, _e=e_only)
+    if not unique:
+        base = base.distinct(on=keys, keep="first")
+    no_at = ibis.ifelse(base._c.contains("@"), base._c.re_replace(_MENTION_PORTABLE, " "), base._c)
     base = base.mutate(
-        _c=ibis.ifelse(base._c.contains("@"), base._c.re_replace(_MENTION_PORTABLE, " "), base._c)
+        _c=no_at, _runs=ibis.ifelse(base._e == "", ibis.null("array<string>"), no_at.re_split(emoji))
     )
-    base = base.mutate(_runs=base._c.re_split(emoji))
-    # VADER replaces every emoji by " " + its description: look the emoji of texts that have some up
-    # (one row per emoji) ...
-    et = base.filter(base._runs.length() > 1)
-    et = et.select(*keys, "_runs", _e=et._c.re_replace("[^" + emoji[1:] + "+", ""))
-    e = et._e
-    ks = et._runs.map(lambda r, ie: ibis.struct({"k": ie, "ch": e.substr(ie - 1, 1)})).filter(
-        lambda x: x["k"] > 0
-    )
-    ch = et.select(*keys, _u=ks.unnest())
-    ch = ch.select(*keys, _k=ch._u["k"], _ch=ch._u["ch"])
+    es = base.filter(base._e != "").select("_e").distinct()
+    e = es._e
+    ks = ibis.range(0, e.length()).map(lambda i: ibis.struct({"k": i, "ch": e.substr(i, 1)}))
+    ch = es.select("_e", _u=ks.unnest())
+    ch = ch.select("_e", _k=ch._u["k"], _ch=ch._u["ch"])
     emo = _emoji_table()
     cj = ch.inner_join(emo, ch._ch == emo._ech)
-    descs = cj.group_by(keys).aggregate(_d=ibis.struct({"k": cj._k, "d": cj._edesc}).collect())
-    descs = descs.select(*keys, _d=descs._d.sort().map(lambda x: x["d"]))
-    # ... and put them between the runs of text around the emoji.
-    bj = base.left_join(descs, [base[k] == descs[k] for k in keys])
+    descs = cj.group_by("_e").aggregate(_d=ibis.struct({"k": cj._k, "d": cj._edesc}).collect())
+    descs = descs.select(_de="_e", _d=descs._d.sort().map(lambda x: x["d"]))
+    # ... and put between the runs of text around the emoji (only texts with emoji were split).
+    bj = base.left_join(descs, base._e == descs._de)
     runs, d = bj._runs, bj._d
-    text2 = ibis.ifelse(
-        runs.length() <= 1,
-        bj._c,
-        runs.map(lambda r, ir: ibis.ifelse(ir == 0, r, ibis.literal(" ").concat(d[ir - 1], r))).join(""),
-    )
-    tx = bj.select(*[base[k] for k in keys], _t=text2)
-    wl = tx._t.re_split(_SPACE_CLASS + "+").filter(lambda x: x != "")
+    glued = runs.map(lambda r, ir: ibis.ifelse(ir == 0, r, ibis.literal(" ").concat(d[ir - 1], r))).join("")
+    tx = bj.select(*[base[k] for k in keys], _t=ibis.ifelse(bj._e == "", bj._c, glued))
+    # (most texts hold no whitespace but " ": a plain split, no regex)
+    wl = ibis.ifelse(
+        tx._t.re_search(_OTHER_SPACE_CLASS), tx._t.re_split(_SPACE_CLASS + "+"), tx._t.split(" ")
+    ).filter(lambda x: x != "")
     # Text-level parts of the score: ALL-CAPS differential, "!"/"?" emphasis.
     n_up = wl.filter(lambda x: (x.upper() == x) & (x.lower() != x)).length()
     n_ep = ibis.ifelse(tx._t.contains("!"), tx._t.length() - tx._t.replace("!", "").length(), 0)
     n_qm = ibis.ifelse(tx._t.contains("?"), tx._t.length() - tx._t.replace("?", "").length(), 0)
     amp = ibis.least(n_ep, 4) * 0.292 + ibis.cases((n_qm > 3, 0.96), (n_qm > 1, n_qm * 0.18), else_=0.0)
-    tx = tx.select(*keys, _wl=wl, _cap=(n_up > 0) & (n_up < wl.length()), _amp=amp.cast("float64"))
+    # (a text without upper-case letters has no ALL-CAPS word)
+    cap = ibis.ifelse(tx._t.lower() == tx._t, False, (n_up > 0) & (n_up < wl.length()))
+    tx = tx.select(*keys, _wl=wl, _cap=cap, _amp=amp.cast("float64"))
     words = tx.select(
         *keys, "_cap", "_amp", _u=tx._wl.map(lambda x, iw: ibis.struct({"w": x, "p": iw})).unnest()
     )
     words = words.select(*keys, "_cap", "_amp", _w=words._u["w"], _p=words._u["p"].cast("int64"))
-    # VADER's token: strip string.punctuation unless that leaves two characters or fewer.
-    stripped = words._w.re_replace(f"^{_PUNCT_CLASS}+|{_PUNCT_CLASS}+$", "")
-    words = words.mutate(_item=ibis.ifelse(stripped.length() <= 2, words._w, stripped))
-    words = words.mutate(_low=words._item.lower())
+    # Each distinct word is read once (texts repeat words): VADER's token strips string.punctuation unless
+    # that leaves two characters or fewer; lower-cased, it is looked up in the vocabulary, and only words
+    # some rule looks at are kept.
+    dw = words.select(_dw=words._w).distinct()
+    stripped = dw._dw.re_replace(f"^{_PUNCT_CLASS}+|{_PUNCT_CLASS}+$", "")
+    dw = dw.mutate(_item=ibis.ifelse(stripped.length() <= 2, dw._dw, stripped))
+    dw = dw.mutate(_low=dw._item.lower())
     vt = _vocab_table()
-    w = words.left_join(vt, words._low == vt._vw)
-    negw = w._negw.fill_null(False) | w._low.contains("n't")
-    w = w.filter(w._vw.notnull() | negw)
-    boost = w._boost.fill_null(0.0)
-    up = (w._item.upper() == w._item) & (w._low != w._item)
+    v = dw.left_join(vt, dw._low == vt._vw)
+    negw = v._negw.fill_null(False) | v._low.contains("n't")
+    v = v.filter(v._vw.notnull() | negw)
+    boost = v._boost.fill_null(0.0)
+    up = (v._item.upper() == v._item) & (v._low != v._item)
     code = (
-        ibis.ifelse(w._val.notnull(), _IN_LEX, 0)
+        ibis.ifelse(v._val.notnull(), _IN_LEX, 0)
         + ibis.ifelse(up, _UPPER, 0)
         + ibis.ifelse(negw, _NEG, 0)
         + ibis.ifelse(boost > 0, _BOOST_POS, 0)
         + ibis.ifelse(boost < 0, _BOOST_NEG, 0)
     )
-    w = w.select(*keys, "_p", "_low", "_val", "_cap", "_amp", _up=up, _pk=(w._p * 32 + code).cast("int64"))
+    wid = v._wid.fill_null(0)
+    v = v.select("_dw", "_val", _up=up, _wid=wid, _wc=(wid * _WID + code).cast("int64"))
+    w = words.inner_join(v, words._w == v._dw)
+    w = w.select(*keys, "_p", "_val", "_cap", "_amp", "_up", "_wid", _pk=w._p * _POS + w._wc)
     sums = _score_words(_neighbours(w, keys), keys)
     b, a = sums._b.fill_null(0.0), sums._a.fill_null(0.0)
     s = ibis.ifelse(sums._has_but, b * 0.5 + a * 1.5, b + a)
     agg = sums.select(*keys, _s=s, _amp=sums._amp)
     s2 = ibis.cases((agg._s > 0, agg._s + agg._amp), (agg._s < 0, agg._s - agg._amp), else_=0.0)
-    scores = agg.select(*keys, _score=s2 / (s2 * s2 + 15.0).sqrt())
-    out = t.select(*keys)
-    joined = out.left_join(scores, [out[k] == scores[k] for k in keys])
-    return joined.select(*[out[k] for k in keys], sentiment=joined._score.fill_null(0.0).cast("float64"))
+    return agg.select(*keys, sentiment=(s2 / (s2 * s2 + 15.0).sqrt()).cast("float64"))
