@@ -259,12 +259,48 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
     }
 
 
+def rescore(out: Path, scale: str, batch_seed: int = 99) -> dict[str, float]:
+    """Incremental re-score on a copy of the scored ``ws-<scale>`` workspace: ``score`` with nothing new, then
+    ``import`` of a small new batch (synth xs, ``batch_seed``: ≈ 1 % of m's comments) and ``score`` again, then
+    ``score --full`` on the same data (everything recomputed) for comparison; wall and CPU of each."""
+    src = out / f"ws-{scale}.duckdb"
+    ws = out / f"ws-{scale}-rescore.duckdb"
+    shutil.copy(src, ws)
+    Path(str(ws) + ".wal").unlink(missing_ok=True)
+    batch = out / f"synth-xs-seed{batch_seed}"
+    if not (batch / ".tribescope-synth.json").exists():
+        shutil.rmtree(batch, ignore_errors=True)
+        run_child([*TS, "synth", "--scale", "xs", "--seed", str(batch_seed), "--out", str(batch)])
+    res: dict[str, float] = {}
+    steps = [
+        ("rescore_nothing_new", ["score", "--out", str(ws.with_suffix(".nothing.parquet"))]),
+        ("import_batch", ["import", str(batch)]),
+        ("rescore_after_batch", ["score", "--out", str(ws.with_suffix(".batch.parquet"))]),
+        ("score_full_after_batch", ["score", "--full", "--out", str(ws.with_suffix(".full.parquet"))]),
+    ]
+    for name, args in steps:
+        cpu0 = _child_cpu()
+        r = run_child([*TS, "--workspace", str(ws), *args])
+        res[f"{name}_s"] = r.seconds
+        res[f"{name}_cpu_s"] = _child_cpu() - cpu0
+        res[f"{name}_load_avg"] = os.getloadavg()[0]
+    con = duckdb.connect(str(ws), read_only=True)
+    res["batch_comments"] = con.execute(
+        "SELECT count(*) FROM comments WHERE import_id IN (SELECT import_id FROM imports WHERE path LIKE ?)",
+        [f"%{batch.name}%"],
+    ).fetchone()[0]
+    res["comments"] = con.execute("SELECT count(*) FROM comments").fetchone()[0]
+    con.close()
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--scales", default="m", help="comma-separated synth scales (xs, s, m, l)")
     ap.add_argument("--out", default="bench-output")
     ap.add_argument("--skip-notebook", action="store_true")
     ap.add_argument("--notebook-scale", default="s")
+    ap.add_argument("--rescore-scale", default="", help="also time incremental re-scoring at this scale (e.g. m)")
     args = ap.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -286,6 +322,10 @@ def main() -> None:
         p["text"] = text_features(out / f"ws-{scale}.duckdb")
         results["scales"][scale] = p  # type: ignore[index]
         print(json.dumps(p, indent=2, default=lambda x: round(x, 3)))
+    if args.rescore_scale:
+        print(f"== incremental re-score, scale {args.rescore_scale}")
+        results["rescore"] = rescore(out, args.rescore_scale)
+        print(json.dumps(results["rescore"], indent=2, default=lambda x: round(x, 3)))
     print("== graph stage (synthetic 1M-edge creator graph)")
     results["graph"] = graph_stage()
     print(json.dumps(results["graph"], indent=2))

@@ -377,39 +377,53 @@ def text_model_scores(
     per text; texts without a known n-gram get the intercept alone.
     """
     models = models or {"spam": load_text_model("spam"), "attack": load_text_model("attack")}
+    # texts without a known n-gram: Σ = 0 whatever n is
+    m = t.select(key).left_join(_model_sums(t, key, text, models), key)
+    return m.select(
+        m[key],
+        spam_probability=_probability(models["spam"], m._s_spam, m._n),
+        attack_probability=_probability(models["attack"], m._s_attack, m._n),
+    )
+
+
+def _probability(model: TextModel, total: ir.FloatingValue, n: ir.FloatingValue) -> ir.FloatingValue:
+    """``σ(b + Σ / n^p)`` from a left join with :func:`_model_sums` (null Σ: no known n-gram, Σ = 0)."""
+    z = total.fill_null(0.0)
+    if model.length_power:
+        z = z / n.fill_null(1.0).pow(model.length_power)
+    z = z + model.intercept
+    return 1.0 / (1.0 + (-z).exp())
+
+
+def _model_sums(t: ir.Table, key: str, text: str, models: dict[str, TextModel]) -> ir.Table:
+    """``key, _n, _s_spam, _s_attack`` (n-gram count, Σ weight·count per model) for the texts of ``t`` with at
+    least one n-gram either model knows."""
     spam, attack = models["spam"], models["attack"]
     toks = normalised_text(t[text]).re_split(_TOKEN_SPLIT).filter(lambda w: w != "")
     n = t.select(key, _toks=toks)
     tk = n._toks
-    bigrams = ibis.range(1, tk.length()).map(lambda i: tk[i - 1].concat(" ", tk[i]))
-    n_grams = ibis.greatest(tk.length() * 2 - 1, 1).cast("float64")
-    g = n.select(key, _n=n_grams, _g=tk.concat(bigrams)).unnest("_g")
+    n_tok = tk.length()
+    # the L tokens, then the L − 1 bigrams, in one list (an array concat would build the bigrams twice in SQL)
+    grams = ibis.range(0, n_tok * 2 - 1).map(
+        lambda i: ibis.ifelse(i < n_tok, tk[i], tk[i - n_tok].concat(" ", tk[i - n_tok + 1]))
+    )
+    n_grams = ibis.greatest(n_tok * 2 - 1, 1).cast("float64")
+    g = n.select(key, _n=n_grams, _g=grams).unnest("_g")
     w = ibis.memtable(_weights_table(spam, attack))
     j = g.join(w, g._g == w._gram)
-    s = j.group_by(key).agg(_n=j._n.max(), _s_spam=j._w_spam.sum(), _s_attack=j._w_attack.sum())
-    # texts without a known n-gram: Σ = 0 whatever n is
-    m = t.select(key).left_join(s, key)
-
-    def prob(model: TextModel, total: ir.FloatingValue) -> ir.FloatingValue:
-        z = total.fill_null(0.0)
-        if model.length_power:
-            z = z / m._n.fill_null(1.0).pow(model.length_power)
-        z = z + model.intercept
-        return 1.0 / (1.0 + (-z).exp())
-
-    return m.select(
-        m[key], spam_probability=prob(spam, m._s_spam), attack_probability=prob(attack, m._s_attack)
-    )
+    return j.group_by(key).agg(_n=j._n.max(), _s_spam=j._w_spam.sum(), _s_attack=j._w_attack.sum())
 
 
 # --------------------------------------------------------------------------- rules, sentiment, quality
 def _sentiment_table(t: ir.Table, key: str, text: str) -> tuple[ir.Table, str]:
-    """``key, sentiment`` (VADER compound) and which implementation produced it."""
+    """``key, sentiment`` (VADER compound; a key without a row scores 0) and which implementation produced it.
+
+    ``t`` has one row per key."""
     from tribescope.features import sentiment as vader
 
-    engine = getattr(vader, "sentiment_table", None)
+    engine = getattr(vader, "sentiment_scores_nonzero", None)
     if engine is not None:
-        return engine(t, key, text=text), "engine"
+        return engine(t, [key], text, unique=True), "engine"
     a = t.select(key, text).to_pyarrow()
     vals = vader.sentiment_scores(a[text]) if a.num_rows else np.zeros(0)
     return (
@@ -441,22 +455,24 @@ def text_features(t: ir.Table, key: str = "text_hash", text: str = "text") -> ir
     ``t`` has one row per ``key`` (distinct texts). Order of the quality rules: mention_only, emoji_only (no
     words to judge) → spam → attack → generic → substantive.
     """
-    spam = load_text_model("spam")
-    sc = text_model_scores(t, key, text)
+    models = {"spam": load_text_model("spam"), "attack": load_text_model("attack")}
+    spam = models["spam"]
+    sums = _model_sums(t, key, text, models)
     sent, _ = _sentiment_table(t, key, text)
     r = quality_rules(t, key, text, GENERIC_WORDS).rename(_rule="quality")
-    j = r.join(sc, key).left_join(sent, key)
+    # one row per key on every side; keys missing from sums / sent: no known n-gram / sentiment 0
+    j = r.left_join(sums, key).left_join(sent, key)
     s = j.sentiment.fill_null(0.0)
+    p_spam = _probability(spam, j._s_spam, j._n)
+    p_attack = _probability(models["attack"], j._s_attack, j._n)
     wordless = j._rule.isin(["mention_only", "emoji_only"])
-    is_spam = (j.spam_probability >= spam.threshold) & ~wordless
-    is_attack = (
-        (j.attack_probability >= ATTACK_MIN_PROBABILITY) & (s <= ATTACK_MAX_SENTIMENT) & ~wordless & ~is_spam
-    )
+    is_spam = (p_spam >= spam.threshold) & ~wordless
+    is_attack = (p_attack >= ATTACK_MIN_PROBABILITY) & (s <= ATTACK_MAX_SENTIMENT) & ~wordless & ~is_spam
     return j.select(
         j[key],
-        spam_probability=j.spam_probability.round(6),
+        spam_probability=p_spam.round(6),
         is_spam=is_spam,
-        attack_probability=j.attack_probability.round(6),
+        attack_probability=p_attack.round(6),
         is_attack=is_attack,
         quality=ibis.cases((is_spam, "spam"), (is_attack, "attack"), else_=j._rule),
         sentiment=s.round(4),
@@ -526,27 +542,36 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
 
     Columns :data:`COMMENT_FEATURE_COLUMNS`; ``text_hash = md5(text)``. Rows stored with the current
     :func:`features_version` whose ``(platform, comment_id, text_hash)`` still matches a comment are kept; only
-    the other comments are computed (once per distinct text), and rows of deleted comments are dropped. The
-    result is written with one ``CREATE OR REPLACE`` (the old table or the new one, never neither) on a writable
-    DuckDB workspace (``store=None``); on a read-only workspace or PySpark it is returned as an expression.
+    the other comments are computed (once per distinct text), and rows of deleted comments are dropped. On a
+    writable DuckDB workspace (``store=None``) the table is written with one ``CREATE OR REPLACE`` the first time
+    and then updated in place (stale rows deleted, new rows inserted, one transaction: the old table or the new
+    one, never neither); on a read-only workspace or PySpark it is returned as an expression.
+    When the comments' :func:`_comments_signature` and the features version are those the table was last written
+    at, it is returned at once (no text is hashed).
     """
     if store is None:
         store = ws.backend == "duckdb" and not ws.read_only
+    version = features_version()
+    signature = _comments_signature(ws) if store else None
+    if signature is not None and _stored_signature(ws) == (signature, version) and ws.has_table(TABLE):
+        return ws.table(TABLE)  # no comment added, edited or deleted since the table was written
     keys = ["platform", "comment_id", "text_hash"]
     c = ws.table("comments")
     cur = c.select("platform", "comment_id", text_hash=c.text.fill_null("").hexdigest("md5"), text=c.text)
-    version = features_version()
     old = None
     if ws.has_table(TABLE):
         stored = ws.table(TABLE)
         if set(COMMENT_FEATURE_COLUMNS) <= set(stored.columns):
             old = stored.filter(stored.model_version == version).select(*COMMENT_FEATURE_COLUMNS)
+    if store and old is not None:
+        return _update_in_place(ws, c, old, version, signature)
     if old is not None:
         hit = old.select(*keys, _hit=ibis.literal(True))
         m = cur.select(*keys).left_join(hit, keys)
         stats = m.agg(todo=m._hit.isnull().sum(), keep=m._hit.notnull().sum()).to_pyarrow().to_pylist()[0]
         n_stored = int(ws.table(TABLE).count().to_pyarrow().as_py())
         if store and not stats["todo"] and stats["keep"] == n_stored:
+            _store_signature(ws, signature, version)
             return ws.table(TABLE)  # up to date: nothing to compute, nothing to drop
         keep = old.semi_join(cur, keys)
         todo = cur.anti_join(old, keys)
@@ -569,7 +594,83 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
         ws.write_table(TABLE, fresh if keep is None else keep.union(fresh))
     finally:
         ws.con.drop_table(tmp, force=True)
+    _store_signature(ws, signature, version)
     return ws.table(TABLE)
+
+
+def _update_in_place(ws: Any, c: ir.Table, old: ir.Table, version: str, signature: str | None) -> ir.Table:
+    """Bring the stored table up to date in place: the md5 of every text is taken once (into a temporary key
+    table), stale rows (deleted or edited comments, other features versions) are deleted and the new rows
+    inserted in one transaction (the old table or the new one, never a mix) — no rewrite of the unchanged rows."""
+    keys = ["platform", "comment_id", "text_hash"]
+    cur_t, tmp = "_tribescope_comment_keys", "_tribescope_comment_features_new"
+    ws.con.create_table(
+        cur_t, c.select("platform", "comment_id", text_hash=c.text.fill_null("").hexdigest("md5")), temp=True,
+        overwrite=True,
+    )
+    try:
+        cur = ws.con.table(cur_t)
+        todo_keys = cur.anti_join(old, keys)
+        n_todo = int(todo_keys.count().to_pyarrow().as_py())
+        if n_todo:
+            txt = c.select(_t_platform="platform", _t_id="comment_id", text="text")
+            todo = todo_keys.join(
+                txt, [todo_keys.platform == txt._t_platform, todo_keys.comment_id == txt._t_id]
+            ).select(*keys, "text")
+            distinct = todo.select("text_hash", "text").distinct(on="text_hash")
+            feats = text_features(distinct, "text_hash", "text")
+            new = (
+                todo.select(*keys)
+                .join(feats, "text_hash")
+                .mutate(model_version=ibis.literal(version))
+                .select(*COMMENT_FEATURE_COLUMNS)
+            )
+            ws.con.create_table(tmp, new, temp=True, overwrite=True)
+        cols = ", ".join(f'"{x}"' for x in COMMENT_FEATURE_COLUMNS)
+        with ws.transaction():
+            ws.duck.execute(
+                f'DELETE FROM "{TABLE}" t WHERE t.model_version IS DISTINCT FROM ? OR NOT EXISTS '
+                f'(SELECT 1 FROM "{cur_t}" k WHERE k.platform = t.platform AND k.comment_id = t.comment_id '
+                "AND k.text_hash = t.text_hash)",
+                [version],
+            )
+            if n_todo:
+                ws.duck.execute(f'INSERT INTO "{TABLE}" ({cols}) SELECT {cols} FROM "{tmp}"')
+    finally:
+        ws.duck.execute(f'DROP TABLE IF EXISTS "{tmp}"')
+        ws.duck.execute(f'DROP TABLE IF EXISTS "{cur_t}"')
+    _store_signature(ws, signature, version)
+    return ws.table(TABLE)
+
+
+#: one row: the :func:`_comments_signature` and features version ``comment_features`` was last brought up to date at
+SIGNATURE_TABLE = "_comment_features_state"
+
+
+def _comments_signature(ws: Any) -> str:
+    """Row count and the sum of a 64-bit hash of ``(platform, comment_id, text)`` over ``comments``: any comment
+    added, deleted or edited changes it. One scan in DuckDB (≈ 0.1 CPU-s per 1M comments, against ≈ 1.5 s for the
+    md5 of every text and the join with the stored keys), so an unchanged workspace is known without hashing texts."""
+    n, h = ws.duck.execute(
+        "SELECT count(*), sum(hash(platform, comment_id, coalesce(text, '')))::HUGEINT FROM comments"
+    ).fetchone()
+    return f"{n}:{h}"
+
+
+def _stored_signature(ws: Any) -> tuple[str, str] | None:
+    if not ws.has_table(SIGNATURE_TABLE):
+        return None
+    row = ws.duck.execute(f"SELECT signature, model_version FROM {SIGNATURE_TABLE} LIMIT 1").fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def _store_signature(ws: Any, signature: str | None, version: str) -> None:
+    if signature is None:
+        return
+    ws.duck.execute(
+        f"CREATE OR REPLACE TABLE {SIGNATURE_TABLE} AS SELECT ?::VARCHAR AS signature, ?::VARCHAR AS model_version",
+        [signature, version],
+    )
 
 
 # --------------------------------------------------------------------------- throughput (benchmarks)

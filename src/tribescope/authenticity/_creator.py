@@ -47,12 +47,28 @@ def comment_scores(ws: Any) -> ir.Table:
 
 
 def creator_audience_authenticity(
-    ws: Any, *, pods: pa.Table | None = None, scores: pa.Table | ir.Table | None = None
+    ws: Any,
+    *,
+    pods: pa.Table | None = None,
+    scores: pa.Table | ir.Table | None = None,
+    posts: ir.Table | None = None,
+    comments: ir.Table | None = None,
 ) -> ir.Table:
-    """One row per creator with the authenticity components (see the module docstring for the formulas)."""
-    posts = ws.table("posts")
-    comments = ws.table("comments")
-    acc = load_account_model().score(ws.table("accounts"), reasons=False)
+    """One row per creator with the authenticity components (see the module docstring for the formulas).
+
+    ``posts``/``comments`` (default: the workspace's) restrict the result to some creators: their posts and every
+    comment under them (incremental scoring); pods are always found over the whole workspace.
+    """
+    scoped = posts is not None
+    posts = ws.table("posts") if posts is None else posts
+    comments = ws.table("comments") if comments is None else comments
+    accounts = ws.table("accounts")
+    if scoped:  # the model is applied per row: scoring only these comments' authors changes nothing
+        au = comments.filter(comments.author_id.notnull()).select(
+            _u_platform=comments.platform, _u_id=comments.author_id
+        ).distinct()
+        accounts = accounts.semi_join(au, [accounts.platform == au._u_platform, accounts.account_id == au._u_id])
+    acc = load_account_model().score(accounts, reasons=False)
     acc = acc.select(
         "platform", "account_id", "is_fake", profiled=acc.followers.notnull() | acc.following.notnull()
     )

@@ -9,7 +9,7 @@ bursts and reciprocity among the creators in the group):
 2. *Pairs* (engine): two accounts that engaged early on the same post; per pair ``co_posts`` = such posts.
    Kept when ``co_posts ≥ min_co_posts`` and ``co_posts / min(early_a, early_b) ≥ min_overlap``
    (they nearly always turn up together).
-3. *Grouping* (networkit): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
+3. *Grouping* (SciPy): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
    engaged early together (≥ ``min_size`` of them) on ≥ ``min_co_posts`` posts.
 4. *Evidence* per pod: its accounts, the posts where ≥ ``min_size`` members engaged early, the median delay of
    members' early comments, the creators targeted, and ``reciprocal_creators`` — members who are themselves
@@ -82,7 +82,8 @@ def pod_pairs(ws: Any, params: PodParams = PodParams()) -> ir.Table:
 def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
     """One row per pod: ``pod_id, platform, n_accounts, accounts, creators_targeted, reciprocal_creators,
     n_posts, posts, median_delay_s, co_posts_median`` (sorted by platform, then size)."""
-    import networkit as nk
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
 
     pairs = pod_pairs(ws, params).to_pyarrow()
     schema = pa.schema(
@@ -108,15 +109,18 @@ def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
         {(p, x) for p, x in zip(plat, a, strict=True)} | {(p, x) for p, x in zip(plat, b, strict=True)}
     )
     idx = {n: i for i, n in enumerate(nodes)}
-    g = nk.Graph(len(nodes), weighted=True)
     co = pairs["co_posts"].to_numpy()
-    for p, x, y, w in zip(plat, a, b, co, strict=True):
-        g.addEdge(idx[(p, x)], idx[(p, y)], float(w))
-    cc = nk.components.ConnectedComponents(g)
-    cc.run()
-    groups = [sorted(nodes[i] for i in comp) for comp in cc.getComponents() if len(comp) >= params.min_size]
+    ia = np.array([idx[(p, x)] for p, x in zip(plat, a, strict=True)], np.int64)
+    ib = np.array([idx[(p, y)] for p, y in zip(plat, b, strict=True)], np.int64)
+    adj = sp.coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(len(nodes), len(nodes)))
+    _, label = connected_components(adj, directed=False)
+    comps: dict[int, list[int]] = {}
+    for i, lab in enumerate(label.tolist()):
+        comps.setdefault(lab, []).append(i)
+    groups = [sorted(nodes[i] for i in comp) for comp in comps.values() if len(comp) >= params.min_size]
     if not groups:
         return schema.empty_table()
+    group_of = {n: k for k, grp in enumerate(groups) for n in grp}
     member_rows = [(p, acc, k) for k, grp in enumerate(groups) for p, acc in grp]
     members = ibis.memtable(
         pa.table(
@@ -137,10 +141,8 @@ def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
     creator_set = set(zip(creators["platform"].to_pylist(), creators["creator_id"].to_pylist(), strict=True))
     pair_co: dict[int, list[float]] = {}
     for p, x, w in zip(plat, a, co, strict=True):
-        for k, grp in enumerate(groups):
-            if (p, x) in grp:
-                pair_co.setdefault(k, []).append(float(w))
-                break
+        if (p, x) in group_of:
+            pair_co.setdefault(group_of[(p, x)], []).append(float(w))
     out: dict[str, list[Any]] = {f.name: [] for f in schema}
     order = sorted(range(len(groups)), key=lambda k: (groups[k][0][0], -len(groups[k]), groups[k][0][1]))
     rank = 0

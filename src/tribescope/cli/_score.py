@@ -83,21 +83,31 @@ def score(
         bool,
         typer.Option("--no-models", help="Skip the trained authenticity and niche models (use stored results)."),
     ] = False,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Recompute every creator (by default only creators whose data changed since the last score).",
+        ),
+    ] = False,
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score import score_creators
+    from tribescope.score._cache import ScoreRun
 
     try:
         ws = state.open()
+        with err.status("checking what changed…"):
+            run = ScoreRun.open(ws, full=full)
         if not no_models:
             from rich.status import Status
 
             from tribescope.score._enrich import enrich
 
             with Status("applying models…", console=err) as st:
-                enrich(ws, progress=lambda name: st.update(f"applying models: {name}"))
+                enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
         with err.status("computing metrics and scores…"):
-            tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment)
+            tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run)
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

@@ -1,18 +1,18 @@
-"""Per-creator commenter graphs on networkit.
+"""Per-creator commenter graphs.
 
 Nodes are a creator's commenters; an undirected edge joins two commenters who exchanged at least one
 conversational reply (:func:`tribescope.metrics.ties`). The edge list is reduced in the engine and
-pulled out as Arrow, so this runs the same on DuckDB and Spark.
+pulled out as Arrow, so this runs the same on DuckDB and Spark. All creators' graphs are one block-diagonal
+sparse matrix (SciPy): components, degrees and triangles come from a few vectorised calls, not a Python loop per
+creator (which took ~4 CPU-s for 800 creators at synth scale m, plus ~2 s to import networkit).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import ibis.expr.types as ir
-import networkit as nk
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["commenter_graph_edges", "commenter_graph_stats", "graph_stats_from_edges"]
 
@@ -42,49 +42,81 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
 
     * ``graph_lcc_share`` — size of the largest connected component with ≥ 2 nodes / nodes (0 without edges).
     * ``graph_clustering`` — average local clustering coefficient over nodes of degree ≥ 2 (Watts &
-      Strogatz 1998; null when no node has degree ≥ 2).
+      Strogatz 1998: triangles through the node / (d(d − 1)/2); null when no node has degree ≥ 2).
     * ``graph_density`` — edges / possible edges among the *interacting* commenters, 2E / (k(k − 1)).
     """
-    by_creator: dict[tuple[str, str], list[tuple[str, str]]] = defaultdict(list)
-    cols = edges.select(["platform", "creator_id", "a", "b"]).to_pydict()
-    for p, c, a, b in zip(cols["platform"], cols["creator_id"], cols["a"], cols["b"], strict=True):
-        if a is not None and b is not None and a != b:
-            by_creator[(p, c)].append((a, b))
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    e = edges.select(["platform", "creator_id", "a", "b"])
+    e = e.filter(pc.and_(pc.and_(pc.is_valid(e["a"]), pc.is_valid(e["b"])), pc.not_equal(e["a"], e["b"])))
+    # one undirected edge per pair and creator, whatever the order the pair came in
+    lo = pc.if_else(pc.less(e["a"], e["b"]), e["a"], e["b"])
+    hi = pc.if_else(pc.less(e["a"], e["b"]), e["b"], e["a"])
+    e = pa.table({"platform": e["platform"], "creator_id": e["creator_id"], "a": lo, "b": hi})
+    e = e.group_by(["platform", "creator_id", "a", "b"]).aggregate([])
+    plat = e["platform"].to_pylist()
+    crea = e["creator_id"].to_pylist()
+    keys = list(zip(plat, crea, strict=True))
+    ckey: dict[tuple[str, str], int] = {}
+    eg = np.fromiter((ckey.setdefault(k, len(ckey)) for k in keys), np.int64, len(keys))
+    node: dict[tuple[int, str], int] = {}
+    ea = np.fromiter(
+        (node.setdefault((g, x), len(node)) for g, x in zip(eg.tolist(), e["a"].to_pylist(), strict=True)),
+        np.int64,
+        len(keys),
+    )
+    eb = np.fromiter(
+        (node.setdefault((g, x), len(node)) for g, x in zip(eg.tolist(), e["b"].to_pylist(), strict=True)),
+        np.int64,
+        len(keys),
+    )
+    nn = len(node)
+    ng = len(ckey)
+    node_g = np.empty(nn, np.int64)
+    node_g[ea] = eg
+    node_g[eb] = eg
+    n_edges = np.bincount(eg, minlength=ng)
+    k = np.bincount(node_g, minlength=ng)
+    lcc_size = np.zeros(ng, np.int64)
+    clust_sum: np.ndarray = np.zeros(ng)
+    clust_n: np.ndarray = np.zeros(ng, np.int64)
+    if nn:
+        adj = sp.coo_matrix((np.ones(2 * len(ea)), (np.r_[ea, eb], np.r_[eb, ea])), shape=(nn, nn)).tocsr()
+        _, label = connected_components(adj, directed=False)
+        comp_size = np.bincount(label)
+        np.maximum.at(lcc_size, node_g, comp_size[label])
+        deg = np.diff(adj.indptr)
+        tri2 = np.asarray(adj.multiply(adj @ adj).sum(axis=1)).ravel()  # 2 × triangles through each node
+        ok = deg >= 2
+        local = np.zeros(nn)
+        local[ok] = tri2[ok] / (deg[ok] * (deg[ok] - 1.0))
+        clust_sum = np.bincount(node_g[ok], weights=local[ok], minlength=ng)
+        clust_n = np.bincount(node_g[ok], minlength=ng)
+    stats = {
+        key: (int(n_edges[g]), int(k[g]), int(lcc_size[g]), float(clust_sum[g]), int(clust_n[g]))
+        for key, g in ckey.items()
+    }
     n_nodes: dict[tuple[str, str], int] = {}
     if commenters is not None:
         cc = commenters.to_pydict()
         for p, c, n in zip(cc["platform"], cc["creator_id"], cc["n_commenters"], strict=True):
             n_nodes[(p, c)] = int(n or 0)
     out: dict[str, list[object]] = {f.name: [] for f in _SCHEMA}
-    for key in sorted(set(by_creator) | set(n_nodes)):
-        pairs = sorted(set(by_creator.get(key, [])))
-        idx: dict[str, int] = {}
-        for a, b in pairs:
-            idx.setdefault(a, len(idx))
-            idx.setdefault(b, len(idx))
-        k = len(idx)
-        n = max(n_nodes.get(key, k), k)
+    for key in sorted(set(stats) | set(n_nodes)):
+        m, kk, big, csum, cn = stats.get(key, (0, 0, 0, 0.0, 0))
+        n = max(n_nodes.get(key, kk), kk)
         lcc = clustering = density = None
-        if pairs:
-            g = nk.Graph(k, weighted=False, directed=False)
-            for a, b in pairs:
-                g.addEdge(idx[a], idx[b])
-            cc = nk.components.ConnectedComponents(g)
-            cc.run()
-            lcc = max(cc.getComponentSizes().values()) / n if n else None
-            deg = np.array([g.degree(v) for v in range(k)])
-            if (deg >= 2).any():
-                local = nk.centrality.LocalClusteringCoefficient(g, turbo=False)
-                local.run()
-                scores = np.array(local.scores())
-                clustering = float(scores[deg >= 2].mean())
-            density = 2.0 * len(pairs) / (k * (k - 1)) if k > 1 else None
+        if m:
+            lcc = big / n if n else None
+            clustering = csum / cn if cn else None
+            density = 2.0 * m / (kk * (kk - 1)) if kk > 1 else None
         elif n:
             lcc = 0.0
         out["platform"].append(key[0])
         out["creator_id"].append(key[1])
         out["graph_nodes"].append(n)
-        out["graph_edges"].append(len(pairs))
+        out["graph_edges"].append(m)
         out["graph_lcc_share"].append(lcc)
         out["graph_clustering"].append(clustering)
         out["graph_density"].append(density)

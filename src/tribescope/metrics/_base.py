@@ -42,13 +42,18 @@ def only_if(cond: ir.BooleanValue, value: ir.Value) -> ir.Value:
     return ibis.ifelse(cond, value, ibis.null(value.type()))
 
 
-def threads(comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = None) -> ir.Table:
+def threads(
+    comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = None, *, parents: ir.Table | None = None
+) -> ir.Table:
     """Comments under creators' posts with rule features, the creator and each reply's target.
 
     Adds to :func:`tribescope.features.comment_features`: ``creator_id``, ``post_created_at``,
     ``parent_author_id``, ``target_id`` (see module doc), ``is_creator`` (the creator wrote it),
     ``is_reply``, ``is_ff_reply`` (a reply between two different non-creator accounts — follower↔follower),
     ``is_tie`` (an ``is_ff_reply`` that is conversation, i.e. not a bare tag, emoji or spam).
+
+    ``parents`` (default ``comments``) is where parent comments are looked up: the whole ``comments`` table when
+    ``comments``/``posts`` are restricted to some creators (incremental scoring).
     """
     f = comment_features(comments, posts)
     p = posts.filter(posts.creator_id.notnull()).select(
@@ -56,9 +61,8 @@ def threads(comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = Non
     )
     j = f.inner_join(p, [f.platform == p._pp, f.post_id == p._pid]).drop("_pp", "_pid")
 
-    par = comments.select(
-        _par_platform=comments.platform, _par_id=comments.comment_id, parent_author_id=comments.author_id
-    )
+    pc = comments if parents is None else parents
+    par = pc.select(_par_platform=pc.platform, _par_id=pc.comment_id, parent_author_id=pc.author_id)
     j = j.left_join(par, [j.platform == par._par_platform, j.parent_comment_id == par._par_id])
     j = j.drop("_par_platform", "_par_id")
 

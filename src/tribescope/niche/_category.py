@@ -166,21 +166,34 @@ class CategoryModel:
     judge_threshold: float = 0.0
     meta: dict[str, Any] | None = field(default=None, repr=False)
 
-    def features(self, docs: dict[str, list[str]]) -> sp.csr_matrix:
-        """The model's feature matrix of a batch of creators (``docs[block]`` = one string per creator)."""
-        return sp.hstack([self.vectorizers[b].transform(docs[b]) * self.weights[b] for b in BLOCKS]).tocsr()
+    def block_features(self, docs: dict[str, list[str]]) -> dict[str, sp.csr_matrix]:
+        """Each block's TF-IDF matrix (unweighted) of a batch of creators."""
+        return {b: self.vectorizers[b].transform(docs[b]) for b in BLOCKS}
 
-    def known_terms(self, docs: dict[str, list[str]]) -> np.ndarray:
+    def features(
+        self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None
+    ) -> sp.csr_matrix:
+        """The model's feature matrix of a batch of creators (``docs[block]`` = one string per creator)."""
+        blocks = blocks or self.block_features(docs)
+        return sp.hstack([blocks[b] * self.weights[b] for b in BLOCKS]).tocsr()
+
+    def known_terms(
+        self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None
+    ) -> np.ndarray:
         """Distinct vocabulary terms per creator over the evidence blocks."""
-        counts = [np.diff(self.vectorizers[b].transform(docs[b]).indptr) for b in EVIDENCE_BLOCKS]
+        if blocks is None:
+            blocks = {b: self.vectorizers[b].transform(docs[b]) for b in EVIDENCE_BLOCKS}
+        counts = [np.diff(blocks[b].indptr) for b in EVIDENCE_BLOCKS]
         return np.asarray(np.sum(counts, axis=0))
 
-    def decision(self, docs: dict[str, list[str]]) -> np.ndarray:
-        return np.asarray(self.features(docs) @ self.coef.T + self.intercept)
+    def decision(self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None) -> np.ndarray:
+        return np.asarray(self.features(docs, blocks) @ self.coef.T + self.intercept)
 
-    def predict_proba(self, docs: dict[str, list[str]]) -> np.ndarray:
+    def predict_proba(
+        self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None
+    ) -> np.ndarray:
         """``softmax(z / T)`` of the margins ``z``."""
-        z = self.decision(docs) / self.temperature
+        z = self.decision(docs, blocks) / self.temperature
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return np.asarray(e / e.sum(axis=1, keepdims=True))
@@ -244,18 +257,26 @@ def load_category_model() -> CategoryModel:
 
 
 def predict_niche_category(
-    ws: Workspace, *, min_terms: int = 3, min_confidence: float | None = None, model: CategoryModel | None = None
+    ws: Workspace,
+    *,
+    min_terms: int = 3,
+    min_confidence: float | None = None,
+    model: CategoryModel | None = None,
+    posts: ir.Table | None = None,
+    comments: ir.Table | None = None,
 ) -> pa.Table:
     """``(platform, creator_id, niche_category, niche_confidence)`` for every creator with posts.
 
     ``niche_category`` is null when the creator cannot be judged: fewer than ``min_terms`` distinct known terms
     (then ``niche_confidence`` is null too), or a top probability below ``min_confidence`` (default: the model's
-    ``judge_threshold``; 0 judges every creator with enough evidence).
+    ``judge_threshold``; 0 judges every creator with enough evidence). ``posts``/``comments`` (default: the
+    workspace's) restrict it to some creators: their posts and every comment under them.
     """
     m = model or load_category_model()
     tau = m.judge_threshold if min_confidence is None else min_confidence
-    posts = ws.table("posts")
-    comments = ws.table("comments") if ws.has_table("comments") else None
+    if posts is None:
+        posts = ws.table("posts")
+        comments = ws.table("comments") if ws.has_table("comments") else None
     accounts = ws.table("accounts") if ws.has_table("accounts") else None
     t = creator_fields(posts, comments, accounts).order_by(["platform", "creator_id"]).to_pyarrow()
     docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS}
@@ -263,8 +284,9 @@ def predict_niche_category(
     cats: list[str | None] = [None] * n
     conf: list[float | None] = [None] * n
     if n:
-        proba = m.predict_proba(docs)
-        known = m.known_terms(docs)
+        blocks = m.block_features(docs)  # each block tokenised once, for both the margins and the evidence
+        proba = m.predict_proba(docs, blocks=blocks)
+        known = m.known_terms(docs, blocks=blocks)
         best = proba.argmax(axis=1)
         for i in range(n):
             if known[i] >= min_terms:

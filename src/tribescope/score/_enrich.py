@@ -11,7 +11,8 @@
 * ``creator_niches`` — the niche-category classifier
   (:func:`tribescope.niche.predict_niche_category`): ``niche_category``, ``niche_confidence``.
 
-They are derived tables: recomputed by every ``tribescope score`` (unless ``--no-models``) and
+They are derived tables: brought up to date by every ``tribescope score`` (unless ``--no-models``; only creators
+whose inputs changed are recomputed, see :mod:`tribescope.score._cache`) and
 written by :meth:`~tribescope.store.Workspace.write_table` — on DuckDB into the (writable) workspace file,
 on Spark as Parquet under ``<PARQUET_DIR>/_derived/<table>/`` (the exported tables are never touched;
 see docs/scale-out.md). On Spark the account model and the aggregations run in the engine; the pod
@@ -25,25 +26,58 @@ from typing import Any
 
 import pyarrow as pa
 
+from tribescope.score._cache import Scope, ScoreRun, code_version, per_creator_digest
+
 __all__ = ["ENRICHMENTS", "enrich"]
 
 _RENAME = {"authentic_engagement_rate": "authentic_er", "pod_engagement_share": "pod_share"}
 
 
-def _authenticity(ws: Any) -> pa.Table:
-    from tribescope.authenticity import creator_audience_authenticity
+def _pod_rows(pods: pa.Table) -> list[tuple[str, str, str]]:
+    """``(platform, creator targeted, member)`` of every pod."""
+    return [
+        (p, cr, a)
+        for p, accs, crs in zip(
+            pods["platform"].to_pylist(),
+            pods["accounts"].to_pylist(),
+            pods["creators_targeted"].to_pylist(),
+            strict=True,
+        )
+        for a in accs
+        for cr in crs
+    ]
 
-    t = creator_audience_authenticity(ws).to_pyarrow()
+
+def _authenticity(ws: Any, run: ScoreRun | None = None) -> pa.Table:
+    """Per-creator audience authenticity; pods are found over all creators (recomputed when any creator's data
+    changed), and a creator is recomputed when its data or its pod memberships changed."""
+    from tribescope.authenticity import creator_audience_authenticity
+    from tribescope.authenticity._pods import PodParams, find_pods
+
+    run = run or ScoreRun.open(ws)
+    params = PodParams()
+    pods = run.global_result("pods", f"{code_version()}|{params}", lambda: find_pods(ws, params))
+
+    def compute(sc: Scope) -> pa.Table:
+        return creator_audience_authenticity(ws, pods=pods, posts=sc.posts, comments=sc.comments).to_pyarrow()
+
+    t = run.stage("authenticity", code_version(), compute, extra=per_creator_digest(_pod_rows(pods)))
     return t.rename_columns([_RENAME.get(c, c) for c in t.column_names])
 
 
-def _niches(ws: Any) -> pa.Table:
-    from tribescope.niche import predict_niche_category
+def _niches(ws: Any, run: ScoreRun | None = None) -> pa.Table:
+    from tribescope.niche._category import predict_niche_category
 
-    return predict_niche_category(ws)
+    run = run or ScoreRun.open(ws)
+    return run.stage(
+        "niches",
+        code_version(),
+        lambda sc: predict_niche_category(ws, posts=sc.posts, comments=sc.comments),
+    )
 
 
-ENRICHMENTS: dict[str, Callable[[Any], pa.Table]] = {
+#: name → ``fn(workspace, run=None)``: one row per creator, stored as the workspace table ``name``
+ENRICHMENTS: dict[str, Callable[..., pa.Table]] = {
     "creator_audience_authenticity": _authenticity,
     "creator_niches": _niches,
 }
@@ -54,15 +88,22 @@ def _can_store(ws: Any) -> bool:
     return ws.backend == "pyspark" or (ws.backend == "duckdb" and not ws.read_only)
 
 
-def enrich(ws: Any, progress: Callable[[str], None] | None = None) -> dict[str, int]:
-    """Compute and store every enrichment table; returns rows per table."""
+def enrich(
+    ws: Any, progress: Callable[[str], None] | None = None, *, run: ScoreRun | None = None
+) -> dict[str, int]:
+    """Compute and store every enrichment table; returns rows per table.
+
+    On a writable DuckDB workspace only creators whose inputs changed since the last score are recomputed
+    (:mod:`tribescope.score._cache`); pass the ``run`` of a whole ``score`` to share its fingerprints."""
     if not _can_store(ws):
         return {}
+    run = run or ScoreRun.open(ws)
     out: dict[str, int] = {}
     for name, fn in ENRICHMENTS.items():
         if progress:
             progress(name)
-        tbl = fn(ws)
+        tbl = fn(ws, run)
         ws.write_table(name, tbl)
         out[name] = tbl.num_rows
+    run.commit()
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from collections.abc import Callable
@@ -15,7 +16,8 @@ import pyarrow as pa
 
 from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
-from tribescope.metrics import KEY, creator_metric_parts, sponsored_posts, threads, ties
+from tribescope.metrics import KEY, sponsored_posts, threads, ties
+from tribescope.score._cache import Scope, ScoreRun, code_version
 from tribescope.score._spec import Component, Spec, load_spec
 
 __all__ = [
@@ -200,7 +202,7 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
     return df.reset_index(drop=True)
 
 
-def _sentiment_by_creator(ws: Any, th: ir.Table) -> pd.DataFrame:
+def _sentiment_by_creator(ws: Any, th: ir.Table) -> pa.Table:
     """Mean VADER compound of audience comments per creator, from the ``comment_features`` table (computed in
     the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`)."""
     from tribescope.authenticity import comment_scores
@@ -210,29 +212,90 @@ def _sentiment_by_creator(ws: Any, th: ir.Table) -> pd.DataFrame:
     aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
     per = j.group_by(list(KEY)).agg(sentiment_mean=j._cf_sentiment.fill_null(0.0).mean())
-    return per.to_pyarrow().to_pandas()
+    return per.to_pyarrow()
 
 
-def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.DataFrame, ir.Table]:
-    th = threads(ws.table("comments"), ws.table("posts"), ws.table("accounts")).cache()
-    links = ws.table("community_links") if ws.has_table("community_links") else None
-    msgs = ws.table("community_messages") if ws.has_table("community_messages") else None
-    parts = creator_metric_parts(
-        ws.table("posts"),
-        ws.table("comments"),
-        ws.table("accounts"),
-        links=links,
-        messages=msgs,
-        tiers=spec.tiers,
-        thread_rows=th,
+#: the per-creator metric stages, merged in this order (``reach`` first: one row per creator with posts)
+_PARTS = (
+    "reach",
+    "engagement",
+    "conversation",
+    "connectedness",
+    "niche",
+    "brand_deals",
+    "audience_quality",
+    "offplatform",
+    "sentiment",
+    "graph",
+)
+
+
+def _thread_rows(sc: Scope) -> ir.Table:
+    """:func:`threads` of a scope, computed once per scope and kept as a temporary table."""
+    th = getattr(sc, "_threads", None)
+    if th is None:
+        parents = None if sc.full else sc.all_comments
+        th = threads(sc.comments, sc.posts, sc.accounts, parents=parents).cache()
+        sc._threads = th  # type: ignore[attr-defined]
+    return th
+
+
+def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
+    from tribescope.metrics import (
+        audience_quality,
+        brand_deals,
+        connectedness,
+        conversation,
+        engagement,
+        niche,
+        offplatform,
+        reach,
     )
-    m = parts[0].to_pyarrow().to_pandas()
-    for part in parts[1:]:
-        m = m.merge(part.to_pyarrow().to_pandas(), on=list(KEY), how="left")
-    if with_sentiment:
-        m = m.merge(_sentiment_by_creator(ws, th), on=list(KEY), how="left")
-    g = commenter_graph_stats(th).to_pandas()
-    m = m.merge(g, on=list(KEY), how="left")
+
+    if name == "reach":
+        return reach(sc.posts, sc.accounts, spec.tiers).to_pyarrow()
+    if name == "engagement":
+        return engagement(sc.posts, sc.accounts, sc.comments).to_pyarrow()
+    if name == "niche":
+        return niche(sc.posts).to_pyarrow()
+    if name == "brand_deals":
+        return brand_deals(sc.posts, sc.accounts).to_pyarrow()
+    th = _thread_rows(sc)
+    if name == "conversation":
+        return conversation(th, sc.posts).to_pyarrow()
+    if name == "connectedness":
+        return connectedness(th).to_pyarrow()
+    if name == "audience_quality":
+        return audience_quality(th, sc.accounts).to_pyarrow()
+    if name == "offplatform":
+        assert sc.links is not None and sc.messages is not None
+        return offplatform(sc.links, sc.messages, th).to_pyarrow()
+    if name == "sentiment":
+        return _sentiment_by_creator(ws, th)
+    if name == "graph":
+        return commenter_graph_stats(th)
+    raise ValueError(name)
+
+
+def _metric_frame(
+    ws: Any, spec: Spec, *, with_sentiment: bool, run: ScoreRun | None = None
+) -> tuple[pd.DataFrame, ScoreRun]:
+    """Every per-creator metric (cached per creator on a writable DuckDB workspace, see
+    :mod:`tribescope.score._cache`), the optional tables and registered families, merged on :data:`KEY`."""
+    run = run or ScoreRun.open(ws, write=False)
+    has_community = ws.has_table("community_links") and ws.has_table("community_messages")
+    version = code_version()
+    m: pd.DataFrame | None = None
+    for name in _PARTS:
+        if name == "offplatform" and not has_community:
+            continue
+        if name == "sentiment" and not with_sentiment:
+            continue
+        v = f"{version}|tiers={spec.tiers}" if name == "reach" else version
+        t = run.stage(name, v, functools.partial(_part, ws, name, spec=spec))
+        df = t.to_pandas()
+        m = df if m is None else m.merge(df, on=list(KEY), how="left")
+    assert m is not None
     extra: list[pa.Table] = []
     for name in OPTIONAL_TABLES:
         if ws.has_table(name):
@@ -248,24 +311,36 @@ def _metric_frame(ws: Any, spec: Spec, *, with_sentiment: bool) -> tuple[pd.Data
         e = e.drop_duplicates(list(KEY))
         dup = [c for c in e.columns if c in m.columns and c not in KEY]
         m = m.merge(e.drop(columns=dup), on=list(KEY), how="left")
-    return m, th
+    return m, run
 
 
 def score_creators(
-    ws: Any, spec: Spec | str | os.PathLike[str] | None = None, *, write: bool = True, sentiment: bool = True
+    ws: Any,
+    spec: Spec | str | os.PathLike[str] | None = None,
+    *,
+    write: bool = True,
+    sentiment: bool = True,
+    run: ScoreRun | None = None,
+    full: bool = False,
 ) -> pa.Table:
     """Score every creator in the workspace; one row per (platform, creator_id), best score first.
 
     Columns: :data:`FIRST_COLUMNS`, each component's score ``c_<name>`` (0–100), every metric column,
     ``er_benchmark`` (+ source), ``coverage``, ``spec_version`` and each component's effective weight
     ``w_<name>`` (0 when the component could not be computed for that creator).
-    With ``write`` (DuckDB workspaces) the result is also stored as the derived table ``creator_scores``.
+    With ``write`` (DuckDB workspaces) the result is also stored as the derived table ``creator_scores``, and the
+    per-creator metrics are kept so that the next score recomputes only creators whose inputs changed
+    (``full`` recomputes every creator; ``run`` shares one :class:`~tribescope.score._cache.ScoreRun` with
+    :func:`~tribescope.score._enrich.enrich`).
     """
     sp = load_spec(spec)
-    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
+    if run is None:
+        run = ScoreRun.open(ws, write=write, full=full)
+    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run)
     df = score_frame(m, sp)
     tbl = pa.Table.from_pandas(df, preserve_index=False)
     if write and ws.backend == "duckdb" and not ws.read_only:
+        run.commit()
         ws.write_table("creator_scores", tbl)
     return tbl
 
@@ -314,9 +389,10 @@ def explain(
     Tier medians are over the whole workspace, so the score is recomputed for every creator
     (``sentiment`` adds ``sentiment_mean``, which no default component uses)."""
     sp = load_spec(spec)
-    m, th = _metric_frame(ws, sp, with_sentiment=sentiment)
+    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
     df = score_frame(m, sp)
     row = _find(df, creator)
+    th = threads(ws.table("comments"), ws.table("posts"), ws.table("accounts"))
     tier_rows = df[df["tier"] == row["tier"]]
     comps = []
     for c in sp.components:

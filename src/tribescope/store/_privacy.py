@@ -33,6 +33,8 @@ ID_COLUMNS = (
     "leader_id",
 )
 NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
+#: derived tables that hold account ids inside lists (the engagement pods kept by ``score``): dropped whole
+SCORE_CACHES_WITH_MEMBERS = ("_score_cache_pods",)
 
 
 @dataclass
@@ -79,6 +81,10 @@ def forget(
     names = {acct.lower()} | {a.lower() for _, a in ids}
     with ws.transaction():
         for table in ws.list_tables():
+            if table in SCORE_CACHES_WITH_MEMBERS:  # lists of member ids; `score` finds them again
+                rep.deleted[table] = int(ws.duck.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+                ws.duck.execute(f'DROP TABLE "{table}"')
+                continue
             cols = _columns(ws, table)
             conds: list[str] = []
             params: list[Any] = []
@@ -202,6 +208,8 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
             st.merge()
         changed["accounts"] = moved.num_rows
         d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
+        for table in SCORE_CACHES_WITH_MEMBERS:
+            d.execute(f'DROP TABLE IF EXISTS "{table}"')
     finally:
         d.unregister("__pseudo_map")
         d.execute("DROP TABLE IF EXISTS __creators")

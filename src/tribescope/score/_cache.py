@@ -1,0 +1,366 @@
+"""Incremental re-scoring: per-creator results kept in the workspace, recomputed only where inputs changed.
+
+Every per-creator stage of ``tribescope score`` (each metric family, the commenter graphs, sentiment, the
+audience-authenticity and niche-category models) yields one row per ``(platform, creator_id)`` that depends only
+on that creator's inputs. On a writable DuckDB workspace each stage's rows are stored in ``_score_cache_<stage>``
+and reused while the creator's inputs and the code are unchanged. How a change is known:
+
+* **creator fingerprint** (:func:`creator_fingerprints`, one DuckDB query, ≈ 1 CPU-s at 1M comments): a 64-bit
+  hash per creator over every column (except ``snapshot_at``/``import_id``) of its posts, the comments under them,
+  the ``accounts`` rows of the creator and of every comment author, its ``community_links`` and the
+  ``community_messages`` of those spaces. Any import, edit, ``forget`` or ``--pseudonymize`` that touches those rows
+  changes it; row hashes are summed per creator, so it costs one scan, not a sort.
+* **stage version**: a hash of the source and model files of the packages the score runs
+  (metrics, features, graph, authenticity, niche, score), plus what the stage reads from the spec (tiers) —
+  editing the code or a model recomputes everything.
+* **cross-creator inputs**: engagement pods are found over all creators; they are recomputed when any creator's
+  fingerprint changed, and a creator whose pod memberships changed is recomputed in the authenticity stage.
+
+Everything across creators (tier benchmarks, percentiles, labels) is recomputed from the cached rows on every
+score, so an incremental score equals a full one (``tests/test_score_incremental.py``).
+Not tracked: a reply whose parent comment sits under *another* creator's post (no supported platform nests
+replies that way); ``tribescope score --full`` recomputes everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from tribescope import schema
+
+__all__ = ["Scope", "ScoreRun", "canonical", "code_version", "creator_fingerprints", "per_creator_digest"]
+
+KEY = ("platform", "creator_id")
+STATE = "_score_cache_state"
+PREFIX = "_score_cache_"
+_SKIP = ("snapshot_at", "import_id")
+_CODE: dict[str, str] = {}
+
+
+def code_version() -> str:
+    """md5 of the source and model files of the packages whose code decides a creator's results."""
+    if "v" not in _CODE:
+        root = Path(__file__).resolve().parents[1]
+        h = hashlib.md5()
+        for sub in ("metrics", "features", "graph", "authenticity", "niche", "score"):
+            for f in sorted((root / sub).rglob("*")):
+                if f.is_file() and f.suffix in (".py", ".json", ".npz", ".txt", ".csv", ".toml"):
+                    h.update(str(f.relative_to(root)).encode())
+                    h.update(f.read_bytes())
+        _CODE["v"] = h.hexdigest()
+    return _CODE["v"]
+
+
+def _cols(table: str, alias: str) -> str:
+    return ", ".join(f'{alias}."{c}"' for c in schema.TABLES[table].names if c not in _SKIP)
+
+
+def creator_fingerprints(duck: Any) -> pa.Table:
+    """``platform, creator_id, fp`` (UBIGINT) for every creator with posts (see the module docstring)."""
+    sql = f"""
+    WITH ah AS (SELECT a.platform, a.account_id, hash({_cols("accounts", "a")}) AS h FROM accounts a),
+    ch AS (
+        SELECT c.platform, c.post_id, count(*) AS n, sum(hash({_cols("comments", "c")}))::HUGEINT AS hc,
+               sum(coalesce(ah.h, 0))::HUGEINT AS ha
+        FROM comments c LEFT JOIN ah ON ah.platform = c.platform AND ah.account_id = c.author_id
+        GROUP BY c.platform, c.post_id),
+    ph AS (
+        SELECT p.platform, p.creator_id, count(*) AS np, sum(hash({_cols("posts", "p")}))::HUGEINT AS hp,
+               sum(coalesce(ch.n, 0))::HUGEINT AS nc, sum(coalesce(ch.hc, 0))::HUGEINT AS hc,
+               sum(coalesce(ch.ha, 0))::HUGEINT AS ha
+        FROM posts p LEFT JOIN ch ON ch.platform = p.platform AND ch.post_id = p.post_id
+        WHERE p.creator_id IS NOT NULL
+        GROUP BY p.platform, p.creator_id),
+    mh AS (
+        SELECT m.platform, m.space_id, count(*) AS n, sum(hash({_cols("community_messages", "m")}))::HUGEINT AS h
+        FROM community_messages m GROUP BY m.platform, m.space_id),
+    lh AS (
+        SELECT l.creator_platform AS platform, l.creator_id, sum(hash({_cols("community_links", "l")}))::HUGEINT AS hl,
+               sum(coalesce(mh.n, 0))::HUGEINT AS nm, sum(coalesce(mh.h, 0))::HUGEINT AS hm
+        FROM community_links l LEFT JOIN mh ON mh.platform = l.platform AND mh.space_id = l.space_id
+        GROUP BY l.creator_platform, l.creator_id)
+    SELECT ph.platform, ph.creator_id,
+           hash(ph.np, ph.hp, ph.nc, ph.hc, ph.ha, ca.h, lh.hl, lh.nm, lh.hm) AS fp
+    FROM ph
+    LEFT JOIN ah ca ON ca.platform = ph.platform AND ca.account_id = ph.creator_id
+    LEFT JOIN lh ON lh.platform = ph.platform AND lh.creator_id = ph.creator_id
+    ORDER BY ph.platform, ph.creator_id
+    """
+    return duck.execute(sql).to_arrow_table()
+
+
+def _keys(t: pa.Table) -> list[tuple[str, str]]:
+    return list(zip(t["platform"].to_pylist(), t["creator_id"].to_pylist(), strict=True))
+
+
+def _key_table(keys: Iterable[tuple[str, str]]) -> pa.Table:
+    ks = sorted(keys)
+    return pa.table(
+        {
+            "platform": pa.array([k[0] for k in ks], pa.string()),
+            "creator_id": pa.array([k[1] for k in ks], pa.string()),
+        }
+    )
+
+
+def _sorted(t: pa.Table) -> pa.Table:
+    return t.sort_by([("platform", "ascending"), ("creator_id", "ascending")]) if t.num_rows else t
+
+
+def _restrict(t: pa.Table, keys: set[tuple[str, str]], keep: bool) -> pa.Table:
+    """Rows of ``t`` whose key is (``keep``) or is not (not ``keep``) in ``keys``."""
+    if not t.num_rows:
+        return t
+    mask = pa.array([(k in keys) == keep for k in _keys(t)], pa.bool_())
+    return t.filter(mask)
+
+
+@dataclass
+class Scope:
+    """The inputs of the creators to (re)compute: ``posts``/``comments`` restricted to them (``None`` = all)."""
+
+    keys: set[tuple[str, str]]
+    full: bool
+    posts: ir.Table
+    comments: ir.Table
+    accounts: ir.Table
+    all_comments: ir.Table
+    links: ir.Table | None
+    messages: ir.Table | None
+
+
+@dataclass
+class ScoreRun:
+    """One ``score`` run on a workspace: fingerprints computed once, per-stage caches read and written.
+
+    ``cache=False`` (Spark, read-only, or ``write=False``) computes every creator and stores nothing.
+    """
+
+    ws: Any
+    cache: bool = True
+    full: bool = False
+    fingerprints: pa.Table | None = None
+    _state: dict[str, dict[tuple[str, str], str]] | None = None
+    _scopes: dict[frozenset[tuple[str, str]], Scope] = field(default_factory=dict)
+    _everyone: Scope | None = None
+    _pending: dict[str, tuple[pa.Table, dict[tuple[str, str], str]]] = field(default_factory=dict)
+    #: creators recomputed per stage in this run (1/0 for cross-creator results)
+    recomputed: dict[str, int] = field(default_factory=dict)
+
+    #: read stored rows of stages where no creator changed, without writing anything (read-only workspaces)
+    read_only: bool = False
+
+    @classmethod
+    def open(cls, ws: Any, *, write: bool = True, full: bool = False) -> ScoreRun:
+        """``write``: keep the cache up to date (writable DuckDB only); else stored rows are used only for stages in
+        which no creator changed (e.g. ``explain`` on a read-only workspace)."""
+        duck = ws.backend == "duckdb"
+        cache = write and duck and not ws.read_only
+        run = cls(ws, cache=cache, full=full, read_only=duck and not cache and not full)
+        if (duck and not full) or cache:
+            run.fingerprints = creator_fingerprints(ws.duck)
+        return run
+
+    # ------------------------------------------------------------------ state
+    def _load_state(self) -> dict[str, dict[tuple[str, str], str]]:
+        if self._state is None:
+            self._state = {}
+            if not self.full and self.ws.has_table(STATE):
+                t = self.ws.duck.execute(
+                    f"SELECT stage, platform, creator_id, fp FROM {STATE}"
+                ).to_arrow_table()
+                for s, p, c, f in zip(*(t[n].to_pylist() for n in t.column_names), strict=True):
+                    self._state.setdefault(s, {})[(p, c)] = f
+        return self._state
+
+    def stage_fps(
+        self, version: str, extra: dict[tuple[str, str], str] | None = None
+    ) -> dict[tuple[str, str], str]:
+        """Current fingerprint per creator for a stage of ``version`` (``extra``: per-creator cross inputs)."""
+        assert self.fingerprints is not None
+        fps = self.fingerprints
+        out = {}
+        for k, f in zip(_keys(fps), fps["fp"].to_pylist(), strict=True):
+            s = f"{f}|{version}|{extra.get(k, '') if extra else ''}"
+            out[k] = hashlib.md5(s.encode()).hexdigest()
+        return out
+
+    def dirty(self, stage: str, fps: dict[tuple[str, str], str]) -> tuple[set[tuple[str, str]], bool]:
+        """Creators of ``stage`` to recompute, and whether the stored rows are usable at all."""
+        old = self._load_state().get(stage)
+        if old is None or not self.ws.has_table(PREFIX + stage):
+            return set(fps), False
+        return {k for k, f in fps.items() if old.get(k) != f}, True
+
+    # ------------------------------------------------------------------ scopes
+    def scope(self, keys: set[tuple[str, str]]) -> Scope:
+        """Tables restricted to ``keys``' posts and the comments under them (all tables when ``keys`` is every
+        creator, or when not caching)."""
+        ws = self.ws
+        links = ws.table("community_links") if ws.has_table("community_links") else None
+        messages = ws.table("community_messages") if ws.has_table("community_messages") else None
+        posts, comments, accounts = ws.table("posts"), ws.table("comments"), ws.table("accounts")
+        everyone = not self.cache or self.fingerprints is None or len(keys) >= self.fingerprints.num_rows
+        if everyone:
+            if self._everyone is None:
+                self._everyone = Scope(keys, True, posts, comments, accounts, comments, links, messages)
+            return self._everyone
+        fk = frozenset(keys)
+        if fk in self._scopes:
+            return self._scopes[fk]
+        con = ws.con
+        tag = f"{len(self._scopes)}"
+        kt = con.create_table(f"_ts_scope_keys{tag}", _key_table(keys), temp=True, overwrite=True)
+        ps = con.create_table(
+            f"_ts_scope_posts{tag}", posts.semi_join(kt, list(KEY)), temp=True, overwrite=True
+        )
+        pk = ps.select("platform", "post_id")
+        cs = con.create_table(
+            f"_ts_scope_comments{tag}",
+            comments.semi_join(pk, ["platform", "post_id"]),
+            temp=True,
+            overwrite=True,
+        )
+        if links is not None:
+            lk = kt.rename(creator_platform="platform")
+            links = links.semi_join(lk, ["creator_platform", "creator_id"])
+        sc = Scope(keys, False, ps, cs, accounts, comments, links, messages)
+        self._scopes[fk] = sc
+        return sc
+
+    # ------------------------------------------------------------------ stages
+    def stage(
+        self,
+        name: str,
+        version: str,
+        compute: Callable[[Scope], pa.Table],
+        *,
+        extra: dict[tuple[str, str], str] | None = None,
+    ) -> pa.Table:
+        """The rows of ``name`` for every creator: cached rows of unchanged creators + ``compute(scope)`` for the
+        others. The new rows and state are written by :meth:`commit`."""
+        if not self.cache:
+            if self.read_only and self.fingerprints is not None:
+                fps = self.stage_fps(version, extra)
+                dirty, usable = self.dirty(name, fps)
+                if usable and not dirty and set(self._load_state().get(name, {})) == set(fps):
+                    return self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table()
+            return canonical(compute(self.scope(set())))
+        fps = self.stage_fps(version, extra)
+        dirty, usable = self.dirty(name, fps)
+        old = self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table() if usable else None
+        gone = set(self._load_state().get(name, {})) - set(fps) if usable else set()
+        self.recomputed[name] = len(dirty)
+        if not dirty and not gone and old is not None:
+            return old
+        new = canonical(compute(self.scope(dirty))) if dirty else None
+        if new is not None:
+            new = _restrict(new, dirty, keep=True)
+        if old is not None:
+            keep = _restrict(old, dirty | gone, keep=False)
+            if new is not None:
+                new = new.select(keep.column_names).cast(keep.schema) if new.schema != keep.schema else new
+                out = pa.concat_tables([keep, new])
+            else:
+                out = keep
+        else:
+            assert new is not None
+            out = new
+        out = _sorted(out)
+        self._pending[name] = (out, fps)
+        return out
+
+    def commit(self) -> None:
+        """Store the stages computed since the last commit (one transaction) and drop the scope tables."""
+        if not self.cache:
+            return
+        ws = self.ws
+        pending, self._pending = self._pending, {}
+        if pending:
+            rows = [(s, p, c, f) for s, (_, fps) in pending.items() for (p, c), f in fps.items()]
+            st = pa.table(
+                {
+                    "stage": pa.array([r[0] for r in rows], pa.string()),
+                    "platform": pa.array([r[1] for r in rows], pa.string()),
+                    "creator_id": pa.array([r[2] for r in rows], pa.string()),
+                    "fp": pa.array([r[3] for r in rows], pa.string()),
+                }
+            )
+            with ws.transaction():
+                for s, (t, _) in pending.items():
+                    ws.write_table(PREFIX + s, t)
+                ws.duck.execute(
+                    f"CREATE TABLE IF NOT EXISTS {STATE} (stage VARCHAR, platform VARCHAR, creator_id VARCHAR, fp VARCHAR)"
+                )
+                names = list(pending)
+                ws.duck.execute(f"DELETE FROM {STATE} WHERE stage IN ({', '.join('?' * len(names))})", names)
+                ws.duck.register("__ts_state", st)
+                try:
+                    ws.duck.execute(f"INSERT INTO {STATE} SELECT * FROM __ts_state")
+                finally:
+                    ws.duck.unregister("__ts_state")
+            state = self._load_state()
+            for s, (_, fps) in pending.items():
+                state[s] = dict(fps)
+        for i in range(len(self._scopes)):
+            for t in ("keys", "posts", "comments"):
+                ws.duck.execute(f'DROP TABLE IF EXISTS "_ts_scope_{t}{i}"')
+        self._scopes.clear()
+        self._everyone = None
+
+    # ------------------------------------------------------------------ global (cross-creator) results
+    def global_fp(self) -> str:
+        assert self.fingerprints is not None
+        h = hashlib.md5()
+        for k, f in zip(_keys(self.fingerprints), self.fingerprints["fp"].to_pylist(), strict=True):
+            h.update(f"{k[0]}\x00{k[1]}\x00{f}\n".encode())
+        return h.hexdigest()
+
+    def global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
+        """A cross-creator result (e.g. pods), recomputed when any creator's fingerprint changed."""
+        if not self.cache:
+            return compute()
+        fp = hashlib.md5(f"{self.global_fp()}|{version}".encode()).hexdigest()
+        old = self._load_state().get(name, {}).get(("", ""))
+        if old == fp and self.ws.has_table(PREFIX + name):
+            self.recomputed[name] = 0
+            return self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table()
+        self.recomputed[name] = 1
+        t = canonical(compute())
+        self._pending[name] = (t, {("", ""): fp})
+        return t
+
+
+def per_creator_digest(rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
+    """``{(platform, creator_id): md5 of its sorted values}`` from ``(platform, creator_id, value)`` rows."""
+    acc: dict[tuple[str, str], list[str]] = {}
+    for p, c, v in rows:
+        acc.setdefault((p, c), []).append(v)
+    return {k: hashlib.md5("\x00".join(sorted(v)).encode()).hexdigest() for k, v in acc.items()}
+
+
+def canonical(t: pa.Table) -> pa.Table:
+    """``t`` with the Arrow types a DuckDB round trip gives (what the cache returns), so a stage's rows have the
+    same types whether they were just computed or read from the cache."""
+    import duckdb
+
+    con = _ROUNDTRIP.get("con")
+    if con is None:
+        con = _ROUNDTRIP["con"] = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("SET threads = 1")
+    con.register("__ts_rt", t)
+    try:
+        return con.execute("SELECT * FROM __ts_rt").to_arrow_table()
+    finally:
+        con.unregister("__ts_rt")
+
+
+_ROUNDTRIP: dict[str, Any] = {}
