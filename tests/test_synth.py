@@ -429,3 +429,33 @@ def test_import_xs_sample(xs: Path, tmp_path: Path) -> None:
         assert n_creator_replies > 0
     finally:
         ws.close()
+
+
+def test_space_names_stay_unique_when_creators_share_a_handle() -> None:
+    """At scale l two creators of one handle (on different platforms) both ran a server, and the writer
+    appended the second export to the first one's file (invalid JSON). Taken names are now numbered."""
+    import numpy as np
+
+    from tribescope.synth._world import _build_spaces, _space_key, build_world
+
+    w = build_world("xs", 0)
+    for c in w.creators:
+        c.handle = "theemmatech"  # every creator the same handle: the worst case
+    spaces = _build_spaces(np.random.default_rng(1), w.creators, w.pools, 0)
+    assert len(spaces) > 10
+    keys = [_space_key(s.platform, s.name) for s in spaces]
+    assert len(set(keys)) == len(keys)
+    reddit = [s.space_id for s in spaces if s.platform == "reddit"]
+    assert len({r.lower() for r in reddit}) == len(reddit) and max(map(len, reddit)) <= 21
+    # an untaken name is left as it was
+    assert any(
+        s.name
+        in (
+            "Theemmatech's Crew",
+            "Theemmatech's Club",
+            "Theemmatech's Community",
+            "Theemmatech's Hangout",
+            "Theemmatech's Lab",
+        )
+        for s in spaces
+    )

@@ -676,10 +676,22 @@ def _snowflake_for(seed: int, platform: str, idx: int) -> str:
     return str(((created_ms - _ids.DISCORD_EPOCH_MS) << 22) | (x & ((1 << 22) - 1)))
 
 
+def _space_key(kind: str, name: str) -> str:
+    """What makes a space name unique: a subreddit name case-insensitively, a Discord export folder by
+    the slug the writer derives from the server name."""
+    if kind == "discord":
+        return "d:" + "".join(ch if ch.isalnum() else "-" for ch in name).strip("-").lower()
+    return "r:" + name.lower()
+
+
 def _build_spaces(
     rng: np.random.Generator, creators: list[Creator], pools: dict[str, Pool], seed: int
 ) -> list[Space]:
     spaces: list[Space] = []
+    # Two creators of one handle on different platforms would get the same server / subreddit name;
+    # real names are unique (a subreddit's case-insensitively; a DiscordChatExporter folder by its
+    # slug), so a taken one is numbered like people do. Untaken names are unchanged.
+    taken: set[str] = set()
     for c in creators:
         p_space = {"community": 0.75, "broadcast": 0.15, "boosted": 0.0, "small": 0.05}[c.kind]
         if c.noisy:
@@ -706,6 +718,14 @@ def _build_spaces(
             base = _title_of(c.handle).replace(" ", "")
             sid = (base + ("Community", "Fans", "Club", "")[int(srng.integers(0, 4))])[:21]
             name = sid
+        first, n = name, 1
+        while (key := _space_key(kind, name)) in taken:
+            n += 1
+            if kind == "discord":
+                name = f"{first} #{n}"
+            else:
+                sid = name = first[: 21 - len(str(n))] + str(n)
+        taken.add(key)
         space = Space(kind, sid, name, c.idx, members, n_msg, lively)
         c.space = space
         spaces.append(space)
