@@ -577,14 +577,7 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
         todo = cur.anti_join(old, keys)
     else:
         keep, todo = None, cur
-    distinct = todo.select("text_hash", "text").distinct(on="text_hash")
-    feats = text_features(distinct, "text_hash", "text")
-    new = (
-        todo.select(*keys)
-        .join(feats, "text_hash")
-        .mutate(model_version=ibis.literal(version))
-        .select(*COMMENT_FEATURE_COLUMNS)
-    )
+    new = _feature_rows(todo, keys, version)
     if not store:
         return new if keep is None else keep.union(new)
     tmp = "_tribescope_comment_features_new"
@@ -598,6 +591,19 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
     return ws.table(TABLE)
 
 
+def _feature_rows(todo: ir.Table, keys: list[str], version: str) -> ir.Table:
+    """``comment_features`` rows of the comments in ``todo`` (``keys`` + ``text``): the text features are
+    computed once per distinct ``text_hash``."""
+    distinct = todo.select("text_hash", "text").distinct(on="text_hash")
+    feats = text_features(distinct, "text_hash", "text")
+    return (
+        todo.select(*keys)
+        .join(feats, "text_hash")
+        .mutate(model_version=ibis.literal(version))
+        .select(*COMMENT_FEATURE_COLUMNS)
+    )
+
+
 def _update_in_place(ws: Any, c: ir.Table, old: ir.Table, version: str, signature: str | None) -> ir.Table:
     """Bring the stored table up to date in place: the md5 of every text is taken once (into a temporary key
     table), stale rows (deleted or edited comments, other features versions) are deleted and the new rows
@@ -605,7 +611,9 @@ def _update_in_place(ws: Any, c: ir.Table, old: ir.Table, version: str, signatur
     keys = ["platform", "comment_id", "text_hash"]
     cur_t, tmp = "_tribescope_comment_keys", "_tribescope_comment_features_new"
     ws.con.create_table(
-        cur_t, c.select("platform", "comment_id", text_hash=c.text.fill_null("").hexdigest("md5")), temp=True,
+        cur_t,
+        c.select("platform", "comment_id", text_hash=c.text.fill_null("").hexdigest("md5")),
+        temp=True,
         overwrite=True,
     )
     try:
@@ -617,14 +625,7 @@ def _update_in_place(ws: Any, c: ir.Table, old: ir.Table, version: str, signatur
             todo = todo_keys.join(
                 txt, [todo_keys.platform == txt._t_platform, todo_keys.comment_id == txt._t_id]
             ).select(*keys, "text")
-            distinct = todo.select("text_hash", "text").distinct(on="text_hash")
-            feats = text_features(distinct, "text_hash", "text")
-            new = (
-                todo.select(*keys)
-                .join(feats, "text_hash")
-                .mutate(model_version=ibis.literal(version))
-                .select(*COMMENT_FEATURE_COLUMNS)
-            )
+            new = _feature_rows(todo, keys, version)
             ws.con.create_table(tmp, new, temp=True, overwrite=True)
         cols = ", ".join(f'"{x}"' for x in COMMENT_FEATURE_COLUMNS)
         with ws.transaction():

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from tribescope.authenticity._accounts import load_account_model
 from tribescope.authenticity._comments import update_comment_features
-from tribescope.authenticity._pods import PodParams, find_pods
+from tribescope.authenticity._pods import PodParams, find_pods, pod_members
 
 __all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
 
@@ -64,10 +64,14 @@ def creator_audience_authenticity(
     comments = ws.table("comments") if comments is None else comments
     accounts = ws.table("accounts")
     if scoped:  # the model is applied per row: scoring only these comments' authors changes nothing
-        au = comments.filter(comments.author_id.notnull()).select(
-            _u_platform=comments.platform, _u_id=comments.author_id
-        ).distinct()
-        accounts = accounts.semi_join(au, [accounts.platform == au._u_platform, accounts.account_id == au._u_id])
+        au = (
+            comments.filter(comments.author_id.notnull())
+            .select(_u_platform=comments.platform, _u_id=comments.author_id)
+            .distinct()
+        )
+        accounts = accounts.semi_join(
+            au, [accounts.platform == au._u_platform, accounts.account_id == au._u_id]
+        )
     acc = load_account_model().score(accounts, reasons=False)
     acc = acc.select(
         "platform", "account_id", "is_fake", profiled=acc.followers.notnull() | acc.following.notnull()
@@ -78,17 +82,7 @@ def creator_audience_authenticity(
     sc = sc.select(s_platform="platform", s_comment_id="comment_id", is_spam="is_spam", quality="quality")
     if pods is None:
         pods = find_pods(ws, PodParams())
-    pod_rows = [
-        (p, a, cr)
-        for p, accs, crs in zip(
-            pods["platform"].to_pylist(),
-            pods["accounts"].to_pylist(),
-            pods["creators_targeted"].to_pylist(),
-            strict=True,
-        )
-        for a in accs
-        for cr in crs
-    ]
+    pod_rows = pod_members(pods)
     pm = ibis.memtable(
         pa.table(
             {

@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["PodParams", "early_engagements", "find_pods", "pod_pairs"]
+__all__ = ["PodParams", "early_engagements", "find_pods", "pod_members", "pod_pairs"]
 
 
 @dataclass(frozen=True)
@@ -167,3 +167,19 @@ def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
         out["median_delay_s"].append(float(np.median([r["med_delay"] for r in posts])) if posts else None)
         out["co_posts_median"].append(float(np.median(pair_co.get(k, [0.0]))))
     return pa.table(out, schema=schema)
+
+
+def pod_members(pods: pa.Table) -> list[tuple[str, str, str]]:
+    """``(platform, member account, creator targeted)`` for every member and target of every pod in
+    :func:`find_pods`' table."""
+    return [
+        (p, a, cr)
+        for p, accs, crs in zip(
+            pods["platform"].to_pylist(),
+            pods["accounts"].to_pylist(),
+            pods["creators_targeted"].to_pylist(),
+            strict=True,
+        )
+        for a in accs
+        for cr in crs
+    ]

@@ -35,17 +35,9 @@ _RENAME = {"authentic_engagement_rate": "authentic_er", "pod_engagement_share": 
 
 def _pod_rows(pods: pa.Table) -> list[tuple[str, str, str]]:
     """``(platform, creator targeted, member)`` of every pod."""
-    return [
-        (p, cr, a)
-        for p, accs, crs in zip(
-            pods["platform"].to_pylist(),
-            pods["accounts"].to_pylist(),
-            pods["creators_targeted"].to_pylist(),
-            strict=True,
-        )
-        for a in accs
-        for cr in crs
-    ]
+    from tribescope.authenticity._pods import pod_members
+
+    return [(p, cr, a) for p, a, cr in pod_members(pods)]
 
 
 def _authenticity(ws: Any, run: ScoreRun | None = None) -> pa.Table:
