@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -66,6 +67,11 @@ def _json_safe(tbl: pa.Table) -> pa.Table:
     return pa.table(cols, names=tbl.column_names)
 
 
+#: DuckDB memory limit while scoring (spills to the workspace's temp directory beyond it); at synth m the
+#: score peaks near 1.6 GB, so the cap only bites on larger workspaces
+SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "3GB")
+
+
 @app.command()
 def score(
     out: Annotated[
@@ -97,17 +103,18 @@ def score(
 
     try:
         ws = state.open()
-        with err.status("checking what changed…"):
-            run = ScoreRun.open(ws, full=full)
-        if not no_models:
-            from rich.status import Status
+        with ws.memory_limit(SCORE_MEMORY):
+            with err.status("checking what changed…"):
+                run = ScoreRun.open(ws, full=full)
+            if not no_models:
+                from rich.status import Status
 
-            from tribescope.score._enrich import enrich
+                from tribescope.score._enrich import enrich
 
-            with Status("applying models…", console=err) as st:
-                enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
-        with err.status("computing metrics and scores…"):
-            tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run)
+                with Status("applying models…", console=err) as st:
+                    enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
+            with err.status("computing metrics and scores…"):
+                tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run)
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import os
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,7 +175,7 @@ def import_paths(
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
-    with _memory_limit(ws), ws.transaction():
+    with ws.memory_limit(IMPORT_MEMORY), ws.transaction():
         stager = Stager(ws.duck, "", dedup=("accounts",))
         staged: dict[str, FileReport] = {}
 
@@ -242,22 +241,6 @@ def import_paths(
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
     return report
-
-
-@contextlib.contextmanager
-def _memory_limit(ws: Workspace) -> Iterator[None]:
-    """Cap the workspace connection's memory while importing; staged rows spill to its temp directory."""
-    old = ws.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    try:
-        ws.duck.execute(f"SET memory_limit = '{IMPORT_MEMORY}'")
-    except Exception:  # an unparsable setting: keep DuckDB's default
-        yield
-        return
-    try:
-        yield
-    finally:
-        with contextlib.suppress(Exception):
-            ws.duck.execute(f"SET memory_limit = '{old}'")
 
 
 def _next_import_seq(ws: Workspace) -> int:

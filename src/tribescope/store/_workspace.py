@@ -157,6 +157,26 @@ class Workspace:
                     self.duck.execute(f'ALTER TABLE "{tbl.name}" ADD COLUMN "{c.name}" {_duck_type(c.type)}')
 
     @contextmanager
+    def memory_limit(self, limit: str | None) -> Iterator[None]:
+        """Cap DuckDB's memory for the work inside (``'2GB'``…); joins, aggregations and sorts then spill
+        to the workspace's temp directory instead of growing. A no-op on other backends, for ``None``
+        and for a setting DuckDB cannot parse (its default stays)."""
+        if limit is None or self.backend != "duckdb":
+            yield
+            return
+        old = self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        try:
+            self.duck.execute(f"SET memory_limit = '{limit}'")
+        except Exception:  # an unparsable setting: keep DuckDB's default
+            yield
+            return
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                self.duck.execute(f"SET memory_limit = '{old}'")
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing: everything written inside commits together or not at all."""
         with self._lock:
