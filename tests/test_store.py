@@ -148,3 +148,21 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
     finally:
         one.close()
         grouped.close()
+
+
+def test_memory_limit_is_set_inside_and_restored_after(ws):
+    """import and score cap DuckDB's memory through this context; the cap must hold inside, the previous
+    setting come back afterwards (also after an error), and an unparsable value change nothing."""
+    setting = "SELECT current_setting('memory_limit')"
+    before = ws.duck.execute(setting).fetchone()[0]
+    with ws.memory_limit("1GB"):
+        inside = ws.duck.execute(setting).fetchone()[0]
+    assert inside != before and inside.replace(" ", "").lower() in ("1gb", "953.6mib")
+    assert ws.duck.execute(setting).fetchone()[0] == before
+    with pytest.raises(RuntimeError), ws.memory_limit("512MB"):
+        raise RuntimeError("boom")
+    assert ws.duck.execute(setting).fetchone()[0] == before
+    with ws.memory_limit("lots"):
+        assert ws.duck.execute(setting).fetchone()[0] == before
+    with ws.memory_limit(None):
+        assert ws.duck.execute(setting).fetchone()[0] == before

@@ -174,7 +174,11 @@ class Workspace:
             yield
         finally:
             with contextlib.suppress(Exception):
-                self.duck.execute(f"SET memory_limit = '{old}'")
+                # RESET restores DuckDB's default exactly (the setting reads back rounded, "18.8 GiB"); a
+                # value set before us is set again from its rounded text
+                self.duck.execute("RESET memory_limit")
+                if self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0] != old:
+                    self.duck.execute(f"SET memory_limit = '{old}'")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
