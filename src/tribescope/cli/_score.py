@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,11 +66,6 @@ def _json_safe(tbl: pa.Table) -> pa.Table:
     return pa.table(cols, names=tbl.column_names)
 
 
-#: DuckDB memory limit while scoring (spills to the workspace's temp directory beyond it); at synth m the
-#: score peaks near 1.6 GB, so the cap only bites on larger workspaces
-SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "3GB")
-
-
 @app.command()
 def score(
     out: Annotated[
@@ -99,11 +93,11 @@ def score(
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score import score_creators
-    from tribescope.score._cache import ScoreRun
+    from tribescope.score._cache import SCORE_MEMORY, ScoreRun
 
     try:
         ws = state.open()
-        with ws.memory_limit(SCORE_MEMORY):
+        with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
             with err.status("checking what changed…"):
                 run = ScoreRun.open(ws, full=full)
             if not no_models:

@@ -25,6 +25,7 @@ replies that way); ``tribescope score --full`` recomputes everything.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,20 @@ import pyarrow as pa
 
 from tribescope import schema
 
-__all__ = ["Scope", "ScoreRun", "canonical", "code_version", "creator_fingerprints", "per_creator_digest"]
+__all__ = [
+    "SCORE_MEMORY",
+    "Scope",
+    "ScoreRun",
+    "canonical",
+    "code_version",
+    "creator_fingerprints",
+    "per_creator_digest",
+]
+
+#: DuckDB memory limit while scoring (``enrich`` and ``score_creators``; work spills to the workspace's
+#: temp directory beyond it). At synth m a score peaks near 1.6 GB, so the cap only bites on larger
+#: workspaces (scale l: 11.8 GB uncapped → 4.5 GB).
+SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "3GB")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"

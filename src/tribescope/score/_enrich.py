@@ -26,7 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tribescope.score._cache import Scope, ScoreRun, code_version, per_creator_digest
+from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, per_creator_digest
 
 __all__ = ["ENRICHMENTS", "enrich"]
 
@@ -89,13 +89,14 @@ def enrich(
     (:mod:`tribescope.score._cache`); pass the ``run`` of a whole ``score`` to share its fingerprints."""
     if not _can_store(ws):
         return {}
-    run = run or ScoreRun.open(ws)
     out: dict[str, int] = {}
-    for name, fn in ENRICHMENTS.items():
-        if progress:
-            progress(name)
-        tbl = fn(ws, run)
-        ws.write_table(name, tbl)
-        out[name] = tbl.num_rows
-    run.commit()
+    with ws.memory_limit(SCORE_MEMORY):
+        run = run or ScoreRun.open(ws)
+        for name, fn in ENRICHMENTS.items():
+            if progress:
+                progress(name)
+            tbl = fn(ws, run)
+            ws.write_table(name, tbl)
+            out[name] = tbl.num_rows
+        run.commit()
     return out

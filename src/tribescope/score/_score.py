@@ -17,7 +17,7 @@ import pyarrow as pa
 from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
-from tribescope.score._cache import Scope, ScoreRun, code_version
+from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version
 from tribescope.score._spec import Component, Spec, load_spec
 
 __all__ = [
@@ -334,14 +334,15 @@ def score_creators(
     :func:`~tribescope.score._enrich.enrich`).
     """
     sp = load_spec(spec)
-    if run is None:
-        run = ScoreRun.open(ws, write=write, full=full)
-    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run)
-    df = score_frame(m, sp)
-    tbl = pa.Table.from_pandas(df, preserve_index=False)
-    if write and ws.backend == "duckdb" and not ws.read_only:
-        run.commit()
-        ws.write_table("creator_scores", tbl)
+    with ws.memory_limit(SCORE_MEMORY):
+        if run is None:
+            run = ScoreRun.open(ws, write=write, full=full)
+        m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run)
+        df = score_frame(m, sp)
+        tbl = pa.Table.from_pandas(df, preserve_index=False)
+        if write and ws.backend == "duckdb" and not ws.read_only:
+            run.commit()
+            ws.write_table("creator_scores", tbl)
     return tbl
 
 
