@@ -38,6 +38,21 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+def _sql_parts(tbl: schema.Table) -> tuple[list[str], str, str, list[str], str]:
+    """The pieces every merge statement of ``tbl`` is built from: key columns, their quoted list, all
+    columns quoted, the data columns (neither key nor bookkeeping), and the stored ``t`` ⋈ staged ``s``
+    join condition."""
+    key = list(tbl.key)
+    data_cols = [c for c in tbl.names if c not in key and c not in ("import_id", "snapshot_at")]
+    return (
+        key,
+        ", ".join(_q(k) for k in key),
+        ", ".join(_q(c) for c in tbl.names),
+        data_cols,
+        " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key),
+    )
+
+
 class Stager:
     """Collects Arrow batches per table in temp tables, then merges them in one go.
 
@@ -176,7 +191,9 @@ class Stager:
         if not any(out.values()):  # every key needs merging (e.g. a re-import): no copy of the stage
             self.duck.execute("DROP TABLE IF EXISTS __keys")
             return self._merge_keys(tbl, st, files)
-        self.duck.execute(f"CREATE OR REPLACE TEMP TABLE __rest AS SELECT s.* FROM {st} s SEMI JOIN __keys k ON {nd}")
+        self.duck.execute(
+            f"CREATE OR REPLACE TEMP TABLE __rest AS SELECT s.* FROM {st} s SEMI JOIN __keys k ON {nd}"
+        )
         self.duck.execute("DROP TABLE IF EXISTS __keys")
         if self.duck.execute("SELECT count(*) FROM __rest").fetchone()[0]:
             for f, n in self._merge_keys(tbl, "__rest", files).items():
@@ -194,7 +211,9 @@ class Stager:
         )
         return {
             int(f): int(c)
-            for f, c in self.duck.execute(f"SELECT _file, count(*) FROM {st} s {where} GROUP BY _file").fetchall()
+            for f, c in self.duck.execute(
+                f"SELECT _file, count(*) FROM {st} s {where} GROUP BY _file"
+            ).fetchall()
         }
 
     def _merge_keys(self, tbl: schema.Table, st: str, files: list[str]) -> dict[int, int]:
@@ -219,11 +238,7 @@ class Stager:
 
     def _merge_one(self, tbl: schema.Table, st: str, import_id: str) -> int:
         """Merge one file's staged rows (``st``)."""
-        key = list(tbl.key)
-        keys = ", ".join(_q(k) for k in key)
-        cols = ", ".join(_q(c) for c in tbl.names)
-        data_cols = [c for c in tbl.names if c not in key and c not in ("import_id", "snapshot_at")]
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        key, keys, cols, data_cols, join = _sql_parts(tbl)
         # Order key per row: (snapshot time, stored-before-staged, file order).
         order = f"({_SNAP}, _src, _seq)"
         aggs = ",\n".join(
@@ -297,11 +312,7 @@ class Stager:
 
     def _merge_group(self, tbl: schema.Table, st: str, files: list[str]) -> dict[int, int]:
         """The fold over several files in one pass (valid when :meth:`_monotone`)."""
-        key = list(tbl.key)
-        keys = ", ".join(_q(k) for k in key)
-        cols = ", ".join(_q(c) for c in tbl.names)
-        data_cols = [c for c in tbl.names if c not in key and c not in ("import_id", "snapshot_at")]
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        key, keys, cols, data_cols, join = _sql_parts(tbl)
         by_key = f"PARTITION BY {keys} ORDER BY _file"
         # each file's contribution: its newest non-null value per column (as the fold's arg_max)
         contrib = ", ".join(
