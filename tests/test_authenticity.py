@@ -336,18 +336,23 @@ def test_tree_decomposition_is_exact_in_numpy_and_engine(depth: int) -> None:
     np.testing.assert_allclose(z, gb.decision_function(X), atol=1e-9)
 
 
+def _accounts_cli(tmp_path: Path, csv_text: str) -> tuple[Path, Path, list[dict[str, str]]]:
+    """Run ``tribescope accounts`` on a CSV written from ``csv_text``: (input, output, output rows)."""
+    src, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    src.write_text(csv_text)
+    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    return src, out, list(csv.DictReader(out.read_text().splitlines()))
+
+
 def test_cli_accounts_keeps_columns_and_adds_four(tmp_path: Path) -> None:
-    src = tmp_path / "in.csv"
-    src.write_text(
+    src, out, rows = _accounts_cli(
+        tmp_path,
         "account_id,username,followers,following,posts,has_profile_pic,is_private,extra\n"
         "x1,jane.doe,900,300,85,true,false,keep\n"
         "x2,qq93847561,2,1900,0,false,false,\n"
-        "x3,,,,,,,\n"
+        "x3,,,,,,,\n",
     )
-    out = tmp_path / "out.csv"
-    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    rows = list(csv.DictReader(out.read_text().splitlines()))
     assert list(rows[0]) == [
         "account_id",
         "username",
@@ -370,18 +375,15 @@ def test_cli_accounts_keeps_columns_and_adds_four(tmp_path: Path) -> None:
 
 
 def test_cli_accounts_platform_column_makes_posts_unknown(tmp_path: Path) -> None:
-    src = tmp_path / "in.csv"
-    src.write_text(
+    _, _, rows = _accounts_cli(
+        tmp_path,
         "platform,username,followers,following,posts\n"
         "instagram,ann,200,300,0\n"
         "twitter,ann,200,300,0\n"
         "twitter,ann,200,300,5000\n"
-        "instagram,ann,200,300,\n"
+        "instagram,ann,200,300,\n",
     )
-    out = tmp_path / "out.csv"
-    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
-    assert r.exit_code == 0, r.output
-    p = [float(r["fake_probability"]) for r in csv.DictReader(out.read_text().splitlines())]
+    p = [float(r["fake_probability"]) for r in rows]
     assert p[1] == p[2] == p[3]  # off Instagram the post count is unknown, whatever it says
     assert p[0] > p[1]  # on Instagram, no posts at all is evidence of a fake
 
