@@ -339,12 +339,7 @@ def _import_one(
         if buf.n:
             stager.add(name, buf.flush())
     if rejects.n:
-        tbl = rejects.flush()
-        ws.duck.register("__rejects", tbl)
-        try:
-            ws.duck.execute("INSERT INTO rejects SELECT * FROM __rejects")
-        finally:
-            ws.duck.unregister("__rejects")
+        ws.duck.from_arrow(rejects.flush()).insert_into("rejects")  # not register: see Stager._write
     tick(force=True)
 
 
@@ -366,7 +361,7 @@ def _fast_import(
         return False
     from tribescope.ingest._fast import run_plan
 
-    res = run_plan(plan, import_id)
+    res = run_plan(plan, import_id, duck=stager.duck)
     if res is None:
         return False
     import pyarrow as pa

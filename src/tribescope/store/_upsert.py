@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from tribescope import schema
+from tribescope.store._workspace import _duck_type
 
 __all__ = ["Stager"]
 
@@ -125,17 +126,16 @@ class Stager:
             return
         data = pa.concat_tables(pend) if len(pend) > 1 else pend[0]
         st = self.stage_name(table)
-        self._n += 1
-        view = f"__batch_{self._n}"
-        self.duck.register(view, data)
-        try:
-            if table not in self._created:
-                self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(st)} AS SELECT * FROM {view}")
-                self._created.add(table)
-            else:
-                self.duck.execute(f"INSERT INTO {_q(st)} SELECT * FROM {view}")
-        finally:
-            self.duck.unregister(view)
+        if table not in self._created:
+            cols = ", ".join(
+                f"{_q(f.name)} {'INTEGER' if pa.types.is_int32(f.type) else _duck_type(f.type)}" for f in data.schema
+            )
+            self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(st)} ({cols})")
+            self._created.add(table)
+        # A relation, not ``register``: inside the import's transaction a registered (then unregistered)
+        # view stays in the catalog until commit and keeps its Arrow data alive — every staged batch, about
+        # 100 bytes a row (at scale l, GBs outside DuckDB's memory_limit).
+        self.duck.from_arrow(data).insert_into(st)
 
     def merge(self) -> dict[str, int]:
         """Merge every staged table into its canonical table; return rows written (new or changed).
