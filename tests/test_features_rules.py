@@ -78,6 +78,60 @@ def test_relevance_counts_shared_content_words_with_caption():
     assert df["is_relevant"].tolist() == [True, False, False]
 
 
+def test_repeated_text_is_relevant_per_post():
+    """Rules run once per distinct text; the overlap is still per comment and post."""
+    c = ibis.memtable(
+        pd.DataFrame(
+            {
+                "platform": "instagram",
+                "comment_id": ["0", "1", "2", "3", "4"],
+                "post_id": ["p1", "p2", "p1", "p3", "p1"],
+                "text": [
+                    "bread bread banana, really?",
+                    "bread bread banana, really?",
+                    "Really lovely lake",
+                    "bread bread banana, really?",
+                    None,
+                ],
+            }
+        )
+    )
+    p = ibis.memtable(
+        pd.DataFrame(
+            {
+                "platform": ["instagram", "instagram"],
+                "post_id": ["p1", "p2"],
+                "title": ["Banana bread", None],
+                "caption": ["really good", "A walk by the lake"],
+            }
+        )
+    )
+    df = comment_features(c, p).to_pandas().set_index("comment_id").sort_index()
+    # p1 shares banana + bread (a repeated word counts once; "really" is a stopword); p2 shares nothing with the
+    # same text; p3 is not in posts; "lake" of comment 2 is under p1, not p2
+    assert df["overlap_tokens"].tolist() == [2, 0, 0, 0, 0]
+    assert df["is_relevant"].tolist() == [True, False, False, False, False]
+    assert df.loc[["0", "1", "3"], "n_words"].tolist() == [4, 4, 4]
+    assert bool(df.loc["4", "is_empty"]) and df.loc["4", "n_words"] == 0
+    assert list(df.columns[-2:]) == ["overlap_tokens", "is_relevant"]
+
+
+def test_spam_and_intent_ignore_the_kind_of_whitespace_and_punctuation():
+    plain = ["check out my page", "where can i get this", "dm me for promo", "i just tried it"]
+    odd = [
+        "check\u00a0out  my\tpage!!",
+        "where\ncan -- i\u2003get\x0bthis",
+        "DM me, for promo",
+        "i   just\ttried it",
+    ]
+    cols = ["is_link_spam", "has_action_intent", "is_generic", "is_substantive"]
+    a = _features(plain)[cols].reset_index(drop=True)
+    b = _features(odd)[cols].reset_index(drop=True)
+    assert a.astype(bool).values.tolist() == b.astype(bool).values.tolist()
+    assert a["is_link_spam"].tolist() == [True, False, True, False]
+    assert a["has_action_intent"].tolist() == [False, True, False, True]
+
+
 def test_sentiment_matches_vader_on_normalised_text():
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 

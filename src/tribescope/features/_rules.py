@@ -197,6 +197,64 @@ def content_tokens(text: ir.StringValue, *, normalized: bool = False) -> ir.Arra
     return words.filter(lambda w: (w.length() >= 4) & ~w.isin(STOPWORDS)).unique()
 
 
+def _text_rules(t: ir.Table) -> ir.Table:
+    """The rule columns of :func:`comment_features` for a table with a non-null ``_raw`` text column, plus
+    ``_words`` (:func:`normalized_words`)."""
+    # stage 1: normalised forms, computed once per row
+    c = t.mutate(
+        _lower=t._raw.lower(),
+        _words=normalized_words(t._raw),
+        has_mention=t._raw.re_search(MENTION_PATTERN),
+        _has_alnum=t._raw.re_search(r"[\p{L}\p{N}]"),
+        _fm=t._raw.re_extract(r"@([\p{L}\p{N}_.]+)", 1),
+    )
+    c = c.mutate(
+        # ``_words`` is trimmed and single-spaced: words = spaces + 1 (no list is built)
+        _n_words=ibis.ifelse(
+            c._words == "", 0, c._words.length() - c._words.replace(" ", "").length() + 1
+        ).cast("int64"),
+        # every run of whitespace and other characters → one space (one pass; the same as replacing the other
+        # characters, then collapsing whitespace)
+        _spam=c._lower.re_replace(r"[^\p{L}\p{N}/:.$]+", " ").re_search(LINK_SPAM_PATTERN),
+        _intent=c._lower.re_replace(r"[^\p{L}\p{N}?]+", " ").re_search(ACTION_INTENT_PATTERN),
+        _praise=c._words.re_search(GENERIC_PRAISE_PATTERN),
+        is_empty=~c._raw.re_search(r"\S"),  # = (_trim(text) == "")
+    )
+    # stage 2: categories from the stage-1 columns
+    fm = c._fm.lower().re_replace(r"\.+$", "")
+    has_action_intent = c._intent & ~c._spam
+    is_generic = (c._n_words > 0) & ((c._n_words <= 2) | c._praise) & ~has_action_intent
+    return c.select(
+        "_raw",
+        "_words",
+        "has_mention",
+        "is_empty",
+        n_words=c._n_words,
+        first_mention=ibis.ifelse(fm == "", ibis.null("string"), fm),
+        is_emoji_only=~c.is_empty & ~c.has_mention & ~c._has_alnum,
+        is_mention_only=c.has_mention & (c._n_words == 0),
+        is_link_spam=c._spam,
+        is_generic=is_generic,
+        has_action_intent=has_action_intent,
+        is_substantive=(c._n_words > 0) & ~c._spam & (has_action_intent | ~is_generic),
+    )
+
+
+#: The columns :func:`comment_features` adds, in order (``overlap_tokens``, ``is_relevant`` only with posts).
+_RULE_COLUMNS = (
+    "has_mention",
+    "is_empty",
+    "n_words",
+    "first_mention",
+    "is_emoji_only",
+    "is_mention_only",
+    "is_link_spam",
+    "is_generic",
+    "has_action_intent",
+    "is_substantive",
+)
+
+
 def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Table:
     """Add rule features to every comment.
 
@@ -213,55 +271,28 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
       (an action-intent comment is always substantive unless it is spam).
     * ``is_relevant`` (only with ``posts``) — shares at least one content token (:func:`content_tokens`)
       with the post's title + caption; ``overlap_tokens`` — how many.
+
+    Every feature but the overlap depends on the text alone, so the rules (and the comment's content tokens) run
+    once per distinct text and are joined back: comment streams repeat (generic praise, copy-paste spam, tags).
     """
-    # stage 1: normalised forms, computed once per row
     c = comments.mutate(_raw=comments.text.fill_null(""))
-    c = c.mutate(
-        _lower=c._raw.lower(),
-        _words=normalized_words(c._raw),
-        has_mention=c._raw.re_search(MENTION_PATTERN),
-        _has_alnum=c._raw.re_search(r"[\p{L}\p{N}]"),
-        _fm=c._raw.re_extract(r"@([\p{L}\p{N}_.]+)", 1),
-    )
-    c = c.mutate(
-        _n_words=ibis.ifelse(c._words == "", 0, c._words.split(" ").length()).cast("int64"),
-        _spam=c._lower.re_replace(r"[^\p{L}\p{N}/:.$\s]+", " ")
-        .re_replace(r"\s+", " ")
-        .re_search(LINK_SPAM_PATTERN),
-        _intent=c._lower.re_replace(r"[^\p{L}\p{N}?\s]+", " ")
-        .re_replace(r"\s+", " ")
-        .re_search(ACTION_INTENT_PATTERN),
-        _praise=c._words.re_search(GENERIC_PRAISE_PATTERN),
-        is_empty=_trim(c._raw) == "",
-    )
-    # stage 2: categories from the stage-1 columns
-    fm = c._fm.lower().re_replace(r"\.+$", "")
-    has_action_intent = c._intent & ~c._spam
-    is_generic = (c._n_words > 0) & ((c._n_words <= 2) | c._praise) & ~has_action_intent
-    out = c.mutate(
-        n_words=c._n_words,
-        first_mention=ibis.ifelse(fm == "", ibis.null("string"), fm),
-        is_emoji_only=~c.is_empty & ~c.has_mention & ~c._has_alnum,
-        is_mention_only=c.has_mention & (c._n_words == 0),
-        is_link_spam=c._spam,
-        is_generic=is_generic,
-        has_action_intent=has_action_intent,
-        is_substantive=(c._n_words > 0) & ~c._spam & (has_action_intent | ~is_generic),
-    )
-    tmp = ["_raw", "_lower", "_has_alnum", "_fm", "_n_words", "_spam", "_intent", "_praise"]
+    d = _text_rules(c.select("_raw").distinct())
+    keep = [*comments.columns, *_RULE_COLUMNS]
     if posts is None:
-        return out.drop(*tmp, "_words")
+        return c.inner_join(d.drop("_words"), "_raw").select(*keep)
+    # overlap = |content_tokens(comment) ∩ content_tokens(post)| = how many of the post's (distinct, stopword-free)
+    # tokens are among the comment's words of ≥ 4 characters: the comment side needs no stopword filter and no
+    # distinct
+    d = d.mutate(_c_toks=d._words.split(" ").filter(lambda w: w.length() >= 4)).drop("_words")
+    j = c.inner_join(d, "_raw")
     p = posts.select(
         _p_platform=posts.platform,
         _p_post_id=posts.post_id,
         _p_toks=content_tokens(posts.title.fill_null("").concat(" ", posts.caption.fill_null(""))),
     )
-    out = out.drop(*tmp)
-    j = out.left_join(p, [out.platform == p._p_platform, out.post_id == p._p_post_id])
-    j = j.mutate(_c_toks=content_tokens(j._words, normalized=True))
-    overlap = j._c_toks.intersect(j._p_toks).length().fill_null(0).cast("int64")
-    j = j.mutate(overlap_tokens=overlap, is_relevant=overlap > 0)
-    return j.drop("_p_platform", "_p_post_id", "_p_toks", "_c_toks", "_words")
+    j = j.left_join(p, [j.platform == p._p_platform, j.post_id == p._p_post_id])
+    overlap = j._p_toks.intersect(j._c_toks).length().fill_null(0).cast("int64")
+    return j.select(*keep, overlap_tokens=overlap, is_relevant=overlap > 0)
 
 
 def quality_rule(text: ir.StringValue, generic_words: Iterable[str]) -> ir.StringValue:

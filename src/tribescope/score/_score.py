@@ -230,12 +230,39 @@ _PARTS = (
 )
 
 
+#: the :func:`threads` columns the stages of :data:`_PARTS` read (the cached table keeps only these: no text)
+_THREAD_COLUMNS = (
+    "platform",
+    "creator_id",
+    "post_id",
+    "post_created_at",
+    "comment_id",
+    "parent_comment_id",
+    "author_id",
+    "author_name",
+    "created_at",
+    "is_creator",
+    "is_reply",
+    "target_id",
+    "is_ff_reply",
+    "is_tie",
+    "is_substantive",
+    "is_emoji_only",
+    "is_generic",
+    "is_mention_only",
+    "is_link_spam",
+    "has_action_intent",
+    "is_relevant",
+)
+
+
 def _thread_rows(sc: Scope) -> ir.Table:
-    """:func:`threads` of a scope, computed once per scope and kept as a temporary table."""
+    """:func:`threads` of a scope (the :data:`_THREAD_COLUMNS`), computed once per scope and kept as a temporary
+    table."""
     th = getattr(sc, "_threads", None)
     if th is None:
         parents = None if sc.full else sc.all_comments
-        th = threads(sc.comments, sc.posts, sc.accounts, parents=parents).cache()
+        th = threads(sc.comments, sc.posts, sc.accounts, parents=parents).select(*_THREAD_COLUMNS).cache()
         sc._threads = th  # type: ignore[attr-defined]
     return th
 
