@@ -1,7 +1,7 @@
 """Engine VADER (:func:`tribescope.features.sentiment.sentiment_table`) against the reference ``vaderSentiment``.
 
     .venv/bin/python -m benchmarks.bench_sentiment [--data ../shared/data] [--limit N] [--skip-reference]
-    .venv/bin/python -m benchmarks.bench_sentiment --features [--limit N]
+    .venv/bin/python -m benchmarks.bench_sentiment --features [--limit N] [--expressions]
 
 Prints, per real comment set (Kim Instagram comments, YouTube Spam Collection): Pearson r, mean absolute error,
 the share of texts whose sign class (pos ≥ 0.05, neg ≤ −0.05, else neutral) agrees, and the throughput of the
@@ -9,7 +9,10 @@ engine expression in DuckDB with 2 threads (wall and CPU). The reference is pure
 
 ``--features`` times instead all comment text features on the Kim comments (spam + attack models, quality rules,
 VADER: :func:`tribescope.authenticity._comments.measure_text_features`, the measure ``make bench`` reports on
-synth data), first without and then with sentiment: comments per wall second and per CPU-second.
+synth data), first without and then with sentiment: comments per wall second and per CPU-second. On DuckDB the
+features run as one pyarrow UDF over Arrow batches (``tribescope.features._text_arrow``, ``_vader_arrow``);
+``--expressions`` times the Ibis expressions instead (what PySpark runs; the figures are the same). The "models +
+rules" line always times the expressions.
 """
 
 from __future__ import annotations
@@ -72,7 +75,15 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N Kim comments (default: all)")
     ap.add_argument("--skip-reference", action="store_true", help="throughput only")
     ap.add_argument("--features", action="store_true", help="time all text features on the Kim comments")
+    ap.add_argument(
+        "--expressions", action="store_true", help="the Ibis expressions, not the Arrow UDF, on DuckDB"
+    )
     a = ap.parse_args()
+    if a.expressions:
+        from tribescope.authenticity import _comments
+        from tribescope.features import sentiment
+
+        _comments.ARROW_ON_DUCKDB = sentiment.ARROW_ON_DUCKDB = False
     if a.features:
         from tribescope.authenticity._comments import measure_text_features
 

@@ -43,6 +43,13 @@ runs inside DuckDB (vectorised) or Spark; it is tested equal on both (1e-9). Met
 6. per text: sum, "!" emphasis (+0.292 each, up to 4) and "?" emphasis (2–3: +0.18 each, more: +0.96)
    in the direction of the sum, compound = s / sqrt(s² + 15).
 
+**On DuckDB** the same method runs vectorised over Arrow batches instead (:mod:`tribescope.features._vader_arrow`,
+in one pyarrow UDF that receives all texts as one list): Arrow string kernels and numpy, one row per word with
+every per-word step done once per distinct word, shifts over the kept words in place of the window functions.
+It equals the expressions within float rounding (≤ 2.3e-16 on every distinct Kim text; tested on hand-made texts,
+30,000 Kim comments and against PySpark); PySpark runs the expressions (``ARROW_ON_DUCKDB = False``: expressions
+on DuckDB too).
+
 Not reproduced: (a) vaderSentiment 3.3.2's ``_but_check`` finds each valence by value
 (``list.index``), so when a valence after "but" equals an already halved one before it, it halves the
 earlier one again and leaves the later one unscaled — the engine applies the rule as intended;
@@ -56,11 +63,11 @@ r = 0.999993, mean absolute error 0.000030, sign class (≥ 0.05 / ≤ −0.05 /
 (1,586): r = 0.999890, MAE 0.000197, sign class equal for all, |Δ| ≥ 1e-4 for 3 texts (all (a)).
 
 Throughput (DuckDB, 2 threads, the 495,260 Kim comments, ``python -m benchmarks.bench_sentiment``):
-43–50k texts per CPU-second including ~1 CPU-second of Ibis compilation per call (was 31–38k), measured
-on a shared host under load (load average 6–10 on 2 cores), so wall-clock figures there are not
-meaningful. Where the CPU goes (DuckDB profile, Kim): the window functions ~15 %, per-word rows (unnest,
-distinct words, join) ~18 %, whitespace split and ALL-CAPS test ~15 %, emoji ~15 %, the rules after the
-window ~15 %.
+the Arrow form 94k texts per CPU-second (load 4.6–6); the expressions 43–50k texts per CPU-second including
+~1 CPU-second of Ibis compilation per call, measured on a shared host under load (load average 6–10 on 2
+cores), so wall-clock figures there are not meaningful. Where the expressions' CPU goes (DuckDB profile,
+Kim): the window functions ~15 %, per-word rows (unnest, distinct words, join) ~18 %, whitespace split
+and ALL-CAPS test ~15 %, emoji ~15 %, the rules after the window ~15 %.
 """
 
 from __future__ import annotations
@@ -94,6 +101,9 @@ _CACHE: dict[str, float] = {}
 _CACHE_MAX = 2_000_000
 #: Below this many uncached distinct texts, scoring stays in this process.
 PARALLEL_MIN = 40_000
+#: On DuckDB, compute the engine VADER with the Arrow/numpy form (:mod:`tribescope.features._vader_arrow`) in a
+#: pyarrow UDF instead of the Ibis expressions (False: the expressions everywhere; PySpark always uses them).
+ARROW_ON_DUCKDB = True
 
 
 @lru_cache(maxsize=1)
@@ -483,14 +493,23 @@ def sentiment_table(
 def sentiment_scores_nonzero(
     t: ibis.Table, keys: Sequence[str], text: str = "text", *, unique: bool = False
 ) -> ibis.Table:
-    """:func:`sentiment_table` without the texts that score 0 for want of a lexicon word (``keys, sentiment``,
-    one row per key; a left join with ``fill_null(0.0)`` gives every text its score)."""
+    """:func:`sentiment_table` without (some of) the texts that score 0 for want of a lexicon word (``keys,
+    sentiment``, one row per key; a left join with ``fill_null(0.0)`` gives every text its score)."""
     keys = list(keys)
     if not keys:
         raise ValueError("sentiment_table needs at least one key column")
     missing = [c for c in [*keys, text] if c not in t.columns]
     if missing:
         raise ValueError(f"sentiment_table: column(s) {missing} not in the table; it has {list(t.columns)}")
+    from tribescope.features import _vader_arrow
+
+    if ARROW_ON_DUCKDB and _vader_arrow.runs_in_duckdb(t):
+        # DuckDB: the same method vectorised over Arrow batches (a pyarrow UDF), ~3× less CPU
+        base = t.select(*keys, _t=t[text].cast("string"))
+        if not unique:
+            base = base.distinct(on=keys, keep="first")
+        # (every text gets a row: a filter on the score would make DuckDB call the UDF twice)
+        return _vader_arrow.sentiment_rows(base, keys, "_t")
     emoji = _emoji_class()
     raw = t[text].cast("string").fill_null("")
     # (the substring tests spare most texts the regexes)
