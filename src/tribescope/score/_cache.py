@@ -47,9 +47,10 @@ __all__ = [
 ]
 
 #: DuckDB memory limit while scoring (``enrich`` and ``score_creators``; work spills to the workspace's
-#: temp directory beyond it). At synth m a score peaks near 1.6 GB, so the cap only bites on larger
-#: workspaces (scale l: 11.8 GB uncapped → 4.5 GB).
-SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "3GB")
+#: temp directory beyond it). At synth m a score peaks near 1.1 GB, so the cap only bites on larger
+#: workspaces (scale l: 11.8 GB uncapped; with a 3 GB cap 4.0 GB RSS, DuckDB itself at the cap and ~0.8 GB
+#: of Python, libraries and untracked allocations on top — hence 2.5 GB, to stay under 4 GB).
+SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "2500MB")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"
