@@ -1,0 +1,107 @@
+"""The stager's merge paths the importer relies on: exact duplicate stubs collapsed only among the keys
+that need merging, new rows inserted as staged, and the ``imports`` rows written per merge."""
+
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+
+from tribescope import schema
+from tribescope.ingest import import_paths
+from tribescope.store import connect
+from tribescope.store._upsert import Stager
+
+
+def _acc(rows):
+    s = schema.arrow_schema("accounts")
+    return pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
+
+
+def _stage(ws, files, *, dedup):
+    with ws.transaction():
+        st = Stager(ws.duck, "", dedup=("accounts",) if dedup else ())
+        for imp, rows in files:
+            st.next_file(imp)
+            st.add("accounts", _acc(rows))
+        st.merge()
+    return {f: w.get("accounts", 0) for f, w in st.written.items()}
+
+
+def _first_occurrences(rows):
+    seen, out = set(), []
+    for r in rows:
+        k = tuple(sorted(r.items()))
+        if k not in seen:
+            seen.add(k)
+            out.append(r)
+    return out
+
+
+def test_dedup_among_merged_keys_equals_dedup_first(tmp_path):
+    """Stubs repeated within a file (X twice, Y three times) next to new keys, a stored key and a key
+    another file repeats: the stager (dedup only where keys need merging) writes what staging each
+    file's distinct rows without dedup writes — per file and in the table — and a re-import of the same
+    files (every key stored: the no-copy path) changes only X, which the two files name differently."""
+    yt = "youtube"
+    f1 = [
+        {"platform": yt, "account_id": "X", "username": "x"},
+        {"platform": yt, "account_id": "Y", "username": "y"},
+        {"platform": yt, "account_id": "X", "username": "x"},
+        {"platform": yt, "account_id": "N1", "username": "n1"},
+        {"platform": yt, "account_id": "S", "followers": 5},
+        {"platform": yt, "account_id": "Y", "username": "y"},
+        {"platform": yt, "account_id": "Y", "username": "y"},
+    ]
+    f2 = [
+        {"platform": yt, "account_id": "X", "username": "x2"},
+        {"platform": yt, "account_id": "N2", "username": "n2"},
+        {"platform": yt, "account_id": "N2", "username": "n2"},
+    ]
+    stored = [{"platform": yt, "account_id": "S", "username": "s", "followers": 3}]
+    a, b = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    try:
+        for ws in (a, b):
+            _stage(ws, [("i0", stored)], dedup=False)
+        got = _stage(a, [("i1", f1), ("i2", f2)], dedup=True)
+        want = _stage(b, [("i1", _first_occurrences(f1)), ("i2", _first_occurrences(f2))], dedup=False)
+        # i1: X, Y, N1 new and S changed (followers 3 → 5); i2: X changed (username), N2 new
+        assert got == want == {"i1": 4, "i2": 2}
+        q = "SELECT * FROM accounts ORDER BY account_id"
+        rows = a.duck.execute(q).fetchall()
+        assert rows == b.duck.execute(q).fetchall()
+        assert len(rows) == 5
+        again = _stage(a, [("i3", f1), ("i4", f2)], dedup=True)
+        again_want = _stage(b, [("i3", _first_occurrences(f1)), ("i4", _first_occurrences(f2))], dedup=False)
+        assert again == again_want == {"i3": 1, "i4": 1}
+        assert a.duck.execute(q).fetchall() == b.duck.execute(q).fetchall()
+    finally:
+        a.close()
+        b.close()
+
+
+def test_same_content_twice_in_one_command_is_read_once(tmp_path):
+    """Two files with identical content in one import: the second is skipped naming the first's import,
+    and each ``imports`` row carries the rows its own file wrote (written at the merge, not per file)."""
+    body = "platform,account_id,username,followers\ninstagram,ana,ana,10\ninstagram,bo,bo,20\n"
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.csv").write_text(body)
+    (d / "b.csv").write_text(body)
+    (d / "c.csv").write_text("platform,account_id,username,followers\ninstagram,cy,cy,30\n")
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        rep = import_paths(ws, [d])
+        a, b, c = rep.files
+        assert not a.skipped and b.skipped == f"identical content already imported (import {a.import_id})"
+        assert b.import_id == a.import_id and not c.skipped and c.import_id != a.import_id
+        got = dict(ws.duck.execute("SELECT path, rows FROM imports").fetchall())
+        assert {k.rsplit("/", 1)[1]: json.loads(v) for k, v in got.items()} == {
+            "a.csv": {"accounts": 2},
+            "c.csv": {"accounts": 1},
+        }
+        again = import_paths(ws, [d])
+        assert all(f.skipped for f in again.files)
+        assert ws.duck.execute("SELECT count(*) FROM imports").fetchone()[0] == 2
+    finally:
+        ws.close()
