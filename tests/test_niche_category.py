@@ -154,3 +154,49 @@ def test_workspace_path_matches_training_path(ws, tmp_path):
     assert len(expect) > 100
     same = sum(got[c]["niche_category"] == k for c, k in expect.items())
     assert same == len(expect)
+
+
+def test_fixed_tfidf_equals_scikit_learn_bit_for_bit():
+    """The shipped model is applied without scikit-learn (``FixedTfidf``); its matrices must be exactly what the
+    training vectoriser (``TfidfVectorizer`` with the same vocabulary and idf) gives: same analyser (words,
+    ``#tags``, word pairs, ``char_wb`` n-grams, Unicode lower case), counts, sublinear tf, idf and L2 rows."""
+    from tribescope.niche._category import FixedTfidf, vectorizer
+
+    m = load_category_model()
+    docs = [
+        "Sunset HIKE in the Alps #travel #Travel hike hike, trail-running; café crème ΟΔΟΣ",
+        "",
+        "   ",
+        "lipstick lipstick lipstick matte foundation #makeup\n\nnew   palette 2024 x_y",
+        "image may contain: 2 people, food, outdoor; image may contain: dog",
+        "@anna.fit fitwithanna yoga_mat ab",
+    ] * 3
+    for b in BLOCKS:
+        f = m.vectorizers[b]
+        assert isinstance(f, FixedTfidf)
+        ref = vectorizer(b, f.vocabulary_)
+        ref.idf_ = f.idf_
+        x, y = f.transform(docs), ref.transform(docs)
+        assert x.shape == y.shape
+        assert y.nnz > 0 or b == "image"
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data)  # bit for bit, not approximately
+
+
+def test_applying_the_models_does_not_import_scikit_learn():
+    """Importing the score, niche and authenticity packages (what ``tribescope score`` applies) must not import
+    scikit-learn, SciPy's stats or networkit (~3 CPU-s per process); training still can."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tribescope.score, tribescope.score._enrich, tribescope.niche, tribescope.authenticity\n"
+        "from tribescope.niche import load_category_model\n"
+        "load_category_model().vectorizers['text'].transform(['hello #world'])\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'networkit') if m in sys.modules))\n"
+        "from tribescope.authenticity import FakeAccountClassifier\n"
+        "print(FakeAccountClassifier.__module__, 'sklearn' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "tribescope.authenticity._accounts True"

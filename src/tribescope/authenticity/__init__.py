@@ -7,7 +7,6 @@ from tribescope.authenticity._accounts import (
     CATEGORIES,
     FEATURES,
     AccountModel,
-    FakeAccountClassifier,
     ModelError,
     account_feature_exprs,
     features_from_canonical,
@@ -44,3 +43,17 @@ __all__ = [
     "score_accounts",
     "score_comments",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ``FakeAccountClassifier`` (an sklearn estimator) is only built when asked for: applying the shipped model
+    # never imports scikit-learn (see ``_accounts._make_classifier``)
+    if name == "FakeAccountClassifier":
+        from tribescope.authenticity import _accounts
+
+        return _accounts.FakeAccountClassifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "FakeAccountClassifier"})

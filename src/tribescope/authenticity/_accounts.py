@@ -44,10 +44,6 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 from tribescope.errors import TribescopeError
 
@@ -296,139 +292,165 @@ def account_feature_exprs(t: ir.Table) -> dict[str, ir.FloatingValue]:
 
 
 # --------------------------------------------------------------------------- the estimator
-class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
-    """Gradient-boosted trees for *fake vs real* accounts, kept as exact per-feature terms; NaN means unknown.
+#: built on first access by the module ``__getattr__`` below (sklearn is imported then)
+FakeAccountClassifier: type
 
-    Learnt by :class:`sklearn.ensemble.HistGradientBoostingClassifier` (``max_depth`` 1, 2, 3, …), then decomposed
-    (:func:`_decompose`): ``logit P(y=1 | x) = intercept_ + Σ_f c_f(x)``, ``c_f`` = the feature's step function
-    (``steps_``, with its own value for NaN) plus the :class:`Term` s credited to it (``terms_``, splits below a
-    tree's root, each active where its path holds). That is what ``predict_proba`` evaluates and what is shipped
-    and compiled to SQL; it equals the boosted ensemble's prediction exactly. Optional training-time masking (``mask_rate``, ``mask_copies``) adds
-    copies of the rows with random feature values set to NaN, so the model learns what to do when a source does
-    not carry a field instead of reading "unknown" as a data-set fingerprint.
 
-    Parameters
-    ----------
-    max_depth
-        Depth of each tree: 1 = additive stumps (no terms); 2 = pairwise interactions.
-    max_iter, learning_rate, min_samples_leaf, l2_regularization
-        Passed to the boosting.
-    monotonic_cst
-        ``{feature name or index: -1 | 0 | 1}``: the direction the fake probability may move as a feature grows.
-    mask_rate, mask_copies, never_mask
-        Masking augmentation: ``mask_copies`` extra copies, each value NaN with probability ``mask_rate``
-        except features named/indexed in ``never_mask``.
-    random_state
-        Seed for the masking and the boosting.
-    """
+def _make_classifier() -> type:
+    """Define :class:`FakeAccountClassifier` (an sklearn estimator). scikit-learn (and SciPy's stats it pulls in,
+    ~3 CPU-s) is imported here, the first time the class is used — to train — never when the shipped model is
+    applied (:class:`AccountModel`, in the engine)."""
+    from sklearn.base import BaseEstimator, ClassifierMixin
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import check_is_fitted, validate_data
 
-    def __init__(
-        self,
-        max_depth: int = 1,
-        max_iter: int = 300,
-        learning_rate: float = 0.05,
-        min_samples_leaf: int = 10,
-        l2_regularization: float = 0.0,
-        monotonic_cst: dict[Any, int] | None = None,
-        mask_rate: float = 0.0,
-        mask_copies: int = 0,
-        never_mask: tuple[Any, ...] = (),
-        random_state: int | None = None,
-    ) -> None:
-        self.max_depth = max_depth
-        self.max_iter = max_iter
-        self.learning_rate = learning_rate
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
-        self.monotonic_cst = monotonic_cst
-        self.mask_rate = mask_rate
-        self.mask_copies = mask_copies
-        self.never_mask = never_mask
-        self.random_state = random_state
+    class FakeAccountClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+        """Gradient-boosted trees for *fake vs real* accounts, kept as exact per-feature terms; NaN means unknown.
 
-    def __sklearn_tags__(self) -> Any:
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.classifier_tags.multi_class = False
-        return tags
+        Learnt by :class:`sklearn.ensemble.HistGradientBoostingClassifier` (``max_depth`` 1, 2, 3, …), then decomposed
+        (:func:`_decompose`): ``logit P(y=1 | x) = intercept_ + Σ_f c_f(x)``, ``c_f`` = the feature's step function
+        (``steps_``, with its own value for NaN) plus the :class:`Term` s credited to it (``terms_``, splits below a
+        tree's root, each active where its path holds). That is what ``predict_proba`` evaluates and what is shipped
+        and compiled to SQL; it equals the boosted ensemble's prediction exactly. Optional training-time masking (``mask_rate``, ``mask_copies``) adds
+        copies of the rows with random feature values set to NaN, so the model learns what to do when a source does
+        not carry a field instead of reading "unknown" as a data-set fingerprint.
 
-    def _index(self, key: Any) -> int:
-        names = list(getattr(self, "feature_names_in_", []))
-        if isinstance(key, str):
-            if key not in names:
-                raise ValueError(f"unknown feature {key!r}; features are {names}")
-            return names.index(key)
-        return int(key)
+        Parameters
+        ----------
+        max_depth
+            Depth of each tree: 1 = additive stumps (no terms); 2 = pairwise interactions.
+        max_iter, learning_rate, min_samples_leaf, l2_regularization
+            Passed to the boosting.
+        monotonic_cst
+            ``{feature name or index: -1 | 0 | 1}``: the direction the fake probability may move as a feature grows.
+        mask_rate, mask_copies, never_mask
+            Masking augmentation: ``mask_copies`` extra copies, each value NaN with probability ``mask_rate``
+            except features named/indexed in ``never_mask``.
+        random_state
+            Seed for the masking and the boosting.
+        """
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FakeAccountClassifier:
-        X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) == 1:
-            raise ValueError(f"FakeAccountClassifier needs 2 classes; got 1 class ({self.classes_[0]!r})")
-        if len(self.classes_) > 2:
-            raise ValueError(f"Only binary classification is supported; got {len(self.classes_)} classes")
-        yb = (y == self.classes_[1]).astype(int)
-        w = np.ones(len(yb)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
-        rng = np.random.default_rng(self.random_state)
-        if self.mask_copies and self.mask_rate > 0:
-            keep = {self._index(k) for k in self.never_mask}
-            maskable = np.array([j not in keep for j in range(X.shape[1])])
-            parts, ys, ws = [X], [yb], [w]
-            for _ in range(self.mask_copies):
-                c = X.copy()
-                c[(rng.random(c.shape) < self.mask_rate) & maskable] = np.nan
-                parts.append(c)
-                ys.append(yb)
-                ws.append(w)
-            Xf, yf, wf = np.vstack(parts), np.concatenate(ys), np.concatenate(ws)
-        else:
-            Xf, yf, wf = X, yb, w
-        cst = None
-        if self.monotonic_cst:
-            cst = [0] * X.shape[1]
-            for k, v in self.monotonic_cst.items():
-                cst[self._index(k)] = int(v)
-        gb = HistGradientBoostingClassifier(
-            max_depth=self.max_depth,
-            max_iter=self.max_iter,
-            learning_rate=self.learning_rate,
-            min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization,
-            monotonic_cst=cst,
-            early_stopping=False,
-            random_state=int(rng.integers(2**31 - 1)),
-        )
-        gb.fit(Xf, yf, sample_weight=wf)
-        self.n_iter_ = int(gb.n_iter_)
-        self.intercept_, self.steps_, self.terms_ = _decompose(gb, X.shape[1])
-        # centre each step function on its mean over the (unaugmented) training rows, so that a feature's
-        # contribution reads "how much this value moves the odds against a typical account"
-        contrib = self._contributions(X)
-        self.centers_ = contrib.mean(axis=0)
-        return self
+        def __init__(
+            self,
+            max_depth: int = 1,
+            max_iter: int = 300,
+            learning_rate: float = 0.05,
+            min_samples_leaf: int = 10,
+            l2_regularization: float = 0.0,
+            monotonic_cst: dict[Any, int] | None = None,
+            mask_rate: float = 0.0,
+            mask_copies: int = 0,
+            never_mask: tuple[Any, ...] = (),
+            random_state: int | None = None,
+        ) -> None:
+            self.max_depth = max_depth
+            self.max_iter = max_iter
+            self.learning_rate = learning_rate
+            self.min_samples_leaf = min_samples_leaf
+            self.l2_regularization = l2_regularization
+            self.monotonic_cst = monotonic_cst
+            self.mask_rate = mask_rate
+            self.mask_copies = mask_copies
+            self.never_mask = never_mask
+            self.random_state = random_state
 
-    def _contributions(self, X: np.ndarray) -> np.ndarray:
-        return _eval_contributions(X, self.steps_, self.terms_)
+        def __sklearn_tags__(self) -> Any:
+            tags = super().__sklearn_tags__()
+            tags.input_tags.allow_nan = True
+            tags.classifier_tags.multi_class = False
+            return tags
 
-    def contributions(self, X: Any) -> np.ndarray:
-        """Centred per-feature log-odds contributions ``g_f(x_f) - mean_train g_f``."""
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return np.asarray(self._contributions(X) - self.centers_)
+        def _index(self, key: Any) -> int:
+            names = list(getattr(self, "feature_names_in_", []))
+            if isinstance(key, str):
+                if key not in names:
+                    raise ValueError(f"unknown feature {key!r}; features are {names}")
+                return names.index(key)
+            return int(key)
 
-    def decision_function(self, X: Any) -> np.ndarray:
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
-        return np.asarray(self.intercept_ + self._contributions(X).sum(axis=1))
+        def fit(self, X: Any, y: Any, sample_weight: Any = None) -> FakeAccountClassifier:
+            X, y = validate_data(self, X, y, ensure_all_finite="allow-nan", dtype=np.float64)
+            check_classification_targets(y)
+            self.classes_ = np.unique(y)
+            if len(self.classes_) == 1:
+                raise ValueError(f"FakeAccountClassifier needs 2 classes; got 1 class ({self.classes_[0]!r})")
+            if len(self.classes_) > 2:
+                raise ValueError(f"Only binary classification is supported; got {len(self.classes_)} classes")
+            yb = (y == self.classes_[1]).astype(int)
+            w = np.ones(len(yb)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+            rng = np.random.default_rng(self.random_state)
+            if self.mask_copies and self.mask_rate > 0:
+                keep = {self._index(k) for k in self.never_mask}
+                maskable = np.array([j not in keep for j in range(X.shape[1])])
+                parts, ys, ws = [X], [yb], [w]
+                for _ in range(self.mask_copies):
+                    c = X.copy()
+                    c[(rng.random(c.shape) < self.mask_rate) & maskable] = np.nan
+                    parts.append(c)
+                    ys.append(yb)
+                    ws.append(w)
+                Xf, yf, wf = np.vstack(parts), np.concatenate(ys), np.concatenate(ws)
+            else:
+                Xf, yf, wf = X, yb, w
+            cst = None
+            if self.monotonic_cst:
+                cst = [0] * X.shape[1]
+                for k, v in self.monotonic_cst.items():
+                    cst[self._index(k)] = int(v)
+            gb = HistGradientBoostingClassifier(
+                max_depth=self.max_depth,
+                max_iter=self.max_iter,
+                learning_rate=self.learning_rate,
+                min_samples_leaf=self.min_samples_leaf,
+                l2_regularization=self.l2_regularization,
+                monotonic_cst=cst,
+                early_stopping=False,
+                random_state=int(rng.integers(2**31 - 1)),
+            )
+            gb.fit(Xf, yf, sample_weight=wf)
+            self.n_iter_ = int(gb.n_iter_)
+            self.intercept_, self.steps_, self.terms_ = _decompose(gb, X.shape[1])
+            # centre each step function on its mean over the (unaugmented) training rows, so that a feature's
+            # contribution reads "how much this value moves the odds against a typical account"
+            contrib = self._contributions(X)
+            self.centers_ = contrib.mean(axis=0)
+            return self
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
-        return np.column_stack([1.0 - p, p])
+        def _contributions(self, X: np.ndarray) -> np.ndarray:
+            return _eval_contributions(X, self.steps_, self.terms_)
 
-    def predict(self, X: Any) -> np.ndarray:
-        check_is_fitted(self)
-        return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
+        def contributions(self, X: Any) -> np.ndarray:
+            """Centred per-feature log-odds contributions ``g_f(x_f) - mean_train g_f``."""
+            check_is_fitted(self)
+            X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+            return np.asarray(self._contributions(X) - self.centers_)
+
+        def decision_function(self, X: Any) -> np.ndarray:
+            check_is_fitted(self)
+            X = validate_data(self, X, reset=False, ensure_all_finite="allow-nan", dtype=np.float64)
+            return np.asarray(self.intercept_ + self._contributions(X).sum(axis=1))
+
+        def predict_proba(self, X: Any) -> np.ndarray:
+            p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+            return np.column_stack([1.0 - p, p])
+
+        def predict(self, X: Any) -> np.ndarray:
+            check_is_fitted(self)
+            return np.asarray(self.classes_[(self.decision_function(X) > 0).astype(int)])
+
+    # importable (pickle, docs) as the module attribute
+    FakeAccountClassifier.__qualname__ = "FakeAccountClassifier"
+    return FakeAccountClassifier
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: ``FakeAccountClassifier`` is built on first access (import, pickle, ``from … import``), then cached
+    if name == "FakeAccountClassifier":
+        cls = _make_classifier()
+        globals()[name] = cls
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: a step function ``(thresholds, values, value_if_nan)``: ``values[i]`` for ``thresholds[i-1] < x <= thresholds[i]``
@@ -567,9 +589,7 @@ class AccountModel:
 
     # ---- (de)serialisation
     @classmethod
-    def from_estimator(
-        cls, est: FakeAccountClassifier, threshold: float, meta: dict[str, Any]
-    ) -> AccountModel:
+    def from_estimator(cls, est: Any, threshold: float, meta: dict[str, Any]) -> AccountModel:
         feats = [str(f) for f in getattr(est, "feature_names_in_", FEATURES)]
         return cls(
             feats,

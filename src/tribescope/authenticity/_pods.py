@@ -51,14 +51,22 @@ def early_engagements(ws: Any, params: PodParams = PodParams()) -> ir.Table:
     j = c.join(posts, ["platform", "post_id"]).filter(
         lambda t: t.author_id.notnull() & (t.author_id != t.creator_id) & t.created_at.notnull()
     )
+    # Cheap pre-filter on the raw timestamps (a superset: one hour of slack on both sides) so that the exact
+    # delay below (epoch of each timestamp) is only computed for comments near the window; it changes no row.
+    slack = ibis.interval(seconds=3600)
+    j = j.filter(
+        (j.created_at >= j.t0 - slack)
+        & (j.created_at <= j.t0 + ibis.interval(seconds=params.window_s) + slack)
+    )
     j = j.mutate(delay_s=j.created_at.epoch_seconds() - j.t0.epoch_seconds())
     j = j.filter((j.delay_s >= 0) & (j.delay_s <= params.window_s))
     return j.group_by(["platform", "post_id", "creator_id", "author_id"]).agg(delay_s=j.delay_s.min())
 
 
-def pod_pairs(ws: Any, params: PodParams = PodParams()) -> ir.Table:
-    """Account pairs that engage early on the same posts (engine): ``a, b, co_posts, co_creators, overlap``."""
-    e = early_engagements(ws, params)
+def pod_pairs(ws: Any, params: PodParams = PodParams(), *, early: ir.Table | None = None) -> ir.Table:
+    """Account pairs that engage early on the same posts (engine): ``a, b, co_posts, co_creators, overlap``.
+    ``early``: :func:`early_engagements` of ``ws`` already computed (e.g. cached), else built here."""
+    e = early_engagements(ws, params) if early is None else early
     per = e.group_by(["platform", "author_id"]).agg(n_early=e.post_id.count())
     per = per.filter(per.n_early >= params.min_co_posts)
     e = e.semi_join(per, ["platform", "author_id"])
@@ -82,10 +90,18 @@ def pod_pairs(ws: Any, params: PodParams = PodParams()) -> ir.Table:
 def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
     """One row per pod: ``pod_id, platform, n_accounts, accounts, creators_targeted, reciprocal_creators,
     n_posts, posts, median_delay_s, co_posts_median`` (sorted by platform, then size)."""
+    early = early_engagements(ws, params).cache()  # read twice below: pairs, then the pods' posts
+    try:
+        return _find_pods(ws, params, early)
+    finally:
+        early.release()
+
+
+def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
-    pairs = pod_pairs(ws, params).to_pyarrow()
+    pairs = pod_pairs(ws, params, early=early).to_pyarrow()
     schema = pa.schema(
         [
             ("pod_id", pa.string()),
@@ -131,7 +147,7 @@ def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
             }
         )
     )
-    e = early_engagements(ws, params)
+    e = early
     me = e.join(members, ["platform", "author_id"])
     per_post = me.group_by(["pod", "platform", "post_id", "creator_id"]).agg(
         n_members=me.author_id.nunique(), med_delay=me.delay_s.median()

@@ -63,10 +63,26 @@ def connectedness(threads: ir.Table) -> ir.Table:
     ).drop("_n_all", "_n_ff", "_n_ffs")
 
     aud = t.filter(~t.is_creator & t.author_id.notnull())
-    per_author = aud.group_by(*KEY, "author_id").agg(_posts=aud.post_id.nunique())
+    # retention between the earlier and later half of the creator's commented posts: each post is early or late
+    pc = aud.select(*KEY, "post_id", "post_created_at").distinct()
+    w = ibis.window(group_by=list(KEY), order_by=[pc.post_created_at, pc.post_id])
+    pc = pc.mutate(_rn=ibis.row_number().over(w), _cnt=pc.count().over(ibis.window(group_by=list(KEY))))
+    pc = pc.mutate(_early=(pc._rn * 2 < pc._cnt).cast("int64"))
+    pcs = pc.select(_q_platform=pc.platform, _q_post=pc.post_id, _early=pc._early, _cnt=pc._cnt)
+    # one pass over the commenters' rows for both "returning" and retention (one group-by, not two): an author
+    # commented on ≥ 2 posts iff the least and greatest post ids differ (cheaper than a distinct count); the
+    # left join keeps every row (a row without a post matches nothing and adds nulls, which max() skips)
+    ae = aud.left_join(pcs, [aud.platform == pcs._q_platform, aud.post_id == pcs._q_post])
+    per_author = ae.group_by(*KEY, "author_id").agg(
+        _p_lo=ae.post_id.min(),
+        _p_hi=ae.post_id.max(),
+        _cnt=ae._cnt.max(),
+        _e=ae._early.max(),
+        _l=(1 - ae._early).max(),
+    )
     com = per_author.group_by(*KEY).agg(
         _n_commenters=per_author.count(),
-        _n_returning=(per_author._posts >= 2).cast("int64").sum(),
+        _n_returning=(per_author._p_lo != per_author._p_hi).fill_null(False).cast("int64").sum(),
     )
 
     e = ties(t)
@@ -88,15 +104,7 @@ def connectedness(threads: ir.Table) -> ir.Table:
     friends = rp.select(*KEY, who=rp.a).union(rp.select(*KEY, who=rp.b)).distinct()
     fstats = friends.group_by(*KEY).agg(_n_friends=friends.count())
 
-    # retention between the earlier and later half of the creator's commented posts
-    pc = aud.select(*KEY, "post_id", "post_created_at").distinct()
-    w = ibis.window(group_by=list(KEY), order_by=[pc.post_created_at, pc.post_id])
-    pc = pc.mutate(_rn=ibis.row_number().over(w), _cnt=pc.count().over(ibis.window(group_by=list(KEY))))
-    pc = pc.mutate(_early=(pc._rn * 2 < pc._cnt).cast("int64"))
-    pcs = pc.select(_q_platform=pc.platform, _q_post=pc.post_id, _early=pc._early, _cnt=pc._cnt)
-    ae = aud.inner_join(pcs, [aud.platform == pcs._q_platform, aud.post_id == pcs._q_post])
-    ae = ae.filter(ae._cnt >= 2)
-    au = ae.group_by(*KEY, "author_id").agg(_e=ae._early.max(), _l=(1 - ae._early).max())
+    au = per_author.filter(per_author._cnt >= 2)  # the creator has ≥ 2 commented posts
     ret = au.group_by(*KEY).agg(_n_early=au._e.sum(), _n_both=(au._e * au._l).sum())
     ret = ret.mutate(retention=safe_div(ret._n_both, ret._n_early)).select(*KEY, "retention")
 

@@ -24,11 +24,25 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import networkit as nk
 import numpy as np
 import scipy.sparse as sp
-from sklearn.metrics import adjusted_rand_score
+
+if TYPE_CHECKING:
+    import networkit as nk
+else:
+
+    class _Networkit:
+        """``networkit``, imported on first use: importing it pulls in scikit-learn, SciPy's stats and pandas
+        (~3 CPU-s), which ``tribescope score`` (that imports this package for the niche model) does not need."""
+
+        def __getattr__(self, name: str) -> Any:
+            import networkit
+
+            return getattr(networkit, name)
+
+    nk = _Networkit()
 
 __all__ = [
     "DEFAULT_RESOLUTIONS",
@@ -205,6 +219,8 @@ def resolution_sweep(
     """
     if not resolutions:
         raise ValueError("resolution_sweep needs at least one resolution")
+    from sklearn.metrics import adjusted_rand_score  # here: importing scikit-learn costs ~3 CPU-s
+
     res = sorted(float(r) for r in resolutions)
     kept: list[LeidenResult] = []
     within: list[float] = []
@@ -236,6 +252,8 @@ def resolution_sweep(
 def _ari(a: np.ndarray, b: np.ndarray) -> float:
     if len(a) < 2:
         return 1.0
+    from sklearn.metrics import adjusted_rand_score
+
     return float(adjusted_rand_score(a, b))
 
 

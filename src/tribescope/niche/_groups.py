@@ -47,18 +47,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import ibis
-import networkit as nk
 import numpy as np
 import pyarrow as pa
-from scipy.stats import rankdata
-from sklearn.neighbors import NearestNeighbors
 
 from tribescope.niche import _graphalgo as ga
 from tribescope.niche._audience import activity, audience, pairwise_overlap
 from tribescope.niche._topics import TopicModel, topics
 from tribescope.store import Workspace
+
+if TYPE_CHECKING:
+    import networkit as nk
 
 __all__ = ["CreatorGraph", "NicheGroups", "creator_graph", "niche_groups"]
 
@@ -90,6 +91,8 @@ def _topic_edges(mix: np.ndarray, k: int, min_sim: float) -> dict[tuple[int, int
     out: dict[tuple[int, int], float] = {}
     if len(has) < 2:
         return out
+    from sklearn.neighbors import NearestNeighbors  # here: importing scikit-learn costs ~3 CPU-s
+
     nn = NearestNeighbors(n_neighbors=min(k + 1, len(has)), metric="cosine", algorithm="brute")
     nn.fit(mix[has])
     dist, idx = nn.kneighbors(mix[has])
@@ -156,6 +159,8 @@ class NicheGroups:
 def _pct(x: np.ndarray) -> np.ndarray:
     if len(x) == 0:
         return x.astype(float)
+    from scipy.stats import rankdata
+
     return np.asarray(rankdata(x, method="average"), dtype=float) / len(x)
 
 

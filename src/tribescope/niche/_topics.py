@@ -14,14 +14,17 @@ of the coherence of descriptors in topic modeling", Expert Systems with Applicat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from tribescope.niche._text import creator_documents, post_documents, workspace_tables
 from tribescope.store import Workspace
+
+if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted (importing it costs ~3 CPU-s)
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 __all__ = ["TOKEN_PATTERN", "TopicModel", "fit_topics", "post_topics", "topics"]
 
@@ -32,7 +35,16 @@ TOKEN_PATTERN = r"(?u)#?\b[^\W\d_][^\W_]+\b"
 SOCIAL_STOP_WORDS = frozenset(
     ["love", "like", "just", "get", "got", "good", "great", "nice", "thanks", "thank", "wow", "omg", "yes", "lol", "amazing", "beautiful", "awesome", "cute", "day", "today", "new", "time", "follow", "pic", "photo", "instagram", "insta", "repost", "post", "video", "link", "bio", "check", "one", "http", "https", "www", "com", "watch", "subscribe", "channel", "dont", "im", "youre", "thats", "its"]
 )
-STOP_WORDS = sorted(ENGLISH_STOP_WORDS | SOCIAL_STOP_WORDS)
+
+
+def __getattr__(name: str) -> Any:
+    # ``STOP_WORDS`` = sorted(sklearn's ENGLISH_STOP_WORDS | SOCIAL_STOP_WORDS), built on first use (PEP 562)
+    if name == "STOP_WORDS":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        globals()[name] = words = sorted(ENGLISH_STOP_WORDS | SOCIAL_STOP_WORDS)
+        return words
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _n_topics(n_docs: int, requested: int | None) -> int:
@@ -99,6 +111,11 @@ def fit_topics(
     random_state: int = 0,
 ) -> TopicModel:
     """Fit TF-IDF + NMF on ``documents`` (one per creator key). ``n_topics`` defaults to min(20, max(2, √n))."""
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from tribescope.niche._topics import STOP_WORDS
+
     n = len(documents)
     min_df = 2 if n >= 10 else 1
     vec = TfidfVectorizer(
