@@ -9,6 +9,9 @@ against each code point the first time it is seen), tokens are the runs of word 
 
 Per batch: model sums ``Σ w·count`` over word 1-grams (dictionary lookup) and 2-grams (pairs of neighbouring
 token numbers, a sorted-array lookup), the n-gram count ``max(2L − 1, 1)``; the quality rule label.
+
+When numba is installed, the tokens, the trigger searches, the n-gram sums and the rule counts run as compiled
+single-pass kernels (:mod:`tribescope.features._text_numba`, same figures); the numpy code is the fallback.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import ibis.expr.datatypes as dt
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from tribescope.features import _text_numba as K
 
 __all__ = ["batch_udf", "model_sums", "quality_labels", "rows_through", "tokens"]
 
@@ -111,6 +116,40 @@ def tokens(texts: pa.Array, char_class: str) -> tuple[np.ndarray, pa.Array]:
     return tid.astype(np.int64), arr
 
 
+def _ascii_table(char_class: str) -> np.ndarray:
+    if char_class not in _ASCII:
+        t256 = np.zeros(256, dtype=bool)
+        t256[:128] = _classify(char_class, np.arange(128, dtype=np.int64))
+        _ASCII[char_class] = t256
+    return _ASCII[char_class]
+
+
+def spans(texts: pa.Array, char_class: str, outside: bool = False) -> tuple[np.ndarray, ...]:
+    """The compiled :func:`tokens` (:func:`tribescope.features._text_numba.tokenize`): the texts' bytes, each token's
+    start and end in them, and the tokens per text; ``outside``: runs of the characters *not* in ``char_class``."""
+    offs, data = _buffers(texts)
+    asc = _ascii_table(char_class).view(np.uint8)
+    _classify(char_class, np.zeros(1, np.int64))  # the code-point table exists
+    table = _TABLES[char_class]
+    while True:
+        ts, te, per, unknown = K.tokenize(offs, data, asc, table, not outside)
+        if not len(unknown):
+            return data, ts, te, per
+        _classify(char_class, unknown)
+
+
+def strings(data: np.ndarray, ts: np.ndarray, te: np.ndarray) -> pa.Array:
+    """The byte spans as an Arrow string array."""
+    out, offs = K.gather(data, ts, te)
+    return pa.StringArray.from_buffers(len(ts), pa.py_buffer(offs), pa.py_buffer(out))
+
+
+def token_spans(texts: pa.Array, char_class: str, outside: bool = False) -> tuple[np.ndarray, pa.Array]:
+    """:func:`spans`: the tokens per text, and the tokens (in text order)."""
+    data, ts, te, per = spans(texts, char_class, outside)
+    return per, strings(data, ts, te)
+
+
 def _np(a: Any) -> np.ndarray:
     return np.asarray(a.to_numpy(zero_copy_only=False))
 
@@ -124,6 +163,18 @@ def _replace_where(t: pa.Array, mask: np.ndarray, pattern: str, repl: str) -> pa
 
 def _has(t: pa.Array, s: str) -> np.ndarray:
     return _np(pc.match_substring(t, s))
+
+
+def has_each(t: pa.Array, needles: tuple[str, ...]) -> np.ndarray:
+    """``[_has(t, s) for s in needles]`` as an (n, len(needles)) array: one compiled pass over the bytes when
+    numba is there, else one Arrow search per needle."""
+    if not K.ENABLED:
+        return np.stack([_has(t, s) for s in needles], axis=1).reshape(len(t), len(needles))
+    offs, data = _buffers(t)
+    enc = [s.encode() for s in needles]
+    noffs = np.zeros(len(enc) + 1, np.int64)
+    noffs[1:] = np.cumsum([len(e) for e in enc])
+    return K.contains(offs, data, np.frombuffer(b"".join(enc), np.uint8), noffs)
 
 
 class GramWeights:
@@ -145,6 +196,7 @@ class GramWeights:
         codes = np.array([num[a] * self.k + num[b] for a, b in parts], dtype=np.int64)
         order = np.argsort(codes)
         self.bi_codes = codes[order]
+        self.bi_start = np.searchsorted(self.bi_codes, np.arange(self.k + 1, dtype=np.int64) * self.k)
         self.bi_w = np.array([[spam.get(g, 0.0), attack.get(g, 0.0)] for g in bi], dtype=np.float64).reshape(
             -1, 2
         )[order]
@@ -157,25 +209,63 @@ class GramWeights:
         self.word_comp = np.array([num.get(w, -1) for w in words], dtype=np.int64)
 
 
+#: :data:`tribescope.authenticity._comments._URL` and what every match of it holds: "://" or "www." (a link), or
+#: "." and a domain ending (a bare domain)
+_URL_NEEDLES = {
+    r"(https?://|www\.)\S+|\b\S+\.(com|net|org|ly|co|be|me|io)(/\S*)?\b": (
+        "://", "www.", ".com", ".net", ".org", ".ly", ".co", ".be", ".me", ".io",
+    ),
+}  # fmt: skip
+
+
+def _url_candidates(t: pa.Array, url: str, dots: np.ndarray) -> np.ndarray:
+    """The (lower-cased) texts the link regex may match: those holding one of its needles (one compiled pass
+    over the bytes; a replacement that finds nothing leaves a text as it is), else those holding "." or "://"."""
+    needles = _URL_NEEDLES.get(url)
+    if needles is None or not K.ENABLED:
+        return dots
+    return dots & has_each(t, needles).any(axis=1)
+
+
 def normalised(texts: pa.Array, html: str, entities: Any, url: str, mention: str) -> pa.Array:
     """:func:`tribescope.authenticity._comments.normalised_text` on Arrow (the same guards and regexes)."""
     t = pc.fill_null(texts.cast(pa.string()), "")
-    t = _replace_where(t, _has(t, "<"), html, " ")
-    amp = _has(t, "&")
+    # the triggers are looked for once, in the raw texts: a regex replacement that finds nothing leaves a text as
+    # it is, so a superset of the texts holding a trigger at its step is enough; removing tags, lower-casing
+    # (no code point lower-cases to ".", ":", "/", "@") and the link replacement add none of the later
+    # triggers, and the texts whose entities were replaced are searched again
+    f = has_each(t, ("<", "&", ".", "://", "@"))
+    t = _replace_where(t, f[:, 0], html, " ")
+    amp = f[:, 1]
     if amp.any():
         m = pa.array(amp)
         sub = t.filter(m)
         for ent, ch in entities:
             sub = pc.replace_substring(sub, ent, ch)
         t = pc.replace_with_mask(t, m, sub)
+        f[amp, 2:] |= has_each(sub, (".", "://", "@"))
     t = pc.utf8_lower(t)
-    t = _replace_where(t, _has(t, ".") | _has(t, "://"), url, " urltoken ")
-    return _replace_where(t, _has(t, "@"), mention, " ")
+    t = _replace_where(t, _url_candidates(t, url, f[:, 2] | f[:, 3]), url, " urltoken ")
+    return _replace_where(t, f[:, 4], mention, " ")
 
 
 def model_sums(norm: pa.Array, weights: GramWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per normalised text: n-gram count ``max(2L − 1, 1)``, Σ spam weight, Σ attack weight."""
     n = len(norm)
+    if K.ENABLED:
+        per, toks = token_spans(norm, r"[\p{L}\p{N}_]")
+        wi = _np(pc.fill_null(pc.index_in(toks, weights.words), -1)).astype(np.int64)
+        return K.model_sums(
+            per,
+            wi,
+            weights.word_uni,
+            weights.word_comp,
+            weights.uni_w,
+            weights.bi_codes,
+            weights.bi_start,
+            weights.bi_w,
+            weights.k,
+        )
     tid, toks = tokens(norm, r"[\p{L}\p{N}_]")
     L = np.bincount(tid, minlength=n)
     n_grams = np.maximum(2 * L - 1, 1).astype(np.float64)
@@ -213,22 +303,27 @@ def quality_labels(texts: pa.Array, generic: pa.Array) -> np.ndarray:
     t = pc.fill_null(texts.cast(pa.string()), "")
     n = len(t)
     low = pc.utf8_lower(t)
-    at = _has(low, "@")
+    at = has_each(t, ("@",))[:, 0]  # (lower-casing adds or removes no "@")
     has_mention = at.copy()
     if at.any():
         has_mention[at] = _np(pc.match_substring_regex(low.filter(pa.array(at)), r"@[\w.]+"))
     no_mention = _replace_where(low, has_mention, r"@[\w.]+", " ")
-    tid, toks = tokens(no_mention, r"[\p{L}\p{N}']")
-    ntok = np.bincount(tid, minlength=n)
-    if len(toks):
-        # (no dictionary: two cheap per-token tests) a token holds a letter or digit unless it is all "'"
+    if K.ENABLED:
+        ntok, toks = token_spans(no_mention, r"[\p{L}\p{N}']")
         toffs, tdata = _buffers(toks)
-        other = np.add.reduceat(tdata != 0x27, toffs[:-1], dtype=np.int64) > 0
-        alnum_tok = np.bincount(tid, weights=other, minlength=n) > 0
-        n_gen = np.bincount(tid, weights=_np(pc.is_in(toks, generic)), minlength=n).astype(np.int64)
+        alnum_tok, n_gen = K.rule_counts(ntok, toffs, tdata, _np(pc.is_in(toks, generic)).astype(bool))
     else:
-        alnum_tok = np.zeros(n, bool)
-        n_gen = np.zeros(n, dtype=np.int64)
+        tid, toks = tokens(no_mention, r"[\p{L}\p{N}']")
+        ntok = np.bincount(tid, minlength=n)
+        if len(toks):
+            # (no dictionary: two cheap per-token tests) a token holds a letter or digit unless it is all "'"
+            toffs, tdata = _buffers(toks)
+            other = np.add.reduceat(tdata != 0x27, toffs[:-1], dtype=np.int64) > 0
+            alnum_tok = np.bincount(tid, weights=other, minlength=n) > 0
+            n_gen = np.bincount(tid, weights=_np(pc.is_in(toks, generic)), minlength=n).astype(np.int64)
+        else:
+            alnum_tok = np.zeros(n, bool)
+            n_gen = np.zeros(n, dtype=np.int64)
     alnum_low = _np(pc.match_substring_regex(low, r"[\p{L}\p{N}]"))
     blank = np.zeros(n, bool)
     if (~alnum_low).any():

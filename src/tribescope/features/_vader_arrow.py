@@ -16,6 +16,11 @@ docstring there describes it), computed on a batch of texts with Arrow string ke
 
 Equal to the Ibis form within float rounding (sums run in another order); used on DuckDB through a pyarrow
 UDF (:func:`sentiment_udf`), while PySpark keeps the Ibis expressions.
+
+When numba is installed, the word split, the emoji translation, the expansion into the translation's words
+and everything after the per-distinct-word step (the neighbours, the rules, the sums) run as compiled
+single-pass kernels (:mod:`tribescope.features._text_numba`; identical figures, see the tests); the numpy code
+below is the fallback.
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from tribescope.features import _text_numba as K
 from tribescope.features import sentiment as S
+from tribescope.features._text_arrow import has_each, token_spans
 
 __all__ = ["runs_in_duckdb", "sentiment_rows", "vader_compound"]
 
@@ -72,6 +79,11 @@ def _translate_emoji(words: pa.Array) -> tuple[np.ndarray, pa.Array]:
     lo, hi = int(offs[0]), int(offs[-1])
     data = np.frombuffer(w.buffers()[2], dtype=np.uint8)[lo:hi]
     offs = offs - lo
+    if K.ENABLED:
+        has, out, new_offs = K.translate_emoji(offs, data, table, dbuf, doffs)
+        if not has.any():
+            return has, pa.array([], pa.string())
+        return has, pa.StringArray.from_buffers(int(has.sum()), pa.py_buffer(new_offs), pa.py_buffer(out))
     # decode UTF-8: one code point per lead byte
     lead = np.flatnonzero((data & 0xC0) != 0x80)
     b0 = data[lead].astype(np.int64)
@@ -105,6 +117,28 @@ def _translate_emoji(words: pa.Array) -> tuple[np.ndarray, pa.Array]:
     return has, glued
 
 
+@lru_cache(maxsize=1)
+def _rule_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For :func:`tribescope.features._text_numba.vader`: the special-case phrases and booster n-grams as rule-word
+    numbers (3 columns, the length in the 4th), the phrases' values, the numbers of the rule words, constants."""
+
+    def table(phrases: Any) -> np.ndarray:
+        rows = []
+        for p in phrases:
+            w = [S._wid(x) for x in p.split(" ")]
+            rows.append([*w, *([0] * (3 - len(w))), len(w)])
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+    names = S._RULE_WORDS  # no, or, nor, so, this, never, without, doubt, least, at, very, kind, of, but
+    return (
+        table(S._SPECIAL_CASES),
+        np.array(list(S._SPECIAL_CASES.values()), dtype=np.float64),
+        table(S._BOOST_NGRAMS),
+        np.array([S._wid(w) for w in names], dtype=np.int64),
+        np.array([S._B_INCR, S._B_DECR, S._C_INCR, S._N_SCALAR], dtype=np.float64),
+    )
+
+
 def _np(a: Any) -> np.ndarray:
     return np.asarray(a.to_numpy(zero_copy_only=False))
 
@@ -129,6 +163,15 @@ def _has(t: pa.Array, s: str) -> np.ndarray:
 
 def _words(t: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """Whitespace-split words: text index per word, the distinct words, and each word's index into them."""
+    if K.ENABLED:
+        # the runs of characters outside the whitespace class (" " or another whitespace character): the same words
+        per, words = token_spans(t, S._SPACE_CLASS, outside=True)
+        enc = words.dictionary_encode()
+        return (
+            np.repeat(np.arange(len(t), dtype=np.int64), per),
+            enc.dictionary,
+            _np(enc.indices).astype(np.int64),
+        )
     other = _np(pc.match_substring_regex(t, S._OTHER_SPACE_CLASS))
     t = _replace_where(t, other, S._OTHER_SPACE_CLASS, " ")
     lists = pc.split_pattern(t, " ")
@@ -165,6 +208,9 @@ def _expand(tid: np.ndarray, dic: pa.Array, idx: np.ndarray) -> tuple[np.ndarray
     lengths[emoji_words] = counts
     firsts[emoji_words] = n + np.cumsum(counts) - counts
     # per distinct word, its replacement words are consecutive entries of the extended dictionary
+    if K.ENABLED:
+        new_tid, new_idx = K.expand(tid, idx, lengths, firsts)
+        return new_tid, pa.concat_arrays([dic, pvals.cast(pa.string())]), new_idx
     occ = lengths[idx]
     total = int(occ.sum())
     start = np.cumsum(occ) - occ
@@ -180,8 +226,10 @@ def vader_compound(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     out = np.zeros(n, dtype=np.float64)
     if n == 0:
         return out
-    t = _replace_where(t, _has(t, "http") | _has(t, "www."), S._URL_PORTABLE, " ")
-    t = _replace_where(t, _has(t, "@"), S._MENTION_PORTABLE, " ")
+    # (the link replacement adds no "@": the texts holding one before are a superset, enough for a replacement)
+    f = has_each(t, ("http", "www.", "@"))
+    t = _replace_where(t, f[:, 0] | f[:, 1], S._URL_PORTABLE, " ")
+    t = _replace_where(t, f[:, 2], S._MENTION_PORTABLE, " ")
     tid, dic, idx = _expand(*_words(t))
     if not len(idx):
         return out
@@ -210,6 +258,11 @@ def vader_compound(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     up_raw = _np(pc.equal(pc.utf8_upper(dic), dic)) & ~_np(pc.equal(pc.utf8_lower(dic), dic))
     n_excl = _np(pc.count_substring(dic, "!")).astype(np.int64)
     n_qm = _np(pc.count_substring(dic, "?")).astype(np.int64)
+    if K.ENABLED:
+        ph, ph_val, bg, ids, consts = _rule_tables()
+        return np.asarray(
+            K.vader(n, tid, idx, keep_w, val, wid, code, up_raw, n_excl, n_qm, ph, ph_val, bg, ids, consts)
+        )
     n_words = np.bincount(tid, minlength=n)
     n_up = np.bincount(tid, weights=up_raw[idx], minlength=n)
     ep = np.bincount(tid, weights=n_excl[idx], minlength=n)
