@@ -473,6 +473,23 @@ def contains(offs, data, needles, noffs):  # pragma: no cover - compiled
     return out
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _code_point(data, i):  # pragma: no cover - compiled
+    """The code point starting at byte ``i`` of UTF-8 ``data`` and its length in bytes (missing continuation
+    bytes past the end read as 0)."""
+    b = data[i]
+    if b < 0x80:
+        return np.int64(b), 1
+    b1 = np.int64(data[i + 1] & 0x3F) if i + 1 < len(data) else np.int64(0)
+    b2 = np.int64(data[i + 2] & 0x3F) if i + 2 < len(data) else np.int64(0)
+    b3 = np.int64(data[i + 3] & 0x3F) if i + 3 < len(data) else np.int64(0)
+    if b < 0xE0:
+        return ((np.int64(b) & 0x1F) << 6) | b1, 2
+    if b < 0xF0:
+        return ((np.int64(b) & 0x0F) << 12) | (b1 << 6) | b2, 3
+    return ((np.int64(b) & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3, 4
+
+
 @njit(nogil=True, cache=True)
 def translate_emoji(offs, data, table, dbuf, doffs):  # pragma: no cover - compiled
     """Which words hold a VADER emoji (``table[code point]`` > 0), and those words rebuilt with each emoji → its
@@ -484,23 +501,7 @@ def translate_emoji(offs, data, table, dbuf, doffs):  # pragma: no cover - compi
         i = offs[w]
         end = offs[w + 1]
         while i < end:
-            b = data[i]
-            if b < 0x80:
-                ln = 1
-                cp = np.int64(b)
-            else:
-                b1 = np.int64(data[i + 1] & 0x3F) if i + 1 < len(data) else 0
-                b2 = np.int64(data[i + 2] & 0x3F) if i + 2 < len(data) else 0
-                b3 = np.int64(data[i + 3] & 0x3F) if i + 3 < len(data) else 0
-                if b < 0xE0:
-                    ln = 2
-                    cp = ((np.int64(b) & 0x1F) << 6) | b1
-                elif b < 0xF0:
-                    ln = 3
-                    cp = ((np.int64(b) & 0x0F) << 12) | (b1 << 6) | b2
-                else:
-                    ln = 4
-                    cp = ((np.int64(b) & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
+            cp, ln = _code_point(data, i)
             e = table[min(cp, 0x10FFFF)]
             if e > 0:
                 has[w] = True
@@ -526,23 +527,7 @@ def translate_emoji(offs, data, table, dbuf, doffs):  # pragma: no cover - compi
         i = offs[w]
         end = offs[w + 1]
         while i < end:
-            b = data[i]
-            if b < 0x80:
-                ln = 1
-                cp = np.int64(b)
-            else:
-                b1 = np.int64(data[i + 1] & 0x3F) if i + 1 < len(data) else 0
-                b2 = np.int64(data[i + 2] & 0x3F) if i + 2 < len(data) else 0
-                b3 = np.int64(data[i + 3] & 0x3F) if i + 3 < len(data) else 0
-                if b < 0xE0:
-                    ln = 2
-                    cp = ((np.int64(b) & 0x1F) << 6) | b1
-                elif b < 0xF0:
-                    ln = 3
-                    cp = ((np.int64(b) & 0x0F) << 12) | (b1 << 6) | b2
-                else:
-                    ln = 4
-                    cp = ((np.int64(b) & 0x07) << 18) | (b1 << 12) | (b2 << 6) | b3
+            cp, ln = _code_point(data, i)
             e = table[min(cp, 0x10FFFF)]
             if e > 0:
                 for q in range(doffs[e], doffs[e + 1]):
