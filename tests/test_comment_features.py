@@ -40,6 +40,19 @@ TEXTS = [
 ]
 
 
+def _kim_texts(n: int) -> list[str | None]:
+    """The first ``n`` comment texts of the Kim Instagram comments (skips when the shared data is absent)."""
+    texts: list[str | None] = []
+    with gzip.open(
+        shared("instagram_influencer_posts_kim", "comments.train.jsonl.gz"), "rt", encoding="utf-8"
+    ) as f:
+        for line in f:
+            texts.append(json.loads(line).get("text"))
+            if len(texts) == n:
+                break
+    return texts
+
+
 def _engine(texts: list[str | None]) -> dict[str, np.ndarray]:
     t = ibis.memtable(
         pa.table({"k": pa.array(range(len(texts)), pa.int64()), "text": pa.array(texts, pa.string())})
@@ -81,13 +94,7 @@ def test_engine_models_equal_python_reference_on_real_comments() -> None:
     """20,000 real Instagram comments (emoji, mentions, links, many languages): the engine's n-gram models —
     alone (``text_model_scores``) and inside ``text_features`` (rounded to 6 decimals) — equal the Python
     reference."""
-    path = shared("instagram_influencer_posts_kim", "comments.train.jsonl.gz")
-    texts: list[str | None] = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            texts.append(json.loads(line).get("text"))
-            if len(texts) == 20_000:
-                break
+    texts = _kim_texts(20_000)
     q = comment_quality(texts)
     for name in ("spam", "attack"):
         model = load_text_model(name)
@@ -294,13 +301,7 @@ def test_arrow_features_equal_the_engine_expressions_on_real_comments(
 ) -> None:
     """30,000 real Instagram comments: the Arrow/numpy features equal the Ibis expressions' (1e-9, labels
     identical)."""
-    path = shared("instagram_influencer_posts_kim", "comments.train.jsonl.gz")
-    texts: list[str | None] = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            texts.append(json.loads(line).get("text"))
-            if len(texts) == 30_000:
-                break
+    texts = _kim_texts(30_000)
     arrow = _features(texts, True, monkeypatch)
     _assert_same_features(arrow, _features(texts, False, monkeypatch))
     assert len(set(arrow["quality"].to_pylist())) == 6
@@ -364,11 +365,5 @@ def test_compiled_kernels_equal_the_numpy_forms(monkeypatch: pytest.MonkeyPatch)
 def test_compiled_kernels_equal_the_numpy_forms_on_real_comments(monkeypatch: pytest.MonkeyPatch) -> None:
     """30,000 real Instagram comments: the numba kernels equal the numpy forms (1e-12, labels identical)."""
     pytest.importorskip("numba")
-    path = shared("instagram_influencer_posts_kim", "comments.train.jsonl.gz")
-    texts: list[str | None] = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            texts.append(json.loads(line).get("text"))
-            if len(texts) == 30_000:
-                break
+    texts = _kim_texts(30_000)
     _assert_compiled_equals_numpy(texts, monkeypatch)
