@@ -124,8 +124,8 @@ def _import_both(tmp_path, monkeypatch, f, skip_bad=False):
     used = []
     real = _fast.run_plan
 
-    def spy(plan, import_id, **kw):
-        res = real(plan, import_id, **kw)
+    def spy(plan, import_id, duck):
+        res = real(plan, import_id, duck)
         used.append(res is not None)
         return res
 

@@ -9,20 +9,15 @@ DuckDB cannot read the file, the importer falls back to the record-by-record Pyt
 names the offending record and field. Both paths produce identical rows (tested), so the choice
 is invisible except in speed: the engine path maps ~1M comments in seconds, not minutes.
 
-Memory: given the workspace's connection, the side connection is a *cursor* on the same DuckDB
-instance — its own transaction and temp tables, but the workspace's buffer pool, ``memory_limit`` and temp
-directory — so the file being mapped and the rows being staged share one cap and spill instead of growing
-the process (a second database instance had its own cap on top: at scale l that was 1 GB more, and memory it
-freed was not reused by the other). Without one, a private in-memory instance is opened with
-``memory_limit`` ``TRIBESCOPE_FAST_MEMORY`` (default 1GB) and a private ``temp_directory``. Mapped rows
-stream out as Arrow batches of :data:`BATCH_ROWS`.
+Memory: the side connection is a *cursor* on the workspace's DuckDB instance — its own transaction and
+temp tables, but the workspace's buffer pool, ``memory_limit`` and temp directory — so the file being mapped
+and the rows being staged share one cap and spill instead of growing the process (a second database
+instance had its own cap on top: at scale l that was 1 GB more, and memory it freed was not reused by the
+other). Mapped rows stream out as Arrow batches of :data:`BATCH_ROWS`.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -80,37 +75,20 @@ def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
     return f"SELECT {', '.join(out)} FROM ({sql}) q{order}"
 
 
-def _side_connection(tmp: str, threads: int) -> duckdb.DuckDBPyConnection:
-    mem = os.environ.get("TRIBESCOPE_FAST_MEMORY", "1GB")
-    con = duckdb.connect(config={"memory_limit": mem, "temp_directory": tmp, "threads": threads})
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute("SET enable_progress_bar = false")
-    con.execute("SET preserve_insertion_order = true")
-    return con
-
-
 def run_plan(
-    plan: FastPlan, import_id: str, *, threads: int = 2, duck: duckdb.DuckDBPyConnection | None = None
+    plan: FastPlan, import_id: str, duck: duckdb.DuckDBPyConnection
 ) -> tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None:
-    """Run ``plan``; ``None`` when the fast path does not apply (the caller falls back).
+    """Run ``plan`` on a cursor of ``duck`` (the workspace's connection; see the module doc); ``None`` when
+    the fast path does not apply (the caller falls back).
 
-    Returns the record count and an iterator of ``(table, batch)`` in canonical schema. ``duck``: the
-    workspace's connection, whose instance the side cursor shares (see the module doc); without it a
-    private database in a temporary directory is used. Either is closed (and the directory removed) when
-    the iterator is exhausted or closed, or at once on fallback.
+    Returns the record count and an iterator of ``(table, batch)`` in canonical schema. The cursor is
+    closed when the iterator is exhausted or closed, or at once on fallback.
     """
-    tmp: str | None = None
-    if duck is not None:
-        con = duck.cursor()
-        con.execute("SET TimeZone = 'UTC'")
-    else:
-        tmp = tempfile.mkdtemp(prefix="tribescope-fast-")
-        con = _side_connection(tmp, threads)
+    con = duck.cursor()
+    con.execute("SET TimeZone = 'UTC'")
 
     def close() -> None:
         con.close()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
 
     try:
         for stmt in plan.setup:

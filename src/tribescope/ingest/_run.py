@@ -390,7 +390,7 @@ def _fast_import(
         return False
     from tribescope.ingest._fast import run_plan
 
-    res = run_plan(plan, import_id, duck=stager.duck)
+    res = run_plan(plan, import_id, stager.duck)
     if res is None:
         return False
     import pyarrow as pa
