@@ -345,3 +345,47 @@ def test_duplicates_across_files_grouped_merge_equals_file_by_file(tmp_path, mon
     finally:
         grouped.close()
         single.close()
+
+
+def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_path, monkeypatch):
+    """The next fast-path file is mapped on a background thread while earlier files are read; when an earlier
+    file fails, that plan is interrupted, its thread ends, nothing is written, and the workspace imports again."""
+    import threading
+    import time
+
+    from tribescope.errors import ImportFailed
+    from tribescope.ingest import _fast
+
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    d = tmp_path / "exports"
+    d.mkdir()
+    page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
+    (d / "a.jsonl").write_text(json.dumps(page) + "\n{not json\n")  # engine cannot read it → Python path fails
+    (d / "b.jsonl").write_text(json.dumps(page) + "\n")
+    calls = []
+    real = _fast.run_plan
+
+    def slow_plan(plan, import_id, con):
+        if "b.jsonl" in plan.setup[0]:
+            time.sleep(0.5)  # still running when a.jsonl fails
+        res = real(plan, import_id, con)
+        calls.append((threading.current_thread().name, res is not None))
+        return res
+
+    monkeypatch.setattr(_fast, "run_plan", slow_plan)
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        with pytest.raises(ImportFailed) as err:
+            import_paths(ws, [d])
+        assert "a.jsonl, line 2: not valid JSON" in str(err.value)
+        # both plans ran on the prefetch thread; b's was interrupted (no rows), a's fell back to Python
+        assert [name.startswith("tribescope-fast") for name, _ in calls] == [True, True]
+        assert [ok for _, ok in calls] == [False, False]
+        assert not [t for t in threading.enumerate() if t.name.startswith("tribescope-fast")]
+        assert ws.counts().get("comments", 0) == 0 and ws.counts().get("imports", 0) == 0
+        (d / "a.jsonl").unlink()
+        monkeypatch.setattr(_fast, "run_plan", real)
+        r = import_paths(ws, [d])
+        assert r.files[0].records == 10 and ws.counts()["comments"] == 10 + sum(i % 3 for i in range(10))
+    finally:
+        ws.close()

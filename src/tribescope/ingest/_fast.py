@@ -14,11 +14,18 @@ temp tables, but the workspace's buffer pool, ``memory_limit`` and temp director
 and the rows being staged share one cap and spill instead of growing the process (a second database
 instance had its own cap on top: at scale l that was 1 GB more, and memory it freed was not reused by the
 other). Mapped rows stream out as Arrow batches of :data:`BATCH_ROWS`.
+
+Prefetch: :class:`Prefetcher` maps the *next* fast-path file on a background thread while the importer works
+through the files before it (Python formats, staging, merges). DuckDB releases the GIL while it reads JSON, so the
+engine's parse and the Python parsers use both cores instead of taking turns; rows are still staged in file
+order, so the result is the same as mapping each file when its turn comes.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -26,7 +33,7 @@ import pyarrow as pa
 
 from tribescope import schema
 
-__all__ = ["FastPlan", "run_plan"]
+__all__ = ["FastPlan", "Prefetcher", "run_plan"]
 
 _DUCK_TYPE = {
     pa.string(): "VARCHAR",
@@ -76,15 +83,14 @@ def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
 
 
 def run_plan(
-    plan: FastPlan, import_id: str, duck: duckdb.DuckDBPyConnection
+    plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection
 ) -> tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None:
-    """Run ``plan`` on a cursor of ``duck`` (the workspace's connection; see the module doc); ``None`` when
-    the fast path does not apply (the caller falls back).
+    """Run ``plan`` on ``con``, a cursor of the workspace's connection (see the module doc) that this call
+    owns; ``None`` when the fast path does not apply (the caller falls back).
 
     Returns the record count and an iterator of ``(table, batch)`` in canonical schema. The cursor is
     closed when the iterator is exhausted or closed, or at once on fallback.
     """
-    con = duck.cursor()
     con.execute("SET TimeZone = 'UTC'")
 
     def close() -> None:
@@ -142,3 +148,66 @@ def run_plan(
             close()
 
     return records, batches()
+
+
+PlanResult = tuple[int, Iterator[tuple[str, pa.RecordBatch]]] | None
+
+
+class Prefetcher:
+    """Runs the fast plans of an import ahead of their turn, one at a time, on a background thread.
+
+    ``plans`` maps a file's position in the import to its ``(plan, import_id)``. The first plan starts at once;
+    :meth:`take` waits for a file's plan and starts the next one, so at most two files' mapped rows exist at a
+    time (the one being staged and the one being mapped), both inside the workspace's DuckDB memory cap.
+    :meth:`close` interrupts a plan still running (an import that failed on an earlier file) and closes its cursor.
+    """
+
+    def __init__(self, duck: duckdb.DuckDBPyConnection, plans: dict[int, tuple[FastPlan, str]]) -> None:
+        self._duck = duck
+        self._plans = dict(sorted(plans.items()))
+        self._pool: ThreadPoolExecutor | None = None
+        self._running: tuple[int, Future[PlanResult], duckdb.DuckDBPyConnection] | None = None
+        self._start_next()
+
+    def __contains__(self, position: int) -> bool:
+        return position in self._plans or (self._running is not None and self._running[0] == position)
+
+    def _start_next(self) -> None:
+        if not self._plans:
+            return
+        position = next(iter(self._plans))
+        plan, import_id = self._plans.pop(position)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-fast")
+        con = self._duck.cursor()  # created here: the import's thread owns the workspace connection
+        self._running = (position, self._pool.submit(run_plan, plan, import_id, con), con)
+
+    def take(self, position: int) -> PlanResult:
+        """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order)."""
+        assert self._running is not None and self._running[0] == position, "fast plans are taken in file order"
+        future = self._running[1]
+        self._running = None
+        try:
+            return future.result()
+        finally:
+            self._start_next()
+
+    def close(self) -> None:
+        """Stop: interrupt a plan still running, wait for its thread, close its cursor."""
+        self._plans.clear()
+        if self._running is not None:
+            _, future, con = self._running
+            self._running = None
+            while not future.done():  # interrupt each statement as it starts, until the plan gives up
+                con.interrupt()
+                threading.Event().wait(0.02)
+            try:
+                res = future.result()
+            except Exception:  # noqa: BLE001 — the import is already failing for another reason
+                res = None
+            if res is not None:
+                res[1].close()  # type: ignore[attr-defined]  # the generator closes the cursor
+            con.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None

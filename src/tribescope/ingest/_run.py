@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._base import Context, Format, RowBuffer
 from tribescope.ingest._readers import Probe, Source, file_sha256
@@ -199,49 +201,76 @@ def import_paths(
                 _write_imports(ws, pending)
                 pending.clear()
 
+        # What each file is and whether it is read, decided up front, so the engine can map the next fast-path
+        # file on a background thread while earlier files are read (:class:`~tribescope.ingest._fast.Prefetcher`).
+        # A file's detection error is raised when its turn comes, as if files were looked at one by one.
+        plan: list[tuple[Source, str, Format | TribescopeError, str | None, str | None]] = []
+        fast: dict[int, tuple[Any, str]] = {}
         for i, path in enumerate(files):
             src = Source(path)
             sha = file_sha256(path)
-            fmt = detect_format(src, format)
-            fr = FileReport(str(path), fmt.name)
-            report.files.append(fr)
+            try:
+                fmt: Format | TribescopeError = detect_format(src, format)
+            except TribescopeError as exc:  # ImportFailed included
+                plan.append((src, sha, exc, None, None))
+                continue
             prev = known.get((sha, fmt.name))
             if prev and not force:
-                fr.skipped = f"identical content already imported (import {prev})"
-                fr.import_id = prev
-                if progress:
-                    progress(src.size, path.name)
+                plan.append((src, sha, fmt, prev, None))
                 continue
             import_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
-            fr.import_id = import_id
-            started = dt.datetime.now(dt.UTC)
-            stager.next_file(import_id)
-            staged[import_id] = fr
-            _import_one(ws, stager, src, fmt, fr, import_id, skip_bad, options, progress)
-            finished = dt.datetime.now(dt.UTC)
-            fr.seconds = (finished - started).total_seconds()
             known.setdefault((sha, fmt.name), import_id)
-            pending.append(
-                (
-                    fr,
-                    [
-                        import_id,
-                        str(path),
-                        fmt.name,
-                        sha,
-                        src.size,
-                        started,
-                        finished,
-                        fr.records,
-                        None,  # rows: set when the file's rows are merged
-                        fr.rejected,
-                        "ok_with_rejects" if fr.rejected else "ok",
-                        opt_json,
-                    ],
+            plan.append((src, sha, fmt, None, import_id))
+            fp = _fast_plan(src, fmt, Context(str(path), import_id, now, options=options), options)
+            if fp is not None:
+                fast[i] = (fp, import_id)
+
+        from tribescope.ingest._fast import Prefetcher
+
+        prefetch = Prefetcher(ws.duck, fast)
+        try:
+            for i, (src, sha, fmt, prev, import_id) in enumerate(plan):
+                if not isinstance(fmt, Format):
+                    raise fmt
+                fr = FileReport(str(src.path), fmt.name)
+                report.files.append(fr)
+                if import_id is None:
+                    fr.skipped = f"identical content already imported (import {prev})"
+                    fr.import_id = prev
+                    if progress:
+                        progress(src.size, src.path.name)
+                    continue
+                fr.import_id = import_id
+                started = dt.datetime.now(dt.UTC)
+                stager.next_file(import_id)
+                staged[import_id] = fr
+                fast_rows = prefetch.take(i) if i in prefetch else None
+                _import_one(ws, stager, src, fmt, fr, import_id, skip_bad, options, progress, fast_rows)
+                finished = dt.datetime.now(dt.UTC)
+                fr.seconds = (finished - started).total_seconds()
+                pending.append(
+                    (
+                        fr,
+                        [
+                            import_id,
+                            str(src.path),
+                            fmt.name,
+                            sha,
+                            src.size,
+                            started,
+                            finished,
+                            fr.records,
+                            None,  # rows: set when the file's rows are merged
+                            fr.rejected,
+                            "ok_with_rejects" if fr.rejected else "ok",
+                            opt_json,
+                        ],
+                    )
                 )
-            )
-            if stager.staged_rows >= GROUP_ROWS:
-                flush()
+                if stager.staged_rows >= GROUP_ROWS:
+                    flush()
+        finally:
+            prefetch.close()
         flush()
         if options.get("pseudonymize"):
             from tribescope.store._privacy import load_key, pseudonymize_workspace
@@ -252,8 +281,6 @@ def import_paths(
 
 def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -> None:
     """Append the ``imports`` rows of merged files (one statement), each with the rows its file wrote."""
-    import pyarrow as pa
-
     types = [pa.string()] * 4 + [
         pa.int64(),
         pa.timestamp("us", tz="UTC"),
@@ -287,7 +314,10 @@ def _import_one(
     skip_bad: bool,
     options: dict[str, Any],
     progress: ProgressFn | None,
+    fast_rows: Any = None,
 ) -> None:
+    """Read one file into ``stager``: the engine's mapped rows ``fast_rows`` (see :func:`_fast_plan`) when
+    given, else record by record in Python."""
     ctx = Context(str(src.path), import_id, dt.datetime.now(dt.UTC), options=options)
     buffers: dict[str, RowBuffer] = {}
     rejects = RowBuffer("rejects")
@@ -319,7 +349,11 @@ def _import_one(
             progress(pos - reported, src.path.name)
             reported = pos
 
-    if _fast_import(src, fmt, ctx, stager, fr, import_id, options):
+    if fast_rows is not None:
+        n, batches = fast_rows
+        for table, batch in batches:
+            stager.add(table, pa.Table.from_batches([batch]))
+        fr.records = n
         tick(force=True)
         return
     records = fmt.records(src, ctx)
@@ -372,34 +406,12 @@ def _import_one(
     tick(force=True)
 
 
-def _fast_import(
-    src: Source,
-    fmt: Format,
-    ctx: Context,
-    stager: Stager,
-    fr: FileReport,
-    import_id: str,
-    options: dict[str, Any],
-) -> bool:
-    """Try the format's engine fast path (see :mod:`tribescope.ingest._fast`); False to fall back."""
+def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) -> Any:
+    """The format's engine fast plan for this file (see :mod:`tribescope.ingest._fast`), or None."""
     plan_fn = getattr(fmt, "fast_plan", None)
     if plan_fn is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
-        return False
-    plan = plan_fn(src, ctx)
-    if plan is None:
-        return False
-    from tribescope.ingest._fast import run_plan
-
-    res = run_plan(plan, import_id, stager.duck)
-    if res is None:
-        return False
-    import pyarrow as pa
-
-    n, batches = res
-    for table, batch in batches:
-        stager.add(table, pa.Table.from_batches([batch]))
-    fr.records = n
-    return True
+        return None
+    return plan_fn(src, ctx)
 
 
 def _finish(fmt: Format, ctx: Context) -> Iterable[tuple[str, dict[str, Any]]]:
