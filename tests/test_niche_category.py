@@ -200,3 +200,51 @@ def test_applying_the_models_does_not_import_scikit_learn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
     assert out[0] == "[]"
     assert out[1] == "tribescope.authenticity._accounts True"
+
+
+def test_comment_blocks_from_pieces_equal_the_joined_documents_bit_for_bit():
+    """The comment blocks are built from each creator's distinct comment texts and their counts
+    (``transform_pieces``); the matrices must be exactly those of the texts joined by spaces, as the training
+    documents are (repeated texts, empty texts, a final sigma, Unicode words, a creator with no comments)."""
+    m = load_category_model()
+    texts = ["Love this recipe!! 😍 so delicious", "ΟΔΟΣ παρίσι café, travel goals beach", "",
+             "love love LOVE yoga_mat workout gym", "x", "2024 ab-cd 👍👍 cute outfit dress"]
+    owners = {0: [0, 0, 1, 3, 3, 3], 1: [], 2: [2, 5, 5, 1, 4], 3: [4]}  # document → its pieces (text numbers)
+    joined = [" ".join(texts[k] for k in owners[d]) for d in range(4)]
+    for b in ("comments", "replies"):
+        f = m.vectorizers[b]
+        pairs = [(d, k) for d, ks in owners.items() for k in set(ks)]
+        doc = np.array([d for d, _ in pairs])
+        piece = np.array([k for _, k in pairs])
+        times = np.array([owners[d].count(k) for d, k in pairs])
+        x, y = f.transform_pieces(texts, doc, piece, times, 4), f.transform(joined)
+        assert y.nnz > 5
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data)
+    with pytest.raises(ValueError, match="n-grams"):
+        m.vectorizers["image"].transform_pieces(texts, doc, piece, times, 4)
+
+
+def test_prediction_equals_the_joined_documents(ws):
+    """``predict_niche_category`` (comment blocks from pieces) gives the probabilities of the documents
+    :func:`creator_fields` joins — the training path — for every creator, bit for bit."""
+    from tribescope.niche._category import creator_fields
+
+    W.build(ws)
+    W.insert(ws, "comments", [  # a repeated comment, the creator's own reply, and a comment under no creator's post
+        {"platform": "instagram", "comment_id": f"x{i}", "post_id": "fa-p0", "author_id": "fan", "text": "yoga yoga"}
+        for i in range(3)
+    ] + [{"platform": "instagram", "comment_id": "own", "post_id": "fa-p0", "author_id": "fa", "text": "thanks"},
+         {"platform": "instagram", "comment_id": "lost", "post_id": "nowhere", "author_id": "fan", "text": "pasta"}])
+    m = load_category_model()
+    t = creator_fields(ws.table("posts"), ws.table("comments"), ws.table("accounts")).order_by(
+        ["platform", "creator_id"]).to_pyarrow()
+    docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS}
+    assert any("yoga yoga" in d for d in docs["comments"]) and any("thanks" in d for d in docs["replies"])
+    proba = m.predict_proba(docs)
+    got = predict_niche_category(ws, min_confidence=0.0)
+    assert got["creator_id"].to_pylist() == t["creator_id"].to_pylist()
+    conf = np.array(got["niche_confidence"].to_pylist(), dtype=float)
+    judged = ~np.isnan(conf)
+    assert judged.sum() >= 6
+    assert np.array_equal(conf[judged], proba.max(axis=1)[judged])

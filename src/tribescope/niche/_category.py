@@ -53,6 +53,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from tribescope.errors import TribescopeError
@@ -136,6 +137,7 @@ class FixedTfidf:
         self.analyzer: str = params.get("analyzer", "word")
         self.ngram_range: tuple[int, int] = params.get("ngram_range", (1, 1))
         self._findall = re.compile(params["token_pattern"]).findall if self.analyzer == "word" else None
+        self._terms_array: pa.Array | None = None
 
     def _terms(self, doc: str) -> list[str]:
         doc = doc.lower()
@@ -163,34 +165,72 @@ class FixedTfidf:
                     break
         return grams
 
-    def transform(self, docs: Iterable[str]) -> sp.csr_matrix:
+    def _counts(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        """Column indices (ascending) and counts of ``doc``'s in-vocabulary terms."""
         voc = self.vocabulary_
-        rows_ind: list[np.ndarray] = []
-        rows_val: list[np.ndarray] = []
-        indptr = [0]
-        for doc in docs:
-            counts = Counter(self._terms(doc))
-            keys = [k for k in counts if k in voc]
-            ind = np.fromiter((voc[k] for k in keys), np.int32, len(keys))
-            val = np.fromiter((counts[k] for k in keys), np.float64, len(keys))
-            order = np.argsort(ind, kind="stable")
-            rows_ind.append(ind[order])
-            rows_val.append(val[order])
-            indptr.append(indptr[-1] + len(keys))
-        indices = np.concatenate(rows_ind) if rows_ind else np.zeros(0, np.int32)
-        data = np.concatenate(rows_val) if rows_val else np.zeros(0, np.float64)
+        counts = Counter(self._terms(doc))
+        keys = [k for k in counts if k in voc]
+        ind = np.fromiter((voc[k] for k in keys), np.int32, len(keys))
+        val = np.fromiter((counts[k] for k in keys), np.float64, len(keys))
+        order = np.argsort(ind, kind="stable")
+        return ind[order], val[order]
+
+    def transform(self, docs: Iterable[str]) -> sp.csr_matrix:
+        rows = [self._counts(doc) for doc in docs]
+        indptr = np.zeros(len(rows) + 1, np.int32)
+        np.cumsum([len(r[0]) for r in rows], out=indptr[1:])
+        indices = np.concatenate([r[0] for r in rows]) if rows else np.zeros(0, np.int32)
+        data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0, np.float64)
+        return self._tfidf(data, indices, indptr)
+
+    def transform_pieces(self, texts: list[str], doc: np.ndarray, piece: np.ndarray, times: np.ndarray,
+                         n_docs: int) -> sp.csr_matrix:
+        """:meth:`transform` of documents given as pieces: document ``doc[k]`` holds ``times[k]`` copies of
+        ``texts[piece[k]]``, the pieces joined by spaces (as ``group_concat(text, ' ')`` would join them).
+
+        Word analyser without n-grams only: no term spans two pieces, so a document's term counts are the sums of
+        its pieces' counts, and each distinct text is tokenised once (generic comments repeat). The result equals
+        :meth:`transform` of the joined documents bit for bit (the same integer counts, then the same arithmetic).
+        """
+        if self.analyzer != "word" or self.ngram_range != (1, 1):
+            raise ValueError(f"block {self.block!r}: pieces need the word analyser without n-grams")
+        assert self._findall is not None
+        findall = self._findall
+        tokens: list[str] = []
+        ends = np.zeros(len(texts) + 1, np.int64)
+        for i, t in enumerate(texts):  # one flat token list, no per-text arrays (~235k distinct texts at synth m)
+            tokens.extend(findall(t.lower()))
+            ends[i + 1] = len(tokens)
+        if self._terms_array is None:
+            voc = self.vocabulary_
+            self._terms_array = pa.array(sorted(voc, key=voc.__getitem__), pa.string())  # column j's term
+        col = pc.index_in(pa.array(tokens, pa.string()), value_set=self._terms_array).fill_null(-1).to_numpy()
+        text_of = np.repeat(np.arange(len(texts)), np.diff(ends))
+        known = col >= 0
+        per_text = sp.csr_matrix(
+            (np.ones(int(known.sum())), (text_of[known], col[known])), shape=(len(texts), len(self.idf_))
+        )  # duplicates summed: the count of each term in each text
+        owners = sp.csr_matrix((np.asarray(times, np.float64), (np.asarray(doc), np.asarray(piece))),
+                               shape=(n_docs, len(texts)))
+        counts = (owners @ per_text).tocsr()  # integer sums, exact in float64
+        counts.sum_duplicates()
+        counts.sort_indices()
+        counts.eliminate_zeros()
+        return self._tfidf(counts.data.astype(np.float64), counts.indices.astype(np.int32),
+                           counts.indptr.astype(np.int32))
+
+    def _tfidf(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray) -> sp.csr_matrix:
+        """Raw counts (each row's columns ascending) → ``(1 + ln count) · idf``, rows L2-normalised."""
         np.log(data, data)
         data += 1.0
         data *= self.idf_[indices]
-        for a, b in itertools.pairwise(indptr):
+        for a, b in itertools.pairwise(indptr.tolist()):
             if b > a:
                 seg = data[a:b]
                 ss = float(np.cumsum(seg * seg)[-1])  # sequential sum in column order, like scikit-learn
                 if ss != 0.0:
                     seg /= np.sqrt(ss)
-        x = sp.csr_matrix(
-            (data, indices, np.asarray(indptr, dtype=np.int32)), shape=(len(indptr) - 1, len(self.idf_))
-        )
+        x = sp.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(self.idf_)))
         x.has_sorted_indices = True
         return x
 
@@ -201,6 +241,29 @@ def _concat(*parts: ir.StringValue) -> ir.StringValue:
     for p in parts[1:]:
         out = out.concat(" ", p.fill_null(""))
     return out.strip()
+
+
+def _selected_comments(posts: ir.Table, comments: ir.Table) -> ir.Table:
+    """The comments that go into the ``comments``/``replies`` blocks — the first :data:`MAX_COMMENTS_PER_POST` with
+    text under each post — with the post's creator ``o_creator`` and the text as ``_other`` (someone else wrote
+    it) or ``_own`` (the creator did), the other one empty."""
+    owner = posts.select(o_platform="platform", o_post="post_id", o_creator="creator_id")
+    c = comments.filter(comments.text.notnull())
+    c = c.inner_join(owner, [c.platform == owner.o_platform, c.post_id == owner.o_post])
+    w = ibis.window(group_by=[c.platform, c.post_id], order_by=[c.created_at, c.comment_id])
+    c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn < MAX_COMMENTS_PER_POST)
+    own = c.author_id.fill_null("") == c.o_creator
+    return c.mutate(_is_own=own, _other=ibis.ifelse(own, "", c.text), _own=ibis.ifelse(own, c.text, ""))
+
+
+def creator_comment_texts(posts: ir.Table, comments: ir.Table) -> ir.Table:
+    """``(platform, creator_id, replies, text, n)``: the distinct texts of each creator's ``comments`` block
+    (``replies`` false) and ``replies`` block (true), each with how often it occurs there — the pieces
+    :func:`creator_fields` joins into those two blocks (see :meth:`FixedTfidf.transform_pieces`). Pure Ibis."""
+    c = _selected_comments(posts, comments)
+    c = c.filter(c.o_creator.notnull())  # as the blocks' join on the creator: a null id matches no creator
+    c = c.select(platform=c.platform, creator_id=c.o_creator, replies=c._is_own, text=c.text)
+    return c.group_by(["platform", "creator_id", "replies", "text"]).agg(n=c.count())
 
 
 def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: ir.Table | None = None) -> ir.Table:
@@ -220,13 +283,7 @@ def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: 
         tagged=p._tagged.group_concat(" "),
     )
     if comments is not None:
-        owner = posts.select(o_platform="platform", o_post="post_id", o_creator="creator_id")
-        c = comments.filter(comments.text.notnull())
-        c = c.inner_join(owner, [c.platform == owner.o_platform, c.post_id == owner.o_post])
-        w = ibis.window(group_by=[c.platform, c.post_id], order_by=[c.created_at, c.comment_id])
-        c = c.mutate(_rn=ibis.row_number().over(w)).filter(lambda t: t._rn < MAX_COMMENTS_PER_POST)
-        own = c.author_id.fill_null("") == c.o_creator
-        c = c.mutate(_other=ibis.ifelse(own, "", c.text), _own=ibis.ifelse(own, c.text, ""))
+        c = _selected_comments(posts, comments)
         ct = c.group_by([c.platform.name("c_platform"), c.o_creator.name("c_creator")]).agg(
             comments=c._other.group_concat(" "), replies=c._own.group_concat(" "))
         out = out.left_join(ct, [out.platform == ct.c_platform, out.creator_id == ct.c_creator]).drop(
@@ -347,6 +404,29 @@ def load_category_model() -> CategoryModel:
     return _CACHE["default"]
 
 
+#: blocks built from comment texts as pieces: block → whether it holds the creator's own comments
+_PIECE_BLOCKS = {"comments": False, "replies": True}
+
+
+def _key(t: pa.Table) -> pa.Array:
+    return pc.binary_join_element_wise(t["platform"], t["creator_id"], "\x00")
+
+
+def _block_from_pieces(vec: Any, pieces: pa.Table | None, own: bool, creators: pa.Table) -> sp.csr_matrix:
+    """A comment block's TF-IDF matrix, one row per ``creators`` row, from :func:`creator_comment_texts` rows;
+    empty rows for creators without such comments."""
+    n = creators.num_rows
+    if pieces is None or pieces.num_rows == 0:
+        return vec.transform([""] * n)
+    mine = pieces.filter(pc.equal(pieces["replies"], own))
+    doc = pc.index_in(_key(mine), value_set=_key(creators)).fill_null(-1).to_numpy()
+    texts = mine["text"].dictionary_encode().combine_chunks()
+    keep = doc >= 0  # a creator without posts of its own has no row
+    return vec.transform_pieces(texts.dictionary.to_pylist(), doc[keep],
+                                texts.indices.to_numpy(zero_copy_only=False)[keep],
+                                mine["n"].to_numpy()[keep], n)
+
+
 def predict_niche_category(
     ws: Workspace,
     *,
@@ -369,13 +449,17 @@ def predict_niche_category(
         posts = ws.table("posts")
         comments = ws.table("comments") if ws.has_table("comments") else None
     accounts = ws.table("accounts") if ws.has_table("accounts") else None
-    t = creator_fields(posts, comments, accounts).order_by(["platform", "creator_id"]).to_pyarrow()
-    docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS}
+    # the comment blocks as distinct texts with their counts, each tokenised once (FixedTfidf.transform_pieces)
+    t = creator_fields(posts, None, accounts).order_by(["platform", "creator_id"]).to_pyarrow()
+    docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS if b not in _PIECE_BLOCKS}
     n = t.num_rows
     cats: list[str | None] = [None] * n
     conf: list[float | None] = [None] * n
     if n:
-        blocks = m.block_features(docs)  # each block tokenised once, for both the margins and the evidence
+        blocks = {b: m.vectorizers[b].transform(docs[b]) for b in docs}
+        pieces = creator_comment_texts(posts, comments).to_pyarrow() if comments is not None else None
+        for b, own in _PIECE_BLOCKS.items():
+            blocks[b] = _block_from_pieces(m.vectorizers[b], pieces, own, t)
         proba = m.predict_proba(docs, blocks=blocks)
         known = m.known_terms(docs, blocks=blocks)
         best = proba.argmax(axis=1)
