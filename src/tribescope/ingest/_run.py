@@ -206,9 +206,8 @@ def import_paths(
         # A file's detection error is raised when its turn comes, as if files were looked at one by one.
         plan: list[tuple[Source, str, Format | TribescopeError, str | None, str | None]] = []
         fast: dict[int, tuple[Any, str]] = {}
-        for i, path in enumerate(files):
+        for i, (path, sha) in enumerate(zip(files, _sha256_all(files), strict=True)):
             src = Source(path)
-            sha = file_sha256(path)
             try:
                 fmt: Format | TribescopeError = detect_format(src, format)
             except TribescopeError as exc:  # ImportFailed included
@@ -277,6 +276,16 @@ def import_paths(
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
     return report
+
+
+def _sha256_all(files: list[Path]) -> Iterable[str]:
+    """Each file's SHA-256, in order, hashed on two threads (hashlib and file reads release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if len(files) < 2:
+        return [file_sha256(f) for f in files]
+    with ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha") as pool:
+        return list(pool.map(file_sha256, files))
 
 
 def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -> None:
