@@ -234,6 +234,27 @@ def test_incremental_rescore_computes_only_new_and_changed(ws, monkeypatch: pyte
     assert seen[-1] == len(second) - 1
 
 
+def test_warm_up_starts_only_when_comment_features_will_be_computed(ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The score loads the text features' one-time set-up on a background thread, but only when comments changed
+    since ``comment_features`` was written (an unchanged re-score computes no text)."""
+    import tribescope.authenticity._comments as cm
+
+    monkeypatch.setattr(cm, "_WARMING", [])
+    monkeypatch.setattr(cm, "_GRAMS_CACHE", {})
+    _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
+    _insert(ws, "comments", [_comment(i, t) for i, t in enumerate(TEXTS)])
+    update_comment_features(ws)
+    cm.warm_up_text_features(ws)
+    assert cm._WARMING == []  # up to date: nothing to warm
+    _insert(ws, "comments", [_comment(100, "first!")])
+    cm.warm_up_text_features(ws)
+    cm.warm_up_text_features(ws)  # once per process
+    assert [t.name for t in cm._WARMING] == ["tribescope-warm-text"]
+    cm._WARMING[0].join(60)
+    assert not cm._WARMING[0].is_alive()
+    assert cm._GRAMS_CACHE  # the n-gram weights the first call needs are built
+
+
 def test_read_only_workspace_computes_without_storing(tmp_path) -> None:
     from tribescope.store import connect
 

@@ -520,20 +520,12 @@ def _arrow_features(t: ir.Table, key: str, text: str, models: dict[str, TextMode
     VADER (``_n``, ``_s_*`` are 0-sums rather than missing rows for texts without a known n-gram: the same
     probability)."""
     from tribescope.features import _text_arrow as A
-    from tribescope.features._vader_arrow import vader_compound
 
     weights = _gram_weights(models["spam"], models["attack"])
     generic = pa.array(sorted(GENERIC_WORDS), pa.string())
 
     def compute(x: pa.Array) -> dict[str, Any]:
-        n, s_spam, s_attack = A.model_sums(normalise_guarded(x), weights)
-        return {
-            "_n": n,
-            "_s_spam": s_spam,
-            "_s_attack": s_attack,
-            "_q": A.quality_labels(x, generic),
-            "sentiment": vader_compound(x),
-        }
+        return _arrow_columns(x, weights, generic)
 
     out = {
         "_n": "float64",
@@ -545,6 +537,48 @@ def _arrow_features(t: ir.Table, key: str, text: str, models: dict[str, TextMode
     f = A.rows_through(t.select(key, _text=t[text]), [key], "_text", "text_features", out, compute)
     rule = ibis.cases(*[(f._q == i, lab) for i, lab in enumerate(A.LABELS)], else_=ibis.null("string"))
     return f.mutate(_rule=rule)
+
+
+def _arrow_columns(x: pa.Array, weights: Any, generic: pa.Array) -> dict[str, Any]:
+    """The UDF's columns for the texts ``x`` (see :func:`_arrow_features`)."""
+    from tribescope.features import _text_arrow as A
+    from tribescope.features._vader_arrow import vader_compound
+
+    n, s_spam, s_attack = A.model_sums(normalise_guarded(x), weights)
+    return {"_n": n, "_s_spam": s_spam, "_s_attack": s_attack, "_q": A.quality_labels(x, generic),
+            "sentiment": vader_compound(x)}
+
+
+#: texts that take the warm-up through every kernel and rule (HTML, entity, link, mention, emoji, caps, negation)
+_WARM_TEXTS = ("<b>Love</b> this &amp; you @anna.fit!! 😍 check www.x.co/p not BAD at all, kind of great :)",
+               "I hate this so much, you idiot… 👎", "", "🔥🔥", "@bob", "nice")
+_WARMING: list[Any] = []
+
+
+def warm_up_text_features(ws: Any) -> None:
+    """Start loading what the first text-features call needs — the text models, VADER's lexicon and numba's cached
+    machine code (~1.6 CPU-s, once per process; most of it numba setting up its compiler) — on a background
+    thread, when :func:`update_comment_features` will have comments to compute: the score's first stages run in
+    DuckDB meanwhile. A no-op when the comments did not change, off DuckDB, or once started."""
+    if _WARMING or not ARROW_ON_DUCKDB or ws.backend != "duckdb" or ws.read_only:
+        return
+    if _stored_signature(ws) == (_comments_signature(ws), features_version()) and ws.has_table(TABLE):
+        return
+    import threading
+
+    def warm() -> None:
+        try:
+            from tribescope.features import sentiment as vader
+
+            if vader.ARROW_ON_DUCKDB:
+                weights = _gram_weights(load_text_model("spam"), load_text_model("attack"))
+                _arrow_columns(pa.array(_WARM_TEXTS), weights, pa.array(sorted(GENERIC_WORDS), pa.string()))
+        except Exception:  # noqa: BLE001 — only a head start: the real call reports any problem itself
+            pass
+
+    t = threading.Thread(target=warm, name="tribescope-warm-text", daemon=True)
+    _WARMING.append(t)
+    t.start()
 
 
 def normalise_guarded(texts: pa.Array) -> pa.Array:
