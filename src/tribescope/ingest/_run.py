@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import reprlib
-from collections.abc import Callable, Iterable, Sequence
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -227,6 +230,13 @@ def import_paths(
         from tribescope.ingest._fast import Prefetcher
 
         prefetch = Prefetcher(ws.duck, fast)
+        ahead = ReadAhead(
+            {
+                i: functools.partial(_read_file, src, fmt, import_id, skip_bad, options)
+                for i, (src, _, fmt, _, import_id) in enumerate(plan)
+                if import_id is not None and isinstance(fmt, Format) and i not in fast
+            }
+        )
         try:
             for i, (src, sha, fmt, prev, import_id) in enumerate(plan):
                 if not isinstance(fmt, Format):
@@ -244,7 +254,11 @@ def import_paths(
                 stager.next_file(import_id)
                 staged[import_id] = fr
                 fast_rows = prefetch.take(i) if i in prefetch else None
-                _import_one(ws, stager, src, fmt, fr, import_id, skip_bad, options, progress, fast_rows)
+                if fast_rows is not None:
+                    _stage_fast(stager, src, fr, fast_rows, progress)
+                else:  # read ahead, or now (a fast plan that did not apply)
+                    items = ahead.items(i) if i in ahead else _read_file(src, fmt, import_id, skip_bad, options)
+                    _stage(ws, stager, src, fr, items, progress)
                 finished = dt.datetime.now(dt.UTC)
                 fr.seconds = (finished - started).total_seconds()
                 pending.append(
@@ -269,6 +283,7 @@ def import_paths(
                 if stager.staged_rows >= GROUP_ROWS:
                     flush()
         finally:
+            ahead.close()
             prefetch.close()
         flush()
         if options.get("pseudonymize"):
@@ -313,26 +328,22 @@ def _next_import_seq(ws: Workspace) -> int:
     return int(row[0]) + 1 if row else 1
 
 
-def _import_one(
-    ws: Workspace,
-    stager: Stager,
-    src: Source,
-    fmt: Format,
-    fr: FileReport,
-    import_id: str,
-    skip_bad: bool,
-    options: dict[str, Any],
-    progress: ProgressFn | None,
-    fast_rows: Any = None,
-) -> None:
-    """Read one file into ``stager``: the engine's mapped rows ``fast_rows`` (see :func:`_fast_plan`) when
-    given, else record by record in Python."""
+#: an item a file's reading produces: ("rows", table, Arrow rows) | ("rejects", None, Arrow rows) |
+#: ("progress", bytes read, None) | ("done", records, rejected)
+Item = tuple[str, Any, Any]
+
+
+def _read_file(src: Source, fmt: Format, import_id: str, skip_bad: bool, options: dict[str, Any]) -> Iterator[Item]:
+    """Read one file record by record in Python: its canonical rows in Arrow batches, its rejects, progress, and
+    at the end its record and reject counts. Raises :class:`ImportFailed` on the first bad record unless
+    ``skip_bad``. Touches no connection, so it can run ahead of the import on another thread (:class:`ReadAhead`)."""
     ctx = Context(str(src.path), import_id, dt.datetime.now(dt.UTC), options=options)
     buffers: dict[str, RowBuffer] = {}
     rejects = RowBuffer("rejects")
-    reported = 0
+    n_records = n_rejected = reported = 0
 
     def reject(location: str, fld: str | None, reason: str, raw: Any) -> None:
+        nonlocal n_rejected
         if not skip_bad:
             raise ImportFailed(str(src.path), location, fld, reason)
         rejects.append(
@@ -347,24 +358,15 @@ def _import_one(
                 }
             )
         )
-        fr.rejected += 1
+        n_rejected += 1
 
-    def tick(force: bool = False) -> None:
+    def tick(force: bool = False) -> Iterator[Item]:
         nonlocal reported
-        if progress is None:
-            return
         pos = src.bytes_read()
         if force or pos - reported > (1 << 20):
-            progress(pos - reported, src.path.name)
+            yield ("progress", pos - reported, None)
             reported = pos
 
-    if fast_rows is not None:
-        n, batches = fast_rows
-        for table, batch in batches:
-            stager.add(table, pa.Table.from_batches([batch]))
-        fr.records = n
-        tick(force=True)
-        return
     records = fmt.records(src, ctx)
     try:
         while True:
@@ -375,7 +377,7 @@ def _import_one(
             except SourceError as exc:  # unreadable past this point
                 reject(exc.location, None, exc.message + " — the rest of the file was not read", exc.raw)
                 break
-            fr.records += 1
+            n_records += 1
             if isinstance(raw, SourceError):
                 reject(location, None, raw.message, raw)
                 continue
@@ -395,9 +397,9 @@ def _import_one(
             for buf, values in pending:
                 buf.append(values)
                 if buf.n >= BATCH_ROWS:
-                    stager.add(buf.table.name, buf.flush())
-            if fr.records % 4096 == 0:
-                tick()
+                    yield ("rows", buf.table.name, buf.flush())
+            if n_records % 4096 == 0:
+                yield from tick()
     finally:  # an aborted import must not leave the file open until garbage collection
         close = getattr(records, "close", None)
         if close is not None:
@@ -409,10 +411,119 @@ def _import_one(
         buf.append(buf.check(rows))
     for name, buf in buffers.items():
         if buf.n:
-            stager.add(name, buf.flush())
+            yield ("rows", name, buf.flush())
     if rejects.n:
-        ws.duck.from_arrow(rejects.flush()).insert_into("rejects")  # not register: see Stager._write
-    tick(force=True)
+        yield ("rejects", None, rejects.flush())
+    yield from tick(force=True)
+    yield ("done", n_records, n_rejected)
+
+
+def _stage(
+    ws: Workspace, stager: Stager, src: Source, fr: FileReport, items: Iterable[Item], progress: ProgressFn | None
+) -> None:
+    """Stage what :func:`_read_file` produced for one file (on the import's thread: it owns the connection)."""
+    for kind, a, b in items:
+        if kind == "rows":
+            stager.add(a, b)
+        elif kind == "rejects":
+            ws.duck.from_arrow(b).insert_into("rejects")  # not register: see Stager._write
+        elif kind == "progress":
+            if progress:
+                progress(a, src.path.name)
+        else:
+            fr.records, fr.rejected = a, b
+
+
+def _stage_fast(stager: Stager, src: Source, fr: FileReport, fast_rows: Any, progress: ProgressFn | None) -> None:
+    """Stage the engine's mapped rows of one file (see :func:`_fast_plan`)."""
+    n, batches = fast_rows
+    for table, batch in batches:
+        stager.add(table, pa.Table.from_batches([batch]))
+    fr.records = n
+    if progress:
+        progress(src.size, src.path.name)
+
+
+#: rows the background reader may hold ahead of the import (Arrow batches waiting to be staged)
+READ_AHEAD_ROWS = 400_000
+
+
+class _Stopped(Exception):
+    pass
+
+
+class ReadAhead:
+    """Reads the record-by-record files of an import on a background thread, in file order, ahead of their turn.
+
+    The import's thread stages what was read (:meth:`items`) while the reader parses the next files: the engine
+    work of staging, mapping (the :class:`~tribescope.ingest._fast.Prefetcher`) and merging releases the GIL, so
+    Python parsing and DuckDB use both cores. At most :data:`READ_AHEAD_ROWS` rows wait at a time. A file's
+    reading error is raised by :meth:`items` when its turn comes; :meth:`close` stops the reader.
+    """
+
+    def __init__(self, jobs: dict[int, Callable[[], Iterator[Item]]], max_rows: int | None = None) -> None:
+        self._jobs = dict(sorted(jobs.items()))
+        self._items: deque[tuple[int, str, Any, Any]] = deque()
+        self._cond = threading.Condition()
+        self._rows = 0
+        self._max = READ_AHEAD_ROWS if max_rows is None else max_rows
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        if self._jobs:
+            self._thread = threading.Thread(target=self._run, name="tribescope-read", daemon=True)
+            self._thread.start()
+
+    def __contains__(self, position: int) -> bool:
+        return position in self._jobs
+
+    def _put(self, item: tuple[int, str, Any, Any], rows: int) -> None:
+        with self._cond:
+            while self._rows > self._max and not self._stop:
+                self._cond.wait()
+            if self._stop:
+                raise _Stopped
+            self._items.append(item)
+            self._rows += rows
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        try:
+            for position, job in self._jobs.items():
+                try:
+                    for kind, a, b in job():
+                        self._put((position, kind, a, b), b.num_rows if kind == "rows" else 0)
+                except _Stopped:
+                    raise
+                except Exception as exc:  # raised by items() when the import reaches this file
+                    self._put((position, "error", exc, None), 0)
+                    return
+        except _Stopped:
+            return
+
+    def items(self, position: int) -> Iterator[Item]:
+        """What the reader produced for the file at ``position`` (files are taken in order)."""
+        while True:
+            with self._cond:
+                while not self._items:
+                    self._cond.wait()
+                got, kind, a, b = self._items.popleft()
+                if kind == "rows":
+                    self._rows -= b.num_rows
+                self._cond.notify_all()
+            assert got == position, "files are taken in order"
+            if kind == "error":
+                raise a
+            yield kind, a, b
+            if kind == "done":
+                return
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._items.clear()
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
 
 
 def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) -> Any:

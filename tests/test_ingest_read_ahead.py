@@ -1,0 +1,75 @@
+"""Files read record by record are parsed ahead of their turn on a background thread (``ReadAhead``); the import
+must be exactly what reading each file in its turn gives, fail at the bad file's turn, and leave no thread."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+
+from tribescope.errors import ImportFailed
+from tribescope.ingest import _run, import_paths
+from tribescope.store import connect
+
+TABLES = ("accounts", "posts", "comments", "community_messages", "rejects")
+
+
+def _dump(ws) -> dict[str, list]:
+    out = {}
+    for t in TABLES:
+        cols = [c for c in ws.table(t).columns if c != "import_id"]
+        out[t] = ws.duck.execute(f'SELECT {", ".join(cols)} FROM "{t}" ORDER BY ALL').fetchall()
+    out["imports"] = ws.duck.execute(
+        "SELECT path, format, records, rows, rejected, status FROM imports ORDER BY path").fetchall()
+    return out
+
+
+def _no_reader_thread() -> bool:
+    return not [t for t in threading.enumerate() if t.name == "tribescope-read"]
+
+
+@pytest.fixture
+def exports(tmp_path, fixtures):
+    d = tmp_path / "exports"
+    for sub in ("discord", "reddit", "tiktok", "youtube", "web"):
+        shutil.copytree(fixtures / sub, d / sub)
+    return d
+
+
+def test_reading_ahead_equals_reading_in_turn(tmp_path, exports, monkeypatch):
+    monkeypatch.setattr(_run, "READ_AHEAD_ROWS", 1)  # the reader waits after every batch: the tightest hand-over
+    ahead = connect(tmp_path / "ahead.duckdb")
+    r_ahead = import_paths(ahead, [exports], options={"platform": "instagram"})
+
+    class InTurn(_run.ReadAhead):
+        def __init__(self, jobs, max_rows=None):
+            super().__init__({}, max_rows)
+
+    monkeypatch.setattr(_run, "ReadAhead", InTurn)  # no file read ahead: each one read when its turn comes
+    in_turn = connect(tmp_path / "in_turn.duckdb")
+    r_turn = import_paths(in_turn, [exports], options={"platform": "instagram"})
+    try:
+        assert len(r_ahead.files) >= 8 and r_ahead.records > 50
+        assert [(f.path, f.records, f.rows) for f in r_ahead.files] == [(f.path, f.records, f.rows) for f in r_turn.files]
+        assert _dump(ahead) == _dump(in_turn)
+        assert _no_reader_thread()
+    finally:
+        ahead.close()
+        in_turn.close()
+
+
+def test_a_bad_file_read_ahead_fails_at_its_turn(ws, tmp_path):
+    good = "account_id,followers\n1,10\n2,20\n"
+    (tmp_path / "a.csv").write_text(good)
+    (tmp_path / "b.csv").write_text("account_id,followers\n3,30\n4,lots\n")
+    (tmp_path / "c.csv").write_text(good.replace("1,", "5,").replace("2,", "6,"))
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [tmp_path], options={"platform": "instagram"})
+    assert "b.csv, line 3" in str(e.value) and "'followers'" in str(e.value)
+    assert ws.counts()["accounts"] == 0 and ws.counts()["imports"] == 0
+    assert _no_reader_thread()
+    r = import_paths(ws, [tmp_path], options={"platform": "instagram"}, skip_bad=True)
+    assert [f.records for f in r.files] == [2, 2, 2] and [f.rejected for f in r.files] == [0, 1, 0]
+    assert ws.counts()["accounts"] == 5
+    assert ws.duck.execute("SELECT location, field FROM rejects").fetchall() == [("line 3", "followers")]
