@@ -172,6 +172,12 @@ class Prefetcher:
     def __contains__(self, position: int) -> bool:
         return position in self._plans or (self._running is not None and self._running[0] == position)
 
+    def ready(self, position: int) -> bool:
+        """Whether the file at ``position`` can be taken without waiting (true for files without a plan)."""
+        if self._running is not None and self._running[0] == position:
+            return self._running[1].done()
+        return position not in self._plans
+
     def _start_next(self) -> None:
         if not self._plans:
             return

@@ -33,6 +33,9 @@ _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".du
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager)
 GROUP_ROWS = int(os.environ.get("TRIBESCOPE_GROUP_ROWS", "2000000"))
+#: while the next file is still being read or mapped in the background, the staged rows are merged meanwhile once
+#: there are this many (merging in groups gives exactly what one merge gives; see :class:`Stager`)
+EARLY_MERGE_ROWS = 200_000
 #: DuckDB memory limit of the workspace connection while importing (staging spills to disk beyond it)
 IMPORT_MEMORY = os.environ.get("TRIBESCOPE_IMPORT_MEMORY", "2GB")
 
@@ -250,6 +253,8 @@ def import_paths(
                         progress(src.size, src.path.name)
                     continue
                 fr.import_id = import_id
+                if stager.staged_rows >= EARLY_MERGE_ROWS and not (prefetch.ready(i) and ahead.ready(i)):
+                    flush()  # this file's rows are not ready yet: merge what is staged meanwhile
                 started = dt.datetime.now(dt.UTC)
                 stager.next_file(import_id)
                 staged[import_id] = fr
@@ -475,6 +480,11 @@ class ReadAhead:
 
     def __contains__(self, position: int) -> bool:
         return position in self._jobs
+
+    def ready(self, position: int) -> bool:
+        """Whether the file at ``position`` can be staged without waiting (true for files not read ahead)."""
+        with self._cond:
+            return position not in self._jobs or bool(self._items)
 
     def _put(self, item: tuple[int, str, Any, Any], rows: int) -> None:
         with self._cond:
