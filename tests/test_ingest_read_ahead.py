@@ -74,34 +74,3 @@ def test_a_bad_file_read_ahead_fails_at_its_turn(ws, tmp_path):
     assert ws.counts()["accounts"] == 5
     assert ws.duck.execute("SELECT location, field FROM rejects").fetchall() == [("line 3", "followers")]
 
-
-def test_merging_while_waiting_equals_one_merge(tmp_path, exports, monkeypatch):
-    """While the next file is not ready the staged rows are merged meanwhile; merging in those groups must give
-    exactly what one merge gives (rows, each row's import, the rows each file wrote)."""
-    from tribescope.store import _upsert
-
-    merges = []
-    real = _upsert.Stager.merge
-
-    def counting(self):
-        merges.append(self.staged_rows)
-        return real(self)
-
-    monkeypatch.setattr(_upsert.Stager, "merge", counting)
-    monkeypatch.setattr(_run, "EARLY_MERGE_ROWS", 1)
-    monkeypatch.setattr(_run.ReadAhead, "ready", lambda self, i: False)  # never ready: merge before every file
-    early = connect(tmp_path / "early.duckdb")
-    r_early = import_paths(early, [exports], options={"platform": "instagram"})
-    n_early = len(merges)
-    monkeypatch.setattr(_run, "EARLY_MERGE_ROWS", 10**12)
-    once = connect(tmp_path / "once.duckdb")
-    r_once = import_paths(once, [exports], options={"platform": "instagram"})
-    try:
-        assert n_early >= len(r_early.files) - 1 and len(merges) - n_early == 1
-        assert [(f.records, f.rows) for f in r_early.files] == [(f.records, f.rows) for f in r_once.files]
-        assert _dump(early) == _dump(once)
-        q = "SELECT t.comment_id, i.path FROM comments t JOIN imports i USING (import_id) ORDER BY ALL"
-        assert early.duck.execute(q).fetchall() == once.duck.execute(q).fetchall()
-    finally:
-        early.close()
-        once.close()

@@ -23,7 +23,7 @@ order, so the result is the same as mapping each file when its turn comes.
 
 from __future__ import annotations
 
-import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -172,12 +172,6 @@ class Prefetcher:
     def __contains__(self, position: int) -> bool:
         return position in self._plans or (self._running is not None and self._running[0] == position)
 
-    def ready(self, position: int) -> bool:
-        """Whether the file at ``position`` can be taken without waiting (true for files without a plan)."""
-        if self._running is not None and self._running[0] == position:
-            return self._running[1].done()
-        return position not in self._plans
-
     def _start_next(self) -> None:
         if not self._plans:
             return
@@ -206,7 +200,7 @@ class Prefetcher:
             self._running = None
             while not future.done():  # interrupt each statement as it starts, until the plan gives up
                 con.interrupt()
-                threading.Event().wait(0.02)
+                time.sleep(0.02)
             try:
                 res = future.result()
             except Exception:  # noqa: BLE001 — the import is already failing for another reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -33,9 +34,6 @@ _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".du
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager)
 GROUP_ROWS = int(os.environ.get("TRIBESCOPE_GROUP_ROWS", "2000000"))
-#: while the next file is still being read or mapped in the background, the staged rows are merged meanwhile once
-#: there are this many (merging in groups gives exactly what one merge gives; see :class:`Stager`)
-EARLY_MERGE_ROWS = 200_000
 #: DuckDB memory limit of the workspace connection while importing (staging spills to disk beyond it)
 IMPORT_MEMORY = os.environ.get("TRIBESCOPE_IMPORT_MEMORY", "2GB")
 
@@ -253,8 +251,6 @@ def import_paths(
                         progress(src.size, src.path.name)
                     continue
                 fr.import_id = import_id
-                if stager.staged_rows >= EARLY_MERGE_ROWS and not (prefetch.ready(i) and ahead.ready(i)):
-                    flush()  # this file's rows are not ready yet: merge what is staged meanwhile
                 started = dt.datetime.now(dt.UTC)
                 stager.next_file(import_id)
                 staged[import_id] = fr
@@ -481,11 +477,6 @@ class ReadAhead:
     def __contains__(self, position: int) -> bool:
         return position in self._jobs
 
-    def ready(self, position: int) -> bool:
-        """Whether the file at ``position`` can be staged without waiting (true for files not read ahead)."""
-        with self._cond:
-            return position not in self._jobs or bool(self._items)
-
     def _put(self, item: tuple[int, str, Any, Any], rows: int) -> None:
         with self._cond:
             while self._rows > self._max and not self._stop:
@@ -497,18 +488,19 @@ class ReadAhead:
             self._cond.notify_all()
 
     def _run(self) -> None:
-        try:
-            for position, job in self._jobs.items():
-                try:
-                    for kind, a, b in job():
-                        self._put((position, kind, a, b), b.num_rows if kind == "rows" else 0)
-                except _Stopped:
-                    raise
-                except Exception as exc:  # raised by items() when the import reaches this file
+        for position, job in self._jobs.items():
+            reading = job()
+            try:
+                for kind, a, b in reading:
+                    self._put((position, kind, a, b), b.num_rows if kind == "rows" else 0)
+            except _Stopped:
+                return
+            except BaseException as exc:  # raised by items() when the import reaches this file
+                with contextlib.suppress(_Stopped):
                     self._put((position, "error", exc, None), 0)
-                    return
-        except _Stopped:
-            return
+                return
+            finally:
+                reading.close()  # the file is closed now, not at garbage collection
 
     def items(self, position: int) -> Iterator[Item]:
         """What the reader produced for the file at ``position`` (files are taken in order)."""
