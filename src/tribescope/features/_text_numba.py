@@ -203,6 +203,17 @@ def _match(a, b, c, ln, ph, p):  # pragma: no cover - compiled
     return a == ph[p, 0] and b == ph[p, 1] and c == ph[p, 2]
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _first_phrase(seqs, ph, ph_val, default):  # pragma: no cover - compiled
+    """The value of the first phrase that one of the word sequences ``seqs`` (``(a, b, c, length)``, tried in order,
+    each against every phrase) is, else ``default``."""
+    for a, b, c, ln in seqs:
+        for p in range(ph.shape[0]):
+            if _match(a, b, c, ln, ph, p):
+                return ph_val[p]
+    return default
+
+
 @njit(nogil=True, cache=True)
 def vader(
     n, tid, idx, keep, val, wid, code, up_raw, n_excl, n_qm, ph, ph_val, bg, ids, consts
@@ -230,7 +241,6 @@ def vader(
     m = len(tid)
     KP = np.empty(m, np.int64)  # position of each kept word within its text
     KD = np.empty(m, np.int64)  # its distinct-word number
-    nph = ph.shape[0]
     nbg = bg.shape[0]
     fs = (1.0, 0.95, 0.9)
     i = 0
@@ -366,40 +376,10 @@ def vader(
                 elif c3:
                     # idioms: the first special case among the words before (in this order of word sequences),
                     # overridden by one starting at this word; booster n-grams before add B_DECR each
-                    inner = v
-                    found = False
-                    for seq in range(5):
-                        for p in range(nph):
-                            if seq == 0:
-                                ok = _match(l1, W, 0, 2, ph, p)
-                            elif seq == 1:
-                                ok = _match(l2, l1, W, 3, ph, p)
-                            elif seq == 2:
-                                ok = _match(l2, l1, 0, 2, ph, p)
-                            elif seq == 3:
-                                ok = _match(l3, l2, l1, 3, ph, p)
-                            else:
-                                ok = _match(l3, l2, 0, 2, ph, p)
-                            if ok:
-                                inner = ph_val[p]
-                                found = True
-                                break
-                        if found:
-                            break
-                    w_id = inner
-                    found = False
-                    for seq in range(2):
-                        for p in range(nph):
-                            if seq == 0:
-                                ok = _match(W, n1, n2, 3, ph, p)
-                            else:
-                                ok = _match(W, n1, 0, 2, ph, p)
-                            if ok:
-                                w_id = ph_val[p]
-                                found = True
-                                break
-                        if found:
-                            break
+                    inner = _first_phrase(
+                        ((l1, W, 0, 2), (l2, l1, W, 3), (l2, l1, 0, 2), (l3, l2, l1, 3), (l3, l2, 0, 2)), ph, ph_val, v
+                    )
+                    w_id = _first_phrase(((W, n1, n2, 3), (W, n1, 0, 2)), ph, ph_val, inner)
                     add = 0.0
                     for seq in range(3):
                         for p in range(nbg):
