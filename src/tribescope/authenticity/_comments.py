@@ -573,7 +573,7 @@ def warm_up_text_features(ws: Any) -> None:
             if vader.ARROW_ON_DUCKDB:
                 weights = _gram_weights(load_text_model("spam"), load_text_model("attack"))
                 _arrow_columns(pa.array(_WARM_TEXTS), weights, pa.array(sorted(GENERIC_WORDS), pa.string()))
-        except Exception:  # noqa: BLE001 — only a head start: the real call reports any problem itself
+        except Exception:  # only a head start: the real call reports any problem itself
             pass
 
     t = threading.Thread(target=warm, name="tribescope-warm-text", daemon=True)

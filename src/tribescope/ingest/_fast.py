@@ -203,7 +203,7 @@ class Prefetcher:
                 time.sleep(0.02)
             try:
                 res = future.result()
-            except Exception:  # noqa: BLE001 — the import is already failing for another reason
+            except Exception:  # the import is already failing for another reason
                 res = None
             if res is not None:
                 res[1].close()  # type: ignore[attr-defined]  # the generator closes the cursor
