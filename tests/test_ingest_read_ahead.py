@@ -21,7 +21,8 @@ def _dump(ws) -> dict[str, list]:
         cols = [c for c in ws.table(t).columns if c != "import_id"]
         out[t] = ws.duck.execute(f'SELECT {", ".join(cols)} FROM "{t}" ORDER BY ALL').fetchall()
     out["imports"] = ws.duck.execute(
-        "SELECT path, format, records, rows, rejected, status FROM imports ORDER BY path").fetchall()
+        "SELECT path, format, records, rows, rejected, status FROM imports ORDER BY path"
+    ).fetchall()
     return out
 
 
@@ -38,7 +39,9 @@ def exports(tmp_path, fixtures):
 
 
 def test_reading_ahead_equals_reading_in_turn(tmp_path, exports, monkeypatch):
-    monkeypatch.setattr(_run, "READ_AHEAD_ROWS", 1)  # the reader waits after every batch: the tightest hand-over
+    monkeypatch.setattr(
+        _run, "READ_AHEAD_ROWS", 1
+    )  # the reader waits after every batch: the tightest hand-over
     ahead = connect(tmp_path / "ahead.duckdb")
     r_ahead = import_paths(ahead, [exports], options={"platform": "instagram"})
 
@@ -51,7 +54,9 @@ def test_reading_ahead_equals_reading_in_turn(tmp_path, exports, monkeypatch):
     r_turn = import_paths(in_turn, [exports], options={"platform": "instagram"})
     try:
         assert len(r_ahead.files) >= 8 and r_ahead.records > 50
-        assert [(f.path, f.records, f.rows) for f in r_ahead.files] == [(f.path, f.records, f.rows) for f in r_turn.files]
+        assert [(f.path, f.records, f.rows) for f in r_ahead.files] == [
+            (f.path, f.records, f.rows) for f in r_turn.files
+        ]
         assert _dump(ahead) == _dump(in_turn)
         assert _no_reader_thread()
     finally:
@@ -73,4 +78,3 @@ def test_a_bad_file_read_ahead_fails_at_its_turn(ws, tmp_path):
     assert [f.records for f in r.files] == [2, 2, 2] and [f.rejected for f in r.files] == [0, 1, 0]
     assert ws.counts()["accounts"] == 5
     assert ws.duck.execute("SELECT location, field FROM rejects").fetchall() == [("line 3", "followers")]
-

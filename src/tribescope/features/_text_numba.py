@@ -377,7 +377,10 @@ def vader(
                     # idioms: the first special case among the words before (in this order of word sequences),
                     # overridden by one starting at this word; booster n-grams before add B_DECR each
                     inner = _first_phrase(
-                        ((l1, W, 0, 2), (l2, l1, W, 3), (l2, l1, 0, 2), (l3, l2, l1, 3), (l3, l2, 0, 2)), ph, ph_val, v
+                        ((l1, W, 0, 2), (l2, l1, W, 3), (l2, l1, 0, 2), (l3, l2, l1, 3), (l3, l2, 0, 2)),
+                        ph,
+                        ph_val,
+                        v,
                     )
                     w_id = _first_phrase(((W, n1, n2, 3), (W, n1, 0, 2)), ph, ph_val, inner)
                     add = 0.0

@@ -184,7 +184,9 @@ class Prefetcher:
 
     def take(self, position: int) -> PlanResult:
         """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order)."""
-        assert self._running is not None and self._running[0] == position, "fast plans are taken in file order"
+        assert self._running is not None and self._running[0] == position, (
+            "fast plans are taken in file order"
+        )
         future = self._running[1]
         self._running = None
         try:

@@ -258,7 +258,9 @@ def import_paths(
                 if fast_rows is not None:
                     _stage_fast(stager, src, fr, fast_rows, progress)
                 else:  # read ahead, or now (a fast plan that did not apply)
-                    items = ahead.items(i) if i in ahead else _read_file(src, fmt, import_id, skip_bad, options)
+                    items = (
+                        ahead.items(i) if i in ahead else _read_file(src, fmt, import_id, skip_bad, options)
+                    )
                     _stage(ws, stager, src, fr, items, progress)
                 finished = dt.datetime.now(dt.UTC)
                 fr.seconds = (finished - started).total_seconds()
@@ -334,7 +336,9 @@ def _next_import_seq(ws: Workspace) -> int:
 Item = tuple[str, Any, Any]
 
 
-def _read_file(src: Source, fmt: Format, import_id: str, skip_bad: bool, options: dict[str, Any]) -> Iterator[Item]:
+def _read_file(
+    src: Source, fmt: Format, import_id: str, skip_bad: bool, options: dict[str, Any]
+) -> Iterator[Item]:
     """Read one file record by record in Python: its canonical rows in Arrow batches, its rejects, progress, and
     at the end its record and reject counts. Raises :class:`ImportFailed` on the first bad record unless
     ``skip_bad``. Touches no connection, so it can run ahead of the import on another thread (:class:`ReadAhead`)."""
@@ -420,7 +424,12 @@ def _read_file(src: Source, fmt: Format, import_id: str, skip_bad: bool, options
 
 
 def _stage(
-    ws: Workspace, stager: Stager, src: Source, fr: FileReport, items: Iterable[Item], progress: ProgressFn | None
+    ws: Workspace,
+    stager: Stager,
+    src: Source,
+    fr: FileReport,
+    items: Iterable[Item],
+    progress: ProgressFn | None,
 ) -> None:
     """Stage what :func:`_read_file` produced for one file (on the import's thread: it owns the connection)."""
     for kind, a, b in items:
@@ -435,7 +444,9 @@ def _stage(
             fr.records, fr.rejected = a, b
 
 
-def _stage_fast(stager: Stager, src: Source, fr: FileReport, fast_rows: Any, progress: ProgressFn | None) -> None:
+def _stage_fast(
+    stager: Stager, src: Source, fr: FileReport, fast_rows: Any, progress: ProgressFn | None
+) -> None:
     """Stage the engine's mapped rows of one file (see :func:`_fast_plan`)."""
     n, batches = fast_rows
     for table, batch in batches:
