@@ -562,7 +562,7 @@ def warm_up_text_features(ws: Any) -> None:
     DuckDB meanwhile. A no-op when the comments did not change, off DuckDB, or once started."""
     if _WARMING or not ARROW_ON_DUCKDB or ws.backend != "duckdb" or ws.read_only:
         return
-    if _stored_signature(ws) == (_comments_signature(ws), features_version()) and ws.has_table(TABLE):
+    if _up_to_date(ws, _comments_signature(ws), features_version()):
         return
     import threading
 
@@ -663,7 +663,7 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
         store = ws.backend == "duckdb" and not ws.read_only
     version = features_version()
     signature = _comments_signature(ws) if store else None
-    if signature is not None and _stored_signature(ws) == (signature, version) and ws.has_table(TABLE):
+    if signature is not None and _up_to_date(ws, signature, version):
         return ws.table(TABLE)  # no comment added, edited or deleted since the table was written
     keys = ["platform", "comment_id", "text_hash"]
     c = ws.table("comments")
@@ -766,6 +766,11 @@ def _comments_signature(ws: Any) -> str:
         "SELECT count(*), sum(hash(platform, comment_id, coalesce(text, '')))::HUGEINT FROM comments"
     ).fetchone()
     return f"{n}:{h}"
+
+
+def _up_to_date(ws: Any, signature: str, version: str) -> bool:
+    """Whether ``comment_features`` was last written for comments of this signature and this features version."""
+    return _stored_signature(ws) == (signature, version) and ws.has_table(TABLE)
 
 
 def _stored_signature(ws: Any) -> tuple[str, str] | None:
