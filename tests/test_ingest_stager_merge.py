@@ -105,3 +105,48 @@ def test_same_content_twice_in_one_command_is_read_once(tmp_path):
         assert ws.duck.execute("SELECT count(*) FROM imports").fetchone()[0] == 2
     finally:
         ws.close()
+
+
+def test_rows_staged_from_an_engine_table_merge_like_arrow_rows(tmp_path):
+    """The engine fast path stages a mapped file straight from its table (``add_relation``, no Arrow round trip),
+    between files staged from Arrow: the merge writes what staging the same rows from Arrow writes — the stored
+    rows, the file that last changed each, per-file counts — with the later file's value winning on a shared key."""
+    yt = "youtube"
+    f1 = [{"platform": yt, "account_id": "A", "username": "a"}, {"platform": yt, "account_id": "B"}]
+    f2 = [
+        {"platform": yt, "account_id": "B", "username": "b2"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+    ]
+    f3 = [{"platform": yt, "account_id": "A", "username": "a3"}]
+    files = [("imp-1", f1), ("imp-2", f2), ("imp-3", f3)]
+
+    arrow_ws = connect(tmp_path / "arrow.duckdb")
+    rel_ws = connect(tmp_path / "relation.duckdb")
+    try:
+        written_arrow = _stage(arrow_ws, files, dedup=True)
+        with rel_ws.transaction():
+            st = Stager(rel_ws.duck, "", dedup=("accounts",))
+            for imp, rows in files:
+                st.next_file(imp)
+                if imp == "imp-2":  # this file's rows come from an engine table
+                    rel_ws.duck.from_arrow(_acc(rows)).create("mapped")
+                    assert st.add_relation("accounts", "mapped") == 3
+                else:
+                    st.add("accounts", _acc(rows))
+            st.merge()
+        written_rel = {f: w.get("accounts", 0) for f, w in st.written.items()}
+        q = "SELECT account_id, username, import_id FROM accounts ORDER BY account_id"
+        assert (
+            rel_ws.duck.execute(q).fetchall()
+            == arrow_ws.duck.execute(q).fetchall()
+            == [
+                ("A", "a3", "imp-3"),
+                ("B", "b2", "imp-2"),
+                ("C", "c", "imp-2"),
+            ]
+        )
+        assert written_rel == written_arrow == {"imp-1": 2, "imp-2": 2, "imp-3": 1}
+    finally:
+        arrow_ws.close()
+        rel_ws.close()

@@ -447,11 +447,13 @@ def _stage(
 def _stage_fast(
     stager: Stager, src: Source, fr: FileReport, fast_rows: Any, progress: ProgressFn | None
 ) -> None:
-    """Stage the engine's mapped rows of one file (see :func:`_fast_plan`)."""
-    n, batches = fast_rows
-    for table, batch in batches:
-        stager.add(table, pa.Table.from_batches([batch]))
-    fr.records = n
+    """Stage the engine's mapped rows of one file (see :func:`_fast_plan`), then free them."""
+    try:
+        for table, name in fast_rows.tables.items():
+            stager.add_relation(table, name)
+    finally:
+        fast_rows.close()
+    fr.records = fast_rows.records
     if progress:
         progress(src.size, src.path.name)
 

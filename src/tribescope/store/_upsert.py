@@ -119,6 +119,37 @@ class Stager:
         if self._pending_rows[table] >= FLUSH_ROWS:
             self._write(table)
 
+    def add_relation(self, table: str, source: str) -> int:
+        """Append every row of the engine table ``source`` (canonical columns, in order) to the staging area,
+        without a round trip through Arrow; returns the rows added. Rows gathered in Arrow for ``table`` are
+        written first, so staged rows stay in the order they were added."""
+        self._write(table)
+        self._create(table, schema.arrow_schema(table))
+        start = self._seq.get(table, 0)
+        cols = ", ".join(_q(f.name) for f in schema.arrow_schema(table))
+        st = _q(self.stage_name(table))
+        # ``rowid`` of a freshly created table numbers its rows in stored order, from 0
+        n = self.duck.execute(
+            f"INSERT INTO {st} SELECT {cols}, rowid + {start} AS _seq, {len(self._files) - 1}::INTEGER AS _file "
+            f"FROM {source}"
+        ).fetchone()[0]
+        if n:
+            self._seq[table] = start + n
+            self._tables[-1].add(table)
+            self._rows += n
+        return int(n)
+
+    def _create(self, table: str, arrow_schema: pa.Schema) -> None:
+        """Create ``table``'s stage (its canonical columns, then ``_seq`` and ``_file``) unless it exists."""
+        if table in self._created:
+            return
+        fields = [*arrow_schema, pa.field("_seq", pa.int64()), pa.field("_file", pa.int32())]
+        cols = ", ".join(
+            f"{_q(f.name)} {'INTEGER' if pa.types.is_int32(f.type) else _duck_type(f.type)}" for f in fields
+        )
+        self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(self.stage_name(table))} ({cols})")
+        self._created.add(table)
+
     def _write(self, table: str) -> None:
         pend = self._pending.pop(table, [])
         self._pending_rows.pop(table, None)
@@ -126,12 +157,7 @@ class Stager:
             return
         data = pa.concat_tables(pend) if len(pend) > 1 else pend[0]
         st = self.stage_name(table)
-        if table not in self._created:
-            cols = ", ".join(
-                f"{_q(f.name)} {'INTEGER' if pa.types.is_int32(f.type) else _duck_type(f.type)}" for f in data.schema
-            )
-            self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(st)} ({cols})")
-            self._created.add(table)
+        self._create(table, pa.schema(list(data.schema)[:-2]))  # without the ``_seq``, ``_file`` just added
         # A relation, not ``register``: inside the import's transaction a registered (then unregistered)
         # view stays in the catalog until commit and keeps its Arrow data alive — every staged batch, about
         # 100 bytes a row (at scale l, GBs outside DuckDB's memory_limit).
