@@ -406,12 +406,24 @@ def batch_udf(name: str, row_type: dt.Struct, out: dict[str, dt.DataType], compu
     return _UDFS[cache_key]
 
 
+#: characters of text per list handed to the UDF. DuckDB converts a UDF's input to Arrow with 32-bit offsets (at most
+#: 2 GiB of strings per call) and hands it up to 2,048 rows per call: one list of every text failed past 2 GiB of
+#: distinct text. 2,048 lists of ≤ 128k characters (≤ 512 KiB in UTF-8, plus the text that crosses the bound) stay
+#: near 1 GiB a call; below that, every list still arrives in one call.
+LIST_CHARS = 131_072
+
+
 def rows_through(
     t: ibis.Table, keys: list[str], text: str, name: str, out: dict[str, Any], compute: Compute
 ) -> ibis.Table:
-    """``keys`` + the ``out`` columns of ``compute`` for each row of ``t`` (one row per key), by :func:`batch_udf`."""
+    """``keys`` + the ``out`` columns of ``compute`` for each row of ``t`` (one row per key), by :func:`batch_udf`.
+
+    The rows go to the UDF as lists of at most :data:`LIST_CHARS` characters of text (cut in the order DuckDB
+    scans them: each text's features depend on that text alone, so how they are grouped changes nothing)."""
+    size = t[text].cast("string").length().fill_null(0)
+    t = t.mutate(__list=size.cumsum() // LIST_CHARS)
     row = ibis.struct({**{k: t[k] for k in keys}, "_t": t[text].cast("string")})
-    agg = t.aggregate(_rows=row.collect())
+    agg = t.group_by("__list").aggregate(_rows=row.collect())
     udf = batch_udf(name, row.type(), {k: dt.dtype(v) for k, v in out.items()}, compute)
     u = agg.select(_u=udf(agg._rows)).unnest("_u")
     return u.select(**{k: u._u[k] for k in [*keys, *out]})
