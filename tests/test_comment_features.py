@@ -330,7 +330,7 @@ def test_arrow_features_equal_the_engine_expressions_on_real_comments(
 
 def test_texts_reach_the_udf_in_bounded_lists_with_the_same_features(monkeypatch: pytest.MonkeyPatch) -> None:
     """DuckDB converts a UDF's input to Arrow with 32-bit offsets and hands it ≤ 2,048 rows per call, so one list of
-    every distinct text failed past 2 GiB of text. The texts now go in lists of ≤ ``LIST_CHARS`` characters: cut
+    every distinct text failed past 2 GiB of text. The texts now go in lists of ≤ ``LIST_BYTES`` bytes: cut
     into over 2,048 lists (more than one call), every feature is what one list gives, and no call gets more than
     2,048 lists' worth of text."""
     import pyarrow.compute as pc
@@ -343,18 +343,18 @@ def test_texts_reach_the_udf_in_bounded_lists_with_the_same_features(monkeypatch
     real = _text_arrow.in_pieces
 
     def spy(compute, x):
-        calls.append((len(x), pc.sum(pc.utf8_length(x)).as_py()))
+        calls.append((len(x), pc.sum(pc.binary_length(x)).as_py()))
         return real(compute, x)
 
     monkeypatch.setattr(_text_arrow, "in_pieces", spy)
-    monkeypatch.setattr(_text_arrow, "LIST_CHARS", 40)
+    monkeypatch.setattr(_text_arrow, "LIST_BYTES", 40)
     cut = _features(texts, True, monkeypatch)
     _assert_same_features(cut, one)
     assert cut["quality"].to_pylist() == one["quality"].to_pylist()
-    assert sum(len(t) for t in set(texts)) / 40 > 2_048  # over 2,048 lists: DuckDB needs more than one call
+    size = {t: len(t.encode()) for t in texts}
+    assert sum(size.values()) / 40 > 2_048  # over 2,048 lists: DuckDB needs more than one call
     assert len(calls) >= 2 and sum(n for n, _ in calls) == len(set(texts))  # every distinct text once
-    longest = max(len(t) for t in texts)
-    assert max(c for _, c in calls) <= 2_048 * (40 + longest)
+    assert max(c for _, c in calls) <= 2_048 * (40 + max(size.values()))
 
 
 COMPILED_CASES = [

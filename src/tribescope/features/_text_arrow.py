@@ -406,11 +406,16 @@ def batch_udf(name: str, row_type: dt.Struct, out: dict[str, dt.DataType], compu
     return _UDFS[cache_key]
 
 
-#: characters of text per list handed to the UDF. DuckDB converts a UDF's input to Arrow with 32-bit offsets (at most
+#: bytes of text per list handed to the UDF. DuckDB converts a UDF's input to Arrow with 32-bit offsets (at most
 #: 2 GiB of strings per call) and hands it up to 2,048 rows per call: one list of every text failed past 2 GiB of
-#: distinct text. 2,048 lists of ≤ 128k characters (≤ 512 KiB in UTF-8, plus the text that crosses the bound) stay
-#: near 1 GiB a call; below that, every list still arrives in one call.
-LIST_CHARS = 131_072
+#: distinct text. 2,048 lists of ≤ 512 KiB (plus the text that crosses the bound) stay near 1 GiB a call; below
+#: that, every list still arrives in one call.
+LIST_BYTES = 512 * 1024
+
+
+@ibis.udf.scalar.builtin(name="strlen")
+def _bytes(s: str) -> int:  # type: ignore[empty-body]
+    """DuckDB's ``strlen``: a string's length in bytes (stored with the string: no scan of its characters)."""
 
 
 def rows_through(
@@ -418,10 +423,11 @@ def rows_through(
 ) -> ibis.Table:
     """``keys`` + the ``out`` columns of ``compute`` for each row of ``t`` (one row per key), by :func:`batch_udf`.
 
-    The rows go to the UDF as lists of at most :data:`LIST_CHARS` characters of text (cut in the order DuckDB
-    scans them: each text's features depend on that text alone, so how they are grouped changes nothing)."""
-    size = t[text].cast("string").length().fill_null(0)
-    t = t.mutate(__list=size.cumsum() // LIST_CHARS)
+    The rows go to the UDF as lists of at most :data:`LIST_BYTES` bytes of text (cut in the order DuckDB scans
+    them: each text's features depend on that text alone, so how they are grouped changes nothing). DuckDB only:
+    PySpark runs the Ibis expressions instead."""
+    size = _bytes(t[text].cast("string")).fill_null(0)
+    t = t.mutate(__list=size.cumsum() // LIST_BYTES)
     row = ibis.struct({**{k: t[k] for k in keys}, "_t": t[text].cast("string")})
     agg = t.group_by("__list").aggregate(_rows=row.collect())
     udf = batch_udf(name, row.type(), {k: dt.dtype(v) for k, v in out.items()}, compute)
