@@ -241,6 +241,17 @@ def _has_long_number(data: bytes) -> bool:
     return t.startswith(_Z19) or any(t.count(p + _Z19) for p in (b":", b"[", b",", b" ", b"-"))
 
 
+def _first_line(data: bytes) -> bytes:
+    """The first line of ``data`` that is not blank: ``next((ln for ln in data.splitlines() if ln.strip()), b"")``
+    without splitting the whole document into lines."""
+    k = len(data) - len(data.lstrip())  # the first byte that is not whitespace (what bytes.strip removes)
+    if k == len(data):
+        return b""
+    start = max(data.rfind(b"\n", 0, k), data.rfind(b"\r", 0, k)) + 1
+    ends = [i for i in (data.find(b"\n", k), data.find(b"\r", k)) if i >= 0]
+    return data[start : min(ends)] if ends else data[start:]
+
+
 def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
     """``src`` parsed whole when it is one JSON document (not NDJSON) of at most :data:`WHOLE_DOC_BYTES`.
 
@@ -260,9 +271,8 @@ def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
         return None
     if len(data) > WHOLE_DOC_BYTES or data[:1] not in (b"{", b"[", b" ", b"\n", b"\r", b"\t"):
         return None
-    first = next((ln for ln in data.splitlines() if ln.strip()), b"")
     try:
-        orjson.loads(first)
+        orjson.loads(_first_line(data))
         return None  # NDJSON: one value per line
     except orjson.JSONDecodeError:
         pass
