@@ -361,7 +361,7 @@ def _to_arrow(col: Any, ty: pa.DataType, repeatable: type | None) -> pa.Array:
     """``pa.array(col, type=ty)``; a column of one repeated value (a file's export time, platform, import id, …) is
     built from that value once — converting a timezone-aware datetime costs pyarrow ~0.7 µs a value."""
     n = len(col)
-    if n > 8 and type(col[0]) is repeatable and col.count(col[0]) == n:
+    if n > 8 and type(col[0]) is repeatable and col[-1] == col[0] and col.count(col[0]) == n:
         return pa.repeat(pa.scalar(col[0], type=ty), n)
     return pa.array(col, type=ty)
 
@@ -375,10 +375,14 @@ class RowBuffer:
     """
 
     _checkers: ClassVar[dict[str, Any]] = {}
+    _schemas: ClassVar[dict[str, pa.Schema]] = {}
 
     def __init__(self, table: str) -> None:
         self.table = schema.table(table)
-        self.arrow = schema.arrow_schema(table)
+        arrow = RowBuffer._schemas.get(table)
+        if arrow is None:
+            arrow = RowBuffer._schemas[table] = schema.arrow_schema(table)
+        self.arrow = arrow
         self._coerce = [(c.name, _COERCE[c.type], c.required) for c in self.table.columns]
         self._plan = [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns]
         self._names = frozenset(c.name for c in self.table.columns)

@@ -225,9 +225,11 @@ def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tupl
 #: a JSON document up to this size (decompressed) may be parsed whole with orjson — several times
 #: faster than streaming it with ijson, and bounded in memory (see :func:`whole_document`)
 WHOLE_DOC_BYTES = 16 << 20
-#: digits → "0" and JSON whitespace → " ", so that :func:`_has_long_number` can scan with ``bytes.count``
-_DIGITS = bytes.maketrans(b"0123456789\t\r\n", b"0000000000   ")
+#: digits → "0", and what may precede a number token (``:``, ``[``, ``,``, ``-``, JSON whitespace) → ":", so that
+#: :func:`_has_long_number` finds a long number token with one search
+_DIGITS = bytes.maketrans(b"0123456789:[, -\t\r\n", b"0000000000::::::::")
 _Z19 = b"0" * 19
+_N19 = b":" + _Z19
 
 
 def _has_long_number(data: bytes) -> bool:
@@ -238,7 +240,7 @@ def _has_long_number(data: bytes) -> bool:
     like a long number (``"ref 1234567890123456789"``) counts too: the caller then just streams.
     """
     t = data.translate(_DIGITS)
-    return t.startswith(_Z19) or any(t.count(p + _Z19) for p in (b":", b"[", b",", b" ", b"-"))
+    return t.startswith(_Z19) or _N19 in t
 
 
 def _first_line(data: bytes) -> bytes:
