@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tribescope import schema
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._base import Context, Format, RowBuffer
 from tribescope.ingest._readers import Probe, Source, file_sha256
@@ -34,6 +35,11 @@ _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".du
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager)
 GROUP_ROWS = int(os.environ.get("TRIBESCOPE_GROUP_ROWS", "2000000"))
+#: tables whose exact duplicate rows within one file are staged once (the commenter / author stubs, one per
+#: comment or message): the stager drops them (``Stager(dedup=…)``), and :func:`_read_file` already skips the
+#: duplicates it remembers (at most :data:`DEDUP_MEMORY` distinct rows a table and file)
+DEDUP_TABLES = ("accounts",)
+DEDUP_MEMORY = 100_000
 #: DuckDB memory limit of the workspace connection while importing (staging spills to disk beyond it)
 IMPORT_MEMORY = os.environ.get("TRIBESCOPE_IMPORT_MEMORY", "2GB")
 
@@ -182,7 +188,7 @@ def import_paths(
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
     with ws.memory_limit(IMPORT_MEMORY), ws.transaction():
-        stager = Stager(ws.duck, "", dedup=("accounts",))
+        stager = Stager(ws.duck, "", dedup=DEDUP_TABLES)
         staged: dict[str, FileReport] = {}
 
         # (sha256, format, options) → the first import of that content: the stored imports, then this
@@ -344,6 +350,8 @@ def _read_file(
     ``skip_bad``. Touches no connection, so it can run ahead of the import on another thread (:class:`ReadAhead`)."""
     ctx = Context(str(src.path), import_id, dt.datetime.now(dt.UTC), options=options)
     buffers: dict[str, RowBuffer] = {}
+    #: the distinct rows of each :data:`DEDUP_TABLES` buffer seen so far in this file
+    seen: dict[RowBuffer, set[tuple[Any, ...]]] = {}
     rejects = RowBuffer("rejects")
     n_records = n_rejected = reported = 0
 
@@ -394,12 +402,23 @@ def _read_file(
                     buf = buffers.get(table)
                     if buf is None:
                         buf = buffers[table] = RowBuffer(table)
-                    # exact duplicates (e.g. a commenter's stub per comment) are dropped by the stager
+                        if table in DEDUP_TABLES and schema.STR_LIST not in buf.arrow.types:  # rows as set keys
+                            seen[buf] = set()
                     pending.append((buf, buf.check(row)))
             except FieldError as exc:
                 reject(location, exc.field, exc.message, raw)
                 continue
             for buf, values in pending:
+                known = seen.get(buf)
+                if known is not None:
+                    # An exact duplicate of a row of this file (e.g. a commenter's stub per comment): the stager
+                    # would keep only the first; it is not staged at all. (Rows the set does not hold — past its
+                    # bound — are staged and the stager drops their duplicates.)
+                    key = tuple(values)
+                    if key in known:
+                        continue
+                    if len(known) < DEDUP_MEMORY:
+                        known.add(key)
                 buf.append(values)
                 if buf.n >= BATCH_ROWS:
                     yield ("rows", buf.table.name, buf.flush())
