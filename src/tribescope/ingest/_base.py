@@ -99,6 +99,8 @@ def _in_range(v: int, name: str) -> int:
 
 
 def to_int(v: Any, name: str = "") -> int | None:
+    if type(v) is str and v.isdigit() and v.isascii():  # fast path: plain ASCII digits (CSV counts)
+        return _in_range(int(v), name)
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -145,9 +147,14 @@ def to_float(v: Any, name: str = "") -> float | None:
 
 _TRUE = {"true", "t", "1", "yes", "y"}
 _FALSE = {"false", "f", "0", "no", "n"}
+_STR_BOOL = dict.fromkeys(_TRUE, True) | dict.fromkeys(_FALSE, False)
 
 
 def to_bool(v: Any, name: str = "") -> bool | None:
+    if type(v) is str:  # fast path: text already stripped and lower-cased ("true", "0", …)
+        b = _STR_BOOL.get(v)
+        if b is not None:
+            return b
     if v is None or v == "":
         return None
     if isinstance(v, bool):
