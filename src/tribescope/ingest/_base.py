@@ -6,7 +6,7 @@ import datetime as dt
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -346,7 +346,7 @@ def _check_source(table: schema.Table) -> str:
             if c.required:
                 body += [f"{ind}if {v} is None:", f"{ind}    raise FieldError({n}, {missing})"]
         lines += ["        " + b for b in body]
-    lines.append(f"    return [{', '.join(out)}]")
+    lines.append(f"    return ({', '.join(out)},)")
     return "\n".join(lines) + "\n"
 
 
@@ -373,11 +373,14 @@ def _to_arrow(col: Any, ty: pa.DataType, repeatable: type | None) -> pa.Array:
     return pa.array(col, type=ty)
 
 
+_ZIP_ROWS = 2048
+
+
 class RowBuffer:
     """Rows for one canonical table, validated and coerced column by column, flushed as Arrow.
 
     Values already of the column's canonical Python type pass through without a coercion call, and
-    rows are kept as lists and transposed once per flush — the import's hot path. The per-row check is
+    rows are kept as tuples and transposed once per flush — the import's hot path. The per-row check is
     generated code for the table (:func:`_check_source`), with the rules of :meth:`check_generic`.
     """
 
@@ -394,12 +397,12 @@ class RowBuffer:
         self._plan = [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns]
         self._names = frozenset(c.name for c in self.table.columns)
         self._types = [self.arrow.field(c.name).type for c in self.table.columns]
-        self._rows: list[list[Any]] = []
+        self._rows: list[Sequence[Any]] = []
         self.n = 0
         fn = RowBuffer._checkers.get(table)
         if fn is None:
             fn = RowBuffer._checkers[table] = _row_checker(self.table)
-        #: ``check(row)``: coerce one row; raise FieldError naming the bad column. Does not append.
+        #: ``check(row)``: one row coerced, as a tuple; raises FieldError naming the bad column. Does not append.
         self.check = fn
 
     def check_generic(self, row: dict[str, Any]) -> list[Any]:
@@ -435,7 +438,7 @@ class RowBuffer:
             out.append(v)
         return out
 
-    def append(self, values: list[Any]) -> None:
+    def append(self, values: Sequence[Any]) -> None:
         if len(values) != len(self._plan):
             raise ValueError(
                 f"expected {len(self._plan)} values for table {self.table.name}, got {len(values)}"
@@ -445,10 +448,14 @@ class RowBuffer:
 
     def flush(self) -> pa.Table:
         rows = self._rows
-        if len(rows) <= 4096:  # zip(*rows) is the fastest transpose for a few rows, slow for many (cache misses)
+        # zip(*rows) is the fastest transpose of a few rows and slow for many (cache misses): 2048 at a time
+        if len(rows) <= _ZIP_ROWS:
             cols: list[Any] = list(zip(*rows, strict=True)) if rows else [()] * len(self._plan)
         else:
-            cols = [[r[i] for r in rows] for i in range(len(self._plan))]
+            cols = [[] for _ in self._plan]
+            for i in range(0, len(rows), _ZIP_ROWS):
+                for col, part in zip(cols, zip(*rows[i : i + _ZIP_ROWS], strict=True), strict=True):
+                    col.extend(part)
         t = pa.Table.from_arrays(
             [_to_arrow(col, ty, _REPEATABLE.get(ty)) for ty, col in zip(self._types, cols, strict=True)],
             schema=self.arrow,

@@ -414,11 +414,10 @@ def _read_file(
                     # An exact duplicate of a row of this file (e.g. a commenter's stub per comment): the stager
                     # would keep only the first; it is not staged at all. (Rows the set does not hold — past its
                     # bound — are staged and the stager drops their duplicates.)
-                    key = tuple(values)
-                    if key in known:
+                    if values in known:  # check() gives a tuple
                         continue
                     if len(known) < DEDUP_MEMORY:
-                        known.add(key)
+                        known.add(values)
                 buf.append(values)
                 if buf.n >= BATCH_ROWS:
                     yield ("rows", buf.table.name, buf.flush())
