@@ -24,9 +24,37 @@ UTC = dt.UTC
 
 _values = st.one_of(
     st.none(),
-    st.sampled_from(["", " ", "\x00", "a\x00b", "0", "12", " 7 ", "1,000", "1_0", "٣", "²", "nan", "NULL", "true",
-                     "False", "yes", "n", "2.0", "2.5", "1e3", "2024-05-01T10:00:00Z", "2024-05-01 10:00:00+0200",
-                     "2024-13-01T00:00:00Z", "1714557600", "Mon May 01 10:00:00 +0000 2024", "[1, 2]", "#a, @b"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "a\x00b",
+            "0",
+            "12",
+            " 7 ",
+            "1,000",
+            "1_0",
+            "٣",
+            "²",
+            "nan",
+            "NULL",
+            "true",
+            "False",
+            "yes",
+            "n",
+            "2.0",
+            "2.5",
+            "1e3",
+            "2024-05-01T10:00:00Z",
+            "2024-05-01 10:00:00+0200",
+            "2024-13-01T00:00:00Z",
+            "1714557600",
+            "Mon May 01 10:00:00 +0000 2024",
+            "[1, 2]",
+            "#a, @b",
+        ]
+    ),
     st.text(max_size=6),
     st.integers(min_value=-(2**70), max_value=2**70),
     st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 0, 1, 1_714_557_600, 1_714_557_600_000]),
@@ -54,7 +82,7 @@ def _outcome(fn: Any, row: dict[str, Any]) -> Any:
 def test_generated_check_is_the_generic_check(table: str, data: st.DataObject) -> None:
     buf = RowBuffer(table)
     names = [c.name for c in schema.table(table).columns]
-    keys = st.sampled_from(names + ["not_a_column"])
+    keys = st.sampled_from([*names, "not_a_column"])
     row = data.draw(st.dictionaries(keys, _values, max_size=len(names) + 1))
     if data.draw(st.integers(0, 3)):  # most rows are valid up to their optional columns, so the checks run on
         row.pop("not_a_column", None)
@@ -71,11 +99,16 @@ def test_generated_check_examples() -> None:
     assert got[buf.table.names.index("text")] == "ab"
     assert got[buf.table.names.index("reactions")] == 1000
     assert got[buf.table.names.index("created_at")] == dt.datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
-    assert got == tuple(buf.check_generic({**base, "text": "a\x00b", "reactions": "1,000",
-                                           "created_at": 1_714_557_600}))
+    assert got == tuple(
+        buf.check_generic({**base, "text": "a\x00b", "reactions": "1,000", "created_at": 1_714_557_600})
+    )
     for row, field, message in [
         ({**base, "message_id": ""}, "message_id", "is required in table community_messages but is missing"),
-        ({**base, "space_id": math.nan}, "space_id", "is required in table community_messages but is missing"),
+        (
+            {**base, "space_id": math.nan},
+            "space_id",
+            "is required in table community_messages but is missing",
+        ),
         ({**base, "reactions": 2**63}, "reactions", f"{2**63} does not fit a 64-bit whole number"),
         ({**base, "reactions": "12x"}, "reactions", "expected a whole number, found '12x'"),
         ({**base, "bogus": 1, "zzz": 2}, "bogus", "is not a column of table community_messages"),
@@ -92,14 +125,24 @@ def test_flush_is_pa_array_of_the_columns(n: int) -> None:
     snap = dt.datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
     rows = []
     for i in range(n):
-        row = {"platform": "youtube", "comment_id": f"c{i}", "post_id": "p1" if i % 7 else "p2",
-               "created_at": snap + dt.timedelta(seconds=i % 3), "likes": 5, "reply_count": i,
-               "snapshot_at": snap, "import_id": "imp", "text": None if i % 2 else "same"}
+        row = {
+            "platform": "youtube",
+            "comment_id": f"c{i}",
+            "post_id": "p1" if i % 7 else "p2",
+            "created_at": snap + dt.timedelta(seconds=i % 3),
+            "likes": 5,
+            "reply_count": i,
+            "snapshot_at": snap,
+            "import_id": "imp",
+            "text": None if i % 2 else "same",
+        }
         rows.append(buf.check(row))
         buf.append(rows[-1])
     got = buf.flush()
     cols = list(zip(*rows, strict=True)) if rows else [()] * len(buf.table.columns)
-    want = pa.table({c.name: pa.array(list(col), type=c.type) for c, col in zip(buf.table.columns, cols, strict=True)})
+    want = pa.table(
+        {c.name: pa.array(list(col), type=c.type) for c, col in zip(buf.table.columns, cols, strict=True)}
+    )
     assert got.schema == want.schema
     assert got.equals(want)
     assert got.to_pylist() == want.to_pylist()
@@ -110,8 +153,14 @@ def _first_line_ref(data: bytes) -> bytes:
     return next((ln for ln in data.splitlines() if ln.strip()), b"")
 
 
-@given(st.lists(st.sampled_from([b"\n", b"\r", b"\r\n", b" ", b"\t", b"\x0b", b"\x0c", b"{", b"[", b"a", b"1",
-                                 b"\x85", b"\x1c"]), max_size=14))
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"\n", b"\r", b"\r\n", b" ", b"\t", b"\x0b", b"\x0c", b"{", b"[", b"a", b"1", b"\x85", b"\x1c"]
+        ),
+        max_size=14,
+    )
+)
 def test_first_line(parts: list[bytes]) -> None:
     data = b"".join(parts)
     assert _first_line(data) == _first_line_ref(data)
@@ -126,8 +175,31 @@ def _has_long_number_ref(data: bytes, width: int = 19) -> bool:
     return t.startswith(z) or any(t.count(p + z) for p in (b":", b"[", b",", b" ", b"-"))
 
 
-@given(st.lists(st.sampled_from([b"1", b"0", b"9", b":", b"[", b",", b" ", b"-", b"\t", b"\r", b"\n", b'"', b"a",
-                                 b".", b"\x0b", b"12345678901234567890"]), max_size=30))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                b"1",
+                b"0",
+                b"9",
+                b":",
+                b"[",
+                b",",
+                b" ",
+                b"-",
+                b"\t",
+                b"\r",
+                b"\n",
+                b'"',
+                b"a",
+                b".",
+                b"\x0b",
+                b"12345678901234567890",
+            ]
+        ),
+        max_size=30,
+    )
+)
 def test_has_long_number(parts: list[bytes]) -> None:
     data = b"".join(parts)
     assert _has_long_number(data) == _has_long_number_ref(data)
@@ -144,16 +216,26 @@ def test_has_long_number_examples() -> None:
 
 def _discord_export(path: Path) -> None:
     def msg(i: int, author: dict[str, Any]) -> dict[str, Any]:
-        return {"id": f"9{i:017d}", "type": "Default", "timestamp": f"2024-04-30T19:{i:02d}:00+02:00",
-                "content": f"message {i}", "author": author, "reactions": [{"count": i}]}
+        return {
+            "id": f"9{i:017d}",
+            "type": "Default",
+            "timestamp": f"2024-04-30T19:{i:02d}:00+02:00",
+            "content": f"message {i}",
+            "author": author,
+            "reactions": [{"count": i}],
+        }
 
     a = {"id": "7001", "name": "purl", "nickname": "Purl", "isBot": False}
     a2 = {**a, "nickname": "Purl Q"}  # the same account, a changed nickname: a different row
     b = {"id": "7002", "name": "sock", "nickname": None, "isBot": False}
     authors = [a, b, a, a2, a, b, a2]
-    doc = {"guild": {"id": "8001", "name": "Guild"}, "channel": {"id": "8101", "name": "general"},
-           "exportedAt": "2024-05-01T10:00:00Z",
-           "messages": [msg(i, dict(au)) for i, au in enumerate(authors)], "messageCount": len(authors)}
+    doc = {
+        "guild": {"id": "8001", "name": "Guild"},
+        "channel": {"id": "8101", "name": "general"},
+        "exportedAt": "2024-05-01T10:00:00Z",
+        "messages": [msg(i, dict(au)) for i, au in enumerate(authors)],
+        "messageCount": len(authors),
+    }
     path.write_text(json.dumps(doc, indent=2))
 
 
@@ -171,7 +253,11 @@ def test_read_file_stages_an_account_once_per_file(tmp_path: Path) -> None:
     items = list(_run._read_file(Source(f), DiscordChatExporter(), "imp-1", False, {}))
     acc = pa.concat_tables([b for k, a, b in items if k == "rows" and a == "accounts"]).to_pylist()
     # the distinct rows, in the order of their first occurrence
-    assert [(r["account_id"], r["full_name"]) for r in acc] == [("7001", "Purl"), ("7002", None), ("7001", "Purl Q")]
+    assert [(r["account_id"], r["full_name"]) for r in acc] == [
+        ("7001", "Purl"),
+        ("7002", None),
+        ("7001", "Purl Q"),
+    ]
     assert items[-1] == ("done", 7, 0)
 
 

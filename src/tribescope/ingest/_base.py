@@ -297,7 +297,9 @@ def _check_source(table: schema.Table) -> str:
     lines = [
         "def check(row):",
         "    if not names.issuperset(row):",
-        "        raise FieldError(sorted(set(row) - names)[0], " + repr(f"is not a column of table {t}") + ")",
+        "        raise FieldError(sorted(set(row) - names)[0], "
+        + repr(f"is not a column of table {t}")
+        + ")",
         "    get = row.get",
     ]
     missing = repr(f"is required in table {t} but is missing")
@@ -352,10 +354,16 @@ def _check_source(table: schema.Table) -> str:
 
 def _row_checker(table: schema.Table) -> Any:
     scope: dict[str, Any] = {
-        "names": frozenset(c.name for c in table.columns), "FieldError": FieldError, "to_str": to_str,
-        "to_int": to_int, "to_float": to_float, "to_bool": to_bool, "to_ts": to_ts, "to_str_list": to_str_list,
+        "names": frozenset(c.name for c in table.columns),
+        "FieldError": FieldError,
+        "to_str": to_str,
+        "to_int": to_int,
+        "to_float": to_float,
+        "to_bool": to_bool,
+        "to_ts": to_ts,
+        "to_str_list": to_str_list,
     }
-    exec(compile(_check_source(table), f"<RowBuffer.check {table.name}>", "exec"), scope)  # noqa: S102
+    exec(compile(_check_source(table), f"<RowBuffer.check {table.name}>", "exec"), scope)
     return scope["check"]
 
 

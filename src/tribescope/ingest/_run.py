@@ -402,7 +402,8 @@ def _read_file(
                     buf = buffers.get(table)
                     if buf is None:
                         buf = buffers[table] = RowBuffer(table)
-                        if table in DEDUP_TABLES and schema.STR_LIST not in buf.arrow.types:  # rows as set keys
+                        # rows are set keys: tables without list columns only
+                        if table in DEDUP_TABLES and schema.STR_LIST not in buf.arrow.types:
                             seen[buf] = set()
                     pending.append((buf, buf.check(row)))
             except FieldError as exc:
