@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tribescope.features import comment_features
+from tribescope.features._rules import first_mention
 
 __all__ = ["KEY", "drop_right", "join_all", "only_if", "safe_div", "threads"]
 
@@ -61,16 +62,29 @@ def threads(
     )
     j = f.inner_join(p, [f.platform == p._pp, f.post_id == p._pid]).drop("_pp", "_pid")
 
+    # parent authors and @-mentioned commenters matter only for replies: both lookups keep just the rows some reply
+    # of ``comments`` can match (hash tables of the replies' keys, not of every comment)
+    rep = comments.filter(comments.parent_comment_id.notnull())
     pc = comments if parents is None else parents
+    want = rep.select(_w_platform=rep.platform, _w_id=rep.parent_comment_id)
+    pc = pc.semi_join(want, [pc.platform == want._w_platform, pc.comment_id == want._w_id])
     par = pc.select(_par_platform=pc.platform, _par_id=pc.comment_id, parent_author_id=pc.author_id)
     j = j.left_join(par, [j.platform == par._par_platform, j.parent_comment_id == par._par_id])
     j = j.drop("_par_platform", "_par_id")
 
+    # the commenter a reply @-mentions: (platform, post, handle) of the replies' first mentions (the same expression
+    # as ``first_mention``), then the commenters of those posts under those names (a null name matches nothing)
+    ment = rep.filter(rep.text.contains("@"))
+    keys = ment.select(_k_platform=ment.platform, _k_post=ment.post_id, _k_name=first_mention(ment.text))
     named = comments.filter(comments.author_id.notnull()).select(
         _n_platform=comments.platform,
         _n_post=comments.post_id,
         _n_name=comments.author_name.lower().fill_null(comments.author_id.lower()),
         _n_id=comments.author_id,
+    )
+    named = named.semi_join(
+        keys,
+        [named._n_platform == keys._k_platform, named._n_post == keys._k_post, named._n_name == keys._k_name],
     )
     named = named.group_by("_n_platform", "_n_post", "_n_name").agg(mentioned_id=named._n_id.min())
     j = j.left_join(
@@ -79,11 +93,9 @@ def threads(
     ).drop("_n_platform", "_n_post", "_n_name")
 
     if accounts is not None:
-        acc = accounts.select(
-            _a_platform=accounts.platform,
-            _a_id=accounts.account_id,
-            _creator_handle=accounts.username.lower(),
-        )
+        # only the creators' accounts (a hash table of a few thousand, not of every commenter's account)
+        acc = accounts.semi_join(p, [accounts.platform == p._pp, accounts.account_id == p.creator_id])
+        acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
         j = j.left_join(acc, [j.platform == acc._a_platform, j.creator_id == acc._a_id]).drop(
             "_a_platform", "_a_id"
         )
