@@ -175,3 +175,61 @@ def test_offplatform_community(bws):
     assert r["community_members"] == 50 and r["community_active_members"] == 2
     assert r["community_reply_share"] == pytest.approx(0.5)
     assert r["community_overlap_share"] == pytest.approx(1 / 6)  # alice of 6 commenters
+
+
+def test_reply_targets_with_names_scopes_and_parents(ws):
+    """The parent and @-mention lookups keep only what replies can match; every case resolves as documented."""
+    insert(
+        ws,
+        "posts",
+        [
+            {"platform": "instagram", "post_id": "q", "creator_id": "k"},
+            {"platform": "instagram", "post_id": "q2", "creator_id": "k"},
+        ],
+    )
+    insert(ws, "accounts", [{"platform": "instagram", "account_id": "k", "username": "Kay.Bakes"}])
+
+    def named(cid, post, author, name, text, m, parent=None):
+        return {**comment(cid, post, author, text, m, parent), "author_name": name}
+
+    rows = [
+        named("t1", "q", "u1", "Anna", "first!", 0),
+        named("t2", "q", "u2", "Bob", "nice one", 1),
+        named("t9", "q", "u9", "ANNA", "me too", 2),  # a second "anna" under q: the least id wins
+        named("z1", "q2", "u5", "Zed", "other post", 3),
+        named("r1", "q", "u3", "Cat", "@anna. thanks for asking", 4, "t1"),
+        named("r2", "q", "u3", "Cat", "@zed hi", 5, "t2"),  # zed commented under q2 only: the parent's author
+        named("r3", "q", "u4", "Dan", "@KAY.BAKES thanks!", 6, "t1"),  # the creator's handle
+        named("r4", "q", "u1", "Anna", "@anna me", 7, "t2"),  # herself: the parent's author
+        named("r5", "q", "u4", "Dan", "hi @bob", 8, "gone"),  # the mentioned commenter; the parent is unknown
+        named("r6", "q", "u4", "Dan", "no mention", 9, "gone"),  # neither: no target
+        named("t3", "q", "u6", "Eve", "@bob top level", 10),  # not a reply: no target
+        named("r7", "q", None, None, "@anna anonymous", 11, "t2"),  # no author: a target, not a follower tie
+    ]
+    insert(ws, "comments", rows)
+    c, p, a = ws.table("comments"), ws.table("posts"), ws.table("accounts")
+    th = {r["comment_id"]: r for r in M.threads(c, p, a).to_pyarrow().to_pylist()}
+    got = {k: th[k]["target_id"] for k in sorted(th)}
+    assert got == {
+        "r1": "u1",
+        "r2": "u2",
+        "r3": "k",
+        "r4": "u2",
+        "r5": "u2",
+        "r6": None,
+        "r7": "u1",
+        "t1": None,
+        "t2": None,
+        "t3": None,
+        "t9": None,
+        "z1": None,
+    }
+    assert [k for k in sorted(th) if th[k]["is_ff_reply"]] == ["r1", "r2", "r4", "r5"]
+    # a scope (incremental scoring): names are looked up in the scope, parents in every comment
+    scope = c.filter(c.comment_id.isin(["r1", "r2", "r4"]))
+    sth = {r["comment_id"]: r for r in M.threads(scope, p, a, parents=c).to_pyarrow().to_pylist()}
+    assert {k: (r["target_id"], r["is_ff_reply"]) for k, r in sth.items()} == {
+        "r1": ("u1", True),  # "anna" is r4's author, in the scope
+        "r2": ("u2", True),
+        "r4": ("u2", True),
+    }
