@@ -181,7 +181,7 @@ STOPWORDS = (
 #: Literals that any match of :data:`LINK_SPAM_PATTERN` (searched in the lower-cased text with every run of
 #: characters other than letters, digits and ``/:.$`` made one space) contains: each alternative of the pattern
 #: holds one of them, and they are made of kept characters only, so they are also in the lower-cased text. The
-#: pattern's replace + search run only on texts holding one (a cheap search first; same result).
+#: pattern's replace + search run only on texts holding one (one cheap search first; the same result).
 #: ``tests/test_features_rules.py`` expands every alternative of the pattern and checks this.
 _SPAM_NEEDS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (
@@ -191,8 +191,9 @@ _SPAM_NEEDS: tuple[tuple[tuple[str, ...], ...], ...] = (
         ),
     ),
 )  # fmt: skip
-#: The same for :data:`ACTION_INTENT_PATTERN` (kept characters: letters, digits, ``?``): one clause per group of
-#: alternatives, each clause a conjunction of "one of these literals".
+#: The same for :data:`ACTION_INTENT_PATTERN` (kept characters: letters, digits, ``?``), one clause per group of
+#: alternatives: a text passes when, for some clause, it holds one literal of each group in this order
+#: (normalising keeps the order of the kept characters).
 _INTENT_NEEDS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (
         (
@@ -207,28 +208,21 @@ _INTENT_NEEDS: tuple[tuple[tuple[str, ...], ...], ...] = (
     (("what",), ("brand", "shade", "size", "lens", "camera", "color", "colour", "app", "product", "model")),
     (("need",), ("this", "these", "that", "one")),
     (("thanks",), ("you",)),
-    (("much",), ("how",)),
+    (("how",), ("much",)),
 )  # fmt: skip
 
 
-def _holds_one(text: ir.StringValue, literals: tuple[str, ...]) -> ir.BooleanValue:
-    if len(literals) == 1:
-        return text.contains(literals[0])
-    return text.re_search("|".join(re.escape(w) for w in literals))
+def _needs_pattern(needs: tuple[tuple[tuple[str, ...], ...], ...]) -> str:
+    """One regex for :func:`_may_match`: ``lit|…`` per group, ``.*`` between the groups of a clause, ``|`` between
+    clauses (``(?s)``: ``.`` also crosses line breaks; RE2 and java.util.regex both read it)."""
+    clauses = [".*".join("(?:" + "|".join(re.escape(w) for w in g) + ")" for g in clause) for clause in needs]
+    return "(?s)" + "|".join(clauses)
 
 
 def _may_match(text: ir.StringValue, needs: tuple[tuple[tuple[str, ...], ...], ...]) -> ir.BooleanValue:
-    """Whether ``text`` holds every literal group of at least one clause of ``needs`` (see :data:`_SPAM_NEEDS`)."""
-    out: ir.BooleanValue | None = None
-    for clause in needs:
-        cond: ir.BooleanValue | None = None
-        for group in clause:
-            h = _holds_one(text, group)
-            cond = h if cond is None else cond & h
-        assert cond is not None
-        out = cond if out is None else out | cond
-    assert out is not None
-    return out
+    """Whether ``text`` holds, for some clause of ``needs``, a literal of each group in order (one regex search:
+    ~0.07 s per 235k texts, where the spam / intent collapse + search cost ~0.3 s)."""
+    return text.re_search(_needs_pattern(needs))
 
 
 def _trim(text: ir.StringValue) -> ir.StringValue:
@@ -259,7 +253,10 @@ def _collapse(text: ir.StringValue, keep: str) -> ir.StringValue:
 
 
 def _words_from(text: ir.StringValue) -> ir.StringValue:
-    return _trim(_collapse(text, r"\p{L}\p{N}"))
+    w = _collapse(text, r"\p{L}\p{N}")
+    # after the collapse the only white space left is single spaces: trim (a regex pass) only a text that starts or
+    # ends with one
+    return ibis.ifelse(w.startswith(" ") | w.endswith(" "), _trim(w), w)
 
 
 def normalized_words(text: ir.StringValue) -> ir.StringValue:
@@ -305,10 +302,8 @@ def _text_rules(t: ir.Table) -> ir.Table:
         _fm=_mention_extract(c._raw),
     )
     c = c.mutate(
-        # ``_words`` is trimmed and single-spaced: words = spaces + 1 (no list is built)
-        _n_words=ibis.ifelse(
-            c._words == "", 0, c._words.length() - c._words.replace(" ", "").length() + 1
-        ).cast("int64"),
+        # ``_words`` is trimmed and single-spaced: words = the pieces between spaces
+        _n_words=ibis.ifelse(c._words == "", 0, c._words.split(" ").length()).cast("int64"),
         # every run of whitespace and other characters → one space (one pass; the same as replacing the other
         # characters, then collapsing whitespace); only on the texts holding a literal the pattern needs
         _spam=ibis.ifelse(
