@@ -6,8 +6,8 @@ import ibis
 import pandas as pd
 import pytest
 
-from tribescope.features import comment_features, sentiment_scores
 from tribescope.features import _rules as rules
+from tribescope.features import comment_features, sentiment_scores
 from tribescope.features import sentiment as sentiment_mod
 
 CASES = {
@@ -217,7 +217,7 @@ def test_prefilter_holds_for_every_string_the_pattern_matches(pattern, needs, ke
             assert all(ch.isalnum() or ch in kept for w in group for ch in w), group
     t = ibis.memtable(pd.DataFrame({"m": matches}))
     ok = t.select(ok=rules._may_match(t.m, needs)).to_pandas()["ok"].tolist()
-    assert [m for m, k in zip(matches, ok) if not k] == []
+    assert [m for m, k in zip(matches, ok, strict=True) if not k] == []
     # and it does filter: ordinary comments fail it
     t = ibis.memtable(pd.DataFrame({"m": ["so beautiful", "lovely colours 😍", "great post!!"]}))
     assert t.select(ok=rules._may_match(t.m, needs)).to_pandas()["ok"].tolist() == [False, False, False]
@@ -267,11 +267,61 @@ def _corpus() -> list[str]:
     import random
 
     rng = random.Random(8)
-    seps = [" ", "  ", "\t", "\u00a0", ", ", " - ", "!! ", "\n", "…", " 😂 ", "'", "_", "/", ":", ".", "$", "?"]
-    around = ["", "@anna ", "@Bob.Smith.. ", "www.x.io ", "http://t.co/x?a=1 ", "😂 ", " ", "Wow! ", "so cute ", "  "]
-    out = [*CASES, "   ", "\t\n", "@", "@@x", "a@b.c", "...", "?", "x  y", " lead", "trail ", "é à ü", "ß straße"]
+    seps = [
+        " ",
+        "  ",
+        "\t",
+        "\u00a0",
+        ", ",
+        " - ",
+        "!! ",
+        "\n",
+        "…",
+        " 😂 ",
+        "'",
+        "_",
+        "/",
+        ":",
+        ".",
+        "$",
+        "?",
+    ]
+    around = [
+        "",
+        "@anna ",
+        "@Bob.Smith.. ",
+        "www.x.io ",
+        "http://t.co/x?a=1 ",
+        "😂 ",
+        " ",
+        "Wow! ",
+        "so cute ",
+        "  ",
+    ]
+    out = [
+        *CASES,
+        "   ",
+        "\t\n",
+        "@",
+        "@@x",
+        "a@b.c",
+        "...",
+        "?",
+        "x  y",
+        " lead",
+        "trail ",
+        "é à ü",
+        "ß straße",
+    ]
     pieces = _expand(rules.LINK_SPAM_PATTERN) + _expand(rules.ACTION_INTENT_PATTERN)
-    pieces += ["so beautiful", "you look amazing babe", "love it", "the light on the lake", "haha lol", "wow wow"]
+    pieces += [
+        "so beautiful",
+        "you look amazing babe",
+        "love it",
+        "the light on the lake",
+        "haha lol",
+        "wow wow",
+    ]
     for m in pieces * 3:
         s = "".join(ch if ch != " " else rng.choice(seps) for ch in m)
         s = rng.choice(around) + (s.upper() if rng.random() < 0.2 else s) + rng.choice(around)[::-1]
@@ -297,15 +347,32 @@ def test_fast_rule_forms_equal_the_plain_expressions():
 
 
 def test_collapse_replaces_runs_like_the_plus_pattern():
-    texts = ["a b", "a  b", " a ", "a\tb", "a, b", "a ,b", "😂", " 😂 ", "a😂b", "a \u00a0 b", "", " ", "  ", "a.b c"]
+    texts = [
+        "a b",
+        "a  b",
+        " a ",
+        "a\tb",
+        "a, b",
+        "a ,b",
+        "😂",
+        " 😂 ",
+        "a😂b",
+        "a \u00a0 b",
+        "",
+        " ",
+        "  ",
+        "a.b c",
+    ]
     t = ibis.memtable(pd.DataFrame({"s": texts}))
     for keep in (r"\p{L}\p{N}", r"\p{L}\p{N}/:.$", r"\p{L}\p{N}?"):
-        got = t.select(
-            a=rules._collapse(t.s, keep), b=t.s.re_replace(f"[^{keep}]+", " ")
-        ).to_pandas()
+        got = t.select(a=rules._collapse(t.s, keep), b=t.s.re_replace(f"[^{keep}]+", " ")).to_pandas()
         assert got["a"].tolist() == got["b"].tolist()
     assert t.select(a=rules._collapse(t.s, r"\p{L}\p{N}")).to_pandas()["a"].tolist()[:5] == [
-        "a b", "a b", " a ", "a b", "a b"
+        "a b",
+        "a b",
+        " a ",
+        "a b",
+        "a b",
     ]
 
 
@@ -320,11 +387,20 @@ def test_content_tokens_and_relevance_as_before():
     # is_relevant (a filter over the comment's words) is overlap_tokens > 0 (the post's tokens in the comment)
     c = ibis.memtable(
         pd.DataFrame(
-            {"platform": "instagram", "comment_id": [str(i) for i in range(len(texts))], "post_id": "p1", "text": texts}
+            {
+                "platform": "instagram",
+                "comment_id": [str(i) for i in range(len(texts))],
+                "post_id": "p1",
+                "text": texts,
+            }
         )
     )
-    cap = "Check the banana bread recipe: where to buy the brand of flour, follow the link in bio; so beautiful"
-    p = ibis.memtable(pd.DataFrame({"platform": ["instagram"], "post_id": ["p1"], "title": [None], "caption": [cap]}))
+    cap = (
+        "Check the banana bread recipe: where to buy the brand of flour, follow the link in bio; so beautiful"
+    )
+    p = ibis.memtable(
+        pd.DataFrame({"platform": ["instagram"], "post_id": ["p1"], "title": [None], "caption": [cap]})
+    )
     df = comment_features(c, p).to_pandas()
     assert (df["is_relevant"] == (df["overlap_tokens"] > 0)).all()
     assert 50 < df["is_relevant"].sum() < len(df)

@@ -397,6 +397,7 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
     relevant = j._c_toks.filter(lambda w: j._p_toks.contains(w)).length().fill_null(0) > 0
     return j.select(*keep, overlap_tokens=overlap, is_relevant=relevant)
 
+
 def quality_rule(text: ir.StringValue, generic_words: Iterable[str]) -> ir.StringValue:
     """``mention_only`` | ``emoji_only`` | ``generic`` | ``substantive`` by the comment-quality weak-labelling rules.
 
