@@ -1,7 +1,9 @@
 """Comment-level rule features as Ibis expressions (run unchanged on DuckDB and PySpark).
 
 Every pattern below is written in the regex subset that RE2 (DuckDB) and ``java.util.regex`` (Spark)
-share: ``\\p{L}``/``\\p{N}`` classes, ``\\b``, non-capturing groups; no look-arounds.
+share: ``\\p{L}``/``\\p{N}`` classes, ``\\b``, non-capturing groups, ``{2,}``, ``(?s)``; no look-arounds. Both
+engines find the leftmost match and take the first alternative that matches there (RE2 in its default, Perl-like
+mode), so replacements give the same strings.
 
 The categories follow what practitioners describe as low-effort engagement (HypeAuditor's
 "comment authenticity": emoji-only and generic praise, tag-a-friend chains, "check my page" spam) and
@@ -26,6 +28,7 @@ __all__ = [
     "URL_PATTERN",
     "comment_features",
     "content_tokens",
+    "first_mention",
     "normalized_words",
     "quality_rule",
     "quality_rules",
