@@ -413,7 +413,7 @@ def batch_udf(name: str, row_type: dt.Struct, out: dict[str, dt.DataType], compu
 LIST_BYTES = 512 * 1024
 
 
-@ibis.udf.scalar.builtin(name="strlen")
+@ibis.udf.scalar.builtin(name="strlen")  # type: ignore[untyped-decorator]
 def _bytes(s: str) -> int:  # type: ignore[empty-body]
     """DuckDB's ``strlen``: a string's length in bytes (stored with the string: no scan of its characters)."""
 
