@@ -93,8 +93,12 @@ def threads(
     ).drop("_n_platform", "_n_post", "_n_name")
 
     if accounts is not None:
-        # only the creators' accounts (a hash table of a few thousand, not of every commenter's account)
-        acc = accounts.semi_join(p, [accounts.platform == p._pp, accounts.account_id == p.creator_id])
+        # only the creators' accounts (a hash table of a few thousand, not of every commenter's account). Against
+        # ``posts`` itself, not ``p``: a relation used twice becomes a CTE, and Spark (Connect) cannot find a cached
+        # plan holding a CTE again (fresh CTE ids each analysis), so ``.cache()`` of the thread rows failed there.
+        acc = accounts.semi_join(
+            posts, [accounts.platform == posts.platform, accounts.account_id == posts.creator_id]
+        )
         acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
         j = j.left_join(acc, [j.platform == acc._a_platform, j.creator_id == acc._a_id]).drop(
             "_a_platform", "_a_id"
