@@ -357,6 +357,48 @@ def test_texts_reach_the_udf_in_bounded_lists_with_the_same_features(monkeypatch
     assert max(c for _, c in calls) <= 2_048 * (40 + max(size.values()))
 
 
+def test_threads_first_using_a_character_class_share_one_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The score's warm-up thread and the UDF's pieces may classify a character class for the first time at once.
+    Both must end up filling and reading the same code-point table: a thread left reading a table another thread
+    had replaced never saw its unknown characters classified, and looped forever (seen once in the test suite).
+    Here both threads find no table; one stores its table and reads it back before the other goes on."""
+    import threading
+
+    from tribescope.features import _text_arrow
+
+    both_missed = threading.Barrier(2, timeout=10)
+    fetched = threading.Event()
+
+    class Racing(dict):
+        def get(self, key, default=None):
+            value = super().get(key, default)
+            if value is None and both_missed.wait() == 0:  # both threads have seen "no table yet" ...
+                fetched.wait(5)  # ... and one goes on only once the other has stored its table and read it back
+            return value
+
+        def __getitem__(self, key):
+            fetched.set()
+            return super().__getitem__(key)
+
+    monkeypatch.setattr(_text_arrow, "_TABLES", Racing())
+    monkeypatch.setattr(_text_arrow, "_ASCII", {})
+    texts = pa.array(["héllo wörld ß", "naïve café — ok", "ɐɓɔ ɖɗ ɘə"], pa.string())
+    done: list[list[str]] = []
+
+    def tokenise() -> None:
+        _, toks = _text_arrow.token_spans(texts, r"[\p{L}\p{N}]")
+        done.append(toks.to_pylist())
+
+    runners = [threading.Thread(target=tokenise, daemon=True) for _ in range(2)]
+    for r in runners:
+        r.start()
+    for r in runners:
+        r.join(timeout=20)
+    assert not any(r.is_alive() for r in runners), "a tokeniser never finished (a stale code-point table)"
+    words = ["héllo", "wörld", "ß", "naïve", "café", "ok", "ɐɓɔ", "ɖɗ", "ɘə"]
+    assert done == [words, words]
+
+
 COMPILED_CASES = [
     *TRICKY,
     "NOT good, NOT bad. no good. no, not at all. nor happy or sad",

@@ -38,8 +38,8 @@ def _classify(char_class: str, cp: np.ndarray) -> np.ndarray:
     """Whether each code point matches the RE2 character class ``char_class`` (a per-class table, filled the
     first time a code point is seen by one RE2 match per distinct new code point)."""
     table = _TABLES.get(char_class)
-    if table is None:
-        table = _TABLES[char_class] = np.full(0x110000, -1, dtype=np.int8)
+    if table is None:  # threads may get here at once (warm-up, UDF pieces): all keep the one table stored
+        table = _TABLES.setdefault(char_class, np.full(0x110000, -1, dtype=np.int8))
     cp = np.minimum(cp, 0x10FFFF)
     got = table[cp]
     unknown = got < 0
@@ -130,9 +130,8 @@ def spans(texts: pa.Array, char_class: str, outside: bool = False) -> tuple[np.n
     offs, data = _buffers(texts)
     asc = _ascii_table(char_class).view(np.uint8)
     _classify(char_class, np.zeros(1, np.int64))  # the code-point table exists
-    table = _TABLES[char_class]
-    while True:
-        ts, te, per, unknown = K.tokenize(offs, data, asc, table, not outside)
+    while True:  # (the table the classification fills, each pass: never a stale copy, or this would not end)
+        ts, te, per, unknown = K.tokenize(offs, data, asc, _TABLES[char_class], not outside)
         if not len(unknown):
             return data, ts, te, per
         _classify(char_class, unknown)
