@@ -162,8 +162,7 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
                     con.from_arrow(pa.Table.from_batches([out])).insert_into(name)
                 con.execute(f"DROP TABLE __fast_{i}")
             tables[table] = name
-            # the raw file and intermediates are no longer needed once the last table is mapped
-        for stmt in plan.setup:
+        for stmt in plan.setup:  # the raw file and intermediates are no longer needed
             tmp = (
                 stmt.split("TABLE", 1)[1].split()[0]
                 if stmt.lstrip().upper().startswith("CREATE TEMP TABLE")

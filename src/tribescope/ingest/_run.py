@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -23,6 +23,9 @@ from tribescope.ingest._base import Context, Format, RowBuffer
 from tribescope.ingest._readers import Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._upsert import Stager
+
+if TYPE_CHECKING:
+    from tribescope.ingest._fast import Mapped
 
 __all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]
 
@@ -464,7 +467,7 @@ def _stage(
 
 
 def _stage_fast(
-    stager: Stager, src: Source, fr: FileReport, fast_rows: Any, progress: ProgressFn | None
+    stager: Stager, src: Source, fr: FileReport, fast_rows: Mapped, progress: ProgressFn | None
 ) -> None:
     """Stage the engine's mapped rows of one file (see :func:`_fast_plan`), then free them."""
     try:
