@@ -124,9 +124,9 @@ class Stager:
         without a round trip through Arrow; returns the rows added. Rows gathered in Arrow for ``table`` are
         written first, so staged rows stay in the order they were added."""
         self._write(table)
-        self._create(table, schema.arrow_schema(table))
+        self._create(table)
         start = self._seq.get(table, 0)
-        cols = ", ".join(_q(f.name) for f in schema.arrow_schema(table))
+        cols = ", ".join(_q(c) for c in schema.table(table).names)
         st = _q(self.stage_name(table))
         # ``rowid`` of a freshly created table numbers its rows in stored order, from 0
         n = self.duck.execute(
@@ -139,13 +139,16 @@ class Stager:
             self._rows += n
         return int(n)
 
-    def _create(self, table: str, arrow_schema: pa.Schema) -> None:
+    def _create(self, table: str) -> None:
         """Create ``table``'s stage (its canonical columns, then ``_seq`` and ``_file``) unless it exists."""
         if table in self._created:
             return
-        fields = [*arrow_schema, pa.field("_seq", pa.int64()), pa.field("_file", pa.int32())]
         cols = ", ".join(
-            f"{_q(f.name)} {'INTEGER' if pa.types.is_int32(f.type) else _duck_type(f.type)}" for f in fields
+            [
+                *(f"{_q(f.name)} {_duck_type(f.type)}" for f in schema.arrow_schema(table)),
+                "_seq BIGINT",
+                "_file INTEGER",
+            ]
         )
         self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(self.stage_name(table))} ({cols})")
         self._created.add(table)
@@ -157,7 +160,7 @@ class Stager:
             return
         data = pa.concat_tables(pend) if len(pend) > 1 else pend[0]
         st = self.stage_name(table)
-        self._create(table, pa.schema(list(data.schema)[:-2]))  # without the ``_seq``, ``_file`` just added
+        self._create(table)
         # A relation, not ``register``: inside the import's transaction a registered (then unregistered)
         # view stays in the catalog until commit and keeps its Arrow data alive — every staged batch, about
         # 100 bytes a row (at scale l, GBs outside DuckDB's memory_limit).
