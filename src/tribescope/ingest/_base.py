@@ -401,7 +401,6 @@ class RowBuffer:
         if arrow is None:
             arrow = RowBuffer._schemas[table] = schema.arrow_schema(table)
         self.arrow = arrow
-        self._coerce = [(c.name, _COERCE[c.type], c.required) for c in self.table.columns]
         self._plan = [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns]
         self._names = frozenset(c.name for c in self.table.columns)
         self._types = [self.arrow.field(c.name).type for c in self.table.columns]
