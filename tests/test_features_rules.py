@@ -385,22 +385,9 @@ def test_content_tokens_and_relevance_as_before():
     assert [sorted(x) for x in got["a"]] == [sorted(x) for x in got["b"]]
     assert sum(len(x) for x in got["a"]) > 500
     # is_relevant (a filter over the comment's words) is overlap_tokens > 0 (the post's tokens in the comment)
-    c = ibis.memtable(
-        pd.DataFrame(
-            {
-                "platform": "instagram",
-                "comment_id": [str(i) for i in range(len(texts))],
-                "post_id": "p1",
-                "text": texts,
-            }
-        )
-    )
     cap = (
         "Check the banana bread recipe: where to buy the brand of flour, follow the link in bio; so beautiful"
     )
-    p = ibis.memtable(
-        pd.DataFrame({"platform": ["instagram"], "post_id": ["p1"], "title": [None], "caption": [cap]})
-    )
-    df = comment_features(c, p).to_pandas()
+    df = _features(texts, caption=cap)
     assert (df["is_relevant"] == (df["overlap_tokens"] > 0)).all()
     assert 50 < df["is_relevant"].sum() < len(df)
