@@ -78,3 +78,38 @@ def test_a_bad_file_read_ahead_fails_at_its_turn(ws, tmp_path):
     assert [f.records for f in r.files] == [2, 2, 2] and [f.rejected for f in r.files] == [0, 1, 0]
     assert ws.counts()["accounts"] == 5
     assert ws.duck.execute("SELECT location, field FROM rejects").fetchall() == [("line 3", "followers")]
+
+
+def test_hashes_started_ahead_are_used_once_and_a_changed_file_is_hashed_again(tmp_path):
+    from tribescope.ingest._readers import file_sha256
+
+    a, b, c = (tmp_path / n for n in ("a.jsonl", "b.jsonl", "c.jsonl"))
+    a.write_bytes(b'{"x": 1}\n' * 1000)
+    b.write_bytes(b'{"y": 2}\n' * 10)
+    c.write_bytes(b"not hashed ahead\n")
+    _run.hash_ahead([a, b])
+    b.write_bytes(b'{"y": 2}\n' * 11)  # changed after its hash was started: its size no longer matches
+    got = list(_run._sha256_all([a, b, c]))
+    assert got == [file_sha256(a), file_sha256(b), file_sha256(c)]
+    assert not _run._AHEAD  # every started hash was taken (or dropped as stale) — none is left
+    assert list(_run._sha256_all([a])) == [file_sha256(a)]  # later imports hash again, nothing is reused twice
+
+
+def test_cli_import_hashes_ahead_and_skips_identical_content(tmp_path, exports):
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    ws = tmp_path / "w.duckdb"
+    r = CliRunner().invoke(app, ["--workspace", str(ws), "import", str(exports)])
+    assert r.exit_code == 0, r.output
+    again = CliRunner().invoke(app, ["--workspace", str(ws), "import", str(exports)])
+    assert again.exit_code == 0, again.output
+    con = connect(ws)
+    try:
+        # the second import recognised every file by its (ahead-computed) hash: one import row per file
+        n_files = con.duck.execute("SELECT count(*), count(DISTINCT sha256) FROM imports").fetchone()
+        assert n_files[0] == n_files[1] > 0
+    finally:
+        con.close()
+    assert not _run._AHEAD

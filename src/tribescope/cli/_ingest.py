@@ -19,7 +19,7 @@ from rich.table import Table
 from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
-from tribescope.ingest._run import FileReport, expand_paths
+from tribescope.ingest._run import FileReport, expand_paths, hash_ahead
 
 
 @app.command("import")
@@ -75,6 +75,7 @@ def import_(
     try:
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
+        hash_ahead(files)  # while the engine loads and the workspace opens
         ws = state.open()
     except TribescopeError as exc:
         raise fail(exc) from None

@@ -11,6 +11,7 @@ import reprlib
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from tribescope.store._upsert import Stager
 if TYPE_CHECKING:
     from tribescope.ingest._fast import Mapped
 
-__all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]
+__all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "hash_ahead", "import_paths", "register"]
 
 #: Registered formats by name, in detection order (most specific first).
 FORMATS: dict[str, Format] = {}
@@ -305,14 +306,54 @@ def import_paths(
     return report
 
 
-def _sha256_all(files: list[Path]) -> Iterable[str]:
-    """Each file's SHA-256, in order, hashed on two threads (hashlib and file reads release the GIL)."""
+#: hashes started by :func:`hash_ahead`: path → ((size, mtime, inode) when it was started, the hash)
+_AHEAD: dict[str, tuple[tuple[int, int, int], Future[str]]] = {}
+_AHEAD_LOCK = threading.Lock()
+
+
+def _stat(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _take_ahead(path: Path) -> Future[str] | None:
+    """The hash :func:`hash_ahead` started for ``path``, if the file has not changed since (caller holds the lock)."""
+    got = _AHEAD.pop(str(path.resolve()), None)
+    return got[1] if got is not None and got[0] == _stat(path) else None
+
+
+def hash_ahead(files: Sequence[Path]) -> None:
+    """Start hashing ``files`` on two background threads; a later :func:`import_paths` of the same files takes
+    the results instead of hashing them again.
+
+    The CLI calls this before it opens the workspace, so the hashing (hashlib and file reads release the GIL)
+    overlaps loading the engine. A file changed since (size, modification time or inode) is hashed again.
+    """
     from concurrent.futures import ThreadPoolExecutor
 
-    if len(files) < 2:
-        return [file_sha256(f) for f in files]
-    with ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha") as pool:
-        return list(pool.map(file_sha256, files))
+    pool = ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha-ahead")
+    try:
+        with _AHEAD_LOCK:
+            for f in files:
+                _AHEAD[str(f.resolve())] = (_stat(f), pool.submit(file_sha256, f))
+    finally:
+        pool.shutdown(wait=False)  # the submitted hashes still run to the end
+
+
+def _sha256_all(files: list[Path]) -> Iterable[str]:
+    """Each file's SHA-256, in order: from :func:`hash_ahead` when it was started for the file as it is now, else
+    hashed here on two threads (hashlib and file reads release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _AHEAD_LOCK:
+        ahead = [_take_ahead(f) for f in files] if _AHEAD else [None] * len(files)
+    todo = [f for f, a in zip(files, ahead, strict=True) if a is None]
+    if len(todo) < 2:
+        done = iter([file_sha256(f) for f in todo])
+    else:
+        with ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha") as pool:
+            done = iter(list(pool.map(file_sha256, todo)))
+    return [next(done) if a is None else a.result() for a in ahead]
 
 
 def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -> None:
