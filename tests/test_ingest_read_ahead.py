@@ -92,7 +92,8 @@ def test_hashes_started_ahead_are_used_once_and_a_changed_file_is_hashed_again(t
     got = list(_run._sha256_all([a, b, c]))
     assert got == [file_sha256(a), file_sha256(b), file_sha256(c)]
     assert not _run._AHEAD  # every started hash was taken (or dropped as stale) — none is left
-    assert list(_run._sha256_all([a])) == [file_sha256(a)]  # later imports hash again, nothing is reused twice
+    # a later import hashes again: nothing is reused twice
+    assert list(_run._sha256_all([a])) == [file_sha256(a)]
 
 
 def test_cli_import_hashes_ahead_and_skips_identical_content(tmp_path, exports):
