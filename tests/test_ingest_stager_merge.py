@@ -150,3 +150,63 @@ def test_rows_staged_from_an_engine_table_merge_like_arrow_rows(tmp_path):
     finally:
         arrow_ws.close()
         rel_ws.close()
+
+
+def test_files_are_planned_before_their_hashes_only_when_no_other_content_has_their_size(
+    tmp_path, monkeypatch
+):
+    """A file's hash is awaited before it is planned only when its size matches a stored import or another file
+    of the command (identical content has the same size); every ``imports`` row still carries its file's hash,
+    two different files of one size are both read, and a file identical to a stored import is skipped."""
+    import hashlib
+
+    from tribescope.ingest import _run
+
+    head = "platform,account_id,username,followers\n"
+    d = tmp_path / "in"
+    d.mkdir()
+    (d / "a.csv").write_text(head + "instagram,ana,ana,10\n")
+    (d / "b.csv").write_text(head + "instagram,bob,bob,20\n")  # the same size as a.csv, other content
+    (d / "c.csv").write_text(head + "instagram,cyrus,cyrus,300\n")  # a size of its own
+    awaited: list[str] = []
+    real = _run._sha256_futures
+
+    def spy(files):
+        class Watched:
+            def __init__(self, f, fut):
+                self.f, self.fut = f, fut
+
+            def result(self):
+                awaited.append(self.f.name)
+                return self.fut.result()
+
+        return [Watched(f, fut) for f, fut in zip(files, real(files), strict=True)]
+
+    detect = _run.detect_format
+
+    def spy_detect(src, forced=None):
+        awaited.append("planned " + src.path.name)
+        return detect(src, forced)
+
+    monkeypatch.setattr(_run, "_sha256_futures", spy)
+    monkeypatch.setattr(_run, "detect_format", spy_detect)
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        rep = import_paths(ws, [d])
+        assert [f.skipped for f in rep.files] == ["", "", ""]
+        # a and b are hashed before they are planned (their size repeats); c only for its imports row, after
+        assert awaited == ["a.csv", "planned a.csv", "b.csv", "planned b.csv", "planned c.csv", "c.csv"]
+        want = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in d.iterdir()}
+        got = dict(ws.duck.execute("SELECT regexp_extract(path, '[^/]+$'), sha256 FROM imports").fetchall())
+        assert got == want
+        assert ws.counts()["accounts"] == 3
+        awaited.clear()
+        (d / "d.csv").write_text(head + "instagram,dan,dan,4000\n")  # new, and no stored import has its size
+        rep = import_paths(ws, [d])
+        skipped = {f.path.rsplit("/", 1)[-1]: f.skipped for f in rep.files}
+        assert all(skipped[n] for n in ("a.csv", "b.csv", "c.csv")) and not skipped["d.csv"]
+        assert [a for a in awaited if not a.startswith("planned")] == ["a.csv", "b.csv", "c.csv", "d.csv"]
+        assert awaited.index("d.csv") > awaited.index("planned d.csv")
+        assert ws.counts()["accounts"] == 4
+    finally:
+        ws.close()

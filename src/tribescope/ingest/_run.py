@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import functools
@@ -199,10 +200,12 @@ def import_paths(
         # command's files. Their ``imports`` rows are written at each merge, with the rows each file wrote,
         # in one statement — not three per file (a lookup, an insert, an update: ~1900 at synth m).
         known: dict[tuple[str, str], str] = {}
-        for imp, sha_, fmt_ in ws.duck.execute(
-            "SELECT import_id, sha256, format FROM imports WHERE options = ?", [opt_json]
+        stored_sizes: set[int | None] = set()
+        for imp, sha_, fmt_, size_ in ws.duck.execute(
+            "SELECT import_id, sha256, format, bytes FROM imports WHERE options = ?", [opt_json]
         ).fetchall():
             known.setdefault((sha_, fmt_), imp)
+            stored_sizes.add(size_)
         pending: list[tuple[FileReport, list[Any]]] = []
 
         def flush() -> None:
@@ -218,10 +221,17 @@ def import_paths(
         # What each file is and whether it is read, decided up front, so the engine can map the next fast-path
         # file on a background thread while earlier files are read (:class:`~tribescope.ingest._fast.Prefetcher`).
         # A file's detection error is raised when its turn comes, as if files were looked at one by one.
-        plan: list[tuple[Source, str, Format | TribescopeError, str | None, str | None]] = []
+        # Identical content has the same size, so a file's hash is waited for here only when a stored import (of
+        # these options) or another file of this command has its size; the others are planned at once while their
+        # hashes finish on the hashing threads (the hash is needed again only for the file's ``imports`` row).
+        hashes = _sha256_futures(files)
+        sizes = collections.Counter(f.stat().st_size for f in files)
+        plan: list[tuple[Source, str | None, Format | TribescopeError, str | None, str | None]] = []
         fast: dict[int, tuple[Any, str]] = {}
-        for i, (path, sha) in enumerate(zip(files, _sha256_all(files), strict=True)):
+        for i, path in enumerate(files):
             src = Source(path)
+            may_repeat = not force and (None in stored_sizes or src.size in stored_sizes or sizes[src.size] > 1)
+            sha = hashes[i].result() if may_repeat else None
             try:
                 fmt: Format | TribescopeError = detect_format(src, format)
             except TribescopeError as exc:  # ImportFailed included
@@ -232,7 +242,8 @@ def import_paths(
                 plan.append((src, sha, fmt, prev, None))
                 continue
             import_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
-            known.setdefault((sha, fmt.name), import_id)
+            if sha is not None:
+                known.setdefault((sha, fmt.name), import_id)
             plan.append((src, sha, fmt, None, import_id))
             fp = _fast_plan(src, fmt, Context(str(path), import_id, now, options=options), options)
             if fp is not None:
@@ -281,7 +292,7 @@ def import_paths(
                             import_id,
                             str(src.path),
                             fmt.name,
-                            sha,
+                            sha if sha is not None else hashes[i].result(),
                             src.size,
                             started,
                             finished,
@@ -340,20 +351,25 @@ def hash_ahead(files: Sequence[Path]) -> None:
         pool.shutdown(wait=False)  # the submitted hashes still run to the end
 
 
-def _sha256_all(files: list[Path]) -> Iterable[str]:
-    """Each file's SHA-256, in order: from :func:`hash_ahead` when it was started for the file as it is now, else
-    hashed here on two threads (hashlib and file reads release the GIL)."""
+def _sha256_futures(files: list[Path]) -> list[Future[str]]:
+    """Each file's SHA-256, in order, as futures: from :func:`hash_ahead` when it was started for the file as it is
+    now, else started here on two threads (hashlib and file reads release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with _AHEAD_LOCK:
         ahead = [_take_ahead(f) for f in files] if _AHEAD else [None] * len(files)
-    todo = [f for f, a in zip(files, ahead, strict=True) if a is None]
-    if len(todo) < 2:
-        done = iter([file_sha256(f) for f in todo])
-    else:
-        with ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha") as pool:
-            done = iter(list(pool.map(file_sha256, todo)))
-    return [next(done) if a is None else a.result() for a in ahead]
+    if all(a is not None for a in ahead):
+        return ahead  # type: ignore[return-value]
+    pool = ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha")
+    try:
+        return [pool.submit(file_sha256, f) if a is None else a for f, a in zip(files, ahead, strict=True)]
+    finally:
+        pool.shutdown(wait=False)  # the submitted hashes still run to the end
+
+
+def _sha256_all(files: list[Path]) -> list[str]:
+    """Each file's SHA-256, in order (see :func:`_sha256_futures`)."""
+    return [f.result() for f in _sha256_futures(files)]
 
 
 def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -> None:
