@@ -306,10 +306,11 @@ def import_paths(
                 )
                 if stager.staged_rows >= GROUP_ROWS:
                     flush()
+            flush()
         finally:
             ahead.close()
             prefetch.close()
-        flush()
+            stager.release()  # the fast plans' databases staged in place (a failed import: none left attached)
         if options.get("pseudonymize"):
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
@@ -526,12 +527,20 @@ def _stage(
 def _stage_fast(
     stager: Stager, src: Source, fr: FileReport, fast_rows: Mapped, progress: ProgressFn | None
 ) -> None:
-    """Stage the engine's mapped rows of one file (see :func:`_fast_plan`), then free them."""
+    """Stage the engine's mapped rows of one file (see :func:`_fast_plan`) in place: the stager reads them from the
+    plan's database at the group's merge (:meth:`Stager.add_part`) and frees them after it (or when the import
+    fails)."""
+    held = False
     try:
+        n = 0
         for table, name in fast_rows.tables.items():
-            stager.add_relation(table, name)
+            n += stager.add_part(table, name)
+        if n:
+            stager.hold(fast_rows)
+            held = True
     finally:
-        fast_rows.close()
+        if not held:
+            fast_rows.close()
     fr.records = fast_rows.records
     if progress:
         progress(src.size, src.path.name)

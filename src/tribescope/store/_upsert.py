@@ -73,6 +73,12 @@ class Stager:
         self._pending: dict[str, list[pa.Table]] = {}
         self._pending_rows: dict[str, int] = {}
         self._created: set[str] = set()
+        #: committed engine tables staged in place (:meth:`add_part`): table → [(source, first _seq, file, rows)]
+        self._parts: dict[str, list[tuple[str, int, int, int]]] = {}
+        #: files (positions) with rows in each table's stage
+        self._stage_files: dict[str, set[int]] = {}
+        #: what holds the parts' tables (closed by :meth:`release`)
+        self._held: list[Any] = []
         #: rows written per file (import id) and table by the last :meth:`merge`
         self.written: dict[str, dict[str, int]] = {}
 
@@ -116,6 +122,7 @@ class Stager:
         pend = self._pending.setdefault(table, [])
         pend.append(batch)
         self._pending_rows[table] = self._pending_rows.get(table, 0) + n
+        self._stage_files.setdefault(table, set()).add(len(self._files) - 1)
         if self._pending_rows[table] >= FLUSH_ROWS:
             self._write(table)
 
@@ -137,7 +144,57 @@ class Stager:
             self._seq[table] = start + n
             self._tables[-1].add(table)
             self._rows += n
+            self._stage_files.setdefault(table, set()).add(len(self._files) - 1)
         return int(n)
+
+    def add_part(self, table: str, source: str) -> int:
+        """Stage every row of the *committed* engine table ``source`` (canonical columns, in order) in place: it is
+        not copied into the stage but read by the merge (:meth:`hold` its owner until then); returns the rows.
+
+        Rows of such a part whose key needs no merging go from ``source`` straight into the canonical table. That
+        insert scans in parallel, where an ``INSERT … SELECT`` from a stage created inside the import's open
+        transaction runs on one thread (the stage copy cost ~0.3 s more for 514k comments). Keys that need merging
+        are merged exactly as if the rows had been staged with :meth:`add_relation`."""
+        n = int(self.duck.execute(f"SELECT count(*) FROM {source}").fetchone()[0])
+        if n:
+            start = self._seq.get(table, 0)
+            self._parts.setdefault(table, []).append((source, start, len(self._files) - 1, n))
+            self._seq[table] = start + n
+            self._tables[-1].add(table)
+            self._rows += n
+        return n
+
+    def hold(self, owner: Any) -> None:
+        """Keep ``owner`` (something with ``close()``: the database of :meth:`add_part`'s tables) until the next
+        :meth:`merge` has read them, or until :meth:`release`."""
+        self._held.append(owner)
+
+    def release(self) -> None:
+        """Close what :meth:`hold` kept (after a merge, or when the import fails); forget unmerged parts."""
+        held, self._held = self._held, []
+        self._parts.clear()
+        errors = []
+        for owner in held:
+            try:
+                owner.close()
+            except Exception as exc:  # close every one, then report
+                errors.append(exc)
+        if errors:
+            raise errors[0]
+
+    def _part_sql(self, tbl: schema.Table, part: tuple[str, int, int, int]) -> str:
+        """A part as stage rows (canonical columns, ``_seq``, ``_file``)."""
+        source, start, f, _ = part
+        cols = ", ".join(_q(c) for c in tbl.names)
+        # ``rowid`` of a freshly created table numbers its rows in stored order, from 0
+        return f"SELECT {cols}, rowid + {start} AS _seq, {f}::INTEGER AS _file FROM {source}"
+
+    def _materialise(self, tbl: schema.Table, parts: list[tuple[str, int, int, int]]) -> None:
+        """Copy ``parts`` into the stage (then they are merged as staged rows)."""
+        st = _q(self.stage_name(tbl.name))
+        for part in parts:
+            self.duck.execute(f"INSERT INTO {st} {self._part_sql(tbl, part)}")
+            self._stage_files.setdefault(tbl.name, set()).add(part[2])
 
     def _create(self, table: str) -> None:
         """Create ``table``'s stage (its canonical columns, then ``_seq`` and ``_file``) unless it exists."""
@@ -179,6 +236,7 @@ class Stager:
         for table in self._seq:
             tbl = schema.table(table)
             st = _q(self.stage_name(table))
+            self._create(table)  # a table staged only as parts has an empty stage
             per_file = self._merge_table(tbl, files, dedup=table in self.dedup)
             for i, n in per_file.items():
                 self.written[files[i]][table] = n
@@ -186,6 +244,8 @@ class Stager:
             self.duck.execute(f"DROP TABLE IF EXISTS {st}")
         self._seq.clear()
         self._created.clear()
+        self._stage_files.clear()
+        self.release()
         self._rows = 0
         self._files, self._tables = [files[-1]], [set()]
         return written
@@ -194,6 +254,9 @@ class Stager:
 
     def _merge_table(self, tbl: schema.Table, files: list[str], *, dedup: bool = False) -> dict[int, int]:
         st = _q(self.stage_name(tbl.name))
+        parts = self._parts.pop(tbl.name, [])
+        # the staged rows: the stage, and the parts (:meth:`add_part`) read where they are
+        src = st if not parts else "(" + " UNION ALL ".join([f"SELECT * FROM {st}", *(self._part_sql(tbl, p) for p in parts)]) + ")"
         key = list(tbl.key)
         keys = ", ".join(_q(k) for k in key)
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
@@ -205,19 +268,23 @@ class Stager:
         nd = " AND ".join(f"s.{_q(k)} IS NOT DISTINCT FROM k.{_q(k)}" for k in key)
         self.duck.execute(
             f"""CREATE OR REPLACE TEMP TABLE __keys AS
-                SELECT {keys} FROM {st} GROUP BY {keys} HAVING count(*) > 1
-                UNION SELECT {keys} FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"""
+                SELECT {keys} FROM {src} u GROUP BY {keys} HAVING count(*) > 1
+                UNION SELECT {keys} FROM {_q(tbl.name)} t SEMI JOIN {src} s ON {join}"""
         )
         if not self.duck.execute("SELECT count(*) FROM __keys").fetchone()[0]:
             self.duck.execute("DROP TABLE IF EXISTS __keys")
-            return self._insert_new(tbl, st)
+            out = self._insert_new(tbl, st)
+            for part in parts:
+                out[part[2]] = out.get(part[2], 0) + self._insert_part(tbl, part)
+            return out
         cols = ", ".join(_q(c) for c in tbl.names)
-        rest = f"SELECT s.* FROM {st} s SEMI JOIN __keys k ON {nd}"
+        rest = f"SELECT s.* FROM {src} s SEMI JOIN __keys k ON {nd}"
         if dedup:
             rest = f"SELECT {cols}, _file, min(_seq) AS _seq FROM ({rest}) GROUP BY ALL"
-        if not self.duck.execute(f"SELECT count(*) FROM {st} s ANTI JOIN __keys k ON {nd}").fetchone()[0]:
+        if not self.duck.execute(f"SELECT count(*) FROM {src} s ANTI JOIN __keys k ON {nd}").fetchone()[0]:
             # every key needs merging (e.g. a re-import): merge the stage itself, no copy of it
             self.duck.execute("DROP TABLE IF EXISTS __keys")
+            self._materialise(tbl, parts)
             if dedup:
                 self.duck.execute(
                     f"CREATE OR REPLACE TEMP TABLE {st} AS SELECT {cols}, _file, min(_seq) AS _seq FROM {st} GROUP BY ALL"
@@ -225,24 +292,44 @@ class Stager:
             return self._merge_keys(tbl, st, files)
         # The rows to merge move to __rest; the stage keeps the new rows, inserted by a plain scan (a join in
         # the INSERT made DuckDB's row-by-row insert instead of its batch insert: 11 → ~2 CPU-s for 1M comments).
+        # A part's new rows are inserted from the part with an ANTI JOIN on the few keys: it stays parallel.
         self.duck.execute(f"CREATE OR REPLACE TEMP TABLE __rest AS {rest}")
         self.duck.execute(f"DELETE FROM {st} s WHERE EXISTS (SELECT 1 FROM __keys k WHERE {nd})")
-        self.duck.execute("DROP TABLE IF EXISTS __keys")
         out = self._insert_new(tbl, st)
+        for part in parts:
+            out[part[2]] = out.get(part[2], 0) + self._insert_part(tbl, part, anti=nd)
+        self.duck.execute("DROP TABLE IF EXISTS __keys")
         for f, n in self._merge_keys(tbl, "__rest", files).items():
             out[f] = out.get(f, 0) + n
         self.duck.execute("DROP TABLE IF EXISTS __rest")
         return out
 
     def _insert_new(self, tbl: schema.Table, st: str) -> dict[int, int]:
-        """Insert every staged row of ``st`` as a new row; rows per file."""
+        """Insert every staged row of ``st`` (the stage) as a new row; rows per file."""
+        in_stage = self._stage_files.get(tbl.name, set())
+        if not in_stage:
+            return {}
         cols = ", ".join(_q(c) for c in tbl.names if c != "import_id")
         imp = self._import_id_case()
-        self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {cols}, {imp} FROM {st}")
+        n = self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {cols}, {imp} FROM {st}").fetchone()[0]
+        if len(in_stage) == 1:  # one file's rows: the insert's count is its count
+            return {next(iter(in_stage)): int(n)}
         return {
             int(f): int(c)
             for f, c in self.duck.execute(f"SELECT _file, count(*) FROM {st} GROUP BY _file").fetchall()
         }
+
+    def _insert_part(self, tbl: schema.Table, part: tuple[str, int, int, int], *, anti: str = "") -> int:
+        """Insert a part's rows as new rows straight from its table (but those of ``__keys`` when ``anti`` gives the
+        join condition); the rows inserted."""
+        source, _, f, _ = part
+        cols = ", ".join(_q(c) for c in tbl.names if c != "import_id")
+        scols = ", ".join(f"s.{_q(c)}" for c in tbl.names if c != "import_id")
+        where = f" ANTI JOIN __keys k ON {anti}" if anti else ""
+        n = self.duck.execute(
+            f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {scols}, {self._files[f]!r} FROM {source} s{where}"
+        ).fetchone()[0]
+        return int(n)
 
     def _merge_keys(self, tbl: schema.Table, st: str, files: list[str]) -> dict[int, int]:
         """Merge staged rows whose keys are staged more than once or already stored."""
