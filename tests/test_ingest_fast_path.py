@@ -389,3 +389,103 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
         assert r.files[0].records == 10 and ws.counts()["comments"] == 10 + sum(i % 3 for i in range(10))
     finally:
         ws.close()
+
+
+def _fast_dbs(ws):
+    return ws.duck.execute(
+        "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE '__tribescope_fast%'"
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, overlap):
+    """Two engine-mapped files and a Python-path file between them in one import: the mapped tables are not copied
+    into the stage but merged from the plans' databases (``Stager.add_part``). Every row, the file (import id) that
+    last changed it and each file's row counts equal the all-Python import — with comment keys all new (inserted
+    straight from the parts) and with keys shared between the files (merged) — and no plan database stays attached."""
+    from tribescope.store import _upsert
+
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    d = tmp_path / "exports"
+    d.mkdir()
+
+    def page(threads):
+        return json.dumps({"kind": "youtube#commentThreadListResponse", "items": threads}) + "\n"
+
+    second = range(5, 15) if overlap else range(20, 30)
+    c_threads = [_thread(i) for i in second]
+    for t in c_threads:  # a later export: more likes, so shared keys change and take this file's import id
+        t["snippet"]["topLevelComment"]["snippet"]["likeCount"] += 100
+    html = [_thread(i) for i in ([3, 40] if overlap else [40, 41])]
+    del html[0]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]  # HTML-only text: the Python path
+    (d / "a.jsonl").write_text(page([_thread(i) for i in range(10)]))
+    (d / "b.jsonl").write_text(page(html))
+    (d / "c.jsonl").write_text(page(c_threads))
+
+    parts = []
+    real = _upsert.Stager.add_part
+
+    def add_part(self, table, source):
+        n = real(self, table, source)
+        parts.append((table, n))
+        return n
+
+    monkeypatch.setattr(_upsert.Stager, "add_part", add_part)
+    fast = connect(tmp_path / "fast.duckdb")
+    r_fast = import_paths(fast, [d])
+    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
+    slow = connect(tmp_path / "slow.duckdb")
+    r_slow = import_paths(slow, [d])
+    try:
+        # a.jsonl and c.jsonl went the engine way (comments and accounts each), b.jsonl the Python way
+        assert [t for t, n in parts if n] == ["comments", "accounts", "comments", "accounts"]
+        n_a, n_c = 10 + sum(i % 3 for i in range(10)), 10 + sum(i % 3 for i in second)
+        assert [(t, n) for t, n in parts if t == "comments"] == [("comments", n_a), ("comments", n_c)]
+        assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
+        q = "SELECT t.comment_id, t.likes, i.path FROM comments t JOIN imports i USING (import_id) ORDER BY 1"
+        got = fast.duck.execute(q).fetchall()
+        assert got == slow.duck.execute(q).fetchall()
+        shared = {f"T{i}" for i in range(5, 10)} if overlap else set()
+        for cid, likes, path in got:
+            if cid in shared:  # the later file changed it
+                assert path.endswith("c.jsonl") and likes >= 100
+        n_b = 2 + sum(i % 3 for i in ([3, 40] if overlap else [40, 41]))
+        n_all = n_a + n_c + n_b - (5 + sum(i % 3 for i in range(5, 10)) + 1 + 3 % 3 if overlap else 0)
+        assert fast.counts()["comments"] == n_all
+        rows = [f.rows for f in r_fast.files]
+        assert rows == [f.rows for f in r_slow.files]
+        assert rows[0]["comments"] == n_a
+        # c.jsonl wrote its new and changed rows; the replies it shares with a.jsonl are unchanged
+        assert rows[2]["comments"] == n_c - (sum(i % 3 for i in range(5, 10)) if overlap else 0)
+        assert _fast_dbs(fast) == 0
+    finally:
+        fast.close()
+        slow.close()
+
+
+def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monkeypatch):
+    """A mapped file waits in its plan's database for the group's merge; when a later file fails, that database is
+    detached, nothing is written, and the same workspace imports again."""
+    import threading
+
+    from tribescope.errors import ImportFailed
+
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    d = tmp_path / "exports"
+    d.mkdir()
+    page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
+    (d / "a.jsonl").write_text(json.dumps(page) + "\n")
+    (d / "b.jsonl").write_text(json.dumps(page) + "\n{not json\n")  # engine cannot read it → Python path fails
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        with pytest.raises(ImportFailed, match="b.jsonl, line 2: not valid JSON"):
+            import_paths(ws, [d])
+        assert _fast_dbs(ws) == 0
+        assert not [t for t in threading.enumerate() if t.name.startswith("tribescope-fast")]
+        assert ws.counts().get("comments", 0) == 0 and ws.counts().get("imports", 0) == 0
+        (d / "b.jsonl").unlink()
+        r = import_paths(ws, [d])
+        assert r.files[0].rows["comments"] == ws.counts()["comments"] == 10 + sum(i % 3 for i in range(10))
+        assert _fast_dbs(ws) == 0
+    finally:
+        ws.close()
