@@ -475,10 +475,11 @@ def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monk
     d.mkdir()
     page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
     (d / "a.jsonl").write_text(json.dumps(page) + "\n")
-    (d / "b.jsonl").write_text(json.dumps(page) + "\n{not json\n")  # engine cannot read it → Python path fails
+    # the engine cannot read it → the Python path fails
+    (d / "b.jsonl").write_text(json.dumps(page) + "\n{not json\n")
     ws = connect(tmp_path / "ws.duckdb")
     try:
-        with pytest.raises(ImportFailed, match="b.jsonl, line 2: not valid JSON"):
+        with pytest.raises(ImportFailed, match=r"b\.jsonl, line 2: not valid JSON"):
             import_paths(ws, [d])
         assert _fast_dbs(ws) == 0
         assert not [t for t in threading.enumerate() if t.name.startswith("tribescope-fast")]

@@ -256,7 +256,13 @@ class Stager:
         st = _q(self.stage_name(tbl.name))
         parts = self._parts.pop(tbl.name, [])
         # the staged rows: the stage, and the parts (:meth:`add_part`) read where they are
-        src = st if not parts else "(" + " UNION ALL ".join([f"SELECT * FROM {st}", *(self._part_sql(tbl, p) for p in parts)]) + ")"
+        src = (
+            st
+            if not parts
+            else "("
+            + " UNION ALL ".join([f"SELECT * FROM {st}", *(self._part_sql(tbl, p) for p in parts)])
+            + ")"
+        )
         key = list(tbl.key)
         keys = ", ".join(_q(k) for k in key)
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
@@ -311,7 +317,9 @@ class Stager:
             return {}
         cols = ", ".join(_q(c) for c in tbl.names if c != "import_id")
         imp = self._import_id_case()
-        n = self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {cols}, {imp} FROM {st}").fetchone()[0]
+        n = self.duck.execute(
+            f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {cols}, {imp} FROM {st}"
+        ).fetchone()[0]
         if len(in_stage) == 1:  # one file's rows: the insert's count is its count
             return {next(iter(in_stage)): int(n)}
         return {
