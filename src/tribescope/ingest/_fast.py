@@ -14,8 +14,11 @@ temp tables, but the workspace's buffer pool, ``memory_limit`` and temp director
 and the rows being staged share one cap and spill instead of growing the process (a second database
 instance had its own cap on top: at scale l that was 1 GB more, and memory it freed was not reused by the
 other). Mapped rows go to an in-memory database attached to that instance (:class:`Mapped`), from which the
-import's connection stages them with SQL: no round trip through Arrow (~1.4 CPU-s on the import's thread for the
-514k YouTube comments of synth m), and the rows count against the same cap.
+import's connection reads them with SQL: no round trip through Arrow (~1.4 CPU-s on the import's thread for the
+514k YouTube comments of synth m), and the rows count against the same cap. They are not copied into the import's
+stage: the database stays attached until its merge group is merged (``Stager.add_part``), whose rows go from it
+straight into the workspace table (a committed table scans in parallel; a stage created inside the import's open
+transaction did not), and is detached then, or when the import fails.
 
 Prefetch: :class:`Prefetcher` maps the *next* fast-path file on a background thread while the importer works
 through the files before it (Python formats, staging, merges). DuckDB releases the GIL while it reads JSON, so the
@@ -186,8 +189,9 @@ class Prefetcher:
     """Runs the fast plans of an import ahead of their turn, one at a time, on a background thread.
 
     ``plans`` maps a file's position in the import to its ``(plan, import_id)``. The first plan starts at once;
-    :meth:`take` waits for a file's plan and starts the next one, so at most two files' mapped rows exist at a
-    time (the one being staged and the one being mapped), both inside the workspace's DuckDB memory cap.
+    :meth:`take` waits for a file's plan and starts the next one, so one file is mapped at a time; mapped files
+    wait for their group's merge (at most ``GROUP_ROWS`` staged rows, as rows staged from Arrow do), all inside the
+    workspace's DuckDB memory cap.
     :meth:`close` interrupts a plan still running (an import that failed on an earlier file) and closes its cursor.
     """
 
