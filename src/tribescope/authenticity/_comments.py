@@ -686,17 +686,15 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
         keep = old.semi_join(cur, keys)
         todo = cur.anti_join(old, keys)
     else:
-        keep, todo = None, cur
-    new = _feature_rows(todo, keys, version)
+        keep, todo = None, None
+    new = _feature_rows(todo, keys, version) if todo is not None else _all_feature_rows(c, version)
     if not store:
         return new if keep is None else keep.union(new)
-    tmp = "_tribescope_comment_features_new"
-    ws.con.create_table(tmp, new, temp=True, overwrite=True)  # runs the memtables (weights, sentiment) in
-    try:
-        fresh = ws.con.table(tmp)
-        ws.write_table(TABLE, fresh if keep is None else keep.union(fresh))
-    finally:
-        ws.con.drop_table(tmp, force=True)
+    # one statement straight into the workspace table (no temporary copy of every row to write again); the
+    # expression's memtables and UDF are registered first, as ibis does before it runs one
+    out = new if keep is None else keep.union(new)
+    ws.con._run_pre_execute_hooks(out)
+    ws.write_table(TABLE, out)
     _store_signature(ws, signature, version)
     return ws.table(TABLE)
 
@@ -709,6 +707,25 @@ def _feature_rows(todo: ir.Table, keys: list[str], version: str) -> ir.Table:
     return (
         todo.select(*keys)
         .join(feats, "text_hash")
+        .mutate(model_version=ibis.literal(version))
+        .select(*COMMENT_FEATURE_COLUMNS)
+    )
+
+
+def _all_feature_rows(c: ir.Table, version: str) -> ir.Table:
+    """``comment_features`` rows of every comment of ``c``: :func:`_feature_rows` without the md5 of every comment.
+
+    The comments are grouped by their text (``coalesce(text, '')``, what ``text_hash`` is the md5 of), the md5 is
+    taken once per distinct text, and the features are joined back on that text: the same rows as grouping and
+    joining by ``text_hash``, with the md5 of the distinct texts only (on real comments a fifth to a third of them)."""
+    k = c.text.fill_null("")
+    d = c.select(_k=k, text=c.text).distinct(on="_k")  # the first non-null text of each key, as _feature_rows
+    d = d.mutate(text_hash=d._k.hexdigest("md5"))
+    feats = text_features(d.select("text_hash", "text"), "text_hash", "text")
+    per_text = d.select("_k", "text_hash").join(feats, "text_hash")
+    return (
+        c.select("platform", "comment_id", _k=k)
+        .join(per_text, "_k")
         .mutate(model_version=ibis.literal(version))
         .select(*COMMENT_FEATURE_COLUMNS)
     )

@@ -76,9 +76,15 @@ def creator_audience_authenticity(
     acc = acc.select(
         "platform", "account_id", "is_fake", profiled=acc.followers.notnull() | acc.following.notnull()
     )
+    # only accounts that can count (judged fake, or profiled) are joined: a comment by any other author reads
+    # is_fake = False, profiled = False through the left join all the same, and the join builds on far fewer rows
+    acc = acc.filter(acc.is_fake.fill_null(False) | acc.profiled)
     if scores is None:
         scores = comment_scores(ws)
     sc = ibis.memtable(scores) if isinstance(scores, pa.Table) else scores
+    # only comments judged spam or an attack are joined (keys are unique): the others read as not spam, not an
+    # attack through the left join all the same, and the join then builds on a few rows instead of every comment
+    sc = sc.filter(sc.is_spam.fill_null(False) | (sc.quality.fill_null("") == "attack"))
     sc = sc.select(s_platform="platform", s_comment_id="comment_id", is_spam="is_spam", quality="quality")
     if pods is None:
         pods = find_pods(ws, PodParams())
