@@ -225,6 +225,24 @@ def test_comment_blocks_from_pieces_equal_the_joined_documents_bit_for_bit():
         m.vectorizers["image"].transform_pieces(texts, doc, piece, times, 4)
 
 
+def test_word_blocks_tokenised_per_distinct_word_equal_the_per_text_analyser():
+    """``transform_pieces`` tokenises each distinct space-separated word once; a text's terms must be exactly its
+    own terms (the analyser over the whole lower-cased text): words at a space edge, runs of spaces, ``#`` after a
+    space, a final sigma before a space and at an edge, other white space (tab, NBSP, em space) inside a word, word
+    characters that are not terms (``_``, leading digits), and the ``text`` block given one piece per document."""
+    m = load_category_model()
+    texts = ["  Love  love #LOVE  ", "ΟΔΟΣ ΟΔΟΣ. Σ ΑΣ Σ' ἈΣ΄ ΟΔΟΣ", "a\u0300Σ b #ΣΣ #_a _b b_ 2ab ²ab yoga_mat",
+             "travel\tbeach\u00a0sunset\u2003hike\ncafé crème", "", " ", "##tag #food#recipe pasta-salad", "x"] * 2
+    n = len(texts)
+    one = np.arange(n)
+    for b in ("text", "comments", "replies"):
+        f = m.vectorizers[b]
+        x, y = f.transform_pieces(texts, one, one, np.ones(n), n), f.transform(texts)
+        assert y.nnz > 10
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert np.array_equal(x.data, y.data)
+
+
 def test_prediction_equals_the_joined_documents(ws):
     """``predict_niche_category`` (comment blocks from pieces) gives the probabilities of the documents
     :func:`creator_fields` joins — the training path — for every creator, bit for bit."""
