@@ -45,20 +45,28 @@ def early_engagements(ws: Any, params: PodParams = PodParams()) -> ir.Table:
     p = ws.table("posts")
     first = c.group_by(["platform", "post_id"]).agg(first_at=c.created_at.min())
     posts = p.select("platform", "post_id", "creator_id", post_at=p.created_at)
-    posts = posts.left_join(first, ["platform", "post_id"]).select(
-        "platform", "post_id", "creator_id", t0=ibis.coalesce(posts.post_at, first.first_at)
-    )
-    j = c.join(posts, ["platform", "post_id"]).filter(
-        lambda t: t.author_id.notnull() & (t.author_id != t.creator_id) & t.created_at.notnull()
-    )
     # Cheap pre-filter on the raw timestamps (a superset: one hour of slack on both sides) so that the exact
-    # delay below (epoch of each timestamp) is only computed for comments near the window; it changes no row.
+    # delay below (epoch of each timestamp) is only computed for comments near the window; it changes no row. The
+    # bounds and the post's epoch are computed once per post, not per comment (timestamp arithmetic is not free).
     slack = ibis.interval(seconds=3600)
-    j = j.filter(
-        (j.created_at >= j.t0 - slack)
-        & (j.created_at <= j.t0 + ibis.interval(seconds=params.window_s) + slack)
+    t0 = ibis.coalesce(posts.post_at, first.first_at)
+    posts = posts.left_join(first, ["platform", "post_id"]).select(
+        "platform",
+        "post_id",
+        "creator_id",
+        _lo=t0 - slack,
+        _hi=t0 + ibis.interval(seconds=params.window_s) + slack,
+        _t0_s=t0.epoch_seconds(),
     )
-    j = j.mutate(delay_s=j.created_at.epoch_seconds() - j.t0.epoch_seconds())
+    j = c.select("platform", "post_id", "author_id", "created_at").join(posts, ["platform", "post_id"])
+    j = j.filter(
+        j.author_id.notnull()
+        & (j.author_id != j.creator_id)
+        & j.created_at.notnull()
+        & (j.created_at >= j._lo)
+        & (j.created_at <= j._hi)
+    )
+    j = j.mutate(delay_s=j.created_at.epoch_seconds() - j._t0_s)
     j = j.filter((j.delay_s >= 0) & (j.delay_s <= params.window_s))
     return j.group_by(["platform", "post_id", "creator_id", "author_id"]).agg(delay_s=j.delay_s.min())
 
