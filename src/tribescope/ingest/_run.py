@@ -341,31 +341,30 @@ def hash_ahead(files: Sequence[Path]) -> None:
     The CLI calls this before it opens the workspace, so the hashing (hashlib and file reads release the GIL)
     overlaps loading the engine. A file changed since (size, modification time or inode) is hashed again.
     """
+    futures = _hash_on_threads(files, "tribescope-sha-ahead")
+    with _AHEAD_LOCK:
+        for f, fut in zip(files, futures, strict=True):
+            _AHEAD[str(f.resolve())] = (_stat(f), fut)
+
+
+def _hash_on_threads(files: Sequence[Path], name: str) -> list[Future[str]]:
+    """Each file's SHA-256 started on two threads (hashlib and file reads release the GIL); they run to the end."""
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha-ahead")
+    pool = ThreadPoolExecutor(2, thread_name_prefix=name)
     try:
-        with _AHEAD_LOCK:
-            for f in files:
-                _AHEAD[str(f.resolve())] = (_stat(f), pool.submit(file_sha256, f))
+        return [pool.submit(file_sha256, f) for f in files]
     finally:
-        pool.shutdown(wait=False)  # the submitted hashes still run to the end
+        pool.shutdown(wait=False)
 
 
 def _sha256_futures(files: list[Path]) -> list[Future[str]]:
     """Each file's SHA-256, in order, as futures: from :func:`hash_ahead` when it was started for the file as it is
     now, else started here on two threads (hashlib and file reads release the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with _AHEAD_LOCK:
         ahead = [_take_ahead(f) for f in files] if _AHEAD else [None] * len(files)
-    if all(a is not None for a in ahead):
-        return ahead  # type: ignore[return-value]
-    pool = ThreadPoolExecutor(2, thread_name_prefix="tribescope-sha")
-    try:
-        return [pool.submit(file_sha256, f) if a is None else a for f, a in zip(files, ahead, strict=True)]
-    finally:
-        pool.shutdown(wait=False)  # the submitted hashes still run to the end
+    started = iter(_hash_on_threads([f for f, a in zip(files, ahead, strict=True) if a is None], "tribescope-sha"))
+    return [next(started) if a is None else a for a in ahead]
 
 
 def _sha256_all(files: list[Path]) -> list[str]:
