@@ -166,3 +166,27 @@ def test_memory_limit_is_set_inside_and_restored_after(ws):
         assert ws.duck.execute(setting).fetchone()[0] == before
     with ws.memory_limit(None):
         assert ws.duck.execute(setting).fetchone()[0] == before
+
+
+def test_import_never_loads_ibis_and_the_backend_is_built_on_first_use(tmp_path):
+    """An import writes through the raw DuckDB connection only, so it does not pay for loading Ibis (~0.4 s of
+    start-up); reading a table then builds the Ibis backend over the same connection and sees the imported rows."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures" / "youtube"
+    code = f"""
+import sys
+from tribescope import connect, import_paths
+ws = connect({str(tmp_path / "w.duckdb")!r})
+import_paths(ws, [{str(fixtures)!r}])
+assert "ibis" not in sys.modules, "the import loaded ibis"
+n = ws.table("posts").count().execute()
+assert "ibis" in sys.modules
+assert ws.con.con is ws.duck
+print(n, ws.duck.execute("SELECT count(*) FROM posts").fetchone()[0], ws.duck.execute("SELECT current_setting('TimeZone')").fetchone()[0])
+ws.close()
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["3", "3", "UTC"]

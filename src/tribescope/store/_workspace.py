@@ -19,13 +19,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
 import pyarrow as pa
 
 from tribescope import schema
 from tribescope.errors import BackendMissing, WorkspaceError
+
+if TYPE_CHECKING:
+    import ibis
 
 __all__ = ["DEFAULT_WORKSPACE", "DERIVED_DIR", "SparkOptions", "Workspace", "connect", "parse_spark_conf"]
 
@@ -90,13 +92,27 @@ class Workspace:
         ``path`` as the engine sees it (an absolute folder, or a URI such as ``s3a://bucket/ws``).
     """
 
-    def __init__(self, con: Any, backend: str, path: Path, *, read_only: bool = False) -> None:
-        self.con = con
+    def __init__(
+        self, con: Any, backend: str, path: Path, *, read_only: bool = False, duck: Any = None
+    ) -> None:
+        self._con = con
+        self._duck = duck
         self.backend = backend
         self.path = path
         self.location = str(path)
         self.read_only = read_only
         self._lock = threading.RLock()
+
+    @property
+    def con(self) -> Any:
+        """The Ibis backend every expression runs on. A DuckDB workspace opened by :func:`connect` builds it on
+        first use, over the same DuckDB connection: a command that only writes through :attr:`duck` (``import``)
+        never loads Ibis and its SQL compilers (~0.4 s of start-up)."""
+        if self._con is None:
+            import ibis
+
+            self._con = ibis.duckdb.from_connection(self._duck)
+        return self._con
 
     # ------------------------------------------------------------------ reading
     def table(self, name: str) -> ibis.Table:
@@ -144,7 +160,7 @@ class Workspace:
         """The raw DuckDB connection (DuckDB backend only; used by the store's writers)."""
         if self.backend != "duckdb":
             raise WorkspaceError(f"writing needs the duckdb backend; this workspace is {self.backend}")
-        return self.con.con
+        return self._duck if self._duck is not None else self.con.con
 
     def ensure_schema(self) -> None:
         if self.read_only or self.backend != "duckdb":
@@ -203,6 +219,8 @@ class Workspace:
                 finally:
                     self.duck.unregister("__tribescope_write")
             else:  # one statement, so a crash leaves the old table or the new one, never none
+                import ibis
+
                 sql = ibis.to_sql(data, dialect="duckdb")
                 self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
         else:
@@ -244,7 +262,10 @@ class Workspace:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing twice is harmless
-            self.con.disconnect()
+            if self._con is not None:
+                self._con.disconnect()
+            else:
+                self._duck.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -474,13 +495,17 @@ def connect(
                 f"{p} is a directory; the duckdb backend wants a file such as {p / DEFAULT_WORKSPACE}"
             )
         p.parent.mkdir(parents=True, exist_ok=True)
+        import duckdb
+
         try:
-            con = ibis.duckdb.connect(str(p), read_only=read_only)
+            duck = duckdb.connect(str(p), read_only=read_only)
         except Exception as exc:
             raise WorkspaceError(f"cannot open workspace {p}: {exc}") from exc
-        con.raw_sql("SET TimeZone = 'UTC'")
-        con.raw_sql("SET enable_progress_bar = false")
-        ws = Workspace(con, "duckdb", p, read_only=read_only)
+        # what ibis' own connect sets (``python_enable_replacements``: no magic variables-as-tables), and ours
+        duck.execute("SET TimeZone = 'UTC'")
+        duck.execute("SET python_enable_replacements = false")
+        duck.execute("SET enable_progress_bar = false")
+        ws = Workspace(None, "duckdb", p, read_only=read_only, duck=duck)
         ws.ensure_schema()
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
@@ -499,6 +524,8 @@ def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> W
         )
     _fix_spark_strip()
     session = _spark_session(opts)
+    import ibis
+
     con = ibis.pyspark.connect(session)
     _register_parquet(con, location)
     ws = Workspace(con, "pyspark", Path(location), read_only=True)
