@@ -202,7 +202,9 @@ def import_paths(
         known: dict[tuple[str, str], str] = {}
         stored_sizes: set[int | None] = set()
         for imp, sha_, fmt_, size_ in ws.duck.execute(
-            "SELECT import_id, sha256, format, bytes FROM imports WHERE options = ?", [opt_json]
+            # a literal, not a ``?`` parameter: DuckDB's client imports pandas (~0.5 s) on the first parameter, and
+            # here nothing else has started yet; the readers' first Arrow conversion imports it off this thread
+            "SELECT import_id, sha256, format, bytes FROM imports WHERE options = " + _sql_str(opt_json)
         ).fetchall():
             known.setdefault((sha_, fmt_), imp)
             stored_sizes.add(size_)
@@ -390,6 +392,11 @@ def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -
         [pa.array(c, t) for c, t in zip(cols, types, strict=True)], names=[f"c{i}" for i in range(len(types))]
     )
     ws.duck.from_arrow(data).insert_into("imports")  # by position, as INSERT … VALUES
+
+
+def _sql_str(s: str) -> str:
+    """``s`` as a SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
 
 
 def _next_import_seq(ws: Workspace) -> int:
