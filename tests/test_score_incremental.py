@@ -141,3 +141,25 @@ def _table(path, name: str) -> pa.Table:
         return ws.table(name).to_pyarrow()
     finally:
         ws.close()
+
+
+def test_fingerprints_started_ahead_are_those_the_run_would_compute(tmp_path):
+    """``tribescope score`` starts the fingerprint scan on a cursor before its modules load; the run takes exactly the
+    fingerprints it would compute itself, and there is nothing to start on a read-only workspace."""
+    from pathlib import Path
+
+    from tribescope.score._cache import creator_fingerprints, fingerprints_ahead
+
+    path = tmp_path / "w.duckdb"
+    ws = connect(path)
+    import_paths(ws, [Path(__file__).parent / "fixtures" / "youtube"])
+    ahead = fingerprints_ahead(ws)
+    assert ahead is not None
+    run = ScoreRun.open(ws, ahead=ahead)
+    own = creator_fingerprints(ws.duck)
+    assert own.num_rows == 2
+    assert run.fingerprints.equals(own)
+    ws.close()
+    ro = connect(path, read_only=True)
+    assert fingerprints_ahead(ro) is None
+    ro.close()

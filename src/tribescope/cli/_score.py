@@ -92,14 +92,16 @@ def score(
     ] = False,
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component."""
-    from tribescope.score import score_creators
-    from tribescope.score._cache import SCORE_MEMORY, ScoreRun
+    from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
 
     try:
         ws = state.open()
         with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
             with err.status("checking what changed…"):
-                run = ScoreRun.open(ws, full=full)
+                ahead = fingerprints_ahead(ws)  # the engine scans while the scoring modules load
+                from tribescope.score import score_creators
+
+                run = ScoreRun.open(ws, full=full, ahead=ahead)
             if not no_models:
                 from rich.status import Status
 
