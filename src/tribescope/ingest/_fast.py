@@ -51,13 +51,27 @@ _DUCK_TYPE = {
 }
 
 
+#: a plan's check: a query returning one integer, or a function of the plan's cursor returning it
+Check = str | Callable[[duckdb.DuckDBPyConnection], int]
+
+
+def _check(con: duckdb.DuckDBPyConnection, check: Check) -> int | None:
+    """The count a check returns (``None`` when a query returns no row)."""
+    if callable(check):
+        return int(check(con))
+    row = con.execute(check).fetchone()
+    return None if row is None else row[0]
+
+
 @dataclass
 class FastPlan:
     """SQL to map one file in the engine.
 
     ``setup`` statements create temp views/tables on the side connection; ``checks`` are queries
     returning one integer (must all be 0) — a ``(guard, check)`` pair runs ``check`` only when the
-    cheap ``guard`` is non-zero; ``records`` returns the number of source records;
+    cheap ``guard`` is non-zero; a check may also be a function of the plan's cursor returning that
+    integer (e.g. a text scan that rules a costly query out before running it); ``records`` returns the
+    number of source records;
     ``tables`` maps canonical table → SELECT with (a subset of) the canonical columns, in file order
     (an ``_seq`` column, if present, orders rows as the Python path would emit them).
     ``derive`` maps a table to a function completing each mapped batch in Python (e.g. hashtags
@@ -65,7 +79,7 @@ class FastPlan:
     """
 
     setup: list[str]
-    checks: Sequence[str | tuple[str, str]]
+    checks: Sequence[Check | tuple[str, Check]]
     records: str
     tables: dict[str, str] = field(default_factory=dict)
     derive: dict[str, Callable[[pa.RecordBatch], pa.RecordBatch]] = field(default_factory=dict)
@@ -140,8 +154,8 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
                 g = con.execute(guard).fetchone()
                 if g is not None and not g[0]:
                     continue
-            row = con.execute(check).fetchone()
-            if row is None or row[0]:
+            n = _check(con, check)
+            if n is None or n:
                 _release(con, db)
                 return None
         records = int(con.execute(plan.records).fetchone()[0])  # type: ignore[index]
