@@ -96,14 +96,17 @@ def test_data_model_doc_is_current():
     )
 
 
-@pytest.mark.parametrize("order", ["newer_later", "older_later", "no_snapshots"])
+@pytest.mark.parametrize("order", ["newer_later", "older_later", "no_snapshots", "no_snapshots_stored_one"])
 def test_grouped_merge_equals_file_by_file(tmp_path, order):
     """Several files staged together merge exactly as when merged one after the other: stored rows,
-    each row's import_id (the file that last changed it) and the rows each file wrote."""
+    each row's import_id (the file that last changed it) and the rows each file wrote. With no snapshot staged
+    the files are in order without looking further — unless a stored row of their keys has one (it is newer than
+    every staged row, so the stored username must survive: the files are merged one by one)."""
     t = [dt.datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)]
     if order == "older_later":
         t = t[::-1]
-    snap = (lambda i: None) if order == "no_snapshots" else (lambda i: t[i])
+    snap = (lambda i: None) if order.startswith("no_snapshots") else (lambda i: t[i])
+    stored_snap = t[0] if order == "no_snapshots_stored_one" else None
     files = [
         [
             {
@@ -133,7 +136,10 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
     try:
         for ws in (one, grouped):  # something stored already
             _merge(
-                ws, "i0", [{"platform": "youtube", "account_id": "UC1", "username": "old", "country": "NL"}]
+                ws,
+                "i0",
+                [{"platform": "youtube", "account_id": "UC1", "username": "old", "country": "NL",
+                  "snapshot_at": stored_snap}],
             )
         by_file = [_merge(one, f"i{k + 1}", rows) for k, rows in enumerate(files)]
         with grouped.transaction():
@@ -145,6 +151,8 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
         assert [st.written[f"i{k + 1}"]["accounts"] for k in range(3)] == by_file
         q = "SELECT * FROM accounts ORDER BY account_id"
         assert grouped.duck.execute(q).fetchall() == one.duck.execute(q).fetchall()
+        if order == "no_snapshots_stored_one":
+            assert _get(grouped, "UC1")["username"] == "old" and _get(grouped, "UC1")["followers"] == 1
     finally:
         one.close()
         grouped.close()

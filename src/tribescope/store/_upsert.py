@@ -35,6 +35,15 @@ FLUSH_ROWS = 100_000
 _SNAP = "coalesce(epoch_us(snapshot_at), -9223372036854775807)"
 
 
+def _order_key(*low: str) -> str:
+    """SQL: one HUGEINT ordered as the tuple (snapshot, *low) — ``low`` are non-negative BIGINTs, the last under
+    2**63 and any before it 0 or 1 — for ``arg_max``: with a tuple (a STRUCT) it compares row by row through the
+    generic path, ~30 % slower for the same result (the encoding is one-to-one, so ties are the tuple's)."""
+    weights = {1: ["1"], 2: ["9223372036854775808", "1"]}[len(low)]
+    parts = " + ".join(f"{w} * {x}" if w != "1" else x for w, x in zip(weights, low, strict=True))
+    return f"({_SNAP}::HUGEINT * 18446744073709551616 + {parts})"
+
+
 def _q(name: str) -> str:
     return f'"{name}"'
 
@@ -385,7 +394,7 @@ class Stager:
         """Merge one file's staged rows (``st``)."""
         key, keys, cols, data_cols, join = _sql_parts(tbl)
         # Order key per row: (snapshot time, stored-before-staged, file order).
-        order = f"({_SNAP}, _src, _seq)"
+        order = _order_key("_src", "_seq")
         aggs = ",\n".join(
             f"arg_max({_q(c)}, {order}) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}" for c in data_cols
         )
@@ -439,6 +448,12 @@ class Stager:
         """
         keys = ", ".join(_q(k) for k in tbl.key)
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in tbl.key)
+        # No snapshot time staged, nor stored for these keys: every row's snapshot order key is the same, so no
+        # file is older than another (the query below would find nothing to flag); two cheap scans, no window.
+        if not self.duck.execute(f"SELECT count(snapshot_at) FROM {st}").fetchone()[0] and not self.duck.execute(
+            f"SELECT count(t.snapshot_at) FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"
+        ).fetchone()[0]:
+            return True
         bad = self.duck.execute(
             f"""
             WITH fs AS (
@@ -461,7 +476,7 @@ class Stager:
         by_key = f"PARTITION BY {keys} ORDER BY _file"
         # each file's contribution: its newest non-null value per column (as the fold's arg_max)
         contrib = ", ".join(
-            f"arg_max({_q(c)}, ({_SNAP}, _seq)) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}"
+            f"arg_max({_q(c)}, {_order_key('_seq')}) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}"
             for c in data_cols
         )
         running = ", ".join(f"last_value({_q(c)} IGNORE NULLS) OVER w AS {_q(c)}" for c in data_cols)
