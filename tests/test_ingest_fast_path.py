@@ -270,13 +270,31 @@ def _web_file(tmp_path, name, lines, variant="clean"):
         m["edge_media_preview_like"] = {"count": "1,234"}
     elif variant == "bare_media":  # no graphql wrapper on one line
         docs[-1] = m
+    elif variant == "no_media_id":  # the Python path rejects a media without an id
+        del m["id"]
+    elif variant == "no_owner_username":
+        del m["owner"]["username"]
+    elif variant.startswith("null_parent_key_"):  # the explicit null written as the file's text can only tell
+        m["edge_media_to_comment"] = m.pop("edge_media_to_parent_comment")
+        m["edge_media_to_parent_comment"] = None
+    elif variant == "key_text_in_comment":  # the key and a null in a comment's text: not a null key, no fallback
+        conn["edges"][0]["node"]["text"] = 'see "edge_media_to_parent_comment": null'
+    lines = [json.dumps(d, ensure_ascii=False) for d in docs]
+    key = '"edge_media_to_parent_comment": null'
+    if variant == "null_parent_key_tab":
+        lines[-1] = lines[-1].replace(key, '"edge_media_to_parent_comment"\t:\tnull')
+    elif variant == "null_parent_key_escaped":
+        lines[-1] = lines[-1].replace(key, '"edge_media_to_parent_\\u0063omment": null')
+    assert variant != "null_parent_key_escaped" or "\\u0063omment" in lines[-1]
     f = tmp_path / name
-    f.write_text("\n".join(json.dumps(d, ensure_ascii=False) for d in docs) + "\n")
+    f.write_text("\n".join(lines) + "\n")
     return f
 
 
 @pytest.mark.parametrize(
-    "variant", ["clean", "text_number", "non_ascii_handle", "millis", "null_parent_key", "count_text", "bare_media"]
+    "variant",
+    ["clean", "text_number", "non_ascii_handle", "millis", "null_parent_key", "count_text", "bare_media",
+     "no_media_id", "no_owner_username", "null_parent_key_tab", "null_parent_key_escaped", "key_text_in_comment"],
 )
 def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     from tribescope.ingest import instagram as ig_mod
@@ -285,12 +303,13 @@ def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant)
     monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f, skip_bad=True)
     try:
-        assert used == (variant == "clean")
+        assert used == (variant in ("clean", "key_text_in_comment"))
         assert r_fast.files[0].format == r_slow.files[0].format == "instagram-graphql"
         assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
         assert r_fast.files[0].records == r_slow.files[0].records == 12
         assert r_fast.rows() == r_slow.rows()
-        assert r_fast.rejected == r_slow.rejected == int(variant == "text_number")
+        rejected = variant in ("text_number", "no_media_id", "no_owner_username")
+        assert r_fast.rejected == r_slow.rejected == int(rejected)
         if variant == "clean":
             post = fast.duck.execute(
                 "SELECT hashtags, mentions, sponsor, is_paid_partnership, tagged_users FROM posts WHERE post_id = '7001'"
@@ -490,3 +509,37 @@ def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monk
         assert _fast_dbs(ws) == 0
     finally:
         ws.close()
+
+
+def test_web_graphql_null_key_scan_reads_the_text_and_queries_only_when_it_may_hold_the_null(tmp_path):
+    """The parent-key check of the web GraphQL plan: the file's bytes rule an explicit null out (no query) unless
+    they hold the key followed by a null, or any backslash (an escaped key); then the query decides."""
+    from tribescope.ingest.instagram import _null_key_scan
+
+    class Con:
+        def __init__(self):
+            self.queries = 0
+
+        def execute(self, sql):
+            self.queries += 1
+            return self
+
+        def fetchone(self):
+            return (7,)
+
+    cases = {
+        b'{"a": {"k": 1}}\n{"b": "k null"}\n': 0,  # the key's name, never followed by a null
+        b'{"k": {"n": null}}\n': 0,
+        b'{"k"  :  null}\n': 7,
+        b'{"x": {"k"\t:null}}\n': 7,
+        b'{"\\u006b": 1}\n': 7,  # an escape: the text cannot tell
+        b'{"kk": null}\n': 0,
+    }
+    for i, (text, expect) in enumerate(cases.items()):
+        f = tmp_path / f"f{i}.jsonl"
+        f.write_bytes(text)
+        con = Con()
+        assert _null_key_scan(str(f), False, "k", "SELECT 7")(con) == expect, text
+        assert con.queries == int(expect == 7), text
+        con = Con()
+        assert _null_key_scan(str(f), True, "k", "SELECT 7")(con) == 7  # compressed: always the query
