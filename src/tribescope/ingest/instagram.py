@@ -686,9 +686,10 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
              lower(m.owner.username->>'$') AS creator
            FROM raw""",
         # every comment, then its replies, flattened; each JSON leaf read once as (type, text), checked (``bad``:
-        # a record the Python path would coerce differently or reject) and cast in the same pass
+        # a record the Python path would coerce differently or reject) and cast in the same pass. The top-level
+        # comments are unnested again for the replies rather than materialised (a copy of every comment struct)
         f"""CREATE TEMP TABLE cm AS
-           WITH top AS MATERIALIZED (
+           WITH top AS NOT MATERIALIZED (
              SELECT _r, creator, (m.id->>'$') AS post_id, generate_subscripts(m.edge_media_to_parent_comment.edges, 1)
                     AS _i, unnest(m.edge_media_to_parent_comment.edges).node AS c
              FROM p WHERE len(m.edge_media_to_parent_comment.edges) > 0
