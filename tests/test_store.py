@@ -138,8 +138,15 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
             _merge(
                 ws,
                 "i0",
-                [{"platform": "youtube", "account_id": "UC1", "username": "old", "country": "NL",
-                  "snapshot_at": stored_snap}],
+                [
+                    {
+                        "platform": "youtube",
+                        "account_id": "UC1",
+                        "username": "old",
+                        "country": "NL",
+                        "snapshot_at": stored_snap,
+                    }
+                ],
             )
         by_file = [_merge(one, f"i{k + 1}", rows) for k, rows in enumerate(files)]
         with grouped.transaction():

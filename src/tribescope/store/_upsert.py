@@ -450,9 +450,12 @@ class Stager:
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in tbl.key)
         # No snapshot time staged, nor stored for these keys: every row's snapshot order key is the same, so no
         # file is older than another (the query below would find nothing to flag); two cheap scans, no window.
-        if not self.duck.execute(f"SELECT count(snapshot_at) FROM {st}").fetchone()[0] and not self.duck.execute(
-            f"SELECT count(t.snapshot_at) FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"
-        ).fetchone()[0]:
+        if (
+            not self.duck.execute(f"SELECT count(snapshot_at) FROM {st}").fetchone()[0]
+            and not self.duck.execute(
+                f"SELECT count(t.snapshot_at) FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}"
+            ).fetchone()[0]
+        ):
             return True
         bad = self.duck.execute(
             f"""
