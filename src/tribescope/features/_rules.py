@@ -270,9 +270,12 @@ def normalized_words(text: ir.StringValue) -> ir.StringValue:
 def content_tokens(text: ir.StringValue, *, normalized: bool = False) -> ir.ArrayValue:
     """Distinct lower-cased tokens of ≥ 4 letters/digits that are not in :data:`STOPWORDS`
     (``normalized``: ``text`` is already :func:`normalized_words`)."""
-    words = (text if normalized else normalized_words(text)).split(" ")
+    return _content_words(text if normalized else normalized_words(text)).unique()
+
+
+def _content_words(words: ir.StringValue) -> ir.ArrayValue:
     # the stopword test only on words of ≥ 4 characters (CASE: the other words skip it)
-    return words.filter(lambda w: ibis.ifelse(w.length() >= 4, ~w.isin(STOPWORDS), False)).unique()
+    return words.split(" ").filter(lambda w: ibis.ifelse(w.length() >= 4, ~w.isin(STOPWORDS), False))
 
 
 def _mention_extract(text: ir.StringValue) -> ir.StringValue:
@@ -389,8 +392,12 @@ def comment_features(comments: ir.Table, posts: ir.Table | None = None) -> ir.Ta
     p = posts.select(
         _p_platform=posts.platform,
         _p_post_id=posts.post_id,
-        _p_toks=content_tokens(posts.title.fill_null("").concat(" ", posts.caption.fill_null(""))),
+        _p_low=posts.title.fill_null("").concat(" ", posts.caption.fill_null("")).lower(),
     )
+    p = p.mutate(_p_low=_drop_links(p._p_low))
+    p = p.mutate(_p_low=_words_from(_drop_mentions(p._p_low)))
+    p = p.mutate(_p_low=_content_words(p._p_low))
+    p = p.mutate(_p_toks=p._p_low.unique())
     j = j.left_join(p, [j.platform == p._p_platform, j.post_id == p._p_post_id])
     overlap = j._p_toks.intersect(j._c_toks).length().fill_null(0).cast("int64")
     # overlap > 0 ⇔ one of the comment's words is among the post's tokens: filtering the comment's few words (~3 at
