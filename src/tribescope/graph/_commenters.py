@@ -55,24 +55,26 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     hi = pc.if_else(pc.less(e["a"], e["b"]), e["b"], e["a"])
     e = pa.table({"platform": e["platform"], "creator_id": e["creator_id"], "a": lo, "b": hi})
     e = e.group_by(["platform", "creator_id", "a", "b"]).aggregate([])
-    plat = e["platform"].to_pylist()
-    crea = e["creator_id"].to_pylist()
-    keys = list(zip(plat, crea, strict=True))
-    ckey: dict[tuple[str, str], int] = {}
-    eg = np.fromiter((ckey.setdefault(k, len(ckey)) for k in keys), np.int64, len(keys))
-    node: dict[tuple[int, str], int] = {}
-    ea = np.fromiter(
-        (node.setdefault((g, x), len(node)) for g, x in zip(eg.tolist(), e["a"].to_pylist(), strict=True)),
-        np.int64,
-        len(keys),
+    # creators and nodes numbered in order of first appearance (creators over the rows, nodes over every ``a`` then
+    # every ``b``), as a dict filled row by row would number them — in Arrow and NumPy, not a Python loop per edge
+    m = e.num_rows
+    p_code = _codes(e["platform"])
+    c_code = _codes(e["creator_id"])
+    eg, g_first = _first_seen(p_code * (int(c_code.max(initial=0)) + 1) + c_code)
+    names = _codes(pa.chunked_array(e["a"].chunks + e["b"].chunks, type=e["a"].type))
+    nodes, _ = _first_seen(np.r_[eg, eg] * (int(names.max(initial=0)) + 1) + names)
+    ea, eb = nodes[:m], nodes[m:]
+    ng = len(g_first)
+    nn = int(nodes.max(initial=-1)) + 1
+    ckey = dict(
+        zip(
+            zip(
+                e["platform"].take(g_first).to_pylist(), e["creator_id"].take(g_first).to_pylist(), strict=True
+            ),
+            range(ng),
+            strict=True,
+        )
     )
-    eb = np.fromiter(
-        (node.setdefault((g, x), len(node)) for g, x in zip(eg.tolist(), e["b"].to_pylist(), strict=True)),
-        np.int64,
-        len(keys),
-    )
-    nn = len(node)
-    ng = len(ckey)
     node_g = np.empty(nn, np.int64)
     node_g[ea] = eg
     node_g[eb] = eg
@@ -121,6 +123,22 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
         out["graph_clustering"].append(clustering)
         out["graph_density"].append(density)
     return pa.table(out, schema=_SCHEMA)
+
+
+def _codes(col: pa.ChunkedArray) -> np.ndarray:
+    """An int64 code per value (equal values, equal codes; null has a code of its own)."""
+    d = pc.dictionary_encode(col.combine_chunks(), null_encoding="encode")
+    return np.asarray(d.indices.to_numpy(zero_copy_only=False), np.int64)
+
+
+def _first_seen(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value of ``x`` numbered 0, 1, … in order of first appearance, and the position of each number's first
+    appearance."""
+    uniq, first, inv = np.unique(x, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    rank = np.empty(len(uniq), np.int64)
+    rank[order] = np.arange(len(uniq))
+    return rank[inv.reshape(-1)], first[order]
 
 
 def commenter_graph_stats(threads: ir.Table) -> pa.Table:
