@@ -233,3 +233,58 @@ def test_reply_targets_with_names_scopes_and_parents(ws):
         "r2": ("u2", True),
         "r4": ("u2", True),
     }
+
+
+def test_graph_stats_keep_each_creators_commenters_apart():
+    """Two creators whose commenters share names (and edges listed in either order): each creator's graph is its own
+    (a triangle under one, a single edge under the other), whatever order the rows come in."""
+    import pyarrow as pa
+
+    from tribescope.graph import graph_stats_from_edges
+
+    rows = [
+        ("x", "c2", "b", "a"),
+        ("x", "c1", "a", "b"),
+        ("y", "c1", "a", "b"),  # another platform: a third graph
+        ("x", "c1", "c", "b"),
+        ("x", "c1", "a", "c"),
+        ("x", "c1", "b", "a"),  # the same pair again, reversed
+        ("x", "c2", "a", "a"),  # a self loop: no edge
+    ]
+    for order in (rows, rows[::-1]):
+        e = pa.table({k: [r[i] for r in order] for i, k in enumerate(("platform", "creator_id", "a", "b"))})
+        got = {(r["platform"], r["creator_id"]): r for r in graph_stats_from_edges(e).to_pylist()}
+        assert sorted(got) == [("x", "c1"), ("x", "c2"), ("y", "c1")]
+        tri, one, other = got[("x", "c1")], got[("x", "c2")], got[("y", "c1")]
+        assert (tri["graph_nodes"], tri["graph_edges"], tri["graph_clustering"]) == (3, 3, 1.0)
+        assert (one["graph_nodes"], one["graph_edges"], one["graph_clustering"]) == (2, 1, None)
+        assert (other["graph_nodes"], other["graph_edges"], other["graph_density"]) == (2, 1, 1.0)
+        assert tri["graph_lcc_share"] == one["graph_lcc_share"] == 1.0
+    empty = graph_stats_from_edges(e.slice(0, 0))
+    assert empty.num_rows == 0 and empty.schema.names[2:] == ["graph_nodes", "graph_edges", *empty.schema.names[4:]]
+
+
+def test_offplatform_stage_without_links_has_the_expressions_columns(bws):
+    """No community link: the score's offplatform stage is empty with the columns the expression gives; with a link
+    it is the expression's result."""
+    from tribescope.score._cache import ScoreRun
+    from tribescope.score._score import _part
+    from tribescope.score._spec import load_spec
+
+    def stage():
+        sc = ScoreRun.open(bws, write=False, full=True).scope(set())
+        return _part(bws, "offplatform", sc, spec=load_spec(None))
+
+    th = M.threads(bws.table("comments"), bws.table("posts"), bws.table("accounts"))
+    off = M.offplatform(bws.table("community_links"), bws.table("community_messages"), th)
+    got, want = stage(), off.to_pyarrow()
+    assert got.num_rows == want.num_rows == 0
+    assert got.schema.equals(want.schema, check_metadata=True)
+    assert "community_overlap_share" in got.schema.names
+    insert(
+        bws,
+        "community_links",
+        [{"platform": "discord", "space_id": "g1", "creator_platform": "instagram", "creator_id": "cre", "members": 7}],
+    )
+    rows = stage().to_pylist()
+    assert [(r["creator_id"], r["community_members"], r["community_messages"]) for r in rows] == [("cre", 7, 0)]
