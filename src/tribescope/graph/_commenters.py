@@ -66,15 +66,10 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     ea, eb = nodes[:m], nodes[m:]
     ng = len(g_first)
     nn = int(nodes.max(initial=-1)) + 1
-    ckey = dict(
-        zip(
-            zip(
-                e["platform"].take(g_first).to_pylist(), e["creator_id"].take(g_first).to_pylist(), strict=True
-            ),
-            range(ng),
-            strict=True,
-        )
+    first_keys = zip(
+        e["platform"].take(g_first).to_pylist(), e["creator_id"].take(g_first).to_pylist(), strict=True
     )
+    ckey = {key: g for g, key in enumerate(first_keys)}
     node_g = np.empty(nn, np.int64)
     node_g[ea] = eg
     node_g[eb] = eg
