@@ -538,6 +538,38 @@ def test_pods_exact_on_hand_built_workspace(ws) -> None:
     assert p["n_posts"] == 8 and p["median_delay_s"] == pytest.approx(9 * 60)
 
 
+def test_pod_components_equal_scipy_connected_components() -> None:
+    """The pods' union-find gives the components SciPy's ``connected_components`` gives (as sets of nodes), on
+    random sparse graphs with chains, isolated nodes and repeated edges."""
+    import random
+
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    from tribescope.authenticity._pods import _components
+
+    rng = random.Random(7)
+    for n in (1, 2, 5, 40, 300):
+        for _ in range(5):
+            edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(rng.randrange(0, n + 1))]
+            got = _components(n, edges)
+            assert sorted(i for c in got for i in c) == list(range(n))
+            assert all(c == sorted(c) for c in got) and [c[0] for c in got] == sorted(c[0] for c in got)
+            ia = np.array([e[0] for e in edges], np.int64)
+            ib = np.array([e[1] for e in edges], np.int64)
+            _, label = connected_components(
+                sp.coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(n, n)), directed=False
+            )
+            want: dict[int, set[int]] = {}
+            for i, lab in enumerate(label.tolist()):
+                want.setdefault(lab, set()).add(i)
+            assert sorted(map(sorted, want.values())) == sorted(got)
+    # a chain joined from both ends, and two separate triangles
+    assert _components(7, [(5, 6), (0, 1), (4, 5), (1, 2), (2, 4)]) == [[0, 1, 2, 4, 5, 6], [3]]
+    assert _components(6, [(0, 1), (1, 2), (3, 4), (4, 5), (5, 3)]) == [[0, 1, 2], [3, 4, 5]]
+
+
 def test_creator_audience_authenticity_components(ws) -> None:
     _pod_ws(ws)
     t = creator_audience_authenticity(ws).to_pyarrow().to_pylist()

@@ -9,7 +9,7 @@ bursts and reciprocity among the creators in the group):
 2. *Pairs* (engine): two accounts that engaged early on the same post; per pair ``co_posts`` = such posts.
    Kept when ``co_posts ≥ min_co_posts`` and ``co_posts / min(early_a, early_b) ≥ min_overlap``
    (they nearly always turn up together).
-3. *Grouping* (SciPy): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
+3. *Grouping* (union-find): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
    engaged early together (≥ ``min_size`` of them) on ≥ ``min_co_posts`` posts.
 4. *Evidence* per pod: its accounts, the posts where ≥ ``min_size`` members engaged early, the median delay of
    members' early comments, the creators targeted, and ``reciprocal_creators`` — members who are themselves
@@ -106,9 +106,6 @@ def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
 
 
 def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
     pairs = pod_pairs(ws, params, early=early).to_pyarrow()
     schema = pa.schema(
         [
@@ -134,14 +131,9 @@ def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
     )
     idx = {n: i for i, n in enumerate(nodes)}
     co = pairs["co_posts"].to_numpy()
-    ia = np.array([idx[(p, x)] for p, x in zip(plat, a, strict=True)], np.int64)
-    ib = np.array([idx[(p, y)] for p, y in zip(plat, b, strict=True)], np.int64)
-    adj = sp.coo_matrix((np.ones(len(ia)), (ia, ib)), shape=(len(nodes), len(nodes)))
-    _, label = connected_components(adj, directed=False)
-    comps: dict[int, list[int]] = {}
-    for i, lab in enumerate(label.tolist()):
-        comps.setdefault(lab, []).append(i)
-    groups = [sorted(nodes[i] for i in comp) for comp in comps.values() if len(comp) >= params.min_size]
+    edges = [(idx[(p, x)], idx[(p, y)]) for p, x, y in zip(plat, a, b, strict=True)]
+    comps = _components(len(nodes), edges)
+    groups = [sorted(nodes[i] for i in comp) for comp in comps if len(comp) >= params.min_size]
     if not groups:
         return schema.empty_table()
     group_of = {n: k for k, grp in enumerate(groups) for n in grp}
@@ -191,6 +183,28 @@ def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
         out["median_delay_s"].append(float(np.median([r["med_delay"] for r in posts])) if posts else None)
         out["co_posts_median"].append(float(np.median(pair_co.get(k, [0.0]))))
     return pa.table(out, schema=schema)
+
+
+def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
+    """Connected components of the undirected graph on nodes ``0 … n-1`` with ``edges``, by union-find: each
+    component's nodes ascending, components by their smallest node (the kept pairs are a few hundred: no sparse
+    matrix, and no SciPy import on the pods' path)."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for x, y in edges:
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+    comps: dict[int, list[int]] = {}
+    for i in range(n):
+        comps.setdefault(root(i), []).append(i)
+    return list(comps.values())
 
 
 def pod_members(pods: pa.Table) -> list[tuple[str, str, str]]:
