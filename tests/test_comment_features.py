@@ -255,6 +255,27 @@ def test_warm_up_starts_only_when_comment_features_will_be_computed(ws, monkeypa
     assert cm._GRAMS_CACHE  # the n-gram weights the first call needs are built
 
 
+def test_score_run_starts_the_warm_up_before_the_fingerprints(ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A score that keeps its cache starts the text features' set-up when it opens, so the set-up's Python runs
+    while the fingerprints run in DuckDB; a run that writes nothing (e.g. ``explain``) does not start it."""
+    import tribescope.authenticity._comments as cm
+    import tribescope.score._cache as sc
+
+    monkeypatch.setattr(cm, "_WARMING", [])
+    _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
+    _insert(ws, "comments", [_comment(i, t) for i, t in enumerate(TEXTS)])
+    calls: list[str] = []
+    real_warm, real_fps = cm.warm_up_text_features, sc.creator_fingerprints
+    monkeypatch.setattr(cm, "warm_up_text_features", lambda w: (calls.append("warm"), real_warm(w))[1])
+    monkeypatch.setattr(sc, "creator_fingerprints", lambda d: (calls.append("fingerprints"), real_fps(d))[1])
+    sc.ScoreRun.open(ws, write=False)
+    assert calls == ["fingerprints"] and cm._WARMING == []
+    run = sc.ScoreRun.open(ws)
+    assert calls == ["fingerprints", "warm", "fingerprints"] and run.fingerprints is not None
+    assert [t.name for t in cm._WARMING] == ["tribescope-warm-text"]  # comments changed: the set-up started
+    cm._WARMING[0].join(60)
+
+
 def test_read_only_workspace_computes_without_storing(tmp_path) -> None:
     from tribescope.store import connect
 

@@ -210,6 +210,12 @@ class ScoreRun:
         duck = ws.backend == "duckdb"
         cache = write and duck and not ws.read_only
         run = cls(ws, cache=cache, full=full, read_only=duck and not cache and not full)
+        if cache:
+            # when this run will compute comment features, their one-time set-up (numba, the text models, ~1.6
+            # CPU-s of mostly Python) starts on its thread now, while the fingerprints below run in DuckDB
+            from tribescope.authenticity._comments import warm_up_text_features
+
+            warm_up_text_features(ws)
         if (duck and not full) or cache:
             run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
         return run
