@@ -203,5 +203,7 @@ assert ws.con.con is ws.duck
 print(n, ws.duck.execute("SELECT count(*) FROM posts").fetchone()[0], ws.duck.execute("SELECT current_setting('TimeZone')").fetchone()[0])
 ws.close()
 """
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out == ["3", "3", "UTC"]
