@@ -478,6 +478,11 @@ _HASHTAG = re.compile(r"(?<![\w&])#(\w[\w\u00C0-\uFFFF]*)", re.UNICODE)
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
 
 
+def sql_string(s: str) -> str:
+    """``s`` as a SQL string literal (quoted, quotes doubled): file paths and option text in engine queries."""
+    return "'" + s.replace("'", "''") + "'"
+
+
 def extract_hashtags(text: str | None) -> list[str]:
     """``#Tags`` in ``text``, lower-cased, without '#', in order, unique."""
     if not text:

@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from tribescope import schema
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
-from tribescope.ingest._base import Context, Format, RowBuffer
+from tribescope.ingest._base import Context, Format, RowBuffer, sql_string
 from tribescope.ingest._readers import Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._upsert import Stager
@@ -204,7 +204,7 @@ def import_paths(
         for imp, sha_, fmt_, size_ in ws.duck.execute(
             # a literal, not a ``?`` parameter: DuckDB's client imports pandas (~0.5 s) on the first parameter, and
             # here nothing else has started yet; the readers' first Arrow conversion imports it off this thread
-            "SELECT import_id, sha256, format, bytes FROM imports WHERE options = " + _sql_str(opt_json)
+            "SELECT import_id, sha256, format, bytes FROM imports WHERE options = " + sql_string(opt_json)
         ).fetchall():
             known.setdefault((sha_, fmt_), imp)
             stored_sizes.add(size_)
@@ -392,11 +392,6 @@ def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -
         [pa.array(c, t) for c, t in zip(cols, types, strict=True)], names=[f"c{i}" for i in range(len(types))]
     )
     ws.duck.from_arrow(data).insert_into("imports")  # by position, as INSERT … VALUES
-
-
-def _sql_str(s: str) -> str:
-    """``s`` as a SQL string literal."""
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _next_import_seq(ws: Workspace) -> int:

@@ -28,7 +28,16 @@ from typing import Any
 import orjson
 
 from tribescope.errors import FieldError, SourceError
-from tribescope.ingest._base import Context, Format, Row, extract_hashtags, extract_mentions, need, to_ts
+from tribescope.ingest._base import (
+    Context,
+    Format,
+    Row,
+    extract_hashtags,
+    extract_mentions,
+    need,
+    sql_string,
+    to_ts,
+)
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
 
 __all__ = ["InstagramGraphAPI", "InstagramKim", "InstagramWeb"]
@@ -500,10 +509,6 @@ def _kim_influencer(r: dict[str, Any]) -> list[Row]:
 FAST_MIN_BYTES = 1 << 20
 
 
-def _sq(s: str) -> str:
-    return s.replace("'", "''")
-
-
 def _kim_fast_plan(path: str, gz: bool) -> Any:
     """Kim et al. comments JSONL → comments + commenter stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
 
@@ -520,7 +525,7 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
             "text", "like_count", "thread_reply_count")
     spec = ", ".join(f"'{c}': 'JSON'" for c in cols)
     setup = [
-        f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json('{_sq(path)}', format='newline_delimited',
+        f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json({sql_string(path)}, format='newline_delimited',
             compression='{"gzip" if gz else "uncompressed"}', records=true, columns={{{spec}}}, maximum_object_size=33554432)""",
         """CREATE TEMP TABLE k AS SELECT rowid AS _seq,
              json_type(comment_id) AS t_cid, json_type(post_id) AS t_pid, json_type(parent_comment_id) AS t_par,
@@ -670,7 +675,7 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     ])
     comp = "gzip" if gz else "uncompressed"
     setup = [
-        f"""CREATE TEMP TABLE raw AS SELECT graphql.shortcode_media AS m FROM read_json('{_sq(path)}',
+        f"""CREATE TEMP TABLE raw AS SELECT graphql.shortcode_media AS m FROM read_json({sql_string(path)},
             format='newline_delimited', compression='{comp}', records=true,
             columns={{'graphql': 'STRUCT(shortcode_media {_WEB_M})'}}, maximum_object_size=33554432)""",
         # one row per media (file order); the comment connection the Python path picks by key presence. Each
@@ -733,7 +738,7 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     # A media with edge_media_to_comment but no edge_media_to_parent_comment: the Python path takes the
     # former only when the latter key is absent, not null — a second, narrow scan tells them apart (when the
     # file's text alone cannot rule an explicit null out: see _null_key_scan).
-    parent_key = (f"SELECT count(*) FROM read_json_objects('{_sq(path)}', format='newline_delimited', "
+    parent_key = (f"SELECT count(*) FROM read_json_objects({sql_string(path)}, format='newline_delimited', "
                   f"compression='{comp}', maximum_object_size=33554432) "
                   "WHERE json_type(json, '$.graphql.shortcode_media.edge_media_to_parent_comment') = 'NULL'")
     replies = "list_transform({}.edges, e -> len(e.node.edge_threaded_comments.edges))"

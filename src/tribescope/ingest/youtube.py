@@ -53,6 +53,7 @@ from tribescope.ingest._base import (
     Row,
     extract_hashtags,
     extract_mentions,
+    sql_string,
     to_bool,
     to_int,
     to_str,
@@ -667,7 +668,6 @@ def _fast_plan(path: str) -> Any:
     """
     from tribescope.ingest._fast import FastPlan
 
-    p = path.replace("'", "''")
     # each comment flattened to the leaves the mapping and checks use (not the whole struct: the
     # HTML ``textDisplay`` alone is as large as the text)
     flat = ("c IS NULL AS c_null, c.snippet IS NULL AS sn_null, c.snippet.textOriginal AS text, "
@@ -675,7 +675,7 @@ def _fast_plan(path: str) -> Any:
             "nullif(c.snippet.authorChannelId.value, '') AS author_id, c.snippet.likeCount AS likes, "
             "c.snippet.publishedAt AS published")
     setup = [
-        f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json('{p}', format='auto',
+        f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json({sql_string(path)}, format='auto',
             columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=67108864)""",
         # threads → their top-level comment and replies, flattened in one statement: the threads are kept only
         # as the narrow columns the mapping reads (a materialised CTE, not a table of whole threads). A NULL
