@@ -513,7 +513,8 @@ def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monk
 
 def test_web_graphql_null_key_scan_reads_the_text_and_queries_only_when_it_may_hold_the_null(tmp_path):
     """The parent-key check of the web GraphQL plan: the file's bytes rule an explicit null out (no query) unless
-    they hold the key followed by a null, or any backslash (an escaped key); then the query decides."""
+    they hold the key followed by a null, or a ``\\u`` escape of one of the key's characters (an escaped key); then
+    the query decides."""
     from tribescope.ingest.instagram import _null_key_scan
 
     class Con:
@@ -534,6 +535,8 @@ def test_web_graphql_null_key_scan_reads_the_text_and_queries_only_when_it_may_h
         b'{"x": {"k"\t:null}}\n': 7,
         b'{"\\u006b": 1}\n': 7,  # an escape: the text cannot tell
         b'{"kk": null}\n': 0,
+        b'{"K": "caf\\u00e9 \\ud83d\\ude00\\n\\"q\\""}\n': 0,  # escapes that cannot spell the key: no query
+        b'{"\\u006B": null}\n': 7,  # upper-case hex digits
     }
     for i, (text, expect) in enumerate(cases.items()):
         f = tmp_path / f"f{i}.jsonl"
