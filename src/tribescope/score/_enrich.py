@@ -46,10 +46,7 @@ def _authenticity(ws: Any, run: ScoreRun | None = None) -> pa.Table:
     from tribescope.authenticity import creator_audience_authenticity
     from tribescope.authenticity._pods import PodParams, find_pods
 
-    run = run or ScoreRun.open(ws)
-    from tribescope.authenticity._comments import warm_up_text_features
-
-    warm_up_text_features(ws)  # comment features are computed below: their one-time set-up overlaps the pods
+    run = run or ScoreRun.open(ws)  # a caching run has started the text features' warm-up (ScoreRun.open)
     params = PodParams()
     pods = run.global_result("pods", f"{code_version()}|{params}", lambda: find_pods(ws, params))
 
