@@ -131,7 +131,8 @@ def test_graph_stats_on_the_bakery_and_a_triangle(bws):
     assert r["graph_density"] == pytest.approx(4 / 10)  # 4 edges among 5 interacting commenters
 
 
-def test_offplatform_community(bws):
+def _link(bws, *, members: int) -> None:
+    """Creator ``cre`` (instagram) links the Discord space ``g1`` of ``members`` members."""
     insert(
         bws,
         "community_links",
@@ -141,10 +142,14 @@ def test_offplatform_community(bws):
                 "space_id": "g1",
                 "creator_platform": "instagram",
                 "creator_id": "cre",
-                "members": 50,
+                "members": members,
             }
         ],
     )
+
+
+def test_offplatform_community(bws):
+    _link(bws, members=50)
     insert(
         bws,
         "community_messages",
@@ -281,19 +286,7 @@ def test_offplatform_stage_without_links_has_the_expressions_columns(bws):
     assert got.num_rows == want.num_rows == 0
     assert got.schema.equals(want.schema, check_metadata=True)
     assert "community_overlap_share" in got.schema.names
-    insert(
-        bws,
-        "community_links",
-        [
-            {
-                "platform": "discord",
-                "space_id": "g1",
-                "creator_platform": "instagram",
-                "creator_id": "cre",
-                "members": 7,
-            }
-        ],
-    )
+    _link(bws, members=7)
     rows = stage().to_pylist()
     assert [(r["creator_id"], r["community_members"], r["community_messages"]) for r in rows] == [
         ("cre", 7, 0)

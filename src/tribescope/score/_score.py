@@ -297,9 +297,9 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     if name == "offplatform":
         assert sc.links is not None and sc.messages is not None
         off = offplatform(sc.links, sc.messages, th)
-        # its rows are the creators of linked spaces: without any link (every YouTube-only workspace) the result is
-        # empty, and its columns come from the expression's schema — the ~0.2 s of compiling it are spared
-        if not ws.table("community_links").count().to_pyarrow().as_py():
+        # its rows are the creators of the scope's linked spaces: without any link (every YouTube-only workspace) the
+        # result is empty, and its columns come from the expression's schema — the ~0.2 s of compiling it are spared
+        if not sc.links.count().to_pyarrow().as_py():
             return off.schema().to_pyarrow().empty_table()
         return off.to_pyarrow()
     if name == "sentiment":
