@@ -142,13 +142,9 @@ class Stager:
         self._write(table)
         self._create(table)
         start = self._seq.get(table, 0)
-        cols = ", ".join(_q(c) for c in schema.table(table).names)
         st = _q(self.stage_name(table))
-        # ``rowid`` of a freshly created table numbers its rows in stored order, from 0
-        n = self.duck.execute(
-            f"INSERT INTO {st} SELECT {cols}, rowid + {start} AS _seq, {len(self._files) - 1}::INTEGER AS _file "
-            f"FROM {source}"
-        ).fetchone()[0]
+        part = (source, start, len(self._files) - 1, 0)
+        n = self.duck.execute(f"INSERT INTO {st} {self._part_sql(schema.table(table), part)}").fetchone()[0]
         if n:
             self._seq[table] = start + n
             self._tables[-1].add(table)
