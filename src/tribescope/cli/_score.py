@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -94,6 +95,7 @@ def score(
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
 
+
     try:
         ws = state.open()
         with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
@@ -102,15 +104,22 @@ def score(
                 from tribescope.score import score_creators
 
                 run = ScoreRun.open(ws, full=full, ahead=ahead)
-            if not no_models:
-                from rich.status import Status
+            with contextlib.ExitStack() as stack:
+                lane = None
+                if not no_models and ws.backend == "duckdb":
+                    from tribescope.score._score import MetricLane
 
-                from tribescope.score._enrich import enrich
+                    # the metric stages run on a second connection while the models run on this one
+                    lane = stack.enter_context(MetricLane(ws, spec, run))
+                if not no_models:
+                    from rich.status import Status
 
-                with Status("applying models…", console=err) as st:
-                    enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
-            with err.status("computing metrics and scores…"):
-                tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run)
+                    from tribescope.score._enrich import enrich
+
+                    with Status("applying models…", console=err) as st:
+                        enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
+                with err.status("computing metrics and scores…"):
+                    tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run, lane=lane)
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

@@ -24,8 +24,10 @@ replies that way); ``tribescope score --full`` recomputes everything.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +201,8 @@ class ScoreRun:
 
     #: read stored rows of stages where no creator changed, without writing anything (read-only workspaces)
     read_only: bool = False
+    #: guards ``_pending`` (shared with the views of :meth:`on`, whose stages run on other threads)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(
@@ -219,6 +223,14 @@ class ScoreRun:
         if (duck and not full) or cache:
             run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
         return run
+
+    def on(self, ws: Any) -> ScoreRun:
+        """This run on another connection ``ws`` (:meth:`Workspace.cursor`), for stages computed on another thread:
+        the same fingerprints, stored state, pending rows (written by this run's :meth:`commit`) and counts; its own
+        scopes, whose temporary tables live on ``ws``."""
+        if self.cache:
+            self._load_state()  # loaded once, here: both threads then read the one dict
+        return dataclasses.replace(self, ws=ws, _scopes={}, _everyone=None)
 
     # ------------------------------------------------------------------ state
     def _load_state(self) -> dict[str, dict[tuple[str, str], str]]:
@@ -289,6 +301,10 @@ class ScoreRun:
         self._scopes[fk] = sc
         return sc
 
+    def built_scopes(self) -> list[Scope]:
+        """The scopes built since the last :meth:`commit`."""
+        return [s for s in (self._everyone, *self._scopes.values()) if s is not None]
+
     # ------------------------------------------------------------------ stages
     def stage(
         self,
@@ -328,7 +344,8 @@ class ScoreRun:
             assert new is not None
             out = new
         out = _sorted(out)
-        self._pending[name] = (out, fps)
+        with self._lock:
+            self._pending[name] = (out, fps)
         return out
 
     def commit(self) -> None:
@@ -336,7 +353,9 @@ class ScoreRun:
         if not self.cache:
             return
         ws = self.ws
-        pending, self._pending = self._pending, {}
+        with self._lock:  # emptied in place: the dict is shared with the views of :meth:`on`
+            pending = dict(self._pending)
+            self._pending.clear()
         if pending:
             rows = [(s, p, c, f) for s, (_, fps) in pending.items() for (p, c), f in fps.items()]
             st = pa.table(
@@ -388,7 +407,8 @@ class ScoreRun:
             return self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table()
         self.recomputed[name] = 1
         t = canonical(compute())
-        self._pending[name] = (t, {("", ""): fp})
+        with self._lock:
+            self._pending[name] = (t, {("", ""): fp})
         return t
 
 
@@ -405,9 +425,9 @@ def canonical(t: pa.Table) -> pa.Table:
     same types whether they were just computed or read from the cache."""
     import duckdb
 
-    con = _ROUNDTRIP.get("con")
-    if con is None:
-        con = _ROUNDTRIP["con"] = duckdb.connect()
+    con = getattr(_ROUNDTRIP, "con", None)
+    if con is None:  # one per thread: stages run on two threads (``ScoreRun.on``)
+        con = _ROUNDTRIP.con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET threads = 1")
     con.register("__ts_rt", t)
@@ -417,4 +437,4 @@ def canonical(t: pa.Table) -> pa.Table:
         con.unregister("__ts_rt")
 
 
-_ROUNDTRIP: dict[str, Any] = {}
+_ROUNDTRIP = threading.local()

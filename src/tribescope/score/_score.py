@@ -24,6 +24,7 @@ __all__ = [
     "FIRST_COLUMNS",
     "OPTIONAL_TABLES",
     "CreatorNotFound",
+    "MetricLane",
     "explain",
     "register_metric_family",
     "score_creators",
@@ -309,22 +310,104 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     raise ValueError(name)
 
 
+def _part_names(ws: Any, *, with_sentiment: bool) -> list[str]:
+    """The :data:`_PARTS` this workspace has inputs for, in merge order."""
+    has_community = ws.has_table("community_links") and ws.has_table("community_messages")
+    return [
+        n
+        for n in _PARTS
+        if not (n == "offplatform" and not has_community) and not (n == "sentiment" and not with_sentiment)
+    ]
+
+
+def _part_version(name: str, spec: Spec) -> str:
+    return f"{code_version()}|tiers={spec.tiers}" if name == "reach" else code_version()
+
+
+class MetricLane:
+    """The per-creator metric stages, computed on a second DuckDB connection and thread while the models run.
+
+    ``tribescope score`` applies the models (:func:`~tribescope.score._enrich.enrich`: pods, audience
+    authenticity with the comments' text features, niches) and then computes the metric stages; no metric stage
+    but ``sentiment`` reads what the models write. Started before the models, the lane computes those stages
+    (the thread rows first) on :meth:`Workspace.cursor` — its own connection, so its own temporary tables — while
+    the models run on the workspace's connection: the engine's work and the Python of the other side overlap
+    on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued by :func:`score_creators`
+    once the models are done, and runs on the lane's thread rows. Results are those of the stages run in turn
+    (the same :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a
+    context manager (:meth:`close` stops the thread and closes the connection).
+    """
+
+    def __init__(self, ws: Any, spec: Spec | str | os.PathLike[str] | None, run: ScoreRun) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.spec = load_spec(spec)
+        self._ws = ws.cursor()
+        self._run = run.on(self._ws)
+        self._futures: dict[str, Future[pa.Table]] = {}
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-metrics")
+        for name in _part_names(ws, with_sentiment=False):
+            self.submit(name)
+
+    def submit(self, name: str) -> None:
+        """Queue the stage ``name`` (stages run one at a time, in the order queued)."""
+        if name not in self._futures:
+            self._futures[name] = self._pool.submit(
+                self._run.stage,
+                name,
+                _part_version(name, self.spec),
+                functools.partial(_part, self._ws, name, spec=self.spec),
+            )
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._futures
+
+    def result(self, name: str) -> pa.Table:
+        return self._futures[name].result()
+
+    def close(self) -> None:
+        """Drop queued stages, interrupt a running one (an error on the other side), close the connection."""
+        from concurrent.futures import wait
+
+        for f in self._futures.values():
+            f.cancel()
+        while wait(self._futures.values(), timeout=0.05).not_done:
+            self._ws.duck.interrupt()  # each statement of the running stage, until it gives up
+        self._pool.shutdown(wait=True)
+        for sc in self._run.built_scopes():  # the cached thread rows, dropped while their connection is open
+            th = getattr(sc, "_threads", None)
+            if th is not None:
+                th.release()
+        self._ws.close()
+
+    def __enter__(self) -> MetricLane:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def _metric_frame(
-    ws: Any, spec: Spec, *, with_sentiment: bool, run: ScoreRun | None = None
+    ws: Any,
+    spec: Spec,
+    *,
+    with_sentiment: bool,
+    run: ScoreRun | None = None,
+    lane: MetricLane | None = None,
 ) -> tuple[pd.DataFrame, ScoreRun]:
     """Every per-creator metric (cached per creator on a writable DuckDB workspace, see
-    :mod:`tribescope.score._cache`), the optional tables and registered families, merged on :data:`KEY`."""
+    :mod:`tribescope.score._cache`), the optional tables and registered families, merged on :data:`KEY`.
+    ``lane``: the stages it computes are taken from it (``sentiment`` is queued on it here)."""
     run = run or ScoreRun.open(ws, write=False)
-    has_community = ws.has_table("community_links") and ws.has_table("community_messages")
-    version = code_version()
+    names = _part_names(ws, with_sentiment=with_sentiment)
+    if lane is not None and "sentiment" in names:
+        lane.submit("sentiment")  # the models' comment_features are stored by now
     m: pd.DataFrame | None = None
-    for name in _PARTS:
-        if name == "offplatform" and not has_community:
-            continue
-        if name == "sentiment" and not with_sentiment:
-            continue
-        v = f"{version}|tiers={spec.tiers}" if name == "reach" else version
-        t = run.stage(name, v, functools.partial(_part, ws, name, spec=spec))
+    for name in names:
+        if lane is not None and name in lane:
+            t = lane.result(name)
+        else:
+            t = run.stage(name, _part_version(name, spec), functools.partial(_part, ws, name, spec=spec))
         df = t.to_pandas()
         m = df if m is None else m.merge(df, on=list(KEY), how="left")
     assert m is not None
@@ -354,6 +437,7 @@ def score_creators(
     sentiment: bool = True,
     run: ScoreRun | None = None,
     full: bool = False,
+    lane: MetricLane | None = None,
 ) -> pa.Table:
     """Score every creator in the workspace; one row per (platform, creator_id), best score first.
 
@@ -369,7 +453,7 @@ def score_creators(
     with ws.memory_limit(SCORE_MEMORY):
         if run is None:
             run = ScoreRun.open(ws, write=write, full=full)
-        m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run)
+        m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
         df = score_frame(m, sp)
         tbl = pa.Table.from_pandas(df, preserve_index=False)
         if write and ws.backend == "duckdb" and not ws.read_only:

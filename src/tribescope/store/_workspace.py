@@ -260,6 +260,20 @@ class Workspace:
             self.duck.execute(f"COPY \"{name}\" TO '{d / 'part-0.parquet'}' (FORMAT PARQUET)")
         return out
 
+    def cursor(self) -> Workspace:
+        """Another connection to this DuckDB workspace — the same database, buffer pool and memory cap, its own
+        transactions and temporary tables — for work on a second thread (a DuckDB connection must not run two
+        statements at once). Close it when done; it does not close this one."""
+        if self.backend != "duckdb":
+            raise WorkspaceError(f"cursor() needs the duckdb backend; this workspace is {self.backend}")
+        duck = self.duck.cursor()
+        # per-connection settings :func:`connect` makes (the time zone and memory limit are the instance's)
+        duck.execute("SET python_enable_replacements = false")
+        duck.execute("SET enable_progress_bar = false")
+        ws = Workspace(None, "duckdb", self.path, read_only=self.read_only, duck=duck)
+        ws.location = self.location
+        return ws
+
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing twice is harmless
             if self._con is not None:

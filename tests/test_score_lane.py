@@ -1,0 +1,115 @@
+"""The metric stages on a second connection while the models run (``MetricLane``, what ``tribescope score`` does):
+the same scores as one stage after the other, every stage's rows stored, and a clean stop when the models fail."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from tribescope.ingest import import_paths
+from tribescope.score import score_creators
+from tribescope.score._cache import ScoreRun
+from tribescope.score._enrich import enrich
+from tribescope.score._score import MetricLane
+from tribescope.store import connect
+
+pytestmark = pytest.mark.slow
+
+
+def _same(a: pa.Table, b: pa.Table, what: str) -> None:
+    """Equal tables up to row order; floats within 1e-9 (sums in another order)."""
+    keys = [(f.name, "ascending") for f in a.schema if not pa.types.is_list(f.type)]
+    a, b = (t.sort_by(keys) for t in (a, b))
+    assert a.column_names == b.column_names, what
+    assert a.num_rows == b.num_rows, what
+    for name in a.column_names:
+        x, y = a[name].to_pylist(), b[name].to_pylist()
+        if pa.types.is_floating(a[name].type):
+            for u, v in zip(x, y, strict=True):
+                if u is None or v is None or math.isnan(u) or math.isnan(v):
+                    assert (u is None or math.isnan(u)) == (v is None or math.isnan(v)), (what, name, u, v)
+                else:
+                    assert abs(u - v) <= 1e-9 * max(1.0, abs(u)), (what, name, u, v)
+        else:
+            assert x == y, (what, name)
+
+
+def _with_lane(ws) -> tuple[pa.Table, ScoreRun]:
+    run = ScoreRun.open(ws)
+    with MetricLane(ws, None, run) as lane:
+        enrich(ws, run=run)
+        return score_creators(ws, run=run, lane=lane), run
+
+
+def _in_turn(ws) -> tuple[pa.Table, ScoreRun]:
+    run = ScoreRun.open(ws)
+    enrich(ws, run=run)
+    return score_creators(ws, run=run), run
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory):
+    from tribescope.synth import generate
+
+    d = tmp_path_factory.mktemp("lane")
+    generate(d / "exports", "xs", 11)
+    ws = connect(d / "ws.duckdb")
+    import_paths(ws, [d / "exports"])
+    ws.close()
+    return d / "ws.duckdb"
+
+
+def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported, tmp_path):
+    shutil.copy(imported, tmp_path / "a.duckdb")
+    shutil.copy(imported, tmp_path / "b.duckdb")
+    a, b = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    with_lane, run = _with_lane(a)
+    in_turn, _ = _in_turn(b)
+    n = with_lane.num_rows
+    assert n > 20 and run.recomputed["conversation"] == n and run.recomputed["sentiment"] == n
+    _same(with_lane, in_turn, "creator_scores")
+    stages = sorted(t for t in b.list_tables() if t.startswith("_score_cache_") and t != "_score_cache_state")
+    assert len(stages) >= 12
+    assert sorted(t for t in a.list_tables() if t.startswith("_score_cache_") and t != "_score_cache_state") == stages
+    for t in stages:
+        _same(a.table(t).to_pyarrow(), b.table(t).to_pyarrow(), t)
+    # the lane's stages finished after the models' commit too: all were stored, so nothing is recomputed now
+    again, run = _with_lane(a)
+    assert set(run.recomputed.values()) == {0}, run.recomputed
+    _same(again, with_lane, "re-score")
+    a.close()
+    b.close()
+
+
+def test_lane_stops_and_closes_its_connection_when_the_models_fail(imported, tmp_path):
+    shutil.copy(imported, tmp_path / "c.duckdb")
+    ws = connect(tmp_path / "c.duckdb")
+    run = ScoreRun.open(ws)
+    t0 = time.perf_counter()
+    with pytest.raises(RuntimeError, match="model failed"), MetricLane(ws, None, run) as lane:
+        raise RuntimeError("model failed")
+    assert time.perf_counter() - t0 < 30
+    with pytest.raises(duckdb.ConnectionException):
+        lane._ws.duck.execute("SELECT 1")
+    # nothing was committed, and the workspace's own connection works on
+    assert not [t for t in ws.list_tables() if t.startswith("_score_cache_")]
+    assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] > 0
+    ws.close()
+
+
+def test_workspace_cursor_shares_the_database_not_the_temporary_tables(tmp_path):
+    ws = connect(tmp_path / "w.duckdb")
+    cur = ws.cursor()
+    ws.duck.execute("CREATE TABLE shared AS SELECT 42 AS x")
+    assert cur.table("shared").to_pyarrow()["x"].to_pylist() == [42]
+    cur.duck.execute("CREATE TEMP TABLE mine AS SELECT 1 AS y")
+    assert "mine" not in ws.list_tables()
+    assert cur.duck.execute("SELECT current_setting('python_enable_replacements')").fetchone()[0] is False
+    cur.close()
+    assert ws.duck.execute("SELECT x FROM shared").fetchone()[0] == 42
+    ws.close()
