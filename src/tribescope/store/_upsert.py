@@ -220,7 +220,7 @@ class Stager:
         self._pending_rows.pop(table, None)
         if not pend:
             return
-        data = pa.concat_tables(pend) if len(pend) > 1 else pend[0]
+        data = pa.concat_tables(pend).combine_chunks() if len(pend) > 1 else pend[0]
         st = self.stage_name(table)
         self._create(table)
         # A relation, not ``register``: inside the import's transaction a registered (then unregistered)
