@@ -44,11 +44,14 @@ def audience_quality(threads: ir.Table, accounts: ir.Table) -> ir.Table:
     = share following < 1,500 (HypeAuditor: such accounts actually see posts). Null with no profiles.
     """
     t = threads.filter(~threads.is_creator & threads.author_id.notnull())
-    au = t.select(*KEY, "author_id").distinct()
     ac = account_category(accounts)
     ac = ac.filter(ac.category_rule.notnull()).select(
         _a_platform=ac.platform, _a_id=ac.account_id, _cat=ac.category_rule, _ing=ac.following
     )
+    # only the rows of profiled commenters before the distinct (~8 % of the rows at m: a probe of a small hash table
+    # instead of a group-by of every commenter)
+    t = t.semi_join(ac, [t.platform == ac._a_platform, t.author_id == ac._a_id])
+    au = t.select(*KEY, "author_id").distinct()
     j = au.inner_join(ac, [au.platform == ac._a_platform, au.author_id == ac._a_id])
     j = j.mutate(
         _real=j._cat.isin(["real", "influencer"]).cast("int64"),
