@@ -302,9 +302,12 @@ def _text_rules(t: ir.Table) -> ir.Table:
     c = c.mutate(_nolink=_drop_links(c._lower))
     c = c.mutate(
         _words=_words_from(_drop_mentions(c._nolink)),
-        _has_alnum=c._raw.re_search(r"[\p{L}\p{N}]"),
         _fm=_mention_extract(c._raw),
     )
+    # a text with words (letters / digits of the lower-cased text; no character outside letters and digits lowers to
+    # one, none is white space) has a letter or digit and is not blank: the two regexes below run only on the texts
+    # without words (CASE evaluates a branch only on its rows)
+    has_words = c._words != ""
     c = c.mutate(
         # a text matches MENTION_PATTERN iff its first match's handle (``_fm``, at least one character) is not "":
         # one regex pass fewer over the texts holding an "@"
@@ -324,7 +327,8 @@ def _text_rules(t: ir.Table) -> ir.Table:
             False,
         ),
         _praise=c._words.re_search(GENERIC_PRAISE_PATTERN),
-        is_empty=~c._raw.re_search(r"\S"),  # = (_trim(text) == "")
+        _has_alnum=ibis.ifelse(has_words, True, c._raw.re_search(r"[\p{L}\p{N}]")),
+        is_empty=ibis.ifelse(has_words, False, ~c._raw.re_search(r"\S")),  # = (_trim(text) == "")
     )
     # stage 2: categories from the stage-1 columns
     has_action_intent = c._intent & ~c._spam
