@@ -60,6 +60,18 @@ def threads(
     p = posts.filter(posts.creator_id.notnull()).select(
         _pp=posts.platform, _pid=posts.post_id, creator_id=posts.creator_id, post_created_at=posts.created_at
     )
+    if accounts is not None:
+        # the creator's handle joined onto the posts (19k rows at m), not onto every comment (1M); only the creators'
+        # accounts (a hash table of a few thousand, not of every commenter's account). Against ``posts``
+        # itself, not ``p``: a relation used twice becomes a CTE, and Spark (Connect) cannot find a cached plan
+        # holding a CTE again (fresh CTE ids each analysis), so ``.cache()`` of the thread rows failed there.
+        acc = accounts.semi_join(
+            posts, [accounts.platform == posts.platform, accounts.account_id == posts.creator_id]
+        )
+        acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
+        p = p.left_join(acc, [p._pp == acc._a_platform, p.creator_id == acc._a_id]).drop(
+            "_a_platform", "_a_id"
+        )
     j = f.inner_join(p, [f.platform == p._pp, f.post_id == p._pid]).drop("_pp", "_pid")
 
     # parent authors and @-mentioned commenters matter only for replies: both lookups keep just the rows some reply
@@ -93,16 +105,6 @@ def threads(
     ).drop("_n_platform", "_n_post", "_n_name")
 
     if accounts is not None:
-        # only the creators' accounts (a hash table of a few thousand, not of every commenter's account). Against
-        # ``posts`` itself, not ``p``: a relation used twice becomes a CTE, and Spark (Connect) cannot find a cached
-        # plan holding a CTE again (fresh CTE ids each analysis), so ``.cache()`` of the thread rows failed there.
-        acc = accounts.semi_join(
-            posts, [accounts.platform == posts.platform, accounts.account_id == posts.creator_id]
-        )
-        acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
-        j = j.left_join(acc, [j.platform == acc._a_platform, j.creator_id == acc._a_id]).drop(
-            "_a_platform", "_a_id"
-        )
         creator_handle = j._creator_handle.fill_null(j.creator_id.lower())
     else:
         creator_handle = j.creator_id.lower()
