@@ -114,3 +114,34 @@ def test_cli_import_hashes_ahead_and_skips_identical_content(tmp_path, exports):
     finally:
         con.close()
     assert not _run._AHEAD
+
+
+def test_import_collects_garbage_less_often_and_restores_the_thresholds(ws, tmp_path, monkeypatch):
+    """While an import runs the young generation's threshold is raised; the thresholds are restored after it, also
+    when it fails, and a collector disabled by the application (threshold 0) stays disabled."""
+    import gc
+
+    seen = []
+    real = _run._read_file
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_run, "_read_file", spy)
+    before = gc.get_threshold()
+    (tmp_path / "a.csv").write_text("platform,account_id\ninstagram,a1\n")
+    import_paths(ws, [tmp_path / "a.csv"])
+    assert seen and seen[0][0] == max(before[0], _run.IMPORT_GC_THRESHOLD) and seen[0][1:] == before[1:]
+    assert gc.get_threshold() == before
+    (tmp_path / "b.csv").write_text("platform,account_id\ninstagram,\n")
+    with pytest.raises(ImportFailed):
+        import_paths(ws, [tmp_path / "b.csv"])
+    assert gc.get_threshold() == before
+    try:
+        gc.set_threshold(0)
+        seen.clear()
+        import_paths(ws, [tmp_path / "a.csv"], force=True)
+        assert seen and seen[0][0] == 0 and gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
