@@ -341,9 +341,11 @@ def _check_source(table: schema.Table) -> str:
             if conv is not None:
                 body += [f"if type({v}) is not {conv[1]}:", f"    {v} = {conv[0]}({v}, {n})"]
                 ind = "    "
-            else:  # timestamps and text lists always go through their coercion
-                fname = {schema.TS: "to_ts", schema.STR_LIST: "to_str_list"}[c.type]
-                body += [f"{v} = {fname}({v}, {n})"]
+            elif c.type == schema.TS:  # a UTC datetime passes as it is: to_ts returns it itself (astimezone(UTC))
+                body += [f"if type({v}) is not datetime or {v}.tzinfo is not UTC:", f"    {v} = to_ts({v}, {n})"]
+                ind = "    "
+            else:  # text lists always go through their coercion
+                body += [f"{v} = to_str_list({v}, {n})"]
                 ind = ""
             if c.required:
                 body += [f"{ind}if {v} is None:", f"{ind}    raise FieldError({n}, {missing})"]
@@ -362,6 +364,8 @@ def _row_checker(table: schema.Table) -> Any:
         "to_bool": to_bool,
         "to_ts": to_ts,
         "to_str_list": to_str_list,
+        "datetime": dt.datetime,
+        "UTC": dt.UTC,
     }
     exec(compile(_check_source(table), f"<RowBuffer.check {table.name}>", "exec"), scope)
     return scope["check"]
