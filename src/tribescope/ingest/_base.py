@@ -396,23 +396,26 @@ class RowBuffer:
     generated code for the table (:func:`_check_source`), with the rules of :meth:`check_generic`.
     """
 
-    _checkers: ClassVar[dict[str, Any]] = {}
-    _schemas: ClassVar[dict[str, pa.Schema]] = {}
+    #: per table: its Arrow schema, coercion plan, column names, (Arrow type, repeatable type) of each column and
+    #: generated check — built by the first buffer of the table (an import makes a few buffers a file)
+    _layouts: ClassVar[dict[str, tuple[Any, ...]]] = {}
 
     def __init__(self, table: str) -> None:
         self.table = schema.table(table)
-        arrow = RowBuffer._schemas.get(table)
-        if arrow is None:
-            arrow = RowBuffer._schemas[table] = schema.arrow_schema(table)
-        self.arrow = arrow
-        self._plan = [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns]
-        self._names = frozenset(c.name for c in self.table.columns)
-        self._types = [self.arrow.field(c.name).type for c in self.table.columns]
+        layout = RowBuffer._layouts.get(table)
+        if layout is None:
+            arrow = schema.arrow_schema(table)
+            types = [arrow.field(c.name).type for c in self.table.columns]
+            layout = RowBuffer._layouts[table] = (
+                arrow,
+                [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns],
+                frozenset(c.name for c in self.table.columns),
+                [(ty, _REPEATABLE.get(ty)) for ty in types],
+                _row_checker(self.table),
+            )
+        self.arrow, self._plan, self._names, self._types, fn = layout
         self._rows: list[Sequence[Any]] = []
         self.n = 0
-        fn = RowBuffer._checkers.get(table)
-        if fn is None:
-            fn = RowBuffer._checkers[table] = _row_checker(self.table)
         #: ``check(row)``: one row coerced, as a tuple; raises FieldError naming the bad column. Does not append.
         self.check = fn
 
@@ -468,7 +471,7 @@ class RowBuffer:
                 for col, part in zip(cols, zip(*rows[i : i + _ZIP_ROWS], strict=True), strict=True):
                     col.extend(part)
         t = pa.Table.from_arrays(
-            [_to_arrow(col, ty, _REPEATABLE.get(ty)) for ty, col in zip(self._types, cols, strict=True)],
+            [_to_arrow(col, ty, rep) for (ty, rep), col in zip(self._types, cols, strict=True)],
             schema=self.arrow,
         )
         self._rows = []
