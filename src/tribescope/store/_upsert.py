@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from tribescope import schema
@@ -123,8 +124,9 @@ class Stager:
             return
         start = self._seq.get(table, 0)
         n = batch.num_rows
-        batch = batch.append_column("_seq", pa.array(range(start, start + n), pa.int64()))
-        batch = batch.append_column("_file", pa.array([len(self._files) - 1] * n, pa.int32()))
+        # from numpy / one scalar: pa.array of a range or a list converts every Python int (~0.13 µs a row)
+        batch = batch.append_column("_seq", pa.array(np.arange(start, start + n, dtype=np.int64)))
+        batch = batch.append_column("_file", pa.repeat(pa.scalar(len(self._files) - 1, pa.int32()), n))
         self._seq[table] = start + n
         self._tables[-1].add(table)
         self._rows += n
