@@ -121,6 +121,8 @@ def test_import_collects_garbage_less_often_and_restores_the_thresholds(ws, tmp_
     when it fails, and a collector disabled by the application (threshold 0) stays disabled."""
     import gc
 
+    from tribescope._gc import BATCH_GC_THRESHOLD
+
     seen = []
     real = _run._read_file
 
@@ -132,7 +134,7 @@ def test_import_collects_garbage_less_often_and_restores_the_thresholds(ws, tmp_
     before = gc.get_threshold()
     (tmp_path / "a.csv").write_text("platform,account_id\ninstagram,a1\n")
     import_paths(ws, [tmp_path / "a.csv"])
-    assert seen and seen[0][0] == max(before[0], _run.IMPORT_GC_THRESHOLD) and seen[0][1:] == before[1:]
+    assert seen and seen[0][0] == max(before[0], BATCH_GC_THRESHOLD) and seen[0][1:] == before[1:]
     assert gc.get_threshold() == before
     (tmp_path / "b.csv").write_text("platform,account_id\ninstagram,\n")
     with pytest.raises(ImportFailed):

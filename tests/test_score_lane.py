@@ -113,3 +113,30 @@ def test_workspace_cursor_shares_the_database_not_the_temporary_tables(tmp_path)
     cur.close()
     assert ws.duck.execute("SELECT x FROM shared").fetchone()[0] == 42
     ws.close()
+
+
+def test_scoring_collects_garbage_less_often_and_restores_the_thresholds(imported, tmp_path, monkeypatch):
+    """The models and the metric stages run with the young generation's threshold raised (see ``tribescope._gc``),
+    on the lane's thread too; the thresholds are back as they were afterwards."""
+    import gc
+
+    from tribescope._gc import BATCH_GC_THRESHOLD
+    from tribescope.score import _score
+
+    seen: list[tuple[int, int, int]] = []
+    real = _score._part
+
+    def spy(*args, **kwargs):
+        seen.append(gc.get_threshold())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(_score, "_part", spy)
+    shutil.copy(imported, tmp_path / "g.duckdb")
+    ws = connect(tmp_path / "g.duckdb")
+    before = gc.get_threshold()
+    try:
+        _with_lane(ws)
+    finally:
+        ws.close()
+    assert len(seen) >= 9 and all(t[0] == max(before[0], BATCH_GC_THRESHOLD) for t in seen), seen
+    assert gc.get_threshold() == before

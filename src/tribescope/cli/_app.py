@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from typing import Annotated
@@ -109,21 +108,6 @@ def group(name: str, help_: str) -> typer.Typer:
 
 eval_app = group("eval", "Evaluate models and algorithms on labelled real data (retrains nothing).")
 train_app = group("train", "Rebuild the shipped models from the shared data (deterministic).")
-
-
-#: Python's cyclic garbage collector as the batch commands (``import``, ``score``) run it: a young collection every
-#: 50,000 allocations (not 700) and a full one after 100 middle ones (not 10). An import allocates millions of
-#: short-lived rows and a score holds large pandas / Ibis / model heaps: with the defaults the collector ran ~1,000
-#: times per command at synth m, 0.6–0.7 s with the GIL held (import) and 0.6–0.8 s (score), mostly full passes over
-#: the long-lived heap; with these ~10 young passes, 0.1 s, and no higher peak memory (rows hold no reference
-#: cycles; what does is freed by reference counting or the young passes). Long-running commands (``serve``) and
-#: library callers keep Python's defaults.
-BATCH_GC_THRESHOLDS = (50_000, 20, 100)
-
-
-def batch_gc() -> None:
-    """Set :data:`BATCH_GC_THRESHOLDS` for the rest of this (short-lived) process."""
-    gc.set_threshold(*BATCH_GC_THRESHOLDS)
 
 
 def fail(exc: BaseException, code: int = 1) -> typer.Exit:

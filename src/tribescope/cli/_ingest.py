@@ -16,7 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from tribescope.cli._app import app, batch_gc, console, err, fail, state
+from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._run import FileReport, expand_paths, hash_ahead
@@ -61,7 +61,6 @@ def import_(
 
     The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
     """
-    batch_gc()
     options = {
         k: v
         for k, v in {

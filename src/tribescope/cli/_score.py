@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, batch_gc, console, err, fail, state
+from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 
 _LABEL_STYLE = {
@@ -95,7 +95,6 @@ def score(
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
 
-    batch_gc()
 
     try:
         ws = state.open()

@@ -6,7 +6,6 @@ import collections
 import contextlib
 import datetime as dt
 import functools
-import gc
 import json
 import os
 import reprlib
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from tribescope import schema
+from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._base import Context, Format, RowBuffer, sql_string
 from tribescope.ingest._readers import Probe, Source, file_sha256
@@ -48,8 +48,6 @@ DEDUP_TABLES = ("accounts",)
 DEDUP_MEMORY = 100_000
 #: DuckDB memory limit of the workspace connection while importing (staging spills to disk beyond it)
 IMPORT_MEMORY = os.environ.get("TRIBESCOPE_IMPORT_MEMORY", "2GB")
-#: the cyclic garbage collector's youngest-generation threshold while an import runs (see :func:`_fewer_collections`)
-IMPORT_GC_THRESHOLD = 50_000
 
 
 def register(fmt: Format) -> Format:
@@ -195,7 +193,7 @@ def import_paths(
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
-    with _fewer_collections(), ws.memory_limit(IMPORT_MEMORY), ws.transaction():
+    with fewer_collections(), ws.memory_limit(IMPORT_MEMORY), ws.transaction():
         stager = Stager(ws.duck, "", dedup=DEDUP_TABLES)
         staged: dict[str, FileReport] = {}
 
@@ -321,39 +319,6 @@ def import_paths(
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
     return report
-
-
-_GC_LOCK = threading.Lock()
-#: imports running (on any thread) and the collector's thresholds before the first of them started
-_gc_state: dict[str, Any] = {"imports": 0, "saved": None}
-
-
-@contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector's young generation every :data:`IMPORT_GC_THRESHOLD` container
-    allocations, not every 700 (CPython's default), while an import runs; the thresholds are restored when the
-    last concurrent import ends.
-
-    The parsers allocate a few containers per record (parsed objects, row dicts, row tuples): at the default a
-    young collection ran ~1300 times an import at synth m, and with them ~10 full collections, each walking every
-    object of the process (the engine's, Ibis', the rows being buffered) while holding the GIL — 0.6–0.7 CPU-s that
-    stalled the reader thread and the import's thread alike; ~0.1 s now. Memory is not held longer: what is not in a
-    reference cycle (records, rows) is freed by reference counting as before; only cyclic garbage waits for a
-    collection a little longer.
-    """
-    with _GC_LOCK:
-        if _gc_state["imports"] == 0:
-            saved = _gc_state["saved"] = gc.get_threshold()
-            if saved[0]:  # 0: the application disabled automatic collection; leave it so
-                gc.set_threshold(max(saved[0], IMPORT_GC_THRESHOLD), *saved[1:])
-        _gc_state["imports"] += 1
-    try:
-        yield
-    finally:
-        with _GC_LOCK:
-            _gc_state["imports"] -= 1
-            if _gc_state["imports"] == 0:
-                gc.set_threshold(*_gc_state["saved"])
 
 
 #: hashes started by :func:`hash_ahead`: path → ((size, mtime, inode) when it was started, the hash)

@@ -26,6 +26,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tribescope._gc import fewer_collections
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, per_creator_digest
 
 __all__ = ["ENRICHMENTS", "enrich"]
@@ -90,7 +91,7 @@ def enrich(
     if not _can_store(ws):
         return {}
     out: dict[str, int] = {}
-    with ws.memory_limit(SCORE_MEMORY):
+    with fewer_collections(), ws.memory_limit(SCORE_MEMORY):
         run = run or ScoreRun.open(ws)
         for name, fn in ENRICHMENTS.items():
             if progress:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
@@ -14,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from tribescope._gc import fewer_collections
 from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
@@ -342,6 +344,8 @@ class MetricLane:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.spec = load_spec(spec)
+        self._gc = contextlib.ExitStack()
+        self._gc.enter_context(fewer_collections())  # for the lane's whole life (see tribescope._gc)
         self._ws = ws.cursor()
         self._run = run.on(self._ws)
         self._futures: dict[str, Future[pa.Table]] = {}
@@ -379,6 +383,7 @@ class MetricLane:
             if th is not None:
                 th.release()
         self._ws.close()
+        self._gc.close()
 
     def __enter__(self) -> MetricLane:
         return self
@@ -450,7 +455,7 @@ def score_creators(
     :func:`~tribescope.score._enrich.enrich`).
     """
     sp = load_spec(spec)
-    with ws.memory_limit(SCORE_MEMORY):
+    with fewer_collections(), ws.memory_limit(SCORE_MEMORY):
         if run is None:
             run = ScoreRun.open(ws, write=write, full=full)
         m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
