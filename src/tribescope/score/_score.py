@@ -346,8 +346,17 @@ class MetricLane:
         self.spec = load_spec(spec)
         self._gc = contextlib.ExitStack()
         self._gc.enter_context(fewer_collections())  # for the lane's whole life (see tribescope._gc)
-        self._ws = ws.cursor()
-        self._run = run.on(self._ws)
+        try:
+            self._ws = ws.cursor()
+        except BaseException:
+            self._gc.close()
+            raise
+        try:
+            self._run = run.on(self._ws)
+        except BaseException:
+            self._ws.close()
+            self._gc.close()
+            raise
         self._futures: dict[str, Future[pa.Table]] = {}
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-metrics")
         for name in _part_names(ws, with_sentiment=False):
