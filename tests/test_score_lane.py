@@ -110,6 +110,7 @@ def test_workspace_cursor_shares_the_database_not_the_temporary_tables(tmp_path)
     cur.duck.execute("CREATE TEMP TABLE mine AS SELECT 1 AS y")
     assert "mine" not in ws.list_tables()
     assert cur.duck.execute("SELECT current_setting('python_enable_replacements')").fetchone()[0] is False
+    assert cur.duck.execute("SELECT current_setting('TimeZone')").fetchone()[0] in ("UTC", "Etc/UTC")
     cur.close()
     assert ws.duck.execute("SELECT x FROM shared").fetchone()[0] == 42
     ws.close()
@@ -140,3 +141,22 @@ def test_scoring_collects_garbage_less_often_and_restores_the_thresholds(importe
         ws.close()
     assert len(seen) >= 9 and all(t[0] == max(before[0], BATCH_GC_THRESHOLD) for t in seen), seen
     assert gc.get_threshold() == before
+
+
+def test_workspace_cursor_is_utc_on_a_machine_in_another_time_zone(tmp_path):
+    """A DuckDB cursor starts from the defaults (the local zone), not from its parent's settings."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from tribescope.store import connect; ws = connect(sys.argv[1]); cur = ws.cursor(); "
+        "print(cur.duck.execute(\"SELECT current_setting('TimeZone')\").fetchone()[0]); "
+        "print(ws.duck.cursor().execute(\"SELECT current_setting('TimeZone')\").fetchone()[0])"
+    )
+    env = {**os.environ, "TZ": "America/New_York"}
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "tz.duckdb")], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[0] in ("UTC", "Etc/UTC")
+    assert out[1] == "America/New_York"  # what a bare cursor would have had: the test can tell the two apart

@@ -267,9 +267,7 @@ class Workspace:
         if self.backend != "duckdb":
             raise WorkspaceError(f"cursor() needs the duckdb backend; this workspace is {self.backend}")
         duck = self.duck.cursor()
-        # per-connection settings :func:`connect` makes (the time zone and memory limit are the instance's)
-        duck.execute("SET python_enable_replacements = false")
-        duck.execute("SET enable_progress_bar = false")
+        _session_settings(duck)  # the memory limit and threads are the instance's; these are per connection
         ws = Workspace(None, "duckdb", self.path, read_only=self.read_only, duck=duck)
         ws.location = self.location
         return ws
@@ -515,14 +513,21 @@ def connect(
             duck = duckdb.connect(str(p), read_only=read_only)
         except Exception as exc:
             raise WorkspaceError(f"cannot open workspace {p}: {exc}") from exc
-        # what ibis' own connect sets (``python_enable_replacements``: no magic variables-as-tables), and ours
-        duck.execute("SET TimeZone = 'UTC'")
-        duck.execute("SET python_enable_replacements = false")
-        duck.execute("SET enable_progress_bar = false")
+        _session_settings(duck)
         ws = Workspace(None, "duckdb", p, read_only=read_only, duck=duck)
         ws.ensure_schema()
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
+
+
+def _session_settings(duck: Any) -> None:
+    """Per-connection settings of a workspace connection (:func:`connect`, :meth:`Workspace.cursor`): what ibis' own
+    connect sets (UTC; ``python_enable_replacements``: no magic variables-as-tables), and no progress bar. A cursor
+    starts from DuckDB's defaults, not from its parent's settings: without this, one opened on a machine whose local
+    time zone is not UTC would read timestamps in that zone."""
+    duck.execute("SET TimeZone = 'UTC'")
+    duck.execute("SET python_enable_replacements = false")
+    duck.execute("SET enable_progress_bar = false")
 
 
 def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> Workspace:
