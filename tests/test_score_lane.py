@@ -160,3 +160,32 @@ def test_workspace_cursor_is_utc_on_a_machine_in_another_time_zone(tmp_path):
     ).stdout.split()
     assert out[0] in ("UTC", "Etc/UTC")
     assert out[1] == "America/New_York"  # what a bare cursor would have had: the test can tell the two apart
+
+
+def test_a_lane_that_cannot_start_gives_back_its_connection_and_the_thresholds(imported, tmp_path, monkeypatch):
+    import gc
+
+    shutil.copy(imported, tmp_path / "f.duckdb")
+    ws = connect(tmp_path / "f.duckdb")
+    run = ScoreRun.open(ws)
+    opened = []
+    real_cursor = type(ws).cursor
+
+    def cursor(self):
+        c = real_cursor(self)
+        opened.append(c)
+        return c
+
+    def broken_on(_ws):
+        raise RuntimeError("state unreadable")
+
+    monkeypatch.setattr(type(ws), "cursor", cursor)
+    monkeypatch.setattr(run, "on", broken_on)
+    before = gc.get_threshold()
+    with pytest.raises(RuntimeError, match="state unreadable"):
+        MetricLane(ws, None, run)
+    assert gc.get_threshold() == before
+    assert len(opened) == 1
+    with pytest.raises(duckdb.ConnectionException):
+        opened[0].duck.execute("SELECT 1")
+    ws.close()

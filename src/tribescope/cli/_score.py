@@ -95,7 +95,6 @@ def score(
     """Score every creator: community_score 0–100, label, confidence and every component."""
     from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
 
-
     try:
         ws = state.open()
         with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
@@ -106,16 +105,14 @@ def score(
                 run = ScoreRun.open(ws, full=full, ahead=ahead)
             with contextlib.ExitStack() as stack:
                 lane = None
-                if not no_models and ws.backend == "duckdb":
-                    from tribescope.score._score import MetricLane
-
-                    # the metric stages run on a second connection while the models run on this one
-                    lane = stack.enter_context(MetricLane(ws, spec, run))
                 if not no_models:
                     from rich.status import Status
 
                     from tribescope.score._enrich import enrich
+                    from tribescope.score._score import MetricLane
 
+                    if ws.backend == "duckdb":  # the metric stages run on a second connection beside the models
+                        lane = stack.enter_context(MetricLane(ws, spec, run))
                     with Status("applying models…", console=err) as st:
                         enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
                 with err.status("computing metrics and scores…"):

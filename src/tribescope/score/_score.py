@@ -344,22 +344,18 @@ class MetricLane:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.spec = load_spec(spec)
-        self._gc = contextlib.ExitStack()
-        self._gc.enter_context(fewer_collections())  # for the lane's whole life (see tribescope._gc)
-        try:
+        # what close() gives back, last first: the connection, then the GC thresholds (held for the lane's whole life,
+        # see tribescope._gc); given back at once if the lane cannot start
+        with contextlib.ExitStack() as setup:
+            setup.enter_context(fewer_collections())
             self._ws = ws.cursor()
-        except BaseException:
-            self._gc.close()
-            raise
-        try:
+            setup.callback(self._ws.close)
             self._run = run.on(self._ws)
-        except BaseException:
-            self._ws.close()
-            self._gc.close()
-            raise
+            names = _part_names(ws, with_sentiment=False)
+            self._held = setup.pop_all()
         self._futures: dict[str, Future[pa.Table]] = {}
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-metrics")
-        for name in _part_names(ws, with_sentiment=False):
+        for name in names:
             self.submit(name)
 
     def submit(self, name: str) -> None:
@@ -391,8 +387,7 @@ class MetricLane:
             th = getattr(sc, "_threads", None)
             if th is not None:
                 th.release()
-        self._ws.close()
-        self._gc.close()
+        self._held.close()
 
     def __enter__(self) -> MetricLane:
         return self
