@@ -118,3 +118,38 @@ def bakery(ws: Any) -> Any:
     insert(ws, "comments", BAKERY_COMMENTS)
     insert(ws, "accounts", BAKERY_ACCOUNTS)
     return ws
+
+
+def imported_synth(d: Any, seed: int, scale: str = "xs") -> Any:
+    """``tribescope synth`` exports of ``scale`` / ``seed`` in ``d/exports``, imported into ``d/ws.duckdb``; the
+    open workspace."""
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+    from tribescope.synth import generate
+
+    generate(d / "exports", scale, seed)
+    ws = connect(d / "ws.duckdb")
+    import_paths(ws, [d / "exports"])
+    return ws
+
+
+def assert_same_rows(a: pa.Table, b: pa.Table, what: str, *, any_order: bool = False) -> None:
+    """Same columns and rows (in the same order unless ``any_order``: then sorted by every non-list column); floats
+    within 1e-9 relative (sums in another order), NaN and null alike; everything else equal."""
+    import math
+
+    if any_order:
+        keys = [(f.name, "ascending") for f in a.schema if not pa.types.is_list(f.type)]
+        a, b = a.sort_by(keys), b.sort_by(keys)
+    assert a.column_names == b.column_names, what
+    assert a.num_rows == b.num_rows, what
+    for name in a.column_names:
+        x, y = a[name].to_pylist(), b[name].to_pylist()
+        if pa.types.is_floating(a[name].type):
+            for i, (u, v) in enumerate(zip(x, y, strict=True)):
+                if u is None or v is None or math.isnan(u) or math.isnan(v):
+                    assert (u is None or math.isnan(u)) == (v is None or math.isnan(v)), (what, name, i, u, v)
+                else:
+                    assert abs(u - v) <= 1e-9 * max(1.0, abs(u)), (what, name, i, u, v)
+        else:
+            assert x == y, (what, name)

@@ -4,7 +4,6 @@ the result equals a score computed from scratch on the same data."""
 from __future__ import annotations
 
 import csv
-import math
 import shutil
 
 import pyarrow as pa
@@ -16,6 +15,11 @@ from tribescope.score._cache import ScoreRun
 from tribescope.score._enrich import ENRICHMENTS, enrich
 from tribescope.store import connect
 
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import assert_same_rows, imported_synth
+except ImportError:
+    from _score_fixtures import assert_same_rows, imported_synth  # type: ignore[no-redef]
+
 pytestmark = pytest.mark.slow
 
 
@@ -25,35 +29,16 @@ def _score(ws, *, full: bool = False) -> tuple[pa.Table, ScoreRun]:
     return score_creators(ws, run=run), run
 
 
-def _same(a: pa.Table, b: pa.Table, what: str) -> None:
-    assert a.column_names == b.column_names, what
-    assert a.num_rows == b.num_rows, what
-    for name in a.column_names:
-        x, y = a[name].to_pylist(), b[name].to_pylist()
-        if pa.types.is_floating(a[name].type):
-            for i, (u, v) in enumerate(zip(x, y, strict=True)):
-                if u is None or v is None or math.isnan(u) or math.isnan(v):
-                    assert (u is None or math.isnan(u)) == (v is None or math.isnan(v)), (what, name, i, u, v)
-                else:
-                    assert abs(u - v) <= 1e-9 * max(1.0, abs(u)), (what, name, i, u, v)
-        else:
-            assert x == y, (what, name)
-
-
 def test_rescore_after_a_batch_recomputes_few_creators_and_equals_a_full_score(tmp_path):
-    from tribescope.synth import generate
-
-    generate(tmp_path / "exports", "xs", 7)
+    ws = imported_synth(tmp_path, 7)
     path = tmp_path / "ws.duckdb"
-    ws = connect(path)
-    import_paths(ws, [tmp_path / "exports"])
     first, run = _score(ws)
     n = first.num_rows
     assert run.recomputed["conversation"] == n and run.recomputed["authenticity"] == n
 
     again, run = _score(ws)  # nothing changed: nothing recomputed, same table
     assert set(run.recomputed.values()) == {0}
-    _same(first, again, "unchanged")
+    assert_same_rows(first, again, "unchanged")
 
     # a batch: replies under two creators' posts (new commenters talking to each other), one deleted comment
     # under a third creator, and a changed profile of one commenter of a fourth
@@ -128,9 +113,9 @@ def test_rescore_after_a_batch_recomputes_few_creators_and_equals_a_full_score(t
             scratch.duck.execute(f'DROP TABLE "{name}"')
     full, run = _score(scratch)
     assert run.recomputed["conversation"] == n
-    _same(inc, full, "creator_scores")
+    assert_same_rows(inc, full, "creator_scores")
     for name in ENRICHMENTS:
-        _same(_table(path, name), scratch.table(name).to_pyarrow(), name)
+        assert_same_rows(_table(path, name), scratch.table(name).to_pyarrow(), name)
     assert inc.to_pylist() != first.to_pylist()  # the batch did change scores
     scratch.close()
 

@@ -3,7 +3,6 @@ the same scores as one stage after the other, every stage's rows stored, and a c
 
 from __future__ import annotations
 
-import math
 import shutil
 import time
 
@@ -11,32 +10,18 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from tribescope.ingest import import_paths
 from tribescope.score import score_creators
 from tribescope.score._cache import ScoreRun
 from tribescope.score._enrich import enrich
 from tribescope.score._score import MetricLane
 from tribescope.store import connect
 
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import assert_same_rows, imported_synth
+except ImportError:
+    from _score_fixtures import assert_same_rows, imported_synth  # type: ignore[no-redef]
+
 pytestmark = pytest.mark.slow
-
-
-def _same(a: pa.Table, b: pa.Table, what: str) -> None:
-    """Equal tables up to row order; floats within 1e-9 (sums in another order)."""
-    keys = [(f.name, "ascending") for f in a.schema if not pa.types.is_list(f.type)]
-    a, b = (t.sort_by(keys) for t in (a, b))
-    assert a.column_names == b.column_names, what
-    assert a.num_rows == b.num_rows, what
-    for name in a.column_names:
-        x, y = a[name].to_pylist(), b[name].to_pylist()
-        if pa.types.is_floating(a[name].type):
-            for u, v in zip(x, y, strict=True):
-                if u is None or v is None or math.isnan(u) or math.isnan(v):
-                    assert (u is None or math.isnan(u)) == (v is None or math.isnan(v)), (what, name, u, v)
-                else:
-                    assert abs(u - v) <= 1e-9 * max(1.0, abs(u)), (what, name, u, v)
-        else:
-            assert x == y, (what, name)
 
 
 def _with_lane(ws) -> tuple[pa.Table, ScoreRun]:
@@ -54,13 +39,8 @@ def _in_turn(ws) -> tuple[pa.Table, ScoreRun]:
 
 @pytest.fixture(scope="module")
 def imported(tmp_path_factory):
-    from tribescope.synth import generate
-
     d = tmp_path_factory.mktemp("lane")
-    generate(d / "exports", "xs", 11)
-    ws = connect(d / "ws.duckdb")
-    import_paths(ws, [d / "exports"])
-    ws.close()
+    imported_synth(d, 11).close()
     return d / "ws.duckdb"
 
 
@@ -72,16 +52,19 @@ def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported
     in_turn, _ = _in_turn(b)
     n = with_lane.num_rows
     assert n > 20 and run.recomputed["conversation"] == n and run.recomputed["sentiment"] == n
-    _same(with_lane, in_turn, "creator_scores")
+    assert_same_rows(with_lane, in_turn, "creator_scores", any_order=True)
     stages = sorted(t for t in b.list_tables() if t.startswith("_score_cache_") and t != "_score_cache_state")
     assert len(stages) >= 12
-    assert sorted(t for t in a.list_tables() if t.startswith("_score_cache_") and t != "_score_cache_state") == stages
+    assert (
+        sorted(t for t in a.list_tables() if t.startswith("_score_cache_") and t != "_score_cache_state")
+        == stages
+    )
     for t in stages:
-        _same(a.table(t).to_pyarrow(), b.table(t).to_pyarrow(), t)
+        assert_same_rows(a.table(t).to_pyarrow(), b.table(t).to_pyarrow(), t, any_order=True)
     # the lane's stages finished after the models' commit too: all were stored, so nothing is recomputed now
     again, run = _with_lane(a)
     assert set(run.recomputed.values()) == {0}, run.recomputed
-    _same(again, with_lane, "re-score")
+    assert_same_rows(again, with_lane, "re-score", any_order=True)
     a.close()
     b.close()
 
@@ -156,13 +139,19 @@ def test_workspace_cursor_is_utc_on_a_machine_in_another_time_zone(tmp_path):
     )
     env = {**os.environ, "TZ": "America/New_York"}
     out = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "tz.duckdb")], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(tmp_path / "tz.duckdb")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert out[0] in ("UTC", "Etc/UTC")
     assert out[1] == "America/New_York"  # what a bare cursor would have had: the test can tell the two apart
 
 
-def test_a_lane_that_cannot_start_gives_back_its_connection_and_the_thresholds(imported, tmp_path, monkeypatch):
+def test_a_lane_that_cannot_start_gives_back_its_connection_and_the_thresholds(
+    imported, tmp_path, monkeypatch
+):
     import gc
 
     shutil.copy(imported, tmp_path / "f.duckdb")

@@ -7,9 +7,12 @@ import csv
 import numpy as np
 import pytest
 
-from tribescope.ingest import import_paths
 from tribescope.score import score_creators
-from tribescope.store import connect
+
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import imported_synth
+except ImportError:
+    from _score_fixtures import imported_synth  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.slow
 
@@ -23,12 +26,8 @@ KIND_LABEL = {
 
 @pytest.fixture(scope="module")
 def xs(tmp_path_factory):
-    from tribescope.synth import generate
-
     d = tmp_path_factory.mktemp("synth_xs")
-    generate(d / "exports", "xs", 4)
-    ws = connect(d / "ws.duckdb")
-    import_paths(ws, [d / "exports"])
+    ws = imported_synth(d, 4)
     with open(d / "exports" / "truth" / "creators.csv", newline="") as fh:
         truth = {(r["platform"], r["creator_id"]): r["kind"] for r in csv.DictReader(fh)}
     yield d, ws, truth
