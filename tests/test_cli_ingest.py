@@ -54,3 +54,39 @@ def test_folder_import_skips_marked_folders(tmp_path):
     r = runner.invoke(app, ["--workspace", w, "import", str(d)])
     assert r.exit_code == 0, r.output
     assert "creators.csv" not in r.output and "accounts.csv" in r.output
+
+
+def test_main_runs_the_command_with_fewer_collections_then_freezes_for_exit(monkeypatch):
+    """``tribescope`` (cli.main) runs its command with the young generation's threshold raised, restores it, and
+    freezes what the command left so that the interpreter's shutdown collections skip it — also when it fails."""
+    import gc
+
+    import pytest
+
+    import tribescope.cli as cli
+    from tribescope._gc import BATCH_GC_THRESHOLD
+
+    before = gc.get_threshold()
+    seen = []
+
+    def command(code):
+        def run():
+            seen.append(gc.get_threshold())
+            raise SystemExit(code)
+
+        return run
+
+    try:
+        for code in (0, 2):
+            monkeypatch.setattr(cli, "app", command(code))
+            with pytest.raises(SystemExit) as exc:
+                cli.main()
+            assert exc.value.code == code
+            assert seen[-1][0] == max(before[0], BATCH_GC_THRESHOLD) and seen[-1][1:] == before[1:]
+            assert gc.get_threshold() == before
+            assert not gc.isenabled() and gc.get_freeze_count() > 0
+            gc.unfreeze()
+            gc.enable()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+from tribescope._gc import fewer_collections, freeze_for_exit
+
 # Each module registers its commands on `app` when imported.
 from tribescope.cli import (  # noqa: F401
     _authenticity,  # accounts, comments, pods, eval/train accounts|comments
@@ -25,8 +27,14 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
+    """The ``tribescope`` command. The command's modules load and its work runs with fewer cyclic collections
+    (:func:`tribescope._gc.fewer_collections`); once it is done, its objects are frozen so that the interpreter's
+    shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`)."""
     try:
-        app()
+        with fewer_collections():
+            app()
     except TribescopeError as exc:  # anything a command did not catch itself
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
+    finally:
+        freeze_for_exit()
