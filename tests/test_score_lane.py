@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 def _with_lane(ws) -> tuple[pa.Table, ScoreRun]:
     run = ScoreRun.open(ws)
     with MetricLane(ws, None, run) as lane:
-        enrich(ws, run=run)
+        enrich(ws, run=run, stored=lane.stored)
+        assert "sentiment" in lane  # queued once the comments' text features were stored, as tribescope score does
         return score_creators(ws, run=run, lane=lane), run
 
 
@@ -67,6 +68,19 @@ def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported
     assert_same_rows(again, with_lane, "re-score", any_order=True)
     a.close()
     b.close()
+
+
+def test_lane_queues_sentiment_once_the_text_features_are_stored_unless_the_score_skips_it(imported, tmp_path):
+    shutil.copy(imported, tmp_path / "s.duckdb")
+    ws = connect(tmp_path / "s.duckdb")
+    for sentiment in (True, False):
+        run = ScoreRun.open(ws)
+        with MetricLane(ws, None, run, sentiment=sentiment) as lane:
+            lane.stored("creator_niches")
+            assert "sentiment" not in lane
+            lane.stored("creator_audience_authenticity")
+            assert ("sentiment" in lane) is sentiment
+    ws.close()
 
 
 def test_lane_stops_and_closes_its_connection_when_the_models_fail(imported, tmp_path):

@@ -112,9 +112,14 @@ def score(
                     from tribescope.score._score import MetricLane
 
                     if ws.backend == "duckdb":  # the metric stages run on a second connection beside the models
-                        lane = stack.enter_context(MetricLane(ws, spec, run))
+                        lane = stack.enter_context(MetricLane(ws, spec, run, sentiment=not no_sentiment))
                     with Status("applying models…", console=err) as st:
-                        enrich(ws, progress=lambda name: st.update(f"applying models: {name}"), run=run)
+                        enrich(
+                            ws,
+                            progress=lambda name: st.update(f"applying models: {name}"),
+                            run=run,
+                            stored=lane.stored if lane is not None else None,
+                        )
                 with err.status("computing metrics and scores…"):
                     tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run, lane=lane)
         if out is not None:

@@ -1,15 +1,43 @@
-"""The community-influence score: a versioned spec, scores with labels and confidence, and explanations."""
+"""The community-influence score: a versioned spec, scores with labels and confidence, and explanations.
 
-from tribescope.score._score import (
-    FIRST_COLUMNS,
-    OPTIONAL_TABLES,
-    CreatorNotFound,
-    explain,
-    register_metric_family,
-    score_creators,
-    score_frame,
-)
-from tribescope.score._spec import Component, LabelRule, Spec, SpecError, load_spec
+The names below are loaded on first use (PEP 562): ``tribescope score`` imports :mod:`tribescope.score._cache`
+first and starts the per-creator fingerprints in the engine, then loads the scoring modules (ibis, pandas: ~0.7 s of
+Python) while the engine scans; importing this package must not load them before.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tribescope.score._score import (
+        FIRST_COLUMNS,
+        OPTIONAL_TABLES,
+        CreatorNotFound,
+        explain,
+        register_metric_family,
+        score_creators,
+        score_frame,
+    )
+    from tribescope.score._spec import Component, LabelRule, Spec, SpecError, load_spec
+
+#: exported name → the module that defines it
+_WHERE = {
+    **dict.fromkeys(
+        [
+            "FIRST_COLUMNS",
+            "OPTIONAL_TABLES",
+            "CreatorNotFound",
+            "explain",
+            "register_metric_family",
+            "score_creators",
+            "score_frame",
+        ],
+        "_score",
+    ),
+    **dict.fromkeys(["Component", "LabelRule", "Spec", "SpecError", "load_spec"], "_spec"),
+}
 
 __all__ = [
     "FIRST_COLUMNS",
@@ -25,3 +53,16 @@ __all__ = [
     "score_creators",
     "score_frame",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tribescope.score.{where}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

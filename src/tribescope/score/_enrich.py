@@ -82,12 +82,17 @@ def _can_store(ws: Any) -> bool:
 
 
 def enrich(
-    ws: Any, progress: Callable[[str], None] | None = None, *, run: ScoreRun | None = None
+    ws: Any,
+    progress: Callable[[str], None] | None = None,
+    *,
+    run: ScoreRun | None = None,
+    stored: Callable[[str], None] | None = None,
 ) -> dict[str, int]:
     """Compute and store every enrichment table; returns rows per table.
 
     On a writable DuckDB workspace only creators whose inputs changed since the last score are recomputed
-    (:mod:`tribescope.score._cache`); pass the ``run`` of a whole ``score`` to share its fingerprints."""
+    (:mod:`tribescope.score._cache`); pass the ``run`` of a whole ``score`` to share its fingerprints.
+    ``stored(name)`` is called once each table is stored (``tribescope score``: :meth:`MetricLane.stored`)."""
     if not _can_store(ws):
         return {}
     out: dict[str, int] = {}
@@ -99,5 +104,7 @@ def enrich(
             tbl = fn(ws, run)
             ws.write_table(name, tbl)
             out[name] = tbl.num_rows
+            if stored:
+                stored(name)
         run.commit()
     return out

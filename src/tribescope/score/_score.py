@@ -334,16 +334,21 @@ class MetricLane:
     but ``sentiment`` reads what the models write. Started before the models, the lane computes those stages
     (the thread rows first) on :meth:`Workspace.cursor` — its own connection, so its own temporary tables — while
     the models run on the workspace's connection: the engine's work and the Python of the other side overlap
-    on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued by :func:`score_creators`
-    once the models are done, and runs on the lane's thread rows. Results are those of the stages run in turn
+    on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued once the models have
+    stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
+    runs on the lane's thread rows while the niche classifier runs on the other side. Results are those of the stages run in turn
     (the same :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a
     context manager (:meth:`close` stops the thread and closes the connection).
     """
 
-    def __init__(self, ws: Any, spec: Spec | str | os.PathLike[str] | None, run: ScoreRun) -> None:
+    def __init__(
+        self, ws: Any, spec: Spec | str | os.PathLike[str] | None, run: ScoreRun, *, sentiment: bool = True
+    ) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.spec = load_spec(spec)
+        #: whether the score computes ``sentiment`` (queued by :meth:`stored`)
+        self.sentiment = sentiment
         # what close() gives back, last first: the connection, then the GC thresholds (held for the lane's whole life,
         # see tribescope._gc); given back at once if the lane cannot start
         with contextlib.ExitStack() as setup:
@@ -367,6 +372,12 @@ class MetricLane:
                 _part_version(name, self.spec),
                 functools.partial(_part, self._ws, name, spec=self.spec),
             )
+
+    def stored(self, table: str) -> None:
+        """``enrich`` has stored ``table``: after the audience authenticity (which brings ``comment_features`` up to
+        date first) the ``sentiment`` stage can run."""
+        if table == "creator_audience_authenticity" and self.sentiment:
+            self.submit("sentiment")
 
     def __contains__(self, name: str) -> bool:
         return name in self._futures
