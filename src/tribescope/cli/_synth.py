@@ -11,7 +11,6 @@ from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail
 from tribescope.errors import TribescopeError
-from tribescope.synth import SCALES, generate
 
 
 @app.command()
@@ -33,6 +32,8 @@ def synth(
     OUT/truth/, a brand campaign (plan, Shopify orders, link clicks) to OUT/campaigns/; both are
     skipped by `tribescope import OUT`.
     """
+    from tribescope.synth import SCALES, generate  # here: every other command would load the generator (~0.07 s)
+
     if scale not in SCALES:
         raise fail(TribescopeError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}"))
     with Progress(
