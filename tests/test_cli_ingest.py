@@ -90,3 +90,39 @@ def test_main_runs_the_command_with_fewer_collections_then_freezes_for_exit(monk
     finally:
         gc.unfreeze()
         gc.enable()
+
+
+def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path):
+    """Frozen objects in a reference cycle are never finalised: main closes (checkpoints) every workspace the command
+    opened and left open, before it freezes them."""
+    import gc
+
+    import duckdb
+    import pytest
+
+    import tribescope.cli as cli
+    from tribescope.cli._app import state
+
+    monkeypatch.setattr(state, "workspace", str(tmp_path / "w.duckdb"))
+    kept = []
+
+    def command():
+        ws = state.open()
+        ws.duck.execute("CREATE TABLE t AS SELECT 42 AS x")
+        ws.cycle = ws  # only the cyclic collector would free it
+        kept.append(ws)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(cli, "app", command)
+    try:
+        with pytest.raises(SystemExit):
+            cli.main()
+    finally:
+        gc.unfreeze()
+        gc.enable()
+    with pytest.raises(duckdb.ConnectionException):
+        kept[0].duck.execute("SELECT 1")
+    assert not (tmp_path / "w.duckdb.wal").exists()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    assert con.execute("SELECT x FROM t").fetchone() == (42,)
+    con.close()

@@ -20,7 +20,7 @@ from tribescope.cli import (  # noqa: F401
     _synth,  # synth
     _web,  # serve, report
 )
-from tribescope.cli._app import app
+from tribescope.cli._app import app, state
 from tribescope.errors import TribescopeError
 
 __all__ = ["app", "main"]
@@ -28,8 +28,9 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """The ``tribescope`` command. The command's modules load and its work runs with fewer cyclic collections
-    (:func:`tribescope._gc.fewer_collections`); once it is done, its objects are frozen so that the interpreter's
-    shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`)."""
+    (:func:`tribescope._gc.fewer_collections`); once it is done, the workspaces it opened are closed and its objects
+    frozen so that the interpreter's shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`; frozen
+    objects in a reference cycle are never finalised, hence the explicit close)."""
     try:
         with fewer_collections():
             app()
@@ -37,4 +38,5 @@ def main() -> None:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     finally:
+        state.close_all()
         freeze_for_exit()

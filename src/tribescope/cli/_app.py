@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
@@ -31,9 +32,11 @@ class State:
     master: str | None = None
     remote: str | None = None
     spark_conf: tuple[tuple[str, str], ...] = ()
+    #: every workspace a command opened, weakly (closed again by :meth:`close_all` unless it is gone already)
+    opened: list[weakref.ref[Workspace]] = field(default_factory=list)
 
     def open(self, *, read_only: bool = False) -> Workspace:
-        return connect(
+        ws = connect(
             self.workspace,
             backend=self.backend,
             read_only=read_only,
@@ -41,6 +44,18 @@ class State:
             remote=self.remote,
             spark_conf=self.spark_conf,
         )
+        self.opened.append(weakref.ref(ws))
+        return ws
+
+    def close_all(self) -> None:
+        """Close every workspace the command opened (closing twice is harmless): a DuckDB file is checkpointed
+        here, before the process exits, whether or not the command closed it (``tribescope score`` leaves it to
+        this) and whether or not its objects would be collected at shutdown (see :func:`tribescope.cli.main`)."""
+        opened, self.opened = self.opened, []
+        for ref in reversed(opened):
+            ws = ref()
+            if ws is not None:
+                ws.close()
 
 
 state = State()

@@ -32,7 +32,8 @@ def synth(
     OUT/truth/, a brand campaign (plan, Shopify orders, link clicks) to OUT/campaigns/; both are
     skipped by `tribescope import OUT`.
     """
-    from tribescope.synth import SCALES, generate  # here: every other command would load the generator (~0.07 s)
+    # imported here: at module level every other command would load the generator (~0.07 s)
+    from tribescope.synth import SCALES, generate
 
     if scale not in SCALES:
         raise fail(TribescopeError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}"))
