@@ -255,6 +255,22 @@ def test_warm_up_starts_only_when_comment_features_will_be_computed(ws, monkeypa
     assert cm._GRAMS_CACHE  # the n-gram weights the first call needs are built
 
 
+def test_first_warm_up_starts_without_scanning_the_comments(ws, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before ``comment_features`` was ever written there is no stored signature to compare: the warm-up starts
+    without the scan of every comment that the signature takes."""
+    import tribescope.authenticity._comments as cm
+
+    monkeypatch.setattr(cm, "_WARMING", [])
+    _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
+    _insert(ws, "comments", [_comment(i, t) for i, t in enumerate(TEXTS)])
+    scans: list[int] = []
+    real = cm._comments_signature
+    monkeypatch.setattr(cm, "_comments_signature", lambda w: (scans.append(1), real(w))[1])
+    cm.warm_up_text_features(ws)
+    assert scans == [] and [t.name for t in cm._WARMING] == ["tribescope-warm-text"]
+    cm._WARMING[0].join(60)
+
+
 def test_score_run_starts_the_warm_up_before_the_fingerprints(ws, monkeypatch: pytest.MonkeyPatch) -> None:
     """A score that keeps its cache starts the text features' set-up when it opens, so the set-up's Python runs
     while the fingerprints run in DuckDB; a run that writes nothing (e.g. ``explain``) does not start it."""

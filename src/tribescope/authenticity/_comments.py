@@ -562,7 +562,9 @@ def warm_up_text_features(ws: Any) -> None:
     DuckDB meanwhile. A no-op when the comments did not change, off DuckDB, or once started."""
     if _WARMING or not ARROW_ON_DUCKDB or ws.backend != "duckdb" or ws.read_only:
         return
-    if _up_to_date(ws, _comments_signature(ws), features_version()):
+    # the stored signature first: on a first score there is none, and the scan of every comment is not needed
+    stored = _stored_signature(ws)
+    if stored is not None and stored == (_comments_signature(ws), features_version()) and ws.has_table(TABLE):
         return
     import threading
 
