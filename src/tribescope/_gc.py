@@ -52,7 +52,7 @@ def freeze_for_exit() -> None:
     """The command is done: move every tracked object to the permanent generation (``gc.freeze``).
 
     CPython's shutdown runs full collections while it clears the modules, and each walks every object the command
-    left (its Ibis, pandas, numba and model heaps): ~0.45 s of a YouTube m ``tribescope score``, after its output was
+    left (its Ibis, pandas, numba and model heaps): ~0.5 s of a YouTube m ``tribescope score``, after its output was
     written. Frozen objects are not walked; they are still freed by reference counting, and atexit handlers run.
     Called by the CLI's :func:`~tribescope.cli.main` only — a library caller's process goes on.
     """
