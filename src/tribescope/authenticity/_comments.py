@@ -562,9 +562,7 @@ def warm_up_text_features(ws: Any) -> None:
     DuckDB meanwhile. A no-op when the comments did not change, off DuckDB, or once started."""
     if _WARMING or not ARROW_ON_DUCKDB or ws.backend != "duckdb" or ws.read_only:
         return
-    # the stored signature first: on a first score there is none, and the scan of every comment is not needed
-    stored = _stored_signature(ws)
-    if stored is not None and stored == (_comments_signature(ws), features_version()) and ws.has_table(TABLE):
+    if _up_to_date(ws, features_version()):
         return
     import threading
 
@@ -665,7 +663,7 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
         store = ws.backend == "duckdb" and not ws.read_only
     version = features_version()
     signature = _comments_signature(ws) if store else None
-    if signature is not None and _up_to_date(ws, signature, version):
+    if signature is not None and _up_to_date(ws, version, signature):
         return ws.table(TABLE)  # no comment added, edited or deleted since the table was written
     keys = ["platform", "comment_id", "text_hash"]
     c = ws.table("comments")
@@ -787,9 +785,15 @@ def _comments_signature(ws: Any) -> str:
     return f"{n}:{h}"
 
 
-def _up_to_date(ws: Any, signature: str, version: str) -> bool:
-    """Whether ``comment_features`` was last written for comments of this signature and this features version."""
-    return _stored_signature(ws) == (signature, version) and ws.has_table(TABLE)
+def _up_to_date(ws: Any, version: str, signature: str | None = None) -> bool:
+    """Whether ``comment_features`` was last written for the comments' current :func:`_comments_signature` (given, or
+    taken here) and this features version. The stored signature is read first: when there is none (no table written
+    yet) the comments are not scanned."""
+    stored = _stored_signature(ws)
+    if stored is None:
+        return False
+    sig = signature if signature is not None else _comments_signature(ws)
+    return stored == (sig, version) and ws.has_table(TABLE)
 
 
 def _stored_signature(ws: Any) -> tuple[str, str] | None:
