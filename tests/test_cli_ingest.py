@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+
+import duckdb
+import pytest
 from typer.testing import CliRunner
 
 from tribescope.cli import app
@@ -56,13 +60,17 @@ def test_folder_import_skips_marked_folders(tmp_path):
     assert "creators.csv" not in r.output and "accounts.csv" in r.output
 
 
-def test_main_runs_the_command_with_fewer_collections_then_freezes_for_exit(monkeypatch):
+@pytest.fixture
+def thawed():
+    """``cli.main`` freezes the heap and disables the collector for the process's exit: undone after the test."""
+    yield
+    gc.unfreeze()
+    gc.enable()
+
+
+def test_main_runs_the_command_with_fewer_collections_then_freezes_for_exit(monkeypatch, thawed):
     """``tribescope`` (cli.main) runs its command with the young generation's threshold raised, restores it, and
     freezes what the command left so that the interpreter's shutdown collections skip it — also when it fails."""
-    import gc
-
-    import pytest
-
     import tribescope.cli as cli
     from tribescope._gc import BATCH_GC_THRESHOLD
 
@@ -76,30 +84,21 @@ def test_main_runs_the_command_with_fewer_collections_then_freezes_for_exit(monk
 
         return run
 
-    try:
-        for code in (0, 2):
-            monkeypatch.setattr(cli, "app", command(code))
-            with pytest.raises(SystemExit) as exc:
-                cli.main()
-            assert exc.value.code == code
-            assert seen[-1][0] == max(before[0], BATCH_GC_THRESHOLD) and seen[-1][1:] == before[1:]
-            assert gc.get_threshold() == before
-            assert not gc.isenabled() and gc.get_freeze_count() > 0
-            gc.unfreeze()
-            gc.enable()
-    finally:
+    for code in (0, 2):
+        monkeypatch.setattr(cli, "app", command(code))
+        with pytest.raises(SystemExit) as exc:
+            cli.main()
+        assert exc.value.code == code
+        assert seen[-1][0] == max(before[0], BATCH_GC_THRESHOLD) and seen[-1][1:] == before[1:]
+        assert gc.get_threshold() == before
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
         gc.unfreeze()
         gc.enable()
 
 
-def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path):
+def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path, thawed):
     """Frozen objects in a reference cycle are never finalised: main closes (checkpoints) every workspace the command
     opened and left open, before it freezes them."""
-    import gc
-
-    import duckdb
-    import pytest
-
     import tribescope.cli as cli
     from tribescope.cli._app import state
 
@@ -114,12 +113,8 @@ def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path):
         raise SystemExit(0)
 
     monkeypatch.setattr(cli, "app", command)
-    try:
-        with pytest.raises(SystemExit):
-            cli.main()
-    finally:
-        gc.unfreeze()
-        gc.enable()
+    with pytest.raises(SystemExit):
+        cli.main()
     with pytest.raises(duckdb.ConnectionException):
         kept[0].duck.execute("SELECT 1")
     assert not (tmp_path / "w.duckdb.wal").exists()
