@@ -1,4 +1,5 @@
-"""Fewer cyclic garbage collections while batch work runs (``import_paths``, ``enrich``, ``score_creators``).
+"""Fewer cyclic garbage collections while batch work runs (``import_paths``, ``enrich``, ``score_creators``, and the
+whole of a ``tribescope`` command: :func:`tribescope.cli.main`), and none at the command's exit.
 
 CPython runs a young collection every 700 container allocations, and every tenth of those a middle one, every
 tenth of those a full one that walks every object of the process while holding the GIL. An import allocates a few
@@ -6,7 +7,7 @@ containers per record (parsed objects, row dicts, row tuples) and a score builds
 at synth m the collector ran ~1,400 times per import and ~950 per score, for 0.6–0.7 s and 0.6–0.8 s, mostly full
 passes, stalling every Python thread of the command (the reader and the import's thread; the models and the metric
 lane). With the young threshold at :data:`BATCH_GC_THRESHOLD`, ~0.1 s per import and ~0.3 s per ``tribescope score``
-(most of it while the command loads its modules, before the threshold is raised). Memory is not held longer:
+(most of it while the command loaded its modules, before the CLI raised the threshold too). Memory is not held longer:
 what is not in a reference cycle (records, rows, Arrow data) is freed by reference counting as before; only cyclic
 garbage waits a little longer for its collection (peak RSS at m unchanged).
 """
