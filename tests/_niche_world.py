@@ -18,10 +18,16 @@ from tribescope import schema
 UTC = dt.UTC
 T0 = dt.datetime(2024, 1, 1, tzinfo=UTC)  # a Monday
 
-FIT = ["gym workout squat protein deadlift #fitness #gym", "leg day squat workout gains #fitness",
-       "protein shake after gym workout #gym #fitness"]
-FOOD = ["pasta recipe dinner baking bread #food #recipe", "sourdough bread baking recipe #baking #food",
-        "dinner recipe pasta sauce garlic #recipe #food"]
+FIT = [
+    "gym workout squat protein deadlift #fitness #gym",
+    "leg day squat workout gains #fitness",
+    "protein shake after gym workout #gym #fitness",
+]
+FOOD = [
+    "pasta recipe dinner baking bread #food #recipe",
+    "sourdough bread baking recipe #baking #food",
+    "dinner recipe pasta sauce garlic #recipe #food",
+]
 
 AUDIENCE = {
     "fa": ["m1", "m2", "m3", "m4", "m5", "m6", "fb", "fc"],
@@ -47,27 +53,55 @@ def insert(ws, name: str, rows: list[dict]) -> None:
 def build(ws) -> None:
     posts, comments, accounts = [], [], []
     for creator, texts in [(c, FIT) for c in ("fa", "fb", "fc")] + [(c, FOOD) for c in ("ka", "kb", "kc")]:
-        accounts.append({"platform": "instagram", "account_id": creator, "username": creator.upper(),
-                         "followers": 5000 if creator in ("fa", "ka") else 1000})
+        accounts.append(
+            {
+                "platform": "instagram",
+                "account_id": creator,
+                "username": creator.upper(),
+                "followers": 5000 if creator in ("fa", "ka") else 1000,
+            }
+        )
         for i, text in enumerate(texts):
             pid = f"{creator}-p{i}"
             tags = [w[1:] for w in text.split() if w.startswith("#")]
-            posts.append({"platform": "instagram", "post_id": pid, "creator_id": creator,
-                          "created_at": T0 + dt.timedelta(days=7 * i), "caption": text, "hashtags": tags})
+            posts.append(
+                {
+                    "platform": "instagram",
+                    "post_id": pid,
+                    "creator_id": creator,
+                    "created_at": T0 + dt.timedelta(days=7 * i),
+                    "caption": text,
+                    "hashtags": tags,
+                }
+            )
     n = 0
     for creator, members in AUDIENCE.items():
         for j, m in enumerate(members):
             n += 1
-            comments.append({"platform": "instagram", "comment_id": f"c{n}", "post_id": f"{creator}-p{j % 3}",
-                             "author_id": m, "created_at": T0 + dt.timedelta(days=7 * (j % 3), hours=1),
-                             "text": "so good"})
+            comments.append(
+                {
+                    "platform": "instagram",
+                    "comment_id": f"c{n}",
+                    "post_id": f"{creator}-p{j % 3}",
+                    "author_id": m,
+                    "created_at": T0 + dt.timedelta(days=7 * (j % 3), hours=1),
+                    "text": "so good",
+                }
+            )
     for creator, members in REGULARS.items():
         for m in members:
             for i in range(3):
                 n += 1
-                comments.append({"platform": "instagram", "comment_id": f"c{n}", "post_id": f"{creator}-p{i}",
-                                 "author_id": m, "created_at": T0 + dt.timedelta(days=7 * i, hours=2),
-                                 "text": "back again"})
+                comments.append(
+                    {
+                        "platform": "instagram",
+                        "comment_id": f"c{n}",
+                        "post_id": f"{creator}-p{i}",
+                        "author_id": m,
+                        "created_at": T0 + dt.timedelta(days=7 * i, hours=2),
+                        "text": "back again",
+                    }
+                )
     insert(ws, "accounts", accounts)
     insert(ws, "posts", posts)
     insert(ws, "comments", comments)

@@ -35,49 +35,143 @@ def _put(ws, table, rows):
 
 @pytest.fixture
 def world(ws):
-    add_brand(ws, "Trailco", handles=["@TrailCo", "instagram:trailco"], keywords="hiking bottle, trail pack",
-              description="Bottles and packs for hiking and camping trips", competitors="peakgear",
-              exclusions="casino")
-    _put(ws, "accounts", [
-        {"platform": "instagram", "account_id": "hiker", "username": "Hiker", "followers": 20_000},
-        {"platform": "instagram", "account_id": "glam", "username": "Glam", "followers": 90_000},
-        {"platform": "instagram", "account_id": "trailco", "username": "TrailCo", "followers": 50_000},
-        {"platform": "instagram", "account_id": "fan1", "username": "fan1", "followers": 1_000},
-        {"platform": "instagram", "account_id": "fan2", "username": "fan2", "followers": 10},
-        {"platform": "instagram", "account_id": "fan3", "username": "fan3"},
-    ])
-    _put(ws, "posts", [
-        {"platform": "instagram", "post_id": "h1", "creator_id": "hiker", "created_at": T,
-         "caption": "Hiking the ridge today, my hiking bottle from @trailco never leaks", "mentions": ["trailco"]},
-        {"platform": "instagram", "post_id": "h2", "creator_id": "hiker", "created_at": T,
-         "caption": "Camping trip packing list: trail pack, stove, tent"},
-        {"platform": "instagram", "post_id": "h3", "creator_id": "hiker", "created_at": T,
-         "caption": "Trailco sent me this #ad"},
-        {"platform": "instagram", "post_id": "g1", "creator_id": "glam", "created_at": T,
-         "caption": "Lipstick swatches and a night at the casino"},
-        {"platform": "instagram", "post_id": "g2", "creator_id": "glam", "created_at": T,
-         "caption": "Skincare routine vs PeakGear mirror"},
-        {"platform": "instagram", "post_id": "b1", "creator_id": "trailco", "created_at": T,
-         "caption": "New trail pack drop. What should we test next?"},
-    ])
-    _put(ws, "comments", [
-        {"platform": "instagram", "comment_id": "c1", "post_id": "h1", "author_id": "fan1",
-         "text": "need that bottle for my next hike"},
-        {"platform": "instagram", "comment_id": "c2", "post_id": "g1", "author_id": "fan2",
-         "text": "you look stupid, idiot"},
-        {"platform": "instagram", "comment_id": "c3", "post_id": "g1", "author_id": "fan3", "text": "gorgeous"},
-        # the brand's own post: fan1 starts a conversation, fan2 and fan3 answer, trailco answers too
-        {"platform": "instagram", "comment_id": "b1c1", "post_id": "b1", "author_id": "fan1",
-         "text": "Test it on a winter summit! I love my Trailco pack"},
-        {"platform": "instagram", "comment_id": "b1c2", "post_id": "b1", "author_id": "fan2",
-         "parent_comment_id": "b1c1", "text": "yes winter please"},
-        {"platform": "instagram", "comment_id": "b1c3", "post_id": "b1", "author_id": "fan3",
-         "parent_comment_id": "b1c1", "text": "agree"},
-        {"platform": "instagram", "comment_id": "b1c4", "post_id": "b1", "author_id": "trailco",
-         "parent_comment_id": "b1c1", "text": "noted!"},
-        {"platform": "instagram", "comment_id": "b1c5", "post_id": "b1", "author_id": "fan1",
-         "parent_comment_id": "b1c1", "text": "thanks all"},
-    ])
+    add_brand(
+        ws,
+        "Trailco",
+        handles=["@TrailCo", "instagram:trailco"],
+        keywords="hiking bottle, trail pack",
+        description="Bottles and packs for hiking and camping trips",
+        competitors="peakgear",
+        exclusions="casino",
+    )
+    _put(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": "hiker", "username": "Hiker", "followers": 20_000},
+            {"platform": "instagram", "account_id": "glam", "username": "Glam", "followers": 90_000},
+            {"platform": "instagram", "account_id": "trailco", "username": "TrailCo", "followers": 50_000},
+            {"platform": "instagram", "account_id": "fan1", "username": "fan1", "followers": 1_000},
+            {"platform": "instagram", "account_id": "fan2", "username": "fan2", "followers": 10},
+            {"platform": "instagram", "account_id": "fan3", "username": "fan3"},
+        ],
+    )
+    _put(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": "h1",
+                "creator_id": "hiker",
+                "created_at": T,
+                "caption": "Hiking the ridge today, my hiking bottle from @trailco never leaks",
+                "mentions": ["trailco"],
+            },
+            {
+                "platform": "instagram",
+                "post_id": "h2",
+                "creator_id": "hiker",
+                "created_at": T,
+                "caption": "Camping trip packing list: trail pack, stove, tent",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "h3",
+                "creator_id": "hiker",
+                "created_at": T,
+                "caption": "Trailco sent me this #ad",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "g1",
+                "creator_id": "glam",
+                "created_at": T,
+                "caption": "Lipstick swatches and a night at the casino",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "g2",
+                "creator_id": "glam",
+                "created_at": T,
+                "caption": "Skincare routine vs PeakGear mirror",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "b1",
+                "creator_id": "trailco",
+                "created_at": T,
+                "caption": "New trail pack drop. What should we test next?",
+            },
+        ],
+    )
+    _put(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "c1",
+                "post_id": "h1",
+                "author_id": "fan1",
+                "text": "need that bottle for my next hike",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "c2",
+                "post_id": "g1",
+                "author_id": "fan2",
+                "text": "you look stupid, idiot",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "c3",
+                "post_id": "g1",
+                "author_id": "fan3",
+                "text": "gorgeous",
+            },
+            # the brand's own post: fan1 starts a conversation, fan2 and fan3 answer, trailco answers too
+            {
+                "platform": "instagram",
+                "comment_id": "b1c1",
+                "post_id": "b1",
+                "author_id": "fan1",
+                "text": "Test it on a winter summit! I love my Trailco pack",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "b1c2",
+                "post_id": "b1",
+                "author_id": "fan2",
+                "parent_comment_id": "b1c1",
+                "text": "yes winter please",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "b1c3",
+                "post_id": "b1",
+                "author_id": "fan3",
+                "parent_comment_id": "b1c1",
+                "text": "agree",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "b1c4",
+                "post_id": "b1",
+                "author_id": "trailco",
+                "parent_comment_id": "b1c1",
+                "text": "noted!",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "b1c5",
+                "post_id": "b1",
+                "author_id": "fan1",
+                "parent_comment_id": "b1c1",
+                "text": "thanks all",
+            },
+        ],
+    )
     return ws
 
 
@@ -105,7 +199,12 @@ def test_safety_flags(world):
     t = {r["creator_id"]: r for r in safety_flags(world, "Trailco").to_pylist()}
     g = t["glam"]
     assert g["posts_gambling"] == 1 and g["posts_exclusions"] == 1 and g["posts_competitors"] == 1
-    assert g["excluded"] and set(g["flags"]) == {"gambling", "toxic_audience", "brand_exclusion", "competitor_mention"}
+    assert g["excluded"] and set(g["flags"]) == {
+        "gambling",
+        "toxic_audience",
+        "brand_exclusion",
+        "competitor_mention",
+    }
     assert g["toxic_comment_share"] == pytest.approx(0.5) and g["audience_comments"] == 2
     assert any("casino" in e for e in g["evidence"])
     assert t["hiker"]["flags"] == [] and not t["hiker"]["excluded"]
@@ -118,7 +217,9 @@ def test_brand_fit_prefers_the_hiker_with_evidence(world):
     order = [r["creator_id"] for r in t]
     assert order.index("hiker") < order.index("glam")
     hiker = next(r for r in t if r["creator_id"] == "hiker")
-    assert hiker["fit"] == pytest.approx(0.7 * hiker["content_similarity"] + 0.3 * hiker["audience_similarity"])
+    assert hiker["fit"] == pytest.approx(
+        0.7 * hiker["content_similarity"] + 0.3 * hiker["audience_similarity"]
+    )
     assert hiker["content_similarity"] > 0 and "hiking bottle" in hiker["evidence"][0]
 
 
@@ -183,11 +284,26 @@ def test_cli_brand_commands(world, tmp_path):
     r = CliRunner()
     res = r.invoke(app, ["-w", path, "brand", "list"])
     assert res.exit_code == 0 and "Trailco" in res.output
-    res = r.invoke(app, ["-w", path, "brand", "show", "Trailco", "--section", "safety", "--flagged",
-                         "--out", str(tmp_path / "safety.csv")])
+    res = r.invoke(
+        app,
+        [
+            "-w",
+            path,
+            "brand",
+            "show",
+            "Trailco",
+            "--section",
+            "safety",
+            "--flagged",
+            "--out",
+            str(tmp_path / "safety.csv"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "glam" in (tmp_path / "safety.csv").read_text()
-    res = r.invoke(app, ["-w", path, "ambassadors", "--brand", "Trailco", "--out", str(tmp_path / "amb.json")])
+    res = r.invoke(
+        app, ["-w", path, "ambassadors", "--brand", "Trailco", "--out", str(tmp_path / "amb.json")]
+    )
     assert res.exit_code == 0, res.output
     assert '"fan1"' in (tmp_path / "amb.json").read_text()
     res = r.invoke(app, ["-w", path, "posts", "--creator", "hiker", "--out", str(tmp_path / "posts.csv")])

@@ -31,9 +31,11 @@ from tribescope.campaigns._tiers import tier_of
 UTC = dt.UTC
 SHOP = "https://shop.example/?utm_source=instagram&utm_medium=influencer&utm_campaign="
 
-ORDER_HEADER = ("Name,Email,Financial Status,Paid at,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,"
-                "Discount Code,Discount Amount,Created at,Lineitem quantity,Lineitem name,Cancelled at,"
-                "Refunded Amount,Id,Landing Site,Referring Site")
+ORDER_HEADER = (
+    "Name,Email,Financial Status,Paid at,Fulfillment Status,Currency,Subtotal,Shipping,Taxes,Total,"
+    "Discount Code,Discount Amount,Created at,Lineitem quantity,Lineitem name,Cancelled at,"
+    "Refunded Amount,Id,Landing Site,Referring Site"
+)
 
 
 def _put(ws, table, rows):
@@ -45,8 +47,10 @@ def _put(ws, table, rows):
 
 
 def _order(name, created, total, code="", landing="/", refunded="0.00", cancelled="", status="paid"):
-    return (f"{name},a@x.com,{status},,fulfilled,USD,{total},0.00,0.00,{total},{code},0.00,{created},1,Bottle,"
-            f"{cancelled},{refunded},{name.strip('#')},{landing},https://l.instagram.com/")
+    return (
+        f"{name},a@x.com,{status},,fulfilled,USD,{total},0.00,0.00,{total},{code},0.00,{created},1,Bottle,"
+        f"{cancelled},{refunded},{name.strip('#')},{landing},https://l.instagram.com/"
+    )
 
 
 @pytest.fixture
@@ -62,15 +66,25 @@ def camp(tmp_path):
         ORDER_HEADER,
         # alice: code (100), code + utm of bob (code wins, 150), utm only (250, refunded 0 of it)
         _order("#1001", "2026-04-02 10:00:00 -0400", "100.00", code="ALICE15"),
-        _order("#1002", "2026-04-03 10:00:00 -0400", "150.00", code="alice15", landing="/?utm_campaign=c1-bob"),
-        _order("#1003", "2026-04-05 10:00:00 -0400", "250.00", landing="/?utm_source=ig&utm_campaign=c1-alice"),
+        _order(
+            "#1002", "2026-04-03 10:00:00 -0400", "150.00", code="alice15", landing="/?utm_campaign=c1-bob"
+        ),
+        _order(
+            "#1003", "2026-04-05 10:00:00 -0400", "250.00", landing="/?utm_source=ig&utm_campaign=c1-alice"
+        ),
         # a second line item of #1003 (only Name/Email and line-item fields)
         "#1003,a@x.com,,,,,,,,,,,,1,Mug,,,,,",
         # bob: one order, half refunded
         _order("#1004", "2026-04-04 09:00:00 +0000", "80.00", code="BOB15", refunded="40.00"),
         # not credited: cancelled, outside the window (end 04-10 + 14 d = 04-25), unknown code
-        _order("#1005", "2026-04-04 09:00:00 +0000", "90.00", code="BOB15", cancelled="2026-04-05 00:00:00 +0000",
-               status="voided"),
+        _order(
+            "#1005",
+            "2026-04-04 09:00:00 +0000",
+            "90.00",
+            code="BOB15",
+            cancelled="2026-04-05 00:00:00 +0000",
+            status="voided",
+        ),
         _order("#1006", "2026-04-26 09:00:00 +0000", "90.00", code="BOB15"),
         _order("#1007", "2026-04-04 09:00:00 +0000", "30.00", code="WELCOME10"),
         # pre-period orders (organic)
@@ -79,27 +93,60 @@ def camp(tmp_path):
     ]
     orders.write_text("\n".join(rows) + "\n")
     clicks = tmp_path / "link_clicks.csv"
-    clicks.write_text("date,utm_campaign,link,clicks\n"
-                      f"2026-04-02,c1-alice,{SHOP}c1-alice,20\n2026-04-03,c1-alice,{SHOP}c1-alice,10\n"
-                      f"2026-04-02,c1-bob,{SHOP}c1-bob,8\n")
+    clicks.write_text(
+        "date,utm_campaign,link,clicks\n"
+        f"2026-04-02,c1-alice,{SHOP}c1-alice,20\n2026-04-03,c1-alice,{SHOP}c1-alice,10\n"
+        f"2026-04-02,c1-bob,{SHOP}c1-bob,8\n"
+    )
     return {"plan": plan, "orders": orders, "clicks": clicks}
 
 
 @pytest.fixture
 def camp_ws(ws, camp):
-    _put(ws, "accounts", [
-        {"platform": "instagram", "account_id": "alice", "username": "alice", "followers": 20_000},
-        {"platform": "instagram", "account_id": "bob", "username": "bob", "followers": 400_000},
-    ])
+    _put(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": "alice", "username": "alice", "followers": 20_000},
+            {"platform": "instagram", "account_id": "bob", "username": "bob", "followers": 400_000},
+        ],
+    )
     t = dt.datetime(2026, 4, 2, 12, tzinfo=UTC)
-    _put(ws, "posts", [
-        {"platform": "instagram", "post_id": "p1", "creator_id": "alice", "created_at": t,
-         "caption": "my spring kit, code ALICE15", "likes": 300, "comments_count": 50, "shares": 50, "views": 10_000},
-        {"platform": "instagram", "post_id": "p0", "creator_id": "alice", "created_at": t - dt.timedelta(days=30),
-         "caption": "old post with ALICE15", "likes": 999, "views": 99_999},
-        {"platform": "instagram", "post_id": "p2", "creator_id": "bob", "created_at": t,
-         "caption": "link in bio", "likes": 1000, "comments_count": 20},
-    ])
+    _put(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": "p1",
+                "creator_id": "alice",
+                "created_at": t,
+                "caption": "my spring kit, code ALICE15",
+                "likes": 300,
+                "comments_count": 50,
+                "shares": 50,
+                "views": 10_000,
+            },
+            {
+                "platform": "instagram",
+                "post_id": "p0",
+                "creator_id": "alice",
+                "created_at": t - dt.timedelta(days=30),
+                "caption": "old post with ALICE15",
+                "likes": 999,
+                "views": 99_999,
+            },
+            {
+                "platform": "instagram",
+                "post_id": "p2",
+                "creator_id": "bob",
+                "created_at": t,
+                "caption": "link in bio",
+                "likes": 1000,
+                "comments_count": 20,
+            },
+        ],
+    )
     import_campaign(ws, **camp)
     return ws
 
@@ -122,10 +169,17 @@ def test_read_orders_folds_line_items_and_flags_cancelled(camp):
 
 def test_plan_accepts_aliases(tmp_path):
     p = tmp_path / "p.csv"
-    p.write_text("Creator,Fee,Start Date,End Date,Code,Affiliate Link\n@Carol,\"1,200\",2026-01-01,2026-01-31,car10,"
-                 "https://s.example/?utm_campaign=Spring-Carol\n")
+    p.write_text(
+        'Creator,Fee,Start Date,End Date,Code,Affiliate Link\n@Carol,"1,200",2026-01-01,2026-01-31,car10,'
+        "https://s.example/?utm_campaign=Spring-Carol\n"
+    )
     r = read_plan(p).to_pylist()[0]
-    assert (r["creator_id"], r["cost"], r["promo_code"], r["utm_campaign"]) == ("carol", 1200.0, "CAR10", "spring-carol")
+    assert (r["creator_id"], r["cost"], r["promo_code"], r["utm_campaign"]) == (
+        "carol",
+        1200.0,
+        "CAR10",
+        "spring-carol",
+    )
     bad = tmp_path / "bad.csv"
     bad.write_text("who,cost\nx,1\n")
     with pytest.raises(CampaignError, match="no creator column"):
@@ -145,16 +199,29 @@ def test_attribution_code_wins_and_each_order_once(camp):
 
 
 def test_reused_code_goes_to_latest_campaign_in_window():
-    plan = pd.DataFrame({
-        "promo_code": ["X15", "X15"], "utm_campaign": [None, None],
-        "start_date": [dt.date(2026, 1, 1), dt.date(2026, 3, 1)], "end_date": [dt.date(2026, 1, 31), dt.date(2026, 3, 31)],
-    })
-    orders = pd.DataFrame({
-        "order_name": ["a", "b", "c"], "discount_code": ["X15"] * 3, "utm_campaign": [None] * 3,
-        "created_at": [pd.Timestamp("2026-01-05", tz="UTC"), pd.Timestamp("2026-02-10", tz="UTC"),
-                       pd.Timestamp("2026-03-05", tz="UTC")],
-        "total": [10.0] * 3, "refunded": [0.0] * 3, "cancelled": [False] * 3,
-    })
+    plan = pd.DataFrame(
+        {
+            "promo_code": ["X15", "X15"],
+            "utm_campaign": [None, None],
+            "start_date": [dt.date(2026, 1, 1), dt.date(2026, 3, 1)],
+            "end_date": [dt.date(2026, 1, 31), dt.date(2026, 3, 31)],
+        }
+    )
+    orders = pd.DataFrame(
+        {
+            "order_name": ["a", "b", "c"],
+            "discount_code": ["X15"] * 3,
+            "utm_campaign": [None] * 3,
+            "created_at": [
+                pd.Timestamp("2026-01-05", tz="UTC"),
+                pd.Timestamp("2026-02-10", tz="UTC"),
+                pd.Timestamp("2026-03-05", tz="UTC"),
+            ],
+            "total": [10.0] * 3,
+            "refunded": [0.0] * 3,
+            "cancelled": [False] * 3,
+        }
+    )
     # b (Feb 10) is inside campaign 0's 14-day window (to Feb 14); c only in campaign 1
     assert attribute_orders(plan, orders)["plan_row"].tolist() == [0, 0, 1]
 
@@ -168,12 +235,12 @@ def test_report_formulas_by_hand(camp_ws):
     assert a["posts"] == 1  # p0 is before the start: not a campaign post
     assert a["impressions"] == 10_000 and a["impressions_source"] == "views"
     assert a["engagements"] == 400
-    assert a["cpm"] == pytest.approx(20.0)          # 200 / 10,000 × 1000
-    assert a["cpe"] == pytest.approx(0.5)           # 200 / 400
+    assert a["cpm"] == pytest.approx(20.0)  # 200 / 10,000 × 1000
+    assert a["cpe"] == pytest.approx(0.5)  # 200 / 400
     assert a["cpa"] == pytest.approx(200 / 3)
-    assert a["roas"] == pytest.approx(2.5)          # 500 / 200
-    assert a["roi"] == pytest.approx(1.5)           # (500 − 200) / 200
-    assert a["emv"] == pytest.approx(70.0)          # 10,000 × 7 / 1000 (instagram CPM in emv_cpm.csv)
+    assert a["roas"] == pytest.approx(2.5)  # 500 / 200
+    assert a["roi"] == pytest.approx(1.5)  # (500 − 200) / 200
+    assert a["emv"] == pytest.approx(70.0)  # 10,000 × 7 / 1000 (instagram CPM in emv_cpm.csv)
     assert a["clicks"] == 30 and a["conversion_rate"] == pytest.approx(0.1)
     assert a["conversions_per_1k_followers"] == pytest.approx(0.15)
     assert a["roi_lo"] < 1.5 < a["roi_hi"]
@@ -198,8 +265,10 @@ def test_margin_and_cpm_table(camp_ws, tmp_path):
 
 def test_posts_never_credited_twice(camp_ws, tmp_path):
     p2 = tmp_path / "plan2.csv"
-    p2.write_text("campaign_id,creator_platform,creator_id,cost,start,end,promo_code\n"
-                  "c2,instagram,alice,50,2026-04-01,2026-04-10,ALICE15\n")
+    p2.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end,promo_code\n"
+        "c2,instagram,alice,50,2026-04-01,2026-04-10,ALICE15\n"
+    )
     import_campaign(camp_ws, plan=p2)
     c = campaign_report(camp_ws, n_boot=20).creators.to_pandas()
     assert c.loc[c["creator_id"] == "alice", "posts"].sum() == 1
@@ -233,7 +302,9 @@ def test_label_group():
 
 
 def test_fit_priors_method_of_moments():
-    h = pd.DataFrame({"label_group": ["community"] * 3, "followers": [1000, 2000, 1000], "conversions": [2, 2, 4]})
+    h = pd.DataFrame(
+        {"label_group": ["community"] * 3, "followers": [1000, 2000, 1000], "conversions": [2, 2, 4]}
+    )
     p = fit_priors(h)["community"]
     # m = 8/4 = 2; Var(r=[2,1,4]) = 7/3; m·mean(1/e) = 2·(2.5/3) = 5/3; v = max(2/3, (m/2)^2 = 1) = 1
     assert (p.alpha, p.beta) == pytest.approx((4.0, 2.0))
@@ -243,22 +314,44 @@ def test_default_prior_and_forecast():
     p = prior_for("community", "micro", 50.0)
     assert p.mean == pytest.approx(0.8) and p.alpha == 1.0
     assert prior_for("broadcast", "macro", None).mean == pytest.approx(0.15 * 0.5)
-    h = pd.DataFrame({"creator_id": ["a", "b", "c"], "label_group": ["community"] * 3,
-                      "followers": [1000, 2000, 1000], "conversions": [2, 2, 4], "revenue": [100.0, 100.0, 200.0]})
-    cand = pd.DataFrame({"platform": ["x", "x"], "creator_id": ["new", "c"], "followers": [3000, 1000],
-                         "cost": [100.0, 100.0], "label_group": ["community", "community"]})
+    h = pd.DataFrame(
+        {
+            "creator_id": ["a", "b", "c"],
+            "label_group": ["community"] * 3,
+            "followers": [1000, 2000, 1000],
+            "conversions": [2, 2, 4],
+            "revenue": [100.0, 100.0, 200.0],
+        }
+    )
+    cand = pd.DataFrame(
+        {
+            "platform": ["x", "x"],
+            "creator_id": ["new", "c"],
+            "followers": [3000, 1000],
+            "cost": [100.0, 100.0],
+            "label_group": ["community", "community"],
+        }
+    )
     f = forecast(cand, h).set_index("creator_id")
-    assert f.loc["new", "expected_conversions"] == pytest.approx(3 * 4 / 2)          # e·α/β
-    assert f.loc["c", "expected_conversions"] == pytest.approx(1 * (4 + 4) / (2 + 1))  # posterior Gamma(α+4, β+1)
-    assert f.loc["new", "aov"] == pytest.approx(50.0)                                 # 400 / 8
+    assert f.loc["new", "expected_conversions"] == pytest.approx(3 * 4 / 2)  # e·α/β
+    assert f.loc["c", "expected_conversions"] == pytest.approx(
+        1 * (4 + 4) / (2 + 1)
+    )  # posterior Gamma(α+4, β+1)
+    assert f.loc["new", "aov"] == pytest.approx(50.0)  # 400 / 8
     assert f.loc["new", "expected_roi"] == pytest.approx((6 * 50 - 100) / 100)
     assert f.loc["new", "conversions_lo"] <= 6 <= f.loc["new", "conversions_hi"]
 
 
 def test_backtest_reports_coverage():
-    h = pd.DataFrame({"creator_id": list("abcdef"), "label_group": ["community"] * 6,
-                      "followers": [1000, 2000, 1000, 3000, 1500, 2500], "conversions": [2, 3, 1, 5, 2, 4],
-                      "revenue": [100.0] * 6})
+    h = pd.DataFrame(
+        {
+            "creator_id": list("abcdef"),
+            "label_group": ["community"] * 6,
+            "followers": [1000, 2000, 1000, 3000, 1500, 2500],
+            "conversions": [2, 3, 1, 5, 2, 4],
+            "revenue": [100.0] * 6,
+        }
+    )
     bt = backtest(h)
     assert bt["creators"] == 6 and 0 <= bt["coverage"] <= 1 and len(bt["per_creator"]) == 6
 
@@ -268,18 +361,26 @@ def test_fee_and_tier():
     assert estimate_fee("instagram", 5_000) == 100
     assert estimate_fee("youtube", 100_000) == 2000
     assert [tier_of(x) for x in (500, 5_000, 50_000, 200_000, 600_000, 2_000_000)] == [
-        "creator", "nano", "micro", "mid", "macro", "mega"]
+        "creator",
+        "nano",
+        "micro",
+        "mid",
+        "macro",
+        "mega",
+    ]
 
 
 def _cands():
-    return pd.DataFrame({
-        "creator_id": ["A", "B", "C", "D", "E"],
-        "cost": [100.0, 100.0, 100.0, 300.0, 100.0],
-        "expected_conversions": [10.0, 9.0, 30.0, 40.0, 8.0],
-        "label_group": ["community", "community", "broadcast", "broadcast", "community"],
-        "tier": ["micro", "micro", "mid", "macro", "nano"],
-        "community_score": [80.0, 70.0, 30.0, 20.0, 60.0],
-    })
+    return pd.DataFrame(
+        {
+            "creator_id": ["A", "B", "C", "D", "E"],
+            "cost": [100.0, 100.0, 100.0, 300.0, 100.0],
+            "expected_conversions": [10.0, 9.0, 30.0, 40.0, 8.0],
+            "label_group": ["community", "community", "broadcast", "broadcast", "community"],
+            "tier": ["micro", "micro", "mid", "macro", "nano"],
+            "community_score": [80.0, 70.0, 30.0, 20.0, 60.0],
+        }
+    )
 
 
 def test_optimise_mix_rules_and_overlap():
@@ -298,12 +399,22 @@ def test_optimise_mix_rules_and_overlap():
 def test_plan_falls_back_without_scores(ws):
     from tribescope.brand import add_brand
 
-    _put(ws, "accounts", [
-        {"platform": "instagram", "account_id": "small1", "username": "small1", "followers": 8_000},
-        {"platform": "instagram", "account_id": "mid1", "username": "mid1", "followers": 150_000},
-    ])
-    _put(ws, "posts", [{"platform": "instagram", "post_id": "1", "creator_id": "small1", "caption": "hi"},
-                       {"platform": "instagram", "post_id": "2", "creator_id": "mid1", "caption": "hi"}])
+    _put(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": "small1", "username": "small1", "followers": 8_000},
+            {"platform": "instagram", "account_id": "mid1", "username": "mid1", "followers": 150_000},
+        ],
+    )
+    _put(
+        ws,
+        "posts",
+        [
+            {"platform": "instagram", "post_id": "1", "creator_id": "small1", "caption": "hi"},
+            {"platform": "instagram", "post_id": "2", "creator_id": "mid1", "caption": "hi"},
+        ],
+    )
     add_brand(ws, "Acme", keywords="acme")
     res = plan_budget(ws, 2000, brand="Acme", min_community_share=0.0, use_overlap=False)
     picks = res.picks.to_pandas()
@@ -331,7 +442,9 @@ def test_cli_campaign_import_report_and_plan(camp_ws, camp, tmp_path):
     assert (tmp_path / "rep" / "roi_labels.csv").exists()
     res = r.invoke(app, ["-w", path, "brand", "add", "Acme", "--keyword", "acme"])
     assert res.exit_code == 0, res.output
-    res = r.invoke(app, ["-w", path, "plan", "--brand", "Acme", "--budget", "1000", "--out", str(tmp_path / "plan.csv")])
+    res = r.invoke(
+        app, ["-w", path, "plan", "--brand", "Acme", "--budget", "1000", "--out", str(tmp_path / "plan.csv")]
+    )
     assert res.exit_code == 0, res.output
     assert "rationale" in pd.read_csv(tmp_path / "plan.csv").columns
     res = r.invoke(app, ["-w", path, "plan", "--brand", "Nope", "--budget", "1000"])

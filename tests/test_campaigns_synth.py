@@ -32,7 +32,9 @@ def synth_report(tmp_path_factory):
 
 def test_planted_roi_inside_the_intervals(synth_report):
     rep, truth = synth_report
-    c = rep.creators.to_pandas().merge(truth[["creator_id", "roi", "kind"]], on="creator_id", suffixes=("", "_true"))
+    c = rep.creators.to_pandas().merge(
+        truth[["creator_id", "roi", "kind"]], on="creator_id", suffixes=("", "_true")
+    )
     assert len(c) == len(truth) >= 5
     inside = (c["roi_true"] >= c["roi_lo"] - 1e-9) & (c["roi_true"] <= c["roi_hi"] + 1e-9)
     # 95 % intervals; ~8 % of the planted sales carry neither code nor link (unattributable by design)
@@ -43,7 +45,10 @@ def test_community_beats_broadcast(synth_report):
     rep, _ = synth_report
     lab = rep.labels.to_pandas().set_index("group")
     assert lab.loc["community", "roi"] > lab.loc["broadcast", "roi"]
-    assert lab.loc["community", "conversions_per_1k_followers"] > lab.loc["broadcast", "conversions_per_1k_followers"]
+    assert (
+        lab.loc["community", "conversions_per_1k_followers"]
+        > lab.loc["broadcast", "conversions_per_1k_followers"]
+    )
     assert lab.loc["community", "roi_diff_lo"] > 0  # the difference's 95 % CI excludes zero
 
 

@@ -234,7 +234,9 @@ def test_incremental_rescore_computes_only_new_and_changed(ws, monkeypatch: pyte
     assert seen[-1] == len(second) - 1
 
 
-def test_warm_up_starts_only_when_comment_features_will_be_computed(ws, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_warm_up_starts_only_when_comment_features_will_be_computed(
+    ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The score loads the text features' one-time set-up on a background thread, but only when comments changed
     since ``comment_features`` was written (an unchanged re-score computes no text)."""
     import tribescope.authenticity._comments as cm
@@ -410,7 +412,9 @@ def test_threads_first_using_a_character_class_share_one_table(monkeypatch: pyte
         def get(self, key, default=None):
             value = super().get(key, default)
             if value is None and both_missed.wait() == 0:  # both threads have seen "no table yet" ...
-                fetched.wait(5)  # ... and one goes on only once the other has stored its table and read it back
+                fetched.wait(
+                    5
+                )  # ... and one goes on only once the other has stored its table and read it back
             return value
 
         def __getitem__(self, key):

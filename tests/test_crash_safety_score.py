@@ -72,12 +72,31 @@ def test_sigkill_during_score_leaves_previous_or_new_scores(tmp_path):
     extra = tmp_path / "more.csv"
     with open(extra, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["platform", "comment_id", "post_id", "author_id", "author_name", "parent_comment_id",
-                    "created_at", "text"])
+        w.writerow(
+            [
+                "platform",
+                "comment_id",
+                "post_id",
+                "author_id",
+                "author_name",
+                "parent_comment_id",
+                "created_at",
+                "text",
+            ]
+        )
         for i in range(300):
-            w.writerow(["youtube", f"extra{i}", "vidMoss0001" if i % 2 else "vidMoss0002", f"UCfan{i % 40}",
-                        f"fan{i % 40}", f"extra{i - 1}" if i % 3 else "", f"2024-03-0{1 + i % 9}T10:00:00Z",
-                        f"reply {i} about moss"])
+            w.writerow(
+                [
+                    "youtube",
+                    f"extra{i}",
+                    "vidMoss0001" if i % 2 else "vidMoss0002",
+                    f"UCfan{i % 40}",
+                    f"fan{i % 40}",
+                    f"extra{i - 1}" if i % 3 else "",
+                    f"2024-03-0{1 + i % 9}T10:00:00Z",
+                    f"reply {i} about moss",
+                ]
+            )
     import_paths(ws, [extra])
     ws.close()
     a = _scores(base)
@@ -94,8 +113,11 @@ def test_sigkill_during_score_leaves_previous_or_new_scores(tmp_path):
     # (1) killed from outside while the metrics are being computed
     trial = tmp_path / "t_early.duckdb"
     _copy(base, trial)
-    proc = subprocess.Popen([sys.executable, "-m", "tribescope", "--workspace", str(trial), "score",
-                             "--no-sentiment"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tribescope", "--workspace", str(trial), "score", "--no-sentiment"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(2.0)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -104,8 +126,12 @@ def test_sigkill_during_score_leaves_previous_or_new_scores(tmp_path):
     for delay in ("0", "0.0005", "0.002", "0.005"):
         trial = tmp_path / f"t_{delay}.duckdb"
         _copy(base, trial)
-        proc = subprocess.run([sys.executable, "-c", _HOOKED_SCORE, str(trial), delay],
-                              capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [sys.executable, "-c", _HOOKED_SCORE, str(trial), delay],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert proc.returncode == -signal.SIGKILL, proc.stderr[-2000:]
         seen.append(_scores(trial))
     for s in seen:

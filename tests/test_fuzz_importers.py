@@ -43,7 +43,9 @@ def state(ws: Workspace) -> dict[str, tuple[int, int]]:
     """Per table: (rows, order-independent checksum of every column of every row)."""
     out = {}
     for name in schema.TABLES:
-        n, h = ws.duck.execute(f'SELECT count(*), coalesce(sum(hash(s)::HUGEINT), 0) FROM "{name}" s').fetchone()
+        n, h = ws.duck.execute(
+            f'SELECT count(*), coalesce(sum(hash(s)::HUGEINT), 0) FROM "{name}" s'
+        ).fetchone()
         out[name] = (int(n), int(h))
     return out
 
@@ -67,15 +69,25 @@ def fuzz_ws(tmp_path_factory):
     w.close()
 
 
-SETTINGS = settings(max_examples=6, deadline=None, derandomize=False, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=False,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1700, 2100), bad_rate=st.sampled_from([0.0, 0.005, 0.03, 0.1]),
-       huge=st.sampled_from([False, False, True]), gz=st.sampled_from([False, False, True]))
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1700, 2100),
+    bad_rate=st.sampled_from([0.0, 0.005, 0.03, 0.1]),
+    huge=st.sampled_from([False, False, True]),
+    gz=st.sampled_from([False, False, True]),
+)
 def test_generated_exports(fuzz_ws, tmp_path_factory, fmt, seed, n, bad_rate, huge, gz):
     ws = fuzz_ws
     rng = random.Random(seed)
@@ -111,7 +123,8 @@ def test_generated_exports(fuzz_ws, tmp_path_factory, fmt, seed, n, bad_rate, hu
     import_paths(ws, [path], format=fmt, skip_bad=True, force=True)
     again = state(ws)
     assert {t: v for t, v in again.items() if t in schema.DATA_TABLES} == {
-        t: v for t, v in after.items() if t in schema.DATA_TABLES}
+        t: v for t, v in after.items() if t in schema.DATA_TABLES
+    }
 
 
 _MUTATIONS = ("flip", "truncate", "insert", "splice", "gzip-truncate", "invalid-utf8", "nest", "delete")
@@ -122,14 +135,14 @@ def _mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
         i = a % (len(data) + 1)
         if op == "flip" and data:
             i %= len(data)
-            data = data[:i] + bytes([data[i] ^ (1 << (c % 8))]) + data[i + 1:]
+            data = data[:i] + bytes([data[i] ^ (1 << (c % 8))]) + data[i + 1 :]
         elif op == "truncate":
             data = data[:i]
         elif op == "insert":
             data = data[:i] + bytes([c % 256]) * (1 + c % 7) + data[i:]
         elif op == "splice":
             j = c % (len(data) + 1)
-            data = data[:i] + data[j:j + 64] + data[i:]
+            data = data[:i] + data[j : j + 64] + data[i:]
         elif op == "gzip-truncate":
             z = gzip.compress(data, compresslevel=1)
             data = z[: max(2, len(z) * (c % 100) // 100)]
@@ -138,17 +151,26 @@ def _mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
         elif op == "nest":
             data = data[:i] + DEEP[: (c % 20_000)].encode() + data[i:]
         elif op == "delete":
-            data = data[:i] + data[i + 1 + c % 40:]
+            data = data[:i] + data[i + 1 + c % 40 :]
     return data
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@settings(max_examples=8, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1),
-       ops=st.lists(st.tuples(st.sampled_from(_MUTATIONS), st.integers(0, 2**20), st.integers(0, 2**16)),
-                    min_size=1, max_size=4),
-       forced=st.booleans())
+@settings(
+    max_examples=8,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    ops=st.lists(
+        st.tuples(st.sampled_from(_MUTATIONS), st.integers(0, 2**20), st.integers(0, 2**16)),
+        min_size=1,
+        max_size=4,
+    ),
+    forced=st.booleans(),
+)
 def test_mutated_bytes(fuzz_ws, tmp_path_factory, fmt, seed, ops, forced):
     ws = fuzz_ws
     b = BUILDERS[fmt](random.Random(seed), 40, f"m{next(_TAGS)}x", 0.05, False)
@@ -181,9 +203,11 @@ def test_deeply_nested_record_is_rejected_not_a_recursion_error(ws, tmp_path):
     # Found by fuzzing: the reject's raw text was json.dumps'ed (RecursionError at 10k levels), and the
     # YouTube/TikTok raw snippets fell back to repr() (RecursionError too).
     d = tmp_path / "dce.json"
-    d.write_text('{"guild":{"id":"1","name":"g"},"channel":{"id":"2","name":"c"},'
-                 f'"exportedAt":"2024-01-01T00:00:00Z","messages":[{{"id":"5","content":{DEEP}}},'
-                 '{"id":"6","content":"ok","timestamp":"2024-01-01T01:00:00+01:00"}]}')
+    d.write_text(
+        '{"guild":{"id":"1","name":"g"},"channel":{"id":"2","name":"c"},'
+        f'"exportedAt":"2024-01-01T00:00:00Z","messages":[{{"id":"5","content":{DEEP}}},'
+        '{"id":"6","content":"ok","timestamp":"2024-01-01T01:00:00+01:00"}]}'
+    )
     r = _import_both(ws, d)
     assert (r.records, r.rejected) == (2, 1)
     assert ws.duck.execute("SELECT message_id, created_at FROM community_messages").fetchall()[0][0] == "6"
@@ -198,8 +222,9 @@ def test_deeply_nested_record_is_rejected_not_a_recursion_error(ws, tmp_path):
 def test_truncated_gzip_is_a_source_error(ws, tmp_path):
     # Found by fuzzing: a gzip file cut short raised EOFError (and corrupt deflate data zlib.error)
     # out of import_paths.
-    lines = b"".join(b'{"subreddit":"a","id":"x%d","title":"t","created_utc":1700000000}\n' % i
-                     for i in range(40_000))
+    lines = b"".join(
+        b'{"subreddit":"a","id":"x%d","title":"t","created_utc":1700000000}\n' % i for i in range(40_000)
+    )
     z = gzip.compress(lines)
     p = tmp_path / "r.ndjson.gz"
     p.write_bytes(z[: len(z) * 3 // 4])
@@ -217,17 +242,21 @@ def test_truncated_gzip_is_a_source_error(ws, tmp_path):
 def test_csv_row_with_invalid_utf8_is_rejected_alone(ws, tmp_path):
     # Found by fuzzing: one byte that is not UTF-8 made the rest of a CSV file unreadable.
     p = tmp_path / "comments.csv"
-    p.write_bytes(b"platform,comment_id,post_id,text,created_at\n"
-                  b"reddit,c1,p1,fine,2024-03-01T18:00:00+01:00\n"
-                  b"reddit,c2,p1,caf\xe9 \xff,2024-03-01\n"
-                  b"reddit,c3,p1,also fine,1709312400\n"
-                  b"reddit,c4,p1\xff,short row\n")
+    p.write_bytes(
+        b"platform,comment_id,post_id,text,created_at\n"
+        b"reddit,c1,p1,fine,2024-03-01T18:00:00+01:00\n"
+        b"reddit,c2,p1,caf\xe9 \xff,2024-03-01\n"
+        b"reddit,c3,p1,also fine,1709312400\n"
+        b"reddit,c4,p1\xff,short row\n"
+    )
     r = _import_both(ws, p)
     assert (r.records, r.rejected) == (4, 2)
     got = ws.duck.execute("SELECT comment_id, epoch(created_at)::BIGINT FROM comments ORDER BY 1").fetchall()
     assert got == [("c1", 1709312400), ("c3", 1709312400)]
     rej = ws.duck.execute("SELECT location, reason, raw FROM rejects ORDER BY location").fetchall()
-    assert rej[0][0] == "line 3" and rej[0][1].startswith("not UTF-8 text") and "caf\ufffd \ufffd" in rej[0][2]
+    assert (
+        rej[0][0] == "line 3" and rej[0][1].startswith("not UTF-8 text") and "caf\ufffd \ufffd" in rej[0][2]
+    )
     assert rej[1][0] == "line 5" and "expected 5 fields" in rej[1][1]
     bad_header = tmp_path / "h.csv"
     bad_header.write_bytes(b"platform,comment_id,post_id,t\xffext\nreddit,c9,p1,x\n")
@@ -237,7 +266,9 @@ def test_csv_row_with_invalid_utf8_is_rejected_alone(ws, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("seed", "bad_rate", "threads_only"), [(1, 0.0, True), (2, 0.0, False), (3, 0.03, False)])
+@pytest.mark.parametrize(
+    ("seed", "bad_rate", "threads_only"), [(1, 0.0, True), (2, 0.0, False), (3, 0.03, False)]
+)
 def test_youtube_engine_fast_path_matches_python_path(tmp_path, monkeypatch, seed, bad_rate, threads_only):
     """Differential: files over 1 MB may go through the DuckDB fast path; rows, rejects and counts must be
     exactly those of the record-by-record Python path, also with mixed kinds, odd timestamps, bad records."""
@@ -260,8 +291,10 @@ def test_youtube_engine_fast_path_matches_python_path(tmp_path, monkeypatch, see
         ws = connect(tmp_path / f"w{no_fast}.duckdb")
         try:
             r = import_paths(ws, [path], skip_bad=True)
-            tables = {t: ws.duck.execute(f'SELECT * EXCLUDE (import_id) FROM "{t}" ORDER BY ALL').fetchall()
-                      for t in ("comments", "accounts")}
+            tables = {
+                t: ws.duck.execute(f'SELECT * EXCLUDE (import_id) FROM "{t}" ORDER BY ALL').fetchall()
+                for t in ("comments", "accounts")
+            }
             out.append((r.records, r.rejected, tables))
         finally:
             ws.close()

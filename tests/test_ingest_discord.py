@@ -44,7 +44,12 @@ def test_export_exact_rows(ws):
     assert set(m) == {M1, M2, M3, M4}
     for row in m.values():
         assert (row["platform"], row["space_id"], row["space_name"], row["channel"], row["thread_id"]) == (
-            "discord", GUILD, "Knitting Circle", "general", CHANNEL)
+            "discord",
+            GUILD,
+            "Knitting Circle",
+            "general",
+            CHANNEL,
+        )
         assert row["snapshot_at"] == dt.datetime(2024, 5, 1, 10, 0, 0, 123456, tzinfo=UTC)
     assert {k: (v["author_id"], v["author_name"], v["reply_to"], v["reactions"]) for k, v in m.items()} == {
         M1: (PURL, "purl_queen", None, 6),
@@ -67,9 +72,10 @@ def test_export_exact_rows(ws):
 
 def test_link_creator(ws):
     import_paths(ws, [GENERAL], options={"link_creator": "youtube:UCknitting00000000000001"})
-    assert [(x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"])
-            for x in ws.table("community_links").to_pyarrow().to_pylist()] == [
-        ("discord", GUILD, "Knitting Circle", "youtube", "UCknitting00000000000001")]
+    assert [
+        (x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"])
+        for x in ws.table("community_links").to_pyarrow().to_pylist()
+    ] == [("discord", GUILD, "Knitting Circle", "youtube", "UCknitting00000000000001")]
 
 
 def test_header_read_stops_at_messages(tmp_path):
@@ -123,7 +129,10 @@ def test_bad_message_is_rejected_with_field(ws, tmp_path):
         import_paths(ws, [f])
     r = import_paths(ws, [f], skip_bad=True)
     assert r.rejected == 2 and set(_msgs(ws)) == {M1, M4}
-    assert sorted(x["field"] for x in ws.table("rejects").to_pyarrow().to_pylist()) == ["reactions[0].count", "timestamp"]
+    assert sorted(x["field"] for x in ws.table("rejects").to_pyarrow().to_pylist()) == [
+        "reactions[0].count",
+        "timestamp",
+    ]
 
 
 def test_not_an_export_header(ws, tmp_path):
@@ -142,6 +151,7 @@ def test_idempotent_and_force_writes_nothing(ws):
 
 
 # ---------------------------------------------------------------------------- property tests
+
 
 @st.composite
 def messy_export(draw):
@@ -223,5 +233,5 @@ def test_whole_document_is_used_and_declines_what_it_cannot_mirror(tmp_path):
     big = tmp_path / "big.json"
     big.write_text(text.replace('"id": "990000000000000001"', '"id": 99999999999999999999999'))
     assert whole_document(Source(big)) is None  # beyond 64 bits: orjson reads it, the C ijson backend fails
-    (kind, where, why), = _trace(big)
+    ((kind, where, why),) = _trace(big)
     assert (kind, where.split(" (")[0], "integer overflow" in why) == ("source", "record 1", True)

@@ -106,10 +106,18 @@ def _kim_line(i):
     """Duplicated comment ids, a commenter whose verified flag flips, mixed-case handles, empty/absent names."""
     users = ["Fan0", "fan0", "Fan1", "", None, "Creator_X"]
     u = users[i % len(users)]
-    rec = {"comment_id": f"c{i % 37}", "post_id": str(1000 + i % 5), "parent_comment_id": None if i % 3 else f"c{i - 1}",
-           "owner_id": str(i), "owner_username": u, "owner_is_verified": (i % 7 == 0) if i % 11 else None,
-           "created_at": 1480153474 + i if i % 13 else None, "text": f"nice 😍 {i} @someone #tag",
-           "like_count": i % 4, "did_report_as_spam": False}
+    rec = {
+        "comment_id": f"c{i % 37}",
+        "post_id": str(1000 + i % 5),
+        "parent_comment_id": None if i % 3 else f"c{i - 1}",
+        "owner_id": str(i),
+        "owner_username": u,
+        "owner_is_verified": (i % 7 == 0) if i % 11 else None,
+        "created_at": 1480153474 + i if i % 13 else None,
+        "text": f"nice 😍 {i} @someone #tag",
+        "like_count": i % 4,
+        "did_report_as_spam": False,
+    }
     if i % 2:
         rec["thread_reply_count"] = i % 3
     if u is None and i % 4:
@@ -144,7 +152,16 @@ def _kim_dump(ws):
 
 @pytest.mark.parametrize(
     "variant",
-    ["clean", "gzip", "iso_timestamp", "verified_text", "likes_text", "int_comment_id", "non_ascii_name", "post_row"],
+    [
+        "clean",
+        "gzip",
+        "iso_timestamp",
+        "verified_text",
+        "likes_text",
+        "int_comment_id",
+        "non_ascii_name",
+        "post_row",
+    ],
 )
 def test_kim_comments_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     import gzip
@@ -152,9 +169,13 @@ def test_kim_comments_fast_and_python_paths_agree(tmp_path, monkeypatch, variant
     from tribescope.ingest import instagram as ig_mod
 
     recs = [_kim_line(i) for i in range(120)]
-    odd = {"iso_timestamp": ("created_at", "2016-11-26T10:00:00+01:00"), "verified_text": ("owner_is_verified", "true"),
-           "likes_text": ("like_count", "12"), "int_comment_id": ("comment_id", 987654321),
-           "non_ascii_name": ("owner_username", "İstanbulFan")}
+    odd = {
+        "iso_timestamp": ("created_at", "2016-11-26T10:00:00+01:00"),
+        "verified_text": ("owner_is_verified", "true"),
+        "likes_text": ("like_count", "12"),
+        "int_comment_id": ("comment_id", 987654321),
+        "non_ascii_name": ("owner_username", "İstanbulFan"),
+    }
     if variant in odd:
         k, v = odd[variant]
         recs[50][k] = v
@@ -174,13 +195,19 @@ def test_kim_comments_fast_and_python_paths_agree(tmp_path, monkeypatch, variant
         assert fast.duck.execute("SELECT count(*) FROM posts").fetchone() == (int(variant == "post_row"),)
         # stubs keep the first occurrence of each (handle, flag): fan0's last *new* stub is
         # (fan0, None) at line 56 and its last flag True (line 43) — not line 116's (fan0, False)
-        assert fast.duck.execute("SELECT account_id, username, is_verified FROM accounts ORDER BY 1").fetchall() == [
-            ("creator_x", "Creator_X", True), ("fan0", "fan0", True), ("fan1", "Fan1", True)] or variant in ("non_ascii_name", "post_row")
-        assert fast.duck.execute("SELECT count(*) FROM comments").fetchone() == (37 if variant != "int_comment_id" else 38,)
+        assert fast.duck.execute(
+            "SELECT account_id, username, is_verified FROM accounts ORDER BY 1"
+        ).fetchall() == [
+            ("creator_x", "Creator_X", True),
+            ("fan0", "fan0", True),
+            ("fan1", "Fan1", True),
+        ] or variant in ("non_ascii_name", "post_row")
+        assert fast.duck.execute("SELECT count(*) FROM comments").fetchone() == (
+            37 if variant != "int_comment_id" else 38,
+        )
     finally:
         fast.close()
         slow.close()
-
 
 
 # ---------------------------------------------------------------------------- Instagram web GraphQL
@@ -214,14 +241,24 @@ def _web_media(i, *, wrapper=True):
             "id": f"c{i}_{j}" if j != 3 else "c_dup",  # c_dup recurs in every media: the newest wins
             "text": f"wow 😍 #Täg{j} @Friend" if j % 2 else None,
             "created_at": 1700000000 + i * 10 + j,
-            "owner": {"id": "1", "is_verified": bool(j % 2) if j != 2 else None, "username": ["Fan_A", "fan_a", "", creator][j]},
+            "owner": {
+                "id": "1",
+                "is_verified": bool(j % 2) if j != 2 else None,
+                "username": ["Fan_A", "fan_a", "", creator][j],
+            },
             "edge_liked_by": {"count": j},
             "edge_threaded_comments": {
                 "count": j % 3,
                 "edges": [
-                    {"node": {"id": f"r{i}_{j}_{k}", "text": "réponse", "created_at": 1700000500 + k,
-                              "owner": {"username": "Fan_B" if k else creator, "is_verified": k == 1},
-                              "edge_liked_by": {"count": 0}}}
+                    {
+                        "node": {
+                            "id": f"r{i}_{j}_{k}",
+                            "text": "réponse",
+                            "created_at": 1700000500 + k,
+                            "owner": {"username": "Fan_B" if k else creator, "is_verified": k == 1},
+                            "edge_liked_by": {"count": 0},
+                        }
+                    }
                     for k in range(j % 3)
                 ],
             },
@@ -233,16 +270,27 @@ def _web_media(i, *, wrapper=True):
         "__typename": ["GraphImage", "GraphVideo", "GraphSidecar", "XDTGraphImage"][i % 4],
         "id": str(7000 + i % 5) if i != 3 else 7003,  # ids repeat across lines (a re-export)
         "shortcode": f"SC{i}" if i % 3 else "",
-        "edge_media_to_caption": {"edges": [{"node": {"text": f"Post {i} #Fête #fete @Brand.Co ünïcode"}}]} if i % 4 else {"edges": []},
+        "edge_media_to_caption": {"edges": [{"node": {"text": f"Post {i} #Fête #fete @Brand.Co ünïcode"}}]}
+        if i % 4
+        else {"edges": []},
         "taken_at_timestamp": 1690000000 + i if i % 5 else None,
         "edge_media_preview_like": {"count": 100 + i} if i % 2 else None,
         "edge_liked_by": {"count": 5},
-        "owner": {"id": "9", "username": creator, "full_name": "Créator" if i % 3 else None,
-                  "is_verified": True, "edge_followed_by": {"count": 1000 + i},
-                  "edge_owner_to_timeline_media": {"count": 10}},
+        "owner": {
+            "id": "9",
+            "username": creator,
+            "full_name": "Créator" if i % 3 else None,
+            "is_verified": True,
+            "edge_followed_by": {"count": 1000 + i},
+            "edge_owner_to_timeline_media": {"count": 10},
+        },
         "is_paid_partnership": None if i % 2 else False,
-        "edge_media_to_sponsor_user": {"edges": [{"node": {"sponsor": {"username": "Brand.Co"}}}]} if i % 3 == 1 else {"edges": []},
-        "edge_media_to_tagged_user": {"edges": [{"node": {"user": {"username": "Tagged_1"}}}, {"node": {"user": {"username": ""}}}]},
+        "edge_media_to_sponsor_user": {"edges": [{"node": {"sponsor": {"username": "Brand.Co"}}}]}
+        if i % 3 == 1
+        else {"edges": []},
+        "edge_media_to_tagged_user": {
+            "edges": [{"node": {"user": {"username": "Tagged_1"}}}, {"node": {"user": {"username": ""}}}]
+        },
         "video_view_count": 50 if i % 4 == 1 else None,
     }
     conn = {"count": 4 + i, "page_info": {"has_next_page": False}, "edges": comments}
@@ -277,7 +325,9 @@ def _web_file(tmp_path, name, lines, variant="clean"):
     elif variant.startswith("null_parent_key_"):  # the explicit null written as the file's text can only tell
         m["edge_media_to_comment"] = m.pop("edge_media_to_parent_comment")
         m["edge_media_to_parent_comment"] = None
-    elif variant == "key_text_in_comment":  # the key and a null in a comment's text: not a null key, no fallback
+    elif (
+        variant == "key_text_in_comment"
+    ):  # the key and a null in a comment's text: not a null key, no fallback
         conn["edges"][0]["node"]["text"] = 'see "edge_media_to_parent_comment": null'
     lines = [json.dumps(d, ensure_ascii=False) for d in docs]
     key = '"edge_media_to_parent_comment": null'
@@ -293,8 +343,20 @@ def _web_file(tmp_path, name, lines, variant="clean"):
 
 @pytest.mark.parametrize(
     "variant",
-    ["clean", "text_number", "non_ascii_handle", "millis", "null_parent_key", "count_text", "bare_media",
-     "no_media_id", "no_owner_username", "null_parent_key_tab", "null_parent_key_escaped", "key_text_in_comment"],
+    [
+        "clean",
+        "text_number",
+        "non_ascii_handle",
+        "millis",
+        "null_parent_key",
+        "count_text",
+        "bare_media",
+        "no_media_id",
+        "no_owner_username",
+        "null_parent_key_tab",
+        "null_parent_key_escaped",
+        "key_text_in_comment",
+    ],
 )
 def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     from tribescope.ingest import instagram as ig_mod
@@ -317,7 +379,12 @@ def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant)
             assert post[1] == ["brand.co"] and post[2] == "brand.co" and post[4] == ["tagged_1"]
             assert "fête" in post[0]
             # the creator's own comments and replies give no commenter stub; fan_a's last stub wins
-            assert fast.duck.execute("SELECT count(*) FROM comments WHERE parent_comment_id IS NOT NULL").fetchone()[0] > 0
+            assert (
+                fast.duck.execute(
+                    "SELECT count(*) FROM comments WHERE parent_comment_id IS NOT NULL"
+                ).fetchone()[0]
+                > 0
+            )
     finally:
         fast.close()
         slow.close()
@@ -379,7 +446,9 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
     d = tmp_path / "exports"
     d.mkdir()
     page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
-    (d / "a.jsonl").write_text(json.dumps(page) + "\n{not json\n")  # engine cannot read it → Python path fails
+    (d / "a.jsonl").write_text(
+        json.dumps(page) + "\n{not json\n"
+    )  # engine cannot read it → Python path fails
     (d / "b.jsonl").write_text(json.dumps(page) + "\n")
     calls = []
     real = _fast.run_plan

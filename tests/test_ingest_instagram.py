@@ -62,19 +62,34 @@ def test_web_shortcode_media_exact_rows(ws, ig):
     assert _counts(ws) == {"accounts": 4, "posts": 1, "comments": 4, "rejects": 0}
     p = _rows(ws, "posts", "post_id")["2100000000000000001"]
     assert (p["creator_id"], p["created_at"], p["media_type"]) == (
-        "dough.diaries", dt.datetime(2019, 5, 15, 6, 0, tzinfo=UTC), "video")
+        "dough.diaries",
+        dt.datetime(2019, 5, 15, 6, 0, tzinfo=UTC),
+        "video",
+    )
     assert p["caption"] == "Morning loaf with @MillHouse.Flour #Sourdough #bakeday"
     assert (p["likes"], p["comments_count"], p["views"]) == (812, 41, 5400)
     assert (p["is_paid_partnership"], p["sponsor"]) == (True, "millhouse.flour")
-    assert (p["hashtags"], p["mentions"], p["tagged_users"]) == (["sourdough", "bakeday"], ["millhouse.flour"], ["rye_not"])
+    assert (p["hashtags"], p["mentions"], p["tagged_users"]) == (
+        ["sourdough", "bakeday"],
+        ["millhouse.flour"],
+        ["rye_not"],
+    )
     assert p["url"] == "https://www.instagram.com/p/Bx1AbCdEfGh/"
 
     c = _rows(ws, "comments", "comment_id")
     top, own_reply, fan_reply, other = (c[f"179000000000000{n}"] for n in ("11", "12", "13", "21"))
-    assert (top["parent_comment_id"], top["reply_count"], top["likes"], top["author_id"], top["author_name"]) == (
-        None, 2, 3, "crumb_chaser", "Crumb_Chaser")
+    assert (
+        top["parent_comment_id"],
+        top["reply_count"],
+        top["likes"],
+        top["author_id"],
+        top["author_name"],
+    ) == (None, 2, 3, "crumb_chaser", "Crumb_Chaser")
     assert (own_reply["parent_comment_id"], own_reply["author_id"], own_reply["created_at"]) == (
-        top["comment_id"], "dough.diaries", dt.datetime(2019, 5, 15, 8, 0, tzinfo=UTC))
+        top["comment_id"],
+        "dough.diaries",
+        dt.datetime(2019, 5, 15, 8, 0, tzinfo=UTC),
+    )
     assert fan_reply["parent_comment_id"] == top["comment_id"] and fan_reply["reply_count"] is None
     assert other["parent_comment_id"] is None and {x["post_id"] for x in c.values()} == {p["post_id"]}
 
@@ -82,7 +97,12 @@ def test_web_shortcode_media_exact_rows(ws, ig):
     assert set(a) == {"dough.diaries", "crumb_chaser", "rye_not", "promo.page"}
     d = a["dough.diaries"]
     assert (d["username"], d["full_name"], d["followers"], d["posts"], d["is_private"]) == (
-        "Dough.Diaries", "Dana Dough", 18250, 431, False)
+        "Dough.Diaries",
+        "Dana Dough",
+        18250,
+        431,
+        False,
+    )
     assert a["promo.page"]["is_verified"] is True and a["crumb_chaser"]["followers"] is None
 
 
@@ -91,9 +111,19 @@ def test_web_ndjson_wrappers_and_old_comment_edge(ws, ig):
     p = _rows(ws, "posts", "post_id")
     side, img = p["2100000000000000002"], p["2100000000000000003"]
     assert (side["media_type"], side["likes"], side["comments_count"], side["caption"], side["hashtags"]) == (
-        "carousel", 90, 2, None, [])
+        "carousel",
+        90,
+        2,
+        None,
+        [],
+    )
     assert side["is_paid_partnership"] is False and side["sponsor"] is None
-    assert (img["creator_id"], img["media_type"], img["likes"], img["caption"]) == ("toast.only", "image", 7, "plain toast")
+    assert (img["creator_id"], img["media_type"], img["likes"], img["caption"]) == (
+        "toast.only",
+        "image",
+        7,
+        "plain toast",
+    )
     c = _rows(ws, "comments", "comment_id")
     assert {k: (v["post_id"], v["parent_comment_id"], v["author_id"]) for k, v in c.items()} == {
         "17900000000000031": ("2100000000000000002", None, "loaf_lover"),
@@ -111,9 +141,17 @@ def test_graph_api_media_page_with_comments_and_replies(ws, ig):
     p = _rows(ws, "posts", "post_id")
     alb, reel = p["17895695668004550"], p["17895695668004551"]
     assert (alb["creator_id"], alb["media_type"], alb["created_at"], alb["likes"], alb["comments_count"]) == (
-        "clay.days", "carousel", dt.datetime(2024, 3, 1, 18, 10, 30, tzinfo=UTC), 240, 3)
+        "clay.days",
+        "carousel",
+        dt.datetime(2024, 3, 1, 18, 10, 30, tzinfo=UTC),
+        240,
+        3,
+    )
     assert (alb["hashtags"], alb["mentions"], alb["url"]) == (
-        ["pottery", "ceramics"], ["kiln.club"], "https://www.instagram.com/p/C4aBcDeFgHi/")
+        ["pottery", "ceramics"],
+        ["kiln.club"],
+        "https://www.instagram.com/p/C4aBcDeFgHi/",
+    )
     assert (reel["media_type"], reel["caption"], reel["likes"]) == ("video", None, 1010)
     c = _rows(ws, "comments", "comment_id")
     assert {k: (v["parent_comment_id"], v["author_id"], v["likes"]) for k, v in c.items()} == {
@@ -135,10 +173,22 @@ def test_graph_api_comment_page_and_missing_media_id(ws, ig, tmp_path):
     }
     before = _counts(ws)
     bad = tmp_path / "comments_no_media.json"
-    bad.write_text(json.dumps({"data": [
-        {"id": "1", "text": "hi", "timestamp": "2024-03-06T09:00:00+0000", "username": "a", "media": {"id": "m"}},
-        {"id": "2", "text": "no media", "timestamp": "2024-03-06T09:00:00+0000", "username": "b"},
-    ]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "data": [
+                    {
+                        "id": "1",
+                        "text": "hi",
+                        "timestamp": "2024-03-06T09:00:00+0000",
+                        "username": "a",
+                        "media": {"id": "m"},
+                    },
+                    {"id": "2", "text": "no media", "timestamp": "2024-03-06T09:00:00+0000", "username": "b"},
+                ]
+            }
+        )
+    )
     with pytest.raises(ImportFailed) as e:
         import_paths(ws, [bad])
     msg = str(e.value)
@@ -148,18 +198,39 @@ def test_graph_api_comment_page_and_missing_media_id(ws, ig, tmp_path):
 
 def test_graph_api_reply_to_a_reply_hangs_under_the_top_level_comment(ws, tmp_path):
     reply2 = {"id": "r2", "text": "c", "timestamp": "2024-01-01T00:02:00+0000", "username": "cy"}
-    reply1 = {"id": "r1", "text": "b", "timestamp": "2024-01-01T00:01:00+0000", "username": "bo", "replies": {"data": [reply2]}}
-    top = {"id": "t", "text": "a", "timestamp": "2024-01-01T00:00:00+0000", "username": "al", "replies": {"data": [reply1]}}
+    reply1 = {
+        "id": "r1",
+        "text": "b",
+        "timestamp": "2024-01-01T00:01:00+0000",
+        "username": "bo",
+        "replies": {"data": [reply2]},
+    }
+    top = {
+        "id": "t",
+        "text": "a",
+        "timestamp": "2024-01-01T00:00:00+0000",
+        "username": "al",
+        "replies": {"data": [reply1]},
+    }
     f = tmp_path / "media.json"
-    f.write_text(json.dumps({"data": [{"id": "m", "media_type": "IMAGE", "username": "me", "comments": {"data": [top]}}]}))
+    f.write_text(
+        json.dumps(
+            {"data": [{"id": "m", "media_type": "IMAGE", "username": "me", "comments": {"data": [top]}}]}
+        )
+    )
     import_paths(ws, [f])
     assert {k: v["parent_comment_id"] for k, v in _rows(ws, "comments", "comment_id").items()} == {
-        "t": None, "r1": "t", "r2": "t"}
+        "t": None,
+        "r1": "t",
+        "r2": "t",
+    }
 
 
 def test_graph_api_media_without_username_is_a_clear_error(ws, tmp_path):
     f = tmp_path / "media.json"
-    f.write_text(json.dumps({"data": [{"id": "5", "media_type": "IMAGE", "timestamp": "2024-01-01T00:00:00+0000"}]}))
+    f.write_text(
+        json.dumps({"data": [{"id": "5", "media_type": "IMAGE", "timestamp": "2024-01-01T00:00:00+0000"}]})
+    )
     with pytest.raises(ImportFailed, match="username"):
         import_paths(ws, [f])
 
@@ -168,10 +239,19 @@ def test_business_discovery(ws, ig):
     import_paths(ws, [ig / "business_discovery.json"])
     a = _rows(ws, "accounts", "account_id")["kiln.club"]
     assert (a["username"], a["full_name"], a["bio"], a["external_url"]) == (
-        "Kiln.Club", "Kiln Club Studio", "Community pottery studio", "https://kiln.example")
+        "Kiln.Club",
+        "Kiln Club Studio",
+        "Community pottery studio",
+        "https://kiln.example",
+    )
     assert (a["followers"], a["following"], a["posts"], a["has_profile_pic"]) == (4200, 310, 2, True)
     p = _rows(ws, "posts", "post_id")["17895695668009001"]
-    assert (p["creator_id"], p["media_type"], p["likes"], p["hashtags"]) == ("kiln.club", "image", 55, ["pottery"])
+    assert (p["creator_id"], p["media_type"], p["likes"], p["hashtags"]) == (
+        "kiln.club",
+        "image",
+        55,
+        ["pottery"],
+    )
     assert ws.counts()["accounts"] == 1  # the numeric ids never become accounts
 
 
@@ -182,16 +262,34 @@ def test_kim_research_form(ws, ig):
     r = import_paths(ws, [ig / "kim_posts.jsonl", ig / "kim_comments.jsonl", ig / "kim_influencers.txt"])
     assert [f.format for f in r.files] == ["instagram-kim"] * 3
     a = _rows(ws, "accounts", "account_id")
-    assert (a["dough.diaries"]["category"], a["dough.diaries"]["followers"], a["dough.diaries"]["following"],
-            a["dough.diaries"]["posts"]) == ("food", 18250, 612, 431)
+    assert (
+        a["dough.diaries"]["category"],
+        a["dough.diaries"]["followers"],
+        a["dough.diaries"]["following"],
+        a["dough.diaries"]["posts"],
+    ) == ("food", 18250, 612, 431)
     assert a["yarn_and_yarns"]["followers"] == 120000 and a["toast.only"]["is_verified"] is True
     assert a["crumb_chaser"]["username"] == "Crumb_Chaser"
     p = _rows(ws, "posts", "post_id")
     rye, toast = p["2100000000000000101"], p["2100000000000000102"]
-    assert (rye["is_paid_partnership"], rye["sponsor"], rye["tagged_users"], rye["hashtags"], rye["mentions"]) == (
-        True, "millhouse.flour", ["millhouse.flour"], ["ad", "rye"], ["millhouse.flour"])
-    assert (rye["comments_count"], rye["url"], rye["media_type"]) == (12, "https://www.instagram.com/p/Bz1KkLlMmNn/", "image")
-    assert (toast["views"], toast["media_type"], toast["is_paid_partnership"], toast["sponsor"]) == (400, "video", False, None)
+    assert (
+        rye["is_paid_partnership"],
+        rye["sponsor"],
+        rye["tagged_users"],
+        rye["hashtags"],
+        rye["mentions"],
+    ) == (True, "millhouse.flour", ["millhouse.flour"], ["ad", "rye"], ["millhouse.flour"])
+    assert (rye["comments_count"], rye["url"], rye["media_type"]) == (
+        12,
+        "https://www.instagram.com/p/Bz1KkLlMmNn/",
+        "image",
+    )
+    assert (toast["views"], toast["media_type"], toast["is_paid_partnership"], toast["sponsor"]) == (
+        400,
+        "video",
+        False,
+        None,
+    )
     c = _rows(ws, "comments", "comment_id")
     assert {k: (v["parent_comment_id"], v["author_id"], v["reply_count"]) for k, v in c.items()} == {
         "17900000000000201": (None, "crumb_chaser", 2),
@@ -202,10 +300,14 @@ def test_kim_research_form(ws, ig):
 
 def test_detection_is_by_content(ig, tmp_path):
     expected = {
-        "web_post.json": "instagram-graphql", "web_posts.jsonl": "instagram-graphql",
-        "graph_media.json": "instagram-graph-api", "graph_comments.json": "instagram-graph-api",
-        "business_discovery.json": "instagram-graph-api", "kim_posts.jsonl": "instagram-kim",
-        "kim_comments.jsonl": "instagram-kim", "kim_influencers.txt": "instagram-kim",
+        "web_post.json": "instagram-graphql",
+        "web_posts.jsonl": "instagram-graphql",
+        "graph_media.json": "instagram-graph-api",
+        "graph_comments.json": "instagram-graph-api",
+        "business_discovery.json": "instagram-graph-api",
+        "kim_posts.jsonl": "instagram-kim",
+        "kim_comments.jsonl": "instagram-kim",
+        "kim_influencers.txt": "instagram-kim",
     }
     with _gzip_leak_tolerated():
         for i, (name, fmt) in enumerate(expected.items()):
@@ -216,8 +318,10 @@ def test_detection_is_by_content(ig, tmp_path):
 
 
 def _content(ws):
-    return {t: sorted(map(str, ws.table(t).drop("import_id").to_pyarrow().to_pylist()))
-            for t in ("accounts", "posts", "comments")}
+    return {
+        t: sorted(map(str, ws.table(t).drop("import_id").to_pyarrow().to_pylist()))
+        for t in ("accounts", "posts", "comments")
+    }
 
 
 def test_reimport_is_idempotent(ws, ig):
@@ -230,15 +334,23 @@ def test_reimport_is_idempotent(ws, ig):
     before, counts = _content(ws), ws.counts()
     assert counts["posts"] == 8 and counts["comments"] == 14
     assert all(f.skipped for f in import_paths(ws, [ig]).files)
-    import_paths(ws, [ig], force=True)  # files disagree on e.g. a username's case; the last file read wins again
+    import_paths(
+        ws, [ig], force=True
+    )  # files disagree on e.g. a username's case; the last file read wins again
     assert _content(ws) == before
 
 
 def test_bad_record_skip_bad(ws, ig, tmp_path):
     f = tmp_path / "kim_comments.jsonl"
     lines = (ig / "kim_comments.jsonl").read_text().splitlines()
-    lines.insert(1, '{"comment_id": "9", "post_id": "1", "owner_username": "x", "created_at": "yesterday", "parent_comment_id": null}')
-    lines.insert(2, '{"comment_id": "10", "post_id": "1", "owner_username": "x", "created_at": 1, "parent_comment_id": null')
+    lines.insert(
+        1,
+        '{"comment_id": "9", "post_id": "1", "owner_username": "x", "created_at": "yesterday", "parent_comment_id": null}',
+    )
+    lines.insert(
+        2,
+        '{"comment_id": "10", "post_id": "1", "owner_username": "x", "created_at": 1, "parent_comment_id": null',
+    )
     f.write_text("\n".join(lines) + "\n")
     with pytest.raises(ImportFailed, match=r"line 2, field 'created_at'"):
         import_paths(ws, [f])
@@ -254,11 +366,14 @@ def test_commenter_of_a_rejected_comment_still_gets_an_account(ws, tmp_path):
     f.write_text(
         '{"comment_id": "1", "post_id": "p", "owner_username": "Ann", "owner_is_verified": false, "created_at": "soon"}\n'
         '{"comment_id": "2", "post_id": "p", "owner_username": "Ann", "owner_is_verified": false, "created_at": 5}\n'
-        '{"comment_id": "3", "post_id": "p", "owner_username": "Ann", "owner_is_verified": false, "created_at": 6}\n')
+        '{"comment_id": "3", "post_id": "p", "owner_username": "Ann", "owner_is_verified": false, "created_at": 6}\n'
+    )
     r = import_paths(ws, [f], format="instagram-kim", skip_bad=True)
     assert r.rejected == 1 and r.rows() == {"comments": 2, "accounts": 1}
-    assert [(a["account_id"], a["username"], a["is_verified"]) for a in ws.table("accounts").to_pyarrow().to_pylist()] == [
-        ("ann", "Ann", False)]
+    assert [
+        (a["account_id"], a["username"], a["is_verified"])
+        for a in ws.table("accounts").to_pyarrow().to_pylist()
+    ] == [("ann", "Ann", False)]
 
 
 # ---------------------------------------------------------------------------- real data (slice)
@@ -278,7 +393,10 @@ def test_kim_training_slice_imports_with_parent_links(ws, tmp_path):
         r = import_paths(ws, [tmp_path])
     assert [f.format for f in r.files] == ["instagram-kim"] * 3 and r.rejected == 0
     assert {f.path.rsplit("/", 1)[1]: f.records for f in r.files} == {
-        "posts.train.jsonl.gz": n, "comments.train.jsonl.gz": n, "influencers.train.txt.gz": n - 1}
+        "posts.train.jsonl.gz": n,
+        "comments.train.jsonl.gz": n,
+        "influencers.train.txt.gz": n - 1,
+    }
     con = ws.duck
     n_comments = con.execute("SELECT count(*) FROM comments").fetchone()[0]
     assert 0 < n_comments <= n  # the dataset repeats a few comment ids
@@ -289,20 +407,28 @@ def test_kim_training_slice_imports_with_parent_links(ws, tmp_path):
         WHERE c.parent_comment_id IS NOT NULL AND p.comment_id IS NULL""").fetchone()[0]
     replies = con.execute("SELECT count(*) FROM comments WHERE parent_comment_id IS NOT NULL").fetchone()[0]
     assert replies > 0 and orphans == 0
-    assert con.execute("SELECT count(*) FROM accounts WHERE account_id <> lower(account_id)").fetchone()[0] == 0
+    assert (
+        con.execute("SELECT count(*) FROM accounts WHERE account_id <> lower(account_id)").fetchone()[0] == 0
+    )
     assert con.execute("SELECT count(*) FROM accounts WHERE category IS NOT NULL").fetchone()[0] == n - 1
 
 
 # ---------------------------------------------------------------------------- property tests
+
 
 def _load(name):
     text = (FIXTURES / "instagram" / name).read_text()
     return [json.loads(x) for x in text.splitlines()] if name.endswith(".jsonl") else [json.loads(text)]
 
 
-BASES = [(InstagramWeb(), d) for d in _load("web_post.json") + _load("web_posts.jsonl")] + [
-    (InstagramGraphAPI(), d) for d in _load("graph_media.json") + _load("graph_comments.json") + _load("business_discovery.json")
-] + [(InstagramKim(), d) for d in _load("kim_posts.jsonl") + _load("kim_comments.jsonl")]
+BASES = (
+    [(InstagramWeb(), d) for d in _load("web_post.json") + _load("web_posts.jsonl")]
+    + [
+        (InstagramGraphAPI(), d)
+        for d in _load("graph_media.json") + _load("graph_comments.json") + _load("business_discovery.json")
+    ]
+    + [(InstagramKim(), d) for d in _load("kim_posts.jsonl") + _load("kim_comments.jsonl")]
+)
 
 
 @settings(max_examples=100, deadline=None)
@@ -333,5 +459,10 @@ def test_import_fails_only_with_import_failed(ws, tmp_path_factory, data):
         import_paths(ws, [f], force=True)
     except ImportFailed:
         assert _counts(ws) == before
-    import_paths(ws, [f], force=True, skip_bad=True, format=data.draw(
-        st.sampled_from(["instagram-graphql", "instagram-graph-api", "instagram-kim"])))
+    import_paths(
+        ws,
+        [f],
+        force=True,
+        skip_bad=True,
+        format=data.draw(st.sampled_from(["instagram-graphql", "instagram-graph-api", "instagram-kim"])),
+    )

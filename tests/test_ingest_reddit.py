@@ -41,7 +41,12 @@ def test_pushshift_submissions_and_comments(ws):
     assert set(m) == {"1a2b3c", "1a2b3d", "kc001", "kc002", "kc003"}
     sub = m["1a2b3c"]
     assert (sub["platform"], sub["space_id"], sub["space_name"], sub["thread_id"], sub["reply_to"]) == (
-        "reddit", "cozyknits", "r/CozyKnits", "1a2b3c", None)
+        "reddit",
+        "cozyknits",
+        "r/CozyKnits",
+        "1a2b3c",
+        None,
+    )
     assert sub["channel"] == "Show your first sweater!"
     assert sub["text"] == "Show your first sweater!\n\nMine has one sleeve longer than the other."
     assert (sub["author_id"], sub["author_name"], sub["reactions"]) == ("purl_queen", "Purl_Queen", 57)
@@ -50,7 +55,10 @@ def test_pushshift_submissions_and_comments(ws):
     link = m["1a2b3d"]  # deleted author, empty selftext, created_utc as text
     assert (link["author_id"], link["author_name"], link["text"]) == (None, None, "Link to a pattern")
     assert link["created_at"] == dt.datetime(2024, 1, 2, 12, 0, tzinfo=UTC)
-    assert {k: (m[k]["thread_id"], m[k]["reply_to"], m[k]["author_id"], m[k]["reactions"]) for k in ("kc001", "kc002", "kc003")} == {
+    assert {
+        k: (m[k]["thread_id"], m[k]["reply_to"], m[k]["author_id"], m[k]["reactions"])
+        for k in ("kc001", "kc002", "kc003")
+    } == {
         "kc001": ("1a2b3c", "1a2b3c", "sockittome", 12),
         "kc002": ("1a2b3c", "kc001", "purl_queen", 5),
         "kc003": ("1a2b3c", "kc002", None, -1),
@@ -81,9 +89,30 @@ def test_api_thread_page_with_nested_replies(ws):
 
 def test_listing_of_comments_and_single_things(ws, tmp_path):
     f = tmp_path / "x.json"
-    f.write_text(json.dumps({"kind": "Listing", "data": {"children": [
-        {"kind": "t1", "data": {"id": "z1", "parent_id": "t1_y", "link_id": "t3_t", "subreddit": "A", "author": "u",
-                                "body": "b", "created_utc": 1.0, "score": "3"}}]}}))
+    f.write_text(
+        json.dumps(
+            {
+                "kind": "Listing",
+                "data": {
+                    "children": [
+                        {
+                            "kind": "t1",
+                            "data": {
+                                "id": "z1",
+                                "parent_id": "t1_y",
+                                "link_id": "t3_t",
+                                "subreddit": "A",
+                                "author": "u",
+                                "body": "b",
+                                "created_utc": 1.0,
+                                "score": "3",
+                            },
+                        }
+                    ]
+                },
+            }
+        )
+    )
     import_paths(ws, [f])
     z = _msgs(ws)["z1"]
     assert (z["space_id"], z["thread_id"], z["reply_to"], z["reactions"]) == ("a", "t", "y", 3)
@@ -92,7 +121,9 @@ def test_listing_of_comments_and_single_things(ws, tmp_path):
 def test_link_creator_links_every_space(ws):
     import_paths(ws, [RD], options={"link_creator": "youtube:UCdoughdiaries0000000001"})
     links = ws.table("community_links").to_pyarrow().to_pylist()
-    assert sorted((x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"]) for x in links) == [
+    assert sorted(
+        (x["platform"], x["space_id"], x["space_name"], x["creator_platform"], x["creator_id"]) for x in links
+    ) == [
         ("reddit", "cozyknits", "r/CozyKnits", "youtube", "UCdoughdiaries0000000001"),
         ("reddit", "sourdoughclub", "r/SourdoughClub", "youtube", "UCdoughdiaries0000000001"),
     ]
@@ -144,8 +175,17 @@ def test_very_deep_reply_chain_is_flattened_without_recursion(ws, tmp_path):
     for i in range(depth, 0, -1):  # built as text: json.dumps itself cannot nest this deep
         parent = f"t1_d{i - 1}" if i > 1 else "t3_s"
         replies = text if i == depth else '{"kind": "Listing", "data": {"children": [' + text + "]}}"
-        head = json.dumps({"id": f"d{i}", "parent_id": parent, "link_id": "t3_s", "subreddit": "Deep",
-                           "author": "u", "body": "x", "created_utc": 1})[:-1]
+        head = json.dumps(
+            {
+                "id": f"d{i}",
+                "parent_id": parent,
+                "link_id": "t3_s",
+                "subreddit": "Deep",
+                "author": "u",
+                "body": "x",
+                "created_utc": 1,
+            }
+        )[:-1]
         text = '{"kind": "t1", "data": ' + head + ', "replies": ' + replies + "}}"
     f = tmp_path / "deep.json"
     f.write_text('[\n{"kind": "Listing", "data": {"children": [' + text + "]}}\n]\n")  # a streamed document
@@ -157,8 +197,11 @@ def test_very_deep_reply_chain_is_flattened_without_recursion(ws, tmp_path):
 
 # ---------------------------------------------------------------------------- property tests
 
-BASES = [json.loads(x) for n in ("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson")
-         for x in (RD / n).read_text().splitlines()] + [json.loads((RD / "thread.json").read_text())]
+BASES = [
+    json.loads(x)
+    for n in ("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson")
+    for x in (RD / n).read_text().splitlines()
+] + [json.loads((RD / "thread.json").read_text())]
 
 
 @settings(max_examples=100, deadline=None)
@@ -176,7 +219,9 @@ def test_parser_raises_only_field_or_source_errors(tmp_path_factory, data):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_import_fails_only_with_import_failed(ws, tmp_path_factory, data):
-    docs = [data.draw(mutated(data.draw(st.sampled_from(BASES)))) for _ in range(data.draw(st.integers(1, 3)))]
+    docs = [
+        data.draw(mutated(data.draw(st.sampled_from(BASES)))) for _ in range(data.draw(st.integers(1, 3)))
+    ]
     raw = b"\n".join(json.dumps(d).encode() for d in docs)
     if data.draw(st.booleans()):
         raw = raw[: data.draw(st.integers(0, len(raw)))]

@@ -334,7 +334,11 @@ def test_profile_picture_from_avatar_url(tmp_path):
     f = tmp_path / "users.jsonl"
     ok = {"code": "ok", "message": "", "log_id": "1"}
     rows = [
-        {"username": "has.pic", "data": {"display_name": "A", "avatar_url": "https://p16.example/a.jpeg"}, "error": ok},
+        {
+            "username": "has.pic",
+            "data": {"display_name": "A", "avatar_url": "https://p16.example/a.jpeg"},
+            "error": ok,
+        },
         {"username": "no.pic", "data": {"display_name": "B", "avatar_url": ""}, "error": ok},
         {"username": "unknown.pic", "data": {"display_name": "C"}, "error": ok},
     ]

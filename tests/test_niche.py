@@ -39,11 +39,33 @@ def world(ws):
 def test_public_names():
     assert len(niche.__all__) == len(set(niche.__all__))
     assert set(niche.__all__) == {
-        "CATEGORIES", "LEVELS", "CategoryModel", "CreatorGraph", "CreatorNotFound", "NicheGroups", "TopicModel",
-        "activity", "audience", "audience_sketches", "community_profile", "creator_documents", "creator_graph",
-        "estimate_jaccard", "fit_topics", "inner_circle", "load_category_model", "niche_groups", "overlap",
-        "overlap_list", "pairwise_overlap", "post_documents", "post_topics", "predict_niche_category",
-        "resolve_creators", "similar", "topics",
+        "CATEGORIES",
+        "LEVELS",
+        "CategoryModel",
+        "CreatorGraph",
+        "CreatorNotFound",
+        "NicheGroups",
+        "TopicModel",
+        "activity",
+        "audience",
+        "audience_sketches",
+        "community_profile",
+        "creator_documents",
+        "creator_graph",
+        "estimate_jaccard",
+        "fit_topics",
+        "inner_circle",
+        "load_category_model",
+        "niche_groups",
+        "overlap",
+        "overlap_list",
+        "pairwise_overlap",
+        "post_documents",
+        "post_topics",
+        "predict_niche_category",
+        "resolve_creators",
+        "similar",
+        "topics",
     }
     assert all(hasattr(niche, n) for n in niche.__all__)
 
@@ -70,15 +92,31 @@ def test_unique_vs_shared_audience_of_a_list(world):
 
 
 def test_audience_excludes_the_creator_own_comments(world):
-    W.insert(world, "comments", [{"platform": IG, "comment_id": "own1", "post_id": "fb-p0", "author_id": "fb",
-                                  "created_at": W.T0, "text": "thanks all"}])
+    W.insert(
+        world,
+        "comments",
+        [
+            {
+                "platform": IG,
+                "comment_id": "own1",
+                "post_id": "fb-p0",
+                "author_id": "fb",
+                "created_at": W.T0,
+                "text": "thanks all",
+            }
+        ],
+    )
     a = audience(world, [(IG, "fb")]).to_pyarrow()
     assert sorted(a["member_id"].to_pylist()) == ["m1", "m2", "m3"]
 
 
 def test_resolve_creators_by_id_username_and_platform(world):
-    assert resolve_creators(world, ["fa", "FB", "instagram:fc", "@KA"]) == [(IG, "fa"), (IG, "fb"), (IG, "fc"),
-                                                                             (IG, "ka")]
+    assert resolve_creators(world, ["fa", "FB", "instagram:fc", "@KA"]) == [
+        (IG, "fa"),
+        (IG, "fb"),
+        (IG, "fc"),
+        (IG, "ka"),
+    ]
     with pytest.raises(CreatorNotFound, match=r"nobody.*has no posts"):
         resolve_creators(world, ["nobody"])
 
@@ -149,19 +187,53 @@ def test_topic_only_graph_when_no_audiences_are_shared(ws):
 
 
 def _circle_world(ws):
-    W.insert(ws, "posts", [{"platform": IG, "post_id": f"p{i}", "creator_id": "cr",
-                            "created_at": W.T0 + dt.timedelta(weeks=i)} for i in range(30)])
+    W.insert(
+        ws,
+        "posts",
+        [
+            {
+                "platform": IG,
+                "post_id": f"p{i}",
+                "creator_id": "cr",
+                "created_at": W.T0 + dt.timedelta(weeks=i),
+            }
+            for i in range(30)
+        ],
+    )
     rows = []
     # loyal: one comment in each of weeks 25..29 (the last five weeks)
-    rows += [{"comment_id": f"l{w}", "post_id": f"p{w}", "author_id": "loyal", "created_at": W.T0 + dt.timedelta(weeks=w)}
-             for w in range(25, 30)]
+    rows += [
+        {
+            "comment_id": f"l{w}",
+            "post_id": f"p{w}",
+            "author_id": "loyal",
+            "created_at": W.T0 + dt.timedelta(weeks=w),
+        }
+        for w in range(25, 30)
+    ]
     # fan: weeks 28 and 29, and replies once to loyal
-    rows += [{"comment_id": f"f{w}", "post_id": f"p{w}", "author_id": "fan", "created_at": W.T0 + dt.timedelta(weeks=w)}
-             for w in (28, 29)]
-    rows.append({"comment_id": "f-r", "post_id": "p29", "author_id": "fan", "parent_comment_id": "l29",
-                 "created_at": W.T0 + dt.timedelta(weeks=29, hours=1)})
+    rows += [
+        {
+            "comment_id": f"f{w}",
+            "post_id": f"p{w}",
+            "author_id": "fan",
+            "created_at": W.T0 + dt.timedelta(weeks=w),
+        }
+        for w in (28, 29)
+    ]
+    rows.append(
+        {
+            "comment_id": "f-r",
+            "post_id": "p29",
+            "author_id": "fan",
+            "parent_comment_id": "l29",
+            "created_at": W.T0 + dt.timedelta(weeks=29, hours=1),
+        }
+    )
     # old: one comment 26 weeks before the last week
-    rows.append({"comment_id": "o3", "post_id": "p3", "author_id": "old", "created_at": W.T0 + dt.timedelta(weeks=3)})
+    rows.append(
+        {"comment_id": "o3", "post_id": "p3", "author_id": "old", "created_at": W.T0 + dt.timedelta(weeks=3)}
+    )
     W.insert(ws, "comments", [{"platform": IG, "text": "hi", **r} for r in rows])
     W.insert(ws, "accounts", [{"platform": IG, "account_id": "loyal", "username": "Loyal", "followers": 999}])
 
@@ -177,11 +249,17 @@ def test_inner_circle_orbit_levels_exact(ws):
     assert t["loyal"]["replied_by"] == 1
     assert t["loyal"]["gravity"] == pytest.approx(loyal_love * 4.0)
     assert t["fan"]["love"] == pytest.approx(1 + 0.5 ** (1 / h))
-    assert (t["fan"]["level"], t["fan"]["level_name"], t["fan"]["reach_source"]) == (3, "participant", "replies")
+    assert (t["fan"]["level"], t["fan"]["level_name"], t["fan"]["reach_source"]) == (
+        3,
+        "participant",
+        "replies",
+    )
     assert t["old"]["love"] == pytest.approx(0.25) and t["old"]["level"] == 4
     order = [r["member_id"] for r in inner_circle(ws, (IG, "cr")).to_pylist()]
     assert order == ["loyal", "fan", "old"]
-    assert [r["member_id"] for r in inner_circle(ws, (IG, "cr")).to_pylist() if r["inner_circle"]] == ["loyal"]
+    assert [r["member_id"] for r in inner_circle(ws, (IG, "cr")).to_pylist() if r["inner_circle"]] == [
+        "loyal"
+    ]
 
 
 def test_inner_circle_levels_are_configurable(ws):
@@ -201,7 +279,10 @@ def test_similar_ranks_same_niche_first_with_reasons(world):
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.sets(st.integers(0, 300), min_size=1, max_size=120), st.sets(st.integers(0, 300), min_size=1, max_size=120))
+@given(
+    st.sets(st.integers(0, 300), min_size=1, max_size=120),
+    st.sets(st.integers(0, 300), min_size=1, max_size=120),
+)
 def test_minhash_with_full_sketches_equals_jaccard(a, b):
     """Property: when both sets fit in the sketch, the estimate is the exact Jaccard index."""
     a_, b_ = np.array(sorted(a)), np.array(sorted(b))

@@ -50,20 +50,40 @@ def test_each_category_from_content():
     m = load_category_model()
     cases = {
         "food": ("homemade pasta recipe dinner #foodie #recipe", "Image may contain: food"),
-        "travel": ("sunset on the beach, exploring bali #travel #wanderlust", "Image may contain: ocean, sky, outdoor"),
+        "travel": (
+            "sunset on the beach, exploring bali #travel #wanderlust",
+            "Image may contain: ocean, sky, outdoor",
+        ),
         # plain "gym #fitness" text leans to "other" (Kim's "other" holds many sports accounts): see findings
-        "fitness": ("morning workout, training hard #fitfam #gymlife #workout", "Image may contain: 1 person, standing"),
+        "fitness": (
+            "morning workout, training hard #fitfam #gymlife #workout",
+            "Image may contain: 1 person, standing",
+        ),
         "pet": ("my puppy loves his walk #dogsofinstagram #puppy", "Image may contain: dog"),
-        "beauty": ("new lipstick and foundation makeup tutorial #makeup #mua", "Image may contain: 1 person, closeup"),
-        "interior": ("living room makeover, scandinavian interior #interiordesign #homedecor",
-                     "Image may contain: living room, table and indoor"),
-        "family": ("our little boy turned two today, mommy life #momlife #family",
-                   "Image may contain: 2 people, child"),
-        "fashion": ("today's outfit: denim jacket and sneakers #ootd #fashion #style",
-                    "Image may contain: 1 person, standing, shoes"),
+        "beauty": (
+            "new lipstick and foundation makeup tutorial #makeup #mua",
+            "Image may contain: 1 person, closeup",
+        ),
+        "interior": (
+            "living room makeover, scandinavian interior #interiordesign #homedecor",
+            "Image may contain: living room, table and indoor",
+        ),
+        "family": (
+            "our little boy turned two today, mommy life #momlife #family",
+            "Image may contain: 2 people, child",
+        ),
+        "fashion": (
+            "today's outfit: denim jacket and sneakers #ootd #fashion #style",
+            "Image may contain: 1 person, standing, shoes",
+        ),
     }
-    proba = m.predict_proba(_docs(text=[t for t, _ in cases.values()], image=[i for _, i in cases.values()],
-                                  handle=["x"] * len(cases)))
+    proba = m.predict_proba(
+        _docs(
+            text=[t for t, _ in cases.values()],
+            image=[i for _, i in cases.values()],
+            handle=["x"] * len(cases),
+        )
+    )
     got = [m.classes[i] for i in proba.argmax(axis=1)]
     assert got == list(cases)
     assert proba.sum(axis=1) == pytest.approx(np.ones(len(cases)))
@@ -138,15 +158,20 @@ def test_workspace_path_matches_training_path(ws, tmp_path):
         infl = [line for line in fh if line.split("\t")[0].lower() in owners]
     d = tmp_path / "kim"
     d.mkdir()
-    for name, lines in (("posts.train.jsonl", posts), ("comments.train.jsonl", comments),
-                        ("influencers.train.txt", [head, *infl])):
+    for name, lines in (
+        ("posts.train.jsonl", posts),
+        ("comments.train.jsonl", comments),
+        ("influencers.train.txt", [head, *infl]),
+    ):
         (d / name).write_text("".join(lines), encoding="utf-8")
         with gzip.open(d / f"{name}.gz", "wt", encoding="utf-8") as fh:
             fh.write("".join(lines))
     creators, docs, _labels, _ = load_kim(d)
     blank = tmp_path / "influencers.txt"  # the list as a user would import it, Category column empty
-    blank.write_text(head + "".join("\t".join([ln.split("\t")[0], "", *ln.split("\t")[2:]]) for ln in infl),
-                     encoding="utf-8")
+    blank.write_text(
+        head + "".join("\t".join([ln.split("\t")[0], "", *ln.split("\t")[2:]]) for ln in infl),
+        encoding="utf-8",
+    )
     import_paths(ws, [d / "posts.train.jsonl", d / "comments.train.jsonl", blank])
     m = load_category_model()
     expect = dict(zip(creators, (m.classes[i] for i in m.predict_proba(docs).argmax(axis=1)), strict=True))
@@ -197,7 +222,9 @@ def test_applying_the_models_does_not_import_scikit_learn():
         "from tribescope.authenticity import FakeAccountClassifier\n"
         "print(FakeAccountClassifier.__module__, 'sklearn' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
     assert out[0] == "[]"
     assert out[1] == "tribescope.authenticity._accounts True"
 
@@ -207,9 +234,20 @@ def test_comment_blocks_from_pieces_equal_the_joined_documents_bit_for_bit():
     (``transform_pieces``); the matrices must be exactly those of the texts joined by spaces, as the training
     documents are (repeated texts, empty texts, a final sigma, Unicode words, a creator with no comments)."""
     m = load_category_model()
-    texts = ["Love this recipe!! 😍 so delicious", "ΟΔΟΣ παρίσι café, travel goals beach", "",
-             "love love LOVE yoga_mat workout gym", "x", "2024 ab-cd 👍👍 cute outfit dress"]
-    owners = {0: [0, 0, 1, 3, 3, 3], 1: [], 2: [2, 5, 5, 1, 4], 3: [4]}  # document → its pieces (text numbers)
+    texts = [
+        "Love this recipe!! 😍 so delicious",
+        "ΟΔΟΣ παρίσι café, travel goals beach",
+        "",
+        "love love LOVE yoga_mat workout gym",
+        "x",
+        "2024 ab-cd 👍👍 cute outfit dress",
+    ]
+    owners = {
+        0: [0, 0, 1, 3, 3, 3],
+        1: [],
+        2: [2, 5, 5, 1, 4],
+        3: [4],
+    }  # document → its pieces (text numbers)
     joined = [" ".join(texts[k] for k in owners[d]) for d in range(4)]
     for b in ("comments", "replies"):
         f = m.vectorizers[b]
@@ -231,8 +269,16 @@ def test_word_blocks_tokenised_per_distinct_word_equal_the_per_text_analyser():
     space, a final sigma before a space and at an edge, other white space (tab, NBSP, em space) inside a word, word
     characters that are not terms (``_``, leading digits), and the ``text`` block given one piece per document."""
     m = load_category_model()
-    texts = ["  Love  love #LOVE  ", "ΟΔΟΣ ΟΔΟΣ. Σ ΑΣ Σ' ἈΣ΄ ΟΔΟΣ", "a\u0300Σ b #ΣΣ #_a _b b_ 2ab ²ab yoga_mat",
-             "travel\tbeach\u00a0sunset\u2003hike\ncafé crème", "", " ", "##tag #food#recipe pasta-salad", "x"] * 2
+    texts = [
+        "  Love  love #LOVE  ",
+        "ΟΔΟΣ ΟΔΟΣ. Σ ΑΣ Σ' ἈΣ΄ ΟΔΟΣ",
+        "a\u0300Σ b #ΣΣ #_a _b b_ 2ab ²ab yoga_mat",
+        "travel\tbeach\u00a0sunset\u2003hike\ncafé crème",
+        "",
+        " ",
+        "##tag #food#recipe pasta-salad",
+        "x",
+    ] * 2
     n = len(texts)
     one = np.arange(n)
     for b in ("text", "comments", "replies"):
@@ -249,14 +295,42 @@ def test_prediction_equals_the_joined_documents(ws):
     from tribescope.niche._category import creator_fields
 
     W.build(ws)
-    W.insert(ws, "comments", [  # a repeated comment, the creator's own reply, and a comment under no creator's post
-        {"platform": "instagram", "comment_id": f"x{i}", "post_id": "fa-p0", "author_id": "fan", "text": "yoga yoga"}
-        for i in range(3)
-    ] + [{"platform": "instagram", "comment_id": "own", "post_id": "fa-p0", "author_id": "fa", "text": "thanks"},
-         {"platform": "instagram", "comment_id": "lost", "post_id": "nowhere", "author_id": "fan", "text": "pasta"}])
+    W.insert(
+        ws,
+        "comments",
+        [  # a repeated comment, the creator's own reply, and a comment under no creator's post
+            {
+                "platform": "instagram",
+                "comment_id": f"x{i}",
+                "post_id": "fa-p0",
+                "author_id": "fan",
+                "text": "yoga yoga",
+            }
+            for i in range(3)
+        ]
+        + [
+            {
+                "platform": "instagram",
+                "comment_id": "own",
+                "post_id": "fa-p0",
+                "author_id": "fa",
+                "text": "thanks",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "lost",
+                "post_id": "nowhere",
+                "author_id": "fan",
+                "text": "pasta",
+            },
+        ],
+    )
     m = load_category_model()
-    t = creator_fields(ws.table("posts"), ws.table("comments"), ws.table("accounts")).order_by(
-        ["platform", "creator_id"]).to_pyarrow()
+    t = (
+        creator_fields(ws.table("posts"), ws.table("comments"), ws.table("accounts"))
+        .order_by(["platform", "creator_id"])
+        .to_pyarrow()
+    )
     docs = {b: [d or "" for d in t[b].to_pylist()] for b in BLOCKS}
     assert any("yoga yoga" in d for d in docs["comments"]) and any("thanks" in d for d in docs["replies"])
     proba = m.predict_proba(docs)

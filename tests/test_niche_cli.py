@@ -33,7 +33,9 @@ def test_niches_lists_groups_and_writes_creators(wsfile, tmp_path):
     assert "2 niche groups" in text and "resolution sweep" in text and "FA" in text
     with out.open(newline="") as fh:
         rows = {r["creator_id"]: r for r in csv.DictReader(fh)}
-    assert rows["fa"]["leader_rank"] == "1" and rows["fa"]["group"] == rows["fb"]["group"] != rows["ka"]["group"]
+    assert (
+        rows["fa"]["leader_rank"] == "1" and rows["fa"]["group"] == rows["fb"]["group"] != rows["ka"]["group"]
+    )
 
 
 def test_overlap_command(wsfile):

@@ -47,7 +47,7 @@ def test_modularity_equals_the_textbook_formula_on_random_weighted_graphs(seed):
     src, dst, w = rng.integers(0, n, m), rng.integers(0, n, m), rng.uniform(0.1, 2.0, m)
     g = ga.build_graph(n, src, dst, w)
     memb = ga._relabel(rng.integers(0, 9, n))
-    keep = (src != dst)
+    keep = src != dst
     s_, d_, w_ = src[keep], dst[keep], w[keep]
     tot = w_.sum()
     k = memb.max() + 1

@@ -28,7 +28,9 @@ def _with_lane(ws) -> tuple[pa.Table, ScoreRun]:
     run = ScoreRun.open(ws)
     with MetricLane(ws, None, run) as lane:
         enrich(ws, run=run, stored=lane.stored)
-        assert "sentiment" in lane  # queued once the comments' text features were stored, as tribescope score does
+        assert (
+            "sentiment" in lane
+        )  # queued once the comments' text features were stored, as tribescope score does
         return score_creators(ws, run=run, lane=lane), run
 
 
@@ -70,7 +72,9 @@ def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported
     b.close()
 
 
-def test_lane_queues_sentiment_once_the_text_features_are_stored_unless_the_score_skips_it(imported, tmp_path):
+def test_lane_queues_sentiment_once_the_text_features_are_stored_unless_the_score_skips_it(
+    imported, tmp_path
+):
     shutil.copy(imported, tmp_path / "s.duckdb")
     ws = connect(tmp_path / "s.duckdb")
     for sentiment in (True, False):

@@ -47,7 +47,9 @@ def test_multilingual_disclosure_hashtags():
     assert disclosure_hashtags_in("Neue Jacke! #Werbung #ootd") == ["werbung"]
     assert disclosure_hashtags_in("#publicité #pubblicità #reklama") == ["pubblicità", "publicité", "reklama"]
     assert disclosure_hashtags_in("love it #ad") == ["ad"]
-    assert disclosure_hashtags_in("#adventure #sp #sponsoredbynobody") == []  # whole tags only; #sp = São Paulo
+    assert (
+        disclosure_hashtags_in("#adventure #sp #sponsoredbynobody") == []
+    )  # whole tags only; #sp = São Paulo
     assert disclosure_hashtags_in("thanks! #partner") == ["partner"]
     assert disclosure_hashtags_in("no tags", ["Anzeige"]) == ["anzeige"]
     assert is_disclosed(True, "") and is_disclosed(None, "#paidpartnership") and not is_disclosed(False, "hi")
@@ -62,25 +64,41 @@ def test_commercial_signals():
 
 
 def test_brand_index_counts_other_creators_only():
-    b = BrandIndex.from_pairs([("Acme", "ann"), ("@acme", "bob"), ("acme", "bob"), ("solo", "ann"), ("", "x")])
+    b = BrandIndex.from_pairs(
+        [("Acme", "ann"), ("@acme", "bob"), ("acme", "bob"), ("solo", "ann"), ("", "x")]
+    )
     assert b.creators == {"acme": frozenset({"ann", "bob"}), "solo": frozenset({"ann"})} and len(b) == 2
-    assert (b.others("acme", "ann"), b.others("acme", "cat"), b.others("solo", "ann"), b.others("nope", "ann")) == (
-        1, 2, 0, 0)
+    assert (
+        b.others("acme", "ann"),
+        b.others("acme", "cat"),
+        b.others("solo", "ann"),
+        b.others("nope", "ann"),
+    ) == (1, 2, 0, 0)
 
 
 def test_post_features_by_hand():
     b = BrandIndex.from_pairs([("acme_official", "ann"), ("acme_official", "bob"), ("trailco", "ann")])
-    row = {"creator_id": "ann", "caption": "Thanks @acme_official and @joe for the trip! #ad",
-           "tagged_users": ["acme_official", "trailco", "kim"], "likes": 99, "is_verified": True,
-           "created_at": dt.datetime(2018, 1, 1, tzinfo=UTC)}
+    row = {
+        "creator_id": "ann",
+        "caption": "Thanks @acme_official and @joe for the trip! #ad",
+        "tagged_users": ["acme_official", "trailco", "kim"],
+        "likes": 99,
+        "is_verified": True,
+        "created_at": dt.datetime(2018, 1, 1, tzinfo=UTC),
+    }
     f = dict(zip(FEATURES, post_features(row, b), strict=True))
     assert (f["mentions"], f["tagged"], f["mentioned_and_tagged"]) == (2, 3, 1)
     # acme_official sponsored ann and bob: for ann's post only bob counts; trailco sponsored only ann → 0
     assert (f["known_sponsor_max"], f["known_sponsor_handles"], f["known_sponsor_mentioned_max"]) == (1, 1, 1)
     # brand-like: acme_official ("official") and trailco ("…co"); only acme_official is both mentioned and tagged
     assert (f["brandlike_handles"], f["brandlike_mentioned_and_tagged"]) == (2, 1)
-    assert (f["disclosure_hashtag"], f["commercial_signal"], f["verified"], f["after_2017"], f["sponsor_cue"]) == (
-        1, 0, 1, 1, 1)
+    assert (
+        f["disclosure_hashtag"],
+        f["commercial_signal"],
+        f["verified"],
+        f["after_2017"],
+        f["sponsor_cue"],
+    ) == (1, 0, 1, 1, 1)
     assert f["log_likes"] == pytest.approx(math.log(100))
     # the same post by another creator sees both sponsorships; with no index nothing is known
     assert post_features({**row, "creator_id": "cat"}, b)[KSM] == 2
@@ -91,8 +109,14 @@ def test_post_features_by_hand():
 
 def _stump(threshold=0.5):
     """P = σ(-2 + 3·[known_sponsor_max > 0.5]): 0.119 without a known sponsor, 0.731 with one."""
-    tree = Tree(feature=np.array([KSM, -1, -1]), threshold=np.array([0.5, 0, 0]), left=np.array([1, 0, 0]),
-                right=np.array([2, 0, 0]), value=np.array([0.0, 0.0, 3.0]), missing_left=np.array([True, False, False]))
+    tree = Tree(
+        feature=np.array([KSM, -1, -1]),
+        threshold=np.array([0.5, 0, 0]),
+        left=np.array([1, 0, 0]),
+        right=np.array([2, 0, 0]),
+        value=np.array([0.0, 0.0, 3.0]),
+        missing_left=np.array([True, False, False]),
+    )
     return SponsoredModel(trees=[tree], baseline=-2.0, threshold=threshold, metrics={})
 
 
@@ -136,13 +160,35 @@ def test_average_precision_and_recall_at_k_by_hand():
 
 def test_brand_index_from_the_workspace(ws):
     t = dt.datetime(2024, 5, 1, tzinfo=UTC)
-    _put(ws, "posts", [
-        {"platform": "instagram", "post_id": "1", "creator_id": "ann", "created_at": t, "is_paid_partnership": True,
-         "sponsor": "acme, OtherCorp"},
-        {"platform": "instagram", "post_id": "2", "creator_id": "bob", "created_at": t, "is_paid_partnership": True,
-         "sponsor": "acme"},
-        {"platform": "instagram", "post_id": "3", "creator_id": "cat", "created_at": t, "sponsor": "ghost"},  # unflagged
-    ])
+    _put(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": "1",
+                "creator_id": "ann",
+                "created_at": t,
+                "is_paid_partnership": True,
+                "sponsor": "acme, OtherCorp",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "2",
+                "creator_id": "bob",
+                "created_at": t,
+                "is_paid_partnership": True,
+                "sponsor": "acme",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "3",
+                "creator_id": "cat",
+                "created_at": t,
+                "sponsor": "ghost",
+            },  # unflagged
+        ],
+    )
     assert brand_index(ws).creators == {"acme": frozenset({"ann", "bob"}), "othercorp": frozenset({"ann"})}
 
 
@@ -150,41 +196,102 @@ def test_classify_posts(ws):
     from tribescope.brand import add_brand
 
     add_brand(ws, "Acme", handles="acme", keywords="acmeboots")
-    _put(ws, "accounts", [{"platform": "instagram", "account_id": "ann", "username": "Ann", "followers": 5000}])
+    _put(
+        ws, "accounts", [{"platform": "instagram", "account_id": "ann", "username": "Ann", "followers": 5000}]
+    )
     t = dt.datetime(2024, 5, 1, tzinfo=UTC)
-    _put(ws, "posts", [
-        {"platform": "instagram", "post_id": "1", "creator_id": "ann", "created_at": t, "caption": "new shoes",
-         "is_paid_partnership": True, "sponsor": "acme,othercorp"},
-        {"platform": "instagram", "post_id": "2", "creator_id": "ann", "created_at": t, "caption": "hike #Anzeige",
-         "hashtags": ["anzeige"]},
-        {"platform": "instagram", "post_id": "3", "creator_id": "ann", "created_at": t, "caption": "#ad collab",
-         "mentions": ["acme"]},
-        {"platform": "instagram", "post_id": "4", "creator_id": "ann", "created_at": t, "caption": "my acmeboots again"},
-        {"platform": "instagram", "post_id": "5", "creator_id": "bob", "created_at": t, "caption": "love it @othercorp",
-         "mentions": ["othercorp"]},
-        {"platform": "instagram", "post_id": "6", "creator_id": "bob", "created_at": t,
-         "caption": "BOB10 gets you a discount @acme", "mentions": ["acme"]},
-        {"platform": "instagram", "post_id": "7", "creator_id": "ann", "created_at": t, "caption": "again @othercorp",
-         "mentions": ["othercorp"]},
-    ])
+    _put(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": "1",
+                "creator_id": "ann",
+                "created_at": t,
+                "caption": "new shoes",
+                "is_paid_partnership": True,
+                "sponsor": "acme,othercorp",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "2",
+                "creator_id": "ann",
+                "created_at": t,
+                "caption": "hike #Anzeige",
+                "hashtags": ["anzeige"],
+            },
+            {
+                "platform": "instagram",
+                "post_id": "3",
+                "creator_id": "ann",
+                "created_at": t,
+                "caption": "#ad collab",
+                "mentions": ["acme"],
+            },
+            {
+                "platform": "instagram",
+                "post_id": "4",
+                "creator_id": "ann",
+                "created_at": t,
+                "caption": "my acmeboots again",
+            },
+            {
+                "platform": "instagram",
+                "post_id": "5",
+                "creator_id": "bob",
+                "created_at": t,
+                "caption": "love it @othercorp",
+                "mentions": ["othercorp"],
+            },
+            {
+                "platform": "instagram",
+                "post_id": "6",
+                "creator_id": "bob",
+                "created_at": t,
+                "caption": "BOB10 gets you a discount @acme",
+                "mentions": ["acme"],
+            },
+            {
+                "platform": "instagram",
+                "post_id": "7",
+                "creator_id": "ann",
+                "created_at": t,
+                "caption": "again @othercorp",
+                "mentions": ["othercorp"],
+            },
+        ],
+    )
     out = {r["post_id"]: r for r in classify_posts(ws, model=_stump(threshold=0.5)).to_pylist()}
-    assert (out["1"]["sponsored"], out["1"]["disclosure"], out["1"]["sponsored_probability"]) == ("disclosed", "platform", 1.0)
+    assert (out["1"]["sponsored"], out["1"]["disclosure"], out["1"]["sponsored_probability"]) == (
+        "disclosed",
+        "platform",
+        1.0,
+    )
     assert out["1"]["brands_mentioned"] == ["Acme", "othercorp"]
     assert (out["2"]["sponsored"], out["2"]["disclosure"]) == ("disclosed", "#anzeige")
     assert out["3"]["sponsored"] == "disclosed" and out["3"]["brands_mentioned"] == ["Acme"]
     assert out["4"]["sponsored"] == "no" and out["4"]["brands_mentioned"] == ["Acme"]
     assert out["4"]["sponsored_probability"] == pytest.approx(1 / (1 + math.e**2))
     # bob @-mentions othercorp, which sponsored ann (workspace brand index) → known sponsor → 0.73 ≥ 0.5 → likely
-    assert out["5"]["sponsored"] == "likely" and out["5"]["sponsored_probability"] == pytest.approx(1 / (1 + math.e**-1))
+    assert out["5"]["sponsored"] == "likely" and out["5"]["sponsored_probability"] == pytest.approx(
+        1 / (1 + math.e**-1)
+    )
     assert out["5"]["signals"] == ["model 0.73 ≥ 0.50"] and out["5"]["brands_mentioned"] == ["othercorp"]
     # ann's own sponsor does not count for ann's posts (only other creators' tags do)
     assert out["7"]["sponsored"] == "no" and out["7"]["brands_mentioned"] == []
     # a known sponsor and a promo code
-    assert out["6"]["sponsored"] == "likely" and out["6"]["signals"] == ["model 0.73 ≥ 0.50", "promo code BOB10"]
+    assert out["6"]["sponsored"] == "likely" and out["6"]["signals"] == [
+        "model 0.73 ≥ 0.50",
+        "promo code BOB10",
+    ]
     assert out["6"]["brands_mentioned"] == ["Acme"]
     # scoring one creator still uses the whole workspace's brand index
     only = classify_posts(ws, creator="@Bob", model=_stump())
-    assert only.column("post_id").to_pylist() == ["5", "6"] and only.column("sponsored").to_pylist() == ["likely"] * 2
+    assert (
+        only.column("post_id").to_pylist() == ["5", "6"]
+        and only.column("sponsored").to_pylist() == ["likely"] * 2
+    )
     classify_posts(ws, model=_stump(), write=True)
     assert ws.table("sponsored_posts").count().execute() == 7
 
@@ -198,13 +305,23 @@ def _fake_kim(d, n_creators=120, seed=0, split="train", first=0):
             for k in range(3):
                 paid = bool(rng.random() < 0.15)
                 brand = f"brand{int(rng.integers(0, 4))}_official"
-                fh.write(json.dumps({
-                    "owner_username": f"user{c}", "owner_is_verified": bool(rng.random() < 0.3),
-                    "taken_at_timestamp": 1_530_000_000 + k, "caption": f"day {k} @{brand} thanks" if paid else
-                    f"day {k} @friend{c}", "like_count": int(rng.integers(10, 500)), "comment_count": 3,
-                    "tagged_usernames": [brand] if paid else [], "is_paid_partnership": paid,
-                    "sponsor_users": [{"id": "1", "username": brand}] if paid else [], "typename": "GraphImage",
-                }) + "\n")
+                fh.write(
+                    json.dumps(
+                        {
+                            "owner_username": f"user{c}",
+                            "owner_is_verified": bool(rng.random() < 0.3),
+                            "taken_at_timestamp": 1_530_000_000 + k,
+                            "caption": f"day {k} @{brand} thanks" if paid else f"day {k} @friend{c}",
+                            "like_count": int(rng.integers(10, 500)),
+                            "comment_count": 3,
+                            "tagged_usernames": [brand] if paid else [],
+                            "is_paid_partnership": paid,
+                            "sponsor_users": [{"id": "1", "username": brand}] if paid else [],
+                            "typename": "GraphImage",
+                        }
+                    )
+                    + "\n"
+                )
 
 
 def test_train_is_deterministic_and_records_its_inputs(tmp_path):
@@ -286,9 +403,15 @@ def test_what_the_kim_paid_partnership_label_is():
     sponsors = kim_sponsors(d)
     pos = np.flatnonzero(y)
     assert min(rows[i]["created_at"] for i in pos) == dt.datetime(2017, 4, 6, 12, 48, 33, tzinfo=UTC)
-    named = [(set(sponsors[i]) & post_handles(rows[i])[0], set(sponsors[i]) & post_handles(rows[i])[1]) for i in pos]
-    assert (sum(bool(m) for m, _ in named), sum(bool(t) for _, t in named), sum(bool(m | t) for m, t in named)) == (
-        132, 125, 146)
+    named = [
+        (set(sponsors[i]) & post_handles(rows[i])[0], set(sponsors[i]) & post_handles(rows[i])[1])
+        for i in pos
+    ]
+    assert (
+        sum(bool(m) for m, _ in named),
+        sum(bool(t) for _, t in named),
+        sum(bool(m | t) for m, t in named),
+    ) == (132, 125, 146)
     per_creator = Counter(groups[pos])
     assert len(per_creator) == 140 and Counter(per_creator.values()) == {1: 122, 2: 17, 3: 1}
     small = [i for i, r in enumerate(rows) if r["followers"] is not None and 1_000 <= r["followers"] < 10_000]

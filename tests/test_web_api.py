@@ -56,7 +56,8 @@ def test_creators_unscored_list_sorted_by_followers(client):
 
 def test_creators_filters_and_paging(client):
     assert [x["creator_id"] for x in client.get("/api/creators?platform=youtube").json()["items"]] == [
-        "UCtechtalk0000000000000"]
+        "UCtechtalk0000000000000"
+    ]
     assert client.get("/api/creators?q=ALICE").json()["total"] == 1
     j = client.get("/api/creators?page=2&page_size=2&sort=followers&order=asc").json()
     assert (j["total"], j["page"], [x["creator_id"] for x in j["items"]]) == (3, 2, ["megastar"])
@@ -114,9 +115,11 @@ def test_unknown_creator_is_404_json(client):
 
 
 def test_optional_sections_say_why(client):
-    reasons = {"/api/brands": "no brand profiles yet — run `tribescope brand add`",
-               "/api/campaigns": "no campaign imported yet — run `tribescope campaign import FOLDER`",
-               "/api/campaigns/labels": "no campaign imported yet — run `tribescope campaign import FOLDER`"}
+    reasons = {
+        "/api/brands": "no brand profiles yet — run `tribescope brand add`",
+        "/api/campaigns": "no campaign imported yet — run `tribescope campaign import FOLDER`",
+        "/api/campaigns/labels": "no campaign imported yet — run `tribescope campaign import FOLDER`",
+    }
     for path, reason in reasons.items():
         j = client.get(path).json()
         assert (j["available"], j["reason"], j["items"]) == (False, reason, [])
@@ -147,8 +150,17 @@ def test_plan_is_a_thin_call(client):
 
 
 def test_pages_render_and_escape(client):
-    for path in ("/", "/?platform=instagram&sort=followers", "/creator/instagram/alice_bakes",
-                 "/creator/instagram/megastar", "/niches", "/campaigns", "/shortlist", "/jobs", "/api"):
+    for path in (
+        "/",
+        "/?platform=instagram&sort=followers",
+        "/creator/instagram/alice_bakes",
+        "/creator/instagram/megastar",
+        "/niches",
+        "/campaigns",
+        "/shortlist",
+        "/jobs",
+        "/api",
+    ):
         r = client.get(path)
         assert r.status_code == 200, path
         assert r.headers["content-type"].startswith("text/html")
@@ -157,8 +169,10 @@ def test_pages_render_and_escape(client):
         assert 'onerror="' not in r.text, path
     page = client.get("/creator/instagram/alice_bakes").text
     assert ESCAPED_XSS in page
-    assert "&lt;script&gt;window.__xss=3&lt;/script&gt;Official account" in client.get(
-        "/creator/instagram/megastar").text
+    assert (
+        "&lt;script&gt;window.__xss=3&lt;/script&gt;Official account"
+        in client.get("/creator/instagram/megastar").text
+    )
     assert "Mega &lt;b&gt;Star&lt;/b&gt;" in client.get("/creator/instagram/megastar").text
 
 
@@ -225,8 +239,11 @@ def test_bind_beyond_loopback_needs_token():
 def test_serve_refuses_public_bind_without_token(ws_path):
     from tribescope.cli import app
 
-    r = CliRunner().invoke(app, ["--workspace", str(ws_path), "serve", "--host", "0.0.0.0", "--port", "1"],
-                           env={"TRIBESCOPE_TOKEN": ""})
+    r = CliRunner().invoke(
+        app,
+        ["--workspace", str(ws_path), "serve", "--host", "0.0.0.0", "--port", "1"],
+        env={"TRIBESCOPE_TOKEN": ""},
+    )
     assert r.exit_code == 1
     assert "refusing to listen on 0.0.0.0 without a token" in r.output
 
@@ -244,8 +261,10 @@ def test_import_job_from_the_ui(tmp_path, ws_path):
     w = tmp_path / "rw.duckdb"
     shutil.copy(ws_path, w)
     extra = tmp_path / "more_posts.csv"
-    extra.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
-                     "tiktok,t1,newcreator,2024-03-01T00:00:00Z,10,0\n")
+    extra.write_text(
+        "platform,post_id,creator_id,created_at,likes,comments_count\n"
+        "tiktok,t1,newcreator,2024-03-01T00:00:00Z,10,0\n"
+    )
     with TestClient(create_app(w, read_only=False), base_url=BASE) as c:
         assert c.get("/api/health").json()["read_only"] is False
         r = c.post("/api/jobs/import", files={"file": ("more_posts.csv", extra.read_bytes(), "text/csv")})
@@ -266,8 +285,18 @@ def test_import_job_from_the_ui(tmp_path, ws_path):
 def test_openapi_documents_the_api(client):
     spec = client.get("/api/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/api/creators", "/api/creators.csv", "/api/creators/{platform}/{creator_id}", "/api/niches",
-              "/api/overlap", "/api/brands", "/api/campaigns", "/api/plan", "/api/jobs/import", "/api/jobs/{job_id}"):
+    for p in (
+        "/api/creators",
+        "/api/creators.csv",
+        "/api/creators/{platform}/{creator_id}",
+        "/api/niches",
+        "/api/overlap",
+        "/api/brands",
+        "/api/campaigns",
+        "/api/plan",
+        "/api/jobs/import",
+        "/api/jobs/{job_id}",
+    ):
         assert p in paths, p
     params = {x["name"]: x for x in paths["/api/creators"]["get"]["parameters"]}
     assert params["page_size"]["schema"]["maximum"] == 500

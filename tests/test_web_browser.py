@@ -29,8 +29,10 @@ except ImportError:
 from tribescope.web import create_app  # noqa: E402
 
 XSS_SCRIPT_TEXT = "<script>window.__xss=1</script>"
-CHARTS_DONE = ("() => window.__tribescopeCharts && "
-               "window.__tribescopeCharts.rendered + window.__tribescopeCharts.failed === window.__tribescopeCharts.total")
+CHARTS_DONE = (
+    "() => window.__tribescopeCharts && "
+    "window.__tribescopeCharts.rendered + window.__tribescopeCharts.failed === window.__tribescopeCharts.total"
+)
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +61,10 @@ def server(ws_path):
 def browser():
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM),
-                              args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        b = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
         yield b
         b.close()
 
@@ -169,8 +173,10 @@ def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
     w = tmp_path / "rw.duckdb"
     shutil.copy(ws_path, w)
     upload = tmp_path / "tiktok_posts.csv"
-    upload.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
-                      "tiktok,t1,dancer,2024-03-01T00:00:00Z,10,0\n")
+    upload.write_text(
+        "platform,post_id,creator_id,created_at,likes,comments_count\n"
+        "tiktok,t1,dancer,2024-03-01T00:00:00Z,10,0\n"
+    )
     app = create_app(w, read_only=False)
     with LiveServer(app) as s:
         page.goto(s.url + "/jobs")

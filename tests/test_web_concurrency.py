@@ -39,7 +39,9 @@ def rw_path(tmp_path_factory, tmp_path):
     ws = connect(w)
     try:
         ws.duck.execute(f"UPDATE creator_scores SET spec_version = '{OLD}'")
-        ws.duck.execute("DELETE FROM creator_scores WHERE creator_id = (SELECT min(creator_id) FROM creator_scores)")
+        ws.duck.execute(
+            "DELETE FROM creator_scores WHERE creator_id = (SELECT min(creator_id) FROM creator_scores)"
+        )
         assert ws.duck.execute("SELECT count(*) FROM creator_scores").fetchone() == (2,)
     finally:
         ws.close()
@@ -117,8 +119,10 @@ def test_reads_during_rescore_see_old_or_new_snapshot_never_a_mix(rw_path):
 
 def test_reads_during_import_see_old_or_new_creator_count(rw_path, tmp_path):
     upload = tmp_path / "tiktok_posts.csv"
-    upload.write_text("platform,post_id,creator_id,created_at,likes,comments_count\n"
-                      + "".join(f"tiktok,t{i},dancer{i % 2},2024-03-01T00:00:00Z,10,0\n" for i in range(200)))
+    upload.write_text(
+        "platform,post_id,creator_id,created_at,likes,comments_count\n"
+        + "".join(f"tiktok,t{i},dancer{i % 2},2024-03-01T00:00:00Z,10,0\n" for i in range(200))
+    )
     counts: list[int] = []
     errors: list[str] = []
     stop = threading.Event()
@@ -141,7 +145,9 @@ def test_reads_during_import_see_old_or_new_creator_count(rw_path, tmp_path):
             try:
                 with httpx.Client(base_url=s.url, timeout=30) as c:
                     with upload.open("rb") as f:
-                        job = c.post("/api/jobs/import", files={"file": ("tiktok_posts.csv", f, "text/csv")}).json()
+                        job = c.post(
+                            "/api/jobs/import", files={"file": ("tiktok_posts.csv", f, "text/csv")}
+                        ).json()
                     deadline = time.monotonic() + 20
                     while job["status"] not in ("done", "failed"):
                         assert time.monotonic() < deadline, "the import did not finish in 20 s"

@@ -36,22 +36,25 @@ def test_token_bucket_exact_refill():
     assert [b.take("a") for _ in range(4)][-1] == pytest.approx(0.5)
 
 
-@pytest.mark.parametrize(("method", "path", "query", "expensive"), [
-    ("GET", "/api/creators", b"", False),
-    ("GET", "/api/creators", b"format=csv", True),
-    ("GET", "/api/creators.csv", b"", True),
-    ("GET", "/api/creators/instagram/alice_bakes", b"", False),
-    ("GET", "/api/creators/instagram/alice_bakes", b"evidence=true", True),
-    ("GET", "/creator/instagram/alice_bakes", b"evidence=1", True),
-    ("GET", "/api/overlap", b"creators=a:b&creators=c:d", True),
-    ("GET", "/api/plan", b"budget=100", True),
-    ("GET", "/campaigns", b"", False),
-    ("GET", "/campaigns", b"budget=100", True),
-    ("POST", "/api/jobs/score", b"", True),
-    ("GET", "/api/jobs", b"", False),
-    ("GET", "/api/health", b"", False),
-    ("GET", "/", b"", False),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "query", "expensive"),
+    [
+        ("GET", "/api/creators", b"", False),
+        ("GET", "/api/creators", b"format=csv", True),
+        ("GET", "/api/creators.csv", b"", True),
+        ("GET", "/api/creators/instagram/alice_bakes", b"", False),
+        ("GET", "/api/creators/instagram/alice_bakes", b"evidence=true", True),
+        ("GET", "/creator/instagram/alice_bakes", b"evidence=1", True),
+        ("GET", "/api/overlap", b"creators=a:b&creators=c:d", True),
+        ("GET", "/api/plan", b"budget=100", True),
+        ("GET", "/campaigns", b"", False),
+        ("GET", "/campaigns", b"budget=100", True),
+        ("POST", "/api/jobs/score", b"", True),
+        ("GET", "/api/jobs", b"", False),
+        ("GET", "/api/health", b"", False),
+        ("GET", "/", b"", False),
+    ],
+)
 def test_which_requests_are_expensive(method, path, query, expensive):
     assert is_expensive(method, path, query) is expensive
 
@@ -66,8 +69,10 @@ def test_over_the_limit_gives_429_and_cheap_endpoints_stay_free(ws_path):
             wait = int(r.headers["retry-after"])  # ≈ 100 s, less the time the 3 exports took
             assert 90 <= wait <= 100
             assert r.headers["content-type"] == "application/json"
-            assert r.json() == {"error": f"too many expensive requests from this client; retry in {wait} s",
-                                "retry_after": wait}
+            assert r.json() == {
+                "error": f"too many expensive requests from this client; retry in {wait} s",
+                "retry_after": wait,
+            }
             assert r.headers["x-content-type-options"] == "nosniff"
             assert c.get("/api/overlap?creators=instagram:a&creators=instagram:b").status_code == 429
             assert c.get("/api/creators/instagram/alice_bakes?evidence=true").status_code == 429

@@ -21,14 +21,29 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance  # noqa: 
 from tribescope.web import create_app  # noqa: E402
 
 OPERATIONS = [
-    ("GET", "/api/health"), ("GET", "/api/summary"),
-    ("GET", "/api/creators"), ("GET", "/api/creators.csv"), ("GET", "/api/creators/{platform}/{creator_id}"),
-    ("GET", "/api/niches"), ("GET", "/api/niches.csv"), ("GET", "/api/niches/creators"),
-    ("GET", "/api/niches/creators.csv"), ("GET", "/api/brands"), ("GET", "/api/brands.csv"),
-    ("GET", "/api/campaigns"), ("GET", "/api/campaigns.csv"), ("GET", "/api/campaigns/labels"),
-    ("GET", "/api/campaigns/labels.csv"), ("GET", "/api/overlap"), ("GET", "/api/overlap.csv"),
-    ("GET", "/api/plan"), ("GET", "/api/plan.csv"),
-    ("POST", "/api/jobs/import"), ("POST", "/api/jobs/score"), ("GET", "/api/jobs"), ("GET", "/api/jobs/{job_id}"),
+    ("GET", "/api/health"),
+    ("GET", "/api/summary"),
+    ("GET", "/api/creators"),
+    ("GET", "/api/creators.csv"),
+    ("GET", "/api/creators/{platform}/{creator_id}"),
+    ("GET", "/api/niches"),
+    ("GET", "/api/niches.csv"),
+    ("GET", "/api/niches/creators"),
+    ("GET", "/api/niches/creators.csv"),
+    ("GET", "/api/brands"),
+    ("GET", "/api/brands.csv"),
+    ("GET", "/api/campaigns"),
+    ("GET", "/api/campaigns.csv"),
+    ("GET", "/api/campaigns/labels"),
+    ("GET", "/api/campaigns/labels.csv"),
+    ("GET", "/api/overlap"),
+    ("GET", "/api/overlap.csv"),
+    ("GET", "/api/plan"),
+    ("GET", "/api/plan.csv"),
+    ("POST", "/api/jobs/import"),
+    ("POST", "/api/jobs/score"),
+    ("GET", "/api/jobs"),
+    ("GET", "/api/jobs/{job_id}"),
 ]
 
 
@@ -50,8 +65,13 @@ def test_operation_never_fails(api_schema, method, path):
     op = api_schema[path][method]
 
     @given(case=op.as_strategy())
-    @settings(max_examples=6, deadline=None, derandomize=True, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=6,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
     def run(case):
         # Every other built-in check runs (no 5xx, status codes, content types, response schemas, auth,
         # negative data rejected). Left out: "schema-valid request accepted" — `sort` names a column of

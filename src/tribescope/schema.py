@@ -113,8 +113,11 @@ POSTS = Table(
         _c("media_type", pa.string(), "video | image | carousel | text | link"),
         _c("title", pa.string(), "title (YouTube, Reddit)"),
         _c("caption", pa.string(), "caption / description / body"),
-        _c("accessibility_caption", pa.string(), "the platform's automatic image description (Instagram alt text, "
-           "e.g. 'Image may contain: food')"),
+        _c(
+            "accessibility_caption",
+            pa.string(),
+            "the platform's automatic image description (Instagram alt text, e.g. 'Image may contain: food')",
+        ),
         _c("likes", pa.int64(), "likes / reactions"),
         _c(
             "comments_count",

@@ -545,13 +545,24 @@ def _arrow_columns(x: pa.Array, weights: Any, generic: pa.Array) -> dict[str, An
     from tribescope.features._vader_arrow import vader_compound
 
     n, s_spam, s_attack = A.model_sums(normalise_guarded(x), weights)
-    return {"_n": n, "_s_spam": s_spam, "_s_attack": s_attack, "_q": A.quality_labels(x, generic),
-            "sentiment": vader_compound(x)}
+    return {
+        "_n": n,
+        "_s_spam": s_spam,
+        "_s_attack": s_attack,
+        "_q": A.quality_labels(x, generic),
+        "sentiment": vader_compound(x),
+    }
 
 
 #: texts that take the warm-up through every kernel and rule (HTML, entity, link, mention, emoji, caps, negation)
-_WARM_TEXTS = ("<b>Love</b> this &amp; you @anna.fit!! 😍 check www.x.co/p not BAD at all, kind of great :)",
-               "I hate this so much, you idiot… 👎", "", "🔥🔥", "@bob", "nice")
+_WARM_TEXTS = (
+    "<b>Love</b> this &amp; you @anna.fit!! 😍 check www.x.co/p not BAD at all, kind of great :)",
+    "I hate this so much, you idiot… 👎",
+    "",
+    "🔥🔥",
+    "@bob",
+    "nice",
+)
 _WARMING: list[Any] = []
 
 

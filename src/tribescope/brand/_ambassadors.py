@@ -31,24 +31,39 @@ from tribescope.store import Workspace
 
 __all__ = ["ambassadors", "brand_accounts"]
 
-SCHEMA = pa.schema([
-    ("platform", pa.string()), ("member_id", pa.string()), ("username", pa.string()),
-    ("followers", pa.int64()), ("activity", pa.int64()), ("sparked", pa.int64()), ("repliers", pa.int64()),
-    ("influence", pa.float64()), ("evidence", pa.list_(pa.string())),
-])
+SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("member_id", pa.string()),
+        ("username", pa.string()),
+        ("followers", pa.int64()),
+        ("activity", pa.int64()),
+        ("sparked", pa.int64()),
+        ("repliers", pa.int64()),
+        ("influence", pa.float64()),
+        ("evidence", pa.list_(pa.string())),
+    ]
+)
 
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
     """``(platform, account_id)`` of the brand's own accounts found in the workspace."""
     a = ws.table("accounts")
     handles = brand.bare_handles
-    rows = a.filter(a.account_id.isin(handles) | ibis.coalesce(a.username, "").lower().isin(handles)).select(
-        "platform", "account_id", "username").to_pyarrow().to_pylist()
+    rows = (
+        a.filter(a.account_id.isin(handles) | ibis.coalesce(a.username, "").lower().isin(handles))
+        .select("platform", "account_id", "username")
+        .to_pyarrow()
+        .to_pylist()
+    )
     pairs = brand.handle_pairs()
     out = []
     for r in rows:
         for plat, h in pairs:
-            if (plat is None or plat == r["platform"]) and h in (r["account_id"].lower(), (r["username"] or "").lower()):
+            if (plat is None or plat == r["platform"]) and h in (
+                r["account_id"].lower(),
+                (r["username"] or "").lower(),
+            ):
                 out.append((r["platform"], r["account_id"]))
                 break
     return sorted(set(out))
@@ -61,18 +76,31 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
     own_ids = [i for _, i in own]
     names = [*b.bare_handles, b.name.lower()]
     cl = ws.table("community_links")
-    spaces = {(r["platform"], r["space_id"]) for r in cl.filter(cl.creator_id.isin(own_ids) if own_ids
-                                                                  else ibis.literal(False))
-              .select("platform", "space_id").to_pyarrow().to_pylist()}
+    spaces = {
+        (r["platform"], r["space_id"])
+        for r in cl.filter(cl.creator_id.isin(own_ids) if own_ids else ibis.literal(False))
+        .select("platform", "space_id")
+        .to_pyarrow()
+        .to_pylist()
+    }
     m = ws.table("community_messages")
-    spaces |= {(r["platform"], r["space_id"]) for r in m.filter(
-        m.space_id.lower().isin(names) | ibis.coalesce(m.space_name, "").lower().isin(names)
-        | ibis.coalesce(m.space_name, "").lower().isin([f"r/{n}" for n in names])
-    ).select("platform", "space_id").distinct().to_pyarrow().to_pylist()}
+    spaces |= {
+        (r["platform"], r["space_id"])
+        for r in m.filter(
+            m.space_id.lower().isin(names)
+            | ibis.coalesce(m.space_name, "").lower().isin(names)
+            | ibis.coalesce(m.space_name, "").lower().isin([f"r/{n}" for n in names])
+        )
+        .select("platform", "space_id")
+        .distinct()
+        .to_pyarrow()
+        .to_pylist()
+    }
     if not own and not spaces:
         raise BrandError(
             f"none of brand {b.name!r}'s accounts ({', '.join(b.handles) or 'no handles'}) or spaces is in "
-            f"{ws.path}; import the brand's own posts, server or subreddit first")
+            f"{ws.path}; import the brand's own posts, server or subreddit first"
+        )
     # items: (platform, item_id, author, parent, text) over comments under the brand's posts and space messages
     items: list[dict[str, Any]] = []
     if own_ids:
@@ -80,13 +108,31 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
         bp = p.filter(p.creator_id.isin(own_ids)).select(b_platform="platform", b_post="post_id")
         c = ws.table("comments")
         j = c.join(bp, [c.platform == bp.b_platform, c.post_id == bp.b_post])
-        items += j.select(platform=j.platform, item_id=j.comment_id, author=j.author_id,
-                          parent=j.parent_comment_id, text=j.text).to_pyarrow().to_pylist()
+        items += (
+            j.select(
+                platform=j.platform,
+                item_id=j.comment_id,
+                author=j.author_id,
+                parent=j.parent_comment_id,
+                text=j.text,
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
     if spaces:
         sp_ids = sorted({s for _, s in spaces})
         mm = m.filter(m.space_id.isin(sp_ids))
-        items += mm.select(platform=mm.platform, item_id=mm.message_id, author=mm.author_id,
-                           parent=mm.reply_to, text=mm.text).to_pyarrow().to_pylist()
+        items += (
+            mm.select(
+                platform=mm.platform,
+                item_id=mm.message_id,
+                author=mm.author_id,
+                parent=mm.reply_to,
+                text=mm.text,
+            )
+            .to_pyarrow()
+            .to_pylist()
+        )
     df = pd.DataFrame(items, columns=["platform", "item_id", "author", "parent", "text"])
     df = df[df["author"].notna() & ~df["author"].isin(own_ids)]
     if df.empty:
@@ -102,27 +148,45 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
     g["sparked"] = g["author"].map(sparked).fillna(0).astype(int)
     g["repliers"] = g["author"].map(repliers).fillna(0).astype(int)
     a = ws.table("accounts")
-    acc = a.filter(a.account_id.isin(sorted(set(g["author"])))).select(
-        "platform", "account_id", "username", "followers").to_pyarrow().to_pandas()
+    acc = (
+        a.filter(a.account_id.isin(sorted(set(g["author"]))))
+        .select("platform", "account_id", "username", "followers")
+        .to_pyarrow()
+        .to_pandas()
+    )
     g = g.merge(acc, left_on=["platform", "author"], right_on=["platform", "account_id"], how="left")
     fol = g["followers"].fillna(0).astype(float)
-    pct = pd.DataFrame({
-        "r": np.log1p(fol).rank(pct=True), "a": g["activity"].rank(pct=True), "s": g["sparked"].rank(pct=True),
-    })
+    pct = pd.DataFrame(
+        {
+            "r": np.log1p(fol).rank(pct=True),
+            "a": g["activity"].rank(pct=True),
+            "s": g["sparked"].rank(pct=True),
+        }
+    )
     g["influence"] = 100 * pct.mean(axis=1)
     out = []
-    for _, r in g.sort_values(["influence", "sparked", "activity"], ascending=False, kind="stable").iterrows():
+    for _, r in g.sort_values(
+        ["influence", "sparked", "activity"], ascending=False, kind="stable"
+    ).iterrows():
         mine = df[df["author"] == r["author"]].copy()
         mine["n_replies"] = mine["item_id"].map(per_item).fillna(0).astype(int)
         top = mine.sort_values("n_replies", ascending=False, kind="stable").head(2)
-        ev = [f"{row.item_id} ({row.n_replies} replies): \"{quote(row.text, 160)}\"" for row in top.itertuples()]
-        out.append({
-            "platform": r["platform"], "member_id": r["author"],
-            "username": r["username"] if isinstance(r["username"], str) else r["author"],
-            "followers": int(r["followers"]) if pd.notna(r["followers"]) else None,
-            "activity": int(r["activity"]), "sparked": int(r["sparked"]), "repliers": int(r["repliers"]),
-            "influence": float(r["influence"]), "evidence": ev,
-        })
+        ev = [
+            f'{row.item_id} ({row.n_replies} replies): "{quote(row.text, 160)}"' for row in top.itertuples()
+        ]
+        out.append(
+            {
+                "platform": r["platform"],
+                "member_id": r["author"],
+                "username": r["username"] if isinstance(r["username"], str) else r["author"],
+                "followers": int(r["followers"]) if pd.notna(r["followers"]) else None,
+                "activity": int(r["activity"]),
+                "sparked": int(r["sparked"]),
+                "repliers": int(r["repliers"]),
+                "influence": float(r["influence"]),
+                "evidence": ev,
+            }
+        )
         if limit and len(out) >= limit:
             break
     return pa.Table.from_pylist(out, schema=SCHEMA)

@@ -23,12 +23,21 @@ from tribescope.store import Workspace
 
 __all__ = ["evangelists"]
 
-SCHEMA = pa.schema([
-    ("platform", pa.string()), ("account_id", pa.string()), ("username", pa.string()),
-    ("followers", pa.int64()), ("is_creator", pa.bool_()), ("post_mentions", pa.int64()),
-    ("comment_mentions", pa.int64()), ("community_mentions", pa.int64()), ("mentions", pa.int64()),
-    ("score", pa.float64()), ("evidence", pa.list_(pa.string())),
-])
+SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("account_id", pa.string()),
+        ("username", pa.string()),
+        ("followers", pa.int64()),
+        ("is_creator", pa.bool_()),
+        ("post_mentions", pa.int64()),
+        ("comment_mentions", pa.int64()),
+        ("community_mentions", pa.int64()),
+        ("mentions", pa.int64()),
+        ("score", pa.float64()),
+        ("evidence", pa.list_(pa.string())),
+    ]
+)
 
 
 def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -> pa.Table:
@@ -40,11 +49,18 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     pat = engine_pattern(terms)
     own = set(b.bare_handles)
     p = ws.table("posts")
-    handle_hit = ibis.or_(*[p.mentions.contains(h) | p.tagged_users.contains(h) for h in own]) if own \
+    handle_hit = (
+        ibis.or_(*[p.mentions.contains(h) | p.tagged_users.contains(h) for h in own])
+        if own
         else ibis.literal(False)
+    )
     hit_posts = p.filter(post_text(p).re_search(pat) | ibis.coalesce(handle_hit, False))
     hit_posts = hit_posts.filter(~p.creator_id.isin(list(own)) if own else ibis.literal(True))
-    prow = hit_posts.select("platform", "post_id", "creator_id", txt=post_text(hit_posts)).to_pyarrow().to_pylist()
+    prow = (
+        hit_posts.select("platform", "post_id", "creator_id", txt=post_text(hit_posts))
+        .to_pyarrow()
+        .to_pylist()
+    )
     sponsored: set[tuple[str, str]] = set()
     if prow:
         cls = classify_posts(ws, post_ids=sorted({r["post_id"] for r in prow})).to_pylist()
@@ -55,8 +71,11 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     if ws.has_table("campaign_plan"):
         cp = ws.table("campaign_plan")
         rows = cp.select("creator_platform", "creator_id", "brand").to_pyarrow().to_pylist()
-        paid_creators = {(r["creator_platform"], r["creator_id"]) for r in rows
-                         if not r["brand"] or r["brand"].lower() == b.name.lower()}
+        paid_creators = {
+            (r["creator_platform"], r["creator_id"])
+            for r in rows
+            if not r["brand"] or r["brand"].lower() == b.name.lower()
+        }
     acc: dict[tuple[str, str], dict[str, Any]] = {}
 
     def add(platform: str, account: str | None, kind: str, quote_: str) -> None:
@@ -72,35 +91,63 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
             continue
         if (r["platform"], r["creator_id"]) in paid_creators or (None, r["creator_id"]) in paid_creators:
             continue
-        add(r["platform"], r["creator_id"], "post", f"post {r['post_id']}: \"{quote(r['txt'], 160)}\"")
+        add(r["platform"], r["creator_id"], "post", f'post {r["post_id"]}: "{quote(r["txt"], 160)}"')
     c = ws.table("comments")
-    crows = c.filter(ibis.coalesce(c.text, "").re_search(pat)).select(
-        "platform", "comment_id", "author_id", "text").to_pyarrow().to_pylist()
+    crows = (
+        c.filter(ibis.coalesce(c.text, "").re_search(pat))
+        .select("platform", "comment_id", "author_id", "text")
+        .to_pyarrow()
+        .to_pylist()
+    )
     for r in crows:
-        add(r["platform"], r["author_id"], "comment", f"comment {r['comment_id']}: \"{quote(r['text'], 160)}\"")
+        add(r["platform"], r["author_id"], "comment", f'comment {r["comment_id"]}: "{quote(r["text"], 160)}"')
     m = ws.table("community_messages")
-    mrows = m.filter(ibis.coalesce(m.text, "").re_search(pat)).select(
-        "platform", "message_id", "space_name", "author_id", "text").to_pyarrow().to_pylist()
+    mrows = (
+        m.filter(ibis.coalesce(m.text, "").re_search(pat))
+        .select("platform", "message_id", "space_name", "author_id", "text")
+        .to_pyarrow()
+        .to_pylist()
+    )
     for r in mrows:
-        add(r["platform"], r["author_id"], "community",
-            f"message {r['message_id']} in {r['space_name'] or '?'}: \"{quote(r['text'], 160)}\"")
+        add(
+            r["platform"],
+            r["author_id"],
+            "community",
+            f'message {r["message_id"]} in {r["space_name"] or "?"}: "{quote(r["text"], 160)}"',
+        )
     if not acc:
         return SCHEMA.empty_table()
     a = ws.table("accounts")
-    info = {(r["platform"], r["account_id"]): r for r in a.filter(a.account_id.isin(sorted({k[1] for k in acc})))
-            .select("platform", "account_id", "username", "followers").to_pyarrow().to_pylist()}
-    creators = {(r["platform"], r["creator_id"]) for r in
-                p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()}
+    info = {
+        (r["platform"], r["account_id"]): r
+        for r in a.filter(a.account_id.isin(sorted({k[1] for k in acc})))
+        .select("platform", "account_id", "username", "followers")
+        .to_pyarrow()
+        .to_pylist()
+    }
+    creators = {
+        (r["platform"], r["creator_id"])
+        for r in p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()
+    }
     out = []
     for (plat, aid), v in acc.items():
         i = info.get((plat, aid), {})
         fol = i.get("followers")
         n = v["post"] + v["comment"] + v["community"]
-        out.append({
-            "platform": plat, "account_id": aid, "username": i.get("username") or aid, "followers": fol,
-            "is_creator": (plat, aid) in creators, "post_mentions": v["post"], "comment_mentions": v["comment"],
-            "community_mentions": v["community"], "mentions": n,
-            "score": n * math.log10(10 + (fol or 0)), "evidence": v["ev"],
-        })
+        out.append(
+            {
+                "platform": plat,
+                "account_id": aid,
+                "username": i.get("username") or aid,
+                "followers": fol,
+                "is_creator": (plat, aid) in creators,
+                "post_mentions": v["post"],
+                "comment_mentions": v["comment"],
+                "community_mentions": v["community"],
+                "mentions": n,
+                "score": n * math.log10(10 + (fol or 0)),
+                "evidence": v["ev"],
+            }
+        )
     out.sort(key=lambda x: (-x["score"], x["platform"], x["account_id"]))
     return pa.Table.from_pylist(out[:limit] if limit else out, schema=SCHEMA)

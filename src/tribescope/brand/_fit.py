@@ -25,11 +25,17 @@ __all__ = ["CONTENT_WEIGHT", "brand_document", "brand_fit"]
 
 CONTENT_WEIGHT = 0.7
 
-SCHEMA = pa.schema([
-    ("platform", pa.string()), ("creator_id", pa.string()), ("fit", pa.float64()),
-    ("content_similarity", pa.float64()), ("audience_similarity", pa.float64()),
-    ("posts", pa.int64()), ("evidence", pa.list_(pa.string())),
-])
+SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("creator_id", pa.string()),
+        ("fit", pa.float64()),
+        ("content_similarity", pa.float64()),
+        ("audience_similarity", pa.float64()),
+        ("posts", pa.int64()),
+        ("evidence", pa.list_(pa.string())),
+    ]
+)
 
 
 def brand_document(brand: Brand) -> str:
@@ -51,7 +57,9 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
     j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
     j = j.filter((ibis.coalesce(j.author_id, "") != j.c_creator) & j.text.notnull())
-    aud = j.group_by([j.platform, j.c_creator]).aggregate(txt=j.text.group_concat(" ")).to_pyarrow().to_pylist()
+    aud = (
+        j.group_by([j.platform, j.c_creator]).aggregate(txt=j.text.group_concat(" ")).to_pyarrow().to_pylist()
+    )
     aud_text = {(r["platform"], r["c_creator"]): (r["txt"] or "")[:max_comment_chars] for r in aud}
     by_creator: dict[tuple[str, str], list[dict[str, str]]] = {}
     for r in posts:
@@ -69,16 +77,22 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     best: dict[tuple[str, str], list[tuple[float, str, str]]] = {}
     for r, s in zip(posts, post_sims, strict=True):
         if s > 0:
-            best.setdefault((r["platform"], r["creator_id"]), []).append((float(s), r["post_id"], r["txt"] or ""))
+            best.setdefault((r["platform"], r["creator_id"]), []).append(
+                (float(s), r["post_id"], r["txt"] or "")
+            )
     out = []
     for k, c_sim, a_sim in zip(keys, cs, au, strict=True):
         ev = sorted(best.get(k, []), key=lambda x: -x[0])[:3]
-        out.append({
-            "platform": k[0], "creator_id": k[1],
-            "fit": float(CONTENT_WEIGHT * c_sim + (1 - CONTENT_WEIGHT) * a_sim),
-            "content_similarity": float(c_sim), "audience_similarity": float(a_sim),
-            "posts": len(by_creator[k]),
-            "evidence": [f"post {pid} (similarity {s:.2f}): \"{quote(t, 160)}\"" for s, pid, t in ev],
-        })
+        out.append(
+            {
+                "platform": k[0],
+                "creator_id": k[1],
+                "fit": float(CONTENT_WEIGHT * c_sim + (1 - CONTENT_WEIGHT) * a_sim),
+                "content_similarity": float(c_sim),
+                "audience_similarity": float(a_sim),
+                "posts": len(by_creator[k]),
+                "evidence": [f'post {pid} (similarity {s:.2f}): "{quote(t, 160)}"' for s, pid, t in ev],
+            }
+        )
     out.sort(key=lambda x: (-float(x["fit"]), str(x["platform"]), str(x["creator_id"])))  # type: ignore[arg-type]
     return pa.Table.from_pylist(out, schema=SCHEMA)

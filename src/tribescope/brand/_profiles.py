@@ -54,8 +54,12 @@ class Brand:
 
     def to_row(self) -> dict[str, Any]:
         return {
-            "name": self.name, "handles": self.handles, "keywords": self.keywords,
-            "description": self.description, "competitors": self.competitors, "exclusions": self.exclusions,
+            "name": self.name,
+            "handles": self.handles,
+            "keywords": self.keywords,
+            "description": self.description,
+            "competitors": self.competitors,
+            "exclusions": self.exclusions,
         }
 
 
@@ -102,7 +106,9 @@ def add_brand(
         exclusions=_norm_list(exclusions),
     )
     if not (b.handles or b.keywords):
-        raise BrandError(f"brand {b.name!r} needs at least one --handle or --keyword to be recognised in posts")
+        raise BrandError(
+            f"brand {b.name!r} needs at least one --handle or --keyword to be recognised in posts"
+        )
     ensure_tables(ws)
     with ws.transaction():
         ws.duck.execute("DELETE FROM brands WHERE name = ?", [b.name])
@@ -119,12 +125,21 @@ def list_brands(ws: Workspace) -> list[Brand]:
     if not ws.has_table("brands"):
         return []
     t = ws.table("brands")
-    rows = t.select("name", "handles", "keywords", "description", "competitors", "exclusions").order_by(
-        "name").to_pyarrow().to_pylist()
+    rows = (
+        t.select("name", "handles", "keywords", "description", "competitors", "exclusions")
+        .order_by("name")
+        .to_pyarrow()
+        .to_pylist()
+    )
     return [
-        Brand(name=r["name"], handles=list(r["handles"] or []), keywords=list(r["keywords"] or []),
-              description=r["description"] or "", competitors=list(r["competitors"] or []),
-              exclusions=list(r["exclusions"] or []))
+        Brand(
+            name=r["name"],
+            handles=list(r["handles"] or []),
+            keywords=list(r["keywords"] or []),
+            description=r["description"] or "",
+            competitors=list(r["competitors"] or []),
+            exclusions=list(r["exclusions"] or []),
+        )
         for r in rows
     ]
 
@@ -136,8 +151,10 @@ def get_brand(ws: Workspace, name: str) -> Brand:
         if b.name.lower() == name.lower():
             return b
     known = ", ".join(b.name for b in brands) or "none yet"
-    raise BrandError(f"no brand {name!r} in workspace {ws.path} (known: {known}); add it with "
-                     f"`tribescope brand add {name} --handle … --keyword …`")
+    raise BrandError(
+        f"no brand {name!r} in workspace {ws.path} (known: {known}); add it with "
+        f"`tribescope brand add {name} --handle … --keyword …`"
+    )
 
 
 def brand_matcher(brand: Brand) -> re.Pattern[str]:

@@ -27,18 +27,41 @@ SAFETY_CATEGORIES: dict[str, list[str]] = {
     "gambling": ["casino", "betting", "bet365", "poker", "slots", "sportsbook", "jackpot"],
     "hate_profanity": ["fuck", "fucking", "shit", "bitch", "retard", "retarded", "faggot", "nazi"],
 }
-TOXIC_WORDS = ["fuck", "fucking", "shit", "bitch", "idiot", "stupid", "loser", "retard", "retarded",
-               "faggot", "kill yourself", "kys", "ugly", "trash", "hate you"]
+TOXIC_WORDS = [
+    "fuck",
+    "fucking",
+    "shit",
+    "bitch",
+    "idiot",
+    "stupid",
+    "loser",
+    "retard",
+    "retarded",
+    "faggot",
+    "kill yourself",
+    "kys",
+    "ugly",
+    "trash",
+    "hate you",
+]
 #: a creator is flagged ``toxic_audience`` when more than this share of audience comments is toxic
 TOXIC_SHARE_FLAG = 0.05
 
-SCHEMA = pa.schema([
-    ("platform", pa.string()), ("creator_id", pa.string()), ("posts", pa.int64()),
-    *[(f"posts_{c}", pa.int64()) for c in SAFETY_CATEGORIES],
-    ("audience_comments", pa.int64()), ("toxic_comment_share", pa.float64()),
-    ("posts_exclusions", pa.int64()), ("posts_competitors", pa.int64()),
-    ("flags", pa.list_(pa.string())), ("excluded", pa.bool_()), ("evidence", pa.list_(pa.string())),
-])
+SCHEMA = pa.schema(
+    [
+        ("platform", pa.string()),
+        ("creator_id", pa.string()),
+        ("posts", pa.int64()),
+        *[(f"posts_{c}", pa.int64()) for c in SAFETY_CATEGORIES],
+        ("audience_comments", pa.int64()),
+        ("toxic_comment_share", pa.float64()),
+        ("posts_exclusions", pa.int64()),
+        ("posts_competitors", pa.int64()),
+        ("flags", pa.list_(pa.string())),
+        ("excluded", pa.bool_()),
+        ("evidence", pa.list_(pa.string())),
+    ]
+)
 
 
 def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_only: bool = False) -> pa.Table:
@@ -60,21 +83,28 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
     own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
     j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
     j = j.filter(ibis.coalesce(j.author_id, "") != j.c_creator)
-    tox = j.group_by([j.platform, j.c_creator]).aggregate(
-        audience_comments=j.count(),
-        toxic=ibis.coalesce(j.text, "").re_search(engine_pattern(TOXIC_WORDS)).cast("int64").sum(),
-    ).rename(t_platform="platform", t_creator="c_creator")
+    tox = (
+        j.group_by([j.platform, j.c_creator])
+        .aggregate(
+            audience_comments=j.count(),
+            toxic=ibis.coalesce(j.text, "").re_search(engine_pattern(TOXIC_WORDS)).cast("int64").sum(),
+        )
+        .rename(t_platform="platform", t_creator="c_creator")
+    )
     res = agg.left_join(tox, [agg.platform == tox.t_platform, agg.creator_id == tox.t_creator])
     df = res.to_pyarrow().to_pandas()
     flagged_posts = p.filter(ibis.or_(*[v for v in hits.values()])) if hits else p.limit(0)
-    ev_rows = flagged_posts.select("platform", "creator_id", "post_id", txt=text, **{
-        k: v for k, v in hits.items()}).to_pyarrow().to_pylist()
+    ev_rows = (
+        flagged_posts.select("platform", "creator_id", "post_id", txt=text, **{k: v for k, v in hits.items()})
+        .to_pyarrow()
+        .to_pylist()
+    )
     evidence: dict[tuple[str, str], list[str]] = {}
     for r in ev_rows:
         key = (r["platform"], r["creator_id"])
         which = [k for k in hits if r[k]]
         if len(evidence.setdefault(key, [])) < 3:
-            evidence[key].append(f"[{', '.join(which)}] post {r['post_id']}: \"{quote(r['txt'], 160)}\"")
+            evidence[key].append(f'[{", ".join(which)}] post {r["post_id"]}: "{quote(r["txt"], 160)}"')
     out = []
     for _, r in df.iterrows():
         ac = int(r["audience_comments"]) if r["audience_comments"] == r["audience_comments"] else 0
@@ -92,12 +122,20 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
         if flagged_only and not flags:
             continue
         key = (r["platform"], r["creator_id"])
-        out.append({
-            "platform": r["platform"], "creator_id": r["creator_id"], "posts": int(r["posts"]),
-            **{f"posts_{k}": int(r[f"posts_{k}"] or 0) for k in cats},
-            "audience_comments": ac, "toxic_comment_share": share,
-            "posts_exclusions": n_ex, "posts_competitors": n_co,
-            "flags": flags, "excluded": n_ex > 0, "evidence": evidence.get(key, []),
-        })
+        out.append(
+            {
+                "platform": r["platform"],
+                "creator_id": r["creator_id"],
+                "posts": int(r["posts"]),
+                **{f"posts_{k}": int(r[f"posts_{k}"] or 0) for k in cats},
+                "audience_comments": ac,
+                "toxic_comment_share": share,
+                "posts_exclusions": n_ex,
+                "posts_competitors": n_co,
+                "flags": flags,
+                "excluded": n_ex > 0,
+                "evidence": evidence.get(key, []),
+            }
+        )
     out.sort(key=lambda x: (-len(x["flags"]), x["platform"], x["creator_id"]))
     return pa.Table.from_pylist(out, schema=SCHEMA)

@@ -56,8 +56,11 @@ def attribute_orders(
     utms = plan["utm_campaign"].fillna("").str.lower().tolist()
     rows, rules = [], []
     for code, utm, t, cancelled in zip(
-        o["discount_code"].fillna("").str.upper(), o["utm_campaign"].fillna("").str.lower(),
-        o["created_at"], o["cancelled"].astype("boolean").fillna(False).astype(bool), strict=True,
+        o["discount_code"].fillna("").str.upper(),
+        o["utm_campaign"].fillna("").str.lower(),
+        o["created_at"],
+        o["cancelled"].astype("boolean").fillna(False).astype(bool),
+        strict=True,
     ):
         hit, rule = -1, None
         if not cancelled:
@@ -78,7 +81,9 @@ def attribute_orders(
     return o
 
 
-def campaign_posts(plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[str] | None = None) -> pd.DataFrame:
+def campaign_posts(
+    plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[str] | None = None
+) -> pd.DataFrame:
     """Posts credited to plan rows: ``posts`` rows plus ``plan_row``; each post at most once."""
     if plan.empty or posts.empty:
         return posts.assign(plan_row=pd.Series(dtype="int64")).iloc[0:0]
@@ -92,7 +97,7 @@ def campaign_posts(plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[st
     out = []
     for i in sorted(range(len(plan)), key=lambda k: (start.iloc[k], k)):
         r = plan.iloc[i]
-        mine = (posts["creator_id"] == r["creator_id"])
+        mine = posts["creator_id"] == r["creator_id"]
         if r.get("creator_platform"):
             mine &= posts["platform"] == r["creator_platform"]
         ids = list(r["post_ids"]) if r.get("post_ids") is not None and len(r["post_ids"]) else []
@@ -117,5 +122,3 @@ def campaign_posts(plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[st
             out.append({**posts.loc[j].to_dict(), "plan_row": i})
     cols = [*posts.columns, "plan_row"]
     return pd.DataFrame(out, columns=cols)
-
-

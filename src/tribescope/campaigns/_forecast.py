@@ -81,12 +81,15 @@ def fit_priors(history: pd.DataFrame, *, min_creators: int = 3) -> dict[str, Gam
             continue
         r = y / e
         v = max(float(np.var(r, ddof=1)) - m * float(np.mean(1 / e)), (m / 2) ** 2)
-        out[str(g)] = GammaPrior(alpha=m * m / v, beta=m / v, source=f"fitted on {len(sub)} past {g} creators")
+        out[str(g)] = GammaPrior(
+            alpha=m * m / v, beta=m / v, source=f"fitted on {len(sub)} past {g} creators"
+        )
     return out
 
 
-def prior_for(group: str | None, tier: str | None, score: float | None,
-              priors: dict[str, GammaPrior] | None = None) -> GammaPrior:
+def prior_for(
+    group: str | None, tier: str | None, score: float | None, priors: dict[str, GammaPrior] | None = None
+) -> GammaPrior:
     """The prior of one creator: the fitted group prior when there is one, else the documented default."""
     g = _group(group)
     if priors and g in priors:
@@ -116,14 +119,22 @@ def forecast(
     community_score. ``history``: the creator table of :func:`campaign_report` (past campaigns).
     """
     rng = np.random.default_rng(seed)
-    hist = history if history is not None and len(history) else pd.DataFrame(
-        columns=["platform", "creator_id", "label_group", "followers", "conversions", "revenue"])
+    hist = (
+        history
+        if history is not None and len(history)
+        else pd.DataFrame(
+            columns=["platform", "creator_id", "label_group", "followers", "conversions", "revenue"]
+        )
+    )
     priors = fit_priors(hist)
     if aov is None:
         conv = float(hist["conversions"].sum()) if len(hist) else 0.0
         aov = float(hist["revenue"].sum()) / conv if conv else DEFAULT_AOV
-    own = hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "max")) if len(hist) \
+    own = (
+        hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "max"))
+        if len(hist)
         else pd.DataFrame(columns=["conv", "fol"])
+    )
     q = ((1 - level) / 2, 1 - (1 - level) / 2)
     rows: list[dict[str, Any]] = []
     for _, c in candidates.iterrows():
@@ -131,8 +142,12 @@ def forecast(
         f = float(f) if f is not None and pd.notna(f) else 0.0
         e = f / 1000
         score = c.get("community_score")
-        p = prior_for(c.get("label_group"), c.get("tier"), score if score is not None and pd.notna(score) else None,
-                      priors)
+        p = prior_for(
+            c.get("label_group"),
+            c.get("tier"),
+            score if score is not None and pd.notna(score) else None,
+            priors,
+        )
         a, b, src = p.alpha, p.beta, p.source
         if c["creator_id"] in own.index and own.loc[c["creator_id"], "fol"]:
             o = own.loc[c["creator_id"]]
@@ -143,16 +158,22 @@ def forecast(
         cost = float(c.get("cost") or 0)
         rev = d * aov
         roi_d = (rev - cost) / cost if cost else np.full(len(d), np.nan)
-        rows.append({
-            "platform": c.get("platform"), "creator_id": c["creator_id"],
-            "expected_conversions": mean, "conversions_lo": float(np.quantile(d, q[0])),
-            "conversions_hi": float(np.quantile(d, q[1])),
-            "rate_per_1k": a / b, "expected_revenue": mean * aov,
-            "expected_roi": (mean * aov - cost) / cost if cost else None,
-            "roi_lo": float(np.quantile(roi_d, q[0])) if cost else None,
-            "roi_hi": float(np.quantile(roi_d, q[1])) if cost else None,
-            "prior": src, "aov": aov,
-        })
+        rows.append(
+            {
+                "platform": c.get("platform"),
+                "creator_id": c["creator_id"],
+                "expected_conversions": mean,
+                "conversions_lo": float(np.quantile(d, q[0])),
+                "conversions_hi": float(np.quantile(d, q[1])),
+                "rate_per_1k": a / b,
+                "expected_revenue": mean * aov,
+                "expected_roi": (mean * aov - cost) / cost if cost else None,
+                "roi_lo": float(np.quantile(roi_d, q[0])) if cost else None,
+                "roi_hi": float(np.quantile(roi_d, q[1])) if cost else None,
+                "prior": src,
+                "aov": aov,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -174,8 +195,20 @@ def backtest(history: pd.DataFrame, *, level: float = 0.8, seed: int = 0) -> dic
     inside = (y >= np.asarray(lo)) & (y <= np.asarray(hi))
     rank_corr = float(pd.Series(p).rank().corr(pd.Series(y).rank())) if len(set(y)) > 1 else float("nan")
     return {
-        "creators": len(h), "level": level, "coverage": float(inside.mean()),
-        "mae_conversions": float(np.abs(p - y).mean()), "spearman": rank_corr,
-        "per_creator": pd.DataFrame({"creator_id": h["creator_id"], "label_group": h["label_group"],
-                                     "observed": y, "predicted": p, "lo": lo, "hi": hi, "inside": inside}),
+        "creators": len(h),
+        "level": level,
+        "coverage": float(inside.mean()),
+        "mae_conversions": float(np.abs(p - y).mean()),
+        "spearman": rank_corr,
+        "per_creator": pd.DataFrame(
+            {
+                "creator_id": h["creator_id"],
+                "label_group": h["label_group"],
+                "observed": y,
+                "predicted": p,
+                "lo": lo,
+                "hi": hi,
+                "inside": inside,
+            }
+        ),
     }

@@ -48,24 +48,52 @@ __all__ = [
 
 _TS = pa.timestamp("us", tz="UTC")
 
-PLAN_SCHEMA = pa.schema([
-    ("campaign_id", pa.string()), ("brand", pa.string()), ("creator_platform", pa.string()),
-    ("creator_id", pa.string()), ("handle", pa.string()), ("cost", pa.float64()), ("currency", pa.string()),
-    ("start_date", pa.date32()), ("end_date", pa.date32()), ("promo_code", pa.string()),
-    ("utm_campaign", pa.string()), ("link", pa.string()), ("post_ids", pa.list_(pa.string())),
-    ("label", pa.string()),
-])
-ORDER_SCHEMA = pa.schema([
-    ("order_name", pa.string()), ("order_id", pa.string()), ("email", pa.string()),
-    ("financial_status", pa.string()), ("created_at", _TS), ("currency", pa.string()),
-    ("subtotal", pa.float64()), ("discount_code", pa.string()), ("discount_amount", pa.float64()),
-    ("total", pa.float64()), ("refunded", pa.float64()), ("cancelled", pa.bool_()),
-    ("landing_site", pa.string()), ("referring_site", pa.string()), ("utm_campaign", pa.string()),
-    ("source_file", pa.string()),
-])
-CLICK_SCHEMA = pa.schema([
-    ("date", pa.date32()), ("utm_campaign", pa.string()), ("link", pa.string()), ("clicks", pa.int64()),
-])
+PLAN_SCHEMA = pa.schema(
+    [
+        ("campaign_id", pa.string()),
+        ("brand", pa.string()),
+        ("creator_platform", pa.string()),
+        ("creator_id", pa.string()),
+        ("handle", pa.string()),
+        ("cost", pa.float64()),
+        ("currency", pa.string()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("promo_code", pa.string()),
+        ("utm_campaign", pa.string()),
+        ("link", pa.string()),
+        ("post_ids", pa.list_(pa.string())),
+        ("label", pa.string()),
+    ]
+)
+ORDER_SCHEMA = pa.schema(
+    [
+        ("order_name", pa.string()),
+        ("order_id", pa.string()),
+        ("email", pa.string()),
+        ("financial_status", pa.string()),
+        ("created_at", _TS),
+        ("currency", pa.string()),
+        ("subtotal", pa.float64()),
+        ("discount_code", pa.string()),
+        ("discount_amount", pa.float64()),
+        ("total", pa.float64()),
+        ("refunded", pa.float64()),
+        ("cancelled", pa.bool_()),
+        ("landing_site", pa.string()),
+        ("referring_site", pa.string()),
+        ("utm_campaign", pa.string()),
+        ("source_file", pa.string()),
+    ]
+)
+CLICK_SCHEMA = pa.schema(
+    [
+        ("date", pa.date32()),
+        ("utm_campaign", pa.string()),
+        ("link", pa.string()),
+        ("clicks", pa.int64()),
+    ]
+)
 _SCHEMAS = {"campaign_plan": PLAN_SCHEMA, "campaign_orders": ORDER_SCHEMA, "campaign_clicks": CLICK_SCHEMA}
 
 
@@ -97,8 +125,10 @@ def _rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
 
 def _need(header: list[str], path: Path, what: str, *names: str) -> None:
     if not any(_key(n) in header for n in names):
-        raise CampaignError(f"{path}: no {what} column (expected one of: {', '.join(names)}); "
-                            f"columns found: {', '.join(header) or 'none'}")
+        raise CampaignError(
+            f"{path}: no {what} column (expected one of: {', '.join(names)}); "
+            f"columns found: {', '.join(header) or 'none'}"
+        )
 
 
 def parse_money(v: str, where: str = "") -> float:
@@ -117,8 +147,14 @@ def parse_shop_time(v: str, where: str = "") -> datetime | None:
     v = (v or "").strip()
     if not v:
         return None
-    for fmt in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
-                "%Y-%m-%d %H:%M", "%Y-%m-%d"):
+    for fmt in (
+        "%Y-%m-%d %H:%M:%S %z",
+        "%Y-%m-%dT%H:%M:%S%z",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d",
+    ):
         try:
             t = datetime.strptime(v.replace("Z", "+0000"), fmt)
         except ValueError:
@@ -128,7 +164,9 @@ def parse_shop_time(v: str, where: str = "") -> datetime | None:
         t = datetime.fromisoformat(v)
         return (t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        raise CampaignError(f"{where}: {v!r} is not a date/time (expected e.g. 2024-03-05 14:02:11 -0500)") from None
+        raise CampaignError(
+            f"{where}: {v!r} is not a date/time (expected e.g. 2024-03-05 14:02:11 -0500)"
+        ) from None
 
 
 def _date(v: str, where: str) -> date | None:
@@ -161,22 +199,24 @@ def read_plan(path: str | Path) -> pa.Table:
         posts = _pick(r, "post_ids", "post_id")
         platform = _pick(r, "creator_platform", "platform").lower() or None
         cid = creator if platform == "youtube" or creator.startswith("UC") else creator.lower()
-        out.append({
-            "campaign_id": _pick(r, "campaign_id", "campaign") or p.stem,
-            "brand": _pick(r, "brand") or None,
-            "creator_platform": platform,
-            "creator_id": cid,
-            "handle": _pick(r, "handle").lstrip("@") or creator,
-            "cost": parse_money(_pick(r, "cost", "fee", "price"), where),
-            "currency": _pick(r, "currency") or None,
-            "start_date": _date(_pick(r, "start", "start_date"), where),
-            "end_date": _date(_pick(r, "end", "end_date"), where),
-            "promo_code": _pick(r, "promo_code", "code", "discount_code").upper() or None,
-            "utm_campaign": utm or None,
-            "link": link or None,
-            "post_ids": [x.strip() for x in re.split(r"[;|]", posts) if x.strip()],
-            "label": _pick(r, "label").lower() or None,
-        })
+        out.append(
+            {
+                "campaign_id": _pick(r, "campaign_id", "campaign") or p.stem,
+                "brand": _pick(r, "brand") or None,
+                "creator_platform": platform,
+                "creator_id": cid,
+                "handle": _pick(r, "handle").lstrip("@") or creator,
+                "cost": parse_money(_pick(r, "cost", "fee", "price"), where),
+                "currency": _pick(r, "currency") or None,
+                "start_date": _date(_pick(r, "start", "start_date"), where),
+                "end_date": _date(_pick(r, "end", "end_date"), where),
+                "promo_code": _pick(r, "promo_code", "code", "discount_code").upper() or None,
+                "utm_campaign": utm or None,
+                "link": link or None,
+                "post_ids": [x.strip() for x in re.split(r"[;|]", posts) if x.strip()],
+                "label": _pick(r, "label").lower() or None,
+            }
+        )
     return pa.Table.from_pylist(out, schema=PLAN_SCHEMA)
 
 
@@ -230,12 +270,14 @@ def read_clicks(path: str | Path) -> pa.Table:
     for i, r in enumerate(rows, start=2):
         where = f"{p}, line {i}"
         link = _pick(r, "link", "url")
-        out.append({
-            "date": _date(_pick(r, "date", "day"), where),
-            "utm_campaign": (_pick(r, "utm_campaign").lower() or utm_campaign_of(link)),
-            "link": link or None,
-            "clicks": int(parse_money(_pick(r, "clicks", "count"), where)),
-        })
+        out.append(
+            {
+                "date": _date(_pick(r, "date", "day"), where),
+                "utm_campaign": (_pick(r, "utm_campaign").lower() or utm_campaign_of(link)),
+                "link": link or None,
+                "clicks": int(parse_money(_pick(r, "clicks", "count"), where)),
+            }
+        )
     return pa.Table.from_pylist(out, schema=CLICK_SCHEMA)
 
 
@@ -253,7 +295,9 @@ def _replace(ws: Workspace, name: str, new: pa.Table, key: list[str]) -> int:
     ws.duck.register("__tribescope_new", new)
     try:
         cond = " AND ".join(f't."{k}" IS NOT DISTINCT FROM n."{k}"' for k in key)
-        ws.duck.execute(f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM __tribescope_new n WHERE {cond})')
+        ws.duck.execute(
+            f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM __tribescope_new n WHERE {cond})'
+        )
         ws.duck.execute(f'INSERT INTO "{name}" SELECT * FROM __tribescope_new')
     finally:
         ws.duck.unregister("__tribescope_new")
@@ -279,8 +323,11 @@ def import_campaign(
     if not tables:
         raise CampaignError("nothing to import: give --plan, --orders and/or --clicks")
     ensure_tables(ws)
-    keys = {"campaign_plan": ["campaign_id", "creator_id"], "campaign_orders": ["order_name"],
-            "campaign_clicks": ["date", "utm_campaign", "link"]}
+    keys = {
+        "campaign_plan": ["campaign_id", "creator_id"],
+        "campaign_orders": ["order_name"],
+        "campaign_clicks": ["date", "utm_campaign", "link"],
+    }
     with ws.transaction():
         return {n: _replace(ws, n, t, keys[n]) for n, t in tables.items()}
 

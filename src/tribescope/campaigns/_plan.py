@@ -84,8 +84,10 @@ def optimise(
                 continue
             if max_macro is not None and r.get("tier") in _MACRO and macros >= max_macro:
                 continue
-            mo = max((ov.get(tuple(sorted((r["creator_id"], cand.loc[j, "creator_id"]))), 0.0) for j in chosen),
-                     default=0.0)
+            mo = max(
+                (ov.get(tuple(sorted((r["creator_id"], cand.loc[j, "creator_id"]))), 0.0) for j in chosen),
+                default=0.0,
+            )
             value = float(r["expected_conversions"]) * max(0.0, 1 - overlap_penalty * mo)
             key = (value / cost, float(r.get("community_score") or 0.0), -i)
             if value > 0 and (best_key is None or key > best_key):
@@ -110,8 +112,20 @@ def optimise(
 def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
     if ws.has_table("creator_scores"):
         cs = ws.table("creator_scores")
-        cols = [c for c in ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score",
-                            "confidence") if c in cs.columns]
+        cols = [
+            c
+            for c in (
+                "platform",
+                "creator_id",
+                "handle",
+                "followers",
+                "tier",
+                "label",
+                "community_score",
+                "confidence",
+            )
+            if c in cs.columns
+        ]
         df = cs.select(*cols).to_pyarrow().to_pandas()
     else:
         p = ws.table("posts")
@@ -153,11 +167,16 @@ def plan_budget(
 
     cand = _candidates(ws, platforms)
     if cand.empty:
-        raise CampaignError(f"no creators to plan with in {ws.path}"
-                            + (f" on {', '.join(platforms)}" if platforms else "") + "; import some posts first")
+        raise CampaignError(
+            f"no creators to plan with in {ws.path}"
+            + (f" on {', '.join(platforms)}" if platforms else "")
+            + "; import some posts first"
+        )
     notes: list[str] = []
     if not ws.has_table("creator_scores"):
-        notes.append("no creator_scores table: labels unknown, default tier priors used (run `tribescope score`)")
+        notes.append(
+            "no creator_scores table: labels unknown, default tier priors used (run `tribescope score`)"
+        )
     cand = cand[cand["label"].fillna("") != "suspicious"]
     excluded: set[str] = set()
     if brand:
@@ -166,7 +185,9 @@ def plan_budget(
         flags = safety_flags(ws, brand).to_pandas()
         excluded = set(flags.loc[flags["excluded"], "creator_id"]) if len(flags) else set()
         if excluded:
-            notes.append(f"{len(excluded)} creator(s) left out by the brand's exclusions: {', '.join(sorted(excluded))}")
+            notes.append(
+                f"{len(excluded)} creator(s) left out by the brand's exclusions: {', '.join(sorted(excluded))}"
+            )
         cand = cand[~cand["creator_id"].isin(excluded)]
     history = None
     last_fee: dict[str, float] = {}
@@ -180,8 +201,10 @@ def plan_budget(
     else:
         notes.append("no past campaigns imported: default priors by label and tier (docs/campaigns.md)")
     cand = cand.copy()
-    cand["cost"] = [last_fee.get(c) or estimate_fee(p, f) for c, p, f in
-                    zip(cand["creator_id"], cand["platform"], cand["followers"], strict=True)]
+    cand["cost"] = [
+        last_fee.get(c) or estimate_fee(p, f)
+        for c, p, f in zip(cand["creator_id"], cand["platform"], cand["followers"], strict=True)
+    ]
     cand["cost_source"] = ["last quoted" if c in last_fee else "estimated" for c in cand["creator_id"]]
     cand = cand[cand["cost"] <= budget].reset_index(drop=True)
     if cand.empty:
@@ -201,38 +224,74 @@ def plan_budget(
             overlap = {tuple(sorted((r["a_id"], r["b_id"]))): float(r["overlap_min"]) for r in ot}  # type: ignore[misc]
         except Exception as exc:  # overlap is optional: missing module, no comments, …
             notes.append(f"audience overlap not used ({type(exc).__name__}: {exc})")
-    picks = optimise(short.reset_index(drop=True), budget, overlap=overlap, overlap_penalty=overlap_penalty,
-                     min_community_share=min_community_share, max_macro=max_macro)
+    picks = optimise(
+        short.reset_index(drop=True),
+        budget,
+        overlap=overlap,
+        overlap_penalty=overlap_penalty,
+        min_community_share=min_community_share,
+        max_macro=max_macro,
+    )
     rationale = []
     for _, r in picks.iterrows():
-        bits = [f"expects {r['expected_conversions']:.1f} conversions "
-                f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {r['cost']:,.0f} "
-                f"({r['cost_source']} fee)"]
+        bits = [
+            f"expects {r['expected_conversions']:.1f} conversions "
+            f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {r['cost']:,.0f} "
+            f"({r['cost_source']} fee)"
+        ]
         if r.get("expected_roi") is not None and pd.notna(r.get("expected_roi")):
             bits.append(f"expected ROI {r['expected_roi']:+.0%}")
         lab = r.get("label") or "unscored"
         sc = r.get("community_score")
-        bits.append(f"{lab}" + (f", community score {sc:.0f}" if sc is not None and pd.notna(sc) else "")
-                    + f", {r.get('tier') or '?'} tier")
+        bits.append(
+            f"{lab}"
+            + (f", community score {sc:.0f}" if sc is not None and pd.notna(sc) else "")
+            + f", {r.get('tier') or '?'} tier"
+        )
         if r["max_overlap"] > 0:
             bits.append(f"{r['max_overlap']:.0%} audience overlap with earlier picks (value discounted)")
         bits.append(f"prior: {r['prior']}")
         rationale.append("; ".join(bits))
     picks = picks.assign(rank=np.arange(1, len(picks) + 1), rationale=rationale)
-    cols = ["rank", "platform", "creator_id", "handle", "label", "label_group", "tier", "followers",
-            "community_score", "cost", "cost_source", "expected_conversions", "conversions_lo", "conversions_hi",
-            "value", "max_overlap", "expected_revenue", "expected_roi", "rationale"]
+    cols = [
+        "rank",
+        "platform",
+        "creator_id",
+        "handle",
+        "label",
+        "label_group",
+        "tier",
+        "followers",
+        "community_score",
+        "cost",
+        "cost_source",
+        "expected_conversions",
+        "conversions_lo",
+        "conversions_hi",
+        "value",
+        "max_overlap",
+        "expected_revenue",
+        "expected_roi",
+        "rationale",
+    ]
     picks = picks[[c for c in cols if c in picks.columns]]
     spent = float(picks["cost"].sum()) if len(picks) else 0.0
     comm = float(picks.loc[picks["label_group"] == "community", "cost"].sum()) if len(picks) else 0.0
     summary = {
-        "budget": budget, "spent": spent, "creators": len(picks),
-        "community_share_of_budget": comm / budget, "community_share_of_spend": comm / spent if spent else 0.0,
+        "budget": budget,
+        "spent": spent,
+        "creators": len(picks),
+        "community_share_of_budget": comm / budget,
+        "community_share_of_spend": comm / spent if spent else 0.0,
         "macro_creators": int(picks["tier"].isin(_MACRO).sum()) if len(picks) else 0,
         "expected_conversions": float(picks["value"].sum()) if len(picks) else 0.0,
         "notes": notes,
     }
     if comm < min_community_share * budget and len(picks):
-        notes.append(f"only {comm / budget:.0%} of the budget found community creators to spend on "
-                     f"(rule: ≥ {min_community_share:.0%}); the rest is left unspent")
-    return BudgetPlan(picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary)
+        notes.append(
+            f"only {comm / budget:.0%} of the budget found community creators to spend on "
+            f"(rule: ≥ {min_community_share:.0%}); the rest is left unspent"
+        )
+    return BudgetPlan(
+        picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary
+    )

@@ -100,7 +100,8 @@ def bootstrap_creator(
     with np.errstate(divide="ignore", invalid="ignore"):
         cpa = np.where(conv > 0, cost / np.where(conv > 0, conv, 1), np.inf)
     return {
-        "conversions": _ci(conv), "revenue": _ci(rev),
+        "conversions": _ci(conv),
+        "revenue": _ci(rev),
         "roi": _ci((margin * rev - cost) / cost) if cost else (None, None),
         "roas": _ci(rev / cost) if cost else (None, None),
         "cpa": _ci(cpa),
@@ -159,8 +160,18 @@ def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
     p = ws.table("posts")
     ids = sorted(set(plan["creator_id"]))
     p = p.filter(p.creator_id.isin(ids)).select(
-        "platform", "post_id", "creator_id", "created_at", "title", "caption", "likes", "comments_count",
-        "shares", "views", "sponsor")
+        "platform",
+        "post_id",
+        "creator_id",
+        "created_at",
+        "title",
+        "caption",
+        "likes",
+        "comments_count",
+        "shares",
+        "views",
+        "sponsor",
+    )
     return _utc(p.to_pyarrow().to_pandas())
 
 
@@ -179,18 +190,31 @@ def campaign_report(
     """Compute the ROI report from ``campaign_plan``, ``campaign_orders``, ``campaign_clicks`` and posts."""
     plan = _frame(ws, "campaign_plan")
     if plan.empty:
-        raise CampaignError(f"no campaign plan in {ws.path}; run `tribescope campaign import --plan FILE` first")
+        raise CampaignError(
+            f"no campaign plan in {ws.path}; run `tribescope campaign import --plan FILE` first"
+        )
     if campaign is not None:
         plan = plan[plan["campaign_id"] == campaign]
         if plan.empty:
-            raise CampaignError(f"no campaign {campaign!r} in the plan; known: "
-                                f"{', '.join(sorted(set(_frame(ws, 'campaign_plan')['campaign_id'])))}")
+            raise CampaignError(
+                f"no campaign {campaign!r} in the plan; known: "
+                f"{', '.join(sorted(set(_frame(ws, 'campaign_plan')['campaign_id'])))}"
+            )
     plan = plan.reset_index(drop=True)
     cpm = cpm_table or load_cpm_table()
     orders = _frame(ws, "campaign_orders")
     if orders.empty:
-        orders = pd.DataFrame(columns=["order_name", "created_at", "total", "refunded", "cancelled",
-                                       "discount_code", "utm_campaign"])
+        orders = pd.DataFrame(
+            columns=[
+                "order_name",
+                "created_at",
+                "total",
+                "refunded",
+                "cancelled",
+                "discount_code",
+                "utm_campaign",
+            ]
+        )
     att = attribute_orders(plan, orders, window_days=window_days)
     clicks = _frame(ws, "campaign_clicks")
     info = _creator_info(ws)
@@ -234,41 +258,63 @@ def campaign_report(
                 sel |= clicks["link"].fillna("") == r["link"]
             n_clicks = int(clicks.loc[sel, "clicks"].sum()) if sel.any() else None
         ci = bootstrap_creator(rev, cost, margin=margin, n_boot=n_boot, seed=seed + int(i))
-        emv = impressions * cpm.get(plat or "generic", cpm.get("generic", 0.0)) / 1000 if impressions else None
-        rows.append({
-            "campaign_id": r["campaign_id"], "creator_platform": plat, "creator_id": r["creator_id"],
-            "handle": r["handle"], "label": label, "label_group": label_group(label),
-            "tier": mi.get("tier") if pd.notna(mi.get("tier", None)) else None,
-            "followers": followers, "cost": cost, "posts": len(ps),
-            "impressions": impressions, "impressions_source": src, "engagements": eng,
-            "clicks": n_clicks, "conversions": conv,
-            "conversions_by_code": int((mine["rule"] == "code").sum()),
-            "conversions_by_utm": int((mine["rule"] == "utm").sum()),
-            "revenue": revenue,
-            "cpm": _div(cost * 1000, impressions or 0), "cpe": _div(cost, eng or 0), "cpa": _div(cost, conv),
-            "conversion_rate": _div(conv, n_clicks or 0),
-            "conversions_per_1k_followers": _div(1000 * conv, followers or 0),
-            "roas": _div(revenue, cost), "roi": _div(margin * revenue - cost, cost),
-            "emv": emv,
-            "conversions_lo": ci["conversions"][0], "conversions_hi": ci["conversions"][1],
-            "revenue_lo": ci["revenue"][0], "revenue_hi": ci["revenue"][1],
-            "roi_lo": ci["roi"][0], "roi_hi": ci["roi"][1],
-            "roas_lo": ci["roas"][0], "roas_hi": ci["roas"][1],
-            "cpa_lo": ci["cpa"][0], "cpa_hi": ci["cpa"][1],
-        })
+        emv = (
+            impressions * cpm.get(plat or "generic", cpm.get("generic", 0.0)) / 1000 if impressions else None
+        )
+        rows.append(
+            {
+                "campaign_id": r["campaign_id"],
+                "creator_platform": plat,
+                "creator_id": r["creator_id"],
+                "handle": r["handle"],
+                "label": label,
+                "label_group": label_group(label),
+                "tier": mi.get("tier") if pd.notna(mi.get("tier", None)) else None,
+                "followers": followers,
+                "cost": cost,
+                "posts": len(ps),
+                "impressions": impressions,
+                "impressions_source": src,
+                "engagements": eng,
+                "clicks": n_clicks,
+                "conversions": conv,
+                "conversions_by_code": int((mine["rule"] == "code").sum()),
+                "conversions_by_utm": int((mine["rule"] == "utm").sum()),
+                "revenue": revenue,
+                "cpm": _div(cost * 1000, impressions or 0),
+                "cpe": _div(cost, eng or 0),
+                "cpa": _div(cost, conv),
+                "conversion_rate": _div(conv, n_clicks or 0),
+                "conversions_per_1k_followers": _div(1000 * conv, followers or 0),
+                "roas": _div(revenue, cost),
+                "roi": _div(margin * revenue - cost, cost),
+                "emv": emv,
+                "conversions_lo": ci["conversions"][0],
+                "conversions_hi": ci["conversions"][1],
+                "revenue_lo": ci["revenue"][0],
+                "revenue_hi": ci["revenue"][1],
+                "roi_lo": ci["roi"][0],
+                "roi_hi": ci["roi"][1],
+                "roas_lo": ci["roas"][0],
+                "roas_hi": ci["roas"][1],
+                "cpa_lo": ci["cpa"][0],
+                "cpa_hi": ci["cpa"][1],
+            }
+        )
     cr = pd.DataFrame(rows)
     if (cr["impressions_source"] == "estimated").any():
         notes.append(f"impressions estimated as followers × {REACH_RATE} where posts carry no views")
     unattributed = att[(att["plan_row"] < 0)]
-    notes.append(f"{len(att) - len(unattributed)} of {len(att)} orders credited to a creator "
-                 f"({int((att['rule'] == 'code').sum())} by code, {int((att['rule'] == 'utm').sum())} by UTM)")
+    notes.append(
+        f"{len(att) - len(unattributed)} of {len(att)} orders credited to a creator "
+        f"({int((att['rule'] == 'code').sum())} by code, {int((att['rule'] == 'utm').sum())} by UTM)"
+    )
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
     if {"community", "broadcast"} <= set(cr["label_group"]):
         d = _roi_difference(cr, rev_by_row, margin=margin, n_boot=n_boot, seed=seed)
-        notes.append(
-            f"community − broadcast pooled ROI = {d[0]:+.2f} (95% CI {d[1]:+.2f} … {d[2]:+.2f})")
+        notes.append(f"community − broadcast pooled ROI = {d[0]:+.2f} (95% CI {d[1]:+.2f} … {d[2]:+.2f})")
         labels = labels.assign(
             roi_diff_vs_broadcast=[d[0] if g == "community" else None for g in labels["group"]],
             roi_diff_lo=[d[1] if g == "community" else None for g in labels["group"]],
@@ -294,8 +340,14 @@ def _pooled(cost: np.ndarray, rev: np.ndarray, margin: float) -> float | None:
     return (margin * float(rev.sum()) - c) / c if c else None
 
 
-def _boot_group(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], idx: np.ndarray, margin: float,
-                n_boot: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _boot_group(
+    cr: pd.DataFrame,
+    rev_by_row: dict[int, np.ndarray],
+    idx: np.ndarray,
+    margin: float,
+    n_boot: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap pooled ROI and conversions of the creators ``idx``: creators resampled, orders Poisson-weighted."""
     costs = cr["cost"].to_numpy(dtype=np.float64)
     roi = np.empty(n_boot)
@@ -315,8 +367,9 @@ def _boot_group(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], idx: np.nda
     return roi, conv
 
 
-def _group_table(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *, margin: float, n_boot: int,
-                 seed: int) -> pd.DataFrame:
+def _group_table(
+    cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *, margin: float, n_boot: int, seed: int
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed + 7)
     out = []
     for g, sub in cr.groupby(by, dropna=False, sort=True):
@@ -329,21 +382,33 @@ def _group_table(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *
         imp = float(_nsum(sub["impressions"]))
         eng = float(_nsum(sub["engagements"]))
         fol = float(_nsum(sub["followers"]))
-        out.append({
-            "group": g, "creators": len(sub), "cost": cost, "impressions": imp, "engagements": eng,
-            "conversions": conv, "revenue": float(revs.sum()),
-            "cpm": _div(cost * 1000, imp), "cpe": _div(cost, eng), "cpa": _div(cost, conv),
-            "conversions_per_1k_followers": _div(1000 * conv, fol),
-            "roas": _div(float(revs.sum()), cost), "roi": _pooled(sub["cost"].to_numpy(), revs, margin),
-            "roi_lo": lo, "roi_hi": hi,
-            "median_creator_roi": float(sub["roi"].median()) if sub["roi"].notna().any() else None,
-            "emv": float(_nsum(sub["emv"])),
-        })
+        out.append(
+            {
+                "group": g,
+                "creators": len(sub),
+                "cost": cost,
+                "impressions": imp,
+                "engagements": eng,
+                "conversions": conv,
+                "revenue": float(revs.sum()),
+                "cpm": _div(cost * 1000, imp),
+                "cpe": _div(cost, eng),
+                "cpa": _div(cost, conv),
+                "conversions_per_1k_followers": _div(1000 * conv, fol),
+                "roas": _div(float(revs.sum()), cost),
+                "roi": _pooled(sub["cost"].to_numpy(), revs, margin),
+                "roi_lo": lo,
+                "roi_hi": hi,
+                "median_creator_roi": float(sub["roi"].median()) if sub["roi"].notna().any() else None,
+                "emv": float(_nsum(sub["emv"])),
+            }
+        )
     return pd.DataFrame(out)
 
 
-def _roi_difference(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], *, margin: float, n_boot: int,
-                    seed: int) -> tuple[float, float, float]:
+def _roi_difference(
+    cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], *, margin: float, n_boot: int, seed: int
+) -> tuple[float, float, float]:
     rng = np.random.default_rng(seed + 11)
     a = cr.index[cr["label_group"] == "community"].to_numpy()
     b = cr.index[cr["label_group"] == "broadcast"].to_numpy()
@@ -351,14 +416,20 @@ def _roi_difference(cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], *, marg
     rb, _ = _boot_group(cr, rev_by_row, b, margin, min(n_boot, 400), rng)
 
     def pooled(idx: np.ndarray) -> float:
-        return _pooled(cr.loc[idx, "cost"].to_numpy(), np.asarray([rev_by_row[int(k)].sum() for k in idx]),
-                       margin) or 0.0
+        return (
+            _pooled(
+                cr.loc[idx, "cost"].to_numpy(), np.asarray([rev_by_row[int(k)].sum() for k in idx]), margin
+            )
+            or 0.0
+        )
 
     lo, hi = _ci(ra - rb)
     return pooled(a) - pooled(b), float(lo or 0.0), float(hi or 0.0)
 
 
-def _incrementality(plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, pre_days: int) -> pd.DataFrame:
+def _incrementality(
+    plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, pre_days: int
+) -> pd.DataFrame:
     out = []
     for cid, sub in plan.groupby("campaign_id", sort=True):
         starts = pd.to_datetime(sub["start_date"]).dropna()
@@ -381,23 +452,55 @@ def _incrementality(plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, 
         days = (t1 - t0).total_seconds() / 86400
         credited = int(att["plan_row"].isin(sub.index).sum())
         if eff_pre < 7 or n_pre == 0:
-            out.append({"campaign_id": cid, "pre_days": pre_days, "campaign_days": days, "pre_orders": n_pre,
-                        "observed_orders": n_obs, "baseline_orders": None, "incremental_orders": None,
-                        "incremental_lo": None, "incremental_hi": None, "incremental_revenue": None,
-                        "credited_orders": credited,
-                        "note": "no complete pre-period in the orders export; incrementality not estimated"})
+            out.append(
+                {
+                    "campaign_id": cid,
+                    "pre_days": pre_days,
+                    "campaign_days": days,
+                    "pre_orders": n_pre,
+                    "observed_orders": n_obs,
+                    "baseline_orders": None,
+                    "incremental_orders": None,
+                    "incremental_lo": None,
+                    "incremental_hi": None,
+                    "incremental_revenue": None,
+                    "credited_orders": credited,
+                    "note": "no complete pre-period in the orders export; incrementality not estimated",
+                }
+            )
             continue
         k = days / eff_pre
         base = n_pre * k
         inc = n_obs - base
         sd = float(np.sqrt(n_obs + k * k * n_pre))
-        out.append({"campaign_id": cid, "pre_days": eff_pre, "campaign_days": days, "pre_orders": n_pre,
-                    "observed_orders": n_obs, "baseline_orders": base, "incremental_orders": inc,
-                    "incremental_lo": inc - 1.96 * sd, "incremental_hi": inc + 1.96 * sd,
-                    "incremental_revenue": rev_obs - rev_pre * k, "credited_orders": credited,
-                    "note": "baseline = pre-period orders per day × campaign days (all orders in the export)"})
-    cols = ["campaign_id", "pre_days", "campaign_days", "pre_orders", "observed_orders", "baseline_orders",
-            "incremental_orders", "incremental_lo", "incremental_hi", "incremental_revenue", "credited_orders", "note"]
+        out.append(
+            {
+                "campaign_id": cid,
+                "pre_days": eff_pre,
+                "campaign_days": days,
+                "pre_orders": n_pre,
+                "observed_orders": n_obs,
+                "baseline_orders": base,
+                "incremental_orders": inc,
+                "incremental_lo": inc - 1.96 * sd,
+                "incremental_hi": inc + 1.96 * sd,
+                "incremental_revenue": rev_obs - rev_pre * k,
+                "credited_orders": credited,
+                "note": "baseline = pre-period orders per day × campaign days (all orders in the export)",
+            }
+        )
+    cols = [
+        "campaign_id",
+        "pre_days",
+        "campaign_days",
+        "pre_orders",
+        "observed_orders",
+        "baseline_orders",
+        "incremental_orders",
+        "incremental_lo",
+        "incremental_hi",
+        "incremental_revenue",
+        "credited_orders",
+        "note",
+    ]
     return pd.DataFrame(out, columns=cols)
-
-

@@ -5,7 +5,14 @@ from __future__ import annotations
 __all__ = ["TIERS", "tier_of"]
 
 #: lower bound (inclusive) of each tier
-TIERS = (("mega", 1_000_000), ("macro", 500_000), ("mid", 100_000), ("micro", 10_000), ("nano", 1_000), ("creator", 0))
+TIERS = (
+    ("mega", 1_000_000),
+    ("macro", 500_000),
+    ("mid", 100_000),
+    ("micro", 10_000),
+    ("nano", 1_000),
+    ("creator", 0),
+)
 
 
 def tier_of(followers: float | None) -> str | None:

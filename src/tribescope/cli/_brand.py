@@ -16,7 +16,9 @@ from tribescope.cli._app import app, console, eval_app, fail, state, train_app
 from tribescope.errors import TribescopeError
 
 _SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
-brand_app = typer.Typer(help="Brand profiles: add, list, show (fit, safety, evangelists).", no_args_is_help=True)
+brand_app = typer.Typer(
+    help="Brand profiles: add, list, show (fit, safety, evangelists).", no_args_is_help=True
+)
 campaign_app = typer.Typer(help="Campaigns: import plans and shop results, report ROI.", no_args_is_help=True)
 app.add_typer(brand_app, name="brand")
 app.add_typer(campaign_app, name="campaign")
@@ -58,7 +60,9 @@ def _write(t: pa.Table, out: Path) -> None:
         for name in t.column_names:
             col = t.column(name)
             if pa.types.is_list(col.type):
-                cols[name] = pa.array([" | ".join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string())
+                cols[name] = pa.array(
+                    [" | ".join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string()
+                )
             else:
                 cols[name] = col
         pacsv.write_csv(pa.table(cols), out)
@@ -69,22 +73,39 @@ def _write(t: pa.Table, out: Path) -> None:
 @brand_app.command("add")
 def brand_add(
     name: Annotated[str, typer.Argument(help="Brand name.")],
-    handle: Annotated[list[str] | None, typer.Option("--handle", help="Brand account (repeat; PLATFORM:HANDLE ok).")] = None,
-    keyword: Annotated[list[str] | None, typer.Option("--keyword", help="Product / brand word (repeat).")] = None,
+    handle: Annotated[
+        list[str] | None, typer.Option("--handle", help="Brand account (repeat; PLATFORM:HANDLE ok).")
+    ] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option("--keyword", help="Product / brand word (repeat).")
+    ] = None,
     description: Annotated[str, typer.Option(help="What the brand sells and to whom (used for fit).")] = "",
-    competitor: Annotated[list[str] | None, typer.Option("--competitor", help="Competing brand (repeat).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", help="Brand-safety exclusion keyword (repeat).")] = None,
+    competitor: Annotated[
+        list[str] | None, typer.Option("--competitor", help="Competing brand (repeat).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Brand-safety exclusion keyword (repeat).")
+    ] = None,
 ) -> None:
     """Create or replace a brand profile."""
     from tribescope.brand import add_brand
 
     try:
         ws = state.open()
-        b = add_brand(ws, name, handles=handle, keywords=keyword, description=description,
-                      competitors=competitor, exclusions=exclude)
+        b = add_brand(
+            ws,
+            name,
+            handles=handle,
+            keywords=keyword,
+            description=description,
+            competitors=competitor,
+            exclusions=exclude,
+        )
     except TribescopeError as exc:
         raise fail(exc) from None
-    console.print(f"brand {b.name!r} saved: handles {', '.join(b.handles) or '-'}; keywords {', '.join(b.keywords) or '-'}")
+    console.print(
+        f"brand {b.name!r} saved: handles {', '.join(b.handles) or '-'}; keywords {', '.join(b.keywords) or '-'}"
+    )
     ws.close()
 
 
@@ -112,7 +133,9 @@ def brand_show(
     section: Annotated[str, typer.Option(help="all | fit | safety | evangelists")] = "all",
     flagged: Annotated[bool, typer.Option("--flagged", help="Safety: only creators with a flag.")] = False,
     limit: Annotated[int, typer.Option(help="Rows per table.")] = 10,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Export the chosen section (CSV/JSON/Parquet).")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Export the chosen section (CSV/JSON/Parquet).")
+    ] = None,
 ) -> None:
     """Show a brand: profile, best-fitting creators, safety flags, organic evangelists."""
     from tribescope.brand import brand_fit, evangelists, get_brand, safety_flags
@@ -120,22 +143,36 @@ def brand_show(
     try:
         ws = state.open(read_only=True)
         b = get_brand(ws, name)
-        console.print(f"[bold]{b.name}[/]  handles: {', '.join(b.handles) or '-'}; keywords: "
-                      f"{', '.join(b.keywords) or '-'}; competitors: {', '.join(b.competitors) or '-'}; "
-                      f"exclusions: {', '.join(b.exclusions) or '-'}\n{b.description}")
+        console.print(
+            f"[bold]{b.name}[/]  handles: {', '.join(b.handles) or '-'}; keywords: "
+            f"{', '.join(b.keywords) or '-'}; competitors: {', '.join(b.competitors) or '-'}; "
+            f"exclusions: {', '.join(b.exclusions) or '-'}\n{b.description}"
+        )
         tables: dict[str, pa.Table] = {}
         if section in ("all", "fit"):
             tables["fit"] = brand_fit(ws, b)
-            _show(tables["fit"], "brand fit (TF-IDF)", ["platform", "creator_id", "fit", "content_similarity",
-                                                         "audience_similarity", "evidence"], limit)
+            _show(
+                tables["fit"],
+                "brand fit (TF-IDF)",
+                ["platform", "creator_id", "fit", "content_similarity", "audience_similarity", "evidence"],
+                limit,
+            )
         if section in ("all", "safety"):
             tables["safety"] = safety_flags(ws, b, flagged_only=flagged or section == "all")
-            _show(tables["safety"], "brand safety flags", ["platform", "creator_id", "flags",
-                                                           "toxic_comment_share", "excluded", "evidence"], limit)
+            _show(
+                tables["safety"],
+                "brand safety flags",
+                ["platform", "creator_id", "flags", "toxic_comment_share", "excluded", "evidence"],
+                limit,
+            )
         if section in ("all", "evangelists"):
             tables["evangelists"] = evangelists(ws, b)
-            _show(tables["evangelists"], "organic evangelists", ["platform", "username", "followers", "mentions",
-                                                                 "evidence"], limit)
+            _show(
+                tables["evangelists"],
+                "organic evangelists",
+                ["platform", "username", "followers", "mentions", "evidence"],
+                limit,
+            )
         if not tables:
             raise TribescopeError(f"unknown section {section!r}; use all, fit, safety or evangelists")
     except TribescopeError as exc:
@@ -163,8 +200,12 @@ def ambassadors_cmd(
         t = ambassadors(ws, brand, limit=None)
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(t, f"ambassadors to recruit for {brand}",
-          ["platform", "username", "followers", "activity", "sparked", "repliers", "influence", "evidence"], limit)
+    _show(
+        t,
+        f"ambassadors to recruit for {brand}",
+        ["platform", "username", "followers", "activity", "sparked", "repliers", "influence", "evidence"],
+        limit,
+    )
     if out is not None:
         _write(t, out)
     ws.close()
@@ -172,7 +213,9 @@ def ambassadors_cmd(
 
 @app.command("posts")
 def posts_cmd(
-    creator: Annotated[str | None, typer.Option("--creator", "-c", help="Only this creator (account id / handle).")] = None,
+    creator: Annotated[
+        str | None, typer.Option("--creator", "-c", help="Only this creator (account id / handle).")
+    ] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     sponsored: Annotated[str | None, typer.Option(help="Only disclosed | likely | no.")] = None,
     limit: Annotated[int, typer.Option(help="Rows to print.")] = 30,
@@ -190,8 +233,22 @@ def posts_cmd(
         import pyarrow.compute as pc
 
         t = t.filter(pc.equal(t["sponsored"], sponsored))
-    _show(t, "posts", ["platform", "post_id", "creator_id", "created_at", "sponsored", "sponsored_probability",
-                       "disclosure", "signals", "brands_mentioned"], limit)
+    _show(
+        t,
+        "posts",
+        [
+            "platform",
+            "post_id",
+            "creator_id",
+            "created_at",
+            "sponsored",
+            "sponsored_probability",
+            "disclosure",
+            "signals",
+            "brands_mentioned",
+        ],
+        limit,
+    )
     if out is not None:
         _write(t, out)
     ws.close()
@@ -200,10 +257,14 @@ def posts_cmd(
 # ------------------------------------------------------------------------------------------ campaigns
 @campaign_app.command("import")
 def campaign_import(
-    folder: Annotated[Path | None, typer.Argument(help="Folder with *plan*.csv, *order*.csv, *click*.csv.")] = None,
+    folder: Annotated[
+        Path | None, typer.Argument(help="Folder with *plan*.csv, *order*.csv, *click*.csv.")
+    ] = None,
     plan: Annotated[Path | None, typer.Option(help="Campaign plan CSV.")] = None,
     orders: Annotated[Path | None, typer.Option(help="Shop orders export CSV (Shopify columns).")] = None,
-    clicks: Annotated[Path | None, typer.Option(help="Link clicks CSV (date, utm_campaign, link, clicks).")] = None,
+    clicks: Annotated[
+        Path | None, typer.Option(help="Link clicks CSV (date, utm_campaign, link, clicks).")
+    ] = None,
 ) -> None:
     """Import a campaign plan and its results (all or nothing)."""
     from tribescope.campaigns import find_campaign_files, import_campaign
@@ -216,19 +277,28 @@ def campaign_import(
     except TribescopeError as exc:
         raise fail(exc) from None
     for k, v in n.items():
-        console.print(f"{k}: {v} rows ({files[{'campaign_plan': 'plan', 'campaign_orders': 'orders', 'campaign_clicks': 'clicks'}[k]]})")
+        console.print(
+            f"{k}: {v} rows ({files[{'campaign_plan': 'plan', 'campaign_orders': 'orders', 'campaign_clicks': 'clicks'}[k]]})"
+        )
     ws.close()
 
 
 @campaign_app.command("report")
 def campaign_report_cmd(
     campaign: Annotated[str | None, typer.Option(help="Only this campaign id.")] = None,
-    cpm_table: Annotated[Path | None, typer.Option(help="CSV platform,cpm for EMV (default: shipped table).")] = None,
+    cpm_table: Annotated[
+        Path | None, typer.Option(help="CSV platform,cpm for EMV (default: shipped table).")
+    ] = None,
     margin: Annotated[float, typer.Option(help="Gross margin for ROI (1 = revenue ROI).")] = 1.0,
     window: Annotated[int, typer.Option(help="Attribution window in days after the campaign end.")] = 14,
-    brand_term: Annotated[list[str] | None, typer.Option("--brand-term", help="Words that mark campaign posts.")] = None,
+    brand_term: Annotated[
+        list[str] | None, typer.Option("--brand-term", help="Words that mark campaign posts.")
+    ] = None,
     backtest: Annotated[bool, typer.Option(help="Also back-test the forecast on these campaigns.")] = True,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the creator table (+ _labels, _campaigns, _incrementality).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the creator table (+ _labels, _campaigns, _incrementality)."),
+    ] = None,
 ) -> None:
     """ROI per creator, per campaign and community vs broadcast, with 95 % bootstrap CIs."""
     from tribescope.campaigns import campaign_report, load_cpm_table
@@ -243,30 +313,88 @@ def campaign_report_cmd(
 
             for b in list_brands(ws):
                 brand_terms += terms_of(b)
-        rep = campaign_report(ws, campaign=campaign, cpm_table=load_cpm_table(cpm_table) if cpm_table else None,
-                              margin=margin, window_days=window, brand_terms=brand_terms)
+        rep = campaign_report(
+            ws,
+            campaign=campaign,
+            cpm_table=load_cpm_table(cpm_table) if cpm_table else None,
+            margin=margin,
+            window_days=window,
+            brand_terms=brand_terms,
+        )
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(rep.creators, "per creator", ["handle", "label_group", "cost", "impressions", "engagements", "clicks",
-                                        "conversions", "revenue", "cpm", "cpe", "cpa", "roas", "roi", "roi_lo",
-                                        "roi_hi", "emv"], 50)
-    _show(rep.labels, "community vs broadcast", ["group", "creators", "cost", "conversions", "revenue", "cpa",
-                                                 "conversions_per_1k_followers", "roi", "roi_lo", "roi_hi",
-                                                 "roi_diff_vs_broadcast", "roi_diff_lo", "roi_diff_hi"])
-    _show(rep.campaigns, "per campaign", ["group", "creators", "cost", "conversions", "revenue", "roas", "roi",
-                                          "roi_lo", "roi_hi", "emv"])
-    _show(rep.incrementality, "incrementality vs pre-period", ["campaign_id", "pre_orders", "observed_orders",
-                                                               "baseline_orders", "incremental_orders",
-                                                               "incremental_lo", "incremental_hi",
-                                                               "credited_orders", "note"])
+    _show(
+        rep.creators,
+        "per creator",
+        [
+            "handle",
+            "label_group",
+            "cost",
+            "impressions",
+            "engagements",
+            "clicks",
+            "conversions",
+            "revenue",
+            "cpm",
+            "cpe",
+            "cpa",
+            "roas",
+            "roi",
+            "roi_lo",
+            "roi_hi",
+            "emv",
+        ],
+        50,
+    )
+    _show(
+        rep.labels,
+        "community vs broadcast",
+        [
+            "group",
+            "creators",
+            "cost",
+            "conversions",
+            "revenue",
+            "cpa",
+            "conversions_per_1k_followers",
+            "roi",
+            "roi_lo",
+            "roi_hi",
+            "roi_diff_vs_broadcast",
+            "roi_diff_lo",
+            "roi_diff_hi",
+        ],
+    )
+    _show(
+        rep.campaigns,
+        "per campaign",
+        ["group", "creators", "cost", "conversions", "revenue", "roas", "roi", "roi_lo", "roi_hi", "emv"],
+    )
+    _show(
+        rep.incrementality,
+        "incrementality vs pre-period",
+        [
+            "campaign_id",
+            "pre_orders",
+            "observed_orders",
+            "baseline_orders",
+            "incremental_orders",
+            "incremental_lo",
+            "incremental_hi",
+            "credited_orders",
+            "note",
+        ],
+    )
     for n in rep.notes:
         console.print(f"• {n}")
     if backtest:
         bt = run_backtest(rep.creators.to_pandas())
         if "coverage" in bt:
-            console.print(f"• forecast back-test (leave one creator out, {bt['creators']} creators): 80 % interval "
-                          f"coverage {bt['coverage']:.0%}, MAE {bt['mae_conversions']:.1f} conversions, "
-                          f"Spearman {bt['spearman']:.2f}")
+            console.print(
+                f"• forecast back-test (leave one creator out, {bt['creators']} creators): 80 % interval "
+                f"coverage {bt['coverage']:.0%}, MAE {bt['mae_conversions']:.1f} conversions, "
+                f"Spearman {bt['spearman']:.2f}"
+            )
     if out is not None:
         for p in rep.write_csv(out):
             console.print(f"wrote {p}")
@@ -277,10 +405,16 @@ def campaign_report_cmd(
 def plan_cmd(
     brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (exclusions apply).")],
     budget: Annotated[float, typer.Option(help="Budget to spend.")],
-    platform: Annotated[list[str] | None, typer.Option("--platform", help="Only these platforms (repeat).")] = None,
-    min_community_share: Annotated[float, typer.Option(help="Least share of budget on community influencers.")] = 0.7,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", help="Only these platforms (repeat).")
+    ] = None,
+    min_community_share: Annotated[
+        float, typer.Option(help="Least share of budget on community influencers.")
+    ] = 0.7,
     max_macro: Annotated[int, typer.Option(help="Most macro/mega creators (-1 = no limit).")] = 2,
-    overlap_penalty: Annotated[float, typer.Option(help="Value discount per unit of audience overlap (0 = off).")] = 1.0,
+    overlap_penalty: Annotated[
+        float, typer.Option(help="Value discount per unit of audience overlap (0 = off).")
+    ] = 1.0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the picks as CSV.")] = None,
 ) -> None:
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
@@ -290,18 +424,41 @@ def plan_cmd(
     try:
         ws = state.open(read_only=True)
         get_brand(ws, brand)
-        res = plan_budget(ws, budget, brand=brand, platforms=platform, min_community_share=min_community_share,
-                          max_macro=None if max_macro < 0 else max_macro, overlap_penalty=overlap_penalty,
-                          use_overlap=overlap_penalty > 0)
+        res = plan_budget(
+            ws,
+            budget,
+            brand=brand,
+            platforms=platform,
+            min_community_share=min_community_share,
+            max_macro=None if max_macro < 0 else max_macro,
+            overlap_penalty=overlap_penalty,
+            use_overlap=overlap_penalty > 0,
+        )
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(res.picks, f"plan for {brand}: budget {budget:,.0f}",
-          ["rank", "platform", "handle", "label", "tier", "cost", "expected_conversions", "conversions_lo",
-           "conversions_hi", "rationale"], 100)
+    _show(
+        res.picks,
+        f"plan for {brand}: budget {budget:,.0f}",
+        [
+            "rank",
+            "platform",
+            "handle",
+            "label",
+            "tier",
+            "cost",
+            "expected_conversions",
+            "conversions_lo",
+            "conversions_hi",
+            "rationale",
+        ],
+        100,
+    )
     s = res.summary
-    console.print(f"spent {s['spent']:,.0f} of {s['budget']:,.0f} on {s['creators']} creators; "
-                  f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
-                  f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}")
+    console.print(
+        f"spent {s['spent']:,.0f} of {s['budget']:,.0f} on {s['creators']} creators; "
+        f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
+        f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
+    )
     for n in s["notes"]:
         console.print(f"• {n}")
     if out is not None:
@@ -310,25 +467,35 @@ def plan_cmd(
 
 
 def _kim_dir(data: Path) -> Path:
-    return data / "instagram_influencer_posts_kim" if (data / "instagram_influencer_posts_kim").exists() else data
+    return (
+        data / "instagram_influencer_posts_kim"
+        if (data / "instagram_influencer_posts_kim").exists()
+        else data
+    )
 
 
 def _print_sponsored_metrics(met: dict[str, Any]) -> None:
     console.print(f"protocol: {met.get('protocol')}")
-    console.print(f"posts {met.get('n_posts')}, sponsored {met.get('n_positive')} (base rate {met.get('base_rate', 0):.3%}),"
-                  f" creators {met.get('n_creators')}")
+    console.print(
+        f"posts {met.get('n_posts')}, sponsored {met.get('n_positive')} (base rate {met.get('base_rate', 0):.3%}),"
+        f" creators {met.get('n_creators')}"
+    )
     for k in ("pr_auc", "recall@50", "recall@100", "recall@200"):
         if k in met:
             v = met[k]
             console.print(f"{k:>11}: {v['value']:.3f}  (95% CI {v['ci95'][0]:.3f} … {v['ci95'][1]:.3f})")
     if "at_threshold" in met:
         thr = met.get("threshold")
-        console.print(f"'likely' threshold{f' {thr}' if thr is not None else ''}: precision "
-                      f"{met['at_threshold']['precision']:.3f}, recall {met['at_threshold']['recall']:.3f}")
+        console.print(
+            f"'likely' threshold{f' {thr}' if thr is not None else ''}: precision "
+            f"{met['at_threshold']['precision']:.3f}, recall {met['at_threshold']['recall']:.3f}"
+        )
     if "calibration" in met:
         c = met["calibration"]
-        console.print(f"calibration (Platt, out of fold): mean probability {c['mean_probability']:.4f} vs base rate "
-                      f"{met.get('base_rate', 0):.4f}; Brier {c['brier']:.5f}")
+        console.print(
+            f"calibration (Platt, out of fold): mean probability {c['mean_probability']:.4f} vs base rate "
+            f"{met.get('base_rate', 0):.4f}; Brier {c['brier']:.5f}"
+        )
     for name, digest in (met.get("training_files") or {}).items():
         console.print(f"trained on {name} sha256 {digest}")
 
@@ -336,8 +503,13 @@ def _print_sponsored_metrics(met: dict[str, Any]) -> None:
 @eval_app.command("sponsored")
 def eval_sponsored(
     data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
-    split: Annotated[str | None, typer.Option(help="Also score the shipped model on this split (e.g. holdout): "
-                                              "tags hidden, brand index from the train split.")] = None,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            help="Also score the shipped model on this split (e.g. holdout): "
+            "tags hidden, brand index from the train split."
+        ),
+    ] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")] = None,
 ) -> None:
     """PR-AUC and recall@k of the likely-sponsored model on held-out creators (Kim et al. labels)."""
@@ -362,7 +534,9 @@ def eval_sponsored(
 @train_app.command("sponsored")
 def train_sponsored(
     data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
-    model_out: Annotated[Path | None, typer.Option(help="Where to write the model JSON (default: the package).")] = None,
+    model_out: Annotated[
+        Path | None, typer.Option(help="Where to write the model JSON (default: the package).")
+    ] = None,
 ) -> None:
     """Rebuild the shipped likely-sponsored model deterministically (grouped CV + final fit, a few minutes)."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -57,12 +57,25 @@ def _show(table: pa.Table, title: str, columns: list[str] | None = None, limit: 
 
 @app.command()
 def niches(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every creator's group, leader rank and "
-                                             "bridge role (.csv, .parquet or .jsonl).")] = None,
-    resolution: Annotated[float | None, typer.Option("--resolution", "-r", help="Leiden resolution γ; default: "
-                                                     "chosen by a sweep (most stable partition).")] = None,
-    alpha: Annotated[float, typer.Option(help="Weight of audience overlap vs topic similarity in the creator graph.")]
-    = 0.5,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write every creator's group, leader rank and bridge role (.csv, .parquet or .jsonl).",
+        ),
+    ] = None,
+    resolution: Annotated[
+        float | None,
+        typer.Option(
+            "--resolution",
+            "-r",
+            help="Leiden resolution γ; default: chosen by a sweep (most stable partition).",
+        ),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option(help="Weight of audience overlap vs topic similarity in the creator graph.")
+    ] = 0.5,
     seed: Annotated[int, typer.Option(help="Random seed for Leiden and NMF.")] = 0,
 ) -> None:
     """Niche groups of creators (Leiden), their topics, size, leaders and the bridges between them."""
@@ -75,15 +88,20 @@ def niches(
         raise fail(exc) from None
     if res.sweep.num_rows > 1:
         _show(res.sweep, "resolution sweep (Leiden, modularity objective Q_γ)")
-    console.print(f"chosen resolution γ = {res.resolution:g}; modularity Q_1 = {res.modularity:.3f}; "
-                  f"audience weight α = {res.alpha:g}")
+    console.print(
+        f"chosen resolution γ = {res.resolution:g}; modularity Q_1 = {res.modularity:.3f}; "
+        f"audience weight α = {res.alpha:g}"
+    )
     for note in res.notes:
         err.print(f"[yellow]note:[/] {note}")
     _show(res.groups, f"{res.groups.num_rows} niche groups")
     b = res.creators.filter(res.creators.column("is_bridge"))
     if b.num_rows:
-        _show(b.sort_by([("betweenness", "descending")]), "bridges between groups",
-              ["platform", "username", "group", "bridges_to", "betweenness", "participation"])
+        _show(
+            b.sort_by([("betweenness", "descending")]),
+            "bridges between groups",
+            ["platform", "username", "group", "bridges_to", "betweenness", "participation"],
+        )
     if out is not None:
         _write(res.creators, out)
         console.print(f"wrote {res.creators.num_rows:,} creators to {out}")
@@ -92,9 +110,12 @@ def niches(
 
 @app.command()
 def overlap(
-    creators: Annotated[list[str], typer.Argument(help="Two or more creators: PLATFORM:ID, account id or username.")],
-    minhash: Annotated[int, typer.Option(help="Also estimate Jaccard from bottom-k MinHash sketches of this size "
-                                         "(0 = off).")] = 0,
+    creators: Annotated[
+        list[str], typer.Argument(help="Two or more creators: PLATFORM:ID, account id or username.")
+    ],
+    minhash: Annotated[
+        int, typer.Option(help="Also estimate Jaccard from bottom-k MinHash sketches of this size (0 = off).")
+    ] = 0,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pairwise table.")] = None,
 ) -> None:
     """Audience overlap between creators: shared engaged accounts, Jaccard, overlap of the smaller audience, and
@@ -114,16 +135,23 @@ def overlap(
             by: dict[tuple[str, str], list[int]] = {}
             for r in sk:
                 by.setdefault((r["creator_platform"], r["creator_id"]), []).append(int(r["h"]))
-            est = [estimate_jaccard(np.array(by.get((r["a_platform"], r["a_id"]), []), dtype=np.int64),
-                                    np.array(by.get((r["b_platform"], r["b_id"]), []), dtype=np.int64), minhash)
-                   for r in pairs.to_pylist()]
+            est = [
+                estimate_jaccard(
+                    np.array(by.get((r["a_platform"], r["a_id"]), []), dtype=np.int64),
+                    np.array(by.get((r["b_platform"], r["b_id"]), []), dtype=np.int64),
+                    minhash,
+                )
+                for r in pairs.to_pylist()
+            ]
             pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
     except TribescopeError as exc:
         raise fail(exc) from None
     _show(pairs, "pairwise audience overlap")
     _show(per, "unique vs shared audience")
-    console.print(f"the list reaches {totals['reach']:,} distinct engaged accounts; "
-                  f"{totals['duplicated']:,} of {totals['sum_audiences']:,} audience slots are duplicates")
+    console.print(
+        f"the list reaches {totals['reach']:,} distinct engaged accounts; "
+        f"{totals['duplicated']:,} of {totals['sum_audiences']:,} audience slots are duplicates"
+    )
     if out is not None:
         _write(pairs, out)
     ws.close()
@@ -133,7 +161,9 @@ def overlap(
 def circle(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
     top: Annotated[int, typer.Option(help="Members to list.")] = 20,
-    all_levels: Annotated[bool, typer.Option("--all", help="List every level, not only the inner circle.")] = False,
+    all_levels: Annotated[
+        bool, typer.Option("--all", help="List every level, not only the inner circle.")
+    ] = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every member's row.")] = None,
 ) -> None:
     """The inner circle of a creator's audience (Orbit model: love over time × reach, levels 1–4)."""
@@ -148,12 +178,27 @@ def circle(
     counts: dict[str, int] = {}
     for name in t.column("level_name").to_pylist():
         counts[name] = counts.get(name, 0) + 1
-    console.print(f"{key[0]}:{key[1]}: {t.num_rows:,} engaged members — "
-                  + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    console.print(
+        f"{key[0]}:{key[1]}: {t.num_rows:,} engaged members — "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+    )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
-    _show(shown, "inner circle" if not all_levels else "members by level",
-          ["level", "level_name", "member_id", "username", "active_weeks", "love", "reach", "reach_source", "gravity"],
-          limit=top)
+    _show(
+        shown,
+        "inner circle" if not all_levels else "members by level",
+        [
+            "level",
+            "level_name",
+            "member_id",
+            "username",
+            "active_weeks",
+            "love",
+            "reach",
+            "reach_source",
+            "gravity",
+        ],
+        limit=top,
+    )
     if out is not None:
         _write(t, out)
     ws.close()
@@ -174,8 +219,11 @@ def similar(
         t = similar_fn(ws, key, n=n)
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(t, f"creators like {key[0]}:{key[1]}",
-          ["platform", "creator_id", "similarity", "topic", "audience", "profile", "reasons"])
+    _show(
+        t,
+        f"creators like {key[0]}:{key[1]}",
+        ["platform", "creator_id", "similarity", "topic", "audience", "profile", "reasons"],
+    )
     ws.close()
 
 
@@ -184,13 +232,19 @@ _DEFAULT_DATA = Path("../shared/data")
 
 @eval_app.command("niches")
 def eval_niches(
-    data: Annotated[Path, typer.Option(envvar="TRIBESCOPE_SHARED_DATA",
-                                       help="Folder holding instagram_influencer_posts_kim/ and "
-                                       "musae_social_graphs/.")]
-    = _DEFAULT_DATA,
-    classifier: Annotated[bool, typer.Option(help="Evaluate the niche-category classifier (retrains on 80 %).")]
-    = True,
-    graphs: Annotated[bool, typer.Option(help="Community detection / leader centrality on the MUSAE graphs.")] = True,
+    data: Annotated[
+        Path,
+        typer.Option(
+            envvar="TRIBESCOPE_SHARED_DATA",
+            help="Folder holding instagram_influencer_posts_kim/ and musae_social_graphs/.",
+        ),
+    ] = _DEFAULT_DATA,
+    classifier: Annotated[
+        bool, typer.Option(help="Evaluate the niche-category classifier (retrains on 80 %).")
+    ] = True,
+    graphs: Annotated[
+        bool, typer.Option(help="Community detection / leader centrality on the MUSAE graphs.")
+    ] = True,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write all figures as JSON.")] = None,
 ) -> None:
     """Figures for the niche classifier (Kim et al.) and niche groups / leaders (MUSAE graphs)."""
@@ -214,11 +268,15 @@ def eval_niches(
         figures["musae"] = g
         for name in ("facebook", "github"):
             c = g[name]["chosen"]
-            console.print(f"{name}: γ={c['resolution']:g}, {c['groups']} groups, Q={c['modularity']:.3f}, "
-                          f"NMI={c['nmi']:.3f}, ARI={c['ari']:.3f}")
+            console.print(
+                f"{name}: γ={c['resolution']:g}, {c['groups']} groups, Q={c['modularity']:.3f}, "
+                f"NMI={c['nmi']:.3f}, ARI={c['ari']:.3f}"
+            )
         for lang, r in g["twitch"].items():
-            console.print(f"twitch {lang}: Spearman(PageRank, views)={r['pagerank']['spearman_views']:.3f}, "
-                          f"AUC(PageRank→partner)={r['pagerank']['auc_partner']:.3f}")
+            console.print(
+                f"twitch {lang}: Spearman(PageRank, views)={r['pagerank']['spearman_views']:.3f}, "
+                f"AUC(PageRank→partner)={r['pagerank']['auc_partner']:.3f}"
+            )
     if out is not None:
         out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
         console.print(f"wrote {out}")
@@ -230,21 +288,29 @@ def _print_category_metrics(m: dict[str, Any]) -> None:
         f"niche category, held-out creators n={m['n']:,}: accuracy {m['accuracy']:.3f} "
         f"[{m['accuracy_ci95'][0]:.3f}, {m['accuracy_ci95'][1]:.3f}], macro-F1 {m['macro_f1']:.3f} "
         f"[{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}] (majority baseline "
-        f"{m['majority_baseline_accuracy']:.3f})")
+        f"{m['majority_baseline_accuracy']:.3f})"
+    )
     console.print(
         f"judged creators ({j['rule']}; coverage {j['coverage']:.1%}): accuracy {j['accuracy']:.3f} "
         f"[{j['accuracy_ci95'][0]:.3f}, {j['accuracy_ci95'][1]:.3f}], macro-F1 {j['macro_f1']:.3f} "
-        f"[{j['macro_f1_ci95'][0]:.3f}, {j['macro_f1_ci95'][1]:.3f}]")
-    console.print("per-class F1 (all / judged): " + ", ".join(
-        f"{c} {f:.2f}/{j['per_class_f1'][c]:.2f}" for c, f in m["per_class_f1"].items()))
+        f"[{j['macro_f1_ci95'][0]:.3f}, {j['macro_f1_ci95'][1]:.3f}]"
+    )
+    console.print(
+        "per-class F1 (all / judged): "
+        + ", ".join(f"{c} {f:.2f}/{j['per_class_f1'][c]:.2f}" for c, f in m["per_class_f1"].items())
+    )
 
 
 @train_app.command("category")
 def train_category(
-    data: Annotated[Path, typer.Option(envvar="TRIBESCOPE_SHARED_DATA",
-                                       help="Folder holding instagram_influencer_posts_kim/.")] = _DEFAULT_DATA,
-    model_out: Annotated[Path | None, typer.Option(help="Folder for category.npz / category.json "
-                                                   "(default: the package's niche/models).")] = None,
+    data: Annotated[
+        Path,
+        typer.Option(envvar="TRIBESCOPE_SHARED_DATA", help="Folder holding instagram_influencer_posts_kim/."),
+    ] = _DEFAULT_DATA,
+    model_out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for category.npz / category.json (default: the package's niche/models)."),
+    ] = None,
 ) -> None:
     """Rebuild the shipped niche-category model deterministically (held-out evaluation + final fit, ~10 min)."""
     import os

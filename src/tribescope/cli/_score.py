@@ -82,7 +82,9 @@ def score(
     ] = False,
     no_models: Annotated[
         bool,
-        typer.Option("--no-models", help="Skip the trained authenticity and niche models (use stored results)."),
+        typer.Option(
+            "--no-models", help="Skip the trained authenticity and niche models (use stored results)."
+        ),
     ] = False,
     full: Annotated[
         bool,
@@ -111,7 +113,9 @@ def score(
                     from tribescope.score._enrich import enrich
                     from tribescope.score._score import MetricLane
 
-                    if ws.backend == "duckdb":  # the metric stages run on a second connection beside the models
+                    if (
+                        ws.backend == "duckdb"
+                    ):  # the metric stages run on a second connection beside the models
                         lane = stack.enter_context(MetricLane(ws, spec, run, sentiment=not no_sentiment))
                     with Status("applying models…", console=err) as st:
                         enrich(

@@ -14,23 +14,30 @@ from tribescope.errors import BackendMissing, TribescopeError
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on (beyond loopback needs --token).")]
-    = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on (beyond loopback needs --token).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
     token: Annotated[
         str | None,
-        typer.Option("--token", envvar="TRIBESCOPE_TOKEN",
-                     help="Require this token (header 'Authorization: Bearer …' or ?token= once in the browser)."),
+        typer.Option(
+            "--token",
+            envvar="TRIBESCOPE_TOKEN",
+            help="Require this token (header 'Authorization: Bearer …' or ?token= once in the browser).",
+        ),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Allow imports and scoring from the dashboard (default: read-only).")
+        bool,
+        typer.Option("--write", help="Allow imports and scoring from the dashboard (default: read-only)."),
     ] = False,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI at /api/openapi.json) over the workspace."""
     try:
         from tribescope.web import check_bind, create_app
     except ImportError as exc:
-        raise fail(BackendMissing(f"the dashboard needs the [web] extra: pip install 'tribescope[web]' ({exc})")) from None
+        raise fail(
+            BackendMissing(f"the dashboard needs the [web] extra: pip install 'tribescope[web]' ({exc})")
+        ) from None
     try:
         import uvicorn
     except ImportError:
@@ -43,8 +50,11 @@ def serve(
     except TribescopeError as exc:
         raise fail(exc) from None
     shown = f"[{host}]" if ":" in host else host
-    console.print(f"tribescope dashboard on http://{shown}:{port}/"
-                  + ("  (token required)" if token else "") + ("  read-only" if not write else "  (imports allowed)"))
+    console.print(
+        f"tribescope dashboard on http://{shown}:{port}/"
+        + ("  (token required)" if token else "")
+        + ("  read-only" if not write else "  (imports allowed)")
+    )
     uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
 
 
@@ -53,8 +63,13 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="Creators with a full section.")] = 20,
     evidence: Annotated[
-        int, typer.Option("--evidence", min=0, max=200,
-                          help="How many of them also get the evidence of `tribescope explain` (slower).")
+        int,
+        typer.Option(
+            "--evidence",
+            min=0,
+            max=200,
+            help="How many of them also get the evidence of `tribescope explain` (slower).",
+        ),
     ] = 3,
 ) -> None:
     """Write a self-contained HTML report (charts included, nothing fetched when opened) for e-mail."""

@@ -341,8 +341,13 @@ def _check_source(table: schema.Table) -> str:
             if conv is not None:
                 body += [f"if type({v}) is not {conv[1]}:", f"    {v} = {conv[0]}({v}, {n})"]
                 ind = "    "
-            elif c.type == schema.TS:  # a UTC datetime passes as it is: to_ts returns it itself (astimezone(UTC))
-                body += [f"if type({v}) is not datetime or {v}.tzinfo is not UTC:", f"    {v} = to_ts({v}, {n})"]
+            elif (
+                c.type == schema.TS
+            ):  # a UTC datetime passes as it is: to_ts returns it itself (astimezone(UTC))
+                body += [
+                    f"if type({v}) is not datetime or {v}.tzinfo is not UTC:",
+                    f"    {v} = to_ts({v}, {n})",
+                ]
                 ind = "    "
             else:  # text lists always go through their coercion
                 body += [f"{v} = to_str_list({v}, {n})"]

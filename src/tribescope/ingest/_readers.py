@@ -18,7 +18,15 @@ import orjson
 
 from tribescope.errors import SourceError
 
-__all__ = ["Probe", "Source", "file_sha256", "iter_csv_rows", "iter_json_values", "json_items", "whole_document"]
+__all__ = [
+    "Probe",
+    "Source",
+    "file_sha256",
+    "iter_csv_rows",
+    "iter_json_values",
+    "json_items",
+    "whole_document",
+]
 
 
 def file_sha256(path: str | os.PathLike[str]) -> str:
@@ -28,6 +36,7 @@ def file_sha256(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
 
 _PROBE_BYTES = 256 * 1024
 csv.field_size_limit(64 * 1024 * 1024)

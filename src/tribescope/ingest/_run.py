@@ -236,7 +236,9 @@ def import_paths(
         fast: dict[int, tuple[Any, str]] = {}
         for i, path in enumerate(files):
             src = Source(path)
-            may_repeat = not force and (None in stored_sizes or src.size in stored_sizes or sizes[src.size] > 1)
+            may_repeat = not force and (
+                None in stored_sizes or src.size in stored_sizes or sizes[src.size] > 1
+            )
             sha = hashes[i].result() if may_repeat else None
             try:
                 fmt: Format | TribescopeError = detect_format(src, format)
@@ -369,7 +371,9 @@ def _sha256_futures(files: list[Path]) -> list[Future[str]]:
     now, else started here on two threads (hashlib and file reads release the GIL)."""
     with _AHEAD_LOCK:
         ahead = [_take_ahead(f) for f in files] if _AHEAD else [None] * len(files)
-    started = iter(_hash_on_threads([f for f, a in zip(files, ahead, strict=True) if a is None], "tribescope-sha"))
+    started = iter(
+        _hash_on_threads([f for f, a in zip(files, ahead, strict=True) if a is None], "tribescope-sha")
+    )
     return [next(started) if a is None else a for a in ahead]
 
 

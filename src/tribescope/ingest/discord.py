@@ -60,7 +60,14 @@ def read_header(src: Source) -> dict[str, Any]:
                     continue
                 if key is not None:
                     builder.event(event, value)
-        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError, OSError, EOFError, SourceError):
+        except (
+            ijson.JSONError,
+            ijson.IncompleteJSONError,
+            UnicodeDecodeError,
+            OSError,
+            EOFError,
+            SourceError,
+        ):
             pass
     return out
 
@@ -76,14 +83,19 @@ def _header_state(doc: dict[str, Any], where: str) -> dict[str, Any]:
     except FieldError as exc:
         raise SourceError(f"{where}, exportedAt", exc.message) from None
     return {
-        "space_id": str(guild["id"]), "space_name": guild.get("name"), "channel": channel.get("name"),
-        "thread_id": None if channel.get("id") is None else str(channel["id"]), "snapshot_at": snap,
+        "space_id": str(guild["id"]),
+        "space_name": guild.get("name"),
+        "channel": channel.get("name"),
+        "thread_id": None if channel.get("id") is None else str(channel["id"]),
+        "snapshot_at": snap,
     }
 
 
 class DiscordChatExporter(Format):
     name = "discord"
-    description = "DiscordChatExporter JSON (guild, channel, messages with authors, reactions, reply references)"
+    description = (
+        "DiscordChatExporter JSON (guild, channel, messages with authors, reactions, reply references)"
+    )
     platform = P
 
     def sniff(self, probe: Probe) -> bool:
@@ -141,19 +153,37 @@ class DiscordChatExporter(Format):
                     raise FieldError(f"reactions[{i}]", f"expected a JSON object, found {type(r).__name__}")
                 total += to_int(r.get("count"), f"reactions[{i}].count") or 0
         aid = author.get("id")
-        yield "community_messages", {
-            "platform": P, "message_id": mid, "space_id": h["space_id"], "space_name": h["space_name"],
-            "channel": h["channel"], "thread_id": h["thread_id"], "author_id": aid,
-            "author_name": author.get("name"), "reply_to": reply_to,
-            "created_at": to_ts(raw.get("timestamp"), "timestamp"),
-            "text": raw.get("content"), "reactions": total, "snapshot_at": h["snapshot_at"],
-        }
+        yield (
+            "community_messages",
+            {
+                "platform": P,
+                "message_id": mid,
+                "space_id": h["space_id"],
+                "space_name": h["space_name"],
+                "channel": h["channel"],
+                "thread_id": h["thread_id"],
+                "author_id": aid,
+                "author_name": author.get("name"),
+                "reply_to": reply_to,
+                "created_at": to_ts(raw.get("timestamp"), "timestamp"),
+                "text": raw.get("content"),
+                "reactions": total,
+                "snapshot_at": h["snapshot_at"],
+            },
+        )
         seen_space(ctx, h["space_id"], h["space_name"])
         if aid not in (None, ""):
-            yield "accounts", {
-                "platform": P, "account_id": aid, "username": author.get("name"),
-                "full_name": author.get("nickname"), "is_bot": author.get("isBot"), "snapshot_at": h["snapshot_at"],
-            }
+            yield (
+                "accounts",
+                {
+                    "platform": P,
+                    "account_id": aid,
+                    "username": author.get("name"),
+                    "full_name": author.get("nickname"),
+                    "is_bot": author.get("isBot"),
+                    "snapshot_at": h["snapshot_at"],
+                },
+            )
 
     def finish(self, ctx: Context) -> Iterable[Row]:
         return link_rows(ctx, P)

@@ -46,9 +46,16 @@ P = "instagram"
 
 #: ``__typename`` (web) and ``media_type`` (Graph API) → canonical ``posts.media_type``.
 MEDIA_TYPES = {
-    "graphimage": "image", "graphvideo": "video", "graphsidecar": "carousel",
-    "xdtgraphimage": "image", "xdtgraphvideo": "video", "xdtgraphsidecar": "carousel",
-    "image": "image", "video": "video", "carousel_album": "carousel", "reels": "video",
+    "graphimage": "image",
+    "graphvideo": "video",
+    "graphsidecar": "carousel",
+    "xdtgraphimage": "image",
+    "xdtgraphvideo": "video",
+    "xdtgraphsidecar": "carousel",
+    "image": "image",
+    "video": "video",
+    "carousel_album": "carousel",
+    "reels": "video",
 }
 
 
@@ -137,8 +144,10 @@ def _looks_web(d: Any) -> bool:
         inner = d.get(outer)
         if isinstance(inner, dict) and ("shortcode_media" in inner or "xdt_shortcode_media" in inner):
             return True
-    return "shortcode" in d and isinstance(d.get("owner"), dict) and (
-        "__typename" in d or "edge_media_to_caption" in d or "taken_at_timestamp" in d
+    return (
+        "shortcode" in d
+        and isinstance(d.get("owner"), dict)
+        and ("__typename" in d or "edge_media_to_caption" in d or "taken_at_timestamp" in d)
     )
 
 
@@ -169,13 +178,17 @@ class InstagramWeb(Format):
         likes = _count(m.get("edge_media_preview_like"), "edge_media_preview_like")
         if likes is None:
             likes = _count(m.get("edge_liked_by"), "edge_liked_by")
-        cname = "edge_media_to_parent_comment" if "edge_media_to_parent_comment" in m else "edge_media_to_comment"
+        cname = (
+            "edge_media_to_parent_comment" if "edge_media_to_parent_comment" in m else "edge_media_to_comment"
+        )
         conn = m.get(cname)
         sponsors = []
         for i, n in enumerate(_nodes(m.get("edge_media_to_sponsor_user"), "edge_media_to_sponsor_user")):
             sp = _obj(n.get("sponsor"), f"edge_media_to_sponsor_user.edges[{i}].node.sponsor")
             if sp.get("username"):
-                sponsors.append(_handle(sp["username"], f"edge_media_to_sponsor_user.edges[{i}].node.sponsor.username"))
+                sponsors.append(
+                    _handle(sp["username"], f"edge_media_to_sponsor_user.edges[{i}].node.sponsor.username")
+                )
         tagged = []
         for i, n in enumerate(_nodes(m.get("edge_media_to_tagged_user"), "edge_media_to_tagged_user")):
             u = _obj(n.get("user"), f"edge_media_to_tagged_user.edges[{i}].node.user").get("username")
@@ -185,29 +198,45 @@ class InstagramWeb(Format):
         if paid is None and sponsors:
             paid = True
         shortcode = _text(m.get("shortcode"), "shortcode")
-        yield "posts", {
-            "platform": P, "post_id": post_id, "creator_id": creator,
-            "created_at": to_ts(m.get("taken_at_timestamp"), "taken_at_timestamp"),
-            "media_type": _media_type(m.get("__typename"), "__typename"),
-            "caption": caption, "likes": likes, "comments_count": _count(conn, cname),
-            "views": m.get("video_view_count"), "is_paid_partnership": paid,
-            "sponsor": ",".join(sponsors) or None,
-            "hashtags": extract_hashtags(caption), "mentions": extract_mentions(caption),
-            "tagged_users": tagged,
-            "url": f"https://www.instagram.com/p/{shortcode}/" if shortcode else None,
-        }
+        yield (
+            "posts",
+            {
+                "platform": P,
+                "post_id": post_id,
+                "creator_id": creator,
+                "created_at": to_ts(m.get("taken_at_timestamp"), "taken_at_timestamp"),
+                "media_type": _media_type(m.get("__typename"), "__typename"),
+                "caption": caption,
+                "likes": likes,
+                "comments_count": _count(conn, cname),
+                "views": m.get("video_view_count"),
+                "is_paid_partnership": paid,
+                "sponsor": ",".join(sponsors) or None,
+                "hashtags": extract_hashtags(caption),
+                "mentions": extract_mentions(caption),
+                "tagged_users": tagged,
+                "url": f"https://www.instagram.com/p/{shortcode}/" if shortcode else None,
+            },
+        )
         followers = _obj(owner.get("edge_followed_by"), "owner.edge_followed_by").get("count")
-        posts = _obj(owner.get("edge_owner_to_timeline_media"), "owner.edge_owner_to_timeline_media").get("count")
+        posts = _obj(owner.get("edge_owner_to_timeline_media"), "owner.edge_owner_to_timeline_media").get(
+            "count"
+        )
         yield _stub(
-            _text(oname, "owner.username") or "", full_name=owner.get("full_name"),
-            is_verified=owner.get("is_verified"), is_private=owner.get("is_private"),
-            followers=followers, posts=posts,
+            _text(oname, "owner.username") or "",
+            full_name=owner.get("full_name"),
+            is_verified=owner.get("is_verified"),
+            is_private=owner.get("is_private"),
+            followers=followers,
+            posts=posts,
         )
         for i, c in enumerate(_nodes(conn, cname)):
             where = f"{cname}.edges[{i}].node"
             yield from _web_comment(c, post_id, None, where, creator)
             for j, r in enumerate(_nodes(c.get("edge_threaded_comments"), f"{where}.edge_threaded_comments")):
-                yield from _web_comment(r, post_id, c["id"], f"{where}.edge_threaded_comments.edges[{j}].node", creator)
+                yield from _web_comment(
+                    r, post_id, c["id"], f"{where}.edge_threaded_comments.edges[{j}].node", creator
+                )
 
 
 def _web_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creator: str) -> Iterator[Row]:
@@ -215,13 +244,23 @@ def _web_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creat
     owner = _obj(c.get("owner"), f"{where}.owner")
     uname = _text(owner.get("username"), f"{where}.owner.username")
     author = _opt_handle(uname, f"{where}.owner.username")
-    yield "comments", {
-        "platform": P, "comment_id": cid, "post_id": post_id, "author_id": author, "author_name": uname,
-        "parent_comment_id": parent, "created_at": to_ts(c.get("created_at"), f"{where}.created_at"),
-        "text": _text(c.get("text"), f"{where}.text"),
-        "likes": _count(c.get("edge_liked_by"), f"{where}.edge_liked_by"),
-        "reply_count": None if parent is not None else _count(c.get("edge_threaded_comments"), f"{where}.edge_threaded_comments"),
-    }
+    yield (
+        "comments",
+        {
+            "platform": P,
+            "comment_id": cid,
+            "post_id": post_id,
+            "author_id": author,
+            "author_name": uname,
+            "parent_comment_id": parent,
+            "created_at": to_ts(c.get("created_at"), f"{where}.created_at"),
+            "text": _text(c.get("text"), f"{where}.text"),
+            "likes": _count(c.get("edge_liked_by"), f"{where}.edge_liked_by"),
+            "reply_count": None
+            if parent is not None
+            else _count(c.get("edge_threaded_comments"), f"{where}.edge_threaded_comments"),
+        },
+    )
     if uname and author and author != creator:  # the creator's own profile row is already out
         yield _stub(uname, is_verified=owner.get("is_verified"))
 
@@ -268,9 +307,13 @@ class InstagramGraphAPI(Format):
         if not data:
             return "paging" in d
         x = data[0]
-        return isinstance(x, dict) and "id" in x and (
-            any(k in x for k in ("media_type", "media_product_type", "permalink"))
-            or ("timestamp" in x and ("text" in x or "caption" in x or "like_count" in x))
+        return (
+            isinstance(x, dict)
+            and "id" in x
+            and (
+                any(k in x for k in ("media_type", "media_product_type", "permalink"))
+                or ("timestamp" in x and ("text" in x or "caption" in x or "like_count" in x))
+            )
         )
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
@@ -278,8 +321,11 @@ class InstagramGraphAPI(Format):
             if isinstance(doc, SourceError) or not isinstance(doc, dict):
                 yield loc, doc
                 continue
-            user = doc.get("business_discovery") if "business_discovery" in doc else (
-                doc if _is_user_with_media(doc) else None)
+            user = (
+                doc.get("business_discovery")
+                if "business_discovery" in doc
+                else (doc if _is_user_with_media(doc) else None)
+            )
             if user is not None:
                 base = f"{loc}, business_discovery" if user is not doc else loc
                 yield base, _Rec("account", user)
@@ -325,7 +371,8 @@ class InstagramGraphAPI(Format):
                 )
             return list(_api_comment(raw, media["id"], _text_id(raw.get("parent_id"), "parent_id"), "", None))
         raise FieldError(
-            "data", "expected a Graph API page with a `data` array of IG Media or IG Comment objects, "
+            "data",
+            "expected a Graph API page with a `data` array of IG Media or IG Comment objects, "
             "or a `business_discovery` object",
         )
 
@@ -339,11 +386,18 @@ def _text_id(v: Any, name: str) -> Any:
 def _api_account(u: dict[str, Any]) -> list[Row]:
     uname = need(u, "username", "business_discovery")
     pic = _text(u.get("profile_picture_url"), "profile_picture_url")
-    return [_stub(
-        _text(uname, "username") or "", full_name=u.get("name"), bio=u.get("biography"),
-        external_url=u.get("website"), followers=u.get("followers_count"), following=u.get("follows_count"),
-        posts=u.get("media_count"), has_profile_pic=(bool(pic) if "profile_picture_url" in u else None),
-    )]
+    return [
+        _stub(
+            _text(uname, "username") or "",
+            full_name=u.get("name"),
+            bio=u.get("biography"),
+            external_url=u.get("website"),
+            followers=u.get("followers_count"),
+            following=u.get("follows_count"),
+            posts=u.get("media_count"),
+            has_profile_pic=(bool(pic) if "profile_picture_url" in u else None),
+        )
+    ]
 
 
 def _api_media(m: dict[str, Any], owner: Any) -> list[Row]:
@@ -351,26 +405,41 @@ def _api_media(m: dict[str, Any], owner: Any) -> list[Row]:
     uname = m.get("username") or owner
     if not uname:
         raise FieldError(
-            "username", "the media does not name its account: request the media with the `username` field "
+            "username",
+            "the media does not name its account: request the media with the `username` field "
             "(or import a Business Discovery document, which names it)",
         )
     creator = _handle(uname, "username")
     caption = _text(m.get("caption"), "caption")
-    rows: list[Row] = [("posts", {
-        "platform": P, "post_id": mid, "creator_id": creator, "created_at": to_ts(m.get("timestamp"), "timestamp"),
-        "media_type": _media_type(m.get("media_type"), "media_type"), "caption": caption,
-        "likes": m.get("like_count"), "comments_count": m.get("comments_count"),
-        "views": m.get("view_count", m.get("video_views")),
-        "hashtags": extract_hashtags(caption), "mentions": extract_mentions(caption),
-        "url": m.get("permalink"),
-    }), _stub(_text(uname, "username") or "")]
+    rows: list[Row] = [
+        (
+            "posts",
+            {
+                "platform": P,
+                "post_id": mid,
+                "creator_id": creator,
+                "created_at": to_ts(m.get("timestamp"), "timestamp"),
+                "media_type": _media_type(m.get("media_type"), "media_type"),
+                "caption": caption,
+                "likes": m.get("like_count"),
+                "comments_count": m.get("comments_count"),
+                "views": m.get("view_count", m.get("video_views")),
+                "hashtags": extract_hashtags(caption),
+                "mentions": extract_mentions(caption),
+                "url": m.get("permalink"),
+            },
+        ),
+        _stub(_text(uname, "username") or ""),
+    ]
     comments = m.get("comments")
     for i, c in enumerate(_arr(_obj(comments, "comments").get("data"), "comments.data")):
         rows.extend(_api_comment(_obj(c, f"comments.data[{i}]"), mid, None, f"comments.data[{i}]", creator))
     return rows
 
 
-def _api_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creator: str | None) -> Iterator[Row]:
+def _api_comment(
+    c: dict[str, Any], post_id: Any, parent: Any, where: str, creator: str | None
+) -> Iterator[Row]:
     """One IG Comment and its replies. Instagram threads are one level deep — a reply to a reply is
     attached to the top-level comment — so every nested reply gets the top-level comment as parent."""
     todo: list[tuple[dict[str, Any], Any, str]] = [(c, parent, where)]
@@ -385,17 +454,31 @@ def _api_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creat
         uname = _text(c.get("username") or frm.get("username"), f"{pre}username")
         author = _opt_handle(uname, f"{pre}username")
         replies = _arr(_obj(c.get("replies"), f"{pre}replies").get("data"), f"{pre}replies.data")
-        yield "comments", {
-            "platform": P, "comment_id": cid, "post_id": post_id, "author_id": author, "author_name": uname,
-            "parent_comment_id": parent, "created_at": to_ts(c.get("timestamp"), f"{pre}timestamp"),
-            "text": _text(c.get("text"), f"{pre}text"), "likes": c.get("like_count"),
-            "reply_count": len(replies) if parent is None and "replies" in c else None,
-        }
+        yield (
+            "comments",
+            {
+                "platform": P,
+                "comment_id": cid,
+                "post_id": post_id,
+                "author_id": author,
+                "author_name": uname,
+                "parent_comment_id": parent,
+                "created_at": to_ts(c.get("timestamp"), f"{pre}timestamp"),
+                "text": _text(c.get("text"), f"{pre}text"),
+                "likes": c.get("like_count"),
+                "reply_count": len(replies) if parent is None and "replies" in c else None,
+            },
+        )
         if uname and author and author != creator:
             yield _stub(uname)
-        todo.extend(reversed([
-            (_obj(r, f"{pre}replies.data[{k}]"), top, f"{pre}replies.data[{k}]") for k, r in enumerate(replies)
-        ]))
+        todo.extend(
+            reversed(
+                [
+                    (_obj(r, f"{pre}replies.data[{k}]"), top, f"{pre}replies.data[{k}]")
+                    for k, r in enumerate(replies)
+                ]
+            )
+        )
 
 
 # ---------------------------------------------------------------------------- Kim et al. research form
@@ -443,11 +526,21 @@ def _kim_comment(c: dict[str, Any], seen: set[tuple[Any, ...]]) -> Iterator[Row]
     if uname is not None and not isinstance(uname, str):
         raise FieldError("owner_username", f"expected a username, found {type(uname).__name__}")
     author = uname.lower() if uname else None
-    yield "comments", {
-        "platform": P, "comment_id": c["comment_id"], "post_id": c.get("post_id"), "author_id": author,
-        "author_name": uname, "parent_comment_id": c.get("parent_comment_id"), "created_at": c.get("created_at"),
-        "text": c.get("text"), "likes": c.get("like_count"), "reply_count": c.get("thread_reply_count"),
-    }
+    yield (
+        "comments",
+        {
+            "platform": P,
+            "comment_id": c["comment_id"],
+            "post_id": c.get("post_id"),
+            "author_id": author,
+            "author_name": uname,
+            "parent_comment_id": c.get("parent_comment_id"),
+            "created_at": c.get("created_at"),
+            "text": c.get("text"),
+            "likes": c.get("like_count"),
+            "reply_count": c.get("thread_reply_count"),
+        },
+    )
     if not author:
         return
     verified = c.get("owner_is_verified")
@@ -480,17 +573,27 @@ def _kim_post(p: dict[str, Any]) -> list[Row]:
     shortcode = _text(p.get("shortcode"), "shortcode")
     typename = p.get("typename", p.get("__typename"))
     return [
-        ("posts", {
-            "platform": P, "post_id": p["post_id"], "creator_id": creator, "created_at": p.get("taken_at_timestamp"),
-            "media_type": _media_type(typename, "typename"), "caption": caption,
-            "accessibility_caption": _text(p.get("accessibility_caption"), "accessibility_caption"),
-            "likes": p.get("like_count"), "comments_count": p.get("comment_count"),
-            "views": p.get("video_view_count"), "is_paid_partnership": paid,
-            "sponsor": ",".join(sponsors) or None,
-            "hashtags": extract_hashtags(caption), "mentions": extract_mentions(caption),
-            "tagged_users": p.get("tagged_usernames"),
-            "url": f"https://www.instagram.com/p/{shortcode}/" if shortcode else None,
-        }),
+        (
+            "posts",
+            {
+                "platform": P,
+                "post_id": p["post_id"],
+                "creator_id": creator,
+                "created_at": p.get("taken_at_timestamp"),
+                "media_type": _media_type(typename, "typename"),
+                "caption": caption,
+                "accessibility_caption": _text(p.get("accessibility_caption"), "accessibility_caption"),
+                "likes": p.get("like_count"),
+                "comments_count": p.get("comment_count"),
+                "views": p.get("video_view_count"),
+                "is_paid_partnership": paid,
+                "sponsor": ",".join(sponsors) or None,
+                "hashtags": extract_hashtags(caption),
+                "mentions": extract_mentions(caption),
+                "tagged_users": p.get("tagged_usernames"),
+                "url": f"https://www.instagram.com/p/{shortcode}/" if shortcode else None,
+            },
+        ),
         _stub(_text(uname, "owner_username") or "", is_verified=p.get("owner_is_verified")),
     ]
 
@@ -498,10 +601,15 @@ def _kim_post(p: dict[str, Any]) -> list[Row]:
 def _kim_influencer(r: dict[str, Any]) -> list[Row]:
     low = {str(k).strip().lower(): v for k, v in r.items()}
     uname = need(low, "username")
-    return [_stub(
-        str(uname).strip().lstrip("@"), category=(low.get("category") or None),
-        followers=low.get("#followers"), following=low.get("#followees"), posts=low.get("#posts"),
-    )]
+    return [
+        _stub(
+            str(uname).strip().lstrip("@"),
+            category=(low.get("category") or None),
+            followers=low.get("#followers"),
+            following=low.get("#followees"),
+            posts=low.get("#posts"),
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- engine fast path
@@ -521,8 +629,17 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
     """
     from tribescope.ingest._fast import FastPlan
 
-    cols = ("comment_id", "post_id", "parent_comment_id", "owner_username", "owner_is_verified", "created_at",
-            "text", "like_count", "thread_reply_count")
+    cols = (
+        "comment_id",
+        "post_id",
+        "parent_comment_id",
+        "owner_username",
+        "owner_is_verified",
+        "created_at",
+        "text",
+        "like_count",
+        "thread_reply_count",
+    )
     spec = ", ".join(f"'{c}': 'JSON'" for c in cols)
     setup = [
         f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json({sql_string(path)}, format='newline_delimited',
@@ -565,8 +682,12 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
         SELECT min(_seq) AS _seq, 'instagram' AS platform, lower(uname) AS account_id, uname AS username,
                verified::BOOLEAN AS is_verified
         FROM k WHERE uname <> '' GROUP BY uname, verified"""
-    return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM k",
-                    tables={"comments": comments, "accounts": accounts})
+    return FastPlan(
+        setup=setup,
+        checks=checks,
+        records="SELECT count(*) FROM k",
+        tables={"comments": comments, "accounts": accounts},
+    )
 
 
 def _kim_fast(self: InstagramKim, src: Source, ctx: Context) -> Any:
@@ -586,8 +707,10 @@ InstagramKim.fast_plan = _kim_fast  # type: ignore[attr-defined]
 # ------------------------------------------------------------------ web GraphQL engine fast path
 _J = "JSON"
 _CNT = f"STRUCT(count {_J})"
-_WEB_C = (f"STRUCT(id {_J}, text {_J}, created_at {_J}, owner STRUCT(username {_J}, is_verified {_J}), "
-          f"edge_liked_by {_CNT}")
+_WEB_C = (
+    f"STRUCT(id {_J}, text {_J}, created_at {_J}, owner STRUCT(username {_J}, is_verified {_J}), "
+    f"edge_liked_by {_CNT}"
+)
 _WEB_TOP = f"{_WEB_C}, edge_threaded_comments STRUCT(count {_J}, edges STRUCT(node {_WEB_C}))[]))"
 _WEB_CONN = f"STRUCT(count {_J}, edges STRUCT(node {_WEB_TOP})[])"
 _WEB_M = (
@@ -598,7 +721,7 @@ _WEB_M = (
     f"edge_media_preview_like {_CNT}, edge_liked_by {_CNT}, "
     f"edge_media_to_parent_comment {_WEB_CONN}, edge_media_to_comment {_WEB_CONN}, "
     f"edge_media_to_sponsor_user STRUCT(edges STRUCT(node STRUCT(sponsor STRUCT(username {_J})))[]), "
-    f"edge_media_to_tagged_user STRUCT(edges STRUCT(node STRUCT(\"user\" STRUCT(username {_J})))[]))"
+    f'edge_media_to_tagged_user STRUCT(edges STRUCT(node STRUCT("user" STRUCT(username {_J})))[]))'
 )
 #: a handle :func:`_handle` leaves unchanged except for case (so SQL ``lower`` agrees with Python)
 _HANDLE_RE = "'[A-Za-z0-9._]+'"
@@ -606,8 +729,10 @@ _HANDLE_RE = "'[A-Za-z0-9._]+'"
 
 def _is_id(x: str) -> str:
     """SQL: ``x`` (JSON) is an id both paths read alike — text or a whole number, not empty, no NUL."""
-    return (f"(json_type({x}) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND ({x}->>'$') <> '' "
-            f"AND NOT contains(({x}->>'$'), chr(0)))")
+    return (
+        f"(json_type({x}) IN ('VARCHAR', 'BIGINT', 'UBIGINT') AND ({x}->>'$') <> '' "
+        f"AND NOT contains(({x}->>'$'), chr(0)))"
+    )
 
 
 def _is_opt(x: str, *types: str) -> str:
@@ -641,8 +766,14 @@ def _is_handle(x: str, optional: bool) -> str:
 def _leaves(c: str, top: bool) -> str:
     """SQL: the JSON leaves of the comment node ``c`` as ``t_<name>`` (JSON type) and ``<name>`` (text) columns
     (``rc``, the reply count, only on top-level comments)."""
-    leaves = [("cid", "id"), ("text", "text"), ("ts", "created_at"), ("uname", "owner.username"),
-              ("ver", "owner.is_verified"), ("likes", "edge_liked_by.count")]
+    leaves = [
+        ("cid", "id"),
+        ("text", "text"),
+        ("ts", "created_at"),
+        ("uname", "owner.username"),
+        ("ver", "owner.is_verified"),
+        ("likes", "edge_liked_by.count"),
+    ]
     if top:
         leaves.append(("rc", "edge_threaded_comments.count"))
     cols = [f"json_type({c}.{path}) AS t_{n}, {c}.{path}->>'$' AS {n}" for n, path in leaves]
@@ -665,14 +796,20 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     from tribescope.ingest._fast import Check, FastPlan
 
     ids, counts = "('VARCHAR', 'BIGINT', 'UBIGINT')", "('BIGINT', 'UBIGINT')"
-    comment_checks = " OR ".join([
-        f"t_cid IS NULL OR t_cid NOT IN {ids} OR cid = '' OR contains(cid, chr(0))",
-        f"(t_uname NOT IN ('NULL', 'VARCHAR') OR (t_uname = 'VARCHAR' AND uname <> '' AND NOT regexp_full_match(uname, {_HANDLE_RE})))",
-        "t_ver NOT IN ('NULL', 'BOOLEAN')", "t_text NOT IN ('NULL', 'VARCHAR')", "contains(text, chr(0))",
-        f"(t_ts NOT IN ('NULL', {counts[1:-1]}) OR ts::HUGEINT NOT BETWEEN 0 AND 99999999999)",
-        f"t_likes NOT IN ('NULL', {counts[1:-1]})", f"t_rc NOT IN ('NULL', {counts[1:-1]})",
-        "likes::HUGEINT > 9223372036854775807", "rc::HUGEINT > 9223372036854775807",
-    ])
+    comment_checks = " OR ".join(
+        [
+            f"t_cid IS NULL OR t_cid NOT IN {ids} OR cid = '' OR contains(cid, chr(0))",
+            f"(t_uname NOT IN ('NULL', 'VARCHAR') OR (t_uname = 'VARCHAR' AND uname <> '' AND NOT regexp_full_match(uname, {_HANDLE_RE})))",
+            "t_ver NOT IN ('NULL', 'BOOLEAN')",
+            "t_text NOT IN ('NULL', 'VARCHAR')",
+            "contains(text, chr(0))",
+            f"(t_ts NOT IN ('NULL', {counts[1:-1]}) OR ts::HUGEINT NOT BETWEEN 0 AND 99999999999)",
+            f"t_likes NOT IN ('NULL', {counts[1:-1]})",
+            f"t_rc NOT IN ('NULL', {counts[1:-1]})",
+            "likes::HUGEINT > 9223372036854775807",
+            "rc::HUGEINT > 9223372036854775807",
+        ]
+    )
     comp = "gzip" if gz else "uncompressed"
     setup = [
         f"""CREATE TEMP TABLE raw AS SELECT graphql.shortcode_media AS m FROM read_json({sql_string(path)},
@@ -704,10 +841,10 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
              FROM p WHERE NOT has_par AND len(m.edge_media_to_comment.edges) > 0),
            leaves AS (
              SELECT (_r * 100000 + _i) * 10000 AS _seq, creator, post_id, NULL::VARCHAR AS parent,
-                    {_leaves('c', True)}
+                    {_leaves("c", True)}
              FROM top
              UNION ALL
-             SELECT (_r * 100000 + _i) * 10000 + _j, creator, post_id, (c.id->>'$'), {_leaves('rc', False)}
+             SELECT (_r * 100000 + _i) * 10000 + _j, creator, post_id, (c.id->>'$'), {_leaves("rc", False)}
              FROM (SELECT _r, _i, creator, post_id, c, generate_subscripts(c.edge_threaded_comments.edges, 1) AS _j,
                           unnest(c.edge_threaded_comments.edges).node AS rc
                    FROM top WHERE len(c.edge_threaded_comments.edges) > 0))
@@ -717,43 +854,61 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     ]
     m = "m"
     tag_ok = _is_handle('e.node."user".username', True)
-    post_checks = " OR ".join([
-        # (an absent id or username makes these NULL, not true: coalesce, or the record would be mapped)
-        "m IS NULL", f"NOT coalesce({_is_id('m.id')}, false)", "m.owner IS NULL",
-        f"NOT coalesce({_is_handle('m.owner.username', False)}, false)", f"NOT {_is_text('m.owner.full_name')}",
-        f"NOT {_is_opt('m.owner.is_verified', 'BOOLEAN')}", f"NOT {_is_opt('m.owner.is_private', 'BOOLEAN')}",
-        f"NOT {_is_count('m.owner.edge_followed_by.count')}",
-        f"NOT {_is_count('m.owner.edge_owner_to_timeline_media.count')}",
-        f"NOT {_is_text('m.edge_media_to_caption.edges[1].node.text')}",
-        f"NOT {_is_secs('m.taken_at_timestamp')}",
-        f"NOT ({_is_text(f'{m}.__typename')} AND coalesce(strlen(m.__typename->>'$') = length(m.__typename->>'$'), true))",
-        f"NOT {_is_count('m.edge_media_preview_like.count')}", f"NOT {_is_count('m.edge_liked_by.count')}",
-        f"NOT {_is_count('conn_count')}", f"NOT {_is_count('m.video_view_count')}",
-        f"NOT {_is_opt('m.is_paid_partnership', 'BOOLEAN')}", f"NOT {_is_text('m.shortcode')}",
-        "conn_len >= 100000",
-        f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_sponsor_user.edges, []), "
-        f"e -> {_is_handle('e.node.sponsor.username', True)}))",
-        f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_tagged_user.edges, []), e -> {tag_ok}))",
-    ])
+    post_checks = " OR ".join(
+        [
+            # (an absent id or username makes these NULL, not true: coalesce, or the record would be mapped)
+            "m IS NULL",
+            f"NOT coalesce({_is_id('m.id')}, false)",
+            "m.owner IS NULL",
+            f"NOT coalesce({_is_handle('m.owner.username', False)}, false)",
+            f"NOT {_is_text('m.owner.full_name')}",
+            f"NOT {_is_opt('m.owner.is_verified', 'BOOLEAN')}",
+            f"NOT {_is_opt('m.owner.is_private', 'BOOLEAN')}",
+            f"NOT {_is_count('m.owner.edge_followed_by.count')}",
+            f"NOT {_is_count('m.owner.edge_owner_to_timeline_media.count')}",
+            f"NOT {_is_text('m.edge_media_to_caption.edges[1].node.text')}",
+            f"NOT {_is_secs('m.taken_at_timestamp')}",
+            f"NOT ({_is_text(f'{m}.__typename')} AND coalesce(strlen(m.__typename->>'$') = length(m.__typename->>'$'), true))",
+            f"NOT {_is_count('m.edge_media_preview_like.count')}",
+            f"NOT {_is_count('m.edge_liked_by.count')}",
+            f"NOT {_is_count('conn_count')}",
+            f"NOT {_is_count('m.video_view_count')}",
+            f"NOT {_is_opt('m.is_paid_partnership', 'BOOLEAN')}",
+            f"NOT {_is_text('m.shortcode')}",
+            "conn_len >= 100000",
+            f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_sponsor_user.edges, []), "
+            f"e -> {_is_handle('e.node.sponsor.username', True)}))",
+            f"NOT list_bool_and(list_transform(coalesce(m.edge_media_to_tagged_user.edges, []), e -> {tag_ok}))",
+        ]
+    )
     # A media with edge_media_to_comment but no edge_media_to_parent_comment: the Python path takes the
     # former only when the latter key is absent, not null — a second, narrow scan tells them apart (when the
     # file's text alone cannot rule an explicit null out: see _null_key_scan).
-    parent_key = (f"SELECT count(*) FROM read_json_objects({sql_string(path)}, format='newline_delimited', "
-                  f"compression='{comp}', maximum_object_size=33554432) "
-                  "WHERE json_type(json, '$.graphql.shortcode_media.edge_media_to_parent_comment') = 'NULL'")
+    parent_key = (
+        f"SELECT count(*) FROM read_json_objects({sql_string(path)}, format='newline_delimited', "
+        f"compression='{comp}', maximum_object_size=33554432) "
+        "WHERE json_type(json, '$.graphql.shortcode_media.edge_media_to_parent_comment') = 'NULL'"
+    )
     replies = "list_transform({}.edges, e -> len(e.node.edge_threaded_comments.edges))"
     checks: list[Check | tuple[str, Check]] = [
-        ("SELECT count(*) FROM p WHERE ambiguous", _null_key_scan(path, gz, "edge_media_to_parent_comment", parent_key)),
+        (
+            "SELECT count(*) FROM p WHERE ambiguous",
+            _null_key_scan(path, gz, "edge_media_to_parent_comment", parent_key),
+        ),
         f"SELECT count(*) FROM p WHERE {post_checks}",
         "SELECT count(*) FROM p WHERE list_max(CASE WHEN has_par THEN "
         f"{replies.format('m.edge_media_to_parent_comment')} ELSE {replies.format('m.edge_media_to_comment')} END) >= 10000",
         "SELECT count(*) FROM cm WHERE bad",
     ]
     # the list filters keep what the Python path keeps: truthy usernames
-    sponsors = ("list_transform(list_filter(coalesce(m.edge_media_to_sponsor_user.edges, []), "
-                "e -> coalesce(e.node.sponsor.username->>'$', '') <> ''), e -> lower(e.node.sponsor.username->>'$'))")
-    tagged = ("list_transform(list_filter(coalesce(m.edge_media_to_tagged_user.edges, []), "
-              "e -> coalesce(e.node.\"user\".username->>'$', '') <> ''), e -> lower(e.node.\"user\".username->>'$'))")
+    sponsors = (
+        "list_transform(list_filter(coalesce(m.edge_media_to_sponsor_user.edges, []), "
+        "e -> coalesce(e.node.sponsor.username->>'$', '') <> ''), e -> lower(e.node.sponsor.username->>'$'))"
+    )
+    tagged = (
+        "list_transform(list_filter(coalesce(m.edge_media_to_tagged_user.edges, []), "
+        "e -> coalesce(e.node.\"user\".username->>'$', '') <> ''), e -> lower(e.node.\"user\".username->>'$'))"
+    )
     media = " ".join(f"WHEN '{k}' THEN '{v}'" for k, v in MEDIA_TYPES.items())
     posts = f"""
         SELECT _r AS _seq, 'instagram' AS platform, (m.id->>'$') AS post_id, creator AS creator_id,
@@ -787,9 +942,13 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
             SELECT _seq, 'instagram', lower(uname), uname, NULL, ver, NULL, NULL, NULL
             FROM cm WHERE coalesce(uname, '') <> '' AND lower(uname) <> creator)
         GROUP BY ALL"""
-    return FastPlan(setup=setup, checks=checks, records="SELECT count(*) FROM p",
-                    tables={"posts": posts, "comments": comments, "accounts": accounts},
-                    derive={"posts": _web_post_text})
+    return FastPlan(
+        setup=setup,
+        checks=checks,
+        records="SELECT count(*) FROM p",
+        tables={"posts": posts, "comments": comments, "accounts": accounts},
+        derive={"posts": _web_post_text},
+    )
 
 
 #: what may follow a key up to an explicit ``null`` in JSON text (JSON's four whitespace characters, the colon)

@@ -44,7 +44,9 @@ def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
     acc = acc.strip().lstrip("@")
     if not sep or not acc or plat not in schema.PLATFORMS:
         raise ImportFailed(
-            ctx.path, "option --link-creator", None,
+            ctx.path,
+            "option --link-creator",
+            None,
             f"expected PLATFORM:ACCOUNT_ID (e.g. youtube:UCxxxx or instagram:alice.cooks) with PLATFORM one of "
             f"{', '.join(schema.PLATFORMS)}, found {opt!r}",
         )
@@ -57,10 +59,16 @@ def link_rows(ctx: Context, platform: str) -> Iterator[Row]:
     if not creator:
         return
     for space_id, space_name in ctx.state.get("spaces", {}).items():
-        yield "community_links", {
-            "platform": platform, "space_id": space_id, "space_name": space_name,
-            "creator_platform": creator[0], "creator_id": creator[1],
-        }
+        yield (
+            "community_links",
+            {
+                "platform": platform,
+                "space_id": space_id,
+                "space_name": space_name,
+                "creator_platform": creator[0],
+                "creator_id": creator[1],
+            },
+        )
 
 
 def seen_space(ctx: Context, space_id: str, space_name: str | None) -> None:
@@ -99,7 +107,9 @@ def _is_listing(d: Any) -> bool:
 
 class Reddit(Format):
     name = "reddit"
-    description = "Reddit API Listing JSON (incl. thread pages) or Pushshift NDJSON of submissions and comments"
+    description = (
+        "Reddit API Listing JSON (incl. thread pages) or Pushshift NDJSON of submissions and comments"
+    )
     platform = P
 
     def sniff(self, probe: Probe) -> bool:
@@ -141,7 +151,9 @@ class Reddit(Format):
             title = _str(d.get("title"), "title") or ""
             body = _str(d.get("selftext"), "selftext")
             row = {
-                "thread_id": mid, "reply_to": None, "channel": title or None,
+                "thread_id": mid,
+                "reply_to": None,
+                "channel": title or None,
                 "text": f"{title}\n\n{body}" if body else title,
             }
             if title and len(titles) < 1_000_000:
@@ -151,16 +163,23 @@ class Reddit(Format):
             if not thread:
                 raise FieldError("link_id", "is missing: a comment must name its submission (t3_…)")
             row = {
-                "thread_id": thread, "reply_to": _strip(d.get("parent_id"), "parent_id"),
+                "thread_id": thread,
+                "reply_to": _strip(d.get("parent_id"), "parent_id"),
                 "channel": _str(d.get("link_title"), "link_title") or titles.get(thread),
                 "text": _str(d.get("body"), "body"),
             }
-        row.update({
-            "platform": P, "message_id": mid, "space_id": space, "space_name": name,
-            "author_id": author.lower() if author else None, "author_name": author,
-            "created_at": to_ts(d.get("created_utc", d.get("created")), "created_utc"),
-            "reactions": to_int(d.get("score"), "score"),
-        })
+        row.update(
+            {
+                "platform": P,
+                "message_id": mid,
+                "space_id": space,
+                "space_name": name,
+                "author_id": author.lower() if author else None,
+                "author_name": author,
+                "created_at": to_ts(d.get("created_utc", d.get("created")), "created_utc"),
+                "reactions": to_int(d.get("score"), "score"),
+            }
+        )
         snap = d.get("retrieved_on", d.get("retrieved_utc"))
         if snap is not None:
             row["snapshot_at"] = to_ts(snap, "retrieved_on")
@@ -186,9 +205,14 @@ def _walk(doc: Any, loc: str) -> Iterator[tuple[str, Any]]:
             continue
         children = node["data"].get("children")
         if not isinstance(children, list):
-            yield f"{where}.data.children", SourceError(
-                f"{where}.data.children", "expected an array of things in the Listing's data.children",
-                recoverable=True, raw=str(children)[:2000],
+            yield (
+                f"{where}.data.children",
+                SourceError(
+                    f"{where}.data.children",
+                    "expected an array of things in the Listing's data.children",
+                    recoverable=True,
+                    raw=str(children)[:2000],
+                ),
             )
             continue
         todo: list[tuple[Any, str]] = []

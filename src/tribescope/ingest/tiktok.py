@@ -76,10 +76,6 @@ _SEEN_LIMIT = 1_000_000
 # ---------------------------------------------------------------------------- coercion naming the field
 
 
-
-
-
-
 # The shared coercers already range-check 64-bit counts and pass typed values through.
 _int = to_int
 _str = to_str
@@ -411,7 +407,8 @@ def _user(page: dict[str, Any]) -> list[Row]:
                 else to_bool(verified, "data.is_verified"),
                 "external_url": _str(data.get("bio_url"), "data.bio_url") or None,
                 # the Research API returns an empty avatar_url when no picture is set; absent = unknown
-                "has_profile_pic": None if "avatar_url" not in data
+                "has_profile_pic": None
+                if "avatar_url" not in data
                 else bool(_str(data.get("avatar_url"), "data.avatar_url")),
             },
         )

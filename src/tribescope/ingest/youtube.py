@@ -91,10 +91,6 @@ _TAG = re.compile(r"<[^>]*>")
 # coercing here lets errors name the source field (``statistics.likeCount``), not the column.
 
 
-
-
-
-
 # The shared coercers already range-check 64-bit counts and pass typed values through.
 _int = to_int
 _str = to_str
@@ -670,10 +666,12 @@ def _fast_plan(path: str) -> Any:
 
     # each comment flattened to the leaves the mapping and checks use (not the whole struct: the
     # HTML ``textDisplay`` alone is as large as the text)
-    flat = ("c IS NULL AS c_null, c.snippet IS NULL AS sn_null, c.snippet.textOriginal AS text, "
-            "c.snippet.textDisplay IS NOT NULL AS has_display, c.snippet.authorDisplayName AS dname, "
-            "nullif(c.snippet.authorChannelId.value, '') AS author_id, c.snippet.likeCount AS likes, "
-            "c.snippet.publishedAt AS published")
+    flat = (
+        "c IS NULL AS c_null, c.snippet IS NULL AS sn_null, c.snippet.textOriginal AS text, "
+        "c.snippet.textDisplay IS NOT NULL AS has_display, c.snippet.authorDisplayName AS dname, "
+        "nullif(c.snippet.authorChannelId.value, '') AS author_id, c.snippet.likeCount AS likes, "
+        "c.snippet.publishedAt AS published"
+    )
     setup = [
         f"""CREATE TEMP TABLE pages AS SELECT kind, items, error FROM read_json({sql_string(path)}, format='auto',
             columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}}, maximum_object_size=67108864)""",
@@ -721,8 +719,12 @@ def _fast_plan(path: str) -> Any:
                    CASE WHEN author_id = owner THEN NULL ELSE {name} END AS username
             FROM c) WHERE account_id IS NOT NULL
         GROUP BY account_id, username"""
-    return FastPlan(setup=setup, checks=checks, records="SELECT coalesce(sum(len(items)), 0) FROM pages",
-                    tables={"comments": comments, "accounts": accounts})
+    return FastPlan(
+        setup=setup,
+        checks=checks,
+        records="SELECT coalesce(sum(len(items)), 0) FROM pages",
+        tables={"comments": comments, "accounts": accounts},
+    )
 
 
 def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:

@@ -47,8 +47,16 @@ class CreatorNotFound(TribescopeError):
     """A creator named on the command line or in a call is not in the workspace."""
 
 
-_ACT_COLS = ["creator_platform", "creator_id", "member_platform", "member_id", "kind", "created_at", "item_id",
-             "parent_author_id"]
+_ACT_COLS = [
+    "creator_platform",
+    "creator_id",
+    "member_platform",
+    "member_id",
+    "kind",
+    "created_at",
+    "item_id",
+    "parent_author_id",
+]
 
 
 def activity(ws: Workspace) -> ir.Table:
@@ -63,28 +71,51 @@ def activity(ws: Workspace) -> ir.Table:
         parent = c.select(q_platform=c.platform, q_id=c.comment_id, q_author=c.author_id)
         j = j.left_join(parent, [j.platform == parent.q_platform, j.parent_comment_id == parent.q_id])
         j = j.filter(j.author_id.notnull() & (j.author_id != j.p_creator))
-        parts.append(j.select(
-            creator_platform=j.platform, creator_id=j.p_creator, member_platform=j.platform,
-            member_id=j.author_id, kind=ibis.literal("comment"), created_at=j.created_at,
-            item_id=j.comment_id, parent_author_id=j.q_author,
-        ))
+        parts.append(
+            j.select(
+                creator_platform=j.platform,
+                creator_id=j.p_creator,
+                member_platform=j.platform,
+                member_id=j.author_id,
+                kind=ibis.literal("comment"),
+                created_at=j.created_at,
+                item_id=j.comment_id,
+                parent_author_id=j.q_author,
+            )
+        )
     if ws.has_table("community_messages") and ws.has_table("community_links"):
         m = ws.table("community_messages")
         lk = ws.table("community_links")
-        lk = lk.select(l_platform=lk.platform, l_space=lk.space_id, l_cplat=lk.creator_platform, l_cid=lk.creator_id)
+        lk = lk.select(
+            l_platform=lk.platform, l_space=lk.space_id, l_cplat=lk.creator_platform, l_cid=lk.creator_id
+        )
         j = m.join(lk, [m.platform == lk.l_platform, m.space_id == lk.l_space])
         parent = m.select(q_platform=m.platform, q_id=m.message_id, q_author=m.author_id)
         j = j.left_join(parent, [j.platform == parent.q_platform, j.reply_to == parent.q_id])
         j = j.filter(j.author_id.notnull())
-        parts.append(j.select(
-            creator_platform=j.l_cplat, creator_id=j.l_cid, member_platform=j.platform, member_id=j.author_id,
-            kind=ibis.literal("community"), created_at=j.created_at, item_id=j.message_id,
-            parent_author_id=j.q_author,
-        ))
+        parts.append(
+            j.select(
+                creator_platform=j.l_cplat,
+                creator_id=j.l_cid,
+                member_platform=j.platform,
+                member_id=j.author_id,
+                kind=ibis.literal("community"),
+                created_at=j.created_at,
+                item_id=j.message_id,
+                parent_author_id=j.q_author,
+            )
+        )
     if not parts:
-        schema = {"creator_platform": "string", "creator_id": "string", "member_platform": "string",
-                  "member_id": "string", "kind": "string", "created_at": "timestamp('UTC')", "item_id": "string",
-                  "parent_author_id": "string"}
+        schema = {
+            "creator_platform": "string",
+            "creator_id": "string",
+            "member_platform": "string",
+            "member_id": "string",
+            "kind": "string",
+            "created_at": "timestamp('UTC')",
+            "item_id": "string",
+            "parent_author_id": "string",
+        }
         return ibis.memtable(pa.table({k: pa.array([], pa.string()) for k in schema})).cast(schema)
     out = parts[0]
     for p2 in parts[1:]:
@@ -101,10 +132,14 @@ def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -
 
 
 def _restrict(a: ir.Table, creators: Sequence[tuple[str, str]]) -> ir.Table:
-    keys = ibis.memtable(pa.table({
-        "k_platform": pa.array([c[0] for c in creators], pa.string()),
-        "k_id": pa.array([c[1] for c in creators], pa.string()),
-    }))
+    keys = ibis.memtable(
+        pa.table(
+            {
+                "k_platform": pa.array([c[0] for c in creators], pa.string()),
+                "k_id": pa.array([c[1] for c in creators], pa.string()),
+            }
+        )
+    )
     j = a.join(keys, [a.creator_platform == keys.k_platform, a.creator_id == keys.k_id])
     return j.select(*a.columns)
 
@@ -115,9 +150,12 @@ def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
     Pairs are ordered ``(a_platform, a_id) < (b_platform, b_id)``; computed by a self-join on the member key.
     """
     sizes = aud.group_by(["creator_platform", "creator_id"]).agg(size=aud.member_id.count())
-    a = aud.select(a_platform=aud.creator_platform, a_id=aud.creator_id, mp=aud.member_platform, mid=aud.member_id)
-    b = aud.select(b_platform=aud.creator_platform, b_id=aud.creator_id, mp2=aud.member_platform,
-                   mid2=aud.member_id)
+    a = aud.select(
+        a_platform=aud.creator_platform, a_id=aud.creator_id, mp=aud.member_platform, mid=aud.member_id
+    )
+    b = aud.select(
+        b_platform=aud.creator_platform, b_id=aud.creator_id, mp2=aud.member_platform, mid2=aud.member_id
+    )
     j = a.join(b, [a.mp == b.mp2, a.mid == b.mid2])
     j = j.filter((j.a_platform < j.b_platform) | ((j.a_platform == j.b_platform) & (j.a_id < j.b_id)))
     pairs = j.group_by(["a_platform", "a_id", "b_platform", "b_id"]).agg(shared=j.mid.count())
@@ -129,7 +167,13 @@ def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
     shared = pairs.shared.cast("float64")
     smaller = ibis.least(pairs.size_a, pairs.size_b).cast("float64")
     return pairs.select(
-        "a_platform", "a_id", "b_platform", "b_id", "size_a", "size_b", "shared",
+        "a_platform",
+        "a_id",
+        "b_platform",
+        "b_id",
+        "size_a",
+        "size_b",
+        "shared",
         jaccard=shared / (pairs.size_a + pairs.size_b - pairs.shared).cast("float64"),
         overlap_min=shared / smaller,
         cosine=shared / (pairs.size_a.cast("float64") * pairs.size_b.cast("float64")).sqrt(),
@@ -145,7 +189,9 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
     creators = posts.select("platform", "creator_id").distinct()
     if ws.has_table("accounts"):
         acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", username="username")
-        creators = creators.left_join(acc, [creators.platform == acc.a_platform, creators.creator_id == acc.a_id])
+        creators = creators.left_join(
+            acc, [creators.platform == acc.a_platform, creators.creator_id == acc.a_id]
+        )
         creators = creators.select("platform", "creator_id", "username")
     else:
         creators = creators.mutate(username=ibis.null("string"))
@@ -155,10 +201,14 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         plat, _, ident = name.partition(":") if ":" in name else ("", "", name)
         ident_l = ident.lower().lstrip("@")
         hits = [
-            (r["platform"], r["creator_id"]) for r in rows
+            (r["platform"], r["creator_id"])
+            for r in rows
             if (not plat or r["platform"] == plat)
-            and (r["creator_id"] == ident or r["creator_id"].lower() == ident_l
-                 or (r["username"] or "").lower() == ident_l)
+            and (
+                r["creator_id"] == ident
+                or r["creator_id"].lower() == ident_l
+                or (r["username"] or "").lower() == ident_l
+            )
         ]
         hits = sorted(set(hits))
         if not hits:
@@ -178,29 +228,53 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
     """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included)."""
     aud = audience(ws, creators)
-    got = {(r["a_platform"], r["a_id"], r["b_platform"], r["b_id"]): r
-           for r in pairwise_overlap(aud).to_pyarrow().to_pylist()}
-    sizes = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
-             aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()}
+    got = {
+        (r["a_platform"], r["a_id"], r["b_platform"], r["b_id"]): r
+        for r in pairwise_overlap(aud).to_pyarrow().to_pylist()
+    }
+    sizes = {
+        (r["creator_platform"], r["creator_id"]): int(r["n"])
+        for r in aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()
+    }
     keys = sorted(set(creators))
     rows = []
     for i, a in enumerate(keys):
-        for b in keys[i + 1:]:
+        for b in keys[i + 1 :]:
             r = got.get((*a, *b))
             sa, sb = sizes.get(a, 0), sizes.get(b, 0)
             shared = int(r["shared"]) if r else 0
             union = sa + sb - shared
-            rows.append({
-                "a_platform": a[0], "a_id": a[1], "b_platform": b[0], "b_id": b[1], "size_a": sa, "size_b": sb,
-                "shared": shared, "jaccard": shared / union if union else 0.0,
-                "overlap_min": shared / min(sa, sb) if min(sa, sb) else 0.0,
-                "cosine": shared / float(np.sqrt(sa * sb)) if sa and sb else 0.0,
-            })
-    return pa.Table.from_pylist(rows, schema=pa.schema([
-        ("a_platform", pa.string()), ("a_id", pa.string()), ("b_platform", pa.string()), ("b_id", pa.string()),
-        ("size_a", pa.int64()), ("size_b", pa.int64()), ("shared", pa.int64()), ("jaccard", pa.float64()),
-        ("overlap_min", pa.float64()), ("cosine", pa.float64()),
-    ]))
+            rows.append(
+                {
+                    "a_platform": a[0],
+                    "a_id": a[1],
+                    "b_platform": b[0],
+                    "b_id": b[1],
+                    "size_a": sa,
+                    "size_b": sb,
+                    "shared": shared,
+                    "jaccard": shared / union if union else 0.0,
+                    "overlap_min": shared / min(sa, sb) if min(sa, sb) else 0.0,
+                    "cosine": shared / float(np.sqrt(sa * sb)) if sa and sb else 0.0,
+                }
+            )
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("a_platform", pa.string()),
+                ("a_id", pa.string()),
+                ("b_platform", pa.string()),
+                ("b_id", pa.string()),
+                ("size_a", pa.int64()),
+                ("size_b", pa.int64()),
+                ("shared", pa.int64()),
+                ("jaccard", pa.float64()),
+                ("overlap_min", pa.float64()),
+                ("cosine", pa.float64()),
+            ]
+        ),
+    )
 
 
 def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa.Table, dict[str, int]]:
@@ -221,14 +295,31 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
     for key in sorted(set(creators)):
         r = got.get(key, {"audience": 0, "unique": 0})
         n, u = int(r["audience"]), int(r["unique"] or 0)
-        rows.append({"platform": key[0], "creator_id": key[1], "audience": n, "unique": u, "shared": n - u,
-                     "unique_share": u / n if n else 0.0})
+        rows.append(
+            {
+                "platform": key[0],
+                "creator_id": key[1],
+                "audience": n,
+                "unique": u,
+                "shared": n - u,
+                "unique_share": u / n if n else 0.0,
+            }
+        )
     reach = int(per_member.count().execute())
     total = sum(int(r["audience"]) for r in rows)
-    table = pa.Table.from_pylist(rows, schema=pa.schema([
-        ("platform", pa.string()), ("creator_id", pa.string()), ("audience", pa.int64()), ("unique", pa.int64()),
-        ("shared", pa.int64()), ("unique_share", pa.float64()),
-    ]))
+    table = pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("platform", pa.string()),
+                ("creator_id", pa.string()),
+                ("audience", pa.int64()),
+                ("unique", pa.int64()),
+                ("shared", pa.int64()),
+                ("unique_share", pa.float64()),
+            ]
+        ),
+    )
     return table, {"reach": reach, "sum_audiences": total, "duplicated": total - reach}
 
 

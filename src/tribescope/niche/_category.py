@@ -111,7 +111,12 @@ def vectorizer(block: str, vocabulary: dict[str, int] | None = None) -> TfidfVec
     """The scikit-learn TF-IDF vectoriser of one block, to train (imports scikit-learn)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    common: dict[str, Any] = {"sublinear_tf": True, "lowercase": True, "vocabulary": vocabulary, "dtype": np.float64}
+    common: dict[str, Any] = {
+        "sublinear_tf": True,
+        "lowercase": True,
+        "vocabulary": vocabulary,
+        "dtype": np.float64,
+    }
     return TfidfVectorizer(**_block_params(block), **common)
 
 
@@ -183,8 +188,9 @@ class FixedTfidf:
         data = np.concatenate([r[1] for r in rows]) if rows else np.zeros(0, np.float64)
         return self._tfidf(data, indices, indptr)
 
-    def transform_pieces(self, texts: list[str] | pa.Array, doc: np.ndarray, piece: np.ndarray, times: np.ndarray,
-                         n_docs: int) -> sp.csr_matrix:
+    def transform_pieces(
+        self, texts: list[str] | pa.Array, doc: np.ndarray, piece: np.ndarray, times: np.ndarray, n_docs: int
+    ) -> sp.csr_matrix:
         """:meth:`transform` of documents given as pieces: document ``doc[k]`` holds ``times[k]`` copies of
         ``texts[piece[k]]``, the pieces joined by spaces (as ``group_concat(text, ' ')`` would join them).
 
@@ -195,14 +201,17 @@ class FixedTfidf:
         if self.analyzer != "word" or self.ngram_range != (1, 1):
             raise ValueError(f"block {self.block!r}: pieces need the word analyser without n-grams")
         per_text = self._text_counts(texts)
-        owners = sp.csr_matrix((np.asarray(times, np.float64), (np.asarray(doc), np.asarray(piece))),
-                               shape=(n_docs, per_text.shape[0]))
+        owners = sp.csr_matrix(
+            (np.asarray(times, np.float64), (np.asarray(doc), np.asarray(piece))),
+            shape=(n_docs, per_text.shape[0]),
+        )
         counts = (owners @ per_text).tocsr()  # integer sums, exact in float64
         counts.sum_duplicates()
         counts.sort_indices()
         counts.eliminate_zeros()
-        return self._tfidf(counts.data.astype(np.float64), counts.indices.astype(np.int32),
-                           counts.indptr.astype(np.int32))
+        return self._tfidf(
+            counts.data.astype(np.float64), counts.indices.astype(np.int32), counts.indptr.astype(np.int32)
+        )
 
     def _text_counts(self, texts: list[str] | pa.Array) -> sp.csr_matrix:
         """Each text's in-vocabulary term counts (texts × vocabulary, float64 integers).
@@ -293,7 +302,9 @@ def creator_comment_texts(posts: ir.Table, comments: ir.Table) -> ir.Table:
     return c.group_by(["platform", "creator_id", "replies", "text"]).agg(n=c.count())
 
 
-def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: ir.Table | None = None) -> ir.Table:
+def creator_fields(
+    posts: ir.Table, comments: ir.Table | None = None, accounts: ir.Table | None = None
+) -> ir.Table:
     """``(platform, creator_id, handle, n_posts, text, image, comments, replies, tagged)``: one row per creator
     with posts, each block the creator's posts aggregated (see the module docstring). Pure Ibis."""
     cols = set(posts.columns)
@@ -303,18 +314,28 @@ def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: 
     tags = posts.hashtags.map(lambda h: "#" + h).join(" ") if "hashtags" in cols else null
     image = posts.accessibility_caption if "accessibility_caption" in cols else null
     tagged = posts.tagged_users.join(" ") if "tagged_users" in cols else null
-    p = posts.select("platform", "post_id", "creator_id", _text=_concat(title, caption, tags),
-                     _image=image.fill_null(""), _tagged=tagged.fill_null(""))
+    p = posts.select(
+        "platform",
+        "post_id",
+        "creator_id",
+        _text=_concat(title, caption, tags),
+        _image=image.fill_null(""),
+        _tagged=tagged.fill_null(""),
+    )
     out = p.group_by(["platform", "creator_id"]).agg(
-        n_posts=p.post_id.nunique(), text=p._text.group_concat("\n"), image=p._image.group_concat("\n"),
+        n_posts=p.post_id.nunique(),
+        text=p._text.group_concat("\n"),
+        image=p._image.group_concat("\n"),
         tagged=p._tagged.group_concat(" "),
     )
     if comments is not None:
         c = _selected_comments(posts, comments)
         ct = c.group_by([c.platform.name("c_platform"), c.o_creator.name("c_creator")]).agg(
-            comments=c._other.group_concat(" "), replies=c._own.group_concat(" "))
+            comments=c._other.group_concat(" "), replies=c._own.group_concat(" ")
+        )
         out = out.left_join(ct, [out.platform == ct.c_platform, out.creator_id == ct.c_creator]).drop(
-            "c_platform", "c_creator")
+            "c_platform", "c_creator"
+        )
     else:
         out = out.mutate(comments=null, replies=null)
     if accounts is not None:
@@ -323,8 +344,13 @@ def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: 
         handle = out.a_username.fill_null(out.creator_id)
     else:
         handle = out.creator_id
-    return out.select("platform", "creator_id", handle=handle.lower(), n_posts=out.n_posts,
-                      **{b: out[b].fill_null("") for b in BLOCKS if b != "handle"})
+    return out.select(
+        "platform",
+        "creator_id",
+        handle=handle.lower(),
+        n_posts=out.n_posts,
+        **{b: out[b].fill_null("") for b in BLOCKS if b != "handle"},
+    )
 
 
 # ---------------------------------------------------------------------------------------------- model
@@ -332,7 +358,9 @@ def creator_fields(posts: ir.Table, comments: ir.Table | None = None, accounts: 
 class CategoryModel:
     """Fitted category model: one vectoriser per block, linear weights, temperature and judge threshold."""
 
-    vectorizers: dict[str, Any]  # block → :class:`FixedTfidf` (loaded) or a fitted ``TfidfVectorizer`` (training)
+    vectorizers: dict[
+        str, Any
+    ]  # block → :class:`FixedTfidf` (loaded) or a fitted ``TfidfVectorizer`` (training)
     weights: dict[str, float]
     coef: np.ndarray  # classes × features
     intercept: np.ndarray  # classes
@@ -361,7 +389,9 @@ class CategoryModel:
         counts = [np.diff(blocks[b].indptr) for b in EVIDENCE_BLOCKS]
         return np.asarray(np.sum(counts, axis=0))
 
-    def decision(self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None) -> np.ndarray:
+    def decision(
+        self, docs: dict[str, list[str]], blocks: dict[str, sp.csr_matrix] | None = None
+    ) -> np.ndarray:
         return np.asarray(self.features(docs, blocks) @ self.coef.T + self.intercept)
 
     def predict_proba(
@@ -382,10 +412,14 @@ class CategoryModel:
             arrays[f"{b}_vocab"] = np.array(sorted(v.vocabulary_, key=v.vocabulary_.__getitem__), dtype=str)
             arrays[f"{b}_idf"] = v.idf_.astype(np.float32)
         np.savez_compressed(
-            directory / "category.npz", **arrays,
-            weights=np.array([self.weights[b] for b in BLOCKS]), blocks=np.array(BLOCKS, dtype=str),
-            coef=self.coef.astype(np.float16), intercept=self.intercept.astype(np.float32),
-            classes=np.array(self.classes, dtype=str), temperature=np.array([self.temperature]),
+            directory / "category.npz",
+            **arrays,
+            weights=np.array([self.weights[b] for b in BLOCKS]),
+            blocks=np.array(BLOCKS, dtype=str),
+            coef=self.coef.astype(np.float16),
+            intercept=self.intercept.astype(np.float32),
+            classes=np.array(self.classes, dtype=str),
+            temperature=np.array([self.temperature]),
             judge_threshold=np.array([self.judge_threshold]),
         )
         (directory / "category.json").write_text(json.dumps(self.meta or {}, indent=2, sort_keys=True) + "\n")
@@ -409,17 +443,27 @@ class CategoryModel:
                 "`tribescope train category`"
             ) from exc
         if tuple(str(b) for b in arrays.get("blocks", [])) != BLOCKS:
-            raise ModelMissing(f"{npz_res} was written by another tribescope version (feature blocks differ); "
-                               "rebuild it with `tribescope train category`")
+            raise ModelMissing(
+                f"{npz_res} was written by another tribescope version (feature blocks differ); "
+                "rebuild it with `tribescope train category`"
+            )
         vecs = {}
         for b in BLOCKS:
-            words = arrays[f"{b}_vocab"].tolist()  # Python strings at once (str() of each numpy.str_ is ~3× slower)
+            words = arrays[
+                f"{b}_vocab"
+            ].tolist()  # Python strings at once (str() of each numpy.str_ is ~3× slower)
             vocab = dict(zip(words, range(len(words)), strict=True))
             vecs[b] = FixedTfidf(b, vocab, arrays[f"{b}_idf"].astype(np.float64))
-        return cls(vecs, {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
-                   arrays["coef"].astype(np.float64), arrays["intercept"].astype(np.float64),
-                   tuple(str(c) for c in arrays["classes"]), float(arrays["temperature"][0]),
-                   float(arrays["judge_threshold"][0]), meta)
+        return cls(
+            vecs,
+            {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
+            arrays["coef"].astype(np.float64),
+            arrays["intercept"].astype(np.float64),
+            tuple(str(c) for c in arrays["classes"]),
+            float(arrays["temperature"][0]),
+            float(arrays["judge_threshold"][0]),
+            meta,
+        )
 
 
 _CACHE: dict[str, CategoryModel] = {}
@@ -450,9 +494,13 @@ def _block_from_pieces(vec: Any, pieces: pa.Table | None, own: bool, creators: p
     doc = pc.index_in(_key(mine), value_set=_key(creators)).fill_null(-1).to_numpy()
     texts = mine["text"].dictionary_encode().combine_chunks()
     keep = doc >= 0  # a creator without posts of its own has no row
-    return vec.transform_pieces(texts.dictionary, doc[keep],
-                                texts.indices.to_numpy(zero_copy_only=False)[keep],
-                                mine["n"].to_numpy()[keep], n)
+    return vec.transform_pieces(
+        texts.dictionary,
+        doc[keep],
+        texts.indices.to_numpy(zero_copy_only=False)[keep],
+        mine["n"].to_numpy()[keep],
+        n,
+    )
 
 
 def predict_niche_category(
@@ -504,9 +552,11 @@ def predict_niche_category(
                 conf[i] = top
                 if top >= tau:
                     cats[i] = m.classes[int(best[i])]
-    return pa.table({
-        "platform": t["platform"],
-        "creator_id": t["creator_id"],
-        "niche_category": pa.array(cats, pa.string()),
-        "niche_confidence": pa.array(conf, pa.float64()),
-    })
+    return pa.table(
+        {
+            "platform": t["platform"],
+            "creator_id": t["creator_id"],
+            "niche_category": pa.array(cats, pa.string()),
+            "niche_confidence": pa.array(conf, pa.float64()),
+        }
+    )

@@ -83,19 +83,33 @@ def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
     with gzip.open(data / "posts.train.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            posts.append({"platform": "instagram", "post_id": r["post_id"], "creator_id": r["owner_username"].lower(),
-                          "created_at": _ts(r.get("taken_at_timestamp")), "caption": r.get("caption"),
-                          "accessibility_caption": r.get("accessibility_caption"),
-                          "hashtags": extract_hashtags(r.get("caption")),
-                          "tagged_users": [u.lower() for u in r.get("tagged_usernames") or []]})
+            posts.append(
+                {
+                    "platform": "instagram",
+                    "post_id": r["post_id"],
+                    "creator_id": r["owner_username"].lower(),
+                    "created_at": _ts(r.get("taken_at_timestamp")),
+                    "caption": r.get("caption"),
+                    "accessibility_caption": r.get("accessibility_caption"),
+                    "hashtags": extract_hashtags(r.get("caption")),
+                    "tagged_users": [u.lower() for u in r.get("tagged_usernames") or []],
+                }
+            )
     comments: list[dict[str, Any]] = []
     with gzip.open(data / "comments.train.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            comments.append({"platform": "instagram", "comment_id": r["comment_id"], "post_id": r["post_id"],
-                             "author_id": (r.get("owner_username") or "").lower() or None,
-                             "parent_comment_id": r.get("parent_comment_id"), "created_at": _ts(r.get("created_at")),
-                             "text": r.get("text")})
+            comments.append(
+                {
+                    "platform": "instagram",
+                    "comment_id": r["comment_id"],
+                    "post_id": r["post_id"],
+                    "author_id": (r.get("owner_username") or "").lower() or None,
+                    "parent_comment_id": r.get("parent_comment_id"),
+                    "created_at": _ts(r.get("created_at")),
+                    "text": r.get("text"),
+                }
+            )
 
     def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
         s = schema.arrow_schema(name)
@@ -150,15 +164,20 @@ def _softmax(z: np.ndarray, t: float) -> np.ndarray:
     return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
-def fit(creators: list[str], docs: Docs, labels: list[str], meta: dict[str, Any] | None = None) -> CategoryModel:
+def fit(
+    creators: list[str], docs: Docs, labels: list[str], meta: dict[str, Any] | None = None
+) -> CategoryModel:
     """Calibrate on the calibration creators (step 2 of the protocol), then refit on all given creators."""
     cal = np.array([_bucket("tribescope-niche-cal", c) for c in creators])
     y = np.array(labels)
     inner = _fit_plain(_pick(docs, ~cal), list(y[~cal]))
     z = inner.decision(_pick(docs, cal))
     yi = np.searchsorted(np.array(inner.classes), y[cal])
-    res = minimize_scalar(lambda t: -np.log(_softmax(z, t)[np.arange(len(yi)), yi] + 1e-12).mean(),
-                          bounds=(0.01, 10.0), method="bounded")
+    res = minimize_scalar(
+        lambda t: -np.log(_softmax(z, t)[np.arange(len(yi)), yi] + 1e-12).mean(),
+        bounds=(0.01, 10.0),
+        method="bounded",
+    )
     temperature = float(res.x)
     p = _softmax(z, temperature)
     conf, ok = p.max(axis=1), p.argmax(axis=1) == yi
@@ -169,10 +188,18 @@ def fit(creators: list[str], docs: Docs, labels: list[str], meta: dict[str, Any]
             break
     model = _fit_plain(docs, labels)
     model.temperature, model.judge_threshold = temperature, tau
-    model.meta = {**(meta or {}), "calibration": {
-        "creators": int(cal.sum()), "temperature": round(temperature, 4), "judge_threshold": tau,
-        "judge_target_accuracy": JUDGE_TARGET, "coverage": float((conf >= tau).mean()),
-        "accuracy_judged": float(ok[conf >= tau].mean()), "accuracy_all": float(ok.mean())}}
+    model.meta = {
+        **(meta or {}),
+        "calibration": {
+            "creators": int(cal.sum()),
+            "temperature": round(temperature, 4),
+            "judge_threshold": tau,
+            "judge_target_accuracy": JUDGE_TARGET,
+            "coverage": float((conf >= tau).mean()),
+            "accuracy_judged": float(ok[conf >= tau].mean()),
+            "accuracy_all": float(ok.mean()),
+        },
+    }
     return model
 
 
@@ -184,8 +211,10 @@ def _boot(y: np.ndarray, pred: np.ndarray, seed: int = 0, n: int = 1000) -> dict
         i = rng.integers(0, len(y), len(y))
         acc.append(float((y[i] == pred[i]).mean()))
         mf1.append(float(f1_score(y[i], pred[i], average="macro", labels=list(CATEGORIES), zero_division=0)))
-    return {"accuracy_ci95": [float(np.percentile(acc, 2.5)), float(np.percentile(acc, 97.5))],
-            "macro_f1_ci95": [float(np.percentile(mf1, 2.5)), float(np.percentile(mf1, 97.5))]}
+    return {
+        "accuracy_ci95": [float(np.percentile(acc, 2.5)), float(np.percentile(acc, 97.5))],
+        "macro_f1_ci95": [float(np.percentile(mf1, 2.5)), float(np.percentile(mf1, 97.5))],
+    }
 
 
 def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
@@ -194,16 +223,27 @@ def _scores(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
         "accuracy": float(accuracy_score(y, pred)),
         "macro_f1": float(f1_score(y, pred, average="macro", labels=list(CATEGORIES), zero_division=0)),
         **_boot(y, pred),
-        "per_class_f1": {c: float(f) for c, f in zip(CATEGORIES, f1_score(
-            y, pred, average=None, labels=list(CATEGORIES), zero_division=0), strict=True)},
-        "confusion": {"labels": list(CATEGORIES), "rows": "true", "columns": "predicted",
-                      "matrix": confusion_matrix(y, pred, labels=list(CATEGORIES)).tolist()},
+        "per_class_f1": {
+            c: float(f)
+            for c, f in zip(
+                CATEGORIES,
+                f1_score(y, pred, average=None, labels=list(CATEGORIES), zero_division=0),
+                strict=True,
+            )
+        },
+        "confusion": {
+            "labels": list(CATEGORIES),
+            "rows": "true",
+            "columns": "predicted",
+            "matrix": confusion_matrix(y, pred, labels=list(CATEGORIES)).tolist(),
+        },
     }
     return out
 
 
-def evaluate(model: CategoryModel, docs: Docs, labels: list[str], n_posts: list[int],
-             min_terms: int = 3) -> dict[str, Any]:
+def evaluate(
+    model: CategoryModel, docs: Docs, labels: list[str], n_posts: list[int], min_terms: int = 3
+) -> dict[str, Any]:
     """Held-out figures: all creators, and the creators the model can judge (evidence and confidence ≥ τ)."""
     proba = model.predict_proba(docs)
     pred = np.array(model.classes)[proba.argmax(axis=1)]
@@ -213,21 +253,30 @@ def evaluate(model: CategoryModel, docs: Docs, labels: list[str], n_posts: list[
     out["majority_baseline_accuracy"] = float(max(Counter(labels).values()) / len(labels))
     evidence = model.known_terms(docs) >= min_terms
     judged = evidence & (conf >= model.judge_threshold)
-    out["judged"] = {"rule": f">= {min_terms} known terms and confidence >= {model.judge_threshold:g}",
-                     "coverage": float(judged.mean()), "coverage_evidence_only": float(evidence.mean()),
-                     **_scores(y[judged], pred[judged])}
+    out["judged"] = {
+        "rule": f">= {min_terms} known terms and confidence >= {model.judge_threshold:g}",
+        "coverage": float(judged.mean()),
+        "coverage_evidence_only": float(evidence.mean()),
+        **_scores(y[judged], pred[judged]),
+    }
     sel = {}
     for t in np.round(np.arange(0.3, 0.91, 0.05), 2):
         m = conf >= t
-        sel[f"{t:.2f}"] = {"coverage": float(m.mean()), "accuracy": float((pred[m] == y[m]).mean()) if m.any() else None}
+        sel[f"{t:.2f}"] = {
+            "coverage": float(m.mean()),
+            "accuracy": float((pred[m] == y[m]).mean()) if m.any() else None,
+        }
     out["accuracy_at_confidence"] = sel
     npst = np.array(n_posts)
     byp = {}
     for lo, hi, name in ((1, 1, "1"), (2, 3, "2-3"), (4, 100, "4+")):
         m = (npst >= lo) & (npst <= hi)
         if m.any():
-            byp[name] = {"n": int(m.sum()), "accuracy": float((pred[m] == y[m]).mean()),
-                         "coverage_judged": float(judged[m].mean())}
+            byp[name] = {
+                "n": int(m.sum()),
+                "accuracy": float((pred[m] == y[m]).mean()),
+                "coverage_judged": float(judged[m].mean()),
+            }
     out["accuracy_by_posts"] = byp
     no_other = y != "other"
     out["accuracy_without_other"] = float((pred[no_other] == y[no_other]).mean())
@@ -258,22 +307,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     meta = {
         "source": "Kim et al., WWW 2020 influencer sample (shared/data/instagram_influencer_posts_kim, train part)",
         "training_files_sha256": {f: file_sha256(a.data / f) for f in FILES},
-        "features": {b: {"weight": WEIGHTS[b], "vectorizer": {k: str(v) for k, v in vectorizer(b).get_params().items()
-                                                              if k in ("analyzer", "ngram_range", "min_df",
-                                                                       "max_features")}} for b in BLOCKS},
+        "features": {
+            b: {
+                "weight": WEIGHTS[b],
+                "vectorizer": {
+                    k: str(v)
+                    for k, v in vectorizer(b).get_params().items()
+                    if k in ("analyzer", "ngram_range", "min_df", "max_features")
+                },
+            }
+            for b in BLOCKS
+        },
         "classifier": f"one-vs-rest linear SVM (liblinear, squared hinge), C={C_REG}; "
-                      "probabilities softmax(margins / T)",
+        "probabilities softmax(margins / T)",
         "split": "held out: creators with sha1('tribescope-niche|<username>') mod 5 == 0 (grouped by creator); "
-                 "calibration: sha1('tribescope-niche-cal|<username>') mod 5 == 0 inside the rest",
+        "calibration: sha1('tribescope-niche-cal|<username>') mod 5 == 0 inside the rest",
         "can_judge": ">= 3 distinct known terms in the text/image/comments/replies blocks and top probability >= "
-                     "judge_threshold",
+        "judge_threshold",
         "held_out_metrics": metrics,
         "shipped_model": "calibrated and refit on all labelled train creators",
         "n_creators": len(labels),
         "label_counts": dict(Counter(labels).most_common()),
     }
     full = fit(creators, docs, labels, meta)
-    full.meta = {**(full.meta or {}), "judge_threshold": full.judge_threshold, "temperature": full.temperature}
+    full.meta = {
+        **(full.meta or {}),
+        "judge_threshold": full.judge_threshold,
+        "temperature": full.temperature,
+    }
     full.save(a.out)
     print(f"wrote {a.out / 'category.npz'} ({(a.out / 'category.npz').stat().st_size:,} bytes)")
     return metrics

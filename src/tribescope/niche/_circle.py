@@ -30,8 +30,12 @@ from tribescope.store import Workspace
 __all__ = ["LEVELS", "inner_circle"]
 
 #: Orbit level → (name, minimum love)
-LEVELS: dict[int, tuple[str, float]] = {1: ("advocate", 4.0), 2: ("contributor", 2.0), 3: ("participant", 1.0),
-                                        4: ("explorer", 0.0)}
+LEVELS: dict[int, tuple[str, float]] = {
+    1: ("advocate", 4.0),
+    2: ("contributor", 2.0),
+    3: ("participant", 1.0),
+    4: ("explorer", 0.0),
+}
 
 
 def inner_circle(
@@ -60,8 +64,9 @@ def inner_circle(
     love = weeks.group_by(["member_platform", "member_id"]).agg(
         love=weeks.decay.sum(), active_weeks=weeks.count(), acts=weeks.n.sum()
     )
-    span = act.group_by(["member_platform", "member_id"]).agg(first_seen=act.created_at.min(),
-                                                                last_seen=act.created_at.max())
+    span = act.group_by(["member_platform", "member_id"]).agg(
+        first_seen=act.created_at.min(), last_seen=act.created_at.max()
+    )
     # distinct other members who replied to each member (inside this creator's audience)
     rep = act.filter(act.parent_author_id.notnull() & (act.parent_author_id != act.member_id))
     rep = rep.group_by([rep.member_platform, rep.parent_author_id]).agg(replied_by=rep.member_id.nunique())
@@ -70,8 +75,9 @@ def inner_circle(
     t = t.left_join(rep, [t.member_platform == rep.r_platform, t.member_id == rep.r_id])
     t = t.select(*[c for c in t.columns if c not in ("r_platform", "r_id")])
     if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", username="username",
-                                          followers="followers")
+        acc = ws.table("accounts").select(
+            a_platform="platform", a_id="account_id", username="username", followers="followers"
+        )
         t = t.left_join(acc, [t.member_platform == acc.a_platform, t.member_id == acc.a_id])
         t = t.select(*[c for c in t.columns if c not in ("a_platform", "a_id")])
     else:
@@ -92,6 +98,22 @@ def inner_circle(
     names = [(k, v[0]) for k, v in lv.items()]
     t = t.mutate(level_name=ibis.cases(*[(t.level == k, nm) for k, nm in names], else_=""))
     t = t.mutate(inner_circle=t.level <= 2)
-    cols = ["member_platform", "member_id", "username", "acts", "active_weeks", "first_seen", "last_seen", "love",
-            "followers", "replied_by", "reach", "reach_source", "gravity", "level", "level_name", "inner_circle"]
+    cols = [
+        "member_platform",
+        "member_id",
+        "username",
+        "acts",
+        "active_weeks",
+        "first_seen",
+        "last_seen",
+        "love",
+        "followers",
+        "replied_by",
+        "reach",
+        "reach_source",
+        "gravity",
+        "level",
+        "level_name",
+        "inner_circle",
+    ]
     return t.select(*cols).order_by([t.level, ibis.desc("gravity"), "member_id"]).to_pyarrow()

@@ -238,8 +238,11 @@ def resolution_sweep(
                 scores.append(_ari(best.membership, kept[j].membership))
         stab.append(float(np.mean(scores)))
     q_max = max(r.modularity for r in kept)
-    multi = [i for i, r in enumerate(kept)
-             if 1 < r.n_groups < max(g.numberOfNodes(), 2) and r.modularity > 0 and r.modularity >= min_q * q_max]
+    multi = [
+        i
+        for i, r in enumerate(kept)
+        if 1 < r.n_groups < max(g.numberOfNodes(), 2) and r.modularity > 0 and r.modularity >= min_q * q_max
+    ]
     pool = multi or [min(range(len(kept)), key=lambda i: abs(np.log(res[i])))]
     pick = max(pool, key=lambda i: (round(stab[i], 6), round(kept[i].modularity, 6), -abs(np.log(res[i]))))
     rows = [

@@ -197,7 +197,9 @@ def niche_groups(
         best, rows = ga.resolution_sweep(g, resolutions, seed=seed)
     else:
         best = ga.leiden(g, resolution, seed=seed)
-        rows = [ga.SweepRow(best.resolution, best.n_groups, best.modularity, best.quality, float("nan"), True)]
+        rows = [
+            ga.SweepRow(best.resolution, best.n_groups, best.modularity, best.quality, float("nan"), True)
+        ]
     memb = best.membership
     n = cg.n
     names = _usernames(ws, cg.keys)
@@ -205,15 +207,22 @@ def niche_groups(
     # creator → creator engagement (a creator commenting on / writing in another creator's space)
     index = {k: i for i, k in enumerate(cg.keys)}
     act = activity(ws)
-    cc = act.group_by(["creator_platform", "creator_id", "member_platform", "member_id"]).agg(acts=act.count())
+    cc = act.group_by(["creator_platform", "creator_id", "member_platform", "member_id"]).agg(
+        acts=act.count()
+    )
     inter_src: list[int] = []
     inter_dst: list[int] = []
     inter_w: list[float] = []
     if n:
-        keys_t = ibis.memtable(pa.table({"k_platform": [k[0] for k in cg.keys], "k_id": [k[1] for k in cg.keys]}))
+        keys_t = ibis.memtable(
+            pa.table({"k_platform": [k[0] for k in cg.keys], "k_id": [k[1] for k in cg.keys]})
+        )
         cc = cc.join(keys_t, [cc.member_platform == keys_t.k_platform, cc.member_id == keys_t.k_id])
         for r in cc.to_pyarrow().to_pylist():
-            i, j = index.get((r["member_platform"], r["member_id"])), index.get((r["creator_platform"], r["creator_id"]))
+            i, j = (
+                index.get((r["member_platform"], r["member_id"])),
+                index.get((r["creator_platform"], r["creator_id"])),
+            )
             if i is not None and j is not None and i != j:
                 inter_src.append(i)
                 inter_dst.append(j)
@@ -226,20 +235,36 @@ def niche_groups(
     group_aud = np.zeros(max(best.n_groups, 1))
     group_reg = np.zeros(max(best.n_groups, 1))
     if n:
-        gm = ibis.memtable(pa.table({"g_platform": [k[0] for k in cg.keys], "g_id": [k[1] for k in cg.keys],
-                                     "grp": pa.array(memb, pa.int64())}))
+        gm = ibis.memtable(
+            pa.table(
+                {
+                    "g_platform": [k[0] for k in cg.keys],
+                    "g_id": [k[1] for k in cg.keys],
+                    "grp": pa.array(memb, pa.int64()),
+                }
+            )
+        )
         act_d = act.mutate(day=act.created_at.truncate("D"))
         pm = act_d.group_by(["creator_platform", "creator_id", "member_platform", "member_id"]).agg(
-            days=act_d.day.nunique())
+            days=act_d.day.nunique()
+        )
         pm = pm.join(gm, [pm.creator_platform == gm.g_platform, pm.creator_id == gm.g_id])
         pm = pm.mutate(regular=pm.days >= regular_days)
-        for r in pm.group_by(["creator_platform", "creator_id"]).agg(
-                n=pm.count(), reg=pm.regular.cast("int64").sum()).to_pyarrow().to_pylist():
+        for r in (
+            pm.group_by(["creator_platform", "creator_id"])
+            .agg(n=pm.count(), reg=pm.regular.cast("int64").sum())
+            .to_pyarrow()
+            .to_pylist()
+        ):
             i = index[(r["creator_platform"], r["creator_id"])]
             size[i], regulars[i] = r["n"], r["reg"] or 0
         members_g = pm.group_by(["grp", "member_platform", "member_id"]).agg(reg=pm.regular.max())
-        for r in members_g.group_by("grp").agg(n=members_g.count(),
-                                               reg=members_g.reg.cast("int64").sum()).to_pyarrow().to_pylist():
+        for r in (
+            members_g.group_by("grp")
+            .agg(n=members_g.count(), reg=members_g.reg.cast("int64").sum())
+            .to_pyarrow()
+            .to_pylist()
+        ):
             group_aud[int(r["grp"])], group_reg[int(r["grp"])] = r["n"], r["reg"] or 0
 
     pagerank = np.zeros(n)
@@ -304,53 +329,73 @@ def niche_groups(
             group_label.append("")
             group_share.append(0.0)
 
-    creators = pa.table({
-        "platform": [k[0] for k in cg.keys],
-        "creator_id": [k[1] for k in cg.keys],
-        "username": names,
-        "group": pa.array(memb, pa.int64()),
-        "group_label": [group_label[int(x)] for x in memb],
-        "leader_rank": pa.array(rank, pa.int64()),
-        "is_leader": pa.array(is_leader),
-        "leader_score": pa.array(score),
-        "pagerank": pa.array(pagerank),
-        "core": pa.array(core, pa.int64()),
-        "reach": pa.array(reach),
-        "audience": pa.array(size.astype(np.int64)),
-        "betweenness": pa.array(btw),
-        "participation": pa.array(part),
-        "is_bridge": pa.array(bridge),
-        "bridges_to": [
-            ", ".join(str(x) for x in sorted(adj[i] - {int(memb[i])})) if bridge[i] else "" for i in range(n)
-        ],
-        "topic_terms": cg.model.creator_table().column("topic_terms"),
-    })
+    creators = pa.table(
+        {
+            "platform": [k[0] for k in cg.keys],
+            "creator_id": [k[1] for k in cg.keys],
+            "username": names,
+            "group": pa.array(memb, pa.int64()),
+            "group_label": [group_label[int(x)] for x in memb],
+            "leader_rank": pa.array(rank, pa.int64()),
+            "is_leader": pa.array(is_leader),
+            "leader_score": pa.array(score),
+            "pagerank": pa.array(pagerank),
+            "core": pa.array(core, pa.int64()),
+            "reach": pa.array(reach),
+            "audience": pa.array(size.astype(np.int64)),
+            "betweenness": pa.array(btw),
+            "participation": pa.array(part),
+            "is_bridge": pa.array(bridge),
+            "bridges_to": [
+                ", ".join(str(x) for x in sorted(adj[i] - {int(memb[i])})) if bridge[i] else ""
+                for i in range(n)
+            ],
+            "topic_terms": cg.model.creator_table().column("topic_terms"),
+        }
+    )
     groups_rows = []
     for grp in range(best.n_groups):
         members = np.where(memb == grp)[0]
         leaders = sorted((int(v) for v in members if is_leader[v]), key=lambda v: rank[v])
-        groups_rows.append({
-            "group": grp,
-            "label": group_label[grp],
-            "topic_share": group_share[grp],
-            "size": len(members),
-            "audience": int(group_aud[grp]) if grp < len(group_aud) else 0,
-            "leaders": ", ".join(names[v] for v in leaders),
-            "bridges": ", ".join(names[v] for v in sorted((int(v) for v in members if bridge[v]),
-                                                              key=lambda v: -btw[v])),
-        })
-    groups = pa.Table.from_pylist(groups_rows, schema=pa.schema([
-        ("group", pa.int64()), ("label", pa.string()), ("topic_share", pa.float64()), ("size", pa.int64()),
-        ("audience", pa.int64()), ("leaders", pa.string()), ("bridges", pa.string()),
-    ]))
-    sweep = pa.table({
-        "resolution": [r.resolution for r in rows],
-        "n_groups": pa.array([r.n_groups for r in rows], pa.int64()),
-        "modularity": [r.modularity for r in rows],
-        "stability": [r.stability for r in rows],
-        "chosen": [r.chosen for r in rows],
-    })
+        groups_rows.append(
+            {
+                "group": grp,
+                "label": group_label[grp],
+                "topic_share": group_share[grp],
+                "size": len(members),
+                "audience": int(group_aud[grp]) if grp < len(group_aud) else 0,
+                "leaders": ", ".join(names[v] for v in leaders),
+                "bridges": ", ".join(
+                    names[v] for v in sorted((int(v) for v in members if bridge[v]), key=lambda v: -btw[v])
+                ),
+            }
+        )
+    groups = pa.Table.from_pylist(
+        groups_rows,
+        schema=pa.schema(
+            [
+                ("group", pa.int64()),
+                ("label", pa.string()),
+                ("topic_share", pa.float64()),
+                ("size", pa.int64()),
+                ("audience", pa.int64()),
+                ("leaders", pa.string()),
+                ("bridges", pa.string()),
+            ]
+        ),
+    )
+    sweep = pa.table(
+        {
+            "resolution": [r.resolution for r in rows],
+            "n_groups": pa.array([r.n_groups for r in rows], pa.int64()),
+            "modularity": [r.modularity for r in rows],
+            "stability": [r.stability for r in rows],
+            "chosen": [r.chosen for r in rows],
+        }
+    )
     if cg.alpha != alpha:
-        notes.append(f"audience weight α={cg.alpha:g} (asked {alpha:g}): "
-                     + ("no creators share engaged accounts" if cg.alpha == 0 else "no usable text for topics"))
+        notes.append(
+            f"audience weight α={cg.alpha:g} (asked {alpha:g}): "
+            + ("no creators share engaged accounts" if cg.alpha == 0 else "no usable text for topics")
+        )
     return NicheGroups(creators, groups, sweep, best.resolution, best.modularity, cg.alpha, notes)

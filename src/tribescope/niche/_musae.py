@@ -43,7 +43,9 @@ def _targets(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def evaluate_labels(edges: Path, target: Path, id_col: str, label_col: str, *, seeds: int = 3) -> dict[str, Any]:
+def evaluate_labels(
+    edges: Path, target: Path, id_col: str, label_col: str, *, seeds: int = 3
+) -> dict[str, Any]:
     """Leiden (resolution sweep) on the graph; NMI/ARI vs ``label_col`` on labelled nodes; modularity."""
     n, s, d = load_edges(edges)
     g = ga.build_graph(n, s, d)
@@ -54,17 +56,34 @@ def evaluate_labels(edges: Path, target: Path, id_col: str, label_col: str, *, s
     ids = np.array([int(r[id_col]) for r in rows_t])
     labels = [r[label_col] for r in rows_t]
     out: dict[str, Any] = {
-        "nodes": n, "edges": g.numberOfEdges(), "labelled": len(ids), "sweep_seconds": round(secs, 1),
-        "sweep": [{"resolution": r.resolution, "groups": r.n_groups, "modularity": round(r.modularity, 4),
-                   "stability": round(r.stability, 3), "chosen": r.chosen} for r in rows],
+        "nodes": n,
+        "edges": g.numberOfEdges(),
+        "labelled": len(ids),
+        "sweep_seconds": round(secs, 1),
+        "sweep": [
+            {
+                "resolution": r.resolution,
+                "groups": r.n_groups,
+                "modularity": round(r.modularity, 4),
+                "stability": round(r.stability, 3),
+                "chosen": r.chosen,
+            }
+            for r in rows
+        ],
     }
 
     def score(m: np.ndarray) -> dict[str, float]:
-        return {"nmi": float(normalized_mutual_info_score(labels, m[ids])),
-                "ari": float(adjusted_rand_score(labels, m[ids]))}
+        return {
+            "nmi": float(normalized_mutual_info_score(labels, m[ids])),
+            "ari": float(adjusted_rand_score(labels, m[ids])),
+        }
 
-    out["chosen"] = {"resolution": best.resolution, "groups": best.n_groups, "modularity": best.modularity,
-                     **score(best.membership)}
+    out["chosen"] = {
+        "resolution": best.resolution,
+        "groups": best.n_groups,
+        "modularity": best.modularity,
+        **score(best.membership),
+    }
     per = []
     for r in rows:
         res = ga.leiden(g, r.resolution, seed=0)
@@ -101,11 +120,22 @@ def evaluate_twitch(folder: Path, lang: str) -> dict[str, Any]:
     idx = idx[ok]
     views = np.array([float(r["views"]) for r in rows])[ok]
     partner = np.array([r["partner"] == "True" for r in rows])[ok]
-    out: dict[str, Any] = {"nodes": n, "edges": g.numberOfEdges(), "labelled": len(idx), "groups": res.n_groups,
-                           "resolution": res.resolution, "modularity": res.modularity,
-                           "partner_rate": float(partner.mean())}
-    for name, x in (("pagerank", pr), ("core", core), ("degree", deg), ("pagerank_in_group", pr_in),
-                    ("leader_score_in_group", lead)):
+    out: dict[str, Any] = {
+        "nodes": n,
+        "edges": g.numberOfEdges(),
+        "labelled": len(idx),
+        "groups": res.n_groups,
+        "resolution": res.resolution,
+        "modularity": res.modularity,
+        "partner_rate": float(partner.mean()),
+    }
+    for name, x in (
+        ("pagerank", pr),
+        ("core", core),
+        ("degree", deg),
+        ("pagerank_in_group", pr_in),
+        ("leader_score_in_group", lead),
+    ):
         rho = spearmanr(x[idx], views).statistic
         auc = roc_auc_score(partner, x[idx]) if 0 < partner.sum() < len(partner) else float("nan")
         out[name] = {"spearman_views": float(rho), "auc_partner": float(auc)}
@@ -115,12 +145,19 @@ def evaluate_twitch(folder: Path, lang: str) -> dict[str, Any]:
 def run_all(root: Path) -> dict[str, Any]:
     """Every figure for ``docs/findings-real-data.md`` from ``root`` = ``shared/data/musae_social_graphs``."""
     out: dict[str, Any] = {}
-    out["facebook"] = evaluate_labels(root / "facebook" / "facebook_edges.csv.gz",
-                                      root / "facebook" / "facebook_target.train.csv.gz", "id", "page_type")
-    out["github"] = evaluate_labels(root / "github" / "git_edges.csv.gz",
-                                    root / "github" / "git_target.train.csv.gz", "id", "ml_target")
-    out["twitch"] = {lang: evaluate_twitch(root / "twitch" / lang, lang)
-                     for lang in ("DE", "ENGB", "ES", "FR", "PTBR", "RU")}
+    out["facebook"] = evaluate_labels(
+        root / "facebook" / "facebook_edges.csv.gz",
+        root / "facebook" / "facebook_target.train.csv.gz",
+        "id",
+        "page_type",
+    )
+    out["github"] = evaluate_labels(
+        root / "github" / "git_edges.csv.gz", root / "github" / "git_target.train.csv.gz", "id", "ml_target"
+    )
+    out["twitch"] = {
+        lang: evaluate_twitch(root / "twitch" / lang, lang)
+        for lang in ("DE", "ENGB", "ES", "FR", "PTBR", "RU")
+    }
     return out
 
 

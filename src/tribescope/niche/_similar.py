@@ -45,16 +45,25 @@ def community_profile(ws: Workspace) -> ir.Table:
         )
         others = j.filter(~j.own & j.author_id.notnull())
         by_member = others.group_by([others.platform, others.p_creator, others.author_id]).agg(
-            n_post=others.post_id.nunique())
+            n_post=others.post_id.nunique()
+        )
         ret = by_member.group_by(["platform", "p_creator"]).agg(
-            commenters=by_member.count(), returning=(by_member.n_post >= 2).cast("int64").sum())
+            commenters=by_member.count(), returning=(by_member.n_post >= 2).cast("int64").sum()
+        )
         per = per.left_join(ret, ["platform", "p_creator"]).select(
-            "platform", "p_creator", "n_comments", "n_replies", "n_own", "commenters", "returning")
+            "platform", "p_creator", "n_comments", "n_replies", "n_own", "commenters", "returning"
+        )
         cr = cr.left_join(per, [cr.platform == per.platform, cr.creator_id == per.p_creator]).select(
-            "platform", "creator_id", "n_comments", "n_replies", "n_own", "commenters", "returning")
+            "platform", "creator_id", "n_comments", "n_replies", "n_own", "commenters", "returning"
+        )
     else:
-        cr = cr.mutate(n_comments=ibis.null("int64"), n_replies=ibis.null("int64"), n_own=ibis.null("int64"),
-                       commenters=ibis.null("int64"), returning=ibis.null("int64"))
+        cr = cr.mutate(
+            n_comments=ibis.null("int64"),
+            n_replies=ibis.null("int64"),
+            n_own=ibis.null("int64"),
+            commenters=ibis.null("int64"),
+            returning=ibis.null("int64"),
+        )
     if ws.has_table("accounts"):
         acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", followers="followers")
         cr = cr.left_join(acc, [cr.platform == acc.a_platform, cr.creator_id == acc.a_id])
@@ -71,11 +80,15 @@ def community_profile(ws: Workspace) -> ir.Table:
         cr = cr.mutate(spaces=ibis.null("int64"))
     nc = cr.n_comments.cast("float64")
     return cr.select(
-        "platform", "creator_id", "followers",
+        "platform",
+        "creator_id",
+        "followers",
         size=ibis.least((cr.followers.cast("float64") + 1).log10() / 7.0, 1.0),
         reply_share=ibis.cases((nc > 0, cr.n_replies.cast("float64") / nc), else_=ibis.null("float64")),
-        returning_share=ibis.cases((cr.commenters > 0, cr.returning.cast("float64") / cr.commenters.cast("float64")),
-                                   else_=ibis.null("float64")),
+        returning_share=ibis.cases(
+            (cr.commenters > 0, cr.returning.cast("float64") / cr.commenters.cast("float64")),
+            else_=ibis.null("float64"),
+        ),
         responsiveness=ibis.cases((nc > 0, cr.n_own.cast("float64") / nc), else_=ibis.null("float64")),
         community=(cr.spaces.fill_null(0) > 0).cast("float64"),
     )
@@ -108,10 +121,14 @@ def similar(
     mine = aud.filter((aud.creator_platform == creator[0]) & (aud.creator_id == creator[1]))
     mine = mine.select(m_platform="member_platform", m_id="member_id")
     j = aud.join(mine, [aud.member_platform == mine.m_platform, aud.member_id == mine.m_id])
-    shared = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
-              j.group_by(["creator_platform", "creator_id"]).agg(n=j.count()).to_pyarrow().to_pylist()}
-    sizes = {(r["creator_platform"], r["creator_id"]): int(r["n"]) for r in
-             aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()}
+    shared = {
+        (r["creator_platform"], r["creator_id"]): int(r["n"])
+        for r in j.group_by(["creator_platform", "creator_id"]).agg(n=j.count()).to_pyarrow().to_pylist()
+    }
+    sizes = {
+        (r["creator_platform"], r["creator_id"]): int(r["n"])
+        for r in aud.group_by(["creator_platform", "creator_id"]).agg(n=aud.count()).to_pyarrow().to_pylist()
+    }
     prof = {(r["platform"], r["creator_id"]): r for r in community_profile(ws).to_pyarrow().to_pylist()}
     my_prof = prof.get(creator, {})
     my_size = sizes.get(creator, 0)
@@ -130,14 +147,19 @@ def similar(
         sh = shared.get(k, 0)
         a_cos = sh / math.sqrt(my_size * sizes[k]) if sh and my_size and sizes.get(k) else 0.0
         p = prof.get(k, {})
-        diffs = [abs(my_prof[f] - p[f]) for f in PROFILE_FEATURES
-                 if my_prof.get(f) is not None and p.get(f) is not None]
+        diffs = [
+            abs(my_prof[f] - p[f])
+            for f in PROFILE_FEATURES
+            if my_prof.get(f) is not None and p.get(f) is not None
+        ]
         p_sim = 1.0 - float(np.mean(diffs)) if diffs else 0.0
         score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * p_sim
         reasons = []
         common = [t for t in _top_terms(model, i) if t in my_terms][:5]
         if t_cos > 0:
-            reasons.append(f"topics cos {t_cos:.2f}" + (f" (shared terms: {', '.join(common)})" if common else ""))
+            reasons.append(
+                f"topics cos {t_cos:.2f}" + (f" (shared terms: {', '.join(common)})" if common else "")
+            )
         if sh:
             smaller = min(my_size, sizes[k])
             reasons.append(f"{sh} shared engaged accounts ({sh / smaller:.0%} of the smaller audience)")
@@ -151,11 +173,31 @@ def similar(
             if my_prof.get("community") and p.get("community"):
                 parts.append("both run an off-platform community")
             reasons.append(f"profile {p_sim:.2f}" + (f" ({'; '.join(parts)})" if parts else ""))
-        rows.append({"platform": k[0], "creator_id": k[1], "similarity": score, "topic": t_cos,
-                     "audience": a_cos, "shared_accounts": sh, "profile": p_sim, "reasons": "; ".join(reasons)})
+        rows.append(
+            {
+                "platform": k[0],
+                "creator_id": k[1],
+                "similarity": score,
+                "topic": t_cos,
+                "audience": a_cos,
+                "shared_accounts": sh,
+                "profile": p_sim,
+                "reasons": "; ".join(reasons),
+            }
+        )
     rows.sort(key=lambda r: (-r["similarity"], r["platform"], r["creator_id"]))
-    return pa.Table.from_pylist(rows[:n], schema=pa.schema([
-        ("platform", pa.string()), ("creator_id", pa.string()), ("similarity", pa.float64()), ("topic", pa.float64()),
-        ("audience", pa.float64()), ("shared_accounts", pa.int64()), ("profile", pa.float64()),
-        ("reasons", pa.string()),
-    ]))
+    return pa.Table.from_pylist(
+        rows[:n],
+        schema=pa.schema(
+            [
+                ("platform", pa.string()),
+                ("creator_id", pa.string()),
+                ("similarity", pa.float64()),
+                ("topic", pa.float64()),
+                ("audience", pa.float64()),
+                ("shared_accounts", pa.int64()),
+                ("profile", pa.float64()),
+                ("reasons", pa.string()),
+            ]
+        ),
+    )

@@ -27,11 +27,7 @@ def workspace_tables(ws: Workspace) -> tuple[ir.Table, ir.Table | None]:
 
 def _post_text(posts: ir.Table) -> ir.Table:
     tags = posts.hashtags.map(lambda h: "#" + h).join(" ")
-    text = (
-        posts.title.fill_null("")
-        .concat(" ", posts.caption.fill_null(""), " ", tags.fill_null(""))
-        .strip()
-    )
+    text = posts.title.fill_null("").concat(" ", posts.caption.fill_null(""), " ", tags.fill_null("")).strip()
     return posts.select("platform", "post_id", "creator_id", post_text=text)
 
 

@@ -33,7 +33,54 @@ TOKEN_PATTERN = r"(?u)#?\b[^\W\d_][^\W_]+\b"
 
 #: very common social-media words that carry no niche.
 SOCIAL_STOP_WORDS = frozenset(
-    ["love", "like", "just", "get", "got", "good", "great", "nice", "thanks", "thank", "wow", "omg", "yes", "lol", "amazing", "beautiful", "awesome", "cute", "day", "today", "new", "time", "follow", "pic", "photo", "instagram", "insta", "repost", "post", "video", "link", "bio", "check", "one", "http", "https", "www", "com", "watch", "subscribe", "channel", "dont", "im", "youre", "thats", "its"]
+    [
+        "love",
+        "like",
+        "just",
+        "get",
+        "got",
+        "good",
+        "great",
+        "nice",
+        "thanks",
+        "thank",
+        "wow",
+        "omg",
+        "yes",
+        "lol",
+        "amazing",
+        "beautiful",
+        "awesome",
+        "cute",
+        "day",
+        "today",
+        "new",
+        "time",
+        "follow",
+        "pic",
+        "photo",
+        "instagram",
+        "insta",
+        "repost",
+        "post",
+        "video",
+        "link",
+        "bio",
+        "check",
+        "one",
+        "http",
+        "https",
+        "www",
+        "com",
+        "watch",
+        "subscribe",
+        "channel",
+        "dont",
+        "im",
+        "youre",
+        "thats",
+        "its",
+    ]
 )
 
 
@@ -79,8 +126,9 @@ class TopicModel:
 
     def creator_table(self, n_terms: int = 5) -> pa.Table:
         """``(platform, creator_id, topic, topic_weight, topic_terms, topics)``: the main topic of each creator."""
-        rows: dict[str, list[object]] = {k: [] for k in
-                                         ("platform", "creator_id", "topic", "topic_weight", "topic_terms", "topics")}
+        rows: dict[str, list[object]] = {
+            k: [] for k in ("platform", "creator_id", "topic", "topic_weight", "topic_terms", "topics")
+        }
         for i, (plat, cid) in enumerate(self.keys):
             w = self.mix[i] if self.n_topics else np.zeros(0)
             has = bool(len(w) and w.sum() > 0)
@@ -91,7 +139,9 @@ class TopicModel:
             rows["topic_weight"].append(float(w[top]) if has else None)
             rows["topic_terms"].append(", ".join(self.terms[top][:n_terms]) if has else None)
             order: list[int] = [int(k) for k in np.argsort(-w)[:3]] if has else []
-            rows["topics"].append("; ".join(f"{self.label(int(k))} ({w[k]:.2f})" for k in order if w[k] > 0.05))
+            rows["topics"].append(
+                "; ".join(f"{self.label(int(k))} ({w[k]:.2f})" for k in order if w[k] > 0.05)
+            )
         return pa.table(rows)
 
 
@@ -119,8 +169,14 @@ def fit_topics(
     n = len(documents)
     min_df = 2 if n >= 10 else 1
     vec = TfidfVectorizer(
-        sublinear_tf=True, min_df=min_df, max_df=0.9 if n >= 10 else 1.0, max_features=max_features,
-        token_pattern=TOKEN_PATTERN, stop_words=STOP_WORDS, lowercase=True, dtype=np.float64,
+        sublinear_tf=True,
+        min_df=min_df,
+        max_df=0.9 if n >= 10 else 1.0,
+        max_features=max_features,
+        token_pattern=TOKEN_PATTERN,
+        stop_words=STOP_WORDS,
+        lowercase=True,
+        dtype=np.float64,
     )
     try:
         x = vec.fit_transform(documents)
@@ -152,14 +208,19 @@ def post_topics(ws: Workspace, model: TopicModel, n_terms: int = 5) -> pa.Table:
     mix = model.transform([x or "" for x in d["document"].to_pylist()])
     has = mix.sum(axis=1) > 0 if mix.shape[1] else np.zeros(len(d), dtype=bool)
     top = np.argmax(mix, axis=1) if mix.shape[1] else np.zeros(len(d), dtype=np.int64)
-    return pa.table({
-        "platform": d["platform"],
-        "post_id": d["post_id"],
-        "creator_id": d["creator_id"],
-        "topic": pa.array([int(t) if h else None for t, h in zip(top, has, strict=True)], pa.int64()),
-        "topic_weight": pa.array([float(mix[i, t]) if h else None for i, (t, h) in enumerate(zip(top, has, strict=True))],
-                                 pa.float64()),
-        "topic_terms": pa.array([", ".join(model.terms[t][:n_terms]) if h else None
-                                 for t, h in zip(top, has, strict=True)], pa.string()),
-    })
-
+    return pa.table(
+        {
+            "platform": d["platform"],
+            "post_id": d["post_id"],
+            "creator_id": d["creator_id"],
+            "topic": pa.array([int(t) if h else None for t, h in zip(top, has, strict=True)], pa.int64()),
+            "topic_weight": pa.array(
+                [float(mix[i, t]) if h else None for i, (t, h) in enumerate(zip(top, has, strict=True))],
+                pa.float64(),
+            ),
+            "topic_terms": pa.array(
+                [", ".join(model.terms[t][:n_terms]) if h else None for t, h in zip(top, has, strict=True)],
+                pa.string(),
+            ),
+        }
+    )

@@ -30,11 +30,14 @@ def _script_text(name: str) -> str:
 
 def _csp(scripts: list[str]) -> str:
     hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'" for s in scripts
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+        for s in scripts
     )
     # vega compiles its expressions with Function(), hence 'unsafe-eval'; no network access at all.
-    return (f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
-            "img-src data:; base-uri 'none'; form-action 'none'")
+    return (
+        f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str | None = None) -> str:
@@ -45,7 +48,9 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
     for i, r in enumerate(board.rows[:top]):
         d = _data.creator_detail(ws, r["platform"], r["creator_id"], evidence=i < evidence)
         if d is not None:
-            creators.append({"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"})
+            creators.append(
+                {"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"}
+            )
     niches = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
     members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE) if niches.ok else niches
     camps = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
@@ -59,14 +64,18 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "board": board,
         "board_chart": _charts.leaderboard(board.rows) if board.scored else None,
         "creators": creators,
-        "anchors": {(c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators},
+        "anchors": {
+            (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators
+        },
         "niches": niches,
         "niche_chart": _charts.niche_map(members.data.rows) if members.ok else None,
         "campaigns": camps,
         "labels": labels,
         "roi_chart": _charts.campaign_roi(camps.data.rows, camps.data.columns) if camps.ok else None,
         "cmp_chart": _charts.campaign_comparison(labels.data.rows) if labels.ok else None,
-        "css": Markup((files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")),
+        "css": Markup(
+            (files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")
+        ),
         "scripts": [Markup(s) for s in scripts],
         "csp": _csp(scripts),
         "inline": True,

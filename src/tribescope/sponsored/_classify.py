@@ -28,8 +28,9 @@ SPONSORED_SCHEMA = pa.schema(
 )
 
 
-def _post_rows(ws: Workspace, creator: str | None, platform: str | None,
-               post_ids: list[str] | None = None) -> list[dict[str, Any]]:
+def _post_rows(
+    ws: Workspace, creator: str | None, platform: str | None, post_ids: list[str] | None = None
+) -> list[dict[str, Any]]:
     p = ws.table("posts")
     if post_ids is not None:
         p = p.filter(p.post_id.isin(post_ids))
@@ -41,10 +42,27 @@ def _post_rows(ws: Workspace, creator: str | None, platform: str | None,
         a_platform="platform", a_id="account_id", followers="followers", is_verified="is_verified"
     )
     j = p.left_join(a, [p.platform == a.a_platform, p.creator_id == a.a_id])
-    cols = ["platform", "post_id", "creator_id", "created_at", "media_type", "title", "caption", "likes",
-            "comments_count", "is_paid_partnership", "sponsor", "hashtags", "mentions", "tagged_users",
-            "followers", "is_verified"]
-    rows: list[dict[str, Any]] = j.select(*cols).order_by(["platform", "creator_id", "post_id"]).to_pyarrow().to_pylist()
+    cols = [
+        "platform",
+        "post_id",
+        "creator_id",
+        "created_at",
+        "media_type",
+        "title",
+        "caption",
+        "likes",
+        "comments_count",
+        "is_paid_partnership",
+        "sponsor",
+        "hashtags",
+        "mentions",
+        "tagged_users",
+        "followers",
+        "is_verified",
+    ]
+    rows: list[dict[str, Any]] = (
+        j.select(*cols).order_by(["platform", "creator_id", "post_id"]).to_pyarrow().to_pylist()
+    )
     return rows
 
 
@@ -118,13 +136,19 @@ def classify_posts(
         for s in [*sponsors, *known]:
             if s not in named:
                 named.append(s)
-        for k, v in (("platform", r["platform"]), ("post_id", r["post_id"]), ("creator_id", r["creator_id"]),
-                     ("created_at", r["created_at"]), ("sponsored", label), ("sponsored_probability", p),
-                     ("disclosure", disclosure), ("signals", signals), ("brands_mentioned", named)):
+        for k, v in (
+            ("platform", r["platform"]),
+            ("post_id", r["post_id"]),
+            ("creator_id", r["creator_id"]),
+            ("created_at", r["created_at"]),
+            ("sponsored", label),
+            ("sponsored_probability", p),
+            ("disclosure", disclosure),
+            ("signals", signals),
+            ("brands_mentioned", named),
+        ):
             out[k].append(v)
     table = pa.table(out, schema=SPONSORED_SCHEMA)
     if write:
         ws.write_table("sponsored_posts", table)
     return table
-
-

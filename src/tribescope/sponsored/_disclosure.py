@@ -18,24 +18,81 @@ DISCLOSURE_HASHTAGS: frozenset[str] = frozenset(
     {
         # English
         # (ambiguous tags such as #sp = São Paulo, #pr = Puerto Rico, #pub are left out)
-        "ad", "ads", "advert", "advertisement", "advertising", "sponsored", "sponsor", "spon",
-        "paidpartnership", "paidpartner", "paidpost", "partner", "brandpartner", "gifted", "giftedby", "prproduct",
-        "prsample", "affiliate", "affiliatelink",
+        "ad",
+        "ads",
+        "advert",
+        "advertisement",
+        "advertising",
+        "sponsored",
+        "sponsor",
+        "spon",
+        "paidpartnership",
+        "paidpartner",
+        "paidpost",
+        "partner",
+        "brandpartner",
+        "gifted",
+        "giftedby",
+        "prproduct",
+        "prsample",
+        "affiliate",
+        "affiliatelink",
         # German
-        "werbung", "anzeige", "unbezahltewerbung", "bezahltepartnerschaft", "kooperation", "sponsoring",
+        "werbung",
+        "anzeige",
+        "unbezahltewerbung",
+        "bezahltepartnerschaft",
+        "kooperation",
+        "sponsoring",
         # Spanish / Portuguese
-        "publicidad", "publi", "patrocinado", "colaboración", "colaboracion", "publicidade", "parceria",
-        "patrocinio", "publicidadepaga",
+        "publicidad",
+        "publi",
+        "patrocinado",
+        "colaboración",
+        "colaboracion",
+        "publicidade",
+        "parceria",
+        "patrocinio",
+        "publicidadepaga",
         # French
-        "publicité", "publicite", "sponsorisé", "sponsorise", "partenariat", "partenariatrémunéré",
+        "publicité",
+        "publicite",
+        "sponsorisé",
+        "sponsorise",
+        "partenariat",
+        "partenariatrémunéré",
         "collaborationcommerciale",
         # Italian
-        "pubblicità", "pubblicita", "sponsorizzato", "sponsorizzata", "adv", "inserzioneapagamento",
+        "pubblicità",
+        "pubblicita",
+        "sponsorizzato",
+        "sponsorizzata",
+        "adv",
+        "inserzioneapagamento",
         "supportedby",
         # Dutch / Nordic / Polish / others
-        "advertentie", "gesponsord", "samenwerking", "reklame", "reklam", "annonse", "annons",
-        "sponsrad", "samarbete", "samarbeid", "reklama", "współpraca", "wspolpraca", "spolupráce",
-        "mainos", "kaupallinenyhteistyö", "διαφήμιση", "реклама", "広告", "pr案件", "광고", "협찬",
+        "advertentie",
+        "gesponsord",
+        "samenwerking",
+        "reklame",
+        "reklam",
+        "annonse",
+        "annons",
+        "sponsrad",
+        "samarbete",
+        "samarbeid",
+        "reklama",
+        "współpraca",
+        "wspolpraca",
+        "spolupráce",
+        "mainos",
+        "kaupallinenyhteistyö",
+        "διαφήμιση",
+        "реклама",
+        "広告",
+        "pr案件",
+        "광고",
+        "협찬",
     }
 )
 
@@ -44,13 +101,19 @@ _HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
 #: a discount code ("use code LUMERA15", "code: ABC10", "PETAL13 gets you a discount") or an affiliate link:
 #: a material connection the FTC Endorsement Guides require to be disclosed (16 CFR 255.5)
 _PROMO = (
-    re.compile(r"\b(?:use|using|with|my|promo|discount|rabatt|codice|código|code)\s*code\s*:?\s*[\"'“]?"
-               r"([A-Z0-9][A-Za-z0-9_-]{2,})", re.IGNORECASE),
+    re.compile(
+        r"\b(?:use|using|with|my|promo|discount|rabatt|codice|código|code)\s*code\s*:?\s*[\"'“]?"
+        r"([A-Z0-9][A-Za-z0-9_-]{2,})",
+        re.IGNORECASE,
+    ),
     re.compile(r"\b[Cc][Oo][Dd][Ee]\s*:?\s*([A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*)\b"),
     re.compile(r"\b([A-Z][A-Z0-9]{2,}\d{1,3})\s+(?:gets you|for \d{1,2}\s?%)"),
 )
-_AFFILIATE = re.compile(r"\b(amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
-                        r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=)", re.IGNORECASE)
+_AFFILIATE = re.compile(
+    r"\b(amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
+    r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=)",
+    re.IGNORECASE,
+)
 
 
 def disclosure_hashtags_in(caption: str | None, hashtags: list[str] | None = None) -> list[str]:
@@ -70,8 +133,14 @@ def commercial_signals(text: str | None) -> list[str]:
     out: list[str] = []
     t = text or ""
     for pat in _PROMO:
-        code = next((m.group(1) for m in pat.finditer(t)
-                     if any(ch.isdigit() for ch in m.group(1)) or m.group(1).isupper()), None)
+        code = next(
+            (
+                m.group(1)
+                for m in pat.finditer(t)
+                if any(ch.isdigit() for ch in m.group(1)) or m.group(1).isupper()
+            ),
+            None,
+        )
         if code:  # a code has a digit or is written in capitals ("use code for 20%" is not one)
             out.append(f"promo code {code}")
             break

@@ -57,15 +57,25 @@ class Tree:
         return out
 
     def to_json(self) -> dict[str, list[Any]]:
-        return {"feature": self.feature.tolist(), "threshold": [float(t) for t in self.threshold],
-                "left": self.left.tolist(), "right": self.right.tolist(),
-                "value": [round(float(v), 8) for v in self.value], "missing_left": self.missing_left.tolist()}
+        return {
+            "feature": self.feature.tolist(),
+            "threshold": [float(t) for t in self.threshold],
+            "left": self.left.tolist(),
+            "right": self.right.tolist(),
+            "value": [round(float(v), 8) for v in self.value],
+            "missing_left": self.missing_left.tolist(),
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, list[Any]]) -> Tree:
-        return cls(np.asarray(d["feature"], np.int64), np.asarray(d["threshold"], np.float64),
-                   np.asarray(d["left"], np.int64), np.asarray(d["right"], np.int64),
-                   np.asarray(d["value"], np.float64), np.asarray(d["missing_left"], bool))
+        return cls(
+            np.asarray(d["feature"], np.int64),
+            np.asarray(d["threshold"], np.float64),
+            np.asarray(d["left"], np.int64),
+            np.asarray(d["right"], np.int64),
+            np.asarray(d["value"], np.float64),
+            np.asarray(d["missing_left"], bool),
+        )
 
 
 @dataclass
@@ -99,20 +109,33 @@ class SponsoredModel:
 
     # ------------------------------------------------------------------ persistence
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "features": list(self.features), "baseline": float(self.baseline),
-                "threshold": float(self.threshold), "metrics": self.metrics,
-                "trees": [t.to_json() for t in self.trees]}
+        return {
+            "format": FORMAT,
+            "features": list(self.features),
+            "baseline": float(self.baseline),
+            "threshold": float(self.threshold),
+            "metrics": self.metrics,
+            "trees": [t.to_json() for t in self.trees],
+        }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SponsoredModel:
         if d.get("format") != FORMAT:
-            raise TribescopeError(f"unknown sponsored-model format {d.get('format')!r} (expected {FORMAT!r}); "
-                                  "retrain with `tribescope train sponsored`")
+            raise TribescopeError(
+                f"unknown sponsored-model format {d.get('format')!r} (expected {FORMAT!r}); "
+                "retrain with `tribescope train sponsored`"
+            )
         if tuple(d["features"]) != FEATURES:
-            raise TribescopeError("the sponsored model was trained on other features than this version computes; "
-                                  "retrain with `tribescope train sponsored`")
-        return cls(trees=[Tree.from_json(t) for t in d["trees"]], baseline=float(d["baseline"]),
-                   threshold=float(d.get("threshold", 0.5)), metrics=dict(d.get("metrics", {})))
+            raise TribescopeError(
+                "the sponsored model was trained on other features than this version computes; "
+                "retrain with `tribescope train sponsored`"
+            )
+        return cls(
+            trees=[Tree.from_json(t) for t in d["trees"]],
+            baseline=float(d["baseline"]),
+            threshold=float(d.get("threshold", 0.5)),
+            metrics=dict(d.get("metrics", {})),
+        )
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")

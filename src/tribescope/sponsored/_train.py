@@ -27,12 +27,27 @@ from tribescope.ingest._readers import file_sha256
 from tribescope.sponsored._features import FEATURES, BrandIndex, post_features
 from tribescope.sponsored._model import SponsoredModel, Tree
 
-__all__ = ["GB_PARAMS", "average_precision", "evaluate_kim", "evaluate_scores", "kim_sponsors", "load_kim",
-           "recall_at_k", "train_kim"]
+__all__ = [
+    "GB_PARAMS",
+    "average_precision",
+    "evaluate_kim",
+    "evaluate_scores",
+    "kim_sponsors",
+    "load_kim",
+    "recall_at_k",
+    "train_kim",
+]
 
 #: HistGradientBoostingClassifier settings (fixed before evaluation; no early stopping → deterministic)
-GB_PARAMS: dict[str, Any] = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 40,
-                             "l2_regularization": 1.0, "early_stopping": False, "random_state": 0}
+GB_PARAMS: dict[str, Any] = {
+    "max_iter": 150,
+    "learning_rate": 0.05,
+    "max_leaf_nodes": 15,
+    "min_samples_leaf": 40,
+    "l2_regularization": 1.0,
+    "early_stopping": False,
+    "random_state": 0,
+}
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -49,7 +64,9 @@ def _posts_path(directory: str | Path, split: str) -> Path:
     return p
 
 
-def load_kim(directory: str | Path, split: str = "train") -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
+def load_kim(
+    directory: str | Path, split: str = "train"
+) -> tuple[list[dict[str, Any]], np.ndarray, np.ndarray]:
     """Kim posts as canonical-style ``posts`` rows (label and sponsor dropped), labels, creator groups."""
     d = Path(directory)
     posts_path = _posts_path(d, split)
@@ -65,7 +82,9 @@ def load_kim(directory: str | Path, split: str = "train") -> tuple[list[dict[str
     rows, y, groups = [], [], []
     for p in _jsonl(posts_path):
         owner = (p.get("owner_username") or "").lower()
-        media = "video" if p.get("is_video") else ("carousel" if p.get("typename") == "GraphSidecar" else "image")
+        media = (
+            "video" if p.get("is_video") else ("carousel" if p.get("typename") == "GraphSidecar" else "image")
+        )
         ts = p.get("taken_at_timestamp")
         caption = p.get("caption") or ""
         rows.append(
@@ -90,8 +109,10 @@ def load_kim(directory: str | Path, split: str = "train") -> tuple[list[dict[str
 
 def kim_sponsors(directory: str | Path, split: str = "train") -> list[list[str]]:
     """Per post (same order as :func:`load_kim`), the paid-partnership sponsors — for the brand index only."""
-    return [[(s.get("username") or "").lower() for s in p.get("sponsor_users") or []]
-            for p in _jsonl(_posts_path(directory, split))]
+    return [
+        [(s.get("username") or "").lower() for s in p.get("sponsor_users") or []]
+        for p in _jsonl(_posts_path(directory, split))
+    ]
 
 
 def average_precision(y: np.ndarray, s: np.ndarray) -> float:
@@ -118,8 +139,13 @@ def recall_at_k(y: np.ndarray, s: np.ndarray, k: int) -> float:
 
 
 def evaluate_scores(
-    y: np.ndarray, s: np.ndarray, groups: np.ndarray, *, ks: tuple[int, ...] = (50, 100, 200),
-    n_boot: int = 500, seed: int = 0,
+    y: np.ndarray,
+    s: np.ndarray,
+    groups: np.ndarray,
+    *,
+    ks: tuple[int, ...] = (50, 100, 200),
+    n_boot: int = 500,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """PR-AUC and recall@k with 95 % creator-bootstrap CIs."""
     rng = np.random.default_rng(seed)
@@ -140,13 +166,17 @@ def evaluate_scores(
         for k in ks:
             boots[f"recall@{k}"].append(recall_at_k(yb, sb, max(1, round(k * scale))))
     out: dict[str, Any] = {
-        "n_posts": int(n), "n_positive": int(np.asarray(y).sum()), "n_creators": len(uniq),
+        "n_posts": int(n),
+        "n_positive": int(np.asarray(y).sum()),
+        "n_creators": len(uniq),
         "base_rate": float(np.asarray(y).mean()),
     }
     for name, v in point.items():
         arr = np.asarray([b for b in boots[name] if not np.isnan(b)])
-        out[name] = {"value": round(v, 4), "ci95": [round(float(np.quantile(arr, 0.025)), 4),
-                                                 round(float(np.quantile(arr, 0.975)), 4)]}
+        out[name] = {
+            "value": round(v, 4),
+            "ci95": [round(float(np.quantile(arr, 0.025)), 4), round(float(np.quantile(arr, 0.975)), 4)],
+        }
     return out
 
 
@@ -166,12 +196,19 @@ def _fit(x: np.ndarray, y: np.ndarray) -> SponsoredModel:
     for (pred,) in gb._predictors:  # one predictor per boosting iteration (binary log-loss)
         nd = pred.nodes
         leaf = nd["is_leaf"].astype(bool)
-        trees.append(Tree(feature=np.where(leaf, -1, nd["feature_idx"]).astype(np.int64),
-                          threshold=nd["num_threshold"].astype(np.float64), left=nd["left"].astype(np.int64),
-                          right=nd["right"].astype(np.int64), value=nd["value"].astype(np.float64),
-                          missing_left=nd["missing_go_to_left"].astype(bool)))
-    model = SponsoredModel(trees=trees, baseline=float(np.ravel(gb._baseline_prediction)[0]), threshold=0.5,
-                           metrics={})
+        trees.append(
+            Tree(
+                feature=np.where(leaf, -1, nd["feature_idx"]).astype(np.int64),
+                threshold=nd["num_threshold"].astype(np.float64),
+                left=nd["left"].astype(np.int64),
+                right=nd["right"].astype(np.int64),
+                value=nd["value"].astype(np.float64),
+                missing_left=nd["missing_go_to_left"].astype(bool),
+            )
+        )
+    model = SponsoredModel(
+        trees=trees, baseline=float(np.ravel(gb._baseline_prediction)[0]), threshold=0.5, metrics={}
+    )
     if not np.allclose(model.predict_proba_matrix(x), ref, atol=1e-6):
         raise TribescopeError("exported trees disagree with scikit-learn; the tree export needs updating")
     return model
@@ -188,7 +225,12 @@ def _f1_threshold(y: np.ndarray, p: np.ndarray) -> tuple[float, float, float]:
 
 
 def train_kim(
-    directory: str | Path, *, folds: int = 5, seed: int = 0, n_boot: int = 500, out: str | Path | None = None,
+    directory: str | Path,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    n_boot: int = 500,
+    out: str | Path | None = None,
 ) -> SponsoredModel:
     """Grouped-CV evaluation, Platt calibration and F1 threshold out of fold, then a final fit on all creators
     (brand index from all of them); metrics, settings and the training files' SHA-256 stored in the model."""
@@ -218,10 +260,15 @@ def train_kim(
             f"other creators only; 95% CIs from {n_boot} creator bootstrap resamples",
             "threshold": round(threshold, 4),
             "at_threshold": {"precision": round(prec, 4), "recall": round(rec, 4)},
-            "calibration": {"platt_a": round(a, 6), "platt_b": round(b, 6),
-                            "mean_probability": round(float(oof.mean()), 5),
-                            "brier": round(float(np.mean((oof - y) ** 2)), 6)},
-            "model": "HistGradientBoostingClassifier", "params": GB_PARAMS, "features": list(FEATURES),
+            "calibration": {
+                "platt_a": round(a, 6),
+                "platt_b": round(b, 6),
+                "mean_probability": round(float(oof.mean()), 5),
+                "brier": round(float(np.mean((oof - y) ** 2)), 6),
+            },
+            "model": "HistGradientBoostingClassifier",
+            "params": GB_PARAMS,
+            "features": list(FEATURES),
             "training_files": {f.name: file_sha256(f) for f in files if f.exists()},
         }
     )
@@ -240,13 +287,20 @@ def train_kim(
 
 
 def evaluate_kim(
-    model: SponsoredModel, directory: str | Path, *, split: str = "holdout", n_boot: int = 500, seed: int = 0,
+    model: SponsoredModel,
+    directory: str | Path,
+    *,
+    split: str = "holdout",
+    n_boot: int = 500,
+    seed: int = 0,
 ) -> dict[str, Any]:
     """Score a split's posts (platform tag hidden) with the known-brand index built from the *train* split's
     flagged posts — the other creators a workspace would hold; the scored split's own tags are never used."""
     if split == "train":
-        raise TribescopeError("the train split is evaluated out of fold by `tribescope train sponsored`; "
-                              "pass another split (holdout)")
+        raise TribescopeError(
+            "the train split is evaluated out of fold by `tribescope train sponsored`; "
+            "pass another split (holdout)"
+        )
     d = Path(directory)
     rows, y, groups = load_kim(d, split)
     train_rows, _, train_groups = load_kim(d, "train")
@@ -255,8 +309,12 @@ def evaluate_kim(
     out = evaluate_scores(y, p, groups, n_boot=n_boot, seed=seed)
     pred = p >= model.threshold
     tp = int((pred & (y == 1)).sum())
-    out["at_threshold"] = {"precision": round(tp / max(1, int(pred.sum())), 4),
-                           "recall": round(tp / max(1, int(y.sum())), 4)}
-    out["protocol"] = (f"shipped model on Kim et al. {split} split (platform tag hidden); known-brand index from "
-                       f"the train split's flagged posts; 95% CIs from {n_boot} creator bootstrap resamples")
+    out["at_threshold"] = {
+        "precision": round(tp / max(1, int(pred.sum())), 4),
+        "recall": round(tp / max(1, int(y.sum())), 4),
+    }
+    out["protocol"] = (
+        f"shipped model on Kim et al. {split} split (platform tag hidden); known-brand index from "
+        f"the train split's flagged posts; 95% CIs from {n_boot} creator bootstrap resamples"
+    )
     return out

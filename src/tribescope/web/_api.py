@@ -23,8 +23,12 @@ router = APIRouter(prefix="/api")
 
 Str = Annotated[str | None, Query(max_length=200)]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")]
-Fmt = Annotated[Literal["json", "csv"], Query(description="json (default) or csv (all matching rows, no paging)")]
+PageSize = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")
+]
+Fmt = Annotated[
+    Literal["json", "csv"], Query(description="json (default) or csv (all matching rows, no paging)")
+]
 
 
 class ListResponse(BaseModel):
@@ -61,8 +65,10 @@ class ErrorOut(BaseModel):
 
 
 CSV_DOC: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "the rows (JSON or, with "
-          "format=csv, CSV)"},
+    200: {
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "the rows (JSON or, with format=csv, CSV)",
+    },
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid request"},
@@ -107,14 +113,23 @@ def _csv_response(page: Page, name: str) -> Response:
 def _list_out(sec: Section, name: str, fmt: str) -> Any:
     if not sec.ok:
         if fmt == "csv":
-            return Response("", media_type="text/csv; charset=utf-8",
-                            headers={"x-not-available": (sec.missing or "").encode("ascii", "replace").decode()})
+            return Response(
+                "",
+                media_type="text/csv; charset=utf-8",
+                headers={"x-not-available": (sec.missing or "").encode("ascii", "replace").decode()},
+            )
         return ListResponse(available=False, reason=sec.missing)
     page: Page = sec.data
     if fmt == "csv":
         return _csv_response(page, name)
-    return ListResponse(total=page.total, page=page.page, page_size=page.page_size, scored=page.scored,
-                        columns=page.columns, items=page.rows)
+    return ListResponse(
+        total=page.total,
+        page=page.page,
+        page_size=page.page_size,
+        scored=page.scored,
+        columns=page.columns,
+        items=page.rows,
+    )
 
 
 def _store(request: Request) -> Any:
@@ -140,13 +155,26 @@ async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker t
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     q: Annotated[str | None, Query(max_length=200, description="substring of handle or id")] = None,
-    sort: Annotated[str | None, Query(max_length=64, description="column to sort by (default community_score)")] = None,
+    sort: Annotated[
+        str | None, Query(max_length=64, description="column to sort by (default community_score)")
+    ] = None,
     order: Annotated[Literal["asc", "desc"], Query()] = "desc",
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> CreatorQuery:
-    return CreatorQuery(platform=platform, tier=tier, label=label, niche=niche, min_score=min_score,
-                        max_score=max_score, q=q, sort=sort, order=order, page=page, page_size=page_size)
+    return CreatorQuery(
+        platform=platform,
+        tier=tier,
+        label=label,
+        niche=niche,
+        min_score=min_score,
+        max_score=max_score,
+        q=q,
+        sort=sort,
+        order=order,
+        page=page,
+        page_size=page_size,
+    )
 
 
 #: Cached leaderboard answers per store (the busiest endpoint): at most this many (then the cache starts
@@ -181,10 +209,16 @@ def _creators(request: Request, cq: CreatorQuery, fmt: str) -> Any:
     return Response(hit, media_type="application/json")
 
 
-@router.get("/creators", response_model=ListResponse, tags=["creators"], responses={**ERRORS, **CSV_DOC},
-            summary="Creators with their community score, filtered, sorted and paged")
-async def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)],
-                   format: Fmt = "json") -> Any:
+@router.get(
+    "/creators",
+    response_model=ListResponse,
+    tags=["creators"],
+    responses={**ERRORS, **CSV_DOC},
+    summary="Creators with their community score, filtered, sorted and paged",
+)
+async def creators(
+    request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)], format: Fmt = "json"
+) -> Any:
     """Rows of ``creator_scores`` (or, before scoring, the creators found in ``posts``, with
     ``scored: false``). ``format=csv`` returns every matching row (up to 100,000) as CSV."""
     if format == "json":  # a cached page is answered on the event loop; queries go to a worker thread
@@ -196,24 +230,41 @@ async def creators(request: Request, cq: Annotated[CreatorQuery, Depends(creator
     return await run_in_threadpool(_creators, request, cq, format)
 
 
-@router.get("/creators.csv", tags=["creators"], responses={**ERRORS, **CSV_DOC}, response_class=Response,
-            summary="The same list as CSV")
+@router.get(
+    "/creators.csv",
+    tags=["creators"],
+    responses={**ERRORS, **CSV_DOC},
+    response_class=Response,
+    summary="The same list as CSV",
+)
 def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)]) -> Any:
     return _creators(request, cq, "csv")
 
 
-@router.get("/creators/{platform}/{creator_id}", tags=["creators"], responses={**ERRORS, 404: {"model": ErrorOut}},
-            summary="One creator: score breakdown, evidence, posts, comment sample, network")
-def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)],
-            creator_id: Annotated[str, PathParam(max_length=300)],
-            evidence: Annotated[bool, Query(description="also compute the evidence (slow: recomputes metrics)")]
-            = False) -> dict[str, Any]:
+@router.get(
+    "/creators/{platform}/{creator_id}",
+    tags=["creators"],
+    responses={**ERRORS, 404: {"model": ErrorOut}},
+    summary="One creator: score breakdown, evidence, posts, comment sample, network",
+)
+def creator(
+    request: Request,
+    platform: Annotated[str, PathParam(max_length=64)],
+    creator_id: Annotated[str, PathParam(max_length=300)],
+    evidence: Annotated[
+        bool, Query(description="also compute the evidence (slow: recomputes metrics)")
+    ] = False,
+) -> dict[str, Any]:
     with _store(request).view() as ws:
         d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
     if d is None:
         raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
-    out: dict[str, Any] = _data.jsonable({k: ({"available": v.ok, "reason": v.missing, "data": v.data}
-                                             if isinstance(v, Section) else v) for k, v in d.items()})
+    out: dict[str, Any] = _data.jsonable(
+        {
+            k: ({"available": v.ok, "reason": v.missing, "data": v.data} if isinstance(v, Section) else v)
+            for k, v in d.items()
+        }
+    )
     return out
 
 
@@ -228,11 +279,26 @@ def _simple_list(name: str, fn: Any) -> None:
             sec = fn(ws, export=True)
         return _list_out(sec, name.replace("/", "_"), "csv")
 
-    router.add_api_route(f"/{name}", handler, methods=["GET"], response_model=ListResponse, tags=[name.split("/")[0]],
-                         responses={**ERRORS, **CSV_DOC}, summary=(fn.__doc__ or name).strip().splitlines()[0],
-                         name=name.replace("/", "_"))
-    router.add_api_route(f"/{name}.csv", handler_csv, methods=["GET"], tags=[name.split("/")[0]], responses={**ERRORS, **CSV_DOC},
-                         response_class=Response, summary=f"{name} as CSV", name=f"{name.replace('/', '_')}_csv")
+    router.add_api_route(
+        f"/{name}",
+        handler,
+        methods=["GET"],
+        response_model=ListResponse,
+        tags=[name.split("/")[0]],
+        responses={**ERRORS, **CSV_DOC},
+        summary=(fn.__doc__ or name).strip().splitlines()[0],
+        name=name.replace("/", "_"),
+    )
+    router.add_api_route(
+        f"/{name}.csv",
+        handler_csv,
+        methods=["GET"],
+        tags=[name.split("/")[0]],
+        responses={**ERRORS, **CSV_DOC},
+        response_class=Response,
+        summary=f"{name} as CSV",
+        name=f"{name.replace('/', '_')}_csv",
+    )
 
 
 _simple_list("niches", _data.niches)
@@ -251,23 +317,38 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
 
 
 CreatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,16}:[^:\s][^\s]{0,299}$")]
-Creators = Annotated[list[CreatorKey], Query(min_length=2, max_length=20,
-                                             description="creators as platform:creator_id (2 to 20)")]
+Creators = Annotated[
+    list[CreatorKey],
+    Query(min_length=2, max_length=20, description="creators as platform:creator_id (2 to 20)"),
+]
 
 
-@router.get("/overlap", response_model=ListResponse, tags=["niches"], responses={**ERRORS, **CSV_DOC},
-            summary="Audience overlap between creators")
+@router.get(
+    "/overlap",
+    response_model=ListResponse,
+    tags=["niches"],
+    responses={**ERRORS, **CSV_DOC},
+    summary="Audience overlap between creators",
+)
 def overlap(request: Request, creators: Creators, format: Fmt = "json") -> Any:
     return _overlap(request, creators, format)
 
 
-@router.get("/overlap.csv", tags=["niches"], responses={**ERRORS, **CSV_DOC}, response_class=Response, summary="overlap as CSV")
+@router.get(
+    "/overlap.csv",
+    tags=["niches"],
+    responses={**ERRORS, **CSV_DOC},
+    response_class=Response,
+    summary="overlap as CSV",
+)
 def overlap_csv(request: Request, creators: Creators) -> Any:
     return _overlap(request, creators, "csv")
 
 
 Budget = Annotated[float, Query(gt=0, le=1e12, description="budget in the campaign currency")]
-Brand = Annotated[str | None, Query(min_length=1, max_length=200, description="a stored brand profile (optional)")]
+Brand = Annotated[
+    str | None, Query(min_length=1, max_length=200, description="a stored brand profile (optional)")
+]
 
 
 def _plan(request: Request, brand: str | None, budget: float, platform: str | None, fmt: str) -> Any:
@@ -276,24 +357,41 @@ def _plan(request: Request, brand: str | None, budget: float, platform: str | No
     return _list_out(sec, "plan", fmt)
 
 
-@router.get("/plan", response_model=ListResponse, tags=["campaigns"], responses={**ERRORS, **CSV_DOC},
-            summary="Creators to book for a brand within a budget, with the rationale per pick")
-def plan(request: Request, budget: Budget, brand: Brand = None, platform: Str = None, format: Fmt = "json") -> Any:
+@router.get(
+    "/plan",
+    response_model=ListResponse,
+    tags=["campaigns"],
+    responses={**ERRORS, **CSV_DOC},
+    summary="Creators to book for a brand within a budget, with the rationale per pick",
+)
+def plan(
+    request: Request, budget: Budget, brand: Brand = None, platform: Str = None, format: Fmt = "json"
+) -> Any:
     return _plan(request, brand, budget, platform, format)
 
 
-@router.get("/plan.csv", tags=["campaigns"], responses={**ERRORS, **CSV_DOC}, response_class=Response, summary="plan as CSV")
+@router.get(
+    "/plan.csv",
+    tags=["campaigns"],
+    responses={**ERRORS, **CSV_DOC},
+    response_class=Response,
+    summary="plan as CSV",
+)
 def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Str = None) -> Any:
     return _plan(request, brand, budget, platform, "csv")
 
 
 # ---------------------------------------------------------------------------------------------- jobs
 
+
 def _jobs(request: Request) -> Any:
     store = _store(request)
     if store.read_only or request.app.state.jobs is None:
-        raise HTTPException(403, "the server is read-only; start it with `tribescope serve --write` to import "
-                                 "or score from the dashboard")
+        raise HTTPException(
+            403,
+            "the server is read-only; start it with `tribescope serve --write` to import "
+            "or score from the dashboard",
+        )
     return request.app.state.jobs
 
 
@@ -301,9 +399,14 @@ def _busy(exc: JobBusy) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=409)
 
 
-@router.post("/jobs/import", response_model=JobOut, status_code=202, tags=["jobs"],
-             responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
-             summary="Import one uploaded export file in the background")
+@router.post(
+    "/jobs/import",
+    response_model=JobOut,
+    status_code=202,
+    tags=["jobs"],
+    responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+    summary="Import one uploaded export file in the background",
+)
 def start_import(request: Request, file: Annotated[UploadFile, File(description="an export file")]) -> Any:
     jobs = _jobs(request)
 
@@ -321,9 +424,14 @@ def start_import(request: Request, file: Annotated[UploadFile, File(description=
         return _busy(exc)
 
 
-@router.post("/jobs/score", response_model=JobOut, status_code=202, tags=["jobs"],
-             responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
-             summary="Re-score every creator in the background")
+@router.post(
+    "/jobs/score",
+    response_model=JobOut,
+    status_code=202,
+    tags=["jobs"],
+    responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
+    summary="Re-score every creator in the background",
+)
 def start_score(request: Request) -> Any:
     jobs = _jobs(request)
     try:
@@ -338,8 +446,13 @@ def list_jobs(request: Request) -> Any:
     return [j.public() for j in jobs.list()] if jobs else []
 
 
-@router.get("/jobs/{job_id}", response_model=JobOut, tags=["jobs"], responses={**ERRORS, 404: {"model": ErrorOut}},
-            summary="Progress of one job")
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    tags=["jobs"],
+    responses={**ERRORS, 404: {"model": ErrorOut}},
+    summary="Progress of one job",
+)
 def job(request: Request, job_id: Annotated[str, PathParam(max_length=64)]) -> Any:
     jobs = request.app.state.jobs
     j = jobs.get(job_id) if jobs else None

@@ -63,7 +63,9 @@ class _DropEmptyQuery:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/api") and scope.get("query_string"):
             pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-            scope = dict(scope, query_string=urlencode([(k, v) for k, v in pairs if v != ""]).encode("latin-1"))
+            scope = dict(
+                scope, query_string=urlencode([(k, v) for k, v in pairs if v != ""]).encode("latin-1")
+            )
         await self.app(scope, receive, send)
 
 
@@ -72,8 +74,16 @@ def _is_api(request: Request) -> bool:
 
 
 def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    html = env().get_template(name).render(read_only=request.app.state.store.read_only, inline=False,
-                                           workspace=request.app.state.store.path.name, **ctx)
+    html = (
+        env()
+        .get_template(name)
+        .render(
+            read_only=request.app.state.store.read_only,
+            inline=False,
+            workspace=request.app.state.store.path.name,
+            **ctx,
+        )
+    )
     return HTMLResponse(html, status_code=status)
 
 
@@ -112,8 +122,14 @@ def create_app(
     """
     store = Store(workspace_path, read_only=read_only)
 
-    app = FastAPI(title="tribescope", version=_version, description=DESCRIPTION, docs_url=None,
-                  redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="tribescope",
+        version=_version,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
     # The workspace stays open for the life of the app object (test clients start and stop the ASGI
     # lifespan many times); ``app.state.store.close()`` releases it.
     app.state.store = store
@@ -121,7 +137,9 @@ def create_app(
     app.add_middleware(_DropEmptyQuery)
     if rate_limit is not None:  # inside Guard: requests without the token never use up a client's budget
         app.add_middleware(RateLimit, rate=rate_limit, burst=rate_burst)
-    app.add_middleware(Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload)
+    app.add_middleware(
+        Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload
+    )
     app.mount("/static", StaticFiles(directory=str(files("tribescope.web") / "static")), name="static")
     app.include_router(api_router)
 
@@ -131,7 +149,9 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = [{"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        problems = [
+            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
+        ]
         if _is_api(request):
             return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
         text = "; ".join(f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}" for p in problems)
@@ -163,13 +183,19 @@ def _warm_up() -> None:
 
 def _document_token(app: FastAPI) -> None:
     """Declare the bearer token in the OpenAPI schema (only when the server requires one)."""
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description,
-                                 routes=app.routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
             schema.setdefault("components", {})["securitySchemes"] = {
-                "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "the token given to `tribescope serve --token`"}}
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "the token given to `tribescope serve --token`",
+                }
+            }
             for path, item in schema["paths"].items():
                 if path != "/api/health":
                     for op in item.values():
@@ -186,16 +212,33 @@ def _pages(app: FastAPI) -> None:
         with request.app.state.store.view() as ws:
             page = _data.list_creators(ws, cq)
             facets = _data.facets(ws)
-            chart_rows = page.rows if page.total <= cq.page_size else _data.list_creators(
-                ws, CreatorQuery(**{**cq.__dict__, "page": 1, "page_size": _data.MAX_PAGE_SIZE})).rows
+            chart_rows = (
+                page.rows
+                if page.total <= cq.page_size
+                else _data.list_creators(
+                    ws, CreatorQuery(**{**cq.__dict__, "page": 1, "page_size": _data.MAX_PAGE_SIZE})
+                ).rows
+            )
         args = {k: v for k, v in cq.__dict__.items() if k not in ("page", "extra") and v not in (None, "")}
         pages = max(1, -(-page.total // cq.page_size))
-        return _page(request, "leaderboard.html", page=page, q=cq, facets=facets, args=args, pages=pages,
-                     board_chart=_charts.leaderboard(chart_rows) if page.scored else None)
+        return _page(
+            request,
+            "leaderboard.html",
+            page=page,
+            q=cq,
+            facets=facets,
+            args=args,
+            pages=pages,
+            board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
+        )
 
     @app.get("/creator/{platform}/{creator_id}", response_class=HTMLResponse, include_in_schema=False)
-    def creator(request: Request, platform: Annotated[str, PathParam(max_length=64)],
-                creator_id: Annotated[str, PathParam(max_length=300)], evidence: bool = False) -> Response:
+    def creator(
+        request: Request,
+        platform: Annotated[str, PathParam(max_length=64)],
+        creator_id: Annotated[str, PathParam(max_length=300)],
+        evidence: bool = False,
+    ) -> Response:
         with request.app.state.store.view() as ws:
             d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
         if d is None:
@@ -211,8 +254,11 @@ def _pages(app: FastAPI) -> None:
         return _page(request, "niches.html", sec=sec, members=members, niche_chart=chart)
 
     @app.get("/campaigns", response_class=HTMLResponse, include_in_schema=False)
-    def campaigns(request: Request, brand: Annotated[str | None, Query(max_length=200)] = None,
-                  budget: Budget | None = None) -> Response:
+    def campaigns(
+        request: Request,
+        brand: Annotated[str | None, Query(max_length=200)] = None,
+        budget: Budget | None = None,
+    ) -> Response:
         with request.app.state.store.view() as ws:
             sec = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
             labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE)
@@ -220,8 +266,18 @@ def _pages(app: FastAPI) -> None:
             plan = _data.plan(ws, brand, budget) if budget else None
         roi = _charts.campaign_roi(sec.data.rows, sec.data.columns) if sec.ok else None
         cmp = _charts.campaign_comparison(labels.data.rows) if labels.ok else None
-        return _page(request, "campaigns.html", sec=sec, labels=labels, brands=brands, plan=plan, roi=roi,
-                     cmp=cmp, brand=brand or "", budget=budget)
+        return _page(
+            request,
+            "campaigns.html",
+            sec=sec,
+            labels=labels,
+            brands=brands,
+            plan=plan,
+            roi=roi,
+            cmp=cmp,
+            brand=brand or "",
+            budget=budget,
+        )
 
     @app.get("/shortlist", response_class=HTMLResponse, include_in_schema=False)
     def shortlist(request: Request) -> Response:
@@ -235,7 +291,14 @@ def _pages(app: FastAPI) -> None:
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> Response:
         schema = request.app.openapi()
-        ops = [{"method": m.upper(), "path": p, "summary": o.get("summary", ""),
-                "params": [x["name"] for x in o.get("parameters", [])]}
-               for p, item in schema["paths"].items() for m, o in item.items()]
+        ops = [
+            {
+                "method": m.upper(),
+                "path": p,
+                "summary": o.get("summary", ""),
+                "params": [x["name"] for x in o.get("parameters", [])],
+            }
+            for p, item in schema["paths"].items()
+            for m, o in item.items()
+        ]
         return _page(request, "api.html", ops=ops, description=DESCRIPTION)

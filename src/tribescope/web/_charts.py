@@ -30,43 +30,87 @@ LABEL_COLORS = {
 
 
 def _base(title: str, values: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    return {"$schema": SCHEMA, "title": title, "data": {"values": values}, "width": "container",
-            "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"}, **extra}
+    return {
+        "$schema": SCHEMA,
+        "title": title,
+        "data": {"values": values},
+        "width": "container",
+        "config": {"view": {"stroke": None}, "font": "system-ui, sans-serif"},
+        **extra,
+    }
 
 
 def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Community score against followers (log scale), one dot per creator, coloured by label."""
-    vals = [{"handle": r.get("handle"), "platform": r.get("platform"), "followers": r.get("followers"),
-             "community_score": r.get("community_score"), "label": r.get("label") or "unscored"}
-            for r in rows if r.get("followers") and r.get("community_score") is not None]
-    return _base("Community score vs followers", vals, height=260, mark={"type": "point", "filled": True},
-                 encoding={
-                     "x": {"field": "followers", "type": "quantitative", "scale": {"type": "log"}},
-                     "y": {"field": "community_score", "type": "quantitative", "scale": {"domain": [0, 100]}},
-                     "color": {"field": "label", "type": "nominal", "scale": LABEL_COLORS},
-                     "tooltip": [{"field": "handle"}, {"field": "platform"}, {"field": "followers", "format": ","},
-                                 {"field": "community_score", "format": ".1f"}, {"field": "label"}],
-                 })
+    vals = [
+        {
+            "handle": r.get("handle"),
+            "platform": r.get("platform"),
+            "followers": r.get("followers"),
+            "community_score": r.get("community_score"),
+            "label": r.get("label") or "unscored",
+        }
+        for r in rows
+        if r.get("followers") and r.get("community_score") is not None
+    ]
+    return _base(
+        "Community score vs followers",
+        vals,
+        height=260,
+        mark={"type": "point", "filled": True},
+        encoding={
+            "x": {"field": "followers", "type": "quantitative", "scale": {"type": "log"}},
+            "y": {"field": "community_score", "type": "quantitative", "scale": {"domain": [0, 100]}},
+            "color": {"field": "label", "type": "nominal", "scale": LABEL_COLORS},
+            "tooltip": [
+                {"field": "handle"},
+                {"field": "platform"},
+                {"field": "followers", "format": ","},
+                {"field": "community_score", "format": ".1f"},
+                {"field": "label"},
+            ],
+        },
+    )
 
 
 def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Each score component (bar) against the benchmark of the creator's tier (black tick)."""
     vals = [r for r in rows if r.get("value") is not None]
     return {
-        "$schema": SCHEMA, "title": "Score components vs tier benchmark", "data": {"values": vals},
-        "facet": {"row": {"field": "component", "type": "nominal", "header": {"labelAngle": 0, "labelAlign": "left",
-                                                                             "title": None}}},
-        "spec": {"width": 360, "height": 16, "layer": [
-            {"mark": {"type": "bar", "color": "#1b9e77"},
-             "encoding": {"x": {"field": "value", "type": "quantitative", "title": None},
-                          "tooltip": [{"field": "component"}, {"field": "metric"},
-                                      {"field": "value", "format": ".3~g"},
-                                      {"field": "benchmark", "title": "tier median", "format": ".3~g"},
-                                      {"field": "score", "title": "score 0-100", "format": ".0f"},
-                                      {"field": "contribution", "title": "points", "format": ".3~g"}]}},
-            {"mark": {"type": "tick", "color": "black", "thickness": 2},
-             "encoding": {"x": {"field": "benchmark", "type": "quantitative"}}},
-        ]},
+        "$schema": SCHEMA,
+        "title": "Score components vs tier benchmark",
+        "data": {"values": vals},
+        "facet": {
+            "row": {
+                "field": "component",
+                "type": "nominal",
+                "header": {"labelAngle": 0, "labelAlign": "left", "title": None},
+            }
+        },
+        "spec": {
+            "width": 360,
+            "height": 16,
+            "layer": [
+                {
+                    "mark": {"type": "bar", "color": "#1b9e77"},
+                    "encoding": {
+                        "x": {"field": "value", "type": "quantitative", "title": None},
+                        "tooltip": [
+                            {"field": "component"},
+                            {"field": "metric"},
+                            {"field": "value", "format": ".3~g"},
+                            {"field": "benchmark", "title": "tier median", "format": ".3~g"},
+                            {"field": "score", "title": "score 0-100", "format": ".0f"},
+                            {"field": "contribution", "title": "points", "format": ".3~g"},
+                        ],
+                    },
+                },
+                {
+                    "mark": {"type": "tick", "color": "black", "thickness": 2},
+                    "encoding": {"x": {"field": "benchmark", "type": "quantitative"}},
+                },
+            ],
+        },
         "resolve": {"scale": {"x": "independent"}},
         "config": {"view": {"stroke": None}},
     }
@@ -74,64 +118,138 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
     """Likes + comments per post over time; sponsored posts marked."""
-    vals = [{"created_at": p.get("created_at"), "engagement": (p.get("likes") or 0) + (p.get("comments_count") or 0),
-             "likes": p.get("likes"), "comments": p.get("comments_count"), "post_id": p.get("post_id"),
-             "kind": ("sponsored" if (p.get("sponsored") in ("disclosed", "likely") or
-                                      (p.get("sponsored") is None and p.get("is_paid_partnership"))) else "organic")}
-            for p in posts if p.get("created_at")]
+    vals = [
+        {
+            "created_at": p.get("created_at"),
+            "engagement": (p.get("likes") or 0) + (p.get("comments_count") or 0),
+            "likes": p.get("likes"),
+            "comments": p.get("comments_count"),
+            "post_id": p.get("post_id"),
+            "kind": (
+                "sponsored"
+                if (
+                    p.get("sponsored") in ("disclosed", "likely")
+                    or (p.get("sponsored") is None and p.get("is_paid_partnership"))
+                )
+                else "organic"
+            ),
+        }
+        for p in posts
+        if p.get("created_at")
+    ]
     x = {"field": "created_at", "type": "temporal", "title": None}
     y = {"field": "engagement", "type": "quantitative", "title": "likes + comments"}
-    return _base("Engagement per post over time", vals, height=220, layer=[
-        {"mark": {"type": "line", "color": "#999999", "interpolate": "monotone"}, "encoding": {"x": x, "y": y}},
-        {"mark": {"type": "point", "filled": True, "size": 60}, "encoding": {
-            "x": x, "y": y,
-            "color": {"field": "kind", "type": "nominal",
-                      "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]}},
-            "tooltip": [{"field": "post_id"}, {"field": "created_at", "type": "temporal"},
-                        {"field": "likes", "format": ","}, {"field": "comments", "format": ","}]}},
-    ])
+    return _base(
+        "Engagement per post over time",
+        vals,
+        height=220,
+        layer=[
+            {
+                "mark": {"type": "line", "color": "#999999", "interpolate": "monotone"},
+                "encoding": {"x": x, "y": y},
+            },
+            {
+                "mark": {"type": "point", "filled": True, "size": 60},
+                "encoding": {
+                    "x": x,
+                    "y": y,
+                    "color": {
+                        "field": "kind",
+                        "type": "nominal",
+                        "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]},
+                    },
+                    "tooltip": [
+                        {"field": "post_id"},
+                        {"field": "created_at", "type": "temporal"},
+                        {"field": "likes", "format": ","},
+                        {"field": "comments", "format": ","},
+                    ],
+                },
+            },
+        ],
+    )
 
 
 def comment_quality(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Share of the creator's comments in each quality class."""
-    return _base("Comment quality mix", rows, height=160, mark="bar",
-                 transform=[{"joinaggregate": [{"op": "sum", "field": "n", "as": "total"}]},
-                            {"calculate": "datum.n / datum.total", "as": "share"}],
-                 encoding={
-                     "y": {"field": "quality", "type": "nominal", "sort": "-x", "title": None},
-                     "x": {"field": "share", "type": "quantitative", "title": "share of comments",
-                           "axis": {"format": "%"}},
-                     "color": {"field": "quality", "type": "nominal", "legend": None},
-                     "tooltip": [{"field": "quality"}, {"field": "n", "format": ","},
-                                 {"field": "share", "format": ".0%"}],
-                 })
+    return _base(
+        "Comment quality mix",
+        rows,
+        height=160,
+        mark="bar",
+        transform=[
+            {"joinaggregate": [{"op": "sum", "field": "n", "as": "total"}]},
+            {"calculate": "datum.n / datum.total", "as": "share"},
+        ],
+        encoding={
+            "y": {"field": "quality", "type": "nominal", "sort": "-x", "title": None},
+            "x": {
+                "field": "share",
+                "type": "quantitative",
+                "title": "share of comments",
+                "axis": {"format": "%"},
+            },
+            "color": {"field": "quality", "type": "nominal", "legend": None},
+            "tooltip": [
+                {"field": "quality"},
+                {"field": "n", "format": ","},
+                {"field": "share", "format": ".0%"},
+            ],
+        },
+    )
 
 
 def network(data: dict[str, Any]) -> dict[str, Any]:
     """Follower-conversation network: who replies to whom under the creator's posts."""
     return {
-        "$schema": SCHEMA, "title": "Who talks to whom in the comments", "width": "container", "height": 320,
+        "$schema": SCHEMA,
+        "title": "Who talks to whom in the comments",
+        "width": "container",
+        "height": 320,
         "config": {"view": {"stroke": None}},
         "layer": [
-            {"data": {"values": data["links"]},
-             "mark": {"type": "rule", "opacity": 0.35},
-             "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None},
-                          "y": {"field": "y", "type": "quantitative", "axis": None},
-                          "x2": {"field": "x2"}, "y2": {"field": "y2"},
-                          "color": {"field": "between_followers", "type": "nominal",
-                                    "scale": {"domain": [True, False], "range": ["#1b9e77", "#bbbbbb"]},
-                                    "title": "follower ↔ follower"},
-                          "strokeWidth": {"field": "w", "type": "quantitative", "legend": None,
-                                          "scale": {"range": [0.5, 4]}}}},
-            {"data": {"values": data["nodes"]},
-             "mark": {"type": "circle", "opacity": 0.9},
-             "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None},
-                          "y": {"field": "y", "type": "quantitative", "axis": None},
-                          "size": {"field": "degree", "type": "quantitative", "legend": None,
-                                   "scale": {"range": [20, 400]}},
-                          "color": {"field": "role", "type": "nominal",
-                                    "scale": {"domain": ["creator", "follower"], "range": ["#d95f02", "#7570b3"]}},
-                          "tooltip": [{"field": "name"}, {"field": "degree", "title": "replies"}]}},
+            {
+                "data": {"values": data["links"]},
+                "mark": {"type": "rule", "opacity": 0.35},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", "axis": None},
+                    "y": {"field": "y", "type": "quantitative", "axis": None},
+                    "x2": {"field": "x2"},
+                    "y2": {"field": "y2"},
+                    "color": {
+                        "field": "between_followers",
+                        "type": "nominal",
+                        "scale": {"domain": [True, False], "range": ["#1b9e77", "#bbbbbb"]},
+                        "title": "follower ↔ follower",
+                    },
+                    "strokeWidth": {
+                        "field": "w",
+                        "type": "quantitative",
+                        "legend": None,
+                        "scale": {"range": [0.5, 4]},
+                    },
+                },
+            },
+            {
+                "data": {"values": data["nodes"]},
+                "mark": {"type": "circle", "opacity": 0.9},
+                "encoding": {
+                    "x": {"field": "x", "type": "quantitative", "axis": None},
+                    "y": {"field": "y", "type": "quantitative", "axis": None},
+                    "size": {
+                        "field": "degree",
+                        "type": "quantitative",
+                        "legend": None,
+                        "scale": {"range": [20, 400]},
+                    },
+                    "color": {
+                        "field": "role",
+                        "type": "nominal",
+                        "scale": {"domain": ["creator", "follower"], "range": ["#d95f02", "#7570b3"]},
+                    },
+                    "tooltip": [{"field": "name"}, {"field": "degree", "title": "replies"}],
+                },
+            },
         ],
         "resolve": {"scale": {"color": "independent"}},
     }
@@ -140,31 +258,68 @@ def network(data: dict[str, Any]) -> dict[str, Any]:
 def authenticity(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Commenters by authenticity category (share of audience when given, else account counts)."""
     if rows and "share" in rows[0]:
-        return _base("Audience authenticity (commenters with a profile)", rows, height=120, mark="bar", encoding={
-            "y": {"field": "category", "type": "nominal", "title": None, "sort": None},
-            "x": {"field": "share", "type": "quantitative", "title": "share of audience",
-                  "axis": {"format": "%"}, "scale": {"domain": [0, 1]}},
-            "color": {"field": "category", "type": "nominal", "legend": None,
-                      "scale": {"domain": ["real", "mass follower", "suspicious"],
-                                "range": ["#1b9e77", "#7570b3", "#e7298a"]}},
-            "tooltip": [{"field": "category"}, {"field": "share", "format": ".1%"}, {"field": "n"}],
-        })
-    return _base("Audience authenticity (commenters)", rows, height=140, mark="bar", encoding={
-        "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
-        "x": {"field": "n", "type": "quantitative", "title": "accounts"},
-        "tooltip": [{"field": "category"}, {"field": "n", "format": ","}],
-    })
+        return _base(
+            "Audience authenticity (commenters with a profile)",
+            rows,
+            height=120,
+            mark="bar",
+            encoding={
+                "y": {"field": "category", "type": "nominal", "title": None, "sort": None},
+                "x": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "title": "share of audience",
+                    "axis": {"format": "%"},
+                    "scale": {"domain": [0, 1]},
+                },
+                "color": {
+                    "field": "category",
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {
+                        "domain": ["real", "mass follower", "suspicious"],
+                        "range": ["#1b9e77", "#7570b3", "#e7298a"],
+                    },
+                },
+                "tooltip": [{"field": "category"}, {"field": "share", "format": ".1%"}, {"field": "n"}],
+            },
+        )
+    return _base(
+        "Audience authenticity (commenters)",
+        rows,
+        height=140,
+        mark="bar",
+        encoding={
+            "y": {"field": "category", "type": "nominal", "sort": "-x", "title": None},
+            "x": {"field": "n", "type": "quantitative", "title": "accounts"},
+            "tooltip": [{"field": "category"}, {"field": "n", "format": ","}],
+        },
+    )
 
 
 def sponsored_vs_organic(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Median engagement of sponsored and organic posts."""
-    return _base("Sponsored vs organic posts", rows, height=100, mark="bar", encoding={
-        "y": {"field": "kind", "type": "nominal", "title": None},
-        "x": {"field": "median_engagement", "type": "quantitative", "title": "median likes + comments"},
-        "color": {"field": "kind", "type": "nominal", "legend": None,
-                  "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]}},
-        "tooltip": [{"field": "kind"}, {"field": "posts"}, {"field": "median_engagement", "format": ",.0f"}],
-    })
+    return _base(
+        "Sponsored vs organic posts",
+        rows,
+        height=100,
+        mark="bar",
+        encoding={
+            "y": {"field": "kind", "type": "nominal", "title": None},
+            "x": {"field": "median_engagement", "type": "quantitative", "title": "median likes + comments"},
+            "color": {
+                "field": "kind",
+                "type": "nominal",
+                "legend": None,
+                "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]},
+            },
+            "tooltip": [
+                {"field": "kind"},
+                {"field": "posts"},
+                {"field": "median_engagement", "format": ",.0f"},
+            ],
+        },
+    )
 
 
 def _pick(cols: list[str], *names: str) -> str | None:
@@ -179,22 +334,59 @@ def niche_map(creators: list[dict[str, Any]]) -> dict[str, Any] | None:
     leader (the niche module's leader score), size = engaged audience; leaders and bridges marked."""
     if not creators or "group" not in creators[0]:
         return None
-    vals = [{**{k: c.get(k) for k in ("username", "creator_id", "platform", "group", "group_label", "leader_score",
-                                      "audience", "leader_rank")},
-             "role": "leader" if c.get("is_leader") else ("bridge" if c.get("is_bridge") else "member")}
-            for c in creators]
-    return _base("Niche groups and their leaders", vals, height=360, mark={"type": "point", "filled": True,
-                                                                            "opacity": 0.8}, encoding={
-        "x": {"field": "group", "type": "ordinal", "title": "niche group"},
-        "xOffset": {"field": "creator_id", "type": "nominal", "legend": None},
-        "y": {"field": "leader_score", "type": "quantitative", "title": "leader score"},
-        "size": {"field": "audience", "type": "quantitative", "scale": {"range": [20, 600]}, "title": "audience"},
-        "color": {"field": "group", "type": "nominal", "legend": None},
-        "shape": {"field": "role", "type": "nominal", "scale": {"domain": ["leader", "bridge", "member"],
-                                                               "range": ["diamond", "triangle-up", "circle"]}},
-        "tooltip": [{"field": "username"}, {"field": "platform"}, {"field": "group_label", "title": "topics"},
-                    {"field": "role"}, {"field": "leader_rank"}, {"field": "audience", "format": ","}],
-    })
+    vals = [
+        {
+            **{
+                k: c.get(k)
+                for k in (
+                    "username",
+                    "creator_id",
+                    "platform",
+                    "group",
+                    "group_label",
+                    "leader_score",
+                    "audience",
+                    "leader_rank",
+                )
+            },
+            "role": "leader" if c.get("is_leader") else ("bridge" if c.get("is_bridge") else "member"),
+        }
+        for c in creators
+    ]
+    return _base(
+        "Niche groups and their leaders",
+        vals,
+        height=360,
+        mark={"type": "point", "filled": True, "opacity": 0.8},
+        encoding={
+            "x": {"field": "group", "type": "ordinal", "title": "niche group"},
+            "xOffset": {"field": "creator_id", "type": "nominal", "legend": None},
+            "y": {"field": "leader_score", "type": "quantitative", "title": "leader score"},
+            "size": {
+                "field": "audience",
+                "type": "quantitative",
+                "scale": {"range": [20, 600]},
+                "title": "audience",
+            },
+            "color": {"field": "group", "type": "nominal", "legend": None},
+            "shape": {
+                "field": "role",
+                "type": "nominal",
+                "scale": {
+                    "domain": ["leader", "bridge", "member"],
+                    "range": ["diamond", "triangle-up", "circle"],
+                },
+            },
+            "tooltip": [
+                {"field": "username"},
+                {"field": "platform"},
+                {"field": "group_label", "title": "topics"},
+                {"field": "role"},
+                {"field": "leader_rank"},
+                {"field": "audience", "format": ","},
+            ],
+        },
+    )
 
 
 def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
@@ -222,12 +414,38 @@ def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
     y = {"field": g, "type": "nominal", "title": None}
     layer: list[dict[str, Any]] = []
     if "roi_lo" in labels[0]:
-        layer.append({"mark": {"type": "rule", "strokeWidth": 2}, "encoding": {
-            "y": y, "x": {"field": "roi_lo", "type": "quantitative"}, "x2": {"field": "roi_hi"}}})
-    layer.append({"mark": {"type": "point", "filled": True, "size": 120}, "encoding": {
-        "y": y, "x": {"field": "roi", "type": "quantitative", "title": "ROI (pooled, 95 % CI)"},
-        "color": {"field": g, "type": "nominal", "legend": None,
-                  "scale": {"domain": ["community", "broadcast", "other"], "range": ["#1b9e77", "#d95f02", "#999999"]}},
-        "tooltip": [{"field": g}, {"field": "roi", "format": ".2f"}, {"field": "roi_lo", "format": ".2f"},
-                    {"field": "roi_hi", "format": ".2f"}]}})
+        layer.append(
+            {
+                "mark": {"type": "rule", "strokeWidth": 2},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "roi_lo", "type": "quantitative"},
+                    "x2": {"field": "roi_hi"},
+                },
+            }
+        )
+    layer.append(
+        {
+            "mark": {"type": "point", "filled": True, "size": 120},
+            "encoding": {
+                "y": y,
+                "x": {"field": "roi", "type": "quantitative", "title": "ROI (pooled, 95 % CI)"},
+                "color": {
+                    "field": g,
+                    "type": "nominal",
+                    "legend": None,
+                    "scale": {
+                        "domain": ["community", "broadcast", "other"],
+                        "range": ["#1b9e77", "#d95f02", "#999999"],
+                    },
+                },
+                "tooltip": [
+                    {"field": g},
+                    {"field": "roi", "format": ".2f"},
+                    {"field": "roi_lo", "format": ".2f"},
+                    {"field": "roi_hi", "format": ".2f"},
+                ],
+            },
+        }
+    )
     return _base("Community vs broadcast", labels, height={"step": 36}, layer=layer)

@@ -60,7 +60,16 @@ COMMENTS_SAMPLE = 50
 NETWORK_NODES = 120
 
 SCORE_TABLE = "creator_scores"
-CORE_COLUMNS = ("platform", "creator_id", "handle", "followers", "tier", "label", "community_score", "confidence")
+CORE_COLUMNS = (
+    "platform",
+    "creator_id",
+    "handle",
+    "followers",
+    "tier",
+    "label",
+    "community_score",
+    "confidence",
+)
 #: Columns a niche filter matches, in order of preference (whichever the niche module wrote).
 NICHE_COLUMNS = ("niche", "niche_group", "niche_label", "niche_category")
 #: Derived tables each section may read, by preference; the first one present is used.
@@ -227,15 +236,20 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         preds.append(t.community_score <= q.max_score)
     if q.q:
         needle = q.q.lower()
-        preds.append(t.handle.cast(str).lower().contains(needle) | t.creator_id.cast(str).lower().contains(needle))
+        preds.append(
+            t.handle.cast(str).lower().contains(needle) | t.creator_id.cast(str).lower().contains(needle)
+        )
     if preds:
         t = t.filter(preds)
     if q.sort and q.sort not in t.columns:
         raise InvalidQuery(f"cannot sort by {q.sort!r}; sortable columns: {', '.join(t.columns)}")
     sort = q.sort or ("community_score" if scored else "followers")
     key = t[sort]
-    order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
-             t.platform.asc(), t.creator_id.asc()]
+    order = [
+        key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
+        t.platform.asc(),
+        t.creator_id.asc(),
+    ]
     cols = list(t.columns)
     total = int(t.count().execute())
     t = t.order_by(order)
@@ -257,7 +271,15 @@ def facets(ws: Workspace) -> dict[str, list[str]]:
         cols.append(nc)
     for c in cols:
         if c in t.columns:
-            vals = t.select(v=t[c].cast(str)).distinct().order_by("v").limit(200).to_pyarrow().column("v").to_pylist()
+            vals = (
+                t.select(v=t[c].cast(str))
+                .distinct()
+                .order_by("v")
+                .limit(200)
+                .to_pyarrow()
+                .column("v")
+                .to_pylist()
+            )
             out["niche" if c == nc else c] = [v for v in vals if v is not None]
     return out
 
@@ -305,13 +327,19 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     out = []
     for name, metric in pairs:
         score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
-        out.append({
-            "component": name, "metric": metric or None,
-            "value": row.get(metric) if metric else score, "benchmark": bench.get(metric),
-            "score": score, "weight": weight,
-            "contribution": round(score * weight, 2) if isinstance(score, float | int) and
-            isinstance(weight, float | int) else None,
-        })
+        out.append(
+            {
+                "component": name,
+                "metric": metric or None,
+                "value": row.get(metric) if metric else score,
+                "benchmark": bench.get(metric),
+                "score": score,
+                "weight": weight,
+                "contribution": round(score * weight, 2)
+                if isinstance(score, float | int) and isinstance(weight, float | int)
+                else None,
+            }
+        )
     return Section(out)
 
 
@@ -319,42 +347,72 @@ def _posts(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> l
     p = ws.table("posts")
     p = p.filter([p.platform == platform, p.creator_id == creator_id])
     cols = {
-        "post_id": p.post_id, "created_at": p.created_at, "title": p.title, "caption": p.caption,
-        "likes": p.likes, "comments_count": p.comments_count, "views": p.views,
-        "is_paid_partnership": p.is_paid_partnership, "sponsor": p.sponsor, "url": p.url,
+        "post_id": p.post_id,
+        "created_at": p.created_at,
+        "title": p.title,
+        "caption": p.caption,
+        "likes": p.likes,
+        "comments_count": p.comments_count,
+        "views": p.views,
+        "is_paid_partnership": p.is_paid_partnership,
+        "sponsor": p.sponsor,
+        "url": p.url,
     }
     sp_name = _first_table(ws, "post_sponsorship", tables)
     expr = p.select(**cols)
     if sp_name:
         sp = ws.table(sp_name)
         if {"platform", "post_id", "sponsored"} <= set(sp.columns):
-            sp = sp.filter(sp.platform == platform).select(sp_post_id=sp.post_id, sponsored=sp.sponsored.cast(str))
+            sp = sp.filter(sp.platform == platform).select(
+                sp_post_id=sp.post_id, sponsored=sp.sponsored.cast(str)
+            )
             expr = expr.left_join(sp, expr.post_id == sp.sp_post_id).drop("sp_post_id")
     return _rows(expr.order_by(ibis.desc("created_at")).limit(500))
 
 
-def _comments(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> tuple[list[dict[str, Any]], Section]:
+def _comments(
+    ws: Workspace, platform: str, creator_id: str, tables: set[str]
+) -> tuple[list[dict[str, Any]], Section]:
     """A sample of the newest comments, and the quality mix when comment features were computed."""
     p = ws.table("posts")
     pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
     c = ws.table("comments")
     c = c.filter(c.platform == platform)
     c = c.inner_join(pids, c.post_id == pids.pid)
-    sample = c.select(
-        comment_id=c.comment_id, post_id=c.post_id, author_id=c.author_id, author_name=c.author_name,
-        created_at=c.created_at, text=c.text, likes=c.likes, is_reply=c.parent_comment_id.notnull(),
-        by_creator=(c.author_id == creator_id).fill_null(False),
-    ).order_by([ibis.desc("created_at"), "comment_id"]).limit(COMMENTS_SAMPLE)
+    sample = (
+        c.select(
+            comment_id=c.comment_id,
+            post_id=c.post_id,
+            author_id=c.author_id,
+            author_name=c.author_name,
+            created_at=c.created_at,
+            text=c.text,
+            likes=c.likes,
+            is_reply=c.parent_comment_id.notnull(),
+            by_creator=(c.author_id == creator_id).fill_null(False),
+        )
+        .order_by([ibis.desc("created_at"), "comment_id"])
+        .limit(COMMENTS_SAMPLE)
+    )
     q_name = _first_table(ws, "comment_quality", tables)
     mix = Section(missing="comment quality not available (the features module is not installed)")
     features = _optional("tribescope.features", "comment_features")
     if not q_name and features is not None:
         # the library's rule features of each comment, named by the first class that applies
         f = features(c.select("platform", "comment_id", "post_id", "text"))
-        f = f.select(fid=f.comment_id, quality=ibis.cases(
-            (f.is_empty, "empty"), (f.is_link_spam, "link spam"), (f.is_emoji_only, "emoji only"),
-            (f.is_mention_only, "mention only"), (f.has_action_intent, "action intent"),
-            (f.is_substantive, "substantive"), (f.is_generic, "generic"), else_="other"))
+        f = f.select(
+            fid=f.comment_id,
+            quality=ibis.cases(
+                (f.is_empty, "empty"),
+                (f.is_link_spam, "link spam"),
+                (f.is_emoji_only, "emoji only"),
+                (f.is_mention_only, "mention only"),
+                (f.has_action_intent, "action intent"),
+                (f.is_substantive, "substantive"),
+                (f.is_generic, "generic"),
+                else_="other",
+            ),
+        )
         j = c.inner_join(f, c.comment_id == f.fid)
         mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by([ibis.desc("n"), "quality"])))
         sample = sample.left_join(f, sample.comment_id == f.fid).drop("fid")
@@ -384,7 +442,8 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
     c = ws.table("comments")
     c = c.filter(c.platform == platform).inner_join(pids, c.post_id == pids.pid)
     child = c.select(cid=c.comment_id, parent=c.parent_comment_id, src=c.author_id).filter(
-        lambda t: t.parent.notnull() & t.src.notnull())
+        lambda t: t.parent.notnull() & t.src.notnull()
+    )
     par = c.select(pcid=c.comment_id, dst=c.author_id)
     e = child.inner_join(par, child.parent == par.pcid).filter(lambda t: t.dst.notnull() & (t.src != t.dst))
     edges = e.group_by(["src", "dst"]).agg(w=e.count()).to_pyarrow().to_pylist()
@@ -399,13 +458,39 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
     pairs = [(idx[r["src"]], idx[r["dst"]], r["w"]) for r in edges if r["src"] in idx and r["dst"] in idx]
     pos = spring_layout(len(keep), [(a, b) for a, b, _ in pairs])
     names = dict(_name_lookup(ws, platform, keep))
-    nodes = [{"id": k, "name": names.get(k) or k, "x": float(pos[i][0]), "y": float(pos[i][1]),
-              "degree": deg[k], "role": "creator" if k == creator_id else "follower"} for k, i in idx.items()]
-    links = [{"x": float(pos[a][0]), "y": float(pos[a][1]), "x2": float(pos[b][0]), "y2": float(pos[b][1]),
-              "w": w, "between_followers": keep[a] != creator_id and keep[b] != creator_id} for a, b, w in pairs]
+    nodes = [
+        {
+            "id": k,
+            "name": names.get(k) or k,
+            "x": float(pos[i][0]),
+            "y": float(pos[i][1]),
+            "degree": deg[k],
+            "role": "creator" if k == creator_id else "follower",
+        }
+        for k, i in idx.items()
+    ]
+    links = [
+        {
+            "x": float(pos[a][0]),
+            "y": float(pos[a][1]),
+            "x2": float(pos[b][0]),
+            "y2": float(pos[b][1]),
+            "w": w,
+            "between_followers": keep[a] != creator_id and keep[b] != creator_id,
+        }
+        for a, b, w in pairs
+    ]
     n_ff = sum(1 for x in links if x["between_followers"])
-    return Section({"nodes": nodes, "links": links, "accounts": len(deg), "shown": len(keep),
-                    "follower_links": n_ff, "links_total": len(links)})
+    return Section(
+        {
+            "nodes": nodes,
+            "links": links,
+            "accounts": len(deg),
+            "shown": len(keep),
+            "follower_links": n_ff,
+            "links_total": len(links),
+        }
+    )
 
 
 def _name_lookup(ws: Workspace, platform: str, ids: list[str]) -> Iterable[tuple[str, str]]:
@@ -415,19 +500,26 @@ def _name_lookup(ws: Workspace, platform: str, ids: list[str]) -> Iterable[tuple
 
 
 #: Audience shares written by the score into ``creator_scores`` (HypeAuditor-style categories).
-AUDIENCE_SHARES = (("real", "audience_real_share"), ("mass follower", "audience_mass_follower_share"),
-                   ("suspicious", "audience_suspicious_share"))
+AUDIENCE_SHARES = (
+    ("real", "audience_real_share"),
+    ("mass follower", "audience_mass_follower_share"),
+    ("suspicious", "audience_suspicious_share"),
+)
 
 
-def _authenticity(ws: Workspace, platform: str, creator_id: str, tables: set[str],
-                  row: dict[str, Any] | None = None) -> Section:
+def _authenticity(
+    ws: Workspace, platform: str, creator_id: str, tables: set[str], row: dict[str, Any] | None = None
+) -> Section:
     """Commenters by account category: a per-account table when one was computed, else the audience
     shares the score wrote for this creator (share of commenters with a profile in each category)."""
     name = _first_table(ws, "account_quality", tables)
     if not name and row is not None and any(row.get(col) is not None for _, col in AUDIENCE_SHARES):
         n = row.get("audience_profiles")
-        out = [{"category": cat, "share": row.get(col), "n": round(row[col] * n) if n and row.get(col) else None}
-               for cat, col in AUDIENCE_SHARES if row.get(col) is not None]
+        out = [
+            {"category": cat, "share": row.get(col), "n": round(row[col] * n) if n and row.get(col) else None}
+            for cat, col in AUDIENCE_SHARES
+            if row.get(col) is not None
+        ]
         return Section(out)
     if not name:
         return Section(missing="audience authenticity not computed yet — run `tribescope score`")
@@ -443,7 +535,11 @@ def _authenticity(ws: Workspace, platform: str, creator_id: str, tables: set[str
     f = f.filter(f.platform == platform) if "platform" in f.columns else f
     j = authors.inner_join(f.select(fid=f.account_id, category=f[cat].cast(str)), authors.aid == f.account_id)
     rows = _rows(j.group_by("category").agg(n=j.count()).order_by(ibis.desc("n")))
-    return Section(rows) if rows else Section(missing="no commenter of this creator has an authenticity category")
+    return (
+        Section(rows)
+        if rows
+        else Section(missing="no commenter of this creator has an authenticity category")
+    )
 
 
 def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
@@ -453,11 +549,18 @@ def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
     groups: dict[str, list[float]] = {}
     for p in posts:
         s = p.get("sponsored")
-        kind = ("sponsored" if s in ("disclosed", "likely") else "organic") if s is not None else (
-            "sponsored" if p.get("is_paid_partnership") else "organic")
+        kind = (
+            ("sponsored" if s in ("disclosed", "likely") else "organic")
+            if s is not None
+            else ("sponsored" if p.get("is_paid_partnership") else "organic")
+        )
         groups.setdefault(kind, []).append(float((p.get("likes") or 0) + (p.get("comments_count") or 0)))
-    return Section([{"kind": k, "posts": len(v), "median_engagement": float(np.median(v))}
-                    for k, v in sorted(groups.items())])
+    return Section(
+        [
+            {"kind": k, "posts": len(v), "median_engagement": float(np.median(v))}
+            for k, v in sorted(groups.items())
+        ]
+    )
 
 
 _EXPLAIN_CACHE: dict[tuple[str, str, str], dict[str, Any]] = {}
@@ -471,7 +574,9 @@ def clear_cache() -> None:
         _RESULTS.clear()
 
 
-def _explain_cached(ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str) -> dict[str, Any]:
+def _explain_cached(
+    ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str
+) -> dict[str, Any]:
     """``explain`` recomputes the metric frame, so its answer is kept until the workspace changes."""
     key = (str(ws.path), platform, creator_id)
     with _EXPLAIN_LOCK:
@@ -487,7 +592,9 @@ def _explain_cached(ws: Workspace, explain: Callable[..., Any], platform: str, c
     return got
 
 
-def creator_detail(ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False) -> dict[str, Any] | None:
+def creator_detail(
+    ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False
+) -> dict[str, Any] | None:
     """Everything the creator page shows; None when the creator is unknown.
 
     ``evidence`` also runs :func:`tribescope.score.explain` (example threads, returning commenters,
@@ -515,9 +622,13 @@ def creator_detail(ws: Workspace, platform: str, creator_id: str, *, evidence: b
                 log.warning("explain(%s:%s) failed", platform, creator_id, exc_info=exc)
                 explain_section = Section(missing=f"explanation not available ({type(exc).__name__})")
         if got is not None and got.get("platform", platform) == platform:
-            explain_section = Section({k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")})
+            explain_section = Section(
+                {k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")}
+            )
         elif explain_section.ok or explain_section.missing == NOT_SCORED:
-            explain_section = Section(missing="evidence not computed (it recomputes the metrics: a few seconds)")
+            explain_section = Section(
+                missing="evidence not computed (it recomputes the metrics: a few seconds)"
+            )
     posts = _posts(ws, platform, creator_id, tables)
     comments, quality = _comments(ws, platform, creator_id, tables)
     return {
@@ -543,10 +654,16 @@ def _paged(table: Any, page: int, page_size: int, export: bool) -> Page:
     cols = list(table.column_names) if isinstance(table, pa.Table) else (list(rows[0]) if rows else [])
     total = len(rows)
     if export:
-        return Page(total, 1, min(total, MAX_EXPORT_ROWS), rows[:MAX_EXPORT_ROWS], cols,
-                    truncated=total > MAX_EXPORT_ROWS)
+        return Page(
+            total,
+            1,
+            min(total, MAX_EXPORT_ROWS),
+            rows[:MAX_EXPORT_ROWS],
+            cols,
+            truncated=total > MAX_EXPORT_ROWS,
+        )
     start = (page - 1) * page_size
-    return Page(total, page, page_size, rows[start:start + page_size], cols)
+    return Page(total, page, page_size, rows[start : start + page_size], cols)
 
 
 def _table_page(ws: Workspace, key: str, page: int, page_size: int, export: bool) -> Section | None:
@@ -617,7 +734,11 @@ def niche_creators(ws: Workspace, page: int = 1, page_size: int = 50, export: bo
 def brands(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
     """Brand profiles stored by ``tribescope brand add``."""
     stored = _table_page(ws, "brands", page, page_size, export)
-    return stored if stored is not None else Section(missing="no brand profiles yet — run `tribescope brand add`")
+    return (
+        stored
+        if stored is not None
+        else Section(missing="no brand profiles yet — run `tribescope brand add`")
+    )
 
 
 def campaign_result(ws: Workspace) -> Section:
@@ -674,12 +795,18 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
 
 def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None = None) -> Section:
     """:func:`plan_budget` of :mod:`tribescope.campaigns`: the picks and the rationale for each."""
-    fn = _optional("tribescope.campaigns", "plan_budget") or _optional("tribescope.campaigns._plan", "plan_budget")
+    fn = _optional("tribescope.campaigns", "plan_budget") or _optional(
+        "tribescope.campaigns._plan", "plan_budget"
+    )
     if fn is None:
         return Section(missing="planning is not available (the campaigns module is not installed)")
     platforms = [platform] if platform else None
-    res = _library_call(ws, ("plan", brand, budget, platform),
-                        lambda: fn(ws, budget, brand=brand or None, platforms=platforms), "no plan")
+    res = _library_call(
+        ws,
+        ("plan", brand, budget, platform),
+        lambda: fn(ws, budget, brand=brand or None, platforms=platforms),
+        "no plan",
+    )
     if not res.ok:
         return res
     picks = getattr(res.data, "picks", res.data)
@@ -699,5 +826,10 @@ def workspace_summary(ws: Workspace) -> dict[str, Any]:
 def to_json(obj: Any) -> str:
     """JSON text safe to embed inside a ``<script type="application/json">`` element."""
     text = json.dumps(jsonable(obj), ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace(
-        "\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )

@@ -37,14 +37,18 @@ class Job:
     result: dict[str, Any] = field(default_factory=dict)
 
     def public(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in ("id", "kind", "status", "progress", "message", "created_at",
-                                              "finished_at", "result")}
+        return {
+            k: getattr(self, k)
+            for k in ("id", "kind", "status", "progress", "message", "created_at", "finished_at", "result")
+        }
 
 
 class Jobs:
     """Runs one job at a time on a worker thread against the server's writable workspace."""
 
-    def __init__(self, ws: Workspace, write_lock: threading.Lock, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, ws: Workspace, write_lock: threading.Lock, on_change: Callable[[], None] | None = None
+    ) -> None:
         self.ws = ws
         self.lock = write_lock
         self.on_change = on_change
@@ -57,7 +61,9 @@ class Jobs:
     def list(self) -> list[Job]:
         return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:50]
 
-    def _start(self, kind: str, work: Callable[[Job], dict[str, Any]], cleanup: Callable[[], None] | None) -> Job:
+    def _start(
+        self, kind: str, work: Callable[[Job], dict[str, Any]], cleanup: Callable[[], None] | None
+    ) -> Job:
         if not self._running.acquire(blocking=False):
             if cleanup:
                 cleanup()
@@ -112,13 +118,18 @@ class Jobs:
 
             report = import_paths(self.ws, [path], progress=progress)
             job.message = f"imported {report.records:,} records"
-            return {"records": report.records, "rows": report.rows(), "rejected": report.rejected,
-                    "skipped": [f.skipped for f in report.files if f.skipped]}
+            return {
+                "records": report.records,
+                "rows": report.rows(),
+                "rejected": report.rejected,
+                "skipped": [f.skipped for f in report.files if f.skipped],
+            }
 
         return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))
 
     def start_score(self) -> Job:
         """Re-score every creator with :func:`tribescope.score.score_creators`."""
+
         def work(job: Job) -> dict[str, Any]:
             try:
                 from tribescope.score import score_creators

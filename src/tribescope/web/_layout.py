@@ -9,7 +9,9 @@ import numpy as np
 __all__ = ["spring_layout"]
 
 
-def spring_layout(n: int, edges: Sequence[tuple[int, int]], *, iterations: int = 80, seed: int = 7) -> np.ndarray:
+def spring_layout(
+    n: int, edges: Sequence[tuple[int, int]], *, iterations: int = 80, seed: int = 7
+) -> np.ndarray:
     """Positions in [0, 1]² for ``n`` nodes (Fruchterman & Reingold 1991, "Graph drawing by force-directed
     placement"): repulsion k²/d between all pairs, attraction d²/k along edges, linear cooling.
 

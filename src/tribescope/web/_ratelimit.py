@@ -87,14 +87,21 @@ class RateLimit:
         self.buckets = TokenBuckets(rate, burst)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and is_expensive(scope.get("method", "GET"), scope.get("path", ""),
-                                                     scope.get("query_string", b"")):
+        if scope["type"] == "http" and is_expensive(
+            scope.get("method", "GET"), scope.get("path", ""), scope.get("query_string", b"")
+        ):
             client = scope.get("client") or ("unknown", 0)
             wait = self.buckets.take(str(client[0]))
             if wait > 0:
                 secs = max(1, math.ceil(wait))
-                await _send_json(send, 429, {"error": f"too many expensive requests from this client; retry in "
-                                                      f"{secs} s", "retry_after": secs},
-                                 [(b"retry-after", str(secs).encode())])
+                await _send_json(
+                    send,
+                    429,
+                    {
+                        "error": f"too many expensive requests from this client; retry in {secs} s",
+                        "retry_after": secs,
+                    },
+                    [(b"retry-after", str(secs).encode())],
+                )
                 return
         await self.app(scope, receive, send)

@@ -66,12 +66,14 @@ def env() -> Environment:
 
 def creator_charts(d: dict[str, Any]) -> dict[str, Any]:
     """Chart specs of one creator page (None where the section has no data)."""
+
     def ok(key: str) -> Any:
         sec = d[key]
         return sec.data if sec.ok else None
 
-    comps, quality, net, auth, spons = (ok(k) for k in ("components", "comment_quality", "network",
-                                                            "authenticity", "sponsored"))
+    comps, quality, net, auth, spons = (
+        ok(k) for k in ("components", "comment_quality", "network", "authenticity", "sponsored")
+    )
     return {
         "components": _charts.components(comps) if comps else None,
         "engagement": _charts.engagement_over_time(d["posts"]) if d["posts"] else None,

@@ -34,9 +34,11 @@ COOKIE = "tribescope_token"
 PUBLIC_PREFIXES = ("/static/", "/api/health")
 UPLOAD_PATHS = ("/api/jobs/import",)
 
-CSP = ("default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -75,11 +77,22 @@ def _host_name(host_header: str) -> str:
     return host_header.rsplit(":", 1)[0] if host_header.count(":") == 1 else host_header
 
 
-async def _send_json(send: Any, status: int, payload: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+async def _send_json(
+    send: Any, status: int, payload: dict[str, Any], headers: Iterable[tuple[bytes, bytes]] = ()
+) -> None:
     body = json.dumps(payload).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            *SECURITY_HEADERS, *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -90,8 +103,15 @@ class _TooLarge(HTTPException):
 class Guard:
     """Pure ASGI middleware applying the rules of this module."""
 
-    def __init__(self, app: Any, *, token: str | None, allowed_hosts: Iterable[str] | None,
-                 max_body: int, max_upload: int) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        token: str | None,
+        allowed_hosts: Iterable[str] | None,
+        max_body: int,
+        max_upload: int,
+    ) -> None:
         self.app = app
         self.token = token
         self.allowed_hosts = {h.lower() for h in (allowed_hosts or LOOPBACK_HOSTS)}
@@ -124,8 +144,14 @@ class Guard:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
 
         if not self.token and _host_name(headers.get("host", "")).lower() not in self.allowed_hosts:
-            await _send_json(send, 400, {"error": "unexpected Host header; without a token the server only "
-                                                  "answers requests addressed to a loopback host"})
+            await _send_json(
+                send,
+                400,
+                {
+                    "error": "unexpected Host header; without a token the server only "
+                    "answers requests addressed to a loopback host"
+                },
+            )
             return
         if method not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
@@ -134,17 +160,32 @@ class Guard:
                 return
         if self.token and not path.startswith(PUBLIC_PREFIXES):
             if not self._authorised(headers, query):
-                await _send_json(send, 401, {"error": "a token is required: send 'Authorization: Bearer TOKEN' "
-                                                      "or open the page with ?token=TOKEN"},
-                                 [(b"www-authenticate", b"Bearer")])
+                await _send_json(
+                    send,
+                    401,
+                    {
+                        "error": "a token is required: send 'Authorization: Bearer TOKEN' "
+                        "or open the page with ?token=TOKEN"
+                    },
+                    [(b"www-authenticate", b"Bearer")],
+                )
                 return
             if "token" in query and method == "GET" and not path.startswith("/api/"):
                 rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
                 loc = path + ("?" + rest if rest else "")
                 cookie = f"{COOKIE}={query['token']}; HttpOnly; SameSite=Strict; Path=/".encode()
-                await send({"type": "http.response.start", "status": 303,
-                            "headers": [(b"location", loc.encode()), (b"set-cookie", cookie),
-                                        (b"content-length", b"0"), *SECURITY_HEADERS]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 303,
+                        "headers": [
+                            (b"location", loc.encode()),
+                            (b"set-cookie", cookie),
+                            (b"content-length", b"0"),
+                            *SECURITY_HEADERS,
+                        ],
+                    }
+                )
                 await send({"type": "http.response.body", "body": b""})
                 return
 
@@ -176,7 +217,9 @@ class Guard:
                 started = True
                 have = {k.lower() for k, _ in msg.get("headers", [])}
                 msg = dict(msg)
-                msg["headers"] = list(msg.get("headers", [])) + [h for h in SECURITY_HEADERS if h[0] not in have]
+                msg["headers"] = list(msg.get("headers", [])) + [
+                    h for h in SECURITY_HEADERS if h[0] not in have
+                ]
             await send(msg)
 
         try:
