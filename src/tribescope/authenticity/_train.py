@@ -113,7 +113,7 @@ def posts_unknown(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _fit(train: pd.DataFrame) -> FakeAccountClassifier:
+def _fit(train: pd.DataFrame) -> Any:  # a fitted FakeAccountClassifier (a class built on first use)
     """Fit on ``train`` plus a copy of it with the posts features unknown (the non-Instagram branch, see
     :data:`tribescope.authenticity._accounts.POSTS_PLATFORMS`); each (set, copy) weighs the same in total, so
     the large sets do not drown the small ones."""

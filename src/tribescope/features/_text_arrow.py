@@ -173,7 +173,8 @@ def has_each(t: pa.Array, needles: tuple[str, ...]) -> np.ndarray:
     enc = [s.encode() for s in needles]
     noffs = np.zeros(len(enc) + 1, np.int64)
     noffs[1:] = np.cumsum([len(e) for e in enc])
-    return K.contains(offs, data, np.frombuffer(b"".join(enc), np.uint8), noffs)
+    found: np.ndarray = K.contains(offs, data, np.frombuffer(b"".join(enc), np.uint8), noffs)
+    return found
 
 
 class GramWeights:
@@ -254,7 +255,7 @@ def model_sums(norm: pa.Array, weights: GramWeights) -> tuple[np.ndarray, np.nda
     if K.ENABLED:
         per, toks = token_spans(norm, r"[\p{L}\p{N}_]")
         wi = _np(pc.fill_null(pc.index_in(toks, weights.words), -1)).astype(np.int64)
-        return K.model_sums(
+        sums: tuple[np.ndarray, np.ndarray, np.ndarray] = K.model_sums(
             per,
             wi,
             weights.word_uni,
@@ -265,6 +266,7 @@ def model_sums(norm: pa.Array, weights: GramWeights) -> tuple[np.ndarray, np.nda
             weights.bi_w,
             weights.k,
         )
+        return sums
     tid, toks = tokens(norm, r"[\p{L}\p{N}_]")
     L = np.bincount(tid, minlength=n)
     n_grams = np.maximum(2 * L - 1, 1).astype(np.float64)

@@ -357,14 +357,14 @@ def vader_compound(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     v = np.where(no_neg, vk * S._N_SCALAR, np.where((no == W) & n1x, 0.0, vk))
     v = np.where(cap_k & up_k, np.where(v > 0, v + S._C_INCR, v - S._C_INCR), v)
     for d in (1, 2, 3):
-        code_d, f = o[d], (1.0, 0.95, 0.9)[d - 1]
+        code_d, damp = o[d], (1.0, 0.95, 0.9)[d - 1]
         b = np.where(
             (code_d & S._BOOST_POS) != 0, S._B_INCR, np.where((code_d & S._BOOST_NEG) != 0, S._B_DECR, 0.0)
         )
         s = np.where(v < 0, -b, b)
         caps = cap_k & ((code_d & S._UPPER) != 0) & (b != 0)
         s = s + np.where(caps, np.where(v > 0, S._C_INCR, -S._C_INCR), 0.0)
-        v = np.where(c[d], (v + s * f) * mm[d], v)
+        v = np.where(c[d], (v + s * damp) * mm[d], v)
 
     def match(cols: list[np.ndarray], phrase: str) -> np.ndarray:
         words = phrase.split(" ")

@@ -11,7 +11,7 @@ import os
 import reprlib
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,21 +241,21 @@ def import_paths(
             )
             sha = hashes[i].result() if may_repeat else None
             try:
-                fmt: Format | TribescopeError = detect_format(src, format)
+                found = detect_format(src, format)
             except TribescopeError as exc:  # ImportFailed included
                 plan.append((src, sha, exc, None, None))
                 continue
-            prev = known.get((sha, fmt.name))
+            prev = known.get((sha, found.name)) if sha is not None else None
             if prev and not force:
-                plan.append((src, sha, fmt, prev, None))
+                plan.append((src, sha, found, prev, None))
                 continue
-            import_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
+            new_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
             if sha is not None:
-                known.setdefault((sha, fmt.name), import_id)
-            plan.append((src, sha, fmt, None, import_id))
-            fp = _fast_plan(src, fmt, Context(str(path), import_id, now, options=options), options)
+                known.setdefault((sha, found.name), new_id)
+            plan.append((src, sha, found, None, new_id))
+            fp = _fast_plan(src, found, Context(str(path), new_id, now, options=options), options)
             if fp is not None:
-                fast[i] = (fp, import_id)
+                fast[i] = (fp, new_id)
 
         from tribescope.ingest._fast import Prefetcher
 
@@ -275,7 +275,7 @@ def import_paths(
                 report.files.append(fr)
                 if import_id is None:
                     fr.skipped = f"identical content already imported (import {prev})"
-                    fr.import_id = prev
+                    fr.import_id = prev or ""  # set whenever import_id is None
                     if progress:
                         progress(src.size, src.path.name)
                     continue
@@ -414,7 +414,7 @@ Item = tuple[str, Any, Any]
 
 def _read_file(
     src: Source, fmt: Format, import_id: str, skip_bad: bool, options: dict[str, Any]
-) -> Iterator[Item]:
+) -> Generator[Item]:
     """Read one file record by record in Python: its canonical rows in Arrow batches, its rejects, progress, and
     at the end its record and reject counts. Raises :class:`ImportFailed` on the first bad record unless
     ``skip_bad``. Touches no connection, so it can run ahead of the import on another thread (:class:`ReadAhead`)."""
@@ -572,7 +572,7 @@ class ReadAhead:
     reading error is raised by :meth:`items` when its turn comes; :meth:`close` stops the reader.
     """
 
-    def __init__(self, jobs: dict[int, Callable[[], Iterator[Item]]], max_rows: int | None = None) -> None:
+    def __init__(self, jobs: dict[int, Callable[[], Generator[Item]]], max_rows: int | None = None) -> None:
         self._jobs = dict(sorted(jobs.items()))
         self._items: deque[tuple[int, str, Any, Any]] = deque()
         self._cond = threading.Condition()
