@@ -127,12 +127,12 @@ def fingerprints_ahead(ws: Any) -> Future[pa.Table] | None:
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    cur = ws.duck.cursor()
+    cur = ws.cursor()  # the workspace's per-connection settings (UTC, …), like every other connection of it
     pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-fingerprints")
 
     def run() -> pa.Table:
         try:
-            return creator_fingerprints(cur)
+            return creator_fingerprints(cur.duck)
         finally:
             cur.close()
 
