@@ -36,6 +36,26 @@ def test_canonical_tables_created(ws):
     assert ws.counts()["accounts"] == 0
 
 
+def test_list_tables_names_what_ibis_lists(ws):
+    """The DuckDB catalog query behind ``list_tables``/``has_table`` names exactly Ibis' tables: the workspace's
+    tables and views and this connection's temporary ones, not another attached database's."""
+    d = ws.duck
+    d.execute("CREATE VIEW v_main AS SELECT 1 AS a")
+    d.execute("CREATE TEMP TABLE t_tmp AS SELECT 1 AS a")
+    d.execute("CREATE TEMP VIEW v_tmp AS SELECT 1 AS a")
+    d.execute("ATTACH ':memory:' AS elsewhere")
+    d.execute("CREATE TABLE elsewhere.t_other AS SELECT 1 AS a")
+    names = ws.list_tables()
+    assert names == sorted(ws.con.list_tables())
+    assert {"v_main", "t_tmp", "v_tmp"} <= set(names) and "t_other" not in names
+    assert ws.has_table("t_tmp") and not ws.has_table("t_other")
+    cur = ws.cursor()  # another connection: the workspace's tables, not the first one's temporary ones
+    try:
+        assert "v_main" in cur.list_tables() and not cur.has_table("t_tmp")
+    finally:
+        cur.close()
+
+
 def test_same_rows_twice_change_nothing(ws):
     rows = [{"platform": "youtube", "account_id": "UC1", "username": "a", "followers": 10}]
     assert _merge(ws, "i1", rows) == 1

@@ -126,9 +126,14 @@ class Workspace:
             ) from exc
 
     def has_table(self, name: str) -> bool:
-        return name in self.con.list_tables()
+        return name in self.list_tables()
 
     def list_tables(self) -> list[str]:
+        """Names of the tables and views (temporary ones included), as Ibis' ``list_tables`` gives them. On DuckDB the
+        same query is sent to the connection itself: Ibis builds it with its SQL compiler and asks for the current
+        catalog and schema first, ~7 ms a lookup (a score makes ~20) holding the GIL."""
+        if self.backend == "duckdb":
+            return sorted({r[0] for r in self.duck.execute(_DUCK_TABLES).fetchall()})
         return list(self.con.list_tables())
 
     def to_arrow(self, expr: ibis.Table) -> pa.Table:
@@ -518,6 +523,15 @@ def connect(
         ws.ensure_schema()
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
+
+
+#: :meth:`Workspace.list_tables` on DuckDB: what Ibis' ``list_tables`` selects from ``information_schema.tables`` (tables
+#: and views of the current catalog or ``temp``, in the current schema), from the catalog functions that view reads
+_DUCK_TABLES = (
+    "SELECT table_name FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') "
+    "AND schema_name = current_schema() UNION ALL SELECT view_name FROM duckdb_views() "
+    "WHERE database_name IN (current_database(), 'temp') AND schema_name = current_schema()"
+)
 
 
 def _session_settings(duck: Any) -> None:
