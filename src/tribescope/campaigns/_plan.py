@@ -28,6 +28,7 @@ import pyarrow as pa
 from tribescope.campaigns._forecast import forecast
 from tribescope.campaigns._io import CampaignError
 from tribescope.campaigns._report import label_group
+from tribescope.score._spec import FIRST_COLUMNS
 from tribescope.store import Workspace
 
 __all__ = ["FEE_PER_1K", "BudgetPlan", "estimate_fee", "optimise", "plan_budget"]
@@ -112,20 +113,7 @@ def optimise(
 def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
     if ws.has_table("creator_scores"):
         cs = ws.table("creator_scores")
-        cols = [
-            c
-            for c in (
-                "platform",
-                "creator_id",
-                "handle",
-                "followers",
-                "tier",
-                "label",
-                "community_score",
-                "confidence",
-            )
-            if c in cs.columns
-        ]
+        cols = [c for c in FIRST_COLUMNS if c in cs.columns]
         df = cs.select(*cols).to_pyarrow().to_pandas()
     else:
         p = ws.table("posts")

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tribescope.score._score import (
-        FIRST_COLUMNS,
         OPTIONAL_TABLES,
         CreatorNotFound,
         explain,
@@ -20,13 +19,12 @@ if TYPE_CHECKING:
         score_creators,
         score_frame,
     )
-    from tribescope.score._spec import Component, LabelRule, Spec, SpecError, load_spec
+    from tribescope.score._spec import FIRST_COLUMNS, Component, LabelRule, Spec, SpecError, load_spec
 
 #: exported name → the module that defines it
 _WHERE = {
     **dict.fromkeys(
         [
-            "FIRST_COLUMNS",
             "OPTIONAL_TABLES",
             "CreatorNotFound",
             "explain",
@@ -36,7 +34,7 @@ _WHERE = {
         ],
         "_score",
     ),
-    **dict.fromkeys(["Component", "LabelRule", "Spec", "SpecError", "load_spec"], "_spec"),
+    **dict.fromkeys(["FIRST_COLUMNS", "Component", "LabelRule", "Spec", "SpecError", "load_spec"], "_spec"),
 }
 
 __all__ = [

@@ -20,7 +20,7 @@ from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version
-from tribescope.score._spec import Component, Spec, load_spec
+from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, load_spec
 
 __all__ = [
     "FIRST_COLUMNS",
@@ -33,17 +33,6 @@ __all__ = [
     "score_frame",
 ]
 
-#: Output columns that always come first, in this order.
-FIRST_COLUMNS = (
-    "platform",
-    "creator_id",
-    "handle",
-    "followers",
-    "tier",
-    "label",
-    "community_score",
-    "confidence",
-)
 
 #: Per-creator tables other modules may write into the workspace; when present they are left-joined on
 #: (platform, creator_id) and their columns become available to components and label rules.

@@ -12,7 +12,20 @@ from typing import Any
 
 from tribescope.errors import TribescopeError
 
-__all__ = ["Component", "LabelRule", "Spec", "SpecError", "load_spec"]
+__all__ = ["FIRST_COLUMNS", "Component", "LabelRule", "Spec", "SpecError", "load_spec"]
+
+#: The columns every score table starts with, in this order (``creator_scores``, ``tribescope score --out``; the
+#: dashboard and the campaign planner read them by these names).
+FIRST_COLUMNS = (
+    "platform",
+    "creator_id",
+    "handle",
+    "followers",
+    "tier",
+    "label",
+    "community_score",
+    "confidence",
+)
 
 _TRANSFORMS = {"logistic", "log_logistic", "ratio_logistic", "percentile"}
 _COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(-?[0-9.eE+_-]+)\s*$")

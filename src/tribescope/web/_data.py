@@ -24,6 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
+from tribescope.score._spec import FIRST_COLUMNS
 from tribescope.store import Workspace
 
 __all__ = [
@@ -60,16 +61,7 @@ COMMENTS_SAMPLE = 50
 NETWORK_NODES = 120
 
 SCORE_TABLE = "creator_scores"
-CORE_COLUMNS = (
-    "platform",
-    "creator_id",
-    "handle",
-    "followers",
-    "tier",
-    "label",
-    "community_score",
-    "confidence",
-)
+CORE_COLUMNS = FIRST_COLUMNS
 #: Columns a niche filter matches, in order of preference (whichever the niche module wrote).
 NICHE_COLUMNS = ("niche", "niche_group", "niche_label", "niche_category")
 #: Derived tables each section may read, by preference; the first one present is used.
