@@ -235,3 +235,152 @@ def test_whole_document_is_used_and_declines_what_it_cannot_mirror(tmp_path):
     assert whole_document(Source(big)) is None  # beyond 64 bits: orjson reads it, the C ijson backend fails
     ((kind, where, why),) = _trace(big)
     assert (kind, where.split(" (")[0], "integer overflow" in why) == ("source", "record 1", True)
+
+
+# ---------------------------------------------------------------------------- the whole-file columnar path
+
+
+def _driver(path: Path, *, bulk: bool, skip_bad: bool = False, options: dict | None = None) -> tuple:
+    """What the import driver reads from ``path`` — rows per table in order, rejects, (records, rejected) — with or
+    without :meth:`DiscordChatExporter.bulk`; an error as its type and text."""
+    from tribescope.ingest._run import _read_file
+
+    opts = dict(options or {})
+    if not bulk:
+        opts["no_fast_path"] = True
+    rows: dict[str, list] = {}
+    rejects: list = []
+    done = None
+    try:
+        for kind, a, b in _read_file(Source(path), DiscordChatExporter(), "i1", skip_bad, opts):
+            if kind == "rows":
+                rows.setdefault(a, []).extend(b.to_pylist())
+            elif kind == "rejects":
+                rejects.extend(b.to_pylist())
+            elif kind == "done":
+                done = (a, b)
+    except Exception as exc:  # the same failure both ways
+        return ("error", type(exc).__name__, str(exc))
+    return rows, rejects, done
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=messy_export(), skip_bad=st.booleans(), link=st.booleans())
+def test_bulk_path_reads_exactly_as_record_by_record(tmp_path_factory, raw, skip_bad, link):
+    """The columnar path gives the driver the very rows, counts, rejects and errors of the record-by-record path:
+    it maps a file only when no message needs a coercion or a rejection, and otherwise declines."""
+    f = tmp_path_factory.mktemp("dc") / "x.json"
+    f.write_bytes(raw)
+    opts = {"link_creator": "youtube:UCknitting00000000000001"} if link else None
+    assert _driver(f, bulk=True, skip_bad=skip_bad, options=opts) == _driver(
+        f, bulk=False, skip_bad=skip_bad, options=opts
+    )
+
+
+_ANY = st.one_of(
+    st.none(), st.booleans(), st.integers(-3, 3), st.just(2**63), st.floats(-2, 2, allow_nan=False), st.just(""),
+    st.just("x"), st.just([]), st.just({}),
+)  # fmt: skip
+_TEXT = st.one_of(
+    st.none(), st.sampled_from(["", "a", "Bé 🧶", "2024-05-01T03:00:00+00:00", "1714504800"]), _ANY
+)
+
+
+@st.composite
+def dce_export(draw):
+    """A DCE export whose messages draw each field the importer reads: mostly a typical value, sometimes any odd
+    JSON value (so that some files map whole and others need a coercion or a rejection somewhere)."""
+
+    def pick(usual, odd=_ANY):
+        return draw(odd if draw(st.integers(0, 39)) == 0 else usual)
+
+    text = st.sampled_from(["", "a", "Bé 🧶", "hi\nthere", None])
+    msgs = []
+    for i in range(draw(st.integers(0, 6))):
+        m: dict = {"id": pick(st.sampled_from([f"99{i}"] * 9 + [""]), _TEXT)}
+        if draw(st.booleans()):
+            m["type"] = pick(st.sampled_from(["Reply", "Default", None]))
+        ts = st.sampled_from(
+            ["2024-04-30T21:15:00.123+02:00", "2024-05-01T12:00:00.1234567+02:00", 1714504800, None]
+        )
+        m["timestamp"] = pick(ts, _TEXT)
+        m["content"] = pick(text)
+        author = {
+            k: pick(v)
+            for k, v in (("id", st.sampled_from(["u1", "u2", "", None])), ("name", text), ("nickname", text),
+                         ("isBot", st.sampled_from([True, False, None])))
+            if draw(st.integers(0, 5))
+        }  # fmt: skip
+        if draw(st.integers(0, 5)):
+            m["author"] = pick(st.just(author))
+        if draw(st.integers(0, 5)):
+            n = draw(st.integers(0, 3))
+            count = st.sampled_from([0, 1, 3, 10**12, None])
+            m["reactions"] = pick(st.just([pick(st.just({"count": pick(count)})) for _ in range(n)]))
+        if draw(st.booleans()):
+            m["reference"] = pick(st.sampled_from([{"messageId": "990"}, {}, {"messageId": None}, None]))
+        msgs.append(m)
+    head = {
+        "guild": {"id": pick(st.just("g1"), st.sampled_from([7, ""])), "name": pick(text)},
+        "channel": {"id": "c1", "name": pick(text)},
+        "exportedAt": pick(st.just("2024-05-01T12:00:00+02:00"), _TEXT),
+    }
+    return json.dumps(
+        {**head, "messages": msgs, "messageCount": len(msgs)}, indent=draw(st.sampled_from([1, 1, 2, None]))
+    ).encode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=dce_export(), skip_bad=st.booleans())
+def test_bulk_path_reads_generated_exports_exactly_as_record_by_record(tmp_path_factory, raw, skip_bad):
+    from hypothesis import event
+
+    from tribescope.ingest._base import Context
+
+    f = tmp_path_factory.mktemp("dc") / "x.json"
+    f.write_bytes(raw)
+    ctx = Context(str(f), "i1", dt.datetime(2024, 1, 1, tzinfo=UTC))
+    event("mapped whole" if DiscordChatExporter().bulk(Source(f), ctx) is not None else "declined")
+    assert _driver(f, bulk=True, skip_bad=skip_bad) == _driver(f, bulk=False, skip_bad=skip_bad)
+
+
+def test_bulk_path_maps_the_usual_export_and_declines_what_needs_a_coercion(tmp_path):
+    from tribescope.ingest._base import Context
+
+    def bulk(path: Path):
+        ctx = Context(str(path), "i1", dt.datetime(2024, 1, 1, tzinfo=UTC))
+        return DiscordChatExporter().bulk(Source(path), ctx)
+
+    got = bulk(GENERAL)
+    assert got is not None
+    records, tables = got
+    assert records == 4
+    assert tables["community_messages"]["message_id"] == [M1, M2, M3, M4]
+    assert tables["community_messages"]["reactions"] == [6, 0, 0, 1]
+    assert tables["community_messages"]["reply_to"] == [None, M1, None, M2]
+    # distinct author rows, in order of first occurrence (purl_queen wrote M1 and M4)
+    assert tables["accounts"]["account_id"] == [PURL, SOCK, BOT]
+    assert _driver(GENERAL, bulk=True) == _driver(GENERAL, bulk=False)
+    text = GENERAL.read_text()
+    for old, new in [
+        ('"id": "990000000000000003"', '"id": 990000000000000003'),  # a number: the row check makes it text
+        ('"count": 4', '"count": "4"'),  # a count as text: to_int reads it
+        ('"content": "Here\'s my sock!"', '"content": 5'),
+        ('"isBot": true', '"isBot": "true"'),
+        (
+            '"content": "gorgeous colourway"',
+            '"content": "gorgeous\\u0000colourway"',
+        ),  # NUL: dropped by the check
+        ('"timestamp": "2024-04-30T19:20:00+00:00"', '"timestamp": "yesterday"'),  # rejected, with its field
+        ('"author": {"id": "770000000000000003"', '"author": "YarnBot", "x": {"id": "770000000000000003"'),
+    ]:
+        assert old in text
+        f = tmp_path / "edited.json"
+        f.write_text(text.replace(old, new, 1))
+        assert bulk(f) is None, new
+        for skip_bad in (False, True):
+            assert _driver(f, bulk=True, skip_bad=skip_bad) == _driver(f, bulk=False, skip_bad=skip_bad)
+    # an epoch timestamp needs no coercion of its own (to_ts reads it on both paths)
+    f.write_text(text.replace('"timestamp": "2024-04-30T19:20:00+00:00"', '"timestamp": 1714504800', 1))
+    assert bulk(f) is not None
+    assert _driver(f, bulk=True) == _driver(f, bulk=False)

@@ -390,6 +390,23 @@ def _to_arrow(col: Any, ty: pa.DataType, repeatable: type | None) -> pa.Array:
     return pa.array(col, type=ty)
 
 
+def columns_to_arrow(table: str, columns: dict[str, list[Any]], n: int) -> pa.Table:
+    """``n`` canonical Arrow rows of ``table`` from whole columns whose values already have the canonical Python
+    types (what :meth:`RowBuffer.check` returns: text as ``str`` without NUL, UTC datetimes, …); a column not in
+    ``columns`` is null. The columnar counterpart of appending checked rows to a :class:`RowBuffer` and flushing it
+    (the same Arrow conversion)."""
+    arrow = schema.arrow_schema(table)
+    return pa.Table.from_arrays(
+        [
+            _to_arrow(columns[f.name], f.type, _REPEATABLE.get(f.type))
+            if f.name in columns
+            else pa.nulls(n, f.type)
+            for f in arrow
+        ],
+        schema=arrow,
+    )
+
+
 _ZIP_ROWS = 2048
 
 

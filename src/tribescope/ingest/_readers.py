@@ -26,6 +26,7 @@ __all__ = [
     "iter_json_values",
     "json_items",
     "whole_document",
+    "whole_document_bytes",
 ]
 
 
@@ -273,6 +274,17 @@ def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
     name in ``unique_keys`` that occurs more than once (with duplicate keys a streaming reader sees
     every occurrence, a parsed object only the last).
     """
+    data = whole_document_bytes(src, unique_keys)
+    if data is None:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def whole_document_bytes(src: Source, unique_keys: tuple[str, ...] = ()) -> bytes | None:
+    """The bytes :func:`whole_document` parses (``None`` where it returns ``None`` without parsing)."""
     if src.size > WHOLE_DOC_BYTES:
         return None
     try:
@@ -292,10 +304,7 @@ def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
             return None
     if _has_long_number(data):  # the C ijson backend rejects integers beyond 64 bits; orjson reads them
         return None
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
+    return data
 
 
 def json_items(src: Source, prefix: str) -> Any:

@@ -22,7 +22,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
-from tribescope.ingest._base import Context, Format, RowBuffer, sql_string
+from tribescope.ingest._base import Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._upsert import Stager
@@ -450,7 +450,16 @@ def _read_file(
             yield ("progress", pos - reported, None)
             reported = pos
 
-    records = fmt.records(src, ctx)
+    whole = _bulk(src, fmt, ctx, options)
+    if whole is not None:  # the whole file mapped at once, as columns (see Format.bulk)
+        n_records, tables = whole
+        for table, cols in tables.items():
+            n = len(next(iter(cols.values())))
+            cols["import_id"] = [import_id] * n
+            yield ("rows", table, columns_to_arrow(table, cols, n))
+        records: Iterator[tuple[str, Any]] = iter(())
+    else:
+        records = fmt.records(src, ctx)
     try:
         while True:
             try:
@@ -644,6 +653,18 @@ def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) 
     if plan_fn is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
         return None
     return plan_fn(src, ctx)
+
+
+def _bulk(
+    src: Source, fmt: Format, ctx: Context, options: dict[str, Any]
+) -> tuple[int, dict[str, dict[str, list[Any]]]] | None:
+    """The format's whole-file columnar mapping of ``src`` (``Format.bulk``: the rows the record-by-record path would
+    give, or ``None`` when that path must read the file), unless fast paths are switched off like the engine's."""
+    bulk = getattr(fmt, "bulk", None)
+    if bulk is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
+        return None
+    got: tuple[int, dict[str, dict[str, list[Any]]]] | None = bulk(src, ctx)
+    return got
 
 
 def _finish(fmt: Format, ctx: Context) -> Iterable[tuple[str, dict[str, Any]]]:

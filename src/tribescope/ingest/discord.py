@@ -25,15 +25,31 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import ijson
+import orjson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import Context, Format, Row, need, to_int, to_ts
-from tribescope.ingest._readers import Probe, Source, iter_json_values, whole_document
+from tribescope.ingest._readers import Probe, Source, iter_json_values, whole_document, whole_document_bytes
 from tribescope.ingest.reddit import link_rows, parse_link_creator, seen_space
 
 __all__ = ["DiscordChatExporter", "read_header"]
 
 P = "discord"
+#: the top-level names :meth:`DiscordChatExporter.records` requires to occur once for a whole-document read
+_UNIQUE = ("guild", "channel", "exportedAt", "messages")
+_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+_NONE = type(None)
+_EMPTY: dict[str, Any] = {}
+
+
+def _types_in(values: list[Any], types: tuple[type, ...]) -> bool:
+    """Whether every value's type is one of ``types`` (exactly: ``bool`` is not ``int``)."""
+    return set(map(type, values)).issubset(types)
+
+
+def _fits(values: list[Any]) -> bool:
+    """Whether ``values`` are whole numbers of 64 bits (Python ints, as :func:`to_int` requires)."""
+    return _types_in(values, (int,)) and (not values or (min(values) >= _I64_MIN and max(values) <= _I64_MAX))
 
 
 def read_header(src: Source) -> dict[str, Any]:
@@ -104,7 +120,7 @@ class DiscordChatExporter(Format):
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         ctx.state["link_creator"] = parse_link_creator(ctx)
-        doc = whole_document(src, ("guild", "channel", "exportedAt", "messages"))
+        doc = whole_document(src, _UNIQUE)
         if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
             # A small export, parsed whole: the same header and messages as the streaming path below.
             head: dict[str, Any] = {}
@@ -187,3 +203,125 @@ class DiscordChatExporter(Format):
 
     def finish(self, ctx: Context) -> Iterable[Row]:
         return link_rows(ctx, P)
+
+    def bulk(self, src: Source, ctx: Context) -> tuple[int, dict[str, dict[str, list[Any]]]] | None:
+        """The whole file at once, as columns: ``(records, {table: {column: values}})`` with the values
+        :meth:`convert` and the driver's row check would give (``snapshot_at`` included, ``import_id`` not; the
+        ``accounts`` rows are the file's distinct author rows in order of first occurrence), or ``None`` when the
+        record-by-record path must read the file: not a small whole document (see :meth:`records`), or any
+        message that :meth:`convert` would map through a coercion or reject (ids, names or text that are not JSON
+        text, reaction counts that are not whole numbers, a timestamp :func:`to_ts` does not read, text holding
+        NUL, …). That path then reads the file and names a bad record and field as before.
+
+        The usual DCE channel export maps here column by column, without a row dict and a generated row check per
+        message: the 444 files of the synth m Discord folder (61,522 messages) read in ~1.0 s instead of
+        ~1.2–1.6 s on one thread, most of what is left being orjson and the whole-document checks."""
+        link = parse_link_creator(ctx)  # a bad option fails here as in records()
+        data = whole_document_bytes(src, _UNIQUE)
+        if data is None or b"\\u0000" in data:  # an escaped NUL: the row check drops it from the text
+            return None
+        try:
+            doc = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            return None
+        if type(doc) is not dict or type(doc.get("messages")) is not list:
+            return None
+        head: dict[str, Any] = {}
+        for k, v in doc.items():
+            if k == "messages":
+                break
+            head[k] = v
+        try:
+            h = _header_state(head, "header")
+        except SourceError:
+            return None
+        for k in ("space_name", "channel"):
+            if type(h[k]) not in (str, _NONE):
+                return None
+        msgs: list[Any] = doc["messages"]
+        if not _types_in(msgs, (dict,)):
+            return None
+        ids = [m.get("id") for m in msgs]
+        authors = [m.get("author") for m in msgs]
+        refs = [m.get("reference") for m in msgs]
+        texts = [m.get("content") for m in msgs]
+        rs = [m.get("reactions") for m in msgs]
+        if (
+            not _types_in(ids, (str,))
+            or "" in ids
+            or not _types_in(authors, (dict, _NONE))
+            or not _types_in(refs, (dict, _NONE))
+            or not _types_in(texts, (str, _NONE))
+            or not _types_in(rs, (list, _NONE))
+        ):
+            return None
+        authors = [_EMPTY if a is None else a for a in authors]
+        author_ids = [a.get("id") for a in authors]
+        author_names = [a.get("name") for a in authors]
+        if not _types_in(author_ids, (str, _NONE)) or not _types_in(author_names, (str, _NONE)):
+            return None
+        # a Reply's (or an untyped message's) reference, when it is a non-empty object
+        replies = [
+            r.get("messageId") if r and m.get("type") in ("Reply", None) else None
+            for m, r in zip(msgs, refs, strict=True)
+        ]
+        if not _types_in(replies, (str, _NONE)):
+            return None
+        # reactions: Σ count per message (a missing count is 0), every count a whole number of 64 bits
+        reacting = [x for r in rs if r for x in r]
+        if not _types_in(reacting, (dict,)):
+            return None
+        counts = [c for c in (x.get("count") for x in reacting) if c is not None]
+        reactions = (
+            [None if r is None else sum(x.get("count") or 0 for x in r) for r in rs] if _fits(counts) else []
+        )
+        if not _fits(counts) or not _fits([t for t in reactions if t is not None]):
+            return None
+        try:
+            created = [to_ts(m.get("timestamp"), "timestamp") for m in msgs]
+        except FieldError:  # a timestamp to_ts rejects
+            return None
+        # the authors' account rows: the distinct ones, in order of first occurrence
+        writers = [a for a, i in zip(authors, author_ids, strict=True) if i]
+        nicks = [a.get("nickname") for a in writers]
+        bots = [a.get("isBot") for a in writers]
+        if not _types_in(nicks, (str, _NONE)) or not _types_in(bots, (bool, _NONE)):
+            return None
+        authors_rows = dict.fromkeys(
+            zip([a["id"] for a in writers], [a.get("name") for a in writers], nicks, bots, strict=True)
+        )
+        n = len(ids)
+        ctx.state["link_creator"] = link
+        ctx.state["header"] = h
+        if n:
+            seen_space(ctx, h["space_id"], h["space_name"])
+        snap = h["snapshot_at"]
+        out: dict[str, dict[str, list[Any]]] = {}
+        if n:
+            out["community_messages"] = {
+                "platform": [P] * n,
+                "message_id": ids,
+                "space_id": [h["space_id"]] * n,
+                "space_name": [h["space_name"]] * n,
+                "channel": [h["channel"]] * n,
+                "thread_id": [h["thread_id"]] * n,
+                "author_id": author_ids,
+                "author_name": author_names,
+                "reply_to": replies,
+                "created_at": created,
+                "text": texts,
+                "reactions": reactions,
+                "snapshot_at": [snap] * n,
+            }
+        if authors_rows:
+            k = len(authors_rows)
+            cols = list(zip(*authors_rows, strict=True))
+            out["accounts"] = {
+                "platform": [P] * k,
+                "account_id": list(cols[0]),
+                "username": list(cols[1]),
+                "full_name": list(cols[2]),
+                "is_bot": list(cols[3]),
+                "snapshot_at": [snap] * k,
+            }
+        return len(msgs), out
