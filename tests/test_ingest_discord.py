@@ -330,7 +330,9 @@ def dce_export(draw):
     ).encode()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 @given(raw=dce_export(), skip_bad=st.booleans())
 def test_bulk_path_reads_generated_exports_exactly_as_record_by_record(tmp_path_factory, raw, skip_bad):
     from hypothesis import event

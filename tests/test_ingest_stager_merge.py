@@ -210,3 +210,55 @@ def test_files_are_planned_before_their_hashes_only_when_no_other_content_has_th
         assert ws.counts()["accounts"] == 4
     finally:
         ws.close()
+
+
+def _row_groups(ws, table: str) -> list[int]:
+    return [
+        n
+        for _, n in ws.duck.execute(
+            "SELECT row_group_id, max(count) FROM pragma_storage_info(?) "
+            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
+            [table],
+        ).fetchall()
+    ]
+
+
+def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(tmp_path, monkeypatch):
+    """A first import's commit skips the checkpoint's vacuum (it would only merge partial row groups, rewriting the
+    rows after them); an import into a workspace that holds rows vacuums as before. Same rows either way."""
+    from tribescope.ingest import _run
+
+    monkeypatch.setattr(_run, "GROUP_ROWS", 100_000)  # a merge (and an insert) after each of the two files
+    d = tmp_path / "acc"
+    d.mkdir()
+    for name, lo, hi in (("a.csv", 0, 130_000), ("b.csv", 130_000, 190_000)):
+        lines = "".join(f"instagram,u{i},u{i}\n" for i in range(lo, hi))
+        (d / name).write_text("platform,account_id,username\n" + lines)
+    seed = tmp_path / "seed.csv"
+    seed.write_text("platform,account_id,username\ninstagram,someone,someone\n")
+    layouts, contents = [], []
+    for first in (True, False):
+        path = tmp_path / f"w{first}.duckdb"
+        ws = connect(path)
+        try:
+            if not first:
+                import_paths(ws, [seed])
+            import_paths(ws, [d])
+            assert ws.duck.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()[0] == 100
+        finally:
+            ws.close()  # checkpoints what the commit did not
+        ws = connect(path)
+        try:
+            layouts.append(_row_groups(ws, "accounts"))
+            contents.append(
+                ws.duck.execute(
+                    "SELECT count(*), count(DISTINCT account_id) FROM accounts WHERE account_id <> 'someone'"
+                ).fetchone()
+            )
+        finally:
+            ws.close()
+    assert contents == [(190_000, 190_000)] * 2
+    # first import: 130k rows → 122,880 + 7,120, then 60,000: three row groups, as inserted
+    assert layouts[0] == [122_880, 7_120, 60_000]
+    # the same import after another: the checkpoint vacuums, merging partial row groups
+    assert sum(layouts[1]) == 190_001 and len(layouts[1]) < 4, layouts[1]

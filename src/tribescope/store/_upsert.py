@@ -91,6 +91,8 @@ class Stager:
         self._held: list[Any] = []
         #: rows written per file (import id) and table by the last :meth:`merge`
         self.written: dict[str, dict[str, int]] = {}
+        #: rows of the canonical tables deleted by merges so far (a changed row is deleted, then inserted merged)
+        self.deleted = 0
 
     def stage_name(self, table: str) -> str:
         return f"__stage_{table}"
@@ -431,9 +433,10 @@ class Stager:
         join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
         n = int(self.duck.execute(f"SELECT count(*) FROM {changed}").fetchone()[0])
         if n:
-            self.duck.execute(
+            gone = self.duck.execute(
                 f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS (SELECT 1 FROM {changed} s WHERE {join})"
-            )
+            ).fetchone()[0]
+            self.deleted += int(gone)
             self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}) SELECT {cols} FROM {changed}")
         self.duck.execute(f"DROP TABLE IF EXISTS {changed}")
         return n
