@@ -615,3 +615,44 @@ def test_web_graphql_null_key_scan_reads_the_text_and_queries_only_when_it_may_h
         assert con.queries == int(expect == 7), text
         con = Con()
         assert _null_key_scan(str(f), True, "k", "SELECT 7")(con) == 7  # compressed: always the query
+
+
+def test_large_files_are_planned_first_and_a_smaller_files_plan_still_runs_in_its_turn(tmp_path, monkeypatch):
+    """The import starts the fast plans of files of FAST_MIN_BYTES or more before it looks at the other files; a
+    smaller file's plan (here: the threshold lowered for YouTube) found after them runs in its own turn, ahead of
+    the larger file's plan already running. Same rows and reports as the record-by-record path."""
+    from tribescope.ingest import _fast
+
+    d = tmp_path / "yt"
+    d.mkdir()
+    page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
+    (d / "a_small.jsonl").write_text(json.dumps(page) + "\n")  # first in file order, < 1 MB
+    big = []
+    while sum(map(len, big)) < 1 << 20:
+        k = len(big)
+        big.append(json.dumps({**page, "items": [_thread(1000 + k * 10 + i) for i in range(10)]}))
+    (d / "b_big.jsonl").write_text("\n".join(big) + "\n")
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 1000)  # the small file gets a plan too, in the second pass
+    order: list[str] = []
+    real = _fast.run_plan
+
+    def spy(plan, import_id, duck):
+        order.append(import_id)
+        res = real(plan, import_id, duck)
+        assert res is not None
+        return res
+
+    monkeypatch.setattr(_fast, "run_plan", spy)
+    fast = connect(tmp_path / "fast.duckdb")
+    r_fast = import_paths(fast, [d])
+    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
+    slow = connect(tmp_path / "slow.duckdb")
+    r_slow = import_paths(slow, [d])
+    try:
+        ids = [f.import_id for f in r_fast.files]
+        assert order == [ids[1], ids[0]]  # the large file's plan started first
+        assert _dump(fast) == _dump(slow)
+        assert [(f.records, f.rows) for f in r_fast.files] == [(f.records, f.rows) for f in r_slow.files]
+    finally:
+        fast.close()
+        slow.close()

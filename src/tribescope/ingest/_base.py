@@ -91,6 +91,11 @@ def need(obj: Any, key: str, where: str = "") -> Any:
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
+#: files smaller than this are read record by record, never by an engine fast plan (``Format.fast_plan``): the Python
+#: path is as fast there and needs no second reader. Every format's plan declines them, and the import asks for the
+#: plans of larger files only, before it looks at the others (see :func:`tribescope.ingest._run.import_paths`).
+FAST_MIN_BYTES = 1 << 20
+
 
 def _in_range(v: int, name: str) -> int:
     if _I64_MIN <= v <= _I64_MAX:

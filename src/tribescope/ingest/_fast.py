@@ -229,11 +229,22 @@ class Prefetcher:
         con = self._duck.cursor()  # created here: the import's thread owns the workspace connection
         self._running = (position, self._pool.submit(run_plan, plan, import_id, con), con)
 
+    def add(self, position: int, plan: FastPlan, import_id: str) -> None:
+        """One more file's plan, found after the others started (:func:`~tribescope.ingest._run.import_paths` plans
+        large files first); started in turn, or by :meth:`take` if a later file's plan is running when its turn
+        comes."""
+        self._plans[position] = (plan, import_id)
+        self._plans = dict(sorted(self._plans.items()))
+        if self._running is None:
+            self._start_next()
+
     def take(self, position: int) -> PlanResult:
         """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order)."""
-        assert self._running is not None and self._running[0] == position, (
-            "fast plans are taken in file order"
-        )
+        if self._running is None or self._running[0] != position:
+            # a plan added late (:meth:`add`) whose turn came while a later file's plan runs: run it here, now
+            assert position in self._plans, "fast plans are taken in file order"
+            plan, import_id = self._plans.pop(position)
+            return run_plan(plan, import_id, self._duck.cursor())
         future = self._running[1]
         self._running = None
         try:

@@ -29,6 +29,7 @@ import orjson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import (
+    FAST_MIN_BYTES,
     Context,
     Format,
     Row,
@@ -614,7 +615,6 @@ def _kim_influencer(r: dict[str, Any]) -> list[Row]:
 
 # ---------------------------------------------------------------------------- engine fast path
 #: files smaller than this take the Python path (as fast, and no second reader)
-FAST_MIN_BYTES = 1 << 20
 
 
 def _kim_fast_plan(path: str, gz: bool) -> Any:

@@ -48,6 +48,7 @@ import orjson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import (
+    FAST_MIN_BYTES,
     Context,
     Format,
     Row,
@@ -643,7 +644,6 @@ def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
 
 
 # ------------------------------------------------------------------------------ engine fast path
-FAST_MIN_BYTES = 1 << 20
 _C = (
     "STRUCT(id VARCHAR, snippet STRUCT(channelId VARCHAR, videoId VARCHAR, textOriginal VARCHAR, "
     "textDisplay VARCHAR, authorDisplayName VARCHAR, authorChannelId STRUCT(value VARCHAR), likeCount BIGINT, "
