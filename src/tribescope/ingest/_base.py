@@ -56,6 +56,11 @@ class Format(ABC):
     ``convert`` maps one raw record to canonical rows and raises
     :class:`~tribescope.errors.FieldError` naming the offending field. A record either lands whole
     or not at all.
+
+    Two optional shortcuts give the same rows faster, and decline (return ``None``) whenever they could not:
+    ``fast_plan(src, ctx)``, a :class:`~tribescope.ingest._fast.FastPlan` mapping a large file in the engine, and
+    ``bulk(src, ctx)``, the whole file as columns in Python (see :meth:`DiscordChatExporter.bulk
+    <tribescope.ingest.discord.DiscordChatExporter.bulk>`). A declined file is read record by record.
     """
 
     name: ClassVar[str]
