@@ -237,7 +237,8 @@ def import_paths(
         # these options) or another file of this command has its size; the others are planned at once while their
         # hashes finish on the hashing threads (the hash is needed again only for the file's ``imports`` row).
         hashes = _sha256_futures(files)
-        sizes = collections.Counter(f.stat().st_size for f in files)
+        size_of = [f.stat().st_size for f in files]
+        sizes = collections.Counter(size_of)
         Plan = tuple[Source, str | None, Format | TribescopeError, str | None, str | None]
         fast: dict[int, tuple[Any, str]] = {}
 
@@ -267,7 +268,7 @@ def import_paths(
         # Identical content has the same size, so it is planned in the same pass, in file order, as before.
         from tribescope.ingest._fast import Prefetcher
 
-        big = [i for i, f in enumerate(files) if f.stat().st_size >= FAST_MIN_BYTES]
+        big = [i for i, size in enumerate(size_of) if size >= FAST_MIN_BYTES]
         planned: dict[int, Plan] = {i: plan_file(i, files[i]) for i in big}
         prefetch = Prefetcher(ws.duck, fast)
         ahead: ReadAhead | None = None
@@ -703,10 +704,16 @@ class ReadAhead:
             self._thread.join()
 
 
+def _shortcuts_off(options: dict[str, Any]) -> bool:
+    """Whether the import reads every file record by record: the ``no_fast_path`` option or the
+    ``TRIBESCOPE_NO_FAST_PATH`` environment variable (the differential tests' reference path)."""
+    return bool(options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"))
+
+
 def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) -> Any:
     """The format's engine fast plan for this file (see :mod:`tribescope.ingest._fast`), or None."""
     plan_fn = getattr(fmt, "fast_plan", None)
-    if plan_fn is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
+    if plan_fn is None or _shortcuts_off(options):
         return None
     return plan_fn(src, ctx)
 
@@ -717,7 +724,7 @@ def _bulk(
     """The format's whole-file columnar mapping of ``src`` (``Format.bulk``: the rows the record-by-record path would
     give, or ``None`` when that path must read the file), unless fast paths are switched off like the engine's."""
     bulk = getattr(fmt, "bulk", None)
-    if bulk is None or options.get("no_fast_path") or os.environ.get("TRIBESCOPE_NO_FAST_PATH"):
+    if bulk is None or _shortcuts_off(options):
         return None
     got: tuple[int, dict[str, dict[str, list[Any]]]] | None = bulk(src, ctx)
     return got
