@@ -125,6 +125,16 @@ def _kim_line(i):
     return rec
 
 
+def _fast_then_slow(tmp_path, monkeypatch, path):
+    """``path`` imported into two new workspaces: with the import's shortcuts, then record by record only."""
+    fast = connect(tmp_path / "fast.duckdb")
+    r_fast = import_paths(fast, [path])
+    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
+    slow = connect(tmp_path / "slow.duckdb")
+    r_slow = import_paths(slow, [path])
+    return fast, r_fast, slow, r_slow
+
+
 def _import_both(tmp_path, monkeypatch, f, skip_bad=False):
     """Import ``f`` with the engine fast path and without; report whether the fast plan ran."""
     from tribescope.ingest import _fast
@@ -519,11 +529,7 @@ def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, 
         return n
 
     monkeypatch.setattr(_upsert.Stager, "add_part", add_part)
-    fast = connect(tmp_path / "fast.duckdb")
-    r_fast = import_paths(fast, [d])
-    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
-    slow = connect(tmp_path / "slow.duckdb")
-    r_slow = import_paths(slow, [d])
+    fast, r_fast, slow, r_slow = _fast_then_slow(tmp_path, monkeypatch, d)
     try:
         # a.jsonl and c.jsonl went the engine way (comments and accounts each), b.jsonl the Python way
         assert [t for t, n in parts if n] == ["comments", "accounts", "comments", "accounts"]
@@ -643,11 +649,7 @@ def test_large_files_are_planned_first_and_a_smaller_files_plan_still_runs_in_it
         return res
 
     monkeypatch.setattr(_fast, "run_plan", spy)
-    fast = connect(tmp_path / "fast.duckdb")
-    r_fast = import_paths(fast, [d])
-    monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
-    slow = connect(tmp_path / "slow.duckdb")
-    r_slow = import_paths(slow, [d])
+    fast, r_fast, slow, r_slow = _fast_then_slow(tmp_path, monkeypatch, d)
     try:
         ids = [f.import_id for f in r_fast.files]
         assert order == [ids[1], ids[0]]  # the large file's plan started first
