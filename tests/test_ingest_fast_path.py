@@ -658,3 +658,33 @@ def test_large_files_are_planned_first_and_a_smaller_files_plan_still_runs_in_it
     finally:
         fast.close()
         slow.close()
+
+
+@pytest.mark.parametrize("variant", ["empty_pages", "error_page"])
+def test_threads_plan_counts_empty_pages_and_declines_an_error_page(tmp_path, monkeypatch, variant):
+    """Pages without threads (``items: []``, no ``items``) add no record and no row; a page carrying an API ``error``
+    sends the file down the record-by-record path. Either way the same rows and counts as that path."""
+    pages = [
+        {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(5)]},
+        {"kind": "youtube#commentThreadListResponse", "items": []},
+        {"kind": "youtube#commentThreadListResponse", "pageInfo": {"totalResults": 0}},
+        {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(5, 9)]},
+    ]
+    if variant == "error_page":
+        pages[1]["error"] = {"code": 403, "message": "commentsDisabled"}
+    f = tmp_path / "commentThreads.jsonl"
+    f.write_text("\n".join(json.dumps(p) for p in pages) + "\n")
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f, skip_bad=True)
+    try:
+        assert used == (variant == "empty_pages")
+        assert _dump(fast) == _dump(slow)
+        assert (r_fast.records, r_fast.rejected, r_fast.rows()) == (
+            r_slow.records,
+            r_slow.rejected,
+            r_slow.rows(),
+        )
+        assert r_fast.records == 9
+    finally:
+        fast.close()
+        slow.close()
