@@ -200,7 +200,7 @@ def import_paths(
     with (
         fewer_collections(),
         ws.memory_limit(IMPORT_MEMORY),
-        _commit_vacuum(ws) as skip_vacuum,
+        ws.commit_vacuum() as skip_vacuum,
         ws.transaction(),
     ):
         stager = Stager(ws.duck, "", dedup=DEDUP_TABLES)
@@ -343,44 +343,16 @@ def import_paths(
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
         elif first and not stager.deleted:
-            skip_vacuum()  # a first import deletes nothing: the commit's checkpoint would only merge row groups
+            # A first import deletes nothing, so the commit's checkpoint would only merge partial row groups: one per
+            # table and merge group, which it rewrites on one thread (at synth m all 443,870 accounts and the last
+            # comments: 1.47 → 0.76 s without). Later imports compact as before, so the partial ones stay few.
+            skip_vacuum()
     return report
 
 
 def _empty(ws: Workspace) -> bool:
     """Whether no data table of the workspace holds a row (a first import)."""
     return not any(ws.duck.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in schema.DATA_TABLES)
-
-
-@contextlib.contextmanager
-def _commit_vacuum(ws: Workspace) -> Iterator[Callable[[], None]]:
-    """Yields ``skip()``, which has the checkpoint of the import's commit leave the new row groups as they were
-    written; the setting is reset after the commit.
-
-    DuckDB's checkpoint vacuums: it merges adjacent row groups that are not full, rewriting (and compressing again,
-    on one thread) every row group after the first partial one. An import writes a partial row group at the end of
-    each table it inserts into, once per merge group: at synth m the commit's checkpoint rewrote all 443,870
-    accounts and the last comments: 1.0 s, against 0.5 s for the rest of the checkpoint (the rows written to the
-    WAL). Skipped only for a first import (every data table empty before it) that deleted no row: vacuum also drops
-    deleted rows from the file, and later imports keep compacting as before, so the partial row groups a first
-    import leaves (one per table and merge group, e.g. 6 row groups for 443,870 accounts instead of 4) stay few."""
-    skipped = False
-
-    def skip() -> None:
-        nonlocal skipped
-        ws.duck.execute("SET max_vacuum_tasks = 0")
-        skipped = True
-
-    try:
-        yield skip
-    finally:
-        if skipped:
-            with contextlib.suppress(Exception):
-                # the commit checkpoints only past DuckDB's WAL threshold (16 MB); otherwise the checkpoint at close
-                # would vacuum: checkpoint now, while the setting holds (cheap after the commit's own checkpoint)
-                ws.duck.execute("CHECKPOINT")
-            with contextlib.suppress(Exception):
-                ws.duck.execute("RESET max_vacuum_tasks")
 
 
 #: hashes started by :func:`hash_ahead`: path → ((size, mtime, inode) when it was started, the hash)

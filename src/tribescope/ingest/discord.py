@@ -28,7 +28,7 @@ import ijson
 import orjson
 
 from tribescope.errors import FieldError, SourceError
-from tribescope.ingest._base import Context, Format, Row, need, to_int, to_ts
+from tribescope.ingest._base import _I64_MAX, _I64_MIN, Context, Format, Row, need, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values, whole_document, whole_document_bytes
 from tribescope.ingest.reddit import link_rows, parse_link_creator, seen_space
 
@@ -37,7 +37,6 @@ __all__ = ["DiscordChatExporter", "read_header"]
 P = "discord"
 #: the top-level names :meth:`DiscordChatExporter.records` requires to occur once for a whole-document read
 _UNIQUE = ("guild", "channel", "exportedAt", "messages")
-_I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 _NONE = type(None)
 _EMPTY: dict[str, Any] = {}
 
@@ -272,23 +271,25 @@ class DiscordChatExporter(Format):
         if not _types_in(reacting, (dict,)):
             return None
         counts = [c for c in (x.get("count") for x in reacting) if c is not None]
-        reactions = (
-            [None if r is None else sum(x.get("count") or 0 for x in r) for r in rs] if _fits(counts) else []
-        )
-        if not _fits(counts) or not _fits([t for t in reactions if t is not None]):
+        if not _fits(counts):
+            return None
+        reactions = [None if r is None else sum(x.get("count") or 0 for x in r) for r in rs]
+        if not _fits([t for t in reactions if t is not None]):
             return None
         try:
             created = [to_ts(m.get("timestamp"), "timestamp") for m in msgs]
         except FieldError:  # a timestamp to_ts rejects
             return None
         # the authors' account rows: the distinct ones, in order of first occurrence
-        writers = [a for a, i in zip(authors, author_ids, strict=True) if i]
-        nicks = [a.get("nickname") for a in writers]
-        bots = [a.get("isBot") for a in writers]
+        writing = [k for k, i in enumerate(author_ids) if i]
+        nicks = [authors[k].get("nickname") for k in writing]
+        bots = [authors[k].get("isBot") for k in writing]
         if not _types_in(nicks, (str, _NONE)) or not _types_in(bots, (bool, _NONE)):
             return None
         authors_rows = dict.fromkeys(
-            zip([a["id"] for a in writers], [a.get("name") for a in writers], nicks, bots, strict=True)
+            zip(
+                [author_ids[k] for k in writing], [author_names[k] for k in writing], nicks, bots, strict=True
+            )
         )
         n = len(ids)
         ctx.state["link_creator"] = link

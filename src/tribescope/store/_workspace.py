@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,6 +200,30 @@ class Workspace:
                 self.duck.execute("RESET memory_limit")
                 if self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0] != old:
                     self.duck.execute(f"SET memory_limit = '{old}'")
+
+    @contextmanager
+    def commit_vacuum(self) -> Iterator[Callable[[], None]]:
+        """Yields ``skip()``: the checkpoint of the commit that ends a :meth:`transaction` entered inside this block
+        then leaves the new row groups as they were written. DuckDB's checkpoint vacuums: it merges adjacent row
+        groups that are not full, rewriting (and compressing again, on one thread) every row group after the first
+        partial one; it also drops deleted rows from the file, so skip only when nothing was deleted. After the
+        block the workspace checkpoints while the setting holds (a commit checkpoints only past DuckDB's 16 MB WAL
+        threshold; else the checkpoint at close would vacuum), then resets it. DuckDB only."""
+        skipped = False
+
+        def skip() -> None:
+            nonlocal skipped
+            self.duck.execute("SET max_vacuum_tasks = 0")
+            skipped = True
+
+        try:
+            yield skip
+        finally:
+            if skipped:
+                with contextlib.suppress(Exception):
+                    self.duck.execute("CHECKPOINT")  # cheap after the commit's own checkpoint
+                with contextlib.suppress(Exception):
+                    self.duck.execute("RESET max_vacuum_tasks")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
