@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ os.environ["COLUMNS"] = "200"  # Rich tables in CLI output: no wrapping in asser
 os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+# compiled SQL (tribescope.store._sqlcache) goes to a folder of this test session, not the user's cache
+os.environ.setdefault("TRIBESCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="tribescope-test-cache-"))
 
 
 @pytest.fixture

@@ -111,7 +111,9 @@ class Workspace:
         if self._con is None:
             import ibis
 
-            self._con = ibis.duckdb.from_connection(self._duck)
+            from tribescope.store._sqlcache import install
+
+            self._con = install(ibis.duckdb.from_connection(self._duck))  # compiled SQL kept between commands
         return self._con
 
     # ------------------------------------------------------------------ reading
@@ -248,10 +250,7 @@ class Workspace:
                 finally:
                     self.duck.unregister("__tribescope_write")
             else:  # one statement, so a crash leaves the old table or the new one, never none
-                import ibis
-
-                sql = ibis.to_sql(data, dialect="duckdb")
-                self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
+                self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {self.con.compile(data)}')
         else:
             self._write_spark(name, data)
 

@@ -76,7 +76,9 @@ class Store:
     def _new_con(self) -> Any:
         cur = self.main.duck.cursor()
         cur.execute("SET TimeZone = 'UTC'")
-        return ibis.duckdb.from_connection(cur)
+        from tribescope.store._sqlcache import install
+
+        return install(ibis.duckdb.from_connection(cur))
 
     @contextmanager
     def view(self) -> Iterator[Workspace]:
