@@ -69,13 +69,19 @@ def _thread(i, with_replies=True):
     return item
 
 
-@pytest.mark.parametrize("variant", ["clean", "html_only_text"])
+@pytest.mark.parametrize("variant", ["clean", "bare_replies", "html_only_text"])
 def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     pages = []
     for p in range(4):
         items = [_thread(p * 10 + i) for i in range(10)]
         if variant == "html_only_text" and p == 2:
             del items[3]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]  # forces the Python path
+        if (
+            variant == "bare_replies" and p == 1
+        ):  # replies without parentId / videoId: the thread's are theirs
+            for it in items:
+                for r in it.get("replies", {}).get("comments", []):
+                    del r["snippet"]["parentId"], r["snippet"]["videoId"]
         pages.append(
             {"kind": "youtube#commentThreadListResponse", "pageInfo": {"totalResults": 10}, "items": items}
         )
@@ -84,7 +90,7 @@ def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
     try:
-        assert used == (variant == "clean")  # the plan ran (an SQL error would fall back silently)
+        assert used == (variant != "html_only_text")  # the plan ran (an SQL error would fall back silently)
         assert _dump(fast) == _dump(slow)
         assert r_fast.files[0].records == r_slow.files[0].records == 40
         assert r_fast.rows() == r_slow.rows()
