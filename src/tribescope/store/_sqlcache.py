@@ -84,14 +84,12 @@ def expression_key(op: Any, *extra: object) -> tuple[str, dict[str, str]]:
                 if name == "name" and isinstance(x, ops.PhysicalTable) and _RANDOM_NAME.match(arg):
                     arg = names.setdefault(arg, f"__tribescope_sqlcache_{len(names)}__")
                 items.append(f"{name}={tok(arg)}")
+            # a UDF's class: its SQL name and type are class attributes
             udf = ""
-            if not cls.__module__.startswith(
-                "ibis."
-            ):  # a UDF's class: its SQL name and type are class attributes
+            if not cls.__module__.startswith("ibis."):
+                attrs = ("__func_name__", "__udf_namespace__", "dtype")
                 udf = (
-                    "|".join(
-                        tok(getattr(cls, a, None)) for a in ("__func_name__", "__udf_namespace__", "dtype")
-                    )
+                    "|".join(tok(getattr(cls, a, None)) for a in attrs)
                     + f"|{getattr(cls, '__input_type__', None)}"
                 )
             lines.append(f"{cls.__module__}.{cls.__qualname__}[{udf}]({','.join(items)})")
