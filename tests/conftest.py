@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -16,7 +18,9 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 # compiled SQL (tribescope.store._sqlcache) goes to a folder of this test session, not the user's cache
-os.environ.setdefault("TRIBESCOPE_CACHE_DIR", tempfile.mkdtemp(prefix="tribescope-test-cache-"))
+if "TRIBESCOPE_CACHE_DIR" not in os.environ:
+    os.environ["TRIBESCOPE_CACHE_DIR"] = _cache = tempfile.mkdtemp(prefix="tribescope-test-cache-")
+    atexit.register(shutil.rmtree, _cache, True)
 
 
 @pytest.fixture

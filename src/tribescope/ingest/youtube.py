@@ -679,7 +679,7 @@ def _fast_plan(path: str) -> Any:
         # the pages unnested to one row per thread as they are read (a page without threads keeps one row, ``it``
         # NULL), each thread kept as its top-level comment's flat leaves and the list of its replies: the flattening
         # then scans a table of 432k narrow rows in row groups, not one row group of 8,682 pages, nor whole threads
-        # a second time (a MATERIALIZED CTE of them: ~0.25 s of 0.5 at synth m). A NULL thread, snippet or
+        # a second time (a MATERIALIZED CTE of them made the plan ~0.5 s longer at synth m). A NULL thread, snippet or
         # top-level comment gives ``c_null``, which the checks count.
         f"""CREATE TEMP TABLE items AS SELECT kind, has_error, n_items,
               coalesce(nullif({top}.id, ''), nullif(it.id, '')) AS comment_id,

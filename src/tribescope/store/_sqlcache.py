@@ -1,11 +1,12 @@
 """Compiled SQL of Ibis expressions, kept on disk between commands (DuckDB workspaces).
 
-Ibis compiles an expression to SQL in Python (its rewrite passes, then sqlglot): at synth m about 0.8 s of a
-``tribescope score``, holding the GIL, though the same code builds the same expressions in every run. The SQL is a
-function of the expression's structure alone — its operations and their arguments (table names and schemas,
-literals, UDF names) — and of the compiler (dialect, the Ibis and sqlglot versions, ``ibis.options.sql``). So it is
-stored under a SHA-256 of exactly those (:func:`expression_key`), and a later command that builds an equal
-expression reads the SQL instead of compiling it: one walk over the expression's nodes, ~2 % of the compile.
+Ibis compiles an expression to SQL in Python (its rewrite passes, then sqlglot): about 0.8 s of a ``tribescope
+score`` of the YouTube-only synth m exports, holding the GIL, though the same code builds the same expressions in
+every run. The SQL is a function of the expression's structure alone — its operations and their arguments (table
+names and schemas, literals, UDF names) — and of the compiler (dialect, the Ibis and sqlglot versions,
+``ibis.options.sql``). So it is stored under a SHA-256 of exactly those (:func:`expression_key`), and a later
+command that builds an equal expression reads the SQL instead of compiling it: one walk over the expression's
+nodes, ~2 % of the compile.
 
 * Names Ibis draws at random (memtables, ``.cache()`` tables: ``ibis_<kind>_<26 characters>``) are replaced by
   placeholders in the key and in the stored SQL, and put back on the way out.
