@@ -614,7 +614,6 @@ def _kim_influencer(r: dict[str, Any]) -> list[Row]:
 
 
 # ---------------------------------------------------------------------------- engine fast path
-#: files smaller than this take the Python path (as fast, and no second reader)
 
 
 def _kim_fast_plan(path: str, gz: bool) -> Any:

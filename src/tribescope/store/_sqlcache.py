@@ -37,7 +37,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_FILES", "Uncacheable", "cache_dir", "expression_key", "install"]
+__all__ = ["MAX_FILES", "Uncacheable", "cache_dir", "duckdb_backend", "expression_key", "install"]
 
 #: entries kept in the cache folder (a score writes ~30; a few kB each)
 MAX_FILES = 4096
@@ -187,6 +187,7 @@ _CLASSES: dict[type, type] = {}
 
 def _caching_class(cls: type) -> type:
     """A subclass of the compiler class ``cls`` whose ``to_sqlglot`` goes through the cache (one per class)."""
+    import ibis
     import sqlglot as sg
     import sqlglot.expressions as sge
 
@@ -198,8 +199,6 @@ def _caching_class(cls: type) -> type:
         _tribescope_store: _Store
 
         def to_sqlglot(self, expr: Any, *, limit: Any = None, params: Any = None) -> Any:
-            import ibis
-
             store = self._tribescope_store
             if params:
                 return super().to_sqlglot(expr, limit=limit, params=params)
@@ -250,3 +249,11 @@ def install(backend: Any) -> Any:
     compiler._tribescope_store = _STORES.setdefault(path, _Store(path))
     backend.compiler = compiler
     return backend
+
+
+def duckdb_backend(con: Any) -> Any:
+    """The Ibis DuckDB backend over the DuckDB connection ``con``, compiling through the cache (:func:`install`): what
+    :attr:`Workspace.con <tribescope.store.Workspace.con>` and the web server's connections use."""
+    import ibis
+
+    return install(ibis.duckdb.from_connection(con))

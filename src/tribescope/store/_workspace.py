@@ -109,11 +109,9 @@ class Workspace:
         first use, over the same DuckDB connection: a command that only writes through :attr:`duck` (``import``)
         never loads Ibis and its SQL compilers (~0.4 s of start-up)."""
         if self._con is None:
-            import ibis
+            from tribescope.store._sqlcache import duckdb_backend
 
-            from tribescope.store._sqlcache import install
-
-            self._con = install(ibis.duckdb.from_connection(self._duck))  # compiled SQL kept between commands
+            self._con = duckdb_backend(self._duck)  # compiled SQL kept between commands
         return self._con
 
     # ------------------------------------------------------------------ reading

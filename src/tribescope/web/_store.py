@@ -16,8 +16,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import ibis
-
 from tribescope.store import Workspace, connect
 
 __all__ = ["Store"]
@@ -76,9 +74,9 @@ class Store:
     def _new_con(self) -> Any:
         cur = self.main.duck.cursor()
         cur.execute("SET TimeZone = 'UTC'")
-        from tribescope.store._sqlcache import install
+        from tribescope.store._sqlcache import duckdb_backend
 
-        return install(ibis.duckdb.from_connection(cur))
+        return duckdb_backend(cur)
 
     @contextmanager
     def view(self) -> Iterator[Workspace]:
