@@ -455,12 +455,13 @@ COMPILED_CASES = [
 
 
 def _both_ways(texts: list[str | None], fn, monkeypatch: pytest.MonkeyPatch) -> tuple:
-    from tribescope.features import _text_numba
+    from tribescope.features import _kernels
 
     out = []
     for on in (True, False):
-        monkeypatch.setattr(_text_numba, "ENABLED", on)
-        out.append(fn(pa.array(texts, pa.string())))
+        with _kernels.using(on):
+            assert _kernels.on() is on
+            out.append(fn(pa.array(texts, pa.string())))
     return tuple(out)
 
 
@@ -493,6 +494,97 @@ def test_compiled_kernels_equal_the_numpy_forms(monkeypatch: pytest.MonkeyPatch)
     assert (
         s[COMPILED_CASES.index("GREAT video!!! but the ending was NOT good ??")] < 0
     )  # after "but" weighs more
+
+
+def test_a_batch_runs_the_kernels_when_large_or_once_loaded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Loading numba and the kernels costs more than they save on a small batch: ``in_pieces`` runs every piece of a
+    batch below ``MIN_TEXTS`` texts with the numpy forms (on both threads), a larger one with the kernels, and once
+    they are loaded every batch uses them; both give the same columns."""
+    pytest.importorskip("numba")
+    from tribescope.authenticity import _comments
+    from tribescope.features import _kernels, _text_arrow
+
+    monkeypatch.setattr(_kernels, "_module", None)  # as in a new process
+    monkeypatch.setattr(_kernels, "MIN_TEXTS", 6)
+    monkeypatch.setattr(_text_arrow, "PIECE", 2)
+    w = _comments._gram_weights(load_text_model("spam"), load_text_model("attack"))
+    generic = pa.array(sorted(_comments.GENERIC_WORDS), pa.string())
+    seen: list[bool] = []
+
+    def compute(x: pa.Array) -> dict:
+        seen.append(_kernels.on())
+        return _comments._arrow_columns(x, w, generic)
+
+    texts = pa.array(COMPILED_CASES[:5], pa.string())
+    small = _text_arrow.in_pieces(compute, texts)
+    assert seen == [False] * 3 and not _kernels.loaded()
+    seen.clear()
+    large = _text_arrow.in_pieces(compute, pa.array(COMPILED_CASES[:7], pa.string()))
+    assert seen == [True] * 4 and _kernels.loaded()
+    seen.clear()
+    again = _text_arrow.in_pieces(compute, texts)
+    assert seen == [True] * 3
+    for k in small:
+        np.testing.assert_allclose(
+            np.asarray(small[k], float), np.asarray(large[k][:5], float), rtol=0, atol=1e-12
+        )
+        np.testing.assert_allclose(
+            np.asarray(small[k], float), np.asarray(again[k], float), rtol=0, atol=1e-12
+        )
+    assert _kernels.on()  # outside a batch: the kernels whenever numba is there
+
+
+def test_texts_to_compute_counts_distinct_texts_then_new_comments(ws) -> None:
+    """The warm-up's count of the texts the next update computes: the distinct texts while nothing is stored for this
+    features version, then the comments without a stored row."""
+    from tribescope.authenticity._comments import _texts_to_compute
+
+    _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
+    _insert(ws, "comments", [_comment(i, t) for i, t in enumerate([*TEXTS, TEXTS[0], TEXTS[0], None])])
+    assert _texts_to_compute(ws) == len({t or "" for t in TEXTS})  # (a null text is the empty one)
+    update_comment_features(ws)
+    assert _texts_to_compute(ws) == 0
+    _insert(ws, "comments", [_comment(200 + i, "new text") for i in range(3)])
+    assert _texts_to_compute(ws) == 3
+
+
+def test_small_work_never_imports_numba(tmp_path) -> None:
+    """Comment features of a small workspace (and the score's warm-up for them) run the numpy forms without importing
+    numba: a fresh interpreter computes them and numba is not loaded; with ``MIN_TEXTS`` at 1 the same work loads it."""
+    pytest.importorskip("numba")
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    fixtures = Path(__file__).parent / "fixtures" / "youtube"
+    code = f"""
+import sys
+from tribescope import connect, import_paths
+from tribescope.authenticity import _comments
+from tribescope.features import _kernels
+if sys.argv[1] == "1":
+    _kernels.MIN_TEXTS = 1
+ws = connect(sys.argv[2])
+import_paths(ws, [{str(fixtures)!r}])
+_comments.warm_up_text_features(ws)
+_comments._WARMING[0].join(60)
+warm = "numba" in sys.modules
+n = _comments.update_comment_features(ws).count().execute()
+print(warm, "numba" in sys.modules, n)
+ws.close()
+"""
+    outs = [
+        subprocess.run(
+            [sys.executable, "-c", code, low, str(tmp_path / f"w{low}.duckdb")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        for low in ("0", "1")
+    ]
+    n = outs[0][2]
+    assert int(n) > 0
+    assert outs == [["False", "False", n], ["True", "True", n]]
 
 
 def test_compiled_kernels_equal_the_numpy_forms_on_real_comments(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -567,29 +567,58 @@ _WARMING: list[Any] = []
 
 
 def warm_up_text_features(ws: Any) -> None:
-    """Start loading what the first text-features call needs — the text models, VADER's lexicon and numba's cached
-    machine code (~1.6 CPU-s, once per process; most of it numba setting up its compiler) — on a background
-    thread, when :func:`update_comment_features` will have comments to compute: the score's first stages run in
-    DuckDB meanwhile. A no-op when the comments did not change, off DuckDB, or once started."""
+    """Start loading what the first text-features call needs — the text models, VADER's lexicon and, when that call
+    will run the compiled kernels, numba and their cached machine code (~1.4 CPU-s, once per process; most of it numba
+    setting up its compiler) — on a background thread, when :func:`update_comment_features` will have comments to
+    compute: the score's first stages run in DuckDB meanwhile. A no-op when the comments did not change, off DuckDB,
+    or once started. Whether the kernels will run is :func:`tribescope.features._kernels.wanted` of the texts to
+    compute (:func:`_texts_to_compute`, counted on a cursor of ``ws`` on that thread)."""
     if _WARMING or not ARROW_ON_DUCKDB or ws.backend != "duckdb" or ws.read_only:
         return
     if _up_to_date(ws, features_version()):
         return
     import threading
 
+    from tribescope.features import _kernels
+
+    cur = ws.cursor() if _kernels.available() else None
+
     def warm() -> None:
         try:
             from tribescope.features import sentiment as vader
 
+            use = False
+            if cur is not None:
+                with cur:
+                    use = _kernels.wanted(_texts_to_compute(cur))  # (loads the kernels when they will run)
             if vader.ARROW_ON_DUCKDB:
                 weights = _gram_weights(load_text_model("spam"), load_text_model("attack"))
-                _arrow_columns(pa.array(_WARM_TEXTS), weights, pa.array(sorted(GENERIC_WORDS), pa.string()))
+                with _kernels.using(use):
+                    _arrow_columns(
+                        pa.array(_WARM_TEXTS), weights, pa.array(sorted(GENERIC_WORDS), pa.string())
+                    )
         except Exception:  # only a head start: the real call reports any problem itself
             pass
 
     t = threading.Thread(target=warm, name="tribescope-warm-text", daemon=True)
     _WARMING.append(t)
     t.start()
+
+
+def _texts_to_compute(ws: Any) -> int:
+    """How many texts the next :func:`update_comment_features` of ``ws`` hands the text features, or an upper bound:
+    every distinct text when no row of this features version is stored, else the comments without such a row."""
+    version = features_version()
+    stored = 0
+    if ws.has_table(TABLE):
+        cols = [d[0] for d in ws.duck.execute(f'SELECT * FROM "{TABLE}" LIMIT 0').description]
+        if "model_version" in cols:
+            quoted = "'" + version.replace("'", "''") + "'"
+            q = f'SELECT count(*) FROM "{TABLE}" WHERE model_version = {quoted}'
+            stored = int(ws.duck.execute(q).fetchone()[0])
+    if not stored:
+        return int(ws.duck.execute("SELECT count(DISTINCT coalesce(text, '')) FROM comments").fetchone()[0])
+    return max(0, int(ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]) - int(stored))
 
 
 def normalise_guarded(texts: pa.Array) -> pa.Array:

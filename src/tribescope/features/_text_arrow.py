@@ -10,8 +10,9 @@ against each code point the first time it is seen), tokens are the runs of word 
 Per batch: model sums ``Σ w·count`` over word 1-grams (dictionary lookup) and 2-grams (pairs of neighbouring
 token numbers, a sorted-array lookup), the n-gram count ``max(2L − 1, 1)``; the quality rule label.
 
-When numba is installed, the tokens, the trigger searches, the n-gram sums and the rule counts run as compiled
-single-pass kernels (:mod:`tribescope.features._text_numba`, same figures); the numpy code is the fallback.
+When numba is installed, the tokens, the trigger searches, the n-gram sums and the rule counts of a large batch run
+as compiled single-pass kernels (:mod:`tribescope.features._text_numba`, same figures); a small batch, or a machine
+without numba, runs the numpy code (:mod:`tribescope.features._kernels` says which).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tribescope.features import _text_numba as K
+from tribescope.features import _kernels as K
 
 __all__ = ["batch_udf", "model_sums", "quality_labels", "rows_through", "tokens"]
 
@@ -131,7 +132,7 @@ def spans(texts: pa.Array, char_class: str, outside: bool = False) -> tuple[np.n
     asc = _ascii_table(char_class).view(np.uint8)
     _classify(char_class, np.zeros(1, np.int64))  # the code-point table exists
     while True:  # (the table the classification fills, each pass: never a stale copy, or this would not end)
-        ts, te, per, unknown = K.tokenize(offs, data, asc, _TABLES[char_class], not outside)
+        ts, te, per, unknown = K.kernels().tokenize(offs, data, asc, _TABLES[char_class], not outside)
         if not len(unknown):
             return data, ts, te, per
         _classify(char_class, unknown)
@@ -139,7 +140,7 @@ def spans(texts: pa.Array, char_class: str, outside: bool = False) -> tuple[np.n
 
 def strings(data: np.ndarray, ts: np.ndarray, te: np.ndarray) -> pa.Array:
     """The byte spans as an Arrow string array."""
-    out, offs = K.gather(data, ts, te)
+    out, offs = K.kernels().gather(data, ts, te)
     return pa.StringArray.from_buffers(len(ts), pa.py_buffer(offs), pa.py_buffer(out))
 
 
@@ -167,13 +168,13 @@ def _has(t: pa.Array, s: str) -> np.ndarray:
 def has_each(t: pa.Array, needles: tuple[str, ...]) -> np.ndarray:
     """``[_has(t, s) for s in needles]`` as an (n, len(needles)) array: one compiled pass over the bytes when
     numba is there, else one Arrow search per needle."""
-    if not K.ENABLED:
+    if not K.on():
         return np.stack([_has(t, s) for s in needles], axis=1).reshape(len(t), len(needles))
     offs, data = _buffers(t)
     enc = [s.encode() for s in needles]
     noffs = np.zeros(len(enc) + 1, np.int64)
     noffs[1:] = np.cumsum([len(e) for e in enc])
-    found: np.ndarray = K.contains(offs, data, np.frombuffer(b"".join(enc), np.uint8), noffs)
+    found: np.ndarray = K.kernels().contains(offs, data, np.frombuffer(b"".join(enc), np.uint8), noffs)
     return found
 
 
@@ -222,7 +223,7 @@ def _url_candidates(t: pa.Array, url: str, dots: np.ndarray) -> np.ndarray:
     """The (lower-cased) texts the link regex may match: those holding one of its needles (one compiled pass
     over the bytes; a replacement that finds nothing leaves a text as it is), else those holding "." or "://"."""
     needles = _URL_NEEDLES.get(url)
-    if needles is None or not K.ENABLED:
+    if needles is None or not K.on():
         return dots
     return dots & has_each(t, needles).any(axis=1)
 
@@ -252,10 +253,10 @@ def normalised(texts: pa.Array, html: str, entities: Any, url: str, mention: str
 def model_sums(norm: pa.Array, weights: GramWeights) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per normalised text: n-gram count ``max(2L − 1, 1)``, Σ spam weight, Σ attack weight."""
     n = len(norm)
-    if K.ENABLED:
+    if K.on():
         per, toks = token_spans(norm, r"[\p{L}\p{N}_]")
         wi = _np(pc.fill_null(pc.index_in(toks, weights.words), -1)).astype(np.int64)
-        sums: tuple[np.ndarray, np.ndarray, np.ndarray] = K.model_sums(
+        sums: tuple[np.ndarray, np.ndarray, np.ndarray] = K.kernels().model_sums(
             per,
             wi,
             weights.word_uni,
@@ -309,10 +310,12 @@ def quality_labels(texts: pa.Array, generic: pa.Array) -> np.ndarray:
     if at.any():
         has_mention[at] = _np(pc.match_substring_regex(low.filter(pa.array(at)), r"@[\w.]+"))
     no_mention = _replace_where(low, has_mention, r"@[\w.]+", " ")
-    if K.ENABLED:
+    if K.on():
         ntok, toks = token_spans(no_mention, r"[\p{L}\p{N}']")
         toffs, tdata = _buffers(toks)
-        alnum_tok, n_gen = K.rule_counts(ntok, toffs, tdata, _np(pc.is_in(toks, generic)).astype(bool))
+        alnum_tok, n_gen = K.kernels().rule_counts(
+            ntok, toffs, tdata, _np(pc.is_in(toks, generic)).astype(bool)
+        )
     else:
         tid, toks = tokens(no_mention, r"[\p{L}\p{N}']")
         ntok = np.bincount(tid, minlength=n)
@@ -346,15 +349,23 @@ Compute = Callable[[pa.Array], dict[str, Any]]
 
 
 def in_pieces(compute: Compute, texts: pa.Array) -> dict[str, Any]:
-    """``compute`` over pieces of :data:`PIECE` texts on :data:`THREADS` threads, the columns concatenated."""
+    """``compute`` over pieces of :data:`PIECE` texts on :data:`THREADS` threads, the columns concatenated; every
+    piece with the compiled kernels or every piece with the numpy forms, by the batch's size
+    (:func:`tribescope.features._kernels.wanted`)."""
     n = len(texts)
+    use = K.wanted(n)
+
+    def run(piece: pa.Array) -> dict[str, Any]:
+        with K.using(use):
+            return compute(piece)
+
     if n <= PIECE:
-        return compute(texts)
+        return run(texts)
     from concurrent.futures import ThreadPoolExecutor
 
     pieces = [texts.slice(i, PIECE) for i in range(0, n, PIECE)]
     with ThreadPoolExecutor(THREADS) as ex:
-        parts = list(ex.map(compute, pieces))
+        parts = list(ex.map(run, pieces))
     return {k: np.concatenate([np.asarray(p[k]) for p in parts]) for k in parts[0]}
 
 

@@ -5,7 +5,8 @@
 Each kernel walks the UTF-8 bytes or the token/word numbers once per text, in plain loops, and releases the GIL
 (``nogil=True``), so the pieces of a batch run on both threads of :func:`tribescope.features._text_arrow.in_pieces`.
 The definitions are those of the numpy forms they replace (same tokens, same sums in the same order, the same
-VADER rules step for step); the numpy forms stay as the fallback when numba is not installed (:data:`ENABLED`).
+VADER rules step for step); the numpy forms run instead for small batches and when numba is not installed
+(:mod:`tribescope.features._kernels` decides, and imports this module only when a batch runs the kernels).
 Compiled code is cached on disk (``cache=True``), so only the first run on a machine pays the compile time.
 
 * :func:`tokenize` — maximal runs of word characters per text (a character's class from a 128-entry ASCII table

@@ -18,9 +18,9 @@ Equal to the Ibis form within float rounding (sums run in another order); used o
 UDF (:func:`sentiment_udf`), while PySpark keeps the Ibis expressions.
 
 When numba is installed, the word split, the emoji translation, the expansion into the translation's words
-and everything after the per-distinct-word step (the neighbours, the rules, the sums) run as compiled
-single-pass kernels (:mod:`tribescope.features._text_numba`; identical figures, see the tests); the numpy code
-below is the fallback.
+and everything after the per-distinct-word step (the neighbours, the rules, the sums) of a large batch run as
+compiled single-pass kernels (:mod:`tribescope.features._text_numba`; identical figures, see the tests); a small
+batch runs the numpy code below (:mod:`tribescope.features._kernels` says which).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tribescope.features import _text_numba as K
+from tribescope.features import _kernels as K
 from tribescope.features import sentiment as S
 from tribescope.features._text_arrow import has_each, token_spans
 
@@ -79,8 +79,8 @@ def _translate_emoji(words: pa.Array) -> tuple[np.ndarray, pa.Array]:
     lo, hi = int(offs[0]), int(offs[-1])
     data = np.frombuffer(w.buffers()[2], dtype=np.uint8)[lo:hi]
     offs = offs - lo
-    if K.ENABLED:
-        has, out, new_offs = K.translate_emoji(offs, data, table, dbuf, doffs)
+    if K.on():
+        has, out, new_offs = K.kernels().translate_emoji(offs, data, table, dbuf, doffs)
         if not has.any():
             return has, pa.array([], pa.string())
         return has, pa.StringArray.from_buffers(int(has.sum()), pa.py_buffer(new_offs), pa.py_buffer(out))
@@ -163,7 +163,7 @@ def _has(t: pa.Array, s: str) -> np.ndarray:
 
 def _words(t: pa.Array) -> tuple[np.ndarray, pa.Array, np.ndarray]:
     """Whitespace-split words: text index per word, the distinct words, and each word's index into them."""
-    if K.ENABLED:
+    if K.on():
         # the runs of characters outside the whitespace class (" " or another whitespace character): the same words
         per, words = token_spans(t, S._SPACE_CLASS, outside=True)
         enc = words.dictionary_encode()
@@ -208,8 +208,8 @@ def _expand(tid: np.ndarray, dic: pa.Array, idx: np.ndarray) -> tuple[np.ndarray
     lengths[emoji_words] = counts
     firsts[emoji_words] = n + np.cumsum(counts) - counts
     # per distinct word, its replacement words are consecutive entries of the extended dictionary
-    if K.ENABLED:
-        new_tid, new_idx = K.expand(tid, idx, lengths, firsts)
+    if K.on():
+        new_tid, new_idx = K.kernels().expand(tid, idx, lengths, firsts)
         return new_tid, pa.concat_arrays([dic, pvals.cast(pa.string())]), new_idx
     occ = lengths[idx]
     total = int(occ.sum())
@@ -258,10 +258,12 @@ def vader_compound(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
     up_raw = _np(pc.equal(pc.utf8_upper(dic), dic)) & ~_np(pc.equal(pc.utf8_lower(dic), dic))
     n_excl = _np(pc.count_substring(dic, "!")).astype(np.int64)
     n_qm = _np(pc.count_substring(dic, "?")).astype(np.int64)
-    if K.ENABLED:
+    if K.on():
         ph, ph_val, bg, ids, consts = _rule_tables()
         return np.asarray(
-            K.vader(n, tid, idx, keep_w, val, wid, code, up_raw, n_excl, n_qm, ph, ph_val, bg, ids, consts)
+            K.kernels().vader(
+                n, tid, idx, keep_w, val, wid, code, up_raw, n_excl, n_qm, ph, ph_val, bg, ids, consts
+            )
         )
     n_words = np.bincount(tid, minlength=n)
     n_up = np.bincount(tid, weights=up_raw[idx], minlength=n)
