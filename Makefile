@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 setup: $(STAMP)
+	@# bytecode of the package's modules (an editable install leaves it to the first import, which writes none when
+	@# PYTHONDONTWRITEBYTECODE is set: every command would compile the sources first); stale files are rewritten
+	$(PY) -m compileall -q src/tribescope >/dev/null
 	@# browser tests (tests/test_web_browser.py) drive Debian's chromium; installed when missing (root on CI)
 	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium) || echo "chromium not installed: browser tests will be skipped"
 

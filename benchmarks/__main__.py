@@ -27,6 +27,17 @@ import duckdb
 from benchmarks._util import TS, run_child, write_json
 
 
+def byte_compile() -> None:
+    """Write the bytecode of tribescope's modules, as ``pip install`` does for an installed package. An editable
+    install (``make setup``) leaves it to the first import, which writes nothing when ``PYTHONDONTWRITEBYTECODE`` is
+    set (as on this machine): every command timed would then compile the package's sources first (~0.15 s)."""
+    import compileall
+
+    import tribescope
+
+    compileall.compile_dir(Path(tribescope.__file__).parent, quiet=1)
+
+
 def machine() -> dict[str, object]:
     mem = 0
     with contextlib.suppress(ValueError, OSError):
@@ -341,6 +352,7 @@ def main() -> None:
     args = ap.parse_args()
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    byte_compile()
     results: dict[str, object] = {"machine": machine(), "scales": {}}
     print(f"machine: {results['machine']}")
     for scale in [s.strip() for s in args.scales.split(",") if s.strip()]:
