@@ -534,13 +534,19 @@ def test_a_batch_runs_the_kernels_when_large_or_once_loaded(monkeypatch: pytest.
     assert _kernels.on()  # outside a batch: the kernels whenever numba is there
 
 
-def test_texts_to_compute_counts_distinct_texts_then_new_comments(ws) -> None:
+def test_texts_to_compute_counts_distinct_texts_then_new_comments(
+    ws, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The warm-up's count of the texts the next update computes: the distinct texts while nothing is stored for this
-    features version, then the comments without a stored row."""
+    features version (just the comments when they are fewer than the kernels' bound), then the comments without a
+    stored row."""
     from tribescope.authenticity._comments import _texts_to_compute
+    from tribescope.features import _kernels
 
     _insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "c1", "created_at": T0}])
     _insert(ws, "comments", [_comment(i, t) for i, t in enumerate([*TEXTS, TEXTS[0], TEXTS[0], None])])
+    assert _texts_to_compute(ws) == len(TEXTS) + 3  # below the bound: the comments, an upper bound
+    monkeypatch.setattr(_kernels, "MIN_TEXTS", 5)
     assert _texts_to_compute(ws) == len({t or "" for t in TEXTS})  # (a null text is the empty one)
     update_comment_features(ws)
     assert _texts_to_compute(ws) == 0

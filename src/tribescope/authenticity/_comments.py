@@ -585,12 +585,12 @@ def warm_up_text_features(ws: Any) -> None:
 
     def warm() -> None:
         try:
-            from tribescope.features import sentiment as vader
-
             use = False
             if cur is not None:
                 with cur:
                     use = _kernels.wanted(_texts_to_compute(cur))  # (loads the kernels when they will run)
+            from tribescope.features import sentiment as vader
+
             if vader.ARROW_ON_DUCKDB:
                 weights = _gram_weights(load_text_model("spam"), load_text_model("attack"))
                 with _kernels.using(use):
@@ -607,7 +607,10 @@ def warm_up_text_features(ws: Any) -> None:
 
 def _texts_to_compute(ws: Any) -> int:
     """How many texts the next :func:`update_comment_features` of ``ws`` hands the text features, or an upper bound:
-    every distinct text when no row of this features version is stored, else the comments without such a row."""
+    every distinct text when no row of this features version is stored (the comments, without counting their texts,
+    when they are fewer than the kernels' bound), else the comments without such a row."""
+    from tribescope.features import _kernels
+
     version = features_version()
     stored = 0
     if ws.has_table(TABLE):
@@ -616,9 +619,12 @@ def _texts_to_compute(ws: Any) -> int:
             quoted = "'" + version.replace("'", "''") + "'"
             q = f'SELECT count(*) FROM "{TABLE}" WHERE model_version = {quoted}'
             stored = int(ws.duck.execute(q).fetchone()[0])
-    if not stored:
-        return int(ws.duck.execute("SELECT count(DISTINCT coalesce(text, '')) FROM comments").fetchone()[0])
-    return max(0, int(ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]) - int(stored))
+    n = int(ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0])
+    if stored or n < _kernels.MIN_TEXTS:
+        return max(
+            0, n - stored
+        )  # (fewer comments than the bound: fewer distinct texts too, no scan of them)
+    return int(ws.duck.execute("SELECT count(DISTINCT coalesce(text, '')) FROM comments").fetchone()[0])
 
 
 def normalise_guarded(texts: pa.Array) -> pa.Array:
