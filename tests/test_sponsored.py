@@ -418,3 +418,39 @@ def test_what_the_kim_paid_partnership_label_is():
     assert len(small) == 11_556 and int(y[small].sum()) == 0
     verified = np.asarray([bool(r["is_verified"]) for r in rows])
     assert (int(y[verified].sum()), int(verified.sum())) == (95, 3604)
+
+
+def test_score_and_classifier_read_one_disclosure_list() -> None:
+    """The score's brand metric (``sponsored_posts``) and the sponsored-post classifier (``is_disclosed``) agree on
+    every disclosure hashtag, in the caption or in the post's hashtags — before, the score's own shorter list missed
+    e.g. ``#annons``, ``#광고`` and ``#paidpartner`` — and neither counts a tag that only starts like one."""
+    import ibis
+
+    from tribescope.metrics import sponsored_posts
+    from tribescope.sponsored import DISCLOSURE_HASHTAGS, is_disclosed
+
+    tags = sorted(DISCLOSURE_HASHTAGS)
+    rows = [(f"Loving this one #{t.upper()}!", None) for t in tags]  # in the caption, any case
+    rows += [("Loving this one", [t]) for t in tags]  # in the hashtags only
+    rows += [("Off on an #adventure #advertisingweek", ["adventure"]), ("no tags at all", [])]
+    posts = ibis.memtable(
+        {
+            "caption": [c for c, _ in rows],
+            "hashtags": [h for _, h in rows],
+            "is_paid_partnership": [None] * len(rows),
+            "mentions": [[] for _ in rows],
+            "tagged_users": [[] for _ in rows],
+        },
+        schema={
+            "caption": "string",
+            "hashtags": "array<string>",
+            "is_paid_partnership": "boolean",
+            "mentions": "array<string>",
+            "tagged_users": "array<string>",
+        },
+    )
+    got = ibis.duckdb.connect().to_pyarrow(sponsored_posts(posts))["sponsored_disclosed"].to_pylist()
+    want = [is_disclosed(None, c, h) for c, h in rows]
+    assert got == want
+    assert got == [True] * (2 * len(tags)) + [False, False]
+    assert {"annons", "광고", "paidpartner"} <= DISCLOSURE_HASHTAGS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, join_all, only_if, safe_div
+from tribescope.sponsored._disclosure import DISCLOSURE_HASHTAGS
 
 __all__ = [
     "DISCLOSURE_PATTERN",
@@ -14,49 +15,9 @@ __all__ = [
     "sponsored_posts",
 ]
 
-#: Disclosure hashtags (FTC/ASA/CMA "#ad", German "Werbung/Anzeige", Spanish "publicidad", …), lower-case.
-DISCLOSURE_TAGS: tuple[str, ...] = (
-    "ad",
-    "ads",
-    "advert",
-    "advertisement",
-    "advertising",
-    "sponsored",
-    "sponsor",
-    "spon",
-    "paidpartnership",
-    "paidpost",
-    "brandpartner",
-    "gifted",
-    "prproduct",
-    "affiliate",
-    "werbung",
-    "anzeige",
-    "unbezahltewerbung",
-    "bezahltepartnerschaft",
-    "kooperation",
-    "publicidad",
-    "publi",
-    "patrocinado",
-    "publicidade",
-    "publicité",
-    "publicite",
-    "sponsorisé",
-    "sponsorise",
-    "partenariat",
-    "pubblicità",
-    "pubblicita",
-    "sponsorizzato",
-    "sponsorizzata",
-    "adv",
-    "reklama",
-    "reklame",
-    "advertentie",
-    "gesponsord",
-    "samarbete",
-    "annonse",
-    "mainos",
-)
+#: Disclosure hashtags (FTC/ASA/CMA "#ad", German "Werbung/Anzeige", Spanish "publicidad", …), lower-case: the one
+#: list of :data:`tribescope.sponsored.DISCLOSURE_HASHTAGS` (the sponsored-post classifier reads the same), sorted.
+DISCLOSURE_TAGS: tuple[str, ...] = tuple(sorted(DISCLOSURE_HASHTAGS))
 DISCLOSURE_PATTERN = r"#(?:" + "|".join(DISCLOSURE_TAGS) + r")(?:[^\p{L}\p{N}_]|$)"
 #: Undisclosed signs of a deal: discount codes, affiliate links, "thanks to @brand", "in partnership with".
 LIKELY_SPONSORED_PATTERN = (
