@@ -454,7 +454,7 @@ COMPILED_CASES = [
 ]
 
 
-def _both_ways(texts: list[str | None], fn, monkeypatch: pytest.MonkeyPatch) -> tuple:
+def _both_ways(texts: list[str | None], fn) -> tuple:
     from tribescope.features import _kernels
 
     out = []
@@ -465,29 +465,27 @@ def _both_ways(texts: list[str | None], fn, monkeypatch: pytest.MonkeyPatch) -> 
     return tuple(out)
 
 
-def _assert_compiled_equals_numpy(texts: list[str | None], monkeypatch: pytest.MonkeyPatch) -> None:
+def _assert_compiled_equals_numpy(texts: list[str | None]) -> None:
     from tribescope.authenticity import _comments
     from tribescope.features import _text_arrow, _vader_arrow
 
     w = _comments._gram_weights(load_text_model("spam"), load_text_model("attack"))
     generic = pa.array(sorted(_comments.GENERIC_WORDS), pa.string())
-    fast, slow = _both_ways(
-        texts, lambda x: _text_arrow.model_sums(_comments.normalise_guarded(x), w), monkeypatch
-    )
+    fast, slow = _both_ways(texts, lambda x: _text_arrow.model_sums(_comments.normalise_guarded(x), w))
     for a, b in zip(fast, slow, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
-    fast, slow = _both_ways(texts, lambda x: _text_arrow.quality_labels(x, generic), monkeypatch)
+    fast, slow = _both_ways(texts, lambda x: _text_arrow.quality_labels(x, generic))
     np.testing.assert_array_equal(fast, slow)
-    fast, slow = _both_ways(texts, _vader_arrow.vader_compound, monkeypatch)
+    fast, slow = _both_ways(texts, _vader_arrow.vader_compound)
     np.testing.assert_allclose(fast, slow, rtol=0, atol=1e-12)
     assert np.count_nonzero(fast) > len(texts) // 4  # the texts are scored, not all 0
 
 
-def test_compiled_kernels_equal_the_numpy_forms(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compiled_kernels_equal_the_numpy_forms() -> None:
     """The numba kernels (tokens, n-gram sums, rule counts, VADER's per-text rules) give the numpy forms' figures
     (1e-12; labels identical) on hand-made texts covering every rule."""
     pytest.importorskip("numba")
-    _assert_compiled_equals_numpy(COMPILED_CASES, monkeypatch)
+    _assert_compiled_equals_numpy(COMPILED_CASES)
     from tribescope.features import _vader_arrow
 
     s = _vader_arrow.vader_compound(pa.array(COMPILED_CASES, pa.string()))
@@ -593,8 +591,8 @@ ws.close()
     assert outs == [["False", "False", n], ["True", "True", n]]
 
 
-def test_compiled_kernels_equal_the_numpy_forms_on_real_comments(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compiled_kernels_equal_the_numpy_forms_on_real_comments() -> None:
     """30,000 real Instagram comments: the numba kernels equal the numpy forms (1e-12, labels identical)."""
     pytest.importorskip("numba")
     texts = _kim_texts(30_000)
-    _assert_compiled_equals_numpy(texts, monkeypatch)
+    _assert_compiled_equals_numpy(texts)

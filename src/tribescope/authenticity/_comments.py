@@ -606,9 +606,10 @@ def warm_up_text_features(ws: Any) -> None:
 
 
 def _texts_to_compute(ws: Any) -> int:
-    """How many texts the next :func:`update_comment_features` of ``ws`` hands the text features, or an upper bound:
-    every distinct text when no row of this features version is stored (the comments, without counting their texts,
-    when they are fewer than the kernels' bound), else the comments without such a row."""
+    """About how many texts the next :func:`update_comment_features` of ``ws`` hands the text features: every distinct
+    text when no row of this features version is stored (the comments, an upper bound, when they are fewer than the
+    kernels' bound), else the comments without such a row (comments edited in place are not counted: the update
+    itself counts exactly, and only the warm-up reads this)."""
     from tribescope.features import _kernels
 
     version = features_version()

@@ -72,10 +72,11 @@ class Store:
             self.cache.clear()
 
     def _new_con(self) -> Any:
-        cur = self.main.duck.cursor()
-        cur.execute("SET TimeZone = 'UTC'")
         from tribescope.store._sqlcache import duckdb_backend
+        from tribescope.store._workspace import _session_settings
 
+        cur = self.main.duck.cursor()
+        _session_settings(cur)  # a workspace connection's own settings (UTC, …), as every other one of it
         return duckdb_backend(cur)
 
     @contextmanager
