@@ -148,3 +148,65 @@ def test_fingerprints_started_ahead_are_those_the_run_would_compute(tmp_path):
     ro = connect(path, read_only=True)
     assert fingerprints_ahead(ro) is None
     ro.close()
+
+
+def _row_groups(ws, table: str) -> list[int]:
+    return [
+        n
+        for _, n in ws.duck.execute(
+            "SELECT row_group_id, max(count) FROM pragma_storage_info(?) "
+            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
+            [table],
+        ).fetchall()
+    ]
+
+
+def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):
+    """`tribescope score` ends with a checkpoint. DuckDB's vacuums every table: it merges partial row groups, such as
+    the ones a first import leaves, rewriting the rows after them on one thread (~0.6 s at synth m). A score that
+    deleted no row (a first score) checkpoints without it and leaves every row group as written; a re-score that
+    deleted rows (the features of an edited comment) vacuums, which merges them."""
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app, state
+
+    try:
+        from ._score_fixtures import bakery
+    except ImportError:
+        from _score_fixtures import bakery  # type: ignore[no-redef]
+
+    path = tmp_path / "ws.duckdb"
+    ws = connect(path)
+    bakery(ws)
+    # two inserts checkpointed without vacuum, as a first import's merge groups: a partial row group in the middle
+    ws.duck.execute("SET max_vacuum_tasks = 0")
+    for lo, hi in ((0, 130_000), (130_000, 190_000)):
+        ws.duck.execute(
+            "INSERT INTO accounts (platform, account_id, username) "
+            f"SELECT 'instagram', 'u' || i, 'u' || i FROM range({lo}, {hi}) t(i)"
+        )
+        ws.duck.execute("CHECKPOINT")
+    ws.duck.execute("RESET max_vacuum_tasks")
+    layout = _row_groups(ws, "accounts")  # the bakery's 5 accounts, then 122,880 + 7,120 and 60,000
+    assert layout == [5, 122_880, 7_120, 60_000], layout
+    ws.close()
+
+    def score() -> tuple[list[int], int]:
+        res = CliRunner().invoke(app, ["--workspace", str(path), "score", "--no-sentiment"])
+        assert res.exit_code == 0, res.output
+        wal = path.with_name(path.name + ".wal")
+        pending = wal.stat().st_size if wal.exists() else 0  # checkpointed by the command, not at close
+        state.close_all()
+        w = connect(path, read_only=True)
+        try:
+            return _row_groups(w, "accounts"), pending
+        finally:
+            w.close()
+
+    assert score() == (layout, 0)  # a first score deletes nothing: the row groups stay as written
+    w = connect(path)
+    w.duck.execute("UPDATE comments SET text = 'Which flour, and how much sugar?' WHERE comment_id = 'c9'")
+    w.close()
+    merged, pending = score()  # the edited comment's features row is deleted and written again
+    assert pending == 0
+    assert sum(merged) == sum(layout) and len(merged) < len(layout), merged

@@ -227,3 +227,21 @@ ws.close()
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["3", "3", "UTC"]
+
+
+def test_delete_rows_counts_what_it_deleted_on_the_workspace_and_its_cursors(tmp_path):
+    ws = connect(tmp_path / "w.duckdb")
+    try:
+        ws.duck.execute("CREATE TABLE t AS SELECT range AS x FROM range(10)")
+        assert ws.rows_deleted == 0
+        assert ws.delete_rows("DELETE FROM t WHERE x < ?", [3]) == 3
+        cur = ws.cursor()
+        try:
+            assert cur.delete_rows("DELETE FROM t WHERE x = 100") == 0
+            assert cur.delete_rows("DELETE FROM t WHERE x >= 8") == 2
+        finally:
+            cur.close()
+        assert ws.rows_deleted == cur.rows_deleted == 5
+        assert ws.duck.execute("SELECT count(*) FROM t").fetchone()[0] == 5
+    finally:
+        ws.close()

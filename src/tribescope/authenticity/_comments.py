@@ -803,7 +803,7 @@ def _update_in_place(ws: Any, c: ir.Table, old: ir.Table, version: str, signatur
             ws.con.create_table(tmp, new, temp=True, overwrite=True)
         cols = ", ".join(f'"{x}"' for x in COMMENT_FEATURE_COLUMNS)
         with ws.transaction():
-            ws.duck.execute(
+            ws.delete_rows(
                 f'DELETE FROM "{TABLE}" t WHERE t.model_version IS DISTINCT FROM ? OR NOT EXISTS '
                 f'(SELECT 1 FROM "{cur_t}" k WHERE k.platform = t.platform AND k.comment_id = t.comment_id '
                 "AND k.text_hash = t.text_hash)",

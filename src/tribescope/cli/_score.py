@@ -106,6 +106,9 @@ def score(
 
                 run = ScoreRun.open(ws, full=full, ahead=ahead)
             with contextlib.ExitStack() as stack:
+                duck = ws.backend == "duckdb"
+                # the checkpoint that ends a score which deleted no row leaves the row groups as written
+                skip_vacuum = stack.enter_context(ws.commit_vacuum()) if duck else None
                 lane = None
                 if not no_models:
                     from rich.status import Status
@@ -113,9 +116,7 @@ def score(
                     from tribescope.score._enrich import enrich
                     from tribescope.score._score import MetricLane
 
-                    if (
-                        ws.backend == "duckdb"
-                    ):  # the metric stages run on a second connection beside the models
+                    if duck:  # the metric stages run on a second connection beside the models
                         lane = stack.enter_context(MetricLane(ws, spec, run, sentiment=not no_sentiment))
                     with Status("applying models…", console=err) as st:
                         enrich(
@@ -126,6 +127,8 @@ def score(
                         )
                 with err.status("computing metrics and scores…"):
                     tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run, lane=lane)
+                if skip_vacuum is not None and not ws.rows_deleted:
+                    skip_vacuum()
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

@@ -373,7 +373,7 @@ class ScoreRun:
                     f"CREATE TABLE IF NOT EXISTS {STATE} (stage VARCHAR, platform VARCHAR, creator_id VARCHAR, fp VARCHAR)"
                 )
                 names = list(pending)
-                ws.duck.execute(f"DELETE FROM {STATE} WHERE stage IN ({', '.join('?' * len(names))})", names)
+                ws.delete_rows(f"DELETE FROM {STATE} WHERE stage IN ({', '.join('?' * len(names))})", names)
                 ws.duck.register("__ts_state", st)
                 try:
                     ws.duck.execute(f"INSERT INTO {STATE} SELECT * FROM __ts_state")

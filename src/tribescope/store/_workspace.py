@@ -15,7 +15,7 @@ import contextlib
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +102,7 @@ class Workspace:
         self.location = str(path)
         self.read_only = read_only
         self._lock = threading.RLock()
+        self._deleted = [0]  # rows deleted through delete_rows, shared with the cursors (see rows_deleted)
 
     @property
     def con(self) -> Any:
@@ -204,11 +205,13 @@ class Workspace:
     @contextmanager
     def commit_vacuum(self) -> Iterator[Callable[[], None]]:
         """Yields ``skip()``: the checkpoint of the commit that ends a :meth:`transaction` entered inside this block
-        then leaves the new row groups as they were written. DuckDB's checkpoint vacuums: it merges adjacent row
-        groups that are not full, rewriting (and compressing again, on one thread) every row group after the first
-        partial one; it also drops deleted rows from the file, so skip only when nothing was deleted. After the
-        block the workspace checkpoints while the setting holds (a commit checkpoints only past DuckDB's 16 MB WAL
-        threshold; else the checkpoint at close would vacuum), then resets it. DuckDB only."""
+        then leaves the row groups as they were written. DuckDB's checkpoint vacuums every table, not only the ones
+        written since the last: it merges adjacent row groups that are not full, rewriting (and compressing again, on
+        one thread) every row group after the first partial one; it also drops deleted rows from the file, so skip
+        only when nothing was deleted (:attr:`rows_deleted`). After the block the workspace checkpoints while the
+        setting holds (a commit checkpoints only past DuckDB's 16 MB WAL threshold; else the checkpoint at close
+        would vacuum), then resets it. The partial row groups left are merged by the next checkpoint that vacuums
+        (an import into a workspace that holds rows, a score that deleted rows). DuckDB only."""
         skipped = False
 
         def skip() -> None:
@@ -224,6 +227,19 @@ class Workspace:
                     self.duck.execute("CHECKPOINT")  # cheap after the commit's own checkpoint
                 with contextlib.suppress(Exception):
                     self.duck.execute("RESET max_vacuum_tasks")
+
+    def delete_rows(self, sql: str, params: Sequence[Any] | None = None) -> int:
+        """Run one ``DELETE`` statement on :attr:`duck`; returns the rows it deleted, also counted in
+        :attr:`rows_deleted` — a command that deleted nothing may end with a checkpoint that does not vacuum
+        (:meth:`commit_vacuum`). DuckDB only."""
+        n = int(self.duck.execute(sql, params or []).fetchone()[0])
+        self._deleted[0] += n
+        return n
+
+    @property
+    def rows_deleted(self) -> int:
+        """Rows deleted through :meth:`delete_rows` on this workspace and its :meth:`cursor` connections."""
+        return self._deleted[0]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -296,6 +312,7 @@ class Workspace:
         _session_settings(duck)  # the memory limit and threads are the instance's; these are per connection
         ws = Workspace(None, "duckdb", self.path, read_only=self.read_only, duck=duck)
         ws.location = self.location
+        ws._deleted = self._deleted
         return ws
 
     def close(self) -> None:
