@@ -153,3 +153,15 @@ def assert_same_rows(a: pa.Table, b: pa.Table, what: str, *, any_order: bool = F
                     assert abs(u - v) <= 1e-9 * max(1.0, abs(u)), (what, name, i, u, v)
         else:
             assert x == y, (what, name)
+
+
+def row_groups(ws: Any, table: str) -> list[int]:
+    """Rows per row group of a workspace table, in order (DuckDB's ``pragma_storage_info``)."""
+    return [
+        n
+        for _, n in ws.duck.execute(
+            "SELECT row_group_id, max(count) FROM pragma_storage_info(?) "
+            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
+            [table],
+        ).fetchall()
+    ]

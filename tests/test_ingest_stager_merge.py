@@ -12,6 +12,11 @@ from tribescope.ingest import import_paths
 from tribescope.store import connect
 from tribescope.store._upsert import Stager
 
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import row_groups
+except ImportError:
+    from _score_fixtures import row_groups  # type: ignore[no-redef]
+
 
 def _acc(rows):
     s = schema.arrow_schema("accounts")
@@ -212,17 +217,6 @@ def test_files_are_planned_before_their_hashes_only_when_no_other_content_has_th
         ws.close()
 
 
-def _row_groups(ws, table: str) -> list[int]:
-    return [
-        n
-        for _, n in ws.duck.execute(
-            "SELECT row_group_id, max(count) FROM pragma_storage_info(?) "
-            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
-            [table],
-        ).fetchall()
-    ]
-
-
 def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(tmp_path, monkeypatch):
     """A first import's commit skips the checkpoint's vacuum (it would only merge partial row groups, rewriting the
     rows after them); an import into a workspace that holds rows vacuums as before. Same rows either way."""
@@ -249,7 +243,7 @@ def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(t
             ws.close()  # checkpoints what the commit did not
         ws = connect(path)
         try:
-            layouts.append(_row_groups(ws, "accounts"))
+            layouts.append(row_groups(ws, "accounts"))
             contents.append(
                 ws.duck.execute(
                     "SELECT count(*), count(DISTINCT account_id) FROM accounts WHERE account_id <> 'someone'"

@@ -16,9 +16,9 @@ from tribescope.score._enrich import ENRICHMENTS, enrich
 from tribescope.store import connect
 
 try:  # the tests folder may or may not be a package
-    from ._score_fixtures import assert_same_rows, imported_synth
+    from ._score_fixtures import assert_same_rows, bakery, imported_synth, row_groups
 except ImportError:
-    from _score_fixtures import assert_same_rows, imported_synth  # type: ignore[no-redef]
+    from _score_fixtures import assert_same_rows, bakery, imported_synth, row_groups  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.slow
 
@@ -150,17 +150,6 @@ def test_fingerprints_started_ahead_are_those_the_run_would_compute(tmp_path):
     ro.close()
 
 
-def _row_groups(ws, table: str) -> list[int]:
-    return [
-        n
-        for _, n in ws.duck.execute(
-            "SELECT row_group_id, max(count) FROM pragma_storage_info(?) "
-            "WHERE column_id = 0 AND segment_type <> 'VALIDITY' GROUP BY ALL ORDER BY 1",
-            [table],
-        ).fetchall()
-    ]
-
-
 def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):
     """`tribescope score` ends with a checkpoint. DuckDB's vacuums every table: it merges partial row groups, such as
     the ones a first import leaves, rewriting the rows after them on one thread (~0.6 s at synth m). A score that
@@ -169,11 +158,6 @@ def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):
     from typer.testing import CliRunner
 
     from tribescope.cli import app, state
-
-    try:
-        from ._score_fixtures import bakery
-    except ImportError:
-        from _score_fixtures import bakery  # type: ignore[no-redef]
 
     path = tmp_path / "ws.duckdb"
     ws = connect(path)
@@ -187,7 +171,7 @@ def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):
         )
         ws.duck.execute("CHECKPOINT")
     ws.duck.execute("RESET max_vacuum_tasks")
-    layout = _row_groups(ws, "accounts")  # the bakery's 5 accounts, then 122,880 + 7,120 and 60,000
+    layout = row_groups(ws, "accounts")  # the bakery's 5 accounts, then 122,880 + 7,120 and 60,000
     assert layout == [5, 122_880, 7_120, 60_000], layout
     ws.close()
 
@@ -199,7 +183,7 @@ def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):
         state.close_all()
         w = connect(path, read_only=True)
         try:
-            return _row_groups(w, "accounts"), pending
+            return row_groups(w, "accounts"), pending
         finally:
             w.close()
 
