@@ -452,8 +452,8 @@ def test_duplicates_across_files_grouped_merge_equals_file_by_file(tmp_path, mon
 def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_path, monkeypatch):
     """The next fast-path file is mapped on a background thread while earlier files are read; when an earlier
     file fails, that plan is interrupted, its thread ends, nothing is written, and the workspace imports again."""
+    import dataclasses
     import threading
-    import time
 
     from tribescope.errors import ImportFailed
     from tribescope.ingest import _fast
@@ -467,16 +467,26 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
     )  # engine cannot read it → Python path fails
     (d / "b.jsonl").write_text(json.dumps(page) + "\n")
     calls = []
-    real = _fast.run_plan
+    real, real_close = _fast.run_plan, _fast.Prefetcher.close
+    closing = threading.Event()
 
     def slow_plan(plan, import_id, con):
         if "b.jsonl" in plan.setup[0]:
-            time.sleep(0.5)  # still running when a.jsonl fails
+            # still running when a.jsonl fails: b's plan starts once the failing import stops the prefetcher (an
+            # event, not a sleep: under load the Python path can take longer than any fixed wait to fail), with a
+            # statement of many seconds first, so that the prefetcher's interrupts find it running
+            assert closing.wait(60)
+            plan = dataclasses.replace(plan, setup=["SELECT sum(range) FROM range(20000000000)", *plan.setup])
         res = real(plan, import_id, con)
         calls.append((threading.current_thread().name, res is not None))
         return res
 
+    def close(self):
+        closing.set()
+        real_close(self)
+
     monkeypatch.setattr(_fast, "run_plan", slow_plan)
+    monkeypatch.setattr(_fast.Prefetcher, "close", close)
     ws = connect(tmp_path / "ws.duckdb")
     try:
         with pytest.raises(ImportFailed) as err:
@@ -489,6 +499,7 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
         assert ws.counts().get("comments", 0) == 0 and ws.counts().get("imports", 0) == 0
         (d / "a.jsonl").unlink()
         monkeypatch.setattr(_fast, "run_plan", real)
+        monkeypatch.setattr(_fast.Prefetcher, "close", real_close)
         r = import_paths(ws, [d])
         assert r.files[0].records == 10 and ws.counts()["comments"] == 10 + sum(i % 3 for i in range(10))
     finally:
