@@ -506,6 +506,59 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
         ws.close()
 
 
+def test_prefetcher_maps_the_next_plan_without_waiting_for_its_turn(monkeypatch):
+    """The prefetcher's thread starts the next plan as soon as one is done (up to ``PLANS_AHEAD`` started and not
+    taken), not when the import takes the first; a queued plan that has not started is dropped by ``close``."""
+    import threading
+
+    import duckdb
+
+    from tribescope.ingest import _fast
+
+    class Result:
+        def __init__(self, plan):
+            self.plan, self.closed = plan, False
+
+        def close(self):
+            self.closed = True
+
+    started: list[int] = []
+    gate = {2: threading.Event(), 5: threading.Event()}  # these plans block until released
+    began = {k: threading.Event() for k in range(7)}
+
+    def fake_run(plan, import_id, con):
+        started.append(plan)
+        began[plan].set()
+        if plan in gate:
+            assert gate[plan].wait(30)
+        return Result(plan)
+
+    monkeypatch.setattr(_fast, "run_plan", fake_run)
+    assert _fast.PLANS_AHEAD == 2
+    duck = duckdb.connect()
+    pf = _fast.Prefetcher(duck, {0: (0, "i0"), 1: (1, "i1"), 2: (2, "i2"), 3: (3, "i3")})
+    try:
+        assert began[1].wait(30)  # plan 1 ran before plan 0 was taken
+        assert started == [0, 1]  # two started and not taken: plan 2 waits for a take
+        assert pf.take(0).plan == 0  # frees a slot: plan 2 starts (and blocks)
+        assert pf.take(1).plan == 1  # plan 3 is queued behind plan 2 on the one thread
+        assert began[2].wait(30) and started == [0, 1, 2]
+        gate[2].set()
+        assert pf.take(2).plan == 2 and pf.take(3).plan == 3
+        assert started == [0, 1, 2, 3]
+        # close: plan 6, queued behind the running plan 5, is cancelled and never runs; 5 is waited for and closed
+        pf.add(5, 5, "i5")
+        pf.add(6, 6, "i6")
+        assert began[5].wait(30)
+        threading.Timer(0.3, gate[5].set).start()
+        pf.close()
+        assert started == [0, 1, 2, 3, 5]
+    finally:
+        gate[5].set()
+        pf.close()
+        duck.close()
+
+
 def _fast_dbs(ws):
     return ws.duck.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE '__tribescope_fast%'"
