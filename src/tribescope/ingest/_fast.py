@@ -21,9 +21,10 @@ straight into the workspace table (a committed table scans in parallel; a stage 
 transaction did not), and is detached then, or when the import fails.
 
 Prefetch: :class:`Prefetcher` maps the next fast-path files (up to :data:`PLANS_AHEAD`, one after the other) on a
-background thread while the importer works through the files before them (Python formats, staging, merges). DuckDB releases the GIL while it reads JSON, so the
-engine's parse and the Python parsers use both cores instead of taking turns; rows are still staged in file
-order, so the result is the same as mapping each file when its turn comes.
+background thread while the importer works through the files before them (Python formats, staging, merges).
+DuckDB releases the GIL while it reads JSON, so the engine's parse and the Python parsers use both cores instead of
+taking turns; rows are still staged in file order, so the result is the same as mapping each file when its turn
+comes.
 """
 
 from __future__ import annotations
