@@ -611,20 +611,19 @@ def _texts_to_compute(ws: Any) -> int:
     kernels' bound), else the comments without such a row (comments edited in place are not counted: the update
     itself counts exactly, and only the warm-up reads this)."""
     from tribescope.features import _kernels
+    from tribescope.ingest._base import sql_string
 
-    version = features_version()
     stored = 0
     if ws.has_table(TABLE):
         cols = [d[0] for d in ws.duck.execute(f'SELECT * FROM "{TABLE}" LIMIT 0').description]
         if "model_version" in cols:
-            quoted = "'" + version.replace("'", "''") + "'"
-            q = f'SELECT count(*) FROM "{TABLE}" WHERE model_version = {quoted}'
+            # a literal, not a parameter: DuckDB's client imports pandas on the first parameter
+            q = f'SELECT count(*) FROM "{TABLE}" WHERE model_version = {sql_string(features_version())}'
             stored = int(ws.duck.execute(q).fetchone()[0])
     n = int(ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0])
     if stored or n < _kernels.MIN_TEXTS:
-        return max(
-            0, n - stored
-        )  # (fewer comments than the bound: fewer distinct texts too, no scan of them)
+        # fewer comments than the bound means fewer distinct texts too: no scan of them
+        return max(0, n - stored)
     return int(ws.duck.execute("SELECT count(DISTINCT coalesce(text, '')) FROM comments").fetchone()[0])
 
 
