@@ -36,6 +36,40 @@ def test_canonical_tables_created(ws):
     assert ws.counts()["accounts"] == 0
 
 
+def test_free_text_and_ids_are_stored_uncompressed_and_repetitive_columns_are_not(tmp_path):
+    """The schema's uncompressed columns are declared so in the workspace's catalog: written rows of ``text`` and
+    ``comment_id`` sit in uncompressed segments (also after the workspace is opened again and more rows come), while
+    ``platform`` and ``post_id`` (a few values) keep DuckDB's compression."""
+    path = tmp_path / "ws.duckdb"
+
+    def add(ws, start):
+        ws.duck.execute(
+            "INSERT INTO comments (platform, comment_id, post_id, text) SELECT 'youtube', 'c' || i, "
+            "'p' || (i % 7), 'comment number ' || i || ' about the video' FROM range(?, ?) r(i)",
+            [start, start + 150_000],
+        )
+        ws.duck.execute("CHECKPOINT")
+
+    def compressions(ws):
+        rows = ws.duck.execute(
+            "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info('comments') "
+            "WHERE segment_type = 'VARCHAR' GROUP BY ALL"
+        ).fetchall()
+        return {c: set(m) for c, m in rows}
+
+    ws = connect(path)
+    add(ws, 0)
+    ws.close()
+    ws = connect(path)  # the declaration is kept with the table
+    add(ws, 150_000)
+    got = compressions(ws)
+    ws.close()
+    assert got["text"] == got["comment_id"] == {"Uncompressed"}
+    assert "Uncompressed" not in got["platform"] | got["post_id"]
+    assert not schema.table("comments").column("text").compressed
+    assert schema.table("comments").column("post_id").compressed
+
+
 def test_list_tables_names_what_ibis_lists(ws):
     """The DuckDB catalog query behind ``list_tables``/``has_table`` names exactly Ibis' tables: the workspace's
     tables and views and this connection's temporary ones, not another attached database's."""

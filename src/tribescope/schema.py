@@ -14,6 +14,12 @@ Conventions
   source does not say). When the same key is imported twice, each column takes the value of the
   newest snapshot that has it (a newer export updates counters; an older one only fills gaps),
   so importing the same file again changes nothing.
+* Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
+  workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
+  decompressing them at every scan cost more CPU than the disk they save (synth m: import + score ~2 s or ~10 %
+  faster, the file ~1.5× larger; see docs/performance.md). Repetitive columns (``platform``, ``post_id`` of a
+  comment, …) keep DuckDB's choice. A workspace created by an older version keeps the compression its tables were
+  created with.
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ class Column:
     type: pa.DataType
     doc: str
     required: bool = False
+    #: False: stored without DuckDB's lightweight compression (free text and ids that are mostly distinct; see the
+    #: conventions above)
+    compressed: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,11 @@ def _c(name: str, type_: pa.DataType, doc: str, required: bool = False) -> Colum
     return Column(name, type_, doc, required)
 
 
+def _u(name: str, doc: str, required: bool = False) -> Column:
+    """A text column stored uncompressed: free text, or an id that is (nearly) unique per row."""
+    return Column(name, pa.string(), doc, required, compressed=False)
+
+
 _PROVENANCE = (
     _c("snapshot_at", TS, "when the source observed this row (export time, else import time)"),
     _c("import_id", pa.string(), "the import that last changed this row (see `imports`)"),
@@ -82,17 +96,17 @@ ACCOUNTS = Table(
     ("platform", "account_id"),
     (
         _c("platform", pa.string(), "platform name", True),
-        _c("account_id", pa.string(), "stable platform id, or lower-cased handle (see conventions)", True),
-        _c("username", pa.string(), "handle as shown on the platform, without '@'"),
-        _c("full_name", pa.string(), "display / full name"),
-        _c("bio", pa.string(), "profile biography / channel description"),
+        _u("account_id", "stable platform id, or lower-cased handle (see conventions)", True),
+        _u("username", "handle as shown on the platform, without '@'"),
+        _u("full_name", "display / full name"),
+        _u("bio", "profile biography / channel description"),
         _c("followers", pa.int64(), "followers / subscribers"),
         _c("following", pa.int64(), "accounts followed (followees)"),
         _c("posts", pa.int64(), "posts / videos published"),
         _c("has_profile_pic", pa.bool_(), "a profile picture is set"),
         _c("is_private", pa.bool_(), "the profile is private"),
         _c("is_verified", pa.bool_(), "the platform's verified badge"),
-        _c("external_url", pa.string(), "link in bio / channel link"),
+        _u("external_url", "link in bio / channel link"),
         _c("created_at", TS, "account creation time, when known"),
         _c("category", pa.string(), "creator category given by the source (e.g. Kim et al. niche labels)"),
         _c("country", pa.string(), "country code when the source gives one"),
@@ -107,15 +121,14 @@ POSTS = Table(
     ("platform", "post_id"),
     (
         _c("platform", pa.string(), "platform name", True),
-        _c("post_id", pa.string(), "platform post / video id", True),
+        _u("post_id", "platform post / video id", True),
         _c("creator_id", pa.string(), "account_id of the publishing account", True),
         _c("created_at", TS, "publication time"),
         _c("media_type", pa.string(), "video | image | carousel | text | link"),
-        _c("title", pa.string(), "title (YouTube, Reddit)"),
-        _c("caption", pa.string(), "caption / description / body"),
-        _c(
+        _u("title", "title (YouTube, Reddit)"),
+        _u("caption", "caption / description / body"),
+        _u(
             "accessibility_caption",
-            pa.string(),
             "the platform's automatic image description (Instagram alt text, e.g. 'Image may contain: food')",
         ),
         _c("likes", pa.int64(), "likes / reactions"),
@@ -131,7 +144,7 @@ POSTS = Table(
         _c("hashtags", STR_LIST, "hashtags without '#', lower-cased"),
         _c("mentions", STR_LIST, "@-mentioned handles without '@', lower-cased"),
         _c("tagged_users", STR_LIST, "accounts tagged on the media, lower-cased"),
-        _c("url", pa.string(), "permalink"),
+        _u("url", "permalink"),
         _c("duration_s", pa.float64(), "video length in seconds"),
         *_PROVENANCE,
     ),
@@ -143,13 +156,13 @@ COMMENTS = Table(
     ("platform", "comment_id"),
     (
         _c("platform", pa.string(), "platform name", True),
-        _c("comment_id", pa.string(), "platform comment id", True),
+        _u("comment_id", "platform comment id", True),
         _c("post_id", pa.string(), "post the comment sits under", True),
-        _c("author_id", pa.string(), "account_id of the author (null when the source hides it)"),
-        _c("author_name", pa.string(), "author handle / display name as shown"),
-        _c("parent_comment_id", pa.string(), "comment this one replies to (null = top-level)"),
+        _u("author_id", "account_id of the author (null when the source hides it)"),
+        _u("author_name", "author handle / display name as shown"),
+        _u("parent_comment_id", "comment this one replies to (null = top-level)"),
         _c("created_at", TS, "time written"),
-        _c("text", pa.string(), "comment text (plain)"),
+        _u("text", "comment text (plain)"),
         _c("likes", pa.int64(), "likes on the comment"),
         _c("reply_count", pa.int64(), "replies the platform counts under a top-level comment"),
         *_PROVENANCE,
@@ -162,16 +175,16 @@ COMMUNITY_MESSAGES = Table(
     ("platform", "message_id"),
     (
         _c("platform", pa.string(), "discord | reddit | patreon | …", True),
-        _c("message_id", pa.string(), "message / submission / comment id", True),
+        _u("message_id", "message / submission / comment id", True),
         _c("space_id", pa.string(), "server (guild) id, subreddit name, Patreon campaign", True),
         _c("space_name", pa.string(), "human name of the space"),
         _c("channel", pa.string(), "channel name (Discord) or thread title"),
         _c("thread_id", pa.string(), "thread / submission the message belongs to"),
-        _c("author_id", pa.string(), "account_id of the author"),
-        _c("author_name", pa.string(), "author handle / display name"),
-        _c("reply_to", pa.string(), "message_id this message replies to (null = starts a thread)"),
+        _u("author_id", "account_id of the author"),
+        _u("author_name", "author handle / display name"),
+        _u("reply_to", "message_id this message replies to (null = starts a thread)"),
         _c("created_at", TS, "time written"),
-        _c("text", pa.string(), "message text"),
+        _u("text", "message text"),
         _c("reactions", pa.int64(), "reactions / score"),
         *_PROVENANCE,
     ),
@@ -258,6 +271,7 @@ def render_markdown() -> str:
         out += ["| column | type | meaning |", "|---|---|---|"]
         for c in t.columns:
             req = " (required)" if c.required else ""
-            out.append(f"| `{c.name}` | `{c.type}` | {c.doc}{req} |")
+            unc = " *uncompressed*" if not c.compressed else ""
+            out.append(f"| `{c.name}` | `{c.type}` | {c.doc}{req}{unc} |")
         out.append("")
     return "\n".join(out)

@@ -72,8 +72,16 @@ def _duck_type(t: pa.DataType) -> str:
     raise TypeError(f"no DuckDB type for {t}")
 
 
+def _column_ddl(c: schema.Column) -> str:
+    """A column's definition; a column not :attr:`~tribescope.schema.Column.compressed` is declared ``USING
+    COMPRESSION uncompressed`` (DuckDB keeps that in its catalog: every later write of the column skips the
+    compression's analysis, and every scan its decompression)."""
+    ddl = f'"{c.name}" {_duck_type(c.type)}'
+    return ddl if c.compressed else f"{ddl} USING COMPRESSION uncompressed"
+
+
 def _ddl(tbl: schema.Table) -> str:
-    cols = ", ".join(f'"{c.name}" {_duck_type(c.type)}' for c in tbl.columns)
+    cols = ", ".join(_column_ddl(c) for c in tbl.columns)
     return f'CREATE TABLE IF NOT EXISTS "{tbl.name}" ({cols})'
 
 
