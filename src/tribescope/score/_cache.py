@@ -56,8 +56,9 @@ __all__ = [
 #: DuckDB memory limit while scoring (``enrich`` and ``score_creators``; work spills to the workspace's
 #: temp directory beyond it). At synth m a score peaks near 1.1 GB, so the cap only bites on larger
 #: workspaces (scale l: 11.8 GB uncapped; with a 3 GB cap 4.0 GB RSS, DuckDB itself at the cap and ~0.8 GB
-#: of Python, libraries and untracked allocations on top — hence 2.5 GB, to stay under 4 GB).
-SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "2500MB")
+#: of Python, libraries and untracked allocations on top — hence 2.5 GB, to stay under 4 GB; 2.2 GB since the
+#: free text and ids are stored uncompressed (scale l peaks of 3.65–4.17 GB at 2.5 GB, 3.50 GB at 2.2 GB)).
+SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "2200MB")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"
