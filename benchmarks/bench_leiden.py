@@ -32,7 +32,9 @@ from tribescope.niche import _graphalgo as ga
 TARGET_S = 2.0
 
 
-def planted(n: int, m: int, k: int, p_in: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def planted(
+    n: int, m: int, k: int, p_in: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(truth, src, dst, weight)`` with exactly ``m`` distinct undirected edges, no self-loops."""
     rng = np.random.default_rng(seed)
     truth = np.arange(n) % k
@@ -67,10 +69,14 @@ def main() -> None:
     g = ga.build_graph(a.nodes, s, d, w)
     t_build = time.perf_counter() - t0
     assert g.numberOfEdges() == a.edges, g.numberOfEdges()
-    print(f"graph: {g.numberOfNodes():,} nodes, {g.numberOfEdges():,} edges, {a.groups} planted groups "
-          f"(build {t_build:.2f} s)")
-    print(f"threads: {nk.getMaxNumberOfThreads()} (machine cores {os.cpu_count()}, "
-          f"load average {os.getloadavg()[0]:.1f} — figures are only meaningful on an idle machine)")
+    print(
+        f"graph: {g.numberOfNodes():,} nodes, {g.numberOfEdges():,} edges, {a.groups} planted groups "
+        f"(build {t_build:.2f} s)"
+    )
+    print(
+        f"threads: {nk.getMaxNumberOfThreads()} (machine cores {os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f} — figures are only meaningful on an idle machine)"
+    )
     full, core = [], []
     res = None
     for r in range(a.repeat):
@@ -82,16 +88,22 @@ def main() -> None:
         t2 = time.perf_counter()
         res = ga.leiden(g, 1.0, seed=r)
         full.append(time.perf_counter() - t2)
-        print(f"  run {r}: leiden {full[-1]:.2f} s (core {core[-1]:.2f} s), {res.n_groups:,} groups, "
-              f"Q {res.modularity:.3f}")
+        print(
+            f"  run {r}: leiden {full[-1]:.2f} s (core {core[-1]:.2f} s), {res.n_groups:,} groups, "
+            f"Q {res.modularity:.3f}"
+        )
     assert res is not None
     med = float(np.median(full))
-    print(f"groups {res.n_groups:,} (planted {a.groups}), modularity {res.modularity:.3f}, "
-          f"ARI vs planted {adjusted_rand_score(truth, res.membership):.3f}")
+    print(
+        f"groups {res.n_groups:,} (planted {a.groups}), modularity {res.modularity:.3f}, "
+        f"ARI vs planted {adjusted_rand_score(truth, res.membership):.3f}"
+    )
     print(f"core ParallelLeiden: median {np.median(core):.2f} s, best {min(core):.2f} s")
-    print(f"RESULT leiden on {g.numberOfEdges():,} edges, {a.threads} threads: median {med:.2f} s, "
-          f"best {min(full):.2f} s over {a.repeat} runs (target ≤ {TARGET_S:g} s: "
-          f"{'met' if med <= TARGET_S else 'NOT met'})")
+    print(
+        f"RESULT leiden on {g.numberOfEdges():,} edges, {a.threads} threads: median {med:.2f} s, "
+        f"best {min(full):.2f} s over {a.repeat} runs (target ≤ {TARGET_S:g} s: "
+        f"{'met' if med <= TARGET_S else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

@@ -91,7 +91,11 @@ def main() -> None:
         texts = pa.array(kim(a.data, a.limit), pa.string())
         # "all text features" twice: the first call in a process also loads numba's cached machine code (~1 CPU-s,
         # once per process); the second is the steady-state throughput
-        runs = (("models + rules", False), ("all text features, first call", True), ("all text features, again", True))
+        runs = (
+            ("models + rules", False),
+            ("all text features, first call", True),
+            ("all text features, again", True),
+        )
         for label, sentiment in runs:
             m = measure_text_features(texts, threads=2, sentiment=sentiment)
             print(

@@ -1,7 +1,7 @@
 """Score quality on planted truth: ROC AUC (community vs broadcast) and label agreement.
 
-    tribescope synth --scale s --seed 11 --out D && tribescope -w W import D && tribescope -w W score --out S.csv
-    python -m benchmarks.eval_score_synth S.csv D
+tribescope synth --scale s --seed 11 --out D && tribescope -w W import D && tribescope -w W score --out S.csv
+python -m benchmarks.eval_score_synth S.csv D
 """
 
 import sys
@@ -9,8 +9,12 @@ import sys
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-EXPECTED = {"community": "community_influencer", "broadcast": "broadcast_influencer",
-            "boosted": "suspicious", "small": "creator"}
+EXPECTED = {
+    "community": "community_influencer",
+    "broadcast": "broadcast_influencer",
+    "boosted": "suspicious",
+    "small": "creator",
+}
 
 
 def main(scores_csv: str, synth_dir: str) -> None:

@@ -51,8 +51,15 @@ def _pct(xs: list[float], p: float) -> float:
     return s[max(0, min(len(s) - 1, -(-int(p * len(s)) // 100) - 1))]
 
 
-def run(workspace: Path, rate: float, seconds: float, path: str, threads: int,
-        settle: float = 8.0, uncached: bool = False) -> dict[str, object]:
+def run(
+    workspace: Path,
+    rate: float,
+    seconds: float,
+    path: str,
+    threads: int,
+    settle: float = 8.0,
+    uncached: bool = False,
+) -> dict[str, object]:
     n = int(rate * seconds)
     if n > MAX_REQUESTS or seconds > MAX_SECONDS:
         raise SystemExit(f"refusing: at most {MAX_REQUESTS} requests and {MAX_SECONDS:.0f} s")
@@ -130,10 +137,18 @@ def run(workspace: Path, rate: float, seconds: float, path: str, threads: int,
             proc.kill()
     ms = [x * 1000 for x in lat]
     return {
-        "path": path, "uncached": uncached, "rate_per_s": rate, "seconds": seconds, "requests": n, "wall_s": round(wall, 2),
-        "achieved_per_s": round(n / wall, 1), "status": status,
+        "path": path,
+        "uncached": uncached,
+        "rate_per_s": rate,
+        "seconds": seconds,
+        "requests": n,
+        "wall_s": round(wall, 2),
+        "achieved_per_s": round(n / wall, 1),
+        "status": status,
         "warm_up_ms": [round(x * 1000, 1) for x in warm],
-        "p50_ms": round(_pct(ms, 50), 1), "p95_ms": round(_pct(ms, 95), 1), "p99_ms": round(_pct(ms, 99), 1),
+        "p50_ms": round(_pct(ms, 50), 1),
+        "p95_ms": round(_pct(ms, 95), 1),
+        "p99_ms": round(_pct(ms, 99), 1),
         "max_ms": round(max(ms), 1),
         "service_p99_ms": round(_pct([x * 1000 for x in service], 99), 1),
     }
@@ -147,8 +162,11 @@ def main() -> None:
     ap.add_argument("--path", default="/api/creators", help="endpoint (default /api/creators)")
     ap.add_argument("--threads", type=int, default=8, help="client threads (default 8)")
     ap.add_argument("--settle", type=float, default=8.0, help="seconds to wait after start-up (default 8)")
-    ap.add_argument("--uncached", action="store_true",
-                    help="a distinct no-op filter per request, so the server's page cache never answers")
+    ap.add_argument(
+        "--uncached",
+        action="store_true",
+        help="a distinct no-op filter per request, so the server's page cache never answers",
+    )
     a = ap.parse_args()
     if not a.workspace.exists():
         raise SystemExit(f"{a.workspace} does not exist; build it first (see this module's docstring)")
