@@ -70,6 +70,29 @@ def test_free_text_and_ids_are_stored_uncompressed_and_repetitive_columns_are_no
     assert schema.table("comments").column("post_id").compressed
 
 
+def test_a_column_added_to_an_older_workspace_is_declared_as_the_schema_says(tmp_path):
+    """A workspace whose table lacks a column (written by an older version) gets it when opened, with the schema's
+    definition: ``comments.text`` comes back as uncompressed text."""
+    path = tmp_path / "ws.duckdb"
+    ws = connect(path)
+    ws.duck.execute("ALTER TABLE comments DROP COLUMN text")
+    ws.close()
+    ws = connect(path)
+    try:
+        ws.duck.execute(
+            "INSERT INTO comments (platform, comment_id, post_id, text) SELECT 'youtube', 'c' || i, 'p', "
+            "'comment ' || (i % 5) FROM range(150000) r(i)"
+        )
+        ws.duck.execute("CHECKPOINT")
+        got = ws.duck.execute(
+            "SELECT list(DISTINCT compression) FROM pragma_storage_info('comments') "
+            "WHERE column_name = 'text' AND segment_type = 'VARCHAR'"
+        ).fetchone()[0]
+    finally:
+        ws.close()
+    assert got == ["Uncompressed"]
+
+
 def test_list_tables_names_what_ibis_lists(ws):
     """The DuckDB catalog query behind ``list_tables``/``has_table`` names exactly Ibis' tables: the workspace's
     tables and views and this connection's temporary ones, not another attached database's."""

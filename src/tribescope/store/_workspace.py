@@ -184,7 +184,7 @@ class Workspace:
             have = {r[0] for r in self.duck.execute(f'DESCRIBE "{tbl.name}"').fetchall()}
             for c in tbl.columns:  # forward-compatible: add columns introduced by newer versions
                 if c.name not in have:
-                    self.duck.execute(f'ALTER TABLE "{tbl.name}" ADD COLUMN "{c.name}" {_duck_type(c.type)}')
+                    self.duck.execute(f'ALTER TABLE "{tbl.name}" ADD COLUMN {_column_ddl(c)}')
 
     @contextmanager
     def memory_limit(self, limit: str | None) -> Iterator[None]:
