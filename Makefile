@@ -1,6 +1,6 @@
 # tribescope — two commands do everything on a fresh machine: `make demo` and `make test`.
 SHELL := /bin/bash
-# The interpreter .venv is made from: the distribution's CPython when it is 3.11+ with venv (Debian, Ubuntu and Fedora
+# The interpreter .venv is made from: the distribution's CPython when it is 3.11+ with venv (Debian and Ubuntu
 # build theirs with profile-guided and link-time optimisation; pyenv's default build has neither, and on this project's
 # machine `import` + `score` of synth m ran ~11 % faster on Debian's: docs/performance.md), else the first python3 on
 # PATH. `make PYTHON=/path/to/python3` chooses another; an existing .venv is kept (`make clean` to rebuild it).
