@@ -36,6 +36,16 @@ def test_canonical_tables_created(ws):
     assert ws.counts()["accounts"] == 0
 
 
+def _string_compressions(ws, table: str) -> dict[str, set[str]]:
+    """The compressions DuckDB stored each text column of ``table`` with (``pragma_storage_info``)."""
+    rows = ws.duck.execute(
+        "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info(?) "
+        "WHERE segment_type = 'VARCHAR' GROUP BY ALL",
+        [table],
+    ).fetchall()
+    return {c: set(m) for c, m in rows}
+
+
 def test_free_text_and_ids_are_stored_uncompressed_and_repetitive_columns_are_not(tmp_path):
     """The schema's uncompressed columns are declared so in the workspace's catalog: written rows of ``text`` and
     ``comment_id`` sit in uncompressed segments (also after the workspace is opened again and more rows come), while
@@ -50,19 +60,12 @@ def test_free_text_and_ids_are_stored_uncompressed_and_repetitive_columns_are_no
         )
         ws.duck.execute("CHECKPOINT")
 
-    def compressions(ws):
-        rows = ws.duck.execute(
-            "SELECT column_name, list(DISTINCT compression) FROM pragma_storage_info('comments') "
-            "WHERE segment_type = 'VARCHAR' GROUP BY ALL"
-        ).fetchall()
-        return {c: set(m) for c, m in rows}
-
     ws = connect(path)
     add(ws, 0)
     ws.close()
     ws = connect(path)  # the declaration is kept with the table
     add(ws, 150_000)
-    got = compressions(ws)
+    got = _string_compressions(ws, "comments")
     ws.close()
     assert got["text"] == got["comment_id"] == {"Uncompressed"}
     assert "Uncompressed" not in got["platform"] | got["post_id"]
@@ -84,13 +87,10 @@ def test_a_column_added_to_an_older_workspace_is_declared_as_the_schema_says(tmp
             "'comment ' || (i % 5) FROM range(150000) r(i)"
         )
         ws.duck.execute("CHECKPOINT")
-        got = ws.duck.execute(
-            "SELECT list(DISTINCT compression) FROM pragma_storage_info('comments') "
-            "WHERE column_name = 'text' AND segment_type = 'VARCHAR'"
-        ).fetchone()[0]
+        got = _string_compressions(ws, "comments")["text"]
     finally:
         ws.close()
-    assert got == ["Uncompressed"]
+    assert got == {"Uncompressed"}
 
 
 def test_list_tables_names_what_ibis_lists(ws):
