@@ -32,7 +32,7 @@ import os, signal, sys, threading, time
 from tribescope.store import _workspace
 WS, DELAY = sys.argv[1], float(sys.argv[2])
 orig = _workspace.Workspace.write_table
-def hooked(self, name, data):
+def hooked(self, name, data, **kw):
     if name == "creator_scores":
         def kill():
             time.sleep(DELAY)
@@ -40,7 +40,7 @@ def hooked(self, name, data):
         threading.Thread(target=kill, daemon=True).start()
         if DELAY == 0:
             time.sleep(0.05)  # the kill lands before the write starts
-    return orig(self, name, data)
+    return orig(self, name, data, **kw)
 _workspace.Workspace.write_table = hooked
 from tribescope.cli import main
 sys.argv = ["tribescope", "--workspace", WS, "score", "--no-sentiment"]

@@ -93,6 +93,38 @@ def test_a_column_added_to_an_older_workspace_is_declared_as_the_schema_says(tmp
     assert got == {"Uncompressed"}
 
 
+def test_a_derived_table_keeps_the_columns_asked_uncompressed_and_a_failed_write_keeps_the_old_table(
+    tmp_path,
+):
+    """``write_table(…, uncompressed=…)`` stores those text columns uncompressed and the others as DuckDB chooses,
+    with the rows of the expression; a write that fails midway (a cast that only fails on some row) leaves the
+    previous table as it was, not an empty new one."""
+    import ibis
+
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        rows = ibis.memtable(
+            {"id": [f"c{i}" for i in range(150_000)], "kind": [("a", "b")[i % 2] for i in range(150_000)]}
+        )
+        ws.write_table("derived", rows, uncompressed=("id",))
+        ws.duck.execute("CHECKPOINT")
+        got = _string_compressions(ws, "derived")
+        assert got["id"] == {"Uncompressed"} and "Uncompressed" not in got["kind"]
+        assert ws.duck.execute("SELECT count(*), count(DISTINCT id), min(id) FROM derived").fetchone() == (
+            150_000,
+            150_000,
+            "c0",
+        )
+        bad = ibis.memtable({"id": ["1", "2", "x"]})
+        with pytest.raises(Exception, match=r"(?i)conver|cast"):
+            ws.write_table(
+                "derived", bad.select(id=bad.id.cast("int64").cast("string")), uncompressed=("id",)
+            )
+        assert ws.duck.execute("SELECT count(*) FROM derived").fetchone()[0] == 150_000
+    finally:
+        ws.close()
+
+
 def test_list_tables_names_what_ibis_lists(ws):
     """The DuckDB catalog query behind ``list_tables``/``has_table`` names exactly Ibis' tables: the workspace's
     tables and views and this connection's temporary ones, not another attached database's."""

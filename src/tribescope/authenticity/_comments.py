@@ -86,6 +86,8 @@ COMMENT_FEATURE_COLUMNS = (
     "model_version",
 )
 TABLE = "comment_features"
+#: columns stored without DuckDB's string compression: unique per row (ids, md5 hex), see ``Workspace.write_table``
+_UNCOMPRESSED = ("comment_id", "text_hash")
 
 #: one-word praise / filler that carries no content on its own (weak-labelling lexicon, English + common IG use)
 GENERIC_WORDS = frozenset(
@@ -740,7 +742,7 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
     # expression's memtables and UDF are registered first, as ibis does before it runs one
     out = new if keep is None else keep.union(new)
     ws.con._run_pre_execute_hooks(out)
-    ws.write_table(TABLE, out)
+    ws.write_table(TABLE, out, uncompressed=_UNCOMPRESSED)
     _store_signature(ws, signature, version)
     return ws.table(TABLE)
 
