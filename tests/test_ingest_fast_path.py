@@ -559,6 +559,41 @@ def test_prefetcher_maps_the_next_plan_without_waiting_for_its_turn(monkeypatch)
         duck.close()
 
 
+def test_prefetcher_tells_whether_a_plan_is_done(monkeypatch):
+    """``ready`` is true once a started plan is done (``take`` would not wait), false while it runs, and false
+    for a position it has not started."""
+    import threading
+
+    import duckdb
+
+    from tribescope.ingest import _fast
+
+    gate, began = threading.Event(), threading.Event()
+
+    def fake_run(plan, import_id, con):
+        began.set()
+        assert gate.wait(30)
+        return None
+
+    monkeypatch.setattr(_fast, "run_plan", fake_run)
+    duck = duckdb.connect()
+    pf = _fast.Prefetcher(duck, {3: ("plan", "i3")})
+    try:
+        assert began.wait(30)
+        assert not pf.ready(3) and not pf.ready(4)
+        gate.set()
+        deadline = threading.Event()
+        for _ in range(3000):
+            if pf.ready(3):
+                break
+            deadline.wait(0.01)
+        assert pf.ready(3) and pf.take(3) is None and not pf.ready(3)
+    finally:
+        gate.set()
+        pf.close()
+        duck.close()
+
+
 def _fast_dbs(ws):
     return ws.duck.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE '__tribescope_fast%'"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 
 import pytest
 
@@ -147,3 +148,34 @@ def test_import_collects_garbage_less_often_and_restores_the_thresholds(ws, tmp_
         assert seen and seen[0][0] == 0 and gc.get_threshold()[0] == 0
     finally:
         gc.set_threshold(*before)
+
+
+def test_the_import_works_while_the_reader_is_behind():
+    """``items(…, idle=…)`` calls ``idle`` when the reader has nothing ready yet (the import writes the rows it
+    gathered then), and not when it has: here the reader's first item waits for that call."""
+    released = threading.Event()
+    calls: list[bool] = []
+
+    def job():
+        assert released.wait(30), "idle was not called while the reader was behind"
+        yield ("done", 3, 0)
+
+    def idle():
+        calls.append(released.is_set())
+        released.set()
+
+    def other():
+        yield ("done", 1, 0)
+
+    ahead = _run.ReadAhead({0: job, 1: other})
+    try:
+        assert list(ahead.items(0, idle=idle)) == [("done", 3, 0)]
+        assert calls == [False]  # once, while the reader was behind
+        deadline = time.monotonic() + 30
+        while not ahead._items and time.monotonic() < deadline:  # the reader puts file 1's item
+            time.sleep(0.01)
+        assert list(ahead.items(1, idle=idle)) == [("done", 1, 0)]
+        assert calls == [False]  # ready: no idle call
+    finally:
+        ahead.close()
+    assert _no_reader_thread()

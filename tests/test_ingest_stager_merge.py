@@ -157,6 +157,48 @@ def test_rows_staged_from_an_engine_table_merge_like_arrow_rows(tmp_path):
         rel_ws.close()
 
 
+def test_rows_written_to_the_stage_while_the_import_waits_merge_as_if_gathered(tmp_path):
+    """``write_pending`` (called while the import waits for a file) writes the tables with at least ``min_rows``
+    rows gathered in Arrow to the stage and leaves the others gathered; the merge then writes exactly what the same
+    rows gathered until the merge write: the stored rows, the file that last changed each, per-file counts."""
+    yt = "youtube"
+    f1 = [{"platform": yt, "account_id": "A", "username": "a"}, {"platform": yt, "account_id": "B"}]
+    f2 = [
+        {"platform": yt, "account_id": "B", "username": "b2"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+    ]
+    f3 = [{"platform": yt, "account_id": "A", "username": "a3"}, {"platform": yt, "account_id": "D"}]
+    files = [("imp-1", f1), ("imp-2", f2), ("imp-3", f3)]
+    gathered_ws = connect(tmp_path / "gathered.duckdb")
+    written_ws = connect(tmp_path / "written.duckdb")
+    try:
+        written_gathered = _stage(gathered_ws, files, dedup=True)
+        with written_ws.transaction():
+            st = Stager(written_ws.duck, "", dedup=("accounts",))
+            pending = []
+            for imp, rows in files:
+                st.next_file(imp)
+                st.add("accounts", _acc(rows))
+                st.write_pending(
+                    min_rows=3
+                )  # after imp-1 (2 rows gathered): not yet; after imp-2 (5): written
+                pending.append(dict(st._pending_rows))
+            st.merge()
+        assert pending == [{"accounts": 2}, {}, {"accounts": 2}]
+        q = "SELECT account_id, username, import_id FROM accounts ORDER BY account_id"
+        assert (
+            written_ws.duck.execute(q).fetchall()
+            == gathered_ws.duck.execute(q).fetchall()
+            == [("A", "a3", "imp-3"), ("B", "b2", "imp-2"), ("C", "c", "imp-2"), ("D", None, "imp-3")]
+        )
+        assert {f: w.get("accounts", 0) for f, w in st.written.items()} == written_gathered
+        assert written_gathered == {"imp-1": 2, "imp-2": 2, "imp-3": 2}
+    finally:
+        gathered_ws.close()
+        written_ws.close()
+
+
 def test_files_are_planned_before_their_hashes_only_when_no_other_content_has_their_size(
     tmp_path, monkeypatch
 ):

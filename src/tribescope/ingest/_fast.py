@@ -244,6 +244,10 @@ class Prefetcher:
         self._plans = dict(sorted(self._plans.items()))
         self._start_next()
 
+    def ready(self, position: int) -> bool:
+        """Whether :meth:`take` of ``position`` would return at once (its plan is done)."""
+        return any(p == position and future.done() for p, future, _ in self._started)
+
     def take(self, position: int) -> PlanResult:
         """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order)."""
         for k, (p, future, _) in enumerate(self._started):

@@ -301,12 +301,20 @@ def import_paths(
                 started = dt.datetime.now(dt.UTC)
                 stager.next_file(import_id)
                 staged[import_id] = fr
-                fast_rows = prefetch.take(i) if i in prefetch else None
+                fast_rows = None
+                if i in prefetch:
+                    if not prefetch.ready(
+                        i
+                    ):  # the rows gathered in Arrow go to the stage while the plan runs
+                        stager.write_pending()
+                    fast_rows = prefetch.take(i)
                 if fast_rows is not None:
                     _stage_fast(stager, src, fr, fast_rows, progress)
                 else:  # read ahead, or now (a fast plan that did not apply)
                     items = (
-                        ahead.items(i) if i in ahead else _read_file(src, fmt, import_id, skip_bad, options)
+                        ahead.items(i, idle=stager.write_pending)
+                        if i in ahead
+                        else _read_file(src, fmt, import_id, skip_bad, options)
                     )
                     _stage(ws, stager, src, fr, items, progress)
                 finished = dt.datetime.now(dt.UTC)
@@ -650,9 +658,12 @@ class ReadAhead:
             finally:
                 reading.close()  # the file is closed now, not at garbage collection
 
-    def items(self, position: int) -> Iterator[Item]:
-        """What the reader produced for the file at ``position`` (files are taken in order)."""
+    def items(self, position: int, idle: Callable[[], None] | None = None) -> Iterator[Item]:
+        """What the reader produced for the file at ``position`` (files are taken in order). ``idle`` is called
+        (without the lock) when the reader is behind, before waiting for it."""
         while True:
+            if idle is not None and not self._items:
+                idle()
             with self._cond:
                 while not self._items:
                     self._cond.wait()

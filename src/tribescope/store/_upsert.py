@@ -32,6 +32,9 @@ __all__ = ["Stager"]
 
 #: staged rows gathered in Arrow per table before they are written to the engine
 FLUSH_ROWS = 100_000
+#: rows gathered in Arrow for a table that :meth:`Stager.write_pending` writes while the import waits (fewer wait
+#: for :data:`FLUSH_ROWS` or the merge: a statement per small file and table costs more than its rows)
+IDLE_FLUSH_ROWS = 20_000
 #: order key of a row's snapshot: NULL first
 _SNAP = "coalesce(epoch_us(snapshot_at), -9223372036854775807)"
 
@@ -218,6 +221,16 @@ class Stager:
         )
         self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {_q(self.stage_name(table))} ({cols})")
         self._created.add(table)
+
+    def write_pending(self, min_rows: int = IDLE_FLUSH_ROWS) -> None:
+        """Write the rows gathered in Arrow (:meth:`add`) for each table with at least ``min_rows`` of them to the
+        stage now, not at :data:`FLUSH_ROWS` or the next :meth:`merge`: the import calls it while it waits for a
+        file's rows (a fast plan still running, the reader behind), so that work is off the merge that follows (at
+        synth m ~0.4–0.7 s: Discord's 61k messages and 71k accounts were written at the start of the merge the
+        Instagram export triggers). Same rows, same order."""
+        for table in list(self._pending):
+            if self._pending_rows.get(table, 0) >= min_rows:
+                self._write(table)
 
     def _write(self, table: str) -> None:
         pend = self._pending.pop(table, [])
