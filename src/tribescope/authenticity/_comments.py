@@ -738,10 +738,8 @@ def update_comment_features(ws: Any, *, store: bool | None = None) -> ir.Table:
     new = _feature_rows(todo, keys, version) if todo is not None else _all_feature_rows(c, version)
     if not store:
         return new if keep is None else keep.union(new)
-    # one statement straight into the workspace table (no temporary copy of every row to write again); the
-    # expression's memtables and UDF are registered first, as ibis does before it runs one
+    # straight into the workspace table (no temporary copy of every row to write again)
     out = new if keep is None else keep.union(new)
-    ws.con._run_pre_execute_hooks(out)
     ws.write_table(TABLE, out, uncompressed=_UNCOMPRESSED)
     _store_signature(ws, signature, version)
     return ws.table(TABLE)

@@ -303,9 +303,8 @@ def import_paths(
                 staged[import_id] = fr
                 fast_rows = None
                 if i in prefetch:
-                    if not prefetch.ready(
-                        i
-                    ):  # the rows gathered in Arrow go to the stage while the plan runs
+                    # the rows gathered in Arrow go to the stage while the plan runs
+                    if not prefetch.ready(i):
                         stager.write_pending()
                     fast_rows = prefetch.take(i)
                 if fast_rows is not None:

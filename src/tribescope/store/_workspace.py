@@ -278,10 +278,8 @@ class Workspace:
         arrow = isinstance(data, pa.Table)
         if arrow:
             self.duck.register("__tribescope_write", data)
-        else:
-            self.con._run_pre_execute_hooks(
-                data
-            )  # the expression's memtables and UDFs, as ibis registers them
+        else:  # the expression's memtables and UDFs, registered as ibis does before it runs one
+            self.con._run_pre_execute_hooks(data)
         try:
             sql = "SELECT * FROM __tribescope_write" if arrow else self.con.compile(data)
             if not uncompressed:  # one statement, so a crash leaves the old table or the new one, never none
