@@ -23,14 +23,36 @@ def _acc(rows):
     return pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
 
 
-def _stage(ws, files, *, dedup):
+def _add(st, imp, rows):
+    st.add("accounts", _acc(rows))
+
+
+def _stage_each(ws, files, *, dedup, step=_add):
+    """Stage ``files`` in one transaction, each by ``step(stager, import_id, rows)``, merge; the stager."""
     with ws.transaction():
         st = Stager(ws.duck, "", dedup=("accounts",) if dedup else ())
         for imp, rows in files:
             st.next_file(imp)
-            st.add("accounts", _acc(rows))
+            step(st, imp, rows)
         st.merge()
+    return st
+
+
+def _stage(ws, files, *, dedup):
+    st = _stage_each(ws, files, dedup=dedup)
     return {f: w.get("accounts", 0) for f, w in st.written.items()}
+
+
+def _three_files(last):
+    """Three files of account rows: A and B; B again (a username) and C twice (an exact duplicate); then ``last``."""
+    yt = "youtube"
+    f1 = [{"platform": yt, "account_id": "A", "username": "a"}, {"platform": yt, "account_id": "B"}]
+    f2 = [
+        {"platform": yt, "account_id": "B", "username": "b2"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+        {"platform": yt, "account_id": "C", "username": "c"},
+    ]
+    return [("imp-1", f1), ("imp-2", f2), ("imp-3", last)]
 
 
 def _first_occurrences(rows):
@@ -116,30 +138,21 @@ def test_rows_staged_from_an_engine_table_merge_like_arrow_rows(tmp_path):
     """The engine fast path stages a mapped file straight from its table (``add_relation``, no Arrow round trip),
     between files staged from Arrow: the merge writes what staging the same rows from Arrow writes — the stored
     rows, the file that last changed each, per-file counts — with the later file's value winning on a shared key."""
-    yt = "youtube"
-    f1 = [{"platform": yt, "account_id": "A", "username": "a"}, {"platform": yt, "account_id": "B"}]
-    f2 = [
-        {"platform": yt, "account_id": "B", "username": "b2"},
-        {"platform": yt, "account_id": "C", "username": "c"},
-        {"platform": yt, "account_id": "C", "username": "c"},
-    ]
-    f3 = [{"platform": yt, "account_id": "A", "username": "a3"}]
-    files = [("imp-1", f1), ("imp-2", f2), ("imp-3", f3)]
+    files = _three_files([{"platform": "youtube", "account_id": "A", "username": "a3"}])
 
     arrow_ws = connect(tmp_path / "arrow.duckdb")
     rel_ws = connect(tmp_path / "relation.duckdb")
     try:
         written_arrow = _stage(arrow_ws, files, dedup=True)
-        with rel_ws.transaction():
-            st = Stager(rel_ws.duck, "", dedup=("accounts",))
-            for imp, rows in files:
-                st.next_file(imp)
-                if imp == "imp-2":  # this file's rows come from an engine table
-                    rel_ws.duck.from_arrow(_acc(rows)).create("mapped")
-                    assert st.add_relation("accounts", "mapped") == 3
-                else:
-                    st.add("accounts", _acc(rows))
-            st.merge()
+
+        def step(st, imp, rows):
+            if imp == "imp-2":  # this file's rows come from an engine table
+                rel_ws.duck.from_arrow(_acc(rows)).create("mapped")
+                assert st.add_relation("accounts", "mapped") == 3
+            else:
+                _add(st, imp, rows)
+
+        st = _stage_each(rel_ws, files, dedup=True, step=step)
         written_rel = {f: w.get("accounts", 0) for f, w in st.written.items()}
         q = "SELECT account_id, username, import_id FROM accounts ORDER BY account_id"
         assert (
@@ -162,29 +175,21 @@ def test_rows_written_to_the_stage_while_the_import_waits_merge_as_if_gathered(t
     rows gathered in Arrow to the stage and leaves the others gathered; the merge then writes exactly what the same
     rows gathered until the merge write: the stored rows, the file that last changed each, per-file counts."""
     yt = "youtube"
-    f1 = [{"platform": yt, "account_id": "A", "username": "a"}, {"platform": yt, "account_id": "B"}]
-    f2 = [
-        {"platform": yt, "account_id": "B", "username": "b2"},
-        {"platform": yt, "account_id": "C", "username": "c"},
-        {"platform": yt, "account_id": "C", "username": "c"},
-    ]
-    f3 = [{"platform": yt, "account_id": "A", "username": "a3"}, {"platform": yt, "account_id": "D"}]
-    files = [("imp-1", f1), ("imp-2", f2), ("imp-3", f3)]
+    files = _three_files(
+        [{"platform": yt, "account_id": "A", "username": "a3"}, {"platform": yt, "account_id": "D"}]
+    )
     gathered_ws = connect(tmp_path / "gathered.duckdb")
     written_ws = connect(tmp_path / "written.duckdb")
     try:
         written_gathered = _stage(gathered_ws, files, dedup=True)
-        with written_ws.transaction():
-            st = Stager(written_ws.duck, "", dedup=("accounts",))
-            pending = []
-            for imp, rows in files:
-                st.next_file(imp)
-                st.add("accounts", _acc(rows))
-                st.write_pending(
-                    min_rows=3
-                )  # after imp-1 (2 rows gathered): not yet; after imp-2 (5): written
-                pending.append(dict(st._pending_rows))
-            st.merge()
+        pending = []
+
+        def step(st, imp, rows):
+            _add(st, imp, rows)
+            st.write_pending(min_rows=3)  # after imp-1 (2 rows gathered): not yet; after imp-2 (5): written
+            pending.append(dict(st._pending_rows))
+
+        st = _stage_each(written_ws, files, dedup=True, step=step)
         assert pending == [{"accounts": 2}, {}, {"accounts": 2}]
         q = "SELECT account_id, username, import_id FROM accounts ORDER BY account_id"
         assert (
