@@ -594,6 +594,45 @@ def test_prefetcher_tells_whether_a_plan_is_done(monkeypatch):
         duck.close()
 
 
+def test_taking_a_running_plan_calls_idle_first_and_a_done_one_does_not(monkeypatch):
+    """``take(…, idle=…)`` calls ``idle`` when the plan is still running (the import writes the rows it gathered
+    then): here the plan waits for that call; a plan already done is taken without it."""
+    import threading
+
+    import duckdb
+
+    from tribescope.ingest import _fast
+
+    gate = threading.Event()
+
+    def fake_run(plan, import_id, con):
+        if plan == 3:
+            assert gate.wait(30), "idle was not called while the plan ran"
+        return None
+
+    monkeypatch.setattr(_fast, "run_plan", fake_run)
+    calls: list[int] = []
+    duck = duckdb.connect()
+    pf = _fast.Prefetcher(duck, {3: (3, "i3"), 4: (4, "i4")})
+    try:
+
+        def idle():
+            calls.append(3)
+            gate.set()
+
+        assert pf.take(3, idle=idle) is None and calls == [3]
+        deadline = threading.Event()
+        for _ in range(3000):
+            if pf.ready(4):
+                break
+            deadline.wait(0.01)
+        assert pf.take(4, idle=lambda: calls.append(4)) is None and calls == [3]
+    finally:
+        gate.set()
+        pf.close()
+        duck.close()
+
+
 def _fast_dbs(ws):
     return ws.duck.execute(
         "SELECT count(*) FROM duckdb_databases() WHERE database_name LIKE '__tribescope_fast%'"

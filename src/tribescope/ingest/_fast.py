@@ -248,8 +248,12 @@ class Prefetcher:
         """Whether :meth:`take` of ``position`` would return at once (its plan is done)."""
         return any(p == position and future.done() for p, future, _ in self._started)
 
-    def take(self, position: int) -> PlanResult:
-        """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order)."""
+    def take(self, position: int, idle: Callable[[], None] | None = None) -> PlanResult:
+        """The result of :func:`run_plan` for the file at ``position`` (plans are taken in file order). ``idle`` is
+        called when that plan is still running on the background thread, before waiting for it (as
+        :meth:`~tribescope.ingest._run.ReadAhead.items` does when the reader is behind)."""
+        if idle is not None and position in self and not self.ready(position):
+            idle()
         for k, (p, future, _) in enumerate(self._started):
             if p == position:
                 del self._started[k]

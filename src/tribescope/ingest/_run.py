@@ -301,12 +301,8 @@ def import_paths(
                 started = dt.datetime.now(dt.UTC)
                 stager.next_file(import_id)
                 staged[import_id] = fr
-                fast_rows = None
-                if i in prefetch:
-                    # the rows gathered in Arrow go to the stage while the plan runs
-                    if not prefetch.ready(i):
-                        stager.write_pending()
-                    fast_rows = prefetch.take(i)
+                # while a fast plan or the reader is behind, the rows gathered in Arrow go to the stage
+                fast_rows = prefetch.take(i, idle=stager.write_pending) if i in prefetch else None
                 if fast_rows is not None:
                     _stage_fast(stager, src, fr, fast_rows, progress)
                 else:  # read ahead, or now (a fast plan that did not apply)

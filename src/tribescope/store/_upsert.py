@@ -250,8 +250,7 @@ class Stager:
 
         Per-file figures are in :attr:`written`.
         """
-        for table in list(self._pending):
-            self._write(table)
+        self.write_pending(min_rows=0)
         files = self._files
         self.written = {f: dict.fromkeys(sorted(t), 0) for f, t in zip(files, self._tables, strict=True)}
         written: dict[str, int] = {}

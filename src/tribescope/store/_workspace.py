@@ -72,12 +72,17 @@ def _duck_type(t: pa.DataType) -> str:
     raise TypeError(f"no DuckDB type for {t}")
 
 
+def _column_def(name: str, sql_type: str, compressed: bool = True) -> str:
+    """A column's definition; one not ``compressed`` is declared ``USING COMPRESSION uncompressed`` (DuckDB keeps
+    that in its catalog: every later write of the column skips the compression's analysis, and every scan its
+    decompression)."""
+    ddl = f'"{name}" {sql_type}'
+    return ddl if compressed else f"{ddl} USING COMPRESSION uncompressed"
+
+
 def _column_ddl(c: schema.Column) -> str:
-    """A column's definition; a column not :attr:`~tribescope.schema.Column.compressed` is declared ``USING
-    COMPRESSION uncompressed`` (DuckDB keeps that in its catalog: every later write of the column skips the
-    compression's analysis, and every scan its decompression)."""
-    ddl = f'"{c.name}" {_duck_type(c.type)}'
-    return ddl if c.compressed else f"{ddl} USING COMPRESSION uncompressed"
+    """A canonical column's definition (see :func:`_column_def` and :attr:`~tribescope.schema.Column.compressed`)."""
+    return _column_def(c.name, _duck_type(c.type), c.compressed)
 
 
 def _ddl(tbl: schema.Table) -> str:
@@ -268,7 +273,7 @@ class Workspace:
         """Create or replace a derived table (scores, features, …) from Arrow data or an expression.
 
         ``uncompressed``: text columns declared ``USING COMPRESSION uncompressed`` on DuckDB, as the canonical tables
-        declare their ids and free text (see :func:`_column_ddl`): ids and hashes unique per row, which DuckDB's
+        declare their ids and free text (:func:`_column_def`): ids and hashes unique per row, which DuckDB's
         string compression analyses at every write and barely shrinks (``comment_features``' ``comment_id`` and
         ``text_hash``: 2.4 → 1.6 CPU-s for the table's 1M rows at synth m). The table is then created and filled
         in one transaction, so a failure still leaves the old table or the new one, never none."""
@@ -286,10 +291,7 @@ class Workspace:
                 self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" AS {sql}')
                 return
             described = self.duck.execute(f"DESCRIBE {sql}").fetchall()
-            cols = ", ".join(
-                f'"{c}" {t}' + (" USING COMPRESSION uncompressed" if c in uncompressed else "")
-                for c, t, *_ in described
-            )
+            cols = ", ".join(_column_def(c, t, c not in uncompressed) for c, t, *_ in described)
             with self.transaction():
                 self.duck.execute(f'CREATE OR REPLACE TABLE "{name}" ({cols})')
                 self.duck.execute(f'INSERT INTO "{name}" {sql}')
