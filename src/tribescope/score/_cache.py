@@ -57,8 +57,10 @@ __all__ = [
 #: temp directory beyond it). At synth m a score peaks near 1.1 GB, so the cap only bites on larger
 #: workspaces (scale l: 11.8 GB uncapped; with a 3 GB cap 4.0 GB RSS, DuckDB itself at the cap and ~0.8 GB
 #: of Python, libraries and untracked allocations on top — hence 2.5 GB, to stay under 4 GB; 2.2 GB since the
-#: free text and ids are stored uncompressed (scale l peaks of 3.65–4.17 GB at 2.5 GB, 3.50 GB at 2.2 GB)).
-SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "2200MB")
+#: free text and ids are stored uncompressed (scale l peaks of 3.65–4.17 GB at 2.5 GB, 3.50 GB at 2.2 GB); 1.9 GB
+#: since the seventeenth round (scale l: 3.25 / 3.35 GiB against 3.62 / 3.64 GiB at 2.2 GB in alternating runs, in
+#: the same time, identical scores; docs/performance.md)).
+SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "1900MB")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"
