@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tribescope.ingest import import_paths
 from tribescope.ingest import youtube as yt_mod
@@ -765,6 +768,57 @@ def test_web_graphql_null_key_scan_reads_the_text_and_queries_only_when_it_may_h
         assert con.queries == int(expect == 7), text
         con = Con()
         assert _null_key_scan(str(f), True, "k", "SELECT 7")(con) == 7  # compressed: always the query
+
+
+_NULL_SCAN_CASES = {
+    b'{"a": {"k": 1}}\n{"b": "k null"}\n': False,
+    b'{"k"  :  null}\n': True,
+    b'{"x": {"k"\t:null}}\n': True,
+    b'{"\\u006b": 1}\n': True,
+    b'{"kk": null}\n': False,
+    b'{"k": nul}\n{"k" :\n nulL}': False,  # cut or wrong case: no null
+    b'{"K": "caf\\u00e9"}\n{"k":                    null}': True,  # a long run of blanks before the null
+    b'{"k": 1}' + b" " * 40 + b'"k"': False,  # the key at the very end
+}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 11, 1 << 24])
+def test_null_key_scan_in_chunks_finds_what_the_whole_text_holds(tmp_path, monkeypatch, chunk):
+    """The scan reads the file in chunks; a key, its null or an escape cut by a chunk's end is still found (every
+    chunk size down to one byte gives the answer of the whole text), and a cut that turns out not to be a null is not."""
+    from tribescope.ingest import instagram
+
+    monkeypatch.setattr(instagram, "_SCAN_CHUNK", chunk)
+    quoted = b'"k"'
+    escaped = re.compile(rb"\\u(?:006b)", re.IGNORECASE)
+    for i, (text, expect) in enumerate(_NULL_SCAN_CASES.items()):
+        f = tmp_path / f"c{i}.jsonl"
+        f.write_bytes(text)
+        assert instagram._may_hold_null(str(f), quoted, escaped) is expect, (chunk, text)
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert instagram._may_hold_null(str(tmp_path / "empty.jsonl"), quoted, escaped) is False
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    parts=st.lists(
+        st.sampled_from([b'"k"', b" ", b"\n", b":", b"null", b"nul", b"l", b"x", b"\\u006B", b"\\u", b'"']),
+        max_size=30,
+    ),
+    chunk=st.integers(1, 9),
+)
+def test_null_key_scan_property_chunked_equals_whole(tmp_path, monkeypatch, parts, chunk):
+    """Property: for any text of these pieces the chunked scan answers as one search over the whole text does."""
+    from tribescope.ingest import instagram
+
+    text = b"".join(parts)
+    whole = bool(re.search(rb'"k"[ \t\r\n]*:[ \t\r\n]*null', text)) or bool(
+        re.search(rb"\\u006b", text, re.I)
+    )
+    f = tmp_path / "p.jsonl"
+    f.write_bytes(text)
+    monkeypatch.setattr(instagram, "_SCAN_CHUNK", chunk)
+    assert instagram._may_hold_null(str(f), b'"k"', re.compile(rb"\\u(?:006b)", re.IGNORECASE)) is whole
 
 
 def test_large_files_are_planned_first_and_a_smaller_files_plan_still_runs_in_its_turn(tmp_path, monkeypatch):
