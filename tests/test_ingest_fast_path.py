@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -562,6 +563,14 @@ def test_prefetcher_maps_the_next_plan_without_waiting_for_its_turn(monkeypatch)
         duck.close()
 
 
+def _until_ready(pf, position, timeout=30.0):
+    """Whether ``pf``'s plan for ``position`` is done within ``timeout`` seconds (polled)."""
+    deadline = time.monotonic() + timeout
+    while not pf.ready(position) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return pf.ready(position)
+
+
 def test_prefetcher_tells_whether_a_plan_is_done(monkeypatch):
     """``ready`` is true once a started plan is done (``take`` would not wait), false while it runs, and false
     for a position it has not started."""
@@ -585,12 +594,7 @@ def test_prefetcher_tells_whether_a_plan_is_done(monkeypatch):
         assert began.wait(30)
         assert not pf.ready(3) and not pf.ready(4)
         gate.set()
-        deadline = threading.Event()
-        for _ in range(3000):
-            if pf.ready(3):
-                break
-            deadline.wait(0.01)
-        assert pf.ready(3) and pf.take(3) is None and not pf.ready(3)
+        assert _until_ready(pf, 3) and pf.take(3) is None and not pf.ready(3)
     finally:
         gate.set()
         pf.close()
@@ -624,11 +628,7 @@ def test_taking_a_running_plan_calls_idle_first_and_a_done_one_does_not(monkeypa
             gate.set()
 
         assert pf.take(3, idle=idle) is None and calls == [3]
-        deadline = threading.Event()
-        for _ in range(3000):
-            if pf.ready(4):
-                break
-            deadline.wait(0.01)
+        assert _until_ready(pf, 4)
         assert pf.take(4, idle=lambda: calls.append(4)) is None and calls == [3]
     finally:
         gate.set()
