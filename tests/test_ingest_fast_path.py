@@ -24,6 +24,11 @@ def _dump(ws):
     return {t: ws.duck.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall() for t, c in COLS.items()}
 
 
+def _stored_order(ws, table, key):
+    """``table``'s ``key`` column in stored order: a first import writes the rows in file order."""
+    return [r[0] for r in ws.duck.execute(f"SELECT {key} FROM {table} ORDER BY rowid").fetchall()]
+
+
 def _thread(i, with_replies=True):
     top = {
         "kind": "youtube#comment",
@@ -96,6 +101,9 @@ def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     try:
         assert used == (variant != "html_only_text")  # the plan ran (an SQL error would fall back silently)
         assert _dump(fast) == _dump(slow)
+        # each thread's comment, then its replies, as the pages list them (the plan writes them in that order)
+        assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
+        assert _stored_order(fast, "accounts", "account_id") == _stored_order(slow, "accounts", "account_id")
         assert r_fast.files[0].records == r_slow.files[0].records == 40
         assert r_fast.rows() == r_slow.rows()
         owner = fast.duck.execute("SELECT username FROM accounts WHERE account_id = 'UCowner'").fetchone()
@@ -388,6 +396,9 @@ def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant)
         assert used == (variant in ("clean", "key_text_in_comment"))
         assert r_fast.files[0].format == r_slow.files[0].format == "instagram-graphql"
         assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
+        # each media's comments, each followed by its replies, in file order (account stubs seen twice are merged,
+        # and a merged row is stored anew: their order is the merge's)
+        assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
         assert r_fast.files[0].records == r_slow.files[0].records == 12
         assert r_fast.rows() == r_slow.rows()
         rejected = variant in ("text_number", "no_media_id", "no_owner_username")

@@ -73,8 +73,11 @@ class FastPlan:
     cheap ``guard`` is non-zero; a check may also be a function of the plan's cursor returning that
     integer (e.g. a text scan that rules a costly query out before running it); ``records`` returns the
     number of source records;
-    ``tables`` maps canonical table → SELECT with (a subset of) the canonical columns, in file order
-    (an ``_seq`` column, if present, orders rows as the Python path would emit them).
+    ``tables`` maps canonical table → SELECT with (a subset of) the canonical columns, in file order: an ``_seq``
+    column, if present, orders rows as the Python path would emit them (a sort); without one the SELECT must yield
+    them in that order (DuckDB keeps the order of scans, projections and ``unnest`` when it writes a table).
+    ``release`` names setup tables that no table's SELECT reads: dropped once the checks and ``records`` have run, so
+    that their memory is free before the tables are written.
     ``derive`` maps a table to a function completing each mapped batch in Python (e.g. hashtags
     computed by the very functions the Python path uses); it returns the batch with columns added.
     """
@@ -84,6 +87,7 @@ class FastPlan:
     records: str
     tables: dict[str, str] = field(default_factory=dict)
     derive: dict[str, Callable[[pa.RecordBatch], pa.RecordBatch]] = field(default_factory=dict)
+    release: Sequence[str] = ()
 
 
 #: rows per Arrow batch a plan's ``derive`` completes
@@ -160,6 +164,8 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
                 _release(con, db)
                 return None
         records = int(con.execute(plan.records).fetchone()[0])  # type: ignore[index]
+        for done in plan.release:
+            con.execute(f"DROP TABLE {done}")
         # Materialise every table, so a late error still means "fall back". Rows are stored in file order.
         tables: dict[str, str] = {}
         for i, (table, sql) in enumerate(plan.tables.items()):
