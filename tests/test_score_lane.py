@@ -72,6 +72,47 @@ def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported
     b.close()
 
 
+def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported, tmp_path, monkeypatch):
+    """A score of every creator of a workspace holding more than ``GROUP_COMMENTS`` comments builds the thread rows
+    of one group of creators at a time, never of the whole scope, and stores the same rows as a score in one group."""
+    import math
+
+    from tribescope.score import _score
+
+    shutil.copy(imported, tmp_path / "one.duckdb")
+    shutil.copy(imported, tmp_path / "groups.duckdb")
+    one, groups = connect(tmp_path / "one.duckdb"), connect(tmp_path / "groups.duckdb")
+    built: list[tuple[bool, frozenset]] = []
+    real = _score._thread_rows
+
+    def spy(sc):
+        built.append((sc.full, frozenset(sc.keys)))
+        return real(sc)
+
+    monkeypatch.setattr(_score, "_thread_rows", spy)
+    ref, _ = _with_lane(one)
+    assert built and all(
+        full for full, _ in built
+    )  # the default bound: one group, the whole scope's thread rows
+    built.clear()
+    n = groups.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
+    monkeypatch.setattr(_score, "GROUP_COMMENTS", n // 3)
+    got, run = _with_lane(groups)
+    k = math.ceil(n / (n // 3))
+    assert k > 1 and len(built) == k and not any(full for full, _ in built)
+    creators = set(zip(got["platform"].to_pylist(), got["creator_id"].to_pylist(), strict=True))
+    assert frozenset().union(*(keys for _, keys in built)) == creators  # every creator, each in one group
+    assert sum(len(keys) for _, keys in built) == len(creators)
+    assert run.recomputed["conversation"] == run.recomputed["graph"] == len(creators)
+    assert_same_rows(got, ref, "creator_scores", any_order=True)
+    for t in sorted(
+        x for x in one.list_tables() if x.startswith("_score_cache_") and x != "_score_cache_state"
+    ):
+        assert_same_rows(groups.table(t).to_pyarrow(), one.table(t).to_pyarrow(), t, any_order=True)
+    one.close()
+    groups.close()
+
+
 def test_lane_queues_sentiment_once_the_text_features_are_stored_unless_the_score_skips_it(
     imported, tmp_path
 ):

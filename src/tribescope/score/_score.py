@@ -194,14 +194,26 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
     return df.reset_index(drop=True)
 
 
-def _sentiment_by_creator(ws: Any, th: ir.Table) -> pa.Table:
+def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     """Mean VADER compound of audience comments per creator, from the ``comment_features`` table (computed in
-    the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`)."""
+    the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`).
+
+    The audience comments are those of :func:`threads` that ``is_creator`` does not mark — the comments under the
+    scope's creators' posts whose author is not the creator — taken from the comments and posts themselves, so that
+    this stage, queued last (after the models stored ``comment_features``), does not need the thread rows."""
     from tribescope.authenticity import comment_scores
 
     cf = comment_scores(ws)
     cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
-    aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id")
+    posts = sc.posts
+    p = posts.filter(posts.creator_id.notnull()).select(
+        _pp=posts.platform, _pid=posts.post_id, creator_id=posts.creator_id
+    )
+    c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
+    j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
+    aud = j.filter(~(j.author_id == j.creator_id).fill_null(False)).select(
+        "platform", "creator_id", "comment_id"
+    )
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
     per = j.group_by(list(KEY)).agg(sentiment_mean=j._cf_sentiment.fill_null(0.0).mean())
     return per.to_pyarrow()
@@ -259,17 +271,19 @@ def _thread_rows(sc: Scope) -> ir.Table:
     return th
 
 
+#: the :data:`_PARTS` computed from the thread rows (:func:`_thread_rows`)
+_THREAD_PARTS = ("conversation", "connectedness", "audience_quality", "offplatform", "graph")
+
+#: comments per group of creators whose thread-row stages are computed together when a score recomputes every creator
+#: of a large workspace (:func:`_groups`). Measured at synth l (9.96M comments, 2026-12-02): the thread rows of every
+#: creator (~1.5 GB of temporary table) did not fit the score's memory cap beside the models' work, and each of the
+#: six stages reading them read them back from temporary files: ~14 % of the score (with no cap it took 88–92 s
+#: against 103–107 s). Synth m (1M comments) stays one group.
+GROUP_COMMENTS = int(os.environ.get("TRIBESCOPE_GROUP_COMMENTS", "3000000"))
+
+
 def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
-    from tribescope.metrics import (
-        audience_quality,
-        brand_deals,
-        connectedness,
-        conversation,
-        engagement,
-        niche,
-        offplatform,
-        reach,
-    )
+    from tribescope.metrics import brand_deals, engagement, niche, reach
 
     if name == "reach":
         return reach(sc.posts, sc.accounts, spec.tiers).to_pyarrow()
@@ -279,7 +293,22 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
         return niche(sc.posts).to_pyarrow()
     if name == "brand_deals":
         return brand_deals(sc.posts, sc.accounts).to_pyarrow()
-    th = _thread_rows(sc)
+    if name == "sentiment":
+        return _sentiment_by_creator(ws, sc)
+    if name not in _THREAD_PARTS:
+        raise ValueError(name)
+    if getattr(sc, "_grouped", None) is None and ws.backend == "duckdb":
+        sc._grouped = _grouped_parts(ws, sc, spec)  # type: ignore[attr-defined]  # {} when one group
+    grouped = getattr(sc, "_grouped", None) or {}
+    if name in grouped:
+        return grouped.pop(name)
+    return _thread_part(name, sc, _thread_rows(sc))
+
+
+def _thread_part(name: str, sc: Scope, th: ir.Table) -> pa.Table:
+    """The thread-row stage ``name`` of the scope ``sc`` from its thread rows ``th``."""
+    from tribescope.metrics import audience_quality, connectedness, conversation, offplatform
+
     if name == "conversation":
         return conversation(th, sc.posts).to_pyarrow()
     if name == "connectedness":
@@ -287,18 +316,75 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     if name == "audience_quality":
         return audience_quality(th, sc.accounts).to_pyarrow()
     if name == "offplatform":
-        assert sc.links is not None and sc.messages is not None
+        if sc.links is None or sc.messages is None:
+            raise ValueError(name)
         off = offplatform(sc.links, sc.messages, th)
         # its rows are the creators of the scope's linked spaces: without any link (every YouTube-only workspace) the
         # result is empty, and its columns come from the expression's schema — the ~0.2 s of compiling it are spared
         if not sc.links.count().to_pyarrow().as_py():
             return off.schema().to_pyarrow().empty_table()
         return off.to_pyarrow()
-    if name == "sentiment":
-        return _sentiment_by_creator(ws, th)
     if name == "graph":
         return commenter_graph_stats(th)
     raise ValueError(name)
+
+
+def _groups(ws: Any, sc: Scope) -> list[list[tuple[str, str]]]:
+    """The scope's creators in groups of about :data:`GROUP_COMMENTS` comments, when it is every creator of a
+    workspace holding more comments than that (else one group: ``[]``). Creators are dealt round-robin in key order
+    (thousands of creators of a large workspace balance the groups' comments), deterministically."""
+    if not sc.full:
+        return []
+    n = int(sc.comments.count().to_pyarrow().as_py())
+    k = math.ceil(n / GROUP_COMMENTS) if GROUP_COMMENTS > 0 else 1
+    if k <= 1:
+        return []
+    p = sc.posts.filter(sc.posts.creator_id.notnull()).select(*KEY).distinct().to_pyarrow()
+    keys = sorted(zip(p["platform"].to_pylist(), p["creator_id"].to_pylist(), strict=True))
+    k = min(k, len(keys))
+    return [keys[i::k] for i in range(k)] if k > 1 else []
+
+
+def _group_scope(sc: Scope, keys: list[tuple[str, str]]) -> Scope:
+    """``sc`` restricted to the creators ``keys`` (expressions, nothing materialised; parents are looked up among
+    all the comments, as for an incremental scope)."""
+    kt = ibis.memtable(
+        pa.table(
+            {
+                "platform": pa.array([x[0] for x in keys], pa.string()),
+                "creator_id": pa.array([x[1] for x in keys], pa.string()),
+            }
+        )
+    )
+    posts = sc.posts.semi_join(kt, list(KEY))
+    comments = sc.comments.semi_join(posts.select("platform", "post_id"), ["platform", "post_id"])
+    links = sc.links
+    if links is not None:
+        lk = kt.rename(creator_platform="platform")
+        links = links.semi_join(lk, ["creator_platform", "creator_id"])
+    return Scope(set(keys), False, posts, comments, sc.accounts, sc.all_comments, links, sc.messages)
+
+
+def _grouped_parts(ws: Any, sc: Scope, spec: Spec) -> dict[str, pa.Table]:
+    """Every thread-row stage this workspace has inputs for, computed group by group of creators (:func:`_groups`):
+    one group's thread rows at a time are built, read by each stage and dropped, so that they fit the score's memory
+    cap; the stages' rows are those of the whole scope (each stage is per creator, as incremental scoring relies
+    on). ``{}`` when the scope is one group."""
+    groups = _groups(ws, sc)
+    if not groups:
+        return {}
+    names = [n for n in _part_names(ws, with_sentiment=False) if n in _THREAD_PARTS]
+    out: dict[str, list[pa.Table]] = {n: [] for n in names}
+    for keys in groups:
+        g = _group_scope(sc, keys)
+        th = _thread_rows(g)
+        try:
+            for n in names:
+                out[n].append(_thread_part(n, g, th))
+        finally:
+            th.release()
+            g._threads = None  # type: ignore[attr-defined]
+    return {n: pa.concat_tables(ts, promote_options="permissive") for n, ts in out.items()}
 
 
 def _part_names(ws: Any, *, with_sentiment: bool) -> list[str]:
