@@ -298,7 +298,7 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     if name not in _THREAD_PARTS:
         raise ValueError(name)
     if getattr(sc, "_grouped", None) is None and ws.backend == "duckdb":
-        sc._grouped = _grouped_parts(ws, sc, spec)  # type: ignore[attr-defined]  # {} when one group
+        sc._grouped = _grouped_parts(ws, sc)  # type: ignore[attr-defined]  # {} when one group
     grouped = getattr(sc, "_grouped", None) or {}
     if name in grouped:
         return grouped.pop(name)
@@ -329,10 +329,11 @@ def _thread_part(name: str, sc: Scope, th: ir.Table) -> pa.Table:
     raise ValueError(name)
 
 
-def _groups(ws: Any, sc: Scope) -> list[list[tuple[str, str]]]:
+def _groups(sc: Scope) -> list[list[tuple[str, str]]]:
     """The scope's creators in groups of about :data:`GROUP_COMMENTS` comments, when it is every creator of a
     workspace holding more comments than that (else one group: ``[]``). Creators are dealt round-robin in key order
-    (thousands of creators of a large workspace balance the groups' comments), deterministically."""
+    (thousands of creators of a large workspace balance the groups' comments), deterministically; a bound of 0 or
+    less keeps every creator in one group."""
     if not sc.full:
         return []
     n = int(sc.comments.count().to_pyarrow().as_py())
@@ -365,12 +366,12 @@ def _group_scope(sc: Scope, keys: list[tuple[str, str]]) -> Scope:
     return Scope(set(keys), False, posts, comments, sc.accounts, sc.all_comments, links, sc.messages)
 
 
-def _grouped_parts(ws: Any, sc: Scope, spec: Spec) -> dict[str, pa.Table]:
+def _grouped_parts(ws: Any, sc: Scope) -> dict[str, pa.Table]:
     """Every thread-row stage this workspace has inputs for, computed group by group of creators (:func:`_groups`):
     one group's thread rows at a time are built, read by each stage and dropped, so that they fit the score's memory
     cap; the stages' rows are those of the whole scope (each stage is per creator, as incremental scoring relies
     on). ``{}`` when the scope is one group."""
-    groups = _groups(ws, sc)
+    groups = _groups(sc)
     if not groups:
         return {}
     names = [n for n in _part_names(ws, with_sentiment=False) if n in _THREAD_PARTS]
