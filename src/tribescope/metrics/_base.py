@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from tribescope.features import comment_features
 from tribescope.features._rules import first_mention
 
-__all__ = ["KEY", "drop_right", "join_all", "only_if", "safe_div", "threads"]
+__all__ = ["KEY", "drop_right", "is_creator", "join_all", "only_if", "safe_div", "threads"]
 
 #: Every metric table is keyed by these columns.
 KEY = ("platform", "creator_id")
@@ -41,6 +41,11 @@ def join_all(left: ir.Table, *others: ir.Table) -> ir.Table:
 def only_if(cond: ir.BooleanValue, value: ir.Value) -> ir.Value:
     """``value`` where ``cond`` holds, else null."""
     return ibis.ifelse(cond, value, ibis.null(value.type()))
+
+
+def is_creator(t: ir.Table) -> ir.BooleanValue:
+    """The row's ``author_id`` is its post's ``creator_id`` (never null: an unknown author is audience)."""
+    return (t.author_id == t.creator_id).fill_null(False)
 
 
 def threads(
@@ -119,9 +124,7 @@ def threads(
         (mentions_creator, j.creator_id),
         else_=j.parent_author_id,
     )
-    j = j.mutate(
-        target_id=target, is_reply=is_reply, is_creator=(j.author_id == j.creator_id).fill_null(False)
-    )
+    j = j.mutate(target_id=target, is_reply=is_reply, is_creator=is_creator(j))
     is_ff = (
         j.is_reply
         & ~j.is_creator

@@ -148,7 +148,7 @@ def _keys(t: pa.Table) -> list[tuple[str, str]]:
     return list(zip(t["platform"].to_pylist(), t["creator_id"].to_pylist(), strict=True))
 
 
-def _key_table(keys: Iterable[tuple[str, str]]) -> pa.Table:
+def key_table(keys: Iterable[tuple[str, str]]) -> pa.Table:
     ks = sorted(keys)
     return pa.table(
         {
@@ -168,6 +168,25 @@ def _restrict(t: pa.Table, keys: set[tuple[str, str]], keep: bool) -> pa.Table:
         return t
     mask = pa.array([(k in keys) == keep for k in _keys(t)], pa.bool_())
     return t.filter(mask)
+
+
+def creators_tables(
+    kt: ir.Table,
+    posts: ir.Table,
+    comments: ir.Table,
+    links: ir.Table | None,
+    *,
+    keep: Callable[[str, ir.Table], ir.Table] = lambda name, t: t,
+) -> tuple[ir.Table, ir.Table, ir.Table | None]:
+    """The posts of the creators in ``kt`` (``platform, creator_id``), the comments under those posts and the
+    creators' community links. ``keep(name, table)`` may materialise the posts, then the comments (``"posts"``,
+    ``"comments"``): an incremental scope keeps them as temporary tables, a group of creators as expressions."""
+    ps = keep("posts", posts.semi_join(kt, list(KEY)))
+    cs = keep("comments", comments.semi_join(ps.select("platform", "post_id"), ["platform", "post_id"]))
+    if links is not None:
+        lk = kt.rename(creator_platform="platform")
+        links = links.semi_join(lk, ["creator_platform", "creator_id"])
+    return ps, cs, links
 
 
 @dataclass
@@ -286,20 +305,14 @@ class ScoreRun:
             return self._everyone
         con = ws.con
         tag = f"{len(self._scopes)}"
-        kt = con.create_table(f"_ts_scope_keys{tag}", _key_table(keys), temp=True, overwrite=True)
-        ps = con.create_table(
-            f"_ts_scope_posts{tag}", posts.semi_join(kt, list(KEY)), temp=True, overwrite=True
+        kt = con.create_table(f"_ts_scope_keys{tag}", key_table(keys), temp=True, overwrite=True)
+        ps, cs, links = creators_tables(
+            kt,
+            posts,
+            comments,
+            links,
+            keep=lambda name, t: con.create_table(f"_ts_scope_{name}{tag}", t, temp=True, overwrite=True),
         )
-        pk = ps.select("platform", "post_id")
-        cs = con.create_table(
-            f"_ts_scope_comments{tag}",
-            comments.semi_join(pk, ["platform", "post_id"]),
-            temp=True,
-            overwrite=True,
-        )
-        if links is not None:
-            lk = kt.rename(creator_platform="platform")
-            links = links.semi_join(lk, ["creator_platform", "creator_id"])
         sc = Scope(keys, False, ps, cs, accounts, comments, links, messages)
         self._scopes[fk] = sc
         return sc

@@ -19,7 +19,8 @@ from tribescope._gc import fewer_collections
 from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
-from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version
+from tribescope.metrics._base import is_creator
+from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, load_spec
 
 __all__ = [
@@ -198,9 +199,10 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     """Mean VADER compound of audience comments per creator, from the ``comment_features`` table (computed in
     the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`).
 
-    The audience comments are those of :func:`threads` that ``is_creator`` does not mark — the comments under the
-    scope's creators' posts whose author is not the creator — taken from the comments and posts themselves, so that
-    this stage, queued last (after the models stored ``comment_features``), does not need the thread rows."""
+    The audience comments are those of :func:`threads` that :func:`~tribescope.metrics._base.is_creator` does not
+    mark — the comments under the scope's creators' posts whose author is not the creator — taken from the comments
+    and posts themselves, so that this stage, queued last (after the models stored ``comment_features``), does not
+    need the thread rows."""
     from tribescope.authenticity import comment_scores
 
     cf = comment_scores(ws)
@@ -211,9 +213,7 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     )
     c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
     j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
-    aud = j.filter(~(j.author_id == j.creator_id).fill_null(False)).select(
-        "platform", "creator_id", "comment_id"
-    )
+    aud = j.filter(~is_creator(j)).select("platform", "creator_id", "comment_id")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
     per = j.group_by(list(KEY)).agg(sentiment_mean=j._cf_sentiment.fill_null(0.0).mean())
     return per.to_pyarrow()
@@ -349,20 +349,7 @@ def _groups(sc: Scope) -> list[list[tuple[str, str]]]:
 def _group_scope(sc: Scope, keys: list[tuple[str, str]]) -> Scope:
     """``sc`` restricted to the creators ``keys`` (expressions, nothing materialised; parents are looked up among
     all the comments, as for an incremental scope)."""
-    kt = ibis.memtable(
-        pa.table(
-            {
-                "platform": pa.array([x[0] for x in keys], pa.string()),
-                "creator_id": pa.array([x[1] for x in keys], pa.string()),
-            }
-        )
-    )
-    posts = sc.posts.semi_join(kt, list(KEY))
-    comments = sc.comments.semi_join(posts.select("platform", "post_id"), ["platform", "post_id"])
-    links = sc.links
-    if links is not None:
-        lk = kt.rename(creator_platform="platform")
-        links = links.semi_join(lk, ["creator_platform", "creator_id"])
+    posts, comments, links = creators_tables(ibis.memtable(key_table(keys)), sc.posts, sc.comments, sc.links)
     return Scope(set(keys), False, posts, comments, sc.accounts, sc.all_comments, links, sc.messages)
 
 
