@@ -215,6 +215,23 @@ def test_account_model_exact_verdicts_and_engine_equals_numpy() -> None:
     assert res["reasons"][3] == ""  # nothing known, nothing claimed
 
 
+def test_account_model_engine_arithmetic_is_double() -> None:
+    """The engine sums DOUBLE contributions, as numpy does: a bare number literal (``THEN (1.7785…)``) is a DECIMAL
+    to DuckDB, which made every contribution column DECIMAL(19,18) while Ibis typed it float64, and the log-odds sum
+    128-bit DECIMAL arithmetic over every account (~0.2 CPU-s of a synth m score)."""
+    model = load_account_model()
+    con = ibis.duckdb.connect()
+    t = con.create_table("acc", ACCOUNTS.fillna({"external_url": ""}).astype({"followers": "Float64"}))
+    s1 = t.mutate(**{f"__f_{f}": e for f, e in account_feature_exprs(t).items()})
+    contrib = s1.select(**model.contribution_exprs(s1, {f: s1[f"__f_{f}"] for f in model.features}))
+    types = {name: ty for name, ty, *_ in con.raw_sql(f"DESCRIBE {con.compile(contrib)}").fetchall()}
+    assert set(types) == set(model.features)
+    assert set(types.values()) == {"DOUBLE"}
+    scored = {name: ty for name, ty, *_ in con.raw_sql(f"DESCRIBE {con.compile(model.score(t))}").fetchall()}
+    assert scored["fake_probability"] == "DOUBLE"
+    assert "DECIMAL" not in con.raw_sql(f"EXPLAIN {con.compile(model.score(t))}").fetchall()[0][1]
+
+
 @pytest.mark.slow
 # sklearn warns that it skips the array-API check (SCIPY_ARRAY_API unset); not our concern
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")

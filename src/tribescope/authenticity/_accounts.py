@@ -698,9 +698,9 @@ class AccountModel:
         feats = account_feature_exprs(t) if feats is None else feats
 
         def steps_branches(x: Any, thr: list[float], vals: list[float], miss: float, shift: float) -> Any:
-            branches = [(x.isnull(), ibis.literal(miss - shift))]
-            branches += [(x <= _exact(th), ibis.literal(v - shift)) for th, v in zip(thr, vals, strict=False)]
-            return branches, ibis.literal(vals[-1] - shift)
+            branches = [(x.isnull(), _exact(miss - shift))]
+            branches += [(x <= _exact(th), _exact(v - shift)) for th, v in zip(thr, vals, strict=False)]
+            return branches, _exact(vals[-1] - shift)
 
         out: dict[str, Any] = {}
         for f, (thr, vals, miss), c in zip(self.features, self.steps, self.centers, strict=True):
@@ -712,7 +712,7 @@ class AccountModel:
             for g, th, op, nan_in in tm.when:
                 x = feats[self.features[g]]
                 broken = x > _exact(th) if op == "<=" else x <= _exact(th)  # NULL: not broken
-                fails.append((broken if nan_in else x.isnull() | broken, ibis.literal(0.0)))
+                fails.append((broken if nan_in else x.isnull() | broken, _exact(0.0)))
             f = self.features[tm.feature]
             branches, last = steps_branches(feats[f], *tm.steps, 0.0)
             out[f] = out[f] + ibis.cases(*fails, *branches, else_=last)
@@ -732,7 +732,7 @@ class AccountModel:
         s1 = t.mutate(**fx)
         feats = {f: s1[f"__f_{f}"] for f in self.features}
         s2 = s1.mutate(**{f"__c_{f}": e for f, e in self.contribution_exprs(s1, feats).items()})
-        z = ibis.literal(self.intercept + sum(self.centers))
+        z = _exact(self.intercept + sum(self.centers))
         for f in self.features:
             z = z + s2[f"__c_{f}"]
         s3 = s2.mutate(fake_probability=(1.0 / (1.0 + (-z).exp())).round(6))
