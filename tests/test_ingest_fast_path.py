@@ -78,13 +78,23 @@ def _thread(i, with_replies=True):
     return item
 
 
-@pytest.mark.parametrize("variant", ["clean", "bare_replies", "html_only_text"])
+@pytest.mark.parametrize(
+    "variant", ["clean", "bare_replies", "html_only_text", "html_only_reply", "no_text_at_all"]
+)
 def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     pages = []
     for p in range(4):
         items = [_thread(p * 10 + i) for i in range(10)]
         if variant == "html_only_text" and p == 2:
             del items[3]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]  # forces the Python path
+        if variant == "html_only_reply" and p == 3:  # a reply's HTML becomes its text: the Python path
+            reply = items[2]["replies"]["comments"][1]["snippet"]
+            del reply["textOriginal"]
+            reply["textDisplay"] = "so <i>true</i> &amp; kind"
+        if variant == "no_text_at_all" and p == 1:  # neither text: NULL on both paths, the plan still applies
+            del items[2]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]
+            del items[2]["snippet"]["topLevelComment"]["snippet"]["textDisplay"]
+            items[4]["replies"]["comments"][0]["snippet"].pop("textOriginal")
         if (
             variant == "bare_replies" and p == 1
         ):  # replies without parentId / videoId: the thread's are theirs
@@ -99,7 +109,8 @@ def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
     try:
-        assert used == (variant != "html_only_text")  # the plan ran (an SQL error would fall back silently)
+        # the plan ran (an SQL error would fall back silently)
+        assert used == (variant not in ("html_only_text", "html_only_reply"))
         assert _dump(fast) == _dump(slow)
         # each thread's comment, then its replies, as the pages list them (the plan writes them in that order)
         assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
