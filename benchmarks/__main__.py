@@ -102,6 +102,19 @@ def _warm(folder: Path) -> None:
                     pass
 
 
+#: seconds the machine is left idle before each reference scan (after :func:`_settle`'s ``sync``)
+SETTLE_S = 2.0
+
+
+def _settle() -> None:
+    """Let the machine settle before a reference scan: the previous run's workspace and score files are written back
+    (``sync``) and the kernel's background work after that run's exit (freeing its ~1.4 GB at m) has a moment to end.
+    Without it the scan that follows a pipeline run shared the machine with that work: at synth m such a scan took
+    4.0–6.0 s against 3.9–4.5 s after ``sync`` and a 3 s pause (2026-12-02, three pairs), which flattered the ratio."""
+    os.sync()
+    time.sleep(SETTLE_S)
+
+
 def raw_scan(folder: Path) -> tuple[float, int]:
     """Object-level floor: split every JSON object / CSV row of the exports once in DuckDB, without
     parsing the objects into fields (``read_json_objects``; ``sum(length(json))``)."""
@@ -361,6 +374,7 @@ def main() -> None:
         _warm(d)  # both scans (and the pipeline) read the files from the page cache, not the disk
         runs = []
         for _ in range(args.repeat):
+            _settle()  # each reference scan starts as the first did: the previous run's files written back
             scan_s, scan_rows = raw_scan(d)
             text_s, text_rows, text_chars = raw_text_scan(d)
             p = pipeline(d, out / f"ws-{scale}.duckdb")
