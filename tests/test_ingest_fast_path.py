@@ -908,3 +908,49 @@ def test_threads_plan_counts_empty_pages_and_declines_an_error_page(tmp_path, mo
     finally:
         fast.close()
         slow.close()
+
+
+@pytest.mark.parametrize("likes_type", ["BIGINT", "INTEGER"])
+def test_plan_table_merged_from_where_the_setup_wrote_it(tmp_path, likes_type):
+    """``FastPlan.in_place``: the setup's table (created without TEMP) is the mapped comments table itself, in the plan's
+    database, not copied; it never lands in the workspace, and the cursor is back on the workspace's catalog. A table
+    whose types are not the canonical ones (``likes`` INTEGER) is copied into a conformed table instead, same rows."""
+    from tribescope.ingest._fast import FastPlan, run_plan
+
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        rows = """SELECT * FROM (VALUES ('youtube', 'c1', 'v1', 'u1', 'Ann', NULL, 7, 0, 'hi'),
+                                        ('youtube', 'c2', 'v1', 'u2', 'Bob', 'c1', 1, NULL, 'yo'))
+                   t(platform, comment_id, post_id, author_id, author_name, parent_comment_id, likes, reply_count, text)"""
+        plan = FastPlan(
+            setup=[
+                f"""CREATE TABLE s AS SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id,
+                        TIMESTAMPTZ '2024-05-01 10:00:00+00' AS created_at, text, likes::{likes_type} AS likes,
+                        reply_count::BIGINT AS reply_count, NULL::TIMESTAMPTZ AS snapshot_at, 'extra' AS helper
+                    FROM ({rows})"""
+            ],
+            checks=["SELECT count(*) FROM s WHERE comment_id IS NULL"],
+            records="SELECT count(*) FROM s",
+            tables={"comments": "SELECT * EXCLUDE (helper) FROM s"},
+            in_place={"comments": "s"},
+        )
+        home = ws.duck.execute("SELECT current_database()").fetchone()[0]
+        cur = ws.duck.cursor()
+        mapped = run_plan(plan, "imp-1", cur)
+        assert mapped is not None and mapped.records == 2
+        table = mapped.tables["comments"].split(".")[1]
+        assert table == ("s" if likes_type == "BIGINT" else "t0")
+        assert cur.execute("SELECT current_database()").fetchone()[0] == home
+        in_ws = "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 's'"
+        assert ws.duck.execute(in_ws, [home]).fetchone()[0] == 0  # nothing of the plan's in the workspace
+        got = ws.duck.execute(
+            f"SELECT comment_id, likes, reply_count, created_at FROM {mapped.tables['comments']} ORDER BY rowid"
+        ).fetchall()
+        assert [(r[0], r[1], r[2]) for r in got] == [("c1", 7, 0), ("c2", 1, None)]
+        # only the canonical columns are left (the setup's helper columns are dropped once the tables are written)
+        cols = [d[0] for d in ws.duck.execute(f"DESCRIBE {mapped.tables['comments']}").fetchall()]
+        assert "helper" not in cols and "platform" in cols
+        mapped.close()
+        assert _fast_dbs(ws) == 0
+    finally:
+        ws.close()

@@ -832,8 +832,9 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
         # ``_j``): no UNION of comments and replies, whose rows had to be sorted back into file order (``ORDER BY
         # _seq``: ~4.5 CPU-s at scale l); each JSON leaf read once as (type, text), checked (``bad``: a record the
         # Python path would coerce differently or reject) and cast in the same pass. Each media's comment connection
-        # is the one the Python path picks by key presence (``has_par``).
-        f"""CREATE TEMP TABLE cm AS
+        # is the one the Python path picks by key presence (``has_par``). Not TEMP: the comments are merged from
+        # here (``in_place``), under their canonical names and types.
+        f"""CREATE TABLE cm AS
            WITH top AS (
              SELECT _r, creator, post_id, generate_subscripts(es, 1) AS _i, unnest(es).node AS c
              FROM (SELECT _r, creator, (m.id->>'$') AS post_id,
@@ -846,8 +847,10 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
                     CASE WHEN _j = 0 THEN NULL ELSE (c.id->>'$') END AS parent,
                     {_leaves("c", "c.edge_threaded_comments.edges[_j].node")}
              FROM (SELECT *, unnest(range(0, coalesce(len(c.edge_threaded_comments.edges), 0) + 1)) AS _j FROM top))
-           SELECT _seq, creator, post_id, parent, cid, text, to_timestamp(ts::BIGINT) AS created_at, uname,
-                  ver::BOOLEAN AS ver, likes::BIGINT AS likes, rc::BIGINT AS rc, coalesce({comment_checks}, false) AS bad
+           SELECT _seq, creator, 'instagram' AS platform, cid AS comment_id, post_id,
+                  nullif(lower(uname), '') AS author_id, uname AS author_name, parent AS parent_comment_id,
+                  to_timestamp(ts::BIGINT) AS created_at, text, likes::BIGINT AS likes, rc::BIGINT AS reply_count,
+                  NULL::TIMESTAMPTZ AS snapshot_at, ver::BOOLEAN AS ver, coalesce({comment_checks}, false) AS bad
            FROM leaves""",
     ]
     m = "m"
@@ -922,10 +925,10 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
                CASE WHEN coalesce(m.shortcode->>'$', '') <> ''
                     THEN 'https://www.instagram.com/p/' || (m.shortcode->>'$') || '/' END AS url
         FROM (SELECT *, {sponsors} AS sp, {tagged} AS tg FROM p)"""
-    # in the order of ``cm`` (file order): no ``_seq``, so no sort
+    # in the order of ``cm`` (file order): no ``_seq``, so no sort; merged from ``cm`` itself (``in_place``)
     comments = """
-        SELECT 'instagram' AS platform, cid AS comment_id, post_id, nullif(lower(uname), '') AS author_id,
-               uname AS author_name, parent AS parent_comment_id, created_at, text, likes, rc AS reply_count
+        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
+               reply_count
         FROM cm"""
     # owner stub first (as the Python path emits it after the post), then each commenter not the creator
     accounts = """
@@ -938,8 +941,8 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
                    (m.owner.edge_owner_to_timeline_media.count->>'$')::BIGINT AS posts
             FROM p
             UNION ALL
-            SELECT _seq, 'instagram', lower(uname), uname, NULL, ver, NULL, NULL, NULL
-            FROM cm WHERE coalesce(uname, '') <> '' AND lower(uname) <> creator)
+            SELECT _seq, 'instagram', lower(author_name), author_name, NULL, ver, NULL, NULL, NULL
+            FROM cm WHERE coalesce(author_name, '') <> '' AND lower(author_name) <> creator)
         GROUP BY ALL"""
     return FastPlan(
         setup=setup,
@@ -947,6 +950,7 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
         records="SELECT count(*) FROM p",
         tables={"posts": posts, "comments": comments, "accounts": accounts},
         derive={"posts": _web_post_text},
+        in_place={"comments": "cm"},
     )
 
 

@@ -687,6 +687,7 @@ def _fast_plan(path: str) -> Any:
         return ", ".join(f"CASE WHEN j = 0 THEN {name} ELSE {expr} END AS {name}" for expr, name in leaves(r))
 
     top = "it.snippet.topLevelComment"
+    name = "nullif(CASE WHEN starts_with(dname, '@') THEN dname[2:] ELSE dname END, '')"
     setup = [
         # the pages unnested to one row per thread as they are read (a page without threads keeps one row, ``it``
         # NULL), each thread kept as its top-level comment's flat leaves and the list of its replies: the flattening
@@ -707,16 +708,19 @@ def _fast_plan(path: str) -> Any:
         # threads → their top-level comment (``j`` 0) and replies (``j`` 1…), in file order as they come: one row per
         # thread and comment, the thread's leaves or its reply ``rs[j]``'s. No UNION of threads and replies: its rows
         # had to be sorted back into file order (``ORDER BY _seq``), ~7 of the plan's ~51 CPU-s at scale l. ``_seq``
-        # (the thread's row, then the reply) orders the account stubs.
-        f"""CREATE TEMP TABLE c AS
-           SELECT _k * 10000 + j AS _seq,
+        # (the thread's row, then the reply) orders the account stubs. Not TEMP: the comments are merged from here
+        # (``in_place``), so each carries its canonical columns too (a timestamp DuckDB cannot read fails the plan).
+        f"""CREATE TABLE c AS
+           SELECT *, 'youtube' AS platform, {name} AS author_name, nullif(published, '')::TIMESTAMPTZ AS created_at,
+                  NULL::TIMESTAMPTZ AS snapshot_at
+           FROM (SELECT _k * 10000 + j AS _seq,
                   CASE WHEN j = 0 THEN comment_id ELSE nullif(rs[j].id, '') END AS comment_id,
                   CASE WHEN j = 0 THEN post_id ELSE coalesce(nullif(rs[j].snippet.videoId, ''), post_id) END AS post_id,
                   owner,
                   CASE WHEN j = 0 THEN parent_comment_id
                        ELSE coalesce(nullif(rs[j].snippet.parentId, ''), comment_id) END AS parent_comment_id,
                   CASE WHEN j = 0 THEN reply_count END AS reply_count, {reply_or_top("rs[j]")}
-           FROM (SELECT rowid AS _k, *, unnest(range(0, coalesce(len(rs), 0) + 1)) AS j FROM items WHERE n_items > 0)""",
+           FROM (SELECT rowid AS _k, *, unnest(range(0, coalesce(len(rs), 0) + 1)) AS j FROM items WHERE n_items > 0))""",
     ]
     checks = [
         "SELECT count(*) FROM items WHERE kind IS DISTINCT FROM 'youtube#commentThreadListResponse' OR has_error",
@@ -728,18 +732,15 @@ def _fast_plan(path: str) -> Any:
                    '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})'))""",
         "SELECT count(*) FROM c WHERE contains(text, chr(0)) OR contains(dname, chr(0))",
     ]
-    name = "nullif(CASE WHEN starts_with(dname, '@') THEN dname[2:] ELSE dname END, '')"
-    # in the order of ``c`` (file order): no ``_seq``, so no sort
-    comments = f"""
-        SELECT 'youtube' AS platform, comment_id, post_id,
-               author_id, {name} AS author_name,
-               parent_comment_id, nullif(published, '')::TIMESTAMPTZ AS created_at,
-               text, likes, reply_count
+    # in the order of ``c`` (file order): no ``_seq``, so no sort; merged from ``c`` itself (``in_place``)
+    comments = """
+        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
+               reply_count
         FROM c"""
-    accounts = f"""
+    accounts = """
         SELECT min(_seq) AS _seq, 'youtube' AS platform, account_id, username FROM (
             SELECT _seq, author_id AS account_id,
-                   CASE WHEN author_id = owner THEN NULL ELSE {name} END AS username
+                   CASE WHEN author_id = owner THEN NULL ELSE author_name END AS username
             FROM c) WHERE account_id IS NOT NULL
         GROUP BY account_id, username"""
     return FastPlan(
@@ -748,6 +749,7 @@ def _fast_plan(path: str) -> Any:
         records="SELECT count(*) FROM items WHERE n_items > 0",
         tables={"comments": comments, "accounts": accounts},
         release=("items",),
+        in_place={"comments": "c"},
     )
 
 

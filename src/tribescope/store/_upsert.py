@@ -195,9 +195,10 @@ class Stager:
             raise errors[0]
 
     def _part_sql(self, tbl: schema.Table, part: tuple[str, int, int, int]) -> str:
-        """A part as stage rows (canonical columns, ``_seq``, ``_file``)."""
+        """A part as stage rows (canonical columns, ``_seq``, ``_file``). A stage's ``import_id`` is never read (each
+        merge writes the file's own), so a part need not have one."""
         source, start, f, _ = part
-        cols = ", ".join(_q(c) for c in tbl.names)
+        cols = ", ".join('NULL::VARCHAR AS "import_id"' if c == "import_id" else _q(c) for c in tbl.names)
         # ``rowid`` of a freshly created table numbers its rows in stored order, from 0
         return f"SELECT {cols}, rowid + {start} AS _seq, {f}::INTEGER AS _file FROM {source}"
 
