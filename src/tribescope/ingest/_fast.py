@@ -157,15 +157,17 @@ def _ident(name: str) -> str:
 _DESCRIBED = {"TIMESTAMPTZ": "TIMESTAMP WITH TIME ZONE"}
 
 
-def _fits(con: duckdb.DuckDBPyConnection, table: str, source: str) -> bool:
-    """Whether ``source`` holds every column of the canonical ``table`` (``import_id`` aside) under its DuckDB type."""
+def _extra_columns(con: duckdb.DuckDBPyConnection, table: str, source: str) -> list[str] | None:
+    """The columns of ``source`` that are not the canonical ``table``'s, or ``None`` when ``source`` lacks one of
+    those (``import_id`` aside) or holds it under another DuckDB type."""
     have = {d[0]: d[1] for d in con.execute(f"DESCRIBE {source}").fetchall()}
-    return all(
-        have.get(c.name) == _DESCRIBED.get(t, t)
-        for c in schema.table(table).columns
-        if c.name != "import_id"
-        for t in [_DUCK_TYPE[c.type]]
-    )
+    cols = schema.table(table).columns
+    for c in cols:
+        t = _DUCK_TYPE[c.type]
+        if c.name != "import_id" and have.get(c.name) != _DESCRIBED.get(t, t):
+            return None
+    names = {c.name for c in cols}
+    return [n for n in have if n not in names]
 
 
 def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> Mapped | None:
@@ -202,10 +204,14 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
             con.execute(f"DROP TABLE {done}")
         # Materialise every table, so a late error still means "fall back". Rows are stored in file order.
         tables: dict[str, str] = {}
+        #: the in-place tables used, with the columns only the checks and the other tables read
+        extra: dict[str, list[str]] = {}
         for i, (table, sql) in enumerate(plan.tables.items()):
             own = plan.in_place.get(table)
-            if own is not None and _fits(con, table, f"{db}.{own}"):
+            helpers = None if own is None else _extra_columns(con, table, f"{db}.{own}")
+            if helpers is not None:
                 tables[table] = f"{db}.{own}"  # merged from where the setup wrote it
+                extra[tables[table]] = helpers
                 continue
             cols = [d[0] for d in con.execute(f"SELECT * FROM ({sql}) LIMIT 0").description]
             name = f"{db}.t{i}"
@@ -224,12 +230,9 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
                     con.from_arrow(pa.Table.from_batches([out])).insert_into(name)
                 con.execute(f"DROP TABLE __fast_{i}")
             tables[table] = name
-        # an in-place table's other columns: only the checks and the other tables read them
-        for table, name in tables.items():
-            if name == f"{db}.{plan.in_place.get(table)}":
-                keep = set(schema.table(table).names)
-                for col in [d[0] for d in con.execute(f"DESCRIBE {name}").fetchall() if d[0] not in keep]:
-                    con.execute(f"ALTER TABLE {name} DROP COLUMN {_ident(col)}")
+        for name, helpers in extra.items():  # now that the other tables are written
+            for col in helpers:
+                con.execute(f"ALTER TABLE {name} DROP COLUMN {_ident(col)}")
         for stmt in plan.setup:  # the raw file and intermediates are no longer needed
             tmp = (
                 stmt.split("TABLE", 1)[1].split()[0]

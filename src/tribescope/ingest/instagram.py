@@ -941,8 +941,8 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
                    (m.owner.edge_owner_to_timeline_media.count->>'$')::BIGINT AS posts
             FROM p
             UNION ALL
-            SELECT _seq, 'instagram', lower(author_name), author_name, NULL, ver, NULL, NULL, NULL
-            FROM cm WHERE coalesce(author_name, '') <> '' AND lower(author_name) <> creator)
+            SELECT _seq, 'instagram', author_id, author_name, NULL, ver, NULL, NULL, NULL
+            FROM cm WHERE author_id IS NOT NULL AND author_id <> creator)
         GROUP BY ALL"""
     return FastPlan(
         setup=setup,

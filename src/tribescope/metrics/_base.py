@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from tribescope.features import comment_features
 from tribescope.features._rules import first_mention
 
-__all__ = ["KEY", "drop_right", "is_creator", "join_all", "only_if", "safe_div", "threads"]
+__all__ = ["KEY", "creator_posts", "drop_right", "is_creator", "join_all", "only_if", "safe_div", "threads"]
 
 #: Every metric table is keyed by these columns.
 KEY = ("platform", "creator_id")
@@ -43,6 +43,14 @@ def only_if(cond: ir.BooleanValue, value: ir.Value) -> ir.Value:
     return ibis.ifelse(cond, value, ibis.null(value.type()))
 
 
+def creator_posts(posts: ir.Table) -> ir.Table:
+    """The posts that have a creator, as the join side for comments: ``_pp`` (platform), ``_pid`` (post id),
+    ``creator_id``, ``post_created_at``."""
+    return posts.filter(posts.creator_id.notnull()).select(
+        _pp=posts.platform, _pid=posts.post_id, creator_id=posts.creator_id, post_created_at=posts.created_at
+    )
+
+
 def is_creator(t: ir.Table) -> ir.BooleanValue:
     """The row's ``author_id`` is its post's ``creator_id`` (never null: an unknown author is audience)."""
     return (t.author_id == t.creator_id).fill_null(False)
@@ -62,9 +70,7 @@ def threads(
     ``comments``/``posts`` are restricted to some creators (incremental scoring).
     """
     f = comment_features(comments, posts)
-    p = posts.filter(posts.creator_id.notnull()).select(
-        _pp=posts.platform, _pid=posts.post_id, creator_id=posts.creator_id, post_created_at=posts.created_at
-    )
+    p = creator_posts(posts)
     if accounts is not None:
         # the creator's handle joined onto the posts (19k rows at m), not onto every comment (1M); only the creators'
         # accounts (a hash table of a few thousand, not of every commenter's account). Against ``posts``

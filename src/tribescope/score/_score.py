@@ -19,7 +19,7 @@ from tribescope._gc import fewer_collections
 from tribescope.errors import TribescopeError
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
-from tribescope.metrics._base import is_creator
+from tribescope.metrics._base import creator_posts, is_creator
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, load_spec
 
@@ -207,10 +207,7 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
 
     cf = comment_scores(ws)
     cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
-    posts = sc.posts
-    p = posts.filter(posts.creator_id.notnull()).select(
-        _pp=posts.platform, _pid=posts.post_id, creator_id=posts.creator_id
-    )
+    p = creator_posts(sc.posts)
     c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
     j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
     aud = j.filter(~is_creator(j)).select("platform", "creator_id", "comment_id")
