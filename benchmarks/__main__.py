@@ -4,9 +4,10 @@ DuckDB scan of the same files) and the notebook route; text and graph stage thro
 Usage: ``python -m benchmarks [--scales m,l] [--out bench-output] [--skip-notebook] [--repeat N]``.
 Figures are printed and written to ``OUT/results.json``; ``docs/performance.md`` quotes them.
 
-``--repeat N`` runs each comparison N times, the reference (raw scans, notebook) right before the pipeline each
-time, and reports every run and the median of the per-run ratios: this machine's speed drifts by ±20 % over
-minutes, so a ratio is only as good as the pairing of its two figures.
+``--repeat N`` (default 3) runs each comparison N times, the reference (raw scans, notebook) right before the pipeline
+each time, and reports every run and the median of the per-run ratios: this machine's speed drifts by ±20 % over
+minutes, so a ratio is only as good as the pairing of its two figures (one synth m run's pipeline ÷ text scan ranged
+4.2–6.7× on the same code in one afternoon: docs/performance.md, twenty-first round). ``--repeat 1`` for one run.
 """
 
 from __future__ import annotations
@@ -356,8 +357,8 @@ def main() -> None:
     ap.add_argument(
         "--repeat",
         type=int,
-        default=1,
-        help="run each comparison N times (reference, then pipeline) and report the median",
+        default=3,
+        help="run each comparison N times (reference, then pipeline) and report the median (default 3)",
     )
     ap.add_argument(
         "--rescore-scale", default="", help="also time incremental re-scoring at this scale (e.g. m)"

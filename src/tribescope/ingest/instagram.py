@@ -967,7 +967,7 @@ def _null_key_scan(path: str, gz: bool, key: str, query: str) -> Callable[[Any],
     key can only be escaped as ``\\uXXXX`` (the short escapes stand for quotes, slashes and control characters),
     so only ``\\u`` escapes of the key's own characters make the text unable to tell; the escapes real exports
     are full of (accents and emoji as ``\\u``, ``\\n`` in captions) do not. When no such text occurs, ``query`` would
-    count 0 and is not run: a scan of the mapped file's bytes (~0.1 CPU-s for the 198 MB of synth m) instead of
+    count 0 and is not run: a scan of the mapped file's bytes (0.2–0.3 CPU-s for the 198 MB of synth m) instead of
     parsing every record again (~0.6–1.4 CPU-s). Text that does occur (the key anywhere, or inside a string)
     only means the query runs. Compressed files always run it.
     """
