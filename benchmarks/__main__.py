@@ -3,7 +3,7 @@ DuckDB scan of the same files) and the notebook route; text and graph stage thro
 
 Usage: ``python -m benchmarks [--scales m,l] [--out bench-output] [--skip-notebook] [--notebook-scale issue|s|m]
 [--repeat N]``. The notebook comparison runs by default on exports of the issue's size (synth m's YouTube export cut to
-~190k comments, :func:`issue_sized_youtube`).
+~190k comments, :func:`youtube_only`).
 Figures are printed and written to ``OUT/results.json``; ``docs/performance.md`` quotes them.
 
 ``--repeat N`` (default 3) runs each comparison N times, the reference (raw scans, notebook) right before the pipeline
@@ -284,10 +284,11 @@ def graph_stage(n_edges: int = 1_000_000) -> dict[str, float]:
 ISSUE_COMMENTS = 190_000
 
 
-def issue_sized_youtube(src: Path, dest: Path, comments: int = ISSUE_COMMENTS) -> Path:
-    """``dest``: the YouTube exports of the synth folder ``src`` with ``commentThreads`` cut to its first pages holding
-    at least ``comments`` comments (top-level comments and the replies the pages carry), the other files linked whole.
-    At synth m: 3,325 pages, 190,047 comments, 165.5 MB. Written once; an existing ``dest`` is kept."""
+def youtube_only(src: Path, dest: Path, comments: int | None = None) -> Path:
+    """``dest``: the YouTube exports of the synth folder ``src``, linked; with ``comments``, ``commentThreads`` is
+    instead cut to its first pages holding at least that many comments (top-level comments and the replies the pages
+    carry: at synth m and :data:`ISSUE_COMMENTS`, 3,325 pages, 190,047 comments, 165.5 MB). Written once (through a
+    ``.partial`` folder renamed at the end); an existing ``dest`` is kept."""
     import orjson
 
     if dest.exists():
@@ -296,7 +297,7 @@ def issue_sized_youtube(src: Path, dest: Path, comments: int = ISSUE_COMMENTS) -
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     for f in (src / "youtube").iterdir():
-        if not f.name.startswith("commentThreads"):
+        if comments is None or not f.name.startswith("commentThreads"):
             (tmp / f.name).symlink_to(f.resolve())
             continue
         n = 0
@@ -306,8 +307,7 @@ def issue_sized_youtube(src: Path, dest: Path, comments: int = ISSUE_COMMENTS) -
                     break
                 if not line.strip():
                     continue
-                page = orjson.loads(line)
-                for it in page.get("items", []):
+                for it in orjson.loads(line).get("items", []):
                     n += 1 + len(((it.get("replies") or {}).get("comments")) or [])
                 fout.write(line)
     tmp.rename(dest)
@@ -316,16 +316,11 @@ def issue_sized_youtube(src: Path, dest: Path, comments: int = ISSUE_COMMENTS) -
 
 def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
     """The notebook route against tribescope's ``import`` + ``score`` of the same YouTube exports: those of synth
-    ``scale``, or with ``scale`` ``"issue"`` synth m's cut to the issue's ~190k comments (:func:`issue_sized_youtube`)."""
+    ``scale``, or with ``scale`` ``"issue"`` synth m's cut to the issue's ~190k comments (:func:`youtube_only`)."""
     if scale == "issue":
-        yt = issue_sized_youtube(ensure_synth(out, "m"), out / "youtube-only-issue")
+        yt = youtube_only(ensure_synth(out, "m"), out / "youtube-only-issue", ISSUE_COMMENTS)
     else:
-        src = ensure_synth(out, scale)
-        yt = out / f"youtube-only-{scale}"
-        if not yt.exists():
-            yt.mkdir(parents=True)
-            for f in (src / "youtube").iterdir():
-                (yt / f.name).symlink_to(f.resolve())
+        yt = youtube_only(ensure_synth(out, scale), out / f"youtube-only-{scale}")
     size_mb = sum(f.stat().st_size for f in yt.iterdir()) / 2**20
     nb = run_child([os.sys.executable, "-m", "benchmarks.notebook_reference", str(yt)])
     nb_info = json.loads(nb.stdout.strip().splitlines()[-1])

@@ -20,12 +20,12 @@ def test_median_run_is_the_run_with_the_median_ratio_and_lists_every_run():
     assert _median_run(runs[:1], "ratio") == runs[0]
 
 
-def test_issue_sized_youtube_keeps_the_first_pages_up_to_the_comment_count(tmp_path):
+def test_youtube_only_cut_keeps_the_first_pages_up_to_the_comment_count(tmp_path):
     """The notebook comparison at the issue's size: `commentThreads` is cut after the first page that brings the
     comments (top-level ones and the replies the page carries) to the count; every other file is the original."""
     import json
 
-    from benchmarks.__main__ import issue_sized_youtube
+    from benchmarks.__main__ import youtube_only
 
     yt = tmp_path / "synth" / "youtube"
     yt.mkdir(parents=True)
@@ -37,9 +37,9 @@ def test_issue_sized_youtube_keeps_the_first_pages_up_to_the_comment_count(tmp_p
     pages = [page(2, 1), page(1, 0), page(3, 2), page(5, 0)]  # 4, 1, 9 and 5 comments
     (yt / "commentThreads.jsonl").write_text("\n".join(pages) + "\n")
     (yt / "videos.jsonl").write_text('{"items": []}\n')
-    out = issue_sized_youtube(tmp_path / "synth", tmp_path / "cut", comments=10)
+    out = youtube_only(tmp_path / "synth", tmp_path / "cut", comments=10)
     assert (out / "commentThreads.jsonl").read_text().splitlines() == pages[:3]  # 4 + 1 + 9 = 14 >= 10
     assert (out / "videos.jsonl").resolve() == (yt / "videos.jsonl").resolve()
     (yt / "videos.jsonl").write_text("changed\n")
-    assert issue_sized_youtube(tmp_path / "synth", tmp_path / "cut", comments=1) == out  # written once, kept
+    assert youtube_only(tmp_path / "synth", tmp_path / "cut", comments=1) == out  # written once, kept
     assert len((out / "commentThreads.jsonl").read_text().splitlines()) == 3

@@ -204,7 +204,7 @@ def run_plan(plan: FastPlan, import_id: str, con: duckdb.DuckDBPyConnection) -> 
             con.execute(f"DROP TABLE {done}")
         # Materialise every table, so a late error still means "fall back". Rows are stored in file order.
         tables: dict[str, str] = {}
-        #: the in-place tables used, with the columns only the checks and the other tables read
+        # the in-place tables used, with the columns only the checks and the other tables read
         extra: dict[str, list[str]] = {}
         for i, (table, sql) in enumerate(plan.tables.items()):
             own = plan.in_place.get(table)
