@@ -121,3 +121,28 @@ def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path, th
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("SELECT x FROM t").fetchone() == (42,)
     con.close()
+
+
+def test_commands_that_only_read_or_derive_do_not_create_a_missing_workspace(tmp_path):
+    w = tmp_path / "typo.duckdb"
+    for args in (
+        ["score"],
+        ["forget", "ann"],
+        ["report", "--out", str(tmp_path / "r.html")],
+        ["explain", "ann"],
+    ):
+        r = runner.invoke(app, ["--workspace", str(w), *args])
+        assert r.exit_code == 1, (args, r.output)
+        assert "typo.duckdb does not exist" in r.output and "tribescope import" in r.output
+        assert not w.exists()
+
+
+def test_score_of_a_workspace_without_creators_is_an_empty_ranking(tmp_path):
+    w = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--workspace", w, "brand", "add", "acme", "--keyword", "shoes"])
+    assert r.exit_code == 0, r.output  # a brand profile may come before any export: it creates the workspace
+    out = tmp_path / "scores.csv"
+    r = runner.invoke(app, ["--workspace", w, "score", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "wrote 0 creators" in r.output and "no creators in this workspace yet" in r.output
+    assert out.read_text().startswith('"platform","creator_id"')

@@ -194,6 +194,9 @@ def test_read_only_missing_workspace_is_a_clear_error(tmp_path):
 
     with pytest.raises(WorkspaceError, match="does not exist"):
         connect(tmp_path / "nope.duckdb", read_only=True)
+    with pytest.raises(WorkspaceError, match="does not exist"):
+        connect(tmp_path / "nope.duckdb", create=False)
+    assert not (tmp_path / "nope.duckdb").exists()
 
 
 def test_data_model_doc_is_current():

@@ -35,11 +35,14 @@ class State:
     #: every workspace a command opened, weakly (closed again by :meth:`close_all` unless it is gone already)
     opened: list[weakref.ref[Workspace]] = field(default_factory=list)
 
-    def open(self, *, read_only: bool = False) -> Workspace:
+    def open(self, *, read_only: bool = False, create: bool = False) -> Workspace:
+        """The command's workspace; ``create``: make a missing one (the commands that bring data in), else a missing
+        DuckDB file is an error naming it rather than an empty workspace left behind."""
         ws = connect(
             self.workspace,
             backend=self.backend,
             read_only=read_only,
+            create=create,
             master=self.master,
             remote=self.remote,
             spark_conf=self.spark_conf,

@@ -91,7 +91,7 @@ def brand_add(
     from tribescope.brand import add_brand
 
     try:
-        ws = state.open()
+        ws = state.open(create=True)
         b = add_brand(
             ws,
             name,
@@ -272,7 +272,7 @@ def campaign_import(
     files: dict[str, Path] = find_campaign_files(folder) if folder else {}
     files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
     try:
-        ws = state.open()
+        ws = state.open(create=True)
         n = import_campaign(ws, **files)  # type: ignore[arg-type]
     except TribescopeError as exc:
         raise fail(exc) from None

@@ -76,7 +76,7 @@ def import_(
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
         hash_ahead(files)  # while the engine loads and the workspace opens
-        ws = state.open()
+        ws = state.open(create=True)
     except TribescopeError as exc:
         raise fail(exc) from None
     with Progress(

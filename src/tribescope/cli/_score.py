@@ -183,6 +183,10 @@ def score(
             ]
         t.add_row(*cells)
     console.print(t)
+    if not tbl.num_rows:
+        console.print(
+            "[dim]no creators in this workspace yet: `tribescope import FOLDER` brings exports in[/]"
+        )
     if tbl.num_rows > limit:
         console.print(
             f"[dim]… {tbl.num_rows - limit:,} more; --out FILE.csv writes them all with every column[/]"

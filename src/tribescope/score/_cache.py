@@ -346,7 +346,8 @@ class ScoreRun:
         self.recomputed[name] = len(dirty)
         if not dirty and not gone and old is not None:
             return old
-        new = canonical(compute(self.scope(dirty))) if dirty else None
+        # nothing stored and no creator to compute (a workspace without creators yet): computed whole, empty
+        new = canonical(compute(self.scope(dirty))) if dirty or old is None else None
         if new is not None:
             new = _restrict(new, dirty, keep=True)
         if old is not None:

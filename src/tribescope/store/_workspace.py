@@ -548,6 +548,7 @@ def connect(
     master: str | None = None,
     remote: str | None = None,
     spark_conf: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    create: bool = True,
 ) -> Workspace:
     """Open (or create) a workspace.
 
@@ -567,12 +568,15 @@ def connect(
         Spark Connect address (``sc://host:15002``); default ``$TRIBESCOPE_SPARK_REMOTE``.
     spark_conf
         Extra Spark settings (``{"spark.executor.memory": "4g"}``).
+    create
+        Create a missing DuckDB file (``False``: a missing file is a :class:`WorkspaceError`, as it always is with
+        ``read_only``; the commands that only read or derive, such as ``tribescope score``, open this way).
     """
     if backend == "pyspark":
         return _connect_spark(path, SparkOptions.resolve(master, remote, spark_conf))
     p = Path(path if path is not None else DEFAULT_WORKSPACE)
     if backend == "duckdb":
-        if read_only and not p.exists():
+        if (read_only or not create) and not p.exists():
             raise WorkspaceError(
                 f"workspace {p} does not exist; import something first (`tribescope import`)"
             )
