@@ -337,3 +337,18 @@ def test_delete_rows_counts_what_it_deleted_on_the_workspace_and_its_cursors(tmp
         assert ws.duck.execute("SELECT count(*) FROM t").fetchone()[0] == 5
     finally:
         ws.close()
+
+
+def test_a_cached_expression_outliving_its_closed_workspace_is_dropped_quietly(tmp_path, monkeypatch):
+    import gc
+    import sys
+
+    raised: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", raised.append)
+    ws = connect(tmp_path / "w.duckdb")
+    kept = ws.table("posts").cache()  # e.g. held by the traceback of an error the command reported
+    assert kept.count().to_pyarrow().as_py() == 0
+    ws.close()
+    del kept
+    gc.collect()
+    assert raised == []  # before: "Connection already closed" from Ibis' finaliser, printed at exit

@@ -349,6 +349,14 @@ class Workspace:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing twice is harmless
             if self._con is not None:
+                # Ibis drops a ``.cache()`` table when its expression is collected; one still referenced (by the
+                # traceback of an error a command reported) would be dropped at exit on the closed connection, and
+                # print a traceback. Closing drops the temporary tables anyway.
+                entries = getattr(self._con, "_cache_name_to_entry", {})
+                for entry in entries.values():
+                    entry.finalizer.detach()
+                entries.clear()
+                getattr(self._con, "_cache_op_to_entry", {}).clear()
                 self._con.disconnect()
             else:
                 self._duck.close()
