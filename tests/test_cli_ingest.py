@@ -106,7 +106,7 @@ def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path, th
     kept = []
 
     def command():
-        ws = state.open()
+        ws = state.open(create=True)
         ws.duck.execute("CREATE TABLE t AS SELECT 42 AS x")
         ws.cycle = ws  # only the cyclic collector would free it
         kept.append(ws)
@@ -146,3 +146,80 @@ def test_score_of_a_workspace_without_creators_is_an_empty_ranking(tmp_path):
     assert r.exit_code == 0, r.output
     assert "wrote 0 creators" in r.output and "no creators in this workspace yet" in r.output
     assert out.read_text().startswith('"platform","creator_id"')
+
+
+def _md5(p) -> str:
+    import hashlib
+
+    return hashlib.md5(p.read_bytes()).hexdigest()
+
+
+def test_an_export_given_as_the_workspace_is_refused_and_left_alone(tmp_path):
+    from pathlib import Path
+
+    chan = tmp_path / "channels.json"  # DuckDB would open it as a throwaway in-memory database
+    chan.write_bytes((Path(__file__).parent / "fixtures" / "youtube" / "channels.json").read_bytes())
+    before = _md5(chan)
+    for args in (["import", str(Path(__file__).parent / "fixtures" / "youtube")], ["status"]):
+        r = runner.invoke(app, ["--workspace", str(chan), *args])
+        assert r.exit_code == 1 and "is not a DuckDB workspace" in r.output, r.output
+    assert _md5(chan) == before
+    under = tmp_path / "channels.json" / "w.duckdb"  # a parent that is a file: an error, not a traceback
+    r = runner.invoke(app, ["--workspace", str(under), "brand", "add", "acme", "--keyword", "shoes"])
+    assert r.exit_code == 1 and "cannot create workspace" in r.output
+
+
+def test_a_failed_command_leaves_no_workspace_it_created(tmp_path, monkeypatch):
+    from tribescope.cli import main
+
+    empty = tmp_path / "empty.json"
+    empty.write_text("")
+    for args in (["import", str(empty)], ["brand", "add", "nokeyword"]):
+        w = tmp_path / "new.duckdb"
+        monkeypatch.setattr("sys.argv", ["tribescope", "--workspace", str(w), *args])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        assert exc.value.code == 1
+        assert not w.exists() and not w.with_name("new.duckdb.wal").exists()
+    w = tmp_path / "kept.duckdb"  # a workspace that existed before a failed command is kept, unchanged
+    assert (
+        runner.invoke(app, ["--workspace", str(w), "brand", "add", "acme", "--keyword", "x"]).exit_code == 0
+    )
+    monkeypatch.setattr("sys.argv", ["tribescope", "--workspace", str(w), "import", str(empty)])
+    with pytest.raises(SystemExit):
+        main()
+    assert w.exists()
+
+
+def test_skip_bad_skips_files_that_are_not_exports(tmp_path):
+    from pathlib import Path
+
+    folder = tmp_path / "mix"
+    folder.mkdir()
+    (folder / "channels.json").write_bytes(
+        (Path(__file__).parent / "fixtures" / "youtube" / "channels.json").read_bytes()
+    )
+    (folder / "empty.json").write_text("")
+    (folder / "list.json").write_text("[]")
+    w = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--workspace", w, "import", str(folder)])
+    assert r.exit_code == 1 and "empty.json, file: the file is empty" in r.output
+    assert "--skip-bad to import the other files" in r.output and "Fix the record" not in r.output
+    r = runner.invoke(app, ["--workspace", w, "import", "--skip-bad", str(folder)])
+    assert r.exit_code == 0, r.output
+    con = duckdb.connect(w, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM accounts").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 1  # the export alone
+    finally:
+        con.close()
+
+
+def test_a_folder_without_files_to_import_is_an_error(tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "README.md").write_text("notes")
+    (folder / ".hidden.json").write_text("{}")
+    r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "import", str(folder)])
+    assert r.exit_code == 1 and "no files to import in this folder" in r.output
+    assert not (tmp_path / "w.duckdb").exists()

@@ -43,12 +43,22 @@ class SourceError(ValueError):
 class ImportFailed(TribescopeError):
     """An import was refused; the workspace was left exactly as it was."""
 
-    def __init__(self, path: str, location: str, field: str | None, message: str) -> None:
+    #: what to do about a bad record, and about a file that is not an export at all (empty, format not recognised)
+    RECORD_HINT = (
+        "Fix the record, or re-run with --skip-bad to import the good records and quarantine the bad ones in the "
+        "`rejects` table."
+    )
+    FILE_HINT = (
+        "Remove the file, give its format with --format, or re-run with --skip-bad to import the other files and "
+        "skip the ones that are not exports."
+    )
+
+    def __init__(
+        self, path: str, location: str, field: str | None, message: str, hint: str | None = None
+    ) -> None:
         where = f"{path}, {location}" + (f", field '{field}'" if field else "")
         super().__init__(
-            f"{where}: {message}\nNothing was imported (the workspace is unchanged). "
-            "Fix the record, or re-run with --skip-bad to import the good records and "
-            "quarantine the bad ones in the `rejects` table."
+            f"{where}: {message}\nNothing was imported (the workspace is unchanged). {hint or self.RECORD_HINT}"
         )
         self.path = path
         self.location = location

@@ -30,13 +30,21 @@ def main() -> None:
     """The ``tribescope`` command. The command's modules load and its work runs with fewer cyclic collections
     (:func:`tribescope._gc.fewer_collections`); once it is done, the workspaces it opened are closed and its objects
     frozen so that the interpreter's shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`; frozen
-    objects in a reference cycle are never finalised, hence the explicit close)."""
+    objects in a reference cycle are never finalised, hence the explicit close). A command that fails removes the
+    workspace file it created (:meth:`State.remove_created`)."""
+    ok = False
     try:
         with fewer_collections():
             app()
+        ok = True
+    except SystemExit as exc:  # how Click ends every command, 0 when it succeeded
+        ok = exc.code in (0, None)
+        raise
     except TribescopeError as exc:  # anything a command did not catch itself
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
     finally:
         state.close_all()
+        if not ok:  # a failed command leaves no workspace it created (the import's "nothing changed" holds)
+            state.remove_created()
         freeze_for_exit()

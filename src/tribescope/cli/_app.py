@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -34,10 +35,14 @@ class State:
     spark_conf: tuple[tuple[str, str], ...] = ()
     #: every workspace a command opened, weakly (closed again by :meth:`close_all` unless it is gone already)
     opened: list[weakref.ref[Workspace]] = field(default_factory=list)
+    #: DuckDB files the command created (removed again by :meth:`remove_created` when it fails)
+    created: list[Path] = field(default_factory=list)
 
     def open(self, *, read_only: bool = False, create: bool = False) -> Workspace:
         """The command's workspace; ``create``: make a missing one (the commands that bring data in), else a missing
         DuckDB file is an error naming it rather than an empty workspace left behind."""
+        path = Path(self.workspace)
+        new = create and self.backend == "duckdb" and not path.exists()
         ws = connect(
             self.workspace,
             backend=self.backend,
@@ -48,7 +53,17 @@ class State:
             spark_conf=self.spark_conf,
         )
         self.opened.append(weakref.ref(ws))
+        if new:
+            self.created.append(path)
         return ws
+
+    def remove_created(self) -> None:
+        """Delete the workspaces this command created (after :meth:`close_all`): a command that failed leaves no
+        empty workspace behind, which later commands would take for an import that found nothing."""
+        created, self.created = self.created, []
+        for p in created:
+            for f in (p, p.with_name(p.name + ".wal")):
+                f.unlink(missing_ok=True)
 
     def close_all(self) -> None:
         """Close every workspace the command opened (closing twice is harmless): a DuckDB file is checkpointed
@@ -105,6 +120,7 @@ def _global(
     ] = None,
 ) -> None:
     state.workspace = os.fspath(workspace)
+    state.created = []  # this command's own (a process may run several: tests, the web server's jobs)
     state.backend = backend
     state.master = master
     state.remote = remote

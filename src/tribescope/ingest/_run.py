@@ -37,6 +37,8 @@ FORMATS: dict[str, Format] = {}
 
 #: A directory holding a file of this name is skipped when a folder is imported (e.g. synth's truth/).
 IGNORE_MARKER = ".tribescopeignore"
+#: the locations of a detection error (:func:`detect_format`): the file is not an export; ``--skip-bad`` skips it
+_NOT_AN_EXPORT = ("file", "start of file")
 _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".duckdb", ".wal"}
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager). A group's merge runs
@@ -100,6 +102,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if p.is_file():
             out.append(p)
             continue
+        before = len(out)
         for root, dirs, files in os.walk(p):
             if IGNORE_MARKER in files:
                 dirs[:] = []
@@ -114,6 +117,11 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 ):
                     continue
                 out.append(f)
+        if len(out) == before:
+            raise TribescopeError(
+                f"{p}: no files to import in this folder (hidden files, README and documentation files, images and "
+                "folders marked with .tribescopeignore are skipped)"
+            )
     return out
 
 
@@ -133,14 +141,15 @@ def detect_format(src: Source, forced: str | None = None) -> Format:
         except Exception:  # a sniffer must never break detection of the others
             continue
     if not probe.head.strip():
-        raise ImportFailed(str(src.path), "file", None, "the file is empty")
+        raise ImportFailed(str(src.path), "file", None, "the file is empty", ImportFailed.FILE_HINT)
     raise ImportFailed(
         str(src.path),
         "start of file",
         None,
         "format not recognised. Expected one of: "
         + "; ".join(f"{f.name} ({f.description})" for f in FORMATS.values())
-        + ". Use --format to force one.",
+        + ".",
+        ImportFailed.FILE_HINT,
     )
 
 
@@ -288,6 +297,14 @@ def import_paths(
             )
             for i, (src, sha, fmt, prev, import_id) in enumerate(plan):
                 if not isinstance(fmt, Format):
+                    if skip_bad and isinstance(fmt, ImportFailed) and fmt.location in _NOT_AN_EXPORT:
+                        # a file that is no export at all (empty, not recognised) is skipped like a bad record
+                        report.files.append(
+                            FileReport(str(src.path), "-", skipped=f"not imported: {fmt.message}")
+                        )
+                        if progress:
+                            progress(src.size, src.path.name)
+                        continue
                     raise fmt
                 fr = FileReport(str(src.path), fmt.name)
                 report.files.append(fr)

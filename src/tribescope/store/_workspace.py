@@ -592,7 +592,14 @@ def connect(
             raise WorkspaceError(
                 f"{p} is a directory; the duckdb backend wants a file such as {p / DEFAULT_WORKSPACE}"
             )
-        p.parent.mkdir(parents=True, exist_ok=True)
+        if p.is_file() and p.stat().st_size and _file_head(p, 12)[8:12] != b"DUCK":
+            # DuckDB itself opens a CSV, JSON or Parquet file given as a database as an in-memory database over it:
+            # the workspace would be thrown away at exit, and every write with it
+            raise WorkspaceError(f"{p} is not a DuckDB workspace (a DuckDB file starts with its own header)")
+        try:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a parent that is a file
+            raise WorkspaceError(f"cannot create workspace {p}: {exc}") from exc
         import duckdb
 
         try:
@@ -604,6 +611,11 @@ def connect(
         ws.ensure_schema()
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
+
+
+def _file_head(p: Path, n: int) -> bytes:
+    with p.open("rb") as fh:
+        return fh.read(n)
 
 
 #: :meth:`Workspace.list_tables` on DuckDB: what Ibis' ``list_tables`` selects from ``information_schema.tables`` (tables
