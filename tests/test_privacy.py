@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from typer.testing import CliRunner
 
 from tribescope.cli import app
+from tribescope.errors import TribescopeError
 from tribescope.ingest import import_paths
-from tribescope.store._privacy import forget, load_key, pseudonym
+from tribescope.store._privacy import PrivacyError, forget, load_key, pseudonym
 
 
 def _seed(ws, tmp_path):
@@ -107,3 +109,109 @@ def test_pseudonymize_hides_followers_keeps_creators_and_structure(ws, tmp_path)
     c9 = ws.duck.execute("SELECT author_id FROM comments WHERE comment_id = 'c9'").fetchone()[0]
     assert c9 == rows[1][1]
     assert ws.counts()["accounts"] == 3
+
+
+def _two_platforms(ws, tmp_path):
+    """'ruby' on instagram (account + comment) and on discord (an account with a snowflake id)."""
+    (tmp_path / "accounts.csv").write_text(
+        "platform,account_id,username\ninstagram,ruby,ruby\ndiscord,188015892759156689,ruby\n"
+    )
+    (tmp_path / "comments.csv").write_text(
+        "platform,comment_id,post_id,author_id,author_name,parent_comment_id,text\ninstagram,c1,p1,ruby,ruby,,hi\n"
+    )
+    import_paths(ws, [tmp_path / "accounts.csv", tmp_path / "comments.csv"])
+
+
+def test_forget_with_platform_leaves_other_platforms_alone(ws, tmp_path):
+    _two_platforms(ws, tmp_path)
+    rep = forget(ws, "ruby", "discord")
+    assert rep.deleted == {"accounts": 1}
+    assert ws.duck.execute("SELECT platform, account_id FROM accounts").fetchall() == [("instagram", "ruby")]
+    assert ws.counts()["comments"] == 1
+
+
+def test_forget_unknown_platform_is_an_error_and_deletes_nothing(tmp_path):
+    from tribescope.store import connect
+
+    w = tmp_path / "w.duckdb"
+    ws = connect(w)
+    _two_platforms(ws, tmp_path)
+    with pytest.raises(PrivacyError, match="myspace"):
+        forget(ws, "ruby", "myspace")
+    ws.close()
+    r = CliRunner().invoke(app, ["--workspace", str(w), "forget", "ruby", "--platform", "myspace"])
+    assert r.exit_code == 1 and "error:" in r.output and "unknown platform" in r.output
+    ws = connect(w)
+    assert ws.counts()["accounts"] == 2 and ws.counts()["comments"] == 1
+    ws.close()
+
+
+def test_forget_reports_match_whole_handles_only(ws, tmp_path):
+    _seed(ws, tmp_path)
+    reps = tmp_path / "reports"
+    reps.mkdir()
+    (reps / "words.html").write_text("<p>the best mallory-free report</p>")  # words, and "the" in "the best"
+    (reps / "fan.csv").write_text("handle\nmallory_fan\nmallory.lee\nsmallory\n")  # other handles
+    (reps / "about.csv").write_text("handle,score\n@Mallory,3\n")
+    rep = forget(ws, "the", report_dirs=[reps])  # no account 'the': no report is about it
+    assert rep.total == 0 and rep.files_removed == []
+    rep = forget(ws, "mallory", report_dirs=[reps])
+    assert rep.files_removed == [str(reps / "about.csv")]
+    assert (reps / "words.html").exists() and (reps / "fan.csv").exists()
+
+
+def test_forget_unknown_account_deletes_nothing_not_even_caches(tmp_path):
+    from tribescope.store import connect
+
+    w = tmp_path / "w.duckdb"
+    ws = connect(w)
+    _seed(ws, tmp_path)
+    pods = "SELECT 'pod-1' AS pod_id, 'instagram' AS platform, ['bob', 'mallory'] AS accounts"
+    ws.write_table("_score_cache_pods", ws.duck.execute(pods).to_arrow_table())
+    assert forget(ws, "nobody").deleted == {}
+    assert ws.has_table("_score_cache_pods")
+    ws.close()
+    r = CliRunner().invoke(app, ["--workspace", str(w), "forget", "nobody"])
+    assert r.exit_code == 0 and "nothing found" in r.output and "forgot" not in r.output, r.output
+    ws = connect(w)
+    assert ws.has_table("_score_cache_pods")
+    assert (
+        forget(ws, "mallory").deleted["_score_cache_pods"] == 1
+    )  # a real erasure still drops the member lists
+    assert not ws.has_table("_score_cache_pods")
+    ws.close()
+
+
+@pytest.mark.parametrize("content", [b"", b"\n", b"short-key\n"])
+def test_load_key_refuses_empty_or_short_keys(tmp_path, monkeypatch, content):
+    key = tmp_path / "k"
+    key.write_bytes(content)
+    with pytest.raises(PrivacyError, match=str(key)):
+        load_key(key)
+    monkeypatch.setenv("TRIBESCOPE_PSEUDONYM_KEY", str(key))
+    with pytest.raises(PrivacyError, match="at least 16 bytes"):
+        load_key()
+
+
+def test_pseudonymize_with_a_directory_or_empty_key_file_is_a_clear_error(tmp_path):
+    (tmp_path / "comments.csv").write_text(
+        "platform,comment_id,post_id,author_id,author_name,text\ninstagram,c1,p1,bob,bob,hi\n"
+    )
+    (tmp_path / "empty.key").write_bytes(b"")
+    (tmp_path / "keys").mkdir()
+    with pytest.raises(TribescopeError, match="directory"):
+        load_key(tmp_path / "keys")
+    for key in (tmp_path / "keys", tmp_path / "empty.key"):
+        w = tmp_path / f"{key.name}.duckdb"
+        args = [
+            "--workspace",
+            str(w),
+            "import",
+            str(tmp_path / "comments.csv"),
+            "--pseudonymize",
+            "--key-file",
+            str(key),
+        ]
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 1 and "error:" in r.output and str(key) in r.output, r.output
+        assert not isinstance(r.exception, IsADirectoryError)

@@ -28,7 +28,9 @@ def forget(
         raise fail(exc) from None
     ws.close()
     if not rep.total and not rep.files_removed:
-        console.print(f"nothing found for {account!r}")
+        console.print(
+            f"nothing found for {account!r}" + (f" on {platform}" if platform else "") + "; nothing deleted"
+        )
         return
     for t, n in sorted(rep.deleted.items()):
         console.print(f"  {t}: {n:,} rows deleted")

@@ -11,15 +11,18 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tribescope import schema
 from tribescope.errors import TribescopeError
 from tribescope.store._workspace import Workspace
 
-__all__ = ["ForgetReport", "forget", "load_key", "pseudonym"]
+__all__ = ["ForgetReport", "PrivacyError", "forget", "load_key", "pseudonym"]
 
 #: Columns that identify an account, by table-agnostic name. Any table with one of these is searched.
 ID_COLUMNS = (
@@ -35,6 +38,12 @@ ID_COLUMNS = (
 NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
 #: derived tables that hold account ids inside lists (the engagement pods kept by ``score``): dropped whole
 SCORE_CACHES_WITH_MEMBERS = ("_score_cache_pods",)
+#: shortest pseudonymisation key accepted: a shorter (or empty) HMAC key lets anyone recompute the pseudonyms
+MIN_KEY_BYTES = 16
+
+
+class PrivacyError(TribescopeError):
+    """A ``forget`` or pseudonymisation request cannot be carried out as given (bad platform, unusable key)."""
 
 
 @dataclass
@@ -53,6 +62,16 @@ def _columns(ws: Workspace, table: str) -> list[str]:
     return [r[0] for r in ws.duck.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
+def _token_regex(words: Iterable[str]) -> str:
+    """A case-insensitive-ready regex (Python and DuckDB's RE2) for any of ``words`` as a whole handle or id.
+
+    Handles hold ``.`` and ``-`` (``cedar.emma``), so those count as part of a word unless nothing word-like
+    follows: ``ann`` matches ``@ann``, ``<td>ann</td>`` and ``ann.`` but not ``anna``, ``joann`` or ``ann.lee``.
+    """
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return rf"(?:^|[^\w.\-])(?:{alts})(?:$|[^\w.\-]|[.\-](?:$|[^\w]))"
+
+
 def forget(
     ws: Workspace, account: str, platform: str | None = None, *, report_dirs: list[Path] | None = None
 ) -> ForgetReport:
@@ -62,11 +81,19 @@ def forget(
     rows of derived tables keyed by it (scores, features, memberships, pairs); quarantined raw
     records that mention it. Replies *to* it by other people stay (they are the others' data), but
     their ``parent`` pointers keep only an opaque id. Files in ``report_dirs`` that mention the
-    account (generated reports) are deleted so they can be regenerated.
+    account (generated reports) are deleted so they can be regenerated. With ``platform`` (one of
+    :data:`tribescope.schema.PLATFORMS`) only rows on that platform go. Matching is on whole ids and
+    handles, never substrings; when nothing matches, nothing is deleted (no cache, no report).
     """
     acct = account.strip().lstrip("@")
     if not acct:
         raise TribescopeError("forget needs an account id or handle")
+    if platform is not None:
+        platform = platform.strip().lower()
+        if platform not in schema.PLATFORMS:
+            raise PrivacyError(
+                f"unknown platform {platform!r}; expected one of {', '.join(schema.PLATFORMS)}. Nothing was deleted."
+            )
     # Resolve handle → ids on every platform (or the one given).
     ids: set[tuple[str, str]] = set()
     q = "SELECT platform, account_id FROM accounts WHERE (lower(account_id) = lower(?) OR lower(username) = lower(?))"
@@ -79,23 +106,43 @@ def forget(
         ids.add((platform or "", acct))
     rep = ForgetReport(platform or ",".join(sorted({p for p, _ in ids})), acct)
     names = {acct.lower()} | {a.lower() for _, a in ids}
+    tokens = _token_regex(names)
+    tables = ws.list_tables()
     with ws.transaction():
-        for table in ws.list_tables():
-            if table in SCORE_CACHES_WITH_MEMBERS:  # lists of member ids; `score` finds them again
-                rep.deleted[table] = int(ws.duck.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
-                ws.duck.execute(f'DROP TABLE "{table}"')
+        for table in tables:
+            if table in SCORE_CACHES_WITH_MEMBERS:
                 continue
             cols = _columns(ws, table)
             conds: list[str] = []
             params: list[Any] = []
             for c in ID_COLUMNS + NAME_COLUMNS:
                 if c in cols:
-                    conds.append(f'lower(CAST("{c}" AS VARCHAR)) IN ({", ".join("?" * len(names))})')
+                    cond = f'lower(CAST("{c}" AS VARCHAR)) IN ({", ".join("?" * len(names))})'
                     params.extend(sorted(names))
+                    # the platform of the row's account; tables without one cannot tell, so they match
+                    pcol = (
+                        "creator_platform" if c == "creator_id" and "creator_platform" in cols else "platform"
+                    )
+                    if platform and pcol in cols:
+                        cond = f'({cond} AND "{pcol}" = ?)'
+                        params.append(platform)
+                    conds.append(cond)
             if table == "rejects" and "raw" in cols:
-                for n in sorted(names):
-                    conds.append("strpos(lower(raw), ?) > 0")
-                    params.append(n)
+                # raw records carry no platform column: with --platform, the record must name it or come from
+                # that platform's reader (``imports.format`` such as ``instagram-graphql``)
+                cond = "regexp_matches(raw, ?, 'i')"
+                params.append(tokens)
+                if platform:
+                    by_format = (
+                        " OR import_id IN (SELECT import_id FROM imports WHERE split_part(format, '-', 1) = ?)"
+                        if "imports" in tables
+                        else ""
+                    )
+                    cond = f"({cond} AND (regexp_matches(raw, ?, 'i'){by_format}))"
+                    params.append(_token_regex([platform]))
+                    if by_format:
+                        params.append(platform)
+                conds.append(cond)
             if not conds:
                 continue
             where = " OR ".join(conds)
@@ -103,14 +150,22 @@ def forget(
             if n:
                 ws.duck.execute(f'DELETE FROM "{table}" WHERE {where}', params)
                 rep.deleted[table] = int(n)
+        if rep.deleted:  # lists of member ids, stale once an account is gone; `score` finds the pods again
+            for table in SCORE_CACHES_WITH_MEMBERS:
+                if table in tables:
+                    rep.deleted[table] = int(ws.duck.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
+                    ws.duck.execute(f'DROP TABLE "{table}"')
+    if not rep.deleted:  # nothing matched: a report that merely contains the word is not about this account
+        return rep
+    pattern = re.compile(tokens, re.IGNORECASE)
     for d in report_dirs or []:
         for f in Path(d).glob("*"):
             if f.is_file() and f.suffix in (".html", ".csv", ".json", ".parquet"):
                 try:
-                    text = f.read_bytes().lower()
+                    text = f.read_bytes().decode("utf-8", "replace")
                 except OSError:
                     continue
-                if any(n.encode() in text for n in names):
+                if pattern.search(text):
                     f.unlink()
                     rep.files_removed.append(str(f))
     ws.duck.execute("CHECKPOINT")  # drop deleted rows from the file, not just from the visible state
@@ -126,8 +181,20 @@ def load_key(path: str | os.PathLike[str] | None = None, *, create: bool = True)
     """The pseudonymisation key, kept **outside** the workspace (default ``~/.config/tribescope/pseudonym.key``,
     or ``TRIBESCOPE_PSEUDONYM_KEY`` / ``--key-file``). Created with 32 random bytes on first use."""
     p = Path(path or os.environ.get("TRIBESCOPE_PSEUDONYM_KEY") or default_key_path())
+    if p.is_dir():
+        raise PrivacyError(f"pseudonym key {p} is a directory; give the path of a key file")
     if p.exists():
-        return p.read_bytes().strip()
+        try:
+            key = p.read_bytes().strip()
+        except OSError as exc:
+            raise PrivacyError(f"pseudonym key {p} cannot be read: {exc.strerror or exc}") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise PrivacyError(
+                f"pseudonym key {p} is {'empty' if not key else f'only {len(key)} bytes'}; a key needs at least "
+                f"{MIN_KEY_BYTES} bytes (with a short key anyone can recompute the pseudonyms). "
+                "Use a longer key, or a path that does not exist yet to have a random one created."
+            )
+        return key
     if not create:
         raise TribescopeError(f"pseudonym key {p} does not exist")
     p.parent.mkdir(parents=True, exist_ok=True)
