@@ -215,3 +215,20 @@ def test_pseudonymize_with_a_directory_or_empty_key_file_is_a_clear_error(tmp_pa
         r = CliRunner().invoke(app, args)
         assert r.exit_code == 1 and "error:" in r.output and str(key) in r.output, r.output
         assert not isinstance(r.exception, IsADirectoryError)
+
+
+def test_forget_takes_the_text_features_of_the_accounts_comments_with_them(ws, tmp_path):
+    _seed(ws, tmp_path)
+    # what `score` stores per comment: keyed by the comment alone, with nothing naming its author
+    ws.write_table(
+        "comment_features",
+        ws.duck.execute(
+            "SELECT 'instagram' AS platform, c AS comment_id, 0.9 AS spam_probability "
+            "FROM (VALUES ('c1'), ('c2'), ('c3')) v(c)"
+        ).to_arrow_table(),
+    )
+    rep = forget(ws, "mallory")
+    assert rep.deleted["comment_features"] == 1  # c1, mallory's comment; bob's c2 and c3 stay
+    left = ws.duck.execute("SELECT comment_id FROM comment_features ORDER BY 1").fetchall()
+    assert left == [("c2",), ("c3",)]
+    assert "_forget_comments" not in ws.list_tables()

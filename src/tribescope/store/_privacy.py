@@ -81,7 +81,8 @@ def forget(
     rows of derived tables keyed by it (scores, features, memberships, pairs); quarantined raw
     records that mention it. Replies *to* it by other people stay (they are the others' data), but
     their ``parent`` pointers keep only an opaque id. Files in ``report_dirs`` that mention the
-    account (generated reports) are deleted so they can be regenerated. With ``platform`` (one of
+    account (generated reports) are deleted so they can be regenerated; rows keyed by one of its comments (the
+    comments' text features) go with the comment. With ``platform`` (one of
     :data:`tribescope.schema.PLATFORMS`) only rows on that platform go. Matching is on whole ids and
     handles, never substrings; when nothing matches, nothing is deleted (no cache, no report).
     """
@@ -108,8 +109,11 @@ def forget(
     names = {acct.lower()} | {a.lower() for _, a in ids}
     tokens = _token_regex(names)
     tables = ws.list_tables()
+    # the comments first: rows derived from one comment (its text features) go with it, found by its key
+    order = sorted(tables, key=lambda t: t != "comments")
+    gone_comments = False
     with ws.transaction():
-        for table in tables:
+        for table in order:
             if table in SCORE_CACHES_WITH_MEMBERS:
                 continue
             cols = _columns(ws, table)
@@ -143,13 +147,27 @@ def forget(
                     if by_format:
                         params.append(platform)
                 conds.append(cond)
+            if gone_comments and table != "comments" and {"platform", "comment_id"} <= set(cols):
+                conds.append(
+                    f'EXISTS (SELECT 1 FROM _forget_comments f WHERE f.platform = "{table}".platform '
+                    f'AND f.comment_id = "{table}".comment_id)'
+                )
             if not conds:
                 continue
             where = " OR ".join(conds)
             n = ws.duck.execute(f'SELECT count(*) FROM "{table}" WHERE {where}', params).fetchone()[0]
             if n:
+                if table == "comments":
+                    ws.duck.execute(
+                        "CREATE OR REPLACE TEMP TABLE _forget_comments AS "
+                        f'SELECT platform, comment_id FROM "{table}" WHERE {where}',
+                        params,
+                    )
+                    gone_comments = True
                 ws.duck.execute(f'DELETE FROM "{table}" WHERE {where}', params)
                 rep.deleted[table] = int(n)
+        if gone_comments:
+            ws.duck.execute("DROP TABLE _forget_comments")
         if rep.deleted:  # lists of member ids, stale once an account is gone; `score` finds the pods again
             for table in SCORE_CACHES_WITH_MEMBERS:
                 if table in tables:
