@@ -241,3 +241,11 @@ def test_cli_score_and_explain(ws, tmp_path):
     assert "alice ↔ bob" in res.output and "follower_conversation" in res.output
     res = runner.invoke(app, ["--workspace", path, "score", "--out", str(tmp_path / "x.xlsx")])
     assert res.exit_code == 1 and "use a .csv, .parquet or .json" in res.output
+
+
+def test_explain_takes_platform_colon_id_like_the_niche_commands(ws):
+    bakery(ws)
+    score_creators(ws)
+    assert explain(ws, "instagram:cre")["creator_id"] == "cre"
+    with pytest.raises(CreatorNotFound):
+        explain(ws, "youtube:cre")  # another platform's creator of that id: none

@@ -454,3 +454,22 @@ def test_score_and_classifier_read_one_disclosure_list() -> None:
     assert got == want
     assert got == [True] * (2 * len(tags)) + [False, False]
     assert {"annons", "광고", "paidpartner"} <= DISCLOSURE_HASHTAGS
+
+
+def test_classify_posts_finds_a_creator_by_case_sensitive_id_handle_or_platform_id(ws, tmp_path):
+    from tribescope.ingest import import_paths
+    from tribescope.niche._audience import CreatorNotFound
+
+    (tmp_path / "posts.csv").write_text(
+        "platform,post_id,creator_id,caption\n"
+        "youtube,v1,UCwrenAbC,new palette\nyoutube,v2,UCwrenAbC,#ad thanks Acme\nyoutube,v3,UCother,hello\n"
+    )
+    (tmp_path / "accounts.csv").write_text(
+        "platform,account_id,username,followers\nyoutube,UCwrenAbC,MakeupWithWren,11400\nyoutube,UCother,other,10\n"
+    )
+    import_paths(ws, [tmp_path / "posts.csv", tmp_path / "accounts.csv"])
+    for name in ("UCwrenAbC", "@makeupwithwren", "youtube:UCwrenAbC"):
+        t = classify_posts(ws, creator=name, model=_stump())
+        assert sorted(t.column("post_id").to_pylist()) == ["v1", "v2"], name
+    with pytest.raises(CreatorNotFound, match="'nobody' has no posts"):
+        classify_posts(ws, creator="nobody", model=_stump())

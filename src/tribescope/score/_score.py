@@ -557,12 +557,21 @@ def _median(col: pd.Series) -> float | None:
 
 
 def _find(df: pd.DataFrame, creator: str) -> pd.Series:
+    """The row of ``creator``: an account id or handle (case-insensitive; an exact id first), or ``PLATFORM:ID`` as
+    the niche commands take it."""
     key = creator.strip().lstrip("@")
-    hit = df[
-        (df["creator_id"] == key)
-        | (df["handle"].astype(str).str.lower() == key.lower())
-        | (df["creator_id"].astype(str).str.lower() == key.lower())
-    ]
+    plat, sep, rest = key.partition(":")
+    if sep and plat.lower() in set(df["platform"].astype(str)):
+        df, key = df[df["platform"] == plat.lower()], rest.strip().lstrip("@")
+    exact = df[df["creator_id"] == key]
+    hit = (
+        exact
+        if not exact.empty
+        else df[
+            (df["handle"].astype(str).str.lower() == key.lower())
+            | (df["creator_id"].astype(str).str.lower() == key.lower())
+        ]
+    )
     if hit.empty:
         raise CreatorNotFound(
             f"no creator {creator!r} in this workspace (looked at creator ids and handles of accounts with posts); "

@@ -34,8 +34,13 @@ def _post_rows(
     p = ws.table("posts")
     if post_ids is not None:
         p = p.filter(p.post_id.isin(post_ids))
-    if creator is not None:
-        p = p.filter(p.creator_id == creator.lower().lstrip("@"))
+    if creator is not None:  # PLATFORM:ID, an account id or a username, as the other commands take a creator
+        from tribescope.niche._audience import resolve_creators
+
+        plat, cid = resolve_creators(
+            ws, [f"{platform}:{creator}" if platform and ":" not in creator else creator]
+        )[0]
+        p = p.filter((p.platform == plat) & (p.creator_id == cid))
     if platform is not None:
         p = p.filter(p.platform == platform)
     a = ws.table("accounts").select(
