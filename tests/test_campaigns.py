@@ -474,3 +474,59 @@ def test_report_with_plan_only(ws, camp):
 def test_report_needs_a_plan(ws):
     with pytest.raises(CampaignError, match="campaign import --plan"):
         campaign_report(ws)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1,234.50", 1234.5),
+        ("1.234,50", 1234.5),
+        ("$12", 12.0),
+        ("12,50 €", 12.5),
+        ("CHF 3'000.50", 3000.5),
+        ("USD 1,200", 1200.0),
+        ("(5.00)", -5.0),
+        ("$-12", -12.0),
+        ("1,234,567", 1234567.0),
+        ("12 345,6", 12345.6),
+        ("", 0.0),
+    ],
+)
+def test_parse_money_reads_shop_and_spreadsheet_amounts(text, value):
+    from tribescope.campaigns import parse_money
+
+    assert parse_money(text) == pytest.approx(value)
+
+
+@pytest.mark.parametrize("text", ["abc", "N/A", "TBD", "12abc34", "1,2,3", "--5"])
+def test_parse_money_refuses_what_is_not_an_amount(text):
+    from tribescope.campaigns import CampaignError, parse_money
+
+    with pytest.raises(CampaignError, match="plan.csv line 3: .* is not an amount"):
+        parse_money(text, "plan.csv line 3")
+
+
+def test_parse_money_round_trips_formatted_amounts():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from tribescope.campaigns import parse_money
+
+    @given(
+        cents=st.integers(min_value=-(10**11), max_value=10**11),
+        style=st.sampled_from(["en", "de", "ch", "plain"]),
+        currency=st.sampled_from(["", "$", "€ ", "EUR "]),
+    )
+    def check(cents: int, style: str, currency: str) -> None:
+        whole, frac = divmod(abs(cents), 100)
+        grouped = f"{whole:,}"
+        body = {
+            "en": f"{grouped}.{frac:02d}",
+            "de": grouped.replace(",", ".") + f",{frac:02d}",
+            "ch": grouped.replace(",", "'") + f".{frac:02d}",
+            "plain": f"{whole}.{frac:02d}",
+        }[style]
+        text = ("-" if cents < 0 else "") + currency + body
+        assert parse_money(text) == pytest.approx(cents / 100)
+
+    check()

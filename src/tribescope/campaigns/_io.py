@@ -131,15 +131,50 @@ def _need(header: list[str], path: Path, what: str, *names: str) -> None:
         )
 
 
+#: an amount once its currency is off: digits with optional thousands separators (``,`` ``.`` space ``'``) and an
+#: optional decimal part after ``.`` or ``,``
+_AMOUNT = re.compile(r"\d+(?:[,.\s'’]\d{3})*(?:[.,]\d+)?")
+#: a currency symbol or ISO code before or after the amount (``$12``, ``12 EUR``, ``US$ 5``, ``CHF 3'000.50``)
+_CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹₩₽]|kr|zł)\s*|\s*(?:[A-Z]{3}|[$€£¥₹₩₽]|kr|zł)$")
+
+
 def parse_money(v: str, where: str = "") -> float:
-    """``"1,234.50"`` / ``"$12"`` / ``""`` → float (empty = 0)."""
-    s = re.sub(r"[^\d.\-]", "", v or "")
-    if s in ("", "-", "."):
+    """An amount as shops and spreadsheets write it → float; empty is 0.
+
+    ``"1,234.50"``, ``"1.234,50"``, ``"$12"``, ``"12,50 €"``, ``"CHF 3'000"``, ``"-5"``, ``"(5.00)"`` (negative).
+    With one kind of separator, a ``,`` or ``.`` followed by exactly three digits groups thousands when it appears
+    more than once or after a group of one to three digits with a ``,`` (``1,234`` is 1234; ``1.5`` and ``12,50``
+    are decimals; a lone ``1.234`` is read as the decimal the export's ``.`` usually is). Anything else
+    (``"abc"``, ``"N/A"``, ``"12abc34"``) is an error naming ``where``, never a silent 0.
+    """
+    raw = (v or "").replace("\u00a0", " ").strip()
+    if not raw:
         return 0.0
-    try:
-        return float(s)
-    except ValueError:
-        raise CampaignError(f"{where}: {v!r} is not an amount") from None
+    t, neg = raw, False
+    if t.startswith("(") and t.endswith(")"):
+        t, neg = t[1:-1].strip(), True
+    if t.startswith("-") or t.startswith("\u2212"):
+        t, neg = t[1:].strip(), not neg
+    bare = _CURRENCY.sub("", _CURRENCY.sub("", t)).strip()
+    if bare.startswith("-") and bare != t:  # "$-12" (a sign after the currency), not "--12"
+        bare, neg = bare[1:].strip(), not neg
+    t = bare
+    if not _AMOUNT.fullmatch(t):
+        raise CampaignError(f"{where}: {v!r} is not an amount")
+    seps = [c for c in t if not c.isdigit()]
+    if not seps:
+        out = float(t)
+    else:
+        last = t.rfind(seps[-1])
+        tail = len(t) - last - 1
+        distinct = set(seps)
+        if len(distinct) > 1:  # "1,234.50" / "1.234,50" / "3'000.50": the last separator is the decimal one
+            decimal = seps[-1] in ".," and len([c for c in seps if c == seps[-1]]) == 1
+        else:
+            decimal = seps[-1] in ".," and len(seps) == 1 and (tail != 3 or seps[-1] == ".")
+        whole, frac = (t[:last], t[last + 1 :]) if decimal else (t, "")
+        out = float("".join(c for c in whole if c.isdigit()) + ("." + frac if frac else ""))
+    return -out if neg else out
 
 
 def parse_shop_time(v: str, where: str = "") -> datetime | None:
@@ -335,6 +370,8 @@ def import_campaign(
 def find_campaign_files(directory: str | Path) -> dict[str, Path]:
     """Guess plan / orders / clicks files in a folder (names containing plan, order, click)."""
     d = Path(directory)
+    if not d.is_dir():
+        raise CampaignError(f"{d}: {'not a folder' if d.exists() else 'no such folder'}")
     found: dict[str, Path] = {}
     for f in sorted(d.glob("*.csv")):
         n = f.name.lower()
