@@ -502,7 +502,7 @@ def test_parse_money_reads_shop_and_spreadsheet_amounts(text, value):
 def test_parse_money_refuses_what_is_not_an_amount(text):
     from tribescope.campaigns import CampaignError, parse_money
 
-    with pytest.raises(CampaignError, match="plan.csv line 3: .* is not an amount"):
+    with pytest.raises(CampaignError, match=r"plan\.csv line 3: .* is not an amount"):
         parse_money(text, "plan.csv line 3")
 
 
