@@ -352,3 +352,24 @@ def test_a_cached_expression_outliving_its_closed_workspace_is_dropped_quietly(t
     del kept
     gc.collect()
     assert raised == []  # before: "Connection already closed" from Ibis' finaliser, printed at exit
+
+
+def test_export_parquet_replaces_an_earlier_export_whole_and_refuses_other_folders(tmp_path):
+    from tribescope.errors import WorkspaceError
+
+    ws = connect(tmp_path / "w.duckdb")
+    ws.write_table("_score_cache_pods", pa.table({"platform": ["youtube"], "creator_id": ["UC1"]}))
+    out = ws.export_parquet(tmp_path / "pq")
+    assert (out / "_score_cache_pods" / "part-0.parquet").exists()
+    ws.duck.execute('DROP TABLE "_score_cache_pods"')  # as `forget` does
+    out = ws.export_parquet(tmp_path / "pq")
+    assert not (out / "_score_cache_pods").exists()  # a stale copy would be read back by the Spark backend
+    assert sorted(d.name for d in out.iterdir()) == sorted(ws.list_tables())
+    assert not list(tmp_path.glob(".pq*"))  # no partial or old copy left beside it
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / "channels.json").write_text("{}")
+    with pytest.raises(WorkspaceError, match="not a tribescope export"):
+        ws.export_parquet(exports)
+    assert [p.name for p in exports.iterdir()] == ["channels.json"]
+    ws.close()

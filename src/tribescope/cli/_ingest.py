@@ -216,5 +216,5 @@ def export(
         out = ws.export_parquet(parquet)
     except TribescopeError as exc:
         raise fail(exc) from None
-    console.print(f"wrote {len(list(out.iterdir()))} tables to {out}")
+    console.print(f"wrote {sum(1 for d in out.iterdir() if d.is_dir())} tables to {out}")
     ws.close()

@@ -321,16 +321,47 @@ class Workspace:
         self.con.read_parquet(target, table_name=name)
 
     def export_parquet(self, directory: str | os.PathLike[str]) -> Path:
-        """Write every table as Parquet under ``directory/<table>/`` for the Spark backend."""
+        """Write every table as Parquet under ``directory/<table>/`` for the Spark backend.
+
+        The folder is written whole beside ``directory`` and then put in its place, so it holds this workspace's
+        tables and nothing else: a table an earlier export held and this workspace no longer has (a score cache
+        dropped by ``forget``) is gone with it, and an interrupted export leaves the earlier one. A folder that holds
+        anything but an earlier export (other files) is refused rather than mixed into."""
         out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(out / DERIVED_DIR, ignore_errors=True)  # Spark results of an older export
-        for name in self.list_tables():
-            d = out / name
-            d.mkdir(exist_ok=True)
-            for old in d.glob("*.parquet"):
-                old.unlink()
-            self.duck.execute(f"COPY \"{name}\" TO '{d / 'part-0.parquet'}' (FORMAT PARQUET)")
+        if out.exists() and not out.is_dir():
+            raise WorkspaceError(f"{out} is a file; export --parquet wants a folder")
+        if out.is_dir():
+            foreign = [
+                e.name
+                for e in out.iterdir()
+                if not (
+                    e.is_dir() and (e.name == DERIVED_DIR or any(e.glob("*.parquet")) or not any(e.iterdir()))
+                )
+            ]
+            if foreign:
+                raise WorkspaceError(
+                    f"{out} holds files that are not a tribescope export ({', '.join(sorted(foreign)[:5])}); "
+                    "export into a new or empty folder"
+                )
+        tmp = out.with_name(f".{out.name}.partial")
+        try:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+        except OSError as exc:
+            raise WorkspaceError(f"cannot write {out}: {exc}") from exc
+        try:
+            for name in self.list_tables():
+                d = tmp / name
+                d.mkdir()
+                self.duck.execute(f"COPY \"{name}\" TO '{d / 'part-0.parquet'}' (FORMAT PARQUET)")
+            old = out.with_name(f".{out.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            if out.exists():
+                out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
         return out
 
     def cursor(self) -> Workspace:
