@@ -671,3 +671,11 @@ def test_planted_pods_recovered_on_xs_synth(tmp_path: Path, seed: int) -> None:
     precision = len(pred & truth) / max(1, len(pred))
     recall = len(pred & truth) / max(1, len(truth))
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+
+
+def test_evaluating_without_the_labelled_data_is_an_error_not_an_empty_table(tmp_path) -> None:
+    for cmd in ("accounts", "comments"):
+        r = CliRunner().invoke(app, ["eval", cmd, "--data", str(tmp_path / "nodata")])
+        assert r.exit_code == 1 and "nodata not found" in r.output, r.output
+        r = CliRunner().invoke(app, ["eval", cmd, "--data", str(tmp_path)])  # a folder holding no data set
+        assert r.exit_code == 1 and "holds none of the labelled data sets" in r.output, r.output

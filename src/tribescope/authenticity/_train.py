@@ -19,7 +19,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_sc
 from sklearn.model_selection import StratifiedGroupKFold
 
 from tribescope.authenticity._accounts import FEATURES, POSTS_FEATURES, AccountModel, FakeAccountClassifier
-from tribescope.authenticity._data import ACCOUNT_SETS, data_root, file_sha256, load_account_set
+from tribescope.authenticity._data import ACCOUNT_SETS, DataMissing, data_root, file_sha256, load_account_set
 
 __all__ = [
     "ACCOUNT_PARAMS",
@@ -317,8 +317,9 @@ def evaluate_accounts(
     model: AccountModel, root: Path | None = None, *, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Measure ``model`` (nothing is fitted) on each set's held-out part, and on the curators' official test
-    files when present. ``limit`` keeps the first rows of each part (for a quick smoke run)."""
-    root = data_root(root)
+    files when present. ``limit`` keeps the first rows of each part (for a quick smoke run). A missing set is a
+    row saying why; a data folder that does not exist, or holds none of the sets, is :class:`DataMissing`."""
+    root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     trained = set(model.meta.get("trained_on", {}))
     for name in ACCOUNT_SETS:
@@ -356,7 +357,7 @@ def evaluate_accounts(
                         **binary_metrics(sub["label"].to_numpy(), p, audit),
                     }
                 )
-    return rows
+    return _some_measured(rows, root)
 
 
 # --------------------------------------------------------------------------- comment models
@@ -485,11 +486,12 @@ def train_attack(root: Path | None = None) -> Any:
 
 
 def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
-    """The shipped spam and attack models on their held-out video / fold (and the official ones when present)."""
+    """The shipped spam and attack models on their held-out video / fold (and the official ones when present); a
+    data folder that does not exist, or holds neither set, is :class:`DataMissing`."""
     from tribescope.authenticity._comments import load_text_model
     from tribescope.authenticity._data import load_cmv, load_youtube_spam
 
-    root = data_root(root)
+    root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     spam = load_text_model("spam")
     try:
@@ -535,6 +537,24 @@ def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> 
                 )
     except Exception as exc:
         rows.append({"model": "attack", "part": "-", "error": str(exc).split(".")[0]})
+    return _some_measured(rows, root)
+
+
+def _data_folder(root: Path | None) -> Path:
+    """:func:`data_root`, which must be a folder: an evaluation of no data is an error, not an empty table."""
+    d = data_root(root)
+    if not d.is_dir():
+        raise DataMissing(
+            f"{d} not found; pass --data pointing at the shared data folder (or set TRIBESCOPE_SHARED_DATA)"
+        )
+    return d
+
+
+def _some_measured(rows: list[dict[str, Any]], root: Path) -> list[dict[str, Any]]:
+    if rows and all("error" in r for r in rows):
+        raise DataMissing(
+            f"{root} holds none of the labelled data sets: {'; '.join(r['error'] for r in rows)}"
+        )
     return rows
 
 
