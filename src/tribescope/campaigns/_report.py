@@ -23,6 +23,7 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from dataclasses import dataclass, field
 from datetime import UTC
@@ -116,19 +117,33 @@ class CampaignReport:
     incrementality: pa.Table
     notes: list[str] = field(default_factory=list)
 
+    @staticmethod
+    def paths(out: str | Path) -> dict[str, Path]:
+        """The file of each table for ``out``: ``out`` itself (creators), ``<stem>_labels<suffix>``,
+        ``_campaigns`` and ``_incrementality`` beside it (``.csv`` when ``out`` has no suffix)."""
+        base = Path(out)
+        suffix = base.suffix or ".csv"
+        return {"creators": base} | {
+            name: base.with_name(f"{base.stem}_{name}{suffix}")
+            for name in ("labels", "campaigns", "incrementality")
+        }
+
     def write_csv(self, out: str | Path) -> list[Path]:
-        """Write ``<out>`` (creators) and ``<stem>_labels.csv`` / ``_campaigns.csv`` / ``_incrementality.csv``."""
+        """Write the tables as CSV to :meth:`paths`; each through a hidden ``.NAME.partial`` file renamed into
+        place, so a failed write leaves no torn file behind."""
         import pyarrow.csv as pacsv
 
-        base = Path(out)
-        base.parent.mkdir(parents=True, exist_ok=True)
-        paths = [base]
-        pacsv.write_csv(self.creators, base)
-        for name in ("labels", "campaigns", "incrementality"):
-            p = base.with_name(f"{base.stem}_{name}{base.suffix or '.csv'}")
-            pacsv.write_csv(getattr(self, name), p)
-            paths.append(p)
-        return paths
+        paths = self.paths(out)
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        for name, p in paths.items():
+            tmp = p.with_name(f".{p.name}.partial")
+            try:
+                pacsv.write_csv(getattr(self, name), tmp)
+                tmp.replace(p)
+            finally:
+                with contextlib.suppress(OSError):  # gone once renamed
+                    tmp.unlink()
+        return list(paths.values())
 
 
 def _utc(df: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, group, state
+from tribescope.cli._out import check_out, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
 _BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
@@ -37,6 +38,16 @@ def _read_csv(path: Path) -> Any:
         raise InputError(
             f"{path}: cannot read as CSV ({exc}); expected a header row and comma-separated values"
         ) from exc
+
+
+def _write_frame(df: Any, out: Path) -> None:
+    """Write a scored frame: CSV as pandas writes it (the input's cells unchanged), else Parquet or JSON records."""
+    if out.suffix.lower() == ".csv":
+        write_atomic(out, lambda tmp: df.to_csv(tmp, index=False))
+    else:
+        import pyarrow as pa
+
+        write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
 def score_account_frame(df: Any, operating_point: str = "default") -> Any:
@@ -97,7 +108,8 @@ def accounts(
         typer.Option(
             "--out",
             "-o",
-            help="Output CSV: every input column plus fake_probability, is_fake, category, reasons.",
+            help="Output file (.csv, .parquet or .json): every input column plus fake_probability, is_fake, "
+            "category, reasons.",
         ),
     ],
     operating_point: Annotated[
@@ -114,11 +126,12 @@ def accounts(
     each platform's own unit); followers, following and the profile fields are used everywhere.
     """
     try:
+        check_out(out)
         df = _read_csv(file)
         res = score_account_frame(df, operating_point)
+        _write_frame(res, out)
     except TribescopeError as exc:
         raise fail(exc) from None
-    res.to_csv(out, index=False)
     n_fake = int((res["is_fake"] == "true").sum())
     console.print(
         f"scored {len(res):,} accounts: {n_fake:,} judged fake ({n_fake / max(1, len(res)):.1%}); wrote {out}"
@@ -138,7 +151,8 @@ def comments(
         typer.Option(
             "--out",
             "-o",
-            help="Output CSV: every input column plus spam_probability, is_spam, quality, sentiment.",
+            help="Output file (.csv, .parquet or .json): every input column plus spam_probability, is_spam, "
+            "quality, sentiment.",
         ),
     ],
 ) -> None:
@@ -149,6 +163,7 @@ def comments(
     from tribescope.authenticity import score_comments
 
     try:
+        check_out(out)
         df = _read_csv(file)
         if "text" not in df.columns:
             raise InputError(f"{file}: no `text` column; the header has {', '.join(df.columns)}")
@@ -161,7 +176,10 @@ def comments(
     res["is_spam"] = np.where(q["is_spam"].to_numpy(dtype=bool), "true", "false")
     res["quality"] = q["quality"].to_numpy()
     res["sentiment"] = q["sentiment"].round(4).to_numpy()
-    res.to_csv(out, index=False)
+    try:
+        _write_frame(res, out)
+    except TribescopeError as exc:
+        raise fail(exc) from None
     counts = res["quality"].value_counts().to_dict()
     console.print(
         f"scored {len(res):,} comments: "
@@ -172,33 +190,33 @@ def comments(
 
 @app.command()
 def pods(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pods as CSV or JSON.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write the pods (.csv, .parquet or .json; CSV lists space-separated)."
+        ),
+    ] = None,
     window: Annotated[
-        int, typer.Option(help="Seconds after publication that count as an early burst.")
+        int, typer.Option(min=1, help="Seconds after publication that count as an early burst.")
     ] = 3600,
-    min_posts: Annotated[int, typer.Option(help="Posts a pair must co-engage early on.")] = 3,
-    min_size: Annotated[int, typer.Option(help="Smallest pod (accounts).")] = 3,
+    min_posts: Annotated[int, typer.Option(min=1, help="Posts a pair must co-engage early on.")] = 3,
+    # a pod is a group: one account alone co-engages with nobody
+    min_size: Annotated[int, typer.Option(min=2, help="Smallest pod (accounts).")] = 3,
 ) -> None:
     """Find engagement pods: accounts that comment together, early, on the same creators' posts."""
     from tribescope.authenticity import PodParams, find_pods
 
     try:
+        if out is not None:
+            check_out(out)
         ws = state.open(read_only=True)
         res = find_pods(ws, PodParams(window_s=window, min_co_posts=min_posts, min_size=min_size))
+        if out is not None:
+            write_table(res, out, list_sep=" ")
     except TribescopeError as exc:
         raise fail(exc) from None
     rows = res.to_pylist()
     if out is not None:
-        if out.suffix == ".json":
-            out.write_text(json.dumps(rows, indent=1, default=str))
-        else:
-            import pandas as pd
-
-            df = pd.DataFrame(rows)
-            for c in ("accounts", "creators_targeted", "reciprocal_creators", "posts"):
-                if c in df:
-                    df[c] = df[c].map(lambda v: " ".join(v or []))
-            df.to_csv(out, index=False)
         console.print(f"{len(rows)} pods; wrote {out}")
     t = Table(title=f"engagement pods in {ws.path}", show_edge=False)
     for c in (

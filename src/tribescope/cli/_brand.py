@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, eval_app, fail, state, train_app
+from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
 _SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
@@ -47,26 +47,22 @@ def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20) -> None:
 
 
 def _write(t: pa.Table, out: Path) -> None:
-    """CSV (lists joined by ' | ') or, for .json / .parquet, the native format."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        pq.write_table(t, out)
-    elif out.suffix == ".json":
-        out.write_text(json.dumps(t.to_pylist(), default=str, indent=1))
-    else:
-        cols = {}
-        for name in t.column_names:
-            col = t.column(name)
-            if pa.types.is_list(col.type):
-                cols[name] = pa.array(
-                    [" | ".join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string()
-                )
-            else:
-                cols[name] = col
-        pacsv.write_csv(pa.table(cols), out)
+    """CSV (lists joined by ' | '), Parquet or JSON by the suffix :func:`check_out` accepted; whole or not at all."""
+    try:
+        write_table(t, out)
+    except TribescopeError as exc:
+        raise fail(exc) from None
     console.print(f"wrote {t.num_rows} rows to {out}")
+
+
+_SECTIONS = ("all", "fit", "safety", "evangelists")
+
+
+def _section_outs(out: Path, section: str) -> dict[str, Path]:
+    """The file of each exported section: ``out`` itself, or ``<stem>_<section><suffix>`` for ``all``."""
+    if section != "all":
+        return {section: out}
+    return {k: out.with_name(f"{out.stem}_{k}{out.suffix}") for k in _SECTIONS[1:]}
 
 
 # ------------------------------------------------------------------------------------------ brand
@@ -132,15 +128,25 @@ def brand_show(
     name: Annotated[str, typer.Argument(help="Brand name.")],
     section: Annotated[str, typer.Option(help="all | fit | safety | evangelists")] = "all",
     flagged: Annotated[bool, typer.Option("--flagged", help="Safety: only creators with a flag.")] = False,
-    limit: Annotated[int, typer.Option(help="Rows per table.")] = 10,
+    limit: Annotated[int, typer.Option(min=0, help="Rows per table.")] = 10,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Export the chosen section (CSV/JSON/Parquet).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Export the chosen section (.csv, .json or .parquet; with `all`, FILE_fit.csv and so on).",
+        ),
     ] = None,
 ) -> None:
     """Show a brand: profile, best-fitting creators, safety flags, organic evangelists."""
     from tribescope.brand import brand_fit, evangelists, get_brand, safety_flags
 
     try:
+        if section not in _SECTIONS:
+            raise TribescopeError(f"unknown section {section!r}; use all, fit, safety or evangelists")
+        outs = _section_outs(check_out(out), section) if out is not None else {}
+        for p in outs.values():
+            check_out(p)
         ws = state.open(read_only=True)
         b = get_brand(ws, name)
         console.print(
@@ -173,29 +179,25 @@ def brand_show(
                 ["platform", "username", "followers", "mentions", "evidence"],
                 limit,
             )
-        if not tables:
-            raise TribescopeError(f"unknown section {section!r}; use all, fit, safety or evangelists")
     except TribescopeError as exc:
         raise fail(exc) from None
-    if out is not None:
-        if section == "all":
-            for k, t in tables.items():
-                _write(t, out.with_name(f"{out.stem}_{k}{out.suffix or '.csv'}"))
-        else:
-            _write(tables[section], out)
+    for k, p in outs.items():
+        _write(tables[k], p)
     ws.close()
 
 
 @app.command("ambassadors")
 def ambassadors_cmd(
     brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (see `brand list`).")],
-    limit: Annotated[int, typer.Option(help="Members to list.")] = 25,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write CSV/JSON/Parquet.")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Members to list.")] = 25,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .csv, .json or .parquet.")] = None,
 ) -> None:
     """Rank the brand's own community members (its posts' commenters, its server/subreddit) by influence."""
     from tribescope.brand import ambassadors
 
     try:
+        if out is not None:
+            check_out(out)
         ws = state.open(read_only=True)
         t = ambassadors(ws, brand, limit=None)
     except TribescopeError as exc:
@@ -218,13 +220,15 @@ def posts_cmd(
     ] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     sponsored: Annotated[str | None, typer.Option(help="Only disclosed | likely | no.")] = None,
-    limit: Annotated[int, typer.Option(help="Rows to print.")] = 30,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write CSV/JSON/Parquet.")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 30,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .csv, .json or .parquet.")] = None,
 ) -> None:
     """List posts with their sponsorship: disclosed, likely (model) or no; probability; brands named."""
     from tribescope.sponsored import classify_posts
 
     try:
+        if out is not None:
+            check_out(out)
         ws = state.open(read_only=True)
         t = classify_posts(ws, creator=creator, platform=platform)
     except TribescopeError as exc:
@@ -289,22 +293,34 @@ def campaign_report_cmd(
     cpm_table: Annotated[
         Path | None, typer.Option(help="CSV platform,cpm for EMV (default: shipped table).")
     ] = None,
-    margin: Annotated[float, typer.Option(help="Gross margin for ROI (1 = revenue ROI).")] = 1.0,
-    window: Annotated[int, typer.Option(help="Attribution window in days after the campaign end.")] = 14,
+    margin: Annotated[
+        float,
+        typer.Option(min=0, max=1, callback=finite, help="Gross margin for ROI, 0–1 (1 = revenue ROI)."),
+    ] = 1.0,
+    window: Annotated[
+        int, typer.Option(min=0, help="Attribution window in days after the campaign end.")
+    ] = 14,
     brand_term: Annotated[
         list[str] | None, typer.Option("--brand-term", help="Words that mark campaign posts.")
     ] = None,
     backtest: Annotated[bool, typer.Option(help="Also back-test the forecast on these campaigns.")] = True,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the creator table (+ _labels, _campaigns, _incrementality)."),
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the creator table (+ _labels, _campaigns, _incrementality) as .csv, .json or .parquet.",
+        ),
     ] = None,
 ) -> None:
     """ROI per creator, per campaign and community vs broadcast, with 95 % bootstrap CIs."""
-    from tribescope.campaigns import campaign_report, load_cpm_table
+    from tribescope.campaigns import CampaignReport, campaign_report, load_cpm_table
     from tribescope.campaigns._forecast import backtest as run_backtest
 
     try:
+        outs = CampaignReport.paths(out) if out is not None else {}
+        for p in outs.values():
+            check_out(p)
         ws = state.open(read_only=True)
         brand_terms = list(brand_term or [])
         if not brand_terms and ws.has_table("brands"):
@@ -395,33 +411,44 @@ def campaign_report_cmd(
                 f"coverage {bt['coverage']:.0%}, MAE {bt['mae_conversions']:.1f} conversions, "
                 f"Spearman {bt['spearman']:.2f}"
             )
-    if out is not None:
-        for p in rep.write_csv(out):
-            console.print(f"wrote {p}")
+    for name, p in outs.items():
+        try:
+            write_table(getattr(rep, name), p)
+        except TribescopeError as exc:
+            raise fail(exc) from None
+        console.print(f"wrote {p}")
     ws.close()
 
 
 @app.command("plan")
 def plan_cmd(
     brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (exclusions apply).")],
-    budget: Annotated[float, typer.Option(help="Budget to spend.")],
+    budget: Annotated[float, typer.Option(callback=positive, help="Budget to spend.")],
     platform: Annotated[
         list[str] | None, typer.Option("--platform", help="Only these platforms (repeat).")
     ] = None,
     min_community_share: Annotated[
-        float, typer.Option(help="Least share of budget on community influencers.")
+        float,
+        typer.Option(
+            min=0, max=1, callback=finite, help="Least share of budget on community influencers, 0–1."
+        ),
     ] = 0.7,
-    max_macro: Annotated[int, typer.Option(help="Most macro/mega creators (-1 = no limit).")] = 2,
+    max_macro: Annotated[int, typer.Option(min=-1, help="Most macro/mega creators (-1 = no limit).")] = 2,
     overlap_penalty: Annotated[
-        float, typer.Option(help="Value discount per unit of audience overlap (0 = off).")
+        float,
+        typer.Option(min=0, callback=finite, help="Value discount per unit of audience overlap (0 = off)."),
     ] = 1.0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the picks as CSV.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the picks (.csv, .json or .parquet).")
+    ] = None,
 ) -> None:
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
     from tribescope.brand import get_brand
     from tribescope.campaigns._plan import plan_budget
 
     try:
+        if out is not None:
+            check_out(out)
         ws = state.open(read_only=True)
         get_brand(ws, brand)
         res = plan_budget(
@@ -510,12 +537,14 @@ def eval_sponsored(
             "tags hidden, brand index from the train split."
         ),
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as JSON.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the metrics as .json.")] = None,
 ) -> None:
     """PR-AUC and recall@k of the likely-sponsored model on held-out creators (Kim et al. labels)."""
     from tribescope.sponsored import evaluate_kim, load_model
 
     try:
+        if out is not None:
+            check_out(out, (".json",))
         m = load_model()
         met = m.metrics
         _print_sponsored_metrics(met)
@@ -524,10 +553,11 @@ def eval_sponsored(
             met["threshold"] = m.threshold
             console.print(f"\n[bold]{split} split[/]")
             _print_sponsored_metrics(met)
+        if out is not None:
+            write_atomic(out, lambda tmp: tmp.write_text(json.dumps(met, indent=1)))
     except TribescopeError as exc:
         raise fail(exc) from None
     if out is not None:
-        out.write_text(json.dumps(met, indent=1))
         console.print(f"wrote {out}")
 
 

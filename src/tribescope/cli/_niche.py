@@ -8,31 +8,31 @@ from typing import Annotated, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, eval_app, fail, state, train_app
+from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
 __all__: list[str] = []
 
+#: what ``--out`` writes here (``.json`` too is one record a line)
+_SUFFIXES = (".csv", ".tsv", ".parquet", ".jsonl", ".ndjson", ".json")
+
+
+def _check(out: Path | None) -> None:
+    """Refuse an ``--out`` this module cannot write, before any work."""
+    if out is not None:
+        check_out(out, _SUFFIXES)
+
 
 def _write(table: pa.Table, out: Path) -> None:
-    """Write ``table`` as CSV, Parquet or JSON Lines by the file's extension."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    suffix = out.suffix.lower()
-    if suffix == ".parquet":
-        pq.write_table(table, out)
-    elif suffix in (".json", ".jsonl", ".ndjson"):
-        with out.open("w", encoding="utf-8") as fh:
-            for row in table.to_pylist():
-                fh.write(json.dumps(row, default=str) + "\n")
-    elif suffix in (".csv", ".tsv", ""):
-        pacsv.write_csv(table, out, pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ","))
-    else:
-        raise typer.BadParameter(f"--out {out}: use a .csv, .tsv, .parquet or .jsonl file name")
+    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`)."""
+    try:
+        write_table(table, out, json_lines=True)
+    except TribescopeError as exc:
+        raise fail(exc) from None
 
 
 def _fmt(v: Any) -> str:
@@ -70,18 +70,27 @@ def niches(
         typer.Option(
             "--resolution",
             "-r",
-            help="Leiden resolution γ; default: chosen by a sweep (most stable partition).",
+            callback=positive,
+            help="Leiden resolution γ > 0; default: chosen by a sweep (most stable partition).",
         ),
     ] = None,
     alpha: Annotated[
-        float, typer.Option(help="Weight of audience overlap vs topic similarity in the creator graph.")
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            callback=finite,
+            help="Weight of audience overlap vs topic similarity in the creator graph, 0 (topics only) – 1.",
+        ),
     ] = 0.5,
-    seed: Annotated[int, typer.Option(help="Random seed for Leiden and NMF.")] = 0,
+    # NMF (scikit-learn) takes seeds 0 … 2³² − 1
+    seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for Leiden and NMF.")] = 0,
 ) -> None:
     """Niche groups of creators (Leiden), their topics, size, leaders and the bridges between them."""
     from tribescope.niche import niche_groups
 
     try:
+        _check(out)
         ws = state.open(read_only=True)
         res = niche_groups(ws, resolution=resolution, alpha=alpha, seed=seed)
     except TribescopeError as exc:
@@ -114,9 +123,15 @@ def overlap(
         list[str], typer.Argument(help="Two or more creators: PLATFORM:ID, account id or username.")
     ],
     minhash: Annotated[
-        int, typer.Option(help="Also estimate Jaccard from bottom-k MinHash sketches of this size (0 = off).")
+        int,
+        typer.Option(
+            min=0, help="Also estimate Jaccard from bottom-k MinHash sketches of this size (0 = off)."
+        ),
     ] = 0,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pairwise table.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the pairwise table (.csv, .tsv, .parquet or .jsonl)."),
+    ] = None,
 ) -> None:
     """Audience overlap between creators: shared engaged accounts, Jaccard, overlap of the smaller audience, and
     the unique vs shared audience of the list."""
@@ -126,6 +141,7 @@ def overlap(
     if len(creators) < 2:
         raise fail(TribescopeError("overlap needs at least two creators"))
     try:
+        _check(out)
         ws = state.open(read_only=True)
         keys = resolve_creators(ws, creators)
         pairs = overlap_fn(ws, keys)
@@ -160,16 +176,20 @@ def overlap(
 @app.command()
 def circle(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
-    top: Annotated[int, typer.Option(help="Members to list.")] = 20,
+    top: Annotated[int, typer.Option(min=0, help="Members to list.")] = 20,
     all_levels: Annotated[
         bool, typer.Option("--all", help="List every level, not only the inner circle.")
     ] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write every member's row.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write every member's row (.csv, .tsv, .parquet or .jsonl)."),
+    ] = None,
 ) -> None:
     """The inner circle of a creator's audience (Orbit model: love over time × reach, levels 1–4)."""
     from tribescope.niche import inner_circle, resolve_creators
 
     try:
+        _check(out)
         ws = state.open(read_only=True)
         (key,) = resolve_creators(ws, [creator])
         t = inner_circle(ws, key)
@@ -207,7 +227,7 @@ def circle(
 @app.command()
 def similar(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
-    n: Annotated[int, typer.Option("--n", "-n", help="How many lookalikes.")] = 10,
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many lookalikes.")] = 10,
 ) -> None:
     """Lookalike creators by topic, audience and community profile, with the reasons."""
     from tribescope.niche import resolve_creators
@@ -245,9 +265,14 @@ def eval_niches(
     graphs: Annotated[
         bool, typer.Option(help="Community detection / leader centrality on the MUSAE graphs.")
     ] = True,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write all figures as JSON.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write all figures as .json.")] = None,
 ) -> None:
     """Figures for the niche classifier (Kim et al.) and niche groups / leaders (MUSAE graphs)."""
+    if out is not None:
+        try:
+            check_out(out, (".json",))
+        except TribescopeError as exc:
+            raise fail(exc) from None
     figures: dict[str, Any] = {}
     if classifier:
         from tribescope.niche import _category_train
@@ -278,7 +303,10 @@ def eval_niches(
                 f"AUC(PageRank→partner)={r['pagerank']['auc_partner']:.3f}"
             )
     if out is not None:
-        out.write_text(json.dumps(figures, indent=2, default=str) + "\n")
+        try:
+            write_atomic(out, lambda tmp: tmp.write_text(json.dumps(figures, indent=2, default=str) + "\n"))
+        except TribescopeError as exc:
+            raise fail(exc) from None
         console.print(f"wrote {out}")
 
 

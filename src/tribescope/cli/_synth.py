@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail
+from tribescope.cli._out import check_out_folder
 from tribescope.errors import TribescopeError
 
 
@@ -23,7 +24,7 @@ def synth(
         str, typer.Option("--scale", help="xs (~10k comments), s (~100k), m (~1M) or l (~10M).")
     ] = "s",
     seed: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed writes byte-identical files.")
+        int, typer.Option("--seed", min=0, help="Random seed ≥ 0: the same seed writes byte-identical files.")
     ] = 0,
 ) -> None:
     """Generate realistic exports (YouTube, Instagram, TikTok, Discord, Reddit) with planted truth.
@@ -37,6 +38,10 @@ def synth(
 
     if scale not in SCALES:
         raise fail(TribescopeError(f"unknown scale {scale!r}; expected one of {', '.join(SCALES)}"))
+    try:
+        check_out_folder(out)
+    except TribescopeError as exc:
+        raise fail(exc) from None
     with Progress(
         TextColumn("[bold]synth[/] creators"),
         BarColumn(),

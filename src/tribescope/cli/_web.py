@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tribescope.cli._app import app, console, fail, state
+from tribescope.cli._out import check_out
 from tribescope.errors import BackendMissing, TribescopeError
 
 
@@ -17,7 +18,7 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (beyond loopback needs --token).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0–65535).")] = 8000,
     token: Annotated[
         str | None,
         typer.Option(
@@ -58,9 +59,12 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
 
 
+_REPORT = Path("report.html")
+
+
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path("report.html"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write (.html, .htm).")] = _REPORT,
     top: Annotated[int, typer.Option("--top", min=1, max=200, help="Creators with a full section.")] = 20,
     evidence: Annotated[
         int,
@@ -76,6 +80,7 @@ def report(
     from tribescope.report import write_report
 
     try:
+        check_out(out, (".html", ".htm"))
         ws = state.open(read_only=True)
     except TribescopeError as exc:
         raise fail(exc) from None

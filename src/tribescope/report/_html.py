@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -13,6 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from tribescope import __version__
+from tribescope.errors import TribescopeError
 from tribescope.store import Workspace
 from tribescope.web import _charts, _data
 from tribescope.web._render import creator_charts, env
@@ -86,10 +88,22 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
 
 
 def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, evidence: int = 3) -> Path:
-    """Write :func:`render_report` to ``out`` (parent folders created) and return the path."""
+    """Write :func:`render_report` to ``out`` (parent folders created) and return the path. The page is rendered
+    first, then written to a hidden ``.NAME.partial`` file renamed into place: a failure leaves nothing behind."""
     path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render_report(ws, top=top, evidence=evidence), encoding="utf-8")
-    tmp.replace(path)
+    html = render_report(ws, top=top, evidence=evidence)
+    if path.is_dir():
+        raise TribescopeError(
+            f"{path}: is a directory; give the report's file name, e.g. {path / 'report.html'}"
+        )
+    tmp = path.with_name(f".{path.name}.partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(html, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        raise TribescopeError(f"{path}: cannot write the report ({exc.strerror or exc})") from exc
+    finally:
+        with contextlib.suppress(OSError):  # gone once renamed; never there when its folder could not be made
+            tmp.unlink()
     return path

@@ -1,0 +1,148 @@
+"""The ``--out`` files of the commands: checked before the work, written whole or not at all; and the checks of
+numeric options that a range alone lets through (nan, ±inf)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import typer
+
+from tribescope.errors import TribescopeError
+
+__all__ = [
+    "TABLE_SUFFIXES",
+    "check_out",
+    "check_out_folder",
+    "finite",
+    "positive",
+    "write_atomic",
+    "write_table",
+]
+
+#: what :func:`write_table` writes for most commands
+TABLE_SUFFIXES = (".csv", ".parquet", ".json")
+
+
+def _one_of(suffixes: Sequence[str]) -> str:
+    return ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
+
+
+def _parents_ok(out: Path) -> None:
+    """The nearest existing folder above ``out`` must be a folder (missing ones are created when writing)."""
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise TribescopeError(f"--out {out}: {parent} is not a folder")
+            return
+
+
+def check_out(out: Path, suffixes: Sequence[str] = TABLE_SUFFIXES) -> Path:
+    """Refuse, before the command computes anything, an ``--out`` file it could not write: a suffix naming a
+    format the command does not write, an existing folder, or a path under a file."""
+    if out.is_dir():
+        raise TribescopeError(
+            f"--out {out}: is a directory; give a file name, e.g. {out / ('out' + suffixes[0])}"
+        )
+    _parents_ok(out)
+    if out.suffix.lower() not in suffixes:
+        raise TribescopeError(f"--out {out}: use a {_one_of(suffixes)} file name")
+    return out
+
+
+def check_out_folder(out: Path) -> Path:
+    """Refuse an ``--out`` folder that lies under a file (the command checks what is in the folder itself)."""
+    _parents_ok(out)
+    return out
+
+
+def write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
+    """Write ``out`` whole or not at all: ``write`` fills a hidden ``.NAME.partial`` beside it, renamed over ``out``
+    when complete. Missing parent folders are created (and removed again if the write fails); an OS error becomes
+    a :class:`TribescopeError` naming ``--out``."""
+    missing = [p for p in out.parents if not p.exists()]
+    tmp = out.with_name(f".{out.name}.partial")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        tmp.replace(out)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # never there when its folder could not be made
+            tmp.unlink()
+        for p in missing:  # innermost first; a folder something else wrote into stays
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        if isinstance(exc, OSError):
+            raise TribescopeError(f"--out {out}: cannot write ({exc.strerror or exc})") from exc
+        raise
+    return out
+
+
+def _json_safe(v: Any) -> Any:
+    """nan and ±inf as null: JSON has no such numbers."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, list):
+        return [_json_safe(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _json_safe(x) for k, x in v.items()}
+    return v
+
+
+def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False) -> Path:
+    """Write ``t`` in the format ``out``'s suffix names (see :func:`check_out`): .csv / .tsv (list cells joined by
+    ``list_sep``), .parquet, .json (an array of records, or one record a line with ``json_lines``), .jsonl /
+    .ndjson (one record a line)."""
+    suffix = out.suffix.lower()
+
+    def write(tmp: Path) -> None:
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(t, tmp)
+        elif suffix in (".json", ".jsonl", ".ndjson"):
+            rows = _json_safe(t.to_pylist())
+            with tmp.open("w", encoding="utf-8") as fh:
+                if json_lines or suffix != ".json":
+                    for row in rows:
+                        fh.write(json.dumps(row, default=str) + "\n")
+                else:
+                    fh.write(json.dumps(rows, default=str, indent=1))
+        elif suffix in (".csv", ".tsv"):
+            import pyarrow.csv as pacsv
+
+            cols = {}
+            for name in t.column_names:
+                col = t.column(name)
+                if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
+                    col = pa.array(
+                        [list_sep.join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string()
+                    )
+                cols[name] = col
+            opts = pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ",")
+            pacsv.write_csv(pa.table(cols) if cols else t, tmp, opts)
+        else:  # the command's check_out refuses these before any work
+            raise TribescopeError(f"--out {out}: cannot write a {suffix or 'suffix-less'} file")
+
+    return write_atomic(out, write)
+
+
+def finite(value: float | None) -> float | None:
+    """Typer callback: refuse nan and ±inf, which ``min=`` / ``max=`` let through (nan compares false)."""
+    if value is not None and not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a finite number.")
+    return value
+
+
+def positive(value: float | None) -> float | None:
+    """Typer callback: a finite number above 0."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value} is not a finite number above 0.")
+    return value
