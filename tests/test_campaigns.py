@@ -530,3 +530,14 @@ def test_parse_money_round_trips_formatted_amounts():
         assert parse_money(text) == pytest.approx(cents / 100)
 
     check()
+
+
+def test_campaign_import_of_a_missing_folder_says_so(tmp_path):
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    r = CliRunner().invoke(
+        app, ["--workspace", str(tmp_path / "w.duckdb"), "campaign", "import", str(tmp_path / "nope")]
+    )
+    assert r.exit_code == 1 and "nope: no such folder" in r.output

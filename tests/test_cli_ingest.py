@@ -223,3 +223,8 @@ def test_a_folder_without_files_to_import_is_an_error(tmp_path):
     r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "import", str(folder)])
     assert r.exit_code == 1 and "no files to import in this folder" in r.output
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_score_limit_below_zero_is_a_usage_error(tmp_path):
+    r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "score", "--limit", "-3"])
+    assert r.exit_code == 2 and "--limit" in r.output

@@ -273,9 +273,9 @@ def campaign_import(
     """Import a campaign plan and its results (all or nothing)."""
     from tribescope.campaigns import find_campaign_files, import_campaign
 
-    files: dict[str, Path] = find_campaign_files(folder) if folder else {}
-    files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
     try:
+        files: dict[str, Path] = find_campaign_files(folder) if folder else {}
+        files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
         ws = state.open(create=True)
         n = import_campaign(ws, **files)  # type: ignore[arg-type]
     except TribescopeError as exc:

@@ -76,7 +76,9 @@ def score(
     spec: Annotated[
         Path | None, typer.Option("--spec", help="Score spec TOML (default: the packaged spec.toml).")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows shown in the table (without --out).")] = 40,
+    limit: Annotated[
+        int, typer.Option("--limit", min=0, help="Rows shown in the table (without --out).")
+    ] = 40,
     no_sentiment: Annotated[
         bool, typer.Option("--no-sentiment", help="Skip VADER sentiment (faster).")
     ] = False,
