@@ -185,6 +185,10 @@ def test_profiles_normalised_and_listed(world):
         get_brand(world, "nope")
     with pytest.raises(BrandError, match="at least one --handle or --keyword"):
         add_brand(world, "Empty")
+    for bad in ("bogus:foo", ":", "youtube:", "acme shoes"):  # would never match a post: refused, not saved
+        with pytest.raises(BrandError, match="is not a handle"):
+            add_brand(world, "Bad", handles=[bad])
+    assert [x.name for x in list_brands(world)] == ["Trailco"]
 
 
 def test_brand_matcher():

@@ -228,3 +228,11 @@ def test_a_folder_without_files_to_import_is_an_error(tmp_path):
 def test_score_limit_below_zero_is_a_usage_error(tmp_path):
     r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "score", "--limit", "-3"])
     assert r.exit_code == 2 and "--limit" in r.output
+
+
+def test_import_with_an_unknown_table_is_a_clear_error(tmp_path):
+    f = tmp_path / "rows.csv"
+    f.write_text("account_id,username\n1,ann\n")
+    r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "import", str(f), "--table", "bogus"])
+    assert r.exit_code == 1 and "--table 'bogus': not a table" in r.output and "accounts" in r.output
+    assert not (tmp_path / "w.duckdb").exists()

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tribescope import schema
 from tribescope.errors import TribescopeError
 from tribescope.store import Workspace
 
@@ -63,6 +64,10 @@ class Brand:
         }
 
 
+#: a handle as posts @-mention or tag it (Instagram, TikTok, YouTube, Reddit, Discord names)
+_HANDLE = re.compile(r"(?:(?P<platform>[a-z]+):)?[\w.\-]+")
+
+
 def _norm_list(values: Iterable[str] | str | None, *, handle: bool = False) -> list[str]:
     if values is None:
         return []
@@ -73,6 +78,12 @@ def _norm_list(values: Iterable[str] | str | None, *, handle: bool = False) -> l
         v = v.strip().lower()
         if handle:
             v = v.replace("@", "")
+            m = _HANDLE.fullmatch(v)
+            if v and (m is None or (m["platform"] is not None and m["platform"] not in schema.PLATFORMS)):
+                raise BrandError(
+                    f"{v!r} is not a handle: give the account's name as it is @-mentioned (letters, digits, . _ -), "
+                    f"optionally as PLATFORM:NAME with a platform among {', '.join(schema.PLATFORMS)}"
+                )
         if v and v not in out:
             out.append(v)
     return out

@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from tribescope import schema
 from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
@@ -73,6 +74,8 @@ def import_(
         if v
     }
     try:
+        if table is not None and table not in schema.TABLES:
+            raise TribescopeError(f"--table {table!r}: not a table; use one of {', '.join(schema.TABLES)}")
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
         hash_ahead(files)  # while the engine loads and the workspace opens
