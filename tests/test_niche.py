@@ -89,6 +89,9 @@ def test_unique_vs_shared_audience_of_a_list(world):
     rows = {r["creator_id"]: (r["audience"], r["unique"], r["shared"]) for r in per.to_pylist()}
     assert rows == {"fa": (8, 3, 5), "fb": (3, 0, 3), "fc": (3, 1, 2)}
     assert totals == {"reach": 9, "sum_audiences": 14, "duplicated": 5}
+    # a creator named twice is one creator: its audience is not counted twice
+    per, totals = overlap_list(world, [(IG, "fa"), (IG, "fb"), (IG, "fa")])
+    assert totals == {"reach": 8, "sum_audiences": 11, "duplicated": 3}
 
 
 def test_audience_excludes_the_creator_own_comments(world):

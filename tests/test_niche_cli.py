@@ -49,6 +49,11 @@ def test_overlap_unknown_creator_fails_with_a_message(wsfile):
     assert r.exit_code == 1 and "ghost" in r.output and "has no posts" in r.output
 
 
+def test_overlap_of_one_creator_named_twice_fails_with_a_message(wsfile):
+    r = CliRunner().invoke(app, ["--workspace", wsfile, "overlap", "fa", "@FA"])
+    assert r.exit_code == 1 and "at least two different creators" in r.output
+
+
 def test_circle_and_similar_commands(wsfile):
     text = _run(wsfile, "circle", "fa", "--all")
     assert "8 engaged members" in text and "m1" in text

@@ -143,7 +143,11 @@ def overlap(
     try:
         _check(out)
         ws = state.open(read_only=True)
-        keys = resolve_creators(ws, creators)
+        keys = list(dict.fromkeys(resolve_creators(ws, creators)))
+        if len(keys) < 2:
+            raise TribescopeError(
+                f"overlap needs at least two different creators; {', '.join(creators)} name one creator"
+            )
         pairs = overlap_fn(ws, keys)
         per, totals = overlap_list(ws, keys)
         if minhash > 0:

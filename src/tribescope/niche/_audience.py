@@ -132,6 +132,7 @@ def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -
 
 
 def _restrict(a: ir.Table, creators: Sequence[tuple[str, str]]) -> ir.Table:
+    creators = list(dict.fromkeys(creators))  # a creator named twice is one creator, not its audience twice
     keys = ibis.memtable(
         pa.table(
             {
