@@ -410,6 +410,18 @@ def test_cli_accounts_missing_file_is_a_clean_error(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "does not exist" in r.output
 
 
+def test_cli_accounts_and_comments_of_a_header_only_file_is_a_clean_error(tmp_path: Path) -> None:
+    for cmd, header in (
+        ("accounts", "platform,username,followers,following,posts\n"),
+        ("comments", "text\n"),
+    ):
+        f = tmp_path / f"{cmd}.csv"
+        f.write_text(header)
+        r = CliRunner().invoke(app, [cmd, str(f), "--out", str(tmp_path / "o.csv")])
+        assert r.exit_code == 1 and "a header and no rows" in r.output, r.output
+        assert not (tmp_path / "o.csv").exists()
+
+
 def test_rule_quality_exact() -> None:
     texts = [
         "@ann @bob",

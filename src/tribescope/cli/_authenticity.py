@@ -33,11 +33,14 @@ def _read_csv(path: Path) -> Any:
     if not path.exists():
         raise InputError(f"{path} does not exist; give a CSV file with a header row")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
     except Exception as exc:
         raise InputError(
             f"{path}: cannot read as CSV ({exc}); expected a header row and comma-separated values"
         ) from exc
+    if not len(df):
+        raise InputError(f"{path}: a header and no rows; nothing to score")
+    return df
 
 
 def _write_frame(df: Any, out: Path) -> None:
