@@ -6,6 +6,8 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
+import json
 import os
 import zlib
 from collections.abc import Iterator
@@ -57,14 +59,24 @@ class Source:
             return f.read(2) == b"\x1f\x8b"
 
     def open(self) -> IO[bytes]:
-        """A fresh binary stream over the (decompressed) content; closing it closes the file."""
+        """A fresh binary stream over the (decompressed) content, after a UTF-8 byte-order mark if the content
+        starts with one (Windows tools write it; JSON parsers refuse it); closing it closes the file."""
         with open(self.path, "rb") as f:
             gz = f.read(2) == b"\x1f\x8b"
         if gz:
             g = _GzipStream(self.path, "rb")  # owns its file: closing g closes it
             self._raw = g.fileobj  # type: ignore[assignment]  # compressed position, for progress
+            try:
+                if g.peek(3)[:3] == _BOM:
+                    g.read(3)
+            except (SourceError, OSError, EOFError):  # a damaged stream: its reader reports it where it reads
+                g.close()
+                g = _GzipStream(self.path, "rb")
+                self._raw = g.fileobj  # type: ignore[assignment]
             return g  # type: ignore[return-value]
         self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
+        if self._raw.read(3) != _BOM:
+            self._raw.seek(0)
         return self._raw
 
     def bytes_read(self) -> int:
@@ -79,6 +91,10 @@ class Source:
                 return f.read(n)
             except (OSError, EOFError, SourceError):
                 return b""
+
+
+#: the UTF-8 byte-order mark
+_BOM = b"\xef\xbb\xbf"
 
 
 class _GzipStream(gzip.GzipFile):
@@ -172,48 +188,102 @@ def _decode_error(path: Path, location: str, exc: Exception) -> str:
     return f"not valid JSON ({msg}); the file may be truncated or not a JSON export"
 
 
+def _ndjson_value(line: bytes, lineno: int, src: Source) -> Any:
+    """The value of one NDJSON line, or the recoverable :class:`SourceError` of a line that is not one."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raw = line[:2000].decode("utf-8", errors="replace")
+        return SourceError(f"line {lineno}", _decode_error(src.path, "", exc), recoverable=True, raw=raw)
+
+
+def _parses_as_json(line: bytes) -> bool:
+    """Whether ``line`` is one JSON value (by the standard library, which also takes what orjson refuses, such as a
+    lone UTF-16 surrogate escape)."""
+    try:
+        json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return True
+
+
+def _looks_ndjson(head: bytes, following: list[bytes]) -> bool:
+    """A first line that is no JSON value alone is still NDJSON's (a bad first record) when it starts an object and
+    the next lines are each a whole object: a pretty-printed document's inner lines never are (``"key": …,``)."""
+    if not head.startswith(b"{") or not following:
+        return False
+    for line in following:
+        try:
+            if not isinstance(orjson.loads(line), dict):
+                return False
+        except orjson.JSONDecodeError:
+            return False
+    return True
+
+
 def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tuple[str, Any]]:
     """Yield ``(location, value)`` for each top-level JSON value of ``src``.
 
-    * NDJSON / JSON Lines: one value per line; location ``line N``. A bad line is a recoverable error.
+    * NDJSON / JSON Lines: one value per line; location ``line N``. A bad line is a recoverable error, the first
+      line included (it is NDJSON when the next lines are whole objects, or when the line is JSON that only
+      orjson refuses). A line holding an array (``json.dump`` of a list of pages writes one line) yields each
+      element; location ``line N record K``.
     * A single document ``[...]``: each array element, streamed; location ``record N``.
     * A single document ``{...}``: the document itself, or — with ``item_path`` (ijson prefix such as
       ``"messages.item"``) — each element under it, streamed, so a 1 GB export is never held whole.
+
+    A UTF-8 byte-order mark at the start is skipped either way.
     """
     with src.open() as f:
         first = b""
+        bom = True
         while True:  # skip leading blank lines / BOM
             first = f.readline()
             if not first:
                 return
-            stripped = first.lstrip(b"\xef\xbb\xbf").strip()
+            if bom:
+                first, bom = first.removeprefix(b"\xef\xbb\xbf"), False
+            stripped = first.strip()
             if stripped:
                 break
-        ndjson = True
+        value: Any
         try:
             value = orjson.loads(stripped)
+            ndjson = True
         except orjson.JSONDecodeError:
+            value = None
             ndjson = False
+        peeked: list[bytes] = []
+        if not ndjson:
+            if _parses_as_json(stripped):
+                ndjson = True
+            else:  # a bad first record of NDJSON, or the first line of a document: the next lines tell
+                while len([ln for ln in peeked if ln.strip()]) < 2:
+                    line = f.readline()
+                    if not line:
+                        break
+                    peeked.append(line)
+                ndjson = _looks_ndjson(stripped, [ln.strip() for ln in peeked if ln.strip()])
+            if ndjson:
+                value = _ndjson_value(stripped, 1, src)
         if ndjson:
+
+            def values(lineno: int, v: Any) -> Iterator[tuple[str, Any]]:
+                if isinstance(v, list):
+                    for k, item in enumerate(v, 1):
+                        yield f"line {lineno} record {k}", item
+                else:
+                    yield f"line {lineno}", v
+
+            yield from values(1, value)
             lineno = 1
-            yield f"line {lineno}", value
-            for line in f:
+            for line in itertools.chain(peeked, f):
                 lineno += 1
                 s = line.strip()
-                if not s:
-                    continue
-                try:
-                    yield f"line {lineno}", orjson.loads(s)
-                except orjson.JSONDecodeError as exc:
-                    raw = s[:2000].decode("utf-8", errors="replace")
-                    yield (
-                        f"line {lineno}",
-                        SourceError(
-                            f"line {lineno}", _decode_error(src.path, "", exc), recoverable=True, raw=raw
-                        ),
-                    )
+                if s:
+                    yield from values(lineno, _ndjson_value(s, lineno, src))
             return
-        stream = _Chain(first, f)
+        stream = _Chain(first + b"".join(peeked), f)
         if stripped.startswith(b"["):
             prefix = "item"
         elif item_path:
@@ -268,7 +338,7 @@ def whole_document(src: Source, unique_keys: tuple[str, ...] = ()) -> Any:
     """``src`` parsed whole when it is one JSON document (not NDJSON) of at most :data:`WHOLE_DOC_BYTES`.
 
     ``None`` whenever the streaming reader might see it differently: NDJSON (the first line parses
-    alone), a byte-order mark, anything orjson rejects (invalid or truncated JSON, integers beyond 64
+    alone), anything orjson rejects (invalid or truncated JSON, integers beyond 64
     bits, NaN, trailing data — the streaming reader then reports the error with its location), a
     number of 19 digits or more (ijson's C backend rejects integers beyond 64 bits, orjson does not), or a
     name in ``unique_keys`` that occurs more than once (with duplicate keys a streaming reader sees
