@@ -609,6 +609,14 @@ def test_creator_audience_authenticity_components(ws) -> None:
     assert by["c3"]["pod_engagement_share"] == 0 and by["c3"]["comment_authenticity"] == pytest.approx(1.0)
     assert by["c3"]["authentic_engagement_rate"] == pytest.approx((100 * 1.0 + 10 * 1.0) / 5000)
     assert not by["c3"]["suspicious_audience"]
+    # likes hidden (YouTube, TikTok): unknown, not zero — the posts without them leave the median, and a creator who
+    # hides them on every post has no authentic engagement rate (its score component drops out, as ER's does)
+    ws.duck.execute("UPDATE posts SET likes = NULL WHERE post_id IN ('c3-p0', 'c3-p1', 'c3-p2')")
+    by = {r["creator_id"]: r for r in creator_audience_authenticity(ws).to_pyarrow().to_pylist()}
+    assert by["c3"]["authentic_engagement_rate"] == pytest.approx((100 * 1.0 + 10 * 1.0) / 5000)
+    ws.duck.execute("UPDATE posts SET likes = NULL WHERE post_id = 'c3-p3'")
+    by = {r["creator_id"]: r for r in creator_audience_authenticity(ws).to_pyarrow().to_pylist()}
+    assert by["c3"]["authentic_engagement_rate"] is None
 
 
 # --------------------------------------------------------------------------- real data (skipped when absent)

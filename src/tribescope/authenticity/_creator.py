@@ -12,7 +12,8 @@
   targeted this creator;
 * ``authentic_engagement_rate = median_posts((likes · real_follower_share + comments_count · comment_authenticity)
   / followers)`` — the engagement rate with fake, pod and spam engagement taken out (likes cannot be attributed
-  to accounts, so they are discounted by the real-follower share);
+  to accounts, so they are discounted by the real-follower share); over the posts whose likes are known, as
+  ``er_median`` (hidden likes are unknown, not zero: a creator who hides them all has no such rate);
 * ``suspicious_audience`` — ``real_follower_share < 0.5`` or ``comment_authenticity < 0.5`` (enough data only:
   ≥ 20 profiled commenters or ≥ 20 comments).
 """
@@ -28,6 +29,7 @@ import pyarrow as pa
 from tribescope.authenticity._accounts import load_account_model
 from tribescope.authenticity._comments import update_comment_features
 from tribescope.authenticity._pods import PodParams, find_pods, pod_members
+from tribescope.metrics._base import only_if
 
 __all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
 
@@ -149,11 +151,14 @@ def creator_audience_authenticity(
     pe = pe.join(o, (pe.platform == o.o_platform) & (pe.creator_id == o.o_creator))
     pe = pe.filter(pe.c_followers > 0)
     pe = pe.mutate(
-        aer=(
-            pe.likes.fill_null(0).cast("float64") * pe.rfs.fill_null(1.0)
-            + pe.comments_count.fill_null(0).cast("float64") * pe.ca.fill_null(1.0)
+        aer=only_if(
+            pe.likes.notnull(),
+            (
+                pe.likes.cast("float64") * pe.rfs.fill_null(1.0)
+                + pe.comments_count.fill_null(0).cast("float64") * pe.ca.fill_null(1.0)
+            )
+            / pe.c_followers.cast("float64"),
         )
-        / pe.c_followers.cast("float64")
     )
     aer = pe.group_by(["platform", "creator_id"]).agg(authentic_engagement_rate=pe.aer.median())
     out = out.left_join(aer, ["platform", "creator_id"]).select(
