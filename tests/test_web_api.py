@@ -282,6 +282,47 @@ def test_import_job_from_the_ui(tmp_path, ws_path):
         assert c.get("/api/jobs/nope").status_code == 404
 
 
+def test_a_nul_character_in_a_path_or_query_is_a_client_error(client):
+    for url in (
+        "/api/creators?q=%00",
+        "/api/creators?platform=%00",
+        "/api/creators?tier=a%00b",
+        "/api/creators/youtube/%00",
+        "/?q=%00",
+        "/creator/youtube/%00",
+    ):
+        r = client.get(url)
+        assert r.status_code == 400 and "NUL" in r.json()["error"], (url, r.status_code)
+
+
+def test_uploads_with_any_file_name_are_stored_under_a_safe_one(tmp_path, ws_path, monkeypatch):
+    import tempfile
+
+    from tribescope.web._jobs import MAX_NAME_BYTES, upload_name
+
+    long = "日本" * 60 + ".csv"  # 363 bytes: a Mac allows it, Linux file systems stop at 255
+    assert upload_name(long).endswith(".csv") and len(upload_name(long).encode()) <= MAX_NAME_BYTES
+    assert upload_name("a\x00b.csv") == "ab.csv" and upload_name("../../etc/passwd") == "passwd"
+    assert upload_name("..") == "upload" and upload_name("C:\\exports\\posts.csv") == "posts.csv"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "uploads"))
+    (tmp_path / "uploads").mkdir()
+    w = tmp_path / "rw.duckdb"
+    shutil.copy(ws_path, w)
+    body = b"platform,post_id,creator_id,created_at,likes,comments_count\ntiktok,t1,nc,2024-03-01T00:00:00Z,10,0\n"
+    with TestClient(create_app(w, read_only=False), base_url=BASE) as c:
+        for name in (long, "posts\x00.csv"):
+            r = c.post("/api/jobs/import", files={"file": (name, body, "text/csv")})
+            assert r.status_code == 202, (name, r.text)
+            job = r.json()
+            for _ in range(600):
+                job = c.get(f"/api/jobs/{job['id']}").json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+            assert job["status"] == "done", job
+    assert not list((tmp_path / "uploads").iterdir())  # every upload folder removed once its job ended
+
+
 def test_openapi_documents_the_api(client):
     spec = client.get("/api/openapi.json").json()
     paths = spec["paths"]

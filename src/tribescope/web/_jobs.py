@@ -21,6 +21,25 @@ __all__ = ["Job", "JobBusy", "Jobs"]
 log = logging.getLogger("tribescope.web")
 
 
+#: longest stored upload name, in UTF-8 bytes (file systems allow 255)
+MAX_NAME_BYTES = 200
+
+
+def upload_name(filename: str | None) -> str:
+    """A file name to store an upload under: the client's last path part without control characters (NUL
+    included), leading dots or separators, cut to :data:`MAX_NAME_BYTES` with its last two suffixes kept (format
+    detection reads ``.jsonl.gz``, ``.csv``); ``upload`` when nothing is left."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip().lstrip(".") or "upload"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    suffix = "".join(Path(name).suffixes[-2:])
+    suffix = suffix if len(suffix.encode()) <= 40 else ""
+    room = MAX_NAME_BYTES - len(suffix.encode())
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    return stem.encode()[:room].decode("utf-8", "ignore").rstrip() + suffix
+
+
 class JobBusy(TribescopeError):
     """Another job is still running."""
 
@@ -103,9 +122,12 @@ class Jobs:
         from tribescope.ingest import import_paths
 
         tmp = Path(tempfile.mkdtemp(prefix="tribescope-upload-"))
-        safe = Path(filename or "upload").name.lstrip(".") or "upload"
-        path = tmp / safe
-        size = save(path)
+        path = tmp / upload_name(filename)
+        try:
+            size = save(path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
         def work(job: Job) -> dict[str, Any]:
             done = 0

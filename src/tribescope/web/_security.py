@@ -153,6 +153,10 @@ class Guard:
                 },
             )
             return
+        if "\x00" in path or any("\x00" in k or "\x00" in v for k, v in query.items()):
+            # no creator, handle or filter holds one, and SQL string literals cannot: a client error, not a 500
+            await _send_json(send, 400, {"error": "the request's path or query holds a NUL character"})
+            return
         if method not in ("GET", "HEAD", "OPTIONS"):
             origin = headers.get("origin")
             if origin and urlsplit(origin).netloc.lower() != headers.get("host", "").lower():
