@@ -261,3 +261,33 @@ def test_a_failed_write_leaves_no_file_or_folder(tmp_path):
     with pytest.raises(TribescopeError, match="No space left"):
         write_atomic(target, boom)
     assert _files(tmp_path) == set()
+
+
+def test_csv_outputs_defuse_spreadsheet_formulas(tmp_path):
+    """A channel title such as ``=HYPERLINK(…)`` is a handle when the channel has no custom URL: in a CSV a
+    marketer opens in a spreadsheet it must stay text (OWASP "CSV Injection"), as the web API's CSV does."""
+    import csv
+
+    import pyarrow as pa
+
+    from tribescope.cli._out import write_table
+    from tribescope.cli._score import write_scores
+
+    t = pa.table(
+        {
+            "handle": ['=HYPERLINK("http://evil.example","click")', "@ann", "plain", None],
+            "community_score": [1.0, -2.0, 3.0, 4.0],
+        }
+    )
+    for write, name in ((write_scores, "scores.csv"), (write_table, "table.csv")):
+        out = tmp_path / name
+        write(t, out)
+        with out.open(newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        assert [r["handle"] for r in rows] == [
+            '\'=HYPERLINK("http://evil.example","click")',
+            "'@ann",
+            "plain",
+            "",
+        ]
+        assert [r["community_score"] for r in rows] == ["1", "-2", "3", "4"]  # numbers are numbers

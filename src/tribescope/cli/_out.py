@@ -19,6 +19,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "check_out",
     "check_out_folder",
+    "defuse_formulas",
     "finite",
     "positive",
     "write_atomic",
@@ -96,6 +97,25 @@ def _json_safe(v: Any) -> Any:
     return v
 
 
+#: what a spreadsheet opening a CSV cell runs as a formula when the cell starts with it (OWASP "CSV Injection")
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def defuse_formulas(t: pa.Table) -> pa.Table:
+    """``t`` with every text cell a spreadsheet would run as a formula (``=HYPERLINK(…)`` as a channel title) prefixed
+    with ``'``, as the web API's CSV does: for the CSV files a marketer opens in Excel or Sheets."""
+    import pyarrow.compute as pc
+
+    cols = []
+    for col in t.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            risky = pc.fill_null(pc.match_substring_regex(col, _FORMULA_START), False)
+            if pc.any(risky).as_py():
+                col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+        cols.append(col)
+    return pa.table(cols, names=t.column_names)
+
+
 def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False) -> Path:
     """Write ``t`` in the format ``out``'s suffix names (see :func:`check_out`): .csv / .tsv (list cells joined by
     ``list_sep``), .parquet, .json (an array of records, or one record a line with ``json_lines``), .jsonl /
@@ -127,7 +147,7 @@ def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bo
                     )
                 cols[name] = col
             opts = pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ",")
-            pacsv.write_csv(pa.table(cols) if cols else t, tmp, opts)
+            pacsv.write_csv(defuse_formulas(pa.table(cols) if cols else t), tmp, opts)
         else:  # the command's check_out refuses these before any work
             raise TribescopeError(f"--out {out}: cannot write a {suffix or 'suffix-less'} file")
 

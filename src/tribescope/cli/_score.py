@@ -47,7 +47,9 @@ def write_scores(tbl: pa.Table, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.partial")  # written whole, then renamed: never a torn file
     if suffix == ".csv":
-        pacsv.write_csv(tbl, tmp)
+        from tribescope.cli._out import defuse_formulas
+
+        pacsv.write_csv(defuse_formulas(tbl), tmp)
     elif suffix == ".parquet":
         pq.write_table(tbl, tmp)
     else:
