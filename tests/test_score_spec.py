@@ -249,3 +249,20 @@ def test_explain_takes_platform_colon_id_like_the_niche_commands(ws):
     assert explain(ws, "instagram:cre")["creator_id"] == "cre"
     with pytest.raises(CreatorNotFound):
         explain(ws, "youtube:cre")  # another platform's creator of that id: none
+
+
+def test_the_python_api_says_what_to_pass(ws, tmp_path):
+    from tribescope.ingest import import_paths
+
+    for call in (
+        lambda: import_paths("ws.duckdb", ["exports"]),
+        lambda: score_creators(str(tmp_path / "ws.duckdb")),
+        lambda: explain("ws.duckdb", "ann"),
+    ):
+        with pytest.raises(TypeError, match=r"takes a Workspace \(tribescope.connect\(path\)\), not str"):
+            call()
+    with pytest.raises(TypeError, match="not None"):
+        explain(ws, None)
+    f = tmp_path / "accounts.csv"
+    f.write_text("platform,account_id,username,followers\ninstagram,1,ann,100\n")
+    assert import_paths(ws, f).records == 1  # one path alone, not its characters one by one

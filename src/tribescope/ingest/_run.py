@@ -167,7 +167,7 @@ ProgressFn = Callable[[int, str], None]
 
 def import_paths(
     ws: Workspace,
-    paths: Sequence[str | os.PathLike[str]],
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     *,
     format: str | None = None,
     skip_bad: bool = False,
@@ -180,7 +180,7 @@ def import_paths(
     Parameters
     ----------
     paths
-        Files or folders (walked recursively).
+        Files or folders (walked recursively); one path alone is taken as a list of it.
     format
         Force a format by name instead of detecting it from the content.
     skip_bad
@@ -199,6 +199,11 @@ def import_paths(
     ImportFailed
         On the first bad record when ``skip_bad`` is false; nothing is written.
     """
+    from tribescope.store._workspace import require_workspace
+
+    require_workspace(ws, "import_paths")
+    if isinstance(paths, str | os.PathLike):  # not its characters, one by one
+        paths = [paths]
     options = dict(options or {})
     files = expand_paths(paths)
     report = ImportReport()

@@ -22,6 +22,7 @@ from tribescope.metrics import KEY, sponsored_posts, threads, ties
 from tribescope.metrics._base import creator_posts, is_creator
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, load_spec
+from tribescope.store._workspace import require_workspace
 
 __all__ = [
     "FIRST_COLUMNS",
@@ -529,6 +530,7 @@ def score_creators(
     (``full`` recomputes every creator; ``run`` shares one :class:`~tribescope.score._cache.ScoreRun` with
     :func:`~tribescope.score._enrich.enrich`).
     """
+    require_workspace(ws, "score_creators")
     sp = load_spec(spec)
     with fewer_collections(), ws.memory_limit(SCORE_MEMORY):
         if run is None:
@@ -594,6 +596,9 @@ def explain(
 
     Tier medians are over the whole workspace, so the score is recomputed for every creator
     (``sentiment`` adds ``sentiment_mean``, which no default component uses)."""
+    require_workspace(ws, "explain")
+    if not isinstance(creator, str):
+        raise TypeError(f"explain takes the creator as a handle, id or PLATFORM:ID string, not {creator!r}")
     sp = load_spec(spec)
     m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
     df = score_frame(m, sp)

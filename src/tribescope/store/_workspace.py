@@ -644,6 +644,16 @@ def connect(
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
 
 
+def require_workspace(ws: object, what: str) -> None:
+    """Raise a :class:`TypeError` that says what to pass when ``what`` (a public function) is given something other
+    than a :class:`Workspace` (a path, most often) — instead of an AttributeError deep inside it."""
+    if not isinstance(ws, Workspace):
+        raise TypeError(
+            f"{what} takes a Workspace (tribescope.connect(path)), not {type(ws).__name__}"
+            + (f" {ws!r}" if isinstance(ws, str | os.PathLike) else "")
+        )
+
+
 def _file_head(p: Path, n: int) -> bytes:
     with p.open("rb") as fh:
         return fh.read(n)
