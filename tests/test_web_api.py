@@ -108,6 +108,28 @@ def test_creator_detail(client):
     assert sp["organic"]["posts"] == 3 and sp["organic"]["median_engagement"] == 1105.0
 
 
+def test_authenticity_section_of_a_scored_creator_without_profiled_commenters(ws_path):
+    from tribescope.store import connect
+    from tribescope.web._data import _authenticity
+
+    ws = connect(ws_path, read_only=True)
+    try:
+        none = {"audience_profiles": None, "audience_real_share": None}  # scored; no commenter had a profile
+        sec = _authenticity(ws, "youtube", "UC1", set(), none)
+        assert (
+            "no commenter of this creator has a profile" in sec.missing
+            and "run `tribescope score`" not in sec.missing
+        )
+        assert (
+            "run `tribescope score`" in _authenticity(ws, "youtube", "UC1", set(), None).missing
+        )  # not scored
+        some = {"audience_profiles": 20, "audience_real_share": 0.0, "audience_suspicious_share": 1.0}
+        rows = {r["category"]: r["n"] for r in _authenticity(ws, "youtube", "UC1", set(), some).data}
+        assert rows == {"real": 0, "suspicious": 20}  # a share of 0 is 0 commenters, not unknown
+    finally:
+        ws.close()
+
+
 def test_unknown_creator_is_404_json(client):
     r = client.get("/api/creators/instagram/nobody")
     assert r.status_code == 404

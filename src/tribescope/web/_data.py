@@ -508,11 +508,20 @@ def _authenticity(
     if not name and row is not None and any(row.get(col) is not None for _, col in AUDIENCE_SHARES):
         n = row.get("audience_profiles")
         out = [
-            {"category": cat, "share": row.get(col), "n": round(row[col] * n) if n and row.get(col) else None}
+            {
+                "category": cat,
+                "share": row.get(col),
+                "n": round(row[col] * n) if n and row.get(col) is not None else None,
+            }
             for cat, col in AUDIENCE_SHARES
             if row.get(col) is not None
         ]
         return Section(out)
+    if not name and row is not None and "audience_profiles" in row:  # scored: no commenter could be judged
+        return Section(
+            missing="no commenter of this creator has a profile to judge (follower and following counts): "
+            "exports of comments rarely carry them; import the commenters' accounts to measure it"
+        )
     if not name:
         return Section(missing="audience authenticity not computed yet — run `tribescope score`")
     f = ws.table(name)
