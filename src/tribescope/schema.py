@@ -10,10 +10,12 @@ Conventions
   (YouTube channel id, Discord user snowflake); platforms whose exports and profile lists are
   keyed by handle (Instagram, TikTok, Reddit) use the lower-cased handle as ``account_id``.
 * All timestamps are UTC (``timestamp[us, tz=UTC]``).
-* ``snapshot_at`` is when the source observed the row (export time, or import time when the
-  source does not say). When the same key is imported twice, each column takes the value of the
-  newest snapshot that has it (a newer export updates counters; an older one only fills gaps),
-  so importing the same file again changes nothing.
+* ``snapshot_at`` is when the source observed the row, when the export says (a crawl or export time); null
+  when it does not (DiscordChatExporter's ``exportedAt`` and Pushshift's ``retrieved_on`` are such times; the
+  YouTube Data API, TikTok Research API, Instagram exports and Reddit listings carry none). When the same key is imported twice, each column takes the value of the newest snapshot that has
+  it (a newer export updates counters; an older one only fills gaps); rows without a snapshot count in
+  import order, the last import winning. So importing the same file again changes nothing, but re-reading an
+  older export with ``--force`` after a newer one (neither dated) puts its values back.
 * Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
   workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
   decompressing them at every scan cost more CPU than the disk they save (synth m: import + score ~2 s or ~10 %
@@ -86,7 +88,7 @@ def _u(name: str, doc: str, required: bool = False) -> Column:
 
 
 _PROVENANCE = (
-    _c("snapshot_at", TS, "when the source observed this row (export time, else import time)"),
+    _c("snapshot_at", TS, "when the source observed this row, if the export says (else null: import order)"),
     _c("import_id", pa.string(), "the import that last changed this row (see `imports`)"),
 )
 
