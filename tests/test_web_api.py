@@ -279,6 +279,16 @@ def test_read_only_refuses_jobs_and_bodies_are_capped(client):
     assert r.status_code == 403 and "cross-origin" in r.json()["error"]
 
 
+def _finished(c: TestClient, job: dict) -> dict:
+    """The job once it is done or failed (polled for up to 30 s)."""
+    for _ in range(600):
+        job = c.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    return job
+
+
 def test_import_job_from_the_ui(tmp_path, ws_path):
     w = tmp_path / "rw.duckdb"
     shutil.copy(ws_path, w)
@@ -291,12 +301,7 @@ def test_import_job_from_the_ui(tmp_path, ws_path):
         assert c.get("/api/health").json()["read_only"] is False
         r = c.post("/api/jobs/import", files={"file": ("more_posts.csv", extra.read_bytes(), "text/csv")})
         assert r.status_code == 202, r.text
-        job = r.json()
-        for _ in range(600):
-            job = c.get(f"/api/jobs/{job['id']}").json()
-            if job["status"] in ("done", "failed"):
-                break
-            time.sleep(0.05)
+        job = _finished(c, r.json())
         assert job["status"] == "done", job
         assert job["progress"] == 1.0 and job["result"]["rows"] == {"posts": 1}
         assert c.get("/api/creators?platform=tiktok").json()["total"] == 1
@@ -335,12 +340,7 @@ def test_uploads_with_any_file_name_are_stored_under_a_safe_one(tmp_path, ws_pat
         for name in (long, "posts\x00.csv"):
             r = c.post("/api/jobs/import", files={"file": (name, body, "text/csv")})
             assert r.status_code == 202, (name, r.text)
-            job = r.json()
-            for _ in range(600):
-                job = c.get(f"/api/jobs/{job['id']}").json()
-                if job["status"] in ("done", "failed"):
-                    break
-                time.sleep(0.05)
+            job = _finished(c, r.json())
             assert job["status"] == "done", job
     assert not list((tmp_path / "uploads").iterdir())  # every upload folder removed once its job ended
 
