@@ -291,3 +291,95 @@ def test_offplatform_stage_without_links_has_the_expressions_columns(bws):
     assert [(r["creator_id"], r["community_members"], r["community_messages"]) for r in rows] == [
         ("cre", 7, 0)
     ]
+
+
+def test_sponsored_share_counts_the_classifiers_signals_not_ordinary_captions(ws):
+    """``sponsored_share`` counts what docs/scoring.md and the post classifier count — the platform flag, disclosure
+    hashtags (title or caption), a promo code, an affiliate link — not "link in bio", "thanks to @mum", "20% off" or
+    "code review", which ordinary captions say."""
+    import datetime as dt
+
+    t0 = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    captions = [
+        ("I1", None, "new recipe up! link in bio"),
+        ("I2", None, "thanks to @mum for this photo"),
+        ("I3", None, "my grandma's discount store find: 20% off vintage plates"),
+        ("I4", None, "sunday code review, then code and a bit of laptop"),
+        ("I5", None, "sunset walk"),
+        ("S1", None, "new palette! use code ANNA15 for 15% off"),
+        ("S2", "My skincare routine #ad", "what I use every morning"),
+        ("S3", None, "the lamp: amzn.to/3xYz"),
+    ]
+    insert(
+        ws, "accounts", [{"platform": "instagram", "account_id": "ig1", "username": "ig1", "followers": 5000}]
+    )
+    insert(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": pid,
+                "creator_id": "ig1",
+                "created_at": t0,
+                "title": title,
+                "caption": cap,
+                "likes": 100,
+                "comments_count": 5,
+            }
+            for pid, title, cap in captions
+        ],
+    )
+    rows = {r["post_id"]: r for r in M.sponsored_posts(ws.table("posts")).to_pyarrow().to_pylist()}
+    assert [p for p, r in sorted(rows.items()) if r["sponsored_disclosed"] or r["sponsored_likely"]] == [
+        "S1",
+        "S2",
+        "S3",
+    ]
+    assert rows["S2"]["sponsored_disclosed"] and rows["S1"]["sponsored_likely"]
+    b = _one(M.brand_deals(ws.table("posts"), ws.table("accounts")))
+    assert b["sponsored_share"] == pytest.approx(3 / 8)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "use code LUMERA15 for 15% off",
+        "use code for 20% off",
+        "code: ABC10",
+        "PETAL13 gets you a discount",
+        "code review day",
+        "Use my code SAVE today",
+        "use my code save today",
+        "with code ab",
+        "with code a1b",
+        "with code 1ab",
+        "with code ab1",
+        "code AB",
+        "Code: XY9-",
+        "promo code “GLOW20”",
+        "discount code sunny",
+        "my code SUNNY!",
+        "CODE x1",
+        "code abc1",
+        "shop amzn.to/xyz",
+        "page?ref=abc",
+        "utm_medium=affiliate",
+        "link in bio",
+        "thanks to @brand",
+        "20% off",
+        "in partnership with @acme",
+        "SUMMER20 for 20% off",
+    ],
+)
+def test_the_engine_commercial_signal_pattern_agrees_with_the_classifier(text):
+    import re
+
+    import duckdb
+
+    from tribescope.sponsored._disclosure import COMMERCIAL_SIGNAL_PATTERN, commercial_signals
+
+    want = bool(commercial_signals(text))
+    assert bool(re.search(COMMERCIAL_SIGNAL_PATTERN, text)) == want
+    con = duckdb.connect()
+    assert con.execute("SELECT regexp_matches(?, ?)", [text, COMMERCIAL_SIGNAL_PATTERN]).fetchone()[0] == want

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, join_all, only_if, safe_div
-from tribescope.sponsored._disclosure import DISCLOSURE_HASHTAGS
+from tribescope.sponsored._disclosure import COMMERCIAL_SIGNAL_PATTERN, DISCLOSURE_HASHTAGS
 
 __all__ = [
     "DISCLOSURE_PATTERN",
@@ -19,22 +19,24 @@ __all__ = [
 #: list of :data:`tribescope.sponsored.DISCLOSURE_HASHTAGS` (the sponsored-post classifier reads the same), sorted.
 DISCLOSURE_TAGS: tuple[str, ...] = tuple(sorted(DISCLOSURE_HASHTAGS))
 DISCLOSURE_PATTERN = r"#(?:" + "|".join(DISCLOSURE_TAGS) + r")(?:[^\p{L}\p{N}_]|$)"
-#: Undisclosed signs of a deal: discount codes, affiliate links, "thanks to @brand", "in partnership with".
-LIKELY_SPONSORED_PATTERN = (
-    r"(?:\b(?:use|with) (?:my |our |the )?(?:code|coupon|discount code)\b|\bcode [a-z0-9]{3,}\b|"
-    r"\b\d{1,2} ?% ?off\b|\bdiscount\b|\baffiliate\b|\blink in (?:my )?bio\b|\bswipe up\b|"
-    r"amzn\.to|bit\.ly|rstyle\.me|liketk\.it|shopstyle|\bthanks? (?:you )?to @|\bin (?:collaboration|partnership) with\b|"
-    r"\bpartnered with\b|\bsponsored by\b|\bcollab with @|\bgifted by\b|\bc/o @)"
-)
+#: Undisclosed signs of a deal: a discount code or an affiliate link — the sponsored-post classifier's commercial
+#: signals (:func:`tribescope.sponsored.commercial_signals`, a material connection the FTC requires to be disclosed),
+#: as one engine pattern. Not "link in bio", "discount", "thanks to @", "% off" alone: ordinary captions say them.
+LIKELY_SPONSORED_PATTERN = COMMERCIAL_SIGNAL_PATTERN
 
 
 def sponsored_posts(posts: ir.Table) -> ir.Table:
     """Posts with ``sponsored_disclosed`` (platform flag or disclosure hashtag) and ``sponsored_likely``
-    (:data:`LIKELY_SPONSORED_PATTERN`, not disclosed) and ``n_mentions`` (@-mentions + tagged accounts)."""
-    cap = posts.caption.fill_null("").lower()
+    (:data:`LIKELY_SPONSORED_PATTERN`, not disclosed) and ``n_mentions`` (@-mentions + tagged accounts), from the title
+    and caption together, as the classifier reads them (``tribescope posts``)."""
+    text = posts.caption.fill_null("")
+    if "title" in posts.columns:  # every workspace's posts; a hand-built table may hold captions alone
+        text = posts.title.fill_null("").concat(" ", text)
     tag_hit = posts.hashtags.filter(lambda h: h.isin(DISCLOSURE_TAGS)).length().fill_null(0) > 0
-    disclosed = posts.is_paid_partnership.fill_null(False) | cap.re_search(DISCLOSURE_PATTERN) | tag_hit
-    likely = ~disclosed & cap.re_search(LIKELY_SPONSORED_PATTERN)
+    disclosed = (
+        posts.is_paid_partnership.fill_null(False) | text.lower().re_search(DISCLOSURE_PATTERN) | tag_hit
+    )
+    likely = ~disclosed & text.re_search(LIKELY_SPONSORED_PATTERN)
     n_mentions = posts.mentions.length().fill_null(0) + posts.tagged_users.length().fill_null(0)
     return posts.mutate(sponsored_disclosed=disclosed, sponsored_likely=likely, n_mentions=n_mentions)
 

@@ -116,6 +116,24 @@ _AFFILIATE = re.compile(
 )
 
 
+#: :func:`commercial_signals` as one pattern for the engine (DuckDB's RE2 and Python's ``re`` read it alike; no
+#: look-around): a search of the original-case text finds a match exactly when :func:`commercial_signals` returns
+#: a signal (``tests/test_sponsored.py`` checks them against each other). The first promo form's code must hold a
+#: digit (at any of its three or more characters) or be written in capitals to its end.
+_CODE_TOKEN = r"[A-Za-z0-9_-]"
+COMMERCIAL_SIGNAL_PATTERN = "|".join(
+    [
+        r"(?i:\b(?:use|using|with|my|promo|discount|rabatt|codice|código|code)\s*code\s*:?\s*)[\"'“]?"
+        rf"(?:\d{_CODE_TOKEN}{{2,}}|[A-Za-z0-9]\d{_CODE_TOKEN}+|[A-Za-z0-9]{_CODE_TOKEN}+\d|"
+        rf"[A-Z0-9][A-Z0-9_-]{{2,}}(?:[^A-Za-z0-9_-]|$))",
+        r"\b[Cc][Oo][Dd][Ee]\s*:?\s*[A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*\b",
+        r"\b[A-Z][A-Z0-9]{2,}\d{1,3}\s+(?:gets you|for \d{1,2}\s?%)",
+        r"(?i:\b(?:amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
+        r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=))",
+    ]
+)
+
+
 def disclosure_hashtags_in(caption: str | None, hashtags: list[str] | None = None) -> list[str]:
     """Disclosure hashtags present in ``caption`` (``#word``) or the ``hashtags`` list, lower-cased, sorted."""
     found: set[str] = set()
