@@ -266,3 +266,45 @@ def test_the_python_api_says_what_to_pass(ws, tmp_path):
     f = tmp_path / "accounts.csv"
     f.write_text("platform,account_id,username,followers\ninstagram,1,ann,100\n")
     assert import_paths(ws, f).records == 1  # one path alone, not its characters one by one
+
+
+def test_audience_label_conditions_need_their_evidence(tmp_path):
+    """``[label_evidence]``: one profiled bot among the commenters is no audience — a creator is `suspicious` on its
+    follower share only with the profiled commenters the spec asks for behind it (the default spec: 20)."""
+    assert load_spec().label_evidence["real_follower_share"] == ("profiled_commenters", 20.0)
+    path = tmp_path / "ev.toml"
+    path.write_text(
+        MINI_SPEC.replace(
+            '[[label]]\nlabel = "creator"',
+            '[[label]]\nlabel = "suspicious"\nany = ["real_follower_share < 0.5"]\n[[label]]\nlabel = "creator"',
+        ).replace(
+            "[[label]]", '[label_evidence]\nreal_follower_share = ["profiled_commenters", 20]\n[[label]]', 1
+        )
+    )
+    df = _frame(
+        followers=[20_000, 20_000],
+        interacting_commenter_share=[0.3, 0.3],
+        sponsored_share=[0.0, 0.0],
+        n_posts_with_comments=[6, 6],
+        n_follower_comments=[120, 120],
+        real_follower_share=[0.0, 0.0],
+        profiled_commenters=[1, 20],
+    )
+    out = score_frame(df, path).set_index("creator_id")
+    assert out.loc["c0", "label"] == "community_influencer" and out.loc["c1", "label"] == "suspicious"
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        MINI_SPEC.replace(
+            "[[label]]", '[label_evidence]\nreal_follower_share = "profiled_commenters"\n[[label]]', 1
+        )
+    )
+    with pytest.raises(SpecError, match=r"label_evidence\.real_follower_share must be"):
+        load_spec(bad)
+
+
+def test_explain_says_which_label_rule_held(ws):
+    bakery(ws)
+    score_creators(ws)
+    why = explain(ws, "@cre")["label_reasons"]
+    assert why["rule"] == "insufficient_data" and why["rationale"].startswith("Too little observed")
+    assert {"column": "n_follower_comments", "op": "<", "threshold": 25.0, "value": 9.0} in why["conditions"]

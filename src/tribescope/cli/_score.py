@@ -220,6 +220,12 @@ def explain(
         f"tier {ex['tier']} · [{style}]{ex['label']}[/] · score [bold]{_fmt(ex['community_score'])}[/] · "
         f"confidence {_fmt(ex['confidence'])}"
     )
+    why = ex["label_reasons"]
+    if why["conditions"]:
+        held = ", ".join(
+            f"{c['column']} {_fmt(c['value'])} {c['op']} {_fmt(c['threshold'])}" for c in why["conditions"]
+        )
+        console.print(f"why {ex['label']}: {held} — {why['rationale']}")
     b = ex["benchmark"]
     console.print(
         f"ER {_fmt(b['er_median'], True)} vs tier benchmark {_fmt(b['er_benchmark'], True)} ({b['source']})"

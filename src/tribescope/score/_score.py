@@ -89,13 +89,26 @@ def _transform(comp: Component, x: pd.Series, tiers: pd.Series, min_group: int) 
     return out
 
 
-def _holds(df: pd.DataFrame, cond: tuple[str, str, float]) -> pd.Series:
+def _holds(
+    df: pd.DataFrame, cond: tuple[str, str, float], evidence: dict[str, tuple[str, float]] | None = None
+) -> pd.Series:
+    """Where ``cond`` holds: false on a missing value, and — with ``evidence`` (:attr:`Spec.label_evidence`) — where
+    the condition's column lacks the support it needs."""
     col, op, num = cond
     if col not in df.columns:
         return pd.Series(False, index=df.index)
     v = pd.to_numeric(df[col], errors="coerce")
     res = {"<": v < num, "<=": v <= num, ">": v > num, ">=": v >= num, "==": v == num}[op]
-    return res.fillna(False).astype(bool)
+    res = res.fillna(False).astype(bool)
+    if evidence and col in evidence:
+        support, least = evidence[col]
+        n = (
+            pd.to_numeric(df[support], errors="coerce")
+            if support in df.columns
+            else pd.Series(float("nan"), index=df.index)
+        )
+        res &= (n >= least).fillna(False).astype(bool)
+    return res
 
 
 # ------------------------------------------------------------------------------------------ assembling
@@ -174,11 +187,11 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
         ok = pd.Series(True, index=df.index)
         if rule.all:
             for cnd in rule.all:
-                ok &= _holds(df, cnd)
+                ok &= _holds(df, cnd, sp.label_evidence)
         if rule.any:
             n_true = pd.Series(0, index=df.index)
             for cnd in rule.any:
-                n_true += _holds(df, cnd).astype(int)
+                n_true += _holds(df, cnd, sp.label_evidence).astype(int)
             ok &= n_true >= rule.at_least
         label = label.where(label.notna() | ~ok, rule.label)
     df["label"] = label.fillna("broadcast_influencer")
@@ -635,6 +648,7 @@ def explain(
         "sponsored_posts": _sponsored(ws, pid, cid),
         "suspicious_signals": _signals(row),
     }
+    why = _label_reasons(row, sp)
     metrics = {
         k: (_num(v) if not isinstance(v, str) else v)
         for k, v in row.items()
@@ -647,6 +661,7 @@ def explain(
         "followers": _num(row["followers"]),
         "tier": row["tier"],
         "label": row["label"],
+        "label_reasons": why,
         "community_score": _num(row["community_score"]),
         "confidence": _num(row["confidence"]),
         "spec": {"name": sp.name, "version": sp.version, "path": sp.path},
@@ -735,6 +750,27 @@ def _sponsored(ws: Any, platform: str, creator_id: str, n: int = 10) -> list[dic
         }
         for r in rows
     ]
+
+
+def _label_reasons(row: pd.Series, sp: Spec) -> dict[str, Any]:
+    """The spec's label rule that gave ``row`` its label (the first that holds, as :func:`score_frame` checks them)
+    with its rationale and the conditions that held, each with the creator's value: ``{"rule": None}`` when no rule
+    held (the default label)."""
+    df = row.to_frame().T
+    for rule in sp.labels:
+        held_all = [c for c in rule.all if bool(_holds(df, c, sp.label_evidence).iloc[0])]
+        held_any = [c for c in rule.any if bool(_holds(df, c, sp.label_evidence).iloc[0])]
+        if len(held_all) == len(rule.all) and (not rule.any or len(held_any) >= rule.at_least):
+            conds = [*held_all, *held_any]
+            return {
+                "rule": rule.label,
+                "rationale": rule.rationale,
+                "conditions": [
+                    {"column": col, "op": op, "threshold": num, "value": _num(row.get(col))}
+                    for col, op, num in conds
+                ],
+            }
+    return {"rule": None, "rationale": "no rule held: the default label", "conditions": []}
 
 
 def _signals(row: pd.Series) -> list[str]:

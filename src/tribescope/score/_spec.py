@@ -66,6 +66,9 @@ class Spec:
     confidence: dict[str, float]
     components: tuple[Component, ...]
     labels: tuple[LabelRule, ...]
+    #: column → (support column, minimum): a label condition on the column holds only when the support column
+    #: reaches the minimum (``[label_evidence]``: one profiled commenter in 55 is no audience)
+    label_evidence: dict[str, tuple[str, float]] = field(default_factory=dict)
     path: str = "<default>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -155,9 +158,23 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         confidence=dict(need(raw, "confidence", "the file")),
         components=tuple(comps),
         labels=tuple(labels),
+        label_evidence=_label_evidence(raw.get("label_evidence", {}), path),
         path=path,
         raw=raw,
     )
+
+
+def _label_evidence(raw: Any, path: str) -> dict[str, tuple[str, float]]:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{path}: [label_evidence] must be a table of column = [support column, minimum]")
+    out = {}
+    for col, v in raw.items():
+        if not (
+            isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int | float)
+        ):
+            raise SpecError(f"{path}: label_evidence.{col} must be [support column, minimum], not {v!r}")
+        out[str(col)] = (v[0], float(v[1]))
+    return out
 
 
 def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
