@@ -541,3 +541,57 @@ def test_campaign_import_of_a_missing_folder_says_so(tmp_path):
         app, ["--workspace", str(tmp_path / "w.duckdb"), "campaign", "import", str(tmp_path / "nope")]
     )
     assert r.exit_code == 1 and "nope: no such folder" in r.output
+
+
+def test_forecast_counts_every_past_campaign_of_a_creator_as_exposure():
+    """Own history: Gamma(α + Σ conversions, β + Σ exposure) — with two campaigns of 20k followers the exposure is
+    40 (thousand), not 20 (the largest): the posterior then lies between the prior and the creator's own rate."""
+    h = pd.DataFrame(
+        {
+            "creator_id": ["ca", "ca", "cb", "cc", "cd"],
+            "label_group": ["community"] * 5,
+            "followers": [20_000, 20_000, 50_000, 10_000, 10_000],
+            "conversions": [3, 3, 2, 1, 1],
+            "revenue": [100.0] * 5,
+        }
+    )
+    priors = fit_priors(h)
+    p = priors["community"]
+    cand = pd.DataFrame(
+        {
+            "platform": ["x"],
+            "creator_id": ["ca"],
+            "followers": [20_000],
+            "cost": [100.0],
+            "label_group": ["community"],
+        }
+    )
+    f = forecast(cand, h).set_index("creator_id")
+    rate = (p.alpha + 6) / (p.beta + 40)
+    assert f.loc["ca", "expected_conversions"] == pytest.approx(20 * rate)
+    assert min(p.mean, 6 / 40) <= rate <= max(p.mean, 6 / 40)
+    # the prior needs 3 distinct creators, not 3 campaign rows
+    assert "community" not in fit_priors(h[h["creator_id"].isin(["ca", "cb"])])
+
+
+def test_plan_costs_a_creator_at_its_latest_campaigns_fee(ws, tmp_path):
+    """The last fee is the latest campaign's (by start date), whatever the order of the plan file's rows."""
+    from tribescope.brand import add_brand
+
+    _put(
+        ws,
+        "accounts",
+        [{"platform": "instagram", "account_id": "small1", "username": "small1", "followers": 8_000}],
+    )
+    _put(ws, "posts", [{"platform": "instagram", "post_id": "1", "creator_id": "small1", "caption": "hi"}])
+    add_brand(ws, "Acme", keywords="acme")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_id,platform,cost,start,end\n"
+        "spring,small1,instagram,1500,2026-06-01,2026-06-10\n"
+        "autumn,small1,instagram,900,2025-10-01,2025-10-10\n"
+    )
+    import_campaign(ws, plan=plan)
+    res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, use_overlap=False)
+    picks = res.picks.to_pandas().set_index("creator_id")
+    assert picks.loc["small1", "cost"] == 1500.0 and picks.loc["small1", "cost_source"] == "last quoted"

@@ -72,7 +72,8 @@ def fit_priors(history: pd.DataFrame, *, min_creators: int = 3) -> dict[str, Gam
     h = history.dropna(subset=["followers"])
     h = h[h["followers"] > 0]
     for g, sub in h.groupby(h["label_group"].map(_group)):
-        if len(sub) < min_creators:
+        n = sub["creator_id"].nunique() if "creator_id" in sub.columns else len(sub)
+        if n < min_creators:  # creators, not their campaign rows
             continue
         e = sub["followers"].to_numpy(dtype=float) / 1000
         y = sub["conversions"].to_numpy(dtype=float)
@@ -131,7 +132,9 @@ def forecast(
         conv = float(hist["conversions"].sum()) if len(hist) else 0.0
         aov = float(hist["revenue"].sum()) / conv if conv else DEFAULT_AOV
     own = (
-        hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "max"))
+        # every past campaign of the creator is exposure (followers / 1000 each), as its conversions are summed:
+        # Gamma(α + Σ conversions, β + Σ exposure)
+        hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "sum"))
         if len(hist)
         else pd.DataFrame(columns=["conv", "fol"])
     )

@@ -182,7 +182,10 @@ def plan_budget(
     if ws.has_table("campaign_plan") and int(ws.table("campaign_plan").count().execute()):
         try:
             history = campaign_report(ws, n_boot=50).creators.to_pandas()
-            last_fee = dict(zip(history["creator_id"], history["cost"], strict=True))
+            # the fee of each creator's latest campaign (by start date; undated rows first), not the last file row
+            fees = ws.table("campaign_plan").select("creator_id", "cost", "start_date").to_pandas()
+            fees = fees.sort_values("start_date", na_position="first", kind="stable")
+            last_fee = dict(zip(fees["creator_id"], fees["cost"], strict=True))
             notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
         except CampaignError as exc:
             notes.append(f"no usable campaign history ({exc}); default priors")
