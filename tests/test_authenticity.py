@@ -617,6 +617,12 @@ def test_creator_audience_authenticity_components(ws) -> None:
     ws.duck.execute("UPDATE posts SET likes = NULL WHERE post_id = 'c3-p3'")
     by = {r["creator_id"]: r for r in creator_audience_authenticity(ws).to_pyarrow().to_pylist()}
     assert by["c3"]["authentic_engagement_rate"] is None
+    # a comment count the platform did not give is the comment rows imported under the post, as in er_median:
+    # c3-p3 has 3 fan comments (comment authenticity 1), so (100 + 3) / 5000
+    ws.duck.execute("UPDATE posts SET likes = 100, comments_count = NULL WHERE post_id = 'c3-p3'")
+    n = ws.duck.execute("SELECT count(*) FROM comments WHERE post_id = 'c3-p3'").fetchone()[0]
+    by = {r["creator_id"]: r for r in creator_audience_authenticity(ws).to_pyarrow().to_pylist()}
+    assert n > 0 and by["c3"]["authentic_engagement_rate"] == pytest.approx((100 + n) / 5000)
 
 
 # --------------------------------------------------------------------------- real data (skipped when absent)

@@ -10,8 +10,8 @@
   fake and not by a pod member;
 * ``pod_engagement_share`` — share of those comments written by members of a pod (see :mod:`._pods`) that
   targeted this creator;
-* ``authentic_engagement_rate = median_posts((likes · real_follower_share + comments_count · comment_authenticity)
-  / followers)`` — the engagement rate with fake, pod and spam engagement taken out (likes cannot be attributed
+* ``authentic_engagement_rate = median_posts((likes · real_follower_share + comments · comment_authenticity)
+  / followers)`` (comments: the platform's ``comments_count``, else the comment rows imported under the post) — the engagement rate with fake, pod and spam engagement taken out (likes cannot be attributed
   to accounts, so they are discounted by the real-follower share); over the posts whose likes are known, as
   ``er_median`` (hidden likes are unknown, not zero: a creator who hides them all has no such rate);
 * ``suspicious_audience`` — ``real_follower_share < 0.5`` or ``comment_authenticity < 0.5`` (enough data only:
@@ -150,12 +150,17 @@ def creator_audience_authenticity(
     )
     pe = pe.join(o, (pe.platform == o.o_platform) & (pe.creator_id == o.o_creator))
     pe = pe.filter(pe.c_followers > 0)
+    # a post's comments: the platform's count, else the rows imported under it (as er_median counts them)
+    nrows = comments.group_by(["platform", "post_id"]).agg(_rows=comments.count())
+    nrows = nrows.rename(_r_platform="platform", _r_post="post_id")
+    pe = pe.left_join(nrows, [pe.platform == nrows._r_platform, pe.post_id == nrows._r_post])
+    n_comments = pe.comments_count.fill_null(pe._rows).fill_null(0)
     pe = pe.mutate(
         aer=only_if(
             pe.likes.notnull(),
             (
                 pe.likes.cast("float64") * pe.rfs.fill_null(1.0)
-                + pe.comments_count.fill_null(0).cast("float64") * pe.ca.fill_null(1.0)
+                + n_comments.cast("float64") * pe.ca.fill_null(1.0)
             )
             / pe.c_followers.cast("float64"),
         )
