@@ -23,8 +23,8 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
 
 from __future__ import annotations
 
-import contextlib
 import csv
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC
 from importlib import resources
@@ -129,21 +129,19 @@ class CampaignReport:
         }
 
     def write_csv(self, out: str | Path) -> list[Path]:
-        """Write the tables as CSV to :meth:`paths`; each through a hidden ``.NAME.partial`` file renamed into
-        place, so a failed write leaves no torn file behind."""
-        import pyarrow.csv as pacsv
+        """Write the tables as CSV to :meth:`paths`, each whole or not at all (:func:`tribescope._files.write_whole`)."""
+        from tribescope._files import write_whole
 
         paths = self.paths(out)
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
         for name, p in paths.items():
-            tmp = p.with_name(f".{p.name}.partial")
-            try:
-                pacsv.write_csv(getattr(self, name), tmp)
-                tmp.replace(p)
-            finally:
-                with contextlib.suppress(OSError):  # gone once renamed
-                    tmp.unlink()
+            write_whole(p, functools.partial(_write_csv, getattr(self, name)))
         return list(paths.values())
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    import pyarrow.csv as pacsv
+
+    pacsv.write_csv(table, path)
 
 
 def _utc(df: pd.DataFrame) -> pd.DataFrame:

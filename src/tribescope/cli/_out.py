@@ -3,7 +3,6 @@ numeric options that a range alone lets through (nan, ±inf)."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 import typer
 
+from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
 
 __all__ = [
@@ -63,27 +63,8 @@ def check_out_folder(out: Path) -> Path:
 
 
 def write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
-    """Write ``out`` whole or not at all: ``write`` fills a hidden ``.NAME.partial`` beside it, renamed over ``out``
-    when complete. Missing parent folders are created (and removed again if the write fails); an OS error becomes
-    a :class:`TribescopeError` naming ``--out``."""
-    missing = [p for p in out.parents if not p.exists()]
-    tmp = out.with_name(f".{out.name}.partial")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write(tmp)
-        tmp.replace(out)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):  # never there when its folder could not be made
-            tmp.unlink()
-        for p in missing:  # innermost first; a folder something else wrote into stays
-            try:
-                p.rmdir()
-            except OSError:
-                break
-        if isinstance(exc, OSError):
-            raise TribescopeError(f"--out {out}: cannot write ({exc.strerror or exc})") from exc
-        raise
-    return out
+    """:func:`tribescope._files.write_whole` for an ``--out`` file (an OS error names ``--out``)."""
+    return write_whole(out, write, name=f"--out {out}")
 
 
 def _json_safe(v: Any) -> Any:

@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 import typer
 from rich.table import Table
 
@@ -40,22 +38,11 @@ def _fmt(v: Any, pct: bool = False) -> str:
 
 
 def write_scores(tbl: pa.Table, out: Path) -> None:
-    """Write scores as CSV, Parquet or JSON (records) by the file suffix."""
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".json"):
-        raise TribescopeError(f"--out {out}: use a .csv, .parquet or .json file name")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial")  # written whole, then renamed: never a torn file
-    if suffix == ".csv":
-        from tribescope.cli._out import defuse_formulas
+    """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
+    (:func:`tribescope.cli._out.write_table`)."""
+    from tribescope.cli._out import check_out, write_table
 
-        pacsv.write_csv(defuse_formulas(tbl), tmp)
-    elif suffix == ".parquet":
-        pq.write_table(tbl, tmp)
-    else:
-        rows = tbl.to_pylist()
-        tmp.write_text(json.dumps(rows, default=str, indent=1, allow_nan=False).replace("NaN", "null"))
-    tmp.replace(out)
+    write_table(tbl, check_out(out))
 
 
 def _json_safe(tbl: pa.Table) -> pa.Table:

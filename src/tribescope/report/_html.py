@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import hashlib
 import os
@@ -14,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from tribescope import __version__
+from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
 from tribescope.store import Workspace
 from tribescope.web import _charts, _data
@@ -96,14 +96,4 @@ def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, e
         raise TribescopeError(
             f"{path}: is a directory; give the report's file name, e.g. {path / 'report.html'}"
         )
-    tmp = path.with_name(f".{path.name}.partial")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(html, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        raise TribescopeError(f"{path}: cannot write the report ({exc.strerror or exc})") from exc
-    finally:
-        with contextlib.suppress(OSError):  # gone once renamed; never there when its folder could not be made
-            tmp.unlink()
-    return path
+    return write_whole(path, lambda tmp: tmp.write_text(html, encoding="utf-8"), name=f"the report {path}")
