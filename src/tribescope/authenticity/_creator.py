@@ -150,8 +150,13 @@ def creator_audience_authenticity(
     )
     pe = pe.join(o, (pe.platform == o.o_platform) & (pe.creator_id == o.o_creator))
     pe = pe.filter(pe.c_followers > 0)
-    # a post's comments: the platform's count, else the rows imported under it (as er_median counts them)
-    nrows = comments.group_by(["platform", "post_id"]).agg(_rows=comments.count())
+    # a post's comments: the platform's count, else the rows imported under it (as er_median counts them) — counted
+    # only under the posts without a count (most exports give one: a few rows to group, not every comment)
+    uncounted = posts.filter(posts.comments_count.isnull()).select(_u_platform="platform", _u_post="post_id")
+    counted = comments.semi_join(
+        uncounted, [comments.platform == uncounted._u_platform, comments.post_id == uncounted._u_post]
+    )
+    nrows = counted.group_by(["platform", "post_id"]).agg(_rows=counted.count())
     nrows = nrows.rename(_r_platform="platform", _r_post="post_id")
     pe = pe.left_join(nrows, [pe.platform == nrows._r_platform, pe.post_id == nrows._r_post])
     n_comments = pe.comments_count.fill_null(pe._rows).fill_null(0)

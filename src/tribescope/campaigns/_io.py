@@ -155,7 +155,7 @@ def parse_money(v: str, where: str = "") -> float:
         t, neg = t[1:-1].strip(), True
     if t.startswith("-") or t.startswith("\u2212"):
         t, neg = t[1:].strip(), not neg
-    bare = _CURRENCY.sub("", _CURRENCY.sub("", t)).strip()
+    bare = _CURRENCY.sub("", t).strip()  # a code or symbol before and one after go in the one pass
     if bare.startswith("-") and bare != t:  # "$-12" (a sign after the currency), not "--12"
         bare, neg = bare[1:].strip(), not neg
     t = bare

@@ -267,22 +267,22 @@ def iter_json_values(src: Source, item_path: str | None = None) -> Iterator[tupl
             if ndjson:
                 value = _ndjson_value(stripped, 1, src)
         if ndjson:
-
-            def values(lineno: int, v: Any) -> Iterator[tuple[str, Any]]:
-                if isinstance(v, list):
-                    for k, item in enumerate(v, 1):
+            lineno = 1
+            lines = itertools.chain(peeked, f)
+            while True:  # one value a line; a line holding an array (a list of pages) yields its elements
+                if isinstance(value, list):
+                    for k, item in enumerate(value, 1):
                         yield f"line {lineno} record {k}", item
                 else:
-                    yield f"line {lineno}", v
-
-            yield from values(1, value)
-            lineno = 1
-            for line in itertools.chain(peeked, f):
-                lineno += 1
-                s = line.strip()
-                if s:
-                    yield from values(lineno, _ndjson_value(s, lineno, src))
-            return
+                    yield f"line {lineno}", value
+                for line in lines:
+                    lineno += 1
+                    s = line.strip()
+                    if s:
+                        value = _ndjson_value(s, lineno, src)
+                        break
+                else:
+                    return
         stream = _Chain(first + b"".join(peeked), f)
         if stripped.startswith(b"["):
             prefix = "item"
