@@ -270,6 +270,52 @@ def test_serve_refuses_public_bind_without_token(ws_path):
     assert "refusing to listen on 0.0.0.0 without a token" in r.output
 
 
+def test_serve_prints_the_port_it_bound_and_a_port_in_use_is_an_error(ws_path):
+    """``serve --port 0`` binds a free port and prints that port (it printed ``:0``); the dashboard answers there.
+    Serving on a port already taken is an error naming it, exit 1."""
+    import re
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "tribescope.cli", "--workspace", str(ws_path), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        try:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+            assert m, line
+            port = int(m.group(1))
+            assert port > 0
+            with httpx.Client(trust_env=False, timeout=10) as c:
+                for _ in range(
+                    100
+                ):  # the socket is bound before the line is printed; the app starts just after
+                    try:
+                        r = c.get(f"http://127.0.0.1:{port}/api/openapi.json")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                assert r.status_code == 200 and r.json()["info"]["title"]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        from tribescope.cli import app
+
+        r = CliRunner().invoke(app, ["--workspace", str(ws_path), "serve", "--port", str(busy)])
+    assert r.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{busy}: the port is in use" in r.output
+
+
 def test_read_only_refuses_jobs_and_bodies_are_capped(client):
     r = client.post("/api/jobs/score")
     assert r.status_code == 403 and "read-only" in r.json()["error"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -50,13 +52,43 @@ def serve(
         web = create_app(state.workspace, token=token, read_only=not write)
     except TribescopeError as exc:
         raise fail(exc) from None
+    try:
+        sock = _listen(host, port)
+    except TribescopeError as exc:
+        raise fail(exc) from None
+    port = sock.getsockname()[1]  # the port chosen, with --port 0
     shown = f"[{host}]" if ":" in host else host
     console.print(
         f"tribescope dashboard on http://{shown}:{port}/"
         + ("  (token required)" if token else "")
         + ("  read-only" if not write else "  (imports allowed)")
     )
-    uvicorn.run(web, host=host, port=port, log_level="warning", server_header=False)
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning", server_header=False)
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port``, before the server starts: the URL printed names the port really bound
+    (``--port 0`` picks a free one), and an address in use or not of this machine is an error naming it (uvicorn
+    logged it and exited)."""
+    try:
+        family, kind, proto, _, addr = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except (OSError, UnicodeError) as exc:
+        raise TribescopeError(f"cannot listen on {host}: {exc}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restart after a close
+        sock.bind(addr)
+    except OSError as exc:
+        sock.close()
+        why = (
+            "the port is in use (pass another --port, or 0 for a free one)"
+            if exc.errno == errno.EADDRINUSE
+            else exc
+        )
+        raise TribescopeError(f"cannot listen on {host}:{port}: {why}") from None
+    return sock
 
 
 _REPORT = Path("report.html")
