@@ -235,6 +235,53 @@ def test_evangelists_organic_only(world):
     assert any("never leaks" in e for e in t["hiker"]["evidence"])
 
 
+def test_brand_fit_leaves_out_the_brands_own_account(world):
+    """The brand's own account (handle ``@TrailCo``: its username) posts about its products and fitted best, ranked
+    as a creator the brand could hire; it is not ranked, on any platform its handle names."""
+    t = brand_fit(world, "Trailco").to_pylist()
+    assert [r["creator_id"] for r in t] == ["hiker", "glam"]
+    add_brand(
+        world, "Other", handles=["youtube:trailco"], keywords="trail pack"
+    )  # another platform's account
+    assert "trailco" in [r["creator_id"] for r in brand_fit(world, "Other").to_pylist()]
+
+
+def test_evangelists_leave_out_paid_creators_and_promotion_under_their_own_sponsored_posts(world):
+    """A creator's comment under its own disclosed post ("use code …") is the promotion, not an unprompted mention;
+    a creator of the brand's campaign plan is paid, whatever it writes (posts, comments, community messages)."""
+    _put(
+        world,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "h3c1",
+                "post_id": "h3",  # hiker's own "#ad" post
+                "author_id": "hiker",
+                "text": "use code HIKE10 for my Trailco pack",
+            },
+            {
+                "platform": "instagram",
+                "comment_id": "h1c9",
+                "post_id": "g1",  # under someone else's post: unprompted
+                "author_id": "hiker",
+                "text": "my trail pack goes everywhere",
+            },
+        ],
+    )
+    t = {r["account_id"]: r for r in evangelists(world, "Trailco").to_pylist()}
+    assert t["hiker"]["post_mentions"] == 2 and t["hiker"]["comment_mentions"] == 1
+    assert not any("HIKE10" in e for e in t["hiker"]["evidence"])
+    world.duck.execute(
+        "CREATE TABLE campaign_plan (campaign_id VARCHAR, brand VARCHAR, creator_platform VARCHAR, "
+        "creator_id VARCHAR)"
+    )
+    world.duck.execute("INSERT INTO campaign_plan VALUES ('k1', 'Trailco', 'instagram', 'fan1')")
+    t = {r["account_id"]: r for r in evangelists(world, "Trailco").to_pylist()}
+    assert "fan1" not in t  # paid: its comment c1 no longer counts
+    assert t["hiker"]["mentions"] == 3
+
+
 def test_ambassadors_rank_by_reach_activity_and_conversation(world):
     t = ambassadors(world, "Trailco").to_pylist()
     assert next(r["member_id"] for r in t) == "fan1"

@@ -47,11 +47,12 @@ SCHEMA = pa.schema(
 
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
-    """``(platform, account_id)`` of the brand's own accounts found in the workspace."""
+    """``(platform, account_id)`` of the brand's own accounts found in the workspace: a handle names an account by
+    its id or username (case-insensitive), on the handle's platform when it gives one (``instagram:brightfold``)."""
     a = ws.table("accounts")
     handles = brand.bare_handles
     rows = (
-        a.filter(a.account_id.isin(handles) | ibis.coalesce(a.username, "").lower().isin(handles))
+        a.filter(a.account_id.lower().isin(handles) | ibis.coalesce(a.username, "").lower().isin(handles))
         .select("platform", "account_id", "username")
         .to_pyarrow()
         .to_pylist()

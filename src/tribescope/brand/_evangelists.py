@@ -4,7 +4,8 @@ A mention is a post (title/caption matches the brand's handles/keywords/name, or
 @-mentioned or tagged), an audience comment, or a community message that names the brand. Posts are
 *organic* when they are neither disclosed (platform flag, disclosure hashtag, sponsor = brand) nor
 "likely sponsored" by the shipped model, nor part of an imported campaign plan for the brand. The
-brand's own accounts are left out. Per account: mentions by kind, followers, and up to three quotes.
+brand's own accounts (its handles, matched by account id or username) and the creators of its campaign plans are
+left out, and so is a creator's comment under its own sponsored post (the promotion itself: "use code X10"). Per account: mentions by kind, followers, and up to three quotes.
 
 Ranking: ``mentions × log10(10 + followers)`` — repeated unprompted mentions first, reach second.
 """
@@ -42,12 +43,14 @@ SCHEMA = pa.schema(
 
 def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -> pa.Table:
     """Accounts mentioning the brand unasked, best first."""
+    from tribescope.brand._ambassadors import brand_accounts
     from tribescope.sponsored import classify_posts
 
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
     terms = brand_terms(b)
     pat = engine_pattern(terms)
     own = set(b.bare_handles)
+    own_keys = set(brand_accounts(ws, b))  # the brand's accounts matched by id or username, on their platform
     p = ws.table("posts")
     handle_hit = (
         ibis.or_(*[p.mentions.contains(h) | p.tagged_users.contains(h) for h in own])
@@ -78,8 +81,11 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
         }
     acc: dict[tuple[str, str], dict[str, Any]] = {}
 
+    def paid(platform: str, account: str) -> bool:
+        return (platform, account) in paid_creators or (None, account) in paid_creators
+
     def add(platform: str, account: str | None, kind: str, quote_: str) -> None:
-        if not account or account in own:
+        if not account or account in own or (platform, account) in own_keys or paid(platform, account):
             return
         a = acc.setdefault((platform, account), {"post": 0, "comment": 0, "community": 0, "ev": []})
         a[kind] += 1
@@ -89,17 +95,24 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     for r in prow:
         if (r["platform"], r["post_id"]) in sponsored:
             continue
-        if (r["platform"], r["creator_id"]) in paid_creators or (None, r["creator_id"]) in paid_creators:
-            continue
         add(r["platform"], r["creator_id"], "post", f'post {r["post_id"]}: "{quote(r["txt"], 160)}"')
     c = ws.table("comments")
-    crows = (
-        c.filter(ibis.coalesce(c.text, "").re_search(pat))
-        .select("platform", "comment_id", "author_id", "text")
-        .to_pyarrow()
-        .to_pylist()
+    hit = c.filter(ibis.coalesce(c.text, "").re_search(pat))
+    under = p.select(_pp="platform", _pid="post_id", _pc="creator_id")
+    hit = hit.left_join(under, [hit.platform == under._pp, hit.post_id == under._pid])
+    crows = hit.select(
+        "platform", "comment_id", "author_id", "text", "post_id", on_own=hit.author_id == hit._pc
     )
+    crows = crows.to_pyarrow().to_pylist()
+    # a creator's comment under its own sponsored post is part of that promotion ("use code X10"), not unprompted
+    own_posts = sorted({r["post_id"] for r in crows if r["on_own"]})
+    if own_posts:
+        for r in classify_posts(ws, post_ids=own_posts).to_pylist():
+            if r["sponsored"] != "no":
+                sponsored.add((r["platform"], r["post_id"]))
     for r in crows:
+        if r["on_own"] and (r["platform"], r["post_id"]) in sponsored:
+            continue
         add(r["platform"], r["author_id"], "comment", f'comment {r["comment_id"]}: "{quote(r["text"], 160)}"')
     m = ws.table("community_messages")
     mrows = (

@@ -6,6 +6,8 @@ Documents (Salton & Buckley 1988 TF-IDF, sublinear tf, L2-normalised; cosine sim
 * content = the creator's post titles and captions;
 * audience = comments by other accounts under the creator's posts.
 
+The brand's own accounts (its handles: :func:`~tribescope.brand._ambassadors.brand_accounts`) are not ranked.
+
 ``fit = 0.7 × content_similarity + 0.3 × audience_similarity`` (0…1). Evidence: the creator's three
 posts most similar to the brand profile, quoted. The vocabulary is fitted on the workspace's creators
 plus the brand, so common words weigh little. Fully offline (scikit-learn).
@@ -48,9 +50,16 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     """One row per creator, best fit first."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    from tribescope.brand._ambassadors import brand_accounts
+
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
+    own = set(brand_accounts(ws, b))  # the brand's own accounts are not creators it could hire
     p = ws.table("posts")
-    posts = p.select("platform", "creator_id", "post_id", txt=post_text(p)).to_pyarrow().to_pylist()
+    posts = [
+        r
+        for r in p.select("platform", "creator_id", "post_id", txt=post_text(p)).to_pyarrow().to_pylist()
+        if (r["platform"], r["creator_id"]) not in own
+    ]
     if not posts:
         return SCHEMA.empty_table()
     c = ws.table("comments")
