@@ -291,3 +291,29 @@ def test_csv_outputs_defuse_spreadsheet_formulas(tmp_path):
             "",
         ]
         assert [r["community_score"] for r in rows] == ["1", "-2", "3", "4"]  # numbers are numbers
+
+
+@pytest.mark.parametrize(
+    "args, missing",
+    [
+        (["eval", "sponsored", "--split", "holdout"], "posts.holdout.jsonl.gz"),
+        (["train", "sponsored", "--model-out", "{tmp}/sp.json"], "posts.train.jsonl.gz"),
+        (["train", "category", "--model-out", "{tmp}/cat"], "instagram_influencer_posts_kim"),
+        (["eval", "niches", "--no-graphs"], "instagram_influencer_posts_kim"),
+    ],
+)
+def test_every_eval_and_train_command_finds_the_shared_data_the_same_way(
+    tmp_path, monkeypatch, args, missing
+):
+    """``eval``/``train`` without ``--data`` look where ``eval accounts`` does ($TRIBESCOPE_SHARED_DATA, else
+    shared/data beside the repository), whatever the current folder: ``eval sponsored`` and ``train sponsored`` read a
+    ``../shared/data`` of the current folder fixed when the CLI was imported, so they failed anywhere but in the repo."""
+    shared = tmp_path / "elsewhere" / "data"
+    shared.mkdir(parents=True)
+    monkeypatch.setenv("TRIBESCOPE_SHARED_DATA", str(shared))
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(app, [a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert r.exit_code == 1, r.output
+    out = " ".join(r.output.split())
+    assert str(shared) in out.replace(" ", "") or str(shared) in out, out
+    assert missing in out.replace(" ", "")

@@ -144,10 +144,30 @@ eval_app = group("eval", "Evaluate models and algorithms on labelled real data (
 train_app = group("train", "Rebuild the shipped models from the shared data (deterministic).")
 
 
+def shared_data(data: Path | None) -> Path:
+    """``--data``, else where every ``eval``/``train`` command looks for the labelled data sets:
+    ``$TRIBESCOPE_SHARED_DATA``, else ``shared/data`` beside the repository, else ``../shared/data``
+    (:func:`tribescope.authenticity._data.data_root`), whatever the current folder."""
+    from tribescope.authenticity._data import data_root
+
+    return data_root(data)
+
+
 def fail(exc: BaseException, code: int = 1) -> typer.Exit:
     """Print a tribescope error for a person (no traceback) and return the exit to raise."""
     err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
-__all__ = ["TribescopeError", "app", "console", "err", "eval_app", "fail", "group", "state", "train_app"]
+__all__ = [
+    "TribescopeError",
+    "app",
+    "console",
+    "err",
+    "eval_app",
+    "fail",
+    "group",
+    "shared_data",
+    "state",
+    "train_app",
+]

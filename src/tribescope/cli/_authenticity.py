@@ -16,7 +16,10 @@ from tribescope.errors import TribescopeError
 
 _BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
 _NUM_COLS = ("followers", "following", "posts")
-_DATA_HELP = "Folder holding the labelled sets (default: $TRIBESCOPE_SHARED_DATA or ../shared/data)."
+_DATA_HELP = (
+    "Folder holding the labelled sets (default: $TRIBESCOPE_SHARED_DATA, else shared/data beside the repository, "
+    "else ../shared/data)."
+)
 
 
 class InputError(TribescopeError):

@@ -11,11 +11,10 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, eval_app, fail, state, train_app
+from tribescope.cli._app import app, console, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
-_SHARED = Path(os.environ.get("TRIBESCOPE_SHARED_DATA", "../shared/data"))
 brand_app = typer.Typer(
     help="Brand profiles: add, list, show (fit, safety, evangelists).", no_args_is_help=True
 )
@@ -529,7 +528,13 @@ def _print_sponsored_metrics(met: dict[str, Any]) -> None:
 
 @eval_app.command("sponsored")
 def eval_sponsored(
-    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
+            "shared/data beside the repository, else ../shared/data)."
+        ),
+    ] = None,
     split: Annotated[
         str | None,
         typer.Option(
@@ -549,7 +554,7 @@ def eval_sponsored(
         met = m.metrics
         _print_sponsored_metrics(met)
         if split:
-            met = evaluate_kim(m, _kim_dir(data), split=split)
+            met = evaluate_kim(m, _kim_dir(shared_data(data)), split=split)
             met["threshold"] = m.threshold
             console.print(f"\n[bold]{split} split[/]")
             _print_sponsored_metrics(met)
@@ -563,7 +568,13 @@ def eval_sponsored(
 
 @train_app.command("sponsored")
 def train_sponsored(
-    data: Annotated[Path, typer.Option(help="Folder holding instagram_influencer_posts_kim/.")] = _SHARED,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
+            "shared/data beside the repository, else ../shared/data)."
+        ),
+    ] = None,
     model_out: Annotated[
         Path | None, typer.Option(help="Where to write the model JSON (default: the package).")
     ] = None,
@@ -574,7 +585,7 @@ def train_sponsored(
 
     path = model_out or Path(__file__).resolve().parents[1] / "sponsored" / "sponsored_model.json"
     try:
-        m = train_kim(_kim_dir(data), out=path)
+        m = train_kim(_kim_dir(shared_data(data)), out=path)
     except TribescopeError as exc:
         raise fail(exc) from None
     _print_sponsored_metrics(m.metrics)

@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, err, eval_app, fail, state, train_app
+from tribescope.cli._app import app, console, err, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -251,18 +251,15 @@ def similar(
     ws.close()
 
 
-_DEFAULT_DATA = Path("../shared/data")
-
-
 @eval_app.command("niches")
 def eval_niches(
     data: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            envvar="TRIBESCOPE_SHARED_DATA",
-            help="Folder holding instagram_influencer_posts_kim/ and musae_social_graphs/.",
+            help="Folder holding instagram_influencer_posts_kim/ and musae_social_graphs/ (default: "
+            "$TRIBESCOPE_SHARED_DATA, else shared/data beside the repository, else ../shared/data).",
         ),
-    ] = _DEFAULT_DATA,
+    ] = None,
     classifier: Annotated[
         bool, typer.Option(help="Evaluate the niche-category classifier (retrains on 80 %).")
     ] = True,
@@ -281,7 +278,7 @@ def eval_niches(
     if classifier:
         from tribescope.niche import _category_train
 
-        kim = data / "instagram_influencer_posts_kim"
+        kim = shared_data(data) / "instagram_influencer_posts_kim"
         if not kim.is_dir():
             raise fail(TribescopeError(f"{kim} not found; pass --data pointing at the shared data folder"))
         m = _category_train.main([str(kim), "--eval-only"])
@@ -290,7 +287,7 @@ def eval_niches(
     if graphs:
         from tribescope.niche import _musae
 
-        root = data / "musae_social_graphs"
+        root = shared_data(data) / "musae_social_graphs"
         if not root.is_dir():
             raise fail(TribescopeError(f"{root} not found; pass --data pointing at the shared data folder"))
         g = _musae.run_all(root)
@@ -336,9 +333,12 @@ def _print_category_metrics(m: dict[str, Any]) -> None:
 @train_app.command("category")
 def train_category(
     data: Annotated[
-        Path,
-        typer.Option(envvar="TRIBESCOPE_SHARED_DATA", help="Folder holding instagram_influencer_posts_kim/."),
-    ] = _DEFAULT_DATA,
+        Path | None,
+        typer.Option(
+            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
+            "shared/data beside the repository, else ../shared/data)."
+        ),
+    ] = None,
     model_out: Annotated[
         Path | None,
         typer.Option(help="Folder for category.npz / category.json (default: the package's niche/models)."),
@@ -350,7 +350,7 @@ def train_category(
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from tribescope.niche import _category_train
 
-    kim = data / "instagram_influencer_posts_kim"
+    kim = shared_data(data) / "instagram_influencer_posts_kim"
     if not kim.is_dir():
         raise fail(TribescopeError(f"{kim} not found; pass --data pointing at the shared data folder"))
     args = [str(kim)] + (["--out", str(model_out)] if model_out is not None else [])
