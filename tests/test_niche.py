@@ -16,6 +16,7 @@ from tribescope.niche import (
     CreatorNotFound,
     audience,
     audience_sketches,
+    community_profile,
     estimate_jaccard,
     inner_circle,
     niche_groups,
@@ -279,6 +280,95 @@ def test_similar_ranks_same_niche_first_with_reasons(world):
     assert "3 shared engaged accounts (100% of the smaller audience)" in t[0]["reasons"]
     assert "#fitness" in t[0]["reasons"]
     assert t[2]["topic"] == pytest.approx(0.0) and t[2]["audience"] == 0.0
+
+
+def test_missing_follower_count_is_a_missing_size_and_skipped_in_profiles(world):
+    # kc without a follower count (as every Reddit creator): size must be null, not min(NULL, 1) = 1
+    world.duck.execute("UPDATE accounts SET followers = NULL WHERE account_id = 'kc'")
+    prof = {r["creator_id"]: r for r in community_profile(world).to_pyarrow().to_pylist()}
+    assert prof["kc"]["followers"] is None and prof["kc"]["size"] is None
+    assert prof["fa"]["size"] == pytest.approx(math.log10(5001) / 7)
+    # fa vs kc: size skipped; reply_share 0/0, returning_share 2/8 (m1, m2) vs 0/2, responsiveness 0/0,
+    # community 0/0 → profile = 1 − 0.25/4
+    t = {r["creator_id"]: r for r in similar(world, (IG, "fa"), n=10).to_pylist()}
+    assert t["kc"]["profile"] == pytest.approx(1 - 0.25 / 4)
+
+
+def test_creator_alone_on_its_platform_in_a_group_gets_neutral_centrality(world):
+    # a Reddit gym creator with no interaction joins the fitness group through its topic only; alone on reddit
+    # there, its PageRank and core percentiles are the neutral 0.5 (rank/n over one creator would give it 1.0)
+    W.insert(
+        world,
+        "posts",
+        [
+            {
+                "platform": "reddit",
+                "post_id": f"rz-p{i}",
+                "creator_id": "rz",
+                "created_at": W.T0 + dt.timedelta(days=7 * i),
+                "caption": text,
+            }
+            for i, text in enumerate(W.FIT)
+        ],
+    )
+    res = niche_groups(world, seed=0)
+    c = {r["creator_id"]: r for r in res.creators.to_pylist()}
+    assert c["rz"]["group"] == c["fa"]["group"] == c["fb"]["group"] == c["fc"]["group"]
+    assert c["rz"]["reach"] == 0.0 and c["rz"]["core"] == 0
+    # pct(reach): fa 1.0, fb, fc, rz tied at 0 → rank 2 of 4 → 0.5
+    assert c["rz"]["leader_score"] == pytest.approx(0.25 * 0.5 + 0.25 * 0.5 + 0.5 * 0.5)
+    assert c["fa"]["leader_rank"] == 1 and c["rz"]["leader_rank"] > c["fb"]["leader_rank"]
+    assert not c["rz"]["is_leader"]
+
+
+def _own_space_world(ws):
+    """reddit:rr runs r/rrspace and writes in it; f1 and f2 are its members (f2 replies to rr)."""
+    W.insert(
+        ws,
+        "posts",
+        [{"platform": "reddit", "post_id": "rr-p0", "creator_id": "rr", "created_at": W.T0, "caption": "hi"}],
+    )
+    W.insert(
+        ws,
+        "community_links",
+        [{"platform": "reddit", "space_id": "rrspace", "creator_platform": "reddit", "creator_id": "rr"}],
+    )
+    msgs = [
+        ("q1", "rr", None, 0),
+        ("q2", "f1", "q1", 1),
+        ("q3", "rr", "q2", 2),
+        ("q4", "f2", "q3", 3),
+        ("q5", "rr", None, 8),
+        ("q6", "f1", "q5", 9),
+    ]
+    W.insert(
+        ws,
+        "community_messages",
+        [
+            {
+                "platform": "reddit",
+                "message_id": mid,
+                "space_id": "rrspace",
+                "author_id": author,
+                "reply_to": reply_to,
+                "created_at": W.T0 + dt.timedelta(days=day),
+                "text": "hello",
+            }
+            for mid, author, reply_to, day in msgs
+        ],
+    )
+
+
+def test_creator_writing_in_its_own_space_is_not_its_audience(ws):
+    _own_space_world(ws)
+    a = audience(ws, [("reddit", "rr")]).to_pyarrow()
+    assert sorted(zip(a["member_platform"].to_pylist(), a["member_id"].to_pylist(), strict=True)) == [
+        ("reddit", "f1"),
+        ("reddit", "f2"),
+    ]
+    circle = {r["member_id"]: r for r in inner_circle(ws, ("reddit", "rr")).to_pylist()}
+    assert set(circle) == {"f1", "f2"}
+    assert circle["f1"]["acts"] == 2 and circle["f2"]["acts"] == 1
 
 
 @settings(max_examples=20, deadline=None)

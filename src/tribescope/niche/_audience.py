@@ -2,7 +2,8 @@
 
 A creator's *engaged audience* is the set of accounts that engaged with them: authors of comments
 under the creator's posts (other than the creator), and authors of messages in the off-platform
-spaces the creator runs (``community_links``). Members are keyed by ``(member_platform, member_id)``,
+spaces the creator runs (``community_links``; other than the creator's own account, i.e. an author with the
+creator's platform and id). Members are keyed by ``(member_platform, member_id)``,
 so a Discord member and a YouTube commenter are different accounts unless the ids coincide.
 
 Overlap of audiences A and B (Jaccard 1901; Szymkiewicz–Simpson; Salton & McGill 1983):
@@ -92,7 +93,10 @@ def activity(ws: Workspace) -> ir.Table:
         j = m.join(lk, [m.platform == lk.l_platform, m.space_id == lk.l_space])
         parent = m.select(q_platform=m.platform, q_id=m.message_id, q_author=m.author_id)
         j = j.left_join(parent, [j.platform == parent.q_platform, j.reply_to == parent.q_id])
-        j = j.filter(j.author_id.notnull())
+        # the creator writing in its own space is not its audience: the space's platform and the author id are
+        # the creator's own account (as the comment branch drops ``author_id == p_creator``)
+        own = ((j.platform == j.l_cplat) & (j.author_id == j.l_cid)).fill_null(False)
+        j = j.filter(j.author_id.notnull() & ~own)
         parts.append(
             j.select(
                 creator_platform=j.l_cplat,

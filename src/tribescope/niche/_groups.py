@@ -33,8 +33,12 @@ community, weight ``log(1 + acts)``); topic similarity is not interaction and is
 
 ``leader_score = 0.25 · pct(pagerank) + 0.25 · pct(core) + 0.5 · pct(reach)``, with within-group percentile
 ranks ``pct`` (``rank / n``, ties averaged); reach weighs most because the interaction graph of a group that
-spans platforms is split by platform;
-the top ``min(3, max(1, ⌈n/4⌉))`` creators of a group of n are its leaders.
+spans platforms is split by platform. ``pct(pagerank)`` and ``pct(core)`` rank a creator only among the group's
+creators on the same platform (audiences cannot be linked across platforms), ``pct(reach)`` among the whole
+group. A percentile over a single creator — the only creator of its platform in the group (or of a one-creator
+group) — is the neutral 0.5: with nobody to compare against, centrality says nothing, and being alone on a
+platform must not count as the top centrality (``rank / n`` would give it 1.0).
+The top ``min(3, max(1, ⌈n/4⌉))`` creators of a group of n are its leaders.
 
 Bridges
 -------
@@ -157,8 +161,11 @@ class NicheGroups:
 
 
 def _pct(x: np.ndarray) -> np.ndarray:
+    """Percentile ranks ``rank / n`` (ties averaged); a single value has nobody to rank against: 0.5."""
     if len(x) == 0:
         return x.astype(float)
+    if len(x) == 1:
+        return np.full(1, 0.5)
     from scipy.stats import rankdata
 
     return np.asarray(rankdata(x, method="average"), dtype=float) / len(x)

@@ -7,7 +7,8 @@
 * ``profile = 1 − mean_f |x_f(A) − x_f(B)|`` over community-profile features scaled to [0, 1]:
   ``size = min(log10(1 + followers) / 7, 1)``; ``reply_share`` (comments that reply to a comment);
   ``returning_share`` (commenters on ≥ 2 of the creator's posts); ``responsiveness`` (comments written by the
-  creator); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped.
+  creator); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
+  (``size`` is missing when the follower count is, e.g. for Reddit creators).
 """
 
 from __future__ import annotations
@@ -79,11 +80,16 @@ def community_profile(ws: Workspace) -> ir.Table:
     else:
         cr = cr.mutate(spaces=ibis.null("int64"))
     nc = cr.n_comments.cast("float64")
+    # LEAST skips NULLs in DuckDB and Spark (least(NULL, 1) = 1): a missing follower count must stay missing
+    size = ibis.cases(
+        (cr.followers.notnull(), ibis.least((cr.followers.cast("float64") + 1).log10() / 7.0, 1.0)),
+        else_=ibis.null("float64"),
+    )
     return cr.select(
         "platform",
         "creator_id",
         "followers",
-        size=ibis.least((cr.followers.cast("float64") + 1).log10() / 7.0, 1.0),
+        size=size,
         reply_share=ibis.cases((nc > 0, cr.n_replies.cast("float64") / nc), else_=ibis.null("float64")),
         returning_share=ibis.cases(
             (cr.commenters > 0, cr.returning.cast("float64") / cr.commenters.cast("float64")),
