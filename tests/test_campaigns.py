@@ -390,7 +390,7 @@ def test_optimise_mix_rules_and_overlap():
     # no share rule, no macro: C (0.30/unit), A (0.10), B (0.09)
     assert optimise(c, 300, max_macro=0)["creator_id"].tolist() == ["C", "A", "B"]
     # A and B share half their audience: B is worth 4.5 after A, so E (8) is picked instead
-    picks = optimise(c, 300, max_macro=0, overlap={("A", "B"): 0.5})
+    picks = optimise(c, 300, max_macro=0, overlap={(("", "A"), ("", "B")): 0.5})  # no platform column: ""
     assert picks["creator_id"].tolist() == ["C", "A", "E"]
     with pytest.raises(CampaignError):
         optimise(c, 0)
@@ -595,3 +595,214 @@ def test_plan_costs_a_creator_at_its_latest_campaigns_fee(ws, tmp_path):
     res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, use_overlap=False)
     picks = res.picks.to_pandas().set_index("creator_id")
     assert picks.loc["small1", "cost"] == 1500.0 and picks.loc["small1", "cost_source"] == "last quoted"
+
+
+def _creators(ws, rows):
+    """accounts + one post per ``(platform, id, followers[, username])``."""
+    _put(
+        ws,
+        "accounts",
+        [
+            {"platform": p, "account_id": i, "username": (u[0] if u else i), "followers": f}
+            for p, i, f, *u in rows
+        ],
+    )
+    _put(
+        ws,
+        "posts",
+        [{"platform": p, "post_id": f"{p}-{i}", "creator_id": i, "caption": "hi"} for p, i, _f, *_u in rows],
+    )
+
+
+def test_plan_leaves_out_the_brands_own_accounts(ws):
+    """The brand's handles are its own accounts, not creators to pay: matched by account id or username, on the
+    handle's platform when it names one (a TikTok fan account with the same name is still plannable)."""
+    from tribescope.brand import add_brand
+
+    _creators(
+        ws,
+        [
+            ("instagram", "bf001", 50_000, "BrightFold"),  # the brand's account: matched by its username
+            ("tiktok", "brightfold", 20_000),  # same name on another platform
+            ("instagram", "alice", 10_000),
+        ],
+    )
+    add_brand(ws, "Brightfold", handles="instagram:brightfold", keywords="bottle")
+    kw = {"brand": "Brightfold", "min_community_share": 0.0, "max_macro": None, "use_overlap": False}
+    res = plan_budget(ws, 5000, **kw)
+    picks = res.picks.to_pandas()
+    assert sorted(zip(picks["platform"], picks["creator_id"], strict=True)) == [
+        ("instagram", "alice"),
+        ("tiktok", "brightfold"),
+    ]
+    assert any("own account(s) left out: instagram:bf001" in n for n in res.summary["notes"])
+    # a bare handle names the brand's accounts on every platform
+    add_brand(ws, "Brightfold", handles="brightfold", keywords="bottle")
+    picks = plan_budget(ws, 5000, **kw).picks.to_pandas()
+    assert picks["creator_id"].tolist() == ["alice"]
+
+
+def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
+    """instagram:bob's fee (150) and conversion are not tiktok:bob's: tiktok:bob gets the estimate
+    max(100, 300,000/1000 × 8) = 2,400 and no own history. A plan row without a platform is matched by id only when
+    the id is on one platform (carol); an ambiguous one (dan, on both) is nobody's fee."""
+    from tribescope.brand import add_brand
+
+    _creators(
+        ws,
+        [
+            ("instagram", "bob", 2_000),
+            ("tiktok", "bob", 300_000),
+            ("instagram", "carol", 5_000),
+            ("instagram", "dan", 4_000),
+            ("tiktok", "dan", 4_000),
+        ],
+    )
+    add_brand(ws, "Acme", keywords="acme")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end,promo_code\n"
+        "k1,instagram,bob,150,2026-04-01,2026-04-10,BOB10\n"
+        "k1,,carol,250,2026-04-01,2026-04-10,CAROL10\n"
+        "k1,,dan,300,2026-04-01,2026-04-10,DAN10\n"
+    )
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        ORDER_HEADER + "\n" + _order("#1", "2026-04-02 10:00:00 +0000", "50.00", code="BOB10") + "\n"
+    )
+    import_campaign(ws, plan=plan, orders=orders)
+    res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, max_macro=None, use_overlap=False)
+    picks = res.picks.to_pandas().set_index(["platform", "creator_id"])
+    assert picks.loc[("tiktok", "bob"), "cost"] == 2400.0
+    assert picks.loc[("tiktok", "bob"), "cost_source"] == "estimated"
+    assert "own history" not in picks.loc[("tiktok", "bob"), "rationale"]
+    assert picks.loc[("instagram", "bob"), "cost"] == 150.0
+    assert "own history (1 conversions)" in picks.loc[("instagram", "bob"), "rationale"]
+    assert picks.loc[("instagram", "carol"), ["cost", "cost_source"]].tolist() == [250.0, "last quoted"]
+    for p in ("instagram", "tiktok"):  # estimate max(100, 4,000/1000 × rate) = 100, not the ambiguous 300
+        assert picks.loc[(p, "dan"), ["cost", "cost_source"]].tolist() == [100.0, "estimated"]
+    assert any("dan" in n and "several platforms" in n for n in res.summary["notes"])
+
+
+def test_forecast_own_history_keyed_by_platform():
+    """History rows carry the platform: instagram:x's 4 conversions are not tiktok:x's."""
+    h = pd.DataFrame(
+        {
+            "creator_platform": ["instagram"],
+            "creator_id": ["x"],
+            "label_group": ["community"],
+            "followers": [1000],
+            "conversions": [4],
+            "revenue": [200.0],
+        }
+    )
+    cand = pd.DataFrame(
+        {
+            "platform": ["instagram", "tiktok"],
+            "creator_id": ["x", "x"],
+            "followers": [1000, 1000],
+            "cost": [100.0, 100.0],
+            "label_group": ["community", "community"],
+            "tier": ["nano", "nano"],
+        }
+    )
+    f = forecast(cand, h).set_index("platform")
+    # default prior: mean 0.8 × 1.2 = 0.96 per 1k, α = 1, β = 1/0.96; own history: Gamma(1 + 4, β + 1)
+    assert f.loc["instagram", "expected_conversions"] == pytest.approx(5 / (1 / 0.96 + 1))
+    assert f.loc["tiktok", "expected_conversions"] == pytest.approx(0.96)
+    assert "own history" not in f.loc["tiktok", "prior"]
+
+
+def test_optimise_overlap_is_keyed_by_platform():
+    """instagram:A and instagram:B share their audience; tiktok:A (same id, other platform) does not."""
+    c = pd.DataFrame(
+        {
+            "platform": ["instagram", "instagram", "tiktok"],
+            "creator_id": ["A", "B", "A"],
+            "cost": [100.0, 100.0, 100.0],
+            "expected_conversions": [10.0, 9.0, 8.0],
+            "label_group": ["community"] * 3,
+            "tier": ["micro"] * 3,
+            "community_score": [50.0] * 3,
+        }
+    )
+    picks = optimise(c, 200, overlap={(("instagram", "A"), ("instagram", "B")): 1.0})
+    assert list(zip(picks["platform"], picks["creator_id"], strict=True)) == [
+        ("instagram", "A"),
+        ("tiktok", "A"),
+    ]
+    assert picks["max_overlap"].tolist() == [0.0, 0.0]
+    with pytest.raises(TypeError, match="platform, creator_id"):  # the former id-only keys are refused
+        optimise(c, 200, overlap={("A", "B"): 1.0})
+
+
+def test_plan_gifted_last_fee_is_an_estimate(ws, tmp_path):
+    """A latest fee of 0 (product-only campaign) was never quoted: alice is planned at the estimate
+    max(100, 10,000/1000 × 10) = 100, labelled "estimated"; bob's 150 is "last quoted"."""
+    from tribescope.brand import add_brand
+
+    _creators(ws, [("instagram", "alice", 10_000), ("instagram", "bob", 2_000)])
+    add_brand(ws, "Acme", keywords="acme")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end\n"
+        "k1,instagram,alice,0,2026-04-01,2026-04-10\n"
+        "k1,instagram,bob,150,2026-04-01,2026-04-10\n"
+    )
+    import_campaign(ws, plan=plan)
+    res = plan_budget(ws, 1000, brand="Acme", min_community_share=0.0, use_overlap=False)
+    picks = res.picks.to_pandas().set_index("creator_id")
+    assert picks.loc["alice", ["cost", "cost_source"]].tolist() == [100.0, "estimated"]
+    assert "last quoted" not in picks.loc["alice", "rationale"]
+    assert "for 100 (estimated fee" in picks.loc["alice", "rationale"]
+    assert picks.loc["bob", ["cost", "cost_source"]].tolist() == [150.0, "last quoted"]
+    assert "for 150 (last quoted fee)" in picks.loc["bob", "rationale"]
+
+
+def test_optimise_tie_missing_score_counts_as_zero():
+    """Equal value per cost: the higher community score wins; NaN / None count as 0, then the earlier row."""
+
+    def cands(ids, scores):
+        return pd.DataFrame(
+            {
+                "platform": ["instagram"] * len(ids),
+                "creator_id": ids,
+                "cost": [100.0] * len(ids),
+                "expected_conversions": [2.0] * len(ids),
+                "label_group": ["community"] * len(ids),
+                "tier": ["micro"] * len(ids),
+                "community_score": scores,
+            }
+        )
+
+    assert optimise(cands(["nan", "s50"], [np.nan, 50.0]), 100)["creator_id"].tolist() == ["s50"]
+    assert optimise(cands(["none", "s5"], pd.Series([None, 5.0], dtype=object)), 100)[
+        "creator_id"
+    ].tolist() == ["s5"]
+    assert optimise(cands(["a", "b"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["a"]
+    assert optimise(cands(["b", "a"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["b"]
+    assert optimise(cands(["nan", "neg"], [np.nan, -1.0]), 100)["creator_id"].tolist() == ["nan"]  # 0 > −1
+
+
+def test_estimate_fee_rounds_half_up_to_10():
+    assert estimate_fee("instagram", 12_500) == 130  # 125 → 130 (not 120, half to even)
+    assert estimate_fee("instagram", 13_500) == 140
+    assert estimate_fee("tiktok", 15_625) == 130  # 125
+    assert estimate_fee("instagram", 12_499) == 120  # 124.99
+    assert estimate_fee("twitter", 20_750) == 120  # 124.5 → 120
+    assert estimate_fee("instagram", None) == 100
+
+
+def test_budget_error_shows_cents(ws):
+    """Fees of exactly 100 do not fit 99.99: the message must not say "a budget of 100"."""
+    from tribescope.brand import add_brand
+
+    _creators(ws, [("instagram", "alice", 10_000)])
+    add_brand(ws, "Acme", keywords="acme")
+    with pytest.raises(CampaignError, match=r"budget of 99\.99 \(the cheapest fee is 100\)"):
+        plan_budget(ws, 99.99, brand="Acme", min_community_share=0.0, use_overlap=False)
+    _creators(ws, [("youtube", "big", 100_000)])  # fee 2,000
+    with pytest.raises(CampaignError, match=r"budget of 1,234\.50 "):
+        plan_budget(
+            ws, 1234.5, brand="Acme", platforms=["youtube"], min_community_share=0.0, use_overlap=False
+        )

@@ -9,7 +9,8 @@ of age-standardized relative risks"):
     m = Σ conversions / Σ e,   v = max(Var(r_i) − m · mean(1/e_i), (m/2)^2),   α = m²/v,   β = m/v
 
 and a creator with its own history gets the posterior Gamma(α + conversions, β + e) — its own rate shrunk
-toward the group's. Without history (or fewer than 3 creators in a group) the documented default prior is
+toward the group's. Own history is matched by ``(platform, creator_id)`` (:func:`creator_keys`): a past campaign
+row without a platform counts for a creator only when its id is unambiguous (one platform among the known creators). Without history (or fewer than 3 creators in a group) the documented default prior is
 used: mean = :data:`DEFAULT_RATE_PER_1K` [group] × :data:`TIER_FACTOR` [tier] × (0.5 + community_score/100),
 shape α = 1 (an exponential prior: wide on purpose).
 
@@ -24,6 +25,7 @@ error and the Spearman rank correlation of predicted vs observed conversions rep
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,7 @@ __all__ = [
     "TIER_FACTOR",
     "GammaPrior",
     "backtest",
+    "creator_keys",
     "fit_priors",
     "forecast",
     "prior_for",
@@ -101,6 +104,41 @@ def prior_for(
     return GammaPrior(alpha=1.0, beta=1.0 / mean, source=f"default prior ({g}, tier {tier or '?'})")
 
 
+def _present(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA and v != ""
+
+
+def creator_keys(
+    platforms: Iterable[Any], ids: Iterable[Any], known: Iterable[tuple[Any, Any]]
+) -> list[tuple[str, str] | None]:
+    """``(platform, creator_id)`` of each row given by ``platforms`` / ``ids`` (e.g. campaign plan rows).
+
+    A row with a platform keeps it. A row without one takes the platform of the only known creator with that id
+    (``known``: ``(platform, creator_id)`` pairs, e.g. the workspace's creators); when the id is on several
+    platforms (ambiguous) or on none, the row gets ``None``: it is not attributed to any creator."""
+    by_id: dict[str, set[str]] = {}
+    for p, i in known:
+        if _present(p) and _present(i):
+            by_id.setdefault(str(i), set()).add(str(p))
+    out: list[tuple[str, str] | None] = []
+    for p, i in zip(platforms, ids, strict=True):
+        if not _present(i):
+            out.append(None)
+        elif _present(p):
+            out.append((str(p), str(i)))
+        else:
+            ps = by_id.get(str(i), set())
+            out.append((next(iter(ps)), str(i)) if len(ps) == 1 else None)
+    return out
+
+
+def _platforms(df: pd.DataFrame) -> list[Any]:
+    for col in ("creator_platform", "platform"):
+        if col in df.columns:
+            return list(df[col])
+    return [None] * len(df)
+
+
 def _draws(alpha: float, beta: float, exposure: float, rng: np.random.Generator, n: int = 4000) -> np.ndarray:
     lam = rng.gamma(alpha, 1.0 / beta, n)
     return rng.poisson(np.minimum(lam * exposure, 1e9))
@@ -113,11 +151,15 @@ def forecast(
     aov: float | None = None,
     level: float = 0.8,
     seed: int = 0,
+    creators: Iterable[tuple[Any, Any]] | None = None,
 ) -> pd.DataFrame:
     """Expected conversions, revenue and ROI with ``level`` prediction intervals.
 
     ``candidates``: platform, creator_id, followers, cost, and optionally label_group, tier,
-    community_score. ``history``: the creator table of :func:`campaign_report` (past campaigns).
+    community_score. ``history``: the creator table of :func:`campaign_report` (past campaigns; its
+    ``creator_platform`` or ``platform`` column keys a row's own history by ``(platform, creator_id)``).
+    ``creators``: the known ``(platform, creator_id)`` pairs against which history rows (and candidates) without
+    a platform are resolved (:func:`creator_keys`; default: the candidates).
     """
     rng = np.random.default_rng(seed)
     hist = (
@@ -131,16 +173,29 @@ def forecast(
     if aov is None:
         conv = float(hist["conversions"].sum()) if len(hist) else 0.0
         aov = float(hist["revenue"].sum()) / conv if conv else DEFAULT_AOV
-    own = (
-        # every past campaign of the creator is exposure (followers / 1000 each), as its conversions are summed:
-        # Gamma(α + Σ conversions, β + Σ exposure)
-        hist.groupby(["creator_id"]).agg(conv=("conversions", "sum"), fol=("followers", "sum"))
-        if len(hist)
-        else pd.DataFrame(columns=["conv", "fol"])
+    known = (
+        list(creators)
+        if creators is not None
+        else list(zip(_platforms(candidates), candidates["creator_id"], strict=True))
     )
+    # every past campaign of the creator is exposure (followers / 1000 each), as its conversions are summed:
+    # Gamma(α + Σ conversions, β + Σ exposure). Keyed by (platform, creator_id): another platform's creator with
+    # the same id has its own history; a row whose platform is unknown and ambiguous is no one's own history.
+    own: dict[tuple[str, str], tuple[float, float]] = {}
+    if len(hist):
+        hk = creator_keys(_platforms(hist), hist["creator_id"], known)
+        for k, conv_, fol_ in zip(hk, hist["conversions"], hist["followers"], strict=True):
+            if k is None:
+                continue
+            c0, f0 = own.get(k, (0.0, 0.0))
+            own[k] = (
+                c0 + (float(conv_) if pd.notna(conv_) else 0.0),
+                f0 + (float(fol_) if pd.notna(fol_) else 0.0),
+            )
+    cand_keys = creator_keys(_platforms(candidates), candidates["creator_id"], known)
     q = ((1 - level) / 2, 1 - (1 - level) / 2)
     rows: list[dict[str, Any]] = []
-    for _, c in candidates.iterrows():
+    for key, (_, c) in zip(cand_keys, candidates.iterrows(), strict=True):
         f = c.get("followers")
         f = float(f) if f is not None and pd.notna(f) else 0.0
         e = f / 1000
@@ -152,10 +207,10 @@ def forecast(
             priors,
         )
         a, b, src = p.alpha, p.beta, p.source
-        if c["creator_id"] in own.index and own.loc[c["creator_id"], "fol"]:
-            o = own.loc[c["creator_id"]]
-            a, b = a + float(o["conv"]), b + float(o["fol"]) / 1000
-            src += f" + own history ({int(o['conv'])} conversions)"
+        o = own.get(key) if key is not None else None
+        if o is not None and o[1]:
+            a, b = a + o[0], b + o[1] / 1000
+            src += f" + own history ({int(o[0])} conversions)"
         d = _draws(a, b, e, rng)
         mean = e * a / b
         cost = float(c.get("cost") or 0)

@@ -7,17 +7,26 @@ Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/c
   ``overlap_min`` = shared engaged accounts / the smaller audience (:func:`tribescope.niche.overlap`;
   skipped when the niche module or the comments are missing);
 * at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
-  community score); the values are recomputed after every pick;
+  community score, a missing score counting as 0; then the earlier row); the values are recomputed after
+  every pick;
 * mix rules: at most ``(1 − min_community_share) × budget`` may go to creators outside the community
-  group; at most ``max_macro`` creators of tier macro or mega; ``suspicious`` creators and creators
-  flagged by the brand's exclusions are never picked.
+  group; at most ``max_macro`` creators of tier macro or mega; ``suspicious`` creators, creators
+  flagged by the brand's exclusions and the brand's own accounts (its handles, matched by account id or
+  username, on the handle's platform when it names one) are never picked.
 
-Fees: the creator's last fee in the imported plans, else ``followers / 1000 × FEE_PER_1K[platform]``
-(at least 100) — a documented assumption to replace with real quotes.
+Creators are keyed by ``(platform, creator_id)``: fees, past conversions and overlaps of one platform's
+creator never go to another platform's creator with the same id. A campaign plan row without a platform
+is matched by id only when that id belongs to a single platform among the workspace's creators
+(:func:`~tribescope.campaigns._forecast.creator_keys`); otherwise it is nobody's fee or history.
+
+Fees: the creator's fee in its latest imported campaign when it is above 0 ("last quoted"), else
+``max(MIN_FEE, followers / 1000 × FEE_PER_1K[platform])`` rounded half up to 10 ("estimated"; also for a
+latest campaign with fee 0, i.e. product-only / gifted) — a documented assumption to replace with real quotes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.campaigns._forecast import forecast
+from tribescope.campaigns._forecast import creator_keys, forecast
 from tribescope.campaigns._io import CampaignError
 from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS
@@ -40,9 +49,39 @@ _MACRO = ("macro", "mega")
 
 
 def estimate_fee(platform: str | None, followers: float | None) -> float:
-    """``max(MIN_FEE, followers / 1000 × FEE_PER_1K[platform])`` (10 per 1k for unknown platforms)."""
-    f = float(followers or 0)
-    return max(MIN_FEE, round(f / 1000 * FEE_PER_1K.get(platform or "", 10.0), -1))
+    """``max(MIN_FEE, followers / 1000 × FEE_PER_1K[platform])`` rounded half up to 10 (125 → 130; 10 per 1k
+    for unknown platforms)."""
+    f = 0.0 if followers is None or pd.isna(followers) else float(followers)
+    # followers × rate / 10,000 in one division: a fee ending in exactly 5 is exactly k + 0.5 here
+    tens = math.floor(f * FEE_PER_1K.get(platform or "", 10.0) / 10_000 + 0.5)
+    return max(MIN_FEE, float(tens * 10))
+
+
+def _money(x: float) -> str:
+    """``1,250`` for whole amounts, ``99.99`` (cents) otherwise — never rounded to a misleading whole number."""
+    return f"{x:,.0f}" if float(x) == round(float(x)) else f"{x:,.2f}"
+
+
+#: a creator: ``(platform, creator_id)``; an overlap key: a sorted pair of those
+CreatorKey = tuple[str, str]
+OverlapKey = tuple[CreatorKey, CreatorKey]
+
+
+def _key(platform: Any, creator_id: Any) -> CreatorKey:
+    return ("" if platform is None or pd.isna(platform) else str(platform), str(creator_id))
+
+
+def _pair(a: CreatorKey, b: CreatorKey) -> OverlapKey:
+    return (a, b) if a <= b else (b, a)
+
+
+def _score(v: Any) -> float:
+    """A community score for tie-breaks: None / NaN count as 0."""
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return 0.0
+    return x if math.isfinite(x) else 0.0
 
 
 @dataclass
@@ -55,17 +94,25 @@ def optimise(
     cand: pd.DataFrame,
     budget: float,
     *,
-    overlap: dict[tuple[str, str], float] | None = None,
+    overlap: dict[OverlapKey, float] | None = None,
     overlap_penalty: float = 1.0,
     min_community_share: float = 0.0,
     max_macro: int | None = None,
 ) -> pd.DataFrame:
-    """Greedy selection over ``cand`` (columns creator_id, cost, expected_conversions, label_group, tier,
-    community_score). ``overlap`` maps a creator-id pair (sorted) to overlap in [0, 1]. Returns the picks
-    in pick order with ``value`` (overlap-discounted conversions) and ``max_overlap``."""
+    """Greedy selection over ``cand`` (columns platform, creator_id, cost, expected_conversions, label_group,
+    tier, community_score). ``overlap`` maps a sorted pair of ``(platform, creator_id)`` keys to overlap in
+    [0, 1] (a missing platform is ""). Ties in value per cost go to the higher community score (None / NaN
+    count as 0), then to the earlier row. Returns the picks in pick order with ``value``
+    (overlap-discounted conversions) and ``max_overlap``."""
     if budget <= 0:
         raise CampaignError("the budget must be positive")
     ov = overlap or {}
+    if any(
+        not isinstance(k[0], tuple) for k in ov
+    ):  # the former creator-id pairs would silently match nothing
+        raise TypeError(
+            "overlap keys are sorted pairs of (platform, creator_id), e.g. (('instagram', 'a'), …)"
+        )
     left = budget
     non_comm_cap = (1 - min_community_share) * budget
     non_comm = 0.0
@@ -73,6 +120,10 @@ def optimise(
     chosen: list[int] = []
     info: dict[int, tuple[float, float]] = {}
     avail = set(cand.index)
+    plats = (
+        cand["platform"] if "platform" in cand.columns else pd.Series(None, index=cand.index, dtype=object)
+    )
+    keys = {i: _key(plats[i], cand.loc[i, "creator_id"]) for i in cand.index}
     while True:
         best, best_key = None, None
         for i in avail:
@@ -86,11 +137,11 @@ def optimise(
             if max_macro is not None and r.get("tier") in _MACRO and macros >= max_macro:
                 continue
             mo = max(
-                (ov.get(tuple(sorted((r["creator_id"], cand.loc[j, "creator_id"]))), 0.0) for j in chosen),
+                (ov.get(_pair(keys[i], keys[j]), 0.0) for j in chosen),
                 default=0.0,
             )
             value = float(r["expected_conversions"]) * max(0.0, 1 - overlap_penalty * mo)
-            key = (value / cost, float(r.get("community_score") or 0.0), -i)
+            key = (value / cost, _score(r.get("community_score")), -i)
             if value > 0 and (best_key is None or key > best_key):
                 best, best_key = i, key
                 info[i] = (value, mo)
@@ -137,6 +188,31 @@ def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
+def _workspace_creators(ws: Workspace) -> list[tuple[str, str]]:
+    """Every ``(platform, creator_id)`` with posts: what a campaign row without a platform is resolved against."""
+    p = ws.table("posts")
+    rows = p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()
+    return [(r["platform"], r["creator_id"]) for r in rows if r["platform"] and r["creator_id"]]
+
+
+def _own_accounts(ws: Workspace, brand: str, cand: pd.DataFrame) -> set[CreatorKey]:
+    """The candidates that are the brand's own accounts: a handle names an account by its id or username
+    (case-insensitive), on the handle's platform when it gives one (``instagram:brightfold``) — as
+    :func:`tribescope.brand._ambassadors.brand_accounts` (used by the evangelists), plus the candidates' own
+    id / handle for creators without an ``accounts`` row."""
+    from tribescope.brand._ambassadors import brand_accounts
+    from tribescope.brand._profiles import get_brand
+
+    b = get_brand(ws, brand)
+    pairs = b.handle_pairs()
+    own = {_key(p, i) for p, i in brand_accounts(ws, b)} if pairs else set()
+    for p, i, h in zip(cand["platform"], cand["creator_id"], cand["handle"], strict=True):
+        names = {str(i).lower(), str(h).lower() if h is not None and pd.notna(h) else ""}
+        if any((hp is None or hp == p) and hh in names for hp, hh in pairs):
+            own.add(_key(p, i))
+    return own & {_key(p, i) for p, i in zip(cand["platform"], cand["creator_id"], strict=True)}
+
+
 def plan_budget(
     ws: Workspace,
     budget: float,
@@ -166,53 +242,96 @@ def plan_budget(
             "no creator_scores table: labels unknown, default tier priors used (run `tribescope score`)"
         )
     cand = cand[cand["label"].fillna("") != "suspicious"]
-    excluded: set[str] = set()
     if brand:
         from tribescope.brand._safety import safety_flags
 
+        own = _own_accounts(ws, brand, cand)
+        if own:
+            notes.append(
+                f"the brand's own account(s) left out: {', '.join(f'{p}:{i}' for p, i in sorted(own))}"
+            )
         flags = safety_flags(ws, brand).to_pandas()
-        excluded = set(flags.loc[flags["excluded"], "creator_id"]) if len(flags) else set()
+        flags = flags[flags["excluded"].fillna(False).astype(bool)] if len(flags) else flags
+        excluded = {_key(p, i) for p, i in zip(flags["platform"], flags["creator_id"], strict=True)}
         if excluded:
             notes.append(
-                f"{len(excluded)} creator(s) left out by the brand's exclusions: {', '.join(sorted(excluded))}"
+                f"{len(excluded)} creator(s) left out by the brand's exclusions: "
+                f"{', '.join(sorted(i for _, i in excluded))}"
             )
-        cand = cand[~cand["creator_id"].isin(excluded)]
+        drop = own | excluded
+        cand = cand[
+            [_key(p, i) not in drop for p, i in zip(cand["platform"], cand["creator_id"], strict=True)]
+        ]
     history = None
-    last_fee: dict[str, float] = {}
+    # fees by (platform, creator_id): another platform's creator with the same id has its own fee
+    last_fee: dict[CreatorKey, float] = {}
+    known = _workspace_creators(ws)
     if ws.has_table("campaign_plan") and int(ws.table("campaign_plan").count().execute()):
         try:
             history = campaign_report(ws, n_boot=50).creators.to_pandas()
             # the fee of each creator's latest campaign (by start date; undated rows first), not the last file row
-            fees = ws.table("campaign_plan").select("creator_id", "cost", "start_date").to_pandas()
+            fees = (
+                ws.table("campaign_plan")
+                .select("creator_platform", "creator_id", "cost", "start_date")
+                .to_pandas()
+            )
             fees = fees.sort_values("start_date", na_position="first", kind="stable")
-            last_fee = dict(zip(fees["creator_id"], fees["cost"], strict=True))
+            fee_keys = creator_keys(fees["creator_platform"], fees["creator_id"], known)
+            last_fee = {
+                k: float(c)
+                for k, c in zip(fee_keys, fees["cost"], strict=True)
+                if k is not None and pd.notna(c)
+            }
             notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
+            unmatched = sorted(
+                {str(i) for k, i in zip(fee_keys, fees["creator_id"], strict=True) if k is None}
+            )
+            if unmatched:
+                notes.append(
+                    "campaign rows without a platform whose creator id is on several platforms (or on none) "
+                    f"are no creator's fee or history: {', '.join(unmatched)}"
+                )
         except CampaignError as exc:
             notes.append(f"no usable campaign history ({exc}); default priors")
     else:
         notes.append("no past campaigns imported: default priors by label and tier (docs/campaigns.md)")
     cand = cand.copy()
-    cand["cost"] = [
-        last_fee.get(c) or estimate_fee(p, f)
-        for c, p, f in zip(cand["creator_id"], cand["platform"], cand["followers"], strict=True)
-    ]
-    cand["cost_source"] = ["last quoted" if c in last_fee else "estimated" for c in cand["creator_id"]]
-    cand = cand[cand["cost"] <= budget].reset_index(drop=True)
-    if cand.empty:
-        raise CampaignError(f"no creator's fee fits a budget of {budget:,.0f}")
-    fc = forecast(cand, history, seed=seed)
+    costs, sources, gifted = [], [], []
+    for p, c, f in zip(cand["platform"], cand["creator_id"], cand["followers"], strict=True):
+        fee = last_fee.get(_key(p, c))
+        if fee is not None and fee > 0:
+            costs.append(fee)
+            sources.append("last quoted")
+        else:  # no past campaign, or a product-only (gifted) one with fee 0: nothing was quoted
+            costs.append(estimate_fee(p, f))
+            sources.append("estimated")
+        gifted.append(fee is not None and fee <= 0)
+    cand["cost"] = costs
+    cand["cost_source"] = sources
+    cand["_gifted"] = gifted
+    fits = cand[cand["cost"] <= budget].reset_index(drop=True)
+    if fits.empty:
+        cheapest = f" (the cheapest fee is {_money(float(cand['cost'].min()))})" if len(cand) else ""
+        raise CampaignError(f"no creator's fee fits a budget of {_money(budget)}{cheapest}")
+    cand = fits
+    fc = forecast(cand, history, seed=seed, creators=known)
     cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
     cand = cand.sort_values("expected_conversions", ascending=False, kind="stable")
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
-    overlap: dict[tuple[str, str], float] = {}
+    overlap: dict[OverlapKey, float] = {}
     if use_overlap:
         try:
             from tribescope.niche import overlap as niche_overlap
 
             keys = list(zip(short["platform"], short["creator_id"], strict=True))
             ot = niche_overlap(ws, keys).to_pylist()
-            overlap = {tuple(sorted((r["a_id"], r["b_id"]))): float(r["overlap_min"]) for r in ot}  # type: ignore[misc]
+            overlap = {
+                _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): float(
+                    r["overlap_min"]
+                )
+                for r in ot
+            }
         except Exception as exc:  # overlap is optional: missing module, no comments, …
             notes.append(f"audience overlap not used ({type(exc).__name__}: {exc})")
     picks = optimise(
@@ -225,10 +344,15 @@ def plan_budget(
     )
     rationale = []
     for _, r in picks.iterrows():
+        fee_note = (
+            "estimated fee: its latest campaign was product-only (fee 0)"
+            if r["cost_source"] == "estimated" and r.get("_gifted")
+            else f"{r['cost_source']} fee"
+        )
         bits = [
             f"expects {r['expected_conversions']:.1f} conversions "
-            f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {r['cost']:,.0f} "
-            f"({r['cost_source']} fee)"
+            f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {_money(r['cost'])} "
+            f"({fee_note})"
         ]
         if r.get("expected_roi") is not None and pd.notna(r.get("expected_roi")):
             bits.append(f"expected ROI {r['expected_roi']:+.0%}")
