@@ -282,6 +282,14 @@ def test_evangelists_leave_out_paid_creators_and_promotion_under_their_own_spons
     assert t["hiker"]["mentions"] == 3
 
 
+def test_evangelists_leave_out_a_platform_handle_only_on_its_platform(world):
+    """``youtube:hiker`` is the brand's YouTube account: the Instagram creator ``hiker`` still counts (it was left
+    out on every platform, unlike in the budget plan)."""
+    add_brand(world, "Packs", handles=["youtube:hiker"], keywords="trail pack")
+    t = {r["account_id"]: r for r in evangelists(world, "Packs").to_pylist()}
+    assert t["hiker"]["post_mentions"] == 1  # h2 ("trail pack")
+
+
 def test_ambassadors_rank_by_reach_activity_and_conversation(world):
     t = ambassadors(world, "Trailco").to_pylist()
     assert next(r["member_id"] for r in t) == "fan1"

@@ -317,3 +317,35 @@ def test_every_eval_and_train_command_finds_the_shared_data_the_same_way(
     out = " ".join(r.output.split())
     assert str(shared) in out.replace(" ", "") or str(shared) in out, out
     assert missing in out.replace(" ", "")
+
+
+def test_brand_show_all_writes_the_whole_safety_section_and_prints_the_flagged(wsfile, inputs):
+    """``brand show`` (section ``all``) prints only the flagged creators of the safety section, but its file holds every
+    creator, as ``--section safety --out`` does (it silently held the flagged ones only: 0 rows here)."""
+    code, out = _run(wsfile, "brand", "show", "Acme", "--out", str(inputs["adir"] / "b.csv"))
+    assert code == 0, out
+    import pyarrow.csv as pcsv
+
+    all_rows = pcsv.read_csv(inputs["adir"] / "b_safety.csv").num_rows
+    code, out = _run(
+        wsfile, "brand", "show", "Acme", "--section", "safety", "--out", str(inputs["adir"] / "s.csv")
+    )
+    assert code == 0, out
+    assert all_rows == pcsv.read_csv(inputs["adir"] / "s.csv").num_rows == 6  # the six creators of the world
+    code, out = _run(wsfile, "brand", "show", "Acme", "--flagged", "--out", str(inputs["adir"] / "f.csv"))
+    assert code == 0 and pcsv.read_csv(inputs["adir"] / "f_safety.csv").num_rows == 0, out
+
+
+@pytest.mark.parametrize("kind", ["maybe", "sponsored"])
+def test_posts_sponsored_other_than_its_three_values_is_an_error(wsfile, kind):
+    code, out = _run(wsfile, "posts", "--sponsored", kind)
+    assert code == 1 and f"unknown --sponsored '{kind}'; use disclosed, likely, no" in out, out
+    code, out = _run(wsfile, "posts", "--sponsored", "No")  # the three values, in any case
+    assert code == 0 and "unknown" not in out, out
+
+
+def test_plan_shows_a_budget_with_cents_as_given(wsfile):
+    code, out = _run(wsfile, "plan", "--brand", "Acme", "--budget", "5000.50", "--min-community-share", "0")
+    assert code == 0, out
+    text = " ".join(out.split())
+    assert "budget 5,000.50" in text and "of 5,000.50 on" in text, text

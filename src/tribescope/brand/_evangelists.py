@@ -49,8 +49,12 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
     terms = brand_terms(b)
     pat = engine_pattern(terms)
-    own = set(b.bare_handles)
-    own_keys = set(brand_accounts(ws, b))  # the brand's accounts matched by id or username, on their platform
+    own = set(b.bare_handles)  # handles as posts @-mention or tag them
+    # the brand's own accounts: found by id or username (brand_accounts), or named by id alone — a bare handle on
+    # every platform, ``instagram:x`` on Instagram only (as the budget plan leaves them out)
+    own_keys = set(brand_accounts(ws, b))
+    own_any = {h for p_, h in b.handle_pairs() if p_ is None}
+    own_on = {(p_, h) for p_, h in b.handle_pairs() if p_ is not None}
     p = ws.table("posts")
     handle_hit = (
         ibis.or_(*[p.mentions.contains(h) | p.tagged_users.contains(h) for h in own])
@@ -58,7 +62,6 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
         else ibis.literal(False)
     )
     hit_posts = p.filter(post_text(p).re_search(pat) | ibis.coalesce(handle_hit, False))
-    hit_posts = hit_posts.filter(~p.creator_id.isin(list(own)) if own else ibis.literal(True))
     prow = (
         hit_posts.select("platform", "post_id", "creator_id", txt=post_text(hit_posts))
         .to_pyarrow()
@@ -85,7 +88,13 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
         return (platform, account) in paid_creators or (None, account) in paid_creators
 
     def add(platform: str, account: str | None, kind: str, quote_: str) -> None:
-        if not account or account in own or (platform, account) in own_keys or paid(platform, account):
+        if not account or paid(platform, account):
+            return
+        if (
+            (platform, account) in own_keys
+            or account.lower() in own_any
+            or (platform, account.lower()) in own_on
+        ):
             return
         a = acc.setdefault((platform, account), {"post": 0, "comment": 0, "community": 0, "ev": []})
         a[kind] += 1

@@ -133,7 +133,9 @@ def brand_show(
         typer.Option(
             "--out",
             "-o",
-            help="Export the chosen section (.csv, .json or .parquet; with `all`, FILE_fit.csv and so on).",
+            help="Export the chosen section (.csv, .json or .parquet; with `all`, FILE_fit.csv and so on), every creator "
+            "of it: the overview of `all` prints only the flagged creators of the safety section, its file holds all "
+            "(--flagged: only those).",
         ),
     ] = None,
 ) -> None:
@@ -163,9 +165,15 @@ def brand_show(
                 limit,
             )
         if section in ("all", "safety"):
-            tables["safety"] = safety_flags(ws, b, flagged_only=flagged or section == "all")
+            # the file holds every creator (unless --flagged); the overview of `all` prints the flagged ones only
+            tables["safety"] = safety_flags(ws, b, flagged_only=flagged)
+            shown = tables["safety"]
+            if section == "all" and not flagged:
+                import pyarrow.compute as pc
+
+                shown = shown.filter(pc.greater(pc.list_value_length(shown["flags"]), 0))
             _show(
-                tables["safety"],
+                shown,
                 "brand safety flags",
                 ["platform", "creator_id", "flags", "toxic_comment_share", "excluded", "evidence"],
                 limit,
@@ -212,6 +220,10 @@ def ambassadors_cmd(
     ws.close()
 
 
+#: the values of ``posts --sponsored`` (:func:`tribescope.sponsored.classify_posts`' ``sponsored`` column)
+_SPONSORED_KINDS = ("disclosed", "likely", "no")
+
+
 @app.command("posts")
 def posts_cmd(
     creator: Annotated[
@@ -235,7 +247,12 @@ def posts_cmd(
     if sponsored:
         import pyarrow.compute as pc
 
-        t = t.filter(pc.equal(t["sponsored"], sponsored))
+        kind = sponsored.strip().lower()
+        if kind not in _SPONSORED_KINDS:
+            raise fail(
+                TribescopeError(f"unknown --sponsored {sponsored!r}; use {', '.join(_SPONSORED_KINDS)}")
+            )
+        t = t.filter(pc.equal(t["sponsored"], kind))
     _show(
         t,
         "posts",
@@ -443,7 +460,7 @@ def plan_cmd(
 ) -> None:
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
     from tribescope.brand import get_brand
-    from tribescope.campaigns._plan import plan_budget
+    from tribescope.campaigns._plan import _money, plan_budget
 
     try:
         if out is not None:
@@ -464,7 +481,7 @@ def plan_cmd(
         raise fail(exc) from None
     _show(
         res.picks,
-        f"plan for {brand}: budget {budget:,.0f}",
+        f"plan for {brand}: budget {_money(budget)}",
         [
             "rank",
             "platform",
@@ -481,7 +498,7 @@ def plan_cmd(
     )
     s = res.summary
     console.print(
-        f"spent {s['spent']:,.0f} of {s['budget']:,.0f} on {s['creators']} creators; "
+        f"spent {_money(s['spent'])} of {_money(s['budget'])} on {s['creators']} creators; "
         f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
         f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
     )
