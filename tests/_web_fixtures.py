@@ -143,3 +143,38 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def unscored_pipeline_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synth-xs workspace with its campaign imported but ``creator_scores`` dropped (never scored)."""
+    from tribescope.store import connect
+
+    path = pipeline_workspace(tmp_path_factory)
+    ws = connect(path)
+    try:
+        ws.duck.execute("DROP TABLE creator_scores")
+    finally:
+        ws.close()
+    return path
+
+
+POSTS_HEADER = "platform,post_id,creator_id,created_at,media_type,caption,likes,comments_count,views,is_paid_partnership\n"
+
+
+def with_posts(path: Path, tmp_dir: Path, rows: str, *, score: bool = False) -> Path:
+    """Import more posts (CSV rows after :data:`POSTS_HEADER`) into the workspace at ``path``; re-score if asked."""
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    extra = tmp_dir / "posts.csv"
+    extra.write_text(POSTS_HEADER + rows, encoding="utf-8")
+    ws = connect(path)
+    try:
+        import_paths(ws, [extra])
+        if score:
+            from tribescope.score import score_creators
+
+            score_creators(ws)
+    finally:
+        ws.close()
+    return path

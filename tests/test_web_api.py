@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
 import shutil
 import time
 
@@ -12,9 +14,23 @@ import pytest
 pytest.importorskip("fastapi")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import FIXTURE_DIR, XSS, workspace
+    from ._web_fixtures import (
+        FIXTURE_DIR,
+        XSS,
+        pipeline_workspace,
+        unscored_pipeline_workspace,
+        with_posts,
+        workspace,
+    )
 except ImportError:
-    from _web_fixtures import FIXTURE_DIR, XSS, workspace  # type: ignore[no-redef]
+    from _web_fixtures import (  # type: ignore[no-redef]
+        FIXTURE_DIR,
+        XSS,
+        pipeline_workspace,
+        unscored_pipeline_workspace,
+        with_posts,
+        workspace,
+    )
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -433,3 +449,243 @@ def test_report_is_self_contained_and_escaped(ws_path, tmp_path):
     assert "Content-Security-Policy" in html and "script-src &#39;sha256-" in html
     assert html.count('class="report-creator"') == 3
     assert FIXTURE_DIR.exists()
+
+
+# ---------------------------------------------------------------------------------------------- review fixes
+
+
+def _specs(html: str) -> dict[str, dict]:
+    """The Vega-Lite specs embedded in a page, by chart id."""
+    return {
+        k: json.loads(v)
+        for k, v in re.findall(
+            r'<script type="application/json" id="spec-([\w-]+)">(.*?)</script>', html, re.S
+        )
+    }
+
+
+def test_creator_page_counts_sponsored_posts_as_tribescope_posts_does(tmp_path, ws_path):
+    """The chart and the Posts table use classify_posts (disclosed / likely / no), not only the platform flag."""
+    classify = pytest.importorskip("tribescope.sponsored").classify_posts
+    from tribescope.store import connect
+
+    w = tmp_path / "w.duckdb"
+    shutil.copy(ws_path, w)
+    # disclosed by a hashtag only: no paid-partnership flag
+    with_posts(
+        w,
+        tmp_path,
+        "instagram,a5,alice_bakes,2024-02-04T10:00:00Z,image,Rye loaf from my mill #ad,800,4,,false\n",
+    )
+    ws = connect(w, read_only=True)
+    try:
+        t = classify(ws, platform="instagram", post_ids=["a1", "a2", "a3", "a4", "a5"])
+        expected = {r["post_id"]: r["sponsored"] for r in t.to_pylist()}
+    finally:
+        ws.close()
+    assert expected["a5"] == "disclosed" and expected["a3"] == "disclosed"
+    n = sum(v in ("disclosed", "likely") for v in expected.values())
+    with TestClient(create_app(w), base_url=BASE) as c:
+        j = c.get("/api/creators/instagram/alice_bakes").json()
+        assert {p["post_id"]: p["sponsored"] for p in j["posts"]} == expected
+        sp = {r["kind"]: r["posts"] for r in j["sponsored"]["data"]}
+        assert sp["sponsored"] == n >= 2 and sp.get("organic", 0) == 5 - n
+        page = c.get("/creator/instagram/alice_bakes").text
+        assert "disclosed (#ad)" in page
+        assert f"sponsored {n} posts" in page
+        c.app.state.store.close()
+
+
+def test_evidence_of_a_creator_whose_id_is_also_on_another_platform(tmp_path, tmp_path_factory):
+    w = workspace(tmp_path_factory, scored=True)
+    with_posts(
+        w,
+        tmp_path,
+        "tiktok,t1,alice_bakes,2024-03-01T00:00:00Z,video,Rye on tiktok,10,0,,false\n"
+        "tiktok,t2,alice_bakes,2024-03-08T00:00:00Z,video,Crumb on tiktok,12,0,,false\n",
+        score=True,
+    )
+    with TestClient(create_app(w), base_url=BASE) as c:
+        for plat in ("tiktok", "instagram", "tiktok"):  # the second tiktok answer comes from the cache
+            j = c.get(f"/api/creators/{plat}/alice_bakes?evidence=true").json()
+            assert j["creator"]["platform"] == plat
+            assert j["explain"]["available"], (plat, j["explain"])
+        page = c.get("/creator/tiktok/alice_bakes?evidence=1").text
+        assert "evidence not computed" not in page and 'id="evidence-link"' not in page
+        c.app.state.store.close()
+
+
+def _num_or_none(v: str) -> float | None:
+    return float(v) if v not in ("", None) else None
+
+
+def test_campaign_intervals_match_the_cli(tmp_path_factory, tmp_path):
+    """Dashboard, API and CLI give the same bootstrap intervals (same n_boot, seed, brand terms)."""
+    from tribescope.cli import app
+
+    w = pipeline_workspace(tmp_path_factory)
+    out = tmp_path / "roi.csv"
+    r = CliRunner().invoke(app, ["--workspace", str(w), "campaign", "report", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    cli = {row["handle"]: row for row in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))}
+    with TestClient(create_app(w), base_url=BASE) as c:
+        api = list(csv.DictReader(io.StringIO(c.get("/api/campaigns.csv").text)))
+        c.app.state.store.close()
+    assert sorted(x["handle"] for x in api) == sorted(cli)
+    cols = ("conversions_lo", "conversions_hi", "revenue_lo", "revenue_hi", "roi_lo", "roi_hi")
+    for row in api:
+        for col in cols:
+            a, b = _num_or_none(row[col]), _num_or_none(cli[row["handle"]][col])
+            assert a == pytest.approx(b, abs=1e-9), (row["handle"], col, a, b)
+
+
+def _every_value_coloured(spec: dict) -> int:
+    enc = spec["layer"][-1]["encoding"] if "layer" in spec else spec["encoding"]
+    field, domain = enc["color"]["field"], enc["color"]["scale"]["domain"]
+    values = spec["data"]["values"]
+    assert all(v[field] in domain for v in values), (field, domain, [v[field] for v in values])
+    return len(values)
+
+
+def test_campaign_charts_colour_every_row_scored_and_unscored(tmp_path_factory):
+    w = pipeline_workspace(tmp_path_factory)  # scored: has an insufficient_data group
+    with TestClient(create_app(w), base_url=BASE) as c:
+        html = c.get("/campaigns").text
+        c.app.state.store.close()
+    specs = _specs(html)
+    assert _every_value_coloured(specs["campaign-cmp"]) == 3
+    assert _every_value_coloured(specs["campaign-roi"]) == 8
+    assert "label-note" not in html
+
+    w = unscored_pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        html = c.get("/campaigns").text
+        c.app.state.store.close()
+    specs = _specs(html)
+    assert _every_value_coloured(specs["campaign-cmp"]) == 1  # the "unscored" group
+    assert _every_value_coloured(specs["campaign-roi"]) == 8
+    assert re.search(r"8 of 8 creators have no community / broadcast label.*tribescope score", html, re.S)
+
+
+def test_a_creator_id_with_a_slash_has_a_page(tmp_path, ws_path):
+    w = tmp_path / "w.duckdb"
+    shutil.copy(ws_path, w)
+    with_posts(w, tmp_path, "tiktok,s1,<b>x</b>,2024-03-01T00:00:00Z,video,hi,5,0,,false\n")
+    with TestClient(create_app(w), base_url=BASE) as c:
+        board = c.get("/").text
+        href = "/creator/tiktok/%3Cb%3Ex%3C%2Fb%3E"
+        assert f'href="{href}"' in board  # "/" encoded too
+        r = c.get(href)
+        assert r.status_code == 200 and "&lt;b&gt;x&lt;/b&gt;" in r.text
+        assert c.get("/creator/tiktok/<b>x</b>").status_code == 200  # as a browser may send it
+        j = c.get("/api/creators/tiktok/%3Cb%3Ex%3C%2Fb%3E").json()
+        assert j["creator"]["creator_id"] == "<b>x</b>"
+        assert c.get("/api/creators/tiktok/%3Cb%3Ex%3C%2Fb%3E?evidence=true").status_code == 200
+        assert c.get("/api/creators/tiktok/a/b").status_code == 404
+        c.app.state.store.close()
+
+
+def test_overlap_names_rejected_creators_and_compares_the_rest(client):
+    pytest.importorskip("tribescope.niche")
+    r = client.get(
+        "/api/overlap",
+        params=[
+            ("creators", "instagram:alice_bakes"),
+            ("creators", "instagram:megastar"),
+            ("creators", "instagram:no body"),  # whitespace in an id is no longer a 422 for the whole list
+        ],
+    )
+    assert r.status_code == 200, r.text
+    j = r.json()
+    assert len(j["items"]) == 1 and (j["items"][0]["a_id"], j["items"][0]["b_id"]) == (
+        "alice_bakes",
+        "megastar",
+    )
+    assert j["rejected"] == ["instagram:'no body': no such creator in this workspace"]
+    r = client.get(
+        "/api/overlap", params=[("creators", "instagram:alice_bakes"), ("creators", "instagram:ghost")]
+    )
+    assert r.status_code == 400 and "instagram:'ghost': no such creator" in r.json()["error"]
+    r = client.get("/api/overlap?creators=alice&creators=instagram:megastar")
+    assert r.status_code == 422 and r.json()["detail"][0]["input"] == "alice"  # names the value refused
+
+
+def test_report_says_how_many_creators_have_evidence(tmp_path_factory):
+    from tribescope.report import render_report
+    from tribescope.store import connect
+
+    ws = connect(workspace(tmp_path_factory, scored=True), read_only=True)
+    try:
+        none = render_report(ws, evidence=0)  # first: evidence, once computed, is kept for the workspace
+        html = render_report(ws, evidence=1)
+    finally:
+        ws.close()
+    assert "evidence not computed" not in html and "a few seconds" not in html
+    assert html.count("Evidence is included for the top 1 creator of this report") == 2  # 3 creators
+    assert none.count("Evidence is not included in this report") == 3
+    assert "tribescope report --evidence N" in none
+
+
+def test_empty_states_say_what_to_do_and_hide_server_paths(tmp_path, client):
+    fresh = tmp_path / "secret-dir" / "new.duckdb"
+    fresh.parent.mkdir()
+    app = create_app(fresh, read_only=False)
+    with TestClient(app, base_url=BASE) as c:
+        html = c.get("/").text
+        assert "Nothing imported yet" in html and "listed unscored" not in html
+        j = c.get("/api/plan?budget=1000").json()
+        assert j["available"] is False and j["reason"]
+        assert "secret-dir" not in j["reason"] and str(tmp_path) not in j["reason"]
+        assert "secret-dir" not in c.get("/campaigns?budget=1000").text
+    app.state.store.close()
+    html = client.get("/").text  # read-only and not scored
+    assert "Scores not computed yet" in html
+    assert "start scoring on the" not in html and "tribescope serve --write" in html
+
+
+def test_pages_have_a_heading_an_icon_and_named_shortlist_buttons(client):
+    board = client.get("/").text
+    assert '<link rel="icon" href="data:,">' in board
+    assert 'aria-label="add Alice_Bakes (instagram) to the shortlist"' in board
+    page = client.get("/creator/instagram/alice_bakes").text
+    assert '<h1 class="handle">Alice_Bakes</h1>' in page
+
+
+def test_leaderboard_niche_column_names_its_source_and_says_not_judged(tmp_path, tmp_path_factory):
+    from tribescope.store import connect
+
+    w = tmp_path / "w.duckdb"
+    shutil.copy(workspace(tmp_path_factory, scored=True), w)
+    ws = connect(w)
+    try:  # the text classifier's category, judged for one creator only (as it leaves most blank)
+        ws.duck.execute("ALTER TABLE creator_scores ADD COLUMN niche_category VARCHAR")
+        ws.duck.execute("UPDATE creator_scores SET niche_category = 'food' WHERE creator_id = 'alice_bakes'")
+    finally:
+        ws.close()
+    with TestClient(create_app(w), base_url=BASE) as c:
+        html = c.get("/").text
+        c.app.state.store.close()
+    assert "<th>niche category (text classifier)</th>" in html
+    assert html.count("not judged") == 2 and ">food</td>" in html
+
+
+def test_components_list_what_was_not_measured_and_the_direction(tmp_path_factory):
+    w = pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        items = c.get("/api/creators?page_size=500").json()["items"]
+        for x in items:
+            d = c.get(f"/api/creators/{x['platform']}/{x['creator_id']}").json()
+            unmeasured = [r["component"] for r in d["components"]["data"] if r["value"] is None]
+            if unmeasured:
+                break
+        else:
+            pytest.skip("every creator has every component measured")
+        html = c.get(f"/creator/{x['platform']}/{x['creator_id']}").text
+        c.app.state.store.close()
+    assert (
+        f"Not measured for this creator (too little data; they add no points): {', '.join(unmeasured)}."
+        in html
+    )
+    rows = _specs(html)["c-components"]["data"]["values"]
+    assert "organic_feed (lower is better)" in {r["component"] for r in rows}
+    assert {r["direction"] for r in d["components"]["data"]} == {"higher", "lower"}

@@ -22,9 +22,23 @@ sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import XSS, LiveServer, pipeline_workspace, workspace
+    from ._web_fixtures import (
+        XSS,
+        LiveServer,
+        pipeline_workspace,
+        unscored_pipeline_workspace,
+        with_posts,
+        workspace,
+    )
 except ImportError:
-    from _web_fixtures import XSS, LiveServer, pipeline_workspace, workspace  # type: ignore[no-redef]
+    from _web_fixtures import (  # type: ignore[no-redef]
+        XSS,
+        LiveServer,
+        pipeline_workspace,
+        unscored_pipeline_workspace,
+        with_posts,
+        workspace,
+    )
 
 from tribescope.web import create_app  # noqa: E402
 
@@ -216,3 +230,77 @@ def test_synth_pipeline_dashboard(page, tmp_path_factory):
         assert "community" in page.locator("#chart-campaign-cmp").inner_text()
         page.screenshot(path=str(ARTIFACTS / "xs-campaigns.png"), full_page=True)
     app.state.store.close()
+
+
+FILLED_BARS = """(sel) => Array.from(document.querySelectorAll(sel + ' g.mark-rect path'))
+  .filter(p => { const f = p.getAttribute('fill'); return f && f !== 'none' && f !== 'transparent'; }).length"""
+FILLED_POINTS = """(sel) => Array.from(document.querySelectorAll(sel + ' g.mark-symbol path'))
+  .filter(p => { const f = p.getAttribute('fill'); return f && f !== 'none' && f !== 'transparent'; }).length"""
+
+
+@pytest.mark.parametrize("scored_ws", [True, False], ids=["scored", "unscored"])
+def test_campaign_charts_draw_every_row(page, tmp_path_factory, scored_ws):
+    """Every creator gets a coloured bar and every label group a point, labelled or not."""
+    w = pipeline_workspace(tmp_path_factory) if scored_ws else unscored_pipeline_workspace(tmp_path_factory)
+    app = create_app(w)
+    with LiveServer(app) as s:
+        page.goto(s.url + "/campaigns")
+        _charts_drawn(page, 2)
+        assert page.evaluate(FILLED_BARS, "#chart-campaign-roi") == 8
+        assert page.evaluate(FILLED_POINTS, "#chart-campaign-cmp") == (3 if scored_ws else 1)
+        note = page.locator(".label-note")
+        if scored_ws:
+            assert note.count() == 0
+        else:
+            assert "tribescope score" in note.inner_text()
+        page.screenshot(
+            path=str(ARTIFACTS / f"campaigns-{'scored' if scored_ws else 'unscored'}.png"), full_page=True
+        )
+    app.state.store.close()
+
+
+def test_creator_with_a_slash_in_its_id_opens_from_leaderboard_and_shortlist(page, ws_path, tmp_path, scored):
+    w = tmp_path / "w.duckdb"
+    shutil.copy(ws_path, w)
+    with_posts(w, tmp_path, "tiktok,s1,<b>x</b>,2024-03-01T00:00:00Z,video,hi,5,0,,false\n", score=scored)
+    app = create_app(w)
+    with LiveServer(app) as s:
+        page.goto(s.url + "/")
+        page.locator("a.creator-link", has_text="<b>x</b>").click()
+        page.wait_for_load_state()
+        assert page.locator("h1.handle").inner_text() == "<b>x</b>"
+        page.click("button.sl-toggle")
+        page.goto(s.url + "/shortlist")
+        page.click("#shortlist-table tbody a")
+        page.wait_for_load_state()
+        assert page.locator("h1.handle").inner_text() == "<b>x</b>"
+        _no_xss(page)
+    app.state.store.close()
+
+
+def test_shortlist_overlap_says_what_it_left_out(page, server):
+    items = {
+        f"instagram:{cid}": {
+            "platform": "instagram",
+            "creator_id": cid,
+            "handle": cid,
+            "followers": 1,
+            "label": None,
+            "score": None,
+        }
+        for cid in ["alice_bakes", "megastar", "ghost creator", *[f"fake{i:02d}" for i in range(19)]]
+    }
+    page.goto(server.url + "/shortlist")
+    page.evaluate("v => window.localStorage.setItem('tribescope.shortlist.v1', JSON.stringify(v))", items)
+    page.reload()
+    page.click("#shortlist-overlap")
+    page.wait_for_selector("#overlap-out table, #overlap-out .overlap-error", timeout=30_000)
+    limit = page.locator(".overlap-limit").inner_text()
+    assert (
+        "the first 20 of the 22 shortlisted are compared" in limit
+        and "instagram:fake17, instagram:fake18" in limit
+    )
+    rejected = page.locator(".overlap-rejected").inner_text()
+    assert "instagram:'ghost creator': no such creator" in rejected
+    assert page.locator("#overlap-out table tr").count() == 2  # header + alice_bakes × megastar
+    _no_xss(page)

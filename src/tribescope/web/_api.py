@@ -44,6 +44,12 @@ class ListResponse(BaseModel):
     items: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class OverlapResponse(ListResponse):
+    """Pairs of the known creators; ``rejected`` lists each creator left out, with the reason."""
+
+    rejected: list[str] = Field(default_factory=list)
+
+
 class Health(BaseModel):
     status: str
     read_only: bool
@@ -242,7 +248,7 @@ def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_q
 
 
 @router.get(
-    "/creators/{platform}/{creator_id}",
+    "/creators/{platform}/{creator_id:path}",  # a creator id may hold "/" (send it as %2F)
     tags=["creators"],
     responses={**ERRORS, 404: {"model": ErrorOut}},
     summary="One creator: score breakdown, evidence, posts, comment sample, network",
@@ -313,10 +319,17 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
         raise HTTPException(400, "give between 2 and 20 creators as platform:creator_id")
     with _store(request).view() as ws:
         sec = _data.overlap(ws, creators)
-    return _list_out(sec, "overlap", fmt)
+    out = _list_out(sec, "overlap", fmt)
+    rejected = sec.data.rejected if sec.ok else []
+    if isinstance(out, ListResponse):
+        return OverlapResponse(**out.model_dump(), rejected=rejected)
+    if rejected:
+        out.headers["x-rejected"] = "; ".join(rejected).encode("ascii", "backslashreplace").decode()[:2000]
+    return out
 
 
-CreatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,16}:[^:\s][^\s]{0,299}$")]
+#: ``platform:creator_id``; the id may hold any character (the importer accepts "a b/c" as an id).
+CreatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,16}:.{1,300}$")]
 Creators = Annotated[
     list[CreatorKey],
     Query(min_length=2, max_length=20, description="creators as platform:creator_id (2 to 20)"),
@@ -325,12 +338,14 @@ Creators = Annotated[
 
 @router.get(
     "/overlap",
-    response_model=ListResponse,
+    response_model=OverlapResponse,
     tags=["niches"],
     responses={**ERRORS, **CSV_DOC},
     summary="Audience overlap between creators",
 )
 def overlap(request: Request, creators: Creators, format: Fmt = "json") -> Any:
+    """Every pair of the given creators. A creator not in the workspace is left out and listed in
+    ``rejected``; fewer than two known creators is a 400 naming the rejected ones."""
     return _overlap(request, creators, format)
 
 

@@ -149,9 +149,12 @@ def create_app(
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        problems = [
+        problems: list[dict[str, Any]] = [
             {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
         ]
+        for p, e in zip(problems, exc.errors(), strict=True):  # name the value refused (e.g. which creator)
+            if isinstance(e.get("input"), str) and len(e["input"]) <= 320:
+                p["input"] = e["input"]
         if _is_api(request):
             return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
         text = "; ".join(f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}" for p in problems)
@@ -159,7 +162,7 @@ def create_app(
 
     @app.exception_handler(TribescopeError)
     async def _refused(request: Request, exc: TribescopeError) -> Response:
-        return _error(request, 400, str(exc))
+        return _error(request, 400, _data.scrub(str(exc), store.path))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
@@ -212,6 +215,7 @@ def _pages(app: FastAPI) -> None:
         with request.app.state.store.view() as ws:
             page = _data.list_creators(ws, cq)
             facets = _data.facets(ws)
+            imported = page.total > 0 or _data.has_posts(ws)
             chart_rows = (
                 page.rows
                 if page.total <= cq.page_size
@@ -229,10 +233,12 @@ def _pages(app: FastAPI) -> None:
             facets=facets,
             args=args,
             pages=pages,
+            imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
         )
 
-    @app.get("/creator/{platform}/{creator_id}", response_class=HTMLResponse, include_in_schema=False)
+    # ``:path``: a creator id may hold "/" (links encode it as %2F, which is decoded before routing)
+    @app.get("/creator/{platform}/{creator_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def creator(
         request: Request,
         platform: Annotated[str, PathParam(max_length=64)],

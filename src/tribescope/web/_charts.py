@@ -61,7 +61,11 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
         encoding={
             "x": {"field": "followers", "type": "quantitative", "scale": {"type": "log"}},
             "y": {"field": "community_score", "type": "quantitative", "scale": {"domain": [0, 100]}},
-            "color": {"field": "label", "type": "nominal", "scale": LABEL_COLORS},
+            "color": {
+                "field": "label",
+                "type": "nominal",
+                "scale": _scale(LABEL_COLORS, [v["label"] for v in vals]),
+            },
             "tooltip": [
                 {"field": "handle"},
                 {"field": "platform"},
@@ -74,8 +78,18 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each score component (bar) against the benchmark of the creator's tier (black tick)."""
-    vals = [r for r in rows if r.get("value") is not None]
+    """Each measured score component (bar) against the benchmark of the creator's tier (black tick); the
+    row title says which direction scores better (the page lists the components not measured)."""
+    vals = [
+        {
+            **r,
+            "component": f"{r['component']} ({r['direction']} is better)"
+            if r.get("direction") in ("higher", "lower")
+            else r["component"],
+        }
+        for r in rows
+        if r.get("value") is not None
+    ]
     return {
         "$schema": SCHEMA,
         "title": "Score components vs tier benchmark",
@@ -389,8 +403,23 @@ def niche_map(creators: list[dict[str, Any]]) -> dict[str, Any] | None:
     )
 
 
+#: Colour of a label (or label group) outside the known ones, e.g. ``unscored`` before ``tribescope score``.
+NEUTRAL = "#bbbbbb"
+#: Shown for a row without a label.
+NO_LABEL = "not scored"
+GROUP_COLORS = {"domain": ["community", "broadcast", "other"], "range": ["#1b9e77", "#d95f02", "#999999"]}
+
+
+def _scale(known: dict[str, list[str]], values: list[Any]) -> dict[str, list[str]]:
+    """``known`` extended with every other value present, each in the neutral colour: Vega-Lite leaves a
+    mark whose value is outside an explicit domain without a colour, so it would silently disappear."""
+    extra = sorted({str(v) for v in values} - set(known["domain"]))
+    return {"domain": [*known["domain"], *extra], "range": [*known["range"], *([NEUTRAL] * len(extra))]}
+
+
 def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, Any] | None:
-    """ROI per creator (or campaign), coloured by label."""
+    """ROI per creator (or campaign), coloured by label; every row is drawn (a missing or unknown label
+    in a neutral colour)."""
     roi = _pick(columns, "roi", "roas", "ROI")
     who = _pick(columns, "handle", "creator", "creator_id", "campaign", "campaign_id")
     if roi is None or who is None:
@@ -401,16 +430,25 @@ def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, An
         "x": {"field": roi, "type": "quantitative"},
         "tooltip": [{"field": who}, {"field": roi, "format": ".2f"}],
     }
+    vals = rows
     if label:
-        enc["color"] = {"field": label, "type": "nominal", "scale": LABEL_COLORS}
-    return _base(f"{roi.upper()} per {who}", rows, height={"step": 14}, mark="bar", encoding=enc)
+        vals = [{**r, label: r.get(label) or NO_LABEL} for r in rows]
+        enc["color"] = {
+            "field": label,
+            "type": "nominal",
+            "scale": _scale(LABEL_COLORS, [r[label] for r in vals]),
+        }
+        enc["tooltip"].append({"field": label})
+    return _base(f"{roi.upper()} per {who}", vals, height={"step": 14}, mark="bar", encoding=enc)
 
 
 def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Community vs broadcast: pooled ROI per label group with the report's 95 % bootstrap interval."""
+    """Community vs broadcast: pooled ROI per label group with the report's 95 % bootstrap interval;
+    every group is drawn (groups other than community / broadcast / other in a neutral colour)."""
     if not labels or "roi" not in labels[0]:
         return None
     g = "group" if "group" in labels[0] else "label_group"
+    vals = [{**r, g: r.get(g) or NO_LABEL} for r in labels]
     y = {"field": g, "type": "nominal", "title": None}
     layer: list[dict[str, Any]] = []
     if "roi_lo" in labels[0]:
@@ -434,10 +472,7 @@ def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
                     "field": g,
                     "type": "nominal",
                     "legend": None,
-                    "scale": {
-                        "domain": ["community", "broadcast", "other"],
-                        "range": ["#1b9e77", "#d95f02", "#999999"],
-                    },
+                    "scale": _scale(GROUP_COLORS, [r[g] for r in vals]),
                 },
                 "tooltip": [
                     {"field": g},
@@ -448,4 +483,4 @@ def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
             },
         }
     )
-    return _base("Community vs broadcast", labels, height={"step": 36}, layer=layer)
+    return _base("Community vs broadcast", vals, height={"step": 36}, layer=layer)

@@ -13,10 +13,12 @@ import importlib
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -46,6 +48,7 @@ __all__ = [
     "niches",
     "overlap",
     "plan",
+    "scrub",
     "workspace_summary",
 ]
 
@@ -101,6 +104,8 @@ class Page:
     columns: list[str]
     scored: bool = True
     truncated: bool = False
+    #: Inputs left out of the answer, each with the reason (e.g. an unknown creator in an overlap).
+    rejected: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -286,13 +291,13 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> dict[str, An
     return rows[0] if rows else None
 
 
-def _spec_components() -> list[tuple[str, str]]:
-    """(component name, metric column) pairs of the default score spec, when the score module is here."""
+def _spec_components() -> list[tuple[str, str, str | None]]:
+    """(component name, metric column, direction) of the default score spec, when the score module is here."""
     load_spec = _optional("tribescope.score", "load_spec")
     if load_spec is None:
         return []
     try:
-        return [(c.name, c.metric) for c in load_spec().components]
+        return [(c.name, c.metric, getattr(c, "direction", None)) for c in load_spec().components]
     except Exception:  # a broken spec must not take the page down; the score command reports it
         log.warning("cannot read the score spec", exc_info=True)
         return []
@@ -301,28 +306,30 @@ def _spec_components() -> list[tuple[str, str]]:
 def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     """Score components of one creator next to the median of the same tier, read from ``creator_scores``.
 
-    Per component (as in :func:`tribescope.score.explain`): ``value`` = the metric, ``benchmark`` = the
+    Per component (as in :func:`tribescope.score.explain`): ``direction`` = whether a higher or a lower
+    metric scores better, ``value`` = the metric (None: not measured), ``benchmark`` = the
     median of that metric over the creators of the same tier, ``score`` = ``c_<name>`` (0–100),
     ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score).
     """
-    pairs = [(n, m) for n, m in _spec_components() if f"c_{n}" in row]
+    pairs = [(n, m, d) for n, m, d in _spec_components() if f"c_{n}" in row]
     if not pairs:  # another spec or an older table: every c_* column, without a metric
-        pairs = [(k[2:], "") for k in row if k.startswith("c_")]
+        pairs = [(k[2:], "", None) for k in row if k.startswith("c_")]
     if not pairs:
         return Section(missing=NOT_SCORED)
     t = ws.table(SCORE_TABLE)
-    metrics = sorted({m for _, m in pairs if m and m in t.columns})
+    metrics = sorted({m for _, m, _ in pairs if m and m in t.columns})
     bench: dict[str, Any] = {}
     if row.get("tier") is not None and metrics:
         got = _rows(t.filter(t.tier == row["tier"]).aggregate(**{m: t[m].median() for m in metrics}))
         bench = got[0] if got else {}
     out = []
-    for name, metric in pairs:
+    for name, metric, direction in pairs:
         score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
         out.append(
             {
                 "component": name,
                 "metric": metric or None,
+                "direction": direction,
                 "value": row.get(metric) if metric else score,
                 "benchmark": bench.get(metric),
                 "score": score,
@@ -335,7 +342,31 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     return Section(out)
 
 
-def _posts(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> list[dict[str, Any]]:
+def _classified(ws: Workspace, platform: str, post_ids: list[str]) -> dict[str, dict[str, Any]] | None:
+    """``post_id`` → the sponsorship classification of :func:`tribescope.sponsored.classify_posts` (the one
+    ``tribescope posts`` prints: ``disclosed`` / ``likely`` / ``no``), or None without that module."""
+    classify = _optional("tribescope.sponsored", "classify_posts")
+    if classify is None:
+        return None
+    if not post_ids:
+        return {}
+    got = classify(ws, platform=platform, post_ids=post_ids)
+    return {
+        r["post_id"]: {
+            "sponsored": r.get("sponsored"),
+            "sponsored_probability": r.get("sponsored_probability"),
+            "disclosure": r.get("disclosure"),
+        }
+        for r in got.to_pylist()
+    }
+
+
+def _posts(
+    ws: Workspace, platform: str, creator_id: str, tables: set[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The newest 500 posts (for the table and charts), and every post's engagement and sponsorship
+    (for the sponsored-vs-organic split). ``sponsored`` is the classification of ``tribescope posts``
+    (:func:`tribescope.sponsored.classify_posts`), which the score's sponsored share also counts."""
     p = ws.table("posts")
     p = p.filter([p.platform == platform, p.creator_id == creator_id])
     cols = {
@@ -350,8 +381,10 @@ def _posts(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> l
         "sponsor": p.sponsor,
         "url": p.url,
     }
-    sp_name = _first_table(ws, "post_sponsorship", tables)
     expr = p.select(**cols)
+    every = _rows(p.select("post_id", "likes", "comments_count", "is_paid_partnership").order_by("post_id"))
+    classes = _classified(ws, platform, [r["post_id"] for r in every])
+    sp_name = _first_table(ws, "post_sponsorship", tables) if classes is None else None
     if sp_name:
         sp = ws.table(sp_name)
         if {"platform", "post_id", "sponsored"} <= set(sp.columns):
@@ -359,7 +392,15 @@ def _posts(ws: Workspace, platform: str, creator_id: str, tables: set[str]) -> l
                 sp_post_id=sp.post_id, sponsored=sp.sponsored.cast(str)
             )
             expr = expr.left_join(sp, expr.post_id == sp.sp_post_id).drop("sp_post_id")
-    return _rows(expr.order_by(ibis.desc("created_at")).limit(500))
+    rows = _rows(expr.order_by(ibis.desc("created_at")).limit(500))
+    if classes is not None:
+        for r in [*rows, *every]:
+            r.update(classes.get(r["post_id"], {"sponsored": None}))
+    elif sp_name:
+        got = {r["post_id"]: r.get("sponsored") for r in rows}
+        for r in every:
+            r["sponsored"] = got.get(r["post_id"])
+    return rows, every
 
 
 def _comments(
@@ -544,7 +585,9 @@ def _authenticity(
 
 
 def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
-    """Posts and median engagement (likes + comments) split by sponsorship as the library marked it."""
+    """Posts and median engagement (likes + comments) split by sponsorship as ``tribescope posts``
+    classifies it: ``disclosed`` and ``likely`` are sponsored, ``no`` is organic. Without the
+    classifier only the platform's paid-partnership flag is known, and the title says so."""
     if not posts:
         return Section(missing="no posts")
     groups: dict[str, list[float]] = {}
@@ -552,13 +595,18 @@ def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
         s = p.get("sponsored")
         kind = (
             ("sponsored" if s in ("disclosed", "likely") else "organic")
-            if s is not None
+            if "sponsored" in p
             else ("sponsored" if p.get("is_paid_partnership") else "organic")
         )
         groups.setdefault(kind, []).append(float((p.get("likes") or 0) + (p.get("comments_count") or 0)))
+    by = (
+        "disclosed or likely sponsored, as tribescope posts classifies them"
+        if any("sponsored" in p for p in posts)
+        else "platform paid-partnership flag only (the sponsorship classifier is not installed)"
+    )
     return Section(
         [
-            {"kind": k, "posts": len(v), "median_engagement": float(np.median(v))}
+            {"kind": k, "posts": len(v), "median_engagement": float(np.median(v)), "by": by}
             for k, v in sorted(groups.items())
         ]
     )
@@ -577,20 +625,31 @@ def clear_cache() -> None:
 
 def _explain_cached(
     ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str
-) -> dict[str, Any]:
-    """``explain`` recomputes the metric frame, so its answer is kept until the workspace changes."""
+) -> dict[str, Any] | None:
+    """``explain`` recomputes the metric frame, so its answer is kept (per workspace, platform and
+    creator id) until the workspace changes. The creator is named as ``PLATFORM:ID``, as the CLI takes
+    it: a bare id would find the first creator with that handle on any platform. An answer about
+    another creator is neither cached nor returned (None)."""
     key = (str(ws.path), platform, creator_id)
     with _EXPLAIN_LOCK:
         hit = _EXPLAIN_CACHE.get(key)
     if hit is not None:
         return hit
-    got = explain(ws, creator_id)
+    got = explain(ws, f"{platform}:{creator_id}")
     got = got if isinstance(got, dict) else {"explanation": got}
+    if got.get("platform", platform) != platform or got.get("creator_id", creator_id) != creator_id:
+        log.warning("explain(%s:%s) answered for another creator", platform, creator_id)
+        return None
     with _EXPLAIN_LOCK:
         if len(_EXPLAIN_CACHE) > 2000:
             _EXPLAIN_CACHE.clear()
         _EXPLAIN_CACHE[key] = got
     return got
+
+
+#: Why a creator's evidence is not shown: it was not asked for (the page links to it; the report says
+#: how many creators have it).
+EVIDENCE_NOT_COMPUTED = "evidence not computed (it recomputes the metrics: a few seconds)"
 
 
 def creator_detail(
@@ -614,23 +673,23 @@ def creator_detail(
     if scored and explain is not None:
         key = (str(ws.path), platform, creator_id)
         with _EXPLAIN_LOCK:
-            cached = _EXPLAIN_CACHE.get(key)
-        got: dict[str, Any] | None = cached
+            got: dict[str, Any] | None = _EXPLAIN_CACHE.get(key)
+        explain_section = Section(missing=EVIDENCE_NOT_COMPUTED)
         if got is None and evidence:
             try:
                 got = _explain_cached(ws, explain, platform, creator_id)
+                if got is None:
+                    explain_section = Section(
+                        missing="explanation not available (the score found another creator)"
+                    )
             except Exception as exc:  # explain failing must not take the page down
                 log.warning("explain(%s:%s) failed", platform, creator_id, exc_info=exc)
                 explain_section = Section(missing=f"explanation not available ({type(exc).__name__})")
-        if got is not None and got.get("platform", platform) == platform:
+        if got is not None:
             explain_section = Section(
                 {k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")}
             )
-        elif explain_section.ok or explain_section.missing == NOT_SCORED:
-            explain_section = Section(
-                missing="evidence not computed (it recomputes the metrics: a few seconds)"
-            )
-    posts = _posts(ws, platform, creator_id, tables)
+    posts, every_post = _posts(ws, platform, creator_id, tables)
     comments, quality = _comments(ws, platform, creator_id, tables)
     return {
         "creator": row,
@@ -643,7 +702,7 @@ def creator_detail(
         "comment_quality": quality,
         "network": _network(ws, platform, creator_id),
         "authenticity": _authenticity(ws, platform, creator_id, tables, row),
-        "sponsored": _sponsored_vs_organic(posts),
+        "sponsored": _sponsored_vs_organic(every_post),
     }
 
 
@@ -699,12 +758,26 @@ def _computed(ws: Workspace, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any
     return got
 
 
+_ABS_PATH = re.compile(r"""(?<![\w.~-])(?:[A-Za-z]:\\|/)(?:[^\s/\\'"`;,)]+[/\\])+[^\s/\\'"`;,)]*""")
+
+
+def scrub(message: str, path: Any = None) -> str:
+    """``message`` without server paths: the workspace's path becomes "this workspace", any other
+    absolute path ``<path>`` (a library refusal may name files; an answer must not)."""
+    if path is not None:
+        p = Path(path)
+        for form in {str(p.resolve()), str(p.absolute()), str(p)}:
+            message = message.replace(form, "this workspace")
+    return _ABS_PATH.sub("<path>", message)
+
+
 def _library_call(ws: Workspace, key: tuple[Any, ...], fn: Callable[[], Any], what: str) -> Section:
-    """Run (or reuse) a library computation; its own refusals (TribescopeError) become the reason."""
+    """Run (or reuse) a library computation; its own refusals (TribescopeError) become the reason,
+    without server paths."""
     try:
         return Section(_computed(ws, key, fn))
     except TribescopeError as exc:
-        return Section(missing=f"{what}: {exc}")
+        return Section(missing=scrub(f"{what}: {exc}", ws.path))
 
 
 def niche_result(ws: Workspace) -> Section:
@@ -743,13 +816,27 @@ def brands(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = Fal
 
 
 def campaign_result(ws: Workspace) -> Section:
-    """:func:`tribescope.campaigns.campaign_report` (per creator, per label group, per campaign)."""
+    """:func:`tribescope.campaigns.campaign_report` (per creator, per label group, per campaign), called
+    as ``tribescope campaign report`` calls it (default ``n_boot`` and ``seed``, the stored brands' terms),
+    so the dashboard, the API, the report and the CLI give the same intervals."""
     fn = _optional("tribescope.campaigns", "campaign_report")
     if fn is None:
         return Section(missing="campaigns are not available (the campaigns module is not installed)")
     if "campaign_plan" not in _tables(ws):
         return Section(missing="no campaign imported yet — run `tribescope campaign import FOLDER`")
-    return _library_call(ws, ("campaigns",), lambda: fn(ws, n_boot=500), "campaign report not available")
+    return _library_call(
+        ws, ("campaigns",), lambda: fn(ws, brand_terms=_brand_terms(ws)), "campaign report not available"
+    )
+
+
+def _brand_terms(ws: Workspace) -> list[str]:
+    """The words that mark campaign posts, as ``tribescope campaign report`` takes them when no
+    ``--brand-term`` is given: every stored brand profile's terms."""
+    list_brands = _optional("tribescope.brand", "list_brands")
+    terms_of = _optional("tribescope.brand._text", "brand_terms")
+    if list_brands is None or terms_of is None or "brands" not in _tables(ws):
+        return []
+    return [t for b in list_brands(ws) for t in terms_of(b)]
 
 
 def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
@@ -781,17 +868,42 @@ def _as_page(obj: Any) -> Page:
 
 
 def overlap(ws: Workspace, creators: list[str]) -> Section:
-    """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`."""
+    """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`.
+
+    A key that names no creator of the workspace is left out and listed in the page's ``rejected``
+    (with the reason); fewer than two creators left is an :class:`InvalidQuery` naming the rejected keys.
+    """
     fn = _optional("tribescope.niche", "overlap")
     if fn is None:
         return Section(missing="audience overlap is not available (the niche module is not installed)")
-    keys = []
+    keys: list[tuple[str, str]] = []
+    rejected: list[str] = []
     for c in creators:
         plat, sep, cid = c.partition(":")
         if not sep or not plat or not cid:
-            raise InvalidQuery(f"creator {c!r} is not of the form platform:creator_id")
-        keys.append((plat, cid))
-    return Section(_as_page(fn(ws, keys)))
+            rejected.append(f"{c!r}: not of the form platform:creator_id")
+        elif (plat, cid) not in keys:
+            keys.append((plat, cid))
+    if keys:
+        p = ws.table("posts")
+        known = {
+            (r["platform"], r["creator_id"])
+            for r in p.filter(p.platform.isin(sorted({k[0] for k in keys})))
+            .filter(p.creator_id.isin(sorted({k[1] for k in keys})))
+            .select("platform", "creator_id")
+            .distinct()
+            .to_pyarrow()
+            .to_pylist()
+        }
+        rejected += [f"{k[0]}:{k[1]!r}: no such creator in this workspace" for k in keys if k not in known]
+        keys = [k for k in keys if k in known]
+    if len(keys) < 2:
+        raise InvalidQuery(
+            f"audience overlap needs at least two known creators; rejected: {'; '.join(rejected) or 'none'}"
+        )
+    page = _as_page(fn(ws, keys))
+    page.rejected = rejected
+    return Section(page)
 
 
 def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None = None) -> Section:
@@ -812,6 +924,11 @@ def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None =
         return res
     picks = getattr(res.data, "picks", res.data)
     return Section(_as_page(picks))
+
+
+def has_posts(ws: Workspace) -> bool:
+    """Whether any post was imported (an empty workspace says "nothing imported yet")."""
+    return "posts" in _tables(ws) and int(ws.table("posts").limit(1).count().execute()) > 0
 
 
 def workspace_summary(ws: Workspace) -> dict[str, Any]:

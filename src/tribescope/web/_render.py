@@ -5,12 +5,13 @@ from __future__ import annotations
 import functools
 import math
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from tribescope.web import _charts
-from tribescope.web._data import to_json
+from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
 
 __all__ = ["creator_charts", "env"]
 
@@ -44,6 +45,11 @@ def _cell(v: Any) -> str:
     return s if len(s) <= 280 else s[:277] + "…"
 
 
+def _segment(v: Any) -> str:
+    """``v`` as one URL path segment: every reserved character encoded, "/" too (``urlencode`` keeps it)."""
+    return quote(str(v), safe="")
+
+
 def _json_script(v: Any) -> Markup:
     # to_json escapes <, >, & and the JS line separators, so the text cannot close the <script>.
     return Markup(to_json(v))
@@ -61,6 +67,8 @@ def env() -> Environment:
     e.filters["num"] = _num
     e.filters["cell"] = _cell
     e.filters["json_script"] = _json_script
+    e.filters["segment"] = _segment
+    e.globals["EVIDENCE_NOT_COMPUTED"] = EVIDENCE_NOT_COMPUTED
     return e
 
 

@@ -47,6 +47,9 @@
     document.querySelectorAll("button.sl-toggle").forEach(function (b) {
       var on = !!sl[keyOf(b.dataset.platform, b.dataset.id)];
       b.textContent = on ? "✓ shortlisted" : "+ shortlist";
+      var who = (b.dataset.handle || b.dataset.id) + " (" + b.dataset.platform + ")";
+      b.setAttribute("aria-label", on ? "remove " + who + " from the shortlist" : "add " + who + " to the shortlist");
+      b.setAttribute("aria-pressed", on ? "true" : "false");
       b.classList.toggle("on", on);
     });
   }
@@ -103,6 +106,7 @@
     kpi("creators", String(items.length)); kpi("total followers", fmt(reach));
     Object.keys(labels).sort().forEach(function (l) { kpi(l.replace(/_/g, " "), String(labels[l])); });
   }
+  var MAX_OVERLAP = 20;  // the API compares at most 20 creators at once
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
     if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;  // spreadsheet formula injection
@@ -123,12 +127,25 @@
     document.getElementById("shortlist-overlap").addEventListener("click", function () {
       var out = document.getElementById("overlap-out"), keys = Object.keys(load());
       if (keys.length < 2) { out.textContent = "Shortlist at least two creators."; return; }
-      var qs = keys.slice(0, 20).map(function (k) { return "creators=" + encodeURIComponent(k); }).join("&");
+      var used = keys.slice(0, MAX_OVERLAP), left = keys.slice(MAX_OVERLAP);
+      var qs = used.map(function (k) { return "creators=" + encodeURIComponent(k); }).join("&");
       out.textContent = "loading…";
+      var para = function (cls, text) { var p = document.createElement("p"); p.className = cls; p.textContent = text; out.appendChild(p); return p; };
       fetch("/api/overlap?" + qs, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
         while (out.firstChild) out.removeChild(out.firstChild);
-        if (j.error) { out.textContent = j.error; return; }
-        if (!j.available) { out.textContent = j.reason; return; }
+        if (left.length) {
+          para("overlap-limit", "Only " + MAX_OVERLAP + " creators can be compared at once: the first " + MAX_OVERLAP + " of the " +
+            keys.length + " shortlisted are compared; left out: " + left.join(", ") + ".");
+        }
+        if (j.error) {
+          var why = (j.detail || []).map(function (d) {
+            return (d.input !== undefined ? JSON.stringify(d.input) + ": " : "") + d.msg;
+          });
+          para("error overlap-error", j.error + (why.length ? " — " + why.join("; ") : ""));
+          return;
+        }
+        if (!j.available) { para("missing", j.reason); return; }
+        if (j.rejected && j.rejected.length) { para("overlap-rejected", "Left out: " + j.rejected.join("; ")); }
         var t = document.createElement("table"); t.className = "data";
         var h = document.createElement("tr");
         j.columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; h.appendChild(th); });
