@@ -379,6 +379,7 @@ def test_a_nul_character_in_a_path_or_query_is_a_client_error(client):
         "/api/creators/youtube/%00",
         "/?q=%00",
         "/creator/youtube/%00",
+        "/api/overlap?creators=aa%3A%00&creators=aa%3A000",  # a repeated key: its first value too
     ):
         r = client.get(url)
         assert r.status_code == 400 and "NUL" in r.json()["error"], (url, r.status_code)

@@ -141,7 +141,8 @@ class Guard:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path: str = scope.get("path", "")
         method: str = scope.get("method", "GET")
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        query = dict(pairs)
 
         if not self.token and _host_name(headers.get("host", "")).lower() not in self.allowed_hosts:
             await _send_json(
@@ -153,7 +154,9 @@ class Guard:
                 },
             )
             return
-        if "\x00" in path or any("\x00" in k or "\x00" in v for k, v in query.items()):
+        if "\x00" in path or any(
+            "\x00" in k or "\x00" in v for k, v in pairs
+        ):  # every value of a repeated key
             # no creator, handle or filter holds one, and SQL string literals cannot: a client error, not a 500
             await _send_json(send, 400, {"error": "the request's path or query holds a NUL character"})
             return
