@@ -144,6 +144,16 @@ eval_app = group("eval", "Evaluate models and algorithms on labelled real data (
 train_app = group("train", "Rebuild the shipped models from the shared data (deterministic).")
 
 
+#: ``--data`` of the commands that read the Kim et al. posts (:func:`shared_data` when not given)
+KimData = Annotated[
+    Path | None,
+    typer.Option(
+        help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
+        "shared/data beside the repository, else ../shared/data)."
+    ),
+]
+
+
 def shared_data(data: Path | None) -> Path:
     """``--data``, else where every ``eval``/``train`` command looks for the labelled data sets:
     ``$TRIBESCOPE_SHARED_DATA``, else ``shared/data`` beside the repository, else ``../shared/data``
@@ -160,6 +170,7 @@ def fail(exc: BaseException, code: int = 1) -> typer.Exit:
 
 
 __all__ = [
+    "KimData",
     "TribescopeError",
     "app",
     "console",

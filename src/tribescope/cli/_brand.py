@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, eval_app, fail, shared_data, state, train_app
+from tribescope.cli._app import KimData, app, console, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -545,13 +545,7 @@ def _print_sponsored_metrics(met: dict[str, Any]) -> None:
 
 @eval_app.command("sponsored")
 def eval_sponsored(
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
-            "shared/data beside the repository, else ../shared/data)."
-        ),
-    ] = None,
+    data: KimData = None,
     split: Annotated[
         str | None,
         typer.Option(
@@ -585,13 +579,7 @@ def eval_sponsored(
 
 @train_app.command("sponsored")
 def train_sponsored(
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
-            "shared/data beside the repository, else ../shared/data)."
-        ),
-    ] = None,
+    data: KimData = None,
     model_out: Annotated[
         Path | None, typer.Option(help="Where to write the model JSON (default: the package).")
     ] = None,

@@ -11,7 +11,7 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from tribescope.cli._app import app, console, err, eval_app, fail, shared_data, state, train_app
+from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -332,13 +332,7 @@ def _print_category_metrics(m: dict[str, Any]) -> None:
 
 @train_app.command("category")
 def train_category(
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            help="Folder holding instagram_influencer_posts_kim/ (default: $TRIBESCOPE_SHARED_DATA, else "
-            "shared/data beside the repository, else ../shared/data)."
-        ),
-    ] = None,
+    data: KimData = None,
     model_out: Annotated[
         Path | None,
         typer.Option(help="Folder for category.npz / category.json (default: the package's niche/models)."),
