@@ -8,6 +8,7 @@ import ibis
 import ibis.expr.types as ir
 
 from tribescope.brand._profiles import Brand
+from tribescope.store import Workspace
 
 __all__ = ["brand_terms", "engine_pattern", "post_text", "quote"]
 
@@ -16,6 +17,16 @@ def brand_terms(brand: Brand) -> list[str]:
     """Lower-cased words that name the brand: handles, keywords, the name."""
     terms = {*brand.bare_handles, *brand.keywords, brand.name.lower()}
     return sorted((t for t in terms if t), key=len, reverse=True)
+
+
+def stored_brand_terms(ws: Workspace) -> list[str]:
+    """:func:`brand_terms` of every brand profile stored in the workspace (none without a ``brands`` table): the
+    words that mark campaign posts when ``campaign report`` is given no ``--brand-term`` (CLI and dashboard)."""
+    from tribescope.brand._profiles import list_brands
+
+    if not ws.has_table("brands"):
+        return []
+    return [t for b in list_brands(ws) for t in brand_terms(b)]
 
 
 def engine_pattern(terms: list[str]) -> str:

@@ -338,13 +338,9 @@ def campaign_report_cmd(
         for p in outs.values():
             check_out(p)
         ws = state.open(read_only=True)
-        brand_terms = list(brand_term or [])
-        if not brand_terms and ws.has_table("brands"):
-            from tribescope.brand import list_brands
-            from tribescope.brand._text import brand_terms as terms_of
+        from tribescope.brand._text import stored_brand_terms
 
-            for b in list_brands(ws):
-                brand_terms += terms_of(b)
+        brand_terms = list(brand_term or []) or stored_brand_terms(ws)
         rep = campaign_report(
             ws,
             campaign=campaign,

@@ -832,11 +832,8 @@ def campaign_result(ws: Workspace) -> Section:
 def _brand_terms(ws: Workspace) -> list[str]:
     """The words that mark campaign posts, as ``tribescope campaign report`` takes them when no
     ``--brand-term`` is given: every stored brand profile's terms."""
-    list_brands = _optional("tribescope.brand", "list_brands")
-    terms_of = _optional("tribescope.brand._text", "brand_terms")
-    if list_brands is None or terms_of is None or "brands" not in _tables(ws):
-        return []
-    return [t for b in list_brands(ws) for t in terms_of(b)]
+    stored = _optional("tribescope.brand._text", "stored_brand_terms")
+    return [] if stored is None else list(stored(ws))
 
 
 def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
