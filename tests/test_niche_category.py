@@ -340,3 +340,36 @@ def test_prediction_equals_the_joined_documents(ws):
     judged = ~np.isnan(conf)
     assert judged.sum() >= 6
     assert np.array_equal(conf[judged], proba.max(axis=1)[judged])
+
+
+def test_a_creators_blocks_join_its_posts_in_post_order_whatever_the_row_order():
+    """The blocks' word bigrams span adjacent posts ("… food" + "image …"), so joining a creator's posts in row order
+    made ``niche_confidence`` depend on the order the posts were imported in (an incremental import appends the new
+    posts): they are joined by (created_at, post_id), undated posts last."""
+    import datetime as dt
+
+    import ibis
+
+    from tribescope.niche._category import creator_fields
+
+    rows = {
+        "platform": ["instagram"] * 4,
+        "post_id": ["p3", "p1", "p4", "p2"],
+        "creator_id": ["chef"] * 4,
+        "created_at": [dt.datetime(2024, 3, 1), dt.datetime(2024, 1, 1), None, dt.datetime(2024, 2, 1)],
+        "caption": ["pasta night", "sourdough starter", "kitchen tour", "ramen broth"],
+        "accessibility_caption": ["food", "people", "indoor", "food and drink"],
+    }
+    want = {
+        "text": "sourdough starter\nramen broth\npasta night\nkitchen tour",
+        "image": "people\nfood and drink\nfood\nindoor",
+    }
+    model = load_category_model()
+    probs = []
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        t = ibis.memtable({k: [v[i] for i in order] for k, v in rows.items()})
+        got = creator_fields(t).to_pyarrow().to_pylist()[0]
+        assert {k: got[k] for k in want} == want
+        docs = {b: [got.get(b) or ""] for b in BLOCKS}
+        probs.append(model.predict_proba(docs)[0])
+    assert np.array_equal(probs[0], probs[1]) and np.array_equal(probs[0], probs[2])

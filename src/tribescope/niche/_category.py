@@ -314,19 +314,33 @@ def creator_fields(
     tags = posts.hashtags.map(lambda h: "#" + h).join(" ") if "hashtags" in cols else null
     image = posts.accessibility_caption if "accessibility_caption" in cols else null
     tagged = posts.tagged_users.join(" ") if "tagged_users" in cols else null
+    created = posts.created_at if "created_at" in cols else ibis.null().cast("timestamp")
     p = posts.select(
         "platform",
         "post_id",
         "creator_id",
+        _created=created,
         _text=_concat(title, caption, tags),
         _image=image.fill_null(""),
         _tagged=tagged.fill_null(""),
     )
+
+    def joined(col: str, sep: str) -> ir.StringValue:
+        """The creator's posts' ``col`` joined in post order (created_at, post_id), whatever order the rows come in:
+        the blocks' word n-grams span adjacent posts, so an unordered ``group_concat`` made a creator's
+        ``niche_confidence`` depend on the order its posts were imported in. Sorted as an array of structs (Spark's
+        ``group_concat`` takes no ``order_by``)."""
+        undated = (
+            p._created.isnull()
+        )  # first in the key: undated posts last on both engines, whatever their NULL order
+        parts = ibis.struct({"undated": undated, "at": p._created, "id": p.post_id, "v": p[col]}).collect()
+        return parts.sort().map(lambda x: x.v).join(sep)
+
     out = p.group_by(["platform", "creator_id"]).agg(
         n_posts=p.post_id.nunique(),
-        text=p._text.group_concat("\n"),
-        image=p._image.group_concat("\n"),
-        tagged=p._tagged.group_concat(" "),
+        text=joined("_text", "\n"),
+        image=joined("_image", "\n"),
+        tagged=joined("_tagged", " "),
     )
     if comments is not None:
         c = _selected_comments(posts, comments)
