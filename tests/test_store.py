@@ -414,3 +414,26 @@ def test_export_parquet_replaces_an_earlier_export_whole_and_refuses_other_folde
         ws.export_parquet(exports)
     assert [p.name for p in exports.iterdir()] == ["channels.json"]
     ws.close()
+
+
+def test_a_second_connection_to_the_same_workspace_can_score(tmp_path, fixtures):
+    """Two handles on one workspace file in a process (``connect`` again, ``Workspace.cursor``) share DuckDB's
+    catalog: the text-feature UDF the first registered made every scoring call on the second fail with "already
+    exists". Both score, with the same result."""
+    from tribescope import connect, import_paths
+    from tribescope.score import score_creators
+
+    path = tmp_path / "w.duckdb"
+    w = connect(path)
+    import_paths(w, [fixtures / "youtube"])
+    w.close()
+    a = connect(path, read_only=True)
+    b = connect(path, read_only=True)
+    try:
+        first = score_creators(a, write=False)
+        assert first.num_rows > 0
+        for other in (b, a.cursor()):
+            assert score_creators(other, write=False).equals(first)
+    finally:
+        b.close()
+        a.close()

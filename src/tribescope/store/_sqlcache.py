@@ -27,6 +27,7 @@ import contextlib
 import datetime as dt
 import decimal
 import enum
+import functools
 import hashlib
 import itertools
 import os
@@ -256,4 +257,29 @@ def duckdb_backend(con: Any) -> Any:
     :attr:`Workspace.con <tribescope.store.Workspace.con>` and the web server's connections use."""
     import ibis
 
-    return install(ibis.duckdb.from_connection(con))
+    backend = install(ibis.duckdb.from_connection(con))
+    backend._register_udfs = functools.partial(_register_udfs, backend)
+    return backend
+
+
+def _register_udfs(backend: Any, expr: Any) -> None:
+    """Ibis' DuckDB ``_register_udfs``, for a database several connections share: a Python UDF is registered in the
+    database's catalog, so a second connection to the same workspace file in this process (``connect`` again,
+    ``Workspace.cursor``) failed with "already exists" on the text-feature UDF the first one registered. The UDFs are
+    process-wide objects (one Python function per name), so the one registered is this one: it is used as it is."""
+    import duckdb
+    import ibis.expr.operations as ops
+
+    con = backend.con
+    for node in expr.op().find(ops.ScalarUDF):
+        register = getattr(backend, f"_register_{node.__input_type__.name.lower()}_udf")
+        with contextlib.suppress(duckdb.InvalidInputException):  # not registered by this connection
+            con.remove_function(type(node).__name__)
+        registration = register(node)
+        if registration is None:
+            continue
+        try:
+            registration(con)
+        except duckdb.CatalogException as exc:
+            if "already exists" not in str(exc):
+                raise
