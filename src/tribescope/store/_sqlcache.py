@@ -27,7 +27,6 @@ import contextlib
 import datetime as dt
 import decimal
 import enum
-import functools
 import hashlib
 import itertools
 import os
@@ -35,6 +34,7 @@ import re
 import tempfile
 import threading
 import uuid
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -258,7 +258,10 @@ def duckdb_backend(con: Any) -> Any:
     import ibis
 
     backend = install(ibis.duckdb.from_connection(con))
-    backend._register_udfs = functools.partial(_register_udfs, backend)
+    ref = weakref.ref(
+        backend
+    )  # not the backend itself: a cycle would keep its connection (and the file) open
+    backend._register_udfs = lambda expr: _register_udfs(ref(), expr)
     return backend
 
 
