@@ -115,8 +115,12 @@ def test_main_closes_the_workspaces_the_command_opened(monkeypatch, tmp_path, th
     monkeypatch.setattr(cli, "app", command)
     with pytest.raises(SystemExit):
         cli.main()
-    with pytest.raises(duckdb.ConnectionException):
+    from tribescope.errors import WorkspaceError
+
+    with pytest.raises(WorkspaceError, match="is closed"):
         kept[0].duck.execute("SELECT 1")
+    with pytest.raises(duckdb.ConnectionException):  # the DuckDB connection itself is closed
+        kept[0]._duck.execute("SELECT 1")
     assert not (tmp_path / "w.duckdb.wal").exists()
     con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
     assert con.execute("SELECT x FROM t").fetchone() == (42,)

@@ -137,7 +137,7 @@ def test_lane_stops_and_closes_its_connection_when_the_models_fail(imported, tmp
         raise RuntimeError("model failed")
     assert time.perf_counter() - t0 < 30
     with pytest.raises(duckdb.ConnectionException):
-        lane._ws.duck.execute("SELECT 1")
+        lane._ws._duck.execute("SELECT 1")  # the DuckDB connection itself is closed
     # nothing was committed, and the workspace's own connection works on
     assert not [t for t in ws.list_tables() if t.startswith("_score_cache_")]
     assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] > 0
@@ -235,5 +235,5 @@ def test_a_lane_that_cannot_start_gives_back_its_connection_and_the_thresholds(
     assert gc.get_threshold() == before
     assert len(opened) == 1
     with pytest.raises(duckdb.ConnectionException):
-        opened[0].duck.execute("SELECT 1")
+        opened[0]._duck.execute("SELECT 1")  # the DuckDB connection itself is closed
     ws.close()

@@ -437,3 +437,41 @@ def test_a_second_connection_to_the_same_workspace_can_score(tmp_path, fixtures)
     finally:
         b.close()
         a.close()
+
+
+def test_export_parquet_holds_the_workspace_tables_only_and_takes_any_folder_name(tmp_path, monkeypatch):
+    """The export listed the session's temporary tables too (an Ibis ``.cache()``, a scratch ``TEMP`` table), which
+    the Spark backend would read as workspace tables; a folder name with a quote broke the ``COPY`` statement, and
+    ``export .`` failed on the empty name (both tracebacks). The current folder is refused: the export is written
+    beside the folder and swapped in."""
+    from tribescope.errors import WorkspaceError
+
+    ws = connect(tmp_path / "w.duckdb")
+    ws.table("posts").cache()
+    ws.duck.execute("CREATE TEMP TABLE scratch AS SELECT 1 AS x")
+    out = ws.export_parquet(tmp_path / "it's")
+    stored = sorted(d.name for d in out.iterdir())
+    assert "scratch" not in stored and not [n for n in stored if n.startswith("ibis_")]
+    assert stored == sorted(n for n in ws.list_tables() if n != "scratch" and not n.startswith("ibis_"))
+    monkeypatch.chdir(out)
+    with pytest.raises(WorkspaceError, match="current folder"):
+        ws.export_parquet(".")
+    ws.close()
+
+
+def test_a_closed_workspace_says_it_is_closed(tmp_path):
+    """After ``close()``, ``table`` said "table 'posts' is not in workspace" and other calls raised DuckDB's own
+    ConnectionException; each is a WorkspaceError saying the workspace is closed."""
+    from tribescope.errors import WorkspaceError
+
+    ws = connect(tmp_path / "w.duckdb")
+    ws.close()
+    for call in (
+        lambda: ws.table("posts"),
+        ws.counts,
+        ws.list_tables,
+        lambda: ws.export_parquet(tmp_path / "pq"),
+    ):
+        with pytest.raises(WorkspaceError, match="is closed"):
+            call()
+    ws.close()  # closing twice is harmless

@@ -116,12 +116,15 @@ class Workspace:
         self.read_only = read_only
         self._lock = threading.RLock()
         self._deleted = [0]  # rows deleted through delete_rows, shared with the cursors (see rows_deleted)
+        self._closed = False
 
     @property
     def con(self) -> Any:
         """The Ibis backend every expression runs on. A DuckDB workspace opened by :func:`connect` builds it on
         first use, over the same DuckDB connection: a command that only writes through :attr:`duck` (``import``)
         never loads Ibis and its SQL compilers (~0.4 s of start-up)."""
+        if self._closed:
+            raise WorkspaceError(f"workspace {self.path} is closed; open it again with tribescope.connect")
         if self._con is None:
             from tribescope.store._sqlcache import duckdb_backend
 
@@ -131,8 +134,9 @@ class Workspace:
     # ------------------------------------------------------------------ reading
     def table(self, name: str) -> ibis.Table:
         """The canonical or derived table ``name`` as an Ibis table expression."""
+        con = self.con  # a closed workspace says so, not "no such table"
         try:
-            return self.con.table(name)
+            return con.table(name)
         except Exception as exc:  # ibis raises backend-specific errors for a missing table
             raise WorkspaceError(
                 f"table {name!r} is not in workspace {self.path}. "
@@ -179,6 +183,8 @@ class Workspace:
         """The raw DuckDB connection (DuckDB backend only; used by the store's writers)."""
         if self.backend != "duckdb":
             raise WorkspaceError(f"writing needs the duckdb backend; this workspace is {self.backend}")
+        if self._closed:
+            raise WorkspaceError(f"workspace {self.path} is closed; open it again with tribescope.connect")
         return self._duck if self._duck is not None else self.con.con
 
     def ensure_schema(self) -> None:
@@ -327,7 +333,14 @@ class Workspace:
         tables and nothing else: a table an earlier export held and this workspace no longer has (a score cache
         dropped by ``forget``) is gone with it, and an interrupted export leaves the earlier one. A folder that holds
         anything but an earlier export (other files) is refused rather than mixed into."""
-        out = Path(directory)
+        out = Path(directory).absolute()
+        here = Path.cwd()
+        if not out.name or out.resolve() in (here.resolve(), *here.resolve().parents):
+            # the export is written beside the folder and swapped in: not the folder a shell stands in
+            raise WorkspaceError(
+                f"{directory} is the current folder (or one above it); export into a folder of its own, e.g. "
+                f"{Path(directory) / 'parquet'}"
+            )
         if out.exists() and not out.is_dir():
             raise WorkspaceError(f"{out} is a file; export --parquet wants a folder")
         if out.is_dir():
@@ -350,10 +363,11 @@ class Workspace:
         except OSError as exc:
             raise WorkspaceError(f"cannot write {out}: {exc}") from exc
         try:
-            for name in self.list_tables():
+            for name in self._stored_tables():  # not this session's temporary tables (Ibis caches, scratch)
                 d = tmp / name
                 d.mkdir()
-                self.duck.execute(f"COPY \"{name}\" TO '{d / 'part-0.parquet'}' (FORMAT PARQUET)")
+                target = str(d / "part-0.parquet").replace("'", "''")
+                self.duck.execute(f"COPY \"{name}\" TO '{target}' (FORMAT PARQUET)")
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             if out.exists():
@@ -363,6 +377,15 @@ class Workspace:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         return out
+
+    def _stored_tables(self) -> list[str]:
+        """The tables and views of the workspace file itself (:meth:`list_tables` without the temporary ones)."""
+        rows = self.duck.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = current_schema() AND NOT temporary UNION ALL SELECT view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND schema_name = current_schema() AND NOT temporary"
+        ).fetchall()
+        return sorted({r[0] for r in rows})
 
     def cursor(self) -> Workspace:
         """Another connection to this DuckDB workspace — the same database, buffer pool and memory cap, its own
@@ -378,6 +401,7 @@ class Workspace:
         return ws
 
     def close(self) -> None:
+        self._closed = True  # using it afterwards is a WorkspaceError naming it (not "no such table")
         with contextlib.suppress(Exception):  # closing twice is harmless
             if self._con is not None:
                 # Ibis drops a ``.cache()`` table when its expression is collected; one still referenced (by the
