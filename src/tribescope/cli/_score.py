@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -86,40 +85,19 @@ def score(
     ] = False,
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component."""
-    from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
+    from tribescope.score._run import score_workspace
 
     try:
         ws = state.open()
-        with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
-            with err.status("checking what changed…"):
-                ahead = fingerprints_ahead(ws)  # the engine scans while the scoring modules load
-                from tribescope.score import score_creators
-
-                run = ScoreRun.open(ws, full=full, ahead=ahead)
-            with contextlib.ExitStack() as stack:
-                duck = ws.backend == "duckdb"
-                # the checkpoint that ends a score which deleted no row leaves the row groups as written
-                skip_vacuum = stack.enter_context(ws.commit_vacuum()) if duck else None
-                lane = None
-                if not no_models:
-                    from rich.status import Status
-
-                    from tribescope.score._enrich import enrich
-                    from tribescope.score._score import MetricLane
-
-                    if duck:  # the metric stages run on a second connection beside the models
-                        lane = stack.enter_context(MetricLane(ws, spec, run, sentiment=not no_sentiment))
-                    with Status("applying models…", console=err) as st:
-                        enrich(
-                            ws,
-                            progress=lambda name: st.update(f"applying models: {name}"),
-                            run=run,
-                            stored=lane.stored if lane is not None else None,
-                        )
-                with err.status("computing metrics and scores…"):
-                    tbl = score_creators(ws, spec=spec, sentiment=not no_sentiment, run=run, lane=lane)
-                if skip_vacuum is not None and not ws.rows_deleted:
-                    skip_vacuum()
+        with err.status("checking what changed…") as status:
+            tbl = score_workspace(
+                ws,
+                spec,
+                sentiment=not no_sentiment,
+                models=not no_models,
+                full=full,
+                progress=status.update,
+            )
         if out is not None:
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")

@@ -11,6 +11,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from tribescope.score._run import score_workspace
     from tribescope.score._score import (
         OPTIONAL_TABLES,
         CreatorNotFound,
@@ -35,6 +36,7 @@ _WHERE = {
         "_score",
     ),
     **dict.fromkeys(["FIRST_COLUMNS", "Component", "LabelRule", "Spec", "SpecError", "load_spec"], "_spec"),
+    "score_workspace": "_run",
 }
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "register_metric_family",
     "score_creators",
     "score_frame",
+    "score_workspace",
 ]
 
 

@@ -1,0 +1,72 @@
+"""``tribescope score`` as one library call: the models, the metric stages beside them, the score, stored."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from tribescope.score._spec import Spec
+
+__all__ = ["score_workspace"]
+
+
+def score_workspace(
+    ws: Any,
+    spec: Spec | str | os.PathLike[str] | None = None,
+    *,
+    sentiment: bool = True,
+    models: bool = True,
+    full: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> pa.Table:
+    """Score every creator as ``tribescope score`` does; one row per (platform, creator_id), best score first.
+
+    :func:`~tribescope.score.score_creators` alone reads the model tables already stored (audience authenticity,
+    niches) and computes none: on a workspace never scored by the CLI its scores lack the models' components. This
+    brings them up to date first (:func:`tribescope.score._enrich.enrich`, on a writable DuckDB workspace or Spark),
+    with the metric stages on a second connection beside them (DuckDB), then scores and stores the result.
+    Only creators whose inputs changed since the last score are recomputed unless ``full``; ``models=False`` uses
+    the stored model tables (``--no-models``), ``sentiment=False`` skips VADER. ``progress(message)`` is called as
+    the work moves on (the CLI's status line).
+    """
+    from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
+    from tribescope.store._workspace import require_workspace
+
+    require_workspace(ws, "score_workspace")
+    say = progress or (lambda message: None)
+    with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
+        say("checking what changed…")
+        ahead = fingerprints_ahead(ws)  # the engine scans while the scoring modules load
+        from tribescope.score._score import score_creators
+
+        run = ScoreRun.open(ws, full=full, ahead=ahead)
+        with contextlib.ExitStack() as stack:
+            duck = ws.backend == "duckdb"
+            # the checkpoint that ends a score which deleted no row leaves the row groups as written
+            skip_vacuum = stack.enter_context(ws.commit_vacuum()) if duck and not ws.read_only else None
+            lane = None
+            if models:
+                from tribescope.score._enrich import enrich
+                from tribescope.score._score import MetricLane
+
+                if (
+                    duck and not ws.read_only
+                ):  # the metric stages run on a second connection beside the models
+                    lane = stack.enter_context(MetricLane(ws, spec, run, sentiment=sentiment))
+                say("applying models…")
+                enrich(
+                    ws,
+                    progress=lambda name: say(f"applying models: {name}"),
+                    run=run,
+                    stored=lane.stored if lane is not None else None,
+                )
+            say("computing metrics and scores…")
+            tbl = score_creators(ws, spec=spec, sentiment=sentiment, run=run, lane=lane)
+            if skip_vacuum is not None and not ws.rows_deleted:
+                skip_vacuum()
+    return tbl
