@@ -690,3 +690,36 @@ def test_components_list_what_was_not_measured_and_the_direction(tmp_path_factor
     rows = _specs(html)["c-components"]["data"]["values"]
     assert "organic_feed (lower is better)" in {r["component"] for r in rows}
     assert {r["direction"] for r in d["components"]["data"]} == {"higher", "lower"}
+
+
+def test_the_dashboards_score_job_scores_as_the_cli_does(ws_path, tmp_path):
+    """The score job ran ``score_creators`` alone, which computes none of the models: a workspace scored from the
+    dashboard held other scores than ``tribescope score`` gives. It now runs what the command runs."""
+    import duckdb
+
+    from tribescope.cli import app, state
+
+    web, cli = tmp_path / "web.duckdb", tmp_path / "cli.duckdb"
+    shutil.copy(ws_path, web)
+    shutil.copy(ws_path, cli)
+    r = CliRunner().invoke(app, ["--workspace", str(cli), "score"])
+    state.close_all()
+    assert r.exit_code == 0, r.output
+    web_app = create_app(web, read_only=False)
+    try:
+        with TestClient(web_app, base_url=BASE) as c:
+            job = _finished(c, c.post("/api/jobs/score").json())
+            assert job["status"] == "done", job
+    finally:
+        web_app.state.store.close()
+
+    def scores(path):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            return con.execute(
+                "SELECT platform, creator_id, round(community_score, 9), label FROM creator_scores ORDER BY 1, 2"
+            ).fetchall()
+        finally:
+            con.close()
+
+    assert scores(web) == scores(cli)

@@ -150,15 +150,20 @@ class Jobs:
         return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))
 
     def start_score(self) -> Job:
-        """Re-score every creator with :func:`tribescope.score.score_creators`."""
+        """Re-score every creator as ``tribescope score`` does (:func:`tribescope.score.score_workspace`: the models
+        too, which ``score_creators`` alone does not compute)."""
 
         def work(job: Job) -> dict[str, Any]:
             try:
-                from tribescope.score import score_creators
+                from tribescope.score import score_workspace
             except ImportError as exc:
                 raise TribescopeError("scoring is not available in this installation") from exc
             job.message = "scoring creators"
-            out = score_creators(self.ws)
+
+            def progress(message: str) -> None:
+                job.message = message.rstrip("…")
+
+            out = score_workspace(self.ws, progress=progress)
             n = getattr(out, "num_rows", None)
             job.message = f"scored {n:,} creators" if n is not None else "scored"
             return {"creators": n}
