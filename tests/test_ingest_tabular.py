@@ -71,6 +71,24 @@ def test_comments_csv_creates_author_accounts(ws, tmp_path):
     rows = ws.table("comments").order_by("comment_id").to_pyarrow().to_pylist()
     assert rows[0]["created_at"].hour == 8 and rows[1]["parent_comment_id"] == "c1"
     assert ws.counts()["accounts"] == 2
+    # names only: the comments carry the accounts' ids (the author's lower-cased name), so they link up
+    assert [r["author_id"] for r in rows] == ["ann", "ben"]
+
+
+def test_a_comment_without_an_author_id_in_a_file_with_the_column_stays_unknown(ws, tmp_path):
+    """A file with an author_id column that leaves it empty for a row (a tribescope export of a YouTube comment
+    without a channel) kept the comment's author unknown but added an account keyed by its display name that no
+    comment pointed to: a Parquet export imported again held accounts its source did not."""
+    f = tmp_path / "comments.csv"
+    f.write_text(
+        "platform,comment_id,post_id,author_id,author_name,text\n"
+        "youtube,c1,v1,UCann,Ann,great tip\n"
+        "youtube,c2,v1,,Stone Glow,thanks!\n"
+    )
+    import_paths(ws, [f])
+    rows = ws.table("comments").order_by("comment_id").to_pyarrow().to_pylist()
+    assert [r["author_id"] for r in rows] == ["UCann", None]
+    assert ws.table("accounts").to_pyarrow().column("account_id").to_pylist() == ["UCann"]
 
 
 def test_parquet_posts(ws, tmp_path):

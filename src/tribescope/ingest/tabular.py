@@ -145,15 +145,19 @@ class Tabular(Format):
             row.setdefault("creator_platform", None)
             if not row.get("creator_platform"):
                 row["creator_platform"] = ctx.options.get("creator_platform") or row["platform"]
-        yield table, row
-        if table == "comments" and (row.get("author_id") or row.get("author_name")):
+        stub = None
+        if table == "comments" and (
+            row.get("author_id") or (row.get("author_name") and "author_id" not in row)
+        ):
+            # a file of comments without an author_id column (names only): the name, lower-cased, is the author's id,
+            # on the comment too, so its author's comments link up; a file that has the column and leaves it empty
+            # for a row (a tribescope export of a YouTube comment without a channel) keeps it unknown
             aid = row.get("author_id") or str(row["author_name"]).lower()
-            if not row.get("author_id"):
-                row["author_id"] = aid
-            yield (
-                "accounts",
-                {"platform": row["platform"], "account_id": aid, "username": row.get("author_name")},
-            )
+            row["author_id"] = aid
+            stub = {"platform": row["platform"], "account_id": aid, "username": row.get("author_name")}
+        yield table, row
+        if stub is not None:
+            yield "accounts", stub
         if table == "community_messages" and row.get("author_id"):
             yield (
                 "accounts",
