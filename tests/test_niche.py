@@ -125,6 +125,26 @@ def test_resolve_creators_by_id_username_and_platform(world):
         resolve_creators(world, ["nobody"])
 
 
+def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
+    """``similar`` of an unknown creator returned 10 arbitrary creators at similarity 0 and ``inner_circle`` an empty
+    table; ``overlap`` of names unpacked each string into a made-up pair (``('f', 'a')``), ``resolve_creators`` of one
+    name looked up its letters. Now: CreatorNotFound, TypeError, and one name taken as a list of it."""
+    for call in (lambda: similar(world, (IG, "nobody")), lambda: inner_circle(world, (IG, "nobody"))):
+        with pytest.raises(CreatorNotFound, match="instagram:nobody has no posts"):
+            call()
+    for call in (
+        lambda: overlap(world, ["fa", "fb"]),
+        lambda: overlap_list(world, ["fa", "fb"]),
+        lambda: audience(world, "fa"),
+        lambda: similar(world, "fa"),
+        lambda: inner_circle(world, "fa"),
+    ):
+        with pytest.raises(TypeError, match="resolve_creators"):
+            call()
+    assert resolve_creators(world, "FA") == [(IG, "fa")]
+    assert similar(world, (IG, "fa")).num_rows > 0  # a known creator as before
+
+
 def test_minhash_is_exact_for_small_sets_and_close_for_large():
     a, b = np.arange(0, 100), np.arange(50, 150)
     assert estimate_jaccard(a, b, 256) == pytest.approx(50 / 150)

@@ -127,11 +127,39 @@ def activity(ws: Workspace) -> ir.Table:
     return out
 
 
+def creator_pairs(creators: Any, what: str) -> list[tuple[str, str]]:
+    """``creators`` as ``(platform, creator_id)`` pairs; a name (a string, or strings in the list) is a TypeError
+    saying to resolve it first — a string was unpacked into letters, a made-up pair ``('r', 'u')``."""
+    items = [creators] if isinstance(creators, str) else list(creators)
+    for c in items:
+        if isinstance(c, str) or not (
+            isinstance(c, tuple | list) and len(c) == 2 and all(isinstance(x, str) for x in c)
+        ):
+            raise TypeError(
+                f"{what} takes (platform, creator_id) pairs, not {c!r}; "
+                "resolve names with tribescope.niche.resolve_creators(ws, [...])"
+            )
+    return [(c[0], c[1]) for c in items]
+
+
+def require_creator(ws: Workspace, creator: Any, what: str) -> tuple[str, str]:
+    """The one ``(platform, creator_id)`` pair ``creator``, which must have posts in ``ws`` (else
+    :class:`CreatorNotFound`: an unknown creator gave an empty table or arbitrary rows)."""
+    (key,) = creator_pairs([creator] if not isinstance(creator, str) else creator, what)
+    p = ws.table("posts")
+    if not int(p.filter((p.platform == key[0]) & (p.creator_id == key[1])).count().to_pyarrow().as_py()):
+        raise CreatorNotFound(
+            f"creator {key[0]}:{key[1]} has no posts in workspace {ws.path} "
+            "(tribescope.niche.resolve_creators maps handles to creators)"
+        )
+    return key
+
+
 def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -> ir.Table:
     """Distinct engaged accounts per creator: ``(creator_platform, creator_id, member_platform, member_id)``."""
     a = activity(ws).select("creator_platform", "creator_id", "member_platform", "member_id").distinct()
     if creators is not None:
-        a = _restrict(a, creators)
+        a = _restrict(a, creator_pairs(creators, "audience"))
     return a
 
 
@@ -188,8 +216,10 @@ def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
 def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
     """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``.
 
-    Raises :class:`CreatorNotFound` naming what was not found.
+    Raises :class:`CreatorNotFound` naming what was not found. One name alone is taken as a list of it.
     """
+    if isinstance(names, str):
+        names = [names]
     posts = ws.table("posts")
     creators = posts.select("platform", "creator_id").distinct()
     if ws.has_table("accounts"):
@@ -232,6 +262,7 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 
 def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
     """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included)."""
+    creators = creator_pairs(creators, "overlap")
     aud = audience(ws, creators)
     got = {
         (r["a_platform"], r["a_id"], r["b_platform"], r["b_id"]): r

@@ -50,6 +50,9 @@ def inner_circle(
     Columns: ``member_platform, member_id, username, acts, active_weeks, first_seen, last_seen, love,
     followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
     """
+    from tribescope.niche._audience import require_creator
+
+    creator = require_creator(ws, creator, "inner_circle")  # an unknown creator gave an empty table
     lv = levels or LEVELS
     act = activity(ws)
     act = act.filter((act.creator_platform == creator[0]) & (act.creator_id == creator[1]))

@@ -117,7 +117,11 @@ def similar(
     weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
     model: TopicModel | None = None,
 ) -> pa.Table:
-    """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``."""
+    """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``.
+    ``creator`` is a ``(platform, creator_id)`` pair of a creator with posts (else :class:`CreatorNotFound`)."""
+    from tribescope.niche._audience import require_creator
+
+    creator = require_creator(ws, creator, "similar")
     model = model or topics(ws)
     keys = list(model.keys)
     index = {k: i for i, k in enumerate(keys)}
