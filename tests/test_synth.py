@@ -459,3 +459,17 @@ def test_space_names_stay_unique_when_creators_share_a_handle() -> None:
         )
         for s in spaces
     )
+
+
+def test_the_summary_counts_the_community_messages_the_exports_hold(tmp_path: Path) -> None:
+    """The summary left out the brand's subreddit and the Discord welcome bot's messages (xs seed 6: it printed 312
+    Reddit and 1,080 Discord messages where the files hold 732 and 1,090)."""
+    s = generate(tmp_path / "x", "xs", 6)
+    out = tmp_path / "x"
+    reddit = sum(
+        1 for f in (out / "reddit").rglob("*.ndjson") for line in f.read_text().splitlines() if line.strip()
+    )
+    discord = sum(len(json.loads(f.read_text())["messages"]) for f in (out / "discord").rglob("*.json"))
+    assert s.by_platform["reddit"]["messages"] == reddit
+    assert s.by_platform["discord"]["messages"] == discord
+    assert s.community_messages == reddit + discord

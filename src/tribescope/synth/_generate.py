@@ -188,10 +188,11 @@ def generate(
         dr = DiscordRedditWriter(world, files)
         space_authors: dict[str, set[str]] = {"discord": set(), "reddit": set()}
         for s in world.spaces:
-            summary.community_messages += dr.space(s, titles.get(s.creator, []))
+            written = dr.space(s, titles.get(s.creator, []))
+            summary.community_messages += written
             bp = summary.by_platform.setdefault(s.platform, {"spaces": 0, "messages": 0})
             bp["spaces"] += 1
-            bp["messages"] += s.n_messages
+            bp["messages"] += written  # what the export holds (the plan's n_messages missed some)
             c = world.creators[s.creator]
             pool = world.pools[c.platform]
             for a in np.concatenate([s.members, [c.pool_idx]]):
@@ -232,7 +233,12 @@ def generate(
     summary.sponsored_posts = len(sponsored)
     _write_truth(world, truth, sponsored, space_authors, summary)
     summary.orders = write_campaign(world, campaign_posts, out, truth)["orders"]
-    write_brand_community(world, out, truth)  # the brand's own subreddit (own random stream; not a creator's)
+    # the brand's own subreddit (own random stream; not a creator's), counted with the other spaces' messages
+    brand_msgs = write_brand_community(world, out, truth)
+    summary.community_messages += brand_msgs
+    bp = summary.by_platform.setdefault("reddit", {"spaces": 0, "messages": 0})
+    bp["spaces"] = bp.get("spaces", 0) + 1
+    bp["messages"] = bp.get("messages", 0) + brand_msgs
     summary.seconds = round(time.perf_counter() - t_start, 3)
     meta = {k: v for k, v in summary.as_dict().items() if k not in ("seconds", "out")}
     (out / MARKER).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))

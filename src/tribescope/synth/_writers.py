@@ -807,10 +807,9 @@ class DiscordRedditWriter:
             if txt.startswith("@"):
                 sp = txt.find(" ")
                 texts[i] = txt[sp + 1 :] if sp > 0 else "yes!"
-        if s.platform == "discord":
-            self._discord(rng, s, c, pool, auth, t, reply_to, texts, nc.name)
-        else:
-            self._reddit(rng, s, c, pool, auth, t, reply_to, texts)
+        if s.platform == "discord":  # with the welcome bot's messages
+            return self._discord(rng, s, c, pool, auth, t, reply_to, texts, nc.name)
+        self._reddit(rng, s, c, pool, auth, t, reply_to, texts)
         return n
 
     def _discord(
@@ -824,7 +823,7 @@ class DiscordRedditWriter:
         reply_to: np.ndarray,
         texts: list[str],
         niche: str,
-    ) -> None:
+    ) -> int:
         n = len(auth)
         chans = ["general", f"{niche}-talk"] + (["wins"] if s.lively else ["announcements"])
         ch_of = rng.choice(len(chans), size=n, p=[0.5, 0.35, 0.15])
@@ -837,6 +836,7 @@ class DiscordRedditWriter:
         cat_id = _ids.discord_snowflakes(rng, np.array([c.created_at + 205 * DAY]))[0]
         bot_id = _snowflake_for(self.w.seed, "bot", 0)
         folder = "discord/" + "".join(ch if ch.isalnum() else "-" for ch in s.name).strip("-").lower()
+        written = 0
         for k, name in enumerate(chans):
             idx = np.flatnonzero(ch_of == k)
             msgs = []
@@ -948,6 +948,8 @@ class DiscordRedditWriter:
                 "messageCount": len(msgs),
             }
             self.out.f(f"{folder}/{name}.json").write(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+            written += len(msgs)
+        return written
 
     def _reddit(
         self,
