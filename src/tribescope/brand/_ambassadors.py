@@ -47,8 +47,7 @@ SCHEMA = pa.schema(
 
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
-    """``(platform, account_id)`` of the brand's own accounts found in the workspace: a handle names an account by
-    its id or username (case-insensitive), on the handle's platform when it gives one (``instagram:brightfold``)."""
+    """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`)."""
     a = ws.table("accounts")
     handles = brand.bare_handles
     rows = (
@@ -57,17 +56,7 @@ def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
         .to_pyarrow()
         .to_pylist()
     )
-    pairs = brand.handle_pairs()
-    out = []
-    for r in rows:
-        for plat, h in pairs:
-            if (plat is None or plat == r["platform"]) and h in (
-                r["account_id"].lower(),
-                (r["username"] or "").lower(),
-            ):
-                out.append((r["platform"], r["account_id"]))
-                break
-    return sorted(set(out))
+    return sorted({(r["platform"], r["account_id"]) for r in rows if brand.names(**r)})
 
 
 def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) -> pa.Table:

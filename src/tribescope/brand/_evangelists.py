@@ -50,11 +50,8 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     terms = brand_terms(b)
     pat = engine_pattern(terms)
     own = set(b.bare_handles)  # handles as posts @-mention or tag them
-    # the brand's own accounts: found by id or username (brand_accounts), or named by id alone — a bare handle on
-    # every platform, ``instagram:x`` on Instagram only (as the budget plan leaves them out)
+    # the brand's own accounts: found by id or username (brand_accounts), or named by id alone (Brand.names)
     own_keys = set(brand_accounts(ws, b))
-    own_any = {h for p_, h in b.handle_pairs() if p_ is None}
-    own_on = {(p_, h) for p_, h in b.handle_pairs() if p_ is not None}
     p = ws.table("posts")
     handle_hit = (
         ibis.or_(*[p.mentions.contains(h) | p.tagged_users.contains(h) for h in own])
@@ -90,11 +87,7 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
     def add(platform: str, account: str | None, kind: str, quote_: str) -> None:
         if not account or paid(platform, account):
             return
-        if (
-            (platform, account) in own_keys
-            or account.lower() in own_any
-            or (platform, account.lower()) in own_on
-        ):
+        if (platform, account) in own_keys or b.names(platform, account):
             return
         a = acc.setdefault((platform, account), {"post": 0, "comment": 0, "community": 0, "ev": []})
         a[kind] += 1

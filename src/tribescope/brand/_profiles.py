@@ -53,6 +53,12 @@ class Brand:
                 out.append((None, h))
         return out
 
+    def names(self, platform: str | None, account_id: str | None, username: str | None = None) -> bool:
+        """Whether one of the brand's handles names this account: its id or username (case-insensitive), on the
+        handle's platform when the handle gives one (``instagram:brightfold``), on every platform when not."""
+        ids = {str(v).lower() for v in (account_id, username) if v}
+        return any((p is None or p == platform) and h in ids for p, h in self.handle_pairs())
+
     def to_row(self) -> dict[str, Any]:
         return {
             "name": self.name,

@@ -196,21 +196,19 @@ def _workspace_creators(ws: Workspace) -> list[tuple[str, str]]:
 
 
 def _own_accounts(ws: Workspace, brand: str, cand: pd.DataFrame) -> set[CreatorKey]:
-    """The candidates that are the brand's own accounts: a handle names an account by its id or username
-    (case-insensitive), on the handle's platform when it gives one (``instagram:brightfold``) — as
-    :func:`tribescope.brand._ambassadors.brand_accounts` (used by the evangelists), plus the candidates' own
-    id / handle for creators without an ``accounts`` row."""
+    """The candidates that are the brand's own accounts (:meth:`tribescope.brand.Brand.names`, as the evangelists
+    and brand fit leave them out: :func:`~tribescope.brand._ambassadors.brand_accounts`), by the accounts table and
+    by the candidates' own id / handle for creators without an ``accounts`` row."""
     from tribescope.brand._ambassadors import brand_accounts
     from tribescope.brand._profiles import get_brand
 
     b = get_brand(ws, brand)
-    pairs = b.handle_pairs()
-    own = {_key(p, i) for p, i in brand_accounts(ws, b)} if pairs else set()
-    for p, i, h in zip(cand["platform"], cand["creator_id"], cand["handle"], strict=True):
-        names = {str(i).lower(), str(h).lower() if h is not None and pd.notna(h) else ""}
-        if any((hp is None or hp == p) and hh in names for hp, hh in pairs):
-            own.add(_key(p, i))
-    return own & {_key(p, i) for p, i in zip(cand["platform"], cand["creator_id"], strict=True)}
+    found = {_key(p, i) for p, i in brand_accounts(ws, b)}
+    return {
+        _key(p, i)
+        for p, i, h in zip(cand["platform"], cand["creator_id"], cand["handle"], strict=True)
+        if _key(p, i) in found or b.names(p, i, h if h is not None and pd.notna(h) else None)
+    }
 
 
 def plan_budget(
