@@ -64,10 +64,20 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
         .to_pyarrow()
         .to_pylist()
     )
+    c = ws.table("comments")
+    hit = c.filter(ibis.coalesce(c.text, "").re_search(pat))
+    under = p.select(_pp="platform", _pid="post_id", _pc="creator_id")
+    hit = hit.left_join(under, [hit.platform == under._pp, hit.post_id == under._pid])
+    crows = hit.select(
+        "platform", "comment_id", "author_id", "text", "post_id", on_own=hit.author_id == hit._pc
+    )
+    crows = crows.to_pyarrow().to_pylist()
+    # the posts naming the brand, and those under which their creator named it (a creator's comment under its own
+    # sponsored post is part of that promotion, "use code X10", not unprompted): classified in one pass
+    to_classify = {r["post_id"] for r in prow} | {r["post_id"] for r in crows if r["on_own"]}
     sponsored: set[tuple[str, str]] = set()
-    if prow:
-        cls = classify_posts(ws, post_ids=sorted({r["post_id"] for r in prow})).to_pylist()
-        for r in cls:
+    if to_classify:
+        for r in classify_posts(ws, post_ids=sorted(to_classify)).to_pylist():
             if r["sponsored"] != "no":
                 sponsored.add((r["platform"], r["post_id"]))
     paid_creators: set[tuple[str | None, str]] = set()
@@ -98,20 +108,6 @@ def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -
         if (r["platform"], r["post_id"]) in sponsored:
             continue
         add(r["platform"], r["creator_id"], "post", f'post {r["post_id"]}: "{quote(r["txt"], 160)}"')
-    c = ws.table("comments")
-    hit = c.filter(ibis.coalesce(c.text, "").re_search(pat))
-    under = p.select(_pp="platform", _pid="post_id", _pc="creator_id")
-    hit = hit.left_join(under, [hit.platform == under._pp, hit.post_id == under._pid])
-    crows = hit.select(
-        "platform", "comment_id", "author_id", "text", "post_id", on_own=hit.author_id == hit._pc
-    )
-    crows = crows.to_pyarrow().to_pylist()
-    # a creator's comment under its own sponsored post is part of that promotion ("use code X10"), not unprompted
-    own_posts = sorted({r["post_id"] for r in crows if r["on_own"]})
-    if own_posts:
-        for r in classify_posts(ws, post_ids=own_posts).to_pylist():
-            if r["sponsored"] != "no":
-                sponsored.add((r["platform"], r["post_id"]))
     for r in crows:
         if r["on_own"] and (r["platform"], r["post_id"]) in sponsored:
             continue
