@@ -37,6 +37,7 @@ from tribescope.store import Workspace
 __all__ = [
     "CampaignError",
     "ensure_tables",
+    "format_money",
     "import_campaign",
     "parse_money",
     "parse_shop_time",
@@ -136,6 +137,11 @@ def _need(header: list[str], path: Path, what: str, *names: str) -> None:
 _AMOUNT = re.compile(r"\d+(?:[,.\s'’]\d{3})*(?:[.,]\d+)?")
 #: a currency symbol or ISO code before or after the amount (``$12``, ``12 EUR``, ``US$ 5``, ``CHF 3'000.50``)
 _CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹₩₽]|kr|zł)\s*|\s*(?:[A-Z]{3}|[$€£¥₹₩₽]|kr|zł)$")
+
+
+def format_money(x: float) -> str:
+    """``1,250`` for whole amounts, ``99.99`` (cents) otherwise — never rounded to a misleading whole number."""
+    return f"{x:,.0f}" if float(x) == round(float(x)) else f"{x:,.2f}"
 
 
 def parse_money(v: str, where: str = "") -> float:

@@ -35,7 +35,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope.campaigns._forecast import creator_keys, forecast
-from tribescope.campaigns._io import CampaignError
+from tribescope.campaigns._io import CampaignError, format_money
 from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS
 from tribescope.store import Workspace
@@ -55,11 +55,6 @@ def estimate_fee(platform: str | None, followers: float | None) -> float:
     # followers × rate / 10,000 in one division: a fee ending in exactly 5 is exactly k + 0.5 here
     tens = math.floor(f * FEE_PER_1K.get(platform or "", 10.0) / 10_000 + 0.5)
     return max(MIN_FEE, float(tens * 10))
-
-
-def _money(x: float) -> str:
-    """``1,250`` for whole amounts, ``99.99`` (cents) otherwise — never rounded to a misleading whole number."""
-    return f"{x:,.0f}" if float(x) == round(float(x)) else f"{x:,.2f}"
 
 
 #: a creator: ``(platform, creator_id)``; an overlap key: a sorted pair of those
@@ -309,8 +304,8 @@ def plan_budget(
     cand["_gifted"] = gifted
     fits = cand[cand["cost"] <= budget].reset_index(drop=True)
     if fits.empty:
-        cheapest = f" (the cheapest fee is {_money(float(cand['cost'].min()))})" if len(cand) else ""
-        raise CampaignError(f"no creator's fee fits a budget of {_money(budget)}{cheapest}")
+        cheapest = f" (the cheapest fee is {format_money(float(cand['cost'].min()))})" if len(cand) else ""
+        raise CampaignError(f"no creator's fee fits a budget of {format_money(budget)}{cheapest}")
     cand = fits
     fc = forecast(cand, history, seed=seed, creators=known)
     cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
@@ -349,7 +344,7 @@ def plan_budget(
         )
         bits = [
             f"expects {r['expected_conversions']:.1f} conversions "
-            f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {_money(r['cost'])} "
+            f"(80% PI {r['conversions_lo']:.0f}–{r['conversions_hi']:.0f}) for {format_money(r['cost'])} "
             f"({fee_note})"
         ]
         if r.get("expected_roi") is not None and pd.notna(r.get("expected_roi")):

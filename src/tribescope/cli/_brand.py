@@ -456,7 +456,8 @@ def plan_cmd(
 ) -> None:
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
     from tribescope.brand import get_brand
-    from tribescope.campaigns._plan import _money, plan_budget
+    from tribescope.campaigns._io import format_money
+    from tribescope.campaigns._plan import plan_budget
 
     try:
         if out is not None:
@@ -477,7 +478,7 @@ def plan_cmd(
         raise fail(exc) from None
     _show(
         res.picks,
-        f"plan for {brand}: budget {_money(budget)}",
+        f"plan for {brand}: budget {format_money(budget)}",
         [
             "rank",
             "platform",
@@ -494,7 +495,7 @@ def plan_cmd(
     )
     s = res.summary
     console.print(
-        f"spent {_money(s['spent'])} of {_money(s['budget'])} on {s['creators']} creators; "
+        f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
         f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
         f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
     )
