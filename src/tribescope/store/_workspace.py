@@ -380,12 +380,7 @@ class Workspace:
 
     def _stored_tables(self) -> list[str]:
         """The tables and views of the workspace file itself (:meth:`list_tables` without the temporary ones)."""
-        rows = self.duck.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = current_schema() AND NOT temporary UNION ALL SELECT view_name FROM duckdb_views() "
-            "WHERE database_name = current_database() AND schema_name = current_schema() AND NOT temporary"
-        ).fetchall()
-        return sorted({r[0] for r in rows})
+        return sorted({r[0] for r in self.duck.execute(_DUCK_STORED_TABLES).fetchall()})
 
     def cursor(self) -> Workspace:
         """Another connection to this DuckDB workspace — the same database, buffer pool and memory cap, its own
@@ -685,11 +680,19 @@ def _file_head(p: Path, n: int) -> bytes:
 
 #: :meth:`Workspace.list_tables` on DuckDB: what Ibis' ``list_tables`` selects from ``information_schema.tables`` (tables
 #: and views of the current catalog or ``temp``, in the current schema), from the catalog functions that view reads
-_DUCK_TABLES = (
-    "SELECT table_name FROM duckdb_tables() WHERE database_name IN (current_database(), 'temp') "
-    "AND schema_name = current_schema() UNION ALL SELECT view_name FROM duckdb_views() "
-    "WHERE database_name IN (current_database(), 'temp') AND schema_name = current_schema()"
-)
+def _duck_tables(databases: str) -> str:
+    """The names of the tables and views of ``databases`` (an SQL list) in the current schema."""
+    where = f"database_name IN ({databases}) AND schema_name = current_schema()"
+    return (
+        f"SELECT table_name FROM duckdb_tables() WHERE {where} "
+        f"UNION ALL SELECT view_name FROM duckdb_views() WHERE {where}"
+    )
+
+
+#: the workspace file's tables and views and the session's temporary ones (what Ibis' ``list_tables`` lists)
+_DUCK_TABLES = _duck_tables("current_database(), 'temp'")
+#: the workspace file's own (what an export holds)
+_DUCK_STORED_TABLES = _duck_tables("current_database()")
 
 
 def _session_settings(duck: Any) -> None:

@@ -237,8 +237,8 @@ def generate(
     brand_msgs = write_brand_community(world, out, truth)
     summary.community_messages += brand_msgs
     bp = summary.by_platform.setdefault("reddit", {"spaces": 0, "messages": 0})
-    bp["spaces"] = bp.get("spaces", 0) + 1
-    bp["messages"] = bp.get("messages", 0) + brand_msgs
+    bp["spaces"] += 1
+    bp["messages"] += brand_msgs
     summary.seconds = round(time.perf_counter() - t_start, 3)
     meta = {k: v for k, v in summary.as_dict().items() if k not in ("seconds", "out")}
     (out / MARKER).write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
