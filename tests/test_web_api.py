@@ -497,6 +497,52 @@ def test_creator_page_counts_sponsored_posts_as_tribescope_posts_does(tmp_path, 
         c.app.state.store.close()
 
 
+def test_creator_page_splits_sponsored_posts_as_the_score_counts_them(tmp_path, ws_path, monkeypatch):
+    """The sponsored-vs-organic split and the engagement chart count what the score's sponsored_share counts;
+    a post only the sponsorship model rates likely stays "likely" in the Posts table, counts as organic, and the
+    note says so."""
+    sponsored = pytest.importorskip("tribescope.sponsored")
+    import pyarrow.compute as pc
+
+    from tribescope.metrics import brand_deals
+    from tribescope.store import connect
+
+    w = tmp_path / "w.duckdb"
+    shutil.copy(ws_path, w)
+    with_posts(
+        w,
+        tmp_path,
+        "instagram,a5,alice_bakes,2024-02-04T10:00:00Z,image,My new favourite flour blend,800,4,,false\n",
+    )
+    real = sponsored.classify_posts
+
+    def model_flags_a5(*args, **kwargs):  # the model alone rates a5 likely (no disclosure, no code or link)
+        t = real(*args, **kwargs)
+        mask = pc.equal(t["post_id"], "a5")
+        return t.set_column(
+            t.schema.get_field_index("sponsored"), "sponsored", pc.if_else(mask, "likely", t["sponsored"])
+        )
+
+    monkeypatch.setattr(sponsored, "classify_posts", model_flags_a5)
+    ws = connect(w, read_only=True)
+    try:
+        deals = brand_deals(ws.table("posts"), ws.table("accounts")).to_pyarrow().to_pylist()
+    finally:
+        ws.close()
+    ours = next(r for r in deals if r["creator_id"] == "alice_bakes")
+    with TestClient(create_app(w), base_url=BASE) as c:
+        j = c.get("/api/creators/instagram/alice_bakes").json()
+        assert {p["post_id"]: p["sponsored"] for p in j["posts"]}["a5"] == "likely"
+        sp = {r["kind"]: r["posts"] for r in j["sponsored"]["data"]}
+        assert sp["sponsored"] == ours["n_sponsored"] == 1
+        assert sp["sponsored"] / (sp["sponsored"] + sp["organic"]) == pytest.approx(ours["sponsored_share"])
+        assert "rates 1 of the organic posts likely sponsored" in j["sponsored"]["data"][0]["by"]
+        page = c.get("/creator/instagram/alice_bakes").text
+        kinds = {v["post_id"]: v["kind"] for v in _specs(page)["c-engagement"]["data"]["values"]}
+        assert kinds["a5"] == "organic" and sum(k == "sponsored" for k in kinds.values()) == 1
+        c.app.state.store.close()
+
+
 def test_evidence_of_a_creator_whose_id_is_also_on_another_platform(tmp_path, tmp_path_factory):
     w = workspace(tmp_path_factory, scored=True)
     with_posts(

@@ -130,6 +130,15 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _counted_sponsored(p: dict[str, Any]) -> bool:
+    """Whether a post is marked sponsored: as the score counts it (``in_score``) when known, else as
+    ``tribescope posts`` classifies it, else by the platform's paid-partnership flag."""
+    if p.get("in_score") is not None:
+        return bool(p["in_score"])
+    s = p.get("sponsored")
+    return s in ("disclosed", "likely") or (s is None and bool(p.get("is_paid_partnership")))
+
+
 def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
     """Likes + comments per post over time; sponsored posts marked."""
     vals = [
@@ -139,14 +148,7 @@ def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
             "likes": p.get("likes"),
             "comments": p.get("comments_count"),
             "post_id": p.get("post_id"),
-            "kind": (
-                "sponsored"
-                if (
-                    p.get("sponsored") in ("disclosed", "likely")
-                    or (p.get("sponsored") is None and p.get("is_paid_partnership"))
-                )
-                else "organic"
-            ),
+            "kind": "sponsored" if _counted_sponsored(p) else "organic",
         }
         for p in posts
         if p.get("created_at")

@@ -366,7 +366,12 @@ def _posts(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The newest 500 posts (for the table and charts), and every post's engagement and sponsorship
     (for the sponsored-vs-organic split). ``sponsored`` is the classification of ``tribescope posts``
-    (:func:`tribescope.sponsored.classify_posts`), which the score's sponsored share also counts."""
+    (:func:`tribescope.sponsored.classify_posts`: disclosed / likely / no, the model included);
+    ``in_score`` is whether the score's ``sponsored_share`` counts the post
+    (:func:`tribescope.metrics.sponsored_posts`: disclosed, or a commercial signal in the text — the
+    classifier's rules without its model)."""
+    from tribescope.metrics._brand import sponsored_posts
+
     p = ws.table("posts")
     p = p.filter([p.platform == platform, p.creator_id == creator_id])
     cols = {
@@ -382,7 +387,16 @@ def _posts(
         "url": p.url,
     }
     expr = p.select(**cols)
-    every = _rows(p.select("post_id", "likes", "comments_count", "is_paid_partnership").order_by("post_id"))
+    sp_rule = sponsored_posts(p)
+    every = _rows(
+        sp_rule.select(
+            "post_id",
+            "likes",
+            "comments_count",
+            "is_paid_partnership",
+            in_score=sp_rule.sponsored_disclosed | sp_rule.sponsored_likely,
+        ).order_by("post_id")
+    )
     classes = _classified(ws, platform, [r["post_id"] for r in every])
     sp_name = _first_table(ws, "post_sponsorship", tables) if classes is None else None
     if sp_name:
@@ -393,6 +407,9 @@ def _posts(
             )
             expr = expr.left_join(sp, expr.post_id == sp.sp_post_id).drop("sp_post_id")
     rows = _rows(expr.order_by(ibis.desc("created_at")).limit(500))
+    counted = {r["post_id"]: r["in_score"] for r in every}
+    for r in rows:
+        r["in_score"] = counted.get(r["post_id"])
     if classes is not None:
         for r in [*rows, *every]:
             r.update(classes.get(r["post_id"], {"sponsored": None}))
@@ -585,25 +602,36 @@ def _authenticity(
 
 
 def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
-    """Posts and median engagement (likes + comments) split by sponsorship as ``tribescope posts``
-    classifies it: ``disclosed`` and ``likely`` are sponsored, ``no`` is organic. Without the
-    classifier only the platform's paid-partnership flag is known, and the title says so."""
+    """Posts and median engagement (likes + comments) split as the score's ``sponsored_share`` counts them
+    (``in_score``: disclosed, or a promo code / affiliate link in the text), so the chart and the score's
+    component agree. ``tribescope posts`` (the Posts table's column) also runs the sponsorship model, which
+    may rate some of the organic posts ``likely``; the note says how many. Without ``in_score`` (rows from
+    elsewhere) the classification, else the platform's paid-partnership flag, decides."""
     if not posts:
         return Section(missing="no posts")
     groups: dict[str, list[float]] = {}
+    model_only = 0
     for p in posts:
         s = p.get("sponsored")
-        kind = (
-            ("sponsored" if s in ("disclosed", "likely") else "organic")
-            if "sponsored" in p
-            else ("sponsored" if p.get("is_paid_partnership") else "organic")
-        )
+        if "in_score" in p:
+            kind = "sponsored" if p["in_score"] else "organic"
+            model_only += not p["in_score"] and s in ("disclosed", "likely")
+        elif "sponsored" in p:
+            kind = "sponsored" if s in ("disclosed", "likely") else "organic"
+        else:
+            kind = "sponsored" if p.get("is_paid_partnership") else "organic"
         groups.setdefault(kind, []).append(float((p.get("likes") or 0) + (p.get("comments_count") or 0)))
-    by = (
-        "disclosed or likely sponsored, as tribescope posts classifies them"
-        if any("sponsored" in p for p in posts)
-        else "platform paid-partnership flag only (the sponsorship classifier is not installed)"
-    )
+    if any("in_score" in p for p in posts):
+        by = "disclosed, or a promo code or affiliate link in the text, as the score's sponsored share counts them"
+        if model_only:
+            by += (
+                f"; the sponsorship model rates {model_only} of the organic posts likely sponsored too"
+                " (the Posts table's 'likely'), which the score does not count"
+            )
+    elif any("sponsored" in p for p in posts):
+        by = "disclosed or likely sponsored, as tribescope posts classifies them"
+    else:
+        by = "platform paid-partnership flag only (the sponsorship classifier is not installed)"
     return Section(
         [
             {"kind": k, "posts": len(v), "median_engagement": float(np.median(v)), "by": by}
