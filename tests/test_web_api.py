@@ -174,6 +174,10 @@ def test_overlap_when_niche_module_present(client):
     (row,) = j["items"]
     # engaged audiences: alice {bob, carol, dave, mallory}, megastar {dave, mallory, bob}
     assert (row["size_a"], row["size_b"], row["shared"]) == (4, 3, 3)
+    # the list as a whole, as `tribescope overlap` prints it: carol engages with alice only
+    per = {(r["creator_id"], r["audience"], r["unique"], r["shared"]) for r in j["audience"]}
+    assert per == {("alice_bakes", 4, 1, 3), ("megastar", 3, 0, 3)}
+    assert j["totals"] == {"reach": 4, "sum_audiences": 7, "duplicated": 3}
     r = client.get("/api/overlap?creators=alice&creators=bob")
     assert r.status_code == 422 and "pattern" in r.json()["detail"][0]["msg"]
 

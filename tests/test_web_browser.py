@@ -302,5 +302,9 @@ def test_shortlist_overlap_says_what_it_left_out(page, server):
     )
     rejected = page.locator(".overlap-rejected").inner_text()
     assert "instagram:'ghost creator': no such creator" in rejected
-    assert page.locator("#overlap-out table tr").count() == 2  # header + alice_bakes × megastar
+    assert page.locator("#overlap-out table.overlap-pairs tr").count() == 2  # header + alice_bakes × megastar
+    # the list's unique vs shared audience, as `tribescope overlap` prints it
+    assert page.locator("#overlap-out table.overlap-audience tr").count() == 3  # header + the two compared
+    totals = page.locator(".overlap-totals").inner_text()
+    assert "reaches 4 distinct engaged accounts; 3 of 7 audience slots are duplicates" in totals
     _no_xss(page)

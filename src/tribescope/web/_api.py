@@ -45,9 +45,13 @@ class ListResponse(BaseModel):
 
 
 class OverlapResponse(ListResponse):
-    """Pairs of the known creators; ``rejected`` lists each creator left out, with the reason."""
+    """Pairs of the known creators; ``rejected`` lists each creator left out, with the reason; ``audience``
+    the list's unique vs shared audience per creator (``audience``, ``unique``, ``shared``, ``unique_share``)
+    and ``totals`` its reach (distinct engaged accounts), the sum of the audiences and the duplicates."""
 
     rejected: list[str] = Field(default_factory=list)
+    audience: list[dict[str, Any]] = Field(default_factory=list)
+    totals: dict[str, int] = Field(default_factory=dict)
 
 
 class Health(BaseModel):
@@ -321,8 +325,9 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
         sec = _data.overlap(ws, creators)
     out = _list_out(sec, "overlap", fmt)
     rejected = sec.data.rejected if sec.ok else []
+    extra = sec.data.extra if sec.ok else {}
     if isinstance(out, ListResponse):
-        return OverlapResponse(**out.model_dump(), rejected=rejected)
+        return OverlapResponse(**out.model_dump(), rejected=rejected, **extra)
     if rejected:
         out.headers["x-rejected"] = "; ".join(rejected).encode("ascii", "backslashreplace").decode()[:2000]
     return out

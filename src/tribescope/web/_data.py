@@ -106,6 +106,8 @@ class Page:
     truncated: bool = False
     #: Inputs left out of the answer, each with the reason (e.g. an unknown creator in an overlap).
     rejected: list[str] = field(default_factory=list)
+    #: What a list answer says beside its rows (e.g. the overlap's unique vs shared audience and totals).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -893,7 +895,9 @@ def _as_page(obj: Any) -> Page:
 
 
 def overlap(ws: Workspace, creators: list[str]) -> Section:
-    """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`.
+    """Audience overlap of the given creators (``platform:creator_id``), from :mod:`tribescope.niche`: the
+    pairs (:func:`~tribescope.niche.overlap`) as rows, and in ``extra`` the list's unique vs shared audience
+    per creator and its totals (:func:`~tribescope.niche.overlap_list`, what ``tribescope overlap`` prints).
 
     A key that names no creator of the workspace is left out and listed in the page's ``rejected``
     (with the reason); fewer than two creators left is an :class:`InvalidQuery` naming the rejected keys.
@@ -928,6 +932,10 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
         )
     page = _as_page(fn(ws, keys))
     page.rejected = rejected
+    per_list = _optional("tribescope.niche", "overlap_list")
+    if per_list is not None:
+        per, totals = per_list(ws, keys)
+        page.extra = {"audience": per.to_pylist(), "totals": {k: int(v) for k, v in totals.items()}}
     return Section(page)
 
 

@@ -146,12 +146,23 @@
         }
         if (!j.available) { para("missing", j.reason); return; }
         if (j.rejected && j.rejected.length) { para("overlap-rejected", "Left out: " + j.rejected.join("; ")); }
-        var t = document.createElement("table"); t.className = "data";
-        var h = document.createElement("tr");
-        j.columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; h.appendChild(th); });
-        t.appendChild(h);
-        j.items.forEach(function (r) { var tr = document.createElement("tr"); j.columns.forEach(function (c) { cell(tr, r[c]); }); t.appendChild(tr); });
-        out.appendChild(t);
+        var table = function (cls, columns, rows) {
+          var t = document.createElement("table"); t.className = "data " + cls;
+          var h = document.createElement("tr");
+          columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; h.appendChild(th); });
+          t.appendChild(h);
+          rows.forEach(function (r) { var tr = document.createElement("tr"); columns.forEach(function (c) { cell(tr, r[c]); }); t.appendChild(tr); });
+          out.appendChild(t);
+        };
+        table("overlap-pairs", j.columns, j.items);
+        if (j.totals && j.totals.reach !== undefined) {
+          para("overlap-totals", "The list reaches " + j.totals.reach.toLocaleString("en") + " distinct engaged accounts; " +
+            j.totals.duplicated.toLocaleString("en") + " of " + j.totals.sum_audiences.toLocaleString("en") +
+            " audience slots are duplicates.");
+        }
+        if (j.audience && j.audience.length) {
+          table("overlap-audience", ["platform", "creator_id", "audience", "unique", "shared", "unique_share"], j.audience);
+        }
       }).catch(function (e) { out.textContent = "failed: " + e; });
     });
   }
