@@ -57,8 +57,15 @@ def import_(
             "--link-creator", help="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space."
         ),
     ] = None,
+    space_id: Annotated[
+        str | None,
+        typer.Option(
+            "--space-id",
+            help="Patreon: the campaign id of files that do not name it (the members CSV, comment pages).",
+        ),
+    ] = None,
 ) -> None:
-    """Import exports (YouTube, Instagram, TikTok, Reddit, Discord, CSV/Parquet) into the workspace.
+    """Import exports (YouTube, Instagram, TikTok, Reddit, Discord, Patreon, CSV/Parquet) into the workspace.
 
     The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
     """
@@ -68,6 +75,7 @@ def import_(
             "platform": platform,
             "table": table,
             "link_creator": link_creator,
+            "space_id": space_id,
             "pseudonymize": pseudonymize,
             "key_file": str(key_file) if key_file else None,
         }.items()

@@ -8,6 +8,7 @@ Each format lives in its own module and registers itself in :data:`FORMATS`.
 from tribescope.ingest._run import FORMATS, FileReport, ImportReport, detect_format, import_paths, register
 from tribescope.ingest.discord import DiscordChatExporter
 from tribescope.ingest.instagram import InstagramGraphAPI, InstagramKim, InstagramWeb
+from tribescope.ingest.patreon import Patreon
 from tribescope.ingest.reddit import Reddit
 from tribescope.ingest.tabular import Tabular
 from tribescope.ingest.tiktok import TikTokResearch
@@ -21,6 +22,7 @@ register(Reddit())
 register(DiscordChatExporter())
 register(YouTubeAPI())
 register(TikTokResearch())
+register(Patreon())
 register(Tabular())
 
 __all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]
