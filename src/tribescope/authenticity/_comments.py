@@ -658,33 +658,48 @@ def _run_on_texts(texts: pa.Array | pa.ChunkedArray | list[str | None], fn: Any)
     return res.take(pa.array(enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)))
 
 
-def rule_quality(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> pa.Array:
+def rule_quality(texts: pa.Array | pa.ChunkedArray | list[str | None] | str) -> pa.Array:
     """``mention_only`` | ``emoji_only`` | ``generic`` | ``substantive`` by the weak-labelling rules
-    (:func:`tribescope.features._rules.quality_rule` with :data:`GENERIC_WORDS`, run in the engine).
+    (:func:`tribescope.features._rules.quality_rule` with :data:`GENERIC_WORDS`, run in the engine), one per text.
+    One ``str`` alone is one text (a one-row result), not a list of its characters.
 
     * mention_only: at least one @mention and nothing else but emoji, punctuation and spaces;
     * emoji_only: no letter or digit at all (and not empty);
     * generic: ≤ 3 words (letters/digits runs) after removing @mentions, or every word in :data:`GENERIC_WORDS`;
     * substantive: the rest. Empty text is ``generic``.
     """
+    if isinstance(texts, str):  # one text, not its characters one by one
+        texts = [texts]
     res = _run_on_texts(texts, lambda t: t.select("text_hash", quality=quality_rule(t.text, GENERIC_WORDS)))
     return res["quality"].combine_chunks()
 
 
-def comment_quality(texts: pa.Array | pa.ChunkedArray | list[str | None]) -> pa.Table:
+def comment_quality(texts: pa.Array | pa.ChunkedArray | list[str | None] | str) -> pa.Table:
     """Per text: ``spam_probability``, ``is_spam``, ``attack_probability``, ``is_attack``, ``quality``, ``sentiment``
-    (:func:`text_features` over the distinct texts, run in an in-memory DuckDB)."""
+    (:func:`text_features` over the distinct texts, run in an in-memory DuckDB); one row per text, in order.
+    One ``str`` alone is one text (one row), not a list of its characters."""
+    if isinstance(texts, str):  # one text, not its characters one by one
+        texts = [texts]
     res = _run_on_texts(texts, lambda t: text_features(t, "text_hash", "text"))
     return res.drop_columns(["text_hash"])
 
 
 def score_comments(table: pa.Table, text_column: str = "text") -> pa.Table:
-    """``table`` plus ``spam_probability, is_spam, quality, sentiment, attack_probability``."""
-    texts = (
-        table[text_column]
-        if text_column in table.column_names
-        else pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
-    )
+    """``table`` plus ``spam_probability, is_spam, quality, sentiment, attack_probability``.
+
+    ``table`` (Arrow) must hold ``text_column``: a table without it is a :class:`ValueError` naming the column and
+    the columns it has, rather than every row scored as an empty text."""
+    if not isinstance(table, pa.Table):
+        raise TypeError(
+            f"score_comments takes a pyarrow Table with a {text_column!r} column, not {type(table).__name__}; "
+            "for a list of texts use comment_quality(texts)"
+        )
+    if text_column not in table.column_names:
+        raise ValueError(
+            f"score_comments: the table has no {text_column!r} column to score (its columns: "
+            f"{', '.join(table.column_names) or 'none'}); name the text column with text_column="
+        )
+    texts = table[text_column]
     q = comment_quality(texts)
     out = table
     for name in ("spam_probability", "is_spam", "quality", "sentiment", "attack_probability"):

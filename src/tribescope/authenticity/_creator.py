@@ -30,6 +30,7 @@ from tribescope.authenticity._accounts import load_account_model
 from tribescope.authenticity._comments import update_comment_features
 from tribescope.authenticity._pods import PodParams, find_pods, pod_members
 from tribescope.metrics._base import only_if
+from tribescope.store import require_workspace
 
 __all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
 
@@ -38,6 +39,7 @@ MIN_EVIDENCE = 20
 
 def score_accounts(ws: Any) -> ir.Table:
     """The ``accounts`` table plus ``fake_probability, is_fake, category, reasons`` (engine expression)."""
+    require_workspace(ws, "score_accounts")
     return load_account_model().score(ws.table("accounts"))
 
 
@@ -45,6 +47,7 @@ def comment_scores(ws: Any) -> ir.Table:
     """The ``comment_features`` table (one row per comment: ``platform, comment_id, text_hash, spam_probability,
     is_spam, attack_probability, is_attack, quality, sentiment, model_version``), brought up to date
     incrementally and stored on a writable DuckDB workspace (:func:`._comments.update_comment_features`)."""
+    require_workspace(ws, "comment_scores")
     return update_comment_features(ws)
 
 
@@ -61,6 +64,7 @@ def creator_audience_authenticity(
     ``posts``/``comments`` (default: the workspace's) restrict the result to some creators: their posts and every
     comment under them (incremental scoring); pods are always found over the whole workspace.
     """
+    require_workspace(ws, "creator_audience_authenticity")
     scoped = posts is not None
     posts = ws.table("posts") if posts is None else posts
     comments = ws.table("comments") if comments is None else comments

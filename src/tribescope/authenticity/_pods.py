@@ -26,6 +26,8 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from tribescope.store import require_workspace
+
 __all__ = ["PodParams", "early_engagements", "find_pods", "pod_members", "pod_pairs"]
 
 
@@ -74,6 +76,11 @@ def early_engagements(ws: Any, params: PodParams = PodParams()) -> ir.Table:
 def pod_pairs(ws: Any, params: PodParams = PodParams(), *, early: ir.Table | None = None) -> ir.Table:
     """Account pairs that engage early on the same posts (engine): ``a, b, co_posts, co_creators, overlap``.
     ``early``: :func:`early_engagements` of ``ws`` already computed (e.g. cached), else built here."""
+    require_workspace(ws, "pod_pairs")
+    if not isinstance(params, PodParams):
+        raise TypeError(
+            f"pod_pairs takes its thresholds as PodParams(...), not {type(params).__name__} {params!r}"
+        )
     e = early_engagements(ws, params) if early is None else early
     per = e.group_by(["platform", "author_id"]).agg(n_early=e.post_id.count())
     per = per.filter(per.n_early >= params.min_co_posts)
@@ -98,6 +105,11 @@ def pod_pairs(ws: Any, params: PodParams = PodParams(), *, early: ir.Table | Non
 def find_pods(ws: Any, params: PodParams = PodParams()) -> pa.Table:
     """One row per pod: ``pod_id, platform, n_accounts, accounts, creators_targeted, reciprocal_creators,
     n_posts, posts, median_delay_s, co_posts_median`` (sorted by platform, then size)."""
+    require_workspace(ws, "find_pods")
+    if not isinstance(params, PodParams):
+        raise TypeError(
+            f"find_pods takes its thresholds as PodParams(...), not {type(params).__name__} {params!r}"
+        )
     early = early_engagements(ws, params).cache()  # read twice below: pairs, then the pods' posts
     try:
         return _find_pods(ws, params, early)

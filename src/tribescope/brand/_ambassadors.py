@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, BrandError, get_brand
 from tribescope.brand._text import quote
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["ambassadors", "brand_accounts"]
 
@@ -48,6 +48,11 @@ SCHEMA = pa.schema(
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
     """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`)."""
+    require_workspace(ws, "brand_accounts")
+    if not isinstance(brand, Brand):
+        raise TypeError(
+            f"brand_accounts takes a Brand (get_brand(ws, name)), not {type(brand).__name__} {brand!r}"
+        )
     a = ws.table("accounts")
     handles = brand.bare_handles
     rows = (
@@ -61,6 +66,9 @@ def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
 
 def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) -> pa.Table:
     """Rank the brand community's members by influence, best first."""
+    require_workspace(ws, "ambassadors")
+    if not isinstance(brand, Brand | str):
+        raise TypeError(f"ambassadors takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
     own = brand_accounts(ws, b)
     own_ids = [i for _, i in own]

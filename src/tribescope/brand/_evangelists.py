@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, get_brand
 from tribescope.brand._text import brand_terms, engine_pattern, post_text, quote
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["evangelists"]
 
@@ -43,6 +43,9 @@ SCHEMA = pa.schema(
 
 def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -> pa.Table:
     """Accounts mentioning the brand unasked, best first."""
+    require_workspace(ws, "evangelists")
+    if not isinstance(brand, Brand | str):
+        raise TypeError(f"evangelists takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     from tribescope.brand._ambassadors import brand_accounts
     from tribescope.sponsored import classify_posts
 

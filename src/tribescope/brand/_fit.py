@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, get_brand
 from tribescope.brand._text import post_text, quote
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["CONTENT_WEIGHT", "brand_document", "brand_fit"]
 
@@ -48,6 +48,9 @@ def brand_document(brand: Brand) -> str:
 
 def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200_000) -> pa.Table:
     """One row per creator, best fit first."""
+    require_workspace(ws, "brand_fit")
+    if not isinstance(brand, Brand | str):
+        raise TypeError(f"brand_fit takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from tribescope.brand._ambassadors import brand_accounts

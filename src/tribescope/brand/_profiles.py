@@ -15,7 +15,7 @@ from typing import Any
 
 from tribescope import schema
 from tribescope.errors import TribescopeError
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace, require_writable
 
 __all__ = ["Brand", "BrandError", "add_brand", "brand_matcher", "ensure_tables", "get_brand", "list_brands"]
 
@@ -97,6 +97,9 @@ def _norm_list(values: Iterable[str] | str | None, *, handle: bool = False) -> l
 
 def ensure_tables(ws: Workspace) -> None:
     """Create the ``brands`` table when missing (DuckDB workspaces only)."""
+    require_workspace(ws, "brand.ensure_tables")
+    if ws.backend == "duckdb" and ws.read_only and not ws.has_table("brands"):
+        require_writable(ws, "brand.ensure_tables", "the table brands (brand profiles)")
     if ws.backend == "duckdb" and not ws.read_only:
         ws.duck.execute(_DDL)
 
@@ -112,6 +115,9 @@ def add_brand(
     exclusions: Iterable[str] | str | None = None,
 ) -> Brand:
     """Create or replace the profile ``name``; returns it normalised (lower-case lists, no '@')."""
+    if not isinstance(name, str):
+        raise TypeError(f"add_brand takes the brand name as a str, not {type(name).__name__} {name!r}")
+    require_writable(ws, "add_brand", f"the brand profile {name.strip()!r} (table brands)", duckdb_only=True)
     if not name or not name.strip():
         raise BrandError("a brand needs a name: tribescope brand add NAME --handle … --keyword …")
     b = Brand(
@@ -139,6 +145,7 @@ def add_brand(
 
 def list_brands(ws: Workspace) -> list[Brand]:
     """Every stored profile, by name."""
+    require_workspace(ws, "list_brands")
     if not ws.has_table("brands"):
         return []
     t = ws.table("brands")
@@ -163,6 +170,9 @@ def list_brands(ws: Workspace) -> list[Brand]:
 
 def get_brand(ws: Workspace, name: str) -> Brand:
     """The profile ``name`` (case-insensitive); a :class:`BrandError` naming the known brands otherwise."""
+    require_workspace(ws, "get_brand")
+    if not isinstance(name, str):
+        raise TypeError(f"get_brand takes the brand name as a str, not {type(name).__name__} {name!r}")
     brands = list_brands(ws)
     for b in brands:
         if b.name.lower() == name.lower():

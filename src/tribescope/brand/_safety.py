@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, get_brand
 from tribescope.brand._text import engine_pattern, post_text, quote
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["SAFETY_CATEGORIES", "TOXIC_SHARE_FLAG", "TOXIC_WORDS", "safety_flags"]
 
@@ -66,6 +66,11 @@ SCHEMA = pa.schema(
 
 def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_only: bool = False) -> pa.Table:
     """One row per creator with category counts, toxic-audience share, flags and quoted evidence."""
+    require_workspace(ws, "safety_flags")
+    if brand is not None and not isinstance(brand, Brand | str):
+        raise TypeError(
+            f"safety_flags takes a Brand, a brand name or None, not {type(brand).__name__} {brand!r}"
+        )
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
     p = ws.table("posts")
     text = post_text(p)

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlparse
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace, require_writable
 
 __all__ = [
     "CampaignError",
@@ -324,6 +324,9 @@ def read_clicks(path: str | Path) -> pa.Table:
 
 def ensure_tables(ws: Workspace) -> None:
     """Create the campaign tables when missing (empty, typed)."""
+    require_workspace(ws, "campaigns.ensure_tables")
+    if ws.backend == "duckdb" and ws.read_only and not all(ws.has_table(n) for n in _SCHEMAS):
+        require_writable(ws, "campaigns.ensure_tables", "the tables " + ", ".join(_SCHEMAS))
     if ws.backend != "duckdb" or ws.read_only:
         return
     for name, schema in _SCHEMAS.items():
@@ -354,6 +357,12 @@ def import_campaign(
 ) -> dict[str, int]:
     """Read the given files and upsert them (plan by campaign+creator, orders by name, clicks by
     date+utm+link); all or nothing. Returns rows read per table."""
+    require_writable(
+        ws,
+        "import_campaign",
+        "the campaign files into campaign_plan, campaign_orders, campaign_clicks",
+        duckdb_only=True,
+    )
     tables: dict[str, pa.Table] = {}
     if plan is not None:
         tables["campaign_plan"] = read_plan(plan)

@@ -27,6 +27,7 @@ latest campaign with fee 0, i.e. product-only / gifted) — a documented assumpt
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,7 @@ from tribescope.campaigns._forecast import creator_keys, forecast
 from tribescope.campaigns._io import CampaignError, format_money
 from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["FEE_PER_1K", "BudgetPlan", "estimate_fee", "optimise", "plan_budget"]
 
@@ -220,6 +221,11 @@ def plan_budget(
     seed: int = 0,
 ) -> BudgetPlan:
     """Plan ``budget`` over the workspace's creators; see the module docstring for the rules."""
+    require_workspace(ws, "plan_budget")
+    if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
+        raise TypeError(f"plan_budget takes the budget as a number, not {type(budget).__name__} {budget!r}")
+    if isinstance(platforms, str):  # one platform, not its letters one by one
+        platforms = [platforms]
     from tribescope.campaigns._report import campaign_report
 
     cand = _candidates(ws, platforms)

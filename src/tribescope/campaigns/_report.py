@@ -36,7 +36,7 @@ import pyarrow as pa
 
 from tribescope.campaigns._attribution import ATTRIBUTION_WINDOW_DAYS, attribute_orders, campaign_posts
 from tribescope.campaigns._io import CampaignError
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = [
     "REACH_RATE",
@@ -201,6 +201,7 @@ def campaign_report(
     brand_terms: list[str] | None = None,
 ) -> CampaignReport:
     """Compute the ROI report from ``campaign_plan``, ``campaign_orders``, ``campaign_clicks`` and posts."""
+    require_workspace(ws, "campaign_report")
     plan = _frame(ws, "campaign_plan")
     if plan.empty:
         raise CampaignError(

@@ -164,12 +164,15 @@ def _score_distinct(texts: list[str], processes: int | None) -> list[float]:
 
 
 def sentiment_scores(
-    texts: pa.Array | pa.ChunkedArray | Iterable[str | None], *, processes: int | None = None
+    texts: pa.Array | pa.ChunkedArray | Iterable[str | None] | str, *, processes: int | None = None
 ) -> np.ndarray:
     """VADER compound sentiment (−1…1) for each text, in input order (null or empty → 0.0).
 
+    One ``str`` alone is one text (a one-element array), not a list of its characters.
     ``processes``: worker processes for large batches (default: up to 2; ``1`` = never fork).
     """
+    if isinstance(texts, str):  # one text, not its characters one by one
+        texts = [texts]
     if not isinstance(texts, pa.Array | pa.ChunkedArray):
         texts = pa.array(list(texts), pa.string())
     norm = normalise_texts(texts)
@@ -198,7 +201,15 @@ def sentiment_scores(
 
 
 def add_sentiment(table: pa.Table, text_column: str = "text", name: str = "sentiment") -> pa.Table:
-    """``table`` with a float64 column ``name`` = :func:`sentiment_scores` of ``text_column``."""
+    """``table`` with a float64 column ``name`` = :func:`sentiment_scores` of ``text_column`` (a :class:`ValueError`
+    naming it when ``table`` has no such column)."""
+    if not isinstance(table, pa.Table):
+        raise TypeError(f"add_sentiment takes a pyarrow Table, not {type(table).__name__}")
+    if text_column not in table.column_names:
+        raise ValueError(
+            f"add_sentiment: the table has no {text_column!r} column to score (its columns: "
+            f"{', '.join(table.column_names) or 'none'}); name the text column with text_column="
+        )
     return table.append_column(name, pa.array(sentiment_scores(table[text_column]), pa.float64()))
 
 

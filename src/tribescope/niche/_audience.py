@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = [
     "CreatorNotFound",
@@ -63,6 +63,7 @@ _ACT_COLS = [
 def activity(ws: Workspace) -> ir.Table:
     """Every engagement act: ``(creator_platform, creator_id, member_platform, member_id, kind, created_at, item_id,
     parent_author_id)``; ``kind`` is ``comment`` or ``community``; ``parent_author_id`` is who the act replies to."""
+    require_workspace(ws, "activity")
     parts: list[ir.Table] = []
     posts = ws.table("posts")
     if ws.has_table("comments"):
@@ -157,6 +158,7 @@ def require_creator(ws: Workspace, creator: Any, what: str) -> tuple[str, str]:
 
 def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -> ir.Table:
     """Distinct engaged accounts per creator: ``(creator_platform, creator_id, member_platform, member_id)``."""
+    require_workspace(ws, "audience")
     a = activity(ws).select("creator_platform", "creator_id", "member_platform", "member_id").distinct()
     if creators is not None:
         a = _restrict(a, creator_pairs(creators, "audience"))
@@ -218,8 +220,13 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 
     Raises :class:`CreatorNotFound` naming what was not found. One name alone is taken as a list of it.
     """
-    if isinstance(names, str):
-        names = [names]
+    require_workspace(ws, "resolve_creators")
+    names = [names] if isinstance(names, str) else list(names)  # one name alone: not its letters one by one
+    bad = [n for n in names if not isinstance(n, str)]
+    if bad:
+        raise TypeError(
+            f"resolve_creators takes names (PLATFORM:ID, an id or a username) as str, not {bad[0]!r}"
+        )
     posts = ws.table("posts")
     creators = posts.select("platform", "creator_id").distinct()
     if ws.has_table("accounts"):
@@ -262,6 +269,7 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 
 def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
     """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included)."""
+    require_workspace(ws, "overlap")
     creators = creator_pairs(creators, "overlap")
     aud = audience(ws, creators)
     got = {
@@ -320,6 +328,8 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
     ``shared`` (= audience − unique), ``unique_share``. Totals: ``reach`` = |∪ audiences| (distinct accounts
     the list reaches), ``sum_audiences`` = Σ|audience|, ``duplicated`` = sum_audiences − reach.
     """
+    require_workspace(ws, "overlap_list")
+    creators = creator_pairs(creators, "overlap_list")  # pairs given as lists: hashable below
     aud = audience(ws, creators)
     per_member = aud.group_by(["member_platform", "member_id"]).agg(n_creators=aud.count())
     j = aud.join(per_member, ["member_platform", "member_id"])

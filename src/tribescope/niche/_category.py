@@ -58,7 +58,7 @@ import scipy.sparse as sp
 
 from tribescope.errors import TribescopeError
 from tribescope.niche._topics import TOKEN_PATTERN
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 if TYPE_CHECKING:  # scikit-learn is imported to train (``vectorizer``), never to apply the shipped model
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -533,6 +533,11 @@ def predict_niche_category(
     ``judge_threshold``; 0 judges every creator with enough evidence). ``posts``/``comments`` (default: the
     workspace's) restrict it to some creators: their posts and every comment under them.
     """
+    require_workspace(ws, "predict_niche_category")
+    if model is not None and not isinstance(model, CategoryModel):
+        raise TypeError(
+            f"predict_niche_category takes model=CategoryModel (load_category_model()), not {type(model).__name__}"
+        )
     m = model or load_category_model()
     tau = m.judge_threshold if min_confidence is None else min_confidence
     if posts is None:

@@ -25,7 +25,7 @@ import ibis
 import pyarrow as pa
 
 from tribescope.niche._audience import activity
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["LEVELS", "inner_circle"]
 
@@ -50,6 +50,7 @@ def inner_circle(
     Columns: ``member_platform, member_id, username, acts, active_weeks, first_seen, last_seen, love,
     followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
     """
+    require_workspace(ws, "inner_circle")
     from tribescope.niche._audience import require_creator
 
     creator = require_creator(ws, creator, "inner_circle")  # an unknown creator gave an empty table

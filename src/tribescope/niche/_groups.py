@@ -60,7 +60,7 @@ import pyarrow as pa
 from tribescope.niche import _graphalgo as ga
 from tribescope.niche._audience import activity, audience, pairwise_overlap
 from tribescope.niche._topics import TopicModel, topics
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 if TYPE_CHECKING:
     import networkit as nk
@@ -122,6 +122,7 @@ def creator_graph(
     seed: int = 0,
 ) -> CreatorGraph:
     """Build the creator graph (see module docstring for the weight formula)."""
+    require_workspace(ws, "creator_graph")
     model = topics(ws, n_topics=n_topics, random_state=seed)
     keys = list(model.keys)
     index = {k: i for i, k in enumerate(keys)}
@@ -196,6 +197,7 @@ def niche_groups(
     leader_weights: tuple[float, float, float] = (0.25, 0.25, 0.5),
 ) -> NicheGroups:
     """Find niche groups, rank their leaders and name the bridges (see module docstring)."""
+    require_workspace(ws, "niche_groups")
     cg = creator_graph(ws, alpha=alpha, n_topics=n_topics, seed=seed)
     w_pr, w_core, w_reach = leader_weights
     g = cg.graph()

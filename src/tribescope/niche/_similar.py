@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from tribescope.niche._audience import audience
 from tribescope.niche._topics import TopicModel, topics
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 __all__ = ["PROFILE_FEATURES", "community_profile", "similar"]
 
@@ -32,6 +32,7 @@ PROFILE_FEATURES = ("size", "reply_share", "returning_share", "responsiveness", 
 
 def community_profile(ws: Workspace) -> ir.Table:
     """Per creator ``(platform, creator_id, followers, size, reply_share, returning_share, responsiveness, community)``."""
+    require_workspace(ws, "community_profile")
     posts = ws.table("posts")
     cr = posts.group_by(["platform", "creator_id"]).agg(n_posts=posts.count())
     if ws.has_table("comments"):
@@ -119,6 +120,11 @@ def similar(
 ) -> pa.Table:
     """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``.
     ``creator`` is a ``(platform, creator_id)`` pair of a creator with posts (else :class:`CreatorNotFound`)."""
+    require_workspace(ws, "similar")
+    if model is not None and not isinstance(model, TopicModel):
+        raise TypeError(
+            f"similar takes model=TopicModel (tribescope.niche.topics(ws)), not {type(model).__name__}"
+        )
     from tribescope.niche._audience import require_creator
 
     creator = require_creator(ws, creator, "similar")

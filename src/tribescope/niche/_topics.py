@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.niche._text import creator_documents, post_documents, workspace_tables
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 
 if TYPE_CHECKING:  # scikit-learn is imported where a model is fitted (importing it costs ~3 CPU-s)
     from sklearn.decomposition import NMF
@@ -194,6 +194,7 @@ def fit_topics(
 
 def topics(ws: Workspace, *, n_topics: int | None = None, random_state: int = 0) -> TopicModel:
     """Fit the topic model on every creator's document in the workspace (see :func:`fit_topics`)."""
+    require_workspace(ws, "topics")
     posts, comments = workspace_tables(ws)
     docs = creator_documents(posts, comments).order_by(["platform", "creator_id"]).to_pyarrow()
     keys = list(zip(docs["platform"].to_pylist(), docs["creator_id"].to_pylist(), strict=True))
@@ -203,6 +204,11 @@ def topics(ws: Workspace, *, n_topics: int | None = None, random_state: int = 0)
 
 def post_topics(ws: Workspace, model: TopicModel, n_terms: int = 5) -> pa.Table:
     """``(platform, post_id, creator_id, topic, topic_weight, topic_terms)`` for every post."""
+    require_workspace(ws, "post_topics")
+    if not isinstance(model, TopicModel):
+        raise TypeError(
+            f"post_topics takes a TopicModel (tribescope.niche.topics(ws)), not {type(model).__name__}"
+        )
     posts, comments = workspace_tables(ws)
     d = post_documents(posts, comments).order_by(["platform", "post_id"]).to_pyarrow()
     mix = model.transform([x or "" for x in d["document"].to_pylist()])

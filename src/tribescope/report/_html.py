@@ -15,7 +15,7 @@ from markupsafe import Markup
 from tribescope import __version__
 from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace
 from tribescope.web import _charts, _data
 from tribescope.web._render import creator_charts, env
 
@@ -45,6 +45,7 @@ def _csp(scripts: list[str]) -> str:
 def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str | None = None) -> str:
     """The report as one HTML string: summary, leaderboard, ``top`` creator sections (the first
     ``evidence`` of them with the evidence of :func:`tribescope.score.explain`), niches, campaigns."""
+    require_workspace(ws, "render_report")
     board = _data.list_creators(ws, _data.CreatorQuery(page_size=_data.MAX_PAGE_SIZE))
     creators: list[dict[str, Any]] = []
     for i, r in enumerate(board.rows[:top]):
@@ -90,6 +91,7 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
 def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, evidence: int = 3) -> Path:
     """Write :func:`render_report` to ``out`` (parent folders created) and return the path. The page is rendered
     first, then written to a hidden ``.NAME.partial`` file renamed into place: a failure leaves nothing behind."""
+    require_workspace(ws, "write_report")
     path = Path(out)
     html = render_report(ws, top=top, evidence=evidence)
     if path.is_dir():

@@ -9,7 +9,7 @@ import pyarrow as pa
 from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
 from tribescope.sponsored._features import BrandIndex, brand_index
 from tribescope.sponsored._model import SponsoredModel, load_model
-from tribescope.store import Workspace
+from tribescope.store import Workspace, require_workspace, require_writable
 
 __all__ = ["SPONSORED_SCHEMA", "classify_posts"]
 
@@ -102,6 +102,17 @@ def classify_posts(
     ``creator`` / ``platform`` / ``post_ids`` restrict the posts. With ``write=True`` the result replaces the
     workspace table ``sponsored_posts``.
     """
+    require_workspace(ws, "classify_posts")
+    if write:
+        require_writable(ws, "classify_posts", "the table sponsored_posts (write=True)")
+    if creator is not None and not isinstance(creator, str):
+        raise TypeError(
+            f"classify_posts takes the creator as a PLATFORM:ID, id or username str, not {creator!r}"
+        )
+    if model is not None and not isinstance(model, SponsoredModel):
+        raise TypeError(
+            f"classify_posts takes model=SponsoredModel (load_model()), not {type(model).__name__}"
+        )
     from tribescope.brand._profiles import brand_matcher, list_brands
 
     model = model or load_model()

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
+from tribescope.store import require_workspace
 
 __all__ = ["FEATURES", "BrandIndex", "brand_index", "post_features", "post_handles"]
 
@@ -95,6 +96,7 @@ class BrandIndex:
 
 def brand_index(ws: Any) -> BrandIndex:
     """The workspace's known brand accounts: one Ibis query over ``posts`` (platform flag only)."""
+    require_workspace(ws, "brand_index")
     p = ws.table("posts")
     flagged = p.filter(p.is_paid_partnership.fill_null(False) & p.sponsor.notnull())
     pairs = (

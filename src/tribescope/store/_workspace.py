@@ -29,7 +29,16 @@ from tribescope.errors import BackendMissing, WorkspaceError
 if TYPE_CHECKING:
     import ibis
 
-__all__ = ["DEFAULT_WORKSPACE", "DERIVED_DIR", "SparkOptions", "Workspace", "connect", "parse_spark_conf"]
+__all__ = [
+    "DEFAULT_WORKSPACE",
+    "DERIVED_DIR",
+    "SparkOptions",
+    "Workspace",
+    "connect",
+    "parse_spark_conf",
+    "require_workspace",
+    "require_writable",
+]
 
 DEFAULT_WORKSPACE = "tribescope.duckdb"
 
@@ -250,7 +259,8 @@ class Workspace:
     def delete_rows(self, sql: str, params: Sequence[Any] | None = None) -> int:
         """Run one ``DELETE`` statement on :attr:`duck`; returns the rows it deleted, also counted in
         :attr:`rows_deleted` — a command that deleted nothing may end with a checkpoint that does not vacuum
-        (:meth:`commit_vacuum`). DuckDB only."""
+        (:meth:`commit_vacuum`). DuckDB only; a read-only workspace is a :class:`WorkspaceError`."""
+        require_writable(self, "Workspace.delete_rows", "a deletion", duckdb_only=True)
         n = int(self.duck.execute(sql, params or []).fetchone()[0])
         self._deleted[0] += n
         return n
@@ -282,7 +292,9 @@ class Workspace:
         declare their ids and free text (:func:`_column_def`): ids and hashes unique per row, which DuckDB's
         string compression analyses at every write and barely shrinks (``comment_features``' ``comment_id`` and
         ``text_hash``: 2.4 → 1.6 CPU-s for the table's 1M rows at synth m). The table is then created and filled
-        in one transaction, so a failure still leaves the old table or the new one, never none."""
+        in one transaction, so a failure still leaves the old table or the new one, never none. A DuckDB workspace
+        opened read-only is a :class:`WorkspaceError` naming the table (not DuckDB's own read-only error)."""
+        require_writable(self, "Workspace.write_table", f"the table {name!r}")
         if self.backend != "duckdb":
             self._write_spark(name, data)
             return
@@ -670,6 +682,26 @@ def require_workspace(ws: object, what: str) -> None:
         raise TypeError(
             f"{what} takes a Workspace (tribescope.connect(path)), not {type(ws).__name__}"
             + (f" {ws!r}" if isinstance(ws, str | os.PathLike) else "")
+        )
+
+
+def require_writable(ws: object, what: str, wants: str, *, duckdb_only: bool = False) -> None:
+    """:func:`require_workspace`, then a :class:`WorkspaceError` saying that ``what`` (a public function) wants to
+    write ``wants`` (``"the brand profile 'Acme' (table brands)"``) into a workspace that cannot take it: a DuckDB
+    workspace opened with ``read_only=True`` — rather than DuckDB's own read-only error, or a missing table — and,
+    with ``duckdb_only`` (the writers that upsert into DuckDB tables), a PySpark workspace (whose derived tables
+    are Parquet: :meth:`Workspace.write_table` still writes those)."""
+    require_workspace(ws, what)
+    assert isinstance(ws, Workspace)  # for mypy
+    if duckdb_only and ws.backend != "duckdb":
+        raise WorkspaceError(
+            f"{what} wants to write {wants}, which needs a DuckDB workspace; {ws.location} is a {ws.backend} "
+            "workspace (open the DuckDB file with tribescope.connect(path))"
+        )
+    if ws.backend == "duckdb" and ws.read_only:
+        raise WorkspaceError(
+            f"{what} wants to write {wants}, but workspace {ws.path} is open read-only; "
+            "open it for writing with tribescope.connect(path) (without read_only=True)"
         )
 
 
