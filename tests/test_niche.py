@@ -145,6 +145,15 @@ def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
     assert similar(world, (IG, "fa")).num_rows > 0  # a known creator as before
 
 
+def test_overlap_of_an_unknown_creator_is_an_error_not_an_empty_audience(world):
+    """An unknown creator read as an empty audience: ``overlap`` gave it zero-overlap rows, ``overlap_list`` a
+    0-account audience. Now CreatorNotFound naming every unknown one (one query for all)."""
+    with pytest.raises(CreatorNotFound, match=r"overlap: instagram:ghost, tiktok:fa have no posts"):
+        overlap(world, [(IG, "fa"), (IG, "ghost"), ("tiktok", "fa")])
+    with pytest.raises(CreatorNotFound, match=r"overlap_list: instagram:ghost has no posts"):
+        overlap_list(world, [(IG, "fa"), (IG, "ghost")])
+
+
 def test_minhash_is_exact_for_small_sets_and_close_for_large():
     a, b = np.arange(0, 100), np.arange(50, 150)
     assert estimate_jaccard(a, b, 256) == pytest.approx(50 / 150)

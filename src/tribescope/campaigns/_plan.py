@@ -322,8 +322,10 @@ def plan_budget(
     if use_overlap:
         try:
             from tribescope.niche import overlap as niche_overlap
+            from tribescope.niche._audience import creators_with_posts
 
-            keys = list(zip(short["platform"], short["creator_id"], strict=True))
+            # a scored creator without posts (e.g. known by its linked community only) has no audience to compare
+            keys = creators_with_posts(ws, list(zip(short["platform"], short["creator_id"], strict=True)))
             ot = niche_overlap(ws, keys).to_pylist()
             overlap = {
                 _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): float(

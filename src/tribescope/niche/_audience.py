@@ -156,6 +156,38 @@ def require_creator(ws: Workspace, creator: Any, what: str) -> tuple[str, str]:
     return key
 
 
+def creators_with_posts(
+    ws: Workspace, creators: Any, what: str = "creators_with_posts"
+) -> list[tuple[str, str]]:
+    """Those of ``creators`` (``(platform, creator_id)`` pairs, :func:`creator_pairs`) that have posts in ``ws``, in
+    the given order without repeats; one query for all."""
+    keys = list(dict.fromkeys(creator_pairs(creators, what)))
+    if not keys:
+        return keys
+    p = ws.table("posts")
+    p = p.filter(
+        p.platform.isin(sorted({k[0] for k in keys})) & p.creator_id.isin(sorted({k[1] for k in keys}))
+    )
+    rows = p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()
+    known = {(r["platform"], r["creator_id"]) for r in rows}
+    return [k for k in keys if k in known]
+
+
+def require_creators(ws: Workspace, creators: Any, what: str) -> list[tuple[str, str]]:
+    """``creators`` as ``(platform, creator_id)`` pairs (:func:`creator_pairs`), each of which must have posts in
+    ``ws``, else :class:`CreatorNotFound` naming every unknown one (an unknown creator read as an empty audience:
+    zero overlap, never an error)."""
+    keys = creator_pairs(creators, what)
+    known = set(creators_with_posts(ws, keys, what))
+    missing = [f"{k[0]}:{k[1]}" for k in dict.fromkeys(keys) if k not in known]
+    if missing:
+        raise CreatorNotFound(
+            f"{what}: {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no posts in workspace "
+            f"{ws.path} (tribescope.niche.resolve_creators maps handles to creators)"
+        )
+    return keys
+
+
 def audience(ws: Workspace, creators: Sequence[tuple[str, str]] | None = None) -> ir.Table:
     """Distinct engaged accounts per creator: ``(creator_platform, creator_id, member_platform, member_id)``."""
     require_workspace(ws, "audience")
@@ -268,9 +300,10 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 
 
 def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
-    """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included)."""
+    """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included); a
+    creator without posts in ``ws`` is :class:`CreatorNotFound`."""
     require_workspace(ws, "overlap")
-    creators = creator_pairs(creators, "overlap")
+    creators = require_creators(ws, creators, "overlap")
     aud = audience(ws, creators)
     got = {
         (r["a_platform"], r["a_id"], r["b_platform"], r["b_id"]): r
@@ -329,7 +362,7 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
     the list reaches), ``sum_audiences`` = Σ|audience|, ``duplicated`` = sum_audiences − reach.
     """
     require_workspace(ws, "overlap_list")
-    creators = creator_pairs(creators, "overlap_list")  # pairs given as lists: hashable below
+    creators = require_creators(ws, creators, "overlap_list")  # pairs given as lists: hashable below
     aud = audience(ws, creators)
     per_member = aud.group_by(["member_platform", "member_id"]).agg(n_creators=aud.count())
     j = aud.join(per_member, ["member_platform", "member_id"])
