@@ -235,10 +235,15 @@ def test_synth_negative_seed_is_a_usage_error_and_writes_nothing(wsfile, tmp_pat
     assert not (tmp_path / "s").exists()
 
 
-def test_write_report_into_a_folder_leaves_nothing(wsfile, tmp_path):
+def test_write_report_into_a_folder_leaves_nothing(wsfile, tmp_path, monkeypatch):
+    import tribescope.report._html as html
     from tribescope.report import write_report
     from tribescope.store import connect
 
+    def never(*a, **k):  # the folder is refused before the report is rendered (seconds on a large workspace)
+        raise AssertionError("rendered a report that cannot be written")
+
+    monkeypatch.setattr(html, "render_report", never)
     (tmp_path / "x").mkdir()
     ws = connect(wsfile, read_only=True)
     try:

@@ -93,6 +93,10 @@ def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, e
     first, then written to a hidden ``.NAME.partial`` file renamed into place: a failure leaves nothing behind."""
     require_workspace(ws, "write_report")
     path = Path(out)
+    if path.is_dir():  # before the (long) rendering, and again after it: the folder may appear meanwhile
+        raise TribescopeError(
+            f"{path}: is a directory; give the report's file name, e.g. {path / 'report.html'}"
+        )
     html = render_report(ws, top=top, evidence=evidence)
     if path.is_dir():
         raise TribescopeError(
