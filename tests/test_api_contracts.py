@@ -429,3 +429,20 @@ def test_plan_budget_takes_one_platform_as_a_list_of_it(kitchen):
     one = plan_budget(kitchen, 1000, platforms="instagram", use_overlap=False)
     assert one.picks.equals(plan_budget(kitchen, 1000, platforms=["instagram"], use_overlap=False).picks)
     assert one.picks["creator_id"].to_pylist() == ["cre"]
+
+
+def test_add_brand_lists_of_another_type_are_type_errors(tmp_path):
+    """``add_brand(handles=123)`` failed with "'int' object is not iterable" from inside; a list holding a
+    non-str with "'int' object has no attribute 'strip'"."""
+    from tribescope.brand import add_brand
+    from tribescope.store import connect
+
+    ws = connect(tmp_path / "w.duckdb")
+    try:
+        with pytest.raises(TypeError, match=r"add_brand handles: give a str or a list of str, not int 123"):
+            add_brand(ws, "Acme", handles=123)
+        with pytest.raises(TypeError, match=r"add_brand keywords: .* list holding int 5"):
+            add_brand(ws, "Acme", handles="acme", keywords=["flour", 5])
+        assert add_brand(ws, "Acme", handles=("@Acme",), keywords="flour, rye").keywords == ["flour", "rye"]
+    finally:
+        ws.close()

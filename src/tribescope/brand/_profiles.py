@@ -74,13 +74,23 @@ class Brand:
 _HANDLE = re.compile(r"(?:(?P<platform>[a-z]+):)?[\w.\-]+")
 
 
-def _norm_list(values: Iterable[str] | str | None, *, handle: bool = False) -> list[str]:
+def _norm_list(
+    values: Iterable[str] | str | None, *, handle: bool = False, what: str = "values"
+) -> list[str]:
+    """One comma-separated str or strs → lower-cased, stripped strs (handles without '@'); any other type is a
+    TypeError naming ``what``."""
     if values is None:
         return []
     if isinstance(values, str):
         values = values.split(",")
+    elif not isinstance(values, Iterable):
+        raise TypeError(f"{what}: give a str or a list of str, not {type(values).__name__} {values!r}")
     out = []
     for v in values:
+        if not isinstance(v, str):
+            raise TypeError(
+                f"{what}: give a str or a list of str, not a list holding {type(v).__name__} {v!r}"
+            )
         v = v.strip().lower()
         if handle:
             v = v.replace("@", "")
@@ -122,11 +132,11 @@ def add_brand(
         raise BrandError("a brand needs a name: tribescope brand add NAME --handle … --keyword …")
     b = Brand(
         name=name.strip(),
-        handles=_norm_list(handles, handle=True),
-        keywords=_norm_list(keywords),
+        handles=_norm_list(handles, handle=True, what="add_brand handles"),
+        keywords=_norm_list(keywords, what="add_brand keywords"),
         description=description or "",
-        competitors=_norm_list(competitors, handle=True),
-        exclusions=_norm_list(exclusions),
+        competitors=_norm_list(competitors, handle=True, what="add_brand competitors"),
+        exclusions=_norm_list(exclusions, what="add_brand exclusions"),
     )
     if not (b.handles or b.keywords):
         raise BrandError(
