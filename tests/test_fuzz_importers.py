@@ -11,7 +11,9 @@ zones and formats. It asserts that
 * with ``skip_bad=True`` the import never raises, ``good + rejected == records``, exactly the good
   records' keys land, a re-import of the same file leaves the workspace bit-for-bit unchanged (the merge
   of conflicting duplicates is deterministic), parent pointers are kept even when the parent is missing,
-  and every timestamp is stored as the same instant in UTC.
+  and every timestamp is stored as the same instant in UTC;
+* personal data the export holds (e-mail and postal addresses, phone numbers: ``Built.never``) lands
+  nowhere in the workspace, not even in ``rejects``.
 
 :func:`test_mutated_bytes` flips, cuts, splices and gzips valid exports byte-wise: only ImportFailed may
 escape, and a failed import changes nothing.
@@ -62,6 +64,20 @@ def _stored(ws: Workspace, b) -> dict[str, tuple[int, str | None]]:
     return {k: (ts, p if b.parent else None) for k, ts, p in rows}
 
 
+def _leaks(ws: Workspace, path, never: tuple[str, ...]) -> dict[str, list[str]]:
+    """Per table, which of the texts ``never`` the rows imported from ``path`` hold (in any column)."""
+    out: dict[str, list[str]] = {}
+    for name in schema.TABLES if never else ():
+        (found,) = ws.duck.execute(
+            "SELECT list_distinct(flatten(list(list_filter(?::VARCHAR[], x -> contains(s::VARCHAR, x))))) "
+            f'FROM "{name}" s WHERE import_id IN (SELECT import_id FROM imports WHERE path = ?)',
+            [list(never), str(path)],
+        ).fetchone()
+        if found:
+            out[name] = found
+    return out
+
+
 @pytest.fixture(scope="module")
 def fuzz_ws(tmp_path_factory):
     w = connect(tmp_path_factory.mktemp("fuzz") / "w.duckdb")
@@ -93,7 +109,8 @@ def test_generated_exports(fuzz_ws, tmp_path_factory, fmt, seed, n, bad_rate, hu
     rng = random.Random(seed)
     b = BUILDERS[fmt](rng, n, f"f{next(_TAGS)}x", bad_rate, huge)
     RECORDS[fmt] += b.records
-    path = tmp_path_factory.mktemp("g") / ("export" + SUFFIX.get(fmt, ".jsonl") + (".gz" if gz else ""))
+    suffix = b.suffix or SUFFIX.get(fmt, ".jsonl")
+    path = tmp_path_factory.mktemp("g") / ("export" + suffix + (".gz" if gz else ""))
     path.write_bytes(gzip.compress(b.data, compresslevel=1) if gz else b.data)
     before = state(ws)
 
@@ -116,6 +133,7 @@ def test_generated_exports(fuzz_ws, tmp_path_factory, fmt, seed, n, bad_rate, hu
         assert after[b.table][0] - before[b.table][0] == len(b.keys)
     got = _stored(ws, b)
     assert got == b.expect  # UTC instants and parent pointers (missing parents kept) for unique keys
+    assert not _leaks(ws, path, b.never)  # e-mail and postal addresses: not even in rejects
 
     # re-import (every third example, to stay CI-sized): the merge of conflicting duplicates is deterministic
     if RECORDS[fmt] // 5000 == (RECORDS[fmt] - b.records) // 5000:
@@ -174,7 +192,7 @@ def _mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
 def test_mutated_bytes(fuzz_ws, tmp_path_factory, fmt, seed, ops, forced):
     ws = fuzz_ws
     b = BUILDERS[fmt](random.Random(seed), 40, f"m{next(_TAGS)}x", 0.05, False)
-    path = tmp_path_factory.mktemp("m") / ("export" + SUFFIX.get(fmt, ".jsonl"))
+    path = tmp_path_factory.mktemp("m") / ("export" + (b.suffix or SUFFIX.get(fmt, ".jsonl")))
     path.write_bytes(_mutate(b.data, ops))
     for skip_bad in (False, True):
         before = state(ws)

@@ -143,6 +143,23 @@ def test_posts_pages_exact_rows(ws):
     assert set(_accounts(ws)) == {KIM}
 
 
+def test_blank_post_title_is_no_channel_as_for_its_comments(ws, tmp_path):
+    # A post titled with blanks only was stored with channel '' while the comments under it (whose channel is
+    # the title of the post the page includes) got null: one thread, two channels.
+    page = json.loads(POSTS.read_text().splitlines()[1])
+    page["data"][0]["attributes"]["title"] = "  "
+    doc = json.loads(COMMENTS.read_text())
+    for x in doc["included"]:
+        if x["type"] == "post":
+            x["attributes"]["title"] = "  "
+    f = tmp_path / "posts.ndjson"
+    f.write_text(json.dumps(page) + "\n" + json.dumps(doc) + "\n")
+    import_paths(ws, [f])
+    m = _msgs(ws)
+    assert (m["70000003"]["channel"], m["70000003"]["text"]) == (None, None)
+    assert {v["channel"] for v in m.values()} == {None}
+
+
 def test_members_api_exact_rows_without_email(ws):
     r = import_paths(ws, [MEMBERS], options=LINK)
     assert (r.files[0].records, r.rejected) == (4, 0)

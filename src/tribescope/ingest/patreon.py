@@ -554,7 +554,7 @@ def _post(res: dict[str, Any], ctx: Context) -> list[Row]:
     if space is None:
         raise _no_space("post", "relationships.campaign", "request the posts with include=campaign")
     title = _str(a.get("title"), "attributes.title")
-    title = title.strip() if title else None
+    title = (title.strip() or None) if title else None  # a blank title is no channel, as for its comments
     body = html_text(_str(a.get("content"), "attributes.content"))
     text = f"{title}\n\n{body}" if title and body else (title or body)
     uid = _rel(res, "user")
