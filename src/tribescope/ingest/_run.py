@@ -70,6 +70,9 @@ class FileReport:
     rejected: int = 0
     skipped: str = ""  # reason when the file was not read (e.g. already imported)
     seconds: float = 0.0
+    #: columns of the file that no canonical column takes (a generic CSV/Parquet's extra or duplicate columns): their
+    #: values are not imported
+    ignored_columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -197,7 +200,8 @@ def import_paths(
     Raises
     ------
     ImportFailed
-        On the first bad record when ``skip_bad`` is false; nothing is written.
+        On the first bad record when ``skip_bad`` is false; nothing is written. Also when a file cannot be read
+        (it disappeared, or is not readable, while the import ran).
     """
     from tribescope.store._workspace import require_workspace
 
@@ -206,6 +210,31 @@ def import_paths(
         paths = [paths]
     options = dict(options or {})
     files = expand_paths(paths)
+    try:
+        return _import_files(ws, files, format, skip_bad, force, options, progress)
+    except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
+        if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
+            raise
+        raise ImportFailed(
+            str(exc.filename),
+            "file",
+            None,
+            f"the file could not be read ({exc.strerror or exc})",
+            "Check that it exists and is readable (it may have been moved or deleted during the import), then run "
+            "the import again.",
+        ) from exc
+
+
+def _import_files(
+    ws: Workspace,
+    files: list[Path],
+    format: str | None,
+    skip_bad: bool,
+    force: bool,
+    options: dict[str, Any],
+    progress: ProgressFn | None,
+) -> ImportReport:
+    """:func:`import_paths` of the expanded ``files``, in one transaction."""
     report = ImportReport()
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
@@ -217,11 +246,12 @@ def import_paths(
         ws.commit_vacuum() as skip_vacuum,
         ws.transaction(),
     ):
-        stager = Stager(ws.duck, "", dedup=DEDUP_TABLES)
+        stager = Stager(ws.duck, "", dedup=DEDUP_TABLES, net=True)
         staged: dict[str, FileReport] = {}
+        merged: dict[str, FileReport] = {}  # every file merged so far, by import id
 
         # (sha256, format, options) → the first import of that content: the stored imports, then this
-        # command's files. Their ``imports`` rows are written at each merge, with the rows each file wrote,
+        # command's files. Their ``imports`` rows are written at the end, with the rows each file wrote,
         # in one statement — not three per file (a lookup, an insert, an update: ~1900 at synth m).
         known: dict[tuple[str, str], str] = {}
         stored_sizes: set[int | None] = set()
@@ -239,7 +269,17 @@ def import_paths(
                 stager.merge()
                 for imp, written in stager.written.items():
                     staged[imp].rows = written
+                merged.update(staged)
                 staged.clear()
+
+        def finish() -> None:
+            """After the last merge: rows the import as a whole left as they were keep their provenance (a key two
+            files describe differently is changed by one and set back by the other: neither wrote it), then the
+            ``imports`` rows, with the rows each file wrote."""
+            for imp, undone in stager.finish().items():
+                rows = merged[imp].rows
+                for table, n in undone.items():
+                    rows[table] -= n
             if pending:
                 _write_imports(ws, pending)
                 pending.clear()
@@ -367,7 +407,9 @@ def import_paths(
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
-        elif first and not stager.deleted:
+        # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
+        finish()
+        if first and not stager.deleted and not options.get("pseudonymize"):
             # A first import deletes nothing, so the commit's checkpoint would only merge partial row groups: one per
             # table and merge group, which it rewrites on one thread (at synth m all 443,870 accounts and the last
             # comments: 1.47 → 0.76 s without). Later imports compact as before, so the partial ones stay few.
@@ -457,12 +499,21 @@ def _write_imports(ws: Workspace, pending: list[tuple[FileReport, list[Any]]]) -
 
 
 def _next_import_seq(ws: Workspace) -> int:
-    row = ws.duck.execute("SELECT count(*) FROM imports").fetchone()
-    return int(row[0]) + 1 if row else 1
+    """The number of this import's first file in its import ids (``<time>-<number>``): past every number stored.
+
+    Not the count of ``imports`` rows: a file skipped as already imported takes a number but writes no row, so a
+    count could give the next import, in the same second, an id an earlier file already has (two files, one
+    ``import_id``: which one wrote a row could no longer be told)."""
+    row = ws.duck.execute(
+        r"SELECT count(*), max(TRY_CAST(regexp_extract(import_id, '-(\d+)$', 1) AS BIGINT)) FROM imports"
+    ).fetchone()
+    if not row:
+        return 1
+    return max(int(row[0]), int(row[1] or 0)) + 1
 
 
 #: an item a file's reading produces: ("rows", table, Arrow rows) | ("rejects", None, Arrow rows) |
-#: ("progress", bytes read, None) | ("done", records, rejected)
+#: ("progress", bytes read, None) | ("ignored", columns not imported, None) | ("done", records, rejected)
 Item = tuple[str, Any, Any]
 
 
@@ -572,6 +623,8 @@ def _read_file(
     if rejects.n:
         yield ("rejects", None, rejects.flush())
     yield from tick(force=True)
+    if ctx.state.get("ignored"):  # a generic table's columns that no canonical column takes
+        yield ("ignored", list(ctx.state["ignored"]), None)
     yield ("done", n_records, n_rejected)
 
 
@@ -592,6 +645,8 @@ def _stage(
         elif kind == "progress":
             if progress:
                 progress(a, src.path.name)
+        elif kind == "ignored":
+            fr.ignored_columns = a
         else:
             fr.records, fr.rejected = a, b
 

@@ -3,9 +3,11 @@
 The target table is chosen by ``--table`` or, failing that, from the columns:
 ``comment_id`` → comments; ``message_id`` → community_messages; ``space_id`` + ``creator_id`` →
 community_links; ``post_id`` → posts; ``account_id`` or ``username`` → accounts (account profile
-lists). Columns that are not canonical are ignored (and listed in the import log), so exports
-with extra columns import as they are. A ``platform`` column is optional; ``--platform`` sets it,
-else it is ``generic``. Lists (hashtags, mentions) may be JSON arrays or comma-separated text.
+lists). Columns that are not canonical are ignored and listed in the file's report
+(``FileReport.ignored_columns``), so exports with extra columns import as they are; so is a second column that
+names a canonical column already taken (``followers`` and ``follower_count``: the first one counts). A ``platform``
+column is optional; ``--platform`` sets it, else it is ``generic``. Lists (hashtags, mentions) may be JSON arrays or
+comma-separated text.
 """
 
 from __future__ import annotations

@@ -728,8 +728,10 @@ def _fast_plan(path: str) -> Any:
         "SELECT count(*) FROM c WHERE c_null OR sn_null OR comment_id IS NULL OR post_id IS NULL",
         """SELECT count(*) FROM c WHERE (text IS NULL AND has_display) OR likes < 0 OR reply_count < 0
              OR (published IS NOT NULL AND published <> ''
-                 AND NOT regexp_full_match(published,
-                   '\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?(Z|[+-]\\d{2}:\\d{2})'))""",
+                 AND (NOT regexp_full_match(published,
+                        '\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)')
+                      OR NOT created_at BETWEEN '0001-01-01 00:00:00+00'::TIMESTAMPTZ
+                                            AND '9999-12-31 23:59:59.999999+00'::TIMESTAMPTZ))""",
         "SELECT count(*) FROM c WHERE contains(text, chr(0)) OR contains(dname, chr(0))",
     ]
     # in the order of ``c`` (file order): no ``_seq``, so no sort; merged from ``c`` itself (``in_place``)

@@ -12,6 +12,11 @@ each file wrote — in a handful of statements instead of a dozen per file. The 
 assumes, per key, that no file carries a snapshot older than what earlier files (or the stored row)
 carried; when that does not hold, the files are merged one by one instead.
 
+Across the whole import (``Stager(net=True)``, :meth:`Stager.finish`), a row whose data the import leaves as it
+found it — a key two files of the import describe differently, changed by one and set back by the other — keeps
+its stored ``import_id``, and the files' counts do not include it: re-importing the same data changes nothing,
+provenance included.
+
 Only keys that need it are merged: a key staged once and not yet stored is inserted as staged (what
 any merge computes for it), so a first import of a million comments with a few hundred seen twice
 (a ``comments.list`` file repeating some ``commentThreads``) merges those few hundred keys only.
@@ -52,6 +57,11 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+def _lit(s: str) -> str:
+    """``s`` as a SQL string literal."""
+    return "'" + s.replace("'", "''") + "'"
+
+
 def _sql_parts(tbl: schema.Table) -> tuple[list[str], str, str, list[str], str]:
     """The pieces every merge statement of ``tbl`` is built from: key columns, their quoted list, all
     columns quoted, the data columns (neither key nor bookkeeping), and the stored ``t`` ⋈ staged ``s``
@@ -74,10 +84,16 @@ class Stager:
     once, at their first occurrence — the importer's commenter stubs.
     """
 
-    def __init__(self, duck: Any, import_id: str, *, dedup: Iterable[str] = ()) -> None:
+    def __init__(self, duck: Any, import_id: str, *, dedup: Iterable[str] = (), net: bool = False) -> None:
         self.duck = duck
         self.import_id = import_id
         self.dedup = frozenset(dedup)
+        #: keep the version before this stager's first change of each stored row, for :meth:`finish`
+        self.net = net
+        #: every file (import id) this stager has staged
+        self._ids: set[str] = {import_id} if import_id else set()
+        #: tables with originals kept (``__orig_<table>``) and the files that changed them (``__touched_<table>``)
+        self._net_tables: set[str] = set()
         self._seq: dict[str, int] = {}
         self._n = 0
         self._files: list[str] = [import_id]
@@ -112,6 +128,7 @@ class Stager:
 
     def next_file(self, import_id: str) -> None:
         """Rows added from now on belong to the next file, ``import_id`` (merged after the previous ones)."""
+        self._ids.add(import_id)
         if self._rows == 0:
             self._files, self._tables = [import_id], [set()]
         elif self._files[-1] != import_id:
@@ -437,6 +454,7 @@ class Stager:
             WHERE t.{_q(key[0])} IS NULL OR {distinct}
             """
         )
+        self._keep_originals(tbl, "__changed", f"SELECT {keys}, import_id FROM __changed")
         n = self._replace(tbl, "__changed", cols)
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         return n
@@ -548,7 +566,68 @@ class Stager:
             SELECT c.* EXCLUDE (_file), {imp} AS import_id FROM __contrib c ANTI JOIN __multi m ON {kjoin}
             """
         )
+        self._keep_originals(
+            tbl, "__changed", f"SELECT {keys}, {imp} AS import_id FROM __states WHERE _changed AND _file >= 0"
+        )
         for t in ("__states", "__contrib", "__multi"):
             self.duck.execute(f"DROP TABLE IF EXISTS {t}")
         self._replace(tbl, "__changed", cols)
         return per_file
+
+    # ------------------------------------------------------------------ net effect of the whole import
+
+    def _keep_originals(self, tbl: schema.Table, changed: str, touched: str) -> None:
+        """Before the stored rows of ``changed``'s keys are replaced (``net``): keep the version of each that predates
+        this stager (``__orig_<table>``: a row stored by none of its files), and note which file changed which of
+        those keys (``touched``: SQL giving the keys and the changing file's ``import_id``) — for :meth:`finish`."""
+        if not self.net:
+            return
+        key, keys, _, _, join = _sql_parts(tbl)
+        orig, tch = _q(f"__orig_{tbl.name}"), _q(f"__touched_{tbl.name}")
+        if tbl.name not in self._net_tables:
+            self.duck.execute(f"CREATE OR REPLACE TEMP TABLE {orig} AS SELECT * FROM {_q(tbl.name)} LIMIT 0")
+            self.duck.execute(
+                f"CREATE OR REPLACE TEMP TABLE {tch} AS SELECT {keys}, import_id FROM {_q(tbl.name)} LIMIT 0"
+            )
+            self._net_tables.add(tbl.name)
+        ids = "[" + ", ".join(_lit(i) for i in sorted(self._ids)) + "]::VARCHAR[]"
+        # a stored row none of this stager's files wrote is as it was before them (its first change is this one)
+        self.duck.execute(
+            f"""INSERT INTO {orig} SELECT t.* FROM {_q(tbl.name)} t SEMI JOIN {changed} s ON {join}
+                WHERE t.import_id IS NULL OR NOT list_contains({ids}, t.import_id)"""
+        )
+        ojoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
+        self.duck.execute(f"INSERT INTO {tch} SELECT x.* FROM ({touched}) x SEMI JOIN {orig} o ON {ojoin}")
+
+    def finish(self) -> dict[str, dict[str, int]]:
+        """End of the import (``net``): every row this stager's files changed but left with the data it had before
+        them (data columns and ``snapshot_at``) gets its stored ``import_id`` back — the same data re-imported
+        leaves every row as it was, provenance included. Returns, per file (import id) and table, the rows to take
+        off :attr:`written` (the files' changes that the import as a whole undid)."""
+        out: dict[str, dict[str, int]] = {}
+        for name in sorted(self._net_tables):
+            tbl = schema.table(name)
+            key, _, _, data_cols, _ = _sql_parts(tbl)
+            orig, tch = _q(f"__orig_{name}"), _q(f"__touched_{name}")
+            kjoin = " AND ".join(f"t.{_q(k)} = o.{_q(k)}" for k in key)
+            same = " AND ".join(
+                f"t.{_q(c)} IS NOT DISTINCT FROM o.{_q(c)}" for c in [*data_cols, "snapshot_at"]
+            )
+            self.duck.execute(
+                f"""CREATE OR REPLACE TEMP TABLE __back AS
+                    SELECT {", ".join(f"o.{_q(k)}" for k in key)}, o.import_id
+                    FROM {orig} o JOIN {_q(name)} t ON {kjoin} WHERE {same}"""
+            )
+            if self.duck.execute("SELECT count(*) FROM __back").fetchone()[0]:
+                self.duck.execute(
+                    f"UPDATE {_q(name)} AS t SET import_id = o.import_id FROM __back o WHERE {kjoin}"
+                )
+                bjoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
+                for imp, n in self.duck.execute(
+                    f"SELECT x.import_id, count(*) FROM {tch} x SEMI JOIN __back o ON {bjoin} GROUP BY ALL"
+                ).fetchall():
+                    out.setdefault(imp, {})[name] = int(n)
+            for t in ("__back", orig, tch):
+                self.duck.execute(f"DROP TABLE IF EXISTS {t}")
+        self._net_tables.clear()
+        return out
