@@ -272,11 +272,6 @@ def test_score_creators_without_write_on_a_read_only_workspace_works(read_only):
     assert not read_only.has_table("creator_scores")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `require_writable(ws, 'import_paths', ..., duckdb_only=True)` in src/tribescope/ingest/_run.py "
-    "(owned by another change); remove this mark with that fix",
-)
 def test_import_paths_on_a_read_only_workspace_is_an_error(read_only, tmp_path):
     from tribescope.ingest import import_paths
 

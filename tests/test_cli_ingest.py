@@ -240,3 +240,21 @@ def test_import_with_an_unknown_table_is_a_clear_error(tmp_path):
     r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "import", str(f), "--table", "bogus"])
     assert r.exit_code == 1 and "--table 'bogus': not a table" in r.output and "accounts" in r.output
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_import_says_which_columns_it_did_not_import(tmp_path):
+    """A generic file's columns that no canonical column takes (a typo, a second spelling) are named, not dropped
+    without a word; a column name is shown as text, never as console markup."""
+    w = str(tmp_path / "w.duckdb")
+    f = tmp_path / "accounts.csv"
+    f.write_text(
+        "platform,account_id,username,followers,follower_count,[red]odd\ninstagram,1,ann,100,200,x\n"
+    )
+    r = runner.invoke(app, ["--workspace", w, "import", str(f)])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "accounts.csv: column(s) '[red]odd', 'follower_count' not imported" in said
+    ok = tmp_path / "plain.csv"
+    ok.write_text("platform,account_id,username\ninstagram,2,bo\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(ok)])
+    assert r.exit_code == 0 and "not imported" not in r.output

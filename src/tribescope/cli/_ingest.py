@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -147,6 +148,15 @@ def import_(
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
             t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
     console.print(t)
+    for f in report.files:
+        if (
+            f.ignored_columns
+        ):  # a generic file's columns that no canonical column takes: say so, never drop silently
+            console.print(
+                f"[yellow]{escape(Path(f.path).name)}: column(s) {escape(', '.join(map(repr, f.ignored_columns)))} "
+                "not imported (no canonical column takes them; see docs/data-model.md)[/]",
+                highlight=False,
+            )
     if report.rejected:
         console.print(
             f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]"

@@ -203,9 +203,9 @@ def import_paths(
         On the first bad record when ``skip_bad`` is false; nothing is written. Also when a file cannot be read
         (it disappeared, or is not readable, while the import ran).
     """
-    from tribescope.store._workspace import require_workspace
+    from tribescope.store._workspace import require_writable
 
-    require_workspace(ws, "import_paths")
+    require_writable(ws, "import_paths", "the imported records", duckdb_only=True)
     if isinstance(paths, str | os.PathLike):  # not its characters, one by one
         paths = [paths]
     options = dict(options or {})
