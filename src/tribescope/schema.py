@@ -12,9 +12,12 @@ Conventions
 * All timestamps are UTC (``timestamp[us, tz=UTC]``).
 * ``snapshot_at`` is when the source observed the row, when the export says (a crawl or export time); null
   when it does not (DiscordChatExporter's ``exportedAt`` and Pushshift's ``retrieved_on`` are such times; the
-  YouTube Data API, TikTok Research API, Instagram exports and Reddit listings carry none). When the same key is imported twice, each column takes the value of the newest snapshot that has
-  it (a newer export updates counters; an older one only fills gaps); rows without a snapshot count in
-  import order, the last import winning. So importing the same file again changes nothing, but re-reading an
+  YouTube Data API, TikTok Research API, Instagram exports and Reddit listings carry none). When the same key is
+  imported twice, a record newer than the stored row (its ``snapshot_at``: the newest it has merged) overwrites the
+  columns it has, and an older one only fills the row's gaps (a newer export updates counters; an older one never
+  turns them back). A row keeps one snapshot time, not one per column: a value that only an older export carries
+  stays as first filled even when a later-imported export, older than the row but newer than that one, has another
+  value too. Rows without a snapshot count in import order, the last import winning. So importing the same file again changes nothing, but re-reading an
   older export with ``--force`` after a newer one (neither dated) puts its values back.
 * Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
   workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
