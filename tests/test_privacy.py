@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -232,3 +234,15 @@ def test_forget_takes_the_text_features_of_the_accounts_comments_with_them(ws, t
     left = ws.duck.execute("SELECT comment_id FROM comment_features ORDER BY 1").fetchall()
     assert left == [("c2",), ("c3",)]
     assert "_forget_comments" not in ws.list_tables()
+
+
+def test_pseudonymized_accounts_keep_the_import_that_wrote_them(ws, tmp_path):
+    """Pseudonymising moves each follower's account to its pseudonym; all moved accounts were stamped with the first
+    moved row's import id, so an account said it came from a file that never named it."""
+    (tmp_path / "a.csv").write_text("platform,account_id,username,followers\ninstagram,mallory,mallory,10\n")
+    (tmp_path / "b.csv").write_text("platform,account_id,username,followers\ninstagram,bob,bob,20\n")
+    opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
+    r = import_paths(ws, [tmp_path / "a.csv", tmp_path / "b.csv"], options=opts)
+    by_file = {Path(f.path).name: f.import_id for f in r.files}
+    got = dict(ws.duck.execute("SELECT followers, import_id FROM accounts").fetchall())
+    assert got == {10: by_file["a.csv"], 20: by_file["b.csv"]}

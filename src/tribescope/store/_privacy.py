@@ -288,8 +288,24 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
                WHERE accounts.platform = m.platform AND accounts.account_id = m.v)"""
         )
         if moved.num_rows:
-            st = Stager(d, moved.column("import_id")[0].as_py() or "pseudonymize")
-            st.add("accounts", moved)
+            # each account keeps the import that wrote it (its own file), not the first moved row's: one file a
+            # group, merged in one pass (moved keys are distinct: one real account, one pseudonym)
+            import pyarrow.compute as pc
+
+            st: Stager | None = None
+            for imp in pc.unique(moved.column("import_id")).to_pylist():
+                part = moved.filter(
+                    pc.is_null(moved.column("import_id"))
+                    if imp is None
+                    else pc.equal(moved.column("import_id"), imp)
+                )
+                file_id = imp or "pseudonymize"
+                if st is None:
+                    st = Stager(d, file_id)
+                else:
+                    st.next_file(file_id)
+                st.add("accounts", part)
+            assert st is not None
             st.merge()
         changed["accounts"] = moved.num_rows
         d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
