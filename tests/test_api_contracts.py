@@ -253,16 +253,15 @@ def test_ensure_tables_on_a_read_only_workspace_that_has_them_is_a_no_op(tmp_pat
         assert [b.name for b in list_brands(ro)] == ["Acme"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `if write: require_writable(ws, 'score_creators', ...)` in src/tribescope/score/_score.py "
-    "(owned by another change); remove this mark with that fix",
-)
 def test_score_creators_write_on_a_read_only_workspace_is_an_error(read_only):
     from tribescope.score import score_creators
 
     with pytest.raises(WorkspaceError, match=r"^score_creators wants to write .* is open read-only"):
         score_creators(read_only, write=True, sentiment=False)
+    from tribescope.score import score_workspace
+
+    with pytest.raises(WorkspaceError, match=r"^score_workspace wants to write .* is open read-only"):
+        score_workspace(read_only, sentiment=False)
 
 
 def test_score_creators_without_write_on_a_read_only_workspace_works(read_only):

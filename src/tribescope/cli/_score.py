@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,12 +27,54 @@ def _fmt(v: Any, pct: bool = False) -> str:
     if isinstance(v, float):
         if v != v:  # NaN
             return "–"
+        if v != 0 and round(v, 4 if pct else 2) == 0:
+            v = abs(v)  # no "-0.00" for a value a rounding error below 0
         if pct:
             return f"{v:.1%}"
         return f"{int(v):,}" if v.is_integer() else f"{v:,.2f}"
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+def _plain_error(exc: TribescopeError) -> TribescopeError:
+    """``exc`` with its text escaped for Rich markup: :func:`fail` prints it as markup, where a spec error's
+    ``[tiers]`` or ``[[component]] #3`` would be taken for style tags and vanish."""
+    from rich.markup import escape
+
+    return TribescopeError(escape(str(exc)))
+
+
+def _json_value(v: Any) -> Any:
+    """``v`` with NaN and infinities as null, recursively (JSON has neither; the text — comments, captions — is
+    left as it is)."""
+    if isinstance(v, float):
+        return v if v == v and v not in (float("inf"), float("-inf")) else None
+    if isinstance(v, dict):
+        return {k: _json_value(x) for k, x in v.items()}
+    if isinstance(v, list | tuple):
+        return [_json_value(x) for x in v]
+    return v
+
+
+def _vs(value: Any, threshold: float) -> str:
+    """``value`` with the decimals it takes to tell it from ``threshold`` (0.4999 is not shown as 0.50 next to
+    "< 0.50")."""
+    if not isinstance(value, float) or value != value:
+        return _fmt(value)
+    for d in range(2, 7):
+        if round(value, d) != round(threshold, d) or value == threshold:
+            return f"{value:,.{d}f}".rstrip("0").rstrip(".") if d > 2 else _fmt(value)
+    return repr(value)
+
+
+def _failed(c: dict[str, Any]) -> str:
+    """A label condition that did not hold, with the creator's value (or the evidence it lacked)."""
+    text = f"{c['column']} {_vs(c['value'], c['threshold'])} {c['op']} {_fmt(c['threshold'])}"
+    ev = c.get("evidence")
+    if ev:
+        text += f" (too little evidence: {ev['column']} {_fmt(ev['value'])} < {_fmt(ev['minimum'])})"
+    return text
 
 
 def write_scores(tbl: pa.Table, out: Path) -> None:
@@ -102,10 +143,11 @@ def score(
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")
     except TribescopeError as exc:
-        raise fail(exc) from None
+        raise fail(_plain_error(exc)) from None
     rows = tbl.slice(0, limit).to_pylist()
+    used = f"{rows[0]['spec_version']}, {rows[0].get('spec_hash')}" if rows else "-"
     t = Table(
-        title=f"creators by community score ({tbl.num_rows:,}; spec {rows[0]['spec_version'] if rows else '-'})",
+        title=f"creators by community score ({tbl.num_rows:,}; spec {used})",
         show_edge=False,
     )
     wide = console.width >= 130
@@ -169,63 +211,102 @@ def explain(
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
 ) -> None:
     """Why a creator got its score: each component, its tier benchmark and contribution, and the evidence."""
+    from rich.markup import escape
+
     from tribescope.score import explain as explain_creator
 
     try:
         ws = state.open(read_only=True)
         ex = explain_creator(ws, creator, spec=spec)
     except TribescopeError as exc:
-        raise fail(exc) from None
+        raise fail(_plain_error(exc)) from None
     if as_json:
-        console.print_json(json.dumps(ex, default=str).replace("NaN", "null"))
+        console.print_json(data=_json_value(ex), default=str)
         return
     style = _LABEL_STYLE.get(ex["label"], "")
     console.print(
-        f"[bold]@{ex['handle']}[/] ({ex['platform']}, {ex['creator_id']}) · {_fmt(ex['followers'])} followers · "
-        f"tier {ex['tier']} · [{style}]{ex['label']}[/] · score [bold]{_fmt(ex['community_score'])}[/] · "
-        f"confidence {_fmt(ex['confidence'])}"
+        f"[bold]@{escape(str(ex['handle']))}[/] ({ex['platform']}, {escape(str(ex['creator_id']))}) · "
+        f"{_fmt(ex['followers'])} followers · tier {ex['tier']} · [{style}]{ex['label']}[/] · "
+        f"score [bold]{_fmt(ex['community_score'])}[/] · confidence {_fmt(ex['confidence'])}"
     )
+    sp = ex["spec"]
+    console.print(
+        f"[dim]spec {escape(str(sp['name']))} {sp['version']} ({sp['hash']}) · {escape(sp['path'])}[/]"
+    )
+    for w in ex["warnings"]:
+        console.print(f"[bold yellow]note:[/] {escape(w)}")
     why = ex["label_reasons"]
     if why["conditions"]:
         held = ", ".join(
-            f"{c['column']} {_fmt(c['value'])} {c['op']} {_fmt(c['threshold'])}" for c in why["conditions"]
+            f"{c['column']} {_vs(c['value'], c['threshold'])} {c['op']} {_fmt(c['threshold'])}"
+            for c in why["conditions"]
         )
-        console.print(f"why {ex['label']}: {held} — {why['rationale']}")
+        console.print(f"why {ex['label']}: {held} — {escape(why['rationale'])}")
+    else:
+        console.print(f"why {ex['label']}: {escape(why['rationale'])}")
+    for r in why.get("not_before", []):
+        if r["rule"] == ex["label"]:
+            continue
+        failed = ", ".join(_failed(c) for c in r["failed"])
+        if r["needs"] == "all":
+            text = f"{failed} does not hold" if len(r["failed"]) == 1 else f"these do not hold: {failed}"
+        elif r["needs"] == "at least 1 of":
+            text = f"none of these holds: {failed}"
+        else:
+            held = ", ".join(_failed(c) for c in r["held"]) or "none"
+            text = f"it needs {r['needs'].split()[2]} of its conditions; holds: {held}; does not: {failed}"
+        console.print(f"[dim]not {r['rule']}: {text}[/]")
     b = ex["benchmark"]
     console.print(
         f"ER {_fmt(b['er_median'], True)} vs tier benchmark {_fmt(b['er_benchmark'], True)} ({b['source']})"
     )
-    t = Table(title="components", show_edge=False)
-    for col in ("component", "value", "tier median", "score 0–100", "weight", "points"):
-        t.add_column(col, justify="left" if col == "component" else "right")
+    t = Table(
+        title="components (points = score 0–100 × weight; they add up to the community score)",
+        show_edge=False,
+    )
+    for col in ("component", "value", "tier\nmedian", "score", "spec\nweight", "weight", "points"):
+        if col == "component":  # the names in full where the width allows; the numbers take what is left
+            t.add_column(col, justify="left", min_width=min(28, max(12, console.width - 58)))
+        else:
+            t.add_column(col, justify="right")
+    missing = []
     for c in ex["components"]:
         t.add_row(
             f"{c['name']} [dim]({c['metric']})[/]",
             _fmt(c["value"]),
             _fmt(c["tier_median"]),
             _fmt(c["score"]),
+            f"{c['spec_weight']:g}",
             f"{c['weight']:.1%}" if c["weight"] else "–",
-            _fmt(c["contribution"]),
+            f"{c['contribution']:.2f}",
         )
+        if c["missing"]:
+            missing.append(f"{c['name']}: {escape(c['missing'])}")
     console.print(t)
+    if missing:
+        console.print(
+            "[dim]left out (the other weights re-normalised): " + "; ".join(missing) + "[/]", soft_wrap=False
+        )
     ev = ex["evidence"]
     if ev["conversations"]:
         console.print("[bold]Followers talking to each other[/]")
         for conv in ev["conversations"]:
             console.print(
-                f"  {conv['pair'][0]} ↔ {conv['pair'][1]}: {conv['replies']} replies under "
+                f"  {escape(str(conv['pair'][0]))} ↔ {escape(str(conv['pair'][1]))}: {conv['replies']} replies under "
                 f"{conv['posts_together']} post(s)"
             )
             for m in conv["thread"]:
-                console.print(f"    [dim]{m['author_id']}:[/] {(m['text'] or '')[:140]}")
+                console.print(f"    [dim]{escape(str(m['author_id']))}:[/] {escape((m['text'] or '')[:140])}")
     else:
         console.print("[dim]No conversational replies between followers found.[/]")
     if ev["returning_commenters"]:
-        rc = ", ".join(f"{r['author_id']} ({r['posts']} posts)" for r in ev["returning_commenters"])
+        rc = ", ".join(
+            f"{escape(str(r['author_id']))} ({r['posts']} posts)" for r in ev["returning_commenters"]
+        )
         console.print(f"[bold]Returning commenters[/]: {rc}")
     if ev["sponsored_posts"]:
         console.print(f"[bold]Sponsored posts found[/] ({len(ev['sponsored_posts'])}):")
         for p in ev["sponsored_posts"]:
-            console.print(f"  {p['post_id']} [{p['kind']}] {p['caption'][:100]}")
+            console.print(f"  {escape(str(p['post_id']))} \\[{p['kind']}] {escape(p['caption'][:100])}")
     if ev["suspicious_signals"]:
-        console.print("[bold red]Suspicious signals[/]: " + "; ".join(ev["suspicious_signals"]))
+        console.print("[bold red]Suspicious signals[/]: " + escape("; ".join(ev["suspicious_signals"])))

@@ -38,6 +38,12 @@ def score_workspace(
     from tribescope.store._workspace import require_workspace
 
     require_workspace(ws, "score_workspace")
+    from tribescope.store import require_writable
+
+    require_writable(ws, "score_workspace", "the model tables and the scores (table creator_scores)")
+    from tribescope.score._spec import load_spec
+
+    spec = load_spec(spec)  # a broken spec file fails here, before the models and metrics run
     say = progress or (lambda message: None)
     with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
         say("checking what changed…")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import math
 import os
@@ -21,7 +22,7 @@ from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
 from tribescope.metrics._base import creator_posts, is_creator
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
-from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, load_spec
+from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, SpecError, load_spec
 from tribescope.store._workspace import require_workspace
 
 __all__ = [
@@ -132,13 +133,72 @@ def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     return df
 
 
-def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | None = None) -> pd.DataFrame:
-    """Apply the spec to a per-creator metric frame: components, score, confidence and label."""
+#: Columns of the model tables (:data:`OPTIONAL_TABLES`, written by ``tribescope score`` unless ``--no-models``): a spec
+#: may name them in label rules and ``min_support`` / ``[label_evidence]`` although a workspace never scored with the
+#: models lacks them (a condition on a missing column is false). Any other column a spec names must exist.
+MODEL_COLUMNS = frozenset(
+    {
+        "comments",
+        "comment_authenticity",
+        "pod_share",
+        "spam_share",
+        "profiled_commenters",
+        "real_follower_share",
+        "authentic_er",
+        "authentic_er_ratio",
+        "suspicious_audience",
+        "niche_category",
+        "niche_confidence",
+    }
+)
+
+
+def _check_columns(have: set[str], sp: Spec) -> None:
+    """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
+    :data:`MODEL_COLUMNS`): a typo'd metric or label column is an error naming the spec file, not a component or
+    rule that silently never counts."""
+    may_miss = MODEL_COLUMNS | {c.metric for c in sp.components if c.optional}
+    named: list[tuple[str, str]] = []
+    for c in sp.components:
+        if not c.optional:
+            named.append((c.metric, f"component {c.name!r}: metric"))
+        if c.min_support is not None:
+            named.append((c.min_support[0], f"component {c.name!r}: min_support"))
+    for i, rule in enumerate(sp.labels):
+        for col, op, num in (*rule.all, *rule.any):
+            named.append((col, f"[[label]] #{i + 1} ({rule.label}): condition '{col} {op} {num:g}'"))
+    for col, (support, _) in sp.label_evidence.items():
+        named.append((support, f"label_evidence.{col}"))
+    for col, where in named:
+        if col in have or col in may_miss:
+            continue
+        near = difflib.get_close_matches(col, sorted(have), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise SpecError(
+            f"{sp.path}: {where}: {col!r} is not a column of the score table{hint}; "
+            "`tribescope score --out FILE.csv` lists the columns"
+        )
+
+
+def score_frame(
+    metrics: pd.DataFrame,
+    spec: Spec | str | os.PathLike[str] | None = None,
+    *,
+    check: bool = False,
+    exact: dict[str, pd.Series] | None = None,
+) -> pd.DataFrame:
+    """Apply the spec to a per-creator metric frame: components, score, confidence and label.
+
+    ``check``: every column the spec names must be a column of the frame (:func:`_check_columns`; :func:`score_creators`
+    and :func:`explain` check, a hand-built frame may lack columns its rules name — their conditions are false).
+    ``exact``: filled with each component's unrounded score 0…1 (``c_<name>`` is rounded to 2 decimals), by
+    creator (the frame's row order before sorting: a Series indexed like ``metrics``)."""
     sp = load_spec(spec)
     df = metrics.copy()
     if "tier" not in df.columns:
         df["tier"] = None
     df = _benchmarks(df, sp)
+    given = set(df.columns)  # before a missing metric gets its column of nulls below
     min_group = int(sp.confidence.get("percentile_min_group", 20))
     wsum = pd.Series(0.0, index=df.index)
     ssum = pd.Series(0.0, index=df.index)
@@ -161,13 +221,17 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
             x = x.where(support >= n)
         s = _transform(comp, x, df["tier"], min_group)
         df[f"c_{comp.name}"] = s
+        if exact is not None:
+            exact[comp.name] = s.copy()
         present = s.notna()
         wsum += np.where(present, comp.weight, 0.0)
         ssum += np.where(present, comp.weight * s.fillna(0.0), 0.0)
         if not comp.optional:
             core_present += np.where(present, comp.weight, 0.0)
         used.append(comp)
-    df["community_score"] = np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan)
+    # rounded before the label rules compare it: the label agrees with the score shown (49.996 is shown as 50.00 and
+    # is >= 50)
+    df["community_score"] = np.round(np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan), 2)
     for comp in used:
         df[f"w_{comp.name}"] = np.where(
             df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0
@@ -182,6 +246,9 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
     coverage = core_present / core_total if core_total > 0 else 1.0
     df["coverage"] = coverage
     df["confidence"] = np.round(data * coverage, 3)
+    if check:
+        made = {f"{p}{c.name}" for c in used for p in ("c_", "w_")}
+        _check_columns(given | made | {"community_score", "coverage", "confidence"}, sp)
     label = pd.Series(None, index=df.index, dtype="object")
     for rule in sp.labels:
         ok = pd.Series(True, index=df.index)
@@ -195,8 +262,8 @@ def score_frame(metrics: pd.DataFrame, spec: Spec | str | os.PathLike[str] | Non
             ok &= n_true >= rule.at_least
         label = label.where(label.notna() | ~ok, rule.label)
     df["label"] = label.fillna("broadcast_influencer")
-    df["community_score"] = df["community_score"].round(2)
     df["spec_version"] = sp.version
+    df["spec_hash"] = sp.hash
     comp_cols = [f"c_{c.name}" for c in used]
     for c in comp_cols:
         df[c] = (100.0 * df[c]).round(2)
@@ -544,12 +611,20 @@ def score_creators(
     :func:`~tribescope.score._enrich.enrich`).
     """
     require_workspace(ws, "score_creators")
+    if write:
+        from tribescope.store import require_writable
+
+        require_writable(
+            ws,
+            "score_creators",
+            "the scores (table creator_scores) and their cache; pass write=False to only compute",
+        )
     sp = load_spec(spec)
     with fewer_collections(), ws.memory_limit(SCORE_MEMORY):
         if run is None:
             run = ScoreRun.open(ws, write=write, full=full)
         m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
-        df = score_frame(m, sp)
+        df = score_frame(m, sp, check=True)
         tbl = pa.Table.from_pandas(df, preserve_index=False)
         if write and ws.backend == "duckdb" and not ws.read_only:
             run.commit()
@@ -614,33 +689,39 @@ def explain(
         raise TypeError(f"explain takes the creator as a handle, id or PLATFORM:ID string, not {creator!r}")
     sp = load_spec(spec)
     m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
-    df = score_frame(m, sp)
+    exact: dict[str, pd.Series] = {}
+    df = score_frame(m, sp, check=True, exact=exact)
     row = _find(df, creator)
+    pid, cid = row["platform"], row["creator_id"]
+    at = m.index[(m["platform"] == pid) & (m["creator_id"] == cid)][0]
     th = threads(ws.table("comments"), ws.table("posts"), ws.table("accounts"))
     tier_rows = df[df["tier"] == row["tier"]]
     comps = []
     for c in sp.components:
         col = f"c_{c.name}"
-        if col not in df.columns:
-            continue
-        s = _num(row[col])
-        w = _num(row[f"w_{c.name}"]) or 0.0
+        present = col in df.columns
+        s = _num(row[col]) if present else None
+        w = (_num(row[f"w_{c.name}"]) or 0.0) if present else 0.0
         comps.append(
             {
                 "name": c.name,
                 "family": c.family,
                 "metric": c.metric,
                 "value": _num(row.get(c.metric)),
-                "tier_median": _median(tier_rows[c.metric]),
+                "tier_median": _median(tier_rows[c.metric]) if c.metric in tier_rows.columns else None,
                 "score": s,
-                "weight": round(w, 4),
-                "contribution": round((s or 0.0) * w, 2),
+                "spec_weight": c.weight,
+                "weight": w,
+                "contribution": 0.0,
+                "missing": None if s is not None else _why_missing(c, row, present),
                 "transform": c.transform,
                 "direction": c.direction,
+                "min_support": list(c.min_support) if c.min_support else None,
+                "optional": c.optional,
                 "rationale": c.rationale,
             }
         )
-    pid, cid = row["platform"], row["creator_id"]
+    _points(comps, exact, at, _num(row["community_score"]))
     mine = th.filter((th.platform == pid) & (th.creator_id == cid))
     evidence = {
         "conversations": _conversation_examples(mine, examples),
@@ -650,10 +731,9 @@ def explain(
     }
     why = _label_reasons(row, sp)
     metrics = {
-        k: (_num(v) if not isinstance(v, str) else v)
-        for k, v in row.items()
-        if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS
+        k: _plain(v) for k, v in row.items() if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS
     }
+    stored = _stored_score(ws, pid, cid)
     return {
         "platform": pid,
         "creator_id": cid,
@@ -664,7 +744,9 @@ def explain(
         "label_reasons": why,
         "community_score": _num(row["community_score"]),
         "confidence": _num(row["confidence"]),
-        "spec": {"name": sp.name, "version": sp.version, "path": sp.path},
+        "spec": {"name": sp.name, "version": sp.version, "hash": sp.hash, "path": sp.path},
+        "stored": stored,
+        "warnings": _stored_warnings(stored, sp, row),
         "benchmark": {
             "er_median": _num(row["er_median"]),
             "er_benchmark": _num(row["er_benchmark"]),
@@ -676,6 +758,109 @@ def explain(
         "metrics": metrics,
         "evidence": evidence,
     }
+
+
+def _plain(v: Any) -> Any:
+    """A metric value as JSON has it: numbers (None for missing), booleans, text; timestamps as ISO text."""
+    if isinstance(v, str | bool | np.bool_):
+        return v if isinstance(v, str) else bool(v)
+    n = _num(v)
+    if n is not None or v is None:
+        return n
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v.isoformat() if hasattr(v, "isoformat") else str(v)
+
+
+def _why_missing(c: Component, row: pd.Series, present: bool) -> str:
+    """Why component ``c`` has no score for ``row`` (so it was left out and the other weights re-normalised)."""
+    if not present:
+        return f"optional: no column {c.metric!r} in this workspace"
+    v = _num(row.get(c.metric))
+    if v is None:
+        return f"no {c.metric} for this creator"
+    if c.min_support is not None:
+        col, least = c.min_support
+        n = _num(row.get(col))
+        if n is None or n < least:
+            got = "missing" if n is None else f"{n:g}"
+            return f"too little data: {col} {got} < {least:g} (min_support)"
+    kind = c.transform.get("kind")
+    if kind == "log_logistic" and v <= 0:
+        return f"log_logistic of {c.metric} = {v:g} (needs > 0)"
+    if kind == "ratio_logistic" and v < 0:
+        return f"ratio_logistic of {c.metric} = {v:g} (needs >= 0)"
+    return "not computable"
+
+
+def _points(comps: list[dict[str, Any]], exact: dict[str, pd.Series], at: Any, total: float | None) -> None:
+    """Each component's ``contribution``: 100 · s · effective weight, in points of the score, rounded to cents so that
+    they add up to the stored ``community_score`` exactly (largest remainders; each is within 0.01 of its exact
+    value)."""
+    if total is None:
+        return
+    raw = []
+    for c in comps:
+        s = exact.get(c["name"])
+        v = None if s is None else _num(s.loc[at])
+        raw.append(100.0 * v * c["weight"] if v is not None and c["weight"] else 0.0)
+    cents = [math.floor(p * 100 + 1e-9) for p in raw]
+    short = round(total * 100) - sum(cents)
+    order = sorted(range(len(raw)), key=lambda i: raw[i] * 100 - cents[i], reverse=short > 0)
+    order = [i for i in order if raw[i] > 0]
+    for i in order[: abs(short)]:
+        cents[i] += 1 if short > 0 else -1
+    for c, n in zip(comps, cents, strict=True):
+        c["contribution"] = n / 100
+
+
+_STORED = ("community_score", "label", "confidence", "spec_version", "spec_hash")
+
+
+def _stored_score(ws: Any, platform: str, creator_id: str) -> dict[str, Any] | None:
+    """The creator's row of ``creator_scores`` (what ``tribescope score`` stored): score, label, confidence and the spec
+    that made them; None when the workspace holds no stored score for it."""
+    if not ws.has_table("creator_scores"):
+        return None
+    t = ws.table("creator_scores")
+    cols = [c for c in _STORED if c in t.columns]
+    if not {"platform", "creator_id", "community_score"} <= set(t.columns):
+        return None
+    got = t.filter((t.platform == platform) & (t.creator_id == creator_id)).select(*cols).limit(1)
+    rows = got.to_pyarrow().to_pylist()
+    if not rows:
+        return None
+    return {k: (_num(v) if k in ("community_score", "confidence") else v) for k, v in rows[0].items()}
+
+
+def _stored_warnings(stored: dict[str, Any] | None, sp: Spec, row: pd.Series) -> list[str]:
+    """Where this explanation may not be the stored score's: another spec, or data changed since the score."""
+    if stored is None:
+        return [
+            "no stored score for this creator: `tribescope score` has not scored it (this explanation computes it now)"
+        ]
+    out = []
+    h, v = stored.get("spec_hash"), stored.get("spec_version")
+    if (h is not None and h != sp.hash) or (h is None and v is not None and v != sp.version):
+        used = f"spec {v} ({h})" if h else f"spec {v}"
+        out.append(
+            f"the stored score was computed with {used}; this explanation uses spec {sp.version} ({sp.hash}) from "
+            f"{sp.path}: pass `--spec` with the file `tribescope score` used to explain the stored score"
+        )
+    elif stored.get("community_score") != _num(row["community_score"]) or stored.get("label") != row["label"]:
+        out.append(
+            f"the stored score ({_fmt_num(stored.get('community_score'))}, {stored.get('label')}) differs from this one "
+            f"({_fmt_num(_num(row['community_score']))}, {row['label']}): the workspace changed since the last "
+            "`tribescope score`"
+        )
+    return out
+
+
+def _fmt_num(v: float | None) -> str:
+    return "no score" if v is None else f"{v:.2f}"
 
 
 def _conversation_examples(mine: ir.Table, n: int) -> list[dict[str, Any]]:
@@ -755,8 +940,24 @@ def _sponsored(ws: Any, platform: str, creator_id: str, n: int = 10) -> list[dic
 def _label_reasons(row: pd.Series, sp: Spec) -> dict[str, Any]:
     """The spec's label rule that gave ``row`` its label (the first that holds, as :func:`score_frame` checks them)
     with its rationale and the conditions that held, each with the creator's value: ``{"rule": None}`` when no rule
-    held (the default label)."""
+    held (the default label). ``not_before``: the rules checked before it, each with its conditions that did not
+    hold (why the creator is not, say, a community influencer); a condition whose value passes but whose
+    ``[label_evidence]`` support falls short says so in ``evidence``."""
     df = row.to_frame().T
+
+    def cond(c: tuple[str, str, float]) -> dict[str, Any]:
+        col, op, num = c
+        out: dict[str, Any] = {"column": col, "op": op, "threshold": num, "value": _num(row.get(col))}
+        if (
+            col in sp.label_evidence
+            and bool(_holds(df, c).iloc[0])
+            and not bool(_holds(df, c, sp.label_evidence).iloc[0])
+        ):
+            support, least = sp.label_evidence[col]
+            out["evidence"] = {"column": support, "minimum": least, "value": _num(row.get(support))}
+        return out
+
+    before: list[dict[str, Any]] = []
     for rule in sp.labels:
         held_all = [c for c in rule.all if bool(_holds(df, c, sp.label_evidence).iloc[0])]
         held_any = [c for c in rule.any if bool(_holds(df, c, sp.label_evidence).iloc[0])]
@@ -765,12 +966,24 @@ def _label_reasons(row: pd.Series, sp: Spec) -> dict[str, Any]:
             return {
                 "rule": rule.label,
                 "rationale": rule.rationale,
-                "conditions": [
-                    {"column": col, "op": op, "threshold": num, "value": _num(row.get(col))}
-                    for col, op, num in conds
-                ],
+                "conditions": [cond(c) for c in conds],
+                "not_before": before,
             }
-    return {"rule": None, "rationale": "no rule held: the default label", "conditions": []}
+        failed = [c for c in rule.all if c not in held_all] or [c for c in rule.any if c not in held_any]
+        before.append(
+            {
+                "rule": rule.label,
+                "needs": "all" if len(held_all) < len(rule.all) else f"at least {rule.at_least} of",
+                "held": [cond(c) for c in held_any],
+                "failed": [cond(c) for c in failed],
+            }
+        )
+    return {
+        "rule": None,
+        "rationale": "no rule held: the default label",
+        "conditions": [],
+        "not_before": before,
+    }
 
 
 def _signals(row: pd.Series) -> list[str]:

@@ -1,7 +1,17 @@
-"""The score spec: components, transforms, weights, tiers, benchmark, confidence and label rules."""
+"""The score spec: components, transforms, weights, tiers, benchmark, confidence and label rules.
+
+Every key of the file is checked when it is loaded: an unknown key (a typo), a value of the wrong type, a missing
+key or a rule that can never hold is a :class:`SpecError` naming the file, the table or key and what was expected —
+never a key silently ignored (docs/scoring.md, "Editing the spec").
+"""
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import itertools
+import json
+import math
 import os
 import re
 import tomllib
@@ -27,8 +37,46 @@ FIRST_COLUMNS = (
     "confidence",
 )
 
-_TRANSFORMS = {"logistic", "log_logistic", "ratio_logistic", "percentile"}
-_COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(-?[0-9.eE+_-]+)\s*$")
+#: transform kind → its keys besides ``kind`` (required, optional)
+_TRANSFORM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "logistic": (("center", "scale"), ()),
+    "log_logistic": (("center", "scale"), ()),
+    "ratio_logistic": (("center", "scale"), ()),
+    "percentile": ((), ("min_group",)),
+}
+_TRANSFORMS = set(_TRANSFORM_KEYS)
+_TOP_KEYS = ("version", "name", "tiers", "benchmark", "confidence", "component", "label", "label_evidence")
+_BENCHMARK_KEYS = ("source", "url", "recompute_min_creators", "rows")
+_BENCHMARK_ROW_KEYS = ("range", "min_followers", "median_er", "average_er")
+#: ``min_posts``, ``min_comments``, ``min_confidence``: accepted for spec files copied before v1.1.1 only when they
+#: agree with the ``insufficient_data`` label rule, which is what decides (:data:`_LEGACY_MINIMUMS`)
+_CONFIDENCE_KEYS = (
+    "full_posts",
+    "full_comments",
+    "percentile_min_group",
+    "min_posts",
+    "min_comments",
+    "min_confidence",
+)
+#: legacy ``[confidence]`` key → the condition of the ``insufficient_data`` rule it names
+_LEGACY_MINIMUMS = {
+    "min_posts": "n_posts_with_comments",
+    "min_comments": "n_follower_comments",
+    "min_confidence": "confidence",
+}
+_COMPONENT_KEYS = (
+    "name",
+    "family",
+    "metric",
+    "transform",
+    "weight",
+    "direction",
+    "optional",
+    "min_support",
+    "rationale",
+)
+_LABEL_KEYS = ("label", "any", "all", "at_least", "rationale")
+_COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(\S+)\s*$")
 
 
 class SpecError(TribescopeError):
@@ -72,6 +120,14 @@ class Spec:
     path: str = "<default>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    @property
+    def hash(self) -> str:
+        """12 hex digits of the SHA-256 of the spec's content (its keys and values, not its comments or layout):
+        written next to every score as ``spec_hash``, so a score says which spec made it even when ``version`` was not
+        bumped."""
+        text = json.dumps(self.raw, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
     def benchmark_er(self, followers: float | None) -> tuple[str, float] | None:
         """(range, median ER) of the published benchmark row for ``followers``."""
         if followers is None:
@@ -84,95 +140,322 @@ class Spec:
         return (hit["range"], float(hit["median_er"])) if hit else None
 
 
-def _cond(text: str, where: str) -> tuple[str, str, float]:
-    m = _COND.match(text)
-    if not m:
-        raise SpecError(f"{where}: condition {text!r} is not 'column op number' (op: < <= > >= ==)")
-    return m.group(1), m.group(2), float(m.group(3).replace("_", ""))
+# ------------------------------------------------------------------------------------------ checking
+class _Check:
+    """Type and key checks that name the file, the table and the key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, what: str) -> SpecError:
+        return SpecError(f"{self.path}: {where}: {what}")
+
+    def table(self, v: Any, where: str) -> dict[str, Any]:
+        if not isinstance(v, dict):
+            raise self.fail(where, f"must be a table, not {_show(v)}")
+        return v
+
+    def keys(self, d: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+        for k in d:
+            if k not in allowed:
+                near = difflib.get_close_matches(k, allowed, n=1)
+                hint = f" (did you mean {near[0]!r}?)" if near else ""
+                raise self.fail(where, f"unknown key {k!r}{hint}; expected one of: {', '.join(allowed)}")
+
+    def need(self, d: dict[str, Any], key: str, where: str, expected: str) -> Any:
+        if key not in d:
+            raise self.fail(where, f"'{key}' is missing ({expected})")
+        return d[key]
+
+    def string(self, v: Any, where: str, key: str, *, empty: bool = False) -> str:
+        if not isinstance(v, str) or (not empty and not v.strip()):
+            raise self.fail(where, f"'{key}' must be a{'' if empty else ' non-empty'} string, not {_show(v)}")
+        return v
+
+    def number(
+        self,
+        v: Any,
+        where: str,
+        key: str,
+        *,
+        low: float | None = None,
+        above: bool = False,
+        integer: bool = False,
+    ) -> float:
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+        if ok and integer:
+            ok = float(v).is_integer()
+        if ok and low is not None:
+            ok = v > low if above else v >= low
+        if not ok:
+            kind = "a whole number" if integer else "a number"
+            bound = "" if low is None else f" {'>' if above else '>='} {_g(low)}"
+            raise self.fail(where, f"'{key}' must be {kind}{bound}, not {_show(v)}")
+        return float(v)
+
+    def tables(self, v: Any, where: str, header: str) -> list[dict[str, Any]]:
+        if not isinstance(v, list) or not v or not all(isinstance(x, dict) for x in v):
+            raise self.fail(where, f"must be one or more {header} tables, not {_show(v)}")
+        return v
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, dict):
+        return "a table"
+    if isinstance(v, list):
+        return f"the array {v!r}"
+    return f"{type(v).__name__} {v!r}"
+
+
+def _g(x: float) -> str:
+    return f"{x:g}"
+
+
+def _cond(text: Any, where: str, ck: _Check) -> tuple[str, str, float]:
+    m = _COND.match(text) if isinstance(text, str) else None
+    num = None
+    if m:
+        with_sign = m.group(3).replace("_", "")
+        try:
+            num = float(with_sign)
+        except ValueError:
+            num = None
+    if m is None or num is None or not math.isfinite(num):
+        raise ck.fail(where, f"condition {text!r} is not 'column op number' (op: < <= > >= ==)")
+    return m.group(1), m.group(2), num
 
 
 def _parse(raw: dict[str, Any], path: str) -> Spec:
-    def need(d: dict[str, Any], key: str, where: str) -> Any:
-        if key not in d:
-            raise SpecError(f"{path}: {where} is missing '{key}'")
-        return d[key]
-
-    tiers = tuple(
-        sorted(((str(k), int(v)) for k, v in need(raw, "tiers", "the file").items()), key=lambda t: t[1])
+    ck = _Check(path)
+    ck.keys(raw, _TOP_KEYS, "top level")
+    version = ck.string(
+        ck.need(raw, "version", "top level", 'a string such as "1.2.0"'), "top level", "version"
     )
+    name = ck.string(raw.get("name", ""), "top level", "name", empty=True)
+
+    # tiers
+    tiers_raw = ck.table(
+        ck.need(raw, "tiers", "top level", "[tiers]: tier name = lowest follower count"), "[tiers]"
+    )
+    tiers_l = [(str(k), int(ck.number(v, "[tiers]", k, low=0, integer=True))) for k, v in tiers_raw.items()]
+    tiers = tuple(sorted(tiers_l, key=lambda t: t[1]))
     if not tiers or tiers[0][1] != 0:
-        raise SpecError(f"{path}: [tiers] must start at 0 followers")
+        raise ck.fail("[tiers]", "must start at 0 followers (one tier = 0)")
+    for (a, lo_a), (b, lo_b) in itertools.pairwise(tiers):
+        if lo_a == lo_b:
+            raise ck.fail("[tiers]", f"{a!r} and {b!r} both start at {lo_a:,} followers")
+
+    # benchmark
+    bench = ck.table(
+        ck.need(raw, "benchmark", "top level", "[benchmark] with [[benchmark.rows]]"), "[benchmark]"
+    )
+    ck.keys(bench, _BENCHMARK_KEYS, "[benchmark]")
+    for k in ("source", "url"):
+        if k in bench:
+            ck.string(bench[k], "[benchmark]", k, empty=True)
+    if "recompute_min_creators" in bench:
+        ck.number(
+            bench["recompute_min_creators"], "[benchmark]", "recompute_min_creators", low=0, integer=True
+        )
+    rows = ck.tables(
+        ck.need(bench, "rows", "[benchmark]", "[[benchmark.rows]] tables"),
+        "[[benchmark.rows]]",
+        "[[benchmark.rows]]",
+    )
+    for i, r in enumerate(rows):
+        where = f"[[benchmark.rows]] #{i + 1}"
+        ck.keys(r, _BENCHMARK_ROW_KEYS, where)
+        ck.string(ck.need(r, "range", where, 'a label such as "1K–5K"'), where, "range")
+        ck.number(ck.need(r, "min_followers", where, "lowest follower count"), where, "min_followers", low=0)
+        ck.number(
+            ck.need(r, "median_er", where, "the median engagement rate"),
+            where,
+            "median_er",
+            low=0,
+            above=True,
+        )
+        if "average_er" in r:
+            ck.number(r["average_er"], where, "average_er", low=0)
+    starts = sorted(float(r["min_followers"]) for r in rows)
+    if starts[0] != 0:
+        raise ck.fail(
+            "[[benchmark.rows]]",
+            "one row must start at min_followers = 0 (else small creators get no ER benchmark)",
+        )
+    if len(set(starts)) != len(starts):
+        raise ck.fail("[[benchmark.rows]]", "two rows have the same min_followers")
+
+    # confidence
+    conf = ck.table(
+        ck.need(raw, "confidence", "top level", "[confidence] with full_posts, full_comments"), "[confidence]"
+    )
+    ck.keys(conf, _CONFIDENCE_KEYS, "[confidence]")
+    for k in ("full_posts", "full_comments"):
+        if k in conf:
+            ck.number(conf[k], "[confidence]", k, low=0, above=True)
+    if "percentile_min_group" in conf:
+        ck.number(conf["percentile_min_group"], "[confidence]", "percentile_min_group", low=1, integer=True)
+    for k in _LEGACY_MINIMUMS:
+        if k in conf:
+            ck.number(conf[k], "[confidence]", k, low=0)
+
+    # components
     comps = []
-    seen = set()
-    for i, c in enumerate(need(raw, "component", "the file")):
+    seen: set[str] = set()
+    for i, c in enumerate(
+        ck.tables(
+            ck.need(raw, "component", "top level", "[[component]] tables"), "[[component]]", "[[component]]"
+        )
+    ):
         where = f"[[component]] #{i + 1}"
-        name = need(c, "name", where)
-        if name in seen:
-            raise SpecError(f"{path}: component {name!r} is defined twice")
-        seen.add(name)
-        tr = dict(need(c, "transform", where))
+        cname = ck.string(ck.need(c, "name", where, "the component's name"), where, "name")
+        where = f"component {cname!r} ([[component]] #{i + 1})"
+        ck.keys(c, _COMPONENT_KEYS, where)
+        if cname in seen:
+            raise ck.fail(where, "a component of that name is defined twice")
+        seen.add(cname)
+        metric = ck.string(ck.need(c, "metric", where, "the metric column it scores"), where, "metric")
+        tr = dict(ck.table(ck.need(c, "transform", where, "{ kind = ..., ... }"), f"{where}: transform"))
         kind = tr.get("kind")
         if kind not in _TRANSFORMS:
-            raise SpecError(
-                f"{path}: component {name!r}: transform kind {kind!r} is not one of {sorted(_TRANSFORMS)}"
-            )
-        if kind != "percentile" and float(tr.get("scale", 1.0)) <= 0:
-            raise SpecError(f"{path}: component {name!r}: transform scale must be > 0")
-        w = float(need(c, "weight", where))
-        if w < 0:
-            raise SpecError(f"{path}: component {name!r}: weight must be >= 0")
+            raise ck.fail(where, f"transform kind {kind!r} is not one of {sorted(_TRANSFORMS)}")
+        required, optional = _TRANSFORM_KEYS[kind]
+        ck.keys(tr, ("kind", *required, *optional), f"{where}: transform ({kind})")
+        for k in required:
+            ck.need(tr, k, f"{where}: transform ({kind})", "a number")
+        if "center" in tr:
+            ck.number(tr["center"], f"{where}: transform", "center")
+        if "scale" in tr:
+            ck.number(tr["scale"], f"{where}: transform", "scale", low=0, above=True)
+        if "min_group" in tr:
+            ck.number(tr["min_group"], f"{where}: transform", "min_group", low=1, integer=True)
+        w = ck.number(ck.need(c, "weight", where, "a number >= 0"), where, "weight", low=0)
         direction = c.get("direction", "higher")
         if direction not in ("higher", "lower"):
-            raise SpecError(f"{path}: component {name!r}: direction must be 'higher' or 'lower'")
+            raise ck.fail(where, f"'direction' must be 'higher' or 'lower', not {_show(direction)}")
+        opt = c.get("optional", False)
+        if not isinstance(opt, bool):
+            raise ck.fail(where, f"'optional' must be true or false, not {_show(opt)}")
         ms = c.get("min_support")
+        if ms is not None and not (
+            isinstance(ms, list)
+            and len(ms) == 2
+            and isinstance(ms[0], str)
+            and isinstance(ms[1], int | float)
+            and not isinstance(ms[1], bool)
+        ):
+            raise ck.fail(where, f"'min_support' must be [support column, minimum], not {_show(ms)}")
         comps.append(
             Component(
-                name=name,
-                family=c.get("family", ""),
-                metric=need(c, "metric", where),
+                name=cname,
+                family=ck.string(c.get("family", ""), where, "family", empty=True),
+                metric=metric,
                 transform=tr,
                 weight=w,
                 direction=direction,
-                optional=bool(c.get("optional", False)),
-                min_support=(str(ms[0]), float(ms[1])) if ms else None,
-                rationale=c.get("rationale", ""),
+                optional=opt,
+                min_support=(ms[0], float(ms[1])) if ms else None,
+                rationale=ck.string(c.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    if sum(c.weight for c in comps if not c.optional) <= 0:
+        raise ck.fail(
+            "[[component]]",
+            "the weights of the components that are not optional sum to 0: nothing to score "
+            "(weights are relative: the score is 100 · Σ weight · s / Σ weight)",
+        )
+
+    # labels
     labels = []
-    for i, r in enumerate(need(raw, "label", "the file")):
-        where = f"{path}: [[label]] #{i + 1}"
+    for i, r in enumerate(
+        ck.tables(ck.need(raw, "label", "top level", "[[label]] rules"), "[[label]]", "[[label]]")
+    ):
+        where = f"[[label]] #{i + 1}"
+        lab = ck.string(ck.need(r, "label", where, "the label it gives"), where, "label")
+        where = f"[[label]] #{i + 1} ({lab})"
+        ck.keys(r, _LABEL_KEYS, where)
+        conds = {}
+        for k in ("any", "all"):
+            v = r.get(k, [])
+            if not isinstance(v, list):
+                raise ck.fail(
+                    where,
+                    f"'{k}' must be an array of conditions such as [\"followers < 1000\"], not {_show(v)}",
+                )
+            conds[k] = tuple(_cond(x, where, ck) for x in v)
+        if "at_least" in r:
+            if not conds["any"]:
+                raise ck.fail(where, "'at_least' counts the 'any' conditions, and this rule has none")
+            at_least = int(ck.number(r["at_least"], where, "at_least", low=1, integer=True))
+            if at_least > len(conds["any"]):
+                raise ck.fail(
+                    where,
+                    f"'at_least' = {at_least} but 'any' has only {len(conds['any'])} conditions: it never holds",
+                )
+        else:
+            at_least = 1
         labels.append(
             LabelRule(
-                label=need(r, "label", where),
-                any=tuple(_cond(x, where) for x in r.get("any", [])),
-                all=tuple(_cond(x, where) for x in r.get("all", [])),
-                at_least=int(r.get("at_least", 1)),
-                rationale=r.get("rationale", ""),
+                label=lab,
+                any=conds["any"],
+                all=conds["all"],
+                at_least=at_least,
+                rationale=ck.string(r.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    _check_legacy_minimums(conf, labels, ck)
+    evidence = _label_evidence(raw.get("label_evidence", {}), ck)
+    used = {c[0] for rule in labels for c in (*rule.any, *rule.all)}
+    for col in evidence:
+        if col not in used:
+            raise ck.fail(f"label_evidence.{col}", f"no [[label]] condition uses the column {col!r}")
     return Spec(
-        version=str(need(raw, "version", "the file")),
-        name=str(raw.get("name", "")),
+        version=version,
+        name=name,
         tiers=tiers,
-        benchmark=dict(raw.get("benchmark", {})),
-        confidence=dict(need(raw, "confidence", "the file")),
+        benchmark=dict(bench),
+        confidence=dict(conf),
         components=tuple(comps),
         labels=tuple(labels),
-        label_evidence=_label_evidence(raw.get("label_evidence", {}), path),
+        label_evidence=evidence,
         path=path,
         raw=raw,
     )
 
 
-def _label_evidence(raw: Any, path: str) -> dict[str, tuple[str, float]]:
+def _check_legacy_minimums(conf: dict[str, Any], labels: list[LabelRule], ck: _Check) -> None:
+    """``[confidence] min_posts / min_comments / min_confidence`` (spec files copied before v1.1.1) never decided
+    anything: the ``insufficient_data`` rule does. They are accepted when they say what that rule says, and are an error
+    when they disagree (an analyst who edits one of them alone would see no change)."""
+    rule = next((r for r in labels if r.label == "insufficient_data"), None)
+    for key, col in _LEGACY_MINIMUMS.items():
+        if key not in conf:
+            continue
+        have = [c for c in (rule.any if rule else ()) if c[0] == col and c[1] == "<"]
+        if not any(c[2] == float(conf[key]) for c in have):
+            says = f"'{have[0][0]} < {_g(have[0][2])}'" if have else f"no condition on {col}"
+            raise ck.fail(
+                f"[confidence] {key}",
+                f"{key} = {_g(float(conf[key]))} is not what decides: the insufficient_data [[label]] rule does "
+                f"(it has {says}); edit that rule and remove {key} from [confidence]",
+            )
+
+
+def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
     if not isinstance(raw, dict):
-        raise SpecError(f"{path}: [label_evidence] must be a table of column = [support column, minimum]")
+        raise ck.fail("[label_evidence]", "must be a table of column = [support column, minimum]")
     out = {}
     for col, v in raw.items():
         if not (
-            isinstance(v, list) and len(v) == 2 and isinstance(v[0], str) and isinstance(v[1], int | float)
+            isinstance(v, list)
+            and len(v) == 2
+            and isinstance(v[0], str)
+            and isinstance(v[1], int | float)
+            and not isinstance(v[1], bool)
         ):
-            raise SpecError(f"{path}: label_evidence.{col} must be [support column, minimum], not {v!r}")
+            raise ck.fail(
+                f"label_evidence.{col}", f"label_evidence.{col} must be [support column, minimum], not {v!r}"
+            )
         out[str(col)] = (v[0], float(v[1]))
     return out
 
@@ -188,9 +471,15 @@ def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
         p = Path(spec)
         if not p.is_file():
             raise SpecError(f"score spec {p} does not exist; copy tribescope/score/spec.toml and edit it")
-        text, path = p.read_text("utf-8"), str(p)
+        path = str(p)
+        try:
+            text = p.read_text("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError(f"{path} is not a UTF-8 text file (a TOML score spec): {exc}") from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path} is not valid TOML: {exc}") from exc
+    if not raw:
+        raise SpecError(f"{path} is empty: copy tribescope/score/spec.toml and edit it")
     return _parse(raw, path)

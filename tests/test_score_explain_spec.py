@@ -1,0 +1,467 @@
+"""The spec → score → explain path as an analyst who edits the spec meets it: every edit works as documented or fails
+with an error naming the file, the key and what was expected; every score is reproduced by the parts `explain` lists;
+a stored score says which spec made it."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tribescope.score import SpecError, explain, load_spec, score_creators, score_frame
+
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import bakery, imported_synth
+except ImportError:
+    from _score_fixtures import bakery, imported_synth  # type: ignore[no-redef]
+
+DEFAULT = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
+
+MINI = """
+version = "m1"
+[tiers]
+creator = 0
+nano = 1000
+[benchmark]
+recompute_min_creators = 1000000
+[[benchmark.rows]]
+range = "all"
+min_followers = 0
+median_er = 0.02
+[confidence]
+full_posts = 4
+full_comments = 100
+[[component]]
+name = "talk"
+metric = "interacting_commenter_share"
+transform = { kind = "logistic", center = 0.1, scale = 0.05 }
+weight = 3
+[[component]]
+name = "deals"
+metric = "sponsored_share"
+transform = { kind = "logistic", center = 0.2, scale = 0.1 }
+direction = "lower"
+weight = 1
+[[label]]
+label = "insufficient_data"
+any = ["n_follower_comments < 10"]
+[[label]]
+label = "community_influencer"
+all = ["community_score >= 50"]
+[[label]]
+label = "broadcast_influencer"
+"""
+
+
+def _frame(**cols):
+    n = len(next(iter(cols.values())))
+    base = {
+        "platform": ["x"] * n,
+        "creator_id": [f"c{i}" for i in range(n)],
+        "handle": [f"h{i}" for i in range(n)],
+        "tier": ["nano"] * n,
+        "followers": [5_000] * n,
+        "er_median": [0.02] * n,
+        "n_posts_with_comments": [4] * n,
+        "n_follower_comments": [100] * n,
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+def _write(tmp_path, text, name="spec.toml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+# ------------------------------------------------------------------------------------------ labels at the boundary
+def test_the_label_follows_the_score_as_it_is_shown(tmp_path):
+    """``community_score >= 50`` is checked on the score stored and shown (2 decimals): a creator shown with 50.00 is
+    a community influencer, and `explain` gives the rule that held (before: 49.996 was labelled broadcast while shown,
+    stored and explained as 50.00 >= 50)."""
+    path = _write(tmp_path, MINI)
+
+    def talk_for(score):  # deals sits at its centre (s = 0.5); talk's s such that 100·(3 s + 0.5)/4 = score
+        s = (4 * score / 100 - 0.5) / 3
+        return 0.1 + 0.05 * math.log(s / (1 - s))
+
+    df = _frame(interacting_commenter_share=[talk_for(49.996), talk_for(49.994)], sponsored_share=[0.2, 0.2])
+    out = score_frame(df, path).set_index("creator_id")
+    assert out.loc["c0", "community_score"] == 50.0 and out.loc["c0", "label"] == "community_influencer"
+    assert out.loc["c1", "community_score"] == 49.99 and out.loc["c1", "label"] == "broadcast_influencer"
+
+
+def test_weights_are_relative_and_a_zero_weight_has_no_say(tmp_path):
+    """Documented: score = 100 · Σ w·s / Σ w over the components present — scaling every weight changes nothing; a
+    weight of 0 keeps the component's c_ column and gives it no say."""
+    df = _frame(interacting_commenter_share=[0.0, 0.3], sponsored_share=[0.5, 0.0])
+    base = score_frame(df, _write(tmp_path, MINI)).set_index("creator_id")
+    scaled = score_frame(
+        df,
+        _write(
+            tmp_path, MINI.replace("weight = 3", "weight = 30").replace("weight = 1", "weight = 10"), "b.toml"
+        ),
+    ).set_index("creator_id")
+    assert scaled["community_score"].tolist() == base["community_score"].tolist()
+    zero = score_frame(df, _write(tmp_path, MINI.replace("weight = 3", "weight = 0"), "c.toml")).set_index(
+        "creator_id"
+    )
+    assert zero["c_talk"].notna().all() and (zero["w_talk"] == 0).all()
+    assert zero["community_score"].tolist() == base["c_deals"].tolist()
+
+
+# ------------------------------------------------------------------------------------------ spec edits that must fail
+def _edit(old, new, count=1):
+    def f(text):
+        assert old in text, old
+        return text.replace(old, new, count)
+
+    return f
+
+
+BAD_EDITS = [
+    # (edit of the default spec, what the error must say)
+    (
+        _edit("weight = 0.13", "wieght = 0.13"),
+        r"component 'follower_conversation'.*unknown key 'wieght' \(did you mean 'weight'\?\)",
+    ),
+    (
+        _edit("weight = 0.13", 'weight = "heavy"'),
+        r"component 'follower_conversation'.*'weight' must be a number >= 0, not str 'heavy'",
+    ),
+    (_edit("weight = 0.13", "weight = nan"), r"'weight' must be a number >= 0, not float nan"),
+    (
+        _edit("full_posts = 6", "fullposts = 6"),
+        r"\[confidence\]: unknown key 'fullposts' \(did you mean 'full_posts'\?\)",
+    ),
+    (
+        _edit('\ndirection = "lower"', '\ndirction = "lower"'),
+        r"component 'organic_feed'.*unknown key 'dirction'",
+    ),
+    (
+        _edit("center = 0.10, scale = 0.04", "centre = 0.10, scale = 0.04"),
+        r"transform \(logistic\): unknown key 'centre' \(did you mean 'center'\?\)",
+    ),
+    (_edit("center = 0.10, scale = 0.04", "scale = 0.04"), r"transform \(logistic\): 'center' is missing"),
+    (
+        _edit('transform = { kind = "logistic", center = 0.10, scale = 0.04 }', 'transform = "logistic"'),
+        r"transform: must be a table, not str 'logistic'",
+    ),
+    (
+        _edit("[label_evidence]", "[label_evidense]"),
+        r"top level: unknown key 'label_evidense' \(did you mean 'label_evidence'\?\)",
+    ),
+    (lambda t: re.sub(r'^version = ".*"$', "", t, flags=re.M), r"top level: 'version' is missing"),
+    (
+        lambda t: re.sub(r'^version = ".*"$', "version = 2", t, flags=re.M),
+        r"'version' must be a non-empty string, not int 2",
+    ),
+    (
+        _edit('"followers < 1000"', '"followers < 1..0"'),
+        r"\[\[label\]\] #4 \(creator\): condition 'followers < 1..0' is not 'column op number'",
+    ),
+    (
+        _edit("at_least = 2", "at_least = 5"),
+        r"'at_least' = 5 but 'any' has only 4 conditions: it never holds",
+    ),
+    (
+        _edit('pod_share = ["comments", 20]', 'pod_shar = ["comments", 20]'),
+        r"label_evidence.pod_shar: no \[\[label\]\] condition uses the column 'pod_shar'",
+    ),
+    (
+        _edit("median_er = 0.1699", "median_er = 0"),
+        r"\[\[benchmark.rows\]\] #1: 'median_er' must be a number > 0",
+    ),
+    (_edit("mid = 100_000", "mid = 10_000"), r"\[tiers\]: 'micro' and 'mid' both start at 10,000 followers"),
+    (
+        _edit("full_comments = 150\n", "full_comments = 150\nmin_comments = 50\n"),
+        r"\[confidence\] min_comments: min_comments = 50 is not what decides: the insufficient_data \[\[label\]\] rule does \(it has 'n_follower_comments < 25'\)",
+    ),
+    (
+        lambda t: re.sub(r"^weight = [0-9.]+$", "weight = 0", t, flags=re.M),
+        r"the weights of the components that are not optional sum to 0",
+    ),
+]
+
+
+@pytest.mark.parametrize("edit, says", BAD_EDITS, ids=[str(i) for i in range(len(BAD_EDITS))])
+def test_a_broken_spec_edit_names_the_file_the_key_and_what_was_expected(tmp_path, edit, says):
+    path = _write(tmp_path, edit(DEFAULT), "mine.toml")
+    with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
+        load_spec(path)
+
+
+def test_empty_and_non_text_spec_files(tmp_path):
+    with pytest.raises(SpecError, match=r"empty.toml is empty"):
+        load_spec(_write(tmp_path, "", "empty.toml"))
+    binary = tmp_path / "logo.toml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    with pytest.raises(SpecError, match=r"logo.toml is not a UTF-8 text file"):
+        load_spec(binary)
+
+
+def test_old_spec_copies_with_the_confidence_minimums_still_load(tmp_path):
+    """Copies of spec ≤ 1.1.0 carry [confidence] min_posts / min_comments / min_confidence: accepted when they say what
+    the insufficient_data rule says (they never decided anything)."""
+    old = DEFAULT.replace(
+        "full_comments = 150\n",
+        "full_comments = 150\nmin_posts = 2\nmin_comments = 25\nmin_confidence = 0.2\n",
+    )
+    assert load_spec(_write(tmp_path, old)).confidence["min_comments"] == 25
+    assert "min_comments" not in load_spec().confidence
+
+
+def test_every_column_a_spec_names_must_exist(tmp_path):
+    """A typo'd metric, support or label column fails when the score is computed (with the spec file named and the
+    near column suggested) instead of a component or rule that silently never counts; the model tables' columns
+    may be missing (a workspace scored with --no-models)."""
+    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1])
+    for old, new, says in [
+        (
+            'metric = "interacting_commenter_share"',
+            'metric = "interacting_comenter_share"',
+            r"component 'talk': metric: 'interacting_comenter_share' is not a column of the score table \(did you mean 'interacting_commenter_share'\?\)",
+        ),
+        (
+            'all = ["community_score >= 50"]',
+            'all = ["comunity_score >= 50"]',
+            r"condition 'comunity_score >= 50': 'comunity_score' is not a column .*did you mean 'community_score'",
+        ),
+        (
+            "weight = 3\n",
+            'weight = 3\nmin_support = ["n_comenters", 10]\n',
+            r"min_support: 'n_comenters' is not a column",
+        ),
+    ]:
+        path = _write(tmp_path, MINI.replace(old, new))
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
+            score_frame(df, path, check=True)
+    ok = MINI.replace(
+        'label = "broadcast_influencer"',
+        'label = "suspicious"\nany = ["pod_share > 0.3"]\n[[label]]\nlabel = "broadcast_influencer"',
+    )
+    out = score_frame(df, _write(tmp_path, ok), check=True)
+    assert out["label"].tolist() == ["community_influencer"]
+
+
+# ------------------------------------------------------------------------------------------ the CLI
+def test_cli_spec_errors_keep_their_brackets_and_fail_before_the_models(ws, tmp_path):
+    """The spec error names `[[component]] #1` / `[confidence]` as written (the CLI printed its errors as Rich markup,
+    where they vanished: "[] #1 is missing 'weight'"), with no traceback (a wrong type was a ValueError), and before
+    the models run."""
+    from tribescope.cli import app
+    from tribescope.cli._app import state
+
+    bakery(ws)
+    path = str(ws.path)
+    ws.close()
+    runner = CliRunner()
+    bad = _write(tmp_path, DEFAULT.replace("weight = 0.13", 'weight = "heavy"'), "bad.toml")
+    res = runner.invoke(app, ["--workspace", path, "score", "--spec", str(bad)])
+    assert (res.exit_code == 1 and res.exception is None) or isinstance(res.exception, SystemExit), res.output
+    assert "([[component]] #1): 'weight' must be a number" in res.output, res.output
+    state.close_all()  # as `tribescope` does when a command ends (CliRunner runs commands in this process)
+    bad.write_text(DEFAULT.replace("full_posts = 6", "fullposts = 6"))
+    res = runner.invoke(app, ["--workspace", path, "explain", "cre", "--spec", str(bad)])
+    assert res.exit_code == 1 and "[confidence]: unknown key 'fullposts'" in res.output, res.output
+    state.close_all()
+    from tribescope.store import connect
+
+    with connect(path, read_only=True) as again:
+        assert not again.has_table("creator_audience_authenticity")  # failed before the models ran
+
+
+def test_cli_explain_prints_what_people_wrote_verbatim(ws, tmp_path):
+    """Comment text is printed as written: `[/x]` was read as a Rich closing tag (MarkupError traceback), and in
+    --json every "NaN" inside text became "null"; the sponsored post's kind ([disclosed] / [likely]) was eaten as a
+    style tag."""
+    from tribescope.cli import app
+
+    bakery(ws)
+    ws.duck.execute("UPDATE comments SET text = text || ' [/x] NaNa' WHERE comment_id = 'c2'")
+    path = str(ws.path)
+    ws.close()
+    runner = CliRunner()
+    assert runner.invoke(app, ["--workspace", path, "score", "--no-sentiment"]).exit_code == 0
+    res = runner.invoke(app, ["--workspace", path, "explain", "cre"])
+    assert res.exit_code == 0, res.output
+    assert "[/x] NaNa" in res.output and re.search(r"p2 \[(disclosed|likely)\]", res.output), res.output
+    res = runner.invoke(app, ["--workspace", path, "explain", "cre", "--json"])
+    assert res.exit_code == 0, res.output
+    ex = json.loads(res.output)
+    texts = [m["text"] for c in ex["evidence"]["conversations"] for m in c["thread"]]
+    assert any(t.endswith("[/x] NaNa") for t in texts), texts
+    assert ex["metrics"]["first_post_at"].startswith("2024-01-01")  # a timestamp, not null
+
+
+# ------------------------------------------------------------------------------------------ explain on synth data
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    d = tmp_path_factory.mktemp("synth_xs_3")
+    ws = imported_synth(d, 3)
+    tbl = score_creators(ws, sentiment=False)
+    yield ws, tbl.to_pandas()
+    ws.close()
+
+
+def _by_hand(c, x):
+    """Component score 0…1 from the spec's transform, as docs/scoring.md states it."""
+    tr = c.transform
+    if tr["kind"] == "log_logistic":
+        x = math.log10(x)
+    elif tr["kind"] == "ratio_logistic":
+        if x == 0:
+            return 0.0 if c.direction == "higher" else 1.0
+        x = math.log2(x)
+    s = 1 / (1 + math.exp(-(x - tr["center"]) / tr["scale"]))
+    return 1 - s if c.direction == "lower" else s
+
+
+@pytest.mark.slow
+def test_explain_parts_reproduce_the_stored_score(scored):
+    """For a creator of every label: the spec's transform of the stored metric is the stored c_ column; the stored
+    w_ column is the spec weight re-normalised over the components present; the points add up to the stored
+    community_score exactly (before: rounded products off by up to 0.03); the label is the stored one; every
+    component left out says why; the stored score names the spec (spec_hash)."""
+    ws, df = scored
+    sp = load_spec()
+    picks = [df[df["label"] == lab].iloc[0]["creator_id"] for lab in sorted(set(df["label"]))]
+    assert {
+        "community_influencer",
+        "broadcast_influencer",
+        "insufficient_data",
+        "suspicious",
+        "creator",
+    } <= set(df["label"])
+    picks += [
+        "ben_arcade",
+        "kaitravels",
+        "gadgetwithpia",
+        "juliagains",
+    ]  # whose rounded products did not add up
+    for cid in picks:
+        ex = explain(ws, cid)
+        row = df[(df["creator_id"] == ex["creator_id"])].iloc[0]
+        assert ex["community_score"] == row["community_score"] and ex["label"] == row["label"]
+        assert round(sum(c["contribution"] for c in ex["components"]), 2) == row["community_score"], cid
+        present = [c for c in ex["components"] if c["score"] is not None]
+        wsum = sum(c["spec_weight"] for c in present)
+        for c, comp in zip(ex["components"], sp.components, strict=True):
+            assert c["name"] == comp.name and c["spec_weight"] == comp.weight
+            if c["score"] is None:
+                assert c["weight"] == 0 and c["contribution"] == 0, c
+                assert c["missing"], c  # why it was left out: too little data, no value, no column
+                continue
+            assert (
+                c["score"]
+                == row[f"c_{comp.name}"]
+                == pytest.approx(100 * _by_hand(comp, c["value"]), abs=0.006)
+            )
+            assert c["weight"] == pytest.approx(comp.weight / wsum) and c["weight"] == pytest.approx(
+                row[f"w_{comp.name}"]
+            )
+            assert abs(c["contribution"] - c["score"] * c["weight"]) <= 0.011
+        if ex["label_reasons"]["rule"] is not None:
+            assert ex["label_reasons"]["rule"] == ex["label"]
+        assert ex["warnings"] == [] and ex["stored"]["spec_hash"] == sp.hash
+    assert set(df["spec_hash"]) == {sp.hash} and set(df["spec_version"]) == {sp.version}
+
+
+@pytest.mark.slow
+def test_a_score_from_another_spec_is_explained_with_a_warning(scored, tmp_path):
+    """`tribescope score --spec FILE` stores the spec's hash; `explain` without that file says the stored score came
+    from another spec, and with it explains the stored score. The edited weight changes the score as the formula
+    says."""
+    ws, df = scored
+    mine = _write(tmp_path, DEFAULT.replace("weight = 0.13", "weight = 0.5"), "mine.toml")
+    try:
+        other = score_creators(ws, spec=mine, sentiment=False).to_pandas()
+        cid = df[df["label"] == "community_influencer"].iloc[0]["creator_id"]
+        ex = explain(ws, cid)
+        assert len(ex["warnings"]) == 1 and "stored score was computed with spec" in ex["warnings"][0]
+        assert load_spec(mine).hash in ex["warnings"][0]
+        ex2 = explain(ws, cid, spec=mine)
+        row = other[other["creator_id"] == cid].iloc[0]
+        assert ex2["warnings"] == [] and ex2["community_score"] == row["community_score"]
+        w = {c["name"]: c for c in ex2["components"] if c["score"] is not None}
+        expect = (
+            100
+            * sum(c["spec_weight"] * c["score"] / 100 for c in w.values())
+            / sum(c["spec_weight"] for c in w.values())
+        )
+        assert row["community_score"] == pytest.approx(expect, abs=0.01)
+        assert row["community_score"] != df[df["creator_id"] == cid].iloc[0]["community_score"]
+        assert set(other["spec_hash"]) == {load_spec(mine).hash}
+    finally:
+        score_creators(ws, sentiment=False)  # the module's workspace back to the default spec
+
+
+def test_json_values_have_no_nan():
+    from tribescope.cli._score import _json_value
+
+    assert _json_value({"a": [float("nan"), 1.5, "NaN"], "b": float("inf")}) == {
+        "a": [None, 1.5, "NaN"],
+        "b": None,
+    }
+    assert np.isnan(float("nan"))
+
+
+def test_label_reasons_say_why_not_the_rules_before(tmp_path):
+    """A broadcast creator is told which condition of each earlier rule failed, with its value (community_score
+    41.2 >= 50); a condition whose value passes but whose [label_evidence] support falls short says so."""
+    from tribescope.score._score import _label_reasons
+
+    text = MINI.replace(
+        '[[label]]\nlabel = "community_influencer"',
+        '[[label]]\nlabel = "suspicious"\nany = ["real_follower_share < 0.5"]\n[[label]]\nlabel = "community_influencer"',
+    ).replace(
+        "[[label]]", '[label_evidence]\nreal_follower_share = ["profiled_commenters", 20]\n[[label]]', 1
+    )
+    sp = load_spec(_write(tmp_path, text))
+    df = _frame(
+        interacting_commenter_share=[0.05],
+        sponsored_share=[0.2],
+        real_follower_share=[0.1],
+        profiled_commenters=[3],
+    )
+    row = score_frame(df, sp).iloc[0]
+    assert row["label"] == "broadcast_influencer"
+    why = _label_reasons(row, sp)
+    assert why["rule"] == "broadcast_influencer"
+    by = {r["rule"]: r for r in why["not_before"]}
+    assert by["community_influencer"]["failed"] == [
+        {"column": "community_score", "op": ">=", "threshold": 50.0, "value": row["community_score"]}
+    ]
+    assert by["suspicious"]["failed"][0]["evidence"] == {
+        "column": "profiled_commenters",
+        "minimum": 20.0,
+        "value": 3.0,
+    }
+
+
+def test_a_value_next_to_its_threshold_shows_the_digits_that_tell_them_apart():
+    """`explain` printed "pod_share 0.30 > 0.30" for 0.304 (the creator labelled suspicious by it)."""
+    from tribescope.cli._score import _vs
+
+    assert _vs(0.304, 0.3) == "0.304" and _vs(0.2999, 0.3) == "0.2999" and _vs(0.31, 0.3) == "0.31"
+    assert _vs(41.04, 50.0) == "41.04" and _vs(None, 0.5) == "–"
+
+
+def test_explain_of_a_creator_never_scored_says_so(ws):
+    bakery(ws)
+    ex = explain(ws, "cre")
+    assert ex["stored"] is None and ex["warnings"] and "no stored score" in ex["warnings"][0]
+    score_creators(ws, sentiment=False)
+    ex = explain(ws, "cre")
+    assert ex["warnings"] == [] and ex["stored"]["community_score"] == ex["community_score"]
+    ws.duck.execute(
+        "UPDATE creator_scores SET community_score = community_score + 1"
+    )  # as if the data changed since
+    assert "the workspace changed since the last `tribescope score`" in explain(ws, "cre")["warnings"][0]
