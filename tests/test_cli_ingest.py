@@ -258,3 +258,12 @@ def test_import_says_which_columns_it_did_not_import(tmp_path):
     ok.write_text("platform,account_id,username\ninstagram,2,bo\n")
     r = runner.invoke(app, ["--workspace", w, "import", str(ok)])
     assert r.exit_code == 0 and "not imported" not in r.output
+
+
+def test_error_messages_are_printed_as_text_not_console_markup(tmp_path):
+    """``fail`` printed messages as Rich markup: a bracketed part of a file name ("[red]") vanished or restyled."""
+    w = str(tmp_path / "w.duckdb")
+    f = tmp_path / "[red]bad.csv"
+    f.write_text("account_id,username,followers\n1,ann,many\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(f), "--platform", "instagram"])
+    assert r.exit_code == 1 and "[red]bad.csv" in " ".join(r.output.split())

@@ -164,8 +164,11 @@ def shared_data(data: Path | None) -> Path:
 
 
 def fail(exc: BaseException, code: int = 1) -> typer.Exit:
-    """Print a tribescope error for a person (no traceback) and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+    """Print a tribescope error for a person (no traceback) and return the exit to raise. The message is text, not
+    console markup: a spec's ``[tiers]``, a file name or a handle with brackets is printed as it is."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 

@@ -37,14 +37,6 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return str(v)
 
 
-def _plain_error(exc: TribescopeError) -> TribescopeError:
-    """``exc`` with its text escaped for Rich markup: :func:`fail` prints it as markup, where a spec error's
-    ``[tiers]`` or ``[[component]] #3`` would be taken for style tags and vanish."""
-    from rich.markup import escape
-
-    return TribescopeError(escape(str(exc)))
-
-
 def _json_value(v: Any) -> Any:
     """``v`` with NaN and infinities as null, recursively (JSON has neither; the text — comments, captions — is
     left as it is)."""
@@ -143,7 +135,7 @@ def score(
             write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")
     except TribescopeError as exc:
-        raise fail(_plain_error(exc)) from None
+        raise fail(exc) from None
     rows = tbl.slice(0, limit).to_pylist()
     used = f"{rows[0]['spec_version']}, {rows[0].get('spec_hash')}" if rows else "-"
     t = Table(
@@ -219,7 +211,7 @@ def explain(
         ws = state.open(read_only=True)
         ex = explain_creator(ws, creator, spec=spec)
     except TribescopeError as exc:
-        raise fail(_plain_error(exc)) from None
+        raise fail(exc) from None
     if as_json:
         console.print_json(data=_json_value(ex), default=str)
         return
