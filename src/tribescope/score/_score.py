@@ -807,14 +807,20 @@ def _points(comps: list[dict[str, Any]], exact: dict[str, pd.Series], at: Any, t
         s = exact.get(c["name"])
         v = None if s is None else _num(s.loc[at])
         raw.append(100.0 * v * c["weight"] if v is not None and c["weight"] else 0.0)
+    for c, p in zip(comps, split_points(raw, total), strict=True):
+        c["contribution"] = p
+
+
+def split_points(raw: list[float], total: float) -> list[float]:
+    """``raw`` contributions (points, unrounded) rounded to cents so that they add up to ``total`` (the stored score,
+    rounded to cents) exactly: largest remainders, each within 0.01 of its exact value; a 0 stays 0."""
     cents = [math.floor(p * 100 + 1e-9) for p in raw]
     short = round(total * 100) - sum(cents)
     order = sorted(range(len(raw)), key=lambda i: raw[i] * 100 - cents[i], reverse=short > 0)
     order = [i for i in order if raw[i] > 0]
     for i in order[: abs(short)]:
         cents[i] += 1 if short > 0 else -1
-    for c, n in zip(comps, cents, strict=True):
-        c["contribution"] = n / 100
+    return [n / 100 for n in cents]
 
 
 _STORED = ("community_score", "label", "confidence", "spec_version", "spec_hash")

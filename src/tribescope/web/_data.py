@@ -327,6 +327,7 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     out = []
     for name, metric, direction in pairs:
         score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
+        known = isinstance(score, float | int) and isinstance(weight, float | int)
         out.append(
             {
                 "component": name,
@@ -336,11 +337,23 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
                 "benchmark": bench.get(metric),
                 "score": score,
                 "weight": weight,
-                "contribution": round(score * weight, 2)
-                if isinstance(score, float | int) and isinstance(weight, float | int)
-                else None,
+                "contribution": score * weight if known else None,
             }
         )
+    total = row.get("community_score")
+    if (
+        isinstance(total, float | int) and total == total
+    ):  # the points add up to the score shown, as in explain
+        from tribescope.score._score import split_points
+
+        known = [i for i, c in enumerate(out) if c["contribution"] is not None]
+        for i, p in zip(
+            known, split_points([out[i]["contribution"] for i in known], float(total)), strict=True
+        ):
+            out[i]["contribution"] = p
+    else:
+        for c in out:
+            c["contribution"] = None if c["contribution"] is None else round(c["contribution"], 2)
     return Section(out)
 
 
