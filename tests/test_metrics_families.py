@@ -383,3 +383,18 @@ def test_the_engine_commercial_signal_pattern_agrees_with_the_classifier(text):
     assert bool(re.search(COMMERCIAL_SIGNAL_PATTERN, text)) == want
     con = duckdb.connect()
     assert con.execute("SELECT regexp_matches(?, ?)", [text, COMMERCIAL_SIGNAL_PATTERN]).fetchone()[0] == want
+
+
+def test_niche_focus_stays_within_zero_and_one():
+    """Every use a different tag is 1 − ln N / ln N: floating point gave −4.4e-16 (shown as "-0.00")."""
+    import ibis
+    import pyarrow as pa
+
+    rows = [
+        {"platform": "instagram", "creator_id": f"c{n}", "post_id": f"p{n}_{i}", "hashtags": [f"t{i}"]}
+        for n in range(2, 40)
+        for i in range(n)
+    ]
+    out = M.niche(ibis.memtable(pa.Table.from_pylist(rows))).to_pyarrow().to_pylist()
+    assert len(out) == 38 and all(0.0 <= r["niche_focus"] <= 1.0 for r in out)
+    assert max(r["niche_focus"] for r in out) < 1e-12  # all spread: 0

@@ -35,7 +35,9 @@ def niche(posts: ir.Table) -> ir.Table:
             n_hashtags=ibis._["n_hashtags"].max(),
         )
     )
+    raw = 1.0 - ent._h / ent.n_hashtag_uses.cast("float64").ln()
+    # within [0, 1]: every use a different tag gives 1 − ln N / ln N, which floating point may put at −1e-17
     focus = ibis.ifelse(
-        ent.n_hashtag_uses >= 2, 1.0 - ent._h / ent.n_hashtag_uses.cast("float64").ln(), ibis.null("float64")
+        ent.n_hashtag_uses >= 2, ibis.greatest(0.0, ibis.least(1.0, raw)), ibis.null("float64")
     )
     return ent.mutate(niche_focus=focus).drop("_h")
