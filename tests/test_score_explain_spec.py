@@ -188,6 +188,15 @@ BAD_EDITS = [
         lambda t: re.sub(r"^weight = [0-9.]+$", "weight = 0", t, flags=re.M),
         r"the weights of the components that are not optional sum to 0",
     ),
+    (
+        _edit('text = "{:.0%} of comments are emoji only"', 'text = "{share} of comments are emoji only"'),
+        r"\[\[signal\]\] #5: 'text' must format one number with \{\}",
+    ),
+    (_edit('when = "likes_cv > 1.5"', 'wen = "likes_cv > 1.5"'), r"\[\[signal\]\] #6: unknown key 'wen'"),
+    (
+        _edit('when = "pod_share > 0.1"', 'when = "pod_share is high"'),
+        r"\[\[signal\]\] #9: condition 'pod_share is high' is not 'column op number'",
+    ),
 ]
 
 
@@ -465,3 +474,29 @@ def test_explain_of_a_creator_never_scored_says_so(ws):
         "UPDATE creator_scores SET community_score = community_score + 1"
     )  # as if the data changed since
     assert "the workspace changed since the last `tribescope score`" in explain(ws, "cre")["warnings"][0]
+
+
+def test_suspicious_signals_are_the_specs_not_constants_in_the_code(scored, tmp_path):
+    """`explain`'s suspicious signals were thresholds written in the code (er_ratio < 0.35, generic_share > 0.6, …);
+    they are the spec's [[signal]] tables: an edited threshold or sentence changes what explain lists, a spec without
+    them lists none, and a signal on a column the score table lacks is an error naming it."""
+    ws, df = scored
+    cid = df.iloc[0]["creator_id"]
+    gen = float(df.iloc[0]["generic_share"])
+    loose = DEFAULT.replace('when = "generic_share > 0.6"', 'when = "generic_share >= 0"').replace(
+        'text = "{:.0%} of comments are generic praise"', 'text = "generic praise: {:.3f}"'
+    )
+    ex = explain(ws, cid, spec=_write(tmp_path, loose, "loose.toml"))
+    assert f"generic praise: {gen:.3f}" in ex["evidence"]["suspicious_signals"]
+    bare = DEFAULT[
+        : DEFAULT.index(
+            "# ----------------------------------------------------------------------------------------- signals"
+        )
+    ]
+    assert load_spec(_write(tmp_path, bare, "bare.toml")).signals == ()
+    assert explain(ws, cid, spec=tmp_path / "bare.toml")["evidence"]["suspicious_signals"] == []
+    typo = DEFAULT.replace('when = "likes_cv > 1.5"', 'when = "like_cv > 1.5"')
+    with pytest.raises(
+        SpecError, match=r"\[\[signal\]\] #6: condition 'like_cv > 1.5': 'like_cv' is not a column"
+    ):
+        explain(ws, cid, spec=_write(tmp_path, typo, "typo.toml"))

@@ -90,6 +90,16 @@ def _transform(comp: Component, x: pd.Series, tiers: pd.Series, min_group: int) 
     return out
 
 
+#: a spec condition's operator as a function of (value, number)
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+}
+
+
 def _holds(
     df: pd.DataFrame, cond: tuple[str, str, float], evidence: dict[str, tuple[str, float]] | None = None
 ) -> pd.Series:
@@ -169,6 +179,9 @@ def _check_columns(have: set[str], sp: Spec) -> None:
             named.append((col, f"[[label]] #{i + 1} ({rule.label}): condition '{col} {op} {num:g}'"))
     for col, (support, _) in sp.label_evidence.items():
         named.append((support, f"label_evidence.{col}"))
+    for i, sig in enumerate(sp.signals):
+        col, op, num = sig.when
+        named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
     for col, where in named:
         if col in have or col in may_miss:
             continue
@@ -727,7 +740,7 @@ def explain(
         "conversations": _conversation_examples(mine, examples),
         "returning_commenters": _returning(mine),
         "sponsored_posts": _sponsored(ws, pid, cid),
-        "suspicious_signals": _signals(row),
+        "suspicious_signals": _signals(row, sp),
     }
     why = _label_reasons(row, sp)
     metrics = {
@@ -992,37 +1005,12 @@ def _label_reasons(row: pd.Series, sp: Spec) -> dict[str, Any]:
     }
 
 
-def _signals(row: pd.Series) -> list[str]:
+def _signals(row: pd.Series, sp: Spec) -> list[str]:
+    """The spec's ``[[signal]]`` sentences whose condition holds for this creator (a missing value holds none)."""
     out = []
-
-    def val(k: str) -> float | None:
-        return _num(row[k]) if k in row.index else None
-
-    checks: list[tuple[str, Callable[[float], bool], str]] = [
-        (
-            "er_ratio",
-            lambda v: v < 0.35,
-            "engagement rate is {:.2f}x the tier benchmark (bought followers do not engage)",
-        ),
-        ("link_spam_share", lambda v: v > 0.15, "{:.0%} of comments are links / self-promotion spam"),
-        (
-            "audience_suspicious_share",
-            lambda v: v > 0.2,
-            "{:.0%} of profiled commenters look like bots (rules)",
-        ),
-        ("generic_share", lambda v: v > 0.6, "{:.0%} of comments are generic praise"),
-        ("emoji_only_share", lambda v: v > 0.4, "{:.0%} of comments are emoji only"),
-        ("likes_cv", lambda v: v > 1.5, "likes vary {:.1f}x their mean across posts (spiky likes)"),
-        ("real_follower_share", lambda v: v < 0.6, "only {:.0%} of followers look real (fake-account model)"),
-        (
-            "comment_authenticity",
-            lambda v: v < 0.6,
-            "only {:.0%} of comments look authentic (comment models)",
-        ),
-        ("pod_share", lambda v: v > 0.1, "{:.0%} of comments come from engagement pods"),
-    ]
-    for col, bad, text in checks:
-        v = val(col)
-        if v is not None and bad(v):
-            out.append(text.format(v))
+    for sig in sp.signals:
+        col, op, num = sig.when
+        v = _num(row[col]) if col in row.index else None
+        if v is not None and _OPS[op](v, num):
+            out.append(sig.text.format(v))
     return out

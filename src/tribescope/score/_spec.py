@@ -22,7 +22,7 @@ from typing import Any
 
 from tribescope.errors import TribescopeError
 
-__all__ = ["FIRST_COLUMNS", "Component", "LabelRule", "Spec", "SpecError", "load_spec"]
+__all__ = ["FIRST_COLUMNS", "Component", "LabelRule", "Signal", "Spec", "SpecError", "load_spec"]
 
 #: The columns every score table starts with, in this order (``creator_scores``, ``tribescope score --out``; the
 #: dashboard and the campaign planner read them by these names).
@@ -45,7 +45,17 @@ _TRANSFORM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "percentile": ((), ("min_group",)),
 }
 _TRANSFORMS = set(_TRANSFORM_KEYS)
-_TOP_KEYS = ("version", "name", "tiers", "benchmark", "confidence", "component", "label", "label_evidence")
+_TOP_KEYS = (
+    "version",
+    "name",
+    "tiers",
+    "benchmark",
+    "confidence",
+    "component",
+    "label",
+    "label_evidence",
+    "signal",
+)
 _BENCHMARK_KEYS = ("source", "url", "recompute_min_creators", "rows")
 _BENCHMARK_ROW_KEYS = ("range", "min_followers", "median_er", "average_er")
 #: ``min_posts``, ``min_comments``, ``min_confidence``: accepted for spec files copied before v1.1.1 only when they
@@ -76,6 +86,7 @@ _COMPONENT_KEYS = (
     "rationale",
 )
 _LABEL_KEYS = ("label", "any", "all", "at_least", "rationale")
+_SIGNAL_KEYS = ("when", "text")
 _COND = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|==|<|>)\s*(\S+)\s*$")
 
 
@@ -106,6 +117,16 @@ class LabelRule:
 
 
 @dataclass(frozen=True)
+class Signal:
+    """A suspicious signal ``explain`` lists when its condition holds: ``when`` = (column, op, number), ``text`` a
+    format string given the column's value (``"{:.0%} of comments are generic praise"``). Signals change no score
+    or label; they are softer warnings than the ``suspicious`` label's conditions, for a marketer to check."""
+
+    when: tuple[str, str, float]
+    text: str
+
+
+@dataclass(frozen=True)
 class Spec:
     version: str
     name: str
@@ -117,6 +138,8 @@ class Spec:
     #: column → (support column, minimum): a label condition on the column holds only when the support column
     #: reaches the minimum (``[label_evidence]``: one profiled commenter in 55 is no audience)
     label_evidence: dict[str, tuple[str, float]] = field(default_factory=dict)
+    #: what ``explain`` lists as suspicious signals (``[[signal]]``; none when the spec has none)
+    signals: tuple[Signal, ...] = ()
     path: str = "<default>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -418,9 +441,33 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         components=tuple(comps),
         labels=tuple(labels),
         label_evidence=evidence,
+        signals=_signals(raw.get("signal"), ck),
         path=path,
         raw=raw,
     )
+
+
+def _signals(raw: Any, ck: _Check) -> tuple[Signal, ...]:
+    """The ``[[signal]]`` tables: each a ``when`` condition and a ``text`` that formats the value."""
+    if raw is None:
+        return ()
+    out = []
+    for i, r in enumerate(ck.tables(raw, "[[signal]]", "[[signal]]")):
+        where = f"[[signal]] #{i + 1}"
+        ck.keys(r, _SIGNAL_KEYS, where)
+        when = _cond(ck.need(r, "when", where, 'a condition such as "generic_share > 0.6"'), where, ck)
+        text = ck.string(
+            ck.need(r, "text", where, "the sentence shown, with {} for the value"), where, "text"
+        )
+        try:
+            text.format(0.5)
+        except (ValueError, IndexError, KeyError) as exc:
+            raise ck.fail(
+                where,
+                f"'text' must format one number with {{}} (e.g. {{:.0%}}, {{:.2f}}): {text!r} gives {exc}",
+            ) from None
+        out.append(Signal(when=when, text=text))
+    return tuple(out)
 
 
 def _check_legacy_minimums(conf: dict[str, Any], labels: list[LabelRule], ck: _Check) -> None:
