@@ -500,3 +500,17 @@ def test_suspicious_signals_are_the_specs_not_constants_in_the_code(scored, tmp_
         SpecError, match=r"\[\[signal\]\] #6: condition 'like_cv > 1.5': 'like_cv' is not a column"
     ):
         explain(ws, cid, spec=_write(tmp_path, typo, "typo.toml"))
+
+
+def test_creators_with_too_little_data_rank_after_the_judged_ones(tmp_path):
+    """A score measured on a handful of comments (insufficient_data, confidence 0.06) was ranked among the others: at
+    synth xs five such creators sat between community influencers. Best score first, then the unjudged ones."""
+    df = _frame(
+        interacting_commenter_share=[0.3, 0.12, 0.05],
+        sponsored_share=[0.2, 0.2, 0.2],
+        n_follower_comments=[5, 100, 100],
+    )
+    out = score_frame(df, _write(tmp_path, MINI))
+    assert out["creator_id"].tolist() == ["c1", "c2", "c0"]
+    assert out["label"].tolist()[-1] == "insufficient_data"
+    assert out.loc[2, "community_score"] > out.loc[0, "community_score"]

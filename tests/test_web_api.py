@@ -809,3 +809,20 @@ def test_component_points_add_up_to_the_score_shown_as_explain_gives_them(tmp_pa
     finally:
         ws.close()
     assert checked >= 10
+
+
+def test_leaderboard_ranks_creators_with_too_little_data_after_the_judged_ones(tmp_path_factory):
+    """The default ranking is `tribescope score`'s: insufficient_data creators after the judged ones; a sort the user
+    asks for is taken literally."""
+    w = pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        items = c.get("/api/creators?page_size=500").json()["items"]
+        literal = c.get("/api/creators?page_size=500&sort=community_score").json()["items"]
+        c.app.state.store.close()
+    labels = [x["label"] for x in items]
+    n = labels.count("insufficient_data")
+    assert 0 < n < len(labels) and set(labels[-n:]) == {"insufficient_data"}
+    judged = [x["community_score"] for x in items[:-n]]
+    assert judged == sorted(judged, reverse=True)
+    scores = [x["community_score"] for x in literal]
+    assert scores == sorted(scores, reverse=True)

@@ -24,7 +24,8 @@ def score_workspace(
     full: bool = False,
     progress: Callable[[str], None] | None = None,
 ) -> pa.Table:
-    """Score every creator as ``tribescope score`` does; one row per (platform, creator_id), best score first.
+    """Score every creator as ``tribescope score`` does; one row per (platform, creator_id), best score first
+    (creators labelled ``insufficient_data`` after the others).
 
     :func:`~tribescope.score.score_creators` alone reads the model tables already stored (audience authenticity,
     niches) and computes none: on a workspace never scored by the CLI its scores lack the models' components. This

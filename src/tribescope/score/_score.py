@@ -283,9 +283,14 @@ def score_frame(
     weight_cols = [f"w_{c.name}" for c in used]
     rest = [c for c in df.columns if c not in FIRST_COLUMNS and c not in comp_cols and c not in weight_cols]
     df = df[[*FIRST_COLUMNS, *comp_cols, *rest, *weight_cols]]
+    # best score first; creators with too little data to judge (insufficient_data) after the judged ones, so a score
+    # measured on a handful of comments never outranks a measured community
+    df["_judged"] = df["label"] != "insufficient_data"
     df = df.sort_values(
-        ["community_score", "platform", "creator_id"], ascending=[False, True, True], na_position="last"
-    )
+        ["_judged", "community_score", "platform", "creator_id"],
+        ascending=[False, False, True, True],
+        na_position="last",
+    ).drop(columns="_judged")
     return df.reset_index(drop=True)
 
 
@@ -613,7 +618,8 @@ def score_creators(
     full: bool = False,
     lane: MetricLane | None = None,
 ) -> pa.Table:
-    """Score every creator in the workspace; one row per (platform, creator_id), best score first.
+    """Score every creator in the workspace; one row per (platform, creator_id), best score first (creators labelled
+    ``insufficient_data`` after the others).
 
     Columns: :data:`FIRST_COLUMNS`, each component's score ``c_<name>`` (0–100), every metric column,
     ``er_benchmark`` (+ source), ``coverage``, ``spec_version`` and each component's effective weight

@@ -249,6 +249,11 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         t.platform.asc(),
         t.creator_id.asc(),
     ]
+    if (
+        q.sort is None and scored and "label" in t.columns
+    ):  # the default ranking, as `tribescope score` ranks:
+        # creators with too little data to judge after the judged ones
+        order.insert(0, (t.label == "insufficient_data").fill_null(False).asc())
     cols = list(t.columns)
     total = int(t.count().execute())
     t = t.order_by(order)
