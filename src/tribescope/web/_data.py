@@ -329,10 +329,15 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     if row.get("tier") is not None and metrics:
         got = _rows(t.filter(t.tier == row["tier"]).aggregate(**{m: t[m].median() for m in metrics}))
         bench = got[0] if got else {}
-    out = []
+    out: list[dict[str, Any]] = []
+    raw: list[float | None] = []  # each component's points, unrounded: score × effective weight
     for name, metric, direction in pairs:
         score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
-        known = isinstance(score, float | int) and isinstance(weight, float | int)
+        raw.append(
+            float(score) * float(weight)
+            if isinstance(score, float | int) and isinstance(weight, float | int)
+            else None
+        )
         out.append(
             {
                 "component": name,
@@ -342,23 +347,20 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
                 "benchmark": bench.get(metric),
                 "score": score,
                 "weight": weight,
-                "contribution": score * weight if known else None,
+                "contribution": None,
             }
         )
+    # the points add up to the score shown, split as explain splits them
     total = row.get("community_score")
-    if (
-        isinstance(total, float | int) and total == total
-    ):  # the points add up to the score shown, as in explain
+    idx = [i for i, p in enumerate(raw) if p is not None]
+    if isinstance(total, float | int) and total == total:
         from tribescope.score._score import split_points
 
-        known = [i for i, c in enumerate(out) if c["contribution"] is not None]
-        for i, p in zip(
-            known, split_points([out[i]["contribution"] for i in known], float(total)), strict=True
-        ):
-            out[i]["contribution"] = p
+        points = split_points([float(raw[i] or 0.0) for i in idx], float(total))
     else:
-        for c in out:
-            c["contribution"] = None if c["contribution"] is None else round(c["contribution"], 2)
+        points = [round(float(raw[i] or 0.0), 2) for i in idx]
+    for i, p in zip(idx, points, strict=True):
+        out[i]["contribution"] = p
     return Section(out)
 
 
