@@ -9,6 +9,7 @@ without fitting anything.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from sklearn.model_selection import StratifiedGroupKFold
 
 from tribescope.authenticity._accounts import FEATURES, POSTS_FEATURES, AccountModel, FakeAccountClassifier
 from tribescope.authenticity._data import ACCOUNT_SETS, DataMissing, data_root, file_sha256, load_account_set
+from tribescope.errors import TribescopeError
 
 __all__ = [
     "ACCOUNT_PARAMS",
     "ACCOUNT_TRAIN_SETS",
     "PUBLISHED_ACCOUNTS",
     "binary_metrics",
+    "build_date",
     "evaluate_accounts",
     "train_accounts",
 ]
@@ -80,6 +83,23 @@ PUBLISHED_ACCOUNTS = {
     "srf_instagram_fake_followers": "SRF Data 2017: sensitivity 0.774 at specificity 0.963 (RF, cut-off 0.3)",
     "cresci2015_e13_int": "Cresci et al. 2015: >95 % accuracy (trained on Twitter; a different, harder mix)",
 }
+
+
+def build_date() -> str:
+    """The model's ``built`` date: ``$SOURCE_DATE_EPOCH`` (UTC) when set, as in reproducible builds, else today.
+
+    With it a rebuild can be compared with the shipped file byte for byte, e.g.
+    ``SOURCE_DATE_EPOCH=$(date -d 2026-11-30 +%s) tribescope train comments --out-dir /tmp/m``.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return _dt.datetime.fromtimestamp(int(epoch), _dt.UTC).date().isoformat()
+        except (ValueError, OverflowError, OSError):
+            raise TribescopeError(
+                f"SOURCE_DATE_EPOCH={epoch!r} is not a Unix time in seconds; unset it or give e.g. 1764460800"
+            ) from None
+    return _dt.date.today().isoformat()
 
 
 def binary_metrics(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
@@ -253,7 +273,7 @@ def train_accounts(root: Path | None = None, *, transfer: bool = True, cv: bool 
             else f"boosted trees of depth {ACCOUNT_PARAMS['max_depth']}, decomposed into exact per-feature terms"
         )
         + f", scikit-learn {sklearn.__version__})",
-        "built": _dt.date.today().isoformat(),
+        "built": build_date(),
         "params": {
             k: (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, tuple) else v)
             for k, v in ACCOUNT_PARAMS.items()
@@ -317,17 +337,17 @@ def evaluate_accounts(
     model: AccountModel, root: Path | None = None, *, limit: int | None = None
 ) -> list[dict[str, Any]]:
     """Measure ``model`` (nothing is fitted) on each set's held-out part, and on the curators' official test
-    files when present. ``limit`` keeps the first rows of each part (for a quick smoke run). A missing set is a
-    row saying why; a data folder that does not exist, or holds none of the sets, is :class:`DataMissing`."""
+    files when present. ``limit`` keeps the first rows of each part (for a quick smoke run). A set whose folder
+    is absent is a row saying so; a data folder that does not exist, or holds none of the sets, is
+    :class:`DataMissing`, and so is a set's folder with a file missing or malformed (the message names it)."""
     root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     trained = set(model.meta.get("trained_on", {}))
     for name in ACCOUNT_SETS:
-        try:
-            df, _ = load_account_set(name, root)
-        except Exception as exc:  # a missing set is reported, not fatal
-            rows.append({"dataset": name, "part": "-", "error": str(exc).split(".")[0]})
+        if not (root / name).is_dir():  # a set left out of the data folder is reported, not fatal
+            rows.append({"dataset": name, "part": "-", "error": f"{root / name} not found"})
             continue
+        df, _ = load_account_set(name, root)
         parts = ["holdout", "official_test"] if name in trained else ["all"]
         for part in parts:
             sub = df if part == "all" else df[df["part"] == part]
@@ -387,6 +407,7 @@ def _text_model(name: str, texts: list[str], y: np.ndarray, meta: dict[str, Any]
     from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     from tribescope.authenticity._comments import TextModel, text_grams
 
@@ -397,7 +418,12 @@ def _text_model(name: str, texts: list[str], y: np.ndarray, meta: dict[str, Any]
     if params["length_power"]:
         n = np.array([max(1, len(g)) for g in grams], dtype=np.float64)
         X = sparse.diags(1.0 / n ** params["length_power"]) @ X
-    m = LogisticRegression(C=params["C"], max_iter=5000).fit(X, y)
+    # one BLAS thread: L-BFGS-B's dot products sum in another order with more threads, which moves the weights
+    # in their 6th significant digit (71 of the attack model's 22,433, 2 threads vs 1). They still depend on
+    # the OpenBLAS kernel the CPU selects; the shipped files were built with the Haswell/Zen one
+    # (OPENBLAS_CORETYPE=Haswell reproduces them on an AVX-512 machine, see docs/authenticity.md).
+    with threadpool_limits(1):
+        m = LogisticRegression(C=params["C"], max_iter=5000).fit(X, y)
     coef = m.coef_.ravel()
     # 6 significant digits: the model evaluated here is exactly the one shipped
     weights = {
@@ -413,7 +439,7 @@ def _text_meta(name: str, root: Path, files: list[Path], keep: Any, n_train: int
     return {
         "name": name,
         "version": TEXT_MODEL_VERSION,
-        "built": _dt.date.today().isoformat(),
+        "built": build_date(),
         "model": (
             f"word 1-2-gram vocabulary (min_df {p['min_df']:g}), counts / n^{p['length_power']:g}, "
             f"LogisticRegression(C={p['C']:g}), "
@@ -487,15 +513,23 @@ def train_attack(root: Path | None = None) -> Any:
 
 def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> list[dict[str, Any]]:
     """The shipped spam and attack models on their held-out video / fold (and the official ones when present); a
-    data folder that does not exist, or holds neither set, is :class:`DataMissing`."""
+    data folder that does not exist, or holds neither set, is :class:`DataMissing`, and so is a set's folder
+    without its held-out video / fold or with a malformed file (the message names it); an absent set's folder is
+    a row saying so."""
     from tribescope.authenticity._comments import load_text_model
     from tribescope.authenticity._data import load_cmv, load_youtube_spam
 
     root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     spam = load_text_model("spam")
-    try:
+    if not (root / "youtube_spam").is_dir():
+        rows.append({"model": "spam", "part": "-", "error": f"{root / 'youtube_spam'} not found"})
+    else:
         yt, _ = load_youtube_spam(root)
+        if SPAM_HELDOUT_VIDEO not in set(yt["video"]):
+            raise DataMissing(
+                f"{root / 'youtube_spam' / (SPAM_HELDOUT_VIDEO + '.csv')} not found: the spam model's held-out video"
+            )
         for v in (SPAM_HELDOUT_VIDEO, "Youtube05-Shakira"):
             te = yt[yt["video"] == v]
             if limit:
@@ -511,11 +545,16 @@ def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> 
                         "published": PUBLISHED_COMMENTS["spam"],
                     }
                 )
-    except Exception as exc:
-        rows.append({"model": "spam", "part": "-", "error": str(exc).split(".")[0]})
     attack = load_text_model("attack")
-    try:
-        cmv, _ = load_cmv(root)
+    if not (root / "reddit_cmv_adhominem").is_dir():
+        rows.append({"model": "attack", "part": "-", "error": f"{root / 'reddit_cmv_adhominem'} not found"})
+    else:
+        cmv, files = load_cmv(root)
+        if not len(cmv) or ATTACK_HELDOUT_FOLD not in set(cmv["fold"]):
+            raise DataMissing(
+                f"{', '.join(map(str, files))}: no chain of fold {ATTACK_HELDOUT_FOLD}, the attack model's "
+                "held-out fold; expected the CMV files of folds 1-9"
+            )
         for f in (ATTACK_HELDOUT_FOLD, 10):
             te = cmv[cmv["fold"] == f]
             if limit:
@@ -535,8 +574,6 @@ def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> 
                         "published": PUBLISHED_COMMENTS["attack"],
                     }
                 )
-    except Exception as exc:
-        rows.append({"model": "attack", "part": "-", "error": str(exc).split(".")[0]})
     return _some_measured(rows, root)
 
 

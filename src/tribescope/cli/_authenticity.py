@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
+from tribescope._files import write_whole
 from tribescope.cli._app import app, console, err, fail, group, state
 from tribescope.cli._out import check_out, write_atomic, write_table
 from tribescope.errors import TribescopeError
@@ -250,12 +253,18 @@ def pods(
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    """A table of figures, never cut to fit: piped or in a narrow terminal Rich would shrink the columns to
+    "0.9…" (80 columns when not a terminal); the table is printed at its natural width instead."""
     t = Table(title=title, show_edge=False)
     for c in cols:
         t.add_column(c)
     for r in rows:
         t.add_row(*[(f"{r[c]:.3f}" if isinstance(r.get(c), float) else str(r.get(c, ""))) for c in cols])
-    console.print(t)
+    natural = Measurement.get(console, console.options.update_width(10_000), t).maximum
+    if natural <= console.width:
+        console.print(t)
+    else:  # Console.print(width=) only narrows; a console of the table's width prints it whole
+        Console(highlight=False, width=natural, file=console.file).print(t)
 
 
 @_eval.command("accounts")
@@ -267,8 +276,8 @@ def eval_accounts(
     from tribescope.authenticity import load_account_model
     from tribescope.authenticity._train import evaluate_accounts
 
-    model = load_account_model()
     try:
+        model = load_account_model()
         rows = evaluate_accounts(model, data, limit=limit)
     except TribescopeError as exc:
         raise fail(exc) from None
@@ -350,6 +359,19 @@ def _models_dir() -> Path:
     return Path(__file__).resolve().parents[1] / "authenticity" / "models"
 
 
+def _write_model(path: Path, data: bytes) -> Path:
+    return write_whole(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _out_folder(out_dir: Path | None) -> Path:
+    """``--out-dir`` (created when missing; written whole, see :func:`write_whole`), else the package's models."""
+    if out_dir is None:
+        return _models_dir()
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out-dir {out_dir} is a file; give a folder for the model files")
+    return out_dir
+
+
 @_train.command("accounts")
 def train_accounts_cmd(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
@@ -362,11 +384,11 @@ def train_accounts_cmd(
     from tribescope.authenticity._train import train_accounts
 
     try:
+        folder = _out_folder(out_dir)  # before minutes of fitting, not after
         model = train_accounts(data)
+        path = write_whole(folder / "fake_accounts.json", lambda tmp: tmp.write_text(model.to_json()))
     except TribescopeError as exc:
         raise fail(exc) from None
-    path = (out_dir or _models_dir()) / "fake_accounts.json"
-    path.write_text(model.to_json())
     err.print(json.dumps(model.meta["metrics"]["held_out"], indent=1))
     console.print(f"wrote {path}")
 
@@ -382,11 +404,11 @@ def train_comments_cmd(
     from tribescope.authenticity._train import train_attack, train_spam
 
     try:
+        folder = _out_folder(out_dir)
         models = [train_spam(data), train_attack(data)]
+        paths = [_write_model(folder / f"{m.name}.json", m.dumps()) for m in models]
     except TribescopeError as exc:
         raise fail(exc) from None
-    for m in models:
-        path = (out_dir or _models_dir()) / f"{m.name}.json"
-        path.write_bytes(m.dumps())
+    for m, path in zip(models, paths, strict=True):
         err.print(json.dumps(m.meta["metrics"]["held_out"]))
         console.print(f"wrote {path}")

@@ -27,6 +27,7 @@ __all__ = ["FORMAT", "SponsoredModel", "Tree", "load_model"]
 
 _MODEL_FILE = "sponsored_model.json"
 FORMAT = "tribescope.sponsored/2"
+_TREE_KEYS = ("feature", "threshold", "left", "right", "value", "missing_left")
 
 
 @dataclass
@@ -68,7 +69,13 @@ class Tree:
 
     @classmethod
     def from_json(cls, d: dict[str, list[Any]]) -> Tree:
-        return cls(
+        """A tree from :meth:`to_json`; a malformed one is a :class:`ValueError` saying what is wrong."""
+        if not isinstance(d, dict):
+            raise ValueError(f"a tree is a JSON object, not {type(d).__name__}")
+        missing = [k for k in _TREE_KEYS if k not in d]
+        if missing:
+            raise ValueError(f"a tree has no {', '.join(missing)}")
+        t = cls(
             np.asarray(d["feature"], np.int64),
             np.asarray(d["threshold"], np.float64),
             np.asarray(d["left"], np.int64),
@@ -76,6 +83,21 @@ class Tree:
             np.asarray(d["value"], np.float64),
             np.asarray(d["missing_left"], bool),
         )
+        n = len(t.feature)
+        arrays = (t.feature, t.threshold, t.left, t.right, t.value, t.missing_left)
+        if n == 0 or any(a.ndim != 1 or len(a) != n for a in arrays):
+            raise ValueError(
+                f"a tree's node arrays ({', '.join(_TREE_KEYS)}) must be non-empty lists of one length"
+            )
+        inner = t.feature >= 0
+        if (t.feature >= len(FEATURES)).any():
+            raise ValueError(
+                f"a tree splits on feature {int(t.feature.max())}; the model has {len(FEATURES)}"
+            )
+        kids = np.concatenate([t.left[inner], t.right[inner]])
+        if kids.size and ((kids <= 0) | (kids >= n)).any():
+            raise ValueError("a tree's left/right child points outside the tree")
+        return t
 
 
 @dataclass
@@ -120,22 +142,36 @@ class SponsoredModel:
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> SponsoredModel:
+        """The model of a :meth:`to_json` object; another format, other features or a malformed field is a
+        :class:`TribescopeError` saying which."""
+        if not isinstance(d, dict):
+            raise TribescopeError(f"a sponsored model is a JSON object, not {type(d).__name__}")
         if d.get("format") != FORMAT:
             raise TribescopeError(
                 f"unknown sponsored-model format {d.get('format')!r} (expected {FORMAT!r}); "
                 "retrain with `tribescope train sponsored`"
             )
-        if tuple(d["features"]) != FEATURES:
+        if not isinstance(d.get("features"), list) or tuple(d["features"]) != FEATURES:
             raise TribescopeError(
                 "the sponsored model was trained on other features than this version computes; "
                 "retrain with `tribescope train sponsored`"
             )
-        return cls(
-            trees=[Tree.from_json(t) for t in d["trees"]],
-            baseline=float(d["baseline"]),
-            threshold=float(d.get("threshold", 0.5)),
-            metrics=dict(d.get("metrics", {})),
-        )
+        try:
+            if not isinstance(d.get("trees"), list) or not d["trees"]:
+                raise ValueError("no trees (expected a non-empty list)")
+            trees = [Tree.from_json(t) for t in d["trees"]]
+            baseline = float(d["baseline"])
+            threshold = float(d.get("threshold", 0.5))
+            metrics = dict(d.get("metrics") or {})
+        except KeyError as exc:
+            raise TribescopeError(f"the sponsored model has no {exc.args[0]!r} field") from None
+        except (ValueError, TypeError) as exc:
+            raise TribescopeError(f"the sponsored model is malformed: {exc}") from None
+        if not (np.isfinite(baseline) and 0.0 <= threshold <= 1.0):
+            raise TribescopeError(
+                f"the sponsored model is malformed: baseline {baseline}, threshold {threshold} (expected 0…1)"
+            )
+        return cls(trees=trees, baseline=baseline, threshold=threshold, metrics=metrics)
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -152,4 +188,14 @@ def load_model(path: str | Path | None = None) -> SponsoredModel:
         raise TribescopeError(
             f"sponsored-post model not found ({path or _MODEL_FILE}); train it with `tribescope train sponsored`"
         ) from exc
-    return SponsoredModel.from_json(json.loads(text))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TribescopeError(f"sponsored-post model {path or _MODEL_FILE}: cannot read ({exc})") from None
+    name = str(path) if path is not None else f"tribescope/sponsored/{_MODEL_FILE}"
+    try:
+        return SponsoredModel.from_json(json.loads(text))
+    except ValueError as exc:  # json.JSONDecodeError
+        raise TribescopeError(
+            f"{name}: not JSON ({exc}); expected a {FORMAT} model written by `tribescope train sponsored`"
+        ) from None
+    except TribescopeError as exc:
+        raise TribescopeError(f"{name}: {exc}") from None

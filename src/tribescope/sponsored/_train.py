@@ -236,6 +236,7 @@ def train_kim(
     (brand index from all of them); metrics, settings and the training files' SHA-256 stored in the model."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
+    from threadpoolctl import threadpool_limits
 
     d = Path(directory)
     rows, y, groups = load_kim(d)
@@ -247,7 +248,11 @@ def train_kim(
         xte = np.asarray([post_features(rows[i], brands) for i in te])
         m = _fit(xtr, y[tr])
         raw[te] = m.decision_matrix(xte)
-    platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), y)
+    # one BLAS thread: with two, L-BFGS-B's sums come out in another order and the Platt constants (so the
+    # model's baseline and threshold) move in their last bit. They still depend on the OpenBLAS kernel the CPU
+    # selects: the shipped file was built with the Haswell/Zen one (OPENBLAS_CORETYPE=Haswell reproduces it)
+    with threadpool_limits(1):
+        platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw.reshape(-1, 1), y)
     a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
     oof = 1.0 / (1.0 + np.exp(-(a * raw + b)))
     metrics = evaluate_scores(y, oof, groups, n_boot=n_boot, seed=seed)
