@@ -386,3 +386,36 @@ def test_musae_figures_are_computed_single_threaded(tmp_path: Path, monkeypatch:
     before = ga._DETERMINISTIC_BELOW
     _musae.run_all(tmp_path)
     assert len(seen) == 8 and min(seen) > 289_003 and before == ga._DETERMINISTIC_BELOW
+
+
+def test_a_damaged_shipped_model_is_an_error_naming_it(tmp_path, monkeypatch):
+    """A corrupt or incomplete model file raised JSONDecodeError / KeyError / BadZipFile deep in scoring; now the
+    project's error naming the file and how to rebuild it."""
+    import pytest
+
+    from tribescope.authenticity import _accounts, _comments
+    from tribescope.authenticity._accounts import ModelError
+    from tribescope.niche._category import CategoryModel, ModelMissing
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "broken.json").write_text('{"features": ')
+    (tmp_path / "models" / "spam.json").write_text('{"intercept": 0.1, "threshold": 0.5}')  # no weights
+    monkeypatch.setattr(_accounts.resources, "files", lambda pkg: tmp_path)
+    monkeypatch.setattr(_comments.resources, "files", lambda pkg: tmp_path)
+    monkeypatch.setattr(_comments, "_TEXT_CACHE", {})
+    with pytest.raises(
+        ModelError, match=r"models/broken.json is not a valid fake-account model .*train accounts"
+    ):
+        _accounts.load_account_model("broken.json")
+    with pytest.raises(
+        ModelError, match=r"models/spam.json is not a valid spam model \(KeyError.*train comments"
+    ):
+        _comments.load_text_model("spam")
+    (tmp_path / "category.npz").write_bytes(b"PK\x03\x04 not a zip")
+    with pytest.raises(ModelMissing, match=r"cannot be read .*train category"):
+        CategoryModel.load(tmp_path)
+    import numpy as np
+
+    np.savez(tmp_path / "category.npz", blocks=np.array(["captions"]))
+    with pytest.raises(ModelMissing, match=r"another tribescope version|not a complete"):
+        CategoryModel.load(tmp_path)

@@ -786,5 +786,11 @@ def load_account_model(name: str = "fake_accounts.json") -> AccountModel:
                 f"model file models/{name} is missing from the tribescope package; "
                 "reinstall tribescope or rebuild it with `tribescope train accounts`"
             ) from None
-        _MODEL_CACHE[name] = AccountModel.from_json(text)
+        try:
+            _MODEL_CACHE[name] = AccountModel.from_json(text)
+        except (ValueError, KeyError, TypeError, IndexError) as exc:  # JSONDecodeError is a ValueError
+            raise ModelError(
+                f"model file models/{name} is not a valid fake-account model ({type(exc).__name__}: {exc}); "
+                "reinstall tribescope or rebuild it with `tribescope train accounts`"
+            ) from None
     return _MODEL_CACHE[name]

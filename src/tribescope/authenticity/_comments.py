@@ -346,7 +346,18 @@ def load_text_model(name: str) -> TextModel:
                 f"model file models/{name}.json is missing from the tribescope package; "
                 f"reinstall tribescope or rebuild it with `tribescope train comments`"
             ) from None
-        _TEXT_CACHE[name] = TextModel.loads(name, data)
+        try:
+            _TEXT_CACHE[name] = TextModel.loads(name, data)
+        except (
+            ValueError,
+            KeyError,
+            TypeError,
+            AttributeError,
+        ) as exc:  # bad JSON, a missing or mistyped field
+            raise ModelError(
+                f"model file models/{name}.json is not a valid {name} model ({type(exc).__name__}: {exc}); "
+                "reinstall tribescope or rebuild it with `tribescope train comments`"
+            ) from None
     return _TEXT_CACHE[name]
 
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -456,28 +457,44 @@ class CategoryModel:
                 f"the niche-category model is missing ({npz_res}); reinstall tribescope, or rebuild it with "
                 "`tribescope train category`"
             ) from exc
+        except (
+            OSError,
+            ValueError,
+            zipfile.BadZipFile,
+            EOFError,
+        ) as exc:  # a damaged file (JSONDecodeError: ValueError)
+            raise ModelMissing(
+                f"the niche-category model ({npz_res}, {meta_res}) cannot be read ({type(exc).__name__}: {exc}); "
+                "reinstall tribescope, or rebuild it with `tribescope train category`"
+            ) from exc
         if tuple(str(b) for b in arrays.get("blocks", [])) != BLOCKS:
             raise ModelMissing(
                 f"{npz_res} was written by another tribescope version (feature blocks differ); "
                 "rebuild it with `tribescope train category`"
             )
-        vecs = {}
-        for b in BLOCKS:
-            words = arrays[
-                f"{b}_vocab"
-            ].tolist()  # Python strings at once (str() of each numpy.str_ is ~3× slower)
-            vocab = dict(zip(words, range(len(words)), strict=True))
-            vecs[b] = FixedTfidf(b, vocab, arrays[f"{b}_idf"].astype(np.float64))
-        return cls(
-            vecs,
-            {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
-            arrays["coef"].astype(np.float64),
-            arrays["intercept"].astype(np.float64),
-            tuple(str(c) for c in arrays["classes"]),
-            float(arrays["temperature"][0]),
-            float(arrays["judge_threshold"][0]),
-            meta,
-        )
+        try:
+            vecs = {}
+            for b in BLOCKS:
+                words = arrays[
+                    f"{b}_vocab"
+                ].tolist()  # Python strings at once (str() of each numpy.str_ is ~3× slower)
+                vocab = dict(zip(words, range(len(words)), strict=True))
+                vecs[b] = FixedTfidf(b, vocab, arrays[f"{b}_idf"].astype(np.float64))
+            return cls(
+                vecs,
+                {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
+                arrays["coef"].astype(np.float64),
+                arrays["intercept"].astype(np.float64),
+                tuple(str(c) for c in arrays["classes"]),
+                float(arrays["temperature"][0]),
+                float(arrays["judge_threshold"][0]),
+                meta,
+            )
+        except (KeyError, ValueError, IndexError, TypeError) as exc:
+            raise ModelMissing(
+                f"{npz_res} is not a complete niche-category model ({type(exc).__name__}: {exc}); "
+                "rebuild it with `tribescope train category`"
+            ) from exc
 
 
 _CACHE: dict[str, CategoryModel] = {}
