@@ -140,7 +140,11 @@ def group(name: str, help_: str) -> typer.Typer:
     return sub
 
 
-eval_app = group("eval", "Evaluate models and algorithms on labelled real data (retrains nothing).")
+eval_app = group(
+    "eval",
+    "Measure models and algorithms on labelled real data (the shipped models as they are; `eval niches` refits the"
+    " niche classifier on its training part, as `train category` does, to measure it on the held-out creators).",
+)
 train_app = group("train", "Rebuild the shipped models from the shared data (deterministic).")
 
 
