@@ -2,15 +2,18 @@
 
 Orders — each order is credited to **at most one** plan row:
 
-1. **Discount code.** The order's first discount code equals a plan row's ``promo_code``
-   (case-insensitive) and the order was created between the row's ``start`` and ``end + window`` days
-   (default 14). A code wins over a UTM link when both are present and disagree (the buyer typed it).
+1. **Discount code.** One of the order's discount codes (an order may carry several, e.g. a welcome code and
+   the creator's) equals a plan row's ``promo_code`` (case-insensitive; a plan row may list several codes
+   separated by ``,`` or ``;``) and the order was created between the
+   row's ``start`` and ``end + window`` days (default 14). A code wins over a UTM link when both are present
+   and disagree (the buyer typed it).
 2. **UTM.** Otherwise the ``utm_campaign`` of the order's landing site equals the row's
    ``utm_campaign`` (taken from the plan or parsed from its link), in the same time window.
 3. Several matching rows (the same code reused across campaigns): the latest-starting row whose window
    holds the order wins.
 
-Cancelled and voided orders are never credited. Revenue of an order = ``Total − Refunded Amount``.
+Cancelled and voided orders, and orders refunded in full (``Refunded Amount ≥ Total > 0``), are never
+credited: they are not sales. Revenue of an order = ``Total − Refunded Amount`` (a partial refund lowers it).
 
 Posts — a campaign post is a post of the plan's creator published between ``start`` and
 ``end`` that is listed in the plan's ``post_ids`` or, when the plan lists none, that carries the promo
@@ -23,6 +26,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+
+from tribescope.campaigns._io import discount_codes
 
 __all__ = ["ATTRIBUTION_WINDOW_DAYS", "attribute_orders", "campaign_posts"]
 
@@ -42,31 +47,38 @@ def attribute_orders(
     plan: pd.DataFrame, orders: pd.DataFrame, *, window_days: int = ATTRIBUTION_WINDOW_DAYS
 ) -> pd.DataFrame:
     """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None) and
-    ``revenue`` (Total − Refunded; 0 for cancelled orders)."""
+    ``revenue`` (Total − Refunded; 0 for cancelled orders). Cancelled / voided orders and orders refunded in full
+    are never credited."""
     o = orders.copy()
-    o["revenue"] = (o["total"].fillna(0.0) - o["refunded"].fillna(0.0)).clip(lower=0.0)
+    total = pd.to_numeric(o["total"], errors="coerce").fillna(0.0)
+    refunded = pd.to_numeric(o["refunded"], errors="coerce").fillna(0.0)
+    o["revenue"] = (total - refunded).clip(lower=0.0)
     o.loc[o["cancelled"].astype("boolean").fillna(False).astype(bool), "revenue"] = 0.0
+    void = o["cancelled"].astype("boolean").fillna(False).astype(bool) | (
+        (refunded > 0) & (refunded >= total)
+    )
     o["plan_row"] = -1
     o["rule"] = None
     if plan.empty or o.empty:
         return o
     start, end = _window(plan, window_days)
     order_by_start = sorted(range(len(plan)), key=lambda i: (start.iloc[i], i), reverse=True)
-    codes = plan["promo_code"].fillna("").str.upper().tolist()
+    codes = [set(discount_codes(c)) for c in plan["promo_code"].fillna("")]  # "ALICE15; ALICE20": either
     utms = plan["utm_campaign"].fillna("").str.lower().tolist()
     rows, rules = [], []
     for code, utm, t, cancelled in zip(
-        o["discount_code"].fillna("").str.upper(),
+        o["discount_code"].fillna("").astype(str),
         o["utm_campaign"].fillna("").str.lower(),
         o["created_at"],
-        o["cancelled"].astype("boolean").fillna(False).astype(bool),
+        void,
         strict=True,
     ):
         hit, rule = -1, None
         if not cancelled:
-            if code:
+            mine = set(discount_codes(code))
+            if mine:
                 for i in order_by_start:
-                    if codes[i] and codes[i] == code and start.iloc[i] <= t < end.iloc[i]:
+                    if codes[i] & mine and start.iloc[i] <= t < end.iloc[i]:
                         hit, rule = i, "code"
                         break
             if hit < 0 and utm:
@@ -105,7 +117,8 @@ def campaign_posts(
             sel = mine & posts["post_id"].isin(ids)
         else:
             in_time = (posts["created_at"] >= start.iloc[i]) & (posts["created_at"] < end.iloc[i])
-            marks = [m.lower() for m in (r.get("promo_code"), r.get("utm_campaign"), r.get("link")) if m]
+            marks = [m.lower() for m in (r.get("utm_campaign"), r.get("link")) if m]
+            marks += [c.lower() for c in discount_codes(r.get("promo_code"))]
             hit = pd.Series(False, index=posts.index)
             for m in marks + terms:
                 hit |= text.str.contains(m, regex=False)

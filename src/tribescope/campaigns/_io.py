@@ -16,8 +16,16 @@ Accepted column names (case- and space-insensitive; the first present wins):
   Discount Amount, Created at, …, Cancelled at, Refunded Amount, Id``) plus the ``Landing Site`` /
   ``Referring Site`` columns order-export apps add; also the Orders API's snake_case names
   (``name, email, financial_status, total_price, discount_codes, created_at, landing_site, referring_site,
-  cancelled_at``). Rows repeating a ``Name`` (further line items) are folded into the first.
+  cancelled_at``). Rows repeating a ``Name`` (further line items) are folded into the row carrying ``Total``.
+  ``Discount Code`` may hold several codes (``"WELCOME10, ALICE15"``); all are kept (comma-joined).
+  ``Canceled at`` (the current US spelling) counts as ``Cancelled at``. WooCommerce exports (``order_number``,
+  ``order_date``, ``status``, ``order_total``, ``order_currency``, ``coupon_items``) are read too, and
+  ``.json`` / ``.ndjson`` files as the Shopify Orders API's response (:func:`_read_orders_json`). Test orders
+  are skipped.
 * clicks: ``date|day``; ``utm_campaign``; ``link|url``; ``clicks|count``.
+
+Errors name the file, the line a record starts on (quoted fields may span lines) and the column.
+Re-importing a plan replaces every row of the campaigns it names (a creator dropped from the file leaves).
 """
 
 from __future__ import annotations
@@ -106,7 +114,7 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _pick(row: dict[str, str], *names: str) -> str:
+def _pick(row: dict[str, Any], *names: str) -> str:
     for n in names:
         v = row.get(_key(n))
         if v is not None and str(v).strip() != "":
@@ -114,14 +122,49 @@ def _pick(row: dict[str, str], *names: str) -> str:
     return ""
 
 
-def _rows(path: Path) -> tuple[list[dict[str, str]], list[str]]:
+def _rows(path: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The rows of a CSV file (keys normalised by :func:`_key`) and its normalised header. Each row also carries
+    ``_line`` — the physical line its record starts on (quoted fields such as Shopify's ``Notes`` or addresses
+    may span several lines) — and ``_fields``, the header as written (normalised key → name), for error messages."""
     if not path.exists():
         raise CampaignError(f"{path} not found")
     with path.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
-        header = [_key(h) for h in (reader.fieldnames or [])]
-        rows = [{_key(k): (v or "") for k, v in r.items() if k is not None} for r in reader]
+        names = [h for h in (reader.fieldnames or []) if h is not None]
+        header = [_key(h) for h in names]
+        fields = {_key(h): h.strip() for h in names}
+        rows: list[dict[str, Any]] = []
+        last = reader.line_num  # the header's last line
+        for r in reader:
+            row: dict[str, Any] = {_key(k): (v or "") for k, v in r.items() if k is not None}
+            row["_line"] = last + 1
+            row["_fields"] = fields
+            rows.append(row)
+            last = reader.line_num
     return rows, header
+
+
+def _field(row: dict[str, Any], *names: str) -> str:
+    """The header name (as the file writes it) of the first of ``names`` present in ``row``, for messages."""
+    fields = row.get("_fields") or {}
+    for n in names:
+        k = _key(n)
+        if k in row and str(row.get(k) or "").strip() != "":
+            return str(fields.get(k, n))
+    for n in names:
+        if _key(n) in fields:
+            return str(fields[_key(n)])
+    return names[0]
+
+
+def _money(row: dict[str, Any], where: str, *names: str) -> float:
+    """``parse_money`` of the first present of ``names``; an error names the file, line and field."""
+    return parse_money(_pick(row, *names), f"{where}, field {_field(row, *names)!r}")
+
+
+def _when(row: dict[str, Any], where: str, *names: str) -> datetime | None:
+    """``parse_shop_time`` of the first present of ``names``; an error names the file, line and field."""
+    return parse_shop_time(_pick(row, *names), f"{where}, field {_field(row, *names)!r}")
 
 
 def _need(header: list[str], path: Path, what: str, *names: str) -> None:
@@ -210,8 +253,8 @@ def parse_shop_time(v: str, where: str = "") -> datetime | None:
         ) from None
 
 
-def _date(v: str, where: str) -> date | None:
-    t = parse_shop_time(v, where)
+def _date(row: dict[str, Any], where: str, *names: str) -> date | None:
+    t = _when(row, where, *names)
     return t.date() if t else None
 
 
@@ -219,6 +262,7 @@ def utm_campaign_of(url: str | None) -> str | None:
     """The ``utm_campaign`` query parameter of a URL or landing path (lower-cased), else ``None``."""
     if not url:
         return None
+    url = url.strip().replace("&amp;", "&")  # HTML-escaped query strings, as some exports write them
     q = urlparse(url if "://" in url or url.startswith("/") else "/" + url).query
     vals = parse_qs(q).get("utm_campaign")
     return vals[0].strip().lower() if vals else None
@@ -230,27 +274,44 @@ def read_plan(path: str | Path) -> pa.Table:
     _need(header, p, "creator", "creator_id", "creator", "handle")
     _need(header, p, "cost", "cost", "fee", "price")
     out = []
-    for i, r in enumerate(rows, start=2):
-        where = f"{p}, line {i}"
+    seen: dict[tuple[str, str | None, str], int] = {}
+    for r in rows:
+        where = f"{p}, line {r['_line']}"
         creator = _pick(r, "creator_id", "creator", "handle").lstrip("@")
         if not creator:
-            raise CampaignError(f"{where}: empty creator")
+            raise CampaignError(
+                f"{where}, field {_field(r, 'creator_id', 'creator', 'handle')!r}: empty creator"
+            )
         link = _pick(r, "link", "utm_link", "affiliate_link", "url")
         utm = _pick(r, "utm_campaign").lower() or (utm_campaign_of(link) or "")
         posts = _pick(r, "post_ids", "post_id")
         platform = _pick(r, "creator_platform", "platform").lower() or None
         cid = creator if platform == "youtube" or creator.startswith("UC") else creator.lower()
+        campaign = _pick(r, "campaign_id", "campaign") or p.stem
+        start = _date(r, where, "start", "start_date")
+        end = _date(r, where, "end", "end_date")
+        if start and end and end < start:
+            raise CampaignError(
+                f"{where}, field {_field(r, 'end', 'end_date')!r}: end {end} is before start {start}"
+            )
+        key = (campaign, platform, cid)
+        if key in seen:
+            raise CampaignError(
+                f"{where}: creator {creator!r} appears twice in campaign {campaign!r} (also line {seen[key]}); "
+                "one row per campaign and creator"
+            )
+        seen[key] = r["_line"]
         out.append(
             {
-                "campaign_id": _pick(r, "campaign_id", "campaign") or p.stem,
+                "campaign_id": campaign,
                 "brand": _pick(r, "brand") or None,
                 "creator_platform": platform,
                 "creator_id": cid,
                 "handle": _pick(r, "handle").lstrip("@") or creator,
-                "cost": parse_money(_pick(r, "cost", "fee", "price"), where),
-                "currency": _pick(r, "currency") or None,
-                "start_date": _date(_pick(r, "start", "start_date"), where),
-                "end_date": _date(_pick(r, "end", "end_date"), where),
+                "cost": _money(r, where, "cost", "fee", "price"),
+                "currency": _pick(r, "currency").upper() or None,
+                "start_date": start,
+                "end_date": end,
                 "promo_code": _pick(r, "promo_code", "code", "discount_code").upper() or None,
                 "utm_campaign": utm or None,
                 "link": link or None,
@@ -261,46 +322,214 @@ def read_plan(path: str | Path) -> pa.Table:
     return pa.Table.from_pylist(out, schema=PLAN_SCHEMA)
 
 
+def discount_codes(v: Any) -> list[str]:
+    """An order's discount codes, upper-cased: Shopify's export writes several as ``"CODE1, CODE2"``; the
+    Orders API gives ``discount_codes`` as a list of ``{"code": …}`` objects."""
+    if v is None:
+        return []
+    if isinstance(v, list):
+        vals = [str(x.get("code") or "") if isinstance(x, dict) else str(x) for x in v]
+    elif "code:" in str(v):  # WooCommerce ``coupon_items``: "code:summer10|amount:5.00;code:…"
+        vals = re.findall(r"code:([^|;]*)", str(v))
+    else:
+        vals = re.split(r"[,;]", str(v))
+    out: list[str] = []
+    for x in vals:
+        c = x.strip().upper()
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+_TRUE = {"true", "yes", "1", "y", "t"}
+#: Shopify's test payment gateway (orders placed while testing checkout)
+_BOGUS = {"bogus", "bogus gateway", "(for testing) bogus gateway"}
+
+# orders columns: Shopify's admin export, the Orders API's snake_case names, WooCommerce's order exports
+_O_NAME = (
+    "Name",
+    "name",
+    "order_number",
+    "order_number_formatted",
+    "Order Number",
+    "Order #",
+    "order_id",
+    "Order ID",
+)
+_O_TOTAL = ("Total", "total_price", "order_total", "Order Total", "Net Sales")
+_O_CREATED = ("Created at", "created_at", "order_date", "Order Date", "date_created", "date", "Date")
+_O_CODES = (
+    "Discount Code",
+    "discount_codes",
+    "discount_code",
+    "coupon_items",
+    "coupons",
+    "Coupon Code",
+    "Coupon(s)",
+)
+
+#: cancellation time: Shopify's export writes ``Cancelled at`` (older) or ``Canceled at`` (current US English)
+_CANCELLED = ("Cancelled at", "Canceled at", "cancelled_at", "canceled_at")
+
+
 def read_orders(path: str | Path) -> pa.Table:
+    """A shop's orders → one row per order (see the module docstring). ``.json`` files are read as the Shopify
+    Orders API's response (``{"orders": [...]}``, a list of orders, or one order per line)."""
     p = Path(path)
+    if p.suffix.lower() in (".json", ".ndjson", ".jsonl"):
+        return _read_orders_json(p)
     rows, header = _rows(p)
-    _need(header, p, "order name", "Name", "name", "order_number")
-    _need(header, p, "order total", "Total", "total_price")
-    _need(header, p, "creation time", "Created at", "created_at")
+    _need(header, p, "order name", *_O_NAME)
+    _need(header, p, "order total", *_O_TOTAL)
+    _need(header, p, "creation time", *_O_CREATED)
     orders: dict[str, dict[str, Any]] = {}
-    for i, r in enumerate(rows, start=2):
-        where = f"{p}, line {i}"
-        name = _pick(r, "Name", "name", "order_number")
+    for r in rows:
+        where = f"{p}, line {r['_line']}"
+        name = _pick(r, *_O_NAME)
         if not name:
             continue
-        total_s = _pick(r, "Total", "total_price")
+        total_s = _pick(r, *_O_TOTAL)
         if name in orders or not total_s:  # a further line item of an order already read
             continue
+        if (
+            _pick(r, "Test", "test").lower() in _TRUE
+            or _pick(r, "Payment Method", "gateway").lower() in _BOGUS
+        ):
+            # a test order (Orders API ``test``; Shopify's test gateway "bogus"), never a sale
+            orders[name] = {}
+            continue
         landing = _pick(r, "Landing Site", "landing_site", "landing_site_ref")
-        code = _pick(r, "Discount Code", "discount_codes", "discount_code")
-        code = code.split(",")[0].strip().upper() if code else ""
+        status = _pick(r, "Financial Status", "financial_status", "status", "Order Status").lower()
+        status = status.removeprefix("wc-")
+        total = _money(r, where, *_O_TOTAL)
+        refunded = _money(r, where, "Refunded Amount", "total_refunded", "order_refund", "refunded_total")
+        if status == "refunded" and not _pick(
+            r, "Refunded Amount", "total_refunded", "order_refund", "refunded_total"
+        ):
+            refunded = (
+                total  # WooCommerce: a refunded order without a refund amount column is refunded in full
+            )
         orders[name] = {
             "order_name": name,
             "order_id": _pick(r, "Id", "id") or None,
-            "email": _pick(r, "Email", "email").lower() or None,
-            "financial_status": _pick(r, "Financial Status", "financial_status").lower() or None,
-            "created_at": parse_shop_time(_pick(r, "Created at", "created_at"), where),
-            "currency": _pick(r, "Currency", "currency") or None,
-            "subtotal": parse_money(_pick(r, "Subtotal", "subtotal_price"), where),
-            "discount_code": code or None,
-            "discount_amount": parse_money(_pick(r, "Discount Amount", "total_discounts"), where),
-            "total": parse_money(total_s, where),
-            "refunded": parse_money(_pick(r, "Refunded Amount", "total_refunded"), where),
-            "cancelled": bool(_pick(r, "Cancelled at", "cancelled_at"))
-            or _pick(r, "Financial Status", "financial_status").lower() == "voided",
+            "email": _pick(r, "Email", "email", "billing_email", "Billing Email").lower() or None,
+            "financial_status": status or None,
+            "created_at": _when(r, where, *_O_CREATED),
+            "currency": _pick(r, "Currency", "currency", "order_currency").upper() or None,
+            "subtotal": _money(r, where, "Subtotal", "subtotal_price"),
+            "discount_code": ",".join(discount_codes(_pick(r, *_O_CODES))) or None,
+            "discount_amount": _money(
+                r, where, "Discount Amount", "total_discounts", "discount_total", "cart_discount"
+            ),
+            "total": total,
+            "refunded": refunded,
+            "cancelled": bool(_pick(r, *_CANCELLED)) or status in ("voided", "cancelled", "failed", "trash"),
             "landing_site": landing or None,
             "referring_site": _pick(r, "Referring Site", "referring_site") or None,
-            "utm_campaign": utm_campaign_of(landing),
+            "utm_campaign": utm_campaign_of(landing) or (_pick(r, "utm_campaign").lower() or None),
             "source_file": str(p),
         }
         if orders[name]["created_at"] is None:
-            raise CampaignError(f"{where}, field 'Created at': empty creation time for order {name}")
-    return pa.Table.from_pylist(list(orders.values()), schema=ORDER_SCHEMA)
+            raise CampaignError(
+                f"{where}, field {_field(r, *_O_CREATED)!r}: empty creation time for order {name}"
+            )
+    return pa.Table.from_pylist([o for o in orders.values() if o], schema=ORDER_SCHEMA)
+
+
+def _json_money(v: Any, where: str) -> float:
+    if v is None or isinstance(v, bool):
+        return 0.0
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, dict):  # a MoneyBag / price set: {"shop_money": {"amount": "1.00", ...}, ...}
+        v = (v.get("shop_money") or v).get("amount")
+    return parse_money(str(v), where)
+
+
+def _read_orders_json(p: Path) -> pa.Table:
+    """The Shopify Orders API (REST ``orders.json``): ``name, id, email, financial_status, created_at, currency,
+    subtotal_price, total_discounts, total_price, discount_codes[].code, refunds[].transactions[]`` (successful
+    ``refund`` transactions are the refunded amount; without ``refunds``, ``total_price − current_total_price``),
+    ``cancelled_at``, ``landing_site``, ``referring_site``, ``test`` (test orders are skipped)."""
+    import json
+
+    if not p.exists():
+        raise CampaignError(f"{p} not found")
+    text = p.read_text(encoding="utf-8-sig")
+    try:
+        data = json.loads(text)
+        if isinstance(
+            data, dict
+        ):  # {"orders": [...]} (a page), {"order": {...}} (one order) or an order itself
+            items: list[Any] = data["orders"] if "orders" in data else [data.get("order", data)]
+        elif isinstance(data, list):
+            items = data
+        else:
+            raise CampaignError(f'{p}: expected Shopify orders ({{"orders": [...]}} or a list of orders)')
+        lines = None
+    except json.JSONDecodeError:  # one order per line (NDJSON)
+        items, lines = [], []
+        for n, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    items.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise CampaignError(f"{p}, line {n}: not JSON ({exc.msg})") from None
+                lines.append(n)
+    out: dict[str, dict[str, Any]] = {}
+    for k, o in enumerate(items):
+        where = f"{p}, line {lines[k]}" if lines else f"{p}, order {k + 1}"
+        if not isinstance(o, dict):
+            raise CampaignError(f"{where}: not an order object")
+        name = str(o.get("name") or o.get("order_number") or o.get("id") or "").strip()
+        if not name:
+            raise CampaignError(f"{where}, field 'name': an order without name or id")
+        where = f"{where} ({name})"
+        if str(o.get("test")).lower() == "true" or str(o.get("gateway") or "").lower() in _BOGUS:
+            continue
+        if o.get("total_price") in (None, ""):
+            raise CampaignError(f"{where}, field 'total_price': no order total")
+        total = _json_money(o.get("total_price"), f"{where}, field 'total_price'")
+        refunded = 0.0
+        if o.get("refunds"):
+            for rf in o["refunds"]:
+                for tx in rf.get("transactions") or []:
+                    if tx.get("kind") == "refund" and tx.get("status", "success") == "success":
+                        refunded += _json_money(
+                            tx.get("amount"), f"{where}, field 'refunds.transactions.amount'"
+                        )
+        elif o.get("total_refunded") not in (None, ""):
+            refunded = _json_money(o.get("total_refunded"), f"{where}, field 'total_refunded'")
+        elif o.get("current_total_price") not in (None, ""):
+            refunded = max(
+                0.0,
+                total - _json_money(o.get("current_total_price"), f"{where}, field 'current_total_price'"),
+            )
+        created = parse_shop_time(str(o.get("created_at") or ""), f"{where}, field 'created_at'")
+        if created is None:
+            raise CampaignError(f"{where}, field 'created_at': empty creation time")
+        status = str(o.get("financial_status") or "").lower()
+        landing = str(o.get("landing_site") or o.get("landing_site_ref") or "") or None
+        out[name] = {
+            "order_name": name,
+            "order_id": str(o["id"]) if o.get("id") is not None else None,
+            "email": str(o.get("email") or o.get("contact_email") or "").lower() or None,
+            "financial_status": status or None,
+            "created_at": created,
+            "currency": str(o.get("currency") or "").upper() or None,
+            "subtotal": _json_money(o.get("subtotal_price"), f"{where}, field 'subtotal_price'"),
+            "discount_code": ",".join(discount_codes(o.get("discount_codes") or o.get("discount_code")))
+            or None,
+            "discount_amount": _json_money(o.get("total_discounts"), f"{where}, field 'total_discounts'"),
+            "total": total,
+            "refunded": refunded,
+            "cancelled": bool(o.get("cancelled_at") or o.get("canceled_at")) or status == "voided",
+            "landing_site": landing,
+            "referring_site": str(o.get("referring_site") or "") or None,
+            "utm_campaign": utm_campaign_of(landing),
+            "source_file": str(p),
+        }
+    return pa.Table.from_pylist(list(out.values()), schema=ORDER_SCHEMA)
 
 
 def read_clicks(path: str | Path) -> pa.Table:
@@ -308,15 +537,15 @@ def read_clicks(path: str | Path) -> pa.Table:
     rows, header = _rows(p)
     _need(header, p, "clicks", "clicks", "count")
     out = []
-    for i, r in enumerate(rows, start=2):
-        where = f"{p}, line {i}"
+    for r in rows:
+        where = f"{p}, line {r['_line']}"
         link = _pick(r, "link", "url")
         out.append(
             {
-                "date": _date(_pick(r, "date", "day"), where),
+                "date": _date(r, where, "date", "day"),
                 "utm_campaign": (_pick(r, "utm_campaign").lower() or utm_campaign_of(link)),
                 "link": link or None,
-                "clicks": int(parse_money(_pick(r, "clicks", "count"), where)),
+                "clicks": int(_money(r, where, "clicks", "count")),
             }
         )
     return pa.Table.from_pylist(out, schema=CLICK_SCHEMA)
@@ -355,8 +584,8 @@ def import_campaign(
     orders: str | Path | None = None,
     clicks: str | Path | None = None,
 ) -> dict[str, int]:
-    """Read the given files and upsert them (plan by campaign+creator, orders by name, clicks by
-    date+utm+link); all or nothing. Returns rows read per table."""
+    """Read the given files and upsert them (plan: every campaign it names is replaced whole; orders by name;
+    clicks by date+utm+link); all or nothing. Returns rows read per table."""
     require_writable(
         ws,
         "import_campaign",
@@ -374,7 +603,8 @@ def import_campaign(
         raise CampaignError("nothing to import: give --plan, --orders and/or --clicks")
     ensure_tables(ws)
     keys = {
-        "campaign_plan": ["campaign_id", "creator_id"],
+        # a plan file is the whole of each campaign it names: a creator dropped from it leaves the campaign
+        "campaign_plan": ["campaign_id"],
         "campaign_orders": ["order_name"],
         "campaign_clicks": ["date", "utm_campaign", "link"],
     }
@@ -388,9 +618,11 @@ def find_campaign_files(directory: str | Path) -> dict[str, Path]:
     if not d.is_dir():
         raise CampaignError(f"{d}: {'not a folder' if d.exists() else 'no such folder'}")
     found: dict[str, Path] = {}
-    for f in sorted(d.glob("*.csv")):
+    for f in sorted([*d.glob("*.csv"), *d.glob("*.json"), *d.glob("*.ndjson"), *d.glob("*.jsonl")]):
         n = f.name.lower()
         for kind, word in (("plan", "plan"), ("orders", "order"), ("clicks", "click")):
+            if kind != "orders" and not n.endswith(".csv"):
+                continue
             if word in n and kind not in found:
                 found[kind] = f
     return found

@@ -9,7 +9,9 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
 * ``conversions`` = orders credited by :func:`~tribescope.campaigns.attribute_orders`;
   ``conversion_rate = conversions / clicks`` (clicks of the row's UTM campaign / link);
   ``conversions_per_1k_followers = 1000 × conversions / followers``.
-* ``revenue`` = Σ (Total − Refunded) of credited orders; ``ROAS = revenue / cost``;
+* ``revenue`` = Σ (Total − Refunded) of credited orders (orders refunded in full are not credited); no currency
+  conversion: credited orders in another currency than the plan row's are counted in
+  ``orders_in_other_currency`` and named in the notes; ``ROAS = revenue / cost``;
   ``ROI = (margin × revenue − cost) / cost`` (``margin`` = 1 by default, i.e. revenue ROI).
 * ``EMV = impressions × CPM_platform / 1000`` with the editable table ``emv_cpm.csv``
   (:func:`load_cpm_table`); each post contributes to one row only.
@@ -35,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope.campaigns._attribution import ATTRIBUTION_WINDOW_DAYS, attribute_orders, campaign_posts
-from tribescope.campaigns._io import CampaignError
+from tribescope.campaigns._io import CampaignError, parse_money
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -60,10 +62,25 @@ def load_cpm_table(path: str | Path | None = None) -> dict[str, float]:
         if not p.exists():
             raise CampaignError(f"CPM table {p} not found (columns: platform,cpm)")
         text = p.read_text(encoding="utf-8")
-    rows = list(csv.DictReader(text.splitlines()))
-    if not rows or "platform" not in rows[0] or "cpm" not in rows[0]:
-        raise CampaignError(f"CPM table {path or 'emv_cpm.csv'} needs the columns platform,cpm")
-    return {r["platform"].strip().lower(): float(r["cpm"]) for r in rows}
+    name = str(path or "emv_cpm.csv")
+    reader = csv.DictReader(text.splitlines())
+    cols = {(c or "").strip().lower(): c for c in (reader.fieldnames or [])}
+    if "platform" not in cols or "cpm" not in cols:
+        raise CampaignError(f"CPM table {name} needs the columns platform,cpm")
+    out: dict[str, float] = {}
+    last = reader.line_num
+    for r in reader:
+        line, last = last + 1, reader.line_num
+        plat = (r.get(cols["platform"]) or "").strip().lower()
+        if not plat:
+            continue
+        where = f"CPM table {name}, line {line}, field {cols['cpm']!r}"
+        if not (r.get(cols["cpm"]) or "").strip():
+            raise CampaignError(f"{where}: no CPM for {plat!r}")
+        out[plat] = parse_money(r[cols["cpm"]], where)
+    if not out:
+        raise CampaignError(f"CPM table {name} has no rows (columns platform,cpm)")
+    return out
 
 
 def label_group(label: str | None) -> str:
@@ -234,6 +251,7 @@ def campaign_report(
     info = _creator_info(ws)
     posts = campaign_posts(plan, _posts(ws, plan), brand_terms)
     notes: list[str] = []
+    missing_cpm: set[str] = set()
 
     rows = []
     rev_by_row: dict[int, np.ndarray] = {}
@@ -248,6 +266,21 @@ def campaign_report(
         label = r.get("label") or (mi.get("label") if pd.notna(mi.get("label", None)) else None)
         mine = att[att["plan_row"] == i]
         rev = mine["revenue"].to_numpy(dtype=np.float64)
+        plan_cur = str(r.get("currency") or "").upper()
+        order_cur = (
+            mine["currency"].dropna().astype(str).str.upper()
+            if "currency" in mine.columns
+            else pd.Series(dtype=str)
+        )
+        other_cur = sorted(set(order_cur[order_cur != plan_cur])) if plan_cur else []
+        if not plan_cur and order_cur.nunique() > 1:
+            other_cur = sorted(set(order_cur))
+        if other_cur:
+            notes.append(
+                f"{r['handle']} ({r['campaign_id']}): credited orders in {', '.join(other_cur)} "
+                f"but the fee is in {plan_cur or 'an unstated currency'}; revenue, ROI and ROAS add the amounts "
+                "as written — convert the orders export to one currency first"
+            )
         rev_by_row[int(i)] = rev
         conv = len(mine)
         revenue = float(rev.sum())
@@ -272,9 +305,10 @@ def campaign_report(
                 sel |= clicks["link"].fillna("") == r["link"]
             n_clicks = int(clicks.loc[sel, "clicks"].sum()) if sel.any() else None
         ci = bootstrap_creator(rev, cost, margin=margin, n_boot=n_boot, seed=seed + int(i))
-        emv = (
-            impressions * cpm.get(plat or "generic", cpm.get("generic", 0.0)) / 1000 if impressions else None
-        )
+        rate = cpm.get(plat or "generic", cpm.get("generic"))
+        if rate is None and impressions:
+            missing_cpm.add(plat or "generic")
+        emv = impressions * rate / 1000 if impressions and rate is not None else None
         rows.append(
             {
                 "campaign_id": r["campaign_id"],
@@ -295,6 +329,7 @@ def campaign_report(
                 "conversions_by_code": int((mine["rule"] == "code").sum()),
                 "conversions_by_utm": int((mine["rule"] == "utm").sum()),
                 "revenue": revenue,
+                "orders_in_other_currency": int(order_cur.isin(other_cur).sum()) if other_cur else 0,
                 "cpm": _div(cost * 1000, impressions or 0),
                 "cpe": _div(cost, eng or 0),
                 "cpa": _div(cost, conv),
@@ -316,6 +351,10 @@ def campaign_report(
             }
         )
     cr = pd.DataFrame(rows)
+    if missing_cpm:
+        notes.append(
+            f"no CPM for {', '.join(sorted(missing_cpm))} in the CPM table (and no 'generic' row): EMV left empty"
+        )
     if (cr["impressions_source"] == "estimated").any():
         notes.append(f"impressions estimated as followers × {REACH_RATE} where posts carry no views")
     unattributed = att[(att["plan_row"] < 0)]
@@ -326,14 +365,33 @@ def campaign_report(
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
-    if {"community", "broadcast"} <= set(cr["label_group"]):
+    present = set(cr["label_group"])
+    cost_of = cr.groupby("label_group")["cost"].sum()
+    d: tuple[float, float, float] | None = None
+    if not {"community", "broadcast"} <= present:
+        missing = " and ".join(g for g in ("community", "broadcast") if g not in present)
+        notes.append(
+            f"no {missing} creators in this report: the community − broadcast ROI comparison is not made"
+        )
+    elif not (cost_of["community"] > 0 and cost_of["broadcast"] > 0):
+        notes.append(
+            "a group's fees add up to 0 (gifted only): its ROI, and the community − broadcast difference, are undefined"
+        )
+    else:
         d = _roi_difference(cr, rev_by_row, margin=margin, n_boot=n_boot, seed=seed)
         notes.append(f"community − broadcast pooled ROI = {d[0]:+.2f} (95% CI {d[1]:+.2f} … {d[2]:+.2f})")
-        labels = labels.assign(
-            roi_diff_vs_broadcast=[d[0] if g == "community" else None for g in labels["group"]],
-            roi_diff_lo=[d[1] if g == "community" else None for g in labels["group"]],
-            roi_diff_hi=[d[2] if g == "community" else None for g in labels["group"]],
-        )
+    # the columns are always there (empty without a comparison), so exported files keep one layout
+    labels = labels.assign(
+        roi_diff_vs_broadcast=pd.Series(
+            [d[0] if d and g == "community" else None for g in labels["group"]], dtype="float64"
+        ),
+        roi_diff_lo=pd.Series(
+            [d[1] if d and g == "community" else None for g in labels["group"]], dtype="float64"
+        ),
+        roi_diff_hi=pd.Series(
+            [d[2] if d and g == "community" else None for g in labels["group"]], dtype="float64"
+        ),
+    )
     inc = _incrementality(plan, att, window_days=window_days, pre_days=pre_days)
     return CampaignReport(
         creators=pa.Table.from_pandas(cr, preserve_index=False),

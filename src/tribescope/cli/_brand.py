@@ -278,10 +278,14 @@ def posts_cmd(
 @campaign_app.command("import")
 def campaign_import(
     folder: Annotated[
-        Path | None, typer.Argument(help="Folder with *plan*.csv, *order*.csv, *click*.csv.")
+        Path | None,
+        typer.Argument(help="Folder with *plan*.csv, *order*.csv (or *order*.json), *click*.csv."),
     ] = None,
     plan: Annotated[Path | None, typer.Option(help="Campaign plan CSV.")] = None,
-    orders: Annotated[Path | None, typer.Option(help="Shop orders export CSV (Shopify columns).")] = None,
+    orders: Annotated[
+        Path | None,
+        typer.Option(help="Shop orders: Shopify or WooCommerce export CSV, or Shopify Orders API .json."),
+    ] = None,
     clicks: Annotated[
         Path | None, typer.Option(help="Link clicks CSV (date, utm_campaign, link, clicks).")
     ] = None,
