@@ -592,7 +592,7 @@ def test_plan_costs_a_creator_at_its_latest_campaigns_fee(ws, tmp_path):
         "autumn,small1,instagram,900,2025-10-01,2025-10-10\n"
     )
     import_campaign(ws, plan=plan)
-    res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, use_overlap=False)
+    res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, use_overlap=False, min_roi=None)
     picks = res.picks.to_pandas().set_index("creator_id")
     assert picks.loc["small1", "cost"] == 1500.0 and picks.loc["small1", "cost_source"] == "last quoted"
 
@@ -671,7 +671,9 @@ def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
         ORDER_HEADER + "\n" + _order("#1", "2026-04-02 10:00:00 +0000", "50.00", code="BOB10") + "\n"
     )
     import_campaign(ws, plan=plan, orders=orders)
-    res = plan_budget(ws, 5000, brand="Acme", min_community_share=0.0, max_macro=None, use_overlap=False)
+    res = plan_budget(
+        ws, 5000, brand="Acme", min_community_share=0.0, max_macro=None, use_overlap=False, min_roi=None
+    )
     picks = res.picks.to_pandas().set_index(["platform", "creator_id"])
     assert picks.loc[("tiktok", "bob"), "cost"] == 2400.0
     assert picks.loc[("tiktok", "bob"), "cost_source"] == "estimated"
@@ -750,7 +752,7 @@ def test_plan_gifted_last_fee_is_an_estimate(ws, tmp_path):
         "k1,instagram,bob,150,2026-04-01,2026-04-10\n"
     )
     import_campaign(ws, plan=plan)
-    res = plan_budget(ws, 1000, brand="Acme", min_community_share=0.0, use_overlap=False)
+    res = plan_budget(ws, 1000, brand="Acme", min_community_share=0.0, use_overlap=False, min_roi=None)
     picks = res.picks.to_pandas().set_index("creator_id")
     assert picks.loc["alice", ["cost", "cost_source"]].tolist() == [100.0, "estimated"]
     assert "last quoted" not in picks.loc["alice", "rationale"]
@@ -806,3 +808,39 @@ def test_budget_error_shows_cents(ws):
         plan_budget(
             ws, 1234.5, brand="Acme", platforms=["youtube"], min_community_share=0.0, use_overlap=False
         )
+
+
+def test_plan_leaves_budget_unspent_rather_than_pick_creators_expected_to_lose_their_fee(tmp_path):
+    """On synth xs the plan filled a 20,000 budget with ten creators whose expected ROI was −72 % to −95 % (each
+    expecting < 1 conversion for its fee). Picks now need an expected ROI ≥ min_roi (default 0, break-even); the
+    notes say how many were left out; min_roi=None plans any."""
+    from tribescope.campaigns import import_campaign
+    from tribescope.score import score_workspace
+
+    try:
+        from ._score_fixtures import imported_synth
+    except ImportError:
+        from _score_fixtures import imported_synth  # type: ignore[no-redef]
+
+    ws = imported_synth(tmp_path, 5)
+    try:
+        score_workspace(ws, sentiment=False)
+        c = tmp_path / "exports" / "campaigns"
+        import_campaign(
+            ws, plan=c / "campaign_plan.csv", orders=c / "orders_export.csv", clicks=c / "link_clicks.csv"
+        )
+        from tribescope.brand import add_brand
+
+        brand = add_brand(ws, "Brightfold", handles="brightfold").name
+        kept = plan_budget(ws, 20_000, brand=brand, use_overlap=False)
+        anything = plan_budget(ws, 20_000, brand=brand, use_overlap=False, min_roi=None)
+    finally:
+        ws.close()
+    roi = kept.picks.column("expected_roi").to_pylist()
+    assert roi and min(roi) >= 0
+    assert min(anything.picks.column("expected_roi").to_pylist()) < -0.5  # what it did before
+    assert kept.summary["spent"] < anything.summary["spent"]
+    assert any("left out: expected ROI below +0%" in n for n in kept.summary["notes"])
+    # the creators it keeps are the same, in the same order: it only stops spending on losing ones
+    ids = kept.picks.column("creator_id").to_pylist()
+    assert anything.picks.column("creator_id").to_pylist()[: len(ids)] == ids

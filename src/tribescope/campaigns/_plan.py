@@ -9,6 +9,9 @@ Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/c
 * at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
   community score, a missing score counting as 0; then the earlier row); the values are recomputed after
   every pick;
+* only creators expected to earn their fee back are planned: expected ROI (expected conversions × average order
+  value − fee) / fee ≥ ``min_roi`` (default 0, break-even; ``None`` plans any) — the rest of the budget is left
+  unspent rather than spent on creators expected to lose most of their fee;
 * mix rules: at most ``(1 − min_community_share) × budget`` may go to creators outside the community
   group; at most ``max_macro`` creators of tier macro or mega; ``suspicious`` creators, creators
   flagged by the brand's exclusions and the brand's own accounts (its handles, matched by account id or
@@ -219,6 +222,7 @@ def plan_budget(
     use_overlap: bool = True,
     shortlist: int = 60,
     seed: int = 0,
+    min_roi: float | None = 0.0,
 ) -> BudgetPlan:
     """Plan ``budget`` over the workspace's creators; see the module docstring for the rules."""
     require_workspace(ws, "plan_budget")
@@ -316,6 +320,16 @@ def plan_budget(
     fc = forecast(cand, history, seed=seed, creators=known)
     cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
     cand = cand.sort_values("expected_conversions", ascending=False, kind="stable")
+    if min_roi is not None:
+        roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
+        losing = roi < min_roi
+        if losing.any():
+            notes.append(
+                f"{int(losing.sum())} creator(s) left out: expected ROI below {min_roi:+.0%} "
+                f"({roi[losing].max():+.0%} at best); the plan leaves budget unspent rather than expect to lose it "
+                "(min_roi, `--min-roi`)"
+            )
+            cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
     overlap: dict[OverlapKey, float] = {}

@@ -454,6 +454,16 @@ def plan_cmd(
         float,
         typer.Option(min=0, callback=finite, help="Value discount per unit of audience overlap (0 = off)."),
     ] = 1.0,
+    min_roi: Annotated[
+        float,
+        typer.Option(
+            "--min-roi",
+            min=-1,
+            callback=finite,
+            help="Least expected ROI of a pick (0 = break-even; -1 plans any): budget is left unspent rather "
+            "than spent on creators expected to lose their fee.",
+        ),
+    ] = 0.0,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the picks (.csv, .json or .parquet).")
     ] = None,
@@ -477,6 +487,7 @@ def plan_cmd(
             max_macro=None if max_macro < 0 else max_macro,
             overlap_penalty=overlap_penalty,
             use_overlap=overlap_penalty > 0,
+            min_roi=None if min_roi <= -1 else min_roi,
         )
     except TribescopeError as exc:
         raise fail(exc) from None
