@@ -288,6 +288,22 @@ def test_incrementality_against_pre_period(camp_ws):
     assert inc["credited_orders"] == 4
 
 
+def test_incrementality_does_not_count_orders_refunded_in_full(camp_ws, tmp_path):
+    """A fully refunded order is no conversion (attribution), and no observed order either: the incrementality
+    estimate counted it as a sale the campaign drove."""
+    more = tmp_path / "more_orders.csv"
+    more.write_text(
+        ORDER_HEADER
+        + "\n"
+        + _order("#1008", "2026-04-06 09:00:00 +0000", "60.00", refunded="60.00", status="refunded")
+        + "\n"
+    )
+    import_campaign(camp_ws, orders=more)
+    inc = campaign_report(camp_ws, n_boot=20, pre_days=30, window_days=0).incrementality.to_pandas().iloc[0]
+    assert inc["observed_orders"] == 5  # as before #1008: #1001–#1004 and #1007
+    assert inc["incremental_orders"] == pytest.approx(5 - 20 / 12)
+
+
 def test_bootstrap_creator_ci():
     ci = bootstrap_creator(np.array([100.0, 150.0, 250.0]), 200.0, n_boot=500)
     assert ci["roi"][0] < 1.5 < ci["roi"][1]

@@ -46,8 +46,8 @@ def _window(plan: pd.DataFrame, window_days: int) -> tuple[pd.Series, pd.Series]
 def attribute_orders(
     plan: pd.DataFrame, orders: pd.DataFrame, *, window_days: int = ATTRIBUTION_WINDOW_DAYS
 ) -> pd.DataFrame:
-    """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None) and
-    ``revenue`` (Total − Refunded; 0 for cancelled orders). Cancelled / voided orders and orders refunded in full
+    """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None),
+    ``revenue`` (Total − Refunded; 0 for cancelled orders) and ``void`` (cancelled, voided or refunded in full). Cancelled / voided orders and orders refunded in full
     are never credited."""
     o = orders.copy()
     total = pd.to_numeric(o["total"], errors="coerce").fillna(0.0)
@@ -57,6 +57,7 @@ def attribute_orders(
     void = o["cancelled"].astype("boolean").fillna(False).astype(bool) | (
         (refunded > 0) & (refunded >= total)
     )
+    o["void"] = void  # no order after all: cancelled / voided, or refunded in full
     o["plan_row"] = -1
     o["rule"] = None
     if plan.empty or o.empty:

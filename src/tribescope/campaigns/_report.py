@@ -512,7 +512,9 @@ def _incrementality(
         t1 = ends.max().tz_localize(UTC) + pd.Timedelta(days=1 + window_days)
         pre0 = t0 - pd.Timedelta(days=pre_days)
         ts = att["created_at"]
-        live = ~att["cancelled"].astype("boolean").fillna(False).astype(bool)
+        # orders that stood: not cancelled, voided or refunded in full (as attribution counts conversions)
+        void = att["void"] if "void" in att.columns else att["cancelled"]
+        live = ~void.astype("boolean").fillna(False).astype(bool)
         n_pre = int(((ts >= pre0) & (ts < t0) & live).sum())
         n_obs = int(((ts >= t0) & (ts < t1) & live).sum())
         rev_obs = float(att.loc[(ts >= t0) & (ts < t1), "revenue"].sum())
