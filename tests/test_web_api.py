@@ -826,3 +826,36 @@ def test_leaderboard_ranks_creators_with_too_little_data_after_the_judged_ones(t
     assert judged == sorted(judged, reverse=True)
     scores = [x["community_score"] for x in literal]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_components_of_a_score_made_with_another_spec_are_not_given_the_default_specs_metrics(
+    tmp_path_factory,
+):
+    """The creator page mapped each component to the default spec's metric whatever spec made the stored score: a
+    spec that points follower_conversation at another metric showed the default metric's value beside it."""
+    from importlib import resources
+
+    from tribescope.score import score_creators
+    from tribescope.store import connect
+
+    w = tmp_path_factory.mktemp("otherspec") / "w.duckdb"
+    shutil.copy(pipeline_workspace(tmp_path_factory), w)
+    text = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
+    mine = w.parent / "mine.toml"
+    mine.write_text(
+        text.replace('metric = "interacting_commenter_share"', 'metric = "friend_commenter_share"', 1)
+    )
+    ws = connect(w)
+    try:
+        score_creators(ws, spec=mine, sentiment=False)
+    finally:
+        ws.close()
+    with TestClient(create_app(w), base_url=BASE) as c:
+        x = c.get("/api/creators?page_size=1").json()["items"][0]
+        d = c.get(f"/api/creators/{x['platform']}/{x['creator_id']}").json()
+        c.app.state.store.close()
+    comps = {r["component"]: r for r in d["components"]["data"]}
+    assert (
+        comps["follower_conversation"]["metric"] is None
+    )  # not the default spec's interacting_commenter_share
+    assert comps["follower_conversation"]["score"] is not None

@@ -298,16 +298,21 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> dict[str, An
     return rows[0] if rows else None
 
 
-def _spec_components() -> list[tuple[str, str, str | None]]:
-    """(component name, metric column, direction) of the default score spec, when the score module is here."""
+def _spec_components(spec_hash: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(component name, metric column, direction) of the default score spec, when the score module is here — and,
+    given the ``spec_hash`` a stored score carries, only when that score was made with the default spec (a score
+    made with another spec may give a component another metric: its ``c_*`` columns are shown without one)."""
     load_spec = _optional("tribescope.score", "load_spec")
     if load_spec is None:
         return []
     try:
-        return [(c.name, c.metric, getattr(c, "direction", None)) for c in load_spec().components]
+        spec = load_spec()
     except Exception:  # a broken spec must not take the page down; the score command reports it
         log.warning("cannot read the score spec", exc_info=True)
         return []
+    if spec_hash and getattr(spec, "hash", spec_hash) != spec_hash:
+        return []
+    return [(c.name, c.metric, getattr(c, "direction", None)) for c in spec.components]
 
 
 def _components(ws: Workspace, row: dict[str, Any]) -> Section:
@@ -318,7 +323,7 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     median of that metric over the creators of the same tier, ``score`` = ``c_<name>`` (0–100),
     ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score).
     """
-    pairs = [(n, m, d) for n, m, d in _spec_components() if f"c_{n}" in row]
+    pairs = [(n, m, d) for n, m, d in _spec_components(row.get("spec_hash")) if f"c_{n}" in row]
     if not pairs:  # another spec or an older table: every c_* column, without a metric
         pairs = [(k[2:], "", None) for k in row if k.startswith("c_")]
     if not pairs:
