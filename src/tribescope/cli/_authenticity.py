@@ -19,6 +19,7 @@ from tribescope.errors import TribescopeError
 
 _BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
 _NUM_COLS = ("followers", "following", "posts")
+_PROFILE_COLS = ("username", "full_name", "bio", "external_url", *_NUM_COLS, *_BOOL_COLS)
 _DATA_HELP = (
     "Folder holding the labelled sets (default: $TRIBESCOPE_SHARED_DATA, else shared/data beside the repository, "
     "else ../shared/data)."
@@ -137,6 +138,13 @@ def accounts(
     try:
         check_out(out)
         df = _read_csv(file)
+        if not set(df.columns) & set(_PROFILE_COLS):
+            # a posts, comments or Patreon members file: the model would see no signal at all and call every row
+            # real with the same probability; a verdict without evidence is worse than none
+            raise InputError(
+                f"{file}: none of the profile columns the model reads ({', '.join(_PROFILE_COLS)}); the header has "
+                f"{', '.join(map(str, df.columns))}. Give a CSV of account profiles with these canonical column names"
+            )
         res = score_account_frame(df, operating_point)
         _write_frame(res, out)
     except TribescopeError as exc:

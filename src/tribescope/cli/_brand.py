@@ -296,6 +296,12 @@ def campaign_import(
     try:
         files: dict[str, Path] = find_campaign_files(folder) if folder else {}
         files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
+        if folder and not files:
+            raise TribescopeError(
+                f"{folder}: no campaign files in this folder (its subfolders are not searched): looked for a CSV "
+                "whose name holds 'plan', one holding 'order' (or a .json of Shopify orders) and one holding "
+                "'click'; rename them, or give --plan, --orders and/or --clicks"
+            )
         ws = state.open(create=True)
         n = import_campaign(ws, **files)  # type: ignore[arg-type]
     except TribescopeError as exc:
