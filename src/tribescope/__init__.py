@@ -7,13 +7,14 @@ from tribescope._ibis_compilers import install as _lazy_ibis_compilers
 
 _lazy_ibis_compilers()  # before anything loads Ibis' DuckDB backend (tribescope._ibis_compilers)
 
-from tribescope.errors import ImportFailed, TribescopeError, WorkspaceError  # noqa: E402
+from tribescope.errors import CreatorNotFound, ImportFailed, TribescopeError, WorkspaceError  # noqa: E402
 from tribescope.ingest import import_paths  # noqa: E402
 from tribescope.store import Workspace, connect  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CreatorNotFound",
     "ImportFailed",
     "TribescopeError",
     "Workspace",

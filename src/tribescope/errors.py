@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["BackendMissing", "FieldError", "ImportFailed", "SourceError", "TribescopeError", "WorkspaceError"]
+__all__ = [
+    "BackendMissing",
+    "CreatorNotFound",
+    "FieldError",
+    "ImportFailed",
+    "SourceError",
+    "TribescopeError",
+    "WorkspaceError",
+]
 
 
 class TribescopeError(Exception):
     """Base class of every error tribescope raises deliberately."""
+
+
+class CreatorNotFound(TribescopeError):
+    """A creator named on the command line or in a call is not in the workspace (one class for every module:
+    ``explain``, the niche functions, ``posts``)."""
 
 
 class WorkspaceError(TribescopeError):

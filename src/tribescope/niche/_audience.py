@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from tribescope.errors import TribescopeError
+from tribescope.errors import CreatorNotFound
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -42,10 +42,6 @@ __all__ = [
     "pairwise_overlap",
     "resolve_creators",
 ]
-
-
-class CreatorNotFound(TribescopeError):
-    """A creator named on the command line or in a call is not in the workspace."""
 
 
 _ACT_COLS = [

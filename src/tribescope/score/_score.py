@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope._gc import fewer_collections
-from tribescope.errors import TribescopeError
+from tribescope.errors import CreatorNotFound
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
 from tribescope.metrics._base import creator_posts, is_creator
@@ -45,10 +45,6 @@ OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_ni
 
 MetricFamily = Callable[[Any], "pa.Table | ir.Table | None"]
 _FAMILIES: dict[str, MetricFamily] = {}
-
-
-class CreatorNotFound(TribescopeError):
-    """No creator matches the id or handle given."""
 
 
 def register_metric_family(name: str, fn: MetricFamily) -> None:
