@@ -101,3 +101,25 @@ def test_campaign_import_of_a_folder_without_campaign_files_says_what_it_looked_
         "no campaign files in this folder" in out and "subfolders are not searched" in out and "'plan'" in out
     )
     assert not ws.exists()
+
+
+def test_report_and_dashboard_after_scoring_a_workspace_without_creators(tmp_path):
+    """`score` on a workspace of accounts only stored an empty creator_scores whose text columns DuckDB typed INTEGER;
+    `report` then failed (label compared with a string) and the dashboard answered 500."""
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from tribescope.web import create_app
+
+    w = str(tmp_path / "w.duckdb")
+    f = tmp_path / "accounts.csv"
+    f.write_text("account_id,username,followers\n1,ann,100\n")
+    for args in (["import", str(f), "--platform", "instagram"], ["score"]):
+        r = CliRunner().invoke(app, ["-w", w, *args])
+        assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["-w", w, "report", "--out", str(tmp_path / "r.html")])
+    assert r.exit_code == 0, r.output
+    with TestClient(create_app(Path(w)), base_url="http://127.0.0.1") as c:
+        assert c.get("/").status_code == 200
+        assert c.get("/api/creators").json()["items"] == []
+        c.app.state.store.close()

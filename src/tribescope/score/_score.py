@@ -640,10 +640,20 @@ def score_creators(
             run = ScoreRun.open(ws, write=write, full=full)
         m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
         df = score_frame(m, sp, check=True)
-        tbl = pa.Table.from_pandas(df, preserve_index=False)
+        tbl = _typed(pa.Table.from_pandas(df, preserve_index=False))
         if write and ws.backend == "duckdb" and not ws.read_only:
             run.commit()
             ws.write_table("creator_scores", tbl)
+    return tbl
+
+
+def _typed(tbl: pa.Table) -> pa.Table:
+    """``tbl`` with every column that pandas left untyped (all values missing: every column of a workspace with no
+    creators yet, or a text column nobody has) as text: stored untyped, DuckDB made them INTEGER and the report and
+    dashboard failed comparing ``label`` with a string. Numeric columns come from pandas as float, never untyped."""
+    for i, f in enumerate(tbl.schema):
+        if pa.types.is_null(f.type):
+            tbl = tbl.set_column(i, f.name, pa.nulls(tbl.num_rows, pa.string()))
     return tbl
 
 
