@@ -98,7 +98,7 @@ def score(
         Path | None, typer.Option("--spec", help="Score spec TOML (default: the packaged spec.toml).")
     ] = None,
     limit: Annotated[
-        int, typer.Option("--limit", min=0, help="Rows shown in the table (without --out).")
+        int, typer.Option("--limit", min=0, help="Rows shown in the table (--out still writes every row).")
     ] = 40,
     no_sentiment: Annotated[
         bool, typer.Option("--no-sentiment", help="Skip VADER sentiment (faster).")

@@ -284,7 +284,7 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         if not hits:
             raise CreatorNotFound(
                 f"creator {name!r} has no posts in workspace {ws.path}. Name a creator as PLATFORM:ID, an account id "
-                "or a username of an account that published posts (see `tribescope status`)."
+                "or a username of an account that published posts (`tribescope score` lists every creator with its PLATFORM:ID)."
             )
         if len(hits) > 1:
             raise CreatorNotFound(
