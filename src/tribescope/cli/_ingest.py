@@ -174,11 +174,9 @@ def import_(
 def _unknown_link_creator(ws: Workspace, link_creator: str) -> str | None:
     """A note when ``--link-creator PLATFORM:ID`` names no account of the workspace (a handle where the platform keys
     accounts by id, e.g. a YouTube channel, or a typo): the link is written as given and counts for no creator."""
-    from tribescope.ingest.reddit import HANDLE_PLATFORMS
+    from tribescope.ingest.reddit import link_creator_key
 
-    plat, _, acc = link_creator.partition(":")
-    plat, acc = plat.strip().lower(), acc.strip().lstrip("@")
-    acc = acc.lower() if plat in HANDLE_PLATFORMS else acc
+    plat, acc = link_creator_key(link_creator)  # the import read it: well formed
     if not ws.has_table("accounts"):
         return None
     t = ws.table("accounts")

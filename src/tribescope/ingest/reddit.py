@@ -25,7 +25,7 @@ from tribescope.errors import FieldError, ImportFailed, SourceError
 from tribescope.ingest._base import Context, Format, Row, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values
 
-__all__ = ["Reddit", "link_rows", "parse_link_creator"]
+__all__ = ["Reddit", "link_creator_key", "link_rows", "parse_link_creator"]
 
 P = "reddit"
 #: Authors Reddit shows for removed accounts; they are not accounts.
@@ -34,23 +34,29 @@ DELETED = {"[deleted]", "[removed]", ""}
 HANDLE_PLATFORMS = {"instagram", "tiktok", "reddit", "twitter"}
 
 
+def link_creator_key(opt: object) -> tuple[str, str]:
+    """``"PLATFORM:ACCOUNT_ID"`` (the ``--link-creator`` option) → ``(platform, account_id)`` as accounts are stored
+    (no ``@``; lower-cased on the platforms keyed by handle); a :class:`ValueError` saying what is expected."""
+    plat, sep, acc = str(opt).partition(":")
+    plat = plat.strip().lower()
+    acc = acc.strip().lstrip("@")
+    if not sep or not acc or plat not in schema.PLATFORMS:
+        raise ValueError(
+            f"expected PLATFORM:ACCOUNT_ID (e.g. youtube:UCxxxx or instagram:alice.cooks) with PLATFORM one of "
+            f"{', '.join(schema.PLATFORMS)}, found {opt!r}"
+        )
+    return plat, acc.lower() if plat in HANDLE_PLATFORMS else acc
+
+
 def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
     """The ``link_creator`` import option ``"PLATFORM:ACCOUNT_ID"`` → ``(platform, account_id)``."""
     opt = ctx.options.get("link_creator")
     if not opt:
         return None
-    plat, sep, acc = str(opt).partition(":")
-    plat = plat.strip().lower()
-    acc = acc.strip().lstrip("@")
-    if not sep or not acc or plat not in schema.PLATFORMS:
-        raise ImportFailed(
-            ctx.path,
-            "option --link-creator",
-            None,
-            f"expected PLATFORM:ACCOUNT_ID (e.g. youtube:UCxxxx or instagram:alice.cooks) with PLATFORM one of "
-            f"{', '.join(schema.PLATFORMS)}, found {opt!r}",
-        )
-    return plat, acc.lower() if plat in HANDLE_PLATFORMS else acc
+    try:
+        return link_creator_key(opt)
+    except ValueError as exc:
+        raise ImportFailed(ctx.path, "option --link-creator", None, str(exc)) from None
 
 
 def link_rows(ctx: Context, platform: str) -> Iterator[Row]:

@@ -6,6 +6,7 @@ import contextlib
 import difflib
 import functools
 import math
+import operator
 import os
 from collections.abc import Callable
 from typing import Any
@@ -86,13 +87,13 @@ def _transform(comp: Component, x: pd.Series, tiers: pd.Series, min_group: int) 
     return out
 
 
-#: a spec condition's operator as a function of (value, number)
-_OPS: dict[str, Callable[[float, float], bool]] = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "==": lambda a, b: a == b,
+#: a spec condition's operator as a function of (value, number): on one value (signals) or a Series (label rules)
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
 }
 
 
@@ -105,7 +106,7 @@ def _holds(
     if col not in df.columns:
         return pd.Series(False, index=df.index)
     v = pd.to_numeric(df[col], errors="coerce")
-    res = {"<": v < num, "<=": v <= num, ">": v > num, ">=": v >= num, "==": v == num}[op]
+    res = _OPS[op](v, num)
     res = res.fillna(False).astype(bool)
     if evidence and col in evidence:
         support, least = evidence[col]

@@ -939,16 +939,9 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
         elif (plat, cid) not in keys:
             keys.append((plat, cid))
     if keys:
-        p = ws.table("posts")
-        known = {
-            (r["platform"], r["creator_id"])
-            for r in p.filter(p.platform.isin(sorted({k[0] for k in keys})))
-            .filter(p.creator_id.isin(sorted({k[1] for k in keys})))
-            .select("platform", "creator_id")
-            .distinct()
-            .to_pyarrow()
-            .to_pylist()
-        }
+        from tribescope.niche._audience import creators_with_posts
+
+        known = set(creators_with_posts(ws, keys))
         rejected += [f"{k[0]}:{k[1]!r}: no such creator in this workspace" for k in keys if k not in known]
         keys = [k for k in keys if k in known]
     if len(keys) < 2:
