@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pytest
 
-from tribescope import schema
 from tribescope.brand import (
     BrandError,
     add_brand,
@@ -21,16 +19,13 @@ from tribescope.brand import (
     safety_flags,
 )
 
+try:  # tests/ may or may not be a package
+    from ._score_fixtures import insert as _put
+except ImportError:
+    from _score_fixtures import insert as _put  # type: ignore[no-redef]
+
 UTC = dt.UTC
 T = dt.datetime(2024, 5, 1, tzinfo=UTC)
-
-
-def _put(ws, table, rows):
-    s = schema.arrow_schema(table)
-    t = pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
-    ws.duck.register("__t", t)
-    ws.duck.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __t')
-    ws.duck.unregister("__t")
 
 
 @pytest.fixture

@@ -7,10 +7,8 @@ import math
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
-from tribescope import schema
 from tribescope.campaigns import (
     CampaignError,
     attribute_orders,
@@ -28,6 +26,11 @@ from tribescope.campaigns._forecast import backtest, fit_priors, forecast, prior
 from tribescope.campaigns._plan import estimate_fee, optimise, plan_budget
 from tribescope.campaigns._tiers import tier_of
 
+try:  # tests/ may or may not be a package
+    from ._score_fixtures import insert as _put
+except ImportError:
+    from _score_fixtures import insert as _put  # type: ignore[no-redef]
+
 UTC = dt.UTC
 SHOP = "https://shop.example/?utm_source=instagram&utm_medium=influencer&utm_campaign="
 
@@ -36,14 +39,6 @@ ORDER_HEADER = (
     "Discount Code,Discount Amount,Created at,Lineitem quantity,Lineitem name,Cancelled at,"
     "Refunded Amount,Id,Landing Site,Referring Site"
 )
-
-
-def _put(ws, table, rows):
-    s = schema.arrow_schema(table)
-    t = pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
-    ws.duck.register("__t", t)
-    ws.duck.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __t')
-    ws.duck.unregister("__t")
 
 
 def _order(name, created, total, code="", landing="/", refunded="0.00", cancelled="", status="paid"):

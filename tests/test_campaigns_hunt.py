@@ -20,6 +20,11 @@ from tribescope.campaigns import (
     utm_campaign_of,
 )
 
+try:  # tests/ may or may not be a package
+    from ._score_fixtures import insert as _put
+except ImportError:
+    from _score_fixtures import insert as _put  # type: ignore[no-redef]
+
 #: Shopify's admin orders export header, in Shopify's column order (line items repeat the order's Name)
 _SHOPIFY_COLUMNS = (
     "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,"
@@ -68,18 +73,6 @@ def _order(name, created, total, **kw):
         "Id": name.strip("#"),
         **kw,
     }
-
-
-def _put(ws, table, rows):
-    import pyarrow as pa
-
-    from tribescope import schema
-
-    s = schema.arrow_schema(table)
-    t = pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
-    ws.duck.register("__t", t)
-    ws.duck.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __t')
-    ws.duck.unregister("__t")
 
 
 def _report(ws, tmp_path, orders, plan=PLAN):

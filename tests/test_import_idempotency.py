@@ -60,6 +60,21 @@ def _rows_by_file(ws, since: int = 0):
     return [(Path(p).name, json.loads(r)) for p, r in got]
 
 
+def _tables_by_file(ws):
+    """Every data table's rows, sorted, with ``import_id`` given as the name of the file it names (two workspaces
+    that imported the same files in other commands compare equal)."""
+    return {
+        t: sorted(
+            ws.duck.execute(
+                f"""SELECT t.* EXCLUDE (import_id), regexp_extract(i.path, '[^/]*$') FROM "{t}" t
+                    LEFT JOIN imports i USING (import_id)"""
+            ).fetchall(),
+            key=repr,
+        )
+        for t in schema.DATA_TABLES
+    }
+
+
 @pytest.mark.parametrize("group_rows", [500_000, 0], ids=["one-merge", "merge-per-file"])
 def test_forced_reimport_of_conflicting_files_leaves_every_row_and_its_import_id(
     tmp_path, monkeypatch, group_rows
@@ -141,26 +156,14 @@ def test_batches_and_file_order_give_the_same_tables(tmp_path):
     are the same (every column; ``import_id`` compared as the file it names)."""
     d = _two_descriptions(tmp_path / "in")
 
-    def data(ws):
-        return {
-            t: sorted(
-                ws.duck.execute(
-                    f"""SELECT t.* EXCLUDE (import_id), regexp_extract(i.path, '[^/]*$') FROM "{t}" t
-                        LEFT JOIN imports i USING (import_id)"""
-                ).fetchall(),
-                key=repr,
-            )
-            for t in schema.DATA_TABLES
-        }
-
     one, two = connect(tmp_path / "one.duckdb"), connect(tmp_path / "two.duckdb")
     try:
         import_paths(one, [d])
         import_paths(two, [d / "a.csv"])
         import_paths(two, [d / "b.csv"])
-        assert data(one) == data(two)
+        assert _tables_by_file(one) == _tables_by_file(two)
         import_paths(two, [d], force=True)
-        assert data(one) == data(two)
+        assert _tables_by_file(one) == _tables_by_file(two)
     finally:
         one.close()
         two.close()
@@ -483,24 +486,12 @@ def test_any_files_batched_or_not_and_a_forced_reimport_changes_nothing(
         )
     monkeypatch.setattr(_run, "GROUP_ROWS", group_rows)
 
-    def by_path(ws):
-        return {
-            t: sorted(
-                ws.duck.execute(
-                    f"""SELECT t.* EXCLUDE (import_id), regexp_extract(i.path, '[^/]*$') FROM "{t}" t
-                        LEFT JOIN imports i USING (import_id)"""
-                ).fetchall(),
-                key=repr,
-            )
-            for t in schema.DATA_TABLES
-        }
-
     one, each = connect(tmp / "one.duckdb"), connect(tmp / "each.duckdb")
     try:
         import_paths(one, [d])
         for f in sorted(d.iterdir()):
             import_paths(each, [f])
-        assert by_path(one) == by_path(each)
+        assert _tables_by_file(one) == _tables_by_file(each)
         for ws in (one, each):
             before = _snapshot(ws)
             rep = import_paths(ws, [d], force=True)

@@ -59,13 +59,10 @@ def test_log_features_are_the_c_librarys_log1p_on_every_cpu() -> None:
     assert g["log_followers"].iloc[1] == math.log1p(5.0) and g["log_posts"].isna().all()
 
 
-def test_text_model_is_fitted_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
-    """L-BFGS-B's dot products sum in another order with more BLAS threads (the attack model's weights moved in
-    their 6th significant digit between 1 and 2 threads): the fit runs on one."""
+def _blas_threads_of_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that every later ``LogisticRegression.fit`` appends its BLAS thread counts to."""
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_info
-
-    from tribescope.authenticity._train import _text_model
 
     seen: list[int] = []
     fit = LogisticRegression.fit
@@ -75,6 +72,16 @@ def test_text_model_is_fitted_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch
         return fit(self, *a, **k)
 
     monkeypatch.setattr(LogisticRegression, "fit", spy)
+    return seen
+
+
+def test_text_model_is_fitted_on_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """L-BFGS-B's dot products sum in another order with more BLAS threads (the attack model's weights moved in
+    their 6th significant digit between 1 and 2 threads): the fit runs on one."""
+
+    from tribescope.authenticity._train import _text_model
+
+    seen = _blas_threads_of_fits(monkeypatch)
     texts = ["buy cheap followers now", "check my channel", "great song", "love this video"] * 3
     m = _text_model("spam", texts, np.array([1, 1, 0, 0] * 3), {})
     assert seen and set(seen) == {1}
@@ -340,9 +347,6 @@ def test_sponsored_platt_scaling_is_fitted_on_one_blas_thread(
     """With two BLAS threads the Platt constants (the shipped baseline and threshold) moved in their last bit."""
     import gzip
 
-    from sklearn.linear_model import LogisticRegression
-    from threadpoolctl import threadpool_info
-
     from tribescope.sponsored import train_kim
 
     with gzip.open(tmp_path / "posts.train.jsonl.gz", "wt") as fh:
@@ -358,14 +362,7 @@ def test_sponsored_platt_scaling_is_fitted_on_one_blas_thread(
                 "taken_at_timestamp": 1_500_000_000 + 3600 * i,
             }
             fh.write(json.dumps(post) + "\n")
-    seen: list[int] = []
-    fit = LogisticRegression.fit
-
-    def spy(self: Any, *a: Any, **k: Any) -> Any:
-        seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
-        return fit(self, *a, **k)
-
-    monkeypatch.setattr(LogisticRegression, "fit", spy)
+    seen = _blas_threads_of_fits(monkeypatch)
     m = train_kim(tmp_path, n_boot=5)
     assert seen and set(seen) == {1} and 0.0 <= m.threshold <= 1.0
 

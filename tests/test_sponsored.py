@@ -10,10 +10,8 @@ import json
 import math
 
 import numpy as np
-import pyarrow as pa
 import pytest
 
-from tribescope import schema
 from tribescope.sponsored import (
     FEATURES,
     BrandIndex,
@@ -31,16 +29,13 @@ from tribescope.sponsored import (
 )
 from tribescope.sponsored._model import Tree
 
+try:  # tests/ may or may not be a package
+    from ._score_fixtures import insert as _put
+except ImportError:
+    from _score_fixtures import insert as _put  # type: ignore[no-redef]
+
 UTC = dt.UTC
 KSM = FEATURES.index("known_sponsor_max")
-
-
-def _put(ws, table, rows):
-    s = schema.arrow_schema(table)
-    t = pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
-    ws.duck.register("__t", t)
-    ws.duck.execute(f'INSERT INTO "{table}" BY NAME SELECT * FROM __t')
-    ws.duck.unregister("__t")
 
 
 def test_multilingual_disclosure_hashtags():
