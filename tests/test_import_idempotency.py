@@ -548,3 +548,28 @@ def test_forced_reimport_with_pseudonyms_leaves_the_comments_and_their_import_id
             assert after[t] == before[t], t
     finally:
         ws.close()
+
+
+def test_forced_reimport_skips_a_file_identical_to_an_earlier_file_of_the_same_command(tmp_path):
+    """Found by the property above: a folder holding the same file twice with a conflicting file between them. The
+    import skips the second copy (identical content); ``--force`` read it again, and its values — later in file
+    order at the same snapshot time — replaced the middle file's: the forced re-import changed the data it repeats.
+    ``force`` now re-reads what earlier commands imported, not a second copy within the command."""
+    d = tmp_path / "in"
+    d.mkdir()
+    head = "platform,account_id,username,followers,posts,snapshot_at"
+    _csv(d / "f0.csv", head, "instagram,k2,y,3,20,2024-01-01T05:00:00Z")
+    _csv(d / "f1.csv", head, "instagram,k2,x,2,10,2024-01-01T05:00:00Z")
+    _csv(d / "f2.csv", head, "instagram,k2,y,3,20,2024-01-01T05:00:00Z")  # f0 again
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        first = import_paths(ws, [d])
+        assert [bool(f.skipped) for f in first.files] == [False, False, True]
+        before = _snapshot(ws)
+        assert ws.duck.execute("SELECT username, followers FROM accounts").fetchall() == [("x", 2)]
+        again = import_paths(ws, [d], force=True)
+        assert [bool(f.skipped) for f in again.files] == [False, False, True]
+        after = _snapshot(ws)
+        assert all(after[t] == before[t] for t in schema.DATA_TABLES)
+    finally:
+        ws.close()

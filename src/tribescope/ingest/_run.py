@@ -296,22 +296,29 @@ def _import_files(
         Plan = tuple[Source, str | None, Format | TribescopeError, str | None, str | None]
         fast: dict[int, tuple[Any, str]] = {}
 
+        ours: set[str] = set()  # this command's import ids
+
         def plan_file(i: int, path: Path) -> Plan:
             src = Source(path)
-            may_repeat = not force and (
-                None in stored_sizes or src.size in stored_sizes or sizes[src.size] > 1
+            # ``force`` re-reads content imported by earlier commands, never a file identical to an earlier file of
+            # this command: a second read of it would put its values back over the files between them (a forced
+            # re-import would then differ from the import it repeats)
+            may_repeat = sizes[src.size] > 1 or (
+                not force and (None in stored_sizes or src.size in stored_sizes)
             )
             sha = hashes[i].result() if may_repeat else None
             try:
                 found = detect_format(src, format)
             except TribescopeError as exc:  # ImportFailed included
                 return (src, sha, exc, None, None)
-            prev = known.get((sha, found.name)) if sha is not None else None
-            if prev and not force:
+            key = (sha, found.name)
+            prev = known.get(key) if sha is not None else None
+            if prev and (not force or prev in ours):
                 return (src, sha, found, prev, None)
             new_id = f"{now:%Y%m%dT%H%M%S}-{seq0 + i:05d}"
-            if sha is not None:
-                known.setdefault((sha, found.name), new_id)
+            ours.add(new_id)
+            if sha is not None and (force or key not in known):
+                known[key] = new_id
             fp = _fast_plan(src, found, Context(str(path), new_id, now, options=options), options)
             if fp is not None:
                 fast[i] = (fp, new_id)
