@@ -164,6 +164,11 @@ def import_(
         console.print(
             f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]"
         )
+    if report.forgotten:
+        console.print(
+            f"{report.forgotten:,} rows of accounts erased with `tribescope forget` were dropped, not imported "
+            "(docs/privacy.md)"
+        )
     if link_creator:
         note = _unknown_link_creator(ws, link_creator)
         if note:

@@ -20,9 +20,10 @@ from typing import Any
 
 from tribescope import schema
 from tribescope.errors import TribescopeError
+from tribescope.store._upsert import _lit
 from tribescope.store._workspace import Workspace
 
-__all__ = ["ForgetReport", "PrivacyError", "forget", "load_key", "pseudonym"]
+__all__ = ["ForgetReport", "PrivacyError", "drop_forgotten", "forget", "load_key", "pseudonym"]
 
 #: Columns that identify an account, by table-agnostic name. Any table with one of these is searched.
 ID_COLUMNS = (
@@ -38,6 +39,8 @@ ID_COLUMNS = (
 NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
 #: derived tables that hold account ids inside lists (the engagement pods kept by ``score``): dropped whole
 SCORE_CACHES_WITH_MEMBERS = ("_score_cache_pods",)
+#: the erasure list: what ``forget`` removed, kept so that later imports do not bring it back (see :func:`drop_forgotten`)
+FORGOTTEN_TABLE = "forgotten_accounts"
 #: shortest pseudonymisation key accepted: a shorter (or empty) HMAC key lets anyone recompute the pseudonyms
 MIN_KEY_BYTES = 16
 
@@ -52,6 +55,9 @@ class ForgetReport:
     account: str
     deleted: dict[str, int] = field(default_factory=dict)
     files_removed: list[str] = field(default_factory=list)
+    #: the account was added to the erasure list (later imports drop its rows); false when nothing matched or it
+    #: was on the list already
+    suppressed: bool = False
 
     @property
     def total(self) -> int:
@@ -85,6 +91,9 @@ def forget(
     comments' text features) go with the comment. With ``platform`` (one of
     :data:`tribescope.schema.PLATFORMS`) only rows on that platform go. Matching is on whole ids and
     handles, never substrings; when nothing matches, nothing is deleted (no cache, no report).
+
+    The account stays forgotten: its ids and handle go on the workspace's erasure list (``forgotten_accounts``,
+    SHA-256 digests only), and every later import drops what it brings of them (:func:`drop_forgotten`).
     """
     acct = account.strip().lstrip("@")
     if not acct:
@@ -168,6 +177,9 @@ def forget(
                 rep.deleted[table] = int(n)
         if gone_comments:
             ws.duck.execute("DROP TABLE _forget_comments")
+        # an account that matches nothing changes nothing: a typo never blocks an account imported later
+        if rep.deleted:
+            rep.suppressed = _remember(ws, platform or "", names)
         if rep.deleted:  # lists of member ids, stale once an account is gone; `score` finds the pods again
             for table in SCORE_CACHES_WITH_MEMBERS:
                 if table in tables:
@@ -188,6 +200,86 @@ def forget(
                     rep.files_removed.append(str(f))
     ws.duck.execute("CHECKPOINT")  # drop deleted rows from the file, not just from the visible state
     return rep
+
+
+def _name_hash(name: str) -> str:
+    """SHA-256 (hex) of a lower-cased id or handle: what the erasure list keeps instead of the name itself. DuckDB's
+    ``sha256(lower(x))`` computes the same digest, so rows are matched in the engine."""
+    return hashlib.sha256(name.lower().encode()).hexdigest()
+
+
+def _remember(ws: Workspace, platform: str, names: set[str]) -> bool:
+    """Add ``names`` (ids and handles, lower-cased) on ``platform`` (``""``: every platform) to the erasure list;
+    returns whether any was new. Only digests are kept — the list says nothing readable about whom it names."""
+    d = ws.duck
+    d.execute(
+        f'CREATE TABLE IF NOT EXISTS "{FORGOTTEN_TABLE}" '
+        "(platform VARCHAR NOT NULL, name_sha256 VARCHAR NOT NULL, forgotten_at TIMESTAMPTZ, "
+        "PRIMARY KEY (platform, name_sha256))"
+    )
+    new = 0
+    for h in sorted(_name_hash(n) for n in names):
+        new += int(
+            d.execute(
+                f'INSERT INTO "{FORGOTTEN_TABLE}" VALUES (?, ?, now()) ON CONFLICT DO NOTHING RETURNING 1',
+                [platform, h],
+            ).fetchall()
+            != []
+        )
+    return new > 0
+
+
+def drop_forgotten(ws: Workspace, formats: dict[str, str]) -> dict[str, dict[str, int]]:
+    """Delete the rows that this import's files (``formats``: import id → format name) wrote for accounts on the
+    erasure list (:func:`forget`), so that re-importing an export, or a newer one, does not bring a forgotten account
+    back. Returns the rows deleted per import id and table. Call inside the import's transaction.
+
+    A row goes when one of its account columns (:data:`ID_COLUMNS`, :data:`NAME_COLUMNS`) names a forgotten
+    account on the row's platform, as :func:`forget` matches them; a quarantined record (``rejects``) goes when one
+    of its words does and its file's format is of that platform. Rows of other imports are not looked at:
+    ``forget`` removed those. Costs one catalog lookup when nothing was ever forgotten."""
+    d = ws.duck
+    if not formats or FORGOTTEN_TABLE not in ws.list_tables():
+        return {}
+    if not d.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0]:
+        return {}
+    ours = "import_id IN (" + ", ".join(_lit(i) for i in sorted(formats)) + ")"
+    out: dict[str, dict[str, int]] = {}
+    for table in (*schema.DATA_TABLES, "rejects"):
+        where = f'{ours} AND EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(ws, table, formats)})'
+        counts = d.execute(f'SELECT import_id, count(*) FROM "{table}" WHERE {where} GROUP BY ALL').fetchall()
+        if counts:
+            d.execute(f'DELETE FROM "{table}" WHERE {where}')
+            for imp, n in counts:
+                out.setdefault(imp, {})[table] = int(n)
+    return out
+
+
+def _names_forgotten(ws: Workspace, table: str, formats: dict[str, str]) -> str:
+    """SQL: the erasure-list row ``f`` names the account of a row of ``table`` (see :func:`drop_forgotten`)."""
+    if table == "rejects":
+        # no platform column, as in :func:`forget`: the record names the platform, or its file's format is of it
+        # (``instagram-graphql`` → instagram); a word of the raw record as handles are written (with '.' and '-')
+        fmt_platform = (
+            "CASE import_id "
+            + " ".join(f"WHEN {_lit(i)} THEN {_lit(fmt.split('-')[0])}" for i, fmt in sorted(formats.items()))
+            + " END"
+        )
+        words = r"list_transform(regexp_extract_all(coalesce(raw, ''), '\w+(?:[.\-]\w+)*'), w -> lower(w))"
+        return (
+            f"list_contains(list_transform({words}, w -> sha256(w)), f.name_sha256) "
+            f"AND (f.platform IN ('', {fmt_platform}) OR list_contains({words}, f.platform))"
+        )
+    cols = set(_columns(ws, table))
+    conds = []
+    for c in ID_COLUMNS + NAME_COLUMNS:
+        if c in cols:
+            pcol = "creator_platform" if c == "creator_id" and "creator_platform" in cols else "platform"
+            conds.append(
+                f'(f.platform IN (\'\', "{table}"."{pcol}") '
+                f'AND f.name_sha256 = sha256(lower(CAST("{table}"."{c}" AS VARCHAR))))'
+            )
+    return " OR ".join(conds) or "false"
 
 
 def default_key_path() -> Path:
