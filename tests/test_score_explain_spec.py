@@ -260,6 +260,22 @@ def test_every_column_a_spec_names_must_exist(tmp_path):
     assert out["label"].tolist() == ["community_influencer"]
 
 
+def test_an_optional_components_metric_is_checked_too(ws, tmp_path):
+    """``optional = true`` lets a metric be null for a creator (no linked space, no model table); a typo'd optional
+    metric was silently never counted. Only the model tables' columns may be absent (scored with --no-models)."""
+    bakery(ws)  # no community space and no model tables: the optional metrics are null, their columns present
+    assert score_creators(ws, write=False).num_rows
+    bad = DEFAULT.replace('metric = "community_overlap_share"', 'metric = "comunity_overlap_share"')
+    path = _write(tmp_path, bad, "opt.toml")
+    with pytest.raises(
+        SpecError,
+        match=re.escape(str(path))
+        + r".*component 'offplatform_community': metric: 'comunity_overlap_share' is not a column .*"
+        + r"did you mean 'community_overlap_share'",
+    ):
+        score_creators(ws, path, write=False)
+
+
 # ------------------------------------------------------------------------------------------ the CLI
 def test_cli_spec_errors_keep_their_brackets_and_fail_before_the_models(ws, tmp_path):
     """The spec error names `[[component]] #1` / `[confidence]` as written (the CLI printed its errors as Rich markup,

@@ -164,11 +164,9 @@ def _check_columns(have: set[str], sp: Spec) -> None:
     """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
     :data:`MODEL_COLUMNS`): a typo'd metric or label column is an error naming the spec file, not a component or
     rule that silently never counts."""
-    may_miss = MODEL_COLUMNS | {c.metric for c in sp.components if c.optional}
     named: list[tuple[str, str]] = []
-    for c in sp.components:
-        if not c.optional:
-            named.append((c.metric, f"component {c.name!r}: metric"))
+    for c in sp.components:  # optional ones too: a metric may be null for a creator, never absent from the table
+        named.append((c.metric, f"component {c.name!r}: metric"))
         if c.min_support is not None:
             named.append((c.min_support[0], f"component {c.name!r}: min_support"))
     for i, rule in enumerate(sp.labels):
@@ -180,7 +178,7 @@ def _check_columns(have: set[str], sp: Spec) -> None:
         col, op, num = sig.when
         named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
     for col, where in named:
-        if col in have or col in may_miss:
+        if col in have or col in MODEL_COLUMNS:
             continue
         near = difflib.get_close_matches(col, sorted(have), n=1)
         hint = f" (did you mean {near[0]!r}?)" if near else ""
