@@ -3,9 +3,11 @@
 Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/campaigns.md):
 
 * value of a candidate = expected conversions (:func:`~tribescope.campaigns.forecast`)
-  × (1 − ``overlap_penalty`` × max audience overlap with the creators already picked), where overlap is
-  ``overlap_min`` = shared engaged accounts / the smaller audience (:func:`tribescope.niche.overlap`;
-  skipped when the niche module or the comments are missing);
+  × (1 − ``overlap_penalty`` × max audience overlap with the creators already picked), where overlap is the
+  Wilson lower confidence bound (:func:`overlap_bound`, one-sided ``OVERLAP_CONFIDENCE``) of ``overlap_min`` =
+  shared engaged accounts / the smaller audience (:func:`tribescope.niche.overlap`; skipped when the niche
+  module or the comments are missing): known commenters are a sample of an audience, and 1 shared of 3 is no
+  evidence of a 33 % overlap;
 * at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
   community score, a missing score counting as 0; then the earlier row); the values are recomputed after
   every pick;
@@ -32,6 +34,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -44,11 +47,21 @@ from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS
 from tribescope.store import Workspace, require_workspace
 
-__all__ = ["FEE_PER_1K", "BudgetPlan", "estimate_fee", "optimise", "plan_budget"]
+__all__ = [
+    "FEE_PER_1K",
+    "OVERLAP_CONFIDENCE",
+    "BudgetPlan",
+    "estimate_fee",
+    "optimise",
+    "overlap_bound",
+    "plan_budget",
+]
 
 #: assumed fee per 1,000 followers by platform when no quote is known (USD; edit to your market)
 FEE_PER_1K = {"youtube": 20.0, "instagram": 10.0, "tiktok": 8.0, "twitter": 6.0, "reddit": 5.0}
 MIN_FEE = 100.0
+#: one-sided confidence of the audience-overlap lower bound the plan discounts a pick's value by (:func:`overlap_bound`)
+OVERLAP_CONFIDENCE = 0.95
 _MACRO = ("macro", "mega")
 
 
@@ -59,6 +72,22 @@ def estimate_fee(platform: str | None, followers: float | None) -> float:
     # followers × rate / 10,000 in one division: a fee ending in exactly 5 is exactly k + 0.5 here
     tens = math.floor(f * FEE_PER_1K.get(platform or "", 10.0) / 10_000 + 0.5)
     return max(MIN_FEE, float(tens * 10))
+
+
+def overlap_bound(shared: int, smaller: int, confidence: float = OVERLAP_CONFIDENCE) -> float:
+    """Wilson score lower bound (Wilson 1927; Agresti & Coull 1998) of the overlap ``p = shared / n``, ``n`` the
+    smaller audience's known commenters: ``(p + z²/2n − z·√(p(1 − p)/n + z²/4n²)) / (1 + z²/n)`` with ``z`` the
+    one-sided normal quantile of ``confidence`` (0.95 → 1.645; 0.5 → the point estimate ``p``); 0 when ``n`` is 0.
+    1 shared of 3 → 0.08, 3 of 3 → 0.53, 20 of 60 → 0.24, 1,000 of 3,000 → 0.32."""
+    if not 0.5 <= confidence < 1:
+        raise ValueError(f"the overlap confidence is a level in [0.5, 1), not {confidence!r}")
+    if smaller <= 0:
+        return 0.0
+    n, p = float(smaller), min(shared, smaller) / smaller
+    z = NormalDist().inv_cdf(confidence)
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
 
 
 #: a creator: ``(platform, creator_id)``; an overlap key: a sorted pair of those
@@ -220,6 +249,7 @@ def plan_budget(
     max_macro: int | None = 2,
     overlap_penalty: float = 1.0,
     use_overlap: bool = True,
+    overlap_confidence: float = OVERLAP_CONFIDENCE,
     shortlist: int = 60,
     seed: int = 0,
     min_roi: float | None = 0.0,
@@ -342,8 +372,8 @@ def plan_budget(
             keys = creators_with_posts(ws, list(zip(short["platform"], short["creator_id"], strict=True)))
             ot = niche_overlap(ws, keys).to_pylist()
             overlap = {
-                _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): float(
-                    r["overlap_min"]
+                _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): overlap_bound(
+                    r["shared"], min(r["size_a"], r["size_b"]), overlap_confidence
                 )
                 for r in ot
             }
@@ -379,7 +409,10 @@ def plan_budget(
             + f", {r.get('tier') or '?'} tier"
         )
         if r["max_overlap"] > 0:
-            bits.append(f"{r['max_overlap']:.0%} audience overlap with earlier picks (value discounted)")
+            bits.append(
+                f"≥ {r['max_overlap']:.1%} audience overlap with earlier picks "
+                f"({overlap_confidence:.0%} lower bound; value discounted)"
+            )
         bits.append(f"prior: {r['prior']}")
         rationale.append("; ".join(bits))
     picks = picks.assign(rank=np.arange(1, len(picks) + 1), rationale=rationale)
@@ -415,8 +448,17 @@ def plan_budget(
         "community_share_of_spend": comm / spent if spent else 0.0,
         "macro_creators": int(picks["tier"].isin(_MACRO).sum()) if len(picks) else 0,
         "expected_conversions": float(picks["value"].sum()) if len(picks) else 0.0,
+        "expected_conversions_before_overlap": float(picks["expected_conversions"].sum())
+        if len(picks)
+        else 0.0,
         "notes": notes,
     }
+    if summary["expected_conversions_before_overlap"] - summary["expected_conversions"] >= 0.05:
+        notes.append(
+            f"expected conversions {summary['expected_conversions']:.1f} are the picks' "
+            f"{summary['expected_conversions_before_overlap']:.1f} less their audience overlap with earlier picks "
+            "(the value column)"
+        )
     if comm < min_community_share * budget and len(picks):
         notes.append(
             f"only {comm / budget:.0%} of the budget found community creators to spend on "

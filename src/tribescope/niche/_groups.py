@@ -7,10 +7,11 @@ Nodes are creators (accounts with posts). The weight of edge (i, j) is
 ``w_ij = α · cos_audience(i, j) + (1 − α) · cos_topic(i, j)``
 
 where ``cos_audience = |A_i ∩ A_j| / √(|A_i| |A_j|)`` over engaged audiences (see
-:mod:`tribescope.niche._audience`) and ``cos_topic`` is the cosine of the creators' NMF topic mixes, kept
-only for each creator's ``topic_neighbours`` most similar creators with ``cos_topic ≥ topic_min`` (a sparse
-k-nearest-neighbour graph). ``α`` defaults to 0.5, and falls to 0 (1) when the workspace has no shared
-audiences (no text).
+:mod:`tribescope.niche._audience`) and ``cos_topic = √(cos(W_i, W_j) · cos(X_i, X_j))`` is the creators' text
+similarity (:meth:`~tribescope.niche._topics.TopicModel.similarity`: NMF topic mixes W and TF-IDF rows X, so
+creators who share no word are never tied by a coarse topic), kept only for each creator's ``topic_neighbours``
+most similar creators with ``cos_topic ≥ topic_min`` (a sparse k-nearest-neighbour graph). ``α`` defaults to
+0.5, and falls to 0 (1) when the workspace has no shared audiences (no text).
 
 Groups
 ------
@@ -89,26 +90,27 @@ class CreatorGraph:
         return ga.build_graph(self.n, self.src, self.dst, self.weight)
 
 
-def _topic_edges(mix: np.ndarray, k: int, min_sim: float) -> dict[tuple[int, int], float]:
-    n = mix.shape[0]
-    has = np.where(mix.sum(axis=1) > 0)[0] if mix.shape[1] else np.zeros(0, dtype=np.int64)
-    out: dict[tuple[int, int], float] = {}
-    if len(has) < 2:
-        return out
-    from sklearn.neighbors import NearestNeighbors  # here: importing scikit-learn costs ~3 CPU-s
+#: creators whose text similarities to everyone are computed at once (a block × n dense matrix)
+_BLOCK = 512
 
-    nn = NearestNeighbors(n_neighbors=min(k + 1, len(has)), metric="cosine", algorithm="brute")
-    nn.fit(mix[has])
-    dist, idx = nn.kneighbors(mix[has])
-    for row, (ds, js) in enumerate(zip(dist, idx, strict=True)):
-        i = int(has[row])
-        for d, jj in zip(ds, js, strict=True):
-            j = int(has[jj])
-            sim = 1.0 - float(d)
-            if i != j and sim >= min_sim:
-                key = (min(i, j), max(i, j))
-                out[key] = max(out.get(key, 0.0), sim)
-    del n
+
+def _topic_edges(model: TopicModel, k: int, min_sim: float) -> dict[tuple[int, int], float]:
+    """Each creator's ``k`` most similar creators by text similarity (:meth:`TopicModel.similarity`) ≥ ``min_sim``."""
+    n = len(model.keys)
+    out: dict[tuple[int, int], float] = {}
+    if not model.n_topics or n < 2:
+        return out
+    for start in range(0, n, _BLOCK):
+        rows = range(start, min(start + _BLOCK, n))
+        sim = model.similarity(rows)
+        sim[np.arange(len(rows)), np.asarray(rows)] = 0.0  # not its own neighbour
+        top = np.argsort(-sim, axis=1, kind="stable")[:, :k]
+        for r, i in enumerate(rows):
+            for j in top[r]:
+                s_ij = float(sim[r, j])
+                if s_ij >= min_sim and s_ij > 0:
+                    key = (min(i, int(j)), max(i, int(j)))
+                    out[key] = max(out.get(key, 0.0), s_ij)
     return out
 
 
@@ -132,7 +134,7 @@ def creator_graph(
         i, j = index.get((r["a_platform"], r["a_id"])), index.get((r["b_platform"], r["b_id"]))
         if i is not None and j is not None:
             aud[(min(i, j), max(i, j))] = float(r["cosine"])
-    top = _topic_edges(model.mix, topic_neighbours, topic_min)
+    top = _topic_edges(model, topic_neighbours, topic_min)
     a = float(alpha)
     if not aud:
         a = 0.0
@@ -170,6 +172,15 @@ def _pct(x: np.ndarray) -> np.ndarray:
     from scipy.stats import rankdata
 
     return np.asarray(rankdata(x, method="average"), dtype=float) / len(x)
+
+
+def _alpha_reason(cg: CreatorGraph) -> str:
+    """Why the creator graph rests on one kind of tie only (:func:`creator_graph` sets α to 0 or 1)."""
+    if cg.alpha == 0:
+        return "no creators share engaged accounts"
+    if cg.model.n_topics:
+        return "no two creators' texts are alike (they share too few words)"
+    return "no usable text for topics"
 
 
 def _usernames(ws: Workspace, keys: list[tuple[str, str]]) -> list[str]:
@@ -403,8 +414,5 @@ def niche_groups(
         }
     )
     if cg.alpha != alpha:
-        notes.append(
-            f"audience weight α={cg.alpha:g} (asked {alpha:g}): "
-            + ("no creators share engaged accounts" if cg.alpha == 0 else "no usable text for topics")
-        )
+        notes.append(f"audience weight α={cg.alpha:g} (asked {alpha:g}): {_alpha_reason(cg)}")
     return NicheGroups(creators, groups, sweep, best.resolution, best.modularity, cg.alpha, notes)

@@ -1,8 +1,10 @@
 """Lookalike creators: similar by topic, audience and community profile, with the reasons.
 
-``similarity = w_t · cos_topic + w_a · cos_audience + w_p · profile``, weights (0.4, 0.3, 0.3) by default:
+``similarity = w_t · topic + w_a · cos_audience + w_p · profile``, weights (0.4, 0.3, 0.3) by default:
 
-* ``cos_topic`` — cosine of the two creators' NMF topic mixes (:mod:`tribescope.niche._topics`);
+* ``topic = √(cos_topic · cos_words)`` — text similarity (:meth:`~tribescope.niche._topics.TopicModel.similarity`):
+  the geometric mean of the cosines of the two creators' NMF topic mixes and of their TF-IDF rows, so that two
+  creators who share no word score 0 even when a coarse model (few topics) puts them in the same topic;
 * ``cos_audience = |A ∩ B| / √(|A||B|)`` over engaged audiences (:mod:`tribescope.niche._audience`);
 * ``profile = 1 − mean_f |x_f(A) − x_f(B)|`` over community-profile features scaled to [0, 1]:
   ``size = min(log10(1 + followers) / 7, 1)``; ``reply_share`` (comments that reply to a comment);
@@ -22,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.niche._audience import audience
-from tribescope.niche._topics import TopicModel, topics
+from tribescope.niche._topics import TopicModel, text_similarity, topics
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["PROFILE_FEATURES", "community_profile", "similar"]
@@ -149,17 +151,19 @@ def similar(
     my_prof = prof.get(creator, {})
     my_size = sizes.get(creator, 0)
     my_terms = set(_top_terms(model, me)) if me is not None else set()
-    mix = model.mix
+    n_keys = len(keys)
+    t_mix, t_words = (
+        (model.topic_cosine([me])[0], model.word_cosine([me])[0])
+        if me is not None and model.n_topics
+        else (np.zeros(n_keys), np.zeros(n_keys))
+    )
+    t_sim = text_similarity(t_mix, t_words)
     rows: list[dict[str, Any]] = []
     for k in keys:
         if k == creator:
             continue
         i = index[k]
-        t_cos = 0.0
-        if me is not None and mix.shape[1]:
-            a, b = mix[me], mix[i]
-            den = float(np.linalg.norm(a) * np.linalg.norm(b))
-            t_cos = float(a @ b / den) if den > 0 else 0.0
+        t_cos = float(t_sim[i])
         sh = shared.get(k, 0)
         a_cos = sh / math.sqrt(my_size * sizes[k]) if sh and my_size and sizes.get(k) else 0.0
         p = prof.get(k, {})
@@ -174,7 +178,8 @@ def similar(
         common = [t for t in _top_terms(model, i) if t in my_terms][:5]
         if t_cos > 0:
             reasons.append(
-                f"topics cos {t_cos:.2f}" + (f" (shared terms: {', '.join(common)})" if common else "")
+                f"topics {t_cos:.2f} (topic mix cos {t_mix[i]:.2f}, words cos {t_words[i]:.2f}"
+                + (f"; shared terms: {', '.join(common)})" if common else ")")
             )
         if sh:
             smaller = min(my_size, sizes[k])
