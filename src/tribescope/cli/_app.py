@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
@@ -22,8 +22,45 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+#: the width of the output when it is not a terminal (a pipe, a file) and ``COLUMNS`` does not set one: wide enough
+#: that a table row stays one line, as ``grep``, ``cut`` and a spreadsheet import expect
+PIPE_WIDTH = 10_000
+
+
+class CliConsole(Console):
+    """Rich's console as every command prints: as wide as its content when not writing to a terminal, and silent
+    rather than ended when its reader is gone (``| head``), so that the command still writes its ``--out`` files."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """Rich's size, but :data:`PIPE_WIDTH` wide for a pipe or a file (Rich takes 80 columns, or the terminal's
+        of stdin) unless a width was given or ``COLUMNS`` sets one."""
+        size = super().size
+        if self._width is None and not self.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+            return ConsoleDimensions(PIPE_WIDTH, size.height)
+        return size
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+    def on_broken_pipe(self) -> None:
+        """The reader closed the pipe: print nothing more (the rest goes to the null device) and carry on; Rich
+        would exit at once, before the command wrote its files. The command ends with its own status."""
+        self.quiet = True
+        try:
+            fd = self.file.fileno()
+        except (AttributeError, OSError, ValueError):  # no file descriptor (a test's buffer)
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+
+
+console = CliConsole(highlight=False)
+err = CliConsole(stderr=True, highlight=False)
 
 
 @dataclass
@@ -167,6 +204,15 @@ def shared_data(data: Path | None) -> Path:
     return data_root(data)
 
 
+#: where ``tribescope score`` stores the scores the report, the dashboard and ``plan`` read
+SCORES_TABLE = "creator_scores"
+
+
+def has_scores(ws: Workspace) -> bool:
+    """Whether ``tribescope score`` has stored scores in ``ws`` (as the report and the dashboard tell)."""
+    return ws.has_table(SCORES_TABLE)
+
+
 def fail(exc: BaseException, code: int = 1) -> typer.Exit:
     """Print a tribescope error for a person (no traceback) and return the exit to raise. The message is text, not
     console markup: a spec's ``[tiers]``, a file name or a handle with brackets is printed as it is."""
@@ -177,6 +223,9 @@ def fail(exc: BaseException, code: int = 1) -> typer.Exit:
 
 
 __all__ = [
+    "PIPE_WIDTH",
+    "SCORES_TABLE",
+    "CliConsole",
     "KimData",
     "TribescopeError",
     "app",
@@ -185,6 +234,7 @@ __all__ = [
     "eval_app",
     "fail",
     "group",
+    "has_scores",
     "shared_data",
     "state",
     "train_app",

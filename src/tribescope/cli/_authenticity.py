@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.measure import Measurement
 from rich.table import Table
 
 from tribescope._files import write_whole
-from tribescope.cli._app import app, console, err, fail, group, state
+from tribescope.cli._app import CliConsole, app, console, err, fail, group, state
 from tribescope.cli._out import check_out, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -272,7 +271,7 @@ def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None
     if natural <= console.width:
         console.print(t)
     else:  # Console.print(width=) only narrows; a console of the table's width prints it whole
-        Console(highlight=False, width=natural, file=console.file).print(t)
+        CliConsole(highlight=False, width=natural, file=console.file).print(t)
 
 
 @_eval.command("accounts")

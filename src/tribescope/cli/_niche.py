@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pyarrow as pa
@@ -14,6 +15,9 @@ from rich.table import Table
 from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
+
+if TYPE_CHECKING:
+    from tribescope.store import Workspace
 
 __all__: list[str] = []
 
@@ -43,6 +47,38 @@ def _fmt(v: Any) -> str:
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
     return str(v)
+
+
+def _handles(ws: Workspace, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The handle (``accounts.username``) of each creator ``(platform, id)`` of ``keys`` the workspace knows one for."""
+    keys = set(keys)
+    if not keys or not ws.has_table("accounts"):
+        return {}
+    a = ws.table("accounts")
+    a = a.filter(
+        a.platform.isin(sorted({p for p, _ in keys})) & a.account_id.isin(sorted({i for _, i in keys}))
+    )
+    rows = a.select("platform", "account_id", "username").to_pyarrow().to_pylist()
+    return {(r["platform"], r["account_id"]): r["username"] for r in rows if r["username"]}
+
+
+def _with_handles(ws: Workspace, table: pa.Table, *ids: tuple[str, str, str]) -> pa.Table:
+    """``table`` with a handle column after each id column, as the score table names creators (a YouTube id alone,
+    ``UC…``, says nothing to a person); ``ids``: ``(platform column, id column, handle column)``."""
+    keys = {
+        i: list(zip(table.column(p).to_pylist(), table.column(i).to_pylist(), strict=True)) for p, i, _ in ids
+    }
+    names = _handles(ws, (k for column in keys.values() for k in column))
+    for _, i, h in ids:
+        handles = pa.array([names.get(k) for k in keys[i]], pa.string())
+        table = table.add_column(table.column_names.index(i) + 1, h, handles)
+    return table
+
+
+def _named(ws: Workspace, key: tuple[str, str]) -> str:
+    """``PLATFORM:ID`` of a creator, with its handle when the workspace knows one."""
+    handle = _handles(ws, [key]).get(key)
+    return f"{key[0]}:{key[1]}" + (f" (@{handle})" if handle else "")
 
 
 def _show(table: pa.Table, title: str, columns: list[str] | None = None, limit: int | None = None) -> None:
@@ -166,8 +202,11 @@ def overlap(
             pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(pairs, "pairwise audience overlap")
-    _show(per, "unique vs shared audience")
+    _show(
+        _with_handles(ws, pairs, ("a_platform", "a_id", "a_handle"), ("b_platform", "b_id", "b_handle")),
+        "pairwise audience overlap",
+    )
+    _show(_with_handles(ws, per, ("platform", "creator_id", "handle")), "unique vs shared audience")
     console.print(
         f"the list reaches {totals['reach']:,} distinct engaged accounts; "
         f"{totals['duplicated']:,} of {totals['sum_audiences']:,} audience slots are duplicates"
@@ -203,7 +242,7 @@ def circle(
     for name in t.column("level_name").to_pylist():
         counts[name] = counts.get(name, 0) + 1
     console.print(
-        f"{key[0]}:{key[1]}: {t.num_rows:,} engaged members — "
+        f"{_named(ws, key)}: {t.num_rows:,} engaged members — "
         + ", ".join(f"{n} {k}" for k, n in counts.items())
     )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
@@ -244,9 +283,9 @@ def similar(
     except TribescopeError as exc:
         raise fail(exc) from None
     _show(
-        t,
-        f"creators like {key[0]}:{key[1]}",
-        ["platform", "creator_id", "similarity", "topic", "audience", "profile", "reasons"],
+        _with_handles(ws, t, ("platform", "creator_id", "handle")),
+        f"creators like {_named(ws, key)}",
+        ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
     )
     ws.close()
 

@@ -1,5 +1,5 @@
-"""The ``--out`` files of the commands: checked before the work, written whole or not at all; and the checks of
-numeric options that a range alone lets through (nan, ±inf)."""
+"""The ``--out`` files of the commands: checked before the work, written whole or not at all; the checks of
+numeric options that a range alone lets through (nan, ±inf); and how every command shows a community score."""
 
 from __future__ import annotations
 
@@ -16,18 +16,53 @@ from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
 
 __all__ = [
+    "COUNT_COLUMNS",
+    "SCORE_DIGITS",
     "TABLE_SUFFIXES",
     "check_out",
     "check_out_folder",
     "defuse_formulas",
     "finite",
+    "integer_counts",
     "positive",
+    "score_text",
     "write_atomic",
     "write_table",
 ]
 
 #: what :func:`write_table` writes for most commands
 TABLE_SUFFIXES = (".csv", ".parquet", ".json")
+
+#: Decimals of a community score wherever a command shows one (the score table, ``explain``): the stored precision,
+#: as the dashboard and the report show it. Coarser would contradict the label, whose rules compare the stored score
+#: (49.96 shown as "50" is not a community influencer), and the component points, which add up to it.
+SCORE_DIGITS = 2
+
+#: counts (accounts, pairs, messages) that the score table carries as floats, pandas' NaN standing for "none":
+#: :func:`write_table` writes them as integers when every value is whole
+COUNT_COLUMNS = frozenset(
+    {
+        "followers",
+        "following",
+        "n_ff_replies",
+        "n_pairs",
+        "recurring_pairs",
+        "audience_profiles",
+        "community_spaces",
+        "community_members",
+        "community_messages",
+        "community_active_members",
+        "graph_nodes",
+        "graph_edges",
+    }
+)
+
+
+def score_text(v: float | None) -> str:
+    """A community score as every command shows it: :data:`SCORE_DIGITS` decimals, "–" when there is none."""
+    if v is None or isinstance(v, bool) or not math.isfinite(v):
+        return "–"
+    return f"{v:.{SCORE_DIGITS}f}"
 
 
 def _one_of(suffixes: Sequence[str]) -> str:
@@ -97,11 +132,30 @@ def defuse_formulas(t: pa.Table) -> pa.Table:
     return pa.table(cols, names=t.column_names)
 
 
+def _whole(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A float column of counts as int64 (NaN as null) when every value is a whole number, else as it is."""
+    import pyarrow.compute as pc
+
+    try:  # a safe cast: it refuses a fraction and an overflow
+        return pc.cast(pc.if_else(pc.is_nan(col), pa.scalar(None, col.type), col), pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return col
+
+
+def integer_counts(t: pa.Table) -> pa.Table:
+    """``t`` with its float :data:`COUNT_COLUMNS` as integers where no value has a fraction (16570, not 16570.0)."""
+    names = [n for n in t.column_names if n in COUNT_COLUMNS and pa.types.is_floating(t.schema.field(n).type)]
+    for n in names:
+        t = t.set_column(t.schema.get_field_index(n), n, _whole(t.column(n)))
+    return t
+
+
 def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False) -> Path:
     """Write ``t`` in the format ``out``'s suffix names (see :func:`check_out`): .csv / .tsv (list cells joined by
     ``list_sep``), .parquet, .json (an array of records, or one record a line with ``json_lines``), .jsonl /
-    .ndjson (one record a line)."""
+    .ndjson (one record a line). Counts stay integers (:func:`integer_counts`)."""
     suffix = out.suffix.lower()
+    t = integer_counts(t)
 
     def write(tmp: Path) -> None:
         if suffix == ".parquet":

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
+from tribescope.cli._out import check_out, score_text, write_table
 from tribescope.errors import TribescopeError
 
 _LABEL_STYLE = {
@@ -72,8 +73,6 @@ def _failed(c: dict[str, Any]) -> str:
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
     (:func:`tribescope.cli._out.write_table`)."""
-    from tribescope.cli._out import check_out, write_table
-
     write_table(tbl, check_out(out))
 
 
@@ -172,9 +171,7 @@ def score(
             _fmt(r["followers"]),
             _fmt(r["tier"]),
             f"[{style}]{short}[/]" if style else short,
-            f"{r['community_score']:.0f}"
-            if r["community_score"] == r["community_score"] and r["community_score"] is not None
-            else "–",
+            score_text(r["community_score"]),
             _fmt(r["confidence"]),
         ]
         if wide:
@@ -219,7 +216,7 @@ def explain(
     console.print(
         f"[bold]@{escape(str(ex['handle']))}[/] ({ex['platform']}, {escape(str(ex['creator_id']))}) · "
         f"{_fmt(ex['followers'])} followers · tier {ex['tier']} · [{style}]{ex['label']}[/] · "
-        f"score [bold]{_fmt(ex['community_score'])}[/] · confidence {_fmt(ex['confidence'])}"
+        f"score [bold]{score_text(ex['community_score'])}[/] · confidence {_fmt(ex['confidence'])}"
     )
     sp = ex["spec"]
     console.print(

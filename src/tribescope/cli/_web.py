@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from tribescope.cli._app import app, console, fail, state
+from tribescope.cli._app import app, console, err, fail, has_scores, state
 from tribescope.cli._out import check_out
 from tribescope.errors import BackendMissing, TribescopeError
 
@@ -118,8 +118,14 @@ def report(
         raise fail(exc) from None
     try:
         path = write_report(ws, out, top=top, evidence=evidence)
+        scored = has_scores(ws)
     except TribescopeError as exc:
         raise fail(exc) from None
     finally:
         ws.close()
     console.print(f"report written: {os.fspath(path.resolve())} ({path.stat().st_size / 1e6:.1f} MB)")
+    if not scored:
+        err.print(
+            "[yellow]note:[/] no scores in this workspace yet: the report lists its creators without score, label or "
+            "components. Run `tribescope score`, then `tribescope report` again."
+        )

@@ -165,7 +165,8 @@ def _check_columns(have: set[str], sp: Spec) -> None:
     :data:`MODEL_COLUMNS`): a typo'd metric or label column is an error naming the spec file, not a component or
     rule that silently never counts."""
     named: list[tuple[str, str]] = []
-    for c in sp.components:  # optional ones too: a metric may be null for a creator, never absent from the table
+    # optional components too: their metric may be null for a creator, never absent from the table
+    for c in sp.components:
         named.append((c.metric, f"component {c.name!r}: metric"))
         if c.min_support is not None:
             named.append((c.min_support[0], f"component {c.name!r}: min_support"))
