@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, StringConstraints
+from fastapi.routing import APIRoute
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -26,9 +28,12 @@ PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page numb
 PageSize = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")
 ]
-Fmt = Annotated[
-    Literal["json", "csv"], Query(description="json (default) or csv (all matching rows, no paging)")
-]
+#: What a CSV export holds (the OpenAPI description of every list's CSV form).
+CSV_ROWS = (
+    "CSV holds every matching row (up to 100,000) with the same filters and sort, unless the request gives "
+    "`page` or `page_size`: then only that page, as in JSON. `X-Total-Count` is the number of matching rows."
+)
+Fmt = Annotated[Literal["json", "csv"], Query(description=f"json (default) or csv. {CSV_ROWS}")]
 
 
 class ListResponse(BaseModel):
@@ -111,6 +116,11 @@ def to_csv(page: Page) -> str:
     for r in page.rows:
         w.writerow([_cell(r.get(c)) for c in page.columns])
     return buf.getvalue()
+
+
+def _one_page(request: Request) -> bool:
+    """Whether a CSV request asked for one page (``page`` or ``page_size`` given) rather than every row."""
+    return not {"page", "page_size"}.isdisjoint(request.query_params)
 
 
 def _csv_response(page: Page, name: str) -> Response:
@@ -201,7 +211,8 @@ def _creators(request: Request, cq: CreatorQuery, fmt: str) -> Any:
     store = _store(request)
     with store.view() as ws:
         if fmt == "csv":
-            return _list_out(Section(_data.list_creators(ws, cq, export=True)), "creators", fmt)
+            rows = _data.list_creators(ws, cq, export=not _one_page(request))
+            return _list_out(Section(rows), "creators", fmt)
         # A page depends only on the query and the workspace generation (bumped, and the cache emptied,
         # when a job writes); the generation is read before the view's snapshot, so an answer computed
         # from data older than a change is never filed under the new generation.
@@ -230,7 +241,7 @@ async def creators(
     request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)], format: Fmt = "json"
 ) -> Any:
     """Rows of ``creator_scores`` (or, before scoring, the creators found in ``posts``, with
-    ``scored: false``). ``format=csv`` returns every matching row (up to 100,000) as CSV."""
+    ``scored: false``). ``format=csv``: see ``/api/creators.csv``."""
     if format == "json":  # a cached page is answered on the event loop; queries go to a worker thread
         store = _store(request)
         with store.cache_lock:
@@ -246,6 +257,7 @@ async def creators(
     responses={**ERRORS, **CSV_DOC},
     response_class=Response,
     summary="The same list as CSV",
+    description=CSV_ROWS,
 )
 def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_query)]) -> Any:
     return _creators(request, cq, "csv")
@@ -281,13 +293,11 @@ def creator(
 def _simple_list(name: str, fn: Any) -> None:
     def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
         with _store(request).view() as ws:
-            sec = fn(ws, page, page_size, export=format == "csv")
+            sec = fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
         return _list_out(sec, name.replace("/", "_"), format)
 
-    def handler_csv(request: Request) -> Any:
-        with _store(request).view() as ws:
-            sec = fn(ws, export=True)
-        return _list_out(sec, name.replace("/", "_"), "csv")
+    def handler_csv(request: Request, page: PageNo = 1, page_size: PageSize = 50) -> Any:
+        return handler(request, page, page_size, "csv")
 
     router.add_api_route(
         f"/{name}",
@@ -307,6 +317,7 @@ def _simple_list(name: str, fn: Any) -> None:
         responses={**ERRORS, **CSV_DOC},
         response_class=Response,
         summary=f"{name} as CSV",
+        description=CSV_ROWS,
         name=f"{name.replace('/', '_')}_csv",
     )
 
@@ -415,11 +426,62 @@ def _jobs(request: Request) -> Any:
     return request.app.state.jobs
 
 
+class _WriteRoute(APIRoute):
+    """A route that writes to the workspace: a read-only server refuses it (403) before the request body is
+    read or validated, so the answer does not depend on what was sent."""
+
+    def get_route_handler(self) -> Any:
+        handler = super().get_route_handler()
+
+        async def refuse_when_read_only(request: Request) -> Response:
+            _jobs(request)
+            return await handler(request)
+
+        return refuse_when_read_only
+
+
 def _busy(exc: JobBusy) -> JSONResponse:
     return JSONResponse({"error": str(exc)}, status_code=409)
 
 
-@router.post(
+def _link_creator(v: str | None) -> str | None:
+    """A well-formed ``PLATFORM:ACCOUNT_ID`` (as ``import --link-creator`` takes it), or a validation error."""
+    if v:
+        from tribescope.ingest.reddit import link_creator_key
+
+        link_creator_key(v)  # a ValueError saying what is expected
+    return v or None
+
+
+LinkCreator = Annotated[
+    str | None,
+    Form(
+        max_length=320,
+        description="PLATFORM:ACCOUNT_ID of the creator who owns the imported community space "
+        "(as `import --link-creator`)",
+    ),
+    AfterValidator(_link_creator),
+]
+SpaceId = Annotated[
+    str | None,
+    Form(
+        max_length=200,
+        description="Patreon: the campaign id of a file that does not name it (as `import --space-id`)",
+    ),
+]
+
+
+def _post_write(path: str, **kw: Any) -> Callable[[Any], Any]:
+    """``@router.post``, as a :class:`_WriteRoute`."""
+
+    def add(endpoint: Any) -> Any:
+        router.add_api_route(path, endpoint, methods=["POST"], route_class_override=_WriteRoute, **kw)
+        return endpoint
+
+    return add
+
+
+@_post_write(
     "/jobs/import",
     response_model=JobOut,
     status_code=202,
@@ -427,8 +489,16 @@ def _busy(exc: JobBusy) -> JSONResponse:
     responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
     summary="Import one uploaded export file in the background",
 )
-def start_import(request: Request, file: Annotated[UploadFile, File(description="an export file")]) -> Any:
+def start_import(
+    request: Request,
+    file: Annotated[UploadFile, File(description="an export file")],
+    link_creator: LinkCreator = None,
+    space_id: SpaceId = None,
+) -> Any:
+    """The job's ``result`` counts what was written; its ``notes`` say what to check (e.g. a ``link_creator``
+    that names no account of the workspace, as ``tribescope import`` notes it)."""
     jobs = _jobs(request)
+    options = {k: v for k, v in {"link_creator": link_creator, "space_id": space_id}.items() if v}
 
     def save(path: Any) -> int:
         n = 0
@@ -439,12 +509,12 @@ def start_import(request: Request, file: Annotated[UploadFile, File(description=
         return n
 
     try:
-        return jobs.start_import(file.filename or "upload", save).public()
+        return jobs.start_import(file.filename or "upload", save, options).public()
     except JobBusy as exc:
         return _busy(exc)
 
 
-@router.post(
+@_post_write(
     "/jobs/score",
     response_model=JobOut,
     status_code=202,

@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import uuid
+from http import HTTPStatus
 from importlib.resources import files
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
@@ -48,8 +49,9 @@ DESCRIPTION = """\
 Read-only access to a tribescope workspace: creators with their community-influence score and the
 evidence behind it, niches, audience overlap, brands, campaigns and budget plans.
 
-Every list is paged (`page`, `page_size` ≤ 500) and available as CSV (`?format=csv` or the `.csv` path,
-which return every matching row up to 100,000). When the server was started with `--token`, send
+Every list is paged (`page`, `page_size` ≤ 500) and available as CSV (`?format=csv` or the `.csv` path):
+every matching row (up to 100,000) with the same filters and sort, or only one page when the request gives
+`page` or `page_size`. When the server was started with `--token`, send
 `Authorization: Bearer TOKEN`. Errors are JSON `{"error": "…"}`; server errors never include internals.
 """
 
@@ -67,6 +69,23 @@ class _DropEmptyQuery:
                 scope, query_string=urlencode([(k, v) for k, v in pairs if v != ""]).encode("latin-1")
             )
         await self.app(scope, receive, send)
+
+
+class _HeadAsGet:
+    """``HEAD`` is answered as ``GET`` is, without the body (FastAPI routes only the methods a route declares)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(msg: Any) -> None:
+            await send({**msg, "body": b""} if msg["type"] == "http.response.body" else msg)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
 
 
 def _is_api(request: Request) -> bool:
@@ -87,10 +106,31 @@ def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRes
     return HTMLResponse(html, status_code=status)
 
 
-def _error(request: Request, status: int, message: str) -> Response:
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     if _is_api(request):
-        return JSONResponse({"error": message}, status_code=status)
-    return _page(request, "error.html", status=status, status_code=status, message=message)
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    page = _page(request, "error.html", status=status, status_code=status, message=message)
+    page.headers.update(headers or {})
+    return page
+
+
+def _http_problem(request: Request, exc: StarletteHTTPException) -> tuple[str, dict[str, str]]:
+    """The message and headers of an HTTP error: Starlette's bare "Not Found" / "Method Not Allowed" name the
+    path and the methods it allows (``Allow``, HEAD included wherever GET is: see :class:`_HeadAsGet`)."""
+    headers = dict(exc.headers or {})
+    allow = [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+    if "GET" in allow and "HEAD" not in allow:
+        headers["Allow"] = ", ".join([*allow, "HEAD"])
+    if exc.detail != HTTPStatus(exc.status_code).phrase:  # a message written for this case
+        return str(exc.detail), headers
+    path = request.url.path
+    if exc.status_code == 404:
+        return f"nothing at {path}" + (
+            "; the endpoints are listed at /api" if _is_api(request) else ""
+        ), headers
+    if exc.status_code == 405:
+        return f"{request.method} is not allowed on {path}; allowed: {headers.get('Allow', 'none')}", headers
+    return str(exc.detail), headers
 
 
 def create_app(
@@ -134,6 +174,7 @@ def create_app(
     # lifespan many times); ``app.state.store.close()`` releases it.
     app.state.store = store
     app.state.jobs = None if read_only else Jobs(store.main, store.write_lock, store.changed)
+    app.add_middleware(_HeadAsGet)
     app.add_middleware(_DropEmptyQuery)
     if rate_limit is not None:  # inside Guard: requests without the token never use up a client's budget
         app.add_middleware(RateLimit, rate=rate_limit, burst=rate_burst)
@@ -145,7 +186,7 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        return _error(request, exc.status_code, str(exc.detail))
+        return _error(request, exc.status_code, *_http_problem(request, exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -157,7 +198,11 @@ def create_app(
                 p["input"] = e["input"]
         if _is_api(request):
             return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
-        text = "; ".join(f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}" for p in problems)
+        text = "; ".join(
+            f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}"
+            + (f" (got {p['input']!r})" if "input" in p else "")
+            for p in problems
+        )
         return _page(request, "error.html", status=422, status_code=422, message=f"invalid request: {text}")
 
     @app.exception_handler(TribescopeError)
@@ -224,6 +269,8 @@ def _pages(app: FastAPI) -> None:
                 ).rows
             )
         args = {k: v for k, v in cq.__dict__.items() if k not in ("page", "extra") and v not in (None, "")}
+        # the CSV link exports every matching row with these filters and sort: no page, no page size
+        csv_args = {k: v for k, v in args.items() if k != "page_size"}
         pages = max(1, -(-page.total // cq.page_size))
         return _page(
             request,
@@ -232,6 +279,7 @@ def _pages(app: FastAPI) -> None:
             q=cq,
             facets=facets,
             args=args,
+            csv_args=csv_args,
             pages=pages,
             imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,

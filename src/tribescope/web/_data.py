@@ -217,6 +217,10 @@ def _niche_column(t: ibis.Table) -> str | None:
 
 def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Page:
     """Filtered, sorted page of creators (``export`` returns every match up to :data:`MAX_EXPORT_ROWS`)."""
+    if q.min_score is not None and q.max_score is not None and q.min_score > q.max_score:
+        raise InvalidQuery(
+            f"min_score {q.min_score:g} is above max_score {q.max_score:g}: no score lies between"
+        )
     tables = _tables(ws)
     t, scored = _creators_expr(ws, tables)
     preds = []
@@ -716,6 +720,7 @@ def creator_detail(
     sponsored posts, suspicious signals). It recomputes the metrics, so it is opt-in; once computed it
     is kept until an import or re-score from the dashboard finishes.
     """
+    platform = platform.lower()  # as the creator list's platform filter takes it
     row = _find_creator(ws, platform, creator_id)
     if row is None:
         return None
@@ -821,8 +826,9 @@ def scrub(message: str, path: Any = None) -> str:
     absolute path ``<path>`` (a library refusal may name files; an answer must not)."""
     if path is not None:
         p = Path(path)
-        for form in {str(p.resolve()), str(p.absolute()), str(p)}:
-            message = message.replace(form, "this workspace")
+        for form in sorted({str(p.resolve()), str(p.absolute()), str(p)}, key=len, reverse=True):
+            # "in workspace /srv/brand.duckdb" reads "in this workspace", not "in workspace this workspace"
+            message = re.sub(rf"(?:\bworkspace )?{re.escape(form)}", "this workspace", message)
     return _ABS_PATH.sub("<path>", message)
 
 
@@ -945,8 +951,10 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
         rejected += [f"{k[0]}:{k[1]!r}: no such creator in this workspace" for k in keys if k not in known]
         keys = [k for k in keys if k in known]
     if len(keys) < 2:
+        kept = ", ".join(f"{p}:{c}" for p, c in keys) or "none"
         raise InvalidQuery(
-            f"audience overlap needs at least two known creators; rejected: {'; '.join(rejected) or 'none'}"
+            f"audience overlap needs at least two different known creators; known: {kept}; "
+            f"rejected: {'; '.join(rejected) or 'none'}"
         )
     page = _as_page(fn(ws, keys))
     page.rejected = rejected

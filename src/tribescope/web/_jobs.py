@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
 import tempfile
 import threading
@@ -15,6 +16,7 @@ from typing import Any
 
 from tribescope.errors import TribescopeError
 from tribescope.store import Workspace
+from tribescope.web._data import scrub
 
 __all__ = ["Job", "JobBusy", "Jobs"]
 
@@ -38,6 +40,17 @@ def upload_name(filename: str | None) -> str:
     room = MAX_NAME_BYTES - len(suffix.encode())
     stem = name[: len(name) - len(suffix)] if suffix else name
     return stem.encode()[:room].decode("utf-8", "ignore").rstrip() + suffix
+
+
+def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
+    """What ``tribescope import`` notes after an import with these options (a ``link_creator`` that names no
+    account of the workspace), in the same words."""
+    if not options.get("link_creator"):
+        return []
+    from tribescope.ingest._links import unknown_link_creator  # the CLI's note, not a copy of it
+
+    note = unknown_link_creator(ws, options["link_creator"])
+    return [note] if note else []
 
 
 class JobBusy(TribescopeError):
@@ -92,33 +105,38 @@ class Jobs:
 
         def run() -> None:
             job.status = "running"
+            status, message = "failed", "internal error (see the server log)"
             try:
                 with self.lock:
                     job.result = work(job)
-                job.progress = 1.0
-                job.status = "done"
-                job.message = job.message or "finished"
-            except TribescopeError as exc:  # a message written for people; safe to show
-                job.status, job.message = "failed", str(exc)
+                status, message = "done", job.message or "finished"
+            except TribescopeError as exc:  # a message written for people; safe to show without server paths
+                message = scrub(str(exc), self.ws.path)
             except Exception:
                 log.exception("job %s (%s) failed", job.id, kind)
-                job.status, job.message = "failed", "internal error (see the server log)"
             finally:
                 from tribescope.web._data import clear_cache
 
                 clear_cache()
                 if self.on_change:
                     self.on_change()
-                job.finished_at = dt.datetime.now(dt.UTC).isoformat()
                 if cleanup:
                     cleanup()
                 self._running.release()
+                # the end is told last: a client that sees it reads the new data and may start the next job
+                if status == "done":
+                    job.progress = 1.0
+                job.message, job.finished_at = message, dt.datetime.now(dt.UTC).isoformat()
+                job.status = status
 
         threading.Thread(target=run, name=f"tribescope-job-{job.id}", daemon=True).start()
         return job
 
-    def start_import(self, filename: str, save: Callable[[Path], int]) -> Job:
-        """Import one uploaded file. ``save(path)`` writes the upload there and returns its size."""
+    def start_import(
+        self, filename: str, save: Callable[[Path], int], options: dict[str, Any] | None = None
+    ) -> Job:
+        """Import one uploaded file. ``save(path)`` writes the upload there and returns its size; ``options``
+        are the import's (``link_creator``, ``space_id``, as :func:`tribescope.ingest.import_paths` takes them)."""
         from tribescope.ingest import import_paths
 
         tmp = Path(tempfile.mkdtemp(prefix="tribescope-upload-"))
@@ -138,13 +156,18 @@ class Jobs:
                 job.progress = min(0.99, done / max(size, 1))
                 job.message = f"importing {desc}"
 
-            report = import_paths(self.ws, [path], progress=progress)
+            try:
+                report = import_paths(self.ws, [path], options=options, progress=progress)
+            except TribescopeError as exc:  # name the upload as the user does, not the server's copy of it
+                raise TribescopeError(str(exc).replace(f"{tmp}{os.sep}", "")) from exc
             job.message = f"imported {report.records:,} records"
+            skipped = [f.skipped for f in report.files if f.skipped]
             return {
                 "records": report.records,
                 "rows": report.rows(),
                 "rejected": report.rejected,
-                "skipped": [f.skipped for f in report.files if f.skipped],
+                "skipped": skipped,
+                "notes": skipped + _import_notes(self.ws, options or {}),
             }
 
         return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))

@@ -89,7 +89,7 @@
       a.href = creatorHref(it.platform, it.creator_id); a.textContent = it.handle || it.creator_id;
       td.appendChild(a); tr.appendChild(td);
       cell(tr, it.platform); cell(tr, fmt(it.followers), "num");
-      cell(tr, (it.label || "").replace(/_/g, " ")); cell(tr, it.score === null ? "–" : Number(it.score).toFixed(1), "num");
+      cell(tr, (it.label || "").replace(/_/g, " ")); cell(tr, it.score === null ? "–" : Number(it.score).toFixed(SCORE_DIGITS), "num");
       var rm = document.createElement("button"); rm.type = "button"; rm.textContent = "remove";
       rm.addEventListener("click", function () { var s = load(); delete s[keyOf(it.platform, it.creator_id)]; save(s); renderShortlistPage(); });
       var td2 = document.createElement("td"); td2.appendChild(rm); tr.appendChild(td2);
@@ -106,6 +106,13 @@
     kpi("creators", String(items.length)); kpi("total followers", fmt(reach));
     Object.keys(labels).sort().forEach(function (l) { kpi(l.replace(/_/g, " "), String(labels[l])); });
   }
+  function errorText(j) {  // an API error with what was refused ({"error": …, "detail": [{loc, msg, input}]})
+    var why = (j.detail || []).map(function (d) {
+      return (d.input !== undefined ? JSON.stringify(d.input) + ": " : "") + d.msg;
+    });
+    return j.error + (why.length ? " — " + why.join("; ") : "");
+  }
+  var SCORE_DIGITS = 2;  // decimals of a community score in every view (web/_charts.py SCORE_DIGITS)
   var MAX_OVERLAP = 20;  // the API compares at most 20 creators at once
   function csvCell(v) {
     var s = v === null || v === undefined ? "" : String(v);
@@ -137,13 +144,7 @@
           para("overlap-limit", "Only " + MAX_OVERLAP + " creators can be compared at once: the first " + MAX_OVERLAP + " of the " +
             keys.length + " shortlisted are compared; left out: " + left.join(", ") + ".");
         }
-        if (j.error) {
-          var why = (j.detail || []).map(function (d) {
-            return (d.input !== undefined ? JSON.stringify(d.input) + ": " : "") + d.msg;
-          });
-          para("error overlap-error", j.error + (why.length ? " — " + why.join("; ") : ""));
-          return;
-        }
+        if (j.error) { para("error overlap-error", errorText(j)); return; }
         if (!j.available) { para("missing", j.reason); return; }
         if (j.rejected && j.rejected.length) { para("overlap-rejected", "Left out: " + j.rejected.join("; ")); }
         var table = function (cls, columns, rows) {
@@ -168,12 +169,18 @@
   }
 
   // ------------------------------------------------------------------ jobs
+  function showNotes(notes) {  // what the job says to check (e.g. a link to an unknown creator)
+    var ul = document.getElementById("job-notes");
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    (notes || []).forEach(function (n) { var li = document.createElement("li"); li.textContent = n; ul.appendChild(li); });
+  }
   function watch(job) {
     var bar = document.getElementById("job-progress"), st = document.getElementById("job-status"),
         msg = document.getElementById("job-message");
     var tick = function () {
       fetch("/api/jobs/" + encodeURIComponent(job.id), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
         bar.value = j.progress || 0; st.textContent = j.status || ""; msg.textContent = j.message || j.error || "";
+        showNotes((j.result || {}).notes);
         if (j.status === "queued" || j.status === "running") window.setTimeout(tick, 400);
       });
     };
@@ -183,7 +190,7 @@
     var st = document.getElementById("job-status");
     st.textContent = "starting…";
     fetch(url, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
-      if (j.error) { st.textContent = "refused"; document.getElementById("job-message").textContent = j.error; return; }
+      if (j.error) { st.textContent = "refused"; document.getElementById("job-message").textContent = errorText(j); return; }
       watch(j);
     }).catch(function (e) { st.textContent = "failed: " + e; });
   }
