@@ -41,10 +41,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.campaigns._forecast import creator_keys, forecast
+from tribescope.campaigns._forecast import creator_keys, forecast, unscored_factor
 from tribescope.campaigns._io import CampaignError, format_money
 from tribescope.campaigns._report import label_group
-from tribescope.score._spec import FIRST_COLUMNS
+from tribescope.score._spec import FIRST_COLUMNS, score_text
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -342,12 +342,14 @@ def plan_budget(
     cand["cost"] = costs
     cand["cost_source"] = sources
     cand["_gifted"] = gifted
+    # an unscored creator's score factor: the mean of every candidate's, not only of those whose fee fits this budget
+    unscored = unscored_factor(cand["community_score"]) if "community_score" in cand.columns else None
     fits = cand[cand["cost"] <= budget].reset_index(drop=True)
     if fits.empty:
         cheapest = f" (the cheapest fee is {format_money(float(cand['cost'].min()))})" if len(cand) else ""
         raise CampaignError(f"no creator's fee fits a budget of {format_money(budget)}{cheapest}")
     cand = fits
-    fc = forecast(cand, history, seed=seed, creators=known)
+    fc = forecast(cand, history, seed=seed, creators=known, unscored=unscored)
     cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
     cand = cand.sort_values("expected_conversions", ascending=False, kind="stable")
     if min_roi is not None:
@@ -405,10 +407,10 @@ def plan_budget(
         sc = r.get("community_score")
         bits.append(
             f"{lab}"
-            + (f", community score {sc:.0f}" if sc is not None and pd.notna(sc) else "")
+            + (f", community score {score_text(sc)}" if sc is not None and pd.notna(sc) else "")
             + f", {r.get('tier') or '?'} tier"
         )
-        if r["max_overlap"] > 0:
+        if r["max_overlap"] >= 0.0005:  # what rounds to 0.0 % is no overlap to speak of
             bits.append(
                 f"≥ {r['max_overlap']:.1%} audience overlap with earlier picks "
                 f"({overlap_confidence:.0%} lower bound; value discounted)"
