@@ -429,9 +429,9 @@ def test_a_score_from_another_spec_is_explained_with_a_warning(scored, tmp_path)
 
 
 def test_json_values_have_no_nan():
-    from tribescope.cli._score import _json_value
+    from tribescope.cli._out import json_safe
 
-    assert _json_value({"a": [float("nan"), 1.5, "NaN"], "b": float("inf")}) == {
+    assert json_safe({"a": [float("nan"), 1.5, "NaN"], "b": float("inf")}) == {
         "a": [None, 1.5, "NaN"],
         "b": None,
     }

@@ -202,10 +202,10 @@ def test_score_creators_writes_table_and_explain_has_evidence(ws):
 def test_json_export_writes_nulls_not_nan(tmp_path):
     import pyarrow as pa
 
-    from tribescope.cli._score import _json_safe, write_scores
+    from tribescope.cli._score import write_scores
 
     tbl = pa.table({"creator_id": ["a", "b"], "community_score": [61.5, float("nan")]})
-    write_scores(_json_safe(tbl), tmp_path / "s.json")
+    write_scores(tbl, tmp_path / "s.json")
     assert json.loads((tmp_path / "s.json").read_text()) == [
         {"creator_id": "a", "community_score": 61.5},
         {"creator_id": "b", "community_score": None},

@@ -14,6 +14,7 @@ import typer
 
 from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
+from tribescope.score._spec import SCORE_DIGITS, score_text
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -24,6 +25,7 @@ __all__ = [
     "defuse_formulas",
     "finite",
     "integer_counts",
+    "json_safe",
     "positive",
     "score_text",
     "write_atomic",
@@ -33,10 +35,6 @@ __all__ = [
 #: what :func:`write_table` writes for most commands
 TABLE_SUFFIXES = (".csv", ".parquet", ".json")
 
-#: Decimals of a community score wherever a command shows one (the score table, ``explain``): the stored precision,
-#: as the dashboard and the report show it. Coarser would contradict the label, whose rules compare the stored score
-#: (49.96 shown as "50" is not a community influencer), and the component points, which add up to it.
-SCORE_DIGITS = 2
 
 #: counts (accounts, pairs, messages) that the score table carries as floats, pandas' NaN standing for "none":
 #: :func:`write_table` writes them as integers when every value is whole
@@ -56,13 +54,6 @@ COUNT_COLUMNS = frozenset(
         "graph_edges",
     }
 )
-
-
-def score_text(v: float | None) -> str:
-    """A community score as every command shows it: :data:`SCORE_DIGITS` decimals, "–" when there is none."""
-    if v is None or isinstance(v, bool) or not math.isfinite(v):
-        return "–"
-    return f"{v:.{SCORE_DIGITS}f}"
 
 
 def _one_of(suffixes: Sequence[str]) -> str:
@@ -102,14 +93,14 @@ def write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
     return write_whole(out, write, name=f"--out {out}")
 
 
-def _json_safe(v: Any) -> Any:
-    """nan and ±inf as null: JSON has no such numbers."""
+def json_safe(v: Any) -> Any:
+    """``v`` with nan and ±inf as null, recursively: JSON has no such numbers (text such as "NaN" is left as it is)."""
     if isinstance(v, float) and not math.isfinite(v):
         return None
-    if isinstance(v, list):
-        return [_json_safe(x) for x in v]
+    if isinstance(v, list | tuple):
+        return [json_safe(x) for x in v]
     if isinstance(v, dict):
-        return {k: _json_safe(x) for k, x in v.items()}
+        return {k: json_safe(x) for k, x in v.items()}
     return v
 
 
@@ -163,7 +154,7 @@ def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bo
 
             pq.write_table(t, tmp)
         elif suffix in (".json", ".jsonl", ".ndjson"):
-            rows = _json_safe(t.to_pylist())
+            rows = json_safe(t.to_pylist())
             with tmp.open("w", encoding="utf-8") as fh:
                 if json_lines or suffix != ".json":
                     for row in rows:

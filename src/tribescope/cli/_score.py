@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
-from tribescope.cli._out import check_out, score_text, write_table
+from tribescope.cli._out import check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
 
 _LABEL_STYLE = {
@@ -38,18 +38,6 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return str(v)
 
 
-def _json_value(v: Any) -> Any:
-    """``v`` with NaN and infinities as null, recursively (JSON has neither; the text — comments, captions — is
-    left as it is)."""
-    if isinstance(v, float):
-        return v if v == v and v not in (float("inf"), float("-inf")) else None
-    if isinstance(v, dict):
-        return {k: _json_value(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_json_value(x) for x in v]
-    return v
-
-
 def _vs(value: Any, threshold: float) -> str:
     """``value`` with the decimals it takes to tell it from ``threshold`` (0.4999 is not shown as 0.50 next to
     "< 0.50")."""
@@ -74,17 +62,6 @@ def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
     (:func:`tribescope.cli._out.write_table`)."""
     write_table(tbl, check_out(out))
-
-
-def _json_safe(tbl: pa.Table) -> pa.Table:
-    import pyarrow.compute as pc
-
-    cols = []
-    for c in tbl.columns:
-        if pa.types.is_floating(c.type):
-            c = pc.if_else(pc.is_nan(c), pa.scalar(None, c.type), c)
-        cols.append(c)
-    return pa.table(cols, names=tbl.column_names)
 
 
 @app.command()
@@ -131,7 +108,7 @@ def score(
                 progress=status.update,
             )
         if out is not None:
-            write_scores(_json_safe(tbl) if out.suffix.lower() == ".json" else tbl, out)
+            write_scores(tbl, out)  # NaN written as null in JSON (write_table)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")
     except TribescopeError as exc:
         raise fail(exc) from None
@@ -210,7 +187,7 @@ def explain(
     except TribescopeError as exc:
         raise fail(exc) from None
     if as_json:
-        console.print_json(data=_json_value(ex), default=str)
+        console.print_json(data=json_safe(ex), default=str)
         return
     style = _LABEL_STYLE.get(ex["label"], "")
     console.print(

@@ -23,7 +23,7 @@ from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sponsored_posts, threads, ties
 from tribescope.metrics._base import creator_posts, is_creator
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
-from tribescope.score._spec import FIRST_COLUMNS, Component, Spec, SpecError, load_spec
+from tribescope.score._spec import FIRST_COLUMNS, SCORE_DIGITS, Component, Spec, SpecError, load_spec
 from tribescope.store._workspace import require_workspace
 
 __all__ = [
@@ -240,7 +240,9 @@ def score_frame(
         used.append(comp)
     # rounded before the label rules compare it: the label agrees with the score shown (49.996 is shown as 50.00 and
     # is >= 50)
-    df["community_score"] = np.round(np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan), 2)
+    df["community_score"] = np.round(
+        np.where(wsum > 0, 100.0 * ssum / wsum.where(wsum > 0, 1.0), np.nan), SCORE_DIGITS
+    )
     for comp in used:
         df[f"w_{comp.name}"] = np.where(
             df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0

@@ -22,7 +22,17 @@ from typing import Any
 
 from tribescope.errors import TribescopeError
 
-__all__ = ["FIRST_COLUMNS", "Component", "LabelRule", "Signal", "Spec", "SpecError", "load_spec"]
+__all__ = [
+    "FIRST_COLUMNS",
+    "SCORE_DIGITS",
+    "Component",
+    "LabelRule",
+    "Signal",
+    "Spec",
+    "SpecError",
+    "load_spec",
+    "score_text",
+]
 
 #: The columns every score table starts with, in this order (``creator_scores``, ``tribescope score --out``; the
 #: dashboard and the campaign planner read them by these names).
@@ -36,6 +46,19 @@ FIRST_COLUMNS = (
     "community_score",
     "confidence",
 )
+
+#: Decimals a community score is stored with (``score_frame`` rounds to them) and shown with everywhere: the score table,
+#: ``explain``, the dashboard, the report, the plan. Coarser would contradict the label, whose rules compare the stored
+#: score (49.96 shown as "50" is not a community influencer), and the component points, which add up to it.
+SCORE_DIGITS = 2
+
+
+def score_text(v: object) -> str:
+    """A community score as every view shows it: :data:`SCORE_DIGITS` decimals, "–" when there is none."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–"
+    return f"{v:.{SCORE_DIGITS}f}"
+
 
 #: transform kind → its keys besides ``kind`` (required, optional)
 _TRANSFORM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

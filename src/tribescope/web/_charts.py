@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tribescope.score._spec import SCORE_DIGITS
+
 __all__ = [
     "authenticity",
     "campaign_comparison",
@@ -23,10 +25,6 @@ __all__ = [
 ]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # identifier only; never fetched
-#: Decimals of a community score in every view (tables, pages, tooltips, the report): the stored precision.
-#: Coarser would contradict the label (its rules compare the stored score: 49.96 shown as "50" or "50.0" is
-#: not a community influencer) and the component points, which add up to the stored score.
-SCORE_DIGITS = 2
 LABEL_COLORS = {
     "domain": ["community_influencer", "broadcast_influencer", "creator", "suspicious", "insufficient_data"],
     "range": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#999999"],

@@ -10,8 +10,8 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from tribescope.score._spec import score_text
 from tribescope.web import _charts
-from tribescope.web._charts import SCORE_DIGITS
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
 
 __all__ = ["creator_charts", "env"]
@@ -33,16 +33,10 @@ def _num(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
-def _score(v: Any) -> str:
-    """A community score as every view shows it: :data:`SCORE_DIGITS` decimals, "–" when there is none."""
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return "–"
-    return f"{v:.{SCORE_DIGITS}f}"
-
-
 def _column_cell(v: Any, column: str) -> str:
-    """A table cell of ``column``: a community score as :func:`_score` shows it, anything else as :func:`_cell`."""
-    return _score(v) if column == "community_score" else _cell(v)
+    """A table cell of ``column``: a community score as every view shows it
+    (:func:`~tribescope.score._spec.score_text`), anything else as :func:`_cell`."""
+    return score_text(v) if column == "community_score" else _cell(v)
 
 
 def _cell(v: Any) -> str:
@@ -79,7 +73,7 @@ def env() -> Environment:
     )
     e.filters["num"] = _num
     e.filters["cell"] = _cell
-    e.filters["score"] = _score
+    e.filters["score"] = score_text
     e.filters["column_cell"] = _column_cell
     e.filters["json_script"] = _json_script
     e.filters["segment"] = _segment
