@@ -204,3 +204,20 @@ def test_overlap_shows_the_handles_beside_the_ids(unscored):
     assert code == 0, out
     assert re.search(r"│ fa\s+│ FA\s+│ instagram\s+│ ka\s+│ KA\s+│", out), out  # the pair
     assert re.search(r"│ ka\s+│ KA\s+│", out), out  # unique vs shared audience
+
+
+# ------------------------------------------------------------------------------ the command list
+def test_help_lists_every_command_under_its_panel_main_job_first():
+    """`tribescope --help` groups the commands (the main job first: import, score, explain, report, serve); a command
+    added without a place in HELP_PANELS would land in a default panel after them, so every command has one."""
+    from tribescope.cli import app
+    from tribescope.cli._app import HELP_PANELS
+
+    res = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "140"})
+    assert res.exit_code == 0, res.output
+    out = res.output
+    panels = [out.index(f"─ {p} ") for p in HELP_PANELS]
+    assert panels == sorted(panels) and "─ Commands " not in out, out
+    listed = re.findall(r"^│ (\w+) {2,}", out, flags=re.M)
+    assert listed == [n for names in HELP_PANELS.values() for n in names], listed
+    assert listed[:3] == ["import", "score", "explain"]

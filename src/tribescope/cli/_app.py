@@ -6,14 +6,40 @@ import os
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console, ConsoleDimensions
 
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
 from tribescope.store._workspace import parse_spark_conf
+
+#: ``tribescope --help``: the commands by panel, in the order a user meets them (the main job first)
+HELP_PANELS: dict[str, tuple[str, ...]] = {
+    "Start here": ("import", "score", "explain", "report", "serve", "status"),
+    "Audience and niches": ("accounts", "comments", "pods", "niches", "similar", "overlap", "circle"),
+    "Brands and campaigns": ("posts", "ambassadors", "plan", "brand", "campaign"),
+    "Data, privacy and models": ("formats", "export", "forget", "synth", "eval", "train"),
+}
+
+
+class _PanelGroup(typer.core.TyperGroup):
+    """The top-level group: its commands listed by :data:`HELP_PANELS` (a command missing there comes last, in the
+    default panel), each shown under its panel."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for panel, names in HELP_PANELS.items():
+            for name in names:
+                if name in self.commands:
+                    self.commands[name].rich_help_panel = panel  # type: ignore[attr-defined]
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        order = {name: i for i, name in enumerate(n for names in HELP_PANELS.values() for n in names)}
+        return sorted(self.commands, key=lambda name: order.get(name, len(order)))
+
 
 app = typer.Typer(
     name="tribescope",
@@ -21,6 +47,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_PanelGroup,
 )
 #: the width of the output when it is not a terminal (a pipe, a file) and ``COLUMNS`` does not set one: wide enough
 #: that a table row stays one line, as ``grep``, ``cut`` and a spreadsheet import expect

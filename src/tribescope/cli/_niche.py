@@ -169,8 +169,9 @@ def overlap(
         typer.Option("--out", "-o", help="Write the pairwise table (.csv, .tsv, .parquet or .jsonl)."),
     ] = None,
 ) -> None:
-    """Audience overlap between creators: shared engaged accounts, Jaccard, overlap of the smaller audience, and
-    the unique vs shared audience of the list."""
+    """Audience overlap between creators: shared engaged accounts, Jaccard, the smaller audience's overlap.
+
+    Then the unique vs shared audience and reach of the whole list."""
     from tribescope.niche import audience, audience_sketches, estimate_jaccard, overlap_list, resolve_creators
     from tribescope.niche import overlap as overlap_fn
 

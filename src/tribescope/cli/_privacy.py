@@ -27,8 +27,9 @@ def forget(
         list[Path] | None, typer.Option("--reports", help="Folders of generated reports to purge too.")
     ] = None,
 ) -> None:
-    """Delete an account and everything derived from it (rows, derived tables, quarantined records, reports); later
-    imports drop it too."""
+    """Delete an account and everything derived from it (rows, derived tables, quarantined records, reports).
+
+    The account stays forgotten: later imports drop what they bring of it (docs/privacy.md)."""
     try:
         ws = state.open()
         rep = _forget(ws, account, platform, report_dirs=list(reports or []))
