@@ -221,3 +221,10 @@ def test_help_lists_every_command_under_its_panel_main_job_first():
     listed = re.findall(r"^│ (\w+) {2,}", out, flags=re.M)
     assert listed == [n for names in HELP_PANELS.values() for n in names], listed
     assert listed[:3] == ["import", "score", "explain"]
+
+
+def test_counts_and_confidences_read_as_written():
+    from tribescope.cli._score import _confidence, _plural
+
+    assert [_plural(1, "reply", "replies"), _plural(2, "post", "posts")] == ["1 reply", "2 posts"]
+    assert [_confidence(1.0), _confidence(0.95), _confidence(None)] == ["1.00", "0.95", "–"]

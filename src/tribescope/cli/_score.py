@@ -38,6 +38,16 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return str(v)
 
 
+def _confidence(v: Any) -> str:
+    """A confidence 0…1 with two decimals, 1 included ("1.00" beside "0.95", not "1")."""
+    return f"{v:.2f}" if isinstance(v, float) and v == v else _fmt(v)
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    """``1 reply``, ``2 replies``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def _vs(value: Any, threshold: float) -> str:
     """``value`` with the decimals it takes to tell it from ``threshold`` (0.4999 is not shown as 0.50 next to
     "< 0.50")."""
@@ -149,7 +159,7 @@ def score(
             _fmt(r["tier"]),
             f"[{style}]{short}[/]" if style else short,
             score_text(r["community_score"]),
-            _fmt(r["confidence"]),
+            _confidence(r["confidence"]),
         ]
         if wide:
             cells += [
@@ -258,8 +268,8 @@ def explain(
         console.print("[bold]Followers talking to each other[/]")
         for conv in ev["conversations"]:
             console.print(
-                f"  {escape(str(conv['pair'][0]))} ↔ {escape(str(conv['pair'][1]))}: {conv['replies']} replies under "
-                f"{conv['posts_together']} post(s)"
+                f"  {escape(str(conv['pair'][0]))} ↔ {escape(str(conv['pair'][1]))}: "
+                f"{_plural(conv['replies'], 'reply', 'replies')} under {_plural(conv['posts_together'], 'post', 'posts')}"
             )
             for m in conv["thread"]:
                 console.print(f"    [dim]{escape(str(m['author_id']))}:[/] {escape((m['text'] or '')[:140])}")
