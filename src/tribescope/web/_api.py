@@ -130,13 +130,22 @@ def _csv_response(page: Page, name: str) -> Response:
     return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+def _ascii(text: str) -> str:
+    """``text`` for an HTTP header: dashes and quotes as their ASCII look-alikes, anything else non-ASCII as "?"."""
+    plain = text.translate(
+        str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
+    )
+    return plain.encode("ascii", "replace").decode()
+
+
 def _list_out(sec: Section, name: str, fmt: str) -> Any:
     if not sec.ok:
         if fmt == "csv":
             return Response(
                 "",
                 media_type="text/csv; charset=utf-8",
-                headers={"x-not-available": (sec.missing or "").encode("ascii", "replace").decode()},
+                # a header is Latin-1: the reason's dashes as ASCII ("not computed yet - run …"), never "?"
+                headers={"x-not-available": _ascii(sec.missing or "")},
             )
         return ListResponse(available=False, reason=sec.missing)
     page: Page = sec.data
