@@ -65,14 +65,20 @@ class ImportFailed(TribescopeError):
         "Remove the file, give its format with --format, or re-run with --skip-bad to import the other files and "
         "skip the ones that are not exports."
     )
+    #: what to do about a file whose header row (the column names) cannot be read as the format
+    HEADER_HINT = (
+        "Fix the file's header row (or the import options the message names), or re-run with --skip-bad to import "
+        "the other files and quarantine this one in the `rejects` table."
+    )
+    #: what to do about a bad import option (no record is at fault, so --skip-bad does not help)
+    OPTION_HINT = "Correct the option and run the import again."
 
     def __init__(
         self, path: str, location: str, field: str | None, message: str, hint: str | None = None
     ) -> None:
         where = f"{path}, {location}" + (f", field '{field}'" if field else "")
-        super().__init__(
-            f"{where}: {message}\nNothing was imported (the workspace is unchanged). {hint or self.RECORD_HINT}"
-        )
+        hint = hint or (self.HEADER_HINT if location == "header" else self.RECORD_HINT)
+        super().__init__(f"{where}: {message}\nNothing was imported (the workspace is unchanged). {hint}")
         self.path = path
         self.location = location
         self.field = field

@@ -8,6 +8,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 import pyarrow as pa
@@ -24,6 +25,7 @@ __all__ = [
     "extract_hashtags",
     "extract_mentions",
     "need",
+    "parse_number",
     "to_bool",
     "to_int",
     "to_ts",
@@ -108,7 +110,48 @@ def _in_range(v: int, name: str) -> int:
     raise FieldError(name, f"{v} does not fit a 64-bit whole number")
 
 
-def to_int(v: Any, name: str = "") -> int | None:
+#: text that stands for no value in a numeric cell (exports of analytics tools show an unknown count as N/A or a
+#: dash; Excel writes #N/A)
+_NO_NUMBER = frozenset(("", "nan", "null", "none", "na", "n/a", "#n/a", "-", "\u2013", "\u2014"))
+#: a number in thousands groups (``1,234,567.5``; ``1.234.567,5`` with decimal commas; or groups of spaces, as French
+#: Excel writes them); group 1 is the separator. The first group never starts with 0: ``0,035`` is no thousands
+#: grouping (an error without decimal commas, 0.035 with them), nor is ``0.035`` in a decimal-comma file (0.035)
+_GROUPED = {
+    False: re.compile(r"[+-]?[1-9]\d{0,2}([,\u00a0\u202f ])\d{3}(?:\1\d{3})*(?:\.\d+)?"),
+    True: re.compile(r"[+-]?[1-9]\d{0,2}([.\u00a0\u202f ])\d{3}(?:\1\d{3})*(?:,\d+)?"),
+}
+#: a count abbreviated as analytics tools show it: ``12.3K``, ``1.2M``, ``3B``
+_ABBREVIATED = re.compile(r"(.+?)\s*([kKmMbB])")
+_SCALE = {"k": 1_000, "m": 1_000_000, "b": 1_000_000_000}
+
+
+def parse_number(text: str, decimal_comma: bool = False, abbreviated: bool = False) -> Decimal:
+    """The number ``text`` writes: plain (``1234.5``, ``1e3``) or in thousands groups (``1,234``); with
+    ``abbreviated`` also a count as analytics tools' CSV exports show it (``12.3K`` → 12300, rounded to a whole
+    number). With ``decimal_comma`` (a CSV of Excel where the decimal mark is a comma) the comma is the decimal mark
+    and dots group thousands (``1.234,5``); a dot that does not group thousands is still a decimal point (``0.35``).
+    :class:`ValueError` for anything else, such as ``1,5`` without ``decimal_comma``: never a silently different
+    number."""
+    s = text.strip()
+    short = _ABBREVIATED.fullmatch(s) if abbreviated else None
+    if short:
+        s = short[1]
+    grouped = _GROUPED[decimal_comma].fullmatch(s)
+    if grouped:
+        s = s.replace(grouped[1], "")
+    if decimal_comma:
+        s = s.replace(",", ".")
+    try:
+        d = Decimal(s)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if short and d.is_finite():
+        d = (d * _SCALE[short[2].lower()]).to_integral_value(ROUND_HALF_UP)
+    return d
+
+
+def to_int(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: bool = False) -> int | None:
+    """A whole number from a number or its text (see :func:`parse_number`); ``None`` for an empty or null cell."""
     if type(v) is str and v.isdigit() and v.isascii():  # fast path: plain ASCII digits (CSV counts)
         return _in_range(int(v), name)
     if v is None or v == "":
@@ -124,23 +167,22 @@ def to_int(v: Any, name: str = "") -> int | None:
             return _in_range(int(v), name)
         raise FieldError(name, f"expected a whole number, found {v!r}")
     if isinstance(v, str):
-        s = v.strip().replace(",", "").replace("_", "")
-        if s.lower() in ("", "nan", "null", "none", "na"):
+        if v.strip().lower() in _NO_NUMBER:
             return None
         try:
-            return _in_range(int(s), name)
+            d = parse_number(v, decimal_comma, abbreviated)
         except ValueError:
-            try:
-                f = float(s)
-            except ValueError:
-                raise FieldError(name, f"expected a whole number, found {v!r}") from None
-            if f.is_integer():
-                return _in_range(int(f), name)
             raise FieldError(name, f"expected a whole number, found {v!r}") from None
+        if not d.is_finite() or d != d.to_integral_value():
+            raise FieldError(name, f"expected a whole number, found {v!r}")
+        if d.adjusted() > 19:  # not converted: 1e999999999 would be a huge int
+            raise FieldError(name, f"{v} does not fit a 64-bit whole number")
+        return _in_range(int(d), name)
     raise FieldError(name, f"expected a whole number, found {type(v).__name__}")
 
 
-def to_float(v: Any, name: str = "") -> float | None:
+def to_float(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: bool = False) -> float | None:
+    """A number from a number or its text (see :func:`parse_number`)."""
     if v is None or v == "":
         return None
     if isinstance(v, bool):
@@ -148,8 +190,10 @@ def to_float(v: Any, name: str = "") -> float | None:
     if isinstance(v, int | float):
         return float(v)
     if isinstance(v, str):
+        if v.strip().lower() in _NO_NUMBER:
+            return None
         try:
-            return float(v.strip())
+            return float(parse_number(v, decimal_comma, abbreviated))
         except ValueError:
             raise FieldError(name, f"expected a number, found {v!r}") from None
     raise FieldError(name, f"expected a number, found {type(v).__name__}")
@@ -202,8 +246,39 @@ def to_str(v: Any, name: str = "") -> str | None:
 _ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?(?:Z|[+-]\d{2}:\d{2})")
 
 
-def to_ts(v: Any, name: str = "") -> dt.datetime | None:
-    """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC) or datetime."""
+#: a date as spreadsheet programs write it, with an optional time: ``3/1/2024 10:00``, ``01.03.2024 10:00:05``
+_SHEET_DATE = re.compile(r"(\d{1,2})([/.])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def _sheet_date(text: str, name: str, day_first: bool) -> dt.datetime | None:
+    """The UTC datetime of a spreadsheet date (:data:`_SHEET_DATE`), ``None`` for other text. ``1/3/2024`` is the 1st
+    of March where dates are written day first (``day_first``: a CSV of Excel in a decimal-comma locale; dotted dates
+    always), else it is ambiguous — the 3rd of January in the US — and a :class:`FieldError`, unless a part over 12
+    tells which is the day."""
+    m = _SHEET_DATE.fullmatch(text)
+    if m is None:
+        return None
+    a, sep, b, year, hh, mm, ss = m.groups()
+    first, second = int(a), int(b)
+    if day_first or sep == "." or first > 12 or first == second:
+        day, month = first, second
+    elif second > 12:
+        month, day = first, second
+    else:
+        raise FieldError(
+            name,
+            f"ambiguous date {text!r}: day/month or month/day? Write it as ISO-8601 (YYYY-MM-DD hh:mm) or import a "
+            "file whose dates are unambiguous",
+        )
+    try:
+        return dt.datetime(int(year), month, day, int(hh or 0), int(mm or 0), int(ss or 0), tzinfo=dt.UTC)
+    except ValueError:
+        raise FieldError(name, f"expected a timestamp, found {text!r} (no such date or time)") from None
+
+
+def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None:
+    """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC), a spreadsheet date
+    (see :func:`_sheet_date`; ``day_first``: the file writes dates day first) or datetime."""
     if type(v) is int and 0 <= v < 100_000_000_000:  # fast path: whole unix seconds (the common case)
         return dt.datetime.fromtimestamp(v, dt.UTC)
     if type(v) is str and _ISO_UTC.fullmatch(v):  # fast path: canonical ISO-8601 with an offset
@@ -233,6 +308,9 @@ def to_ts(v: Any, name: str = "") -> dt.datetime | None:
         s = v.strip()
         if re.fullmatch(r"-?\d+(\.\d+)?", s):
             return to_ts(float(s), name)
+        sheet = _sheet_date(s, name, day_first)
+        if sheet is not None:
+            return sheet
         s2 = s.replace("Z", "+00:00").replace("z", "+00:00")
         if " " in s2 and "T" not in s2:
             s2 = s2.replace(" ", "T", 1)
@@ -243,7 +321,7 @@ def to_ts(v: Any, name: str = "") -> dt.datetime | None:
         try:
             d = dt.datetime.fromisoformat(s2)
         except ValueError:
-            for fmt in ("%a %b %d %H:%M:%S %z %Y", "%d/%m/%Y %H:%M", "%Y/%m/%d %H:%M:%S"):
+            for fmt in ("%a %b %d %H:%M:%S %z %Y", "%Y/%m/%d %H:%M:%S"):
                 try:
                     d = dt.datetime.strptime(s, fmt)
                     break

@@ -1,4 +1,4 @@
-"""Streaming readers shared by the formats: files (gzip or not), NDJSON, JSON documents, CSV."""
+"""Streaming readers shared by the formats: files (plain, gzip, xz; UTF-8, UTF-16), NDJSON, JSON, CSV."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import hashlib
 import io
 import itertools
 import json
+import lzma
 import os
+import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -18,7 +20,7 @@ from typing import IO, Any
 import ijson
 import orjson
 
-from tribescope.errors import SourceError
+from tribescope.errors import ImportFailed, SourceError
 
 __all__ = [
     "Probe",
@@ -46,7 +48,7 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 
 class Source:
-    """A file opened for streaming; transparently gunzips; reports progress in raw bytes."""
+    """A file opened for streaming; transparently decompresses (gzip, xz); reports progress in raw bytes."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -55,29 +57,39 @@ class Source:
 
     @property
     def is_gzip(self) -> bool:
+        return self.compression == "gzip"
+
+    @property
+    def compression(self) -> str | None:
+        """``"gzip"`` or ``"xz"`` (from the file's first bytes), which :meth:`open` decompresses; ``None`` for an
+        uncompressed file."""
         with open(self.path, "rb") as f:
-            return f.read(2) == b"\x1f\x8b"
+            magic = f.read(6)
+        return next((name for name, m in _MAGIC.items() if magic.startswith(m)), None)
 
     def open(self) -> IO[bytes]:
-        """A fresh binary stream over the (decompressed) content, after a UTF-8 byte-order mark if the content
-        starts with one (Windows tools write it; JSON parsers refuse it); closing it closes the file."""
-        with open(self.path, "rb") as f:
-            gz = f.read(2) == b"\x1f\x8b"
-        if gz:
+        """A fresh binary stream over the (decompressed: gzip or xz) content as UTF-8: after a UTF-8 byte-order
+        mark if the content starts with one (Windows tools write it; JSON parsers refuse it), transcoded from
+        UTF-16 if it starts with a UTF-16 one (Excel's "Unicode Text"); closing it closes the file."""
+        codec = self.compression
+        if codec is None:
+            self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
+            return _as_utf8(self._raw)
+        stream = self._decompress(codec)
+        try:
+            return _as_utf8(stream)
+        except (SourceError, OSError, EOFError):  # a damaged stream: its reader reports it where it reads
+            stream.close()
+            return self._decompress(codec)
+
+    def _decompress(self, codec: str) -> IO[bytes]:
+        """The decompressing stream of ``codec`` over the file (which it closes); progress counts compressed bytes."""
+        if codec == "gzip":
             g = _GzipStream(self.path, "rb")  # owns its file: closing g closes it
-            self._raw = g.fileobj  # type: ignore[assignment]  # compressed position, for progress
-            try:
-                if g.peek(3)[:3] == _BOM:
-                    g.read(3)
-            except (SourceError, OSError, EOFError):  # a damaged stream: its reader reports it where it reads
-                g.close()
-                g = _GzipStream(self.path, "rb")
-                self._raw = g.fileobj  # type: ignore[assignment]
+            self._raw = g.fileobj  # type: ignore[assignment]
             return g  # type: ignore[return-value]
-        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed by the caller via the returned stream
-        if self._raw.read(3) != _BOM:
-            self._raw.seek(0)
-        return self._raw
+        self._raw = open(self.path, "rb")  # noqa: SIM115 - closed with the stream
+        return _XzStream(self._raw)  # type: ignore[return-value]
 
     def bytes_read(self) -> int:
         try:
@@ -93,36 +105,122 @@ class Source:
                 return b""
 
 
+#: the first bytes of the compressed files :meth:`Source.open` reads
+_MAGIC = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ\x00"}
+#: files no reader here opens, by their first bytes, with what to do instead
+_UNREADABLE = {
+    b"\x28\xb5\x2f\xfd": "the file is zstd-compressed (as the Pushshift and Arctic Shift Reddit dumps are), which "
+    "tribescope does not decompress: decompress it first (`zstd -d --long=31 FILE`) and import the file it writes",
+    b"PK\x03\x04": "the file is a ZIP archive (an Excel .xlsx workbook, or a platform's data download): save the "
+    'sheet as "CSV UTF-8", or unzip the archive and import the files in it',
+    b"\xd0\xcf\x11\xe0": 'the file is an Excel 97-2003 workbook (.xls): save the sheet as "CSV UTF-8" and import that',
+}
 #: the UTF-8 byte-order mark
 _BOM = b"\xef\xbb\xbf"
+#: the UTF-16 byte-order marks (little- and big-endian)
+_BOM16 = (b"\xff\xfe", b"\xfe\xff")
 
 
-class _GzipStream(gzip.GzipFile):
-    """A gzip stream whose truncation or corruption is a :class:`SourceError`, not an EOFError/zlib.error."""
+def _as_utf8(stream: Any) -> IO[bytes]:
+    """``stream`` (a buffered binary stream at its start) as UTF-8 bytes: past a UTF-8 byte-order mark, transcoded
+    from UTF-16 after a UTF-16 one, else as it is."""
+    head = stream.peek(3)[:3]
+    if head == _BOM:
+        stream.read(3)
+    elif head[:2] in _BOM16:
+        return io.BufferedReader(_Utf16AsUtf8(stream))  # type: ignore[return-value]
+    return stream  # type: ignore[no-any-return]
+
+
+class _Utf16AsUtf8(io.RawIOBase):
+    """UTF-16 text (after its byte-order mark) read as UTF-8 bytes; text that is not UTF-16 is a SourceError."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._text = io.TextIOWrapper(raw, encoding="utf-16", newline="")  # type: ignore[type-var]
+        self._pending = b""
+        self._at = 0  # how much of _pending was read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._at == len(self._pending):
+            try:
+                chunk = self._text.read(1 << 16)
+            except UnicodeDecodeError as exc:
+                raise SourceError(
+                    f"near byte {self._raw.tell()}",
+                    f"not valid UTF-16 text ({exc.reason}) after the file's UTF-16 byte-order mark",
+                ) from exc
+            if not chunk:
+                return 0
+            self._pending, self._at = chunk.encode("utf-8"), 0
+        n = min(len(b), len(self._pending) - self._at)
+        b[:n] = self._pending[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._text.close()
+        super().close()
+
+
+class _Guarded:
+    """A decompressing stream whose truncation or corruption is a :class:`SourceError`, not the codec's own error."""
+
+    #: the codec's name in messages, and the errors it raises on damaged data
+    codec: str
+    errors: tuple[type[Exception], ...]
 
     def _guard(self, fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        except self.errors as exc:
             raise SourceError(
                 "compressed data",
-                f"the gzip file is truncated or corrupt ({exc}); re-export or re-download it",
+                f"the {self.codec} file is truncated or corrupt ({exc}); re-export or re-download it",
             ) from exc
 
     def read(self, size: int | None = -1) -> bytes:
-        return self._guard(super().read, size)  # type: ignore[no-any-return]
+        return self._guard(super().read, size)  # type: ignore[misc,no-any-return]
 
     def read1(self, size: int = -1) -> bytes:
-        return self._guard(super().read1, size)  # type: ignore[no-any-return]
+        return self._guard(super().read1, size)  # type: ignore[misc,no-any-return]
 
     def readline(self, size: int | None = -1) -> bytes:
-        return self._guard(super().readline, size)  # type: ignore[no-any-return]
+        return self._guard(super().readline, size)  # type: ignore[misc,no-any-return]
 
     def readinto(self, b: Any) -> int:
-        return self._guard(super().readinto, b)  # type: ignore[no-any-return]
+        return self._guard(super().readinto, b)  # type: ignore[misc,no-any-return]
 
-    def peek(self, n: int) -> bytes:
-        return self._guard(super().peek, n)  # type: ignore[no-any-return]
+    def peek(self, n: int = -1) -> bytes:
+        return self._guard(super().peek, n)  # type: ignore[misc,no-any-return]
+
+
+class _GzipStream(_Guarded, gzip.GzipFile):
+    """A gzip stream (see :class:`_Guarded`)."""
+
+    codec = "gzip"
+    errors = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+class _XzStream(_Guarded, lzma.LZMAFile):
+    """An xz stream (instaloader's ``.json.xz``; see :class:`_Guarded`) that closes ``fileobj`` with itself."""
+
+    codec = "xz"
+    errors = (EOFError, lzma.LZMAError)
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        super().__init__(fileobj)
+        self.fileobj = fileobj
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.fileobj.close()
 
 
 @dataclass
@@ -134,11 +232,24 @@ class Probe:
     first_json: Any = None
     json_kind: str = ""  # "ndjson" | "document" | ""
     csv_header: list[str] = field(default_factory=list)
+    csv_delimiter: str = ","
     is_parquet: bool = False
 
     @classmethod
     def of(cls, src: Source) -> Probe:
+        """What detection looks at in ``src``; a file no reader here opens (:data:`_UNREADABLE`) is refused with an
+        :class:`ImportFailed` saying how to convert it."""
         head = src.head()
+        for magic, what in _UNREADABLE.items():
+            if head.startswith(magic):
+                raise ImportFailed(
+                    str(src.path),
+                    "start of file",
+                    None,
+                    what,
+                    "Convert the file as the message says, or re-run with --skip-bad to import the other files and "
+                    "skip this one.",
+                )
         p = cls(src.path, head)
         if head[:4] == b"PAR1":
             p.is_parquet = True
@@ -156,12 +267,9 @@ class Probe:
                 except orjson.JSONDecodeError:
                     p.first_json = _partial_json(text)
             return p
-        try:
-            line = text.decode("utf-8", errors="replace").splitlines()[0] if text else ""
-        except IndexError:  # pragma: no cover
-            line = ""
-        delim = "\t" if line.count("\t") > line.count(",") else ","
-        p.csv_header = [h.strip() for h in next(csv.reader([line], delimiter=delim), [])]
+        lines = iter(text.decode("utf-8", errors="replace").splitlines())
+        line, p.csv_delimiter, _ = csv_header_line(next(lines, ""), lambda: next(lines, ""))
+        p.csv_header = [h.strip() for h in next(csv.reader([line], delimiter=p.csv_delimiter), [])]
         return p
 
 
@@ -414,62 +522,97 @@ class _Chain(io.RawIOBase):
         return len(data)
 
 
+#: the delimiters a CSV header row may use: comma, tab, and the semicolon of Excel where the decimal mark is a comma
+_DELIMITERS = (",", "\t", ";")
+#: the line Excel reads (and some tools write) before the header row to name the delimiter: ``sep=;``
+_SEP_LINE = re.compile(r"sep=(.)\s*")
+
+
+def csv_header_line(first: str, next_line: Callable[[], str]) -> tuple[str, str, int]:
+    """``(header row, delimiter, its line number)`` of a CSV file whose first line is ``first``: the line after a
+    ``sep=X`` line (delimiter X), else ``first``, split by whichever of comma, tab or semicolon it holds most (a
+    comma when none)."""
+    m = _SEP_LINE.fullmatch(first)
+    if m:
+        return next_line(), m[1], 2
+    return first, max(_DELIMITERS, key=first.count), 1
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """``header`` with a repeated column name made unique (``followers``, ``followers (column 3)``) and an empty one
+    named by its place (``(column 6)``: the empty columns a spreadsheet leaves at the end), so that a row's cells are
+    all kept, each column can be named in a report, and the first column of a name is the one that counts."""
+    seen: set[str] = set()
+    out = []
+    for i, name in enumerate(header, 1):
+        out.append(f"{name} (column {i})".lstrip() if not name or name in seen else name)
+        seen.add(name)
+    return out
+
+
+def _bad_row(loc: str, row: list[str], delimiter: str, message: str) -> SourceError:
+    """The recoverable error of one CSV row, with the row's text (decoded with ``surrogateescape``) as raw."""
+    raw = delimiter.join(row).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return SourceError(loc, message, recoverable=True, raw=raw[:2000])
+
+
+#: why a row with bytes that are not UTF-8 is refused, and what to do
+_NOT_UTF8 = (
+    "not UTF-8 text (the row holds bytes that are not UTF-8, e.g. Windows-1252 text as Excel's \"CSV (Comma "
+    'delimited)" writes it; save the file as "CSV UTF-8" or re-export it as UTF-8)'
+)
+
+
 def iter_csv_rows(
-    src: Source, delimiter: str | None = None
+    src: Source,
+    delimiter: str | None = None,
+    on_header: Callable[[list[str], str], None] | None = None,
 ) -> Iterator[tuple[str, dict[str, str] | SourceError]]:
-    """Yield ``(location, row)`` for each CSV/TSV row; location ``line N`` (1 = header)."""
+    """Yield ``(location, row)`` for each CSV/TSV row; location ``line N`` (1 = header), the line a row starts on.
+
+    The delimiter is found in the header row (see :func:`csv_header_line`) unless given; ``on_header(names,
+    delimiter)`` is called with the column names before the first row. A name that repeats is made unique
+    (:func:`_unique_names`). A row with bytes that are not UTF-8, or with another number of fields than the
+    header, is a recoverable :class:`SourceError`.
+    """
     with src.open() as fb:
         # surrogateescape: a row with bytes that are not UTF-8 is rejected alone (below), not the rest of the file
         f = io.TextIOWrapper(fb, encoding="utf-8-sig", errors="surrogateescape", newline="")
-        header_line = f.readline()
+        header_line, found, offset = csv_header_line(f.readline(), f.readline)
+        delimiter = delimiter or found
         if not _is_utf8(header_line):
-            raise SourceError("line 1", "not UTF-8 text (the header row holds bytes that are not UTF-8)")
-        if delimiter is None:
-            delimiter = "\t" if header_line.count("\t") > header_line.count(",") else ","
+            raise SourceError(
+                f"line {offset}", "not UTF-8 text (the header row holds bytes that are not UTF-8)"
+            )
         header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
         if not header or not any(header):
-            raise SourceError("line 1", "empty file or missing header row")
+            raise SourceError(f"line {offset}", "empty file or missing header row")
+        header = _unique_names(header)
+        if on_header is not None:
+            on_header(header, delimiter)
         reader = csv.reader(f, delimiter=delimiter)
-        lineno = 1
         while True:
+            # the line the next row starts on (a quoted field may span lines)
+            start = reader.line_num + offset + 1
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except UnicodeDecodeError as exc:
-                raise SourceError(f"line {reader.line_num + 1}", f"not UTF-8 text ({exc.reason})") from exc
+                raise SourceError(f"line {start}", f"not UTF-8 text ({exc.reason})") from exc
             except csv.Error as exc:
-                raise SourceError(f"line {reader.line_num + 1}", f"malformed CSV ({exc})") from exc
-            lineno = reader.line_num + 1
+                raise SourceError(f"line {start}", f"malformed CSV ({exc})") from exc
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue
+            loc = f"line {start}"
             if len(row) != len(header):
-                yield (
-                    f"line {lineno}",
-                    SourceError(
-                        f"line {lineno}",
-                        f"expected {len(header)} fields as in the header, found {len(row)}",
-                        recoverable=True,
-                        raw=delimiter.join(row)
-                        .encode("utf-8", "surrogateescape")
-                        .decode("utf-8", "replace")[:2000],
-                    ),
-                )
+                msg = f"expected {len(header)} fields as in the header, found {len(row)}"
+                yield loc, _bad_row(loc, row, delimiter, msg)
                 continue
             if not _is_utf8("".join(row)):
-                yield (
-                    f"line {lineno}",
-                    SourceError(
-                        f"line {lineno}",
-                        "not UTF-8 text (the row holds bytes that are not UTF-8; re-export the file as UTF-8)",
-                        recoverable=True,
-                        raw=delimiter.join(row)
-                        .encode("utf-8", "surrogateescape")
-                        .decode("utf-8", "replace")[:2000],
-                    ),
-                )
+                yield loc, _bad_row(loc, row, delimiter, _NOT_UTF8)
                 continue
-            yield f"line {lineno}", dict(zip(header, row, strict=True))
+            yield loc, dict(zip(header, row, strict=True))
 
 
 def _is_utf8(text: str) -> bool:

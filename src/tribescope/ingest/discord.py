@@ -17,6 +17,10 @@ Mapping: ``space_id`` = guild id, ``space_name`` = guild name, ``channel`` = cha
 of a ``Reply``, ``reactions`` = Σ ``reactions[].count``, ``created_at`` = ``timestamp`` (any offset,
 stored as UTC), ``snapshot_at`` = ``exportedAt``. Authors become accounts (``username`` = name,
 ``full_name`` = nickname, ``is_bot`` = isBot). ``link_creator`` works as for Reddit.
+
+System notifications (``type`` ``GuildMemberJoin``, ``ChannelPinnedMessage``, ``ThreadCreated``, ``Call``, …: DCE's
+message kinds 1–18) are read but map to no row: DCE writes a text of its own for them ("Joined the server.",
+"Pinned a message."), which no member wrote.
 """
 
 from __future__ import annotations
@@ -38,6 +42,21 @@ P = "discord"
 #: the top-level names :meth:`DiscordChatExporter.records` requires to occur once for a whole-document read
 _UNIQUE = ("guild", "channel", "exportedAt", "messages")
 _NONE = type(None)
+#: DCE's names of the message kinds it counts as system notifications (``MessageKind.IsSystemNotification``: 1–18);
+#: a kind DCE has no name for is written as its number
+_SYSTEM_KINDS = frozenset(
+    (
+        "RecipientAdd",
+        "RecipientRemove",
+        "Call",
+        "ChannelNameChange",
+        "ChannelIconChange",
+        "ChannelPinnedMessage",
+        "GuildMemberJoin",
+        "ThreadCreated",
+        *map(str, range(1, 19)),
+    )
+)
 _EMPTY: dict[str, Any] = {}
 
 
@@ -49,6 +68,12 @@ def _types_in(values: list[Any], types: tuple[type, ...]) -> bool:
 def _fits(values: list[Any]) -> bool:
     """Whether ``values`` are whole numbers of 64 bits (Python ints, as :func:`to_int` requires)."""
     return _types_in(values, (int,)) and (not values or (min(values) >= _I64_MIN and max(values) <= _I64_MAX))
+
+
+def _is_system(message: dict[str, Any]) -> bool:
+    """Whether a DCE message is a system notification (a member joined, a message was pinned, …), not a message."""
+    kind = message.get("type")
+    return type(kind) is str and kind in _SYSTEM_KINDS
 
 
 def read_header(src: Source) -> dict[str, Any]:
@@ -144,6 +169,8 @@ class DiscordChatExporter(Format):
     def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
         if not isinstance(raw, dict):
             raise FieldError(None, f"expected a message object, found {type(raw).__name__}")
+        if _is_system(raw):
+            return
         h = ctx.state["header"]
         mid = need(raw, "id")
         author = raw.get("author")
@@ -237,9 +264,9 @@ class DiscordChatExporter(Format):
         for k in ("space_name", "channel"):
             if type(h[k]) not in (str, _NONE):
                 return None
-        msgs: list[Any] = doc["messages"]
-        if not _types_in(msgs, (dict,)):
+        if not _types_in(doc["messages"], (dict,)):
             return None
+        msgs: list[Any] = [m for m in doc["messages"] if not _is_system(m)]
         ids = [m.get("id") for m in msgs]
         authors = [m.get("author") for m in msgs]
         refs = [m.get("reference") for m in msgs]
@@ -325,4 +352,4 @@ class DiscordChatExporter(Format):
                 "is_bot": list(cols[3]),
                 "snapshot_at": [snap] * k,
             }
-        return len(msgs), out
+        return len(doc["messages"]), out

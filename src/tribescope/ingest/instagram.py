@@ -3,8 +3,9 @@
 Three shapes are read, each detected from content:
 
 * :class:`InstagramWeb` — the web GraphQL post document ``shortcode_media`` (``{"graphql":
-  {"shortcode_media": …}}``, ``{"data": {"shortcode_media": …}}`` or the bare media object), one per
-  file, a JSON array of them, or one per line.
+  {"shortcode_media": …}}``, ``{"data": {"shortcode_media": …}}``, instaloader's ``{"node": …, "instaloader":
+  {"node_type": "Post"}}`` — ``.json`` or its default ``.json.xz`` — or the bare media object), one per file, a JSON
+  array of them, or one per line.
 * :class:`InstagramGraphAPI` — Instagram Graph API JSON: ``/{ig-user-id}/media`` pages (IG Media with
   embedded ``comments{…,replies{…}}``), ``/{ig-media-id}/comments`` pages (IG Comment; each needs
   ``media.id``) and Business Discovery documents (``{"business_discovery": {…, "media": {"data": […]}}}``).
@@ -129,7 +130,15 @@ def _shortcode_media(doc: Any) -> dict[str, Any]:
             for k in ("shortcode_media", "xdt_shortcode_media"):
                 if k in inner:
                     return _obj(inner[k], f"{outer}.{k}") or _missing(f"{outer}.{k}")
+    if _is_instaloader_post(doc):
+        return _obj(doc.get("node"), "node") or _missing("node")
     return doc
+
+
+def _is_instaloader_post(d: dict[str, Any]) -> bool:
+    """Whether ``d`` is instaloader's JSON of a post: ``{"node": {…}, "instaloader": {"node_type": "Post", …}}``."""
+    meta = d.get("instaloader")
+    return isinstance(meta, dict) and meta.get("node_type") == "Post"
 
 
 def _missing(name: str) -> dict[str, Any]:
@@ -143,6 +152,8 @@ def _looks_web(d: Any) -> bool:
         inner = d.get(outer)
         if isinstance(inner, dict) and ("shortcode_media" in inner or "xdt_shortcode_media" in inner):
             return True
+    if _is_instaloader_post(d):
+        return True
     return (
         "shortcode" in d
         and isinstance(d.get("owner"), dict)
@@ -152,7 +163,10 @@ def _looks_web(d: Any) -> bool:
 
 class InstagramWeb(Format):
     name = "instagram-graphql"
-    description = "Instagram web GraphQL post JSON (shortcode_media), one per file, array or per line"
+    description = (
+        "Instagram web GraphQL post JSON (shortcode_media) or instaloader post JSON (.json, .json.xz), one per file, "
+        "array or per line"
+    )
     platform = P
 
     def sniff(self, probe: Probe) -> bool:

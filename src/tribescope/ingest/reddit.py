@@ -56,7 +56,9 @@ def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
     try:
         return link_creator_key(opt)
     except ValueError as exc:
-        raise ImportFailed(ctx.path, "option --link-creator", None, str(exc)) from None
+        raise ImportFailed(
+            ctx.path, "option --link-creator", None, str(exc), ImportFailed.OPTION_HINT
+        ) from None
 
 
 def link_rows(ctx: Context, platform: str) -> Iterator[Row]:

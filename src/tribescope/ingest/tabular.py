@@ -8,16 +8,30 @@ lists). Columns that are not canonical are ignored and listed in the file's repo
 names a canonical column already taken (``followers`` and ``follower_count``: the first one counts). A ``platform``
 column is optional; ``--platform`` sets it, else it is ``generic``. Lists (hashtags, mentions) may be JSON arrays or
 comma-separated text.
+
+Files are read as spreadsheet programs write them: comma, tab or semicolon separated (or as a first line ``sep=;``
+says), UTF-8 with or without a byte-order mark, or UTF-16 (Excel's "Unicode Text"); column names match whatever their
+case and blanks (``Follower Count``), or in camelCase as scraping tools write them (``followersCount``). Numbers may be
+in thousands groups (``1,234``) or abbreviated (``12.3K``); in a semicolon-separated file (Excel where the decimal
+mark is a comma) ``1.234`` is 1234, ``0,35`` is 0.35 and the date ``1/3/2024`` is the 1st of March. A number or date
+written otherwise (``1,5``, or ``1/3/2024``, in a comma-separated file) is an error naming the line and column, never
+a guess; so is a long id a spreadsheet saved in scientific notation (``7.25144E+18``). ``N/A``, ``#N/A`` and a dash
+are empty number cells. A file named ``.csv``/``.tsv`` whose columns fit no table is refused with its column names and
+how to choose the table (``--table``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
+
+import pyarrow as pa
 
 from tribescope import schema
 from tribescope.errors import FieldError, SourceError
-from tribescope.ingest._base import Context, Format, Row
+from tribescope.ingest._base import Context, Format, Row, to_float, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows
 
 __all__ = ["Tabular", "guess_table"]
@@ -34,6 +48,8 @@ ALIASES = {
     "media_count": "posts",
     "#posts": "posts",
     "post_count": "posts",
+    "posts_count": "posts",
+    "follows_count": "following",
     "biography": "bio",
     "description": "bio",
     "name": "full_name",
@@ -54,8 +70,18 @@ ALIASES = {
 }
 
 
+#: where a camelCase name (``followersCount``, as scraping tools name their columns) has a word start
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def column_keys(name: str) -> tuple[str, str]:
+    """A column name as the canonical names are written — lower case, blanks as ``_`` (``Follower Count`` →
+    ``follower_count``) — and the same with camelCase words split (``followersCount`` → ``followers_count``)."""
+    return "_".join(name.lower().split()), "_".join(_CAMEL.sub(" ", name).lower().split())
+
+
 def guess_table(columns: Iterable[str]) -> str | None:
-    cols = {c.strip().lower() for c in columns}
+    cols = {k for c in columns for k in column_keys(c)}
     if "comment_id" in cols:
         return "comments"
     if "message_id" in cols:
@@ -69,15 +95,67 @@ def guess_table(columns: Iterable[str]) -> str | None:
     return None
 
 
+#: file names of CSV/TSV files (compressed or not)
+_CSV_NAME = re.compile(r"\.(csv|tsv)(\.gz)?$", re.IGNORECASE)
+
+
+def _names(columns: Iterable[str]) -> str:
+    """Column names for a message: ``'a', 'b', 'c'`` (the first 12)."""
+    cols = list(columns)
+    return ", ".join(map(repr, cols[:12])) + (f" and {len(cols) - 12} more" if len(cols) > 12 else "")
+
+
+#: a number as a spreadsheet shows a long one in a narrow column and saves it in a CSV: ``7.25144E+18``
+_SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d+)?E\+\d+", re.IGNORECASE)
+
+
+def _id_text(v: str, name: str) -> str:
+    """An id cell as it is, unless a spreadsheet turned a long numeric id into scientific notation (its digits are
+    lost: two ids would become one)."""
+    if "+" in v and _SCIENTIFIC.fullmatch(v):
+        raise FieldError(
+            name,
+            f"{v!r} is a long id in scientific notation, as a spreadsheet saves it: its digits are lost. Format the "
+            "column as Text before saving the CSV, or export the file again from its source",
+        )
+    return v
+
+
+def _parsers(
+    tbl: schema.Table, mapping: dict[str, str], european: bool
+) -> dict[str, Callable[[Any, str], Any]]:
+    """The mapped columns of ``tbl`` holding numbers, times or ids, each with the parser of its text in a CSV: counts
+    may be abbreviated (``12.3K``), ids checked (:func:`_id_text`); ``european``: the file is a CSV of Excel in a
+    decimal-comma locale, whose numbers have a decimal comma and whose dates are written day first."""
+    parsers: dict[pa.DataType, Callable[[Any, str], Any]] = {
+        pa.int64(): functools.partial(to_int, decimal_comma=european, abbreviated=True),
+        pa.float64(): functools.partial(to_float, decimal_comma=european, abbreviated=True),
+        schema.TS: functools.partial(to_ts, day_first=True) if european else to_ts,
+    }
+    types = {c.name: c.type for c in tbl.columns}
+    out = {dst: parsers[types[dst]] for dst in mapping.values() if types[dst] in parsers}
+    return out | {dst: _id_text for dst in mapping.values() if dst.endswith("_id") or dst == "reply_to"}
+
+
+def _canonical(keys: Iterable[str]) -> Iterator[str]:
+    """Each of a column's ``keys`` (see :func:`column_keys`) as the canonical name it is or is an alias of."""
+    for key in keys:
+        yield key
+        if key in ALIASES:
+            yield ALIASES[key]
+
+
 class Tabular(Format):
     name = "csv"
     description = "CSV/TSV/Parquet with canonical column names (accounts, posts, comments, community_messages, community_links)"
     platform = "generic"
 
     def sniff(self, probe: Probe) -> bool:
-        if probe.is_parquet:
+        if probe.is_parquet or guess_table(probe.csv_header) is not None:
             return True
-        return bool(probe.csv_header) and guess_table(probe.csv_header) is not None
+        # a file named .csv/.tsv is read as one even when no table fits its columns: the header's error then names
+        # them and says how to choose the table (--table), where detection could only say "not recognised"
+        return len(probe.csv_header) >= 2 and _CSV_NAME.search(probe.path.name) is not None
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         table = ctx.options.get("table")
@@ -85,50 +163,59 @@ class Tabular(Format):
             import pyarrow.parquet as pq
 
             pf = pq.ParquetFile(src.path)
-            table = table or guess_table(pf.schema_arrow.names)
-            self._setup(ctx, table, pf.schema_arrow.names)
+            self._setup(ctx, table or guess_table(pf.schema_arrow.names), pf.schema_arrow.names)
             n = 0
             for batch in pf.iter_batches(batch_size=10_000):
                 for row in batch.to_pylist():
                     n += 1
                     yield f"row {n}", row
             return
-        first = True
-        for loc, row in iter_csv_rows(src):
-            if first:
-                cols = list(row.keys()) if isinstance(row, dict) else []
-                self._setup(ctx, table or guess_table(cols) if cols else table, cols)
-                first = False
-            yield loc, row
 
-    def _setup(self, ctx: Context, table: str | None, columns: list[str]) -> None:
+        def setup(header: list[str], delimiter: str) -> None:
+            self._setup(ctx, table or guess_table(header), header, european=delimiter == ";")
+
+        yield from iter_csv_rows(src, on_header=setup)
+
+    def _setup(self, ctx: Context, table: str | None, columns: list[str], european: bool = False) -> None:
+        """The file's target table and its column mapping, from its header; ``european``: a semicolon-separated CSV
+        (Excel where the decimal mark is a comma: decimal commas, dates day first)."""
         if table is None:
             raise SourceError(
                 "header",
                 "cannot tell which table these rows belong to: expected a column comment_id, post_id, "
-                "message_id, space_id+creator_id, or account_id/username (or pass --table)",
+                f"message_id, space_id+creator_id, or account_id/username; found {_names(columns)}. "
+                "Name the table with --table and the columns as in docs/data-model.md (see `tribescope import --help`)",
             )
         tbl = schema.table(table)
         mapping: dict[str, str] = {}
         for c in columns:
-            key = c.strip().lower()
-            key = key if key in tbl.names else ALIASES.get(key, key)
-            if key in tbl.names and key not in mapping.values():
+            key = next((k for k in _canonical(column_keys(c)) if k in tbl.names), None)
+            if key is not None and key not in mapping.values():
                 mapping[c] = key
+        if not mapping:
+            raise SourceError(
+                "header",
+                f"none of the columns {_names(columns)} is a column of table {table}: rename them as in "
+                "docs/data-model.md (e.g. account_id, username, followers for accounts)",
+            )
         ctx.state["table"] = table
         ctx.state["mapping"] = mapping
         ctx.state["ignored"] = sorted(set(columns) - set(mapping))
+        ctx.state["parsers"] = _parsers(tbl, mapping, european)
 
     def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
         table: str = ctx.state["table"]
         mapping: dict[str, str] = ctx.state["mapping"]
         row: dict[str, Any] = {}
+        parsers: dict[str, Callable[[Any, str], Any]] = ctx.state["parsers"]
         for src_col, dst in mapping.items():
             v = raw.get(src_col)
             if isinstance(v, str):
                 v = v.strip()
                 if v == "":
                     v = None
+                elif dst in parsers:
+                    v = parsers[dst](v, dst)
             row[dst] = v
         platform = row.get("platform") or ctx.options.get("platform") or "generic"
         row["platform"] = str(platform).lower()

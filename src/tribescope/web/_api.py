@@ -130,12 +130,13 @@ def _csv_response(page: Page, name: str) -> Response:
     return Response(to_csv(page), media_type="text/csv; charset=utf-8", headers=headers)
 
 
+#: dashes and typographic quotes as their ASCII look-alikes
+_ASCII_LOOKALIKES = str.maketrans("—–‘’“”", "--''\"\"")
+
+
 def _ascii(text: str) -> str:
     """``text`` for an HTTP header: dashes and quotes as their ASCII look-alikes, anything else non-ASCII as "?"."""
-    plain = text.translate(
-        str.maketrans({"—": "-", "–": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "..."})
-    )
-    return plain.encode("ascii", "replace").decode()
+    return text.translate(_ASCII_LOOKALIKES).encode("ascii", "replace").decode()
 
 
 def _list_out(sec: Section, name: str, fmt: str) -> Any:
