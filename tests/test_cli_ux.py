@@ -224,7 +224,8 @@ def test_help_lists_every_command_under_its_panel_main_job_first():
 
 
 def test_counts_and_confidences_read_as_written():
-    from tribescope.cli._score import _confidence, _plural
+    from tribescope.cli._score import _plural
+    from tribescope.score._spec import confidence_text
 
     assert [_plural(1, "reply", "replies"), _plural(2, "post", "posts")] == ["1 reply", "2 posts"]
-    assert [_confidence(1.0), _confidence(0.95), _confidence(None)] == ["1.00", "0.95", "–"]
+    assert [confidence_text(1.0), confidence_text(0.952), confidence_text(None)] == ["1.00", "0.95", "–"]

@@ -235,6 +235,27 @@ def test_every_view_shows_a_community_score_with_two_decimals(client, scored_pat
     assert f"<span>community score</span><b>{shown}</b>" in report
 
 
+def test_every_view_shows_a_confidence_with_two_decimals(client, scored_path):
+    """As the CLI's table: "1.00" beside "0.95" (the leaderboard showed "1" beside "0.952")."""
+    from tribescope.report import render_report
+    from tribescope.store import connect
+
+    items = client.get("/api/creators?page_size=500").json()["items"]
+    board = client.get("/").text
+    ws = connect(scored_path, read_only=True)
+    try:
+        report = render_report(ws, evidence=0)
+    finally:
+        ws.close()
+    shown = {f"{r['confidence']:.2f}" for r in items if r["confidence"] is not None}
+    assert shown
+    for text in shown:
+        assert f'<td class="num">{text}</td></tr>' in report or f'<td class="num">{text}</td>' in board
+    r = next(r for r in items if r["confidence"] is not None)
+    page = client.get(f"/creator/{r['platform']}/{r['creator_id']}").text
+    assert f"<span>confidence</span><b>{r['confidence']:.2f}</b>" in page
+
+
 # ------------------------------------------------------------------------------------------ HTTP details
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from tribescope.cli._app import app, console, err, fail, state
 from tribescope.cli._out import check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
+from tribescope.score._spec import confidence_text
 
 _LABEL_STYLE = {
     "community_influencer": "bold green",
@@ -36,11 +37,6 @@ def _fmt(v: Any, pct: bool = False) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
-
-
-def _confidence(v: Any) -> str:
-    """A confidence 0…1 with two decimals, 1 included ("1.00" beside "0.95", not "1")."""
-    return f"{v:.2f}" if isinstance(v, float) and v == v else _fmt(v)
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -159,7 +155,7 @@ def score(
             _fmt(r["tier"]),
             f"[{style}]{short}[/]" if style else short,
             score_text(r["community_score"]),
-            _confidence(r["confidence"]),
+            confidence_text(r["confidence"]),
         ]
         if wide:
             cells += [

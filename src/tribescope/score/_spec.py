@@ -30,6 +30,7 @@ __all__ = [
     "Signal",
     "Spec",
     "SpecError",
+    "confidence_text",
     "load_spec",
     "score_text",
 ]
@@ -58,6 +59,13 @@ def score_text(v: object) -> str:
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return "–"
     return f"{v:.{SCORE_DIGITS}f}"
+
+
+def confidence_text(v: object) -> str:
+    """A confidence 0…1 as every view shows it: two decimals, 1 included ("1.00" beside "0.95"); "–" when none."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–"
+    return f"{v:.2f}"
 
 
 #: transform kind → its keys besides ``kind`` (required, optional)

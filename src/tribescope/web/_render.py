@@ -10,7 +10,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from tribescope.score._spec import score_text
+from tribescope.score._spec import confidence_text, score_text
 from tribescope.web import _charts
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
 
@@ -74,6 +74,7 @@ def env() -> Environment:
     e.filters["num"] = _num
     e.filters["cell"] = _cell
     e.filters["score"] = score_text
+    e.filters["confidence"] = confidence_text
     e.filters["column_cell"] = _column_cell
     e.filters["json_script"] = _json_script
     e.filters["segment"] = _segment
