@@ -110,7 +110,13 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 {
                     "mark": {"type": "bar", "color": "#1b9e77"},
                     "encoding": {
-                        "x": {"field": "value", "type": "quantitative", "title": None},
+                        # about five ticks, overlapping labels dropped: 360 px hold no more ("0.000.01" ran together)
+                        "x": {
+                            "field": "value",
+                            "type": "quantitative",
+                            "title": None,
+                            "axis": {"tickCount": 5, "labelOverlap": True},
+                        },
                         "tooltip": [
                             {"field": "component"},
                             {"field": "metric"},
