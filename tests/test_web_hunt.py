@@ -387,10 +387,12 @@ def test_the_import_form_links_a_space_and_shows_the_note_and_the_shortlist_its_
     app.state.store.close()
 
 
-def test_component_charts_ask_for_few_ticks_and_drop_overlapping_labels():
+def test_component_charts_put_the_most_points_first_with_readable_axes():
     """Each component's bar is 360 px wide: Vega-Lite's default ticks ran labels together ("0.000.01")."""
     from tribescope.web._charts import components
 
     spec = components([{"component": "reach", "direction": "lower", "value": 0.01, "benchmark": 0.12}])
     axis = spec["spec"]["layer"][0]["encoding"]["x"]["axis"]
     assert axis["tickCount"] <= 5 and axis["labelOverlap"] is True
+    # the components that give the most points first (they were in alphabetical order)
+    assert spec["facet"]["row"]["sort"] == {"field": "contribution", "op": "sum", "order": "descending"}

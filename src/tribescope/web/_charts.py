@@ -100,6 +100,8 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "row": {
                 "field": "component",
                 "type": "nominal",
+                # the components that give the most points first, as a marketer reads the score
+                "sort": {"field": "contribution", "op": "sum", "order": "descending"},
                 "header": {"labelAngle": 0, "labelAlign": "left", "title": None},
             }
         },
