@@ -118,7 +118,7 @@ _UNREADABLE = {
 #: the UTF-8 byte-order mark
 _BOM = b"\xef\xbb\xbf"
 #: the UTF-16 byte-order marks (little- and big-endian)
-_BOM16 = (b"\xff\xfe", b"\xfe\xff")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def _as_utf8(stream: Any) -> IO[bytes]:
@@ -127,7 +127,7 @@ def _as_utf8(stream: Any) -> IO[bytes]:
     head = stream.peek(3)[:3]
     if head == _BOM:
         stream.read(3)
-    elif head[:2] in _BOM16:
+    elif head[:2] in UTF16_BOMS:
         return io.BufferedReader(_Utf16AsUtf8(stream))  # type: ignore[return-value]
     return stream  # type: ignore[no-any-return]
 

@@ -6,10 +6,12 @@ import collections
 import contextlib
 import datetime as dt
 import functools
+import gzip
 import json
 import os
 import reprlib
 import threading
+import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -23,7 +25,7 @@ from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
-from tribescope.ingest._readers import Probe, Source, file_sha256
+from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._upsert import Stager
 
@@ -39,6 +41,8 @@ FORMATS: dict[str, Format] = {}
 IGNORE_MARKER = ".tribescopeignore"
 #: the locations of a detection error (:func:`detect_format`): the file is not an export; ``--skip-bad`` skips it
 _NOT_AN_EXPORT = ("file", "start of file")
+#: the generic CSV/TSV/Parquet format's name (:class:`~tribescope.ingest.tabular.Tabular`)
+_TABULAR = "csv"
 _SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".duckdb", ".wal"}
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager). A group's merge runs
@@ -135,7 +139,14 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     return out
 
 
-def detect_format(src: Source, forced: str | None = None) -> Format:
+def detect_format(src: Source, forced: str | None = None, options: dict[str, Any] | None = None) -> Format:
+    """The format of ``src``: ``forced`` (a format's name), else the first whose sniffer recognises the content.
+
+    A file no sniffer recognises goes to the generic CSV importer when the import names a table (``options["table"]``,
+    ``--table``) and the file starts with a delimited header (two columns or more), whatever its name (``export.txt``,
+    no suffix): the user has said what the rows are, as a ``.csv`` name does (see :meth:`Tabular.sniff
+    <tribescope.ingest.tabular.Tabular.sniff>`). Raises :class:`ImportFailed` for a file that is empty or no export.
+    """
     if forced:
         try:
             return FORMATS[forced]
@@ -150,6 +161,9 @@ def detect_format(src: Source, forced: str | None = None) -> Format:
                 return fmt
         except Exception:  # a sniffer must never break detection of the others
             continue
+    tabular = FORMATS.get(_TABULAR)
+    if tabular is not None and options and options.get("table") and len(probe.csv_header) >= 2:
+        return tabular
     if not probe.head.strip():
         raise ImportFailed(str(src.path), "file", None, "the file is empty", ImportFailed.FILE_HINT)
     raise ImportFailed(
@@ -315,7 +329,7 @@ def _import_files(
             )
             sha = hashes[i].result() if may_repeat else None
             try:
-                found = detect_format(src, format)
+                found = detect_format(src, format, options)
             except TribescopeError as exc:  # ImportFailed included
                 return (src, sha, exc, None, None)
             key = (sha, found.name) if sha is not None else None
@@ -810,7 +824,30 @@ def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) 
     plan_fn = getattr(fmt, "fast_plan", None)
     if plan_fn is None or _shortcuts_off(options):
         return None
-    return plan_fn(src, ctx)
+    plan = plan_fn(src, ctx)
+    if plan is not None and not _engine_reads(src):
+        return None  # the plans look at the content as the Python readers give it: decoded and transcoded
+    return plan
+
+
+def _engine_reads(src: Source) -> bool:
+    """Whether the engine's JSON reader can read ``src`` as it is stored (by its first bytes): not xz-compressed (it
+    decompresses gzip only) and not UTF-16 text, compressed or not (it reads UTF-8 only, a byte-order mark
+    included). A plan of content it cannot read would fail in the engine and fall back to the Python reader, after
+    a wasted pass over the file; :meth:`Source.open` decompresses and transcodes both."""
+    codec = src.compression
+    if codec == "gzip":
+        try:
+            with gzip.open(src.path) as f:
+                first = f.read(2)
+        except (OSError, EOFError, zlib.error):  # damaged: the Python reader says where
+            return False
+    elif codec is None:
+        with open(src.path, "rb") as f:
+            first = f.read(2)
+    else:
+        return False
+    return first not in UTF16_BOMS
 
 
 def _bulk(

@@ -14,7 +14,9 @@ instead (same header, messages and locations; several times faster for the usual
 
 Mapping: ``space_id`` = guild id, ``space_name`` = guild name, ``channel`` = channel name,
 ``thread_id`` = channel id, ``author_id`` = author snowflake, ``reply_to`` = ``reference.messageId``
-of a ``Reply``, ``reactions`` = Σ ``reactions[].count``, ``created_at`` = ``timestamp`` (any offset,
+of a ``Reply`` (never of a ``reference`` of type ``Forward``), ``text`` = ``content`` (a forwarded message without
+text of its own: the forwarded text, ``forwardedMessage.content``, as Discord shows it; author, time and reactions
+stay the forwarding message's), ``reactions`` = Σ ``reactions[].count``, ``created_at`` = ``timestamp`` (any offset,
 stored as UTC), ``snapshot_at`` = ``exportedAt``. Authors become accounts (``username`` = name,
 ``full_name`` = nickname, ``is_bot`` = isBot). ``link_creator`` works as for Reddit.
 
@@ -74,6 +76,16 @@ def _is_system(message: dict[str, Any]) -> bool:
     """Whether a DCE message is a system notification (a member joined, a message was pinned, …), not a message."""
     kind = message.get("type")
     return type(kind) is str and kind in _SYSTEM_KINDS
+
+
+def _shown_text(text: Any, forwarded: dict[str, Any]) -> Any:
+    """The text of a message holding a forward (DCE's ``forwardedMessage``, with a ``reference`` of type
+    ``Forward``): its own ``content`` when it has one, else the forwarded message's, which is what Discord shows."""
+    if text is None or text == "":
+        shown = forwarded.get("content")
+        if shown is not None and shown != "":
+            return shown
+    return text
 
 
 def read_header(src: Source) -> dict[str, Any]:
@@ -182,8 +194,14 @@ class DiscordChatExporter(Format):
         if ref is not None and not isinstance(ref, dict):
             raise FieldError("reference", f"expected a JSON object, found {type(ref).__name__}")
         reply_to = None
-        if ref and raw.get("type") in ("Reply", None):
+        if ref and raw.get("type") in ("Reply", None) and ref.get("type") != "Forward":
             reply_to = ref.get("messageId")
+        text = raw.get("content")
+        fwd = raw.get("forwardedMessage")
+        if fwd is not None:
+            if not isinstance(fwd, dict):
+                raise FieldError("forwardedMessage", f"expected a JSON object, found {type(fwd).__name__}")
+            text = _shown_text(text, fwd)
         reactions = raw.get("reactions")
         total = None
         if reactions is not None:
@@ -208,7 +226,7 @@ class DiscordChatExporter(Format):
                 "author_name": author.get("name"),
                 "reply_to": reply_to,
                 "created_at": to_ts(raw.get("timestamp"), "timestamp"),
-                "text": raw.get("content"),
+                "text": text,
                 "reactions": total,
                 "snapshot_at": h["snapshot_at"],
             },
@@ -271,6 +289,7 @@ class DiscordChatExporter(Format):
         authors = [m.get("author") for m in msgs]
         refs = [m.get("reference") for m in msgs]
         texts = [m.get("content") for m in msgs]
+        fwds = [m.get("forwardedMessage") for m in msgs]
         rs = [m.get("reactions") for m in msgs]
         if (
             not _types_in(ids, (str,))
@@ -278,6 +297,7 @@ class DiscordChatExporter(Format):
             or not _types_in(authors, (dict, _NONE))
             or not _types_in(refs, (dict, _NONE))
             or not _types_in(texts, (str, _NONE))
+            or not _types_in(fwds, (dict, _NONE))
             or not _types_in(rs, (list, _NONE))
         ):
             return None
@@ -286,11 +306,18 @@ class DiscordChatExporter(Format):
         author_names = [a.get("name") for a in authors]
         if not _types_in(author_ids, (str, _NONE)) or not _types_in(author_names, (str, _NONE)):
             return None
-        # a Reply's (or an untyped message's) reference, when it is a non-empty object
+        # a Reply's (or an untyped message's) reference, when it is a non-empty object and no forward's
         replies = [
-            r.get("messageId") if r and m.get("type") in ("Reply", None) else None
+            r.get("messageId")
+            if r and m.get("type") in ("Reply", None) and r.get("type") != "Forward"
+            else None
             for m, r in zip(msgs, refs, strict=True)
         ]
+        # a forward (DCE's ``forwardedMessage``) without text of its own shows the forwarded message's text
+        if any(fwds):
+            texts = [t if f is None else _shown_text(t, f) for t, f in zip(texts, fwds, strict=True)]
+            if not _types_in(texts, (str, _NONE)):
+                return None
         if not _types_in(replies, (str, _NONE)):
             return None
         # reactions: Σ count per message (a missing count is 0), every count a whole number of 64 bits

@@ -17,7 +17,9 @@ mark is a comma) ``1.234`` is 1234, ``0,35`` is 0.35 and the date ``1/3/2024`` i
 written otherwise (``1,5``, or ``1/3/2024``, in a comma-separated file) is an error naming the line and column, never
 a guess; so is a long id a spreadsheet saved in scientific notation (``7.25144E+18``). ``N/A``, ``#N/A`` and a dash
 are empty number cells. A file named ``.csv``/``.tsv`` whose columns fit no table is refused with its column names and
-how to choose the table (``--table``).
+how to choose the table (``--table``). With ``--table``, a file of any name (``export.txt``, no suffix) that no other
+format recognises is read as a CSV when its first line is a delimited header (see
+:func:`~tribescope.ingest._run.detect_format`).
 """
 
 from __future__ import annotations
