@@ -11,12 +11,13 @@ __all__ = ["account_category", "audience_quality"]
 
 
 def account_category(accounts: ir.Table) -> ir.Table:
-    """``accounts`` with ``category_rule`` ∈ real | influencer | mass_follower | suspicious (null without a profile).
+    """``accounts`` with ``category_rule`` ∈ real | influencer | mass_follower | suspicious (null when both
+    followers and following are unknown), the first that holds of:
 
-    HypeAuditor's audience categories: *influencer* > 5,000 followers and < 1,500 following;
-    *mass follower* > 1,500 following; *suspicious* when documented bot signals add up (no profile
-    picture and no posts, or following ≥ 7,500 — Instagram's follow cap — with few followers, or a
-    follower/following ratio < 0.01 with > 500 following); else *real*.
+    *suspicious* when documented bot signals add up: no profile picture and no posts, or following ≥ 7,500
+    (Instagram's follow cap) with < 500 followers, or following > 500 with followers < 1 % of following;
+    *influencer* > 5,000 followers and < 1,500 following; *mass follower* > 1,500 following; else *real*.
+    HypeAuditor's audience categories (real, influencers, mass followers, suspicious accounts).
     """
     a = accounts
     fol = a.followers
@@ -37,11 +38,14 @@ def account_category(accounts: ir.Table) -> ir.Table:
 
 
 def audience_quality(threads: ir.Table, accounts: ir.Table) -> ir.Table:
-    """Per-creator audience categories over distinct commenters whose profile is known.
+    """Per-creator audience categories (:func:`account_category`) over distinct commenters (not the creator)
+    whose profile is known.
 
     ``audience_profiles`` = commenters with a profile; ``audience_real_share`` = (real + influencer) /
-    profiled; ``audience_mass_follower_share``, ``audience_suspicious_share``; ``audience_reachability``
-    = share following < 1,500 (HypeAuditor: such accounts actually see posts). Null with no profiles.
+    profiled; ``audience_mass_follower_share`` = mass followers / profiled; ``audience_suspicious_share`` =
+    suspicious / profiled; ``audience_reachability`` = profiled commenters following < 1,500 accounts (unknown
+    following counts as reachable) / profiled (HypeAuditor's "audience reachability": such accounts actually see
+    posts). No row (null) for a creator without profiled commenters.
     """
     t = threads.filter(~threads.is_creator & threads.author_id.notnull())
     ac = account_category(accounts)

@@ -42,12 +42,15 @@ def sponsored_posts(posts: ir.Table) -> ir.Table:
 
 
 def brand_deals(posts: ir.Table, accounts: ir.Table) -> ir.Table:
-    """Per-creator brand-deal metrics.
+    """Per-creator brand-deal metrics over the creator's posts (:func:`sponsored_posts`).
 
-    * ``sponsored_share`` = posts disclosed or likely sponsored / posts; ``disclosed_share`` alone.
-    * ``mentions_per_post`` = mean @-mentions + tagged accounts per post (brand-mention saturation).
+    * ``sponsored_share`` = posts disclosed or likely sponsored / posts; ``n_sponsored`` — their count;
+      ``disclosed_share`` = disclosed posts (platform flag or disclosure hashtag) / posts.
+    * ``mentions_per_post`` = mean of @-mentions + tagged accounts per post (brand-mention saturation).
     * ``sponsored_er_ratio`` = median ER of sponsored posts / median ER of the others ("post
-      effectiveness": below 1 when paid posts land worse); null without both kinds.
+      effectiveness": below 1 when paid posts land worse); null without both kinds. ER here is
+      ``(likes + comments_count) / followers`` over posts with likes, a missing ``comments_count`` counting 0
+      (unlike ``er_median``, which then counts the imported comment rows).
 
     The article: community influencers post few sponsored posts, so each recommendation is trusted.
     """

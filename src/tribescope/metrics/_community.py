@@ -10,12 +10,15 @@ __all__ = ["offplatform"]
 
 
 def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Table:
-    """Per-creator off-platform community from ``community_links`` + ``community_messages``.
+    """Per-creator off-platform community from ``community_links`` + ``community_messages``; a row for each
+    creator with a linked space (the score's other creators get nulls).
 
-    * ``community_spaces`` — linked spaces; ``community_members`` — members the platform reports (sum).
-    * ``community_active_members`` — distinct message authors; ``community_messages_per_member``.
-    * ``community_reply_share`` — messages that reply to another message (members talking to each other).
-    * ``community_overlap_share`` — the creator's commenters whose handle also writes in the space /
+    * ``community_spaces`` — linked spaces; ``community_members`` — sum of the members each space reports.
+    * ``community_messages`` — messages in the linked spaces; ``community_active_members`` — their distinct
+      authors; ``community_messages_per_member`` = messages / active members.
+    * ``community_reply_share`` = messages that reply to another message / messages (members talking to each
+      other).
+    * ``community_overlap_share`` = the creator's commenters whose handle also writes in a linked space /
       commenters (handles compared lower-cased, across platforms).
 
     The article: community influencers gather their followers in their own spaces.

@@ -38,17 +38,23 @@ def ties(threads: ir.Table) -> ir.Table:
 def connectedness(threads: ir.Table) -> ir.Table:
     """Per-creator connectedness metrics from :func:`tribescope.metrics.threads` rows.
 
-    * ``ff_reply_share`` = follower↔follower replies / all comments (raw; reported, not scored).
+    *Commenters* are the distinct audience authors (not the creator, author known); a *tie* is an ``is_tie`` reply
+    (a follower↔follower reply that is not a bare tag, emoji or link spam); a *pair* is two commenters with ≥ 1 tie
+    in either direction. Recurrence and reciprocity follow Granovetter (1973, "The Strength of Weak Ties"): a tie's
+    strength grows with the time spent together and with reciprocity.
+
+    * ``ff_reply_share`` = follower↔follower replies / all comments, the creator's included (raw; reported, not
+      scored); ``n_ff_replies`` — their count.
     * ``ff_substantive_share`` = substantive follower↔follower replies / all comments.
-    * ``interacting_commenter_share`` = commenters who sent or received ≥ 1 conversational reply
-      from another commenter / commenters.
-    * ``n_pairs``; ``reciprocity`` = pairs with replies in both directions / pairs.
-    * ``recurring_pairs`` = pairs who talk under ≥ 2 different posts ("friendships");
-      ``recurring_tie_share`` = recurring pairs / pairs; ``friend_commenter_share`` = commenters in a
-      recurring pair / commenters.
+    * ``interacting_commenter_share`` = commenters who sent or received ≥ 1 tie / commenters.
+    * ``n_pairs``; ``reciprocity`` = pairs with ties in both directions / pairs.
+    * ``recurring_pairs`` = pairs with ties under ≥ 2 different posts ("friendships");
+      ``recurring_tie_share`` = recurring pairs / pairs; ``friend_commenter_share`` = commenters in a recurring
+      pair / commenters.
     * ``returning_commenter_share`` = commenters on ≥ 2 posts / commenters (null with < 2 posts with comments).
-    * ``retention`` = commenters of the earlier half of the creator's posts (by time) who also comment on
-      the later half / commenters of the earlier half (null with < 2 posts with comments).
+    * ``retention`` = commenters of the earlier half of the creator's commented posts who also comment on the later
+      half / commenters of the earlier half (null with < 2 commented posts). Posts are ordered by time (then id);
+      with n commented posts the earlier half is the first ⌈n/2⌉, the later half the last ⌊n/2⌋.
     """
     t = threads
     base = t.group_by(*KEY).agg(

@@ -13,18 +13,25 @@ __all__ = ["conversation"]
 def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     """Per-creator conversation quality from :func:`tribescope.metrics.threads` rows.
 
-    Shares are over *audience* comments (not written by the creator), except ``creator_comment_share``:
+    *Audience* comments are those the creator did not write (``~is_creator``, an unknown author included).
+    Counts: ``n_comments`` — every comment row under the creator's posts; ``n_follower_comments`` — audience
+    comments; ``n_commenters`` — distinct audience authors; ``n_posts_with_comments`` — posts with ≥ 1 audience
+    comment.
 
-    * ``comments_per_post`` = audience comment rows / creator posts in the workspace.
+    * ``comments_per_post`` = audience comments / the creator's posts in the workspace.
     * ``substantive_share``, ``emoji_only_share``, ``generic_share``, ``mention_only_share``,
-      ``link_spam_share``, ``action_intent_share`` — rule categories of
-      :func:`tribescope.features.comment_features` (HypeAuditor "comment authenticity"; the article's
-      followers "on the edge of their seat to take action").
-    * ``relevance_share`` — audience comments sharing a content word with the post's caption/title.
-    * ``sentiment_mean`` — mean VADER compound (only when ``threads`` has a ``sentiment`` column).
-    * ``creator_comment_share`` — comments written by the creator / all comments.
-    * ``creator_reply_share`` — audience top-level comments with ≥ 1 creator reply in their thread /
-      audience top-level comments; ``creator_reply_delay_h`` — median hours to the first creator reply.
+      ``link_spam_share``, ``action_intent_share`` = audience comments in the rule category of
+      :func:`tribescope.features.comment_features` / audience comments (HypeAuditor "comment authenticity";
+      the article's followers "on the edge of their seat to take action").
+    * ``relevance_share`` = audience comments sharing a content word with the post's caption/title / audience
+      comments.
+    * ``sentiment_mean`` — mean VADER compound (Hutto & Gilbert 2014) of audience comments with a ``sentiment``
+      (nulls skipped), only when ``threads`` has that column. The score table's ``sentiment_mean`` is the score's
+      own ``sentiment`` stage (``tribescope.score``), which counts a comment without a score as 0.
+    * ``creator_comment_share`` = comments written by the creator / all comments (``n_comments``).
+    * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread /
+      audience top-level comments; ``creator_reply_delay_h`` — median over the answered ones of the hours from
+      the comment to the creator's first reply.
     """
     t = threads
     aud = t.filter(~t.is_creator)

@@ -10,16 +10,21 @@ __all__ = ["engagement"]
 
 
 def engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = None) -> ir.Table:
-    """Per-creator engagement.
+    """Per-creator engagement, over the creator's posts whose ``likes`` are known (hidden likes are unknown, not 0).
 
-    * ``er_median`` / ``er_mean`` — ER by followers, per post ``(likes + comments) / followers`` then the
-      median / mean over posts (HypeAuditor's "ER"; Instagram industry standard).
-    * ``er_likes_median`` — median likes / followers (Modash's median-likes ER: robust to one viral post).
-    * ``er_views_median`` — median ``(likes + comments) / views`` over posts with views (video platforms).
-    * ``likes_cv`` — coefficient of variation of likes across posts (std / mean): spiky likes are a
-      known sign of bought likes (HypeAuditor "likes spread").
+    Per post, ER = ``(likes + comments) / followers`` (``followers`` from the creator's ``accounts`` row);
+    ``comments`` is the platform's ``comments_count``, else the rows in ``comments`` under the post, else 0.
 
-    ``comments`` per post is the platform's ``comments_count``, else the rows in ``comments``.
+    * ``n_posts_er`` — posts with an ER (likes known and followers > 0).
+    * ``er_median`` / ``er_mean`` — median / mean of the per-post ER (HypeAuditor's "ER", the Instagram
+      industry standard; the score's ``er_ratio`` divides ``er_median`` by the benchmark's *median* ER).
+    * ``er_likes_median`` — median ``likes / followers`` (Modash's median-likes ER: robust to one viral post).
+    * ``er_views_median`` — median ``(likes + comments) / views`` over posts with likes and views > 0 (video
+      platforms).
+    * ``likes_median``, ``comments_median`` — median likes (posts with likes) and comments (every post) per post.
+    * ``likes_cv`` — coefficient of variation of likes across posts: *sample* standard deviation (n − 1) / mean;
+      null with fewer than 2 posts with likes. Spiky likes are a known sign of bought likes (HypeAuditor
+      "likes spread").
     """
     p = posts.filter(posts.creator_id.notnull())
     if comments is not None:

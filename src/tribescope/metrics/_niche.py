@@ -13,7 +13,7 @@ __all__ = ["niche"]
 def niche(posts: ir.Table) -> ir.Table:
     """Per-creator hashtag concentration.
 
-    ``niche_focus`` = 1 − H / ln N, where H is the Shannon entropy of the creator's hashtag usage
+    ``niche_focus`` = 1 − H / ln N, where H is the Shannon (1948) entropy of the creator's hashtag usage
     (each use of a tag on a post counts once) and N the number of uses: 1 when one tag is used
     throughout, 0 when every use is a different tag (null with < 2 uses). The article: community
     influencers are niche — "a leader emerges out of each niche interest group".

@@ -29,10 +29,13 @@ def tier_of(followers: ir.IntegerValue, tiers: Sequence[tuple[str, int]] = DEFAU
 
 
 def reach(posts: ir.Table, accounts: ir.Table, tiers: Sequence[tuple[str, int]] = DEFAULT_TIERS) -> ir.Table:
-    """One row per creator (any account with posts): handle, followers, following, tier, posts observed.
+    """One row per creator, keyed by ``platform``, ``creator_id`` (any account with posts).
 
-    ``followers`` comes from the creator's ``accounts`` row; ``tier`` = the highest tier whose lower bound
-    ≤ followers (boundaries in the score spec). ``n_posts`` counts posts in the workspace.
+    ``n_posts`` — the creator's posts in the workspace; ``first_post_at`` / ``last_post_at`` — the earliest / latest
+    post time; ``handle`` (username, else the creator id), ``followers``, ``following``, ``is_verified`` — from the
+    creator's ``accounts`` row; ``tier`` = the highest tier whose lower bound ≤ followers (:func:`tier_of`;
+    boundaries in the score spec's ``[tiers]``, industry convention: nano 1k, micro 10k, mid 100k, macro 500k,
+    mega 1M).
     """
     p = posts.filter(posts.creator_id.notnull())
     c = p.group_by("platform", "creator_id").agg(
