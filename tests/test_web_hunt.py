@@ -396,3 +396,22 @@ def test_component_charts_put_the_most_points_first_with_readable_axes():
     assert axis["tickCount"] <= 5 and axis["labelOverlap"] is True
     # the components that give the most points first (they were in alphabetical order)
     assert spec["facet"]["row"]["sort"] == {"field": "contribution", "op": "sum", "order": "descending"}
+
+
+def test_csv_export_writes_counts_as_whole_numbers():
+    """The score table holds followers as floats when one creator's count is unknown (pandas' NaN): the CSV wrote
+    124979.0; a count stays whole, any other number as it is."""
+    from tribescope.web._api import to_csv
+    from tribescope.web._data import Page
+
+    page = Page(
+        total=2,
+        page=1,
+        page_size=2,
+        rows=[{"followers": 124979.0, "er_median": 2.0}, {"followers": None, "er_median": 0.031}],
+        columns=["followers", "er_median"],
+    )
+    assert _csv_rows(to_csv(page)) == [
+        {"followers": "124979", "er_median": "2.0"},
+        {"followers": "", "er_median": "0.031"},
+    ]

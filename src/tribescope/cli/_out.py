@@ -14,7 +14,7 @@ import typer
 
 from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
-from tribescope.score._spec import SCORE_DIGITS, score_text
+from tribescope.score._spec import COUNT_COLUMNS, SCORE_DIGITS, score_text
 
 __all__ = [
     "COUNT_COLUMNS",
@@ -34,26 +34,6 @@ __all__ = [
 
 #: what :func:`write_table` writes for most commands
 TABLE_SUFFIXES = (".csv", ".parquet", ".json")
-
-
-#: counts (accounts, pairs, messages) that the score table carries as floats, pandas' NaN standing for "none":
-#: :func:`write_table` writes them as integers when every value is whole
-COUNT_COLUMNS = frozenset(
-    {
-        "followers",
-        "following",
-        "n_ff_replies",
-        "n_pairs",
-        "recurring_pairs",
-        "audience_profiles",
-        "community_spaces",
-        "community_members",
-        "community_messages",
-        "community_active_members",
-        "graph_nodes",
-        "graph_edges",
-    }
-)
 
 
 def _one_of(suffixes: Sequence[str]) -> str:

@@ -14,8 +14,8 @@ from tribescope.store._privacy import forget as _forget
 
 #: what ``forget`` says when scores are stored: they were computed with the account's comments and profile
 _STALE_SCORES = (
-    "[yellow]note:[/] the stored scores (creator_scores; the report, the dashboard and `plan` read them) still "
-    "count {account} until the next `tribescope score`, which recomputes the creators whose data changed"
+    "[yellow]note:[/] the other creators' stored scores (creator_scores; the report, the dashboard and `plan` read "
+    "them) still count {account} until the next `tribescope score`, which recomputes the creators whose data changed"
 )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from tribescope.errors import TribescopeError
 
 __all__ = [
+    "COUNT_COLUMNS",
     "FIRST_COLUMNS",
     "SCORE_DIGITS",
     "Component",
@@ -47,6 +48,26 @@ FIRST_COLUMNS = (
     "community_score",
     "confidence",
 )
+
+#: counts (accounts, pairs, messages) that the score table carries as floats, pandas' NaN standing for "none":
+#: the CLI's ``--out`` files and the API's CSV write them as integers when whole
+COUNT_COLUMNS = frozenset(
+    {
+        "followers",
+        "following",
+        "n_ff_replies",
+        "n_pairs",
+        "recurring_pairs",
+        "audience_profiles",
+        "community_spaces",
+        "community_members",
+        "community_messages",
+        "community_active_members",
+        "graph_nodes",
+        "graph_edges",
+    }
+)
+
 
 #: Decimals a community score is stored with (``score_frame`` rounds to them) and shown with everywhere: the score table,
 #: ``explain``, the dashboard, the report, the plan. Coarser would contradict the label, whose rules compare the stored

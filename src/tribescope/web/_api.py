@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from tribescope.score._spec import COUNT_COLUMNS
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
 from tribescope.web._jobs import JobBusy
@@ -108,13 +109,18 @@ def _cell(v: Any) -> Any:
     return v
 
 
+def _count(v: Any) -> Any:
+    return int(v) if isinstance(v, float) and v.is_integer() else _cell(v)
+
+
 def to_csv(page: Page) -> str:
-    """CSV text of a page of rows; text cells that a spreadsheet would run as formulas are quoted."""
+    """CSV text of a page of rows; text cells that a spreadsheet would run as formulas are quoted; counts the score
+    table holds as floats (:data:`~tribescope.score._spec.COUNT_COLUMNS`) written whole (8463, not 8463.0)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(page.columns)
     for r in page.rows:
-        w.writerow([_cell(r.get(c)) for c in page.columns])
+        w.writerow([_count(r.get(c)) if c in COUNT_COLUMNS else _cell(r.get(c)) for c in page.columns])
     return buf.getvalue()
 
 
