@@ -236,9 +236,9 @@ def test_files_are_planned_before_their_hashes_only_when_no_other_content_has_th
 
     detect = _run.detect_format
 
-    def spy_detect(src, forced=None):
+    def spy_detect(src, forced=None, options=None):
         awaited.append("planned " + src.path.name)
-        return detect(src, forced)
+        return detect(src, forced, options)
 
     monkeypatch.setattr(_run, "_sha256_futures", spy)
     monkeypatch.setattr(_run, "detect_format", spy_detect)
