@@ -429,7 +429,8 @@ def campaign_report_cmd(
         bt = run_backtest(rep.creators.to_pandas())
         if "coverage" in bt:
             console.print(
-                f"• forecast back-test (leave one creator out, {bt['creators']} creators): 80 % interval "
+                f"• forecast back-test (leave one creator out, {bt['creators']} creators, "
+                f"{bt['campaign_rows']} campaign rows): 80 % interval "
                 f"coverage {bt['coverage']:.0%}, MAE {bt['mae_conversions']:.1f} conversions, "
                 f"Spearman {bt['spearman']:.2f}"
             )
