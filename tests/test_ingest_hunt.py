@@ -338,3 +338,14 @@ def test_a_fraction_of_three_digits_is_never_read_as_thousands(frac):
         parse_number(f"0,{frac:03d}")
     assert parse_number(f"0,{frac:03d}", decimal_comma=True) == decimal.Decimal(f"0.{frac:03d}")
     assert parse_number(f"0.{frac:03d}", decimal_comma=True) == decimal.Decimal(f"0.{frac:03d}")
+
+
+def test_a_windows_1252_header_row_gets_the_same_advice_as_its_rows(ws, tmp_path):
+    """The header's error said only "not UTF-8 text", and its hint offered --skip-bad for a record."""
+    f = tmp_path / "accounts.csv"
+    f.write_bytes("usernäme,followers\nann,3\n".encode("cp1252"))
+    with pytest.raises(ImportFailed) as exc:
+        import_paths(ws, [f])
+    text = str(exc.value)
+    assert "header: not UTF-8 text (the header row (line 1) holds bytes" in text
+    assert 'save the file as "CSV UTF-8"' in text and "Fix the file's header row" in text

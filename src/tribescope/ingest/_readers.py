@@ -556,11 +556,12 @@ def _bad_row(loc: str, row: list[str], delimiter: str, message: str) -> SourceEr
     return SourceError(loc, message, recoverable=True, raw=raw[:2000])
 
 
-#: why a row with bytes that are not UTF-8 is refused, and what to do
-_NOT_UTF8 = (
-    "not UTF-8 text (the row holds bytes that are not UTF-8, e.g. Windows-1252 text as Excel's \"CSV (Comma "
+#: why a row (``{what}``: "row", "header row (line 1)") with bytes that are not UTF-8 is refused, and what to do
+_NOT_UTF8_OF = (
+    "not UTF-8 text (the {what} holds bytes that are not UTF-8, e.g. Windows-1252 text as Excel's \"CSV (Comma "
     'delimited)" writes it; save the file as "CSV UTF-8" or re-export it as UTF-8)'
 )
+_NOT_UTF8 = _NOT_UTF8_OF.format(what="row")
 
 
 def iter_csv_rows(
@@ -581,9 +582,8 @@ def iter_csv_rows(
         header_line, found, offset = csv_header_line(f.readline(), f.readline)
         delimiter = delimiter or found
         if not _is_utf8(header_line):
-            raise SourceError(
-                f"line {offset}", "not UTF-8 text (the header row holds bytes that are not UTF-8)"
-            )
+            # the header: the whole file is refused (its hint says so), with the advice its rows get
+            raise SourceError("header", _NOT_UTF8_OF.format(what=f"header row (line {offset})"))
         header = [h.strip() for h in next(csv.reader([header_line], delimiter=delimiter), [])]
         if not header or not any(header):
             raise SourceError(f"line {offset}", "empty file or missing header row")
