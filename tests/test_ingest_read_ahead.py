@@ -179,3 +179,22 @@ def test_the_import_works_while_the_reader_is_behind():
     finally:
         ahead.close()
     assert _no_reader_thread()
+
+
+def test_hashes_started_ahead_of_a_failed_command_are_not_kept(tmp_path, exports):
+    """`import` starts hashing before it opens the workspace: when the workspace cannot be opened (or the import fails
+    before it takes them) the started hashes are dropped — they were left in the process, where a later import's
+    test of "nothing left ahead" found them (order-dependent under pytest-xdist)."""
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    not_a_workspace = tmp_path / "channels.json"
+    not_a_workspace.write_text('{"kind": "youtube#channelListResponse"}')
+    r = CliRunner().invoke(app, ["--workspace", str(not_a_workspace), "import", str(exports)])
+    assert r.exit_code == 1 and "is not a DuckDB workspace" in r.output, r.output
+    assert not _run._AHEAD
+    ws = tmp_path / "w.duckdb"
+    r = CliRunner().invoke(app, ["--workspace", str(ws), "import", str(exports), "--link-creator", "nocolon"])
+    assert r.exit_code == 1, r.output
+    assert not _run._AHEAD

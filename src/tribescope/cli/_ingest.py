@@ -22,7 +22,7 @@ from tribescope.cli._app import app, console, err, fail, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._links import unknown_link_creator
-from tribescope.ingest._run import FileReport, expand_paths, hash_ahead
+from tribescope.ingest._run import FileReport, drop_ahead, expand_paths, hash_ahead
 
 
 @app.command("import")
@@ -83,6 +83,7 @@ def import_(
         }.items()
         if v
     }
+    files: list[Path] = []
     try:
         if table is not None and table not in schema.TABLES:
             raise TribescopeError(f"--table {table!r}: not a table; use one of {', '.join(schema.TABLES)}")
@@ -91,6 +92,7 @@ def import_(
         hash_ahead(files)  # while the engine loads and the workspace opens
         ws = state.open(create=True)
     except TribescopeError as exc:
+        drop_ahead(files)  # no import will take them
         raise fail(exc) from None
     with Progress(
         TextColumn("[bold]importing[/] {task.description}"),

@@ -233,6 +233,9 @@ def import_paths(
     files = expand_paths(paths)
     try:
         return _import_files(ws, files, format, skip_bad, force, options, progress)
+    except BaseException:
+        drop_ahead(files)  # hashes started ahead for files the failed import never got to
+        raise
     except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
         if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
             raise
@@ -494,6 +497,14 @@ def hash_ahead(files: Sequence[Path]) -> None:
     with _AHEAD_LOCK:
         for f, fut in zip(files, futures, strict=True):
             _AHEAD[str(f.resolve())] = (_stat(f), fut)
+
+
+def drop_ahead(files: Sequence[Path]) -> None:
+    """Forget the hashes :func:`hash_ahead` started for ``files`` that no import took (the workspace could not be
+    opened, the import failed before it got to them): a process that goes on must not keep them."""
+    with _AHEAD_LOCK:
+        for f in files:
+            _AHEAD.pop(str(f.resolve()), None)
 
 
 def _hash_on_threads(files: Sequence[Path], name: str) -> list[Future[str]]:
