@@ -233,9 +233,6 @@ def import_paths(
     files = expand_paths(paths)
     try:
         return _import_files(ws, files, format, skip_bad, force, options, progress)
-    except BaseException:
-        drop_ahead(files)  # hashes started ahead for files the failed import never got to
-        raise
     except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
         if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
             raise
@@ -247,6 +244,8 @@ def import_paths(
             "Check that it exists and is readable (it may have been moved or deleted during the import), then run "
             "the import again.",
         ) from exc
+    finally:
+        drop_ahead(files)  # hashes started ahead that the import did not take (it failed before it got to them)
 
 
 def _import_files(
