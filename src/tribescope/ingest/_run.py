@@ -245,7 +245,8 @@ def import_paths(
             "the import again.",
         ) from exc
     finally:
-        drop_ahead(files)  # hashes started ahead that the import did not take (it failed before it got to them)
+        # hashes started ahead that the import did not take (it failed before it got to them)
+        drop_ahead(files)
 
 
 def _import_files(
