@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.test_ingest_discord import _driver  # rows, rejects, counts as the driver reads them
 from typer.testing import CliRunner
 
 from tribescope.cli import app
@@ -158,27 +159,6 @@ def test_forward_marked_in_an_untyped_message_is_no_reply(tmp_path):
         "990000000000000013": "990000000000000012",
         "990000000000000014": None,
     }
-
-
-def _driver(path: Path, *, bulk: bool, skip_bad: bool) -> tuple:
-    """Rows, rejects and counts the driver reads from ``path``, with or without the columnar path."""
-    from tribescope.ingest._run import _read_file
-
-    opts = {} if bulk else {"no_fast_path": True}
-    rows: dict[str, list] = {}
-    rejects: list = []
-    done = None
-    try:
-        for kind, a, b in _read_file(Source(path), DiscordChatExporter(), "i1", skip_bad, opts):
-            if kind == "rows":
-                rows.setdefault(a, []).extend(b.to_pylist())
-            elif kind == "rejects":
-                rejects.extend(b.to_pylist())
-            elif kind == "done":
-                done = (a, b)
-    except Exception as exc:
-        return ("error", type(exc).__name__, str(exc))
-    return rows, rejects, done
 
 
 _ODD = st.one_of(
