@@ -503,8 +503,9 @@ def drop_ahead(files: Sequence[Path]) -> None:
     """Forget the hashes :func:`hash_ahead` started for ``files`` that no import took (the workspace could not be
     opened, the import failed before it got to them): a process that goes on must not keep them."""
     with _AHEAD_LOCK:
-        for f in files:
-            _AHEAD.pop(str(f.resolve()), None)
+        if _AHEAD:  # after an import that took them all (the usual end): nothing to look up
+            for f in files:
+                _AHEAD.pop(str(f.resolve()), None)
 
 
 def _hash_on_threads(files: Sequence[Path], name: str) -> list[Future[str]]:
@@ -847,16 +848,12 @@ def _engine_reads(src: Source) -> bool:
     included). A plan of content it cannot read would fail in the engine and fall back to the Python reader, after
     a wasted pass over the file; :meth:`Source.open` decompresses and transcodes both."""
     codec = src.compression
-    if codec == "gzip":
-        try:
-            with gzip.open(src.path) as f:
-                first = f.read(2)
-        except (OSError, EOFError, zlib.error):  # damaged: the Python reader says where
-            return False
-    elif codec is None:
-        with open(src.path, "rb") as f:
+    if codec not in (None, "gzip"):
+        return False
+    try:
+        with (gzip.open if codec == "gzip" else open)(src.path, "rb") as f:
             first = f.read(2)
-    else:
+    except (OSError, EOFError, zlib.error):  # damaged: the Python reader says where
         return False
     return first not in UTF16_BOMS
 
