@@ -365,3 +365,26 @@ def test_cli_brand_commands(world, tmp_path):
     lines = (tmp_path / "posts.csv").read_text().splitlines()
     assert lines[0].startswith('"platform","post_id","creator_id"') and len(lines) == 4
     assert any('"disclosed"' in x and '"#ad"' in x for x in lines)
+
+
+def test_brand_fit_audience_leaves_out_the_brands_own_replies(world):
+    """The brand replying under glam's post with its product words is not glam's audience: it raised glam's
+    audience similarity (and fit) above 0 although no follower of glam ever spoke of bottles or packs."""
+    before = {r["creator_id"]: r for r in brand_fit(world, "Trailco").to_pylist()}
+    _put(
+        world,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "brand-reply",
+                "post_id": "g1",
+                "author_id": "trailco",
+                "author_name": "TrailCo",
+                "text": "our hiking bottle and trail pack would suit your hiking and camping trips",
+            }
+        ],
+    )
+    after = {r["creator_id"]: r for r in brand_fit(world, "Trailco").to_pylist()}
+    assert after["glam"]["audience_similarity"] == pytest.approx(before["glam"]["audience_similarity"])
+    assert after["glam"]["fit"] == pytest.approx(before["glam"]["fit"], abs=1e-9)

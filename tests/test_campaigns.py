@@ -772,29 +772,69 @@ def test_plan_gifted_last_fee_is_an_estimate(ws, tmp_path):
     assert "for 150 (last quoted fee)" in picks.loc["bob", "rationale"]
 
 
-def test_optimise_tie_missing_score_counts_as_zero():
-    """Equal value per cost: the higher community score wins; NaN / None count as 0, then the earlier row."""
+def _tie_cands(ids, scores, conversions=None):
+    return pd.DataFrame(
+        {
+            "platform": ["instagram"] * len(ids),
+            "creator_id": ids,
+            "cost": [100.0] * len(ids),
+            "expected_conversions": conversions or [2.0] * len(ids),
+            "label_group": ["community"] * len(ids),
+            "tier": ["micro"] * len(ids),
+            "community_score": scores,
+        }
+    )
 
-    def cands(ids, scores):
-        return pd.DataFrame(
-            {
-                "platform": ["instagram"] * len(ids),
-                "creator_id": ids,
-                "cost": [100.0] * len(ids),
-                "expected_conversions": [2.0] * len(ids),
-                "label_group": ["community"] * len(ids),
-                "tier": ["micro"] * len(ids),
-                "community_score": scores,
-            }
-        )
 
-    assert optimise(cands(["nan", "s50"], [np.nan, 50.0]), 100)["creator_id"].tolist() == ["s50"]
-    assert optimise(cands(["none", "s5"], pd.Series([None, 5.0], dtype=object)), 100)[
+def test_optimise_tie_missing_score_counts_as_the_mean_score():
+    """Equal value per cost: the higher community score wins, then the earlier row. A missing score (NaN / None)
+    counts as the mean score of the scored candidates — the forecast's expectation for an unscored creator
+    (its factor is the mean factor), not 0: an unscored creator is average in expectation."""
+    # scores 30, (missing), 70 → an unscored creator counts as 50: above the 30, below the 70
+    c = _tie_cands(["s30", "unscored", "s70"], [30.0, np.nan, 70.0], [2.0, 2.0, 1.0])
+    assert optimise(c, 100)["creator_id"].tolist() == ["unscored"]  # it used to count as 0: s30 won
+    c = _tie_cands(["s30", "unscored", "s70"], [30.0, np.nan, 70.0], [2.0, 2.0, 2.0])
+    assert optimise(c, 100)["creator_id"].tolist() == ["s70"]
+    assert optimise(_tie_cands(["none", "s5"], pd.Series([None, 5.0], dtype=object)), 100)[
         "creator_id"
-    ].tolist() == ["s5"]
-    assert optimise(cands(["a", "b"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["a"]
-    assert optimise(cands(["b", "a"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["b"]
-    assert optimise(cands(["nan", "neg"], [np.nan, -1.0]), 100)["creator_id"].tolist() == ["nan"]  # 0 > −1
+    ].tolist() == ["none"]  # mean 5 = 5: the earlier row
+    assert optimise(_tie_cands(["a", "b"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["a"]
+    assert optimise(_tie_cands(["b", "a"], [np.nan, np.nan]), 100)["creator_id"].tolist() == ["b"]
+    # an explicit mean (the plan passes the mean over every candidate, as for the forecast's factor)
+    c = _tie_cands(["s30", "unscored"], [30.0, np.nan])
+    assert optimise(c, 100, unscored_score=20.0)["creator_id"].tolist() == ["s30"]
+    assert optimise(c, 100, unscored_score=40.0)["creator_id"].tolist() == ["unscored"]
+
+
+def test_plan_tie_break_agrees_with_the_forecast_for_an_unscored_creator(ws):
+    """Through plan_budget, a genuine tie: scores 25 and 75 (mean 50), and an unscored creator. The forecast
+    gives the unscored one the mean factor 0.5 + 50/100 = 1.0, so with 3,000 followers it expects exactly what the
+    score-25 creator (factor 0.75) expects with 4,000: 3 × 0.96 × 1.0 = 4 × 0.96 × 0.75 = 2.88, both for the
+    minimum fee of 100. The tie-break must read the unscored creator as the same average (50 > 25), not as 0."""
+    import pyarrow as pa
+
+    _creators(
+        ws, [("instagram", "s25", 4_000), ("instagram", "unscored", 3_000), ("instagram", "s75", 400_000)]
+    )
+    ws.write_table(
+        "creator_scores",
+        pa.table(
+            {
+                "platform": ["instagram"] * 3,
+                "creator_id": ["s25", "unscored", "s75"],
+                "handle": ["s25", "unscored", "s75"],
+                "followers": [4_000.0, 3_000.0, 400_000.0],
+                "tier": ["nano", "nano", "mid"],
+                "label": ["community_influencer"] * 3,
+                "community_score": [25.0, None, 75.0],
+            }
+        ),
+    )
+    res = plan_budget(ws, 100, min_community_share=0.0, min_roi=None, use_overlap=False)
+    picks = res.picks.to_pandas()
+    assert picks["creator_id"].tolist() == ["unscored"]  # s25 won when a missing score counted as 0
+    assert picks["expected_conversions"].iloc[0] == pytest.approx(2.88)
+    assert "mean factor of the scored creators ×1.00" in picks["rationale"].iloc[0]
 
 
 def test_estimate_fee_rounds_half_up_to_10():

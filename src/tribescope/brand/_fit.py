@@ -4,7 +4,8 @@ Documents (Salton & Buckley 1988 TF-IDF, sublinear tf, L2-normalised; cosine sim
 
 * brand = name + handles + keywords + description (keywords counted twice: they are what the brand sells);
 * content = the creator's post titles and captions;
-* audience = comments by other accounts under the creator's posts.
+* audience = comments by other accounts under the creator's posts — not the creator's own, nor the brand's (an
+  author id or name equal to one of its handles, on the handle's platform when it names one).
 
 The brand's own accounts (its handles: :func:`~tribescope.brand._ambassadors.brand_accounts`) are not ranked.
 
@@ -69,6 +70,12 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
     j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
     j = j.filter((ibis.coalesce(j.author_id, "") != j.c_creator) & j.text.notnull())
+    # the brand's own replies under a creator's posts ("thanks for the love! our trail pack …") are not its audience
+    for plat, handle in b.handle_pairs():
+        mine = (ibis.coalesce(j.author_id, "").lower() == handle) | (
+            ibis.coalesce(j.author_name, "").lower() == handle
+        )
+        j = j.filter(~(mine & (j.platform == plat)) if plat else ~mine)
     aud = (
         j.group_by([j.platform, j.c_creator]).aggregate(txt=j.text.group_concat(" ")).to_pyarrow().to_pylist()
     )

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from tribescope.brand._profiles import Brand
 from tribescope.store import Workspace
 
-__all__ = ["brand_terms", "engine_pattern", "post_text", "quote"]
+__all__ = ["BrandTerms", "brand_terms", "engine_pattern", "post_text", "quote", "stored_brand_terms"]
 
 
 def brand_terms(brand: Brand) -> list[str]:
@@ -19,14 +19,25 @@ def brand_terms(brand: Brand) -> list[str]:
     return sorted((t for t in terms if t), key=len, reverse=True)
 
 
-def stored_brand_terms(ws: Workspace) -> list[str]:
+class BrandTerms(list[str]):
+    """:func:`stored_brand_terms`: every stored brand's terms as one list, and ``by_brand`` (lower-cased brand name →
+    that brand's terms), so that a campaign of one brand is not marked by another brand's words
+    (:func:`~tribescope.campaigns.campaign_posts` reads ``by_brand`` per plan row)."""
+
+    def __init__(self, by_brand: dict[str, list[str]]) -> None:
+        super().__init__(t for terms in by_brand.values() for t in terms)
+        self.by_brand = by_brand
+
+
+def stored_brand_terms(ws: Workspace) -> BrandTerms:
     """:func:`brand_terms` of every brand profile stored in the workspace (none without a ``brands`` table): the
-    words that mark campaign posts when ``campaign report`` is given no ``--brand-term`` (CLI and dashboard)."""
+    words that mark campaign posts when ``campaign report`` is given no ``--brand-term`` (CLI and dashboard). A plan
+    row naming a stored brand is marked by that brand's terms only (:class:`BrandTerms`)."""
     from tribescope.brand._profiles import list_brands
 
     if not ws.has_table("brands"):
-        return []
-    return [t for b in list_brands(ws) for t in brand_terms(b)]
+        return BrandTerms({})
+    return BrandTerms({b.name.lower(): brand_terms(b) for b in list_brands(ws)})
 
 
 def engine_pattern(terms: list[str]) -> str:

@@ -17,7 +17,9 @@ credited: they are not sales. Revenue of an order = ``Total − Refunded Amount`
 
 Posts — a campaign post is a post of the plan's creator published between ``start`` and
 ``end`` that is listed in the plan's ``post_ids`` or, when the plan lists none, that carries the promo
-code, the UTM campaign, the link, the brand's name/handle, or the platform's sponsor = brand. Each post is
+code, the UTM campaign, the link, the row's brand name or a brand term (``brand_terms``; from
+:func:`tribescope.brand._text.stored_brand_terms`, a row naming a stored brand takes that brand's terms only), or
+whose platform sponsor names the brand or a term. Each post is
 credited to one plan row only (the earliest-starting), so no post's reach or EMV is counted twice.
 """
 
@@ -104,6 +106,8 @@ def campaign_posts(
     end = pd.to_datetime(plan["end_date"]).dt.tz_localize(UTC) + pd.Timedelta(days=1)
     end = end.fillna(pd.Timestamp(datetime(2262, 1, 1, tzinfo=UTC)))
     terms = [t.lower() for t in (brand_terms or []) if t]
+    # stored brand profiles (tribescope.brand.stored_brand_terms): a row naming a stored brand takes its terms only
+    by_brand: dict[str, list[str]] | None = getattr(brand_terms, "by_brand", None)
     text = (posts["title"].fillna("") + " " + posts["caption"].fillna("")).str.lower()
     sponsor = posts["sponsor"].fillna("").str.lower()
     taken: set[tuple[str, str]] = set()
@@ -120,12 +124,17 @@ def campaign_posts(
             in_time = (posts["created_at"] >= start.iloc[i]) & (posts["created_at"] < end.iloc[i])
             marks = [m.lower() for m in (r.get("utm_campaign"), r.get("link")) if m]
             marks += [c.lower() for c in discount_codes(r.get("promo_code"))]
+            brand = str(r.get("brand") or "").strip().lower()
+            mine_terms = terms
+            if by_brand is not None and brand:  # another stored brand's words mark no post of this campaign
+                mine_terms = [t.lower() for t in by_brand.get(brand, []) if t]
+            # the brand's name marks its posts (docs/campaigns.md), with or without a stored profile
+            if brand:
+                mine_terms = [*mine_terms, brand]
             hit = pd.Series(False, index=posts.index)
-            for m in marks + terms:
+            for m in marks + mine_terms:
                 hit |= text.str.contains(m, regex=False)
-            if r.get("brand"):
-                hit |= sponsor.str.contains(str(r["brand"]).lower(), regex=False)
-            for t in terms:
+            for t in mine_terms:
                 hit |= sponsor.str.contains(t, regex=False)
             sel = mine & in_time & hit
         for j in posts.index[sel]:

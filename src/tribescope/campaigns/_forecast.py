@@ -44,6 +44,7 @@ __all__ = [
     "creator_keys",
     "fit_priors",
     "forecast",
+    "mean_score",
     "prior_for",
     "score_factor",
     "unscored_factor",
@@ -87,12 +88,19 @@ def _known_score(v: Any) -> float | None:
     return x if np.isfinite(x) else None
 
 
+def mean_score(scores: Iterable[Any]) -> float | None:
+    """The mean of the known (finite) community scores; ``None`` when none is scored. What a creator whose score
+    is unknown is in expectation: the forecast's :func:`unscored_factor` and the plan's tie-breaks use it."""
+    known = [x for x in map(_known_score, scores) if x is not None]
+    return float(np.mean(known)) if known else None
+
+
 def unscored_factor(scores: Iterable[Any]) -> float | None:
     """The score factor of a creator whose community score is unknown: the mean factor of the scored creators,
     ``E[0.5 + S/100] = 0.5 + mean(S)/100`` (expected conversions are linear in the factor, so the mean — not the
     median — is the expected factor of a creator drawn from the same workspace). ``None`` when none is scored."""
-    known = [x for x in map(_known_score, scores) if x is not None]
-    return score_factor(float(np.mean(known))) if known else None
+    m = mean_score(scores)
+    return score_factor(m) if m is not None else None
 
 
 def _row_creators(history: pd.DataFrame, known: Iterable[tuple[Any, Any]] | None) -> list[tuple[str, str]]:

@@ -268,6 +268,17 @@ def utm_campaign_of(url: str | None) -> str | None:
     return vals[0].strip().lower() if vals else None
 
 
+def _fee(row: dict[str, Any], where: str, creator: str) -> float:
+    """The plan row's fee (0 = product-only / gifted); a negative fee is an error naming the field."""
+    fee = _money(row, where, "cost", "fee", "price")
+    if fee < 0:
+        raise CampaignError(
+            f"{where}, field {_field(row, 'cost', 'fee', 'price')!r}: creator {creator!r}: the fee "
+            f"{format_money(fee)} is negative (0 for a product-only / gifted campaign)"
+        )
+    return fee
+
+
 def read_plan(path: str | Path) -> pa.Table:
     p = Path(path)
     rows, header = _rows(p)
@@ -308,7 +319,7 @@ def read_plan(path: str | Path) -> pa.Table:
                 "creator_platform": platform,
                 "creator_id": cid,
                 "handle": _pick(r, "handle").lstrip("@") or creator,
-                "cost": _money(r, where, "cost", "fee", "price"),
+                "cost": _fee(r, where, creator),
                 "currency": _pick(r, "currency").upper() or None,
                 "start_date": start,
                 "end_date": end,
@@ -368,6 +379,19 @@ _O_CODES = (
     "Coupon(s)",
 )
 
+_O_REFUNDED = ("Refunded Amount", "total_refunded", "order_refund", "refunded_total")
+
+
+def _not_negative(amount: float, where: str, order: str, what: str) -> None:
+    """An order's total and refunded amount are never below 0: a negative refund would add revenue and a negative
+    total is no sale (some accounting exports sign money out as negative; the shop exports read here do not)."""
+    if amount < 0:
+        raise CampaignError(
+            f"{where}: order {order}: the {what} {format_money(amount)} is negative; orders exports write totals "
+            "and refunds as amounts of 0 or more (a refund is the order's Refunded Amount, not a negative total)"
+        )
+
+
 #: cancellation time: Shopify's export writes ``Cancelled at`` (older) or ``Canceled at`` (current US English)
 _CANCELLED = ("Cancelled at", "Canceled at", "cancelled_at", "canceled_at")
 
@@ -402,10 +426,10 @@ def read_orders(path: str | Path) -> pa.Table:
         status = _pick(r, "Financial Status", "financial_status", "status", "Order Status").lower()
         status = status.removeprefix("wc-")
         total = _money(r, where, *_O_TOTAL)
-        refunded = _money(r, where, "Refunded Amount", "total_refunded", "order_refund", "refunded_total")
-        if status == "refunded" and not _pick(
-            r, "Refunded Amount", "total_refunded", "order_refund", "refunded_total"
-        ):
+        refunded = _money(r, where, *_O_REFUNDED)
+        _not_negative(total, f"{where}, field {_field(r, *_O_TOTAL)!r}", name, "total")
+        _not_negative(refunded, f"{where}, field {_field(r, *_O_REFUNDED)!r}", name, "refunded amount")
+        if status == "refunded" and not _pick(r, *_O_REFUNDED):
             refunded = (
                 total  # WooCommerce: a refunded order without a refund amount column is refunded in full
             )
@@ -490,16 +514,22 @@ def _read_orders_json(p: Path) -> pa.Table:
         if o.get("total_price") in (None, ""):
             raise CampaignError(f"{where}, field 'total_price': no order total")
         total = _json_money(o.get("total_price"), f"{where}, field 'total_price'")
+        _not_negative(total, f"{where}, field 'total_price'", name, "total")
         refunded = 0.0
         if o.get("refunds"):
             for rf in o["refunds"]:
                 for tx in rf.get("transactions") or []:
                     if tx.get("kind") == "refund" and tx.get("status", "success") == "success":
-                        refunded += _json_money(
+                        amount = _json_money(
                             tx.get("amount"), f"{where}, field 'refunds.transactions.amount'"
                         )
+                        _not_negative(
+                            amount, f"{where}, field 'refunds.transactions.amount'", name, "refunded amount"
+                        )
+                        refunded += amount
         elif o.get("total_refunded") not in (None, ""):
             refunded = _json_money(o.get("total_refunded"), f"{where}, field 'total_refunded'")
+            _not_negative(refunded, f"{where}, field 'total_refunded'", name, "refunded amount")
         elif o.get("current_total_price") not in (None, ""):
             refunded = max(
                 0.0,
@@ -540,12 +570,18 @@ def read_clicks(path: str | Path) -> pa.Table:
     for r in rows:
         where = f"{p}, line {r['_line']}"
         link = _pick(r, "link", "url")
+        n = _money(r, where, "clicks", "count")
+        if n < 0 or n != int(n):
+            raise CampaignError(
+                f"{where}, field {_field(r, 'clicks', 'count')!r}: {_pick(r, 'clicks', 'count')!r} is not a "
+                "number of clicks (a whole number, 0 or more)"
+            )
         out.append(
             {
                 "date": _date(r, where, "date", "day"),
                 "utm_campaign": (_pick(r, "utm_campaign").lower() or utm_campaign_of(link)),
                 "link": link or None,
-                "clicks": int(_money(r, where, "clicks", "count")),
+                "clicks": int(n),
             }
         )
     return pa.Table.from_pylist(out, schema=CLICK_SCHEMA)

@@ -9,8 +9,9 @@ Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/c
   module or the comments are missing): known commenters are a sample of an audience, and 1 shared of 3 is no
   evidence of a 33 % overlap;
 * at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
-  community score, a missing score counting as 0; then the earlier row); the values are recomputed after
-  every pick;
+  community score, a missing score counting as the mean score of the scored candidates — average in expectation,
+  as the forecast's :func:`~tribescope.campaigns._forecast.unscored_factor` takes it; then the earlier row); the
+  values are recomputed after every pick;
 * only creators expected to earn their fee back are planned: expected ROI (expected conversions × average order
   value − fee) / fee ≥ ``min_roi`` (default 0, break-even; ``None`` plans any) — the rest of the budget is left
   unspent rather than spent on creators expected to lose most of their fee;
@@ -41,7 +42,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.campaigns._forecast import creator_keys, forecast, unscored_factor
+from tribescope.campaigns._forecast import creator_keys, forecast, mean_score, unscored_factor
 from tribescope.campaigns._io import CampaignError, format_money
 from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS, score_text
@@ -103,13 +104,14 @@ def _pair(a: CreatorKey, b: CreatorKey) -> OverlapKey:
     return (a, b) if a <= b else (b, a)
 
 
-def _score(v: Any) -> float:
-    """A community score for tie-breaks: None / NaN count as 0."""
+def _score(v: Any, unscored: float = 0.0) -> float:
+    """A community score for tie-breaks: None / NaN count as ``unscored`` (the mean score of the scored
+    candidates, :func:`~tribescope.campaigns._forecast.mean_score`)."""
     try:
         x = float(v)
     except (TypeError, ValueError):
-        return 0.0
-    return x if math.isfinite(x) else 0.0
+        return unscored
+    return x if math.isfinite(x) else unscored
 
 
 @dataclass
@@ -126,12 +128,15 @@ def optimise(
     overlap_penalty: float = 1.0,
     min_community_share: float = 0.0,
     max_macro: int | None = None,
+    unscored_score: float | None = None,
 ) -> pd.DataFrame:
     """Greedy selection over ``cand`` (columns platform, creator_id, cost, expected_conversions, label_group,
     tier, community_score). ``overlap`` maps a sorted pair of ``(platform, creator_id)`` keys to overlap in
-    [0, 1] (a missing platform is ""). Ties in value per cost go to the higher community score (None / NaN
-    count as 0), then to the earlier row. Returns the picks in pick order with ``value``
-    (overlap-discounted conversions) and ``max_overlap``."""
+    [0, 1] (a missing platform is ""). Ties in value per cost go to the higher community score, then to the
+    earlier row. A missing score (None / NaN) counts as ``unscored_score`` — default the mean score of the scored
+    rows of ``cand`` (:func:`~tribescope.campaigns._forecast.mean_score`), the same expectation the forecast gives an
+    unscored creator (:func:`~tribescope.campaigns._forecast.unscored_factor`). Returns the picks in pick order with
+    ``value`` (overlap-discounted conversions) and ``max_overlap``."""
     if budget <= 0:
         raise CampaignError("the budget must be positive")
     ov = overlap or {}
@@ -141,6 +146,9 @@ def optimise(
         raise TypeError(
             "overlap keys are sorted pairs of (platform, creator_id), e.g. (('instagram', 'a'), …)"
         )
+    if unscored_score is None:
+        unscored_score = mean_score(cand["community_score"]) if "community_score" in cand.columns else None
+    fill = 0.0 if unscored_score is None else float(unscored_score)  # nobody scored: all tie alike
     left = budget
     non_comm_cap = (1 - min_community_share) * budget
     non_comm = 0.0
@@ -169,7 +177,7 @@ def optimise(
                 default=0.0,
             )
             value = float(r["expected_conversions"]) * max(0.0, 1 - overlap_penalty * mo)
-            key = (value / cost, _score(r.get("community_score")), -i)
+            key = (value / cost, _score(r.get("community_score"), fill), -i)
             if value > 0 and (best_key is None or key > best_key):
                 best, best_key = i, key
                 info[i] = (value, mo)
@@ -258,6 +266,8 @@ def plan_budget(
     require_workspace(ws, "plan_budget")
     if isinstance(budget, bool) or not isinstance(budget, numbers.Real):
         raise TypeError(f"plan_budget takes the budget as a number, not {type(budget).__name__} {budget!r}")
+    if not math.isfinite(budget) or budget <= 0:
+        raise CampaignError(f"the budget must be a finite amount above 0, not {budget!r}")
     if isinstance(platforms, str):  # one platform, not its letters one by one
         platforms = [platforms]
     from tribescope.campaigns._report import campaign_report
@@ -305,10 +315,14 @@ def plan_budget(
             # the fee of each creator's latest campaign (by start date; undated rows first), not the last file row
             fees = (
                 ws.table("campaign_plan")
-                .select("creator_platform", "creator_id", "cost", "start_date")
+                .select("creator_platform", "creator_id", "cost", "start_date", "end_date", "campaign_id")
                 .to_pandas()
             )
-            fees = fees.sort_values("start_date", na_position="first", kind="stable")
+            # campaigns starting the same day: the later end, then the campaign id — never the table's row order,
+            # which a re-import of one campaign changes (its rows are deleted and inserted again)
+            fees = fees.sort_values(
+                ["start_date", "end_date", "campaign_id"], na_position="first", kind="stable"
+            )
             fee_keys = creator_keys(fees["creator_platform"], fees["creator_id"], known)
             last_fee = {
                 k: float(c)
@@ -344,6 +358,8 @@ def plan_budget(
     cand["_gifted"] = gifted
     # an unscored creator's score factor: the mean of every candidate's, not only of those whose fee fits this budget
     unscored = unscored_factor(cand["community_score"]) if "community_score" in cand.columns else None
+    # … and the same expectation breaks ties in the optimiser: an unscored creator is an average one
+    unscored_score = mean_score(cand["community_score"]) if "community_score" in cand.columns else None
     fits = cand[cand["cost"] <= budget].reset_index(drop=True)
     if fits.empty:
         cheapest = f" (the cheapest fee is {format_money(float(cand['cost'].min()))})" if len(cand) else ""
@@ -388,6 +404,7 @@ def plan_budget(
         overlap_penalty=overlap_penalty,
         min_community_share=min_community_share,
         max_macro=max_macro,
+        unscored_score=unscored_score,
     )
     rationale = []
     for _, r in picks.iterrows():

@@ -231,7 +231,9 @@ def campaign_report(
                 f"no campaign {campaign!r} in the plan; known: "
                 f"{', '.join(sorted(set(_frame(ws, 'campaign_plan')['campaign_id'])))}"
             )
-    plan = plan.reset_index(drop=True)
+    # by campaign, each in its file's order: not the table's order, which a re-import of one campaign changes (its
+    # rows are deleted and inserted again) — and each row's bootstrap seed follows its position
+    plan = plan.sort_values("campaign_id", kind="stable").reset_index(drop=True)
     cpm = cpm_table or load_cpm_table()
     orders = _frame(ws, "campaign_orders")
     if orders.empty:
@@ -276,10 +278,24 @@ def campaign_report(
         if not plan_cur and order_cur.nunique() > 1:
             other_cur = sorted(set(order_cur))
         if other_cur:
+            odd = mine.loc[order_cur[order_cur.isin(other_cur)].index]
+            names = odd["order_name"].astype(str).tolist() if "order_name" in odd.columns else []
+            files = (
+                sorted({Path(str(f)).name for f in odd["source_file"].dropna()})
+                if "source_file" in odd.columns
+                else []
+            )
+            where = (
+                f" (order{'s' if len(names) > 1 else ''} {', '.join(names[:3])}{' …' if len(names) > 3 else ''}"
+                + (f" of {', '.join(files)}" if files else "")
+                + ", field 'Currency')"
+                if names
+                else ""
+            )
             notes.append(
                 f"{r['handle']} ({r['campaign_id']}): credited orders in {', '.join(other_cur)} "
                 f"but the fee is in {plan_cur or 'an unstated currency'}; revenue, ROI and ROAS add the amounts "
-                "as written — convert the orders export to one currency first"
+                f"as written — convert the orders export to one currency first{where}"
             )
         rev_by_row[int(i)] = rev
         conv = len(mine)
@@ -351,6 +367,21 @@ def campaign_report(
             }
         )
     cr = pd.DataFrame(rows)
+
+    def _currencies(col: pd.Series) -> list[str]:
+        return sorted({str(c).strip().upper() for c in col.dropna() if str(c).strip()})
+
+    if len(_currencies(plan["currency"])) > 1:  # pooled totals would add dollars to euros
+        mixed = [
+            str(cid)
+            for cid, sub in plan.groupby("campaign_id", sort=True)
+            if len(_currencies(sub["currency"])) > 1
+        ]
+        notes.append(
+            f"fees in {', '.join(_currencies(plan['currency']))}: the label groups' cost, revenue and ROI"
+            + (f" and those of campaign {', '.join(mixed)}" if mixed else "")
+            + " add the amounts as written — give every fee (and order) in one currency"
+        )
     if missing_cpm:
         notes.append(
             f"no CPM for {', '.join(sorted(missing_cpm))} in the CPM table (and no 'generic' row): EMV left empty"
