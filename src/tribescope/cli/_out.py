@@ -114,7 +114,10 @@ def _whole(col: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def integer_counts(t: pa.Table) -> pa.Table:
-    """``t`` with its float :data:`COUNT_COLUMNS` as integers where no value has a fraction (16570, not 16570.0)."""
+    """``t`` with its float :data:`COUNT_COLUMNS` as integers where no value has a fraction (16570, not 16570.0).
+
+    The score table holds its counts as integers already; this is for the tables other commands build from it through
+    pandas (a plan, a brand report), where a count with a missing value turns float."""
     names = [n for n in t.column_names if n in COUNT_COLUMNS and pa.types.is_floating(t.schema.field(n).type)]
     for n in names:
         t = t.set_column(t.schema.get_field_index(n), n, _whole(t.column(n)))

@@ -10,8 +10,8 @@ from tribescope.metrics._base import KEY, threads
 from tribescope.metrics._brand import DISCLOSURE_TAGS, brand_deals, sponsored_posts
 from tribescope.metrics._community import offplatform
 from tribescope.metrics._connectedness import connectedness, ties
-from tribescope.metrics._conversation import conversation
-from tribescope.metrics._engagement import engagement
+from tribescope.metrics._conversation import conversation, sentiment_mean
+from tribescope.metrics._engagement import engagement, post_engagement
 from tribescope.metrics._niche import niche
 from tribescope.metrics._reach import DEFAULT_TIERS, reach, tier_of
 
@@ -29,7 +29,9 @@ __all__ = [
     "engagement",
     "niche",
     "offplatform",
+    "post_engagement",
     "reach",
+    "sentiment_mean",
     "sponsored_posts",
     "threads",
     "tier_of",

@@ -59,7 +59,7 @@ def creator_metric_parts(
         conversation(th, posts),
         connectedness(th),
         niche(posts),
-        brand_deals(posts, accounts),
+        brand_deals(posts, accounts, comments),
         audience_quality(th, accounts),
     ]
     if links is not None and messages is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from tribescope.metrics._base import KEY, join_all, only_if, safe_div
+from tribescope.metrics._base import KEY, join_all, safe_div
+from tribescope.metrics._engagement import post_engagement
 from tribescope.sponsored._disclosure import COMMERCIAL_SIGNAL_PATTERN, DISCLOSURE_HASHTAGS
 
 __all__ = [
@@ -41,25 +42,23 @@ def sponsored_posts(posts: ir.Table) -> ir.Table:
     return posts.mutate(sponsored_disclosed=disclosed, sponsored_likely=likely, n_mentions=n_mentions)
 
 
-def brand_deals(posts: ir.Table, accounts: ir.Table) -> ir.Table:
+def brand_deals(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = None) -> ir.Table:
     """Per-creator brand-deal metrics over the creator's posts (:func:`sponsored_posts`).
 
     * ``sponsored_share`` = posts disclosed or likely sponsored / posts; ``n_sponsored`` — their count;
       ``disclosed_share`` = disclosed posts (platform flag or disclosure hashtag) / posts.
     * ``mentions_per_post`` = mean of @-mentions + tagged accounts per post (brand-mention saturation).
     * ``sponsored_er_ratio`` = median ER of sponsored posts / median ER of the others ("post
-      effectiveness": below 1 when paid posts land worse); null without both kinds. ER here is
-      ``(likes + comments_count) / followers`` over posts with likes, a missing ``comments_count`` counting 0
-      (unlike ``er_median``, which then counts the imported comment rows).
+      effectiveness": below 1 when paid posts land worse); null without both kinds or when the others' median is 0.
+      ER is ``er_median``'s per-post ER (:func:`~tribescope.metrics._engagement.post_engagement`):
+      ``(likes + comments) / followers`` over posts with known likes, ``comments`` the platform's ``comments_count``,
+      else the rows in ``comments`` under the post (when given), else 0.
 
     The article: community influencers post few sponsored posts, so each recommendation is trusted.
     """
-    p = sponsored_posts(posts.filter(posts.creator_id.notnull()))
-    a = accounts.select(_a_platform=accounts.platform, _a_id=accounts.account_id, _f=accounts.followers)
-    p = p.left_join(a, [p.platform == a._a_platform, p.creator_id == a._a_id])
+    p = sponsored_posts(post_engagement(posts, accounts, comments))
     sp = p.sponsored_disclosed | p.sponsored_likely
-    er = only_if(p.likes.notnull(), safe_div(p.likes.fill_null(0) + p.comments_count.fill_null(0), p._f))
-    p = p.mutate(_sp=sp.cast("int64"), _disc=p.sponsored_disclosed.cast("int64"), _er=er)
+    p = p.mutate(_sp=sp.cast("int64"), _disc=p.sponsored_disclosed.cast("int64"), _er=p.er)
     g = p.group_by(*KEY).agg(
         sponsored_share=p._sp.mean(),
         disclosed_share=p._disc.mean(),

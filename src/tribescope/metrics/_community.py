@@ -18,8 +18,9 @@ def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Ta
       authors; ``community_messages_per_member`` = messages / active members.
     * ``community_reply_share`` = messages that reply to another message / messages (members talking to each
       other).
-    * ``community_overlap_share`` = the creator's commenters whose handle also writes in a linked space /
-      commenters (handles compared lower-cased, across platforms).
+    * ``community_overlap_share`` = the creator's commenters (distinct audience authors, as ``n_commenters``)
+      whose handle also writes in a linked space / commenters (handles — the author name, else the id — compared
+      lower-cased, across platforms).
 
     The article: community influencers gather their followers in their own spaces.
     """
@@ -46,10 +47,14 @@ def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Ta
     )
     names = lm.select(*KEY, _name=lm._name).distinct()
     t = threads.filter(~threads.is_creator & threads.author_id.notnull())
-    com = t.select(*KEY, _name=t.author_name.lower().fill_null(t.author_id.lower())).distinct()
-    both = com.inner_join(names, [*KEY, "_name"])
-    ov = both.group_by(*KEY).agg(_both=both.count())
-    nc = com.group_by(*KEY).agg(_nc=com.count())
+    # per commenter (distinct author id, as ``n_commenters`` counts them), not per handle: two commenters whose names
+    # lower-case alike are two commenters; one who wrote under two names counts once, matched by either
+    com = t.select(
+        *KEY, _author=t.author_id, _name=t.author_name.lower().fill_null(t.author_id.lower())
+    ).distinct()
+    both = com.semi_join(names, [*KEY, "_name"])
+    ov = both.group_by(*KEY).agg(_both=both._author.nunique())
+    nc = com.group_by(*KEY).agg(_nc=com._author.nunique())
     out = join_all(ls, act, ov, nc)
     return out.mutate(
         community_messages=out.community_messages.fill_null(0),

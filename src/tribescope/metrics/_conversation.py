@@ -7,7 +7,16 @@ import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, join_all, safe_div
 
-__all__ = ["conversation"]
+__all__ = ["conversation", "sentiment_mean"]
+
+
+def sentiment_mean(sentiment: ir.NumericColumn) -> ir.FloatingScalar:
+    """``sentiment_mean``: the mean VADER compound (Hutto & Gilbert 2014, −1…1) of a creator's audience comments
+    **that have a score**. A comment without one (no ``comment_features`` row, a null ``sentiment``) is *unknown*, not
+    neutral: it is skipped, never counted as 0 (which would pull the mean toward 0 by the share of unscored comments);
+    null when no comment has a score. The one definition of the column: :func:`conversation` (when its thread rows
+    carry ``sentiment``) and the score's ``sentiment`` stage (``tribescope.score``) both aggregate with it."""
+    return sentiment.cast("float64").mean()  # SQL's mean skips nulls
 
 
 def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
@@ -25,9 +34,9 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
       the article's followers "on the edge of their seat to take action").
     * ``relevance_share`` = audience comments sharing a content word with the post's caption/title / audience
       comments.
-    * ``sentiment_mean`` — mean VADER compound (Hutto & Gilbert 2014) of audience comments with a ``sentiment``
-      (nulls skipped), only when ``threads`` has that column. The score table's ``sentiment_mean`` is the score's
-      own ``sentiment`` stage (``tribescope.score``), which counts a comment without a score as 0.
+    * ``sentiment_mean`` — :func:`sentiment_mean` of the audience comments (a comment without a ``sentiment`` is
+      skipped, not counted as 0), only when ``threads`` has that column; the score table's ``sentiment_mean`` (the
+      score's ``sentiment`` stage, from the stored ``comment_features``) is the same aggregate.
     * ``creator_comment_share`` = comments written by the creator / all comments (``n_comments``).
     * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread /
       audience top-level comments; ``creator_reply_delay_h`` — median over the answered ones of the hours from
@@ -62,7 +71,7 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
         relevance_share=aud_f.is_relevant.mean(),
     )
     if "sentiment" in aud_f.columns:
-        aggs["sentiment_mean"] = aud_f.sentiment.mean()
+        aggs["sentiment_mean"] = sentiment_mean(aud_f.sentiment)
     a = aud_f.group_by(*KEY).agg(**aggs)
 
     allc = t.group_by(*KEY).agg(n_comments=t.count(), _n_creator=t.is_creator.cast("int64").sum())

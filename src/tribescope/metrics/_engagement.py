@@ -6,14 +6,55 @@ import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, only_if, safe_div
 
-__all__ = ["engagement"]
+__all__ = ["engagement", "post_engagement"]
+
+
+def post_engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = None) -> ir.Table:
+    """The creators' posts (``creator_id`` not null) with the per-post engagement every ER of the metrics reads — one
+    definition, so that ``er_median`` and the brand-deal ``sponsored_er_ratio`` compare the same thing:
+
+    * ``n_comments_post`` — the platform's ``comments_count``, else the rows in ``comments`` under the post, else 0;
+    * ``followers_creator`` — the creator's ``followers`` (its ``accounts`` row);
+    * ``er`` = ``(likes + n_comments_post) / followers_creator`` (HypeAuditor's ER), null when ``likes`` is unknown
+      (hidden likes are unknown, not 0) or followers are 0 or unknown;
+    * ``er_likes`` = ``likes / followers_creator`` (Modash), same nulls;
+    * ``er_views`` = ``(likes + n_comments_post) / views``, null unless likes are known and views > 0.
+    """
+    p = posts.filter(posts.creator_id.notnull())
+    if comments is not None:
+        # counted only under the posts without a count (most exports give one: a few rows to group, not every comment)
+        uncounted = p.filter(p.comments_count.isnull()).select(_u_platform=p.platform, _u_post=p.post_id)
+        counted = comments.semi_join(
+            uncounted, [comments.platform == uncounted._u_platform, comments.post_id == uncounted._u_post]
+        )
+        n = counted.group_by("platform", "post_id").agg(_rows=counted.count())
+        n = n.rename(_n_platform="platform", _n_post="post_id")
+        p = p.left_join(n, [p.platform == n._n_platform, p.post_id == n._n_post]).drop(
+            "_n_platform", "_n_post"
+        )
+        n_comments = p.comments_count.fill_null(p._rows).fill_null(0)
+        p = p.mutate(n_comments_post=n_comments).drop("_rows")
+    else:
+        p = p.mutate(n_comments_post=p.comments_count.fill_null(0))
+    a = accounts.select(
+        _a_platform=accounts.platform, _a_id=accounts.account_id, followers_creator=accounts.followers
+    )
+    j = p.left_join(a, [p.platform == a._a_platform, p.creator_id == a._a_id]).drop("_a_platform", "_a_id")
+    inter = j.likes.fill_null(0) + j.n_comments_post
+    has_likes = j.likes.notnull()
+    return j.mutate(
+        er=only_if(has_likes, safe_div(inter, j.followers_creator)),
+        er_likes=only_if(has_likes, safe_div(j.likes, j.followers_creator)),
+        er_views=only_if(has_likes & (j.views.fill_null(0) > 0), safe_div(inter, j.views)),
+    )
 
 
 def engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = None) -> ir.Table:
     """Per-creator engagement, over the creator's posts whose ``likes`` are known (hidden likes are unknown, not 0).
 
     Per post, ER = ``(likes + comments) / followers`` (``followers`` from the creator's ``accounts`` row);
-    ``comments`` is the platform's ``comments_count``, else the rows in ``comments`` under the post, else 0.
+    ``comments`` is the platform's ``comments_count``, else the rows in ``comments`` under the post, else 0
+    (:func:`post_engagement`, which the brand-deal ``sponsored_er_ratio`` reads too).
 
     * ``n_posts_er`` — posts with an ER (likes known and followers > 0).
     * ``er_median`` / ``er_mean`` — median / mean of the per-post ER (HypeAuditor's "ER", the Instagram
@@ -26,38 +67,17 @@ def engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = 
       null with fewer than 2 posts with likes. Spiky likes are a known sign of bought likes (HypeAuditor
       "likes spread").
     """
-    p = posts.filter(posts.creator_id.notnull())
-    if comments is not None:
-        n = comments.group_by("platform", "post_id").agg(_rows=comments.count())
-        n = n.rename(_n_platform="platform", _n_post="post_id")
-        p = p.left_join(n, [p.platform == n._n_platform, p.post_id == n._n_post]).drop(
-            "_n_platform", "_n_post"
-        )
-        n_comments = p.comments_count.fill_null(p._rows).fill_null(0)
-    else:
-        n_comments = p.comments_count.fill_null(0)
-    a = accounts.select(
-        _a_platform=accounts.platform, _a_id=accounts.account_id, _followers=accounts.followers
-    )
-    p = p.mutate(_nc=n_comments)
-    j = p.left_join(a, [p.platform == a._a_platform, p.creator_id == a._a_id])
-    inter = j.likes.fill_null(0) + j._nc
-    has_likes = j.likes.notnull()
-    j = j.mutate(
-        _er=only_if(has_likes, safe_div(inter, j._followers)),
-        _erl=only_if(has_likes, safe_div(j.likes, j._followers)),
-        _erv=only_if(has_likes & (j.views.fill_null(0) > 0), safe_div(inter, j.views)),
-        _likes=j.likes.cast("float64"),
-    )
+    j = post_engagement(posts, accounts, comments)
+    j = j.mutate(_likes=j.likes.cast("float64"))
     g = j.group_by(*KEY).agg(
-        n_posts_er=j._er.count(),
-        er_median=j._er.median(),
-        er_mean=j._er.mean(),
-        er_likes_median=j._erl.median(),
-        er_views_median=j._erv.median(),
+        n_posts_er=j.er.count(),
+        er_median=j.er.median(),
+        er_mean=j.er.mean(),
+        er_likes_median=j.er_likes.median(),
+        er_views_median=j.er_views.median(),
         _lmean=j._likes.mean(),
         _lstd=j._likes.std(),
         likes_median=j._likes.median(),
-        comments_median=j._nc.cast("float64").median(),
+        comments_median=j.n_comments_post.cast("float64").median(),
     )
     return g.mutate(likes_cv=safe_div(g._lstd, g._lmean)).drop("_lmean", "_lstd")

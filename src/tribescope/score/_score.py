@@ -8,7 +8,7 @@ import functools
 import math
 import operator
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import ibis
@@ -20,7 +20,7 @@ import pyarrow as pa
 from tribescope._gc import fewer_collections
 from tribescope.errors import CreatorNotFound
 from tribescope.graph import commenter_graph_stats
-from tribescope.metrics import KEY, sponsored_posts, threads, ties
+from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ties
 from tribescope.metrics._base import creator_posts, is_creator
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, SCORE_DIGITS, Component, Spec, SpecError, load_spec
@@ -293,8 +293,9 @@ def score_frame(
 
 
 def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
-    """Mean VADER compound of audience comments per creator, from the ``comment_features`` table (computed in
-    the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`).
+    """``sentiment_mean`` per creator (:func:`tribescope.metrics.sentiment_mean`: the mean VADER compound of the
+    audience comments that have a score, one without being skipped, not counted as 0), from the ``comment_features``
+    table (computed in the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`).
 
     The audience comments are those of :func:`threads` that :func:`~tribescope.metrics._base.is_creator` does not
     mark — the comments under the scope's creators' posts whose author is not the creator — taken from the comments
@@ -309,7 +310,7 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
     aud = j.filter(~is_creator(j)).select("platform", "creator_id", "comment_id")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
-    per = j.group_by(list(KEY)).agg(sentiment_mean=j._cf_sentiment.fill_null(0.0).mean())
+    per = j.group_by(list(KEY)).agg(sentiment_mean=sentiment_mean(j._cf_sentiment))
     return per.to_pyarrow()
 
 
@@ -386,7 +387,7 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     if name == "niche":
         return niche(sc.posts).to_pyarrow()
     if name == "brand_deals":
-        return brand_deals(sc.posts, sc.accounts).to_pyarrow()
+        return brand_deals(sc.posts, sc.accounts, sc.comments).to_pyarrow()
     if name == "sentiment":
         return _sentiment_by_creator(ws, sc)
     if name not in _THREAD_PARTS:
@@ -564,6 +565,11 @@ class MetricLane:
         self.close()
 
 
+def _integer_columns(t: pa.Table, skip: Collection[str] = ()) -> set[str]:
+    """The columns of ``t`` (but ``skip``) that hold whole numbers (counts): an Arrow integer type."""
+    return {f.name for f in t.schema if pa.types.is_integer(f.type) and f.name not in skip}
+
+
 def _metric_frame(
     ws: Any,
     spec: Spec,
@@ -571,20 +577,26 @@ def _metric_frame(
     with_sentiment: bool,
     run: ScoreRun | None = None,
     lane: MetricLane | None = None,
-) -> tuple[pd.DataFrame, ScoreRun]:
+) -> tuple[pd.DataFrame, ScoreRun, set[str]]:
     """Every per-creator metric (cached per creator on a writable DuckDB workspace, see
     :mod:`tribescope.score._cache`), the optional tables and registered families, merged on :data:`KEY`.
-    ``lane``: the stages it computes are taken from it (``sentiment`` is queued on it here)."""
+    ``lane``: the stages it computes are taken from it (``sentiment`` is queued on it here).
+
+    Also the names of the columns that are whole numbers (counts) in the tables merged: pandas turns an integer column
+    with a missing value (a creator without an ``accounts`` row, without a linked space, …) into floats, and
+    :func:`_typed` turns them back, so that the score table's types do not depend on the data."""
     run = run or ScoreRun.open(ws, write=False)
     names = _part_names(ws, with_sentiment=with_sentiment)
     if lane is not None and "sentiment" in names:
         lane.submit("sentiment")  # the models' comment_features are stored by now
     m: pd.DataFrame | None = None
+    ints: set[str] = set()
     for name in names:
         if lane is not None and name in lane:
             t = lane.result(name)
         else:
             t = run.stage(name, _part_version(name, spec), functools.partial(_part, ws, name, spec=spec))
+        ints |= _integer_columns(t, () if m is None else set(m.columns))
         df = t.to_pandas()
         m = df if m is None else m.merge(df, on=list(KEY), how="left")
     assert m is not None
@@ -602,8 +614,9 @@ def _metric_frame(
             continue
         e = e.drop_duplicates(list(KEY))
         dup = [c for c in e.columns if c in m.columns and c not in KEY]
+        ints |= _integer_columns(t, {*dup, *KEY})
         m = m.merge(e.drop(columns=dup), on=list(KEY), how="left")
-    return m, run
+    return m, run, ints
 
 
 def score_creators(
@@ -640,21 +653,31 @@ def score_creators(
     with fewer_collections(), ws.memory_limit(SCORE_MEMORY):
         if run is None:
             run = ScoreRun.open(ws, write=write, full=full)
-        m, _ = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
+        m, _, ints = _metric_frame(ws, sp, with_sentiment=sentiment, run=run, lane=lane)
         df = score_frame(m, sp, check=True)
-        tbl = _typed(pa.Table.from_pandas(df, preserve_index=False))
+        tbl = _typed(pa.Table.from_pandas(df, preserve_index=False), ints)
         if write and ws.backend == "duckdb" and not ws.read_only:
             run.commit()
             ws.write_table("creator_scores", tbl)
     return tbl
 
 
-def _typed(tbl: pa.Table) -> pa.Table:
-    """``tbl`` with every column that pandas left untyped (all values missing: every column of a workspace with no
-    creators yet, or a text column nobody has) as text: stored untyped, DuckDB made them INTEGER and the report and
-    dashboard failed comparing ``label`` with a string. Numeric columns come from pandas as float, never untyped."""
+def _typed(tbl: pa.Table, ints: Collection[str] = ()) -> pa.Table:
+    """``tbl`` with the columns ``ints`` (counts: integers in the metric tables, see :func:`_metric_frame`) as int64
+    — nullable, where pandas had made them floats with NaN for "none" (stored as DOUBLE, the API gave ``124979.0``
+    followers) — and every other column that pandas left untyped (all values missing: every column of a workspace
+    with no creators yet, or a text column nobody has) as text: stored untyped, DuckDB made them INTEGER and the
+    report and dashboard failed comparing ``label`` with a string."""
+    import pyarrow.compute as pc
+
     for i, f in enumerate(tbl.schema):
-        if pa.types.is_null(f.type):
+        if f.name in ints and not pa.types.is_int64(f.type):
+            col = tbl.column(i)
+            if pa.types.is_floating(f.type):
+                col = pc.if_else(pc.is_nan(col), pa.scalar(None, f.type), col)
+            # a safe cast: refuses a fraction or an overflow rather than changing a value
+            tbl = tbl.set_column(i, f.name, pc.cast(col, pa.int64()))
+        elif pa.types.is_null(f.type):
             tbl = tbl.set_column(i, f.name, pa.nulls(tbl.num_rows, pa.string()))
     return tbl
 
@@ -666,6 +689,12 @@ def _num(v: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(f) else f
+
+
+def _whole(v: Any) -> int | None:
+    """A count of the metric frame (a float there when a creator lacks it) as an int; None when missing."""
+    n = _num(v)
+    return None if n is None else int(n)
 
 
 def _median(col: pd.Series) -> float | None:
@@ -715,7 +744,7 @@ def explain(
     if not isinstance(creator, str):
         raise TypeError(f"explain takes the creator as a handle, id or PLATFORM:ID string, not {creator!r}")
     sp = load_spec(spec)
-    m, _ = _metric_frame(ws, sp, with_sentiment=sentiment)
+    m, _, ints = _metric_frame(ws, sp, with_sentiment=sentiment)
     exact: dict[str, pd.Series] = {}
     df = score_frame(m, sp, check=True, exact=exact)
     row = _find(df, creator)
@@ -734,7 +763,7 @@ def explain(
                 "name": c.name,
                 "family": c.family,
                 "metric": c.metric,
-                "value": _num(row.get(c.metric)),
+                "value": (_whole if c.metric in ints else _num)(row.get(c.metric)),
                 "tier_median": _median(tier_rows[c.metric]) if c.metric in tier_rows.columns else None,
                 "score": s,
                 "spec_weight": c.weight,
@@ -758,14 +787,16 @@ def explain(
     }
     why = _label_reasons(row, sp)
     metrics = {
-        k: _plain(v) for k, v in row.items() if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS
+        k: _whole(v) if k in ints else _plain(v)
+        for k, v in row.items()
+        if not str(k).startswith(("c_", "w_")) and k not in FIRST_COLUMNS
     }
     stored = _stored_score(ws, pid, cid)
     return {
         "platform": pid,
         "creator_id": cid,
         "handle": row["handle"],
-        "followers": _num(row["followers"]),
+        "followers": _whole(row["followers"]),
         "tier": row["tier"],
         "label": row["label"],
         "label_reasons": why,

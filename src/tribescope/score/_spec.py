@@ -49,8 +49,11 @@ FIRST_COLUMNS = (
     "confidence",
 )
 
-#: counts (accounts, pairs, messages) that the score table carries as floats, pandas' NaN standing for "none":
-#: the CLI's ``--out`` files and the API's CSV write them as integers when whole
+#: counts (accounts, pairs, messages) of the score table that its pandas frame holds as floats when a creator lacks
+#: them (NaN for "none"). ``creator_scores`` stores them — and every count of the metric tables — as BIGINT (nullable;
+#: ``tribescope.score._score._typed``); tables other commands derive from it through pandas (plans, brand reports), and
+#: a ``creator_scores`` stored before 2026-12 (DOUBLE), still carry them as floats, which the CLI's ``--out`` files
+#: (``tribescope.cli._out.integer_counts``) and the API's CSV write as integers when whole
 COUNT_COLUMNS = frozenset(
     {
         "followers",
