@@ -22,6 +22,7 @@ from tribescope.ingest import import_paths
 from tribescope.ingest._base import parse_number, to_int, to_ts
 
 HUNT = Path(__file__).parent / "format_samples"
+FIXTURES_YT = Path(__file__).parent / "fixtures" / "youtube"
 
 
 def _rows(ws, sql: str) -> list[tuple]:
@@ -108,6 +109,80 @@ def test_camel_case_columns_of_scraping_tools(ws):
     assert sorted(got) == [
         ("alice.cooks", "Alice Dupré", 12500, 310, 42, True, False),
         ("bob_bakes", "Bob", 980, 1200, 7, False, True),
+    ]
+
+
+def test_r_write_csv_column_names_with_dots(ws):
+    """R's write.csv names columns as its data frames do, dots for blanks (``Number.of.followers``, the SRF fake
+    follower set): each is the canonical column it names, not a column left out."""
+    r = import_paths(ws, [HUNT / "r_write_csv_followers.csv"], options={"platform": "instagram"})
+    assert r.files[0].ignored_columns == ["Profile.URL", "rating"]
+    got = _rows(
+        ws, "SELECT account_id, followers, following, posts, has_profile_pic, is_private FROM accounts"
+    )
+    assert sorted(got) == [
+        ("clay.and.kiln", 1520, 388, 214, True, False),
+        ("xx_buy99_likes", 12, 7412, 0, False, True),
+    ]
+
+
+def test_twitter_v1_user_objects_as_csv_columns(ws):
+    """The Twitter API v1.1 user object's fields as columns (the Cresci "Fame for sale" users.csv): ``screen_name``
+    is the username (it used to leave the file's table unknown), ``friends_count`` following, ``statuses_count``
+    posts; an empty ``protected``/``verified`` cell stays unknown."""
+    r = import_paths(ws, [HUNT / "twitter_v11_users.csv"], options={"platform": "twitter"})
+    assert (r.files[0].format, r.rows()) == ("csv", {"accounts": 2})
+    got = _rows(
+        ws,
+        "SELECT account_id, username, full_name, followers, following, posts, bio, created_at, is_private "
+        "FROM accounts ORDER BY 1",
+    )
+    assert got == [
+        (
+            "luca40218833",
+            "luca40218833",
+            "Luca",
+            1,
+            2011,
+            4,
+            None,
+            dt.datetime(2013, 1, 31, 9, 2, 11, tzinfo=dt.UTC),
+            None,
+        ),
+        (
+            "maramakespots",
+            "MaraMakesPots",
+            "Mara Clay",
+            742,
+            410,
+            3810,
+            "Ceramista, insegnante.",
+            dt.datetime(2007, 5, 1, 11, 53, 40, tzinfo=dt.UTC),
+            None,
+        ),
+    ]
+
+
+def test_csv_without_a_required_column_is_refused_once_at_its_header(ws, tmp_path):
+    """A comment list without the id of its post (the YouTube Spam Collection's ``COMMENT_ID,AUTHOR,DATE,CONTENT,
+    CLASS``) used to be refused row by row ("line 2, field 'post_id'", every row quarantined with --skip-bad): the
+    header lacks the column, which the message says once; with it added, ``DATE`` is the comment's time."""
+    f = HUNT / "comment_list_without_post_id.csv"
+    with pytest.raises(
+        ImportFailed,
+        match=r"comment_list_without_post_id\.csv, header: table comments needs the column\(s\) post_id",
+    ):
+        import_paths(ws, [f], options={"platform": "youtube"})
+    r = import_paths(ws, [f], options={"platform": "youtube"}, skip_bad=True)
+    assert ws.counts()["comments"] == 0 and r.rejected == 1  # the file, not each of its rows
+    fixed = tmp_path / "comments.csv"
+    lines = f.read_text().splitlines()
+    fixed.write_text("\n".join([lines[0] + ",post_id"] + [ln + ",9bZkp7q19f0" for ln in lines[1:]]) + "\n")
+    r = import_paths(ws, [fixed], options={"platform": "youtube"})
+    assert r.files[0].ignored_columns == ["CLASS"]
+    assert _rows(ws, "SELECT author_name, created_at, text FROM comments ORDER BY 1") == [
+        ("Kiln Fan", dt.datetime(2015, 5, 6, 10, 56, 35, 972000, tzinfo=dt.UTC), "lovely glaze, what cone?"),
+        ("Sub4Sub Now", None, "check out my channel!!! http://example.com"),
     ]
 
 
@@ -267,12 +342,27 @@ def test_excel_workbook_is_refused_saying_to_save_it_as_csv(ws, tmp_path):
         import_paths(ws, [f])
 
 
-def test_zstd_dump_is_refused_saying_how_to_decompress_it(ws, tmp_path):
+@pytest.mark.parametrize("codec", ["gzip", "xz", "zstd"])
+def test_compressed_file_damaged_at_its_start_is_not_called_empty(ws, tmp_path, codec):
+    """A compressed file that yields no content because it is corrupt is said to be so (it used to read as "the
+    file is empty"), and --skip-bad skips it."""
+    import gzip
+
+    import zstandard
+
+    body = (FIXTURES_YT / "commentThreads.jsonl").read_bytes()
+    data = {"gzip": gzip.compress, "xz": lzma.compress, "zstd": zstandard.ZstdCompressor().compress}[codec](
+        body
+    )
     f = tmp_path / "RC_2023-01.zst"
-    f.write_bytes(b"\x28\xb5\x2f\xfd\x24\x05\x29\x00\x00hello")
-    with pytest.raises(ImportFailed, match=r"RC_2023-01\.zst, start of file: the file is zstd-compressed"):
+    f.write_bytes(data[:24] + bytes(b ^ 0x5A for b in data[24:48]))
+    with pytest.raises(
+        ImportFailed, match=rf"RC_2023-01\.zst, start of file: the {codec} file is truncated or corrupt"
+    ):
         import_paths(ws, [f])
-    assert import_paths(ws, [f], skip_bad=True).files[0].skipped
+    assert ws.counts()["comments"] == 0
+    r = import_paths(ws, [f], skip_bad=True)
+    assert r.files[0].skipped and "truncated or corrupt" in r.files[0].skipped
 
 
 # ---------------------------------------------------------------------------- DiscordChatExporter, instaloader

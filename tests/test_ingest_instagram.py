@@ -8,6 +8,7 @@ import gc
 import gzip
 import itertools
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -466,3 +467,177 @@ def test_import_fails_only_with_import_failed(ws, tmp_path_factory, data):
         skip_bad=True,
         format=data.draw(st.sampled_from(["instagram-graphql", "instagram-graph-api", "instagram-kim"])),
     )
+
+
+# ---------------------------------------------------------------------------- instaloader profile metadata
+PROFILE_SAMPLE = Path(__file__).parent / "format_samples" / "instaloader_kiln.club_1234567890.json.xz"
+
+
+def _profile_doc():
+    import lzma
+
+    return json.loads(lzma.decompress(PROFILE_SAMPLE.read_bytes()))
+
+
+def test_instaloader_profile_metadata_is_the_creators_account(ws, tmp_path):
+    """instaloader saves ``<profile>_<id>.json.xz``: ``{"node": Profile._asdict(), "instaloader": {"node_type":
+    "Profile"}}`` (the web profile without its media connections)."""
+    r = import_paths(ws, [PROFILE_SAMPLE])
+    assert (r.files[0].format, r.files[0].records, r.rows()) == ("instagram-graphql", 1, {"accounts": 1})
+    acc = _rows(ws, "accounts", "account_id")["kiln.club"]
+    assert {k: acc[k] for k in ("username", "full_name", "bio", "followers", "following", "posts")} == {
+        "username": "kiln.club",
+        "full_name": "Kiln Club Studio",
+        "bio": "Community pottery studio \u2022 classes every week \U0001f3fa",
+        "followers": 4213,
+        "following": 318,
+        "posts": None,  # instaloader drops edge_owner_to_timeline_media from the saved profile
+    }
+    assert (acc["is_private"], acc["is_verified"], acc["external_url"], acc["category"]) == (
+        False,
+        False,
+        "https://kiln.example",
+        "Art Studio",
+    )
+    # a post of the creator, saved by the same download (its owner holds only id and username), keeps the profile
+    media = json.loads((FIXTURES / "instagram" / "web_post.json").read_text())["graphql"]["shortcode_media"]
+    media["owner"] = {"id": "1234567890", "username": "kiln.club"}
+    post = tmp_path / "2024-03-01_12-00-00_UTC.json"
+    post.write_text(json.dumps({"node": media, "instaloader": {"version": "4.14.1", "node_type": "Post"}}))
+    import_paths(ws, [post])
+    assert _rows(ws, "accounts", "account_id")["kiln.club"]["followers"] == 4213
+    before = _counts(ws)
+    forced = import_paths(ws, [PROFILE_SAMPLE, post], force=True)  # the same files again change nothing
+    assert sum(forced.rows().values()) == 0 and _counts(ws) == before
+    # uncompressed (--no-compress-json: indented), and a logged-in download's iphone_struct gives the post count
+    doc = _profile_doc()
+    doc["node"]["iphone_struct"] = {"media_count": 57, "follower_count": 4213}
+    plain = tmp_path / "kiln.club_1234567890.json"
+    plain.write_text(json.dumps(doc, indent=4, sort_keys=True))
+    assert detect_format(Source(plain)).name == "instagram-graphql"
+    import_paths(ws, [plain])
+    assert _rows(ws, "accounts", "account_id")["kiln.club"]["posts"] == 57
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda n: n.pop("username"), "node.username"),
+        (lambda n: n.update(edge_followed_by=4213), "node.edge_followed_by"),
+        (lambda n: n.update(biography=["pots"]), "node.biography"),
+    ],
+)
+def test_instaloader_profile_errors_name_the_field_and_change_nothing(ws, tmp_path, change, field):
+    doc = _profile_doc()
+    change(doc["node"])
+    f = tmp_path / "kiln.club_1234567890.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(
+        ImportFailed, match=rf"kiln\.club_1234567890\.json, line 1, field '{re.escape(field)}'"
+    ):
+        import_paths(ws, [f])
+    assert _counts(ws) == {"accounts": 0, "posts": 0, "comments": 0, "rejects": 0}
+
+
+# ---------------------------------------------------------------------------- instaloader comments (--comments)
+POST_DIR = Path(__file__).parent / "format_samples" / "instaloader_post"
+COMMENTS_SAMPLE = POST_DIR / "2024-03-01_12-00-00_UTC_comments.json"
+
+
+def test_instaloader_comments_file_is_read_with_the_post_saved_next_to_it(ws):
+    """instaloader ``--comments`` writes ``<post>_comments.json`` (an indented array, each comment with its
+    ``answers``) next to ``<post>.json.xz``; the comments name no post, so they are the post's beside them (they used
+    to be "format not recognised")."""
+    r = import_paths(ws, [POST_DIR])
+    assert [(f.format, f.records) for f in r.files] == [("instagram-graphql", 1), ("instagram-graphql", 2)]
+    got = ws.duck.execute(
+        "SELECT comment_id, post_id, author_id, author_name, parent_comment_id, likes, reply_count, text, created_at "
+        "FROM comments ORDER BY comment_id"
+    ).fetchall()
+    at = lambda ts: dt.datetime.fromtimestamp(ts, UTC)  # noqa: E731
+    assert got == [
+        (
+            "18044000000000001",
+            "3312345678901234567",
+            "mud.lark",
+            "Mud.Lark",
+            None,
+            4,
+            0,
+            "so pretty \U0001f60d",
+            at(1709298000),
+        ),
+        (
+            "18044000000000003",
+            "3312345678901234567",
+            "glaze.nerd",
+            "glaze.nerd",
+            None,
+            1,
+            2,
+            "what clay body is that?",
+            at(1709301600),
+        ),
+        (
+            "18044000000000004",
+            "3312345678901234567",
+            "wheel_thrower",
+            "wheel_thrower",
+            "18044000000000003",
+            0,
+            None,
+            "@glaze.nerd same question",
+            at(1709303400),
+        ),
+        (
+            "18044000000000005",
+            "3312345678901234567",
+            "kiln.club",
+            "kiln.club",
+            "18044000000000003",
+            2,
+            None,
+            "@glaze.nerd speckled stoneware!",
+            at(1709305200),
+        ),
+    ]
+    acc = _rows(ws, "accounts", "account_id")
+    assert (
+        set(acc) == {"kiln.club", "glaze.nerd", "wheel_thrower", "mud.lark"}
+        and acc["mud.lark"]["is_verified"]
+    )
+    before = _counts(ws)
+    assert sum(import_paths(ws, [POST_DIR], force=True).rows().values()) == 0 and _counts(ws) == before
+
+
+def test_instaloader_comments_without_their_post_file_say_so_and_change_nothing(ws, tmp_path):
+    f = tmp_path / COMMENTS_SAMPLE.name
+    f.write_bytes(COMMENTS_SAMPLE.read_bytes())
+    with pytest.raises(
+        ImportFailed,
+        match=r"_comments\.json, file: instaloader's comments file does not name its post: .*2024-03-01",
+    ):
+        import_paths(ws, [f])
+    assert _counts(ws) == {"accounts": 0, "posts": 0, "comments": 0, "rejects": 0}
+
+
+def test_instaloader_comments_larger_than_the_probe_and_a_bad_field(ws, tmp_path):
+    """A popular post's comments file is larger than what detection reads (256 KB): still recognised; a bad value
+    names the record and field."""
+    import shutil
+
+    shutil.copy(POST_DIR / "2024-03-01_12-00-00_UTC.json.xz", tmp_path)
+    one = json.loads(COMMENTS_SAMPLE.read_text())[1]
+    many = [{**one, "id": 18044000000100000 + i} for i in range(2000)]
+    f = tmp_path / COMMENTS_SAMPLE.name
+    f.write_text(json.dumps(many, indent=4))
+    assert f.stat().st_size > 256 * 1024
+    assert detect_format(Source(f)).name == "instagram-graphql"
+    many[7]["likes_count"] = "lots"
+    f.write_text(json.dumps(many, indent=4))
+    with pytest.raises(ImportFailed, match=r"_comments\.json, record 8, field 'comment\.likes_count'"):
+        import_paths(ws, [tmp_path])
+    assert _counts(ws) == {"accounts": 0, "posts": 0, "comments": 0, "rejects": 0}
+    many[7]["likes_count"] = 1
+    f.write_text(json.dumps(many, indent=4))
+    assert import_paths(ws, [tmp_path]).rows()["comments"] == 2000

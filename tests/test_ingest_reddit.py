@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -233,3 +234,140 @@ def test_import_fails_only_with_import_failed(ws, tmp_path_factory, data):
     except ImportFailed:
         assert _counts(ws) == before
     import_paths(ws, [f], force=True, skip_bad=True, format="reddit")
+
+
+# ---------------------------------------------------------------------------- Pushshift / Arctic Shift .zst dumps
+SAMPLES = Path(__file__).parent / "format_samples"
+ZST_DUMPS = [SAMPLES / "reddit_knitting_submissions.zst", SAMPLES / "reddit_knitting_comments.zst"]
+
+
+def test_pushshift_zst_dumps_are_read_as_they_are_downloaded(ws):
+    """The per-subreddit dumps (``<sub>_submissions.zst``, ``<sub>_comments.zst``, as ``RS_*``/``RC_*``) are NDJSON in
+    zstd frames with a window beyond the 128 MB a decompressor takes by default (the dumps': 2 GB, ``--long=31``)."""
+    import zstandard
+
+    for f in ZST_DUMPS:
+        assert zstandard.get_frame_parameters(f.read_bytes()).window_size > 1 << 27
+    r = import_paths(ws, ZST_DUMPS)
+    assert [(f.format, f.records) for f in r.files] == [("reddit", 3), ("reddit", 5)]
+    m = _msgs(ws)
+    assert len(m) == 8 and {v["space_id"] for v in m.values()} == {"knitting"}
+    assert (m["18w1abc"]["text"], m["18w1abc"]["reactions"], m["18w1abc"]["author_id"]) == (
+        "First sweater!\n\nTook me three months, pattern in the comments.",
+        42,
+        "fiberfox",
+    )
+    assert m["18w3ghi"]["created_at"] == dt.datetime(2024, 1, 1, 14, 0, tzinfo=UTC)  # created_utc as text
+    assert (m["kfx0003"]["thread_id"], m["kfx0003"]["reply_to"], m["kfx0003"]["text"]) == (
+        "18w1abc",
+        "kfx0002",
+        "Drops Air in off-white \u2764\ufe0f",
+    )
+    assert (m["kfx0005"]["reactions"], m["kfx0005"]["snapshot_at"]) == (
+        3,
+        dt.datetime(2024, 1, 2, 10, tzinfo=UTC),
+    )
+    assert {a["account_id"] for a in ws.table("accounts").to_pyarrow().to_pylist()} == {
+        "fiberfox",
+        "purlqueen",
+        "yarnbarn",
+    }
+    before = ws.counts()
+    forced = import_paths(ws, ZST_DUMPS, force=True)  # re-importing the same dumps changes nothing
+    assert sum(forced.rows().values()) == 0 and ws.counts() | {"imports": 0} == before | {"imports": 0}
+
+
+def _zst(data: bytes, window_log: int = 28) -> bytes:
+    """``data`` as the dump tools write it: streamed (no content size in the frame), with a long window."""
+    import io
+
+    import zstandard
+
+    params = zstandard.ZstdCompressionParameters.from_level(3, window_log=window_log)
+    out = io.BytesIO()
+    with zstandard.ZstdCompressor(compression_params=params).stream_writer(out, closefd=False) as w:
+        w.write(data)
+    return out.getvalue()
+
+
+def test_zst_dump_of_several_frames_is_read_whole_and_streamed(ws, tmp_path):
+    """A dump may hold several zstd frames (files joined with ``cat``); each is read, none held whole in memory."""
+    from tribescope.ingest import _readers
+
+    lines = (RD / "cozyknits_comments.ndjson").read_bytes()
+    subs = (RD / "cozyknits_submissions.ndjson").read_bytes()
+    f = tmp_path / "cozyknits_all.zst"
+    f.write_bytes(_zst(subs) + _zst(lines))
+    r = import_paths(ws, [f])
+    assert r.files[0].records == 5 and set(_msgs(ws)) == {"1a2b3c", "1a2b3d", "kc001", "kc002", "kc003"}
+
+    big = tmp_path / "RC_big.zst"  # ~2 MB compressed, decompressed as it is read
+    rnd = random.Random(7)
+    body = b"".join(
+        json.dumps(
+            {"id": f"c{i}", "link_id": "t3_x", "subreddit": "a", "body": rnd.randbytes(60).hex()}
+        ).encode()
+        + b"\n"
+        for i in range(25_000)
+    )
+    big.write_bytes(_zst(body))
+    src = Source(big)
+    with src.open() as fh:
+        assert fh.readline().startswith(b'{"id": "c0"')
+        assert src.bytes_read() <= 8 * _readers._ZSTD_CHUNK < src.size  # not the whole file read for one line
+
+
+@pytest.mark.parametrize("damage", ["truncated", "trailing_garbage"])
+def test_damaged_zst_dump_is_a_clear_error_and_changes_nothing(ws, tmp_path, damage):
+    body = b"".join(
+        json.dumps({"id": f"c{i}", "link_id": "t3_x", "subreddit": "a", "body": f"comment {i}"}).encode()
+        + b"\n"
+        for i in range(20_000)
+    )
+    data = _zst(body)
+    f = tmp_path / "RC_2023-01.zst"
+    f.write_bytes(data[: len(data) // 2] if damage == "truncated" else data + b"not zstd")
+    before = _counts(ws)
+    with pytest.raises(ImportFailed, match=r"RC_2023-01\.zst, .*the zstd file is truncated or corrupt"):
+        import_paths(ws, [f])
+    assert _counts(ws) == before
+
+
+def test_removed_or_deleted_text_is_no_text(ws, tmp_path):
+    """Reddit leaves ``[removed]`` / ``[deleted]`` in place of a removed comment's body or submission's self text (a
+    large share of a dump's comments): stored as text, thousands of identical "comments" would read as copy-paste."""
+    subs = tmp_path / "knitting_submissions.ndjson"
+    subs.write_text(
+        json.dumps(
+            {
+                "id": "18w2def",
+                "subreddit": "knitting",
+                "author": "[deleted]",
+                "title": "WIP: colourwork yoke",
+                "selftext": "[deleted]",
+                "created_utc": 1704110400,
+                "score": 7,
+            }
+        )
+        + "\n"
+    )
+    import_paths(ws, [subs, RD / "cozyknits_comments.ndjson"])
+    m = _msgs(ws)
+    assert m["kc003"]["text"] is None  # body "[removed]"
+    assert (m["kc003"]["thread_id"], m["kc003"]["reply_to"]) == ("1a2b3c", "kc002")  # still a reply
+    assert m["18w2def"]["text"] == "WIP: colourwork yoke"  # selftext "[deleted]": the title alone
+
+
+def test_zst_written_by_pzstd_starts_with_a_skippable_frame(ws, tmp_path):
+    """pzstd (zstd's parallel tool) writes a skippable frame holding the next frame's size before each frame, so the
+    file starts with 0x184D2A50, not the zstd frame magic: it is zstd all the same."""
+    import struct
+
+    frames = [
+        _zst((RD / n).read_bytes()) for n in ("cozyknits_submissions.ndjson", "cozyknits_comments.ndjson")
+    ]
+    f = tmp_path / "cozyknits.zst"
+    f.write_bytes(b"".join(struct.pack("<III", 0x184D2A50, 4, len(fr)) + fr for fr in frames))
+    assert Source(f).compression == "zstd"
+    r = import_paths(ws, [f])
+    assert (r.files[0].format, r.files[0].records) == ("reddit", 5)

@@ -1,4 +1,4 @@
-"""Streaming readers shared by the formats: files (plain, gzip, xz; UTF-8, UTF-16), NDJSON, JSON, CSV."""
+"""Streaming readers shared by the formats: files (plain, gzip, xz, zstd; UTF-8, UTF-16), NDJSON, JSON, CSV."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from typing import IO, Any
 
 import ijson
 import orjson
+import zstandard
 
 from tribescope.errors import ImportFailed, SourceError
 
@@ -48,7 +49,8 @@ csv.field_size_limit(64 * 1024 * 1024)
 
 
 class Source:
-    """A file opened for streaming; transparently decompresses (gzip, xz); reports progress in raw bytes."""
+    """A file opened for streaming; transparently decompresses (gzip, xz, zstd: by the file's first bytes, whatever
+    its name); reports progress in raw bytes."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
@@ -61,14 +63,16 @@ class Source:
 
     @property
     def compression(self) -> str | None:
-        """``"gzip"`` or ``"xz"`` (from the file's first bytes), which :meth:`open` decompresses; ``None`` for an
-        uncompressed file."""
+        """``"gzip"``, ``"xz"`` or ``"zstd"`` (from the file's first bytes, whatever its name), which :meth:`open`
+        decompresses; ``None`` for an uncompressed file."""
         with open(self.path, "rb") as f:
             magic = f.read(6)
+        if magic[1:4] == _ZSTD_SKIPPABLE and magic[0] & 0xF0 == 0x50:
+            return "zstd"  # a skippable frame first, as pzstd writes one before each frame
         return next((name for name, m in _MAGIC.items() if magic.startswith(m)), None)
 
     def open(self) -> IO[bytes]:
-        """A fresh binary stream over the (decompressed: gzip or xz) content as UTF-8: after a UTF-8 byte-order
+        """A fresh binary stream over the (decompressed: gzip, xz or zstd) content as UTF-8: after a UTF-8 byte-order
         mark if the content starts with one (Windows tools write it; JSON parsers refuse it), transcoded from
         UTF-16 if it starts with a UTF-16 one (Excel's "Unicode Text"); closing it closes the file."""
         codec = self.compression
@@ -89,6 +93,8 @@ class Source:
             self._raw = g.fileobj  # type: ignore[assignment]
             return g  # type: ignore[return-value]
         self._raw = open(self.path, "rb")  # noqa: SIM115 - closed with the stream
+        if codec == "zstd":
+            return _ZstdStream(self._raw)  # type: ignore[return-value]
         return _XzStream(self._raw)  # type: ignore[return-value]
 
     def bytes_read(self) -> int:
@@ -98,19 +104,35 @@ class Source:
             return self.size
 
     def head(self, n: int = _PROBE_BYTES) -> bytes:
+        """The first ``n`` bytes of the content (:meth:`open`); of a damaged file, those read before the damage."""
+        return self.head_and_damage(n)[0]
+
+    def head_and_damage(self, n: int = _PROBE_BYTES) -> tuple[bytes, SourceError | None]:
+        """:meth:`head`, and the error that stopped it before ``n`` bytes (a truncated or corrupt compressed file),
+        if any: a file damaged at its start reads as no content, which is not an empty file."""
+        out: list[bytes] = []
+        got = 0
         with self.open() as f:
             try:
-                return f.read(n)
-            except (OSError, EOFError, SourceError):
-                return b""
+                while got < n:
+                    chunk = f.read(min(n - got, 1 << 16))
+                    if not chunk:
+                        break
+                    out.append(chunk)
+                    got += len(chunk)
+            except SourceError as exc:
+                return b"".join(out), exc
+            except (OSError, EOFError) as exc:
+                return b"".join(out), SourceError("start of file", f"the file cannot be read ({exc})")
+        return b"".join(out), None
 
 
 #: the first bytes of the compressed files :meth:`Source.open` reads
-_MAGIC = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ\x00"}
+_MAGIC = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ\x00", "zstd": b"\x28\xb5\x2f\xfd"}
+#: the last three bytes of the magic number of a zstd skippable frame (0x184D2A50 to 0x184D2A5F, little-endian)
+_ZSTD_SKIPPABLE = b"\x2a\x4d\x18"
 #: files no reader here opens, by their first bytes, with what to do instead
 _UNREADABLE = {
-    b"\x28\xb5\x2f\xfd": "the file is zstd-compressed (as the Pushshift and Arctic Shift Reddit dumps are), which "
-    "tribescope does not decompress: decompress it first (`zstd -d --long=31 FILE`) and import the file it writes",
     b"PK\x03\x04": "the file is a ZIP archive (an Excel .xlsx workbook, or a platform's data download): save the "
     'sheet as "CSV UTF-8", or unzip the archive and import the files in it',
     b"\xd0\xcf\x11\xe0": 'the file is an Excel 97-2003 workbook (.xls): save the sheet as "CSV UTF-8" and import that',
@@ -223,6 +245,80 @@ class _XzStream(_Guarded, lzma.LZMAFile):
             self.fileobj.close()
 
 
+#: the largest zstd window read: the Pushshift / Arctic Shift dumps are written with a 2 GB one (``zstd --long=31``),
+#: beyond the 128 MB a decompressor accepts by default ("Frame requires too much memory for decoding")
+ZSTD_MAX_WINDOW = 1 << 31
+#: compressed bytes fed to the zstd decompressor at a time (what one read holds decompressed is this times the ratio)
+_ZSTD_CHUNK = 1 << 14
+
+
+class _ZstdFrames(io.RawIOBase):
+    """The content of the zstd frames of ``fileobj``, one after the other (a file may hold several), decompressed as
+    it is read with a window of up to :data:`ZSTD_MAX_WINDOW`. A file that ends inside a frame raises ``EOFError``
+    (the ``zstandard`` stream reader would end there quietly, as if the file were whole)."""
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self._file = fileobj
+        self._dctx = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+        self._frame = self._dctx.decompressobj()
+        self._in_frame = False  # bytes of the current frame were fed and its end not reached
+        self._error: zstandard.ZstdError | None = None  # damage found after content, raised at the next read
+        self._pending = b""
+        self._at = 0  # how much of _pending was read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while self._at == len(self._pending):
+            if self._error is not None:
+                raise self._error
+            chunk = self._file.read(_ZSTD_CHUNK)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("the file ends inside a zstd frame")
+                return 0
+            self._pending, self._at = self._feed(chunk), 0
+        n = min(len(b), len(self._pending) - self._at)
+        b[:n] = self._pending[self._at : self._at + n]
+        self._at += n
+        return n
+
+    def _feed(self, data: bytes) -> bytes:
+        """The content ``data`` decompresses to; damage found after some content is raised at the next read, so
+        that the records before it are read first."""
+        out = []
+        try:
+            while data:
+                out.append(self._frame.decompress(data))
+                self._in_frame = True
+                if not self._frame.eof:
+                    break
+                data = self._frame.unused_data  # the next frame's first bytes
+                self._frame, self._in_frame = self._dctx.decompressobj(), False
+        except zstandard.ZstdError as exc:
+            if not any(out):
+                raise
+            self._error = exc
+        return b"".join(out)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+class _ZstdStream(_Guarded, io.BufferedReader):
+    """A zstd stream (the Pushshift / Arctic Shift NDJSON dumps; see :class:`_ZstdFrames`, :class:`_Guarded`) that
+    closes ``fileobj`` with itself."""
+
+    codec = "zstd"
+    errors = (EOFError, zstandard.ZstdError)
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        super().__init__(_ZstdFrames(fileobj), 1 << 16)
+
+
 @dataclass
 class Probe:
     """What format detection looks at: the file name and its first bytes."""
@@ -239,7 +335,16 @@ class Probe:
     def of(cls, src: Source) -> Probe:
         """What detection looks at in ``src``; a file no reader here opens (:data:`_UNREADABLE`) is refused with an
         :class:`ImportFailed` saying how to convert it."""
-        head = src.head()
+        head, damage = src.head_and_damage()
+        if damage is not None and not head.strip():
+            raise ImportFailed(
+                str(src.path),
+                "start of file",
+                None,
+                damage.message,
+                "Re-download or re-export the file, or re-run with --skip-bad to import the other files and skip "
+                "this one.",
+            )
         for magic, what in _UNREADABLE.items():
             if head.startswith(magic):
                 raise ImportFailed(

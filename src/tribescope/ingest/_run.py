@@ -843,10 +843,13 @@ def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) 
 
 
 def _engine_reads(src: Source) -> bool:
-    """Whether the engine's JSON reader can read ``src`` as it is stored (by its first bytes): not xz-compressed (it
-    decompresses gzip only) and not UTF-16 text, compressed or not (it reads UTF-8 only, a byte-order mark
-    included). A plan of content it cannot read would fail in the engine and fall back to the Python reader, after
-    a wasted pass over the file; :meth:`Source.open` decompresses and transcodes both."""
+    """Whether the engine's JSON reader can read ``src`` as it is stored (by its first bytes, whatever its name; the
+    plans name the compression they find there): not xz- or zstd-compressed and not UTF-16 text, compressed or not
+    (it reads UTF-8 only, a byte-order mark included). DuckDB reads gzip, and zstd only up to a 128 MB window: the
+    Pushshift / Arctic Shift dumps' 2 GB one (``zstd --long=31``) fails there ("Frame requires too much memory for
+    decoding"), which a frame header cannot rule out for the frames after it. A plan of content it cannot read would
+    fail in the engine and fall back to the Python reader, after a wasted pass over the file; :meth:`Source.open`
+    decompresses and transcodes them all."""
     codec = src.compression
     if codec not in (None, "gzip"):
         return False

@@ -5,7 +5,10 @@ Three shapes are read, each detected from content:
 * :class:`InstagramWeb` — the web GraphQL post document ``shortcode_media`` (``{"graphql":
   {"shortcode_media": …}}``, ``{"data": {"shortcode_media": …}}``, instaloader's ``{"node": …, "instaloader":
   {"node_type": "Post"}}`` — ``.json`` or its default ``.json.xz`` — or the bare media object), one per file, a JSON
-  array of them, or one per line.
+  array of them, or one per line; and instaloader's profile metadata (``<profile>_<id>.json.xz``: ``{"node": …,
+  "instaloader": {"node_type": "Profile"}}``), the creator's account row; and instaloader's comments of a post
+  (``<post>_comments.json``, written with ``--comments``: a JSON array of comments with their ``answers``), whose post
+  is the one instaloader saved next to it (``<post>.json.xz`` or ``<post>.json``).
 * :class:`InstagramGraphAPI` — Instagram Graph API JSON: ``/{ig-user-id}/media`` pages (IG Media with
   embedded ``comments{…,replies{…}}``), ``/{ig-media-id}/comments`` pages (IG Comment; each needs
   ``media.id``) and Business Discovery documents (``{"business_discovery": {…, "media": {"data": […]}}}``).
@@ -20,10 +23,13 @@ web and the Graph API, so they never enter a key). Posts keep the id their sourc
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
+import ijson
 import orjson
 
 from tribescope.errors import FieldError, SourceError
@@ -36,6 +42,7 @@ from tribescope.ingest._base import (
     extract_mentions,
     need,
     sql_string,
+    to_int,
     to_ts,
 )
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
@@ -130,15 +137,49 @@ def _shortcode_media(doc: Any) -> dict[str, Any]:
             for k in ("shortcode_media", "xdt_shortcode_media"):
                 if k in inner:
                     return _obj(inner[k], f"{outer}.{k}") or _missing(f"{outer}.{k}")
-    if _is_instaloader_post(doc):
+    if _is_instaloader(doc, "Post"):
         return _obj(doc.get("node"), "node") or _missing("node")
     return doc
 
 
-def _is_instaloader_post(d: dict[str, Any]) -> bool:
-    """Whether ``d`` is instaloader's JSON of a post: ``{"node": {…}, "instaloader": {"node_type": "Post", …}}``."""
+def _is_instaloader(d: dict[str, Any], node_type: str) -> bool:
+    """Whether ``d`` is instaloader's JSON of a ``node_type`` structure (``"Post"``, ``"Profile"``): ``{"node": {…},
+    "instaloader": {"node_type": node_type, "version": …}}``, as its ``save_metadata_json`` writes it."""
     meta = d.get("instaloader")
-    return isinstance(meta, dict) and meta.get("node_type") == "Post"
+    return isinstance(meta, dict) and meta.get("node_type") == node_type
+
+
+def _instaloader_profile(doc: dict[str, Any]) -> Iterator[Row]:
+    """instaloader's profile metadata (``<profile>_<id>.json.xz``) → the account row.
+
+    The node is ``Profile._asdict()``: the web profile (``web_profile_info``'s ``data.user``) without its media
+    connections (``edge_owner_to_timeline_media`` is dropped, so the post count is known only from ``iphone_struct``,
+    which a logged-in download adds): ``username``, ``full_name``, ``biography``, ``edge_followed_by.count``
+    (followers), ``edge_follow.count`` (following), ``is_private``, ``is_verified``, ``external_url``,
+    ``category_name``. Contact fields (``business_email``, ``business_phone_number``, ``business_address_json``)
+    are not read."""
+    n = _obj(doc.get("node"), "node") or _missing("node")
+    uname = _text(need(n, "username", "node"), "node.username") or ""
+    _handle(uname, "node.username")
+    iphone = _obj(n.get("iphone_struct"), "node.iphone_struct")
+    followers = _count(n.get("edge_followed_by"), "node.edge_followed_by")
+    following = _count(n.get("edge_follow"), "node.edge_follow")
+    posts = _count(n.get("edge_owner_to_timeline_media"), "node.edge_owner_to_timeline_media")
+    category = _text(n.get("category_name"), "node.category_name") or _text(
+        n.get("business_category_name"), "node.business_category_name"
+    )
+    yield _stub(
+        uname,
+        full_name=_text(n.get("full_name"), "node.full_name") or None,
+        bio=_text(n.get("biography"), "node.biography"),
+        followers=iphone.get("follower_count") if followers is None else followers,
+        following=iphone.get("following_count") if following is None else following,
+        posts=iphone.get("media_count") if posts is None else posts,
+        is_private=n.get("is_private"),
+        is_verified=n.get("is_verified"),
+        external_url=_text(n.get("external_url"), "node.external_url") or None,
+        category=category or None,
+    )
 
 
 def _missing(name: str) -> dict[str, Any]:
@@ -152,7 +193,7 @@ def _looks_web(d: Any) -> bool:
         inner = d.get(outer)
         if isinstance(inner, dict) and ("shortcode_media" in inner or "xdt_shortcode_media" in inner):
             return True
-    if _is_instaloader_post(d):
+    if _is_instaloader(d, "Post") or _is_instaloader(d, "Profile"):
         return True
     return (
         "shortcode" in d
@@ -161,24 +202,117 @@ def _looks_web(d: Any) -> bool:
     )
 
 
+#: the keys of each comment (and answer) in instaloader's ``<post>_comments.json`` (``update_comments``)
+_INSTALOADER_COMMENT = frozenset({"id", "created_at", "text", "owner", "likes_count"})
+
+
+def _is_instaloader_comment(d: Any) -> bool:
+    """Whether ``d`` is a comment of instaloader's ``<post>_comments.json``: ``{"id", "created_at", "text", "owner":
+    {profile}, "likes_count", "answers": [...]}``."""
+    return (
+        isinstance(d, dict)
+        and d.keys() >= _INSTALOADER_COMMENT
+        and isinstance(d.get("owner"), dict)
+        and isinstance(d.get("answers", []), list)
+    )
+
+
+def _first_item(probe: Probe) -> Any:
+    """The first element of the JSON array the probe starts (read from its head when the document is larger)."""
+    d = probe.first_json
+    if isinstance(d, list):
+        return d[0] if d else None
+    if probe.json_kind == "document" and probe.head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"["):
+        try:
+            return next(ijson.items(io.BytesIO(probe.head), "item", use_float=True), None)
+        except (ijson.JSONError, ijson.IncompleteJSONError):
+            return None
+    return d
+
+
+def _instaloader_post_of(comments: str) -> tuple[Any, str]:
+    """``(post id, creator)`` of instaloader's ``<post>_comments.json`` at ``comments``: those of the post file
+    instaloader saves next to it, ``<post>.json.xz`` (or ``<post>.json``); a SourceError when there is none."""
+    base = Path(comments)
+    prefix = base.name.removesuffix(".json").removesuffix("_comments")
+    for name in (f"{prefix}.json.xz", f"{prefix}.json"):
+        post = base.with_name(name)
+        if post.is_file():
+            try:
+                doc = next((v for _, v in iter_json_values(Source(post))), None)
+                m = _shortcode_media(doc)
+                owner = _obj(need(m, "owner", "node"), "node.owner")
+                return need(m, "id", "node"), _handle(
+                    need(owner, "username", "node.owner"), "node.owner.username"
+                )
+            except (FieldError, SourceError) as exc:
+                raise SourceError(
+                    "file", f"the post file {name} next to these comments cannot be read: {exc}"
+                ) from exc
+    raise SourceError(
+        "file",
+        f"instaloader's comments file does not name its post: import it with the post file instaloader saves next "
+        f"to it ({prefix}.json.xz or {prefix}.json), from the folder it wrote",
+    )
+
+
+def _instaloader_comment(
+    c: dict[str, Any], post_id: Any, parent: Any, creator: str, where: str
+) -> Iterator[Row]:
+    cid = need(c, "id", where)
+    owner = _obj(c.get("owner"), f"{where}.owner")
+    uname = _text(owner.get("username"), f"{where}.owner.username")
+    author = _opt_handle(uname, f"{where}.owner.username")
+    answers = None if parent is not None else _arr(c.get("answers"), f"{where}.answers")
+    yield (
+        "comments",
+        {
+            "platform": P,
+            "comment_id": str(cid),
+            "post_id": post_id,
+            "author_id": author,
+            "author_name": uname,
+            "parent_comment_id": parent,
+            "created_at": to_ts(c.get("created_at"), f"{where}.created_at"),
+            "text": _text(c.get("text"), f"{where}.text"),
+            "likes": to_int(c.get("likes_count"), f"{where}.likes_count"),
+            "reply_count": None if answers is None else len(answers),
+        },
+    )
+    if uname and author and author != creator:
+        yield _stub(uname, is_verified=owner.get("is_verified"))
+    for j, a in enumerate(answers or ()):
+        yield from _instaloader_comment(
+            _obj(a, f"{where}.answers[{j}]"), post_id, str(cid), creator, f"{where}.answers[{j}]"
+        )
+
+
 class InstagramWeb(Format):
     name = "instagram-graphql"
     description = (
-        "Instagram web GraphQL post JSON (shortcode_media) or instaloader post JSON (.json, .json.xz), one per file, "
-        "array or per line"
+        "Instagram web GraphQL post JSON (shortcode_media) or instaloader post, profile and comments JSON (.json, "
+        ".json.xz), one per file, array or per line"
     )
     platform = P
 
     def sniff(self, probe: Probe) -> bool:
-        d = probe.first_json
-        if isinstance(d, list):
-            d = d[0] if d else None
-        return _looks_web(d)
+        d = _first_item(probe)
+        return _looks_web(d) or _is_instaloader_comment(d)
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
-        return iter_json_values(src)
+        for i, (loc, value) in enumerate(iter_json_values(src)):
+            if i == 0 and _is_instaloader_comment(value):
+                ctx.state["instaloader_post"] = _instaloader_post_of(ctx.path)
+            yield loc, value
 
     def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
+        if isinstance(raw, dict) and _is_instaloader(raw, "Profile"):
+            yield from _instaloader_profile(raw)
+            return
+        if "instaloader_post" in ctx.state:  # a comments file: every record is a comment of that post
+            post_id, creator = ctx.state["instaloader_post"]
+            yield from _instaloader_comment(_obj(raw, "comment"), post_id, None, creator, "comment")
+            return
         m = _shortcode_media(raw)
         post_id = need(m, "id", "shortcode_media")
         owner = _obj(need(m, "owner", "shortcode_media"), "owner")

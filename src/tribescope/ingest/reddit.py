@@ -8,7 +8,9 @@ Mapping: ``space_id`` = subreddit, lower-cased; ``space_name`` = ``r/Name``; ``t
 submission id (``link_id`` without ``t3_``); ``reply_to`` = ``parent_id`` without its ``t1_``/``t3_``
 prefix (null for a submission); ``channel`` = the submission title (for a comment: its ``link_title``,
 or the title of its submission when that was read earlier in the same file); ``text`` = title + blank line +
-selftext for a submission, ``body`` for a comment; ``reactions`` = ``score``; ``created_at`` from
+selftext for a submission, ``body`` for a comment — the placeholder Reddit leaves for removed or deleted text
+(``[removed]``, ``[deleted]``, a large share of the comments of a Pushshift dump) is no text: a comment's is null, a
+submission's the title alone; ``reactions`` = ``score``; ``created_at`` from
 ``created_utc``; ``snapshot_at`` from Pushshift's ``retrieved_on`` when present.
 Authors become account stubs keyed by the lower-cased username; ``[deleted]`` authors are not
 accounts and their messages keep a null author. With the import option ``link_creator`` =
@@ -30,6 +32,8 @@ __all__ = ["Reddit", "link_creator_key", "link_rows", "parse_link_creator"]
 P = "reddit"
 #: Authors Reddit shows for removed accounts; they are not accounts.
 DELETED = {"[deleted]", "[removed]", ""}
+#: what Reddit (and so Pushshift / Arctic Shift) shows for a comment or self text that was removed or deleted
+GONE_TEXT = {"[deleted]", "[removed]"}
 #: Platforms whose account ids are lower-cased handles (see :mod:`tribescope.schema`).
 HANDLE_PLATFORMS = {"instagram", "tiktok", "reddit", "twitter"}
 
@@ -102,6 +106,11 @@ def _str(v: Any, name: str) -> str | None:
     raise FieldError(name, f"expected text, found {type(v).__name__}")
 
 
+def _gone_is_none(text: str | None) -> str | None:
+    """``text``, or None for the placeholder of removed or deleted text (:data:`GONE_TEXT`)."""
+    return None if text in GONE_TEXT else text
+
+
 def _is_thing(d: Any) -> bool:
     return isinstance(d, dict) and (
         ("subreddit" in d and ("body" in d or "title" in d or "link_id" in d))
@@ -158,6 +167,8 @@ class Reddit(Format):
         if kind == "t3":
             title = _str(d.get("title"), "title") or ""
             body = _str(d.get("selftext"), "selftext")
+            if body in GONE_TEXT:
+                body = None
             row = {
                 "thread_id": mid,
                 "reply_to": None,
@@ -174,7 +185,7 @@ class Reddit(Format):
                 "thread_id": thread,
                 "reply_to": _strip(d.get("parent_id"), "parent_id"),
                 "channel": _str(d.get("link_title"), "link_title") or titles.get(thread),
-                "text": _str(d.get("body"), "body"),
+                "text": _gone_is_none(_str(d.get("body"), "body")),
             }
         row.update(
             {

@@ -60,6 +60,17 @@ ALIASES = {
     "handle": "username",
     "user": "username",
     "profile_pic": "has_profile_pic",
+    "has_profile_picture": "has_profile_pic",
+    # R's data frames as write.csv saves them (``Number.of.followers``: dots for blanks, see column_keys)
+    "number_of_followers": "followers",
+    "number_of_people_they_follow": "following",
+    "number_of_posts": "posts",
+    "private_account": "is_private",
+    # the Twitter API v1.1 user object (tweet-scraping tools and research sets write its fields as columns)
+    "screen_name": "username",
+    "friends_count": "following",
+    "statuses_count": "posts",
+    "protected": "is_private",
     "private": "is_private",
     "verified": "is_verified",
     "like_count": "likes",
@@ -69,6 +80,7 @@ ALIASES = {
     "body": "text",
     "content": "text",
     "timestamp": "created_at",
+    "date": "created_at",
 }
 
 
@@ -77,8 +89,10 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 def column_keys(name: str) -> tuple[str, str]:
-    """A column name as the canonical names are written — lower case, blanks as ``_`` (``Follower Count`` →
-    ``follower_count``) — and the same with camelCase words split (``followersCount`` → ``followers_count``)."""
+    """A column name as the canonical names are written — lower case, blanks (and the dots R writes for them:
+    ``Number.of.followers``) as ``_`` (``Follower Count`` → ``follower_count``) — and the same with camelCase words
+    split (``followersCount`` → ``followers_count``)."""
+    name = name.replace(".", " ")
     return "_".join(name.lower().split()), "_".join(_CAMEL.sub(" ", name).lower().split())
 
 
@@ -92,13 +106,17 @@ def guess_table(columns: Iterable[str]) -> str | None:
         return "community_links"
     if "post_id" in cols:
         return "posts"
-    if "account_id" in cols or "username" in cols:
+    if "account_id" in cols or "username" in cols or "screen_name" in cols:  # Twitter's name of the username
         return "accounts"
     return None
 
 
+#: required columns a row gets without a column of the file: the platform (``--platform``, else ``generic``) and a
+#: community link's creator platform (the ``creator_platform`` import option, else the row's platform)
+_FILLED = frozenset({"platform", "creator_platform"})
+
 #: file names of CSV/TSV files (compressed or not)
-_CSV_NAME = re.compile(r"\.(csv|tsv)(\.gz)?$", re.IGNORECASE)
+_CSV_NAME = re.compile(r"\.(csv|tsv)(\.(gz|xz|zst))?$", re.IGNORECASE)
 
 
 def _names(columns: Iterable[str]) -> str:
@@ -199,6 +217,20 @@ class Tabular(Format):
                 "header",
                 f"none of the columns {_names(columns)} is a column of table {table}: rename them as in "
                 "docs/data-model.md (e.g. account_id, username, followers for accounts)",
+            )
+        missing = [
+            c.name
+            for c in tbl.columns
+            if c.required and c.name not in _FILLED and c.name not in mapping.values()
+        ]
+        if "username" in mapping.values() and table == "accounts" and "account_id" in missing:
+            missing.remove("account_id")  # taken from the username
+        if missing:  # every row would be refused for it: the file is, once, naming what it lacks
+            raise SourceError(
+                "header",
+                f"table {table} needs the column(s) {', '.join(missing)} (each row must have them), which the file "
+                f"does not have: found {_names(columns)}. Add the column(s) as in docs/data-model.md (e.g. the "
+                "video's id as post_id in every row of a comment list), or choose another table with --table",
             )
         ctx.state["table"] = table
         ctx.state["mapping"] = mapping

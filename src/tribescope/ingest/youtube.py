@@ -655,8 +655,11 @@ _ITEM = (
 )
 
 
-def _fast_plan(path: str) -> Any:
+def _fast_plan(path: str, compression: str = "uncompressed") -> Any:
     """commentThreads.list pages → comments + author stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
+
+    ``compression`` is the file's as its first bytes tell (``"gzip"`` or ``"uncompressed"``), never guessed from its
+    name by DuckDB: gzip content saved as ``commentThreads.jsonl`` (or plain text named ``.gz``) is read as it is.
 
     Mirrors :func:`_thread` / :func:`_comment` / :func:`_stubs`; anything those would treat specially
     (missing ids or snippets, HTML-only text, odd timestamps, negative counts, other page kinds)
@@ -702,7 +705,7 @@ def _fast_plan(path: str) -> Any:
               {flat(top)}, it.replies.comments AS rs
             FROM (SELECT kind, error IS NOT NULL AS has_error, len(items) AS n_items,
                     unnest(CASE WHEN len(items) > 0 THEN items ELSE [NULL] END) AS it
-                  FROM read_json({sql_string(path)}, format='auto',
+                  FROM read_json({sql_string(path)}, format='auto', compression='{compression}',
                     columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}},
                     maximum_object_size=67108864))""",
         # threads → their top-level comment (``j`` 0) and replies (``j`` 1…), in file order as they come: one row per
@@ -761,7 +764,7 @@ def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
     head = src.head(4096)
     if b"youtube#commentThreadListResponse" not in head:
         return None
-    return _fast_plan(str(src.path))
+    return _fast_plan(str(src.path), "gzip" if src.compression == "gzip" else "uncompressed")
 
 
 YouTubeAPI.fast_plan = _yt_fast_plan  # type: ignore[attr-defined]
