@@ -656,7 +656,8 @@ def test_plan_leaves_out_the_brands_own_accounts(ws):
 def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
     """instagram:bob's fee (150) and conversion are not tiktok:bob's: tiktok:bob gets the estimate
     max(100, 300,000/1000 × 8) = 2,400 and no own history. A plan row without a platform is matched by id only when
-    the id is on one platform (carol); an ambiguous one (dan, on both) is nobody's fee."""
+    the id is on one platform (carol); an ambiguous one (dan, on both) is nobody's fee. Importing a plan row like dan's
+    is refused (test_campaigns_edges); here tiktok:dan's posts arrive after the plan."""
     from tribescope.brand import add_brand
 
     _creators(
@@ -666,7 +667,6 @@ def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
             ("tiktok", "bob", 300_000),
             ("instagram", "carol", 5_000),
             ("instagram", "dan", 4_000),
-            ("tiktok", "dan", 4_000),
         ],
     )
     add_brand(ws, "Acme", keywords="acme")
@@ -682,6 +682,7 @@ def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
         ORDER_HEADER + "\n" + _order("#1", "2026-04-02 10:00:00 +0000", "50.00", code="BOB10") + "\n"
     )
     import_campaign(ws, plan=plan, orders=orders)
+    _creators(ws, [("tiktok", "dan", 4_000)])  # dan is now on two platforms
     res = plan_budget(
         ws, 5000, brand="Acme", min_community_share=0.0, max_macro=None, use_overlap=False, min_roi=None
     )

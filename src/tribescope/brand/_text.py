@@ -10,7 +10,15 @@ import ibis.expr.types as ir
 from tribescope.brand._profiles import Brand
 from tribescope.store import Workspace
 
-__all__ = ["BrandTerms", "brand_terms", "engine_pattern", "post_text", "quote", "stored_brand_terms"]
+__all__ = [
+    "BrandTerms",
+    "brand_terms",
+    "engine_pattern",
+    "post_text",
+    "quote",
+    "stored_brand_terms",
+    "word_pattern",
+]
 
 
 def brand_terms(brand: Brand) -> list[str]:
@@ -44,6 +52,20 @@ def engine_pattern(terms: list[str]) -> str:
     """A case-insensitive RE2 pattern matching any term as a whole word, optionally after '@' or '#'."""
     alt = "|".join(re.escape(t) for t in terms)
     return rf"(?i)(^|[^\pL\pN_])[@#]?({alt})([^\pL\pN_]|$)"
+
+
+def word_pattern(terms: list[str]) -> re.Pattern[str] | None:
+    """The Python twin of :func:`engine_pattern` (and of :func:`~tribescope.brand.brand_matcher`): any of ``terms``
+    as a whole word, case-insensitive, optionally after '@' or '#' — "pack" marks "the pack", "#pack" and "@pack",
+    never "backpack" or "packed"; a multi-word term ("trail pack") is a phrase. A term written with a leading '@' or
+    '#' is the same term. ``None`` when no term is left."""
+    words = sorted(
+        {t.strip().lower().lstrip("@#") for t in terms if t and t.strip()} - {""}, key=len, reverse=True
+    )
+    if not words:
+        return None
+    alt = "|".join(re.escape(t) for t in words)
+    return re.compile(rf"(?<!\w)[@#]?(?:{alt})(?!\w)", re.IGNORECASE)
 
 
 def post_text(p: ir.Table) -> ir.StringValue:

@@ -17,14 +17,16 @@ credited: they are not sales. Revenue of an order = ``Total − Refunded Amount`
 
 Posts — a campaign post is a post of the plan's creator published between ``start`` and
 ``end`` that is listed in the plan's ``post_ids`` or, when the plan lists none, that carries the promo
-code, the UTM campaign, the link, the row's brand name or a brand term (``brand_terms``; from
-:func:`tribescope.brand._text.stored_brand_terms`, a row naming a stored brand takes that brand's terms only), or
-whose platform sponsor names the brand or a term. Each post is
+code or the UTM campaign (each as a whole token: "SAVE10" is not in "SAVE100"), the link (as written, anywhere),
+the row's brand name or a brand term as a whole word, optionally after '@' or '#' ("pack" is not in "backpack";
+``brand_terms``; from :func:`tribescope.brand._text.stored_brand_terms`, a row naming a stored brand takes that
+brand's terms only), or whose platform sponsor names the brand or a term (whole words too). Each post is
 credited to one plan row only (the earliest-starting), so no post's reach or EMV is counted twice.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -96,10 +98,30 @@ def attribute_orders(
     return o
 
 
+#: a promo code or UTM campaign as a token of a post's text or link: not inside a longer code ("SAVE10" never marks
+#: "SAVE100", "spring" never "utm_campaign=spring26"); codes may hold '-' ("ALICE-TT"), so it continues a token too
+_TOKEN = r"(?<![\w-])(?:{})(?![\w-])"
+
+
+def _token_pattern(values: list[str]) -> re.Pattern[str] | None:
+    vals = sorted({v.strip().lower() for v in values if v and v.strip()}, key=len, reverse=True)
+    if not vals:
+        return None
+    return re.compile(_TOKEN.format("|".join(re.escape(v) for v in vals)), re.IGNORECASE)
+
+
 def campaign_posts(
     plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[str] | None = None
 ) -> pd.DataFrame:
-    """Posts credited to plan rows: ``posts`` rows plus ``plan_row``; each post at most once."""
+    """Posts credited to plan rows: ``posts`` rows plus ``plan_row``; each post at most once.
+
+    Without ``post_ids`` a post is marked by (case-insensitive) the brand's name or a brand term as a whole word,
+    optionally after '@' or '#' (:func:`tribescope.brand._text.word_pattern`, the rule every brand mention follows:
+    "pack" never marks "backpack"; a multi-word term is a phrase); a promo code or the UTM campaign as a whole token
+    ("SAVE10" never marks "SAVE100"); the link as written, anywhere in the text (a longer URL holding it counts); or a
+    platform sponsor naming the brand or a term as a whole word."""
+    from tribescope.brand._text import word_pattern
+
     if plan.empty or posts.empty:
         return posts.assign(plan_row=pd.Series(dtype="int64")).iloc[0:0]
     start, _ = _window(plan, 0)
@@ -122,8 +144,6 @@ def campaign_posts(
             sel = mine & posts["post_id"].isin(ids)
         else:
             in_time = (posts["created_at"] >= start.iloc[i]) & (posts["created_at"] < end.iloc[i])
-            marks = [m.lower() for m in (r.get("utm_campaign"), r.get("link")) if m]
-            marks += [c.lower() for c in discount_codes(r.get("promo_code"))]
             brand = str(r.get("brand") or "").strip().lower()
             mine_terms = terms
             if by_brand is not None and brand:  # another stored brand's words mark no post of this campaign
@@ -132,10 +152,15 @@ def campaign_posts(
             if brand:
                 mine_terms = [*mine_terms, brand]
             hit = pd.Series(False, index=posts.index)
-            for m in marks + mine_terms:
-                hit |= text.str.contains(m, regex=False)
-            for t in mine_terms:
-                hit |= sponsor.str.contains(t, regex=False)
+            link = str(r.get("link") or "").strip().lower()
+            if link:
+                hit |= text.str.contains(link, regex=False)
+            tokens = _token_pattern([*discount_codes(r.get("promo_code")), str(r.get("utm_campaign") or "")])
+            if tokens is not None:
+                hit |= text.str.contains(tokens)
+            words = word_pattern(mine_terms)
+            if words is not None:
+                hit |= text.str.contains(words) | sponsor.str.contains(words)
             sel = mine & in_time & hit
         for j in posts.index[sel]:
             key = (posts.at[j, "platform"], posts.at[j, "post_id"])

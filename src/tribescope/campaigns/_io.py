@@ -11,18 +11,22 @@ Accepted column names (case- and space-insensitive; the first present wins):
 * plan: ``campaign_id|campaign``; ``brand``; ``creator_platform|platform``; ``creator_id|creator|handle``;
   ``handle``; ``cost|fee|price``; ``currency``; ``start|start_date``; ``end|end_date``;
   ``promo_code|code|discount_code``; ``utm_campaign``; ``link|utm_link|affiliate_link|url``;
-  ``post_ids|post_id`` (optional, ``;``-separated); ``label`` (optional: community / broadcast).
+  ``post_ids|post_id`` (optional, ``;``-separated); ``label`` (optional: community / broadcast). An empty fee is an
+  error (write 0 for a gifted campaign), and so is a row without a platform whose creator id the workspace has on
+  several platforms (:func:`read_plan`'s ``creators``).
 * orders: Shopify's admin export (``Name, Email, Financial Status, Paid at, …, Total, Discount Code,
   Discount Amount, Created at, …, Cancelled at, Refunded Amount, Id``) plus the ``Landing Site`` /
   ``Referring Site`` columns order-export apps add; also the Orders API's snake_case names
   (``name, email, financial_status, total_price, discount_codes, created_at, landing_site, referring_site,
-  cancelled_at``). Rows repeating a ``Name`` (further line items) are folded into the row carrying ``Total``.
+  cancelled_at``). Rows repeating a ``Name`` without a ``Total`` (further line items) are folded into the row
+  carrying it; the same order again *with* a ``Total`` (in a CSV or the Orders API JSON) is replaced by the later copy.
   ``Discount Code`` may hold several codes (``"WELCOME10, ALICE15"``); all are kept (comma-joined).
   ``Canceled at`` (the current US spelling) counts as ``Cancelled at``. WooCommerce exports (``order_number``,
   ``order_date``, ``status``, ``order_total``, ``order_currency``, ``coupon_items``) are read too, and
   ``.json`` / ``.ndjson`` files as the Shopify Orders API's response (:func:`_read_orders_json`). Test orders
   are skipped.
-* clicks: ``date|day``; ``utm_campaign``; ``link|url``; ``clicks|count``.
+* clicks: ``date|day``; ``utm_campaign``; ``link|url``; ``clicks|count``. Rows of the same date, UTM and link are
+  kept and added up by the report (an export breaks a day down by hour, source, device … in columns not read here).
 
 Errors name the file, the line a record starts on (quoted fields may span lines) and the column.
 Re-importing a plan replaces every row of the campaigns it names (a creator dropped from the file leaves).
@@ -32,6 +36,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -269,7 +274,14 @@ def utm_campaign_of(url: str | None) -> str | None:
 
 
 def _fee(row: dict[str, Any], where: str, creator: str) -> float:
-    """The plan row's fee (0 = product-only / gifted); a negative fee is an error naming the field."""
+    """The plan row's fee (0 = product-only / gifted); an empty or negative fee is an error naming the field: a blank
+    cell is a fee nobody wrote down, not a free campaign (it used to be read as 0, i.e. gifted, which made the
+    creator's ROI undefined and the plan estimate its fee)."""
+    if not _pick(row, "cost", "fee", "price"):
+        raise CampaignError(
+            f"{where}, field {_field(row, 'cost', 'fee', 'price')!r}: creator {creator!r}: no fee; write the amount "
+            "paid, or 0 for a gifted / product-only campaign"
+        )
     fee = _money(row, where, "cost", "fee", "price")
     if fee < 0:
         raise CampaignError(
@@ -279,9 +291,17 @@ def _fee(row: dict[str, Any], where: str, creator: str) -> float:
     return fee
 
 
-def read_plan(path: str | Path) -> pa.Table:
+def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = None) -> pa.Table:
+    """A campaign plan file (module docstring). ``creators``: the workspace's ``(platform, creator_id)`` pairs
+    (:func:`import_campaign` passes the creators with posts); a row without a platform whose creator id is on several
+    of their platforms is an error naming the file, line and those platforms — which account was paid is not for the
+    report to guess (it used to take the first account's followers)."""
     p = Path(path)
     rows, header = _rows(p)
+    platforms_of: dict[str, set[str]] = {}
+    for cp, ci in creators or ():
+        if cp and ci:
+            platforms_of.setdefault(str(ci), set()).add(str(cp))
     _need(header, p, "creator", "creator_id", "creator", "handle")
     _need(header, p, "cost", "cost", "fee", "price")
     out = []
@@ -304,6 +324,13 @@ def read_plan(path: str | Path) -> pa.Table:
         if start and end and end < start:
             raise CampaignError(
                 f"{where}, field {_field(r, 'end', 'end_date')!r}: end {end} is before start {start}"
+            )
+        on = sorted(platforms_of.get(cid, ()))
+        if platform is None and len(on) > 1:
+            raise CampaignError(
+                f"{where}, field {_field(r, 'creator_platform', 'platform')!r}: creator {creator!r} has no platform "
+                f"and the workspace has {' and '.join(on)} creators of that id; write which account the campaign "
+                f"paid: one of {', '.join(on)}"
             )
         key = (campaign, platform, cid)
         if key in seen:
@@ -412,9 +439,14 @@ def read_orders(path: str | Path) -> pa.Table:
         name = _pick(r, *_O_NAME)
         if not name:
             continue
-        total_s = _pick(r, *_O_TOTAL)
-        if name in orders or not total_s:  # a further line item of an order already read
+        if not _pick(r, *_O_TOTAL):
+            # a further line item: Shopify writes the order's fields (Total, codes, landing site …) on its first row
+            # only; a row without a Total adds nothing to the order
             continue
+        # a row repeating a Name *with* a Total is the order again (two exports pasted together, an app repeating the
+        # order on every line-item row): the later copy wins, as in the Orders API JSON and as a re-import replaces an
+        # order of the same Name — it is the newer state (a refund added since)
+        orders.pop(name, None)
         if (
             _pick(r, "Test", "test").lower() in _TRUE
             or _pick(r, "Payment Method", "gateway").lower() in _BOGUS
@@ -509,6 +541,7 @@ def _read_orders_json(p: Path) -> pa.Table:
         if not name:
             raise CampaignError(f"{where}, field 'name': an order without name or id")
         where = f"{where} ({name})"
+        out.pop(name, None)  # the same order again: the later copy wins (as in a CSV export and a re-import)
         if str(o.get("test")).lower() == "true" or str(o.get("gateway") or "").lower() in _BOGUS:
             continue
         if o.get("total_price") in (None, ""):
@@ -587,6 +620,16 @@ def read_clicks(path: str | Path) -> pa.Table:
     return pa.Table.from_pylist(out, schema=CLICK_SCHEMA)
 
 
+def workspace_creators(ws: Workspace) -> list[tuple[str, str]]:
+    """Every ``(platform, creator_id)`` with posts (none without a ``posts`` table): what a campaign plan row without
+    a platform is resolved against (:func:`read_plan`, :func:`~tribescope.campaigns._forecast.creator_keys`)."""
+    if not ws.has_table("posts"):
+        return []
+    p = ws.table("posts")
+    rows = p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()
+    return [(r["platform"], r["creator_id"]) for r in rows if r["platform"] and r["creator_id"]]
+
+
 def ensure_tables(ws: Workspace) -> None:
     """Create the campaign tables when missing (empty, typed)."""
     require_workspace(ws, "campaigns.ensure_tables")
@@ -630,7 +673,7 @@ def import_campaign(
     )
     tables: dict[str, pa.Table] = {}
     if plan is not None:
-        tables["campaign_plan"] = read_plan(plan)
+        tables["campaign_plan"] = read_plan(plan, creators=workspace_creators(ws))
     if orders is not None:
         tables["campaign_orders"] = read_orders(orders)
     if clicks is not None:

@@ -14,7 +14,8 @@ Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/c
   values are recomputed after every pick;
 * only creators expected to earn their fee back are planned: expected ROI (expected conversions × average order
   value − fee) / fee ≥ ``min_roi`` (default 0, break-even; ``None`` plans any) — the rest of the budget is left
-  unspent rather than spent on creators expected to lose most of their fee;
+  unspent rather than spent on creators expected below that ROI; a note says how many were left out, the best of
+  their expected ROIs and what the threshold meant (above 0: how many of them would still earn their fee back);
 * mix rules: at most ``(1 − min_community_share) × budget`` may go to creators outside the community
   group; at most ``max_macro`` creators of tier macro or mega; ``suspicious`` creators, creators
   flagged by the brand's exclusions and the brand's own accounts (its handles, matched by account id or
@@ -43,7 +44,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope.campaigns._forecast import creator_keys, forecast, mean_score, unscored_factor
-from tribescope.campaigns._io import CampaignError, format_money
+from tribescope.campaigns._io import CampaignError, format_money, workspace_creators
 from tribescope.campaigns._report import label_group
 from tribescope.score._spec import FIRST_COLUMNS, score_text
 from tribescope.store import Workspace, require_workspace
@@ -224,13 +225,6 @@ def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
     return df.reset_index(drop=True)
 
 
-def _workspace_creators(ws: Workspace) -> list[tuple[str, str]]:
-    """Every ``(platform, creator_id)`` with posts: what a campaign row without a platform is resolved against."""
-    p = ws.table("posts")
-    rows = p.select("platform", "creator_id").distinct().to_pyarrow().to_pylist()
-    return [(r["platform"], r["creator_id"]) for r in rows if r["platform"] and r["creator_id"]]
-
-
 def _own_accounts(ws: Workspace, brand: str, cand: pd.DataFrame) -> set[CreatorKey]:
     """The candidates that are the brand's own accounts (:meth:`tribescope.brand.Brand.names`, as the evangelists
     and brand fit leave them out: :func:`~tribescope.brand._ambassadors.brand_accounts`), by the accounts table and
@@ -245,6 +239,42 @@ def _own_accounts(ws: Workspace, brand: str, cand: pd.DataFrame) -> set[CreatorK
         for p, i, h in zip(cand["platform"], cand["creator_id"], cand["handle"], strict=True)
         if _key(p, i) in found or b.names(p, i, h if h is not None and pd.notna(h) else None)
     }
+
+
+def _pct(x: float) -> str:
+    """A signed percentage, whole unless that would hide a decimal (``+50%``, ``+12.5%``)."""
+    whole = f"{x:+.0%}"
+    return whole if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:+.1%}"
+
+
+def _left_out_note(min_roi: float, roi: pd.Series) -> str:
+    """The note on the creators ``min_roi`` left out: how many, the best of their expected ROIs and what the threshold
+    means — at 0 they are expected to lose money, above 0 some may well earn their fee back (just not enough), below 0
+    they are expected to lose more than the share of their fee the plan accepts."""
+    best = float(roi.max())
+    best_s = (
+        f"{best:+.0%}" if f"{best:+.0%}" != _pct(min_roi) else f"{best:+.1%}"
+    )  # never "below +50% (+50% …)"
+    head = f"{len(roi)} creator(s) left out: expected ROI below {_pct(min_roi)} ({best_s} at best); "
+    flag = f"min_roi={min_roi:g}, `--min-roi {min_roi:g}`"
+    if min_roi > 0:
+        earning = int((roi >= 0).sum())
+        return head + (
+            f"the plan leaves budget unspent rather than spend it on creators below the minimum expected ROI of "
+            f"{_pct(min_roi)} "
+            f"({flag})"
+            + (
+                f"; {earning} of them {'is' if earning == 1 else 'are'} expected to earn their fee back — lower the "
+                "minimum to plan them"
+                if earning
+                else ""
+            )
+        )
+    if min_roi < 0:
+        return head + (
+            f"the plan leaves budget unspent rather than expect to lose more than {-min_roi:.0%} of a fee ({flag})"
+        )
+    return head + f"the plan leaves budget unspent rather than expect to lose it (break-even, {flag})"
 
 
 def plan_budget(
@@ -308,7 +338,7 @@ def plan_budget(
     history = None
     # fees by (platform, creator_id): another platform's creator with the same id has its own fee
     last_fee: dict[CreatorKey, float] = {}
-    known = _workspace_creators(ws)
+    known = workspace_creators(ws)
     if ws.has_table("campaign_plan") and int(ws.table("campaign_plan").count().execute()):
         try:
             history = campaign_report(ws, n_boot=50).creators.to_pandas()
@@ -372,11 +402,7 @@ def plan_budget(
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi
         if losing.any():
-            notes.append(
-                f"{int(losing.sum())} creator(s) left out: expected ROI below {min_roi:+.0%} "
-                f"({roi[losing].max():+.0%} at best); the plan leaves budget unspent rather than expect to lose it "
-                "(min_roi, `--min-roi`)"
-            )
+            notes.append(_left_out_note(min_roi, roi[losing]))
             cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)

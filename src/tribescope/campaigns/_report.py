@@ -15,6 +15,8 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
   ``ROI = (margin × revenue − cost) / cost`` (``margin`` = 1 by default, i.e. revenue ROI).
 * ``EMV = impressions × CPM_platform / 1000`` with the editable table ``emv_cpm.csv``
   (:func:`load_cpm_table`); each post contributes to one row only.
+* A plan row without a platform is the account of its id on the one platform that has it (its followers, tier,
+  label, posts and CPM); an id on several platforms takes no account's figures and the notes say so.
 * 95 % CIs: Poisson bootstrap of the credited orders (each order weighted by Poisson(1); Hanley &
   MacGibbon 2006, "Creating non-parametric bootstrap samples using Poisson frequencies"), B = 1,000;
   label and campaign CIs resample creators within the group as well.
@@ -37,7 +39,7 @@ import pandas as pd
 import pyarrow as pa
 
 from tribescope.campaigns._attribution import ATTRIBUTION_WINDOW_DAYS, attribute_orders, campaign_posts
-from tribescope.campaigns._io import CampaignError, parse_money
+from tribescope.campaigns._io import CampaignError, parse_money, workspace_creators
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -186,6 +188,32 @@ def _creator_info(ws: Workspace) -> pd.DataFrame:
     return df
 
 
+def _resolve_platforms(
+    plan: pd.DataFrame, creators: list[tuple[str, str]], info: pd.DataFrame
+) -> tuple[list[str | None], dict[str, list[str]]]:
+    """Each plan row's platform: its own, else the one platform whose creators (``creators``, those with posts; else
+    the accounts / scores in ``info``) have its id. Also the ids on several platforms (→ ``None``, with those
+    platforms), which :func:`~tribescope.campaigns.read_plan` refuses at import but posts imported later can make."""
+    by_id: dict[str, set[str]] = {}
+    for p, c in creators:
+        by_id.setdefault(str(c), set()).add(str(p))
+    by_info: dict[str, set[str]] = {}
+    for p, c in zip(info["platform"], info["creator_id"], strict=True):
+        if isinstance(p, str) and p and c is not None and pd.notna(c):
+            by_info.setdefault(str(c), set()).add(p)
+    out: list[str | None] = []
+    ambiguous: dict[str, list[str]] = {}
+    for p, c in zip(plan["creator_platform"], plan["creator_id"], strict=True):
+        if isinstance(p, str) and p:
+            out.append(p)
+            continue
+        on = sorted(by_id.get(str(c)) or by_info.get(str(c)) or ())
+        out.append(on[0] if len(on) == 1 else None)
+        if len(on) > 1:
+            ambiguous[str(c)] = on
+    return out, ambiguous
+
+
 def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
     p = ws.table("posts")
     ids = sorted(set(plan["creator_id"]))
@@ -251,17 +279,31 @@ def campaign_report(
     att = attribute_orders(plan, orders, window_days=window_days)
     clicks = _frame(ws, "campaign_clicks")
     info = _creator_info(ws)
-    posts = campaign_posts(plan, _posts(ws, plan), brand_terms)
     notes: list[str] = []
+    # a row without a platform is the account of its id on the one platform that has it; on several, nobody's
+    resolved, ambiguous = _resolve_platforms(plan, workspace_creators(ws), info)
+    for cid, on in ambiguous.items():
+        notes.append(
+            f"{cid}: the plan gives no platform and the workspace has {' and '.join(on)} creators of that id — "
+            "no account's followers, tier, score label or posts are used (it used to take the first account's); "
+            "import the plan again with a creator_platform"
+        )
+    # the rows of ambiguous ids mark no post (either account's could be another person's); positions kept
+    ok = [k for k, c in enumerate(plan["creator_id"]) if resolved[k] or str(c) not in ambiguous]
+    posts = campaign_posts(
+        plan.assign(creator_platform=resolved).iloc[ok].reset_index(drop=True), _posts(ws, plan), brand_terms
+    )
+    posts["plan_row"] = [ok[int(j)] for j in posts["plan_row"]]
     missing_cpm: set[str] = set()
 
     rows = []
     rev_by_row: dict[int, np.ndarray] = {}
     for i, r in plan.iterrows():
-        plat = r["creator_platform"]
-        m = info[info["creator_id"] == r["creator_id"]]
+        plat = resolved[int(i)]
         if plat:
-            m = m[m["platform"] == plat]
+            m = info[(info["creator_id"] == r["creator_id"]) & (info["platform"] == plat)]
+        else:  # no platform known: no account's figures (several platforms, or none with this id)
+            m = info.iloc[0:0]
         mi = m.iloc[0] if len(m) else pd.Series(dtype=object)
         followers = mi.get("followers")
         followers = float(followers) if followers is not None and pd.notna(followers) else None
@@ -328,7 +370,7 @@ def campaign_report(
         rows.append(
             {
                 "campaign_id": r["campaign_id"],
-                "creator_platform": plat,
+                "creator_platform": r["creator_platform"],
                 "creator_id": r["creator_id"],
                 "handle": r["handle"],
                 "label": label,

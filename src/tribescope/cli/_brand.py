@@ -467,8 +467,8 @@ def plan_cmd(
             "--min-roi",
             min=-1,
             callback=finite,
-            help="Least expected ROI of a pick (0 = break-even; -1 plans any): budget is left unspent rather "
-            "than spent on creators expected to lose their fee.",
+            help="Least expected ROI of a pick (0 = break-even, 0.5 = +50%; -1 plans any): budget is left "
+            "unspent rather than spent on creators expected below it.",
         ),
     ] = 0.0,
     out: Annotated[
