@@ -20,6 +20,7 @@ try:  # tests/ may or may not be a package
 except ImportError:
     from _web_fixtures import workspace  # type: ignore[no-redef]
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from tribescope.web import create_app
 
@@ -153,10 +154,11 @@ def test_an_import_linked_to_an_unknown_creator_notes_it_as_the_cli_does(writabl
     assert job["status"] == "done", job
     assert job["result"]["rows"]["community_links"] == 1
     (note,) = job["result"]["notes"]
+    # the CLI's words, with the form's field for its --link-creator option
     assert note.startswith(
-        "--link-creator youtube:nobody_here: no youtube account with this id in the workspace"
+        '"link to creator" youtube:nobody_here: no youtube account with this id in the workspace'
     )
-    assert html.escape(note) in writable.get("/jobs").text  # the recent-jobs table shows it too
+    assert str(escape(note)) in writable.get("/jobs").text  # the recent-jobs table shows it too
 
 
 def test_an_import_linked_to_a_known_creator_has_no_note(writable, tmp_path):

@@ -26,6 +26,7 @@ OPERATIONS = [
     ("GET", "/api/creators"),
     ("GET", "/api/creators.csv"),
     ("GET", "/api/creators/{platform}/{creator_id}"),
+    ("GET", "/api/creators/{platform}"),
     ("GET", "/api/niches"),
     ("GET", "/api/niches.csv"),
     ("GET", "/api/niches/creators"),

@@ -32,7 +32,8 @@ PageSize = Annotated[
 #: What a CSV export holds (the OpenAPI description of every list's CSV form).
 CSV_ROWS = (
     "CSV holds every matching row (up to 100,000) with the same filters and sort, unless the request gives "
-    "`page` or `page_size`: then only that page, as in JSON. `X-Total-Count` is the number of matching rows."
+    "`page` or `page_size`: then only that page, as in JSON. `X-Total-Count` is the number of matching rows. "
+    "A list that is not available (not computed yet) is a 409 with the reason, not an empty file."
 )
 Fmt = Annotated[Literal["json", "csv"], Query(description=f"json (default) or csv. {CSV_ROWS}")]
 
@@ -85,6 +86,7 @@ CSV_DOC: dict[int | str, dict[str, Any]] = {
         "content": {"text/csv": {"schema": {"type": "string"}}},
         "description": "the rows (JSON or, with format=csv, CSV)",
     },
+    409: {"model": ErrorOut, "description": "CSV only: the list is not available (the reason says why)"},
 }
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "invalid request"},
@@ -147,10 +149,10 @@ def _ascii(text: str) -> str:
 
 def _list_out(sec: Section, name: str, fmt: str) -> Any:
     if not sec.ok:
-        if fmt == "csv":
-            return Response(
-                "",
-                media_type="text/csv; charset=utf-8",
+        if fmt == "csv":  # an empty 200 file would read as "no rows", and its columns are not known
+            return JSONResponse(
+                {"error": sec.missing or "not available"},
+                status_code=409,
                 # a header is Latin-1: the reason's dashes as ASCII ("not computed yet - run …"), never "?"
                 headers={"x-not-available": _ascii(sec.missing or "")},
             )
@@ -279,6 +281,9 @@ def creators_csv(request: Request, cq: Annotated[CreatorQuery, Depends(creator_q
     return _creators(request, cq, "csv")
 
 
+Evidence = Annotated[bool, Query(description="also compute the evidence (slow: recomputes metrics)")]
+
+
 @router.get(
     "/creators/{platform}/{creator_id:path}",  # a creator id may hold "/" (send it as %2F)
     tags=["creators"],
@@ -289,10 +294,27 @@ def creator(
     request: Request,
     platform: Annotated[str, PathParam(max_length=64)],
     creator_id: Annotated[str, PathParam(max_length=300)],
-    evidence: Annotated[
-        bool, Query(description="also compute the evidence (slow: recomputes metrics)")
-    ] = False,
+    evidence: Evidence = False,
 ) -> dict[str, Any]:
+    return _creator(request, platform, creator_id, evidence)
+
+
+@router.get(
+    "/creators/{platform}",  # an id a path cannot carry: "." and ".." (clients resolve them away)
+    tags=["creators"],
+    responses={**ERRORS, 404: {"model": ErrorOut}},
+    summary="One creator, its id given as ?id= (for any id; needed for '.' and '..')",
+)
+def creator_by_query(
+    request: Request,
+    platform: Annotated[str, PathParam(max_length=64)],
+    id: Annotated[str, Query(min_length=1, max_length=300, description="the creator id")],
+    evidence: Evidence = False,
+) -> dict[str, Any]:
+    return _creator(request, platform, id, evidence)
+
+
+def _creator(request: Request, platform: str, creator_id: str, evidence: bool) -> dict[str, Any]:
     with _store(request).view() as ws:
         d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
     if d is None:

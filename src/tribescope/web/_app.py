@@ -51,7 +51,9 @@ evidence behind it, niches, audience overlap, brands, campaigns and budget plans
 
 Every list is paged (`page`, `page_size` ≤ 500) and available as CSV (`?format=csv` or the `.csv` path):
 every matching row (up to 100,000) with the same filters and sort, or only one page when the request gives
-`page` or `page_size`. When the server was started with `--token`, send
+`page` or `page_size`. A list that is not available yet (e.g. not computed) answers, as JSON, `available: false`
+with the `reason`; as CSV, 409 with `{"error": reason}` (and the reason in `X-Not-Available`), never an empty file
+that would read as "no rows". When the server was started with `--token`, send
 `Authorization: Bearer TOKEN`. Errors are JSON `{"error": "…"}`; server errors never include internals.
 """
 
@@ -293,6 +295,19 @@ def _pages(app: FastAPI) -> None:
         creator_id: Annotated[str, PathParam(max_length=300)],
         evidence: bool = False,
     ) -> Response:
+        return _creator_page(request, platform, creator_id, evidence)
+
+    # an id that is a dot segment ("." or "..") cannot be a path segment: browsers resolve it away
+    @app.get("/creator/{platform}", response_class=HTMLResponse, include_in_schema=False)
+    def creator_by_query(
+        request: Request,
+        platform: Annotated[str, PathParam(max_length=64)],
+        id: Annotated[str, Query(min_length=1, max_length=300, description="the creator id")],
+        evidence: bool = False,
+    ) -> Response:
+        return _creator_page(request, platform, id, evidence)
+
+    def _creator_page(request: Request, platform: str, creator_id: str, evidence: bool) -> Response:
         with request.app.state.store.view() as ws:
             d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
         if d is None:

@@ -61,7 +61,13 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
         height=260,
         mark={"type": "point", "filled": True},
         encoding={
-            "x": {"field": "followers", "type": "quantitative", "scale": {"type": "log"}},
+            # 1k, 10k, 1M, overlapping labels dropped: on a phone "100" and "2,000" ran together ("1002,000")
+            "x": {
+                "field": "followers",
+                "type": "quantitative",
+                "scale": {"type": "log"},
+                "axis": {"format": "~s", "labelOverlap": "greedy"},
+            },
             "y": {"field": "community_score", "type": "quantitative", "scale": {"domain": [0, 100]}},
             "color": {
                 "field": "label",

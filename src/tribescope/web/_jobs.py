@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -18,7 +19,7 @@ from tribescope.errors import TribescopeError
 from tribescope.store import Workspace
 from tribescope.web._data import scrub
 
-__all__ = ["Job", "JobBusy", "Jobs"]
+__all__ = ["Job", "JobBusy", "Jobs", "dashboard_text"]
 
 log = logging.getLogger("tribescope.web")
 
@@ -42,6 +43,87 @@ def upload_name(filename: str | None) -> str:
     return stem.encode()[:room].decode("utf-8", "ignore").rstrip() + suffix
 
 
+#: The import form's fields, by the CLI option each stands for.
+LINK_FIELD = '"link to creator"'
+SPACE_FIELD = '"Patreon campaign id"'
+
+#: What the importer's messages (written for ``tribescope import``) advise, as the dashboard's import form can do it:
+#: (pattern, replacement), applied in order. A CLI option the form has is named by its field; one it has not is
+#: replaced by what to do from the dashboard (with the command line named as such, where only it can do it).
+_DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        # ImportFailed.RECORD_HINT
+        (
+            r"Fix the record, or re-run with --skip-bad to import the good records and quarantine the bad ones in "
+            r"the `rejects` table\.",
+            "Fix the record and upload the file again (the dashboard imports a file only when every record is "
+            "readable; to import the good records and set the bad ones aside, run `tribescope import --skip-bad FILE` "
+            "on the command line).",
+        ),
+        # ImportFailed.FILE_HINT
+        (
+            r"Remove the file, give its format with --format, or re-run with --skip-bad to import the other files "
+            r"and skip the ones that are not exports\.",
+            "Upload an export in one of the formats listed (to name the format yourself, run "
+            "`tribescope import --format FORMAT FILE` on the command line).",
+        ),
+        # ImportFailed.HEADER_HINT
+        (
+            r"Fix the file's header row \(or the import options the message names\), or re-run with --skip-bad to "
+            r"import the other files and quarantine this one in the `rejects` table\.",
+            "Fix the file's header row (or the field of the import form the message names) and upload the file again.",
+        ),
+        # an unreadable file (a workbook, an archive)
+        (
+            r"Convert the file as the message says, or re-run with --skip-bad to import the other files and skip "
+            r"this one\.",
+            "Convert the file as the message says and upload it again.",
+        ),
+        # a generic CSV whose table cannot be told from its columns
+        (
+            r"Name the table with --table and the columns as in docs/data-model\.md \(see `tribescope import "
+            r"--help`\)",
+            "Name the columns as in docs/data-model.md, so the table can be told from them, and upload the file "
+            "again (to name the table yourself, run `tribescope import --table TABLE FILE` on the command line)",
+        ),
+        # a compressed file damaged at its start
+        (
+            r"Re-download or re-export the file, or re-run with --skip-bad to import the other files and skip this "
+            r"one\.",
+            "Re-download or re-export the file and upload it again.",
+        ),
+        # a CSV that lacks a column its table requires
+        (
+            r", or choose another table with --table",
+            " (to name another table, run `tribescope import --table TABLE FILE` on the command line)",
+        ),
+        (r"re-import with --link-creator (\S+)", rf"upload the file again with {LINK_FIELD} set to \1"),
+        (r"--link-creator (\S+):", rf"{LINK_FIELD} \1:"),
+        (r"option --link-creator", f"field {LINK_FIELD}"),
+        (r"so --link-creator cannot", f"so {LINK_FIELD} cannot"),
+        (r"the import option space_id \(--space-id\)", f"the field {SPACE_FIELD}"),
+        (r"--space-id", SPACE_FIELD),
+        (r"--link-creator", LINK_FIELD),
+        # a file skipped as already imported (the CLI's --force re-reads it)
+        (
+            r"^identical content already imported \(import ([^)]*)\)$",
+            r"identical content already imported (import \1): nothing was changed (the workspace holds this file "
+            r"already; there is nothing to do)",
+        ),
+    )
+)
+
+
+def dashboard_text(message: str) -> str:
+    """An importer message with its advice for the dashboard's import form instead of ``tribescope import``'s
+    options (``--skip-bad``, ``--table``, ``--format``, ``--force`` are not on the form; ``--link-creator`` and
+    ``--space-id`` are its "link to creator" and "Patreon campaign id" fields)."""
+    for pattern, repl in _DASHBOARD_ADVICE:
+        message = pattern.sub(repl, message)
+    return message
+
+
 def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
     """What ``tribescope import`` notes after an import with these options (a ``link_creator`` that names no
     account of the workspace), in the same words."""
@@ -50,7 +132,7 @@ def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
     from tribescope.ingest._links import unknown_link_creator  # the CLI's note, not a copy of it
 
     note = unknown_link_creator(ws, options["link_creator"])
-    return [note] if note else []
+    return [dashboard_text(note)] if note else []
 
 
 class JobBusy(TribescopeError):
@@ -159,9 +241,9 @@ class Jobs:
             try:
                 report = import_paths(self.ws, [path], options=options, progress=progress)
             except TribescopeError as exc:  # name the upload as the user does, not the server's copy of it
-                raise TribescopeError(str(exc).replace(f"{tmp}{os.sep}", "")) from exc
+                raise TribescopeError(dashboard_text(str(exc).replace(f"{tmp}{os.sep}", ""))) from exc
             job.message = f"imported {report.records:,} records"
-            skipped = [f.skipped for f in report.files if f.skipped]
+            skipped = [dashboard_text(f.skipped) for f in report.files if f.skipped]
             return {
                 "records": report.records,
                 "rows": report.rows(),

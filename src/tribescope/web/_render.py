@@ -8,13 +8,13 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from tribescope.score._spec import confidence_text, score_text
+from tribescope.score._spec import COUNT_COLUMNS, confidence_text, score_text
 from tribescope.web import _charts
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
 
-__all__ = ["creator_charts", "env"]
+__all__ = ["creator_charts", "creator_href", "env"]
 
 
 def _num(v: Any, digits: int = 1) -> str:
@@ -33,10 +33,99 @@ def _num(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
+#: Columns of counts: shown whole, with thousands separators, whatever type the library gives them (an estimated
+#: 34.6 impressions reads 35). Forecasts (``expected_conversions``, ``baseline_orders``) keep their fraction.
+WHOLE_COLUMNS = COUNT_COLUMNS | {
+    "audience",
+    "clicks",
+    "comments",
+    "comments_count",
+    "conversions",
+    "conversions_by_code",
+    "conversions_by_utm",
+    "conversions_hi",
+    "conversions_lo",
+    "creators",
+    "credited_orders",
+    "engagements",
+    "impressions",
+    "likes",
+    "observed_orders",
+    "orders",
+    "orders_in_other_currency",
+    "posts",
+    "pre_orders",
+    "shared",
+    "size",
+    "size_a",
+    "size_b",
+    "unique",
+    "views",
+}
+#: Columns of money (the campaign currency): two decimals, as ``tribescope campaign report`` and ``plan`` print them.
+MONEY_COLUMNS = frozenset(
+    {
+        "cost",
+        "cpa",
+        "cpa_hi",
+        "cpa_lo",
+        "cpe",
+        "cpm",
+        "emv",
+        "expected_revenue",
+        "fee",
+        "revenue",
+        "revenue_hi",
+        "revenue_lo",
+    }
+)
+#: Ratios of money (ROI, ROAS and their intervals): two decimals, whatever their size (-1.00 beside 3.19).
+RATIO_COLUMNS = frozenset(
+    {
+        "expected_roi",
+        "median_creator_roi",
+        "roas",
+        "roas_hi",
+        "roas_lo",
+        "roi",
+        "roi_diff_hi",
+        "roi_diff_lo",
+        "roi_diff_vs_broadcast",
+        "roi_hi",
+        "roi_lo",
+    }
+)
+#: Columns holding a label (``community_influencer``): shown with spaces, as the leaderboard shows them.
+LABEL_COLUMNS = frozenset({"label", "label_group", "group"})
+#: Shares of an audience (0–1): a percentage with one decimal.
+SHARE_COLUMNS = frozenset({"max_overlap"})
+#: Expected conversions: one decimal, as the plan's rationale writes them ("expects 36.7 conversions").
+ONE_DECIMAL_COLUMNS = frozenset({"expected_conversions", "value"})
+
+
 def _column_cell(v: Any, column: str) -> str:
     """A table cell of ``column``: a community score as every view shows it
-    (:func:`~tribescope.score._spec.score_text`), anything else as :func:`_cell`."""
-    return score_text(v) if column == "community_score" else _cell(v)
+    (:func:`~tribescope.score._spec.score_text`), a count whole (:data:`WHOLE_COLUMNS`), money with two decimals
+    (:data:`MONEY_COLUMNS`) and ROI (:data:`RATIO_COLUMNS`), anything else as :func:`_cell`."""
+    if column == "community_score":
+        return score_text(v)
+    if column in LABEL_COLUMNS and isinstance(v, str):
+        return v.replace("_", " ")  # as the leaderboard and the creator page show a label
+    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+        if column in WHOLE_COLUMNS:
+            return f"{math.floor(v + 0.5):,}"  # half up: 34.5 impressions is 35, as a person rounds
+        if column in MONEY_COLUMNS or column in RATIO_COLUMNS:
+            return f"{v:,.2f}"
+        if column in ONE_DECIMAL_COLUMNS:
+            return f"{v:,.1f}"
+        if column in SHARE_COLUMNS:
+            return f"{100 * v:.1f}%"  # as the plan's rationale writes an overlap ("≥ 3.2% audience overlap")
+    return _cell(v)
+
+
+def _is_number(v: Any) -> bool:
+    """Whether a table cell holds a number (right-aligned, in tabular figures)."""
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _cell(v: Any) -> str:
@@ -44,7 +133,9 @@ def _cell(v: Any) -> str:
         return ", ".join(_cell(x) for x in v[:20]) + (" …" if len(v) > 20 else "")
     if isinstance(v, dict):
         return ", ".join(f"{k}: {_cell(x)}" for k, x in list(v.items())[:20])
-    if isinstance(v, int | float) and not isinstance(v, bool):
+    if isinstance(v, bool):
+        return "yes" if v else "no"  # as every other view shows a flag (not Python's "True")
+    if isinstance(v, int | float):
         return _num(v, 3)
     if v is None:
         return ""
@@ -55,6 +146,27 @@ def _cell(v: Any) -> str:
 def _segment(v: Any) -> str:
     """``v`` as one URL path segment: every reserved character encoded, "/" too (``urlencode`` keeps it)."""
     return quote(str(v), safe="")
+
+
+#: Path segments a browser (and most HTTP clients) resolve instead of sending: "/creator/x/.." is "/creator/", even
+#: written "%2E%2E" (the URL standard decodes those before resolving).
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def creator_href(platform: Any, creator_id: Any, *, evidence: bool = False) -> str:
+    """The dashboard page of a creator: ``/creator/PLATFORM/ID`` with both parts percent-encoded ("/", "%", "?",
+    "#" too), or ``/creator/PLATFORM?id=ID`` for an id that is a dot segment ("." or ".."), which no path can carry;
+    with ``evidence``, the page with its evidence computed."""
+    cid = str(creator_id)
+    if cid in _DOT_SEGMENTS:
+        return f"/creator/{_segment(platform)}?id={quote(cid, safe='')}" + ("&evidence=1" if evidence else "")
+    return f"/creator/{_segment(platform)}/{_segment(cid)}" + ("?evidence=1" if evidence else "")
+
+
+def _header(name: Any) -> Markup:
+    """A column name as a table header that may wrap after each "_" (``conversions_per_1k_followers`` need not
+    widen its column to 28 characters)."""
+    return Markup("_<wbr>").join(escape(str(name)).split("_"))
 
 
 def _json_script(v: Any) -> Markup:
@@ -76,9 +188,12 @@ def env() -> Environment:
     e.filters["score"] = score_text
     e.filters["confidence"] = confidence_text
     e.filters["column_cell"] = _column_cell
+    e.tests["figure"] = _is_number
     e.filters["json_script"] = _json_script
+    e.filters["header"] = _header
     e.filters["segment"] = _segment
     e.globals["EVIDENCE_NOT_COMPUTED"] = EVIDENCE_NOT_COMPUTED
+    e.globals["creator_href"] = creator_href
     return e
 
 

@@ -75,8 +75,19 @@
     td.textContent = text === null || text === undefined ? "" : String(text);
     tr.appendChild(td); return td;
   }
+  // a number as the server's tables show it (web/_render.py _num with 3 digits): whole numbers and ≥ 1000 with
+  // thousands separators, ≥ 1 with at most 3 decimals, below 1 to 3 significant digits (0.00239, not 0.0023923444976)
+  function num(v) {
+    if (!isFinite(v)) return "–";
+    if (Number.isInteger(v) || Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en");
+    if (Math.abs(v) >= 1) return String(Number(v.toFixed(3)));
+    return String(Number(v.toPrecision(3)));
+  }
   function fmt(n) { return (n === null || n === undefined || isNaN(n)) ? "–" : Number(n).toLocaleString("en"); }
-  function creatorHref(p, id) { return "/creator/" + encodeURIComponent(p) + "/" + encodeURIComponent(id); }
+  function creatorHref(p, id) {  // as web/_render.py creator_href: a dot segment ("." or "..") goes in the query
+    var base = "/creator/" + encodeURIComponent(p);
+    return (id === "." || id === "..") ? base + "?id=" + encodeURIComponent(id) : base + "/" + encodeURIComponent(id);
+  }
   function renderShortlistPage() {
     var table = document.getElementById("shortlist-table");
     if (!table) return;
@@ -147,13 +158,24 @@
         if (j.error) { para("error overlap-error", errorText(j)); return; }
         if (!j.available) { para("missing", j.reason); return; }
         if (j.rejected && j.rejected.length) { para("overlap-rejected", "Left out: " + j.rejected.join("; ")); }
-        var table = function (cls, columns, rows) {
-          var t = document.createElement("table"); t.className = "data " + cls;
-          var h = document.createElement("tr");
-          columns.forEach(function (c) { var th = document.createElement("th"); th.textContent = c; h.appendChild(th); });
-          t.appendChild(h);
-          rows.forEach(function (r) { var tr = document.createElement("tr"); columns.forEach(function (c) { cell(tr, r[c]); }); t.appendChild(tr); });
-          out.appendChild(t);
+        var table = function (cls, columns, rows) {  // as the server's tables: scrollable, numbers as _num shows them
+          var wrap = document.createElement("div"); wrap.className = "table-wrap";
+          var t = document.createElement("table"); t.className = "data small " + cls;
+          var head = document.createElement("thead"), h = document.createElement("tr");
+          columns.forEach(function (c) {
+            var th = document.createElement("th"); th.scope = "col"; th.textContent = c; h.appendChild(th);
+          });
+          head.appendChild(h); t.appendChild(head);
+          var body = document.createElement("tbody");
+          rows.forEach(function (r) {
+            var tr = document.createElement("tr");
+            columns.forEach(function (c) {
+              var v = r[c];
+              if (typeof v === "number") cell(tr, num(v), "num"); else cell(tr, v);
+            });
+            body.appendChild(tr);
+          });
+          t.appendChild(body); wrap.appendChild(t); out.appendChild(wrap);
         };
         table("overlap-pairs", j.columns, j.items);
         if (j.totals && j.totals.reach !== undefined) {
