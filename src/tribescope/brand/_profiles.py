@@ -194,10 +194,14 @@ def get_brand(ws: Workspace, name: str) -> Brand:
     )
 
 
+#: matches nothing: the pattern of a brand without a single word
+_NOTHING = re.compile(r"(?!)")
+
+
 def brand_matcher(brand: Brand) -> re.Pattern[str]:
-    """A case-insensitive pattern for the brand in free text: ``@handle``, ``#handle…`` or a keyword
-    / the name as a whole word."""
-    terms = [re.escape(h) for h in brand.bare_handles] + [re.escape(k) for k in brand.keywords]
-    terms.append(re.escape(brand.name.lower()))
-    terms = sorted(set(terms), key=len, reverse=True)
-    return re.compile(r"(?<![\w])[@#]?(?:" + "|".join(terms) + r")(?![\w])", re.IGNORECASE)
+    """A case-insensitive pattern for the brand in free text: a handle, keyword or the name as a whole word,
+    optionally after '@' or '#' — :func:`~tribescope.brand._text.word_pattern` of
+    :func:`~tribescope.brand._text.brand_terms`, the rule campaign posts follow too (one function, not two)."""
+    from tribescope.brand._text import brand_terms, word_pattern
+
+    return word_pattern(brand_terms(brand)) or _NOTHING

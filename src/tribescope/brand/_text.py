@@ -55,7 +55,8 @@ def engine_pattern(terms: list[str]) -> str:
 
 
 def word_pattern(terms: list[str]) -> re.Pattern[str] | None:
-    """The Python twin of :func:`engine_pattern` (and of :func:`~tribescope.brand.brand_matcher`): any of ``terms``
+    """The Python twin of :func:`engine_pattern` (and what :func:`~tribescope.brand.brand_matcher` returns for a
+    brand's :func:`brand_terms`; sponsored classification and campaign posts both read it): any of ``terms``
     as a whole word, case-insensitive, optionally after '@' or '#' — "pack" marks "the pack", "#pack" and "@pack",
     never "backpack" or "packed"; a multi-word term ("trail pack") is a phrase. A term written with a leading '@' or
     '#' is the same term. ``None`` when no term is left."""

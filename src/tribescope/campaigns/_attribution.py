@@ -20,7 +20,9 @@ Posts — a campaign post is a post of the plan's creator published between ``st
 code or the UTM campaign (each as a whole token: "SAVE10" is not in "SAVE100"), the link (as written, anywhere),
 the row's brand name or a brand term as a whole word, optionally after '@' or '#' ("pack" is not in "backpack";
 ``brand_terms``; from :func:`tribescope.brand._text.stored_brand_terms`, a row naming a stored brand takes that
-brand's terms only), or whose platform sponsor names the brand or a term (whole words too). Each post is
+brand's terms only), whose @-mentioned or tagged accounts (``posts.mentions`` / ``posts.tagged_users``) include the
+brand name or a term as a whole handle (Instagram's paid partnerships tag the brand without naming it in the
+caption), or whose platform sponsor names the brand or a term (whole words too). Each post is
 credited to one plan row only (the earliest-starting), so no post's reach or EMV is counted twice.
 """
 
@@ -110,6 +112,28 @@ def _token_pattern(values: list[str]) -> re.Pattern[str] | None:
     return re.compile(_TOKEN.format("|".join(re.escape(v) for v in vals)), re.IGNORECASE)
 
 
+def _handle(value: object) -> str:
+    """A handle as ``posts.mentions`` / ``tagged_users`` hold it: lower-cased, without '@' (or a '#' a term may
+    carry), surrounding spaces stripped."""
+    return str(value).strip().lower().lstrip("@#").strip() if value is not None else ""
+
+
+def _tagged_handles(posts: pd.DataFrame) -> list[frozenset[str]]:
+    """Per post, the accounts it @-mentions or tags (``mentions`` ∪ ``tagged_users``; empty without the columns)."""
+    out: list[frozenset[str]] = []
+    cols = [c for c in ("mentions", "tagged_users") if c in posts.columns]
+    for vals in zip(*(posts[c] for c in cols), strict=True) if cols else ((),) * len(posts):
+        hs: set[str] = set()
+        for v in vals:
+            if v is None or v is pd.NA or isinstance(v, float):  # a null list
+                continue
+            if isinstance(v, str):  # a hand-built frame: "a, b"
+                v = v.split(",")
+            hs.update(h for h in (_handle(x) for x in v) if h)
+        out.append(frozenset(hs))
+    return out
+
+
 def campaign_posts(
     plan: pd.DataFrame, posts: pd.DataFrame, brand_terms: list[str] | None = None
 ) -> pd.DataFrame:
@@ -118,8 +142,10 @@ def campaign_posts(
     Without ``post_ids`` a post is marked by (case-insensitive) the brand's name or a brand term as a whole word,
     optionally after '@' or '#' (:func:`tribescope.brand._text.word_pattern`, the rule every brand mention follows:
     "pack" never marks "backpack"; a multi-word term is a phrase); a promo code or the UTM campaign as a whole token
-    ("SAVE10" never marks "SAVE100"); the link as written, anywhere in the text (a longer URL holding it counts); or a
-    platform sponsor naming the brand or a term as a whole word."""
+    ("SAVE10" never marks "SAVE100"); the link as written, anywhere in the text (a longer URL holding it counts); an
+    @-mention or tagged account (``mentions`` / ``tagged_users``, when ``posts`` has them) that is the brand's name or
+    a term as a whole handle (case-insensitive, without '@': the tag "brightfold" marks, "brightfold_fan" does not) —
+    as the caption's "@brightfold" does; or a platform sponsor naming the brand or a term as a whole word."""
     from tribescope.brand._text import word_pattern
 
     if plan.empty or posts.empty:
@@ -132,6 +158,7 @@ def campaign_posts(
     by_brand: dict[str, list[str]] | None = getattr(brand_terms, "by_brand", None)
     text = (posts["title"].fillna("") + " " + posts["caption"].fillna("")).str.lower()
     sponsor = posts["sponsor"].fillna("").str.lower()
+    tagged = _tagged_handles(posts)
     taken: set[tuple[str, str]] = set()
     out = []
     for i in sorted(range(len(plan)), key=lambda k: (start.iloc[k], k)):
@@ -161,6 +188,9 @@ def campaign_posts(
             words = word_pattern(mine_terms)
             if words is not None:
                 hit |= text.str.contains(words) | sponsor.str.contains(words)
+            handles = {h for h in (_handle(t) for t in mine_terms) if h}
+            if handles:  # the brand @-mentioned or tagged, as a whole handle
+                hit |= pd.Series([not hs.isdisjoint(handles) for hs in tagged], index=posts.index, dtype=bool)
             sel = mine & in_time & hit
         for j in posts.index[sel]:
             key = (posts.at[j, "platform"], posts.at[j, "post_id"])

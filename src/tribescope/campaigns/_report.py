@@ -229,6 +229,8 @@ def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
         "shares",
         "views",
         "sponsor",
+        "mentions",
+        "tagged_users",
     )
     return _utc(p.to_pyarrow().to_pandas())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,9 +24,38 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(campaign_app, name="campaign")
 
 
-def _fmt(v: Any) -> str:
+#: Counts, printed whole with thousands separators (half up, as the dashboard shows them): an estimated
+#: ``impressions`` figure (followers × REACH_RATE when the posts carry no views) is a count all the same — the library,
+#: API and CSV keep the raw estimate, from which EMV and CPM are computed.
+WHOLE_COLUMNS = frozenset(
+    {
+        "clicks",
+        "conversions",
+        "conversions_by_code",
+        "conversions_by_utm",
+        "creators",
+        "credited_orders",
+        "engagements",
+        "impressions",
+        "observed_orders",
+        "posts",
+        "pre_orders",
+    }
+)
+#: Expected counts (a pre-period rate × campaign days, and what is left over): one decimal is what they can say.
+ONE_DECIMAL_COLUMNS = frozenset(
+    {"baseline_orders", "expected_conversions", "incremental_orders", "incremental_lo", "incremental_hi"}
+)
+
+
+def _fmt(v: Any, column: str | None = None) -> str:
     if v is None:
         return ""
+    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
+        if column in WHOLE_COLUMNS:
+            return f"{math.floor(v + 0.5):,}"  # half up: 6,321.5 impressions is 6,322, as a person rounds
+        if column in ONE_DECIMAL_COLUMNS:
+            return f"{v:,.1f}"
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
     if isinstance(v, list):
@@ -39,7 +69,7 @@ def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20) -> None:
     for c in cols:
         tab.add_column(c, overflow="fold")
     for r in t.slice(0, limit).to_pylist():
-        tab.add_row(*[_fmt(r[c]) for c in cols])
+        tab.add_row(*[_fmt(r[c], c) for c in cols])
     console.print(tab)
     if t.num_rows > limit:
         console.print(f"… {t.num_rows - limit} more rows (use --out FILE for all)")

@@ -156,18 +156,21 @@ def _counted_sponsored(p: dict[str, Any]) -> bool:
 
 
 def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
-    """Likes + comments per post over time; sponsored posts marked."""
+    """Likes + comments per post over time; sponsored posts marked. Each post's ``engagement`` and ``comments`` are
+    the metrics' (:func:`tribescope.metrics.post_engagement`, as the dashboard's data layer gives them: comments are
+    the platform's count, else the comment rows under the post); a post whose likes are unknown has no engagement
+    and no point."""
     vals = [
         {
             "created_at": p.get("created_at"),
-            "engagement": (p.get("likes") or 0) + (p.get("comments_count") or 0),
+            "engagement": p.get("engagement"),
             "likes": p.get("likes"),
-            "comments": p.get("comments_count"),
+            "comments": p.get("comments", p.get("comments_count")),
             "post_id": p.get("post_id"),
             "kind": "sponsored" if _counted_sponsored(p) else "organic",
         }
         for p in posts
-        if p.get("created_at")
+        if p.get("created_at") and p.get("engagement") is not None
     ]
     x = {"field": "created_at", "type": "temporal", "title": None}
     y = {"field": "engagement", "type": "quantitative", "title": "likes + comments"}
@@ -349,6 +352,7 @@ def sponsored_vs_organic(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 {"field": "kind"},
                 {"field": "posts"},
                 {"field": "median_engagement", "format": ",.0f"},
+                {"field": "median_er", "title": "median ER", "format": ".2%"},
             ],
         },
     )

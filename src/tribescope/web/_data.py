@@ -401,10 +401,15 @@ def _posts(
     ``in_score`` is whether the score's ``sponsored_share`` counts the post
     (:func:`tribescope.metrics.sponsored_posts`: disclosed, or a commercial signal in the text — the
     classifier's rules without its model)."""
+    from tribescope.metrics import post_engagement
     from tribescope.metrics._brand import sponsored_posts
 
     p = ws.table("posts")
     p = p.filter([p.platform == platform, p.creator_id == creator_id])
+    # per-post engagement as every ER of the metrics reads it (er_median, sponsored_er_ratio): comments are the
+    # platform's comments_count, else the comment rows under the post; unknown (null) when likes are unknown
+    p = post_engagement(p, ws.table("accounts"), ws.table("comments") if "comments" in tables else None)
+    p = p.mutate(engagement=ibis.ifelse(p.likes.notnull(), p.likes + p.n_comments_post, ibis.null("int64")))
     cols = {
         "post_id": p.post_id,
         "created_at": p.created_at,
@@ -416,6 +421,9 @@ def _posts(
         "is_paid_partnership": p.is_paid_partnership,
         "sponsor": p.sponsor,
         "url": p.url,
+        "comments": p.n_comments_post,
+        "engagement": p.engagement,
+        "er": p.er,
     }
     expr = p.select(**cols)
     sp_rule = sponsored_posts(p)
@@ -425,6 +433,9 @@ def _posts(
             "likes",
             "comments_count",
             "is_paid_partnership",
+            "engagement",
+            "er",
+            comments=sp_rule.n_comments_post,
             in_score=sp_rule.sponsored_disclosed | sp_rule.sponsored_likely,
         ).order_by("post_id")
     )
@@ -632,15 +643,23 @@ def _authenticity(
     )
 
 
+def _median(values: list[Any]) -> float | None:
+    known = [float(v) for v in values if v is not None]
+    return float(np.median(known)) if known else None
+
+
 def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
-    """Posts and median engagement (likes + comments) split as the score's ``sponsored_share`` counts them
-    (``in_score``: disclosed, or a promo code / affiliate link in the text), so the chart and the score's
-    component agree. ``tribescope posts`` (the Posts table's column) also runs the sponsorship model, which
-    may rate some of the organic posts ``likely``; the note says how many. Without ``in_score`` (rows from
-    elsewhere) the classification, else the platform's paid-partnership flag, decides."""
+    """Posts, median engagement (likes + comments) and median ER split as the score's ``sponsored_share`` counts
+    them (``in_score``: disclosed, or a promo code / affiliate link in the text), so the chart and the score's
+    component agree. Per post, engagement and ER are the metrics' (:func:`tribescope.metrics.post_engagement`, the
+    ER ``sponsored_er_ratio`` compares): comments are the platform's count, else the comment rows under the post,
+    and a post whose likes are unknown has none (it counts in ``posts``, not in the medians). ``tribescope posts``
+    (the Posts table's column) also runs the sponsorship model, which may rate some of the organic posts
+    ``likely``; the note says how many. Without ``in_score`` (rows from elsewhere) the classification, else the
+    platform's paid-partnership flag, decides."""
     if not posts:
         return Section(missing="no posts")
-    groups: dict[str, list[float]] = {}
+    groups: dict[str, list[dict[str, Any]]] = {}
     model_only = 0
     for p in posts:
         s = p.get("sponsored")
@@ -651,7 +670,7 @@ def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
             kind = "sponsored" if s in ("disclosed", "likely") else "organic"
         else:
             kind = "sponsored" if p.get("is_paid_partnership") else "organic"
-        groups.setdefault(kind, []).append(float((p.get("likes") or 0) + (p.get("comments_count") or 0)))
+        groups.setdefault(kind, []).append(p)
     if any("in_score" in p for p in posts):
         by = "disclosed, or a promo code or affiliate link in the text, as the score's sponsored share counts them"
         if model_only:
@@ -665,7 +684,14 @@ def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
         by = "platform paid-partnership flag only (the sponsorship classifier is not installed)"
     return Section(
         [
-            {"kind": k, "posts": len(v), "median_engagement": float(np.median(v)), "by": by}
+            {
+                "kind": k,
+                "posts": len(v),
+                "posts_with_likes": sum(p.get("engagement") is not None for p in v),
+                "median_engagement": _median([p.get("engagement") for p in v]),
+                "median_er": _median([p.get("er") for p in v]),
+                "by": by,
+            }
             for k, v in sorted(groups.items())
         ]
     )
@@ -892,9 +918,11 @@ def campaign_result(ws: Workspace) -> Section:
 
 def _brand_terms(ws: Workspace) -> list[str]:
     """The words that mark campaign posts, as ``tribescope campaign report`` takes them when no
-    ``--brand-term`` is given: every stored brand profile's terms."""
+    ``--brand-term`` is given: every stored brand profile's terms, as the :class:`~tribescope.brand._text.BrandTerms`
+    :func:`~tribescope.brand._text.stored_brand_terms` returns — passed on as it is, never copied into a plain list,
+    which would drop its ``by_brand`` and let one stored brand's words mark another brand's campaign posts."""
     stored = _optional("tribescope.brand._text", "stored_brand_terms")
-    return [] if stored is None else list(stored(ws))
+    return [] if stored is None else stored(ws)  # type: ignore[no-any-return]
 
 
 def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:

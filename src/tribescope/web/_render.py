@@ -99,8 +99,18 @@ RATIO_COLUMNS = frozenset(
 LABEL_COLUMNS = frozenset({"label", "label_group", "group"})
 #: Shares of an audience (0–1): a percentage with one decimal.
 SHARE_COLUMNS = frozenset({"max_overlap"})
-#: Expected conversions: one decimal, as the plan's rationale writes them ("expects 36.7 conversions").
-ONE_DECIMAL_COLUMNS = frozenset({"expected_conversions", "value"})
+#: Expected counts: one decimal, as the plan's rationale writes expected conversions ("expects 36.7 conversions") and
+#: ``tribescope campaign report`` the incrementality baseline (the dashboard does not show that table yet).
+ONE_DECIMAL_COLUMNS = frozenset(
+    {
+        "baseline_orders",
+        "expected_conversions",
+        "incremental_hi",
+        "incremental_lo",
+        "incremental_orders",
+        "value",
+    }
+)
 
 
 def _column_cell(v: Any, column: str) -> str:
@@ -209,7 +219,11 @@ def creator_charts(d: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         "components": _charts.components(comps) if comps else None,
-        "engagement": _charts.engagement_over_time(d["posts"]) if d["posts"] else None,
+        "engagement": (
+            _charts.engagement_over_time(d["posts"])
+            if any(p.get("created_at") and p.get("engagement") is not None for p in d["posts"])
+            else None
+        ),
         "quality": _charts.comment_quality(quality) if quality else None,
         "network": _charts.network(net) if net else None,
         "authenticity": _charts.authenticity(auth) if auth else None,
