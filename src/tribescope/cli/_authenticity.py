@@ -232,9 +232,11 @@ def pods(
     except TribescopeError as exc:
         raise fail(exc) from None
     rows = res.to_pylist()
+    pods_n = f"{len(rows):,} pod{'' if len(rows) == 1 else 's'}"
     if out is not None:
-        console.print(f"{len(rows)} pods; wrote {out}")
-    t = Table(title=f"engagement pods in {ws.path}", show_edge=False)
+        console.print(f"{pods_n}; wrote {out}")
+    # the workspace's file name, not its full path (as the report's title names it)
+    t = Table(title=f"engagement pods in {Path(ws.path).name}: {pods_n}", show_edge=False)
     for c in (
         "pod",
         "platform",
@@ -244,16 +246,30 @@ def pods(
         "creators targeted",
         "reciprocal creators",
     ):
-        t.add_column(c)
+        t.add_column(c, justify="right" if c in ("posts", "median delay") else "left")
+    from tribescope.cli._niche import _handles
+
+    keys = {
+        (r["platform"], a)
+        for r in rows
+        for a in [*r["accounts"][:6], *r["creators_targeted"][:4], *r["reciprocal_creators"][:4]]
+    }
+    names = _handles(ws, keys) if keys else {}
+
+    def named(platform: str, ids: list[str], n: int) -> str:
+        # a YouTube channel id (UC…) says nothing to a reader: the handle where the workspace knows one
+        return ", ".join(names.get((platform, i)) or i for i in ids[:n]) + (" …" if len(ids) > n else "")
+
     for r in rows:
+        p = r["platform"]
         t.add_row(
             r["pod_id"],
-            r["platform"],
-            f"{r['n_accounts']}: " + ", ".join(r["accounts"][:6]) + (" …" if r["n_accounts"] > 6 else ""),
-            str(r["n_posts"]),
-            f"{(r['median_delay_s'] or 0) / 60:.0f} min",
-            ", ".join(r["creators_targeted"][:4]),
-            ", ".join(r["reciprocal_creators"][:4]),
+            p,
+            f"{r['n_accounts']:,}: " + named(p, r["accounts"], 6),
+            f"{r['n_posts']:,}",
+            "–" if r["median_delay_s"] is None else f"{r['median_delay_s'] / 60:.0f} min",
+            named(p, r["creators_targeted"], 4),
+            named(p, r["reciprocal_creators"], 4),
         )
     console.print(t)
     ws.close()

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from tribescope import schema
-from tribescope.cli._app import app, console, err, fail, state
+from tribescope.cli._app import SCORES_TABLE, app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._links import unknown_link_creator
@@ -126,7 +127,7 @@ def import_(
         "rejected",
         "note",
     ):
-        t.add_column(col)
+        t.add_column(col, justify="right" if col in ("files", "records", "rejected") else "left")
     if many:  # one line per format; the import log (`tribescope status`) keeps the per-file detail
         groups: dict[str, list[FileReport]] = {}
         for f in report.files:
@@ -143,13 +144,13 @@ def import_(
                 str(len(fs)),
                 f"{sum(f.records for f in fs):,}",
                 rows,
-                str(sum(f.rejected for f in fs)),
+                f"{sum(f.rejected for f in fs):,}",
                 f"{skipped} already imported" if skipped else "",
             )
     else:
         for f in report.files:
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
-            t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, str(f.rejected), f.skipped)
+            t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, f"{f.rejected:,}", f.skipped)
     console.print(t)
     for f in report.files:
         if (
@@ -176,6 +177,41 @@ def import_(
     ws.close()
 
 
+#: imports the import log of ``tribescope status`` lists (the latest)
+_LOG_ROWS = 30
+
+
+def _rows_text(rows: Any) -> str:
+    """The rows an import wrote, as ``tribescope import`` prints them ("accounts 1,678, comments 5,422"), not as the
+    import log stores them (``{"accounts": 1678, "comments": 5422}``)."""
+    try:
+        got = json.loads(rows) if isinstance(rows, str) else rows
+    except ValueError:
+        return str(rows)
+    if not isinstance(got, dict):
+        return "-" if got is None else str(got)
+    return (
+        ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in sorted(got.items()) if v)
+        or "-"
+    )
+
+
+def _scores_line(ws: Any) -> str:
+    """Whether ``tribescope score`` has scored the workspace, and how many creators with which spec: the table above
+    lists the imported data only, and the report's summary counts the scores too."""
+    if not has_scores(ws):
+        return "creator scores: none yet; `tribescope score` scores every creator"
+    t = ws.table(SCORES_TABLE)
+    n = t.count().to_pyarrow().as_py()
+    specs = []
+    if "spec_version" in t.columns:
+        specs = sorted(
+            str(v) for v in t.select("spec_version").distinct().to_pyarrow()["spec_version"].to_pylist()
+        )
+    spec = f" (spec {', '.join(specs)})" if specs else ""
+    return f"creator scores: {n:,} creator{'' if n == 1 else 's'} scored{spec}"
+
+
 @app.command()
 def status(
     rejects: Annotated[
@@ -197,19 +233,26 @@ def status(
         plat = ", ".join(f"{p} {c:,}" for p, c in by_platform.get(name, {}).items())
         t.add_row(name, f"{n:,}", plat)
     console.print(t)
+    console.print(_scores_line(ws), highlight=False)
     if ws.has_table("imports"):
         log = ws.table("imports").order_by("started_at").to_pyarrow().to_pylist()
-        lt = Table(title="import log", show_edge=False)
-        for col in ("import", "file", "format", "records", "rows", "rejected", "status"):
-            lt.add_column(col)
-        for r in log[-30:]:
+        shown = log[-_LOG_ROWS:]
+        title = (
+            "import log"
+            if len(shown) == len(log)
+            else f"import log (the last {len(shown):,} of {len(log):,})"
+        )
+        lt = Table(title=title, show_edge=False)
+        for col in ("import", "file", "format", "records", "rows written", "rejected", "status"):
+            lt.add_column(col, justify="right" if col in ("records", "rejected") else "left")
+        for r in shown:
             lt.add_row(
                 r["import_id"],
                 Path(r["path"] or "").name,
                 r["format"],
                 f"{r['records'] or 0:,}",
-                r["rows"],
-                str(r["rejected"]),
+                _rows_text(r["rows"]),
+                f"{r['rejected'] or 0:,}",
                 r["status"],
             )
         console.print(lt)

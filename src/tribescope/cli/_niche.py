@@ -39,14 +39,35 @@ def _write(table: pa.Table, out: Path) -> None:
         raise fail(exc) from None
 
 
-def _fmt(v: Any) -> str:
-    if v is None:
+#: shares (0…1) among these tables' columns: shown as percentages, as the score table and the reasons of `similar`
+#: show a share ("4% of the smaller audience"), not as "0.040"
+_SHARES = frozenset({"overlap_min"})
+
+
+def _is_share(column: str) -> bool:
+    return column.endswith("_share") or column in _SHARES
+
+
+def _fmt(v: Any, column: str = "", digits: int = 3) -> str:
+    """A cell: a count with thousands separators, a share as a percentage with one decimal, any other number with
+    ``digits`` decimals, a flag as yes / no (not Python's True / False), a list joined by commas."""
+    if v is None or (isinstance(v, float) and v != v):
         return "-"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
     if isinstance(v, float):
-        return f"{v:.3f}"
-    if isinstance(v, int) and not isinstance(v, bool):
+        if _is_share(column):
+            return f"{v:.1%}"
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int):
         return f"{v:,}"
+    if isinstance(v, list):
+        return ", ".join(_fmt(x) for x in v)
     return str(v)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _handles(ws: Workspace, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -81,13 +102,23 @@ def _named(ws: Workspace, key: tuple[str, str]) -> str:
     return f"{key[0]}:{key[1]}" + (f" (@{handle})" if handle else "")
 
 
-def _show(table: pa.Table, title: str, columns: list[str] | None = None, limit: int | None = None) -> None:
+def _show(
+    table: pa.Table,
+    title: str,
+    columns: list[str] | None = None,
+    limit: int | None = None,
+    digits: dict[str, int] | None = None,
+) -> None:
+    """``table`` (its ``columns``, the first ``limit`` rows) as a Rich table: numbers right-aligned, as every other
+    table of the CLI aligns them, in the formats of :func:`_fmt` (``digits``: decimals by column, 3 by default)."""
     cols = columns or table.column_names
+    rows = table.to_pylist()[:limit]
     t = Table(title=title, show_edge=False)
     for c in cols:
-        t.add_column(c)
-    for row in table.to_pylist()[:limit]:
-        t.add_row(*(_fmt(row[c]) for c in cols))
+        numeric = any(_is_number(r[c]) for r in rows) and all(r[c] is None or _is_number(r[c]) for r in rows)
+        t.add_column(c, justify="right" if numeric else "left")
+    for row in rows:
+        t.add_row(*(_fmt(row[c], c, (digits or {}).get(c, 3)) for c in cols))
     console.print(t)
 
 
@@ -217,6 +248,15 @@ def overlap(
     ws.close()
 
 
+#: the Orbit levels of `circle`, more than one ("8 contributors", not "8 contributor")
+_LEVEL_PLURAL = {
+    "advocate": "advocates",
+    "contributor": "contributors",
+    "participant": "participants",
+    "explorer": "explorers",
+}
+
+
 @app.command()
 def circle(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
@@ -244,7 +284,7 @@ def circle(
         counts[name] = counts.get(name, 0) + 1
     console.print(
         f"{_named(ws, key)}: {t.num_rows:,} engaged members — "
-        + ", ".join(f"{n} {k}" for k, n in counts.items())
+        + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items())
     )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
     _show(
@@ -287,6 +327,8 @@ def similar(
         _with_handles(ws, t, ("platform", "creator_id", "handle")),
         f"creators like {_named(ws, key)}",
         ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
+        # the decimals of the reasons beside them ("topics 0.92 …; profile 0.92"), not 0.922 beside 0.92
+        digits={"similarity": 2, "topic": 2, "audience": 2, "profile": 2},
     )
     ws.close()
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,7 +13,7 @@ import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
-from tribescope.cli._out import check_out, json_safe, score_text, write_table
+from tribescope.cli._out import COUNT_COLUMNS, SCORE_DIGITS, check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
 from tribescope.score._spec import confidence_text
 
@@ -39,29 +42,120 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return str(v)
 
 
+#: shares (0…1) that are not named ``*_share``: every view of the CLI shows a share as a percentage ("42.9%")
+_SHARES = frozenset({"reciprocity", "retention", "comment_authenticity", "coverage"})
+
+
+def _is_share(column: str) -> bool:
+    return column.endswith("_share") or column in _SHARES
+
+
+def _is_count(column: str, value: Any = None) -> bool:
+    return (
+        column in COUNT_COLUMNS
+        or column.startswith("n_")
+        or (isinstance(value, int) and not isinstance(value, bool))
+    )
+
+
+def _num_text(v: Any, column: str, digits: int | None = None) -> str:
+    """``v``, a value of ``column``, as ``explain`` shows it, one format per kind of column: a count whole with
+    thousands separators ("16,570"), a share as a percentage with one decimal, as the score table shows it ("42.9%"),
+    the community score and a component's score with :data:`SCORE_DIGITS` decimals, a confidence as
+    :func:`confidence_text`, any other number (a ratio, an index) with two decimals ("1.36", "1.00"). ``digits``
+    asks for more decimals (:func:`_vs`). "–" when there is no number."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–" if not isinstance(v, str) else v
+    if _is_count(column, v) and digits is None:
+        return f"{math.floor(v + 0.5):,}"  # half up: a median of 34,048.5 followers is 34,049, as a person rounds
+    if _is_share(column):
+        d = 1 if digits is None else digits
+        text = f"{100 * v:,.{d}f}%"
+    elif column == "confidence" and digits is None:
+        return confidence_text(v)
+    else:
+        d = (SCORE_DIGITS if column == "community_score" else 2) if digits is None else digits
+        text = f"{v:,.{d}f}"
+    # no "-0.00" for a value a rounding error below 0
+    return text[1:] if re.fullmatch(r"-[0.,]+%?", text) else text
+
+
 def _plural(n: int, one: str, many: str) -> str:
     """``1 reply``, ``2 replies``."""
     return f"{n:,} {one if n == 1 else many}"
 
 
-def _vs(value: Any, threshold: float) -> str:
-    """``value`` with the decimals it takes to tell it from ``threshold`` (0.4999 is not shown as 0.50 next to
-    "< 0.50")."""
-    if not isinstance(value, float) or value != value:
-        return _fmt(value)
-    for d in range(2, 7):
-        if round(value, d) != round(threshold, d) or value == threshold:
-            return f"{value:,.{d}f}".rstrip("0").rstrip(".") if d > 2 else _fmt(value)
+def _vs(value: Any, threshold: float, column: str = "") -> str:
+    """``value`` of ``column`` as :func:`_num_text` shows it, with the decimals it takes to tell it from
+    ``threshold`` (0.4999 is not shown as 0.50 next to "< 0.50", nor 49.996% as 50.0% next to "< 50.0%")."""
+    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+        return _num_text(value, column)
+    text = _num_text(value, column)
+    if value == threshold or text != _num_text(threshold, column):
+        return text
+    scale = 100 if _is_share(column) else 1
+    for d in range(1, 9):
+        if round(value * scale, d) != round(threshold * scale, d):
+            return _num_text(value, column, d)
     return repr(value)
+
+
+def _cond(c: dict[str, Any]) -> str:
+    """A label condition with the creator's value, both in the column's format: ``real_follower_share 100.0% < 50.0%``."""
+    col, v = c["column"], c["value"]
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        # not "real_follower_share – < 50.0%": a condition on a missing value is false (docs of the spec's labels)
+        return f"{col} {c['op']} {_num_text(c['threshold'], col)} (no value)"
+    return f"{col} {_vs(v, c['threshold'], col)} {c['op']} {_num_text(c['threshold'], col)}"
 
 
 def _failed(c: dict[str, Any]) -> str:
     """A label condition that did not hold, with the creator's value (or the evidence it lacked)."""
-    text = f"{c['column']} {_vs(c['value'], c['threshold'])} {c['op']} {_fmt(c['threshold'])}"
+    text = _cond(c)
     ev = c.get("evidence")
     if ev:
-        text += f" (too little evidence: {ev['column']} {_fmt(ev['value'])} < {_fmt(ev['minimum'])})"
+        text += (
+            f" (too little evidence: {ev['column']} {_num_text(ev['value'], ev['column'])} < "
+            f"{_num_text(ev['minimum'], ev['column'])})"
+        )
     return text
+
+
+def _er_text(v: Any) -> str:
+    """An engagement rate as a percentage with two decimals ("5.13%"): one decimal would hide a ratio to the benchmark
+    that ``explain`` shows beside it (5.1% / 3.8% is 1.34, er_ratio 1.36)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–"
+    return f"{100 * v:.2f}%"
+
+
+def _weight_digits(weights: list[float]) -> int:
+    """The decimals every spec weight of the table is shown with: two, or as many as the finest weight has (0.125)."""
+    for d in range(2, 7):
+        if all(round(w, d) == w for w in weights):
+            return d
+    return 6
+
+
+def _namer(ws: Any, platform: str, ev: dict[str, Any]) -> Callable[[Any], str]:
+    """How ``explain`` names a commenter of its evidence: the handle the workspace knows for the account (a YouTube
+    channel id, ``UCga6hh6…``, says nothing to a reader, and the replies it shows address people by handle), else
+    the account id."""
+    from tribescope.cli._niche import _handles
+
+    ids = {i for conv in ev.get("conversations", []) for i in conv["pair"]}
+    ids |= {m["author_id"] for conv in ev.get("conversations", []) for m in conv["thread"]}
+    ids |= {r["author_id"] for r in ev.get("returning_commenters", [])}
+    ids.discard(None)
+    try:
+        names = _handles(ws, [(platform, str(i)) for i in ids])
+    except TribescopeError:
+        names = {}
+
+    def who(account: Any) -> str:
+        return names.get((platform, str(account))) or str(account)
+
+    return who
 
 
 def write_scores(tbl: pa.Table, out: Path) -> None:
@@ -133,7 +227,7 @@ def score(
         ("tier", "left"),
         ("label", "left"),
         ("score", "right"),
-        ("conf", "right"),
+        ("confidence", "right"),
     ]
     if wide:
         cols += [
@@ -165,15 +259,31 @@ def score(
                 _fmt(r.get("sponsored_share"), True),
             ]
         t.add_row(*cells)
-    console.print(t)
+    if rows or not tbl.num_rows:  # `--limit 0 --out FILE`: no table of no rows
+        console.print(t)
+    scores = [r["community_score"] for r in rows]
+    if any(
+        r["label"] == "insufficient_data"
+        and isinstance(s, float)
+        and any(isinstance(o, float) and o < s for o in scores[:i])
+        for i, (r, s) in enumerate(zip(rows, scores, strict=True))
+    ):  # a "too little data" row below a lower score reads as a mistake in a table "by community score"
+        console.print(
+            "[dim]creators with too little data to judge (label insufficient_data) come after the judged ones, "
+            "whatever their score: a score measured on a handful of comments never outranks a measured community[/]"
+        )
     if not tbl.num_rows:
         console.print(
             "[dim]no creators in this workspace yet: `tribescope import FOLDER` brings exports in[/]"
         )
-    if tbl.num_rows > limit:
+    if tbl.num_rows > limit and out is None:
         console.print(
             f"[dim]… {tbl.num_rows - limit:,} more; --out FILE.csv writes them all with every column[/]"
         )
+    elif (
+        tbl.num_rows > limit and rows
+    ):  # not "--out FILE.csv writes them all" to a user who has just given --out
+        console.print(f"[dim]… {tbl.num_rows - limit:,} more in {out}, with every column[/]", highlight=False)
 
 
 @app.command()
@@ -198,8 +308,8 @@ def explain(
     style = _LABEL_STYLE.get(ex["label"], "")
     console.print(
         f"[bold]@{escape(str(ex['handle']))}[/] ({ex['platform']}, {escape(str(ex['creator_id']))}) · "
-        f"{_fmt(ex['followers'])} followers · tier {ex['tier']} · [{style}]{ex['label']}[/] · "
-        f"score [bold]{score_text(ex['community_score'])}[/] · confidence {_fmt(ex['confidence'])}"
+        f"{_num_text(ex['followers'], 'followers')} followers · tier {ex['tier']} · [{style}]{ex['label']}[/] · "
+        f"score [bold]{score_text(ex['community_score'])}[/] · confidence {confidence_text(ex['confidence'])}"
     )
     sp = ex["spec"]
     console.print(
@@ -209,10 +319,7 @@ def explain(
         console.print(f"[bold yellow]note:[/] {escape(w)}")
     why = ex["label_reasons"]
     if why["conditions"]:
-        held = ", ".join(
-            f"{c['column']} {_vs(c['value'], c['threshold'])} {c['op']} {_fmt(c['threshold'])}"
-            for c in why["conditions"]
-        )
+        held = ", ".join(_cond(c) for c in why["conditions"])
         console.print(f"why {ex['label']}: {held} — {escape(why['rationale'])}")
     else:
         console.print(f"why {ex['label']}: {escape(why['rationale'])}")
@@ -229,14 +336,18 @@ def explain(
             text = f"it needs {r['needs'].split()[2]} of its conditions; holds: {held}; does not: {failed}"
         console.print(f"[dim]not {r['rule']}: {text}[/]")
     b = ex["benchmark"]
+    er = f"ER (median per post) {_er_text(b['er_median'])} vs tier benchmark {_er_text(b['er_benchmark'])}"
+    ratio = ex["metrics"].get("er_ratio")
     console.print(
-        f"ER {_fmt(b['er_median'], True)} vs tier benchmark {_fmt(b['er_benchmark'], True)} ({b['source']})"
+        f"{er} ({escape(str(b['source']))})"
+        + (f" · er_ratio {_num_text(ratio, 'er_ratio')}" if ratio is not None else "")
     )
     t = Table(
-        title="components (points = score 0–100 × weight; they add up to the community score)",
+        title="components (points = score 0–100 × weight used; they add up to the community score)",
         show_edge=False,
     )
-    for col in ("component", "value", "tier\nmedian", "score", "spec\nweight", "weight", "points"):
+    wd = _weight_digits([c["spec_weight"] for c in ex["components"]])
+    for col in ("component", "value", "tier\nmedian", "score", "spec\nweight", "weight\nused", "points"):
         if col == "component":  # the names in full where the width allows; the numbers take what is left
             t.add_column(col, justify="left", min_width=min(28, max(12, console.width - 58)))
         else:
@@ -245,10 +356,10 @@ def explain(
     for c in ex["components"]:
         t.add_row(
             f"{c['name']} [dim]({c['metric']})[/]",
-            _fmt(c["value"]),
-            _fmt(c["tier_median"]),
-            _fmt(c["score"]),
-            f"{c['spec_weight']:g}",
+            _num_text(c["value"], c["metric"]),
+            _num_text(c["tier_median"], c["metric"]),
+            _num_text(c["score"], "community_score"),
+            f"{c['spec_weight']:.{wd}f}",
             f"{c['weight']:.1%}" if c["weight"] else "–",
             f"{c['contribution']:.2f}",
         )
@@ -260,20 +371,22 @@ def explain(
             "[dim]left out (the other weights re-normalised): " + "; ".join(missing) + "[/]", soft_wrap=False
         )
     ev = ex["evidence"]
+    who = _namer(ws, ex["platform"], ev)
     if ev["conversations"]:
         console.print("[bold]Followers talking to each other[/]")
         for conv in ev["conversations"]:
             console.print(
-                f"  {escape(str(conv['pair'][0]))} ↔ {escape(str(conv['pair'][1]))}: "
+                f"  {escape(who(conv['pair'][0]))} ↔ {escape(who(conv['pair'][1]))}: "
                 f"{_plural(conv['replies'], 'reply', 'replies')} under {_plural(conv['posts_together'], 'post', 'posts')}"
             )
             for m in conv["thread"]:
-                console.print(f"    [dim]{escape(str(m['author_id']))}:[/] {escape((m['text'] or '')[:140])}")
+                console.print(f"    [dim]{escape(who(m['author_id']))}:[/] {escape((m['text'] or '')[:140])}")
     else:
         console.print("[dim]No conversational replies between followers found.[/]")
     if ev["returning_commenters"]:
         rc = ", ".join(
-            f"{escape(str(r['author_id']))} ({r['posts']} posts)" for r in ev["returning_commenters"]
+            f"{escape(who(r['author_id']))} ({_plural(r['posts'], 'post', 'posts')})"
+            for r in ev["returning_commenters"]
         )
         console.print(f"[bold]Returning commenters[/]: {rc}")
     if ev["sponsored_posts"]:
