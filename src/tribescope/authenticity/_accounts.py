@@ -143,6 +143,16 @@ class ModelError(TribescopeError):
     """A shipped model file is missing or does not match this version of tribescope."""
 
 
+#: version of the fake-account model this code reads. Its major number changes whenever the features (or how they
+#: are computed, e.g. the platform rule of 2.0) change: a file of another major version would be read with the
+#: wrong feature definitions, so :meth:`AccountModel.from_json` refuses it
+ACCOUNT_MODEL_VERSION = "2.1.0"
+
+
+def _major(version: object) -> str:
+    return str(version).split(".", 1)[0]
+
+
 # --------------------------------------------------------------------------- features (pandas)
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
     if name in df.columns:
@@ -602,8 +612,11 @@ class AccountModel:
         )
 
     def to_json(self) -> str:
+        head = {k: v for k, v in self.meta.items() if k not in ("metrics",)}
+        # a model fitted by this code reads this code's features
+        head.setdefault("version", ACCOUNT_MODEL_VERSION)
         doc = {
-            **{k: v for k, v in self.meta.items() if k not in ("metrics",)},
+            **head,
             "features": self.features,
             "intercept": self.intercept,
             "threshold": self.threshold,
@@ -633,6 +646,13 @@ class AccountModel:
     @classmethod
     def from_json(cls, text: str) -> AccountModel:
         doc = json.loads(text)
+        version = doc.get("version")
+        if _major(version) != _major(ACCOUNT_MODEL_VERSION):
+            raise ModelError(
+                f"account model version {version or '(none recorded)'} is not readable by this tribescope, which "
+                f"reads version {_major(ACCOUNT_MODEL_VERSION)}.x (its features are computed differently); "
+                "rebuild it with `tribescope train accounts`"
+            )
         feats = list(doc["features"])
         if feats != list(FEATURES):
             raise ModelError(
@@ -788,6 +808,8 @@ def load_account_model(name: str = "fake_accounts.json") -> AccountModel:
             ) from None
         try:
             _MODEL_CACHE[name] = AccountModel.from_json(text)
+        except ModelError as exc:  # another version's file: say which file
+            raise ModelError(f"model file models/{name}: {exc}") from None
         except (ValueError, KeyError, TypeError, IndexError) as exc:  # JSONDecodeError is a ValueError
             raise ModelError(
                 f"model file models/{name} is not a valid fake-account model ({type(exc).__name__}: {exc}); "

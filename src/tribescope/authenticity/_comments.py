@@ -49,7 +49,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tribescope.authenticity._accounts import ModelError
+from tribescope.authenticity._accounts import ModelError, _major
 from tribescope.features._rules import quality_rule, quality_rules
 
 __all__ = [
@@ -73,6 +73,10 @@ __all__ = [
 QUALITY_CLASSES = ("substantive", "generic", "emoji_only", "mention_only", "spam", "attack")
 #: bumped when the rules or the way the features are combined change (part of :func:`features_version`)
 RULES_VERSION = "2"
+#: version of the spam/attack models this code reads (vocabulary logistic regressions over :func:`text_grams`,
+#: applied in the engine). Its major number changes with the tokenisation or the model's form: a file of another
+#: major version is refused by :meth:`TextModel.loads`
+TEXT_MODEL_VERSION = "2.0.0"
 COMMENT_FEATURE_COLUMNS = (
     "platform",
     "comment_id",
@@ -322,8 +326,11 @@ class TextModel:
 
     @classmethod
     def loads(cls, name: str, data: bytes) -> TextModel:
+        """The ``name`` model serialised by :meth:`dumps`; :class:`ModelError` when the file holds another model
+        (an ``attack.json`` copied over ``spam.json`` scored every comment with the attack weights as "spam") or
+        was written for another major version than :data:`TEXT_MODEL_VERSION`."""
         doc = json.loads(data.decode())
-        return cls(
+        model = cls(
             name,
             {str(k): float(v) for k, v in doc["weights"].items()},
             float(doc["intercept"]),
@@ -331,6 +338,18 @@ class TextModel:
             float(doc.get("length_power", 0.0)),
             dict(doc.get("meta", {})),
         )
+        held = {doc.get("name"), model.meta.get("name", doc.get("name"))}
+        if held != {name}:
+            raise ModelError(
+                f"the file holds the {' / '.join(map(str, sorted(held, key=str)))} model, not {name}"
+            )
+        version = model.meta.get("version")
+        if _major(version) != _major(TEXT_MODEL_VERSION):
+            raise ModelError(
+                f"{name} model version {version or '(none recorded)'} is not readable by this tribescope, which "
+                f"reads version {_major(TEXT_MODEL_VERSION)}.x"
+            )
+        return model
 
 
 _TEXT_CACHE: dict[str, TextModel] = {}
@@ -348,6 +367,11 @@ def load_text_model(name: str) -> TextModel:
             ) from None
         try:
             _TEXT_CACHE[name] = TextModel.loads(name, data)
+        except ModelError as exc:  # another model's or another version's file
+            raise ModelError(
+                f"model file models/{name}.json: {exc}; reinstall tribescope or rebuild it with "
+                "`tribescope train comments`"
+            ) from None
         except (
             ValueError,
             KeyError,

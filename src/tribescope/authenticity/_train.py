@@ -19,7 +19,14 @@ import sklearn
 from sklearn.metrics import accuracy_score, f1_score, precision_score, recall_score, roc_auc_score, roc_curve
 from sklearn.model_selection import StratifiedGroupKFold
 
-from tribescope.authenticity._accounts import FEATURES, POSTS_FEATURES, AccountModel, FakeAccountClassifier
+from tribescope.authenticity._accounts import (
+    ACCOUNT_MODEL_VERSION,
+    FEATURES,
+    POSTS_FEATURES,
+    AccountModel,
+    FakeAccountClassifier,
+)
+from tribescope.authenticity._comments import TEXT_MODEL_VERSION
 from tribescope.authenticity._data import ACCOUNT_SETS, DataMissing, data_root, file_sha256, load_account_set
 from tribescope.errors import TribescopeError
 
@@ -34,9 +41,9 @@ __all__ = [
 ]
 
 MODEL_VERSION = "1.0.0"
-#: the fake-account model's own version (features, platform rule, operating points changed in 2.0; 2.1: the same
-#: model, now read through the tree decomposition, with repeated-CV figures recorded)
-ACCOUNT_MODEL_VERSION = "2.1.0"
+# ACCOUNT_MODEL_VERSION (features, platform rule, operating points changed in 2.0; 2.1: the same model, now read
+# through the tree decomposition, with repeated-CV figures recorded) and TEXT_MODEL_VERSION are defined beside the
+# loaders, which refuse a file of another major version
 
 #: sets the shipped account model is fitted on (train parts); cresci (Twitter) is kept as a never-trained check
 ACCOUNT_TRAIN_SETS = ("instafake", "instagram_fake_kaggle", "srf_instagram_fake_followers")
@@ -384,8 +391,6 @@ def evaluate_accounts(
 #: the shipped spam model never sees this video; the shipped attack model never sees this fold
 SPAM_HELDOUT_VIDEO = "Youtube04-Eminem"
 ATTACK_HELDOUT_FOLD = 9
-#: version of the shipped spam/attack models (vocabulary logistic regressions applied in the engine)
-TEXT_MODEL_VERSION = "2.0.0"
 #: per model: L2 strength ``C``, ``length_power`` p (features = n-gram counts / n^p, n = the text's n-grams) and
 #: ``min_df`` (n-grams in fewer training texts are dropped); chosen on the train parts only (leave-one-video-out
 #: for spam; leave-one-fold-out over folds 1-8 for attack, where min_df 3 also keeps the model file small)

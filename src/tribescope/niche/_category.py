@@ -472,6 +472,12 @@ class CategoryModel:
                 f"{npz_res} was written by another tribescope version (feature blocks differ); "
                 "rebuild it with `tribescope train category`"
             )
+        other = _recorded_vectorizers_differ(meta)
+        if other:
+            raise ModelMissing(
+                f"{meta_res} records the {other} block tokenised otherwise than this tribescope does: the model "
+                "was written by another tribescope version; rebuild it with `tribescope train category`"
+            )
         try:
             vecs = {}
             for b in BLOCKS:
@@ -480,7 +486,7 @@ class CategoryModel:
                 ].tolist()  # Python strings at once (str() of each numpy.str_ is ~3× slower)
                 vocab = dict(zip(words, range(len(words)), strict=True))
                 vecs[b] = FixedTfidf(b, vocab, arrays[f"{b}_idf"].astype(np.float64))
-            return cls(
+            model = cls(
                 vecs,
                 {b: float(w) for b, w in zip(BLOCKS, arrays["weights"], strict=True)},
                 arrays["coef"].astype(np.float64),
@@ -490,11 +496,48 @@ class CategoryModel:
                 float(arrays["judge_threshold"][0]),
                 meta,
             )
+            # arrays that do not fit together failed only when the first creator was scored (a matmul error)
+            n_terms = sum(len(v.vocabulary_) for v in vecs.values())
+            shapes = {
+                "coef": (model.coef.shape, (len(model.classes), n_terms)),
+                "intercept": (model.intercept.shape, (len(model.classes),)),
+                **{f"{b}_idf": (vecs[b].idf_.shape, (len(vecs[b].vocabulary_),)) for b in BLOCKS},
+            }
+            bad = [
+                f"{k} has shape {got}, expected {want}" for k, (got, want) in shapes.items() if got != want
+            ]
+            unknown = sorted(set(model.classes) - set(CATEGORIES))
+            if unknown:
+                bad.append(f"classes {unknown} are not categories of this tribescope")
+            if bad:
+                raise ValueError("; ".join(bad))
+            return model
         except (KeyError, ValueError, IndexError, TypeError) as exc:
             raise ModelMissing(
                 f"{npz_res} is not a complete niche-category model ({type(exc).__name__}: {exc}); "
                 "rebuild it with `tribescope train category`"
             ) from exc
+
+
+def _recorded_vectorizers_differ(meta: dict[str, Any]) -> str | None:
+    """The first block whose analyser or n-gram range recorded in ``category.json`` (``features``) differs from
+    :data:`_BLOCK_PARAMS`; the vocabulary holds the terms of the recorded ones, so this code would look up other
+    terms and silently miss most of them. ``None`` when they agree or nothing is recorded."""
+    recorded = meta.get("features") if isinstance(meta, dict) else None
+    if not isinstance(recorded, dict):
+        return None
+    for b in BLOCKS:
+        vec = (recorded.get(b) or {}).get("vectorizer") if isinstance(recorded.get(b), dict) else None
+        if not isinstance(vec, dict):
+            continue
+        params = _BLOCK_PARAMS[b]
+        want = {
+            "analyzer": params.get("analyzer", "word"),
+            "ngram_range": str(params.get("ngram_range", (1, 1))),
+        }
+        if any(k in vec and str(vec[k]) != v for k, v in want.items()):
+            return b
+    return None
 
 
 _CACHE: dict[str, CategoryModel] = {}

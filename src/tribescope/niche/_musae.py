@@ -88,9 +88,16 @@ def evaluate_labels(
         **score(best.membership),
     }
     per = []
-    for r in rows:
+    for r in rows:  # single seed-0 runs: the grid docs/findings-real-data.md quotes, its Q included
         res = ga.leiden(g, r.resolution, seed=0)
-        per.append({"resolution": r.resolution, "groups": res.n_groups, **score(res.membership)})
+        per.append(
+            {
+                "resolution": r.resolution,
+                "groups": res.n_groups,
+                "modularity": round(res.modularity, 4),
+                **score(res.membership),
+            }
+        )
     out["by_resolution"] = per
     return out
 
