@@ -121,7 +121,7 @@ def test_resolve_creators_by_id_username_and_platform(world):
         (IG, "fc"),
         (IG, "ka"),
     ]
-    with pytest.raises(CreatorNotFound, match=r"nobody.*has no posts"):
+    with pytest.raises(CreatorNotFound, match=r"no creator 'nobody' in this workspace"):
         resolve_creators(world, ["nobody"])
 
 
@@ -306,7 +306,7 @@ def test_similar_ranks_same_niche_first_with_reasons(world):
     t = similar(world, (IG, "fa"), n=3).to_pylist()
     assert [r["creator_id"] for r in t] == ["fb", "fc", "ka"]
     assert t[0]["shared_accounts"] == 3 and t[0]["topic"] == pytest.approx(1.0)
-    assert "3 shared engaged accounts (100% of the smaller audience)" in t[0]["reasons"]
+    assert "3 shared engaged accounts (100.0% of the smaller audience)" in t[0]["reasons"]
     assert "#fitness" in t[0]["reasons"]
     assert t[2]["topic"] == pytest.approx(0.0) and t[2]["audience"] == 0.0
 

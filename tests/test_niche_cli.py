@@ -46,7 +46,7 @@ def test_overlap_command(wsfile):
 
 def test_overlap_unknown_creator_fails_with_a_message(wsfile):
     r = CliRunner().invoke(app, ["--workspace", wsfile, "overlap", "fa", "ghost"])
-    assert r.exit_code == 1 and "ghost" in r.output and "has no posts" in r.output
+    assert r.exit_code == 1 and "no creator 'ghost' in this workspace" in r.output
 
 
 def test_overlap_of_one_creator_named_twice_fails_with_a_message(wsfile):

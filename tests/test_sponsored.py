@@ -466,5 +466,5 @@ def test_classify_posts_finds_a_creator_by_case_sensitive_id_handle_or_platform_
     for name in ("UCwrenAbC", "@makeupwithwren", "youtube:UCwrenAbC"):
         t = classify_posts(ws, creator=name, model=_stump())
         assert sorted(t.column("post_id").to_pylist()) == ["v1", "v2"], name
-    with pytest.raises(CreatorNotFound, match="'nobody' has no posts"):
+    with pytest.raises(CreatorNotFound, match="no creator 'nobody' in this workspace"):
         classify_posts(ws, creator="nobody", model=_stump())

@@ -31,8 +31,29 @@ def _check(out: Path | None) -> None:
         check_out(out, _SUFFIXES)
 
 
+def _iso_times(table: pa.Table) -> pa.Table:
+    """``table`` with each timestamp and date column as ISO 8601 text (``2026-02-08T16:58:51.896000+00:00``): JSON
+    has no time type, and ``str`` of a datetime is ``2026-02-08 16:58:51.896000+00:00``, not ISO 8601."""
+    for i, name in enumerate(table.column_names):
+        col = table.column(i)
+        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
+            text = pa.array([None if v is None else v.isoformat() for v in col.to_pylist()], pa.string())
+            table = table.set_column(i, name, text)
+    return table
+
+
+def _json_default(v: Any) -> str:
+    """A value JSON has no type for: a time as ISO 8601, anything else as its text."""
+    import datetime as dt
+
+    return v.isoformat() if isinstance(v, dt.date | dt.time) else str(v)
+
+
 def _write(table: pa.Table, out: Path) -> None:
-    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`)."""
+    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`); in
+    JSON, times as ISO 8601 (:func:`_iso_times`)."""
+    if out.suffix.lower() in (".json", ".jsonl", ".ndjson"):
+        table = _iso_times(table)
     try:
         write_table(table, out, json_lines=True)
     except TribescopeError as exc:
@@ -40,7 +61,7 @@ def _write(table: pa.Table, out: Path) -> None:
 
 
 #: shares (0…1) among these tables' columns: shown as percentages, as the score table and the reasons of `similar`
-#: show a share ("4% of the smaller audience"), not as "0.040"
+#: show a share ("4.0% of the smaller audience"), not as "0.040"
 _SHARES = frozenset({"overlap_min"})
 
 
@@ -387,7 +408,9 @@ def eval_niches(
             )
     if out is not None:
         try:
-            write_atomic(out, lambda tmp: tmp.write_text(json.dumps(figures, indent=2, default=str) + "\n"))
+            write_atomic(
+                out, lambda tmp: tmp.write_text(json.dumps(figures, indent=2, default=_json_default) + "\n")
+            )
         except TribescopeError as exc:
             raise fail(exc) from None
         console.print(f"wrote {out}")
@@ -420,7 +443,8 @@ def train_category(
         typer.Option(help="Folder for category.npz / category.json (default: the package's niche/models)."),
     ] = None,
 ) -> None:
-    """Rebuild the shipped niche-category model deterministically (held-out evaluation + final fit, ~10 min)."""
+    """Rebuild the shipped niche-category model deterministically (held-out evaluation + final fit;
+    docs/findings-real-data.md measures 65–80 s, longer on a slower or busier machine)."""
     import os
 
     os.environ.setdefault("OMP_NUM_THREADS", "1")

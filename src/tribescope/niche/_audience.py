@@ -3,7 +3,8 @@
 A creator's *engaged audience* is the set of accounts that engaged with them: authors of comments
 under the creator's posts (other than the creator), and authors of messages in the off-platform
 spaces the creator runs (``community_links``; other than the creator's own account, i.e. an author with the
-creator's platform and id). Members are keyed by ``(member_platform, member_id)``,
+creator's platform and id, or an account with the creator's handle, lower-cased, on the creator's platform or a
+linked space's platform: the creator's Discord account in their own server). Members are keyed by ``(member_platform, member_id)``,
 so a Discord member and a YouTube commenter are different accounts unless the ids coincide.
 
 Overlap of audiences A and B (Jaccard 1901; Szymkiewicz–Simpson; Salton & McGill 1983):
@@ -20,6 +21,7 @@ For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash ske
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import Any
 
@@ -121,7 +123,25 @@ def activity(ws: Workspace) -> ir.Table:
     out = parts[0]
     for p2 in parts[1:]:
         out = out.union(p2, distinct=False)
-    return out
+    return _without_own_accounts(ws, out)
+
+
+def _without_own_accounts(ws: Workspace, act: ir.Table) -> ir.Table:
+    """``act`` without the creator's own accounts under another id: a member whose handle (``accounts.username``,
+    else its id), lower-cased, is the creator's handle or id — e.g. the Discord account "wandersbymaya" of the
+    creator @wandersbymaya in their own server (a space ``community_links`` maps to them), or an Instagram comment
+    of the creator's account under its numeric id. Every member here is on the creator's platform or on the
+    platform of a space linked to them, so a same-handle member is the creator, not one of their followers."""
+    if not ws.has_table("accounts"):
+        return act
+    acc = ws.table("accounts")
+    m = acc.select(m_platform=acc.platform, m_id=acc.account_id, m_handle=acc.username.lower())
+    c = acc.select(c_platform=acc.platform, c_id=acc.account_id, c_handle=acc.username.lower())
+    j = act.left_join(m, [act.member_platform == m.m_platform, act.member_id == m.m_id])
+    j = j.left_join(c, [j.creator_platform == c.c_platform, j.creator_id == c.c_id])
+    member = ibis.coalesce(j.m_handle, j.member_id.lower())
+    own = ((member == j.c_handle).fill_null(False)) | (member == j.creator_id.lower()).fill_null(False)
+    return j.filter(~own).select(*_ACT_COLS)
 
 
 def creator_pairs(creators: Any, what: str) -> list[tuple[str, str]]:
@@ -146,7 +166,7 @@ def require_creator(ws: Workspace, creator: Any, what: str) -> tuple[str, str]:
     p = ws.table("posts")
     if not int(p.filter((p.platform == key[0]) & (p.creator_id == key[1])).count().to_pyarrow().as_py()):
         raise CreatorNotFound(
-            f"creator {key[0]}:{key[1]} has no posts in workspace {ws.path} "
+            f"creator {key[0]}:{key[1]} has no posts in this workspace "
             "(tribescope.niche.resolve_creators maps handles to creators)"
         )
     return key
@@ -178,8 +198,8 @@ def require_creators(ws: Workspace, creators: Any, what: str) -> list[tuple[str,
     missing = [f"{k[0]}:{k[1]}" for k in dict.fromkeys(keys) if k not in known]
     if missing:
         raise CreatorNotFound(
-            f"{what}: {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no posts in workspace "
-            f"{ws.path} (tribescope.niche.resolve_creators maps handles to creators)"
+            f"{what}: {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} no posts in this workspace "
+            "(tribescope.niche.resolve_creators maps handles to creators)"
         )
     return keys
 
@@ -243,6 +263,40 @@ def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
     )
 
 
+def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[str, Any]]) -> str:
+    """Why ``name`` names no creator: an account of the workspace without posts ("has no posts"), else no such
+    creator, as ``tribescope explain`` says it, with close handles (difflib) when there are any. No workspace path:
+    the user named the workspace, and a path in an error message says nothing more."""
+    ident_l = ident.lower().lstrip("@")
+    if ws.has_table("accounts"):
+        acc = ws.table("accounts")
+        match = (
+            (acc.account_id == ident)
+            | (acc.account_id.lower() == ident_l)
+            | (acc.username.lower() == ident_l)
+        )
+        if plat:
+            match = match & (acc.platform == plat)
+        if int(acc.filter(match).count().to_pyarrow().as_py()):
+            return (
+                f"creator {name!r} has no posts in this workspace: only accounts that published posts are creators "
+                "(`tribescope score` lists them)"
+            )
+    msg = (
+        f"no creator {name!r} in this workspace (looked at creator ids and handles of accounts with posts); "
+        "`tribescope score` lists them"
+    )
+    names: dict[str, str] = {}  # lower-cased handle or id → what to suggest (PLATFORM:ID when one was named)
+    for r in rows:
+        for n in (r["username"], r["creator_id"]):
+            if n:
+                names.setdefault(n.lower(), f"{r['platform']}:{r['creator_id']}" if plat else n)
+    close = difflib.get_close_matches(ident_l, list(names), n=3, cutoff=0.75)
+    if close:
+        msg += "; did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
+    return msg
+
+
 def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
     """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``.
 
@@ -282,13 +336,10 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         ]
         hits = sorted(set(hits))
         if not hits:
-            raise CreatorNotFound(
-                f"creator {name!r} has no posts in workspace {ws.path}. Name a creator as PLATFORM:ID, an account id "
-                "or a username of an account that published posts (`tribescope score` lists every creator with its PLATFORM:ID)."
-            )
+            raise CreatorNotFound(_not_found(ws, name, plat, ident, rows))
         if len(hits) > 1:
             raise CreatorNotFound(
-                f"creator {name!r} is ambiguous in {ws.path}: {', '.join(f'{p}:{i}' for p, i in hits)}. "
+                f"creator {name!r} is ambiguous in this workspace: {', '.join(f'{p}:{i}' for p, i in hits)}. "
                 "Name it as PLATFORM:ID."
             )
         out.append(hits[0])

@@ -183,14 +183,17 @@ def similar(
             )
         if sh:
             smaller = min(my_size, sizes[k])
-            reasons.append(f"{sh} shared engaged accounts ({sh / smaller:.0%} of the smaller audience)")
+            # a share as the CLI's tables show one ("42.9%"); "1 shared engaged account", not "accounts"
+            reasons.append(
+                f"{sh:,} shared engaged account{'' if sh == 1 else 's'} ({sh / smaller:.1%} of the smaller audience)"
+            )
         if diffs:
             parts = []
             if my_prof.get("followers") is not None and p.get("followers") is not None:
                 parts.append(f"followers {my_prof['followers']:,} vs {p['followers']:,}")
             for f in ("reply_share", "returning_share"):
                 if my_prof.get(f) is not None and p.get(f) is not None:
-                    parts.append(f"{f.replace('_', ' ')} {my_prof[f]:.2f} vs {p[f]:.2f}")
+                    parts.append(f"{f.replace('_', ' ')} {my_prof[f]:.1%} vs {p[f]:.1%}")
             if my_prof.get("community") and p.get("community"):
                 parts.append("both run an off-platform community")
             reasons.append(f"profile {p_sim:.2f}" + (f" ({'; '.join(parts)})" if parts else ""))
