@@ -63,6 +63,7 @@ def test_a_table_shows_counts_whole_and_money_with_two_decimals():
             "label_group": "insufficient_data",
         }
     ]
+    # the label's one display name (tribescope.score._spec.LABEL_NAMES), as every view shows it
     assert _cells(_table(rows)) == [
         "35",
         "1,132,824",
@@ -71,7 +72,7 @@ def test_a_table_shows_counts_whole_and_money_with_two_decimals():
         "110.05",
         "-1.00",
         "3.19",
-        "insufficient data",
+        "too little data",
     ]
 
 
@@ -423,10 +424,12 @@ def test_a_creator_page_with_its_evidence_fits_a_phone(tmp_path_factory):
                 timeout=30_000,
             )
             assert pg.evaluate("document.documentElement.scrollWidth") <= 390
-            narrowest = pg.evaluate(
-                "() => Math.min(...[...document.querySelectorAll('dl.tree dd')].map(d => d.getBoundingClientRect().width))"
+            # the evidence card's lines keep a readable width (the old key/value tree left one letter a line)
+            widths = pg.evaluate(
+                "() => [...document.querySelectorAll('.evidence ul.thread li, .evidence p')]"
+                ".map(d => d.getBoundingClientRect().width)"
             )
-            assert narrowest >= 150
+            assert widths and min(widths) >= 150
         finally:
             b.close()
     app.state.store.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -13,9 +12,17 @@ import typer
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
-from tribescope.cli._out import COUNT_COLUMNS, SCORE_DIGITS, check_out, json_safe, score_text, write_table
+from tribescope.cli._out import check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
-from tribescope.score._spec import confidence_text
+from tribescope.score._spec import (
+    INSUFFICIENT_LAST_NOTE,
+    confidence_text,
+    er_text,
+    insufficient_out_of_order,
+    is_share,
+    label_text,
+    metric_text,
+)
 
 _LABEL_STYLE = {
     "community_influencer": "bold green",
@@ -42,42 +49,9 @@ def _fmt(v: Any, pct: bool = False) -> str:
     return str(v)
 
 
-#: shares (0…1) that are not named ``*_share``: every view of the CLI shows a share as a percentage ("42.9%")
-_SHARES = frozenset({"reciprocity", "retention", "comment_authenticity", "coverage"})
-
-
-def _is_share(column: str) -> bool:
-    return column.endswith("_share") or column in _SHARES
-
-
-def _is_count(column: str, value: Any = None) -> bool:
-    return (
-        column in COUNT_COLUMNS
-        or column.startswith("n_")
-        or (isinstance(value, int) and not isinstance(value, bool))
-    )
-
-
-def _num_text(v: Any, column: str, digits: int | None = None) -> str:
-    """``v``, a value of ``column``, as ``explain`` shows it, one format per kind of column: a count whole with
-    thousands separators ("16,570"), a share as a percentage with one decimal, as the score table shows it ("42.9%"),
-    the community score and a component's score with :data:`SCORE_DIGITS` decimals, a confidence as
-    :func:`confidence_text`, any other number (a ratio, an index) with two decimals ("1.36", "1.00"). ``digits``
-    asks for more decimals (:func:`_vs`). "–" when there is no number."""
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return "–" if not isinstance(v, str) else v
-    if _is_count(column, v) and digits is None:
-        return f"{math.floor(v + 0.5):,}"  # half up: a median of 34,048.5 followers is 34,049, as a person rounds
-    if _is_share(column):
-        d = 1 if digits is None else digits
-        text = f"{100 * v:,.{d}f}%"
-    elif column == "confidence" and digits is None:
-        return confidence_text(v)
-    else:
-        d = (SCORE_DIGITS if column == "community_score" else 2) if digits is None else digits
-        text = f"{v:,.{d}f}"
-    # no "-0.00" for a value a rounding error below 0
-    return text[1:] if re.fullmatch(r"-[0.,]+%?", text) else text
+# one format per kind of number, shared with the dashboard and the report (tribescope.score._spec)
+_num_text = metric_text
+_is_share = is_share
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -121,12 +95,14 @@ def _failed(c: dict[str, Any]) -> str:
     return text
 
 
-def _er_text(v: Any) -> str:
-    """An engagement rate as a percentage with two decimals ("5.13%"): one decimal would hide a ratio to the benchmark
-    that ``explain`` shows beside it (5.1% / 3.8% is 1.34, er_ratio 1.36)."""
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
-        return "–"
-    return f"{100 * v:.2f}%"
+_er_text = er_text
+
+
+def _rule_name(label: Any) -> str:
+    """A label in ``explain``'s rule lines: its display name (:func:`label_text`), with the stored name the spec's
+    rules use when it is not the same words ("too little data (insufficient_data)")."""
+    name = label_text(label)
+    return name if name == str(label).replace("_", " ") else f"{name} ({label})"
 
 
 def _weight_digits(weights: list[float]) -> int:
@@ -240,7 +216,7 @@ def score(
         t.add_column(col, justify=just, no_wrap=col in ("creator", "label"))  # type: ignore[arg-type]
     for i, r in enumerate(rows, 1):
         style = _LABEL_STYLE.get(r["label"], "")
-        short = str(r["label"]).replace("_influencer", "").replace("insufficient_data", "too little data")
+        short = label_text(r["label"])
         cells = [
             str(i),
             str(r["handle"])[:24],
@@ -261,17 +237,8 @@ def score(
         t.add_row(*cells)
     if rows or not tbl.num_rows:  # `--limit 0 --out FILE`: no table of no rows
         console.print(t)
-    scores = [r["community_score"] for r in rows]
-    if any(
-        r["label"] == "insufficient_data"
-        and isinstance(s, float)
-        and any(isinstance(o, float) and o < s for o in scores[:i])
-        for i, (r, s) in enumerate(zip(rows, scores, strict=True))
-    ):  # a "too little data" row below a lower score reads as a mistake in a table "by community score"
-        console.print(
-            "[dim]creators with too little data to judge (label insufficient_data) come after the judged ones, "
-            "whatever their score: a score measured on a handful of comments never outranks a measured community[/]"
-        )
+    if insufficient_out_of_order(rows):  # a "too little data" row below a lower score reads as a mistake
+        console.print(f"[dim]{INSUFFICIENT_LAST_NOTE}[/]")
     if not tbl.num_rows:
         console.print(
             "[dim]no creators in this workspace yet: `tribescope import FOLDER` brings exports in[/]"
@@ -308,7 +275,7 @@ def explain(
     style = _LABEL_STYLE.get(ex["label"], "")
     console.print(
         f"[bold]@{escape(str(ex['handle']))}[/] ({ex['platform']}, {escape(str(ex['creator_id']))}) · "
-        f"{_num_text(ex['followers'], 'followers')} followers · tier {ex['tier']} · [{style}]{ex['label']}[/] · "
+        f"{_num_text(ex['followers'], 'followers')} followers · tier {ex['tier']} · [{style}]{label_text(ex['label'])}[/] · "
         f"score [bold]{score_text(ex['community_score'])}[/] · confidence {confidence_text(ex['confidence'])}"
     )
     sp = ex["spec"]
@@ -320,9 +287,9 @@ def explain(
     why = ex["label_reasons"]
     if why["conditions"]:
         held = ", ".join(_cond(c) for c in why["conditions"])
-        console.print(f"why {ex['label']}: {held} — {escape(why['rationale'])}")
+        console.print(f"why {_rule_name(ex['label'])}: {held} — {escape(why['rationale'])}")
     else:
-        console.print(f"why {ex['label']}: {escape(why['rationale'])}")
+        console.print(f"why {_rule_name(ex['label'])}: {escape(why['rationale'])}")
     for r in why.get("not_before", []):
         if r["rule"] == ex["label"]:
             continue
@@ -334,7 +301,7 @@ def explain(
         else:
             held = ", ".join(_failed(c) for c in r["held"]) or "none"
             text = f"it needs {r['needs'].split()[2]} of its conditions; holds: {held}; does not: {failed}"
-        console.print(f"[dim]not {r['rule']}: {text}[/]")
+        console.print(f"[dim]not {_rule_name(r['rule'])}: {text}[/]")
     b = ex["benchmark"]
     er = f"ER (median per post) {_er_text(b['er_median'])} vs tier benchmark {_er_text(b['er_benchmark'])}"
     ratio = ex["metrics"].get("er_ratio")

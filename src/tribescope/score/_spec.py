@@ -15,6 +15,7 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -25,6 +26,8 @@ from tribescope.errors import TribescopeError
 __all__ = [
     "COUNT_COLUMNS",
     "FIRST_COLUMNS",
+    "INSUFFICIENT_LAST_NOTE",
+    "LABEL_NAMES",
     "SCORE_DIGITS",
     "Component",
     "LabelRule",
@@ -32,7 +35,12 @@ __all__ = [
     "Spec",
     "SpecError",
     "confidence_text",
+    "er_text",
+    "insufficient_out_of_order",
+    "is_share",
+    "label_text",
     "load_spec",
+    "metric_text",
     "score_text",
 ]
 
@@ -90,6 +98,94 @@ def confidence_text(v: object) -> str:
     if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
         return "–"
     return f"{v:.2f}"
+
+
+#: The name a reader sees for each label the default spec's ``[[label]]`` rules give; the stored value
+#: (``creator_scores.label``, ``--out`` files, the API, the spec) stays ``insufficient_data`` etc. One name per label
+#: for the score table, ``explain``, the dashboard, the report and its chart legends (:func:`label_text`).
+LABEL_NAMES = {
+    "community_influencer": "community influencer",
+    "broadcast_influencer": "broadcast influencer",
+    "creator": "creator",
+    "suspicious": "suspicious",
+    "insufficient_data": "too little data",
+}
+
+#: Why the creators labelled "too little data" come after lower scores in a list "by community score" (the score
+#: table and the report's leaderboard say it in these words).
+INSUFFICIENT_LAST_NOTE = (
+    "creators with too little data to judge (label “too little data”) come after the judged ones, whatever their "
+    "score: a score measured on a handful of comments never outranks a measured community"
+)
+
+
+def label_text(v: object) -> str:
+    """A label as every view shows it (:data:`LABEL_NAMES`; a label of another spec with spaces for "_")."""
+    if v is None:
+        return ""
+    s = str(v)
+    return LABEL_NAMES.get(s, s.replace("_", " "))
+
+
+def insufficient_out_of_order(rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether a list of score rows, in order, has a ``insufficient_data`` row below a lower score (which reads as a
+    mistake in a list "by community score" unless :data:`INSUFFICIENT_LAST_NOTE` says why)."""
+    low = math.inf
+    for r in rows:
+        s = r.get("community_score")
+        if not isinstance(s, int | float) or isinstance(s, bool) or not math.isfinite(s):
+            continue
+        if r.get("label") == "insufficient_data" and low < s:
+            return True
+        low = min(low, s)
+    return False
+
+
+#: shares (0…1) that are not named ``*_share``: every view shows a share as a percentage ("42.9%")
+SHARE_METRICS = frozenset({"reciprocity", "retention", "comment_authenticity", "coverage"})
+
+
+def is_share(column: str) -> bool:
+    """Whether ``column`` holds a share 0…1 (shown as a percentage)."""
+    return column.endswith("_share") or column in SHARE_METRICS
+
+
+def _is_count(column: str, value: Any = None) -> bool:
+    return (
+        column in COUNT_COLUMNS
+        or column.startswith("n_")
+        or (isinstance(value, int) and not isinstance(value, bool))
+    )
+
+
+def metric_text(v: Any, column: str, digits: int | None = None) -> str:
+    """``v``, a value of ``column``, as ``explain`` shows it, one format per kind of column: a count whole with
+    thousands separators ("16,570"), a share as a percentage with one decimal, as the score table shows it ("42.9%"),
+    the community score and a component's score with :data:`SCORE_DIGITS` decimals, a confidence as
+    :func:`confidence_text`, any other number (a ratio, an index) with two decimals ("1.36", "1.00"). ``digits``
+    asks for more decimals. "–" when there is no number."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–" if not isinstance(v, str) else v
+    if _is_count(column, v) and digits is None:
+        return f"{math.floor(v + 0.5):,}"  # half up: a median of 34,048.5 followers is 34,049, as a person rounds
+    if is_share(column):
+        d = 1 if digits is None else digits
+        text = f"{100 * v:,.{d}f}%"
+    elif column == "confidence" and digits is None:
+        return confidence_text(v)
+    else:
+        d = (SCORE_DIGITS if column == "community_score" else 2) if digits is None else digits
+        text = f"{v:,.{d}f}"
+    # no "-0.00" for a value a rounding error below 0
+    return text[1:] if re.fullmatch(r"-[0.,]+%?", text) else text
+
+
+def er_text(v: Any) -> str:
+    """An engagement rate as a percentage with two decimals ("5.13%"): one decimal would hide a ratio to the benchmark
+    that ``explain`` shows beside it (5.1% / 3.8% is 1.34, er_ratio 1.36)."""
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        return "–"
+    return f"{100 * v:.2f}%"
 
 
 #: transform kind → its keys besides ``kind`` (required, optional)

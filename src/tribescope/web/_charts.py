@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tribescope.score._spec import SCORE_DIGITS
+from tribescope.score._spec import LABEL_NAMES, SCORE_DIGITS, is_share, label_text, metric_text
 
 __all__ = [
     "authenticity",
@@ -25,8 +25,19 @@ __all__ = [
 ]
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"  # identifier only; never fetched
+#: Colour of each label, by the name every view shows it with (:data:`~tribescope.score._spec.LABEL_NAMES`: the legend
+#: says "community influencer", as the tables do, not the stored ``community_influencer``).
 LABEL_COLORS = {
-    "domain": ["community_influencer", "broadcast_influencer", "creator", "suspicious", "insufficient_data"],
+    "domain": [
+        LABEL_NAMES[k]
+        for k in (
+            "community_influencer",
+            "broadcast_influencer",
+            "creator",
+            "suspicious",
+            "insufficient_data",
+        )
+    ],
     "range": ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#999999"],
 }
 
@@ -50,7 +61,7 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "platform": r.get("platform"),
             "followers": r.get("followers"),
             "community_score": r.get("community_score"),
-            "label": r.get("label") or "unscored",
+            "label": label_text(r.get("label")) or NO_LABEL,
         }
         for r in rows
         if r.get("followers") and r.get("community_score") is not None
@@ -85,63 +96,80 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
+def _axis_format(metric: str) -> str | None:
+    """The tick format of a component's axis: a share as a percentage ("12%", as ``explain`` and the score table show
+    shares), a count with thousands separators ("35,000"), anything else as Vega-Lite formats it."""
+    if not metric:
+        return None
+    if is_share(metric):
+        return "~%"
+    if metric_text(1234.5, metric) == "1,235":  # a count (followers, n_*)
+        return ","
+    return None
+
+
 def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Each measured score component (bar) against the benchmark of the creator's tier (black tick); the
-    row title says which direction scores better (the page lists the components not measured)."""
+    """Each measured score component (bar) against the benchmark of the creator's tier (black tick), one row each, the
+    components that give the most points first; the row title says which direction scores better (the page lists the
+    components not measured). Each row has its own axis in its metric's format: a share in percent, as ``explain``
+    shows it; the tooltip shows the value and the tier median as ``explain`` does
+    (:func:`~tribescope.score._spec.metric_text`). No title: the page's card heading names the chart."""
     vals = [
         {
             **r,
             "component": f"{r['component']} ({r['direction']} is better)"
             if r.get("direction") in ("higher", "lower")
             else r["component"],
+            "value_text": metric_text(r.get("value"), r.get("metric") or ""),
+            "benchmark_text": metric_text(r.get("benchmark"), r.get("metric") or ""),
         }
         for r in rows
         if r.get("value") is not None
     ]
+    # the components that give the most points first, as a marketer reads the score
+    vals.sort(key=lambda v: -(v.get("contribution") or 0.0))
+    tooltip = [
+        {"field": "component"},
+        {"field": "metric"},
+        {"field": "value_text", "title": "value"},
+        {"field": "benchmark_text", "title": "tier median"},
+        {"field": "score", "title": "score 0-100", "format": ".0f"},
+        {"field": "contribution", "title": "points", "format": ".2f"},
+    ]
+    rows_spec = []
+    for v in vals:
+        fmt = _axis_format(v.get("metric") or "")
+        # about five ticks, overlapping labels dropped: 360 px hold no more ("0.000.01" ran together)
+        axis: dict[str, Any] = {"tickCount": 5, "labelOverlap": True}
+        if fmt:
+            axis["format"] = fmt
+        y = {"field": "component", "type": "nominal", "title": None, "axis": {"labelLimit": 280}}
+        rows_spec.append(
+            {
+                "transform": [{"filter": {"field": "component", "equal": v["component"]}}],
+                "width": 360,
+                "height": 16,
+                "layer": [
+                    {
+                        "mark": {"type": "bar", "color": "#1b9e77"},
+                        "encoding": {
+                            "y": y,
+                            "x": {"field": "value", "type": "quantitative", "title": None, "axis": axis},
+                            "tooltip": tooltip,
+                        },
+                    },
+                    {
+                        "mark": {"type": "tick", "color": "black", "thickness": 2},
+                        "encoding": {"y": y, "x": {"field": "benchmark", "type": "quantitative"}},
+                    },
+                ],
+            }
+        )
     return {
         "$schema": SCHEMA,
-        "title": "Score components vs tier benchmark",
         "data": {"values": vals},
-        "facet": {
-            "row": {
-                "field": "component",
-                "type": "nominal",
-                # the components that give the most points first, as a marketer reads the score
-                "sort": {"field": "contribution", "op": "sum", "order": "descending"},
-                "header": {"labelAngle": 0, "labelAlign": "left", "title": None},
-            }
-        },
-        "spec": {
-            "width": 360,
-            "height": 16,
-            "layer": [
-                {
-                    "mark": {"type": "bar", "color": "#1b9e77"},
-                    "encoding": {
-                        # about five ticks, overlapping labels dropped: 360 px hold no more ("0.000.01" ran together)
-                        "x": {
-                            "field": "value",
-                            "type": "quantitative",
-                            "title": None,
-                            "axis": {"tickCount": 5, "labelOverlap": True},
-                        },
-                        "tooltip": [
-                            {"field": "component"},
-                            {"field": "metric"},
-                            {"field": "value", "format": ".3~g"},
-                            {"field": "benchmark", "title": "tier median", "format": ".3~g"},
-                            {"field": "score", "title": "score 0-100", "format": ".0f"},
-                            {"field": "contribution", "title": "points", "format": ".3~g"},
-                        ],
-                    },
-                },
-                {
-                    "mark": {"type": "tick", "color": "black", "thickness": 2},
-                    "encoding": {"x": {"field": "benchmark", "type": "quantitative"}},
-                },
-            ],
-        },
-        "resolve": {"scale": {"x": "independent"}},
+        "vconcat": rows_spec,
+        "spacing": 8,
         "config": {"view": {"stroke": None}},
     }
 
@@ -454,7 +482,7 @@ def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, An
     }
     vals = rows
     if label:
-        vals = [{**r, label: r.get(label) or NO_LABEL} for r in rows]
+        vals = [{**r, label: label_text(r.get(label)) or NO_LABEL} for r in rows]
         enc["color"] = {
             "field": label,
             "type": "nominal",

@@ -10,7 +10,17 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from tribescope.score._spec import COUNT_COLUMNS, confidence_text, score_text
+from tribescope.score._spec import (
+    COUNT_COLUMNS,
+    INSUFFICIENT_LAST_NOTE,
+    LABEL_NAMES,
+    confidence_text,
+    er_text,
+    insufficient_out_of_order,
+    label_text,
+    metric_text,
+    score_text,
+)
 from tribescope.web import _charts
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
 
@@ -120,7 +130,7 @@ def _column_cell(v: Any, column: str) -> str:
     if column == "community_score":
         return score_text(v)
     if column in LABEL_COLUMNS and isinstance(v, str):
-        return v.replace("_", " ")  # as the leaderboard and the creator page show a label
+        return label_text(v)  # as the leaderboard and the creator page show a label
     if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
         if column in WHOLE_COLUMNS:
             return f"{math.floor(v + 0.5):,}"  # half up: 34.5 impressions is 35, as a person rounds
@@ -197,6 +207,11 @@ def env() -> Environment:
     e.filters["cell"] = _cell
     e.filters["score"] = score_text
     e.filters["confidence"] = confidence_text
+    e.filters["label"] = label_text
+    e.filters["er"] = er_text  # an engagement rate as explain shows it ("5.13%")
+    e.filters["metric"] = (
+        metric_text  # a value of a metric as explain shows it (a share "42.9%", a count "16,570")
+    )
     e.filters["column_cell"] = _column_cell
     e.tests["figure"] = _is_number
     e.filters["json_script"] = _json_script
@@ -204,6 +219,12 @@ def env() -> Environment:
     e.filters["segment"] = _segment
     e.globals["EVIDENCE_NOT_COMPUTED"] = EVIDENCE_NOT_COMPUTED
     e.globals["creator_href"] = creator_href
+    # why "too little data" rows come after lower scores, in the words of `tribescope score`
+    e.globals["INSUFFICIENT_LAST_NOTE"] = (
+        INSUFFICIENT_LAST_NOTE[:1].upper() + INSUFFICIENT_LAST_NOTE[1:] + "."
+    )
+    e.globals["insufficient_out_of_order"] = insufficient_out_of_order
+    e.globals["LABEL_NAMES"] = LABEL_NAMES  # for app.js (the shortlist page names labels as the tables do)
     return e
 
 

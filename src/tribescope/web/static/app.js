@@ -100,7 +100,7 @@
       a.href = creatorHref(it.platform, it.creator_id); a.textContent = it.handle || it.creator_id;
       td.appendChild(a); tr.appendChild(td);
       cell(tr, it.platform); cell(tr, fmt(it.followers), "num");
-      cell(tr, (it.label || "").replace(/_/g, " ")); cell(tr, it.score === null ? "–" : Number(it.score).toFixed(SCORE_DIGITS), "num");
+      cell(tr, it.label ? labelName(it.label) : ""); cell(tr, it.score === null ? "–" : Number(it.score).toFixed(SCORE_DIGITS), "num");
       var rm = document.createElement("button"); rm.type = "button"; rm.textContent = "remove";
       rm.addEventListener("click", function () { var s = load(); delete s[keyOf(it.platform, it.creator_id)]; save(s); renderShortlistPage(); });
       var td2 = document.createElement("td"); td2.appendChild(rm); tr.appendChild(td2);
@@ -115,13 +115,19 @@
     var kpi = function (k, v) { var d = document.createElement("div"), s = document.createElement("span"), b = document.createElement("b");
       s.textContent = k; b.textContent = v; d.appendChild(s); d.appendChild(b); sum.appendChild(d); };
     kpi("creators", String(items.length)); kpi("total followers", fmt(reach));
-    Object.keys(labels).sort().forEach(function (l) { kpi(l.replace(/_/g, " "), String(labels[l])); });
+    Object.keys(labels).sort().forEach(function (l) { kpi(labelName(l), String(labels[l])); });
   }
   function errorText(j) {  // an API error with what was refused ({"error": …, "detail": [{loc, msg, input}]})
     var why = (j.detail || []).map(function (d) {
       return (d.input !== undefined ? JSON.stringify(d.input) + ": " : "") + d.msg;
     });
     return j.error + (why.length ? " — " + why.join("; ") : "");
+  }
+  // a label as every view names it (score/_spec.py LABEL_NAMES, given by the page): "too little data"
+  function labelName(l) {
+    var names = {};
+    try { names = JSON.parse(document.body.dataset.labelNames || "{}"); } catch (e) { names = {}; }
+    return names[l] || String(l).replace(/_/g, " ");
   }
   var SCORE_DIGITS = 2;  // decimals of a community score in every view (web/_charts.py SCORE_DIGITS)
   var MAX_OVERLAP = 20;  // the API compares at most 20 creators at once
