@@ -48,9 +48,26 @@ def stored_brand_terms(ws: Workspace) -> BrandTerms:
     return BrandTerms({b.name.lower(): brand_terms(b) for b in list_brands(ws)})
 
 
+def _words(terms: list[str]) -> list[str]:
+    """The words of ``terms`` as both brand-word patterns read them: stripped, lower-cased, a leading '@' or '#'
+    dropped ("#Pack" is the term "pack"), without empty ones or repeats, longest first (a phrase before its words)."""
+    words = {t.strip().lower().lstrip("@#") for t in terms if t and t.strip()} - {""}
+    return sorted(words, key=lambda w: (-len(w), w))
+
+
+#: an RE2 pattern that matches no text (no term left)
+_NO_TEXT = r"[^\s\S]"
+
+
 def engine_pattern(terms: list[str]) -> str:
-    """A case-insensitive RE2 pattern matching any term as a whole word, optionally after '@' or '#'."""
-    alt = "|".join(re.escape(t) for t in terms)
+    """The in-database twin of :func:`word_pattern` (one rule; evangelists and brand safety read it): a
+    case-insensitive RE2 pattern (no look-around) matching any term as a whole word, optionally after '@' or '#'; a
+    term written with a leading '@' or '#' is the same term ("#pack" marks "pack", "#pack" and "@pack"). No term
+    left: a pattern that matches no text."""
+    words = _words(terms)
+    if not words:
+        return _NO_TEXT
+    alt = "|".join(re.escape(t) for t in words)
     return rf"(?i)(^|[^\pL\pN_])[@#]?({alt})([^\pL\pN_]|$)"
 
 
@@ -60,9 +77,7 @@ def word_pattern(terms: list[str]) -> re.Pattern[str] | None:
     as a whole word, case-insensitive, optionally after '@' or '#' — "pack" marks "the pack", "#pack" and "@pack",
     never "backpack" or "packed"; a multi-word term ("trail pack") is a phrase. A term written with a leading '@' or
     '#' is the same term. ``None`` when no term is left."""
-    words = sorted(
-        {t.strip().lower().lstrip("@#") for t in terms if t and t.strip()} - {""}, key=len, reverse=True
-    )
+    words = _words(terms)
     if not words:
         return None
     alt = "|".join(re.escape(t) for t in words)

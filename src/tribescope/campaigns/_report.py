@@ -4,7 +4,8 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
 
 * ``impressions`` = Σ views of the creator's campaign posts; when no campaign post has views,
   ``followers × REACH_RATE`` (default 0.10, ``impressions_source = "estimated"``).
-* ``engagements`` = Σ (likes + comments + shares) of the campaign posts.
+* ``engagements`` = Σ (likes + comments + shares) of the campaign posts; a post's comments are those the metrics
+  count (:func:`tribescope.metrics.post_engagement`): its ``comments_count``, else its rows in ``comments``, else 0.
 * ``CPM = cost / impressions × 1000``; ``CPE = cost / engagements``; ``CPA = cost / conversions``.
 * ``conversions`` = orders credited by :func:`~tribescope.campaigns.attribute_orders`;
   ``conversion_rate = conversions / clicks`` (clicks of the row's UTM campaign / link);
@@ -215,9 +216,15 @@ def _resolve_platforms(
 
 
 def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan creators' posts, with ``n_comments_post``: the comments the metrics count under each post
+    (:func:`tribescope.metrics.post_engagement`: ``comments_count``, else the post's rows in ``comments``, else 0)."""
+    from tribescope.metrics import post_engagement
+
     p = ws.table("posts")
     ids = sorted(set(plan["creator_id"]))
-    p = p.filter(p.creator_id.isin(ids)).select(
+    comments = ws.table("comments") if ws.has_table("comments") else None
+    p = post_engagement(p.filter(p.creator_id.isin(ids)), ws.table("accounts"), comments)
+    p = p.select(
         "platform",
         "post_id",
         "creator_id",
@@ -226,6 +233,7 @@ def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
         "caption",
         "likes",
         "comments_count",
+        "n_comments_post",
         "shares",
         "views",
         "sponsor",
@@ -355,7 +363,8 @@ def campaign_report(
             impressions, src = None, None
         eng = None
         if len(ps):
-            eng = float(ps[["likes", "comments_count", "shares"]].fillna(0).to_numpy().sum())
+            # the comments the metrics count (post_engagement); shares too, which CPE counts on purpose
+            eng = float(ps[["likes", "n_comments_post", "shares"]].fillna(0).to_numpy().sum())
         n_clicks = None
         if not clicks.empty:
             sel = pd.Series(False, index=clicks.index)

@@ -25,6 +25,7 @@ __all__ = [
     "defuse_formulas",
     "finite",
     "integer_counts",
+    "iso_times",
     "json_safe",
     "positive",
     "score_text",
@@ -124,10 +125,22 @@ def integer_counts(t: pa.Table) -> pa.Table:
     return t
 
 
+def iso_times(t: pa.Table) -> pa.Table:
+    """``t`` with each timestamp and date column as ISO 8601 text (``2026-02-08T16:58:51.896000+00:00``), as the
+    JSON ``--out`` files write times: pyarrow's CSV writer would write ``2026-02-08 16:58:51.896000Z``."""
+    for i, name in enumerate(t.column_names):
+        col = t.column(i)
+        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
+            text = pa.array([None if v is None else v.isoformat() for v in col.to_pylist()], pa.string())
+            t = t.set_column(i, name, text)
+    return t
+
+
 def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False) -> Path:
     """Write ``t`` in the format ``out``'s suffix names (see :func:`check_out`): .csv / .tsv (list cells joined by
-    ``list_sep``), .parquet, .json (an array of records, or one record a line with ``json_lines``), .jsonl /
-    .ndjson (one record a line). Counts stay integers (:func:`integer_counts`)."""
+    ``list_sep``, times as ISO 8601 text: :func:`iso_times`), .parquet (times typed), .json (an array of records, or
+    one record a line with ``json_lines``), .jsonl / .ndjson (one record a line). Counts stay integers
+    (:func:`integer_counts`)."""
     suffix = out.suffix.lower()
     t = integer_counts(t)
 
@@ -137,7 +150,7 @@ def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bo
 
             pq.write_table(t, tmp)
         elif suffix in (".json", ".jsonl", ".ndjson"):
-            rows = json_safe(t.to_pylist())
+            rows = json_safe(iso_times(t).to_pylist())
             with tmp.open("w", encoding="utf-8") as fh:
                 if json_lines or suffix != ".json":
                     for row in rows:
@@ -148,15 +161,16 @@ def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bo
             import pyarrow.csv as pacsv
 
             cols = {}
-            for name in t.column_names:
-                col = t.column(name)
+            text = iso_times(t)
+            for name in text.column_names:
+                col = text.column(name)
                 if pa.types.is_list(col.type) or pa.types.is_large_list(col.type):
                     col = pa.array(
                         [list_sep.join(map(str, v)) if v else "" for v in col.to_pylist()], pa.string()
                     )
                 cols[name] = col
             opts = pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ",")
-            pacsv.write_csv(defuse_formulas(pa.table(cols) if cols else t), tmp, opts)
+            pacsv.write_csv(defuse_formulas(pa.table(cols) if cols else text), tmp, opts)
         else:  # the command's check_out refuses these before any work
             raise TribescopeError(f"--out {out}: cannot write a {suffix or 'suffix-less'} file")
 
