@@ -393,11 +393,31 @@ def test_component_charts_put_the_most_points_first_with_readable_axes():
     """Each component's bar is 360 px wide: Vega-Lite's default ticks ran labels together ("0.000.01")."""
     from tribescope.web._charts import components
 
-    spec = components([{"component": "reach", "direction": "lower", "value": 0.01, "benchmark": 0.12}])
-    axis = spec["spec"]["layer"][0]["encoding"]["x"]["axis"]
-    assert axis["tickCount"] <= 5 and axis["labelOverlap"] is True
+    spec = components(
+        [
+            {
+                "component": "a_reach",
+                "direction": "lower",
+                "value": 0.01,
+                "benchmark": 0.12,
+                "contribution": 3.0,
+            },
+            {
+                "component": "b_talk",
+                "direction": "higher",
+                "value": 0.3,
+                "benchmark": 0.2,
+                "contribution": 5.0,
+            },
+        ]
+    )
+    rows = spec["vconcat"]  # one chart a component, each with its own axis format
+    for row in rows:
+        axis = row["layer"][0]["encoding"]["x"]["axis"]
+        assert axis["tickCount"] <= 5 and axis["labelOverlap"] is True
     # the components that give the most points first (they were in alphabetical order)
-    assert spec["facet"]["row"]["sort"] == {"field": "contribution", "op": "sum", "order": "descending"}
+    shown = [row["transform"][0]["filter"]["equal"] for row in rows]
+    assert [c.split(" (")[0] for c in shown] == ["b_talk", "a_reach"]
 
 
 def test_csv_export_writes_counts_as_whole_numbers():
