@@ -31,17 +31,6 @@ def _check(out: Path | None) -> None:
         check_out(out, _SUFFIXES)
 
 
-def _iso_times(table: pa.Table) -> pa.Table:
-    """``table`` with each timestamp and date column as ISO 8601 text (``2026-02-08T16:58:51.896000+00:00``): JSON
-    has no time type, and ``str`` of a datetime is ``2026-02-08 16:58:51.896000+00:00``, not ISO 8601."""
-    for i, name in enumerate(table.column_names):
-        col = table.column(i)
-        if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
-            text = pa.array([None if v is None else v.isoformat() for v in col.to_pylist()], pa.string())
-            table = table.set_column(i, name, text)
-    return table
-
-
 def _json_default(v: Any) -> str:
     """A value JSON has no type for: a time as ISO 8601, anything else as its text."""
     import datetime as dt
@@ -50,10 +39,8 @@ def _json_default(v: Any) -> str:
 
 
 def _write(table: pa.Table, out: Path) -> None:
-    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`); in
-    JSON, times as ISO 8601 (:func:`_iso_times`)."""
-    if out.suffix.lower() in (".json", ".jsonl", ".ndjson"):
-        table = _iso_times(table)
+    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`); times
+    as ISO 8601 in the text formats (:func:`~tribescope.cli._out.write_table`)."""
     try:
         write_table(table, out, json_lines=True)
     except TribescopeError as exc:

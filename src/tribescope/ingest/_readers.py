@@ -154,34 +154,47 @@ def _as_utf8(stream: Any) -> IO[bytes]:
     return stream  # type: ignore[no-any-return]
 
 
-class _Utf16AsUtf8(io.RawIOBase):
+class _ChunkStream(io.RawIOBase):
+    """A readable raw stream over the byte chunks :meth:`_next` produces (``None`` at the end; an empty chunk is no
+    end, e.g. a zstd frame header that decodes to nothing yet)."""
+
+    _pending = b""
+    _at = 0  # how much of _pending was read
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bytes | None:
+        raise NotImplementedError
+
+    def readinto(self, b: Any) -> int:
+        while self._at == len(self._pending):
+            chunk = self._next()
+            if chunk is None:
+                return 0
+            self._pending, self._at = chunk, 0
+        n = min(len(b), len(self._pending) - self._at)
+        b[:n] = self._pending[self._at : self._at + n]
+        self._at += n
+        return n
+
+
+class _Utf16AsUtf8(_ChunkStream):
     """UTF-16 text (after its byte-order mark) read as UTF-8 bytes; text that is not UTF-16 is a SourceError."""
 
     def __init__(self, raw: IO[bytes]) -> None:
         self._raw = raw
         self._text = io.TextIOWrapper(raw, encoding="utf-16", newline="")  # type: ignore[type-var]
-        self._pending = b""
-        self._at = 0  # how much of _pending was read
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while self._at == len(self._pending):
-            try:
-                chunk = self._text.read(1 << 16)
-            except UnicodeDecodeError as exc:
-                raise SourceError(
-                    f"near byte {self._raw.tell()}",
-                    f"not valid UTF-16 text ({exc.reason}) after the file's UTF-16 byte-order mark",
-                ) from exc
-            if not chunk:
-                return 0
-            self._pending, self._at = chunk.encode("utf-8"), 0
-        n = min(len(b), len(self._pending) - self._at)
-        b[:n] = self._pending[self._at : self._at + n]
-        self._at += n
-        return n
+    def _next(self) -> bytes | None:
+        try:
+            chunk = self._text.read(1 << 16)
+        except UnicodeDecodeError as exc:
+            raise SourceError(
+                f"near byte {self._raw.tell()}",
+                f"not valid UTF-16 text ({exc.reason}) after the file's UTF-16 byte-order mark",
+            ) from exc
+        return chunk.encode("utf-8") if chunk else None
 
     def close(self) -> None:
         if not self.closed:
@@ -252,7 +265,7 @@ ZSTD_MAX_WINDOW = 1 << 31
 _ZSTD_CHUNK = 1 << 14
 
 
-class _ZstdFrames(io.RawIOBase):
+class _ZstdFrames(_ChunkStream):
     """The content of the zstd frames of ``fileobj``, one after the other (a file may hold several), decompressed as
     it is read with a window of up to :data:`ZSTD_MAX_WINDOW`. A file that ends inside a frame raises ``EOFError``
     (the ``zstandard`` stream reader would end there quietly, as if the file were whole)."""
@@ -263,26 +276,16 @@ class _ZstdFrames(io.RawIOBase):
         self._frame = self._dctx.decompressobj()
         self._in_frame = False  # bytes of the current frame were fed and its end not reached
         self._error: zstandard.ZstdError | None = None  # damage found after content, raised at the next read
-        self._pending = b""
-        self._at = 0  # how much of _pending was read
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while self._at == len(self._pending):
-            if self._error is not None:
-                raise self._error
-            chunk = self._file.read(_ZSTD_CHUNK)
-            if not chunk:
-                if self._in_frame:
-                    raise EOFError("the file ends inside a zstd frame")
-                return 0
-            self._pending, self._at = self._feed(chunk), 0
-        n = min(len(b), len(self._pending) - self._at)
-        b[:n] = self._pending[self._at : self._at + n]
-        self._at += n
-        return n
+    def _next(self) -> bytes | None:
+        if self._error is not None:
+            raise self._error
+        chunk = self._file.read(_ZSTD_CHUNK)
+        if not chunk:
+            if self._in_frame:
+                raise EOFError("the file ends inside a zstd frame")
+            return None
+        return self._feed(chunk)
 
     def _feed(self, data: bytes) -> bytes:
         """The content ``data`` decompresses to; damage found after some content is raised at the next read, so
