@@ -22,15 +22,12 @@ that share no word (word cosine 0) yet score ≥ 0.5 by the topic cosine, and by
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import sys
 import time
 import warnings
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -45,67 +42,11 @@ def load_creators(
 ) -> tuple[list[str], list[str], list[str]]:
     """``(creators, documents, labels)`` of the creators with ≥ ``min_posts`` posts and a category label not in
     ``exclude``, sorted by creator."""
-    import ibis
-    import pyarrow as pa
-
-    from tribescope import schema
-    from tribescope.ingest._base import extract_hashtags
-    from tribescope.niche._category import CATEGORIES
-    from tribescope.niche._category_train import LABEL_FIX, _ts
+    from tribescope.niche._category_train import kim_labels, kim_tables
     from tribescope.niche._text import creator_documents
 
-    labels: dict[str, str] = {}
-    with gzip.open(data / "influencers.train.txt.gz", "rt", encoding="utf-8") as fh:
-        next(fh)
-        for line in fh:
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) >= 2:
-                lab = LABEL_FIX.get(parts[1].strip(), parts[1].strip())
-                if lab in CATEGORIES and lab not in exclude:
-                    labels[parts[0].lower()] = lab
-    raw: list[dict[str, Any]] = []
-    with gzip.open(data / "posts.train.jsonl.gz", "rt", encoding="utf-8") as fh:
-        raw = [json.loads(line) for line in fh]
-    n_posts = Counter(r["owner_username"].lower() for r in raw)
-    keep = {c for c, k in n_posts.items() if k >= min_posts and c in labels}
-    posts = [
-        {
-            "platform": "instagram",
-            "post_id": r["post_id"],
-            "creator_id": r["owner_username"].lower(),
-            "created_at": _ts(r.get("taken_at_timestamp")),
-            "caption": r.get("caption"),
-            "hashtags": extract_hashtags(r.get("caption")),
-        }
-        for r in raw
-        if r["owner_username"].lower() in keep
-    ]
-    post_ids = {p["post_id"] for p in posts}
-    comments: list[dict[str, Any]] = []
-    with gzip.open(data / "comments.train.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            if r["post_id"] in post_ids:
-                comments.append(
-                    {
-                        "platform": "instagram",
-                        "comment_id": r["comment_id"],
-                        "post_id": r["post_id"],
-                        "author_id": (r.get("owner_username") or "").lower() or None,
-                        "parent_comment_id": r.get("parent_comment_id"),
-                        "created_at": _ts(r.get("created_at")),
-                        "text": r.get("text"),
-                    }
-                )
-
-    def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
-        s = schema.arrow_schema(name)
-        return pa.Table.from_pylist([{k: row.get(k) for k in s.names} for row in rows], schema=s)
-
-    con = ibis.duckdb.connect()
-    con.raw_sql("SET threads TO 1")
-    p = con.create_table("posts", arrow("posts", posts))
-    c = con.create_table("comments", arrow("comments", comments))
+    labels = kim_labels(data, exclude)
+    p, c = kim_tables(data, keep=lambda creator, n_posts: n_posts >= min_posts and creator in labels)
     d = creator_documents(p, c).order_by("creator_id").to_pyarrow()
     creators = d["creator_id"].to_pylist()
     docs = [x or "" for x in d["document"].to_pylist()]

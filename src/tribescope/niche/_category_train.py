@@ -33,6 +33,7 @@ import hashlib
 import json
 import time
 from collections import Counter
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,9 @@ def _ts(x: Any) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(int(x), tz=dt.UTC) if x is not None else None
 
 
-def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
-    """``(creators, docs, labels, n_posts)`` for every labelled creator with posts (``docs[block]`` per creator)."""
+def kim_labels(data: Path, exclude: Collection[str] = ()) -> dict[str, str]:
+    """Creator (lower-cased) → niche category of the Kim et al. train split's labels (:data:`LABEL_FIX` applied; only
+    :data:`CATEGORIES`, less ``exclude``)."""
     labels: dict[str, str] = {}
     with gzip.open(data / "influencers.train.txt.gz", "rt", encoding="utf-8") as fh:
         next(fh)
@@ -77,39 +79,50 @@ def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
             parts = line.rstrip("\n").split("\t")
             if len(parts) >= 2:
                 lab = LABEL_FIX.get(parts[1].strip(), parts[1].strip())
-                if lab in CATEGORIES:
+                if lab in CATEGORIES and lab not in exclude:
                     labels[parts[0].lower()] = lab
-    posts: list[dict[str, Any]] = []
+    return labels
+
+
+def kim_tables(data: Path, keep: Callable[[str, int], bool] | None = None) -> tuple[ibis.Table, ibis.Table]:
+    """The Kim et al. train split's posts and comments as workspace ``posts`` / ``comments`` tables (an in-memory
+    DuckDB, one thread): the posts of the creators ``keep(creator, n_posts)`` keeps (all without it), the comments
+    under them."""
     with gzip.open(data / "posts.train.jsonl.gz", "rt", encoding="utf-8") as fh:
-        for line in fh:
-            r = json.loads(line)
-            posts.append(
-                {
-                    "platform": "instagram",
-                    "post_id": r["post_id"],
-                    "creator_id": r["owner_username"].lower(),
-                    "created_at": _ts(r.get("taken_at_timestamp")),
-                    "caption": r.get("caption"),
-                    "accessibility_caption": r.get("accessibility_caption"),
-                    "hashtags": extract_hashtags(r.get("caption")),
-                    "tagged_users": [u.lower() for u in r.get("tagged_usernames") or []],
-                }
-            )
+        raw = [json.loads(line) for line in fh]
+    if keep is not None:
+        n = Counter(r["owner_username"].lower() for r in raw)
+        raw = [r for r in raw if keep(r["owner_username"].lower(), n[r["owner_username"].lower()])]
+    posts = [
+        {
+            "platform": "instagram",
+            "post_id": r["post_id"],
+            "creator_id": r["owner_username"].lower(),
+            "created_at": _ts(r.get("taken_at_timestamp")),
+            "caption": r.get("caption"),
+            "accessibility_caption": r.get("accessibility_caption"),
+            "hashtags": extract_hashtags(r.get("caption")),
+            "tagged_users": [u.lower() for u in r.get("tagged_usernames") or []],
+        }
+        for r in raw
+    ]
+    post_ids = {p["post_id"] for p in posts}
     comments: list[dict[str, Any]] = []
     with gzip.open(data / "comments.train.jsonl.gz", "rt", encoding="utf-8") as fh:
         for line in fh:
             r = json.loads(line)
-            comments.append(
-                {
-                    "platform": "instagram",
-                    "comment_id": r["comment_id"],
-                    "post_id": r["post_id"],
-                    "author_id": (r.get("owner_username") or "").lower() or None,
-                    "parent_comment_id": r.get("parent_comment_id"),
-                    "created_at": _ts(r.get("created_at")),
-                    "text": r.get("text"),
-                }
-            )
+            if r["post_id"] in post_ids:  # a comment under no kept post joins no creator
+                comments.append(
+                    {
+                        "platform": "instagram",
+                        "comment_id": r["comment_id"],
+                        "post_id": r["post_id"],
+                        "author_id": (r.get("owner_username") or "").lower() or None,
+                        "parent_comment_id": r.get("parent_comment_id"),
+                        "created_at": _ts(r.get("created_at")),
+                        "text": r.get("text"),
+                    }
+                )
 
     def arrow(name: str, rows: list[dict[str, Any]]) -> pa.Table:
         s = schema.arrow_schema(name)
@@ -117,8 +130,15 @@ def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
 
     con = ibis.duckdb.connect()
     con.raw_sql("SET threads TO 1")
-    p = con.create_table("posts", arrow("posts", posts))
-    c = con.create_table("comments", arrow("comments", comments))
+    return con.create_table("posts", arrow("posts", posts)), con.create_table(
+        "comments", arrow("comments", comments)
+    )
+
+
+def load_kim(data: Path) -> tuple[list[str], Docs, list[str], list[int]]:
+    """``(creators, docs, labels, n_posts)`` for every labelled creator with posts (``docs[block]`` per creator)."""
+    labels = kim_labels(data)
+    p, c = kim_tables(data)
     rows = creator_fields(p, c).order_by("creator_id").to_pyarrow().to_pylist()
     creators: list[str] = []
     docs: Docs = {b: [] for b in BLOCKS}
