@@ -165,3 +165,45 @@ def row_groups(ws: Any, table: str) -> list[int]:
             [table],
         ).fetchall()
     ]
+
+
+def run_cli(wsfile: str, *args: str, env: dict[str, str | None] | None = None) -> tuple[int, str, str]:
+    """``tribescope -w WS ARGS…`` in-process (wide, no wrapping, unless ``env`` says otherwise): exit code, stdout,
+    stderr, with the workspaces closed again as ``main`` does."""
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app, state
+
+    try:
+        r = CliRunner().invoke(app, ["--workspace", wsfile, *args], env={"COLUMNS": "400", **(env or {})})
+    finally:
+        state.close_all()
+    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+    return r.exit_code, r.stdout, r.stderr
+
+
+def scored_synth_path(d: Any, seed: int) -> str:
+    """The path of ``synth --scale xs --seed SEED`` imported into ``d/ws.duckdb`` and scored by the CLI."""
+    ws = imported_synth(d, seed)
+    ws.close()
+    path = str(d / "ws.duckdb")
+    code, out, err = run_cli(path, "score")
+    assert code == 0, out + err
+    return path
+
+
+def two_brands(ws: Any) -> None:
+    """Brand profiles Acme (handle acmeco, keyword anvil) and Lumera (lumera, serum), and the Instagram accounts alice
+    and bob (10,000 followers each): the campaign-marking tests' workspace before their posts."""
+    from tribescope.brand import add_brand
+
+    add_brand(ws, "Acme", handles="acmeco", keywords="anvil")
+    add_brand(ws, "Lumera", handles="lumera", keywords="serum")
+    insert(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": c, "username": c, "followers": 10_000}
+            for c in ("alice", "bob")
+        ],
+    )

@@ -224,24 +224,16 @@ def test_campaign_posts_of_one_brand_are_not_marked_by_another_stored_brand(ws, 
     one (the brand's name marks its posts, as docs/campaigns.md says), and so is bob's post naming Acme's handle."""
     import datetime as dt
 
-    from tribescope.brand import add_brand
     from tribescope.brand._text import stored_brand_terms
 
     try:
         from ._score_fixtures import insert as put
+        from ._score_fixtures import two_brands
     except ImportError:
         from _score_fixtures import insert as put  # type: ignore[no-redef]
+        from _score_fixtures import two_brands  # type: ignore[no-redef]
 
-    add_brand(ws, "Acme", handles="acmeco", keywords="anvil")
-    add_brand(ws, "Lumera", handles="lumera", keywords="serum")
-    put(
-        ws,
-        "accounts",
-        [
-            {"platform": "instagram", "account_id": c, "username": c, "followers": 10_000}
-            for c in ("alice", "bob")
-        ],
-    )
+    two_brands(ws)
     t = dt.datetime(2026, 4, 3, 12, tzinfo=dt.UTC)
     put(
         ws,

@@ -11,9 +11,11 @@ from tribescope.campaigns import campaign_posts, campaign_report, import_campaig
 
 try:  # tests/ may or may not be a package
     from ._score_fixtures import insert as put
+    from ._score_fixtures import two_brands
     from .test_campaigns_hunt import PLAN, _order, _shopify
 except ImportError:
     from _score_fixtures import insert as put  # type: ignore[no-redef]
+    from _score_fixtures import two_brands  # type: ignore[no-redef]
     from test_campaigns_hunt import PLAN, _order, _shopify  # type: ignore[no-redef]
 
 T = dt.datetime(2026, 4, 3, 12, tzinfo=dt.UTC)
@@ -35,19 +37,9 @@ def test_a_post_that_only_tags_the_brand_is_a_campaign_post(ws, tmp_path):
     campaign post (the rule read title, caption and sponsor only), while every other brand-mention rule counts a tag.
     Now a post whose @-mentions or tagged accounts hold one of the brand's handles (whole handle) is one; another
     stored brand's handle, or a longer handle, is not."""
-    from tribescope.brand import add_brand
     from tribescope.brand._text import stored_brand_terms
 
-    add_brand(ws, "Acme", handles="acmeco", keywords="anvil")
-    add_brand(ws, "Lumera", handles="lumera", keywords="serum")
-    put(
-        ws,
-        "accounts",
-        [
-            {"platform": "instagram", "account_id": c, "username": c, "followers": 10_000}
-            for c in ("alice", "bob")
-        ],
-    )
+    two_brands(ws)
     put(
         ws,
         "posts",

@@ -9,33 +9,14 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tribescope.cli import app, state
-
-
-def _run(wsfile: str, *args: str) -> tuple[int, str, str]:
-    """``tribescope -w WS ARGS…`` in-process (wide, no wrapping): exit code, stdout, stderr."""
-    try:
-        r = CliRunner().invoke(app, ["--workspace", wsfile, *args], env={"COLUMNS": "400"})
-    finally:
-        state.close_all()
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    return r.exit_code, r.stdout, r.stderr
+from tests._score_fixtures import run_cli as _run
+from tests._score_fixtures import scored_synth_path
 
 
 @pytest.fixture(scope="module")
 def synth_ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     """``tribescope synth --scale xs --seed 3`` imported and scored (with the models)."""
-    from tests._score_fixtures import imported_synth
-
-    d = tmp_path_factory.mktemp("numbers")
-    ws = imported_synth(d, 3)
-    ws.close()
-    path = str(d / "ws.duckdb")
-    code, out, err = _run(path, "score")
-    assert code == 0, out + err
-    return path
+    return scored_synth_path(tmp_path_factory.mktemp("numbers"), 3)
 
 
 SHARE = re.compile(r"\d{1,3}\.\d%")

@@ -10,9 +10,8 @@ import re
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from tribescope.cli import app, state
+from tests._score_fixtures import run_cli as _run
+from tests._score_fixtures import scored_synth_path
 
 YOUTUBE_ID = re.compile(r"\bUC[\w-]{22}\b")
 #: one name per label, as the score table, the report and the dashboard show it (the stored value is unchanged)
@@ -20,27 +19,10 @@ DISPLAY = {"community influencer", "broadcast influencer", "creator", "suspiciou
 NOTE = "come after the judged ones, whatever their score"
 
 
-def _run(wsfile: str, *args: str) -> tuple[int, str, str]:
-    try:
-        r = CliRunner().invoke(app, ["--workspace", wsfile, *args], env={"COLUMNS": "400"})
-    finally:
-        state.close_all()
-    assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-    return r.exit_code, r.stdout, r.stderr
-
-
 @pytest.fixture(scope="module")
 def synth_ws(tmp_path_factory: pytest.TempPathFactory) -> str:
     """``tribescope synth --scale xs --seed 3`` imported and scored (with the models)."""
-    from tests._score_fixtures import imported_synth
-
-    d = tmp_path_factory.mktemp("readable")
-    ws = imported_synth(d, 3)
-    ws.close()
-    path = str(d / "ws.duckdb")
-    code, out, err = _run(path, "score")
-    assert code == 0, out + err
-    return path
+    return scored_synth_path(tmp_path_factory.mktemp("readable"), 3)
 
 
 @pytest.fixture(scope="module")

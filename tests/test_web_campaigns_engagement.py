@@ -17,9 +17,11 @@ from tribescope.web._data import clear_cache
 
 try:  # tests/ may or may not be a package
     from ._score_fixtures import insert as put
+    from ._score_fixtures import two_brands
     from .test_campaigns_hunt import PLAN
 except ImportError:
     from _score_fixtures import insert as put  # type: ignore[no-redef]
+    from _score_fixtures import two_brands  # type: ignore[no-redef]
     from test_campaigns_hunt import PLAN  # type: ignore[no-redef]
 
 BASE = "http://127.0.0.1"
@@ -38,7 +40,6 @@ def test_the_dashboard_marks_a_campaign_by_its_own_brands_words_only(tmp_path):
     """Two stored brands, Acme and Lumera. During Acme's campaign alice posts about Lumera (no code, no link): the
     dashboard counted it as an Acme campaign post (9,000 views of it in Acme's impressions), since it flattened the
     stored terms into one list and so lost which brand each word belongs to. The CLI and library did not."""
-    from tribescope.brand import add_brand
     from tribescope.brand._text import stored_brand_terms
     from tribescope.campaigns import campaign_report, import_campaign
     from tribescope.store import connect
@@ -46,16 +47,7 @@ def test_the_dashboard_marks_a_campaign_by_its_own_brands_words_only(tmp_path):
     path = tmp_path / "ws.duckdb"
     ws = connect(path)
     try:
-        add_brand(ws, "Acme", handles="acmeco", keywords="anvil")
-        add_brand(ws, "Lumera", handles="lumera", keywords="serum")
-        put(
-            ws,
-            "accounts",
-            [
-                {"platform": "instagram", "account_id": c, "username": c, "followers": 10_000}
-                for c in ("alice", "bob")
-            ],
-        )
+        two_brands(ws)
         t = dt.datetime(2026, 4, 3, 12, tzinfo=dt.UTC)
         put(
             ws,
