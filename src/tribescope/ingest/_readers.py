@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import hashlib
 import io
@@ -61,10 +62,11 @@ class Source:
     def is_gzip(self) -> bool:
         return self.compression == "gzip"
 
-    @property
+    @functools.cached_property
     def compression(self) -> str | None:
         """``"gzip"``, ``"xz"`` or ``"zstd"`` (from the file's first bytes, whatever its name), which :meth:`open`
-        decompresses; ``None`` for an uncompressed file."""
+        decompresses; ``None`` for an uncompressed file. Read once per :class:`Source` (detection, every
+        :meth:`open` and the fast plans ask for it)."""
         with open(self.path, "rb") as f:
             magic = f.read(6)
         if magic[1:4] == _ZSTD_SKIPPABLE and magic[0] & 0xF0 == 0x50:
