@@ -113,23 +113,13 @@ def _weight_digits(weights: list[float]) -> int:
     return 6
 
 
-def _namer(ws: Any, platform: str, ev: dict[str, Any]) -> Callable[[Any], str]:
-    """How ``explain`` names a commenter of its evidence: the handle the workspace knows for the account (a YouTube
-    channel id, ``UCga6hh6…``, says nothing to a reader, and the replies it shows address people by handle), else
-    the account id."""
-    from tribescope.cli._niche import _handles
-
-    ids = {i for conv in ev.get("conversations", []) for i in conv["pair"]}
-    ids |= {m["author_id"] for conv in ev.get("conversations", []) for m in conv["thread"]}
-    ids |= {r["author_id"] for r in ev.get("returning_commenters", [])}
-    ids.discard(None)
-    try:
-        names = _handles(ws, [(platform, str(i)) for i in ids])
-    except TribescopeError:
-        names = {}
+def _namer(ex: dict[str, Any]) -> Callable[[Any], str]:
+    """How ``explain`` names a commenter of its evidence: the handle :func:`tribescope.score.explain` found for the
+    account (``names``), else the account id."""
+    names = ex.get("names") or {}
 
     def who(account: Any) -> str:
-        return names.get((platform, str(account))) or str(account)
+        return str(names.get(str(account)) or account)
 
     return who
 
@@ -338,7 +328,7 @@ def explain(
             "[dim]left out (the other weights re-normalised): " + "; ".join(missing) + "[/]", soft_wrap=False
         )
     ev = ex["evidence"]
-    who = _namer(ws, ex["platform"], ev)
+    who = _namer(ex)
     if ev["conversations"]:
         console.print("[bold]Followers talking to each other[/]")
         for conv in ev["conversations"]:

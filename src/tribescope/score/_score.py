@@ -815,7 +815,39 @@ def explain(
         "components": comps,
         "metrics": metrics,
         "evidence": evidence,
+        "names": _evidence_names(ws, pid, evidence),
     }
+
+
+def _evidence_names(ws: Any, platform: str, evidence: dict[str, Any]) -> dict[str, str]:
+    """Account id → handle (``accounts.username``; the id where the workspace knows none) of every account the
+    evidence quotes: a YouTube channel id (``UCga6hh6…``) says nothing to a reader, and the replies quoted address
+    people by handle. ``explain``, the creator page and the report name them with it."""
+    ids = {
+        str(i)
+        for conv in evidence.get("conversations") or []
+        for i in conv.get("pair") or []
+        if i is not None
+    }
+    ids |= {
+        str(m["author_id"])
+        for conv in evidence.get("conversations") or []
+        for m in conv.get("thread") or []
+        if m.get("author_id") is not None
+    }
+    ids |= {
+        str(r["author_id"])
+        for r in evidence.get("returning_commenters") or []
+        if r.get("author_id") is not None
+    }
+    found: dict[str, str] = {}
+    if ids and ws.has_table("accounts"):
+        a = ws.table("accounts")
+        got = a.filter([a.platform == platform, a.account_id.isin(sorted(ids))]).select(
+            "account_id", "username"
+        )
+        found = {r["account_id"]: r["username"] for r in got.to_pyarrow().to_pylist() if r["username"]}
+    return {i: found.get(i) or i for i in sorted(ids)}
 
 
 def _plain(v: Any) -> Any:

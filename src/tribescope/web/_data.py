@@ -737,11 +737,11 @@ def _explain_cached(
 EVIDENCE_NOT_COMPUTED = "evidence not computed (it recomputes the metrics: a few seconds)"
 
 
-def _evidence(ws: Workspace, platform: str, got: dict[str, Any]) -> dict[str, Any]:
+def _evidence(got: dict[str, Any]) -> dict[str, Any]:
     """The part of :func:`tribescope.score.explain` the creator page and the report show as "Evidence": its
     ``evidence``, ``benchmark`` and ``spec``, the ``er_ratio`` the benchmark line names, and ``names``: the handle of
     each account the evidence quotes (a YouTube channel id, ``UCga6hh6…``, says nothing to a reader, and the replies
-    it shows address people by handle), as ``tribescope explain`` names them."""
+    it shows address people by handle), which ``explain`` itself looks up (``names``), as the CLI prints them."""
     out = {k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")}
     metrics = got.get("metrics")
     out["er_ratio"] = metrics.get("er_ratio") if isinstance(metrics, dict) else None
@@ -753,17 +753,7 @@ def _evidence(ws: Workspace, platform: str, got: dict[str, Any]) -> dict[str, An
     out["evidence"] = ev
     out.setdefault("benchmark", None)
     out.setdefault("spec", None)
-    ids: set[str] = set()
-    for conv in ev["conversations"]:
-        ids |= {str(i) for i in conv.get("pair") or [] if i is not None}
-        ids |= {str(m["author_id"]) for m in conv.get("thread") or [] if m.get("author_id") is not None}
-    ids |= {str(r["author_id"]) for r in ev["returning_commenters"] if r.get("author_id") is not None}
-    try:
-        found = dict(_name_lookup(ws, platform, sorted(ids))) if ids else {}
-    except Exception:  # a name lookup failing must not hide the evidence: ids are shown instead
-        log.warning("cannot look up the handles of the evidence", exc_info=True)
-        found = {}
-    out["names"] = {i: found.get(i) or i for i in ids}
+    out["names"] = dict(got.get("names") or {})  # explain names each quoted account (its handle, else its id)
     return out
 
 
@@ -802,7 +792,7 @@ def creator_detail(
                 log.warning("explain(%s:%s) failed", platform, creator_id, exc_info=exc)
                 explain_section = Section(missing=f"explanation not available ({type(exc).__name__})")
         if got is not None:
-            explain_section = Section(_evidence(ws, platform, got))
+            explain_section = Section(_evidence(got))
     posts, every_post = _posts(ws, platform, creator_id, tables)
     comments, quality = _comments(ws, platform, creator_id, tables)
     return {
