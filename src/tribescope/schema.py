@@ -1,7 +1,10 @@
 """The canonical data model: every table tribescope stores, in one place.
 
 Every importer maps its source format onto these tables; every metric reads them.
-The same definitions are rendered in ``docs/data-model.md`` (a test keeps the two in step).
+The same definitions are rendered in ``docs/data-model.md`` (a test keeps the two in step). A CSV, TSV or Parquet
+file whose columns carry these names is imported onto these tables as it is; how its column names, numbers, dates and
+encodings are read (``Follower Count``, ``12.3K``, Excel's semicolon CSV, UTF-16, …) is in
+[importing-csv.md](importing-csv.md).
 
 Conventions
 -----------
@@ -17,8 +20,8 @@ Conventions
   columns it has, and an older one only fills the row's gaps (a newer export updates counters; an older one never
   turns them back). A row keeps one snapshot time, not one per column: a value that only an older export carries
   stays as first filled even when a later-imported export, older than the row but newer than that one, has another
-  value too. Rows without a snapshot count in import order, the last import winning. So importing the same file again changes nothing, but re-reading an
-  older export with ``--force`` after a newer one (neither dated) puts its values back.
+  value too. Rows without a snapshot count in import order, the last import winning. So importing the same file
+  again changes nothing, but re-reading an older export with ``--force`` after a newer one (neither dated) puts its values back.
 * Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
   workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
   decompressing them at every scan cost more CPU than the disk they save (synth m: import + score ~2 s or ~10 %
