@@ -1,6 +1,11 @@
 """Campaigns: import plans and shop results, attribute orders, measure ROI, forecast, plan a budget."""
 
-from tribescope.campaigns._attribution import ATTRIBUTION_WINDOW_DAYS, attribute_orders, campaign_posts
+from tribescope.campaigns._attribution import (
+    ATTRIBUTION_WINDOW_DAYS,
+    attribute_clicks,
+    attribute_orders,
+    campaign_posts,
+)
 from tribescope.campaigns._forecast import (
     DEFAULT_AOV,
     DEFAULT_RATE_PER_1K,
@@ -44,6 +49,7 @@ __all__ = [
     "CampaignError",
     "CampaignReport",
     "GammaPrior",
+    "attribute_clicks",
     "attribute_orders",
     "backtest",
     "bootstrap_creator",

@@ -11,7 +11,8 @@ Accepted column names (case- and space-insensitive; the first present wins):
 * plan: ``campaign_id|campaign``; ``brand``; ``creator_platform|platform``; ``creator_id|creator|handle``;
   ``handle``; ``cost|fee|price``; ``currency``; ``start|start_date``; ``end|end_date``;
   ``promo_code|code|discount_code``; ``utm_campaign``; ``link|utm_link|affiliate_link|url``;
-  ``post_ids|post_id`` (optional, ``;``-separated); ``label`` (optional: community / broadcast). An empty fee is an
+  ``post_ids|post_id`` (optional, ``;``-separated); ``label`` (optional: community / broadcast). The row's line in
+  the file is stored as ``plan_line`` (the report's order within a campaign). An empty fee is an
   error (write 0 for a gifted campaign), and so is a row without a platform whose creator id the workspace has on
   several platforms (:func:`read_plan`'s ``creators``).
 * orders: Shopify's admin export (``Name, Email, Financial Status, Paid at, …, Total, Discount Code,
@@ -78,6 +79,7 @@ PLAN_SCHEMA = pa.schema(
         ("link", pa.string()),
         ("post_ids", pa.list_(pa.string())),
         ("label", pa.string()),
+        ("plan_line", pa.int64()),  # the row's line in its plan file: the report's order within a campaign
     ]
 )
 ORDER_SCHEMA = pa.schema(
@@ -291,6 +293,40 @@ def _fee(row: dict[str, Any], where: str, creator: str) -> float:
     return fee
 
 
+def _own_marks(
+    row: dict[str, Any],
+    where: str,
+    campaign: str,
+    cid: str,
+    creator: str,
+    utm: str,
+    marks: dict[tuple[str, str, str], tuple[str, str, int]],
+) -> None:
+    """A promo code or UTM campaign is one creator's within a campaign: an order carrying it must say who sold. Two
+    creators of one campaign with the same code (or UTM campaign) is an error naming both lines; it used to credit every
+    such order to the row listed last. One creator's accounts on several platforms may share a code."""
+    for kind, field, values in (
+        (
+            "promo code",
+            _field(row, "promo_code", "code", "discount_code"),
+            discount_codes(_pick(row, "promo_code", "code", "discount_code")),
+        ),
+        (
+            "UTM campaign",
+            _field(row, "utm_campaign", "link", "utm_link", "affiliate_link", "url"),
+            [utm] if utm else [],
+        ),
+    ):
+        for v in values:
+            other = marks.setdefault((campaign, kind, v), (cid, creator, row["_line"]))
+            if other[0] != cid:
+                raise CampaignError(
+                    f"{where}, field {field!r}: creator {creator!r} has the {kind} {v!r}, and so has creator "
+                    f"{other[1]!r} (line {other[2]}) in campaign {campaign!r}: an order carrying it could be either's "
+                    "sale; give each creator its own (or leave it empty and attribute by the other field)"
+                )
+
+
 def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = None) -> pa.Table:
     """A campaign plan file (module docstring). ``creators``: the workspace's ``(platform, creator_id)`` pairs
     (:func:`import_campaign` passes the creators with posts); a row without a platform whose creator id is on several
@@ -306,6 +342,7 @@ def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = Non
     _need(header, p, "cost", "cost", "fee", "price")
     out = []
     seen: dict[tuple[str, str | None, str], int] = {}
+    marks: dict[tuple[str, str, str], tuple[str, str, int]] = {}
     for r in rows:
         where = f"{p}, line {r['_line']}"
         creator = _pick(r, "creator_id", "creator", "handle").lstrip("@")
@@ -339,6 +376,7 @@ def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = Non
                 "one row per campaign and creator"
             )
         seen[key] = r["_line"]
+        _own_marks(r, where, campaign, cid, creator, utm, marks)
         out.append(
             {
                 "campaign_id": campaign,
@@ -355,6 +393,7 @@ def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = Non
                 "link": link or None,
                 "post_ids": [x.strip() for x in re.split(r"[;|]", posts) if x.strip()],
                 "label": _pick(r, "label").lower() or None,
+                "plan_line": r["_line"],
             }
         )
     return pa.Table.from_pylist(out, schema=PLAN_SCHEMA)
@@ -505,7 +544,8 @@ def _json_money(v: Any, where: str) -> float:
 def _read_orders_json(p: Path) -> pa.Table:
     """The Shopify Orders API (REST ``orders.json``): ``name, id, email, financial_status, created_at, currency,
     subtotal_price, total_discounts, total_price, discount_codes[].code, refunds[].transactions[]`` (successful
-    ``refund`` transactions are the refunded amount; without ``refunds``, ``total_price − current_total_price``),
+    ``refund`` transactions are the refunded amount; without ``refunds``, ``total_refunded`` or
+    ``total_price − current_total_price``; without any, a ``refunded`` order is refunded in full),
     ``cancelled_at``, ``landing_site``, ``referring_site``, ``test`` (test orders are skipped)."""
     import json
 
@@ -568,6 +608,9 @@ def _read_orders_json(p: Path) -> pa.Table:
                 0.0,
                 total - _json_money(o.get("current_total_price"), f"{where}, field 'current_total_price'"),
             )
+        elif str(o.get("financial_status") or "").lower() == "refunded":
+            # refunded, and no amount anywhere: refunded in full, as a CSV row of that status without a refund column
+            refunded = total
         created = parse_shop_time(str(o.get("created_at") or ""), f"{where}, field 'created_at'")
         if created is None:
             raise CampaignError(f"{where}, field 'created_at': empty creation time")
@@ -640,6 +683,9 @@ def ensure_tables(ws: Workspace) -> None:
     for name, schema in _SCHEMAS.items():
         if not ws.has_table(name):
             ws.write_table(name, schema.empty_table())
+    # a workspace from before the column: add it (empty; the report keeps those rows' table order)
+    if "plan_line" not in ws.table("campaign_plan").columns:
+        ws.duck.execute('ALTER TABLE "campaign_plan" ADD COLUMN plan_line BIGINT')
 
 
 def _replace(ws: Workspace, name: str, new: pa.Table, key: list[str]) -> int:
@@ -650,7 +696,7 @@ def _replace(ws: Workspace, name: str, new: pa.Table, key: list[str]) -> int:
         ws.duck.execute(
             f'DELETE FROM "{name}" t WHERE EXISTS (SELECT 1 FROM __tribescope_new n WHERE {cond})'
         )
-        ws.duck.execute(f'INSERT INTO "{name}" SELECT * FROM __tribescope_new')
+        ws.duck.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM __tribescope_new')
     finally:
         ws.duck.unregister("__tribescope_new")
     return int(new.num_rows)

@@ -8,7 +8,7 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
   count (:func:`tribescope.metrics.post_engagement`): its ``comments_count``, else its rows in ``comments``, else 0.
 * ``CPM = cost / impressions × 1000``; ``CPE = cost / engagements``; ``CPA = cost / conversions``.
 * ``conversions`` = orders credited by :func:`~tribescope.campaigns.attribute_orders`;
-  ``conversion_rate = conversions / clicks`` (clicks of the row's UTM campaign / link);
+  ``conversion_rate = conversions / clicks`` (the clicks the row won, :func:`~tribescope.campaigns.attribute_clicks`);
   ``conversions_per_1k_followers = 1000 × conversions / followers``.
 * ``revenue`` = Σ (Total − Refunded) of credited orders (orders refunded in full are not credited); no currency
   conversion: credited orders in another currency than the plan row's are counted in
@@ -17,7 +17,10 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
 * ``EMV = impressions × CPM_platform / 1000`` with the editable table ``emv_cpm.csv``
   (:func:`load_cpm_table`); each post contributes to one row only.
 * A plan row without a platform is the account of its id on the one platform that has it (its followers, tier,
-  label, posts and CPM); an id on several platforms takes no account's figures and the notes say so.
+  label, posts and CPM); an id on several platforms takes no account's figures and the notes say so, and so do they
+  for a creator the workspace does not know.
+* ``campaign``: orders, clicks and posts are attributed over the whole plan, then the campaign's rows are shown —
+  the figures its rows have in the full report.
 * 95 % CIs: Poisson bootstrap of the credited orders (each order weighted by Poisson(1); Hanley &
   MacGibbon 2006, "Creating non-parametric bootstrap samples using Poisson frequencies"), B = 1,000;
   label and campaign CIs resample creators within the group as well.
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC
 from importlib import resources
@@ -39,7 +43,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.campaigns._attribution import ATTRIBUTION_WINDOW_DAYS, attribute_orders, campaign_posts
+from tribescope.campaigns._attribution import (
+    ATTRIBUTION_WINDOW_DAYS,
+    attribute_clicks,
+    attribute_orders,
+    campaign_posts,
+)
 from tribescope.campaigns._io import CampaignError, parse_money, workspace_creators
 from tribescope.store import Workspace, require_workspace
 
@@ -96,6 +105,13 @@ def label_group(label: str | None) -> str:
     if "broadcast" in s or "suspicious" in s:
         return "broadcast"
     return s
+
+
+def _key_seed(seed: int, *key: object) -> int:
+    """A bootstrap seed for one creator row or group, from ``seed`` and the row's key (campaign, platform, creator) —
+    not its position, which another campaign's import or ``--campaign`` moved (and with it the row's interval)."""
+    text = "\x1f".join("" if k is None or (isinstance(k, float) and k != k) else str(k) for k in key)
+    return int(seed) * 2**32 + zlib.crc32(text.encode("utf-8"))
 
 
 def _div(a: float, b: float) -> float | None:
@@ -243,6 +259,18 @@ def _posts(ws: Workspace, plan: pd.DataFrame) -> pd.DataFrame:
     return _utc(p.to_pyarrow().to_pandas())
 
 
+def _ordered(plan: pd.DataFrame) -> pd.DataFrame:
+    """The plan by campaign id, each campaign in its file's row order (``plan_line``, which
+    :func:`~tribescope.campaigns.read_plan` stores), then by platform and creator id — an explicit order, never the
+    table's physical one (rows imported before ``plan_line`` existed keep the table's order among themselves)."""
+    keys = (
+        ["campaign_id", "plan_line", "creator_platform", "creator_id"]
+        if "plan_line" in plan.columns
+        else ["campaign_id"]
+    )
+    return plan.sort_values(keys, kind="stable", na_position="last").reset_index(drop=True)
+
+
 def campaign_report(
     ws: Workspace,
     *,
@@ -262,16 +290,18 @@ def campaign_report(
         raise CampaignError(
             f"no campaign plan in {ws.path}; run `tribescope campaign import --plan FILE` first"
         )
-    if campaign is not None:
-        plan = plan[plan["campaign_id"] == campaign]
-        if plan.empty:
-            raise CampaignError(
-                f"no campaign {campaign!r} in the plan; known: "
-                f"{', '.join(sorted(set(_frame(ws, 'campaign_plan')['campaign_id'])))}"
-            )
-    # by campaign, each in its file's order: not the table's order, which a re-import of one campaign changes (its
-    # rows are deleted and inserted again) — and each row's bootstrap seed follows its position
-    plan = plan.sort_values("campaign_id", kind="stable").reset_index(drop=True)
+    if campaign is not None and not (plan["campaign_id"] == campaign).any():
+        raise CampaignError(
+            f"no campaign {campaign!r} in the plan; known: {', '.join(sorted(set(plan['campaign_id'])))}"
+        )
+    # by campaign, each in its file's row order (``plan_line``, stored at import) — never the table's physical order,
+    # which a re-import or a copy of the table may change (each row's bootstrap seed follows its key, _key_seed)
+    plan = _ordered(plan)
+    # orders, clicks and posts are attributed over the whole plan and only then narrowed to ``campaign``: an order
+    # (click, post) another campaign's row wins is never this campaign's — with ``--campaign`` it used to be, so the
+    # campaign's figures and intervals differed from its rows in the full report
+    shown = [int(k) for k in plan.index[plan["campaign_id"] == campaign]] if campaign is not None else None
+    view = plan if shown is None else plan.loc[shown]
     cpm = cpm_table or load_cpm_table()
     orders = _frame(ws, "campaign_orders")
     if orders.empty:
@@ -291,8 +321,14 @@ def campaign_report(
     info = _creator_info(ws)
     notes: list[str] = []
     # a row without a platform is the account of its id on the one platform that has it; on several, nobody's
-    resolved, ambiguous = _resolve_platforms(plan, workspace_creators(ws), info)
+    with_posts = workspace_creators(ws)
+    resolved, ambiguous = _resolve_platforms(plan, with_posts, info)
+    known = {(str(pl), str(c)) for pl, c in with_posts} | {
+        (str(pl), str(c)) for pl, c in zip(info["platform"], info["creator_id"], strict=True)
+    }
     for cid, on in ambiguous.items():
+        if cid not in set(view["creator_id"].astype(str)):
+            continue
         notes.append(
             f"{cid}: the plan gives no platform and the workspace has {' and '.join(on)} creators of that id — "
             "no account's followers, tier, score label or posts are used (it used to take the first account's); "
@@ -306,15 +342,27 @@ def campaign_report(
     posts["plan_row"] = [ok[int(j)] for j in posts["plan_row"]]
     missing_cpm: set[str] = set()
 
-    rows = []
+    rows: list[dict[str, object]] = []
     rev_by_row: dict[int, np.ndarray] = {}
-    for i, r in plan.iterrows():
+    clicks_row = attribute_clicks(plan, clicks, window_days=window_days) if not clicks.empty else None
+    for i, r in plan.iterrows() if shown is None else plan.loc[shown].iterrows():
         plat = resolved[int(i)]
         if plat:
             m = info[(info["creator_id"] == r["creator_id"]) & (info["platform"] == plat)]
         else:  # no platform known: no account's figures (several platforms, or none with this id)
             m = info.iloc[0:0]
         mi = m.iloc[0] if len(m) else pd.Series(dtype=object)
+        if str(r["creator_id"]) not in ambiguous and (
+            plat is None or (plat, str(r["creator_id"])) not in known
+        ):
+            line = r.get("plan_line")
+            notes.append(
+                f"{r['handle']} ({r['campaign_id']}"
+                + (f", plan line {int(line)}" if line is not None and pd.notna(line) else "")
+                + f"): no {plat + ' ' if plat else ''}account {r['creator_id']!r} in the workspace — no followers, "
+                "tier, score label or posts for this row; import the creator's data, or correct the creator_id "
+                "(and creator_platform) in the plan"
+            )
         followers = mi.get("followers")
         followers = float(followers) if followers is not None and pd.notna(followers) else None
         label = r.get("label") or (mi.get("label") if pd.notna(mi.get("label", None)) else None)
@@ -349,7 +397,8 @@ def campaign_report(
                 f"but the fee is in {plan_cur or 'an unstated currency'}; revenue, ROI and ROAS add the amounts "
                 f"as written — convert the orders export to one currency first{where}"
             )
-        rev_by_row[int(i)] = rev
+        # by the row's position in the creator table, where the groups' bootstrap reads it
+        rev_by_row[len(rows)] = rev
         conv = len(mine)
         revenue = float(rev.sum())
         cost = float(r["cost"])
@@ -366,14 +415,16 @@ def campaign_report(
             # the comments the metrics count (post_engagement); shares too, which CPE counts on purpose
             eng = float(ps[["likes", "n_comments_post", "shares"]].fillna(0).to_numpy().sum())
         n_clicks = None
-        if not clicks.empty:
-            sel = pd.Series(False, index=clicks.index)
-            if r.get("utm_campaign"):
-                sel |= clicks["utm_campaign"].fillna("") == r["utm_campaign"]
-            if r.get("link"):
-                sel |= clicks["link"].fillna("") == r["link"]
+        if clicks_row is not None:  # the clicks this row won (attribute_clicks: its window, UTM or link)
+            sel = clicks_row == int(i)
             n_clicks = int(clicks.loc[sel, "clicks"].sum()) if sel.any() else None
-        ci = bootstrap_creator(rev, cost, margin=margin, n_boot=n_boot, seed=seed + int(i))
+        ci = bootstrap_creator(
+            rev,
+            cost,
+            margin=margin,
+            n_boot=n_boot,
+            seed=_key_seed(seed, r["campaign_id"], r["creator_platform"], r["creator_id"]),
+        )
         rate = cpm.get(plat or "generic", cpm.get("generic"))
         if rate is None and impressions:
             missing_cpm.add(plat or "generic")
@@ -424,16 +475,28 @@ def campaign_report(
     def _currencies(col: pd.Series) -> list[str]:
         return sorted({str(c).strip().upper() for c in col.dropna() if str(c).strip()})
 
-    if len(_currencies(plan["currency"])) > 1:  # pooled totals would add dollars to euros
+    if len(_currencies(view["currency"])) > 1:  # pooled totals would add dollars to euros
         mixed = [
             str(cid)
-            for cid, sub in plan.groupby("campaign_id", sort=True)
+            for cid, sub in view.groupby("campaign_id", sort=True)
             if len(_currencies(sub["currency"])) > 1
         ]
         notes.append(
-            f"fees in {', '.join(_currencies(plan['currency']))}: the label groups' cost, revenue and ROI"
+            f"fees in {', '.join(_currencies(view['currency']))}: the label groups' cost, revenue and ROI"
             + (f" and those of campaign {', '.join(mixed)}" if mixed else "")
             + " add the amounts as written — give every fee (and order) in one currency"
+        )
+    if clicks_row is not None and shown is None and (clicks_row < 0).any():
+        # clicks no row won: a UTM campaign or link that is no plan row's (a typo, another channel), or outside its
+        # window — said, not silently left out of every conversion rate
+        lost = clicks[clicks_row < 0]
+        what = lost["utm_campaign"].fillna(lost["link"]).fillna("(no UTM campaign or link)").astype(str)
+        per = lost.groupby(what, sort=True)["clicks"].sum().sort_values(ascending=False, kind="stable")
+        shown_keys = ", ".join(f"{k!r} ({int(v):,})" for k, v in per.head(3).items())
+        notes.append(
+            f"{int(lost['clicks'].sum()):,} of {int(clicks['clicks'].sum()):,} clicks ({len(lost)} rows of the clicks "
+            f"import) count for no plan row — their UTM campaign or link is no row's, or their date is outside the "
+            f"row's window (start … end + {window_days} days): {shown_keys}{' …' if len(per) > 3 else ''}"
         )
     if missing_cpm:
         notes.append(
@@ -441,10 +504,12 @@ def campaign_report(
         )
     if (cr["impressions_source"] == "estimated").any():
         notes.append(f"impressions estimated as followers × {REACH_RATE} where posts carry no views")
-    unattributed = att[(att["plan_row"] < 0)]
+    notes.extend(_shared_codes(plan, view, window_days))
+    won = att[att["plan_row"].isin(view.index)]  # orders this report's rows won
     notes.append(
-        f"{len(att) - len(unattributed)} of {len(att)} orders credited to a creator "
-        f"({int((att['rule'] == 'code').sum())} by code, {int((att['rule'] == 'utm').sum())} by UTM)"
+        f"{len(won)} of {len(att)} orders credited to a creator"
+        + (f" of campaign {campaign}" if shown is not None else "")
+        + f" ({int((won['rule'] == 'code').sum())} by code, {int((won['rule'] == 'utm').sum())} by UTM)"
     )
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
@@ -476,7 +541,7 @@ def campaign_report(
             [d[2] if d and g == "community" else None for g in labels["group"]], dtype="float64"
         ),
     )
-    inc = _incrementality(plan, att, window_days=window_days, pre_days=pre_days)
+    inc = _incrementality(view, att, window_days=window_days, pre_days=pre_days)
     return CampaignReport(
         creators=pa.Table.from_pandas(cr, preserve_index=False),
         labels=pa.Table.from_pandas(labels, preserve_index=False),
@@ -484,6 +549,41 @@ def campaign_report(
         incrementality=pa.Table.from_pandas(inc, preserve_index=False),
         notes=notes,
     )
+
+
+def _shared_codes(plan: pd.DataFrame, view: pd.DataFrame, window_days: int) -> list[str]:
+    """Notes for a promo code on two creators' rows in different campaigns whose windows (start … end + window) overlap:
+    an order in the overlap goes to the latest-starting row by rule, though either creator may have sold it
+    (:func:`~tribescope.campaigns.read_plan` refuses it within one campaign)."""
+    from tribescope.campaigns._io import discount_codes
+
+    start = pd.to_datetime(plan["start_date"])
+    end = pd.to_datetime(plan["end_date"]) + pd.Timedelta(days=1 + window_days)
+    by_code: dict[str, list[int]] = {}
+    for k, codes in enumerate(plan["promo_code"]):
+        for c in discount_codes(codes):
+            by_code.setdefault(c, []).append(k)
+    out: list[str] = []
+    for code, ks in sorted(by_code.items()):
+        for a_i, a in enumerate(ks):
+            for b in ks[a_i + 1 :]:
+                if plan.at[a, "creator_id"] == plan.at[b, "creator_id"] or not (
+                    a in view.index or b in view.index
+                ):
+                    continue
+                if pd.isna(start[a]) or pd.isna(start[b]) or pd.isna(end[a]) or pd.isna(end[b]):
+                    overlap = True
+                else:
+                    overlap = max(start[a], start[b]) < min(end[a], end[b])
+                if overlap:
+                    first, later = sorted((a, b), key=lambda k: (start[k], k))
+                    out.append(
+                        f"promo code {code!r} is {plan.at[first, 'handle']}'s in {plan.at[first, 'campaign_id']} and "
+                        f"{plan.at[later, 'handle']}'s in {plan.at[later, 'campaign_id']}, whose windows overlap: orders "
+                        f"with it in the overlap are credited to the latest-starting row, "
+                        f"{plan.at[later, 'handle']} ({plan.at[later, 'campaign_id']}) — give each creator its own code"
+                    )
+    return out
 
 
 def _nsum(col: pd.Series) -> float:
@@ -526,9 +626,9 @@ def _boot_group(
 def _group_table(
     cr: pd.DataFrame, rev_by_row: dict[int, np.ndarray], by: str, *, margin: float, n_boot: int, seed: int
 ) -> pd.DataFrame:
-    rng = np.random.default_rng(seed + 7)
     out = []
     for g, sub in cr.groupby(by, dropna=False, sort=True):
+        rng = np.random.default_rng(_key_seed(seed + 7, g))  # the group's own stream: no other group moves it
         idx = sub.index.to_numpy()
         revs = np.asarray([rev_by_row[int(k)].sum() for k in idx])
         roi_b, _ = _boot_group(cr, rev_by_row, idx, margin, min(n_boot, 400), rng)
@@ -556,7 +656,8 @@ def _group_table(
                 "roi_lo": lo,
                 "roi_hi": hi,
                 "median_creator_roi": float(sub["roi"].median()) if sub["roi"].notna().any() else None,
-                "emv": float(_nsum(sub["emv"])),
+                # empty when no row has one (no CPM for the platform, no impressions): unknown, never 0
+                "emv": float(_nsum(sub["emv"])) if sub["emv"].notna().any() else None,
             }
         )
     return pd.DataFrame(out)
