@@ -71,8 +71,9 @@ __all__ = [
 ]
 
 QUALITY_CLASSES = ("substantive", "generic", "emoji_only", "mention_only", "spam", "attack")
-#: bumped when the rules or the way the features are combined change (part of :func:`features_version`)
-RULES_VERSION = "2"
+#: bumped when the rules or the way the features are combined change (part of :func:`features_version`); 3: an
+#: @mention is the rule features' MENTION_PATTERN (handles in any script), as the score's rule features read it
+RULES_VERSION = "3"
 #: version of the spam/attack models this code reads (vocabulary logistic regressions over :func:`text_grams`,
 #: applied in the engine). Its major number changes with the tokenisation or the model's form: a file of another
 #: major version is refused by :meth:`TextModel.loads`

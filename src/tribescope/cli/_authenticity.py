@@ -19,6 +19,8 @@ from tribescope.errors import TribescopeError
 _BOOL_COLS = ("has_profile_pic", "is_private", "is_verified")
 _NUM_COLS = ("followers", "following", "posts")
 _PROFILE_COLS = ("username", "full_name", "bio", "external_url", *_NUM_COLS, *_BOOL_COLS)
+#: flag cells that stand for no value (as the importers read empty number cells)
+_NO_VALUE = frozenset(("", "nan", "null", "none", "na", "n/a", "#n/a", "-", "\u2013", "\u2014"))
 _DATA_HELP = (
     "Folder holding the labelled sets (default: $TRIBESCOPE_SHARED_DATA, else shared/data beside the repository, "
     "else ../shared/data)."
@@ -59,8 +61,34 @@ def _write_frame(df: Any, out: Path) -> None:
         write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
-def score_account_frame(df: Any, operating_point: str = "default") -> Any:
-    """Score a frame of account profiles (strings as read from CSV) in the engine; adds the four output columns."""
+def _counts(col: Any, name: str, source: str) -> Any:
+    """A count column as read from CSV → Float64 (empty → NULL, unknown): plain numbers by pandas, the rest as the
+    importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``). A cell that is no
+    count is an :class:`InputError` naming its line and column — it used to become "unknown" without a word, so a
+    follower count written ``12.3K`` (as analytics exports show it) changed the verdict and the category."""
+    import numpy as np
+    import pandas as pd
+
+    from tribescope.errors import FieldError
+    from tribescope.ingest._base import to_int
+
+    text = col.astype(str).str.strip()
+    num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("Float64")
+    for i in np.flatnonzero((num.isna() & (text != "")).to_numpy()):  # only the cells pandas cannot read
+        try:
+            v = to_int(text.iat[i], name, abbreviated=True)
+        except FieldError:
+            raise InputError(
+                f"{source}: line {i + 2}, column {name}: {text.iat[i]!r} is not a count; write a number "
+                "(1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
+            ) from None
+        num.iat[i] = pd.NA if v is None else float(v)
+    return num
+
+
+def score_account_frame(df: Any, operating_point: str = "default", *, source: str = "input") -> Any:
+    """Score a frame of account profiles (strings as read from CSV) in the engine; adds the four output columns.
+    ``source`` names the input in errors (a count cell that is no number)."""
     import ibis
     import numpy as np
     import pandas as pd
@@ -72,12 +100,19 @@ def score_account_frame(df: Any, operating_point: str = "default") -> Any:
     typed = pd.DataFrame({"__row": np.arange(len(df), dtype=np.int64)})
     for c in _NUM_COLS:
         if c in df.columns:
-            typed[c] = pd.to_numeric(df[c].str.replace(",", "", regex=False), errors="coerce").astype(
-                "Float64"
-            )  # NaN → NULL (unknown)
+            typed[c] = _counts(df[c], c, source)  # NaN → NULL (unknown)
     for c in _BOOL_COLS:
         if c in df.columns:
-            typed[c] = _boolf(df[c]).map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
+            flags = _boolf(df[c])
+            text = df[c].astype(str).str.strip()
+            bad = np.flatnonzero((flags.isna() & ~text.str.lower().isin(_NO_VALUE)).to_numpy())
+            if len(bad):  # "Y", "yes!" used to be read as unknown without a word
+                i = int(bad[0])
+                raise InputError(
+                    f"{source}: line {i + 2}, column {c}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
+                    "1/0 or leave the cell empty when it is unknown"
+                )
+            typed[c] = flags.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
     for c in ("platform", "username", "full_name", "bio", "external_url"):
         if c in df.columns:
             typed[c] = df[c].astype(object)
@@ -144,7 +179,7 @@ def accounts(
                 f"{file}: none of the profile columns the model reads ({', '.join(_PROFILE_COLS)}); the header has "
                 f"{', '.join(map(str, df.columns))}. Give a CSV of account profiles with these canonical column names"
             )
-        res = score_account_frame(df, operating_point)
+        res = score_account_frame(df, operating_point, source=str(file))
         _write_frame(res, out)
     except TribescopeError as exc:
         raise fail(exc) from None

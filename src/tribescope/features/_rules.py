@@ -34,7 +34,10 @@ __all__ = [
     "quality_rules",
 ]
 
-#: An @-mention (Instagram/TikTok handles: letters, digits, '.', '_').
+#: An @-mention (Instagram/TikTok handles: letters, digits, '.', '_'; YouTube handles may hold any script's letters,
+#: "@josé_g", "@日本太郎"). The one definition the rule features and the quality rules (:func:`quality_rule`,
+#: :func:`quality_rules`, :func:`tribescope.features._text_arrow.quality_labels`) read: RE2's ``\w`` is ASCII-only, so
+#: ``@[\w.]+`` took "@jos" of "@josé_g" and left the comment two "words" ("generic", not "mention_only").
 MENTION_PATTERN = r"@[\p{L}\p{N}_.]+"
 #: A link.
 URL_PATTERN = r"(?:https?://|www\.)\S+"
@@ -421,7 +424,7 @@ def quality_rule(text: ir.StringValue, generic_words: Iterable[str]) -> ir.Strin
 
     The engine form of :func:`tribescope.authenticity.rule_quality` (same definitions, first rule wins):
 
-    * mention_only — at least one @mention (``@[\\w.]+``) and no letter or digit outside the mentions;
+    * mention_only — at least one @mention (:data:`MENTION_PATTERN`) and no letter or digit outside the mentions;
     * emoji_only — no letter or digit at all and not blank;
     * generic — ≤ 3 words (runs of letters, digits and ``'`` once mentions are removed), or every word in
       ``generic_words``; blank text is generic;
@@ -431,8 +434,8 @@ def quality_rule(text: ir.StringValue, generic_words: Iterable[str]) -> ir.Strin
     """
     t = text.fill_null("")
     low = t.lower()
-    has_mention = low.contains("@") & low.re_search(r"@[\w.]+")
-    no_mention = ibis.ifelse(has_mention, low.re_replace(r"@[\w.]+", " "), low)
+    has_mention = low.contains("@") & low.re_search(MENTION_PATTERN)
+    no_mention = ibis.ifelse(has_mention, low.re_replace(MENTION_PATTERN, " "), low)
     words = no_mention.re_replace(r"[^\p{L}\p{N}']+", " ").re_replace(r"^ +| +$", "")
     return _quality_from(t, low, has_mention, no_mention, words, generic_words)
 
@@ -464,7 +467,7 @@ def quality_rules(t: ir.Table, key: str, text: str, generic_words: Iterable[str]
     """``key, quality`` (:func:`quality_rule`) for each row of ``t``, with every intermediate computed once."""
     s = t.select(key, _t=t[text].fill_null(""))
     s = s.mutate(_low=s._t.lower())
-    s = s.mutate(_m=s._low.contains("@") & s._low.re_search(r"@[\w.]+"))
-    s = s.mutate(_nm=ibis.ifelse(s._m, s._low.re_replace(r"@[\w.]+", " "), s._low))
+    s = s.mutate(_m=s._low.contains("@") & s._low.re_search(MENTION_PATTERN))
+    s = s.mutate(_nm=ibis.ifelse(s._m, s._low.re_replace(MENTION_PATTERN, " "), s._low))
     s = s.mutate(_w=s._nm.re_replace(r"[^\p{L}\p{N}']+", " ").re_replace(r"^ +| +$", ""))
     return s.select(key, quality=_quality_from(s._t, s._low, s._m, s._nm, s._w, generic_words))

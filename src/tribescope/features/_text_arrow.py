@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tribescope.features import _kernels as K
+from tribescope.features._rules import MENTION_PATTERN
 
 __all__ = ["batch_udf", "model_sums", "quality_labels", "rows_through", "tokens"]
 
@@ -308,8 +309,8 @@ def quality_labels(texts: pa.Array, generic: pa.Array) -> np.ndarray:
     at = has_each(t, ("@",))[:, 0]  # (lower-casing adds or removes no "@")
     has_mention = at.copy()
     if at.any():
-        has_mention[at] = _np(pc.match_substring_regex(low.filter(pa.array(at)), r"@[\w.]+"))
-    no_mention = _replace_where(low, has_mention, r"@[\w.]+", " ")
+        has_mention[at] = _np(pc.match_substring_regex(low.filter(pa.array(at)), MENTION_PATTERN))
+    no_mention = _replace_where(low, has_mention, MENTION_PATTERN, " ")
     if K.on():
         ntok, toks = token_spans(no_mention, r"[\p{L}\p{N}']")
         toffs, tdata = _buffers(toks)

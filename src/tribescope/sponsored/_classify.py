@@ -7,7 +7,7 @@ from typing import Any
 import pyarrow as pa
 
 from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
-from tribescope.sponsored._features import BrandIndex, brand_index
+from tribescope.sponsored._features import BrandIndex, brand_index, post_handles
 from tribescope.sponsored._model import SponsoredModel, load_model
 from tribescope.store import Workspace, require_workspace, require_writable
 
@@ -96,9 +96,11 @@ def classify_posts(
     each post only creators other than its own; ``creator`` / ``platform`` / ``post_ids`` restrict the
     posts scored, never the brand index.
 
-    ``brands_mentioned``: every stored brand profile (``brands``) whose handle is @-mentioned / tagged or
-    whose name or keyword appears in the caption or title, then the platform's sponsor, then the
-    @-mentioned / tagged accounts that another creator's flagged post names as its sponsor.
+    ``brands_mentioned``: every stored brand profile (``brands``) whose handle, keyword or name is
+    @-mentioned / tagged (a whole handle) or appears in the caption or title or the platform's sponsor (whole
+    words, optionally after '@' or '#') — the rule campaign posts follow — then the platform's sponsor, then the
+    @-mentioned / tagged accounts (:func:`~tribescope.sponsored._features.post_handles`, as the model's features
+    read them) that another creator's flagged post names as its sponsor.
     ``creator`` / ``platform`` / ``post_ids`` restrict the posts. With ``write=True`` the result replaces the
     workspace table ``sponsored_posts``.
     """
@@ -114,13 +116,20 @@ def classify_posts(
             f"classify_posts takes model=SponsoredModel (load_model()), not {type(model).__name__}"
         )
     from tribescope.brand._profiles import brand_matcher, list_brands
+    from tribescope.brand._text import brand_terms
 
     model = model or load_model()
     rows = _post_rows(ws, creator, platform, post_ids)
     if known_brands is None:
         known_brands = brand_index(ws) if rows else BrandIndex()
     probs: list[float] = model.predict_proba(rows, known_brands).tolist() if rows else []
-    brands = [(b, brand_matcher(b), set(b.bare_handles)) for b in list_brands(ws)]
+    # a brand is named by its terms (handles, keywords, name: brand_terms) — in the text as whole words (brand_matcher),
+    # as a whole @-mentioned or tagged handle, or in the platform's sponsor as a whole word: the rule campaign posts
+    # follow (campaigns.campaign_posts)
+    brands = [
+        (b, brand_matcher(b), {t.strip().lower().lstrip("@#") for t in brand_terms(b)} - {""})
+        for b in list_brands(ws)
+    ]
     out: dict[str, list[Any]] = {f.name: [] for f in SPONSORED_SCHEMA}
     for r, prob in zip(rows, probs, strict=True):
         text = " ".join(x for x in (r.get("title"), r.get("caption")) if x)
@@ -138,15 +147,17 @@ def classify_posts(
         if signals and label == "no":
             label = "likely"
         sponsors = [s.strip().lower() for s in (r.get("sponsor") or "").split(",") if s.strip()]
-        handles = set(r.get("mentions") or []) | set(r.get("tagged_users") or [])
+        # the handles as the model's features read them (lower-cased, '@' dropped, @-mentions from the caption
+        # when the source has no mentions column): one definition, so a known sponsor the model counts is named
+        mentioned, tagged = post_handles(r)
+        handles = mentioned | tagged
         named: list[str] = []
         covered: set[str] = set()
-        for b, pat, hs in brands:
-            own = hs | {b.name.lower()}
-            if own & handles or own & set(sponsors) or pat.search(text):
+        for b, pat, own in brands:
+            if own & handles or any(pat.search(s) for s in sponsors) or pat.search(text):
                 named.append(b.name)
                 covered |= own
-                sponsors = [s for s in sponsors if s not in own]
+                sponsors = [s for s in sponsors if not pat.search(s)]
         # then the platform sponsor, then mentioned/tagged accounts other creators' flagged posts name as sponsor
         known = sorted(h for h in handles - covered if known_brands.others(h, r["creator_id"]) > 0)
         for s in [*sponsors, *known]:
