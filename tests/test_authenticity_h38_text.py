@@ -44,11 +44,6 @@ def _expressions_or_arrow(
     return np.asarray(out["sentiment"].to_numpy())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: VADER glues U+FE0F / U+200D to the emoji's description ('❤️' -> 'heart\\ufe0f', 0); the fix "
-    "(sentiment.EMOJI_OVERRIDES) changes test_features_rules.py's pinned raw-VADER figure for '❤️', so it waits",
-)
 def test_emoji_presentation_and_joiners_do_not_hide_the_emoji(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

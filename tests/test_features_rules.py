@@ -140,10 +140,12 @@ def test_sentiment_matches_vader_on_normalised_text():
     texts = ["I LOVE this!!! @anna", "this is terrible", "ok", None, "❤️", "meh http://x.io/a", "love", "ok"]
     got = sentiment_scores(texts, processes=1)
     a = SentimentIntensityAnalyzer()
+    a.emojis.update(sentiment_mod.EMOJI_OVERRIDES)  # "❤️" read as "❤" (the emoji sequence's U+FE0F a word break)
     norm = ["I LOVE this!!!", "this is terrible", "ok", "", "❤️", "meh", "love", "ok"]
     want = [a.polarity_scores(t)["compound"] if t else 0.0 for t in norm]
     assert got.tolist() == pytest.approx(want)
     assert got[0] > 0.5 and got[1] < -0.4 and got[3] == 0.0
+    assert got[4] == pytest.approx(a.polarity_scores("❤")["compound"]) and got[4] > 0.5
 
 
 def test_sentiment_cache_and_zero_shortcut(monkeypatch):

@@ -481,7 +481,7 @@ def features_version() -> str:
     kind = "engine" if hasattr(vader, "sentiment_table") else "python"
     return (
         f"spam-{load_text_model('spam').version}+attack-{load_text_model('attack').version}"
-        f"+rules-{RULES_VERSION}+sentiment-{kind}"
+        f"+rules-{RULES_VERSION}+sentiment-{kind}-{vader.SENTIMENT_VERSION}"
     )
 
 

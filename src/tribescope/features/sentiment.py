@@ -13,17 +13,19 @@ and makes it cheap:
 3. **cache** scores across calls (bounded dict);
 4. **parallelise** the remaining distinct texts over worker processes when there are many.
 
-The result is identical to ``SentimentIntensityAnalyzer().polarity_scores(normalised)["compound"]``.
+The result is identical to ``SentimentIntensityAnalyzer().polarity_scores(normalised)["compound"]`` with the
+analyzer's emoji table updated by :data:`EMOJI_OVERRIDES` (the invisible U+FE0F / U+FE0E / U+200D of emoji sequences
+read as a word break, so "❤️" scores as "❤").
 
 **Engine (Ibis):** :func:`sentiment_table` computes the same compound score as Ibis expressions, so it
 runs inside DuckDB (vectorised) or Spark; it is tested equal on both (1e-9). Method:
 
 1. normalise as above (links, then @-mentions → " "), with regexes in the subset RE2 and
    ``java.util.regex`` read alike;
-2. emoji → description exactly as VADER does (single code points of ``vader_emoji_lexicon.txt``,
-   a space before, glued to what follows — so "❤️" becomes "red heart" + U+FE0F and scores 0, as
-   in VADER): the emoji of a text in order (one regex) are looked up by a join once per *distinct*
-   sequence, and texts with emoji are split at them and rebuilt;
+2. emoji → description as VADER does (single code points of ``vader_emoji_lexicon.txt`` with
+   :data:`EMOJI_OVERRIDES`, a space before, glued to what follows — U+FE0F is an "emoji" with an empty
+   description, so "❤️" becomes "red heart" + " " and scores as "❤"): the emoji of a text in order (one regex)
+   are looked up by a join once per *distinct* sequence, and texts with emoji are split at them and rebuilt;
 3. split on Python's whitespace set (a plain split on " " for texts with no other whitespace), one row
    per word with its position (``unnest``); each *distinct* word is stripped of ``string.punctuation``
    unless ≤ 2 characters remain, lower-cased and looked up in the *vocabulary* (``vader_lexicon.txt``
@@ -87,6 +89,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
+    "EMOJI_OVERRIDES",
+    "SENTIMENT_VERSION",
     "add_sentiment",
     "clear_cache",
     "normalise_texts",
@@ -106,11 +110,27 @@ PARALLEL_MIN = 40_000
 ARROW_ON_DUCKDB = True
 
 
+#: Version of the sentiment definition (the emoji reading below); part of the comment features' stored version, so
+#: a change recomputes the stored rows.
+SENTIMENT_VERSION = "2"
+
+#: Characters read otherwise than by vaderSentiment's emoji table. Both implementations read this one dict — the
+#: reference's analyzer (:func:`_analyzer`) and the engine's emoji table (:func:`_vader_emoji`) — so they agree.
+#:
+#: U+FE0F / U+FE0E (emoji / text presentation) and U+200D (zero-width joiner) are invisible parts of an emoji
+#: sequence. VADER glued them to the description's last word ("❤️" → "red heart\ufe0f", no lexicon word), so the
+#: most common emoji in comments, ❤️ as phones send it, scored 0 while "❤" scored 0.64 (so did "👩‍❤️‍👨"). An empty
+#: description reads them as a word break.
+EMOJI_OVERRIDES: dict[str, str] = {"\ufe0e": "", "\ufe0f": "", "\u200d": ""}
+
+
 @lru_cache(maxsize=1)
 def _analyzer() -> Any:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return SentimentIntensityAnalyzer()
+    a = SentimentIntensityAnalyzer()
+    a.emojis.update(EMOJI_OVERRIDES)
+    return a
 
 
 @lru_cache(maxsize=1)
@@ -289,8 +309,9 @@ def _vader_lexicon() -> dict[str, float]:
 
 @lru_cache(maxsize=1)
 def _vader_emoji() -> dict[str, str]:
-    """Single-code-point emoji → description (VADER replaces only those, character by character)."""
-    return {e: d for e, d in _read_tsv("vader_emoji_lexicon.txt") if len(e) == 1}
+    """Single-code-point emoji → description (VADER replaces only those, character by character), with
+    :data:`EMOJI_OVERRIDES`."""
+    return {e: d for e, d in _read_tsv("vader_emoji_lexicon.txt") if len(e) == 1} | EMOJI_OVERRIDES
 
 
 @lru_cache(maxsize=1)
