@@ -7,14 +7,18 @@ Each format lives in its own module and registers itself in :data:`FORMATS`.
 
 from tribescope.ingest._run import FORMATS, FileReport, ImportReport, detect_format, import_paths, register
 from tribescope.ingest.discord import DiscordChatExporter
-from tribescope.ingest.instagram import InstagramGraphAPI, InstagramKim, InstagramWeb
+from tribescope.ingest.instagram import InstagramGraphAPI, InstagramKim, InstagramWeb, InstaloaderCompanion
+from tribescope.ingest.instagram_archive import InstagramArchive
 from tribescope.ingest.patreon import Patreon
 from tribescope.ingest.reddit import Reddit
 from tribescope.ingest.tabular import Tabular
 from tribescope.ingest.tiktok import TikTokResearch
+from tribescope.ingest.tiktok_archive import TikTokArchive
 from tribescope.ingest.youtube import YouTubeAPI
 
-# Detection order: most specific first; the generic CSV reader last.
+# Detection order: most specific first; the generic CSV reader last. instaloader's caption, media and id files
+# first: they are told by their name and the instaloader JSON beside them, before any content sniffer looks at them.
+register(InstaloaderCompanion())
 register(InstagramKim())
 register(InstagramWeb())
 register(InstagramGraphAPI())
@@ -22,7 +26,10 @@ register(Reddit())
 register(DiscordChatExporter())
 register(YouTubeAPI())
 register(TikTokResearch())
+register(TikTokArchive())
 register(Patreon())
+# any JSON file inside an Instagram archive folder is the archive's: after every format that reads a file itself
+register(InstagramArchive())
 register(Tabular())
 
 __all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]

@@ -1,14 +1,22 @@
 """Instagram exports → ``accounts``, ``posts``, ``comments``.
 
-Three shapes are read, each detected from content:
+These shapes are read, each detected from content:
 
 * :class:`InstagramWeb` — the web GraphQL post document ``shortcode_media`` (``{"graphql":
   {"shortcode_media": …}}``, ``{"data": {"shortcode_media": …}}``, instaloader's ``{"node": …, "instaloader":
-  {"node_type": "Post"}}`` — ``.json`` or its default ``.json.xz`` — or the bare media object), one per file, a JSON
-  array of them, or one per line; and instaloader's profile metadata (``<profile>_<id>.json.xz``: ``{"node": …,
-  "instaloader": {"node_type": "Profile"}}``), the creator's account row; and instaloader's comments of a post
+  {"node_type": "Post"}}`` — ``.json`` or its default ``.json.xz``; of a node without ``taken_at_timestamp`` /
+  ``edge_media_to_caption``, its ``date`` / ``caption`` are read, as instaloader's ``Post`` reads them — or the bare
+  media object), one per file, a JSON array of them, or one per line; and instaloader's profile metadata
+  (``<profile>_<id>.json.xz``: ``{"node": …, "instaloader": {"node_type": "Profile"}}``), the creator's account row;
+  and instaloader's comments of a post
   (``<post>_comments.json``, written with ``--comments``: a JSON array of comments with their ``answers``), whose post
   is the one instaloader saved next to it (``<post>.json.xz`` or ``<post>.json``).
+* :class:`InstaloaderCompanion` — instaloader's other files beside that JSON: the caption ``<post>.txt`` (and the
+  ``<post>_old_NN.txt`` it replaced), the geotag ``<post>_location.txt``, the pictures and videos (``<post>.jpg``,
+  ``<post>.mp4``, ``<post>_<n>.<ext>``), the profile's ``id`` file, stories (``--stories``: a story is no post) and
+  the resume file of an interrupted download. They are recognised by their names and the instaloader JSON they
+  belong to (a ``.txt`` with no instaloader post of its name beside it is still not recognised) and read as nothing,
+  so a download folder imports without ``--skip-bad``.
 * :class:`InstagramGraphAPI` — Instagram Graph API JSON: ``/{ig-user-id}/media`` pages (IG Media with
   embedded ``comments{…,replies{…}}``), ``/{ig-media-id}/comments`` pages (IG Comment; each needs
   ``media.id``) and Business Discovery documents (``{"business_discovery": {…, "media": {"data": […]}}}``).
@@ -47,7 +55,13 @@ from tribescope.ingest._base import (
 )
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
 
-__all__ = ["InstagramGraphAPI", "InstagramKim", "InstagramWeb"]
+__all__ = [
+    "InstagramGraphAPI",
+    "InstagramKim",
+    "InstagramWeb",
+    "InstaloaderCompanion",
+    "instaloader_companion",
+]
 
 P = "instagram"
 
@@ -322,6 +336,14 @@ class InstagramWeb(Format):
         caps = _nodes(m.get("edge_media_to_caption"), "edge_media_to_caption")
         if caps:
             caption = _text(caps[0].get("text"), "edge_media_to_caption.edges[0].node.text")
+        # instaloader's Post reads a node's time and caption from ``date`` and ``caption`` when the node has no
+        # ``taken_at_timestamp`` / ``edge_media_to_caption`` (the older feed nodes it saved): so does its JSON here
+        ts_key = "taken_at_timestamp"
+        if isinstance(raw, dict) and _is_instaloader(raw, "Post"):
+            if "taken_at_timestamp" not in m and "date" in m:
+                ts_key = "date"
+            if not caps and isinstance(m.get("caption"), str):
+                caption = m["caption"]
         likes = _count(m.get("edge_media_preview_like"), "edge_media_preview_like")
         if likes is None:
             likes = _count(m.get("edge_liked_by"), "edge_liked_by")
@@ -351,7 +373,7 @@ class InstagramWeb(Format):
                 "platform": P,
                 "post_id": post_id,
                 "creator_id": creator,
-                "created_at": to_ts(m.get("taken_at_timestamp"), "taken_at_timestamp"),
+                "created_at": to_ts(m.get(ts_key), ts_key),
                 "media_type": _media_type(m.get("__typename"), "__typename"),
                 "caption": caption,
                 "likes": likes,
@@ -410,6 +432,107 @@ def _web_comment(c: dict[str, Any], post_id: Any, parent: Any, where: str, creat
     )
     if uname and author and author != creator:  # the creator's own profile row is already out
         yield _stub(uname, is_verified=owner.get("is_verified"))
+
+
+# ---------------------------------------------------------------------------- instaloader's other files
+
+#: what instaloader writes beside a post's JSON besides its comments (``Instaloader.download_post``): the caption,
+#: ``<post>.txt`` (``save_caption``; an earlier caption it replaced, ``<post>_old_01.txt``), the geotag
+#: ``<post>_location.txt`` (``save_location``), and the pictures and videos (``download_pic``: ``<post>.<ext>``, or
+#: ``<post>_<n>.<ext>`` for the n-th item of a carousel, the extension being the media URL's)
+_INSTALOADER_TEXT_SUFFIXES = ("_location", *(f"_old_{i:02}" for i in range(1, 100)))
+_INSTALOADER_MEDIA = frozenset({".jpg", ".jpeg", ".png", ".webp", ".heic", ".mp4", ".mov"})
+_SIDECAR_ITEM = re.compile(r"(.+)_\d+")
+#: the file in which instaloader keeps the numeric id of a profile it downloaded (``save_profile_id``): ``id`` in the
+#: profile's folder (``<profile>_id`` when the folder pattern does not name the profile), its id and a newline
+_PROFILE_ID = re.compile(rb"\s*(\d+)\s*")
+#: the keys of instaloader's resume file of an interrupted download (``FrozenNodeIterator``, saved as
+#: ``<resume-prefix>_<hash>.json.xz``)
+_RESUME_KEYS = frozenset({"query_variables", "total_index", "best_before", "remaining_data", "first_node"})
+
+
+def _instaloader_type(path: Path) -> str | None:
+    """The ``node_type`` of instaloader's JSON at ``path`` (``"Post"``, ``"Profile"``, ``"StoryItem"``…), ``None``
+    when the file is not one (or cannot be read: then it is no evidence either way)."""
+    try:
+        doc = next((v for _, v in iter_json_values(Source(path))), None)
+    except (OSError, SourceError, ValueError):
+        return None
+    if not isinstance(doc, dict) or not isinstance(doc.get("node"), dict):
+        return None
+    meta = doc.get("instaloader")
+    kind = meta.get("node_type") if isinstance(meta, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
+def _beside_post(path: Path, stems: Iterable[str]) -> bool:
+    """Whether one of ``stems`` names instaloader JSON of a post or story item in ``path``'s folder."""
+    for stem in stems:
+        for name in (f"{stem}.json.xz", f"{stem}.json"):
+            other = path.with_name(name)
+            if other.is_file() and _instaloader_type(other) in ("Post", "StoryItem"):
+                return True
+    return False
+
+
+def instaloader_companion(probe: Probe) -> str | None:
+    """What instaloader wrote ``probe``'s file for, when it is one of its files that hold nothing to import beside
+    the JSON it saved (else ``None``): a post's caption or geotag text, its pictures and videos, the profile id file,
+    a resume file. Told by the file's name and the instaloader JSON it belongs to, never by its name alone: a text
+    file with no instaloader post beside it is still an unrecognised file."""
+    path = Path(probe.path)
+    name, suffix = path.name, path.suffix.lower()
+    if suffix == ".txt":
+        stem = name[: -len(".txt")]
+        stems = [stem] + [stem.removesuffix(s) for s in _INSTALOADER_TEXT_SUFFIXES if stem.endswith(s)]
+        return "the caption or geotag of the post saved beside it" if _beside_post(path, stems) else None
+    if suffix in _INSTALOADER_MEDIA:
+        stem = path.stem
+        item = _SIDECAR_ITEM.fullmatch(stem)
+        stems = [stem] + ([item[1]] if item else [])
+        return "a picture or video of the post saved beside it" if _beside_post(path, stems) else None
+    if name == "id" or name.endswith("_id"):
+        got = _PROFILE_ID.fullmatch(probe.head)
+        if got is None:
+            return None
+        uid = got[1].decode()
+        for other in sorted(path.parent.glob(f"*_{uid}.json*")):
+            if other.name.endswith((".json", ".json.xz")) and _instaloader_type(other) == "Profile":
+                return "the id of the profile saved beside it"
+        return None
+    doc = probe.first_json
+    if isinstance(doc, dict) and doc.keys() >= _RESUME_KEYS:
+        return "the resume state of an interrupted download"
+    if isinstance(doc, dict) and _is_instaloader(doc, "StoryItem"):  # --stories
+        return "a story (gone after a day; stories are not posts)"
+    return None
+
+
+class InstaloaderCompanion(Format):
+    """instaloader's files that hold nothing to import beside its JSON (see :func:`instaloader_companion`).
+
+    instaloader saves each post as ``<post>.json.xz`` (read by :class:`InstagramWeb`, with ``<post>_comments.json``
+    and the profile's ``<profile>_<id>.json.xz``) and beside it, by default, the caption as ``<post>.txt``, the
+    pictures and videos, and the profile's ``id`` file; with ``--geotags`` a ``<post>_location.txt``; with
+    ``--stories`` each story's JSON (``node_type`` ``StoryItem``: stories are not posts, and are not imported); an
+    interrupted download leaves a resume file. The caption is in the post's JSON too, so a download folder imports
+    as it is: these files are recognised and nothing is read from them (0 records)."""
+
+    name = "instaloader-companion"
+    description = (
+        "instaloader's caption, geotag, picture, video, story, profile id and resume files beside the JSON it "
+        "saved: recognised, nothing imported (the post's JSON holds the caption)"
+    )
+    platform = P
+
+    def sniff(self, probe: Probe) -> bool:
+        return instaloader_companion(probe) is not None
+
+    def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        return iter(())
+
+    def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
+        return ()
 
 
 # ---------------------------------------------------------------------------- Graph API
