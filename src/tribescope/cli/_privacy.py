@@ -11,6 +11,7 @@ from rich.markup import escape
 from tribescope.cli._app import app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
 from tribescope.store._privacy import forget as _forget
+from tribescope.store._privacy import has_pseudonyms, load_key, purge_file
 
 #: what ``forget`` says when scores are stored: they were computed with the account's comments and profile
 _STALE_SCORES = (
@@ -26,20 +27,50 @@ def forget(
     reports: Annotated[
         list[Path] | None, typer.Option("--reports", help="Folders of generated reports to purge too.")
     ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Pseudonym key of a workspace imported with --pseudonymize (default: the one `import` uses, if any), "
+            "to find the account under its pseudonym.",
+        ),
+    ] = None,
 ) -> None:
     """Delete an account and everything derived from it (rows, derived tables, quarantined records, reports).
 
     The account stays forgotten: later imports drop what they bring of it (docs/privacy.md)."""
     try:
+        key = _key(key_file)
         ws = state.open()
-        rep = _forget(ws, account, platform, report_dirs=list(reports or []))
+        rep = _forget(ws, account, platform, report_dirs=list(reports or []), key=key)
         scored = has_scores(ws)
+        hint = not rep.total and not rep.already_forgotten and key is None and has_pseudonyms(ws)
+        if rep.total or rep.already_forgotten:
+            # the deleted rows' bytes go with them: the file is rewritten with the live rows only (closes ws)
+            with console.status("rewriting the workspace file without the deleted rows…"):
+                purge_file(ws)
     except TribescopeError as exc:
         raise fail(exc) from None
     ws.close()
+    if rep.already_forgotten:
+        console.print(
+            f"{escape(repr(account))} was forgotten before: nothing left to delete; the workspace file was rewritten "
+            "without the bytes of deleted rows",
+            highlight=False,
+        )
+        return
     if not rep.total and not rep.files_removed:
         console.print(
-            f"nothing found for {account!r}" + (f" on {platform}" if platform else "") + "; nothing deleted"
+            f"nothing found for {escape(repr(account))}"
+            + (f" on {platform}" if platform else "")
+            + "; nothing deleted"
+            + (
+                " (in a workspace imported with --pseudonymize, give its key with --key-file to find the account "
+                "under its pseudonym)"
+                if hint
+                else ""
+            ),
+            highlight=False,
         )
         return
     for t, n in sorted(rep.deleted.items()):
@@ -54,3 +85,14 @@ def forget(
         )
     if scored and rep.total:
         err.print(_STALE_SCORES.format(account=escape(repr(account))))
+
+
+def _key(key_file: Path | None) -> bytes | None:
+    """The pseudonymisation key: the one given (an unusable one is an error), else the default one when it exists
+    (``TRIBESCOPE_PSEUDONYM_KEY`` or ``~/.config/tribescope/pseudonym.key``; never created here)."""
+    if key_file is not None:
+        return load_key(key_file, create=False)
+    try:
+        return load_key(create=False)
+    except TribescopeError:
+        return None

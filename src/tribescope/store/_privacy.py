@@ -13,6 +13,7 @@ import hmac
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +24,7 @@ from tribescope.errors import TribescopeError
 from tribescope.store._upsert import _lit
 from tribescope.store._workspace import Workspace
 
-__all__ = ["ForgetReport", "PrivacyError", "drop_forgotten", "forget", "load_key", "pseudonym"]
+__all__ = ["ForgetReport", "PrivacyError", "drop_forgotten", "forget", "load_key", "pseudonym", "purge_file"]
 
 #: Columns that identify an account, by table-agnostic name. Any table with one of these is searched.
 ID_COLUMNS = (
@@ -58,6 +59,8 @@ class ForgetReport:
     #: the account was added to the erasure list (later imports drop its rows); false when nothing matched or it
     #: was on the list already
     suppressed: bool = False
+    #: nothing matched, and the name given is on the erasure list (forgotten before, on this platform or all)
+    already_forgotten: bool = False
 
     @property
     def total(self) -> int:
@@ -66,6 +69,28 @@ class ForgetReport:
 
 def _columns(ws: Workspace, table: str) -> list[str]:
     return [r[0] for r in ws.duck.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def _pseudonymised(ws: Workspace, key: bytes, account: str, platform: str | None) -> set[tuple[str, str]]:
+    """``(platform, pseudonym)`` of ``account`` on each platform (or ``platform``) where a row of the workspace
+    holds that pseudonym as an account id."""
+    cands = [(p, pseudonym(key, p, account)) for p in ([platform] if platform else schema.PLATFORMS)]
+    found: set[tuple[str, str]] = set()
+    for table, col in (
+        ("accounts", "account_id"),
+        ("comments", "author_id"),
+        ("community_messages", "author_id"),
+    ):
+        if table in ws.list_tables():
+            cond = " OR ".join(f'(platform = ? AND "{col}" = ?)' for _ in cands)
+            found.update(
+                (p, v)
+                for p, v in ws.duck.execute(
+                    f'SELECT DISTINCT platform, "{col}" FROM "{table}" WHERE {cond}',
+                    [x for c in cands for x in c],
+                ).fetchall()
+            )
+    return found
 
 
 def _token_regex(words: Iterable[str]) -> str:
@@ -79,7 +104,12 @@ def _token_regex(words: Iterable[str]) -> str:
 
 
 def forget(
-    ws: Workspace, account: str, platform: str | None = None, *, report_dirs: list[Path] | None = None
+    ws: Workspace,
+    account: str,
+    platform: str | None = None,
+    *,
+    report_dirs: list[Path] | None = None,
+    key: bytes | None = None,
 ) -> ForgetReport:
     """Delete every row that belongs to ``account`` (id or handle) in every table, in one transaction.
 
@@ -94,7 +124,13 @@ def forget(
 
     The account stays forgotten: its ids and handle go on the workspace's erasure list (``forgotten_accounts``,
     SHA-256 digests only), and every later import drops what it brings of them (:func:`drop_forgotten`).
+
+    ``key``: the pseudonymisation key (:func:`load_key`) of a workspace imported with ``--pseudonymize``: an account
+    given by the id it was pseudonymised from is then found under its pseudonym (:func:`pseudonym`) as well.
     """
+    from tribescope.store._workspace import require_writable
+
+    require_writable(ws, "forget", "the deletion of the account's rows", duckdb_only=True)
     acct = account.strip().lstrip("@")
     if not acct:
         raise TribescopeError("forget needs an account id or handle")
@@ -112,8 +148,11 @@ def forget(
         q += " AND platform = ?"
         args.append(platform)
     ids.update((p, a) for p, a in ws.duck.execute(q, args).fetchall())
+    if key is not None:  # the pseudonym the account was given on each platform, where the workspace holds it
+        ids |= _pseudonymised(ws, key, acct, platform)
     if not ids:
         ids.add((platform or "", acct))
+    dirs = _report_dirs(report_dirs)
     rep = ForgetReport(platform or ",".join(sorted({p for p, _ in ids})), acct)
     names = {acct.lower()} | {a.lower() for _, a in ids}
     tokens = _token_regex(names)
@@ -186,20 +225,188 @@ def forget(
                     rep.deleted[table] = int(ws.duck.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
                     ws.duck.execute(f'DROP TABLE "{table}"')
     if not rep.deleted:  # nothing matched: a report that merely contains the word is not about this account
+        rep.already_forgotten = _on_list(ws, acct, platform)
         return rep
-    pattern = re.compile(tokens, re.IGNORECASE)
-    for d in report_dirs or []:
-        for f in Path(d).glob("*"):
-            if f.is_file() and f.suffix in (".html", ".csv", ".json", ".parquet"):
-                try:
-                    text = f.read_bytes().decode("utf-8", "replace")
-                except OSError:
-                    continue
-                if pattern.search(text):
-                    f.unlink()
-                    rep.files_removed.append(str(f))
-    ws.duck.execute("CHECKPOINT")  # drop deleted rows from the file, not just from the visible state
+    imported = _imported_files(ws)
+    for f in _report_files(dirs):
+        if _mentions(f, tokens) and not _is_imported(f, imported):
+            f.unlink()
+            rep.files_removed.append(str(f))
+    # the deleted rows leave the visible state and the write-ahead log; their bytes stay in the file's blocks until
+    # :func:`purge_file` rewrites it (``tribescope forget`` does)
+    ws.duck.execute("CHECKPOINT")
     return rep
+
+
+def purge_file(ws: Workspace) -> None:
+    """Rewrite the DuckDB workspace file of ``ws`` with its live rows only, and close ``ws``.
+
+    DuckDB marks deleted rows as deleted and keeps their bytes in the file's blocks (a checkpoint rewrites a row
+    group only when most of it is deleted; a table rebuilt in place leaves its old blocks free but not wiped): after
+    :func:`forget`, a forgotten account's comments could still be read out of the file with ``strings``. The
+    database is copied whole (``COPY FROM DATABASE``: every table with its definition) into a new file beside it,
+    which then replaces it; the copy is made on this connection, so the write lock is held until it is done. On
+    failure the new file is removed and the workspace is left as it was (rows deleted, bytes not yet wiped).
+    DuckDB files only; ``ws`` must be open for writing and is closed (open it again with :func:`connect`)."""
+    from tribescope.errors import WorkspaceError
+    from tribescope.store._workspace import require_writable
+
+    require_writable(ws, "purge_file", "a copy of the workspace file", duckdb_only=True)
+    path = Path(ws.path).resolve()  # a symlink's target is the file that holds the bytes
+    tmp = path.with_name(f".{path.name}.purge")
+    d = ws.duck
+    wal = tmp.with_name(tmp.name + ".wal")
+    try:
+        for stale in (tmp, wal):  # left by a rewrite that was killed
+            stale.unlink(missing_ok=True)
+        d.execute("CHECKPOINT")
+        db = d.execute("SELECT current_database()").fetchone()[0]
+        before = _stamp(path)
+        d.execute(f"ATTACH '{_sql_path(tmp)}' AS __ts_purge")
+        try:
+            d.execute(f'COPY FROM DATABASE "{db}" TO __ts_purge')
+        finally:
+            d.execute("DETACH __ts_purge")
+        ws.close()
+        if _stamp(path) != before:  # nothing may have written to it since the copy began
+            raise WorkspaceError(f"{path} changed while it was copied")
+        shutil.copymode(path, tmp)
+        os.replace(tmp, path)
+    except Exception as exc:
+        for left in (tmp, wal):
+            left.unlink(missing_ok=True)
+        raise WorkspaceError(
+            f"the rows were deleted, but {path} still holds their bytes: it could not be rewritten ({exc}). "
+            "Fix that (disk space, another program using the file) and run `tribescope forget` again with the same "
+            "account: it rewrites the file of an account already forgotten"
+        ) from exc
+    finally:
+        ws.close()
+
+
+def _stamp(p: Path) -> tuple[int, int]:
+    st = p.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _sql_path(p: Path) -> str:
+    return str(p).replace("'", "''")
+
+
+#: the files ``forget --reports`` looks into: what the commands write (``--out``: tables as CSV/TSV, JSON, JSON lines
+#: or Parquet, reports as HTML), whatever the case of the suffix
+REPORT_SUFFIXES = (".html", ".htm", ".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".parquet")
+
+
+def _report_dirs(report_dirs: list[Path] | None) -> list[Path]:
+    """The ``--reports`` folders, checked before anything is deleted: a folder that does not exist (a typo) would
+    otherwise purge nothing without a word."""
+    dirs = [Path(d) for d in report_dirs or []]
+    for d in dirs:
+        if not d.is_dir():
+            what = "is a file, not a folder" if d.exists() else "does not exist"
+            raise PrivacyError(
+                f"reports folder {d} {what}; give the folder the reports were written to. Nothing was deleted."
+            )
+    return dirs
+
+
+def _report_files(dirs: list[Path]) -> list[Path]:
+    """Every report file under ``dirs``, subfolders included (``export --parquet`` writes one folder per table)."""
+    return [
+        f for d in dirs for f in sorted(d.rglob("*")) if f.is_file() and f.suffix.lower() in REPORT_SUFFIXES
+    ]
+
+
+def _imported_files(ws: Workspace) -> set[tuple[int, str]]:
+    """``(bytes, sha256)`` of every file the workspace imported (table ``imports``)."""
+    if "imports" not in ws.list_tables():
+        return set()
+    rows = ws.duck.execute("SELECT DISTINCT bytes, sha256 FROM imports WHERE sha256 IS NOT NULL").fetchall()
+    return {(int(n), str(h)) for n, h in rows if n is not None}
+
+
+def _is_imported(f: Path, imported: set[tuple[int, str]]) -> bool:
+    """Whether ``f`` is an export the workspace imported (not a generated report: ``forget`` keeps it; a re-import
+    drops the account again)."""
+    try:
+        size = f.stat().st_size
+        if not any(n == size for n, _ in imported):
+            return False
+        return (size, hashlib.sha256(f.read_bytes()).hexdigest()) in imported
+    except OSError:
+        return False
+
+
+def _mentions(f: Path, tokens: str) -> bool:
+    """Whether the file ``f`` names the account (``tokens``: :func:`_token_regex`). A Parquet file is searched by its
+    values: its bytes hold text compressed (a handle whose first letters repeat an earlier value is not in them)."""
+    if f.suffix.lower() == ".parquet":
+        found = _parquet_mentions(f, tokens)
+        if found is not None:
+            return found
+    try:
+        text = f.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return False
+    return re.search(tokens, text, re.IGNORECASE) is not None
+
+
+#: DuckDB column types that cannot hold a handle (numbers, booleans, times): not searched in a Parquet report
+_PLAIN_TYPES = re.compile(
+    r"^(BOOLEAN|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE|DECIMAL\b.*|DATE|TIME\b.*|TIMESTAMP\b.*|INTERVAL)$"
+)
+
+
+def _parquet_mentions(f: Path, tokens: str) -> bool | None:
+    """Whether a value of the Parquet file ``f`` (every column but numbers, booleans and times, lists and structs
+    as text) names the account; ``None`` when ``f`` cannot be read as Parquet."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        src = "read_parquet('" + str(f).replace("'", "''") + "')"
+        cols = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
+        text = [c for c, t, *_ in cols if not _PLAIN_TYPES.match(str(t))]
+        if not text:
+            return False
+        where = " OR ".join(
+            'regexp_matches(CAST("' + c.replace('"', '""') + "\" AS VARCHAR), ?, 'i')" for c in text
+        )
+        found = con.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {src} WHERE {where})", [tokens] * len(text)
+        ).fetchone()
+        return bool(found and found[0])
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+
+
+def has_pseudonyms(ws: Workspace) -> bool:
+    """Whether the workspace holds pseudonymised accounts (``p_`` and 20 hex digits, :func:`pseudonym`)."""
+    have = set(ws.list_tables())
+    parts = [
+        f'SELECT 1 FROM "{t}" WHERE regexp_full_match("{c}", \'p_[0-9a-f]{{20}}\')'
+        for t, c in (
+            ("accounts", "account_id"),
+            ("comments", "author_id"),
+            ("community_messages", "author_id"),
+        )
+        if t in have
+    ]
+    if not parts:
+        return False
+    return bool(ws.duck.execute(f"SELECT EXISTS ({' UNION ALL '.join(parts)})").fetchone()[0])
+
+
+def _on_list(ws: Workspace, name: str, platform: str | None) -> bool:
+    """Whether ``name`` is on the erasure list for every platform, or for ``platform``."""
+    if FORGOTTEN_TABLE not in ws.list_tables():
+        return False
+    plats = ["", platform] if platform else [""]
+    q = f'SELECT count(*) FROM "{FORGOTTEN_TABLE}" WHERE name_sha256 = ? AND platform IN ({", ".join("?" * len(plats))})'
+    return bool(ws.duck.execute(q, [_name_hash(name), *plats]).fetchone()[0])
 
 
 def _name_hash(name: str) -> str:
@@ -227,6 +434,34 @@ def _remember(ws: Workspace, platform: str, names: set[str]) -> bool:
             != []
         )
     return new > 0
+
+
+def _forgotten_ids(ws: Workspace) -> set[tuple[str, str]]:
+    """``(platform, lower-cased id)`` of every account in the workspace whose id, or a name it writes under (author
+    name, username), is on the erasure list for its platform. Empty at once when nothing was ever forgotten."""
+    d = ws.duck
+    if (
+        FORGOTTEN_TABLE not in ws.list_tables()
+        or not d.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0]
+    ):
+        return set()
+    rows = d.execute(
+        f"""WITH v AS (
+              SELECT platform, author_id AS id, author_name AS name FROM comments UNION ALL
+              SELECT platform, author_id, author_name FROM community_messages UNION ALL
+              SELECT platform, account_id, username FROM accounts)
+            SELECT DISTINCT v.platform, lower(v.id) FROM v JOIN "{FORGOTTEN_TABLE}" f
+              ON f.platform IN ('', v.platform)
+             AND (f.name_sha256 = sha256(lower(v.id)) OR f.name_sha256 = sha256(lower(coalesce(v.name, v.id))))
+            WHERE v.id IS NOT NULL"""
+    ).fetchall()
+    return {(str(p), str(i)) for p, i in rows}
+
+
+def _remember_pseudonyms(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
+    """Put the pseudonyms ``(platform, p_…)`` of forgotten accounts on the erasure list (on their platform)."""
+    for platform, pseudo in pairs:
+        _remember(ws, platform, {pseudo})
 
 
 def drop_forgotten(ws: Workspace, formats: dict[str, str]) -> dict[str, dict[str, int]]:
@@ -350,11 +585,19 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     ).fetchall()
     if not values:
         return {}
+    pseudos = [pseudonym(key, p, v) for p, v in values]
+    # an account on the erasure list by its name or id stays forgotten under its pseudonym: the pseudonym goes on the
+    # list too, so that the import's :func:`drop_forgotten` (run after this) drops the rows it brought of them
+    gone = _forgotten_ids(ws)
+    if gone:
+        _remember_pseudonyms(
+            ws, [(p, pv) for (p, v), pv in zip(values, pseudos, strict=True) if (p, v.lower()) in gone]
+        )
     mapping = pa.table(
         {
             "platform": [p for p, _ in values],
             "v": [v for _, v in values],
-            "pseudo": [pseudonym(key, p, v) for p, v in values],
+            "pseudo": pseudos,
         }
     )
     d.register("__pseudo_map", mapping)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -667,12 +668,28 @@ def connect(
         try:
             duck = duckdb.connect(str(p), read_only=read_only)
         except Exception as exc:
-            raise WorkspaceError(f"cannot open workspace {p}: {exc}") from exc
+            raise WorkspaceError(_open_error(p, exc)) from exc
         _session_settings(duck)
         ws = Workspace(None, "duckdb", p, read_only=read_only, duck=duck)
         ws.ensure_schema()
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
+
+
+def _open_error(p: Path, exc: BaseException) -> str:
+    """What to tell when DuckDB cannot open the workspace file ``p``. The common case, another process holding it
+    (DuckDB takes one lock per file: one writer, or readers only), says which process and what to do, rather than
+    DuckDB's "Could not set lock on file … Conflicting lock is held in …"."""
+    msg = str(exc)
+    if "Could not set lock" in msg or "Conflicting lock" in msg:
+        m = re.search(r"Conflicting lock is held in (.*?) \(PID (\d+)\)", msg)
+        who = f" (PID {m.group(2)}, {m.group(1)})" if m else ""
+        return (
+            f"workspace {p} is in use by another process{who}: a `tribescope import`, `score` or `serve`, or a "
+            "notebook that opened it. A DuckDB workspace has one writer at a time (or only readers): wait for that "
+            "process to finish or stop it, then try again; copy the file to read it meanwhile"
+        )
+    return f"cannot open workspace {p}: {msg}"
 
 
 def require_workspace(ws: object, what: str) -> None:
