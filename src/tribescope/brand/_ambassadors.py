@@ -135,16 +135,21 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
     df = df[df["author"].notna() & ~df["author"].isin(own_ids)]
     if df.empty:
         return SCHEMA.empty_table()
-    author_of = dict(zip(df["item_id"], df["author"], strict=True))
+    # a member is (platform, account): "fan1" on Instagram and "fan1" on Reddit are two members, and a reply answers
+    # the item of that id on its own platform — the Reddit fan1 used to take the Instagram fan1's replies and quotes
+    author_of = {(p, i): a for p, i, a in zip(df["platform"], df["item_id"], df["author"], strict=True)}
     replies = df[df["parent"].notna()].copy()
-    replies["to"] = replies["parent"].map(author_of)
+    replies["to"] = [
+        author_of.get((p, i)) for p, i in zip(replies["platform"], replies["parent"], strict=True)
+    ]
     replies = replies[replies["to"].notna() & (replies["to"] != replies["author"])]
-    sparked = replies.groupby("to").size()
-    repliers = replies.groupby("to")["author"].nunique()
-    per_item = replies.groupby("parent").size()
+    sparked = replies.groupby(["platform", "to"]).size()
+    repliers = replies.groupby(["platform", "to"])["author"].nunique()
+    per_item = replies.groupby(["platform", "parent"]).size()
     g = df.groupby(["platform", "author"]).size().rename("activity").reset_index()
-    g["sparked"] = g["author"].map(sparked).fillna(0).astype(int)
-    g["repliers"] = g["author"].map(repliers).fillna(0).astype(int)
+    members = pd.MultiIndex.from_frame(g[["platform", "author"]])
+    g["sparked"] = sparked.reindex(members).fillna(0).astype(int).to_numpy()
+    g["repliers"] = repliers.reindex(members).fillna(0).astype(int).to_numpy()
     a = ws.table("accounts")
     acc = (
         a.filter(a.account_id.isin(sorted(set(g["author"]))))
@@ -166,8 +171,13 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
     for _, r in g.sort_values(
         ["influence", "sparked", "activity"], ascending=False, kind="stable"
     ).iterrows():
-        mine = df[df["author"] == r["author"]].copy()
-        mine["n_replies"] = mine["item_id"].map(per_item).fillna(0).astype(int)
+        mine = df[(df["platform"] == r["platform"]) & (df["author"] == r["author"])].copy()
+        mine["n_replies"] = (
+            per_item.reindex(pd.MultiIndex.from_frame(mine[["platform", "item_id"]]))
+            .fillna(0)
+            .astype(int)
+            .to_numpy()
+        )
         top = mine.sort_values("n_replies", ascending=False, kind="stable").head(2)
         ev = [
             f'{row.item_id} ({row.n_replies} replies): "{quote(row.text, 160)}"' for row in top.itertuples()

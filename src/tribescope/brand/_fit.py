@@ -16,12 +16,11 @@ plus the brand, so common words weigh little. Fully offline (scikit-learn).
 
 from __future__ import annotations
 
-import ibis
 import numpy as np
 import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, get_brand
-from tribescope.brand._text import post_text, quote
+from tribescope.brand._text import audience_comments, post_text, quote
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["CONTENT_WEIGHT", "brand_document", "brand_fit"]
@@ -66,16 +65,9 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     ]
     if not posts:
         return SCHEMA.empty_table()
-    c = ws.table("comments")
-    own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
-    j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
-    j = j.filter((ibis.coalesce(j.author_id, "") != j.c_creator) & j.text.notnull())
-    # the brand's own replies under a creator's posts ("thanks for the love! our trail pack …") are not its audience
-    for plat, handle in b.handle_pairs():
-        mine = (ibis.coalesce(j.author_id, "").lower() == handle) | (
-            ibis.coalesce(j.author_name, "").lower() == handle
-        )
-        j = j.filter(~(mine & (j.platform == plat)) if plat else ~mine)
+    # the audience: other accounts' comments, not the brand's own replies (audience_comments, as brand safety reads it)
+    j = audience_comments(ws, b)
+    j = j.filter(j.text.notnull())
     aud = (
         j.group_by([j.platform, j.c_creator]).aggregate(txt=j.text.group_concat(" ")).to_pyarrow().to_pylist()
     )

@@ -2,7 +2,8 @@
 
 A profile: ``name`` (key), ``handles`` (the brand's own accounts, lower-cased without '@'; a handle
 may be written ``platform:handle`` to pin a platform), ``keywords`` (product / brand words to look for),
-``description`` (free text used for brand fit), ``competitors`` (competing brand names or handles) and
+``description`` (free text used for brand fit), ``competitors`` (competing brand names — several words are a phrase,
+"Osprey Packs" — or handles, ``@osprey`` or ``instagram:osprey``; lower-cased, without '@') and
 ``exclusions`` (brand-safety keywords the brand never wants next to its name).
 """
 
@@ -42,6 +43,18 @@ class Brand:
         """Handles without any ``platform:`` prefix."""
         return [h.split(":", 1)[-1] for h in self.handles]
 
+    @property
+    def competitor_terms(self) -> list[str]:
+        """The words that name a competitor in a post: each competitor, a ``platform:`` prefix dropped
+        (``instagram:osprey`` is named "osprey" or "@osprey" in a caption)."""
+        out: list[str] = []
+        for c in self.competitors:
+            p, sep, rest = c.partition(":")
+            t = rest if sep and p in schema.PLATFORMS and rest else c
+            if t not in out:
+                out.append(t)
+        return out
+
     def handle_pairs(self) -> list[tuple[str | None, str]]:
         """``(platform or None, handle)`` for every handle."""
         out: list[tuple[str | None, str]] = []
@@ -75,10 +88,11 @@ _HANDLE = re.compile(r"(?:(?P<platform>[a-z]+):)?[\w.\-]+")
 
 
 def _norm_list(
-    values: Iterable[str] | str | None, *, handle: bool = False, what: str = "values"
+    values: Iterable[str] | str | None, *, handle: bool = False, name: bool = False, what: str = "values"
 ) -> list[str]:
-    """One comma-separated str or strs → lower-cased, stripped strs (handles without '@'); any other type is a
-    TypeError naming ``what``."""
+    """One comma-separated str or strs → lower-cased, stripped strs (handles without '@', refused when no post could
+    @-mention them; ``name``: a name or a handle, without '@', blanks inside collapsed); any other type is a TypeError
+    naming ``what``."""
     if values is None:
         return []
     if isinstance(values, str):
@@ -92,6 +106,8 @@ def _norm_list(
                 f"{what}: give a str or a list of str, not a list holding {type(v).__name__} {v!r}"
             )
         v = v.strip().lower()
+        if name:
+            v = " ".join(v.replace("@", "").split())
         if handle:
             v = v.replace("@", "")
             m = _HANDLE.fullmatch(v)
@@ -124,7 +140,8 @@ def add_brand(
     competitors: Iterable[str] | str | None = None,
     exclusions: Iterable[str] | str | None = None,
 ) -> Brand:
-    """Create or replace the profile ``name``; returns it normalised (lower-case lists, no '@')."""
+    """Create or replace the profile ``name`` (whatever its case: ``acme`` replaces ``Acme`` and is then spelt
+    ``acme``); returns it normalised (lower-case lists, no '@')."""
     if not isinstance(name, str):
         raise TypeError(f"add_brand takes the brand name as a str, not {type(name).__name__} {name!r}")
     require_writable(ws, "add_brand", f"the brand profile {name.strip()!r} (table brands)", duckdb_only=True)
@@ -135,7 +152,8 @@ def add_brand(
         handles=_norm_list(handles, handle=True, what="add_brand handles"),
         keywords=_norm_list(keywords, what="add_brand keywords"),
         description=description or "",
-        competitors=_norm_list(competitors, handle=True, what="add_brand competitors"),
+        # a competitor is a brand name as much as a handle: "Osprey Packs" is a phrase to look for, not an error
+        competitors=_norm_list(competitors, name=True, what="add_brand competitors"),
         exclusions=_norm_list(exclusions, what="add_brand exclusions"),
     )
     if not (b.handles or b.keywords):
@@ -144,7 +162,9 @@ def add_brand(
         )
     ensure_tables(ws)
     with ws.transaction():
-        ws.duck.execute("DELETE FROM brands WHERE name = ?", [b.name])
+        # names are case-insensitive (get_brand, the campaign plans' brand column): "acme" replaces "Acme", it is not a
+        # second profile that `brand show acme` would never reach
+        ws.duck.execute("DELETE FROM brands WHERE lower(name) = lower(?)", [b.name])
         ws.duck.execute(
             "INSERT INTO brands (name, handles, keywords, description, competitors, exclusions) "
             "VALUES (?, ?, ?, ?, ?, ?)",

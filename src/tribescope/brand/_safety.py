@@ -3,8 +3,10 @@
 Per creator: posts whose title/caption matches each category's word list (:data:`SAFETY_CATEGORIES`,
 an editable starting point in the spirit of the GARM Brand Safety Floor categories — adult, weapons,
 drugs, alcohol, gambling, hate / profanity), the share of audience comments that use profanity or slurs
-(``toxic_comment_share``; flagged above :data:`TOXIC_SHARE_FLAG`), posts mentioning the brand's
-``exclusions`` (the creator is then ``excluded``) and posts mentioning a ``competitor`` (informational).
+(``toxic_comment_share``; flagged above :data:`TOXIC_SHARE_FLAG`; the audience as brand fit reads it,
+:func:`~tribescope.brand._text.audience_comments`: neither the creator's own comments nor the brand's replies), posts
+mentioning the brand's ``exclusions`` (the creator is then ``excluded``) and posts mentioning a ``competitor``
+(informational; :attr:`~tribescope.brand.Brand.competitor_terms`).
 Counting runs in the engine (Ibis ``re_search``).
 """
 
@@ -14,7 +16,7 @@ import ibis
 import pyarrow as pa
 
 from tribescope.brand._profiles import Brand, get_brand
-from tribescope.brand._text import engine_pattern, post_text, quote
+from tribescope.brand._text import audience_comments, engine_pattern, post_text, quote
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["SAFETY_CATEGORIES", "TOXIC_SHARE_FLAG", "TOXIC_WORDS", "safety_flags"]
@@ -79,15 +81,13 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
     if b and b.exclusions:
         extra["exclusions"] = b.exclusions
     if b and b.competitors:
-        extra["competitors"] = b.competitors
+        extra["competitors"] = b.competitor_terms
     hits = {name: text.re_search(engine_pattern(words)) for name, words in {**cats, **extra}.items()}
     agg = p.group_by(["platform", "creator_id"]).aggregate(
         posts=p.count(), **{f"posts_{k}": v.cast("int64").sum() for k, v in hits.items()}
     )
-    c = ws.table("comments")
-    own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
-    j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
-    j = j.filter(ibis.coalesce(j.author_id, "") != j.c_creator)
+    # audience comments: neither the creator's own nor the brand's replies (audience_comments, as brand fit reads them)
+    j = audience_comments(ws, b)
     tox = (
         j.group_by([j.platform, j.c_creator])
         .aggregate(

@@ -12,6 +12,7 @@ from tribescope.store import Workspace
 
 __all__ = [
     "BrandTerms",
+    "audience_comments",
     "brand_terms",
     "engine_pattern",
     "post_text",
@@ -51,8 +52,14 @@ def stored_brand_terms(ws: Workspace) -> BrandTerms:
 def _words(terms: list[str]) -> list[str]:
     """The words of ``terms`` as both brand-word patterns read them: stripped, lower-cased, a leading '@' or '#'
     dropped ("#Pack" is the term "pack"), without empty ones or repeats, longest first (a phrase before its words)."""
-    words = {t.strip().lower().lstrip("@#") for t in terms if t and t.strip()} - {""}
+    words = {" ".join(t.strip().lower().lstrip("@#").split()) for t in terms if t and t.strip()} - {""}
     return sorted(words, key=lambda w: (-len(w), w))
+
+
+def _phrase(term: str) -> str:
+    """A term as a regular expression read alike by RE2 and Python: its words escaped, any run of blanks between
+    them (a line break in a caption, two spaces) matching the one blank of the term."""
+    return r"\s+".join(re.escape(w) for w in term.split(" "))
 
 
 #: an RE2 pattern that matches no text (no term left)
@@ -67,7 +74,7 @@ def engine_pattern(terms: list[str]) -> str:
     words = _words(terms)
     if not words:
         return _NO_TEXT
-    alt = "|".join(re.escape(t) for t in words)
+    alt = "|".join(_phrase(t) for t in words)
     return rf"(?i)(^|[^\pL\pN_])[@#]?({alt})([^\pL\pN_]|$)"
 
 
@@ -75,13 +82,31 @@ def word_pattern(terms: list[str]) -> re.Pattern[str] | None:
     """The Python twin of :func:`engine_pattern` (and what :func:`~tribescope.brand.brand_matcher` returns for a
     brand's :func:`brand_terms`; sponsored classification and campaign posts both read it): any of ``terms``
     as a whole word, case-insensitive, optionally after '@' or '#' — "pack" marks "the pack", "#pack" and "@pack",
-    never "backpack" or "packed"; a multi-word term ("trail pack") is a phrase. A term written with a leading '@' or
+    never "backpack" or "packed"; a multi-word term ("trail pack") is a phrase, whatever blanks part its words in the
+    text ("trail\\npack"). A term written with a leading '@' or
     '#' is the same term. ``None`` when no term is left."""
     words = _words(terms)
     if not words:
         return None
-    alt = "|".join(re.escape(t) for t in words)
+    alt = "|".join(_phrase(t) for t in words)
     return re.compile(rf"(?<!\w)[@#]?(?:{alt})(?!\w)", re.IGNORECASE)
+
+
+def audience_comments(ws: Workspace, brand: Brand | None) -> ir.Table:
+    """The comments of each creator's audience, one rule for brand fit and brand safety: every comment under the
+    creator's posts but the creator's own and, with a ``brand``, the brand's (an author id or name equal to one of its
+    handles, on the handle's platform when it names one — "thanks for the love! our trail pack …" is the brand
+    talking, not the creator's audience). Columns: the comments' own, and ``c_creator`` (the post's creator)."""
+    p, c = ws.table("posts"), ws.table("comments")
+    own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
+    j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
+    j = j.filter(ibis.coalesce(j.author_id, "") != j.c_creator)
+    for plat, handle in brand.handle_pairs() if brand is not None else []:
+        mine = (ibis.coalesce(j.author_id, "").lower() == handle) | (
+            ibis.coalesce(j.author_name, "").lower() == handle
+        )
+        j = j.filter(~(mine & (j.platform == plat)) if plat else ~mine)
+    return j
 
 
 def post_text(p: ir.Table) -> ir.StringValue:

@@ -17,8 +17,9 @@ mean = :data:`DEFAULT_RATE_PER_1K` [group] × :data:`TIER_FACTOR` [tier] × (0.5
 α = 1 (an exponential prior: wide on purpose); a creator without a community score takes the mean factor of
 the scored candidates (:func:`unscored_factor`), not the factor of score 50, and its prior says so.
 
-Prediction: the posterior predictive of conversions is negative binomial; its mean is ``e·α/β`` and the
-80 % prediction interval is read from 4,000 draws (λ ~ Gamma, N ~ Poisson(λe)). Revenue = N × AOV
+Prediction: the posterior predictive of conversions is negative binomial (``r = α``, ``p = β/(β + e)``); its mean
+is ``e·α/β`` and the 80 % prediction interval its exact 10 % and 90 % quantiles (:func:`predictive_quantiles`:
+whole counts, the same for a creator whatever else is forecast with it). Revenue = N × AOV
 (average credited order value in the history, else :data:`DEFAULT_AOV`); ROI = (revenue − cost) / cost.
 
 Back-test: leave-one-creator-out over the history — the prior is refitted without the creator, its
@@ -45,6 +46,7 @@ __all__ = [
     "fit_priors",
     "forecast",
     "mean_score",
+    "predictive_quantiles",
     "prior_for",
     "score_factor",
     "unscored_factor",
@@ -238,9 +240,17 @@ def _platforms(df: pd.DataFrame) -> list[Any]:
     return [None] * len(df)
 
 
-def _draws(alpha: float, beta: float, exposure: float, rng: np.random.Generator, n: int = 4000) -> np.ndarray:
-    lam = rng.gamma(alpha, 1.0 / beta, n)
-    return rng.poisson(np.minimum(lam * exposure, 1e9))
+def predictive_quantiles(alpha: float, beta: float, exposure: float, probs: tuple[float, ...]) -> list[float]:
+    """Quantiles of the posterior predictive of conversions, exact: N ~ Poisson(λ·e) with λ ~ Gamma(α, β) is
+    negative binomial with ``r = α`` and ``p = β / (β + e)`` (mean ``e·α/β``); each quantile is the smallest whole
+    count whose CDF reaches it. Exact, so a creator's interval depends on its own prior and exposure only — never
+    on the other candidates forecast with it, nor on a random seed — and is a whole number of conversions."""
+    from scipy.stats import nbinom
+
+    if exposure <= 0:
+        return [0.0 for _ in probs]
+    q = nbinom.ppf(list(probs), alpha, beta / (beta + exposure))
+    return [float(x) for x in np.asarray(q, dtype=float)]
 
 
 def forecast(
@@ -261,8 +271,8 @@ def forecast(
     ``creators``: the known ``(platform, creator_id)`` pairs against which history rows (and candidates) without
     a platform are resolved (:func:`creator_keys`; default: the candidates). ``unscored``: the default prior's
     score factor of a candidate without a community score (default: :func:`unscored_factor` of the candidates).
+    The intervals are exact (:func:`predictive_quantiles`); ``seed`` is kept for callers and no longer used.
     """
-    rng = np.random.default_rng(seed)
     hist = (
         history
         if history is not None and len(history)
@@ -310,23 +320,22 @@ def forecast(
         if o is not None and o[1]:
             a, b = a + o[0], b + o[1] / 1000
             src += f" + own history ({int(o[0])} conversions)"
-        d = _draws(a, b, e, rng)
+        lo, hi = predictive_quantiles(a, b, e, q)
         mean = e * a / b
         cost = float(c.get("cost") or 0)
-        rev = d * aov
-        roi_d = (rev - cost) / cost if cost else np.full(len(d), np.nan)
         rows.append(
             {
                 "platform": c.get("platform"),
                 "creator_id": c["creator_id"],
                 "expected_conversions": mean,
-                "conversions_lo": float(np.quantile(d, q[0])),
-                "conversions_hi": float(np.quantile(d, q[1])),
+                "conversions_lo": lo,
+                "conversions_hi": hi,
                 "rate_per_1k": a / b,
                 "expected_revenue": mean * aov,
                 "expected_roi": (mean * aov - cost) / cost if cost else None,
-                "roi_lo": float(np.quantile(roi_d, q[0])) if cost else None,
-                "roi_hi": float(np.quantile(roi_d, q[1])) if cost else None,
+                # ROI is increasing in conversions (AOV ≥ 0): its quantiles are those of the conversions
+                "roi_lo": (lo * aov - cost) / cost if cost else None,
+                "roi_hi": (hi * aov - cost) / cost if cost else None,
                 "prior": src,
                 "aov": aov,
             }

@@ -29,6 +29,11 @@ is matched by id only when that id belongs to a single platform among the worksp
 Fees: the creator's fee in its latest imported campaign when it is above 0 ("last quoted"), else
 ``max(MIN_FEE, followers / 1000 × FEE_PER_1K[platform])`` rounded half up to 10 ("estimated"; also for a
 latest campaign with fee 0, i.e. product-only / gifted) — a documented assumption to replace with real quotes.
+No currency is converted: quoted fees in another currency than the estimates' (USD) are named in a note.
+
+Platforms are matched whatever their case (``Instagram`` is ``instagram``). A creator without a follower count has
+no exposure to forecast from: it is not planned, and a note names it (apart from the creators expected below
+``min_roi``).
 """
 
 from __future__ import annotations
@@ -57,11 +62,14 @@ __all__ = [
     "optimise",
     "overlap_bound",
     "plan_budget",
+    "share_text",
 ]
 
 #: assumed fee per 1,000 followers by platform when no quote is known (USD; edit to your market)
 FEE_PER_1K = {"youtube": 20.0, "instagram": 10.0, "tiktok": 8.0, "twitter": 6.0, "reddit": 5.0}
 MIN_FEE = 100.0
+#: the currency of :data:`FEE_PER_1K` and :data:`MIN_FEE` (the estimated fees)
+_FEE_CURRENCY = "USD"
 #: one-sided confidence of the audience-overlap lower bound the plan discounts a pick's value by (:func:`overlap_bound`)
 OVERLAP_CONFIDENCE = 0.95
 _MACRO = ("macro", "mega")
@@ -247,6 +255,45 @@ def _pct(x: float) -> str:
     return whole if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:+.1%}"
 
 
+def _share(x: float) -> str:
+    """A share as a percentage, whole unless that would hide a decimal (``70%``, ``67.5%``)."""
+    return f"{x:.0%}" if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:.1%}"
+
+
+def share_text(x: float, rule: float) -> str:
+    """The community share of the budget ``x`` as the summary and its note print it: whole when that is true to the
+    ``rule`` (``48%``, ``70%``), else with the fewest decimals that keep a share below the rule below it (``69.5%``
+    under a 70 % rule: never "only 70% … (rule: ≥ 70%)")."""
+    if x >= rule - 1e-12:
+        return f"{x:.0%}"
+    for d in range(6):
+        if float(f"{x * 100:.{d}f}") < rule * 100 - 1e-9:
+            return f"{x:.{d}%}"
+    return f"{x:.6%}"
+
+
+def _currency_note(cand: pd.DataFrame, fee_currency: dict[CreatorKey, str]) -> str | None:
+    """A note when the candidates' last quoted fees are written in another currency than the estimated fees
+    (:data:`FEE_PER_1K`, USD) or in several: the plan adds them to one budget as written, converting nothing
+    (as the campaign report does, docs/campaigns.md); ``None`` when every quoted fee is in USD or unstated."""
+    quoted: dict[str, list[str]] = {}
+    for p, i, src in zip(cand["platform"], cand["creator_id"], cand["cost_source"], strict=True):
+        if src == "last quoted":
+            cur = fee_currency.get(_key(p, i), "")
+            quoted.setdefault(cur, []).append(f"{_key(p, i)[0]}:{i}")
+    foreign = {c: who for c, who in quoted.items() if c and c != _FEE_CURRENCY}
+    if not foreign:
+        return None
+    named = "; ".join(
+        f"{c} for {len(who)} creator(s) ({', '.join(sorted(who)[:5])}{', …' if len(who) > 5 else ''})"
+        for c, who in sorted(foreign.items())
+    )
+    return (
+        f"last quoted fees in {named} are planned as written next to the budget and the estimated fees "
+        f"({_FEE_CURRENCY}): no currency is converted — give the budget and every fee in one currency"
+    )
+
+
 def _left_out_note(min_roi: float, roi: pd.Series) -> str:
     """The note on the creators ``min_roi`` left out: how many, the best of their expected ROIs and what the threshold
     means — at 0 they are expected to lose money, above 0 some may well earn their fee back (just not enough), below 0
@@ -300,12 +347,18 @@ def plan_budget(
         raise CampaignError(f"the budget must be a finite amount above 0, not {budget!r}")
     if isinstance(platforms, str):  # one platform, not its letters one by one
         platforms = [platforms]
+    # platforms are stored lower-case ("Instagram" is instagram, as everywhere else a platform is given)
+    platforms = [str(p).strip().lower() for p in platforms if str(p).strip()] if platforms else None
     from tribescope.campaigns._report import campaign_report
 
     cand = _candidates(ws, platforms)
     if cand.empty:
+        present = sorted({str(p) for p in _candidates(ws, None)["platform"].dropna()}) if platforms else []
         raise CampaignError(
-            f"no creators to plan with in {ws.path}"
+            f"no creators to plan with in {ws.path} on {', '.join(platforms)}; its creators are on "
+            f"{', '.join(present)}"
+            if present and platforms
+            else f"no creators to plan with in {ws.path}"
             + (f" on {', '.join(platforms)}" if platforms else "")
             + "; import some posts first"
         )
@@ -338,6 +391,7 @@ def plan_budget(
     history = None
     # fees by (platform, creator_id): another platform's creator with the same id has its own fee
     last_fee: dict[CreatorKey, float] = {}
+    fee_currency: dict[CreatorKey, str] = {}  # the currency each last quoted fee is written in ("" unstated)
     known = workspace_creators(ws)
     if ws.has_table("campaign_plan") and int(ws.table("campaign_plan").count().execute()):
         try:
@@ -345,7 +399,15 @@ def plan_budget(
             # the fee of each creator's latest campaign (by start date; undated rows first), not the last file row
             fees = (
                 ws.table("campaign_plan")
-                .select("creator_platform", "creator_id", "cost", "start_date", "end_date", "campaign_id")
+                .select(
+                    "creator_platform",
+                    "creator_id",
+                    "cost",
+                    "currency",
+                    "start_date",
+                    "end_date",
+                    "campaign_id",
+                )
                 .to_pandas()
             )
             # campaigns starting the same day: the later end, then the campaign id — never the table's row order,
@@ -354,11 +416,11 @@ def plan_budget(
                 ["start_date", "end_date", "campaign_id"], na_position="first", kind="stable"
             )
             fee_keys = creator_keys(fees["creator_platform"], fees["creator_id"], known)
-            last_fee = {
-                k: float(c)
-                for k, c in zip(fee_keys, fees["cost"], strict=True)
-                if k is not None and pd.notna(c)
-            }
+            last_fee, fee_currency = {}, {}
+            for k, c, cur in zip(fee_keys, fees["cost"], fees["currency"], strict=True):
+                if k is not None and pd.notna(c):
+                    last_fee[k] = float(c)
+                    fee_currency[k] = str(cur).strip().upper() if cur is not None and pd.notna(cur) else ""
             notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
             unmatched = sorted(
                 {str(i) for k, i in zip(fee_keys, fees["creator_id"], strict=True) if k is None}
@@ -386,6 +448,9 @@ def plan_budget(
     cand["cost"] = costs
     cand["cost_source"] = sources
     cand["_gifted"] = gifted
+    note = _currency_note(cand, fee_currency)
+    if note:
+        notes.append(note)
     # an unscored creator's score factor: the mean of every candidate's, not only of those whose fee fits this budget
     unscored = unscored_factor(cand["community_score"]) if "community_score" in cand.columns else None
     # … and the same expectation breaks ties in the optimiser: an unscored creator is an average one
@@ -398,6 +463,19 @@ def plan_budget(
     fc = forecast(cand, history, seed=seed, creators=known, unscored=unscored)
     cand = pd.concat([cand.reset_index(drop=True), fc.drop(columns=["platform", "creator_id"])], axis=1)
     cand = cand.sort_values("expected_conversions", ascending=False, kind="stable")
+    # no follower count (a YouTube channel hiding its subscribers, a creator without an accounts row): no exposure to
+    # forecast from, so 0 conversions — not a creator "expected to lose its fee"; said apart, by name
+    unknown = pd.to_numeric(cand["followers"], errors="coerce").isna().to_numpy()
+    if unknown.any():
+        who = sorted(
+            f"{_key(p, i)[0]}:{i}"
+            for p, i in zip(cand["platform"][unknown], cand["creator_id"][unknown], strict=True)
+        )
+        notes.append(
+            f"{len(who)} creator(s) without a follower count not planned: the forecast reads the audience from "
+            f"followers ({', '.join(who[:5])}{', …' if len(who) > 5 else ''}); import their profiles to plan them"
+        )
+        cand = cand[~unknown]
     if min_roi is not None:
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi
@@ -506,8 +584,8 @@ def plan_budget(
         )
     if comm < min_community_share * budget and len(picks):
         notes.append(
-            f"only {comm / budget:.0%} of the budget found community creators to spend on "
-            f"(rule: ≥ {min_community_share:.0%}); the rest is left unspent"
+            f"only {share_text(comm / budget, min_community_share)} of the budget found community creators to spend on "
+            f"(rule: ≥ {_share(min_community_share)}); the rest is left unspent"
         )
     return BudgetPlan(
         picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary

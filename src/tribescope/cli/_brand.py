@@ -10,7 +10,9 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tribescope.cli._app import KimData, app, console, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
@@ -24,22 +26,30 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(campaign_app, name="campaign")
 
 
-#: Counts, printed whole with thousands separators (half up, as the dashboard shows them): an estimated
+#: Counts, printed whole with thousands separators (half up, as the dashboard shows them; the plan's interval bounds
+#: ``conversions_lo`` / ``conversions_hi`` are whole counts, shown "16" as its rationale says, not "16.00"): an estimated
 #: ``impressions`` figure (followers × REACH_RATE when the posts carry no views) is a count all the same — the library,
 #: API and CSV keep the raw estimate, from which EMV and CPM are computed.
 WHOLE_COLUMNS = frozenset(
     {
+        "activity",
         "clicks",
         "conversions",
         "conversions_by_code",
         "conversions_by_utm",
+        "conversions_hi",
+        "conversions_lo",
         "creators",
         "credited_orders",
         "engagements",
+        "followers",
         "impressions",
+        "mentions",
         "observed_orders",
         "posts",
         "pre_orders",
+        "repliers",
+        "sparked",
     }
 )
 #: Expected counts (a pre-period rate × campaign days, and what is left over): one decimal is what they can say.
@@ -64,12 +74,15 @@ def _fmt(v: Any, column: str | None = None) -> str:
 
 
 def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20) -> None:
-    tab = Table(title=title, show_edge=False)
+    """Print ``t`` as a table. Cells and title are plain text, never Rich markup: quoted posts, comments, brand
+    words and descriptions hold brackets ("[gambling, exclusions] post …", "[/]") that markup would swallow or refuse
+    with a traceback."""
+    tab = Table(title=Text(title), show_edge=False)
     cols = [c for c in cols if c in t.column_names]
     for c in cols:
         tab.add_column(c, overflow="fold")
     for r in t.slice(0, limit).to_pylist():
-        tab.add_row(*[_fmt(r[c], c) for c in cols])
+        tab.add_row(*[Text(_fmt(r[c], c)) for c in cols])
     console.print(tab)
     if t.num_rows > limit:
         console.print(f"… {t.num_rows - limit} more rows (use --out FILE for all)")
@@ -81,7 +94,7 @@ def _write(t: pa.Table, out: Path) -> None:
         write_table(t, out)
     except TribescopeError as exc:
         raise fail(exc) from None
-    console.print(f"wrote {t.num_rows} rows to {out}")
+    console.print(f"wrote {t.num_rows} rows to {escape(str(out))}")
 
 
 _SECTIONS = ("all", "fit", "safety", "evangelists")
@@ -129,7 +142,9 @@ def brand_add(
     except TribescopeError as exc:
         raise fail(exc) from None
     console.print(
-        f"brand {b.name!r} saved: handles {', '.join(b.handles) or '-'}; keywords {', '.join(b.keywords) or '-'}"
+        escape(
+            f"brand {b.name!r} saved: handles {', '.join(b.handles) or '-'}; keywords {', '.join(b.keywords) or '-'}"
+        )
     )
     ws.close()
 
@@ -146,9 +161,12 @@ def brand_list() -> None:
     brands = list_brands(ws)
     if not brands:
         console.print("no brands yet: tribescope brand add NAME --handle … --keyword …")
-    t = pa.Table.from_pylist([b.to_row() for b in brands]) if brands else None
+    # every word of every profile (a list cell shows its first three only, as evidence does) and every profile:
+    # `brand list` has no --out to send the rest to
+    rows = [{k: ", ".join(v) if isinstance(v, list) else v for k, v in b.to_row().items()} for b in brands]
+    t = pa.Table.from_pylist(rows) if brands else None
     if t is not None:
-        _show(t, "brands", ["name", "handles", "keywords", "competitors", "exclusions"])
+        _show(t, "brands", ["name", "handles", "keywords", "competitors", "exclusions"], t.num_rows)
     ws.close()
 
 
@@ -181,9 +199,12 @@ def brand_show(
         ws = state.open(read_only=True)
         b = get_brand(ws, name)
         console.print(
-            f"[bold]{b.name}[/]  handles: {', '.join(b.handles) or '-'}; keywords: "
-            f"{', '.join(b.keywords) or '-'}; competitors: {', '.join(b.competitors) or '-'}; "
-            f"exclusions: {', '.join(b.exclusions) or '-'}\n{b.description}"
+            f"[bold]{escape(b.name)}[/]  "
+            + escape(
+                f"handles: {', '.join(b.handles) or '-'}; keywords: "
+                f"{', '.join(b.keywords) or '-'}; competitors: {', '.join(b.competitors) or '-'}; "
+                f"exclusions: {', '.join(b.exclusions) or '-'}\n{b.description}"
+            )
         )
         tables: dict[str, pa.Table] = {}
         if section in ("all", "fit"):
@@ -209,7 +230,9 @@ def brand_show(
                 limit,
             )
         if section in ("all", "evangelists"):
-            tables["evangelists"] = evangelists(ws, b)
+            tables["evangelists"] = evangelists(
+                ws, b, limit=None
+            )  # the file holds every one; the table `limit`
             _show(
                 tables["evangelists"],
                 "organic evangelists",
@@ -270,6 +293,12 @@ def posts_cmd(
     try:
         if out is not None:
             check_out(out)
+        if platform is not None:  # stored lower-case: `--platform Instagram` listed no post at all
+            from tribescope.schema import PLATFORMS
+
+            platform = platform.strip().lower()
+            if platform not in PLATFORMS:
+                raise TribescopeError(f"unknown --platform {platform!r}; use one of {', '.join(PLATFORMS)}")
         ws = state.open(read_only=True)
         t = classify_posts(ws, creator=creator, platform=platform)
     except TribescopeError as exc:
@@ -454,7 +483,7 @@ def campaign_report_cmd(
         ],
     )
     for n in rep.notes:
-        console.print(f"• {n}")
+        console.print(f"• {escape(n)}")
     if backtest:
         bt = run_backtest(rep.creators.to_pandas())
         if "coverage" in bt:
@@ -469,7 +498,7 @@ def campaign_report_cmd(
             write_table(getattr(rep, name), p)
         except TribescopeError as exc:
             raise fail(exc) from None
-        console.print(f"wrote {p}")
+        console.print(f"wrote {escape(str(p))}")
     ws.close()
 
 
@@ -508,7 +537,7 @@ def plan_cmd(
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
     from tribescope.brand import get_brand
     from tribescope.campaigns._io import format_money
-    from tribescope.campaigns._plan import plan_budget
+    from tribescope.campaigns._plan import plan_budget, share_text
 
     try:
         if out is not None:
@@ -548,11 +577,11 @@ def plan_cmd(
     s = res.summary
     console.print(
         f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
-        f"{s['community_share_of_budget']:.0%} of the budget on community influencers; "
+        f"{share_text(s['community_share_of_budget'], min_community_share)} of the budget on community influencers; "
         f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
     )
     for n in s["notes"]:
-        console.print(f"• {n}")
+        console.print(f"• {escape(n)}")
     if out is not None:
         _write(res.picks, out)
     ws.close()
