@@ -737,17 +737,27 @@ def import_campaign(
         return {n: _replace(ws, n, t, keys[n]) for n, t in tables.items()}
 
 
-def find_campaign_files(directory: str | Path) -> dict[str, Path]:
-    """Guess plan / orders / clicks files in a folder (names containing plan, order, click)."""
+def find_campaign_files(directory: str | Path, given: Iterable[str] = ()) -> dict[str, Path]:
+    """Guess plan / orders / clicks files in a folder (names containing plan, order, click; orders also as Shopify
+    JSON). ``given``: the kinds the caller names a file for itself (the CLI's ``--plan`` / ``--orders`` /
+    ``--clicks``), not searched. Two files of one kind are an error naming both: importing one of them and dropping the
+    other without a word lost its orders (``orders_a.csv`` and ``orders_b.csv``: only ``orders_a`` was read)."""
     d = Path(directory)
     if not d.is_dir():
         raise CampaignError(f"{d}: {'not a folder' if d.exists() else 'no such folder'}")
-    found: dict[str, Path] = {}
+    skip = set(given)
+    found: dict[str, list[Path]] = {}
     for f in sorted([*d.glob("*.csv"), *d.glob("*.json"), *d.glob("*.ndjson"), *d.glob("*.jsonl")]):
         n = f.name.lower()
         for kind, word in (("plan", "plan"), ("orders", "order"), ("clicks", "click")):
-            if kind != "orders" and not n.endswith(".csv"):
+            if kind in skip or (kind != "orders" and not n.endswith(".csv")):
                 continue
-            if word in n and kind not in found:
-                found[kind] = f
-    return found
+            if word in n:
+                found.setdefault(kind, []).append(f)
+    for kind, files in found.items():
+        if len(files) > 1:
+            raise CampaignError(
+                f"{d}: {len(files)} {kind} files ({', '.join(f.name for f in files)}); a folder is read as one plan, "
+                f"one orders and one clicks file: combine them into one, or name the one to import with --{kind}"
+            )
+    return {kind: files[0] for kind, files in found.items()}

@@ -353,8 +353,9 @@ def campaign_import(
     from tribescope.campaigns import find_campaign_files, import_campaign
 
     try:
-        files: dict[str, Path] = find_campaign_files(folder) if folder else {}
-        files.update({k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v})
+        named = {k: v for k, v in {"plan": plan, "orders": orders, "clicks": clicks}.items() if v}
+        files: dict[str, Path] = find_campaign_files(folder, given=named) if folder else {}
+        files.update(named)
         if folder and not files:
             raise TribescopeError(
                 f"{folder}: no campaign files in this folder (its subfolders are not searched): looked for a CSV "
