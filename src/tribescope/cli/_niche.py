@@ -287,6 +287,16 @@ def circle(
         t = inner_circle(ws, key)
     except TribescopeError as exc:
         raise fail(exc) from None
+    if not t.num_rows:
+        # not "0 engaged members — " and an empty table
+        console.print(
+            f"{_named(ws, key)}: no engaged members — nobody else commented under its posts or wrote in a space "
+            "linked to it (`community_links`)"
+        )
+        if out is not None:
+            _write(t, out)
+        ws.close()
+        return
     counts: dict[str, int] = {}
     for name in t.column("level_name").to_pylist():
         counts[name] = counts.get(name, 0) + 1

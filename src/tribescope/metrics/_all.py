@@ -63,5 +63,5 @@ def creator_metric_parts(
         audience_quality(th, accounts),
     ]
     if links is not None and messages is not None:
-        parts.append(offplatform(links, messages, th))
+        parts.append(offplatform(links, messages, th, accounts))
     return parts

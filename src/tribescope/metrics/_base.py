@@ -14,7 +14,18 @@ import ibis.expr.types as ir
 from tribescope.features import comment_features
 from tribescope.features._rules import first_mention
 
-__all__ = ["KEY", "creator_posts", "drop_right", "is_creator", "join_all", "only_if", "safe_div", "threads"]
+__all__ = [
+    "KEY",
+    "creator_posts",
+    "drop_right",
+    "is_creator",
+    "join_all",
+    "only_if",
+    "own_account",
+    "own_account_handles",
+    "safe_div",
+    "threads",
+]
 
 #: Every metric table is keyed by these columns.
 KEY = ("platform", "creator_id")
@@ -51,9 +62,61 @@ def creator_posts(posts: ir.Table) -> ir.Table:
     )
 
 
+def own_account(
+    member_id: ir.StringValue,
+    member_handle: ir.StringValue | None,
+    creator_id: ir.StringValue,
+    creator_handle: ir.StringValue | None,
+) -> ir.BooleanValue:
+    """Whether an author (of a comment under the creator's posts, or of a message in a space ``community_links``
+    maps to the creator) is one of the creator's **own accounts** — the one definition of "the creator, not their
+    audience" for the metrics (:func:`threads`' ``is_creator``, :func:`~tribescope.metrics.offplatform`) and the
+    engaged audiences of ``tribescope.niche`` (``overlap``, ``similar``, ``niches``, ``circle``).
+
+    Own: the creator's id itself, or an account whose id or handle (``accounts.username``), lower-cased, is the
+    creator's id or handle, lower-cased — the creator's Instagram comment under its numeric id, their Discord account
+    "wandersbymaya" in their own server. The callers compare only authors on the creator's platform or on the
+    platform of a space linked to the creator, where a handle names one account. Never null: an unknown author is
+    audience. The handles are given lower-cased (``accounts.username.lower()``; the ids are lower-cased here); a
+    handle's value may be null (no ``accounts`` row, no username), and ``None`` leaves it out (no ``accounts`` at all;
+    not a null literal, which Ibis compares as ``IS NULL``)."""
+    m_id, c_id = member_id.lower(), creator_id.lower()
+    own = (member_id == creator_id).fill_null(False)
+    pairs = ((m_id, c_id), (m_id, creator_handle), (member_handle, c_id), (member_handle, creator_handle))
+    for m, c in pairs:
+        if m is not None and c is not None:
+            own = own | (m == c).fill_null(False)
+    return own
+
+
+def own_account_handles(posts: ir.Table, accounts: ir.Table, tag: str) -> ir.Table:
+    """The accounts whose handle (``accounts.username``, lower-cased) is some creator's id or handle on the same
+    platform: the only accounts whose handle :func:`own_account` can find to be a creator's. Columns
+    ``_{tag}_platform``, ``_{tag}_id``, ``_{tag}_handle``; a few rows per creator, so joining them onto every comment
+    is a probe of a tiny hash table, not a join with every commenter's account. ``tag`` names the columns (and makes
+    each use a relation of its own: a relation used twice becomes a CTE, see :func:`threads`)."""
+    cp, ci, ap, ai, an = (f"_{tag}_{c}" for c in ("cp", "ci", "ap", "ai", "an"))
+    cr = posts.filter(posts.creator_id.notnull())
+    cr = cr.select(**{cp: cr.platform, ci: cr.creator_id}).distinct()
+    ca = accounts.select(**{ap: accounts.platform, ai: accounts.account_id, an: accounts.username.lower()})
+    cj = cr.left_join(ca, [cr[cp] == ca[ap], cr[ci] == ca[ai]])
+    # each creator's two names (id and handle, lower-cased) as rows: one relation, no union of two reads of it
+    names = cj.select(_np=cj[cp], _nm=ibis.array([cj[ci].lower(), cj[an]]).unnest())
+    acc = accounts.filter(accounts.username.notnull())
+    acc = acc.select(
+        **{
+            f"_{tag}_platform": acc.platform,
+            f"_{tag}_id": acc.account_id,
+            f"_{tag}_handle": acc.username.lower(),
+        }
+    )
+    return acc.semi_join(names, [acc[f"_{tag}_platform"] == names._np, acc[f"_{tag}_handle"] == names._nm])
+
+
 def is_creator(t: ir.Table) -> ir.BooleanValue:
-    """The row's ``author_id`` is its post's ``creator_id`` (never null: an unknown author is audience)."""
-    return (t.author_id == t.creator_id).fill_null(False)
+    """:func:`own_account` from the row's ``author_id`` and ``creator_id`` alone (no handles: the ids, lower-cased,
+    compared); :func:`threads` adds the handles when it has ``accounts``. Never null: an unknown author is audience."""
+    return own_account(t.author_id, None, t.creator_id, None)
 
 
 def threads(
@@ -62,8 +125,9 @@ def threads(
     """Comments under creators' posts with rule features, the creator and each reply's target.
 
     Adds to :func:`tribescope.features.comment_features`: ``creator_id``, ``post_created_at``,
-    ``parent_author_id``, ``target_id`` (see module doc), ``is_creator`` (the creator wrote it),
-    ``is_reply``, ``is_ff_reply`` (a reply between two different non-creator accounts — follower↔follower),
+    ``parent_author_id``, ``target_id`` (see module doc), ``is_creator`` (one of the creator's own accounts wrote it:
+    :func:`own_account`, with the handles of ``accounts`` when given, else the ids alone), ``is_reply``,
+    ``is_ff_reply`` (a reply between two different accounts, neither the creator's own — follower↔follower),
     ``is_tie`` (an ``is_ff_reply`` that is conversation, i.e. not a bare tag, emoji or spam).
 
     ``parents`` (default ``comments``) is where parent comments are looked up: the whole ``comments`` table when
@@ -115,8 +179,16 @@ def threads(
         [j.platform == named._n_platform, j.post_id == named._n_post, j.first_mention == named._n_name],
     ).drop("_n_platform", "_n_post", "_n_name")
 
+    author_handle: ir.StringValue | None = None
+    j_creator_handle: ir.StringValue | None = None
     if accounts is not None:
         creator_handle = j._creator_handle.fill_null(j.creator_id.lower())
+        # the handles of the authors that may be the creator's own accounts under another id (own_account)
+        oa = own_account_handles(posts, accounts, "oa")
+        j = j.left_join(oa, [j.platform == oa._oa_platform, j.author_id == oa._oa_id])
+        j = j.drop("_oa_platform", "_oa_id")
+        author_handle = j._oa_handle
+        j_creator_handle = j._creator_handle
     else:
         creator_handle = j.creator_id.lower()
     mentions_creator = j.first_mention.notnull() & (
@@ -130,15 +202,27 @@ def threads(
         (mentions_creator, j.creator_id),
         else_=j.parent_author_id,
     )
-    j = j.mutate(target_id=target, is_reply=is_reply, is_creator=is_creator(j))
+    own = own_account(j.author_id, author_handle, j.creator_id, j_creator_handle)
+    j = j.mutate(target_id=target, is_reply=is_reply, is_creator=own)
+    if accounts is not None:
+        # a reply to one of the creator's own accounts is a reply to the creator, not follower↔follower
+        ot = own_account_handles(posts, accounts, "ot")
+        j = j.left_join(ot, [j.platform == ot._ot_platform, j.target_id == ot._ot_id])
+        j = j.drop("_ot_platform", "_ot_id")
+        target_handle: ir.StringValue | None = j._ot_handle
+        j_creator_handle = j._creator_handle
+    else:
+        target_handle = None
+    to_creator = own_account(j.target_id, target_handle, j.creator_id, j_creator_handle)
     is_ff = (
         j.is_reply
         & ~j.is_creator
         & j.author_id.notnull()
         & j.target_id.notnull()
-        & (j.target_id != j.creator_id)
+        & ~to_creator
         & (j.target_id != j.author_id)
     ).fill_null(False)
-    j = j.mutate(is_ff_reply=is_ff, is_tie=is_ff & ~j.is_mention_only & ~j.is_link_spam & ~j.is_emoji_only)
-    drop = [c for c in ("mentioned_id", "_creator_handle") if c in j.columns]
+    j = j.mutate(is_ff_reply=is_ff)
+    j = j.mutate(is_tie=j.is_ff_reply & ~j.is_mention_only & ~j.is_link_spam & ~j.is_emoji_only)
+    drop = [c for c in ("mentioned_id", "_creator_handle", "_oa_handle", "_ot_handle") if c in j.columns]
     return j.drop(*drop)

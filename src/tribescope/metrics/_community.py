@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from tribescope.metrics._base import KEY, join_all, safe_div
+from tribescope.metrics._base import KEY, join_all, own_account, safe_div
 
 __all__ = ["offplatform"]
 
 
-def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Table:
+def offplatform(
+    links: ir.Table, messages: ir.Table, threads: ir.Table, accounts: ir.Table | None = None
+) -> ir.Table:
     """Per-creator off-platform community from ``community_links`` + ``community_messages``; a row for each
     creator with a linked space (the score's other creators get nulls).
 
+    A space's *members* are its messages' authors other than the creator's own accounts (:func:`own_account`, the
+    definition ``is_creator`` of the thread rows and the engaged audiences of ``tribescope.niche`` use: with the
+    handles of ``accounts`` when given — the creator's Discord account in their own server — else the ids alone),
+    each keyed by its platform and id (Discord user 42 and Reddit user 42 are two people).
+
     * ``community_spaces`` — linked spaces; ``community_members`` — sum of the members each space reports.
-    * ``community_messages`` — messages in the linked spaces; ``community_active_members`` — their distinct
-      authors; ``community_messages_per_member`` = messages / active members.
+    * ``community_messages`` — messages in the linked spaces (the creator's included); ``community_active_members``
+      — distinct members who wrote; ``community_messages_per_member`` = the members' messages / active members.
     * ``community_reply_share`` = messages that reply to another message / messages (members talking to each
       other).
     * ``community_overlap_share`` = the creator's commenters (distinct audience authors, as ``n_commenters``)
-      whose handle also writes in a linked space / commenters (handles — the author name, else the id — compared
-      lower-cased, across platforms).
+      whose handle also writes in a linked space as a member / commenters (handles — the author name, else the id —
+      compared lower-cased, across platforms).
 
     The article: community influencers gather their followers in their own spaces.
     """
@@ -40,12 +47,30 @@ def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Ta
         _is_reply=messages.reply_to.notnull().cast("int64"),
     )
     lm = ln.inner_join(m, ["_platform", "_space"])
+    member_handle: ir.StringValue | None = None
+    creator_handle: ir.StringValue | None = None
+    if accounts is not None:
+        ma = accounts.select(
+            _m_platform=accounts.platform, _m_id=accounts.account_id, _m_handle=accounts.username.lower()
+        )
+        ca = accounts.select(
+            _c_platform=accounts.platform, _c_id=accounts.account_id, _c_handle=accounts.username.lower()
+        )
+        lm = lm.left_join(ma, [lm._platform == ma._m_platform, lm._author == ma._m_id])
+        lm = lm.left_join(ca, [lm.platform == ca._c_platform, lm.creator_id == ca._c_id])
+        member_handle, creator_handle = lm._m_handle, lm._c_handle
+    lm = lm.mutate(
+        _member=lm._author.notnull() & ~own_account(lm._author, member_handle, lm.creator_id, creator_handle)
+    )
     act = lm.group_by(*KEY).agg(
         community_messages=lm.count(),
-        community_active_members=lm._author.nunique(),
+        _member_messages=lm._member.cast("int64").sum(),
         community_reply_share=lm._is_reply.mean(),
     )
-    names = lm.select(*KEY, _name=lm._name).distinct()
+    mem = lm.filter(lm._member)
+    per = mem.select(*KEY, "_platform", "_author").distinct()
+    am = per.group_by(*KEY).agg(community_active_members=per.count())
+    names = mem.select(*KEY, _name=mem._name).distinct()
     t = threads.filter(~threads.is_creator & threads.author_id.notnull())
     # per commenter (distinct author id, as ``n_commenters`` counts them), not per handle: two commenters whose names
     # lower-case alike are two commenters; one who wrote under two names counts once, matched by either
@@ -55,10 +80,18 @@ def offplatform(links: ir.Table, messages: ir.Table, threads: ir.Table) -> ir.Ta
     both = com.semi_join(names, [*KEY, "_name"])
     ov = both.group_by(*KEY).agg(_both=both._author.nunique())
     nc = com.group_by(*KEY).agg(_nc=com._author.nunique())
-    out = join_all(ls, act, ov, nc)
-    return out.mutate(
+    out = join_all(ls, act, am, ov, nc)
+    out = out.mutate(
         community_messages=out.community_messages.fill_null(0),
         community_active_members=out.community_active_members.fill_null(0),
-        community_messages_per_member=safe_div(out.community_messages, out.community_active_members),
+    )
+    return out.select(
+        *KEY,
+        "community_spaces",
+        "community_members",
+        "community_messages",
+        "community_active_members",
+        "community_reply_share",
+        community_messages_per_member=safe_div(out._member_messages, out.community_active_members),
         community_overlap_share=safe_div(out._both.fill_null(0), out._nc),
-    ).drop("_both", "_nc")
+    )

@@ -2,9 +2,9 @@
 
 A creator's *engaged audience* is the set of accounts that engaged with them: authors of comments
 under the creator's posts (other than the creator), and authors of messages in the off-platform
-spaces the creator runs (``community_links``; other than the creator's own account, i.e. an author with the
-creator's platform and id, or an account with the creator's handle, lower-cased, on the creator's platform or a
-linked space's platform: the creator's Discord account in their own server). Members are keyed by ``(member_platform, member_id)``,
+spaces the creator runs (``community_links``; other than the creator's own accounts, as the metrics define them
+(:func:`tribescope.metrics._base.own_account`): an author whose id or handle, lower-cased, is the creator's id or
+handle, on the creator's platform or a linked space's platform — the creator's Discord account in their own server). Members are keyed by ``(member_platform, member_id)``,
 so a Discord member and a YouTube commenter are different accounts unless the ids coincide.
 
 Overlap of audiences A and B (Jaccard 1901; Szymkiewicz–Simpson; Salton & McGill 1983):
@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import CreatorNotFound
+from tribescope.metrics._base import own_account
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -127,21 +128,21 @@ def activity(ws: Workspace) -> ir.Table:
 
 
 def _without_own_accounts(ws: Workspace, act: ir.Table) -> ir.Table:
-    """``act`` without the creator's own accounts under another id: a member whose handle (``accounts.username``,
-    else its id), lower-cased, is the creator's handle or id — e.g. the Discord account "wandersbymaya" of the
-    creator @wandersbymaya in their own server (a space ``community_links`` maps to them), or an Instagram comment
-    of the creator's account under its numeric id. Every member here is on the creator's platform or on the
-    platform of a space linked to them, so a same-handle member is the creator, not one of their followers."""
+    """``act`` without the creator's own accounts under another id, by the metrics' one definition
+    (:func:`tribescope.metrics._base.own_account`, which ``is_creator`` of the thread rows uses too): a member whose id
+    or handle (``accounts.username``), lower-cased, is the creator's id or handle — e.g. the Discord account
+    "wandersbymaya" of the creator @wandersbymaya in their own server (a space ``community_links`` maps to them), or
+    an Instagram comment of the creator's account under its numeric id. Every member here is on the creator's
+    platform or on the platform of a space linked to them, so a same-handle member is the creator, not one of their
+    followers."""
     if not ws.has_table("accounts"):
-        return act
+        return act.filter(~own_account(act.member_id, None, act.creator_id, None)).select(*_ACT_COLS)
     acc = ws.table("accounts")
     m = acc.select(m_platform=acc.platform, m_id=acc.account_id, m_handle=acc.username.lower())
     c = acc.select(c_platform=acc.platform, c_id=acc.account_id, c_handle=acc.username.lower())
     j = act.left_join(m, [act.member_platform == m.m_platform, act.member_id == m.m_id])
     j = j.left_join(c, [j.creator_platform == c.c_platform, j.creator_id == c.c_id])
-    member = ibis.coalesce(j.m_handle, j.member_id.lower())
-    own = ((member == j.c_handle).fill_null(False)) | (member == j.creator_id.lower()).fill_null(False)
-    return j.filter(~own).select(*_ACT_COLS)
+    return j.filter(~own_account(j.member_id, j.m_handle, j.creator_id, j.c_handle)).select(*_ACT_COLS)
 
 
 def creator_pairs(creators: Any, what: str) -> list[tuple[str, str]]:
@@ -348,7 +349,9 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
 
 def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
     """Pairwise overlap of the named creators' engaged audiences (every pair, zero-sharing pairs included); a
-    creator without posts in ``ws`` is :class:`CreatorNotFound`."""
+    creator without posts in ``ws`` is :class:`CreatorNotFound`. A share whose denominator is an empty audience is
+    null, not 0: ``overlap_min`` and ``cosine`` when either creator has no engaged account, ``jaccard`` when neither
+    has."""
     require_workspace(ws, "overlap")
     creators = require_creators(ws, creators, "overlap")
     aud = audience(ws, creators)
@@ -377,9 +380,11 @@ def overlap(ws: Workspace, creators: Sequence[tuple[str, str]]) -> pa.Table:
                     "size_a": sa,
                     "size_b": sb,
                     "shared": shared,
-                    "jaccard": shared / union if union else 0.0,
-                    "overlap_min": shared / min(sa, sb) if min(sa, sb) else 0.0,
-                    "cosine": shared / float(np.sqrt(sa * sb)) if sa and sb else 0.0,
+                    # a share of an empty audience is unknown (null), not 0: "0.0% of the smaller audience"
+                    # said of a creator nobody engaged with read as a measured, disjoint audience
+                    "jaccard": shared / union if union else None,
+                    "overlap_min": shared / min(sa, sb) if min(sa, sb) else None,
+                    "cosine": shared / float(np.sqrt(sa * sb)) if sa and sb else None,
                 }
             )
     return pa.Table.from_pylist(
@@ -405,7 +410,7 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
     """Unique vs shared audience of a list of creators.
 
     Per creator: ``audience`` (engaged accounts), ``unique`` (engage with no other listed creator),
-    ``shared`` (= audience − unique), ``unique_share``. Totals: ``reach`` = |∪ audiences| (distinct accounts
+    ``shared`` (= audience − unique), ``unique_share`` (null for an empty audience). Totals: ``reach`` = |∪ audiences| (distinct accounts
     the list reaches), ``sum_audiences`` = Σ|audience|, ``duplicated`` = sum_audiences − reach.
     """
     require_workspace(ws, "overlap_list")
@@ -428,7 +433,7 @@ def overlap_list(ws: Workspace, creators: Sequence[tuple[str, str]]) -> tuple[pa
                 "audience": n,
                 "unique": u,
                 "shared": n - u,
-                "unique_share": u / n if n else 0.0,
+                "unique_share": u / n if n else None,  # of no audience: unknown, not 0
             }
         )
     reach = int(per_member.count().execute())

@@ -9,7 +9,8 @@
 * ``profile = 1 − mean_f |x_f(A) − x_f(B)|`` over community-profile features scaled to [0, 1]:
   ``size = min(log10(1 + followers) / 7, 1)``; ``reply_share`` (comments that reply to a comment);
   ``returning_share`` (commenters on ≥ 2 of the creator's posts); ``responsiveness`` (comments written by the
-  creator); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
+  creator — by one of the creator's own accounts, :func:`tribescope.metrics._base.own_account`, as the metrics and
+  the engaged audiences tell the creator from their audience); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
   (``size`` is missing when the follower count is, e.g. for Reddit creators).
 """
 
@@ -23,6 +24,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from tribescope.metrics._base import own_account, own_account_handles
 from tribescope.niche._audience import audience
 from tribescope.niche._topics import TopicModel, text_similarity, topics
 from tribescope.store import Workspace, require_workspace
@@ -41,7 +43,16 @@ def community_profile(ws: Workspace) -> ir.Table:
         c = ws.table("comments")
         p = posts.select(p_platform="platform", p_post="post_id", p_creator="creator_id")
         j = c.join(p, [c.platform == p.p_platform, c.post_id == p.p_post])
-        j = j.mutate(own=(j.author_id == j.p_creator).fill_null(False))
+        # the creator's own comments (responsiveness) and audience (returning share) as the metrics tell them apart
+        if ws.has_table("accounts"):
+            oa = own_account_handles(posts, ws.table("accounts"), "oa")
+            acc = ws.table("accounts")
+            ca = acc.select(c_platform=acc.platform, c_id=acc.account_id, c_handle=acc.username.lower())
+            j = j.left_join(oa, [j.platform == oa._oa_platform, j.author_id == oa._oa_id])
+            j = j.left_join(ca, [j.platform == ca.c_platform, j.p_creator == ca.c_id])
+            j = j.mutate(own=own_account(j.author_id, j._oa_handle, j.p_creator, j.c_handle))
+        else:
+            j = j.mutate(own=own_account(j.author_id, None, j.p_creator, None))
         per = j.group_by([j.platform, j.p_creator]).agg(
             n_comments=j.count(),
             n_replies=j.parent_comment_id.notnull().cast("int64").sum(),
