@@ -209,3 +209,30 @@ def test_circle_of_a_creator_without_members_says_so(lonely, tmp_path):
     assert r.exit_code == 0, r.output
     assert "no engaged members" in r.output and "0 engaged members" not in r.output
     assert "inner circle" not in r.output  # no empty table
+
+
+def test_the_score_reads_the_creators_own_accounts_as_the_metrics_do(mws):
+    """``tribescope score``'s table agrees with :func:`creator_metrics`: the creator's Discord account in her own
+    server is not one of its active members (it said 2), and the creator's comment under her other id ("so happy …",
+    positive) is not part of her audience's ``sentiment_mean`` (it was averaged in)."""
+    from tribescope.features import sentiment_scores
+    from tribescope.score import score_creators
+
+    _link(mws, "discord", "g1")
+    insert(
+        mws,
+        "community_messages",
+        [
+            _message("discord", "m1", "g1", "d1", "wandersbymaya"),
+            _message("discord", "m3", "g1", "7", "alice", reply_to="m1"),
+        ],
+    )
+    (r,) = [r for r in score_creators(mws).to_pylist() if r["creator_id"] == "maya"]
+    assert r["community_active_members"] == 1
+    audience_texts = [
+        "I tried this itinerary last spring, loved it",
+        "the ferry tip saved our whole trip too",
+        "which train did you take after the ferry",
+    ]
+    scores = [s for s in sentiment_scores(audience_texts, processes=1).tolist()]
+    assert r["sentiment_mean"] == pytest.approx(sum(scores) / len(scores), abs=1e-4)

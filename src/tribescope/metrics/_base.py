@@ -17,6 +17,7 @@ from tribescope.features._rules import first_mention
 __all__ = [
     "KEY",
     "creator_posts",
+    "creator_posts_with_handle",
     "drop_right",
     "is_creator",
     "join_all",
@@ -25,6 +26,7 @@ __all__ = [
     "own_account_handles",
     "safe_div",
     "threads",
+    "with_own_author",
 ]
 
 #: Every metric table is keyed by these columns.
@@ -113,6 +115,42 @@ def own_account_handles(posts: ir.Table, accounts: ir.Table, tag: str) -> ir.Tab
     return acc.semi_join(names, [acc[f"_{tag}_platform"] == names._np, acc[f"_{tag}_handle"] == names._nm])
 
 
+def creator_posts_with_handle(posts: ir.Table, accounts: ir.Table | None) -> ir.Table:
+    """:func:`creator_posts` with ``_creator_handle`` (the creator's ``accounts.username``, lower-cased; null when
+    unknown) when ``accounts`` is given. The handle is joined onto the posts (19k rows at m), not onto every comment
+    (1M), from the creators' accounts only (a hash table of a few thousand, not of every commenter's account). Against
+    ``posts`` itself, not :func:`creator_posts`' relation: a relation used twice becomes a CTE, and Spark (Connect)
+    cannot find a cached plan holding a CTE again (fresh CTE ids each analysis), so ``.cache()`` of the thread rows
+    failed there."""
+    p = creator_posts(posts)
+    if accounts is None:
+        return p
+    acc = accounts.semi_join(
+        posts, [accounts.platform == posts.platform, accounts.account_id == posts.creator_id]
+    )
+    acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
+    return p.left_join(acc, [p._pp == acc._a_platform, p.creator_id == acc._a_id]).drop(
+        "_a_platform", "_a_id"
+    )
+
+
+def with_own_author(
+    j: ir.Table, posts: ir.Table, accounts: ir.Table | None
+) -> tuple[ir.Table, ir.BooleanValue]:
+    """``j`` (rows with ``platform``, ``author_id``, ``creator_id`` and, when ``accounts`` is given,
+    ``_creator_handle`` of :func:`creator_posts_with_handle`) and whether each row's author is one of the creator's
+    own accounts (:func:`own_account`): with ``accounts``, the handles of the authors that may be such an account
+    under another id are probed from :func:`own_account_handles` (a tiny table); without, the ids alone. The one
+    rule of the thread rows' ``is_creator`` and the audience of ``sentiment_mean``."""
+    if accounts is None:
+        return j, own_account(j.author_id, None, j.creator_id, None)
+    oa = own_account_handles(posts, accounts, "oa")
+    j = j.left_join(oa, [j.platform == oa._oa_platform, j.author_id == oa._oa_id]).drop(
+        "_oa_platform", "_oa_id"
+    )
+    return j, own_account(j.author_id, j._oa_handle, j.creator_id, j._creator_handle)
+
+
 def is_creator(t: ir.Table) -> ir.BooleanValue:
     """:func:`own_account` from the row's ``author_id`` and ``creator_id`` alone (no handles: the ids, lower-cased,
     compared); :func:`threads` adds the handles when it has ``accounts``. Never null: an unknown author is audience."""
@@ -134,19 +172,7 @@ def threads(
     ``comments``/``posts`` are restricted to some creators (incremental scoring).
     """
     f = comment_features(comments, posts)
-    p = creator_posts(posts)
-    if accounts is not None:
-        # the creator's handle joined onto the posts (19k rows at m), not onto every comment (1M); only the creators'
-        # accounts (a hash table of a few thousand, not of every commenter's account). Against ``posts``
-        # itself, not ``p``: a relation used twice becomes a CTE, and Spark (Connect) cannot find a cached plan
-        # holding a CTE again (fresh CTE ids each analysis), so ``.cache()`` of the thread rows failed there.
-        acc = accounts.semi_join(
-            posts, [accounts.platform == posts.platform, accounts.account_id == posts.creator_id]
-        )
-        acc = acc.select(_a_platform=acc.platform, _a_id=acc.account_id, _creator_handle=acc.username.lower())
-        p = p.left_join(acc, [p._pp == acc._a_platform, p.creator_id == acc._a_id]).drop(
-            "_a_platform", "_a_id"
-        )
+    p = creator_posts_with_handle(posts, accounts)
     j = f.inner_join(p, [f.platform == p._pp, f.post_id == p._pid]).drop("_pp", "_pid")
 
     # parent authors and @-mentioned commenters matter only for replies: both lookups keep just the rows some reply
@@ -179,15 +205,10 @@ def threads(
         [j.platform == named._n_platform, j.post_id == named._n_post, j.first_mention == named._n_name],
     ).drop("_n_platform", "_n_post", "_n_name")
 
-    author_handle: ir.StringValue | None = None
     j_creator_handle: ir.StringValue | None = None
+    j, own = with_own_author(j, posts, accounts)
     if accounts is not None:
         creator_handle = j._creator_handle.fill_null(j.creator_id.lower())
-        # the handles of the authors that may be the creator's own accounts under another id (own_account)
-        oa = own_account_handles(posts, accounts, "oa")
-        j = j.left_join(oa, [j.platform == oa._oa_platform, j.author_id == oa._oa_id])
-        j = j.drop("_oa_platform", "_oa_id")
-        author_handle = j._oa_handle
         j_creator_handle = j._creator_handle
     else:
         creator_handle = j.creator_id.lower()
@@ -202,7 +223,6 @@ def threads(
         (mentions_creator, j.creator_id),
         else_=j.parent_author_id,
     )
-    own = own_account(j.author_id, author_handle, j.creator_id, j_creator_handle)
     j = j.mutate(target_id=target, is_reply=is_reply, is_creator=own)
     if accounts is not None:
         # a reply to one of the creator's own accounts is a reply to the creator, not follower↔follower

@@ -21,7 +21,7 @@ from tribescope._gc import fewer_collections
 from tribescope.errors import CreatorNotFound
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ties
-from tribescope.metrics._base import creator_posts, is_creator
+from tribescope.metrics._base import creator_posts_with_handle, with_own_author
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, SCORE_DIGITS, Component, Spec, SpecError, load_spec
 from tribescope.store._workspace import require_workspace
@@ -297,18 +297,20 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     audience comments that have a score, one without being skipped, not counted as 0), from the ``comment_features``
     table (computed in the engine, incrementally, once per text; see :func:`tribescope.authenticity.comment_scores`).
 
-    The audience comments are those of :func:`threads` that :func:`~tribescope.metrics._base.is_creator` does not
-    mark — the comments under the scope's creators' posts whose author is not the creator — taken from the comments
+    The audience comments are those of :func:`threads` that its ``is_creator`` does not mark — the comments under the
+    scope's creators' posts whose author is not one of the creator's own accounts
+    (:func:`~tribescope.metrics._base.with_own_author`, the thread rows' rule) — taken from the comments
     and posts themselves, so that this stage, queued last (after the models stored ``comment_features``), does not
     need the thread rows."""
     from tribescope.authenticity import comment_scores
 
     cf = comment_scores(ws)
     cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
-    p = creator_posts(sc.posts)
+    p = creator_posts_with_handle(sc.posts, sc.accounts)
     c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
     j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
-    aud = j.filter(~is_creator(j)).select("platform", "creator_id", "comment_id")
+    j, own = with_own_author(j, sc.posts, sc.accounts)
+    aud = j.filter(~own).select("platform", "creator_id", "comment_id")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
     per = j.group_by(list(KEY)).agg(sentiment_mean=sentiment_mean(j._cf_sentiment))
     return per.to_pyarrow()
@@ -413,7 +415,7 @@ def _thread_part(name: str, sc: Scope, th: ir.Table) -> pa.Table:
     if name == "offplatform":
         if sc.links is None or sc.messages is None:
             raise ValueError(name)
-        off = offplatform(sc.links, sc.messages, th)
+        off = offplatform(sc.links, sc.messages, th, sc.accounts)
         # its rows are the creators of the scope's linked spaces: without any link (every YouTube-only workspace) the
         # result is empty, and its columns come from the expression's schema — the ~0.2 s of compiling it are spared
         if not sc.links.count().to_pyarrow().as_py():
