@@ -23,7 +23,7 @@ from tribescope.cli._app import SCORES_TABLE, app, console, err, fail, has_score
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._links import unknown_link_creator
-from tribescope.ingest._run import FileReport, drop_ahead, expand_paths, hash_ahead
+from tribescope.ingest._run import NOT_AN_EXPORT, FileReport, drop_ahead, expand_paths, hash_ahead
 
 
 @app.command("import")
@@ -88,6 +88,11 @@ def import_(
     try:
         if table is not None and table not in schema.TABLES:
             raise TribescopeError(f"--table {table!r}: not a table; use one of {', '.join(schema.TABLES)}")
+        if platform is not None and platform.strip().lower() not in schema.PLATFORMS:
+            # refused here, once: each row of a generic file would be refused for it, with "Fix the record" as advice
+            raise TribescopeError(
+                f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
+            )
         files = expand_paths(paths)
         total = sum(p.stat().st_size for p in files)
         hash_ahead(files)  # while the engine loads and the workspace opens
@@ -138,20 +143,38 @@ def import_(
                 for k, v in f.rows.items():
                     rows_by[k] = rows_by.get(k, 0) + v
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(rows_by.items()) if v) or "-"
-            skipped = sum(1 for f in fs if f.skipped)
+            repeated = sum(1 for f in fs if f.skipped and not f.skipped.startswith(NOT_AN_EXPORT))
+            no_export = sum(1 for f in fs if f.skipped.startswith(NOT_AN_EXPORT))
+            notes = [f"{repeated} already imported"] if repeated else []
+            notes += [f"{no_export} not imported: no export"] if no_export else []
             t.add_row(
                 name,
                 str(len(fs)),
                 f"{sum(f.records for f in fs):,}",
                 rows,
                 f"{sum(f.rejected for f in fs):,}",
-                f"{skipped} already imported" if skipped else "",
+                "; ".join(notes),
             )
     else:
         for f in report.files:
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
-            t.add_row(Path(f.path).name, f.format, f"{f.records:,}", rows, f"{f.rejected:,}", f.skipped)
+            t.add_row(
+                Path(f.path).name, f.format, f"{f.records:,}", rows, f"{f.rejected:,}", _skip_note(f.skipped)
+            )
     console.print(t)
+    # the table counts the files that are no export: which, and why (the import log has no line for them)
+    if many:
+        why: dict[str, list[str]] = {}
+        for f in report.files:
+            if f.skipped.startswith(NOT_AN_EXPORT):
+                head, listed, _ = f.skipped[len(NOT_AN_EXPORT) :].partition(_FORMAT_LIST)
+                why.setdefault(f"{head}; {_FORMATS_HINT}" if listed else head, []).append(Path(f.path).name)
+        for reason, names in why.items():
+            more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
+            console.print(
+                f"[yellow]not imported ({escape(reason)}): {escape(', '.join(names[:10]))}{more}[/]",
+                highlight=False,
+            )
     for f in report.files:
         if (
             f.ignored_columns
@@ -175,6 +198,18 @@ def import_(
         if note:
             console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     ws.close()
+
+
+#: the end of the message of a file no format recognises: the list of every format and what it reads
+_FORMAT_LIST = ". Expected one of: "
+_FORMATS_HINT = "`tribescope formats` lists what is read"
+
+
+def _skip_note(skipped: str) -> str:
+    """Why a file was not read, as the import's table shows it: a file no format recognises without the list of every
+    format (a line of thousands of characters, once per such file), which `tribescope formats` shows."""
+    head, sep, _ = skipped.partition(_FORMAT_LIST)
+    return f"{head} ({_FORMATS_HINT})" if sep else skipped
 
 
 #: imports the import log of ``tribescope status`` lists (the latest)

@@ -263,14 +263,22 @@ class _XzStream(_Guarded, lzma.LZMAFile):
 #: the largest zstd window read: the Pushshift / Arctic Shift dumps are written with a 2 GB one (``zstd --long=31``),
 #: beyond the 128 MB a decompressor accepts by default ("Frame requires too much memory for decoding")
 ZSTD_MAX_WINDOW = 1 << 31
-#: compressed bytes fed to the zstd decompressor at a time (what one read holds decompressed is this times the ratio)
+#: compressed bytes read from the file at a time
 _ZSTD_CHUNK = 1 << 14
+#: compressed bytes fed to the zstd decompressor at a time. A zstd block decompresses to at most 128 KB and takes at
+#: least 4 bytes (an RLE block: a 3-byte header and the byte it repeats), so one piece decompresses to at most 16 MB
+#: (32 MB while the decompressor joins its output), whatever the file: a crafted one cannot make a read hold gigabytes
+#: (16 KB of RLE blocks are 512 MB). As fast as feeding 16 KB at a time on real dumps.
+_ZSTD_PIECE = 1 << 9
+#: decompressed bytes a read gathers before it returns (it stops after the piece that reaches this)
+_ZSTD_OUT = 1 << 16
 
 
 class _ZstdFrames(_ChunkStream):
     """The content of the zstd frames of ``fileobj``, one after the other (a file may hold several), decompressed as
-    it is read with a window of up to :data:`ZSTD_MAX_WINDOW`. A file that ends inside a frame raises ``EOFError``
-    (the ``zstandard`` stream reader would end there quietly, as if the file were whole)."""
+    it is read with a window of up to :data:`ZSTD_MAX_WINDOW`, holding at most about :data:`_ZSTD_OUT` plus what one
+    :data:`_ZSTD_PIECE` decompresses to (16 MB) at a time. A file that ends inside a frame raises ``EOFError`` (the
+    ``zstandard`` stream reader would end there quietly, as if the file were whole)."""
 
     def __init__(self, fileobj: IO[bytes]) -> None:
         self._file = fileobj
@@ -278,31 +286,49 @@ class _ZstdFrames(_ChunkStream):
         self._frame = self._dctx.decompressobj()
         self._in_frame = False  # bytes of the current frame were fed and its end not reached
         self._error: zstandard.ZstdError | None = None  # damage found after content, raised at the next read
+        self._input = b""  # compressed bytes read from the file and not fed yet (from _fed on)
+        self._fed = 0
+        self._held: bytes | None = (
+            None  # a large piece's content, given at the next read (not copied into a join)
+        )
 
     def _next(self) -> bytes | None:
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held
         if self._error is not None:
             raise self._error
-        chunk = self._file.read(_ZSTD_CHUNK)
-        if not chunk:
-            if self._in_frame:
-                raise EOFError("the file ends inside a zstd frame")
-            return None
-        return self._feed(chunk)
+        if self._fed == len(self._input):
+            chunk = self._file.read(_ZSTD_CHUNK)
+            if not chunk:
+                if self._in_frame:
+                    raise EOFError("the file ends inside a zstd frame")
+                return None
+            self._input, self._fed = chunk, 0
+        return self._feed()
 
-    def _feed(self, data: bytes) -> bytes:
-        """The content ``data`` decompresses to; damage found after some content is raised at the next read, so
-        that the records before it are read first."""
-        out = []
+    def _feed(self) -> bytes:
+        """The content the next pieces of the input decompress to, up to about :data:`_ZSTD_OUT` (or the input's
+        end); damage found after some content is raised at the next read, so that the records before it are read
+        first."""
+        out: list[bytes] = []
+        got = 0
         try:
-            while data:
-                out.append(self._frame.decompress(data))
+            while self._fed < len(self._input) and got < _ZSTD_OUT:
+                piece = self._input[self._fed : self._fed + _ZSTD_PIECE]
+                self._fed += len(piece)
+                part = self._frame.decompress(piece)
                 self._in_frame = True
-                if not self._frame.eof:
+                if self._frame.eof:  # the rest of the piece is the next frame's first bytes
+                    self._input, self._fed = self._frame.unused_data + self._input[self._fed :], 0
+                    self._frame, self._in_frame = self._dctx.decompressobj(), False
+                if got and len(part) >= _ZSTD_OUT:  # given alone at the next read: a join would hold it twice
+                    self._held = part
                     break
-                data = self._frame.unused_data  # the next frame's first bytes
-                self._frame, self._in_frame = self._dctx.decompressobj(), False
+                out.append(part)
+                got += len(part)
         except zstandard.ZstdError as exc:
-            if not any(out):
+            if not got:
                 raise
             self._error = exc
         return b"".join(out)

@@ -41,9 +41,33 @@ FORMATS: dict[str, Format] = {}
 IGNORE_MARKER = ".tribescopeignore"
 #: the locations of a detection error (:func:`detect_format`): the file is not an export; ``--skip-bad`` skips it
 _NOT_AN_EXPORT = ("file", "start of file")
+#: how :attr:`FileReport.skipped` starts for a file that is no export (empty, format not recognised), not read
+NOT_AN_EXPORT = "not imported: "
 #: the generic CSV/TSV/Parquet format's name (:class:`~tribescope.ingest.tabular.Tabular`)
 _TABULAR = "csv"
-_SKIP_SUFFIXES = {".md", ".txt~", ".log", ".html", ".png", ".jpg", ".jpeg", ".duckdb", ".wal"}
+#: files a folder's walk skips: documentation, logs, workspaces, and pictures no format reads (a .gif or .svg logo, a
+#: .pdf beside the exports stopped the import as "format not recognised" without --skip-bad). Pictures and videos that
+#: a format recognises beside its exports (instaloader's .webp/.mp4, an Instagram archive's media) are not skipped here.
+#: A file named on the command line is read anyway.
+_SKIP_SUFFIXES = {
+    ".md",
+    ".txt~",
+    ".log",
+    ".html",
+    ".htm",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".ico",
+    ".bmp",
+    ".tif",
+    ".tiff",
+    ".duckdb",
+    ".wal",
+}
 BATCH_ROWS = 50_000
 #: files are staged together and merged in one go until this many rows are staged (see Stager). A group's merge runs
 #: while the next files are read ahead and planned, so smaller groups leave a smaller merge for the end: 2M → 500k took
@@ -108,7 +132,8 @@ class ImportReport:
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to import: given files as they are; folders walked recursively in name order,
-    skipping hidden entries, documentation files, and folders marked with ``.tribescopeignore``."""
+    skipping hidden entries, documentation files, pictures no format reads (:data:`_SKIP_SUFFIXES`), and folders
+    marked with ``.tribescopeignore``."""
     out: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
@@ -376,7 +401,7 @@ def _import_files(
                     if skip_bad and isinstance(fmt, ImportFailed) and fmt.location in _NOT_AN_EXPORT:
                         # a file that is no export at all (empty, not recognised) is skipped like a bad record
                         report.files.append(
-                            FileReport(str(src.path), "-", skipped=f"not imported: {fmt.message}")
+                            FileReport(str(src.path), "-", skipped=NOT_AN_EXPORT + fmt.message)
                         )
                         if progress:
                             progress(src.size, src.path.name)

@@ -56,6 +56,9 @@ Where a shape is silent:
   post's ``campaign`` relationship in ``included`` (``include=post.campaign``). Failing that, the import option
   ``space_id`` (the campaign id) or a file name holding ``campaign-ID`` (``campaign-`` or ``campaign_`` and an id of
   five digits or more, e.g. ``comments-campaign-4412345.json``) declares it; otherwise the record is refused with an error naming the relationship — never a guessed space.
+* A member names its campaign through its ``campaign`` relationship (``include=campaign``) or the page's ``links``
+  (a last page has no ``next`` link), else the declared campaign (``space_id``, ``campaign-ID`` file name); with none
+  of them it is an account only, and with ``link_creator`` (which could link no space for it) it is refused.
 * The members CSV does not name its campaign either: with ``link_creator`` it needs ``space_id`` or a
   ``campaign-ID`` file name, else the file is refused at its header; without ``link_creator`` only accounts land.
 * A member must carry its ``user`` relationship (``include=user``): a member without one is refused.
@@ -589,9 +592,13 @@ def _member(res: dict[str, Any], ctx: Context) -> list[Row]:
         )
     full = _str(a.get("full_name"), "attributes.full_name")
     _, rows = _account(ctx, uid, _user(ctx, uid), full.strip() if full and full.strip() else None)
-    space = _rel(res, "campaign") or ctx.state.get("page_campaign")
+    # as for a post: a members page names its campaign only on request (include=campaign) or in a ``next`` link that
+    # its last page has not, so the declared campaign (--space-id, campaign-ID in the name) counts too
+    space = _rel(res, "campaign") or ctx.state.get("page_campaign") or _declared_space(ctx)
     if space is not None:
         seen_space(ctx, space, _campaign_name(ctx, space))
+    elif ctx.state.get("link_creator"):  # --link-creator would link nothing for it, silently
+        raise _no_space("member", "relationships.campaign", "request the members with include=campaign")
     return rows
 
 

@@ -27,7 +27,7 @@ from tribescope.errors import FieldError, ImportFailed, SourceError
 from tribescope.ingest._base import Context, Format, Row, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values
 
-__all__ = ["Reddit", "link_creator_key", "link_rows", "parse_link_creator"]
+__all__ = ["Reddit", "account_key", "link_creator_key", "link_rows", "parse_link_creator"]
 
 P = "reddit"
 #: Authors Reddit shows for removed accounts; they are not accounts.
@@ -36,6 +36,13 @@ DELETED = {"[deleted]", "[removed]", ""}
 GONE_TEXT = {"[deleted]", "[removed]"}
 #: Platforms whose account ids are lower-cased handles (see :mod:`tribescope.schema`).
 HANDLE_PLATFORMS = {"instagram", "tiktok", "reddit", "twitter"}
+
+
+def account_key(platform: str, account_id: str) -> str:
+    """An account id as accounts are stored on ``platform``: on the platforms keyed by handle (:data:`HANDLE_PLATFORMS`)
+    the handle without ``@``, lower-cased (``@Ann_Knits`` → ``ann_knits``); elsewhere (a YouTube channel id, a
+    Discord snowflake: case counts) as it is."""
+    return account_id.lstrip("@").lower() if platform in HANDLE_PLATFORMS else account_id
 
 
 def link_creator_key(opt: object) -> tuple[str, str]:
@@ -49,7 +56,7 @@ def link_creator_key(opt: object) -> tuple[str, str]:
             f"expected PLATFORM:ACCOUNT_ID (e.g. youtube:UCxxxx or instagram:alice.cooks) with PLATFORM one of "
             f"{', '.join(schema.PLATFORMS)}, found {opt!r}"
         )
-    return plat, acc.lower() if plat in HANDLE_PLATFORMS else acc
+    return plat, account_key(plat, acc)
 
 
 def parse_link_creator(ctx: Context) -> tuple[str, str] | None:

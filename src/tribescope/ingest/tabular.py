@@ -6,7 +6,9 @@ community_links; ``post_id`` → posts; ``account_id`` or ``username`` → accou
 lists). Columns that are not canonical are ignored and listed in the file's report
 (``FileReport.ignored_columns``), so exports with extra columns import as they are; so is a second column that
 names a canonical column already taken (``followers`` and ``follower_count``: the first one counts). A ``platform``
-column is optional; ``--platform`` sets it, else it is ``generic``. Lists (hashtags, mentions) may be JSON arrays or
+column is optional; ``--platform`` sets it, else it is ``generic``. On the platforms keyed by handle, account ids
+(``account_id``, ``creator_id``, ``author_id``) are stored as those platforms' exports key them: lower-cased, without
+``@`` (see :func:`~tribescope.ingest.reddit.account_key`). Lists (hashtags, mentions) may be JSON arrays or
 comma-separated text.
 
 Files are read as spreadsheet programs write them: comma, tab or semicolon separated (or as a first line ``sep=;``
@@ -25,6 +27,7 @@ format recognises is read as a CSV when its first line is a delimited header (se
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -35,6 +38,7 @@ from tribescope import schema
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import Context, Format, Row, to_float, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows
+from tribescope.ingest.reddit import account_key
 
 __all__ = ["Tabular", "guess_table"]
 
@@ -115,6 +119,15 @@ def guess_table(columns: Iterable[str]) -> str | None:
 #: community link's creator platform (the ``creator_platform`` import option, else the row's platform)
 _FILLED = frozenset({"platform", "creator_platform"})
 
+#: per table, its column holding an account id and the column of that account's platform (see :func:`account_key`)
+_ACCOUNT_KEYS = {
+    "accounts": ("account_id", "platform"),
+    "posts": ("creator_id", "platform"),
+    "comments": ("author_id", "platform"),
+    "community_messages": ("author_id", "platform"),
+    "community_links": ("creator_id", "creator_platform"),
+}
+
 #: file names of CSV/TSV files (compressed or not)
 _CSV_NAME = re.compile(r"\.(csv|tsv)(\.(gz|xz|zst))?$", re.IGNORECASE)
 
@@ -139,6 +152,25 @@ def _id_text(v: str, name: str) -> str:
             "column as Text before saving the CSV, or export the file again from its source",
         )
     return v
+
+
+#: the largest whole number a float64 holds exactly (every whole number up to it has a float of its own)
+_EXACT_FLOAT = 2**53
+
+
+def _float_id(v: float, name: str) -> str | None:
+    """An id a Parquet file holds as a float (pandas writes an integer id column with a missing value as float64), as
+    text: ``12345.0`` is ``12345``; one beyond 2**53 has lost its last digits in the float (two ids would become one,
+    ``7251443385627200811`` and ``…999`` both ``7251443385627200512``), and a fraction is no id: both are refused."""
+    if math.isnan(v):
+        return None
+    if not v.is_integer() or abs(v) >= _EXACT_FLOAT:
+        raise FieldError(
+            name,
+            f"{v!r} is an id stored as a floating-point number, whose digits are lost beyond 2**53 (as pandas writes "
+            "an integer id column that has a missing value): write the column as text or as 64-bit integers",
+        )
+    return str(int(v))
 
 
 def _parsers(
@@ -236,12 +268,14 @@ class Tabular(Format):
         ctx.state["mapping"] = mapping
         ctx.state["ignored"] = sorted(set(columns) - set(mapping))
         ctx.state["parsers"] = _parsers(tbl, mapping, european)
+        ctx.state["ids"] = frozenset(d for d in mapping.values() if d.endswith("_id") or d == "reply_to")
 
     def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
         table: str = ctx.state["table"]
         mapping: dict[str, str] = ctx.state["mapping"]
         row: dict[str, Any] = {}
         parsers: dict[str, Callable[[Any, str], Any]] = ctx.state["parsers"]
+        ids: frozenset[str] = ctx.state["ids"]
         for src_col, dst in mapping.items():
             v = raw.get(src_col)
             if isinstance(v, str):
@@ -250,9 +284,11 @@ class Tabular(Format):
                     v = None
                 elif dst in parsers:
                     v = parsers[dst](v, dst)
+            elif type(v) is float and dst in ids:  # a Parquet file's float64 id column
+                v = _float_id(v, dst)
             row[dst] = v
         platform = row.get("platform") or ctx.options.get("platform") or "generic"
-        row["platform"] = str(platform).lower()
+        row["platform"] = str(platform).strip().lower()
         if row["platform"] not in schema.PLATFORMS:
             raise FieldError(
                 "platform", f"unknown platform {platform!r}; expected one of {', '.join(schema.PLATFORMS)}"
@@ -268,6 +304,12 @@ class Tabular(Format):
             row.setdefault("creator_platform", None)
             if not row.get("creator_platform"):
                 row["creator_platform"] = ctx.options.get("creator_platform") or row["platform"]
+            row["creator_platform"] = str(row["creator_platform"]).lower()
+        # an account's id as the platform's accounts are keyed (a handle: lower-cased, without @), so that the rows of
+        # a file link up with its accounts and with every other export of the platform
+        key_col, key_platform = _ACCOUNT_KEYS.get(table, ("", ""))
+        if type(row.get(key_col)) is str:
+            row[key_col] = account_key(row[key_platform], row[key_col])
         stub = None
         if table == "comments" and (
             row.get("author_id") or (row.get("author_name") and "author_id" not in row)
@@ -275,7 +317,7 @@ class Tabular(Format):
             # a file of comments without an author_id column (names only): the name, lower-cased, is the author's id,
             # on the comment too, so its author's comments link up; a file that has the column and leaves it empty
             # for a row (a tribescope export of a YouTube comment without a channel) keeps it unknown
-            aid = row.get("author_id") or str(row["author_name"]).lower()
+            aid = row.get("author_id") or account_key(row["platform"], str(row["author_name"]).lower())
             row["author_id"] = aid
             stub = {"platform": row["platform"], "account_id": aid, "username": row.get("author_name")}
         yield table, row
