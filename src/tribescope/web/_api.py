@@ -19,7 +19,7 @@ from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
 from tribescope.web._jobs import JobBusy
 
-__all__ = ["router", "to_csv"]
+__all__ = ["LookalikeCount", "LookalikeOf", "router", "to_csv"]
 
 # The Guard middleware enforces the token; create_app documents it in the schema when one is set.
 router = APIRouter(prefix="/api")
@@ -414,6 +414,57 @@ def overlap_csv(request: Request, creators: Creators) -> Any:
     return _overlap(request, creators, "csv")
 
 
+class SimilarResponse(ListResponse):
+    """The lookalikes of ``creator`` (its ``platform``, ``creator_id``, ``handle``), most similar first."""
+
+    creator: dict[str, Any] = Field(default_factory=dict)
+
+
+LookalikeOf = Annotated[
+    CreatorKey, Query(description="the creator as platform:creator_id (its id may hold any character)")
+]
+LookalikeCount = Annotated[
+    int, Query(ge=1, le=_data.MAX_LOOKALIKES, description="how many lookalikes (as `tribescope similar --n`)")
+]
+
+
+def _similar(request: Request, creator: str, n: int, fmt: str) -> Any:
+    platform, _, creator_id = creator.partition(":")
+    with _store(request).view() as ws:
+        if _data._find_creator(ws, platform, creator_id)[0] is None:  # as /api/creators/… answers it
+            raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
+        sec = _data.lookalikes(ws, platform, creator_id, n)
+    out = _list_out(sec, "similar", fmt)
+    if isinstance(out, ListResponse):
+        return SimilarResponse(**out.model_dump(), creator=sec.data.extra["creator"] if sec.ok else {})
+    return out
+
+
+@router.get(
+    "/similar",
+    response_model=SimilarResponse,
+    tags=["niches"],
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
+    summary="Lookalike creators by topic, audience and community profile, with the reasons",
+)
+def similar(request: Request, creator: LookalikeOf, n: LookalikeCount = 10, format: Fmt = "json") -> Any:
+    """What ``tribescope similar PLATFORM:ID --n N`` prints (:func:`tribescope.niche.similar`): ``similarity`` =
+    0.4 × ``topic`` + 0.3 × ``audience`` + 0.3 × ``profile`` (each 0–1), the ``reasons``, and each lookalike's
+    ``handle``, ``followers``, ``community_score`` and ``label``. A creator not in the workspace is a 404."""
+    return _similar(request, creator, n, format)
+
+
+@router.get(
+    "/similar.csv",
+    tags=["niches"],
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
+    response_class=Response,
+    summary="similar as CSV",
+)
+def similar_csv(request: Request, creator: LookalikeOf, n: LookalikeCount = 10) -> Any:
+    return _similar(request, creator, n, "csv")
+
+
 Budget = Annotated[float, Query(gt=0, le=1e12, description="budget in the campaign currency")]
 Brand = Annotated[
     str | None, Query(min_length=1, max_length=200, description="a stored brand profile (optional)")
@@ -509,6 +560,58 @@ SpaceId = Annotated[
 ]
 
 
+def _import_format(v: str | None) -> str | None:
+    """A format ``tribescope formats`` lists (as ``import --format`` takes it), or a validation error; empty: detect."""
+    if not v:
+        return None
+    from tribescope.ingest import FORMATS
+
+    if v not in FORMATS:
+        raise ValueError(f"unknown format {v!r}; known formats: {', '.join(sorted(FORMATS))}")
+    return v
+
+
+def _import_table(v: str | None) -> str | None:
+    """A table of imported data (as ``import --table`` takes it; not the bookkeeping ``imports`` / ``rejects``), or a
+    validation error; empty: told from the columns."""
+    if not v:
+        return None
+    from tribescope import schema
+
+    if v not in schema.DATA_TABLES:
+        raise ValueError(f"not a table of imported data: {v!r}; use one of {', '.join(schema.DATA_TABLES)}")
+    return v
+
+
+ImportFormat = Annotated[
+    str | None,
+    Form(
+        max_length=64,
+        description="a format of `tribescope formats` instead of detecting it (as `import --format`)",
+    ),
+    AfterValidator(_import_format),
+]
+ImportTable = Annotated[
+    str | None,
+    Form(
+        max_length=64,
+        description="the table of a generic CSV/Parquet file instead of telling it from the columns "
+        "(as `import --table`)",
+    ),
+    AfterValidator(_import_table),
+]
+SkipBad = Annotated[
+    bool,
+    Form(
+        description="quarantine bad records in the `rejects` table and import the good ones instead of failing "
+        "(as `import --skip-bad`)"
+    ),
+]
+Force = Annotated[
+    bool, Form(description="re-read a file already imported with identical content (as `import --force`)")
+]
+
+
 def _post_write(path: str, **kw: Any) -> Callable[[Any], Any]:
     """``@router.post``, as a :class:`_WriteRoute`."""
 
@@ -532,11 +635,19 @@ def start_import(
     file: Annotated[UploadFile, File(description="an export file")],
     link_creator: LinkCreator = None,
     space_id: SpaceId = None,
+    format: ImportFormat = None,
+    table: ImportTable = None,
+    skip_bad: SkipBad = False,
+    force: Force = False,
 ) -> Any:
-    """The job's ``result`` counts what was written; its ``notes`` say what to check (e.g. a ``link_creator``
-    that names no account of the workspace, as ``tribescope import`` notes it)."""
+    """The import of ``tribescope import`` (:func:`tribescope.ingest.import_paths`), with its options as form
+    fields. The job's ``result`` counts what was written (``rejected``: bad records quarantined with ``skip_bad``);
+    its ``notes`` say what to check, as ``tribescope import`` notes it (a ``link_creator`` that names no account of
+    the workspace, columns not imported, records quarantined, a file already imported)."""
     jobs = _jobs(request)
-    options = {k: v for k, v in {"link_creator": link_creator, "space_id": space_id}.items() if v}
+    options = {
+        k: v for k, v in {"link_creator": link_creator, "space_id": space_id, "table": table}.items() if v
+    }
 
     def save(path: Any) -> int:
         n = 0
@@ -547,7 +658,9 @@ def start_import(
         return n
 
     try:
-        return jobs.start_import(file.filename or "upload", save, options).public()
+        return jobs.start_import(
+            file.filename or "upload", save, options, format=format, skip_bad=skip_bad, force=force
+        ).public()
     except JobBusy as exc:
         return _busy(exc)
 

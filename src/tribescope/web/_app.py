@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tribescope import __version__ as _version
 from tribescope.errors import TribescopeError
 from tribescope.web import _charts, _data
-from tribescope.web._api import Budget, creator_query
+from tribescope.web._api import Budget, LookalikeCount, LookalikeOf, creator_query
 from tribescope.web._api import router as api_router
 from tribescope.web._data import CreatorQuery
 from tribescope.web._jobs import Jobs
@@ -285,6 +285,9 @@ def _pages(app: FastAPI) -> None:
             pages=pages,
             imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
+            # what the chart leaves out, said beside it: creators past its first rows, creators without followers
+            chart_rows=len(chart_rows),
+            chart_unplaced=sum(1 for r in chart_rows if not _charts.on_leaderboard_chart(r)),
         )
 
     # ``:path``: a creator id may hold "/" (links encode it as %2F, which is decoded before routing)
@@ -313,6 +316,16 @@ def _pages(app: FastAPI) -> None:
         if d is None:
             return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
         return _page(request, "creator.html", d=d, charts=creator_charts(d), prefix="c")
+
+    @app.get("/similar", response_class=HTMLResponse, include_in_schema=False)
+    def similar(request: Request, creator: LookalikeOf, n: LookalikeCount = 10) -> Response:
+        platform, _, creator_id = creator.partition(":")
+        with request.app.state.store.view() as ws:
+            row, _ = _data._find_creator(ws, platform.lower(), creator_id)
+            if row is None:
+                return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
+            sec = _data.lookalikes(ws, platform, creator_id, n)
+        return _page(request, "similar.html", sec=sec, c=row, n=n, creator=creator)
 
     @app.get("/niches", response_class=HTMLResponse, include_in_schema=False)
     def niches(request: Request) -> Response:
@@ -354,8 +367,19 @@ def _pages(app: FastAPI) -> None:
 
     @app.get("/jobs", response_class=HTMLResponse, include_in_schema=False)
     def jobs(request: Request) -> Response:
+        from tribescope import schema
+        from tribescope.ingest import FORMATS
+
         j = request.app.state.jobs
-        return _page(request, "jobs.html", jobs=[x.public() for x in j.list()] if j else [])
+        return _page(
+            request,
+            "jobs.html",
+            jobs=[x.public() for x in j.list()] if j else [],
+            formats=[
+                (f.name, f.platform, f.description) for f in FORMATS.values()
+            ],  # as `tribescope formats`
+            tables=list(schema.DATA_TABLES),
+        )
 
     @app.get("/api", response_class=HTMLResponse, include_in_schema=False)
     def api_docs(request: Request) -> Response:

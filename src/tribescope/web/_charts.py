@@ -53,6 +53,13 @@ def _base(title: str, values: list[dict[str, Any]], **extra: Any) -> dict[str, A
     }
 
 
+def on_leaderboard_chart(r: dict[str, Any]) -> bool:
+    """Whether the leaderboard chart can draw a creator: a score, and a follower count above 0 (a log scale has no
+    place for 0 or an unknown count; the page counts the creators left out)."""
+    f = r.get("followers")
+    return isinstance(f, int | float) and f > 0 and r.get("community_score") is not None
+
+
 def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Community score against followers (log scale), one dot per creator, coloured by label."""
     vals = [
@@ -64,7 +71,7 @@ def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "label": label_text(r.get("label")) or NO_LABEL,
         }
         for r in rows
-        if r.get("followers") and r.get("community_score") is not None
+        if on_leaderboard_chart(r)
     ]
     return _base(
         "Community score vs followers",
@@ -183,11 +190,15 @@ def _counted_sponsored(p: dict[str, Any]) -> bool:
     return s in ("disclosed", "likely") or (s is None and bool(p.get("is_paid_partnership")))
 
 
+#: The mark of a post whose likes are unknown (the export has no like count): it has no engagement to plot.
+LIKES_UNKNOWN = "likes unknown"
+
+
 def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
     """Likes + comments per post over time; sponsored posts marked. Each post's ``engagement`` and ``comments`` are
     the metrics' (:func:`tribescope.metrics.post_engagement`, as the dashboard's data layer gives them: comments are
-    the platform's count, else the comment rows under the post); a post whose likes are unknown has no engagement
-    and no point."""
+    the platform's count, else the comment rows under the post). A post whose likes are unknown has no engagement:
+    it is drawn as a hollow grey triangle on the time axis (:data:`LIKES_UNKNOWN`), never left out unseen."""
     vals = [
         {
             "created_at": p.get("created_at"),
@@ -195,42 +206,56 @@ def engagement_over_time(posts: list[dict[str, Any]]) -> dict[str, Any]:
             "likes": p.get("likes"),
             "comments": p.get("comments", p.get("comments_count")),
             "post_id": p.get("post_id"),
-            "kind": "sponsored" if _counted_sponsored(p) else "organic",
+            "kind": (
+                LIKES_UNKNOWN
+                if p.get("engagement") is None
+                else "sponsored"
+                if _counted_sponsored(p)
+                else "organic"
+            ),
         }
         for p in posts
-        if p.get("created_at") and p.get("engagement") is not None
+        if p.get("created_at")
     ]
     x = {"field": "created_at", "type": "temporal", "title": None}
     y = {"field": "engagement", "type": "quantitative", "title": "likes + comments"}
-    return _base(
-        "Engagement per post over time",
-        vals,
-        height=220,
-        layer=[
+    known = {"filter": "datum.engagement != null"}
+    color = {
+        "field": "kind",
+        "type": "nominal",
+        "title": None,
+        "scale": {
+            "domain": ["organic", "sponsored", LIKES_UNKNOWN],
+            "range": ["#1b9e77", "#d95f02", "#888888"],
+        },
+    }
+    tooltip = [
+        {"field": "post_id"},
+        {"field": "created_at", "type": "temporal"},
+        {"field": "likes", "format": ","},
+        {"field": "comments", "format": ","},
+    ]
+    layer: list[dict[str, Any]] = [
+        {
+            "transform": [known],
+            "mark": {"type": "line", "color": "#999999", "interpolate": "monotone"},
+            "encoding": {"x": x, "y": y},
+        },
+        {
+            "transform": [known],
+            "mark": {"type": "point", "filled": True, "size": 60},
+            "encoding": {"x": x, "y": y, "color": color, "tooltip": tooltip},
+        },
+    ]
+    if any(v["engagement"] is None for v in vals):
+        layer.append(
             {
-                "mark": {"type": "line", "color": "#999999", "interpolate": "monotone"},
-                "encoding": {"x": x, "y": y},
-            },
-            {
-                "mark": {"type": "point", "filled": True, "size": 60},
-                "encoding": {
-                    "x": x,
-                    "y": y,
-                    "color": {
-                        "field": "kind",
-                        "type": "nominal",
-                        "scale": {"domain": ["organic", "sponsored"], "range": ["#1b9e77", "#d95f02"]},
-                    },
-                    "tooltip": [
-                        {"field": "post_id"},
-                        {"field": "created_at", "type": "temporal"},
-                        {"field": "likes", "format": ","},
-                        {"field": "comments", "format": ","},
-                    ],
-                },
-            },
-        ],
-    )
+                "transform": [{"filter": "datum.engagement == null"}],
+                "mark": {"type": "point", "shape": "triangle-up", "filled": False, "size": 70},
+                "encoding": {"x": x, "y": {"datum": 0}, "color": color, "tooltip": tooltip},
+            }
+        )
+    return _base("Engagement per post over time", vals, height=220, layer=layer)
 
 
 def comment_quality(rows: list[dict[str, Any]]) -> dict[str, Any]:

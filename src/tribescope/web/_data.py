@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.score._spec import FIRST_COLUMNS
+from tribescope.score._spec import FIRST_COLUMNS, insufficient_out_of_order
 from tribescope.store import Workspace
 
 __all__ = [
@@ -44,10 +44,12 @@ __all__ = [
     "creator_detail",
     "jsonable",
     "list_creators",
+    "lookalikes",
     "niche_creators",
     "niches",
     "overlap",
     "plan",
+    "ranked_out_of_order",
     "scrub",
     "workspace_summary",
 ]
@@ -190,6 +192,11 @@ def _creators_expr(ws: Workspace, tables: set[str]) -> tuple[ibis.Table, bool]:
     """The creator list: ``creator_scores`` when scored, else creators found in ``posts`` (unscored)."""
     if SCORE_TABLE in tables:
         return ws.table(SCORE_TABLE), True
+    return _unscored_expr(ws), False
+
+
+def _unscored_expr(ws: Workspace) -> ibis.Table:
+    """The creators found in ``posts``, with the score's first columns empty (not scored)."""
     posts = ws.table("posts")
     per = posts.group_by(["platform", "creator_id"]).agg(posts=posts.count())
     acc = ws.table("accounts").select("platform", "account_id", "username", "followers")
@@ -205,7 +212,7 @@ def _creators_expr(ws: Workspace, tables: set[str]) -> tuple[ibis.Table, bool]:
         confidence=ibis.null(float),
         posts=per.posts,
     )
-    return expr, False
+    return expr
 
 
 def _niche_column(t: ibis.Table) -> str | None:
@@ -253,19 +260,36 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         t.platform.asc(),
         t.creator_id.asc(),
     ]
-    if (
-        q.sort is None and scored and "label" in t.columns
-    ):  # the default ranking, as `tribescope score` ranks:
+    ranked = q.sort is None and scored and "label" in t.columns
+    extra: dict[str, Any] = {}
+    if ranked:  # the default ranking, as `tribescope score` ranks:
         # creators with too little data to judge after the judged ones
-        order.insert(0, (t.label == "insufficient_data").fill_null(False).asc())
+        insufficient = (t.label == "insufficient_data").fill_null(False)
+        order.insert(0, insufficient.asc())
+        # with the count (one scan): the lowest judged score, ranked before every "too little data" row whatever
+        # page it is on — a page of only such rows is out of order against it (see :func:`ranked_out_of_order`)
+        got = t.aggregate(n=t.count(), low=t.community_score.min(where=~insufficient)).execute()
+        total, low = int(got["n"].iloc[0]), got["low"].iloc[0]
+        extra["lowest_judged_score"] = jsonable(low)
+    else:
+        total = int(t.count().execute())
     cols = list(t.columns)
-    total = int(t.count().execute())
     t = t.order_by(order)
     limit, offset = (MAX_EXPORT_ROWS, 0) if export else (q.page_size, (q.page - 1) * q.page_size)
     rows = _rows(t.limit(limit, offset=offset)) if offset < total else []
     if export:
-        return Page(total, 1, len(rows), rows, cols, scored, truncated=total > MAX_EXPORT_ROWS)
-    return Page(total, q.page, q.page_size, rows, cols, scored)
+        return Page(total, 1, len(rows), rows, cols, scored, truncated=total > MAX_EXPORT_ROWS, extra=extra)
+    return Page(total, q.page, q.page_size, rows, cols, scored, extra=extra)
+
+
+def ranked_out_of_order(page: Page) -> bool:
+    """Whether a page of the default ranking (:func:`list_creators` without a sort) shows a "too little data" row
+    above a lower score — on this page, or on an earlier one: every judged creator is ranked before every such row,
+    so page 2 of "too little data" rows at 73 follows judged ones at 23 on page 1 — and so needs
+    :data:`~tribescope.score._spec.INSUFFICIENT_LAST_NOTE` beside it."""
+    if "lowest_judged_score" not in page.extra:
+        return False
+    return insufficient_out_of_order([{"community_score": page.extra["lowest_judged_score"]}, *page.rows])
 
 
 def facets(ws: Workspace) -> dict[str, list[str]]:
@@ -295,11 +319,16 @@ def facets(ws: Workspace) -> dict[str, list[str]]:
 # ---------------------------------------------------------------------------------------------- one creator
 
 
-def _find_creator(ws: Workspace, platform: str, creator_id: str) -> dict[str, Any] | None:
+def _find_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[dict[str, Any] | None, bool]:
+    """The creator's row of the list and whether it is scored; a creator whose posts were imported after the last
+    ``tribescope score`` is found in ``posts``, not scored (as before any scoring) — not "no such creator"."""
     tables = _tables(ws)
-    t, _ = _creators_expr(ws, tables)
+    t, scored = _creators_expr(ws, tables)
     rows = _rows(t.filter([t.platform == platform, t.creator_id == creator_id]).limit(1))
-    return rows[0] if rows else None
+    if not rows and scored and "posts" in tables:
+        t, scored = _unscored_expr(ws), False
+        rows = _rows(t.filter([t.platform == platform, t.creator_id == creator_id]).limit(1))
+    return (rows[0] if rows else None), scored
 
 
 def _spec_components(spec_hash: str | None = None) -> list[tuple[str, str, str | None]]:
@@ -767,11 +796,10 @@ def creator_detail(
     is kept until an import or re-score from the dashboard finishes.
     """
     platform = platform.lower()  # as the creator list's platform filter takes it
-    row = _find_creator(ws, platform, creator_id)
+    row, scored = _find_creator(ws, platform, creator_id)
     if row is None:
         return None
     tables = _tables(ws)
-    scored = SCORE_TABLE in tables
     acc = ws.table("accounts")
     prof = _rows(acc.filter([acc.platform == platform, acc.account_id == creator_id]).limit(1))
     explain_section = Section(missing=NOT_SCORED)
@@ -905,9 +933,14 @@ def niches(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = Fal
 
 
 def niche_creators(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
-    """Each creator's niche group, leader rank and bridge role."""
+    """Each creator's niche group, leader rank and bridge role: group by group (as the groups are listed), each
+    group's creators as its leaders are ranked (``leader_rank`` 1 first, as the group's ``leaders`` names them)."""
     res = niche_result(ws)
-    return Section(_paged(res.data.creators, page, page_size, export)) if res.ok else res
+    if not res.ok:
+        return res
+    t = res.data.creators
+    keys = [k for k in ("group", "leader_rank", "platform", "creator_id") if k in t.column_names]
+    return Section(_paged(t.sort_by([(k, "ascending") for k in keys]), page, page_size, export))
 
 
 def brands(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
@@ -1008,6 +1041,72 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
     if per_list is not None:
         per, totals = per_list(ws, keys)
         page.extra = {"audience": per.to_pylist(), "totals": {k: int(v) for k, v in totals.items()}}
+    return Section(page)
+
+
+#: Lookalikes a page or an API answer lists at most (``tribescope similar --n``).
+MAX_LOOKALIKES = 100
+
+
+def lookalikes(ws: Workspace, platform: str, creator_id: str, n: int = 10) -> Section:
+    """:func:`tribescope.niche.similar`, as ``tribescope similar PLATFORM:ID --n N`` prints it: the ``n`` creators
+    most like this one (``similarity`` = 0.4 topic + 0.3 audience + 0.3 profile) with the ``reasons``, each named by
+    its handle and with its community score and label when scored. Unknown creator: an :class:`InvalidQuery`."""
+    fn = _optional("tribescope.niche", "similar")
+    if fn is None:
+        return Section(missing="lookalikes are not available (the niche module is not installed)")
+    platform = platform.lower()
+    row, _ = _find_creator(ws, platform, creator_id)
+    if row is None:
+        raise InvalidQuery(f"no creator {platform}:{creator_id} in this workspace")
+    res = _library_call(
+        ws, ("similar", platform, creator_id, n), lambda: fn(ws, (platform, creator_id), n=n), "no lookalikes"
+    )
+    if not res.ok:
+        return res
+    got: pa.Table = res.data
+    keys = list(zip(got.column("platform").to_pylist(), got.column("creator_id").to_pylist(), strict=True))
+    named: dict[tuple[str, str], dict[str, Any]] = {}
+    if keys:  # the handles (and scores) of these creators: one small query each, not one per creator
+        t, scored = _creators_expr(ws, _tables(ws))
+        t = t.filter(
+            t.platform.isin(sorted({p for p, _ in keys})) & t.creator_id.isin(sorted({c for _, c in keys}))
+        )
+        cols = [
+            "platform",
+            "creator_id",
+            "handle",
+            "followers",
+            *(["community_score", "label"] if scored else []),
+        ]
+        named = {(r["platform"], r["creator_id"]): r for r in _rows(t.select(*cols))}
+        acc = ws.table("accounts")
+        acc = acc.filter(
+            acc.platform.isin(sorted({p for p, _ in keys}))
+            & acc.account_id.isin(sorted({c for _, c in keys}))
+        )
+        for r in _rows(acc.select("platform", "account_id", "username")):
+            k = (r["platform"], r["account_id"])
+            if r["username"] and not (named.get(k) or {}).get("handle"):
+                named.setdefault(k, {})["handle"] = r["username"]
+    rows = []
+    for r in jsonable(got):
+        extra = named.get((r["platform"], r["creator_id"]), {})
+        rows.append(
+            {
+                "platform": r["platform"],
+                "creator_id": r["creator_id"],
+                "handle": extra.get("handle"),
+                "followers": extra.get("followers"),
+                **{k: r.get(k) for k in ("similarity", "topic", "audience", "shared_accounts", "profile")},
+                "community_score": extra.get("community_score"),
+                "label": extra.get("label"),
+                "reasons": r.get("reasons"),
+            }
+        )
+    cols = list(rows[0]) if rows else ["platform", "creator_id", "handle", "similarity", "reasons"]
+    page = Page(len(rows), 1, max(n, 1), rows, cols)
+    page.extra = {"creator": {k: row.get(k) for k in ("platform", "creator_id", "handle")}}
     return Section(page)
 
 

@@ -46,6 +46,10 @@ def upload_name(filename: str | None) -> str:
 #: The import form's fields, by the CLI option each stands for.
 LINK_FIELD = '"link to creator"'
 SPACE_FIELD = '"Patreon campaign id"'
+FORMAT_FIELD = '"format"'
+TABLE_FIELD = '"table"'
+SKIP_BAD_FIELD = '"skip bad records"'
+FORCE_FIELD = '"read again if already imported"'
 
 #: What the importer's messages (written for ``tribescope import``) advise, as the dashboard's import form can do it:
 #: (pattern, replacement), applied in order. A CLI option the form has is named by its field; one it has not is
@@ -57,16 +61,15 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"Fix the record, or re-run with --skip-bad to import the good records and quarantine the bad ones in "
             r"the `rejects` table\.",
-            "Fix the record and upload the file again (the dashboard imports a file only when every record is "
-            "readable; to import the good records and set the bad ones aside, run `tribescope import --skip-bad FILE` "
-            "on the command line).",
+            f"Fix the record and upload the file again, or tick {SKIP_BAD_FIELD} and upload it again to import the "
+            "good records and quarantine the bad ones in the `rejects` table.",
         ),
-        # ImportFailed.FILE_HINT
+        # ImportFailed.FILE_HINT (--skip-bad would skip the one file uploaded: nothing to advise)
         (
             r"Remove the file, give its format with --format, or re-run with --skip-bad to import the other files "
             r"and skip the ones that are not exports\.",
-            "Upload an export in one of the formats listed (to name the format yourself, run "
-            "`tribescope import --format FORMAT FILE` on the command line).",
+            f"Upload an export in one of the formats listed, or choose the file's format in the {FORMAT_FIELD} "
+            "field and upload it again.",
         ),
         # ImportFailed.HEADER_HINT
         (
@@ -84,8 +87,8 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"Name the table with --table and the columns as in docs/data-model\.md \(see `tribescope import "
             r"--help`\)",
-            "Name the columns as in docs/data-model.md, so the table can be told from them, and upload the file "
-            "again (to name the table yourself, run `tribescope import --table TABLE FILE` on the command line)",
+            f"Name the columns as in docs/data-model.md, and choose the table in the {TABLE_FIELD} field (or leave "
+            "it to be told from the columns), and upload the file again",
         ),
         # a compressed file damaged at its start
         (
@@ -94,10 +97,7 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "Re-download or re-export the file and upload it again.",
         ),
         # a CSV that lacks a column its table requires
-        (
-            r", or choose another table with --table",
-            " (to name another table, run `tribescope import --table TABLE FILE` on the command line)",
-        ),
+        (r", or choose another table with --table", f", or choose another table in the {TABLE_FIELD} field"),
         (r"re-import with --link-creator (\S+)", rf"upload the file again with {LINK_FIELD} set to \1"),
         (r"--link-creator (\S+):", rf"{LINK_FIELD} \1:"),
         (r"option --link-creator", f"field {LINK_FIELD}"),
@@ -109,7 +109,7 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (
             r"^identical content already imported \(import ([^)]*)\)$",
             r"identical content already imported (import \1): nothing was changed (the workspace holds this file "
-            r"already; there is nothing to do)",
+            rf"already; tick {FORCE_FIELD} and upload it again to re-read it)",
         ),
     )
 )
@@ -117,8 +117,9 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 
 def dashboard_text(message: str) -> str:
     """An importer message with its advice for the dashboard's import form instead of ``tribescope import``'s
-    options (``--skip-bad``, ``--table``, ``--format``, ``--force`` are not on the form; ``--link-creator`` and
-    ``--space-id`` are its "link to creator" and "Patreon campaign id" fields)."""
+    options: each option is named by the form's field that stands for it (``--format``, ``--table``, ``--skip-bad``,
+    ``--force``, ``--link-creator``, ``--space-id``: "format", "table", "skip bad records", "read again if already
+    imported", "link to creator", "Patreon campaign id")."""
     for pattern, repl in _DASHBOARD_ADVICE:
         message = pattern.sub(repl, message)
     return message
@@ -133,6 +134,26 @@ def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
 
     note = unknown_link_creator(ws, options["link_creator"])
     return [dashboard_text(note)] if note else []
+
+
+def _report_notes(report: Any, filename: str) -> list[str]:
+    """What ``tribescope import`` says under its table about what it did not import: a generic file's columns that no
+    canonical column takes, the bad records quarantined (``skip_bad``), the rows of forgotten accounts dropped — in
+    the CLI's words, the upload named as the user named it."""
+    notes = [
+        f"{upload_name(filename)}: column(s) {', '.join(map(repr, f.ignored_columns))} not imported (no canonical "
+        "column takes them; see docs/data-model.md)"
+        for f in report.files
+        if f.ignored_columns
+    ]
+    if report.rejected:
+        notes.append(f"{report.rejected:,} bad records quarantined; see `tribescope status --rejects`")
+    if report.forgotten:
+        notes.append(
+            f"{report.forgotten:,} rows of accounts erased with `tribescope forget` were dropped, not imported "
+            "(docs/privacy.md)"
+        )
+    return notes
 
 
 class JobBusy(TribescopeError):
@@ -215,10 +236,18 @@ class Jobs:
         return job
 
     def start_import(
-        self, filename: str, save: Callable[[Path], int], options: dict[str, Any] | None = None
+        self,
+        filename: str,
+        save: Callable[[Path], int],
+        options: dict[str, Any] | None = None,
+        *,
+        format: str | None = None,
+        skip_bad: bool = False,
+        force: bool = False,
     ) -> Job:
-        """Import one uploaded file. ``save(path)`` writes the upload there and returns its size; ``options``
-        are the import's (``link_creator``, ``space_id``, as :func:`tribescope.ingest.import_paths` takes them)."""
+        """Import one uploaded file as ``tribescope import`` does (:func:`tribescope.ingest.import_paths`).
+        ``save(path)`` writes the upload there and returns its size; ``options`` are the import's format options
+        (``link_creator``, ``space_id``, ``table``), ``format``, ``skip_bad`` and ``force`` its arguments."""
         from tribescope.ingest import import_paths
 
         tmp = Path(tempfile.mkdtemp(prefix="tribescope-upload-"))
@@ -239,7 +268,15 @@ class Jobs:
                 job.message = f"importing {desc}"
 
             try:
-                report = import_paths(self.ws, [path], options=options, progress=progress)
+                report = import_paths(
+                    self.ws,
+                    [path],
+                    format=format,
+                    skip_bad=skip_bad,
+                    force=force,
+                    options=options,
+                    progress=progress,
+                )
             except TribescopeError as exc:  # name the upload as the user does, not the server's copy of it
                 raise TribescopeError(dashboard_text(str(exc).replace(f"{tmp}{os.sep}", ""))) from exc
             job.message = f"imported {report.records:,} records"
@@ -249,7 +286,7 @@ class Jobs:
                 "rows": report.rows(),
                 "rejected": report.rejected,
                 "skipped": skipped,
-                "notes": skipped + _import_notes(self.ws, options or {}),
+                "notes": skipped + _report_notes(report, filename) + _import_notes(self.ws, options or {}),
             }
 
         return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))

@@ -3,7 +3,8 @@
 Expensive requests are the ones that recompute something or return every row:
 
 * creator detail with ``evidence=true`` (``/api/creators/{platform}/{id}`` and ``/creator/…``),
-* audience overlap (``/api/overlap``) and budget plans (``/api/plan``, ``/campaigns?budget=``),
+* audience overlap (``/api/overlap``), lookalikes (``/api/similar``, ``/similar``) and budget plans (``/api/plan``,
+  ``/campaigns?budget=``),
 * every CSV export (a ``.csv`` path or ``format=csv``),
 * job starts (``POST /api/jobs/…``).
 
@@ -37,7 +38,11 @@ def is_expensive(method: str, path: str, query_string: bytes) -> bool:
         return True
     if method not in ("GET", "HEAD"):
         return False
-    if path.endswith(".csv") or path.startswith(("/api/overlap", "/api/plan")):
+    if (
+        path.endswith(".csv")
+        or path.startswith(("/api/overlap", "/api/plan", "/api/similar"))
+        or path == "/similar"
+    ):
         return True
     query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     if query.get("format", "").lower() == "csv":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -22,9 +23,9 @@ from tribescope.score._spec import (
     score_text,
 )
 from tribescope.web import _charts
-from tribescope.web._data import EVIDENCE_NOT_COMPUTED, to_json
+from tribescope.web._data import EVIDENCE_NOT_COMPUTED, ranked_out_of_order, to_json
 
-__all__ = ["creator_charts", "creator_href", "env"]
+__all__ = ["code_spans", "creator_charts", "creator_href", "env"]
 
 
 def _num(v: Any, digits: int = 1) -> str:
@@ -189,6 +190,23 @@ def _header(name: Any) -> Markup:
     return Markup("_<wbr>").join(escape(str(name)).split("_"))
 
 
+#: A Markdown code span of a message (``run `tribescope score```): a run of backticks, the text, the same run again.
+_CODE_SPAN = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)", re.S)
+
+
+def code_spans(message: Any) -> Markup:
+    """A message (written for the terminal, with Markdown code spans: ``run `tribescope score` ``) as HTML: each
+    code span a ``<code>`` element, every other character escaped (a stray backtick is shown as it is)."""
+    text = "" if message is None else str(message)
+    out: list[str] = []
+    end = 0
+    for m in _CODE_SPAN.finditer(text):
+        out += [escape(text[end : m.start()]), Markup("<code>%s</code>") % m.group(2)]
+        end = m.end()
+    out.append(escape(text[end:]))
+    return Markup("").join(out)
+
+
 def _json_script(v: Any) -> Markup:
     # to_json escapes <, >, & and the JS line separators, so the text cannot close the <script>.
     return Markup(to_json(v))
@@ -217,6 +235,7 @@ def env() -> Environment:
     e.filters["json_script"] = _json_script
     e.filters["header"] = _header
     e.filters["segment"] = _segment
+    e.filters["code_spans"] = code_spans  # a job's message or an error: `tribescope score` as <code>
     e.globals["EVIDENCE_NOT_COMPUTED"] = EVIDENCE_NOT_COMPUTED
     e.globals["creator_href"] = creator_href
     # why "too little data" rows come after lower scores, in the words of `tribescope score`
@@ -224,6 +243,7 @@ def env() -> Environment:
         INSUFFICIENT_LAST_NOTE[:1].upper() + INSUFFICIENT_LAST_NOTE[1:] + "."
     )
     e.globals["insufficient_out_of_order"] = insufficient_out_of_order
+    e.globals["ranked_out_of_order"] = ranked_out_of_order  # a leaderboard page, earlier pages counted
     e.globals["LABEL_NAMES"] = LABEL_NAMES  # for app.js (the shortlist page names labels as the tables do)
     return e
 
@@ -241,9 +261,7 @@ def creator_charts(d: dict[str, Any]) -> dict[str, Any]:
     return {
         "components": _charts.components(comps) if comps else None,
         "engagement": (
-            _charts.engagement_over_time(d["posts"])
-            if any(p.get("created_at") and p.get("engagement") is not None for p in d["posts"])
-            else None
+            _charts.engagement_over_time(d["posts"]) if any(p.get("created_at") for p in d["posts"]) else None
         ),
         "quality": _charts.comment_quality(quality) if quality else None,
         "network": _charts.network(net) if net else None,

@@ -197,17 +197,31 @@
   }
 
   // ------------------------------------------------------------------ jobs
+  // a message written for the terminal into el, its Markdown code spans (`tribescope score`) as <code> elements, as
+  // web/_render.py code_spans writes them on the server; every part as text, never as HTML
+  var CODE_SPAN = /(`+)(?!`)([\s\S]+?)(?<!`)\1(?!`)/g;
+  function setMessage(el, text) {
+    while (el.firstChild) el.removeChild(el.firstChild);
+    var s = text === null || text === undefined ? "" : String(text), end = 0, m;
+    CODE_SPAN.lastIndex = 0;
+    while ((m = CODE_SPAN.exec(s)) !== null) {
+      el.appendChild(document.createTextNode(s.slice(end, m.index)));
+      var code = document.createElement("code"); code.textContent = m[2]; el.appendChild(code);
+      end = m.index + m[0].length;
+    }
+    el.appendChild(document.createTextNode(s.slice(end)));
+  }
   function showNotes(notes) {  // what the job says to check (e.g. a link to an unknown creator)
     var ul = document.getElementById("job-notes");
     while (ul.firstChild) ul.removeChild(ul.firstChild);
-    (notes || []).forEach(function (n) { var li = document.createElement("li"); li.textContent = n; ul.appendChild(li); });
+    (notes || []).forEach(function (n) { var li = document.createElement("li"); setMessage(li, n); ul.appendChild(li); });
   }
   function watch(job) {
     var bar = document.getElementById("job-progress"), st = document.getElementById("job-status"),
         msg = document.getElementById("job-message");
     var tick = function () {
       fetch("/api/jobs/" + encodeURIComponent(job.id), { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
-        bar.value = j.progress || 0; st.textContent = j.status || ""; msg.textContent = j.message || j.error || "";
+        bar.value = j.progress || 0; st.textContent = j.status || ""; setMessage(msg, j.message || j.error || "");
         showNotes((j.result || {}).notes);
         if (j.status === "queued" || j.status === "running") window.setTimeout(tick, 400);
       });
@@ -218,7 +232,7 @@
     var st = document.getElementById("job-status");
     st.textContent = "starting…";
     fetch(url, { method: "POST", body: body, credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (j) {
-      if (j.error) { st.textContent = "refused"; document.getElementById("job-message").textContent = errorText(j); return; }
+      if (j.error) { st.textContent = "refused"; setMessage(document.getElementById("job-message"), errorText(j)); return; }
       watch(j);
     }).catch(function (e) { st.textContent = "failed: " + e; });
   }
