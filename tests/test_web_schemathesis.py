@@ -41,6 +41,8 @@ OPERATIONS = [
     ("GET", "/api/overlap.csv"),
     ("GET", "/api/plan"),
     ("GET", "/api/plan.csv"),
+    ("GET", "/api/similar"),
+    ("GET", "/api/similar.csv"),
     ("POST", "/api/jobs/import"),
     ("POST", "/api/jobs/score"),
     ("GET", "/api/jobs"),
