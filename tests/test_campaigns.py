@@ -691,7 +691,7 @@ def test_plan_keys_fees_and_history_by_platform(ws, tmp_path):
     assert picks.loc[("tiktok", "bob"), "cost_source"] == "estimated"
     assert "own history" not in picks.loc[("tiktok", "bob"), "rationale"]
     assert picks.loc[("instagram", "bob"), "cost"] == 150.0
-    assert "own history (1 conversions)" in picks.loc[("instagram", "bob"), "rationale"]
+    assert "own history (1 conversion)" in picks.loc[("instagram", "bob"), "rationale"]
     assert picks.loc[("instagram", "carol"), ["cost", "cost_source"]].tolist() == [250.0, "last quoted"]
     for p in ("instagram", "tiktok"):  # estimate max(100, 4,000/1000 × rate) = 100, not the ambiguous 300
         assert picks.loc[(p, "dan"), ["cost", "cost_source"]].tolist() == [100.0, "estimated"]

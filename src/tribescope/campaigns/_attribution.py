@@ -12,8 +12,11 @@ Orders — each order is credited to **at most one** plan row:
 3. Several matching rows (the same code reused across campaigns): the latest-starting row whose window
    holds the order wins.
 
-Cancelled and voided orders, and orders refunded in full (``Refunded Amount ≥ Total > 0``), are never
-credited: they are not sales. Revenue of an order = ``Total − Refunded Amount`` (a partial refund lowers it).
+Cancelled, voided and expired orders, and orders refunded in full (``Refunded Amount ≥ Total > 0``), are never
+credited: they are not sales. Orders awaiting payment (financial status ``pending`` / ``authorized``,
+:data:`~tribescope.campaigns._io.UNPAID_STATUSES`) are not credited either: they are not sales *yet* (the payment may
+fail or the authorisation expire); the row they would go to is kept (``unpaid_row``) for the report's notes. Revenue of
+an order = ``Total − Refunded Amount`` (a partial refund lowers it).
 
 Clicks — each clicks row counts for one plan row at most (:func:`attribute_clicks`): in the row's window, by its UTM
 campaign (when either side has one), else by its link; the latest-starting row wins.
@@ -42,7 +45,7 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
-from tribescope.campaigns._io import discount_codes
+from tribescope.campaigns._io import UNPAID_STATUSES, VOID_STATUSES, discount_codes, order_status
 
 __all__ = [
     "ATTRIBUTION_WINDOW_DAYS",
@@ -69,18 +72,28 @@ def attribute_orders(
     plan: pd.DataFrame, orders: pd.DataFrame, *, window_days: int = ATTRIBUTION_WINDOW_DAYS
 ) -> pd.DataFrame:
     """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None),
-    ``revenue`` (Total − Refunded; 0 for cancelled orders) and ``void`` (cancelled, voided or refunded in full). Cancelled / voided orders and orders refunded in full
-    are never credited."""
+    ``revenue`` (Total − Refunded; 0 for an order that is no sale), ``void`` (no sale: cancelled, voided, expired,
+    refunded in full — or awaiting payment), ``unpaid`` (awaiting payment: financial status in
+    :data:`~tribescope.campaigns._io.UNPAID_STATUSES`) and ``unpaid_row`` (the row an unpaid order would be credited to
+    once paid, else -1). Only paid orders that stood are credited."""
     o = orders.copy()
     total = pd.to_numeric(o["total"], errors="coerce").fillna(0.0)
     refunded = pd.to_numeric(o["refunded"], errors="coerce").fillna(0.0)
-    o["revenue"] = (total - refunded).clip(lower=0.0)
-    o.loc[o["cancelled"].astype("boolean").fillna(False).astype(bool), "revenue"] = 0.0
-    void = o["cancelled"].astype("boolean").fillna(False).astype(bool) | (
-        (refunded > 0) & (refunded >= total)
+    status = (
+        o["financial_status"].map(order_status)
+        if "financial_status" in o.columns
+        else pd.Series("", index=o.index, dtype=object)
     )
-    o["void"] = void  # no order after all: cancelled / voided, or refunded in full
+    # a status read before VOID_STATUSES held it (``expired``) counts as the readers now store it
+    cancelled = o["cancelled"].astype("boolean").fillna(False).astype(bool) | status.isin(VOID_STATUSES)
+    void = cancelled | ((refunded > 0) & (refunded >= total))
+    unpaid = status.isin(UNPAID_STATUSES) & ~void
+    o["revenue"] = (total - refunded).clip(lower=0.0)
+    o.loc[cancelled | unpaid, "revenue"] = 0.0
+    o["void"] = void | unpaid  # no sale: cancelled / voided / expired, refunded in full, or not paid (yet)
+    o["unpaid"] = unpaid
     o["plan_row"] = -1
+    o["unpaid_row"] = -1
     o["rule"] = None
     if plan.empty or o.empty:
         return o
@@ -88,12 +101,13 @@ def attribute_orders(
     order_by_start = sorted(range(len(plan)), key=lambda i: (start.iloc[i], i), reverse=True)
     codes = [set(discount_codes(c)) for c in plan["promo_code"].fillna("")]  # "ALICE15; ALICE20": either
     utms = plan["utm_campaign"].fillna("").str.lower().tolist()
-    rows, rules = [], []
-    for code, utm, t, cancelled in zip(
+    rows, rules, waiting = [], [], []
+    for code, utm, t, cancelled, not_paid in zip(
         o["discount_code"].fillna("").astype(str),
         o["utm_campaign"].fillna("").str.lower(),
         o["created_at"],
         void,
+        unpaid,
         strict=True,
     ):
         hit, rule = -1, None
@@ -109,10 +123,16 @@ def attribute_orders(
                     if utms[i] and utms[i] == utm and start.iloc[i] <= t < end.iloc[i]:
                         hit, rule = i, "utm"
                         break
+        if not_paid:  # awaiting payment: not a conversion (yet); the row it would go to, for the notes
+            hit, rule, wait = -1, None, hit
+        else:
+            wait = -1
         rows.append(hit)
         rules.append(rule)
+        waiting.append(wait)
     o["plan_row"] = rows
     o["rule"] = rules
+    o["unpaid_row"] = waiting
     return o
 
 

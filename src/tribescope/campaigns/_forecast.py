@@ -319,7 +319,7 @@ def forecast(
         o = own.get(key) if key is not None else None
         if o is not None and o[1]:
             a, b = a + o[0], b + o[1] / 1000
-            src += f" + own history ({int(o[0])} conversions)"
+            src += f" + own history ({int(o[0])} conversion{'' if int(o[0]) == 1 else 's'})"
         lo, hi = predictive_quantiles(a, b, e, q)
         mean = e * a / b
         cost = float(c.get("cost") or 0)

@@ -15,11 +15,12 @@ Accepted column names (case- and space-insensitive; the first present wins):
   the file is stored as ``plan_line`` (the report's order within a campaign). An empty fee is an
   error (write 0 for a gifted campaign), and so is a row without a platform whose creator id the workspace has on
   several platforms (:func:`read_plan`'s ``creators``).
-* orders: Shopify's admin export (``Name, Email, Financial Status, Paid at, …, Total, Discount Code,
+* orders: Shopify's admin export (``Name, Financial Status, Paid at, …, Total, Discount Code,
   Discount Amount, Created at, …, Cancelled at, Refunded Amount, Id``) plus the ``Landing Site`` /
   ``Referring Site`` columns order-export apps add; also the Orders API's snake_case names
-  (``name, email, financial_status, total_price, discount_codes, created_at, landing_site, referring_site,
-  cancelled_at``). Rows repeating a ``Name`` without a ``Total`` (further line items) are folded into the row
+  (``name, financial_status, total_price, discount_codes, created_at, landing_site, referring_site,
+  cancelled_at``). The customer's e-mail address (``Email``, ``email``, ``billing_email``) is not read: no figure
+  needs it (orders are attributed by discount code and UTM campaign), so it is not stored (docs/privacy.md). Rows repeating a ``Name`` without a ``Total`` (further line items) are folded into the row
   carrying it; the same order again *with* a ``Total`` (in a CSV or the Orders API JSON) is replaced by the later copy.
   ``Discount Code`` may hold several codes (``"WELCOME10, ALICE15"``); all are kept (comma-joined).
   ``Canceled at`` (the current US spelling) counts as ``Cancelled at``. WooCommerce exports (``order_number``,
@@ -86,7 +87,6 @@ ORDER_SCHEMA = pa.schema(
     [
         ("order_name", pa.string()),
         ("order_id", pa.string()),
-        ("email", pa.string()),
         ("financial_status", pa.string()),
         ("created_at", _TS),
         ("currency", pa.string()),
@@ -419,6 +419,26 @@ def discount_codes(v: Any) -> list[str]:
 
 
 _TRUE = {"true", "yes", "1", "y", "t"}
+
+#: financial statuses of an order that is no sale: Shopify's ``voided`` (an authorised payment cancelled) and
+#: ``expired`` (an authorisation never captured); WooCommerce's ``cancelled``, ``failed`` and ``trash``. Such an order is
+#: stored as ``cancelled`` by both readers (CSV and Orders API JSON) and never credited.
+VOID_STATUSES = frozenset({"voided", "expired", "cancelled", "canceled", "failed", "trash"})
+#: financial statuses of an order not paid (yet): Shopify's ``pending`` (a manual payment method, or a provider that
+#: needs time; "payment might fail") and ``authorized`` (manual capture: the payment is validated, not taken, and
+#: expires if not captured); WooCommerce's ``pending`` (pending payment), ``on-hold`` (awaiting payment) and checkout
+#: drafts. Not a conversion until paid: the report leaves them out and its notes count them
+#: (:func:`~tribescope.campaigns.attribute_orders`).
+UNPAID_STATUSES = frozenset({"pending", "authorized", "on-hold", "on_hold", "checkout-draft", "draft"})
+
+
+def order_status(v: Any) -> str:
+    """An order's financial status as stored: lower-case, without WooCommerce's ``wc-`` prefix, words joined by ``_``
+    (``"Partially refunded"`` → ``partially_refunded``, as Shopify's export and API write it)."""
+    s = str(v or "").strip().lower().removeprefix("wc-")
+    return re.sub(r"\s+", "_", s)
+
+
 #: Shopify's test payment gateway (orders placed while testing checkout)
 _BOGUS = {"bogus", "bogus gateway", "(for testing) bogus gateway"}
 
@@ -494,8 +514,7 @@ def read_orders(path: str | Path) -> pa.Table:
             orders[name] = {}
             continue
         landing = _pick(r, "Landing Site", "landing_site", "landing_site_ref")
-        status = _pick(r, "Financial Status", "financial_status", "status", "Order Status").lower()
-        status = status.removeprefix("wc-")
+        status = order_status(_pick(r, "Financial Status", "financial_status", "status", "Order Status"))
         total = _money(r, where, *_O_TOTAL)
         refunded = _money(r, where, *_O_REFUNDED)
         _not_negative(total, f"{where}, field {_field(r, *_O_TOTAL)!r}", name, "total")
@@ -507,7 +526,6 @@ def read_orders(path: str | Path) -> pa.Table:
         orders[name] = {
             "order_name": name,
             "order_id": _pick(r, "Id", "id") or None,
-            "email": _pick(r, "Email", "email", "billing_email", "Billing Email").lower() or None,
             "financial_status": status or None,
             "created_at": _when(r, where, *_O_CREATED),
             "currency": _pick(r, "Currency", "currency", "order_currency").upper() or None,
@@ -518,7 +536,7 @@ def read_orders(path: str | Path) -> pa.Table:
             ),
             "total": total,
             "refunded": refunded,
-            "cancelled": bool(_pick(r, *_CANCELLED)) or status in ("voided", "cancelled", "failed", "trash"),
+            "cancelled": bool(_pick(r, *_CANCELLED)) or status in VOID_STATUSES,
             "landing_site": landing or None,
             "referring_site": _pick(r, "Referring Site", "referring_site") or None,
             "utm_campaign": utm_campaign_of(landing) or (_pick(r, "utm_campaign").lower() or None),
@@ -542,7 +560,7 @@ def _json_money(v: Any, where: str) -> float:
 
 
 def _read_orders_json(p: Path) -> pa.Table:
-    """The Shopify Orders API (REST ``orders.json``): ``name, id, email, financial_status, created_at, currency,
+    """The Shopify Orders API (REST ``orders.json``): ``name, id, financial_status, created_at, currency,
     subtotal_price, total_discounts, total_price, discount_codes[].code, refunds[].transactions[]`` (successful
     ``refund`` transactions are the refunded amount; without ``refunds``, ``total_refunded`` or
     ``total_price − current_total_price``; without any, a ``refunded`` order is refunded in full),
@@ -608,18 +626,17 @@ def _read_orders_json(p: Path) -> pa.Table:
                 0.0,
                 total - _json_money(o.get("current_total_price"), f"{where}, field 'current_total_price'"),
             )
-        elif str(o.get("financial_status") or "").lower() == "refunded":
+        elif order_status(o.get("financial_status")) == "refunded":
             # refunded, and no amount anywhere: refunded in full, as a CSV row of that status without a refund column
             refunded = total
         created = parse_shop_time(str(o.get("created_at") or ""), f"{where}, field 'created_at'")
         if created is None:
             raise CampaignError(f"{where}, field 'created_at': empty creation time")
-        status = str(o.get("financial_status") or "").lower()
+        status = order_status(o.get("financial_status"))
         landing = str(o.get("landing_site") or o.get("landing_site_ref") or "") or None
         out[name] = {
             "order_name": name,
             "order_id": str(o["id"]) if o.get("id") is not None else None,
-            "email": str(o.get("email") or o.get("contact_email") or "").lower() or None,
             "financial_status": status or None,
             "created_at": created,
             "currency": str(o.get("currency") or "").upper() or None,
@@ -629,7 +646,7 @@ def _read_orders_json(p: Path) -> pa.Table:
             "discount_amount": _json_money(o.get("total_discounts"), f"{where}, field 'total_discounts'"),
             "total": total,
             "refunded": refunded,
-            "cancelled": bool(o.get("cancelled_at") or o.get("canceled_at")) or status == "voided",
+            "cancelled": bool(o.get("cancelled_at") or o.get("canceled_at")) or status in VOID_STATUSES,
             "landing_site": landing,
             "referring_site": str(o.get("referring_site") or "") or None,
             "utm_campaign": utm_campaign_of(landing),
@@ -720,6 +737,7 @@ def import_campaign(
     tables: dict[str, pa.Table] = {}
     if plan is not None:
         tables["campaign_plan"] = read_plan(plan, creators=workspace_creators(ws))
+        _refuse_forgotten(ws, tables["campaign_plan"], Path(plan))
     if orders is not None:
         tables["campaign_orders"] = read_orders(orders)
     if clicks is not None:
@@ -734,7 +752,35 @@ def import_campaign(
         "campaign_clicks": ["date", "utm_campaign", "link"],
     }
     with ws.transaction():
+        _drop_stored_emails(ws)
         return {n: _replace(ws, n, t, keys[n]) for n, t in tables.items()}
+
+
+def _refuse_forgotten(ws: Workspace, plan: pa.Table, path: Path) -> None:
+    """A plan row whose creator (id or handle) is on the workspace's erasure list (``tribescope forget``) is an error
+    naming its line: the plan used to bring a forgotten creator back although ``forget`` says later imports do not. The
+    row is refused, not dropped — it is a fee paid, and leaving it out would change the campaign's cost and ROI."""
+    from tribescope.store._privacy import forgotten_among
+
+    rows = plan.select(["creator_platform", "creator_id", "handle", "plan_line"]).to_pylist()
+    names = [(r["creator_platform"], str(r[c] or "")) for r in rows for c in ("creator_id", "handle")]
+    hits = sorted({k // 2 for k in forgotten_among(ws, names)})
+    if hits:
+        r = rows[hits[0]]
+        more = f" (and {len(hits) - 1} more row{'s' if len(hits) > 2 else ''})" if len(hits) > 1 else ""
+        raise CampaignError(
+            f"{path}, line {r['plan_line']}: creator {r['handle'] or r['creator_id']!r}"
+            f"{' (' + r['creator_platform'] + ')' if r['creator_platform'] else ''} was forgotten (`tribescope "
+            f"forget`: the erasure list){more}; remove the row from the plan, or undo the erasure (docs/privacy.md). "
+            "Nothing was imported"
+        )
+
+
+def _drop_stored_emails(ws: Workspace) -> None:
+    """Drop ``campaign_orders.email``, which imports before 2026-12 stored (the shop customers' e-mail addresses) though
+    no figure reads it: an old workspace loses it on its next campaign import (docs/privacy.md)."""
+    if "email" in ws.table("campaign_orders").columns:
+        ws.duck.execute('ALTER TABLE "campaign_orders" DROP COLUMN email')
 
 
 def find_campaign_files(directory: str | Path, given: Iterable[str] = ()) -> dict[str, Path]:

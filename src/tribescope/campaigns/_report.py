@@ -14,6 +14,9 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
   conversion: credited orders in another currency than the plan row's are counted in
   ``orders_in_other_currency`` and named in the notes; ``ROAS = revenue / cost``;
   ``ROI = (margin × revenue − cost) / cost`` (``margin`` = 1 by default, i.e. revenue ROI).
+* Groups (campaign, label) pool their rows: ``CPM = Σ cost / Σ impressions × 1000`` over the rows with impressions
+  (likewise CPE over the rows with engagements, conversions per 1k followers over the rows with followers); a figure
+  no row has is empty, never 0.
 * ``EMV = impressions × CPM_platform / 1000`` with the editable table ``emv_cpm.csv``
   (:func:`load_cpm_table`); each post contributes to one row only.
 * A plan row without a platform is the account of its id on the one platform that has it (its followers, tier,
@@ -511,6 +514,7 @@ def campaign_report(
         + (f" of campaign {campaign}" if shown is not None else "")
         + f" ({int((won['rule'] == 'code').sum())} by code, {int((won['rule'] == 'utm').sum())} by UTM)"
     )
+    notes.extend(_unpaid_note(att, view))
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
@@ -551,6 +555,28 @@ def campaign_report(
     )
 
 
+def _unpaid_note(att: pd.DataFrame, view: pd.DataFrame) -> list[str]:
+    """A note for the orders this report's rows would be credited once paid (financial status pending / authorized,
+    :func:`~tribescope.campaigns.attribute_orders`): not counted, but never dropped without a word."""
+    waiting = att[att["unpaid_row"].isin(view.index)] if "unpaid_row" in att.columns else att.iloc[0:0]
+    if waiting.empty:
+        return []
+    waiting = waiting.sort_values(["created_at", "order_name"], kind="stable")  # the oldest first
+    n = len(waiting)
+    statuses = (
+        sorted({str(x) for x in waiting["financial_status"].dropna()})
+        if "financial_status" in waiting
+        else []
+    )
+    names = waiting["order_name"].astype(str).tolist() if "order_name" in waiting.columns else []
+    shown = f": {', '.join(names[:3])}{' …' if n > 3 else ''}" if names else ""
+    return [
+        f"{n} order{'s' if n > 1 else ''} with a creator's code or UTM campaign {'are' if n > 1 else 'is'} awaiting "
+        f"payment (financial status {' / '.join(statuses) or 'unpaid'}) and not counted as "
+        f"conversion{'s' if n > 1 else ''} or revenue{shown} — import the orders again once paid"
+    ]
+
+
 def _shared_codes(plan: pd.DataFrame, view: pd.DataFrame, window_days: int) -> list[str]:
     """Notes for a promo code on two creators' rows in different campaigns whose windows (start … end + window) overlap:
     an order in the overlap goes to the latest-starting row by rule, though either creator may have sold it
@@ -589,6 +615,20 @@ def _shared_codes(plan: pd.DataFrame, view: pd.DataFrame, window_days: int) -> l
 def _nsum(col: pd.Series) -> float:
     """Sum of a column that may be all-null (object dtype); nulls count as 0."""
     return float(pd.to_numeric(col, errors="coerce").fillna(0.0).sum())
+
+
+def _known(sub: pd.DataFrame, col: str) -> tuple[float | None, float, float]:
+    """Σ ``col`` over the rows of ``sub`` that have it (``None`` when none has), and those rows' Σ cost and Σ
+    conversions: what a group's ratio of ``col`` pools."""
+    v = pd.to_numeric(sub[col], errors="coerce")
+    has = v.notna()
+    if not has.any():
+        return None, 0.0, 0.0
+    return (
+        float(v[has].sum()),
+        float(sub.loc[has, "cost"].sum()),
+        float(pd.to_numeric(sub.loc[has, "conversions"], errors="coerce").fillna(0).sum()),
+    )
 
 
 def _pooled(cost: np.ndarray, rev: np.ndarray, margin: float) -> float | None:
@@ -635,9 +675,11 @@ def _group_table(
         lo, hi = _ci(roi_b)
         cost = float(sub["cost"].sum())
         conv = int(sub["conversions"].sum())
-        imp = float(_nsum(sub["impressions"]))
-        eng = float(_nsum(sub["engagements"]))
-        fol = float(_nsum(sub["followers"]))
+        # a figure unknown on every row is unknown for the group (empty, never 0); a ratio pools the rows that have
+        # its denominator only — the fee of a creator without impressions bought none that CPM could divide by
+        imp, imp_cost, _ = _known(sub, "impressions")
+        eng, eng_cost, _ = _known(sub, "engagements")
+        fol, _, fol_conv = _known(sub, "followers")
         out.append(
             {
                 "group": g,
@@ -647,10 +689,10 @@ def _group_table(
                 "engagements": eng,
                 "conversions": conv,
                 "revenue": float(revs.sum()),
-                "cpm": _div(cost * 1000, imp),
-                "cpe": _div(cost, eng),
+                "cpm": _div(imp_cost * 1000, imp or 0),
+                "cpe": _div(eng_cost, eng or 0),
                 "cpa": _div(cost, conv),
-                "conversions_per_1k_followers": _div(1000 * conv, fol),
+                "conversions_per_1k_followers": _div(1000 * fol_conv, fol or 0),
                 "roas": _div(float(revs.sum()), cost),
                 "roi": _pooled(sub["cost"].to_numpy(), revs, margin),
                 "roi_lo": lo,
@@ -697,7 +739,7 @@ def _incrementality(
         t1 = ends.max().tz_localize(UTC) + pd.Timedelta(days=1 + window_days)
         pre0 = t0 - pd.Timedelta(days=pre_days)
         ts = att["created_at"]
-        # orders that stood: not cancelled, voided or refunded in full (as attribution counts conversions)
+        # orders that stood: paid, not cancelled, voided, expired or refunded in full (as attribution counts conversions)
         void = att["void"] if "void" in att.columns else att["cancelled"]
         live = ~void.astype("boolean").fillna(False).astype(bool)
         n_pre = int(((ts >= pre0) & (ts < t0) & live).sum())

@@ -409,6 +409,22 @@ def _on_list(ws: Workspace, name: str, platform: str | None) -> bool:
     return bool(ws.duck.execute(q, [_name_hash(name), *plats]).fetchone()[0])
 
 
+def forgotten_among(ws: Workspace, names: list[tuple[str | None, str]]) -> set[int]:
+    """The positions in ``names`` (``(platform, id or handle)``; platform ``None``: any) of the names on the erasure
+    list (:func:`forget`) for their platform or every platform, in one query; empty at once when nothing was ever
+    forgotten. For files that are not imported through :func:`drop_forgotten` (a campaign plan)."""
+    vals = [(k, (p or "").lower(), _name_hash(n.strip().lstrip("@"))) for k, (p, n) in enumerate(names) if n]
+    if not vals or FORGOTTEN_TABLE not in ws.list_tables():
+        return set()
+    rows = ws.duck.execute(
+        f"""SELECT DISTINCT v.k FROM (VALUES {", ".join("(?, ?, ?)" for _ in vals)}) v(k, platform, h)
+            JOIN "{FORGOTTEN_TABLE}" f ON f.name_sha256 = v.h
+             AND (f.platform = '' OR v.platform = '' OR f.platform = v.platform)""",
+        [x for v in vals for x in v],
+    ).fetchall()
+    return {int(r[0]) for r in rows}
+
+
 def _name_hash(name: str) -> str:
     """SHA-256 (hex) of a lower-cased id or handle: what the erasure list keeps instead of the name itself. DuckDB's
     ``sha256(lower(x))`` computes the same digest, so rows are matched in the engine."""
