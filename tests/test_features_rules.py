@@ -140,7 +140,8 @@ def test_sentiment_matches_vader_on_normalised_text():
     texts = ["I LOVE this!!! @anna", "this is terrible", "ok", None, "❤️", "meh http://x.io/a", "love", "ok"]
     got = sentiment_scores(texts, processes=1)
     a = SentimentIntensityAnalyzer()
-    a.emojis.update(sentiment_mod.EMOJI_OVERRIDES)  # "❤️" read as "❤" (the emoji sequence's U+FE0F a word break)
+    # "❤️" read as "❤" (the emoji sequence's U+FE0F a word break)
+    a.emojis.update(sentiment_mod.EMOJI_OVERRIDES)
     norm = ["I LOVE this!!!", "this is terrible", "ok", "", "❤️", "meh", "love", "ok"]
     want = [a.polarity_scores(t)["compound"] if t else 0.0 for t in norm]
     assert got.tolist() == pytest.approx(want)
