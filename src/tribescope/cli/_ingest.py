@@ -23,6 +23,7 @@ from tribescope.cli._app import SCORES_TABLE, app, console, err, fail, has_score
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._links import unknown_link_creator
+from tribescope.ingest._notes import not_an_export_notes, report_notes, skip_note
 from tribescope.ingest._run import NOT_AN_EXPORT, FileReport, drop_ahead, expand_paths, hash_ahead
 
 
@@ -64,7 +65,8 @@ def import_(
         str | None,
         typer.Option(
             "--space-id",
-            help="Patreon: the campaign id of files that do not name it (the members CSV, comment pages).",
+            help="The community space of files that do not name it: Patreon's campaign id (the members CSV, "
+            "comment pages); a Reddit dump's subreddit (changemyview or r/changemyview).",
         ),
     ] = None,
 ) -> None:
@@ -159,57 +161,18 @@ def import_(
         for f in report.files:
             rows = ", ".join(f"{k} {v:,}" for k, v in sorted(f.rows.items()) if v) or "-"
             t.add_row(
-                Path(f.path).name, f.format, f"{f.records:,}", rows, f"{f.rejected:,}", _skip_note(f.skipped)
+                Path(f.path).name, f.format, f"{f.records:,}", rows, f"{f.rejected:,}", skip_note(f.skipped)
             )
     console.print(t)
     # the table counts the files that are no export: which, and why (the import log has no line for them)
-    if many:
-        why: dict[str, list[str]] = {}
-        for f in report.files:
-            if f.skipped.startswith(NOT_AN_EXPORT):
-                head, listed, _ = f.skipped[len(NOT_AN_EXPORT) :].partition(_FORMAT_LIST)
-                why.setdefault(f"{head}; {_FORMATS_HINT}" if listed else head, []).append(Path(f.path).name)
-        for reason, names in why.items():
-            more = f" and {len(names) - 10:,} more" if len(names) > 10 else ""
-            console.print(
-                f"[yellow]not imported ({escape(reason)}): {escape(', '.join(names[:10]))}{more}[/]",
-                highlight=False,
-            )
-    for f in report.files:
-        if (
-            f.ignored_columns
-        ):  # a generic file's columns that no canonical column takes: say so, never drop silently
-            console.print(
-                f"[yellow]{escape(Path(f.path).name)}: column(s) {escape(', '.join(map(repr, f.ignored_columns)))} "
-                "not imported (no canonical column takes them; see docs/data-model.md)[/]",
-                highlight=False,
-            )
-    if report.rejected:
-        console.print(
-            f"[yellow]{report.rejected:,} bad records quarantined; see `tribescope status --rejects`[/]"
-        )
-    if report.forgotten:
-        console.print(
-            f"{report.forgotten:,} rows of accounts erased with `tribescope forget` were dropped, not imported "
-            "(docs/privacy.md)"
-        )
+    said = (not_an_export_notes(report.files) if many else []) + report_notes(report)
+    for n in said:
+        console.print(f"[yellow]{escape(n.text)}[/]" if n.warning else escape(n.text), highlight=False)
     if link_creator:
         note = unknown_link_creator(ws, link_creator)
         if note:
             console.print(f"[yellow]{escape(note)}[/]", highlight=False)
     ws.close()
-
-
-#: the end of the message of a file no format recognises: the list of every format and what it reads
-_FORMAT_LIST = ". Expected one of: "
-_FORMATS_HINT = "`tribescope formats` lists what is read"
-
-
-def _skip_note(skipped: str) -> str:
-    """Why a file was not read, as the import's table shows it: a file no format recognises without the list of every
-    format (a line of thousands of characters, once per such file), which `tribescope formats` shows."""
-    head, sep, _ = skipped.partition(_FORMAT_LIST)
-    return f"{head} ({_FORMATS_HINT})" if sep else skipped
 
 
 #: imports the import log of ``tribescope status`` lists (the latest)

@@ -68,6 +68,11 @@ class Format(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     platform: ClassVar[str]
+    #: a format of side files that hold nothing to import, recognised so that a download folder imports as it is
+    #: (instaloader's captions, pictures, id files): such a file is listed in the import's report with 0 records, but
+    #: not read and not logged in ``imports`` (no import id). An export with no record (a header-only CSV, ``[]``)
+    #: is read and logged like any other.
+    side_files: ClassVar[bool] = False
 
     @abstractmethod
     def sniff(self, probe: Probe) -> bool:

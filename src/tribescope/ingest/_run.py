@@ -255,6 +255,7 @@ def import_paths(
     if isinstance(paths, str | os.PathLike):  # not its characters, one by one
         paths = [paths]
     options = dict(options or {})
+    _check_table(options.get("table"))
     files = expand_paths(paths)
     try:
         return _import_files(ws, files, format, skip_bad, force, options, progress)
@@ -274,6 +275,24 @@ def import_paths(
         drop_ahead(files)
 
 
+def _check_table(table: Any) -> None:
+    """Refuse a target table (``options["table"]``, ``--table``) that no file can be imported into, before any file
+    is read: only the five data tables take imported rows; ``imports`` and ``rejects`` are the import's own log,
+    written by tribescope (a file read into them was refused row by row, its columns said to be "not a column of
+    table imports")."""
+    if table is None or table in schema.DATA_TABLES:
+        return
+    what = (
+        "is tribescope's own record of imports and quarantined records, not a table to import into"
+        if table in schema.TABLES
+        else "is not a table"
+    )
+    raise TribescopeError(
+        f"--table {table!r} {what}: rows can be imported into one of {', '.join(schema.DATA_TABLES)} "
+        "(docs/importing-csv.md)"
+    )
+
+
 def _import_files(
     ws: Workspace,
     files: list[Path],
@@ -289,6 +308,13 @@ def _import_files(
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
     first = _empty(ws)
+    # With accounts on the erasure list (``tribescope forget``), a file that brings rows of them (:class:`_Forgotten`)
+    # is merged at once, not with the files after it, and the rows of them it wrote (new or changed, as its figures
+    # count them) are counted then; they are dropped at the end (:func:`_drop_forgotten`). Counted only at the end, a
+    # row two files of a merge group wrote was taken off the last one's figures alone: accounts.csv said "accounts 1"
+    # written for a row the import then dropped. Under pseudonyms the rows are matched once the pseudonyms replace
+    # the names (their files are not told apart).
+    forgetting = not options.get("pseudonymize") and _erasure_list(ws)
     with (
         fewer_collections(),
         ws.memory_limit(IMPORT_MEMORY),
@@ -298,6 +324,10 @@ def _import_files(
         stager = Stager(ws.duck, "", dedup=DEDUP_TABLES, net=True)
         staged: dict[str, FileReport] = {}
         merged: dict[str, FileReport] = {}  # every file merged so far, by import id
+        #: whether the file being staged brings rows of forgotten accounts (None: no account is forgotten)
+        forgotten = _Forgotten(ws) if forgetting else None
+        #: rows of forgotten accounts the files of a group with such a file wrote, by table, counted after its merge
+        written_forgotten: dict[str, dict[str, int]] = {}
 
         # (sha256, format, options) → the first import of that content: the stored imports, then this
         # command's files. Their ``imports`` rows are written at the end, with the rows each file wrote,
@@ -318,6 +348,12 @@ def _import_files(
                 stager.merge()
                 for imp, written in stager.written.items():
                     staged[imp].rows = written
+                if forgotten is not None and forgotten.found:
+                    # each file of the group: its rows of forgotten accounts (none but the last file's, as a rule)
+                    counted = _count_forgotten(ws, list(staged))
+                    for imp in staged:
+                        written_forgotten[imp] = counted.get(imp, {})
+                    forgotten.found = False
                 merged.update(staged)
                 staged.clear()
 
@@ -360,6 +396,8 @@ def _import_files(
                 found = detect_format(src, format, options)
             except TribescopeError as exc:  # ImportFailed included
                 return (src, sha, exc, None, None)
+            if found.side_files:  # nothing to read, no import id, no ``imports`` row (see Format.side_files)
+                return (src, sha, found, None, None)
             key = (sha, found.name) if sha is not None else None
             prev = known.get(key) if key is not None else None
             if prev and (not force or prev in ours):
@@ -409,6 +447,10 @@ def _import_files(
                     raise fmt
                 fr = FileReport(str(src.path), fmt.name)
                 report.files.append(fr)
+                if fmt.side_files:
+                    if progress:
+                        progress(src.size, src.path.name)
+                    continue
                 if import_id is None:
                     fr.skipped = f"identical content already imported (import {prev})"
                     fr.import_id = prev or ""  # set whenever import_id is None
@@ -422,14 +464,14 @@ def _import_files(
                 # while a fast plan or the reader is behind, the rows gathered in Arrow go to the stage
                 fast_rows = prefetch.take(i, idle=stager.write_pending) if i in prefetch else None
                 if fast_rows is not None:
-                    _stage_fast(stager, src, fr, fast_rows, progress)
+                    _stage_fast(stager, src, fr, fast_rows, progress, forgotten)
                 else:  # read ahead, or now (a fast plan that did not apply)
                     items = (
                         ahead.items(i, idle=stager.write_pending)
                         if i in ahead
                         else _read_file(src, fmt, import_id, skip_bad, options)
                     )
-                    _stage(ws, stager, src, fr, items, progress)
+                    _stage(ws, stager, src, fr, items, progress, forgotten)
                 finished = dt.datetime.now(dt.UTC)
                 fr.seconds = (finished - started).total_seconds()
                 pending.append(
@@ -451,7 +493,7 @@ def _import_files(
                         ],
                     )
                 )
-                if stager.staged_rows >= GROUP_ROWS:
+                if stager.staged_rows >= GROUP_ROWS or (forgotten is not None and forgotten.found):
                     flush()
             flush()
         finally:
@@ -464,7 +506,7 @@ def _import_files(
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)
-        _drop_forgotten(ws, merged)
+        _drop_forgotten(ws, merged, written_forgotten)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
         if first and not stager.deleted and not options.get("pseudonymize"):
@@ -475,12 +517,26 @@ def _import_files(
     return report
 
 
-def _drop_forgotten(ws: Workspace, merged: dict[str, FileReport]) -> None:
+def _drop_forgotten(
+    ws: Workspace, merged: dict[str, FileReport], written: dict[str, dict[str, int]] | None = None
+) -> None:
     """Drop what the files wrote for accounts ``tribescope forget`` erased (:func:`~tribescope.store._privacy.
-    drop_forgotten`), and take it off each file's figures."""
+    drop_forgotten`), and take it off each file's figures: a file in ``written`` by the data rows of them it wrote,
+    counted after its group's merge (a row two files wrote comes off both); any other by the rows dropped that carry
+    its import id (it was the last to write them). Quarantined records always by their file's import id."""
     from tribescope.store._privacy import drop_forgotten
 
-    for imp, gone in drop_forgotten(ws, {imp: fr.format for imp, fr in merged.items()}).items():
+    gone_by_file = drop_forgotten(ws, {imp: fr.format for imp, fr in merged.items()})
+    if written:
+        gone_by_file = {
+            imp: (
+                {t: n for t, n in gone_by_file.get(imp, {}).items() if t == "rejects"} | written[imp]
+                if imp in written
+                else gone_by_file[imp]
+            )
+            for imp in sorted(gone_by_file.keys() | written.keys())
+        }
+    for imp, gone in gone_by_file.items():
         fr = merged[imp]
         for table, n in gone.items():
             if table == "rejects":
@@ -488,6 +544,58 @@ def _drop_forgotten(ws: Workspace, merged: dict[str, FileReport]) -> None:
             else:
                 fr.rows[table] -= n
             fr.forgotten += n
+
+
+def _count_forgotten(ws: Workspace, import_ids: list[str]) -> dict[str, dict[str, int]]:
+    """The data rows that the files ``import_ids`` have written so far (the rows carrying their import id) for accounts
+    on the erasure list, per file and table; nothing is deleted (see :func:`_drop_forgotten`)."""
+    from tribescope.store._privacy import FORGOTTEN_TABLE, _names_forgotten
+
+    ours = "import_id IN (" + ", ".join(sql_string(i) for i in sorted(import_ids)) + ")"
+    out: dict[str, dict[str, int]] = {}
+    for table in schema.DATA_TABLES:
+        where = (
+            f'{ours} AND EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(ws, table, {})})'
+        )
+        for imp, n in ws.duck.execute(
+            f'SELECT import_id, count(*) FROM "{table}" WHERE {where} GROUP BY ALL'
+        ).fetchall():
+            out.setdefault(imp, {})[table] = int(n)
+    return out
+
+
+class _Forgotten:
+    """Whether the file being staged brings rows of accounts on the erasure list (:attr:`found`), told in the engine
+    from its staged rows (Arrow batches, or a fast plan's tables) as ``drop_forgotten`` matches them. Used only when
+    an account is forgotten."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.found = False
+
+    def _where(self, table: str) -> str:
+        from tribescope.store._privacy import FORGOTTEN_TABLE, _names_forgotten
+
+        return f'EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(self.ws, table, {})})'
+
+    def rows(self, table: str, batch: pa.Table) -> None:
+        if not self.found and table in schema.DATA_TABLES:
+            sql = f'SELECT count(*) FROM __rows AS "{table}" WHERE {self._where(table)}'
+            self.found = bool(self.ws.duck.from_arrow(batch).query("__rows", sql).fetchone()[0])
+
+    def source(self, table: str, name: str) -> None:
+        if not self.found and table in schema.DATA_TABLES:
+            sql = f'SELECT count(*) FROM {name} AS "{table}" WHERE {self._where(table)}'
+            self.found = bool(self.ws.duck.execute(sql).fetchone()[0])
+
+
+def _erasure_list(ws: Workspace) -> bool:
+    """Whether an account is on the workspace's erasure list (``tribescope forget``)."""
+    from tribescope.store._privacy import FORGOTTEN_TABLE
+
+    if FORGOTTEN_TABLE not in ws.list_tables():
+        return False
+    return bool(ws.duck.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0])
 
 
 def _empty(ws: Workspace) -> bool:
@@ -726,10 +834,14 @@ def _stage(
     fr: FileReport,
     items: Iterable[Item],
     progress: ProgressFn | None,
+    forgotten: _Forgotten | None = None,
 ) -> None:
-    """Stage what :func:`_read_file` produced for one file (on the import's thread: it owns the connection)."""
+    """Stage what :func:`_read_file` produced for one file (on the import's thread: it owns the connection); tell
+    ``forgotten`` whether its rows name forgotten accounts."""
     for kind, a, b in items:
         if kind == "rows":
+            if forgotten is not None:
+                forgotten.rows(a, b)
             stager.add(a, b)
         elif kind == "rejects":
             ws.duck.from_arrow(b).insert_into("rejects")  # not register: see Stager._write
@@ -743,15 +855,22 @@ def _stage(
 
 
 def _stage_fast(
-    stager: Stager, src: Source, fr: FileReport, fast_rows: Mapped, progress: ProgressFn | None
+    stager: Stager,
+    src: Source,
+    fr: FileReport,
+    fast_rows: Mapped,
+    progress: ProgressFn | None,
+    forgotten: _Forgotten | None = None,
 ) -> None:
     """Stage the engine's mapped rows of one file (see :func:`_fast_plan`) in place: the stager reads them from the
     plan's database at the group's merge (:meth:`Stager.add_part`) and frees them after it (or when the import
-    fails)."""
+    fails). Tell ``forgotten`` whether they name forgotten accounts."""
     held = False
     try:
         n = 0
         for table, name in fast_rows.tables.items():
+            if forgotten is not None:
+                forgotten.source(table, name)
             n += stager.add_part(table, name)
         if n:
             stager.hold(fast_rows)

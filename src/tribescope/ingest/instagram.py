@@ -516,9 +516,11 @@ class InstaloaderCompanion(Format):
     pictures and videos, and the profile's ``id`` file; with ``--geotags`` a ``<post>_location.txt``; with
     ``--stories`` each story's JSON (``node_type`` ``StoryItem``: stories are not posts, and are not imported); an
     interrupted download leaves a resume file. The caption is in the post's JSON too, so a download folder imports
-    as it is: these files are recognised and nothing is read from them (0 records)."""
+    as it is: these files are recognised and nothing is read from them (0 records), nor logged in ``imports``
+    (:attr:`Format.side_files <tribescope.ingest._base.Format.side_files>`)."""
 
     name = "instaloader-companion"
+    side_files = True
     description = (
         "instaloader's caption, geotag, picture, video, story, profile id and resume files beside the JSON it "
         "saved: recognised, nothing imported (the post's JSON holds the caption)"

@@ -4,17 +4,20 @@ Reads Pushshift-style NDJSON of submissions and comments, and Reddit API ``Listi
 (``{"kind": "Listing", "data": {"children": [{"kind": "t3" | "t1", "data": …}]}}``), including a
 thread page — ``[post listing, comments listing]`` with comments nested under ``replies`` listings.
 
-Mapping: ``space_id`` = subreddit, lower-cased; ``space_name`` = ``r/Name``; ``thread_id`` = the
-submission id (``link_id`` without ``t3_``); ``reply_to`` = ``parent_id`` without its ``t1_``/``t3_``
-prefix (null for a submission); ``channel`` = the submission title (for a comment: its ``link_title``,
-or the title of its submission when that was read earlier in the same file); ``text`` = title + blank line +
-selftext for a submission, ``body`` for a comment — the placeholder Reddit leaves for removed or deleted text
-(``[removed]``, ``[deleted]``, a large share of the comments of a Pushshift dump) is no text: a comment's is null, a
-submission's the title alone; ``reactions`` = ``score``; ``created_at`` from
-``created_utc``; ``snapshot_at`` from Pushshift's ``retrieved_on`` when present.
-Authors become account stubs keyed by the lower-cased username; ``[deleted]`` authors are not
-accounts and their messages keep a null author. With the import option ``link_creator`` =
-``"PLATFORM:ACCOUNT_ID"`` every space seen is linked to that creator in ``community_links``.
+Mapping: ``space_id`` = subreddit, lower-cased — for records that do not name one (a research dump of one
+subreddit), the import option ``space_id`` (``--space-id changemyview``), else the record is refused;
+``space_name`` = ``r/Name``; ``thread_id`` = the submission id (``link_id`` without ``t3_``); ``reply_to`` =
+``parent_id`` without its ``t1_``/``t3_`` prefix (null for a submission); ``channel`` = the submission title (for a
+comment: its ``link_title``, or the title of its submission when that was read earlier in the same file); ``text`` =
+title + blank line + selftext for a submission, ``body`` for a comment — the placeholder Reddit leaves for removed or
+deleted text (``[removed]``, ``[deleted]``, a large share of the comments of a Pushshift dump) is no text: a
+comment's is null, a submission's the title alone; ``reactions`` = ``score`` (``ups`` without one); ``created_at``
+from ``created_utc``; ``snapshot_at`` from Pushshift's ``retrieved_on`` when present. A record is a submission or a
+comment as its ``kind``, else its ``name`` (``t3_…``/``t1_…``), says.
+The author is ``author`` (or ``author_name``, as some research dumps call it). Authors become account stubs keyed by
+the lower-cased username; ``[deleted]`` authors are not accounts and their messages keep a null author. With the
+import option ``link_creator`` = ``"PLATFORM:ACCOUNT_ID"`` every space seen is linked to that creator in
+``community_links``.
 """
 
 from __future__ import annotations
@@ -119,10 +122,43 @@ def _gone_is_none(text: str | None) -> str | None:
 
 
 def _is_thing(d: Any) -> bool:
-    return isinstance(d, dict) and (
-        ("subreddit" in d and ("body" in d or "title" in d or "link_id" in d))
-        or (d.get("kind") in ("t1", "t3") and isinstance(d.get("data"), dict))
+    return (
+        isinstance(d, dict)
+        and (
+            ("subreddit" in d and ("body" in d or "title" in d or "link_id" in d))
+            or (d.get("kind") in ("t1", "t3") and isinstance(d.get("data"), dict))
+            # a comment of a dump that left the subreddit out (a research dataset of one subreddit, e.g. the
+            # ChangeMyView chains of Habernal et al. 2018): its submission and parent as Reddit fullnames
+            or (
+                "body" in d
+                and isinstance(d.get("link_id"), str)
+                and d["link_id"].startswith("t3_")
+                and isinstance(d.get("parent_id"), str)
+                and d["parent_id"][:3] in ("t1_", "t3_")
+            )
+        )
     )
+
+
+def _space_option(ctx: Context) -> str | None:
+    """The ``space_id`` import option (``--space-id``): the subreddit of records that do not name one, as a space id
+    (``r/ChangeMyView`` → ``ChangeMyView``; lower-cased with the other space ids by :meth:`Reddit.convert`)."""
+    opt = ctx.options.get("space_id")
+    if opt is None:
+        return None
+    sub = str(opt).strip()
+    if sub[:2].lower() == "r/":
+        sub = sub[2:]
+    sub = sub.strip("/ ")
+    if not sub:
+        raise ImportFailed(
+            ctx.path,
+            "option --space-id",
+            None,
+            f"expected a subreddit name (e.g. changemyview or r/changemyview), found {opt!r}",
+            ImportFailed.OPTION_HINT,
+        )
+    return sub
 
 
 def _is_listing(d: Any) -> bool:
@@ -144,6 +180,7 @@ class Reddit(Format):
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         ctx.state["link_creator"] = parse_link_creator(ctx)
+        ctx.state["space_option"] = _space_option(ctx)
         for loc, doc in iter_json_values(src):
             if isinstance(doc, list):  # a thread page: [post listing, comments listing]
                 for i, part in enumerate(doc):
@@ -157,23 +194,33 @@ class Reddit(Format):
         kind = raw.get("kind")
         d = raw["data"] if kind in ("t1", "t3") and isinstance(raw.get("data"), dict) else raw
         if kind not in ("t1", "t3"):
-            kind = "t1" if ("body" in d or "parent_id" in d) else "t3"
-        sub = _str(d.get("subreddit"), "subreddit")
+            fullname = d.get("name")
+            if isinstance(fullname, str) and fullname[:3] in ("t1_", "t3_"):  # what the thing says it is
+                kind = fullname[:2]
+            else:
+                kind = "t1" if ("body" in d or "parent_id" in d) else "t3"
+        sub = _str(d.get("subreddit"), "subreddit") or ctx.state.get("space_option")
         if not sub:
-            raise FieldError("subreddit", "is missing or empty, but is required")
+            raise FieldError(
+                "subreddit",
+                "is missing or empty, but is required: give the subreddit of records that do not name one with "
+                "--space-id (e.g. --space-id changemyview)",
+            )
         space = sub.lower()
         name = _str(d.get("subreddit_name_prefixed"), "subreddit_name_prefixed") or f"r/{sub}"
         mid = _strip(d.get("id") or d.get("name"), "id")
         if not mid:
             raise FieldError("id", "is missing or empty, but is required")
-        author = _str(d.get("author"), "author")
+        # ``author_name``: the field's name in some research dumps (the ChangeMyView chains of Habernal et al.)
+        author = _str(d["author"], "author") if "author" in d else _str(d.get("author_name"), "author_name")
         if author in DELETED:
             author = None
         titles: dict[str, str] = ctx.state.setdefault("titles", {})
         row: dict[str, Any]
         if kind == "t3":
             title = _str(d.get("title"), "title") or ""
-            body = _str(d.get("selftext"), "selftext")
+            # a submission's text in ``body`` where a dump keeps one text field for both kinds (the CMV chains)
+            body = _str(d["selftext"], "selftext") if "selftext" in d else _str(d.get("body"), "body")
             if body in GONE_TEXT:
                 body = None
             row = {
@@ -203,7 +250,8 @@ class Reddit(Format):
                 "author_id": author.lower() if author else None,
                 "author_name": author,
                 "created_at": to_ts(d.get("created_utc", d.get("created")), "created_utc"),
-                "reactions": to_int(d.get("score"), "score"),
+                # ``ups`` where a dump has no ``score`` (older API records, research dumps): the same figure then
+                "reactions": to_int(d["score"], "score") if "score" in d else to_int(d.get("ups"), "ups"),
             }
         )
         snap = d.get("retrieved_on", d.get("retrieved_utc"))

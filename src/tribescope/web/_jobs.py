@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tribescope.errors import TribescopeError
+from tribescope.ingest._notes import report_notes, skip_note
 from tribescope.store import Workspace
 from tribescope.web._data import scrub
 
@@ -45,7 +46,7 @@ def upload_name(filename: str | None) -> str:
 
 #: The import form's fields, by the CLI option each stands for.
 LINK_FIELD = '"link to creator"'
-SPACE_FIELD = '"Patreon campaign id"'
+SPACE_FIELD = '"space id"'
 FORMAT_FIELD = '"format"'
 TABLE_FIELD = '"table"'
 SKIP_BAD_FIELD = '"skip bad records"'
@@ -103,8 +104,13 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"option --link-creator", f"field {LINK_FIELD}"),
         (r"so --link-creator cannot", f"so {LINK_FIELD} cannot"),
         (r"the import option space_id \(--space-id\)", f"the field {SPACE_FIELD}"),
+        (r"with --space-id \(e\.g\. --space-id ([^)\s]+)\)", rf"in the {SPACE_FIELD} field (e.g. \1)"),
         (r"--space-id", SPACE_FIELD),
         (r"--link-creator", LINK_FIELD),
+        # a --table that is no data table (refused before any file is read)
+        (r"^--table (\S+) ", rf"table \1 (the {TABLE_FIELD} field) "),
+        # a file no format recognises: the form's format list, not the CLI's command (ingest._notes.FORMATS_HINT)
+        (r"`tribescope formats` lists what is read", f"the {FORMAT_FIELD} field lists what is read"),
         # a file skipped as already imported (the CLI's --force re-reads it)
         (
             r"^identical content already imported \(import ([^)]*)\)$",
@@ -119,7 +125,7 @@ def dashboard_text(message: str) -> str:
     """An importer message with its advice for the dashboard's import form instead of ``tribescope import``'s
     options: each option is named by the form's field that stands for it (``--format``, ``--table``, ``--skip-bad``,
     ``--force``, ``--link-creator``, ``--space-id``: "format", "table", "skip bad records", "read again if already
-    imported", "link to creator", "Patreon campaign id")."""
+    imported", "link to creator", "space id")."""
     for pattern, repl in _DASHBOARD_ADVICE:
         message = pattern.sub(repl, message)
     return message
@@ -136,24 +142,9 @@ def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
     return [dashboard_text(note)] if note else []
 
 
-def _report_notes(report: Any, filename: str) -> list[str]:
-    """What ``tribescope import`` says under its table about what it did not import: a generic file's columns that no
-    canonical column takes, the bad records quarantined (``skip_bad``), the rows of forgotten accounts dropped — in
-    the CLI's words, the upload named as the user named it."""
-    notes = [
-        f"{upload_name(filename)}: column(s) {', '.join(map(repr, f.ignored_columns))} not imported (no canonical "
-        "column takes them; see docs/data-model.md)"
-        for f in report.files
-        if f.ignored_columns
-    ]
-    if report.rejected:
-        notes.append(f"{report.rejected:,} bad records quarantined; see `tribescope status --rejects`")
-    if report.forgotten:
-        notes.append(
-            f"{report.forgotten:,} rows of accounts erased with `tribescope forget` were dropped, not imported "
-            "(docs/privacy.md)"
-        )
-    return notes
+def _shown(path: str, upload_dir: Path) -> str:
+    """A file of an upload as the user knows it: its path inside the upload, not the server's temporary folder."""
+    return str(path).replace(f"{upload_dir}{os.sep}", "")
 
 
 class JobBusy(TribescopeError):
@@ -280,13 +271,15 @@ class Jobs:
             except TribescopeError as exc:  # name the upload as the user does, not the server's copy of it
                 raise TribescopeError(dashboard_text(str(exc).replace(f"{tmp}{os.sep}", ""))) from exc
             job.message = f"imported {report.records:,} records"
-            skipped = [dashboard_text(f.skipped) for f in report.files if f.skipped]
+            # the CLI's notes (one wording, ingest._notes), the upload named as the user named it
+            skipped = [dashboard_text(skip_note(f.skipped)) for f in report.files if f.skipped]
+            notes = [dashboard_text(n.text) for n in report_notes(report, name=lambda p: _shown(p, tmp))]
             return {
                 "records": report.records,
                 "rows": report.rows(),
                 "rejected": report.rejected,
                 "skipped": skipped,
-                "notes": skipped + _report_notes(report, filename) + _import_notes(self.ws, options or {}),
+                "notes": skipped + notes + _import_notes(self.ws, options or {}),
             }
 
         return self._start("import", work, lambda: shutil.rmtree(tmp, ignore_errors=True))
