@@ -6,7 +6,12 @@ import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, join_all, safe_div
 from tribescope.metrics._engagement import post_engagement
-from tribescope.sponsored._disclosure import COMMERCIAL_SIGNAL_PATTERN, DISCLOSURE_HASHTAGS
+from tribescope.sponsored._disclosure import (
+    COMMERCIAL_SIGNAL_PATTERN,
+    DISCLOSURE_HASHTAGS,
+    DISCLOSURE_PATTERN,  # a disclosure in the lower-cased title/caption: the classifier's, as one engine pattern
+    HIDDEN_TAG_PLATFORMS,
+)
 
 __all__ = [
     "DISCLOSURE_PATTERN",
@@ -19,7 +24,6 @@ __all__ = [
 #: Disclosure hashtags (FTC/ASA/CMA "#ad", German "Werbung/Anzeige", Spanish "publicidad", …), lower-case: the one
 #: list of :data:`tribescope.sponsored.DISCLOSURE_HASHTAGS` (the sponsored-post classifier reads the same), sorted.
 DISCLOSURE_TAGS: tuple[str, ...] = tuple(sorted(DISCLOSURE_HASHTAGS))
-DISCLOSURE_PATTERN = r"#(?:" + "|".join(DISCLOSURE_TAGS) + r")(?:[^\p{L}\p{N}_]|$)"
 #: Undisclosed signs of a deal: a discount code or an affiliate link — the sponsored-post classifier's commercial
 #: signals (:func:`tribescope.sponsored.commercial_signals`, a material connection the FTC requires to be disclosed),
 #: as one engine pattern. Not "link in bio", "discount", "thanks to @", "% off" alone: ordinary captions say them.
@@ -27,13 +31,26 @@ LIKELY_SPONSORED_PATTERN = COMMERCIAL_SIGNAL_PATTERN
 
 
 def sponsored_posts(posts: ir.Table) -> ir.Table:
-    """Posts with ``sponsored_disclosed`` (platform flag or disclosure hashtag) and ``sponsored_likely``
+    """Posts with ``sponsored_disclosed`` (platform flag, or a disclosure a viewer sees: :data:`DISCLOSURE_PATTERN`,
+    the hashtags list but YouTube's) and ``sponsored_likely``
     (:data:`LIKELY_SPONSORED_PATTERN`, not disclosed) and ``n_mentions`` (@-mentions + tagged accounts), from the title
     and caption together, as the classifier reads them (``tribescope posts``)."""
     text = posts.caption.fill_null("")
     if "title" in posts.columns:  # every workspace's posts; a hand-built table may hold captions alone
-        text = posts.title.fill_null("").concat(" ", text)
-    tag_hit = posts.hashtags.filter(lambda h: h.isin(DISCLOSURE_TAGS)).length().fill_null(0) > 0
+        # on its own line, as the classifier joins them (a label such as "Werbung |" opens the caption's line)
+        text = posts.title.fill_null("").concat("\n", text)
+    # the hashtags list as the classifier reads it: elements with or without '#' / '＃', any case; not on the
+    # platforms whose list holds hidden tags (YouTube's snippet.tags; its visible #tags are in the text)
+    tag_hit = (
+        posts.hashtags.filter(
+            lambda h: h.strip().re_replace(r"^[#＃]+", "").strip().lower().isin(DISCLOSURE_TAGS)
+        )
+        .length()
+        .fill_null(0)
+        > 0
+    )
+    if "platform" in posts.columns:
+        tag_hit = tag_hit & ~posts.platform.isin(tuple(HIDDEN_TAG_PLATFORMS)).fill_null(False)
     disclosed = (
         posts.is_paid_partnership.fill_null(False) | text.lower().re_search(DISCLOSURE_PATTERN) | tag_hit
     )

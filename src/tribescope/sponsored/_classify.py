@@ -132,8 +132,9 @@ def classify_posts(
     ]
     out: dict[str, list[Any]] = {f.name: [] for f in SPONSORED_SCHEMA}
     for r, prob in zip(rows, probs, strict=True):
-        text = " ".join(x for x in (r.get("title"), r.get("caption")) if x)
-        tags = disclosure_hashtags_in(text, r.get("hashtags"))
+        # title and caption on their own lines, as the score's sponsored_share reads them (a label opens a line)
+        text = "\n".join(x for x in (r.get("title"), r.get("caption")) if x)
+        tags = disclosure_hashtags_in(text, r.get("hashtags"), platform=r["platform"])
         if r.get("is_paid_partnership"):
             label, disclosure, p = "disclosed", "platform", 1.0
         elif tags:

@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["DISCLOSURE_HASHTAGS", "commercial_signals", "disclosure_hashtags_in", "is_disclosed"]
+__all__ = [
+    "COMMERCIAL_SIGNAL_PATTERN",
+    "DISCLOSURE_HASHTAGS",
+    "DISCLOSURE_PATTERN",
+    "HIDDEN_TAG_PLATFORMS",
+    "commercial_signals",
+    "disclosure_hashtags_in",
+    "is_disclosed",
+    "visible_hashtags",
+]
 
 #: Lower-cased disclosure hashtags (without '#'), by language. Editable; documented in docs/campaigns.md.
 DISCLOSURE_HASHTAGS: frozenset[str] = frozenset(
@@ -96,7 +105,103 @@ DISCLOSURE_HASHTAGS: frozenset[str] = frozenset(
     }
 )
 
-_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+#: the platforms whose ``posts.hashtags`` hold tags no viewer sees: YouTube's importer stores the uploader's
+#: ``snippet.tags`` (search keywords, never shown) with the ``#tags`` of the title and description. A disclosure is
+#: what the viewer sees, so on these platforms only the title and caption are read (their ``#tags`` are in the text).
+HIDDEN_TAG_PLATFORMS: frozenset[str] = frozenset({"youtube"})
+
+#: words that disclose when they stand as a label — in brackets ("[Anzeige]", "(ad)", "【PR】") or opening a line
+#: before a separator or the line's end ("Werbung | Danke", "ANZEIGE:", "Ad –", "広告｜") — whatever the case.
+#: Not the ambiguous words alone in running text ("ad", "partner", "pub"): only as a label or a hashtag.
+DISCLOSURE_LABELS: tuple[str, ...] = (
+    "ad",
+    "ads",
+    "advert",
+    "advertisement",
+    "advertising",
+    "sponsored",
+    "paid partnership",
+    "paid promotion",
+    "werbung",
+    "anzeige",
+    "unbezahlte werbung",
+    "bezahlte partnerschaft",
+    "publicidad",
+    "publi",
+    "publicidade",
+    "patrocinado",
+    "publicité",
+    "publicite",
+    "sponsorisé",
+    "partenariat rémunéré",
+    "pubblicità",
+    "pubblicita",
+    "sponsorizzato",
+    "adv",
+    "advertentie",
+    "gesponsord",
+    "reklame",
+    "reklam",
+    "reklama",
+    "annonse",
+    "annons",
+    "sponsrad",
+    "mainos",
+    "kaupallinen yhteistyö",
+    "διαφήμιση",
+    "реклама",
+    "広告",
+    "pr",
+    "pr案件",
+    "광고",
+    "협찬",
+)
+#: labels too common as a line's first word to count there ("PR: new deadlift record"): in brackets only
+_BRACKET_ONLY = frozenset({"pr"})
+#: phrases that disclose wherever they stand: Instagram's header as exports copy it into the caption ("Paid
+#: partnership with @x"), "This video is sponsored by …" (not "not sponsored by": the verb or noun before it must
+#: say it is), and their German, Spanish, French and Italian forms
+_PHRASES: tuple[tuple[str, str], ...] = (
+    ("paidpartnership", r"(?:^|\n)[ \t]*(?:in\s+)?paid\s+partnership\s+with"),
+    ("paidpartnership", r"{B}in\s+paid\s+partnership\s+with"),
+    ("sponsored", r"(?:^|\n)[ \t]*sponsored\s+by{E}"),
+    ("sponsored", r"{B}(?:is|are|was|were|been|video|episode|post|stream)\s+sponsored\s+by{E}"),
+    ("bezahltepartnerschaft", r"{B}(?:in\s+)?bezahlter?\s+partnerschaft\s+mit{E}"),
+    ("gesponsert", r"{B}(?:gesponsert|unterstützt)\s+(?:von|durch){E}"),
+    ("patrocinado", r"{B}patrocinad[oa]\s+por{E}"),
+    ("sponsorisé", r"{B}sponsoris[ée]e?\s+par{E}"),
+    ("sponsorizzato", r"{B}sponsorizzat[oa]\s+da{E}"),
+)
+_BRACKETS = ("[(【［（", "])】］）")
+_SEPARATOR = r"[ \t]*(?:[|｜:：•]|[-–—/](?:\s|$)|\n|$)"
+
+
+def _alternation(words: list[str] | tuple[str, ...] | frozenset[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=lambda w: (-len(w), w)))
+
+
+def _disclosure_forms(boundary: str, end: str) -> list[str]:
+    """The disclosure forms of lower-cased text, each with one capture group: the hashtag form, the label forms,
+    the phrases — ``boundary`` / ``end`` spelt for the engine (RE2 has no Unicode ``\\w``) or for Python."""
+    labels = _alternation(DISCLOSURE_LABELS)
+    lead = _alternation(tuple(w for w in DISCLOSURE_LABELS if w not in _BRACKET_ONLY))
+    return [
+        rf"[#＃]({_alternation(DISCLOSURE_HASHTAGS)}){end}",
+        rf"[{re.escape(_BRACKETS[0])}][ \t]*({labels})[ \t]*[{re.escape(_BRACKETS[1])}]",
+        rf"(?:^|\n)[ \t]*({lead}){_SEPARATOR}",
+        *("(" + f.format(B=boundary, E=end) + ")" for _, f in _PHRASES),
+    ]
+
+
+#: a disclosure in the lower-cased title/caption, for the engine (DuckDB's RE2): a disclosure hashtag (``#`` or the
+#: full-width ``＃``, a whole tag), a label in brackets or opening a line, or a disclosing phrase. The same forms as
+#: :func:`disclosure_hashtags_in` (``tests/test_sponsored_h38_disclosure.py`` checks them against each other).
+DISCLOSURE_PATTERN = "|".join(_disclosure_forms(r"(?:^|[^\p{L}\p{N}_])", r"(?:[^\p{L}\p{N}_]|$)"))
+_DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms(r"(?:^|\W)", r"(?:\W|$)"))
+#: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` and the hashtags list as it was trained
+#: (Kim et al. captions): frozen, so the model's inputs do not move when the rule above learns a form
+_MODEL_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
+_MODEL_DISCLOSURE_HASHTAGS = DISCLOSURE_HASHTAGS
 
 #: a discount code ("use code LUMERA15", "code: ABC10", "PETAL13 gets you a discount") or an affiliate link:
 #: a material connection the FTC Endorsement Guides require to be disclosed (16 CFR 255.5)
@@ -109,6 +214,16 @@ _PROMO = (
     re.compile(r"\b[Cc][Oo][Dd][Ee]\s*:?\s*([A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*)\b"),
     re.compile(r"\b([A-Z][A-Z0-9]{2,}\d{1,3})\s+(?:gets you|for \d{1,2}\s?%)"),
 )
+#: the code word in other languages ("code promo LUMERA15", "con el código ANNA10", "codice sconto ANNA10",
+#: "Gutscheincode ANNA10", "cupom ANNA10", "kortingscode ANNA10"): the code is two letters or more then a digit
+#: ("código postal 28001", "code 404" are not codes)
+_INTL_PROMO = (
+    r"(?i:\b(?:code|c[oó]digo|cup[oó]n|cupom|codice|gutscheincode|rabattcode|kortingscode|rabattkod|rabatkode|"
+    r"kode|kod|koodi|alennuskoodi)(?:\s+(?:promo(?:cional)?|promozionale|sconto|de\s+(?:descuento|desconto|"
+    r"réduction|reduction|promo(?:ción|cion)?)|rabatt|discount|alennus))?\s*:?\s*)[\"'“«]?"
+    r"([A-Za-z]{2,}[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*)"
+)
+_PROMO_ALL = (*_PROMO, re.compile(_INTL_PROMO))
 _AFFILIATE = re.compile(
     r"\b(amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
     r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=)",
@@ -128,29 +243,54 @@ COMMERCIAL_SIGNAL_PATTERN = "|".join(
         rf"[A-Z0-9][A-Z0-9_-]{{2,}}(?:[^A-Za-z0-9_-]|$))",
         r"\b[Cc][Oo][Dd][Ee]\s*:?\s*[A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*\b",
         r"\b[A-Z][A-Z0-9]{2,}\d{1,3}\s+(?:gets you|for \d{1,2}\s?%)",
+        _INTL_PROMO,
         r"(?i:\b(?:amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
         r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=))",
     ]
 )
 
 
-def disclosure_hashtags_in(caption: str | None, hashtags: list[str] | None = None) -> list[str]:
-    """Disclosure hashtags present in ``caption`` (``#word``) or the ``hashtags`` list, lower-cased, sorted."""
+def _tag_key(h: str) -> str:
+    """A hashtags-list element as the lists compare: blanks and a leading '#' / '＃' dropped, lower-cased."""
+    return h.strip().lstrip("#＃").strip().lower()
+
+
+def visible_hashtags(platform: str | None, hashtags: list[str] | None) -> list[str] | None:
+    """``hashtags`` as a viewer sees them: ``None`` on :data:`HIDDEN_TAG_PLATFORMS` (YouTube's list holds the
+    uploader's hidden ``snippet.tags``; the visible ``#tags`` are in the title and description)."""
+    return None if platform in HIDDEN_TAG_PLATFORMS else hashtags
+
+
+def disclosure_hashtags_in(
+    caption: str | None, hashtags: list[str] | None = None, *, platform: str | None = None
+) -> list[str]:
+    """The disclosures a viewer sees in ``caption`` (the title and caption text) or the ``hashtags`` list,
+    lower-cased, sorted: disclosure hashtags (``#ad``, ``＃広告``; list elements with or without '#'), labels in
+    brackets or opening a line (``[Anzeige]``, ``Werbung | …``; without blanks: ``paidpartnership``) and
+    disclosing phrases (``Paid partnership with @x`` → ``paidpartnership``, ``This video is sponsored by`` →
+    ``sponsored``). ``platform`` drops the list on :data:`HIDDEN_TAG_PLATFORMS` (:func:`visible_hashtags`).
+    One definition with the engine's :data:`DISCLOSURE_PATTERN` (the score's ``sponsored_share``)."""
     found: set[str] = set()
-    for h in hashtags or ():
-        if h and h.lower() in DISCLOSURE_HASHTAGS:
-            found.add(h.lower())
-    for h in _HASHTAG.findall(caption or ""):
-        if h.lower() in DISCLOSURE_HASHTAGS:
-            found.add(h.lower())
+    for h in visible_hashtags(platform, hashtags) or ():
+        if h and _tag_key(h) in DISCLOSURE_HASHTAGS:
+            found.add(_tag_key(h))
+    text = (caption or "").lower()
+    for i, form in enumerate(_DISCLOSURE_FORMS):
+        for m in form.finditer(text):
+            # a phrase by its key ("paidpartnership"), a tag or label without blanks ("bezahltepartnerschaft")
+            found.add(_PHRASES[i - 3][0] if i >= 3 else "".join(m.group(1).split()))
     return sorted(found)
 
 
-def commercial_signals(text: str | None) -> list[str]:
-    """Undisclosed-commercial signals in a caption: ``promo code X`` and ``affiliate link`` mentions."""
-    out: list[str] = []
-    t = text or ""
-    for pat in _PROMO:
+def _model_disclosure_hashtag(caption: str | None, hashtags: list[str] | None) -> bool:
+    """The model's ``disclosure_hashtag`` feature as it was trained (caption ``#tags`` and the list, as-is)."""
+    return any(h and h.lower() in _MODEL_DISCLOSURE_HASHTAGS for h in hashtags or ()) or any(
+        h.lower() in _MODEL_DISCLOSURE_HASHTAGS for h in _MODEL_HASHTAG.findall(caption or "")
+    )
+
+
+def _code(pats: tuple[re.Pattern[str], ...], t: str) -> str | None:
+    for pat in pats:
         code = next(
             (
                 m.group(1)
@@ -160,16 +300,36 @@ def commercial_signals(text: str | None) -> list[str]:
             None,
         )
         if code:  # a code has a digit or is written in capitals ("use code for 20%" is not one)
-            out.append(f"promo code {code}")
-            break
+            return code
+    return None
+
+
+def commercial_signals(text: str | None) -> list[str]:
+    """Undisclosed-commercial signals in a caption: ``promo code X`` (English and the other languages' code words)
+    and ``affiliate link`` mentions."""
+    out: list[str] = []
+    t = text or ""
+    code = _code(_PROMO_ALL, t)
+    if code:
+        out.append(f"promo code {code}")
     m2 = _AFFILIATE.search(t)
     if m2:
         out.append(f"affiliate link ({m2.group(1)})")
     return out
 
 
+def _model_commercial_signal(text: str | None) -> bool:
+    """The model's ``commercial_signal`` feature as it was trained (the English code forms, affiliate links)."""
+    t = text or ""
+    return _code(_PROMO, t) is not None or _AFFILIATE.search(t) is not None
+
+
 def is_disclosed(
-    is_paid_partnership: bool | None, caption: str | None, hashtags: list[str] | None = None
+    is_paid_partnership: bool | None,
+    caption: str | None,
+    hashtags: list[str] | None = None,
+    *,
+    platform: str | None = None,
 ) -> bool:
-    """``True`` when the platform flag is set or a disclosure hashtag is present."""
-    return bool(is_paid_partnership) or bool(disclosure_hashtags_in(caption, hashtags))
+    """``True`` when the platform flag is set or a disclosure is present (:func:`disclosure_hashtags_in`)."""
+    return bool(is_paid_partnership) or bool(disclosure_hashtags_in(caption, hashtags, platform=platform))

@@ -24,7 +24,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tribescope.sponsored._disclosure import commercial_signals, disclosure_hashtags_in
+from tribescope.sponsored._disclosure import (
+    _model_commercial_signal,
+    _model_disclosure_hashtag,
+    visible_hashtags,
+)
 from tribescope.store import require_workspace
 
 __all__ = ["FEATURES", "BrandIndex", "brand_index", "post_features", "post_handles"]
@@ -130,7 +134,8 @@ def _num(x: Any) -> float:
 
 def post_features(row: dict[str, Any], brands: BrandIndex | None = None) -> list[float]:
     """The feature vector of one post (order :data:`FEATURES`). ``row`` keys: ``caption``, ``mentions``,
-    ``tagged_users``, ``creator_id``, ``is_verified``, ``likes``, ``created_at``, ``hashtags``."""
+    ``tagged_users``, ``creator_id``, ``is_verified``, ``likes``, ``created_at``, ``hashtags``, ``platform``
+    (optional: on :data:`~tribescope.sponsored._disclosure.HIDDEN_TAG_PLATFORMS` the hashtags list is not read)."""
     brands = brands or BrandIndex()
     caption = row.get("caption") or ""
     creator = row.get("creator_id")
@@ -151,8 +156,12 @@ def post_features(row: dict[str, Any], brands: BrandIndex | None = None) -> list
         float(min(max(known_m, default=0), 5)),
         float(min(len(brandlike), 10)),
         float(min(len(brandlike & both), 10)),
-        1.0 if disclosure_hashtags_in(caption, row.get("hashtags")) else 0.0,
-        1.0 if commercial_signals(caption) else 0.0,
+        # as trained (the rule's disclosure and code forms grow without moving the model's inputs), over the tags a
+        # viewer sees (not YouTube's hidden snippet.tags)
+        1.0
+        if _model_disclosure_hashtag(caption, visible_hashtags(row.get("platform"), row.get("hashtags")))
+        else 0.0,
+        1.0 if _model_commercial_signal(caption) else 0.0,
         1.0 if row.get("is_verified") else 0.0,
         math.log1p(max(_num(row.get("likes")), 0.0)),
         1.0 if year >= _Y2017 else 0.0,

@@ -333,4 +333,8 @@ def caption(
             )[int(r[8]) % 3]
     if platform in ("instagram", "tiktok"):
         body += " " + " ".join("#" + t for t in tags)
+    elif sponsor and disclosure in ("hashtag", "both"):
+        # YouTube's snippet.tags are search keywords no viewer sees: a creator who discloses by hashtag writes it
+        # where it is seen, in the description (YouTube shows its first #tags above the title)
+        body += " #" + tags[0]
     return title, body, tags
