@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import weakref
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class _PanelGroup(typer.core.TyperGroup):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _unwrap_help(self)
         for panel, names in HELP_PANELS.items():
             for name in names:
                 if name in self.commands:
@@ -39,6 +41,17 @@ class _PanelGroup(typer.core.TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:
         order = {name: i for i, name in enumerate(n for names in HELP_PANELS.values() for n in names)}
         return sorted(self.commands, key=lambda name: order.get(name, len(order)))
+
+
+def _unwrap_help(group: Any) -> None:
+    """Each command's help (its docstring, sub-commands' too) with the line breaks of its paragraphs dropped: Typer
+    prints a docstring's lines as they are wrapped in the source ("… goes to" / "OUT/truth/, …" however wide the
+    terminal); Rich wraps the paragraph to the terminal instead. Blank lines still part paragraphs."""
+    for cmd in getattr(group, "commands", {}).values():
+        if cmd.help:
+            paragraphs = inspect.cleandoc(cmd.help).split("\n\n")
+            cmd.help = "\n\n".join(" ".join(line.strip() for line in p.splitlines()) for p in paragraphs)
+        _unwrap_help(cmd)
 
 
 app = typer.Typer(

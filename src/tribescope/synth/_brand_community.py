@@ -172,7 +172,7 @@ def write_brand_community(world: World, out: Path, truth: Path) -> int:
                         "num_comments": int(n_com[i]),
                         "is_self": True,
                         "over_18": False,
-                        "permalink": f"/r/{sub}/comments/{ids[i]}/{title.lower().replace(' ', '_')[:40]}/",
+                        "permalink": f"/r/{sub}/comments/{ids[i]}/{_ids.reddit_slug(title)}/",
                         "url": f"https://www.reddit.com/r/{sub}/comments/{ids[i]}/",
                     },
                     option=orjson.OPT_APPEND_NEWLINE,

@@ -6,12 +6,13 @@
 * Instagram media / comment / owner ids: decimal strings; shortcodes 11 base64url characters.
 * TikTok video and comment ids: 19-digit integers.
 * Discord snowflakes: ``(unix_ms - 1420070400000) << 22 | worker bits``.
-* Reddit ids: base36.
+* Reddit ids: base36; permalink slugs as reddit derives them from a title (:func:`reddit_slug`).
 """
 
 from __future__ import annotations
 
 import base64
+import re
 
 import numpy as np
 
@@ -19,6 +20,7 @@ __all__ = [
     "b36",
     "discord_snowflakes",
     "ig_numeric_ids",
+    "reddit_slug",
     "tiktok_ids",
     "yt_channel_ids",
     "yt_comment_ids",
@@ -28,6 +30,9 @@ __all__ = [
 
 DISCORD_EPOCH_MS = 1_420_070_400_000
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_SLUG_SPACE = re.compile(r"\s+")
+_SLUG_NOT_WORD = re.compile(r"\W+")
+_SLUG_UNDERSCORES = re.compile(r"_+")
 
 
 _ALPHA = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", dtype=np.uint8)
@@ -95,3 +100,16 @@ def b36(x: int) -> str:
         x, r = divmod(x, 36)
         out.append(_B36[r])
     return "".join(reversed(out))
+
+
+def reddit_slug(title: str, max_length: int = 50) -> str:
+    """The title part of a reddit permalink (``/r/sub/comments/<id>/<slug>/``), as reddit makes it: whitespace to
+    ``_``, every other non-word character dropped (so no ``?`` or ``!`` in the path), runs of ``_`` collapsed,
+    lower case, cut to ``max_length`` at the last word boundary; ``_`` when nothing is left."""
+    s = _SLUG_UNDERSCORES.sub("_", _SLUG_NOT_WORD.sub("", _SLUG_SPACE.sub("_", title))).strip("_").lower()
+    if len(s) > max_length:
+        s = s[:max_length]
+        cut = s.rfind("_")
+        if cut > 0:
+            s = s[:cut]
+    return s or "_"

@@ -1012,7 +1012,7 @@ class DiscordRedditWriter:
                             "num_comments": int(n_com[i]),
                             "is_self": True,
                             "over_18": False,
-                            "permalink": f"/r/{sub}/comments/{ids[i]}/{title.lower().replace(' ', '_')[:40]}/",
+                            "permalink": f"/r/{sub}/comments/{ids[i]}/{_ids.reddit_slug(title)}/",
                             "url": f"https://www.reddit.com/r/{sub}/comments/{ids[i]}/",
                         },
                         option=_DUMP,
