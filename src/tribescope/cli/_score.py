@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import pyarrow as pa
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from tribescope.cli._app import app, console, err, fail, state
@@ -31,6 +32,22 @@ _LABEL_STYLE = {
     "suspicious": "bold red",
     "insufficient_data": "dim",
 }
+
+
+def _label_markup(label: Any) -> str:
+    """A label as ``score`` and ``explain`` print it: its display name (:func:`label_text`) in the label's colour; a
+    label of the user's spec that has no colour here (``reach_only``) is printed plain, never as ``[]reach only[/]``
+    (which Rich refuses: "closing tag '[/]' … has nothing to close")."""
+    style = _LABEL_STYLE.get(str(label), "")
+    text = escape(label_text(label))
+    return f"[{style}]{text}[/]" if style else text
+
+
+def _reach_text(followers: Any, tier: Any) -> str:
+    """``explain``'s followers and tier: ``8,463 followers · tier nano``; for a creator without an ``accounts`` row
+    ``followers unknown · no tier``, not ``– followers · tier None``."""
+    reach = "followers unknown" if followers is None else f"{_num_text(followers, 'followers')} followers"
+    return f"{reach} · " + ("no tier" if tier is None else f"tier {escape(str(tier))}")
 
 
 def _fmt(v: Any, pct: bool = False) -> str:
@@ -102,7 +119,7 @@ def _rule_name(label: Any) -> str:
     """A label in ``explain``'s rule lines: its display name (:func:`label_text`), with the stored name the spec's
     rules use when it is not the same words ("too little data (insufficient_data)")."""
     name = label_text(label)
-    return name if name == str(label).replace("_", " ") else f"{name} ({label})"
+    return escape(name if name == str(label).replace("_", " ") else f"{name} ({label})")
 
 
 def _weight_digits(weights: list[float]) -> int:
@@ -205,15 +222,13 @@ def score(
     for col, just in cols:
         t.add_column(col, justify=just, no_wrap=col in ("creator", "label"))  # type: ignore[arg-type]
     for i, r in enumerate(rows, 1):
-        style = _LABEL_STYLE.get(r["label"], "")
-        short = label_text(r["label"])
-        cells = [
+        cells = [  # the data's text as it is: a handle "[bold]x" or "x[/]" is no Rich markup
             str(i),
-            str(r["handle"])[:24],
-            r["platform"],
+            escape(str(r["handle"])[:24]),
+            escape(str(r["platform"])),
             _fmt(r["followers"]),
-            _fmt(r["tier"]),
-            f"[{style}]{short}[/]" if style else short,
+            escape(_fmt(r["tier"])),
+            _label_markup(r["label"]),
             score_text(r["community_score"]),
             confidence_text(r["confidence"]),
         ]
@@ -245,13 +260,17 @@ def score(
 
 @app.command()
 def explain(
-    creator: Annotated[str, typer.Argument(help="Creator handle (with or without @) or platform id.")],
+    creator: Annotated[
+        str,
+        typer.Argument(
+            help="Creator handle (with or without @) or platform id; PLATFORM:ID (tiktok:cookswithbea) picks the "
+            "platform of a handle that is on several."
+        ),
+    ],
     spec: Annotated[Path | None, typer.Option("--spec", help="Score spec TOML.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
 ) -> None:
     """Why a creator got its score: each component, its tier benchmark and contribution, and the evidence."""
-    from rich.markup import escape
-
     from tribescope.score import explain as explain_creator
 
     try:
@@ -262,15 +281,15 @@ def explain(
     if as_json:
         console.print_json(data=json_safe(ex), default=str)
         return
-    style = _LABEL_STYLE.get(ex["label"], "")
     console.print(
-        f"[bold]@{escape(str(ex['handle']))}[/] ({ex['platform']}, {escape(str(ex['creator_id']))}) · "
-        f"{_num_text(ex['followers'], 'followers')} followers · tier {ex['tier']} · [{style}]{label_text(ex['label'])}[/] · "
+        f"[bold]@{escape(str(ex['handle']))}[/] ({escape(str(ex['platform']))}, {escape(str(ex['creator_id']))}) · "
+        f"{_reach_text(ex['followers'], ex['tier'])} · "
+        f"{_label_markup(ex['label'])} · "
         f"score [bold]{score_text(ex['community_score'])}[/] · confidence {confidence_text(ex['confidence'])}"
     )
     sp = ex["spec"]
     console.print(
-        f"[dim]spec {escape(str(sp['name']))} {sp['version']} ({sp['hash']}) · {escape(sp['path'])}[/]"
+        f"[dim]spec {escape(str(sp['name']))} {escape(str(sp['version']))} ({sp['hash']}) · {escape(sp['path'])}[/]"
     )
     for w in ex["warnings"]:
         console.print(f"[bold yellow]note:[/] {escape(w)}")
@@ -295,8 +314,11 @@ def explain(
     b = ex["benchmark"]
     er = f"ER (median per post) {_er_text(b['er_median'])} vs tier benchmark {_er_text(b['er_benchmark'])}"
     ratio = ex["metrics"].get("er_ratio")
+    source = b["source"] or (
+        "no benchmark without a follower count" if ex["followers"] is None else "no benchmark"
+    )
     console.print(
-        f"{er} ({escape(str(b['source']))})"
+        f"{er} ({escape(str(source))})"
         + (f" · er_ratio {_num_text(ratio, 'er_ratio')}" if ratio is not None else "")
     )
     t = Table(

@@ -23,6 +23,52 @@ __all__ = ["render_report", "write_report"]
 
 _VENDOR = ("vendor/vega.min.js", "vendor/vega-lite.min.js", "vendor/vega-embed.min.js", "app.js")
 
+#: The campaign figures a marketer reads in the e-mailed report, per creator: who, which group, what it cost and what
+#: it brought (ROI with its 95 % interval). ``campaign_id`` leads when the report holds more than one campaign. The
+#: other columns (followers, tier, posts, impressions, EMV, the attribution, every interval) are in the CSV of
+#: ``tribescope campaign report --out FILE.csv``, which the report's note names.
+CAMPAIGN_COLUMNS = (
+    "handle",
+    "creator_platform",
+    "label_group",
+    "cost",
+    "clicks",
+    "conversions",
+    "revenue",
+    "cpa",
+    "roas",
+    "roi",
+    "roi_lo",
+    "roi_hi",
+)
+#: Per label group: the columns ``tribescope campaign report`` prints in its "community vs broadcast" table.
+LABEL_COLUMNS = (
+    "group",
+    "creators",
+    "cost",
+    "conversions",
+    "revenue",
+    "cpa",
+    "conversions_per_1k_followers",
+    "roi",
+    "roi_lo",
+    "roi_hi",
+    "roi_diff_vs_broadcast",
+    "roi_diff_lo",
+    "roi_diff_hi",
+)
+#: Rows of each table the report shows (the leaderboard's, the niches' and the campaign creators')
+MAX_ROWS = 100
+
+
+def _campaign_columns(page: Any) -> list[str]:
+    """:data:`CAMPAIGN_COLUMNS` that ``page`` (the campaign creator table) has, after ``campaign_id`` when its rows
+    span several campaigns."""
+    cols: list[str] = list(page.columns)
+    ids = {r.get("campaign_id") for r in page.rows} if "campaign_id" in cols else set()
+    lead = ["campaign_id"] if len(ids) > 1 else []
+    return lead + [c for c in CAMPAIGN_COLUMNS if c in cols]
+
 
 def _script_text(name: str) -> str:
     text = (files("tribescope.web") / "static" / name).read_text(encoding="utf-8")
@@ -76,6 +122,14 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "labels": labels,
         "roi_chart": _charts.campaign_roi(camps.data.rows, camps.data.columns) if camps.ok else None,
         "cmp_chart": _charts.campaign_comparison(labels.data.rows) if labels.ok else None,
+        "campaign_columns": _campaign_columns(camps.data) if camps.ok else [],
+        "campaign_ids": sorted(
+            {str(r["campaign_id"]) for r in camps.data.rows if r.get("campaign_id") is not None}
+        )
+        if camps.ok
+        else [],
+        "label_columns": [c for c in LABEL_COLUMNS if c in labels.data.columns] if labels.ok else [],
+        "max_rows": MAX_ROWS,
         "css": Markup(
             (files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")
         ),

@@ -142,7 +142,9 @@ def insufficient_out_of_order(rows: Sequence[Mapping[str, Any]]) -> bool:
 
 
 #: shares (0…1) that are not named ``*_share``: every view shows a share as a percentage ("42.9%")
-SHARE_METRICS = frozenset({"reciprocity", "retention", "comment_authenticity", "coverage"})
+SHARE_METRICS = frozenset(
+    {"reciprocity", "retention", "comment_authenticity", "coverage", "audience_reachability"}
+)
 
 
 def is_share(column: str) -> bool:
@@ -519,6 +521,8 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
             and not isinstance(ms[1], bool)
         ):
             raise ck.fail(where, f"'min_support' must be [support column, minimum], not {_show(ms)}")
+        if ms is not None:  # a nan minimum would never make the value missing, -inf neither: silently no bar
+            ms = [ms[0], _minimum(ms[1], ck, where, "min_support")]
         comps.append(
             Component(
                 name=cname,
@@ -528,7 +532,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 weight=w,
                 direction=direction,
                 optional=opt,
-                min_support=(ms[0], float(ms[1])) if ms else None,
+                min_support=(ms[0], ms[1]) if ms else None,
                 rationale=ck.string(c.get("rationale", ""), where, "rationale", empty=True),
             )
         )
@@ -639,6 +643,13 @@ def _check_legacy_minimums(conf: dict[str, Any], labels: list[LabelRule], ck: _C
             )
 
 
+def _minimum(v: int | float, ck: _Check, where: str, key: str) -> int | float:
+    """The minimum of a ``min_support`` or ``[label_evidence]`` pair: a finite number >= 0 (nan or -inf would be no bar
+    at all, silently), kept whole when the spec wrote it whole (``explain --json`` gives ``["n_commenters", 10]``)."""
+    got = ck.number(v, where, key, low=0)
+    return v if isinstance(v, int) else got
+
+
 def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
     if not isinstance(raw, dict):
         raise ck.fail("[label_evidence]", "must be a table of column = [support column, minimum]")
@@ -654,7 +665,7 @@ def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
             raise ck.fail(
                 f"label_evidence.{col}", f"label_evidence.{col} must be [support column, minimum], not {v!r}"
             )
-        out[str(col)] = (v[0], float(v[1]))
+        out[str(col)] = (v[0], _minimum(v[1], ck, f"label_evidence.{col}", "minimum"))
     return out
 
 
