@@ -61,6 +61,18 @@ class OverlapResponse(ListResponse):
     totals: dict[str, int] = Field(default_factory=dict)
 
 
+class PlanResponse(ListResponse):
+    """The picks (one row each, with its ``rationale``); ``brand`` the brand whose exclusions and own accounts were
+    left out (null: none chosen); ``summary`` what was spent of the budget, on how many creators, the community share,
+    the macro/mega creators and the expected conversions (``text``: the line ``tribescope plan`` prints); ``notes``
+    what ``tribescope plan`` notes under the picks (budget left unspent, creators left out and why, creators without
+    a follower count, fees in other currencies, …)."""
+
+    brand: str | None = None
+    summary: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+
+
 class Health(BaseModel):
     status: str
     read_only: bool
@@ -467,19 +479,34 @@ def similar_csv(request: Request, creator: LookalikeOf, n: LookalikeCount = 10) 
 
 Budget = Annotated[float, Query(gt=0, le=1e12, description="budget in the campaign currency")]
 Brand = Annotated[
-    str | None, Query(min_length=1, max_length=200, description="a stored brand profile (optional)")
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="a stored brand profile, whose exclusions and own accounts the plan leaves out (optional: "
+        "without one nobody is left out for a brand, and the plan's notes say so)",
+    ),
 ]
 
 
 def _plan(request: Request, brand: str | None, budget: float, platform: str | None, fmt: str) -> Any:
     with _store(request).view() as ws:
         sec = _data.plan(ws, brand, budget, platform)
-    return _list_out(sec, "plan", fmt)
+    out = _list_out(sec, "plan", fmt)
+    if not isinstance(out, ListResponse) or not sec.ok:
+        return out
+    extra = sec.data.extra
+    return PlanResponse(
+        **out.model_dump(),
+        brand=extra.get("brand"),
+        summary=extra.get("summary") or {},
+        notes=extra.get("notes") or [],
+    )
 
 
 @router.get(
     "/plan",
-    response_model=ListResponse,
+    response_model=PlanResponse,
     tags=["campaigns"],
     responses={**ERRORS, **CSV_DOC},
     summary="Creators to book for a brand within a budget, with the rationale per pick",

@@ -342,7 +342,7 @@ def _pages(app: FastAPI) -> None:
         budget: Budget | None = None,
     ) -> Response:
         with request.app.state.store.view() as ws:
-            sec = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+            sec = _data.with_stored_handles(ws, _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE))
             labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE)
             brands = _data.brands(ws, 1, 200)
             plan = _data.plan(ws, brand, budget) if budget else None

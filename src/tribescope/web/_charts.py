@@ -386,7 +386,8 @@ def authenticity(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def sponsored_vs_organic(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Median engagement of sponsored and organic posts."""
+    """Median engagement of sponsored and organic posts: each median over the posts whose likes are known
+    (``posts_with_likes``, which the tooltip gives beside ``posts``)."""
     return _base(
         "Sponsored vs organic posts",
         rows,
@@ -404,6 +405,7 @@ def sponsored_vs_organic(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "tooltip": [
                 {"field": "kind"},
                 {"field": "posts"},
+                {"field": "posts_with_likes", "title": "posts with likes (the medians' base)"},
                 {"field": "median_engagement", "format": ",.0f"},
                 {"field": "median_er", "title": "median ER", "format": ".2%"},
             ],

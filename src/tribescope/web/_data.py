@@ -985,6 +985,24 @@ def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = 
     return Section(_paged(res.data.creators, page, page_size, export)) if res.ok else res
 
 
+def with_stored_handles(ws: Workspace, sec: Section) -> Section:
+    """The campaign rows of ``sec`` (:func:`campaigns`) with each creator of the workspace named by its stored handle,
+    as the leaderboard names it, for a page to show: the campaign report keeps the plan file's spelling ("MaxGadget"
+    for the stored "maxgadget"), which the API and its CSV give as ``tribescope campaign report`` does. A creator
+    the workspace does not know keeps the plan's spelling. Two small queries, not one per row."""
+    if not sec.ok:
+        return sec
+    got: Page = sec.data
+    if "handle" not in got.columns or not {"creator_platform", "creator_id"} <= set(got.columns):
+        return sec
+    named = _stored_creators(ws, ((r.get("creator_platform"), r.get("creator_id")) for r in got.rows))
+    rows = []
+    for r in got.rows:
+        known = named.get((str(r.get("creator_platform")), str(r.get("creator_id"))), {})
+        rows.append({**r, "handle": known.get("handle") or r.get("handle")})
+    return Section(Page(got.total, got.page, got.page_size, rows, got.columns, got.scored, got.truncated))
+
+
 def campaign_labels(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
     """Community vs broadcast: pooled ROI per label group with its interval."""
     res = campaign_result(ws)
@@ -1044,6 +1062,33 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
     return Section(page)
 
 
+def _stored_creators(
+    ws: Workspace, keys: Iterable[tuple[Any, Any]], more: tuple[str, ...] = ()
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The ``handle`` (and the ``more`` columns the creator list has) of these ``(platform, creator_id)`` as the
+    leaderboard shows them: the creator list's handle, else the account's stored username. One small query on the
+    creator list and one on ``accounts`` (not one per creator); a creator found in neither is not in the answer."""
+    keys = {(str(p), str(c)) for p, c in keys if p is not None and c is not None}
+    if not keys:
+        return {}
+    tables = _tables(ws)
+    plats, ids = sorted({p for p, _ in keys}), sorted({c for _, c in keys})
+    named: dict[tuple[str, str], dict[str, Any]] = {}
+    if "posts" in tables or SCORE_TABLE in tables:
+        t, _ = _creators_expr(ws, tables)
+        t = t.filter(t.platform.isin(plats) & t.creator_id.isin(ids))
+        cols = ["platform", "creator_id", "handle", *(c for c in more if c in t.columns)]
+        named = {k: r for r in _rows(t.select(*cols)) if (k := (r["platform"], r["creator_id"])) in keys}
+    if "accounts" in tables:
+        acc = ws.table("accounts")
+        acc = acc.filter(acc.platform.isin(plats) & acc.account_id.isin(ids))
+        for r in _rows(acc.select("platform", "account_id", "username")):
+            k = (r["platform"], r["account_id"])
+            if k in keys and r["username"] and not (named.get(k) or {}).get("handle"):
+                named.setdefault(k, {})["handle"] = r["username"]
+    return named
+
+
 #: Lookalikes a page or an API answer lists at most (``tribescope similar --n``).
 MAX_LOOKALIKES = 100
 
@@ -1066,29 +1111,7 @@ def lookalikes(ws: Workspace, platform: str, creator_id: str, n: int = 10) -> Se
         return res
     got: pa.Table = res.data
     keys = list(zip(got.column("platform").to_pylist(), got.column("creator_id").to_pylist(), strict=True))
-    named: dict[tuple[str, str], dict[str, Any]] = {}
-    if keys:  # the handles (and scores) of these creators: one small query each, not one per creator
-        t, scored = _creators_expr(ws, _tables(ws))
-        t = t.filter(
-            t.platform.isin(sorted({p for p, _ in keys})) & t.creator_id.isin(sorted({c for _, c in keys}))
-        )
-        cols = [
-            "platform",
-            "creator_id",
-            "handle",
-            "followers",
-            *(["community_score", "label"] if scored else []),
-        ]
-        named = {(r["platform"], r["creator_id"]): r for r in _rows(t.select(*cols))}
-        acc = ws.table("accounts")
-        acc = acc.filter(
-            acc.platform.isin(sorted({p for p, _ in keys}))
-            & acc.account_id.isin(sorted({c for _, c in keys}))
-        )
-        for r in _rows(acc.select("platform", "account_id", "username")):
-            k = (r["platform"], r["account_id"])
-            if r["username"] and not (named.get(k) or {}).get("handle"):
-                named.setdefault(k, {})["handle"] = r["username"]
+    named = _stored_creators(ws, keys, ("followers", "community_score", "label"))
     rows = []
     for r in jsonable(got):
         extra = named.get((r["platform"], r["creator_id"]), {})
@@ -1110,24 +1133,72 @@ def lookalikes(ws: Workspace, platform: str, creator_id: str, n: int = 10) -> Se
     return Section(page)
 
 
+#: What a plan without a brand does not do (the brand is what the plan's exclusions and own accounts come from).
+NO_BRAND_NOTE = (
+    "no brand chosen: no creator is left out by a brand's exclusions or as the brand's own account"
+    " — choose a brand to apply them"
+)
+
+
+_PLAN_SUMMARY_KEYS = {
+    "spent",
+    "budget",
+    "creators",
+    "community_share_of_budget",
+    "macro_creators",
+    "expected_conversions",
+}
+
+
+def _plan_summary_line(summary: dict[str, Any], min_community_share: float) -> str:
+    """The line ``tribescope plan`` prints under the picks: spend, creators, the community share, macro creators and
+    expected conversions, with the same money and share formats."""
+    from tribescope.campaigns._io import format_money
+    from tribescope.campaigns._plan import share_text
+
+    s = summary
+    return (
+        f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
+        f"{share_text(s['community_share_of_budget'], min_community_share)} of the budget on community influencers; "
+        f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
+    )
+
+
 def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None = None) -> Section:
-    """:func:`plan_budget` of :mod:`tribescope.campaigns`: the picks and the rationale for each."""
+    """:func:`plan_budget` of :mod:`tribescope.campaigns`: the picks and the rationale for each as rows, and in
+    ``extra`` what ``tribescope plan`` prints under them: ``summary`` (the library's figures and, as ``text``, the
+    CLI's line) and ``notes`` (budget left unspent, creators left out, creators without followers, other currencies,
+    …), the library's own notes without server paths. The brand is optional: it only supplies the exclusions and the
+    brand's own accounts to leave out, so a plan without one says so (:data:`NO_BRAND_NOTE`)."""
+    import inspect
+
     fn = _optional("tribescope.campaigns", "plan_budget") or _optional(
         "tribescope.campaigns._plan", "plan_budget"
     )
     if fn is None:
         return Section(missing="planning is not available (the campaigns module is not installed)")
+    brand = (brand or "").strip() or None
     platforms = [platform] if platform else None
     res = _library_call(
         ws,
         ("plan", brand, budget, platform),
-        lambda: fn(ws, budget, brand=brand or None, platforms=platforms),
+        lambda: fn(ws, budget, brand=brand, platforms=platforms),
         "no plan",
     )
     if not res.ok:
         return res
     picks = getattr(res.data, "picks", res.data)
-    return Section(_as_page(picks))
+    page = _as_page(picks)
+    summary = dict(getattr(res.data, "summary", None) or {})
+    notes = [scrub(str(n), ws.path) for n in summary.pop("notes", None) or []]
+    if brand is None and NO_BRAND_NOTE not in notes:
+        notes.insert(0, NO_BRAND_NOTE)
+    # the community-share rule the plan applied: the library's default (the dashboard does not change it)
+    rule = inspect.signature(fn).parameters.get("min_community_share")
+    if rule is not None and isinstance(rule.default, float) and summary.keys() >= _PLAN_SUMMARY_KEYS:
+        summary["text"] = _plan_summary_line(summary, rule.default)
+    page.extra = {"brand": brand, "summary": jsonable(summary), "notes": notes}
+    return Section(page)
 
 
 def has_posts(ws: Workspace) -> bool:
