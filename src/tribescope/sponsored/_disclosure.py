@@ -162,22 +162,25 @@ _BRACKET_ONLY = frozenset({"pr"})
 #: partnership with @x"), "This video is sponsored by …" (not "not sponsored by": the verb or noun before it must
 #: say it is), and their German, Spanish, French and Italian forms
 _PHRASES: tuple[tuple[str, str], ...] = (
-    ("paidpartnership", r"(?:^|\n)[ \t]*(?:in\s+)?paid\s+partnership\s+with"),
-    ("paidpartnership", r"{B}in\s+paid\s+partnership\s+with"),
-    ("sponsored", r"(?:^|\n)[ \t]*sponsored\s+by{E}"),
-    ("sponsored", r"{B}(?:is|are|was|were|been|video|episode|post|stream)\s+sponsored\s+by{E}"),
-    ("bezahltepartnerschaft", r"{B}(?:in\s+)?bezahlter?\s+partnerschaft\s+mit{E}"),
-    ("gesponsert", r"{B}(?:gesponsert|unterstützt)\s+(?:von|durch){E}"),
-    ("patrocinado", r"{B}patrocinad[oa]\s+por{E}"),
-    ("sponsorisé", r"{B}sponsoris[ée]e?\s+par{E}"),
-    ("sponsorizzato", r"{B}sponsorizzat[oa]\s+da{E}"),
+    ("paidpartnership", r"(?:^|\n)[ \t]*(?:in{S}+)?paid{S}+partnership{S}+with"),
+    ("paidpartnership", r"{B}in{S}+paid{S}+partnership{S}+with"),
+    ("sponsored", r"(?:^|\n)[ \t]*sponsored{S}+by{E}"),
+    ("sponsored", r"{B}(?:is|are|was|were|been|video|episode|post|stream){S}+sponsored{S}+by{E}"),
+    ("bezahltepartnerschaft", r"{B}(?:in{S}+)?bezahlter?{S}+partnerschaft{S}+mit{E}"),
+    ("gesponsert", r"{B}(?:gesponsert|unterstützt){S}+(?:von|durch){E}"),
+    ("patrocinado", r"{B}patrocinad[oa]{S}+por{E}"),
+    ("sponsorisé", r"{B}sponsoris[ée]e?{S}+par{E}"),
+    ("sponsorizzato", r"{B}sponsorizzat[oa]{S}+da{E}"),
 )
 _BRACKETS = ("[(【［（", "])】］）")
-_SEPARATOR = r"[ \t]*(?:[|｜:：•]|[-–—/](?:\s|$)|\n|$)"
+#: a blank as both engines read it: Python's ``\s`` is Unicode (no-break spaces too), DuckDB's RE2 ``\s`` ASCII only,
+#: so the forms spell the blanks out (the characters themselves, which both read in a class)
+_S = "[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_SEPARATOR = rf"[ \t]*(?:[|｜:：•]|[-–—/](?:{_S}|$)|\n|$)"
 
 
 def _alternation(words: list[str] | tuple[str, ...] | frozenset[str]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=lambda w: (-len(w), w)))
+    return "|".join(re.escape(w).replace(r"\ ", _S + "+") for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
 def _disclosure_forms(boundary: str, end: str) -> list[str]:
@@ -189,7 +192,7 @@ def _disclosure_forms(boundary: str, end: str) -> list[str]:
         rf"[#＃]({_alternation(DISCLOSURE_HASHTAGS)}){end}",
         rf"[{re.escape(_BRACKETS[0])}][ \t]*({labels})[ \t]*[{re.escape(_BRACKETS[1])}]",
         rf"(?:^|\n)[ \t]*({lead}){_SEPARATOR}",
-        *("(" + f.format(B=boundary, E=end) + ")" for _, f in _PHRASES),
+        *("(" + f.format(B=boundary, E=end, S=_S) + ")" for _, f in _PHRASES),
     ]
 
 
@@ -198,10 +201,10 @@ def _disclosure_forms(boundary: str, end: str) -> list[str]:
 #: :func:`disclosure_hashtags_in` (``tests/test_sponsored_h38_disclosure.py`` checks them against each other).
 DISCLOSURE_PATTERN = "|".join(_disclosure_forms(r"(?:^|[^\p{L}\p{N}_])", r"(?:[^\p{L}\p{N}_]|$)"))
 _DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms(r"(?:^|\W)", r"(?:\W|$)"))
-#: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` and the hashtags list as it was trained
-#: (Kim et al. captions): frozen, so the model's inputs do not move when the rule above learns a form
+#: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` (and the hashtags list) against
+#: :data:`DISCLOSURE_HASHTAGS` as it was trained (Kim et al. captions): the label, phrase and full-width forms above
+#: are the rule's, not the model's inputs, so they grow without moving them (a tag added to the list does move them)
 _MODEL_HASHTAG = re.compile(r"#(\w+)", re.UNICODE)
-_MODEL_DISCLOSURE_HASHTAGS = DISCLOSURE_HASHTAGS
 
 #: a discount code ("use code LUMERA15", "code: ABC10", "PETAL13 gets you a discount") or an affiliate link:
 #: a material connection the FTC Endorsement Guides require to be disclosed (16 CFR 255.5)
@@ -216,13 +219,14 @@ _PROMO = (
 )
 #: the code word in other languages ("code promo LUMERA15", "con el código ANNA10", "codice sconto ANNA10",
 #: "Gutscheincode ANNA10", "cupom ANNA10", "kortingscode ANNA10"): the code is two letters or more then a digit
-#: ("código postal 28001", "code 404" are not codes)
+#: ("código postal 28001", "code 404" are not codes), after a blank or a colon ("Kodak2000" holds none)
 _INTL_PROMO = (
     r"(?i:\b(?:code|c[oó]digo|cup[oó]n|cupom|codice|gutscheincode|rabattcode|kortingscode|rabattkod|rabatkode|"
     r"kode|kod|koodi|alennuskoodi)(?:\s+(?:promo(?:cional)?|promozionale|sconto|de\s+(?:descuento|desconto|"
-    r"réduction|reduction|promo(?:ción|cion)?)|rabatt|discount|alennus))?\s*:?\s*)[\"'“«]?"
+    r"réduction|reduction|promo(?:ción|cion)?)|rabatt|discount|alennus))?(?:\s*:\s*|\s+))[\"'“«]?"
     r"([A-Za-z]{2,}[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*)"
 )
+_INTL_PROMO = _INTL_PROMO.replace(r"\s", _S)  # blanks as both engines read them (see _S)
 _PROMO_ALL = (*_PROMO, re.compile(_INTL_PROMO))
 _AFFILIATE = re.compile(
     r"\b(amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
@@ -250,9 +254,13 @@ COMMERCIAL_SIGNAL_PATTERN = "|".join(
 )
 
 
+#: what the engine's ``strip()`` (Ibis: ``TRIM(x, ' \t\n\r\v\f')``) takes off a hashtags-list element
+_TRIM = " \t\n\r\v\f"
+
+
 def _tag_key(h: str) -> str:
     """A hashtags-list element as the lists compare: blanks and a leading '#' / '＃' dropped, lower-cased."""
-    return h.strip().lstrip("#＃").strip().lower()
+    return h.strip(_TRIM).lstrip("#＃").strip(_TRIM).lower()
 
 
 def visible_hashtags(platform: str | None, hashtags: list[str] | None) -> list[str] | None:
@@ -284,8 +292,8 @@ def disclosure_hashtags_in(
 
 def _model_disclosure_hashtag(caption: str | None, hashtags: list[str] | None) -> bool:
     """The model's ``disclosure_hashtag`` feature as it was trained (caption ``#tags`` and the list, as-is)."""
-    return any(h and h.lower() in _MODEL_DISCLOSURE_HASHTAGS for h in hashtags or ()) or any(
-        h.lower() in _MODEL_DISCLOSURE_HASHTAGS for h in _MODEL_HASHTAG.findall(caption or "")
+    return any(h and h.lower() in DISCLOSURE_HASHTAGS for h in hashtags or ()) or any(
+        h.lower() in DISCLOSURE_HASHTAGS for h in _MODEL_HASHTAG.findall(caption or "")
     )
 
 
