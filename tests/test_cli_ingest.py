@@ -238,7 +238,7 @@ def test_import_with_an_unknown_table_is_a_clear_error(tmp_path):
     f = tmp_path / "rows.csv"
     f.write_text("account_id,username\n1,ann\n")
     r = runner.invoke(app, ["--workspace", str(tmp_path / "w.duckdb"), "import", str(f), "--table", "bogus"])
-    assert r.exit_code == 1 and "--table 'bogus': not a table" in r.output and "accounts" in r.output
+    assert r.exit_code == 1 and "--table 'bogus' is not a table" in r.output and "accounts" in r.output
     assert not (tmp_path / "w.duckdb").exists()
 
 

@@ -200,3 +200,12 @@ def test_the_cmv_dataset_imports_with_space_id(ws):
     ).fetchone()
     assert got == (8106, 1, 54, 3031, 51651)
     assert ws.counts()["accounts"] == 3031
+
+
+@pytest.mark.parametrize("given", ["changemyview", "r/ChangeMyView", "/r/changemyview/", " r/changemyview "])
+def test_space_id_takes_a_subreddit_as_users_write_it(ws, tmp_path, given):
+    f = _write_cmv(tmp_path, [_cmv_lines()[1]])
+    import_paths(ws, f, options={"space_id": given})
+    assert ws.duck.execute(
+        "SELECT DISTINCT space_id, lower(space_name) FROM community_messages"
+    ).fetchall() == [("changemyview", "r/changemyview")]

@@ -24,7 +24,14 @@ from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._links import unknown_link_creator
 from tribescope.ingest._notes import not_an_export_notes, report_notes, skip_note
-from tribescope.ingest._run import NOT_AN_EXPORT, FileReport, drop_ahead, expand_paths, hash_ahead
+from tribescope.ingest._run import (
+    NOT_AN_EXPORT,
+    FileReport,
+    check_table,
+    drop_ahead,
+    expand_paths,
+    hash_ahead,
+)
 
 
 @app.command("import")
@@ -88,8 +95,7 @@ def import_(
     }
     files: list[Path] = []
     try:
-        if table is not None and table not in schema.TABLES:
-            raise TribescopeError(f"--table {table!r}: not a table; use one of {', '.join(schema.TABLES)}")
+        check_table(table)  # before any file is hashed ahead
         if platform is not None and platform.strip().lower() not in schema.PLATFORMS:
             # refused here, once: each row of a generic file would be refused for it, with "Fix the record" as advice
             raise TribescopeError(

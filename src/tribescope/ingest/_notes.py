@@ -35,9 +35,6 @@ class Note:
     text: str
     warning: bool = True
 
-    def __str__(self) -> str:
-        return self.text
-
 
 def _name(path: str) -> str:
     return Path(path).name

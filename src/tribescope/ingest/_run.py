@@ -27,6 +27,7 @@ from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeE
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
+from tribescope.store._privacy import anything_forgotten, count_forgotten, forgotten_where
 from tribescope.store._upsert import Stager
 
 if TYPE_CHECKING:
@@ -255,7 +256,7 @@ def import_paths(
     if isinstance(paths, str | os.PathLike):  # not its characters, one by one
         paths = [paths]
     options = dict(options or {})
-    _check_table(options.get("table"))
+    check_table(options.get("table"))
     files = expand_paths(paths)
     try:
         return _import_files(ws, files, format, skip_bad, force, options, progress)
@@ -275,7 +276,7 @@ def import_paths(
         drop_ahead(files)
 
 
-def _check_table(table: Any) -> None:
+def check_table(table: Any) -> None:
     """Refuse a target table (``options["table"]``, ``--table``) that no file can be imported into, before any file
     is read: only the five data tables take imported rows; ``imports`` and ``rejects`` are the import's own log,
     written by tribescope (a file read into them was refused row by row, its columns said to be "not a column of
@@ -314,7 +315,7 @@ def _import_files(
     # row two files of a merge group wrote was taken off the last one's figures alone: accounts.csv said "accounts 1"
     # written for a row the import then dropped. Under pseudonyms the rows are matched once the pseudonyms replace
     # the names (their files are not told apart).
-    forgetting = not options.get("pseudonymize") and _erasure_list(ws)
+    forgetting = not options.get("pseudonymize") and anything_forgotten(ws)
     with (
         fewer_collections(),
         ws.memory_limit(IMPORT_MEMORY),
@@ -350,7 +351,7 @@ def _import_files(
                     staged[imp].rows = written
                 if forgotten is not None and forgotten.found:
                     # each file of the group: its rows of forgotten accounts (none but the last file's, as a rule)
-                    counted = _count_forgotten(ws, list(staged))
+                    counted = count_forgotten(ws, list(staged))
                     for imp in staged:
                         written_forgotten[imp] = counted.get(imp, {})
                     forgotten.found = False
@@ -546,56 +547,29 @@ def _drop_forgotten(
             fr.forgotten += n
 
 
-def _count_forgotten(ws: Workspace, import_ids: list[str]) -> dict[str, dict[str, int]]:
-    """The data rows that the files ``import_ids`` have written so far (the rows carrying their import id) for accounts
-    on the erasure list, per file and table; nothing is deleted (see :func:`_drop_forgotten`)."""
-    from tribescope.store._privacy import FORGOTTEN_TABLE, _names_forgotten
-
-    ours = "import_id IN (" + ", ".join(sql_string(i) for i in sorted(import_ids)) + ")"
-    out: dict[str, dict[str, int]] = {}
-    for table in schema.DATA_TABLES:
-        where = (
-            f'{ours} AND EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(ws, table, {})})'
-        )
-        for imp, n in ws.duck.execute(
-            f'SELECT import_id, count(*) FROM "{table}" WHERE {where} GROUP BY ALL'
-        ).fetchall():
-            out.setdefault(imp, {})[table] = int(n)
-    return out
-
-
 class _Forgotten:
     """Whether the file being staged brings rows of accounts on the erasure list (:attr:`found`), told in the engine
     from its staged rows (Arrow batches, or a fast plan's tables) as ``drop_forgotten`` matches them. Used only when
-    an account is forgotten."""
+    an account is forgotten; each table's condition built once."""
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.found = False
+        self._where: dict[str, str] = {}
 
-    def _where(self, table: str) -> str:
-        from tribescope.store._privacy import FORGOTTEN_TABLE, _names_forgotten
-
-        return f'EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(self.ws, table, {})})'
+    def _sql(self, table: str, source: str) -> str:
+        if table not in self._where:
+            self._where[table] = forgotten_where(self.ws, table)
+        return f'SELECT count(*) FROM {source} AS "{table}" WHERE {self._where[table]}'
 
     def rows(self, table: str, batch: pa.Table) -> None:
         if not self.found and table in schema.DATA_TABLES:
-            sql = f'SELECT count(*) FROM __rows AS "{table}" WHERE {self._where(table)}'
+            sql = self._sql(table, "__rows")
             self.found = bool(self.ws.duck.from_arrow(batch).query("__rows", sql).fetchone()[0])
 
     def source(self, table: str, name: str) -> None:
         if not self.found and table in schema.DATA_TABLES:
-            sql = f'SELECT count(*) FROM {name} AS "{table}" WHERE {self._where(table)}'
-            self.found = bool(self.ws.duck.execute(sql).fetchone()[0])
-
-
-def _erasure_list(ws: Workspace) -> bool:
-    """Whether an account is on the workspace's erasure list (``tribescope forget``)."""
-    from tribescope.store._privacy import FORGOTTEN_TABLE
-
-    if FORGOTTEN_TABLE not in ws.list_tables():
-        return False
-    return bool(ws.duck.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0])
+            self.found = bool(self.ws.duck.execute(self._sql(table, name)).fetchone()[0])
 
 
 def _empty(ws: Workspace) -> bool:

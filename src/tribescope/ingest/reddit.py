@@ -146,10 +146,9 @@ def _space_option(ctx: Context) -> str | None:
     opt = ctx.options.get("space_id")
     if opt is None:
         return None
-    sub = str(opt).strip()
+    sub = str(opt).strip().strip("/ ")  # "/r/changemyview/" as a URL path writes it
     if sub[:2].lower() == "r/":
-        sub = sub[2:]
-    sub = sub.strip("/ ")
+        sub = sub[2:].strip("/ ")
     if not sub:
         raise ImportFailed(
             ctx.path,

@@ -489,21 +489,44 @@ def drop_forgotten(ws: Workspace, formats: dict[str, str]) -> dict[str, dict[str
     account on the row's platform, as :func:`forget` matches them; a quarantined record (``rejects``) goes when one
     of its words does and its file's format is of that platform. Rows of other imports are not looked at:
     ``forget`` removed those. Costs one catalog lookup when nothing was ever forgotten."""
+    if not formats or not anything_forgotten(ws):
+        return {}
+    return _forgotten_rows(ws, formats, (*schema.DATA_TABLES, "rejects"), delete=True)
+
+
+def count_forgotten(ws: Workspace, import_ids: list[str]) -> dict[str, dict[str, int]]:
+    """The data rows (not ``rejects``) that the imports ``import_ids`` wrote for accounts on the erasure list, per
+    import id and table, matched as :func:`drop_forgotten` matches them; nothing is deleted."""
+    return _forgotten_rows(ws, dict.fromkeys(import_ids, ""), schema.DATA_TABLES, delete=False)
+
+
+def _forgotten_rows(
+    ws: Workspace, formats: dict[str, str], tables: tuple[str, ...], *, delete: bool
+) -> dict[str, dict[str, int]]:
     d = ws.duck
-    if not formats or FORGOTTEN_TABLE not in ws.list_tables():
-        return {}
-    if not d.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0]:
-        return {}
     ours = "import_id IN (" + ", ".join(_lit(i) for i in sorted(formats)) + ")"
     out: dict[str, dict[str, int]] = {}
-    for table in (*schema.DATA_TABLES, "rejects"):
-        where = f'{ours} AND EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(ws, table, formats)})'
+    for table in tables:
+        where = f"{ours} AND {forgotten_where(ws, table, formats)}"
         counts = d.execute(f'SELECT import_id, count(*) FROM "{table}" WHERE {where} GROUP BY ALL').fetchall()
-        if counts:
+        if counts and delete:
             d.execute(f'DELETE FROM "{table}" WHERE {where}')
-            for imp, n in counts:
-                out.setdefault(imp, {})[table] = int(n)
+        for imp, n in counts:
+            out.setdefault(imp, {})[table] = int(n)
     return out
+
+
+def anything_forgotten(ws: Workspace) -> bool:
+    """Whether an account is on the workspace's erasure list (:func:`forget`): one catalog lookup when none ever was."""
+    if FORGOTTEN_TABLE not in ws.list_tables():
+        return False
+    return bool(ws.duck.execute(f'SELECT count(*) FROM "{FORGOTTEN_TABLE}"').fetchone()[0])
+
+
+def forgotten_where(ws: Workspace, table: str, formats: dict[str, str] | None = None) -> str:
+    """SQL condition on a row of ``table`` (named so, or aliased as it): it names an account on the erasure list
+    (:func:`_names_forgotten`; ``formats``, import id → format, only for ``rejects``)."""
+    return f'EXISTS (SELECT 1 FROM "{FORGOTTEN_TABLE}" f WHERE {_names_forgotten(ws, table, formats or {})})'
 
 
 def _names_forgotten(ws: Workspace, table: str, formats: dict[str, str]) -> str:

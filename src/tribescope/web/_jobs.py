@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tribescope.errors import TribescopeError
-from tribescope.ingest._notes import report_notes, skip_note
+from tribescope.ingest._notes import FORMATS_HINT, report_notes, skip_note
 from tribescope.store import Workspace
 from tribescope.web._data import scrub
 
@@ -110,7 +110,7 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # a --table that is no data table (refused before any file is read)
         (r"^--table (\S+) ", rf"table \1 (the {TABLE_FIELD} field) "),
         # a file no format recognises: the form's format list, not the CLI's command (ingest._notes.FORMATS_HINT)
-        (r"`tribescope formats` lists what is read", f"the {FORMAT_FIELD} field lists what is read"),
+        (re.escape(FORMATS_HINT), f"the {FORMAT_FIELD} field lists what is read"),
         # a file skipped as already imported (the CLI's --force re-reads it)
         (
             r"^identical content already imported \(import ([^)]*)\)$",
