@@ -192,12 +192,14 @@ def _packaged_spec() -> str:
         (
             'min_support = ["n_commenters", 10]',
             'min_support = ["n_commenters", nan]',
-            r"component 'follower_conversation' .*'min_support' must be a number >= 0, not float nan",
+            r"component 'follower_conversation' .*the minimum of 'min_support' \(its second item\) must be a number >= 0, "
+            r"not float nan",
         ),
         (
             'real_follower_share = ["profiled_commenters", 20]',
             'real_follower_share = ["profiled_commenters", -inf]',
-            r"label_evidence\.real_follower_share: 'minimum' must be a number >= 0, not float -inf",
+            r"label_evidence\.real_follower_share: the minimum of 'label_evidence\.real_follower_share' \(its second "
+            r"item\) must be a number >= 0, not float -inf",
         ),
     ],
 )

@@ -272,6 +272,18 @@ def share_text(x: float, rule: float) -> str:
     return f"{x:.6%}"
 
 
+def summary_text(summary: dict[str, Any]) -> str:
+    """The line under a plan's picks (``tribescope plan``, the dashboard's plan): spend, creators, the community share
+    of the budget (:func:`share_text` against the plan's rule), macro/mega creators and expected conversions."""
+    s = summary
+    share = share_text(s["community_share_of_budget"], s["min_community_share"])
+    return (
+        f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
+        f"{share} of the budget on community influencers; {s['macro_creators']} macro/mega; "
+        f"expected conversions {s['expected_conversions']:.1f}"
+    )
+
+
 def _currency_note(cand: pd.DataFrame, fee_currency: dict[CreatorKey, str]) -> str | None:
     """A note when the candidates' last quoted fees are written in another currency than the estimated fees
     (:data:`FEE_PER_1K`, USD) or in several: the plan adds them to one budget as written, converting nothing
@@ -568,6 +580,7 @@ def plan_budget(
         "spent": spent,
         "creators": len(picks),
         "community_share_of_budget": comm / budget,
+        "min_community_share": min_community_share,
         "community_share_of_spend": comm / spent if spent else 0.0,
         "macro_creators": int(picks["tier"].isin(_MACRO).sum()) if len(picks) else 0,
         "expected_conversions": float(picks["value"].sum()) if len(picks) else 0.0,

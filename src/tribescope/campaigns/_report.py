@@ -56,6 +56,7 @@ from tribescope.campaigns._io import CampaignError, parse_money, workspace_creat
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
+    "LABEL_GROUP_COLUMNS",
     "REACH_RATE",
     "CampaignReport",
     "bootstrap_creator",
@@ -63,6 +64,24 @@ __all__ = [
     "label_group",
     "load_cpm_table",
 ]
+
+#: The "community vs broadcast" table's columns as ``tribescope campaign report`` prints them and the HTML report
+#: shows them (the CSV of ``--out`` has every column)
+LABEL_GROUP_COLUMNS: tuple[str, ...] = (
+    "group",
+    "creators",
+    "cost",
+    "conversions",
+    "revenue",
+    "cpa",
+    "conversions_per_1k_followers",
+    "roi",
+    "roi_lo",
+    "roi_hi",
+    "roi_diff_vs_broadcast",
+    "roi_diff_lo",
+    "roi_diff_hi",
+)
 
 #: share of followers assumed to see a post when the export has no views (an assumption; edit per brand)
 REACH_RATE = 0.10

@@ -402,6 +402,7 @@ def campaign_report_cmd(
     """ROI per creator, per campaign and community vs broadcast, with 95 % bootstrap CIs."""
     from tribescope.campaigns import CampaignReport, campaign_report, load_cpm_table
     from tribescope.campaigns._forecast import backtest as run_backtest
+    from tribescope.campaigns._report import LABEL_GROUP_COLUMNS
 
     try:
         outs = CampaignReport.paths(out) if out is not None else {}
@@ -447,21 +448,7 @@ def campaign_report_cmd(
     _show(
         rep.labels,
         "community vs broadcast",
-        [
-            "group",
-            "creators",
-            "cost",
-            "conversions",
-            "revenue",
-            "cpa",
-            "conversions_per_1k_followers",
-            "roi",
-            "roi_lo",
-            "roi_hi",
-            "roi_diff_vs_broadcast",
-            "roi_diff_lo",
-            "roi_diff_hi",
-        ],
+        list(LABEL_GROUP_COLUMNS),
     )
     _show(
         rep.campaigns,
@@ -538,7 +525,7 @@ def plan_cmd(
     """Pick creators that maximise expected conversions within the budget, with a rationale per pick."""
     from tribescope.brand import get_brand
     from tribescope.campaigns._io import format_money
-    from tribescope.campaigns._plan import plan_budget, share_text
+    from tribescope.campaigns._plan import plan_budget, summary_text
 
     try:
         if out is not None:
@@ -576,11 +563,7 @@ def plan_cmd(
         100,
     )
     s = res.summary
-    console.print(
-        f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
-        f"{share_text(s['community_share_of_budget'], min_community_share)} of the budget on community influencers; "
-        f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
-    )
+    console.print(escape(summary_text(s)))
     for n in s["notes"]:
         console.print(f"• {escape(n)}")
     if out is not None:

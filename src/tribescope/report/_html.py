@@ -41,33 +41,20 @@ CAMPAIGN_COLUMNS = (
     "roi_lo",
     "roi_hi",
 )
-#: Per label group: the columns ``tribescope campaign report`` prints in its "community vs broadcast" table.
-LABEL_COLUMNS = (
-    "group",
-    "creators",
-    "cost",
-    "conversions",
-    "revenue",
-    "cpa",
-    "conversions_per_1k_followers",
-    "roi",
-    "roi_lo",
-    "roi_hi",
-    "roi_diff_vs_broadcast",
-    "roi_diff_lo",
-    "roi_diff_hi",
-)
 #: Rows of each table the report shows (the leaderboard's, the niches' and the campaign creators')
 MAX_ROWS = 100
 
 
-def _campaign_columns(page: Any) -> list[str]:
+def _campaign_ids(page: Any) -> list[str]:
+    """The campaigns the campaign creator table's rows belong to, sorted."""
+    return sorted({str(r["campaign_id"]) for r in page.rows if r.get("campaign_id") is not None})
+
+
+def _campaign_columns(page: Any, ids: list[str]) -> list[str]:
     """:data:`CAMPAIGN_COLUMNS` that ``page`` (the campaign creator table) has, after ``campaign_id`` when its rows
-    span several campaigns."""
-    cols: list[str] = list(page.columns)
-    ids = {r.get("campaign_id") for r in page.rows} if "campaign_id" in cols else set()
-    lead = ["campaign_id"] if len(ids) > 1 else []
-    return lead + [c for c in CAMPAIGN_COLUMNS if c in cols]
+    span several campaigns (``ids``)."""
+    lead = ["campaign_id"] if len(ids) > 1 and "campaign_id" in page.columns else []
+    return lead + [c for c in CAMPAIGN_COLUMNS if c in page.columns]
 
 
 def _script_text(name: str) -> str:
@@ -104,6 +91,9 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
     members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE) if niches.ok else niches
     camps = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
     labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE) if camps.ok else camps
+    campaign_ids = _campaign_ids(camps.data) if camps.ok else []
+    from tribescope.campaigns._report import LABEL_GROUP_COLUMNS  # here: loading it loads pandas
+
     scripts = [_script_text(n) for n in _VENDOR]
     ctx: dict[str, Any] = {
         "title": title or f"tribescope report — {Path(ws.path).name}",
@@ -122,13 +112,9 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "labels": labels,
         "roi_chart": _charts.campaign_roi(camps.data.rows, camps.data.columns) if camps.ok else None,
         "cmp_chart": _charts.campaign_comparison(labels.data.rows) if labels.ok else None,
-        "campaign_columns": _campaign_columns(camps.data) if camps.ok else [],
-        "campaign_ids": sorted(
-            {str(r["campaign_id"]) for r in camps.data.rows if r.get("campaign_id") is not None}
-        )
-        if camps.ok
-        else [],
-        "label_columns": [c for c in LABEL_COLUMNS if c in labels.data.columns] if labels.ok else [],
+        "campaign_columns": _campaign_columns(camps.data, campaign_ids) if camps.ok else [],
+        "campaign_ids": campaign_ids,
+        "label_columns": [c for c in LABEL_GROUP_COLUMNS if c in labels.data.columns] if labels.ok else [],
         "max_rows": MAX_ROWS,
         "css": Markup(
             (files("tribescope.web") / "static" / "app.css").read_text(encoding="utf-8").replace("</", "<\\/")

@@ -646,8 +646,11 @@ def _check_legacy_minimums(conf: dict[str, Any], labels: list[LabelRule], ck: _C
 def _minimum(v: int | float, ck: _Check, where: str, key: str) -> int | float:
     """The minimum of a ``min_support`` or ``[label_evidence]`` pair: a finite number >= 0 (nan or -inf would be no bar
     at all, silently), kept whole when the spec wrote it whole (``explain --json`` gives ``["n_commenters", 10]``)."""
-    got = ck.number(v, where, key, low=0)
-    return v if isinstance(v, int) else got
+    if not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) and v >= 0):
+        raise ck.fail(
+            where, f"the minimum of '{key}' (its second item) must be a number >= 0, not {_show(v)}"
+        )
+    return v if isinstance(v, int) else float(v)
 
 
 def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
@@ -665,7 +668,7 @@ def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
             raise ck.fail(
                 f"label_evidence.{col}", f"label_evidence.{col} must be [support column, minimum], not {v!r}"
             )
-        out[str(col)] = (v[0], _minimum(v[1], ck, f"label_evidence.{col}", "minimum"))
+        out[str(col)] = (v[0], _minimum(v[1], ck, f"label_evidence.{col}", f"label_evidence.{col}"))
     return out
 
 

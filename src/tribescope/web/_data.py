@@ -1140,38 +1140,12 @@ NO_BRAND_NOTE = (
 )
 
 
-_PLAN_SUMMARY_KEYS = {
-    "spent",
-    "budget",
-    "creators",
-    "community_share_of_budget",
-    "macro_creators",
-    "expected_conversions",
-}
-
-
-def _plan_summary_line(summary: dict[str, Any], min_community_share: float) -> str:
-    """The line ``tribescope plan`` prints under the picks: spend, creators, the community share, macro creators and
-    expected conversions, with the same money and share formats."""
-    from tribescope.campaigns._io import format_money
-    from tribescope.campaigns._plan import share_text
-
-    s = summary
-    return (
-        f"spent {format_money(s['spent'])} of {format_money(s['budget'])} on {s['creators']} creators; "
-        f"{share_text(s['community_share_of_budget'], min_community_share)} of the budget on community influencers; "
-        f"{s['macro_creators']} macro/mega; expected conversions {s['expected_conversions']:.1f}"
-    )
-
-
 def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None = None) -> Section:
     """:func:`plan_budget` of :mod:`tribescope.campaigns`: the picks and the rationale for each as rows, and in
     ``extra`` what ``tribescope plan`` prints under them: ``summary`` (the library's figures and, as ``text``, the
     CLI's line) and ``notes`` (budget left unspent, creators left out, creators without followers, other currencies,
     …), the library's own notes without server paths. The brand is optional: it only supplies the exclusions and the
     brand's own accounts to leave out, so a plan without one says so (:data:`NO_BRAND_NOTE`)."""
-    import inspect
-
     fn = _optional("tribescope.campaigns", "plan_budget") or _optional(
         "tribescope.campaigns._plan", "plan_budget"
     )
@@ -1193,10 +1167,10 @@ def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None =
     notes = [scrub(str(n), ws.path) for n in summary.pop("notes", None) or []]
     if brand is None and NO_BRAND_NOTE not in notes:
         notes.insert(0, NO_BRAND_NOTE)
-    # the community-share rule the plan applied: the library's default (the dashboard does not change it)
-    rule = inspect.signature(fn).parameters.get("min_community_share")
-    if rule is not None and isinstance(rule.default, float) and summary.keys() >= _PLAN_SUMMARY_KEYS:
-        summary["text"] = _plan_summary_line(summary, rule.default)
+    if summary:
+        from tribescope.campaigns._plan import summary_text
+
+        summary["text"] = summary_text(summary)
     page.extra = {"brand": brand, "summary": jsonable(summary), "notes": notes}
     return Section(page)
 
