@@ -64,8 +64,9 @@ def test_pushshift_submissions_and_comments(ws):
         "kc002": ("1a2b3c", "kc001", "purl_queen", 5),
         "kc003": ("1a2b3c", "kc002", None, -1),
     }
-    # a Pushshift comment does not carry its submission's title; the thread_id joins it to the submission
-    assert m["kc001"]["channel"] is None
+    # a Pushshift comment does not carry its submission's title: the import fills it from the stored submission
+    # its thread_id names (Reddit.after_merge)
+    assert m["kc001"]["channel"] == "Show your first sweater!"
     acc = {a["account_id"]: a for a in ws.table("accounts").to_pyarrow().to_pylist()}
     assert set(acc) == {"purl_queen", "sockittome"} and acc["sockittome"]["username"] == "SockItToMe"
     assert all(a["platform"] == "reddit" for a in acc.values())

@@ -508,6 +508,9 @@ def _import_files(
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)
         _drop_forgotten(ws, merged, written_forgotten)
+        # after the rows of forgotten accounts are gone: what a format derives from the merged rows comes from rows
+        # that stay
+        _after_merge(ws, merged)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
         if first and not stager.deleted and not options.get("pseudonymize"):
@@ -545,6 +548,25 @@ def _drop_forgotten(
             else:
                 fr.rows[table] -= n
             fr.forgotten += n
+
+
+def _after_merge(ws: Workspace, merged: dict[str, FileReport]) -> None:
+    """Each format's optional ``after_merge(ws, import_ids)`` (like ``finish``, not part of :class:`Format`), called once
+    per format with the import ids of its files this import merged, inside the import's transaction: what a format
+    derives in the engine from the rows of several files and imports (:meth:`Reddit.after_merge
+    <tribescope.ingest.reddit.Reddit.after_merge>`: comments take their submission's title). It returns the rows it
+    changed per file (import id) and table, added to the files' figures. An import of no such format costs nothing."""
+    by_format: dict[str, list[str]] = {}
+    for imp, fr in merged.items():
+        by_format.setdefault(fr.format, []).append(imp)
+    for name, ids in by_format.items():
+        hook = getattr(FORMATS.get(name), "after_merge", None)
+        if hook is None:
+            continue
+        for imp, tables in hook(ws, ids).items():
+            rows = merged[imp].rows
+            for table, n in tables.items():
+                rows[table] = rows.get(table, 0) + n
 
 
 class _Forgotten:

@@ -8,7 +8,8 @@ Mapping: ``space_id`` = subreddit, lower-cased — for records that do not name 
 subreddit), the import option ``space_id`` (``--space-id changemyview``), else the record is refused;
 ``space_name`` = ``r/Name``; ``thread_id`` = the submission id (``link_id`` without ``t3_``); ``reply_to`` =
 ``parent_id`` without its ``t1_``/``t3_`` prefix (null for a submission); ``channel`` = the submission title (for a
-comment: its ``link_title``, or the title of its submission when that was read earlier in the same file); ``text`` =
+comment: its ``link_title``, or the title of its submission when that was read earlier in the same file, else, after
+the merge, the title of its submission as the workspace holds it — see :meth:`Reddit.after_merge`); ``text`` =
 title + blank line + selftext for a submission, ``body`` for a comment — the placeholder Reddit leaves for removed or
 deleted text (``[removed]``, ``[deleted]``, a large share of the comments of a Pushshift dump) is no text: a
 comment's is null, a submission's the title alone; ``reactions`` = ``score`` (``ups`` without one); ``created_at``
@@ -22,13 +23,16 @@ import option ``link_creator`` = ``"PLATFORM:ACCOUNT_ID"`` every space seen is l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from tribescope import schema
 from tribescope.errors import FieldError, ImportFailed, SourceError
-from tribescope.ingest._base import Context, Format, Row, to_int, to_ts
+from tribescope.ingest._base import Context, Format, Row, sql_string, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values
+
+if TYPE_CHECKING:
+    from tribescope.store import Workspace
 
 __all__ = ["Reddit", "account_key", "link_creator_key", "link_rows", "parse_link_creator"]
 
@@ -263,6 +267,37 @@ class Reddit(Format):
 
     def finish(self, ctx: Context) -> Iterable[Row]:
         return link_rows(ctx, P)
+
+    def after_merge(self, ws: Workspace, import_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+        """After the import's rows are merged (in its transaction; ``import_ids``: its Reddit files): a comment
+        stored without a title (``channel`` null: a Pushshift / Arctic Shift comment carries no ``link_title``) takes
+        the title of its submission — the row of the same space whose ``message_id`` is the comment's ``thread_id``
+        and ``reply_to`` null — when the workspace holds it, whichever file or import brought either. Only comments
+        of these files, and stored comments whose submission these files wrote; a stored comment filled so was
+        changed by the submission's file: it takes that file's ``import_id`` and counts in its rows (returned per
+        import id and table). Re-importing the same data finds no comment left to fill, and changes nothing."""
+        ids = "[" + ", ".join(sql_string(i) for i in sorted(import_ids)) + "]::VARCHAR[]"
+        d = ws.duck
+        d.execute(
+            f"""CREATE OR REPLACE TEMP TABLE __reddit_titles AS
+                SELECT c.message_id, s.channel,
+                       CASE WHEN list_contains({ids}, c.import_id) THEN NULL ELSE s.import_id END AS wrote
+                FROM community_messages c JOIN community_messages s
+                  ON s.message_id = c.thread_id AND s.space_id = c.space_id
+                WHERE c.platform = '{P}' AND c.channel IS NULL AND c.message_id <> c.thread_id
+                  AND s.platform = '{P}' AND s.reply_to IS NULL AND s.channel IS NOT NULL
+                  AND (list_contains({ids}, c.import_id) OR list_contains({ids}, s.import_id))"""
+        )
+        try:
+            wrote = d.execute("SELECT wrote, count(*) FROM __reddit_titles GROUP BY ALL").fetchall()
+            if wrote:
+                d.execute(
+                    f"""UPDATE community_messages AS t SET channel = x.channel, import_id = coalesce(x.wrote, t.import_id)
+                        FROM __reddit_titles x WHERE t.platform = '{P}' AND t.message_id = x.message_id"""
+                )
+        finally:
+            d.execute("DROP TABLE IF EXISTS __reddit_titles")
+        return {imp: {"community_messages": int(n)} for imp, n in wrote if imp is not None}
 
 
 def _walk(doc: Any, loc: str) -> Iterator[tuple[str, Any]]:
