@@ -10,8 +10,8 @@ from rich.markup import escape
 
 from tribescope.cli._app import app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
+from tribescope.store._privacy import FORGOTTEN_PLACEHOLDER, has_pseudonyms, load_key, purge_file
 from tribescope.store._privacy import forget as _forget
-from tribescope.store._privacy import has_pseudonyms, load_key, purge_file
 
 #: what ``forget`` says when scores are stored: they were computed with the account's comments and profile
 _STALE_SCORES = (
@@ -58,6 +58,7 @@ def forget(
             "without the bytes of deleted rows",
             highlight=False,
         )
+        _print_scrubbed(rep.scrubbed)
         return
     if not rep.total and not rep.files_removed:
         console.print(
@@ -75,6 +76,7 @@ def forget(
         return
     for t, n in sorted(rep.deleted.items()):
         console.print(f"  {t}: {n:,} rows deleted")
+    _print_scrubbed(rep.scrubbed)
     for f in rep.files_removed:
         console.print(f"  removed {f}")
     console.print(f"forgot {account!r}: {rep.total:,} rows", highlight=False)
@@ -85,6 +87,16 @@ def forget(
         )
     if scored and rep.total:
         err.print(_STALE_SCORES.format(account=escape(repr(account))))
+
+
+def _print_scrubbed(scrubbed: dict[str, int]) -> None:
+    """The import log's rows kept, whose file paths or options named the account (now ``[forgotten]``)."""
+    for t, n in sorted(scrubbed.items()):
+        what = "file paths and import options" if t == "imports" else "file paths"
+        console.print(
+            f"  {t}: {n:,} rows kept, the account's name replaced with {escape(FORGOTTEN_PLACEHOLDER)} in their {what}",
+            highlight=False,
+        )
 
 
 def _key(key_file: Path | None) -> bytes | None:

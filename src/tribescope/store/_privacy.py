@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
@@ -42,6 +43,13 @@ NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
 SCORE_CACHES_WITH_MEMBERS = ("_score_cache_pods",)
 #: the erasure list: what ``forget`` removed, kept so that later imports do not bring it back (see :func:`drop_forgotten`)
 FORGOTTEN_TABLE = "forgotten_accounts"
+#: what replaces a forgotten account's handle or id in tribescope's own log (file paths, import options)
+FORGOTTEN_PLACEHOLDER = "[forgotten]"
+#: import options whose values are a fixed vocabulary (platform, format, table names), never an account
+_VOCABULARY_OPTIONS = frozenset({"format", "platform", "creator_platform", "table"})
+#: shortest id of digits alone that is looked for in the log: shorter ones are dates, counters and sequence numbers of
+#: file names as often as ids
+_MIN_DIGIT_ID = 6
 #: shortest pseudonymisation key accepted: a shorter (or empty) HMAC key lets anyone recompute the pseudonyms
 MIN_KEY_BYTES = 16
 
@@ -61,6 +69,9 @@ class ForgetReport:
     suppressed: bool = False
     #: nothing matched, and the name given is on the erasure list (forgotten before, on this platform or all)
     already_forgotten: bool = False
+    #: rows of the import log (``imports``, ``rejects``) kept, whose file path or options named the account: the
+    #: name is replaced with :data:`FORGOTTEN_PLACEHOLDER` (table → rows)
+    scrubbed: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -122,6 +133,12 @@ def forget(
     :data:`tribescope.schema.PLATFORMS`) only rows on that platform go. Matching is on whole ids and
     handles, never substrings; when nothing matches, nothing is deleted (no cache, no report).
 
+    The import log keeps its rows (content hash, format and counts: a re-import of the same file is still recognised),
+    but where a file path or an import option names the account (``alice/2024-01-01_UTC.json``,
+    ``exports/Alice_comments.csv``, ``link_creator`` ``instagram:alice``) the name is replaced with
+    :data:`FORGOTTEN_PLACEHOLDER` (:func:`_scrub_log`), also when the account was forgotten before (nothing else
+    matched).
+
     The account stays forgotten: its ids and handle go on the workspace's erasure list (``forgotten_accounts``,
     SHA-256 digests only), and every later import drops what it brings of them (:func:`drop_forgotten`).
 
@@ -157,6 +174,7 @@ def forget(
     names = {acct.lower()} | {a.lower() for _, a in ids}
     tokens = _token_regex(names)
     tables = ws.list_tables()
+    listed = _on_list(ws, acct, platform)  # before this call puts it there
     # the comments first: rows derived from one comment (its text features) go with it, found by its key
     order = sorted(tables, key=lambda t: t != "comments")
     gone_comments = False
@@ -224,8 +242,12 @@ def forget(
                 if table in tables:
                     rep.deleted[table] = int(ws.duck.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0])
                     ws.duck.execute(f'DROP TABLE "{table}"')
+        if rep.deleted or listed:  # forgotten before: its name may still be in the log of an older tribescope
+            rep.scrubbed = _scrub_log(ws, names, platform)
     if not rep.deleted:  # nothing matched: a report that merely contains the word is not about this account
-        rep.already_forgotten = _on_list(ws, acct, platform)
+        rep.already_forgotten = listed
+        if rep.scrubbed:
+            ws.duck.execute("CHECKPOINT")
         return rep
     imported = _imported_files(ws)
     for f in _report_files(dirs):
@@ -236,6 +258,77 @@ def forget(
     # :func:`purge_file` rewrites it (``tribescope forget`` does)
     ws.duck.execute("CHECKPOINT")
     return rep
+
+
+def _scrub_log(ws: Workspace, names: set[str], platform: str | None) -> dict[str, int]:
+    """Replace ``names`` (a forgotten account's handle and ids, lower-cased) with :data:`FORGOTTEN_PLACEHOLDER` in
+    the import log's text (``imports.path``, ``imports.options``, ``rejects.path``); returns the rows changed per table. Call inside ``forget``'s
+    transaction, before the file is rewritten (:func:`purge_file`).
+
+    A name is matched in any case, as a whole path segment or a token of a file name: not next to a letter or digit
+    (``alice`` in ``alice/…``, ``Alice_comments.csv``, ``@alice.json``, ``instagram:alice``; not in ``malice.json``
+    or ``alice2/``). Ids of digits alone shorter than :data:`_MIN_DIGIT_ID` are not looked for (dates, counters). In
+    ``options`` only string values are changed, not keys nor the vocabulary of :data:`_VOCABULARY_OPTIONS`. With
+    ``platform``, only the log of imports whose format is of that platform, or of none (a generic CSV), is changed.
+    The rest of a row (content hash, format, counts) is kept: re-importing the same file is still recognised."""
+    words = [n for n in names if n and not (n.isdigit() and len(n) < _MIN_DIGIT_ID)]
+    if not words or "imports" not in ws.list_tables():
+        return {}
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pat = re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])", re.IGNORECASE)
+
+    def sub(text: str | None) -> str | None:
+        return text if text is None else pat.sub(FORGOTTEN_PLACEHOLDER, text)
+
+    def sub_options(text: str | None) -> str | None:
+        if text is None or not pat.search(text):
+            return text
+        try:
+            opts = json.loads(text)
+        except ValueError:
+            return sub(text)
+        if not isinstance(opts, dict):
+            return sub(text)
+        out = {
+            k: v if k in _VOCABULARY_OPTIONS or not isinstance(v, str) else sub(v) for k, v in opts.items()
+        }
+        return json.dumps(out)  # as the import wrote it (keys in their order, ``json.dumps`` defaults)
+
+    d = ws.duck
+    fmt_of = dict(d.execute("SELECT import_id, format FROM imports").fetchall())
+
+    def in_scope(import_id: str) -> bool:
+        p = _format_platform(fmt_of.get(import_id) or "")
+        return platform is None or p == platform or p not in schema.PLATFORMS
+
+    out: dict[str, int] = {}
+    changed = []
+    for imp, path, options in d.execute("SELECT import_id, path, options FROM imports").fetchall():
+        new = (sub(path), sub_options(options))
+        if in_scope(imp) and new != (path, options):
+            changed.append((*new, imp))
+    if changed:
+        d.executemany("UPDATE imports SET path = ?, options = ? WHERE import_id = ?", changed)
+        out["imports"] = len(changed)
+    if "rejects" in ws.list_tables():
+        n = 0
+        for imp, path, rows in d.execute(
+            "SELECT import_id, path, count(*) FROM rejects WHERE path IS NOT NULL GROUP BY ALL"
+        ).fetchall():
+            new_path = sub(path)
+            if in_scope(imp) and new_path != path:
+                d.execute(
+                    "UPDATE rejects SET path = ? WHERE import_id = ? AND path = ?", [new_path, imp, path]
+                )
+                n += int(rows)
+        if n:
+            out["rejects"] = n
+    return out
+
+
+def _format_platform(fmt: str) -> str:
+    """The platform of an import format by its name (``instagram-graphql`` → ``instagram``; ``csv`` is of none)."""
+    return fmt.split("-")[0]
 
 
 def purge_file(ws: Workspace) -> None:
@@ -536,7 +629,9 @@ def _names_forgotten(ws: Workspace, table: str, formats: dict[str, str]) -> str:
         # (``instagram-graphql`` → instagram); a word of the raw record as handles are written (with '.' and '-')
         fmt_platform = (
             "CASE import_id "
-            + " ".join(f"WHEN {_lit(i)} THEN {_lit(fmt.split('-')[0])}" for i, fmt in sorted(formats.items()))
+            + " ".join(
+                f"WHEN {_lit(i)} THEN {_lit(_format_platform(fmt))}" for i, fmt in sorted(formats.items())
+            )
             + " END"
         )
         words = r"list_transform(regexp_extract_all(coalesce(raw, ''), '\w+(?:[.\-]\w+)*'), w -> lower(w))"
