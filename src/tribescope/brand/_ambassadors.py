@@ -1,8 +1,10 @@
 """Ambassadors: the most influential members of the brand's own community ("community commerce").
 
 The brand's community = people who comment under the brand's own posts (accounts named in the brand's
-``handles``) and who write in the brand's own spaces (``community_links`` rows owned by a brand account,
-or a subreddit / server whose id or name is one of the brand's handles or its name).
+``handles``) and who write in the brand's own spaces (``community_links`` rows owned by a brand account — its
+``creator_platform`` and ``creator_id`` both: a server linked to tiktok ``acme`` is not the brand's when the brand is
+instagram ``acme`` — or a subreddit / server whose id or name is one of the brand's handles or its name). Accounts,
+posts and spaces are matched on their platform and id together.
 
 Per member (the brand's accounts excluded):
 
@@ -71,12 +73,15 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
         raise TypeError(f"ambassadors takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
     own = brand_accounts(ws, b)
-    own_ids = [i for _, i in own]
     names = [*b.bare_handles, b.name.lower()]
     cl = ws.table("community_links")
     spaces = {
         (r["platform"], r["space_id"])
-        for r in cl.filter(cl.creator_id.isin(own_ids) if own_ids else ibis.literal(False))
+        for r in cl.filter(
+            ibis.or_(*[(cl.creator_platform == pl) & (cl.creator_id == i) for pl, i in own])
+            if own
+            else ibis.literal(False)
+        )
         .select("platform", "space_id")
         .to_pyarrow()
         .to_pylist()
@@ -101,9 +106,10 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
         )
     # items: (platform, item_id, author, parent, text) over comments under the brand's posts and space messages
     items: list[dict[str, Any]] = []
-    if own_ids:
+    if own:
         p = ws.table("posts")
-        bp = p.filter(p.creator_id.isin(own_ids)).select(b_platform="platform", b_post="post_id")
+        bp = p.filter(ibis.or_(*[(p.platform == pl) & (p.creator_id == i) for pl, i in own]))
+        bp = bp.select(b_platform="platform", b_post="post_id")
         c = ws.table("comments")
         j = c.join(bp, [c.platform == bp.b_platform, c.post_id == bp.b_post])
         items += (
@@ -118,8 +124,7 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
             .to_pylist()
         )
     if spaces:
-        sp_ids = sorted({s for _, s in spaces})
-        mm = m.filter(m.space_id.isin(sp_ids))
+        mm = m.filter(ibis.or_(*[(m.platform == pl) & (m.space_id == s) for pl, s in sorted(spaces)]))
         items += (
             mm.select(
                 platform=mm.platform,
@@ -132,7 +137,9 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
             .to_pylist()
         )
     df = pd.DataFrame(items, columns=["platform", "item_id", "author", "parent", "text"])
-    df = df[df["author"].notna() & ~df["author"].isin(own_ids)]
+    df = df[df["author"].notna()]
+    own_keys = set(own)
+    df = df[[(pl, a) not in own_keys for pl, a in zip(df["platform"], df["author"], strict=True)]]
     if df.empty:
         return SCHEMA.empty_table()
     # a member is (platform, account): "fan1" on Instagram and "fan1" on Reddit are two members, and a reply answers

@@ -5,7 +5,8 @@ Documents (Salton & Buckley 1988 TF-IDF, sublinear tf, L2-normalised; cosine sim
 * brand = name + handles + keywords + description (keywords counted twice: they are what the brand sells);
 * content = the creator's post titles and captions;
 * audience = comments by other accounts under the creator's posts — not the creator's own, nor the brand's (an
-  author id or name equal to one of its handles, on the handle's platform when it names one).
+  author id or name equal to one of its handles, on the handle's platform when it names one, or the id of one of its
+  accounts: :func:`~tribescope.brand._text.audience_comments`).
 
 The brand's own accounts (its handles: :func:`~tribescope.brand._ambassadors.brand_accounts`) are not ranked.
 

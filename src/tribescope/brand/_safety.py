@@ -6,7 +6,8 @@ drugs, alcohol, gambling, hate / profanity), the share of audience comments that
 (``toxic_comment_share``; flagged above :data:`TOXIC_SHARE_FLAG`; the audience as brand fit reads it,
 :func:`~tribescope.brand._text.audience_comments`: neither the creator's own comments nor the brand's replies), posts
 mentioning the brand's ``exclusions`` (the creator is then ``excluded``) and posts mentioning a ``competitor``
-(informational; :attr:`~tribescope.brand.Brand.competitor_terms`).
+(informational; :attr:`~tribescope.brand.Brand.competitor_terms`). The brand's own accounts are not listed, as brand
+fit does not rank them (:func:`~tribescope.brand._ambassadors.brand_accounts`).
 Counting runs in the engine (Ibis ``re_search``).
 """
 
@@ -73,7 +74,10 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
         raise TypeError(
             f"safety_flags takes a Brand, a brand name or None, not {type(brand).__name__} {brand!r}"
         )
+    from tribescope.brand._ambassadors import brand_accounts
+
     b = get_brand(ws, brand) if isinstance(brand, str) else brand
+    own = set(brand_accounts(ws, b)) if b else set()  # the brand's own accounts: not creators it could hire
     p = ws.table("posts")
     text = post_text(p)
     cats = dict(SAFETY_CATEGORIES)
@@ -112,6 +116,8 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
             evidence[key].append(f'[{", ".join(which)}] post {r["post_id"]}: "{quote(r["txt"], 160)}"')
     out = []
     for _, r in df.iterrows():
+        if (r["platform"], r["creator_id"]) in own:
+            continue
         ac = int(r["audience_comments"]) if r["audience_comments"] == r["audience_comments"] else 0
         tx = int(r["toxic"]) if r["toxic"] == r["toxic"] else 0
         share = tx / ac if ac else 0.0

@@ -95,17 +95,25 @@ def word_pattern(terms: list[str]) -> re.Pattern[str] | None:
 def audience_comments(ws: Workspace, brand: Brand | None) -> ir.Table:
     """The comments of each creator's audience, one rule for brand fit and brand safety: every comment under the
     creator's posts but the creator's own and, with a ``brand``, the brand's (an author id or name equal to one of its
-    handles, on the handle's platform when it names one — "thanks for the love! our trail pack …" is the brand
+    handles, on the handle's platform when it names one, or the id of one of its accounts,
+    :func:`~tribescope.brand._ambassadors.brand_accounts` — a YouTube channel ``UC…`` whose stored username is the
+    handle, writing under the display name "Acme Outdoors": "thanks for the love! our trail pack …" is the brand
     talking, not the creator's audience). Columns: the comments' own, and ``c_creator`` (the post's creator)."""
+    from tribescope.brand._ambassadors import brand_accounts
+
     p, c = ws.table("posts"), ws.table("comments")
     own = p.select(c_platform="platform", c_post="post_id", c_creator="creator_id")
     j = c.join(own, [c.platform == own.c_platform, c.post_id == own.c_post])
     j = j.filter(ibis.coalesce(j.author_id, "") != j.c_creator)
-    for plat, handle in brand.handle_pairs() if brand is not None else []:
+    if brand is None:
+        return j
+    for plat, handle in brand.handle_pairs():
         mine = (ibis.coalesce(j.author_id, "").lower() == handle) | (
             ibis.coalesce(j.author_name, "").lower() == handle
         )
         j = j.filter(~(mine & (j.platform == plat)) if plat else ~mine)
+    for plat, account in brand_accounts(ws, brand):
+        j = j.filter(~((j.platform == plat) & (ibis.coalesce(j.author_id, "") == account)))
     return j
 
 

@@ -188,7 +188,17 @@ def brand_show(
     ] = None,
 ) -> None:
     """Show a brand: profile, best-fitting creators, safety flags, organic evangelists."""
+    import pyarrow.compute as pc
+
     from tribescope.brand import brand_fit, evangelists, get_brand, safety_flags
+    from tribescope.cli._niche import _with_handles
+
+    def named(t: pa.Table) -> pa.Table:
+        """``t`` with ``handle`` after ``creator_id``, as the leaderboard names creators: the stored handle
+        (``accounts.username``), else the id (a YouTube ``UC…`` id alone says nothing to a person)."""
+        t = _with_handles(ws, t, ("platform", "creator_id", "handle"))
+        i = t.column_names.index("handle")
+        return t.set_column(i, "handle", pc.coalesce(t["handle"], t["creator_id"]))
 
     try:
         if section not in _SECTIONS:
@@ -208,25 +218,23 @@ def brand_show(
         )
         tables: dict[str, pa.Table] = {}
         if section in ("all", "fit"):
-            tables["fit"] = brand_fit(ws, b)
+            tables["fit"] = named(brand_fit(ws, b))
             _show(
                 tables["fit"],
                 "brand fit (TF-IDF)",
-                ["platform", "creator_id", "fit", "content_similarity", "audience_similarity", "evidence"],
+                ["platform", "handle", "fit", "content_similarity", "audience_similarity", "evidence"],
                 limit,
             )
         if section in ("all", "safety"):
             # the file holds every creator (unless --flagged); the overview of `all` prints the flagged ones only
-            tables["safety"] = safety_flags(ws, b, flagged_only=flagged)
+            tables["safety"] = named(safety_flags(ws, b, flagged_only=flagged))
             shown = tables["safety"]
             if section == "all" and not flagged:
-                import pyarrow.compute as pc
-
                 shown = shown.filter(pc.greater(pc.list_value_length(shown["flags"]), 0))
             _show(
                 shown,
                 "brand safety flags",
-                ["platform", "creator_id", "flags", "toxic_comment_share", "excluded", "evidence"],
+                ["platform", "handle", "flags", "toxic_comment_share", "excluded", "evidence"],
                 limit,
             )
         if section in ("all", "evangelists"):
