@@ -8,6 +8,14 @@ only the promo code, 25 % the code and the UTM link, 12 % only the UTM link, and
 are real sales that no attribution can find). A baseline of organic orders runs from 30 days before
 the campaign to 14 days after it.
 
+``truth/campaign_truth.csv``, per campaign creator: ``orders`` placed (any financial status) and
+``attributed_orders`` (of them, those carrying the code or the UTM link); ``conversions`` and
+``attributed_conversions``, the same counted as the campaign report counts a conversion — a paid order
+that stood, not one awaiting payment (``pending``), refunded in full, voided or cancelled; and ``revenue``
+(``Total − Refunded Amount`` of those conversions) and ``roi`` = (revenue − cost) / cost. Both come from the
+report's own rule (:func:`tribescope.campaigns._attribution.attribute_orders`, statuses in
+:mod:`tribescope.campaigns._io`), so a perfect attribution of a creator's sales lands on its planted figures.
+
 The orders file uses the column names of Shopify's admin orders export ("Name", "Email",
 "Financial Status", "Paid at", …, "Created at", "Lineitem …", "Billing …", "Id", "Tags", "Source",
 …), with one row per line item (extra rows of an order repeat only Name, Email and the line-item
@@ -124,6 +132,32 @@ def _csv(rows: list[dict[str, Any]], cols: list[str]) -> str:
     return buf.getvalue()
 
 
+def _conversions(
+    sales: list[tuple[int, bool, str, float, float]],
+) -> tuple[dict[int, int], dict[int, int], dict[int, float]]:
+    """Per creator index: conversions, conversions carrying the code or the UTM link, and their revenue — by the
+    campaign report's one rule of a sale (:func:`~tribescope.campaigns._attribution.attribute_orders`: paid and
+    standing; ``pending`` / ``authorized`` orders, orders refunded in full and voided or cancelled ones are none;
+    revenue = Total − Refunded Amount), applied to the orders as the export writes them."""
+    if not sales:  # no campaign creator placed an order
+        return {}, {}, {}
+    import pandas as pd
+
+    # imported here: the campaigns package (pyarrow, the store) is not needed to import ``tribescope.synth``
+    from tribescope.campaigns._attribution import attribute_orders
+
+    orders = pd.DataFrame(
+        sales, columns=["creator", "marked", "financial_status", "total", "refunded"]
+    ).assign(cancelled=False)
+    # no plan: only the sale / revenue columns are wanted, not who the report credits
+    sold = attribute_orders(pd.DataFrame(), orders)
+    sold = sold[~sold["void"]]
+    conv: dict[int, int] = sold.groupby("creator").size().to_dict()
+    conv_marked: dict[int, int] = sold[sold["marked"]].groupby("creator").size().to_dict()
+    revenue: dict[int, float] = sold.groupby("creator")["revenue"].sum().to_dict()
+    return conv, conv_marked, revenue
+
+
 def write_campaign(
     world: World, campaign_posts: dict[int, tuple[str, float]], out: Path, truth: Path
 ) -> dict[str, int]:
@@ -157,8 +191,8 @@ def write_campaign(
         )
     (cdir / "campaign_plan.csv").write_text(_csv(plan, list(plan[0]) if plan else ["campaign_id"]))
 
-    # orders: (time, creator index or -1, code, landing, referrer)
-    orders: list[tuple[float, int, str, str, str]] = []
+    # orders: (time, creator index or -1, code, landing, referrer, carries the code or the UTM link)
+    orders: list[tuple[float, int, str, str, str, bool]] = []
     truth_rows = []
     for c in creators:
         post_id, post_t = campaign_posts.get(c.idx, ("", camp.start + 5 * DAY))
@@ -183,8 +217,9 @@ def write_campaign(
                 code, land = "", f"/?{utm}"
             else:
                 code, land = "", "/"
-            attributed += int(u[k] < 0.92)
-            orders.append((float(ts[k]), c.idx, code, land, ref))
+            marked = bool(u[k] < 0.92)  # carries the code or the UTM link
+            attributed += marked
+            orders.append((float(ts[k]), c.idx, code, land, ref, marked))
         truth_rows.append(
             {
                 "campaign_id": camp.campaign_id,
@@ -221,12 +256,13 @@ def write_campaign(
             "https://duckduckgo.com/",
             "android-app://com.google.android.gm/",
         )[int(rng.integers(0, 4))]
-        orders.append((float(t), -1, code, land, ref))
+        orders.append((float(t), -1, code, land, ref, False))
     orders.sort(key=lambda o: o[0])
 
     rows: list[dict[str, Any]] = []
-    revenue: dict[int, float] = {}
-    for num, (t, ci, code, land, ref) in enumerate(orders):
+    # the creators' orders as the report reads them: (creator index, carries code or link, status, total, refunded)
+    sales: list[tuple[int, bool, str, float, float]] = []
+    for num, (t, ci, code, land, ref, marked) in enumerate(orders):
         r = rng.random(12)
         first = FIRST_NAMES[int(r[0] * len(FIRST_NAMES))]
         last = WORDS[int(r[1] * len(WORDS))].capitalize()
@@ -262,7 +298,7 @@ def write_campaign(
             else 0.0
         )
         if ci >= 0:
-            revenue[ci] = revenue.get(ci, 0.0) + total - refunded
+            sales.append((ci, marked, status, total, refunded))
         city = _CITIES[int(r[9] * len(_CITIES))]
         created = _shop_time(t)
         name = f"#{1001 + num}"
@@ -341,9 +377,12 @@ def write_campaign(
             )
     (cdir / "link_clicks.csv").write_text(_csv(clicks, ["date", "utm_campaign", "link", "clicks"]))
 
+    conv, conv_marked, revenue = _conversions(sales)
     for tr, c in zip(truth_rows, creators, strict=True):
         rev = revenue.get(c.idx, 0.0)
         cost = camp.cost[c.idx]
+        tr["conversions"] = conv.get(c.idx, 0)
+        tr["attributed_conversions"] = conv_marked.get(c.idx, 0)
         tr["revenue"] = f"{rev:.2f}"
         tr["roi"] = f"{(rev - cost) / cost:.4f}"
     cols = [
@@ -359,6 +398,8 @@ def write_campaign(
         "expected_orders",
         "orders",
         "attributed_orders",
+        "conversions",
+        "attributed_conversions",
         "revenue",
         "roi",
     ]
