@@ -119,3 +119,28 @@ def test_cli_forget_says_the_log_was_scrubbed_and_the_file_holds_no_trace(tmp_pa
     assert b"alice_comments" not in data and b"/alice/" not in data and b"instagram:alice" not in data
     assert "imports: 4 rows kept, the account's name replaced with [forgotten]" in r.output
     assert "rejects: 1 rows kept" in r.output
+
+
+def test_an_import_after_forget_does_not_name_the_account_in_its_log(ws, tmp_path):
+    """The erasure list holds digests only; an import after ``forget`` still writes no path or option naming the
+    account (it named her in ``imports.path`` and ``rejects.path`` until the next ``forget``)."""
+    root = tmp_path / "data"
+    root.mkdir()
+    _exports(root)
+    _import_all(ws, root)
+    forget(ws, "alice", "instagram")
+    (root / "later" / "Alice.Smith").mkdir(parents=True)  # '.' parts tokens, as forget reads paths
+    (root / "later" / "Alice.Smith" / "accounts.csv").write_text(ACCOUNTS.format("carol"))
+    (root / "later" / "alice_v2").mkdir()
+    (root / "later" / "alice_v2" / "accounts.csv").write_text(ACCOUNTS.format("dave"))
+    import_paths(ws, [root / "later"])
+    import_paths(ws, [root / "bad"], skip_bad=True, force=True)
+    import_paths(ws, [root / "bob"], options={"link_creator": "instagram:ALICE"}, force=True)
+    texts = [t for r in ws.duck.execute("SELECT path, options FROM imports").fetchall() for t in r if t]
+    texts += [r[0] for r in ws.duck.execute("SELECT DISTINCT path FROM rejects WHERE path IS NOT NULL").fetchall()]
+    assert texts and not [t for t in texts if ALICE.search(t)]
+    paths = {r[0] for r in ws.duck.execute("SELECT path FROM imports").fetchall()}
+    assert any(p.endswith("[forgotten]_v2/accounts.csv") for p in paths)
+    assert any(p.endswith("later/[forgotten].Smith/accounts.csv") for p in paths)
+    # other accounts' files are logged as they are named
+    assert any("/bob/accounts.csv" in p for p in paths)

@@ -27,7 +27,7 @@ from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeE
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
-from tribescope.store._privacy import anything_forgotten, count_forgotten, forgotten_where
+from tribescope.store._privacy import anything_forgotten, count_forgotten, forgotten_where, scrub_new_log
 from tribescope.store._upsert import Stager
 
 if TYPE_CHECKING:
@@ -513,6 +513,9 @@ def _import_files(
         _after_merge(ws, merged)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
+        # a file named after a forgotten account names it nowhere in the log (as `forget` left the log)
+        if forgetting:
+            scrub_new_log(ws, sorted(merged))
         if first and not stager.deleted and not options.get("pseudonymize"):
             # A first import deletes nothing, so the commit's checkpoint would only merge partial row groups: one per
             # table and merge group, which it rewrites on one thread (at synth m all 443,870 accounts and the last

@@ -260,7 +260,9 @@ def forget(
     return rep
 
 
-def _scrub_log(ws: Workspace, names: set[str], platform: str | None) -> dict[str, int]:
+def _scrub_log(
+    ws: Workspace, names: set[str], platform: str | None, only: Iterable[str] | None = None
+) -> dict[str, int]:
     """Replace ``names`` (a forgotten account's handle and ids, lower-cased) with :data:`FORGOTTEN_PLACEHOLDER` in
     the import log's text (``imports.path``, ``imports.options``, ``rejects.path``); returns the rows changed per table. Call inside ``forget``'s
     transaction, before the file is rewritten (:func:`purge_file`).
@@ -270,7 +272,8 @@ def _scrub_log(ws: Workspace, names: set[str], platform: str | None) -> dict[str
     or ``alice2/``). Ids of digits alone shorter than :data:`_MIN_DIGIT_ID` are not looked for (dates, counters). In
     ``options`` only string values are changed, not keys nor the vocabulary of :data:`_VOCABULARY_OPTIONS`. With
     ``platform``, only the log of imports whose format is of that platform, or of none (a generic CSV), is changed.
-    The rest of a row (content hash, format, counts) is kept: re-importing the same file is still recognised."""
+    The rest of a row (content hash, format, counts) is kept: re-importing the same file is still recognised.
+    ``only``: the import ids whose log is looked at (default: every import)."""
     words = [n for n in names if n and not (n.isdigit() and len(n) < _MIN_DIGIT_ID)]
     if not words or "imports" not in ws.list_tables():
         return {}
@@ -297,7 +300,11 @@ def _scrub_log(ws: Workspace, names: set[str], platform: str | None) -> dict[str
     d = ws.duck
     fmt_of = dict(d.execute("SELECT import_id, format FROM imports").fetchall())
 
+    ids = None if only is None else set(only)
+
     def in_scope(import_id: str) -> bool:
+        if ids is not None and import_id not in ids:
+            return False
         p = _format_platform(fmt_of.get(import_id) or "")
         return platform is None or p == platform or p not in schema.PLATFORMS
 
@@ -324,6 +331,55 @@ def _scrub_log(ws: Workspace, names: set[str], platform: str | None) -> dict[str
         if n:
             out["rejects"] = n
     return out
+
+
+#: what may be a handle or id in a file path: runs of letters and digits, joined by '.', '_' or '-'
+_LOG_RUN = re.compile(r"[^\W_]+")
+
+
+def scrub_new_log(ws: Workspace, import_ids: list[str]) -> None:
+    """After an import, when accounts are on the erasure list (:func:`forget`): the names of forgotten accounts in the
+    log rows it wrote (file paths of ``imports`` and ``rejects``, ``imports.options``) replaced as :func:`forget`
+    replaces them (:func:`_scrub_log`) — a file named after a forgotten account imported again names it nowhere. The
+    erasure list holds digests only, so each run of letters and digits of a path segment (and each span of up to six
+    runs joined by '.', '_' or '-', as a handle may be) is hashed and looked up. Call inside the import's
+    transaction."""
+    if not import_ids or not anything_forgotten(ws):
+        return
+    d = ws.duck
+    marks = ", ".join("?" * len(import_ids))
+    texts: dict[str, set[str]] = {}  # platform of the import's format ('' when of none) → candidate names
+    rows = d.execute(
+        f"SELECT format, path, options FROM imports WHERE import_id IN ({marks})", import_ids
+    ).fetchall()
+    rows += d.execute(
+        f"SELECT i.format, r.path, NULL FROM rejects r JOIN imports i USING (import_id) "
+        f"WHERE r.import_id IN ({marks}) AND r.path IS NOT NULL GROUP BY ALL",
+        import_ids,
+    ).fetchall()
+    for fmt, path, options in rows:
+        p = _format_platform(fmt or "")
+        bucket = texts.setdefault(p if p in schema.PLATFORMS else "", set())
+        for text in (path, options):
+            for seg in re.split(r"[/\\\s\"':,{}]+", text or ""):
+                runs = [m.span() for m in _LOG_RUN.finditer(seg)]
+                for a in range(len(runs)):
+                    for b in range(a, min(len(runs), a + 6)):
+                        bucket.add(seg[runs[a][0] : runs[b][1]].lower())
+    for plat, cands in texts.items():
+        if not cands:
+            continue
+        found = {
+            r[0]
+            for r in d.execute(
+                f"""SELECT v.name FROM (SELECT unnest(?::VARCHAR[]) AS name) v
+                    JOIN "{FORGOTTEN_TABLE}" f ON f.name_sha256 = sha256(v.name)
+                    WHERE ? = '' OR f.platform IN ('', ?)""",
+                [sorted(cands), plat, plat],
+            ).fetchall()
+        }
+        if found:
+            _scrub_log(ws, found, plat or None, only=import_ids)
 
 
 def _format_platform(fmt: str) -> str:
