@@ -8,7 +8,8 @@ and reused while the creator's inputs and the code are unchanged. How a change i
 * **creator fingerprint** (:func:`creator_fingerprints`, one DuckDB query, ≈ 1 CPU-s at 1M comments): a 64-bit
   hash per creator over every column (except ``snapshot_at``/``import_id``) of its posts, the comments under them,
   the ``accounts`` rows of the creator and of every comment author, its ``community_links`` and the
-  ``community_messages`` of those spaces. Any import, edit, ``forget`` or ``--pseudonymize`` that touches those rows
+  ``community_messages`` of those spaces with their authors' ``accounts`` rows (a member whose handle becomes the
+  creator's is one of the creator's own accounts: :func:`tribescope.metrics.own_account`). Any import, edit, ``forget`` or ``--pseudonymize`` that touches those rows
   changes it; row hashes are summed per creator, so it costs one scan, not a sort.
 * **stage version**: a hash of the source and model files of the packages the score runs
   (metrics, features, graph, authenticity, niche, score), plus what the stage reads from the spec (tiers) —
@@ -104,8 +105,10 @@ def creator_fingerprints(duck: Any) -> pa.Table:
         WHERE p.creator_id IS NOT NULL
         GROUP BY p.platform, p.creator_id),
     mh AS (
-        SELECT m.platform, m.space_id, count(*) AS n, sum(hash({_cols("community_messages", "m")}))::HUGEINT AS h
-        FROM community_messages m GROUP BY m.platform, m.space_id),
+        SELECT m.platform, m.space_id, count(*) AS n,
+               sum(hash({_cols("community_messages", "m")}) + coalesce(ah.h, 0)::HUGEINT)::HUGEINT AS h
+        FROM community_messages m LEFT JOIN ah ON ah.platform = m.platform AND ah.account_id = m.author_id
+        GROUP BY m.platform, m.space_id),
     lh AS (
         SELECT l.creator_platform AS platform, l.creator_id, sum(hash({_cols("community_links", "l")}))::HUGEINT AS hl,
                sum(coalesce(mh.n, 0))::HUGEINT AS nm, sum(coalesce(mh.h, 0))::HUGEINT AS hm
