@@ -150,6 +150,21 @@ def test_the_campaigns_table_names_a_creator_as_the_leaderboard_does(pipeline):
     assert '"maxgadget"' in chart and "MaxGadget" not in chart  # the ROI chart names it so too
 
 
+def test_the_reports_campaign_table_names_a_creator_as_the_leaderboard_does(pipeline_path):
+    """The HTML report names campaign creators as the dashboard's campaigns page does (stored handle, not the plan
+    file's "MaxGadget")."""
+    from tribescope.report import render_report
+    from tribescope.store import connect
+
+    ws = connect(pipeline_path, read_only=True)
+    try:
+        page = render_report(ws, top=5, evidence=1)
+    finally:
+        ws.close()
+    table = page[page.index("ROI per creator") :]
+    assert "maxgadget" in table and "MaxGadget" not in table
+
+
 # ---------------------------------------------------------------------------------------- import notes
 
 POSTS = (

@@ -187,7 +187,8 @@ def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) ->
         )
         top = mine.sort_values("n_replies", ascending=False, kind="stable").head(2)
         ev = [
-            f'{row.item_id} ({row.n_replies} replies): "{quote(row.text, 160)}"' for row in top.itertuples()
+            f'{row.item_id} ({row.n_replies} {"reply" if row.n_replies == 1 else "replies"}): "{quote(row.text, 160)}"'
+            for row in top.itertuples()
         ]
         out.append(
             {

@@ -89,7 +89,8 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
             )
     niches = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
     members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE) if niches.ok else niches
-    camps = _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE)
+    # campaign creators named as the leaderboard names them (the dashboard's campaigns page does the same)
+    camps = _data.with_stored_handles(ws, _data.campaigns(ws, 1, _data.MAX_PAGE_SIZE))
     labels = _data.campaign_labels(ws, 1, _data.MAX_PAGE_SIZE) if camps.ok else camps
     campaign_ids = _campaign_ids(camps.data) if camps.ok else []
     from tribescope.campaigns._report import LABEL_GROUP_COLUMNS  # here: loading it loads pandas
