@@ -132,7 +132,9 @@ def test_circle_json_out_writes_iso_8601_times(wsfile, tmp_path, suffix):
     out = tmp_path / f"c{suffix}"
     r = _invoke(wsfile, "circle", "fa", "--out", str(out))
     assert r.exit_code == 0, r.output
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    text = out.read_text()
+    # .json: one document, an array of records (as every command writes it); .jsonl: one record a line
+    rows = json.loads(text) if suffix == ".json" else [json.loads(line) for line in text.splitlines()]
     assert rows
     for row in rows:
         for col in ("first_seen", "last_seen"):
@@ -145,8 +147,10 @@ def test_niches_and_overlap_json_out_hold_no_non_iso_times(wsfile, tmp_path):
         out = tmp_path / f"{args[0]}.json"
         r = _invoke(wsfile, *args, "--out", str(out))
         assert r.exit_code == 0, r.output
-        for line in out.read_text().splitlines():
-            for v in json.loads(line).values():
+        rows = json.loads(out.read_text())
+        assert isinstance(rows, list)  # an array of records, as every command's --out x.json
+        for row in rows:
+            for v in row.values():
                 assert not (isinstance(v, str) and len(v) > 18 and v[4] == "-" and v[10] == " "), v
 
 

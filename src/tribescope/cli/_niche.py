@@ -39,10 +39,11 @@ def _json_default(v: Any) -> str:
 
 
 def _write(table: pa.Table, out: Path) -> None:
-    """Write ``table`` as CSV, TSV, Parquet or JSON Lines by the file's extension (checked by :func:`_check`); times
-    as ISO 8601 in the text formats (:func:`~tribescope.cli._out.write_table`)."""
+    """Write ``table`` as CSV, TSV, Parquet, JSON (an array of records, as every command's ``--out x.json``) or JSON
+    Lines (``.jsonl`` / ``.ndjson``) by the file's extension (checked by :func:`_check`); times as ISO 8601 in the
+    text formats (:func:`~tribescope.cli._out.write_table`)."""
     try:
-        write_table(table, out, json_lines=True)
+        write_table(table, out)
     except TribescopeError as exc:
         raise fail(exc) from None
 
@@ -137,7 +138,7 @@ def niches(
         typer.Option(
             "--out",
             "-o",
-            help="Write every creator's group, leader rank and bridge role (.csv, .parquet or .jsonl).",
+            help="Write every creator's group, leader rank and bridge role (.csv, .tsv, .parquet, .json or .jsonl).",
         ),
     ] = None,
     resolution: Annotated[
@@ -205,7 +206,7 @@ def overlap(
     ] = 0,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the pairwise table (.csv, .tsv, .parquet or .jsonl)."),
+        typer.Option("--out", "-o", help="Write the pairwise table (.csv, .tsv, .parquet, .json or .jsonl)."),
     ] = None,
 ) -> None:
     """Audience overlap between creators: shared engaged accounts, Jaccard, the smaller audience's overlap.
@@ -274,7 +275,7 @@ def circle(
     ] = False,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write every member's row (.csv, .tsv, .parquet or .jsonl)."),
+        typer.Option("--out", "-o", help="Write every member's row (.csv, .tsv, .parquet, .json or .jsonl)."),
     ] = None,
 ) -> None:
     """The inner circle of a creator's audience (Orbit model: love over time × reach, levels 1–4)."""
