@@ -137,7 +137,9 @@ def test_an_import_after_forget_does_not_name_the_account_in_its_log(ws, tmp_pat
     import_paths(ws, [root / "bad"], skip_bad=True, force=True)
     import_paths(ws, [root / "bob"], options={"link_creator": "instagram:ALICE"}, force=True)
     texts = [t for r in ws.duck.execute("SELECT path, options FROM imports").fetchall() for t in r if t]
-    texts += [r[0] for r in ws.duck.execute("SELECT DISTINCT path FROM rejects WHERE path IS NOT NULL").fetchall()]
+    texts += [
+        r[0] for r in ws.duck.execute("SELECT DISTINCT path FROM rejects WHERE path IS NOT NULL").fetchall()
+    ]
     assert texts and not [t for t in texts if ALICE.search(t)]
     paths = {r[0] for r in ws.duck.execute("SELECT path FROM imports").fetchall()}
     assert any(p.endswith("[forgotten]_v2/accounts.csv") for p in paths)

@@ -174,33 +174,46 @@ _PHRASES: tuple[tuple[str, str], ...] = (
 )
 _BRACKETS = ("[(【［（", "])】］）")
 #: a blank as both engines read it: Python's ``\s`` is Unicode (no-break spaces too), DuckDB's RE2 ``\s`` ASCII only,
-#: so the forms spell the blanks out (the characters themselves, which both read in a class)
+#: so the forms spell the blanks out (the characters themselves, which both read in a class; Spark SQL gets the
+#: vertical tab and form feed as ``\u000B`` / ``\u000C``: ``store._workspace._fix_spark_literals``)
 _S = "[ \t\n\r\f\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
-_SEPARATOR = rf"[ \t]*(?:[|｜:：•]|[-–—/](?:{_S}|$)|\n|$)"
+#: what may follow a label opening a line; ``{Z}`` the end of the text as the engine spells it (see :data:`_EOT`)
+_SEPARATOR = rf"[ \t]*(?:[|｜:：•]|[-–—/](?:{_S}|{{Z}})|\n|{{Z}})"
+#: the end of the text: Java's ``$`` (the pyspark backend's regex engine) also matches before a final ``\r``,
+#: ``\r\n``, ``\u0085``, ``\u2028`` or ``\u2029`` ("Werbung\r" at the end would be a label); ``\z`` is the end alone in
+#: RE2 and Java, Python's spelling is ``\Z``
+_EOT = {"engine": r"\z", "python": r"\Z"}
 
 
 def _alternation(words: list[str] | tuple[str, ...] | frozenset[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", _S + "+") for w in sorted(words, key=lambda w: (-len(w), w)))
 
 
-def _disclosure_forms(boundary: str, end: str) -> list[str]:
+def _disclosure_forms(engine: str) -> list[str]:
     """The disclosure forms of lower-cased text, each with one capture group: the hashtag form, the label forms,
-    the phrases — ``boundary`` / ``end`` spelt for the engine (RE2 has no Unicode ``\\w``) or for Python."""
+    the phrases — word boundaries and the text's end spelt for the engine (``"engine"``: DuckDB's RE2 and Spark's
+    Java read it alike; RE2 has no Unicode ``\\w``) or for Python (``"python"``)."""
+    eot = _EOT[engine]
+    boundary, end = {
+        "engine": (r"(?:^|[^\p{L}\p{N}_])", rf"(?:[^\p{{L}}\p{{N}}_]|{eot})"),
+        "python": (r"(?:^|\W)", rf"(?:\W|{eot})"),
+    }[engine]
     labels = _alternation(DISCLOSURE_LABELS)
     lead = _alternation(tuple(w for w in DISCLOSURE_LABELS if w not in _BRACKET_ONLY))
     return [
         rf"[#＃]({_alternation(DISCLOSURE_HASHTAGS)}){end}",
         rf"[{re.escape(_BRACKETS[0])}][ \t]*({labels})[ \t]*[{re.escape(_BRACKETS[1])}]",
-        rf"(?:^|\n)[ \t]*({lead}){_SEPARATOR}",
+        rf"(?:^|\n)[ \t]*({lead}){_SEPARATOR.format(Z=eot)}",
         *("(" + f.format(B=boundary, E=end, S=_S) + ")" for _, f in _PHRASES),
     ]
 
 
-#: a disclosure in the lower-cased title/caption, for the engine (DuckDB's RE2): a disclosure hashtag (``#`` or the
-#: full-width ``＃``, a whole tag), a label in brackets or opening a line, or a disclosing phrase. The same forms as
-#: :func:`disclosure_hashtags_in` (``tests/test_sponsored_h38_disclosure.py`` checks them against each other).
-DISCLOSURE_PATTERN = "|".join(_disclosure_forms(r"(?:^|[^\p{L}\p{N}_])", r"(?:[^\p{L}\p{N}_]|$)"))
-_DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms(r"(?:^|\W)", r"(?:\W|$)"))
+#: a disclosure in the lower-cased title/caption, for the engine (DuckDB's RE2, Spark's Java regex): a disclosure
+#: hashtag (``#`` or the full-width ``＃``, a whole tag), a label in brackets or opening a line, or a disclosing
+#: phrase. The same forms as :func:`disclosure_hashtags_in` (``tests/test_sponsored_h38_disclosure.py`` checks them
+#: against each other; ``tests/test_spark_h39_parity.py`` the two engines).
+DISCLOSURE_PATTERN = "|".join(_disclosure_forms("engine"))
+_DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms("python"))
 #: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` (and the hashtags list) against
 #: :data:`DISCLOSURE_HASHTAGS` as it was trained (Kim et al. captions): the label, phrase and full-width forms above
 #: are the rule's, not the model's inputs, so they grow without moving them (a tag added to the list does move them)
@@ -219,11 +232,12 @@ _PROMO = (
 )
 #: the code word in other languages ("code promo LUMERA15", "con el código ANNA10", "codice sconto ANNA10",
 #: "Gutscheincode ANNA10", "cupom ANNA10", "kortingscode ANNA10"): the code is two letters or more then a digit
-#: ("código postal 28001", "code 404" are not codes), after a blank or a colon ("Kodak2000" holds none)
+#: ("código postal 28001", "code 404" are not codes), after a blank or a colon ("Kodak2000" holds none). Accented
+#: letters are written in both cases: Java's ``(?i)`` (the pyspark backend) folds ASCII letters only ("CÓDIGO").
 _INTL_PROMO = (
-    r"(?i:\b(?:code|c[oó]digo|cup[oó]n|cupom|codice|gutscheincode|rabattcode|kortingscode|rabattkod|rabatkode|"
+    r"(?i:\b(?:code|c[oóÓ]digo|cup[oóÓ]n|cupom|codice|gutscheincode|rabattcode|kortingscode|rabattkod|rabatkode|"
     r"kode|kod|koodi|alennuskoodi)(?:\s+(?:promo(?:cional)?|promozionale|sconto|de\s+(?:descuento|desconto|"
-    r"réduction|reduction|promo(?:ción|cion)?)|rabatt|discount|alennus))?(?:\s*:\s*|\s+))[\"'“«]?"
+    r"r[éÉ]duction|reduction|promo(?:ci[óÓ]n|cion)?)|rabatt|discount|alennus))?(?:\s*:\s*|\s+))[\"'“«]?"
     r"([A-Za-z]{2,}[A-Za-z0-9_-]*\d[A-Za-z0-9_-]*)"
 )
 _INTL_PROMO = _INTL_PROMO.replace(r"\s", _S)  # blanks as both engines read them (see _S)
@@ -235,18 +249,25 @@ _AFFILIATE = re.compile(
 )
 
 
-#: :func:`commercial_signals` as one pattern for the engine (DuckDB's RE2 and Python's ``re`` read it alike; no
-#: look-around): a search of the original-case text finds a match exactly when :func:`commercial_signals` returns
-#: a signal (``tests/test_sponsored.py`` checks them against each other). The first promo form's code must hold a
+#: :func:`commercial_signals` as one pattern for the engine (DuckDB's RE2, Spark's Java regex and Python's ``re``
+#: read it alike: no look-around, blanks spelt out as :data:`_S`, accented letters in both cases): a search of the
+#: original-case text finds a match exactly when :func:`commercial_signals` returns a signal
+#: (``tests/test_sponsored.py`` checks them against each other). The first promo form's code must hold a
 #: digit (at any of its three or more characters) or be written in capitals to its end.
 _CODE_TOKEN = r"[A-Za-z0-9_-]"
-COMMERCIAL_SIGNAL_PATTERN = "|".join(
+#: the English code forms; Python's ``\s`` is Unicode, RE2's lacks the vertical tab, Java's holds it: blanks spelt out
+_ENGINE_PROMO = "|".join(
     [
-        r"(?i:\b(?:use|using|with|my|promo|discount|rabatt|codice|código|code)\s*code\s*:?\s*)[\"'“]?"
+        r"(?i:\b(?:use|using|with|my|promo|discount|rabatt|codice|c[óÓ]digo|code)\s*code\s*:?\s*)[\"'“]?"
         rf"(?:\d{_CODE_TOKEN}{{2,}}|[A-Za-z0-9]\d{_CODE_TOKEN}+|[A-Za-z0-9]{_CODE_TOKEN}+\d|"
         rf"[A-Z0-9][A-Z0-9_-]{{2,}}(?:[^A-Za-z0-9_-]|$))",
         r"\b[Cc][Oo][Dd][Ee]\s*:?\s*[A-Z][A-Z0-9_-]*\d[A-Z0-9_-]*\b",
         r"\b[A-Z][A-Z0-9]{2,}\d{1,3}\s+(?:gets you|for \d{1,2}\s?%)",
+    ]
+).replace(r"\s", _S)
+COMMERCIAL_SIGNAL_PATTERN = "|".join(
+    [
+        _ENGINE_PROMO,
         _INTL_PROMO,
         r"(?i:\b(?:amzn\.to|rstyle\.me|liketk\.it|shopmy\.us|howl\.me|go\.magik\.ly|"
         r"utm_medium=(?:influencer|affiliate)|[?&](?:ref|aff|affiliate|afid)=))",

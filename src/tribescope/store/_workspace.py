@@ -543,6 +543,23 @@ def _fix_spark_strip() -> None:
     PySparkCompiler._tribescope_strip_fixed = True
 
 
+def _fix_spark_literals() -> None:
+    """Write a string literal's vertical tab, form feed and bell as ``\\uXXXX`` for Spark SQL.
+
+    sqlglot writes them as ``\\v``, ``\\f`` and ``\\a``; Spark SQL reads those as the letters v, f and a, so a
+    regex whose blank class holds a vertical tab or a form feed (:data:`tribescope.sponsored.DISCLOSURE_PATTERN`)
+    matched the letters v and f on Spark ("ad-free version" read as the label "ad -"). Spark reads ``\\u000B``
+    (``tests/test_spark_h39_parity.py`` checks the results against DuckDB's).
+    """
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    dialect = PySparkCompiler.dialect
+    escapes = {"\a": "\\u0007", "\v": "\\u000B", "\f": "\\u000C"}
+    if all(dialect.ESCAPED_SEQUENCES.get(k) == v for k, v in escapes.items()):
+        return
+    dialect.ESCAPED_SEQUENCES = {**dialect.ESCAPED_SEQUENCES, **escapes}
+
+
 def _spark_session(opts: SparkOptions) -> Any:
     try:
         from pyspark.sql import SparkSession
@@ -766,6 +783,7 @@ def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> W
             "Write one with `tribescope export --parquet DIR` from a DuckDB workspace."
         )
     _fix_spark_strip()
+    _fix_spark_literals()
     session = _spark_session(opts)
     import ibis
 
