@@ -207,3 +207,33 @@ def two_brands(ws: Any) -> None:
             for c in ("alice", "bob")
         ],
     )
+
+
+def score_run(ws: Any, *, full: bool = False) -> tuple[pa.Table, Any]:
+    """Score ``ws`` as ``tribescope score`` does, incrementally unless ``full``: the scores and the
+    :class:`~tribescope.score._cache.ScoreRun` (its ``recomputed`` counts per stage)."""
+    from tribescope.score import score_creators
+    from tribescope.score._cache import ScoreRun
+    from tribescope.score._enrich import enrich
+
+    run = ScoreRun.open(ws, full=full)
+    enrich(ws, run=run)
+    return score_creators(ws, run=run), run
+
+
+def scratch_full_score(path: Any, scratch_path: Any) -> tuple[pa.Table, Any, Any]:
+    """A copy of the (closed) workspace file ``path`` at ``scratch_path`` with every score cache, model table and
+    stored score dropped, scored from scratch: the scores an incremental re-score must equal. Returns the scores, the
+    open copy (the caller closes it) and the run."""
+    import shutil
+
+    from tribescope.score._enrich import ENRICHMENTS
+    from tribescope.store import connect
+
+    shutil.copy(path, scratch_path)
+    scratch = connect(scratch_path)
+    for name in scratch.list_tables():
+        if name.startswith("_score_cache") or name in (*ENRICHMENTS, "comment_features", "creator_scores"):
+            scratch.duck.execute(f'DROP TABLE "{name}"')
+    full, run = score_run(scratch)
+    return full, scratch, run

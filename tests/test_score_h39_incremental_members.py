@@ -5,33 +5,24 @@ one."""
 
 from __future__ import annotations
 
-import shutil
-
-import pyarrow as pa
 import pytest
 
-from tribescope.score import score_creators
-from tribescope.score._cache import ScoreRun
-from tribescope.score._enrich import ENRICHMENTS, enrich
-from tribescope.store import connect
-
 try:  # the tests folder may or may not be a package
-    from ._score_fixtures import assert_same_rows, imported_synth
+    from ._score_fixtures import assert_same_rows, imported_synth, score_run, scratch_full_score
 except ImportError:
-    from _score_fixtures import assert_same_rows, imported_synth  # type: ignore[no-redef]
+    from _score_fixtures import (  # type: ignore[no-redef]
+        assert_same_rows,
+        imported_synth,
+        score_run,
+        scratch_full_score,
+    )
 
 pytestmark = pytest.mark.slow
 
 
-def _score(ws, *, full: bool = False) -> tuple[pa.Table, ScoreRun]:
-    run = ScoreRun.open(ws, full=full)
-    enrich(ws, run=run)
-    return score_creators(ws, run=run), run
-
-
 def test_a_member_renamed_to_the_creators_handle_is_rescored(tmp_path):
     ws = imported_synth(tmp_path, 7)
-    first, _ = _score(ws)
+    first, _ = score_run(ws)
     # a creator with a handle, a linked space and a member who wrote there (an account row of its own)
     row = ws.duck.execute(
         """SELECT l.creator_platform, l.creator_id, lower(ca.username), m.platform, m.author_id, count(*) AS n
@@ -47,17 +38,11 @@ def test_a_member_renamed_to_the_creators_handle_is_rescored(tmp_path):
     ws.duck.execute(
         "UPDATE accounts SET username = ? WHERE platform = ? AND account_id = ?", [handle, mplat, member]
     )
-    inc, run = _score(ws)
+    inc, run = score_run(ws)
     assert run.recomputed["offplatform"] >= 1, run.recomputed
     ws.close()
 
-    path, scratch_path = tmp_path / "ws.duckdb", tmp_path / "scratch.duckdb"
-    shutil.copy(path, scratch_path)
-    scratch = connect(scratch_path)
-    for name in scratch.list_tables():
-        if name.startswith("_score_cache") or name in (*ENRICHMENTS, "comment_features", "creator_scores"):
-            scratch.duck.execute(f'DROP TABLE "{name}"')
-    full, _ = _score(scratch)
+    full, scratch, _ = scratch_full_score(tmp_path / "ws.duckdb", tmp_path / "scratch.duckdb")
     scratch.close()
     assert_same_rows(inc, full, "creator_scores")
     # and the member's change did move the creator's off-platform figures

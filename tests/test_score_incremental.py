@@ -12,21 +12,33 @@ import pytest
 from tribescope.ingest import import_paths
 from tribescope.score import score_creators
 from tribescope.score._cache import ScoreRun
-from tribescope.score._enrich import ENRICHMENTS, enrich
+from tribescope.score._enrich import ENRICHMENTS
 from tribescope.store import connect
 
 try:  # the tests folder may or may not be a package
-    from ._score_fixtures import assert_same_rows, bakery, imported_synth, row_groups
+    from ._score_fixtures import (
+        assert_same_rows,
+        bakery,
+        imported_synth,
+        row_groups,
+        score_run,
+        scratch_full_score,
+    )
 except ImportError:
-    from _score_fixtures import assert_same_rows, bakery, imported_synth, row_groups  # type: ignore[no-redef]
+    from _score_fixtures import (  # type: ignore[no-redef]
+        assert_same_rows,
+        bakery,
+        imported_synth,
+        row_groups,
+        score_run,
+        scratch_full_score,
+    )
 
 pytestmark = pytest.mark.slow
 
 
 def _score(ws, *, full: bool = False) -> tuple[pa.Table, ScoreRun]:
-    run = ScoreRun.open(ws, full=full)
-    enrich(ws, run=run)
-    return score_creators(ws, run=run), run
+    return score_run(ws, full=full)
 
 
 def test_rescore_after_a_batch_recomputes_few_creators_and_equals_a_full_score(tmp_path):
@@ -105,13 +117,7 @@ def test_rescore_after_a_batch_recomputes_few_creators_and_equals_a_full_score(t
     assert run.recomputed["pods"] == 1  # cross-creator: found again
     ws.close()
 
-    scratch_path = tmp_path / "scratch.duckdb"
-    shutil.copy(path, scratch_path)
-    scratch = connect(scratch_path)
-    for name in scratch.list_tables():
-        if name.startswith("_score_cache") or name in (*ENRICHMENTS, "comment_features", "creator_scores"):
-            scratch.duck.execute(f'DROP TABLE "{name}"')
-    full, run = _score(scratch)
+    full, scratch, run = scratch_full_score(path, tmp_path / "scratch.duckdb")
     assert run.recomputed["conversation"] == n
     assert_same_rows(inc, full, "creator_scores")
     for name in ENRICHMENTS:
