@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from tribescope.features import comment_features
 from tribescope.features._rules import first_mention
@@ -83,12 +84,14 @@ def own_account(
     handle's value may be null (no ``accounts`` row, no username), and ``None`` leaves it out (no ``accounts`` at all;
     not a null literal, which Ibis compares as ``IS NULL``)."""
     m_id, c_id = member_id.lower(), creator_id.lower()
-    own = (member_id == creator_id).fill_null(False)
-    pairs = ((m_id, c_id), (m_id, creator_handle), (member_handle, c_id), (member_handle, creator_handle))
+    # one null-to-false around the whole disjunction (an OR is true when any term is, whatever the nulls), not one per
+    # term; the ids' own equality is the lower-cased ids' (equal ids are equal lower-cased)
+    own = m_id == c_id
+    pairs = ((m_id, creator_handle), (member_handle, c_id), (member_handle, creator_handle))
     for m, c in pairs:
         if m is not None and c is not None:
-            own = own | (m == c).fill_null(False)
-    return own
+            own = own | (m == c)
+    return own.fill_null(False)
 
 
 def own_account_handles(posts: ir.Table, accounts: ir.Table, tag: str) -> ir.Table:
@@ -134,17 +137,40 @@ def creator_posts_with_handle(posts: ir.Table, accounts: ir.Table | None) -> ir.
     )
 
 
+def _own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
+    """:func:`own_account_handles` computed now (804 rows at synth m), for :func:`_tagged_handles`: built once per
+    :func:`threads` call, not once per probe inside its plan (each build scans ``accounts`` twice)."""
+    t = own_account_handles(posts, accounts, "h")
+    return t.to_pyarrow().cast(t.schema().to_pyarrow())
+
+
+def _tagged_handles(posts: ir.Table, rows: pa.Table, tag: str) -> ir.Table:
+    """:func:`_own_handles_rows` as an in-memory table with :func:`own_account_handles`' ``tag``-named columns. A
+    fresh table per use: a relation used twice becomes a CTE (see :func:`creator_posts_with_handle`). Registered
+    with ``posts``' backend now: PySpark's ``.cache()`` compiles its plan without registering the plan's in-memory
+    tables (DuckDB's does), and failed with "table or view not found"."""
+    names = [f"_{tag}_platform", f"_{tag}_id", f"_{tag}_handle"]
+    t = ibis.memtable(rows.rename_columns(names))
+    posts._find_backend()._register_in_memory_tables(t)
+    return t
+
+
 def with_own_author(
-    j: ir.Table, posts: ir.Table, accounts: ir.Table | None
+    j: ir.Table, posts: ir.Table, accounts: ir.Table | None, *, handles: pa.Table | None = None
 ) -> tuple[ir.Table, ir.BooleanValue]:
     """``j`` (rows with ``platform``, ``author_id``, ``creator_id`` and, when ``accounts`` is given,
     ``_creator_handle`` of :func:`creator_posts_with_handle`) and whether each row's author is one of the creator's
     own accounts (:func:`own_account`): with ``accounts``, the handles of the authors that may be such an account
-    under another id are probed from :func:`own_account_handles` (a tiny table); without, the ids alone. The one
-    rule of the thread rows' ``is_creator`` and the audience of ``sentiment_mean``."""
+    under another id are probed from :func:`own_account_handles` (a tiny table; ``handles``, the rows of
+    :func:`_own_handles_rows`, when the caller has computed them already); without, the ids alone. The one rule of
+    the thread rows' ``is_creator`` and the audience of ``sentiment_mean``."""
     if accounts is None:
         return j, own_account(j.author_id, None, j.creator_id, None)
-    oa = own_account_handles(posts, accounts, "oa")
+    oa = (
+        own_account_handles(posts, accounts, "oa")
+        if handles is None
+        else _tagged_handles(posts, handles, "oa")
+    )
     j = j.left_join(oa, [j.platform == oa._oa_platform, j.author_id == oa._oa_id]).drop(
         "_oa_platform", "_oa_id"
     )
@@ -206,7 +232,9 @@ def threads(
     ).drop("_n_platform", "_n_post", "_n_name")
 
     j_creator_handle: ir.StringValue | None = None
-    j, own = with_own_author(j, posts, accounts)
+    # the accounts that may be a creator's own under another id, computed once for both probes (authors, targets)
+    handles = None if accounts is None else _own_handles_rows(posts, accounts)
+    j, own = with_own_author(j, posts, accounts, handles=handles)
     if accounts is not None:
         creator_handle = j._creator_handle.fill_null(j.creator_id.lower())
         j_creator_handle = j._creator_handle
@@ -224,9 +252,9 @@ def threads(
         else_=j.parent_author_id,
     )
     j = j.mutate(target_id=target, is_reply=is_reply, is_creator=own)
-    if accounts is not None:
+    if handles is not None:
         # a reply to one of the creator's own accounts is a reply to the creator, not follower↔follower
-        ot = own_account_handles(posts, accounts, "ot")
+        ot = _tagged_handles(posts, handles, "ot")
         j = j.left_join(ot, [j.platform == ot._ot_platform, j.target_id == ot._ot_id])
         j = j.drop("_ot_platform", "_ot_id")
         target_handle: ir.StringValue | None = j._ot_handle
@@ -234,14 +262,17 @@ def threads(
     else:
         target_handle = None
     to_creator = own_account(j.target_id, target_handle, j.creator_id, j_creator_handle)
-    is_ff = (
+    # the reply target's own-account test only on the replies it can decide (a CASE, not a conjunction: the engine
+    # evaluates it for those rows alone, not for every comment)
+    is_ff = ibis.ifelse(
         j.is_reply
         & ~j.is_creator
         & j.author_id.notnull()
         & j.target_id.notnull()
-        & ~to_creator
-        & (j.target_id != j.author_id)
-    ).fill_null(False)
+        & (j.target_id != j.author_id),
+        ~to_creator,
+        False,
+    )
     j = j.mutate(is_ff_reply=is_ff)
     j = j.mutate(is_tie=j.is_ff_reply & ~j.is_mention_only & ~j.is_link_spam & ~j.is_emoji_only)
     drop = [c for c in ("mentioned_id", "_creator_handle", "_oa_handle", "_ot_handle") if c in j.columns]
