@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -178,3 +179,17 @@ def with_posts(path: Path, tmp_dir: Path, rows: str, *, score: bool = False) -> 
     finally:
         ws.close()
     return path
+
+
+def import_job(client: Any, name: str, body: bytes, **form: str) -> dict[str, Any]:
+    """Upload ``body`` as the file ``name`` to the dashboard's import job (``/api/jobs/import``, with the form's
+    fields) and wait for it to end: the job's last state."""
+    r = client.post("/api/jobs/import", files={"file": (name, body, "text/csv")}, data=form)
+    assert r.status_code == 202, r.text
+    job = r.json()
+    for _ in range(600):
+        job = client.get(f"/api/jobs/{job['id']}").json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    return job

@@ -6,16 +6,15 @@ from __future__ import annotations
 import html
 import re
 import shutil
-import time
 
 import pytest
 
 pytest.importorskip("fastapi")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import pipeline_workspace, workspace
+    from ._web_fixtures import import_job, pipeline_workspace, workspace
 except ImportError:
-    from _web_fixtures import pipeline_workspace, workspace  # type: ignore[no-redef]
+    from _web_fixtures import import_job, pipeline_workspace, workspace  # type: ignore[no-redef]
 from fastapi.testclient import TestClient
 
 from tribescope.web import create_app
@@ -42,16 +41,7 @@ def writable(tmp_path_factory, tmp_path):
         c.app.state.store.close()
 
 
-def _import(c: TestClient, name: str, body: bytes, **form: str) -> dict:
-    r = c.post("/api/jobs/import", files={"file": (name, body, "text/csv")}, data=form)
-    assert r.status_code == 202, r.text
-    job = r.json()
-    for _ in range(600):
-        job = c.get(f"/api/jobs/{job['id']}").json()
-        if job["status"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
-    return job
+_import = import_job  # the dashboard's import job, waited for (_web_fixtures)
 
 
 def _recent_jobs(c: TestClient) -> str:
