@@ -97,12 +97,15 @@ def test_disclosures_a_viewer_sees(text: str, hashtags: list[str] | None, want: 
 )
 def test_the_engine_disclosure_pattern_agrees_with_the_classifier(text: str) -> None:
     import duckdb
+    import ibis
 
-    from tribescope.metrics._brand import DISCLOSURE_PATTERN
+    from tribescope.metrics._brand import DISCLOSURE_FORMS, DISCLOSURE_PATTERN, _search_any
 
     want = bool(disclosures(text))
     con = duckdb.connect()
     assert con.execute("SELECT regexp_matches(lower(?), ?)", [text, DISCLOSURE_PATTERN]).fetchone()[0] == want
+    # the forms one by one, as sponsored_posts searches them
+    assert ibis.duckdb.connect().execute(_search_any(ibis.literal(text).lower(), DISCLOSURE_FORMS)) == want
 
 
 @pytest.mark.parametrize(

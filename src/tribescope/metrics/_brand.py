@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 import ibis.expr.types as ir
 
-from tribescope.metrics._base import KEY, join_all, safe_div
+from tribescope.metrics._base import KEY, only_if, safe_div
 from tribescope.metrics._engagement import post_engagement
 from tribescope.sponsored._disclosure import (
     COMMERCIAL_SIGNAL_PATTERN,
+    DISCLOSURE_FORMS,
     DISCLOSURE_HASHTAGS,
     DISCLOSURE_PATTERN,  # a disclosure in the lower-cased title/caption: the classifier's, as one engine pattern
     HIDDEN_TAG_PLATFORMS,
@@ -28,6 +32,11 @@ DISCLOSURE_TAGS: tuple[str, ...] = tuple(sorted(DISCLOSURE_HASHTAGS))
 #: signals (:func:`tribescope.sponsored.commercial_signals`, a material connection the FTC requires to be disclosed),
 #: as one engine pattern. Not "link in bio", "discount", "thanks to @", "% off" alone: ordinary captions say them.
 LIKELY_SPONSORED_PATTERN = COMMERCIAL_SIGNAL_PATTERN
+
+
+def _search_any(text: ir.StringValue, patterns: tuple[str, ...]) -> ir.BooleanValue:
+    """``text`` matches one of ``patterns`` (each its own search: see :data:`DISCLOSURE_FORMS` for why)."""
+    return functools.reduce(operator.or_, (text.re_search(p) for p in patterns))
 
 
 def sponsored_posts(posts: ir.Table) -> ir.Table:
@@ -52,11 +61,14 @@ def sponsored_posts(posts: ir.Table) -> ir.Table:
     if "platform" in posts.columns:
         tag_hit = tag_hit & ~posts.platform.isin(tuple(HIDDEN_TAG_PLATFORMS)).fill_null(False)
     disclosed = (
-        posts.is_paid_partnership.fill_null(False) | text.lower().re_search(DISCLOSURE_PATTERN) | tag_hit
+        posts.is_paid_partnership.fill_null(False) | _search_any(text.lower(), DISCLOSURE_FORMS) | tag_hit
     )
-    likely = ~disclosed & text.re_search(LIKELY_SPONSORED_PATTERN)
     n_mentions = posts.mentions.length().fill_null(0) + posts.tagged_users.length().fill_null(0)
-    return posts.mutate(sponsored_disclosed=disclosed, sponsored_likely=likely, n_mentions=n_mentions)
+    # likely from the disclosed column, not its expression again (the disclosure forms searched once per post)
+    p = posts.mutate(sponsored_disclosed=disclosed, _signal=text.re_search(LIKELY_SPONSORED_PATTERN))
+    return p.mutate(sponsored_likely=~p.sponsored_disclosed & p._signal, n_mentions=n_mentions).drop(
+        "_signal"
+    )
 
 
 def brand_deals(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = None) -> ir.Table:
@@ -76,15 +88,13 @@ def brand_deals(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None =
     p = sponsored_posts(post_engagement(posts, accounts, comments))
     sp = p.sponsored_disclosed | p.sponsored_likely
     p = p.mutate(_sp=sp.cast("int64"), _disc=p.sponsored_disclosed.cast("int64"), _er=p.er)
-    g = p.group_by(*KEY).agg(
+    # one pass over the posts: each kind's median over its own posts (the other kind's ER null, which medians skip)
+    out = p.group_by(*KEY).agg(
         sponsored_share=p._sp.mean(),
         disclosed_share=p._disc.mean(),
         n_sponsored=p._sp.sum(),
         mentions_per_post=p.n_mentions.cast("float64").mean(),
+        _er_s=only_if(p._sp == 1, p._er).median(),
+        _er_o=only_if(p._sp == 0, p._er).median(),
     )
-    s = p.filter(p._sp == 1)
-    o = p.filter(p._sp == 0)
-    se = s.group_by(*KEY).agg(_er_s=s._er.median())
-    oe = o.group_by(*KEY).agg(_er_o=o._er.median())
-    out = join_all(g, se, oe)
     return out.mutate(sponsored_er_ratio=safe_div(out._er_s, out._er_o)).drop("_er_s", "_er_o")
