@@ -52,6 +52,9 @@ def _authenticity(ws: Any, run: ScoreRun | None = None) -> pa.Table:
     pods = run.global_result("pods", f"{code_version()}|{params}", lambda: find_pods(ws, params))
 
     def compute(sc: Scope) -> pa.Table:
+        # every creator: the workspace's tables (no restriction of the accounts to the commenters' first)
+        if sc.full:
+            return creator_audience_authenticity(ws, pods=pods).to_pyarrow()
         return creator_audience_authenticity(ws, pods=pods, posts=sc.posts, comments=sc.comments).to_pyarrow()
 
     t = run.stage("authenticity", code_version(), compute, extra=per_creator_digest(_pod_rows(pods)))
