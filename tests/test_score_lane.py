@@ -90,11 +90,21 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
         return real(sc)
 
     monkeypatch.setattr(_score, "_thread_rows", spy)
+    sentiment: list[frozenset] = []  # the creators of each sentiment query, grouped as the thread rows are
+    real_sentiment = _score._sentiment_rows
+
+    def spy_sentiment(ws, sc):
+        sentiment.append(frozenset(sc.keys))
+        return real_sentiment(ws, sc)
+
+    monkeypatch.setattr(_score, "_sentiment_rows", spy_sentiment)
     ref, _ = _with_lane(one)
     assert built and all(
         full for full, _ in built
     )  # the default bound: one group, the whole scope's thread rows
+    assert len(sentiment) == 1
     built.clear()
+    sentiment.clear()
     n = groups.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
     monkeypatch.setattr(_score, "GROUP_COMMENTS", n // 3)
     got, run = _with_lane(groups)
@@ -104,6 +114,7 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
     assert frozenset().union(*(keys for _, keys in built)) == creators  # every creator, each in one group
     assert sum(len(keys) for _, keys in built) == len(creators)
     assert run.recomputed["conversation"] == run.recomputed["graph"] == len(creators)
+    assert sorted(sentiment, key=sorted) == sorted((keys for _, keys in built), key=sorted)
     assert_same_rows(got, ref, "creator_scores", any_order=True)
     for t in sorted(
         x for x in one.list_tables() if x.startswith("_score_cache_") and x != "_score_cache_state"

@@ -301,7 +301,19 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     scope's creators' posts whose author is not one of the creator's own accounts
     (:func:`~tribescope.metrics._base.with_own_author`, the thread rows' rule) — taken from the comments
     and posts themselves, so that this stage, queued last (after the models stored ``comment_features``), does not
-    need the thread rows."""
+    need the thread rows.
+
+    Every creator of a large workspace (:func:`_groups`) is computed group by group of creators, as the thread-row
+    stages are: at synth l (9.96M comments) the query over every comment ran out of the score's memory cap beside the
+    models' work on the other connection."""
+    groups = _groups(sc) if ws.backend == "duckdb" else []
+    if groups:
+        return pa.concat_tables([_sentiment_rows(ws, _group_scope(sc, keys)) for keys in groups])
+    return _sentiment_rows(ws, sc)
+
+
+def _sentiment_rows(ws: Any, sc: Scope) -> pa.Table:
+    """:func:`_sentiment_by_creator` of the creators of ``sc`` in one query."""
     from tribescope.authenticity import comment_scores
 
     cf = comment_scores(ws)
