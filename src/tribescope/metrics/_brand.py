@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import operator
-
+import ibis
 import ibis.expr.types as ir
 
 from tribescope.metrics._base import KEY, only_if, safe_div
@@ -36,7 +34,7 @@ LIKELY_SPONSORED_PATTERN = COMMERCIAL_SIGNAL_PATTERN
 
 def _search_any(text: ir.StringValue, patterns: tuple[str, ...]) -> ir.BooleanValue:
     """``text`` matches one of ``patterns`` (each its own search: see :data:`DISCLOSURE_FORMS` for why)."""
-    return functools.reduce(operator.or_, (text.re_search(p) for p in patterns))
+    return ibis.or_(*(text.re_search(p) for p in patterns))
 
 
 def sponsored_posts(posts: ir.Table) -> ir.Table:

@@ -442,9 +442,18 @@ def _groups(sc: Scope) -> list[list[tuple[str, str]]]:
     """The scope's creators in groups of about :data:`GROUP_COMMENTS` comments, when it is every creator of a
     workspace holding more comments than that (else one group: ``[]``). Creators are dealt round-robin in key order
     (thousands of creators of a large workspace balance the groups' comments), deterministically; a bound of 0 or
-    less keeps every creator in one group."""
+    less keeps every creator in one group. Worked out once per scope (the thread-row stages and ``sentiment`` read
+    it)."""
     if not sc.full:
         return []
+    got = getattr(sc, "_group_keys", None)
+    if got is None:
+        got = sc._group_keys = _creator_groups(sc)  # type: ignore[attr-defined]
+    return got
+
+
+def _creator_groups(sc: Scope) -> list[list[tuple[str, str]]]:
+    """:func:`_groups` of a scope of every creator, computed."""
     n = int(sc.comments.count().to_pyarrow().as_py())
     k = math.ceil(n / GROUP_COMMENTS) if GROUP_COMMENTS > 0 else 1
     if k <= 1:

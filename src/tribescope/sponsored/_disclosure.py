@@ -213,12 +213,12 @@ def _disclosure_forms(engine: str) -> list[str]:
 #: hashtag (``#`` or the full-width ``＃``, a whole tag), a label in brackets or opening a line, or a disclosing
 #: phrase. The same forms as :func:`disclosure_hashtags_in` (``tests/test_sponsored_h38_disclosure.py`` checks them
 #: against each other; ``tests/test_spark_h39_parity.py`` the two engines).
-DISCLOSURE_PATTERN = "|".join(_disclosure_forms("engine"))
-#: :data:`DISCLOSURE_PATTERN`'s forms one by one, as the engine searches them (``tribescope.metrics.sponsored_posts``):
+#: Its forms one by one (:data:`DISCLOSURE_FORMS`) are what the engine searches (``tribescope.metrics.sponsored_posts``):
 #: RE2 runs the joined pattern's Unicode boundary classes with its slow matcher (its DFA outgrows DuckDB's budget), so
 #: over the 8,453 titles and captions of the issue-size YouTube exports (1.5M characters) the joined pattern took
-#: 1.4–1.7 s and the twelve forms searched separately 0.1 s, with the same posts matched
+#: 1.4–1.7 s and the twelve forms searched separately 0.1 s, with the same posts matched.
 DISCLOSURE_FORMS = tuple(_disclosure_forms("engine"))
+DISCLOSURE_PATTERN = "|".join(DISCLOSURE_FORMS)
 _DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms("python"))
 #: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` (and the hashtags list) against
 #: :data:`DISCLOSURE_HASHTAGS` as it was trained (Kim et al. captions): the label, phrase and full-width forms above

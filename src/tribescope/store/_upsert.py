@@ -615,22 +615,21 @@ class Stager:
             )
             # nothing kept (a first import: every changed row was new): no join of the whole table with nothing
             # (synth m's first import, two pairs: 10.4–11.4 s, 18 CPU-s with it, 8.8–9.1 s, 15.5 CPU-s without)
-            kept = self.duck.execute(f"SELECT count(*) FROM {orig}").fetchone()[0]
-            if kept:
+            if self.duck.execute(f"SELECT count(*) FROM {orig}").fetchone()[0]:
                 self.duck.execute(
                     f"""CREATE OR REPLACE TEMP TABLE __back AS
                         SELECT {", ".join(f"o.{_q(k)}" for k in key)}, o.import_id
                         FROM {orig} o JOIN {_q(name)} t ON {kjoin} WHERE {same}"""
                 )
-            if kept and self.duck.execute("SELECT count(*) FROM __back").fetchone()[0]:
-                self.duck.execute(
-                    f"UPDATE {_q(name)} AS t SET import_id = o.import_id FROM __back o WHERE {kjoin}"
-                )
-                bjoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
-                for imp, n in self.duck.execute(
-                    f"SELECT x.import_id, count(*) FROM {tch} x SEMI JOIN __back o ON {bjoin} GROUP BY ALL"
-                ).fetchall():
-                    out.setdefault(imp, {})[name] = int(n)
+                if self.duck.execute("SELECT count(*) FROM __back").fetchone()[0]:
+                    self.duck.execute(
+                        f"UPDATE {_q(name)} AS t SET import_id = o.import_id FROM __back o WHERE {kjoin}"
+                    )
+                    bjoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
+                    for imp, n in self.duck.execute(
+                        f"SELECT x.import_id, count(*) FROM {tch} x SEMI JOIN __back o ON {bjoin} GROUP BY ALL"
+                    ).fetchall():
+                        out.setdefault(imp, {})[name] = int(n)
             for t in ("__back", orig, tch):
                 self.duck.execute(f"DROP TABLE IF EXISTS {t}")
         self._net_tables.clear()
