@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 
 from tribescope._gc import fewer_collections, freeze_for_exit
+from tribescope._memory import use_command_pool
 
 # Each module registers its commands on `app` when imported.
 from tribescope.cli import (  # noqa: F401
@@ -31,7 +32,9 @@ def main() -> None:
     (:func:`tribescope._gc.fewer_collections`); once it is done, the workspaces it opened are closed and its objects
     frozen so that the interpreter's shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`; frozen
     objects in a reference cycle are never finalised, hence the explicit close). A command that fails removes the
-    workspace file it created (:meth:`State.remove_created`)."""
+    workspace file it created (:meth:`State.remove_created`). Arrow allocates from jemalloc
+    (:func:`tribescope._memory.use_command_pool`)."""
+    use_command_pool()
     ok = False
     try:
         with fewer_collections():
