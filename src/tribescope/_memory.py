@@ -31,4 +31,4 @@ def use_command_pool() -> str:
     if not os.environ.get(POOL_ENV):
         with contextlib.suppress(NotImplementedError):  # a build without jemalloc (e.g. Windows wheels)
             pa.set_memory_pool(pa.jemalloc_memory_pool())
-    return pa.default_memory_pool().backend_name
+    return str(pa.default_memory_pool().backend_name)
