@@ -215,9 +215,13 @@ def text_features(ws: Path, limit: int = 1_000_000) -> dict[str, float]:
     """Comment text features in the engine (spam + attack models, quality rules, sentiment), DuckDB, 2 threads.
 
     ``text_features_per_s`` is comments per wall second; ``text_features_per_s_cpu`` the same with the process
-    CPU time spread over the 2 threads (what 2 free cores would give on a shared machine).
+    CPU time spread over the 2 threads (what 2 free cores would give on a shared machine). Measured with the
+    Arrow memory pool ``tribescope score`` runs with (:func:`tribescope._memory.use_command_pool`).
     """
+    from tribescope._memory import use_command_pool
     from tribescope.store import connect
+
+    use_command_pool()
 
     w = connect(ws, read_only=True)
     try:
