@@ -149,70 +149,11 @@ def test_fingerprints_started_ahead_are_those_the_run_would_compute(tmp_path):
     run = ScoreRun.open(ws, ahead=ahead)
     own = creator_fingerprints(ws.duck)
     assert own.num_rows == 2
-    assert run.fingerprint_table().equals(own)
+    assert run.fingerprints.equals(own)
     ws.close()
     ro = connect(path, read_only=True)
     assert fingerprints_ahead(ro) is None
     ro.close()
-
-
-def test_a_first_score_computes_before_the_fingerprints_started_ahead_are_done(tmp_path):
-    """A stage, or a cross-creator result, with nothing stored computes every creator without waiting for the
-    fingerprint scan started ahead (it runs beside the first stages); the rows and state it stores are those of a run
-    that had the fingerprints first, and the next run reuses them."""
-    import threading
-    from concurrent.futures import Future
-    from pathlib import Path
-
-    from tribescope.score._cache import creator_fingerprints
-
-    ws = connect(tmp_path / "w.duckdb")
-    import_paths(ws, [Path(__file__).parent / "fixtures" / "youtube"])
-    fps = creator_fingerprints(ws.duck)
-    keys = fps.select(["platform", "creator_id"])
-    rows = keys.append_column("x", pa.array([1.5, 2.5]))
-    seen: list[tuple[bool, bool]] = []
-
-    def compute(sc):  # the stage's rows, and whether the scan had ended when it ran (it ends now)
-        seen.append((sc.full, ahead.done()))
-        ahead.done() or ahead.set_result(fps)
-        return rows
-
-    def pods():
-        seen.append((True, ahead.done()))
-        ahead.done() or ahead.set_result(fps)
-        return pa.table({"n": [3]})
-
-    def first_run(step):
-        """``step(run)`` on a run whose scan started ahead and ends after 2 s should the run wait for it before
-        computing (the test then fails, not hangs); what it returns, and the run."""
-        nonlocal ahead
-        ahead = Future()
-        timer = threading.Timer(2.0, lambda: ahead.done() or ahead.set_result(fps))
-        timer.start()
-        try:
-            run = ScoreRun.open(ws, ahead=ahead)
-            return step(run), run
-        finally:
-            timer.cancel()
-            ahead.done() or ahead.set_result(fps)
-
-    ahead: Future[pa.Table] = Future()
-    out, run = first_run(lambda r: r.stage("t", "v1", compute))
-    got, grun = first_run(lambda r: r.global_result("g", "v1", pods))
-    assert seen == [(True, False), (True, False)]  # each computed before its scan ended
-    run._pending.update(grun._pending)
-    eager = ScoreRun.open(ws)  # the fingerprints computed first, as before
-    assert eager.stage("t", "v1", compute).equals(out)
-    assert eager.global_result("g", "v1", pods).equals(got)
-    assert run._pending["t"][1] == eager._pending["t"][1] and run._pending["g"][1] == eager._pending["g"][1]
-    assert sorted(run._pending["t"][1]) == sorted(zip(*keys.to_pydict().values(), strict=True))
-    run.commit()
-    again = ScoreRun.open(ws)
-    seen.clear()
-    assert again.stage("t", "v1", compute).equals(out) and again.global_result("g", "v1", pods).equals(got)
-    assert seen == [] and again.recomputed == {"t": 0, "g": 0}
-    ws.close()
 
 
 def test_cli_score_checkpoints_without_vacuum_unless_it_deleted_rows(tmp_path):

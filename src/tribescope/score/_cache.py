@@ -126,10 +126,9 @@ def creator_fingerprints(duck: Any) -> pa.Table:
 
 def fingerprints_ahead(ws: Any) -> Future[pa.Table] | None:
     """:func:`creator_fingerprints` started on a cursor of the workspace's connection, on a background thread, for
-    the :class:`ScoreRun` opened with it to take when it first needs them (:meth:`ScoreRun.fingerprint_table`):
-    ``tribescope score`` starts it as soon as the workspace is open, so the scan (~0.3–0.5 s at synth m) overlaps
-    loading the scoring modules (ibis, pandas: ~0.7 s of Python) and, on a first score, the first stages. ``None``
-    where :meth:`ScoreRun.open` computes none (not a writable DuckDB workspace)."""
+    :meth:`ScoreRun.open` to take: ``tribescope score`` starts it as soon as the workspace is open, so the scan
+    (~0.5 s) overlaps loading the scoring modules (ibis, pandas: ~1 s of Python). ``None`` where :meth:`ScoreRun.open`
+    computes none (not a writable DuckDB workspace)."""
     if ws.backend != "duckdb" or ws.read_only:
         return None
     from concurrent.futures import ThreadPoolExecutor
@@ -229,8 +228,6 @@ class ScoreRun:
     read_only: bool = False
     #: guards ``_pending`` (shared with the views of :meth:`on`, whose stages run on other threads)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    #: the fingerprints started by :func:`fingerprints_ahead`, until :meth:`fingerprint_table` takes them
-    _ahead: Future[pa.Table] | None = field(default=None, repr=False)
 
     @classmethod
     def open(
@@ -238,8 +235,7 @@ class ScoreRun:
     ) -> ScoreRun:
         """``write``: keep the cache up to date (writable DuckDB only); else stored rows are used only for stages in
         which no creator changed (e.g. ``explain`` on a read-only workspace). ``ahead``: the fingerprints already
-        started by :func:`fingerprints_ahead` on this workspace, with nothing written since (taken when first needed:
-        :meth:`fingerprint_table`)."""
+        started by :func:`fingerprints_ahead` on this workspace, with nothing written since."""
         duck = ws.backend == "duckdb"
         cache = write and duck and not ws.read_only
         run = cls(ws, cache=cache, full=full, read_only=duck and not cache and not full)
@@ -250,19 +246,8 @@ class ScoreRun:
 
             warm_up_text_features(ws)
         if (duck and not full) or cache:
-            if ahead is not None:
-                run._ahead = ahead  # taken when first needed: a stage with nothing stored computes first
-            else:
-                run.fingerprints = creator_fingerprints(ws.duck)
+            run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
         return run
-
-    def fingerprint_table(self) -> pa.Table | None:
-        """The per-creator fingerprints (``None`` where the run computes none), waiting for the scan
-        :func:`fingerprints_ahead` started the first time they are needed. A stage with nothing stored (a first score,
-        ``--full``) computes every creator before it needs them, so that scan runs beside the first stages."""
-        if self.fingerprints is None and self._ahead is not None:
-            self.fingerprints = self._ahead.result()  # the same table on every thread (views of :meth:`on`)
-        return self.fingerprints
 
     def on(self, ws: Any) -> ScoreRun:
         """This run on another connection ``ws`` (:meth:`Workspace.cursor`), for stages computed on another thread:
@@ -288,33 +273,26 @@ class ScoreRun:
         self, version: str, extra: dict[tuple[str, str], str] | None = None
     ) -> dict[tuple[str, str], str]:
         """Current fingerprint per creator for a stage of ``version`` (``extra``: per-creator cross inputs)."""
-        fps = self.fingerprint_table()
-        assert fps is not None
+        assert self.fingerprints is not None
+        fps = self.fingerprints
         out = {}
         for k, f in zip(_keys(fps), fps["fp"].to_pylist(), strict=True):
             s = f"{f}|{version}|{extra.get(k, '') if extra else ''}"
             out[k] = hashlib.md5(s.encode()).hexdigest()
         return out
 
-    def _stored(self, stage: str) -> bool:
-        """Whether rows and state of ``stage`` are stored (else every creator is computed)."""
-        return self._load_state().get(stage) is not None and self.ws.has_table(PREFIX + stage)
-
     def dirty(self, stage: str, fps: dict[tuple[str, str], str]) -> tuple[set[tuple[str, str]], bool]:
         """Creators of ``stage`` to recompute, and whether the stored rows are usable at all."""
-        if not self._stored(stage):
+        old = self._load_state().get(stage)
+        if old is None or not self.ws.has_table(PREFIX + stage):
             return set(fps), False
-        old = self._load_state()[stage]
         return {k for k, f in fps.items() if old.get(k) != f}, True
 
     # ------------------------------------------------------------------ scopes
-    def scope(self, keys: set[tuple[str, str]], *, everyone: bool = False) -> Scope:
+    def scope(self, keys: set[tuple[str, str]]) -> Scope:
         """Tables restricted to ``keys``' posts and the comments under them (all tables when ``keys`` is every
-        creator, when not caching, or with ``everyone``)."""
-        if not everyone and self.cache:
-            fps = self.fingerprint_table()
-            everyone = fps is None or len(keys) >= fps.num_rows
-        everyone = everyone or not self.cache
+        creator, or when not caching)."""
+        everyone = not self.cache or self.fingerprints is None or len(keys) >= self.fingerprints.num_rows
         fk = frozenset(keys)
         # a scope already built is returned before any catalog lookup (each costs a query: ~4–8 ms, ×7 per stage)
         if everyone and self._everyone is not None:
@@ -358,21 +336,12 @@ class ScoreRun:
         """The rows of ``name`` for every creator: cached rows of unchanged creators + ``compute(scope)`` for the
         others. The new rows and state are written by :meth:`commit`."""
         if not self.cache:
-            if self.read_only and self.fingerprint_table() is not None:
+            if self.read_only and self.fingerprints is not None:
                 fps = self.stage_fps(version, extra)
                 dirty, usable = self.dirty(name, fps)
                 if usable and not dirty and set(self._load_state().get(name, {})) == set(fps):
                     return self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table()
             return canonical(compute(self.scope(set())))
-        if not self._stored(name):
-            # nothing stored (a first score, --full): every creator is computed, before the fingerprints are needed
-            new = canonical(compute(self.scope(set(), everyone=True)))
-            fps = self.stage_fps(version, extra)
-            self.recomputed[name] = len(fps)
-            out = _sorted(_restrict(new, set(fps), keep=True))
-            with self._lock:
-                self._pending[name] = (out, fps)
-            return out
         fps = self.stage_fps(version, extra)
         dirty, usable = self.dirty(name, fps)
         old = self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table() if usable else None
@@ -440,29 +409,24 @@ class ScoreRun:
         self._everyone = None
 
     # ------------------------------------------------------------------ global (cross-creator) results
-    def global_fp(self, version: str) -> str:
-        """The fingerprint of a cross-creator result of ``version``: every creator's fingerprint."""
-        fps = self.fingerprint_table()
-        assert fps is not None
+    def global_fp(self) -> str:
+        assert self.fingerprints is not None
         h = hashlib.md5()
-        for k, f in zip(_keys(fps), fps["fp"].to_pylist(), strict=True):
+        for k, f in zip(_keys(self.fingerprints), self.fingerprints["fp"].to_pylist(), strict=True):
             h.update(f"{k[0]}\x00{k[1]}\x00{f}\n".encode())
-        return hashlib.md5(f"{h.hexdigest()}|{version}".encode()).hexdigest()
+        return h.hexdigest()
 
     def global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
         """A cross-creator result (e.g. pods), recomputed when any creator's fingerprint changed."""
         if not self.cache:
             return compute()
+        fp = hashlib.md5(f"{self.global_fp()}|{version}".encode()).hexdigest()
         old = self._load_state().get(name, {}).get(("", ""))
-        # nothing stored (a first score): computed before the fingerprints are needed, as a stage's rows
-        fp = None if old is None else self.global_fp(version)
-        if fp is not None and old == fp and self.ws.has_table(PREFIX + name):
+        if old == fp and self.ws.has_table(PREFIX + name):
             self.recomputed[name] = 0
             return self.ws.duck.execute(f'SELECT * FROM "{PREFIX + name}"').to_arrow_table()
         self.recomputed[name] = 1
         t = canonical(compute())
-        if fp is None:
-            fp = self.global_fp(version)
         with self._lock:
             self._pending[name] = (t, {("", ""): fp})
         return t
