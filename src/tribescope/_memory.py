@@ -20,12 +20,12 @@ __all__ = ["POOL_ENV", "use_command_pool"]
 POOL_ENV = "ARROW_DEFAULT_MEMORY_POOL"
 
 
-def use_command_pool() -> str:
+def use_command_pool() -> None:
     """Make jemalloc pyarrow's default memory pool unless :data:`POOL_ENV` names one or this pyarrow was built
-    without it (then the default stays). Returns the pool's backend name."""
+    without it (then the default stays)."""
+    if os.environ.get(POOL_ENV):
+        return
     import pyarrow as pa
 
-    if not os.environ.get(POOL_ENV):
-        with contextlib.suppress(NotImplementedError):  # a build without jemalloc (e.g. Windows wheels)
-            pa.set_memory_pool(pa.jemalloc_memory_pool())
-    return str(pa.default_memory_pool().backend_name)
+    with contextlib.suppress(NotImplementedError):  # a build without jemalloc (e.g. Windows wheels)
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
