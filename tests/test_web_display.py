@@ -254,6 +254,27 @@ def test_an_upload_already_imported_says_nothing_changed_without_force(writable)
     assert "--force" not in note
 
 
+def test_a_zip_archive_uploaded_imports_its_files_named_inside_it(writable):
+    """A platform's download uploaded as it comes: its files imported, a bad record named inside the archive as the
+    user knows it (not the server's temporary folders)."""
+    import io
+    import zipfile
+
+    def zipped(body: bytes) -> bytes:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("export/p.csv", body)
+            z.writestr("export/clip.mp4", b"\x00" * 1000)
+        return buf.getvalue()
+
+    bad = _import(writable, "download.zip", zipped(POSTS + b"instagram,q2,bob,2024-01-01T00:00:00Z,1,5\n"))
+    assert bad["status"] == "failed"
+    assert "download.zip/export/p.csv, line 3" in bad["message"] and "tribescope-" not in bad["message"]
+    job = _import(writable, "download.zip", zipped(POSTS))
+    assert job["status"] == "done", job
+    assert job["result"]["records"] == 1 and job["result"]["rows"] == {"posts": 1}
+
+
 def test_the_dashboard_wording_of_every_hint_the_importer_gives():
     """Each advice the importer's errors give (ImportFailed's hints) has a dashboard wording: if the library's
     words change, this fails rather than the dashboard showing a CLI flag again."""

@@ -22,10 +22,12 @@ from tribescope import schema
 from tribescope.cli._app import SCORES_TABLE, app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
+from tribescope.ingest._archive import import_size, is_zip
 from tribescope.ingest._links import unknown_link_creator
 from tribescope.ingest._notes import not_an_export_notes, report_notes, skip_note
 from tribescope.ingest._run import (
     NOT_AN_EXPORT,
+    SKIP_SUFFIXES,
     FileReport,
     check_table,
     drop_ahead,
@@ -36,7 +38,12 @@ from tribescope.ingest._run import (
 
 @app.command("import")
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Export files or folders (walked recursively).")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Export files, folders (walked recursively) or ZIP archives (imported as they unzip)."
+        ),
+    ],
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="Force a format instead of detecting it.")
     ] = None,
@@ -102,8 +109,9 @@ def import_(
                 f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
             )
         files = expand_paths(paths)
-        total = sum(p.stat().st_size for p in files)
-        hash_ahead(files)  # while the engine loads and the workspace opens
+        total = sum(import_size(p, SKIP_SUFFIXES) for p in files)  # a ZIP archive: its files as they unpack
+        # while the engine loads and the workspace opens (not a ZIP archive: its files are hashed once unpacked)
+        hash_ahead([p for p in files if not is_zip(p)])
         ws = state.open(create=True)
     except TribescopeError as exc:
         drop_ahead(files)  # no import will take them

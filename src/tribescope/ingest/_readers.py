@@ -135,8 +135,10 @@ _MAGIC = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ\x00", "zstd": b"\x28\xb5\x2f\xfd
 _ZSTD_SKIPPABLE = b"\x2a\x4d\x18"
 #: files no reader here opens, by their first bytes, with what to do instead
 _UNREADABLE = {
-    b"PK\x03\x04": "the file is a ZIP archive (an Excel .xlsx workbook, or a platform's data download): save the "
-    'sheet as "CSV UTF-8", or unzip the archive and import the files in it',
+    # ZIP archives of exports are unpacked before detection (:mod:`tribescope.ingest._archive`): one that reaches it
+    # is an Office document, cannot be opened, or lies deeper in archives than they are unpacked
+    b"PK\x03\x04": "the file is an Excel .xlsx workbook (or another ZIP file that is no archive of exports): save "
+    'the sheet as "CSV UTF-8" and import that; a damaged ZIP archive: download it again',
     b"\xd0\xcf\x11\xe0": 'the file is an Excel 97-2003 workbook (.xls): save the sheet as "CSV UTF-8" and import that',
 }
 #: the UTF-8 byte-order mark

@@ -24,6 +24,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
+from tribescope.ingest._archive import Archives
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
@@ -50,7 +51,7 @@ _TABULAR = "csv"
 #: .pdf beside the exports stopped the import as "format not recognised" without --skip-bad). Pictures and videos that
 #: a format recognises beside its exports (instaloader's .webp/.mp4, an Instagram archive's media) are not skipped here.
 #: A file named on the command line is read anyway.
-_SKIP_SUFFIXES = {
+SKIP_SUFFIXES = {
     ".md",
     ".txt~",
     ".log",
@@ -133,7 +134,7 @@ class ImportReport:
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to import: given files as they are; folders walked recursively in name order,
-    skipping hidden entries, documentation files, pictures no format reads (:data:`_SKIP_SUFFIXES`), and folders
+    skipping hidden entries, documentation files, pictures no format reads (:data:`SKIP_SUFFIXES`), and folders
     marked with ``.tribescopeignore``."""
     out: list[Path] = []
     for p in map(Path, paths):
@@ -152,7 +153,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                 f = Path(root) / name
                 if (
                     name.startswith(".")
-                    or f.suffix.lower() in _SKIP_SUFFIXES
+                    or f.suffix.lower() in SKIP_SUFFIXES
                     or name.lower().startswith("readme")
                 ):
                     continue
@@ -257,23 +258,27 @@ def import_paths(
         paths = [paths]
     options = dict(options or {})
     check_table(options.get("table"))
-    files = expand_paths(paths)
-    try:
-        return _import_files(ws, files, format, skip_bad, force, options, progress)
-    except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
-        if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
-            raise
-        raise ImportFailed(
-            str(exc.filename),
-            "file",
-            None,
-            f"the file could not be read ({exc.strerror or exc})",
-            "Check that it exists and is readable (it may have been moved or deleted during the import), then run "
-            "the import again.",
-        ) from exc
-    finally:
-        # hashes started ahead that the import did not take (it failed before it got to them)
-        drop_ahead(files)
+    given = expand_paths(paths)
+    files = given
+    # ZIP archives are imported as the folders they unzip to, named as the archive's files (:mod:`._archive`)
+    with Archives(SKIP_SUFFIXES) as archives:
+        try:
+            files = archives.expand(given, expand_paths, progress)
+            return _import_files(ws, files, format, skip_bad, force, options, progress, archives)
+        except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
+            if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
+                raise
+            raise ImportFailed(
+                archives.shown(str(exc.filename)),
+                "file",
+                None,
+                f"the file could not be read ({exc.strerror or exc})",
+                "Check that it exists and is readable (it may have been moved or deleted during the import), then "
+                "run the import again.",
+            ) from exc
+        finally:
+            # hashes started ahead that the import did not take (it failed before it got to them)
+            drop_ahead(given)
 
 
 def check_table(table: Any) -> None:
@@ -302,8 +307,10 @@ def _import_files(
     force: bool,
     options: dict[str, Any],
     progress: ProgressFn | None,
+    archives: Archives | None = None,
 ) -> ImportReport:
-    """:func:`import_paths` of the expanded ``files``, in one transaction."""
+    """:func:`import_paths` of the expanded ``files``, in one transaction. ``archives``: the ZIP archives some of
+    ``files`` were unpacked from; the report and the import log name those files inside their archive."""
     report = ImportReport()
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
@@ -513,6 +520,8 @@ def _import_files(
         _after_merge(ws, merged)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
+        if archives is not None and archives.renames:  # the log names an archive's files inside it
+            _show_archived(ws, report, sorted(merged), archives)
         # a file named after a forgotten account names it nowhere in the log (as `forget` left the log)
         if forgetting:
             scrub_new_log(ws, sorted(merged))
@@ -522,6 +531,22 @@ def _import_files(
             # comments: 1.47 → 0.76 s without). Later imports compact as before, so the partial ones stay few.
             skip_vacuum()
     return report
+
+
+def _show_archived(ws: Workspace, report: ImportReport, import_ids: list[str], archives: Archives) -> None:
+    """The paths of files unpacked from ZIP archives, in the report and in the import log the import wrote
+    (``imports.path``, ``rejects.path``), as inside their archive: ``downloads/kiln.zip/posts_1.json``."""
+    for f in report.files:
+        f.path = archives.shown(f.path)
+    if not import_ids:
+        return
+    marks = ", ".join("?" * len(import_ids))
+    for table in ("imports", "rejects"):
+        for root, shown in archives.renames:
+            ws.duck.execute(
+                f"UPDATE {table} SET path = ? || substr(path, ?) WHERE import_id IN ({marks}) AND starts_with(path, ?)",
+                [shown, len(root) + 1, *import_ids, root],
+            )
 
 
 def _drop_forgotten(

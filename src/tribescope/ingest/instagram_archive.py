@@ -1,7 +1,7 @@
 """Instagram's "Download your information" archive (JSON format) → the account owner's ``accounts`` row and ``posts``.
 
 A creator who shares the archive Meta's Accounts Center prepares for them (JSON, not HTML) gives their own account.
-Import the unzipped folder (or the files in it); each file is detected from its content, and the account it belongs
+Import the ZIP as downloaded, the unzipped folder, or the files in it; each file is detected from its content, and the account it belongs
 to is the one ``personal_information/personal_information.json`` of the same archive names (newer archives nest it
 once more: ``personal_information/personal_information/personal_information.json``).
 
@@ -120,8 +120,8 @@ def _owner(path: str) -> str:
     if profile is None:
         raise SourceError(
             "file",
-            "this Instagram archive file does not name its account: import it from the archive folder as Meta's "
-            "download unzips, with personal_information/personal_information.json (which names the account)",
+            "this Instagram archive file does not name its account: import the archive's ZIP as downloaded, or the "
+            "folder it unzips to, with personal_information/personal_information.json (which names the account)",
         )
     try:
         doc = next((v for _, v in iter_json_values(Source(profile))), None)

@@ -655,11 +655,14 @@ def _post_write(path: str, **kw: Any) -> Callable[[Any], Any]:
     status_code=202,
     tags=["jobs"],
     responses={**ERRORS, 403: {"model": ErrorOut}, 409: {"model": ErrorOut}},
-    summary="Import one uploaded export file in the background",
+    summary="Import one uploaded export file (or ZIP archive of them) in the background",
 )
 def start_import(
     request: Request,
-    file: Annotated[UploadFile, File(description="an export file")],
+    file: Annotated[
+        UploadFile,
+        File(description="an export file, or a ZIP archive of them (imported as the folder it unzips to)"),
+    ],
     link_creator: LinkCreator = None,
     space_id: SpaceId = None,
     format: ImportFormat = None,

@@ -240,11 +240,15 @@ class Jobs:
         ``save(path)`` writes the upload there and returns its size; ``options`` are the import's format options
         (``link_creator``, ``space_id``, ``table``), ``format``, ``skip_bad`` and ``force`` its arguments."""
         from tribescope.ingest import import_paths
+        from tribescope.ingest._archive import import_size
+        from tribescope.ingest._run import SKIP_SUFFIXES
 
         tmp = Path(tempfile.mkdtemp(prefix="tribescope-upload-"))
         path = tmp / upload_name(filename)
         try:
-            size = save(path)
+            save(path)
+            # what the progress counts: a ZIP archive's files as they unpack
+            size = import_size(path, SKIP_SUFFIXES)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

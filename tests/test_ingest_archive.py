@@ -1,0 +1,234 @@
+"""ZIP archives imported as the folder they unzip to (tribescope.ingest._archive)."""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import tempfile
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tribescope.errors import ImportFailed, TribescopeError
+from tribescope.ingest import import_paths
+from tribescope.ingest._archive import import_size, member_path
+from tribescope.store import connect
+
+SAMPLES = Path(__file__).parent / "format_samples"
+ARCHIVE = SAMPLES / "instagram_archive"
+POSTS = b"platform,post_id,creator_id,created_at,likes\ninstagram,q1,zed,2024-01-01T00:00:00Z,3\n"
+BAD_POSTS = POSTS + b"instagram,q2,zed,not a date,1\n"
+TABLES = ("accounts", "posts", "comments", "community_messages", "community_links")
+
+
+@pytest.fixture(autouse=True)
+def private_tmp(tmp_path, monkeypatch):
+    """The archives' temporary folders go to a folder of the test's own, to be looked at."""
+    d = tmp_path / "tmpdir"
+    d.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(d))
+    return d
+
+
+def _zip(path: Path, entries: dict[str, bytes], *, base: Path | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+        if base is not None:
+            for f in sorted(base.rglob("*")):
+                if f.is_file():
+                    z.write(f, f.relative_to(base.parent).as_posix())
+    return path
+
+
+def _rows(ws) -> dict[str, list[tuple]]:
+    out = {}
+    for t in TABLES:
+        cols = [c for c in ws.duck.execute(f"SELECT * FROM {t} LIMIT 0").description if c[0] != "import_id"]
+        names = ", ".join(f'"{c[0]}"' for c in cols)
+        out[t] = ws.duck.execute(f"SELECT {names} FROM {t} ORDER BY ALL").fetchall()
+    return out
+
+
+def test_a_zipped_instagram_archive_imports_as_its_folder_does(tmp_path, private_tmp):
+    """Meta's download as it comes: the same rows as the unzipped folder, every file named inside the archive in the
+    report and the import log, and no unpacked copy left behind."""
+    z = _zip(tmp_path / "kiln.zip", {}, base=ARCHIVE)
+    a, b = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    try:
+        folder = import_paths(a, [ARCHIVE])
+        zipped = import_paths(b, [z])
+        assert _rows(b) == _rows(a)
+        assert _rows(b)["posts"] and _rows(b)["accounts"][0][1] == "kiln.club"
+        # the archive's video is not unpacked (no format reads it); every other file is read as in the folder
+        assert {Path(f.path).name for f in folder.files} - {Path(f.path).name for f in zipped.files} == {
+            "431299998_3234567890123456_3_n.mp4"
+        }
+        assert sorted(f.records for f in zipped.files if not f.path.endswith(".mp4")) == sorted(
+            f.records for f in folder.files if not f.path.endswith(".mp4")
+        )
+        shown = f"{z}{os.sep}instagram_archive{os.sep}"
+        assert all(f.path.startswith(shown) for f in zipped.files), [f.path for f in zipped.files]
+        logged = [p for (p,) in b.duck.execute("SELECT path FROM imports ORDER BY path").fetchall()]
+        assert logged == sorted(f.path for f in zipped.files)
+        assert f"{shown}your_instagram_activity{os.sep}content{os.sep}posts_1.json" in logged
+    finally:
+        a.close()
+        b.close()
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_the_same_archive_or_its_folder_imported_again_changes_nothing(ws, tmp_path):
+    z = _zip(tmp_path / "kiln.zip", {}, base=ARCHIVE)
+    import_paths(ws, [z])
+    before = _rows(ws)
+    logged = "SELECT count(*) FROM imports WHERE NOT ends_with(path, '.mp4')"  # the folder's video: read as nothing
+    n_imports = ws.duck.execute(logged).fetchone()[0]
+    for again in ([z], [ARCHIVE], [_zip(tmp_path / "copy.zip", {}, base=ARCHIVE)]):
+        r = import_paths(ws, again)
+        assert r.records == 0 and all(f.skipped for f in r.files if not f.path.endswith(".mp4"))
+    assert _rows(ws) == before
+    assert ws.duck.execute(logged).fetchone()[0] == n_imports
+
+
+def test_a_bad_record_inside_an_archive_is_named_inside_it_and_nothing_is_imported(ws, tmp_path, private_tmp):
+    z = _zip(tmp_path / "exports.zip", {"ok/accounts.csv": b"platform,account_id\ninstagram,zed\n",
+                                         "shop/posts.csv": BAD_POSTS})  # fmt: skip
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [z])
+    want = f"{z}{os.sep}shop{os.sep}posts.csv"
+    assert e.value.path == want
+    assert str(e.value).startswith(f"{want}, line 3")
+    assert "tribescope-zip" not in str(e.value)
+    assert all(ws.duck.execute(f"SELECT count(*) FROM {t}").fetchone() == (0,) for t in (*TABLES, "imports"))
+    assert list(private_tmp.iterdir()) == []
+    # quarantined instead: the rejects log names the archive's file too
+    r = import_paths(ws, [z], skip_bad=True)
+    assert r.rejected == 1 and r.records == 3  # read, the bad one included
+    assert ws.duck.execute("SELECT DISTINCT path FROM rejects").fetchall() == [(want,)]
+    assert ws.duck.execute("SELECT post_id FROM posts").fetchall() == [("q1",)]
+
+
+@pytest.mark.parametrize("name", ["../evil.csv", "/tmp/evil.csv", "a/../../evil.csv", "C:\\evil.csv"])
+def test_an_entry_that_would_leave_the_folder_refuses_the_archive(ws, tmp_path, private_tmp, name):
+    z = _zip(tmp_path / "x.zip", {"posts.csv": POSTS, name: POSTS})
+    with pytest.raises(ImportFailed, match=r"x\.zip, entry .*evil\.csv.*leaves the archive's folder"):
+        import_paths(ws, [z])
+    assert ws.duck.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+    assert not (tmp_path / "evil.csv").exists() and not (private_tmp.parent / "evil.csv").exists()
+    assert list(private_tmp.iterdir()) == []
+
+
+def _encrypt_flag(path: Path) -> None:
+    """Mark every entry of the ZIP at ``path`` encrypted (bit 0 of the general purpose flags, in the local and the
+    central headers), as a password-protected archive has it (Python's zipfile writes no encrypted entries)."""
+    data = bytearray(path.read_bytes())
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        i = data.find(sig)
+        while i >= 0:
+            (flags,) = struct.unpack_from("<H", data, i + at)
+            struct.pack_into("<H", data, i + at, flags | 1)
+            i = data.find(sig, i + 4)
+    path.write_bytes(bytes(data))
+
+
+def test_an_encrypted_entry_says_to_unzip_it_with_its_password(ws, tmp_path):
+    z = _zip(tmp_path / "locked.zip", {"posts.csv": POSTS})
+    _encrypt_flag(z)
+    with pytest.raises(ImportFailed, match=r"locked\.zip, entry 'posts\.csv': the entry is encrypted"):
+        import_paths(ws, [z])
+    assert ws.duck.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+
+
+def test_a_damaged_entry_says_to_download_the_archive_again(ws, tmp_path):
+    z = _zip(tmp_path / "broken.zip", {"posts.csv": POSTS * 50})
+    data = bytearray(z.read_bytes())
+    data[40:60] = b"\x00" * 20  # inside the entry's compressed bytes: its CRC no longer matches
+    z.write_bytes(bytes(data))
+    with pytest.raises(ImportFailed, match=r"broken\.zip, entry 'posts\.csv': the entry cannot be unpacked"):
+        import_paths(ws, [z])
+
+
+def test_a_truncated_archive_is_said_to_be_damaged(ws, tmp_path):
+    z = _zip(tmp_path / "cut.zip", {"posts.csv": POSTS * 50})
+    z.write_bytes(z.read_bytes()[:100])  # no central directory: not openable as an archive
+    with pytest.raises(
+        ImportFailed, match=r"cut\.zip, start of file: .*damaged ZIP archive: download it again"
+    ):
+        import_paths(ws, [z])
+
+
+def test_media_and_hidden_entries_are_not_unpacked_and_archives_inside_are(ws, tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("posts.csv", POSTS)
+    outer = _zip(
+        tmp_path / "outer.zip",
+        {
+            "media/clip.mp4": b"\x00" * 100_000,
+            "__MACOSX/._posts.csv": b"\x00\x05\x16\x07",
+            ".DS_Store": b"\x00\x00\x00\x01Bud1",
+            "README.md": b"# my exports\n",
+            "nested/inner.zip": inner.getvalue(),
+        },
+    )
+    r = import_paths(ws, [outer])
+    assert [f.path for f in r.files] == [f"{outer}{os.sep}nested{os.sep}inner.zip{os.sep}posts.csv"]
+    assert ws.duck.execute("SELECT post_id FROM posts").fetchall() == [("q1",)]
+    assert import_size(outer) == len(inner.getvalue())  # what the import reads, as the progress bar counts
+
+
+def test_an_archive_with_nothing_to_import_says_so(ws, tmp_path):
+    z = _zip(tmp_path / "pics.zip", {"a.jpg": b"\xff\xd8\xff", "b.mp4": b"\x00"})
+    with pytest.raises(TribescopeError, match=r"pics\.zip: no files to import in this archive"):
+        import_paths(ws, [z])
+
+
+def test_an_archive_inside_a_folder_is_unpacked_with_the_folders_files(ws, tmp_path):
+    d = tmp_path / "exports"
+    d.mkdir()
+    (d / "accounts.csv").write_bytes(b"platform,account_id,followers\ninstagram,zed,1200\n")
+    _zip(d / "shop.zip", {"posts.csv": POSTS})
+    r = import_paths(ws, [d])
+    assert sorted(Path(f.path).name for f in r.files) == ["accounts.csv", "posts.csv"]
+    assert ws.duck.execute("SELECT count(*) FROM posts").fetchone() == (1,)
+
+
+def test_an_excel_workbook_is_still_refused_saying_to_save_it_as_csv(ws, tmp_path):
+    f = _zip(
+        tmp_path / "creators.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>"}
+    )
+    with pytest.raises(ImportFailed, match=r'creators\.xlsx, start of file: .*save the sheet as "CSV UTF-8"'):
+        import_paths(ws, [f])
+
+
+def test_the_cli_imports_an_archive_and_names_its_files(tmp_path):
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    z = _zip(tmp_path / "shop.zip", {"shop/posts.csv": BAD_POSTS})
+    w = str(tmp_path / "w.duckdb")
+    res = CliRunner().invoke(app, ["--workspace", w, "import", str(z)])
+    assert res.exit_code == 1
+    assert f"shop.zip{os.sep}shop{os.sep}posts.csv, line 3" in res.output
+    res = CliRunner().invoke(app, ["--workspace", w, "import", "--skip-bad", str(z)])
+    assert res.exit_code == 0, res.output
+    assert "posts.csv" in res.output and "posts 1" in res.output
+
+
+@given(st.text(alphabet=st.sampled_from("ab./\\:\x00 C.."), max_size=20))
+def test_an_entry_unpacks_inside_the_folder_or_not_at_all(name):
+    """Whatever an entry's name, its path stays inside the folder it is unpacked to."""
+    rel = member_path(name)
+    if rel is None:
+        return
+    assert isinstance(rel, PurePosixPath) and not rel.is_absolute()
+    assert ".." not in rel.parts and rel.parts and "" not in rel.parts
+    root = Path("/unpack/root")
+    assert os.path.normpath(root.joinpath(*rel.parts)).startswith(f"{root}{os.sep}")
+    assert not (len(rel.parts[0]) == 2 and rel.parts[0][1] == ":")  # no drive (C:) to start from
