@@ -146,3 +146,34 @@ def test_an_import_after_forget_does_not_name_the_account_in_its_log(ws, tmp_pat
     assert any(p.endswith("later/[forgotten].Smith/accounts.csv") for p in paths)
     # other accounts' files are logged as they are named
     assert any("/bob/accounts.csv" in p for p in paths)
+
+
+ORDERS = (
+    "Name,Financial Status,Currency,Subtotal,Total,Discount Code,Discount Amount,Created at,Id,Landing Site\n"
+    "#1001,paid,USD,50.00,50.00,ALICE15,0.00,2026-04-05 10:00:00 +0000,1001,/\n"
+)
+
+
+def test_forget_replaces_the_handle_in_the_orders_source_files_before_and_after(ws, tmp_path):
+    """``campaign_orders.source_file`` records the orders export an order came from: one named after the forgotten
+    creator names them no more, whether it was imported before ``forget`` or after; another shop file stays."""
+    from tribescope.campaigns import import_campaign
+
+    root = tmp_path / "shop"
+    root.mkdir()
+    _exports(tmp_path)
+    import_paths(ws, [tmp_path / "ALICE", tmp_path / "exports"])
+    (root / "alice_orders.csv").write_text(ORDERS)
+    (root / "orders_spring.csv").write_text(ORDERS.replace("#1001", "#1002").replace(",1001,", ",1002,"))
+    import_campaign(ws, orders=root / "alice_orders.csv")
+    import_campaign(ws, orders=root / "orders_spring.csv")
+    rep = forget(ws, "alice", "instagram")  # orders name no platform: changed under --platform too
+    assert rep.scrubbed["campaign_orders"] == 1
+    (root / "Alice.orders.csv").write_text(ORDERS.replace("#1001", "#1003").replace(",1001,", ",1003,"))
+    import_campaign(ws, orders=root / "Alice.orders.csv")
+    got = dict(ws.duck.execute("SELECT order_name, source_file FROM campaign_orders").fetchall())
+    assert got == {
+        "#1001": str(root / f"{FORGOTTEN_PLACEHOLDER}_orders.csv"),
+        "#1002": str(root / "orders_spring.csv"),
+        "#1003": str(root / f"{FORGOTTEN_PLACEHOLDER}.orders.csv"),
+    }

@@ -264,7 +264,8 @@ def _scrub_log(
     ws: Workspace, names: set[str], platform: str | None, only: Iterable[str] | None = None
 ) -> dict[str, int]:
     """Replace ``names`` (a forgotten account's handle and ids, lower-cased) with :data:`FORGOTTEN_PLACEHOLDER` in
-    the import log's text (``imports.path``, ``imports.options``, ``rejects.path``); returns the rows changed per table. Call inside ``forget``'s
+    the import log's text (``imports.path``, ``imports.options``, ``rejects.path``) and in the orders' source files
+    (``campaign_orders.source_file``, not with ``only``); returns the rows changed per table. Call inside ``forget``'s
     transaction, before the file is rewritten (:func:`purge_file`).
 
     A name is matched in any case, as a whole path segment or a token of a file name: not next to a letter or digit
@@ -274,11 +275,17 @@ def _scrub_log(
     ``platform``, only the log of imports whose format is of that platform, or of none (a generic CSV), is changed.
     The rest of a row (content hash, format, counts) is kept: re-importing the same file is still recognised.
     ``only``: the import ids whose log is looked at (default: every import)."""
-    words = [n for n in names if n and not (n.isdigit() and len(n) < _MIN_DIGIT_ID)]
-    if not words or "imports" not in ws.list_tables():
+    pat = _log_pattern(names)
+    tables = ws.list_tables()
+    if pat is None:
         return {}
-    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    pat = re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])", re.IGNORECASE)
+    out: dict[str, int] = {}
+    if only is None and "campaign_orders" in tables:  # orders name no platform: every erasure looks at them
+        n = _scrub_orders(ws, pat)
+        if n:
+            out["campaign_orders"] = n
+    if "imports" not in tables:
+        return out
 
     def sub(text: str | None) -> str | None:
         return text if text is None else pat.sub(FORGOTTEN_PLACEHOLDER, text)
@@ -308,7 +315,6 @@ def _scrub_log(
         p = _format_platform(fmt_of.get(import_id) or "")
         return platform is None or p == platform or p not in schema.PLATFORMS
 
-    out: dict[str, int] = {}
     changed = []
     for imp, path, options in d.execute("SELECT import_id, path, options FROM imports").fetchall():
         new = (sub(path), sub_options(options))
@@ -317,7 +323,7 @@ def _scrub_log(
     if changed:
         d.executemany("UPDATE imports SET path = ?, options = ? WHERE import_id = ?", changed)
         out["imports"] = len(changed)
-    if "rejects" in ws.list_tables():
+    if "rejects" in tables:
         n = 0
         for imp, path, rows in d.execute(
             "SELECT import_id, path, count(*) FROM rejects WHERE path IS NOT NULL GROUP BY ALL"
@@ -333,8 +339,75 @@ def _scrub_log(
     return out
 
 
+def _log_pattern(names: Iterable[str]) -> re.Pattern[str] | None:
+    """The regex :func:`_scrub_log` replaces: any of ``names`` in any case, not next to a letter or digit; ``None``
+    when no name is to be looked for (ids of digits alone shorter than :data:`_MIN_DIGIT_ID`)."""
+    words = [n for n in names if n and not (n.isdigit() and len(n) < _MIN_DIGIT_ID)]
+    if not words:
+        return None
+    alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alts})(?![^\W_])", re.IGNORECASE)
+
+
+def _scrub_orders(ws: Workspace, pat: re.Pattern[str]) -> int:
+    """``campaign_orders.source_file`` (the orders export each order was read from, as ``tribescope campaign import``
+    was given it) with the names ``pat`` matches replaced by :data:`FORGOTTEN_PLACEHOLDER`; returns the orders
+    changed."""
+    n = 0
+    for path, rows in ws.duck.execute(
+        "SELECT source_file, count(*) FROM campaign_orders WHERE source_file IS NOT NULL GROUP BY ALL"
+    ).fetchall():
+        new = pat.sub(FORGOTTEN_PLACEHOLDER, path)
+        if new != path:
+            ws.duck.execute("UPDATE campaign_orders SET source_file = ? WHERE source_file = ?", [new, path])
+            n += int(rows)
+    return n
+
+
 #: what may be a handle or id in a file path: runs of letters and digits, joined by '.', '_' or '-'
 _LOG_RUN = re.compile(r"[^\W_]+")
+
+
+def _name_candidates(text: str | None) -> set[str]:
+    """Every name-like run of a file path or an option's text, lower-cased: each run of letters and digits of a path
+    segment, and each span of up to six runs joined by '.', '_' or '-' (as a handle may be)."""
+    out: set[str] = set()
+    for seg in re.split(r"[/\\\s\"':,{}]+", text or ""):
+        runs = [m.span() for m in _LOG_RUN.finditer(seg)]
+        for a in range(len(runs)):
+            for b in range(a, min(len(runs), a + 6)):
+                out.add(seg[runs[a][0] : runs[b][1]].lower())
+    return out
+
+
+def _forgotten_names(ws: Workspace, cands: set[str], platform: str) -> set[str]:
+    """The names among ``cands`` on the erasure list, for ``platform`` (``''``: any platform)."""
+    if not cands:
+        return set()
+    return {
+        r[0]
+        for r in ws.duck.execute(
+            f"""SELECT v.name FROM (SELECT unnest(?::VARCHAR[]) AS name) v
+                JOIN "{FORGOTTEN_TABLE}" f ON f.name_sha256 = sha256(v.name)
+                WHERE ? = '' OR f.platform IN ('', ?)""",
+            [sorted(cands), platform, platform],
+        ).fetchall()
+    }
+
+
+def scrub_new_orders(ws: Workspace) -> None:
+    """After a campaign import, when accounts are on the erasure list (:func:`forget`): the names of forgotten
+    accounts in ``campaign_orders.source_file`` replaced as :func:`forget` replaces them (an orders export named after
+    a forgotten creator names them nowhere). Call inside the import's transaction."""
+    if "campaign_orders" not in ws.list_tables() or not anything_forgotten(ws):
+        return
+    paths = ws.duck.execute(
+        "SELECT DISTINCT source_file FROM campaign_orders WHERE source_file IS NOT NULL"
+    ).fetchall()
+    found = _forgotten_names(ws, set().union(*(_name_candidates(p) for (p,) in paths)), "")
+    pat = _log_pattern(found)
+    if pat is not None:
+        _scrub_orders(ws, pat)
 
 
 def scrub_new_log(ws: Workspace, import_ids: list[str]) -> None:
@@ -360,24 +433,9 @@ def scrub_new_log(ws: Workspace, import_ids: list[str]) -> None:
     for fmt, path, options in rows:
         p = _format_platform(fmt or "")
         bucket = texts.setdefault(p if p in schema.PLATFORMS else "", set())
-        for text in (path, options):
-            for seg in re.split(r"[/\\\s\"':,{}]+", text or ""):
-                runs = [m.span() for m in _LOG_RUN.finditer(seg)]
-                for a in range(len(runs)):
-                    for b in range(a, min(len(runs), a + 6)):
-                        bucket.add(seg[runs[a][0] : runs[b][1]].lower())
+        bucket |= _name_candidates(path) | _name_candidates(options)
     for plat, cands in texts.items():
-        if not cands:
-            continue
-        found = {
-            r[0]
-            for r in d.execute(
-                f"""SELECT v.name FROM (SELECT unnest(?::VARCHAR[]) AS name) v
-                    JOIN "{FORGOTTEN_TABLE}" f ON f.name_sha256 = sha256(v.name)
-                    WHERE ? = '' OR f.platform IN ('', ?)""",
-                [sorted(cands), plat, plat],
-            ).fetchall()
-        }
+        found = _forgotten_names(ws, cands, plat)
         if found:
             _scrub_log(ws, found, plat or None, only=import_ids)
 
