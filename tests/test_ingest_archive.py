@@ -232,3 +232,13 @@ def test_an_entry_unpacks_inside_the_folder_or_not_at_all(name):
     root = Path("/unpack/root")
     assert os.path.normpath(root.joinpath(*rel.parts)).startswith(f"{root}{os.sep}")
     assert not (len(rel.parts[0]) == 2 and rel.parts[0][1] == ":")  # no drive (C:) to start from
+
+
+def test_the_formats_list_says_archives_and_compressed_files_are_read():
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    res = CliRunner().invoke(app, ["formats"])
+    assert res.exit_code == 0 and "instagram-archive" in res.output
+    assert "in a ZIP archive (imported as the folder it unzips to)" in " ".join(res.output.split())

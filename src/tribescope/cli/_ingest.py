@@ -283,7 +283,11 @@ def status(
 @app.command()
 def formats() -> None:
     """List the import formats tribescope detects."""
-    t = Table(show_edge=False)
+    t = Table(
+        show_edge=False,
+        caption="Any of them may be gzip-, xz- or zstd-compressed, or in a ZIP archive (imported as the folder it "
+        "unzips to).",
+    )
     t.add_column("format")
     t.add_column("platform")
     t.add_column("what it reads")
