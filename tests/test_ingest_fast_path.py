@@ -79,19 +79,52 @@ def _thread(i, with_replies=True):
     return item
 
 
+#: ``textDisplay`` as the API writes it (HTML), each becoming a comment's text where ``textOriginal`` is missing
+DISPLAYS = [
+    "<b>hi</b>",
+    "so <i>true</i> &amp; kind",
+    "line one<br>line two<BR/>three<br />four",
+    'see <a href="https://www.youtube.com/watch?v=x&amp;t=42">0:42</a> &lt;3 it&#39;s &quot;great&quot; &#x1F600;',
+    "no markup at all, just text",
+    "a &notanentity; and a lone & and a < b > c",
+    "",
+]
+
+
 @pytest.mark.parametrize(
-    "variant", ["clean", "bare_replies", "html_only_text", "html_only_reply", "no_text_at_all"]
+    "variant",
+    [
+        "clean",
+        "bare_replies",
+        "html_only_text",
+        "html_only_reply",
+        "no_text_at_all",
+        "empty_original",
+        "no_zone",
+    ],
 )
 def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
+    """Both paths give the same rows; every variant but a timestamp without a zone (which the plan leaves to the
+    Python path) runs in the engine — comments without ``textOriginal`` too, their HTML made plain text by the
+    Python path's own function."""
     pages = []
     for p in range(4):
         items = [_thread(p * 10 + i) for i in range(10)]
-        if variant == "html_only_text" and p == 2:
-            del items[3]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]  # forces the Python path
-        if variant == "html_only_reply" and p == 3:  # a reply's HTML becomes its text: the Python path
+        if (
+            variant == "html_only_text" and p == 2
+        ):  # the API gives no textOriginal to a caller who may not see it
+            for k, display in enumerate(DISPLAYS):
+                sn = items[k]["snippet"]["topLevelComment"]["snippet"]
+                del sn["textOriginal"]
+                sn["textDisplay"] = display
+        if variant == "html_only_reply" and p == 3:  # a reply's HTML becomes its text
             reply = items[2]["replies"]["comments"][1]["snippet"]
             del reply["textOriginal"]
             reply["textDisplay"] = "so <i>true</i> &amp; kind"
+        if variant == "empty_original" and p == 0:  # an empty textOriginal is the text, not the display's
+            items[1]["snippet"]["topLevelComment"]["snippet"]["textOriginal"] = ""
+        if variant == "no_zone" and p == 1:
+            items[0]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = "2024-05-01T10:00:00"
         if variant == "no_text_at_all" and p == 1:  # neither text: NULL on both paths, the plan still applies
             del items[2]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]
             del items[2]["snippet"]["topLevelComment"]["snippet"]["textDisplay"]
@@ -111,7 +144,7 @@ def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
     try:
         # the plan ran (an SQL error would fall back silently)
-        assert used == (variant not in ("html_only_text", "html_only_reply"))
+        assert used == (variant != "no_zone")
         assert _dump(fast) == _dump(slow)
         # each thread's comment, then its replies, as the pages list them (the plan writes them in that order)
         assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
@@ -688,7 +721,9 @@ def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, 
     for t in c_threads:  # a later export: more likes, so shared keys change and take this file's import id
         t["snippet"]["topLevelComment"]["snippet"]["likeCount"] += 100
     html = [_thread(i) for i in ([3, 40] if overlap else [40, 41])]
-    del html[0]["snippet"]["topLevelComment"]["snippet"]["textOriginal"]  # HTML-only text: the Python path
+    html[0]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = (
+        "2024-05-01T10:00:00"  # no zone: Python path
+    )
     (d / "a.jsonl").write_text(page([_thread(i) for i in range(10)]))
     (d / "b.jsonl").write_text(page(html))
     (d / "c.jsonl").write_text(page(c_threads))

@@ -662,19 +662,25 @@ def _fast_plan(path: str, compression: str = "uncompressed") -> Any:
     name by DuckDB: gzip content saved as ``commentThreads.jsonl`` (or plain text named ``.gz``) is read as it is.
 
     Mirrors :func:`_thread` / :func:`_comment` / :func:`_stubs`; anything those would treat specially
-    (missing ids or snippets, HTML-only text, odd timestamps, negative counts, other page kinds)
-    is counted by a check and sends the file down the Python path instead.
+    (missing ids or snippets, odd timestamps, negative counts, other page kinds) is counted by a check and sends the
+    file down the Python path instead. A comment without ``textOriginal`` (the API returns it only where the caller may
+    see it) takes its ``textDisplay`` as :func:`_plain` makes it plain text, in the plan: the rows with markup or an
+    entity through that very function (:data:`PLAIN_UDF`), the others as they are.
     """
     from tribescope.ingest._fast import FastPlan
 
     # each comment flattened to the leaves the mapping and checks use (not the whole struct: the HTML
     # ``textDisplay`` alone is as large as the text)
     def leaves(c: str) -> list[tuple[str, str]]:
+        display = f"{c}.snippet.textDisplay"
+        plain = (
+            f"CASE WHEN contains({display}, '<') OR contains({display}, '&') THEN {PLAIN_UDF}({display}) "
+            f"ELSE {display} END"
+        )
         return [
             (f"{c} IS NULL", "c_null"),
             (f"{c}.snippet IS NULL", "sn_null"),
-            (f"{c}.snippet.textOriginal", "text"),
-            (f"{c}.snippet.textDisplay IS NOT NULL", "has_display"),
+            (f"coalesce({c}.snippet.textOriginal, {plain})", "text"),
             (f"{c}.snippet.authorDisplayName", "dname"),
             (f"nullif({c}.snippet.authorChannelId.value, '')", "author_id"),
             (f"{c}.snippet.likeCount", "likes"),
@@ -729,7 +735,7 @@ def _fast_plan(path: str, compression: str = "uncompressed") -> Any:
         "SELECT count(*) FROM items WHERE kind IS DISTINCT FROM 'youtube#commentThreadListResponse' OR has_error",
         # also every NULL thread, thread snippet or top-level comment (its row has ``c`` NULL)
         "SELECT count(*) FROM c WHERE c_null OR sn_null OR comment_id IS NULL OR post_id IS NULL",
-        """SELECT count(*) FROM c WHERE (text IS NULL AND has_display) OR likes < 0 OR reply_count < 0
+        """SELECT count(*) FROM c WHERE likes < 0 OR reply_count < 0
              OR (published IS NOT NULL AND published <> ''
                  AND (NOT regexp_full_match(published,
                         '\\d{4}-\\d{2}-\\d{2}T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?(Z|[+-]([01]\\d|2[0-3]):[0-5]\\d)')
@@ -755,7 +761,12 @@ def _fast_plan(path: str, compression: str = "uncompressed") -> Any:
         tables={"comments": comments, "accounts": accounts},
         release=("items",),
         in_place={"comments": "c"},
+        functions={PLAIN_UDF: _plain},
     )
+
+
+#: the SQL name of :func:`_plain` in the plan, which calls it for the ``textDisplay`` with markup or an entity only
+PLAIN_UDF = "__tribescope_youtube_plain"
 
 
 def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
