@@ -182,6 +182,16 @@ def test_media_and_hidden_entries_are_not_unpacked_and_archives_inside_are(ws, t
     assert import_size(outer) == len(inner.getvalue())  # what the import reads, as the progress bar counts
 
 
+def test_an_entry_the_file_system_cannot_hold_is_an_error_naming_it(ws, tmp_path, private_tmp):
+    z = _zip(tmp_path / "long.zip", {"posts.csv": POSTS, "x" * 300 + ".csv": POSTS})  # names hold ≤ 255 bytes
+    with pytest.raises(
+        TribescopeError, match=r"long\.zip, entry 'x{300}\.csv': could not be unpacked .*too long"
+    ):
+        import_paths(ws, [z])
+    assert ws.duck.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+    assert list(private_tmp.iterdir()) == []
+
+
 def test_an_archive_with_nothing_to_import_says_so(ws, tmp_path):
     z = _zip(tmp_path / "pics.zip", {"a.jpg": b"\xff\xd8\xff", "b.mp4": b"\x00"})
     with pytest.raises(TribescopeError, match=r"pics\.zip: no files to import in this archive"):

@@ -272,4 +272,9 @@ class Archives:
                     "the entry's folder is also a file of the archive",
                     _UNZIP_HINT,
                 ) from None
+            except OSError as exc:  # the disk filled up, a name too long for the file system, …
+                raise TribescopeError(
+                    f"{shown}, entry {info.filename!r}: could not be unpacked into {self._tmp} "
+                    f"({exc.strerror or exc}). Nothing was imported (the workspace is unchanged). {_UNZIP_HINT}"
+                ) from None
         return root
