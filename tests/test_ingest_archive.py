@@ -82,6 +82,41 @@ def test_a_zipped_instagram_archive_imports_as_its_folder_does(tmp_path, private
     assert list(private_tmp.iterdir()) == []
 
 
+def test_the_parts_of_a_split_download_read_as_one_archive(tmp_path):
+    """Meta splits a large download into several ZIP files: imported together, a part without the owner's profile
+    still finds it in the other part (as when both are unzipped into one folder), each file named in its own part."""
+    part1 = tmp_path / "kiln-part1.zip"
+    part2 = tmp_path / "kiln-part2.zip"
+    with zipfile.ZipFile(part1, "w") as z1, zipfile.ZipFile(part2, "w") as z2:
+        for f in sorted(ARCHIVE.rglob("*.json")):
+            rel = f.relative_to(ARCHIVE).as_posix()
+            (z2 if rel.startswith("your_instagram_activity/") else z1).write(f, rel)
+    a, b = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    try:
+        import_paths(a, [ARCHIVE])
+        r = import_paths(b, [part1, part2])
+        assert _rows(b) == _rows(a) and len(_rows(b)["posts"]) == 3
+        shown = {Path(f.path).name: f.path for f in r.files}
+        assert shown["posts_1.json"] == os.path.join(
+            f"{part2}", "your_instagram_activity", "content", "posts_1.json"
+        )
+        assert shown["following.json"].startswith(f"{part1}{os.sep}connections{os.sep}")
+    finally:
+        a.close()
+        b.close()
+
+
+def test_archives_holding_the_same_file_names_are_kept_apart(ws, tmp_path):
+    a = _zip(tmp_path / "shop-a.zip", {"posts.csv": POSTS})
+    b = _zip(tmp_path / "shop-b.zip", {"posts.csv": POSTS.replace(b"q1,zed", b"q7,amy")})
+    r = import_paths(ws, [a, b])
+    assert sorted(f.path for f in r.files) == [f"{a}{os.sep}posts.csv", f"{b}{os.sep}posts.csv"]
+    assert ws.duck.execute("SELECT post_id, creator_id FROM posts ORDER BY 1").fetchall() == [
+        ("q1", "zed"),
+        ("q7", "amy"),
+    ]
+
+
 def test_the_same_archive_or_its_folder_imported_again_changes_nothing(ws, tmp_path):
     z = _zip(tmp_path / "kiln.zip", {}, base=ARCHIVE)
     import_paths(ws, [z])

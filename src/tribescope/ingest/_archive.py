@@ -163,13 +163,23 @@ class Archives:
 
     :meth:`expand` replaces each archive of a file list with the files it unpacks to; :meth:`shown` turns a path or
     message that names an unpacked file into one that names it inside its archive.
+
+    Archives whose files do not overlap are unpacked into one folder, as a user unzipping them by hand into the same
+    place would: the parts of a download split into several ZIP files (Meta splits a large one) then read as one
+    archive (an Instagram archive's files find the owner's profile that another part holds). An archive with a file
+    another already unpacked there (two creators' downloads) gets a folder of its own.
     """
 
     def __init__(self, skip_suffixes: Iterable[str] = ()) -> None:
         self._skip = frozenset(skip_suffixes)
         self._tmp: Path | None = None
-        #: (the unpacked folder with a trailing separator, the archive's path as shown, with one) per archive
-        self.renames: list[tuple[str, str]] = []
+        #: each unpacked folder and the relative paths unpacked into it so far
+        self._roots: list[tuple[Path, set[PurePosixPath]]] = []
+        #: each unpacked file's path → the path shown for it (inside its archive)
+        self.files: dict[str, str] = {}
+        #: each unpacked folder with a trailing separator → the first archive unpacked there, with one (for a message
+        #: that names the folder, not a file)
+        self._folders: dict[str, str] = {}
 
     def __enter__(self) -> Archives:
         return self
@@ -184,16 +194,22 @@ class Archives:
             self._tmp = None
 
     def shown(self, text: str) -> str:
-        """``text`` with each unpacked folder's path replaced by its archive's (``…/tribescope-zip-…/0/a.json`` →
-        ``downloads/kiln.zip/a.json``)."""
-        for root, archive in reversed(self.renames):  # the innermost archive first
-            if root in text:
-                text = text.replace(root, archive)
+        """``text`` with each unpacked file's path replaced by its path inside its archive (``…/tribescope-zip-…/0/
+        a.json`` → ``downloads/kiln.zip/a.json``), and any other mention of an unpacked folder by its archive."""
+        if not self._folders or not any(f in text for f in self._folders):
+            return text
+        exact = self.files.get(text)
+        if exact is not None:
+            return exact
+        for path in sorted((p for p in self.files if p in text), key=len, reverse=True):
+            text = text.replace(path, self.files[path])
+        for folder, archive in self._folders.items():
+            text = text.replace(folder, archive)
         return text
 
     def rename(self, exc: BaseException) -> None:
         """``exc`` (raised by the import of unpacked files) made to name archives, not the temporary folder."""
-        if not self.renames:
+        if not self._folders:
             return
         if isinstance(exc, TribescopeError) and exc.args and isinstance(exc.args[0], str):
             exc.args = (self.shown(exc.args[0]), *exc.args[1:])
@@ -218,9 +234,9 @@ class Archives:
                 out.append(f)
                 continue
             with zf:
-                root = self._unpack(zf, f, progress)
+                root, mine = self._unpack(zf, f, progress)
             try:
-                inner = walk([root])
+                inner = [p for p in walk([root]) if str(p) in mine]  # the walk's rules, this archive's files
             except TribescopeError:
                 inner = []
             if not inner:
@@ -231,26 +247,46 @@ class Archives:
             out.extend(self.expand(inner, walk, progress, depth + 1))
         return out
 
-    def _unpack(self, zf: zipfile.ZipFile, path: Path, progress: ProgressFn | None) -> Path:
-        shown = self.shown(str(path))
-        entries = _entries(zf, shown, self._skip)
+    def _root_for(self, rels: set[PurePosixPath]) -> tuple[Path, set[PurePosixPath]]:
+        """The unpacked folder an archive with the files ``rels`` goes to: the first where none of them is yet (also
+        not as a folder of one, nor one as a folder of theirs), else a new one."""
+        dirs = {p for r in rels for p in r.parents}
+        for root, have in self._roots:
+            if (
+                not (rels & have)
+                and not (dirs & have)
+                and not any(p in rels for h in have for p in h.parents)
+            ):
+                return root, have
         if self._tmp is None:
             self._tmp = Path(tempfile.mkdtemp(prefix="tribescope-zip-"))
-        root = self._tmp / str(len(self.renames))
+        root = self._tmp / str(len(self._roots))
         root.mkdir()
+        self._roots.append((root, set()))
+        return self._roots[-1]
+
+    def _unpack(self, zf: zipfile.ZipFile, path: Path, progress: ProgressFn | None) -> tuple[Path, set[str]]:
+        """Unpack ``zf`` (the archive at ``path``); returns its folder and the paths of the files unpacked."""
+        shown = self.shown(str(path))
+        entries = _entries(zf, shown, self._skip)
+        root, have = self._root_for({rel for _, rel in entries})
         need = sum(info.file_size for info, _ in entries)
         free = shutil.disk_usage(root).free
         if need > free:
             raise TribescopeError(
                 f"{shown}: the archive unpacks to {need / 1e9:.1f} GB, more than the {free / 1e9:.1f} GB free in the "
-                f"temporary folder {self._tmp.parent}. Point TMPDIR to a disk with room, or unzip the archive "
+                f"temporary folder {root.parent.parent}. Point TMPDIR to a disk with room, or unzip the archive "
                 "yourself and import the folder."
             )
-        self.renames.append((f"{root}{os.sep}", f"{shown}{os.sep}"))
+        self._folders.setdefault(f"{root}{os.sep}", f"{shown}{os.sep}")
         if progress is not None:
             progress(0, f"unzipping {path.name}")
+        mine: set[str] = set()
         for info, rel in entries:
             target = root.joinpath(*rel.parts)
+            self.files[str(target)] = os.path.join(shown, *rel.parts)
+            have.add(rel)
+            mine.add(str(target))
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with zf.open(info) as src, open(target, "wb") as dst:
@@ -277,4 +313,4 @@ class Archives:
                     f"{shown}, entry {info.filename!r}: could not be unpacked into {self._tmp} "
                     f"({exc.strerror or exc}). Nothing was imported (the workspace is unchanged). {_UNZIP_HINT}"
                 ) from None
-        return root
+        return root, mine

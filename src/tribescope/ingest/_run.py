@@ -520,7 +520,7 @@ def _import_files(
         _after_merge(ws, merged)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
-        if archives is not None and archives.renames:  # the log names an archive's files inside it
+        if archives is not None and archives.files:  # the log names an archive's files inside it
             _show_archived(ws, report, sorted(merged), archives)
         # a file named after a forgotten account names it nowhere in the log (as `forget` left the log)
         if forgetting:
@@ -537,16 +537,20 @@ def _show_archived(ws: Workspace, report: ImportReport, import_ids: list[str], a
     """The paths of files unpacked from ZIP archives, in the report and in the import log the import wrote
     (``imports.path``, ``rejects.path``), as inside their archive: ``downloads/kiln.zip/posts_1.json``."""
     for f in report.files:
-        f.path = archives.shown(f.path)
+        f.path = archives.files.get(f.path, f.path)
     if not import_ids:
         return
     marks = ", ".join("?" * len(import_ids))
     for table in ("imports", "rejects"):
-        for root, shown in archives.renames:
-            ws.duck.execute(
-                f"UPDATE {table} SET path = ? || substr(path, ?) WHERE import_id IN ({marks}) AND starts_with(path, ?)",
-                [shown, len(root) + 1, *import_ids, root],
-            )
+        paths = ws.duck.execute(
+            f"SELECT DISTINCT path FROM {table} WHERE import_id IN ({marks}) AND path IS NOT NULL", import_ids
+        ).fetchall()
+        for (path,) in paths:
+            if path in archives.files:
+                ws.duck.execute(
+                    f"UPDATE {table} SET path = ? WHERE import_id IN ({marks}) AND path = ?",
+                    [archives.files[path], *import_ids, path],
+                )
 
 
 def _drop_forgotten(
