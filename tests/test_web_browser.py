@@ -204,6 +204,45 @@ def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
     app.state.store.close()
 
 
+def test_a_platforms_zip_download_imported_from_the_ui(page, ws_path, tmp_path):
+    """An Instagram "Download your information" ZIP uploaded as it comes: the owner's account and posts are in the
+    workspace, the job's progress full."""
+    import zipfile
+
+    from tribescope.store import connect
+
+    w = tmp_path / "rw.duckdb"
+    shutil.copy(ws_path, w)
+    sample = Path(__file__).parent / "format_samples" / "instagram_archive"
+    upload = tmp_path / "instagram-kiln.club-2024-03-05.zip"
+    with zipfile.ZipFile(upload, "w") as z:
+        for f in sorted(sample.rglob("*")):
+            if f.is_file():
+                z.write(f, f.relative_to(sample).as_posix())
+    app = create_app(w, read_only=False)
+    with LiveServer(app) as s:
+        page.goto(s.url + "/jobs")
+        page.set_input_files("#import-file", str(upload))
+        page.click("#import-form button[type=submit]")
+        page.wait_for_function("document.getElementById('job-status').textContent === 'done'", timeout=30_000)
+        assert page.locator("#job-progress").evaluate("e => e.value") == 1
+        assert "imported 6 records" in page.locator("#job-message").inner_text()
+    app.state.store.close()
+    ws = connect(w, read_only=True)
+    try:
+        got = ws.duck.execute(
+            "SELECT (SELECT followers FROM accounts WHERE account_id = 'kiln.club'), "
+            "(SELECT count(*) FROM posts WHERE creator_id = 'kiln.club')"
+        ).fetchone()
+        logged = ws.duck.execute("SELECT path FROM imports WHERE format = 'instagram-archive'").fetchall()
+    finally:
+        ws.close()
+    assert got == (5, 3)
+    assert logged and all(
+        "instagram-kiln.club-2024-03-05.zip" in p and "tribescope-zip" not in p for (p,) in logged
+    )
+
+
 @pytest.mark.slow
 def test_synth_pipeline_dashboard(page, tmp_path_factory):
     """synth xs → import → score → campaign import, then every dashboard page in the browser."""
