@@ -287,3 +287,23 @@ def test_the_formats_list_says_archives_and_compressed_files_are_read():
     res = CliRunner().invoke(app, ["formats"])
     assert res.exit_code == 0 and "instagram-archive" in res.output
     assert "in a ZIP archive (imported as the folder it unzips to)" in " ".join(res.output.split())
+
+
+def test_a_download_requested_as_html_says_to_request_json(ws, tmp_path):
+    """Meta's "Download your information" defaults to HTML, which no format reads: the archive, or the folder it
+    unzips to, says to request JSON rather than only that nothing could be imported."""
+    pages = {
+        "index.html": b"<html></html>",
+        "your_instagram_activity/comments/post_comments_1.html": b"<html/>",
+    }
+    z = _zip(tmp_path / "instagram-html.zip", pages)
+    with pytest.raises(
+        TribescopeError, match=r"its 2 HTML file\(s\) are not read: request .* in JSON format"
+    ):
+        import_paths(ws, [z])
+    folder = tmp_path / "unzipped"
+    for name, data in pages.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    with pytest.raises(TribescopeError, match=r"unzipped: no files .* its 2 HTML file\(s\) are not read"):
+        import_paths(ws, [folder])

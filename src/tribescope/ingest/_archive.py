@@ -45,6 +45,13 @@ MEDIA_SUFFIXES = frozenset(
         ".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".mp3", ".m4a", ".aac", ".wav", ".ogg", ".opus", ".srt",
     }
 )  # fmt: skip
+#: web pages, which no format reads: in a folder or an archive with nothing else, a platform's download requested as
+#: HTML instead of JSON (:data:`HTML_HINT` says so)
+PAGE_SUFFIXES = (".html", ".htm")
+HTML_HINT = (
+    "; its {} HTML file(s) are not read: request the platform's download in JSON format (Instagram's and TikTok's "
+    '"Download your information" offer HTML or JSON)'
+)
 #: names whose presence makes a ZIP an Office document, not an archive of exports (OOXML, OpenDocument)
 _OFFICE = ("[Content_Types].xml", "mimetype")
 _OFFICE_DIRS = ("xl/", "word/", "ppt/")
@@ -235,6 +242,7 @@ class Archives:
                 continue
             with zf:
                 root, mine = self._unpack(zf, f, progress)
+                pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
             try:
                 inner = [p for p in walk([root]) if str(p) in mine]  # the walk's rules, this archive's files
             except TribescopeError:
@@ -243,6 +251,7 @@ class Archives:
                 raise TribescopeError(
                     f"{self.shown(str(f))}: no files to import in this archive (pictures, videos, hidden files, "
                     "README and documentation files are not unpacked)"
+                    + (HTML_HINT.format(pages) if pages else "")
                 )
             out.extend(self.expand(inner, walk, progress, depth + 1))
         return out

@@ -24,7 +24,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
-from tribescope.ingest._archive import Archives
+from tribescope.ingest._archive import HTML_HINT, PAGE_SUFFIXES, Archives
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
@@ -144,6 +144,7 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             out.append(p)
             continue
         before = len(out)
+        pages = 0  # HTML files skipped: a platform's download requested as HTML
         for root, dirs, files in os.walk(p):
             if IGNORE_MARKER in files:
                 dirs[:] = []
@@ -156,12 +157,14 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
                     or f.suffix.lower() in SKIP_SUFFIXES
                     or name.lower().startswith("readme")
                 ):
+                    pages += f.suffix.lower() in PAGE_SUFFIXES
                     continue
                 out.append(f)
         if len(out) == before:
             raise TribescopeError(
                 f"{p}: no files to import in this folder (hidden files, README and documentation files, images and "
                 "folders marked with .tribescopeignore are skipped)"
+                + (HTML_HINT.format(pages) if pages else "")
             )
     return out
 
