@@ -270,6 +270,14 @@ def test_a_zip_archive_uploaded_imports_its_files_named_inside_it(writable):
     bad = _import(writable, "download.zip", zipped(POSTS + b"instagram,q2,bob,2024-01-01T00:00:00Z,1,5\n"))
     assert bad["status"] == "failed"
     assert "download.zip/export/p.csv, line 3" in bad["message"] and "tribescope-" not in bad["message"]
+    # an archive the server cannot unpack: advice a web user can follow (no folder can be uploaded)
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as z:
+        z.writestr("../p.csv", POSTS)
+    refused = _import(writable, "evil.zip", evil.getvalue())
+    assert refused["status"] == "failed" and "leaves the archive's folder" in refused["message"]
+    assert "upload its export files (or a ZIP of them)" in refused["message"]
+    assert "import the folder" not in refused["message"].lower()
     job = _import(writable, "download.zip", zipped(POSTS))
     assert job["status"] == "done", job
     assert job["result"]["records"] == 1 and job["result"]["rows"] == {"posts": 1}

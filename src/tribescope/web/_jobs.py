@@ -97,6 +97,20 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"one\.",
             "Re-download or re-export the file and upload it again.",
         ),
+        # a ZIP archive that cannot be unpacked here (ingest._archive): a folder cannot be uploaded
+        (
+            r"Unzip the archive with its password and import the folder it gives\.",
+            "Unzip the archive with its password and upload its export files (or a ZIP of them without a password).",
+        ),
+        (
+            r"(Unzip the archive with another tool|Import the archive's files from a folder you unzipped them to "
+            r"yourself)(?: and import the folder it gives)?\.",
+            "Unzip the archive yourself and upload its export files (or a ZIP of them).",
+        ),
+        (
+            r"unzip the archive yourself and import the folder\.",
+            "unzip the archive yourself and upload its files.",
+        ),
         # a CSV that lacks a column its table requires
         (r", or choose another table with --table", f", or choose another table in the {TABLE_FIELD} field"),
         (r"re-import with --link-creator (\S+)", rf"upload the file again with {LINK_FIELD} set to \1"),
