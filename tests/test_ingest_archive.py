@@ -307,3 +307,40 @@ def test_a_download_requested_as_html_says_to_request_json(ws, tmp_path):
         (folder / name).write_bytes(data)
     with pytest.raises(TribescopeError, match=r"unzipped: no files .* its 2 HTML file\(s\) are not read"):
         import_paths(ws, [folder])
+
+
+def test_a_folder_marked_to_be_left_out_is_left_out_of_an_archive(ws, tmp_path):
+    """A folder holding ``.tribescopeignore`` (synth's ``truth/`` and ``campaigns/``) is left out of a zipped folder as
+    out of the folder itself: its files are neither unpacked nor imported."""
+    z = _zip(
+        tmp_path / "exports.zip",
+        {
+            "instagram/posts.csv": POSTS,
+            "truth/.tribescopeignore": b"planted truth, not exports\n",
+            "truth/labels.csv": b"creator_id,label\nzed,community\n",  # no table: would fail the import
+        },
+    )
+    r = import_paths(ws, [z])
+    assert [Path(f.path).name for f in r.files] == ["posts.csv"]
+
+
+def test_a_zipped_synth_export_imports_as_its_folder_does(tmp_path):
+    """Every platform's format of ``tribescope synth`` (YouTube, Instagram, TikTok, Reddit, Discord, the community
+    links), zipped as a folder: the same rows in every table as the folder's import."""
+    from tribescope.synth import generate
+
+    d = tmp_path / "xs"
+    generate(d, scale="xs", seed=5)
+    z = tmp_path / "xs.zip"
+    with zipfile.ZipFile(z, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in sorted(d.rglob("*")):
+            if f.is_file():
+                zf.write(f, f.relative_to(d).as_posix())
+    a, b = connect(tmp_path / "a.duckdb"), connect(tmp_path / "b.duckdb")
+    try:
+        ra, rb = import_paths(a, [d]), import_paths(b, [z])
+        assert _rows(b) == _rows(a) and all(_rows(a)[t] for t in TABLES)
+        assert ra.rows() == rb.rows() and len(ra.files) == len(rb.files)
+    finally:
+        a.close()
+        b.close()

@@ -3,7 +3,7 @@ TikTok's "Download your information", a creator's zipped folder of exports), no 
 
 :class:`Archives` unpacks each ZIP file of an import into a private temporary folder (removed when the import ends,
 whether it succeeded or not) and hands the files in it to the import as if a folder had been given: the same walk
-rules (hidden entries, documentation and pictures skipped, :data:`~tribescope.ingest._run.IGNORE_MARKER` folders),
+rules (hidden entries, documentation and pictures skipped, folders marked with :data:`IGNORE_MARKER` left out),
 each file's format told from its content, the archive's folder structure kept (an Instagram archive finds its
 owner's ``personal_information.json`` as in the unzipped folder). What the user sees names the archive, never the
 temporary folder: a file is shown as ``downloads/instagram-kiln.zip/your_instagram_activity/content/posts_1.json``
@@ -34,6 +34,9 @@ from tribescope.errors import ImportFailed, TribescopeError
 
 __all__ = ["Archives", "import_size", "is_zip"]
 
+#: A folder holding a file of this name is skipped when a folder is imported (e.g. synth's truth/); in an archive, its
+#: entries are not unpacked
+IGNORE_MARKER = ".tribescopeignore"
 #: the first bytes of a ZIP file (a local file header; an empty archive's end record)
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 #: how deep archives inside archives are unpacked
@@ -126,6 +129,12 @@ def _entries(
     """The entries of ``zf`` to unpack, each with its relative path; raises :class:`ImportFailed` for an entry that
     must not be unpacked (its path leaves the folder, or it is encrypted)."""
     out = []
+    # folders marked to be left out (``IGNORE_MARKER``), as a folder's walk leaves them
+    marked = {
+        rel.parent
+        for rel in (member_path(n) for n in zf.namelist())
+        if rel is not None and rel.name == IGNORE_MARKER
+    }
     for info in zf.infolist():
         if info.is_dir() or _is_link(info):
             continue
@@ -138,7 +147,7 @@ def _entries(
                 "its path leaves the archive's folder (absolute, or with '..'): the archive is not unpacked",
                 "Import the archive's files from a folder you unzipped them to yourself.",
             )
-        if _skipped(rel, skip_suffixes):
+        if _skipped(rel, skip_suffixes) or (marked and any(d in marked for d in rel.parents)):
             continue
         if info.flag_bits & 0x1:
             raise ImportFailed(

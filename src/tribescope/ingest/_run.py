@@ -24,7 +24,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
-from tribescope.ingest._archive import HTML_HINT, PAGE_SUFFIXES, Archives
+from tribescope.ingest._archive import HTML_HINT, IGNORE_MARKER, PAGE_SUFFIXES, Archives
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
@@ -39,8 +39,6 @@ __all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "hash_ahead
 #: Registered formats by name, in detection order (most specific first).
 FORMATS: dict[str, Format] = {}
 
-#: A directory holding a file of this name is skipped when a folder is imported (e.g. synth's truth/).
-IGNORE_MARKER = ".tribescopeignore"
 #: the locations of a detection error (:func:`detect_format`): the file is not an export; ``--skip-bad`` skips it
 _NOT_AN_EXPORT = ("file", "start of file")
 #: how :attr:`FileReport.skipped` starts for a file that is no export (empty, format not recognised), not read
