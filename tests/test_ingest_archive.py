@@ -344,3 +344,29 @@ def test_a_zipped_synth_export_imports_as_its_folder_does(tmp_path):
     finally:
         a.close()
         b.close()
+
+
+def test_skip_bad_leaves_out_an_archive_that_cannot_be_unpacked_and_imports_the_rest(
+    ws, tmp_path, private_tmp
+):
+    """As ``--skip-bad`` skips a file that is no export: a refused archive is listed as not imported, with why, and
+    the other files are imported."""
+    evil = _zip(tmp_path / "evil.zip", {"../posts.csv": POSTS})
+    locked = _zip(tmp_path / "locked.zip", {"posts.csv": POSTS})
+    _encrypt_flag(locked)
+    pics = _zip(tmp_path / "pics.zip", {"a.jpg": b"\xff\xd8\xff"})
+    good = _zip(tmp_path / "good.zip", {"posts.csv": POSTS})
+    r = import_paths(ws, [evil, locked, pics, good], skip_bad=True)
+    skipped = {Path(f.path).name: f.skipped for f in r.files if f.skipped}
+    assert skipped == {
+        "evil.zip": "not imported: entry '../posts.csv': its path leaves the archive's folder (absolute, or with '..'):"
+        " the archive is not unpacked",
+        "locked.zip": "not imported: entry 'posts.csv': the entry is encrypted",
+        "pics.zip": "not imported: no files to import in this archive (pictures, videos, hidden files, README and "
+        "documentation files are not unpacked)",
+    }
+    assert ws.duck.execute("SELECT post_id FROM posts").fetchall() == [("q1",)]
+    assert list(private_tmp.iterdir()) == []
+    # nothing else to import: the refused archive is still reported, and nothing is written
+    r = import_paths(ws, [evil], skip_bad=True)
+    assert [f.skipped.split(":")[0] for f in r.files] == ["not imported"] and r.records == 0

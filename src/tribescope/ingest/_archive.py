@@ -14,8 +14,9 @@ Not unpacked: pictures, videos and audio (no format reads them, and a data downl
 symbolic links, and an Office document (an ``.xlsx`` workbook is a ZIP too: format detection says to save it as
 CSV). Refused, with the archive and the entry named and nothing imported: an entry whose path would leave the
 folder (absolute, or with ``..``), an encrypted entry, a damaged entry or one compressed with a method Python cannot
-read, and an archive larger unpacked than the free space of the temporary folder (``TMPDIR``). An archive inside an
-archive is unpacked too, up to :data:`MAX_DEPTH` levels.
+read, and an archive larger unpacked than the free space of the temporary folder (``TMPDIR``) — with ``skip_bad``
+(``--skip-bad``) such an archive is listed as not imported and the other files are. An archive inside an archive is
+unpacked too, up to :data:`MAX_DEPTH` levels.
 """
 
 from __future__ import annotations
@@ -174,6 +175,14 @@ def import_size(path: Path, skip_suffixes: Iterable[str] = ()) -> int:
             return path.stat().st_size  # refused when the import unpacks it
 
 
+def _why(exc: TribescopeError, shown: str) -> str:
+    """Why the archive ``shown`` was refused, without its name and the import's closing advice (for a report line)."""
+    if isinstance(exc, ImportFailed):
+        return f"{exc.location}: {exc.message}"
+    text = str(exc).split(" Nothing was imported")[0].split("\nNothing was imported")[0]
+    return text.removeprefix(f"{shown}: ").removeprefix(f"{shown}, ")
+
+
 class Archives:
     """The ZIP archives of one import, unpacked (a context manager: the temporary folder goes on exit).
 
@@ -188,6 +197,8 @@ class Archives:
 
     def __init__(self, skip_suffixes: Iterable[str] = ()) -> None:
         self._skip = frozenset(skip_suffixes)
+        #: ``(archive as shown, why)`` of each archive :meth:`expand` left out with ``skip_bad``
+        self.skipped: list[tuple[str, str]] = []
         self._tmp: Path | None = None
         #: each unpacked folder and the relative paths unpacked into it so far
         self._roots: list[tuple[Path, set[PurePosixPath]]] = []
@@ -240,29 +251,40 @@ class Archives:
         walk: Callable[[list[Path]], list[Path]],
         progress: ProgressFn | None = None,
         depth: int = 0,
+        *,
+        skip_bad: bool = False,
     ) -> list[Path]:
         """``files`` with each ZIP archive replaced by the files it unpacks to, as ``walk`` (the import's folder walk)
-        lists them."""
+        lists them. An archive that cannot be unpacked raises, or with ``skip_bad`` is left out and listed in
+        :attr:`skipped` (as ``--skip-bad`` skips a file that is no export)."""
         out: list[Path] = []
         for f in files:
             zf = _open(f) if depth < MAX_DEPTH else None
             if zf is None:
                 out.append(f)
                 continue
-            with zf:
-                root, mine = self._unpack(zf, f, progress)
-                pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
             try:
-                inner = [p for p in walk([root]) if str(p) in mine]  # the walk's rules, this archive's files
-            except TribescopeError:
-                inner = []
-            if not inner:
-                raise TribescopeError(
-                    f"{self.shown(str(f))}: no files to import in this archive (pictures, videos, hidden files, "
-                    "README and documentation files are not unpacked)"
-                    + (HTML_HINT.format(pages) if pages else "")
-                )
-            out.extend(self.expand(inner, walk, progress, depth + 1))
+                with zf:
+                    root, mine = self._unpack(zf, f, progress)
+                    pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
+                try:
+                    inner = [
+                        p for p in walk([root]) if str(p) in mine
+                    ]  # the walk's rules, this archive's files
+                except TribescopeError:
+                    inner = []
+                if not inner:
+                    raise TribescopeError(
+                        f"{self.shown(str(f))}: no files to import in this archive (pictures, videos, hidden files, "
+                        "README and documentation files are not unpacked)"
+                        + (HTML_HINT.format(pages) if pages else "")
+                    )
+            except TribescopeError as exc:
+                if not skip_bad:
+                    raise
+                self.skipped.append((self.shown(str(f)), _why(exc, self.shown(str(f)))))
+                continue
+            out.extend(self.expand(inner, walk, progress, depth + 1, skip_bad=skip_bad))
         return out
 
     def _root_for(self, rels: set[PurePosixPath]) -> tuple[Path, set[PurePosixPath]]:

@@ -264,7 +264,7 @@ def import_paths(
     # ZIP archives are imported as the folders they unzip to, named as the archive's files (:mod:`._archive`)
     with Archives(SKIP_SUFFIXES) as archives:
         try:
-            files = archives.expand(given, expand_paths, progress)
+            files = archives.expand(given, expand_paths, progress, skip_bad=skip_bad)
             return _import_files(ws, files, format, skip_bad, force, options, progress, archives)
         except OSError as exc:  # the transaction is rolled back: say which file, as for a bad record
             if exc.filename is None or str(exc.filename) not in {str(f) for f in files}:
@@ -313,6 +313,8 @@ def _import_files(
     """:func:`import_paths` of the expanded ``files``, in one transaction. ``archives``: the ZIP archives some of
     ``files`` were unpacked from; the report and the import log name those files inside their archive."""
     report = ImportReport()
+    for shown, why in archives.skipped if archives is not None else ():  # refused archives, with --skip-bad
+        report.files.append(FileReport(shown, "-", skipped=NOT_AN_EXPORT + why))
     now = dt.datetime.now(dt.UTC)
     seq0 = _next_import_seq(ws)
     opt_json = json.dumps({k: options[k] for k in sorted(options)} | {"format": format, "skip_bad": skip_bad})
