@@ -267,10 +267,8 @@ class Archives:
                 with zf:
                     root, mine = self._unpack(zf, f, progress)
                     pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
-                try:
-                    inner = [
-                        p for p in walk([root]) if str(p) in mine
-                    ]  # the walk's rules, this archive's files
+                try:  # the walk's rules, over this archive's files
+                    inner = [p for p in walk([root]) if str(p) in mine]
                 except TribescopeError:
                     inner = []
                 if not inner:
