@@ -183,6 +183,17 @@ def test_static_report_draws_offline(page, ws_path, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
 
 
+def _import_through_the_form(page, url: str, upload: Path, records: int) -> None:
+    """Upload ``upload`` with the jobs page's import form and wait for the job: done, progress full, ``records``
+    imported."""
+    page.goto(url + "/jobs")
+    page.set_input_files("#import-file", str(upload))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_function("document.getElementById('job-status').textContent === 'done'", timeout=30_000)
+    assert page.locator("#job-progress").evaluate("e => e.value") == 1
+    assert f"imported {records} records" in page.locator("#job-message").inner_text()
+
+
 def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
     w = tmp_path / "rw.duckdb"
     shutil.copy(ws_path, w)
@@ -193,12 +204,7 @@ def test_import_from_the_ui_shows_progress(page, ws_path, tmp_path):
     )
     app = create_app(w, read_only=False)
     with LiveServer(app) as s:
-        page.goto(s.url + "/jobs")
-        page.set_input_files("#import-file", str(upload))
-        page.click("#import-form button[type=submit]")
-        page.wait_for_function("document.getElementById('job-status').textContent === 'done'", timeout=30_000)
-        assert page.locator("#job-progress").evaluate("e => e.value") == 1
-        assert "imported 1 records" in page.locator("#job-message").inner_text()
+        _import_through_the_form(page, s.url, upload, 1)
         page.screenshot(path=str(ARTIFACTS / "import-job.png"))
         assert page.evaluate("fetch('/api/summary').then(r => r.json())")["posts"] == 10
     app.state.store.close()
@@ -221,12 +227,7 @@ def test_a_platforms_zip_download_imported_from_the_ui(page, ws_path, tmp_path):
                 z.write(f, f.relative_to(sample).as_posix())
     app = create_app(w, read_only=False)
     with LiveServer(app) as s:
-        page.goto(s.url + "/jobs")
-        page.set_input_files("#import-file", str(upload))
-        page.click("#import-form button[type=submit]")
-        page.wait_for_function("document.getElementById('job-status').textContent === 'done'", timeout=30_000)
-        assert page.locator("#job-progress").evaluate("e => e.value") == 1
-        assert "imported 6 records" in page.locator("#job-message").inner_text()
+        _import_through_the_form(page, s.url, upload, 6)
     app.state.store.close()
     ws = connect(w, read_only=True)
     try:
