@@ -110,9 +110,8 @@ def test_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
     pages = []
     for p in range(4):
         items = [_thread(p * 10 + i) for i in range(10)]
-        if (
-            variant == "html_only_text" and p == 2
-        ):  # the API gives no textOriginal to a caller who may not see it
+        # the API gives no textOriginal to a caller who may not see it
+        if variant == "html_only_text" and p == 2:
             for k, display in enumerate(DISPLAYS):
                 sn = items[k]["snippet"]["topLevelComment"]["snippet"]
                 del sn["textOriginal"]
@@ -721,9 +720,8 @@ def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, 
     for t in c_threads:  # a later export: more likes, so shared keys change and take this file's import id
         t["snippet"]["topLevelComment"]["snippet"]["likeCount"] += 100
     html = [_thread(i) for i in ([3, 40] if overlap else [40, 41])]
-    html[0]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = (
-        "2024-05-01T10:00:00"  # no zone: Python path
-    )
+    # a time without a zone: the Python path
+    html[0]["snippet"]["topLevelComment"]["snippet"]["publishedAt"] = "2024-05-01T10:00:00"
     (d / "a.jsonl").write_text(page([_thread(i) for i in range(10)]))
     (d / "b.jsonl").write_text(page(html))
     (d / "c.jsonl").write_text(page(c_threads))
