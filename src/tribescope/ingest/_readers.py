@@ -53,8 +53,11 @@ class Source:
     """A file opened for streaming; transparently decompresses (gzip, xz, zstd: by the file's first bytes, whatever
     its name); reports progress in raw bytes."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], shown: str | None = None) -> None:
         self.path = Path(path)
+        #: the file as the user knows it, in reports, errors and the import log (a file unpacked from a ZIP archive:
+        #: its path inside the archive, :mod:`tribescope.ingest._archive`)
+        self.shown = str(self.path) if shown is None else shown
         self.size = self.path.stat().st_size
         self._raw: IO[bytes] | None = None
 

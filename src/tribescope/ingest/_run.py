@@ -193,9 +193,9 @@ def detect_format(src: Source, forced: str | None = None, options: dict[str, Any
     if tabular is not None and options and options.get("table") and len(probe.csv_header) >= 2:
         return tabular
     if not probe.head.strip():
-        raise ImportFailed(str(src.path), "file", None, "the file is empty", ImportFailed.FILE_HINT)
+        raise ImportFailed(src.shown, "file", None, "the file is empty", ImportFailed.FILE_HINT)
     raise ImportFailed(
-        str(src.path),
+        src.shown,
         "start of file",
         None,
         "format not recognised. Expected one of: "
@@ -311,7 +311,8 @@ def _import_files(
     archives: Archives | None = None,
 ) -> ImportReport:
     """:func:`import_paths` of the expanded ``files``, in one transaction. ``archives``: the ZIP archives some of
-    ``files`` were unpacked from; the report and the import log name those files inside their archive."""
+    ``files`` were unpacked from; the report and the import log name those files inside their archive
+    (:attr:`Source.shown <tribescope.ingest._readers.Source.shown>`)."""
     report = ImportReport()
     for shown, why in archives.skipped if archives is not None else ():  # refused archives, with --skip-bad
         report.files.append(FileReport(shown, "-", skipped=NOT_AN_EXPORT + why))
@@ -395,7 +396,7 @@ def _import_files(
         ours: set[str] = set()  # this command's import ids
 
         def plan_file(i: int, path: Path) -> Plan:
-            src = Source(path)
+            src = Source(path, None if archives is None else archives.files.get(str(path)))
             # ``force`` re-reads content imported by earlier commands, never a file identical to an earlier file of
             # this command: a second read of it would put its values back over the files between them (a forced
             # re-import would then differ from the import it repeats)
@@ -449,14 +450,12 @@ def _import_files(
                 if not isinstance(fmt, Format):
                     if skip_bad and isinstance(fmt, ImportFailed) and fmt.location in _NOT_AN_EXPORT:
                         # a file that is no export at all (empty, not recognised) is skipped like a bad record
-                        report.files.append(
-                            FileReport(str(src.path), "-", skipped=NOT_AN_EXPORT + fmt.message)
-                        )
+                        report.files.append(FileReport(src.shown, "-", skipped=NOT_AN_EXPORT + fmt.message))
                         if progress:
                             progress(src.size, src.path.name)
                         continue
                     raise fmt
-                fr = FileReport(str(src.path), fmt.name)
+                fr = FileReport(src.shown, fmt.name)
                 report.files.append(fr)
                 if fmt.side_files:
                     if progress:
@@ -490,7 +489,7 @@ def _import_files(
                         fr,
                         [
                             import_id,
-                            str(src.path),
+                            src.shown,
                             fmt.name,
                             sha if sha is not None else hashes[i].result(),
                             src.size,
@@ -523,8 +522,6 @@ def _import_files(
         _after_merge(ws, merged)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
-        if archives is not None and archives.files:  # the log names an archive's files inside it
-            _show_archived(ws, report, sorted(merged), archives)
         # a file named after a forgotten account names it nowhere in the log (as `forget` left the log)
         if forgetting:
             scrub_new_log(ws, sorted(merged))
@@ -534,26 +531,6 @@ def _import_files(
             # comments: 1.47 → 0.76 s without). Later imports compact as before, so the partial ones stay few.
             skip_vacuum()
     return report
-
-
-def _show_archived(ws: Workspace, report: ImportReport, import_ids: list[str], archives: Archives) -> None:
-    """The paths of files unpacked from ZIP archives, in the report and in the import log the import wrote
-    (``imports.path``, ``rejects.path``), as inside their archive: ``downloads/kiln.zip/posts_1.json``."""
-    for f in report.files:
-        f.path = archives.files.get(f.path, f.path)
-    if not import_ids:
-        return
-    marks = ", ".join("?" * len(import_ids))
-    for table in ("imports", "rejects"):
-        paths = ws.duck.execute(
-            f"SELECT DISTINCT path FROM {table} WHERE import_id IN ({marks}) AND path IS NOT NULL", import_ids
-        ).fetchall()
-        for (path,) in paths:
-            if path in archives.files:
-                ws.duck.execute(
-                    f"UPDATE {table} SET path = ? WHERE import_id IN ({marks}) AND path = ?",
-                    [archives.files[path], *import_ids, path],
-                )
 
 
 def _drop_forgotten(
@@ -763,12 +740,12 @@ def _read_file(
     def reject(location: str, fld: str | None, reason: str, raw: Any) -> None:
         nonlocal n_rejected
         if not skip_bad:
-            raise ImportFailed(str(src.path), location, fld, reason)
+            raise ImportFailed(src.shown, location, fld, reason)
         rejects.append(
             rejects.check(
                 {
                     "import_id": import_id,
-                    "path": str(src.path),
+                    "path": src.shown,
                     "location": location,
                     "field": fld,
                     "reason": reason,
