@@ -175,12 +175,19 @@ def import_size(path: Path, skip_suffixes: Iterable[str] = ()) -> int:
             return path.stat().st_size  # refused when the import unpacks it
 
 
-def _why(exc: TribescopeError, shown: str) -> str:
-    """Why the archive ``shown`` was refused, without its name and the import's closing advice (for a report line)."""
+class ArchiveError(TribescopeError):
+    """An archive that cannot be imported as a whole: the message names it, ``reason`` is why (a report line)."""
+
+    def __init__(self, shown: str, reason: str) -> None:
+        super().__init__(f"{shown}: {reason}")
+        self.reason = reason
+
+
+def _why(exc: TribescopeError) -> str:
+    """Why an archive was refused, without its name and the import's closing advice (a report line)."""
     if isinstance(exc, ImportFailed):
         return f"{exc.location}: {exc.message}"
-    text = str(exc).split(" Nothing was imported")[0].split("\nNothing was imported")[0]
-    return text.removeprefix(f"{shown}: ").removeprefix(f"{shown}, ")
+    return exc.reason if isinstance(exc, ArchiveError) else str(exc)
 
 
 class Archives:
@@ -272,15 +279,15 @@ class Archives:
                 except TribescopeError:
                     inner = []
                 if not inner:
-                    raise TribescopeError(
-                        f"{self.shown(str(f))}: no files to import in this archive (pictures, videos, hidden files, "
-                        "README and documentation files are not unpacked)"
-                        + (HTML_HINT.format(pages) if pages else "")
+                    raise ArchiveError(
+                        self.shown(str(f)),
+                        "no files to import in this archive (pictures, videos, hidden files, README and documentation "
+                        "files are not unpacked)" + (HTML_HINT.format(pages) if pages else ""),
                     )
             except TribescopeError as exc:
                 if not skip_bad:
                     raise
-                self.skipped.append((self.shown(str(f)), _why(exc, self.shown(str(f)))))
+                self.skipped.append((self.shown(str(f)), _why(exc)))
                 continue
             out.extend(self.expand(inner, walk, progress, depth + 1, skip_bad=skip_bad))
         return out
@@ -311,10 +318,11 @@ class Archives:
         need = sum(info.file_size for info, _ in entries)
         free = shutil.disk_usage(root).free
         if need > free:
-            raise TribescopeError(
-                f"{shown}: the archive unpacks to {need / 1e9:.1f} GB, more than the {free / 1e9:.1f} GB free in the "
-                f"temporary folder {root.parent.parent}. Point TMPDIR to a disk with room, or unzip the archive "
-                "yourself and import the folder."
+            raise ArchiveError(
+                shown,
+                f"the archive unpacks to {need / 1e9:.1f} GB, more than the {free / 1e9:.1f} GB free in the temporary "
+                f"folder {root.parent.parent}. Point TMPDIR to a disk with room, or unzip the archive yourself and "
+                "import the folder.",
             )
         self._folders.setdefault(f"{root}{os.sep}", f"{shown}{os.sep}")
         if progress is not None:
@@ -347,8 +355,11 @@ class Archives:
                     _UNZIP_HINT,
                 ) from None
             except OSError as exc:  # the disk filled up, a name too long for the file system, …
-                raise TribescopeError(
-                    f"{shown}, entry {info.filename!r}: could not be unpacked into {self._tmp} "
-                    f"({exc.strerror or exc}). Nothing was imported (the workspace is unchanged). {_UNZIP_HINT}"
+                raise ImportFailed(
+                    shown,
+                    f"entry {info.filename!r}",
+                    None,
+                    f"could not be unpacked into {self._tmp} ({exc.strerror or exc})",
+                    _UNZIP_HINT,
                 ) from None
         return root, mine
