@@ -109,9 +109,11 @@ def import_(
                 f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
             )
         files = expand_paths(paths)
-        total = sum(import_size(p, SKIP_SUFFIXES) for p in files)  # a ZIP archive: its files as they unpack
+        zips = {p for p in files if is_zip(p)}
+        # a ZIP archive counts its files as they unpack
+        total = sum(import_size(p, SKIP_SUFFIXES) if p in zips else p.stat().st_size for p in files)
         # while the engine loads and the workspace opens (not a ZIP archive: its files are hashed once unpacked)
-        hash_ahead([p for p in files if not is_zip(p)])
+        hash_ahead([p for p in files if p not in zips])
         ws = state.open(create=True)
     except TribescopeError as exc:
         drop_ahead(files)  # no import will take them
