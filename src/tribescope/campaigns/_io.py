@@ -754,10 +754,10 @@ def import_campaign(
     with ws.transaction():
         _drop_stored_emails(ws)
         read = {n: _replace(ws, n, t, keys[n]) for n, t in tables.items()}
-        if "campaign_orders" in tables:  # an orders file named after a forgotten creator names them nowhere
+        if orders is not None:  # an orders file named after a forgotten creator names them nowhere
             from tribescope.store._privacy import scrub_new_orders
 
-            scrub_new_orders(ws)
+            scrub_new_orders(ws, str(Path(orders)))  # as ``read_orders`` records it
         return read
 
 

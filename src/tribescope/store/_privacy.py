@@ -395,19 +395,19 @@ def _forgotten_names(ws: Workspace, cands: set[str], platform: str) -> set[str]:
     }
 
 
-def scrub_new_orders(ws: Workspace) -> None:
-    """After a campaign import, when accounts are on the erasure list (:func:`forget`): the names of forgotten
-    accounts in ``campaign_orders.source_file`` replaced as :func:`forget` replaces them (an orders export named after
-    a forgotten creator names them nowhere). Call inside the import's transaction."""
-    if "campaign_orders" not in ws.list_tables() or not anything_forgotten(ws):
+def scrub_new_orders(ws: Workspace, source_file: str) -> None:
+    """After a campaign import of the orders export ``source_file``, when accounts are on the erasure list
+    (:func:`forget`): the names of forgotten accounts in that file's ``campaign_orders.source_file`` replaced as
+    :func:`forget` replaces them (an orders export named after a forgotten creator names them nowhere). Call inside
+    the import's transaction."""
+    if not anything_forgotten(ws):
         return
-    paths = ws.duck.execute(
-        "SELECT DISTINCT source_file FROM campaign_orders WHERE source_file IS NOT NULL"
-    ).fetchall()
-    found = _forgotten_names(ws, set().union(*(_name_candidates(p) for (p,) in paths)), "")
-    pat = _log_pattern(found)
+    pat = _log_pattern(_forgotten_names(ws, _name_candidates(source_file), ""))
     if pat is not None:
-        _scrub_orders(ws, pat)
+        new = pat.sub(FORGOTTEN_PLACEHOLDER, source_file)
+        ws.duck.execute(
+            "UPDATE campaign_orders SET source_file = ? WHERE source_file = ?", [new, source_file]
+        )
 
 
 def scrub_new_log(ws: Workspace, import_ids: list[str]) -> None:
