@@ -71,7 +71,10 @@ def offplatform(
     per = mem.select(*KEY, "_platform", "_author").distinct()
     am = per.group_by(*KEY).agg(community_active_members=per.count())
     names = mem.select(*KEY, _name=mem._name).distinct()
+    # only the commenters of creators with a linked space: the result has a row for those alone (about a third of
+    # synth m's creators: the per-commenter distinct below groups a third of the thread rows, not all of them)
     t = threads.filter(~threads.is_creator & threads.author_id.notnull())
+    t = t.semi_join(ls.select(*KEY), list(KEY))
     # per commenter (distinct author id, as ``n_commenters`` counts them), not per handle: two commenters whose names
     # lower-case alike are two commenters; one who wrote under two names counts once, matched by either
     com = t.select(
