@@ -516,50 +516,6 @@ def _spark_missing(exc: BaseException, what: str) -> BackendMissing:
     )
 
 
-def _fix_spark_strip() -> None:
-    """Compile ``strip``/``lstrip``/``rstrip`` for Spark as a regex over whitespace, like DuckDB's.
-
-    ibis 12 compiles ``StringValue.strip()`` for Spark as ``TRIM(' \\t\\n\\r\\v\\f' FROM s)``; Spark SQL
-    reads ``\\v`` and ``\\f`` as the letters v and f, so ``"#spf"`` loses its ``f``
-    (ibis-project/ibis#11894, open); ``lstrip``/``rstrip`` become ``ltrim``/``rtrim``, which trim spaces
-    only. Java's ``\\s`` is the same six characters Python's ``string.whitespace`` (DuckDB's set) holds.
-    Remove when ibis compiles these correctly (``tests/test_spark_backend.py`` checks the output).
-    """
-    import sqlglot.expressions as sge
-    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
-
-    if getattr(PySparkCompiler, "_tribescope_strip_fixed", False):
-        return
-
-    def _regex(pattern: str) -> Any:
-        def visit(self: Any, op: Any, *, arg: Any) -> Any:
-            return self.f.regexp_replace(arg, sge.convert(pattern), sge.convert(""))
-
-        return visit
-
-    PySparkCompiler.visit_Strip = _regex(r"^\s+|\s+$")
-    PySparkCompiler.visit_LStrip = _regex(r"^\s+")
-    PySparkCompiler.visit_RStrip = _regex(r"\s+$")
-    PySparkCompiler._tribescope_strip_fixed = True
-
-
-def _fix_spark_literals() -> None:
-    """Write a string literal's vertical tab, form feed and bell as ``\\uXXXX`` for Spark SQL.
-
-    sqlglot writes them as ``\\v``, ``\\f`` and ``\\a``; Spark SQL reads those as the letters v, f and a, so a
-    regex whose blank class holds a vertical tab or a form feed (:data:`tribescope.sponsored.DISCLOSURE_PATTERN`)
-    matched the letters v and f on Spark ("ad-free version" read as the label "ad -"). Spark reads ``\\u000B``
-    (``tests/test_spark_h39_parity.py`` checks the results against DuckDB's).
-    """
-    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
-
-    dialect = PySparkCompiler.dialect
-    escapes = {"\a": "\\u0007", "\v": "\\u000B", "\f": "\\u000C"}
-    if all(dialect.ESCAPED_SEQUENCES.get(k) == v for k, v in escapes.items()):
-        return
-    dialect.ESCAPED_SEQUENCES = {**dialect.ESCAPED_SEQUENCES, **escapes}
-
-
 def _spark_session(opts: SparkOptions) -> Any:
     try:
         from pyspark.sql import SparkSession
@@ -782,8 +738,9 @@ def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> W
             f"the pyspark backend reads a directory of Parquet tables; {location} is not one. "
             "Write one with `tribescope export --parquet DIR` from a DuckDB workspace."
         )
-    _fix_spark_strip()
-    _fix_spark_literals()
+    from tribescope.store._spark_compat import install as _spark_like_duckdb
+
+    _spark_like_duckdb()  # string functions compiled for Spark to compute what DuckDB computes
     session = _spark_session(opts)
     import ibis
 
