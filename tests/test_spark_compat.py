@@ -120,6 +120,7 @@ def _regex_expr(t: ibis.Table) -> ibis.Table:
         cols[f"m{k}"] = t.s.re_search(p)
         cols[f"r{k}"] = t.s.re_replace(p, "<\\0>" if "(" not in p else "_")
     cols["lower"] = t.s.lower()
+    cols["upper"] = t.s.upper()  # VADER's all-caps test
     cols["words"] = t.s.lower().re_replace(r"[^\p{L}\p{N}]+", " ")
     cols["first"] = t.s.re_extract(r"\b(\w+)\b", 1)
     return t.select("i", **cols).order_by("i")
@@ -132,10 +133,13 @@ def test_regexes_and_lower_give_duckdbs_results_on_spark(spark):
     duck = ibis.duckdb.connect().to_pyarrow(expr).to_pylist()
     assert duck[0]["m0"] is True  # RE2: "ç" is no word character, so "promo" ends at a boundary
     assert duck[8]["lower"] == "iyi akşamlar istanbul"
+    assert duck[1]["upper"] == "ẞF4F"  # Java: "SSF4F"
     assert spark.con.to_pyarrow(expr).to_pylist() == duck
 
 
-_CHARS = st.sampled_from([*"ab1_ .,@çéßİıΣσς\n\r\t\x0b\u2028\u00a0😀", "f4f", "promo", "link please", ".com"])
+_CHARS = st.sampled_from(
+    [*"abi1_ .,@çéßİıΣσς\n\r\t\x0b\u2028\u00a0😀", "f4f", "promo", "link please", ".com"]
+)
 
 
 @pytest.mark.spark
