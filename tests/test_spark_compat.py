@@ -252,3 +252,20 @@ def test_translated_patterns_mean_the_same_in_python_on_ascii_boundaries():
     # Python's ``re`` reads lookarounds as Java does: the translation of \b finds the ASCII boundaries RE2 finds
     pat = java_regex(r"\bf4f\b").replace(r"\z", r"\Z")
     assert re.search(pat, "xf4f") is None and re.search(pat, "çf4f ok") is not None
+
+
+def test_q_e_quotes_are_copied_as_they_are():
+    assert java_regex(r"\Qa.b$\E.$") == r"\Qa.b$\E[^\n]\z"
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_other_pyspark_backends_keep_ibis_own_compiler(spark):
+    # the fixes are the workspace's compiler's, not Ibis' class: a user's own Ibis PySpark backend is left alone
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    own = ibis.pyspark.connect(spark.con._session)
+    assert type(own.compiler) is PySparkCompiler and type(spark.con.compiler) is not PySparkCompiler
+    t = ibis.memtable({"s": ["dm me for promoção"]})
+    expr = t.s.re_search(r"\bpromo\b")
+    assert "(?<=" not in own.compile(expr) and "(?<=" in spark.con.compile(expr)

@@ -2,8 +2,8 @@
 
 The metrics are Ibis expressions run on both engines, and the pyspark backend must give DuckDB's results
 (``tests/test_spark_backend.py``, ``tests/test_spark_compat.py``). Ibis compiles a few string operations to Spark
-functions that differ from DuckDB's on some inputs; :func:`install` patches Ibis' PySpark compiler (once per
-process) so that they do not:
+functions that differ from DuckDB's on some inputs; :func:`compiler` is Ibis' PySpark compiler with those fixed
+(set on each pyspark workspace's backend: :func:`install`), so that they do not:
 
 * **Regular expressions.** DuckDB runs RE2, Spark Java's ``java.util.regex``; the same pattern string means other
   things to the two (:func:`java_regex`): on Java 17 ``\\b`` is a boundary between *Unicode* letters and the rest,
@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["install", "java_regex", "java_replacement"]
+__all__ = ["compiler", "install", "java_regex", "java_replacement"]
 
 #: RE2's ASCII word characters (``\\w``, and the two sides of ``\\b``)
 _WORD = "[0-9A-Za-z_]"
@@ -40,8 +40,6 @@ _OUTSIDE = {
     "B": f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))",
     "s": f"[{_SPACE}]",
     "S": f"[^{_SPACE}]",
-    "z": r"\z",
-    "A": r"\A",
 }
 
 
@@ -54,15 +52,20 @@ def java_regex(pattern: str) -> str:
     out: list[str] = []
     i, n = 0, len(pattern)
     in_class = False
-    class_start = (
-        -1
-    )  # index in ``pattern`` of the class's first character (after ``[`` and an optional ``^``)
+    # index in ``pattern`` of the class's first character (after ``[`` and an optional ``^``)
+    class_start = -1
     dotall = False  # ``(?s)``: ``.`` matches ``\n`` too, in both
     groups: list[bool] = []  # the enclosing groups' ``dotall``, restored at their ``)``
     while i < n:
         ch = pattern[i]
         if ch == "\\" and i + 1 < n:
             nxt = pattern[i + 1]
+            if nxt == "Q":  # \Q…\E: literal text, the same in both
+                end = pattern.find("\\E", i + 2)
+                end = n if end < 0 else end + 2
+                out.append(pattern[i:end])
+                i = end
+                continue
             if in_class:
                 if nxt == "s":
                     out.append(_SPACE)
@@ -189,17 +192,31 @@ def java_replacement(replacement: str) -> str:
     return "".join(out)
 
 
-def install() -> None:
-    """Patch Ibis' PySpark compiler (idempotent): see the module doc."""
-    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+_COMPILER: Any = None
 
-    if getattr(PySparkCompiler, "_tribescope_compat", False):
-        return
-    _fix_regex(PySparkCompiler)
-    _fix_case(PySparkCompiler)
-    _fix_strip(PySparkCompiler)
-    _fix_literals(PySparkCompiler)
-    PySparkCompiler._tribescope_compat = True
+
+def compiler() -> Any:
+    """The PySpark compiler of tribescope's workspaces: a subclass of Ibis' with the fixes of the module doc, so that
+    other Ibis PySpark backends of the same process keep Ibis' own meaning."""
+    global _COMPILER
+    if _COMPILER is None:
+        from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+        # the fixes are set after the class is made: its __init_subclass__ writes the visitors of Ibis' simple
+        # operations (lower, upper, the regex functions) afresh
+        cls = type("TribescopePySparkCompiler", (PySparkCompiler,), {})
+        _fix_regex(cls)
+        _fix_case(cls)
+        _fix_strip(cls)
+        _COMPILER = cls()
+    return _COMPILER
+
+
+def install(backend: Any) -> None:
+    """Compile ``backend``'s expressions (an Ibis PySpark backend) with :func:`compiler`. sqlglot's Spark dialect
+    writes the three control characters as ``\\uXXXX`` from then on, for every user of it (what Spark reads)."""
+    _fix_literals()
+    backend.compiler = compiler()
 
 
 def _literal_str(node: Any) -> str | None:
@@ -262,11 +279,13 @@ def _fix_strip(compiler: Any) -> None:
     compiler.visit_RStrip = _regex(r"\s+$")
 
 
-def _fix_literals(compiler: Any) -> None:
+def _fix_literals() -> None:
     """A string literal's vertical tab, form feed and bell as ``\\uXXXX`` for Spark SQL: sqlglot writes ``\\v``,
     ``\\f`` and ``\\a``, which Spark SQL reads as the letters v, f and a (a blank class holding a vertical tab matched
     the letter v: ``tests/test_spark_h39_parity.py``)."""
-    dialect = compiler.dialect
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    dialect = PySparkCompiler.dialect
     escapes = {"\a": "\\u0007", "\v": "\\u000B", "\f": "\\u000C"}
     if all(dialect.ESCAPED_SEQUENCES.get(k) == v for k, v in escapes.items()):
         return

@@ -738,13 +738,13 @@ def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> W
             f"the pyspark backend reads a directory of Parquet tables; {location} is not one. "
             "Write one with `tribescope export --parquet DIR` from a DuckDB workspace."
         )
-    from tribescope.store._spark_compat import install as _spark_like_duckdb
-
-    _spark_like_duckdb()  # string functions compiled for Spark to compute what DuckDB computes
     session = _spark_session(opts)
     import ibis
 
+    from tribescope.store._spark_compat import install as _spark_like_duckdb
+
     con = ibis.pyspark.connect(session)
+    _spark_like_duckdb(con)  # string functions compiled for Spark to compute what DuckDB computes
     _register_parquet(con, location)
     ws = Workspace(con, "pyspark", Path(location), read_only=True)
     ws.location = location.rstrip("/") if _is_uri(location) else str(Path(location).resolve())
