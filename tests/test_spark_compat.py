@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import ibis
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,10 +26,10 @@ from tribescope.store._spark_compat import java_regex, java_replacement
 
 try:
     from ._score_fixtures import insert as _put
-    from ._spark_fixtures import require_spark
+    from ._spark_fixtures import assert_same_table, require_spark
 except ImportError:  # run as top-level modules (pytest's rootdir on sys.path)
     from _score_fixtures import insert as _put  # type: ignore[no-redef]
-    from _spark_fixtures import require_spark  # type: ignore[no-redef]
+    from _spark_fixtures import assert_same_table, require_spark  # type: ignore[no-redef]
 
 B = "(?:(?<=[0-9A-Za-z_])(?![0-9A-Za-z_])|(?<![0-9A-Za-z_])(?=[0-9A-Za-z_]))"
 
@@ -207,15 +208,15 @@ def _features_on_both(ws: Any, texts: list[str], tmp_path: Any) -> tuple[dict[st
     return rows(ws), rows(sw)
 
 
-def _assert_same(duck: dict[str, Any], spk: dict[str, Any], texts: list[str]) -> None:
+def _assert_same(duck: dict[str, Any], spk: dict[str, Any]) -> None:
+    """Every comment's features equal on both engines (floats within 1e-6), as ``assert_same_table`` compares."""
     assert set(duck) == set(spk)
-    for cid, d in duck.items():
-        s = spk[cid]
-        for k, v in d.items():
-            if isinstance(v, float):
-                assert s[k] == pytest.approx(v, rel=1e-6, abs=1e-9), (texts[int(cid[1:])], k)
-            else:
-                assert s[k] == v, (texts[int(cid[1:])], k)
+    ids = sorted(duck)
+    assert_same_table(
+        pa.Table.from_pylist([duck[i] for i in ids]),
+        pa.Table.from_pylist([spk[i] for i in ids]),
+        key=("comment_id",),
+    )
 
 
 @pytest.mark.spark
@@ -224,7 +225,7 @@ def test_comment_rule_features_and_text_features_equal_duckdb(spark, ws, tmp_pat
     duck, spk = _features_on_both(ws, TRICKY, tmp_path)
     assert duck["c00000"]["is_link_spam"] is True and duck["c00008"]["norm"] == "iyi akşamlar istanbul"
     assert duck["c00010"]["is_empty"] is False  # RE2's \s holds no vertical tab
-    _assert_same(duck, spk, TRICKY)
+    _assert_same(duck, spk)
 
 
 @pytest.mark.spark
@@ -245,7 +246,7 @@ def test_real_multilingual_comments_equal_duckdb(spark, ws, tmp_path):
                 break
     assert sum("İ" in t for t in texts) >= 2
     duck, spk = _features_on_both(ws, texts, tmp_path)
-    _assert_same(duck, spk, texts)
+    _assert_same(duck, spk)
 
 
 def test_translated_patterns_mean_the_same_in_python_on_ascii_boundaries():

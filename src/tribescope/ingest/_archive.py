@@ -273,12 +273,12 @@ class Archives:
             try:
                 with zf:
                     root, mine = self._unpack(zf, f, progress)
-                    pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
                 try:  # the walk's rules, over this archive's files
                     inner = [p for p in walk([root]) if str(p) in mine]
                 except TribescopeError:
                     inner = []
-                if not inner:
+                if not inner:  # (the entry list outlives the closed archive)
+                    pages = sum(n.lower().endswith(PAGE_SUFFIXES) for n in zf.namelist())
                     raise ArchiveError(
                         self.shown(str(f)),
                         "no files to import in this archive (pictures, videos, hidden files, README and documentation "
