@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from tribescope.score import CreatorNotFound, SpecError, explain, load_spec, score_creators, score_frame
 
 try:  # the tests folder may or may not be a package
-    from ._score_fixtures import bakery
+    from ._score_fixtures import BAKERY_POSTS, bakery, comment, insert
 except ImportError:
-    from _score_fixtures import bakery  # type: ignore[no-redef]
+    from _score_fixtures import BAKERY_POSTS, bakery, comment, insert  # type: ignore[no-redef]
 
 
 def test_default_spec_is_complete_and_cited():
@@ -197,6 +197,36 @@ def test_score_creators_writes_table_and_explain_has_evidence(ws):
     assert [p["post_id"] for p in ex["evidence"]["sponsored_posts"]] == ["p2"]
     with pytest.raises(CreatorNotFound, match="no creator 'nobody'"):
         explain(ws, "nobody")
+
+
+def test_explain_quotes_a_pairs_first_two_conversations_under_this_creators_posts_only(ws):
+    """An example pair's thread shows its two earliest conversations (by their first reply), whatever the comments'
+    ids; the same pair talking under another creator's post is neither counted nor quoted."""
+    bakery(ws)
+    day = 24 * 60
+    insert(
+        ws,
+        "posts",
+        [
+            dict(BAKERY_POSTS[0], post_id="p3", created_at=BAKERY_POSTS[0]["created_at"] + (BAKERY_POSTS[1]["created_at"] - BAKERY_POSTS[0]["created_at"]) * 3),
+            dict(BAKERY_POSTS[0], post_id="q1", creator_id="oth", caption="Someone else's sourdough"),
+        ],
+    )  # fmt: skip
+    insert(
+        ws,
+        "comments",
+        [  # a third, later conversation under p3 whose root's id sorts first; one under the other creator's post
+            comment("a0", "p3", "alice", "Going to try rye flour next, any tips for it?", 3 * day),
+            comment("a1", "p3", "bob", "@alice rye needs more water, go slowly with it", 3 * day + 5, "a0"),
+            comment("o1", "q1", "alice", "This starter looks very lively, how old is it?", 40),
+            comment("o2", "q1", "bob", "@alice mine is two years old and still going", 41, "o1"),
+        ],
+    )
+    score_creators(ws)
+    conv = explain(ws, "@cre")["evidence"]["conversations"][0]
+    assert conv["pair"] == ["alice", "bob"] and conv["posts_together"] == 3 and conv["replies"] == 4
+    assert [m["post_id"] for m in conv["thread"]] == ["p1"] * 4 + ["p2"] * 2  # c1's thread, then c9's
+    assert conv["thread"][0]["text"] == "I tried the banana bread recipe, so good"
 
 
 def test_json_export_writes_nulls_not_nan(tmp_path):
