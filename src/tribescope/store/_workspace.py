@@ -540,7 +540,8 @@ def _spark_session(opts: SparkOptions) -> Any:
             raise _spark_missing(exc, "Spark Connect (--spark-remote)") from exc
         try:
             session = SparkSession.builder.remote(opts.remote).getOrCreate()
-            for k, v in (SPARK_SQL_DEFAULTS | dict(opts.conf)).items():  # a Connect session takes runtime settings
+            # a Connect session takes runtime settings only
+            for k, v in (SPARK_SQL_DEFAULTS | dict(opts.conf)).items():
                 session.conf.set(k, v)
             session.conf.set("spark.sql.session.timeZone", "UTC")
         except Exception as exc:
