@@ -22,7 +22,6 @@ __all__ = [
     "drop_right",
     "is_creator",
     "join_all",
-    "of_creator",
     "only_if",
     "own_account",
     "own_account_handles",
@@ -56,21 +55,6 @@ def join_all(left: ir.Table, *others: ir.Table) -> ir.Table:
 def only_if(cond: ir.BooleanValue, value: ir.Value) -> ir.Value:
     """``value`` where ``cond`` holds, else null."""
     return ibis.ifelse(cond, value, ibis.null(value.type()))
-
-
-def of_creator(t: ir.Table, platform: str, creator_id: str) -> ir.Table:
-    """The rows of ``t`` (with :data:`KEY`'s columns) of one creator, picked by a semi-join on a one-row in-memory
-    table rather than by literals: the expression, and so its compiled SQL (:mod:`tribescope.store._sqlcache`, which
-    keys an in-memory table by its schema, not its name or rows), is the same for every creator: ``explain``'s
-    queries are compiled once, not once per creator (its one creator's thread rows: 0.24–0.3 s a creator against
-    0.5–0.8 s compiled each time, synth xs)."""
-    kt = ibis.memtable(
-        pa.table(
-            {"platform": pa.array([platform], pa.string()), "creator_id": pa.array([creator_id], pa.string())}
-        )
-    )
-    t._find_backend()._register_in_memory_tables(kt)  # PySpark's .cache() does not register it itself
-    return t.semi_join(kt, list(KEY))
 
 
 def creator_posts(posts: ir.Table) -> ir.Table:
