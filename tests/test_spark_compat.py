@@ -272,6 +272,7 @@ def test_other_pyspark_backends_keep_ibis_own_compiler(spark):
     assert "(?<=" not in own.compile(expr) and "(?<=" in spark.con.compile(expr)
 
 
+@pytest.mark.spark
 def test_sessions_run_without_constraint_propagation(spark):
     """On the models' CASE WHEN trees Catalyst's constraint propagation took most of a query's planning (25–29 s of
     the audience-authenticity query on 25 comments: docs/scale-out.md); tribescope's sessions turn it off."""
