@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tribescope.errors import ImportFailed
 from tribescope.ingest import import_paths
 from tribescope.ingest import youtube as yt_mod
 from tribescope.store import connect
@@ -1098,3 +1099,63 @@ def test_every_format_reads_compressed_content_under_any_name(tmp_path, codec, f
     finally:
         got.close()
         ref.close()
+
+
+@pytest.mark.parametrize("layout", ["lines", "crlf_lines", "array", "pretty_page"])
+def test_threads_plan_reads_every_layout_of_the_pages_as_the_python_path(tmp_path, monkeypatch, layout):
+    """JSON Lines (one page a line; read by the engine as such), a JSON array of pages and one pretty-printed page
+    run the plan and give the rows of the record-by-record path."""
+    pages = [
+        {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 4 + i) for i in range(4)]}
+        for p in range(3)
+    ]
+    text = {
+        "lines": "\n".join(json.dumps(p) for p in pages) + "\n",
+        "crlf_lines": "\r\n".join(json.dumps(p) for p in pages) + "\r\n",
+        "array": json.dumps(pages, indent=2),
+        "pretty_page": json.dumps({**pages[0], "items": [it for p in pages for it in p["items"]]}, indent=2),
+    }[layout]
+    f = tmp_path / "commentThreads.json"
+    f.write_text(text)
+    assert yt_mod._json_lines(text.encode()) == (layout in ("lines", "crlf_lines"))
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
+    try:
+        assert used
+        assert _dump(fast) == _dump(slow)
+        assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
+        assert r_fast.files[0].records == r_slow.files[0].records == 12  # threads
+        assert r_fast.rows() == r_slow.rows()
+        assert fast.duck.execute("SELECT count(*) FROM comments").fetchone()[0] == 12 + sum(
+            i % 3 for i in range(12)
+        )
+    finally:
+        fast.close()
+        slow.close()
+
+
+def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_the_python_path(
+    tmp_path, monkeypatch
+):
+    """A first page on one line makes the plan read JSON Lines; a later page over several lines then fails the plan,
+    and the file goes record by record, which refuses it as it refuses it when small: named, nothing imported."""
+    pages = [
+        {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 4 + i) for i in range(4)]}
+        for p in range(2)
+    ]
+    f = tmp_path / "commentThreads.json"
+    f.write_text(json.dumps(pages[0]) + "\n" + json.dumps(pages[1], indent=2) + "\n")
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    from tribescope.ingest import _fast
+
+    used = []
+    real = _fast.run_plan
+    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        with pytest.raises(ImportFailed, match=re.escape("commentThreads.json")):
+            import_paths(ws, [f])
+        assert used == [None]  # the plan ran and declined
+        assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] == 0
+    finally:
+        ws.close()
