@@ -57,6 +57,7 @@ def pipeline(spark_available, tmp_path_factory):
     spark = score_creators(sw, write=False)
     spark_models = {n: sw.table(n).to_pyarrow() for n in ENRICHMENTS}
     return SimpleNamespace(
+        src=src,
         pq=pq,
         before=before,
         duck=duck,
@@ -93,6 +94,42 @@ def test_models_go_to_a_derived_folder_and_the_export_is_untouched(pipeline):
     again = connect(pq, backend="pyspark")  # a later session (`score --no-models`, `explain`) sees them
     assert set(ENRICHMENTS) <= set(again.list_tables())
     assert again.table("creator_niches").count().execute() == pipeline.spark_counts["creator_niches"]
+
+
+def _same(a, b, where="explain"):
+    """``a == b`` for nested dicts and lists, floats within 1e-6 (relative)."""
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for k in a:
+            _same(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple) and len(a) == len(b), (where, a, b)
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same(x, y, f"{where}[{i}]")
+    elif isinstance(a, float) and isinstance(b, float):
+        assert b == pytest.approx(a, rel=1e-6, abs=1e-9, nan_ok=True), where
+    else:
+        assert a == b, (where, a, b)
+
+
+def test_explain_on_spark_gives_duckdbs_components_and_evidence(pipeline):
+    """`explain` (the CLI command, the dashboard's evidence, `report --evidence`) of the creator whose followers talk
+    to each other most: the same components, points and evidence — example conversations quoted, returning
+    commenters, sponsored posts — from the Parquet export on Spark as from the DuckDB workspace."""
+    from tribescope.score import explain
+
+    duck = pipeline.duck.to_pylist()
+    top = max(duck, key=lambda r: (r["interacting_commenter_share"] or 0.0, r["creator_id"]))
+    who = f"{top['platform']}:{top['creator_id']}"
+    ws = connect(pipeline.src, read_only=True)
+    try:
+        d = explain(ws, who)
+    finally:
+        ws.close()
+    s = explain(connect(pipeline.pq, backend="pyspark"), who)
+    assert d["evidence"]["conversations"], "the creator chosen has no conversation to quote"
+    assert d["evidence"]["returning_commenters"]
+    _same(d, s)
 
 
 def test_strip_trims_whitespace_like_duckdb(spark_available, tmp_path):

@@ -593,6 +593,17 @@ def _integer_columns(t: pa.Table, skip: Collection[str] = ()) -> set[str]:
     return {f.name for f in t.schema if pa.types.is_integer(f.type) and f.name not in skip}
 
 
+def _in_utc(t: pa.Table) -> pa.Table:
+    """``t`` with its timestamps without a zone marked UTC. The workspace's timestamps are instants in UTC; Spark
+    (its session in UTC) returns them as UTC wall time without a zone, DuckDB with it — so the scores and ``explain``
+    give ``2025-12-22T02:21:47+00:00`` on both."""
+    naive = [i for i, f in enumerate(t.schema) if pa.types.is_timestamp(f.type) and f.type.tz is None]
+    for i in naive:
+        f = t.schema.field(i)
+        t = t.set_column(i, f.name, t.column(i).cast(pa.timestamp(f.type.unit, "UTC")))
+    return t
+
+
 def _metric_frame(
     ws: Any,
     spec: Spec,
@@ -620,7 +631,7 @@ def _metric_frame(
         else:
             t = run.stage(name, _part_version(name, spec), functools.partial(_part, ws, name, spec=spec))
         ints |= _integer_columns(t, () if m is None else set(m.columns))
-        df = t.to_pandas()
+        df = _in_utc(t).to_pandas()
         m = df if m is None else m.merge(df, on=list(KEY), how="left")
     assert m is not None
     extra: list[pa.Table] = []
@@ -632,7 +643,7 @@ def _metric_frame(
         if t is not None:
             extra.append(t if isinstance(t, pa.Table) else t.to_pyarrow())
     for t in extra:
-        e = t.to_pandas()
+        e = _in_utc(t).to_pandas()
         if not set(KEY) <= set(e.columns):
             continue
         e = e.drop_duplicates(list(KEY))
