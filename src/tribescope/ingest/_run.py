@@ -482,6 +482,8 @@ def _import_files(
                         else _read_file(src, fmt, import_id, skip_bad, options)
                     )
                     _stage(ws, stager, src, fr, items, progress, forgotten)
+                    if fr.rejected and force:
+                        _keep_first_rejects(ws, import_id, sha if sha is not None else hashes[i].result())
                 finished = dt.datetime.now(dt.UTC)
                 fr.seconds = (finished - started).total_seconds()
                 pending.append(
@@ -860,6 +862,21 @@ def _stage(
             fr.ignored_columns = a
         else:
             fr.records, fr.rejected = a, b
+
+
+def _keep_first_rejects(ws: Workspace, import_id: str, sha: str) -> None:
+    """A forced re-read of content imported before quarantines its bad records again: keep them once, under the
+    import that first quarantined them, as a re-import leaves the data rows it does not change as they were — the
+    ``rejects`` of the new import that an earlier import of the same content (``sha256``) holds alike (location,
+    field, reason and record) are dropped. The file's figures still count every record the reading refused."""
+    ws.delete_rows(
+        """DELETE FROM rejects r WHERE r.import_id = ? AND EXISTS (
+             SELECT 1 FROM rejects o JOIN imports i ON o.import_id = i.import_id
+             WHERE i.sha256 = ? AND o.import_id <> r.import_id AND o.location = r.location
+               AND o.field IS NOT DISTINCT FROM r.field AND o.reason IS NOT DISTINCT FROM r.reason
+               AND o.raw IS NOT DISTINCT FROM r.raw)""",
+        [import_id, sha],
+    )
 
 
 def _stage_fast(
