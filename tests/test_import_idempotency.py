@@ -575,23 +575,29 @@ def test_forced_reimport_skips_a_file_identical_to_an_earlier_file_of_the_same_c
         ws.close()
 
 
-def test_forced_reimport_quarantines_the_same_bad_records_once(tmp_path):
+@pytest.mark.parametrize("pseudonymize", [False, True])
+def test_forced_reimport_quarantines_the_same_bad_records_once(tmp_path, pseudonymize):
     """A forced re-read of content imported before (the same file, or a copy under another name) refuses the same
     records again: each is quarantined once, under the import that first refused it, as the data rows it leaves as they
     were keep theirs — and every reading still reports what it refused. A file whose content changed is new content:
-    its bad records are quarantined under its own import."""
+    its bad records are quarantined under its own import. With pseudonyms the records are compared as stored (without
+    the raw record, which pseudonymising drops)."""
     h = "platform,comment_id,post_id,author_id,text,created_at"
     good = "instagram,c1,p1,a1,hello,2024-01-01T00:00:00Z"
     bad = ["instagram,c2,p1,a2,hi,notadate", "instagram,c3,p1,a3,yo,2024-13-45"]
     f = _csv(tmp_path / "comments.csv", h, good, *bad)
+    opts = {"table": "comments"}
+    if pseudonymize:
+        opts |= {"pseudonymize": True, "key_file": str(tmp_path / "pseudonym.key")}
     ws = connect(tmp_path / "ws.duckdb")
     try:
-        first = import_paths(ws, [f], skip_bad=True, options={"table": "comments"})
+        first = import_paths(ws, [f], skip_bad=True, options=opts)
         before = _snapshot(ws)
         assert first.rejected == 2 and len(before["rejects"]) == 2
+        assert pseudonymize == all(r[-1] is None for r in before["rejects"])  # the raw record, not kept then
         copy = tmp_path / "copy.csv"
         copy.write_bytes(f.read_bytes())
-        again = import_paths(ws, [f, copy], skip_bad=True, force=True, options={"table": "comments"})
+        again = import_paths(ws, [f, copy], skip_bad=True, force=True, options=opts)
         after = _snapshot(ws)
         assert [r.rejected for r in again.files] == [
             2,
@@ -600,12 +606,12 @@ def test_forced_reimport_quarantines_the_same_bad_records_once(tmp_path):
         assert after["rejects"] == before["rejects"]  # the first import's rows, as they were
         for t in schema.DATA_TABLES:
             assert after[t] == before[t], t
-        again = import_paths(ws, [copy], skip_bad=True, force=True, options={"table": "comments"})
+        again = import_paths(ws, [copy], skip_bad=True, force=True, options=opts)
         assert again.rejected == 2
         assert _snapshot(ws)["rejects"] == before["rejects"]
         # one more bad record: other content, all three quarantined under the new import
         _csv(f, h, good, *bad, "instagram,c4,p1,a4,hey,yesterday")
-        changed = import_paths(ws, [f], skip_bad=True, options={"table": "comments"})
+        changed = import_paths(ws, [f], skip_bad=True, options=opts)
         rows = ws.duck.execute(
             "SELECT import_id, location FROM rejects ORDER BY import_id, location"
         ).fetchall()

@@ -394,6 +394,7 @@ def _import_files(
         fast: dict[int, tuple[Any, str]] = {}
 
         ours: set[str] = set()  # this command's import ids
+        reread: dict[str, str] = {}  # import id → sha256 of the forced re-reads that quarantined records
 
         def plan_file(i: int, path: Path) -> Plan:
             src = Source(path, None if archives is None else archives.files.get(str(path)))
@@ -483,7 +484,7 @@ def _import_files(
                     )
                     _stage(ws, stager, src, fr, items, progress, forgotten)
                     if fr.rejected and force:
-                        _keep_first_rejects(ws, import_id, sha if sha is not None else hashes[i].result())
+                        reread[import_id] = sha if sha is not None else hashes[i].result()
                 finished = dt.datetime.now(dt.UTC)
                 fr.seconds = (finished - started).total_seconds()
                 pending.append(
@@ -517,6 +518,8 @@ def _import_files(
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
             pseudonymize_workspace(ws, load_key(options.get("key_file")))
+        for import_id, sha in reread.items():  # after the pseudonyms: the records are compared as stored
+            _keep_first_rejects(ws, import_id, sha)
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)
         _drop_forgotten(ws, merged, written_forgotten)
         # after the rows of forgotten accounts are gone: what a format derives from the merged rows comes from rows
