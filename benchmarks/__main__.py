@@ -10,6 +10,11 @@ Figures are printed and written to ``OUT/results.json``; ``docs/performance.md``
 each time, and reports every run and the median of the per-run ratios: this machine's speed drifts by ±20 % over
 minutes, so a ratio is only as good as the pairing of its two figures (one synth m run's pipeline ÷ text scan ranged
 4.2–6.7× on the same code in one afternoon: docs/performance.md, twenty-first round). ``--repeat 1`` for one run.
+
+Each pipeline run also gives its CPU time (``cpu_s``: import + score, user + system) and the least wall time that work
+could take on the machine's cores (``cpu_floor_s``, :func:`cpu_floor`), with that floor's ratio to the reference
+(``ratio_cpu_floor_over_text_scan``, ``ratio_cpu_floor_over_notebook``): a target below the floor's ratio needs less
+work, not more parallelism.
 """
 
 from __future__ import annotations
@@ -170,6 +175,21 @@ def raw_text_scan(folder: Path) -> tuple[float, int, int]:
     return time.perf_counter() - t0, n, chars
 
 
+def cores() -> int:
+    """The CPUs this process may run on (its affinity; ``os.cpu_count()`` where that is not known)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def cpu_floor(cpu_s: float, n_cores: int | None = None) -> float:
+    """The least wall time ``cpu_s`` CPU-seconds can take on ``n_cores`` cores (default :func:`cores`): every core
+    busy for the whole run. Printed beside the pipeline's wall time, it shows how far a target is reachable by
+    running the same work more in parallel, and how far only by doing less work."""
+    return cpu_s / (n_cores or cores())
+
+
 def _child_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -205,6 +225,8 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
         "score_load_avg": load_score,
         "score_peak_rss_mb": sco.peak_rss_mb,
         "total_s": imp.seconds + sco.seconds,
+        "cpu_s": cpu2 - cpu0,
+        "cpu_floor_s": cpu_floor(cpu2 - cpu0),
         "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
         "comments": counts["comments"],
         "rows": rows,
@@ -337,6 +359,9 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
         "ratio_tribescope_over_notebook": ours["total_s"] / nb.seconds,
         "tribescope_import_s": ours["import_s"],
         "tribescope_score_s": ours["score_s"],
+        "tribescope_cpu_s": ours["cpu_s"],
+        "tribescope_cpu_floor_s": ours["cpu_floor_s"],
+        "ratio_cpu_floor_over_notebook": ours["cpu_floor_s"] / nb.seconds,
     }
 
 
@@ -431,6 +456,7 @@ def main() -> None:
             p["raw_text_scan_texts"] = text_rows
             p["raw_text_scan_chars"] = text_chars
             p["ratio_pipeline_over_text_scan"] = p["total_s"] / text_s
+            p["ratio_cpu_floor_over_text_scan"] = p["cpu_floor_s"] / text_s
             runs.append(p)
         p = _median_run(runs, "ratio_pipeline_over_text_scan")
         p["text"] = text_features(out / f"ws-{scale}.duckdb")

@@ -43,3 +43,11 @@ def test_youtube_only_cut_keeps_the_first_pages_up_to_the_comment_count(tmp_path
     (yt / "videos.jsonl").write_text("changed\n")
     assert youtube_only(tmp_path / "synth", tmp_path / "cut", comments=1) == out  # written once, kept
     assert len((out / "commentThreads.jsonl").read_text().splitlines()) == 3
+
+
+def test_cpu_floor_is_the_work_spread_over_every_core():
+    from benchmarks.__main__ import cores, cpu_floor
+
+    assert cpu_floor(13.0, 2) == 6.5
+    assert cpu_floor(42.0, 1) == 42.0
+    assert cores() >= 1 and cpu_floor(8.0) == 8.0 / cores()
