@@ -8,6 +8,8 @@ are substantive (0.3). alice and bob talk under two posts (a recurring, reciproc
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tribescope import metrics as M
 from tribescope.graph import commenter_graph_stats
@@ -267,6 +269,50 @@ def test_graph_stats_keep_each_creators_commenters_apart():
         assert tri["graph_lcc_share"] == one["graph_lcc_share"] == 1.0
     empty = graph_stats_from_edges(e.slice(0, 0))
     assert empty.num_rows == 0 and empty.schema == graph_stats_from_edges(e).schema
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    edges=st.lists(
+        st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.integers(0, 14), st.integers(0, 14)), max_size=120
+    ),
+    hub=st.integers(0, 40),
+)
+def test_graph_stats_equal_networkx_on_random_graphs(edges, hub):
+    """Every creator's graph statistics against networkx on random commenter graphs (repeated pairs, both orders, self
+    loops; ``hub`` more edges from one commenter of c1, the case the triangle count orders edges by degree for):
+    nodes, edges, largest component share, density, and the mean local clustering over commenters with two or more
+    neighbours (Watts & Strogatz)."""
+    import networkx as nx
+    import pyarrow as pa
+
+    from tribescope.graph import graph_stats_from_edges
+
+    rows = [(c, f"u{a}", f"u{b}") for c, a, b in edges] + [("c1", "u0", f"h{i}") for i in range(hub)]
+    rows += [("c1", f"h{i}", f"h{i + 1}") for i in range(0, hub - 1, 2)]  # triangles through the hub
+    e = pa.table(
+        {
+            "platform": ["youtube"] * len(rows),
+            "creator_id": [r[0] for r in rows],
+            "a": [r[1] for r in rows],
+            "b": [r[2] for r in rows],
+        },
+        schema=pa.schema([(k, pa.string()) for k in ("platform", "creator_id", "a", "b")]),
+    )
+    got = {r["creator_id"]: r for r in graph_stats_from_edges(e).to_pylist()}
+    for c in sorted({r[0] for r in rows}):
+        g = nx.Graph([(a, b) for cc, a, b in rows if cc == c and a != b])
+        if g.number_of_edges() == 0:
+            assert c not in got
+            continue
+        r = got[c]
+        n, m = g.number_of_nodes(), g.number_of_edges()
+        assert (r["graph_nodes"], r["graph_edges"]) == (n, m)
+        assert r["graph_lcc_share"] == pytest.approx(max(len(x) for x in nx.connected_components(g)) / n)
+        assert r["graph_density"] == pytest.approx(nx.density(g))
+        local = nx.clustering(g)
+        two = [local[v] for v in g if g.degree(v) >= 2]
+        assert r["graph_clustering"] == (pytest.approx(sum(two) / len(two)) if two else None)
 
 
 def test_offplatform_stage_without_links_has_the_expressions_columns(bws):

@@ -84,7 +84,7 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
         comp_size = np.bincount(label)
         np.maximum.at(lcc_size, node_g, comp_size[label])
         deg = np.diff(adj.indptr)
-        tri2 = np.asarray(adj.multiply(adj @ adj).sum(axis=1)).ravel()  # 2 × triangles through each node
+        tri2 = 2 * _triangles(ea, eb, deg, nn)
         ok = deg >= 2
         local = np.zeros(nn)
         local[ok] = tri2[ok] / (deg[ok] * (deg[ok] - 1.0))
@@ -118,6 +118,34 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
         out["graph_clustering"].append(clustering)
         out["graph_density"].append(density)
     return pa.table(out, schema=_SCHEMA)
+
+
+def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.ndarray:
+    """Triangles through each of ``nn`` nodes of the undirected simple graph with edges ``ea[i]``–``eb[i]`` (each
+    edge once) and degrees ``deg``.
+
+    Each edge points from its end of lower degree to the other (ties by node number), so each triangle is one node
+    ``a`` pointing to ``b`` and ``c`` with ``b`` → ``c``: ``(L @ L) ∘ L`` counts it on ``(a, c)`` and ``(Lᵀ @ L) ∘ L``
+    on ``(b, c)``, which give the triangles of ``a`` (row sums of the first), ``b`` and ``c`` (row and column sums of
+    the second). The products only walk the edges towards higher degree (Chiba & Nishizeki 1985; Schank &
+    Wagner 2005): no node has more than ~√(2E) of them, where ``A @ A`` (the former count, ``diag(A³)``) walked
+    every pair of a hub's neighbours — 1.9 of 4.4 s for 1M edges in ``make bench``'s commenter graphs."""
+    import scipy.sparse as sp
+
+    order = np.lexsort((np.arange(nn), deg))
+    rank = np.empty(nn, np.int64)
+    rank[order] = np.arange(nn)
+    up = rank[ea] < rank[eb]
+    lo, hi = np.where(up, ea, eb), np.where(up, eb, ea)
+    ones = np.ones(len(lo))
+    low = sp.csr_matrix((ones, (lo, hi)), shape=(nn, nn))
+    first = low @ low  # a → b → c
+    first = first.multiply(low)  # … and a → c: the triangle counted on (a, c)
+    lowest = np.asarray(first.sum(axis=1)).ravel()
+    second = (low.T @ low).tocsr().multiply(low)  # a → b, a → c, b → c: counted on (b, c)
+    middle = np.asarray(second.sum(axis=1)).ravel()
+    highest = np.asarray(second.sum(axis=0)).ravel()
+    return np.rint(lowest + middle + highest).astype(np.int64)
 
 
 def _codes(col: pa.ChunkedArray) -> np.ndarray:
