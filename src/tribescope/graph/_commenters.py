@@ -129,7 +129,7 @@ def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.n
     on ``(b, c)``, which give the triangles of ``a`` (row sums of the first), ``b`` and ``c`` (row and column sums of
     the second). The products only walk the edges towards higher degree (Chiba & Nishizeki 1985; Schank &
     Wagner 2005): no node has more than ~√(2E) of them, where ``A @ A`` (the former count, ``diag(A³)``) walked
-    every pair of a hub's neighbours — 1.9 of 4.4 s for 1M edges in ``make bench``'s commenter graphs."""
+    every pair of a hub's neighbours: ``make bench``'s commenter graphs (1M edges) 2.85–3.39 s then, 1.34–1.57 s now."""
     import scipy.sparse as sp
 
     order = np.lexsort((np.arange(nn), deg))
