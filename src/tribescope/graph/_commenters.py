@@ -145,7 +145,8 @@ def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.n
     second = (low.T @ low).tocsr().multiply(low)  # a → b, a → c, b → c: counted on (b, c)
     middle = np.asarray(second.sum(axis=1)).ravel()
     highest = np.asarray(second.sum(axis=0)).ravel()
-    return np.rint(lowest + middle + highest).astype(np.int64)
+    counts: np.ndarray = np.rint(lowest + middle + highest).astype(np.int64)
+    return counts
 
 
 def _codes(col: pa.ChunkedArray) -> np.ndarray:
