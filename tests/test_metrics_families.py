@@ -282,7 +282,7 @@ def test_graph_stats_equal_networkx_on_random_graphs(edges, hub):
     """Every creator's graph statistics against networkx on random commenter graphs (repeated pairs, both orders, self
     loops; ``hub`` more edges from one commenter of c1, the case the triangle count orders edges by degree for):
     nodes, edges, largest component share, density, and the mean local clustering over commenters with two or more
-    neighbours (Watts & Strogatz)."""
+    neighbours (Watts & Strogatz); and bit for bit the same figures for the rows in other orders."""
     import networkx as nx
     import pyarrow as pa
 
@@ -299,7 +299,11 @@ def test_graph_stats_equal_networkx_on_random_graphs(edges, hub):
         },
         schema=pa.schema([(k, pa.string()) for k in ("platform", "creator_id", "a", "b")]),
     )
-    got = {r["creator_id"]: r for r in graph_stats_from_edges(e).to_pylist()}
+    stats = graph_stats_from_edges(e)
+    # the same figures, to the last bit, whatever order the rows come in (the engine returns them in any order)
+    for order in (list(range(e.num_rows))[::-1], sorted(range(e.num_rows), key=lambda i: (rows[i][2], i))):
+        assert graph_stats_from_edges(e.take(pa.array(order, pa.int64()))).equals(stats)
+    got = {r["creator_id"]: r for r in stats.to_pylist()}
     for c in sorted({r[0] for r in rows}):
         g = nx.Graph([(a, b) for cc, a, b in rows if cc == c and a != b])
         if g.number_of_edges() == 0:
@@ -444,3 +448,24 @@ def test_niche_focus_stays_within_zero_and_one():
     out = M.niche(ibis.memtable(pa.Table.from_pylist(rows))).to_pyarrow().to_pylist()
     assert len(out) == 38 and all(0.0 <= r["niche_focus"] <= 1.0 for r in out)
     assert max(r["niche_focus"] for r in out) < 1e-12  # all spread: 0
+
+
+def test_sentiment_mean_is_exact_whatever_order_the_rows_come_in():
+    """The mean VADER compound over a creator's comments, summed in fixed point: the same figure for the rows in any
+    order (a float sum depends on the order the engine adds them in), the exact mean of the four-decimal scores,
+    nulls skipped."""
+    import random
+    from fractions import Fraction
+
+    import ibis
+
+    rng = random.Random(7)
+    vals = [round(rng.uniform(-1, 1), 4) for _ in range(2000)] + [None] * 5
+    exact = float(sum(Fraction(str(v)) for v in vals if v is not None) / 2000)
+    con = ibis.duckdb.connect()
+    got = set()
+    for order in (vals, vals[::-1], sorted(vals, key=lambda v: (v is None, abs(v or 0)))):
+        t = ibis.memtable({"s": order}, schema={"s": "float64"})
+        got.add(con.execute(t.aggregate(m=M.sentiment_mean(t.s))).m[0])
+    assert len(got) == 1
+    assert got.pop() == pytest.approx(exact, abs=1e-15)

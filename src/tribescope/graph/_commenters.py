@@ -55,14 +55,16 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     hi = pc.if_else(pc.less(e["a"], e["b"]), e["b"], e["a"])
     e = pa.table({"platform": e["platform"], "creator_id": e["creator_id"], "a": lo, "b": hi})
     e = e.group_by(["platform", "creator_id", "a", "b"]).aggregate([])
-    # creators and nodes numbered in order of first appearance (creators over the rows, nodes over every ``a`` then
-    # every ``b``), as a dict filled row by row would number them — in Arrow and NumPy, not a Python loop per edge
+    # creators and nodes numbered in the order of their keys, (platform, creator) and (creator, name), in Arrow and
+    # NumPy, not a Python loop per edge: the numbers, and so the order each creator's clustering is summed in, do not
+    # depend on the order the engine returned the edges in (numbered by first appearance, a creator's
+    # graph_clustering differed in its last bit from one score of the same data to the next)
     m = e.num_rows
     p_code = _codes(e["platform"])
     c_code = _codes(e["creator_id"])
-    eg, g_first = _first_seen(p_code * (int(c_code.max(initial=0)) + 1) + c_code)
+    eg, g_first = _numbered(p_code * (int(c_code.max(initial=0)) + 1) + c_code)
     names = _codes(pa.chunked_array(e["a"].chunks + e["b"].chunks, type=e["a"].type))
-    nodes, _ = _first_seen(np.r_[eg, eg] * (int(names.max(initial=0)) + 1) + names)
+    nodes, _ = _numbered(np.r_[eg, eg] * (int(names.max(initial=0)) + 1) + names)
     ea, eb = nodes[:m], nodes[m:]
     ng = len(g_first)
     nn = int(nodes.max(initial=-1)) + 1
@@ -150,19 +152,18 @@ def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.n
 
 
 def _codes(col: pa.ChunkedArray) -> np.ndarray:
-    """An int64 code per value (equal values, equal codes; null has a code of its own)."""
+    """An int64 code per value: its rank among the distinct values, sorted (equal values, equal codes; null last),
+    whatever order the rows come in."""
     d = pc.dictionary_encode(col.combine_chunks(), null_encoding="encode")
-    return np.asarray(d.indices.to_numpy(zero_copy_only=False), np.int64)
+    rank = np.empty(len(d.dictionary), np.int64)
+    rank[pc.array_sort_indices(d.dictionary, null_placement="at_end").to_numpy()] = np.arange(len(d.dictionary))
+    return rank[np.asarray(d.indices.to_numpy(zero_copy_only=False), np.int64)]
 
 
-def _first_seen(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each value of ``x`` numbered 0, 1, … in order of first appearance, and the position of each number's first
-    appearance."""
-    uniq, first, inv = np.unique(x, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    rank = np.empty(len(uniq), np.int64)
-    rank[order] = np.arange(len(uniq))
-    return rank[inv.reshape(-1)], first[order]
+def _numbered(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value of ``x`` numbered 0, 1, … in ascending order, and the position of each number's first appearance."""
+    _, first, inv = np.unique(x, return_index=True, return_inverse=True)
+    return np.asarray(inv.reshape(-1), np.int64), first
 
 
 def commenter_graph_stats(threads: ir.Table) -> pa.Table:

@@ -15,8 +15,12 @@ def sentiment_mean(sentiment: ir.NumericColumn) -> ir.FloatingScalar:
     **that have a score**. A comment without one (no ``comment_features`` row, a null ``sentiment``) is *unknown*, not
     neutral: it is skipped, never counted as 0 (which would pull the mean toward 0 by the share of unscored comments);
     null when no comment has a score. The one definition of the column: :func:`conversation` (when its thread rows
-    carry ``sentiment``) and the score's ``sentiment`` stage (``tribescope.score``) both aggregate with it."""
-    return sentiment.cast("float64").mean()  # SQL's mean skips nulls
+    carry ``sentiment``) and the score's ``sentiment`` stage (``tribescope.score``) both aggregate with it.
+
+    Summed in fixed point (six decimals; the stored scores carry four): a sum of floats depends on the order the
+    engine's threads add them in, and the same comments gave a mean differing in its last bit from one score to the
+    next."""
+    return sentiment.cast("decimal(18, 6)").mean().cast("float64")  # SQL's mean skips nulls
 
 
 def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
