@@ -155,8 +155,9 @@ def _codes(col: pa.ChunkedArray) -> np.ndarray:
     """An int64 code per value: its rank among the distinct values, sorted (equal values, equal codes; null last),
     whatever order the rows come in."""
     d = pc.dictionary_encode(col.combine_chunks(), null_encoding="encode")
-    rank = np.empty(len(d.dictionary), np.int64)
-    rank[pc.array_sort_indices(d.dictionary, null_placement="at_end").to_numpy()] = np.arange(len(d.dictionary))
+    order = pc.array_sort_indices(d.dictionary, null_placement="at_end").to_numpy()
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.arange(len(order))
     return rank[np.asarray(d.indices.to_numpy(zero_copy_only=False), np.int64)]
 
 
