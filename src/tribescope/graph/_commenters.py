@@ -9,6 +9,8 @@ creator (which took ~4 CPU-s for 800 creators at synth scale m, plus ~2 s to imp
 
 from __future__ import annotations
 
+from typing import Any
+
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
@@ -45,7 +47,6 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
       Strogatz 1998: triangles through the node / (d(d − 1)/2); null when no node has degree ≥ 2).
     * ``graph_density`` — edges / possible edges among the *interacting* commenters, 2E / (k(k − 1)).
     """
-    import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
     e = edges.select(["platform", "creator_id", "a", "b"])
@@ -81,12 +82,12 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     clust_sum: np.ndarray = np.zeros(ng)
     clust_n: np.ndarray = np.zeros(ng, np.int64)
     if nn:
-        adj = sp.coo_matrix((np.ones(2 * len(ea)), (np.r_[ea, eb], np.r_[eb, ea])), shape=(nn, nn)).tocsr()
-        _, label = connected_components(adj, directed=False)
+        deg = np.bincount(np.r_[ea, eb], minlength=nn)  # each edge once: no pair twice, no self loop
+        low = _toward_higher_degree(ea, eb, deg, nn)
+        _, label = connected_components(low, directed=False)  # the edges walked either way
         comp_size = np.bincount(label)
         np.maximum.at(lcc_size, node_g, comp_size[label])
-        deg = np.diff(adj.indptr)
-        tri2 = 2 * _triangles(ea, eb, deg, nn)
+        tri2 = 2 * _triangles(low)
         ok = deg >= 2
         local = np.zeros(nn)
         local[ok] = tri2[ok] / (deg[ok] * (deg[ok] - 1.0))
@@ -122,16 +123,9 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     return pa.table(out, schema=_SCHEMA)
 
 
-def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.ndarray:
-    """Triangles through each of ``nn`` nodes of the undirected simple graph with edges ``ea[i]``–``eb[i]`` (each
-    edge once) and degrees ``deg``.
-
-    Each edge points from its end of lower degree to the other (ties by node number), so each triangle is one node
-    ``a`` pointing to ``b`` and ``c`` with ``b`` → ``c``: ``(L @ L) ∘ L`` counts it on ``(a, c)`` and ``(Lᵀ @ L) ∘ L``
-    on ``(b, c)``, which give the triangles of ``a`` (row sums of the first), ``b`` and ``c`` (row and column sums of
-    the second). The products only walk the edges towards higher degree (Chiba & Nishizeki 1985; Schank &
-    Wagner 2005): no node has more than ~√(2E) of them, where ``A @ A`` (the former count, ``diag(A³)``) walked
-    every pair of a hub's neighbours: ``make bench``'s commenter graphs (1M edges) 2.85–3.39 s then, 1.34–1.57 s now."""
+def _toward_higher_degree(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> Any:
+    """The undirected simple graph with edges ``ea[i]``–``eb[i]`` (each once) on ``nn`` nodes of degrees ``deg``, as a
+    sparse matrix ``L`` whose edges point from the end of lower degree to the other (ties by node number)."""
     import scipy.sparse as sp
 
     order = np.lexsort((np.arange(nn), deg))
@@ -139,10 +133,19 @@ def _triangles(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> np.n
     rank[order] = np.arange(nn)
     up = rank[ea] < rank[eb]
     lo, hi = np.where(up, ea, eb), np.where(up, eb, ea)
-    ones = np.ones(len(lo))
-    low = sp.csr_matrix((ones, (lo, hi)), shape=(nn, nn))
-    first = low @ low  # a → b → c
-    first = first.multiply(low)  # … and a → c: the triangle counted on (a, c)
+    return sp.csr_matrix((np.ones(len(lo)), (lo, hi)), shape=(nn, nn))
+
+
+def _triangles(low: Any) -> np.ndarray:
+    """Triangles through each node of the graph :func:`_toward_higher_degree` gives as ``low`` (``L``).
+
+    Each triangle is one node ``a`` pointing to ``b`` and ``c`` with ``b`` → ``c``: ``(L @ L) ∘ L`` counts it on
+    ``(a, c)`` and ``(Lᵀ @ L) ∘ L`` on ``(b, c)``, which give the triangles of ``a`` (row sums of the first), ``b`` and
+    ``c`` (row and column sums of the second). The products only walk the edges towards higher degree (Chiba &
+    Nishizeki 1985; Schank & Wagner 2005): no node has more than ~√(2E) of them, where ``A @ A`` (the former count,
+    ``diag(A³)``) walked every pair of a hub's neighbours: ``make bench``'s commenter graphs (1M edges) 2.85–3.39 s
+    then, 1.34–1.57 s now."""
+    first = (low @ low).multiply(low)  # a → b → c, and a → c: the triangle counted on (a, c)
     lowest = np.asarray(first.sum(axis=1)).ravel()
     second = (low.T @ low).tocsr().multiply(low)  # a → b, a → c, b → c: counted on (b, c)
     middle = np.asarray(second.sum(axis=1)).ravel()
