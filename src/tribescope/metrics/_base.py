@@ -147,11 +147,17 @@ def _own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
 def _tagged_handles(posts: ir.Table, rows: pa.Table, tag: str) -> ir.Table:
     """:func:`_own_handles_rows` as an in-memory table with :func:`own_account_handles`' ``tag``-named columns. A
     fresh table per use: a relation used twice becomes a CTE (see :func:`creator_posts_with_handle`). Registered
-    with ``posts``' backend now: PySpark's ``.cache()`` compiles its plan without registering the plan's in-memory
-    tables (DuckDB's does), and failed with "table or view not found"."""
+    with ``posts``' backend now (:func:`memtable_with`)."""
     names = [f"_{tag}_platform", f"_{tag}_id", f"_{tag}_handle"]
-    t = ibis.memtable(rows.rename_columns(names))
-    posts._find_backend()._register_in_memory_tables(t)
+    return memtable_with(posts, rows.rename_columns(names))
+
+
+def memtable_with(like: ir.Table, data: pa.Table) -> ir.Table:
+    """``data`` as an in-memory table registered now with ``like``'s backend, for expressions that are ``.cache()``d:
+    PySpark's ``.cache()`` compiles its plan without registering the plan's in-memory tables (DuckDB's does), and
+    failed with "table or view not found"."""
+    t = ibis.memtable(data)
+    like._find_backend()._register_in_memory_tables(t)
     return t
 
 

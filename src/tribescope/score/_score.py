@@ -21,7 +21,7 @@ from tribescope._gc import fewer_collections
 from tribescope.errors import CreatorNotFound
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ties
-from tribescope.metrics._base import creator_posts_with_handle, with_own_author
+from tribescope.metrics._base import creator_posts_with_handle, memtable_with, with_own_author
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import FIRST_COLUMNS, SCORE_DIGITS, Component, Spec, SpecError, load_spec
 from tribescope.store._workspace import require_workspace
@@ -1022,9 +1022,8 @@ def _creator_evidence_tables(ws: Any, platform: str, creator_id: str) -> tuple[i
     held it). The creator is a one-row in-memory table rather than literals, so that the expressions are the same for
     every creator and the next one's compile from the cache (which keys an in-memory table by its schema, not its name
     or rows): 0.24–0.3 s a creator against 0.5–0.8 s compiled each time, synth xs."""
-    kt = ibis.memtable(key_table([(platform, creator_id)]))
     comments = ws.table("comments")
-    comments._find_backend()._register_in_memory_tables(kt)  # PySpark's .cache() does not register it itself
+    kt = memtable_with(comments, key_table([(platform, creator_id)]))
     posts, cs, _ = creators_tables(kt, ws.table("posts"), comments, None)
     th = threads(cs, posts, ws.table("accounts"), parents=comments)
     return posts, th.select(*_EVIDENCE_COLUMNS).cache()
