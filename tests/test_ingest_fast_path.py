@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tribescope.errors import ImportFailed
 from tribescope.ingest import import_paths
 from tribescope.ingest import youtube as yt_mod
+from tribescope.ingest._readers import Probe, Source
 from tribescope.store import connect
 
 COLS = {
@@ -1101,10 +1102,11 @@ def test_every_format_reads_compressed_content_under_any_name(tmp_path, codec, f
         ref.close()
 
 
-@pytest.mark.parametrize("layout", ["lines", "crlf_lines", "array", "pretty_page"])
+@pytest.mark.parametrize("layout", ["lines", "crlf_lines", "array", "pretty_page", "bom_lines"])
 def test_threads_plan_reads_every_layout_of_the_pages_as_the_python_path(tmp_path, monkeypatch, layout):
-    """JSON Lines (one page a line; read by the engine as such), a JSON array of pages and one pretty-printed page
-    run the plan and give the rows of the record-by-record path."""
+    """JSON Lines (one page a line; read by the engine as such), a JSON array of pages, one pretty-printed page and
+    JSON Lines after a byte-order mark (read by the engine's detection) run the plan and give the rows of the
+    record-by-record path."""
     pages = [
         {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 4 + i) for i in range(4)]}
         for p in range(3)
@@ -1114,10 +1116,11 @@ def test_threads_plan_reads_every_layout_of_the_pages_as_the_python_path(tmp_pat
         "crlf_lines": "\r\n".join(json.dumps(p) for p in pages) + "\r\n",
         "array": json.dumps(pages, indent=2),
         "pretty_page": json.dumps({**pages[0], "items": [it for p in pages for it in p["items"]]}, indent=2),
+        "bom_lines": "\ufeff" + "\n".join(json.dumps(p) for p in pages) + "\n",
     }[layout]
     f = tmp_path / "commentThreads.json"
     f.write_text(text)
-    assert yt_mod._json_lines(text.encode()) == (layout in ("lines", "crlf_lines"))
+    assert yt_mod._json_lines(Probe.of(Source(f)), Source(f)) == (layout in ("lines", "crlf_lines"))
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
     try:

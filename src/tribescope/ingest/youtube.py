@@ -36,6 +36,7 @@ reason quotes the code, reason and message.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import html
 import io
 import re
@@ -776,24 +777,27 @@ PLAIN_UDF = "__tribescope_youtube_plain"
 def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
     if src.size < FAST_MIN_BYTES:  # small files: the Python path is as fast and needs no second reader
         return None
-    head = src.head()
-    if b"youtube#commentThreadListResponse" not in head[:4096]:
+    probe = Probe.of(src)
+    if b"youtube#commentThreadListResponse" not in probe.head[:4096]:
         return None
     return _fast_plan(
-        str(src.path), "gzip" if src.compression == "gzip" else "uncompressed", lines=_json_lines(head)
+        str(src.path), "gzip" if src.compression == "gzip" else "uncompressed", lines=_json_lines(probe, src)
     )
 
 
-def _json_lines(head: bytes) -> bool:
-    """Whether a file beginning with ``head`` is JSON Lines, one page a line (as export tools save API responses):
-    its first line is a whole JSON object. A pretty-printed page, a JSON array of pages or a first line longer than
-    ``head`` is not (DuckDB's ``format='auto'`` reads those)."""
-    first, newline, _ = head.partition(b"\n")
-    if not newline:
+def _json_lines(probe: Probe, src: Source) -> bool:
+    """Whether ``src`` is JSON Lines of pages, one a line (as export tools save API responses): what format detection
+    takes for NDJSON (:class:`~tribescope.ingest._readers.Probe`: its first line is a whole JSON value) whose first
+    value is a page (an object), its content not opening with a byte-order mark (which :class:`Source` skips and
+    DuckDB's JSON Lines reader refuses; its ``format='auto'`` reads it). A pretty-printed page, a JSON array of pages
+    or a first line longer than the probe is not JSON Lines here either: ``format='auto'`` reads those."""
+    if probe.json_kind != "ndjson" or not isinstance(probe.first_json, dict):
         return False
+    opener: Any = gzip.open if src.compression == "gzip" else open
     try:
-        return isinstance(orjson.loads(first), dict)
-    except orjson.JSONDecodeError:
+        with opener(src.path, "rb") as f:
+            return bool(f.read(3) != b"\xef\xbb\xbf")
+    except (OSError, EOFError):  # a damaged start: the layout is left to DuckDB's detection
         return False
 
 
