@@ -30,7 +30,9 @@ def niche(posts: ir.Table) -> ir.Table:
         cj.mutate(_h=-(pr * pr.ln()))
         .group_by(*KEY)
         .agg(
-            _h=ibis._["_h"].sum(),
+            # summed in fixed point (18 decimals): a float sum follows the order the engine's threads add the tags in,
+            # and the same hashtags gave a niche_focus differing in its last bit from one score to the next
+            _h=ibis._["_h"].cast("decimal(38, 18)").sum().cast("float64"),
             n_hashtag_uses=ibis._["n_hashtag_uses"].max(),
             n_hashtags=ibis._["n_hashtags"].max(),
         )
