@@ -236,3 +236,35 @@ def test_the_score_reads_the_creators_own_accounts_as_the_metrics_do(mws):
     ]
     scores = [s for s in sentiment_scores(audience_texts, processes=1).tolist()]
     assert r["sentiment_mean"] == pytest.approx(sum(scores) / len(scores), abs=1e-4)
+
+
+def test_the_sentiment_stage_reads_kept_thread_rows_as_it_reads_the_comments(lonely):
+    """The score's ``sentiment`` stage takes its audience from the scope's thread rows while they are kept (the
+    metric lane's, after the thread-row stages) and from the comments and posts otherwise: the same creators and
+    means either way — maya's comment under her other id is not audience, solo has no audience at all."""
+    from tribescope.features import sentiment_scores
+    from tribescope.score import _score
+    from tribescope.score._cache import Scope
+
+    p, c, a = lonely.table("posts"), lonely.table("comments"), lonely.table("accounts")
+    sc = Scope(set(), True, p, c, a, c, None, None)
+    fresh = _score._sentiment_rows(lonely, sc)
+    th = _score._thread_rows(sc)  # kept on the scope, as the lane's thread-row stages leave it
+    assert getattr(sc, "_threads", None) is th
+    try:
+        kept = _score._sentiment_rows(lonely, sc)
+    finally:
+        th.release()
+    key = [("platform", "ascending"), ("creator_id", "ascending")]
+    assert kept.sort_by(key).to_pylist() == fresh.sort_by(key).to_pylist()
+    got = {r["creator_id"]: r["sentiment_mean"] for r in kept.to_pylist()}
+    scores = sentiment_scores(
+        [
+            "I tried this itinerary last spring, loved it",
+            "the ferry tip saved our whole trip too",
+            "which train did you take after the ferry",
+        ],
+        processes=1,
+    ).tolist()
+    assert got["maya"] == pytest.approx(sum(scores) / len(scores), abs=1e-4)
+    assert got.get("solo") is None  # only her own comment: no audience, no mean

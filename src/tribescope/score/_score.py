@@ -299,9 +299,9 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
 
     The audience comments are those of :func:`threads` that its ``is_creator`` does not mark — the comments under the
     scope's creators' posts whose author is not one of the creator's own accounts
-    (:func:`~tribescope.metrics._base.with_own_author`, the thread rows' rule) — taken from the comments
-    and posts themselves, so that this stage, queued last (after the models stored ``comment_features``), does not
-    need the thread rows.
+    (:func:`~tribescope.metrics._base.with_own_author`, the thread rows' rule): the scope's thread rows while they are
+    kept (the metric lane's scope, until the lane closes), else taken from the comments and posts themselves, so that
+    this stage, queued last (after the models stored ``comment_features``), does not need the thread rows.
 
     Every creator of a large workspace (:func:`_groups`) is computed group by group of creators, as the thread-row
     stages are: at synth l (9.96M comments) the query over every comment ran out of the score's memory cap beside the
@@ -318,11 +318,18 @@ def _sentiment_rows(ws: Any, sc: Scope) -> pa.Table:
 
     cf = comment_scores(ws)
     cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
-    p = creator_posts_with_handle(sc.posts, sc.accounts)
-    c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
-    j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
-    j, own = with_own_author(j, sc.posts, sc.accounts)
-    aud = j.filter(~own).select("platform", "creator_id", "comment_id")
+    th = getattr(sc, "_threads", None)
+    if th is not None:
+        # the scope's thread rows are still kept (the metric lane drops them when it closes): their audience rows are
+        # these very rows — the same join and rule — without joining the comments to the posts and the own accounts
+        # again (synth m: 0.67 → 0.31 CPU-s, the same means)
+        aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id")
+    else:
+        p = creator_posts_with_handle(sc.posts, sc.accounts)
+        c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
+        j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
+        j, own = with_own_author(j, sc.posts, sc.accounts)
+        aud = j.filter(~own).select("platform", "creator_id", "comment_id")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
     per = j.group_by(list(KEY)).agg(sentiment_mean=sentiment_mean(j._cf_sentiment))
     return per.to_pyarrow()
