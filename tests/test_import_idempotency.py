@@ -620,3 +620,57 @@ def test_forced_reimport_quarantines_the_same_bad_records_once(tmp_path, pseudon
         assert len(rows) == 5
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("group_rows", [0, 500_000])
+def test_a_first_import_keeps_no_originals_and_stamps_rows_as_the_net_merge_does(
+    tmp_path, monkeypatch, group_rows
+):
+    """A first import has no stored row to give its provenance back, so it keeps no originals (it scanned the tables
+    it had just filled for them); its tables and per-file figures are those of the net merge — three files that
+    change an account and set it back, merged together and file by file (``GROUP_ROWS=0``)."""
+    from tribescope.store import _upsert
+
+    monkeypatch.setattr(_run, "GROUP_ROWS", group_rows)
+    d = tmp_path / "in"
+    d.mkdir()
+    h = "platform,account_id,username,followers,posts"
+    _csv(d / "a.csv", h, "instagram,ana,ana,100,485", "instagram,bo,bo,7,1")
+    _csv(d / "b.csv", h, "instagram,ana,ana,100,553")
+    _csv(d / "c.csv", h, "instagram,ana,ana,100,485", "instagram,bo,bo,8,1")
+
+    kept: list[str] = []
+    real_keep = _upsert.Stager._keep_originals
+
+    def spy(self, tbl, changed, touched):
+        if self.net:
+            kept.append(tbl.name)
+        return real_keep(self, tbl, changed, touched)
+
+    monkeypatch.setattr(_upsert.Stager, "_keep_originals", spy)
+    ws = connect(tmp_path / "first.duckdb")
+    try:
+        rep = import_paths(ws, [d])
+        assert kept == []  # the first import: no originals kept
+        got = ws.duck.execute(
+            "SELECT account_id, followers, posts, import_id FROM accounts ORDER BY 1"
+        ).fetchall()
+        ids = {Path(f.path).name: f.import_id for f in rep.files}
+        assert got == [("ana", 100, 485, ids["c.csv"]), ("bo", 8, 1, ids["c.csv"])]
+        first_rows = [f.rows for f in rep.files]
+        first_tables = _tables_by_file(ws)
+    finally:
+        ws.close()
+
+    # the same import through the net merge (what every later import runs): the same rows, stamps and figures
+    real_init = _upsert.Stager.__init__
+    monkeypatch.setattr(
+        _upsert.Stager, "__init__", lambda self, *a, **k: real_init(self, *a, **{**k, "net": True})
+    )
+    ws = connect(tmp_path / "net.duckdb")
+    try:
+        rep = import_paths(ws, [d])
+        assert [f.rows for f in rep.files] == first_rows
+        assert _tables_by_file(ws) == first_tables
+    finally:
+        ws.close()
