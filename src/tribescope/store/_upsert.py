@@ -15,7 +15,8 @@ carried; when that does not hold, the files are merged one by one instead.
 Across the whole import (``Stager(net=True)``, :meth:`Stager.finish`), a row whose data the import leaves as it
 found it — a key two files of the import describe differently, changed by one and set back by the other — keeps
 its stored ``import_id``, and the files' counts do not include it: re-importing the same data changes nothing,
-provenance included.
+provenance included. The import runs it whenever the workspace holds rows; a first import has no stored row to give
+its provenance back, and runs without it.
 
 Only keys that need it are merged: a key staged once and not yet stored is inserted as staged (what
 any merge computes for it), so a first import of a million comments with a few hundred seen twice
