@@ -1162,3 +1162,31 @@ def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_th
         assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] == 0
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("fmt", ["kim", "web"])
+def test_instagram_jsonl_after_a_byte_order_mark_runs_the_plan_as_the_python_path(tmp_path, monkeypatch, fmt):
+    """JSON Lines that open with a UTF-8 byte-order mark (PowerShell 5's ``Out-File`` writes one): DuckDB's JSON Lines
+    reader refuses the mark, so the plans read such content with the engine's detection
+    (:func:`~tribescope.ingest._readers.json_lines_format`) — the plan runs, and gives the record-by-record rows."""
+    from tribescope.ingest import instagram as ig_mod
+    from tribescope.ingest._readers import json_lines_format
+
+    if fmt == "kim":
+        f = tmp_path / "comments.jsonl"
+        f.write_text("\n".join(json.dumps(_kim_line(i)) for i in range(40)) + "\n")
+    else:
+        f = _web_file(tmp_path, "media.jsonl", range(6))
+    assert json_lines_format(Source(f)) == "newline_delimited"
+    f.write_bytes(b"\xef\xbb\xbf" + f.read_bytes())
+    assert json_lines_format(Source(f)) == "auto"
+    monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
+    fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f, skip_bad=fmt == "web")
+    try:
+        assert used
+        assert r_fast.files[0].records == r_slow.files[0].records > 0
+        assert r_fast.rows() == r_slow.rows()
+        assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
+    finally:
+        fast.close()
+        slow.close()

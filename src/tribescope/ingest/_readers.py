@@ -76,6 +76,20 @@ class Source:
             return "zstd"  # a skippable frame first, as pzstd writes one before each frame
         return next((name for name, m in _MAGIC.items() if magic.startswith(m)), None)
 
+    @functools.cached_property
+    def stored_start(self) -> bytes | None:
+        """The first three bytes of the content as the engine's readers see it — decompressed from gzip, nothing
+        skipped or transcoded (:meth:`open` skips a UTF-8 byte-order mark and transcodes UTF-16) — or ``None`` for
+        content they cannot read as stored (xz, zstd: see ``ingest._run._engine_reads``) or a damaged start. Read
+        once per :class:`Source` (whether a plan can read the file; the YouTube plan's JSON Lines layout)."""
+        if self.compression not in (None, "gzip"):
+            return None
+        try:
+            with (gzip.open if self.compression == "gzip" else open)(self.path, "rb") as f:
+                return bytes(f.read(3))
+        except (OSError, EOFError, zlib.error):  # damaged: the Python reader says where
+            return None
+
     def open(self) -> IO[bytes]:
         """A fresh binary stream over the (decompressed: gzip, xz or zstd) content as UTF-8: after a UTF-8 byte-order
         mark if the content starts with one (Windows tools write it; JSON parsers refuse it), transcoded from
@@ -132,6 +146,15 @@ class Source:
         return b"".join(out), None
 
 
+def json_lines_format(src: Source) -> str:
+    """The engine's ``read_json`` / ``read_json_objects`` format for content that is JSON Lines: ``newline_delimited``
+    (split between DuckDB's threads, no detection pass), or ``auto`` when the content opens with a UTF-8 byte-order
+    mark (:attr:`Source.stored_start`), which DuckDB's JSON Lines reader refuses ("byte order mark (BOM) is not
+    supported") and its detection reads — the plan of such a file then ran only to fail and go record by record."""
+    start = src.stored_start
+    return "auto" if start is not None and start.startswith(UTF8_BOM) else "newline_delimited"
+
+
 #: the first bytes of the compressed files :meth:`Source.open` reads
 _MAGIC = {"gzip": b"\x1f\x8b", "xz": b"\xfd7zXZ\x00", "zstd": b"\x28\xb5\x2f\xfd"}
 #: the last three bytes of the magic number of a zstd skippable frame (0x184D2A50 to 0x184D2A5F, little-endian)
@@ -145,7 +168,7 @@ _UNREADABLE = {
     b"\xd0\xcf\x11\xe0": 'the file is an Excel 97-2003 workbook (.xls): save the sheet as "CSV UTF-8" and import that',
 }
 #: the UTF-8 byte-order mark
-_BOM = b"\xef\xbb\xbf"
+UTF8_BOM = b"\xef\xbb\xbf"
 #: the UTF-16 byte-order marks (little- and big-endian)
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -154,7 +177,7 @@ def _as_utf8(stream: Any) -> IO[bytes]:
     """``stream`` (a buffered binary stream at its start) as UTF-8 bytes: past a UTF-8 byte-order mark, transcoded
     from UTF-16 after a UTF-16 one, else as it is."""
     head = stream.peek(3)[:3]
-    if head == _BOM:
+    if head == UTF8_BOM:
         stream.read(3)
     elif head[:2] in UTF16_BOMS:
         return io.BufferedReader(_Utf16AsUtf8(stream))  # type: ignore[return-value]

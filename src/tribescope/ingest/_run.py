@@ -6,12 +6,10 @@ import collections
 import contextlib
 import datetime as dt
 import functools
-import gzip
 import json
 import os
 import reprlib
 import threading
-import zlib
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future
@@ -1020,20 +1018,14 @@ def _fast_plan(src: Source, fmt: Format, ctx: Context, options: dict[str, Any]) 
 def _engine_reads(src: Source) -> bool:
     """Whether the engine's JSON reader can read ``src`` as it is stored (by its first bytes, whatever its name; the
     plans name the compression they find there): not xz- or zstd-compressed and not UTF-16 text, compressed or not
-    (it reads UTF-8 only, a byte-order mark included). DuckDB reads gzip, and zstd only up to a 128 MB window: the
+    (it reads UTF-8 only; a UTF-8 byte-order mark its detection reads, its JSON Lines reader not:
+    :func:`~tribescope.ingest._readers.json_lines_format`). DuckDB reads gzip, and zstd only up to a 128 MB window: the
     Pushshift / Arctic Shift dumps' 2 GB one (``zstd --long=31``) fails there ("Frame requires too much memory for
     decoding"), which a frame header cannot rule out for the frames after it. A plan of content it cannot read would
     fail in the engine and fall back to the Python reader, after a wasted pass over the file; :meth:`Source.open`
     decompresses and transcodes them all."""
-    codec = src.compression
-    if codec not in (None, "gzip"):
-        return False
-    try:
-        with (gzip.open if codec == "gzip" else open)(src.path, "rb") as f:
-            first = f.read(2)
-    except (OSError, EOFError, zlib.error):  # damaged: the Python reader says where
-        return False
-    return first not in UTF16_BOMS
+    start = src.stored_start  # None: xz, zstd, or a damaged start (the Python reader says where)
+    return start is not None and start[:2] not in UTF16_BOMS
 
 
 def _bulk(

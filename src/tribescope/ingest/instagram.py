@@ -53,7 +53,7 @@ from tribescope.ingest._base import (
     to_int,
     to_ts,
 )
-from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values
+from tribescope.ingest._readers import Probe, Source, iter_csv_rows, iter_json_values, json_lines_format
 
 __all__ = [
     "InstagramGraphAPI",
@@ -887,7 +887,7 @@ def _kim_influencer(r: dict[str, Any]) -> list[Row]:
 # ---------------------------------------------------------------------------- engine fast path
 
 
-def _kim_fast_plan(path: str, gz: bool) -> Any:
+def _kim_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
     """Kim et al. comments JSONL → comments + commenter stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
 
     Mirrors :func:`_kim_comment` and the driver's coercion. Every field is read as JSON and must have
@@ -896,6 +896,7 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
     other record — or one without ``comment_id`` (a post or influencer row) — is counted by a check and
     sends the file down the Python path, which coerces or rejects it naming the field.
     Stubs keep the first occurrence of each ``(owner_username, owner_is_verified)``, as the Python path.
+    ``fmt``: the read's format (:func:`~tribescope.ingest._readers.json_lines_format`).
     """
     from tribescope.ingest._fast import FastPlan
 
@@ -912,7 +913,7 @@ def _kim_fast_plan(path: str, gz: bool) -> Any:
     )
     spec = ", ".join(f"'{c}': 'JSON'" for c in cols)
     setup = [
-        f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json({sql_string(path)}, format='newline_delimited',
+        f"""CREATE TEMP TABLE raw AS SELECT * FROM read_json({sql_string(path)}, format='{fmt}',
             compression='{"gzip" if gz else "uncompressed"}', records=true, columns={{{spec}}}, maximum_object_size=33554432)""",
         """CREATE TEMP TABLE k AS SELECT rowid AS _seq,
              json_type(comment_id) AS t_cid, json_type(post_id) AS t_pid, json_type(parent_comment_id) AS t_par,
@@ -966,9 +967,7 @@ def _kim_fast(self: InstagramKim, src: Source, ctx: Context) -> Any:
     head = src.head(4096)
     if head[:1] != b"{" or b'"comment_id"' not in head.split(b"\n", 1)[0]:
         return None
-    with open(src.path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return _kim_fast_plan(str(src.path), gz)
+    return _kim_fast_plan(str(src.path), src.compression == "gzip", json_lines_format(src))
 
 
 InstagramKim.fast_plan = _kim_fast  # type: ignore[attr-defined]
@@ -1056,7 +1055,7 @@ def _leaves(top: str, reply: str) -> str:
     return ", ".join(cols)
 
 
-def _web_fast_plan(path: str, gz: bool) -> Any:
+def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
     """Web GraphQL ``{"graphql": {"shortcode_media": …}}`` per line → posts, comments (+ replies) and
     account stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
 
@@ -1065,7 +1064,8 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     timestamps whole unix seconds, counts whole numbers, flags true/false, handles ASCII ``[A-Za-z0-9._]``,
     no NUL characters); any other record sends the file down the Python path, which coerces or
     rejects it naming the field. ``hashtags``/``mentions`` are computed from the caption by the same
-    Python functions (:func:`extract_hashtags`, :func:`extract_mentions`) on the mapped batches.
+    Python functions (:func:`extract_hashtags`, :func:`extract_mentions`) on the mapped batches. ``fmt``: the reads'
+    format (:func:`~tribescope.ingest._readers.json_lines_format`).
     """
     from tribescope.ingest._fast import Check, FastPlan
 
@@ -1087,7 +1087,7 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     comp = "gzip" if gz else "uncompressed"
     setup = [
         f"""CREATE TEMP TABLE raw AS SELECT graphql.shortcode_media AS m FROM read_json({sql_string(path)},
-            format='newline_delimited', compression='{comp}', records=true,
+            format='{fmt}', compression='{comp}', records=true,
             columns={{'graphql': 'STRUCT(shortcode_media {_WEB_M})'}}, maximum_object_size=33554432)""",
         # one row per media (file order); the comment connection the Python path picks by key presence. Each
         # connection is read where it is (``CASE``, not ``coalesce`` of the two: that copies every comment of
@@ -1159,7 +1159,7 @@ def _web_fast_plan(path: str, gz: bool) -> Any:
     # former only when the latter key is absent, not null — a second, narrow scan tells them apart (when the
     # file's text alone cannot rule an explicit null out: see _null_key_scan).
     parent_key = (
-        f"SELECT count(*) FROM read_json_objects({sql_string(path)}, format='newline_delimited', "
+        f"SELECT count(*) FROM read_json_objects({sql_string(path)}, format='{fmt}', "
         f"compression='{comp}', maximum_object_size=33554432) "
         "WHERE json_type(json, '$.graphql.shortcode_media.edge_media_to_parent_comment') = 'NULL'"
     )
@@ -1316,9 +1316,7 @@ def _web_fast(self: InstagramWeb, src: Source, ctx: Context) -> Any:
         return None
     if not isinstance(first, dict) or not isinstance(first.get("graphql"), dict):
         return None
-    with open(src.path, "rb") as f:
-        gz = f.read(2) == b"\x1f\x8b"
-    return _web_fast_plan(str(src.path), gz)
+    return _web_fast_plan(str(src.path), src.compression == "gzip", json_lines_format(src))
 
 
 _PROBE = 1 << 20

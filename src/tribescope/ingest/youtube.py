@@ -36,7 +36,6 @@ reason quotes the code, reason and message.
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import html
 import io
 import re
@@ -61,7 +60,7 @@ from tribescope.ingest._base import (
     to_str,
     to_ts,
 )
-from tribescope.ingest._readers import Probe, Source, iter_json_values
+from tribescope.ingest._readers import Probe, Source, iter_json_values, json_lines_format
 
 __all__ = ["YouTubeAPI", "parse_duration"]
 
@@ -788,17 +787,12 @@ def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
 def _json_lines(probe: Probe, src: Source) -> bool:
     """Whether ``src`` is JSON Lines of pages, one a line (as export tools save API responses): what format detection
     takes for NDJSON (:class:`~tribescope.ingest._readers.Probe`: its first line is a whole JSON value) whose first
-    value is a page (an object), its content not opening with a byte-order mark (which :class:`Source` skips and
-    DuckDB's JSON Lines reader refuses; its ``format='auto'`` reads it). A pretty-printed page, a JSON array of pages
+    value is a page (an object), its content not opening with a byte-order mark (:func:`json_lines_format`: DuckDB's
+    JSON Lines reader refuses one; its ``format='auto'`` reads it). A pretty-printed page, a JSON array of pages
     or a first line longer than the probe is not JSON Lines here either: ``format='auto'`` reads those."""
     if probe.json_kind != "ndjson" or not isinstance(probe.first_json, dict):
         return False
-    opener: Any = gzip.open if src.compression == "gzip" else open
-    try:
-        with opener(src.path, "rb") as f:
-            return bool(f.read(3) != b"\xef\xbb\xbf")
-    except (OSError, EOFError):  # a damaged start: the layout is left to DuckDB's detection
-        return False
+    return json_lines_format(src) == "newline_delimited"
 
 
 YouTubeAPI.fast_plan = _yt_fast_plan  # type: ignore[attr-defined]
