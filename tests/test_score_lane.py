@@ -72,51 +72,6 @@ def test_lane_scores_equal_the_stages_in_turn_and_every_stage_is_stored(imported
     b.close()
 
 
-def test_while_the_lane_is_busy_the_caller_computes_the_stages_queued_behind_that_read_no_thread_rows(
-    imported, tmp_path, monkeypatch
-):
-    """Once the models are done the caller waits for the lane; while a thread-row stage runs (at synth l they ran
-    ~21 s past the models), it takes the stages the lane has not started that read no thread rows (``niche``,
-    ``brand_deals``, ``sentiment``) and computes them on its own connection: each stage once, the same rows."""
-    import threading
-
-    from tribescope.score import _score
-
-    shutil.copy(imported, tmp_path / "h.duckdb")
-    shutil.copy(imported, tmp_path / "r.duckdb")
-    ws, ref_ws = connect(tmp_path / "h.duckdb"), connect(tmp_path / "r.duckdb")
-    where: dict[str, list[str]] = {}
-    taken = threading.Event()
-    real = _score._part
-
-    def spy(w, name, sc, *, spec):
-        where.setdefault(name, []).append(threading.current_thread().name)
-        if name == "conversation":
-            taken.wait(20)  # held until the caller has computed a stage queued behind it
-        out = real(w, name, sc, spec=spec)
-        if name == "sentiment":
-            taken.set()
-        return out
-
-    monkeypatch.setattr(_score, "_part", spy)
-    got, run = _with_lane(ws)
-    main = threading.current_thread().name
-    assert where["niche"] == where["brand_deals"] == where["sentiment"] == [main], where
-    lane = where["conversation"]
-    assert lane != [main] and all(where[n] == lane for n in _score._THREAD_PARTS if n in where), where
-    assert where["reach"] == where["engagement"] == lane  # done by the lane before the models were
-    assert run.recomputed["sentiment"] == run.recomputed["niche"] == got.num_rows
-    monkeypatch.setattr(_score, "_part", real)
-    ref, _ = _in_turn(ref_ws)
-    assert_same_rows(got, ref, "creator_scores", any_order=True)
-    for t in sorted(
-        x for x in ref_ws.list_tables() if x.startswith("_score_cache_") and x != "_score_cache_state"
-    ):
-        assert_same_rows(ws.table(t).to_pyarrow(), ref_ws.table(t).to_pyarrow(), t, any_order=True)
-    ws.close()
-    ref_ws.close()
-
-
 def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported, tmp_path, monkeypatch):
     """A score of every creator of a workspace holding more than ``GROUP_COMMENTS`` comments builds the thread rows
     of one group of creators at a time, never of the whole scope, and stores the same rows as a score in one group."""

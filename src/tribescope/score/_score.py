@@ -524,12 +524,9 @@ class MetricLane:
     the models run on the workspace's connection: the engine's work and the Python of the other side overlap
     on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued once the models have
     stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
-    runs on the lane's thread rows while the niche classifier runs on the other side. Once the models are done the
-    caller waits for the lane's results (:meth:`result`), and meanwhile computes the queued stages that read no
-    thread rows itself, on its own connection: at synth l the lane's thread-row stages (~84 s, group by group) ran
-    ~21 s past the models, and ``sentiment``, ``brand_deals`` and ``niche`` (~12 s) after them. Results are those
-    of the stages run in turn (the same :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit`
-    writes). DuckDB only; use as a context manager (:meth:`close` stops the thread and closes the connection).
+    runs on the lane's thread rows while the niche classifier runs on the other side. Results are those of the
+    stages run in turn (the same :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes).
+    DuckDB only; use as a context manager (:meth:`close` stops the thread and closes the connection).
     """
 
     def __init__(
@@ -550,8 +547,6 @@ class MetricLane:
             names = _part_names(ws, with_sentiment=False)
             self._held = setup.pop_all()
         self._futures: dict[str, Future[pa.Table]] = {}
-        #: the rows of the stages the caller computed itself (:meth:`result`)
-        self._taken: dict[str, pa.Table] = {}
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-metrics")
         for name in names:
             self.submit(name)
@@ -575,21 +570,8 @@ class MetricLane:
     def __contains__(self, name: str) -> bool:
         return name in self._futures
 
-    def result(self, name: str, compute: Callable[[str], pa.Table] | None = None) -> pa.Table:
-        """The rows of the stage ``name``. With ``compute`` (the stage computed on the caller's connection), while
-        ``name`` is not done the caller takes the queued stages the lane has not started that read no thread rows
-        (:data:`_THREAD_PARTS` need the lane's), in the order queued — ``name`` itself when it is one — and computes
-        them, rather than wait idle."""
-        f = self._futures[name]
-        if compute is not None:
-            for n, g in list(self._futures.items()):
-                if f.done():
-                    break
-                if n not in _THREAD_PARTS and n not in self._taken and g.cancel():
-                    self._taken[n] = compute(n)
-        if name in self._taken:
-            return self._taken[name]
-        return f.result()
+    def result(self, name: str) -> pa.Table:
+        return self._futures[name].result()
 
     def close(self) -> None:
         """Drop queued stages, interrupt a running one (an error on the other side), close the connection."""
@@ -650,12 +632,11 @@ def _metric_frame(
         lane.submit("sentiment")  # the models' comment_features are stored by now
     m: pd.DataFrame | None = None
     ints: set[str] = set()
-
-    def here(name: str) -> pa.Table:
-        return run.stage(name, _part_version(name, spec), functools.partial(_part, ws, name, spec=spec))
-
     for name in names:
-        t = lane.result(name, here) if lane is not None and name in lane else here(name)
+        if lane is not None and name in lane:
+            t = lane.result(name)
+        else:
+            t = run.stage(name, _part_version(name, spec), functools.partial(_part, ws, name, spec=spec))
         ints |= _integer_columns(t, () if m is None else set(m.columns))
         df = _in_utc(t).to_pandas()
         m = df if m is None else m.merge(df, on=list(KEY), how="left")
