@@ -81,7 +81,8 @@ class Source:
         """The first three bytes of the content as the engine's readers see it — decompressed from gzip, nothing
         skipped or transcoded (:meth:`open` skips a UTF-8 byte-order mark and transcodes UTF-16) — or ``None`` for
         content they cannot read as stored (xz, zstd: see ``ingest._run._engine_reads``) or a damaged start. Read
-        once per :class:`Source` (whether a plan can read the file; the YouTube plan's JSON Lines layout)."""
+        once per :class:`Source` (whether a plan can read the file; every JSON Lines plan's format:
+        :func:`json_lines_format`)."""
         if self.compression not in (None, "gzip"):
             return None
         try:

@@ -655,14 +655,14 @@ _ITEM = (
 )
 
 
-def _fast_plan(path: str, compression: str = "uncompressed", *, lines: bool = False) -> Any:
+def _fast_plan(path: str, compression: str = "uncompressed", *, fmt: str = "auto") -> Any:
     """commentThreads.list pages → comments + author stubs, in DuckDB (see :mod:`tribescope.ingest._fast`).
 
     ``compression`` is the file's as its first bytes tell (``"gzip"`` or ``"uncompressed"``), never guessed from its
     name by DuckDB: gzip content saved as ``commentThreads.jsonl`` (or plain text named ``.gz``) is read as it is.
-    ``lines``: the file is JSON Lines (:func:`_json_lines`), read as such (``format='newline_delimited'``: split
-    between DuckDB's threads, with no detection pass; at the issue's 165 MB export ~0.25 s less than
-    ``format='auto'``); a later page that is not one line fails the plan, and the file takes the Python path.
+    ``fmt``: the read's format, as for the Instagram plans: ``newline_delimited`` for JSON Lines (:func:`_json_lines`:
+    split between DuckDB's threads, with no detection pass; at the issue's 165 MB export ~0.25 s less than ``auto``;
+    a later page that is not one line fails the plan, and the file takes the Python path), else ``auto``.
 
     Mirrors :func:`_thread` / :func:`_comment` / :func:`_stubs`; anything those would treat specially
     (missing ids or snippets, odd timestamps, negative counts, other page kinds) is counted by a check and sends the
@@ -714,7 +714,7 @@ def _fast_plan(path: str, compression: str = "uncompressed", *, lines: bool = Fa
               {flat(top)}, it.replies.comments AS rs
             FROM (SELECT kind, error IS NOT NULL AS has_error, len(items) AS n_items,
                     unnest(CASE WHEN len(items) > 0 THEN items ELSE [NULL] END) AS it
-                  FROM read_json({sql_string(path)}, format='{"newline_delimited" if lines else "auto"}',
+                  FROM read_json({sql_string(path)}, format='{fmt}',
                     compression='{compression}',
                     columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}},
                     maximum_object_size=67108864))""",
@@ -780,7 +780,9 @@ def _yt_fast_plan(self: YouTubeAPI, src: Source, ctx: Context) -> Any:
     if b"youtube#commentThreadListResponse" not in probe.head[:4096]:
         return None
     return _fast_plan(
-        str(src.path), "gzip" if src.compression == "gzip" else "uncompressed", lines=_json_lines(probe, src)
+        str(src.path),
+        "gzip" if src.compression == "gzip" else "uncompressed",
+        fmt="newline_delimited" if _json_lines(probe, src) else "auto",
     )
 
 
