@@ -15,6 +15,10 @@ Each pipeline run also gives its CPU time (``cpu_s``: import + score, user + sys
 could take on the machine's cores (``cpu_floor_s``, :func:`cpu_floor`), with that floor's ratio to the reference
 (``ratio_cpu_floor_over_text_scan``, ``ratio_cpu_floor_over_notebook``): a target below the floor's ratio needs less
 work, not more parallelism.
+
+Each run also times the one-command route, ``tribescope score PATHS`` (the same import and score in one process,
+:func:`one_command`): ``ratio_one_command_over_text_scan`` and ``ratio_one_command_over_notebook``, with the median of
+each over the runs (``…_median``; the run quoted is still the two commands' median run).
 """
 
 from __future__ import annotations
@@ -234,6 +238,25 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
     }
 
 
+def one_command(folder: Path, ws: Path) -> dict[str, float]:
+    """``tribescope score FOLDER`` in one child process (the import, then the score, as the two commands do them: one
+    engine, the modules and models loaded once, the scoring modules while the import runs): wall time, CPU time, peak
+    RSS, and its CPU floor."""
+    ws.unlink(missing_ok=True)
+    Path(str(ws) + ".wal").unlink(missing_ok=True)
+    cpu0 = _child_cpu()
+    r = run_child(
+        [*TS, "--workspace", str(ws), "score", str(folder), "--out", str(ws.with_suffix(".scores.parquet"))]
+    )
+    cpu = _child_cpu() - cpu0
+    return {
+        "one_command_s": r.seconds,
+        "one_command_cpu_s": cpu,
+        "one_command_cpu_floor_s": cpu_floor(cpu),
+        "one_command_peak_rss_mb": r.peak_rss_mb,
+    }
+
+
 def text_features(ws: Path, limit: int = 1_000_000) -> dict[str, float]:
     """Comment text features in the engine (spam + attack models, quality rules, sentiment), DuckDB, 2 threads.
 
@@ -385,6 +408,7 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
     nb = run_child([os.sys.executable, "-m", "benchmarks.notebook_reference", str(yt)])
     nb_info = json.loads(nb.stdout.strip().splitlines()[-1])
     ours = pipeline(yt, out / f"youtube-only-{scale}.duckdb")
+    one = one_command(yt, out / f"youtube-only-{scale}-one.duckdb")
     return {
         "input_mb": size_mb,
         "comments": nb_info["comments"],
@@ -396,6 +420,9 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
         "tribescope_cpu_s": ours["cpu_s"],
         "tribescope_cpu_floor_s": ours["cpu_floor_s"],
         "ratio_cpu_floor_over_notebook": ours["cpu_floor_s"] / nb.seconds,
+        **one,
+        "ratio_one_command_over_notebook": one["one_command_s"] / nb.seconds,
+        "ratio_one_command_cpu_floor_over_notebook": one["one_command_cpu_floor_s"] / nb.seconds,
     }
 
 
@@ -434,14 +461,21 @@ def rescore(out: Path, scale: str, batch_seed: int = 99) -> dict[str, float]:
     return res
 
 
-def _median_run(runs: list[dict[str, Any]], ratio: str) -> dict[str, Any]:
+def _median_run(runs: list[dict[str, Any]], ratio: str, others: tuple[str, ...] = ()) -> dict[str, Any]:
     """The run whose ``ratio`` is the median (the lower middle one of an even count), with every run's ratio and
-    total under ``runs`` when there was more than one."""
+    total under ``runs`` when there was more than one. Each ratio of ``others`` (another route measured in the same
+    runs) gets its own median as ``<name>_median``, listed under ``runs`` too."""
     ordered = sorted(runs, key=lambda r: r[ratio])
     mid = dict(ordered[(len(ordered) - 1) // 2])
+    for k in others:
+        mid[f"{k}_median"] = sorted(r[k] for r in runs)[(len(runs) - 1) // 2]
     if len(runs) > 1:
         mid["runs"] = [
-            {k: v for k, v in r.items() if k == ratio or (k.endswith("_s") and not isinstance(v, dict))}
+            {
+                k: v
+                for k, v in r.items()
+                if k == ratio or k in others or (k.endswith("_s") and not isinstance(v, dict))
+            }
             for r in runs
         ]
     return mid
@@ -483,6 +517,8 @@ def main() -> None:
             scan_s, scan_rows = raw_scan(d)
             text_s, text_rows, text_chars = raw_text_scan(d)
             p = pipeline(d, out / f"ws-{scale}.duckdb")
+            p.update(one_command(d, out / f"ws-{scale}-one.duckdb"))
+            p["ratio_one_command_over_text_scan"] = p["one_command_s"] / text_s
             p["raw_scan_s"] = scan_s
             p["raw_scan_records"] = scan_rows
             p["ratio_pipeline_over_scan"] = p["total_s"] / scan_s
@@ -492,7 +528,7 @@ def main() -> None:
             p["ratio_pipeline_over_text_scan"] = p["total_s"] / text_s
             p["ratio_cpu_floor_over_text_scan"] = p["cpu_floor_s"] / text_s
             runs.append(p)
-        p = _median_run(runs, "ratio_pipeline_over_text_scan")
+        p = _median_run(runs, "ratio_pipeline_over_text_scan", ("ratio_one_command_over_text_scan",))
         p["text"] = text_features(out / f"ws-{scale}.duckdb")
         results["scales"][scale] = p  # type: ignore[index]
         print(json.dumps(p, indent=2, default=lambda x: round(x, 3)))
@@ -508,6 +544,7 @@ def main() -> None:
         results["notebook"] = _median_run(
             [notebook_comparison(out, args.notebook_scale) for _ in range(args.repeat)],
             "ratio_tribescope_over_notebook",
+            ("ratio_one_command_over_notebook",),
         )
         print(json.dumps(results["notebook"], indent=2))
     write_json(out / "results.json", results)

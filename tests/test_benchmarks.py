@@ -20,6 +20,18 @@ def test_median_run_is_the_run_with_the_median_ratio_and_lists_every_run():
     assert _median_run(runs[:1], "ratio") == runs[0]
 
 
+def test_median_run_also_gives_the_median_of_another_route_measured_in_the_same_runs():
+    runs = [
+        {"total_s": 40.0, "ratio": 10.0, "one": 9.0},
+        {"total_s": 30.0, "ratio": 7.5, "one": 8.0},
+        {"total_s": 36.0, "ratio": 12.0, "one": 4.0},
+    ]
+    mid = _median_run(runs, "ratio", ("one",))
+    assert (mid["ratio"], mid["one"]) == (10.0, 9.0)  # the quoted run is the first route's median run
+    assert mid["one_median"] == 8.0  # the second route's own median, from another run
+    assert [r["one"] for r in mid["runs"]] == [9.0, 8.0, 4.0]
+
+
 def test_youtube_only_cut_keeps_the_first_pages_up_to_the_comment_count(tmp_path):
     """The notebook comparison at the issue's size: `commentThreads` is cut after the first page that brings the
     comments (top-level ones and the replies the page carries) to the count; every other file is the original."""

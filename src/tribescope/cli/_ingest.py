@@ -34,6 +34,7 @@ from tribescope.ingest._run import (
     expand_paths,
     hash_ahead,
 )
+from tribescope.store import Workspace
 
 
 @app.command("import")
@@ -88,6 +89,36 @@ def import_(
 
     The whole command is one transaction: if any record is bad, nothing is imported (unless --skip-bad).
     """
+    run_import(
+        paths,
+        format=format,
+        skip_bad=skip_bad,
+        force=force,
+        platform=platform,
+        table=table,
+        pseudonymize=pseudonymize,
+        key_file=key_file,
+        link_creator=link_creator,
+        space_id=space_id,
+    ).close()
+
+
+def run_import(
+    paths: list[Path],
+    *,
+    format: str | None = None,
+    skip_bad: bool = False,
+    force: bool = False,
+    platform: str | None = None,
+    table: str | None = None,
+    pseudonymize: bool = False,
+    key_file: Path | None = None,
+    link_creator: str | None = None,
+    space_id: str | None = None,
+) -> Workspace:
+    """``tribescope import PATHS`` (with its options) into the command's workspace, its report printed; the
+    workspace is returned open (``tribescope score PATHS`` scores it in the same run). A failed import raises the
+    command's exit, having closed the workspace."""
     options = {
         k: v
         for k, v in {
@@ -188,7 +219,7 @@ def import_(
         note = unknown_link_creator(ws, link_creator)
         if note:
             console.print(f"[yellow]{escape(note)}[/]", highlight=False)
-    ws.close()
+    return ws
 
 
 #: imports the import log of ``tribescope status`` lists (the latest)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from tribescope.score._spec import Spec
 
-__all__ = ["score_workspace"]
+__all__ = ["score_workspace", "warm_up"]
 
 
 def score_workspace(
@@ -77,3 +77,22 @@ def score_workspace(
             if skip_vacuum is not None and not ws.rows_deleted:
                 skip_vacuum()
     return tbl
+
+
+def warm_up() -> None:
+    """Load what :func:`score_workspace` loads before its first query: the scoring, model and graph modules and the
+    shipped models (each model's loader caches it per process). For a caller with time to spare before the score —
+    ``tribescope score PATHS`` runs it on a thread while the import is in the engine; loading twice is harmless."""
+    import scipy.sparse.csgraph  # noqa: F401  - the commenter graphs' components
+
+    from tribescope.authenticity import creator_audience_authenticity  # noqa: F401
+    from tribescope.authenticity._accounts import load_account_model
+    from tribescope.authenticity._comments import load_text_model
+    from tribescope.authenticity._pods import find_pods  # noqa: F401
+    from tribescope.niche._category import load_category_model
+    from tribescope.score import _enrich, _score  # noqa: F401
+
+    load_account_model()
+    load_text_model("spam")
+    load_text_model("attack")
+    load_category_model()

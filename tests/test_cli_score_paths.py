@@ -1,0 +1,122 @@
+"""`tribescope score PATHS`: import the exports, then score, in one run — the same result as the two commands."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import duckdb
+import pyarrow.parquet as pq
+from tests._score_fixtures import assert_same_rows, run_cli
+
+
+def _scores(path) -> object:
+    return pq.read_table(path)  # every column: nothing in a score depends on the clock
+
+
+def test_score_paths_gives_what_import_then_score_gives(tmp_path):
+    from tribescope.synth import generate
+
+    exports = tmp_path / "exports"
+    generate(exports, "xs", 7)
+    two, one = str(tmp_path / "two.duckdb"), str(tmp_path / "one.duckdb")
+    code, out, err = run_cli(two, "import", str(exports))
+    assert code == 0, out + err
+    code, out, err = run_cli(two, "score", "--out", str(tmp_path / "two.parquet"))
+    assert code == 0, out + err
+
+    code, out, err = run_cli(one, "score", str(exports), "--out", str(tmp_path / "one.parquet"))
+    assert code == 0, out + err
+    assert "imported into" in out and "creators by community score" in out  # both reports, in that order
+    assert out.index("imported into") < out.index("creators by community score")
+    a, b = _scores(tmp_path / "two.parquet"), _scores(tmp_path / "one.parquet")
+    assert a.num_rows > 20
+    assert_same_rows(a, b, "score PATHS against import + score")
+    # the workspace holds the same data and the same stored scores
+    for table in ("comments", "posts", "accounts", "creator_scores"):
+        with duckdb.connect(two, read_only=True) as x, duckdb.connect(one, read_only=True) as y:
+            n = x.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            assert n == y.execute(f"SELECT count(*) FROM {table}").fetchone()[0], table
+            assert n > 0, table
+
+    # the same exports again: nothing new to import, and the same scores
+    code, out, err = run_cli(one, "score", str(exports), "--out", str(tmp_path / "again.parquet"))
+    assert code == 0, out + err
+    assert_same_rows(b, _scores(tmp_path / "again.parquet"), "score PATHS twice")
+
+
+def test_score_paths_with_a_bad_record_imports_nothing_and_scores_nothing(tmp_path):
+    from tribescope.synth import generate
+
+    w = str(tmp_path / "w.duckdb")
+    exports = tmp_path / "exports"
+    generate(exports, "xs", 3)
+    code, out, err = run_cli(w, "import", str(exports / "youtube"))
+    assert code == 0, out + err
+    with duckdb.connect(w, read_only=True) as con:
+        before = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("comments", "accounts")}
+        tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert "creator_scores" not in tables
+
+    bad = tmp_path / "more"
+    shutil.copytree(exports / "instagram", bad / "instagram")
+    (bad / "accounts.csv").write_text(
+        "platform,account_id,username,followers\ninstagram,9,ann,100\ninstagram,10,ben,lots\n"
+    )
+    code, out, err = run_cli(w, "score", str(bad))
+    assert code == 1
+    assert "accounts.csv" in err and "line 3" in err and "followers" in err
+    assert "creators by community score" not in out
+    with duckdb.connect(w, read_only=True) as con:
+        after = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("comments", "accounts")}
+        tables_after = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    assert after == before  # the import is one transaction: nothing of it landed
+    assert "creator_scores" not in tables_after  # and nothing was scored
+
+
+def test_score_paths_creates_no_workspace_when_its_import_fails(tmp_path):
+    w = tmp_path / "new.duckdb"
+    junk = tmp_path / "notes.dat"
+    junk.write_text("hello world\nthis is not an export\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "tribescope.cli", "--workspace", str(w), "score", str(junk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 1 and "format not recognised" in r.stderr
+    assert not w.exists() and not w.with_name("new.duckdb.wal").exists()
+
+
+def test_score_paths_scores_even_when_loading_ahead_fails(tmp_path, monkeypatch):
+    """The models loaded ahead are a head start only: if that fails, the score loads (and reports) them itself."""
+    import tribescope.score._run as run
+
+    def broken() -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(run, "warm_up", broken)
+    w = str(tmp_path / "w.duckdb")
+    from tribescope.synth import generate
+
+    generate(tmp_path / "exports", "xs", 5)
+    code, out, err = run_cli(
+        w, "score", str(tmp_path / "exports" / "youtube"), "--out", str(tmp_path / "s.csv")
+    )
+    assert code == 0, out + err
+    assert "disk on fire" not in out + err
+    assert (tmp_path / "s.csv").read_text().count("\n") > 5
+
+
+def test_warm_up_loads_the_models_a_score_uses():
+    from tribescope.authenticity import _accounts, _comments
+    from tribescope.niche import _category
+    from tribescope.score._run import warm_up
+
+    _category._CACHE.clear()
+    _accounts._MODEL_CACHE.clear()
+    _comments._TEXT_CACHE.clear()
+    warm_up()
+    assert isinstance(_category._CACHE["default"], _category.CategoryModel)
+    assert _accounts._MODEL_CACHE and {"spam", "attack"} <= set(_comments._TEXT_CACHE)
