@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -120,3 +121,40 @@ def test_warm_up_loads_the_models_a_score_uses():
     warm_up()
     assert isinstance(_category._CACHE["default"], _category.CategoryModel)
     assert _accounts._MODEL_CACHE and {"spam", "attack"} <= set(_comments._TEXT_CACHE)
+
+
+_NEW_MODULES = """
+import json, sys
+import tribescope.cli
+before = set(sys.modules)
+if sys.argv[1] == "import":
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+    ws = connect(sys.argv[2])
+    import_paths(ws, [sys.argv[3]])
+    ws.close()
+else:
+    from tribescope.score._run import warm_up
+    warm_up()
+print(json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith("tribescope"))))
+"""
+
+
+def test_the_import_and_the_load_ahead_thread_never_import_one_module_at_once(tmp_path):
+    """`score PATHS` loads the scoring modules on a thread while the import runs, and joins it before it imports
+    anything more: safe as long as the import loads none of the package's modules that thread loads (two threads
+    importing modules that import each other can deadlock)."""
+    from tribescope.synth import generate
+
+    generate(tmp_path / "exports", "xs", 11)  # every platform the synth writes, campaigns and links included
+
+    def new_modules(*args: str) -> set[str]:
+        r = subprocess.run(
+            [sys.executable, "-c", _NEW_MODULES, *args], capture_output=True, text=True, check=True
+        )
+        return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+    by_import = new_modules("import", str(tmp_path / "w.duckdb"), str(tmp_path / "exports"))
+    by_warm_up = new_modules("warm")
+    assert "tribescope.score._score" in by_warm_up and "tribescope.niche._category" in by_warm_up
+    assert by_import & by_warm_up == set()
