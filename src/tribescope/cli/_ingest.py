@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -34,7 +34,9 @@ from tribescope.ingest._run import (
     expand_paths,
     hash_ahead,
 )
-from tribescope.store import Workspace
+
+if TYPE_CHECKING:
+    from tribescope.store import Workspace
 
 
 @app.command("import")

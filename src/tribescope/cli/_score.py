@@ -151,9 +151,8 @@ def _load_ahead() -> threading.Thread:
     def load() -> None:
         from tribescope.score._run import warm_up
 
-        with contextlib.suppress(
-            Exception
-        ):  # a model that cannot load fails the score itself, with its message
+        # a model that cannot load fails the score itself, with its message
+        with contextlib.suppress(Exception):
             warm_up()
 
     t = threading.Thread(target=load, name="tribescope-load-ahead", daemon=True)
