@@ -158,3 +158,12 @@ def test_the_import_and_the_load_ahead_thread_never_import_one_module_at_once(tm
     by_warm_up = new_modules("warm")
     assert "tribescope.score._score" in by_warm_up and "tribescope.niche._category" in by_warm_up
     assert by_import & by_warm_up == set()
+
+
+def test_score_of_a_path_that_does_not_exist_points_to_out(tmp_path):
+    """`tribescope score scores.csv` most likely meant `--out scores.csv`: the error says so, and nothing is created."""
+    w = tmp_path / "w.duckdb"
+    code, _out, err = run_cli(str(w), "score", str(tmp_path / "scores.csv"))
+    assert code == 1
+    assert "scores.csv: no such file or directory" in err and f"--out {tmp_path / 'scores.csv'}" in err
+    assert not w.exists() and not (tmp_path / "scores.csv").exists()

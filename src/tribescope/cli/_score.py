@@ -211,6 +211,14 @@ def score(
     if paths:
         from tribescope.cli._ingest import run_import
 
+        missing = next((p for p in paths if not p.exists()), None)
+        if missing is not None:  # most likely the file the scores were meant for
+            raise fail(
+                TribescopeError(
+                    f"{missing}: no such file or directory — `score PATHS` imports those exports first; to write the "
+                    f"scores to a file, use --out {missing}"
+                )
+            )
         ahead = _load_ahead()
         try:
             ws = run_import(paths)
