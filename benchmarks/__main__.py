@@ -199,11 +199,16 @@ def _child_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
+def _remove_workspace(ws: Path) -> None:
+    """The workspace file ``ws`` and its write-ahead log gone, for a run that starts from no workspace."""
+    ws.unlink(missing_ok=True)
+    Path(str(ws) + ".wal").unlink(missing_ok=True)
+
+
 def pipeline(folder: Path, ws: Path) -> dict[str, float]:
     """Import + score in child processes: wall time, CPU time (user + system, less sensitive to a
     busy machine than wall time), peak RSS, and the 1-minute load average before each stage."""
-    ws.unlink(missing_ok=True)
-    Path(str(ws) + ".wal").unlink(missing_ok=True)
+    _remove_workspace(ws)
     load_import = os.getloadavg()[0]
     cpu0 = _child_cpu()
     imp = run_child([*TS, "--workspace", str(ws), "import", str(folder)])
@@ -242,8 +247,7 @@ def one_command(folder: Path, ws: Path) -> dict[str, float]:
     """``tribescope score FOLDER`` in one child process (the import, then the score, as the two commands do them: one
     engine, the modules and models loaded once, the scoring modules while the import runs): wall time, CPU time, peak
     RSS, and its CPU floor."""
-    ws.unlink(missing_ok=True)
-    Path(str(ws) + ".wal").unlink(missing_ok=True)
+    _remove_workspace(ws)
     cpu0 = _child_cpu()
     r = run_child(
         [*TS, "--workspace", str(ws), "score", str(folder), "--out", str(ws.with_suffix(".scores.parquet"))]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -143,23 +141,6 @@ def _namer(ex: dict[str, Any]) -> Callable[[Any], str]:
     return who
 
 
-def _load_ahead() -> threading.Thread:
-    """Load the scoring modules and the shipped models on a background thread (started here; the caller joins it),
-    while the import that comes first runs in the engine: ~0.75 s (0.9 CPU-s) of Python a score would otherwise start
-    with, of which ~0.2 s of wall time is saved at the issue's 190k comments (the import keeps the cores busy too)."""
-
-    def load() -> None:
-        from tribescope.score._run import warm_up
-
-        # a model that cannot load fails the score itself, with its message
-        with contextlib.suppress(Exception):
-            warm_up()
-
-    t = threading.Thread(target=load, name="tribescope-load-ahead", daemon=True)
-    t.start()
-    return t
-
-
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
     (:func:`tribescope.cli._out.write_table`)."""
@@ -208,6 +189,9 @@ def score(
     `tribescope score`, in one process: the engine, the modules and the models load once, and the scoring modules
     load while the import runs).
     """
+    # light: the scoring modules load on first use
+    from tribescope.score._run import load_ahead, score_workspace
+
     if paths:
         from tribescope.cli._ingest import run_import
 
@@ -219,16 +203,12 @@ def score(
                     f"scores to a file, use --out {missing}"
                 )
             )
-        ahead = _load_ahead()
+        ahead = load_ahead()
         try:
             ws = run_import(paths)
         finally:
-            # before this thread imports anything more, also when the import failed (a test's process goes on): the
-            # two threads never import one module at once (the import loads only ingest modules, all loaded before
-            # the thread starts but the fast path's own, which the scoring modules do not import)
+            # before this thread imports anything more, also when the import failed (a test's process goes on)
             ahead.join()
-    from tribescope.score._run import score_workspace
-
     try:
         if not paths:
             ws = state.open()
