@@ -406,6 +406,13 @@ def _web_file(tmp_path, name, lines, variant="clean"):
         variant == "key_text_in_comment"
     ):  # the key and a null in a comment's text: not a null key, no fallback
         conn["edges"][0]["node"]["text"] = 'see "edge_media_to_parent_comment": null'
+    elif variant.startswith("replies_"):  # a comment with that many replies (the plan numbers at most 9,999)
+        n = int(variant.split("_")[1])
+        reply = {"text": "same", "created_at": 1700000600, "owner": {"username": "fan_c"}}
+        conn["edges"][0]["node"]["edge_threaded_comments"] = {
+            "count": n,
+            "edges": [{"node": {**reply, "id": f"many_{k}"}} for k in range(n)],
+        }
     lines = [json.dumps(d, ensure_ascii=False) for d in docs]
     key = '"edge_media_to_parent_comment": null'
     if variant == "null_parent_key_tab":
@@ -433,6 +440,8 @@ def _web_file(tmp_path, name, lines, variant="clean"):
         "null_parent_key_tab",
         "null_parent_key_escaped",
         "key_text_in_comment",
+        "replies_9999",
+        "replies_10000",
     ],
 )
 def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
@@ -442,7 +451,8 @@ def test_web_graphql_fast_and_python_paths_agree(tmp_path, monkeypatch, variant)
     monkeypatch.setattr(ig_mod, "FAST_MIN_BYTES", 0)
     fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f, skip_bad=True)
     try:
-        assert used == (variant in ("clean", "key_text_in_comment"))
+        # a comment with 10,000 replies or more is left to the Python path (``MAX_REPLIES``), one fewer is not
+        assert used == (variant in ("clean", "key_text_in_comment", "replies_9999"))
         assert r_fast.files[0].format == r_slow.files[0].format == "instagram-graphql"
         assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
         # each media's comments, each followed by its replies, in file order (account stubs seen twice are merged,
