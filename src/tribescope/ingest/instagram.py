@@ -1274,29 +1274,37 @@ _NULL_PREFIX = re.compile(rb"[ \t\r\n]*(?::[ \t\r\n]*(?:n(?:u(?:l(?:l)?)?)?)?)?\
 def _may_hold_null(path: str, quoted: bytes, escaped: re.Pattern[bytes]) -> bool:
     """True when the file's text may hold ``quoted`` (a JSON key) with the value ``null``, or escapes one of the
     key's characters (``escaped``, six bytes a match). Read in chunks of :data:`_SCAN_CHUNK`; the text that a
-    match could continue from (the last bytes, or a key whose value the chunk's end cuts) is carried to the next."""
+    match could continue from (the last bytes, or a key whose value the chunk's end cuts) is carried to the next.
+    Each chunk is read into the same buffer, after the text carried (a new 16 MB string per chunk, and another for
+    the carried text joined to it, had the kernel map and zero fresh pages for each: 0.22 s for synth m's 204 MB,
+    0.10 s so)."""
     keep = max(len(quoted), 6) - 1
-    tail = b""
-    with open(path, "rb") as f:
+    buf = bytearray(_SCAN_CHUNK + keep)
+    n = 0  # bytes carried at the buffer's start
+    with open(path, "rb", buffering=0) as f:
         while True:
-            chunk = f.read(_SCAN_CHUNK)
-            end = not chunk
-            buf = tail + chunk
-            if b"\\u" in buf and escaped.search(buf):
+            if len(buf) < n + _SCAN_CHUNK:  # a long text carried: a cut key followed by much white space
+                buf.extend(bytes(n + _SCAN_CHUNK - len(buf)))
+            with memoryview(buf) as whole, whole[n : n + _SCAN_CHUNK] as room:
+                got = f.readinto(room)
+            end = not got
+            total = n + got
+            if buf.find(b"\\u", 0, total) >= 0 and escaped.search(buf, 0, total):
                 return True
-            carry = len(buf) if end else max(len(buf) - keep, 0)
-            pos = buf.find(quoted)
+            carry = total if end else max(total - keep, 0)
+            pos = buf.find(quoted, 0, total)
             while pos >= 0:
                 after = pos + len(quoted)
-                if _NULL_VALUE.match(buf, after):
+                if _NULL_VALUE.match(buf, after, total):
                     return True
-                if not end and _NULL_PREFIX.match(buf, after):
+                if not end and _NULL_PREFIX.match(buf, after, total):
                     carry = min(carry, pos)
                     break
-                pos = buf.find(quoted, after)
+                pos = buf.find(quoted, after, total)
             if end:
                 return False
-            tail = buf[carry:]
+            n = total - carry
+            buf[:n] = buf[carry:total]
 
 
 def _web_post_text(batch: Any) -> Any:
