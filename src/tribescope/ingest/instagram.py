@@ -1056,7 +1056,7 @@ def _leaves(top: str, reply: str) -> str:
 
 
 #: replies of one comment from which the web GraphQL plan leaves a file to the Python path: its rows' ``_seq`` numbers a
-#: comment's replies 1…9,999 (``(media * 100000 + comment) * 10000 + reply``; the comments of a media are bounded
+#: comment's replies 1…9,999 (``(media * 100000 + comment) * MAX_REPLIES + reply``; the comments of a media are bounded
 #: by its ``conn_len`` check)
 MAX_REPLIES = 10_000
 
@@ -1122,7 +1122,7 @@ def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
                    FROM p)
              WHERE len(es) > 0),
            leaves AS (
-             SELECT (_r * 100000 + _i) * 10000 + _j AS _seq, creator, post_id,
+             SELECT (_r * 100000 + _i) * {MAX_REPLIES} + _j AS _seq, creator, post_id,
                     CASE WHEN _j = 0 THEN NULL ELSE (c.id->>'$') END AS parent,
                     {_leaves("c", "c.edge_threaded_comments.edges[_j].node")},
                     _j = 0 AND len(c.edge_threaded_comments.edges) >= {MAX_REPLIES} AS _many
