@@ -1177,7 +1177,7 @@ def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
         ),
         f"SELECT count(*) FROM p WHERE {post_checks}",
         # every comment the Python path would treat otherwise, and any with MAX_REPLIES replies or more (``_seq``
-        # numbers a comment's replies under 10,000): one parallel scan of the flattened comments
+        # numbers fewer): one parallel scan of the flattened comments
         "SELECT count(*) FROM cm WHERE bad",
     ]
     # the list filters keep what the Python path keeps: truthy usernames
