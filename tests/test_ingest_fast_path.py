@@ -580,6 +580,50 @@ def test_failed_import_interrupts_the_prefetched_plan_and_leaves_nothing(tmp_pat
         ws.close()
 
 
+@pytest.mark.parametrize("fails", [False, True])
+def test_automatic_checkpoints_are_put_off_while_plans_run_and_the_setting_put_back(
+    tmp_path, monkeypatch, fails
+):
+    """While the fast plans run, the instance's ``checkpoint_threshold`` is out of reach (their autocommits would
+    checkpoint the plans' in-memory databases, rewriting the rows the merge reads once); after the import, failed or
+    not, it is the value it had, so the import's commit checkpoints as before."""
+    from tribescope.ingest import _fast
+
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    d = tmp_path / "exports"
+    d.mkdir()
+    page = {"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]}
+    (d / "b.jsonl").write_text(json.dumps(page) + "\n")
+    if fails:  # a later file the Python path rejects: the import fails after the plan ran
+        (d / "c.json").write_text('{"kind": "youtube#commentThreadListResponse", "items": [{"id": 1}]}')
+    seen = []
+    real = _fast.run_plan
+
+    def watched(plan, import_id, con):
+        seen.append(con.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0])
+        return real(plan, import_id, con)
+
+    monkeypatch.setattr(_fast, "run_plan", watched)
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        ws.duck.execute("SET checkpoint_threshold = '32MB'")
+        before = ws.duck.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
+        if fails:
+            with pytest.raises(ImportFailed):
+                import_paths(ws, [d])
+        else:
+            assert import_paths(ws, [d]).files[0].records == 10
+        assert seen and all(s.endswith("TiB") for s in seen), seen
+        assert (
+            ws.duck.execute("SELECT current_setting('checkpoint_threshold')").fetchone()[0]
+            == before
+            == "30.5 MiB"
+        )
+        assert ws.counts().get("comments", 0) == (0 if fails else 10 + sum(i % 3 for i in range(10)))
+    finally:
+        ws.close()
+
+
 def test_prefetcher_maps_the_next_plan_without_waiting_for_its_turn(monkeypatch):
     """The prefetcher's thread starts the next plan as soon as one is done (up to ``PLANS_AHEAD`` started and not
     taken), not when the import takes the first; a queued plan that has not started is dropped by ``close``."""
