@@ -320,12 +320,13 @@ class Prefetcher:
         A commit whose changes pass the threshold (16 MB by default) checkpoints the databases it wrote, and since
         DuckDB 1.4 that includes an in-memory one: a plan's autocommitted statements checkpointed its database
         (:func:`run_plan`), rewriting every row group of the mapped tables — string statistics and the dictionary
-        analysis of each text column — that the merge then reads once before the database is detached. At synth l
-        that was ~20 of the import's 181 CPU-s (import 102.9 → 91.6 s, `import` + `score` in one command 3 min
-        22.5 s → 3 min 4.6 s, peak 3.57 → 3.38 GiB). Nothing of the import commits while the plans run (its one
-        transaction commits after :meth:`close`, under the threshold put back, so it checkpoints as before); a
-        commit by another connection of the instance meanwhile is checkpointed by a later commit or at close: the
-        setting decides when a checkpoint happens, never what is stored."""
+        analysis of each text column — that the merge then reads once before the database is detached (~0.2 s on one
+        thread inside the YouTube threads plan at the issue's 190k comments). `tribescope score exports/` of those:
+        6.16 → 5.87 s, 10.2 → 9.8 CPU-s over four alternating pairs (docs/performance.md, thirty-seventh round).
+        Nothing of the import commits while the plans run (its one transaction commits after :meth:`close`, under
+        the threshold put back, so it checkpoints as before); a commit by another connection of the instance
+        meanwhile is checkpointed by a later commit or at close: the setting decides when a checkpoint happens, never
+        what is stored."""
         if self._threshold is None and self._plans:
             row = self._duck.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
             self._threshold = str(row[0]) if row is not None else None
