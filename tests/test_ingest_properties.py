@@ -43,7 +43,7 @@ cell = st.one_of(
         unique=True,
     ),
 )
-def test_csv_never_crashes_and_failure_is_atomic(shared_ws, tmp_path_factory, rows, header):
+def test_csv_never_crashes_and_failure_is_atomic(tmp_path_factory, rows, header):
     d = tmp_path_factory.mktemp("p")
     f = d / "accounts.csv"
     import csv
@@ -52,7 +52,10 @@ def test_csv_never_crashes_and_failure_is_atomic(shared_ws, tmp_path_factory, ro
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    ws = shared_ws
+    # a workspace of its own: in one shared by the examples, content an earlier example imported (Hypothesis draws
+    # the same rows again) is skipped by the first import, and the forced re-read's rejects are kept once, under the
+    # import that first quarantined them — fewer new rejects than the re-read counts, rightly
+    ws = connect(d / "w.duckdb")
     before = ws.counts()
     try:
         try:
@@ -68,7 +71,7 @@ def test_csv_never_crashes_and_failure_is_atomic(shared_ws, tmp_path_factory, ro
         else:
             assert ws.counts()["rejects"] == before["rejects"] + r.rejected
     finally:
-        pass
+        ws.close()
 
 
 @SETTINGS
