@@ -322,7 +322,7 @@ class Prefetcher:
         (:func:`run_plan`), rewriting every row group of the mapped tables — string statistics and the dictionary
         analysis of each text column — that the merge then reads once before the database is detached (~0.2 s on one
         thread inside the YouTube threads plan at the issue's 190k comments). `tribescope score exports/` of those:
-        6.16 → 5.87 s, 10.2 → 9.8 CPU-s over four alternating pairs (docs/performance.md, thirty-seventh round).
+        6.16 → 5.87 s, 10.2 → 9.7 CPU-s over four alternating pairs (docs/performance.md, thirty-seventh round).
         Nothing of the import commits while the plans run (its one transaction commits after :meth:`close`, under
         the threshold put back, so it checkpoints as before); a commit by another connection of the instance
         meanwhile is checkpointed by a later commit or at close: the setting decides when a checkpoint happens, never
