@@ -287,6 +287,10 @@ PlanResult = Mapped | None
 #: fast plans the :class:`Prefetcher` has started (running, queued on its thread, or mapped) and not yet handed over
 PLANS_AHEAD = 2
 
+#: DuckDB's ``checkpoint_threshold`` while fast plans run: past any import's changes, so no commit checkpoints
+#: (:meth:`Prefetcher._put_off_checkpoints`)
+NO_AUTO_CHECKPOINT = "1000TB"
+
 
 class Prefetcher:
     """Runs the fast plans of an import ahead of their turn, in file order, on one background thread.
@@ -329,8 +333,9 @@ class Prefetcher:
         what is stored."""
         if self._threshold is None and self._plans:
             row = self._duck.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
-            self._threshold = str(row[0]) if row is not None else None
-            self._duck.execute("SET checkpoint_threshold = '1000TB'")
+            if row is not None:  # raised only with the value to put back
+                self._threshold = str(row[0])
+                self._duck.execute(f"SET checkpoint_threshold = '{NO_AUTO_CHECKPOINT}'")
 
     def __contains__(self, position: int) -> bool:
         return position in self._plans or any(p == position for p, _, _ in self._started)
