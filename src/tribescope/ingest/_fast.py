@@ -31,7 +31,6 @@ comes.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +42,6 @@ import pyarrow as pa
 from duckdb.func import NATIVE, SPECIAL
 
 from tribescope import schema
-from tribescope.ingest._base import sql_string
 
 __all__ = ["FastPlan", "Mapped", "Prefetcher", "run_plan"]
 
@@ -287,10 +285,6 @@ PlanResult = Mapped | None
 #: fast plans the :class:`Prefetcher` has started (running, queued on its thread, or mapped) and not yet handed over
 PLANS_AHEAD = 2
 
-#: DuckDB's ``checkpoint_threshold`` while fast plans run: past any import's changes, so no commit checkpoints
-#: (:meth:`Prefetcher._put_off_checkpoints`)
-NO_AUTO_CHECKPOINT = "1000TB"
-
 
 class Prefetcher:
     """Runs the fast plans of an import ahead of their turn, in file order, on one background thread.
@@ -302,9 +296,6 @@ class Prefetcher:
     files wait for their turn and then for their group's merge, all inside the workspace's DuckDB memory cap.
     :meth:`close` interrupts the plans still running or queued (an import that failed on an earlier file) and
     closes their cursors.
-
-    While it has plans, DuckDB's automatic checkpoints are put off (:meth:`_put_off_checkpoints`) until
-    :meth:`close`.
     """
 
     def __init__(self, duck: duckdb.DuckDBPyConnection, plans: dict[int, tuple[FastPlan, str]]) -> None:
@@ -313,29 +304,7 @@ class Prefetcher:
         self._pool: ThreadPoolExecutor | None = None
         #: started plans in file order: (position, future, cursor)
         self._started: list[tuple[int, Future[PlanResult], duckdb.DuckDBPyConnection]] = []
-        #: the instance's ``checkpoint_threshold`` before the plans, put back by :meth:`close` (None: not changed)
-        self._threshold: str | None = None
-        self._put_off_checkpoints()
         self._start_next()
-
-    def _put_off_checkpoints(self) -> None:
-        """Raise the DuckDB instance's ``checkpoint_threshold`` (a global setting) out of reach while plans run.
-
-        A commit whose changes pass the threshold (16 MB by default) checkpoints the databases it wrote, and since
-        DuckDB 1.4 that includes an in-memory one: a plan's autocommitted statements checkpointed its database
-        (:func:`run_plan`), rewriting every row group of the mapped tables — string statistics and the dictionary
-        analysis of each text column — that the merge then reads once before the database is detached (~0.2 s on one
-        thread inside the YouTube threads plan at the issue's 190k comments). `tribescope score exports/` of those:
-        6.16 → 5.87 s, 10.2 → 9.7 CPU-s over four alternating pairs (docs/performance.md, thirty-seventh round).
-        Nothing of the import commits while the plans run (its one transaction commits after :meth:`close`, under
-        the threshold put back, so it checkpoints as before); a commit by another connection of the instance
-        meanwhile is checkpointed by a later commit or at close: the setting decides when a checkpoint happens, never
-        what is stored."""
-        if self._threshold is None and self._plans:
-            row = self._duck.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
-            if row is not None:  # raised only with the value to put back
-                self._threshold = str(row[0])
-                self._duck.execute(f"SET checkpoint_threshold = '{NO_AUTO_CHECKPOINT}'")
 
     def __contains__(self, position: int) -> bool:
         return position in self._plans or any(p == position for p, _, _ in self._started)
@@ -355,7 +324,6 @@ class Prefetcher:
         comes."""
         self._plans[position] = (plan, import_id)
         self._plans = dict(sorted(self._plans.items()))
-        self._put_off_checkpoints()
         self._start_next()
 
     def ready(self, position: int) -> bool:
@@ -400,7 +368,3 @@ class Prefetcher:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        if self._threshold is not None:  # every plan is done: the import's commit checkpoints as it did
-            threshold, self._threshold = self._threshold, None
-            with contextlib.suppress(duckdb.Error):  # a connection already failed: not the error to report
-                self._duck.execute("SET checkpoint_threshold = " + sql_string(threshold))

@@ -330,6 +330,7 @@ def _import_files(
         ws.memory_limit(IMPORT_MEMORY),
         ws.commit_vacuum() as skip_vacuum,
         ws.transaction(),
+        ws.checkpoints_put_off(),  # inside the transaction: back before its commit, which checkpoints as before
     ):
         # the net effect of the whole import (rows it changed and set back keep their stored import id) concerns rows
         # stored before it: a first import has none, and keeping their originals scanned the tables it had just filled

@@ -43,6 +43,10 @@ __all__ = [
 
 DEFAULT_WORKSPACE = "tribescope.duckdb"
 
+#: DuckDB's ``checkpoint_threshold`` inside :meth:`Workspace.checkpoints_put_off`: past any import's changes, so no
+#: commit checkpoints
+NO_AUTO_CHECKPOINT = "1000TB"
+
 
 def _spark_schema(s: pa.Schema) -> Any:
     """An empty Arrow table's schema for Spark (``createDataFrame`` cannot infer one from no rows)."""
@@ -212,12 +216,36 @@ class Workspace:
         """Cap DuckDB's memory for the work inside (``'2GB'``…); joins, aggregations and sorts then spill
         to the workspace's temp directory instead of growing. A no-op on other backends, for ``None``
         and for a setting DuckDB cannot parse (its default stays)."""
-        if limit is None or self.backend != "duckdb":
+        with self._instance_setting("memory_limit", limit):
+            yield
+
+    @contextmanager
+    def checkpoints_put_off(self) -> Iterator[None]:
+        """No automatic checkpoint inside: DuckDB's ``checkpoint_threshold`` out of reach, put back after.
+
+        A commit whose changes pass the threshold (16 MB by default) checkpoints the databases it wrote, and since
+        DuckDB 1.4 that includes an in-memory one: the autocommitted statements of an import's fast plans
+        (:func:`~tribescope.ingest._fast.run_plan`) checkpointed their database, rewriting every row group of the
+        mapped tables — string statistics and the dictionary analysis of each text column — that the merge then reads
+        once before the database is detached (~0.2 s on one thread inside the YouTube threads plan at the issue's 190k
+        comments). `tribescope score exports/` of those: 6.16 → 5.87 s, 10.2 → 9.7 CPU-s over four alternating pairs
+        (docs/performance.md, thirty-seventh round). The import enters this inside its transaction, which commits
+        after the block, under the threshold put back, so it checkpoints as before. The setting is the instance's: a
+        commit by another connection meanwhile is checkpointed by a later commit or at close — the setting decides
+        when a checkpoint happens, never what is stored. A no-op on other backends."""
+        with self._instance_setting("checkpoint_threshold", NO_AUTO_CHECKPOINT):
+            yield
+
+    @contextmanager
+    def _instance_setting(self, name: str, value: str | None) -> Iterator[None]:
+        """DuckDB's global setting ``name`` at ``value`` for the work inside, then as it was. A no-op on other
+        backends, for ``None`` and for a value DuckDB cannot parse (the setting stays)."""
+        if value is None or self.backend != "duckdb":
             yield
             return
-        old = self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        old = self.duck.execute(f"SELECT current_setting('{name}')").fetchone()[0]
         try:
-            self.duck.execute(f"SET memory_limit = '{limit}'")
+            self.duck.execute(f"SET {name} = '{value}'")
         except Exception:  # an unparsable setting: keep DuckDB's default
             yield
             return
@@ -225,11 +253,11 @@ class Workspace:
             yield
         finally:
             with contextlib.suppress(Exception):
-                # RESET restores DuckDB's default exactly (the setting reads back rounded, "18.8 GiB"); a
-                # value set before us is set again from its rounded text
-                self.duck.execute("RESET memory_limit")
-                if self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0] != old:
-                    self.duck.execute(f"SET memory_limit = '{old}'")
+                # RESET restores DuckDB's default exactly (a size reads back rounded, "18.8 GiB"); a value set
+                # before us is set again from its rounded text
+                self.duck.execute(f"RESET {name}")
+                if self.duck.execute(f"SELECT current_setting('{name}')").fetchone()[0] != old:
+                    self.duck.execute(f"SET {name} = '{old}'")
 
     @contextmanager
     def commit_vacuum(self) -> Iterator[Callable[[], None]]:
