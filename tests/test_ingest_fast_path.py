@@ -1218,6 +1218,39 @@ def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_th
         ws.close()
 
 
+def test_threads_page_longer_than_the_plan_reads_takes_the_python_path_whole(tmp_path, monkeypatch):
+    """The plan reads JSON Lines with DuckDB's default object size (its buffers); a page line longer than the engine
+    then reads (~2 x 16 MiB) declines the plan, and the file is imported record by record, every comment whole."""
+    long_text = "ab" * (17 * 2**20)  # 34 MiB in one comment: its page's line is longer than the plan reads
+    pages = [
+        {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 4 + i) for i in range(4)]}
+        for p in range(2)
+    ]
+    pages[1]["items"][0]["snippet"]["topLevelComment"]["snippet"]["textOriginal"] = long_text
+    f = tmp_path / "commentThreads.json"
+    f.write_text("".join(json.dumps(p) + "\n" for p in pages))
+    assert yt_mod._json_lines(Probe.of(Source(f)), Source(f))
+    monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
+    from tribescope.ingest import _fast
+
+    used = []
+    real = _fast.run_plan
+    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        report = import_paths(ws, [f])
+        assert used == [None]  # the plan ran and declined
+        assert report.files[0].records == 8
+        assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] == 8 + sum(
+            i % 3 for i in range(8)
+        )
+        assert ws.duck.execute(
+            "SELECT text = ? FROM comments WHERE comment_id = 'T4'", [long_text]
+        ).fetchone() == (True,)
+    finally:
+        ws.close()
+
+
 @pytest.mark.parametrize("fmt", ["kim", "web"])
 def test_instagram_jsonl_after_a_byte_order_mark_runs_the_plan_as_the_python_path(tmp_path, monkeypatch, fmt):
     """JSON Lines that open with a UTF-8 byte-order mark (PowerShell 5's ``Out-File`` writes one): DuckDB's JSON Lines

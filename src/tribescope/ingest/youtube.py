@@ -717,7 +717,7 @@ def _fast_plan(path: str, compression: str = "uncompressed", *, fmt: str = "auto
                   FROM read_json({sql_string(path)}, format='{fmt}',
                     compression='{compression}',
                     columns={{'kind': 'VARCHAR', 'items': '{_ITEM}[]', 'error': 'JSON'}},
-                    maximum_object_size=67108864))""",
+                    maximum_object_size={_max_object(fmt)}))""",
         # threads → their top-level comment (``j`` 0) and replies (``j`` 1…), in file order as they come: one row per
         # thread and comment, the thread's leaves or its reply ``rs[j]``'s. No UNION of threads and replies: its rows
         # had to be sorted back into file order (``ORDER BY _seq``), ~7 of the plan's ~51 CPU-s at scale l. ``_seq``
@@ -767,6 +767,15 @@ def _fast_plan(path: str, compression: str = "uncompressed", *, fmt: str = "auto
         in_place={"comments": "c"},
         functions={PLAIN_UDF: _plain},
     )
+
+
+def _max_object(fmt: str) -> int:
+    """The plan's ``read_json`` ``maximum_object_size``. It sizes the reader's buffers, each filled fresh (every byte
+    a page fault), and DuckDB reads a line up to about twice it before failing the plan (the file then takes the
+    Python path). A JSON Lines page is one line of at most 100 threads, far below DuckDB's default (16 MiB); a
+    whole-file document (``format='auto'``) keeps 64 MiB. With 64 MiB buffers the read of synth m's 449 MB export
+    took 2.5 CPU-s and 132k page faults, with the default 1.9 CPU-s and 43k (the issue's 165 MB: 0.79 against 0.64)."""
+    return 16 * 2**20 if fmt == "newline_delimited" else 64 * 2**20
 
 
 #: the SQL name of :func:`_plain` in the plan, which calls it for the ``textDisplay`` with markup or an entity only
