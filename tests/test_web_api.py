@@ -270,6 +270,95 @@ def test_without_token_only_loopback_hosts(ws_path):
         assert c.get("/api/creators").status_code == 200
 
 
+APP_ORIGIN = "https://app.example.com"
+
+
+def test_cross_origin_reads_only_from_the_origins_given_with_the_token_in_the_header(ws_path):
+    """``--cors-origin``: a browser page of that origin may read the API (its preflight answered without the token,
+    the answer to the request itself only with it) and the API's own headers; another origin gets no CORS header, a
+    write stays refused, and a server given no origin answers none."""
+    preflight = {
+        "Origin": APP_ORIGIN,
+        "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    with TestClient(create_app(ws_path, token="s3cret", cors_origins=[APP_ORIGIN + "/"]), base_url=BASE) as c:
+        r = c.options("/api/creators", headers=preflight)
+        assert r.status_code == 200
+        assert r.headers["access-control-allow-origin"] == APP_ORIGIN
+        assert "GET" in r.headers["access-control-allow-methods"]
+        assert "authorization" in r.headers["access-control-allow-headers"].lower()
+        assert "access-control-allow-credentials" not in r.headers  # never with the cookie
+        r = c.get("/api/creators.csv", headers={"Origin": APP_ORIGIN, "Authorization": "Bearer s3cret"})
+        assert r.status_code == 200 and r.headers["access-control-allow-origin"] == APP_ORIGIN
+        assert "x-total-count" in r.headers["access-control-expose-headers"].lower()
+        r = c.get("/api/creators", headers={"Origin": APP_ORIGIN})
+        assert r.status_code == 401  # the preflight needs no token; the request does
+        r = c.options("/api/creators", headers={**preflight, "Origin": "https://evil.example"})
+        assert r.status_code == 400 and "access-control-allow-origin" not in r.headers
+        r = c.get(
+            "/api/creators", headers={"Origin": "https://evil.example", "Authorization": "Bearer s3cret"}
+        )
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+        r = c.options("/api/creators", headers={**preflight, "Access-Control-Request-Method": "POST"})
+        assert r.status_code == 400  # reads only
+        r = c.post("/api/jobs/score", headers={"Origin": APP_ORIGIN, "Authorization": "Bearer s3cret"})
+        assert r.status_code == 403 and r.json()["error"] == "cross-origin request refused"
+    with TestClient(create_app(ws_path), base_url=BASE) as c:
+        r = c.get("/api/creators", headers={"Origin": APP_ORIGIN})
+        assert r.status_code == 200 and "access-control-allow-origin" not in r.headers
+        assert "access-control-allow-origin" not in c.options("/api/creators", headers=preflight).headers
+    with TestClient(create_app(ws_path, cors_origins=["*"]), base_url=BASE) as c:
+        r = c.get("/api/creators", headers={"Origin": "https://anyone.example"})
+        assert r.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    ("given", "origin"),
+    [
+        ("https://App.Example.com/", "https://app.example.com"),
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("http://[::1]:8080", "http://[::1]:8080"),
+        ("*", "*"),
+        ("app.example.com", None),
+        ("https://app.example.com/dashboard", None),
+        ("ftp://app.example.com", None),
+        ("https://user@app.example.com", None),
+        ("https://app.example.com:port", None),
+        ("https://", None),
+    ],
+)
+def test_cors_origin_is_an_origin_or_a_named_error(given, origin):
+    from tribescope.errors import TribescopeError
+    from tribescope.web._security import cors_origin
+
+    if origin is None:
+        with pytest.raises(TribescopeError, match=re.escape(f"--cors-origin {given!r}")):
+            cors_origin(given)
+    else:
+        assert cors_origin(given) == origin
+
+
+@pytest.mark.parametrize("given", ["option", "env"])
+def test_serve_refuses_a_cors_origin_that_is_not_one(ws_path, given):
+    """Named, exit 1, before anything listens; the environment variable holds origins separated by spaces."""
+    from tribescope.cli import app
+
+    args = (
+        ["--cors-origin", APP_ORIGIN, "--cors-origin", "https://app.example.com/x"]
+        if given == "option"
+        else []
+    )
+    env = {"TRIBESCOPE_TOKEN": "", "TRIBESCOPE_CORS_ORIGINS": f"{APP_ORIGIN} https://app.example.com/x"}
+    r = CliRunner().invoke(
+        app,
+        ["--workspace", str(ws_path), "serve", "--port", "1", *args],
+        env=env if given == "env" else {"TRIBESCOPE_TOKEN": ""},
+    )
+    assert r.exit_code == 1
+    assert "--cors-origin 'https://app.example.com/x': expected an origin" in r.output
+
+
 def test_bind_beyond_loopback_needs_token():
     for host in ("127.0.0.1", "localhost", "::1", "127.0.0.2"):
         check_bind(host, None)

@@ -33,6 +33,15 @@ def serve(
         bool,
         typer.Option("--write", help="Allow imports and scoring from the dashboard (default: read-only)."),
     ] = False,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            envvar="TRIBESCOPE_CORS_ORIGINS",
+            help="Let pages of this origin (https://app.example.com) read the API from a browser; repeatable, * "
+            "for any. GET only, the token in the Authorization header. Env: origins separated by spaces.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI at /api/openapi.json) over the workspace."""
     try:
@@ -49,7 +58,7 @@ def serve(
         raise fail(TribescopeError("the dashboard serves DuckDB workspaces; pass a .duckdb file"))
     try:
         check_bind(host, token)
-        web = create_app(state.workspace, token=token, read_only=not write)
+        web = create_app(state.workspace, token=token, read_only=not write, cors_origins=cors_origin or ())
     except TribescopeError as exc:
         raise fail(exc) from None
     try:

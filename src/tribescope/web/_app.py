@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import uuid
+from collections.abc import Iterable
 from http import HTTPStatus
 from importlib.resources import files
 from typing import Annotated, Any
@@ -16,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -30,7 +32,7 @@ from tribescope.web._data import CreatorQuery
 from tribescope.web._jobs import Jobs
 from tribescope.web._ratelimit import RateLimit
 from tribescope.web._render import creator_charts, env
-from tribescope.web._security import Guard
+from tribescope.web._security import CORS_EXPOSED, Guard, cors_origin
 from tribescope.web._store import Store
 
 __all__ = ["create_app"]
@@ -54,7 +56,9 @@ every matching row (up to 100,000) with the same filters and sort, or only one p
 `page` or `page_size`. A list that is not available yet (e.g. not computed) answers, as JSON, `available: false`
 with the `reason`; as CSV, 409 with `{"error": reason}` (and the reason in `X-Not-Available`), never an empty file
 that would read as "no rows". When the server was started with `--token`, send
-`Authorization: Bearer TOKEN`. Errors are JSON `{"error": "…"}`; server errors never include internals.
+`Authorization: Bearer TOKEN`. A web page of another origin may read the API only when the server was started with
+that origin (`--cors-origin`): `GET` requests, the token in that header. Errors are JSON `{"error": "…"}`; server
+errors never include internals.
 """
 
 
@@ -145,6 +149,7 @@ def create_app(
     max_upload: int = MAX_UPLOAD,
     rate_limit: float | None = RATE_LIMIT,
     rate_burst: int = RATE_BURST,
+    cors_origins: Iterable[str] = (),
 ) -> FastAPI:
     """The dashboard + REST API over the workspace at ``workspace_path``.
 
@@ -161,7 +166,12 @@ def create_app(
         Expensive requests (see :mod:`tribescope.web._ratelimit`) allowed per second per client IP,
         with bursts of ``rate_burst``; beyond that the answer is 429 with ``Retry-After``.
         ``rate_limit=None`` turns the limit off.
+    cors_origins
+        Origins whose pages may read the API cross-origin (``GET``/``HEAD``, the token in ``Authorization``, no
+        cookies): each as :func:`tribescope.web._security.cors_origin` accepts it (``*`` for any). Writes from
+        another origin stay refused.
     """
+    origins = [cors_origin(o) for o in cors_origins]  # a bad origin fails before the workspace opens
     store = Store(workspace_path, read_only=read_only)
 
     app = FastAPI(
@@ -183,6 +193,15 @@ def create_app(
     app.add_middleware(
         Guard, token=token, allowed_hosts=allowed_hosts, max_body=max_body, max_upload=max_upload
     )
+    if origins:  # outside Guard: a browser's preflight carries no token, and answering it reveals nothing
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "HEAD"],
+            allow_headers=["Authorization"],
+            expose_headers=list(CORS_EXPOSED),
+            max_age=600,
+        )
     app.mount("/static", StaticFiles(directory=str(files("tribescope.web") / "static")), name="static")
     app.include_router(api_router)
 

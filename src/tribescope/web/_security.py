@@ -9,6 +9,9 @@ Rules
 * Without a token (loopback only) the ``Host`` header must name a loopback host, which stops DNS
   rebinding pages from reading the API.
 * Unsafe methods (POST, …) from another origin are refused (CSRF).
+* Cross-origin reads (a brand's own web app calling the API) only from the origins the server was given
+  (``tribescope serve --cors-origin``, :func:`cors_origin`): ``GET`` and ``HEAD``, with the ``Authorization`` header,
+  never with cookies. Without them a browser lets no other origin read an answer.
 * Request bodies are capped (``max_body`` bytes; ``max_upload`` for the import upload).
 """
 
@@ -27,7 +30,15 @@ from starlette.exceptions import HTTPException
 
 from tribescope.errors import TribescopeError
 
-__all__ = ["LOOPBACK_HOSTS", "Guard", "UnsafeBind", "check_bind", "is_loopback"]
+__all__ = [
+    "CORS_EXPOSED",
+    "LOOPBACK_HOSTS",
+    "Guard",
+    "UnsafeBind",
+    "check_bind",
+    "cors_origin",
+    "is_loopback",
+]
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 COOKIE = "tribescope_token"
@@ -69,6 +80,41 @@ def check_bind(host: str, token: str | None) -> None:
             f"refusing to listen on {host} without a token: anyone who can reach this address could read "
             "the workspace. Pass --token (or set TRIBESCOPE_TOKEN), or bind to 127.0.0.1."
         )
+
+
+#: the API's own response headers a cross-origin caller may read (beside the CORS-safelisted ones)
+CORS_EXPOSED = ("content-disposition", "retry-after", "x-not-available", "x-total-count", "x-truncated")
+
+
+def cors_origin(origin: str) -> str:
+    """An origin allowed to read the API from a browser, as browsers send it (``https://app.example.com``,
+    ``http://localhost:3000``): scheme ``http`` or ``https`` and a host, with a port or not, no path, query or user;
+    ``*`` allows every origin (still without cookies: the token travels in ``Authorization``). A trailing ``/`` is
+    dropped; anything else is a :class:`~tribescope.errors.TribescopeError` naming the value."""
+    text = origin.strip()
+    if text == "*":
+        return text
+    text = text.removesuffix("/")
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # a port that is not a number raises here
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or "@" in parts.netloc
+    ):
+        raise TribescopeError(
+            f"--cors-origin {origin!r}: expected an origin such as https://app.example.com or "
+            "http://localhost:3000 (scheme and host, an optional port, no path), or *"
+        )
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme.lower()}://{host.lower()}" + (f":{port}" if port is not None else "")
 
 
 def _host_name(host_header: str) -> str:
