@@ -89,8 +89,9 @@ CORS_EXPOSED = ("content-disposition", "retry-after", "x-not-available", "x-tota
 def cors_origin(origin: str) -> str:
     """An origin allowed to read the API from a browser, as browsers send it (``https://app.example.com``,
     ``http://localhost:3000``): scheme ``http`` or ``https`` and a host, with a port or not, no path, query or user;
-    ``*`` allows every origin (still without cookies: the token travels in ``Authorization``). A trailing ``/`` is
-    dropped; anything else is a :class:`~tribescope.errors.TribescopeError` naming the value."""
+    ``*`` allows every origin (still without cookies: the token travels in ``Authorization``). A trailing ``/`` and the
+    scheme's default port are dropped, as browsers write the origin; anything else is a
+    :class:`~tribescope.errors.TribescopeError` naming the value."""
     text = origin.strip()
     if text == "*":
         return text
@@ -113,8 +114,11 @@ def cors_origin(origin: str) -> str:
             f"--cors-origin {origin!r}: expected an origin such as https://app.example.com or "
             "http://localhost:3000 (scheme and host, an optional port, no path), or *"
         )
+    scheme = parts.scheme.lower()
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    return f"{parts.scheme.lower()}://{host.lower()}" + (f":{port}" if port is not None else "")
+    if port == {"http": 80, "https": 443}[scheme]:  # a browser's Origin leaves the scheme's default port out
+        port = None
+    return f"{scheme}://{host.lower()}" + (f":{port}" if port is not None else "")
 
 
 def _host_name(host_header: str) -> str:
