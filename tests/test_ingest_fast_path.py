@@ -1191,6 +1191,16 @@ def test_threads_plan_reads_every_layout_of_the_pages_as_the_python_path(tmp_pat
         slow.close()
 
 
+def _plan_results(monkeypatch):
+    """The list each fast plan's result is appended to as the import runs it (``None``: the plan declined)."""
+    from tribescope.ingest import _fast
+
+    used = []
+    real = _fast.run_plan
+    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    return used
+
+
 def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_the_python_path(
     tmp_path, monkeypatch
 ):
@@ -1203,11 +1213,7 @@ def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_th
     f = tmp_path / "commentThreads.json"
     f.write_text(json.dumps(pages[0]) + "\n" + json.dumps(pages[1], indent=2) + "\n")
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
-    from tribescope.ingest import _fast
-
-    used = []
-    real = _fast.run_plan
-    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    used = _plan_results(monkeypatch)
     ws = connect(tmp_path / "ws.duckdb")
     try:
         with pytest.raises(ImportFailed, match=re.escape("commentThreads.json")):
@@ -1231,11 +1237,7 @@ def test_threads_page_longer_than_the_plan_reads_takes_the_python_path_whole(tmp
     f.write_text("".join(json.dumps(p) + "\n" for p in pages))
     assert yt_mod._json_lines(Probe.of(Source(f)), Source(f))
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
-    from tribescope.ingest import _fast
-
-    used = []
-    real = _fast.run_plan
-    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    used = _plan_results(monkeypatch)
     ws = connect(tmp_path / "ws.duckdb")
     try:
         report = import_paths(ws, [f])
