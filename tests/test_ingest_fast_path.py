@@ -199,25 +199,25 @@ def _fast_then_slow(tmp_path, monkeypatch, path):
     return fast, r_fast, slow, r_slow
 
 
-def _import_both(tmp_path, monkeypatch, f, skip_bad=False):
-    """Import ``f`` with the engine fast path and without; report whether the fast plan ran."""
+def _plan_results(monkeypatch):
+    """The list each fast plan's result is appended to as the import runs it (``None``: the plan declined)."""
     from tribescope.ingest import _fast
 
     used = []
     real = _fast.run_plan
+    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
+    return used
 
-    def spy(plan, import_id, duck):
-        res = real(plan, import_id, duck)
-        used.append(res is not None)
-        return res
 
-    monkeypatch.setattr(_fast, "run_plan", spy)
+def _import_both(tmp_path, monkeypatch, f, skip_bad=False):
+    """Import ``f`` with the engine fast path and without; report whether the fast plan ran."""
+    results = _plan_results(monkeypatch)
     fast = connect(tmp_path / "fast.duckdb")
     r_fast = import_paths(fast, [f], skip_bad=skip_bad)
     monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
     slow = connect(tmp_path / "slow.duckdb")
     r_slow = import_paths(slow, [f], skip_bad=skip_bad)
-    return fast, slow, r_fast, r_slow, any(used)
+    return fast, slow, r_fast, r_slow, any(r is not None for r in results)
 
 
 def _kim_dump(ws):
@@ -1081,7 +1081,6 @@ def _compress(codec, body):
 def test_compression_is_told_by_the_first_bytes_and_a_plan_only_gets_what_the_engine_reads(
     tmp_path, monkeypatch, codec, name, plan_runs
 ):
-    from tribescope.ingest import _fast
 
     pages = [
         {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 10 + i) for i in range(10)]}
@@ -1094,17 +1093,10 @@ def test_compression_is_told_by_the_first_bytes_and_a_plan_only_gets_what_the_en
     plain.parent.mkdir()
     plain.write_bytes(body)
     monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", 0)
-    ran = []
-    real = _fast.run_plan
-
-    def spy(plan, import_id, duck):
-        res = real(plan, import_id, duck)
-        ran.append(res is not None)
-        return res
-
-    monkeypatch.setattr(_fast, "run_plan", spy)
+    results = _plan_results(monkeypatch)
     got = connect(tmp_path / "got.duckdb")
     r = import_paths(got, [f])
+    ran = [res is not None for res in results]
     monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
     ref = connect(tmp_path / "ref.duckdb")
     import_paths(ref, [plain])
@@ -1189,16 +1181,6 @@ def test_threads_plan_reads_every_layout_of_the_pages_as_the_python_path(tmp_pat
     finally:
         fast.close()
         slow.close()
-
-
-def _plan_results(monkeypatch):
-    """The list each fast plan's result is appended to as the import runs it (``None``: the plan declined)."""
-    from tribescope.ingest import _fast
-
-    used = []
-    real = _fast.run_plan
-    monkeypatch.setattr(_fast, "run_plan", lambda *a: used.append(real(*a)) or used[-1])
-    return used
 
 
 def test_threads_file_of_one_line_pages_then_a_pretty_printed_one_fails_as_on_the_python_path(
