@@ -318,6 +318,7 @@ def test_cross_origin_reads_only_from_the_origins_given_with_the_token_in_the_he
     [
         ("https://App.Example.com/", "https://app.example.com"),
         ("http://localhost:3000", "http://localhost:3000"),
+        ("HTTP://LOCALHOST:3000", "http://localhost:3000"),
         ("https://app.example.com:443", "https://app.example.com"),
         ("http://app.example.com:443", "http://app.example.com:443"),
         ("http://[::1]:8080", "http://[::1]:8080"),

@@ -103,7 +103,7 @@ def cors_origin(origin: str) -> str:
         parts, port = None, None
     if (
         parts is None
-        or parts.scheme.lower() not in ("http", "https")
+        or parts.scheme not in ("http", "https")  # urlsplit lower-cases the scheme and the host name
         or not parts.hostname
         or parts.path
         or parts.query
@@ -114,11 +114,12 @@ def cors_origin(origin: str) -> str:
             f"--cors-origin {origin!r}: expected an origin such as https://app.example.com or "
             "http://localhost:3000 (scheme and host, an optional port, no path), or *"
         )
-    scheme = parts.scheme.lower()
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    if port == {"http": 80, "https": 443}[scheme]:  # a browser's Origin leaves the scheme's default port out
+    if (
+        port == {"http": 80, "https": 443}[parts.scheme]
+    ):  # a browser's Origin leaves the scheme's default port out
         port = None
-    return f"{scheme}://{host.lower()}" + (f":{port}" if port is not None else "")
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 def _host_name(host_header: str) -> str:
