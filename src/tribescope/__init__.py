@@ -1,15 +1,23 @@
 """tribescope: which creators lead real communities, and which only broadcast.
 
-The Python API mirrors the CLI and returns tables (Ibis expressions, Arrow, pandas).
+The Python API mirrors the CLI and returns tables (Ibis expressions, Arrow, pandas). :func:`connect`,
+:class:`Workspace` and :func:`import_paths` load the engine's modules (pyarrow, NumPy, DuckDB) on first use, not at
+``import tribescope``: the CLI (:mod:`tribescope.cli`) sets its process-wide settings before NumPy loads.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tribescope._ibis_compilers import install as _lazy_ibis_compilers
 
 _lazy_ibis_compilers()  # before anything loads Ibis' DuckDB backend (tribescope._ibis_compilers)
 
 from tribescope.errors import CreatorNotFound, ImportFailed, TribescopeError, WorkspaceError  # noqa: E402
-from tribescope.ingest import import_paths  # noqa: E402
-from tribescope.store import Workspace, connect  # noqa: E402
+
+if TYPE_CHECKING:
+    from tribescope.ingest import import_paths
+    from tribescope.store import Workspace, connect
 
 __version__ = "0.1.0"
 
@@ -23,3 +31,20 @@ __all__ = [
     "connect",
     "import_paths",
 ]
+
+#: the names loaded on first use, and the module each comes from
+_LAZY = {"import_paths": "tribescope.ingest", "Workspace": "tribescope.store", "connect": "tribescope.store"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tribescope' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -5,7 +5,14 @@ Each topic registers its commands in its own module; importing it here adds them
 
 from __future__ import annotations
 
+import os
 import sys
+
+# OpenBLAS (NumPy's and SciPy's each) starts a thread per core as it loads, and each spins ~0.1 CPU-s waiting for
+# work that a command never gives it: the engine (DuckDB) keeps the cores busy and the models' few matrix products
+# are small. Read by OpenBLAS when it loads, so set before anything imports NumPy (``import tribescope`` does not);
+# a value the user set is kept. Measured on the notebook route's one command: 6.61 → 6.24 CPU-s (docs/performance.md).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tribescope._gc import fewer_collections, freeze_for_exit
 from tribescope._memory import use_command_pool

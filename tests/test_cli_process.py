@@ -1,0 +1,52 @@
+"""Process-wide settings a ``tribescope`` command makes before its modules load (:mod:`tribescope.cli`). Each case
+runs in a fresh interpreter: what it checks is decided when NumPy's OpenBLAS loads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+#: ``import tribescope``, then the CLI's modules, then NumPy and SciPy's linear algebra (each wheel brings its own
+#: OpenBLAS): whether the first import loaded NumPy, the package's names loaded on first use, and the threads each
+#: OpenBLAS runs with
+PROBE = """
+import json, sys
+import tribescope
+numpy_first = "numpy" in sys.modules
+import tribescope.cli
+import numpy, scipy.linalg
+connect = tribescope.connect
+from threadpoolctl import threadpool_info
+print(json.dumps({
+    "numpy_at_import": numpy_first,
+    "lazy": [connect is tribescope.store.connect, tribescope.Workspace.__name__, tribescope.import_paths.__name__],
+    "openblas": sorted({i["num_threads"] for i in threadpool_info() if i["internal_api"] == "openblas"}),
+}))
+"""
+
+
+def _probe(openblas_threads: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if openblas_threads is not None:
+        env["OPENBLAS_NUM_THREADS"] = openblas_threads
+    out = subprocess.run([sys.executable, "-c", PROBE], env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_import_tribescope_loads_no_numpy_and_its_names_load_on_first_use():
+    got = _probe(None)
+    assert got["numpy_at_import"] is False
+    assert got["lazy"] == [True, "Workspace", "import_paths"]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS runs one thread on one core anyway")
+def test_a_command_runs_openblas_on_one_thread_unless_the_user_says_otherwise():
+    got = _probe(None)["openblas"]
+    if not got:
+        pytest.skip("this NumPy/SciPy build has no OpenBLAS")
+    assert got == [1]  # without the CLI's setting: one thread per core
+    assert _probe("2")["openblas"] == [2]
