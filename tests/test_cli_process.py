@@ -43,6 +43,29 @@ def test_import_tribescope_loads_no_numpy_and_its_names_load_on_first_use():
     assert got["lazy"] == [True, "Workspace", "import_paths"]
 
 
+def test_the_package_modules_load_on_first_use_after_import_tribescope():
+    """``import tribescope`` then ``tribescope.store.connect(…)`` (as docs/scale-out.md names it) or
+    ``tribescope.score.register_metric_family`` works without importing the module first; a name that is neither
+    is an AttributeError, and a module that fails to import says why."""
+    code = """
+import sys
+import tribescope
+assert tribescope.store.connect is tribescope.connect
+assert tribescope.score.register_metric_family.__name__ == "register_metric_family"
+try:
+    tribescope.no_such_thing
+except AttributeError as exc:
+    print(exc)
+sys.modules["fastapi"] = None  # as without the web extra
+try:
+    tribescope.web
+except ModuleNotFoundError as exc:
+    print(exc.name)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[:2] == ["module 'tribescope' has no attribute 'no_such_thing'", "fastapi"]
+
+
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="OpenBLAS runs one thread on one core anyway")
 def test_a_command_runs_openblas_on_one_thread_unless_the_user_says_otherwise():
     got = _probe(None)["openblas"]

@@ -1,8 +1,9 @@
 """tribescope: which creators lead real communities, and which only broadcast.
 
 The Python API mirrors the CLI and returns tables (Ibis expressions, Arrow, pandas). :func:`connect`,
-:class:`Workspace` and :func:`import_paths` load the engine's modules (pyarrow, NumPy, DuckDB) on first use, not at
-``import tribescope``: the CLI (:mod:`tribescope.cli`) sets its process-wide settings before NumPy loads.
+:class:`Workspace`, :func:`import_paths` and the package's modules (``tribescope.store``, …) load on first use, not at
+``import tribescope``, and with them the engine's modules (pyarrow, NumPy, DuckDB): the CLI (:mod:`tribescope.cli`)
+sets its process-wide settings before NumPy loads.
 """
 
 from __future__ import annotations
@@ -37,13 +38,21 @@ _LAZY = {"import_paths": "tribescope.ingest", "Workspace": "tribescope.store", "
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    """The names of :data:`_LAZY`, and the package's modules (``tribescope.store``, ``tribescope.score``, …),
+    imported on first use."""
+    import importlib
 
+    if name in _LAZY:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'tribescope' has no attribute {name!r}")
+    if not name.startswith("__"):
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
