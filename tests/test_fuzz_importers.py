@@ -22,12 +22,13 @@ escape, and a failed import changes nothing.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import itertools
 import random
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from _fuzz_corpus import BUILDERS, DEEP, FORMATS, SUFFIX
@@ -189,20 +190,29 @@ def _mutate(data: bytes, ops: list[tuple[str, int, int]]) -> bytes:
     ),
     forced=st.booleans(),
 )
+# the same two bytes for every format (a gzip header cut short): from the second format on, content imported before
+@example(seed=0, ops=[("gzip-truncate", 0, 0)], forced=True)
 def test_mutated_bytes(fuzz_ws, tmp_path_factory, fmt, seed, ops, forced):
     ws = fuzz_ws
     b = BUILDERS[fmt](random.Random(seed), 40, f"m{next(_TAGS)}x", 0.05, False)
     path = tmp_path_factory.mktemp("m") / ("export" + (b.suffix or SUFFIX.get(fmt, ".jsonl")))
-    path.write_bytes(_mutate(b.data, ops))
+    data = _mutate(b.data, ops)
+    path.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
     for skip_bad in (False, True):
         before = state(ws)
+        # bytes an earlier example already imported (mutations can end alike: a gzip header cut at two bytes) keep
+        # the records that import quarantined once, under it (_keep_first_rejects): this import's report still
+        # counts them, the table gains only those not held alike
+        seen = ws.duck.execute("SELECT count(*) FROM imports WHERE sha256 = ?", [sha]).fetchone()[0]
         try:
             r = import_paths(ws, [path], format=fmt if forced else None, skip_bad=skip_bad, force=True)
         except ImportFailed:
             assert state(ws) == before
         else:
             after = state(ws)
-            assert after["rejects"][0] - before["rejects"][0] == r.rejected
+            added = after["rejects"][0] - before["rejects"][0]
+            assert added == r.rejected if not seen else 0 <= added <= r.rejected
             assert r.rejected == 0 or skip_bad
 
 
