@@ -3,6 +3,7 @@ runs in a fresh interpreter: what it checks is decided when NumPy's OpenBLAS loa
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -29,6 +30,7 @@ print(json.dumps({
 """
 
 
+@functools.cache  # one interpreter per setting, whichever test asks first
 def _probe(openblas_threads: str | None) -> dict:
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
     if openblas_threads is not None:
