@@ -1081,7 +1081,6 @@ def _compress(codec, body):
 def test_compression_is_told_by_the_first_bytes_and_a_plan_only_gets_what_the_engine_reads(
     tmp_path, monkeypatch, codec, name, plan_runs
 ):
-
     pages = [
         {"kind": "youtube#commentThreadListResponse", "items": [_thread(p * 10 + i) for i in range(10)]}
         for p in range(4)

@@ -84,6 +84,7 @@ def check_bind(host: str, token: str | None) -> None:
 
 #: the API's own response headers a cross-origin caller may read (beside the CORS-safelisted ones)
 CORS_EXPOSED = ("content-disposition", "retry-after", "x-not-available", "x-total-count", "x-truncated")
+_DEFAULT_PORT = {"http": 80, "https": 443}
 
 
 def cors_origin(origin: str) -> str:
@@ -115,9 +116,7 @@ def cors_origin(origin: str) -> str:
             "http://localhost:3000 (scheme and host, an optional port, no path), or *"
         )
     host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
-    if (
-        port == {"http": 80, "https": 443}[parts.scheme]
-    ):  # a browser's Origin leaves the scheme's default port out
+    if port == _DEFAULT_PORT[parts.scheme]:  # a browser's Origin leaves the scheme's default port out
         port = None
     return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
