@@ -196,6 +196,44 @@ def test_scoring_collects_garbage_less_often_and_restores_the_thresholds(importe
     assert gc.get_threshold() == before
 
 
+def test_side_by_side_the_engine_pool_has_a_thread_fewer_and_gets_it_back(imported, tmp_path, monkeypatch):
+    """While the lane runs beside the models, DuckDB's pool is one thread smaller (each side's statements on their own
+    thread: two calling threads and the pool's others match the cores); the stages see it, and it is back after."""
+    from tribescope.score import _score
+
+    small, large = _score.SIDE_BY_SIDE_COMMENTS, _score.SIDE_BY_SIDE_COMMENTS + 1
+    assert [_score.side_by_side_threads(n, small) for n in (None, 1, 2, 8)] == [None, 1, 1, 7]
+    assert _score.side_by_side_threads(2, large) is None  # a large workspace keeps the pool
+    seen: list[int] = []
+    real = _score._part
+
+    def spy(lane_ws, *args, **kwargs):
+        seen.append(lane_ws.duck.execute("SELECT current_setting('threads')").fetchone()[0])
+        return real(lane_ws, *args, **kwargs)
+
+    monkeypatch.setattr(_score, "_part", spy)
+    shutil.copy(imported, tmp_path / "t.duckdb")
+    ws = connect(tmp_path / "t.duckdb")
+    try:
+        with ws.engine_threads(3):
+            _with_lane(ws)
+            assert ws.engine_thread_count() == 3
+            assert len(seen) >= 9 and set(seen) == {2}, seen
+            run = ScoreRun.open(ws)
+            with pytest.raises(RuntimeError, match="model failed"), MetricLane(ws, None, run):
+                assert ws.engine_thread_count() == 2
+                raise RuntimeError("model failed")
+            assert ws.engine_thread_count() == 3
+            monkeypatch.setattr(_score, "SIDE_BY_SIDE_COMMENTS", 10)  # this workspace is "large" now
+            seen.clear()
+            with MetricLane(ws, None, ScoreRun.open(ws, full=True)) as lane:
+                assert ws.engine_thread_count() == 3
+                lane.result("reach")
+            assert seen and set(seen) == {3}, seen
+    finally:
+        ws.close()
+
+
 def test_workspace_cursor_is_utc_on_a_machine_in_another_time_zone(tmp_path):
     """A DuckDB cursor starts from the defaults (the local zone), not from its parent's settings."""
     import os
@@ -241,9 +279,11 @@ def test_a_lane_that_cannot_start_gives_back_its_connection_and_the_thresholds(
     monkeypatch.setattr(type(ws), "cursor", cursor)
     monkeypatch.setattr(run, "on", broken_on)
     before = gc.get_threshold()
+    threads = ws.engine_thread_count()
     with pytest.raises(RuntimeError, match="state unreadable"):
         MetricLane(ws, None, run)
     assert gc.get_threshold() == before
+    assert ws.engine_thread_count() == threads
     assert len(opened) == 1
     with pytest.raises(duckdb.ConnectionException):
         opened[0]._duck.execute("SELECT 1")  # the DuckDB connection itself is closed

@@ -295,6 +295,29 @@ def test_memory_limit_is_set_inside_and_restored_after(ws):
         assert ws.duck.execute(setting).fetchone()[0] == before
 
 
+def test_engine_threads_are_set_inside_and_restored_after(ws):
+    """The score sizes DuckDB's (instance-wide) thread pool through this context while two connections work at once;
+    the size must hold inside, for every connection of the instance, and come back afterwards (also after an error)."""
+    setting = "SELECT current_setting('threads')"
+    before = ws.engine_thread_count()
+    assert before == ws.duck.execute(setting).fetchone()[0] >= 1
+    other = ws.cursor()
+    with ws.engine_threads(before + 3):
+        assert ws.duck.execute(setting).fetchone()[0] == before + 3
+        # the instance's pool, not the connection's
+        assert other.duck.execute(setting).fetchone()[0] == before + 3
+    assert ws.engine_thread_count() == before
+    with pytest.raises(RuntimeError), ws.engine_threads(1):
+        assert ws.engine_thread_count() == 1
+        raise RuntimeError("boom")
+    assert ws.engine_thread_count() == before
+    with ws.engine_threads(0):  # never below one thread
+        assert ws.engine_thread_count() == 1
+    with ws.engine_threads(None):
+        assert ws.engine_thread_count() == before
+    other.close()
+
+
 def test_import_never_loads_ibis_and_the_backend_is_built_on_first_use(tmp_path):
     """An import writes through the raw DuckDB connection only, so it does not pay for loading Ibis (~0.4 s of
     start-up); reading a table then builds the Ibis backend over the same connection and sees the imported rows."""

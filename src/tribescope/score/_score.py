@@ -514,6 +514,28 @@ def _part_version(name: str, spec: Spec) -> str:
     return f"{code_version()}|tiers={spec.tiers}" if name == "reach" else code_version()
 
 
+#: comments in a workspace up to which the :class:`MetricLane` runs with DuckDB's pool a thread smaller
+#: (:func:`side_by_side_threads`)
+SIDE_BY_SIDE_COMMENTS = int(os.environ.get("TRIBESCOPE_SIDE_BY_SIDE_COMMENTS", "3000000"))
+
+
+def side_by_side_threads(threads: int | None, comments: int) -> int | None:
+    """DuckDB's pool size while the :class:`MetricLane` runs beside the models on a workspace of ``comments``
+    comments whose pool has ``threads``: one thread fewer (at least one) up to :data:`SIDE_BY_SIDE_COMMENTS`, else
+    unchanged (``None``).
+
+    A statement runs on its connection's own thread and on the pool's other threads; with two connections busy at
+    once, the default pool (a thread per core) puts three threads of the engine on two cores, beside the Python of
+    both sides. One fewer leaves a core per calling thread: each side's statements run on their own thread and the
+    two sides are the parallelism. Measured on 2 cores (docs/performance.md, fortieth round), alternating rounds of
+    the one command: the issue's 190k comments 4.29 → 4.07 s (6.80 → 6.38 CPU-s), synth m's 1M 16.1 → 14.7 s (28.2 →
+    25.2 CPU-s); but a score of synth l's 10M took 108 s against 82–92 s: its statements are long and one side often
+    works alone (a single thread each then leaves a core idle), so a workspace above the bound keeps the pool."""
+    if threads is None or comments > SIDE_BY_SIDE_COMMENTS:
+        return None
+    return max(1, threads - 1)
+
+
 class MetricLane:
     """The per-creator metric stages, computed on a second DuckDB connection and thread while the models run.
 
@@ -541,6 +563,8 @@ class MetricLane:
         # see tribescope._gc); given back at once if the lane cannot start
         with contextlib.ExitStack() as setup:
             setup.enter_context(fewer_collections())
+            comments = ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
+            setup.enter_context(ws.engine_threads(side_by_side_threads(ws.engine_thread_count(), comments)))
             self._ws = ws.cursor()
             setup.callback(self._ws.close)
             self._run = run.on(self._ws)

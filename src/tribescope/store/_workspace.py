@@ -220,6 +220,19 @@ class Workspace:
             yield
 
     @contextmanager
+    def engine_threads(self, threads: int | None) -> Iterator[None]:
+        """DuckDB's thread pool (the instance's ``threads``, shared by every connection and cursor) at ``threads`` for
+        the work inside, then as it was. A no-op on other backends and for ``None``."""
+        with self._instance_setting("threads", None if threads is None else str(max(1, int(threads)))):
+            yield
+
+    def engine_thread_count(self) -> int | None:
+        """The size of DuckDB's thread pool (``threads``: the machine's cores unless set); ``None`` off DuckDB."""
+        if self.backend != "duckdb":
+            return None
+        return int(self.duck.execute("SELECT current_setting('threads')").fetchone()[0])
+
+    @contextmanager
     def checkpoints_put_off(self) -> Iterator[None]:
         """No automatic checkpoint inside: DuckDB's ``checkpoint_threshold`` out of reach, put back after.
 
