@@ -546,9 +546,11 @@ class MetricLane:
     the models run on the workspace's connection: the engine's work and the Python of the other side overlap
     on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued once the models have
     stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
-    runs on the lane's thread rows while the niche classifier runs on the other side. Results are those of the
-    stages run in turn (the same :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes).
-    DuckDB only; use as a context manager (:meth:`close` stops the thread and closes the connection).
+    runs on the lane's thread rows while the niche classifier runs on the other side. While the lane lives, DuckDB's
+    pool is a thread smaller on a workspace of up to :data:`SIDE_BY_SIDE_COMMENTS` comments
+    (:func:`side_by_side_threads`). Results are those of the stages run in turn (the same :meth:`ScoreRun.stage`,
+    whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a context manager (:meth:`close` stops
+    the thread and closes the connection).
     """
 
     def __init__(
