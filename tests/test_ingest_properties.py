@@ -111,3 +111,24 @@ def test_coercers_raise_only_field_errors(s):
             fn(s, "f")
         except FieldError as exc:
             assert exc.field == "f"
+
+
+def test_hashtags_and_mentions_as_captions_write_them():
+    from tribescope.ingest._base import extract_hashtags, extract_mentions
+
+    caption = "New drop! #SkinCare #skincare #fête & #x @Brand.Co, mail me@example.com @dev_ (c#) #"
+    assert extract_hashtags(caption) == ["skincare", "fête", "x"]
+    assert extract_mentions(caption) == ["brand.co", "dev_"]
+    assert extract_hashtags("no tags here") == extract_mentions("nobody") == []
+    assert extract_hashtags(None) == extract_mentions("") == []
+
+
+@SETTINGS
+@given(st.text(alphabet=st.sampled_from("#@&._ aZé0\n＃＠"), max_size=24) | st.text(max_size=24))
+def test_hashtags_and_mentions_need_their_sign(text):
+    """The extractors skip the pattern for a text without '#' / '@' (most captions): what the pattern finds in any
+    text, they return."""
+    from tribescope.ingest._base import _HASHTAG, _MENTION, extract_hashtags, extract_mentions
+
+    assert extract_hashtags(text) == list(dict.fromkeys(m.lower() for m in _HASHTAG.findall(text)))
+    assert extract_mentions(text) == list(dict.fromkeys(m.lower() for m in _MENTION.findall(text)))

@@ -607,13 +607,13 @@ def sql_string(s: str) -> str:
 
 def extract_hashtags(text: str | None) -> list[str]:
     """``#Tags`` in ``text``, lower-cased, without '#', in order, unique."""
-    if not text:
+    if not text or "#" not in text:  # most texts hold none, and every match holds a '#'
         return []
     return list(dict.fromkeys(m.lower() for m in _HASHTAG.findall(text)))
 
 
 def extract_mentions(text: str | None) -> list[str]:
     """``@handles`` in ``text``, lower-cased, without '@', in order, unique."""
-    if not text:
+    if not text or "@" not in text:  # most texts hold none, and every match holds an '@'
         return []
     return list(dict.fromkeys(m.lower() for m in _MENTION.findall(text)))
