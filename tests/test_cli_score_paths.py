@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import duckdb
 import pyarrow.parquet as pq
+import pytest
 from tests._score_fixtures import assert_same_rows, run_cli
 
 
@@ -108,6 +111,23 @@ def test_score_paths_scores_even_when_loading_ahead_fails(tmp_path, monkeypatch)
     assert code == 0, out + err
     assert "disk on fire" not in out + err
     assert (tmp_path / "s.csv").read_text().count("\n") > 5
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_load_ahead_runs_at_the_lowest_priority_and_leaves_the_callers(monkeypatch):
+    """The models loaded ahead are a head start: their thread yields the cores to the import's (nice 19), and the
+    calling thread's priority stays as it was."""
+    import tribescope.score._run as run
+
+    def mine() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen: list[int] = []
+    monkeypatch.setattr(run, "warm_up", lambda: seen.append(mine()))
+    before = mine()
+    run.load_ahead().join()
+    assert seen == [run.WARM_UP_NICE] == [19]
+    assert mine() == before
 
 
 def test_warm_up_loads_the_models_a_score_uses():
