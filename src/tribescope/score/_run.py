@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -100,35 +99,14 @@ def warm_up() -> None:
     load_category_model()
 
 
-#: the nice value of :func:`load_ahead`'s thread (Linux): the scheduler gives a core to the import's threads first
-WARM_UP_NICE = 19
-
-
-def _lower_priority(nice: int) -> None:
-    """The calling thread's nice value raised to ``nice`` — on Linux, where a thread has its own (``setpriority`` of
-    its thread id; a thread may always lower its own priority, never raise it back); elsewhere nothing. Threads it
-    starts afterwards inherit it."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
-
-
 def load_ahead() -> threading.Thread:
     """:func:`warm_up` on a background thread, started here; the caller joins it before it imports anything more
     itself (two threads importing modules that import each other can deadlock). ``tribescope score PATHS`` starts it
     before its import, which loads no module :func:`warm_up` loads: ~0.75 s (0.9 CPU-s) of Python alone, of which
     ~0.2 s of wall time is saved at the issue's 190k comments (the import keeps the cores busy too). A failure is
-    ignored: the score loads the model itself and reports it with its own message.
-
-    The thread runs at the lowest priority (:data:`WARM_UP_NICE`): a head start, not the import's rival. At normal
-    priority it took a core from the engine's read of the export as both began, and the import's first statements
-    waited for the interpreter while it loaded modules (the plan began 0.06–0.24 s later than without it); niced, it
-    runs on what the import leaves: the issue-size one command −0.07 to −0.13 s (median paired difference, two sets
-    of 8 and 12 rounds), synth m unchanged within noise (docs/performance.md, forty-first round)."""
+    ignored: the score loads the model itself and reports it with its own message."""
 
     def load() -> None:
-        _lower_priority(WARM_UP_NICE)
         with contextlib.suppress(Exception):
             warm_up()
 
