@@ -73,6 +73,34 @@ def test_free_text_and_ids_are_stored_uncompressed_and_repetitive_columns_are_no
     assert schema.table("comments").column("post_id").compressed
 
 
+def test_opening_an_older_workspace_adds_every_missing_table_and_column(tmp_path):
+    """Columns missing from several tables and a missing table all come back when the workspace is opened (the
+    schema's tables created and their columns looked up in one statement each), and a temporary table of a canonical
+    table's name does not hide the stored table's columns."""
+    path = tmp_path / "ws.duckdb"
+    ws = connect(path)
+    ws.duck.execute("ALTER TABLE comments DROP COLUMN text")
+    ws.duck.execute("ALTER TABLE accounts DROP COLUMN bio")
+    ws.duck.execute("ALTER TABLE accounts DROP COLUMN country")
+    ws.duck.execute("DROP TABLE rejects")
+    ws.duck.execute("INSERT INTO accounts (platform, account_id, username) VALUES ('youtube', 'UC1', 'kept')")
+    ws.close()
+    ws = connect(path)
+    try:
+        for t in schema.TABLES.values():
+            have = [r[0] for r in ws.duck.execute(f'DESCRIBE "{t.name}"').fetchall()]
+            assert sorted(have) == sorted(c.name for c in t.columns), t.name
+        assert ws.duck.execute("SELECT username, bio, country FROM accounts").fetchall() == [
+            ("kept", None, None)
+        ]
+        ws.duck.execute("CREATE TEMP TABLE posts (x INTEGER)")
+        ws.ensure_schema()  # the stored posts table has every column: nothing to add to either
+        assert [r[0] for r in ws.duck.execute("DESCRIBE temp.posts").fetchall()] == ["x"]
+        assert ws.duck.execute("SELECT count(*) FROM main.posts").fetchone() == (0,)
+    finally:
+        ws.close()
+
+
 def test_a_column_added_to_an_older_workspace_is_declared_as_the_schema_says(tmp_path):
     """A workspace whose table lacks a column (written by an older version) gets it when opened, with the schema's
     definition: ``comments.text`` comes back as uncompressed text."""

@@ -614,8 +614,9 @@ class _Forgotten:
 
 
 def _empty(ws: Workspace) -> bool:
-    """Whether no data table of the workspace holds a row (a first import)."""
-    return not any(ws.duck.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in schema.DATA_TABLES)
+    """Whether no data table of the workspace holds a row (a first import): one statement, not one a table."""
+    held = " OR ".join(f'EXISTS (SELECT 1 FROM "{t}")' for t in schema.DATA_TABLES)
+    return not ws.duck.execute(f"SELECT {held}").fetchone()[0]
 
 
 #: hashes started by :func:`hash_ahead`: path → ((size, mtime, inode) when it was started, the hash)
