@@ -213,17 +213,18 @@ class Workspace:
         self.duck.execute(";\n".join(_ddl(t) for t in tables))
         names = ", ".join(f"'{t.name}'" for t in tables)  # the schema's own names: plain identifiers
         have: dict[str, set[str]] = {}
-        where = ""  # the stored tables' catalog and schema: a temporary table of the same name is found first
-        for db, sch, table, column in self.duck.execute(
-            "SELECT database_name, schema_name, table_name, column_name FROM duckdb_columns() "
-            f"WHERE database_name = current_database() AND schema_name = current_schema() AND table_name IN ({names})"
+        for table, column in self.duck.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            f"AND schema_name = current_schema() AND table_name IN ({names})"
         ).fetchall():
             have.setdefault(table, set()).add(column)
-            where = ".".join('"' + n.replace('"', '""') + '"' for n in (db, sch)) + "."
-        for tbl in tables:
-            for c in tbl.columns:
-                if c.name not in have.get(tbl.name, ()):
-                    self.duck.execute(f'ALTER TABLE {where}"{tbl.name}" ADD COLUMN {_column_ddl(c)}')
+        missing = [(t, c) for t in tables for c in t.columns if c.name not in have.get(t.name, ())]
+        if missing:
+            # an older workspace: its tables altered by catalog and schema (a temporary table of the name comes first)
+            home = self.duck.execute("SELECT current_database(), current_schema()").fetchone()
+            where = ".".join('"' + str(n).replace('"', '""') + '"' for n in home or ())
+            for t, c in missing:
+                self.duck.execute(f'ALTER TABLE {where}."{t.name}" ADD COLUMN {_column_ddl(c)}')
 
     @contextmanager
     def memory_limit(self, limit: str | None) -> Iterator[None]:
