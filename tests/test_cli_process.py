@@ -75,3 +75,26 @@ def test_a_command_runs_openblas_on_one_thread_unless_the_user_says_otherwise():
         pytest.skip("this NumPy/SciPy build has no OpenBLAS")
     assert got == [1]  # without the CLI's setting: one thread per core
     assert _probe("2")["openblas"] == [2]
+
+
+def test_a_command_parses_its_options_without_loading_pydantic(tmp_path):
+    """typer 0.29 builds every parameter's coercion with pydantic when a command is parsed, ~0.1 s before any command
+    starts (docs/performance.md, forty-second round); the project keeps a typer that does not. ``score`` parses its
+    path, ``--limit`` and ``--out`` and stops at the missing export (exit 1, nothing created) with pydantic never
+    imported."""
+    code = """
+import sys
+from tribescope.cli import main
+sys.argv = ["tribescope", "--workspace", sys.argv[1], "score", sys.argv[2], "--limit", "3", "--out", sys.argv[3]]
+try:
+    main()
+except SystemExit as exc:
+    print(exc.code)
+print("pydantic" in sys.modules)
+"""
+    ws, out_file = tmp_path / "ws.duckdb", tmp_path / "scores.csv"
+    args = [str(ws), str(tmp_path / "no-such-export.json"), str(out_file)]
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "False"], out.stderr
+    assert "no such file or directory" in out.stderr
+    assert not ws.exists() and not out_file.exists()
