@@ -1,5 +1,6 @@
-"""Process-wide settings a ``tribescope`` command makes before its modules load (:mod:`tribescope.cli`). Each case
-runs in a fresh interpreter: what it checks is decided when NumPy's OpenBLAS loads."""
+"""Process-wide settings a ``tribescope`` command makes before its modules load (:mod:`tribescope.cli`), and what a
+command loads before it starts. Each case runs in a fresh interpreter: what it checks is decided when NumPy's OpenBLAS
+loads, or by the modules a command's parse imports."""
 
 from __future__ import annotations
 
