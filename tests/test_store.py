@@ -154,6 +154,19 @@ def test_a_derived_table_keeps_the_columns_asked_uncompressed_and_a_failed_write
         ws.close()
 
 
+def test_a_derived_table_column_named_with_a_double_quote_is_written(tmp_path):
+    """A derived table's column whose name holds a double quote (named by an expression or a user's file) is declared
+    as one identifier when some columns are asked uncompressed: every identifier the store writes into SQL goes through
+    one quoting helper (the declaration wrote ``"say "hi""`` and DuckDB refused it)."""
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        ws.write_table("derived", pa.table({"id": ["a"], 'say "hi"': ["x"]}), uncompressed=("id",))
+        assert [r[0] for r in ws.duck.execute("DESCRIBE derived").fetchall()] == ["id", 'say "hi"']
+        assert ws.duck.execute("SELECT * FROM derived").fetchall() == [("a", "x")]
+    finally:
+        ws.close()
+
+
 def test_list_tables_names_what_ibis_lists(ws):
     """The DuckDB catalog query behind ``list_tables``/``has_table`` names exactly Ibis' tables: the workspace's
     tables and views and this connection's temporary ones, not another attached database's."""

@@ -42,6 +42,7 @@ import pyarrow as pa
 from duckdb.func import NATIVE, SPECIAL
 
 from tribescope import schema
+from tribescope.store._workspace import _ident
 
 __all__ = ["FastPlan", "Mapped", "Prefetcher", "run_plan"]
 
@@ -173,10 +174,6 @@ def _register(
         except duckdb.CatalogException as exc:  # already registered (by an earlier plan on this connection)
             if "already exists" not in str(exc):
                 raise
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 #: how ``DESCRIBE`` spells the types of :data:`_DUCK_TYPE` that it spells otherwise

@@ -23,7 +23,7 @@ from typing import Any
 from tribescope import schema
 from tribescope.errors import TribescopeError
 from tribescope.store._upsert import _lit
-from tribescope.store._workspace import Workspace
+from tribescope.store._workspace import Workspace, _ident
 
 __all__ = ["ForgetReport", "PrivacyError", "drop_forgotten", "forget", "load_key", "pseudonym", "purge_file"]
 
@@ -577,9 +577,7 @@ def _parquet_mentions(f: Path, tokens: str) -> bool | None:
         text = [c for c, t, *_ in cols if not _PLAIN_TYPES.match(str(t))]
         if not text:
             return False
-        where = " OR ".join(
-            'regexp_matches(CAST("' + c.replace('"', '""') + "\" AS VARCHAR), ?, 'i')" for c in text
-        )
+        where = " OR ".join(f"regexp_matches(CAST({_ident(c)} AS VARCHAR), ?, 'i')" for c in text)
         found = con.execute(
             f"SELECT EXISTS (SELECT 1 FROM {src} WHERE {where})", [tokens] * len(text)
         ).fetchone()

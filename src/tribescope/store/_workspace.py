@@ -86,11 +86,18 @@ def _duck_type(t: pa.DataType) -> str:
     raise TypeError(f"no DuckDB type for {t}")
 
 
+def _ident(name: str) -> str:
+    """``name`` as a DuckDB identifier: double-quoted, with any double quote in it doubled (a column named by an
+    expression or a user's file can hold one). Every identifier the store and the importers put into SQL text goes
+    through here."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _column_def(name: str, sql_type: str, compressed: bool = True) -> str:
     """A column's definition; one not ``compressed`` is declared ``USING COMPRESSION uncompressed`` (DuckDB keeps
     that in its catalog: every later write of the column skips the compression's analysis, and every scan its
     decompression)."""
-    ddl = f'"{name}" {sql_type}'
+    ddl = f"{_ident(name)} {sql_type}"
     return ddl if compressed else f"{ddl} USING COMPRESSION uncompressed"
 
 
@@ -101,7 +108,7 @@ def _column_ddl(c: schema.Column) -> str:
 
 def _ddl(tbl: schema.Table) -> str:
     cols = ", ".join(_column_ddl(c) for c in tbl.columns)
-    return f'CREATE TABLE IF NOT EXISTS "{tbl.name}" ({cols})'
+    return f"CREATE TABLE IF NOT EXISTS {_ident(tbl.name)} ({cols})"
 
 
 class Workspace:
@@ -222,9 +229,9 @@ class Workspace:
         if missing:
             # an older workspace: its tables altered by catalog and schema (a temporary table of the name comes first)
             home = self.duck.execute("SELECT current_database(), current_schema()").fetchone()
-            where = ".".join('"' + str(n).replace('"', '""') + '"' for n in home or ())
+            where = ".".join(_ident(str(n)) for n in home or ())
             for t, c in missing:
-                self.duck.execute(f'ALTER TABLE {where}."{t.name}" ADD COLUMN {_column_ddl(c)}')
+                self.duck.execute(f"ALTER TABLE {where}.{_ident(t.name)} ADD COLUMN {_column_ddl(c)}")
 
     @contextmanager
     def memory_limit(self, limit: str | None) -> Iterator[None]:
