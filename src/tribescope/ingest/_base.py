@@ -16,6 +16,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope.errors import FieldError
 from tribescope.ingest._readers import Probe, Source
+from tribescope.store._workspace import _literal
 
 __all__ = [
     "Context",
@@ -600,9 +601,8 @@ _HASHTAG = re.compile(r"(?<![\w&])#(\w[\w\u00C0-\uFFFF]*)", re.UNICODE)
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_](?:[A-Za-z0-9_.]*[A-Za-z0-9_])?)")
 
 
-def sql_string(s: str) -> str:
-    """``s`` as a SQL string literal (quoted, quotes doubled): file paths and option text in engine queries."""
-    return "'" + s.replace("'", "''") + "'"
+#: ``s`` as a SQL string literal (file paths and option text in engine queries): the store's one quoter
+sql_string = _literal
 
 
 def extract_hashtags(text: str | None) -> list[str]:

@@ -22,8 +22,8 @@ from typing import Any
 
 from tribescope import schema
 from tribescope.errors import TribescopeError
-from tribescope.store._upsert import _lit
 from tribescope.store._workspace import Workspace, _ident
+from tribescope.store._workspace import _literal as _lit
 
 __all__ = ["ForgetReport", "PrivacyError", "drop_forgotten", "forget", "load_key", "pseudonym", "purge_file"]
 

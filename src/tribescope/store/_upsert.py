@@ -34,6 +34,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope.store._workspace import _duck_type
 from tribescope.store._workspace import _ident as _q
+from tribescope.store._workspace import _literal as _lit
 
 __all__ = ["Stager"]
 
@@ -53,11 +54,6 @@ def _order_key(*low: str) -> str:
     weights = {1: ["1"], 2: ["9223372036854775808", "1"]}[len(low)]
     parts = " + ".join(f"{w} * {x}" if w != "1" else x for w, x in zip(weights, low, strict=True))
     return f"({_SNAP}::HUGEINT * 18446744073709551616 + {parts})"
-
-
-def _lit(s: str) -> str:
-    """``s`` as a SQL string literal."""
-    return "'" + s.replace("'", "''") + "'"
 
 
 def _sql_parts(tbl: schema.Table) -> tuple[list[str], str, str, list[str], str]:

@@ -93,6 +93,12 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _literal(s: str) -> str:
+    """``s`` as a SQL string literal: single-quoted, with any single quote in it doubled (file paths, import ids, option
+    text). Every string the store and the importers put into SQL text as a value goes through here."""
+    return "'" + s.replace("'", "''") + "'"
+
+
 def _column_def(name: str, sql_type: str, compressed: bool = True) -> str:
     """A column's definition; one not ``compressed`` is declared ``USING COMPRESSION uncompressed`` (DuckDB keeps
     that in its catalog: every later write of the column skips the compression's analysis, and every scan its
