@@ -271,10 +271,10 @@ def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(t
 
     monkeypatch.setattr(_run, "GROUP_ROWS", 100_000)  # a merge (and an insert) after each of the two files
     d = tmp_path / "acc"
-    d.mkdir()
     for name, lo, hi in (("a.csv", 0, 130_000), ("b.csv", 130_000, 190_000)):
         lines = "".join(f"instagram,u{i},u{i}\n" for i in range(lo, hi))
-        (d / name).write_text("platform,account_id,username\n" + lines)
+        (d / name[0]).mkdir(parents=True)  # one folder each: a group ends between folders (see _group_ends)
+        (d / name[0] / name).write_text("platform,account_id,username\n" + lines)
     seed = tmp_path / "seed.csv"
     seed.write_text("platform,account_id,username\ninstagram,someone,someone\n")
     layouts, contents = [], []
@@ -303,3 +303,104 @@ def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(t
     assert layouts[0] == [122_880, 7_120, 60_000]
     # the same import after another: the checkpoint vacuums, merging partial row groups
     assert sum(layouts[1]) == 190_001 and len(layouts[1]) < 4, layouts[1]
+
+
+def _merges(monkeypatch):
+    """Record each merge of an import: (import ids merged, stored rows the stager had replaced so far)."""
+    seen = []
+    merge = Stager.merge
+
+    def spy(self):
+        files = self.files
+        out = merge(self)
+        seen.append((len(files), self.deleted))
+        return out
+
+    monkeypatch.setattr(Stager, "merge", spy)
+    return seen
+
+
+def _stubs_then_profiles(root, n):
+    """One export folder of ``n`` account stubs, then their profiles (a later file filling their followers), and a
+    second folder of one account."""
+    x, y = root / "x", root / "y"
+    x.mkdir(parents=True)
+    y.mkdir()
+    (x / "a_stubs.csv").write_text(
+        "platform,account_id,username\n" + "".join(f"tiktok,u{i},u{i}\n" for i in range(n))
+    )
+    (x / "b_profiles.csv").write_text(
+        "platform,account_id,username,followers\n"
+        + "".join(f"tiktok,u{i},u{i},{100 + i}\n" for i in range(n))
+    )
+    (y / "c.csv").write_text("platform,account_id,username\ninstagram,solo,solo\n")
+    return root
+
+
+def test_a_group_stays_open_between_files_of_one_folder_so_no_row_the_import_stored_is_replaced(
+    tmp_path, monkeypatch
+):
+    """A group due between two files of one folder stays open: the profiles merge with the stubs they describe in one
+    group, and no row the import stored is deleted and inserted again (which has DuckDB's commit append every new row
+    of the table again). The stored rows are those of the fold, file by file; the next folder starts a new group."""
+    from tribescope.ingest import _run
+
+    d = _stubs_then_profiles(tmp_path / "in", 3)
+    tables = []
+    for group_rows, want in ((2, [(2, 0), (1, 0)]), (0, [(1, 0), (1, 3), (1, 3)])):
+        monkeypatch.setattr(_run, "GROUP_ROWS", group_rows)
+        seen = _merges(monkeypatch)
+        ws = connect(tmp_path / f"g{group_rows}.duckdb")
+        try:
+            import_paths(ws, [d])
+            tables.append(
+                ws.duck.execute(
+                    "SELECT platform, account_id, username, followers FROM accounts ORDER BY ALL"
+                ).fetchall()
+            )
+        finally:
+            ws.close()
+        # (files merged, rows replaced so far): 3 stubs ≥ GROUP_ROWS=2, yet the profiles join their group
+        assert seen == want, (group_rows, seen)
+    assert tables[0] == tables[1]
+    assert tables[0][:1] == [("instagram", "solo", "solo", None)]
+    assert tables[0][1:] == [("tiktok", f"u{i}", f"u{i}", 100 + i) for i in (0, 1, 2)]
+
+
+def test_a_group_of_one_folder_ends_at_the_folder_factor_of_group_rows(tmp_path, monkeypatch):
+    """Held open between the files of a folder, a group still ends once it holds GROUP_FOLDER_FACTOR × GROUP_ROWS
+    staged rows (bounded staging), and then the profiles replace the stubs stored before them."""
+    from tribescope.ingest import _run
+
+    monkeypatch.setattr(_run, "GROUP_ROWS", 2)
+    seen = _merges(monkeypatch)
+    d = _stubs_then_profiles(tmp_path / "in", 2 * _run.GROUP_FOLDER_FACTOR)
+    ws = connect(tmp_path / "w.duckdb")
+    try:
+        import_paths(ws, [d])
+        assert ws.duck.execute("SELECT count(followers) FROM accounts").fetchone()[0] == 8
+    finally:
+        ws.close()
+    assert seen == [(1, 0), (1, 8), (1, 8)]
+
+
+def test_a_group_holding_a_fast_plans_rows_ends_when_due(tmp_path, monkeypatch):
+    """The decision itself: due or not, same folder or not, the factor, and a fast plan's rows (read in place from the
+    plan's database, which the merge frees) end a due group even between files of one folder."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from tribescope.ingest import _run
+
+    monkeypatch.setattr(_run, "GROUP_ROWS", 10)
+    a, b, c = Path("x/a.json"), Path("x/b.json"), Path("y/c.json")
+
+    def ends(rows, parts=False, after=b):
+        return _run._group_ends(SimpleNamespace(staged_rows=rows, holds_parts=parts), a, after)
+
+    assert not ends(9)
+    assert not ends(10) and not ends(39)
+    assert ends(40)
+    assert ends(10, after=c) and ends(10, after=None)
+    assert ends(10, parts=True)
+    assert not ends(9, parts=True)

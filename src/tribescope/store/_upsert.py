@@ -116,6 +116,11 @@ class Stager:
         return self._rows
 
     @property
+    def holds_parts(self) -> bool:
+        """Whether rows staged since the last merge include :meth:`add_part`'s (read in place at the merge)."""
+        return bool(self._parts)
+
+    @property
     def files(self) -> list[str]:
         """Import ids of the files staged since the last merge, in order."""
         return list(self._files)
