@@ -240,6 +240,18 @@ def test_reply_targets_with_names_scopes_and_parents(ws):
         "r2": ("u2", True),
         "r4": ("u2", True),
     }
+    # parents looked up in the scope first, the others in every comment: t2 (r2's and r4's) is in this scope, t1
+    # (r1's) is not, "gone" (r6's) nowhere; one row per comment of the scope, the targets of the whole table's
+    scope = c.filter(c.comment_id.isin(["t2", "r1", "r2", "r4", "r6"]))
+    rows = M.threads(scope, p, a, parents=c).to_pyarrow().to_pylist()
+    assert sorted(r["comment_id"] for r in rows) == ["r1", "r2", "r4", "r6", "t2"]
+    assert {r["comment_id"]: r["target_id"] for r in rows} == {
+        "r1": "u1",
+        "r2": "u2",
+        "r4": "u2",
+        "r6": None,
+        "t2": None,
+    }
 
 
 def test_graph_stats_keep_each_creators_commenters_apart():

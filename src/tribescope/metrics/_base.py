@@ -189,6 +189,12 @@ def is_creator(t: ir.Table) -> ir.BooleanValue:
     return own_account(t.author_id, None, t.creator_id, None)
 
 
+def _parent_authors(pc: ir.Table, want: ir.Table) -> ir.Table:
+    """The comments of ``pc`` whose key ``want`` names (``_w_platform``, ``_w_id``), with their authors."""
+    pc = pc.semi_join(want, [pc.platform == want._w_platform, pc.comment_id == want._w_id])
+    return pc.select(_par_platform=pc.platform, _par_id=pc.comment_id, parent_author_id=pc.author_id)
+
+
 def threads(
     comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = None, *, parents: ir.Table | None = None
 ) -> ir.Table:
@@ -201,7 +207,10 @@ def threads(
     ``is_tie`` (an ``is_ff_reply`` that is conversation, i.e. not a bare tag, emoji or spam).
 
     ``parents`` (default ``comments``) is where parent comments are looked up: the whole ``comments`` table when
-    ``comments``/``posts`` are restricted to some creators (incremental scoring).
+    ``comments``/``posts`` are restricted to some creators (incremental scoring, groups of creators). A parent is then
+    looked up among ``comments`` first — a reply's parent is a comment of the same post, as a rule — and in
+    ``parents`` only when it is not there: each key names one comment, so the rows found are the same, and the scan of
+    the whole table probes the few keys left (none, as a rule: a probe DuckDB then skips).
     """
     f = comment_features(comments, posts)
     p = creator_posts_with_handle(posts, accounts)
@@ -210,10 +219,11 @@ def threads(
     # parent authors and @-mentioned commenters matter only for replies: both lookups keep just the rows some reply
     # of ``comments`` can match (hash tables of the replies' keys, not of every comment)
     rep = comments.filter(comments.parent_comment_id.notnull())
-    pc = comments if parents is None else parents
     want = rep.select(_w_platform=rep.platform, _w_id=rep.parent_comment_id)
-    pc = pc.semi_join(want, [pc.platform == want._w_platform, pc.comment_id == want._w_id])
-    par = pc.select(_par_platform=pc.platform, _par_id=pc.comment_id, parent_author_id=pc.author_id)
+    par = _parent_authors(comments, want)
+    if parents is not None:
+        left = want.anti_join(par, [want._w_platform == par._par_platform, want._w_id == par._par_id])
+        par = par.union(_parent_authors(parents, left), distinct=False)
     j = j.left_join(par, [j.platform == par._par_platform, j.parent_comment_id == par._par_id])
     j = j.drop("_par_platform", "_par_id")
 
