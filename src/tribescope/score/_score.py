@@ -472,8 +472,8 @@ def _creator_groups(sc: Scope) -> list[list[tuple[str, str]]]:
 
 
 def _group_scope(sc: Scope, keys: list[tuple[str, str]]) -> Scope:
-    """``sc`` restricted to the creators ``keys`` (expressions, nothing materialised; parents are looked up among
-    all the comments, as for an incremental scope)."""
+    """``sc`` restricted to the creators ``keys`` (expressions, nothing materialised; a reply's parent is looked up
+    among the group's comments, then among all the comments, as for an incremental scope: :func:`threads`)."""
     posts, comments, links = creators_tables(ibis.memtable(key_table(keys)), sc.posts, sc.comments, sc.links)
     return Scope(set(keys), False, posts, comments, sc.accounts, sc.all_comments, links, sc.messages)
 
