@@ -306,7 +306,7 @@ def test_first_import_commit_keeps_row_groups_as_written_later_imports_compact(t
 
 
 def _merges(monkeypatch):
-    """Record each merge of an import: (import ids merged, stored rows the stager had replaced so far)."""
+    """Record each merge of an import: (how many files it merged, stored rows the stager had replaced so far)."""
     seen = []
     merge = Stager.merge
 
@@ -384,7 +384,7 @@ def test_a_group_of_one_folder_ends_at_the_folder_factor_of_group_rows(tmp_path,
     assert seen == [(1, 0), (1, 8), (1, 8)]
 
 
-def test_a_group_holding_a_fast_plans_rows_ends_when_due(tmp_path, monkeypatch):
+def test_a_group_holding_a_fast_plans_rows_ends_when_due(monkeypatch):
     """The decision itself: due or not, same folder or not, the factor, and a fast plan's rows (read in place from the
     plan's database, which the merge frees) end a due group even between files of one folder."""
     from pathlib import Path
