@@ -819,6 +819,58 @@ def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, 
         slow.close()
 
 
+def test_a_due_group_holding_a_plans_rows_ends_between_files_of_one_folder(tmp_path, monkeypatch):
+    """A merge group due after a file an engine plan mapped ends even when the next file is in the same folder: its
+    rows are read in place from the plan's database (``Stager.holds_parts``), which the merge frees. The same two
+    files read the Python way stay in one group (see ``_group_ends``); the same comments either way."""
+    from tribescope.ingest import _run
+    from tribescope.store import _upsert
+
+    monkeypatch.setattr(
+        _run, "GROUP_ROWS", 20
+    )  # a.jsonl stages 19 comments and their authors: due, under 4 × 20
+    d = tmp_path / "exports"
+    d.mkdir()
+    for name, ids in (("a.jsonl", range(10)), ("b.jsonl", range(20, 25))):
+        (d / name).write_text(
+            json.dumps({"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in ids]})
+            + "\n"
+        )
+    merges: list[tuple[int, bool]] = []
+    real = _upsert.Stager.merge
+
+    def spy(self):
+        merges.append((len(self.files), self.holds_parts))
+        return real(self)
+
+    monkeypatch.setattr(_upsert.Stager, "merge", spy)
+    staged: list[int] = []  # the rows staged when a.jsonl is done, each way
+    ends = _run._group_ends
+
+    def spy_ends(stager, here, after):
+        if here.name == "a.jsonl":
+            staged.append(stager.staged_rows)
+        return ends(stager, here, after)
+
+    monkeypatch.setattr(_run, "_group_ends", spy_ends)
+    comments = []
+    for min_bytes, want in ((0, [(1, True), (1, True)]), (1 << 40, [(2, False)])):
+        monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", min_bytes)  # 0: both files planned; 1 TiB: neither
+        merges.clear()
+        ws = connect(tmp_path / f"w{min_bytes}.duckdb")
+        try:
+            import_paths(ws, [d])
+            comments.append(ws.duck.execute("SELECT comment_id, likes FROM comments ORDER BY 1").fetchall())
+        finally:
+            ws.close()
+        assert merges == want, (min_bytes, merges)
+    assert comments[0] == comments[1]
+    assert len(comments[0]) == 10 + sum(i % 3 for i in range(10)) + 5 + sum(i % 3 for i in range(20, 25))
+    assert len(staged) == 2 and all(20 <= n < 80 for n in staged), (
+        staged
+    )  # due both ways, under the folder's bound
+
+
 def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monkeypatch):
     """A mapped file waits in its plan's database for the group's merge; when a later file fails, that database is
     detached, nothing is written, and the same workspace imports again."""
