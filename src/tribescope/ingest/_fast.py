@@ -42,7 +42,7 @@ import pyarrow as pa
 from duckdb.func import NATIVE, SPECIAL
 
 from tribescope import schema
-from tribescope.store._workspace import _ident
+from tribescope.store._workspace import _ident, _literal
 
 __all__ = ["FastPlan", "Mapped", "Prefetcher", "run_plan"]
 
@@ -110,7 +110,7 @@ def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:
     out = []
     for c in schema.table(table).columns:
         if c.name == "import_id":
-            out.append(f"'{import_id}'::VARCHAR AS import_id")
+            out.append(f"{_literal(import_id)}::VARCHAR AS import_id")
         elif c.name in columns:
             out.append(f'CAST("{c.name}" AS {_DUCK_TYPE[c.type]}) AS "{c.name}"')
         else:

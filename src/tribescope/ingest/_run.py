@@ -552,10 +552,10 @@ def _group_ends(stager: Stager, here: Path, after: Path | None) -> bool:
     fewer than :data:`GROUP_FOLDER_FACTOR` times as many and no fast plan's rows. The files of one export describe the
     same accounts and comments — TikTok's ``users.jsonl`` profiles the authors of its ``comments.jsonl``, an
     Instagram export's ``media.jsonl`` names owners whose profiles its ``accounts.csv`` holds — and merged in two
-    groups, the second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a table only when it deleted
-    none of the rows it inserted there; else it appends every new row of that table again (synth l: all ~4.6M new
-    accounts for the 54k stubs two merges replaced, a commit of 8.3–9.4 s against 1.7–2.0 s with one group per
-    folder). A group with a fast plan's rows (:meth:`Stager.holds_parts`) ends when due: they are read in place from
+    groups, the second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a
+    table only when it deleted none of the rows it inserted there; else it appends every new row of that table again
+    (synth l: all ~4.6M new accounts for the 54k stubs two merges replaced, a commit of 8.3–9.4 s against 1.7–2.0 s
+    with one group per folder). A group with a fast plan's rows (:meth:`Stager.holds_parts`) ends when due: they are read in place from
     the plan's database, held until that merge."""
     if stager.staged_rows < GROUP_ROWS:
         return False

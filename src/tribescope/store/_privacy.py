@@ -469,7 +469,7 @@ def purge_file(ws: Workspace) -> None:
         d.execute("CHECKPOINT")
         db = d.execute("SELECT current_database()").fetchone()[0]
         before = _stamp(path)
-        d.execute(f"ATTACH '{_sql_path(tmp)}' AS __ts_purge")
+        d.execute(f"ATTACH {_lit(str(tmp))} AS __ts_purge")
         try:
             d.execute(f'COPY FROM DATABASE "{db}" TO __ts_purge')
         finally:
@@ -494,10 +494,6 @@ def purge_file(ws: Workspace) -> None:
 def _stamp(p: Path) -> tuple[int, int]:
     st = p.stat()
     return st.st_size, st.st_mtime_ns
-
-
-def _sql_path(p: Path) -> str:
-    return str(p).replace("'", "''")
 
 
 #: the files ``forget --reports`` looks into: what the commands write (``--out``: tables as CSV/TSV, JSON, JSON lines
@@ -572,7 +568,7 @@ def _parquet_mentions(f: Path, tokens: str) -> bool | None:
 
     con = duckdb.connect()
     try:
-        src = "read_parquet('" + str(f).replace("'", "''") + "')"
+        src = f"read_parquet({_lit(str(f))})"
         cols = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
         text = [c for c, t, *_ in cols if not _PLAIN_TYPES.match(str(t))]
         if not text:

@@ -392,7 +392,7 @@ class Stager:
                 where = " WHERE get_bit(getvariable('__tribescope_skip'), s.rowid::INTEGER) = 0"
         try:
             n = self.duck.execute(
-                f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {scols}, {self._files[f]!r} FROM {source} s{where}"
+                f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {scols}, {_lit(self._files[f])} FROM {source} s{where}"
             ).fetchone()[0]
         finally:
             if anti:
@@ -415,9 +415,9 @@ class Stager:
 
     def _import_id_case(self) -> str:
         if len(self._files) == 1:
-            return f"{self._files[0]!r}"
+            return _lit(self._files[0])
         # a list literal indexed by the file number: O(1) per row (a CASE of ~600 files was ~600 compares)
-        return f"[{', '.join(repr(f) for f in self._files)}][_file + 1]"
+        return f"[{', '.join(_lit(f) for f in self._files)}][_file + 1]"
 
     def _merge_one(self, tbl: schema.Table, st: str, import_id: str) -> int:
         """Merge one file's staged rows (``st``)."""
@@ -438,7 +438,7 @@ class Stager:
             )
             SELECT {keys}, {aggs},
                    max(snapshot_at) AS snapshot_at,
-                   '{import_id}' AS import_id
+                   {_lit(import_id)} AS import_id
             FROM both_ GROUP BY {keys}
             """
         )

@@ -286,7 +286,7 @@ class Workspace:
             return
         old = self.duck.execute(f"SELECT current_setting('{name}')").fetchone()[0]
         try:
-            self.duck.execute(f"SET {name} = '{value}'")
+            self.duck.execute(f"SET {name} = {_literal(str(value))}")
         except Exception:  # an unparsable setting: keep DuckDB's default
             yield
             return
@@ -298,7 +298,7 @@ class Workspace:
                 # before us is set again from its rounded text
                 self.duck.execute(f"RESET {name}")
                 if self.duck.execute(f"SELECT current_setting('{name}')").fetchone()[0] != old:
-                    self.duck.execute(f"SET {name} = '{old}'")
+                    self.duck.execute(f"SET {name} = {_literal(str(old))}")
 
     @contextmanager
     def commit_vacuum(self) -> Iterator[Callable[[], None]]:
@@ -448,8 +448,9 @@ class Workspace:
             for name in self._stored_tables():  # not this session's temporary tables (Ibis caches, scratch)
                 d = tmp / name
                 d.mkdir()
-                target = str(d / "part-0.parquet").replace("'", "''")
-                self.duck.execute(f"COPY \"{name}\" TO '{target}' (FORMAT PARQUET)")
+                self.duck.execute(
+                    f"COPY {_ident(name)} TO {_literal(str(d / 'part-0.parquet'))} (FORMAT PARQUET)"
+                )
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
             if out.exists():
