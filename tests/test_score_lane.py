@@ -93,9 +93,9 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
     sentiment: list[frozenset] = []  # the creators of each sentiment query, grouped as the thread rows are
     real_sentiment = _score._sentiment_rows
 
-    def spy_sentiment(ws, sc):
+    def spy_sentiment(ws, sc, **kw):
         sentiment.append(frozenset(sc.keys))
-        return real_sentiment(ws, sc)
+        return real_sentiment(ws, sc, **kw)
 
     monkeypatch.setattr(_score, "_sentiment_rows", spy_sentiment)
     ref, _ = _with_lane(one)
@@ -122,6 +122,58 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
         assert_same_rows(groups.table(t).to_pyarrow(), one.table(t).to_pyarrow(), t, any_order=True)
     one.close()
     groups.close()
+
+
+def test_groups_of_creators_take_their_sentiment_from_their_thread_rows_once_the_features_are_stored(
+    imported, tmp_path, monkeypatch
+):
+    """While the thread-row stages run group by group, each group's ``sentiment`` rows are computed from its thread
+    rows once the models have stored ``comment_features`` (the lane's event set), and the ``sentiment`` stage then
+    joins nothing again; before that, the stage computes every group itself from the comments. Same means either
+    way, equal to those of a score in one group."""
+    import threading
+
+    from tribescope.score import _score
+    from tribescope.score._cache import _keys
+    from tribescope.score._spec import load_spec
+
+    shutil.copy(imported, tmp_path / "s.duckdb")
+    ws = connect(tmp_path / "s.duckdb")
+    ref, _ = _with_lane(ws)  # one group; stores comment_features
+    keys = zip(ref["platform"].to_pylist(), ref["creator_id"].to_pylist(), strict=True)
+    want = dict(zip(keys, ref["sentiment_mean"].to_pylist(), strict=True))
+    assert sum(v is not None for v in want.values()) > 20
+    n = ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
+    monkeypatch.setattr(_score, "GROUP_COMMENTS", n // 3)
+    calls: list[bool] = []  # per query: whether it read the group's thread rows
+    real = _score._sentiment_rows
+
+    def spy(ws_, sc, **kw):
+        calls.append(getattr(sc, "_threads", None) is not None)
+        return real(ws_, sc, **kw)
+
+    monkeypatch.setattr(_score, "_sentiment_rows", spy)
+    spec = load_spec(None)
+    for ready in (False, True):
+        calls.clear()
+        run = ScoreRun.open(ws, full=True)
+        sc = run.scope(set(_keys(run.fingerprints)))
+        assert sc.full
+        stored = threading.Event()
+        if ready:
+            stored.set()
+        _score._part(ws, "conversation", sc, spec=spec, stored=stored)
+        k = len(_score._groups(sc))
+        assert k > 1
+        assert calls == [True] * k if ready else not calls
+        got = _score._part(ws, "sentiment", sc, spec=spec)
+        assert calls == [True] * k if ready else calls == [False] * k
+        assert got.num_rows == len(want)
+        for p, c, v in zip(
+            *(got[x].to_pylist() for x in ("platform", "creator_id", "sentiment_mean")), strict=True
+        ):
+            assert v == pytest.approx(want[(p, c)], abs=1e-12) if v is not None else want[(p, c)] is None
+    ws.close()
 
 
 def test_lane_queues_sentiment_once_the_text_features_are_stored_unless_the_score_skips_it(

@@ -8,6 +8,7 @@ import functools
 import math
 import operator
 import os
+import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -305,18 +306,33 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
 
     Every creator of a large workspace (:func:`_groups`) is computed group by group of creators, as the thread-row
     stages are: at synth l (9.96M comments) the query over every comment ran out of the score's memory cap beside the
-    models' work on the other connection."""
-    groups = _groups(sc) if ws.backend == "duckdb" else []
-    if groups:
-        return pa.concat_tables([_sentiment_rows(ws, _group_scope(sc, keys)) for keys in groups])
-    return _sentiment_rows(ws, sc)
-
-
-def _sentiment_rows(ws: Any, sc: Scope) -> pa.Table:
-    """:func:`_sentiment_by_creator` of the creators of ``sc`` in one query."""
+    models' work on the other connection. A group whose rows :func:`_grouped_parts` computed from its thread rows (the
+    models had stored ``comment_features`` by then) is taken from there."""
     from tribescope.authenticity import comment_scores
 
-    cf = comment_scores(ws)
+    groups = _groups(sc) if ws.backend == "duckdb" else []
+    early: dict[int, pa.Table] = getattr(sc, "_sentiment_groups", None) or {}
+    cf = None
+    if len(early) < max(len(groups), 1):
+        cf = comment_scores(
+            ws
+        )  # brought up to date once (its check scans every comment's text), not once per group
+    if groups:
+        return pa.concat_tables(
+            [
+                early[i] if i in early else _sentiment_rows(ws, _group_scope(sc, keys), cf=cf)
+                for i, keys in enumerate(groups)
+            ]
+        )
+    return _sentiment_rows(ws, sc, cf=cf)
+
+
+def _sentiment_rows(ws: Any, sc: Scope, *, cf: ir.Table | None = None) -> pa.Table:
+    """:func:`_sentiment_by_creator` of the creators of ``sc`` in one query (``cf``: the ``comment_features`` table
+    of :func:`~tribescope.authenticity.comment_scores`, brought up to date here when not given)."""
+    from tribescope.authenticity import comment_scores
+
+    cf = comment_scores(ws) if cf is None else cf
     cf = cf.select(_cf_platform="platform", _cf_id="comment_id", _cf_sentiment="sentiment")
     th = getattr(sc, "_threads", None)
     if th is not None:
@@ -398,7 +414,9 @@ _THREAD_PARTS = ("conversation", "connectedness", "audience_quality", "offplatfo
 GROUP_COMMENTS = int(os.environ.get("TRIBESCOPE_GROUP_COMMENTS", "3000000"))
 
 
-def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
+def _part(ws: Any, name: str, sc: Scope, *, spec: Spec, stored: threading.Event | None = None) -> pa.Table:
+    """The stage ``name`` of the scope ``sc``. ``stored``: set once the models have stored ``comment_features`` (the
+    :class:`MetricLane`'s), when the score computes ``sentiment``: see :func:`_grouped_parts`."""
     from tribescope.metrics import brand_deals, engagement, niche, reach
 
     if name == "reach":
@@ -414,7 +432,7 @@ def _part(ws: Any, name: str, sc: Scope, *, spec: Spec) -> pa.Table:
     if name not in _THREAD_PARTS:
         raise ValueError(name)
     if getattr(sc, "_grouped", None) is None and ws.backend == "duckdb":
-        sc._grouped = _grouped_parts(ws, sc)  # type: ignore[attr-defined]  # {} when one group
+        sc._grouped = _grouped_parts(ws, sc, stored=stored)  # type: ignore[attr-defined]  # {} when one group
     grouped = getattr(sc, "_grouped", None) or {}
     if name in grouped:
         return grouped.pop(name)
@@ -478,22 +496,36 @@ def _group_scope(sc: Scope, keys: list[tuple[str, str]]) -> Scope:
     return Scope(set(keys), False, posts, comments, sc.accounts, sc.all_comments, links, sc.messages)
 
 
-def _grouped_parts(ws: Any, sc: Scope) -> dict[str, pa.Table]:
+def _grouped_parts(ws: Any, sc: Scope, *, stored: threading.Event | None = None) -> dict[str, pa.Table]:
     """Every thread-row stage this workspace has inputs for, computed group by group of creators (:func:`_groups`):
     one group's thread rows at a time are built, read by each stage and dropped, so that they fit the score's memory
     cap; the stages' rows are those of the whole scope (each stage is per creator, as incremental scoring relies
-    on). ``{}`` when the scope is one group."""
+    on). ``{}`` when the scope is one group.
+
+    Once ``stored`` is set (the models have stored ``comment_features``), each group's ``sentiment`` rows are also
+    computed from its thread rows before they are dropped, and kept on ``sc`` for :func:`_sentiment_by_creator`:
+    at synth l the stage then reads three of its four groups from rows already built instead of joining 2.5M
+    comments to their posts and the creators' own accounts again after the last group."""
     groups = _groups(sc)
     if not groups:
         return {}
     names = [n for n in _part_names(ws, with_sentiment=False) if n in _THREAD_PARTS]
     out: dict[str, list[pa.Table]] = {n: [] for n in names}
-    for keys in groups:
+    early: dict[int, pa.Table] = {}
+    sc._sentiment_groups = early  # type: ignore[attr-defined]
+    cf = None
+    for i, keys in enumerate(groups):
         g = _group_scope(sc, keys)
         th = _thread_rows(g)
         try:
             for n in names:
                 out[n].append(_thread_part(n, g, th))
+            if stored is not None and stored.is_set():
+                if cf is None:
+                    from tribescope.authenticity import comment_scores
+
+                    cf = comment_scores(ws)
+                early[i] = _sentiment_rows(ws, g, cf=cf)
         finally:
             th.release()
             g._threads = None  # type: ignore[attr-defined]
@@ -546,7 +578,9 @@ class MetricLane:
     the models run on the workspace's connection: the engine's work and the Python of the other side overlap
     on the two cores. ``sentiment`` (the mean of the stored ``comment_features``) is queued once the models have
     stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
-    runs on the lane's thread rows while the niche classifier runs on the other side. While the lane lives, DuckDB's
+    runs on the lane's thread rows while the niche classifier runs on the other side (on a workspace scored by
+    groups of creators, each group still to come computes its rows from its own thread rows: :func:`_grouped_parts`).
+    While the lane lives, DuckDB's
     pool is a thread smaller on a workspace of up to :data:`SIDE_BY_SIDE_COMMENTS` comments
     (:func:`side_by_side_threads`). Results are those of the stages run in turn (the same :meth:`ScoreRun.stage`,
     whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a context manager (:meth:`close` stops
@@ -573,6 +607,8 @@ class MetricLane:
             names = _part_names(ws, with_sentiment=False)
             self._held = setup.pop_all()
         self._futures: dict[str, Future[pa.Table]] = {}
+        #: set by :meth:`stored` once ``comment_features`` is stored, when the score computes ``sentiment``
+        self._features_stored = threading.Event()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="tribescope-metrics")
         for name in names:
             self.submit(name)
@@ -584,13 +620,14 @@ class MetricLane:
                 self._run.stage,
                 name,
                 _part_version(name, self.spec),
-                functools.partial(_part, self._ws, name, spec=self.spec),
+                functools.partial(_part, self._ws, name, spec=self.spec, stored=self._features_stored),
             )
 
     def stored(self, table: str) -> None:
         """``enrich`` has stored ``table``: after the audience authenticity (which brings ``comment_features`` up to
         date first) the ``sentiment`` stage can run."""
         if table == "creator_audience_authenticity" and self.sentiment:
+            self._features_stored.set()
             self.submit("sentiment")
 
     def __contains__(self, name: str) -> bool:
