@@ -580,11 +580,10 @@ class MetricLane:
     stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
     runs on the lane's thread rows while the niche classifier runs on the other side (on a workspace scored by
     groups of creators, each group still to come computes its rows from its own thread rows: :func:`_grouped_parts`).
-    While the lane lives, DuckDB's
-    pool is a thread smaller on a workspace of up to :data:`SIDE_BY_SIDE_COMMENTS` comments
-    (:func:`side_by_side_threads`). Results are those of the stages run in turn (the same :meth:`ScoreRun.stage`,
-    whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a context manager (:meth:`close` stops
-    the thread and closes the connection).
+    While the lane lives, DuckDB's pool is a thread smaller on a workspace of up to :data:`SIDE_BY_SIDE_COMMENTS`
+    comments (:func:`side_by_side_threads`). Results are those of the stages run in turn (the same
+    :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a context
+    manager (:meth:`close` stops the thread and closes the connection).
     """
 
     def __init__(
