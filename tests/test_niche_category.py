@@ -373,3 +373,82 @@ def test_a_creators_blocks_join_its_posts_in_post_order_whatever_the_row_order()
         docs = {b: [got.get(b) or ""] for b in BLOCKS}
         probs.append(model.predict_proba(docs)[0])
     assert np.array_equal(probs[0], probs[1]) and np.array_equal(probs[0], probs[2])
+
+
+def _first_comments_reference(posts: list[dict], comments: list[dict], cap: int) -> dict[tuple, int]:
+    """creator_comment_texts computed in Python: under each post the first ``cap`` comments with text by
+    (created_at, comment_id), counted per (platform, creator, replies, text)."""
+    owner = {(p["platform"], p["post_id"]): p["creator_id"] for p in posts}
+    by_post: dict[tuple, list[dict]] = {}
+    for c in comments:
+        if c["text"] is not None and (c["platform"], c["post_id"]) in owner:
+            by_post.setdefault((c["platform"], c["post_id"]), []).append(c)
+    out: dict[tuple, int] = {}
+    for key, cs in by_post.items():
+        creator = owner[key]
+        if creator is None:
+            continue
+        for c in sorted(cs, key=lambda c: (c["created_at"], c["comment_id"]))[:cap]:
+            k = (key[0], creator, (c["author_id"] or "") == creator, c["text"])
+            out[k] = out.get(k, 0) + 1
+    return out
+
+
+def test_comment_blocks_take_the_first_comments_of_each_post_by_time_then_id(monkeypatch):
+    """The ``comments``/``replies`` pieces hold, under each post, the first ``MAX_COMMENTS_PER_POST`` comments with
+    text — earliest first, ties by comment id — counted per text, whatever order the rows are stored in; a post id
+    that two platforms share is two posts; a post without a creator gives nothing. Random workspaces against a
+    Python reference."""
+    import datetime as dt
+
+    import ibis
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tribescope.niche import _category
+
+    monkeypatch.setattr(_category, "MAX_COMMENTS_PER_POST", 3)
+    con = ibis.duckdb.connect()
+    t0 = dt.datetime(2025, 1, 1)
+    post_keys = [("youtube", "p1"), ("instagram", "p1"), ("youtube", "p2"), ("youtube", "p3")]
+    creators = {"p1": "c1", "p2": "c2", "p3": None}
+    comment = st.fixed_dictionaries(
+        {
+            "post": st.sampled_from(post_keys),
+            "minute": st.integers(0, 4),  # few distinct times: ties broken by the comment id
+            "author_id": st.sampled_from(["c1", "c2", "u1", "u2", None]),
+            "text": st.sampled_from(["great video", "love it", "first!", None]),
+        }
+    )
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.lists(comment, max_size=25), st.randoms(use_true_random=False))
+    def check(drawn, rnd):
+        posts = [{"platform": p, "post_id": i, "creator_id": creators[i]} for p, i in post_keys]
+        comments = [
+            {
+                "platform": d["post"][0],
+                "post_id": d["post"][1],
+                "comment_id": f"k{n:02d}",
+                "created_at": t0 + dt.timedelta(minutes=d["minute"]),
+                "author_id": d["author_id"],
+                "text": d["text"],
+            }
+            for n, d in enumerate(drawn)
+        ]
+        rnd.shuffle(comments)  # stored in any order
+        want = _first_comments_reference(posts, comments, 3)
+        schema = {
+            "platform": "string",
+            "post_id": "string",
+            "comment_id": "string",
+            "created_at": "timestamp",
+            "author_id": "string",
+            "text": "string",
+        }
+        p = ibis.memtable(posts, schema={"platform": "string", "post_id": "string", "creator_id": "string"})
+        c = ibis.memtable(comments, schema=schema)
+        got = con.to_pyarrow(_category.creator_comment_texts(p, c)).to_pylist()
+        assert {(r["platform"], r["creator_id"], r["replies"], r["text"]): r["n"] for r in got} == want
+
+    check()
