@@ -314,9 +314,8 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     early: dict[int, pa.Table] = getattr(sc, "_sentiment_groups", None) or {}
     cf = None
     if len(early) < max(len(groups), 1):
-        cf = comment_scores(
-            ws
-        )  # brought up to date once (its check scans every comment's text), not once per group
+        # brought up to date once (its check scans every comment's text), not once per group
+        cf = comment_scores(ws)
     if groups:
         return pa.concat_tables(
             [
