@@ -56,6 +56,9 @@ def offplatform(
         ca = accounts.select(
             _c_platform=accounts.platform, _c_id=accounts.account_id, _c_handle=accounts.username.lower()
         )
+        # the linked creators' own accounts alone: the join below then builds on a few rows, not on every account
+        # (DuckDB, misjudging the messages' side, built it on all 4.6M accounts at synth l: 0.45 of 1.4 CPU-s)
+        ca = ca.semi_join(ln, [ca._c_platform == ln.platform, ca._c_id == ln.creator_id])
         lm = lm.left_join(ma, [lm._platform == ma._m_platform, lm._author == ma._m_id])
         lm = lm.left_join(ca, [lm.platform == ca._c_platform, lm.creator_id == ca._c_id])
         member_handle, creator_handle = lm._m_handle, lm._c_handle
