@@ -826,9 +826,8 @@ def test_a_due_group_holding_a_plans_rows_ends_between_files_of_one_folder(tmp_p
     from tribescope.ingest import _run
     from tribescope.store import _upsert
 
-    monkeypatch.setattr(
-        _run, "GROUP_ROWS", 20
-    )  # a.jsonl stages 19 comments and their authors: due, under 4 × 20
+    # a.jsonl stages 19 comments and their authors: due, under 4 × 20
+    monkeypatch.setattr(_run, "GROUP_ROWS", 20)
     d = tmp_path / "exports"
     d.mkdir()
     for name, ids in (("a.jsonl", range(10)), ("b.jsonl", range(20, 25))):
@@ -866,9 +865,8 @@ def test_a_due_group_holding_a_plans_rows_ends_between_files_of_one_folder(tmp_p
         assert merges == want, (min_bytes, merges)
     assert comments[0] == comments[1]
     assert len(comments[0]) == 10 + sum(i % 3 for i in range(10)) + 5 + sum(i % 3 for i in range(20, 25))
-    assert len(staged) == 2 and all(20 <= n < 80 for n in staged), (
-        staged
-    )  # due both ways, under the folder's bound
+    # due both ways, under the folder's bound
+    assert len(staged) == 2 and all(20 <= n < 80 for n in staged), staged
 
 
 def test_failed_import_releases_the_fast_parts_held_for_the_merge(tmp_path, monkeypatch):

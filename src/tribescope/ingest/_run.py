@@ -555,8 +555,8 @@ def _group_ends(stager: Stager, here: Path, after: Path | None) -> bool:
     groups, the second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a
     table only when it deleted none of the rows it inserted there; else it appends every new row of that table again
     (synth l: all ~4.6M new accounts for the 54k stubs two merges replaced, a commit of 8.3–9.4 s against 1.7–2.0 s
-    with one group per folder). A group with a fast plan's rows (:meth:`Stager.holds_parts`) ends when due: they are read in place from
-    the plan's database, held until that merge."""
+    with one group per folder). A group with a fast plan's rows (:meth:`Stager.holds_parts`) ends when due: they are
+    read in place from the plan's database, held until that merge."""
     if stager.staged_rows < GROUP_ROWS:
         return False
     same_folder = after is not None and after.parent == here.parent

@@ -308,22 +308,28 @@ def _sentiment_by_creator(ws: Any, sc: Scope) -> pa.Table:
     stages are: at synth l (9.96M comments) the query over every comment ran out of the score's memory cap beside the
     models' work on the other connection. A group whose rows :func:`_grouped_parts` computed from its thread rows (the
     models had stored ``comment_features`` by then) is taken from there."""
-    from tribescope.authenticity import comment_scores
-
     groups = _groups(sc) if ws.backend == "duckdb" else []
+    if not groups:
+        return _sentiment_rows(ws, sc, cf=_scores_once(ws, sc))
     early: dict[int, pa.Table] = getattr(sc, "_sentiment_groups", None) or {}
-    cf = None
-    if len(early) < max(len(groups), 1):
-        # brought up to date once (its check scans every comment's text), not once per group
-        cf = comment_scores(ws)
-    if groups:
-        return pa.concat_tables(
-            [
-                early[i] if i in early else _sentiment_rows(ws, _group_scope(sc, keys), cf=cf)
-                for i, keys in enumerate(groups)
-            ]
-        )
-    return _sentiment_rows(ws, sc, cf=cf)
+    return pa.concat_tables(
+        [
+            early[i] if i in early else _sentiment_rows(ws, _group_scope(sc, keys), cf=_scores_once(ws, sc))
+            for i, keys in enumerate(groups)
+        ]
+    )
+
+
+def _scores_once(ws: Any, sc: Scope) -> ir.Table:
+    """:func:`~tribescope.authenticity.comment_scores` brought up to date once per scope — its check hashes every
+    comment's text (0.3–0.5 s at synth l) — for every sentiment query of its groups. Called only once the models have
+    stored ``comment_features`` (the ``sentiment`` stage is queued then), so the table does not change after."""
+    cf = getattr(sc, "_comment_scores", None)
+    if cf is None:
+        from tribescope.authenticity import comment_scores
+
+        cf = sc._comment_scores = comment_scores(ws)  # type: ignore[attr-defined]
+    return cf
 
 
 def _sentiment_rows(ws: Any, sc: Scope, *, cf: ir.Table | None = None) -> pa.Table:
@@ -512,7 +518,6 @@ def _grouped_parts(ws: Any, sc: Scope, *, stored: threading.Event | None = None)
     out: dict[str, list[pa.Table]] = {n: [] for n in names}
     early: dict[int, pa.Table] = {}
     sc._sentiment_groups = early  # type: ignore[attr-defined]
-    cf = None
     for i, keys in enumerate(groups):
         g = _group_scope(sc, keys)
         th = _thread_rows(g)
@@ -520,11 +525,7 @@ def _grouped_parts(ws: Any, sc: Scope, *, stored: threading.Event | None = None)
             for n in names:
                 out[n].append(_thread_part(n, g, th))
             if stored is not None and stored.is_set():
-                if cf is None:
-                    from tribescope.authenticity import comment_scores
-
-                    cf = comment_scores(ws)
-                early[i] = _sentiment_rows(ws, g, cf=cf)
+                early[i] = _sentiment_rows(ws, g, cf=_scores_once(ws, sc))
         finally:
             th.release()
             g._threads = None  # type: ignore[attr-defined]
