@@ -286,6 +286,47 @@ def test_side_by_side_the_engine_pool_has_a_thread_fewer_and_gets_it_back(import
         ws.close()
 
 
+def test_the_pool_is_given_back_to_the_lane_when_the_models_are_done(imported, tmp_path, monkeypatch):
+    """``tribescope score`` gives DuckDB's pool its thread back once the models are done (``MetricLane.models_done``):
+    the lane's stages that start after it see the whole pool, those before the smaller one, and closing the lane
+    after leaves it as it was."""
+    import threading
+
+    from tribescope.score import _score
+
+    seen: list[int] = []
+    first_started, go_on = threading.Event(), threading.Event()
+    real = _score._part
+
+    def spy(lane_ws, *args, **kwargs):
+        seen.append(lane_ws.duck.execute("SELECT current_setting('threads')").fetchone()[0])
+        if not first_started.is_set():  # the lane's first stage waits until the test has given the pool back
+            first_started.set()
+            assert go_on.wait(60)
+        return real(lane_ws, *args, **kwargs)
+
+    monkeypatch.setattr(_score, "_part", spy)
+    shutil.copy(imported, tmp_path / "g.duckdb")
+    ws = connect(tmp_path / "g.duckdb")
+    try:
+        with ws.engine_threads(3):
+            with MetricLane(ws, None, ScoreRun.open(ws, full=True)) as lane:
+                assert first_started.wait(60)
+                assert ws.engine_thread_count() == 2
+                lane.models_done()
+                assert ws.engine_thread_count() == 3
+                go_on.set()
+                lane.models_done()  # once is enough; again changes nothing
+                for name in ("reach", "engagement", "conversation", "graph"):
+                    lane.result(name)
+                assert ws.engine_thread_count() == 3
+            assert ws.engine_thread_count() == 3
+            assert seen[0] == 2 and len(seen) >= 4 and set(seen[1:]) == {3}, seen
+    finally:
+        go_on.set()
+        ws.close()
+
+
 def test_workspace_cursor_is_utc_on_a_machine_in_another_time_zone(tmp_path):
     """A DuckDB cursor starts from the defaults (the local zone), not from its parent's settings."""
     import os

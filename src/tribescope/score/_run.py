@@ -73,6 +73,8 @@ def score_workspace(
                     run=run,
                     stored=lane.stored if lane is not None else None,
                 )
+                if lane is not None:
+                    lane.models_done()  # the lane's last stages on every core
             say("computing metrics and scores…")
             tbl = score_creators(ws, spec=spec, sentiment=sentiment, run=run, lane=lane)
             if skip_vacuum is not None and not ws.rows_deleted:

@@ -580,8 +580,9 @@ class MetricLane:
     stored the comments' text features (:meth:`stored`, called by ``enrich``; else by :func:`score_creators`), so it
     runs on the lane's thread rows while the niche classifier runs on the other side (on a workspace scored by
     groups of creators, each group still to come computes its rows from its own thread rows: :func:`_grouped_parts`).
-    While the lane lives, DuckDB's pool is a thread smaller on a workspace of up to :data:`SIDE_BY_SIDE_COMMENTS`
-    comments (:func:`side_by_side_threads`). Results are those of the stages run in turn (the same
+    While the lane runs beside the models, DuckDB's pool is a thread smaller on a workspace of up to
+    :data:`SIDE_BY_SIDE_COMMENTS` comments (:func:`side_by_side_threads`), until :meth:`models_done` or the lane
+    closes. Results are those of the stages run in turn (the same
     :meth:`ScoreRun.stage`, whose rows the run's :meth:`ScoreRun.commit` writes). DuckDB only; use as a context
     manager (:meth:`close` stops the thread and closes the connection).
     """
@@ -599,7 +600,12 @@ class MetricLane:
         with contextlib.ExitStack() as setup:
             setup.enter_context(fewer_collections())
             comments = ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
-            setup.enter_context(ws.engine_threads(side_by_side_threads(ws.engine_thread_count(), comments)))
+            # the smaller pool on a stack of its own, so that models_done gives it back before the lane closes
+            self._side_by_side = contextlib.ExitStack()
+            setup.callback(self._side_by_side.close)
+            self._side_by_side.enter_context(
+                ws.engine_threads(side_by_side_threads(ws.engine_thread_count(), comments))
+            )
             self._ws = ws.cursor()
             setup.callback(self._ws.close)
             self._run = run.on(self._ws)
@@ -628,6 +634,15 @@ class MetricLane:
         if table == "creator_audience_authenticity" and self.sentiment:
             self._features_stored.set()
             self.submit("sentiment")
+
+    def models_done(self) -> None:
+        """The models' side is done (``enrich`` returned): DuckDB's pool gets back the thread it gave up for the two
+        sides (:func:`side_by_side_threads`), so the lane's stages still to run — its last ones, while the score waits
+        for them — use every core instead of one. At synth m the lane's last ~0.7 s ran on one thread while the other
+        core idled: six alternating pairs of ``tribescope score``, 5.62–6.24 s against 5.81–6.34 s (median −0.24 s),
+        the scores identical (docs/performance.md, forty-seventh round). A statement already running keeps the
+        threads it started with."""
+        self._side_by_side.close()
 
     def __contains__(self, name: str) -> bool:
         return name in self._futures
