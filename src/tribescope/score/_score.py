@@ -595,8 +595,8 @@ class MetricLane:
         self.spec = load_spec(spec)
         #: whether the score computes ``sentiment`` (queued by :meth:`stored`)
         self.sentiment = sentiment
-        # what close() gives back, last first: the connection, then the GC thresholds (held for the lane's whole life,
-        # see tribescope._gc); given back at once if the lane cannot start
+        # what close() gives back, last first: the connection, DuckDB's pool (unless models_done gave it back), then the
+        # GC thresholds (held for the lane's whole life, see tribescope._gc); given back at once if the lane cannot start
         with contextlib.ExitStack() as setup:
             setup.enter_context(fewer_collections())
             comments = ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
