@@ -248,6 +248,24 @@ def test_scoring_collects_garbage_less_often_and_restores_the_thresholds(importe
     assert gc.get_threshold() == before
 
 
+def _pool_seen_by_stages(monkeypatch, then=None) -> list[int]:
+    """The size of DuckDB's pool each metric stage starts with, in the order they start (``_part`` spied on; ``then()``
+    called after each is noted, before the stage runs)."""
+    from tribescope.score import _score
+
+    seen: list[int] = []
+    real = _score._part
+
+    def spy(lane_ws, *args, **kwargs):
+        seen.append(lane_ws.duck.execute("SELECT current_setting('threads')").fetchone()[0])
+        if then is not None:
+            then()
+        return real(lane_ws, *args, **kwargs)
+
+    monkeypatch.setattr(_score, "_part", spy)
+    return seen
+
+
 def test_side_by_side_the_engine_pool_has_a_thread_fewer_and_gets_it_back(imported, tmp_path, monkeypatch):
     """While the lane runs beside the models, DuckDB's pool is one thread smaller (each side's statements on their own
     thread: two calling threads and the pool's others match the cores); the stages see it, and it is back after."""
@@ -256,14 +274,7 @@ def test_side_by_side_the_engine_pool_has_a_thread_fewer_and_gets_it_back(import
     small, large = _score.SIDE_BY_SIDE_COMMENTS, _score.SIDE_BY_SIDE_COMMENTS + 1
     assert [_score.side_by_side_threads(n, small) for n in (None, 1, 2, 8)] == [None, 1, 1, 7]
     assert _score.side_by_side_threads(2, large) is None  # a large workspace keeps the pool
-    seen: list[int] = []
-    real = _score._part
-
-    def spy(lane_ws, *args, **kwargs):
-        seen.append(lane_ws.duck.execute("SELECT current_setting('threads')").fetchone()[0])
-        return real(lane_ws, *args, **kwargs)
-
-    monkeypatch.setattr(_score, "_part", spy)
+    seen = _pool_seen_by_stages(monkeypatch)
     shutil.copy(imported, tmp_path / "t.duckdb")
     ws = connect(tmp_path / "t.duckdb")
     try:
@@ -292,20 +303,14 @@ def test_the_pool_is_given_back_to_the_lane_when_the_models_are_done(imported, t
     after leaves it as it was."""
     import threading
 
-    from tribescope.score import _score
-
-    seen: list[int] = []
     first_started, go_on = threading.Event(), threading.Event()
-    real = _score._part
 
-    def spy(lane_ws, *args, **kwargs):
-        seen.append(lane_ws.duck.execute("SELECT current_setting('threads')").fetchone()[0])
-        if not first_started.is_set():  # the lane's first stage waits until the test has given the pool back
+    def hold_the_first() -> None:  # the lane's first stage waits until the test has given the pool back
+        if not first_started.is_set():
             first_started.set()
             assert go_on.wait(60)
-        return real(lane_ws, *args, **kwargs)
 
-    monkeypatch.setattr(_score, "_part", spy)
+    seen = _pool_seen_by_stages(monkeypatch, then=hold_the_first)
     shutil.copy(imported, tmp_path / "g.duckdb")
     ws = connect(tmp_path / "g.duckdb")
     try:
