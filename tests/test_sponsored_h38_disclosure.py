@@ -9,6 +9,8 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tribescope.sponsored import FEATURES, SponsoredModel, classify_posts, commercial_signals, post_features
 from tribescope.sponsored import disclosure_hashtags_in as disclosures
@@ -92,6 +94,13 @@ def test_disclosures_a_viewer_sees(text: str, hashtags: list[str] | None, want: 
         "in bezahlter Partnerschaft mit @x",
         "Paid\u00a0partnership with @x",  # a no-break space: Python's \\s reads it, RE2's does not
         "sponsored\u202fby acme",
+        # each phrase form once more (the engine searches each only in texts holding its guard's words)
+        "Video in paid partnership with @acme",
+        "Gesponsert von Acme",
+        "Unterstützt durch Acme",
+        "Patrocinado por Acme",
+        "Sponsorisée par Acme",
+        "Sponsorizzato da Acme",
         "nothing here",
     ],
 )
@@ -99,13 +108,104 @@ def test_the_engine_disclosure_pattern_agrees_with_the_classifier(text: str) -> 
     import duckdb
     import ibis
 
-    from tribescope.metrics._brand import DISCLOSURE_FORMS, DISCLOSURE_PATTERN, _search_any
+    from tribescope.metrics._brand import DISCLOSURE_FORMS, DISCLOSURE_GUARDS, DISCLOSURE_PATTERN, _search_any
 
     want = bool(disclosures(text))
     con = duckdb.connect()
     assert con.execute("SELECT regexp_matches(lower(?), ?)", [text, DISCLOSURE_PATTERN]).fetchone()[0] == want
-    # the forms one by one, as sponsored_posts searches them
+    # the forms one by one, as sponsored_posts searches them: each only where its guard's words are
     assert ibis.duckdb.connect().execute(_search_any(ibis.literal(text).lower(), DISCLOSURE_FORMS)) == want
+    got = _search_any(ibis.literal(text).lower(), DISCLOSURE_FORMS, DISCLOSURE_GUARDS)
+    assert ibis.duckdb.connect().execute(got) == want
+
+
+#: pieces of disclosures and near misses, for texts the forms may or may not match
+_PIECES = [
+    *"#＃[]()【】［］（）|:：-–/•@",
+    " ",
+    "  ",
+    "\n",
+    "\t",
+    "\u00a0",
+    "\u202f",
+    "ad",
+    "ads",
+    "Werbung",
+    "Anzeige",
+    "PR",
+    "広告",
+    "paid",
+    "partnership",
+    "paidpartnership",
+    "with",
+    "in",
+    "is",
+    "video",
+    "sponsored",
+    "Sponsored",
+    "by",
+    "not",
+    "bezahlter",
+    "bezahlte",
+    "Partnerschaft",
+    "mit",
+    "gesponsert",
+    "unterstützt",
+    "von",
+    "durch",
+    "patrocinado",
+    "patrocinada",
+    "por",
+    "sponsorisée",
+    "sponsorisé",
+    "par",
+    "sponsorizzato",
+    "da",
+    "acme",
+    "x1",
+    # the phrases whole, so that the forms match often
+    "in paid partnership with",
+    "video is sponsored by",
+    "sponsored by",
+    "in bezahlter partnerschaft mit",
+    "gesponsert von",
+    "unterstützt durch",
+    "patrocinado por",
+    "sponsorisée par",
+    "sponsorizzato da",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=14))
+def test_every_disclosure_form_holds_its_guard(pieces: list[str]) -> None:
+    """Every text a disclosure form matches holds one of its guard's strings (what lets the engine search a form only
+    in those texts): the forms as Python reads them, built the same way as the engine's."""
+    from tribescope.sponsored._disclosure import _DISCLOSURE_FORMS, DISCLOSURE_GUARDS
+
+    text = "".join(pieces).lower()
+    assert len(DISCLOSURE_GUARDS) == len(_DISCLOSURE_FORMS)
+    for form, guard in zip(_DISCLOSURE_FORMS, DISCLOSURE_GUARDS, strict=True):
+        if guard and form.search(text):
+            assert any(g in text for g in guard), (form.pattern, text)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=14).map("".join), min_size=1, max_size=40))
+def test_guarded_search_finds_the_posts_the_forms_find(texts: list[str]) -> None:
+    """``sponsored_posts``' guarded search marks the same texts as the twelve forms searched everywhere (DuckDB)."""
+    import ibis
+    import pyarrow as pa
+
+    from tribescope.metrics._brand import DISCLOSURE_FORMS, DISCLOSURE_GUARDS, _search_any
+
+    t = ibis.memtable(pa.table({"i": list(range(len(texts))), "x": texts}))
+    low = t.x.lower()
+    e = t.select(
+        "i", a=_search_any(low, DISCLOSURE_FORMS), b=_search_any(low, DISCLOSURE_FORMS, DISCLOSURE_GUARDS)
+    )
+    rows = ibis.duckdb.connect().to_pyarrow(e.order_by("i")).to_pylist()
+    assert [r["a"] for r in rows] == [r["b"] for r in rows]
 
 
 @pytest.mark.parametrize(

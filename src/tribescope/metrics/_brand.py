@@ -10,6 +10,7 @@ from tribescope.metrics._engagement import post_engagement
 from tribescope.sponsored._disclosure import (
     COMMERCIAL_SIGNAL_PATTERN,
     DISCLOSURE_FORMS,
+    DISCLOSURE_GUARDS,
     DISCLOSURE_HASHTAGS,
     DISCLOSURE_PATTERN,  # a disclosure in the lower-cased title/caption: the classifier's, as one engine pattern
     HIDDEN_TAG_PLATFORMS,
@@ -32,9 +33,22 @@ DISCLOSURE_TAGS: tuple[str, ...] = tuple(sorted(DISCLOSURE_HASHTAGS))
 LIKELY_SPONSORED_PATTERN = COMMERCIAL_SIGNAL_PATTERN
 
 
-def _search_any(text: ir.StringValue, patterns: tuple[str, ...]) -> ir.BooleanValue:
-    """``text`` matches one of ``patterns`` (each its own search: see :data:`DISCLOSURE_FORMS` for why)."""
-    return ibis.or_(*(text.re_search(p) for p in patterns))
+def _search_any(
+    text: ir.StringValue, patterns: tuple[str, ...], guards: tuple[tuple[str, ...], ...] | None = None
+) -> ir.BooleanValue:
+    """``text`` matches one of ``patterns`` (each its own search: see :data:`DISCLOSURE_FORMS` for why). ``guards``
+    (:data:`DISCLOSURE_GUARDS`: per pattern, strings one of which every match holds; none for a pattern searched
+    everywhere): a pattern is searched only in the texts holding one of its strings, as a CASE, whose branch the
+    engine evaluates on those rows alone — synth m's 18,907 titles and captions (3.6M characters): twelve searches
+    ~0.23 CPU-s on one thread, the guarded ones ~0.07."""
+    hits = []
+    for i, p in enumerate(patterns):
+        hit = text.re_search(p)
+        words = guards[i] if guards is not None else ()
+        if words:
+            hit = ibis.ifelse(ibis.or_(*(text.contains(w) for w in words)), hit, False)
+        hits.append(hit)
+    return ibis.or_(*hits)
 
 
 def sponsored_posts(posts: ir.Table) -> ir.Table:
@@ -59,7 +73,9 @@ def sponsored_posts(posts: ir.Table) -> ir.Table:
     if "platform" in posts.columns:
         tag_hit = tag_hit & ~posts.platform.isin(tuple(HIDDEN_TAG_PLATFORMS)).fill_null(False)
     disclosed = (
-        posts.is_paid_partnership.fill_null(False) | _search_any(text.lower(), DISCLOSURE_FORMS) | tag_hit
+        posts.is_paid_partnership.fill_null(False)
+        | _search_any(text.lower(), DISCLOSURE_FORMS, DISCLOSURE_GUARDS)
+        | tag_hit
     )
     n_mentions = posts.mentions.length().fill_null(0) + posts.tagged_users.length().fill_null(0)
     # likely from the disclosed column, not its expression again (the disclosure forms searched once per post)

@@ -14,6 +14,7 @@ import re
 __all__ = [
     "COMMERCIAL_SIGNAL_PATTERN",
     "DISCLOSURE_FORMS",
+    "DISCLOSURE_GUARDS",
     "DISCLOSURE_HASHTAGS",
     "DISCLOSURE_PATTERN",
     "HIDDEN_TAG_PLATFORMS",
@@ -161,17 +162,22 @@ DISCLOSURE_LABELS: tuple[str, ...] = (
 _BRACKET_ONLY = frozenset({"pr"})
 #: phrases that disclose wherever they stand: Instagram's header as exports copy it into the caption ("Paid
 #: partnership with @x"), "This video is sponsored by …" (not "not sponsored by": the verb or noun before it must
-#: say it is), and their German, Spanish, French and Italian forms
-_PHRASES: tuple[tuple[str, str], ...] = (
-    ("paidpartnership", r"(?:^|\n)[ \t]*(?:in{S}+)?paid{S}+partnership{S}+with"),
-    ("paidpartnership", r"{B}in{S}+paid{S}+partnership{S}+with"),
-    ("sponsored", r"(?:^|\n)[ \t]*sponsored{S}+by{E}"),
-    ("sponsored", r"{B}(?:is|are|was|were|been|video|episode|post|stream){S}+sponsored{S}+by{E}"),
-    ("bezahltepartnerschaft", r"{B}(?:in{S}+)?bezahlter?{S}+partnerschaft{S}+mit{E}"),
-    ("gesponsert", r"{B}(?:gesponsert|unterstützt){S}+(?:von|durch){E}"),
-    ("patrocinado", r"{B}patrocinad[oa]{S}+por{E}"),
-    ("sponsorisé", r"{B}sponsoris[ée]e?{S}+par{E}"),
-    ("sponsorizzato", r"{B}sponsorizzat[oa]{S}+da{E}"),
+#: say it is), and their German, Spanish, French and Italian forms; each with the words one of which every text it
+#: matches holds as written (its guard, :data:`DISCLOSURE_GUARDS`)
+_PHRASES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("paidpartnership", r"(?:^|\n)[ \t]*(?:in{S}+)?paid{S}+partnership{S}+with", ("partnership",)),
+    ("paidpartnership", r"{B}in{S}+paid{S}+partnership{S}+with", ("partnership",)),
+    ("sponsored", r"(?:^|\n)[ \t]*sponsored{S}+by{E}", ("sponsored",)),
+    (
+        "sponsored",
+        r"{B}(?:is|are|was|were|been|video|episode|post|stream){S}+sponsored{S}+by{E}",
+        ("sponsored",),
+    ),
+    ("bezahltepartnerschaft", r"{B}(?:in{S}+)?bezahlter?{S}+partnerschaft{S}+mit{E}", ("partnerschaft",)),
+    ("gesponsert", r"{B}(?:gesponsert|unterstützt){S}+(?:von|durch){E}", ("gesponsert", "unterstützt")),
+    ("patrocinado", r"{B}patrocinad[oa]{S}+por{E}", ("patrocinad",)),
+    ("sponsorisé", r"{B}sponsoris[ée]e?{S}+par{E}", ("sponsoris",)),
+    ("sponsorizzato", r"{B}sponsorizzat[oa]{S}+da{E}", ("sponsorizzat",)),
 )
 _BRACKETS = ("[(【［（", "])】］）")
 #: a blank as both engines read it: Python's ``\s`` is Unicode (no-break spaces too), DuckDB's RE2 ``\s`` ASCII only,
@@ -205,7 +211,7 @@ def _disclosure_forms(engine: str) -> list[str]:
         rf"[#＃]({_alternation(DISCLOSURE_HASHTAGS)}){end}",
         rf"[{re.escape(_BRACKETS[0])}][ \t]*({labels})[ \t]*[{re.escape(_BRACKETS[1])}]",
         rf"(?:^|\n)[ \t]*({lead}){_SEPARATOR.format(Z=eot)}",
-        *("(" + f.format(B=boundary, E=end, S=_S) + ")" for _, f in _PHRASES),
+        *("(" + f.format(B=boundary, E=end, S=_S) + ")" for _, f, _ in _PHRASES),
     ]
 
 
@@ -219,6 +225,16 @@ def _disclosure_forms(engine: str) -> list[str]:
 #: 1.4–1.7 s and the twelve forms searched separately 0.1 s, with the same posts matched.
 DISCLOSURE_FORMS = tuple(_disclosure_forms("engine"))
 DISCLOSURE_PATTERN = "|".join(DISCLOSURE_FORMS)
+#: per form of :data:`DISCLOSURE_FORMS` (lower-cased text), strings one of which every text the form matches contains:
+#: the hashtag form's number signs, the bracket form's opening brackets, each phrase's own words; none for the labels
+#: opening a line. The engine searches a form only in the texts holding one (``tribescope.metrics.sponsored_posts``: a
+#: substring test costs a fraction of a regex search, and a phrase is rare): the same posts matched.
+DISCLOSURE_GUARDS: tuple[tuple[str, ...], ...] = (
+    ("#", "＃"),
+    tuple(_BRACKETS[0]),
+    (),
+    *(g for _, _, g in _PHRASES),
+)
 _DISCLOSURE_FORMS = tuple(re.compile(f) for f in _disclosure_forms("python"))
 #: the trained model's ``disclosure_hashtag`` feature reads caption ``#tags`` (and the hashtags list) against
 #: :data:`DISCLOSURE_HASHTAGS` as it was trained (Kim et al. captions): the label, phrase and full-width forms above
