@@ -239,3 +239,25 @@ def test_the_python_api_scores_as_the_cli_does(tmp_path):
     finally:
         fresh.close()
     assert not bare.select(["community_score"]).equals(cli.select(["community_score"]))
+
+
+def test_an_edit_of_the_disclosure_lists_changes_every_stage_version(tmp_path):
+    """The stage version hashes the ``sponsored`` package too: ``brand_deals`` reads its disclosure hashtags and
+    promo-code patterns, so an edit there must recompute every creator (it left their stored rows as they were);
+    an edit elsewhere in the tree (the web pages) changes nothing."""
+    import shutil
+    from pathlib import Path
+
+    from tribescope.score._cache import code_version
+
+    src = Path(code_version.__code__.co_filename).resolve().parents[1]
+    root = tmp_path / "tribescope"
+    for sub in ("metrics", "features", "graph", "authenticity", "niche", "sponsored", "score", "web"):
+        shutil.copytree(src / sub, root / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    before = code_version(root)
+    assert before == code_version()  # the copy hashes as the installed package does
+    (root / "web" / "extra.py").write_text("X = 1\n")
+    assert code_version(root) == before
+    f = root / "sponsored" / "_disclosure.py"
+    f.write_text(f.read_text().replace('"werbung",', '"werbung",\n        "reklamo",', 1))
+    assert code_version(root) != before

@@ -12,8 +12,8 @@ and reused while the creator's inputs and the code are unchanged. How a change i
   creator's is one of the creator's own accounts: :func:`tribescope.metrics.own_account`). Any import, edit, ``forget`` or ``--pseudonymize`` that touches those rows
   changes it; row hashes are summed per creator, so it costs one scan, not a sort.
 * **stage version**: a hash of the source and model files of the packages the score runs
-  (metrics, features, graph, authenticity, niche, score), plus what the stage reads from the spec (tiers) —
-  editing the code or a model recomputes everything.
+  (:data:`CODE_PACKAGES`: metrics, features, graph, authenticity, niche, sponsored, score), plus what the stage reads
+  from the spec (tiers) — editing the code, a model or a rule list (the disclosure hashtags) recomputes everything.
 * **cross-creator inputs**: engagement pods are found over all creators; they are recomputed when any creator's
   fingerprint changed, and a creator whose pod memberships changed is recomputed in the authenticity stage.
 
@@ -72,18 +72,31 @@ _SKIP = ("snapshot_at", "import_id")
 _CODE: dict[str, str] = {}
 
 
-def code_version() -> str:
-    """md5 of the source and model files of the packages whose code decides a creator's results."""
+#: the packages whose code and files decide a creator's results: :func:`code_version` hashes them. ``sponsored`` holds
+#: the disclosure hashtags, labels and promo-code patterns ``brand_deals`` reads (``metrics._brand``); until
+#: 2026-12-06 it was not hashed, and an edit of those lists left the stored ``brand_deals`` rows of unchanged creators
+#: as they were.
+CODE_PACKAGES = ("metrics", "features", "graph", "authenticity", "niche", "sponsored", "score")
+
+
+def code_version(root: Path | None = None) -> str:
+    """md5 of the source and model files of :data:`CODE_PACKAGES` (of the installed package; ``root``: another copy of
+    the package, computed afresh)."""
+    if root is not None:
+        return _code_hash(root)
     if "v" not in _CODE:
-        root = Path(__file__).resolve().parents[1]
-        h = hashlib.md5()
-        for sub in ("metrics", "features", "graph", "authenticity", "niche", "score"):
-            for f in sorted((root / sub).rglob("*")):
-                if f.is_file() and f.suffix in (".py", ".json", ".npz", ".txt", ".csv", ".toml"):
-                    h.update(str(f.relative_to(root)).encode())
-                    h.update(f.read_bytes())
-        _CODE["v"] = h.hexdigest()
+        _CODE["v"] = _code_hash(Path(__file__).resolve().parents[1])
     return _CODE["v"]
+
+
+def _code_hash(root: Path) -> str:
+    h = hashlib.md5()
+    for sub in CODE_PACKAGES:
+        for f in sorted((root / sub).rglob("*")):
+            if f.is_file() and f.suffix in (".py", ".json", ".npz", ".txt", ".csv", ".toml"):
+                h.update(str(f.relative_to(root)).encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def _cols(table: str, alias: str) -> str:
