@@ -6,6 +6,8 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tribescope import schema
 from tribescope.store import connect
@@ -314,6 +316,61 @@ def test_grouped_merge_equals_file_by_file(tmp_path, order):
         assert grouped.duck.execute(q).fetchall() == one.duck.execute(q).fetchall()
         if order == "no_snapshots_stored_one":
             assert _get(grouped, "UC1")["username"] == "old" and _get(grouped, "UC1")["followers"] == 1
+    finally:
+        one.close()
+        grouped.close()
+
+
+_T = [dt.datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)]
+_ROW = st.fixed_dictionaries(
+    {
+        "account_id": st.sampled_from(["A", "B", "C", "D"]),
+        "username": st.sampled_from([None, "u1", "u2"]),
+        "followers": st.sampled_from([None, 1, 2]),
+        "bio": st.sampled_from([None, "x"]),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    stored=st.lists(_ROW, max_size=3),
+    files=st.lists(st.lists(_ROW, max_size=4), min_size=2, max_size=4),
+    snaps=st.sampled_from(["none", "rising", "per_row"]),
+)
+def test_grouped_merge_equals_file_by_file_for_any_files(tmp_path_factory, stored, files, snaps):
+    """Any files merged together (keys staged by two files, by three or more, twice in one file, stored or not,
+    nulls and snapshots) leave what merging them one after the other leaves — the rows, each row's import id and
+    the rows each file wrote; the grouped fold computes a key of two contributions by joining its two rows and a
+    key of more with window functions, so both must agree with the plain fold."""
+    d = tmp_path_factory.mktemp("merge")
+
+    def snap(k, i):
+        return {"none": None, "rising": _T[min(k, 2)], "per_row": _T[(k + i) % 3] if (k + i) % 2 else None}[
+            snaps
+        ]
+
+    rows = [
+        [{**r, "platform": "youtube", "snapshot_at": snap(k, i)} for i, r in enumerate(f)]
+        for k, f in enumerate(files)
+    ]
+    base = [{**r, "platform": "youtube"} for r in {r["account_id"]: r for r in stored}.values()]
+    one, grouped = connect(d / "one.duckdb"), connect(d / "grouped.duckdb")
+    try:
+        for ws in (one, grouped):
+            if base:
+                _merge(ws, "i0", base)
+        by_file = [_merge(one, f"i{k + 1}", f) if f else 0 for k, f in enumerate(rows)]
+        with grouped.transaction():
+            stg = Stager(grouped.duck, "i1")
+            for k, f in enumerate(rows):
+                stg.next_file(f"i{k + 1}")
+                if f:
+                    stg.add("accounts", _acc(f))
+            stg.merge()
+        assert [stg.written.get(f"i{k + 1}", {}).get("accounts", 0) for k in range(len(rows))] == by_file
+        q = "SELECT * FROM accounts ORDER BY account_id"
+        assert grouped.duck.execute(q).fetchall() == one.duck.execute(q).fetchall()
     finally:
         one.close()
         grouped.close()

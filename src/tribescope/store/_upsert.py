@@ -505,7 +505,16 @@ class Stager:
         return not bad
 
     def _merge_group(self, tbl: schema.Table, st: str, files: list[str]) -> dict[int, int]:
-        """The fold over several files in one pass (valid when :meth:`_monotone`)."""
+        """The fold over several files in one pass (valid when :meth:`_monotone`).
+
+        Each key's contributions (one per file that staged it, and the stored row as file -1) are folded in file
+        order: the state after a file holds each column's last non-null value, and the file *changed* the key when
+        that state differs from the one before it (or it is the key's first contribution). Most keys merged here
+        have two contributions (a profile and a stub, a stored row and one file: 95 % of synth m's), and for them
+        the two states are computed by joining the two rows; window functions fold only the keys of three or more,
+        whose per-partition cost dominated the statement (synth m's accounts: 0.50 → 0.24 CPU-s). Likewise a
+        file's contribution is its one staged row of the key as it is — the ``arg_max`` of one row — and only the
+        few keys a file staged more than once are aggregated (0.19 → 0.13 s)."""
         key, keys, cols, data_cols, join = _sql_parts(tbl)
         by_key = f"PARTITION BY {keys} ORDER BY _file"
         # each file's contribution: its newest non-null value per column (as the fold's arg_max)
@@ -519,10 +528,18 @@ class Stager:
         )
         imp = self._import_id_case()
         kjoin = " AND ".join(f"c.{_q(k)} = m.{_q(k)}" for k in key)
+        # a (key, file) staged once is that row; grouped as GROUP BY groups them (NULL with NULL)
+        gjoin = " AND ".join(f"s.{_q(k)} IS NOT DISTINCT FROM g.{_q(k)}" for k in [*key, "_file"])
+        row = ", ".join(f"s.{_q(c)}" for c in [*key, "_file", *data_cols, "snapshot_at"])
         self.duck.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __contrib AS
-            SELECT {keys}, _file, {contrib}, max(snapshot_at) AS snapshot_at FROM {st} GROUP BY {keys}, _file
+            WITH g AS (SELECT {keys}, _file, count(*) AS _n FROM {st} GROUP BY {keys}, _file)
+            SELECT {row} FROM {st} s SEMI JOIN (SELECT * FROM g WHERE _n = 1) g ON {gjoin}
+            UNION ALL BY NAME
+            SELECT {keys}, _file, {contrib}, max(snapshot_at) AS snapshot_at
+            FROM (SELECT s.* FROM {st} s SEMI JOIN (SELECT * FROM g WHERE _n > 1) g ON {gjoin})
+            GROUP BY {keys}, _file
             UNION ALL BY NAME
             SELECT t.* EXCLUDE (import_id), -1 AS _file FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}
             """
@@ -532,16 +549,41 @@ class Stager:
         self.duck.execute(
             f"CREATE OR REPLACE TEMP TABLE __multi AS SELECT {keys} FROM __contrib GROUP BY {keys} HAVING count(*) > 1"
         )
+
+        # two contributions (files f1 < f2; a key's files are distinct): the state after f1 is its row, after f2
+        # each column's coalesce(f2, f1) and the later snapshot — what the windows give — and f2 changed the key
+        # when that state differs from f1's
+        def on(x: str, y: str) -> str:
+            return " AND ".join(f"{x}.{_q(k)} = {y}.{_q(k)}" for k in key)
+
+        second = ", ".join(f"coalesce(b.{_q(c)}, a.{_q(c)}) AS {_q(c)}" for c in data_cols)
+        later = "greatest(a.snapshot_at, b.snapshot_at)"  # NULLs ignored, as max() over the window
+        differs = " OR ".join(
+            [
+                *(f"coalesce(b.{_q(c)}, a.{_q(c)}) IS DISTINCT FROM a.{_q(c)}" for c in data_cols),
+                f"{later} IS DISTINCT FROM a.snapshot_at",
+            ]
+        )
         self.duck.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __states AS
-            WITH states AS (
+            WITH m AS (SELECT c.* FROM __contrib c SEMI JOIN __multi m ON {kjoin}),
+            n AS (SELECT {keys}, count(*) AS _k, min(_file) AS _f1, max(_file) AS _f2 FROM m GROUP BY {keys}),
+            a AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {on("m", "n")} AND m._file = n._f1),
+            b AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {on("m", "n")} AND m._file = n._f2),
+            states AS (
                 SELECT {keys}, _file, {running}, max(snapshot_at) OVER w AS snapshot_at
-                FROM (SELECT * FROM __contrib c SEMI JOIN __multi m ON {kjoin})
+                FROM (SELECT m.* FROM m SEMI JOIN (SELECT * FROM n WHERE _k > 2) n ON {on("m", "n")})
                 WINDOW w AS ({by_key} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
             )
             SELECT *, _file >= 0 AND (lag(_file) OVER w2 IS NULL OR {changed}) AS _changed
             FROM states WINDOW w2 AS ({by_key})
+            UNION ALL BY NAME
+            SELECT *, _file >= 0 AS _changed FROM a
+            UNION ALL BY NAME
+            SELECT {", ".join(f"a.{_q(k)}" for k in key)}, b._file, {second}, {later} AS snapshot_at,
+                   b._file >= 0 AND ({differs}) AS _changed
+            FROM a JOIN b ON {on("a", "b")}
             """
         )
         per_file: dict[int, int] = {}
