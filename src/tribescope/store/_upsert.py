@@ -527,7 +527,11 @@ class Stager:
             f"{_q(c)} IS DISTINCT FROM lag({_q(c)}) OVER w2" for c in [*data_cols, "snapshot_at"]
         )
         imp = self._import_id_case()
-        kjoin = " AND ".join(f"c.{_q(k)} = m.{_q(k)}" for k in key)
+
+        def on(x: str, y: str) -> str:
+            return " AND ".join(f"{x}.{_q(k)} = {y}.{_q(k)}" for k in key)
+
+        kjoin = on("c", "m")
         # a (key, file) staged once is that row; grouped as GROUP BY groups them (NULL with NULL)
         gjoin = " AND ".join(f"s.{_q(k)} IS NOT DISTINCT FROM g.{_q(k)}" for k in [*key, "_file"])
         row = ", ".join(f"s.{_q(c)}" for c in [*key, "_file", *data_cols, "snapshot_at"])
@@ -553,9 +557,6 @@ class Stager:
         # two contributions (files f1 < f2; a key's files are distinct): the state after f1 is its row, after f2
         # each column's coalesce(f2, f1) and the later snapshot — what the windows give — and f2 changed the key
         # when that state differs from f1's
-        def on(x: str, y: str) -> str:
-            return " AND ".join(f"{x}.{_q(k)} = {y}.{_q(k)}" for k in key)
-
         second = ", ".join(f"coalesce(b.{_q(c)}, a.{_q(c)}) AS {_q(c)}" for c in data_cols)
         later = "greatest(a.snapshot_at, b.snapshot_at)"  # NULLs ignored, as max() over the window
         differs = " OR ".join(
