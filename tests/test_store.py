@@ -6,7 +6,7 @@ import datetime as dt
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tribescope import schema
@@ -332,7 +332,7 @@ _ROW = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(
     stored=st.lists(_ROW, max_size=3),
     files=st.lists(st.lists(_ROW, max_size=4), min_size=2, max_size=4),
