@@ -56,6 +56,12 @@ def _order_key(*low: str) -> str:
     return f"({_SNAP}::HUGEINT * 18446744073709551616 + {parts})"
 
 
+def _on(key: Iterable[str], x: str, y: str, op: str = "=") -> str:
+    """SQL: ``x`` and ``y`` (table aliases) agree on every column of ``key`` (``op``: ``=`` or
+    ``IS NOT DISTINCT FROM``, which pairs NULL with NULL as GROUP BY does)."""
+    return " AND ".join(f"{x}.{_q(k)} {op} {y}.{_q(k)}" for k in key)
+
+
 def _sql_parts(tbl: schema.Table) -> tuple[list[str], str, str, list[str], str]:
     """The pieces every merge statement of ``tbl`` is built from: key columns, their quoted list, all
     columns quoted, the data columns (neither key nor bookkeeping), and the stored ``t`` ⋈ staged ``s``
@@ -67,7 +73,7 @@ def _sql_parts(tbl: schema.Table) -> tuple[list[str], str, str, list[str], str]:
         ", ".join(_q(k) for k in key),
         ", ".join(_q(c) for c in tbl.names),
         data_cols,
-        " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key),
+        _on(key, "t", "s"),
     )
 
 
@@ -303,13 +309,13 @@ class Stager:
         )
         key = list(tbl.key)
         keys = ", ".join(_q(k) for k in key)
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        join = _on(key, "t", "s")
         # Keys that need merging: staged more than once, or already stored. Every other staged row is
         # a new row exactly as staged — what every merge below computes for it — so it is inserted as
         # it is (all rows, on a first import without duplicates; a million first-time comments and a
         # few hundred seen twice merge only those few hundred). Exact duplicates within a file (``dedup``)
         # share their key, so only the rows of these keys need collapsing.
-        nd = " AND ".join(f"s.{_q(k)} IS NOT DISTINCT FROM k.{_q(k)}" for k in key)
+        nd = _on(key, "s", "k", "IS NOT DISTINCT FROM")
         self.duck.execute(
             f"""CREATE OR REPLACE TEMP TABLE __keys AS
                 SELECT {keys} FROM {src} u GROUP BY {keys} HAVING count(*) > 1
@@ -460,7 +466,7 @@ class Stager:
 
     def _replace(self, tbl: schema.Table, changed: str, cols: str) -> int:
         key = list(tbl.key)
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in key)
+        join = _on(key, "t", "s")
         n = int(self.duck.execute(f"SELECT count(*) FROM {changed}").fetchone()[0])
         if n:
             gone = self.duck.execute(
@@ -478,7 +484,7 @@ class Stager:
         each file is "the last file's non-null value" — what :meth:`_merge_group` computes.
         """
         keys = ", ".join(_q(k) for k in tbl.key)
-        join = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in tbl.key)
+        join = _on(tbl.key, "t", "s")
         # No snapshot time staged, nor stored for these keys: every row's snapshot order key is the same, so no
         # file is older than another (the query below would find nothing to flag); two cheap scans, no window.
         if (
@@ -528,12 +534,9 @@ class Stager:
         )
         imp = self._import_id_case()
 
-        def on(x: str, y: str) -> str:
-            return " AND ".join(f"{x}.{_q(k)} = {y}.{_q(k)}" for k in key)
-
-        kjoin = on("c", "m")
+        kjoin = _on(key, "c", "m")
         # a (key, file) staged once is that row; grouped as GROUP BY groups them (NULL with NULL)
-        gjoin = " AND ".join(f"s.{_q(k)} IS NOT DISTINCT FROM g.{_q(k)}" for k in [*key, "_file"])
+        gjoin = _on([*key, "_file"], "s", "g", "IS NOT DISTINCT FROM")
         row = ", ".join(f"s.{_q(c)}" for c in [*key, "_file", *data_cols, "snapshot_at"])
         self.duck.execute(
             f"""
@@ -570,11 +573,11 @@ class Stager:
             CREATE OR REPLACE TEMP TABLE __states AS
             WITH m AS (SELECT c.* FROM __contrib c SEMI JOIN __multi m ON {kjoin}),
             n AS (SELECT {keys}, count(*) AS _k, min(_file) AS _f1, max(_file) AS _f2 FROM m GROUP BY {keys}),
-            a AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {on("m", "n")} AND m._file = n._f1),
-            b AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {on("m", "n")} AND m._file = n._f2),
+            a AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {_on(key, "m", "n")} AND m._file = n._f1),
+            b AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {_on(key, "m", "n")} AND m._file = n._f2),
             states AS (
                 SELECT {keys}, _file, {running}, max(snapshot_at) OVER w AS snapshot_at
-                FROM (SELECT m.* FROM m SEMI JOIN (SELECT * FROM n WHERE _k > 2) n ON {on("m", "n")})
+                FROM (SELECT m.* FROM m SEMI JOIN (SELECT * FROM n WHERE _k > 2) n ON {_on(key, "m", "n")})
                 WINDOW w AS ({by_key} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
             )
             SELECT *, _file >= 0 AND (lag(_file) OVER w2 IS NULL OR {changed}) AS _changed
@@ -584,7 +587,7 @@ class Stager:
             UNION ALL BY NAME
             SELECT {", ".join(f"a.{_q(k)}" for k in key)}, b._file, {second}, {later} AS snapshot_at,
                    b._file >= 0 AND ({differs}) AS _changed
-            FROM a JOIN b ON {on("a", "b")}
+            FROM a JOIN b ON {_on(key, "a", "b")}
             """
         )
         per_file: dict[int, int] = {}
@@ -638,7 +641,7 @@ class Stager:
             f"""INSERT INTO {orig} SELECT t.* FROM {_q(tbl.name)} t SEMI JOIN {changed} s ON {join}
                 WHERE t.import_id IS NULL OR NOT list_contains({ids}, t.import_id)"""
         )
-        ojoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
+        ojoin = _on(key, "x", "o")
         self.duck.execute(f"INSERT INTO {tch} SELECT x.* FROM ({touched}) x SEMI JOIN {orig} o ON {ojoin}")
 
     def finish(self) -> dict[str, dict[str, int]]:
@@ -651,7 +654,7 @@ class Stager:
             tbl = schema.table(name)
             key, _, _, data_cols, _ = _sql_parts(tbl)
             orig, tch = _q(f"__orig_{name}"), _q(f"__touched_{name}")
-            kjoin = " AND ".join(f"t.{_q(k)} = o.{_q(k)}" for k in key)
+            kjoin = _on(key, "t", "o")
             same = " AND ".join(
                 f"t.{_q(c)} IS NOT DISTINCT FROM o.{_q(c)}" for c in [*data_cols, "snapshot_at"]
             )
@@ -667,7 +670,7 @@ class Stager:
                     self.duck.execute(
                         f"UPDATE {_q(name)} AS t SET import_id = o.import_id FROM __back o WHERE {kjoin}"
                     )
-                    bjoin = " AND ".join(f"x.{_q(k)} = o.{_q(k)}" for k in key)
+                    bjoin = _on(key, "x", "o")
                     for imp, n in self.duck.execute(
                         f"SELECT x.import_id, count(*) FROM {tch} x SEMI JOIN __back o ON {bjoin} GROUP BY ALL"
                     ).fetchall():
