@@ -132,6 +132,38 @@ def test_load_ahead_runs_at_the_callers_priority(monkeypatch):
     assert policy() == before
 
 
+def test_score_paths_loads_the_scoring_modules_once_every_file_is_classified(tmp_path, monkeypatch):
+    """The load-ahead thread starts when the import reads its first file, not before the files are listed, hashed
+    ahead and classified: beside that thread those steps (a syscall each, each giving up the GIL) took ~10x longer
+    and synth m's first plan started 0.8-1.3 s later (docs/performance.md, forty-ninth round). Once, and joined."""
+    import tribescope.ingest._run as ingest_run
+    import tribescope.score._run as run
+    from tribescope.synth import generate
+
+    generate(tmp_path / "exports", "xs", 3)
+    events: list[str] = []
+    detect, load_ahead = ingest_run.detect_format, run.load_ahead
+
+    def detecting(*a, **k):
+        events.append("classify")
+        return detect(*a, **k)
+
+    threads: list[threading.Thread] = []
+
+    def loading() -> threading.Thread:
+        events.append("load")
+        threads.append(load_ahead())
+        return threads[-1]
+
+    monkeypatch.setattr(ingest_run, "detect_format", detecting)
+    monkeypatch.setattr(run, "load_ahead", loading)
+    code, out, err = run_cli(str(tmp_path / "w.duckdb"), "score", str(tmp_path / "exports"))
+    assert code == 0, out + err
+    assert events.count("load") == 1 and events.count("classify") > 10
+    assert events.index("load") > max(i for i, e in enumerate(events) if e == "classify")
+    assert not threads[0].is_alive()  # joined before the score
+
+
 def test_warm_up_loads_the_models_a_score_uses():
     from tribescope.authenticity import _accounts, _comments
     from tribescope.niche import _category

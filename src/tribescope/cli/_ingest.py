@@ -36,6 +36,8 @@ from tribescope.ingest._run import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from tribescope.store import Workspace
 
 
@@ -117,10 +119,12 @@ def run_import(
     key_file: Path | None = None,
     link_creator: str | None = None,
     space_id: str | None = None,
+    reading: Callable[[], None] | None = None,
 ) -> Workspace:
     """``tribescope import PATHS`` (with its options) into the command's workspace, its report printed; the
     workspace is returned open (``tribescope score PATHS`` scores it in the same run). A failed import raises the
-    command's exit, having closed the workspace."""
+    command's exit, having closed the workspace. ``reading()`` is called once, when the import reads its first file:
+    after the files are listed, hashed ahead and classified (``score PATHS`` then loads the scoring modules)."""
     options = {
         k: v
         for k, v in {
@@ -164,6 +168,10 @@ def run_import(
         task = bar.add_task("", total=total)
 
         def progress(n: int, desc: str) -> None:
+            nonlocal reading
+            if reading is not None:
+                start, reading = reading, None
+                start()
             bar.update(task, advance=n, description=desc)
 
         try:

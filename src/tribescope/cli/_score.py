@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -24,6 +24,9 @@ from tribescope.score._spec import (
     label_text,
     metric_text,
 )
+
+if TYPE_CHECKING:
+    import threading
 
 _LABEL_STYLE = {
     "community_influencer": "bold green",
@@ -203,12 +206,16 @@ def score(
                     f"scores to a file, use --out {missing}"
                 )
             )
-        ahead = load_ahead()
+        # started once the import reads its first file: beside the listing, hashing and classifying of the files
+        # (a syscall per step, each giving up the GIL to the loading thread) it made them ~10x slower (synth m: the
+        # first plan 0.8-1.3 s later; docs/performance.md, forty-ninth round)
+        ahead: list[threading.Thread] = []
         try:
-            ws = run_import(paths)
+            ws = run_import(paths, reading=lambda: ahead.append(load_ahead()))
         finally:
             # before this thread imports anything more, also when the import failed (a test's process goes on)
-            ahead.join()
+            for loading in ahead:
+                loading.join()
     try:
         if not paths:
             ws = state.open()
