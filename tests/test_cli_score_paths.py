@@ -133,7 +133,7 @@ def test_load_ahead_runs_at_the_callers_priority(monkeypatch):
 
 
 def test_score_paths_loads_the_scoring_modules_once_every_file_is_classified(tmp_path, monkeypatch):
-    """The load-ahead thread starts when the import reads its first file, not before the files are listed, hashed
+    """The load-ahead thread starts with the import's first progress, not before the files are listed, hashed
     ahead and classified: beside that thread those steps (a syscall each, each giving up the GIL) took ~10x longer
     and synth m's first plan started 0.8-1.3 s later (docs/performance.md, forty-ninth round). Once, and joined."""
     import tribescope.ingest._run as ingest_run

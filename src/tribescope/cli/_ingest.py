@@ -123,8 +123,9 @@ def run_import(
 ) -> Workspace:
     """``tribescope import PATHS`` (with its options) into the command's workspace, its report printed; the
     workspace is returned open (``tribescope score PATHS`` scores it in the same run). A failed import raises the
-    command's exit, having closed the workspace. ``reading()`` is called once, when the import reads its first file:
-    after the files are listed, hashed ahead and classified (``score PATHS`` then loads the scoring modules)."""
+    command's exit, having closed the workspace. ``reading()`` is called once, with the import's first progress (its
+    first file staged: every file is listed, hashed ahead and classified and the fast plans are running by then);
+    ``score PATHS`` then loads the scoring modules."""
     options = {
         k: v
         for k, v in {
