@@ -99,3 +99,23 @@ print("pydantic" in sys.modules)
     assert out.stdout.split() == ["1", "False"], out.stderr
     assert "no such file or directory" in out.stderr
     assert not ws.exists() and not out_file.exists()
+
+
+def test_a_command_hands_the_gil_over_after_a_millisecond():
+    """``tribescope`` (its ``main``) sets the interpreter's switch interval for the command's threads; importing the
+    CLI (a test's in-process runner, a library user) leaves the interpreter's own."""
+    code = """
+import sys
+from tribescope import cli
+imported = sys.getswitchinterval()
+sys.argv = ["tribescope", "--help"]
+try:
+    cli.main()
+except SystemExit:
+    pass
+print(imported, sys.getswitchinterval())
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    imported, command = map(float, out.stdout.split()[-2:])
+    assert imported == pytest.approx(0.005)
+    assert command == pytest.approx(0.001)

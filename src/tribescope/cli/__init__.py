@@ -31,7 +31,15 @@ from tribescope.cli import (  # noqa: F401
 from tribescope.cli._app import app, state
 from tribescope.errors import TribescopeError
 
-__all__ = ["app", "main"]
+__all__ = ["SWITCH_INTERVAL", "app", "main"]
+
+#: seconds a thread holding the GIL runs before a waiting thread gets it (:func:`sys.setswitchinterval`; Python's
+#: default is 5 ms). A command's threads give the GIL up at every engine statement, file read and system call and
+#: then wait for it behind the threads running Python (the import's reader parsing records, the score's other side
+#: building expressions). At 1 ms, alternating with the default on synth m: the import −0.47 s median (fourteen
+#: pairs, ten faster, two even), the score −0.30 s mean (six pairs, all faster); `score PATHS` −0.25 s median (ten
+#: pairs: noise); the issue's size unchanged (docs/performance.md, forty-ninth round).
+SWITCH_INTERVAL = 0.001
 
 
 def main() -> None:
@@ -40,8 +48,9 @@ def main() -> None:
     frozen so that the interpreter's shutdown does not walk them (:func:`tribescope._gc.freeze_for_exit`; frozen
     objects in a reference cycle are never finalised, hence the explicit close). A command that fails removes the
     workspace file it created (:meth:`State.remove_created`). Arrow allocates from jemalloc
-    (:func:`tribescope._memory.use_command_pool`)."""
+    (:func:`tribescope._memory.use_command_pool`); its threads hand the GIL over after :data:`SWITCH_INTERVAL`."""
     use_command_pool()
+    sys.setswitchinterval(SWITCH_INTERVAL)
     ok = False
     try:
         with fewer_collections():
