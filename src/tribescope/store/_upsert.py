@@ -572,9 +572,10 @@ class Stager:
             f"""
             CREATE OR REPLACE TEMP TABLE __states AS
             WITH m AS (SELECT c.* FROM __contrib c SEMI JOIN __multi m ON {kjoin}),
-            n AS (SELECT {keys}, count(*) AS _k, min(_file) AS _f1, max(_file) AS _f2 FROM m GROUP BY {keys}),
-            a AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {_on(key, "m", "n")} AND m._file = n._f1),
-            b AS (SELECT m.* FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {_on(key, "m", "n")} AND m._file = n._f2),
+            n AS (SELECT {keys}, count(*) AS _k, min(_file) AS _f1 FROM m GROUP BY {keys}),
+            two AS (SELECT m.*, m._file = n._f1 AS _first FROM m JOIN (SELECT * FROM n WHERE _k = 2) n ON {_on(key, "m", "n")}),
+            a AS (SELECT * EXCLUDE (_first) FROM two WHERE _first),
+            b AS (SELECT * EXCLUDE (_first) FROM two WHERE NOT _first),
             states AS (
                 SELECT {keys}, _file, {running}, max(snapshot_at) OVER w AS snapshot_at
                 FROM (SELECT m.* FROM m SEMI JOIN (SELECT * FROM n WHERE _k > 2) n ON {_on(key, "m", "n")})
