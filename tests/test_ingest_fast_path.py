@@ -677,6 +677,55 @@ def test_prefetcher_maps_the_next_plan_without_waiting_for_its_turn(monkeypatch)
         duck.close()
 
 
+def test_prefetcher_starts_the_largest_later_plan_and_maps_a_smaller_earlier_one_in_its_turn(monkeypatch):
+    """With the files' sizes, the plan started after the first is the largest of those after it (file 2), not the
+    next in file order; file 1, whose turn comes before it, is not queued behind it on the thread but mapped by
+    ``take`` on the calling thread; file 3, after file 2, is started in turn as slots free up."""
+    import threading
+
+    import duckdb
+
+    from tribescope.ingest import _fast
+
+    where: dict[int, str] = {}
+    started: list[int] = []
+
+    def fake_run(plan, import_id, con):
+        started.append(plan)
+        where[plan] = threading.current_thread().name
+        return plan
+
+    monkeypatch.setattr(_fast, "run_plan", fake_run)
+    duck = duckdb.connect()
+    plans = {k: (k, f"i{k}") for k in range(4)}
+    pf = _fast.Prefetcher(duck, plans, [1_700, 120, 4_400, 10])
+    try:
+        assert _until_ready(pf, 0) and _until_ready(pf, 2)
+        assert started == [0, 2]  # file 1 skipped for the larger file 2; file 3 waits for a free slot
+        assert pf.take(0) == 0
+        assert _until_ready(pf, 3) and started == [
+            0,
+            2,
+            3,
+        ]  # the slot file 0 freed goes to file 3, after file 2
+        assert pf.take(1) == 1 and where[1] == threading.current_thread().name  # in its turn, here
+        assert pf.take(2) == 2 and pf.take(3) == 3
+        assert {where[k] for k in (0, 2, 3)} == {"tribescope-fast_0"}
+    finally:
+        pf.close()
+        duck.close()
+    # without sizes: file order, as before
+    started.clear()
+    duck = duckdb.connect()
+    pf = _fast.Prefetcher(duck, dict(plans))
+    try:
+        assert [pf.take(k) for k in range(4)] == [0, 1, 2, 3] and started == [0, 1, 2, 3]
+        assert {where[k] for k in range(4)} == {"tribescope-fast_0"}
+    finally:
+        pf.close()
+        duck.close()
+
+
 def _until_ready(pf, position, timeout=30.0):
     """Whether ``pf``'s plan for ``position`` is done within ``timeout`` seconds (polled)."""
     deadline = time.monotonic() + timeout
@@ -1310,3 +1359,168 @@ def test_instagram_jsonl_after_a_byte_order_mark_runs_the_plan_as_the_python_pat
     finally:
         fast.close()
         slow.close()
+
+
+# ---------------------------------------------------------------------------- TikTok Research API comment pages
+def _tt_page(i):
+    """A comment list page of three comments: mixed-case and ``@``-prefixed usernames seen again on later pages, a
+    comment without one, parents given as the video's id, ``0``, ``"0"``, ``""`` or another comment's id, ids as
+    numbers or text; every seventh page empty, pages with and without ``error``."""
+    users = ["Fan0", "fan0", "@Fan1", None, "Creator_X", "fan2"]
+    vid = 7000000000000000000 + i % 4
+    comments = []
+    for j in range(0 if i % 7 == 6 else 3):
+        n = i * 3 + j
+        parent = [vid, 0, "0", "", 6000000000000000000 + n - 1, None][n % 6]
+        c = {
+            "id": 6000000000000000000 + n if n % 5 else str(6000000000000000000 + n),
+            "video_id": vid if n % 4 else str(vid),
+            "text": f"so good 😍 {n} @fan0" if n % 9 else None,
+            "like_count": n % 4,
+            "reply_count": n % 3,
+            "parent_comment_id": parent,
+            "create_time": 1765951741 + n,
+        }
+        u = users[n % len(users)]
+        if u is not None:
+            c["username"] = u
+        elif n % 2:
+            c["username"] = None
+        comments.append(c)
+    page = {"data": {"comments": comments, "cursor": i, "has_more": True}}
+    if i % 3:
+        page["error"] = {"code": "ok", "message": "", "log_id": f"log{i}"}
+    return page
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        "clean",
+        "gzip",
+        "float_likes",  # 3.0: the Python path takes it as 3; the plan leaves it to it
+        "iso_time",  # an ISO-8601 create_time
+        "spaced_username",  # " Fan9 " is stripped by the Python path
+        "false_parent",  # false is a top-level comment's mark there (false == 0)
+        "video_page",  # a video query page in the file
+        "null_page",  # a page whose data is null: skipped by the Python path
+    ],
+)
+def test_tiktok_comments_fast_and_python_paths_agree(tmp_path, monkeypatch, variant):
+    import gzip
+
+    from tribescope.ingest import tiktok as tt_mod
+
+    pages = [_tt_page(i) for i in range(40)]
+    first = pages[10]["data"]["comments"][0]
+    odd = {
+        "float_likes": ("like_count", 3.0),
+        "iso_time": ("create_time", "2025-12-17T06:09:01+00:00"),
+        "spaced_username": ("username", " Fan9 "),
+        "false_parent": ("parent_comment_id", False),
+    }
+    if variant in odd:
+        k, v = odd[variant]
+        first[k] = v
+    if variant == "video_page":
+        pages[20] = {"data": {"videos": [{"id": 1, "username": "creator_x", "create_time": 1765951741}]}}
+    if variant == "null_page":
+        pages[20] = {"data": None, "error": {"code": "ok", "message": "", "log_id": "x"}}
+    body = ("\n".join(json.dumps(p, ensure_ascii=False) for p in pages) + "\n").encode()
+    f = tmp_path / ("comments.jsonl.gz" if variant == "gzip" else "comments.jsonl")
+    f.write_bytes(gzip.compress(body) if variant == "gzip" else body)
+    monkeypatch.setattr(tt_mod, "FAST_MIN_BYTES", 0)
+    fast, slow, r_fast, r_slow, used = _import_both(tmp_path, monkeypatch, f)
+    try:
+        assert used == (variant in ("clean", "gzip"))
+        assert r_fast.files[0].format == r_slow.files[0].format == "tiktok"
+        assert _except_all(fast, slow) == {t: ([], []) for t in TABLES}
+        assert r_fast.files[0].records == r_slow.files[0].records
+        assert r_fast.rows() == r_slow.rows()
+        # the comments are written in file order (merged keys' rows, such as the accounts seen twice, are not)
+        assert _stored_order(fast, "comments", "comment_id") == _stored_order(slow, "comments", "comment_id")
+        if variant == "clean":
+            ns = [i * 3 + j for i in range(40) if i % 7 != 6 for j in range(3)]  # the comments' numbers
+            assert r_fast.files[0].records == len(ns) == 105
+            # "Fan0" and "fan0" are one account; its username the last stub's, "fan0" (as on the Python path)
+            assert fast.duck.execute("SELECT account_id, username FROM accounts ORDER BY 1").fetchall() == [
+                ("creator_x", "Creator_X"),
+                ("fan0", "fan0"),
+                ("fan1", "Fan1"),
+                ("fan2", "fan2"),
+            ]
+            # a parent only where it names another comment; no author where no username; no text every ninth
+            assert fast.duck.execute(
+                "SELECT count(*), count(parent_comment_id), count(author_id), count(text) FROM comments"
+            ).fetchone() == (
+                105,
+                sum(n % 6 == 4 for n in ns),
+                sum(n % 6 != 3 for n in ns),
+                sum(n % 9 != 0 for n in ns),
+            )
+    finally:
+        fast.close()
+        slow.close()
+
+
+_TT_VALUES = st.one_of(
+    st.none(),
+    st.integers(-(2**64), 2**64),
+    st.sampled_from([-1, -(2 * 10**11), 10**11, 10**15, 2**63 - 1, 2**63]),
+    st.sampled_from(
+        ["", "0", " 12 ", "@Fan", "@@", "Fan 9", "İstanbul", "a\x00b", "2025-12-17T06:09:01Z", "12"]
+    ),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.booleans(),
+    st.just({"nested": 1}),
+)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    field=st.sampled_from(
+        [
+            "id",
+            "video_id",
+            "parent_comment_id",
+            "username",
+            "create_time",
+            "text",
+            "like_count",
+            "reply_count",
+        ]
+    ),
+    value=_TT_VALUES,
+    drop=st.booleans(),
+)
+def test_tiktok_comments_plan_property_any_odd_field_value_gives_the_python_paths_rows(
+    tmp_path_factory, monkeypatch, field, value, drop
+):
+    """One comment's field set to any JSON value (or dropped): the import gives the Python path's rows and records,
+    or fails as it does, whether the plan maps the file or leaves it to the Python path."""
+    from tribescope.ingest import tiktok as tt_mod
+
+    tmp = tmp_path_factory.mktemp("tt")
+    pages = [_tt_page(i) for i in range(8)]
+    c = pages[4]["data"]["comments"][1]
+    if drop:
+        c.pop(field, None)
+    else:
+        c[field] = value
+    f = tmp / "comments.jsonl"
+    f.write_bytes(("\n".join(json.dumps(p, ensure_ascii=False) for p in pages) + "\n").encode())
+    monkeypatch.setattr(tt_mod, "FAST_MIN_BYTES", 0)
+    monkeypatch.delenv("TRIBESCOPE_NO_FAST_PATH", raising=False)
+    outcomes = []
+    for name in ("fast", "slow"):
+        if name == "slow":
+            monkeypatch.setenv("TRIBESCOPE_NO_FAST_PATH", "1")
+        ws = connect(tmp / f"{name}.duckdb")
+        try:
+            r = import_paths(ws, [f], skip_bad=True)
+            outcomes.append((r.files[0].records, r.files[0].rejected, r.rows(), _dump(ws)))
+        except ImportFailed as exc:
+            outcomes.append(("failed", str(exc)))
+        finally:
+            ws.close()
+    assert outcomes[0] == outcomes[1]

@@ -436,7 +436,7 @@ def _import_files(
 
         big = [i for i, size in enumerate(size_of) if size >= FAST_MIN_BYTES]
         planned: dict[int, Plan] = {i: plan_file(i, files[i]) for i in big}
-        prefetch = Prefetcher(ws.duck, fast)
+        prefetch = Prefetcher(ws.duck, fast, size_of)
         ahead: ReadAhead | None = None
         try:
             for i, path in enumerate(files):

@@ -40,18 +40,20 @@ import orjson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import (
+    FAST_MIN_BYTES,
     Context,
     Format,
     Row,
     extract_hashtags,
     extract_mentions,
+    sql_string,
     to_bool,
     to_float,
     to_int,
     to_str,
     to_ts,
 )
-from tribescope.ingest._readers import Probe, Source, iter_json_values
+from tribescope.ingest._readers import Probe, Source, iter_json_values, json_lines_format
 
 __all__ = ["TikTokResearch"]
 
@@ -413,3 +415,128 @@ def _user(page: dict[str, Any]) -> list[Row]:
             },
         )
     ]
+
+
+# ---------------------------------------------------------------------------- engine fast path
+
+#: a comment's fields the plan reads, each as JSON (its type is checked, then its text taken)
+_COMMENT_FIELDS = (
+    "id",
+    "video_id",
+    "parent_comment_id",
+    "username",
+    "create_time",
+    "text",
+    "like_count",
+    "reply_count",
+)
+#: an id or username the plan maps as it is: printable ASCII without spaces, so ``str.strip`` leaves it unchanged and
+#: ``lower`` agrees with Python's (anything else goes down the Python path, which strips, checks and names the field)
+_PLAIN = "'^[!-~]+$'"
+
+
+def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str = "newline_delimited") -> Any:
+    """Comment list pages (JSON Lines, one response a line) → comments + commenter stubs, in DuckDB (see
+    :mod:`tribescope.ingest._fast`).
+
+    Mirrors :meth:`TikTokResearch.records` and :func:`_comment` for the common case, each field read as JSON and
+    required to have the JSON type that case has: ids whole numbers (or plain text, :data:`_PLAIN`), the parent
+    the video's id, ``0`` or another comment's, ``create_time`` whole unix seconds, counts whole numbers that fit 64
+    bits, ``text`` text without NUL, ``username`` plain text; every page an ``ok`` (or error-less) response whose
+    ``data.comments`` is a list (no ``videos``, no user info). Any other page or comment is counted by a check (or
+    fails the read) and sends the file down the Python path, which rejects or coerces it naming the field.
+    Stubs keep the first occurrence of each username, as the Python path's ``seen`` set does.
+    """
+    from tribescope.ingest._fast import FastPlan
+
+    item = "STRUCT(" + ", ".join(f"{f} JSON" for f in _COMMENT_FIELDS) + ")"
+    page = f"STRUCT(videos JSON, comments {item}[])"
+
+    def leaf(f: str) -> str:
+        return f"json_type(it.{f}) AS t_{f}, it.{f}->>'$' AS v_{f}"
+
+    ints = "('BIGINT', 'UBIGINT')"
+    setup = [
+        # one row per comment as the pages are read (a page without comments keeps one row, ``it`` NULL, for the
+        # page checks); the comment's fields as their JSON types and texts
+        f"""CREATE TEMP TABLE items AS SELECT bad_page, n_items, it IS NULL AS it_null,
+              {", ".join(leaf(f) for f in _COMMENT_FIELDS)}
+            FROM (SELECT n_items, bad_page, unnest(CASE WHEN n_items > 0 THEN cs ELSE [NULL] END) AS it
+                  FROM (SELECT len(data.comments) AS n_items, data.comments AS cs,
+                          data.comments IS NULL
+                          OR coalesce(json_type(data.videos), 'NULL') <> 'NULL'
+                          OR (coalesce(json_type(error), '') = 'OBJECT'
+                              AND coalesce(json_type(error, '$.code'), 'NULL') <> 'NULL'
+                              AND NOT (json_type(error, '$.code') = 'VARCHAR' AND (error->>'$.code') = 'ok'))
+                          AS bad_page
+                        FROM read_json({sql_string(path)}, format='{fmt}', compression='{compression}',
+                          columns={{'data': '{page}', 'error': 'JSON'}}, maximum_object_size=16777216)))""",
+        # the comments in file order, under the canonical names and types (merged from here: ``in_place``)
+        """CREATE TABLE c AS
+           SELECT *, 'tiktok' AS platform, v_id AS comment_id, v_video_id AS post_id, lower(uname) AS author_id,
+                  uname AS author_name,
+                  CASE WHEN v_parent_comment_id IN ('0', '') OR v_parent_comment_id = v_video_id THEN NULL
+                       ELSE v_parent_comment_id END AS parent_comment_id,
+                  to_timestamp(v_create_time::BIGINT) AS created_at, v_text AS text,
+                  v_like_count::BIGINT AS likes, v_reply_count::BIGINT AS reply_count,
+                  NULL::TIMESTAMPTZ AS snapshot_at
+           FROM (SELECT rowid AS _seq, *, nullif(ltrim(v_username, '@'), '') AS uname FROM items WHERE n_items > 0)""",
+    ]
+
+    def is_id(f: str, *, optional: bool = False) -> str:
+        t, v = f"t_{f}", f"v_{f}"
+        ok = f"({t} IN {ints} OR ({t} = 'VARCHAR' AND regexp_full_match({v}, {_PLAIN})))"
+        if optional:  # absent, null, 0, "0" or "" (the API's marks of a top-level comment) or an id
+            return f"({t} IS NULL OR {t} = 'NULL' OR ({t} = 'VARCHAR' AND {v} = '') OR {ok})"
+        return ok
+
+    def is_count(f: str) -> str:
+        t, v = f"t_{f}", f"v_{f}"
+        return f"({t} IS NULL OR {t} = 'NULL' OR ({t} IN {ints} AND {v}::HUGEINT <= 9223372036854775807))"
+
+    checks = [
+        # pages of other kinds (videos, user info, an API error, no data) and comments that are not objects
+        "SELECT count(*) FROM items WHERE bad_page OR (n_items > 0 AND it_null)",
+        # a comment is mapped only when every test below is true, not NULL (a missing id has no JSON type)
+        f"""SELECT count(*) FROM c WHERE NOT coalesce({is_id("id")} AND {is_id("video_id")}
+              AND {is_id("parent_comment_id", optional=True)}
+              AND (t_username IS NULL OR t_username = 'NULL' OR (t_username = 'VARCHAR'
+                   AND (v_username = '' OR regexp_full_match(v_username, {_PLAIN}))))
+              AND (t_text IS NULL OR t_text = 'NULL' OR (t_text = 'VARCHAR' AND NOT contains(v_text, chr(0))))
+              AND {is_count("like_count")} AND {is_count("reply_count")}
+              AND (t_create_time IS NULL OR t_create_time = 'NULL' OR (t_create_time IN {ints}
+                   AND v_create_time::HUGEINT BETWEEN 0 AND 99999999999)), false)""",
+    ]
+    comments = """
+        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
+               reply_count
+        FROM c"""
+    accounts = """
+        SELECT min(_seq) AS _seq, 'tiktok' AS platform, lower(uname) AS account_id, uname AS username
+        FROM c WHERE uname IS NOT NULL GROUP BY uname"""
+    return FastPlan(
+        setup=setup,
+        checks=checks,
+        records="SELECT count(*) FROM items WHERE n_items > 0",
+        tables={"comments": comments, "accounts": accounts},
+        release=("items",),
+        in_place={"comments": "c"},
+    )
+
+
+def _tiktok_fast(self: TikTokResearch, src: Source, ctx: Context) -> Any:
+    """The engine plan of a large JSON Lines file of comment list pages (its first page holds ``"comments"``)."""
+    if src.size < FAST_MIN_BYTES or ctx.snapshot_at is not None:
+        return None
+    probe = Probe.of(src)
+    if probe.json_kind != "ndjson" or not isinstance(probe.first_json, dict):
+        return None
+    data = probe.first_json.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("comments"), list) or "videos" in data:
+        return None
+    return _comments_fast_plan(
+        str(src.path), "gzip" if src.compression == "gzip" else "uncompressed", json_lines_format(src)
+    )
+
+
+TikTokResearch.fast_plan = _tiktok_fast  # type: ignore[attr-defined]
