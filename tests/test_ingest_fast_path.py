@@ -15,6 +15,7 @@ from tribescope.errors import ImportFailed
 from tribescope.ingest import import_paths
 from tribescope.ingest import youtube as yt_mod
 from tribescope.ingest._readers import Probe, Source
+from tribescope.ingest.tiktok import _COMMENT_FIELDS as _TT_FIELDS
 from tribescope.store import connect
 
 COLS = {
@@ -1478,18 +1479,7 @@ _TT_VALUES = st.one_of(
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    field=st.sampled_from(
-        [
-            "id",
-            "video_id",
-            "parent_comment_id",
-            "username",
-            "create_time",
-            "text",
-            "like_count",
-            "reply_count",
-        ]
-    ),
+    field=st.sampled_from(_TT_FIELDS),
     value=_TT_VALUES,
     drop=st.booleans(),
 )

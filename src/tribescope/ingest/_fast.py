@@ -44,7 +44,7 @@ from duckdb.func import NATIVE, SPECIAL
 from tribescope import schema
 from tribescope.store._workspace import _ident, _literal
 
-__all__ = ["FastPlan", "Mapped", "Prefetcher", "run_plan"]
+__all__ = ["FastPlan", "Mapped", "Prefetcher", "json_count", "json_opt", "json_secs", "json_text", "run_plan"]
 
 _DUCK_TYPE = {
     pa.string(): "VARCHAR",
@@ -58,6 +58,30 @@ _DUCK_TYPE = {
 
 #: a plan's check: a query returning one integer, or a function of the plan's cursor returning it
 Check = str | Callable[[duckdb.DuckDBPyConnection], int]
+
+
+# SQL tests of one JSON leaf for the plans' checks, given its type (``json_type``; SQL NULL when the key is absent) and
+# its text (``->>'$'``): what the Python path's coercion (``ingest/_base.py`` ``to_int``, ``to_ts``, ``to_str``) takes
+# as it is. Each is true, false or NULL; a check counts the rows where its tests are not all true.
+def json_opt(t: str, *types: str) -> str:
+    """SQL: the leaf of type ``t`` is absent, null, or one of ``types``."""
+    ts = ", ".join(f"'{x}'" for x in ("NULL", *types))
+    return f"({t} IS NULL OR {t} IN ({ts}))"
+
+
+def json_text(t: str, v: str) -> str:
+    """SQL: absent, null, or text without NUL (the driver strips NULs)."""
+    return f"({json_opt(t, 'VARCHAR')} AND NOT coalesce(contains({v}, chr(0)), false))"
+
+
+def json_count(t: str, v: str) -> str:
+    """SQL: absent, null, or a whole number that fits 64 bits (DuckDB types non-negative JSON numbers UBIGINT)."""
+    return f"({json_opt(t)} OR ({t} IN ('BIGINT', 'UBIGINT') AND {v}::HUGEINT <= 9223372036854775807))"
+
+
+def json_secs(t: str, v: str) -> str:
+    """SQL: absent, null, or whole unix seconds, the common case of ``to_ts`` (0 to 10¹¹; beyond, milliseconds)."""
+    return f"({json_opt(t)} OR ({t} IN ('BIGINT', 'UBIGINT') AND {v}::HUGEINT BETWEEN 0 AND 99999999999))"
 
 
 def _check(con: duckdb.DuckDBPyConnection, check: Check) -> int | None:

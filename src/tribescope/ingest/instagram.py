@@ -1006,22 +1006,29 @@ def _is_id(x: str) -> str:
 
 def _is_opt(x: str, *types: str) -> str:
     """SQL: ``x`` (JSON) is absent, null, or one of ``types``."""
-    ts = ", ".join(f"'{t}'" for t in ("NULL", *types))
-    return f"({x} IS NULL OR json_type({x}) IN ({ts}))"
+    from tribescope.ingest._fast import json_opt
+
+    return json_opt(f"json_type({x})", *types)
 
 
 def _is_text(x: str) -> str:
-    return f"({_is_opt(x, 'VARCHAR')} AND NOT coalesce(contains(({x}->>'$'), chr(0)), false))"
+    from tribescope.ingest._fast import json_text
+
+    return json_text(f"json_type({x})", f"({x}->>'$')")
 
 
 def _is_count(x: str) -> str:
-    """a whole number that fits 64 bits (DuckDB types non-negative JSON numbers UBIGINT)"""
-    return f"({_is_opt(x)} OR (json_type({x}) IN ('BIGINT', 'UBIGINT') AND ({x}->>'$')::HUGEINT <= 9223372036854775807))"
+    """a whole number that fits 64 bits (:func:`~tribescope.ingest._fast.json_count`)"""
+    from tribescope.ingest._fast import json_count
+
+    return json_count(f"json_type({x})", f"({x}->>'$')")
 
 
 def _is_secs(x: str) -> str:
-    """whole unix seconds, the common case of :func:`to_ts`"""
-    return f"({_is_opt(x)} OR (json_type({x}) IN ('BIGINT', 'UBIGINT') AND ({x}->>'$')::HUGEINT BETWEEN 0 AND 99999999999))"
+    """whole unix seconds, the common case of :func:`to_ts` (:func:`~tribescope.ingest._fast.json_secs`)"""
+    from tribescope.ingest._fast import json_secs
+
+    return json_secs(f"json_type({x})", f"({x}->>'$')")
 
 
 def _is_handle(x: str, optional: bool) -> str:

@@ -447,7 +447,7 @@ def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str =
     fails the read) and sends the file down the Python path, which rejects or coerces it naming the field.
     Stubs keep the first occurrence of each username, as the Python path's ``seen`` set does.
     """
-    from tribescope.ingest._fast import FastPlan
+    from tribescope.ingest._fast import FastPlan, json_count, json_opt, json_secs, json_text
 
     item = "STRUCT(" + ", ".join(f"{f} JSON" for f in _COMMENT_FIELDS) + ")"
     page = f"STRUCT(videos JSON, comments {item}[])"
@@ -483,29 +483,30 @@ def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str =
            FROM (SELECT rowid AS _seq, *, nullif(ltrim(v_username, '@'), '') AS uname FROM items WHERE n_items > 0)""",
     ]
 
-    def is_id(f: str, *, optional: bool = False) -> str:
+    def is_plain(f: str, *, optional: bool = False) -> str:
+        """an id (a whole number or :data:`_PLAIN` text), or a username (``_PLAIN`` text); ``optional``: also
+        absent, null or ``""`` (a parent's ``""`` marks a top-level comment, as ``0`` and ``"0"`` do)"""
         t, v = f"t_{f}", f"v_{f}"
-        ok = f"({t} IN {ints} OR ({t} = 'VARCHAR' AND regexp_full_match({v}, {_PLAIN})))"
-        if optional:  # absent, null, 0, "0" or "" (the API's marks of a top-level comment) or an id
-            return f"({t} IS NULL OR {t} = 'NULL' OR ({t} = 'VARCHAR' AND {v} = '') OR {ok})"
-        return ok
+        ok = f"({t} = 'VARCHAR' AND regexp_full_match({v}, {_PLAIN}))"
+        if f != "username":
+            ok = f"({t} IN {ints} OR {ok})"
+        return f"({json_opt(t)} OR ({t} = 'VARCHAR' AND {v} = '') OR {ok})" if optional else ok
 
-    def is_count(f: str) -> str:
-        t, v = f"t_{f}", f"v_{f}"
-        return f"({t} IS NULL OR {t} = 'NULL' OR ({t} IN {ints} AND {v}::HUGEINT <= 9223372036854775807))"
-
+    tests = [
+        is_plain("id"),
+        is_plain("video_id"),
+        is_plain("parent_comment_id", optional=True),
+        is_plain("username", optional=True),
+        json_text("t_text", "v_text"),
+        json_count("t_like_count", "v_like_count"),
+        json_count("t_reply_count", "v_reply_count"),
+        json_secs("t_create_time", "v_create_time"),
+    ]
     checks = [
         # pages of other kinds (videos, user info, an API error, no data) and comments that are not objects
         "SELECT count(*) FROM items WHERE bad_page OR (n_items > 0 AND it_null)",
-        # a comment is mapped only when every test below is true, not NULL (a missing id has no JSON type)
-        f"""SELECT count(*) FROM c WHERE NOT coalesce({is_id("id")} AND {is_id("video_id")}
-              AND {is_id("parent_comment_id", optional=True)}
-              AND (t_username IS NULL OR t_username = 'NULL' OR (t_username = 'VARCHAR'
-                   AND (v_username = '' OR regexp_full_match(v_username, {_PLAIN}))))
-              AND (t_text IS NULL OR t_text = 'NULL' OR (t_text = 'VARCHAR' AND NOT contains(v_text, chr(0))))
-              AND {is_count("like_count")} AND {is_count("reply_count")}
-              AND (t_create_time IS NULL OR t_create_time = 'NULL' OR (t_create_time IN {ints}
-                   AND v_create_time::HUGEINT BETWEEN 0 AND 99999999999)), false)""",
+        # a comment is mapped only when every test is true, not NULL (a missing id has no JSON type)
+        f"SELECT count(*) FROM c WHERE NOT coalesce({' AND '.join(tests)}, false)",
     ]
     comments = """
         SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
