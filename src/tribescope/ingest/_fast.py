@@ -44,7 +44,17 @@ from duckdb.func import NATIVE, SPECIAL
 from tribescope import schema
 from tribescope.store._workspace import _ident, _literal
 
-__all__ = ["FastPlan", "Mapped", "Prefetcher", "json_count", "json_opt", "json_secs", "json_text", "run_plan"]
+__all__ = [
+    "FastPlan",
+    "Mapped",
+    "Prefetcher",
+    "in_place_select",
+    "json_count",
+    "json_opt",
+    "json_secs",
+    "json_text",
+    "run_plan",
+]
 
 _DUCK_TYPE = {
     pa.string(): "VARCHAR",
@@ -128,6 +138,14 @@ class FastPlan:
 
 #: rows per Arrow batch a plan's ``derive`` completes
 BATCH_ROWS = 100_000
+
+
+def in_place_select(table: str, source: str) -> str:
+    """The ``tables`` SELECT of a plan's ``in_place`` table: the canonical ``table``'s columns (``import_id`` aside)
+    read from the setup table ``source`` as they stand, in its (file) order — no ``_seq``, so no sort. Used only
+    should ``source``'s types not match (:func:`run_plan`)."""
+    cols = ", ".join(c.name for c in schema.table(table).columns if c.name != "import_id")
+    return f"SELECT {cols} FROM {source}"
 
 
 def _conform(table: str, sql: str, columns: list[str], import_id: str) -> str:

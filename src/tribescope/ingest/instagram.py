@@ -1080,7 +1080,7 @@ def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
     Python functions (:func:`extract_hashtags`, :func:`extract_mentions`) on the mapped batches. ``fmt``: the reads'
     format (:func:`~tribescope.ingest._readers.json_lines_format`).
     """
-    from tribescope.ingest._fast import Check, FastPlan
+    from tribescope.ingest._fast import Check, FastPlan, in_place_select
 
     ids, counts = "('VARCHAR', 'BIGINT', 'UBIGINT')", "('BIGINT', 'UBIGINT')"
     comment_checks = " OR ".join(
@@ -1212,10 +1212,7 @@ def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
                     THEN 'https://www.instagram.com/p/' || (m.shortcode->>'$') || '/' END AS url
         FROM (SELECT *, {sponsors} AS sp, {tagged} AS tg FROM p)"""
     # in the order of ``cm`` (file order): no ``_seq``, so no sort; merged from ``cm`` itself (``in_place``)
-    comments = """
-        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
-               reply_count
-        FROM cm"""
+    comments = in_place_select("comments", "cm")
     # owner stub first (as the Python path emits it after the post), then each commenter not the creator
     accounts = """
         SELECT min(_seq) AS _seq, platform, account_id, username, full_name, is_verified, is_private, followers, posts

@@ -447,7 +447,7 @@ def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str =
     fails the read) and sends the file down the Python path, which rejects or coerces it naming the field.
     Stubs keep the first occurrence of each username, as the Python path's ``seen`` set does.
     """
-    from tribescope.ingest._fast import FastPlan, json_count, json_opt, json_secs, json_text
+    from tribescope.ingest._fast import FastPlan, in_place_select, json_count, json_opt, json_secs, json_text
 
     item = "STRUCT(" + ", ".join(f"{f} JSON" for f in _COMMENT_FIELDS) + ")"
     page = f"STRUCT(videos JSON, comments {item}[])"
@@ -508,10 +508,7 @@ def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str =
         # a comment is mapped only when every test is true, not NULL (a missing id has no JSON type)
         f"SELECT count(*) FROM c WHERE NOT coalesce({' AND '.join(tests)}, false)",
     ]
-    comments = """
-        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
-               reply_count
-        FROM c"""
+    comments = in_place_select("comments", "c")
     accounts = """
         SELECT min(_seq) AS _seq, 'tiktok' AS platform, lower(uname) AS account_id, uname AS username
         FROM c WHERE uname IS NOT NULL GROUP BY uname"""

@@ -670,7 +670,7 @@ def _fast_plan(path: str, compression: str = "uncompressed", *, fmt: str = "auto
     see it) takes its ``textDisplay`` as :func:`_plain` makes it plain text, in the plan: the rows with markup or an
     entity through that very function (:data:`PLAIN_UDF`), the others as they are.
     """
-    from tribescope.ingest._fast import FastPlan
+    from tribescope.ingest._fast import FastPlan, in_place_select
 
     # each comment flattened to the leaves the mapping and checks use (not the whole struct: the HTML
     # ``textDisplay`` alone is as large as the text)
@@ -748,10 +748,7 @@ def _fast_plan(path: str, compression: str = "uncompressed", *, fmt: str = "auto
         "SELECT count(*) FROM c WHERE contains(text, chr(0)) OR contains(dname, chr(0))",
     ]
     # in the order of ``c`` (file order): no ``_seq``, so no sort; merged from ``c`` itself (``in_place``)
-    comments = """
-        SELECT platform, comment_id, post_id, author_id, author_name, parent_comment_id, created_at, text, likes,
-               reply_count
-        FROM c"""
+    comments = in_place_select("comments", "c")
     accounts = """
         SELECT min(_seq) AS _seq, 'youtube' AS platform, account_id, username FROM (
             SELECT _seq, author_id AS account_id,
