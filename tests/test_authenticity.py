@@ -567,6 +567,34 @@ def test_pods_exact_on_hand_built_workspace(ws) -> None:
     assert p["n_posts"] == 8 and p["median_delay_s"] == pytest.approx(9 * 60)
 
 
+def test_two_pods_each_keep_their_own_posts(ws) -> None:
+    """Two disjoint pods (the hand-built one and a copy of it under other ids): each pod lists its own posts and
+    creators, none of the other's."""
+    _pod_ws(ws)
+    ws.duck.execute(
+        "INSERT INTO posts SELECT * REPLACE ('x' || post_id AS post_id, 'x' || creator_id AS creator_id) FROM posts"
+    )
+    ws.duck.execute(
+        "INSERT INTO comments SELECT * REPLACE ('x' || comment_id AS comment_id, 'x' || post_id AS post_id, "
+        "'x' || author_id AS author_id) FROM comments"
+    )
+    ws.duck.execute(
+        "INSERT INTO accounts SELECT * REPLACE ('x' || account_id AS account_id, 'x' || username AS username) "
+        "FROM accounts"
+    )
+    pods = sorted(find_pods(ws).to_pylist(), key=lambda p: p["accounts"])
+    assert [p["accounts"] for p in pods] == [
+        ["c1", "c2", "h1", "h2", "h3"],
+        ["xc1", "xc2", "xh1", "xh2", "xh3"],
+    ]
+    for p, prefix in zip(pods, ("c", "xc"), strict=True):
+        assert p["n_posts"] == 8 == len(p["posts"])
+        assert all(post.startswith(prefix) for post in p["posts"]), p["posts"]
+        assert p["posts"] == sorted(p["posts"])
+        assert p["creators_targeted"] == [f"{prefix}1", f"{prefix}2"]
+        assert p["median_delay_s"] == pytest.approx(9 * 60)
+
+
 def test_pod_components_equal_scipy_connected_components() -> None:
     """The pods' union-find gives the components SciPy's ``connected_components`` gives (as sets of nodes), on
     random sparse graphs with chains, isolated nodes and repeated edges."""

@@ -164,7 +164,10 @@ def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
     per_post = me.group_by(["pod", "platform", "post_id", "creator_id"]).agg(
         n_members=me.author_id.nunique(), med_delay=me.delay_s.median()
     )
-    per_post = per_post.filter(per_post.n_members >= params.min_size).to_pyarrow().to_pylist()
+    # each pod's posts, bucketed once (a scan of every row per pod took 2.4 s of synth l's score: 827 pods)
+    posts_of: dict[int, list[dict[str, Any]]] = {}
+    for r in per_post.filter(per_post.n_members >= params.min_size).to_pyarrow().to_pylist():
+        posts_of.setdefault(r["pod"], []).append(r)
     creators = ws.table("posts").select("platform", "creator_id").distinct().to_pyarrow()
     creator_set = set(zip(creators["platform"].to_pylist(), creators["creator_id"].to_pylist(), strict=True))
     pair_co: dict[int, list[float]] = {}
@@ -176,7 +179,7 @@ def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
     rank = 0
     for k in order:
         grp = groups[k]
-        posts = sorted((r for r in per_post if r["pod"] == k), key=lambda r: r["post_id"])
+        posts = sorted(posts_of.get(k, ()), key=lambda r: r["post_id"])
         if len(posts) < params.min_co_posts:  # a pod shows up together, early, on several posts
             continue
         rank += 1
