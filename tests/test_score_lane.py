@@ -105,11 +105,24 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
     assert len(sentiment) == 1
     built.clear()
     sentiment.clear()
+    from tribescope.metrics import _base
+
+    handle_builds: list[int] = []  # the creators' own-account handles: built once for every group
+    real_handles = _base.own_handles_rows
+
+    def spy_handles(posts, accounts):
+        rows = real_handles(posts, accounts)
+        handle_builds.append(rows.num_rows)
+        return rows
+
+    monkeypatch.setattr(_base, "own_handles_rows", spy_handles)
+    monkeypatch.setattr(_score, "own_handles_rows", spy_handles)
     n = groups.duck.execute("SELECT count(*) FROM comments").fetchone()[0]
     monkeypatch.setattr(_score, "GROUP_COMMENTS", n // 3)
     got, run = _with_lane(groups)
     k = math.ceil(n / (n // 3))
     assert k > 1 and len(built) == k and not any(full for full, _ in built)
+    assert len(handle_builds) == 1 and handle_builds[0] > 0
     creators = set(zip(got["platform"].to_pylist(), got["creator_id"].to_pylist(), strict=True))
     assert frozenset().union(*(keys for _, keys in built)) == creators  # every creator, each in one group
     assert sum(len(keys) for _, keys in built) == len(creators)

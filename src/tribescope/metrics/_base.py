@@ -137,7 +137,7 @@ def creator_posts_with_handle(posts: ir.Table, accounts: ir.Table | None) -> ir.
     )
 
 
-def _own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
+def own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
     """:func:`own_account_handles` computed now (804 rows at synth m), for :func:`_tagged_handles`: built once per
     :func:`threads` call, not once per probe inside its plan (each build scans ``accounts`` twice)."""
     t = own_account_handles(posts, accounts, "h")
@@ -145,7 +145,7 @@ def _own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
 
 
 def _tagged_handles(posts: ir.Table, rows: pa.Table, tag: str) -> ir.Table:
-    """:func:`_own_handles_rows` as an in-memory table with :func:`own_account_handles`' ``tag``-named columns. A
+    """:func:`own_handles_rows` as an in-memory table with :func:`own_account_handles`' ``tag``-named columns. A
     fresh table per use: a relation used twice becomes a CTE (see :func:`creator_posts_with_handle`). Registered
     with ``posts``' backend now (:func:`memtable_with`)."""
     names = [f"_{tag}_platform", f"_{tag}_id", f"_{tag}_handle"]
@@ -168,7 +168,7 @@ def with_own_author(
     ``_creator_handle`` of :func:`creator_posts_with_handle`) and whether each row's author is one of the creator's
     own accounts (:func:`own_account`): with ``accounts``, the handles of the authors that may be such an account
     under another id are probed from :func:`own_account_handles` (a tiny table; ``handles``, the rows of
-    :func:`_own_handles_rows`, when the caller has computed them already); without, the ids alone. The one rule of
+    :func:`own_handles_rows`, when the caller has computed them already); without, the ids alone. The one rule of
     the thread rows' ``is_creator`` and the audience of ``sentiment_mean``."""
     if accounts is None:
         return j, own_account(j.author_id, None, j.creator_id, None)
@@ -196,7 +196,12 @@ def _parent_authors(pc: ir.Table, want: ir.Table) -> ir.Table:
 
 
 def threads(
-    comments: ir.Table, posts: ir.Table, accounts: ir.Table | None = None, *, parents: ir.Table | None = None
+    comments: ir.Table,
+    posts: ir.Table,
+    accounts: ir.Table | None = None,
+    *,
+    parents: ir.Table | None = None,
+    handles: pa.Table | None = None,
 ) -> ir.Table:
     """Comments under creators' posts with rule features, the creator and each reply's target.
 
@@ -211,6 +216,10 @@ def threads(
     looked up among ``comments`` first — a reply's parent is a comment of the same post, as a rule — and in
     ``parents`` only when it is not there: each key names one comment, so the rows found are the same, and the scan of
     the whole table probes the few keys left (none, as a rule: a probe DuckDB then skips).
+
+    ``handles``: the rows of :func:`own_handles_rows` for ``accounts`` and posts of these creators or more (a score
+    by groups of creators computes them once for all its groups); computed here when not given. Rows of other
+    creators' names change nothing: :func:`own_account` compares an author's handle with the row's own creator.
     """
     f = comment_features(comments, posts)
     p = creator_posts_with_handle(posts, accounts)
@@ -249,7 +258,10 @@ def threads(
 
     j_creator_handle: ir.StringValue | None = None
     # the accounts that may be a creator's own under another id, computed once for both probes (authors, targets)
-    handles = None if accounts is None else _own_handles_rows(posts, accounts)
+    if accounts is None:
+        handles = None
+    elif handles is None:
+        handles = own_handles_rows(posts, accounts)
     j, own = with_own_author(j, posts, accounts, handles=handles)
     if accounts is not None:
         creator_handle = j._creator_handle.fill_null(j.creator_id.lower())
