@@ -139,7 +139,8 @@ def creator_posts_with_handle(posts: ir.Table, accounts: ir.Table | None) -> ir.
 
 def own_handles_rows(posts: ir.Table, accounts: ir.Table) -> pa.Table:
     """:func:`own_account_handles` computed now (804 rows at synth m), for :func:`_tagged_handles`: built once per
-    :func:`threads` call, not once per probe inside its plan (each build scans ``accounts`` twice)."""
+    :func:`threads` call (or once for every group of creators of a score: ``threads(…, handles=)``), not once per
+    probe inside its plan (each build scans ``accounts`` twice)."""
     t = own_account_handles(posts, accounts, "h")
     return t.to_pyarrow().cast(t.schema().to_pyarrow())
 
