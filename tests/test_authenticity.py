@@ -567,6 +567,47 @@ def test_pods_exact_on_hand_built_workspace(ws) -> None:
     assert p["n_posts"] == 8 and p["median_delay_s"] == pytest.approx(9 * 60)
 
 
+def test_pod_pairs_count_the_posts_both_engaged_early(ws) -> None:
+    """Each kept pair's ``co_posts`` is the number of posts on which both accounts engaged early (from the early
+    engagements themselves), ``co_creators`` the creators of those posts, and the overlap their share of the less
+    active account's early posts; with one more early comment per author on every post, nothing changes (a post
+    counts once however often an account commented on it)."""
+    from tribescope.authenticity._pods import PodParams, early_engagements, pod_pairs
+
+    _pod_ws(ws)
+
+    def expected() -> dict[tuple[str, str], tuple[int, int, float]]:
+        early = early_engagements(ws).to_pyarrow().to_pylist()
+        posts: dict[str, set[tuple[str, str]]] = {}
+        for r in early:
+            posts.setdefault(r["author_id"], set()).add((r["post_id"], r["creator_id"]))
+        out = {}
+        for a in posts:
+            for b in posts:
+                both = posts[a] & posts[b]
+                if a < b and len(both) >= 3:
+                    overlap = len(both) / min(len(posts[a]), len(posts[b]))
+                    out[(a, b)] = (len(both), len({c for _, c in both}), overlap)
+        return out
+
+    def got() -> dict[tuple[str, str], tuple[int, int, float]]:
+        rows = pod_pairs(ws).to_pyarrow().to_pylist()
+        return {(r["a"], r["b"]): (r["co_posts"], r["co_creators"], r["overlap"]) for r in rows}
+
+    want = {k: v for k, v in expected().items() if v[2] >= PodParams().min_overlap}
+    assert got() == want
+    # the three helpers pairwise: all 8 posts of both creators; each creator with each helper: the other's 4 posts
+    # (a creator's own comments are not early engagement), never both creators on one post
+    helpers = {k: v[:2] for k, v in want.items() if k[0].startswith("h")}
+    assert helpers == {("h1", "h2"): (8, 2), ("h1", "h3"): (8, 2), ("h2", "h3"): (8, 2)}
+    assert len(want) == 9 and {v[:2] for k, v in want.items() if k[0].startswith("c")} == {(4, 1)}
+    ws.duck.execute(
+        "INSERT INTO comments SELECT * REPLACE ('again-' || comment_id AS comment_id, created_at + INTERVAL 1 SECOND "
+        "AS created_at) FROM comments"
+    )
+    assert got() == want
+
+
 def test_two_pods_each_keep_their_own_posts(ws) -> None:
     """Two disjoint pods (the hand-built one and a copy of it under other ids): each pod lists its own posts and
     creators, none of the other's."""

@@ -88,9 +88,9 @@ def pod_pairs(ws: Any, params: PodParams = PodParams(), *, early: ir.Table | Non
     lt = e.select(platform="platform", post_id="post_id", creator_id="creator_id", a="author_id")
     r = e.select(platform_r="platform", post_id_r="post_id", b="author_id")
     pr = lt.join(r, (lt.platform == r.platform_r) & (lt.post_id == r.post_id_r) & (lt.a < r.b))
-    g = pr.group_by(["platform", "a", "b"]).agg(
-        co_posts=pr.post_id.nunique(), co_creators=pr.creator_id.nunique()
-    )
+    # each (pair, post) is one row (``early`` holds one row per platform, post and author: a post has one creator), so
+    # the pair's posts are counted, not counted distinct (a distinct count keeps every post id of every pair)
+    g = pr.group_by(["platform", "a", "b"]).agg(co_posts=pr.count(), co_creators=pr.creator_id.nunique())
     g = g.filter(g.co_posts >= params.min_co_posts)
     pa_ = per.select(platform_a="platform", a2="author_id", n_a="n_early")
     pb_ = per.select(platform_b="platform", b2="author_id", n_b="n_early")
