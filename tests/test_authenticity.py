@@ -575,6 +575,7 @@ def test_pod_pairs_count_the_posts_both_engaged_early(ws) -> None:
     from tribescope.authenticity._pods import PodParams, early_engagements, pod_pairs
 
     _pod_ws(ws)
+    params = PodParams()
 
     def expected() -> dict[tuple[str, str], tuple[int, int, float]]:
         early = early_engagements(ws).to_pyarrow().to_pylist()
@@ -585,7 +586,7 @@ def test_pod_pairs_count_the_posts_both_engaged_early(ws) -> None:
         for a in posts:
             for b in posts:
                 both = posts[a] & posts[b]
-                if a < b and len(both) >= 3:
+                if a < b and len(both) >= params.min_co_posts:
                     overlap = len(both) / min(len(posts[a]), len(posts[b]))
                     out[(a, b)] = (len(both), len({c for _, c in both}), overlap)
         return out
@@ -594,7 +595,7 @@ def test_pod_pairs_count_the_posts_both_engaged_early(ws) -> None:
         rows = pod_pairs(ws).to_pyarrow().to_pylist()
         return {(r["a"], r["b"]): (r["co_posts"], r["co_creators"], r["overlap"]) for r in rows}
 
-    want = {k: v for k, v in expected().items() if v[2] >= PodParams().min_overlap}
+    want = {k: v for k, v in expected().items() if v[2] >= params.min_overlap}
     assert got() == want
     # the three helpers pairwise: all 8 posts of both creators; each creator with each helper: the other's 4 posts
     # (a creator's own comments are not early engagement), never both creators on one post
