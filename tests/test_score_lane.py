@@ -85,9 +85,9 @@ def test_thread_row_stages_by_groups_of_creators_equal_the_whole_scope(imported,
     built: list[tuple[bool, frozenset]] = []
     real = _score._thread_rows
 
-    def spy(sc):
+    def spy(sc, **kw):
         built.append((sc.full, frozenset(sc.keys)))
-        return real(sc)
+        return real(sc, **kw)
 
     monkeypatch.setattr(_score, "_thread_rows", spy)
     sentiment: list[frozenset] = []  # the creators of each sentiment query, grouped as the thread rows are

@@ -402,13 +402,13 @@ _THREAD_COLUMNS = (
 )
 
 
-def _thread_rows(sc: Scope) -> ir.Table:
+def _thread_rows(sc: Scope, *, handles: pa.Table | None = None) -> ir.Table:
     """:func:`threads` of a scope (the :data:`_THREAD_COLUMNS`), computed once per scope and kept as a temporary
-    table."""
+    table. ``handles``: :func:`threads`' (the creators' own-account handles a score by groups builds once for all its
+    groups: :func:`_grouped_parts`)."""
     th = getattr(sc, "_threads", None)
     if th is None:
         parents = None if sc.full else sc.all_comments
-        handles = getattr(sc, "_handles", None)  # a group's: its score's (see _grouped_parts)
         th = threads(sc.comments, sc.posts, sc.accounts, parents=parents, handles=handles)
         th = th.select(*_THREAD_COLUMNS).cache()
         sc._threads = th  # type: ignore[attr-defined]
@@ -530,8 +530,7 @@ def _grouped_parts(ws: Any, sc: Scope, *, stored: threading.Event | None = None)
     handles = own_handles_rows(sc.posts, sc.accounts)
     for i, keys in enumerate(groups):
         g = _group_scope(sc, keys)
-        g._handles = handles  # type: ignore[attr-defined]
-        th = _thread_rows(g)
+        th = _thread_rows(g, handles=handles)
         try:
             for n in names:
                 out[n].append(_thread_part(n, g, th))
