@@ -25,6 +25,7 @@ __all__ = [
     "only_if",
     "own_account",
     "own_account_handles",
+    "own_handles_rows",
     "safe_div",
     "threads",
     "with_own_author",
