@@ -869,28 +869,47 @@ def test_fast_parts_merged_in_place_like_the_python_path(tmp_path, monkeypatch, 
         slow.close()
 
 
-def test_a_due_group_holding_a_plans_rows_ends_between_files_of_one_folder(tmp_path, monkeypatch):
-    """A merge group due after a file an engine plan mapped ends even when the next file is in the same folder: its
-    rows are read in place from the plan's database (``Stager.holds_parts``), which the merge frees. The same two
-    files read the Python way stay in one group (see ``_group_ends``); the same comments either way."""
+def test_a_due_group_holding_a_plans_rows_stays_open_for_the_profiles_of_its_folder(tmp_path, monkeypatch):
+    """A merge group due after a file an engine plan mapped stays open while the next file is in the same folder (up
+    to ``GROUP_FOLDER_FACTOR`` × ``GROUP_ROWS``), as a group of rows read the Python way does: a later file of one
+    export that profiles the commenters the plan stubbed (TikTok's ``users.jsonl`` after its ``comments.jsonl``)
+    then merges in the stubs' group and replaces no row this import stored — a replaced row makes DuckDB's commit
+    append every new row of the table again. The same rows and per-file figures either way."""
     from tribescope.ingest import _run
     from tribescope.store import _upsert
 
-    # a.jsonl stages 19 comments and their authors: due, under 4 × 20
+    # a.jsonl stages 19 comments and their authors' stubs: due, under 4 × 20; b.json profiles four of the authors
     monkeypatch.setattr(_run, "GROUP_ROWS", 20)
     d = tmp_path / "exports"
     d.mkdir()
-    for name, ids in (("a.jsonl", range(10)), ("b.jsonl", range(20, 25))):
-        (d / name).write_text(
-            json.dumps({"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in ids]})
-            + "\n"
-        )
+    (d / "a.jsonl").write_text(
+        json.dumps({"kind": "youtube#commentThreadListResponse", "items": [_thread(i) for i in range(10)]})
+        + "\n"
+    )
+    channels = [
+        {
+            "kind": "youtube#channel",
+            "id": f"UCfan{i}",
+            "snippet": {"title": f"Fan {i}", "customUrl": f"@fan{i}", "publishedAt": "2020-01-01T00:00:00Z"},
+            "statistics": {
+                "subscriberCount": str(100 + i),
+                "videoCount": "3",
+                "hiddenSubscriberCount": False,
+            },
+        }
+        for i in range(4)
+    ]
+    (d / "b.json").write_text(json.dumps({"kind": "youtube#channelListResponse", "items": channels}))
     merges: list[tuple[int, bool]] = []
+    deleted: list[int] = []
     real = _upsert.Stager.merge
 
     def spy(self):
         merges.append((len(self.files), self.holds_parts))
-        return real(self)
+        try:
+            return real(self)
+        finally:
+            deleted.append(self.deleted)
 
     monkeypatch.setattr(_upsert.Stager, "merge", spy)
     staged: list[int] = []  # the rows staged when a.jsonl is done, each way
@@ -902,19 +921,34 @@ def test_a_due_group_holding_a_plans_rows_ends_between_files_of_one_folder(tmp_p
         return ends(stager, here, after)
 
     monkeypatch.setattr(_run, "_group_ends", spy_ends)
-    comments = []
-    for min_bytes, want in ((0, [(1, True), (1, True)]), (1 << 40, [(2, False)])):
-        monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", min_bytes)  # 0: both files planned; 1 TiB: neither
+    tables = []
+    # FAST_MIN_BYTES 0: a.jsonl planned; 1 TiB: read the Python way
+    for min_bytes, want in ((0, [(2, True)]), (1 << 40, [(2, False)])):
+        monkeypatch.setattr(yt_mod, "FAST_MIN_BYTES", min_bytes)
         merges.clear()
+        deleted.clear()
         ws = connect(tmp_path / f"w{min_bytes}.duckdb")
         try:
-            import_paths(ws, [d])
-            comments.append(ws.duck.execute("SELECT comment_id, likes FROM comments ORDER BY 1").fetchall())
+            report = import_paths(ws, [d])
+            tables.append(
+                (
+                    ws.duck.execute("SELECT comment_id, likes FROM comments ORDER BY 1").fetchall(),
+                    ws.duck.execute(
+                        "SELECT account_id, username, followers FROM accounts ORDER BY 1"
+                    ).fetchall(),
+                    [f.rows for f in report.files],
+                )
+            )
         finally:
             ws.close()
         assert merges == want, (min_bytes, merges)
-    assert comments[0] == comments[1]
-    assert len(comments[0]) == 10 + sum(i % 3 for i in range(10)) + 5 + sum(i % 3 for i in range(20, 25))
+        assert deleted == [0], (min_bytes, deleted)  # the profiles replaced no stored stub
+    assert tables[0] == tables[1]
+    comments, accounts, _ = tables[0]
+    assert len(comments) == 10 + sum(i % 3 for i in range(10))
+    assert [a for a in accounts if a[0].startswith("UCfan") and a[2] is not None] == [
+        (f"UCfan{i}", f"fan{i}", 100 + i) for i in range(4)
+    ]
     # due both ways, under the folder's bound
     assert len(staged) == 2 and all(20 <= n < 80 for n in staged), staged
 

@@ -384,9 +384,9 @@ def test_a_group_of_one_folder_ends_at_the_folder_factor_of_group_rows(tmp_path,
     assert seen == [(1, 0), (1, 8), (1, 8)]
 
 
-def test_a_group_holding_a_fast_plans_rows_ends_when_due(monkeypatch):
-    """The decision itself: due or not, same folder or not, the factor, and a fast plan's rows (read in place from the
-    plan's database, which the merge frees) end a due group even between files of one folder."""
+def test_a_due_group_ends_between_folders_or_past_the_factor(monkeypatch):
+    """The decision itself: due or not, same folder or not, the factor; a fast plan's rows (read in place from the
+    plan's database, which the merge frees) keep a due group open between files of one folder like staged rows."""
     from pathlib import Path
     from types import SimpleNamespace
 
@@ -402,5 +402,6 @@ def test_a_group_holding_a_fast_plans_rows_ends_when_due(monkeypatch):
     assert not ends(10) and not ends(39)
     assert ends(40)
     assert ends(10, after=c) and ends(10, after=None)
-    assert ends(10, parts=True)
+    assert not ends(10, parts=True) and not ends(39, parts=True)
+    assert ends(40, parts=True) and ends(10, parts=True, after=c)
     assert not ends(9, parts=True)

@@ -549,20 +549,20 @@ def _group_ends(stager: Stager, here: Path, after: Path | None) -> bool:
     """Whether the merge group ends after the file ``here`` (``after``: the next file, None after the last).
 
     A group ends once it holds :data:`GROUP_ROWS` staged rows, but not between two files of one folder while it holds
-    fewer than :data:`GROUP_FOLDER_FACTOR` times as many and no fast plan's rows. The files of one export describe the
-    same accounts and comments — TikTok's ``users.jsonl`` profiles the authors of its ``comments.jsonl``, an
-    Instagram export's ``media.jsonl`` names owners whose profiles its ``accounts.csv`` holds — and merged in two
-    groups, the second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a
-    table only when it deleted none of the rows it inserted there; else it appends every new row of that table again
-    (synth l: all ~4.6M new accounts for the 54k stubs two merges replaced, a commit of 8.3–9.4 s against 1.7–2.0 s
-    with one group per folder). A group with a fast plan's rows (:meth:`Stager.holds_parts`) ends when due: they are
-    read in place from the plan's database, held until that merge."""
+    fewer than :data:`GROUP_FOLDER_FACTOR` times as many (a fast plan's rows, read in place from the plan's database
+    at the merge, count as staged rows: :meth:`Stager.holds_parts`). The files of one export describe the same
+    accounts and comments — TikTok's ``users.jsonl`` profiles the authors its ``comments.jsonl`` stubs, an Instagram
+    export's ``media.jsonl`` names owners whose profiles its ``accounts.csv`` holds — and merged in two groups, the
+    second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a table only
+    when it deleted none of the rows it inserted there; else it appends every new row of that table again (synth l:
+    all ~4.6M new accounts for the 52k TikTok stubs the profiles replaced, the commit 8.3–9.4 s against 1.7–2.0 s with
+    one group per folder; docs/performance.md, forty-fourth and fifty-third rounds). Until the fifty-third round a
+    group holding a fast plan's rows ended when due, and TikTok's comments, mapped by a plan since the fiftieth,
+    brought the replaced stubs back: synth l's import 9–17 s longer."""
     if stager.staged_rows < GROUP_ROWS:
         return False
     same_folder = after is not None and after.parent == here.parent
-    return not (
-        same_folder and not stager.holds_parts and stager.staged_rows < GROUP_FOLDER_FACTOR * GROUP_ROWS
-    )
+    return not (same_folder and stager.staged_rows < GROUP_FOLDER_FACTOR * GROUP_ROWS)
 
 
 def _drop_forgotten(
