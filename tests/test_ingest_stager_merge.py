@@ -107,6 +107,80 @@ def test_dedup_among_merged_keys_equals_dedup_first(tmp_path):
         b.close()
 
 
+class _Recording:
+    """A DuckDB connection that records the SQL it is given (the stager's statements)."""
+
+    def __init__(self, con):
+        self.con, self.sql = con, []
+
+    def execute(self, sql, *args):
+        self.sql.append(sql)
+        return self.con.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tmp_path):
+    """Keys that two files of a group stage and the table does not hold are merged and inserted with no ``DELETE`` (a
+    probe of every stored row, for nothing); a key the table holds is still replaced, and the rows are the fold's."""
+    yt = "youtube"
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        _stage(ws, [("i0", [{"platform": yt, "account_id": "S", "username": "s"}])], dedup=False)
+        rec = _Recording(ws.duck)
+        with ws.transaction():
+            st = Stager(rec, "")
+            for imp, rows in (
+                ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
+                (
+                    "i2",
+                    [
+                        {"platform": yt, "account_id": "A", "followers": 7},
+                        {"platform": yt, "account_id": "B"},
+                    ],
+                ),
+            ):
+                st.next_file(imp)
+                _add(st, imp, rows)
+            st.merge()
+        assert not [q for q in rec.sql if q.lstrip().upper().startswith('DELETE FROM "ACCOUNTS"')]
+        assert st.deleted == 0
+        assert {f: w.get("accounts", 0) for f, w in st.written.items()} == {"i1": 1, "i2": 2}
+        q = "SELECT account_id, username, followers, import_id FROM accounts ORDER BY 1"
+        assert ws.duck.execute(q).fetchall() == [
+            ("A", "a", 7, "i2"),
+            ("B", None, None, "i2"),
+            ("S", "s", None, "i0"),
+        ]
+        # the same two files again, the second now naming S: A and S are stored, so their rows are replaced
+        rec.sql.clear()
+        with ws.transaction():
+            st = Stager(rec, "")
+            for imp, rows in (
+                ("i3", [{"platform": yt, "account_id": "A", "username": "a3"}]),
+                (
+                    "i4",
+                    [
+                        {"platform": yt, "account_id": "A", "followers": 7},
+                        {"platform": yt, "account_id": "S", "followers": 1},
+                    ],
+                ),
+            ):
+                st.next_file(imp)
+                _add(st, imp, rows)
+            st.merge()
+        assert [q for q in rec.sql if q.lstrip().upper().startswith('DELETE FROM "ACCOUNTS"')]
+        assert st.deleted == 2
+        assert ws.duck.execute(q).fetchall() == [
+            ("A", "a3", 7, "i3"),
+            ("B", None, None, "i2"),
+            ("S", "s", 1, "i4"),
+        ]
+    finally:
+        ws.close()
+
+
 def test_same_content_twice_in_one_command_is_read_once(tmp_path):
     """Two files with identical content in one import: the second is skipped naming the first's import,
     and each ``imports`` row carries the rows its own file wrote (written at the merge, not per file)."""

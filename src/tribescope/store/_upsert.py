@@ -464,15 +464,18 @@ class Stager:
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         return n
 
-    def _replace(self, tbl: schema.Table, changed: str, cols: str) -> int:
+    def _replace(self, tbl: schema.Table, changed: str, cols: str, *, stored: bool = True) -> int:
+        """Store the rows of ``changed`` in place of the rows of their keys; the rows stored. ``stored=False``: the
+        caller knows none of these keys is stored, and the ``DELETE`` (a probe of every row of the table) is skipped."""
         key = list(tbl.key)
         join = _on(key, "t", "s")
         n = int(self.duck.execute(f"SELECT count(*) FROM {changed}").fetchone()[0])
         if n:
-            gone = self.duck.execute(
-                f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS (SELECT 1 FROM {changed} s WHERE {join})"
-            ).fetchone()[0]
-            self.deleted += int(gone)
+            if stored:
+                gone = self.duck.execute(
+                    f"DELETE FROM {_q(tbl.name)} t WHERE EXISTS (SELECT 1 FROM {changed} s WHERE {join})"
+                ).fetchone()[0]
+                self.deleted += int(gone)
             self.duck.execute(f"INSERT INTO {_q(tbl.name)} ({cols}) SELECT {cols} FROM {changed}")
         self.duck.execute(f"DROP TABLE IF EXISTS {changed}")
         return n
@@ -615,9 +618,12 @@ class Stager:
         self._keep_originals(
             tbl, "__changed", f"SELECT {keys}, {imp} AS import_id FROM __states WHERE _changed AND _file >= 0"
         )
+        # the stored rows of these keys are their contributions of file -1: with none (keys that only files of this
+        # group staged more than once), no row of the table is replaced
+        stored = bool(self.duck.execute("SELECT count(*) FROM __contrib WHERE _file = -1").fetchone()[0])
         for t in ("__states", "__contrib", "__multi"):
             self.duck.execute(f"DROP TABLE IF EXISTS {t}")
-        self._replace(tbl, "__changed", cols)
+        self._replace(tbl, "__changed", cols, stored=stored)
         return per_file
 
     # ------------------------------------------------------------------ net effect of the whole import
