@@ -27,10 +27,11 @@ def _add(st, imp, rows):
     st.add("accounts", _acc(rows))
 
 
-def _stage_each(ws, files, *, dedup, step=_add):
-    """Stage ``files`` in one transaction, each by ``step(stager, import_id, rows)``, merge; the stager."""
+def _stage_each(ws, files, *, dedup, step=_add, con=None):
+    """Stage ``files`` in one transaction, each by ``step(stager, import_id, rows)``, merge; the stager. ``con``: the
+    stager's connection (default ``ws.duck``)."""
     with ws.transaction():
-        st = Stager(ws.duck, "", dedup=("accounts",) if dedup else ())
+        st = Stager(con or ws.duck, "", dedup=("accounts",) if dedup else ())
         for imp, rows in files:
             st.next_file(imp)
             step(st, imp, rows)
@@ -129,21 +130,17 @@ def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tm
     try:
         _stage(ws, [("i0", [{"platform": yt, "account_id": "S", "username": "s"}])], dedup=False)
         rec = _Recording(ws.duck)
-        with ws.transaction():
-            st = Stager(rec, "")
-            for imp, rows in (
-                ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
-                (
-                    "i2",
-                    [
-                        {"platform": yt, "account_id": "A", "followers": 7},
-                        {"platform": yt, "account_id": "B"},
-                    ],
-                ),
-            ):
-                st.next_file(imp)
-                _add(st, imp, rows)
-            st.merge()
+        files = [
+            ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
+            (
+                "i2",
+                [
+                    {"platform": yt, "account_id": "A", "followers": 7},
+                    {"platform": yt, "account_id": "B"},
+                ],
+            ),
+        ]
+        st = _stage_each(ws, files, dedup=False, con=rec)
         assert not [q for q in rec.sql if q.lstrip().upper().startswith('DELETE FROM "ACCOUNTS"')]
         assert st.deleted == 0
         assert {f: w.get("accounts", 0) for f, w in st.written.items()} == {"i1": 1, "i2": 2}
@@ -155,26 +152,44 @@ def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tm
         ]
         # the same two files again, the second now naming S: A and S are stored, so their rows are replaced
         rec.sql.clear()
-        with ws.transaction():
-            st = Stager(rec, "")
-            for imp, rows in (
-                ("i3", [{"platform": yt, "account_id": "A", "username": "a3"}]),
-                (
-                    "i4",
-                    [
-                        {"platform": yt, "account_id": "A", "followers": 7},
-                        {"platform": yt, "account_id": "S", "followers": 1},
-                    ],
-                ),
-            ):
-                st.next_file(imp)
-                _add(st, imp, rows)
-            st.merge()
+        files = [
+            ("i3", [{"platform": yt, "account_id": "A", "username": "a3"}]),
+            (
+                "i4",
+                [
+                    {"platform": yt, "account_id": "A", "followers": 7},
+                    {"platform": yt, "account_id": "S", "followers": 1},
+                ],
+            ),
+        ]
+        st = _stage_each(ws, files, dedup=False, con=rec)
         assert [q for q in rec.sql if q.lstrip().upper().startswith('DELETE FROM "ACCOUNTS"')]
         assert st.deleted == 2
         assert ws.duck.execute(q).fetchall() == [
             ("A", "a3", 7, "i3"),
             ("B", None, None, "i2"),
+            ("S", "s", 1, "i4"),
+        ]
+        # one file staging a new key twice (its own merge): no DELETE either; then one file naming a stored key
+        rec.sql.clear()
+        c = [
+            {"platform": yt, "account_id": "C", "username": "c"},
+            {"platform": yt, "account_id": "C", "followers": 2},
+        ]
+        st = _stage_each(ws, [("i5", c)], dedup=False, con=rec)
+        assert not [q for q in rec.sql if q.lstrip().upper().startswith('DELETE FROM "ACCOUNTS"')]
+        assert (st.deleted, st.written["i5"]["accounts"]) == (0, 1)
+        rec.sql.clear()
+        b = [
+            {"platform": yt, "account_id": "B", "username": "b"},
+            {"platform": yt, "account_id": "B", "followers": 4},
+        ]
+        st = _stage_each(ws, [("i6", b)], dedup=False, con=rec)
+        assert (st.deleted, st.written["i6"]["accounts"]) == (1, 1)
+        assert ws.duck.execute(q).fetchall() == [
+            ("A", "a3", 7, "i3"),
+            ("B", "b", 4, "i6"),
+            ("C", "c", 2, "i5"),
             ("S", "s", 1, "i4"),
         ]
     finally:

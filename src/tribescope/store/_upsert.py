@@ -444,23 +444,32 @@ class Stager:
             )
             SELECT {keys}, {aggs},
                    max(snapshot_at) AS snapshot_at,
-                   {_lit(import_id)} AS import_id
+                   {_lit(import_id)} AS import_id,
+                   bool_or(_src = 0) AS _stored
             FROM both_ GROUP BY {keys}
             """
         )
-        # Keep only rows that are new or whose data actually changed.
-        distinct = " OR ".join(f"t.{_q(c)} IS DISTINCT FROM m.{_q(c)}" for c in [*data_cols, "snapshot_at"])
-        mjoin = join.replace("s.", "m.")
-        self.duck.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE __changed AS
-            SELECT m.* FROM __merged m
-            LEFT JOIN {_q(tbl.name)} t ON {mjoin}
-            WHERE t.{_q(key[0])} IS NULL OR {distinct}
-            """
-        )
+        # Keep only rows that are new or whose data actually changed; with no key stored (a file's repeated stubs of
+        # new accounts) every merged row is new, and neither the comparison with the table nor the DELETE of
+        # :meth:`_replace` (each a probe of every stored row) has anything to find.
+        stored = bool(self.duck.execute("SELECT count(*) FROM __merged WHERE _stored").fetchone()[0])
+        if stored:
+            distinct = " OR ".join(
+                f"t.{_q(c)} IS DISTINCT FROM m.{_q(c)}" for c in [*data_cols, "snapshot_at"]
+            )
+            mjoin = join.replace("s.", "m.")
+            self.duck.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE __changed AS
+                SELECT m.* FROM __merged m
+                LEFT JOIN {_q(tbl.name)} t ON {mjoin}
+                WHERE t.{_q(key[0])} IS NULL OR {distinct}
+                """
+            )
+        else:
+            self.duck.execute("CREATE OR REPLACE TEMP TABLE __changed AS SELECT * FROM __merged")
         self._keep_originals(tbl, "__changed", f"SELECT {keys}, import_id FROM __changed")
-        n = self._replace(tbl, "__changed", cols)
+        n = self._replace(tbl, "__changed", cols, stored=stored)
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         return n
 
