@@ -343,7 +343,7 @@ def commenter_graphs(src: Any, dst: Any, groups: Any, per_group: int = 16) -> di
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
-    import scipy.sparse  # noqa: F401  - loaded before the clock starts: module loading is no edge work
+    import scipy.sparse.csgraph  # noqa: F401  - loaded before the clock starts: module loading is no edge work
 
     from tribescope.graph import graph_stats_from_edges
 

@@ -331,55 +331,6 @@ def test_graph_stats_equal_networkx_on_random_graphs(edges, hub):
         assert r["graph_clustering"] == (pytest.approx(sum(two) / len(two)) if two else None)
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    n=st.integers(1, 60),
-    edges=st.lists(st.tuples(st.integers(0, 59), st.integers(0, 59)), max_size=90),
-    seed=st.integers(0, 2**16),
-)
-def test_component_labels_are_each_components_smallest_node(n, edges, seed):
-    """``component_labels`` labels every node with the smallest node of its component, as networkx finds them: random
-    graphs with repeated edges, both orders and self loops, and a path through every node in a random order (the
-    case of a component joined by many rounds of hooking)."""
-    import itertools
-    import random
-
-    import networkx as nx
-    import numpy as np
-
-    from tribescope.graph import component_labels
-
-    edges = [(a % n, b % n) for a, b in edges]
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    for es in (edges, list(itertools.pairwise(order)) + edges[:3]):
-        g = nx.Graph()
-        g.add_nodes_from(range(n))
-        g.add_edges_from(es)
-        want = np.empty(n, np.int64)
-        for comp in nx.connected_components(g):
-            want[sorted(comp)] = min(comp)
-        ea = np.array([a for a, _ in es], np.int64)
-        eb = np.array([b for _, b in es], np.int64)
-        assert component_labels(ea, eb, n).tolist() == want.tolist()
-
-
-def test_component_labels_of_long_chains_and_no_edges():
-    """A 100,000-node path numbered in a random order is one component labelled 0; two interleaved chains are two;
-    no edge leaves every node its own label."""
-    import numpy as np
-
-    from tribescope.graph import component_labels
-
-    n = 100_000
-    order = np.random.default_rng(3).permutation(n)
-    assert set(component_labels(order[:-1], order[1:], n).tolist()) == {0}
-    evens, odds = np.arange(0, n, 2), np.arange(1, n, 2)
-    got = component_labels(np.r_[evens[1:], odds[1:]][::-1], np.r_[evens[:-1], odds[:-1]][::-1], n)
-    assert got.tolist() == [i % 2 for i in range(n)]
-    assert component_labels(np.array([], np.int64), np.array([], np.int64), 4).tolist() == [0, 1, 2, 3]
-
-
 def test_offplatform_stage_without_links_has_the_expressions_columns(bws):
     """No community link: the score's offplatform stage is empty with the columns the expression gives; with a link
     it is the expression's result."""

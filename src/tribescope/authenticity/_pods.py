@@ -9,7 +9,7 @@ bursts and reciprocity among the creators in the group):
 2. *Pairs* (engine): two accounts that engaged early on the same post; per pair ``co_posts`` = such posts.
    Kept when ``co_posts ≥ min_co_posts`` and ``co_posts / min(early_a, early_b) ≥ min_overlap``
    (they nearly always turn up together).
-3. *Grouping* (:func:`~tribescope.graph.component_labels`): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
+3. *Grouping* (union-find): connected components of the kept-pair graph with ≥ ``min_size`` accounts that
    engaged early together (≥ ``min_size`` of them) on ≥ ``min_co_posts`` posts.
 4. *Evidence* per pod: its accounts, the posts where ≥ ``min_size`` members engaged early, the median delay of
    members' early comments, the creators targeted, and ``reciprocal_creators`` — members who are themselves
@@ -26,7 +26,6 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from tribescope.graph import component_labels
 from tribescope.store import require_workspace
 
 __all__ = ["PodParams", "early_engagements", "find_pods", "pod_members", "pod_pairs"]
@@ -202,14 +201,24 @@ def _find_pods(ws: Any, params: PodParams, early: ir.Table) -> pa.Table:
 
 
 def _components(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
-    """Connected components of the undirected graph on nodes ``0 … n-1`` with ``edges``
-    (:func:`~tribescope.graph.component_labels`): each component's nodes ascending, components by their smallest
-    node."""
-    pairs = np.array(edges, np.int64).reshape(-1, 2)
-    label = component_labels(pairs[:, 0], pairs[:, 1], n)
+    """Connected components of the undirected graph on nodes ``0 … n-1`` with ``edges``, by union-find: each
+    component's nodes ascending, components by their smallest node (the kept pairs are a few hundred: no sparse
+    matrix, and no SciPy import on the pods' path)."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for x, y in edges:
+        rx, ry = root(x), root(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
     comps: dict[int, list[int]] = {}
-    for i, lab in enumerate(label.tolist()):
-        comps.setdefault(lab, []).append(i)
+    for i in range(n):
+        comps.setdefault(root(i), []).append(i)
     return list(comps.values())
 
 

@@ -3,9 +3,8 @@
 Nodes are a creator's commenters; an undirected edge joins two commenters who exchanged at least one
 conversational reply (:func:`tribescope.metrics.ties`). The edge list is reduced in the engine and
 pulled out as Arrow, so this runs the same on DuckDB and Spark. All creators' graphs are one block-diagonal
-graph: components (NumPy, :func:`component_labels`), degrees and triangles (a SciPy sparse matrix) come from a few
-vectorised calls, not a Python loop per creator (which took ~4 CPU-s for 800 creators at synth scale m, plus ~2 s to
-import networkit).
+sparse matrix (SciPy): components, degrees and triangles come from a few vectorised calls, not a Python loop per
+creator (which took ~4 CPU-s for 800 creators at synth scale m, plus ~2 s to import networkit).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["commenter_graph_edges", "commenter_graph_stats", "component_labels", "graph_stats_from_edges"]
+__all__ = ["commenter_graph_edges", "commenter_graph_stats", "graph_stats_from_edges"]
 
 _SCHEMA = pa.schema(
     [
@@ -48,6 +47,8 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
       Strogatz 1998: triangles through the node / (d(d − 1)/2); null when no node has degree ≥ 2).
     * ``graph_density`` — edges / possible edges among the *interacting* commenters, 2E / (k(k − 1)).
     """
+    from scipy.sparse.csgraph import connected_components
+
     e = edges.select(["platform", "creator_id", "a", "b"])
     e = e.filter(pc.and_(pc.and_(pc.is_valid(e["a"]), pc.is_valid(e["b"])), pc.not_equal(e["a"], e["b"])))
     # one undirected edge per pair and creator, whatever the order the pair came in
@@ -83,7 +84,7 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
     if nn:
         deg = np.bincount(np.r_[ea, eb], minlength=nn)  # each edge once: no pair twice, no self loop
         low = _toward_higher_degree(ea, eb, deg, nn)
-        label = component_labels(ea, eb, nn)
+        _, label = connected_components(low, directed=False)  # the edges walked either way
         comp_size = np.bincount(label)
         np.maximum.at(lcc_size, node_g, comp_size[label])
         tri2 = 2 * _triangles(low)
@@ -120,34 +121,6 @@ def graph_stats_from_edges(edges: pa.Table, commenters: pa.Table | None = None) 
         out["graph_clustering"].append(clustering)
         out["graph_density"].append(density)
     return pa.table(out, schema=_SCHEMA)
-
-
-def component_labels(ea: np.ndarray, eb: np.ndarray, n: int) -> np.ndarray:
-    """Connected components of the undirected graph on nodes ``0 … n-1`` with edges ``ea[i]``–``eb[i]``: each node's
-    label is the smallest node of its component.
-
-    Hooking and pointer jumping (Shiloach & Vishkin 1982), vectorised: every root that an edge joins to a smaller
-    root points to the smallest such, then every node jumps to its root, until each edge's ends share a root. A
-    pointer only ever goes to a smaller node, so no cycle forms; each round hooks every root that is not the
-    smallest of its neighbours, so a few rounds do (~log n). NumPy alone: SciPy's ``connected_components`` gave the
-    same components, but ``scipy.sparse.csgraph`` imports ``scipy.sparse.linalg`` and ``scipy.linalg``, ~0.05–0.17
-    CPU-s of every score (docs/performance.md, fifty-fourth round)."""
-    label = np.arange(n, dtype=np.int64)
-    ea = np.asarray(ea, np.int64)
-    eb = np.asarray(eb, np.int64)
-    while len(ea):
-        ra, rb = label[ea], label[eb]
-        apart = ra != rb
-        if not apart.any():
-            break
-        ea, eb, ra, rb = ea[apart], eb[apart], ra[apart], rb[apart]  # edges inside one component are done
-        np.minimum.at(label, np.maximum(ra, rb), np.minimum(ra, rb))
-        while True:  # every node to its root (the hooked roots' trees are flattened again)
-            up = label[label]
-            if np.array_equal(up, label):
-                break
-            label = up
-    return label
 
 
 def _toward_higher_degree(ea: np.ndarray, eb: np.ndarray, deg: np.ndarray, nn: int) -> Any:

@@ -86,7 +86,7 @@ def warm_up() -> None:
     """Load what :func:`score_workspace` loads before its first query: the scoring, model and graph modules and the
     shipped models (each model's loader caches it per process). For a caller with time to spare before the score —
     ``tribescope score PATHS`` runs it on a thread while the import is in the engine; loading twice is harmless."""
-    import scipy.sparse  # noqa: F401  - the commenter graphs' triangles, the niche model's features
+    import scipy.sparse.csgraph  # noqa: F401  - the commenter graphs' components
 
     from tribescope.authenticity import creator_audience_authenticity  # noqa: F401
     from tribescope.authenticity._accounts import load_account_model
