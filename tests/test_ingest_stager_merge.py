@@ -27,11 +27,11 @@ def _add(st, imp, rows):
     st.add("accounts", _acc(rows))
 
 
-def _stage_each(ws, files, *, dedup, step=_add, con=None):
+def _stage_each(ws, files, *, dedup, step=_add, con=None, net=False):
     """Stage ``files`` in one transaction, each by ``step(stager, import_id, rows)``, merge; the stager. ``con``: the
-    stager's connection (default ``ws.duck``)."""
+    stager's connection (default ``ws.duck``); ``net``: the stager's (a later import's net merge)."""
     with ws.transaction():
-        st = Stager(con or ws.duck, "", dedup=("accounts",) if dedup else ())
+        st = Stager(con or ws.duck, "", dedup=("accounts",) if dedup else (), net=net)
         for imp, rows in files:
             st.next_file(imp)
             step(st, imp, rows)
@@ -191,6 +191,61 @@ def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tm
             ("B", "b", 4, "i6"),
             ("C", "c", 2, "i5"),
             ("S", "s", 1, "i4"),
+        ]
+    finally:
+        ws.close()
+
+
+def test_a_net_merge_keeps_originals_only_of_stored_keys(tmp_path):
+    """A later import's merge (``net``) looks for the originals of the keys it changes only when some of them is
+    stored: a group and a file staging only new keys twice keep none and read no stored row for them; a group
+    naming a stored key keeps that row as it was."""
+    yt = "youtube"
+    ws = connect(tmp_path / "ws.duckdb")
+    try:
+        _stage(ws, [("i0", [{"platform": yt, "account_id": "S", "username": "s"}])], dedup=False)
+        rec = _Recording(ws.duck)
+        new_twice = [
+            ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
+            ("i2", [{"platform": yt, "account_id": "A", "followers": 7}]),
+        ]
+        st = _stage_each(ws, new_twice, dedup=False, con=rec, net=True)
+        st_one = _stage_each(
+            ws,
+            [
+                (
+                    "i3",
+                    [
+                        {"platform": yt, "account_id": "C", "username": "c"},
+                        {"platform": yt, "account_id": "C"},
+                    ],
+                )
+            ],
+            dedup=False,
+            con=rec,
+            net=True,
+        )
+        assert not [q for q in rec.sql if "__orig_" in q]
+        assert (st.finish(), st_one.finish()) == ({}, {})
+        rec.sql.clear()
+        named = [
+            ("i4", [{"platform": yt, "account_id": "S", "followers": 1}]),
+            ("i5", [{"platform": yt, "account_id": "S", "followers": 2}]),
+        ]
+        with ws.transaction():
+            st = Stager(rec, "", net=True)
+            for imp, rows in named:
+                st.next_file(imp)
+                _add(st, imp, rows)
+            st.merge()
+            assert ws.duck.execute(
+                'SELECT account_id, username, followers, import_id FROM "__orig_accounts"'
+            ).fetchall() == [("S", "s", None, "i0")]
+        q = "SELECT account_id, username, followers, import_id FROM accounts ORDER BY 1"
+        assert ws.duck.execute(q).fetchall() == [
+            ("A", "a", 7, "i2"),
+            ("C", "c", None, "i3"),
+            ("S", "s", 2, "i5"),
         ]
     finally:
         ws.close()

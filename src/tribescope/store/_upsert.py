@@ -452,7 +452,7 @@ class Stager:
         # Keep only rows that are new or whose data actually changed; with no key stored (a file's repeated stubs of
         # new accounts) every merged row is new, and neither the comparison with the table nor the DELETE of
         # :meth:`_replace` (each a probe of every stored row) has anything to find.
-        stored = bool(self.duck.execute("SELECT count(*) FROM __merged WHERE _stored").fetchone()[0])
+        stored = bool(self.duck.execute("SELECT EXISTS (SELECT 1 FROM __merged WHERE _stored)").fetchone()[0])
         if stored:
             distinct = " OR ".join(
                 f"t.{_q(c)} IS DISTINCT FROM m.{_q(c)}" for c in [*data_cols, "snapshot_at"]
@@ -468,7 +468,8 @@ class Stager:
             )
         else:
             self.duck.execute("CREATE OR REPLACE TEMP TABLE __changed AS SELECT * FROM __merged")
-        self._keep_originals(tbl, "__changed", f"SELECT {keys}, import_id FROM __changed")
+        if stored:
+            self._keep_originals(tbl, "__changed", f"SELECT {keys}, import_id FROM __changed")
         n = self._replace(tbl, "__changed", cols, stored=stored)
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         return n
@@ -624,12 +625,17 @@ class Stager:
             SELECT c.* EXCLUDE (_file), {imp} AS import_id FROM __contrib c ANTI JOIN __multi m ON {kjoin}
             """
         )
-        self._keep_originals(
-            tbl, "__changed", f"SELECT {keys}, {imp} AS import_id FROM __states WHERE _changed AND _file >= 0"
-        )
         # the stored rows of these keys are their contributions of file -1: with none (keys that only files of this
-        # group staged more than once), no row of the table is replaced
-        stored = bool(self.duck.execute("SELECT count(*) FROM __contrib WHERE _file = -1").fetchone()[0])
+        # group staged more than once), no row of the table is replaced, and none has an original to keep
+        stored = bool(
+            self.duck.execute("SELECT EXISTS (SELECT 1 FROM __contrib WHERE _file = -1)").fetchone()[0]
+        )
+        if stored:
+            self._keep_originals(
+                tbl,
+                "__changed",
+                f"SELECT {keys}, {imp} AS import_id FROM __states WHERE _changed AND _file >= 0",
+            )
         for t in ("__states", "__contrib", "__multi"):
             self.duck.execute(f"DROP TABLE IF EXISTS {t}")
         self._replace(tbl, "__changed", cols, stored=stored)
@@ -640,7 +646,8 @@ class Stager:
     def _keep_originals(self, tbl: schema.Table, changed: str, touched: str) -> None:
         """Before the stored rows of ``changed``'s keys are replaced (``net``): keep the version of each that predates
         this stager (``__orig_<table>``: a row stored by none of its files), and note which file changed which of
-        those keys (``touched``: SQL giving the keys and the changing file's ``import_id``) — for :meth:`finish`."""
+        those keys (``touched``: SQL giving the keys and the changing file's ``import_id``) — for :meth:`finish`.
+        Called only when some of the keys is stored (a key kept earlier is stored: its merge replaced it)."""
         if not self.net:
             return
         key, keys, _, _, join = _sql_parts(tbl)
