@@ -122,14 +122,19 @@ class _Recording:
         return getattr(self.con, name)
 
 
+def _stored_s(tmp_path):
+    """A workspace holding the account S (import ``i0``), and a :class:`_Recording` of its connection."""
+    ws = connect(tmp_path / "ws.duckdb")
+    _stage(ws, [("i0", [{"platform": "youtube", "account_id": "S", "username": "s"}])], dedup=False)
+    return ws, _Recording(ws.duck)
+
+
 def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tmp_path):
     """Keys that two files of a group stage and the table does not hold are merged and inserted with no ``DELETE`` (a
     probe of every stored row, for nothing); a key the table holds is still replaced, and the rows are the fold's."""
     yt = "youtube"
-    ws = connect(tmp_path / "ws.duckdb")
+    ws, rec = _stored_s(tmp_path)
     try:
-        _stage(ws, [("i0", [{"platform": yt, "account_id": "S", "username": "s"}])], dedup=False)
-        rec = _Recording(ws.duck)
         files = [
             ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
             (
@@ -201,10 +206,8 @@ def test_a_net_merge_keeps_originals_only_of_stored_keys(tmp_path):
     stored: a group and a file staging only new keys twice keep none and read no stored row for them; a group
     naming a stored key keeps that row as it was."""
     yt = "youtube"
-    ws = connect(tmp_path / "ws.duckdb")
+    ws, rec = _stored_s(tmp_path)
     try:
-        _stage(ws, [("i0", [{"platform": yt, "account_id": "S", "username": "s"}])], dedup=False)
-        rec = _Recording(ws.duck)
         new_twice = [
             ("i1", [{"platform": yt, "account_id": "A", "username": "a"}]),
             ("i2", [{"platform": yt, "account_id": "A", "followers": 7}]),
