@@ -230,20 +230,14 @@ def test_a_net_merge_keeps_originals_only_of_stored_keys(tmp_path):
         )
         assert not [q for q in rec.sql if "__orig_" in q]
         assert (st.finish(), st_one.finish()) == ({}, {})
-        rec.sql.clear()
         named = [
             ("i4", [{"platform": yt, "account_id": "S", "followers": 1}]),
             ("i5", [{"platform": yt, "account_id": "S", "followers": 2}]),
         ]
-        with ws.transaction():
-            st = Stager(rec, "", net=True)
-            for imp, rows in named:
-                st.next_file(imp)
-                _add(st, imp, rows)
-            st.merge()
-            assert ws.duck.execute(
-                'SELECT account_id, username, followers, import_id FROM "__orig_accounts"'
-            ).fetchall() == [("S", "s", None, "i0")]
+        _stage_each(ws, named, dedup=False, con=rec, net=True)
+        assert ws.duck.execute(
+            'SELECT account_id, username, followers, import_id FROM "__orig_accounts"'
+        ).fetchall() == [("S", "s", None, "i0")]
         q = "SELECT account_id, username, followers, import_id FROM accounts ORDER BY 1"
         assert ws.duck.execute(q).fetchall() == [
             ("A", "a", 7, "i2"),
