@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 # The interpreter .venv is made from: the distribution's CPython when it is 3.11+ with venv (Debian and Ubuntu
 # build theirs with profile-guided and link-time optimisation; pyenv's default build has neither, and on this project's
-# machine `import` + `score` of synth m ran ~11 % faster on Debian's: docs/performance.md), else the first python3 on
+# machine `import` + `score` of synth m ran ~11 % faster on Debian's: docs/perf-rounds.md), else the first python3 on
 # PATH. `make PYTHON=/path/to/python3` chooses another; an existing .venv is kept (`make clean` to rebuild it). Both are
 # expanded only where a venv is created, so the probe of /usr/bin/python3 runs then and not on every `make`.
 SYSTEM_PYTHON = $(shell /usr/bin/python3 -c 'import sys, ensurepip, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo /usr/bin/python3)

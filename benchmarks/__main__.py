@@ -9,7 +9,7 @@ Figures are printed and written to ``OUT/results.json``; ``docs/performance.md``
 ``--repeat N`` (default 3) runs each comparison N times, the reference (raw scans, notebook) right before the pipeline
 each time, and reports every run and the median of the per-run ratios: this machine's speed drifts by ±20 % over
 minutes, so a ratio is only as good as the pairing of its two figures (one synth m run's pipeline ÷ text scan ranged
-4.2–6.7× on the same code in one afternoon: docs/performance.md, twenty-first round). ``--repeat 1`` for one run.
+4.2–6.7× on the same code in one afternoon: docs/perf-rounds.md, twenty-first round). ``--repeat 1`` for one run.
 
 Each pipeline run also gives its CPU time (``cpu_s``: import + score, user + system) and the least wall time that work
 could take on the machine's cores (``cpu_floor_s``, :func:`cpu_floor`), with that floor's ratio to the reference

@@ -80,7 +80,7 @@ def test_a_command_runs_openblas_on_one_thread_unless_the_user_says_otherwise():
 
 def test_a_command_parses_its_options_without_loading_pydantic(tmp_path):
     """typer 0.29 builds every parameter's coercion with pydantic when a command is parsed, ~0.1 s before any command
-    starts (docs/performance.md, forty-second round); the project keeps a typer that does not. ``score`` parses its
+    starts (docs/perf-rounds.md, forty-second round); the project keeps a typer that does not. ``score`` parses its
     path, ``--limit`` and ``--out`` and stops at the missing export (exit 1, nothing created) with pydantic never
     imported."""
     code = """

@@ -117,7 +117,7 @@ def test_score_paths_scores_even_when_loading_ahead_fails(tmp_path, monkeypatch)
 def test_load_ahead_runs_at_the_callers_priority(monkeypatch):
     """The models loaded ahead run as the caller's threads do. At nice 19 the warm-up left the engine's plan the
     cores on an idle machine, but with two busy processes beside it the warm-up got ~1 % of a core and the command
-    waited for it: 26.9 s against 8.4 s (docs/performance.md, forty-first round)."""
+    waited for it: 26.9 s against 8.4 s (docs/perf-rounds.md, forty-first round)."""
     import tribescope.score._run as run
 
     def policy() -> tuple[int, int]:
@@ -135,7 +135,7 @@ def test_load_ahead_runs_at_the_callers_priority(monkeypatch):
 def test_score_paths_loads_the_scoring_modules_once_every_file_is_classified(tmp_path, monkeypatch):
     """The load-ahead thread starts with the import's first progress, not before the files are listed, hashed
     ahead and classified: beside that thread those steps (a syscall each, each giving up the GIL) took ~10x longer
-    and synth m's first plan started 0.8-1.3 s later (docs/performance.md, forty-ninth round). Once, and joined."""
+    and synth m's first plan started 0.8-1.3 s later (docs/perf-rounds.md, forty-ninth round). Once, and joined."""
     import tribescope.ingest._run as ingest_run
     import tribescope.score._run as run
     from tribescope.synth import generate

@@ -3,7 +3,7 @@
 ``ibis.backends.sql.compilers`` imports the compiler of every engine Ibis supports (20, with the sqlglot dialects of
 Athena, Trino, BigQuery, …) as soon as the DuckDB backend is loaded: ~0.15 s of every command that runs an Ibis
 expression, measured on this machine (``python -c "import tribescope.cli, pandas, ibis.backends.duckdb"``: 0.85 s,
-0.70 s with this module; docs/performance.md), for the one or two compilers a workspace uses (DuckDB, PySpark).
+0.70 s with this module; docs/perf-rounds.md), for the one or two compilers a workspace uses (DuckDB, PySpark).
 
 :func:`install` puts a finder first on ``sys.meta_path`` that answers for that one package only: the package
 is created from Ibis' own files (same ``__path__``, so its submodules import as usual) without running its

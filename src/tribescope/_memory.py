@@ -3,7 +3,7 @@
 pyarrow's default pool on Linux, mimalloc, hands freed pages back to the system within milliseconds and takes them
 again for the next batch, so the score's Arrow work (text features, models, metric results) kept faulting in and
 zeroing fresh pages: under jemalloc synth m's score spends ~2 s of system time instead of ~6 s, and the issue-size
-score ~0.4 s less (docs/performance.md, twenty-eighth round).
+score ~0.4 s less (docs/perf-rounds.md, twenty-eighth round).
 
 A process-wide choice, so the CLI makes it (:func:`tribescope.cli.main`), not the library: a program calling the
 Python API keeps its own pool (``ARROW_DEFAULT_MEMORY_POOL=jemalloc`` in its environment gives it this one).

@@ -25,7 +25,7 @@ Conventions
 * Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
   workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
   decompressing them at every scan cost more CPU than the disk they save (synth m: import + score ~2 s or ~10 %
-  faster, the file ~1.5× larger; see docs/performance.md). Repetitive columns (``platform``, ``post_id`` of a
+  faster, the file ~1.5× larger; see docs/perf-rounds.md). Repetitive columns (``platform``, ``post_id`` of a
   comment, …) keep DuckDB's choice. A workspace created by an older version keeps the compression its columns were
   created with; a column added to it later is declared as here.
 """

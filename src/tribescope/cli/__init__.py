@@ -11,7 +11,7 @@ import sys
 # OpenBLAS (NumPy's and SciPy's each) starts a thread per core as it loads, and each spins ~0.1 CPU-s waiting for
 # work that a command never gives it: the engine (DuckDB) keeps the cores busy and the models' few matrix products
 # are small. Read by OpenBLAS when it loads, so set before anything imports NumPy (``import tribescope`` does not);
-# a value the user set is kept. Measured on the notebook route's one command: 6.61 → 6.24 CPU-s (docs/performance.md).
+# a value the user set is kept. Measured on the notebook route's one command: 6.61 → 6.24 CPU-s (docs/perf-rounds.md).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tribescope._gc import fewer_collections, freeze_for_exit
@@ -38,7 +38,7 @@ __all__ = ["SWITCH_INTERVAL", "app", "main"]
 #: then wait for it behind the threads running Python (the import's reader parsing records, the score's other side
 #: building expressions). At 1 ms, alternating with the default on synth m: the import −0.47 s median (fourteen
 #: pairs, ten faster, two even), the score −0.30 s mean (six pairs, all faster); `score PATHS` −0.25 s median (ten
-#: pairs: noise); the issue's size unchanged (docs/performance.md, forty-ninth round).
+#: pairs: noise); the issue's size unchanged (docs/perf-rounds.md, forty-ninth round).
 SWITCH_INTERVAL = 0.001
 
 

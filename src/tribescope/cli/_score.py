@@ -208,7 +208,7 @@ def score(
             )
         # started with the import's first progress (its first file staged): beside the listing, hashing and
         # classifying of the files (a syscall per step, each giving up the GIL to the loading thread) it made them
-        # ~10x slower (synth m: the first plan 0.8-1.3 s later; docs/performance.md, forty-ninth round)
+        # ~10x slower (synth m: the first plan 0.8-1.3 s later; docs/perf-rounds.md, forty-ninth round)
         ahead: list[threading.Thread] = []
         try:
             ws = run_import(paths, reading=lambda: ahead.append(load_ahead()))

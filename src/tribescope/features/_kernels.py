@@ -24,7 +24,7 @@ from types import ModuleType
 __all__ = ["MIN_TEXTS", "available", "kernels", "loaded", "on", "using", "wanted"]
 
 #: distinct texts from which a batch loads the kernels. Measured 2026-12-01 (``tribescope score``, alternating
-#: with numba blocked, docs/performance.md): the numpy forms were 0.5 s faster on 5k texts and 0.3 s faster on
+#: with numba blocked, docs/perf-rounds.md): the numpy forms were 0.5 s faster on 5k texts and 0.3 s faster on
 #: 141k (YouTube-only m), the kernels 0.35 s faster on 235k (synth m); the crossover lies near 180k.
 MIN_TEXTS = 180_000
 

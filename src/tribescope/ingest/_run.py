@@ -556,7 +556,7 @@ def _group_ends(stager: Stager, here: Path, after: Path | None) -> bool:
     second replaces rows the first stored. DuckDB's commit keeps the row groups a transaction wrote for a table only
     when it deleted none of the rows it inserted there; else it appends every new row of that table again (synth l:
     all ~4.6M new accounts for the 52k TikTok stubs the profiles replaced, the commit 8.3–9.4 s against 1.7–2.0 s with
-    one group per folder; docs/performance.md, forty-fourth and fifty-third rounds). Until the fifty-third round a
+    one group per folder; docs/perf-rounds.md, forty-fourth and fifty-third rounds). Until the fifty-third round a
     group holding a fast plan's rows ended when due, and TikTok's comments, mapped by a plan since the fiftieth,
     brought the replaced stubs back: synth l's import 9–17 s longer."""
     if stager.staged_rows < GROUP_ROWS:

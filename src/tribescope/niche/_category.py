@@ -287,7 +287,7 @@ def _selected_comments(posts: ir.Table, comments: ir.Table) -> ir.Table:
     each comment's key and time, and its post as one integer (the post's rank by key) rather than the two strings of
     the post's key; the author and text of the comments kept are joined back by the comment's key. At synth l (10M
     comments) 4.3–5.5 s and 8.0–10.3 CPU-s against 6.5–7.7 s and 12.5–14.4 CPU-s with the text carried through a
-    window partitioned by the strings (docs/performance.md, forty-fifth round)."""
+    window partitioned by the strings (docs/perf-rounds.md, forty-fifth round)."""
     owner = posts.select(o_platform="platform", o_post="post_id", o_creator="creator_id")
     owner = owner.mutate(_pn=ibis.row_number().over(order_by=[owner.o_platform, owner.o_post]))
     c = comments.filter(comments.text.notnull()).select("platform", "post_id", "comment_id", "created_at")

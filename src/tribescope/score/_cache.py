@@ -62,7 +62,7 @@ __all__ = [
 #: since the seventeenth round (scale l: 3.25 / 3.35 GiB against 3.62 / 3.64 GiB at 2.2 GB in alternating runs, in
 #: the same time, identical scores); 1.7 GB since the forty-seventh, when two of eleven first scores of scale l peaked
 #: at 3,796 and 3,800 MiB at 1.9 GB, 15–19 MiB under 4 GB (= 3,815 MiB): 2,985 / 3,035 MiB at 1.7 GB against
-#: 3,239 / 3,277 in alternating pairs, the score +1.6 / +5.0 s of ~60; docs/performance.md)).
+#: 3,239 / 3,277 in alternating pairs, the score +1.6 / +5.0 s of ~60; docs/perf-rounds.md)).
 SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "1700MB")
 
 KEY = ("platform", "creator_id")

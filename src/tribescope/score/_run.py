@@ -105,7 +105,7 @@ def load_ahead() -> threading.Thread:
     """:func:`warm_up` on a background thread, started here; the caller joins it before it imports anything more
     itself (two threads importing modules that import each other can deadlock). ``tribescope score PATHS`` starts it
     with its import's first progress (the files listed, hashed ahead and classified); the import loads no module
-    :func:`warm_up` loads: ~0.45 CPU-s of module and model loading after the CLI's own (docs/performance.md,
+    :func:`warm_up` loads: ~0.45 CPU-s of module and model loading after the CLI's own (docs/perf-rounds.md,
     forty-second round), which the score would otherwise pay on its first stages; at the issue's 190k comments the
     command takes the same time with or without it within noise (the import keeps both cores busy too: fortieth
     round). A failure is ignored: the score loads the model itself and reports it with its own message."""

@@ -569,7 +569,7 @@ def side_by_side_threads(threads: int | None, comments: int) -> int | None:
     A statement runs on its connection's own thread and on the pool's other threads; with two connections busy at
     once, the default pool (a thread per core) puts three threads of the engine on two cores, beside the Python of
     both sides. One fewer leaves a core per calling thread: each side's statements run on their own thread and the
-    two sides are the parallelism. Measured on 2 cores (docs/performance.md, fortieth round), alternating rounds of
+    two sides are the parallelism. Measured on 2 cores (docs/perf-rounds.md, fortieth round), alternating rounds of
     the one command: the issue's 190k comments 4.29 → 4.07 s (6.80 → 6.38 CPU-s), synth m's 1M 16.1 → 14.7 s (28.2 →
     25.2 CPU-s); but a score of synth l's 10M took 108 s against 82–92 s: its statements are long and one side often
     works alone (a single thread each then leaves a core idle), so a workspace above the bound keeps the pool."""
@@ -650,7 +650,7 @@ class MetricLane:
         sides (:func:`side_by_side_threads`), so the lane's stages still to run — its last ones, while the score waits
         for them — use every core instead of one. At synth m the lane's last ~0.7 s ran on one thread while the other
         core idled: six alternating pairs of ``tribescope score``, 5.62–6.24 s against 5.81–6.34 s (median −0.24 s),
-        the scores identical (docs/performance.md, forty-seventh round). A statement already running keeps the
+        the scores identical (docs/perf-rounds.md, forty-seventh round). A statement already running keeps the
         threads it started with."""
         self._side_by_side.close()
 

@@ -270,7 +270,7 @@ class Workspace:
         mapped tables — string statistics and the dictionary analysis of each text column — that the merge then reads
         once before the database is detached (~0.2 s on one thread inside the YouTube threads plan at the issue's 190k
         comments). `tribescope score exports/` of those: 6.16 → 5.87 s, 10.2 → 9.7 CPU-s over four alternating pairs
-        (docs/performance.md, thirty-seventh round). The import enters this inside its transaction, which commits
+        (docs/perf-rounds.md, thirty-seventh round). The import enters this inside its transaction, which commits
         after the block, under the threshold put back, so it checkpoints as before. The setting is the instance's: a
         commit by another connection meanwhile is checkpointed by a later commit or at close — the setting decides
         when a checkpoint happens, never what is stored. A no-op on other backends."""
