@@ -79,6 +79,28 @@ def test_score_paths_with_a_bad_record_imports_nothing_and_scores_nothing(tmp_pa
     assert "creator_scores" not in tables_after  # and nothing was scored
 
 
+def test_score_refuses_an_out_it_cannot_write_before_importing_or_scoring(tmp_path):
+    """`score PATHS --out scores.txt` imported the exports (committed) and scored every creator, then failed on the
+    suffix; the file name is now refused first, and nothing is imported, scored or written."""
+    from tribescope.synth import generate
+
+    exports = tmp_path / "exports"
+    generate(exports, "xs", 5)
+    w = tmp_path / "w.duckdb"
+    code, out, err = run_cli(str(w), "score", str(exports / "youtube"), "--out", str(tmp_path / "scores.txt"))
+    assert code == 1
+    assert "--out" in err and "scores.txt" in err and ".csv, .parquet or .json" in err
+    assert "imported into" not in out and "creators by community score" not in out
+    assert not w.exists() and not (tmp_path / "scores.txt").exists()
+    # a workspace that exists is scored no more than it was imported
+    code, out, err = run_cli(str(w), "import", str(exports / "youtube"))
+    assert code == 0, out + err
+    code, out, err = run_cli(str(w), "score", "--out", str(tmp_path))  # a folder
+    assert code == 1 and "is a directory" in err
+    with duckdb.connect(str(w), read_only=True) as con:
+        assert "creator_scores" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+
+
 def test_score_paths_creates_no_workspace_when_its_import_fails(tmp_path):
     w = tmp_path / "new.duckdb"
     junk = tmp_path / "notes.dat"

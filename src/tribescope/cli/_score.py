@@ -195,6 +195,11 @@ def score(
     # light: the scoring modules load on first use
     from tribescope.score._run import load_ahead, score_workspace
 
+    try:  # before any work: an --out it could not write would fail after the import had committed and the score run
+        if out is not None:
+            check_out(out)
+    except TribescopeError as exc:
+        raise fail(exc) from None
     if paths:
         from tribescope.cli._ingest import run_import
 
