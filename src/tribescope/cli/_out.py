@@ -41,25 +41,26 @@ def _one_of(suffixes: Sequence[str]) -> str:
     return ", ".join(suffixes[:-1]) + " or " + suffixes[-1] if len(suffixes) > 1 else suffixes[0]
 
 
-def _parents_ok(out: Path) -> None:
+def _parents_ok(out: Path, option: str = "--out") -> None:
     """The nearest existing folder above ``out`` must be a folder (missing ones are created when writing)."""
     for parent in out.parents:
         if parent.exists():
             if not parent.is_dir():
-                raise TribescopeError(f"--out {out}: {parent} is not a folder")
+                raise TribescopeError(f"{option} {out}: {parent} is not a folder")
             return
 
 
-def check_out(out: Path, suffixes: Sequence[str] = TABLE_SUFFIXES) -> Path:
+def check_out(out: Path, suffixes: Sequence[str] = TABLE_SUFFIXES, *, option: str = "--out") -> Path:
     """Refuse, before the command computes anything, an ``--out`` file it could not write: a suffix naming a
-    format the command does not write, an existing folder, or a path under a file."""
+    format the command does not write, an existing folder, or a path under a file. ``option``: the option the
+    messages name."""
     if out.is_dir():
         raise TribescopeError(
-            f"--out {out}: is a directory; give a file name, e.g. {out / ('out' + suffixes[0])}"
+            f"{option} {out}: is a directory; give a file name, e.g. {out / ('out' + suffixes[0])}"
         )
-    _parents_ok(out)
+    _parents_ok(out, option)
     if out.suffix.lower() not in suffixes:
-        raise TribescopeError(f"--out {out}: use a {_one_of(suffixes)} file name")
+        raise TribescopeError(f"{option} {out}: use a {_one_of(suffixes)} file name")
     return out
 
 
@@ -69,9 +70,9 @@ def check_out_folder(out: Path) -> Path:
     return out
 
 
-def write_atomic(out: Path, write: Callable[[Path], object]) -> Path:
-    """:func:`tribescope._files.write_whole` for an ``--out`` file (an OS error names ``--out``)."""
-    return write_whole(out, write, name=f"--out {out}")
+def write_atomic(out: Path, write: Callable[[Path], object], *, option: str = "--out") -> Path:
+    """:func:`tribescope._files.write_whole` for an ``--out`` file (an OS error names ``option``)."""
+    return write_whole(out, write, name=f"{option} {out}")
 
 
 def json_safe(v: Any) -> Any:
@@ -136,7 +137,9 @@ def iso_times(t: pa.Table) -> pa.Table:
     return t
 
 
-def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False) -> Path:
+def write_table(
+    t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bool = False, option: str = "--out"
+) -> Path:
     """Write ``t`` in the format ``out``'s suffix names (see :func:`check_out`): .csv / .tsv (list cells joined by
     ``list_sep``, times as ISO 8601 text: :func:`iso_times`), .parquet (times typed), .json (an array of records, or
     one record a line with ``json_lines``), .jsonl / .ndjson (one record a line). Counts stay integers
@@ -172,9 +175,9 @@ def write_table(t: pa.Table, out: Path, *, list_sep: str = " | ", json_lines: bo
             opts = pacsv.WriteOptions(delimiter="\t" if suffix == ".tsv" else ",")
             pacsv.write_csv(defuse_formulas(pa.table(cols) if cols else text), tmp, opts)
         else:  # the command's check_out refuses these before any work
-            raise TribescopeError(f"--out {out}: cannot write a {suffix or 'suffix-less'} file")
+            raise TribescopeError(f"{option} {out}: cannot write a {suffix or 'suffix-less'} file")
 
-    return write_atomic(out, write)
+    return write_atomic(out, write, option=option)
 
 
 def finite(value: float | None) -> float | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -27,6 +28,8 @@ from tribescope.score._spec import (
 
 if TYPE_CHECKING:
     import threading
+
+    from tribescope.score._cache import StageTiming
 
 _LABEL_STYLE = {
     "community_influencer": "bold green",
@@ -144,6 +147,46 @@ def _namer(ex: dict[str, Any]) -> Callable[[Any], str]:
     return who
 
 
+def _report_timings(stages: list[StageTiming], took: float, path: Path) -> None:
+    """``score --timings``: each stage's time as a table on stderr (longest first) and in ``path``, in the order the
+    stages began."""
+    rows = sorted(stages, key=lambda s: s.started)
+    t = pa.table(
+        {
+            "stage": pa.array([s.stage for s in rows], pa.string()),
+            "thread": pa.array([s.on for s in rows], pa.string()),
+            "started_s": pa.array([round(s.started, 3) for s in rows], pa.float64()),
+            "seconds": pa.array([round(s.seconds, 3) for s in rows], pa.float64()),
+            "creators": pa.array([s.creators for s in rows], pa.int64()),
+        }
+    )
+    write_table(t, path, option="--timings")
+    table = Table(
+        title=f"where the score's {took:.1f} s went (two threads: their stages overlap)",
+        show_edge=False,
+    )
+    for col, just in (
+        ("stage", "left"),
+        ("thread", "left"),
+        ("started", "right"),
+        ("seconds", "right"),
+        ("share", "right"),
+        ("creators", "right"),
+    ):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for s in sorted(rows, key=lambda s: -s.seconds):
+        table.add_row(
+            escape(s.stage),
+            s.on,
+            f"{s.started:.2f}",
+            f"{s.seconds:.2f}",
+            f"{s.seconds / took:.0%}" if took > 0 else "–",
+            "–" if s.creators is None else f"{s.creators:,}",
+        )
+    err.print(table)
+    err.print(f"wrote {len(rows)} stage timings to {path}")
+
+
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
     (:func:`tribescope.cli._out.write_table`)."""
@@ -185,6 +228,14 @@ def score(
             help="Recompute every creator (by default only creators whose data changed since the last score).",
         ),
     ] = False,
+    timings: Annotated[
+        Path | None,
+        typer.Option(
+            "--timings",
+            help="Print how long each stage took, and write it to FILE.csv|.parquet|.json (stage, thread, "
+            "started and seconds after the score began, creators computed).",
+        ),
+    ] = None,
 ) -> None:
     """Score every creator: community_score 0–100, label, confidence and every component.
 
@@ -198,6 +249,8 @@ def score(
     try:  # before any work: an --out it could not write would fail after the import had committed and the score run
         if out is not None:
             check_out(out)
+        if timings is not None:
+            check_out(timings, option="--timings")
     except TribescopeError as exc:
         raise fail(exc) from None
     if paths:
@@ -224,6 +277,8 @@ def score(
     try:
         if not paths:
             ws = state.open()
+        stages: list[StageTiming] = []
+        began = time.perf_counter()
         with err.status("checking what changed…") as status:
             tbl = score_workspace(
                 ws,
@@ -232,10 +287,14 @@ def score(
                 models=not no_models,
                 full=full,
                 progress=status.update,
+                timings=stages,
             )
+        took = time.perf_counter() - began
         if out is not None:
             write_scores(tbl, out)  # NaN written as null in JSON (write_table)
             console.print(f"wrote {tbl.num_rows:,} creators to {out}")
+        if timings is not None:
+            _report_timings(stages, took, timings)
     except TribescopeError as exc:
         raise fail(exc) from None
     rows = tbl.slice(0, limit).to_pylist()

@@ -25,11 +25,13 @@ replies that way); ``tribescope score --full`` recomputes everything.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,6 +49,7 @@ __all__ = [
     "SCORE_MEMORY",
     "Scope",
     "ScoreRun",
+    "StageTiming",
     "canonical",
     "code_version",
     "creator_fingerprints",
@@ -221,6 +224,25 @@ class Scope:
     messages: ir.Table | None
 
 
+@dataclass(frozen=True)
+class StageTiming:
+    """How long one stage of a score took (``tribescope score --timings``; :attr:`ScoreRun.timings`).
+
+    ``seconds`` is the stage's wall time on its thread, ``started`` when it began (seconds after its run opened):
+    stages on the two threads (``on``: ``"main"``, the score's own thread, which applies the models, or
+    ``"metric lane"``, :class:`~tribescope.score._score.MetricLane`) overlap, so the seconds add up to more than the
+    score took. A stage includes the shared inputs it built first (the first metric stage builds the thread rows the
+    others read). ``creators``: how many it computed (0: every row read from the cache; 1 for a result across
+    creators, such as the pods; ``None`` in a run that keeps no cache — Spark, a read-only workspace — where every
+    stage is computed for every creator)."""
+
+    stage: str
+    on: str
+    started: float
+    seconds: float
+    creators: int | None
+
+
 @dataclass
 class ScoreRun:
     """One ``score`` run on a workspace: fingerprints computed once, per-stage caches read and written.
@@ -243,6 +265,10 @@ class ScoreRun:
     read_only: bool = False
     #: guards ``_pending`` (shared with the views of :meth:`on`, whose stages run on other threads)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    #: each stage's time in this run, in the order the stages ended (shared with the views of :meth:`on`)
+    timings: list[StageTiming] = field(default_factory=list)
+    #: when the run was opened (:func:`time.perf_counter`): the origin of :attr:`StageTiming.started`
+    opened: float = field(default_factory=time.perf_counter)
 
     @classmethod
     def open(
@@ -261,7 +287,10 @@ class ScoreRun:
 
             warm_up_text_features(ws)
         if (duck and not full) or cache:
-            run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
+            with run._timed(
+                "fingerprints"
+            ):  # what changed since the last score (the wait, when started ahead)
+                run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
         return run
 
     def on(self, ws: Any) -> ScoreRun:
@@ -349,7 +378,31 @@ class ScoreRun:
         extra: dict[tuple[str, str], str] | None = None,
     ) -> pa.Table:
         """The rows of ``name`` for every creator: cached rows of unchanged creators + ``compute(scope)`` for the
-        others. The new rows and state are written by :meth:`commit`."""
+        others. The new rows and state are written by :meth:`commit`; the time it took is added to :attr:`timings`."""
+        with self._timed(name):
+            return self._stage(name, version, compute, extra=extra)
+
+    @contextlib.contextmanager
+    def _timed(self, name: str) -> Iterator[None]:
+        """Add ``name``'s :class:`StageTiming` to :attr:`timings` once the block ends (also when it fails)."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            on = "metric lane" if threading.current_thread().name.startswith("tribescope-metrics") else "main"
+            timing = StageTiming(
+                name, on, start - self.opened, time.perf_counter() - start, self.recomputed.get(name)
+            )
+            self.timings.append(timing)  # one list.append: safe beside the other thread's
+
+    def _stage(
+        self,
+        name: str,
+        version: str,
+        compute: Callable[[Scope], pa.Table],
+        *,
+        extra: dict[tuple[str, str], str] | None = None,
+    ) -> pa.Table:
         if not self.cache:
             if self.read_only and self.fingerprints is not None:
                 fps = self.stage_fps(version, extra)
@@ -432,7 +485,12 @@ class ScoreRun:
         return h.hexdigest()
 
     def global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
-        """A cross-creator result (e.g. pods), recomputed when any creator's fingerprint changed."""
+        """A cross-creator result (e.g. pods), recomputed when any creator's fingerprint changed; its time is added
+        to :attr:`timings`."""
+        with self._timed(name):
+            return self._global_result(name, version, compute)
+
+    def _global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
         if not self.cache:
             return compute()
         fp = hashlib.md5(f"{self.global_fp()}|{version}".encode()).hexdigest()

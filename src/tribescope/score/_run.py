@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from tribescope.score._cache import StageTiming
     from tribescope.score._spec import Spec
 
 __all__ = ["load_ahead", "score_workspace", "warm_up"]
@@ -24,6 +25,7 @@ def score_workspace(
     models: bool = True,
     full: bool = False,
     progress: Callable[[str], None] | None = None,
+    timings: list[StageTiming] | None = None,
 ) -> pa.Table:
     """Score every creator as ``tribescope score`` does; one row per (platform, creator_id), best score first
     (creators labelled ``insufficient_data`` after the others).
@@ -34,7 +36,8 @@ def score_workspace(
     with the metric stages on a second connection beside them (DuckDB), then scores and stores the result.
     Only creators whose inputs changed since the last score are recomputed unless ``full``; ``models=False`` uses
     the stored model tables (``--no-models``), ``sentiment=False`` skips VADER. ``progress(message)`` is called as
-    the work moves on (the CLI's status line).
+    the work moves on (the CLI's status line). ``timings``: a list to which each stage's
+    :class:`~tribescope.score._cache.StageTiming` is added (``tribescope score --timings``), also when the score fails.
     """
     from tribescope.score._cache import SCORE_MEMORY, ScoreRun, fingerprints_ahead
     from tribescope.store._workspace import require_workspace
@@ -53,6 +56,11 @@ def score_workspace(
         from tribescope.score._score import score_creators
 
         run = ScoreRun.open(ws, full=full, ahead=ahead)
+        if (
+            timings is not None
+        ):  # the caller's list from here on (the lane's view of the run, ScoreRun.on, shares it)
+            timings.extend(run.timings)
+            run.timings = timings
         with contextlib.ExitStack() as stack:
             duck = ws.backend == "duckdb"
             # the checkpoint that ends a score which deleted no row leaves the row groups as written
