@@ -16,6 +16,9 @@ could take on the machine's cores (``cpu_floor_s``, :func:`cpu_floor`), with tha
 (``ratio_cpu_floor_over_text_scan``, ``ratio_cpu_floor_over_notebook``): a target below the floor's ratio needs less
 work, not more parallelism.
 
+Each run's score writes its stages' times (``tribescope score --timings``): ``score_stages`` (``tribescope_score_stages``
+for the notebook comparison) gives each stage's thread, wall seconds and the workspace's comments per second of it.
+
 Each run also times the one-command route, ``tribescope score PATHS`` (the same import and score in one process,
 :func:`one_command`): ``ratio_one_command_over_text_scan`` and ``ratio_one_command_over_notebook``, with the median of
 each over the runs (``…_median``; the run quoted is still the two commands' median run).
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import json
 import os
 import platform
@@ -205,7 +209,7 @@ def _remove_workspace(ws: Path) -> None:
     Path(str(ws) + ".wal").unlink(missing_ok=True)
 
 
-def pipeline(folder: Path, ws: Path) -> dict[str, float]:
+def pipeline(folder: Path, ws: Path) -> dict[str, Any]:
     """Import + score in child processes: wall time, CPU time (user + system, less sensitive to a
     busy machine than wall time), peak RSS, and the 1-minute load average before each stage."""
     _remove_workspace(ws)
@@ -214,7 +218,19 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
     imp = run_child([*TS, "--workspace", str(ws), "import", str(folder)])
     cpu1 = _child_cpu()
     load_score = os.getloadavg()[0]
-    sco = run_child([*TS, "--workspace", str(ws), "score", "--out", str(ws.with_suffix(".scores.parquet"))])
+    timings = ws.with_suffix(".timings.csv")
+    sco = run_child(
+        [
+            *TS,
+            "--workspace",
+            str(ws),
+            "score",
+            "--out",
+            str(ws.with_suffix(".scores.parquet")),
+            "--timings",
+            str(timings),
+        ]
+    )
     cpu2 = _child_cpu()
     con = duckdb.connect(str(ws), read_only=True)
     counts = {
@@ -240,7 +256,25 @@ def pipeline(folder: Path, ws: Path) -> dict[str, float]:
         "peak_rss_mb": max(imp.peak_rss_mb, sco.peak_rss_mb),
         "comments": counts["comments"],
         "rows": rows,
+        "score_stages": score_stages(timings, counts["comments"]),
     }
+
+
+def score_stages(timings: Path, comments: int) -> dict[str, dict[str, Any]]:
+    """Each stage of the score (``tribescope score --timings``), longest first: its thread, its wall seconds and the
+    workspace's comments ÷ those seconds (every stage of a first score reads every creator's comments; the stages on
+    the two threads overlap, so these are per stage, not shares of the score)."""
+    with timings.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: -float(r["seconds"])):
+        sec = float(r["seconds"])
+        out[r["stage"]] = {
+            "thread": r["thread"],
+            "seconds": sec,
+            "comments_per_s": round(comments / sec) if sec > 0 else None,
+        }
+    return out
 
 
 def one_command(folder: Path, ws: Path) -> dict[str, float]:
@@ -424,6 +458,7 @@ def notebook_comparison(out: Path, scale: str) -> dict[str, float]:
         "tribescope_cpu_s": ours["cpu_s"],
         "tribescope_cpu_floor_s": ours["cpu_floor_s"],
         "ratio_cpu_floor_over_notebook": ours["cpu_floor_s"] / nb.seconds,
+        "tribescope_score_stages": ours["score_stages"],
         **one,
         "ratio_one_command_over_notebook": one["one_command_s"] / nb.seconds,
         "ratio_one_command_cpu_floor_over_notebook": one["one_command_cpu_floor_s"] / nb.seconds,

@@ -63,3 +63,21 @@ def test_cpu_floor_is_the_work_spread_over_every_core():
     assert cpu_floor(13.0, 2) == 6.5
     assert cpu_floor(42.0, 1) == 42.0
     assert cores() >= 1 and cpu_floor(8.0) == 8.0 / cores()
+
+
+def test_score_stages_come_longest_first_with_the_comments_each_ran_through_per_second(tmp_path):
+    from benchmarks.__main__ import score_stages
+
+    t = tmp_path / "t.csv"
+    t.write_text(
+        "stage,thread,started_s,seconds,creators\n"
+        "fingerprints,main,0.01,0.2,\n"
+        "conversation,metric lane,0.5,1.6,361\n"
+        "pods,main,0.3,0.4,1\n"
+        "offplatform,metric lane,2.5,0.0,361\n"
+    )
+    got = score_stages(t, 190_000)
+    assert list(got) == ["conversation", "pods", "fingerprints", "offplatform"]
+    assert got["conversation"] == {"thread": "metric lane", "seconds": 1.6, "comments_per_s": 118750}
+    assert got["pods"]["comments_per_s"] == 475000 and got["pods"]["thread"] == "main"
+    assert got["offplatform"]["comments_per_s"] is None  # no time measured: no rate
