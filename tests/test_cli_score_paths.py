@@ -79,9 +79,10 @@ def test_score_paths_with_a_bad_record_imports_nothing_and_scores_nothing(tmp_pa
     assert "creator_scores" not in tables_after  # and nothing was scored
 
 
-def test_score_refuses_an_out_it_cannot_write_before_importing_or_scoring(tmp_path):
+def test_score_refuses_an_out_or_a_spec_it_cannot_use_before_importing_or_scoring(tmp_path):
     """`score PATHS --out scores.txt` imported the exports (committed) and scored every creator, then failed on the
-    suffix; the file name is now refused first, and nothing is imported, scored or written."""
+    suffix, and `--spec` was read only once the import had committed; both are now refused first, and nothing is
+    imported, scored or written."""
     from tribescope.synth import generate
 
     exports = tmp_path / "exports"
@@ -92,6 +93,13 @@ def test_score_refuses_an_out_it_cannot_write_before_importing_or_scoring(tmp_pa
     assert "--out" in err and "scores.txt" in err and ".csv, .parquet or .json" in err
     assert "imported into" not in out and "creators by community score" not in out
     assert not w.exists() and not (tmp_path / "scores.txt").exists()
+    # so is a spec it cannot read (it was read by the score, after the import)
+    bad = tmp_path / "spec.toml"
+    bad.write_text("[weights\n")
+    for spec, says in ((tmp_path / "none.toml", "does not exist"), (bad, "not valid TOML")):
+        code, out, err = run_cli(str(w), "score", str(exports / "youtube"), "--spec", str(spec))
+        assert code == 1 and says in err and str(spec) in err, err
+        assert "imported into" not in out and not w.exists()
     # a workspace that exists is scored no more than it was imported
     code, out, err = run_cli(str(w), "import", str(exports / "youtube"))
     assert code == 0, out + err

@@ -23,6 +23,7 @@ from tribescope.score._spec import (
     insufficient_out_of_order,
     is_share,
     label_text,
+    load_spec,
     metric_text,
 )
 
@@ -246,11 +247,12 @@ def score(
     # light: the scoring modules load on first use
     from tribescope.score._run import load_ahead, score_workspace
 
-    try:  # before any work: an --out it could not write would fail after the import had committed and the score run
+    try:  # before any work: an --out it could not write, or a broken --spec, would fail after the import committed
         if out is not None:
             check_out(out)
         if timings is not None:
             check_out(timings, option="--timings")
+        the_spec = load_spec(spec) if spec is not None else None
     except TribescopeError as exc:
         raise fail(exc) from None
     if paths:
@@ -282,7 +284,7 @@ def score(
         with err.status("checking what changed…") as status:
             tbl = score_workspace(
                 ws,
-                spec,
+                the_spec,
                 sentiment=not no_sentiment,
                 models=not no_models,
                 full=full,
