@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import os
 import threading
@@ -34,7 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import pyarrow as pa
 
@@ -67,6 +68,9 @@ __all__ = [
 #: at 3,796 and 3,800 MiB at 1.9 GB, 15–19 MiB under 4 GB (= 3,815 MiB): 2,985 / 3,035 MiB at 1.7 GB against
 #: 3,239 / 3,277 in alternating pairs, the score +1.6 / +5.0 s of ~60; docs/perf-rounds.md)).
 SCORE_MEMORY = os.environ.get("TRIBESCOPE_SCORE_MEMORY", "1700MB")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"
@@ -243,6 +247,19 @@ class StageTiming:
     creators: int | None
 
 
+def _timed_by_name(
+    method: Callable[Concatenate[ScoreRun, str, P], R],
+) -> Callable[Concatenate[ScoreRun, str, P], R]:
+    """A :class:`ScoreRun` method whose first argument names a stage, timed as that stage (:meth:`ScoreRun._timed`)."""
+
+    @functools.wraps(method)
+    def timed(self: ScoreRun, name: str, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._timed(name):
+            return method(self, name, *args, **kwargs)
+
+    return timed
+
+
 @dataclass
 class ScoreRun:
     """One ``score`` run on a workspace: fingerprints computed once, per-stage caches read and written.
@@ -369,19 +386,6 @@ class ScoreRun:
         return [s for s in (self._everyone, *self._scopes.values()) if s is not None]
 
     # ------------------------------------------------------------------ stages
-    def stage(
-        self,
-        name: str,
-        version: str,
-        compute: Callable[[Scope], pa.Table],
-        *,
-        extra: dict[tuple[str, str], str] | None = None,
-    ) -> pa.Table:
-        """The rows of ``name`` for every creator: cached rows of unchanged creators + ``compute(scope)`` for the
-        others. The new rows and state are written by :meth:`commit`; the time it took is added to :attr:`timings`."""
-        with self._timed(name):
-            return self._stage(name, version, compute, extra=extra)
-
     @contextlib.contextmanager
     def _timed(self, name: str) -> Iterator[None]:
         """Add ``name``'s :class:`StageTiming` to :attr:`timings` once the block ends (also when it fails)."""
@@ -395,7 +399,8 @@ class ScoreRun:
             )
             self.timings.append(timing)  # one list.append: safe beside the other thread's
 
-    def _stage(
+    @_timed_by_name
+    def stage(
         self,
         name: str,
         version: str,
@@ -403,6 +408,8 @@ class ScoreRun:
         *,
         extra: dict[tuple[str, str], str] | None = None,
     ) -> pa.Table:
+        """The rows of ``name`` for every creator: cached rows of unchanged creators + ``compute(scope)`` for the
+        others. The new rows and state are written by :meth:`commit`; the time it took is added to :attr:`timings`."""
         if not self.cache:
             if self.read_only and self.fingerprints is not None:
                 fps = self.stage_fps(version, extra)
@@ -484,13 +491,10 @@ class ScoreRun:
             h.update(f"{k[0]}\x00{k[1]}\x00{f}\n".encode())
         return h.hexdigest()
 
+    @_timed_by_name
     def global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
         """A cross-creator result (e.g. pods), recomputed when any creator's fingerprint changed; its time is added
         to :attr:`timings`."""
-        with self._timed(name):
-            return self._global_result(name, version, compute)
-
-    def _global_result(self, name: str, version: str, compute: Callable[[], pa.Table]) -> pa.Table:
         if not self.cache:
             return compute()
         fp = hashlib.md5(f"{self.global_fp()}|{version}".encode()).hexdigest()
