@@ -304,9 +304,8 @@ class ScoreRun:
 
             warm_up_text_features(ws)
         if (duck and not full) or cache:
-            with run._timed(
-                "fingerprints"
-            ):  # what changed since the last score (the wait, when started ahead)
+            # what changed since the last score (when started ahead, the wait for it)
+            with run._timed("fingerprints"):
                 run.fingerprints = ahead.result() if ahead is not None else creator_fingerprints(ws.duck)
         return run
 

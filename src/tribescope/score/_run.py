@@ -56,9 +56,8 @@ def score_workspace(
         from tribescope.score._score import score_creators
 
         run = ScoreRun.open(ws, full=full, ahead=ahead)
-        if (
-            timings is not None
-        ):  # the caller's list from here on (the lane's view of the run, ScoreRun.on, shares it)
+        if timings is not None:
+            # the caller's list from here on (the lane's view of the run, ScoreRun.on, shares it)
             timings.extend(run.timings)
             run.timings = timings
         with contextlib.ExitStack() as stack:
