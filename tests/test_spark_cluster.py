@@ -72,11 +72,17 @@ def data(spark_home, tmp_path_factory):
 
 
 def _score(parquet: Path, tmp: Path, *options: str) -> pa.Table:
-    out = tmp / "scores.parquet"
+    out, timings = tmp / "scores.parquet", tmp / "timings.json"
     cmd = [sys.executable, "-m", "tribescope.cli", "--backend", "pyspark", "-w", str(parquet), *options]
     cmd += ["--spark-conf", "spark.sql.shuffle.partitions=2", "score", "--out", str(out)]
+    cmd += ["--timings", str(timings)]
     r = subprocess.run(cmd, capture_output=True, text=True, env=spark_env(), timeout=1800)
     assert r.returncode == 0, r.stderr[-4000:]
+    # on Spark every stage runs on the score's own thread, for every creator (no incremental cache: creators unknown)
+    stages = json.loads(timings.read_text())
+    assert {"pods", "authenticity", "niches", "conversation"} <= {s["stage"] for s in stages}
+    assert {s["thread"] for s in stages} == {"main"} and {s["creators"] for s in stages} == {None}
+    assert all(s["seconds"] >= 0 for s in stages)
     return pq.read_table(out)
 
 
