@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 from tribescope.cli import app
 
 runner = CliRunner()
+_YOUTUBE = Path(__file__).parent / "fixtures" / "youtube"
 
 
 def test_import_then_status_then_bad_file(tmp_path):
@@ -267,3 +269,33 @@ def test_error_messages_are_printed_as_text_not_console_markup(tmp_path):
     f.write_text("account_id,username,followers\n1,ann,many\n")
     r = runner.invoke(app, ["--workspace", w, "import", str(f), "--platform", "instagram"])
     assert r.exit_code == 1 and "[red]bad.csv" in " ".join(r.output.split())
+
+
+def test_a_malformed_link_creator_is_refused_before_anything_is_imported(tmp_path):
+    """Only a file that links a community space (Discord, Reddit, Patreon) read ``--link-creator``: an import of other
+    files committed, printed its report, then failed on the option in its closing note with a traceback — and the
+    workspace it had just created was removed with it. The option is now refused first, naming it."""
+    from tribescope.cli import state
+
+    w = tmp_path / "w.duckdb"
+    for bad in ("bad", "myspace:ann", "youtube:"):
+        try:
+            r = runner.invoke(app, ["--workspace", str(w), "import", str(_YOUTUBE), "--link-creator", bad])
+        finally:
+            state.close_all()
+        assert r.exit_code == 1, r.output
+        assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
+        assert "--link-creator" in r.output and "PLATFORM:ACCOUNT_ID" in r.output and repr(bad) in r.output
+        assert "imported into" not in r.output and "Traceback" not in r.output
+        assert not w.exists()
+    # a well-formed one is taken (a YouTube import has no space to link: the note says the id names no account yet)
+    try:
+        r = runner.invoke(
+            app,
+            ["--workspace", str(w), "import", str(_YOUTUBE), "--link-creator", "youtube:UCnobody"],
+        )
+    finally:
+        state.close_all()
+    assert r.exit_code == 0, r.output
+    with duckdb.connect(str(w), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 8
