@@ -299,3 +299,28 @@ def test_a_malformed_link_creator_is_refused_before_anything_is_imported(tmp_pat
     assert r.exit_code == 0, r.output
     with duckdb.connect(str(w), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 8
+
+
+def test_a_key_file_without_pseudonymize_is_refused_not_ignored(tmp_path):
+    """``--key-file`` alone was ignored: the import stored the real ids and handles its user meant to hide."""
+    from tribescope.cli import state
+
+    w, key = tmp_path / "w.duckdb", tmp_path / "k.key"
+    try:
+        r = runner.invoke(app, ["--workspace", str(w), "import", str(_YOUTUBE), "--key-file", str(key)])
+    finally:
+        state.close_all()
+    assert r.exit_code == 1, r.output
+    assert "--key-file" in r.output and "--pseudonymize" in r.output and "imported into" not in r.output
+    assert not w.exists() and not key.exists()
+    try:  # with it, the key is made and the commenters' ids are keyed hashes
+        r = runner.invoke(
+            app, ["--workspace", str(w), "import", str(_YOUTUBE), "--pseudonymize", "--key-file", str(key)]
+        )
+    finally:
+        state.close_all()
+    assert r.exit_code == 0, r.output
+    assert key.exists()
+    with duckdb.connect(str(w), read_only=True) as con:
+        plain = con.execute("SELECT count(*) FROM comments WHERE author_id LIKE 'UCfan%'").fetchone()[0]
+    assert plain == 0  # the fans; the creator keeps its id

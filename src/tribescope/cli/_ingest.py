@@ -147,6 +147,13 @@ def run_import(
             raise TribescopeError(
                 f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
             )
+        if key_file is not None and not pseudonymize:
+            # ignored until now: an import meant to store keyed hashes stored the real ids and handles
+            raise TribescopeError(
+                f"--key-file {key_file}: the key of --pseudonymize, which this import does not ask for; add "
+                "--pseudonymize to replace the ids and handles of non-creator accounts with keyed hashes, or drop "
+                "--key-file"
+            )
         if link_creator:
             # refused here, once: only a file that links a space (Discord, Reddit, Patreon) reads it, and an import
             # of none committed, then failed on it in its note (the web API refuses it up front the same way)
