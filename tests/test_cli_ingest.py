@@ -11,6 +11,11 @@ from typer.testing import CliRunner
 
 from tribescope.cli import app
 
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import run_cli
+except ImportError:
+    from _score_fixtures import run_cli  # type: ignore[no-redef]
+
 runner = CliRunner()
 _YOUTUBE = Path(__file__).parent / "fixtures" / "youtube"
 
@@ -275,51 +280,45 @@ def test_a_malformed_link_creator_is_refused_before_anything_is_imported(tmp_pat
     """Only a file that links a community space (Discord, Reddit, Patreon) read ``--link-creator``: an import of other
     files committed, printed its report, then failed on the option in its closing note with a traceback — and the
     workspace it had just created was removed with it. The option is now refused first, naming it."""
-    from tribescope.cli import state
-
     w = tmp_path / "w.duckdb"
     for bad in ("bad", "myspace:ann", "youtube:"):
-        try:
-            r = runner.invoke(app, ["--workspace", str(w), "import", str(_YOUTUBE), "--link-creator", bad])
-        finally:
-            state.close_all()
-        assert r.exit_code == 1, r.output
-        assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
-        assert "--link-creator" in r.output and "PLATFORM:ACCOUNT_ID" in r.output and repr(bad) in r.output
-        assert "imported into" not in r.output and "Traceback" not in r.output
+        code, out, err = run_cli(
+            str(w), "import", str(_YOUTUBE), "--link-creator", bad
+        )  # no exception but the exit
+        assert code == 1, out + err
+        said = out + err
+        assert "--link-creator" in said and "PLATFORM:ACCOUNT_ID" in said and repr(bad) in said
+        assert "imported into" not in said and "Traceback" not in said
         assert not w.exists()
     # a well-formed one is taken (a YouTube import has no space to link: the note says the id names no account yet)
-    try:
-        r = runner.invoke(
-            app,
-            ["--workspace", str(w), "import", str(_YOUTUBE), "--link-creator", "youtube:UCnobody"],
-        )
-    finally:
-        state.close_all()
-    assert r.exit_code == 0, r.output
+    code, out, err = run_cli(str(w), "import", str(_YOUTUBE), "--link-creator", "youtube:UCnobody")
+    assert code == 0, out + err
     with duckdb.connect(str(w), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM comments").fetchone()[0] == 8
 
 
 def test_a_key_file_without_pseudonymize_is_refused_not_ignored(tmp_path):
-    """``--key-file`` alone was ignored: the import stored the real ids and handles its user meant to hide."""
-    from tribescope.cli import state
+    """``--key-file`` alone was ignored: the import stored the real ids and handles its user meant to hide. So was
+    ``key_file`` alone in ``import_paths``' options."""
+    from tribescope.errors import TribescopeError
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
 
     w, key = tmp_path / "w.duckdb", tmp_path / "k.key"
-    try:
-        r = runner.invoke(app, ["--workspace", str(w), "import", str(_YOUTUBE), "--key-file", str(key)])
-    finally:
-        state.close_all()
-    assert r.exit_code == 1, r.output
-    assert "--key-file" in r.output and "--pseudonymize" in r.output and "imported into" not in r.output
+    code, out, err = run_cli(str(w), "import", str(_YOUTUBE), "--key-file", str(key))
+    assert code == 1, out + err
+    said = out + err
+    assert "--key-file" in said and "--pseudonymize" in said and "imported into" not in said
     assert not w.exists() and not key.exists()
-    try:  # with it, the key is made and the commenters' ids are keyed hashes
-        r = runner.invoke(
-            app, ["--workspace", str(w), "import", str(_YOUTUBE), "--pseudonymize", "--key-file", str(key)]
-        )
-    finally:
-        state.close_all()
-    assert r.exit_code == 0, r.output
+    ws = connect(tmp_path / "api.duckdb")
+    with pytest.raises(TribescopeError, match="--pseudonymize"):
+        import_paths(ws, [_YOUTUBE], options={"key_file": str(key)})
+    assert not ws.has_table("comments") or ws.table("comments").count().execute() == 0
+    assert not key.exists()
+    ws.close()
+    # with it, the key is made and the commenters' ids are keyed hashes
+    code, out, err = run_cli(str(w), "import", str(_YOUTUBE), "--pseudonymize", "--key-file", str(key))
+    assert code == 0, out + err
     assert key.exists()
     with duckdb.connect(str(w), read_only=True) as con:
         plain = con.execute("SELECT count(*) FROM comments WHERE author_id LIKE 'UCfan%'").fetchone()[0]

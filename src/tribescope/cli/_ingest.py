@@ -29,7 +29,7 @@ from tribescope.ingest._run import (
     NOT_AN_EXPORT,
     SKIP_SUFFIXES,
     FileReport,
-    check_table,
+    check_options,
     drop_ahead,
     expand_paths,
     hash_ahead,
@@ -141,18 +141,11 @@ def run_import(
     }
     files: list[Path] = []
     try:
-        check_table(table)  # before any file is hashed ahead
+        check_options(options)  # before any file is hashed ahead
         if platform is not None and platform.strip().lower() not in schema.PLATFORMS:
             # refused here, once: each row of a generic file would be refused for it, with "Fix the record" as advice
             raise TribescopeError(
                 f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
-            )
-        if key_file is not None and not pseudonymize:
-            # ignored until now: an import meant to store keyed hashes stored the real ids and handles
-            raise TribescopeError(
-                f"--key-file {key_file}: the key of --pseudonymize, which this import does not ask for; add "
-                "--pseudonymize to replace the ids and handles of non-creator accounts with keyed hashes, or drop "
-                "--key-file"
             )
         if link_creator:
             # refused here, once: only a file that links a space (Discord, Reddit, Patreon) reads it, and an import

@@ -11,7 +11,7 @@ import os
 import reprlib
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,7 +259,7 @@ def import_paths(
     if isinstance(paths, str | os.PathLike):  # not its characters, one by one
         paths = [paths]
     options = dict(options or {})
-    check_table(options.get("table"))
+    check_options(options)
     given = expand_paths(paths)
     files = given
     # ZIP archives are imported as the folders they unzip to, named as the archive's files (:mod:`._archive`)
@@ -281,6 +281,19 @@ def import_paths(
         finally:
             # hashes started ahead that the import did not take (it failed before it got to them)
             drop_ahead(given)
+
+
+def check_options(options: Mapping[str, Any]) -> None:
+    """Refuse, before any file is read, import options that no import may take as given: a target table no file can
+    be imported into (:func:`check_table`), and a pseudonym key (``key_file``, ``--key-file``) without
+    ``pseudonymize``, which was ignored — an import meant to store keyed hashes stored the real ids and handles."""
+    check_table(options.get("table"))
+    if options.get("key_file") and not options.get("pseudonymize"):
+        raise TribescopeError(
+            f"--key-file {options['key_file']}: the key of --pseudonymize, which this import does not ask for; add "
+            "--pseudonymize to replace the ids and handles of non-creator accounts with keyed hashes, or drop "
+            "--key-file"
+        )
 
 
 def check_table(table: Any) -> None:
