@@ -190,8 +190,8 @@ def _report_timings(stages: list[StageTiming], took: float, path: Path) -> None:
 
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
-    (:func:`tribescope.cli._out.write_table`)."""
-    write_table(tbl, check_out(out))
+    (:func:`tribescope.cli._out.write_table`); ``score`` checked ``out`` before its work (:func:`check_out`)."""
+    write_table(tbl, out)
 
 
 @app.command()
