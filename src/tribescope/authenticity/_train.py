@@ -340,6 +340,13 @@ def train_accounts(root: Path | None = None, *, transfer: bool = True, cv: bool 
     return model
 
 
+def _check_limit(limit: int | None) -> None:
+    """An evaluation's ``limit`` is at least 1 row a part: a negative one was pandas' "all but the last N" (figures
+    on a silently trimmed held-out part) and 0 meant no limit."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit={limit!r}: a number of rows, 1 or more (None: every row)")
+
+
 def evaluate_accounts(
     model: AccountModel, root: Path | None = None, *, limit: int | None = None
 ) -> list[dict[str, Any]]:
@@ -347,6 +354,7 @@ def evaluate_accounts(
     files when present. ``limit`` keeps the first rows of each part (for a quick smoke run). A set whose folder
     is absent is a row saying so; a data folder that does not exist, or holds none of the sets, is
     :class:`DataMissing`, and so is a set's folder with a file missing or malformed (the message names it)."""
+    _check_limit(limit)
     root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     trained = set(model.meta.get("trained_on", {}))
@@ -524,6 +532,7 @@ def evaluate_comments(root: Path | None = None, *, limit: int | None = None) -> 
     from tribescope.authenticity._comments import load_text_model
     from tribescope.authenticity._data import load_cmv, load_youtube_spam
 
+    _check_limit(limit)
     root = _data_folder(root)
     rows: list[dict[str, Any]] = []
     spam = load_text_model("spam")

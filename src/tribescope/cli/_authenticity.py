@@ -341,7 +341,9 @@ def _with_baseline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @_eval.command("accounts")
 def eval_accounts(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
-    limit: Annotated[int | None, typer.Option(help="Use at most N rows per part (quick smoke run).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Use at most N rows per part (quick smoke run).")
+    ] = None,
 ) -> None:
     """Measure the shipped fake-account model on held-out data (retrains nothing)."""
     from tribescope.authenticity import load_account_model
@@ -405,7 +407,9 @@ def eval_accounts(
 @_eval.command("comments")
 def eval_comments(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
-    limit: Annotated[int | None, typer.Option(help="Use at most N rows per part (quick smoke run).")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Use at most N rows per part (quick smoke run).")
+    ] = None,
 ) -> None:
     """Measure the shipped spam and attack models on a video / fold they never saw (retrains nothing)."""
     from tribescope.authenticity import load_text_model
