@@ -199,13 +199,14 @@ def list_brands(ws: Workspace) -> list[Brand]:
 
 
 def get_brand(ws: Workspace, name: str) -> Brand:
-    """The profile ``name`` (case-insensitive); a :class:`BrandError` naming the known brands otherwise."""
+    """The profile ``name`` (case-insensitive, spaces around it ignored, as :func:`add_brand` stores it); a
+    :class:`BrandError` naming the known brands otherwise."""
     require_workspace(ws, "get_brand")
     if not isinstance(name, str):
         raise TypeError(f"get_brand takes the brand name as a str, not {type(name).__name__} {name!r}")
     brands = list_brands(ws)
     for b in brands:
-        if b.name.lower() == name.lower():
+        if b.name.lower() == name.strip().lower():
             return b
     known = ", ".join(b.name for b in brands) or "none yet"
     raise BrandError(
