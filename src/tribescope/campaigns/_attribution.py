@@ -49,6 +49,7 @@ from tribescope.campaigns._io import UNPAID_STATUSES, VOID_STATUSES, discount_co
 
 __all__ = [
     "ATTRIBUTION_WINDOW_DAYS",
+    "MAX_WINDOW_DAYS",
     "attribute_clicks",
     "attribute_orders",
     "campaign_posts",
@@ -58,6 +59,9 @@ __all__ = [
 
 #: days after a plan row's end during which its code / link still earns orders
 ATTRIBUTION_WINDOW_DAYS = 14
+#: the longest window a report takes: ten years after a campaign's end (a window of 100,000 days overflowed the
+#: report's timestamps)
+MAX_WINDOW_DAYS = 3660
 
 
 def _window(plan: pd.DataFrame, window_days: int) -> tuple[pd.Series, pd.Series]:

@@ -190,8 +190,14 @@ _CURRENCY = re.compile(r"^(?:[A-Z]{3}|[A-Z]{0,2}[$€£¥₹₩₽]|kr|zł)\s*|\
 
 
 def format_money(x: float) -> str:
-    """``1,250`` for whole amounts, ``99.99`` (cents) otherwise — never rounded to a misleading whole number."""
-    return f"{x:,.0f}" if float(x) == round(float(x)) else f"{x:,.2f}"
+    """``1,250`` for whole amounts, ``99.99`` (cents) otherwise — never rounded to a misleading whole number, nor to
+    the cent when that changes it (a budget of ``99.996`` is not shown as ``100.00`` beside a fee of 100)."""
+    x = float(x)
+    if x == round(x):
+        return f"{x:,.0f}"
+    if x == round(x, 2):
+        return f"{x:,.2f}"
+    return f"{x:,.6f}".rstrip("0")
 
 
 def parse_money(v: str, where: str = "") -> float:
@@ -327,6 +333,20 @@ def _own_marks(
                 )
 
 
+#: a YouTube channel id (``UC`` and 22 characters of base64url): case-sensitive, unlike a handle
+_YOUTUBE_CHANNEL = re.compile(r"UC[0-9A-Za-z_-]{22}")
+
+
+def creator_id_of(platform: str | None, creator: str) -> str:
+    """A plan row's creator id as the workspace stores it: a YouTube creator's (a channel id) as written, any other
+    platform's handle lower-cased; without a platform, as written when it is a YouTube channel id. Only a channel id
+    keeps its case: ``UCLA_fan`` on Instagram is ``ucla_fan`` (a handle that merely starts with ``UC`` was kept as
+    written and matched no account)."""
+    if platform == "youtube" or (platform is None and _YOUTUBE_CHANNEL.fullmatch(creator)):
+        return creator
+    return creator.lower()
+
+
 def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = None) -> pa.Table:
     """A campaign plan file (module docstring). ``creators``: the workspace's ``(platform, creator_id)`` pairs
     (:func:`import_campaign` passes the creators with posts); a row without a platform whose creator id is on several
@@ -354,7 +374,7 @@ def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = Non
         utm = _pick(r, "utm_campaign").lower() or (utm_campaign_of(link) or "")
         posts = _pick(r, "post_ids", "post_id")
         platform = _pick(r, "creator_platform", "platform").lower() or None
-        cid = creator if platform == "youtube" or creator.startswith("UC") else creator.lower()
+        cid = creator_id_of(platform, creator)
         campaign = _pick(r, "campaign_id", "campaign") or p.stem
         start = _date(r, where, "start", "start_date")
         end = _date(r, where, "end", "end_date")
@@ -369,7 +389,8 @@ def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = Non
                 f"and the workspace has {' and '.join(on)} creators of that id; write which account the campaign "
                 f"paid: one of {', '.join(on)}"
             )
-        key = (campaign, platform, cid)
+        # the account the row resolves to: a row without a platform is that of the workspace's one creator of the id
+        key = (campaign, platform or (on[0] if len(on) == 1 else None), cid)
         if key in seen:
             raise CampaignError(
                 f"{where}: creator {creator!r} appears twice in campaign {campaign!r} (also line {seen[key]}); "
@@ -493,14 +514,22 @@ def read_orders(path: str | Path) -> pa.Table:
     _need(header, p, "order total", *_O_TOTAL)
     _need(header, p, "creation time", *_O_CREATED)
     orders: dict[str, dict[str, Any]] = {}
+    items: dict[str, str] = {}  # order name → where its first row without a Total is
     for r in rows:
         where = f"{p}, line {r['_line']}"
         name = _pick(r, *_O_NAME)
         if not name:
-            continue
+            if not any(str(v).strip() for k, v in r.items() if not k.startswith("_")):
+                continue  # an empty row (a spreadsheet's trailing ",,,,")
+            raise CampaignError(
+                f"{where}, field {_field(r, *_O_NAME)!r}: a row without an order name; every row of an orders "
+                "export names its order (a line-item row repeats it)"
+            )
         if not _pick(r, *_O_TOTAL):
-            # a further line item: Shopify writes the order's fields (Total, codes, landing site …) on its first row
-            # only; a row without a Total adds nothing to the order
+            # a further line item: Shopify writes the order's fields (Total, codes, landing site …) on one row of the
+            # order only; a row without a Total adds nothing to the order — when the file has that row (anywhere: a
+            # sorted sheet moves it)
+            items.setdefault(name, f"{where}, field {_field(r, *_O_TOTAL)!r}")
             continue
         # a row repeating a Name *with* a Total is the order again (two exports pasted together, an app repeating the
         # order on every line-item row): the later copy wins, as in the Orders API JSON and as a re-import replaces an
@@ -546,6 +575,12 @@ def read_orders(path: str | Path) -> pa.Table:
             raise CampaignError(
                 f"{where}, field {_field(r, *_O_CREATED)!r}: empty creation time for order {name}"
             )
+    lost = next((name for name in items if name not in orders), None)
+    if lost is not None:  # its rows would be dropped without a word
+        raise CampaignError(
+            f"{items[lost]}: order {lost} has no total on any of its rows; one row of each order carries the order's "
+            "Total (the others are its further line items)"
+        )
     return pa.Table.from_pylist([o for o in orders.values() if o], schema=ORDER_SCHEMA)
 
 
@@ -655,6 +690,11 @@ def _read_orders_json(p: Path) -> pa.Table:
     return pa.Table.from_pylist(list(out.values()), schema=ORDER_SCHEMA)
 
 
+#: the most clicks one row may count: far above any link's (a day of every person online, many times over), far below
+#: what the report's 64-bit sums would wrap at
+MAX_CLICKS = 10**12
+
+
 def read_clicks(path: str | Path) -> pa.Table:
     p = Path(path)
     rows, header = _rows(p)
@@ -664,10 +704,10 @@ def read_clicks(path: str | Path) -> pa.Table:
         where = f"{p}, line {r['_line']}"
         link = _pick(r, "link", "url")
         n = _money(r, where, "clicks", "count")
-        if n < 0 or n != int(n):
+        if n < 0 or n != int(n) or n > MAX_CLICKS:
             raise CampaignError(
                 f"{where}, field {_field(r, 'clicks', 'count')!r}: {_pick(r, 'clicks', 'count')!r} is not a "
-                "number of clicks (a whole number, 0 or more)"
+                f"number of clicks (a whole number from 0 to {MAX_CLICKS:,})"
             )
         out.append(
             {
@@ -798,7 +838,9 @@ def find_campaign_files(directory: str | Path, given: Iterable[str] = ()) -> dic
         raise CampaignError(f"{d}: {'not a folder' if d.exists() else 'no such folder'}")
     skip = set(given)
     found: dict[str, list[Path]] = {}
-    for f in sorted([*d.glob("*.csv"), *d.glob("*.json"), *d.glob("*.ndjson"), *d.glob("*.jsonl")]):
+    # the suffix in any case: ``orders_export.CSV`` is an orders file too
+    kinds = (".csv", ".json", ".ndjson", ".jsonl")
+    for f in sorted(f for f in d.iterdir() if f.suffix.lower() in kinds and f.is_file()):
         n = f.name.lower()
         for kind, word in (("plan", "plan"), ("orders", "order"), ("clicks", "click")):
             if kind in skip or (kind != "orders" and not n.endswith(".csv")):

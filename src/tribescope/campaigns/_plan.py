@@ -263,13 +263,14 @@ def _share(x: float) -> str:
 def share_text(x: float, rule: float) -> str:
     """The community share of the budget ``x`` as the summary and its note print it: whole when that is true to the
     ``rule`` (``48%``, ``70%``), else with the fewest decimals that keep a share below the rule below it (``69.5%``
-    under a 70 % rule: never "only 70% … (rule: ≥ 70%)")."""
+    under a 70 % rule: never "only 70% … (rule: ≥ 70%)"; ``0.001%``, not ``0%``, of a huge budget spent)."""
     if x >= rule - 1e-12:
         return f"{x:.0%}"
     for d in range(6):
-        if float(f"{x * 100:.{d}f}") < rule * 100 - 1e-9:
+        shown = float(f"{x * 100:.{d}f}")
+        if shown < rule * 100 - 1e-9 and (shown > 0 or x <= 0):  # a share spent is never "0%"
             return f"{x:.{d}%}"
-    return f"{x:.6%}"
+    return f"{x:.6%}" if x >= 5e-9 else "< 0.000001%"
 
 
 def summary_text(summary: dict[str, Any]) -> str:
@@ -488,11 +489,15 @@ def plan_budget(
             f"followers ({', '.join(who[:5])}{', …' if len(who) > 5 else ''}); import their profiles to plan them"
         )
         cand = cand[~unknown]
+    left_out_community = (
+        0  # community creators --min-roi left out, named when the community share falls short
+    )
     if min_roi is not None:
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi
         if losing.any():
             notes.append(_left_out_note(min_roi, roi[losing]))
+            left_out_community = int((cand.loc[losing, "label_group"] == "community").sum())
             cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
@@ -599,6 +604,11 @@ def plan_budget(
         notes.append(
             f"only {share_text(comm / budget, min_community_share)} of the budget found community creators to spend on "
             f"(rule: ≥ {_share(min_community_share)}); the rest is left unspent"
+            + (
+                f" (--min-roi left out {left_out_community} community creator(s))"
+                if left_out_community
+                else ""
+            )
         )
     return BudgetPlan(
         picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary

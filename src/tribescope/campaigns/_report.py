@@ -48,6 +48,7 @@ import pyarrow as pa
 
 from tribescope.campaigns._attribution import (
     ATTRIBUTION_WINDOW_DAYS,
+    MAX_WINDOW_DAYS,
     attribute_clicks,
     attribute_orders,
     campaign_posts,
@@ -112,6 +113,8 @@ def load_cpm_table(path: str | Path | None = None) -> dict[str, float]:
         if not (r.get(cols["cpm"]) or "").strip():
             raise CampaignError(f"{where}: no CPM for {plat!r}")
         out[plat] = parse_money(r[cols["cpm"]], where)
+        if out[plat] < 0:  # a negative CPM would make the creator's reach a negative EMV
+            raise CampaignError(f"{where}: the CPM {r[cols['cpm']].strip()} for {plat!r} is negative")
     if not out:
         raise CampaignError(f"CPM table {name} has no rows (columns platform,cpm)")
     return out
@@ -307,6 +310,11 @@ def campaign_report(
 ) -> CampaignReport:
     """Compute the ROI report from ``campaign_plan``, ``campaign_orders``, ``campaign_clicks`` and posts."""
     require_workspace(ws, "campaign_report")
+    if not 0 <= window_days <= MAX_WINDOW_DAYS:
+        raise CampaignError(
+            f"an attribution window of {window_days:,} days; it is 0 to {MAX_WINDOW_DAYS:,} days after a campaign's "
+            f"end (default {ATTRIBUTION_WINDOW_DAYS})"
+        )
     plan = _frame(ws, "campaign_plan")
     if plan.empty:
         raise CampaignError(
