@@ -414,7 +414,10 @@ class Workspace:
         The folder is written whole beside ``directory`` and then put in its place, so it holds this workspace's
         tables and nothing else: a table an earlier export held and this workspace no longer has (a score cache
         dropped by ``forget``) is gone with it, and an interrupted export leaves the earlier one. A folder that holds
-        anything but an earlier export (other files) is refused rather than mixed into."""
+        anything but an earlier export is refused rather than mixed into or replaced: an earlier export is table folders
+        each holding the one file this writes (``part-0.parquet``; none once ``forget`` removed it) and the Spark
+        backend's derived tables (``_derived/``). A folder of the user's own Parquet (``customers/customers.parquet``)
+        was taken for a table of an earlier export and deleted with it."""
         out = Path(directory).absolute()
         here = Path.cwd()
         if not out.name or out.resolve() in (here.resolve(), *here.resolve().parents):
@@ -430,7 +433,9 @@ class Workspace:
                 e.name
                 for e in out.iterdir()
                 if not (
-                    e.is_dir() and (e.name == DERIVED_DIR or any(e.glob("*.parquet")) or not any(e.iterdir()))
+                    e.is_dir()
+                    and (e.name == DERIVED_DIR or {f.name for f in e.iterdir()} <= {_EXPORT_PART})
+                    and not e.is_symlink()
                 )
             ]
             if foreign:
@@ -449,7 +454,7 @@ class Workspace:
                 d = tmp / name
                 d.mkdir()
                 self.duck.execute(
-                    f"COPY {_ident(name)} TO {_literal(str(d / 'part-0.parquet'))} (FORMAT PARQUET)"
+                    f"COPY {_ident(name)} TO {_literal(str(d / _EXPORT_PART))} (FORMAT PARQUET)"
                 )
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -507,6 +512,8 @@ class Workspace:
 #: Folder (inside a Parquet workspace) where the Spark backend writes derived tables: model enrichments
 #: written by ``tribescope score``. The exported source tables beside it are never touched.
 DERIVED_DIR = "_derived"
+#: the one file :meth:`Workspace.export_parquet` writes in each table's folder
+_EXPORT_PART = "part-0.parquet"
 
 #: Environment variables :func:`connect` reads when it is given neither a master nor a remote.
 ENV_SPARK_MASTER = "TRIBESCOPE_SPARK_MASTER"
