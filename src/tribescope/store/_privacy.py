@@ -825,7 +825,11 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
            WHERE v IS NOT NULL AND NOT starts_with(v, 'p_')
              AND (platform, v) NOT IN (SELECT platform, id FROM __creators)"""
     ).fetchall()
+    # the raw records of the rejects name their authors too, also when no account needs a pseudonym (an import whose
+    # every record was rejected kept them whole)
+    d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
     if not values:
+        d.execute("DROP TABLE IF EXISTS __creators")
         return {}
     pseudos = [pseudonym(key, p, v) for p, v in values]
     # an account on the erasure list by its name or id stays forgotten under its pseudonym: the pseudonym goes on the
@@ -885,7 +889,6 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
             assert st is not None
             st.merge()
         changed["accounts"] = moved.num_rows
-        d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
         for table in SCORE_CACHES_WITH_MEMBERS:
             d.execute(f'DROP TABLE IF EXISTS "{table}"')
     finally:
