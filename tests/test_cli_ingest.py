@@ -323,3 +323,23 @@ def test_a_key_file_without_pseudonymize_is_refused_not_ignored(tmp_path):
     with duckdb.connect(str(w), read_only=True) as con:
         plain = con.execute("SELECT count(*) FROM comments WHERE author_id LIKE 'UCfan%'").fetchone()[0]
     assert plain == 0  # the fans; the creator keeps its id
+
+
+def test_status_rejects_lists_the_latest_and_says_how_many_there_are(tmp_path):
+    """301 rejects: the list showed the table's first 200 in no order, titled "rejects", so the record the last import
+    had just pointed to (`see tribescope status --rejects`) could be missing. It shows the last 200, in import and
+    line order, and says of how many."""
+    many = tmp_path / "many.csv"
+    many.write_text(
+        "account_id,username,followers\n" + "".join(f"a{i},a{i},bad{i}\n" for i in range(1, 301)) + "ok,ok,5\n"
+    )
+    (tmp_path / "newest.csv").write_text("account_id,username,followers\nzz,zz,NEWEST_BAD\n")
+    w = str(tmp_path / "w.duckdb")
+    for f in ("many.csv", "newest.csv"):
+        code, _, err = run_cli(w, "import", str(tmp_path / f), "--platform", "instagram", "--skip-bad")
+        assert code == 0, err
+    code, out, err = run_cli(w, "status", "--rejects")
+    assert code == 0, err
+    assert "rejects (the last 200 of 301)" in out
+    assert "NEWEST_BAD" in out and "'bad102'" in out and "'bad101'" not in out
+    assert out.index("'bad300'") < out.index("NEWEST_BAD") and out.index("'bad102'") < out.index("'bad300'")

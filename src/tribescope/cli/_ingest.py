@@ -243,6 +243,8 @@ def run_import(
 
 #: imports the import log of ``tribescope status`` lists (the latest)
 _LOG_ROWS = 30
+#: the rejects `status --rejects` lists: the latest (the table holds them all)
+_REJECT_ROWS = 200
 
 
 def _rows_text(rows: Any) -> str:
@@ -321,15 +323,34 @@ def status(
             )
         console.print(lt)
     if rejects and ws.has_table("rejects"):
-        rt = Table(title="rejects", show_edge=False)
+        shown, total = _latest_rejects(ws)
+        title = "rejects" if len(shown) == total else f"rejects (the last {len(shown):,} of {total:,})"
+        rt = Table(title=title, show_edge=False)
         for col in ("import", "file", "where", "field", "reason"):
             rt.add_column(col)
-        for r in ws.table("rejects").limit(200).to_pyarrow().to_pylist():
+        for r in shown:
             rt.add_row(
                 r["import_id"], Path(r["path"] or "").name, r["location"], r["field"] or "", r["reason"]
             )
         console.print(rt)
     ws.close()
+
+
+def _latest_rejects(ws: Any) -> tuple[list[dict[str, Any]], int]:
+    """The last :data:`_REJECT_ROWS` rejects in import order (the imports' start; within a file, by the line or
+    record number its location starts with), and how many there are. The list was the table's first 200 rows in no
+    order, so the records an import had just pointed to (`see tribescope status --rejects`) could be left out."""
+    rj = ws.table("rejects")
+    total = int(rj.count().to_pyarrow().as_py())
+    if ws.has_table("imports"):
+        rj = rj.left_join(ws.table("imports").select("import_id", "started_at"), "import_id")
+        first = [rj.started_at]
+    else:
+        first = []
+    number = rj.location.re_extract(r"(\d+)", 1).nullif("").cast("int64")
+    keys = [*first, rj.import_id, rj.path, number, rj.location]
+    last = rj.order_by([k.desc() for k in keys]).limit(_REJECT_ROWS)
+    return last.to_pyarrow().to_pylist()[::-1], total
 
 
 @app.command()
