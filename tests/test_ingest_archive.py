@@ -370,3 +370,22 @@ def test_skip_bad_leaves_out_an_archive_that_cannot_be_unpacked_and_imports_the_
     # nothing else to import: the refused archive is still reported, and nothing is written
     r = import_paths(ws, [evil], skip_bad=True)
     assert [f.skipped.split(":")[0] for f in r.files] == ["not imported"] and r.records == 0
+
+
+def test_an_operating_system_s_files_are_left_out_of_a_folder_and_an_archive(ws, tmp_path):
+    """A ``Thumbs.db`` beside the exports stopped the whole import ("the file is an Excel 97-2003 workbook (.xls)":
+    it is an OLE file too), a ``desktop.ini`` as "format not recognised"; in a folder and in a ZIP alike."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000
+    ini = b"[.ShellClassInfo]\r\nIconResource=C:\\Windows\\System32\\imageres.dll,-3\r\n"
+    folder = tmp_path / "exports"
+    (folder / "reels" / "$RECYCLE.BIN").mkdir(parents=True)
+    (folder / "posts.csv").write_bytes(POSTS)
+    (folder / "reels" / "Thumbs.db").write_bytes(ole)
+    (folder / "desktop.ini").write_bytes(ini)
+    (folder / "reels" / "$RECYCLE.BIN" / "desktop.ini").write_bytes(ini)
+    r = import_paths(ws, [folder])
+    assert [Path(f.path).name for f in r.files] == ["posts.csv"]
+    z = _zip(tmp_path / "exports.zip", {"Thumbs.db": ole, "sub/Desktop.ini": ini, "posts.csv": POSTS})
+    r = import_paths(ws, [z], force=True)
+    assert [Path(f.path).name for f in r.files] == ["posts.csv"]
+    assert ws.duck.execute("SELECT post_id FROM posts").fetchall() == [("q1",)]

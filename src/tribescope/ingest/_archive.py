@@ -49,6 +49,20 @@ MEDIA_SUFFIXES = frozenset(
         ".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi", ".mp3", ".m4a", ".aac", ".wav", ".ogg", ".opus", ".srt",
     }
 )  # fmt: skip
+#: files and folders an operating system leaves beside the exports (Windows' thumbnail caches and folder settings, its
+#: recycle bin; macOS's resource forks — hidden files such as ``.DS_Store`` are skipped anyway), lower-cased: a folder
+#: or archive holding a ``Thumbs.db`` stopped its import ("an Excel 97-2003 workbook"), a ``desktop.ini`` too
+SYSTEM_NAMES = frozenset(
+    {
+        "thumbs.db",
+        "ehthumbs.db",
+        "ehthumbs_vista.db",
+        "desktop.ini",
+        "$recycle.bin",
+        "system volume information",
+        "__macosx",
+    }
+)
 #: web pages, which no format reads: in a folder or an archive with nothing else, a platform's download requested as
 #: HTML instead of JSON (:data:`HTML_HINT` says so)
 PAGE_SUFFIXES = (".html", ".htm")
@@ -112,9 +126,12 @@ def member_path(name: str) -> PurePosixPath | None:
 
 
 def _skipped(rel: PurePosixPath, skip_suffixes: Iterable[str]) -> bool:
-    """Entries not unpacked: hidden ones (``.DS_Store``, macOS's ``__MACOSX/`` resource forks), media, and what a
-    folder's walk skips anyway (README and documentation files, logs)."""
-    if any(p.startswith(".") or p == "__MACOSX" for p in rel.parts) or rel.name.lower().startswith("readme"):
+    """Entries not unpacked: hidden ones (``.DS_Store``), an operating system's (:data:`SYSTEM_NAMES`: macOS's
+    ``__MACOSX/`` resource forks, Windows' ``Thumbs.db``), media, and what a folder's walk skips anyway (README and
+    documentation files, logs)."""
+    if any(p.startswith(".") or p.lower() in SYSTEM_NAMES for p in rel.parts) or rel.name.lower().startswith(
+        "readme"
+    ):
         return True
     suffix = rel.suffix.lower()
     return suffix in MEDIA_SUFFIXES or suffix in skip_suffixes

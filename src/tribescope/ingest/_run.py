@@ -22,7 +22,7 @@ import pyarrow as pa
 from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
-from tribescope.ingest._archive import HTML_HINT, IGNORE_MARKER, PAGE_SUFFIXES, Archives
+from tribescope.ingest._archive import HTML_HINT, IGNORE_MARKER, PAGE_SUFFIXES, SYSTEM_NAMES, Archives
 from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
@@ -133,7 +133,8 @@ class ImportReport:
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to import: given files as they are; folders walked recursively in name order,
-    skipping hidden entries, documentation files, pictures no format reads (:data:`SKIP_SUFFIXES`), and folders
+    skipping hidden entries, an operating system's files (:data:`~tribescope.ingest._archive.SYSTEM_NAMES`:
+    ``Thumbs.db``, ``desktop.ini``, ``__MACOSX/``), documentation files, pictures no format reads (:data:`SKIP_SUFFIXES`), and folders
     marked with ``.tribescopeignore``."""
     out: list[Path] = []
     for p in map(Path, paths):
@@ -148,11 +149,12 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
             if IGNORE_MARKER in files:
                 dirs[:] = []
                 continue
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d.lower() not in SYSTEM_NAMES)
             for name in sorted(files):
                 f = Path(root) / name
                 if (
                     name.startswith(".")
+                    or name.lower() in SYSTEM_NAMES
                     or f.suffix.lower() in SKIP_SUFFIXES
                     or name.lower().startswith("readme")
                 ):
