@@ -99,3 +99,26 @@ def test_parquet_posts(ws, tmp_path):
     import_paths(ws, [f], options={"platform": "tiktok"})
     row = ws.table("posts").to_pyarrow().to_pylist()[0]
     assert row["hashtags"] == ["food", "vegan"] and row["likes"] == 5
+
+
+def test_parquet_date_columns_are_midnight_utc(ws, tmp_path):
+    """A ``date32`` / ``date64`` column (pandas' and R's dates) was refused: "expected a timestamp, found date"."""
+    import datetime as dt
+
+    for i, typ in enumerate((pa.date32(), pa.date64())):
+        pq.write_table(
+            pa.table(
+                {
+                    "platform": ["instagram", "instagram"],
+                    "post_id": [f"q{i}", f"r{i}"],
+                    "creator_id": ["ann", "ann"],
+                    "created_at": pa.array([dt.date(2024, 3, 1 + i), None], typ),
+                }
+            ),
+            tmp_path / f"posts{i}.parquet",
+        )
+    import_paths(ws, [tmp_path / "posts0.parquet", tmp_path / "posts1.parquet"])
+    got = ws.duck.execute(
+        "SELECT post_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') FROM posts ORDER BY 1"
+    ).fetchall()
+    assert got == [("q0", "2024-03-01 00:00:00"), ("q1", "2024-03-02 00:00:00"), ("r0", None), ("r1", None)]

@@ -284,7 +284,7 @@ def _sheet_date(text: str, name: str, day_first: bool) -> dt.datetime | None:
 
 def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None:
     """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC), a spreadsheet date
-    (see :func:`_sheet_date`; ``day_first``: the file writes dates day first) or datetime."""
+    (see :func:`_sheet_date`; ``day_first``: the file writes dates day first), datetime or date (midnight UTC)."""
     if type(v) is int and 0 <= v < 100_000_000_000:  # fast path: whole unix seconds (the common case)
         return dt.datetime.fromtimestamp(v, dt.UTC)
     if type(v) is str and _ISO_UTC.fullmatch(v):  # fast path: canonical ISO-8601 with an offset
@@ -296,6 +296,8 @@ def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None
         return None
     if isinstance(v, dt.datetime):
         return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
+    if isinstance(v, dt.date):  # a Parquet / Arrow date column (pandas', R's): midnight UTC, as a date written alone
+        return dt.datetime(v.year, v.month, v.day, tzinfo=dt.UTC)
     if isinstance(v, bool):
         raise FieldError(name, f"expected a timestamp, found {v!r}")
     if isinstance(v, int | float):
