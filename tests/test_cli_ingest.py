@@ -343,3 +343,14 @@ def test_status_rejects_lists_the_latest_and_says_how_many_there_are(tmp_path):
     assert "rejects (the last 200 of 301)" in out
     assert "NEWEST_BAD" in out and "'bad102'" in out and "'bad101'" not in out
     assert out.index("'bad300'") < out.index("NEWEST_BAD") and out.index("'bad102'") < out.index("'bad300'")
+
+
+def test_a_workspace_under_the_home_folder_is_found_there(tmp_path, monkeypatch):
+    """``TRIBESCOPE_WORKSPACE=~/t.duckdb`` (an env file; a quoted argument) made a folder named "~" in the current
+    one."""
+    monkeypatch.chdir(tmp_path)
+    home = tmp_path / "home"
+    home.mkdir()
+    code, _, err = run_cli("~/t.duckdb", "import", str(_YOUTUBE), env={"HOME": str(home)})
+    assert code == 0, err
+    assert (home / "t.duckdb").exists() and not (tmp_path / "~").exists()

@@ -196,7 +196,8 @@ def _global(
         ),
     ] = None,
 ) -> None:
-    state.workspace = os.fspath(workspace)
+    # "~/brand.duckdb" from an env file or a quoted argument, which no shell expanded, is the home folder's
+    state.workspace = os.path.expanduser(os.fspath(workspace))
     state.created = []  # this command's own (a process may run several: tests, the web server's jobs)
     state.backend = backend
     state.master = master
