@@ -331,7 +331,9 @@ def test_status_rejects_lists_the_latest_and_says_how_many_there_are(tmp_path):
     line order, and says of how many."""
     many = tmp_path / "many.csv"
     many.write_text(
-        "account_id,username,followers\n" + "".join(f"a{i},a{i},bad{i}\n" for i in range(1, 301)) + "ok,ok,5\n"
+        "account_id,username,followers\n"
+        + "".join(f"a{i},a{i},bad{i}\n" for i in range(1, 301))
+        + "ok,ok,5\n"
     )
     (tmp_path / "newest.csv").write_text("account_id,username,followers\nzz,zz,NEWEST_BAD\n")
     w = str(tmp_path / "w.duckdb")

@@ -251,7 +251,9 @@ def test_pseudonymized_accounts_keep_the_import_that_wrote_them(ws, tmp_path):
 def test_pseudonymize_blanks_rejected_records_when_no_account_needs_a_pseudonym(ws, tmp_path):
     """An import whose every record was rejected (no commenter to pseudonymise) returned before the raw rejects were
     blanked: ``rejects.raw`` kept the record whole, its author's handle and channel id with it."""
-    (tmp_path / "bad.csv").write_text("platform,account_id,username,followers\ninstagram,mallory,Mallory,lots\n")
+    (tmp_path / "bad.csv").write_text(
+        "platform,account_id,username,followers\ninstagram,mallory,Mallory,lots\n"
+    )
     opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
     import_paths(ws, [tmp_path / "bad.csv"], skip_bad=True, options=opts)
     assert ws.duck.execute("SELECT count(*), count(raw) FROM rejects").fetchone() == (1, 0)

@@ -612,12 +612,16 @@ def test_export_parquet_refuses_a_folder_holding_the_user_s_own_parquet(tmp_path
         out = ws.export_parquet(tmp_path / "pq")
         (out / "comments" / "part-0.parquet").unlink()  # as forget does to an export that names the account
         (out / "_derived" / "creator_scores").mkdir(parents=True)
-        pq.write_table(pa.table({"c": [1]}), out / "_derived" / "creator_scores" / "part-00000.snappy.parquet")
+        pq.write_table(
+            pa.table({"c": [1]}), out / "_derived" / "creator_scores" / "part-00000.snappy.parquet"
+        )
         ws.export_parquet(tmp_path / "pq")
         assert (out / "comments" / "part-0.parquet").exists() and not (out / "_derived").exists()
         (out / "customers").mkdir()
         pq.write_table(pa.table({"c": [1, 2]}), out / "customers" / "customers.parquet")
-        with pytest.raises(WorkspaceError, match=r"holds files that are not a tribescope export \(customers\)"):
+        with pytest.raises(
+            WorkspaceError, match=r"holds files that are not a tribescope export \(customers\)"
+        ):
             ws.export_parquet(tmp_path / "pq")
         assert pq.read_table(out / "customers" / "customers.parquet").num_rows == 2
     finally:
