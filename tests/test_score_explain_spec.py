@@ -530,3 +530,24 @@ def test_creators_with_too_little_data_rank_after_the_judged_ones(tmp_path):
     assert out["creator_id"].tolist() == ["c1", "c2", "c0"]
     assert out["label"].tolist()[-1] == "insufficient_data"
     assert out.loc[2, "community_score"] > out.loc[0, "community_score"]
+
+
+def test_explain_refuses_a_handle_on_two_platforms_naming_both():
+    """``explain "a b"`` with ``a b`` on Instagram and TikTok explained the Instagram one without a word (similar,
+    circle and overlap refuse it); ``PLATFORM:ID`` picks one."""
+    from tribescope.errors import CreatorNotFound
+    from tribescope.score._score import _find
+
+    df = pd.DataFrame(
+        {
+            "platform": ["tiktok", "instagram", "youtube"],
+            "creator_id": ["a b", "a b", "UC1"],
+            "handle": ["a b"] * 2 + ["x"],
+        }
+    )
+    with pytest.raises(CreatorNotFound) as e:
+        _find(df, "@A B")
+    assert str(e.value) == (
+        "creator '@A B' is ambiguous in this workspace: instagram:a b, tiktok:a b. Name it as PLATFORM:ID."
+    )
+    assert _find(df, "tiktok:a b")["platform"] == "tiktok" and _find(df, "x")["creator_id"] == "UC1"

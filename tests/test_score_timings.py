@@ -88,3 +88,10 @@ def test_score_timings_file_and_table(tmp_path):
     code, out, err = run_cli(w, "score", "--full", "--timings", str(tmp_path / "t.txt"))
     assert code == 1 and "--timings" in err and "t.txt" in err and ".csv, .parquet or .json" in err
     assert "creators by community score" not in out and not (tmp_path / "t.txt").exists()
+    # nor the --out file itself: the timings replaced the scores ("wrote 40 creators", then 14 timing rows in it)
+    (tmp_path / "s.csv").write_text("kept\n")
+    code, out, err = run_cli(
+        w, "score", "--out", str(tmp_path / "s.csv"), "--timings", str(tmp_path / "s.csv")
+    )
+    assert code == 1 and f"--timings {tmp_path / 's.csv'} is the --out file" in err
+    assert (tmp_path / "s.csv").read_text() == "kept\n" and "creators by community score" not in out

@@ -252,6 +252,10 @@ def score(
             check_out(out)
         if timings is not None:
             check_out(timings, option="--timings")
+            if out is not None and timings.resolve() == out.resolve():  # the timings would replace the scores
+                raise TribescopeError(
+                    f"--timings {timings} is the --out file; write the stage timings to another file"
+                )
         the_spec = load_spec(spec) if spec is not None else None
     except TribescopeError as exc:
         raise fail(exc) from None

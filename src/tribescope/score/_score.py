@@ -832,7 +832,8 @@ def _median(col: pd.Series) -> float | None:
 
 def _find(df: pd.DataFrame, creator: str) -> pd.Series:
     """The row of ``creator``: an account id or handle (case-insensitive; an exact id first), or ``PLATFORM:ID`` as
-    the niche commands take it."""
+    the niche commands take it; one that names creators on several platforms is a :class:`CreatorNotFound` naming
+    them, as the niche commands say."""
     key = creator.strip().lstrip("@")
     plat, sep, rest = key.partition(":")
     if sep and plat.lower() in set(df["platform"].astype(str)):
@@ -850,6 +851,11 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
         raise CreatorNotFound(
             f"no creator {creator!r} in this workspace (looked at creator ids and handles of accounts with posts); "
             "`tribescope score` lists them"
+        )
+    if len(hit) > 1:  # a handle on two platforms: the first was explained, with no word of the other
+        who = ", ".join(sorted(f"{p}:{i}" for p, i in zip(hit["platform"], hit["creator_id"], strict=True)))
+        raise CreatorNotFound(
+            f"creator {creator!r} is ambiguous in this workspace: {who}. Name it as PLATFORM:ID."
         )
     return hit.iloc[0]
 
