@@ -775,3 +775,32 @@ def test_evaluating_without_the_labelled_data_is_an_error_not_an_empty_table(tmp
         assert r.exit_code == 1 and "nodata not found" in r.output, r.output
         r = CliRunner().invoke(app, ["eval", cmd, "--data", str(tmp_path)])  # a folder holding no data set
         assert r.exit_code == 1 and "holds none of the labelled data sets" in r.output, r.output
+
+
+def test_cli_verdicts_are_booleans_in_json_and_parquet(tmp_path: Path) -> None:
+    """``accounts --out x.json`` wrote ``"is_fake": "false"`` and ``comments`` ``"is_spam": "false"``: text, which
+    pandas' ``df[df.is_fake]`` takes as true for every row. The CSV keeps ``true`` / ``false`` as ``score`` writes."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    src = tmp_path / "c.csv"
+    src.write_text(
+        "comment_id,text\nc1,nice pic\n"
+        'c2,"Check out my channel and subscribe!!! http://bit.ly/xyz free giftcards"\n'
+    )
+    r = CliRunner().invoke(app, ["comments", str(src), "--out", str(tmp_path / "c.json")])
+    assert r.exit_code == 0, r.output
+    assert [x["is_spam"] for x in json.loads((tmp_path / "c.json").read_text())] == [False, True]
+    acc = tmp_path / "a.csv"
+    acc.write_text(
+        "account_id,username,followers,following,posts\nx1,ann,5000,300,120\nx2,qq93847561,2,1900,0\n"
+    )
+    r = CliRunner().invoke(app, ["accounts", str(acc), "--out", str(tmp_path / "a.parquet")])
+    assert r.exit_code == 0, r.output
+    t = pq.read_table(tmp_path / "a.parquet")
+    assert str(t.schema.field("is_fake").type) == "bool" and t.column("is_fake").to_pylist() == [False, True]
+    bad = CliRunner().invoke(
+        app, ["accounts", str(acc), "--out", str(tmp_path / "b.csv"), "--operating-point", "x"]
+    )
+    assert "it has default, follower_audit" in bad.output

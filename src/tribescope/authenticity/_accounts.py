@@ -700,7 +700,7 @@ class AccountModel:
         ops = self.meta.get("operating_points", {})
         if name not in ops:
             raise ModelError(
-                f"the account model has no operating point {name!r}; it has {['default', *sorted(ops)]}"
+                f"the account model has no operating point {name!r}; it has {', '.join(sorted({'default', *ops}))}"
             )
         return float(ops[name]["threshold"])
 

@@ -52,9 +52,13 @@ def _read_csv(path: Path) -> Any:
 
 
 def _write_frame(df: Any, out: Path) -> None:
-    """Write a scored frame: CSV as pandas writes it (the input's cells unchanged), else Parquet or JSON records."""
+    """Write a scored frame: CSV as pandas writes it (the input's cells unchanged; a verdict ``true`` / ``false`` as
+    ``score --out`` writes it), else Parquet or JSON records, a verdict as a boolean (it was the text "false", which
+    pandas' ``df[df.is_fake]`` takes as true)."""
     if out.suffix.lower() == ".csv":
-        write_atomic(out, lambda tmp: df.to_csv(tmp, index=False))
+        flags = [c for c in df.columns if df[c].dtype == bool]
+        text = df.assign(**{c: df[c].map({True: "true", False: "false"}) for c in flags})
+        write_atomic(out, lambda tmp: text.to_csv(tmp, index=False))
     else:
         import pyarrow as pa
 
@@ -131,7 +135,7 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
         if c in out.columns:
             out = out.drop(columns=c)
     out["fake_probability"] = res["fake_probability"].round(4).to_numpy()
-    out["is_fake"] = np.where(res["is_fake"].to_numpy(dtype=bool), "true", "false")
+    out["is_fake"] = res["is_fake"].to_numpy(dtype=bool)
     out["category"] = res["category"].to_numpy()
     out["reasons"] = res["reasons"].to_numpy()
     return out
@@ -183,7 +187,7 @@ def accounts(
         _write_frame(res, out)
     except TribescopeError as exc:
         raise fail(exc) from None
-    n_fake = int((res["is_fake"] == "true").sum())
+    n_fake = int(res["is_fake"].sum())
     console.print(
         f"scored {len(res):,} accounts: {n_fake:,} judged fake ({n_fake / max(1, len(res)):.1%}); wrote {out}"
     )
@@ -224,7 +228,7 @@ def comments(
         raise fail(exc) from None
     res = df.copy()
     res["spam_probability"] = q["spam_probability"].round(4).to_numpy()
-    res["is_spam"] = np.where(q["is_spam"].to_numpy(dtype=bool), "true", "false")
+    res["is_spam"] = q["is_spam"].to_numpy(dtype=bool)
     res["quality"] = q["quality"].to_numpy()
     res["sentiment"] = q["sentiment"].round(4).to_numpy()
     try:
