@@ -212,7 +212,6 @@ def comments(
     ],
 ) -> None:
     """Classify comments: spam, personal attack, emoji-/mention-only, generic or substantive; and sentiment."""
-    import numpy as np
     import pyarrow as pa
 
     from tribescope.authenticity import score_comments
