@@ -214,6 +214,8 @@ def test_empty_and_non_text_spec_files(tmp_path):
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
     with pytest.raises(SpecError, match=r"logo.toml is not a UTF-8 text file"):
         load_spec(binary)
+    with pytest.raises(SpecError, match=r"is a folder; give the spec's .toml file"):  # was "does not exist"
+        load_spec(tmp_path)
 
 
 def test_old_spec_copies_with_the_confidence_minimums_still_load(tmp_path):

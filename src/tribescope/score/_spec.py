@@ -681,6 +681,8 @@ def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
         path = "tribescope/score/spec.toml"
     else:
         p = Path(spec)
+        if p.is_dir():
+            raise SpecError(f"score spec {p} is a folder; give the spec's .toml file")
         if not p.is_file():
             raise SpecError(f"score spec {p} does not exist; copy tribescope/score/spec.toml and edit it")
         path = str(p)
