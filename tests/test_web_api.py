@@ -107,6 +107,14 @@ def test_csv_cells_cannot_become_spreadsheet_formulas():
     assert to_csv(page) == 't,n\n"\'=HYPERLINK(""http://x"")",-3\n\'@sum,1.5\n'
 
 
+def test_csv_booleans_are_written_as_score_out_writes_them():
+    """``/api/creators.csv`` wrote ``True`` / ``False`` where ``score --out x.csv`` writes ``true`` / ``false``."""
+    import numpy as np
+
+    page = Page(1, 1, 3, [{"b": True}, {"b": np.bool_(False)}, {"b": None}], ["b"])
+    assert to_csv(page) == 'b\ntrue\nfalse\n""\n'  # csv quotes a lone empty cell
+
+
 def test_creator_detail(client):
     j = client.get("/api/creators/instagram/alice_bakes").json()
     assert j["creator"]["handle"] == "Alice_Bakes"

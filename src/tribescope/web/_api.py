@@ -114,6 +114,11 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
+    if type(v).__name__ in (
+        "bool",
+        "bool_",
+    ):  # NumPy's too; as `score --out x.csv` writes them (not True / False)
+        return "true" if v else "false"
     if isinstance(v, list | dict):
         import json
 
