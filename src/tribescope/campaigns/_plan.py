@@ -489,15 +489,11 @@ def plan_budget(
             f"followers ({', '.join(who[:5])}{', …' if len(who) > 5 else ''}); import their profiles to plan them"
         )
         cand = cand[~unknown]
-    left_out_community = (
-        0  # community creators --min-roi left out, named when the community share falls short
-    )
     if min_roi is not None:
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi
         if losing.any():
             notes.append(_left_out_note(min_roi, roi[losing]))
-            left_out_community = int((cand.loc[losing, "label_group"] == "community").sum())
             cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
@@ -604,11 +600,6 @@ def plan_budget(
         notes.append(
             f"only {share_text(comm / budget, min_community_share)} of the budget found community creators to spend on "
             f"(rule: ≥ {_share(min_community_share)}); the rest is left unspent"
-            + (
-                f" (--min-roi left out {left_out_community} community creator(s))"
-                if left_out_community
-                else ""
-            )
         )
     return BudgetPlan(
         picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary
