@@ -290,6 +290,20 @@ def test_a_malformed_link_creator_is_refused_before_anything_is_imported(tmp_pat
         assert "--link-creator" in said and "PLATFORM:ACCOUNT_ID" in said and repr(bad) in said
         assert "imported into" not in said and "Traceback" not in said
         assert not w.exists()
+    # the Python API refuses it before reading any file too (the check is import_paths' own)
+    from tribescope.errors import TribescopeError
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    ws = connect(tmp_path / "api.duckdb")
+    try:
+        with pytest.raises(
+            TribescopeError, match=r"--link-creator: expected PLATFORM:ACCOUNT_ID .* found 'bad'"
+        ):
+            import_paths(ws, [_YOUTUBE], options={"link_creator": "bad"})
+        assert ws.table("comments").count().execute() == 0
+    finally:
+        ws.close()
     # a well-formed one is taken (a YouTube import has no space to link: the note says the id names no account yet)
     code, out, err = run_cli(str(w), "import", str(_YOUTUBE), "--link-creator", "youtube:UCnobody")
     assert code == 0, out + err

@@ -34,7 +34,6 @@ from tribescope.ingest._run import (
     expand_paths,
     hash_ahead,
 )
-from tribescope.ingest.reddit import link_creator_key
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -141,19 +140,12 @@ def run_import(
     }
     files: list[Path] = []
     try:
-        check_options(options)  # before any file is hashed ahead
+        check_options(options)  # before any file is hashed ahead: --table, --link-creator, --key-file
         if platform is not None and platform.strip().lower() not in schema.PLATFORMS:
             # refused here, once: each row of a generic file would be refused for it, with "Fix the record" as advice
             raise TribescopeError(
                 f"--platform {platform!r}: not a platform; use one of {', '.join(schema.PLATFORMS)}"
             )
-        if link_creator:
-            # refused here, once: only a file that links a space (Discord, Reddit, Patreon) reads it, and an import
-            # of none committed, then failed on it in its note (the web API refuses it up front the same way)
-            try:
-                link_creator_key(link_creator)
-            except ValueError as exc:
-                raise TribescopeError(f"--link-creator: {exc}") from None
         files = expand_paths(paths)
         zips = {p for p in files if is_zip(p)}
         # a ZIP archive counts its files as they unpack

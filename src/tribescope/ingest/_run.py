@@ -134,8 +134,8 @@ class ImportReport:
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """Files to import: given files as they are; folders walked recursively in name order,
     skipping hidden entries, an operating system's files (:data:`~tribescope.ingest._archive.SYSTEM_NAMES`:
-    ``Thumbs.db``, ``desktop.ini``, ``__MACOSX/``), documentation files, pictures no format reads (:data:`SKIP_SUFFIXES`), and folders
-    marked with ``.tribescopeignore``."""
+    ``Thumbs.db``, ``desktop.ini``, ``__MACOSX/``), documentation files, pictures no format reads
+    (:data:`SKIP_SUFFIXES`), and folders marked with ``.tribescopeignore``."""
     out: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
@@ -287,9 +287,19 @@ def import_paths(
 
 def check_options(options: Mapping[str, Any]) -> None:
     """Refuse, before any file is read, import options that no import may take as given: a target table no file can
-    be imported into (:func:`check_table`), and a pseudonym key (``key_file``, ``--key-file``) without
+    be imported into (:func:`check_table`), a malformed creator to link community spaces to (``link_creator``,
+    ``--link-creator``), and a pseudonym key (``key_file``, ``--key-file``) without
     ``pseudonymize``, which was ignored — an import meant to store keyed hashes stored the real ids and handles."""
     check_table(options.get("table"))
+    if options.get("link_creator"):
+        # only a file that links a community space (Discord, Reddit, Patreon) reads it: an import of other files
+        # committed, then failed on a malformed one in its closing note
+        from tribescope.ingest.reddit import link_creator_key
+
+        try:
+            link_creator_key(options["link_creator"])
+        except ValueError as exc:
+            raise TribescopeError(f"--link-creator: {exc}") from None
     if options.get("key_file") and not options.get("pseudonymize"):
         raise TribescopeError(
             f"--key-file {options['key_file']}: the key of --pseudonymize, which this import does not ask for; add "
