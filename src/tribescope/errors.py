@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
 __all__ = [
     "BackendMissing",
     "CreatorNotFound",
@@ -20,6 +25,13 @@ class TribescopeError(Exception):
 class CreatorNotFound(TribescopeError):
     """A creator named on the command line or in a call is not in the workspace (one class for every module:
     ``explain``, the niche functions, ``posts``)."""
+
+    @classmethod
+    def ambiguous(cls, name: str, keys: Iterable[tuple[str, str]]) -> CreatorNotFound:
+        """``name`` names creators on several platforms (``keys``: their ``(platform, creator_id)``): the error that
+        lists them and asks for ``PLATFORM:ID``, as every command that takes a creator says it."""
+        who = ", ".join(f"{p}:{i}" for p, i in sorted(set(keys)))
+        return cls(f"creator {name!r} is ambiguous in this workspace: {who}. Name it as PLATFORM:ID.")
 
 
 class WorkspaceError(TribescopeError):

@@ -339,10 +339,7 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         if not hits:
             raise CreatorNotFound(_not_found(ws, name, plat, ident, rows))
         if len(hits) > 1:
-            raise CreatorNotFound(
-                f"creator {name!r} is ambiguous in this workspace: {', '.join(f'{p}:{i}' for p, i in hits)}. "
-                "Name it as PLATFORM:ID."
-            )
+            raise CreatorNotFound.ambiguous(name, hits)
         out.append(hits[0])
     return out
 

@@ -853,10 +853,7 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
             "`tribescope score` lists them"
         )
     if len(hit) > 1:  # a handle on two platforms: the first was explained, with no word of the other
-        who = ", ".join(sorted(f"{p}:{i}" for p, i in zip(hit["platform"], hit["creator_id"], strict=True)))
-        raise CreatorNotFound(
-            f"creator {creator!r} is ambiguous in this workspace: {who}. Name it as PLATFORM:ID."
-        )
+        raise CreatorNotFound.ambiguous(creator, zip(hit["platform"], hit["creator_id"], strict=True))
     return hit.iloc[0]
 
 
