@@ -296,9 +296,7 @@ def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None
         return None
     if isinstance(v, dt.datetime):
         return v.replace(tzinfo=dt.UTC) if v.tzinfo is None else v.astimezone(dt.UTC)
-    if isinstance(
-        v, dt.date
-    ):  # a Parquet / Arrow date column (pandas', R's): midnight UTC, as a date written alone
+    if isinstance(v, dt.date):  # a Parquet / Arrow date column (pandas', R's): midnight UTC, as a date alone
         return dt.datetime(v.year, v.month, v.day, tzinfo=dt.UTC)
     if isinstance(v, bool):
         raise FieldError(name, f"expected a timestamp, found {v!r}")

@@ -812,24 +812,21 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     from tribescope.store._upsert import Stager
 
     d = ws.duck
-    d.execute(
-        """CREATE OR REPLACE TEMP TABLE __creators AS
-           SELECT DISTINCT platform, creator_id AS id FROM posts
-           UNION SELECT DISTINCT creator_platform, creator_id FROM community_links"""
-    )
     values = d.execute(
-        """SELECT DISTINCT platform, v FROM (
+        """WITH creators AS (
+             SELECT DISTINCT platform, creator_id AS id FROM posts
+             UNION SELECT DISTINCT creator_platform, creator_id FROM community_links)
+           SELECT DISTINCT platform, v FROM (
              SELECT platform, author_id AS v FROM comments UNION ALL
              SELECT platform, author_id FROM community_messages UNION ALL
              SELECT platform, account_id FROM accounts)
            WHERE v IS NOT NULL AND NOT starts_with(v, 'p_')
-             AND (platform, v) NOT IN (SELECT platform, id FROM __creators)"""
+             AND (platform, v) NOT IN (SELECT platform, id FROM creators)"""
     ).fetchall()
     # the raw records of the rejects name their authors too, also when no account needs a pseudonym (an import whose
     # every record was rejected kept them whole)
     d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
     if not values:
-        d.execute("DROP TABLE IF EXISTS __creators")
         return {}
     pseudos = [pseudonym(key, p, v) for p, v in values]
     # an account on the erasure list by its name or id stays forgotten under its pseudonym: the pseudonym goes on the
@@ -893,5 +890,4 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
             d.execute(f'DROP TABLE IF EXISTS "{table}"')
     finally:
         d.unregister("__pseudo_map")
-        d.execute("DROP TABLE IF EXISTS __creators")
     return changed

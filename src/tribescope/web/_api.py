@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
@@ -114,10 +115,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
-    if type(v).__name__ in (
-        "bool",
-        "bool_",
-    ):  # NumPy's too; as `score --out x.csv` writes them (not True / False)
+    if isinstance(v, bool | np.bool_):  # as `score --out x.csv` writes them, not True / False
         return "true" if v else "false"
     if isinstance(v, list | dict):
         import json
