@@ -338,13 +338,15 @@ _YOUTUBE_CHANNEL = re.compile(r"UC[0-9A-Za-z_-]{22}")
 
 
 def creator_id_of(platform: str | None, creator: str) -> str:
-    """A plan row's creator id as the workspace stores it: a YouTube creator's (a channel id) as written, any other
-    platform's handle lower-cased; without a platform, as written when it is a YouTube channel id. Only a channel id
-    keeps its case: ``UCLA_fan`` on Instagram is ``ucla_fan`` (a handle that merely starts with ``UC`` was kept as
-    written and matched no account)."""
-    if platform == "youtube" or (platform is None and _YOUTUBE_CHANNEL.fullmatch(creator)):
-        return creator
-    return creator.lower()
+    """A plan row's creator id as the workspace stores it: with a platform, as its accounts are keyed
+    (:func:`~tribescope.ingest.reddit.account_key`: a handle lower-cased, a YouTube channel id as written); without
+    one, as written when it is a YouTube channel id, else lower-cased. A handle that merely starts with ``UC``
+    (``UCLA_fan`` on Instagram) was kept as written and matched no account."""
+    if platform is not None:
+        from tribescope.ingest.reddit import account_key
+
+        return account_key(platform, creator)
+    return creator if _YOUTUBE_CHANNEL.fullmatch(creator) else creator.lower()
 
 
 def read_plan(path: str | Path, creators: Iterable[tuple[Any, Any]] | None = None) -> pa.Table:
