@@ -294,12 +294,9 @@ def check_options(options: Mapping[str, Any]) -> None:
     if options.get("link_creator"):
         # only a file that links a community space (Discord, Reddit, Patreon) reads it: an import of other files
         # committed, then failed on a malformed one in its closing note
-        from tribescope.ingest.reddit import link_creator_key
+        from tribescope.ingest.reddit import link_creator_option
 
-        try:
-            link_creator_key(options["link_creator"])
-        except ValueError as exc:
-            raise TribescopeError(f"--link-creator: {exc}") from None
+        link_creator_option(options["link_creator"], "the import's options")
     if options.get("key_file") and not options.get("pseudonymize"):
         raise TribescopeError(
             f"--key-file {options['key_file']}: the key of --pseudonymize, which this import does not ask for; add "

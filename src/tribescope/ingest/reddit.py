@@ -34,7 +34,14 @@ from tribescope.ingest._readers import Probe, Source, iter_json_values
 if TYPE_CHECKING:
     from tribescope.store import Workspace
 
-__all__ = ["Reddit", "account_key", "link_creator_key", "link_rows", "parse_link_creator"]
+__all__ = [
+    "Reddit",
+    "account_key",
+    "link_creator_key",
+    "link_creator_option",
+    "link_rows",
+    "parse_link_creator",
+]
 
 P = "reddit"
 #: Authors Reddit shows for removed accounts; they are not accounts.
@@ -66,17 +73,19 @@ def link_creator_key(opt: object) -> tuple[str, str]:
     return plat, account_key(plat, acc)
 
 
-def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
-    """The ``link_creator`` import option ``"PLATFORM:ACCOUNT_ID"`` → ``(platform, account_id)``."""
-    opt = ctx.options.get("link_creator")
-    if not opt:
-        return None
+def link_creator_option(opt: object, path: str) -> tuple[str, str]:
+    """:func:`link_creator_key` of the ``link_creator`` import option, a malformed one an :class:`ImportFailed` at
+    ``path`` (the file that reads it, or the import's options) saying to correct the option."""
     try:
         return link_creator_key(opt)
     except ValueError as exc:
-        raise ImportFailed(
-            ctx.path, "option --link-creator", None, str(exc), ImportFailed.OPTION_HINT
-        ) from None
+        raise ImportFailed(path, "option --link-creator", None, str(exc), ImportFailed.OPTION_HINT) from None
+
+
+def parse_link_creator(ctx: Context) -> tuple[str, str] | None:
+    """The ``link_creator`` import option ``"PLATFORM:ACCOUNT_ID"`` → ``(platform, account_id)``."""
+    opt = ctx.options.get("link_creator")
+    return link_creator_option(opt, ctx.path) if opt else None
 
 
 def link_rows(ctx: Context, platform: str) -> Iterator[Row]:
