@@ -262,6 +262,36 @@ def test_every_column_a_spec_names_must_exist(tmp_path):
     assert out["label"].tolist() == ["community_influencer"]
 
 
+def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
+    """A condition on `tier` (text) compared nothing and never held; a component on `first_post_at` (a time) would
+    have ranked nanoseconds. Both are errors naming the spec file, the rule and the column, on a frame and on a real
+    workspace; numeric columns with nulls (object dtype) stay allowed."""
+    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1], seen=[pd.Timestamp("2025-01-01", tz="UTC")])
+    for old, new, says in [
+        (
+            'all = ["community_score >= 50"]',
+            'all = ["tier >= 1"]',
+            r"condition 'tier >= 1': 'tier' holds text or times, not numbers",
+        ),
+        (
+            'metric = "sponsored_share"',
+            'metric = "seen"',
+            r"component 'deals': metric: 'seen' holds text or times",
+        ),
+    ]:
+        path = _write(tmp_path, MINI.replace(old, new))
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
+            score_frame(df, path, check=True)
+    nulls = _frame(interacting_commenter_share=[None], sponsored_share=[None])
+    assert nulls["sponsored_share"].dtype == object
+    assert score_frame(nulls, _write(tmp_path, MINI), check=True)["label"].tolist() == ["broadcast_influencer"]
+    bakery(ws)
+    bad = DEFAULT.replace('metric = "sponsored_share"', 'metric = "handle"', 1)
+    assert bad != DEFAULT
+    with pytest.raises(SpecError, match=r"metric: 'handle' holds text or times"):
+        score_creators(ws, _write(tmp_path, bad, "ws.toml"), write=False)
+
+
 def test_an_optional_components_metric_is_checked_too(ws, tmp_path):
     """``optional = true`` lets a metric be null for a creator (no linked space, no model table); a typo'd optional
     metric was silently never counted. Only the model tables' columns may be absent (scored with --no-models)."""

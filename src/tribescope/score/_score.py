@@ -166,10 +166,24 @@ MODEL_COLUMNS = frozenset(
 )
 
 
-def _check_columns(have: set[str], sp: Spec) -> None:
+def _not_numbers(df: pd.DataFrame) -> set[str]:
+    """The columns of ``df`` that hold text or times (``tier``, ``platform``, ``first_post_at`` …): a condition or a
+    component on one would compare nothing (text) or nanoseconds (times)."""
+    out: set[str] = set()
+    for col in df.columns:
+        s = df[col]
+        if s.dtype == object:  # text, or numbers pandas could not type (all null, decimals): look at the values
+            if any(isinstance(v, str | pd.Timestamp) for v in s.dropna().head(50)):
+                out.add(str(col))
+        elif pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_string_dtype(s.dtype):
+            out.add(str(col))
+    return out
+
+
+def _check_columns(have: set[str], sp: Spec, text: Collection[str] = ()) -> None:
     """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
-    :data:`MODEL_COLUMNS`): a typo'd metric or label column is an error naming the spec file, not a component or
-    rule that silently never counts."""
+    :data:`MODEL_COLUMNS`), and holds numbers (not one of ``text``): a typo'd metric or label column, or one that
+    holds text or times, is an error naming the spec file, not a component or rule that silently never counts."""
     named: list[tuple[str, str]] = []
     # optional components too: their metric may be null for a creator, never absent from the table
     for c in sp.components:
@@ -185,6 +199,11 @@ def _check_columns(have: set[str], sp: Spec) -> None:
         col, op, num = sig.when
         named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
     for col, where in named:
+        if col in text:
+            raise SpecError(
+                f"{sp.path}: {where}: {col!r} holds text or times, not numbers; name a numeric column "
+                "(`tribescope score --out FILE.csv` lists the columns)"
+            )
         if col in have or col in MODEL_COLUMNS:
             continue
         near = difflib.get_close_matches(col, sorted(have), n=1)
@@ -214,6 +233,7 @@ def score_frame(
         df["tier"] = None
     df = _benchmarks(df, sp)
     given = set(df.columns)  # before a missing metric gets its column of nulls below
+    text = _not_numbers(df) if check else set()
     min_group = int(sp.confidence.get("percentile_min_group", 20))
     wsum = pd.Series(0.0, index=df.index)
     ssum = pd.Series(0.0, index=df.index)
@@ -265,7 +285,7 @@ def score_frame(
     df["confidence"] = np.round(data * coverage, 3)
     if check:
         made = {f"{p}{c.name}" for c in used for p in ("c_", "w_")}
-        _check_columns(given | made | {"community_score", "coverage", "confidence"}, sp)
+        _check_columns(given | made | {"community_score", "coverage", "confidence"}, sp, text)
     label = pd.Series(None, index=df.index, dtype="object")
     for rule in sp.labels:
         ok = pd.Series(True, index=df.index)
