@@ -228,3 +228,30 @@ def test_the_dashboard_leaderboard_says_why_and_names_labels_as_the_report(synth
     assert "too little data" in labels and labels <= DISPLAY, labels
     names = re.search(r'data-label-names="([^"]*)"', board)
     assert names and json.loads(html.unescape(names.group(1)))["insufficient_data"] == "too little data"
+
+
+def test_evidence_made_with_another_spec_than_the_stored_score_says_so(synth_ws, tmp_path):
+    """A workspace scored with the analyst's own spec: the report's evidence is explain's under the default spec (the
+    workspace keeps the spec's hash, not its file), and it said nothing about it. It now carries explain's warning,
+    as `tribescope explain` prints it, naming the stored spec; under the default spec the evidence has no warning."""
+    import shutil
+    from importlib import resources
+
+    default = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
+    mine = default.replace('version = "', 'version = "mine-', 1)
+    assert mine != default
+    spec = tmp_path / "mine.toml"
+    spec.write_text(mine, encoding="utf-8")
+    ws = str(tmp_path / "ws.duckdb")
+    shutil.copy(synth_ws, ws)
+    code, o, e = _run(ws, "score", "--spec", str(spec))
+    assert code == 0, o + e
+    out = tmp_path / "r.html"
+    code, o, e = _run(ws, "report", "-o", str(out), "--top", "1", "--evidence", "1")
+    assert code == 0, o + e
+    ev = _visible(_evidence(_sections(out.read_text(encoding="utf-8"))[0]))
+    assert re.search(r"the stored score was computed with spec mine-\S+ \(\w+\); this explanation uses spec", ev), ev
+    plain = tmp_path / "plain.html"
+    code, o, e = _run(synth_ws, "report", "-o", str(plain), "--top", "1", "--evidence", "1")
+    assert code == 0, o + e
+    assert "stored score" not in _visible(_evidence(_sections(plain.read_text(encoding="utf-8"))[0]))

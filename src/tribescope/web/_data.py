@@ -770,8 +770,11 @@ def _evidence(got: dict[str, Any]) -> dict[str, Any]:
     """The part of :func:`tribescope.score.explain` the creator page and the report show as "Evidence": its
     ``evidence``, ``benchmark`` and ``spec``, the ``er_ratio`` the benchmark line names, and ``names``: the handle of
     each account the evidence quotes (a YouTube channel id, ``UCga6hh6…``, says nothing to a reader, and the replies
-    it shows address people by handle), which ``explain`` itself looks up (``names``), as the CLI prints them."""
+    it shows address people by handle), which ``explain`` itself looks up (``names``), as the CLI prints them; and its
+    ``warnings`` (the stored score was made with another spec, or the workspace changed since), as the CLI prints
+    them above the explanation."""
     out = {k: v for k, v in got.items() if k in ("evidence", "benchmark", "spec")}
+    out["warnings"] = [str(w) for w in got.get("warnings") or []]
     metrics = got.get("metrics")
     out["er_ratio"] = metrics.get("er_ratio") if isinstance(metrics, dict) else None
     raw = got.get("evidence")
