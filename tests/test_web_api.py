@@ -59,6 +59,17 @@ def test_health_and_summary(client):
     assert (s["accounts"], s["posts"], s["comments"]) == (9, 9, 25)
 
 
+def test_summary_of_a_scored_workspace_lists_data_not_the_scores_bookkeeping(tmp_path_factory):
+    """A scored workspace holds `_score_cache_<stage>` and `_…_state` tables (the incremental score's bookkeeping);
+    the summary listed them beside the data. It lists the data and the derived tables."""
+    w = pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        s = c.get("/api/summary").json()
+        c.app.state.store.close()
+    assert {"accounts", "posts", "comments", "creator_scores"} <= set(s) and s["creator_scores"] > 0
+    assert not [n for n in s if n.startswith("_")], sorted(s)
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

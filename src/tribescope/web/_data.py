@@ -1184,10 +1184,11 @@ def has_posts(ws: Workspace) -> bool:
 
 
 def workspace_summary(ws: Workspace) -> dict[str, Any]:
-    """Row counts per table (canonical and derived)."""
+    """Row counts per table (canonical and derived); not the internal ones (``_score_cache_*``, ``_…_state``: a name
+    starting with an underscore), which are the score's bookkeeping, not data."""
     out: dict[str, Any] = {}
     for name in sorted(_tables(ws)):
-        if name.startswith("__"):
+        if name.startswith("_"):
             continue
         out[name] = int(ws.table(name).count().execute())
     return out
