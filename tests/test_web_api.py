@@ -272,7 +272,12 @@ def test_token_required_when_set(ws_path):
         assert c.get("/static/app.css").status_code == 200
         r = c.get("/api/creators")
         assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-        assert c.get("/api/creators", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert r.json()["error"].startswith("a token is required")
+        # a wrong token (a typo, a server restarted with another) is told apart from none given (RFC 6750 §3.1)
+        for wrong in ({"headers": {"Authorization": "Bearer wrong"}}, {"params": {"token": "wrong"}}):
+            r = c.get("/api/creators", **wrong)
+            assert r.status_code == 401 and r.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+            assert r.json()["error"].startswith("the token given is not this server's"), r.json()
         assert c.get("/api/creators", headers={"Authorization": "Bearer s3cret"}).status_code == 200
         assert c.get("/api/openapi.json").status_code == 401
         r = c.get("/?token=s3cret&platform=instagram", follow_redirects=False)

@@ -168,7 +168,8 @@ class Guard:
         self.max_body = max_body
         self.max_upload = max_upload
 
-    def _authorised(self, headers: dict[str, str], query: dict[str, str]) -> bool:
+    def _authorised(self, headers: dict[str, str], query: dict[str, str]) -> bool | None:
+        """True: a token given matches; False: tokens were given, none matches; None: no token was given."""
         assert self.token is not None
         cand: list[str] = []
         auth = headers.get("authorization", "")
@@ -182,6 +183,8 @@ class Guard:
                 cand.append(c[COOKIE].value)
         if "token" in query:
             cand.append(query["token"])
+        if not cand:
+            return None
         return any(secrets.compare_digest(x.encode(), self.token.encode()) for x in cand)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
@@ -216,7 +219,8 @@ class Guard:
                 await _send_json(send, 403, {"error": "cross-origin request refused"})
                 return
         if self.token and not path.startswith(PUBLIC_PREFIXES):
-            if not self._authorised(headers, query):
+            ok = self._authorised(headers, query)
+            if ok is None:
                 await _send_json(
                     send,
                     401,
@@ -225,6 +229,17 @@ class Guard:
                         "or open the page with ?token=TOKEN"
                     },
                     [(b"www-authenticate", b"Bearer")],
+                )
+                return
+            if not ok:  # RFC 6750 §3.1: a token was sent and is not this server's
+                await _send_json(
+                    send,
+                    401,
+                    {
+                        "error": "the token given is not this server's (the --token or TRIBESCOPE_TOKEN it was "
+                        "started with); send that one in 'Authorization: Bearer TOKEN' or ?token=TOKEN"
+                    },
+                    [(b"www-authenticate", b'Bearer error="invalid_token"')],
                 )
                 return
             if "token" in query and method == "GET" and not path.startswith("/api/"):
