@@ -370,3 +370,36 @@ def test_a_workspace_under_the_home_folder_is_found_there(tmp_path, monkeypatch)
     code, _, err = run_cli("~/t.duckdb", "import", str(_YOUTUBE), env={"HOME": str(home)})
     assert code == 0, err
     assert (home / "t.duckdb").exists() and not (tmp_path / "~").exists()
+
+
+def test_an_option_no_imported_file_reads_is_said_to_be_unused(tmp_path):
+    """`--table` on a YouTube export and `--space-id` on a Discord export were ignored without a word: the user
+    believed the rows went to that table or space. Each is now named with the formats that read it; an option a file
+    did read, or would have read had it not been imported already, is not."""
+    from tribescope.ingest._notes import report_notes
+    from tribescope.ingest._run import FileReport, ImportReport, unused_options
+    from tribescope.web._jobs import dashboard_text
+
+    w = str(tmp_path / "w.duckdb")
+    r = runner.invoke(app, ["--workspace", w, "import", str(_YOUTUBE), "--table", "posts"])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "option --table not used: only csv files read it, and this import had none" in said, said
+    disc = Path(__file__).parent / "fixtures" / "discord" / "knitting-circle"
+    r = runner.invoke(app, ["--workspace", w, "import", str(disc), "--space-id", "knit", "--platform", "reddit"])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert "option --space-id not used: only patreon and reddit files read it" in said, said
+    assert "option --platform not used: only csv files read it" in said, said
+    f = tmp_path / "accounts.csv"
+    f.write_text("account_id,username\n1,ann\n")
+    for _ in range(2):  # read, then skipped as already imported: the option applies to it either way
+        r = runner.invoke(app, ["--workspace", w, "import", str(f), "--table", "accounts", "--platform", "tiktok"])
+        assert r.exit_code == 0 and "not used" not in r.output, r.output
+    assert unused_options({"table": "posts"}, [FileReport("a", "csv"), FileReport("b", "youtube")]) == {}
+    report = ImportReport(unused_options=unused_options({"space_id": "x", "link_creator": "y"}, []))
+    texts = [dashboard_text(n.text) for n in report_notes(report)]
+    assert texts[0].startswith('the field "link to creator" was not used: only discord, patreon and reddit'), texts
+    assert texts[1].startswith('the field "space id" was not used'), texts
+    table = ImportReport(unused_options=unused_options({"table": "posts"}, []))
+    assert dashboard_text(report_notes(table)[0].text).startswith('the "table" field was not used'), table

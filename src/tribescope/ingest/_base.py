@@ -74,6 +74,9 @@ class Format(ABC):
     #: not read and not logged in ``imports`` (no import id). An export with no record (a header-only CSV, ``[]``)
     #: is read and logged like any other.
     side_files: ClassVar[bool] = False
+    #: the import options (keys of :attr:`Context.options`) this format reads: an option that no imported file's
+    #: format reads is said to be unused (:attr:`~tribescope.ingest._run.ImportReport.unused_options`)
+    options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def sniff(self, probe: Probe) -> bool:

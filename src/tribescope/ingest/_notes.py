@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tribescope.ingest._run import NOT_AN_EXPORT, FileReport, ImportReport
+from tribescope.ingest._run import FILE_OPTIONS, NOT_AN_EXPORT, FileReport, ImportReport
 
 __all__ = [
     "FORMATS_HINT",
@@ -64,6 +64,10 @@ def not_an_export_notes(
     return out
 
 
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def report_notes(report: ImportReport, name: Callable[[str], str] = _name) -> list[Note]:
     """What an import did not take in, in the order ``tribescope import`` prints it under its table: each generic
     file's columns that no canonical column takes (never dropped silently), the bad records quarantined
@@ -77,6 +81,13 @@ def report_notes(report: ImportReport, name: Callable[[str], str] = _name) -> li
         for f in report.files
         if f.ignored_columns
     ]
+    for key, readers in report.unused_options.items():
+        notes.append(
+            Note(
+                f"option {FILE_OPTIONS[key]} not used: only {_and(readers)} files read it, and this import had none "
+                f"({FORMATS_HINT})"
+            )
+        )
     if report.rejected:
         notes.append(Note(f"{report.rejected:,} bad records quarantined; see `tribescope status --rejects`"))
     if report.forgotten:

@@ -106,9 +106,17 @@ class FileReport:
     forgotten: int = 0
 
 
+#: the import options a file's format reads (:attr:`Format.options <tribescope.ingest._base.Format.options>`), as the
+#: CLI names them
+FILE_OPTIONS = {"platform": "--platform", "table": "--table", "link_creator": "--link-creator", "space_id": "--space-id"}
+
+
 @dataclass
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
+    #: the file options given (:data:`FILE_OPTIONS` keys) that no file of the import is read by a format that reads
+    #: them (``--table`` on a YouTube export): each with the formats that do read it
+    unused_options: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def records(self) -> int:
@@ -564,7 +572,20 @@ def _import_files(
             # table and merge group, which it rewrites on one thread (at synth m all 443,870 accounts and the last
             # comments: 1.47 → 0.76 s without). Later imports compact as before, so the partial ones stay few.
             skip_vacuum()
+    report.unused_options = unused_options(options, report.files)
     return report
+
+
+def unused_options(options: Mapping[str, Any], files: Iterable[FileReport]) -> dict[str, list[str]]:
+    """The file options (:data:`FILE_OPTIONS`) given in ``options`` that no format of ``files`` reads (a file skipped
+    as already imported counts by its format: the option would have applied to it), each with the names of the
+    formats that read it."""
+    seen = {f.format for f in files}
+    out: dict[str, list[str]] = {}
+    for key in FILE_OPTIONS:
+        if options.get(key) and not any(key in FORMATS[n].options for n in seen if n in FORMATS):
+            out[key] = sorted(n for n, fmt in FORMATS.items() if key in fmt.options)
+    return out
 
 
 def _group_ends(stager: Stager, here: Path, after: Path | None) -> bool:

@@ -145,6 +145,7 @@ def _header_state(doc: dict[str, Any], where: str) -> dict[str, Any]:
 
 class DiscordChatExporter(Format):
     name = "discord"
+    options = frozenset({"link_creator"})
     description = (
         "DiscordChatExporter JSON (guild, channel, messages with authors, reactions, reply references)"
     )

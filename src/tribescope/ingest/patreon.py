@@ -303,6 +303,7 @@ class Patreon(Format):
     """Patreon API v2 campaigns / posts / members responses, post comments (web JSON:API), members CSV."""
 
     name = "patreon"
+    options = frozenset({"link_creator", "space_id"})
     description = (
         "Patreon API v2 JSON (campaigns, campaign posts, campaign members), post comments JSON:API, "
         "members CSV export"

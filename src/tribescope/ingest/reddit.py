@@ -179,6 +179,7 @@ def _is_listing(d: Any) -> bool:
 
 class Reddit(Format):
     name = "reddit"
+    options = frozenset({"link_creator", "space_id"})
     description = (
         "Reddit API Listing JSON (incl. thread pages) or Pushshift NDJSON of submissions and comments"
     )

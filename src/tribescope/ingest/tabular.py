@@ -201,6 +201,7 @@ class Tabular(Format):
     name = "csv"
     description = "CSV/TSV/Parquet with canonical column names (accounts, posts, comments, community_messages, community_links)"
     platform = "generic"
+    options = frozenset({"table", "platform"})
 
     def sniff(self, probe: Probe) -> bool:
         if probe.is_parquet or guess_table(probe.csv_header) is not None:

@@ -121,6 +121,10 @@ _DASHBOARD_ADVICE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"with --space-id \(e\.g\. --space-id ([^)\s]+)\)", rf"in the {SPACE_FIELD} field (e.g. \1)"),
         (r"--space-id", SPACE_FIELD),
         (r"--link-creator", LINK_FIELD),
+        # an option no file of the import reads (ingest._notes.report_notes)
+        (r"^option --table not used", f"the {TABLE_FIELD} field was not used"),
+        # (--space-id and --link-creator were named by their fields above)
+        (r'^(?:option|field) ("[^"]+") not used', r"the field \1 was not used"),
         # a --table that is no data table (refused before any file is read)
         (r"^--table (\S+) ", rf"table \1 (the {TABLE_FIELD} field) "),
         # a file no format recognises: the form's format list, not the CLI's command (ingest._notes.FORMATS_HINT)
