@@ -249,6 +249,35 @@ def test_plan_community_share_note_never_prints_the_share_as_the_rule(ws):
     ]
 
 
+def test_plan_community_share_note_names_the_community_creators_min_roi_left_out(ws):
+    """Two community creators, one expected to return less than the ROI threshold: the note said the budget "found"
+    too few community creators, as if there were none, though the threshold had left one out. It says so now (and
+    says nothing of it when the threshold left out no community creator)."""
+    from tribescope.campaigns._plan import _pct, plan_budget
+
+    _creators(ws, [("instagram", "a", 5_000, "hi"), ("instagram", "b", 400_000, "yo")])
+    _scores(
+        ws,
+        [
+            ("instagram", "a", 5_000, "nano", "community_influencer", 80.0),
+            ("instagram", "b", 400_000, "mid", "community_influencer", 30.0),
+        ],
+    )
+    free = plan_budget(ws, 100_000, min_roi=None, use_overlap=False)
+    roi = {r["creator_id"]: r["expected_roi"] for r in free.picks.to_pylist()}
+    assert roi["a"] > roi["b"], roi
+    cut = (roi["a"] + roi["b"]) / 2
+    res = plan_budget(ws, 100_000, min_roi=cut, use_overlap=False)
+    assert [r["creator_id"] for r in res.picks.to_pylist()] == ["a"]
+    note = [n for n in res.summary["notes"] if n.startswith("only ")]
+    assert len(note) == 1 and note[0].endswith(
+        "the rest is left unspent — 1 community creator(s) were left out for an expected ROI below "
+        f"{_pct(cut)} (`--min-roi`)"
+    ), note
+    low = [n for n in plan_budget(ws, 100_000, min_roi=-0.99, use_overlap=False).summary["notes"] if "only " in n]
+    assert all("--min-roi" not in n for n in low), low
+
+
 def test_plan_says_when_quoted_fees_are_in_another_currency(ws, tmp_path):
     """alice's last fee was quoted 300 EUR; carol has no quote (estimated 100, in USD as FEE_PER_1K). The plan
     added both to one budget without a word. It still does (nothing is converted), and now says so."""

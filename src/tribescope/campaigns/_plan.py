@@ -489,11 +489,13 @@ def plan_budget(
             f"followers ({', '.join(who[:5])}{', …' if len(who) > 5 else ''}); import their profiles to plan them"
         )
         cand = cand[~unknown]
+    community_below_roi = 0  # community creators the ROI threshold left out (the community-share note names them)
     if min_roi is not None:
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi
         if losing.any():
             notes.append(_left_out_note(min_roi, roi[losing]))
+            community_below_roi = int((cand["label_group"][losing] == "community").sum())
             cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
     short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
@@ -600,6 +602,12 @@ def plan_budget(
         notes.append(
             f"only {share_text(comm / budget, min_community_share)} of the budget found community creators to spend on "
             f"(rule: ≥ {_share(min_community_share)}); the rest is left unspent"
+            + (
+                f" — {community_below_roi} community creator(s) were left out for an expected ROI below "
+                f"{_pct(min_roi)} (`--min-roi`)"
+                if community_below_roi and min_roi is not None
+                else ""
+            )
         )
     return BudgetPlan(
         picks=pa.Table.from_pandas(picks.reset_index(drop=True), preserve_index=False), summary=summary
