@@ -113,6 +113,19 @@ def test_coercers_raise_only_field_errors(s):
             assert exc.field == "f"
 
 
+def test_a_flag_is_no_number():
+    """JSON `true` in a count's place was taken as 1 like (``int(True)``): now the field's error, as any other
+    value that is no number."""
+    from tribescope.ingest._base import to_float
+
+    for fn, what in ((to_int, "a whole number"), (to_float, "a number")):
+        for flag in (True, False):
+            with pytest.raises(FieldError, match=f"^expected {what}, found {str(flag).lower()}$") as got:
+                fn(flag, "likes")
+            assert got.value.field == "likes"
+    assert to_int(1, "likes") == 1 and to_float(0.5, "x") == 0.5
+
+
 def test_hashtags_and_mentions_as_captions_write_them():
     from tribescope.ingest._base import extract_hashtags, extract_mentions
 

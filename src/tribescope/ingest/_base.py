@@ -165,8 +165,8 @@ def to_int(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: boo
         return _in_range(int(v), name)
     if v is None or v == "":
         return None
-    if isinstance(v, bool):
-        return int(v)
+    if isinstance(v, bool):  # JSON true/false: a flag in a count's place (a shifted or mislabelled field)
+        raise FieldError(name, f"expected a whole number, found {str(v).lower()}")
     if isinstance(v, int):
         return _in_range(v, name)
     if isinstance(v, float):
@@ -195,7 +195,7 @@ def to_float(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: b
     if v is None or v == "":
         return None
     if isinstance(v, bool):
-        return float(v)
+        raise FieldError(name, f"expected a number, found {str(v).lower()}")
     if isinstance(v, int | float):
         return float(v)
     if isinstance(v, str):
