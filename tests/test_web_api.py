@@ -70,6 +70,35 @@ def test_summary_of_a_scored_workspace_lists_data_not_the_scores_bookkeeping(tmp
     assert not [n for n in s if n.startswith("_")], sorted(s)
 
 
+def test_creators_imported_after_the_last_score_are_listed_unscored_last(tmp_path_factory, tmp_path):
+    """A creator whose posts came in after `tribescope score` was missing from the list (and from its CSV) until the
+    next score, though its page was found; a workspace scored while empty listed no creator at all. It is listed now,
+    without a score, after the scored ones; the API counts them (`unscored`) and the leaderboard says so."""
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    w = workspace(tmp_path_factory, scored=True)
+    posts = tmp_path / "posts.csv"
+    posts.write_text("platform,post_id,creator_id,caption\ninstagram,nb1,newbie,hello\ninstagram,nb2,newbie,again\n")
+    ws = connect(w)
+    try:
+        import_paths(ws, [posts])
+    finally:
+        ws.close()
+    with TestClient(create_app(w), base_url=BASE) as c:
+        j = c.get("/api/creators").json()
+        assert j["scored"] and j["total"] == 4 and j["unscored"] == 1, j
+        assert [x["creator_id"] for x in j["items"]][-1] == "newbie"
+        last = j["items"][-1]
+        assert last["community_score"] is None and last["label"] is None, last
+        assert "newbie" in c.get("/api/creators.csv").text
+        assert c.get("/api/creators?label=community_influencer").json()["unscored"] == 0
+        page = " ".join(c.get("/").text.split())
+        assert "1 creator imported since the last score is listed without a score" in page
+        assert c.get("/api/creators/instagram/newbie").json()["scored"] is False
+        c.app.state.store.close()
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

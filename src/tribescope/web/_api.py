@@ -48,6 +48,9 @@ class ListResponse(BaseModel):
     page: int = 1
     page_size: int = 0
     scored: bool = True
+    #: creators: of the ``total``, those listed without a score (their posts were imported after the last
+    #: ``tribescope score``; ranked last) — null when nothing is scored
+    unscored: int | None = None
     columns: list[str] = Field(default_factory=list)
     items: list[dict[str, Any]] = Field(default_factory=list)
 
@@ -180,6 +183,7 @@ def _list_out(sec: Section, name: str, fmt: str) -> Any:
         page=page.page,
         page_size=page.page_size,
         scored=page.scored,
+        unscored=page.extra.get("unscored"),
         columns=page.columns,
         items=page.rows,
     )

@@ -189,10 +189,21 @@ def _optional(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def _creators_expr(ws: Workspace, tables: set[str]) -> tuple[ibis.Table, bool]:
-    """The creator list: ``creator_scores`` when scored, else creators found in ``posts`` (unscored)."""
-    if SCORE_TABLE in tables:
-        return ws.table(SCORE_TABLE), True
-    return _unscored_expr(ws), False
+    """The creator list: ``creator_scores`` when scored, else creators found in ``posts`` (unscored). A scored list
+    also holds the creators whose posts were imported after the last ``tribescope score``, unscored (no label, no
+    score: ranked last), as a list before any scoring holds them — not left out until the next score."""
+    if SCORE_TABLE not in tables:
+        return _unscored_expr(ws), False
+    scores = ws.table(SCORE_TABLE)
+    if "posts" not in tables or not {"platform", "creator_id"} <= set(scores.columns):
+        return scores, True
+    new = _unscored_expr(ws)
+    new = new.anti_join(scores, [new.platform == scores.platform, new.creator_id == scores.creator_id])
+    types = scores.schema()
+    aligned = new.select(
+        **{c: (new[c] if c in new.columns else ibis.null()).cast(types[c]) for c in scores.columns}
+    )
+    return scores.union(aligned), True
 
 
 def _unscored_expr(ws: Workspace) -> ibis.Table:
@@ -262,10 +273,12 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     ]
     ranked = q.sort is None and scored and "label" in t.columns
     extra: dict[str, Any] = {}
+    if scored and "label" in t.columns:  # creators imported since the last score (no label): listed unscored
+        extra["unscored"] = int(t.filter(t.label.isnull()).count().execute())
     if ranked:  # the default ranking, as `tribescope score` ranks:
-        # creators with too little data to judge after the judged ones
+        # creators with too little data to judge after the judged ones, and those not scored yet after them all
         insufficient = (t.label == "insufficient_data").fill_null(False)
-        order.insert(0, insufficient.asc())
+        order[:0] = [t.label.isnull().asc(), insufficient.asc()]
         # with the count (one scan): the lowest judged score, ranked before every "too little data" row whatever
         # page it is on — a page of only such rows is out of order against it (see :func:`ranked_out_of_order`)
         got = t.aggregate(n=t.count(), low=t.community_score.min(where=~insufficient)).execute()
@@ -323,7 +336,8 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[dict[s
     """The creator's row of the list and whether it is scored; a creator whose posts were imported after the last
     ``tribescope score`` is found in ``posts``, not scored (as before any scoring) — not "no such creator"."""
     tables = _tables(ws)
-    t, scored = _creators_expr(ws, tables)
+    scored = SCORE_TABLE in tables
+    t = ws.table(SCORE_TABLE) if scored else _unscored_expr(ws)
     rows = _rows(t.filter([t.platform == platform, t.creator_id == creator_id]).limit(1))
     if not rows and scored and "posts" in tables:
         t, scored = _unscored_expr(ws), False
