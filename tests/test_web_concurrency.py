@@ -164,3 +164,28 @@ def test_reads_during_import_see_old_or_new_creator_count(rw_path, tmp_path):
     assert errors == []
     assert set(counts) <= {9, 209}, sorted(set(counts))  # all of the file or none of it
     assert final == 209 and 9 in counts  # (the readers' last answers may have been in flight at the commit)
+
+
+def test_an_answer_computed_across_a_job_is_not_kept_for_later_requests(rw_path):
+    """A slow request (niche groups, a plan, evidence) that began before an import or re-score finished stored its
+    answer from the old snapshot after the job had emptied the cache: every later request got the old answer until
+    the next job. Answers are kept by the generation of the data the request saw."""
+    from tribescope.web._data import _computed, clear_cache
+    from tribescope.web._store import Store
+
+    store = Store(rw_path, read_only=False)
+    try:
+        with store.view() as before:
+
+            def slow() -> str:
+                clear_cache()  # the job finishes while this request computes: its end empties the cache
+                store.changed()
+                return "old"
+
+            assert _computed(before, ("niches",), slow) == "old"
+        with store.view() as after:
+            assert _computed(after, ("niches",), lambda: "new") == "new"
+            assert _computed(after, ("niches",), lambda: "again") == "new"  # kept within a generation
+    finally:
+        store.close()
+        clear_cache()

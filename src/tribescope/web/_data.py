@@ -740,7 +740,15 @@ def _sponsored_vs_organic(posts: list[dict[str, Any]]) -> Section:
     )
 
 
-_EXPLAIN_CACHE: dict[tuple[str, str, str], dict[str, Any]] = {}
+_EXPLAIN_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+def _cache_key(ws: Workspace, *key: Any) -> tuple[Any, ...]:
+    """The key of an answer cached for ``ws``: its path, and the server's generation of the data the request sees
+    (:attr:`Store.generation <tribescope.web._store.Store.generation>`, read before its snapshot began), so that a
+    request that began before an import or re-score finished, and ends after, never leaves its answer for later
+    requests (:func:`clear_cache` ran before it stored it)."""
+    return (str(ws.path), getattr(ws, "generation", 0), *key)
 _EXPLAIN_LOCK = threading.Lock()
 
 
@@ -758,7 +766,7 @@ def _explain_cached(
     creator id) until the workspace changes. The creator is named as ``PLATFORM:ID``, as the CLI takes
     it: a bare id would find the first creator with that handle on any platform. An answer about
     another creator is neither cached nor returned (None)."""
-    key = (str(ws.path), platform, creator_id)
+    key = _cache_key(ws, platform, creator_id)
     with _EXPLAIN_LOCK:
         hit = _EXPLAIN_CACHE.get(key)
     if hit is not None:
@@ -822,7 +830,7 @@ def creator_detail(
     explain_section = Section(missing=NOT_SCORED)
     explain = _optional("tribescope.score", "explain")
     if scored and explain is not None:
-        key = (str(ws.path), platform, creator_id)
+        key = _cache_key(ws, platform, creator_id)
         with _EXPLAIN_LOCK:
             got: dict[str, Any] | None = _EXPLAIN_CACHE.get(key)
         explain_section = Section(missing=EVIDENCE_NOT_COMPUTED)
@@ -895,7 +903,7 @@ _RESULTS: dict[tuple[Any, ...], Any] = {}
 def _computed(ws: Workspace, key: tuple[Any, ...], fn: Callable[[], Any]) -> Any:
     """Results the library computes on demand (niche groups, campaign report, plans), kept until an
     import or re-score from the dashboard finishes (:func:`clear_cache`)."""
-    k = (str(ws.path), *key)
+    k = _cache_key(ws, *key)
     with _EXPLAIN_LOCK:
         if k in _RESULTS:
             return _RESULTS[k]
