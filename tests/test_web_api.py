@@ -315,6 +315,20 @@ def test_token_required_when_set(ws_path):
         assert c.get("/").status_code == 200  # the cookie now authorises the browser
 
 
+def test_the_token_redirect_stays_on_the_site_and_keeps_the_path_as_sent(ws_path):
+    """`/?token=` answers 303 to the same path without the token. The path was the decoded one: `//evil.example/`
+    redirected off-site (protocol-relative), and a creator id holding `?` or `#` (`x%3Fy%23z`) lost its end."""
+    from tribescope.web._security import _same_site_path
+
+    assert _same_site_path({"raw_path": b"//evil.example/", "path": "//evil.example/"}) == "/evil.example/"
+    assert _same_site_path({"raw_path": b"/\\evil.example", "path": "/\\evil.example"}) == "/%5Cevil.example"
+    assert _same_site_path({"raw_path": "/c/é x".encode(), "path": "/c/é x"}) == "/c/%C3%A9%20x"
+    assert _same_site_path({"path": "/creator/youtube/x?y"}) == "/creator/youtube/x%3Fy"
+    with TestClient(create_app(ws_path, token="s3cret"), base_url="http://0.0.0.0:8000") as c:
+        r = c.get("/creator/youtube/x%3Fy%23z?token=s3cret&evidence=1", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/creator/youtube/x%3Fy%23z?evidence=1"
+
+
 def test_without_token_only_loopback_hosts(ws_path):
     with TestClient(create_app(ws_path), base_url="http://evil.example") as c:
         r = c.get("/api/creators")

@@ -24,7 +24,7 @@ import secrets
 from collections.abc import Iterable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.exceptions import HTTPException
 
@@ -71,6 +71,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(h).is_loopback
     except ValueError:
         return False
+
+
+def _same_site_path(scope: Any) -> str:
+    """The request's path as the client sent it (percent-encoded: ``/creator/youtube/x%3Fy``, not the decoded
+    ``…/x?y``, which a browser would read as a query) for a ``Location`` header, and never one a browser reads as
+    another site: ``//evil.example/`` is protocol-relative, so leading slashes become one (a backslash, which a
+    browser reads as a slash, is percent-encoded)."""
+    raw = scope.get("raw_path")
+    if not isinstance(raw, bytes) or not raw:
+        raw = scope.get("path", "/").encode()
+    # percent-encoded as sent; any other byte (a raw space, UTF-8) encoded, so the header is ASCII
+    path = quote(raw, safe="/%:@!$&'()*+,;=-._~")
+    return "/" + path.lstrip("/")
 
 
 def check_bind(host: str, token: str | None) -> None:
@@ -244,7 +257,7 @@ class Guard:
                 return
             if "token" in query and method == "GET" and not path.startswith("/api/"):
                 rest = urlencode([(k, v) for k, v in query.items() if k != "token"])
-                loc = path + ("?" + rest if rest else "")
+                loc = _same_site_path(scope) + ("?" + rest if rest else "")
                 cookie = f"{COOKIE}={query['token']}; HttpOnly; SameSite=Strict; Path=/".encode()
                 await send(
                     {
