@@ -29,7 +29,9 @@ __all__ = ["RateLimit", "TokenBuckets", "is_expensive"]
 
 #: Buckets kept at most; the least recently used ones are dropped beyond this (bounded memory).
 MAX_CLIENTS = 10_000
-_TRUE = ("1", "true", "yes", "on")
+#: the values a bool query parameter is false for (pydantic's, any case); any other value asks for the work (true,
+#: 1, on, yes, t, y …) or is refused (422), which costs nothing to count
+_FALSE = frozenset(("", "0", "off", "f", "false", "n", "no"))
 
 
 def is_expensive(method: str, path: str, query_string: bytes) -> bool:
@@ -47,7 +49,7 @@ def is_expensive(method: str, path: str, query_string: bytes) -> bool:
     query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     if query.get("format", "").lower() == "csv":
         return True
-    if path.startswith(("/api/creators/", "/creator/")) and query.get("evidence", "").lower() in _TRUE:
+    if path.startswith(("/api/creators/", "/creator/")) and query.get("evidence", "").strip().lower() not in _FALSE:
         return True
     return path == "/campaigns" and bool(query.get("budget"))
 
