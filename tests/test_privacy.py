@@ -258,3 +258,30 @@ def test_pseudonymize_blanks_rejected_records_when_no_account_needs_a_pseudonym(
     import_paths(ws, [tmp_path / "bad.csv"], skip_bad=True, options=opts)
     assert ws.duck.execute("SELECT count(*), count(raw) FROM rejects").fetchone() == (1, 0)
     assert ws.counts()["accounts"] == 0
+
+
+def test_forget_takes_the_account_out_of_tags_mentions_and_the_sql_cache(ws, tmp_path, monkeypatch):
+    """A forgotten commenter stayed in others' posts' `tagged_users` and `mentions` (structured handles, not free
+    text), and in the compiled SQL kept outside the workspace (explain's evidence filters on commenter ids as
+    literals). Both go now; the posts stay, with their other tags."""
+    import os
+
+    from tribescope.store._sqlcache import cache_dir
+
+    _seed(ws, tmp_path)
+    ws.duck.execute(
+        "UPDATE posts SET tagged_users = ['mallory', 'acme'], mentions = ['Mallory', 'bob'] WHERE post_id = 'p1'"
+    )
+    folder = cache_dir()
+    assert folder is not None and os.environ["TRIBESCOPE_CACHE_DIR"] in str(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "named.sql").write_text("SELECT * FROM t WHERE author_id = 'mallory' AND target_id = 'bob'")
+    (folder / "other.sql").write_text("SELECT * FROM t WHERE author_id = 'malloryx'")
+    rep = forget(ws, "mallory")
+    assert rep.untagged == {"posts": 1} and rep.cache_files_removed == 1
+    assert ws.duck.execute("SELECT tagged_users, mentions FROM posts WHERE post_id = 'p1'").fetchone() == (
+        ["acme"],
+        ["bob"],
+    )
+    assert not (folder / "named.sql").exists() and (folder / "other.sql").exists()
+    assert "mallory'" not in _everything(ws)

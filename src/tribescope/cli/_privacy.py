@@ -45,7 +45,7 @@ def forget(
         rep = _forget(ws, account, platform, report_dirs=list(reports or []), key=key)
         scored = has_scores(ws)
         hint = not rep.total and not rep.already_forgotten and key is None and has_pseudonyms(ws)
-        if rep.total or rep.already_forgotten:
+        if rep.total or rep.already_forgotten or rep.untagged:
             # the deleted rows' bytes go with them: the file is rewritten with the live rows only (closes ws)
             with console.status("rewriting the workspace file without the deleted rows…"):
                 purge_file(ws)
@@ -60,7 +60,7 @@ def forget(
         )
         _print_scrubbed(rep.scrubbed)
         return
-    if not rep.total and not rep.files_removed:
+    if not rep.total and not rep.files_removed and not rep.untagged:
         console.print(
             f"nothing found for {escape(repr(account))}"
             + (f" on {platform}" if platform else "")
@@ -76,9 +76,13 @@ def forget(
         return
     for t, n in sorted(rep.deleted.items()):
         console.print(f"  {t}: {n:,} rows deleted")
+    for t, n in sorted(rep.untagged.items()):
+        console.print(f"  {t}: {n:,} rows kept, the account taken out of their tagged and mentioned accounts")
     _print_scrubbed(rep.scrubbed)
     for f in rep.files_removed:
         console.print(f"  removed {f}")
+    if rep.cache_files_removed:
+        console.print(f"  {rep.cache_files_removed:,} cached queries that named the account deleted")
     console.print(f"forgot {account!r}: {rep.total:,} rows", highlight=False)
     if rep.suppressed:
         console.print(

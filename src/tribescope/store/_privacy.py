@@ -39,6 +39,9 @@ ID_COLUMNS = (
     "leader_id",
 )
 NAME_COLUMNS = ("username", "author_name", "handle", "owner_username")
+#: columns that hold lists of handles (accounts tagged on a post, @-mentioned in its caption): the account's handle
+#: is taken out of them, the row (someone else's post) stays
+LIST_NAME_COLUMNS = ("tagged_users", "mentions")
 #: derived tables that hold account ids inside lists (the engagement pods kept by ``score``): dropped whole
 SCORE_CACHES_WITH_MEMBERS = ("_score_cache_pods",)
 #: the erasure list: what ``forget`` removed, kept so that later imports do not bring it back (see :func:`drop_forgotten`)
@@ -72,6 +75,11 @@ class ForgetReport:
     #: rows of the import log (``imports``, ``rejects``) kept, whose file path or options named the account: the
     #: name is replaced with :data:`FORGOTTEN_PLACEHOLDER` (table → rows)
     scrubbed: dict[str, int] = field(default_factory=dict)
+    #: cached SQL texts that named the account (``$TRIBESCOPE_CACHE_DIR``, outside the workspace), deleted
+    cache_files_removed: int = 0
+    #: rows kept (others' posts) whose lists of tagged or mentioned handles (:data:`LIST_NAME_COLUMNS`) named the
+    #: account, taken out of them (table → rows)
+    untagged: dict[str, int] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -219,6 +227,7 @@ def forget(
                     f'AND f.comment_id = "{table}".comment_id)'
                 )
             if not conds:
+                _untag(ws, table, cols, names, platform, rep)
                 continue
             where = " OR ".join(conds)
             n = ws.duck.execute(f'SELECT count(*) FROM "{table}" WHERE {where}', params).fetchone()[0]
@@ -232,6 +241,7 @@ def forget(
                     gone_comments = True
                 ws.duck.execute(f'DELETE FROM "{table}" WHERE {where}', params)
                 rep.deleted[table] = int(n)
+            _untag(ws, table, cols, names, platform, rep)
         if gone_comments:
             ws.duck.execute("DROP TABLE _forget_comments")
         # an account that matches nothing changes nothing: a typo never blocks an account imported later
@@ -246,9 +256,13 @@ def forget(
             rep.scrubbed = _scrub_log(ws, names, platform)
     if not rep.deleted:  # nothing matched: a report that merely contains the word is not about this account
         rep.already_forgotten = listed
-        if rep.scrubbed:
+        if rep.scrubbed or rep.untagged:
             ws.duck.execute("CHECKPOINT")
         return rep
+    from tribescope.store._sqlcache import purge_matching
+
+    # compiled queries keep their literals (the commenter ids explain's evidence filters on), outside the workspace
+    rep.cache_files_removed = purge_matching(tokens)
     imported = _imported_files(ws)
     for f in _report_files(dirs):
         if _mentions(f, tokens) and not _is_imported(f, imported):
@@ -258,6 +272,30 @@ def forget(
     # :func:`purge_file` rewrites it (``tribescope forget`` does)
     ws.duck.execute("CHECKPOINT")
     return rep
+
+
+def _untag(
+    ws: Workspace, table: str, cols: list[str], names: set[str], platform: str | None, rep: ForgetReport
+) -> None:
+    """Take the account's ``names`` out of ``table``'s lists of handles (:data:`LIST_NAME_COLUMNS`: tagged on a post,
+    @-mentioned in it), on ``platform`` when given; the rows stay (they are others' posts)."""
+    lists = [c for c in LIST_NAME_COLUMNS if c in cols]
+    if not lists:
+        return
+    ph = ", ".join("?" * len(names))
+    named = " OR ".join(f'len(list_filter("{c}", x -> lower(x) IN ({ph}))) > 0' for c in lists)
+    each = [name for _ in lists for name in sorted(names)]
+    cond, params = f"({named})", each
+    if platform and "platform" in cols:
+        cond, params = f"{cond} AND platform = ?", [*params, platform]
+    n = int(ws.duck.execute(f'SELECT count(*) FROM "{table}" WHERE {cond}', params).fetchone()[0])
+    if not n:
+        return
+    sets = ", ".join(f'"{c}" = list_filter("{c}", x -> lower(x) NOT IN ({ph}))' for c in lists)
+    ws.duck.execute(
+        f'UPDATE "{table}" SET {sets} WHERE {cond}', [*each, *params]
+    )
+    rep.untagged[table] = rep.untagged.get(table, 0) + n
 
 
 def _scrub_log(

@@ -38,7 +38,15 @@ import weakref
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MAX_FILES", "Uncacheable", "cache_dir", "duckdb_backend", "expression_key", "install"]
+__all__ = [
+    "MAX_FILES",
+    "Uncacheable",
+    "cache_dir",
+    "duckdb_backend",
+    "expression_key",
+    "install",
+    "purge_matching",
+]
 
 #: entries kept in the cache folder (a score writes ~30; a few kB each)
 MAX_FILES = 4096
@@ -129,13 +137,32 @@ def cache_dir() -> Path | None:
     import ibis
     import sqlglot
 
+    return _cache_root() / f"sql-{ibis.__version__}-{getattr(sqlglot, '__version__', 'unknown')}"
+
+
+def _cache_root() -> Path:
+    """``$TRIBESCOPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/tribescope`` (``~/.cache/tribescope``)."""
     base = os.environ.get("TRIBESCOPE_CACHE_DIR")
-    root = (
-        Path(base)
-        if base
-        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tribescope"
-    )
-    return root / f"sql-{ibis.__version__}-{getattr(sqlglot, '__version__', 'unknown')}"
+    return Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tribescope"
+
+
+def purge_matching(pattern: str) -> int:
+    """Delete the cached SQL texts (of every Ibis and sqlglot version's folder) that match ``pattern`` (a regex,
+    case-insensitive): a compiled query keeps its literals, such as the commenter ids ``explain``'s evidence filters
+    on, so ``tribescope forget`` purges those naming the account. The number deleted; a folder that cannot be read
+    purges nothing."""
+    rx = re.compile(pattern, re.IGNORECASE)
+    n = 0
+    with contextlib.suppress(OSError):  # also when caching is off now: earlier commands may have cached
+        for folder in _cache_root().glob("sql-*"):
+            for f in folder.glob("*.sql"):
+                try:
+                    if rx.search(f.read_text(encoding="utf-8", errors="replace")):
+                        f.unlink()
+                        n += 1
+                except OSError:
+                    continue
+    return n
 
 
 class _Store:
