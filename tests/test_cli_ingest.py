@@ -403,3 +403,25 @@ def test_an_option_no_imported_file_reads_is_said_to_be_unused(tmp_path):
     assert texts[1].startswith('the field "space id" was not used'), texts
     table = ImportReport(unused_options=unused_options({"table": "posts"}, []))
     assert dashboard_text(report_notes(table)[0].text).startswith('the "table" field was not used'), table
+
+
+def test_a_negative_count_names_its_file_line_and_field_and_minus_one_is_unknown(tmp_path):
+    w = str(tmp_path / "w.duckdb")
+    ok = tmp_path / "accounts.csv"
+    ok.write_text("platform,account_id,username,followers\ninstagram,ann,ann,-1\ninstagram,bo,bo,12\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(ok)])
+    assert r.exit_code == 0, r.output
+    con = duckdb.connect(w, read_only=True)
+    try:
+        assert con.execute("SELECT account_id, followers FROM accounts ORDER BY 1").fetchall() == [
+            ("ann", None),
+            ("bo", 12),
+        ]
+    finally:
+        con.close()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("platform,account_id,username,followers\ninstagram,cy,cy,7\ninstagram,di,di,-5\n")
+    r = runner.invoke(app, ["--workspace", w, "import", str(bad)])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 1 and "bad.csv" in said and "line 3" in said, said
+    assert "field 'followers': expected a count of 0 or more, found -5" in said, said

@@ -281,3 +281,22 @@ def test_import_is_the_same_with_and_without_the_readers_dedup(tmp_path: Path, m
     accounts = results[0][0]
     assert len(accounts) == 2  # 7001 merged to its last row (nickname "Purl Q"), 7002
     assert {(r[1], r[3]) for r in accounts} == {("7001", "Purl Q"), ("7002", None)}
+
+
+def test_a_count_is_zero_or_more_and_minus_one_is_unknown() -> None:
+    """A negative count was stored as it came: -1 followers (what scraping tools write for a hidden count) made the
+    engagement rate negative and crashed `circle`'s log of the audience. A count reads -1 as unknown and refuses any
+    other negative value naming the field; a score that may be negative (a Reddit message's) keeps it."""
+    acc = RowBuffer("accounts")
+    base = {"platform": "instagram", "account_id": "a"}
+    for check in (acc.check, acc.check_generic):
+        got = check({**base, "followers": -1, "following": "-1", "posts": 0})
+        names = acc.table.names
+        assert [got[names.index(c)] for c in ("followers", "following", "posts")] == [None, None, 0]
+        for bad in (-5, "-5", -2.0):
+            with pytest.raises(FieldError, match=r"^expected a count of 0 or more, found -[25]") as err:
+                check({**base, "followers": bad})
+            assert err.value.field == "followers"
+    msg = RowBuffer("community_messages")
+    row = msg.check({"platform": "reddit", "message_id": "m", "space_id": "s", "reactions": -5})
+    assert row[msg.table.names.index("reactions")] == -5

@@ -61,6 +61,9 @@ class Column:
     #: False: stored without DuckDB's lightweight compression (free text and ids that are mostly distinct; see the
     #: conventions above)
     compressed: bool = True
+    #: a count (followers, likes, views …): 0 or more. An import reads -1, the "unknown" or "hidden" scraping tools
+    #: write, as unknown (null); any other negative value is the field's error
+    count: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,11 @@ def _c(name: str, type_: pa.DataType, doc: str, required: bool = False) -> Colum
     return Column(name, type_, doc, required)
 
 
+def _n(name: str, doc: str) -> Column:
+    """A count (:attr:`Column.count`): a whole number, 0 or more."""
+    return Column(name, pa.int64(), doc, count=True)
+
+
 def _u(name: str, doc: str, required: bool = False) -> Column:
     """A text column stored uncompressed: free text, or an id that is (nearly) unique per row."""
     return Column(name, pa.string(), doc, required, compressed=False)
@@ -108,9 +116,9 @@ ACCOUNTS = Table(
         _u("username", "handle as shown on the platform, without '@'"),
         _u("full_name", "display / full name"),
         _u("bio", "profile biography / channel description"),
-        _c("followers", pa.int64(), "followers / subscribers"),
-        _c("following", pa.int64(), "accounts followed (followees)"),
-        _c("posts", pa.int64(), "posts / videos published"),
+        _n("followers", "followers / subscribers"),
+        _n("following", "accounts followed (followees)"),
+        _n("posts", "posts / videos published"),
         _c("has_profile_pic", pa.bool_(), "a profile picture is set"),
         _c("is_private", pa.bool_(), "the profile is private"),
         _c("is_verified", pa.bool_(), "the platform's verified badge"),
@@ -139,14 +147,10 @@ POSTS = Table(
             "accessibility_caption",
             "the platform's automatic image description (Instagram alt text, e.g. 'Image may contain: food')",
         ),
-        _c("likes", pa.int64(), "likes / reactions"),
-        _c(
-            "comments_count",
-            pa.int64(),
-            "comments as counted by the platform (may exceed rows in `comments`)",
-        ),
-        _c("views", pa.int64(), "views / plays"),
-        _c("shares", pa.int64(), "shares"),
+        _n("likes", "likes / reactions"),
+        _n("comments_count", "comments as counted by the platform (may exceed rows in `comments`)"),
+        _n("views", "views / plays"),
+        _n("shares", "shares"),
         _c("is_paid_partnership", pa.bool_(), "the platform's own paid-partnership / paid-promotion flag"),
         _c("sponsor", pa.string(), "sponsor named by the platform flag (comma-separated if several)"),
         _c("hashtags", STR_LIST, "hashtags without '#', lower-cased"),
@@ -171,8 +175,8 @@ COMMENTS = Table(
         _u("parent_comment_id", "comment this one replies to (null = top-level)"),
         _c("created_at", TS, "time written"),
         _u("text", "comment text (plain)"),
-        _c("likes", pa.int64(), "likes on the comment"),
-        _c("reply_count", pa.int64(), "replies the platform counts under a top-level comment"),
+        _n("likes", "likes on the comment"),
+        _n("reply_count", "replies the platform counts under a top-level comment"),
         *_PROVENANCE,
     ),
 )
@@ -208,7 +212,7 @@ COMMUNITY_LINKS = Table(
         _c("creator_platform", pa.string(), "platform of the creator's main account", True),
         _c("creator_id", pa.string(), "account_id of the creator", True),
         _c("space_name", pa.string(), "human name of the space"),
-        _c("members", pa.int64(), "member / subscriber / patron count reported by the platform"),
+        _n("members", "member / subscriber / patron count reported by the platform"),
         *_PROVENANCE,
     ),
 )

@@ -190,6 +190,17 @@ def to_int(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: boo
     raise FieldError(name, f"expected a whole number, found {type(v).__name__}")
 
 
+def count_out_of_range(v: int, name: str) -> None:
+    """A count (:attr:`schema.Column.count <tribescope.schema.Column.count>`) outside 0 … 2⁶³−1: -1, which scraping
+    tools write for a count they could not see (a hidden like count), is unknown (``None``); anything else is the
+    field's error."""
+    if not _I64_MIN <= v <= _I64_MAX:
+        raise FieldError(name, f"{v} does not fit a 64-bit whole number")
+    if v == -1:
+        return None
+    raise FieldError(name, f"expected a count of 0 or more, found {v}")
+
+
 def to_float(v: Any, name: str = "", decimal_comma: bool = False, abbreviated: bool = False) -> float | None:
     """A number from a number or its text (see :func:`parse_number`)."""
     if v is None or v == "":
@@ -425,6 +436,18 @@ def _check_source(table: schema.Table) -> str:
                 body += [f"if '\\x00' in {v}:", f"    {v} = {v}.replace('\\x00', '')"]
             else:
                 body += [f"if {v} is not None and '\\x00' in {v}:", f"    {v} = {v}.replace('\\x00', '')"]
+        elif c.type == pa.int64() and c.count:  # same cost: the range check's lower bound is 0
+            body += [
+                f"if type({v}) is int:",
+                f"    if not 0 <= {v} <= {_I64_MAX}:",
+                f"        {v} = count_out_of_range({v}, {n})",
+                "else:",
+                f"    {v} = to_int({v}, {n})",
+                f"    if {v} is not None and {v} < 0:",
+                f"        {v} = count_out_of_range({v}, {n})",
+            ]
+            if c.required:
+                body += [f"if {v} is None:", f"    raise FieldError({n}, {missing})"]
         elif c.type == pa.int64():
             body += [
                 f"if type({v}) is int:",
@@ -468,6 +491,7 @@ def _row_checker(table: schema.Table) -> Any:
         "to_bool": to_bool,
         "to_ts": to_ts,
         "to_str_list": to_str_list,
+        "count_out_of_range": count_out_of_range,
         "datetime": dt.datetime,
         "UTC": dt.UTC,
     }
@@ -529,7 +553,7 @@ class RowBuffer:
             types = [arrow.field(c.name).type for c in self.table.columns]
             layout = RowBuffer._layouts[table] = (
                 arrow,
-                [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type)) for c in self.table.columns],
+                [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type), c.count) for c in self.table.columns],
                 frozenset(c.name for c in self.table.columns),
                 [(ty, _REPEATABLE.get(ty)) for ty in types],
                 _row_checker(self.table),
@@ -548,7 +572,7 @@ class RowBuffer:
             raise FieldError(sorted(unknown)[0], f"is not a column of table {self.table.name}")
         out: list[Any] = []
         get = row.get
-        for name, fn, required, fast in self._plan:
+        for name, fn, required, fast, count in self._plan:
             v = get(name)
             if v is None:
                 if required:
@@ -560,11 +584,13 @@ class RowBuffer:
                     raise FieldError(name, f"{v} does not fit a 64-bit whole number")
             elif type(v) is not fast:
                 v = fn(v, name)
-                if v is None:
-                    if required:
-                        raise FieldError(name, f"is required in table {self.table.name} but is missing")
-                    out.append(None)
-                    continue
+            if count and v is not None and v < 0:
+                v = count_out_of_range(v, name)
+            if v is None:
+                if required:
+                    raise FieldError(name, f"is required in table {self.table.name} but is missing")
+                out.append(None)
+                continue
             if isinstance(v, str):
                 if required and v == "":
                     raise FieldError(name, f"is required in table {self.table.name} but is missing")

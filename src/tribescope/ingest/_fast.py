@@ -85,8 +85,10 @@ def json_text(t: str, v: str) -> str:
 
 
 def json_count(t: str, v: str) -> str:
-    """SQL: absent, null, or a whole number that fits 64 bits (DuckDB types non-negative JSON numbers UBIGINT)."""
-    return f"({json_opt(t)} OR ({t} IN ('BIGINT', 'UBIGINT') AND {v}::HUGEINT <= 9223372036854775807))"
+    """SQL: absent, null, or a whole number 0 or more that fits 64 bits (DuckDB types non-negative JSON numbers
+    UBIGINT, negative ones BIGINT: a negative count takes the Python path, which reads -1 as unknown and refuses the
+    others, :func:`~tribescope.ingest._base.count_out_of_range`)."""
+    return f"({json_opt(t)} OR ({t} = 'UBIGINT' AND {v}::HUGEINT <= 9223372036854775807))"
 
 
 def json_secs(t: str, v: str) -> str:

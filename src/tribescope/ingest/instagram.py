@@ -892,7 +892,7 @@ def _kim_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
 
     Mirrors :func:`_kim_comment` and the driver's coercion. Every field is read as JSON and must have
     the JSON type the common case has (ids text or whole numbers, ``created_at`` whole unix seconds,
-    counts whole numbers, ``owner_is_verified`` true/false, ASCII usernames, no NUL characters); any
+    counts whole numbers 0 or more, ``owner_is_verified`` true/false, ASCII usernames, no NUL characters); any
     other record — or one without ``comment_id`` (a post or influencer row) — is counted by a check and
     sends the file down the Python path, which coerces or rejects it naming the field.
     Stubs keep the first occurrence of each ``(owner_username, owner_is_verified)``, as the Python path.
@@ -934,8 +934,8 @@ def _kim_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
         """SELECT count(*) FROM k WHERE (t_user IS NOT NULL AND t_user NOT IN ('NULL', 'VARCHAR'))
              OR (t_ver IS NOT NULL AND t_ver NOT IN ('NULL', 'BOOLEAN'))
              OR (t_text IS NOT NULL AND t_text NOT IN ('NULL', 'VARCHAR'))
-             OR (t_likes IS NOT NULL AND t_likes NOT IN ('NULL', 'BIGINT', 'UBIGINT'))
-             OR (t_rc IS NOT NULL AND t_rc NOT IN ('NULL', 'BIGINT', 'UBIGINT'))
+             OR (t_likes IS NOT NULL AND t_likes NOT IN ('NULL', 'UBIGINT'))
+             OR (t_rc IS NOT NULL AND t_rc NOT IN ('NULL', 'UBIGINT'))
              OR likes::HUGEINT > 9223372036854775807 OR reply_count::HUGEINT > 9223372036854775807""",
         """SELECT count(*) FROM k WHERE t_ts IS NOT NULL AND t_ts <> 'NULL'
              AND (t_ts NOT IN ('BIGINT', 'UBIGINT') OR ts::HUGEINT < 0 OR ts::HUGEINT >= 100000000000)""",
@@ -1074,7 +1074,7 @@ def _web_fast_plan(path: str, gz: bool, fmt: str = "newline_delimited") -> Any:
 
     Mirrors :meth:`InstagramWeb.convert` / :func:`_web_comment` and the driver's coercion. Every leaf
     is read as JSON and must have the JSON type of the common case (ids text or whole numbers,
-    timestamps whole unix seconds, counts whole numbers, flags true/false, handles ASCII ``[A-Za-z0-9._]``,
+    timestamps whole unix seconds, counts whole numbers 0 or more, flags true/false, handles ASCII ``[A-Za-z0-9._]``,
     no NUL characters); any other record sends the file down the Python path, which coerces or
     rejects it naming the field. ``hashtags``/``mentions`` are computed from the caption by the same
     Python functions (:func:`extract_hashtags`, :func:`extract_mentions`) on the mapped batches. ``fmt``: the reads'

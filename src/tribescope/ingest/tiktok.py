@@ -441,7 +441,7 @@ def _comments_fast_plan(path: str, compression: str = "uncompressed", fmt: str =
 
     Mirrors :meth:`TikTokResearch.records` and :func:`_comment` for the common case, each field read as JSON and
     required to have the JSON type that case has: ids whole numbers (or plain text, :data:`_PLAIN`), the parent
-    the video's id, ``0`` or another comment's, ``create_time`` whole unix seconds, counts whole numbers that fit 64
+    the video's id, ``0`` or another comment's, ``create_time`` whole unix seconds, counts whole numbers ≥ 0 that fit 64
     bits, ``text`` text without NUL, ``username`` plain text; every page an ``ok`` (or error-less) response whose
     ``data.comments`` is a list (no ``videos``, no user info). Any other page or comment is counted by a check (or
     fails the read) and sends the file down the Python path, which rejects or coerces it naming the field.
