@@ -65,3 +65,26 @@ def test_a_flag_cell_that_is_no_flag_is_an_error_and_na_is_unknown(tmp_path: Pat
     assert r.exit_code == 0, r.output
     p = pd.read_csv(out, dtype=str, keep_default_na=False)["fake_probability"].tolist()
     assert p[0] == p[1] != p[2]  # N/A and empty: unknown; TRUE: known
+
+
+def test_profile_columns_are_read_in_any_case_and_by_their_aliases_as_import_reads_them(tmp_path: Path) -> None:
+    """`Followers,Following,Posts` (a spreadsheet's header) were left unread while `username` was found: the same
+    account scored 0.06 "real" instead of 0.99 "suspicious". The header is mapped as `tribescope import` maps it."""
+    probs = []
+    for head in (
+        ("followers", "following", "posts"),
+        ("Followers", "Following", "Posts"),
+        ("Follower Count", "followingCount", "media_count"),
+    ):
+        src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+        _write(src, [{"Username": "botty1234", head[0]: "3", head[1]: "7500", head[2]: "0"}])
+        r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
+        assert r.exit_code == 0, r.output
+        res = pd.read_csv(out, dtype=str, keep_default_na=False)
+        assert list(res.columns[:4]) == ["Username", *head]  # the input's columns as they were
+        probs.append((res["fake_probability"][0], res["is_fake"][0]))
+    assert probs[0][1] == "true" and probs == [probs[0]] * 3, probs
+    src = tmp_path / "b.csv"
+    _write(src, [{"username": "a", "Followers": "lots"}])
+    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(tmp_path / "o.csv")])
+    assert r.exit_code == 1 and "line 2, column Followers: 'lots' is not a count" in " ".join(r.output.split())

@@ -90,6 +90,15 @@ def _counts(col: Any, name: str, source: str) -> Any:
     return num
 
 
+def _profile_columns(columns: Any) -> dict[str, str]:
+    """The profile columns the model reads (and ``platform``) → the input's column naming each, as ``tribescope
+    import`` maps a CSV's header (:func:`~tribescope.ingest.tabular.column_mapping`: any case, blanks, camelCase,
+    aliases such as ``follower_count``): a ``Followers`` column was left unread without a word."""
+    from tribescope.ingest.tabular import column_mapping
+
+    return {canon: c for c, canon in column_mapping(map(str, columns), (*_PROFILE_COLS, "platform")).items()}
+
+
 def score_account_frame(df: Any, operating_point: str = "default", *, source: str = "input") -> Any:
     """Score a frame of account profiles (strings as read from CSV) in the engine; adds the four output columns.
     ``source`` names the input in errors (a count cell that is no number)."""
@@ -102,24 +111,25 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
 
     model = load_account_model()
     typed = pd.DataFrame({"__row": np.arange(len(df), dtype=np.int64)})
+    col = _profile_columns(df.columns)  # canonical name → the file's column (``Followers``, ``follower_count``)
     for c in _NUM_COLS:
-        if c in df.columns:
-            typed[c] = _counts(df[c], c, source)  # NaN → NULL (unknown)
+        if c in col:
+            typed[c] = _counts(df[col[c]], col[c], source)  # NaN → NULL (unknown)
     for c in _BOOL_COLS:
-        if c in df.columns:
-            flags = _boolf(df[c])
-            text = df[c].astype(str).str.strip()
+        if c in col:
+            flags = _boolf(df[col[c]])
+            text = df[col[c]].astype(str).str.strip()
             bad = np.flatnonzero((flags.isna() & ~text.str.lower().isin(_NO_VALUE)).to_numpy())
             if len(bad):  # "Y", "yes!" used to be read as unknown without a word
                 i = int(bad[0])
                 raise InputError(
-                    f"{source}: line {i + 2}, column {c}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
+                    f"{source}: line {i + 2}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
                     "1/0 or leave the cell empty when it is unknown"
                 )
             typed[c] = flags.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
     for c in ("platform", "username", "full_name", "bio", "external_url"):
-        if c in df.columns:
-            typed[c] = df[c].astype(object)
+        if c in col:
+            typed[c] = df[col[c]].astype(object)
     features_from_canonical(typed)  # validates the same definitions run in pandas
     con = ibis.duckdb.connect()
     t = con.create_table("accounts_in", typed)
@@ -176,7 +186,7 @@ def accounts(
     try:
         check_out(out)
         df = _read_csv(file)
-        if not set(df.columns) & set(_PROFILE_COLS):
+        if not set(_profile_columns(df.columns)) & set(_PROFILE_COLS):
             # a posts, comments or Patreon members file: the model would see no signal at all and call every row
             # real with the same probability; a verdict without evidence is worse than none
             raise InputError(

@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import Any
 
 import pyarrow as pa
@@ -40,7 +40,7 @@ from tribescope.ingest._base import Context, Format, Row, to_float, to_int, to_t
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows
 from tribescope.ingest.reddit import account_key
 
-__all__ = ["Tabular", "guess_table"]
+__all__ = ["Tabular", "column_mapping", "guess_table"]
 
 #: Common aliases seen in hand-made and vendor exports → canonical names.
 ALIASES = {
@@ -197,6 +197,18 @@ def _canonical(keys: Iterable[str]) -> Iterator[str]:
             yield ALIASES[key]
 
 
+def column_mapping(columns: Iterable[str], names: Collection[str]) -> dict[str, str]:
+    """Each of a file's ``columns`` that names one of the canonical ``names`` — in any case, with blanks, in camelCase
+    or as an alias (:func:`column_keys`, :data:`ALIASES`: ``Followers``, ``Follower Count``, ``followersCount``) —
+    → that name; of two columns naming one, the first counts."""
+    mapping: dict[str, str] = {}
+    for c in columns:
+        key = next((k for k in _canonical(column_keys(c)) if k in names), None)
+        if key is not None and key not in mapping.values():
+            mapping[c] = key
+    return mapping
+
+
 class Tabular(Format):
     name = "csv"
     description = "CSV/TSV/Parquet with canonical column names (accounts, posts, comments, community_messages, community_links)"
@@ -240,11 +252,7 @@ class Tabular(Format):
                 "Name the table with --table and the columns as in docs/data-model.md (see `tribescope import --help`)",
             )
         tbl = schema.table(table)
-        mapping: dict[str, str] = {}
-        for c in columns:
-            key = next((k for k in _canonical(column_keys(c)) if k in tbl.names), None)
-            if key is not None and key not in mapping.values():
-                mapping[c] = key
+        mapping = column_mapping(columns, tbl.names)
         if not mapping:
             raise SourceError(
                 "header",
