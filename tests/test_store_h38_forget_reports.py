@@ -107,3 +107,24 @@ def test_an_imported_export_in_a_reports_folder_is_kept(ws, tmp_path):
     ).exists()  # the user's own export: not a report; a re-import drops mallory again
     import_paths(ws, [src / "comments.csv"], force=True)
     assert ws.duck.execute("SELECT count(*) FROM comments WHERE author_id = 'mallory'").fetchone()[0] == 0
+
+
+def test_the_campaign_files_a_workspace_imported_are_kept_as_inputs(ws, tmp_path):
+    """`forget --reports DIR` deleted the campaign plan imported from DIR (it names the creator), as if it were a
+    report: a campaign import is no row of `imports`. Its files' size and hash are kept now (no path: a file name can
+    name a creator), and forget keeps them; a report beside them still goes."""
+    from tribescope.campaigns import import_campaign
+
+    src = _seed(ws, tmp_path)
+    camp = tmp_path / "campaigns"
+    camp.mkdir()
+    plan = camp / "campaign_plan.csv"
+    plan.write_text("campaign_id,platform,creator,fee\nspring,instagram,mallory,300\n")
+    import_campaign(ws, plan=plan)
+    import_campaign(ws, plan=plan)  # again: one row per file
+    assert ws.duck.execute("SELECT count(*) FROM campaign_files").fetchone() == (1,)
+    (camp / "roi.csv").write_text("handle,roi\nmallory,1.5\n")
+    rep = forget(ws, "mallory", report_dirs=[src, camp])
+    assert rep.files_removed == [str(camp / "roi.csv")]
+    assert plan.exists()
+    assert "mallory" not in str(ws.duck.execute("SELECT * FROM campaign_files").fetchall())

@@ -796,11 +796,30 @@ def import_campaign(
     with ws.transaction():
         _drop_stored_emails(ws)
         read = {n: _replace(ws, n, t, keys[n]) for n, t in tables.items()}
+        _remember_files(ws, [Path(p) for p in (plan, orders, clicks) if p is not None])
         if orders is not None:  # an orders file named after a forgotten creator names them nowhere
             from tribescope.store._privacy import scrub_new_orders
 
             scrub_new_orders(ws, str(Path(orders)))  # as ``read_orders`` records it
         return read
+
+
+#: the size and SHA-256 of every file a campaign import read (no path: a file name may name a creator), so that
+#: ``tribescope forget --reports DIR`` knows a plan or shop export in DIR is an input, not a report to delete
+FILES_TABLE = "campaign_files"
+
+
+def _remember_files(ws: Workspace, paths: list[Path]) -> None:
+    """Add ``(bytes, sha256)`` of each file of ``paths`` (a folder: every file under it) to :data:`FILES_TABLE`."""
+    import hashlib
+
+    files = sorted({f for p in paths for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()})
+    rows = {(f.stat().st_size, hashlib.sha256(f.read_bytes()).hexdigest()) for f in files}
+    ws.duck.execute(f'CREATE TABLE IF NOT EXISTS "{FILES_TABLE}" (bytes BIGINT, sha256 VARCHAR)')
+    known = set(ws.duck.execute(f'SELECT bytes, sha256 FROM "{FILES_TABLE}"').fetchall())
+    new = sorted(rows - known)
+    if new:
+        ws.duck.executemany(f'INSERT INTO "{FILES_TABLE}" VALUES (?, ?)', new)
 
 
 def _refuse_forgotten(ws: Workspace, plan: pa.Table, path: Path) -> None:

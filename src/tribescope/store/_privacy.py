@@ -560,10 +560,12 @@ def _report_files(dirs: list[Path]) -> list[Path]:
 
 
 def _imported_files(ws: Workspace) -> set[tuple[int, str]]:
-    """``(bytes, sha256)`` of every file the workspace imported (table ``imports``)."""
-    if "imports" not in ws.list_tables():
-        return set()
-    rows = ws.duck.execute("SELECT DISTINCT bytes, sha256 FROM imports WHERE sha256 IS NOT NULL").fetchall()
+    """``(bytes, sha256)`` of every file the workspace imported: exports (table ``imports``) and campaign files (a plan,
+    shop orders, clicks: ``campaign_files``)."""
+    rows: list[tuple[Any, Any]] = []
+    for table in ("imports", "campaign_files"):
+        if table in ws.list_tables():
+            rows += ws.duck.execute(f'SELECT DISTINCT bytes, sha256 FROM "{table}" WHERE sha256 IS NOT NULL').fetchall()
     return {(int(n), str(h)) for n, h in rows if n is not None}
 
 
