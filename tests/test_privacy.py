@@ -285,3 +285,26 @@ def test_forget_takes_the_account_out_of_tags_mentions_and_the_sql_cache(ws, tmp
     )
     assert not (folder / "named.sql").exists() and (folder / "other.sql").exists()
     assert "mallory'" not in _everything(ws)
+
+
+def test_pseudonymize_covers_authors_without_an_id_and_tagged_accounts(ws, tmp_path):
+    """A comment whose export gives no author id (YouTube without `authorChannelId`) kept its author's handle, beside
+    the pseudonymised account of the same person; a commenter tagged on a post stayed in `tagged_users`. Both get
+    the person's pseudonym now; the creator's own handle, and tags of accounts not pseudonymised (a brand), stay."""
+    (tmp_path / "posts.csv").write_text(
+        "platform,post_id,creator_id,caption,tagged_users\ninstagram,p1,chef_ann,pasta night,\"mallory,acme\"\n"
+    )
+    (tmp_path / "comments.csv").write_text(
+        "platform,comment_id,post_id,author_id,author_name,parent_comment_id,text\n"
+        "instagram,c1,p1,mallory,Mallory,,my secret is garlic\n"
+        "instagram,c2,p1,,Mallory,,again me\n"
+        "instagram,c3,p1,,chef_ann,,thanks\n"
+    )
+    opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
+    import_paths(ws, [tmp_path / "posts.csv", tmp_path / "comments.csv"], options=opts)
+    names = dict(ws.duck.execute("SELECT comment_id, author_name FROM comments").fetchall())
+    key = load_key(tmp_path / "key")
+    assert names == {"c1": pseudonym(key, "instagram", "mallory"), "c2": names["c1"], "c3": "chef_ann"}
+    tags = ws.duck.execute("SELECT tagged_users FROM posts").fetchone()[0]
+    assert tags == [names["c1"], "acme"]
+    assert "mallory" not in _everything(ws).replace("my secret", "")

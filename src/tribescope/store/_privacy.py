@@ -838,6 +838,86 @@ def pseudonym(key: bytes, platform: str, value: str) -> str:
     return "p_" + digest[:20]
 
 
+def _pseudonymize_unkeyed_names(ws: Workspace, key: bytes) -> dict[str, int]:
+    """The handles of authors whose export gives no id (a YouTube comment without ``authorChannelId``): each
+    ``author_name`` replaced with the pseudonym of the name (the one its account gets where the id is the handle),
+    except a creator's own handle. Rows changed per table."""
+    d = ws.duck
+    out: dict[str, int] = {}
+    for table in ("comments", "community_messages"):
+        names = d.execute(
+            f"""SELECT DISTINCT platform, author_name FROM {table}
+                WHERE author_id IS NULL AND author_name IS NOT NULL AND NOT starts_with(author_name, 'p_')
+                  AND (platform, lower(author_name)) NOT IN (
+                    SELECT a.platform, lower(coalesce(a.username, a.account_id)) FROM accounts a
+                    WHERE (a.platform, a.account_id) IN (
+                      SELECT platform, creator_id FROM posts
+                      UNION SELECT creator_platform, creator_id FROM community_links)
+                    UNION SELECT platform, lower(creator_id) FROM posts)"""
+        ).fetchall()
+        if not names:
+            continue
+        import pyarrow as pa
+
+        d.register(
+            "__pseudo_names",
+            pa.table(
+                {
+                    "platform": [p for p, _ in names],
+                    "name": [n for _, n in names],
+                    "pseudo": [pseudonym(key, p, n) for p, n in names],
+                }
+            ),
+        )
+        try:
+            n = d.execute(
+                f"""SELECT count(*) FROM {table} t JOIN __pseudo_names m
+                    ON t.platform = m.platform AND t.author_name = m.name WHERE t.author_id IS NULL"""
+            ).fetchone()[0]
+            d.execute(
+                f"""UPDATE {table} SET author_name = m.pseudo FROM __pseudo_names m
+                    WHERE {table}.author_id IS NULL AND {table}.platform = m.platform
+                      AND {table}.author_name = m.name"""
+            )
+        finally:
+            d.unregister("__pseudo_names")
+        out[table] = int(n)
+    return out
+
+
+def _pseudonymize_tags(ws: Workspace, values: list[tuple[str, str]], pseudos: list[str]) -> None:
+    """``posts.tagged_users`` (accounts tagged on the media) of the accounts being pseudonymised, by their id or
+    handle, replaced with their pseudonyms (before the accounts' handles are). The caption and its ``mentions`` are
+    the creator's text and stay."""
+    import pyarrow as pa
+
+    d = ws.duck
+    by_name = {(p, v.lower()): s for (p, v), s in zip(values, pseudos, strict=True)}
+    users = d.execute(
+        "SELECT platform, account_id, lower(username) FROM accounts WHERE username IS NOT NULL"
+    ).fetchall()
+    for p, a, u in users:
+        s = by_name.get((p, a.lower()))
+        if s is not None:
+            by_name.setdefault((p, u), s)
+    rows = d.execute("SELECT rowid, platform, tagged_users FROM posts WHERE len(tagged_users) > 0").fetchall()
+    new = []
+    for rid, p, tags in rows:
+        out = [by_name.get((p, t.lower()), t) if t is not None else None for t in tags]
+        if out != tags:
+            new.append((rid, out))
+    if not new:
+        return
+    d.register(
+        "__pseudo_tags",
+        pa.table({"rid": [r for r, _ in new], "tags": pa.array([t for _, t in new], pa.list_(pa.string()))}),
+    )
+    try:
+        d.execute("UPDATE posts SET tagged_users = n.tags FROM __pseudo_tags n WHERE posts.rowid = n.rid")
+    finally:
+        d.unregister("__pseudo_tags")
+
+
 def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     """Replace ids and handles of every **non-creator** account with keyed pseudonyms, in place.
 
@@ -866,8 +946,9 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     # the raw records of the rejects name their authors too, also when no account needs a pseudonym (an import whose
     # every record was rejected kept them whole)
     d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
+    changed: dict[str, int] = _pseudonymize_unkeyed_names(ws, key)
     if not values:
-        return {}
+        return changed
     pseudos = [pseudonym(key, p, v) for p, v in values]
     # an account on the erasure list by its name or id stays forgotten under its pseudonym: the pseudonym goes on the
     # list too, so that the import's :func:`drop_forgotten` (run after this) drops the rows it brought of them
@@ -883,8 +964,8 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
             "pseudo": pseudos,
         }
     )
+    _pseudonymize_tags(ws, values, pseudos)
     d.register("__pseudo_map", mapping)
-    changed: dict[str, int] = {}
     try:
         for table in ("comments", "community_messages"):
             n = d.execute(
@@ -895,7 +976,7 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
                 f"""UPDATE {table} SET author_id = m.pseudo, author_name = m.pseudo
                     FROM __pseudo_map m WHERE {table}.platform = m.platform AND {table}.author_id = m.v"""
             )
-            changed[table] = int(n)
+            changed[table] = changed.get(table, 0) + int(n)
         moved = d.execute(
             """SELECT a.* REPLACE (m.pseudo AS account_id, m.pseudo AS username, NULL::VARCHAR AS full_name,
                                    NULL::VARCHAR AS bio, NULL::VARCHAR AS external_url)
