@@ -99,6 +99,23 @@ def test_creators_imported_after_the_last_score_are_listed_unscored_last(tmp_pat
         c.app.state.store.close()
 
 
+def test_component_points_on_the_creator_page_are_explains():
+    """The creator page splits the score into points from the stored `c_*` (scores rounded to cents); explain split
+    the unrounded scores, so a cent could land on another component (chefbyilse: reciprocity 2.98 on the page, 2.99
+    in explain). Explain splits the scores as shown now: the same points from the same stored parts."""
+    import pandas as pd
+
+    from tribescope.score._score import _points, split_points
+
+    exact = {"a": 0.24273997354306764, "b": 0.7974042475543028, "c": 0.4143139993007743}
+    weights = {"a": 0.3, "b": 0.3, "c": 0.4}
+    comps = [{"name": n, "weight": w} for n, w in weights.items()]
+    _points(comps, {n: pd.Series([v]) for n, v in exact.items()}, 0, 47.78)
+    stored = {n: round(100 * v, 2) for n, v in exact.items()}  # c_a 24.27, c_b 79.74, c_c 41.43
+    page = split_points([stored[n] * weights[n] for n in weights], 47.78)  # as web._data._components splits
+    assert [c["contribution"] for c in comps] == page == [7.28, 23.93, 16.57]
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

@@ -1040,16 +1040,17 @@ def _why_missing(c: Component, row: pd.Series, present: bool) -> str:
 
 
 def _points(comps: list[dict[str, Any]], exact: dict[str, pd.Series], at: Any, total: float | None) -> None:
-    """Each component's ``contribution``: 100 · s · effective weight, in points of the score, rounded to cents so that
-    they add up to the stored ``community_score`` exactly (largest remainders; each is within 0.01 of its exact
-    value)."""
+    """Each component's ``contribution``: its score as shown and stored (``c_<name>``, 0–100 to cents) · effective
+    weight, in points of the score, rounded to cents so that they add up to the stored ``community_score`` exactly
+    (largest remainders). From the shown score, not the unrounded one, so that the dashboard, which has only the
+    stored ``c_*``, splits the same points."""
     if total is None:
         return
     raw = []
     for c in comps:
         s = exact.get(c["name"])
         v = None if s is None else _num(s.loc[at])
-        raw.append(100.0 * v * c["weight"] if v is not None and c["weight"] else 0.0)
+        raw.append(round(100.0 * v, 2) * c["weight"] if v is not None and c["weight"] else 0.0)
     for c, p in zip(comps, split_points(raw, total), strict=True):
         c["contribution"] = p
 
