@@ -116,6 +116,25 @@ def test_component_points_on_the_creator_page_are_explains():
     assert [c["contribution"] for c in comps] == page == [7.28, 23.93, 16.57]
 
 
+def test_the_api_finds_a_creator_by_its_handle_in_any_case_as_the_cli_does(tmp_path_factory):
+    """`tribescope similar youtube:emma.eats` and `explain instagram:ChefByIlse` find their creators; the API answered
+    404 (`/api/similar`, `/api/creators/…`), left them out of an overlap as unknown, and refused `YouTube:` (422)."""
+    w = pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        try:
+            r = c.get("/api/creators/instagram/ChefByIlse")
+            assert r.status_code == 200 and r.json()["creator"]["creator_id"] == "chefbyilse", r.text
+            r = c.get("/api/similar", params={"creator": "YouTube:@Emma.Eats", "n": 3})
+            assert r.status_code == 200, r.text
+            me = r.json()["creator"]
+            assert me["platform"] == "youtube" and me["handle"] == "emma.eats" and me["creator_id"].startswith("UC")
+            r = c.get("/api/overlap", params={"creators": ["youtube:emma.eats", "instagram:ChefByIlse"]})
+            assert r.status_code == 200 and r.json()["rejected"] == [] and r.json()["total"] == 1, r.text
+            assert c.get("/api/similar", params={"creator": "youtube:nobody.here"}).status_code == 404
+        finally:
+            c.app.state.store.close()
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

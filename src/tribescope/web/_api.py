@@ -402,7 +402,7 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
 
 
 #: ``platform:creator_id``; the id may hold any character (the importer accepts "a b/c" as an id).
-CreatorKey = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,16}:.{1,300}$")]
+CreatorKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,16}:.{1,300}$")]
 Creators = Annotated[
     list[CreatorKey],
     Query(min_length=2, max_length=20, description="creators as platform:creator_id (2 to 20)"),
@@ -450,9 +450,10 @@ LookalikeCount = Annotated[
 def _similar(request: Request, creator: str, n: int, fmt: str) -> Any:
     platform, _, creator_id = creator.partition(":")
     with _store(request).view() as ws:
-        if _data._find_creator(ws, platform, creator_id)[0] is None:  # as /api/creators/… answers it
-            raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
-        sec = _data.lookalikes(ws, platform, creator_id, n)
+        key = _data.resolve_creator(ws, platform, creator_id)  # as /api/creators/… answers it
+        if key is None:
+            raise HTTPException(404, f"no creator {platform.lower()}:{creator_id} in this workspace")
+        sec = _data.lookalikes(ws, *key, n)
     out = _list_out(sec, "similar", fmt)
     if isinstance(out, ListResponse):
         return SimilarResponse(**out.model_dump(), creator=sec.data.extra["creator"] if sec.ok else {})

@@ -345,6 +345,44 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[dict[s
     return (rows[0] if rows else None), scored
 
 
+def resolve_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[str, str] | None:
+    """``(platform, creator_id)`` of the creator ``platform:creator_id`` names, as the CLI finds it: the id itself
+    (exactly: an id may hold any character), else the creator whose handle or id it is in another case or with an
+    ``@`` (``instagram:ChefByIlse``, ``youtube:@emma.eats``); None when it names none. A handle two creators of the
+    platform share is an :class:`InvalidQuery` naming both ids."""
+    platform = platform.strip().lower()
+    if _find_creator(ws, platform, creator_id)[0] is not None:
+        return platform, creator_id
+    name = creator_id.strip().lstrip("@").lower()
+    tables = _tables(ws)
+    if not name or "posts" not in tables:
+        return None
+    posts = ws.table("posts")
+    ids = posts.filter(posts.platform == platform).select("creator_id").distinct()
+    if SCORE_TABLE in tables:
+        sc = ws.table(SCORE_TABLE)
+        ids = ids.union(sc.filter(sc.platform == platform).select("creator_id"))
+    acc = ws.table("accounts")
+    acc = acc.filter(acc.platform == platform)
+    named = acc.filter((acc.username.lower() == name) | (acc.account_id.lower() == name)).select(
+        creator_id=acc.account_id
+    )
+    direct = ids.filter(ids.creator_id.lower() == name)
+    found = sorted(
+        {
+            r["creator_id"]
+            for r in _rows(named.union(direct).distinct())
+            if _find_creator(ws, platform, r["creator_id"])[0] is not None
+        }
+    )
+    if len(found) > 1:
+        raise InvalidQuery(
+            f"{platform}:{creator_id} names {len(found)} creators ({', '.join(f'{platform}:{c}' for c in found)}); "
+            "give the one you mean by its id"
+        )
+    return (platform, found[0]) if found else None
+
+
 def _spec_components(spec_hash: str | None = None) -> list[tuple[str, str, str | None]]:
     """(component name, metric column, direction) of the default score spec, when the score module is here — and,
     given the ``spec_hash`` a stored score carries, only when that score was made with the default spec (a score
@@ -820,7 +858,10 @@ def creator_detail(
     sponsored posts, suspicious signals). It recomputes the metrics, so it is opt-in; once computed it
     is kept until an import or re-score from the dashboard finishes.
     """
-    platform = platform.lower()  # as the creator list's platform filter takes it
+    key = resolve_creator(ws, platform, creator_id)  # its handle in any case names it too, as on the CLI
+    if key is None:
+        return None
+    platform, creator_id = key
     row, scored = _find_creator(ws, platform, creator_id)
     if row is None:
         return None
@@ -1064,8 +1105,10 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
         plat, sep, cid = c.partition(":")
         if not sep or not plat or not cid:
             rejected.append(f"{c!r}: not of the form platform:creator_id")
-        elif (plat, cid) not in keys:
-            keys.append((plat, cid))
+            continue
+        key = resolve_creator(ws, plat, cid) or (plat.strip().lower(), cid)  # unknown: rejected below
+        if key not in keys:
+            keys.append(key)
     if keys:
         from tribescope.niche._audience import creators_with_posts
 
@@ -1125,10 +1168,12 @@ def lookalikes(ws: Workspace, platform: str, creator_id: str, n: int = 10) -> Se
     fn = _optional("tribescope.niche", "similar")
     if fn is None:
         return Section(missing="lookalikes are not available (the niche module is not installed)")
-    platform = platform.lower()
+    key = resolve_creator(ws, platform, creator_id)
+    if key is None:
+        raise InvalidQuery(f"no creator {platform.lower()}:{creator_id} in this workspace")
+    platform, creator_id = key
     row, _ = _find_creator(ws, platform, creator_id)
-    if row is None:
-        raise InvalidQuery(f"no creator {platform}:{creator_id} in this workspace")
+    assert row is not None
     res = _library_call(
         ws, ("similar", platform, creator_id, n), lambda: fn(ws, (platform, creator_id), n=n), "no lookalikes"
     )
