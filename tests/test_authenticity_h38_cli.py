@@ -67,7 +67,9 @@ def test_a_flag_cell_that_is_no_flag_is_an_error_and_na_is_unknown(tmp_path: Pat
     assert p[0] == p[1] != p[2]  # N/A and empty: unknown; TRUE: known
 
 
-def test_profile_columns_are_read_in_any_case_and_by_their_aliases_as_import_reads_them(tmp_path: Path) -> None:
+def test_profile_columns_are_read_in_any_case_and_by_their_aliases_as_import_reads_them(
+    tmp_path: Path,
+) -> None:
     """`Followers,Following,Posts` (a spreadsheet's header) were left unread while `username` was found: the same
     account scored 0.06 "real" instead of 0.99 "suspicious". The header is mapped as `tribescope import` maps it."""
     probs = []
@@ -87,4 +89,6 @@ def test_profile_columns_are_read_in_any_case_and_by_their_aliases_as_import_rea
     src = tmp_path / "b.csv"
     _write(src, [{"username": "a", "Followers": "lots"}])
     r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(tmp_path / "o.csv")])
-    assert r.exit_code == 1 and "line 2, column Followers: 'lots' is not a count" in " ".join(r.output.split())
+    assert r.exit_code == 1 and "line 2, column Followers: 'lots' is not a count" in " ".join(
+        r.output.split()
+    )

@@ -274,7 +274,9 @@ def test_plan_community_share_note_names_the_community_creators_min_roi_left_out
         "the rest is left unspent — 1 community creator(s) were left out for an expected ROI below "
         f"{_pct(cut)} (`--min-roi`)"
     ), note
-    low = [n for n in plan_budget(ws, 100_000, min_roi=-0.99, use_overlap=False).summary["notes"] if "only " in n]
+    low = [
+        n for n in plan_budget(ws, 100_000, min_roi=-0.99, use_overlap=False).summary["notes"] if "only " in n
+    ]
     assert all("--min-roi" not in n for n in low), low
 
 

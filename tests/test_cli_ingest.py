@@ -386,7 +386,9 @@ def test_an_option_no_imported_file_reads_is_said_to_be_unused(tmp_path):
     said = " ".join(r.output.split())
     assert "option --table not used: only csv files read it, and this import had none" in said, said
     disc = Path(__file__).parent / "fixtures" / "discord" / "knitting-circle"
-    r = runner.invoke(app, ["--workspace", w, "import", str(disc), "--space-id", "knit", "--platform", "reddit"])
+    r = runner.invoke(
+        app, ["--workspace", w, "import", str(disc), "--space-id", "knit", "--platform", "reddit"]
+    )
     assert r.exit_code == 0, r.output
     said = " ".join(r.output.split())
     assert "option --space-id not used: only patreon and reddit files read it" in said, said
@@ -394,12 +396,16 @@ def test_an_option_no_imported_file_reads_is_said_to_be_unused(tmp_path):
     f = tmp_path / "accounts.csv"
     f.write_text("account_id,username\n1,ann\n")
     for _ in range(2):  # read, then skipped as already imported: the option applies to it either way
-        r = runner.invoke(app, ["--workspace", w, "import", str(f), "--table", "accounts", "--platform", "tiktok"])
+        r = runner.invoke(
+            app, ["--workspace", w, "import", str(f), "--table", "accounts", "--platform", "tiktok"]
+        )
         assert r.exit_code == 0 and "not used" not in r.output, r.output
     assert unused_options({"table": "posts"}, [FileReport("a", "csv"), FileReport("b", "youtube")]) == {}
     report = ImportReport(unused_options=unused_options({"space_id": "x", "link_creator": "y"}, []))
     texts = [dashboard_text(n.text) for n in report_notes(report)]
-    assert texts[0].startswith('the field "link to creator" was not used: only discord, patreon and reddit'), texts
+    assert texts[0].startswith(
+        'the field "link to creator" was not used: only discord, patreon and reddit'
+    ), texts
     assert texts[1].startswith('the field "space id" was not used'), texts
     table = ImportReport(unused_options=unused_options({"table": "posts"}, []))
     assert dashboard_text(report_notes(table)[0].text).startswith('the "table" field was not used'), table

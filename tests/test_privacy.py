@@ -292,7 +292,7 @@ def test_pseudonymize_covers_authors_without_an_id_and_tagged_accounts(ws, tmp_p
     the pseudonymised account of the same person; a commenter tagged on a post stayed in `tagged_users`. Both get
     the person's pseudonym now; the creator's own handle, and tags of accounts not pseudonymised (a brand), stay."""
     (tmp_path / "posts.csv").write_text(
-        "platform,post_id,creator_id,caption,tagged_users\ninstagram,p1,chef_ann,pasta night,\"mallory,acme\"\n"
+        'platform,post_id,creator_id,caption,tagged_users\ninstagram,p1,chef_ann,pasta night,"mallory,acme"\n'
     )
     (tmp_path / "comments.csv").write_text(
         "platform,comment_id,post_id,author_id,author_name,parent_comment_id,text\n"

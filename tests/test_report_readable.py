@@ -250,7 +250,9 @@ def test_evidence_made_with_another_spec_than_the_stored_score_says_so(synth_ws,
     code, o, e = _run(ws, "report", "-o", str(out), "--top", "1", "--evidence", "1")
     assert code == 0, o + e
     ev = _visible(_evidence(_sections(out.read_text(encoding="utf-8"))[0]))
-    assert re.search(r"the stored score was computed with spec mine-\S+ \(\w+\); this explanation uses spec", ev), ev
+    assert re.search(
+        r"the stored score was computed with spec mine-\S+ \(\w+\); this explanation uses spec", ev
+    ), ev
     plain = tmp_path / "plain.html"
     code, o, e = _run(synth_ws, "report", "-o", str(plain), "--top", "1", "--evidence", "1")
     assert code == 0, o + e

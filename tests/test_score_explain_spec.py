@@ -266,7 +266,9 @@ def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
     """A condition on `tier` (text) compared nothing and never held; a component on `first_post_at` (a time) would
     have ranked nanoseconds. Both are errors naming the spec file, the rule and the column, on a frame and on a real
     workspace; numeric columns with nulls (object dtype) stay allowed."""
-    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1], seen=[pd.Timestamp("2025-01-01", tz="UTC")])
+    df = _frame(
+        interacting_commenter_share=[0.2], sponsored_share=[0.1], seen=[pd.Timestamp("2025-01-01", tz="UTC")]
+    )
     for old, new, says in [
         (
             'all = ["community_score >= 50"]',
@@ -284,7 +286,9 @@ def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
             score_frame(df, path, check=True)
     nulls = _frame(interacting_commenter_share=[None], sponsored_share=[None])
     assert nulls["sponsored_share"].dtype == object
-    assert score_frame(nulls, _write(tmp_path, MINI), check=True)["label"].tolist() == ["broadcast_influencer"]
+    assert score_frame(nulls, _write(tmp_path, MINI), check=True)["label"].tolist() == [
+        "broadcast_influencer"
+    ]
     bakery(ws)
     bad = DEFAULT.replace('metric = "sponsored_share"', 'metric = "handle"', 1)
     assert bad != DEFAULT

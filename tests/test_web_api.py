@@ -79,7 +79,9 @@ def test_creators_imported_after_the_last_score_are_listed_unscored_last(tmp_pat
 
     w = workspace(tmp_path_factory, scored=True)
     posts = tmp_path / "posts.csv"
-    posts.write_text("platform,post_id,creator_id,caption\ninstagram,nb1,newbie,hello\ninstagram,nb2,newbie,again\n")
+    posts.write_text(
+        "platform,post_id,creator_id,caption\ninstagram,nb1,newbie,hello\ninstagram,nb2,newbie,again\n"
+    )
     ws = connect(w)
     try:
         import_paths(ws, [posts])
@@ -127,7 +129,11 @@ def test_the_api_finds_a_creator_by_its_handle_in_any_case_as_the_cli_does(tmp_p
             r = c.get("/api/similar", params={"creator": "YouTube:@Emma.Eats", "n": 3})
             assert r.status_code == 200, r.text
             me = r.json()["creator"]
-            assert me["platform"] == "youtube" and me["handle"] == "emma.eats" and me["creator_id"].startswith("UC")
+            assert (
+                me["platform"] == "youtube"
+                and me["handle"] == "emma.eats"
+                and me["creator_id"].startswith("UC")
+            )
             r = c.get("/api/overlap", params={"creators": ["youtube:emma.eats", "instagram:ChefByIlse"]})
             assert r.status_code == 200 and r.json()["rejected"] == [] and r.json()["total"] == 1, r.text
             assert c.get("/api/similar", params={"creator": "youtube:nobody.here"}).status_code == 404

@@ -46,8 +46,14 @@ def test_token_bucket_exact_refill():
         ("GET", "/api/creators/instagram/alice_bakes", b"evidence=true", True),
         ("GET", "/creator/instagram/alice_bakes", b"evidence=1", True),
         # every spelling FastAPI reads as true asks for the evidence (t, y, T, Y were free of the limit)
-        *(("GET", "/api/creators/instagram/alice_bakes", b"evidence=" + v, True) for v in (b"t", b"Y", b"On", b"yes")),
-        *(("GET", "/creator/instagram/alice_bakes", b"evidence=" + v, False) for v in (b"0", b"F", b"no", b"off")),
+        *(
+            ("GET", "/api/creators/instagram/alice_bakes", b"evidence=" + v, True)
+            for v in (b"t", b"Y", b"On", b"yes")
+        ),
+        *(
+            ("GET", "/creator/instagram/alice_bakes", b"evidence=" + v, False)
+            for v in (b"0", b"F", b"no", b"off")
+        ),
         ("GET", "/api/overlap", b"creators=a:b&creators=c:d", True),
         ("GET", "/api/plan", b"budget=100", True),
         ("GET", "/campaigns", b"", False),

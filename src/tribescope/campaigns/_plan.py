@@ -489,7 +489,9 @@ def plan_budget(
             f"followers ({', '.join(who[:5])}{', …' if len(who) > 5 else ''}); import their profiles to plan them"
         )
         cand = cand[~unknown]
-    community_below_roi = 0  # community creators the ROI threshold left out (the community-share note names them)
+    community_below_roi = (
+        0  # community creators the ROI threshold left out (the community-share note names them)
+    )
     if min_roi is not None:
         roi = pd.to_numeric(cand["expected_roi"], errors="coerce")
         losing = roi < min_roi

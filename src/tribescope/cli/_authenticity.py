@@ -111,7 +111,9 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
 
     model = load_account_model()
     typed = pd.DataFrame({"__row": np.arange(len(df), dtype=np.int64)})
-    col = _profile_columns(df.columns)  # canonical name → the file's column (``Followers``, ``follower_count``)
+    col = _profile_columns(
+        df.columns
+    )  # canonical name → the file's column (``Followers``, ``follower_count``)
     for c in _NUM_COLS:
         if c in col:
             typed[c] = _counts(df[col[c]], col[c], source)  # NaN → NULL (unknown)

@@ -553,7 +553,10 @@ class RowBuffer:
             types = [arrow.field(c.name).type for c in self.table.columns]
             layout = RowBuffer._layouts[table] = (
                 arrow,
-                [(c.name, _COERCE[c.type], c.required, _FAST.get(c.type), c.count) for c in self.table.columns],
+                [
+                    (c.name, _COERCE[c.type], c.required, _FAST.get(c.type), c.count)
+                    for c in self.table.columns
+                ],
                 frozenset(c.name for c in self.table.columns),
                 [(ty, _REPEATABLE.get(ty)) for ty in types],
                 _row_checker(self.table),
@@ -585,7 +588,8 @@ class RowBuffer:
             elif type(v) is not fast:
                 v = fn(v, name)
             if count and v is not None and v < 0:
-                v = count_out_of_range(v, name)
+                count_out_of_range(v, name)  # raises, or -1: unknown
+                v = None
             if v is None:
                 if required:
                     raise FieldError(name, f"is required in table {self.table.name} but is missing")

@@ -108,7 +108,12 @@ class FileReport:
 
 #: the import options a file's format reads (:attr:`Format.options <tribescope.ingest._base.Format.options>`), as the
 #: CLI names them
-FILE_OPTIONS = {"platform": "--platform", "table": "--table", "link_creator": "--link-creator", "space_id": "--space-id"}
+FILE_OPTIONS = {
+    "platform": "--platform",
+    "table": "--table",
+    "link_creator": "--link-creator",
+    "space_id": "--space-id",
+}
 
 
 @dataclass

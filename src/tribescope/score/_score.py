@@ -172,7 +172,9 @@ def _not_numbers(df: pd.DataFrame) -> set[str]:
     out: set[str] = set()
     for col in df.columns:
         s = df[col]
-        if s.dtype == object:  # text, or numbers pandas could not type (all null, decimals): look at the values
+        if (
+            s.dtype == object
+        ):  # text, or numbers pandas could not type (all null, decimals): look at the values
             if any(isinstance(v, str | pd.Timestamp) for v in s.dropna().head(50)):
                 out.add(str(col))
         elif pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_string_dtype(s.dtype):

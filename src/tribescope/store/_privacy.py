@@ -292,9 +292,7 @@ def _untag(
     if not n:
         return
     sets = ", ".join(f'"{c}" = list_filter("{c}", x -> lower(x) NOT IN ({ph}))' for c in lists)
-    ws.duck.execute(
-        f'UPDATE "{table}" SET {sets} WHERE {cond}', [*each, *params]
-    )
+    ws.duck.execute(f'UPDATE "{table}" SET {sets} WHERE {cond}', [*each, *params])
     rep.untagged[table] = rep.untagged.get(table, 0) + n
 
 
@@ -565,7 +563,9 @@ def _imported_files(ws: Workspace) -> set[tuple[int, str]]:
     rows: list[tuple[Any, Any]] = []
     for table in ("imports", "campaign_files"):
         if table in ws.list_tables():
-            rows += ws.duck.execute(f'SELECT DISTINCT bytes, sha256 FROM "{table}" WHERE sha256 IS NOT NULL').fetchall()
+            rows += ws.duck.execute(
+                f'SELECT DISTINCT bytes, sha256 FROM "{table}" WHERE sha256 IS NOT NULL'
+            ).fetchall()
     return {(int(n), str(h)) for n, h in rows if n is not None}
 
 

@@ -143,7 +143,11 @@ def cache_dir() -> Path | None:
 def _cache_root() -> Path:
     """``$TRIBESCOPE_CACHE_DIR``, else ``$XDG_CACHE_HOME/tribescope`` (``~/.cache/tribescope``)."""
     base = os.environ.get("TRIBESCOPE_CACHE_DIR")
-    return Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tribescope"
+    return (
+        Path(base)
+        if base
+        else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tribescope"
+    )
 
 
 def purge_matching(pattern: str) -> int:

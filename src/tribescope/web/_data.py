@@ -787,6 +787,8 @@ def _cache_key(ws: Workspace, *key: Any) -> tuple[Any, ...]:
     request that began before an import or re-score finished, and ends after, never leaves its answer for later
     requests (:func:`clear_cache` ran before it stored it)."""
     return (str(ws.path), getattr(ws, "generation", 0), *key)
+
+
 _EXPLAIN_LOCK = threading.Lock()
 
 

@@ -49,7 +49,10 @@ def is_expensive(method: str, path: str, query_string: bytes) -> bool:
     query = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
     if query.get("format", "").lower() == "csv":
         return True
-    if path.startswith(("/api/creators/", "/creator/")) and query.get("evidence", "").strip().lower() not in _FALSE:
+    if (
+        path.startswith(("/api/creators/", "/creator/"))
+        and query.get("evidence", "").strip().lower() not in _FALSE
+    ):
         return True
     return path == "/campaigns" and bool(query.get("budget"))
 
