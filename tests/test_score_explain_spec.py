@@ -98,6 +98,33 @@ def test_the_label_follows_the_score_as_it_is_shown(tmp_path):
     assert out.loc["c1", "community_score"] == 49.99 and out.loc["c1", "label"] == "broadcast_influencer"
 
 
+def test_a_label_condition_on_a_component_compares_its_score_as_shown(tmp_path):
+    """``c_<component>`` is stored and shown 0–100 (2 decimals), and a label condition on it compares that number:
+    ``c_talk >= 50`` labels the creators shown with c_talk >= 50 (before: the rules saw 0…1, and the condition held
+    for nobody), and `explain` lists the rule that held with the value shown."""
+    from tribescope.score._score import _label_reasons
+
+    sp = load_spec(_write(tmp_path, MINI.replace('all = ["community_score >= 50"]', 'all = ["c_talk >= 50"]')))
+    s = 0.499996  # c_talk shown (rounded) as 50.00
+    df = _frame(
+        interacting_commenter_share=[0.2, 0.1 + 0.05 * math.log(s / (1 - s)), 0.05],
+        sponsored_share=[0.2, 0.2, 0.2],
+    )
+    out = score_frame(df, sp, check=True)
+    by = out.set_index("creator_id")
+    assert by["c_talk"].tolist() == [pytest.approx(88.08), 50.0, pytest.approx(26.89)]
+    assert by["label"].tolist() == ["community_influencer", "community_influencer", "broadcast_influencer"]
+    for _, row in out.iterrows():
+        why = _label_reasons(row, sp)
+        assert why["rule"] == row["label"]
+        if row["label"] == "community_influencer":
+            assert why["conditions"] == [
+                {"column": "c_talk", "op": ">=", "threshold": 50.0, "value": row["c_talk"]}
+            ]
+        else:
+            assert why["not_before"][-1]["failed"][0]["value"] == row["c_talk"] < 50
+
+
 def test_weights_are_relative_and_a_zero_weight_has_no_say(tmp_path):
     """Documented: score = 100 · Σ w·s / Σ w over the components present — scaling every weight changes nothing; a
     weight of 0 keeps the component's c_ column and gives it no say."""

@@ -283,6 +283,11 @@ def score_frame(
     coverage = core_present / core_total if core_total > 0 else 1.0
     df["coverage"] = coverage
     df["confidence"] = np.round(data * coverage, 3)
+    # the component scores as stored and shown (0–100, 2 decimals) before the label rules compare them: a condition
+    # "c_follower_conversation >= 50" is on the number the score table and `explain` show (it compared 0…1)
+    comp_cols = [f"c_{c.name}" for c in used]
+    for c in comp_cols:
+        df[c] = (100.0 * df[c]).round(2)
     if check:
         made = {f"{p}{c.name}" for c in used for p in ("c_", "w_")}
         _check_columns(given | made | {"community_score", "coverage", "confidence"}, sp, text)
@@ -301,9 +306,6 @@ def score_frame(
     df["label"] = label.fillna("broadcast_influencer")
     df["spec_version"] = sp.version
     df["spec_hash"] = sp.hash
-    comp_cols = [f"c_{c.name}" for c in used]
-    for c in comp_cols:
-        df[c] = (100.0 * df[c]).round(2)
     weight_cols = [f"w_{c.name}" for c in used]
     rest = [c for c in df.columns if c not in FIRST_COLUMNS and c not in comp_cols and c not in weight_cols]
     df = df[[*FIRST_COLUMNS, *comp_cols, *rest, *weight_cols]]
