@@ -289,6 +289,40 @@ def test_every_column_a_spec_names_must_exist(tmp_path):
     assert out["label"].tolist() == ["community_influencer"]
 
 
+def test_a_component_cannot_score_what_is_computed_from_the_components(tmp_path):
+    """confidence, coverage, community_score and the components' c_ / w_ columns are computed after the components: a
+    metric or min_support naming one passed the column check and was always missing, silently nulling the component.
+    It is an error when the spec is loaded, naming the file, the component and the key; label conditions and signals
+    (checked after) may still name them."""
+    for old, new, says in [
+        (
+            'metric = "sponsored_share"',
+            'metric = "confidence"',
+            r"component 'deals' \(\[\[component\]\] #2\): 'metric' names 'confidence', which is computed from the components, after them",
+        ),
+        ('metric = "sponsored_share"', 'metric = "community_score"', r"'metric' names 'community_score'"),
+        (
+            'metric = "sponsored_share"',
+            'metric = "c_talk"',
+            r"component 'deals' .*'metric' names 'c_talk', the score of component 'talk', computed after every component's metric",
+        ),
+        (
+            "weight = 3\n",
+            'weight = 3\nmin_support = ["w_deals", 0.1]\n',
+            r"component 'talk' .*'min_support' names 'w_deals', the effective weight of component 'deals'",
+        ),
+        ("weight = 3\n", 'weight = 3\nmin_support = ["coverage", 0.5]\n', r"'min_support' names 'coverage'"),
+    ]:
+        text = MINI.replace(old, new)
+        assert text != MINI
+        path = _write(tmp_path, text)
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
+            load_spec(path)
+    ok = MINI.replace('all = ["community_score >= 50"]', 'all = ["c_deals >= 10", "w_talk > 0", "coverage >= 0.5"]')
+    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1])
+    assert score_frame(df, _write(tmp_path, ok), check=True)["label"].tolist() == ["community_influencer"]
+
+
 def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
     """A condition on `tier` (text) compared nothing and never held; a component on `first_post_at` (a time) would
     have ranked nanoseconds. Both are errors naming the spec file, the rule and the column, on a frame and on a real

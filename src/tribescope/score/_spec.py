@@ -536,6 +536,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 rationale=ck.string(c.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    _check_component_inputs(comps, ck)
     if sum(c.weight for c in comps if not c.optional) <= 0:
         raise ck.fail(
             "[[component]]",
@@ -600,6 +601,37 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         path=path,
         raw=raw,
     )
+
+
+#: The columns the score computes from the components (after them), besides each component's ``c_`` / ``w_``: a
+#: component cannot score one of them or take it as its ``min_support`` (it was always missing there, silently
+#: nulling the component); label conditions and signals, checked after, may name them.
+SCORE_COLUMNS = ("community_score", "coverage", "confidence")
+
+
+def _check_component_inputs(comps: list[Component], ck: _Check) -> None:
+    """No component's ``metric`` or ``min_support`` column is one the score computes from the components:
+    ``community_score``, ``coverage``, ``confidence`` or a component's ``c_<name>`` / ``w_<name>``."""
+    made = {f"{p}{c.name}".lower(): c.name for c in comps for p in ("c_", "w_")}
+    for i, c in enumerate(comps):
+        where = f"component {c.name!r} ([[component]] #{i + 1})"
+        named = [("metric", c.metric)]
+        if c.min_support is not None:
+            named.append(("min_support", c.min_support[0]))
+        for key, col in named:
+            if col in SCORE_COLUMNS:
+                what = "which is computed from the components, after them"
+            elif col.lower() in made:
+                kind = "score" if col.lower().startswith("c_") else "effective weight"
+                what = f"the {kind} of component {made[col.lower()]!r}, computed after every component's metric"
+            else:
+                continue
+            raise ck.fail(
+                where,
+                f"'{key}' names {col!r}, {what}: a component never sees it (it would "
+                f"always be missing); name a metric column of the score table (label conditions and [[signal]] "
+                f"tables may use {col!r})",
+            )
 
 
 def _signals(raw: Any, ck: _Check) -> tuple[Signal, ...]:
