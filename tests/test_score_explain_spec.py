@@ -234,6 +234,59 @@ def test_a_broken_spec_edit_names_the_file_the_key_and_what_was_expected(tmp_pat
         load_spec(path)
 
 
+def test_a_label_rule_that_can_never_hold_is_refused(tmp_path):
+    """The spec promises that a rule that can never hold is an error naming it: a rule without conditions (it holds for
+    everyone) before other rules, which then never hold; `all` conditions on one column no value meets together; a
+    threshold outside the range of a score (0–100), a confidence or a weight (0–1), or a condition no value of it
+    meets (c_talk > 100)."""
+    default_last = '[[label]]\nlabel = "community_influencer"\nall = ["community_score >= 50"]\n'
+    assert default_last in MINI
+    for old, new, says in [
+        (
+            default_last,
+            '[[label]]\nlabel = "everyone"\n' + default_last,
+            r"\[\[label\]\] #2 \(everyone\): has no conditions, so it holds for every creator and the rules after it "
+            r"\(#3 \(community_influencer\), #4 \(broadcast_influencer\)\) never hold",
+        ),
+        (
+            '"community_score >= 50"',
+            '"community_score >= 50", "community_score < 40"',
+            r"\[\[label\]\] #2 \(community_influencer\): 'all' conditions 'community_score >= 50' and "
+            r"'community_score < 40' never hold together",
+        ),
+        (
+            '"community_score >= 50"',
+            '"followers > 5000", "community_score >= 50", "followers <= 5000"',
+            r"'followers > 5000' and 'followers <= 5000' never hold together",
+        ),
+        (
+            '"community_score >= 50"',
+            '"community_score >= 150"',
+            r"#2 \(community_influencer\): condition 'community_score >= 150': community_score is between 0 and 100",
+        ),
+        ('"community_score >= 50"', '"c_talk < -5"', r"condition 'c_talk < -5': c_talk is between 0 and 100"),
+        ('"community_score >= 50"', '"c_talk > 100"', r"condition 'c_talk > 100' never holds"),
+        (
+            '"n_follower_comments < 10"',
+            '"n_follower_comments < 10", "confidence < 20"',
+            r"#1 \(insufficient_data\): condition 'confidence < 20': confidence is between 0 and 1",
+        ),
+    ]:
+        text = MINI.replace(old, new)
+        assert text != MINI
+        path = _write(tmp_path, text)
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ": .*" + says):
+            load_spec(path)
+    # conditions that can hold stay allowed: a band, an equality at a bound, the range's own ends
+    for ok in (
+        '"community_score >= 50", "community_score < 90"',
+        '"community_score >= 50", "community_score <= 50"',
+        '"c_talk >= 0", "c_deals <= 100", "confidence > 0.5"',
+    ):
+        load_spec(_write(tmp_path, MINI.replace('"community_score >= 50"', ok)))
+    load_spec()
+
+
 def test_empty_and_non_text_spec_files(tmp_path):
     with pytest.raises(SpecError, match=r"empty.toml is empty"):
         load_spec(_write(tmp_path, "", "empty.toml"))

@@ -573,6 +573,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 )
         else:
             at_least = 1
+        _check_holds(conds["all"], conds["any"], comps, where, ck)
         labels.append(
             LabelRule(
                 label=lab,
@@ -582,6 +583,14 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 rationale=ck.string(r.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    for i, rule in enumerate(labels[:-1]):
+        if not rule.any and not rule.all:
+            later = ", ".join(f"#{j + 1} ({r.label})" for j, r in enumerate(labels) if j > i)
+            raise ck.fail(
+                f"[[label]] #{i + 1} ({rule.label})",
+                f"has no conditions, so it holds for every creator and the rules after it ({later}) never hold; "
+                "a rule without conditions (the default label) must be the last",
+            )
     _check_legacy_minimums(conf, labels, ck)
     evidence = _label_evidence(raw.get("label_evidence", {}), ck)
     used = {c[0] for rule in labels for c in (*rule.any, *rule.all)}
@@ -632,6 +641,71 @@ def _check_component_inputs(comps: list[Component], ck: _Check) -> None:
                 f"always be missing); name a metric column of the score table (label conditions and [[signal]] "
                 f"tables may use {col!r})",
             )
+
+
+def _value_range(col: str, comps: Sequence[Component]) -> tuple[float, float] | None:
+    """The values a column the score computes can take: 0–100 for ``community_score`` and a component's ``c_<name>``
+    (as stored and shown), 0–1 for ``confidence``, ``coverage`` and a component's ``w_<name>``; None for the others."""
+    names = {c.name for c in comps}
+    if col == "community_score" or (col.startswith("c_") and col[2:] in names):
+        return (0.0, 100.0)
+    if col in ("confidence", "coverage") or (col.startswith("w_") and col[2:] in names):
+        return (0.0, 1.0)
+    return None
+
+
+def _cond_text(c: tuple[str, str, float]) -> str:
+    return f"{c[0]} {c[1]} {_g(c[2])}"
+
+
+def _check_in_range(c: tuple[str, str, float], comps: Sequence[Component], where: str, ck: _Check) -> None:
+    """A condition on a score, confidence or weight compares a number inside the column's range: ``community_score >=
+    150`` never holds, ``confidence < 20`` (a percentage) holds for every creator."""
+    col, _, num = c
+    rng = _value_range(col, comps)
+    if rng is not None and not rng[0] <= num <= rng[1]:
+        raise ck.fail(
+            where,
+            f"condition '{_cond_text(c)}': {col} is between {_g(rng[0])} and {_g(rng[1])}, so a threshold of "
+            f"{_g(num)} decides nothing (the condition holds for every creator with a value, or for none)",
+        )
+
+
+def _check_holds(
+    all_: Sequence[tuple[str, str, float]],
+    any_: Sequence[tuple[str, str, float]],
+    comps: Sequence[Component],
+    where: str,
+    ck: _Check,
+) -> None:
+    """The conditions of a ``[[label]]`` rule can hold: each threshold inside its column's range
+    (:func:`_value_range`), no condition that no value of its column meets (``c_x > 100``), and no two conditions of
+    ``all`` on one column that no value meets together (``community_score >= 50`` and ``community_score < 40``)."""
+    for c in (*all_, *any_):
+        _check_in_range(c, comps, where, ck)
+    # per column: the interval the `all` conditions leave, (value, strict) at each end; `any` conditions one by one
+    groups: list[list[tuple[str, str, float]]] = [[c] for c in any_]
+    by_col: dict[str, list[tuple[str, str, float]]] = {}
+    for c in all_:
+        by_col.setdefault(c[0], []).append(c)
+    groups += list(by_col.values())
+    for group in groups:
+        rng = _value_range(group[0][0], comps)
+        lo, lo_strict = (rng[0], False) if rng else (-math.inf, False)
+        hi, hi_strict = (rng[1], False) if rng else (math.inf, False)
+        for _, op, num in group:
+            if op in (">", ">=", "==") and (num > lo or (num == lo and op == ">")):
+                lo, lo_strict = num, op == ">"
+            if op in ("<", "<=", "==") and (num < hi or (num == hi and op == "<")):
+                hi, hi_strict = num, op == "<"
+        if lo < hi or (lo == hi and not lo_strict and not hi_strict):
+            continue
+        col = group[0][0]
+        said = " and ".join(f"'{_cond_text(c)}'" for c in group)
+        if len(group) == 1:
+            bounds = f" (it is between {_g(rng[0])} and {_g(rng[1])})" if rng else ""
+            raise ck.fail(where, f"condition {said} never holds: no value of {col} meets it{bounds}")
+        raise ck.fail(where, f"'all' conditions {said} never hold together: no value of {col} meets them all")
 
 
 def _signals(raw: Any, ck: _Check) -> tuple[Signal, ...]:
