@@ -206,6 +206,16 @@ BAD_EDITS = [
         _edit("median_er = 0.1699", "median_er = 0"),
         r"\[\[benchmark.rows\]\] #1: 'median_er' must be a number > 0",
     ),
+    (
+        _edit('name = "retention"', 'name = "Reciprocity"'),
+        r"component 'Reciprocity' \(\[\[component\]\] #6\): its name differs only in case from component "
+        r"'reciprocity': the score table's column names ignore case \(DuckDB\), so c_Reciprocity and c_reciprocity "
+        r"would be one column",
+    ),
+    (
+        _edit('name = "retention"', 'name = "reciprocity"'),
+        r"component 'reciprocity' \(\[\[component\]\] #6\): a component of that name is defined twice",
+    ),
     (_edit("mid = 100_000", "mid = 10_000"), r"\[tiers\]: 'micro' and 'mid' both start at 10,000 followers"),
     (
         _edit("full_comments = 150\n", "full_comments = 150\nmin_comments = 50\n"),

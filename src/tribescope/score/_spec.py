@@ -477,7 +477,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
 
     # components
     comps = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # lower-case name → name: the workspace's column names ignore case (DuckDB)
     for i, c in enumerate(
         ck.tables(
             ck.need(raw, "component", "top level", "[[component]] tables"), "[[component]]", "[[component]]"
@@ -487,9 +487,16 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         cname = ck.string(ck.need(c, "name", where, "the component's name"), where, "name")
         where = f"component {cname!r} ([[component]] #{i + 1})"
         ck.keys(c, _COMPONENT_KEYS, where)
-        if cname in seen:
-            raise ck.fail(where, "a component of that name is defined twice")
-        seen.add(cname)
+        if cname.lower() in seen:
+            first = seen[cname.lower()]
+            raise ck.fail(
+                where,
+                "a component of that name is defined twice"
+                if first == cname
+                else f"its name differs only in case from component {first!r}: the score table's column names "
+                f"ignore case (DuckDB), so c_{cname} and c_{first} would be one column; rename one",
+            )
+        seen[cname.lower()] = cname
         metric = ck.string(ck.need(c, "metric", where, "the metric column it scores"), where, "metric")
         tr = dict(ck.table(ck.need(c, "transform", where, "{ kind = ..., ... }"), f"{where}: transform"))
         kind = tr.get("kind")
