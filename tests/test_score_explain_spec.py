@@ -104,7 +104,9 @@ def test_a_label_condition_on_a_component_compares_its_score_as_shown(tmp_path):
     for nobody), and `explain` lists the rule that held with the value shown."""
     from tribescope.score._score import _label_reasons
 
-    sp = load_spec(_write(tmp_path, MINI.replace('all = ["community_score >= 50"]', 'all = ["c_talk >= 50"]')))
+    sp = load_spec(
+        _write(tmp_path, MINI.replace('all = ["community_score >= 50"]', 'all = ["c_talk >= 50"]'))
+    )
     s = 0.499996  # c_talk shown (rounded) as 50.00
     df = _frame(
         interacting_commenter_share=[0.2, 0.1 + 0.05 * math.log(s / (1 - s)), 0.05],
@@ -381,7 +383,9 @@ def test_a_component_cannot_score_what_is_computed_from_the_components(tmp_path)
         path = _write(tmp_path, text)
         with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
             load_spec(path)
-    ok = MINI.replace('all = ["community_score >= 50"]', 'all = ["c_deals >= 10", "w_talk > 0", "coverage >= 0.5"]')
+    ok = MINI.replace(
+        'all = ["community_score >= 50"]', 'all = ["c_deals >= 10", "w_talk > 0", "coverage >= 0.5"]'
+    )
     df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1])
     assert score_frame(df, _write(tmp_path, ok), check=True)["label"].tolist() == ["community_influencer"]
 
@@ -390,7 +394,9 @@ def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
     """A condition on `tier` (text) compared nothing and never held; a component on `first_post_at` (a time) would
     have ranked nanoseconds. Both are errors naming the spec file, the rule and the column, on a frame and on a real
     workspace; numeric columns with nulls (object dtype) stay allowed."""
-    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1], seen=[pd.Timestamp("2025-01-01", tz="UTC")])
+    df = _frame(
+        interacting_commenter_share=[0.2], sponsored_share=[0.1], seen=[pd.Timestamp("2025-01-01", tz="UTC")]
+    )
     for old, new, says in [
         (
             'all = ["community_score >= 50"]',
@@ -408,7 +414,9 @@ def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
             score_frame(df, path, check=True)
     nulls = _frame(interacting_commenter_share=[None], sponsored_share=[None])
     assert nulls["sponsored_share"].dtype == object
-    assert score_frame(nulls, _write(tmp_path, MINI), check=True)["label"].tolist() == ["broadcast_influencer"]
+    assert score_frame(nulls, _write(tmp_path, MINI), check=True)["label"].tolist() == [
+        "broadcast_influencer"
+    ]
     bakery(ws)
     bad = DEFAULT.replace('metric = "sponsored_share"', 'metric = "handle"', 1)
     assert bad != DEFAULT
@@ -457,6 +465,34 @@ def test_cli_spec_errors_keep_their_brackets_and_fail_before_the_models(ws, tmp_
 
     with connect(path, read_only=True) as again:
         assert not again.has_table("creator_audience_authenticity")  # failed before the models ran
+
+
+def test_a_spec_naming_no_column_fails_before_the_models(ws, tmp_path):
+    """`score_workspace` (`tribescope score`) checked the spec's columns only once the models and metrics had run; a
+    typo'd metric now fails first, naming the file and the component. A column of a model table the workspace holds
+    is accepted there although the score table's usual columns lack it."""
+    from tribescope.score import score_workspace
+
+    bakery(ws)
+    typo = _write(tmp_path, DEFAULT.replace('metric = "retention"', 'metric = "retension"'), "typo.toml")
+    with pytest.raises(
+        SpecError,
+        match=re.escape(str(typo))
+        + r": component 'retention': metric: 'retension' is not a column .*'retention'",
+    ):
+        score_workspace(ws, typo)
+    assert not ws.has_table("creator_audience_authenticity") and not ws.has_table("creator_scores")
+    ws.duck.execute(
+        "CREATE TABLE creator_pods AS SELECT 'instagram' AS platform, 'cre' AS creator_id, 2 AS pods"
+    )
+    pods = _write(
+        tmp_path,
+        DEFAULT.replace('when = "likes_cv > 1.5"', 'when = "pods > 1"').replace(
+            "likes vary {:.1f}x their mean across posts (spiky likes)", "in {:.0f} pods"
+        ),
+        "pods.toml",
+    )
+    assert score_workspace(ws, pods, models=False).num_rows == 1
 
 
 def test_cli_explain_prints_what_people_wrote_verbatim(ws, tmp_path):

@@ -15,7 +15,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -622,7 +622,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
 #: The columns the score computes from the components (after them), besides each component's ``c_`` / ``w_``: a
 #: component cannot score one of them or take it as its ``min_support`` (it was always missing there, silently
 #: nulling the component); label conditions and signals, checked after, may name them.
-SCORE_COLUMNS = ("community_score", "coverage", "confidence")
+COMPUTED_COLUMNS = ("community_score", "coverage", "confidence")
 
 
 def _check_component_inputs(comps: list[Component], ck: _Check) -> None:
@@ -635,11 +635,13 @@ def _check_component_inputs(comps: list[Component], ck: _Check) -> None:
         if c.min_support is not None:
             named.append(("min_support", c.min_support[0]))
         for key, col in named:
-            if col in SCORE_COLUMNS:
+            if col in COMPUTED_COLUMNS:
                 what = "which is computed from the components, after them"
             elif col.lower() in made:
                 kind = "score" if col.lower().startswith("c_") else "effective weight"
-                what = f"the {kind} of component {made[col.lower()]!r}, computed after every component's metric"
+                what = (
+                    f"the {kind} of component {made[col.lower()]!r}, computed after every component's metric"
+                )
             else:
                 continue
             raise ck.fail(
@@ -783,6 +785,189 @@ def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
             )
         out[str(col)] = (v[0], _minimum(v[1], ck, f"label_evidence.{col}", f"label_evidence.{col}"))
     return out
+
+
+#: Per-creator tables other modules may write into the workspace; when present they are left-joined on
+#: (platform, creator_id) and their columns become available to components and label rules.
+#: ``creator_audience_authenticity``: real_follower_share, authentic_er, comment_authenticity, pod_share, …
+#: ``creator_niches``: niche_category, …
+OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_niches", "creator_pods")
+
+#: Columns of the model tables (:data:`OPTIONAL_TABLES`, written by ``tribescope score`` unless ``--no-models``): a spec
+#: may name them in label rules and ``min_support`` / ``[label_evidence]`` although a workspace never scored with the
+#: models lacks them (a condition on a missing column is false). Any other column a spec names must exist.
+MODEL_COLUMNS = frozenset(
+    {
+        "comments",
+        "comment_authenticity",
+        "pod_share",
+        "spam_share",
+        "profiled_commenters",
+        "real_follower_share",
+        "authentic_er",
+        "authentic_er_ratio",
+        "suspicious_audience",
+        "niche_category",
+        "niche_confidence",
+    }
+)
+
+#: Every column of a full score table (``creator_scores``, ``tribescope score --out``; models, sentiment and a linked
+#: space) besides the components' ``c_<name>`` / ``w_<name>``, in the table's order: the metric stages'
+#: (``tribescope.score._score._PARTS``), the model tables', the benchmark's and the score's own. Known without
+#: computing anything, so that :func:`check_spec_columns` checks a spec before the import and the models run; docs/scoring.md
+#: "Every column of the score table" defines each (tests/test_metric_definitions.py checks that both list the columns a
+#: full score gives).
+SCORE_TABLE_COLUMNS = (
+    *FIRST_COLUMNS,
+    *[
+        "n_posts",
+        "first_post_at",
+        "last_post_at",
+        "following",
+        "is_verified",
+        "n_posts_er",
+        "er_median",
+        "er_mean",
+        "er_likes_median",
+        "er_views_median",
+        "likes_median",
+        "comments_median",
+        "likes_cv",
+        "n_comments",
+        "creator_comment_share",
+        "n_follower_comments",
+        "n_commenters",
+        "n_posts_with_comments",
+        "substantive_share",
+        "emoji_only_share",
+        "generic_share",
+        "mention_only_share",
+        "link_spam_share",
+        "action_intent_share",
+        "relevance_share",
+        "creator_reply_share",
+        "creator_reply_delay_h",
+        "comments_per_post",
+        "ff_reply_share",
+        "ff_substantive_share",
+        "n_ff_replies",
+        "n_pairs",
+        "recurring_pairs",
+        "retention",
+        "interacting_commenter_share",
+        "reciprocity",
+        "recurring_tie_share",
+        "friend_commenter_share",
+        "returning_commenter_share",
+        "n_hashtag_uses",
+        "n_hashtags",
+        "niche_focus",
+        "sponsored_share",
+        "disclosed_share",
+        "n_sponsored",
+        "mentions_per_post",
+        "sponsored_er_ratio",
+        "audience_profiles",
+        "audience_real_share",
+        "audience_mass_follower_share",
+        "audience_suspicious_share",
+        "audience_reachability",
+        "community_spaces",
+        "community_members",
+        "community_messages",
+        "community_active_members",
+        "community_reply_share",
+        "community_messages_per_member",
+        "community_overlap_share",
+        "sentiment_mean",
+        "graph_nodes",
+        "graph_edges",
+        "graph_lcc_share",
+        "graph_clustering",
+        "graph_density",
+        "comments",
+        "comment_authenticity",
+        "pod_share",
+        "spam_share",
+        "profiled_commenters",
+        "real_follower_share",
+        "authentic_er",
+        "suspicious_audience",
+        "niche_category",
+        "niche_confidence",
+        "er_benchmark",
+        "er_benchmark_source",
+        "er_ratio",
+        "authentic_er_ratio",
+        "coverage",
+        "spec_version",
+        "spec_hash",
+    ],
+)
+
+#: The columns of :data:`SCORE_TABLE_COLUMNS` that hold text or times (no condition or component may name them).
+TEXT_COLUMNS = frozenset(
+    {
+        "platform",
+        "creator_id",
+        "handle",
+        "tier",
+        "label",
+        "first_post_at",
+        "last_post_at",
+        "niche_category",
+        "er_benchmark_source",
+        "spec_version",
+        "spec_hash",
+    }
+)
+
+
+def check_columns(have: set[str], sp: Spec, text: Collection[str] = ()) -> None:
+    """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
+    :data:`MODEL_COLUMNS`), and holds numbers (not one of ``text``): a typo'd metric or label column, or one that
+    holds text or times, is an error naming the spec file, not a component or rule that silently never counts."""
+    named: list[tuple[str, str]] = []
+    # optional components too: their metric may be null for a creator, never absent from the table
+    for c in sp.components:
+        named.append((c.metric, f"component {c.name!r}: metric"))
+        if c.min_support is not None:
+            named.append((c.min_support[0], f"component {c.name!r}: min_support"))
+    for i, rule in enumerate(sp.labels):
+        for col, op, num in (*rule.all, *rule.any):
+            named.append((col, f"[[label]] #{i + 1} ({rule.label}): condition '{col} {op} {num:g}'"))
+    for col, (support, _) in sp.label_evidence.items():
+        named.append((support, f"label_evidence.{col}"))
+    for i, sig in enumerate(sp.signals):
+        col, op, num = sig.when
+        named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
+    for col, where in named:
+        if col in text:
+            raise SpecError(
+                f"{sp.path}: {where}: {col!r} holds text or times, not numbers; name a numeric column "
+                "(`tribescope score --out FILE.csv` lists the columns)"
+            )
+        if col in have or col in MODEL_COLUMNS:
+            continue
+        near = difflib.get_close_matches(col, sorted(have), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise SpecError(
+            f"{sp.path}: {where}: {col!r} is not a column of the score table{hint}; "
+            "`tribescope score --out FILE.csv` lists the columns"
+        )
+
+
+def check_spec_columns(sp: Spec, *, sentiment: bool = True, extra: Collection[str] = ()) -> None:
+    """:func:`check_columns` before anything is computed: against :data:`SCORE_TABLE_COLUMNS` (``sentiment_mean`` only
+    with ``sentiment``), the components' ``c_`` / ``w_`` columns and ``extra`` (the columns of other tables the score
+    will join: a workspace's stored model tables). Every column the check after the metrics accepts is one of these,
+    so a spec refused here would be refused there — after ``tribescope score PATHS`` committed its import and the models
+    ran."""
+    have = {*SCORE_TABLE_COLUMNS, *extra} | {f"{p}{c.name}" for c in sp.components for p in ("c_", "w_")}
+    if not sentiment:
+        have.discard("sentiment_mean")
+    check_columns(have, sp, TEXT_COLUMNS - set(extra))
 
 
 def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
