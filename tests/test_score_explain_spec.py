@@ -684,6 +684,29 @@ def test_explain_of_a_creator_never_scored_says_so(ws):
     assert "the workspace changed since the last `tribescope score`" in explain(ws, "cre")["warnings"][0]
 
 
+def test_explain_of_a_never_scored_workspace_says_it_leaves_the_models_out(ws):
+    """`explain` on a workspace `tribescope score` never ran computes a score without the model-based components (it
+    runs no model): its note said only "this explanation computes it now", as if it were what `score` gives. It names
+    the components left out until `tribescope score` runs the models, and its score is what `--no-models` gives."""
+    from tribescope.score import score_workspace
+
+    bakery(ws)
+    ex = explain(ws, "cre")
+    (note,) = ex["warnings"]
+    assert "has not scored it" in note
+    model_based = ["real_followers", "authentic_engagement", "comment_authenticity"]
+    assert f"without the model-based components ({', '.join(model_based)})" in note, note
+    assert "left out until `tribescope score` runs the models" in note, note
+    assert {c["name"] for c in ex["components"] if c["score"] is None} >= set(model_based)
+    plain = score_workspace(ws, models=False).to_pylist()[0]
+    assert plain["community_score"] == ex["community_score"]
+    ws.duck.execute("DELETE FROM creator_scores")  # scored once with the models: their tables are there
+    score_workspace(ws)
+    ws.duck.execute("DELETE FROM creator_scores")
+    (note,) = explain(ws, "cre")["warnings"]
+    assert "has not scored it" in note and "model-based" not in note, note
+
+
 def test_suspicious_signals_are_the_specs_not_constants_in_the_code(scored, tmp_path):
     """`explain`'s suspicious signals were thresholds written in the code (er_ratio < 0.35, generic_share > 0.6, …);
     they are the spec's [[signal]] tables: an edited threshold or sentence changes what explain lists, a spec without

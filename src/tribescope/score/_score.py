@@ -30,6 +30,7 @@ from tribescope.metrics._base import (
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
 from tribescope.score._spec import (
     FIRST_COLUMNS,
+    MODEL_COLUMNS,
     OPTIONAL_TABLES,
     SCORE_DIGITS,
     Component,
@@ -1039,8 +1040,21 @@ def _stored_score(ws: Any, platform: str, creator_id: str) -> dict[str, Any] | N
 def _stored_warnings(stored: dict[str, Any] | None, sp: Spec, row: pd.Series) -> list[str]:
     """Where this explanation may not be the stored score's: another spec, or data changed since the score."""
     if stored is None:
+        # the model-based components whose table the workspace lacks: left out here, counted by `tribescope score`
+        # (which runs the models first; `explain` does not: they score every creator's audience)
+        unmodelled = [
+            c.name for c in sp.components if c.metric in MODEL_COLUMNS and f"c_{c.name}" not in row.index
+        ]
+        if not unmodelled:
+            return [
+                "no stored score for this creator: `tribescope score` has not scored it (this explanation computes "
+                "it now)"
+            ]
         return [
-            "no stored score for this creator: `tribescope score` has not scored it (this explanation computes it now)"
+            "no stored score for this creator: `tribescope score` has not scored it. This explanation computes it "
+            f"now without the model-based components ({', '.join(unmodelled)}): they are left out until "
+            "`tribescope score` runs the models, so its score may differ (this one is what `tribescope score "
+            "--no-models` gives)"
         ]
     out = []
     h, v = stored.get("spec_hash"), stored.get("spec_version")
