@@ -109,6 +109,34 @@ def test_score_refuses_an_out_or_a_spec_it_cannot_use_before_importing_or_scorin
         assert "creator_scores" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
 
 
+def test_score_paths_refuses_a_spec_naming_no_column_before_importing(tmp_path):
+    """A --spec whose metric is no column of the score table (a typo) failed only after `score PATHS` had committed its
+    import and run the models; it is refused first, with the file, the component and the near column named, and
+    nothing is imported. With --no-sentiment, a spec naming sentiment_mean is refused first too."""
+    from importlib import resources
+
+    from tribescope.synth import generate
+
+    exports = tmp_path / "exports"
+    generate(exports, "xs", 5)
+    w = tmp_path / "w.duckdb"
+    default = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
+    typo = tmp_path / "typo.toml"
+    typo.write_text(default.replace('metric = "reciprocity"', 'metric = "reciprocitty"'))
+    code, out, err = run_cli(str(w), "score", str(exports / "youtube"), "--spec", str(typo))
+    assert code == 1, out + err
+    assert str(typo) in err and "component 'reciprocity': metric: 'reciprocitty' is not a column" in err, err
+    assert "did you mean 'reciprocity'" in err, err
+    assert "imported into" not in out and not w.exists()
+    senti = tmp_path / "senti.toml"
+    senti.write_text(default.replace('when = "likes_cv > 1.5"', 'when = "sentiment_mean < -0.5"'))
+    code, out, err = run_cli(
+        str(w), "score", str(exports / "youtube"), "--spec", str(senti), "--no-sentiment"
+    )
+    assert code == 1 and "'sentiment_mean' is not a column" in err, out + err
+    assert "imported into" not in out and not w.exists()
+
+
 def test_score_paths_creates_no_workspace_when_its_import_fails(tmp_path):
     w = tmp_path / "new.duckdb"
     junk = tmp_path / "notes.dat"

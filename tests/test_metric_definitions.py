@@ -84,8 +84,8 @@ def _link_space(ws) -> None:
 
 
 @pytest.fixture(scope="module")
-def score_columns(tmp_path_factory) -> list[str]:
-    """The columns of a full ``tribescope score`` (models, sentiment, a linked space) of the bakery workspace."""
+def score_table(tmp_path_factory):
+    """A full ``tribescope score`` (models, sentiment, a linked space) of the bakery workspace."""
     from tribescope.score import score_workspace
     from tribescope.store import connect
 
@@ -93,9 +93,15 @@ def score_columns(tmp_path_factory) -> list[str]:
     try:
         bakery(w)
         _link_space(w)
-        return list(score_workspace(w).column_names)
+        return score_workspace(w)
     finally:
         w.close()
+
+
+@pytest.fixture(scope="module")
+def score_columns(score_table) -> list[str]:
+    """The columns of :func:`score_table`."""
+    return list(score_table.column_names)
 
 
 def undocumented(columns: list[str], index: dict[str, tuple[str, str]]) -> list[str]:
@@ -117,6 +123,27 @@ def test_every_score_column_has_one_documented_definition(score_columns):
         if ref.startswith("tribescope.metrics:"):
             doc = getattr(obj, "__doc__", None) or ""
             assert f"``{col}``" in doc, f"{ref}'s docstring does not define ``{col}``"
+
+
+def test_the_spec_is_checked_against_the_columns_a_full_score_gives(score_table):
+    """A spec's columns are checked before the import and the models run (`tribescope score PATHS --spec`), against a
+    list of the score table's columns known without computing: it must be the columns a full score gives (c_ / w_
+    aside), each documented, and those it says hold text or times must."""
+    import pyarrow as pa
+
+    from tribescope.score._spec import SCORE_TABLE_COLUMNS, TEXT_COLUMNS
+
+    plain = [c for c in score_table.column_names if not re.fullmatch(r"[cw]_\w+", c)]
+    assert list(SCORE_TABLE_COLUMNS) == plain
+    assert set(column_index()) == set(SCORE_TABLE_COLUMNS)
+    numeric = {
+        f.name
+        for f in score_table.schema
+        if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type)
+    }
+    unknown = {c for c in plain if score_table.column(c).null_count == score_table.num_rows}  # typed as text
+    assert {c for c in plain if c not in numeric} - unknown == TEXT_COLUMNS - unknown
+    assert TEXT_COLUMNS.isdisjoint(numeric)
 
 
 def test_a_new_undocumented_column_is_caught(score_columns):

@@ -98,6 +98,35 @@ def test_the_label_follows_the_score_as_it_is_shown(tmp_path):
     assert out.loc["c1", "community_score"] == 49.99 and out.loc["c1", "label"] == "broadcast_influencer"
 
 
+def test_a_label_condition_on_a_component_compares_its_score_as_shown(tmp_path):
+    """``c_<component>`` is stored and shown 0–100 (2 decimals), and a label condition on it compares that number:
+    ``c_talk >= 50`` labels the creators shown with c_talk >= 50 (before: the rules saw 0…1, and the condition held
+    for nobody), and `explain` lists the rule that held with the value shown."""
+    from tribescope.score._score import _label_reasons
+
+    sp = load_spec(
+        _write(tmp_path, MINI.replace('all = ["community_score >= 50"]', 'all = ["c_talk >= 50"]'))
+    )
+    s = 0.499996  # c_talk shown (rounded) as 50.00
+    df = _frame(
+        interacting_commenter_share=[0.2, 0.1 + 0.05 * math.log(s / (1 - s)), 0.05],
+        sponsored_share=[0.2, 0.2, 0.2],
+    )
+    out = score_frame(df, sp, check=True)
+    by = out.set_index("creator_id")
+    assert by["c_talk"].tolist() == [pytest.approx(88.08), 50.0, pytest.approx(26.89)]
+    assert by["label"].tolist() == ["community_influencer", "community_influencer", "broadcast_influencer"]
+    for _, row in out.iterrows():
+        why = _label_reasons(row, sp)
+        assert why["rule"] == row["label"]
+        if row["label"] == "community_influencer":
+            assert why["conditions"] == [
+                {"column": "c_talk", "op": ">=", "threshold": 50.0, "value": row["c_talk"]}
+            ]
+        else:
+            assert why["not_before"][-1]["failed"][0]["value"] == row["c_talk"] < 50
+
+
 def test_weights_are_relative_and_a_zero_weight_has_no_say(tmp_path):
     """Documented: score = 100 · Σ w·s / Σ w over the components present — scaling every weight changes nothing; a
     weight of 0 keeps the component's c_ column and gives it no say."""
@@ -179,6 +208,16 @@ BAD_EDITS = [
         _edit("median_er = 0.1699", "median_er = 0"),
         r"\[\[benchmark.rows\]\] #1: 'median_er' must be a number > 0",
     ),
+    (
+        _edit('name = "retention"', 'name = "Reciprocity"'),
+        r"component 'Reciprocity' \(\[\[component\]\] #6\): its name differs only in case from component "
+        r"'reciprocity': the score table's column names ignore case \(DuckDB\), so c_Reciprocity and c_reciprocity "
+        r"would be one column",
+    ),
+    (
+        _edit('name = "retention"', 'name = "reciprocity"'),
+        r"component 'reciprocity' \(\[\[component\]\] #6\): a component of that name is defined twice",
+    ),
     (_edit("mid = 100_000", "mid = 10_000"), r"\[tiers\]: 'micro' and 'mid' both start at 10,000 followers"),
     (
         _edit("full_comments = 150\n", "full_comments = 150\nmin_comments = 50\n"),
@@ -205,6 +244,59 @@ def test_a_broken_spec_edit_names_the_file_the_key_and_what_was_expected(tmp_pat
     path = _write(tmp_path, edit(DEFAULT), "mine.toml")
     with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
         load_spec(path)
+
+
+def test_a_label_rule_that_can_never_hold_is_refused(tmp_path):
+    """The spec promises that a rule that can never hold is an error naming it: a rule without conditions (it holds for
+    everyone) before other rules, which then never hold; `all` conditions on one column no value meets together; a
+    threshold outside the range of a score (0–100), a confidence or a weight (0–1), or a condition no value of it
+    meets (c_talk > 100)."""
+    default_last = '[[label]]\nlabel = "community_influencer"\nall = ["community_score >= 50"]\n'
+    assert default_last in MINI
+    for old, new, says in [
+        (
+            default_last,
+            '[[label]]\nlabel = "everyone"\n' + default_last,
+            r"\[\[label\]\] #2 \(everyone\): has no conditions, so it holds for every creator and the rules after it "
+            r"\(#3 \(community_influencer\), #4 \(broadcast_influencer\)\) never hold",
+        ),
+        (
+            '"community_score >= 50"',
+            '"community_score >= 50", "community_score < 40"',
+            r"\[\[label\]\] #2 \(community_influencer\): 'all' conditions 'community_score >= 50' and "
+            r"'community_score < 40' never hold together",
+        ),
+        (
+            '"community_score >= 50"',
+            '"followers > 5000", "community_score >= 50", "followers <= 5000"',
+            r"'followers > 5000' and 'followers <= 5000' never hold together",
+        ),
+        (
+            '"community_score >= 50"',
+            '"community_score >= 150"',
+            r"#2 \(community_influencer\): condition 'community_score >= 150': community_score is between 0 and 100",
+        ),
+        ('"community_score >= 50"', '"c_talk < -5"', r"condition 'c_talk < -5': c_talk is between 0 and 100"),
+        ('"community_score >= 50"', '"c_talk > 100"', r"condition 'c_talk > 100' never holds"),
+        (
+            '"n_follower_comments < 10"',
+            '"n_follower_comments < 10", "confidence < 20"',
+            r"#1 \(insufficient_data\): condition 'confidence < 20': confidence is between 0 and 1",
+        ),
+    ]:
+        text = MINI.replace(old, new)
+        assert text != MINI
+        path = _write(tmp_path, text)
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ": .*" + says):
+            load_spec(path)
+    # conditions that can hold stay allowed: a band, an equality at a bound, the range's own ends
+    for ok in (
+        '"community_score >= 50", "community_score < 90"',
+        '"community_score >= 50", "community_score <= 50"',
+        '"c_talk >= 0", "c_deals <= 100", "confidence > 0.5"',
+    ):
+        load_spec(_write(tmp_path, MINI.replace('"community_score >= 50"', ok)))
+    load_spec()
 
 
 def test_empty_and_non_text_spec_files(tmp_path):
@@ -260,6 +352,42 @@ def test_every_column_a_spec_names_must_exist(tmp_path):
     )
     out = score_frame(df, _write(tmp_path, ok), check=True)
     assert out["label"].tolist() == ["community_influencer"]
+
+
+def test_a_component_cannot_score_what_is_computed_from_the_components(tmp_path):
+    """confidence, coverage, community_score and the components' c_ / w_ columns are computed after the components: a
+    metric or min_support naming one passed the column check and was always missing, silently nulling the component.
+    It is an error when the spec is loaded, naming the file, the component and the key; label conditions and signals
+    (checked after) may still name them."""
+    for old, new, says in [
+        (
+            'metric = "sponsored_share"',
+            'metric = "confidence"',
+            r"component 'deals' \(\[\[component\]\] #2\): 'metric' names 'confidence', which is computed from the components, after them",
+        ),
+        ('metric = "sponsored_share"', 'metric = "community_score"', r"'metric' names 'community_score'"),
+        (
+            'metric = "sponsored_share"',
+            'metric = "c_talk"',
+            r"component 'deals' .*'metric' names 'c_talk', the score of component 'talk', computed after every component's metric",
+        ),
+        (
+            "weight = 3\n",
+            'weight = 3\nmin_support = ["w_deals", 0.1]\n',
+            r"component 'talk' .*'min_support' names 'w_deals', the effective weight of component 'deals'",
+        ),
+        ("weight = 3\n", 'weight = 3\nmin_support = ["coverage", 0.5]\n', r"'min_support' names 'coverage'"),
+    ]:
+        text = MINI.replace(old, new)
+        assert text != MINI
+        path = _write(tmp_path, text)
+        with pytest.raises(SpecError, match=re.escape(str(path)) + ".*" + says):
+            load_spec(path)
+    ok = MINI.replace(
+        'all = ["community_score >= 50"]', 'all = ["c_deals >= 10", "w_talk > 0", "coverage >= 0.5"]'
+    )
+    df = _frame(interacting_commenter_share=[0.2], sponsored_share=[0.1])
+    assert score_frame(df, _write(tmp_path, ok), check=True)["label"].tolist() == ["community_influencer"]
 
 
 def test_a_spec_naming_a_text_or_time_column_is_refused(ws, tmp_path):
@@ -337,6 +465,34 @@ def test_cli_spec_errors_keep_their_brackets_and_fail_before_the_models(ws, tmp_
 
     with connect(path, read_only=True) as again:
         assert not again.has_table("creator_audience_authenticity")  # failed before the models ran
+
+
+def test_a_spec_naming_no_column_fails_before_the_models(ws, tmp_path):
+    """`score_workspace` (`tribescope score`) checked the spec's columns only once the models and metrics had run; a
+    typo'd metric now fails first, naming the file and the component. A column of a model table the workspace holds
+    is accepted there although the score table's usual columns lack it."""
+    from tribescope.score import score_workspace
+
+    bakery(ws)
+    typo = _write(tmp_path, DEFAULT.replace('metric = "retention"', 'metric = "retension"'), "typo.toml")
+    with pytest.raises(
+        SpecError,
+        match=re.escape(str(typo))
+        + r": component 'retention': metric: 'retension' is not a column .*'retention'",
+    ):
+        score_workspace(ws, typo)
+    assert not ws.has_table("creator_audience_authenticity") and not ws.has_table("creator_scores")
+    ws.duck.execute(
+        "CREATE TABLE creator_pods AS SELECT 'instagram' AS platform, 'cre' AS creator_id, 2 AS pods"
+    )
+    pods = _write(
+        tmp_path,
+        DEFAULT.replace('when = "likes_cv > 1.5"', 'when = "pods > 1"').replace(
+            "likes vary {:.1f}x their mean across posts (spiky likes)", "in {:.0f} pods"
+        ),
+        "pods.toml",
+    )
+    assert score_workspace(ws, pods, models=False).num_rows == 1
 
 
 def test_cli_explain_prints_what_people_wrote_verbatim(ws, tmp_path):
@@ -526,6 +682,29 @@ def test_explain_of_a_creator_never_scored_says_so(ws):
         "UPDATE creator_scores SET community_score = community_score + 1"
     )  # as if the data changed since
     assert "the workspace changed since the last `tribescope score`" in explain(ws, "cre")["warnings"][0]
+
+
+def test_explain_of_a_never_scored_workspace_says_it_leaves_the_models_out(ws):
+    """`explain` on a workspace `tribescope score` never ran computes a score without the model-based components (it
+    runs no model): its note said only "this explanation computes it now", as if it were what `score` gives. It names
+    the components left out until `tribescope score` runs the models, and its score is what `--no-models` gives."""
+    from tribescope.score import score_workspace
+
+    bakery(ws)
+    ex = explain(ws, "cre")
+    (note,) = ex["warnings"]
+    assert "has not scored it" in note
+    model_based = ["real_followers", "authentic_engagement", "comment_authenticity"]
+    assert f"without the model-based components ({', '.join(model_based)})" in note, note
+    assert "left out until `tribescope score` runs the models" in note, note
+    assert {c["name"] for c in ex["components"] if c["score"] is None} >= set(model_based)
+    plain = score_workspace(ws, models=False).to_pylist()[0]
+    assert plain["community_score"] == ex["community_score"]
+    ws.duck.execute("DELETE FROM creator_scores")  # scored once with the models: their tables are there
+    score_workspace(ws)
+    ws.duck.execute("DELETE FROM creator_scores")
+    (note,) = explain(ws, "cre")["warnings"]
+    assert "has not scored it" in note and "model-based" not in note, note
 
 
 def test_suspicious_signals_are_the_specs_not_constants_in_the_code(scored, tmp_path):

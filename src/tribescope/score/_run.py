@@ -49,6 +49,7 @@ def score_workspace(
     from tribescope.score._spec import load_spec
 
     spec = load_spec(spec)  # a broken spec file fails here, before the models and metrics run
+    _check_spec_columns(ws, spec, sentiment=sentiment)  # and a column it names that no score table has
     say = progress or (lambda message: None)
     with ws.memory_limit(SCORE_MEMORY):  # also around the fingerprints of ScoreRun.open
         say("checking what changed…")
@@ -87,6 +88,22 @@ def score_workspace(
             if skip_vacuum is not None and not ws.rows_deleted:
                 skip_vacuum()
     return tbl
+
+
+def _check_spec_columns(ws: Any, spec: Spec, *, sentiment: bool) -> None:
+    """:func:`~tribescope.score._spec.check_spec_columns` with the columns of the model tables the workspace holds,
+    before the models and metrics run (the scoring modules are not loaded for it: they load while the engine scans).
+    Skipped when a metric family is registered (:func:`~tribescope.score.register_metric_family`, whose columns are
+    known only once computed): the check after the metrics still runs."""
+    import sys
+
+    from tribescope.score._spec import OPTIONAL_TABLES, check_spec_columns
+
+    scoring = sys.modules.get("tribescope.score._score")
+    if scoring is not None and getattr(scoring, "_FAMILIES", None):
+        return
+    extra = {c for name in OPTIONAL_TABLES if ws.has_table(name) for c in ws.table(name).columns}
+    check_spec_columns(spec, sentiment=sentiment, extra=extra)
 
 
 def warm_up() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import math
 import operator
@@ -29,7 +28,16 @@ from tribescope.metrics._base import (
     with_own_author,
 )
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
-from tribescope.score._spec import FIRST_COLUMNS, SCORE_DIGITS, Component, Spec, SpecError, load_spec
+from tribescope.score._spec import (
+    FIRST_COLUMNS,
+    MODEL_COLUMNS,
+    OPTIONAL_TABLES,
+    SCORE_DIGITS,
+    Component,
+    Spec,
+    load_spec,
+)
+from tribescope.score._spec import check_columns as _check_columns
 from tribescope.store._workspace import require_workspace
 
 __all__ = [
@@ -43,12 +51,6 @@ __all__ = [
     "score_frame",
 ]
 
-
-#: Per-creator tables other modules may write into the workspace; when present they are left-joined on
-#: (platform, creator_id) and their columns become available to components and label rules.
-#: ``creator_audience_authenticity``: real_follower_share, authentic_er, comment_authenticity, pod_share, …
-#: ``creator_niches``: niche_category, …
-OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_niches", "creator_pods")
 
 MetricFamily = Callable[[Any], "pa.Table | ir.Table | None"]
 _FAMILIES: dict[str, MetricFamily] = {}
@@ -146,26 +148,6 @@ def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     return df
 
 
-#: Columns of the model tables (:data:`OPTIONAL_TABLES`, written by ``tribescope score`` unless ``--no-models``): a spec
-#: may name them in label rules and ``min_support`` / ``[label_evidence]`` although a workspace never scored with the
-#: models lacks them (a condition on a missing column is false). Any other column a spec names must exist.
-MODEL_COLUMNS = frozenset(
-    {
-        "comments",
-        "comment_authenticity",
-        "pod_share",
-        "spam_share",
-        "profiled_commenters",
-        "real_follower_share",
-        "authentic_er",
-        "authentic_er_ratio",
-        "suspicious_audience",
-        "niche_category",
-        "niche_confidence",
-    }
-)
-
-
 def _not_numbers(df: pd.DataFrame) -> set[str]:
     """The columns of ``df`` that hold text or times (``tier``, ``platform``, ``first_post_at`` …): a condition or a
     component on one would compare nothing (text) or nanoseconds (times)."""
@@ -180,40 +162,6 @@ def _not_numbers(df: pd.DataFrame) -> set[str]:
         elif pd.api.types.is_datetime64_any_dtype(s) or pd.api.types.is_string_dtype(s.dtype):
             out.add(str(col))
     return out
-
-
-def _check_columns(have: set[str], sp: Spec, text: Collection[str] = ()) -> None:
-    """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
-    :data:`MODEL_COLUMNS`), and holds numbers (not one of ``text``): a typo'd metric or label column, or one that
-    holds text or times, is an error naming the spec file, not a component or rule that silently never counts."""
-    named: list[tuple[str, str]] = []
-    # optional components too: their metric may be null for a creator, never absent from the table
-    for c in sp.components:
-        named.append((c.metric, f"component {c.name!r}: metric"))
-        if c.min_support is not None:
-            named.append((c.min_support[0], f"component {c.name!r}: min_support"))
-    for i, rule in enumerate(sp.labels):
-        for col, op, num in (*rule.all, *rule.any):
-            named.append((col, f"[[label]] #{i + 1} ({rule.label}): condition '{col} {op} {num:g}'"))
-    for col, (support, _) in sp.label_evidence.items():
-        named.append((support, f"label_evidence.{col}"))
-    for i, sig in enumerate(sp.signals):
-        col, op, num = sig.when
-        named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
-    for col, where in named:
-        if col in text:
-            raise SpecError(
-                f"{sp.path}: {where}: {col!r} holds text or times, not numbers; name a numeric column "
-                "(`tribescope score --out FILE.csv` lists the columns)"
-            )
-        if col in have or col in MODEL_COLUMNS:
-            continue
-        near = difflib.get_close_matches(col, sorted(have), n=1)
-        hint = f" (did you mean {near[0]!r}?)" if near else ""
-        raise SpecError(
-            f"{sp.path}: {where}: {col!r} is not a column of the score table{hint}; "
-            "`tribescope score --out FILE.csv` lists the columns"
-        )
 
 
 def score_frame(
@@ -285,6 +233,11 @@ def score_frame(
     coverage = core_present / core_total if core_total > 0 else 1.0
     df["coverage"] = coverage
     df["confidence"] = np.round(data * coverage, 3)
+    # the component scores as stored and shown (0–100, 2 decimals) before the label rules compare them: a condition
+    # "c_follower_conversation >= 50" is on the number the score table and `explain` show (it compared 0…1)
+    comp_cols = [f"c_{c.name}" for c in used]
+    for c in comp_cols:
+        df[c] = (100.0 * df[c]).round(2)
     if check:
         made = {f"{p}{c.name}" for c in used for p in ("c_", "w_")}
         _check_columns(given | made | {"community_score", "coverage", "confidence"}, sp, text)
@@ -303,9 +256,6 @@ def score_frame(
     df["label"] = label.fillna("broadcast_influencer")
     df["spec_version"] = sp.version
     df["spec_hash"] = sp.hash
-    comp_cols = [f"c_{c.name}" for c in used]
-    for c in comp_cols:
-        df[c] = (100.0 * df[c]).round(2)
     weight_cols = [f"w_{c.name}" for c in used]
     rest = [c for c in df.columns if c not in FIRST_COLUMNS and c not in comp_cols and c not in weight_cols]
     df = df[[*FIRST_COLUMNS, *comp_cols, *rest, *weight_cols]]
@@ -1091,8 +1041,21 @@ def _stored_score(ws: Any, platform: str, creator_id: str) -> dict[str, Any] | N
 def _stored_warnings(stored: dict[str, Any] | None, sp: Spec, row: pd.Series) -> list[str]:
     """Where this explanation may not be the stored score's: another spec, or data changed since the score."""
     if stored is None:
+        # the model-based components whose table the workspace lacks: left out here, counted by `tribescope score`
+        # (which runs the models first; `explain` does not: they score every creator's audience)
+        unmodelled = [
+            c.name for c in sp.components if c.metric in MODEL_COLUMNS and f"c_{c.name}" not in row.index
+        ]
+        if not unmodelled:
+            return [
+                "no stored score for this creator: `tribescope score` has not scored it (this explanation computes "
+                "it now)"
+            ]
         return [
-            "no stored score for this creator: `tribescope score` has not scored it (this explanation computes it now)"
+            "no stored score for this creator: `tribescope score` has not scored it. This explanation computes it "
+            f"now without the model-based components ({', '.join(unmodelled)}): they are left out until "
+            "`tribescope score` runs the models, so its score may differ (this one is what `tribescope score "
+            "--no-models` gives)"
         ]
     out = []
     h, v = stored.get("spec_hash"), stored.get("spec_version")

@@ -15,7 +15,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -477,7 +477,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
 
     # components
     comps = []
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # lower-case name → name: the workspace's column names ignore case (DuckDB)
     for i, c in enumerate(
         ck.tables(
             ck.need(raw, "component", "top level", "[[component]] tables"), "[[component]]", "[[component]]"
@@ -487,9 +487,16 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         cname = ck.string(ck.need(c, "name", where, "the component's name"), where, "name")
         where = f"component {cname!r} ([[component]] #{i + 1})"
         ck.keys(c, _COMPONENT_KEYS, where)
-        if cname in seen:
-            raise ck.fail(where, "a component of that name is defined twice")
-        seen.add(cname)
+        if cname.lower() in seen:
+            first = seen[cname.lower()]
+            raise ck.fail(
+                where,
+                "a component of that name is defined twice"
+                if first == cname
+                else f"its name differs only in case from component {first!r}: the score table's column names "
+                f"ignore case (DuckDB), so c_{cname} and c_{first} would be one column; rename one",
+            )
+        seen[cname.lower()] = cname
         metric = ck.string(ck.need(c, "metric", where, "the metric column it scores"), where, "metric")
         tr = dict(ck.table(ck.need(c, "transform", where, "{ kind = ..., ... }"), f"{where}: transform"))
         kind = tr.get("kind")
@@ -536,6 +543,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 rationale=ck.string(c.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    _check_component_inputs(comps, ck)
     if sum(c.weight for c in comps if not c.optional) <= 0:
         raise ck.fail(
             "[[component]]",
@@ -572,6 +580,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 )
         else:
             at_least = 1
+        _check_holds(conds["all"], conds["any"], comps, where, ck)
         labels.append(
             LabelRule(
                 label=lab,
@@ -581,6 +590,14 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
                 rationale=ck.string(r.get("rationale", ""), where, "rationale", empty=True),
             )
         )
+    for i, rule in enumerate(labels[:-1]):
+        if not rule.any and not rule.all:
+            later = ", ".join(f"#{j + 1} ({r.label})" for j, r in enumerate(labels) if j > i)
+            raise ck.fail(
+                f"[[label]] #{i + 1} ({rule.label})",
+                f"has no conditions, so it holds for every creator and the rules after it ({later}) never hold; "
+                "a rule without conditions (the default label) must be the last",
+            )
     _check_legacy_minimums(conf, labels, ck)
     evidence = _label_evidence(raw.get("label_evidence", {}), ck)
     used = {c[0] for rule in labels for c in (*rule.any, *rule.all)}
@@ -600,6 +617,104 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         path=path,
         raw=raw,
     )
+
+
+#: The columns the score computes from the components (after them), besides each component's ``c_`` / ``w_``: a
+#: component cannot score one of them or take it as its ``min_support`` (it was always missing there, silently
+#: nulling the component); label conditions and signals, checked after, may name them.
+COMPUTED_COLUMNS = ("community_score", "coverage", "confidence")
+
+
+def _check_component_inputs(comps: list[Component], ck: _Check) -> None:
+    """No component's ``metric`` or ``min_support`` column is one the score computes from the components:
+    ``community_score``, ``coverage``, ``confidence`` or a component's ``c_<name>`` / ``w_<name>``."""
+    made = {f"{p}{c.name}".lower(): c.name for c in comps for p in ("c_", "w_")}
+    for i, c in enumerate(comps):
+        where = f"component {c.name!r} ([[component]] #{i + 1})"
+        named = [("metric", c.metric)]
+        if c.min_support is not None:
+            named.append(("min_support", c.min_support[0]))
+        for key, col in named:
+            if col in COMPUTED_COLUMNS:
+                what = "which is computed from the components, after them"
+            elif col.lower() in made:
+                kind = "score" if col.lower().startswith("c_") else "effective weight"
+                what = (
+                    f"the {kind} of component {made[col.lower()]!r}, computed after every component's metric"
+                )
+            else:
+                continue
+            raise ck.fail(
+                where,
+                f"'{key}' names {col!r}, {what}: a component never sees it (it would "
+                f"always be missing); name a metric column of the score table (label conditions and [[signal]] "
+                f"tables may use {col!r})",
+            )
+
+
+def _value_range(col: str, comps: Sequence[Component]) -> tuple[float, float] | None:
+    """The values a column the score computes can take: 0–100 for ``community_score`` and a component's ``c_<name>``
+    (as stored and shown), 0–1 for ``confidence``, ``coverage`` and a component's ``w_<name>``; None for the others."""
+    names = {c.name for c in comps}
+    if col == "community_score" or (col.startswith("c_") and col[2:] in names):
+        return (0.0, 100.0)
+    if col in ("confidence", "coverage") or (col.startswith("w_") and col[2:] in names):
+        return (0.0, 1.0)
+    return None
+
+
+def _cond_text(c: tuple[str, str, float]) -> str:
+    return f"{c[0]} {c[1]} {_g(c[2])}"
+
+
+def _check_in_range(c: tuple[str, str, float], comps: Sequence[Component], where: str, ck: _Check) -> None:
+    """A condition on a score, confidence or weight compares a number inside the column's range: ``community_score >=
+    150`` never holds, ``confidence < 20`` (a percentage) holds for every creator."""
+    col, _, num = c
+    rng = _value_range(col, comps)
+    if rng is not None and not rng[0] <= num <= rng[1]:
+        raise ck.fail(
+            where,
+            f"condition '{_cond_text(c)}': {col} is between {_g(rng[0])} and {_g(rng[1])}, so a threshold of "
+            f"{_g(num)} decides nothing (the condition holds for every creator with a value, or for none)",
+        )
+
+
+def _check_holds(
+    all_: Sequence[tuple[str, str, float]],
+    any_: Sequence[tuple[str, str, float]],
+    comps: Sequence[Component],
+    where: str,
+    ck: _Check,
+) -> None:
+    """The conditions of a ``[[label]]`` rule can hold: each threshold inside its column's range
+    (:func:`_value_range`), no condition that no value of its column meets (``c_x > 100``), and no two conditions of
+    ``all`` on one column that no value meets together (``community_score >= 50`` and ``community_score < 40``)."""
+    for c in (*all_, *any_):
+        _check_in_range(c, comps, where, ck)
+    # per column: the interval the `all` conditions leave, (value, strict) at each end; `any` conditions one by one
+    groups: list[list[tuple[str, str, float]]] = [[c] for c in any_]
+    by_col: dict[str, list[tuple[str, str, float]]] = {}
+    for c in all_:
+        by_col.setdefault(c[0], []).append(c)
+    groups += list(by_col.values())
+    for group in groups:
+        rng = _value_range(group[0][0], comps)
+        lo, lo_strict = (rng[0], False) if rng else (-math.inf, False)
+        hi, hi_strict = (rng[1], False) if rng else (math.inf, False)
+        for _, op, num in group:
+            if op in (">", ">=", "==") and (num > lo or (num == lo and op == ">")):
+                lo, lo_strict = num, op == ">"
+            if op in ("<", "<=", "==") and (num < hi or (num == hi and op == "<")):
+                hi, hi_strict = num, op == "<"
+        if lo < hi or (lo == hi and not lo_strict and not hi_strict):
+            continue
+        col = group[0][0]
+        said = " and ".join(f"'{_cond_text(c)}'" for c in group)
+        if len(group) == 1:
+            bounds = f" (it is between {_g(rng[0])} and {_g(rng[1])})" if rng else ""
+            raise ck.fail(where, f"condition {said} never holds: no value of {col} meets it{bounds}")
+        raise ck.fail(where, f"'all' conditions {said} never hold together: no value of {col} meets them all")
 
 
 def _signals(raw: Any, ck: _Check) -> tuple[Signal, ...]:
@@ -670,6 +785,189 @@ def _label_evidence(raw: Any, ck: _Check) -> dict[str, tuple[str, float]]:
             )
         out[str(col)] = (v[0], _minimum(v[1], ck, f"label_evidence.{col}", f"label_evidence.{col}"))
     return out
+
+
+#: Per-creator tables other modules may write into the workspace; when present they are left-joined on
+#: (platform, creator_id) and their columns become available to components and label rules.
+#: ``creator_audience_authenticity``: real_follower_share, authentic_er, comment_authenticity, pod_share, …
+#: ``creator_niches``: niche_category, …
+OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_niches", "creator_pods")
+
+#: Columns of the model tables (:data:`OPTIONAL_TABLES`, written by ``tribescope score`` unless ``--no-models``): a spec
+#: may name them in label rules and ``min_support`` / ``[label_evidence]`` although a workspace never scored with the
+#: models lacks them (a condition on a missing column is false). Any other column a spec names must exist.
+MODEL_COLUMNS = frozenset(
+    {
+        "comments",
+        "comment_authenticity",
+        "pod_share",
+        "spam_share",
+        "profiled_commenters",
+        "real_follower_share",
+        "authentic_er",
+        "authentic_er_ratio",
+        "suspicious_audience",
+        "niche_category",
+        "niche_confidence",
+    }
+)
+
+#: Every column of a full score table (``creator_scores``, ``tribescope score --out``; models, sentiment and a linked
+#: space) besides the components' ``c_<name>`` / ``w_<name>``, in the table's order: the metric stages'
+#: (``tribescope.score._score._PARTS``), the model tables', the benchmark's and the score's own. Known without
+#: computing anything, so that :func:`check_spec_columns` checks a spec before the import and the models run; docs/scoring.md
+#: "Every column of the score table" defines each (tests/test_metric_definitions.py checks that both list the columns a
+#: full score gives).
+SCORE_TABLE_COLUMNS = (
+    *FIRST_COLUMNS,
+    *[
+        "n_posts",
+        "first_post_at",
+        "last_post_at",
+        "following",
+        "is_verified",
+        "n_posts_er",
+        "er_median",
+        "er_mean",
+        "er_likes_median",
+        "er_views_median",
+        "likes_median",
+        "comments_median",
+        "likes_cv",
+        "n_comments",
+        "creator_comment_share",
+        "n_follower_comments",
+        "n_commenters",
+        "n_posts_with_comments",
+        "substantive_share",
+        "emoji_only_share",
+        "generic_share",
+        "mention_only_share",
+        "link_spam_share",
+        "action_intent_share",
+        "relevance_share",
+        "creator_reply_share",
+        "creator_reply_delay_h",
+        "comments_per_post",
+        "ff_reply_share",
+        "ff_substantive_share",
+        "n_ff_replies",
+        "n_pairs",
+        "recurring_pairs",
+        "retention",
+        "interacting_commenter_share",
+        "reciprocity",
+        "recurring_tie_share",
+        "friend_commenter_share",
+        "returning_commenter_share",
+        "n_hashtag_uses",
+        "n_hashtags",
+        "niche_focus",
+        "sponsored_share",
+        "disclosed_share",
+        "n_sponsored",
+        "mentions_per_post",
+        "sponsored_er_ratio",
+        "audience_profiles",
+        "audience_real_share",
+        "audience_mass_follower_share",
+        "audience_suspicious_share",
+        "audience_reachability",
+        "community_spaces",
+        "community_members",
+        "community_messages",
+        "community_active_members",
+        "community_reply_share",
+        "community_messages_per_member",
+        "community_overlap_share",
+        "sentiment_mean",
+        "graph_nodes",
+        "graph_edges",
+        "graph_lcc_share",
+        "graph_clustering",
+        "graph_density",
+        "comments",
+        "comment_authenticity",
+        "pod_share",
+        "spam_share",
+        "profiled_commenters",
+        "real_follower_share",
+        "authentic_er",
+        "suspicious_audience",
+        "niche_category",
+        "niche_confidence",
+        "er_benchmark",
+        "er_benchmark_source",
+        "er_ratio",
+        "authentic_er_ratio",
+        "coverage",
+        "spec_version",
+        "spec_hash",
+    ],
+)
+
+#: The columns of :data:`SCORE_TABLE_COLUMNS` that hold text or times (no condition or component may name them).
+TEXT_COLUMNS = frozenset(
+    {
+        "platform",
+        "creator_id",
+        "handle",
+        "tier",
+        "label",
+        "first_post_at",
+        "last_post_at",
+        "niche_category",
+        "er_benchmark_source",
+        "spec_version",
+        "spec_hash",
+    }
+)
+
+
+def check_columns(have: set[str], sp: Spec, text: Collection[str] = ()) -> None:
+    """Every column the spec names is one of ``have``, the columns of the score table (or may be missing, see
+    :data:`MODEL_COLUMNS`), and holds numbers (not one of ``text``): a typo'd metric or label column, or one that
+    holds text or times, is an error naming the spec file, not a component or rule that silently never counts."""
+    named: list[tuple[str, str]] = []
+    # optional components too: their metric may be null for a creator, never absent from the table
+    for c in sp.components:
+        named.append((c.metric, f"component {c.name!r}: metric"))
+        if c.min_support is not None:
+            named.append((c.min_support[0], f"component {c.name!r}: min_support"))
+    for i, rule in enumerate(sp.labels):
+        for col, op, num in (*rule.all, *rule.any):
+            named.append((col, f"[[label]] #{i + 1} ({rule.label}): condition '{col} {op} {num:g}'"))
+    for col, (support, _) in sp.label_evidence.items():
+        named.append((support, f"label_evidence.{col}"))
+    for i, sig in enumerate(sp.signals):
+        col, op, num = sig.when
+        named.append((col, f"[[signal]] #{i + 1}: condition '{col} {op} {num:g}'"))
+    for col, where in named:
+        if col in text:
+            raise SpecError(
+                f"{sp.path}: {where}: {col!r} holds text or times, not numbers; name a numeric column "
+                "(`tribescope score --out FILE.csv` lists the columns)"
+            )
+        if col in have or col in MODEL_COLUMNS:
+            continue
+        near = difflib.get_close_matches(col, sorted(have), n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        raise SpecError(
+            f"{sp.path}: {where}: {col!r} is not a column of the score table{hint}; "
+            "`tribescope score --out FILE.csv` lists the columns"
+        )
+
+
+def check_spec_columns(sp: Spec, *, sentiment: bool = True, extra: Collection[str] = ()) -> None:
+    """:func:`check_columns` before anything is computed: against :data:`SCORE_TABLE_COLUMNS` (``sentiment_mean`` only
+    with ``sentiment``), the components' ``c_`` / ``w_`` columns and ``extra`` (the columns of other tables the score
+    will join: a workspace's stored model tables). Every column the check after the metrics accepts is one of these,
+    so a spec refused here would be refused there — after ``tribescope score PATHS`` committed its import and the models
+    ran."""
+    have = {*SCORE_TABLE_COLUMNS, *extra} | {f"{p}{c.name}" for c in sp.components for p in ("c_", "w_")}
+    if not sentiment:
+        have.discard("sentiment_mean")
+    check_columns(have, sp, TEXT_COLUMNS - set(extra))
 
 
 def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
