@@ -323,6 +323,19 @@ def test_missing_follower_count_is_a_missing_size_and_skipped_in_profiles(world)
     assert t["kc"]["profile"] == pytest.approx(1 - 0.25 / 4)
 
 
+def test_negative_follower_count_is_unknown_in_circle_and_profiles(ws):
+    """A follower count of -1 (what scrapers write for "unknown") failed `circle` and `similar` on log10(0) ("cannot
+    take logarithm of zero"). Now a negative count is a missing one: reach from replies, no size."""
+    _circle_world(ws)
+    ws.duck.execute("UPDATE accounts SET followers = -1 WHERE account_id = 'loyal'")
+    t = {r["member_id"]: r for r in inner_circle(ws, (IG, "cr")).to_pylist()}
+    assert t["loyal"]["followers"] is None and t["loyal"]["reach_source"] == "replies"
+    assert t["loyal"]["reach"] == pytest.approx(math.log10(2))  # replied to by fan
+    W.insert(ws, "accounts", [{"platform": IG, "account_id": "cr", "username": "cr", "followers": -1}])
+    prof = {r["creator_id"]: r for r in community_profile(ws).to_pyarrow().to_pylist()}
+    assert prof["cr"]["followers"] is None and prof["cr"]["size"] is None
+
+
 def test_creator_alone_on_its_platform_in_a_group_gets_neutral_centrality(world):
     # a Reddit gym creator with no interaction joins the fitness group through its topic only; alone on reddit
     # there, its PageRank and core percentiles are the neutral 0.5 (rank/n over one creator would give it 1.0)

@@ -145,6 +145,12 @@ def _without_own_accounts(ws: Workspace, act: ir.Table) -> ir.Table:
     return j.filter(~own_account(j.member_id, j.m_handle, j.creator_id, j.c_handle)).select(*_ACT_COLS)
 
 
+def known_followers(followers: ir.IntegerValue) -> ir.IntegerValue:
+    """``followers`` where it is a count (≥ 0), else null: a negative count is the "unknown" some scrapers write
+    (-1), not a size — ``log10(1 + followers)`` of it failed ("cannot take logarithm of zero") or was NaN."""
+    return ibis.ifelse(followers >= 0, followers, ibis.null(followers.type()))
+
+
 def creator_pairs(creators: Any, what: str) -> list[tuple[str, str]]:
     """``creators`` as ``(platform, creator_id)`` pairs; a name (a string, or strings in the list) is a TypeError
     saying to resolve it first — a string was unpacked into letters, a made-up pair ``('r', 'u')``."""

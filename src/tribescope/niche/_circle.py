@@ -9,7 +9,8 @@ influence goes); gravity ``= love × reach`` pulls members toward the centre. He
   ``h`` weeks (default 13) of age in whole weeks, counted back from the week of the latest engagement
   with this creator. Sustained,
   recent activity scores high; a single old comment scores < 1.
-* ``reach = log10(1 + followers)`` from the member's own profile when ``accounts.followers`` is known, else
+* ``reach = log10(1 + followers)`` from the member's own profile when ``accounts.followers`` is known (a negative
+  count, the -1 some scrapers write for "unknown", is not known), else
   ``log10(1 + r)`` where r is the number of distinct other members who replied to them (reach inside the
   community); ``reach_source`` says which.
 * ``gravity = love × (1 + reach)``.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
-from tribescope.niche._audience import activity
+from tribescope.niche._audience import activity, known_followers
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["LEVELS", "inner_circle"]
@@ -79,8 +80,12 @@ def inner_circle(
     t = t.left_join(rep, [t.member_platform == rep.r_platform, t.member_id == rep.r_id])
     t = t.select(*[c for c in t.columns if c not in ("r_platform", "r_id")])
     if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(
-            a_platform="platform", a_id="account_id", username="username", followers="followers"
+        acc = ws.table("accounts")
+        acc = acc.select(
+            a_platform="platform",
+            a_id="account_id",
+            username="username",
+            followers=known_followers(acc.followers),  # a negative count (-1: unknown) is no reach
         )
         t = t.left_join(acc, [t.member_platform == acc.a_platform, t.member_id == acc.a_id])
         t = t.select(*[c for c in t.columns if c not in ("a_platform", "a_id")])

@@ -11,7 +11,8 @@
   ``returning_share`` (commenters on ≥ 2 of the creator's posts); ``responsiveness`` (comments written by the
   creator — by one of the creator's own accounts, :func:`tribescope.metrics._base.own_account`, as the metrics and
   the engaged audiences tell the creator from their audience); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
-  (``size`` is missing when the follower count is, e.g. for Reddit creators).
+  (``size`` is missing when the follower count is, e.g. for Reddit creators, or negative: -1 is "unknown" to some
+  scrapers).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.metrics._base import own_account, own_account_handles
-from tribescope.niche._audience import audience
+from tribescope.niche._audience import audience, known_followers
 from tribescope.niche._topics import TopicModel, text_similarity, topics
 from tribescope.store import Workspace, require_workspace
 
@@ -80,7 +81,9 @@ def community_profile(ws: Workspace) -> ir.Table:
             returning=ibis.null("int64"),
         )
     if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", followers="followers")
+        acc = ws.table("accounts")
+        # a negative count (-1: "unknown" to some scrapers) is a missing follower count, as null is
+        acc = acc.select(a_platform="platform", a_id="account_id", followers=known_followers(acc.followers))
         cr = cr.left_join(acc, [cr.platform == acc.a_platform, cr.creator_id == acc.a_id])
         cr = cr.select(*[x for x in cr.columns if x not in ("a_platform", "a_id")])
     else:
