@@ -302,6 +302,31 @@ def test_inner_circle_levels_are_configurable(ws):
     assert t == {"loyal": "core", "fan": "core", "old": "rest"}
 
 
+def test_inner_circle_keeps_members_whose_engagement_is_undated(ws):
+    """`circle` dropped every act without a timestamp, so a member who only wrote undated comments was missing and
+    its count contradicted `overlap` / `niches`. Now undated acts count with weight 0 (the oldest possible, no
+    recency credit): the member is listed with its acts, love 0, and a dated member's love is unchanged."""
+    _circle_world(ws)
+    undated = [("u1", "nodate", "p1"), ("u2", "nodate", "p2"), ("u3", "nodate", "p3"), ("u4", "loyal", "p4")]
+    W.insert(
+        ws,
+        "comments",
+        [
+            {"platform": IG, "comment_id": c, "post_id": p, "author_id": a, "text": "hi"}
+            for c, a, p in undated
+        ],
+    )
+    t = {r["member_id"]: r for r in inner_circle(ws, (IG, "cr")).to_pylist()}
+    assert (
+        set(t) == {"loyal", "fan", "old", "nodate"} == set(audience(ws).to_pyarrow()["member_id"].to_pylist())
+    )
+    n = t["nodate"]
+    assert (n["acts"], n["active_weeks"], n["love"], n["level"], n["first_seen"]) == (3, 0, 0.0, 4, None)
+    assert t["loyal"]["acts"] == 6 and t["loyal"]["active_weeks"] == 5
+    assert t["loyal"]["love"] == pytest.approx(sum(0.5 ** (a / 13.0) for a in range(5)))
+    assert t["old"]["love"] == pytest.approx(0.25)  # the latest dated week is still the reference
+
+
 def test_similar_ranks_same_niche_first_with_reasons(world):
     t = similar(world, (IG, "fa"), n=3).to_pylist()
     assert [r["creator_id"] for r in t] == ["fb", "fc", "ka"]
