@@ -167,6 +167,13 @@ def test_minhash_is_exact_for_small_sets_and_close_for_large():
     assert abs(est - truth) < 0.1  # standard error √(J(1−J)/k) ≈ 0.03
 
 
+def test_minhash_of_two_empty_audiences_is_unknown_as_the_exact_jaccard():
+    """Two empty sketches gave 0.0 where the exact Jaccard of two empty audiences is null; now None as well."""
+    empty = np.array([], dtype=np.int64)
+    assert estimate_jaccard(empty, empty, 64) is None
+    assert estimate_jaccard(empty, np.array([7]), 64) == 0.0  # one empty audience: a measured 0
+
+
 def test_audience_sketch_keeps_k_smallest_hashes(world):
     sk = audience_sketches(audience(world), k=2).to_pyarrow().to_pylist()
     per: dict[str, list[int]] = {}

@@ -469,15 +469,16 @@ def audience_sketches(aud: ir.Table, k: int = 256) -> ir.Table:
     return r.filter(r._rn < k).select("creator_platform", "creator_id", "h")
 
 
-def estimate_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray, k: int) -> float:
+def estimate_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray, k: int) -> float | None:
     """Bottom-k estimate of Jaccard: among the k smallest hashes of S_A ∪ S_B, the share that is in both.
 
-    ``Ĵ = |bottom_k(S_A ∪ S_B) ∩ S_A ∩ S_B| / |bottom_k(S_A ∪ S_B)|`` (Cohen & Kaplan 2007).
+    ``Ĵ = |bottom_k(S_A ∪ S_B) ∩ S_A ∩ S_B| / |bottom_k(S_A ∪ S_B)|`` (Cohen & Kaplan 2007); None (unknown) when
+    both sketches are empty, as :func:`overlap`'s exact ``jaccard`` of two empty audiences is null, not 0.
     """
     a = np.unique(np.asarray(sketch_a))
     b = np.unique(np.asarray(sketch_b))
     union = np.union1d(a, b)[:k]
     if not len(union):
-        return 0.0
+        return None
     both = np.intersect1d(a, b)
     return float(np.isin(union, both).sum() / len(union))
