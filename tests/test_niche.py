@@ -125,6 +125,15 @@ def test_resolve_creators_by_id_username_and_platform(world):
         resolve_creators(world, ["nobody"])
 
 
+def test_resolve_creators_takes_the_spellings_explain_takes(world):
+    """`circle 'Instagram:fa'` and `similar ' fa'` were "no creator" while `explain` found both: the platform prefix
+    was case-sensitive and spaces were kept. Now one rule for both (strip, platform case-insensitive, leading @)."""
+    spellings = [" fa", "fa ", "Instagram:fa", "INSTAGRAM:FA", " instagram : @fa ", "@instagram:fa", "@FA"]
+    assert resolve_creators(world, spellings) == [(IG, "fa")] * len(spellings)
+    with pytest.raises(CreatorNotFound, match=r"no creator 'TikTok:fa'"):
+        resolve_creators(world, ["TikTok:fa"])  # a known platform still restricts the search
+
+
 def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
     """``similar`` of an unknown creator returned 10 arbitrary creators at similarity 0 and ``inner_circle`` an empty
     table; ``overlap`` of names unpacked each string into a made-up pair (``('f', 'a')``), ``resolve_creators`` of one

@@ -31,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import CreatorNotFound
-from tribescope.metrics._base import own_account
+from tribescope.metrics._base import own_account, split_creator_name
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -305,7 +305,9 @@ def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[
 
 
 def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
-    """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``.
+    """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``; spaces
+    around a name, a leading ``@`` and the platform's case do not matter, as in ``explain``
+    (:func:`~tribescope.metrics._base.split_creator_name`).
 
     Raises :class:`CreatorNotFound` naming what was not found. One name alone is taken as a list of it.
     """
@@ -328,9 +330,10 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         creators = creators.mutate(username=ibis.null("string"))
     rows = creators.to_pyarrow().to_pylist()
     out: list[tuple[str, str]] = []
+    platforms = {r["platform"] for r in rows}
     for name in names:
-        plat, _, ident = name.partition(":") if ":" in name else ("", "", name)
-        ident_l = ident.lower().lstrip("@")
+        plat, ident = split_creator_name(name, platforms)  # as `explain` reads a creator's name
+        ident_l = ident.lower()
         hits = [
             (r["platform"], r["creator_id"])
             for r in rows
