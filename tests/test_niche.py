@@ -364,6 +364,37 @@ def test_missing_follower_count_is_a_missing_size_and_skipped_in_profiles(world)
     assert t["kc"]["profile"] == pytest.approx(1 - 0.25 / 4)
 
 
+def test_similar_gives_no_profile_likeness_from_two_creators_without_a_community_alone(ws):
+    """Two creators whose only comparable profile feature was that neither runs a community got "profile 1.00" (0.3 of
+    the similarity). Now that profile part is missing (null, adding 0) with no profile reason; a creator that runs a
+    space against one that does not is still a compared (opposite) profile."""
+    W.insert(
+        ws,
+        "posts",
+        [
+            {
+                "platform": IG,
+                "post_id": f"{c}-p",
+                "creator_id": c,
+                "created_at": W.T0,
+                "caption": text,
+            }
+            for c, text in (("pa", "pottery glaze kiln"), ("pb", "pottery wheel clay"), ("pc", "glaze mugs"))
+        ],
+    )
+    t = {r["creator_id"]: r for r in similar(ws, (IG, "pa")).to_pylist()}
+    assert t["pb"]["profile"] is None and "profile" not in t["pb"]["reasons"]
+    assert t["pb"]["similarity"] == pytest.approx(0.4 * t["pb"]["topic"])
+    W.insert(
+        ws,
+        "community_links",
+        [{"platform": "discord", "space_id": "s", "creator_platform": IG, "creator_id": "pc"}],
+    )
+    t = {r["creator_id"]: r for r in similar(ws, (IG, "pa")).to_pylist()}
+    assert t["pc"]["profile"] == 0.0 and "profile 0.00" in t["pc"]["reasons"]
+    assert t["pb"]["profile"] is None
+
+
 def test_negative_follower_count_is_unknown_in_circle_and_profiles(ws):
     """A follower count of -1 (what scrapers write for "unknown") failed `circle` and `similar` on log10(0) ("cannot
     take logarithm of zero"). Now a negative count is a missing one: reach from replies, no size."""

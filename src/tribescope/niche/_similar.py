@@ -12,7 +12,9 @@
   creator — by one of the creator's own accounts, :func:`tribescope.metrics._base.own_account`, as the metrics and
   the engaged audiences tell the creator from their audience); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
   (``size`` is missing when the follower count is, e.g. for Reddit creators, or negative: -1 is "unknown" to some
-  scrapers).
+  scrapers). ``community`` is compared only beside another comparable feature, or when either creator runs a space:
+  that neither runs one is no likeness on its own. With nothing comparable ``profile`` is null (missing; it adds 0
+  to the similarity) and no profile reason is given.
 """
 
 from __future__ import annotations
@@ -181,13 +183,12 @@ def similar(
         sh = shared.get(k, 0)
         a_cos = sh / math.sqrt(my_size * sizes[k]) if sh and my_size and sizes.get(k) else 0.0
         p = prof.get(k, {})
-        diffs = [
-            abs(my_prof[f] - p[f])
-            for f in PROFILE_FEATURES
-            if my_prof.get(f) is not None and p.get(f) is not None
-        ]
-        p_sim = 1.0 - float(np.mean(diffs)) if diffs else 0.0
-        score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * p_sim
+        feats = [f for f in PROFILE_FEATURES if my_prof.get(f) is not None and p.get(f) is not None]
+        if feats == ["community"] and not (my_prof["community"] or p["community"]):
+            feats = []  # that neither runs a community is no likeness on its own: it gave "profile 1.00"
+        diffs = [abs(my_prof[f] - p[f]) for f in feats]
+        p_sim = 1.0 - float(np.mean(diffs)) if diffs else None  # nothing comparable: missing, not a likeness
+        score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * (p_sim if p_sim is not None else 0.0)
         reasons = []
         common = [t for t in _top_terms(model, i) if t in my_terms][:5]
         if t_cos > 0:
