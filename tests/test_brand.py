@@ -328,6 +328,30 @@ def test_ambassadors_need_the_brands_accounts(ws):
         ambassadors(ws, "Ghost")
 
 
+def test_ambassadors_find_the_brands_posts_without_an_accounts_row(ws):
+    """The brand's posts were in the workspace (``posts.creator_id`` = its handle) but without an ``accounts`` row
+    `ambassadors` said none of its accounts was there. Its posts' creator is its account now."""
+    add_brand(ws, "Acme", handles="acme")
+    _put(ws, "posts", [{"platform": "instagram", "post_id": "a1", "creator_id": "acme", "created_at": T}])
+    _put(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "c1",
+                "post_id": "a1",
+                "author_id": "fan",
+                "text": "love the mug",
+            }
+        ],
+    )
+    from tribescope.brand import brand_accounts
+
+    assert brand_accounts(ws, get_brand(ws, "Acme")) == [("instagram", "acme")]
+    assert ambassadors(ws, "Acme").column("member_id").to_pylist() == ["fan"]
+
+
 def test_cli_brand_commands(world, tmp_path):
     from typer.testing import CliRunner
 

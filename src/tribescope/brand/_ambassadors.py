@@ -49,7 +49,9 @@ SCHEMA = pa.schema(
 
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
-    """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`)."""
+    """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`): in
+    ``accounts`` by id or username, and among the creators of ``posts`` by id — the brand's posts imported without
+    a profile row (no ``accounts`` row) are its account all the same."""
     require_workspace(ws, "brand_accounts")
     if not isinstance(brand, Brand):
         raise TypeError(
@@ -60,6 +62,14 @@ def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
     rows = (
         a.filter(a.account_id.lower().isin(handles) | ibis.coalesce(a.username, "").lower().isin(handles))
         .select("platform", "account_id", "username")
+        .to_pyarrow()
+        .to_pylist()
+    )
+    p = ws.table("posts")
+    rows += (
+        p.filter(p.creator_id.lower().isin(handles))
+        .select(platform="platform", account_id="creator_id", username=ibis.null("string"))
+        .distinct()
         .to_pyarrow()
         .to_pylist()
     )
