@@ -352,6 +352,18 @@ def test_ambassadors_find_the_brands_posts_without_an_accounts_row(ws):
     assert ambassadors(ws, "Acme").column("member_id").to_pylist() == ["fan"]
 
 
+def test_ambassadors_and_evangelists_refuse_a_negative_limit(world):
+    """`--limit` is 0 or more on the CLI; the functions took -1: ambassadors returned 1 row, evangelists all but
+    the last. Now a BrandError naming the limit and its range; a bool is a TypeError."""
+    with pytest.raises(BrandError, match=r"ambassadors: limit=-1 is out of range; .*0 or more"):
+        ambassadors(world, "Trailco", limit=-1)
+    with pytest.raises(BrandError, match=r"evangelists: limit=-1 is out of range; .*0 or more"):
+        evangelists(world, "Trailco", limit=-1)
+    with pytest.raises(TypeError, match="ambassadors takes limit as an int or None"):
+        ambassadors(world, "Trailco", limit=True)
+    assert ambassadors(world, "Trailco", limit=1).num_rows == 1  # in range: as before
+
+
 def test_cli_brand_commands(world, tmp_path):
     from typer.testing import CliRunner
 

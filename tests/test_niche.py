@@ -14,6 +14,7 @@ from tests import _niche_world as W
 import tribescope.niche as niche
 from tribescope.niche import (
     CreatorNotFound,
+    NicheError,
     audience,
     audience_sketches,
     community_profile,
@@ -45,6 +46,7 @@ def test_public_names():
         "CategoryModel",
         "CreatorGraph",
         "CreatorNotFound",
+        "NicheError",
         "NicheGroups",
         "TopicModel",
         "activity",
@@ -152,6 +154,47 @@ def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
             call()
     assert resolve_creators(world, "FA") == [(IG, "fa")]
     assert similar(world, (IG, "fa")).num_rows > 0  # a known creator as before
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ws: similar(ws, (IG, "fa"), n=-1), r"similar: n=-1 is out of range; .*1 or more"),
+        (lambda ws: similar(ws, (IG, "fa"), n=0), r"similar: n=0 is out of range"),
+        (
+            lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=0),
+            r"inner_circle: half_life_weeks=0 is out of range; .*above 0",
+        ),
+        (
+            lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=-13),
+            r"half_life_weeks=-13 is out of range",
+        ),
+        (lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=math.nan), r"half_life_weeks=nan is out"),
+        (
+            lambda ws: niche_groups(ws, resolution=-1),
+            r"niche_groups: resolution=-1 is out of range; .*above 0",
+        ),
+        (
+            lambda ws: niche_groups(ws, resolutions=(1.0, 0.0)),
+            r"niche_groups: resolutions=0.0 is out of range",
+        ),
+        (lambda ws: niche_groups(ws, alpha=2), r"niche_groups: alpha=2 is out of range; it is 0 .* to 1"),
+        (lambda ws: niche_groups(ws, alpha=-0.5), r"alpha=-0.5 is out of range"),
+    ],
+)
+def test_niche_functions_refuse_out_of_range_parameters(world, call, message):
+    """The CLI bounds these options, the functions took anything: similar(n=-1) listed all creators but one,
+    inner_circle(half_life_weeks=0) gave NaN love (negative: old weeks weighed most), niche_groups ran with a
+    negative resolution or alpha=2. Now a NicheError naming the parameter and its range."""
+    with pytest.raises(NicheError, match=message):
+        call(world)
+
+
+def test_niche_parameters_of_the_wrong_type_are_type_errors(world):
+    with pytest.raises(TypeError, match="similar takes n as an int"):
+        similar(world, (IG, "fa"), n=2.5)
+    with pytest.raises(TypeError, match="niche_groups takes alpha as a number"):
+        niche_groups(world, alpha="0.5")
 
 
 def test_overlap_of_an_unknown_creator_is_an_error_not_an_empty_audience(world):

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.brand._profiles import Brand, BrandError, get_brand
+from tribescope.brand._profiles import Brand, BrandError, check_limit, get_brand
 from tribescope.brand._text import quote
 from tribescope.store import Workspace, require_workspace
 
@@ -77,8 +77,9 @@ def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
 
 
 def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) -> pa.Table:
-    """Rank the brand community's members by influence, best first."""
+    """Rank the brand community's members by influence, best first; at most ``limit`` (None or 0: all)."""
     require_workspace(ws, "ambassadors")
+    check_limit("ambassadors", limit, "members to return")
     if not isinstance(brand, Brand | str):
         raise TypeError(f"ambassadors takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     b = get_brand(ws, brand) if isinstance(brand, str) else brand

@@ -22,6 +22,7 @@ For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash ske
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,12 +31,13 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from tribescope.errors import CreatorNotFound
+from tribescope.errors import CreatorNotFound, TribescopeError
 from tribescope.metrics._base import own_account, split_creator_name
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
     "CreatorNotFound",
+    "NicheError",
     "activity",
     "audience",
     "audience_sketches",
@@ -57,6 +59,30 @@ _ACT_COLS = [
     "item_id",
     "parent_author_id",
 ]
+
+
+class NicheError(TribescopeError):
+    """A niche function was given a parameter out of its range (the message names it and the range)."""
+
+
+def check_param(
+    what: str,
+    name: str,
+    value: Any,
+    allowed: str,
+    *,
+    low: float,
+    high: float = math.inf,
+    above: bool = False,
+    integer: bool = False,
+) -> None:
+    """Refuse ``value`` of the parameter ``name`` of ``what`` unless it is a number (an int when ``integer``; never a
+    bool) from ``low`` (above it when ``above``) to ``high``, as the CLI's options bound it: a :class:`NicheError`
+    saying ``allowed`` (the range in words). NaN and infinities are out of range; a wrong type is a TypeError."""
+    if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+        raise TypeError(f"{what} takes {name} as {'an int' if integer else 'a number'}, not {value!r}")
+    if not (math.isfinite(value) and (value > low if above else value >= low) and value <= high):
+        raise NicheError(f"{what}: {name}={value!r} is out of range; {allowed}")
 
 
 def activity(ws: Workspace) -> ir.Table:

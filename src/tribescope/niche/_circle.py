@@ -54,7 +54,17 @@ def inner_circle(
     followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
     """
     require_workspace(ws, "inner_circle")
-    from tribescope.niche._audience import require_creator
+    from tribescope.niche._audience import check_param, require_creator
+
+    # 0 divided the age by 0 (love NaN) and a negative half-life made old weeks weigh more than recent ones
+    check_param(
+        "inner_circle",
+        "half_life_weeks",
+        half_life_weeks,
+        "it is a number of weeks above 0",
+        low=0,
+        above=True,
+    )
 
     creator = require_creator(ws, creator, "inner_circle")  # an unknown creator gave an empty table
     lv = levels or LEVELS

@@ -143,8 +143,10 @@ def similar(
         raise TypeError(
             f"similar takes model=TopicModel (tribescope.niche.topics(ws)), not {type(model).__name__}"
         )
-    from tribescope.niche._audience import require_creator
+    from tribescope.niche._audience import check_param, require_creator
 
+    # -1 listed all creators but one (rows[:-1]), as `similar --n` refuses it
+    check_param("similar", "n", n, "it is the number of lookalikes, 1 or more", low=1, integer=True)
     creator = require_creator(ws, creator, "similar")
     model = model or topics(ws)
     keys = list(model.keys)
