@@ -328,6 +328,42 @@ def test_ambassadors_need_the_brands_accounts(ws):
         ambassadors(ws, "Ghost")
 
 
+def test_ambassadors_find_the_brands_posts_without_an_accounts_row(ws):
+    """The brand's posts were in the workspace (``posts.creator_id`` = its handle) but without an ``accounts`` row
+    `ambassadors` said none of its accounts was there. Its posts' creator is its account now."""
+    add_brand(ws, "Acme", handles="acme")
+    _put(ws, "posts", [{"platform": "instagram", "post_id": "a1", "creator_id": "acme", "created_at": T}])
+    _put(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "c1",
+                "post_id": "a1",
+                "author_id": "fan",
+                "text": "love the mug",
+            }
+        ],
+    )
+    from tribescope.brand import brand_accounts
+
+    assert brand_accounts(ws, get_brand(ws, "Acme")) == [("instagram", "acme")]
+    assert ambassadors(ws, "Acme").column("member_id").to_pylist() == ["fan"]
+
+
+def test_ambassadors_and_evangelists_refuse_a_negative_limit(world):
+    """`--limit` is 0 or more on the CLI; the functions took -1: ambassadors returned 1 row, evangelists all but
+    the last. Now a BrandError naming the limit and its range; a bool is a TypeError."""
+    with pytest.raises(BrandError, match=r"ambassadors: limit=-1 is out of range; .*0 or more"):
+        ambassadors(world, "Trailco", limit=-1)
+    with pytest.raises(BrandError, match=r"evangelists: limit=-1 is out of range; .*0 or more"):
+        evangelists(world, "Trailco", limit=-1)
+    with pytest.raises(TypeError, match="ambassadors takes limit as an int or None"):
+        ambassadors(world, "Trailco", limit=True)
+    assert ambassadors(world, "Trailco", limit=1).num_rows == 1  # in range: as before
+
+
 def test_cli_brand_commands(world, tmp_path):
     from typer.testing import CliRunner
 

@@ -229,6 +229,35 @@ def test_bad_numbers_are_usage_errors(wsfile, args):
     assert code == 2 and "Invalid value for" in out and option in out, out
 
 
+HUGE = "99999999999999999999"  # past a C long: typer's int reached the engine (OverflowError, TypeError)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["pods", "--window", "10000000000000"],  # duckdb: interval out of range
+        ["pods", "--window", HUGE],
+        ["pods", "--min-posts", HUGE],
+        ["pods", "--min-size", HUGE],
+        ["overlap", "fa", "fb", "--minhash", HUGE],
+        ["circle", "fa", "--top", HUGE],
+        ["similar", "fa", "-n", HUGE],
+        ["ambassadors", "--brand", "Acme", "--limit", HUGE],
+        ["posts", "--limit", HUGE],
+        ["brand", "show", "Acme", "--limit", HUGE],
+        ["plan", "--brand", "Acme", "--budget", "5000", "--max-macro", HUGE],
+        ["campaign", "report", "--window", "3661"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_huge_numbers_are_usage_errors_not_tracebacks(wsfile, args):
+    """Integer options had a minimum but no maximum: a huge value reached the engine and ended in a traceback. Now
+    each has a bound no real use meets (windows ten years, counts 10⁹) and a larger value is a usage error."""
+    code, out = _run(wsfile, *args)
+    option = next(a for a in reversed(args) if a.startswith("-") and not a[1:].lstrip("-").isdigit())
+    assert code == 2 and "Invalid value for" in out and option in out and "Traceback" not in out, out
+
+
 def test_synth_negative_seed_is_a_usage_error_and_writes_nothing(wsfile, tmp_path):
     code, out = _run(wsfile, "synth", "--scale", "xs", "--seed", "-1", "--out", str(tmp_path / "s"))
     assert code == 2 and "--seed" in out, out

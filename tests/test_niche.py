@@ -14,6 +14,7 @@ from tests import _niche_world as W
 import tribescope.niche as niche
 from tribescope.niche import (
     CreatorNotFound,
+    NicheError,
     audience,
     audience_sketches,
     community_profile,
@@ -45,6 +46,7 @@ def test_public_names():
         "CategoryModel",
         "CreatorGraph",
         "CreatorNotFound",
+        "NicheError",
         "NicheGroups",
         "TopicModel",
         "activity",
@@ -125,6 +127,15 @@ def test_resolve_creators_by_id_username_and_platform(world):
         resolve_creators(world, ["nobody"])
 
 
+def test_resolve_creators_takes_the_spellings_explain_takes(world):
+    """`circle 'Instagram:fa'` and `similar ' fa'` were "no creator" while `explain` found both: the platform prefix
+    was case-sensitive and spaces were kept. Now one rule for both (strip, platform case-insensitive, leading @)."""
+    spellings = [" fa", "fa ", "Instagram:fa", "INSTAGRAM:FA", " instagram : @fa ", "@instagram:fa", "@FA"]
+    assert resolve_creators(world, spellings) == [(IG, "fa")] * len(spellings)
+    with pytest.raises(CreatorNotFound, match=r"no creator 'TikTok:fa'"):
+        resolve_creators(world, ["TikTok:fa"])  # a known platform still restricts the search
+
+
 def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
     """``similar`` of an unknown creator returned 10 arbitrary creators at similarity 0 and ``inner_circle`` an empty
     table; ``overlap`` of names unpacked each string into a made-up pair (``('f', 'a')``), ``resolve_creators`` of one
@@ -143,6 +154,47 @@ def test_unknown_creators_and_names_instead_of_pairs_are_errors(world):
             call()
     assert resolve_creators(world, "FA") == [(IG, "fa")]
     assert similar(world, (IG, "fa")).num_rows > 0  # a known creator as before
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda ws: similar(ws, (IG, "fa"), n=-1), r"similar: n=-1 is out of range; .*1 or more"),
+        (lambda ws: similar(ws, (IG, "fa"), n=0), r"similar: n=0 is out of range"),
+        (
+            lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=0),
+            r"inner_circle: half_life_weeks=0 is out of range; .*above 0",
+        ),
+        (
+            lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=-13),
+            r"half_life_weeks=-13 is out of range",
+        ),
+        (lambda ws: inner_circle(ws, (IG, "fa"), half_life_weeks=math.nan), r"half_life_weeks=nan is out"),
+        (
+            lambda ws: niche_groups(ws, resolution=-1),
+            r"niche_groups: resolution=-1 is out of range; .*above 0",
+        ),
+        (
+            lambda ws: niche_groups(ws, resolutions=(1.0, 0.0)),
+            r"niche_groups: resolutions=0.0 is out of range",
+        ),
+        (lambda ws: niche_groups(ws, alpha=2), r"niche_groups: alpha=2 is out of range; it is 0 .* to 1"),
+        (lambda ws: niche_groups(ws, alpha=-0.5), r"alpha=-0.5 is out of range"),
+    ],
+)
+def test_niche_functions_refuse_out_of_range_parameters(world, call, message):
+    """The CLI bounds these options, the functions took anything: similar(n=-1) listed all creators but one,
+    inner_circle(half_life_weeks=0) gave NaN love (negative: old weeks weighed most), niche_groups ran with a
+    negative resolution or alpha=2. Now a NicheError naming the parameter and its range."""
+    with pytest.raises(NicheError, match=message):
+        call(world)
+
+
+def test_niche_parameters_of_the_wrong_type_are_type_errors(world):
+    with pytest.raises(TypeError, match="similar takes n as an int"):
+        similar(world, (IG, "fa"), n=2.5)
+    with pytest.raises(TypeError, match="niche_groups takes alpha as a number"):
+        niche_groups(world, alpha="0.5")
 
 
 def test_overlap_of_an_unknown_creator_is_an_error_not_an_empty_audience(world):
@@ -165,6 +217,13 @@ def test_minhash_is_exact_for_small_sets_and_close_for_large():
     est = estimate_jaccard(np.sort(sa)[:k], np.sort(sb)[:k], k)
     truth = 2000 / len(universe)
     assert abs(est - truth) < 0.1  # standard error √(J(1−J)/k) ≈ 0.03
+
+
+def test_minhash_of_two_empty_audiences_is_unknown_as_the_exact_jaccard():
+    """Two empty sketches gave 0.0 where the exact Jaccard of two empty audiences is null; now None as well."""
+    empty = np.array([], dtype=np.int64)
+    assert estimate_jaccard(empty, empty, 64) is None
+    assert estimate_jaccard(empty, np.array([7]), 64) == 0.0  # one empty audience: a measured 0
 
 
 def test_audience_sketch_keeps_k_smallest_hashes(world):
@@ -302,6 +361,31 @@ def test_inner_circle_levels_are_configurable(ws):
     assert t == {"loyal": "core", "fan": "core", "old": "rest"}
 
 
+def test_inner_circle_keeps_members_whose_engagement_is_undated(ws):
+    """`circle` dropped every act without a timestamp, so a member who only wrote undated comments was missing and
+    its count contradicted `overlap` / `niches`. Now undated acts count with weight 0 (the oldest possible, no
+    recency credit): the member is listed with its acts, love 0, and a dated member's love is unchanged."""
+    _circle_world(ws)
+    undated = [("u1", "nodate", "p1"), ("u2", "nodate", "p2"), ("u3", "nodate", "p3"), ("u4", "loyal", "p4")]
+    W.insert(
+        ws,
+        "comments",
+        [
+            {"platform": IG, "comment_id": c, "post_id": p, "author_id": a, "text": "hi"}
+            for c, a, p in undated
+        ],
+    )
+    t = {r["member_id"]: r for r in inner_circle(ws, (IG, "cr")).to_pylist()}
+    assert (
+        set(t) == {"loyal", "fan", "old", "nodate"} == set(audience(ws).to_pyarrow()["member_id"].to_pylist())
+    )
+    n = t["nodate"]
+    assert (n["acts"], n["active_weeks"], n["love"], n["level"], n["first_seen"]) == (3, 0, 0.0, 4, None)
+    assert t["loyal"]["acts"] == 6 and t["loyal"]["active_weeks"] == 5
+    assert t["loyal"]["love"] == pytest.approx(sum(0.5 ** (a / 13.0) for a in range(5)))
+    assert t["old"]["love"] == pytest.approx(0.25)  # the latest dated week is still the reference
+
+
 def test_similar_ranks_same_niche_first_with_reasons(world):
     t = similar(world, (IG, "fa"), n=3).to_pylist()
     assert [r["creator_id"] for r in t] == ["fb", "fc", "ka"]
@@ -321,6 +405,50 @@ def test_missing_follower_count_is_a_missing_size_and_skipped_in_profiles(world)
     # community 0/0 → profile = 1 − 0.25/4
     t = {r["creator_id"]: r for r in similar(world, (IG, "fa"), n=10).to_pylist()}
     assert t["kc"]["profile"] == pytest.approx(1 - 0.25 / 4)
+
+
+def test_similar_gives_no_profile_likeness_from_two_creators_without_a_community_alone(ws):
+    """Two creators whose only comparable profile feature was that neither runs a community got "profile 1.00" (0.3 of
+    the similarity). Now that profile part is missing (null, adding 0) with no profile reason; a creator that runs a
+    space against one that does not is still a compared (opposite) profile."""
+    W.insert(
+        ws,
+        "posts",
+        [
+            {
+                "platform": IG,
+                "post_id": f"{c}-p",
+                "creator_id": c,
+                "created_at": W.T0,
+                "caption": text,
+            }
+            for c, text in (("pa", "pottery glaze kiln"), ("pb", "pottery wheel clay"), ("pc", "glaze mugs"))
+        ],
+    )
+    t = {r["creator_id"]: r for r in similar(ws, (IG, "pa")).to_pylist()}
+    assert t["pb"]["profile"] is None and "profile" not in t["pb"]["reasons"]
+    assert t["pb"]["similarity"] == pytest.approx(0.4 * t["pb"]["topic"])
+    W.insert(
+        ws,
+        "community_links",
+        [{"platform": "discord", "space_id": "s", "creator_platform": IG, "creator_id": "pc"}],
+    )
+    t = {r["creator_id"]: r for r in similar(ws, (IG, "pa")).to_pylist()}
+    assert t["pc"]["profile"] == 0.0 and "profile 0.00" in t["pc"]["reasons"]
+    assert t["pb"]["profile"] is None
+
+
+def test_negative_follower_count_is_unknown_in_circle_and_profiles(ws):
+    """A follower count of -1 (what scrapers write for "unknown") failed `circle` and `similar` on log10(0) ("cannot
+    take logarithm of zero"). Now a negative count is a missing one: reach from replies, no size."""
+    _circle_world(ws)
+    ws.duck.execute("UPDATE accounts SET followers = -1 WHERE account_id = 'loyal'")
+    t = {r["member_id"]: r for r in inner_circle(ws, (IG, "cr")).to_pylist()}
+    assert t["loyal"]["followers"] is None and t["loyal"]["reach_source"] == "replies"
+    assert t["loyal"]["reach"] == pytest.approx(math.log10(2))  # replied to by fan
+    W.insert(ws, "accounts", [{"platform": IG, "account_id": "cr", "username": "cr", "followers": -1}])
+    prof = {r["creator_id"]: r for r in community_profile(ws).to_pyarrow().to_pylist()}
+    assert prof["cr"]["followers"] is None and prof["cr"]["size"] is None
 
 
 def test_creator_alone_on_its_platform_in_a_group_gets_neutral_centrality(world):

@@ -44,6 +44,24 @@ def test_overlap_command(wsfile):
     assert "reaches 9 distinct engaged accounts" in text
 
 
+def test_overlap_minhash_of_two_empty_audiences_prints_a_dash_as_the_exact_jaccard(tmp_path):
+    """`overlap --minhash` printed 0.000 for two creators nobody engaged with, beside the exact Jaccard's '-'."""
+    path = tmp_path / "e.duckdb"
+    ws = connect(path)
+    W.insert(
+        ws, "posts", [{"platform": "instagram", "post_id": f"{c}-p", "creator_id": c} for c in ("xa", "xb")]
+    )
+    ws.close()
+    out = tmp_path / "o.csv"
+    text = _run(str(path), "overlap", "xa", "xb", "--minhash", "8", "--out", str(out))
+    row = next(line for line in text.splitlines() if "xa" in line and "xb" in line)
+    cells = [c.strip() for c in row.split("│")]
+    assert cells[-4:] == ["-", "-", "-", "-"]  # jaccard, overlap_min, cosine, jaccard_minhash
+    with out.open(newline="") as fh:
+        (r,) = list(csv.DictReader(fh))
+    assert r["jaccard"] == r["jaccard_minhash"] == ""
+
+
 def test_overlap_unknown_creator_fails_with_a_message(wsfile):
     r = CliRunner().invoke(app, ["--workspace", wsfile, "overlap", "fa", "ghost"])
     assert r.exit_code == 1 and "no creator 'ghost' in this workspace" in r.output

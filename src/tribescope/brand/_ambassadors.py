@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from tribescope.brand._profiles import Brand, BrandError, get_brand
+from tribescope.brand._profiles import Brand, BrandError, check_limit, get_brand
 from tribescope.brand._text import quote
 from tribescope.store import Workspace, require_workspace
 
@@ -49,7 +49,9 @@ SCHEMA = pa.schema(
 
 
 def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
-    """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`)."""
+    """``(platform, account_id)`` of the brand's own accounts found in the workspace (:meth:`Brand.names`): in
+    ``accounts`` by id or username, and among the creators of ``posts`` by id — the brand's posts imported without
+    a profile row (no ``accounts`` row) are its account all the same."""
     require_workspace(ws, "brand_accounts")
     if not isinstance(brand, Brand):
         raise TypeError(
@@ -63,12 +65,21 @@ def brand_accounts(ws: Workspace, brand: Brand) -> list[tuple[str, str]]:
         .to_pyarrow()
         .to_pylist()
     )
+    p = ws.table("posts")
+    rows += (
+        p.filter(p.creator_id.lower().isin(handles))
+        .select(platform="platform", account_id="creator_id", username=ibis.null("string"))
+        .distinct()
+        .to_pyarrow()
+        .to_pylist()
+    )
     return sorted({(r["platform"], r["account_id"]) for r in rows if brand.names(**r)})
 
 
 def ambassadors(ws: Workspace, brand: Brand | str, *, limit: int | None = 50) -> pa.Table:
-    """Rank the brand community's members by influence, best first."""
+    """Rank the brand community's members by influence, best first; at most ``limit`` (None or 0: all)."""
     require_workspace(ws, "ambassadors")
+    check_limit("ambassadors", limit, "members to return")
     if not isinstance(brand, Brand | str):
         raise TypeError(f"ambassadors takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     b = get_brand(ws, brand) if isinstance(brand, str) else brand

@@ -18,7 +18,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from tribescope.brand._profiles import Brand, get_brand
+from tribescope.brand._profiles import Brand, check_limit, get_brand
 from tribescope.brand._text import brand_terms, engine_pattern, post_text, quote
 from tribescope.store import Workspace, require_workspace
 
@@ -42,8 +42,9 @@ SCHEMA = pa.schema(
 
 
 def evangelists(ws: Workspace, brand: Brand | str, *, limit: int | None = 100) -> pa.Table:
-    """Accounts mentioning the brand unasked, best first."""
+    """Accounts mentioning the brand unasked, best first; at most ``limit`` (None or 0: all)."""
     require_workspace(ws, "evangelists")
+    check_limit("evangelists", limit, "accounts to return")
     if not isinstance(brand, Brand | str):
         raise TypeError(f"evangelists takes a Brand or a brand name, not {type(brand).__name__} {brand!r}")
     from tribescope.brand._ambassadors import brand_accounts

@@ -26,7 +26,20 @@ _DDL = """CREATE TABLE IF NOT EXISTS brands (
 
 
 class BrandError(TribescopeError):
-    """A brand profile is missing or malformed."""
+    """A brand profile is missing or malformed, or a brand function was given a parameter out of its range."""
+
+
+def check_limit(what: str, limit: Any, rows: str) -> None:
+    """``limit`` (the most ``rows`` to return) is None or an int ≥ 0, as the CLI's ``--limit`` (min 0) bounds it; 0,
+    as None, returns every row. A negative one silently kept ``out[:-1]`` (all but one) or one row."""
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"{what} takes limit as an int or None, not {limit!r}")
+    if limit < 0:
+        raise BrandError(
+            f"{what}: limit={limit!r} is out of range; it is the number of {rows}, 0 or more (None: all)"
+        )
 
 
 @dataclass

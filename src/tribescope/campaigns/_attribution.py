@@ -45,6 +45,8 @@ from urllib.parse import urlsplit
 
 import pandas as pd
 
+# the longest window a report takes: ten years after a campaign's end
+from tribescope._limits import MAX_WINDOW_DAYS
 from tribescope.campaigns._io import UNPAID_STATUSES, VOID_STATUSES, discount_codes, order_status
 
 __all__ = [
@@ -59,9 +61,6 @@ __all__ = [
 
 #: days after a plan row's end during which its code / link still earns orders
 ATTRIBUTION_WINDOW_DAYS = 14
-#: the longest window a report takes: ten years after a campaign's end (a window of 100,000 days overflowed the
-#: report's timestamps)
-MAX_WINDOW_DAYS = 3660
 
 
 def _window(plan: pd.DataFrame, window_days: int) -> tuple[pd.Series, pd.Series]:

@@ -12,6 +12,7 @@ from rich.measure import Measurement
 from rich.table import Table
 
 from tribescope._files import write_whole
+from tribescope._limits import MAX_ROWS, MAX_WINDOW_SECONDS
 from tribescope.cli._app import CliConsole, app, console, err, fail, group, state
 from tribescope.cli._out import check_out, write_atomic, write_table
 from tribescope.errors import TribescopeError
@@ -263,11 +264,16 @@ def pods(
         ),
     ] = None,
     window: Annotated[
-        int, typer.Option(min=1, help="Seconds after publication that count as an early burst.")
+        int,
+        typer.Option(
+            min=1, max=MAX_WINDOW_SECONDS, help="Seconds after publication that count as an early burst."
+        ),
     ] = 3600,
-    min_posts: Annotated[int, typer.Option(min=1, help="Posts a pair must co-engage early on.")] = 3,
+    min_posts: Annotated[
+        int, typer.Option(min=1, max=MAX_ROWS, help="Posts a pair must co-engage early on.")
+    ] = 3,
     # a pod is a group: one account alone co-engages with nobody
-    min_size: Annotated[int, typer.Option(min=2, help="Smallest pod (accounts).")] = 3,
+    min_size: Annotated[int, typer.Option(min=2, max=MAX_ROWS, help="Smallest pod (accounts).")] = 3,
 ) -> None:
     """Find engagement pods: accounts that comment together, early, on the same creators' posts."""
     from tribescope.authenticity import PodParams, find_pods
@@ -357,7 +363,7 @@ def _with_baseline(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def eval_accounts(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Use at most N rows per part (quick smoke run).")
+        int | None, typer.Option(min=1, max=MAX_ROWS, help="Use at most N rows per part (quick smoke run).")
     ] = None,
 ) -> None:
     """Measure the shipped fake-account model on held-out data (retrains nothing)."""
@@ -423,7 +429,7 @@ def eval_accounts(
 def eval_comments(
     data: Annotated[Path | None, typer.Option(help=_DATA_HELP)] = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Use at most N rows per part (quick smoke run).")
+        int | None, typer.Option(min=1, max=MAX_ROWS, help="Use at most N rows per part (quick smoke run).")
     ] = None,
 ) -> None:
     """Measure the shipped spam and attack models on a video / fold they never saw (retrains nothing)."""

@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tribescope._limits import MAX_ROWS, MAX_WINDOW_DAYS
 from tribescope.cli._app import KimData, app, console, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
@@ -175,7 +176,7 @@ def brand_show(
     name: Annotated[str, typer.Argument(help="Brand name.")],
     section: Annotated[str, typer.Option(help="all | fit | safety | evangelists")] = "all",
     flagged: Annotated[bool, typer.Option("--flagged", help="Safety: only creators with a flag.")] = False,
-    limit: Annotated[int, typer.Option(min=0, help="Rows per table.")] = 10,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="Rows per table.")] = 10,
     out: Annotated[
         Path | None,
         typer.Option(
@@ -257,7 +258,7 @@ def brand_show(
 @app.command("ambassadors")
 def ambassadors_cmd(
     brand: Annotated[str, typer.Option("--brand", "-b", help="Brand name (see `brand list`).")],
-    limit: Annotated[int, typer.Option(min=0, help="Members to list.")] = 25,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="Members to list.")] = 25,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .csv, .json or .parquet.")] = None,
 ) -> None:
     """Rank the brand's own community members (its posts' commenters, its server/subreddit) by influence."""
@@ -292,7 +293,7 @@ def posts_cmd(
     ] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     sponsored: Annotated[str | None, typer.Option(help="Only disclosed | likely | no.")] = None,
-    limit: Annotated[int, typer.Option(min=0, help="Rows to print.")] = 30,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="Rows to print.")] = 30,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write .csv, .json or .parquet.")] = None,
 ) -> None:
     """List posts with their sponsorship: disclosed, likely (model) or no; probability; brands named."""
@@ -392,7 +393,8 @@ def campaign_report_cmd(
         typer.Option(min=0, max=1, callback=finite, help="Gross margin for ROI, 0–1 (1 = revenue ROI)."),
     ] = 1.0,
     window: Annotated[
-        int, typer.Option(min=0, help="Attribution window in days after the campaign end.")
+        int,
+        typer.Option(min=0, max=MAX_WINDOW_DAYS, help="Attribution window in days after the campaign end."),
     ] = 14,
     brand_term: Annotated[
         list[str] | None, typer.Option("--brand-term", help="Words that mark campaign posts.")
@@ -511,7 +513,9 @@ def plan_cmd(
             min=0, max=1, callback=finite, help="Least share of budget on community influencers, 0–1."
         ),
     ] = 0.7,
-    max_macro: Annotated[int, typer.Option(min=-1, help="Most macro/mega creators (-1 = no limit).")] = 2,
+    max_macro: Annotated[
+        int, typer.Option(min=-1, max=MAX_ROWS, help="Most macro/mega creators (-1 = no limit).")
+    ] = 2,
     overlap_penalty: Annotated[
         float,
         typer.Option(min=0, callback=finite, help="Value discount per unit of audience overlap (0 = off)."),

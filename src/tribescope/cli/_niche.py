@@ -12,6 +12,7 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
+from tribescope._limits import MAX_ROWS
 from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
@@ -201,7 +202,9 @@ def overlap(
     minhash: Annotated[
         int,
         typer.Option(
-            min=0, help="Also estimate Jaccard from bottom-k MinHash sketches of this size (0 = off)."
+            min=0,
+            max=MAX_ROWS,
+            help="Also estimate Jaccard from bottom-k MinHash sketches of this size (0 = off).",
         ),
     ] = 0,
     out: Annotated[
@@ -269,7 +272,7 @@ _LEVEL_PLURAL = {
 @app.command()
 def circle(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
-    top: Annotated[int, typer.Option(min=0, help="Members to list.")] = 20,
+    top: Annotated[int, typer.Option(min=0, max=MAX_ROWS, help="Members to list.")] = 20,
     all_levels: Annotated[
         bool, typer.Option("--all", help="List every level, not only the inner circle.")
     ] = False,
@@ -330,7 +333,7 @@ def circle(
 @app.command()
 def similar(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
-    n: Annotated[int, typer.Option("--n", "-n", min=1, help="How many lookalikes.")] = 10,
+    n: Annotated[int, typer.Option("--n", "-n", min=1, max=MAX_ROWS, help="How many lookalikes.")] = 10,
 ) -> None:
     """Lookalike creators by topic, audience and community profile, with the reasons."""
     from tribescope.niche import resolve_creators

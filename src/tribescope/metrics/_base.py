@@ -8,12 +8,15 @@ else the author of the parent comment.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
 from tribescope.features import comment_features
 from tribescope.features._rules import first_mention
+from tribescope.schema import PLATFORMS
 
 __all__ = [
     "KEY",
@@ -27,12 +30,27 @@ __all__ = [
     "own_account_handles",
     "own_handles_rows",
     "safe_div",
+    "split_creator_name",
     "threads",
     "with_own_author",
 ]
 
 #: Every metric table is keyed by these columns.
 KEY = ("platform", "creator_id")
+
+
+def split_creator_name(name: str, platforms: Iterable[str] = ()) -> tuple[str, str]:
+    """``(platform, key)`` of a creator as a person names one — ``PLATFORM:ID``, an account id or a handle — by the one
+    rule of every command that takes a creator (``explain``, the niche commands, ``posts --creator``): spaces around it
+    and a leading ``@`` dropped, the platform prefix case-insensitive (``YouTube:x`` is ``youtube:x``) and only a known
+    platform (:data:`~tribescope.schema.PLATFORMS` or one of ``platforms``), else the whole name is the key (an id
+    holding a colon); ``platform`` is ``""`` when none is named."""
+    key = name.strip().lstrip("@")
+    plat, sep, rest = key.partition(":")
+    plat = plat.strip().lower()
+    if sep and (plat in PLATFORMS or plat in {p.lower() for p in platforms}):
+        return plat, rest.strip().lstrip("@")
+    return "", key
 
 
 def safe_div(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:

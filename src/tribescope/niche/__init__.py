@@ -12,6 +12,7 @@ Public API (each returns Arrow tables or small result objects; the CLI and API a
 
 from tribescope.niche._audience import (
     CreatorNotFound,
+    NicheError,
     activity,
     audience,
     audience_sketches,
@@ -39,6 +40,7 @@ __all__ = [
     "CategoryModel",
     "CreatorGraph",
     "CreatorNotFound",
+    "NicheError",
     "NicheGroups",
     "TopicModel",
     "activity",

@@ -22,6 +22,7 @@ For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash ske
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,12 +31,13 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
-from tribescope.errors import CreatorNotFound
-from tribescope.metrics._base import own_account
+from tribescope.errors import CreatorNotFound, TribescopeError
+from tribescope.metrics._base import own_account, split_creator_name
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
     "CreatorNotFound",
+    "NicheError",
     "activity",
     "audience",
     "audience_sketches",
@@ -57,6 +59,30 @@ _ACT_COLS = [
     "item_id",
     "parent_author_id",
 ]
+
+
+class NicheError(TribescopeError):
+    """A niche function was given a parameter out of its range (the message names it and the range)."""
+
+
+def check_param(
+    what: str,
+    name: str,
+    value: Any,
+    allowed: str,
+    *,
+    low: float,
+    high: float = math.inf,
+    above: bool = False,
+    integer: bool = False,
+) -> None:
+    """Refuse ``value`` of the parameter ``name`` of ``what`` unless it is a number (an int when ``integer``; never a
+    bool) from ``low`` (above it when ``above``) to ``high``, as the CLI's options bound it: a :class:`NicheError`
+    saying ``allowed`` (the range in words). NaN and infinities are out of range; a wrong type is a TypeError."""
+    if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+        raise TypeError(f"{what} takes {name} as {'an int' if integer else 'a number'}, not {value!r}")
+    if not (math.isfinite(value) and (value > low if above else value >= low) and value <= high):
+        raise NicheError(f"{what}: {name}={value!r} is out of range; {allowed}")
 
 
 def activity(ws: Workspace) -> ir.Table:
@@ -143,6 +169,12 @@ def _without_own_accounts(ws: Workspace, act: ir.Table) -> ir.Table:
     j = act.left_join(m, [act.member_platform == m.m_platform, act.member_id == m.m_id])
     j = j.left_join(c, [j.creator_platform == c.c_platform, j.creator_id == c.c_id])
     return j.filter(~own_account(j.member_id, j.m_handle, j.creator_id, j.c_handle)).select(*_ACT_COLS)
+
+
+def known_followers(followers: ir.IntegerValue) -> ir.IntegerValue:
+    """``followers`` where it is a count (≥ 0), else null: a negative count is the "unknown" some scrapers write
+    (-1), not a size — ``log10(1 + followers)`` of it failed ("cannot take logarithm of zero") or was NaN."""
+    return ibis.ifelse(followers >= 0, followers, ibis.null(followers.type()))
 
 
 def creator_pairs(creators: Any, what: str) -> list[tuple[str, str]]:
@@ -299,7 +331,9 @@ def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[
 
 
 def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
-    """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``.
+    """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``; spaces
+    around a name, a leading ``@`` and the platform's case do not matter, as in ``explain``
+    (:func:`~tribescope.metrics._base.split_creator_name`).
 
     Raises :class:`CreatorNotFound` naming what was not found. One name alone is taken as a list of it.
     """
@@ -322,9 +356,10 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         creators = creators.mutate(username=ibis.null("string"))
     rows = creators.to_pyarrow().to_pylist()
     out: list[tuple[str, str]] = []
+    platforms = {r["platform"] for r in rows}
     for name in names:
-        plat, _, ident = name.partition(":") if ":" in name else ("", "", name)
-        ident_l = ident.lower().lstrip("@")
+        plat, ident = split_creator_name(name, platforms)  # as `explain` reads a creator's name
+        ident_l = ident.lower()
         hits = [
             (r["platform"], r["creator_id"])
             for r in rows
@@ -463,15 +498,16 @@ def audience_sketches(aud: ir.Table, k: int = 256) -> ir.Table:
     return r.filter(r._rn < k).select("creator_platform", "creator_id", "h")
 
 
-def estimate_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray, k: int) -> float:
+def estimate_jaccard(sketch_a: np.ndarray, sketch_b: np.ndarray, k: int) -> float | None:
     """Bottom-k estimate of Jaccard: among the k smallest hashes of S_A ∪ S_B, the share that is in both.
 
-    ``Ĵ = |bottom_k(S_A ∪ S_B) ∩ S_A ∩ S_B| / |bottom_k(S_A ∪ S_B)|`` (Cohen & Kaplan 2007).
+    ``Ĵ = |bottom_k(S_A ∪ S_B) ∩ S_A ∩ S_B| / |bottom_k(S_A ∪ S_B)|`` (Cohen & Kaplan 2007); None (unknown) when
+    both sketches are empty, as :func:`overlap`'s exact ``jaccard`` of two empty audiences is null, not 0.
     """
     a = np.unique(np.asarray(sketch_a))
     b = np.unique(np.asarray(sketch_b))
     union = np.union1d(a, b)[:k]
     if not len(union):
-        return 0.0
+        return None
     both = np.intersect1d(a, b)
     return float(np.isin(union, both).sum() / len(union))

@@ -8,8 +8,11 @@ influence goes); gravity ``= love × reach`` pulls members toward the centre. He
   with the creator (a comment under a post, a message in the creator's community) counts 1, halved every
   ``h`` weeks (default 13) of age in whole weeks, counted back from the week of the latest engagement
   with this creator. Sustained,
-  recent activity scores high; a single old comment scores < 1.
-* ``reach = log10(1 + followers)`` from the member's own profile when ``accounts.followers`` is known, else
+  recent activity scores high; a single old comment scores < 1. An undated act (no ``created_at``) counts as the
+  oldest possible, weight 0: its member is in the table (as in the audiences of ``overlap`` and ``niches``) and its
+  ``acts``, but it earns no love and no active week (``first_seen`` / ``last_seen`` null when no act is dated).
+* ``reach = log10(1 + followers)`` from the member's own profile when ``accounts.followers`` is known (a negative
+  count, the -1 some scrapers write for "unknown", is not known), else
   ``log10(1 + r)`` where r is the number of distinct other members who replied to them (reach inside the
   community); ``reach_source`` says which.
 * ``gravity = love × (1 + reach)``.
@@ -24,7 +27,7 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
-from tribescope.niche._audience import activity
+from tribescope.niche._audience import activity, known_followers
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["LEVELS", "inner_circle"]
@@ -51,22 +54,35 @@ def inner_circle(
     followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
     """
     require_workspace(ws, "inner_circle")
-    from tribescope.niche._audience import require_creator
+    from tribescope.niche._audience import check_param, require_creator
+
+    # 0 divided the age by 0 (love NaN) and a negative half-life made old weeks weigh more than recent ones
+    check_param(
+        "inner_circle",
+        "half_life_weeks",
+        half_life_weeks,
+        "it is a number of weeks above 0",
+        low=0,
+        above=True,
+    )
 
     creator = require_creator(ws, creator, "inner_circle")  # an unknown creator gave an empty table
     lv = levels or LEVELS
     act = activity(ws)
     act = act.filter((act.creator_platform == creator[0]) & (act.creator_id == creator[1]))
-    act = act.filter(act.created_at.notnull())
+    # an undated act (no created_at) stays: its member is engaged, as `overlap` and `niches` count them
     week = act.created_at.truncate("W")
     act = act.mutate(week=week)
     last = act.week.max().as_scalar()
     weeks = act.group_by(["member_platform", "member_id", "week"]).agg(n=act.count())
     age = ((last.epoch_seconds() - weeks.week.epoch_seconds()).cast("float64") / (7 * 86400.0)).round()
     age = ibis.greatest(age, 0.0)
-    weeks = weeks.mutate(decay=ibis.literal(0.5).pow(age / half_life_weeks))
+    # undated acts (one null week) weigh 0, the limit of 0.5^(age/h) for the oldest possible act: no recency credit
+    # (GREATEST skips NULLs, so the null age above is 0 — a full week's credit — unless decided here)
+    decay = ibis.cases((weeks.week.notnull(), ibis.literal(0.5).pow(age / half_life_weeks)), else_=0.0)
+    weeks = weeks.mutate(decay=decay)
     love = weeks.group_by(["member_platform", "member_id"]).agg(
-        love=weeks.decay.sum(), active_weeks=weeks.count(), acts=weeks.n.sum()
+        love=weeks.decay.sum(), active_weeks=weeks.week.count(), acts=weeks.n.sum()
     )
     span = act.group_by(["member_platform", "member_id"]).agg(
         first_seen=act.created_at.min(), last_seen=act.created_at.max()
@@ -79,8 +95,12 @@ def inner_circle(
     t = t.left_join(rep, [t.member_platform == rep.r_platform, t.member_id == rep.r_id])
     t = t.select(*[c for c in t.columns if c not in ("r_platform", "r_id")])
     if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(
-            a_platform="platform", a_id="account_id", username="username", followers="followers"
+        acc = ws.table("accounts")
+        acc = acc.select(
+            a_platform="platform",
+            a_id="account_id",
+            username="username",
+            followers=known_followers(acc.followers),  # a negative count (-1: unknown) is no reach
         )
         t = t.left_join(acc, [t.member_platform == acc.a_platform, t.member_id == acc.a_id])
         t = t.select(*[c for c in t.columns if c not in ("a_platform", "a_id")])

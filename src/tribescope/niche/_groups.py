@@ -59,7 +59,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.niche import _graphalgo as ga
-from tribescope.niche._audience import activity, audience, pairwise_overlap
+from tribescope.niche._audience import activity, audience, check_param, pairwise_overlap
 from tribescope.niche._topics import TopicModel, topics
 from tribescope.store import Workspace, require_workspace
 
@@ -114,6 +114,11 @@ def _topic_edges(model: TopicModel, k: int, min_sim: float) -> dict[tuple[int, i
     return out
 
 
+def _check_alpha(what: str, alpha: float) -> None:
+    """``alpha`` is the audience weight of the creator graph, 0 … 1 (as ``niches --alpha``)."""
+    check_param(what, "alpha", alpha, "it is 0 (topics only) to 1 (audience overlap only)", low=0, high=1)
+
+
 def creator_graph(
     ws: Workspace,
     *,
@@ -125,6 +130,7 @@ def creator_graph(
 ) -> CreatorGraph:
     """Build the creator graph (see module docstring for the weight formula)."""
     require_workspace(ws, "creator_graph")
+    _check_alpha("creator_graph", alpha)
     model = topics(ws, n_topics=n_topics, random_state=seed)
     keys = list(model.keys)
     index = {k: i for i, k in enumerate(keys)}
@@ -209,6 +215,15 @@ def niche_groups(
 ) -> NicheGroups:
     """Find niche groups, rank their leaders and name the bridges (see module docstring)."""
     require_workspace(ws, "niche_groups")
+    # as `niches --resolution` (> 0) and `--alpha` (0–1) bound them: a negative γ or α = 2 ran and gave groups
+    _check_alpha("niche_groups", alpha)
+    gamma = "a Leiden resolution is a number above 0"
+    if resolution is not None:
+        check_param(
+            "niche_groups", "resolution", resolution, gamma + " (None: chosen by a sweep)", low=0, above=True
+        )
+    for r in resolutions if resolution is None else ():
+        check_param("niche_groups", "resolutions", r, gamma, low=0, above=True)
     cg = creator_graph(ws, alpha=alpha, n_topics=n_topics, seed=seed)
     w_pr, w_core, w_reach = leader_weights
     g = cg.graph()

@@ -11,7 +11,10 @@
   ``returning_share`` (commenters on ≥ 2 of the creator's posts); ``responsiveness`` (comments written by the
   creator — by one of the creator's own accounts, :func:`tribescope.metrics._base.own_account`, as the metrics and
   the engaged audiences tell the creator from their audience); ``community`` (runs an off-platform space: 0/1). Features missing for either creator are skipped
-  (``size`` is missing when the follower count is, e.g. for Reddit creators).
+  (``size`` is missing when the follower count is, e.g. for Reddit creators, or negative: -1 is "unknown" to some
+  scrapers). ``community`` is compared only beside another comparable feature, or when either creator runs a space:
+  that neither runs one is no likeness on its own. With nothing comparable ``profile`` is null (missing; it adds 0
+  to the similarity) and no profile reason is given.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.metrics._base import own_account, own_account_handles
-from tribescope.niche._audience import audience
+from tribescope.niche._audience import audience, known_followers
 from tribescope.niche._topics import TopicModel, text_similarity, topics
 from tribescope.store import Workspace, require_workspace
 
@@ -80,7 +83,9 @@ def community_profile(ws: Workspace) -> ir.Table:
             returning=ibis.null("int64"),
         )
     if ws.has_table("accounts"):
-        acc = ws.table("accounts").select(a_platform="platform", a_id="account_id", followers="followers")
+        acc = ws.table("accounts")
+        # a negative count (-1: "unknown" to some scrapers) is a missing follower count, as null is
+        acc = acc.select(a_platform="platform", a_id="account_id", followers=known_followers(acc.followers))
         cr = cr.left_join(acc, [cr.platform == acc.a_platform, cr.creator_id == acc.a_id])
         cr = cr.select(*[x for x in cr.columns if x not in ("a_platform", "a_id")])
     else:
@@ -138,8 +143,10 @@ def similar(
         raise TypeError(
             f"similar takes model=TopicModel (tribescope.niche.topics(ws)), not {type(model).__name__}"
         )
-    from tribescope.niche._audience import require_creator
+    from tribescope.niche._audience import check_param, require_creator
 
+    # -1 listed all creators but one (rows[:-1]), as `similar --n` refuses it
+    check_param("similar", "n", n, "it is the number of lookalikes, 1 or more", low=1, integer=True)
     creator = require_creator(ws, creator, "similar")
     model = model or topics(ws)
     keys = list(model.keys)
@@ -178,13 +185,12 @@ def similar(
         sh = shared.get(k, 0)
         a_cos = sh / math.sqrt(my_size * sizes[k]) if sh and my_size and sizes.get(k) else 0.0
         p = prof.get(k, {})
-        diffs = [
-            abs(my_prof[f] - p[f])
-            for f in PROFILE_FEATURES
-            if my_prof.get(f) is not None and p.get(f) is not None
-        ]
-        p_sim = 1.0 - float(np.mean(diffs)) if diffs else 0.0
-        score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * p_sim
+        feats = [f for f in PROFILE_FEATURES if my_prof.get(f) is not None and p.get(f) is not None]
+        if feats == ["community"] and not (my_prof["community"] or p["community"]):
+            feats = []  # that neither runs a community is no likeness on its own: it gave "profile 1.00"
+        diffs = [abs(my_prof[f] - p[f]) for f in feats]
+        p_sim = 1.0 - float(np.mean(diffs)) if diffs else None  # nothing comparable: missing, not a likeness
+        score = weights[0] * t_cos + weights[1] * a_cos + weights[2] * (p_sim if p_sim is not None else 0.0)
         reasons = []
         common = [t for t in _top_terms(model, i) if t in my_terms][:5]
         if t_cos > 0:

@@ -25,6 +25,7 @@ from tribescope.metrics._base import (
     creator_posts_with_handle,
     memtable_with,
     own_handles_rows,
+    split_creator_name,
     with_own_author,
 )
 from tribescope.score._cache import SCORE_MEMORY, Scope, ScoreRun, code_version, creators_tables, key_table
@@ -806,10 +807,9 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
     """The row of ``creator``: an account id or handle (case-insensitive; an exact id first), or ``PLATFORM:ID`` as
     the niche commands take it; one that names creators on several platforms is a :class:`CreatorNotFound` naming
     them, as the niche commands say."""
-    key = creator.strip().lstrip("@")
-    plat, sep, rest = key.partition(":")
-    if sep and plat.lower() in set(df["platform"].astype(str)):
-        df, key = df[df["platform"] == plat.lower()], rest.strip().lstrip("@")
+    plat, key = split_creator_name(creator, set(df["platform"].astype(str)))
+    if plat:
+        df = df[df["platform"] == plat]
     exact = df[df["creator_id"] == key]
     hit = (
         exact
