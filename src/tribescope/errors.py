@@ -8,6 +8,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 __all__ = [
+    "AmbiguousCreator",
     "BackendMissing",
     "CreatorNotFound",
     "FieldError",
@@ -31,7 +32,13 @@ class CreatorNotFound(TribescopeError):
         """``name`` names creators on several platforms (``keys``: their ``(platform, creator_id)``): the error that
         lists them and asks for ``PLATFORM:ID``, as every command that takes a creator says it."""
         who = ", ".join(f"{p}:{i}" for p, i in sorted(set(keys)))
-        return cls(f"creator {name!r} is ambiguous in this workspace: {who}. Name it as PLATFORM:ID.")
+        return AmbiguousCreator(
+            f"creator {name!r} is ambiguous in this workspace: {who}. Name it as PLATFORM:ID."
+        )
+
+
+class AmbiguousCreator(CreatorNotFound):
+    """A creator's name (a handle) names several creators (:meth:`CreatorNotFound.ambiguous`)."""
 
 
 class WorkspaceError(TribescopeError):

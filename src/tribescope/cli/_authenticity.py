@@ -189,7 +189,8 @@ def accounts(
     try:
         check_out(out)
         df = _read_csv(file)
-        if not set(_profile_columns(df.columns)) & set(_PROFILE_COLS):
+        # a name, a description alone (a Patreon members export's "Name", a video list's "description") is no profile
+        if not set(_profile_columns(df.columns)) & {"username", *_NUM_COLS, *_BOOL_COLS}:
             # a posts, comments or Patreon members file: the model would see no signal at all and call every row
             # real with the same probability; a verdict without evidence is worse than none
             raise InputError(

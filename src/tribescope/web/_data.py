@@ -346,41 +346,25 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[dict[s
 
 
 def resolve_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[str, str] | None:
-    """``(platform, creator_id)`` of the creator ``platform:creator_id`` names, as the CLI finds it: the id itself
-    (exactly: an id may hold any character), else the creator whose handle or id it is in another case or with an
-    ``@`` (``instagram:ChefByIlse``, ``youtube:@emma.eats``); None when it names none. A handle two creators of the
-    platform share is an :class:`InvalidQuery` naming both ids."""
+    """``(platform, creator_id)`` of the creator ``platform:creator_id`` names: the id itself (exactly: an id may hold
+    any character), else as the CLI finds a creator (:func:`tribescope.niche.resolve_creators`: its handle or id in
+    any case, with an ``@``: ``instagram:ChefByIlse``, ``youtube:@emma.eats``); None when it names none. A handle two
+    creators share is an :class:`InvalidQuery` naming both."""
     platform = platform.strip().lower()
     if _find_creator(ws, platform, creator_id)[0] is not None:
         return platform, creator_id
-    name = creator_id.strip().lstrip("@").lower()
-    tables = _tables(ws)
-    if not name or "posts" not in tables:
+    resolve = _optional("tribescope.niche", "resolve_creators")
+    if resolve is None or "posts" not in _tables(ws):
         return None
-    posts = ws.table("posts")
-    ids = posts.filter(posts.platform == platform).select("creator_id").distinct()
-    if SCORE_TABLE in tables:
-        sc = ws.table(SCORE_TABLE)
-        ids = ids.union(sc.filter(sc.platform == platform).select("creator_id"))
-    acc = ws.table("accounts")
-    acc = acc.filter(acc.platform == platform)
-    named = acc.filter((acc.username.lower() == name) | (acc.account_id.lower() == name)).select(
-        creator_id=acc.account_id
-    )
-    direct = ids.filter(ids.creator_id.lower() == name)
-    found = sorted(
-        {
-            r["creator_id"]
-            for r in _rows(named.union(direct).distinct())
-            if _find_creator(ws, platform, r["creator_id"])[0] is not None
-        }
-    )
-    if len(found) > 1:
-        raise InvalidQuery(
-            f"{platform}:{creator_id} names {len(found)} creators ({', '.join(f'{platform}:{c}' for c in found)}); "
-            "give the one you mean by its id"
-        )
-    return (platform, found[0]) if found else None
+    from tribescope.errors import AmbiguousCreator, CreatorNotFound
+
+    try:
+        got: tuple[str, str] = resolve(ws, [f"{platform}:{creator_id}"])[0]
+    except AmbiguousCreator as exc:
+        raise InvalidQuery(str(exc)) from None
+    except CreatorNotFound:
+        return None
+    return got
 
 
 def _spec_components(spec_hash: str | None = None) -> list[tuple[str, str, str | None]]:
