@@ -371,12 +371,20 @@ def test_brand_show_all_writes_the_whole_safety_section_and_prints_the_flagged(w
     assert code == 0 and pcsv.read_csv(inputs["adir"] / "f_safety.csv").num_rows == 0, out
 
 
-@pytest.mark.parametrize("kind", ["maybe", "sponsored"])
+@pytest.mark.parametrize("kind", ["maybe", "sponsored", "", " "])  # "" listed every post
 def test_posts_sponsored_other_than_its_three_values_is_an_error(wsfile, kind):
     code, out = _run(wsfile, "posts", "--sponsored", kind)
     assert code == 1 and f"unknown --sponsored '{kind}'; use disclosed, likely, no" in out, out
     code, out = _run(wsfile, "posts", "--sponsored", "No")  # the three values, in any case
     assert code == 0 and "unknown" not in out, out
+
+
+def test_posts_of_a_creator_on_one_platform_and_another_platform_is_an_error(wsfile):
+    """`posts --creator instagram:fa --platform tiktok` listed nothing, as if the creator had no post."""
+    code, out = _run(wsfile, "posts", "--creator", "instagram:fa", "--platform", "TikTok")
+    assert code == 1 and "--creator 'instagram:fa' is on instagram, --platform tiktok" in out, out
+    code, out = _run(wsfile, "posts", "--creator", "Instagram:fa", "--platform", "instagram")
+    assert code == 0, out
 
 
 def test_plan_shows_a_budget_with_cents_as_given(wsfile):

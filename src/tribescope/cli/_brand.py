@@ -308,18 +308,25 @@ def posts_cmd(
             platform = platform.strip().lower()
             if platform not in PLATFORMS:
                 raise TribescopeError(f"unknown --platform {platform!r}; use one of {', '.join(PLATFORMS)}")
+            if creator is not None:
+                from tribescope.metrics._base import split_creator_name
+
+                named = split_creator_name(creator)[0]
+                if named and named != platform:  # would list nothing, as if the creator had no post
+                    raise TribescopeError(
+                        f"--creator {creator!r} is on {named}, --platform {platform}: give one platform"
+                    )
+        # checked before the posts are classified: `--sponsored ""` listed every post
+        kind = None if sponsored is None else sponsored.strip().lower()
+        if kind is not None and kind not in _SPONSORED_KINDS:
+            raise TribescopeError(f"unknown --sponsored {sponsored!r}; use {', '.join(_SPONSORED_KINDS)}")
         ws = state.open(read_only=True)
         t = classify_posts(ws, creator=creator, platform=platform)
     except TribescopeError as exc:
         raise fail(exc) from None
-    if sponsored:
+    if kind is not None:
         import pyarrow.compute as pc
 
-        kind = sponsored.strip().lower()
-        if kind not in _SPONSORED_KINDS:
-            raise fail(
-                TribescopeError(f"unknown --sponsored {sponsored!r}; use {', '.join(_SPONSORED_KINDS)}")
-            )
         t = t.filter(pc.equal(t["sponsored"], kind))
     _show(
         t,
