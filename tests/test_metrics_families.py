@@ -80,6 +80,26 @@ def test_conversation_exact(bws):
     assert r["creator_reply_delay_h"] == pytest.approx(1.0)
 
 
+def test_a_creator_reply_in_the_thread_or_without_a_time_answers_the_comment(ws):
+    """`creator_reply_share` counts the audience's top-level comments "with ≥ 1 creator reply in their thread": a
+    creator reply to a reply under k5 did not answer k5, and a creator reply without a time did not answer k3
+    (the answered flag was the first reply's time)."""
+    insert(ws, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "ivy"}])
+    rows = [
+        comment("k1", "p1", "u1", "which moss did you use for the bottom layer", 60),
+        comment("k3", "p1", "u3", "my jar keeps fogging up every single morning", 180),
+        comment("k5", "p1", "u5", "the charcoal layer seems thick in this build", 300),
+        comment("k6", "p1", "u6", "@u5 charcoal thickness depends on the jar size", 360, "k5"),
+        comment("k7", "p1", "ivy", "@u5 about one centimetre is plenty for this jar", 480, "k6"),
+        {**comment("k8", "p1", "ivy", "@u3 crack the lid open for an hour each day", 0, "k3"), "created_at": None},
+    ]
+    insert(ws, "comments", rows)
+    th = M.threads(ws.table("comments"), ws.table("posts"))
+    r = _one(M.conversation(th, ws.table("posts")))
+    assert r["creator_reply_share"] == pytest.approx(2 / 3)  # k3 and k5 of k1, k3, k5
+    assert r["creator_reply_delay_h"] == pytest.approx(3.0)  # k5 05:00 → k7 08:00; k8 has no time
+
+
 def test_engagement_reach_niche_brand_audience_exact(bws):
     P, A, C = bws.table("posts"), bws.table("accounts"), bws.table("comments")
     e = _one(M.engagement(P, A, C))

@@ -42,9 +42,10 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
       skipped, not counted as 0), only when ``threads`` has that column; the score table's ``sentiment_mean`` (the
       score's ``sentiment`` stage, from the stored ``comment_features``) is the same aggregate.
     * ``creator_comment_share`` = comments written by the creator / all comments (``n_comments``).
-    * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread /
-      audience top-level comments; ``creator_reply_delay_h`` — median over the answered ones of the hours from
-      the comment to the creator's first reply.
+    * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread (to the comment,
+      or to a reply under it; with or without a time) / audience top-level comments; ``creator_reply_delay_h`` —
+      median over the answered ones of the hours from the comment to the creator's first reply (where both have a
+      time).
     """
     t = threads
     aud = t.filter(~t.is_creator)
@@ -81,16 +82,22 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     allc = t.group_by(*KEY).agg(n_comments=t.count(), _n_creator=t.is_creator.cast("int64").sum())
     allc = allc.mutate(creator_comment_share=safe_div(allc._n_creator, allc.n_comments)).drop("_n_creator")
 
-    # creator responsiveness
+    # creator responsiveness: each creator reply counts for its thread's top-level comment — its parent, or its
+    # parent's parent where it answers a reply in the thread (threads nest one level on Instagram, YouTube, TikTok)
     cr = t.filter(t.is_creator & t.is_reply)
-    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr.parent_comment_id).agg(
-        _first_reply=cr.created_at.min()
+    up = t.filter(t.is_reply).select(_u_platform="platform", _u_id="comment_id", _u_parent="parent_comment_id")
+    cr = cr.left_join(up, [cr.platform == up._u_platform, cr.parent_comment_id == up._u_id])
+    cr = cr.mutate(_root=cr._u_parent.fill_null(cr.parent_comment_id))
+    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(
+        _first_reply=cr.created_at.min(), _n_replies=cr.count()
     )
     top = aud.filter(~aud.is_reply)
     tj = top.left_join(first, [top.platform == first._r_platform, top.comment_id == first._r_parent])
-    replied = tj._first_reply.notnull()
+    # answered whether or not the reply has a time (the delay needs one)
+    replied = tj._n_replies.notnull()
     delay_h = (tj._first_reply.epoch_seconds() - tj.created_at.epoch_seconds()).cast("float64") / 3600.0
     tj = tj.mutate(_replied=replied.cast("int64"), _delay=ibis.ifelse(replied, delay_h, ibis.null("float64")))
+    # (``delay_h`` is null where the reply or the comment has no time: the median skips it)
     r = tj.group_by(*KEY).agg(
         creator_reply_share=tj._replied.mean(), creator_reply_delay_h=tj._delay.median()
     )
