@@ -1,9 +1,9 @@
 """Shared building blocks: who wrote what to whom under which creator's post.
 
 A reply's *target* is resolved the way people address each other in flat threads (Instagram,
-YouTube, TikTok nest only one level, so replies say ``@name``): the commenter on the same post whose
-handle the reply @-mentions first; else the creator when the reply mentions the creator's handle;
-else the author of the parent comment.
+YouTube, TikTok nest only one level, so replies say ``@name``), from the reply's *first* @-mention (the one the app
+writes when a reader taps "reply"; later ones tag others): the commenter on the same post with that handle; else the
+creator when it is the creator's handle; else the author of the parent comment.
 """
 
 from __future__ import annotations
