@@ -51,9 +51,10 @@ def connectedness(threads: ir.Table) -> ir.Table:
     * ``recurring_pairs`` = pairs with ties under ≥ 2 different posts ("friendships");
       ``recurring_tie_share`` = recurring pairs / pairs; ``friend_commenter_share`` = commenters in a recurring
       pair / commenters.
-    * ``returning_commenter_share`` = commenters on ≥ 2 posts / commenters (null with < 2 posts with comments).
+    * ``returning_commenter_share`` = commenters on ≥ 2 posts / commenters (null with < 2 posts with comments of
+      known authors: a comment whose export names no author cannot return; ``n_posts_with_comments`` counts it).
     * ``retention`` = commenters of the earlier half of the creator's commented posts who also comment on the later
-      half / commenters of the earlier half (null with < 2 commented posts). Posts are ordered by time (then id);
+      half / commenters of the earlier half (null with < 2 commented posts, as above). Posts are ordered by time (then id);
       with n commented posts the earlier half is the first ⌈n/2⌉, the later half the last ⌊n/2⌋.
     """
     t = threads
