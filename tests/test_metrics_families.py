@@ -91,7 +91,10 @@ def test_a_creator_reply_in_the_thread_or_without_a_time_answers_the_comment(ws)
         comment("k5", "p1", "u5", "the charcoal layer seems thick in this build", 300),
         comment("k6", "p1", "u6", "@u5 charcoal thickness depends on the jar size", 360, "k5"),
         comment("k7", "p1", "ivy", "@u5 about one centimetre is plenty for this jar", 480, "k6"),
-        {**comment("k8", "p1", "ivy", "@u3 crack the lid open for an hour each day", 0, "k3"), "created_at": None},
+        {
+            **comment("k8", "p1", "ivy", "@u3 crack the lid open for an hour each day", 0, "k3"),
+            "created_at": None,
+        },
     ]
     insert(ws, "comments", rows)
     th = M.threads(ws.table("comments"), ws.table("posts"))

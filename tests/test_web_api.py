@@ -141,6 +141,32 @@ def test_the_api_finds_a_creator_by_its_handle_in_any_case_as_the_cli_does(tmp_p
             c.app.state.store.close()
 
 
+def test_dashboard_details_a_marketer_reads(tmp_path_factory):
+    """Found in a real browser: the plan's budget field showed 1.23457e+06 (and the next submit planned 1,234,570);
+    a page past the end drew an empty chart "of the first 0"; "@handle" found nothing in the search; the campaign
+    chart named a group `insufficient_data`; an import message read "the file is empty Nothing was imported"."""
+    from tribescope.web._charts import campaign_comparison
+    from tribescope.web._jobs import dashboard_text
+
+    w = pipeline_workspace(tmp_path_factory)
+    with TestClient(create_app(w), base_url=BASE) as c:
+        try:
+            page = c.get("/campaigns", params={"budget": "1234567"}).text
+            assert 'name="budget" min="1" step="any" value="1234567"' in page
+            assert 'value="5000.5"' in c.get("/campaigns", params={"budget": "5000.5"}).text
+            past = " ".join(c.get("/", params={"page": 999}).text.split())
+            assert "the first 0 of" not in past
+            assert c.get("/api/creators", params={"q": "@chefbyilse"}).json()["total"] == 1
+        finally:
+            c.app.state.store.close()
+    chart = campaign_comparison([{"group": g, "roi": 1.0} for g in ("community", "insufficient_data")])
+    assert chart is not None and "insufficient_data" not in str(chart) and "too little data" in str(chart)
+    assert dashboard_text("x.csv, file: the file is empty\nNothing was imported.") == (
+        "x.csv, file: the file is empty. Nothing was imported."
+    )
+    assert dashboard_text("read this:\n  a line") == "read this: a line"
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

@@ -377,7 +377,8 @@ def test_the_live_job_message_shows_code_as_code_and_the_form_sends_skip_bad(tmp
             page.wait_for_function(
                 "document.getElementById('job-status').textContent === 'done'", timeout=30_000
             )
-            assert "imported 2 records" in msg.inner_text()
+            # the bad record is read and quarantined, not imported (the message said "imported 2 records")
+            assert "read 2 records: 1 imported, 1 quarantined" in msg.inner_text()
             notes = page.locator("#job-notes li")
             assert "1 bad records quarantined" in notes.inner_text()
             assert notes.locator("code").all_inner_texts() == ["tribescope status --rejects"]

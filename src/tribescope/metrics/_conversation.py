@@ -85,7 +85,9 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     # creator responsiveness: each creator reply counts for its thread's top-level comment — its parent, or its
     # parent's parent where it answers a reply in the thread (threads nest one level on Instagram, YouTube, TikTok)
     cr = t.filter(t.is_creator & t.is_reply)
-    up = t.filter(t.is_reply).select(_u_platform="platform", _u_id="comment_id", _u_parent="parent_comment_id")
+    up = t.filter(t.is_reply).select(
+        _u_platform="platform", _u_id="comment_id", _u_parent="parent_comment_id"
+    )
     cr = cr.left_join(up, [cr.platform == up._u_platform, cr.parent_comment_id == up._u_id])
     cr = cr.mutate(_root=cr._u_parent.fill_null(cr.parent_comment_id))
     first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(

@@ -284,7 +284,7 @@ def _pages(app: FastAPI) -> None:
             imported = page.total > 0 or _data.has_posts(ws)
             chart_rows = (
                 page.rows
-                if page.total <= cq.page_size
+                if page.total <= cq.page_size and cq.page == 1  # a page past the end has no rows to draw
                 else _data.list_creators(
                     ws, CreatorQuery(**{**cq.__dict__, "page": 1, "page_size": _data.MAX_PAGE_SIZE})
                 ).rows

@@ -525,7 +525,8 @@ def campaign_comparison(labels: list[dict[str, Any]]) -> dict[str, Any] | None:
     if not labels or "roi" not in labels[0]:
         return None
     g = "group" if "group" in labels[0] else "label_group"
-    vals = [{**r, g: r.get(g) or NO_LABEL} for r in labels]
+    # a group that is a label (``insufficient_data``) by the name every view gives it ("too little data")
+    vals = [{**r, g: (label_text(r[g]) if r.get(g) in LABEL_NAMES else r.get(g)) or NO_LABEL} for r in labels]
     y = {"field": g, "type": "nominal", "title": None}
     layer: list[dict[str, Any]] = []
     if "roi_lo" in labels[0]:

@@ -256,7 +256,7 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     if q.max_score is not None:
         preds.append(t.community_score <= q.max_score)
     if q.q:
-        needle = q.q.lower()
+        needle = q.q.strip().lstrip("@").lower()  # "@eva.kitchen" as the CLI takes a handle
         preds.append(
             t.handle.cast(str).lower().contains(needle) | t.creator_id.cast(str).lower().contains(needle)
         )

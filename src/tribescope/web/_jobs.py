@@ -146,7 +146,13 @@ def dashboard_text(message: str) -> str:
     imported", "link to creator", "space id")."""
     for pattern, repl in _DASHBOARD_ADVICE:
         message = pattern.sub(repl, message)
-    return message
+    # the CLI breaks its lines where a sentence ends without a full stop ("the file is empty\nNothing was
+    # imported"): HTML joins them with a space, so they read as one sentence
+    return re.sub(
+        r"\s*\n\s*",
+        lambda m: " " if m.string[m.start() - 1 : m.start()] in ".:;!?" else ". ",
+        message.strip(),
+    )
 
 
 def _import_notes(ws: Workspace, options: dict[str, Any]) -> list[str]:
@@ -292,7 +298,14 @@ class Jobs:
                 )
             except TribescopeError as exc:  # name the upload as the user does, not the server's copy of it
                 raise TribescopeError(dashboard_text(str(exc).replace(f"{tmp}{os.sep}", ""))) from exc
-            job.message = f"imported {report.records:,} records"
+            bad = (
+                report.rejected
+            )  # quarantined with "skip bad records": read, not imported ("imported 2" of 1)
+            job.message = (
+                f"read {report.records:,} records: {report.records - bad:,} imported, {bad:,} quarantined"
+                if bad
+                else f"imported {report.records:,} records"
+            )
             # the CLI's notes (one wording, ingest._notes), the upload named as the user named it
             skipped = [dashboard_text(skip_note(f.skipped)) for f in report.files if f.skipped]
             notes = [dashboard_text(n.text) for n in report_notes(report, name=lambda p: _shown(p, tmp))]

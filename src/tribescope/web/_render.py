@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import functools
 import math
 import re
@@ -26,6 +27,20 @@ from tribescope.web import _charts
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, ranked_out_of_order, to_json
 
 __all__ = ["code_spans", "creator_charts", "creator_href", "env"]
+
+
+def _plain_number(v: Any) -> str:
+    """A number for an ``<input type="number">``: every digit, no exponent, no grouping (``1234567``, ``5000.5``):
+    ``%g`` kept six digits, and the next submit planned 1,234,570 for 1,234,567."""
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, int | float)
+        or (isinstance(v, float) and not math.isfinite(v))
+    ):
+        return "" if v is None else str(v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return format(decimal.Decimal(repr(v)), "f")
 
 
 def _num(v: Any, digits: int = 1) -> str:
@@ -222,6 +237,7 @@ def env() -> Environment:
         lstrip_blocks=True,
     )
     e.filters["num"] = _num
+    e.filters["plain_number"] = _plain_number  # a form field's number as entered (1234567, not 1.23457e+06)
     e.filters["cell"] = _cell
     e.filters["score"] = score_text
     e.filters["confidence"] = confidence_text
