@@ -165,6 +165,10 @@ def test_dashboard_details_a_marketer_reads(tmp_path_factory):
         "x.csv, file: the file is empty. Nothing was imported."
     )
     assert dashboard_text("read this:\n  a line") == "read this: a line"
+    # a count axis in d3-format with a type: Vega gave the type-less "," a precision of 1, and 20,000 read "2e+4"
+    from tribescope.web._charts import _axis_format
+
+    assert _axis_format("followers") == ",~f" and _axis_format("ff_reply_share") == "~%"
 
 
 def test_creators_unscored_list_sorted_by_followers(client):

@@ -111,7 +111,8 @@ def _axis_format(metric: str) -> str | None:
     if is_share(metric):
         return "~%"
     if metric_text(1234.5, metric) == "1,235":  # a count (followers, n_*)
-        return ","
+        # typed: Vega gives a type-less "," a precision of its own, and 20,000 read "2e+4"
+        return ",~f"
     return None
 
 
