@@ -171,6 +171,39 @@ def test_dashboard_details_a_marketer_reads(tmp_path_factory):
     assert _axis_format("followers") == ",~f" and _axis_format("ff_reply_share") == "~%"
 
 
+def test_the_quality_mix_counts_comments_imported_after_the_score(tmp_path_factory, tmp_path):
+    """The stored quality of each comment (written by the score) was inner-joined: comments imported since were left
+    out of the mix (a new creator's page said "no comments" beside its comments). The mix counts every comment."""
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    w = workspace(tmp_path_factory, scored=True)
+    ws = connect(w)
+    try:
+        assert "comment_features" in ws.list_tables()
+        post = ws.duck.execute(
+            "SELECT post_id FROM posts WHERE creator_id = 'alice_bakes' LIMIT 1"
+        ).fetchone()[0]
+        more = tmp_path / "more.csv"
+        more.write_text(
+            "platform,comment_id,post_id,author_id,text\n"
+            + "".join(
+                f"instagram,new{i},{post},fan{i},this crust recipe worked so well for me\n" for i in range(5)
+            )
+        )
+        import_paths(ws, [more], options={"table": "comments"})
+        n = ws.duck.execute(
+            "SELECT count(*) FROM comments c JOIN posts p USING (platform, post_id) WHERE p.creator_id = 'alice_bakes'"
+        ).fetchone()[0]
+    finally:
+        ws.close()
+    with TestClient(create_app(w), base_url=BASE) as c:
+        d = c.get("/api/creators/instagram/alice_bakes").json()
+        c.app.state.store.close()
+    mix = d["comment_quality"]
+    assert mix["available"] and sum(r["n"] for r in mix["data"]) == n, (n, mix)
+
+
 def test_creators_unscored_list_sorted_by_followers(client):
     r = client.get("/api/creators")
     assert r.status_code == 200

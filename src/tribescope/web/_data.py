@@ -552,9 +552,22 @@ def _comments(
         .limit(COMMENTS_SAMPLE)
     )
     q_name = _first_table(ws, "comment_quality", tables)
+    stored = None
+    if q_name:
+        stored = ws.table(q_name)
+        if not {"comment_id", "quality"} <= set(stored.columns):
+            stored = None
+        elif "platform" in stored.columns:
+            stored = stored.filter(stored.platform == platform)
+        if stored is not None and int(
+            c.anti_join(stored, c.comment_id == stored.comment_id).count().execute()
+        ):
+            # comments imported since the score have no stored quality: the mix of them all from the rules below,
+            # not of the scored ones alone (a new creator's page said "no comments" beside its comments)
+            stored = None
     mix = Section(missing="comment quality not available (the features module is not installed)")
     features = _optional("tribescope.features", "comment_features")
-    if not q_name and features is not None:
+    if stored is None and features is not None:
         # the library's rule features of each comment, named by the first class that applies
         f = features(c.select("platform", "comment_id", "post_id", "text"))
         f = f.select(
@@ -574,15 +587,13 @@ def _comments(
         mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by([ibis.desc("n"), "quality"])))
         sample = sample.left_join(f, sample.comment_id == f.fid).drop("fid")
         sample = sample.order_by([ibis.desc("created_at"), "comment_id"])
-    if q_name:
-        f = ws.table(q_name)
-        if {"comment_id", "quality"} <= set(f.columns):
-            f = f.filter(f.platform == platform) if "platform" in f.columns else f
-            j = c.inner_join(f.select(fid=f.comment_id, quality=f.quality), c.comment_id == f.comment_id)
-            mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by(ibis.desc("n"))))
-            fq = f.select(fcid=f.comment_id, quality=f.quality)
-            sample = sample.left_join(fq, sample.comment_id == fq.fcid).drop("fcid")
-            sample = sample.order_by([ibis.desc("created_at"), "comment_id"])
+    if stored is not None:
+        f = stored
+        j = c.inner_join(f.select(fid=f.comment_id, quality=f.quality), c.comment_id == f.comment_id)
+        mix = Section(_rows(j.group_by("quality").agg(n=j.count()).order_by(ibis.desc("n"))))
+        fq = f.select(fcid=f.comment_id, quality=f.quality)
+        sample = sample.left_join(fq, sample.comment_id == fq.fcid).drop("fcid")
+        sample = sample.order_by([ibis.desc("created_at"), "comment_id"])
     return _rows(sample), mix
 
 
