@@ -97,6 +97,8 @@ def test_creators_imported_after_the_last_score_are_listed_unscored_last(tmp_pat
         assert c.get("/api/creators?label=community_influencer").json()["unscored"] == 0
         page = " ".join(c.get("/").text.split())
         assert "1 creator imported since the last score is listed without a score" in page
+        # the chart's note gives the reason it is not drawn (it said "no follower count")
+        assert "1 of the 4 matching creators is not drawn: not scored yet" in page, page
         assert c.get("/api/creators/instagram/newbie").json()["scored"] is False
         c.app.state.store.close()
 

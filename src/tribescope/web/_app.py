@@ -307,6 +307,8 @@ def _pages(app: FastAPI) -> None:
             # what the chart leaves out, said beside it: creators past its first rows, creators without followers
             chart_rows=len(chart_rows),
             chart_unplaced=sum(1 for r in chart_rows if not _charts.on_leaderboard_chart(r)),
+            # of those, the ones not scored yet (imported after the score): not drawn for want of a score
+            chart_unscored=sum(1 for r in chart_rows if r.get("community_score") is None),
         )
 
     # ``:path``: a creator id may hold "/" (links encode it as %2F, which is decoded before routing)
