@@ -138,6 +138,10 @@ def test_the_api_finds_a_creator_by_its_handle_in_any_case_as_the_cli_does(tmp_p
             )
             r = c.get("/api/overlap", params={"creators": ["youtube:emma.eats", "instagram:ChefByIlse"]})
             assert r.status_code == 200 and r.json()["rejected"] == [] and r.json()["total"] == 1, r.text
+            # by their handles too, as `tribescope overlap` prints them (the shortlist showed channel ids alone)
+            pair = r.json()["items"][0]
+            assert {pair["a_handle"], pair["b_handle"]} == {"emma.eats", "chefbyilse"}, pair
+            assert sorted(x["handle"] for x in r.json()["audience"]) == ["chefbyilse", "emma.eats"]
             assert c.get("/api/similar", params={"creator": "youtube:nobody.here"}).status_code == 404
         finally:
             c.app.state.store.close()

@@ -1118,12 +1118,32 @@ def overlap(ws: Workspace, creators: list[str]) -> Section:
             f"audience overlap needs at least two different known creators; known: {kept}; "
             f"rejected: {'; '.join(rejected) or 'none'}"
         )
-    page = _as_page(fn(ws, keys))
+    # each creator by its handle too, after its id, as `tribescope overlap` prints them (a channel id says nothing)
+    named = _stored_creators(ws, keys)
+
+    def handle(p: Any, c: Any) -> Any:
+        return (named.get((str(p), str(c))) or {}).get("handle")
+
+    pairs: pa.Table = fn(ws, keys)
+    for side in ("a", "b"):
+        if {f"{side}_platform", f"{side}_id"} <= set(pairs.column_names):
+            col = [
+                handle(p, c)
+                for p, c in zip(
+                    pairs.column(f"{side}_platform").to_pylist(),
+                    pairs.column(f"{side}_id").to_pylist(),
+                    strict=True,
+                )
+            ]
+            at = pairs.column_names.index(f"{side}_id") + 1
+            pairs = pairs.add_column(at, f"{side}_handle", pa.array(col, pa.string()))
+    page = _as_page(pairs)
     page.rejected = rejected
     per_list = _optional("tribescope.niche", "overlap_list")
     if per_list is not None:
         per, totals = per_list(ws, keys)
-        page.extra = {"audience": per.to_pylist(), "totals": {k: int(v) for k, v in totals.items()}}
+        audience = [{**r, "handle": handle(r.get("platform"), r.get("creator_id"))} for r in per.to_pylist()]
+        page.extra = {"audience": audience, "totals": {k: int(v) for k, v in totals.items()}}
     return Section(page)
 
 

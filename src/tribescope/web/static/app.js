@@ -190,7 +190,7 @@
             " audience slots are duplicates.");
         }
         if (j.audience && j.audience.length) {
-          table("overlap-audience", ["platform", "creator_id", "audience", "unique", "shared", "unique_share"], j.audience);
+          table("overlap-audience", ["platform", "creator_id", "handle", "audience", "unique", "shared", "unique_share"], j.audience);
         }
       }).catch(function (e) { out.textContent = "failed: " + e; });
     });
