@@ -128,6 +128,7 @@ def test_the_api_finds_a_creator_by_its_handle_in_any_case_as_the_cli_does(tmp_p
         try:
             r = c.get("/api/creators/instagram/ChefByIlse")
             assert r.status_code == 200 and r.json()["creator"]["creator_id"] == "chefbyilse", r.text
+            assert r.json()["stale"] is None  # scored on this very data
             r = c.get("/api/similar", params={"creator": "YouTube:@Emma.Eats", "n": 3})
             assert r.status_code == 200, r.text
             me = r.json()["creator"]
@@ -208,6 +209,12 @@ def test_the_quality_mix_counts_comments_imported_after_the_score(tmp_path_facto
         c.app.state.store.close()
     mix = d["comment_quality"]
     assert mix["available"] and sum(r["n"] for r in mix["data"]) == n, (n, mix)
+    # and the page says the stored score is older than the data (it showed it as current)
+    assert (
+        d["stale"].startswith("the data changed since the score: ")
+        and f"{n - 5:,} comments then" in d["stale"]
+    )
+    assert d["stale"].endswith(f"and {n:,} now — run `tribescope score` to score it again"), d["stale"]
 
 
 def test_creators_unscored_list_sorted_by_followers(client):

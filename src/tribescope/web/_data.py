@@ -846,6 +846,26 @@ def _evidence(got: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -> str | None:
+    """What changed since the stored score of this creator, from the counts it was computed on (``n_posts``,
+    ``n_comments``): "12 posts and 812 comments then, 12 and 1,112 now"; None when they are the same (or the score
+    table has no counts)."""
+    then = (row.get("n_posts"), row.get("n_comments"))
+    if any(v is None for v in then):
+        return None
+    p = ws.table("posts")
+    mine = p.filter([p.platform == platform, p.creator_id == creator_id])
+    c = ws.table("comments")
+    c = c.filter(c.platform == platform).semi_join(mine, c.post_id == mine.post_id)
+    now = (int(mine.count().execute()), int(c.count().execute()))
+    if now == tuple(int(v) for v in then):
+        return None
+    return (
+        f"the data changed since the score: {int(then[0]):,} posts and {int(then[1]):,} comments then, "
+        f"{now[0]:,} and {now[1]:,} now — run `tribescope score` to score it again"
+    )
+
+
 def creator_detail(
     ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False
 ) -> dict[str, Any] | None:
@@ -887,6 +907,7 @@ def creator_detail(
     posts, every_post = _posts(ws, platform, creator_id, tables)
     comments, quality = _comments(ws, platform, creator_id, tables)
     return {
+        "stale": _stale(ws, platform, creator_id, row) if scored else None,
         "creator": row,
         "profile": prof[0] if prof else {},
         "scored": scored,
