@@ -850,18 +850,19 @@ def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -
     """What changed since the stored score of this creator, from the counts it was computed on (``n_posts``,
     ``n_comments``): "12 posts and 812 comments then, 12 and 1,112 now"; None when they are the same (or the score
     table has no counts)."""
-    then = (row.get("n_posts"), row.get("n_comments"))
-    if any(v is None for v in then):
+    n_posts, n_comments = row.get("n_posts"), row.get("n_comments")
+    if n_posts is None or n_comments is None:
         return None
+    then = (int(n_posts), int(n_comments))
     p = ws.table("posts")
     mine = p.filter([p.platform == platform, p.creator_id == creator_id])
     c = ws.table("comments")
     c = c.filter(c.platform == platform).semi_join(mine, c.post_id == mine.post_id)
     now = (int(mine.count().execute()), int(c.count().execute()))
-    if now == tuple(int(v) for v in then):
+    if now == then:
         return None
     return (
-        f"the data changed since the score: {int(then[0]):,} posts and {int(then[1]):,} comments then, "
+        f"the data changed since the score: {then[0]:,} posts and {then[1]:,} comments then, "
         f"{now[0]:,} and {now[1]:,} now — run `tribescope score` to score it again"
     )
 
