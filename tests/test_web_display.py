@@ -460,6 +460,11 @@ def test_a_creator_page_with_its_evidence_fits_a_phone(tmp_path_factory):
                 ".map(d => d.getBoundingClientRect().width)"
             )
             assert widths and min(widths) >= 150
+            # a comment's text too: the recent comments' other columns squeezed it to 83 px, a word a line
+            texts = pg.evaluate(
+                "() => [...document.querySelectorAll('td.comment-text')].map(d => d.getBoundingClientRect().width)"
+            )
+            assert texts and min(texts) >= 200, texts
         finally:
             b.close()
     app.state.store.close()
