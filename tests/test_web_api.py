@@ -164,6 +164,15 @@ def test_dashboard_details_a_marketer_reads(tmp_path_factory):
             past = " ".join(c.get("/", params={"page": 999}).text.split())
             assert "the first 0 of" not in past
             assert c.get("/api/creators", params={"q": "@chefbyilse"}).json()["total"] == 1
+            # tiers by size, not by name (creator, macro, mega, micro, …)
+            order = ["creator", "nano", "micro", "mid", "macro", "mega"]
+            tiers = [
+                x["tier"]
+                for x in c.get("/api/creators", params={"sort": "tier", "order": "asc"}).json()["items"]
+            ]
+            known = [t for t in tiers if t is not None]  # a creator without a follower count has none: last
+            assert tiers[: len(known)] == known and len(set(known)) >= 3, tiers
+            assert known == sorted(known, key=order.index), tiers
         finally:
             c.app.state.store.close()
     chart = campaign_comparison([{"group": g, "roi": 1.0} for g in ("community", "insufficient_data")])

@@ -266,6 +266,8 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         raise InvalidQuery(f"cannot sort by {q.sort!r}; sortable columns: {', '.join(t.columns)}")
     sort = q.sort or ("community_score" if scored else "followers")
     key = t[sort]
+    if sort == "tier":  # by size (creator, nano, micro, …), not by name (creator, macro, mega, micro, …)
+        key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order())), else_=None)
     order = [
         key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
         t.platform.asc(),
@@ -325,8 +327,24 @@ def facets(ws: Workspace) -> dict[str, list[str]]:
                 .column("v")
                 .to_pylist()
             )
-            out["niche" if c == nc else c] = [v for v in vals if v is not None]
+            vals = [v for v in vals if v is not None]
+            if c == "tier":  # by size, as the sort by tier
+                rank = {name: i for i, name in enumerate(_tier_order())}
+                vals.sort(key=lambda v: (rank.get(v, len(rank)), v))
+            out["niche" if c == nc else c] = vals
     return out
+
+
+def _tier_order() -> list[str]:
+    """The tiers of the default score spec, smallest first (``creator``, ``nano``, ``micro``, ``mid``, …)."""
+    load_spec = _optional("tribescope.score", "load_spec")
+    if load_spec is None:
+        return []
+    try:
+        return [name for name, _ in sorted(load_spec().tiers, key=lambda x: x[1])]
+    except Exception:  # a broken spec must not take the page down; the score command reports it
+        log.warning("cannot read the score spec", exc_info=True)
+        return []
 
 
 # ---------------------------------------------------------------------------------------------- one creator
