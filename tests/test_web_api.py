@@ -181,6 +181,11 @@ def test_dashboard_details_a_marketer_reads(tmp_path_factory):
         "x.csv, file: the file is empty. Nothing was imported."
     )
     assert dashboard_text("read this:\n  a line") == "read this: a line"
+    # a share in a dashboard table as a percentage, as the CLI prints it (the niches' topic_share read 0.885)
+    from tribescope.web._render import _column_cell
+
+    assert _column_cell(0.885, "topic_share") == "88.5%" and _column_cell(0.0556, "overlap_min") == "5.6%"
+    assert _column_cell(0.885, "similarity") == "0.885"
     # a count axis in d3-format with a type: Vega gave the type-less "," a precision of 1, and 20,000 read "2e+4"
     from tribescope.web._charts import _axis_format
 

@@ -19,6 +19,7 @@ from tribescope.score._spec import (
     confidence_text,
     er_text,
     insufficient_out_of_order,
+    is_share,
     label_text,
     metric_text,
     score_text,
@@ -124,7 +125,7 @@ RATIO_COLUMNS = frozenset(
 #: Columns holding a label (``community_influencer``): shown with spaces, as the leaderboard shows them.
 LABEL_COLUMNS = frozenset({"label", "label_group", "group"})
 #: Shares of an audience (0–1): a percentage with one decimal.
-SHARE_COLUMNS = frozenset({"max_overlap"})
+SHARE_COLUMNS = frozenset({"max_overlap", "overlap_min"})
 #: Expected counts: one decimal, as the plan's rationale writes expected conversions ("expects 36.7 conversions") and
 #: ``tribescope campaign report`` the incrementality baseline (the dashboard does not show that table yet).
 ONE_DECIMAL_COLUMNS = frozenset(
@@ -154,7 +155,7 @@ def _column_cell(v: Any, column: str) -> str:
             return f"{v:,.2f}"
         if column in ONE_DECIMAL_COLUMNS:
             return f"{v:,.1f}"
-        if column in SHARE_COLUMNS:
+        if column in SHARE_COLUMNS or is_share(column):  # topic_share 88.5%, as the CLI prints it (was 0.885)
             return f"{100 * v:.1f}%"  # as the plan's rationale writes an overlap ("≥ 3.2% audience overlap")
     return _cell(v)
 
