@@ -796,21 +796,20 @@ OPTIONAL_TABLES: tuple[str, ...] = ("creator_audience_authenticity", "creator_ni
 #: Columns of the model tables (:data:`OPTIONAL_TABLES`, written by ``tribescope score`` unless ``--no-models``): a spec
 #: may name them in label rules and ``min_support`` / ``[label_evidence]`` although a workspace never scored with the
 #: models lacks them (a condition on a missing column is false). Any other column a spec names must exist.
-MODEL_COLUMNS = frozenset(
-    {
-        "comments",
-        "comment_authenticity",
-        "pod_share",
-        "spam_share",
-        "profiled_commenters",
-        "real_follower_share",
-        "authentic_er",
-        "authentic_er_ratio",
-        "suspicious_audience",
-        "niche_category",
-        "niche_confidence",
-    }
+#: (In the score table's order, as :data:`SCORE_TABLE_COLUMNS` lists them; ``authentic_er_ratio`` follows ``er_ratio``.)
+_MODEL_TABLE_COLUMNS = (
+    "comments",
+    "comment_authenticity",
+    "pod_share",
+    "spam_share",
+    "profiled_commenters",
+    "real_follower_share",
+    "authentic_er",
+    "suspicious_audience",
+    "niche_category",
+    "niche_confidence",
 )
+MODEL_COLUMNS = frozenset({*_MODEL_TABLE_COLUMNS, "authentic_er_ratio"})
 
 #: Every column of a full score table (``creator_scores``, ``tribescope score --out``; models, sentiment and a linked
 #: space) besides the components' ``c_<name>`` / ``w_<name>``, in the table's order: the metric stages'
@@ -886,16 +885,7 @@ SCORE_TABLE_COLUMNS = (
         "graph_lcc_share",
         "graph_clustering",
         "graph_density",
-        "comments",
-        "comment_authenticity",
-        "pod_share",
-        "spam_share",
-        "profiled_commenters",
-        "real_follower_share",
-        "authentic_er",
-        "suspicious_audience",
-        "niche_category",
-        "niche_confidence",
+        *_MODEL_TABLE_COLUMNS,
         "er_benchmark",
         "er_benchmark_source",
         "er_ratio",

@@ -365,19 +365,24 @@ def _find_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[dict[s
 
 def resolve_creator(ws: Workspace, platform: str, creator_id: str) -> tuple[str, str] | None:
     """``(platform, creator_id)`` of the creator ``platform:creator_id`` names: the id itself (exactly: an id may hold
-    any character), else as the CLI finds a creator (:func:`tribescope.niche.resolve_creators`: its handle or id in
-    any case, with an ``@``: ``instagram:ChefByIlse``, ``youtube:@emma.eats``); None when it names none. A handle two
-    creators share is an :class:`InvalidQuery` naming both."""
+    any character), else as the CLI finds a creator (:func:`_by_name`); None when it names none."""
     platform = platform.strip().lower()
     if _find_creator(ws, platform, creator_id)[0] is not None:
         return platform, creator_id
+    return _by_name(ws, platform, creator_id)
+
+
+def _by_name(ws: Workspace, platform: str, name: str) -> tuple[str, str] | None:
+    """The creator ``platform:name`` names as :func:`tribescope.niche.resolve_creators` finds one — its handle or id in
+    any case, with an ``@`` (``instagram:ChefByIlse``, ``youtube:@emma.eats``); None when none (or the niche module
+    is not here). A handle two creators share is an :class:`InvalidQuery` naming both."""
     resolve = _optional("tribescope.niche", "resolve_creators")
     if resolve is None or "posts" not in _tables(ws):
         return None
     from tribescope.errors import AmbiguousCreator, CreatorNotFound
 
     try:
-        got: tuple[str, str] = resolve(ws, [f"{platform}:{creator_id}"])[0]
+        got: tuple[str, str] = resolve(ws, [f"{platform}:{name}"])[0]
     except AmbiguousCreator as exc:
         raise InvalidQuery(str(exc)) from None
     except CreatorNotFound:
@@ -894,11 +899,14 @@ def creator_detail(
     sponsored posts, suspicious signals). It recomputes the metrics, so it is opt-in; once computed it
     is kept until an import or re-score from the dashboard finishes.
     """
-    key = resolve_creator(ws, platform, creator_id)  # its handle in any case names it too, as on the CLI
-    if key is None:
-        return None
-    platform, creator_id = key
+    platform = platform.strip().lower()
     row, scored = _find_creator(ws, platform, creator_id)
+    if row is None:  # its handle in any case names it too, as on the CLI
+        key = _by_name(ws, platform, creator_id)
+        if key is None:
+            return None
+        platform, creator_id = key
+        row, scored = _find_creator(ws, platform, creator_id)
     if row is None:
         return None
     tables = _tables(ws)
@@ -1225,11 +1233,14 @@ def lookalikes(ws: Workspace, platform: str, creator_id: str, n: int = 10) -> Se
     fn = _optional("tribescope.niche", "similar")
     if fn is None:
         return Section(missing="lookalikes are not available (the niche module is not installed)")
-    key = resolve_creator(ws, platform, creator_id)
-    if key is None:
-        raise InvalidQuery(f"no creator {platform.lower()}:{creator_id} in this workspace")
-    platform, creator_id = key
+    platform = platform.strip().lower()
     row, _ = _find_creator(ws, platform, creator_id)
+    if row is None:  # its handle in any case names it too, as on the CLI
+        key = _by_name(ws, platform, creator_id)
+        if key is None:
+            raise InvalidQuery(f"no creator {platform}:{creator_id} in this workspace")
+        platform, creator_id = key
+        row, _ = _find_creator(ws, platform, creator_id)
     assert row is not None
     res = _library_call(
         ws, ("similar", platform, creator_id, n), lambda: fn(ws, (platform, creator_id), n=n), "no lookalikes"
