@@ -533,3 +533,36 @@ def test_niche_focus_is_the_same_whatever_order_the_rows_come_in():
         got.add(r["niche_focus"])
     assert len(got) == 1
     assert got.pop() == pytest.approx(exact, abs=1e-15)
+
+
+def test_a_creator_whose_posts_carry_no_hashtag_used_none():
+    """``n_hashtag_uses`` and ``n_hashtags`` are 0 for a creator with posts but no hashtag (were null, shown as an
+    unknown count beside creators' real counts); ``niche_focus`` stays null (fewer than 2 uses)."""
+    import ibis
+    import pyarrow as pa
+
+    rows = [
+        {"platform": "instagram", "creator_id": "tagged", "post_id": "p1", "hashtags": ["bake", "bread"]},
+        {"platform": "instagram", "creator_id": "tagged", "post_id": "p2", "hashtags": ["bake"]},
+        {"platform": "instagram", "creator_id": "plain", "post_id": "p3", "hashtags": None},
+        {"platform": "instagram", "creator_id": "plain", "post_id": "p4", "hashtags": []},
+        {"platform": "instagram", "creator_id": None, "post_id": "p5", "hashtags": ["orphan"]},
+    ]
+    t = ibis.memtable(
+        pa.Table.from_pylist(
+            rows,
+            schema=pa.schema(
+                [
+                    ("platform", pa.string()),
+                    ("creator_id", pa.string()),
+                    ("post_id", pa.string()),
+                    ("hashtags", pa.list_(pa.string())),
+                ]
+            ),
+        )
+    )
+    out = {r["creator_id"]: r for r in M.niche(t).to_pyarrow().to_pylist()}
+    assert set(out) == {"tagged", "plain"}
+    assert (out["tagged"]["n_hashtag_uses"], out["tagged"]["n_hashtags"]) == (3, 2)
+    assert (out["plain"]["n_hashtag_uses"], out["plain"]["n_hashtags"]) == (0, 0)
+    assert out["plain"]["niche_focus"] is None

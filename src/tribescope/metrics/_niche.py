@@ -17,9 +17,10 @@ def niche(posts: ir.Table) -> ir.Table:
     (each use of a tag on a post counts once) and N the number of uses: 1 when one tag is used
     throughout, 0 when every use is a different tag (null with < 2 uses). The article: community
     influencers are niche — "a leader emerges out of each niche interest group".
-    ``n_hashtag_uses`` and ``n_hashtags`` (distinct) are reported alongside.
+    ``n_hashtag_uses`` and ``n_hashtags`` (distinct) are reported alongside: 0 for a creator whose posts carry none.
     """
-    p = posts.filter(posts.creator_id.notnull() & posts.hashtags.notnull())
+    mine = posts.filter(posts.creator_id.notnull())
+    p = mine.filter(mine.hashtags.notnull())
     u = p.select(*KEY, "post_id", tag=p.hashtags.unnest()).distinct()
     c = u.group_by(*KEY, "tag").agg(_k=u.count())
     tot = c.group_by(*KEY).agg(n_hashtag_uses=c._k.sum(), n_hashtags=c.count())
@@ -42,4 +43,8 @@ def niche(posts: ir.Table) -> ir.Table:
     focus = ibis.ifelse(
         ent.n_hashtag_uses >= 2, ibis.greatest(0.0, ibis.least(1.0, raw)), ibis.null("float64")
     )
-    return ent.mutate(niche_focus=focus).drop("_h")
+    ent = ent.mutate(niche_focus=focus).drop("_h")
+    # every creator with a post: one without a hashtag used 0 (not an unknown count)
+    out = mine.select(*KEY).distinct().left_join(ent, list(KEY))
+    out = out.drop(*[x for x in out.columns if x.endswith("_right")])
+    return out.mutate(n_hashtag_uses=out.n_hashtag_uses.fill_null(0), n_hashtags=out.n_hashtags.fill_null(0))
