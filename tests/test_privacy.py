@@ -308,3 +308,19 @@ def test_pseudonymize_covers_authors_without_an_id_and_tagged_accounts(ws, tmp_p
     tags = ws.duck.execute("SELECT tagged_users FROM posts").fetchone()[0]
     assert tags == [names["c1"], "acme"]
     assert "mallory" not in _everything(ws).replace("my secret", "")
+
+
+def test_pseudonymize_takes_quoted_values_out_of_rejection_reasons(ws, tmp_path):
+    """A reason quotes the value it refused: a handle in a shifted column ("found 'mallory.k'") stayed in
+    ``rejects.reason`` after ``--pseudonymize`` blanked the raw record. The quoted value goes; the wording, the
+    field and the location stay."""
+    (tmp_path / "bad.csv").write_text(
+        "platform,account_id,username,followers\ninstagram,u1,mallory.k,mallory.k\ninstagram,u2,bob,12\n"
+    )
+    opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
+    import_paths(ws, [tmp_path / "bad.csv"], skip_bad=True, options=opts)
+    rows = ws.duck.execute("SELECT location, field, reason, raw FROM rejects").fetchall()
+    assert len(rows) == 1
+    location, field, reason, raw = rows[0]
+    assert (location, field, raw) == ("line 2", "followers", None)
+    assert "mallory" not in reason and reason.startswith("expected a") and reason.endswith("found …")

@@ -56,6 +56,9 @@ _MIN_DIGIT_ID = 6
 #: shortest pseudonymisation key accepted: a shorter (or empty) HMAC key lets anyone recompute the pseudonyms
 MIN_KEY_BYTES = 16
 
+#: a value a rejection's reason quotes (Python's repr of text: in single quotes, or double when it holds one)
+_QUOTED = r"'[^']*'|\"[^\"]*\""
+
 
 class PrivacyError(TribescopeError):
     """A ``forget`` or pseudonymisation request cannot be carried out as given (bad platform, unusable key)."""
@@ -946,6 +949,12 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     # the raw records of the rejects name their authors too, also when no account needs a pseudonym (an import whose
     # every record was rejected kept them whole)
     d.execute("UPDATE rejects SET raw = NULL WHERE raw IS NOT NULL")
+    # and a reason may quote the value it refused ("expected a count of 0 or more, found 'mallory'": a handle in a
+    # shifted column); the quoted values go, the reason's wording stays
+    d.execute(
+        "UPDATE rejects SET reason = regexp_replace(reason, ?, '…', 'g') WHERE regexp_matches(reason, ?)",
+        [_QUOTED, _QUOTED],
+    )
     changed: dict[str, int] = _pseudonymize_unkeyed_names(ws, key)
     if not values:
         return changed
