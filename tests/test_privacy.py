@@ -324,3 +324,29 @@ def test_pseudonymize_takes_quoted_values_out_of_rejection_reasons(ws, tmp_path)
     location, field, reason, raw = rows[0]
     assert (location, field, raw) == ("line 2", "followers", None)
     assert "mallory" not in reason and reason.startswith("expected a") and reason.endswith("found …")
+
+
+def test_forget_after_a_score_in_the_same_python_session(ws):
+    """A score leaves Ibis' in-memory tables in the session (temporary views); ``forget`` went through every table the
+    session lists and stopped on one of them ("Can only delete from base table"), so a data engineer's notebook that
+    scored and then honoured an erasure request failed. It goes through the workspace's own tables."""
+    import ibis
+
+    try:
+        from ._score_fixtures import bakery
+    except ImportError:
+        from _score_fixtures import bakery  # type: ignore[no-redef]
+
+    bakery(ws)
+    # what a score leaves behind: an in-memory table holding an account column, executed on the workspace
+    ws.con.execute(
+        ibis.memtable({"author_id": ["alice", "zed"], "platform": ["instagram", "instagram"]}).count()
+    )
+    assert any(
+        t.startswith("ibis_pyarrow_memtable") or t.startswith("ibis_pandas_memtable")
+        for t in ws.list_tables()
+    )
+    before = ws.duck.execute("SELECT count(*) FROM comments WHERE author_id = 'alice'").fetchone()[0]
+    rep = forget(ws, "alice", "instagram")
+    assert before > 0 and rep.deleted["comments"] == before
+    assert ws.duck.execute("SELECT count(*) FROM comments WHERE author_id = 'alice'").fetchone()[0] == 0

@@ -184,7 +184,9 @@ def forget(
     rep = ForgetReport(platform or ",".join(sorted({p for p, _ in ids})), acct)
     names = {acct.lower()} | {a.lower() for _, a in ids}
     tokens = _token_regex(names)
-    tables = ws.list_tables()
+    # the workspace's own tables: not the session's temporary ones (Ibis' in-memory tables are views, which a
+    # DELETE refuses: a forget after a score in one Python session failed)
+    tables = ws.stored_tables()
     listed = _on_list(ws, acct, platform)  # before this call puts it there
     # the comments first: rows derived from one comment (its text features) go with it, found by its key
     order = sorted(tables, key=lambda t: t != "comments")

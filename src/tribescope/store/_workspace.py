@@ -450,7 +450,7 @@ class Workspace:
         except OSError as exc:
             raise WorkspaceError(f"cannot write {out}: {exc}") from exc
         try:
-            for name in self._stored_tables():  # not this session's temporary tables (Ibis caches, scratch)
+            for name in self.stored_tables():  # not this session's temporary tables (Ibis caches, scratch)
                 d = tmp / name
                 d.mkdir()
                 self.duck.execute(
@@ -466,8 +466,9 @@ class Workspace:
             shutil.rmtree(tmp, ignore_errors=True)
         return out
 
-    def _stored_tables(self) -> list[str]:
-        """The tables and views of the workspace file itself (:meth:`list_tables` without the temporary ones)."""
+    def stored_tables(self) -> list[str]:
+        """The tables and views of the workspace file itself (:meth:`list_tables` without the session's temporary ones:
+        Ibis' in-memory tables, scratch tables). DuckDB only."""
         return sorted({r[0] for r in self.duck.execute(_DUCK_STORED_TABLES).fetchall()})
 
     def cursor(self) -> Workspace:
