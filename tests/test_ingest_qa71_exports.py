@@ -1,0 +1,52 @@
+"""Importers against files as platforms, export tools and spreadsheets really write them (QA round 71)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tribescope.ingest import import_paths
+
+UTC = dt.UTC
+
+
+def _comments(ws):
+    rows = ws.table("comments").to_pyarrow().to_pylist()
+    return {r["comment_id"]: r for r in rows}
+
+
+# ---------------------------------------------------------------------------- spreadsheet CSV
+
+
+def test_spreadsheet_rows_of_empty_cells_at_the_end_are_skipped_not_refused(ws, tmp_path):
+    # Excel / LibreOffice write ``,,,,`` for formatted rows left empty at the end of a sheet; with a BOM, CRLF and
+    # a quoted newline, as Excel's "CSV UTF-8" saves it
+    f = tmp_path / "comments.csv"
+    f.write_bytes(
+        b"\xef\xbb\xbfplatform;comment_id;post_id;author_id;created_at;text;likes\r\n"
+        b'instagram;c1;p1;ann;2024-03-01 10:00;"line1\r\nline2";1.234\r\n'
+        b"instagram;c2;p1;bob;01.03.2024 11:30;hi;3\r\n"
+        b";;;;;;\r\n"
+        b" ; ;;;;;\r\n"
+    )
+    r = import_paths(ws, [f])
+    assert r.rejected == 0
+    got = _comments(ws)
+    assert sorted(got) == ["c1", "c2"]
+    assert got["c1"]["likes"] == 1234 and got["c1"]["text"] == "line1\r\nline2"
+    assert got["c2"]["created_at"] == dt.datetime(2024, 3, 1, 11, 30, tzinfo=UTC)
+
+
+def test_patreon_members_csv_with_trailing_empty_rows_counts_the_members(ws, tmp_path):
+    f = tmp_path / "patreon-members-campaign-4412345.csv"
+    f.write_text(
+        "Name,Email,Discord,Patron Status,Follows You,Free Member,Free Trial,Lifetime Amount,Pledge Amount,User ID\n"
+        "Ann Lee,ann@x.com,,Active patron,Yes,No,No,50.00,5.00,12345678\n"
+        "Bob,bob@x.com,,Former patron,No,No,No,10.00,0.00,23456789\n"
+        ",,,,,,,,,\n"
+        ",,,,,,,,,\n"
+    )
+    r = import_paths(ws, [f], options={"link_creator": "youtube:UCx"})
+    assert r.rejected == 0
+    assert ws.counts()["accounts"] == 2
+    links = ws.table("community_links").to_pyarrow().to_pylist()
+    assert [(x["space_id"], x["members"]) for x in links] == [("4412345", 1)]
