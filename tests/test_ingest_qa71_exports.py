@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
+from tribescope.errors import ImportFailed
 from tribescope.ingest import import_paths
 
 UTC = dt.UTC
@@ -50,3 +53,27 @@ def test_patreon_members_csv_with_trailing_empty_rows_counts_the_members(ws, tmp
     assert ws.counts()["accounts"] == 2
     links = ws.table("community_links").to_pyarrow().to_pylist()
     assert [(x["space_id"], x["members"]) for x in links] == [("4412345", 1)]
+
+
+def test_a_compact_date_yyyymmdd_is_that_day_not_a_time_in_1970(ws, tmp_path):
+    f = tmp_path / "comments.csv"
+    f.write_text("platform,comment_id,post_id,author_id,date,text\nyoutube,c1,v1,UCa,20240301,hi\n")
+    import_paths(ws, [f])
+    assert _comments(ws)["c1"]["created_at"] == dt.datetime(2024, 3, 1, tzinfo=UTC)
+
+
+def test_a_spreadsheet_serial_date_is_refused_not_read_as_seconds_after_1970(ws, tmp_path):
+    f = tmp_path / "comments.csv"
+    f.write_text("platform,comment_id,post_id,author_id,created_at,text\ninstagram,c1,p1,ann,45292.75,hi\n")
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [f])
+    msg = str(e.value)
+    assert "comments.csv" in msg and "line 2" in msg and "'created_at'" in msg and "serial date" in msg
+    assert ws.counts()["comments"] == 0 and ws.counts()["imports"] == 0
+
+
+def test_unix_seconds_as_text_are_still_read(ws, tmp_path):
+    f = tmp_path / "comments.csv"
+    f.write_text("platform,comment_id,post_id,author_id,created_at,text\nreddit,c1,p1,ann,1609459200,hi\n")
+    import_paths(ws, [f])
+    assert _comments(ws)["c1"]["created_at"] == dt.datetime(2021, 1, 1, tzinfo=UTC)
