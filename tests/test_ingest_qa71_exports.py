@@ -77,3 +77,22 @@ def test_unix_seconds_as_text_are_still_read(ws, tmp_path):
     f.write_text("platform,comment_id,post_id,author_id,created_at,text\nreddit,c1,p1,ann,1609459200,hi\n")
     import_paths(ws, [f])
     assert _comments(ws)["c1"]["created_at"] == dt.datetime(2021, 1, 1, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- Discord
+
+
+def test_a_discordchatexporter_csv_is_refused_with_the_advice_to_export_json(ws, tmp_path):
+    f = tmp_path / "Knitters - general [1100000000000000001].csv"
+    f.write_bytes(
+        b"\xef\xbb\xbf"
+        b'"AuthorID","Author","Date","Content","Attachments","Reactions"\n'
+        b'"1110000000000000001","ann","2024-03-01T10:00:00.1230000+01:00","hello\nall","",""\n'
+        b'"1110000000000000002","bob","2024-03-01T10:05:00.0000000+01:00","hi","","\xf0\x9f\x91\x8d (2)"\n'
+    )
+    with pytest.raises(ImportFailed) as e:
+        import_paths(ws, [f])
+    msg = str(e.value)
+    assert "[1100000000000000001].csv" in msg and "header" in msg
+    assert "DiscordChatExporter CSV" in msg and "JSON" in msg
+    assert ws.counts()["community_messages"] == 0 and ws.counts()["imports"] == 0
