@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tribescope.errors import ImportFailed
 from tribescope.ingest import import_paths
+from tribescope.ingest._base import to_ts
+from tribescope.ingest._readers import Source, iter_csv_rows
 
 UTC = dt.UTC
 
@@ -77,6 +81,37 @@ def test_unix_seconds_as_text_are_still_read(ws, tmp_path):
     f.write_text("platform,comment_id,post_id,author_id,created_at,text\nreddit,c1,p1,ann,1609459200,hi\n")
     import_paths(ws, [f])
     assert _comments(ws)["c1"]["created_at"] == dt.datetime(2021, 1, 1, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- properties
+
+
+@given(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2099, 12, 31)))
+def test_any_compact_date_is_its_midnight(d):
+    assert to_ts(d.strftime("%Y%m%d"), "date") == dt.datetime(d.year, d.month, d.day, tzinfo=UTC)
+
+
+@given(st.integers(min_value=100_000_000, max_value=4_000_000_000))
+def test_unix_seconds_as_text_from_1973_on_read_as_before(sec):
+    assert to_ts(str(sec), "created_at") == dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(seconds=sec)
+
+
+@given(
+    rows=st.lists(st.tuples(st.text("ab1 é", min_size=1, max_size=4), st.integers(0, 99)), max_size=5),
+    blanks=st.lists(st.tuples(st.integers(0, 5), st.sampled_from(["", " ", "\t", "  "])), max_size=4),
+    delimiter=st.sampled_from([",", ";"]),
+)
+def test_rows_of_empty_cells_anywhere_are_skipped_and_the_others_kept(
+    tmp_path_factory, rows, blanks, delimiter
+):
+    lines = [f"account_id{delimiter}followers{delimiter}bio"]
+    lines += [f"{k.strip() or 'x'}{delimiter}{n}{delimiter}" for k, n in rows]
+    for at, cell in blanks:
+        lines.insert(1 + min(at, len(lines) - 1), delimiter.join([cell] * 3))
+    f = tmp_path_factory.mktemp("csv") / "accounts.csv"
+    f.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    got = [r for _, r in iter_csv_rows(Source(f))]
+    assert got == [{"account_id": k.strip() or "x", "followers": str(n), "bio": ""} for k, n in rows]
 
 
 # ---------------------------------------------------------------------------- Discord
