@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from hypothesis import given
@@ -81,6 +82,72 @@ def test_unix_seconds_as_text_are_still_read(ws, tmp_path):
     f.write_text("platform,comment_id,post_id,author_id,created_at,text\nreddit,c1,p1,ann,1609459200,hi\n")
     import_paths(ws, [f])
     assert _comments(ws)["c1"]["created_at"] == dt.datetime(2021, 1, 1, tzinfo=UTC)
+
+
+# ---------------------------------------------------------------------------- Instagram Graph API
+
+
+def _ig_media_page(replies: dict) -> dict:
+    return {
+        "data": [
+            {
+                "id": "17895695668004550",
+                "caption": "Sunday bake #baking",
+                "media_type": "IMAGE",
+                "timestamp": "2024-03-01T10:00:00+0000",
+                "like_count": 120,
+                "comments_count": 30,
+                "username": "baker.ann",
+                "comments": {
+                    "data": [
+                        {
+                            "id": "17870000000000001",
+                            "text": "yum",
+                            "timestamp": "2024-03-01T11:00:00+0000",
+                            "username": "fan_1",
+                            "like_count": 2,
+                            "replies": replies,
+                        }
+                    ]
+                },
+            }
+        ],
+        "paging": {"cursors": {"before": "QVFIU", "after": "QVFIU2"}},
+    }
+
+
+def _reply(i: int) -> dict:
+    return {
+        "id": f"1787100000000000{i}",
+        "text": "@fan_1 ty",
+        "timestamp": "2024-03-01T12:00:00+0000",
+        "username": "x",
+    }
+
+
+def test_graph_api_reply_count_is_unknown_when_the_replies_page_has_more(ws, tmp_path):
+    partial = {
+        "data": [_reply(1), _reply(2)],
+        "paging": {
+            "cursors": {"after": "b"},
+            "next": "https://graph.facebook.com/v19.0/17870000000000001/replies?after=b",
+        },
+    }
+    f = tmp_path / "media.json"
+    f.write_text(json.dumps(_ig_media_page(partial)))
+    import_paths(ws, [f])
+    got = _comments(ws)
+    assert got["17870000000000001"]["reply_count"] is None  # 2 of an unknown number of replies
+    assert got["17871000000000001"]["parent_comment_id"] == "17870000000000001"
+    assert len(got) == 3
+
+
+def test_graph_api_reply_count_is_the_replies_of_a_complete_page(ws, tmp_path):
+    whole = {"data": [_reply(1), _reply(2)], "paging": {"cursors": {"before": "a", "after": "b"}}}
+    f = tmp_path / "media.json"
+    f.write_text(json.dumps(_ig_media_page(whole)))
+    import_paths(ws, [f])
+    assert _comments(ws)["17870000000000001"]["reply_count"] == 2
 
 
 # ---------------------------------------------------------------------------- properties
