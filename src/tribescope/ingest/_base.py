@@ -296,6 +296,31 @@ def _sheet_date(text: str, name: str, day_first: bool) -> dt.datetime | None:
         raise FieldError(name, f"expected a timestamp, found {text!r} (no such date or time)") from None
 
 
+#: a date written as digits alone, ``YYYYMMDD`` (yt-dlp's ``upload_date``, compact dates of export tools)
+_COMPACT_DATE = re.compile(r"(19\d\d|20\d\d)(\d\d)(\d\d)")
+
+
+def _digits_ts(s: str, name: str) -> dt.datetime | None:
+    """A timestamp written as digits (text): a ``YYYYMMDD`` date (8 digits from 1900 on: as unix seconds they would be
+    a time in 1970–1973, before any platform), else unix seconds (milli-, microseconds by size, see :func:`to_ts`).
+    A number a spreadsheet wrote for a date cell it did not format (days since 1899-12-30: ``45292`` is 2024-01-01;
+    as unix seconds the 1st of January 1970) is refused, not read as a time in 1970."""
+    m = _COMPACT_DATE.fullmatch(s)
+    if m is not None:
+        try:
+            return dt.datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=dt.UTC)
+        except ValueError:
+            raise FieldError(name, f"expected a timestamp, found {s!r} (no such date YYYYMMDD)") from None
+    x = float(s)
+    if 10_000 <= x < 100_000:
+        raise FieldError(
+            name,
+            f"found {s!r}, a spreadsheet's serial date number (days since 1899-12-30), not a time: format the column "
+            "as a date (or text) in the spreadsheet before saving the CSV, or write ISO-8601 (YYYY-MM-DD hh:mm)",
+        )
+    return to_ts(x, name)
+
+
 def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None:
     """A UTC datetime from epoch seconds/milliseconds, ISO-8601 text (any offset; naive = UTC), a spreadsheet date
     (see :func:`_sheet_date`; ``day_first``: the file writes dates day first), datetime or date (midnight UTC)."""
@@ -329,7 +354,7 @@ def to_ts(v: Any, name: str = "", day_first: bool = False) -> dt.datetime | None
     if isinstance(v, str):
         s = v.strip()
         if re.fullmatch(r"-?\d+(\.\d+)?", s):
-            return to_ts(float(s), name)
+            return _digits_ts(s, name)
         sheet = _sheet_date(s, name, day_first)
         if sheet is not None:
             return sheet

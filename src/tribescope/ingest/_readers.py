@@ -767,7 +767,9 @@ def iter_csv_rows(
                 raise SourceError(f"line {start}", f"not UTF-8 text ({exc.reason})") from exc
             except csv.Error as exc:
                 raise SourceError(f"line {start}", f"malformed CSV ({exc})") from exc
-            if not row or (len(row) == 1 and not row[0].strip()):
+            if not any(cell.strip() for cell in row):
+                # a blank line, or a row of empty cells (``,,,,``: what a spreadsheet writes for a formatted row
+                # left empty, often at the end of the sheet) — nothing to import, and no record to refuse
                 continue
             loc = f"line {start}"
             if len(row) != len(header):

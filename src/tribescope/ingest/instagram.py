@@ -725,7 +725,11 @@ def _api_comment(
         frm = _obj(c.get("from"), f"{pre}from")
         uname = _text(c.get("username") or frm.get("username"), f"{pre}username")
         author = _opt_handle(uname, f"{pre}username")
-        replies = _arr(_obj(c.get("replies"), f"{pre}replies").get("data"), f"{pre}replies.data")
+        edge = _obj(c.get("replies"), f"{pre}replies")
+        replies = _arr(edge.get("data"), f"{pre}replies.data")
+        # a ``replies`` page with a next page holds only the first replies: their number is not the comment's
+        paging = edge.get("paging")
+        more = isinstance(paging, dict) and bool(paging.get("next"))
         yield (
             "comments",
             {
@@ -738,7 +742,7 @@ def _api_comment(
                 "created_at": to_ts(c.get("timestamp"), f"{pre}timestamp"),
                 "text": _text(c.get("text"), f"{pre}text"),
                 "likes": c.get("like_count"),
-                "reply_count": len(replies) if parent is None and "replies" in c else None,
+                "reply_count": len(replies) if parent is None and "replies" in c and not more else None,
             },
         )
         if uname and author and author != creator:

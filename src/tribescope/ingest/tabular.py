@@ -128,6 +128,10 @@ _ACCOUNT_KEYS = {
     "community_links": ("creator_id", "creator_platform"),
 }
 
+#: the header of a DiscordChatExporter CSV export (``AuthorID,Author,Date,Content,Attachments,Reactions``): read as
+#: nothing, with advice to export JSON (:class:`~tribescope.ingest.discord.DiscordChatExporter` reads that)
+_DCE_CSV = frozenset({"AuthorID", "Author", "Date", "Content"})
+
 #: file names of CSV/TSV files (compressed or not)
 _CSV_NAME = re.compile(r"\.(csv|tsv)(\.(gz|xz|zst))?$", re.IGNORECASE)
 
@@ -244,6 +248,13 @@ class Tabular(Format):
     def _setup(self, ctx: Context, table: str | None, columns: list[str], european: bool = False) -> None:
         """The file's target table and its column mapping, from its header; ``european``: a semicolon-separated CSV
         (Excel where the decimal mark is a comma: decimal commas, dates day first)."""
+        if table is None and set(columns) >= _DCE_CSV:
+            raise SourceError(
+                "header",
+                "this is a DiscordChatExporter CSV export (columns AuthorID, Author, Date, Content, …), which names no "
+                "message, guild or reply: its messages cannot be keyed or threaded, so it is not imported. Export the "
+                "channel again as JSON (DiscordChatExporter --format Json, or 'JSON' in the app) and import that",
+            )
         if table is None:
             raise SourceError(
                 "header",
