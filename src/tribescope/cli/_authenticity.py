@@ -37,19 +37,51 @@ _train = group("train", "Rebuild shipped models from the labelled real data (dev
 
 
 def _read_csv(path: Path) -> Any:
+    """The rows of a CSV/TSV file as strings, read as ``tribescope import`` reads one
+    (:func:`~tribescope.ingest._readers.iter_csv_rows`: comma, tab or semicolon found in the header, a ``sep=;``
+    line, a byte-order mark, gzip/xz/zstd); ``df.attrs["lines"]`` holds each row's line number, for errors. A tab- or
+    semicolon-separated file used to be read as one column (`comments`: "no `text` column"), and a line number counted
+    pandas' rows, not the file's lines (a bio over two lines, or a blank line, moved it)."""
     import pandas as pd
 
-    if not path.exists():
-        raise InputError(f"{path} does not exist; give a CSV file with a header row")
+    from tribescope.errors import SourceError
+    from tribescope.ingest._readers import Source, iter_csv_rows
+
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise InputError(f"{path} {what}; give a CSV file with a header row")
+    header: list[str] = []
+    sep: list[str] = []
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+
+    def on_header(names: list[str], delimiter: str) -> None:
+        header.extend(names)
+        sep.append(delimiter)
+
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
-    except Exception as exc:
-        raise InputError(
-            f"{path}: cannot read as CSV ({exc}); expected a header row and comma-separated values"
-        ) from exc
-    if not len(df):
+        for loc, row in iter_csv_rows(Source(path), on_header=on_header):
+            if isinstance(row, SourceError):
+                raise row
+            rows.append(row)
+            lines.append(int(loc.split()[-1]))
+    except SourceError as exc:
+        raise InputError(f"{path}: {exc.location}: {exc.message}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    if not rows:
         raise InputError(f"{path}: a header and no rows; nothing to score")
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df.attrs["lines"] = lines
+    # Excel's CSV where the decimal mark is a comma (``1.234`` is a thousand), as ``import`` reads it
+    df.attrs["european"] = sep == [";"]
     return df
+
+
+def _line(df: Any, i: int) -> int:
+    """The file's line number of row ``i`` of a frame of :func:`_read_csv` (else the row after a one-line header)."""
+    lines = df.attrs.get("lines")
+    return int(lines[i]) if lines else i + 2
 
 
 def _write_frame(df: Any, out: Path) -> None:
@@ -66,26 +98,36 @@ def _write_frame(df: Any, out: Path) -> None:
         write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
-def _counts(col: Any, name: str, source: str) -> Any:
+def _counts(col: Any, name: str, source: str, lines: list[int] | None = None, european: bool = False) -> Any:
     """A count column as read from CSV → Float64 (empty → NULL, unknown): plain numbers by pandas, the rest as the
-    importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``). A cell that is no
-    count is an :class:`InputError` naming its line and column — it used to become "unknown" without a word, so a
+    importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``; ``-1`` unknown,
+    :func:`~tribescope.ingest._base.count_out_of_range`). A cell that is no count is an :class:`InputError` naming its
+    line and column — it used to become "unknown" without a word, so a
     follower count written ``12.3K`` (as analytics exports show it) changed the verdict and the category."""
     import numpy as np
     import pandas as pd
 
     from tribescope.errors import FieldError
-    from tribescope.ingest._base import to_int
+    from tribescope.ingest._base import count_out_of_range, to_int
 
     text = col.astype(str).str.strip()
     num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("Float64")
-    for i in np.flatnonzero((num.isna() & (text != "")).to_numpy()):  # only the cells pandas cannot read
+    # only the cells pandas cannot read as a count (0, 1, 2 …) go the importers' way: ``-1``, which scraping tools
+    # write for a count they could not see, is unknown as on import (it was 0 followers, a fake's mark), and a
+    # negative or fractional count is an error as on import (``-5``, ``2.5`` were read as 0 and 2.5)
+    plain = (num >= 0) & (num < 2.0**63) & (num == num.round())
+    if european:  # ``1.234`` / ``1,5``: the importers' decimal-comma reading, not pandas'
+        plain &= ~text.str.contains(r"[.,]", regex=True)
+    for i in np.flatnonzero((~plain.fillna(False) & (text != "")).to_numpy()):
         try:
-            v = to_int(text.iat[i], name, abbreviated=True)
-        except FieldError:
+            v = to_int(text.iat[i], name, decimal_comma=european, abbreviated=True)
+            if v is not None and v < 0:
+                count_out_of_range(v, name)  # raises, or -1: unknown
+                v = None
+        except FieldError as exc:
             raise InputError(
-                f"{source}: line {i + 2}, column {name}: {text.iat[i]!r} is not a count; write a number "
-                "(1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
+                f"{source}: line {lines[i] if lines else i + 2}, column {name}: {text.iat[i]!r} is not a count ({exc.message}); write a "
+                "number (1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
             ) from None
         num.iat[i] = pd.NA if v is None else float(v)
     return num
@@ -117,7 +159,9 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
     )  # canonical name → the file's column (``Followers``, ``follower_count``)
     for c in _NUM_COLS:
         if c in col:
-            typed[c] = _counts(df[col[c]], col[c], source)  # NaN → NULL (unknown)
+            typed[c] = _counts(  # NaN → NULL (unknown)
+                df[col[c]], col[c], source, df.attrs.get("lines"), df.attrs.get("european", False)
+            )
     for c in _BOOL_COLS:
         if c in col:
             flags = _boolf(df[col[c]])
@@ -126,7 +170,7 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
             if len(bad):  # "Y", "yes!" used to be read as unknown without a word
                 i = int(bad[0])
                 raise InputError(
-                    f"{source}: line {i + 2}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
+                    f"{source}: line {_line(df, i)}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
                     "1/0 or leave the cell empty when it is unknown"
                 )
             typed[c] = flags.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
@@ -229,13 +273,16 @@ def comments(
     import pyarrow as pa
 
     from tribescope.authenticity import score_comments
+    from tribescope.ingest.tabular import column_mapping
 
     try:
         check_out(out)
         df = _read_csv(file)
-        if "text" not in df.columns:
+        # the text column as `import` maps a header (``Text``, ``body``, ``content``): only ``text`` was read
+        text_col = next(iter(column_mapping(map(str, df.columns), ("text",))), None)
+        if text_col is None:
             raise InputError(f"{file}: no `text` column; the header has {', '.join(df.columns)}")
-        tbl = pa.table({"text": pa.array(df["text"].tolist(), pa.string())})
+        tbl = pa.table({"text": pa.array(df[text_col].tolist(), pa.string())})
         q = score_comments(tbl).to_pandas()
     except TribescopeError as exc:
         raise fail(exc) from None

@@ -1,0 +1,116 @@
+"""`tribescope accounts` / `comments` read their CSV as `tribescope import` reads one: counts (-1 unknown, a negative
+or fractional count an error), the delimiter (tab, semicolon with decimal commas), the header's names, and errors
+naming the file's own line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from tribescope.cli import app
+
+
+def _run(*args: str) -> tuple[int, str]:
+    r = CliRunner().invoke(app, list(args))
+    return r.exit_code, " ".join(r.output.split())
+
+
+def _probs(out: Path) -> list[str]:
+    return pd.read_csv(out, dtype=str, keep_default_na=False)["fake_probability"].tolist()
+
+
+def test_minus_one_followers_is_unknown_and_other_negative_or_fractional_counts_are_errors(
+    tmp_path: Path,
+) -> None:
+    """-1 (a scraper's hidden count; `import` stores it as unknown) was read as 0 followers: 0.30 instead of 0.004."""
+    src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+    src.write_text(
+        "username,followers,following,posts,has_profile_pic\n"
+        "anna_b,-1,300,50,true\nanna_b,,300,50,true\nanna_b,0,300,50,true\n"
+    )
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 0, msg
+    p = _probs(out)
+    assert p[0] == p[1] != p[2]  # -1 as unknown (empty), not as 0
+    for cell, why in (("-5", "expected a count of 0 or more, found -5"), ("2.5", "expected a whole number")):
+        src.write_text(f"username,followers\na,10\nb,{cell}\n")
+        out.unlink(missing_ok=True)
+        code, msg = _run("accounts", str(src), "--out", str(out))
+        assert code == 1 and not out.exists()
+        assert f"a.csv: line 3, column followers: '{cell}' is not a count ({why}" in msg, msg
+
+
+def test_tab_and_semicolon_files_are_read_as_import_reads_them(tmp_path: Path) -> None:
+    """A TSV was one column: `comments` said "no `text` column", `accounts` "none of the profile columns"; a
+    semicolon file's 1.234 (Excel with decimal commas: a thousand) would be 1.234 followers."""
+    comma, tab, semi = tmp_path / "a.csv", tmp_path / "a.tsv", tmp_path / "b.csv"
+    comma.write_text("username,followers,following,posts\nanna,1234,80,7\nbob,12300,5,40\n")
+    tab.write_text("username\tfollowers\tfollowing\tposts\nanna\t1234\t80\t7\nbob\t12300\t5\t40\n")
+    semi.write_text("username;followers;following;posts\nanna;1.234;80;7\nbob;12.300;5;40\n")
+    res = []
+    for src in (comma, tab, semi):
+        out = tmp_path / f"o_{src.name}.csv"
+        code, msg = _run("accounts", str(src), "--out", str(out))
+        assert code == 0, msg
+        o = pd.read_csv(out, dtype=str, keep_default_na=False)
+        res.append((o["fake_probability"].tolist(), o["category"].tolist()))
+    assert res[0][1] == ["real", "influencer"]  # bob's 12,300 followers > 5,000
+    assert res == [res[0]] * 3, res
+    ctab = tmp_path / "c.tsv"
+    ctab.write_text(
+        "comment_id\tauthor\ttext\n1\ta\tcheck my channel http://spam.com subscribe!!!\n2\tb\tgreat video\n"
+    )
+    out = tmp_path / "c.csv"
+    code, msg = _run("comments", str(ctab), "--out", str(out))
+    assert code == 0, msg
+    assert pd.read_csv(out, dtype=str)["quality"].tolist() == ["spam", "generic"]
+
+
+def test_comments_text_column_is_found_by_its_import_names(tmp_path: Path) -> None:
+    """`Text` or `body` (which `import` reads as the comment's text) stopped `comments` with "no `text` column"."""
+    texts = [
+        "check my channel http://spam.com subscribe!!!",
+        "You are an idiot and a liar, nobody believes you",
+    ]
+    got = []
+    for head in ("text", "Text", "body"):
+        src, out = tmp_path / f"{head}.csv", tmp_path / f"o_{head}.csv"
+        pd.DataFrame({"Comment ID": ["1", "2"], head: texts}).to_csv(src, index=False)
+        code, msg = _run("comments", str(src), "--out", str(out))
+        assert code == 0, msg
+        o = pd.read_csv(out, dtype=str)
+        assert o[head].tolist() == texts  # the input's column as it was
+        got.append(o[["spam_probability", "quality", "sentiment"]].values.tolist())
+    assert got[0][0][1] == "spam" and got[0][1][1] == "attack"
+    assert got == [got[0]] * 3
+    src = tmp_path / "none.csv"
+    src.write_text("comment_id,author\n1,a\n")
+    code, msg = _run("comments", str(src), "--out", str(tmp_path / "o.csv"))
+    assert code == 1 and "none.csv: no `text` column; the header has comment_id, author" in msg
+
+
+def test_an_error_names_the_files_line_after_a_bio_over_two_lines_and_a_blank_line(tmp_path: Path) -> None:
+    """The line was pandas' row + 2: a quoted bio over two lines (and a blank line) put it two lines early."""
+    src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+    src.write_text(
+        'username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\n\nbob,hi,zz,true\n'
+    )
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 1 and "a.csv: line 5, column followers: 'zz' is not a count" in msg, msg
+    src.write_text('username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\nbob,hi,3,Y\n')
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 1 and "a.csv: line 4, column has_profile_pic: 'Y' is not a flag" in msg, msg
+
+
+def test_a_row_with_extra_fields_a_folder_and_a_header_only_file_are_clear_errors(tmp_path: Path) -> None:
+    src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+    src.write_text("username,followers\nanna,10,5\n")
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 1 and "a.csv: line 2: expected 2 fields as in the header, found 3" in msg, msg
+    code, msg = _run("comments", str(tmp_path), "--out", str(out))
+    assert code == 1 and f"{tmp_path} is a folder; give a CSV file" in msg, msg
+    src.write_text("username,followers\n")
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 1 and "a.csv: a header and no rows" in msg and not out.exists()
