@@ -114,3 +114,34 @@ def test_a_row_with_extra_fields_a_folder_and_a_header_only_file_are_clear_error
     src.write_text("username,followers\n")
     code, msg = _run("accounts", str(src), "--out", str(out))
     assert code == 1 and "a.csv: a header and no rows" in msg and not out.exists()
+
+
+def test_a_parquet_file_is_scored_as_the_same_rows_in_csv(tmp_path: Path) -> None:
+    """A Parquet file (which `import` reads) was parsed as CSV text: "not UTF-8" / "cannot read as CSV"."""
+    df = pd.DataFrame(
+        {
+            "username": ["user8372612", "anna"],
+            "followers": [3, 1200],
+            "following": [2100, 300],
+            "posts": [0.0, None],  # a count with a null: float64
+            "has_profile_pic": [False, True],
+        }
+    )
+    pq, csv = tmp_path / "a.parquet", tmp_path / "a.csv"
+    df.to_parquet(pq)
+    csv.write_text(
+        "username,followers,following,posts,has_profile_pic\nuser8372612,3,2100,0,false\nanna,1200,300,,true\n"
+    )
+    got = []
+    for src in (pq, csv):
+        out = tmp_path / f"o_{src.suffix[1:]}.csv"
+        code, msg = _run("accounts", str(src), "--out", str(out))
+        assert code == 0, msg
+        got.append(pd.read_csv(out, dtype=str, keep_default_na=False).to_dict("records"))
+    assert got[0] == got[1] and [r["is_fake"] for r in got[0]] == ["true", "false"]
+    assert got[0][0]["posts"] == "0"  # the count as a count, not 0.0
+    cq = tmp_path / "c.parquet"
+    pd.DataFrame({"text": ["check my channel http://spam.com subscribe!!!", None]}).to_parquet(cq)
+    code, msg = _run("comments", str(cq), "--out", str(tmp_path / "c.csv"))
+    assert code == 0, msg
+    assert pd.read_csv(tmp_path / "c.csv", dtype=str)["quality"].tolist() == ["spam", "generic"]

@@ -37,7 +37,7 @@ _train = group("train", "Rebuild shipped models from the labelled real data (dev
 
 
 def _read_csv(path: Path) -> Any:
-    """The rows of a CSV/TSV file as strings, read as ``tribescope import`` reads one
+    """The rows of a CSV/TSV (or Parquet) file as strings, read as ``tribescope import`` reads one
     (:func:`~tribescope.ingest._readers.iter_csv_rows`: comma, tab or semicolon found in the header, a ``sep=;``
     line, a byte-order mark, gzip/xz/zstd); ``df.attrs["lines"]`` holds each row's line number, for errors. A tab- or
     semicolon-separated file used to be read as one column (`comments`: "no `text` column"), and a line number counted
@@ -50,6 +50,33 @@ def _read_csv(path: Path) -> Any:
     if not path.is_file():
         what = "is a folder" if path.is_dir() else "does not exist"
         raise InputError(f"{path} {what}; give a CSV file with a header row")
+    with path.open("rb") as f:
+        is_parquet = f.read(4) == b"PAR1"
+    if (
+        is_parquet
+    ):  # as `import` reads one: every cell as its text (a count 1234, a flag true), a null as empty
+        import pyarrow.parquet as pq
+
+        try:
+            t = pq.read_table(path)
+        except Exception as exc:  # a damaged file: pyarrow's reason
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+
+        def text(v: Any) -> str:
+            if v is None or (isinstance(v, float) and v != v):
+                return ""
+            if isinstance(v, bool):
+                return str(v).lower()
+            if (
+                isinstance(v, float) and v.is_integer()
+            ):  # a count column with a null is float64 in pandas' files
+                return str(int(v))
+            return str(v)
+
+        cols = {n: [text(v) for v in t.column(n).to_pylist()] for n in t.column_names}
+        if not t.num_rows:
+            raise InputError(f"{path}: no rows; nothing to score")
+        return pd.DataFrame(cols, columns=t.column_names, dtype=object)
     header: list[str] = []
     sep: list[str] = []
     rows: list[dict[str, str]] = []
@@ -203,7 +230,7 @@ def accounts(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV of account profiles with canonical column names "
+            help="CSV, TSV or Parquet of account profiles with canonical column names "
             "(account_id, username, full_name, bio, followers, following, posts, "
             "has_profile_pic, is_private, external_url; any may be empty)."
         ),
@@ -256,7 +283,8 @@ def comments(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV with comment_id, author, text (optional created_at, post_id, parent_comment_id)."
+            help="CSV, TSV or Parquet with comment_id, author, text (optional created_at, post_id, "
+            "parent_comment_id)."
         ),
     ],
     out: Annotated[
