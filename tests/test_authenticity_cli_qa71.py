@@ -99,9 +99,9 @@ def test_an_error_names_the_files_line_after_a_bio_over_two_lines_and_a_blank_li
     )
     code, msg = _run("accounts", str(src), "--out", str(out))
     assert code == 1 and "a.csv: line 5, column followers: 'zz' is not a count" in msg, msg
-    src.write_text('username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\nbob,hi,3,Y\n')
+    src.write_text('username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\nbob,hi,3,yes!\n')
     code, msg = _run("accounts", str(src), "--out", str(out))
-    assert code == 1 and "a.csv: line 4, column has_profile_pic: 'Y' is not a flag" in msg, msg
+    assert code == 1 and "a.csv: line 4, column has_profile_pic: 'yes!' is not a flag" in msg, msg
 
 
 def test_a_row_with_extra_fields_a_folder_and_a_header_only_file_are_clear_errors(tmp_path: Path) -> None:
@@ -145,3 +145,31 @@ def test_a_parquet_file_is_scored_as_the_same_rows_in_csv(tmp_path: Path) -> Non
     code, msg = _run("comments", str(cq), "--out", str(tmp_path / "c.csv"))
     assert code == 0, msg
     assert pd.read_csv(tmp_path / "c.csv", dtype=str)["quality"].tolist() == ["spam", "generic"]
+
+
+def test_an_imported_profile_list_scores_as_tribescope_accounts_scores_the_same_file(tmp_path: Path) -> None:
+    """`import` stored an empty bio / full_name / external_url cell as NULL ("unknown"), `tribescope accounts` reads
+    it as known to be empty: bob_k (no picture, bio, name or link; 100 followers, following 900) was 0.92 fake by
+    the command and 0.40 real once imported and scored."""
+    import tribescope
+    from tribescope.authenticity import score_accounts
+
+    src, out = tmp_path / "accounts.csv", tmp_path / "o.csv"
+    src.write_text(
+        "platform,account_id,username,full_name,bio,followers,following,posts,has_profile_pic,is_private,external_url\n"
+        "instagram,u2,anna.smith,Anna Smith,,300,400,40,true,false,\n"
+        "instagram,u3,bob_k,,,100,900,5,false,false,\n"
+    )
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 0, msg
+    cli = pd.read_csv(out, dtype=str, keep_default_na=False).set_index("username")
+    ws = tribescope.connect(tmp_path / "w.duckdb")
+    tribescope.import_paths(ws, [src])
+    row = ws.table("accounts").filter(lambda t: t.account_id == "u3").to_pyarrow().to_pylist()[0]
+    assert (row["bio"], row["full_name"], row["external_url"]) == ("", "", "")  # the file's facts, not gaps
+    got = score_accounts(ws).to_pandas().set_index("username")
+    ws.close()
+    assert cli.loc["bob_k", "is_fake"] == "true" and bool(got.loc["bob_k", "is_fake"])
+    for u in ("anna.smith", "bob_k"):
+        assert abs(float(cli.loc[u, "fake_probability"]) - got.loc[u, "fake_probability"]) < 1e-4
+
