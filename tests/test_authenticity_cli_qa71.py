@@ -99,7 +99,9 @@ def test_an_error_names_the_files_line_after_a_bio_over_two_lines_and_a_blank_li
     )
     code, msg = _run("accounts", str(src), "--out", str(out))
     assert code == 1 and "a.csv: line 5, column followers: 'zz' is not a count" in msg, msg
-    src.write_text('username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\nbob,hi,3,yes!\n')
+    src.write_text(
+        'username,bio,followers,has_profile_pic\nanna,"line one\nline two",10,true\nbob,hi,3,yes!\n'
+    )
     code, msg = _run("accounts", str(src), "--out", str(out))
     assert code == 1 and "a.csv: line 4, column has_profile_pic: 'yes!' is not a flag" in msg, msg
 
@@ -173,3 +175,16 @@ def test_an_imported_profile_list_scores_as_tribescope_accounts_scores_the_same_
     for u in ("anna.smith", "bob_k"):
         assert abs(float(cli.loc[u, "fake_probability"]) - got.loc[u, "fake_probability"]) < 1e-4
 
+
+def test_y_and_n_flags_are_read_as_import_reads_them(tmp_path: Path) -> None:
+    """`import` reads a flag `Y` / `n` (docs/importing-csv.md); `tribescope accounts` refused the file ("'Y' is not
+    a flag")."""
+    src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+    src.write_text(
+        "username,followers,following,has_profile_pic,is_private\n"
+        "bob_k,100,900,Y,n\nbob_k,100,900,true,false\nbob_k,100,900,N,y\nbob_k,100,900,no,yes\n"
+    )
+    code, msg = _run("accounts", str(src), "--out", str(out))
+    assert code == 0, msg
+    p = _probs(out)
+    assert p[0] == p[1] != p[2] == p[3]
