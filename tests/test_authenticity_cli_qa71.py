@@ -188,3 +188,20 @@ def test_y_and_n_flags_are_read_as_import_reads_them(tmp_path: Path) -> None:
     assert code == 0, msg
     p = _probs(out)
     assert p[0] == p[1] != p[2] == p[3]
+
+
+def test_the_docs_examples_of_text_in_other_scripts_are_what_the_rules_give() -> None:
+    """docs/authenticity.md said the word-count rule "works in every script"; a Chinese or Japanese comment, written
+    without spaces, is one or two "words" and so `generic` however specific it is (the page now says so)."""
+    import pyarrow as pa
+
+    from tribescope.authenticity import score_comments
+
+    doc = (Path(__file__).parents[1] / "docs" / "authenticity.md").read_text()
+    zh = "我昨天按照你的方法做了这个蛋糕但是烤箱温度要低一点不然会焦"
+    ko = "이 레시피 어제 해봤는데 설탕을 줄이니까 더 맛있었어요 다음엔 뭘 만들까요"
+    es = "me encanta este vídeo, lo probé ayer y funcionó"
+    assert zh in doc and 'funcionó" → 0.0, substantive' in " ".join(doc.split())
+    q = score_comments(pa.table({"text": [zh, ko, es]})).to_pydict()
+    assert q["quality"] == ["generic", "substantive", "substantive"]
+    assert q["sentiment"] == [0.0, 0.0, 0.0]
