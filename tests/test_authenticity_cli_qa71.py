@@ -205,3 +205,17 @@ def test_the_docs_examples_of_text_in_other_scripts_are_what_the_rules_give() ->
     q = score_comments(pa.table({"text": [zh, ko, es]})).to_pydict()
     assert q["quality"] == ["generic", "substantive", "substantive"]
     assert q["sentiment"] == [0.0, 0.0, 0.0]
+
+
+def test_a_parquet_output_carries_no_reader_bookkeeping(tmp_path: Path) -> None:
+    """The input's line numbers (kept to name a bad cell's line) went into the output Parquet's pandas metadata: one
+    number per row of the input."""
+    import pyarrow.parquet as pq
+
+    src, out = tmp_path / "c.csv", tmp_path / "o.parquet"
+    src.write_text("comment_id,text\n1,great video\n2,check my channel http://spam.com subscribe!!!\n")
+    code, msg = _run("comments", str(src), "--out", str(out))
+    assert code == 0, msg
+    meta = (pq.read_schema(out).metadata or {}).get(b"pandas", b"")
+    assert b'"lines"' not in meta and b"european" not in meta
+    assert pq.read_table(out).column("quality").to_pylist() == ["generic", "spam"]

@@ -122,6 +122,8 @@ def _write_frame(df: Any, out: Path) -> None:
     else:
         import pyarrow as pa
 
+        df = df.copy(deep=False)
+        df.attrs = {}  # the reader's line numbers (:func:`_read_csv`) are no output: pyarrow keeps attrs as metadata
         write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
