@@ -219,3 +219,17 @@ def test_a_parquet_output_carries_no_reader_bookkeeping(tmp_path: Path) -> None:
     meta = (pq.read_schema(out).metadata or {}).get(b"pandas", b"")
     assert b'"lines"' not in meta and b"european" not in meta
     assert pq.read_table(out).column("quality").to_pylist() == ["generic", "spam"]
+
+
+def test_columns_the_model_does_not_read_are_named(tmp_path: Path) -> None:
+    """`Fans` (a tool's name for followers) is no profile column: the verdict was given without the follower count
+    and nothing said so (`import` names the columns it leaves out)."""
+    src, out = tmp_path / "a.csv", tmp_path / "o.csv"
+    src.write_text("account_id,username,Fans,following,Profile.URL\n1,bob_k,100,900,https://x\n")
+    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    msg = " ".join(r.output.split())
+    assert "note: column(s) 'Fans', 'Profile.URL' not read by the model" in msg, msg
+    src.write_text("account_id,username,followers,following\n1,bob_k,100,900\n")
+    r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
+    assert r.exit_code == 0 and "not read" not in r.output

@@ -278,6 +278,19 @@ def accounts(
     console.print(
         f"scored {len(res):,} accounts: {n_fake:,} judged fake ({n_fake / max(1, len(res)):.1%}); wrote {out}"
     )
+    # a column the model does not read (``Fans``, ``Follower count (k)``) left its signal out without a word, as
+    # `import` says of the columns it does not import
+    from tribescope.ingest.tabular import column_mapping
+
+    known = {*_profile_columns(df.columns).values(), *column_mapping(map(str, df.columns), ("account_id",))}
+    unread = [str(c) for c in df.columns if c not in known]
+    if unread:
+        err.print(
+            f"note: column(s) {', '.join(map(repr, unread))} not read by the model (kept in {out.name}); it reads "
+            f"{', '.join(_PROFILE_COLS)} and platform, by these names or the aliases `import` takes",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
