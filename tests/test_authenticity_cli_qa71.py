@@ -233,3 +233,43 @@ def test_columns_the_model_does_not_read_are_named(tmp_path: Path) -> None:
     src.write_text("account_id,username,followers,following\n1,bob_k,100,900\n")
     r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
     assert r.exit_code == 0 and "not read" not in r.output
+
+
+def test_json_input_as_out_json_writes_it_is_scored_and_errors_name_the_record(tmp_path: Path) -> None:
+    """A JSON file (`--out x.json` writes one) was parsed as CSV: "none of the profile columns …; the header has
+    {"username":"bob_k", followers:100 …" or "a header and no rows"."""
+    csv, js, nd = tmp_path / "a.csv", tmp_path / "a.json", tmp_path / "a.jsonl"
+    csv.write_text("username,followers,following,has_profile_pic\nbob_k,100,900,false\nanna,1000,90,true\n")
+    js.write_text(
+        '[{"username": "bob_k", "followers": 100, "following": 900, "has_profile_pic": false},'
+        ' {"username": "anna", "followers": 1000.0, "following": 90, "has_profile_pic": true}]'
+    )
+    nd.write_text(
+        '{"username": "bob_k", "followers": "100", "following": 900, "has_profile_pic": "false"}\n\n'
+        '{"username": "anna", "followers": 1000, "following": 90, "has_profile_pic": true}\n'
+    )
+    got = []
+    for src in (csv, js, nd):
+        out = tmp_path / f"o_{src.suffix[1:]}.json"
+        code, msg = _run("accounts", str(src), "--out", str(out))
+        assert code == 0, msg
+        got.append(pd.read_json(out)[["fake_probability", "is_fake", "category"]].values.tolist())
+    assert got[0] == got[1] == got[2] and got[0][0][0] > got[0][1][0]
+    out = (
+        tmp_path / "again.csv"
+    )  # a scored file scores again: its verdict columns are replaced, no note about them
+    code, msg = _run("accounts", str(tmp_path / "o_json.json"), "--out", str(out))
+    assert code == 0 and "not read" not in msg, msg
+    nd.write_text('{"username": "a", "followers": 1}\n{"username": "b", "followers": "lots"}\n')
+    code, msg = _run("accounts", str(nd), "--out", str(tmp_path / "x.csv"))
+    assert code == 1 and "a.jsonl: line 2, column followers: 'lots' is not a count" in msg, msg
+    js.write_text('[{"username": "a"}, ["b"]]')
+    code, msg = _run("accounts", str(js), "--out", str(tmp_path / "x.csv"))
+    assert code == 1 and "a.json: record 2: expected a JSON object per record" in msg, msg
+    cj = tmp_path / "c.json"
+    cj.write_text(
+        '[{"comment_id": 1, "text": "check my channel http://spam.com subscribe!!!"}, {"text": null}]'
+    )
+    code, msg = _run("comments", str(cj), "--out", str(tmp_path / "c.csv"))
+    assert code == 0, msg
+    assert pd.read_csv(tmp_path / "c.csv", dtype=str)["quality"].tolist() == ["spam", "generic"]

@@ -36,12 +36,71 @@ _eval = group("eval", "Evaluate models and algorithms on labelled real data.")
 _train = group("train", "Rebuild shipped models from the labelled real data (developers).")
 
 
+def _cell_text(v: Any) -> str:
+    """A Parquet or JSON value as the text a CSV cell holds: null → empty, a flag ``true``/``false``, a whole float
+    (a count column with a null is float64 in pandas' files) as the whole number, a list or object as JSON."""
+    import orjson
+
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list | dict):
+        return orjson.dumps(v).decode()
+    return str(v)
+
+
+def _frame(records: list[dict[str, Any]], names: list[str], locs: list[str]) -> Any:
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {n: [_cell_text(r.get(n)) for r in records] for n in names}, columns=names, dtype=object
+    )
+    df.attrs["locs"] = locs
+    return df
+
+
+def _read_json(path: Path, data: bytes) -> Any:
+    """A JSON array of objects or NDJSON (one object a line), as `--out x.json` writes them: records in file order,
+    the columns in the order they first appear."""
+    import orjson
+
+    records: list[Any] = []
+    locs: list[str] = []
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:  # NDJSON
+        for n, line in enumerate(data.splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(orjson.loads(line))
+                except orjson.JSONDecodeError as exc:
+                    raise InputError(f"{path}: line {n}: not JSON ({exc})") from None
+                locs.append(f"line {n}")
+    else:
+        records = doc if isinstance(doc, list) else [doc]
+        locs = [f"record {i}" for i in range(1, len(records) + 1)] if isinstance(doc, list) else ["line 1"]
+    for r, loc in zip(records, locs, strict=True):
+        if not isinstance(r, dict):
+            raise InputError(
+                f"{path}: {loc}: expected a JSON object per record (a JSON array of objects, or one object a line), "
+                f"found {type(r).__name__}"
+            )
+    if not records:
+        raise InputError(f"{path}: no records; nothing to score")
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return _frame(records, names, locs)
+
+
 def _read_csv(path: Path) -> Any:
-    """The rows of a CSV/TSV (or Parquet) file as strings, read as ``tribescope import`` reads one
+    """The rows of a CSV/TSV, Parquet or JSON file as strings, a CSV read as ``tribescope import`` reads one
     (:func:`~tribescope.ingest._readers.iter_csv_rows`: comma, tab or semicolon found in the header, a ``sep=;``
-    line, a byte-order mark, gzip/xz/zstd); ``df.attrs["lines"]`` holds each row's line number, for errors. A tab- or
-    semicolon-separated file used to be read as one column (`comments`: "no `text` column"), and a line number counted
-    pandas' rows, not the file's lines (a bio over two lines, or a blank line, moved it)."""
+    line, a byte-order mark, gzip/xz/zstd); ``df.attrs["locs"]`` names each row's place (``line 5``, ``record 3``), for
+    errors. A tab- or semicolon-separated file used to be read as one column (`comments`: "no `text` column"), a
+    line number counted pandas' rows, not the file's lines (a bio over two lines, or a blank line, moved it), and a
+    Parquet or JSON file (what `--out` writes) was parsed as CSV text."""
     import pandas as pd
 
     from tribescope.errors import SourceError
@@ -61,26 +120,20 @@ def _read_csv(path: Path) -> Any:
             t = pq.read_table(path)
         except Exception as exc:  # a damaged file: pyarrow's reason
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
-
-        def text(v: Any) -> str:
-            if v is None or (isinstance(v, float) and v != v):
-                return ""
-            if isinstance(v, bool):
-                return str(v).lower()
-            if (
-                isinstance(v, float) and v.is_integer()
-            ):  # a count column with a null is float64 in pandas' files
-                return str(int(v))
-            return str(v)
-
-        cols = {n: [text(v) for v in t.column(n).to_pylist()] for n in t.column_names}
         if not t.num_rows:
             raise InputError(f"{path}: no rows; nothing to score")
-        return pd.DataFrame(cols, columns=t.column_names, dtype=object)
+        return _frame(t.to_pylist(), t.column_names, [f"row {i}" for i in range(1, t.num_rows + 1)])
+    try:
+        with Source(path).open() as fb:
+            head = fb.read(1 << 16)
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
+                return _read_json(path, (head + fb.read()).lstrip(b"\xef\xbb\xbf"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
     header: list[str] = []
     sep: list[str] = []
     rows: list[dict[str, str]] = []
-    lines: list[int] = []
+    locs: list[str] = []
 
     def on_header(names: list[str], delimiter: str) -> None:
         header.extend(names)
@@ -91,7 +144,7 @@ def _read_csv(path: Path) -> Any:
             if isinstance(row, SourceError):
                 raise row
             rows.append(row)
-            lines.append(int(loc.split()[-1]))
+            locs.append(loc)
     except SourceError as exc:
         raise InputError(f"{path}: {exc.location}: {exc.message}") from None
     except OSError as exc:
@@ -99,16 +152,15 @@ def _read_csv(path: Path) -> Any:
     if not rows:
         raise InputError(f"{path}: a header and no rows; nothing to score")
     df = pd.DataFrame(rows, columns=header, dtype=object)
-    df.attrs["lines"] = lines
+    df.attrs["locs"] = locs
     # Excel's CSV where the decimal mark is a comma (``1.234`` is a thousand), as ``import`` reads it
     df.attrs["european"] = sep == [";"]
     return df
 
 
-def _line(df: Any, i: int) -> int:
-    """The file's line number of row ``i`` of a frame of :func:`_read_csv` (else the row after a one-line header)."""
-    lines = df.attrs.get("lines")
-    return int(lines[i]) if lines else i + 2
+def _loc(locs: list[str] | None, i: int) -> str:
+    """Where row ``i`` of a frame of :func:`_read_csv` is in its file (else the line after a one-line header)."""
+    return locs[i] if locs else f"line {i + 2}"
 
 
 def _write_frame(df: Any, out: Path) -> None:
@@ -127,7 +179,7 @@ def _write_frame(df: Any, out: Path) -> None:
         write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
-def _counts(col: Any, name: str, source: str, lines: list[int] | None = None, european: bool = False) -> Any:
+def _counts(col: Any, name: str, source: str, locs: list[str] | None = None, european: bool = False) -> Any:
     """A count column as read from CSV → Float64 (empty → NULL, unknown): plain numbers by pandas, the rest as the
     importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``; ``-1`` unknown,
     :func:`~tribescope.ingest._base.count_out_of_range`). A cell that is no count is an :class:`InputError` naming its
@@ -155,7 +207,7 @@ def _counts(col: Any, name: str, source: str, lines: list[int] | None = None, eu
                 v = None
         except FieldError as exc:
             raise InputError(
-                f"{source}: line {lines[i] if lines else i + 2}, column {name}: {text.iat[i]!r} is not a count ({exc.message}); write a "
+                f"{source}: {_loc(locs, int(i))}, column {name}: {text.iat[i]!r} is not a count ({exc.message}); write a "
                 "number (1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
             ) from None
         num.iat[i] = pd.NA if v is None else float(v)
@@ -189,7 +241,7 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
     for c in _NUM_COLS:
         if c in col:
             typed[c] = _counts(  # NaN → NULL (unknown)
-                df[col[c]], col[c], source, df.attrs.get("lines"), df.attrs.get("european", False)
+                df[col[c]], col[c], source, df.attrs.get("locs"), df.attrs.get("european", False)
             )
     for c in _BOOL_COLS:
         if c in col:
@@ -199,7 +251,7 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
             if len(bad):  # "Y", "yes!" used to be read as unknown without a word
                 i = int(bad[0])
                 raise InputError(
-                    f"{source}: line {_line(df, i)}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
+                    f"{source}: {_loc(df.attrs.get('locs'), i)}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
                     "1/0 or leave the cell empty when it is unknown"
                 )
             typed[c] = flags.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
@@ -232,7 +284,8 @@ def accounts(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV, TSV or Parquet of account profiles with canonical column names "
+            help="CSV, TSV, Parquet or JSON (an array of objects, or NDJSON) of account profiles with canonical "
+            "column names "
             "(account_id, username, full_name, bio, followers, following, posts, "
             "has_profile_pic, is_private, external_url; any may be empty)."
         ),
@@ -283,7 +336,8 @@ def accounts(
     from tribescope.ingest.tabular import column_mapping
 
     known = {*_profile_columns(df.columns).values(), *column_mapping(map(str, df.columns), ("account_id",))}
-    unread = [str(c) for c in df.columns if c not in known]
+    out_cols = ("fake_probability", "is_fake", "category", "reasons")  # a scored file's verdicts: replaced
+    unread = [str(c) for c in df.columns if c not in known and c not in out_cols]
     if unread:
         err.print(
             f"note: column(s) {', '.join(map(repr, unread))} not read by the model (kept in {out.name}); it reads "
@@ -298,7 +352,7 @@ def comments(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV, TSV or Parquet with comment_id, author, text (optional created_at, post_id, "
+            help="CSV, TSV, Parquet or JSON with comment_id, author, text (optional created_at, post_id, "
             "parent_comment_id)."
         ),
     ],
