@@ -273,3 +273,13 @@ def test_json_input_as_out_json_writes_it_is_scored_and_errors_name_the_record(t
     code, msg = _run("comments", str(cj), "--out", str(tmp_path / "c.csv"))
     assert code == 0, msg
     assert pd.read_csv(tmp_path / "c.csv", dtype=str)["quality"].tolist() == ["spam", "generic"]
+
+
+def test_a_null_bio_in_json_is_unknown_and_an_empty_one_known_as_import_stores_them(tmp_path: Path) -> None:
+    js, out = tmp_path / "a.json", tmp_path / "o.csv"
+    row = '"username": "bob_k", "followers": 100, "following": 900, "has_profile_pic": false, "full_name": "Bob K"'
+    js.write_text(f'[{{{row}, "bio": ""}}, {{{row}, "bio": null}}, {{{row}}}]')
+    code, msg = _run("accounts", str(js), "--out", str(out))
+    assert code == 0, msg
+    p = _probs(out)
+    assert p[0] != p[1] == p[2]  # "" known to be empty; null and absent unknown

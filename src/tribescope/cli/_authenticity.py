@@ -36,13 +36,14 @@ _eval = group("eval", "Evaluate models and algorithms on labelled real data.")
 _train = group("train", "Rebuild shipped models from the labelled real data (developers).")
 
 
-def _cell_text(v: Any) -> str:
-    """A Parquet or JSON value as the text a CSV cell holds: null → empty, a flag ``true``/``false``, a whole float
-    (a count column with a null is float64 in pandas' files) as the whole number, a list or object as JSON."""
+def _cell_text(v: Any) -> str | None:
+    """A Parquet or JSON value as the text a CSV cell holds: a flag ``true``/``false``, a whole float (a count column
+    with a null is float64 in pandas' files) as the whole number, a list or object as JSON; a null stays None
+    (unknown, as `import` stores it: an empty bio ``""`` is known to be empty, a null one is not known)."""
     import orjson
 
     if v is None or (isinstance(v, float) and v != v):
-        return ""
+        return None
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float) and v.is_integer():
