@@ -56,10 +56,11 @@ def test_a_cell_that_is_no_count_is_an_error_naming_line_and_column(tmp_path: Pa
 def test_a_flag_cell_that_is_no_flag_is_an_error_and_na_is_unknown(tmp_path: Path) -> None:
     """has_profile_pic "Y" used to be read as unknown without a word (the model's "no picture" evidence lost)."""
     src, out = tmp_path / "a.csv", tmp_path / "o.csv"
-    _write(src, [{"username": "a", "has_profile_pic": "Y"}])
+    # (this test refused "Y", which `tribescope import` reads as true — docs/importing-csv.md — qa71: "yes!" instead)
+    _write(src, [{"username": "a", "has_profile_pic": "yes!"}])
     r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
     assert r.exit_code == 1 and not out.exists()
-    assert "a.csv: line 2, column has_profile_pic: 'Y' is not a flag" in " ".join(r.output.split())
+    assert "a.csv: line 2, column has_profile_pic: 'yes!' is not a flag" in " ".join(r.output.split())
     _write(src, [{"username": "a", "has_profile_pic": v} for v in ("N/A", "", "TRUE", "no")])
     r = CliRunner().invoke(app, ["accounts", str(src), "--out", str(out)])
     assert r.exit_code == 0, r.output

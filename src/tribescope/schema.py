@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 
 __all__ = [
+    "KNOWN_EMPTY_TEXT",
     "PLATFORMS",
     "TABLES",
     "Column",
@@ -260,6 +261,12 @@ TABLES: dict[str, Table] = {
 
 #: Tables whose rows come from the user's exports (the rest are bookkeeping).
 DATA_TABLES = ("accounts", "posts", "comments", "community_messages", "community_links")
+
+#: Text columns where an empty value is a fact, not a gap: a profile with an empty bio, no display name or no link
+#: (the fake-account model reads "" as known to be empty, NULL as unknown: docs/authenticity.md). An importer keeps
+#: such a value "" when its source carries the field (a CSV's empty cell under a ``bio`` column, an Instagram
+#: profile's ``"biography": ""``), and NULL when it does not.
+KNOWN_EMPTY_TEXT: dict[str, frozenset[str]] = {"accounts": frozenset({"bio", "full_name", "external_url"})}
 
 
 def table(name: str) -> Table:

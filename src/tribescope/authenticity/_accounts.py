@@ -165,18 +165,21 @@ def _num(s: pd.Series) -> pd.Series:
 
 
 def _boolf(s: pd.Series) -> pd.Series:
-    """True/False/1/0/yes/no → 1.0/0.0; anything else (empty) → NaN."""
+    """True/False/1/0/yes/no/y/n (any case; the importers' flags, ``ingest._base.to_bool``) → 1.0/0.0; anything else
+    (empty) → NaN. ``y``/``n`` were NaN, so `tribescope accounts` refused a flag column `import` reads."""
     if s.dtype == bool:
         return s.astype(float)
     m = {
         "true": 1.0,
         "1": 1.0,
         "yes": 1.0,
+        "y": 1.0,
         "t": 1.0,
         "1.0": 1.0,
         "false": 0.0,
         "0": 0.0,
         "no": 0.0,
+        "n": 0.0,
         "f": 0.0,
         "0.0": 0.0,
     }

@@ -36,20 +36,132 @@ _eval = group("eval", "Evaluate models and algorithms on labelled real data.")
 _train = group("train", "Rebuild shipped models from the labelled real data (developers).")
 
 
-def _read_csv(path: Path) -> Any:
+def _cell_text(v: Any) -> str | None:
+    """A Parquet or JSON value as the text a CSV cell holds: a flag ``true``/``false``, a whole float (a count column
+    with a null is float64 in pandas' files) as the whole number, a list or object as JSON; a null stays None
+    (unknown, as `import` stores it: an empty bio ``""`` is known to be empty, a null one is not known)."""
+    import orjson
+
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if isinstance(v, list | dict):
+        return orjson.dumps(v).decode()
+    return str(v)
+
+
+def _frame(records: list[dict[str, Any]], names: list[str], locs: list[str]) -> Any:
     import pandas as pd
 
-    if not path.exists():
-        raise InputError(f"{path} does not exist; give a CSV file with a header row")
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[])
-    except Exception as exc:
-        raise InputError(
-            f"{path}: cannot read as CSV ({exc}); expected a header row and comma-separated values"
-        ) from exc
-    if not len(df):
-        raise InputError(f"{path}: a header and no rows; nothing to score")
+    df = pd.DataFrame(
+        {n: [_cell_text(r.get(n)) for r in records] for n in names}, columns=names, dtype=object
+    )
+    df.attrs["locs"] = locs
     return df
+
+
+def _read_json(path: Path, data: bytes) -> Any:
+    """A JSON array of objects or NDJSON (one object a line), as `--out x.json` writes them: records in file order,
+    the columns in the order they first appear."""
+    import orjson
+
+    records: list[Any] = []
+    locs: list[str] = []
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError:  # NDJSON
+        for n, line in enumerate(data.splitlines(), 1):
+            if line.strip():
+                try:
+                    records.append(orjson.loads(line))
+                except orjson.JSONDecodeError as exc:
+                    raise InputError(f"{path}: line {n}: not JSON ({exc})") from None
+                locs.append(f"line {n}")
+    else:
+        records = doc if isinstance(doc, list) else [doc]
+        locs = [f"record {i}" for i in range(1, len(records) + 1)] if isinstance(doc, list) else ["line 1"]
+    for r, loc in zip(records, locs, strict=True):
+        if not isinstance(r, dict):
+            raise InputError(
+                f"{path}: {loc}: expected a JSON object per record (a JSON array of objects, or one object a line), "
+                f"found {type(r).__name__}"
+            )
+    if not records:
+        raise InputError(f"{path}: no records; nothing to score")
+    names = list(dict.fromkeys(k for r in records for k in r))
+    return _frame(records, names, locs)
+
+
+def _read_csv(path: Path) -> Any:
+    """The rows of a CSV/TSV, Parquet or JSON file as strings, a CSV read as ``tribescope import`` reads one
+    (:func:`~tribescope.ingest._readers.iter_csv_rows`: comma, tab or semicolon found in the header, a ``sep=;``
+    line, a byte-order mark, gzip/xz/zstd); ``df.attrs["locs"]`` names each row's place (``line 5``, ``record 3``), for
+    errors. A tab- or semicolon-separated file used to be read as one column (`comments`: "no `text` column"), a
+    line number counted pandas' rows, not the file's lines (a bio over two lines, or a blank line, moved it), and a
+    Parquet or JSON file (what `--out` writes) was parsed as CSV text."""
+    import pandas as pd
+
+    from tribescope.errors import SourceError
+    from tribescope.ingest._readers import Source, iter_csv_rows
+
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise InputError(f"{path} {what}; give a CSV file with a header row")
+    with path.open("rb") as f:
+        is_parquet = f.read(4) == b"PAR1"
+    if (
+        is_parquet
+    ):  # as `import` reads one: every cell as its text (a count 1234, a flag true), a null as empty
+        import pyarrow.parquet as pq
+
+        try:
+            t = pq.read_table(path)
+        except Exception as exc:  # a damaged file: pyarrow's reason
+            raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
+        if not t.num_rows:
+            raise InputError(f"{path}: no rows; nothing to score")
+        return _frame(t.to_pylist(), t.column_names, [f"row {i}" for i in range(1, t.num_rows + 1)])
+    try:
+        with Source(path).open() as fb:
+            head = fb.read(1 << 16)
+            if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"[", b"{"):
+                return _read_json(path, (head + fb.read()).lstrip(b"\xef\xbb\xbf"))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    header: list[str] = []
+    sep: list[str] = []
+    rows: list[dict[str, str]] = []
+    locs: list[str] = []
+
+    def on_header(names: list[str], delimiter: str) -> None:
+        header.extend(names)
+        sep.append(delimiter)
+
+    try:
+        for loc, row in iter_csv_rows(Source(path), on_header=on_header):
+            if isinstance(row, SourceError):
+                raise row
+            rows.append(row)
+            locs.append(loc)
+    except SourceError as exc:
+        raise InputError(f"{path}: {exc.location}: {exc.message}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc})") from None
+    if not rows:
+        raise InputError(f"{path}: a header and no rows; nothing to score")
+    df = pd.DataFrame(rows, columns=header, dtype=object)
+    df.attrs["locs"] = locs
+    # Excel's CSV where the decimal mark is a comma (``1.234`` is a thousand), as ``import`` reads it
+    df.attrs["european"] = sep == [";"]
+    return df
+
+
+def _loc(locs: list[str] | None, i: int) -> str:
+    """Where row ``i`` of a frame of :func:`_read_csv` is in its file (else the line after a one-line header)."""
+    return locs[i] if locs else f"line {i + 2}"
 
 
 def _write_frame(df: Any, out: Path) -> None:
@@ -63,29 +175,41 @@ def _write_frame(df: Any, out: Path) -> None:
     else:
         import pyarrow as pa
 
+        df = df.copy(deep=False)
+        df.attrs = {}  # the reader's line numbers (:func:`_read_csv`) are no output: pyarrow keeps attrs as metadata
         write_table(pa.Table.from_pandas(df, preserve_index=False), out)
 
 
-def _counts(col: Any, name: str, source: str) -> Any:
+def _counts(col: Any, name: str, source: str, locs: list[str] | None = None, european: bool = False) -> Any:
     """A count column as read from CSV → Float64 (empty → NULL, unknown): plain numbers by pandas, the rest as the
-    importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``). A cell that is no
-    count is an :class:`InputError` naming its line and column — it used to become "unknown" without a word, so a
+    importers read counts (:func:`tribescope.ingest._base.to_int`: ``1,234``, ``12.3K``, ``N/A``; ``-1`` unknown,
+    :func:`~tribescope.ingest._base.count_out_of_range`). A cell that is no count is an :class:`InputError` naming its
+    line and column — it used to become "unknown" without a word, so a
     follower count written ``12.3K`` (as analytics exports show it) changed the verdict and the category."""
     import numpy as np
     import pandas as pd
 
     from tribescope.errors import FieldError
-    from tribescope.ingest._base import to_int
+    from tribescope.ingest._base import count_out_of_range, to_int
 
     text = col.astype(str).str.strip()
     num = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("Float64")
-    for i in np.flatnonzero((num.isna() & (text != "")).to_numpy()):  # only the cells pandas cannot read
+    # only the cells pandas cannot read as a count (0, 1, 2 …) go the importers' way: ``-1``, which scraping tools
+    # write for a count they could not see, is unknown as on import (it was 0 followers, a fake's mark), and a
+    # negative or fractional count is an error as on import (``-5``, ``2.5`` were read as 0 and 2.5)
+    plain = (num >= 0) & (num < 2.0**63) & (num == num.round())
+    if european:  # ``1.234`` / ``1,5``: the importers' decimal-comma reading, not pandas'
+        plain &= ~text.str.contains(r"[.,]", regex=True)
+    for i in np.flatnonzero((~plain.fillna(False) & (text != "")).to_numpy()):
         try:
-            v = to_int(text.iat[i], name, abbreviated=True)
-        except FieldError:
+            v = to_int(text.iat[i], name, decimal_comma=european, abbreviated=True)
+            if v is not None and v < 0:
+                count_out_of_range(v, name)  # raises, or -1: unknown
+                v = None
+        except FieldError as exc:
             raise InputError(
-                f"{source}: line {i + 2}, column {name}: {text.iat[i]!r} is not a count; write a number "
-                "(1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
+                f"{source}: {_loc(locs, int(i))}, column {name}: {text.iat[i]!r} is not a count ({exc.message}); write a "
+                "number (1234, 1,234 or 12.3K) or leave the cell empty when it is unknown"
             ) from None
         num.iat[i] = pd.NA if v is None else float(v)
     return num
@@ -117,7 +241,9 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
     )  # canonical name → the file's column (``Followers``, ``follower_count``)
     for c in _NUM_COLS:
         if c in col:
-            typed[c] = _counts(df[col[c]], col[c], source)  # NaN → NULL (unknown)
+            typed[c] = _counts(  # NaN → NULL (unknown)
+                df[col[c]], col[c], source, df.attrs.get("locs"), df.attrs.get("european", False)
+            )
     for c in _BOOL_COLS:
         if c in col:
             flags = _boolf(df[col[c]])
@@ -126,7 +252,7 @@ def score_account_frame(df: Any, operating_point: str = "default", *, source: st
             if len(bad):  # "Y", "yes!" used to be read as unknown without a word
                 i = int(bad[0])
                 raise InputError(
-                    f"{source}: line {i + 2}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
+                    f"{source}: {_loc(df.attrs.get('locs'), i)}, column {col[c]}: {text.iat[i]!r} is not a flag; write true/false, yes/no, "
                     "1/0 or leave the cell empty when it is unknown"
                 )
             typed[c] = flags.map(lambda v: None if pd.isna(v) else bool(v)).astype("boolean")
@@ -159,7 +285,8 @@ def accounts(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV of account profiles with canonical column names "
+            help="CSV, TSV, Parquet or JSON (an array of objects, or NDJSON) of account profiles with canonical "
+            "column names "
             "(account_id, username, full_name, bio, followers, following, posts, "
             "has_profile_pic, is_private, external_url; any may be empty)."
         ),
@@ -205,6 +332,20 @@ def accounts(
     console.print(
         f"scored {len(res):,} accounts: {n_fake:,} judged fake ({n_fake / max(1, len(res)):.1%}); wrote {out}"
     )
+    # a column the model does not read (``Fans``, ``Follower count (k)``) left its signal out without a word, as
+    # `import` says of the columns it does not import
+    from tribescope.ingest.tabular import column_mapping
+
+    known = {*_profile_columns(df.columns).values(), *column_mapping(map(str, df.columns), ("account_id",))}
+    out_cols = ("fake_probability", "is_fake", "category", "reasons")  # a scored file's verdicts: replaced
+    unread = [str(c) for c in df.columns if c not in known and c not in out_cols]
+    if unread:
+        err.print(
+            f"note: column(s) {', '.join(map(repr, unread))} not read by the model (kept in {out.name}); it reads "
+            f"{', '.join(_PROFILE_COLS)} and platform, by these names or the aliases `import` takes",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -212,7 +353,8 @@ def comments(
     file: Annotated[
         Path,
         typer.Argument(
-            help="CSV with comment_id, author, text (optional created_at, post_id, parent_comment_id)."
+            help="CSV, TSV, Parquet or JSON with comment_id, author, text (optional created_at, post_id, "
+            "parent_comment_id)."
         ),
     ],
     out: Annotated[
@@ -229,13 +371,16 @@ def comments(
     import pyarrow as pa
 
     from tribescope.authenticity import score_comments
+    from tribescope.ingest.tabular import column_mapping
 
     try:
         check_out(out)
         df = _read_csv(file)
-        if "text" not in df.columns:
+        # the text column as `import` maps a header (``Text``, ``body``, ``content``): only ``text`` was read
+        text_col = next(iter(column_mapping(map(str, df.columns), ("text",))), None)
+        if text_col is None:
             raise InputError(f"{file}: no `text` column; the header has {', '.join(df.columns)}")
-        tbl = pa.table({"text": pa.array(df["text"].tolist(), pa.string())})
+        tbl = pa.table({"text": pa.array(df[text_col].tolist(), pa.string())})
         q = score_comments(tbl).to_pandas()
     except TribescopeError as exc:
         raise fail(exc) from None

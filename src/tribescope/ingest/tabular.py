@@ -289,6 +289,7 @@ class Tabular(Format):
         ctx.state["ignored"] = sorted(set(columns) - set(mapping))
         ctx.state["parsers"] = _parsers(tbl, mapping, european)
         ctx.state["ids"] = frozenset(d for d in mapping.values() if d.endswith("_id") or d == "reply_to")
+        ctx.state["known_empty"] = schema.KNOWN_EMPTY_TEXT.get(table, frozenset())
 
     def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
         table: str = ctx.state["table"]
@@ -296,12 +297,15 @@ class Tabular(Format):
         row: dict[str, Any] = {}
         parsers: dict[str, Callable[[Any, str], Any]] = ctx.state["parsers"]
         ids: frozenset[str] = ctx.state["ids"]
+        known_empty: frozenset[str] = ctx.state["known_empty"]
         for src_col, dst in mapping.items():
             v = raw.get(src_col)
             if isinstance(v, str):
                 v = v.strip()
                 if v == "":
-                    v = None
+                    # an empty bio / name / link is the profile's, not a gap (schema.KNOWN_EMPTY_TEXT): as None the
+                    # imported profile scored as another than `tribescope accounts` scores the same file
+                    v = "" if dst in known_empty else None
                 elif dst in parsers:
                     v = parsers[dst](v, dst)
             elif type(v) is float and dst in ids:  # a Parquet file's float64 id column
