@@ -392,3 +392,39 @@ def test_plan_shows_a_budget_with_cents_as_given(wsfile):
     assert code == 0, out
     text = " ".join(out.split())
     assert "budget 5,000.50" in text and "of 5,000.50 on" in text, text
+
+
+def test_csv_outputs_keep_ids_that_start_with_a_dash(tmp_path):
+    """A YouTube id may start with "-" (``-vwGAKh1yNs``): the formula guard wrote it ``'-vwGAKh1yNs``, so a join on
+    the id failed. A sign and a bare word (letters, digits, ``_ . -``) can run nothing and stays as it is, in the CLI's
+    CSV files and the API's; a formula that starts with a sign is still defused."""
+    import csv
+
+    import pyarrow as pa
+
+    from tribescope.cli._out import write_table
+    from tribescope.web._api import _cell
+
+    cells = [
+        "-vwGAKh1yNs",
+        "-2.5",
+        "+_x-y.z",
+        "-2+3+cmd|' /C calc'!A0",
+        '-HYPERLINK("http://x")',
+        "- 1",
+        "=1+1",
+    ]
+    want = [
+        "-vwGAKh1yNs",
+        "-2.5",
+        "+_x-y.z",
+        "'-2+3+cmd|' /C calc'!A0",
+        '\'-HYPERLINK("http://x")',
+        "'- 1",
+        "'=1+1",
+    ]
+    out = tmp_path / "posts.csv"
+    write_table(pa.table({"post_id": cells}), out)
+    with out.open(newline="") as fh:
+        assert [r["post_id"] for r in csv.DictReader(fh)] == want
+    assert [_cell(c) for c in cells] == want

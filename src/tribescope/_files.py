@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from tribescope.errors import TribescopeError
 
-__all__ = ["write_whole"]
+__all__ = ["FORMULA_START", "INERT_SIGNED_WORD", "is_formula_cell", "write_whole"]
+
+#: a CSV text cell a spreadsheet would run as a formula starts with one of these (OWASP "CSV Injection") …
+FORMULA_START = r"^[=+\-@\t\r]"
+#: … unless it is a sign and a bare word (letters, digits, ``_ . -``): an id such as YouTube's ``-vwGAKh1yNs`` or a
+#: number, which can call no function nor reach another program; prefixing it with ``'`` broke joins on the id
+INERT_SIGNED_WORD = r"^[+\-][A-Za-z0-9_.\-]*$"
+_FORMULA_START = re.compile(FORMULA_START)
+_INERT = re.compile(INERT_SIGNED_WORD)
+
+
+def is_formula_cell(v: str) -> bool:
+    """Whether a spreadsheet opening a CSV would run the text cell ``v`` as a formula (``=HYPERLINK(…)``, ``@SUM(…)``,
+    ``-2+3+cmd|…``): such a cell is written prefixed with ``'``. The same test as :data:`FORMULA_START` and
+    :data:`INERT_SIGNED_WORD` in the engine."""
+    return _FORMULA_START.match(v) is not None and _INERT.match(v) is None
 
 
 def write_whole(out: Path, write: Callable[[Path], object], *, name: str | None = None) -> Path:

@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import typer
 
-from tribescope._files import write_whole
+from tribescope._files import FORMULA_START, INERT_SIGNED_WORD, write_whole
 from tribescope.errors import TribescopeError
 from tribescope.score._spec import COUNT_COLUMNS, SCORE_DIGITS, score_text
 
@@ -86,10 +86,6 @@ def json_safe(v: Any) -> Any:
     return v
 
 
-#: what a spreadsheet opening a CSV cell runs as a formula when the cell starts with it (OWASP "CSV Injection")
-_FORMULA_START = r"^[=+\-@\t\r]"
-
-
 def defuse_formulas(t: pa.Table) -> pa.Table:
     """``t`` with every text cell a spreadsheet would run as a formula (``=HYPERLINK(…)`` as a channel title) prefixed
     with ``'``, as the web API's CSV does: for the CSV files a marketer opens in Excel or Sheets."""
@@ -98,7 +94,11 @@ def defuse_formulas(t: pa.Table) -> pa.Table:
     cols = []
     for col in t.columns:
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            risky = pc.fill_null(pc.match_substring_regex(col, _FORMULA_START), False)
+            # tribescope._files.is_formula_cell, on the column
+            risky = pc.and_not(
+                pc.match_substring_regex(col, FORMULA_START), pc.match_substring_regex(col, INERT_SIGNED_WORD)
+            )
+            risky = pc.fill_null(risky, False)
             if pc.any(risky).as_py():
                 col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
         cols.append(col)

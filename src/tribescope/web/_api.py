@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
+from tribescope._files import is_formula_cell
 from tribescope.score._spec import COUNT_COLUMNS
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -112,8 +113,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     500: {"model": ErrorOut, "description": "internal error (details only in the server log)"},
 }
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(v: Any) -> Any:
     if v is None:
@@ -124,7 +123,7 @@ def _cell(v: Any) -> Any:
         import json
 
         v = json.dumps(v, ensure_ascii=False)
-    if isinstance(v, str) and v.startswith(_FORMULA_START):
+    if isinstance(v, str) and is_formula_cell(v):
         return "'" + v  # spreadsheet formula injection (OWASP "CSV Injection")
     return v
 
