@@ -145,3 +145,11 @@ def test_hashtags_and_mentions_need_their_sign(text):
 
     assert extract_hashtags(text) == list(dict.fromkeys(m.lower() for m in _HASHTAG.findall(text)))
     assert extract_mentions(text) == list(dict.fromkeys(m.lower() for m in _MENTION.findall(text)))
+
+
+@pytest.mark.parametrize("cell", ["N/A", "n/a", "#N/A", "-", "\u2013", " NA "])
+def test_an_unknown_flag_is_written_as_an_unknown_count_is(cell):
+    """A spreadsheet writes an unknown verified / private flag as it writes an unknown count (N/A, #N/A, a dash):
+    ``import`` refused it ("expected true/false") where it reads the same cell as no number, and where ``tribescope
+    accounts`` reads it as unknown."""
+    assert to_bool(cell, "is_verified") is None

@@ -241,7 +241,7 @@ def to_bool(v: Any, name: str = "") -> bool | None:
             return True
         if s in _FALSE:
             return False
-        if s in ("", "nan", "null", "none", "na"):
+        if s in _NO_NUMBER:  # an unknown flag is written as an unknown count is (N/A, #N/A, a dash)
             return None
     raise FieldError(name, f"expected true/false, found {v!r}")
 
