@@ -468,3 +468,18 @@ def test_classify_posts_finds_a_creator_by_case_sensitive_id_handle_or_platform_
         assert sorted(t.column("post_id").to_pylist()) == ["v1", "v2"], name
     with pytest.raises(CreatorNotFound, match="no creator 'nobody' in this workspace"):
         classify_posts(ws, creator="nobody", model=_stump())
+
+
+def test_cli_eval_sponsored_on_a_missing_split_prints_only_the_error(tmp_path):
+    """``eval sponsored --split holdout`` printed the stored figures, then failed on the missing split file: the
+    output read as a result followed by an error. The split is read first; the command prints the error alone."""
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    (tmp_path / "instagram_influencer_posts_kim").mkdir()
+    res = CliRunner().invoke(app, ["eval", "sponsored", "--split", "holdout", "--data", str(tmp_path)])
+    assert res.exit_code == 1
+    assert (
+        "posts.holdout.jsonl.gz" in res.output and "recall@" not in res.output and "PR-AUC" not in res.output
+    )

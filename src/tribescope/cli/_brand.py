@@ -644,9 +644,11 @@ def eval_sponsored(
             check_out(out, (".json",))
         m = load_model()
         met = m.metrics
+        # the split first: a split that is not there fails before anything is printed, not after the stored figures
+        on_split = evaluate_kim(m, _kim_dir(shared_data(data)), split=split) if split else None
         _print_sponsored_metrics(met)
-        if split:
-            met = evaluate_kim(m, _kim_dir(shared_data(data)), split=split)
+        if on_split is not None:
+            met = on_split
             met["threshold"] = m.threshold
             console.print(f"\n[bold]{split} split[/]")
             _print_sponsored_metrics(met)
