@@ -29,7 +29,8 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
   label and campaign CIs resample creators within the group as well.
 * Incrementality: orders per day in a pre-period (default 30 days before the first start, cut to the
   part the export covers; at least 7 days) give the baseline; ``incremental = observed − baseline_rate × days`` over the campaign window, with a normal
-  interval from the two Poisson counts.
+  interval from the two Poisson counts. An export that ends inside the window (its last order's day) cuts the window
+  there: the days after it have no orders to observe.
 """
 
 from __future__ import annotations
@@ -773,12 +774,41 @@ def _incrementality(
         n_obs = int(((ts >= t0) & (ts < t1) & live).sum())
         rev_obs = float(att.loc[(ts >= t0) & (ts < t1), "revenue"].sum())
         rev_pre = float(att.loc[(ts >= pre0) & (ts < t0), "revenue"].sum())  # pre-period revenue
-        # the export may start inside the pre-period: use the covered part (from the first order's day)
+        # the export may start inside the pre-period: use the covered part (from the first order's day) …
         first = ts.min().floor("D")
         pre_start = max(pre0, first)
         eff_pre = (t0 - pre_start).total_seconds() / 86400
-        days = (t1 - t0).total_seconds() / 86400
+        # … and end inside the campaign window (pulled before its end + window closed): the observed orders cover
+        # up to the last order's day, and so does the baseline — the full window's baseline against a part of its
+        # orders made every missing day look like lost sales
+        obs_end = min(t1, ts.max().floor("D") + pd.Timedelta(days=1))
+        days = max(0.0, (obs_end - t0).total_seconds() / 86400)
+        cut = (
+            f"; the export ends {(obs_end - pd.Timedelta(days=1)).date()}, before the window's end "
+            f"{(t1 - pd.Timedelta(days=1)).date()}: days after it are not counted"
+            if obs_end < t1
+            else ""
+        )
         credited = int(att["plan_row"].isin(sub.index).sum())
+        if days <= 0:
+            out.append(
+                {
+                    "campaign_id": cid,
+                    "pre_days": pre_days,
+                    "campaign_days": 0.0,
+                    "pre_orders": n_pre,
+                    "observed_orders": n_obs,
+                    "baseline_orders": None,
+                    "incremental_orders": None,
+                    "incremental_lo": None,
+                    "incremental_hi": None,
+                    "incremental_revenue": None,
+                    "credited_orders": credited,
+                    "note": f"the orders export ends {(obs_end - pd.Timedelta(days=1)).date()}, before the campaign "
+                    "starts; incrementality not estimated",
+                }
+            )
+            continue
         if eff_pre < 7 or n_pre == 0:
             out.append(
                 {
@@ -814,7 +844,8 @@ def _incrementality(
                 "incremental_hi": inc + 1.96 * sd,
                 "incremental_revenue": rev_obs - rev_pre * k,
                 "credited_orders": credited,
-                "note": "baseline = pre-period orders per day × campaign days (all orders in the export)",
+                "note": "baseline = pre-period orders per day × campaign days (all orders in the export)"
+                + cut,
             }
         )
     cols = [
