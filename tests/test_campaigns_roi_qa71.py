@@ -55,3 +55,49 @@ def test_incrementality_counts_the_days_the_orders_export_covers(ws, tmp_path):
     assert inc["campaign_days"] == pytest.approx(24.0)
     assert inc["baseline_orders"] == pytest.approx(48.0)
     assert "export ends" not in inc["note"]
+
+
+def test_sales_with_a_creators_code_outside_its_window_are_named_not_dropped(ws, tmp_path):
+    """Orders carrying a creator's code (or UTM campaign) placed before the row's start or after end + window are not
+    credited — but they were dropped without a word (the notes said only "2 of 6 orders credited"), while clicks
+    outside a window had a note. They are counted, before and after apart, and named; an unpaid, a cancelled and an
+    uncoded order are not among them."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end,promo_code,utm_campaign\n"
+        "c1,instagram,alice,200,2026-04-01,2026-04-10,ALICE15,c1-alice\n"
+    )
+    orders = tmp_path / "orders_export.csv"
+    rows = [
+        ORDER_HEADER,
+        _order("#1", "2026-04-02 10:00:00 +0000", "100.00", code="ALICE15"),  # credited
+        _order(
+            "#2", "2026-04-24 23:00:00 +0000", "100.00", landing="/?utm_campaign=c1-alice"
+        ),  # last day: credited
+        _order("#3", "2026-03-30 10:00:00 +0000", "50.00", code="alice15"),  # before the start
+        _order(
+            "#4", "2026-04-25 00:00:00 +0000", "60.00", landing="/?utm_campaign=c1-alice"
+        ),  # after the window
+        _order("#5", "2026-05-02 10:00:00 +0000", "70.00", code="ALICE15"),  # after the window
+        _order(
+            "#6", "2026-05-03 10:00:00 +0000", "70.00", code="ALICE15", status="pending"
+        ),  # unpaid: its own note
+        _order(
+            "#7", "2026-05-03 11:00:00 +0000", "70.00", code="ALICE15", cancelled="2026-05-04 00:00:00 +0000"
+        ),
+        _order("#8", "2026-05-03 12:00:00 +0000", "70.00", code="WELCOME10"),  # no creator's mark
+    ]
+    orders.write_text("\n".join(rows) + "\n")
+    import_campaign(ws, plan=plan, orders=orders)
+    rep = campaign_report(ws, n_boot=20, window_days=14)
+    assert rep.creators.to_pylist()[0]["conversions"] == 2
+    note = next(n for n in rep.notes if "outside the row's window" in n)
+    assert note.startswith(
+        "3 paid orders with a creator's code or UTM campaign were placed outside the row's window (1 before the row's "
+        "start and 2 after its end + 14 days) and are not credited: #3, #4, #5"
+    )
+    # a 30-day window holds the later two: credited; the early one is still named
+    rep = campaign_report(ws, n_boot=20, window_days=30)
+    assert rep.creators.to_pylist()[0]["conversions"] == 4
+    assert sum("outside the row's window" in n for n in rep.notes) == 1
+    assert "(1 before the row's start)" in next(n for n in rep.notes if "outside the row's window" in n)

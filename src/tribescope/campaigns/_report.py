@@ -543,6 +543,7 @@ def campaign_report(
         + f" ({int((won['rule'] == 'code').sum())} by code, {int((won['rule'] == 'utm').sum())} by UTM)"
     )
     notes.extend(_unpaid_note(att, view))
+    notes.extend(_outside_note(att, view, window_days))
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
@@ -602,6 +603,35 @@ def _unpaid_note(att: pd.DataFrame, view: pd.DataFrame) -> list[str]:
         f"{n} order{'s' if n > 1 else ''} with a creator's code or UTM campaign {'are' if n > 1 else 'is'} awaiting "
         f"payment (financial status {' / '.join(statuses) or 'unpaid'}) and not counted as "
         f"conversion{'s' if n > 1 else ''} or revenue{shown} — import the orders again once paid"
+    ]
+
+
+def _outside_note(att: pd.DataFrame, view: pd.DataFrame, window_days: int) -> list[str]:
+    """A note for the sales that carry this report's rows' code or UTM campaign but were placed outside the row's window
+    (``start … end + window``; :func:`~tribescope.campaigns.attribute_orders`' ``outside_row``): not credited, as the
+    rule says, but counted and named — before the start (a code shared early) and after the window apart — as the
+    clicks outside a window are, never dropped without a word."""
+    away = att[att["outside_row"].isin(view.index)] if "outside_row" in att.columns else att.iloc[0:0]
+    if away.empty:
+        return []
+    away = away.sort_values(["created_at", "order_name"], kind="stable")  # the oldest first
+    start = pd.to_datetime(view["start_date"]).dt.tz_localize(UTC).reindex(away["outside_row"]).to_numpy()
+    early = int((away["created_at"].to_numpy() < start).sum())
+    n = len(away)
+    names = away["order_name"].astype(str).tolist() if "order_name" in away.columns else []
+    shown = f": {', '.join(names[:3])}{' …' if n > 3 else ''}" if names else ""
+    when = " and ".join(
+        part
+        for part in (
+            f"{early} before the row's start" if early else "",
+            f"{n - early} after its end + {window_days} days" if n - early else "",
+        )
+        if part
+    )
+    return [
+        f"{n} paid order{'s' if n > 1 else ''} with a creator's code or UTM campaign {'were' if n > 1 else 'was'} "
+        f"placed outside the row's window ({when}) and {'are' if n > 1 else 'is'} not credited{shown} — widen "
+        "`--window` if sales after it are the campaign's, or check the plan's dates"
     ]
 
 
