@@ -101,3 +101,31 @@ def test_sales_with_a_creators_code_outside_its_window_are_named_not_dropped(ws,
     assert rep.creators.to_pylist()[0]["conversions"] == 4
     assert sum("outside the row's window" in n for n in rep.notes) == 1
     assert "(1 before the row's start)" in next(n for n in rep.notes if "outside the row's window" in n)
+
+
+def test_a_creator_in_two_campaigns_is_one_creator_of_its_group(ws, tmp_path):
+    """alice in two campaigns: 50 orders of 10 in c1, none in c2, fee 100 each — pooled ROI (500 − 200) / 200 = 1.5.
+    The label group counted her as 2 creators, and its bootstrap drew her campaigns as two independent creators: a
+    quarter of the resamples held c2 twice (ROI −1), so the 95 % interval of a creator who earned 2.5× her fees began
+    at −1 (−1.00 … +4.70). Now she is one creator, resampled with both campaigns: every resample costs 200
+    (+0.85 … +2.20)."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end,promo_code\n"
+        "c1,instagram,alice,100,2026-03-01,2026-03-10,ALICE1\n"
+        "c2,instagram,alice,100,2026-05-01,2026-05-10,ALICE2\n"
+    )
+    orders = tmp_path / "orders_export.csv"
+    rows = [
+        _order(f"#{n}", f"2026-03-0{1 + n % 9} 10:00:00 +0000", "10.00", code="ALICE1") for n in range(50)
+    ]
+    orders.write_text("\n".join([ORDER_HEADER, *rows]) + "\n")
+    import_campaign(ws, plan=plan, orders=orders)
+    rep = campaign_report(ws, n_boot=400)
+    (lab,) = rep.labels.to_pylist()
+    assert lab["creators"] == 1
+    assert lab["cost"] == 200.0 and lab["revenue"] == pytest.approx(500.0)
+    assert lab["roi"] == pytest.approx(1.5)
+    assert 0.5 < lab["roi_lo"] < 1.5 < lab["roi_hi"] < 2.5
+    camps = {r["group"]: r for r in rep.campaigns.to_pylist()}
+    assert camps["c1"]["creators"] == 1 and camps["c2"]["creators"] == 1

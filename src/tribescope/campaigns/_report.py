@@ -694,6 +694,16 @@ def _pooled(cost: np.ndarray, rev: np.ndarray, margin: float) -> float | None:
     return (margin * float(rev.sum()) - c) / c if c else None
 
 
+def _creator_rows(cr: pd.DataFrame, idx: np.ndarray) -> list[list[int]]:
+    """The rows ``idx`` of the creator table grouped by creator ``(creator_platform, creator_id)``, in the order each
+    creator first appears: a creator in several campaigns is one creator of a group, and one unit of its bootstrap."""
+    by: dict[tuple[str, str], list[int]] = {}
+    for k in idx:
+        p, c = cr.at[k, "creator_platform"], cr.at[k, "creator_id"]
+        by.setdefault(("" if p is None or pd.isna(p) else str(p), str(c)), []).append(int(k))
+    return list(by.values())
+
+
 def _boot_group(
     cr: pd.DataFrame,
     rev_by_row: dict[int, np.ndarray],
@@ -702,12 +712,15 @@ def _boot_group(
     n_boot: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap pooled ROI and conversions of the creators ``idx``: creators resampled, orders Poisson-weighted."""
+    """Bootstrap pooled ROI and conversions of the rows ``idx``: creators resampled — each with all its campaign rows
+    (:func:`_creator_rows`), not row by row, which drew one creator's campaigns as independent creators and made a
+    group's interval too wide or too narrow — and orders Poisson-weighted."""
     costs = cr["cost"].to_numpy(dtype=np.float64)
+    units = _creator_rows(cr, idx)
     roi = np.empty(n_boot)
     conv = np.empty(n_boot)
     for b in range(n_boot):
-        pick = rng.choice(idx, len(idx), replace=True)
+        pick = [k for u in rng.choice(len(units), len(units), replace=True) for k in units[int(u)]]
         c = costs[pick].sum()
         rv, cv = 0.0, 0.0
         for k in pick:
@@ -741,7 +754,8 @@ def _group_table(
         out.append(
             {
                 "group": g,
-                "creators": len(sub),
+                # distinct creators: one in two campaigns is one creator of the group (it was counted twice)
+                "creators": len(_creator_rows(cr, idx)),
                 "cost": cost,
                 "impressions": imp,
                 "engagements": eng,
