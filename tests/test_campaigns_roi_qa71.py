@@ -129,3 +129,44 @@ def test_a_creator_in_two_campaigns_is_one_creator_of_its_group(ws, tmp_path):
     assert 0.5 < lab["roi_lo"] < 1.5 < lab["roi_hi"] < 2.5
     camps = {r["group"]: r for r in rep.campaigns.to_pylist()}
     assert camps["c1"]["creators"] == 1 and camps["c2"]["creators"] == 1
+
+
+def test_the_plan_spends_past_its_overlap_shortlist_when_creators_are_left(ws):
+    """The optimiser was given only the ``shortlist`` best candidates by value per cost (60 by default): past them the
+    budget stayed unspent, with more creators eligible and affordable and no note — synth s (seed 1), ``--budget
+    10000000 --min-roi -1 --max-macro -1 --min-community-share 0``: 60 of 125 eligible creators, 91,180 spent. The
+    list grows while a creator past it fits what the picks leave (budget, non-community cap, macro cap)."""
+    from tribescope.campaigns._plan import plan_budget
+
+    try:
+        from .test_campaigns import _creators
+    except ImportError:
+        from test_campaigns import _creators  # type: ignore[no-redef]
+
+    # five unscored Instagram creators: estimated fees 100, 100, 150, 200, 300 (followers × 10 / 1000, at least 100)
+    _creators(
+        ws,
+        [
+            ("instagram", "a", 8_000),
+            ("instagram", "b", 9_000),
+            ("instagram", "c", 15_000),
+            ("instagram", "d", 20_000),
+            ("instagram", "e", 30_000),
+        ],
+    )
+    kw = {"min_community_share": 0.0, "min_roi": None, "use_overlap": False}
+    plan = plan_budget(ws, 10_000, shortlist=2, **kw)
+    assert sorted(plan.picks.column("creator_id").to_pylist()) == ["a", "b", "c", "d", "e"]
+    assert plan.summary["spent"] == 850.0
+    # a budget the first two exhaust stays with them (the list grows only while a creator past it still fits)
+    plan = plan_budget(ws, 250, shortlist=2, **kw)
+    assert (
+        plan.picks.column("creator_id").to_pylist()
+        == plan_budget(ws, 250, shortlist=60, **kw).picks.column("creator_id").to_pylist()
+    )
+    # the non-community cap (30 % of 1,000: 300) leaves the same picks whatever the shortlist
+    capped = {"min_community_share": 0.7, "min_roi": None, "use_overlap": False}
+    assert (
+        plan_budget(ws, 1_000, shortlist=1, **capped).picks.column("creator_id").to_pylist()
+        == plan_budget(ws, 1_000, shortlist=60, **capped).picks.column("creator_id").to_pylist()
+    )
