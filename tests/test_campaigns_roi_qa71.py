@@ -170,3 +170,12 @@ def test_the_plan_spends_past_its_overlap_shortlist_when_creators_are_left(ws):
         plan_budget(ws, 1_000, shortlist=1, **capped).picks.column("creator_id").to_pylist()
         == plan_budget(ws, 1_000, shortlist=60, **capped).picks.column("creator_id").to_pylist()
     )
+
+
+def test_no_shared_commenter_is_no_overlap_exactly():
+    """``overlap_bound(0, 7)`` was 2e-17 (the Wilson formula's rounding), which the plan's ``--out`` file wrote as the
+    pick's ``max_overlap`` (1.69e-18 on synth xs) beside creators that share no commenter."""
+    from tribescope.campaigns._plan import overlap_bound
+
+    assert [overlap_bound(0, n) for n in (1, 3, 7, 60, 12_345)] == [0.0] * 5
+    assert round(overlap_bound(1, 3), 2) == 0.08  # the docs' "1 shared of 3 → 8 %"

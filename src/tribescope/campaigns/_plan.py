@@ -94,7 +94,9 @@ def overlap_bound(shared: int, smaller: int, confidence: float = OVERLAP_CONFIDE
     1 shared of 3 → 0.08, 3 of 3 → 0.53, 20 of 60 → 0.24, 1,000 of 3,000 → 0.32."""
     if not 0.5 <= confidence < 1:
         raise ValueError(f"the overlap confidence is a level in [0.5, 1), not {confidence!r}")
-    if smaller <= 0:
+    if (
+        smaller <= 0 or shared <= 0
+    ):  # none shared: exactly 0 (the formula's rounding left 2e-17, written to --out)
         return 0.0
     n, p = float(smaller), min(shared, smaller) / smaller
     z = NormalDist().inv_cdf(confidence)
