@@ -179,3 +179,26 @@ def test_no_shared_commenter_is_no_overlap_exactly():
 
     assert [overlap_bound(0, n) for n in (1, 3, 7, 60, 12_345)] == [0.0] * 5
     assert round(overlap_bound(1, 3), 2) == 0.08  # the docs' "1 shared of 3 → 8 %"
+
+
+def test_a_plan_fee_written_with_a_european_thousands_dot_is_refused_not_read_as_cents(tmp_path):
+    """A German marketer's fee "1.200" (1,200 €) was read as 1.2 — the campaign's cost 1,000 times too small and its
+    ROI as wrong — while "1.200,00" and "1,200" were read as 1,200. A fee never has three decimals: a lone "." before
+    three digits is an error naming the file, line and field; unambiguous amounts read as before, and a shop export's
+    "1.234" is still the decimal it writes."""
+    from tribescope.campaigns import CampaignError, parse_money, read_plan
+
+    p = tmp_path / "plan.csv"
+    head = "campaign_id,creator_platform,creator_id,cost,currency\n"
+    p.write_text(head + 'c1,instagram,alice,"1.200,00",EUR\nc1,instagram,bob,1.200 €,EUR\n')
+    with pytest.raises(CampaignError) as e:
+        read_plan(p)
+    assert str(e.value) == (
+        f"{p}, line 3, field 'cost': '1.200 €' could be 1,200 (a thousands separator, as European spreadsheets write "
+        "it) or 1.2; write it without the separator (1200) or with cents (1.200,00 or 1,200.00)"
+    )
+    p.write_text(
+        head + 'c1,instagram,alice,"1.200,00",EUR\nc1,instagram,bob,"€1,200",EUR\nc1,instagram,cy,0.500,EUR\n'
+    )
+    assert read_plan(p).column("cost").to_pylist() == [1200.0, 1200.0, 0.5]
+    assert parse_money("1.234") == pytest.approx(1.234)  # an orders export's amount: as before
