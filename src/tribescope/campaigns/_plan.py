@@ -374,6 +374,40 @@ def _room_for(
     return bool(fits.any())
 
 
+def _with_results(
+    ws: Workspace, history: pd.DataFrame, plan: pd.DataFrame, notes: list[str]
+) -> pd.DataFrame | None:
+    """The rows of ``history`` (the campaign report's creator table) whose campaign has results: the orders export
+    holds orders from the campaign's start on. A campaign imported before its orders (no orders at all, or an export
+    ending before it starts) read as one in which every creator sold nothing — its creators' own history pulled their
+    forecast to about 0 and they fell out of the plan, under "forecast calibrated on N past campaign creator rows". Its
+    fees still quote the creators; a note names it. ``None`` when no campaign has results."""
+    last = None
+    if ws.has_table("campaign_orders"):
+        o = ws.table("campaign_orders")
+        last = o.aggregate(last=o.created_at.max()).to_pyarrow().column("last")[0].as_py()
+    starts = pd.to_datetime(plan.groupby("campaign_id")["start_date"].min())
+    waiting = sorted(
+        str(c)
+        for c, t in starts.items()
+        if last is None or (pd.notna(t) and pd.Timestamp(last).date() < t.date())
+    )
+    waiting = [c for c in waiting if c in set(history["campaign_id"].astype(str))]
+    if waiting:
+        shown = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+        notes.append(
+            f"campaign(s) {shown} left out of the forecast's history: "
+            + (
+                "no orders are imported"
+                if last is None
+                else f"the orders export ends {pd.Timestamp(last).date()}, before they start"
+            )
+            + " — their results are not in yet (their fees still quote the creators); import the orders to use them"
+        )
+    kept = history[~history["campaign_id"].astype(str).isin(waiting)]
+    return kept if len(kept) else None
+
+
 def plan_budget(
     ws: Workspace,
     budget: float,
@@ -471,7 +505,13 @@ def plan_budget(
                 if k is not None and pd.notna(c):
                     last_fee[k] = float(c)
                     fee_currency[k] = str(cur).strip().upper() if cur is not None and pd.notna(cur) else ""
-            notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
+            history = _with_results(ws, history, fees, notes)
+            if history is None:
+                notes.append(
+                    "no campaign with results yet: default priors by label and tier (docs/campaigns.md)"
+                )
+            else:
+                notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
             unmatched = sorted(
                 {str(i) for k, i in zip(fee_keys, fees["creator_id"], strict=True) if k is None}
             )
