@@ -258,3 +258,34 @@ def test_a_campaign_imported_before_its_orders_is_no_history_of_zero_sales(ws, t
     (pick,) = res.picks.to_pylist()
     assert "own history (5 conversions)" in pick["rationale"]
     assert "forecast calibrated on 1 past campaign creator rows" in res.summary["notes"]
+
+
+def test_a_report_without_orders_says_its_rois_are_not_measured(ws, tmp_path):
+    """A plan imported before the shop's orders: every creator read ROI −1.00 and the notes said "community −
+    broadcast pooled ROI = +0.00 (95% CI +0.00 … +0.00)", as if both groups had been measured and lost it all. Now
+    the notes say the results are not in (also for a campaign the orders export ends before), and make no
+    comparison."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "campaign_id,creator_platform,creator_id,cost,start,end,promo_code,label\n"
+        "c1,instagram,alice,300,2026-06-01,2026-06-10,ALICE15,community\n"
+        "c1,instagram,bob,900,2026-06-01,2026-06-10,BOB15,broadcast\n"
+    )
+    import_campaign(ws, plan=plan)
+    rep = campaign_report(ws, n_boot=20)
+    assert [r["roi"] for r in rep.creators.to_pylist()] == [-1.0, -1.0]
+    assert not any("pooled ROI =" in n for n in rep.notes)
+    assert "no orders imported: the community − broadcast ROI comparison is not made" in rep.notes
+    assert (
+        "campaign(s) c1: no orders are imported — their conversions, revenue and ROI (−1) are not measured yet; "
+        "import the shop's orders (`tribescope campaign import --orders FILE`)"
+    ) in rep.notes
+    orders = tmp_path / "orders_export.csv"
+    orders.write_text(ORDER_HEADER + "\n" + _order("#1", "2026-05-20 10:00:00 +0000", "40.00") + "\n")
+    import_campaign(ws, orders=orders)
+    rep = campaign_report(ws, n_boot=20)
+    assert any(
+        n.startswith("campaign(s) c1: the orders export ends 2026-05-20, before they start")
+        for n in rep.notes
+    )
+    assert any("pooled ROI =" in n for n in rep.notes)  # orders are in: the groups are compared

@@ -544,13 +544,18 @@ def campaign_report(
     )
     notes.extend(_unpaid_note(att, view))
     notes.extend(_outside_note(att, view, window_days))
+    waiting = _without_results(view, att)
+    if waiting:
+        notes.append(waiting)
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
     present = set(cr["label_group"])
     cost_of = cr.groupby("label_group")["cost"].sum()
     d: tuple[float, float, float] | None = None
-    if not {"community", "broadcast"} <= present:
+    if att.empty:  # no orders imported: no sale was measured, the groups' ROIs are −1 alike for want of data
+        notes.append("no orders imported: the community − broadcast ROI comparison is not made")
+    elif not {"community", "broadcast"} <= present:
         missing = " and ".join(g for g in ("community", "broadcast") if g not in present)
         notes.append(
             f"no {missing} creators in this report: the community − broadcast ROI comparison is not made"
@@ -604,6 +609,29 @@ def _unpaid_note(att: pd.DataFrame, view: pd.DataFrame) -> list[str]:
         f"payment (financial status {' / '.join(statuses) or 'unpaid'}) and not counted as "
         f"conversion{'s' if n > 1 else ''} or revenue{shown} — import the orders again once paid"
     ]
+
+
+def _without_results(view: pd.DataFrame, att: pd.DataFrame) -> str | None:
+    """A note for the campaigns of ``view`` whose results are not in: no orders imported, or an orders export that ends
+    before the campaign starts. Their conversions (0), revenue (0) and ROI (−1) are for want of orders, not of sales —
+    the report printed them, and a community − broadcast difference of +0.00 (95 % CI +0.00 … +0.00), without a word."""
+    last = att["created_at"].max() if len(att) else None
+    starts = pd.to_datetime(view.groupby("campaign_id")["start_date"].min())
+    waiting = sorted(
+        str(c) for c, t in starts.items() if last is None or (pd.notna(t) and last.date() < t.date())
+    )
+    if not waiting:
+        return None
+    shown = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+    why = (
+        "no orders are imported"
+        if last is None
+        else f"the orders export ends {last.date()}, before they start"
+    )
+    return (
+        f"campaign(s) {shown}: {why} — their conversions, revenue and ROI (−1) are not measured yet; import the shop's "
+        "orders (`tribescope campaign import --orders FILE`)"
+    )
 
 
 def _outside_note(att: pd.DataFrame, view: pd.DataFrame, window_days: int) -> list[str]:
