@@ -4,7 +4,8 @@ Per creator: posts whose title/caption matches each category's word list (:data:
 an editable starting point in the spirit of the GARM Brand Safety Floor categories — adult, weapons,
 drugs, alcohol, gambling, hate / profanity), the share of audience comments that use profanity or slurs
 (``toxic_comment_share``; flagged above :data:`TOXIC_SHARE_FLAG`; the audience as brand fit reads it,
-:func:`~tribescope.brand._text.audience_comments`: neither the creator's own comments nor the brand's replies), posts
+:func:`~tribescope.brand._text.audience_comments`: neither the creator's own comments nor the brand's replies; empty,
+not 0, for a creator without audience comments), posts
 mentioning the brand's ``exclusions`` (the creator is then ``excluded``) and posts mentioning a ``competitor``
 (informational; :attr:`~tribescope.brand.Brand.competitor_terms`). The brand's own accounts are not listed, as brand
 fit does not rank them (:func:`~tribescope.brand._ambassadors.brand_accounts`).
@@ -120,9 +121,10 @@ def safety_flags(ws: Workspace, brand: Brand | str | None = None, *, flagged_onl
             continue
         ac = int(r["audience_comments"]) if r["audience_comments"] == r["audience_comments"] else 0
         tx = int(r["toxic"]) if r["toxic"] == r["toxic"] else 0
-        share = tx / ac if ac else 0.0
+        # no audience comment: the share is unknown (empty), not 0 % — `brand show` printed 0.00, a clean audience
+        share = tx / ac if ac else None
         flags = [k for k in cats if int(r[f"posts_{k}"] or 0) > 0]
-        if share > TOXIC_SHARE_FLAG:
+        if share is not None and share > TOXIC_SHARE_FLAG:
             flags.append("toxic_audience")
         n_ex = int(r.get("posts_exclusions") or 0) if "posts_exclusions" in r else 0
         n_co = int(r.get("posts_competitors") or 0) if "posts_competitors" in r else 0

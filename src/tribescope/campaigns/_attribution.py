@@ -77,8 +77,10 @@ def attribute_orders(
     """``orders`` with columns ``plan_row`` (index into ``plan`` or -1), ``rule`` (code | utm | None),
     ``revenue`` (Total − Refunded; 0 for an order that is no sale), ``void`` (no sale: cancelled, voided, expired,
     refunded in full — or awaiting payment), ``unpaid`` (awaiting payment: financial status in
-    :data:`~tribescope.campaigns._io.UNPAID_STATUSES`) and ``unpaid_row`` (the row an unpaid order would be credited to
-    once paid, else -1). Only paid orders that stood are credited."""
+    :data:`~tribescope.campaigns._io.UNPAID_STATUSES`), ``unpaid_row`` (the row an unpaid order would be credited to
+    once paid, else -1) and ``outside_row`` (a sale that carries a row's code — else its UTM campaign — but was placed
+    outside every such row's window: the latest-starting such row, else -1). Only paid orders that stood are
+    credited."""
     o = orders.copy()
     total = pd.to_numeric(o["total"], errors="coerce").fillna(0.0)
     refunded = pd.to_numeric(o["refunded"], errors="coerce").fillna(0.0)
@@ -97,6 +99,7 @@ def attribute_orders(
     o["unpaid"] = unpaid
     o["plan_row"] = -1
     o["unpaid_row"] = -1
+    o["outside_row"] = -1
     o["rule"] = None
     if plan.empty or o.empty:
         return o
@@ -104,7 +107,7 @@ def attribute_orders(
     order_by_start = sorted(range(len(plan)), key=lambda i: (start.iloc[i], i), reverse=True)
     codes = [set(discount_codes(c)) for c in plan["promo_code"].fillna("")]  # "ALICE15; ALICE20": either
     utms = plan["utm_campaign"].fillna("").str.lower().tolist()
-    rows, rules, waiting = [], [], []
+    rows, rules, waiting, outside = [], [], [], []
     for code, utm, t, cancelled, not_paid in zip(
         o["discount_code"].fillna("").astype(str),
         o["utm_campaign"].fillna("").str.lower(),
@@ -126,6 +129,15 @@ def attribute_orders(
                     if utms[i] and utms[i] == utm and start.iloc[i] <= t < end.iloc[i]:
                         hit, rule = i, "utm"
                         break
+        away = -1
+        if hit < 0 and not cancelled and not not_paid:
+            # a sale carrying a row's code (else its UTM campaign) that no such row's window holds: not credited, but
+            # kept for the report's notes (the latest-starting such row) — a code shared before the start, or sales
+            # after the attribution window, were dropped without a word
+            mine = set(discount_codes(code))
+            away = next((i for i in order_by_start if codes[i] & mine), -1)
+            if away < 0 and utm:
+                away = next((i for i in order_by_start if utms[i] and utms[i] == utm), -1)
         if not_paid:  # awaiting payment: not a conversion (yet); the row it would go to, for the notes
             hit, rule, wait = -1, None, hit
         else:
@@ -133,9 +145,11 @@ def attribute_orders(
         rows.append(hit)
         rules.append(rule)
         waiting.append(wait)
+        outside.append(away)
     o["plan_row"] = rows
     o["rule"] = rules
     o["unpaid_row"] = waiting
+    o["outside_row"] = outside
     return o
 
 

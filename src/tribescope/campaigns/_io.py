@@ -200,7 +200,7 @@ def format_money(x: float) -> str:
     return f"{x:,.6f}".rstrip("0")
 
 
-def parse_money(v: str, where: str = "") -> float:
+def parse_money(v: str, where: str = "", *, three_decimals: bool = True) -> float:
     """An amount as shops and spreadsheets write it → float; empty is 0.
 
     ``"1,234.50"``, ``"1.234,50"``, ``"$12"``, ``"12,50 €"``, ``"CHF 3'000"``, ``"-5"``, ``"(5.00)"`` (negative).
@@ -208,6 +208,11 @@ def parse_money(v: str, where: str = "") -> float:
     more than once or after a group of one to three digits with a ``,`` (``1,234`` is 1234; ``1.5`` and ``12,50``
     are decimals; a lone ``1.234`` is read as the decimal the export's ``.`` usually is). Anything else
     (``"abc"``, ``"N/A"``, ``"12abc34"``) is an error naming ``where``, never a silent 0.
+
+    ``three_decimals=False`` (an amount a person typed, such as a plan's fee, which never has three decimals): a lone
+    ``.`` before exactly three digits (``"1.200"``, ``"€2.500"``) is an error naming ``where`` — in a European
+    spreadsheet it groups thousands (1,200), in an export it would be 1.2, and a fee read 1,000 times too small moved
+    the creator's ROI by as much.
     """
     raw = (v or "").replace("\u00a0", " ").strip()
     if not raw:
@@ -234,6 +239,13 @@ def parse_money(v: str, where: str = "") -> float:
             decimal = seps[-1] in ".," and len([c for c in seps if c == seps[-1]]) == 1
         else:
             decimal = seps[-1] in ".," and len(seps) == 1 and (tail != 3 or seps[-1] == ".")
+        # "1.200" could group thousands — not "0.500" nor "1234.500", which no grouping writes
+        if decimal and not three_decimals and seps == ["."] and tail == 3 and 1 <= last <= 3 and t[0] != "0":
+            grouped = int(t.replace(".", ""))
+            raise CampaignError(
+                f"{where}: {v!r} could be {grouped:,} (a thousands separator, as European spreadsheets write it) or "
+                f"{float(t):g}; write it without the separator ({grouped}) or with cents ({t},00 or {grouped:,}.00)"
+            )
         whole, frac = (t[:last], t[last + 1 :]) if decimal else (t, "")
         out = float("".join(c for c in whole if c.isdigit()) + ("." + frac if frac else ""))
     return -out if neg else out
@@ -290,7 +302,8 @@ def _fee(row: dict[str, Any], where: str, creator: str) -> float:
             f"{where}, field {_field(row, 'cost', 'fee', 'price')!r}: creator {creator!r}: no fee; write the amount "
             "paid, or 0 for a gifted / product-only campaign"
         )
-    fee = _money(row, where, "cost", "fee", "price")
+    names = ("cost", "fee", "price")
+    fee = parse_money(_pick(row, *names), f"{where}, field {_field(row, *names)!r}", three_decimals=False)
     if fee < 0:
         raise CampaignError(
             f"{where}, field {_field(row, 'cost', 'fee', 'price')!r}: creator {creator!r}: the fee "

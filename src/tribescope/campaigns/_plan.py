@@ -8,6 +8,9 @@ Greedy knapsack with a diminishing-returns overlap penalty (documented in docs/c
   shared engaged accounts / the smaller audience (:func:`tribescope.niche.overlap`; skipped when the niche
   module or the comments are missing): known commenters are a sample of an audience, and 1 shared of 3 is no
   evidence of a 33 % overlap;
+* the optimiser is given the ``shortlist`` best candidates by expected conversions per unit of cost (overlap is
+  computed among them); while a candidate past them fits what the picks leave, the list doubles and the plan is made
+  again (:func:`_room_for`), so the budget is never left unspent for want of a place on the list;
 * at each step the affordable candidate with the highest value per unit of cost is picked (ties: higher
   community score, a missing score counting as the mean score of the scored candidates — average in expectation,
   as the forecast's :func:`~tribescope.campaigns._forecast.unscored_factor` takes it; then the earlier row); the
@@ -91,7 +94,9 @@ def overlap_bound(shared: int, smaller: int, confidence: float = OVERLAP_CONFIDE
     1 shared of 3 → 0.08, 3 of 3 → 0.53, 20 of 60 → 0.24, 1,000 of 3,000 → 0.32."""
     if not 0.5 <= confidence < 1:
         raise ValueError(f"the overlap confidence is a level in [0.5, 1), not {confidence!r}")
-    if smaller <= 0:
+    if (
+        smaller <= 0 or shared <= 0
+    ):  # none shared: exactly 0 (the formula's rounding left 2e-17, written to --out)
         return 0.0
     n, p = float(smaller), min(shared, smaller) / smaller
     z = NormalDist().inv_cdf(confidence)
@@ -337,6 +342,72 @@ def _left_out_note(min_roi: float, roi: pd.Series) -> str:
     return head + f"the plan leaves budget unspent rather than expect to lose it (break-even, {flag})"
 
 
+def _overlaps(ws: Workspace, short: pd.DataFrame, confidence: float) -> dict[OverlapKey, float]:
+    """The audience overlap of each pair of ``short``'s creators (:func:`tribescope.niche.overlap`), at its Wilson lower
+    bound (:func:`overlap_bound`)."""
+    from tribescope.niche import overlap as niche_overlap
+    from tribescope.niche._audience import creators_with_posts
+
+    # a scored creator without posts (e.g. known by its linked community only) has no audience to compare
+    keys = creators_with_posts(ws, list(zip(short["platform"], short["creator_id"], strict=True)))
+    return {
+        _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): overlap_bound(
+            r["shared"], min(r["size_a"], r["size_b"]), confidence
+        )
+        for r in niche_overlap(ws, keys).to_pylist()
+    }
+
+
+def _room_for(
+    rest: pd.DataFrame, picks: pd.DataFrame, budget: float, min_community_share: float, max_macro: int | None
+) -> bool:
+    """Whether one of ``rest`` (candidates the optimiser was not given) fits what ``picks`` leave: the budget, the cap on
+    spend outside the community group and the macro/mega cap — the test :func:`optimise` applies to a candidate."""
+    left = budget - float(picks["cost"].sum())
+    non_comm = float(picks.loc[picks["label_group"] != "community", "cost"].sum())
+    cap = (1 - min_community_share) * budget
+    macro_full = max_macro is not None and int(picks["tier"].isin(_MACRO).sum()) >= max_macro
+    fits = (rest["cost"] > 0) & (rest["cost"] <= left + 1e-9) & (rest["expected_conversions"] > 0)
+    fits &= (rest["label_group"] == "community") | (non_comm + rest["cost"] <= cap + 1e-9)
+    if macro_full:
+        fits &= ~rest["tier"].isin(_MACRO)
+    return bool(fits.any())
+
+
+def _with_results(
+    ws: Workspace, history: pd.DataFrame, plan: pd.DataFrame, notes: list[str]
+) -> pd.DataFrame | None:
+    """The rows of ``history`` (the campaign report's creator table) whose campaign has results: the orders export
+    holds orders from the campaign's start on. A campaign imported before its orders (no orders at all, or an export
+    ending before it starts) read as one in which every creator sold nothing — its creators' own history pulled their
+    forecast to about 0 and they fell out of the plan, under "forecast calibrated on N past campaign creator rows". Its
+    fees still quote the creators; a note names it. ``None`` when no campaign has results."""
+    last = None
+    if ws.has_table("campaign_orders"):
+        o = ws.table("campaign_orders")
+        last = o.aggregate(last=o.created_at.max()).to_pyarrow().column("last")[0].as_py()
+    starts = pd.to_datetime(plan.groupby("campaign_id")["start_date"].min())
+    waiting = sorted(
+        str(c)
+        for c, t in starts.items()
+        if last is None or (pd.notna(t) and pd.Timestamp(last).date() < t.date())
+    )
+    waiting = [c for c in waiting if c in set(history["campaign_id"].astype(str))]
+    if waiting:
+        shown = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+        notes.append(
+            f"campaign(s) {shown} left out of the forecast's history: "
+            + (
+                "no orders are imported"
+                if last is None
+                else f"the orders export ends {pd.Timestamp(last).date()}, before they start"
+            )
+            + " — their results are not in yet (their fees still quote the creators); import the orders to use them"
+        )
+    kept = history[~history["campaign_id"].astype(str).isin(waiting)]
+    return kept if len(kept) else None
+
+
 def plan_budget(
     ws: Workspace,
     budget: float,
@@ -434,7 +505,13 @@ def plan_budget(
                 if k is not None and pd.notna(c):
                     last_fee[k] = float(c)
                     fee_currency[k] = str(cur).strip().upper() if cur is not None and pd.notna(cur) else ""
-            notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
+            history = _with_results(ws, history, fees, notes)
+            if history is None:
+                notes.append(
+                    "no campaign with results yet: default priors by label and tier (docs/campaigns.md)"
+                )
+            else:
+                notes.append(f"forecast calibrated on {len(history)} past campaign creator rows")
             unmatched = sorted(
                 {str(i) for k, i in zip(fee_keys, fees["creator_id"], strict=True) if k is None}
             )
@@ -500,33 +577,38 @@ def plan_budget(
             community_below_roi = int((cand["label_group"][losing] == "community").sum())
             cand = cand[~losing]
     cand["ratio"] = cand["expected_conversions"] / cand["cost"]
-    short = cand.sort_values("ratio", ascending=False, kind="stable").head(shortlist)
+    ranked = cand.sort_values("ratio", ascending=False, kind="stable").reset_index(drop=True)
     overlap: dict[OverlapKey, float] = {}
-    if use_overlap:
-        try:
-            from tribescope.niche import overlap as niche_overlap
-            from tribescope.niche._audience import creators_with_posts
-
-            # a scored creator without posts (e.g. known by its linked community only) has no audience to compare
-            keys = creators_with_posts(ws, list(zip(short["platform"], short["creator_id"], strict=True)))
-            ot = niche_overlap(ws, keys).to_pylist()
-            overlap = {
-                _pair(_key(r["a_platform"], r["a_id"]), _key(r["b_platform"], r["b_id"])): overlap_bound(
-                    r["shared"], min(r["size_a"], r["size_b"]), overlap_confidence
-                )
-                for r in ot
-            }
-        except Exception as exc:  # overlap is optional: missing module, no comments, …
-            notes.append(f"audience overlap not used ({type(exc).__name__}: {exc})")
-    picks = optimise(
-        short.reset_index(drop=True),
-        budget,
-        overlap=overlap,
-        overlap_penalty=overlap_penalty,
-        min_community_share=min_community_share,
-        max_macro=max_macro,
-        unscored_score=unscored_score,
-    )
+    overlap_failed = False
+    done = 0  # the candidates whose audience overlaps are computed: the first ``done`` of ``ranked``
+    size = shortlist
+    while True:
+        # audience overlap is computed among the best ``size`` by value per cost, where the greedy picks; when the
+        # picks leave budget that a candidate past them could take, the list grows and the plan is made again — it used
+        # to stop at the first 60, leaving the rest of the budget unspent (and the community share short) with more
+        # creators eligible and affordable, and without a word
+        short = ranked.head(size)
+        if use_overlap and not overlap_failed and len(short) > done:
+            try:
+                overlap = _overlaps(ws, short, overlap_confidence)
+            except Exception as exc:  # overlap is optional: missing module, no comments, …
+                overlap_failed = True
+                notes.append(f"audience overlap not used ({type(exc).__name__}: {exc})")
+        done = len(short)
+        picks = optimise(
+            short,
+            budget,
+            overlap=overlap,
+            overlap_penalty=overlap_penalty,
+            min_community_share=min_community_share,
+            max_macro=max_macro,
+            unscored_score=unscored_score,
+        )
+        if done >= len(ranked) or not _room_for(
+            ranked.iloc[done:], picks, budget, min_community_share, max_macro
+        ):
+            break
+        size *= 2
     rationale = []
     for _, r in picks.iterrows():
         fee_note = (

@@ -29,7 +29,8 @@ Formulas (every money figure in the plan's currency; ``cost`` = the plan's fee):
   label and campaign CIs resample creators within the group as well.
 * Incrementality: orders per day in a pre-period (default 30 days before the first start, cut to the
   part the export covers; at least 7 days) give the baseline; ``incremental = observed − baseline_rate × days`` over the campaign window, with a normal
-  interval from the two Poisson counts.
+  interval from the two Poisson counts. An export that ends inside the window (its last order's day) cuts the window
+  there: the days after it have no orders to observe.
 """
 
 from __future__ import annotations
@@ -542,13 +543,19 @@ def campaign_report(
         + f" ({int((won['rule'] == 'code').sum())} by code, {int((won['rule'] == 'utm').sum())} by UTM)"
     )
     notes.extend(_unpaid_note(att, view))
+    notes.extend(_outside_note(att, view, window_days))
+    waiting = _without_results(view, att)
+    if waiting:
+        notes.append(waiting)
 
     labels = _group_table(cr, rev_by_row, "label_group", margin=margin, n_boot=n_boot, seed=seed)
     camps = _group_table(cr, rev_by_row, "campaign_id", margin=margin, n_boot=n_boot, seed=seed)
     present = set(cr["label_group"])
     cost_of = cr.groupby("label_group")["cost"].sum()
     d: tuple[float, float, float] | None = None
-    if not {"community", "broadcast"} <= present:
+    if att.empty:  # no orders imported: no sale was measured, the groups' ROIs are −1 alike for want of data
+        notes.append("no orders imported: the community − broadcast ROI comparison is not made")
+    elif not {"community", "broadcast"} <= present:
         missing = " and ".join(g for g in ("community", "broadcast") if g not in present)
         notes.append(
             f"no {missing} creators in this report: the community − broadcast ROI comparison is not made"
@@ -601,6 +608,58 @@ def _unpaid_note(att: pd.DataFrame, view: pd.DataFrame) -> list[str]:
         f"{n} order{'s' if n > 1 else ''} with a creator's code or UTM campaign {'are' if n > 1 else 'is'} awaiting "
         f"payment (financial status {' / '.join(statuses) or 'unpaid'}) and not counted as "
         f"conversion{'s' if n > 1 else ''} or revenue{shown} — import the orders again once paid"
+    ]
+
+
+def _without_results(view: pd.DataFrame, att: pd.DataFrame) -> str | None:
+    """A note for the campaigns of ``view`` whose results are not in: no orders imported, or an orders export that ends
+    before the campaign starts. Their conversions (0), revenue (0) and ROI (−1) are for want of orders, not of sales —
+    the report printed them, and a community − broadcast difference of +0.00 (95 % CI +0.00 … +0.00), without a word."""
+    last = att["created_at"].max() if len(att) else None
+    starts = pd.to_datetime(view.groupby("campaign_id")["start_date"].min())
+    waiting = sorted(
+        str(c) for c, t in starts.items() if last is None or (pd.notna(t) and last.date() < t.date())
+    )
+    if not waiting:
+        return None
+    shown = ", ".join(waiting[:5]) + (", …" if len(waiting) > 5 else "")
+    why = (
+        "no orders are imported"
+        if last is None
+        else f"the orders export ends {last.date()}, before they start"
+    )
+    return (
+        f"campaign(s) {shown}: {why} — their conversions, revenue and ROI (−1) are not measured yet; import the shop's "
+        "orders (`tribescope campaign import --orders FILE`)"
+    )
+
+
+def _outside_note(att: pd.DataFrame, view: pd.DataFrame, window_days: int) -> list[str]:
+    """A note for the sales that carry this report's rows' code or UTM campaign but were placed outside the row's window
+    (``start … end + window``; :func:`~tribescope.campaigns.attribute_orders`' ``outside_row``): not credited, as the
+    rule says, but counted and named — before the start (a code shared early) and after the window apart — as the
+    clicks outside a window are, never dropped without a word."""
+    away = att[att["outside_row"].isin(view.index)] if "outside_row" in att.columns else att.iloc[0:0]
+    if away.empty:
+        return []
+    away = away.sort_values(["created_at", "order_name"], kind="stable")  # the oldest first
+    start = pd.to_datetime(view["start_date"]).dt.tz_localize(UTC).reindex(away["outside_row"]).to_numpy()
+    early = int((away["created_at"].to_numpy() < start).sum())
+    n = len(away)
+    names = away["order_name"].astype(str).tolist() if "order_name" in away.columns else []
+    shown = f": {', '.join(names[:3])}{' …' if n > 3 else ''}" if names else ""
+    when = " and ".join(
+        part
+        for part in (
+            f"{early} before the row's start" if early else "",
+            f"{n - early} after its end + {window_days} days" if n - early else "",
+        )
+        if part
+    )
+    return [
+        f"{n} paid order{'s' if n > 1 else ''} with a creator's code or UTM campaign {'were' if n > 1 else 'was'} "
+        f"placed outside the row's window ({when}) and {'are' if n > 1 else 'is'} not credited{shown} — widen "
+        "`--window` if sales after it are the campaign's, or check the plan's dates"
     ]
 
 
@@ -663,6 +722,16 @@ def _pooled(cost: np.ndarray, rev: np.ndarray, margin: float) -> float | None:
     return (margin * float(rev.sum()) - c) / c if c else None
 
 
+def _creator_rows(cr: pd.DataFrame, idx: np.ndarray) -> list[list[int]]:
+    """The rows ``idx`` of the creator table grouped by creator ``(creator_platform, creator_id)``, in the order each
+    creator first appears: a creator in several campaigns is one creator of a group, and one unit of its bootstrap."""
+    by: dict[tuple[str, str], list[int]] = {}
+    for k in idx:
+        p, c = cr.at[k, "creator_platform"], cr.at[k, "creator_id"]
+        by.setdefault(("" if p is None or pd.isna(p) else str(p), str(c)), []).append(int(k))
+    return list(by.values())
+
+
 def _boot_group(
     cr: pd.DataFrame,
     rev_by_row: dict[int, np.ndarray],
@@ -671,12 +740,15 @@ def _boot_group(
     n_boot: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bootstrap pooled ROI and conversions of the creators ``idx``: creators resampled, orders Poisson-weighted."""
+    """Bootstrap pooled ROI and conversions of the rows ``idx``: creators resampled — each with all its campaign rows
+    (:func:`_creator_rows`), not row by row, which drew one creator's campaigns as independent creators and made a
+    group's interval too wide or too narrow — and orders Poisson-weighted."""
     costs = cr["cost"].to_numpy(dtype=np.float64)
+    units = _creator_rows(cr, idx)
     roi = np.empty(n_boot)
     conv = np.empty(n_boot)
     for b in range(n_boot):
-        pick = rng.choice(idx, len(idx), replace=True)
+        pick = [k for u in rng.choice(len(units), len(units), replace=True) for k in units[int(u)]]
         c = costs[pick].sum()
         rv, cv = 0.0, 0.0
         for k in pick:
@@ -710,7 +782,8 @@ def _group_table(
         out.append(
             {
                 "group": g,
-                "creators": len(sub),
+                # distinct creators: one in two campaigns is one creator of the group (it was counted twice)
+                "creators": len(_creator_rows(cr, idx)),
                 "cost": cost,
                 "impressions": imp,
                 "engagements": eng,
@@ -773,12 +846,41 @@ def _incrementality(
         n_obs = int(((ts >= t0) & (ts < t1) & live).sum())
         rev_obs = float(att.loc[(ts >= t0) & (ts < t1), "revenue"].sum())
         rev_pre = float(att.loc[(ts >= pre0) & (ts < t0), "revenue"].sum())  # pre-period revenue
-        # the export may start inside the pre-period: use the covered part (from the first order's day)
+        # the export may start inside the pre-period: use the covered part (from the first order's day) …
         first = ts.min().floor("D")
         pre_start = max(pre0, first)
         eff_pre = (t0 - pre_start).total_seconds() / 86400
-        days = (t1 - t0).total_seconds() / 86400
+        # … and end inside the campaign window (pulled before its end + window closed): the observed orders cover
+        # up to the last order's day, and so does the baseline — the full window's baseline against a part of its
+        # orders made every missing day look like lost sales
+        obs_end = min(t1, ts.max().floor("D") + pd.Timedelta(days=1))
+        days = max(0.0, (obs_end - t0).total_seconds() / 86400)
+        cut = (
+            f"; the export ends {(obs_end - pd.Timedelta(days=1)).date()}, before the window's end "
+            f"{(t1 - pd.Timedelta(days=1)).date()}: days after it are not counted"
+            if obs_end < t1
+            else ""
+        )
         credited = int(att["plan_row"].isin(sub.index).sum())
+        if days <= 0:
+            out.append(
+                {
+                    "campaign_id": cid,
+                    "pre_days": pre_days,
+                    "campaign_days": 0.0,
+                    "pre_orders": n_pre,
+                    "observed_orders": n_obs,
+                    "baseline_orders": None,
+                    "incremental_orders": None,
+                    "incremental_lo": None,
+                    "incremental_hi": None,
+                    "incremental_revenue": None,
+                    "credited_orders": credited,
+                    "note": f"the orders export ends {(obs_end - pd.Timedelta(days=1)).date()}, before the campaign "
+                    "starts; incrementality not estimated",
+                }
+            )
+            continue
         if eff_pre < 7 or n_pre == 0:
             out.append(
                 {
@@ -814,7 +916,8 @@ def _incrementality(
                 "incremental_hi": inc + 1.96 * sd,
                 "incremental_revenue": rev_obs - rev_pre * k,
                 "credited_orders": credited,
-                "note": "baseline = pre-period orders per day × campaign days (all orders in the export)",
+                "note": "baseline = pre-period orders per day × campaign days (all orders in the export)"
+                + cut,
             }
         )
     cols = [

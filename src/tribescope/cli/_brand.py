@@ -74,19 +74,28 @@ def _fmt(v: Any, column: str | None = None) -> str:
     return str(v)
 
 
-def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20) -> None:
+def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20, out: Path | None = None) -> None:
     """Print ``t`` as a table. Cells and title are plain text, never Rich markup: quoted posts, comments, brand
     words and descriptions hold brackets ("[gambling, exclusions] post …", "[/]") that markup would swallow or refuse
-    with a traceback."""
-    tab = Table(title=Text(title), show_edge=False)
+    with a traceback. ``out``: the file the rows are written to — the rows past ``limit`` are said to be in it (as
+    ``tribescope score`` says), not "use --out FILE" to a user who gave it; ``--limit 0`` prints no table of no rows."""
     cols = [c for c in cols if c in t.column_names]
-    for c in cols:
-        tab.add_column(c, overflow="fold")
-    for r in t.slice(0, limit).to_pylist():
-        tab.add_row(*[Text(_fmt(r[c], c)) for c in cols])
-    console.print(tab)
-    if t.num_rows > limit:
-        console.print(f"… {t.num_rows - limit} more rows (use --out FILE for all)")
+    if limit or not t.num_rows:
+        tab = Table(title=Text(title), show_edge=False)
+        for c in cols:
+            tab.add_column(c, overflow="fold")
+        for r in t.slice(0, limit).to_pylist():
+            tab.add_row(*[Text(_fmt(r[c], c)) for c in cols])
+        console.print(tab)
+    if t.num_rows > limit and (
+        limit or out is None
+    ):  # `--limit 0 --out FILE`: "wrote N rows to FILE" says it
+        more = f"{t.num_rows - limit} more rows" if limit else f"{t.num_rows} rows"
+        console.print(
+            f"… {more} in {escape(str(out))}, with every column"
+            if out is not None
+            else f"… {more} (use --out FILE for all)"
+        )
 
 
 def _write(t: pa.Table, out: Path) -> None:
@@ -225,6 +234,7 @@ def brand_show(
                 "brand fit (TF-IDF)",
                 ["platform", "handle", "fit", "content_similarity", "audience_similarity", "evidence"],
                 limit,
+                outs.get("fit"),
             )
         if section in ("all", "safety"):
             # the file holds every creator (unless --flagged); the overview of `all` prints the flagged ones only
@@ -237,6 +247,9 @@ def brand_show(
                 "brand safety flags",
                 ["platform", "handle", "flags", "toxic_comment_share", "excluded", "evidence"],
                 limit,
+                # the overview of `all` prints the flagged ones only: the file holds every creator, so its rows
+                # are not "more" of these
+                outs.get("safety") if shown is tables["safety"] else None,
             )
         if section in ("all", "evangelists"):
             tables["evangelists"] = evangelists(
@@ -247,6 +260,7 @@ def brand_show(
                 "organic evangelists",
                 ["platform", "username", "followers", "mentions", "evidence"],
                 limit,
+                outs.get("evangelists"),
             )
     except TribescopeError as exc:
         raise fail(exc) from None
@@ -276,6 +290,7 @@ def ambassadors_cmd(
         f"ambassadors to recruit for {brand}",
         ["platform", "username", "followers", "activity", "sparked", "repliers", "influence", "evidence"],
         limit,
+        out,
     )
     if out is not None:
         _write(t, out)
@@ -343,6 +358,7 @@ def posts_cmd(
             "brands_mentioned",
         ],
         limit,
+        out,
     )
     if out is not None:
         _write(t, out)
@@ -461,6 +477,7 @@ def campaign_report_cmd(
             "emv",
         ],
         50,
+        outs.get("creators"),
     )
     _show(
         rep.labels,
@@ -580,6 +597,7 @@ def plan_cmd(
             "rationale",
         ],
         100,
+        out,
     )
     s = res.summary
     console.print(escape(summary_text(s)))

@@ -66,6 +66,15 @@ class OverlapResponse(ListResponse):
     totals: dict[str, int] = Field(default_factory=dict)
 
 
+class CampaignsResponse(ListResponse):
+    """Campaign report rows (per creator, or pooled per label group); ``notes`` what ``tribescope campaign report``
+    notes under its tables: fees or orders in several currencies added as written, plan rows naming no creator of the
+    workspace, orders awaiting payment or placed outside a row's window, clicks no row won, the community − broadcast
+    comparison or why it is not made."""
+
+    notes: list[str] = Field(default_factory=list)
+
+
 class PlanResponse(ListResponse):
     """The picks (one row each, with its ``rationale``); ``brand`` the brand whose exclusions and own accounts were
     left out (null: none chosen); ``summary`` what was spent of the budget, on how many creators, the community share,
@@ -346,11 +355,18 @@ def _creator(request: Request, platform: str, creator_id: str, evidence: bool) -
     return out
 
 
-def _simple_list(name: str, fn: Any) -> None:
+def _simple_list(name: str, fn: Any, model: type[ListResponse] = ListResponse) -> None:
+    """``GET /name`` (``model``: a :class:`ListResponse` whose further fields come from the page's ``extra``) and
+    ``GET /name.csv``."""
+    more = [k for k in model.model_fields if k not in ListResponse.model_fields]
+
     def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
         with _store(request).view() as ws:
             sec = fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
-        return _list_out(sec, name.replace("/", "_"), format)
+        out = _list_out(sec, name.replace("/", "_"), format)
+        if more and isinstance(out, ListResponse) and sec.ok:
+            return model(**out.model_dump(), **{k: sec.data.extra[k] for k in more if k in sec.data.extra})
+        return out
 
     def handler_csv(request: Request, page: PageNo = 1, page_size: PageSize = 50) -> Any:
         return handler(request, page, page_size, "csv")
@@ -359,7 +375,7 @@ def _simple_list(name: str, fn: Any) -> None:
         f"/{name}",
         handler,
         methods=["GET"],
-        response_model=ListResponse,
+        response_model=model,
         tags=[name.split("/")[0]],
         responses={**ERRORS, **CSV_DOC},
         summary=(fn.__doc__ or name).strip().splitlines()[0],
@@ -381,8 +397,8 @@ def _simple_list(name: str, fn: Any) -> None:
 _simple_list("niches", _data.niches)
 _simple_list("niches/creators", _data.niche_creators)
 _simple_list("brands", _data.brands)
-_simple_list("campaigns", _data.campaigns)
-_simple_list("campaigns/labels", _data.campaign_labels)
+_simple_list("campaigns", _data.campaigns, CampaignsResponse)
+_simple_list("campaigns/labels", _data.campaign_labels, CampaignsResponse)
 
 
 def _overlap(request: Request, creators: list[str], fmt: str) -> Any:

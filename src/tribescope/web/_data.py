@@ -1087,13 +1087,25 @@ def _brand_terms(ws: Workspace) -> list[str]:
     return [] if stored is None else stored(ws)  # type: ignore[no-any-return]
 
 
+def _with_notes(ws: Workspace, page: Page, report: Any) -> Section:
+    """``page`` with the campaign report's notes in ``extra["notes"]`` (without server paths): what ``tribescope
+    campaign report`` prints under its tables — fees and orders in several currencies added as written, plan rows
+    naming no creator of the workspace, orders awaiting payment or outside a row's window, clicks no row won — which
+    the dashboard, the e-mailed report and the API showed the figures without."""
+    page.extra = {
+        **page.extra,
+        "notes": [scrub(str(n), ws.path) for n in getattr(report, "notes", None) or []],
+    }
+    return Section(page)
+
+
 def campaigns(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
     """Campaign ROI per creator (with 95 % bootstrap intervals), from the campaign report."""
     stored = _table_page(ws, "campaigns", page, page_size, export)
     if stored is not None:
         return stored
     res = campaign_result(ws)
-    return Section(_paged(res.data.creators, page, page_size, export)) if res.ok else res
+    return _with_notes(ws, _paged(res.data.creators, page, page_size, export), res.data) if res.ok else res
 
 
 def with_stored_handles(ws: Workspace, sec: Section) -> Section:
@@ -1111,13 +1123,17 @@ def with_stored_handles(ws: Workspace, sec: Section) -> Section:
     for r in got.rows:
         known = named.get((str(r.get("creator_platform")), str(r.get("creator_id"))), {})
         rows.append({**r, "handle": known.get("handle") or r.get("handle")})
-    return Section(Page(got.total, got.page, got.page_size, rows, got.columns, got.scored, got.truncated))
+    return Section(
+        Page(
+            got.total, got.page, got.page_size, rows, got.columns, got.scored, got.truncated, extra=got.extra
+        )
+    )
 
 
 def campaign_labels(ws: Workspace, page: int = 1, page_size: int = 50, export: bool = False) -> Section:
     """Community vs broadcast: pooled ROI per label group with its interval."""
     res = campaign_result(ws)
-    return Section(_paged(res.data.labels, page, page_size, export)) if res.ok else res
+    return _with_notes(ws, _paged(res.data.labels, page, page_size, export), res.data) if res.ok else res
 
 
 def _as_page(obj: Any) -> Page:
