@@ -253,7 +253,7 @@ class Tabular(Format):
                 "header",
                 "this is a DiscordChatExporter CSV export (columns AuthorID, Author, Date, Content, …), which names no "
                 "message, guild or reply: its messages cannot be keyed or threaded, so it is not imported. Export the "
-                "channel again as JSON (DiscordChatExporter --format Json, or 'JSON' in the app) and import that",
+                "channel again as JSON (the export format 'JSON' in DiscordChatExporter's app, or its command line's -f Json) and import that",
             )
         if table is None:
             raise SourceError(
