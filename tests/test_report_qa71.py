@@ -1,0 +1,156 @@
+"""The e-mailed report over odd workspaces: nothing imported, creators imported after the score, hostile text in
+handles, titles and links; each says what the dashboard says of the same workspace."""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tribescope.score")
+
+CREATORS = (  # creator id, handle, followers
+    ("evil1", "<script>alert(1)</script>", 50_000),
+    ("quote2", 'o\'brien "the" </title><img src=x onerror=alert(2)>', 20_000),
+    ("emoji3", "🔥cook🍳ing👩‍🍳", 8_000),
+    ("rtl4", "مرحبا\u202eabc", 12_000),
+)
+LATE = ("late5", "a&b&amp;c", 15_000)  # imported after the score
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def _exports(folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: bool = True) -> list[Path]:
+    """accounts (the creators and 30 fans), 4 posts per creator (the first two sponsored, with a ``javascript:``
+    link) and 10 comments under each post, some of them replies between fans."""
+    folder.mkdir(parents=True, exist_ok=True)
+    accounts = [["instagram", cid, h, n, 100] for cid, h, n in creators]
+    accounts += [["instagram", f"fan{i}", f"fan_{i}", 300 + i, 200] for i in range(30)] if fans else []
+    posts, comments = [], []
+    for cid, _, _ in creators:
+        for j in range(4):
+            pid = f"{cid}_p{j}"
+            sponsored = j < 2
+            posts.append(
+                [
+                    "instagram",
+                    pid,
+                    cid,
+                    f"2026-0{j + 1}-10T10:00:00Z",
+                    "Use code SAVE10 #ad </script><script>alert(3)</script>" if sponsored else "a caption 🙂",
+                    500 + 10 * j,
+                    "javascript:alert(4)" if sponsored else f"https://www.instagram.com/p/{pid}/",
+                ]
+            )
+            for k in range(10):
+                cm = f"{pid}_c{k}"
+                parent = f"{pid}_c{k - 1}" if k % 3 == 2 else ""
+                comments.append(
+                    [
+                        "instagram",
+                        cm,
+                        pid,
+                        f"fan{(k * 7 + j) % 30}",
+                        f"2026-0{j + 1}-11T10:{k:02d}:00Z",
+                        f"I tried this recipe and my family loved it, the sauce was great {k}",
+                        parent,
+                    ]
+                )
+    return [
+        _write(
+            folder / "accounts.csv",
+            ["platform", "account_id", "username", "followers", "following"],
+            accounts,
+        ),
+        _write(
+            folder / "posts.csv",
+            ["platform", "post_id", "creator_id", "created_at", "caption", "likes", "url"],
+            posts,
+        ),
+        _write(
+            folder / "comments.csv",
+            ["platform", "comment_id", "post_id", "author_id", "created_at", "text", "parent_comment_id"],
+            comments,
+        ),
+    ]
+
+
+def _visible(page: str) -> str:
+    """The report's text as a reader sees it (no scripts, styles or chart specs)."""
+    page = re.sub(r"<script\b.*?</script>", " ", page, flags=re.S)
+    page = re.sub(r"<style\b.*?</style>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", page)))
+
+
+def _report(ws: object) -> str:
+    from tribescope.report import render_report
+
+    return render_report(ws, top=5, evidence=5)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def late_ws(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """Four creators scored, then a fifth imported (not scored yet)."""
+    from tribescope.ingest import import_paths
+    from tribescope.score import score_creators
+    from tribescope.store import connect
+
+    tmp = tmp_path_factory.mktemp("late")
+    ws = connect(tmp / "ws.duckdb")
+    import_paths(ws, _exports(tmp / "a", CREATORS))
+    score_creators(ws)
+    import_paths(ws, _exports(tmp / "b", (LATE,), fans=False))
+    yield ws
+    ws.close()
+
+
+@pytest.mark.parametrize("scored", [False, True])
+def test_a_report_without_creators_says_to_import_not_to_score(tmp_path: Path, scored: bool) -> None:
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    ws = connect(tmp_path / "ws.duckdb")
+    import_paths(ws, _exports(tmp_path / "x", CREATORS)[:1])  # the accounts only: no posts, no creator
+    if scored:
+        from tribescope.score import score_creators
+
+        score_creators(ws)
+    page = _report(ws)
+    text = _visible(page)
+    assert "No creators in this workspace yet — run tribescope import EXPORTS" in text
+    assert "Scores not computed yet" not in text  # scoring an empty workspace changes nothing
+    assert 'id="chart-board"' not in page  # no empty chart
+    assert 'id="leaderboard"' not in page  # no table of no rows
+    ws.close()
+
+
+def test_the_report_says_which_creators_were_imported_after_the_score(late_ws: object) -> None:
+    page = _report(late_ws)
+    text = _visible(page)
+    assert (
+        "1 creator imported since the last score is listed without a score, after the scored ones — run "
+        "tribescope score, then tribescope report again, to score it." in text
+    )
+    # the chart has no place for it, and says so as the dashboard does
+    assert "1 of the 5 matching creators is not drawn: not scored yet; it is in the table." in text
+
+
+def test_the_report_chart_draws_the_creators_its_table_lists(late_ws: object, monkeypatch) -> None:
+    """The table lists the first ``MAX_ROWS``; the chart draws those, and its note says how many of how many."""
+    from tribescope.report import _html
+
+    monkeypatch.setattr(_html, "MAX_ROWS", 2)
+    page = _report(late_ws)
+    spec = re.search(r'<script type="application/json" id="spec-board">(.*?)</script>', page, re.S)
+    assert spec is not None
+    assert spec.group(1).count('"handle"') == 2 + 1  # two dots, and the tooltip's field
+    assert "The chart shows the first 2 of the 5 matching creators in this order." in _visible(page)
