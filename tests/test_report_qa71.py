@@ -30,8 +30,8 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 
 def _exports(folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: bool = True) -> list[Path]:
-    """accounts (the creators and 30 fans), 4 posts per creator (the first two sponsored, with a ``javascript:``
-    link) and 10 comments under each post, some of them replies between fans."""
+    """accounts (the creators and 30 fans), 4 posts per creator (the first two sponsored, the first with a
+    ``javascript:`` link) and 10 comments under each post, some of them replies between fans."""
     folder.mkdir(parents=True, exist_ok=True)
     accounts = [["instagram", cid, h, n, 100] for cid, h, n in creators]
     accounts += [["instagram", f"fan{i}", f"fan_{i}", 300 + i, 200] for i in range(30)] if fans else []
@@ -48,7 +48,7 @@ def _exports(folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: 
                     f"2026-0{j + 1}-10T10:00:00Z",
                     "Use code SAVE10 #ad </script><script>alert(3)</script>" if sponsored else "a caption 🙂",
                     500 + 10 * j,
-                    "javascript:alert(4)" if sponsored else f"https://www.instagram.com/p/{pid}/",
+                    " java\tscript:alert(4)" if j == 0 else f"https://www.instagram.com/p/{pid}/",
                 ]
             )
             for k in range(10):
@@ -154,3 +154,33 @@ def test_the_report_chart_draws_the_creators_its_table_lists(late_ws: object, mo
     assert spec is not None
     assert spec.group(1).count('"handle"') == 2 + 1  # two dots, and the tooltip's field
     assert "The chart shows the first 2 of the 5 matching creators in this order." in _visible(page)
+
+
+def test_an_imported_link_that_is_not_http_is_no_link_in_the_evidence(late_ws: object) -> None:
+    """A post's ``url`` is imported as it is: ``javascript:…`` was the href of the sponsored post's link in the
+    evidence (the report's and the dashboard's), run by a click wherever the page's CSP is not applied."""
+    page = _report(late_ws)
+    assert "alert(4)" not in page
+    assert re.findall(r'href="(?:\s|&#9;)*java', page, re.I) == []
+    # the post is still listed, by its id; the posts with a web address keep their link
+    assert "<td>evil1_p0</td>" in page
+    assert '<a href="https://www.instagram.com/p/evil1_p1/" rel="noopener noreferrer">evil1_p1</a>' in page
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://www.tiktok.com/@a/video/1", "https://www.tiktok.com/@a/video/1"),
+        ("HTTP://example.com/x", "HTTP://example.com/x"),
+        ("javascript:alert(1)", None),
+        ("\tJava\nScript:alert(1)", None),
+        ("data:text/html,<script>x</script>", None),
+        ("//evil.example/x", None),
+        ("vbscript:msgbox", None),
+        (None, None),
+    ],
+)
+def test_web_url_keeps_only_web_addresses(url: str | None, link: str | None) -> None:
+    from tribescope.web._render import web_url
+
+    assert web_url(url) == link
