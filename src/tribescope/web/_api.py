@@ -206,8 +206,17 @@ def summary(request: Request) -> dict[str, int]:
 
 async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker thread for it
     platform: Str = None,
-    tier: Str = None,
-    label: Str = None,
+    tier: Annotated[
+        str | None, Query(max_length=200, description="creator, nano, micro, mid, macro or mega")
+    ] = None,
+    label: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="the stored label (community_influencer) or its name as the tables show it "
+            "(community influencer, too little data), in any case",
+        ),
+    ] = None,
     niche: Str = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,

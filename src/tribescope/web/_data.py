@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.score._spec import FIRST_COLUMNS, insufficient_out_of_order
+from tribescope.score._spec import FIRST_COLUMNS, insufficient_out_of_order, label_key, label_value
 from tribescope.store import Workspace
 
 __all__ = [
@@ -245,9 +245,13 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     if q.platform:
         preds.append(t.platform == q.platform.lower())
     if q.tier and "tier" in t.columns:
-        preds.append(t.tier == q.tier)
+        preds.append(
+            t.tier == q.tier.strip().lower()
+        )  # "Micro" as "micro", as the platform filter takes any case
     if q.label and "label" in t.columns:
-        preds.append(t.label == q.label)
+        # "too little data", as every view shows it, finds insufficient_data; a label of another spec in any case
+        want = label_key(label_value(q.label))
+        preds.append(t.label.lower().replace("_", " ") == want)
     if q.niche:
         col = _niche_column(t)
         preds.append(t[col].cast(str) == q.niche if col else ibis.literal(False))
