@@ -184,3 +184,78 @@ def test_web_url_keeps_only_web_addresses(url: str | None, link: str | None) -> 
     from tribescope.web._render import web_url
 
     assert web_url(url) == link
+
+
+@pytest.fixture(scope="module")
+def stale_path(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Four creators scored; then a fifth imported and 40 more comments under the first creator's post."""
+    from tribescope.ingest import import_paths
+    from tribescope.score import score_creators
+    from tribescope.store import connect
+
+    tmp = tmp_path_factory.mktemp("stale")
+    path = tmp / "ws.duckdb"
+    ws = connect(path)
+    try:
+        import_paths(ws, _exports(tmp / "a", CREATORS))
+        score_creators(ws)
+        more = [
+            ["instagram", f"more{k}", "evil1_p0", f"fan{k % 30}", "2026-01-12T10:00:00Z", "nice", ""]
+            for k in range(40)
+        ]
+        b = tmp / "b"
+        import_paths(ws, _exports(b, (LATE,), fans=False)[1:])
+        cols = ["platform", "comment_id", "post_id", "author_id", "created_at", "text", "parent_comment_id"]
+        import_paths(ws, [_write(tmp / "more.csv", cols, more)])
+    finally:
+        ws.close()
+    return str(path)
+
+
+def test_status_says_the_scores_are_older_than_the_data(stale_path: str) -> None:
+    from tests._score_fixtures import run_cli
+
+    code, out, err = run_cli(stale_path, "status")
+    assert code == 0, out + err
+    assert (
+        "creator scores: 4 creators scored (spec 1.2.0); since then 1 creator was imported (not scored yet) and the "
+        "posts or comments of 1 scored creator changed — run `tribescope score`" in out
+    ), out
+
+
+def test_score_changes_counts_nothing_right_after_a_score(late_ws: object, tmp_path: Path) -> None:
+    from tribescope.web._data import score_changes
+
+    got = score_changes(late_ws)  # type: ignore[arg-type]
+    assert (got.unscored, got.changed) == (1, 0)  # the late creator; the scored ones are as they were scored
+    assert got.text() == "1 creator was imported (not scored yet)"
+
+
+def test_the_report_command_says_when_the_scores_are_older_than_the_data(
+    stale_path: str, tmp_path: Path
+) -> None:
+    from tests._score_fixtures import run_cli
+
+    code, out, err = run_cli(
+        stale_path, "report", "-o", str(tmp_path / "r.html"), "--top", "1", "--evidence", "0"
+    )
+    assert code == 0, out + err
+    assert (
+        "since the last score, 1 creator was imported (not scored yet) and the posts or comments of 1" in err
+    ), err
+
+
+def test_the_report_command_of_a_workspace_without_creators_says_to_import(tmp_path: Path) -> None:
+    from tests._score_fixtures import run_cli
+
+    from tribescope.ingest import import_paths
+    from tribescope.store import connect
+
+    ws = connect(tmp_path / "ws.duckdb")
+    import_paths(ws, _exports(tmp_path / "x", CREATORS)[:1])  # accounts only
+    ws.close()
+    code, out, err = run_cli(str(tmp_path / "ws.duckdb"), "report", "-o", str(tmp_path / "r.html"))
+    assert code == 0, out + err
+    assert (
+        "no creators in this workspace yet (no posts imported)" in err and "no scores in this" not in err
+    ), err
