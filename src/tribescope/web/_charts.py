@@ -153,7 +153,8 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
         {"field": "metric"},
         {"field": "value_text", "title": "value"},
         {"field": "benchmark_text", "title": "tier median"},
-        {"field": "score", "title": "score 0-100", "format": ".0f"},
+        # as explain and the score table show a component's score (and its label conditions compare it): 49.60, not 50
+        {"field": "score", "title": "score 0-100", "format": f".{SCORE_DIGITS}f"},
         {"field": "contribution", "title": "points", "format": ".2f"},
     ]
     rows_spec = []
