@@ -1,5 +1,5 @@
-"""The e-mailed report over odd workspaces: nothing imported, creators imported after the score, hostile text in
-handles, titles and links; each says what the dashboard says of the same workspace."""
+"""The e-mailed report (and `status`, `explain`) over odd workspaces: nothing imported, creators imported after the
+score, hostile text in handles, comments and links; each says what the dashboard says of the same workspace."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _exports(folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: 
                         pid,
                         f"fan{(k * 7 + j) % 30}",
                         f"2026-0{j + 1}-11T10:{k:02d}:00Z",
-                        f"I tried this recipe and my family loved it, the sauce was great {k}",
+                        f"I tried this recipe and my family loved it,\n\nthe sauce was great {k}",
                         parent,
                     ]
                 )
@@ -259,3 +259,15 @@ def test_the_report_command_of_a_workspace_without_creators_says_to_import(tmp_p
     assert (
         "no creators in this workspace yet (no posts imported)" in err and "no scores in this" not in err
     ), err
+
+
+def test_explain_prints_a_comment_with_line_breaks_on_its_line_of_the_evidence(stale_path: str) -> None:
+    """A comment's line break started a line at the left margin, read as the next item of the evidence."""
+    from tests._score_fixtures import run_cli
+
+    code, out, err = run_cli(stale_path, "explain", "emoji3")
+    assert code == 0, out + err
+    block = out[out.index("Followers talking to each other") : out.index("Returning commenters")]
+    lines = block.splitlines()[1:]
+    assert lines and all(line.startswith("  ") for line in lines), block
+    assert "I tried this recipe and my family loved it, the sauce was great" in block
