@@ -48,7 +48,10 @@ def test_a_label_as_the_tables_show_it_filters_as_the_stored_label(api, stored: 
     assert _ids(api, label=shown) == want  # "too little data" found nothing
     # the CSV export and the dashboard's leaderboard filter alike
     assert api.get("/api/creators.csv", params={"label": shown}).headers["x-total-count"] == str(len(want))
-    assert f"{len(want)} creators" in api.get("/", params={"label": shown}).text
+    page = api.get("/", params={"label": shown}).text
+    assert f"{len(want)} creators" in page
+    # the filter form shows the label chosen (it showed "any", and Apply dropped the filter)
+    assert f'<option value="{stored}" selected>' in page
 
 
 def test_a_tier_in_any_case_filters_as_the_tier(api) -> None:

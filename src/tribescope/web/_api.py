@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
-from tribescope.score._spec import COUNT_COLUMNS
+from tribescope.score._spec import COUNT_COLUMNS, label_value
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
 from tribescope.web._jobs import JobBusy
@@ -230,8 +230,9 @@ async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker t
 ) -> CreatorQuery:
     return CreatorQuery(
         platform=platform,
-        tier=tier,
-        label=label,
+        # as stored: the dashboard's filter form shows the label and tier chosen, however they were written
+        tier=tier.strip().lower() if tier else tier,
+        label=label_value(label) if label else label,
         niche=niche,
         min_score=min_score,
         max_score=max_score,
