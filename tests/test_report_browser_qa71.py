@@ -1,5 +1,6 @@
 """In headless Chromium: a creator whose handle is 300 characters long (one word) neither widens the report or the
-dashboard page beyond the window nor pushes the leaderboard's scores out of view; hostile names run nothing."""
+dashboard page beyond the window nor pushes the leaderboard's scores out of view; a right-to-left override in a
+commenter's handle does not reverse the evidence's sentence it is named in; hostile names run nothing."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def ws_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp / "ws.duckdb"
     ws = connect(path)
     try:
-        import_paths(ws, _exports(tmp / "x", (*CREATORS, LONG)))
+        # every fan's handle ends in a right-to-left override (U+202E), as a spoofing handle may
+        import_paths(ws, _exports(tmp / "x", (*CREATORS, LONG), fan_name="fan_{}\u202e"))
         score_creators(ws)
     finally:
         ws.close()
@@ -104,3 +106,28 @@ def test_a_300_character_handle_does_not_widen_the_dashboard(browser, ws_path: P
         app.state.store.close()
     _scores_in_view(board, width)
     assert creator["page"] <= creator["window"], creator
+
+
+def test_a_right_to_left_override_in_a_name_stays_in_the_name(browser, ws_path: Path, tmp_path: Path) -> None:
+    from tribescope.report import write_report
+    from tribescope.store import connect
+
+    ws = connect(ws_path, read_only=True)
+    try:
+        out = write_report(ws, tmp_path / "report.html", top=1, evidence=1)
+    finally:
+        ws.close()
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(out.as_uri())
+    # the words after the names ("…: 1 reply under 1 post") from left to right, as written
+    xs = pg.evaluate(
+        """() => { const p = document.querySelector('.conversation p'); const t = p.lastChild; const s = t.textContent;
+          const at = w => { const r = document.createRange(); const i = s.indexOf(w);
+                            r.setStart(t, i); r.setEnd(t, i + w.length); return r.getBoundingClientRect().left; };
+          return [s, at('repl'), at('under'), at('post')]; }"""
+    )
+    named = pg.evaluate("() => document.querySelector('.conversation b').textContent")
+    ctx.close()
+    assert named.endswith("\u202e"), named  # the name holds the override
+    assert xs[1] < xs[2] < xs[3], xs  # reversed: "post" left of "under" left of "reply"

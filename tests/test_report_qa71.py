@@ -29,12 +29,16 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
     return path
 
 
-def _exports(folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: bool = True) -> list[Path]:
+def _exports(
+    folder: Path, creators: tuple[tuple[str, str, int], ...], *, fans: bool = True, fan_name: str = "fan_{}"
+) -> list[Path]:
     """accounts (the creators and 30 fans), 4 posts per creator (the first two sponsored, the first with a
     ``javascript:`` link) and 10 comments under each post, some of them replies between fans."""
     folder.mkdir(parents=True, exist_ok=True)
     accounts = [["instagram", cid, h, n, 100] for cid, h, n in creators]
-    accounts += [["instagram", f"fan{i}", f"fan_{i}", 300 + i, 200] for i in range(30)] if fans else []
+    accounts += (
+        [["instagram", f"fan{i}", fan_name.format(i), 300 + i, 200] for i in range(30)] if fans else []
+    )
     posts, comments = [], []
     for cid, _, _ in creators:
         for j in range(4):
