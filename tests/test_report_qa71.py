@@ -275,3 +275,22 @@ def test_explain_prints_a_comment_with_line_breaks_on_its_line_of_the_evidence(s
     lines = block.splitlines()[1:]
     assert lines and all(line.startswith("  ") for line in lines), block
     assert "I tried this recipe and my family loved it, the sauce was great" in block
+
+
+def test_the_report_says_when_scored_creators_changed_since_the_score(stale_path: str) -> None:
+    from tribescope.store import connect
+
+    ws = connect(stale_path, read_only=True)
+    try:
+        text = _visible(_report(ws))
+    finally:
+        ws.close()
+    assert (
+        "The posts or comments of 1 scored creator changed since the last score: its score is the stored one — run "
+        "tribescope score, then tribescope report again." in text
+    ), text[:3000]
+    assert "1 creator imported since the last score is listed without a score" in text
+
+
+def test_a_report_right_after_the_score_has_no_change_note(late_ws: object) -> None:
+    assert "changed since the last score" not in _visible(_report(late_ws))

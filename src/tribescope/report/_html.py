@@ -108,6 +108,8 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "chart_counts": _charts.leaderboard_counts(board.rows[:MAX_ROWS]),
         # anything imported at all: a workspace without creators is told to import, not to score
         "imported": board.total > 0 or _data.has_posts(ws),
+        # scored creators whose posts or comments changed since the score (those imported since: board.extra)
+        "changed": _data.score_changes(ws).changed if board.scored else 0,
         "creators": creators,
         "anchors": {
             (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators
