@@ -157,7 +157,10 @@ def test_the_report_chart_draws_the_creators_its_table_lists(late_ws: object, mo
     spec = re.search(r'<script type="application/json" id="spec-board">(.*?)</script>', page, re.S)
     assert spec is not None
     assert spec.group(1).count('"handle"') == 2 + 1  # two dots, and the tooltip's field
-    assert "The chart shows the first 2 of the 5 matching creators in this order." in _visible(page)
+    text = _visible(page)
+    assert "The chart shows the first 2 of the 5 matching creators in this order." in text
+    assert "Top 2 of 5 creators." in text  # the table lists as many (it listed 100 whatever MAX_ROWS said)
+    assert page.count('<td class="name">') == 2
 
 
 def test_an_imported_link_that_is_not_http_is_no_link_in_the_evidence(late_ws: object) -> None:
