@@ -267,7 +267,11 @@ def _scores_line(ws: Any) -> str:
             str(v) for v in t.select("spec_version").distinct().to_pyarrow()["spec_version"].to_pylist()
         )
     spec = f" (spec {', '.join(specs)})" if specs else ""
-    return f"creator scores: {n:,} creator{'' if n == 1 else 's'} scored{spec}"
+    line = f"creator scores: {n:,} creator{'' if n == 1 else 's'} scored{spec}"
+    from tribescope.web._data import score_changes  # here: the read layer the dashboard and the report share
+
+    changes = score_changes(ws).text()  # an import since the score: the scores above are not the data's
+    return f"{line}; since then {changes} — run `tribescope score`" if changes else line
 
 
 @app.command()

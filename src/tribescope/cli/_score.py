@@ -130,6 +130,13 @@ def _rule_name(label: Any) -> str:
     return escape(name if name == str(label).replace("_", " ") else f"{name} ({label})")
 
 
+def _line(text: Any, width: int) -> str:
+    """A comment or caption on one line of ``explain``'s evidence (escaped for Rich): its line breaks and runs of
+    blanks as one space, then its first ``width`` characters — a line break in a comment started a line of its own
+    at the left margin, read as the next item of the listing."""
+    return escape(" ".join(str(text or "").split())[:width])
+
+
 def _weight_digits(weights: list[float]) -> int:
     """The decimals every spec weight of the table is shown with: two, or as many as the finest weight has (0.125)."""
     for d in range(2, 7):
@@ -470,7 +477,7 @@ def explain(
                 f"{_plural(conv['replies'], 'reply', 'replies')} under {_plural(conv['posts_together'], 'post', 'posts')}"
             )
             for m in conv["thread"]:
-                console.print(f"    [dim]{escape(who(m['author_id']))}:[/] {escape((m['text'] or '')[:140])}")
+                console.print(f"    [dim]{escape(who(m['author_id']))}:[/] {_line(m['text'], 140)}")
     else:
         console.print("[dim]No conversational replies between followers found.[/]")
     if ev["returning_commenters"]:
@@ -482,6 +489,6 @@ def explain(
     if ev["sponsored_posts"]:
         console.print(f"[bold]Sponsored posts found[/] ({len(ev['sponsored_posts'])}):")
         for p in ev["sponsored_posts"]:
-            console.print(f"  {escape(str(p['post_id']))} \\[{p['kind']}] {escape(p['caption'][:100])}")
+            console.print(f"  {escape(str(p['post_id']))} \\[{p['kind']}] {_line(p['caption'], 100)}")
     if ev["suspicious_signals"]:
         console.print("[bold red]Suspicious signals[/]: " + escape("; ".join(ev["suspicious_signals"])))

@@ -118,7 +118,10 @@ def report(
     ] = 3,
 ) -> None:
     """Write a self-contained HTML report (charts included, nothing fetched when opened) for e-mail."""
+    from rich.markup import escape
+
     from tribescope.report import write_report
+    from tribescope.web._data import has_posts, score_changes
 
     try:
         check_out(out, (".html", ".htm"))
@@ -128,12 +131,25 @@ def report(
     try:
         path = write_report(ws, out, top=top, evidence=evidence)
         scored = has_scores(ws)
+        changes = score_changes(ws).text() if scored else ""
+        creators = has_posts(ws)
     except TribescopeError as exc:
         raise fail(exc) from None
     finally:
         ws.close()
     console.print(f"report written: {os.fspath(path.resolve())} ({path.stat().st_size / 1e6:.1f} MB)")
-    if not scored:
+    if changes:  # the report shows the stored scores: say they are not the workspace's data
+        err.print(
+            f"[yellow]note:[/] since the last score, {escape(changes)}: the report shows the stored scores. Run "
+            "`tribescope score`, then `tribescope report` again.",
+            highlight=False,
+        )
+    if not creators:  # scoring finds no one: the exports are what is missing
+        err.print(
+            "[yellow]note:[/] no creators in this workspace yet (no posts imported): the report has none. Run "
+            "`tribescope import EXPORTS` and `tribescope score`, then `tribescope report` again."
+        )
+    elif not scored:
         err.print(
             "[yellow]note:[/] no scores in this workspace yet: the report lists its creators without score, label or "
             "components. Run `tribescope score`, then `tribescope report` again."

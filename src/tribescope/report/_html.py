@@ -102,7 +102,14 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "version": __version__,
         "summary": _data.workspace_summary(ws),
         "board": board,
-        "board_chart": _charts.leaderboard(board.rows) if board.scored else None,
+        # the rows of the table: the chart draws the creators the table lists (a creator it leaves out is in the
+        # table, as its note says), not the 500 the board was read with
+        "board_chart": _charts.leaderboard(board.rows[:MAX_ROWS]) if board.scored and board.total else None,
+        "chart_counts": _charts.leaderboard_counts(board.rows[:MAX_ROWS]),
+        # anything imported at all: a workspace without creators is told to import, not to score
+        "imported": board.total > 0 or _data.has_posts(ws),
+        # scored creators whose posts or comments changed since the score (those imported since: board.extra)
+        "changed": _data.score_changes(ws).changed if board.scored else 0,
         "creators": creators,
         "anchors": {
             (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators

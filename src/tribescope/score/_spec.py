@@ -38,7 +38,9 @@ __all__ = [
     "er_text",
     "insufficient_out_of_order",
     "is_share",
+    "label_key",
     "label_text",
+    "label_value",
     "load_spec",
     "metric_text",
     "score_text",
@@ -125,6 +127,23 @@ def label_text(v: object) -> str:
         return ""
     s = str(v)
     return LABEL_NAMES.get(s, s.replace("_", " "))
+
+
+def label_value(text: str) -> str:
+    """The stored label a reader's name of it names: the stored value itself (``insufficient_data``), or the name every
+    view shows (:data:`LABEL_NAMES`: "too little data"), in any case and with spaces or underscores — what a filter on
+    labels compares (``?label=too little data`` found nothing: the stored values have underscores)."""
+    key = label_key(text)
+    for stored, shown in LABEL_NAMES.items():
+        if key in (shown, label_key(stored)):
+            return stored
+    return text.strip()  # a label of another spec, as given
+
+
+def label_key(text: str) -> str:
+    """A label's name in lower case with single spaces for underscores and blanks (``Reach_Only`` → ``reach only``):
+    two names of one label have the same key."""
+    return " ".join(text.replace("_", " ").split()).lower()
 
 
 def insufficient_out_of_order(rows: Sequence[Mapping[str, Any]]) -> bool:

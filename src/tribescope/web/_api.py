@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tribescope._files import is_formula_cell
-from tribescope.score._spec import COUNT_COLUMNS
+from tribescope.score._spec import COUNT_COLUMNS, label_value
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
 from tribescope.web._jobs import JobBusy
@@ -214,8 +214,17 @@ def summary(request: Request) -> dict[str, int]:
 
 async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker thread for it
     platform: Str = None,
-    tier: Str = None,
-    label: Str = None,
+    tier: Annotated[
+        str | None, Query(max_length=200, description="creator, nano, micro, mid, macro or mega")
+    ] = None,
+    label: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="the stored label (community_influencer) or its name as the tables show it "
+            "(community influencer, too little data), in any case",
+        ),
+    ] = None,
     niche: Str = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
@@ -229,8 +238,9 @@ async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker t
 ) -> CreatorQuery:
     return CreatorQuery(
         platform=platform,
-        tier=tier,
-        label=label,
+        # as stored: the dashboard's filter form shows the label and tier chosen, however they were written
+        tier=tier.strip().lower() if tier else tier,
+        label=label_value(label) if label else label,
         niche=niche,
         min_score=min_score,
         max_score=max_score,

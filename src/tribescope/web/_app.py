@@ -304,11 +304,9 @@ def _pages(app: FastAPI) -> None:
             pages=pages,
             imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
-            # what the chart leaves out, said beside it: creators past its first rows, creators without followers
-            chart_rows=len(chart_rows),
-            chart_unplaced=sum(1 for r in chart_rows if not _charts.on_leaderboard_chart(r)),
-            # of those, the ones not scored yet (imported after the score): not drawn for want of a score
-            chart_unscored=sum(1 for r in chart_rows if r.get("community_score") is None),
+            # what the chart leaves out, said beside it: creators past its first rows, creators without followers or
+            # not scored yet
+            chart_counts=_charts.leaderboard_counts(chart_rows),
         )
 
     # ``:path``: a creator id may hold "/" (links encode it as %2F, which is decoded before routing)

@@ -19,6 +19,7 @@ __all__ = [
     "components",
     "engagement_over_time",
     "leaderboard",
+    "leaderboard_counts",
     "network",
     "niche_map",
     "sponsored_vs_organic",
@@ -58,6 +59,17 @@ def on_leaderboard_chart(r: dict[str, Any]) -> bool:
     place for 0 or an unknown count; the page counts the creators left out)."""
     f = r.get("followers")
     return isinstance(f, int | float) and f > 0 and r.get("community_score") is not None
+
+
+def leaderboard_counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """What the leaderboard chart of ``rows`` leaves out, for the note beside it (the dashboard's and the report's):
+    ``rows`` drawn from, ``unplaced`` of them not drawn (:func:`on_leaderboard_chart`), and of those ``unscored`` (not
+    scored yet: imported after the score) — the others have no follower count."""
+    return {
+        "rows": len(rows),
+        "unplaced": sum(1 for r in rows if not on_leaderboard_chart(r)),
+        "unscored": sum(1 for r in rows if r.get("community_score") is None),
+    }
 
 
 def leaderboard(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -141,7 +153,8 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
         {"field": "metric"},
         {"field": "value_text", "title": "value"},
         {"field": "benchmark_text", "title": "tier median"},
-        {"field": "score", "title": "score 0-100", "format": ".0f"},
+        # as explain and the score table show a component's score (and its label conditions compare it): 49.60, not 50
+        {"field": "score", "title": "score 0-100", "format": f".{SCORE_DIGITS}f"},
         {"field": "contribution", "title": "points", "format": ".2f"},
     ]
     rows_spec = []

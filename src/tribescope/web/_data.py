@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import TribescopeError
-from tribescope.score._spec import FIRST_COLUMNS, insufficient_out_of_order
+from tribescope.score._spec import FIRST_COLUMNS, insufficient_out_of_order, label_key, label_value
 from tribescope.store import Workspace
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "overlap",
     "plan",
     "ranked_out_of_order",
+    "score_changes",
     "scrub",
     "workspace_summary",
 ]
@@ -245,9 +246,13 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     if q.platform:
         preds.append(t.platform == q.platform.lower())
     if q.tier and "tier" in t.columns:
-        preds.append(t.tier == q.tier)
+        preds.append(
+            t.tier == q.tier.strip().lower()
+        )  # "Micro" as "micro", as the platform filter takes any case
     if q.label and "label" in t.columns:
-        preds.append(t.label == q.label)
+        # "too little data", as every view shows it, finds insufficient_data; a label of another spec in any case
+        want = label_key(label_value(q.label))
+        preds.append(t.label.lower().replace("_", " ") == want)
     if q.niche:
         col = _niche_column(t)
         preds.append(t[col].cast(str) == q.niche if col else ibis.literal(False))
@@ -888,6 +893,69 @@ def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -
         f"the data changed since the score: {then[0]:,} posts and {then[1]:,} comments then, "
         f"{now[0]:,} and {now[1]:,} now — run `tribescope score` to score it again"
     )
+
+
+@dataclass
+class ScoreChanges:
+    """What changed since the stored scores (``tribescope status`` and ``tribescope report`` say it): creators
+    found in ``posts`` with no score (imported after the score), and scored creators whose posts or comments now
+    number otherwise than the counts their score was computed on (``n_posts``, ``n_comments``; as the creator page's
+    note, :func:`_stale`, compares them)."""
+
+    unscored: int = 0
+    changed: int = 0
+
+    def text(self) -> str:
+        """``1 creator was imported (not scored yet) and the posts or comments of 2 scored creators changed`` (""
+        when nothing changed)."""
+        parts = []
+        if self.unscored:
+            n = self.unscored
+            parts.append(
+                f"{n:,} creator{'s' if n != 1 else ''} {'were' if n != 1 else 'was'} imported (not scored yet)"
+            )
+        if self.changed:
+            n = self.changed
+            parts.append(f"the posts or comments of {n:,} scored creator{'s' if n != 1 else ''} changed")
+        return " and ".join(parts)
+
+
+def score_changes(ws: Workspace) -> ScoreChanges:
+    """:class:`ScoreChanges` of the workspace, counted in the engine (nothing when it has no scores or no posts)."""
+    tables = _tables(ws)
+    if SCORE_TABLE not in tables or "posts" not in tables:
+        return ScoreChanges()
+    s = ws.table(SCORE_TABLE)
+    if not {"platform", "creator_id"} <= set(s.columns):
+        return ScoreChanges()
+    p = ws.table("posts")
+    now = p.group_by(["platform", "creator_id"]).agg(np_now=p.count())
+    if "comments" in tables:
+        c = ws.table("comments")
+        owner = p.select(o_platform=p.platform, o_post=p.post_id, o_creator=p.creator_id).distinct()
+        cj = c.inner_join(owner, [c.platform == owner.o_platform, c.post_id == owner.o_post])
+        per = cj.group_by(c_platform=cj.o_platform, c_creator=cj.o_creator).agg(nc_now=cj.count())
+    else:
+        per = None
+    unscored = now.anti_join(s, [now.platform == s.platform, now.creator_id == s.creator_id]).count()
+    changed = 0
+    if {"n_posts", "n_comments"} <= set(s.columns):
+        j = s.left_join(now, [s.platform == now.platform, s.creator_id == now.creator_id])
+        j = j.select(
+            platform=j.platform,
+            creator_id=j.creator_id,
+            n_posts=j.n_posts,
+            n_comments=j.n_comments,
+            np_now=j.np_now,
+        )
+        if per is not None:
+            j = j.left_join(per, [j.platform == per.c_platform, j.creator_id == per.c_creator])
+            nc_now = j.nc_now.fill_null(0)
+        else:
+            nc_now = ibis.literal(0)
+        differs = (j.n_posts.cast("int64") != j.np_now.fill_null(0)) | (j.n_comments.cast("int64") != nc_now)
+        changed = int(j.filter(j.n_posts.notnull() & j.n_comments.notnull() & differs).count().execute())
+    return ScoreChanges(unscored=int(unscored.execute()), changed=changed)
 
 
 def creator_detail(

@@ -27,7 +27,7 @@ from tribescope.score._spec import (
 from tribescope.web import _charts
 from tribescope.web._data import EVIDENCE_NOT_COMPUTED, ranked_out_of_order, to_json
 
-__all__ = ["code_spans", "creator_charts", "creator_href", "env"]
+__all__ = ["code_spans", "creator_charts", "creator_href", "env", "web_url"]
 
 
 def _plain_number(v: Any) -> str:
@@ -200,6 +200,24 @@ def creator_href(platform: Any, creator_id: Any, *, evidence: bool = False) -> s
     return f"/creator/{_segment(platform)}/{_segment(cid)}" + ("?evidence=1" if evidence else "")
 
 
+#: The schemes a link to the web may have; an imported post's ``url`` (or a spec's benchmark ``url``) of any other —
+#: ``javascript:``, ``data:``, ``vbscript:`` — is shown as text, never as a link that would run or load it.
+WEB_SCHEMES = ("http", "https")
+
+
+def web_url(v: Any) -> str | None:
+    """``v`` when it is an absolute ``http(s)://`` URL a link may point to, else None (the caller shows no link).
+    Browsers drop tabs, line breaks and leading blanks or control characters before reading the scheme (``java\tscript:``
+    is ``javascript:``), so the scheme is read as they read it."""
+    if not isinstance(v, str):
+        return None
+    text = re.sub(r"[\t\n\r]", "", v).lstrip("\x00- ")
+    scheme, sep, rest = text.partition(":")
+    if not sep or scheme.lower() not in WEB_SCHEMES or not rest.startswith("//"):
+        return None
+    return v.strip()
+
+
 def _header(name: Any) -> Markup:
     """A column name as a table header that may wrap after each "_" (``conversions_per_1k_followers`` need not
     widen its column to 28 characters)."""
@@ -252,6 +270,7 @@ def env() -> Environment:
     e.filters["json_script"] = _json_script
     e.filters["header"] = _header
     e.filters["segment"] = _segment
+    e.filters["web_url"] = web_url  # an imported link: http(s) only
     e.filters["code_spans"] = code_spans  # a job's message or an error: `tribescope score` as <code>
     e.globals["EVIDENCE_NOT_COMPUTED"] = EVIDENCE_NOT_COMPUTED
     e.globals["creator_href"] = creator_href
