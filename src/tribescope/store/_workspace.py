@@ -417,8 +417,12 @@ class Workspace:
         anything but an earlier export is refused rather than mixed into or replaced: an earlier export is table folders
         each holding the one file this writes (``part-0.parquet``; none once ``forget`` removed it) and the Spark
         backend's derived tables (``_derived/``). A folder of the user's own Parquet (``customers/customers.parquet``)
-        was taken for a table of an earlier export and deleted with it."""
+        was taken for a table of an earlier export and deleted with it. A symbolic link (to a mounted volume, …) is
+        written through: the export goes to the folder it points at (it was replaced by a folder of the same name,
+        leaving the target as it was, and the next export failed with a traceback)."""
         out = Path(directory).absolute()
+        if out.is_symlink():
+            out = out.resolve()
         here = Path.cwd()
         if not out.name or out.resolve() in (here.resolve(), *here.resolve().parents):
             # the export is written beside the folder and swapped in: not the folder a shell stands in
@@ -443,9 +447,9 @@ class Workspace:
                     f"{out} holds files that are not a tribescope export ({', '.join(sorted(foreign)[:5])}); "
                     "export into a new or empty folder"
                 )
-        tmp = out.with_name(f".{out.name}.partial")
+        tmp, old = out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.old")
         try:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_path(tmp)
             tmp.mkdir(parents=True)
         except OSError as exc:
             raise WorkspaceError(f"cannot write {out}: {exc}") from exc
@@ -456,14 +460,21 @@ class Workspace:
                 self.duck.execute(
                     f"COPY {_ident(name)} TO {_literal(str(d / _EXPORT_PART))} (FORMAT PARQUET)"
                 )
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            if out.exists():
-                out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                _remove_path(old)  # left by an export that was interrupted here
+                if out.exists():
+                    out.rename(old)
+                try:
+                    tmp.rename(out)
+                except OSError:
+                    if old.exists() and not out.exists():
+                        old.rename(out)  # the earlier export back in its place
+                    raise
+            except OSError as exc:
+                raise WorkspaceError(f"cannot write {out}: {exc}") from exc
+            _remove_path(old)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_path(tmp)
         return out
 
     def _stored_tables(self) -> list[str]:
@@ -514,6 +525,17 @@ class Workspace:
 DERIVED_DIR = "_derived"
 #: the one file :meth:`Workspace.export_parquet` writes in each table's folder
 _EXPORT_PART = "part-0.parquet"
+
+
+def _remove_path(p: Path) -> None:
+    """Delete ``p`` whatever it is (a folder with its files, a file, a symbolic link: the link, not its target); no
+    error when it is not there or cannot be deleted."""
+    if p.is_symlink() or p.is_file():
+        with contextlib.suppress(OSError):
+            p.unlink()
+    else:
+        shutil.rmtree(p, ignore_errors=True)
+
 
 #: Environment variables :func:`connect` reads when it is given neither a master nor a remote.
 ENV_SPARK_MASTER = "TRIBESCOPE_SPARK_MASTER"
