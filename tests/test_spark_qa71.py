@@ -1,0 +1,96 @@
+"""The pyspark backend beyond ``score``: what the commands and the Python API give on a Parquet export, against the
+same workspace on DuckDB. One local Spark session serves the module (``getOrCreate``)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+
+import pyarrow as pa
+import pytest
+
+from tribescope.niche import inner_circle
+from tribescope.store import connect
+
+try:
+    from ._score_fixtures import BAKERY_COMMENTS, T0
+    from ._score_fixtures import insert as _put
+    from ._spark_fixtures import require_spark
+except ImportError:  # run as top-level modules (pytest's rootdir on sys.path)
+    from _score_fixtures import BAKERY_COMMENTS, T0  # type: ignore[no-redef]
+    from _score_fixtures import insert as _put  # type: ignore[no-redef]
+    from _spark_fixtures import require_spark  # type: ignore[no-redef]
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+
+UTC = pa.timestamp("us", "UTC")
+
+
+@pytest.fixture(scope="module")
+def spark_available():
+    require_spark()
+
+
+@pytest.fixture
+def both(spark_available, ws, tmp_path):
+    """The bakery thread (creator ``cre``, two posts, ten comments) on DuckDB and, exported, on pyspark."""
+    _put(
+        ws,
+        "posts",
+        [
+            {"platform": "instagram", "post_id": p, "creator_id": "cre", "created_at": T0, "likes": 10}
+            for p in ("p1", "p2")
+        ],
+    )
+    _put(
+        ws,
+        "accounts",
+        [{"platform": "instagram", "account_id": "cre", "username": "cre", "followers": 1000}],
+    )
+    _put(ws, "comments", BAKERY_COMMENTS)
+    return ws, connect(ws.export_parquet(tmp_path / "pq"), backend="pyspark")
+
+
+def test_spark_results_carry_the_utc_zone_as_duckdbs_do(both):
+    """Spark returned the workspace's timestamps as UTC wall time without a zone: ``to_pyarrow()`` had
+    ``timestamp[us]`` where DuckDB has ``timestamp[us, tz=UTC]``, ``to_pandas()`` naive datetimes, and ``circle``'s
+    first_seen / last_seen (and so ``circle --out``) lost their ``+00:00``."""
+    duck, spark = both
+    for w in (duck, spark):
+        c = w.table("comments")
+        got = c.select("comment_id", "created_at").order_by("comment_id").to_pyarrow()
+        assert got.schema.field("created_at").type == UTC, w.backend
+        assert got.column("created_at")[0].as_py() == T0 + dt.timedelta(minutes=10)  # c1, an aware instant
+        assert str(c.created_at.to_pyarrow().type) == "timestamp[us, tz=UTC]", w.backend
+        df = c.select("created_at").to_pandas()
+        assert str(df["created_at"].dt.tz) == "UTC", w.backend
+        assert c.created_at.max().execute() == max(x["created_at"] for x in BAKERY_COMMENTS), w.backend
+        batches = c.select("created_at").to_pyarrow_batches()
+        assert batches.schema.field("created_at").type == UTC, w.backend
+        assert sum(b.num_rows for b in batches) == len(BAKERY_COMMENTS)
+    d, s = (inner_circle(w, ("instagram", "cre")) for w in both)
+    assert s.schema == d.schema
+    assert (
+        s.select(["member_id", "first_seen", "last_seen"]).to_pylist()
+        == d.select(["member_id", "first_seen", "last_seen"]).to_pylist()
+    )
+    alice = next(r for r in s.to_pylist() if r["member_id"] == "alice")
+    assert alice["first_seen"] == T0 + dt.timedelta(minutes=10)
+
+
+def test_circle_out_writes_the_zone_on_spark(both, tmp_path):
+    from typer.testing import CliRunner
+
+    from tribescope.cli import app
+
+    _, spark = both
+    out = tmp_path / "circle.csv"
+    r = CliRunner().invoke(
+        app,
+        ["-w", os.fspath(spark.location), "--backend", "pyspark", "circle", "cre", "--out", os.fspath(out)],
+    )
+    assert r.exit_code == 0, r.output
+    with out.open(encoding="utf-8") as f:
+        rows = {x["member_id"]: x for x in csv.DictReader(f)}
+    assert rows["alice"]["first_seen"] == "2024-01-01T12:10:00+00:00"
