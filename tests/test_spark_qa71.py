@@ -94,3 +94,19 @@ def test_circle_out_writes_the_zone_on_spark(both, tmp_path):
     with out.open(encoding="utf-8") as f:
         rows = {x["member_id"]: x for x in csv.DictReader(f)}
     assert rows["alice"]["first_seen"] == "2024-01-01T12:10:00+00:00"
+
+
+def test_the_duckdb_caches_an_export_copies_are_not_opened_on_spark(spark_available, ws, tmp_path):
+    """``export`` copies the DuckDB workspace's own state (``_score_cache_*``, ``_comment_features_state``); Spark
+    takes a folder named ``_…`` for a hidden one: opening the export logged "All paths were ignored" for each and
+    registered an empty view in its name. The tables beside them open as before."""
+    _put(ws, "comments", BAKERY_COMMENTS)
+    ws.write_table("_score_cache_state", pa.table({"stage": ["reach"], "creator_id": ["cre"]}))
+    ws.write_table("_comment_features_state", pa.table({"signature": ["10:1"], "model_version": ["v"]}))
+    pq = ws.export_parquet(tmp_path / "pq")
+    assert (pq / "_score_cache_state" / "part-0.parquet").is_file()  # exported, as every table is
+    sw = connect(pq, backend="pyspark")
+    tables = set(sw.list_tables())
+    assert not {"_score_cache_state", "_comment_features_state"} & tables, tables
+    assert {"comments", "posts", "accounts"} <= tables
+    assert sw.table("comments").count().execute() == len(BAKERY_COMMENTS)

@@ -673,7 +673,11 @@ def _is_uri(path: str | os.PathLike[str]) -> bool:
 
 
 def _register_parquet(con: Any, location: str) -> None:
-    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones."""
+    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones.
+
+    Not a folder whose name starts with ``_`` or ``.``: Spark's file listing takes those for hidden files (it wrote
+    "All paths were ignored" for each, and ran a schema job for nothing) and they are the DuckDB workspace's own state
+    (``_score_cache_*``, ``_comment_features_state``: the incremental cache is DuckDB's), which ``export`` copies."""
     if _is_uri(location):  # object storage: no directory listing here, so try the tables tribescope knows
         from tribescope.score._score import OPTIONAL_TABLES
 
@@ -688,7 +692,7 @@ def _register_parquet(con: Any, location: str) -> None:
         if not folder.is_dir():
             continue
         for d in sorted(folder.iterdir()):
-            if d.is_dir() and d.name != DERIVED_DIR and any(d.glob("*.parquet")):
+            if d.is_dir() and not d.name.startswith(("_", ".")) and any(d.glob("*.parquet")):
                 con.read_parquet(str(d), table_name=d.name)
 
 
