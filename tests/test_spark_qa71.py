@@ -79,6 +79,29 @@ def test_spark_results_carry_the_utc_zone_as_duckdbs_do(both):
     assert alice["first_seen"] == T0 + dt.timedelta(minutes=10)
 
 
+def test_an_unscored_export_says_how_to_get_scores_on_spark(both):
+    """An export written before ``tribescope score`` holds no scores, and ``tribescope score`` on pyspark stores none:
+    ``status``, ``plan`` (and the report's note) told the user to run `tribescope score`, which changed nothing."""
+    from typer.testing import CliRunner
+
+    from tribescope.campaigns import plan_budget
+    from tribescope.cli import app
+    from tribescope.errors import WorkspaceError
+
+    duck, spark = both
+    want = "score the DuckDB workspace, then export it again"
+    notes = plan_budget(spark, 1000.0).summary["notes"]
+    assert any(want in n and "default tier priors" in n for n in notes), notes
+    assert any("(run `tribescope score`)" in n for n in plan_budget(duck, 1000.0).summary["notes"])
+    with pytest.raises(WorkspaceError, match=want):
+        spark.table("creator_scores")
+    r = CliRunner().invoke(app, ["-w", os.fspath(spark.location), "--backend", "pyspark", "status"])
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.split())
+    assert "creator scores: none in this export" in flat and want in flat, flat
+    assert "`tribescope score` scores every creator" not in flat
+
+
 def test_circle_out_writes_the_zone_on_spark(both, tmp_path):
     from typer.testing import CliRunner
 

@@ -128,6 +128,7 @@ def report(
     try:
         path = write_report(ws, out, top=top, evidence=evidence)
         scored = has_scores(ws)
+        scoring_hint = ws.scoring_hint()
     except TribescopeError as exc:
         raise fail(exc) from None
     finally:
@@ -136,5 +137,5 @@ def report(
     if not scored:
         err.print(
             "[yellow]note:[/] no scores in this workspace yet: the report lists its creators without score, label or "
-            "components. Run `tribescope score`, then `tribescope report` again."
+            f"components. {scoring_hint}, then `tribescope report` again."
         )

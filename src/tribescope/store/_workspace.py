@@ -165,10 +165,25 @@ class Workspace:
         try:
             return con.table(name)
         except Exception as exc:  # ibis raises backend-specific errors for a missing table
-            raise WorkspaceError(
-                f"table {name!r} is not in workspace {self.path}. "
-                + ("Run `tribescope score` first." if name not in schema.TABLES else "")
-            ) from exc
+            if name in schema.TABLES:
+                hint = ""
+            elif name == "creator_scores" and self.backend != "duckdb":
+                hint = f"{self.scoring_hint()}."
+            else:
+                hint = "Run `tribescope score` first."
+            raise WorkspaceError(f"table {name!r} is not in workspace {self.path}. {hint}".rstrip()) from exc
+
+    def scoring_hint(self) -> str:
+        """What gives this workspace its ``creator_scores`` (which ``status``, the report and ``plan`` read), for their
+        messages: ``tribescope score`` on DuckDB. On pyspark ``tribescope score`` stores no scores (``--out`` writes
+        them to a file): an export holds the scores of the DuckDB workspace it was written from, as that was scored
+        (the messages said to run `tribescope score`, which changed nothing)."""
+        if self.backend == "duckdb":
+            return "Run `tribescope score`"
+        return (
+            "On pyspark `tribescope score` stores no scores (its --out writes them to a file): score the DuckDB "
+            "workspace, then export it again (`tribescope export --parquet`)"
+        )
 
     def has_table(self, name: str) -> bool:
         return name in self.list_tables()
