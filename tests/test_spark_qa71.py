@@ -14,11 +14,11 @@ from tribescope.niche import inner_circle
 from tribescope.store import connect
 
 try:
-    from ._score_fixtures import BAKERY_COMMENTS, T0
+    from ._score_fixtures import BAKERY_COMMENTS, T0, comment
     from ._score_fixtures import insert as _put
     from ._spark_fixtures import require_spark
 except ImportError:  # run as top-level modules (pytest's rootdir on sys.path)
-    from _score_fixtures import BAKERY_COMMENTS, T0  # type: ignore[no-redef]
+    from _score_fixtures import BAKERY_COMMENTS, T0, comment  # type: ignore[no-redef]
     from _score_fixtures import insert as _put  # type: ignore[no-redef]
     from _spark_fixtures import require_spark  # type: ignore[no-redef]
 
@@ -133,3 +133,42 @@ def test_the_duckdb_caches_an_export_copies_are_not_opened_on_spark(spark_availa
     assert not {"_score_cache_state", "_comment_features_state"} & tables, tables
     assert {"comments", "posts", "accounts"} <= tables
     assert sw.table("comments").count().execute() == len(BAKERY_COMMENTS)
+
+
+def test_float_literals_are_doubles_on_spark_as_on_duckdb(both):
+    """Spark SQL reads ``13.0`` as ``DECIMAL(3,1)``: a whole number over it was a decimal division rounded to 6
+    decimals (``3 / 13.0`` = 0.230769), where DuckDB divides in double. ``inner_circle``'s decay ``0.5 ^ (weeks /
+    13.0)`` gave love 4e-8 off DuckDB's, and members tied on DuckDB came out in another order."""
+    import ibis
+
+    duck, spark = both
+    t = ibis.memtable({"n": [1, 3, 7, 250]})
+    expr = t.select(
+        "n", q=t.n / 13.0, g=ibis.greatest(t.n, 0.0) / 13.0, p=ibis.literal(0.5).pow(t.n / 13.0)
+    ).order_by("n")
+    want = duck.con.to_pyarrow(expr).to_pylist()
+    assert want[1]["q"] == 3 / 13 and want[1]["p"] == 0.5 ** (3 / 13)
+    got = spark.con.to_pyarrow(expr).to_pylist()
+    assert [(r["n"], r["q"], r["g"]) for r in got] == [
+        (r["n"], r["q"], r["g"]) for r in want
+    ]  # IEEE division
+    assert [r["p"] for r in got] == pytest.approx([r["p"] for r in want], rel=1e-14)  # two libms' pow
+    # two members active in the same weeks, 0 to 5 weeks before the last: tied on both engines, same love
+    weeks = [0, 1, 3, 5]
+    extra = [
+        comment(f"w{who}{k}", "p2", who, "still baking every week", 60 * 24 * 7 * k + i)
+        for k in weeks
+        for i, who in enumerate(("gus", "hal"))
+    ]
+    _put(duck, "comments", extra)
+    sw = connect(duck.export_parquet(duck.path.parent / "pq2"), backend="pyspark")
+    d, s = (
+        {r["member_id"]: r for r in inner_circle(w, ("instagram", "cre")).to_pylist()} for w in (duck, sw)
+    )
+    love = sum(0.5 ** ((5 - k) / 13.0) for k in weeks)
+    assert d["gus"]["love"] == pytest.approx(love, rel=1e-14) and s["gus"]["love"] == pytest.approx(
+        love, rel=1e-14
+    )
+    assert s.keys() == d.keys()
+    for m in d:
+        assert s[m]["love"] == pytest.approx(d[m]["love"], rel=1e-14), m

@@ -23,6 +23,8 @@ functions that differ from DuckDB's on some inputs; :func:`compiler` is Ibis' Py
   ``\\v`` / ``\\f`` as the letters v and f: ibis-project/ibis#11894) become regex replacements over whitespace.
 * **String literals**: a vertical tab, form feed or bell is written ``\\u000B`` / ``\\u000C`` / ``\\u0007`` (sqlglot
   writes ``\\v`` …, which Spark SQL reads as letters).
+* **Float literals** as ``DOUBLE`` (:func:`_fix_float_literals`): Spark SQL reads ``13.0`` as a decimal, and a whole
+  number over it was a decimal division rounded to 6 decimals.
 * **Timestamps** come back from Spark as UTC wall time without a zone (Ibis reads Spark's ``TIMESTAMP`` as a
   timestamp without one; the session is in UTC), DuckDB's with it: a result's timestamps are marked UTC
   (:func:`_results_in_utc`), so ``to_pyarrow()``, ``to_pandas()`` and ``execute()`` give DuckDB's types and every
@@ -212,6 +214,7 @@ def compiler() -> Any:
         _fix_regex(cls)
         _fix_case(cls)
         _fix_strip(cls)
+        _fix_float_literals(cls)
         _COMPILER = cls()
     return _COMPILER
 
@@ -347,6 +350,24 @@ def _fix_strip(compiler: Any) -> None:
     compiler.visit_Strip = _regex(r"^\s+|\s+$")
     compiler.visit_LStrip = _regex(r"^\s+")
     compiler.visit_RStrip = _regex(r"\s+$")
+
+
+def _fix_float_literals(compiler: Any) -> None:
+    """A floating-point literal as a ``DOUBLE``: Spark SQL reads ``13.0`` as ``DECIMAL(3,1)``, and an integer over it
+    (or over ``GREATEST(n, 0.0)``) is a decimal division rounded to 6 decimals — ``inner_circle``'s weeks-old decay
+    ``0.5 ^ (age / 13.0)`` took ``3 / 13`` as 0.230769 (love 4e-8 off DuckDB's, members tied on DuckDB ordered apart);
+    DuckDB divides in double."""
+    import sqlglot.expressions as sge
+
+    base = compiler.visit_NonNullLiteral
+
+    def visit(self: Any, op: Any, *, value: Any, dtype: Any) -> Any:
+        result = base(self, op, value=value, dtype=dtype)
+        if dtype.is_floating() and not isinstance(result, sge.Cast):
+            return sge.Cast(this=result, to=self.type_mapper.from_ibis(dtype))
+        return result
+
+    compiler.visit_NonNullLiteral = visit
 
 
 def _fix_literals() -> None:
