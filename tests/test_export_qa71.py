@@ -77,3 +77,18 @@ def test_export_into_a_symbolic_link_writes_where_it_points(filled, tmp_path):
         assert pq.read_table(target / "comments" / "part-0.parquet").num_rows == len(BAKERY_COMMENTS)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["volume", "ws-parquet", "ws.duckdb"]
     assert sorted(p.name for p in target.parent.iterdir()) == ["ws"]  # no partial or old copy left
+
+
+def test_export_of_a_pyspark_workspace_says_to_export_the_duckdb_file(tmp_path):
+    """``--backend pyspark export`` said "writing needs the duckdb backend; this workspace is pyspark" (export writes
+    nothing into the workspace); it says what export reads and what to run."""
+    from tribescope.errors import WorkspaceError
+    from tribescope.store import Workspace
+
+    sw = Workspace(None, "pyspark", tmp_path / "pq", read_only=True)  # no session needed to refuse
+    with pytest.raises(
+        WorkspaceError, match=r"export writes a DuckDB workspace as Parquet; .*pq is a pyspark"
+    ) as e:
+        sw.export_parquet(tmp_path / "again")
+    assert "--workspace FILE.duckdb export --parquet DIR" in str(e.value)
+    assert not (tmp_path / "again").exists()

@@ -435,6 +435,11 @@ class Workspace:
         was taken for a table of an earlier export and deleted with it. A symbolic link (to a mounted volume, …) is
         written through: the export goes to the folder it points at (it was replaced by a folder of the same name,
         leaving the target as it was, and the next export failed with a traceback)."""
+        if self.backend != "duckdb":  # "writing needs the duckdb backend", said the connection it asked for
+            raise WorkspaceError(
+                f"export writes a DuckDB workspace as Parquet; {self.location} is a {self.backend} workspace (a Parquet "
+                "export already). Export the DuckDB file: tribescope --workspace FILE.duckdb export --parquet DIR"
+            )
         out = Path(directory).absolute()
         if out.is_symlink():
             out = out.resolve()
