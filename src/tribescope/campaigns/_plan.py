@@ -448,8 +448,9 @@ def plan_budget(
         )
     notes: list[str] = []
     if not ws.has_table("creator_scores"):
+        hint = ws.scoring_hint()
         notes.append(
-            "no creator_scores table: labels unknown, default tier priors used (run `tribescope score`)"
+            f"no creator_scores table: labels unknown, default tier priors used ({hint[0].lower()}{hint[1:]})"
         )
     cand = cand[cand["label"].fillna("") != "suspicious"]
     if brand:

@@ -258,6 +258,8 @@ def _scores_line(ws: Any) -> str:
     """Whether ``tribescope score`` has scored the workspace, and how many creators with which spec: the table above
     lists the imported data only, and the report's summary counts the scores too."""
     if not has_scores(ws):
+        if ws.backend != "duckdb":
+            return f"creator scores: none in this export. {ws.scoring_hint()}"
         return "creator scores: none yet; `tribescope score` scores every creator"
     t = ws.table(SCORES_TABLE)
     n = t.count().to_pyarrow().as_py()

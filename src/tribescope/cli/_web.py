@@ -133,6 +133,7 @@ def report(
         scored = has_scores(ws)
         changes = score_changes(ws).text() if scored else ""
         creators = has_posts(ws)
+        scoring_hint = ws.scoring_hint()
     except TribescopeError as exc:
         raise fail(exc) from None
     finally:
@@ -140,8 +141,8 @@ def report(
     console.print(f"report written: {os.fspath(path.resolve())} ({path.stat().st_size / 1e6:.1f} MB)")
     if changes:  # the report shows the stored scores: say they are not the workspace's data
         err.print(
-            f"[yellow]note:[/] since the last score, {escape(changes)}: the report shows the stored scores. Run "
-            "`tribescope score`, then `tribescope report` again.",
+            f"[yellow]note:[/] since the last score, {escape(changes)}: the report shows the stored scores. "
+            f"{scoring_hint}, then `tribescope report` again.",
             highlight=False,
         )
     if not creators:  # scoring finds no one: the exports are what is missing
@@ -152,5 +153,5 @@ def report(
     elif not scored:
         err.print(
             "[yellow]note:[/] no scores in this workspace yet: the report lists its creators without score, label or "
-            "components. Run `tribescope score`, then `tribescope report` again."
+            f"components. {scoring_hint}, then `tribescope report` again."
         )

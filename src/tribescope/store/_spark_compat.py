@@ -23,6 +23,12 @@ functions that differ from DuckDB's on some inputs; :func:`compiler` is Ibis' Py
   ``\\v`` / ``\\f`` as the letters v and f: ibis-project/ibis#11894) become regex replacements over whitespace.
 * **String literals**: a vertical tab, form feed or bell is written ``\\u000B`` / ``\\u000C`` / ``\\u0007`` (sqlglot
   writes ``\\v`` …, which Spark SQL reads as letters).
+* **Float literals** as ``DOUBLE`` (:func:`_fix_float_literals`): Spark SQL reads ``13.0`` as a decimal, and a whole
+  number over it was a decimal division rounded to 6 decimals.
+* **Timestamps** come back from Spark as UTC wall time without a zone (Ibis reads Spark's ``TIMESTAMP`` as a
+  timestamp without one; the session is in UTC), DuckDB's with it: a result's timestamps are marked UTC
+  (:func:`_results_in_utc`), so ``to_pyarrow()``, ``to_pandas()`` and ``execute()`` give DuckDB's types and every
+  command writes ``2026-01-01T04:55:46+00:00`` on both engines (``circle --out`` wrote ``2026-01-01T04:55:46``).
 """
 
 from __future__ import annotations
@@ -208,6 +214,7 @@ def compiler() -> Any:
         _fix_regex(cls)
         _fix_case(cls)
         _fix_strip(cls)
+        _fix_float_literals(cls)
         _COMPILER = cls()
     return _COMPILER
 
@@ -217,6 +224,72 @@ def install(backend: Any) -> None:
     writes the three control characters as ``\\uXXXX`` from then on, for every user of it (what Spark reads)."""
     _fix_literals()
     backend.compiler = compiler()
+    _results_in_utc(backend)
+
+
+def _results_in_utc(backend: Any) -> None:
+    """Mark the timestamps of ``backend``'s results UTC (``execute``, ``to_pyarrow``, ``to_pyarrow_batches``; on this
+    backend only). The workspace's timestamps are instants in UTC and its Spark session's time zone is UTC, so the
+    wall time Spark returns is the UTC time; only the zone was missing."""
+    import pandas as pd
+    import pyarrow as pa
+
+    def arrow(v: Any) -> Any:
+        if isinstance(v, pa.Table | pa.RecordBatch):
+            cols = [arrow(c) for c in v.columns]
+            return type(v).from_arrays(cols, schema=pa.schema(_utc_field(f) for f in v.schema))
+        if isinstance(v, pa.Array | pa.ChunkedArray | pa.Scalar) and _naive(v.type):
+            return v.cast(pa.timestamp(v.type.unit, "UTC"))
+        return v
+
+    def frame(v: Any) -> Any:
+        if isinstance(v, pd.DataFrame):
+            naive = [c for c in v.columns if _naive_series(v[c])]
+            return v.assign(**{c: v[c].dt.tz_localize("UTC") for c in naive}) if naive else v
+        if isinstance(v, pd.Series):
+            return v.dt.tz_localize("UTC") if _naive_series(v) else v
+        if isinstance(v, pd.Timestamp) and v.tzinfo is None:
+            return v.tz_localize("UTC")
+        return v
+
+    execute, to_pyarrow, to_batches = backend.execute, backend.to_pyarrow, backend.to_pyarrow_batches
+
+    def execute_utc(expr: Any, /, **kw: Any) -> Any:
+        return frame(execute(expr, **kw))
+
+    def to_pyarrow_utc(expr: Any, /, **kw: Any) -> Any:
+        return arrow(to_pyarrow(expr, **kw))
+
+    def to_batches_utc(expr: Any, /, **kw: Any) -> Any:
+        reader = to_batches(expr, **kw)
+        schema = pa.schema(_utc_field(f) for f in reader.schema)
+        if schema.equals(reader.schema):
+            return reader
+        return pa.RecordBatchReader.from_batches(schema, (arrow(b) for b in reader))
+
+    backend.execute, backend.to_pyarrow, backend.to_pyarrow_batches = (
+        execute_utc,
+        to_pyarrow_utc,
+        to_batches_utc,
+    )
+
+
+def _naive(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_timestamp(t) and t.tz is None)
+
+
+def _naive_series(s: Any) -> bool:
+    import pandas as pd
+
+    return bool(pd.api.types.is_datetime64_dtype(s.dtype)) and not isinstance(s.dtype, pd.DatetimeTZDtype)
+
+
+def _utc_field(f: Any) -> Any:
+    import pyarrow as pa
+
+    return f.with_type(pa.timestamp(f.type.unit, "UTC")) if _naive(f.type) else f
 
 
 def _literal_str(node: Any) -> str | None:
@@ -277,6 +350,24 @@ def _fix_strip(compiler: Any) -> None:
     compiler.visit_Strip = _regex(r"^\s+|\s+$")
     compiler.visit_LStrip = _regex(r"^\s+")
     compiler.visit_RStrip = _regex(r"\s+$")
+
+
+def _fix_float_literals(compiler: Any) -> None:
+    """A floating-point literal as a ``DOUBLE``: Spark SQL reads ``13.0`` as ``DECIMAL(3,1)``, and an integer over it
+    (or over ``GREATEST(n, 0.0)``) is a decimal division rounded to 6 decimals — ``inner_circle``'s weeks-old decay
+    ``0.5 ^ (age / 13.0)`` took ``3 / 13`` as 0.230769 (love 4e-8 off DuckDB's, members tied on DuckDB ordered apart);
+    DuckDB divides in double."""
+    import sqlglot.expressions as sge
+
+    base = compiler.visit_NonNullLiteral
+
+    def visit(self: Any, op: Any, *, value: Any, dtype: Any) -> Any:
+        result = base(self, op, value=value, dtype=dtype)
+        if dtype.is_floating() and not isinstance(result, sge.Cast):
+            return sge.Cast(this=result, to=self.type_mapper.from_ibis(dtype))
+        return result
+
+    compiler.visit_NonNullLiteral = visit
 
 
 def _fix_literals() -> None:

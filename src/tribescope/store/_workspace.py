@@ -165,10 +165,25 @@ class Workspace:
         try:
             return con.table(name)
         except Exception as exc:  # ibis raises backend-specific errors for a missing table
-            raise WorkspaceError(
-                f"table {name!r} is not in workspace {self.path}. "
-                + ("Run `tribescope score` first." if name not in schema.TABLES else "")
-            ) from exc
+            if name in schema.TABLES:
+                hint = ""
+            elif name == "creator_scores" and self.backend != "duckdb":
+                hint = f"{self.scoring_hint()}."
+            else:
+                hint = "Run `tribescope score` first."
+            raise WorkspaceError(f"table {name!r} is not in workspace {self.path}. {hint}".rstrip()) from exc
+
+    def scoring_hint(self) -> str:
+        """What gives this workspace its ``creator_scores`` (which ``status``, the report and ``plan`` read), for their
+        messages: ``tribescope score`` on DuckDB. On pyspark ``tribescope score`` stores no scores (``--out`` writes
+        them to a file): an export holds the scores of the DuckDB workspace it was written from, as that was scored
+        (the messages said to run `tribescope score`, which changed nothing)."""
+        if self.backend == "duckdb":
+            return "Run `tribescope score`"
+        return (
+            "On pyspark `tribescope score` stores no scores (its --out writes them to a file): score the DuckDB "
+            "workspace, then export it again (`tribescope export --parquet`)"
+        )
 
     def has_table(self, name: str) -> bool:
         return name in self.list_tables()
@@ -417,8 +432,17 @@ class Workspace:
         anything but an earlier export is refused rather than mixed into or replaced: an earlier export is table folders
         each holding the one file this writes (``part-0.parquet``; none once ``forget`` removed it) and the Spark
         backend's derived tables (``_derived/``). A folder of the user's own Parquet (``customers/customers.parquet``)
-        was taken for a table of an earlier export and deleted with it."""
+        was taken for a table of an earlier export and deleted with it. A symbolic link (to a mounted volume, …) is
+        written through: the export goes to the folder it points at (it was replaced by a folder of the same name,
+        leaving the target as it was, and the next export failed with a traceback)."""
+        if self.backend != "duckdb":  # "writing needs the duckdb backend", said the connection it asked for
+            raise WorkspaceError(
+                f"export writes a DuckDB workspace as Parquet; {self.location} is a {self.backend} workspace (a Parquet "
+                "export already). Export the DuckDB file: tribescope --workspace FILE.duckdb export --parquet DIR"
+            )
         out = Path(directory).absolute()
+        if out.is_symlink():
+            out = out.resolve()
         here = Path.cwd()
         if not out.name or out.resolve() in (here.resolve(), *here.resolve().parents):
             # the export is written beside the folder and swapped in: not the folder a shell stands in
@@ -443,9 +467,9 @@ class Workspace:
                     f"{out} holds files that are not a tribescope export ({', '.join(sorted(foreign)[:5])}); "
                     "export into a new or empty folder"
                 )
-        tmp = out.with_name(f".{out.name}.partial")
+        tmp, old = out.with_name(f".{out.name}.partial"), out.with_name(f".{out.name}.old")
         try:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_path(tmp)
             tmp.mkdir(parents=True)
         except OSError as exc:
             raise WorkspaceError(f"cannot write {out}: {exc}") from exc
@@ -456,14 +480,21 @@ class Workspace:
                 self.duck.execute(
                     f"COPY {_ident(name)} TO {_literal(str(d / _EXPORT_PART))} (FORMAT PARQUET)"
                 )
-            old = out.with_name(f".{out.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            if out.exists():
-                out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                _remove_path(old)  # left by an export that was interrupted here
+                if out.exists():
+                    out.rename(old)
+                try:
+                    tmp.rename(out)
+                except OSError:
+                    if old.exists() and not out.exists():
+                        old.rename(out)  # the earlier export back in its place
+                    raise
+            except OSError as exc:
+                raise WorkspaceError(f"cannot write {out}: {exc}") from exc
+            _remove_path(old)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            _remove_path(tmp)
         return out
 
     def stored_tables(self) -> list[str]:
@@ -515,6 +546,17 @@ class Workspace:
 DERIVED_DIR = "_derived"
 #: the one file :meth:`Workspace.export_parquet` writes in each table's folder
 _EXPORT_PART = "part-0.parquet"
+
+
+def _remove_path(p: Path) -> None:
+    """Delete ``p`` whatever it is (a folder with its files, a file, a symbolic link: the link, not its target); no
+    error when it is not there or cannot be deleted."""
+    if p.is_symlink() or p.is_file():
+        with contextlib.suppress(OSError):
+            p.unlink()
+    else:
+        shutil.rmtree(p, ignore_errors=True)
+
 
 #: Environment variables :func:`connect` reads when it is given neither a master nor a remote.
 ENV_SPARK_MASTER = "TRIBESCOPE_SPARK_MASTER"
@@ -652,7 +694,11 @@ def _is_uri(path: str | os.PathLike[str]) -> bool:
 
 
 def _register_parquet(con: Any, location: str) -> None:
-    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones."""
+    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones.
+
+    Not a folder whose name starts with ``_`` or ``.``: Spark's file listing takes those for hidden files (it wrote
+    "All paths were ignored" for each, and ran a schema job for nothing) and they are the DuckDB workspace's own state
+    (``_score_cache_*``, ``_comment_features_state``: the incremental cache is DuckDB's), which ``export`` copies."""
     if _is_uri(location):  # object storage: no directory listing here, so try the tables tribescope knows
         from tribescope.score._score import OPTIONAL_TABLES
 
@@ -667,7 +713,7 @@ def _register_parquet(con: Any, location: str) -> None:
         if not folder.is_dir():
             continue
         for d in sorted(folder.iterdir()):
-            if d.is_dir() and d.name != DERIVED_DIR and any(d.glob("*.parquet")):
+            if d.is_dir() and not d.name.startswith(("_", ".")) and any(d.glob("*.parquet")):
                 con.read_parquet(str(d), table_name=d.name)
 
 
