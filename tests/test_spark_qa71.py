@@ -172,3 +172,24 @@ def test_float_literals_are_doubles_on_spark_as_on_duckdb(both):
     assert s.keys() == d.keys()
     for m in d:
         assert s[m]["love"] == pytest.approx(d[m]["love"], rel=1e-14), m
+
+
+def test_a_workspace_opened_later_in_the_session_does_not_see_an_earlier_ones_tables(
+    spark_available, tmp_path
+):
+    """Spark hands the one session of a process to every ``connect``: a second export opened after one with scores
+    listed the first one's ``creator_scores`` view as its own (``plan`` calibrated on the other workspace's
+    campaigns; a notebook's second workspace read the first one's scores). Its own tables only, now."""
+
+    first = connect(tmp_path / "a.duckdb")
+    _put(first, "posts", [{"platform": "instagram", "post_id": "p1", "creator_id": "cre", "created_at": T0}])
+    first.duck.execute(
+        "CREATE TABLE creator_scores AS SELECT 'instagram' AS platform, 'cre' AS creator_id, 50.0 AS community_score"
+    )
+    second = connect(tmp_path / "b.duckdb")
+    _put(second, "posts", [{"platform": "instagram", "post_id": "p9", "creator_id": "zed", "created_at": T0}])
+    a = connect(first.export_parquet(tmp_path / "pa"), backend="pyspark")
+    assert a.has_table("creator_scores")
+    b = connect(second.export_parquet(tmp_path / "pb"), backend="pyspark")
+    assert not b.has_table("creator_scores")
+    assert b.table("posts").to_pyarrow()["creator_id"].to_pylist() == ["zed"]

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -693,21 +694,38 @@ def _is_uri(path: str | os.PathLike[str]) -> bool:
     return "://" in os.fspath(path)
 
 
-def _register_parquet(con: Any, location: str) -> None:
-    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones.
+#: the views each workspace opened in a Spark session registered (Spark hands the one session of a process to every
+#: ``connect``): a workspace opened later drops those of the earlier ones it does not have itself, or it read an
+#: earlier export's tables (``creator_scores`` of another workspace) as its own
+_SPARK_VIEWS: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _drop_earlier_views(session: Any, mine: set[str]) -> None:
+    """Drop the views an earlier workspace registered in ``session`` that this one (``mine``) did not re-register."""
+    earlier = _SPARK_VIEWS.get(session, set())
+    for name in sorted(earlier - mine):
+        with contextlib.suppress(Exception):  # a view the user dropped meanwhile
+            session.catalog.dropTempView(name)
+    _SPARK_VIEWS[session] = mine
+
+
+def _register_parquet(con: Any, location: str) -> set[str]:
+    """Register every ``<table>/`` folder of Parquet under ``location`` as a view, then the derived ones; the names.
 
     Not a folder whose name starts with ``_`` or ``.``: Spark's file listing takes those for hidden files (it wrote
     "All paths were ignored" for each, and ran a schema job for nothing) and they are the DuckDB workspace's own state
     (``_score_cache_*``, ``_comment_features_state``: the incremental cache is DuckDB's), which ``export`` copies."""
+    names: set[str] = set()
     if _is_uri(location):  # object storage: no directory listing here, so try the tables tribescope knows
         from tribescope.score._score import OPTIONAL_TABLES
 
         uri = location.rstrip("/")
-        for sub, names in (("", [*schema.TABLES, *OPTIONAL_TABLES]), (f"/{DERIVED_DIR}", OPTIONAL_TABLES)):
-            for name in names:
+        for sub, known in (("", [*schema.TABLES, *OPTIONAL_TABLES]), (f"/{DERIVED_DIR}", OPTIONAL_TABLES)):
+            for name in known:
                 with contextlib.suppress(Exception):  # absent tables are simply not there
                     con.read_parquet(f"{uri}{sub}/{name}", table_name=name)
-        return
+                    names.add(name)
+        return names
     root = Path(location)
     for folder in (root, root / DERIVED_DIR):  # derived tables replace copies exported from DuckDB
         if not folder.is_dir():
@@ -715,6 +733,8 @@ def _register_parquet(con: Any, location: str) -> None:
         for d in sorted(folder.iterdir()):
             if d.is_dir() and not d.name.startswith(("_", ".")) and any(d.glob("*.parquet")):
                 con.read_parquet(str(d), table_name=d.name)
+                names.add(d.name)
+    return names
 
 
 def connect(
@@ -878,7 +898,7 @@ def _connect_spark(path: str | os.PathLike[str] | None, opts: SparkOptions) -> W
 
     con = ibis.pyspark.connect(session)
     _spark_like_duckdb(con)  # string functions compiled for Spark to compute what DuckDB computes
-    _register_parquet(con, location)
+    _drop_earlier_views(session, _register_parquet(con, location))
     ws = Workspace(con, "pyspark", Path(location), read_only=True)
     ws.location = location.rstrip("/") if _is_uri(location) else str(Path(location).resolve())
     return ws
