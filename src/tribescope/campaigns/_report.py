@@ -826,6 +826,12 @@ def _roi_difference(
     return pooled(a) - pooled(b), float(lo or 0.0), float(hi or 0.0)
 
 
+#: the estimate's columns of a campaign whose incrementality is not estimated (no pre-period, an export ending early)
+_NOT_ESTIMATED = dict.fromkeys(
+    ("baseline_orders", "incremental_orders", "incremental_lo", "incremental_hi", "incremental_revenue")
+)
+
+
 def _incrementality(
     plan: pd.DataFrame, att: pd.DataFrame, *, window_days: int, pre_days: int
 ) -> pd.DataFrame:
@@ -870,11 +876,7 @@ def _incrementality(
                     "campaign_days": 0.0,
                     "pre_orders": n_pre,
                     "observed_orders": n_obs,
-                    "baseline_orders": None,
-                    "incremental_orders": None,
-                    "incremental_lo": None,
-                    "incremental_hi": None,
-                    "incremental_revenue": None,
+                    **_NOT_ESTIMATED,
                     "credited_orders": credited,
                     "note": f"the orders export ends {(obs_end - pd.Timedelta(days=1)).date()}, before the campaign "
                     "starts; incrementality not estimated",
@@ -889,11 +891,7 @@ def _incrementality(
                     "campaign_days": days,
                     "pre_orders": n_pre,
                     "observed_orders": n_obs,
-                    "baseline_orders": None,
-                    "incremental_orders": None,
-                    "incremental_lo": None,
-                    "incremental_hi": None,
-                    "incremental_revenue": None,
+                    **_NOT_ESTIMATED,
                     "credited_orders": credited,
                     "note": "no complete pre-period in the orders export; incrementality not estimated",
                 }
