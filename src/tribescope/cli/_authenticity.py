@@ -53,14 +53,30 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
-def _frame(records: list[dict[str, Any]], names: list[str], locs: list[str]) -> Any:
+def _frame(columns: dict[str, list[str | None]], locs: list[str]) -> Any:
+    """The cells' texts as a frame of strings; ``df.attrs["locs"]``: each row's place in its file."""
     import pandas as pd
 
-    df = pd.DataFrame(
-        {n: [_cell_text(r.get(n)) for r in records] for n in names}, columns=names, dtype=object
-    )
+    df = pd.DataFrame(columns, columns=list(columns), dtype=object)
     df.attrs["locs"] = locs
     return df
+
+
+def _arrow_texts(col: Any) -> list[str | None]:
+    """A Parquet column's cells as :func:`_cell_text` writes them: text, whole numbers and flags cast by Arrow in one
+    go (the same texts: ``1234``, ``true``); floats, lists and the rest cell by cell."""
+    import pyarrow as pa
+
+    t = col.type
+    if (
+        pa.types.is_string(t)
+        or pa.types.is_large_string(t)
+        or pa.types.is_integer(t)
+        or pa.types.is_boolean(t)
+    ):
+        texts: list[str | None] = col.cast(pa.string()).to_pylist()
+        return texts
+    return [_cell_text(v) for v in col.to_pylist()]
 
 
 def _read_json(path: Path, data: bytes) -> Any:
@@ -92,7 +108,7 @@ def _read_json(path: Path, data: bytes) -> Any:
     if not records:
         raise InputError(f"{path}: no records; nothing to score")
     names = list(dict.fromkeys(k for r in records for k in r))
-    return _frame(records, names, locs)
+    return _frame({n: [_cell_text(r.get(n)) for r in records] for n in names}, locs)
 
 
 def _read_csv(path: Path) -> Any:
@@ -123,7 +139,8 @@ def _read_csv(path: Path) -> Any:
             raise InputError(f"{path}: not a readable Parquet file ({exc})") from None
         if not t.num_rows:
             raise InputError(f"{path}: no rows; nothing to score")
-        return _frame(t.to_pylist(), t.column_names, [f"row {i}" for i in range(1, t.num_rows + 1)])
+        texts = {n: _arrow_texts(t.column(i)) for i, n in enumerate(t.column_names)}
+        return _frame(texts, [f"row {i}" for i in range(1, t.num_rows + 1)])
     try:
         with Source(path).open() as fb:
             head = fb.read(1 << 16)
