@@ -176,16 +176,11 @@ def optimise(
     keys = {i: _key(plats[i], cand.loc[i, "creator_id"]) for i in cand.index}
     while True:
         best, best_key = None, None
-        for i in avail:
+        macro_full = max_macro is not None and macros >= max_macro
+        fits = _fits(cand[cand.index.isin(avail)], left, non_comm, non_comm_cap, macro_full)
+        for i in fits.index[fits.to_numpy()]:
             r = cand.loc[i]
             cost = float(r["cost"])
-            if cost <= 0 or cost > left + 1e-9:
-                continue
-            comm = r["label_group"] == "community"
-            if not comm and non_comm + cost > non_comm_cap + 1e-9:
-                continue
-            if max_macro is not None and r.get("tier") in _MACRO and macros >= max_macro:
-                continue
             mo = max(
                 (ov.get(_pair(keys[i], keys[j]), 0.0) for j in chosen),
                 default=0.0,
@@ -367,11 +362,19 @@ def _room_for(
     non_comm = float(picks.loc[picks["label_group"] != "community", "cost"].sum())
     cap = (1 - min_community_share) * budget
     macro_full = max_macro is not None and int(picks["tier"].isin(_MACRO).sum()) >= max_macro
-    fits = (rest["cost"] > 0) & (rest["cost"] <= left + 1e-9) & (rest["expected_conversions"] > 0)
-    fits &= (rest["label_group"] == "community") | (non_comm + rest["cost"] <= cap + 1e-9)
-    if macro_full:
-        fits &= ~rest["tier"].isin(_MACRO)
-    return bool(fits.any())
+    return bool((_fits(rest, left, non_comm, cap, macro_full) & (rest["expected_conversions"] > 0)).any())
+
+
+def _fits(c: pd.DataFrame, left: float, non_comm: float, non_comm_cap: float, macro_full: bool) -> pd.Series:
+    """Which candidates of ``c`` a plan can still take: a fee above 0 within what is ``left`` of the budget; outside
+    the community group, within the cap on such spend (``non_comm`` spent of ``non_comm_cap``); no macro/mega creator
+    once the cap on them is reached (``macro_full``). One test for :func:`optimise`'s steps and :func:`_room_for`."""
+    cost = c["cost"].astype(float)
+    ok = (cost > 0) & (cost <= left + 1e-9)
+    ok &= (c["label_group"] == "community") | (non_comm + cost <= non_comm_cap + 1e-9)
+    if macro_full and "tier" in c.columns:
+        ok &= ~c["tier"].isin(_MACRO)
+    return ok
 
 
 def _with_results(
