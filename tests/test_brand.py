@@ -222,6 +222,38 @@ def test_brand_fit_prefers_the_hiker_with_evidence(world):
     assert hiker["content_similarity"] > 0 and "hiking bottle" in hiker["evidence"][0]
 
 
+def test_brand_fit_without_audience_comments_is_the_content_alone(world):
+    """A creator whose posts carry no comments in the workspace: its audience similarity is unknown, not 0, and its fit
+    is its content similarity (it lost 30 % of its fit, ranking below a creator of the same posts with any audience)."""
+    _put(
+        world,
+        "accounts",
+        [{"platform": "instagram", "account_id": "quiet", "username": "Quiet", "followers": 5_000}],
+    )
+    _put(
+        world,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": "q1",
+                "creator_id": "quiet",
+                "created_at": T,
+                "caption": "Hiking the ridge today, my hiking bottle never leaks",
+            }
+        ],
+    )
+    t = {r["creator_id"]: r for r in brand_fit(world, "Trailco").to_pylist()}
+    q = t["quiet"]
+    assert q["audience_similarity"] is None
+    assert q["content_similarity"] > 0.2
+    assert q["fit"] == pytest.approx(q["content_similarity"])
+    assert q["evidence"][-1] == "no audience comments: fit is the content similarity alone"
+    # a creator with an audience keeps the weighted fit
+    h = t["hiker"]
+    assert h["fit"] == pytest.approx(0.7 * h["content_similarity"] + 0.3 * h["audience_similarity"])
+
+
 def test_evangelists_organic_only(world):
     t = {r["account_id"]: r for r in evangelists(world, "Trailco").to_pylist()}
     assert "trailco" not in t  # the brand itself

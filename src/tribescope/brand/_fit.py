@@ -10,8 +10,10 @@ Documents (Salton & Buckley 1988 TF-IDF, sublinear tf, L2-normalised; cosine sim
 
 The brand's own accounts (its handles: :func:`~tribescope.brand._ambassadors.brand_accounts`) are not ranked.
 
-``fit = 0.7 × content_similarity + 0.3 × audience_similarity`` (0…1). Evidence: the creator's three
-posts most similar to the brand profile, quoted. The vocabulary is fitted on the workspace's creators
+``fit = 0.7 × content_similarity + 0.3 × audience_similarity`` (0…1). A creator without audience comments in the
+workspace has no audience similarity (null, not 0: nothing says the audience talks of other things) and its fit is
+its content similarity alone, which the evidence says. Evidence: the creator's three posts most similar to the brand
+profile, quoted. The vocabulary is fitted on the workspace's creators
 plus the brand, so common words weigh little. Fully offline (scikit-learn).
 """
 
@@ -79,6 +81,7 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
     keys = sorted(by_creator)
     content_docs = [" ".join(x["txt"] or "" for x in by_creator[k]) for k in keys]
     audience_docs = [aud_text.get(k, "") for k in keys]
+    heard = [bool(aud_text.get(k, "").strip()) for k in keys]
     bdoc = brand_document(b)
     vec = TfidfVectorizer(sublinear_tf=True, min_df=1, token_pattern=r"(?u)\b\w\w+\b")
     vec.fit([*content_docs, *audience_docs, bdoc])
@@ -93,17 +96,24 @@ def brand_fit(ws: Workspace, brand: Brand | str, *, max_comment_chars: int = 200
                 (float(s), r["post_id"], r["txt"] or "")
             )
     out = []
-    for k, c_sim, a_sim in zip(keys, cs, au, strict=True):
-        ev = sorted(best.get(k, []), key=lambda x: -x[0])[:3]
+    for k, c_sim, a_sim, has_audience in zip(keys, cs, au, heard, strict=True):
+        ev = [
+            f'post {pid} (similarity {s:.2f}): "{quote(t, 160)}"'
+            for s, pid, t in sorted(best.get(k, []), key=lambda x: -x[0])[:3]
+        ]
+        if not has_audience:
+            ev.append("no audience comments: fit is the content similarity alone")
         out.append(
             {
                 "platform": k[0],
                 "creator_id": k[1],
-                "fit": float(CONTENT_WEIGHT * c_sim + (1 - CONTENT_WEIGHT) * a_sim),
+                "fit": float(
+                    CONTENT_WEIGHT * c_sim + (1 - CONTENT_WEIGHT) * a_sim if has_audience else c_sim
+                ),
                 "content_similarity": float(c_sim),
-                "audience_similarity": float(a_sim),
+                "audience_similarity": float(a_sim) if has_audience else None,
                 "posts": len(by_creator[k]),
-                "evidence": [f'post {pid} (similarity {s:.2f}): "{quote(t, 160)}"' for s, pid, t in ev],
+                "evidence": ev,
             }
         )
     out.sort(key=lambda x: (-float(x["fit"]), str(x["platform"]), str(x["creator_id"])))  # type: ignore[arg-type]
