@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tribescope._cells import LABEL_COLUMNS, figure_cell
 from tribescope._limits import MAX_ROWS, MAX_WINDOW_DAYS
 from tribescope.cli._app import KimData, app, console, eval_app, fail, shared_data, state, train_app
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
@@ -27,46 +27,14 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(campaign_app, name="campaign")
 
 
-#: Counts, printed whole with thousands separators (half up, as the dashboard shows them; the plan's interval bounds
-#: ``conversions_lo`` / ``conversions_hi`` are whole counts, shown "16" as its rationale says, not "16.00"): an estimated
-#: ``impressions`` figure (followers × REACH_RATE when the posts carry no views) is a count all the same — the library,
-#: API and CSV keep the raw estimate, from which EMV and CPM are computed.
-WHOLE_COLUMNS = frozenset(
-    {
-        "activity",
-        "clicks",
-        "conversions",
-        "conversions_by_code",
-        "conversions_by_utm",
-        "conversions_hi",
-        "conversions_lo",
-        "creators",
-        "credited_orders",
-        "engagements",
-        "followers",
-        "impressions",
-        "mentions",
-        "observed_orders",
-        "posts",
-        "pre_orders",
-        "repliers",
-        "sparked",
-    }
-)
-#: Expected counts (a pre-period rate × campaign days, and what is left over): one decimal is what they can say.
-ONE_DECIMAL_COLUMNS = frozenset(
-    {"baseline_orders", "expected_conversions", "incremental_orders", "incremental_lo", "incremental_hi"}
-)
-
-
-def _fmt(v: Any, column: str | None = None) -> str:
+def _fmt(v: Any, column: str | None = None, labels: frozenset[str] = LABEL_COLUMNS) -> str:
+    """A cell as the dashboard shows it (:func:`~tribescope._cells.figure_cell`: labels by name, counts whole, money
+    and ROI with two decimals, …); another number with two decimals, three under 1."""
     if v is None:
         return ""
-    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-        if column in WHOLE_COLUMNS:
-            return f"{math.floor(v + 0.5):,}"  # half up: 6,321.5 impressions is 6,322, as a person rounds
-        if column in ONE_DECIMAL_COLUMNS:
-            return f"{v:,.1f}"
+    text = figure_cell(v, column, labels) if column is not None else None
+    if text is not None:
+        return text
     if isinstance(v, float):
         return f"{v:,.2f}" if abs(v) >= 1 or v == 0 else f"{v:.3f}"
     if isinstance(v, list):
@@ -74,18 +42,26 @@ def _fmt(v: Any, column: str | None = None) -> str:
     return str(v)
 
 
-def _show(t: pa.Table, title: str, cols: list[str], limit: int = 20, out: Path | None = None) -> None:
+def _show(
+    t: pa.Table,
+    title: str,
+    cols: list[str],
+    limit: int = 20,
+    out: Path | None = None,
+    labels: frozenset[str] = LABEL_COLUMNS,
+) -> None:
     """Print ``t`` as a table. Cells and title are plain text, never Rich markup: quoted posts, comments, brand
     words and descriptions hold brackets ("[gambling, exclusions] post …", "[/]") that markup would swallow or refuse
     with a traceback. ``out``: the file the rows are written to — the rows past ``limit`` are said to be in it (as
-    ``tribescope score`` says), not "use --out FILE" to a user who gave it; ``--limit 0`` prints no table of no rows."""
+    ``tribescope score`` says), not "use --out FILE" to a user who gave it; ``--limit 0`` prints no table of no rows. ``labels``: the
+    columns holding a score label (the label groups' table's ``group``; a campaign's ``group`` is its id)."""
     cols = [c for c in cols if c in t.column_names]
     if limit or not t.num_rows:
         tab = Table(title=Text(title), show_edge=False)
         for c in cols:
             tab.add_column(c, overflow="fold")
         for r in t.slice(0, limit).to_pylist():
-            tab.add_row(*[Text(_fmt(r[c], c)) for c in cols])
+            tab.add_row(*[Text(_fmt(r[c], c, labels)) for c in cols])
         console.print(tab)
     if t.num_rows > limit and (
         limit or out is None
@@ -483,6 +459,7 @@ def campaign_report_cmd(
         rep.labels,
         "community vs broadcast",
         list(LABEL_GROUP_COLUMNS),
+        labels=LABEL_COLUMNS | {"group"},
     )
     _show(
         rep.campaigns,

@@ -12,14 +12,13 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from tribescope._cells import LABEL_COLUMNS, figure_cell
 from tribescope.score._spec import (
-    COUNT_COLUMNS,
     INSUFFICIENT_LAST_NOTE,
     LABEL_NAMES,
     confidence_text,
     er_text,
     insufficient_out_of_order,
-    is_share,
     label_text,
     metric_text,
     score_text,
@@ -60,104 +59,18 @@ def _num(v: Any, digits: int = 1) -> str:
     return str(v)
 
 
-#: Columns of counts: shown whole, with thousands separators, whatever type the library gives them (an estimated
-#: 34.6 impressions reads 35). Forecasts (``expected_conversions``, ``baseline_orders``) keep their fraction.
-WHOLE_COLUMNS = COUNT_COLUMNS | {
-    "audience",
-    "clicks",
-    "comments",
-    "comments_count",
-    "conversions",
-    "conversions_by_code",
-    "conversions_by_utm",
-    "conversions_hi",
-    "conversions_lo",
-    "creators",
-    "credited_orders",
-    "engagements",
-    "impressions",
-    "likes",
-    "observed_orders",
-    "orders",
-    "orders_in_other_currency",
-    "posts",
-    "pre_orders",
-    "shared",
-    "size",
-    "size_a",
-    "size_b",
-    "unique",
-    "views",
-}
-#: Columns of money (the campaign currency): two decimals, as ``tribescope campaign report`` and ``plan`` print them.
-MONEY_COLUMNS = frozenset(
-    {
-        "cost",
-        "cpa",
-        "cpa_hi",
-        "cpa_lo",
-        "cpe",
-        "cpm",
-        "emv",
-        "expected_revenue",
-        "fee",
-        "revenue",
-        "revenue_hi",
-        "revenue_lo",
-    }
-)
-#: Ratios of money (ROI, ROAS and their intervals): two decimals, whatever their size (-1.00 beside 3.19).
-RATIO_COLUMNS = frozenset(
-    {
-        "expected_roi",
-        "median_creator_roi",
-        "roas",
-        "roas_hi",
-        "roas_lo",
-        "roi",
-        "roi_diff_hi",
-        "roi_diff_lo",
-        "roi_diff_vs_broadcast",
-        "roi_hi",
-        "roi_lo",
-    }
-)
-#: Columns holding a label (``community_influencer``): shown with spaces, as the leaderboard shows them.
-LABEL_COLUMNS = frozenset({"label", "label_group", "group"})
-#: Shares of an audience (0–1): a percentage with one decimal.
-SHARE_COLUMNS = frozenset({"max_overlap", "overlap_min"})
-#: Expected counts: one decimal, as the plan's rationale writes expected conversions ("expects 36.7 conversions") and
-#: ``tribescope campaign report`` the incrementality baseline (the dashboard does not show that table yet).
-ONE_DECIMAL_COLUMNS = frozenset(
-    {
-        "baseline_orders",
-        "expected_conversions",
-        "incremental_hi",
-        "incremental_lo",
-        "incremental_orders",
-        "value",
-    }
-)
+#: the web's tables whose ``group`` holds a label group (the campaigns' "community vs broadcast"): named as labels
+_LABEL_COLUMNS = LABEL_COLUMNS | {"group"}
 
 
 def _column_cell(v: Any, column: str) -> str:
     """A table cell of ``column``: a community score as every view shows it
-    (:func:`~tribescope.score._spec.score_text`), a count whole (:data:`WHOLE_COLUMNS`), money with two decimals
-    (:data:`MONEY_COLUMNS`) and ROI (:data:`RATIO_COLUMNS`), anything else as :func:`_cell`."""
+    (:func:`~tribescope.score._spec.score_text`), a label, count, money, ROI or share by its column's rule
+    (:func:`~tribescope._cells.figure_cell`, the CLI's tables' too), anything else as :func:`_cell`."""
     if column == "community_score":
         return score_text(v)
-    if column in LABEL_COLUMNS and isinstance(v, str):
-        return label_text(v)  # as the leaderboard and the creator page show a label
-    if isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v):
-        if column in WHOLE_COLUMNS:
-            return f"{math.floor(v + 0.5):,}"  # half up: 34.5 impressions is 35, as a person rounds
-        if column in MONEY_COLUMNS or column in RATIO_COLUMNS:
-            return f"{v:,.2f}"
-        if column in ONE_DECIMAL_COLUMNS:
-            return f"{v:,.1f}"
-        if column in SHARE_COLUMNS or is_share(column):  # topic_share 88.5%, as the CLI prints it (was 0.885)
-            return f"{100 * v:.1f}%"  # as the plan's rationale writes an overlap ("≥ 3.2% audience overlap")
-    return _cell(v)
+    text = figure_cell(v, column, _LABEL_COLUMNS)
+    return _cell(v) if text is None else text
 
 
 def _is_number(v: Any) -> bool:
