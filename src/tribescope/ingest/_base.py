@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
+import reprlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -92,6 +94,17 @@ class Format(ABC):
 
 
 # ---------------------------------------------------------------------------- coercion
+
+
+def raw_text(raw: Any) -> str:
+    """A bad record as ``rejects.raw`` keeps it: as JSON (the page or record as the export holds it, text as it is, not
+    ``\\u`` escapes), else as Python shows it (nesting deeper than JSON writes), its first 2,000 characters. One form
+    for every format (the YouTube and TikTok error pages had a copy of their own; Reddit's Listings wrote Python's
+    ``[{'kind': …}]``)."""
+    try:
+        return json.dumps(raw, default=str, ensure_ascii=False)[:2000]
+    except (TypeError, ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
+        return reprlib.repr(raw)[:2000]
 
 
 def need(obj: Any, key: str, where: str = "") -> Any:

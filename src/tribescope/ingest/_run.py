@@ -8,7 +8,6 @@ import datetime as dt
 import functools
 import json
 import os
-import reprlib
 import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -23,7 +22,15 @@ from tribescope import schema
 from tribescope._gc import fewer_collections
 from tribescope.errors import FieldError, ImportFailed, SourceError, TribescopeError
 from tribescope.ingest._archive import HTML_HINT, IGNORE_MARKER, PAGE_SUFFIXES, SYSTEM_NAMES, Archives
-from tribescope.ingest._base import FAST_MIN_BYTES, Context, Format, RowBuffer, columns_to_arrow, sql_string
+from tribescope.ingest._base import (
+    FAST_MIN_BYTES,
+    Context,
+    Format,
+    RowBuffer,
+    columns_to_arrow,
+    raw_text,
+    sql_string,
+)
 from tribescope.ingest._readers import UTF16_BOMS, Probe, Source, file_sha256
 from tribescope.store import Workspace
 from tribescope.store._privacy import anything_forgotten, count_forgotten, forgotten_where, scrub_new_log
@@ -222,12 +229,7 @@ def detect_format(src: Source, forced: str | None = None, options: dict[str, Any
 
 
 def _raw_text(raw: Any) -> str:
-    if isinstance(raw, SourceError):
-        return raw.raw[:2000]
-    try:
-        return json.dumps(raw, default=str, ensure_ascii=False)[:2000]
-    except (TypeError, ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
-        return reprlib.repr(raw)[:2000]
+    return raw.raw[:2000] if isinstance(raw, SourceError) else raw_text(raw)
 
 
 ProgressFn = Callable[[int, str], None]

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from tribescope import schema
 from tribescope.errors import FieldError, ImportFailed, SourceError
-from tribescope.ingest._base import Context, Format, Row, sql_string, to_int, to_ts
+from tribescope.ingest._base import Context, Format, Row, raw_text, sql_string, to_int, to_ts
 from tribescope.ingest._readers import Probe, Source, iter_json_values
 
 if TYPE_CHECKING:
@@ -329,7 +329,7 @@ def _walk(doc: Any, loc: str) -> Iterator[tuple[str, Any]]:
                     f"{where}.data.children",
                     "expected an array of things in the Listing's data.children",
                     recoverable=True,
-                    raw=str(children)[:2000],
+                    raw=raw_text(children),
                 ),
             )
             continue

@@ -31,12 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import reprlib
 from collections.abc import Iterator
 from typing import Any
 
 import ijson
-import orjson
 
 from tribescope.errors import FieldError, SourceError
 from tribescope.ingest._base import (
@@ -46,6 +44,7 @@ from tribescope.ingest._base import (
     Row,
     extract_hashtags,
     extract_mentions,
+    raw_text,
     sql_string,
     to_bool,
     to_float,
@@ -123,13 +122,6 @@ def _names(v: Any, name: str) -> list[str]:
     return out
 
 
-def _dump(v: Any) -> str:
-    try:
-        return orjson.dumps(v, default=str).decode()[:2000]
-    except (TypeError, orjson.JSONEncodeError):  # also nesting deeper than orjson writes: reprlib stops early
-        return reprlib.repr(v)[:2000]
-
-
 def _is_response(doc: Any) -> bool:
     if not isinstance(doc, dict):
         return False
@@ -197,13 +189,13 @@ class TikTokResearch(Format):
                         loc,
                         f"expected a TikTok Research API response object, found {type(page).__name__}",
                         recoverable=True,
-                        raw=_dump(page),
+                        raw=raw_text(page),
                     ),
                 )
                 continue
             err = page.get("error")
             if isinstance(err, dict) and err.get("code") not in (None, "ok"):
-                yield loc, SourceError(loc, _api_error(err), recoverable=True, raw=_dump(page))
+                yield loc, SourceError(loc, _api_error(err), recoverable=True, raw=raw_text(page))
                 continue
             data = page.get("data")
             if data is None and err is None:
@@ -213,7 +205,7 @@ class TikTokResearch(Format):
                         loc,
                         "not a TikTok Research API response: expected an object with `data` and `error`",
                         recoverable=True,
-                        raw=_dump(page),
+                        raw=raw_text(page),
                     ),
                 )
                 continue
@@ -226,7 +218,7 @@ class TikTokResearch(Format):
                         f"{loc}, data",
                         f"expected a JSON object, found {type(data).__name__}",
                         recoverable=True,
-                        raw=_dump(page),
+                        raw=raw_text(page),
                     ),
                 )
                 continue
@@ -241,7 +233,7 @@ class TikTokResearch(Format):
                             f"{loc}, data.{key}",
                             f"expected a list, found {type(items).__name__}",
                             recoverable=True,
-                            raw=_dump(page),
+                            raw=raw_text(page),
                         ),
                     )
                     break
@@ -263,7 +255,7 @@ class TikTokResearch(Format):
                             "a response whose data holds neither videos, comments nor user info fields "
                             f"({', '.join(sorted(USER_FIELDS))})",
                             recoverable=True,
-                            raw=_dump(page),
+                            raw=raw_text(page),
                         ),
                     )
 

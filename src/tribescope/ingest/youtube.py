@@ -39,7 +39,6 @@ import datetime as dt
 import html
 import io
 import re
-import reprlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,6 +53,7 @@ from tribescope.ingest._base import (
     Row,
     extract_hashtags,
     extract_mentions,
+    raw_text,
     sql_string,
     to_bool,
     to_int,
@@ -169,13 +169,6 @@ def _plain(s: str | None) -> str | None:
     if "&" in s:
         s = html.unescape(s)
     return s
-
-
-def _dump(v: Any) -> str:
-    try:
-        return orjson.dumps(v, default=str).decode()[:2000]
-    except (TypeError, orjson.JSONEncodeError):  # also nesting deeper than orjson writes: reprlib stops early
-        return reprlib.repr(v)[:2000]
 
 
 def _is_google_error(doc: Any) -> bool:
@@ -296,12 +289,12 @@ class YouTubeAPI(Format):
                     loc,
                     f"expected a YouTube API response object, found {type(page).__name__}",
                     recoverable=True,
-                    raw=_dump(page),
+                    raw=raw_text(page),
                 ),
             )
             return
         if _is_google_error(page):
-            yield loc, SourceError(loc, _error_message(page["error"]), recoverable=True, raw=_dump(page))
+            yield loc, SourceError(loc, _error_message(page["error"]), recoverable=True, raw=raw_text(page))
             return
         kind = page.get("kind")
         items = page.get("items")
@@ -319,7 +312,7 @@ class YouTubeAPI(Format):
                     f"unsupported kind {kind!r}; this importer reads {', '.join(sorted(PAGE_KINDS))} "
                     "responses and their resources",
                     recoverable=True,
-                    raw=_dump(page),
+                    raw=raw_text(page),
                 ),
             )
             return
@@ -331,7 +324,7 @@ class YouTubeAPI(Format):
                         loc,
                         "not a YouTube API response: expected an object with `kind` and `items`, or a resource",
                         recoverable=True,
-                        raw=_dump(page),
+                        raw=raw_text(page),
                     ),
                 )
             return  # e.g. channels.list for an unknown id returns no items at all
@@ -342,7 +335,7 @@ class YouTubeAPI(Format):
                     f"{loc}, items",
                     f"expected a list of resources, found {type(items).__name__}",
                     recoverable=True,
-                    raw=_dump(page),
+                    raw=raw_text(page),
                 ),
             )
             return
