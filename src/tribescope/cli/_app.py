@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import typer
 import typer.core
 from rich.console import Console, ConsoleDimensions
+from rich.table import Table
+from rich.text import Text
 
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
@@ -97,6 +99,20 @@ class CliConsole(Console):
             os.dup2(devnull, fd)
         finally:
             os.close(devnull)
+
+
+class PlainTable(Table):
+    """A Rich table whose title and text cells are the data's text, never Rich markup: its cells are file names,
+    handles and reasons quoting a bad value (a rejected ``[/b]`` made ``status --rejects`` a MarkupError traceback; a
+    file named ``[red]acc.csv`` was listed as "acc.csv"). Cells that are renderables (a styled :class:`Text`) stay."""
+
+    def __init__(self, *headers: Any, title: str | Text | None = None, **kwargs: Any) -> None:
+        super().__init__(*headers, title=Text(title) if isinstance(title, str) else title, **kwargs)
+
+    def add_row(self, *renderables: Any, style: Any = None, end_section: bool = False) -> None:
+        super().add_row(
+            *(Text(r) if isinstance(r, str) else r for r in renderables), style=style, end_section=end_section
+        )
 
 
 console = CliConsole(highlight=False)

@@ -9,11 +9,10 @@ from typing import Annotated, Any
 
 import typer
 from rich.measure import Measurement
-from rich.table import Table
 
 from tribescope._files import write_whole
 from tribescope._limits import MAX_ROWS, MAX_WINDOW_SECONDS
-from tribescope.cli._app import CliConsole, app, console, err, fail, group, state
+from tribescope.cli._app import CliConsole, PlainTable, app, console, err, fail, group, state
 from tribescope.cli._out import check_out, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -455,7 +454,7 @@ def pods(
     if out is not None:
         console.print(f"{pods_n}; wrote {out}")
     # the workspace's file name, not its full path (as the report's title names it)
-    t = Table(title=f"engagement pods in {Path(ws.path).name}: {pods_n}", show_edge=False)
+    t = PlainTable(title=f"engagement pods in {Path(ws.path).name}: {pods_n}", show_edge=False)
     for c in (
         "pod",
         "platform",
@@ -497,7 +496,7 @@ def pods(
 def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
     """A table of figures, never cut to fit: piped or in a narrow terminal Rich would shrink the columns to
     "0.9…" (80 columns when not a terminal); the table is printed at its natural width instead."""
-    t = Table(title=title, show_edge=False)
+    t = PlainTable(title=title, show_edge=False)
     for c in cols:
         t.add_column(c)
     for r in rows:

@@ -16,10 +16,9 @@ from rich.progress import (
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
 from tribescope import schema
-from tribescope.cli._app import SCORES_TABLE, app, console, err, fail, has_scores, state
+from tribescope.cli._app import SCORES_TABLE, PlainTable, app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
 from tribescope.ingest import FORMATS, import_paths
 from tribescope.ingest._archive import import_size, is_zip
@@ -182,7 +181,7 @@ def run_import(
         except TribescopeError as exc:
             ws.close()
             raise fail(exc) from None
-    t = Table(title=f"imported into {ws.path}", show_edge=False)
+    t = PlainTable(title=f"imported into {ws.path}", show_edge=False)
     many = len(report.files) > 12
     for col in (
         "format" if many else "file",
@@ -289,7 +288,7 @@ def status(
         raise fail(exc) from None
     by_platform = ws.counts_by_platform()
     counts = ws.counts()
-    t = Table(title=f"workspace {ws.path} ({ws.backend})", show_edge=False)
+    t = PlainTable(title=f"workspace {ws.path} ({ws.backend})", show_edge=False)
     t.add_column("table")
     t.add_column("rows", justify="right")
     t.add_column("by platform")
@@ -306,7 +305,7 @@ def status(
             if len(shown) == len(log)
             else f"import log (the last {len(shown):,} of {len(log):,})"
         )
-        lt = Table(title=title, show_edge=False)
+        lt = PlainTable(title=title, show_edge=False)
         for col in ("import", "file", "format", "records", "rows written", "rejected", "status"):
             lt.add_column(col, justify="right" if col in ("records", "rejected") else "left")
         for r in shown:
@@ -323,7 +322,7 @@ def status(
     if rejects and ws.has_table("rejects"):
         shown, total = _latest_rejects(ws)
         title = "rejects" if len(shown) == total else f"rejects (the last {len(shown):,} of {total:,})"
-        rt = Table(title=title, show_edge=False)
+        rt = PlainTable(title=title, show_edge=False)
         for col in ("import", "file", "where", "field", "reason"):
             rt.add_column(col)
         for r in shown:
@@ -354,7 +353,7 @@ def _latest_rejects(ws: Any) -> tuple[list[dict[str, Any]], int]:
 @app.command()
 def formats() -> None:
     """List the import formats tribescope detects."""
-    t = Table(
+    t = PlainTable(
         show_edge=False,
         caption="Any of them may be gzip-, xz- or zstd-compressed, or in a ZIP archive (imported as the folder it "
         "unzips to).",

@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from tribescope.cli._app import app, console, err, fail
+from tribescope.cli._app import PlainTable, app, console, err, fail
 from tribescope.cli._out import check_out_folder
 from tribescope.errors import TribescopeError
 
@@ -60,7 +59,7 @@ def synth(
             summary = generate(out, scale=scale, seed=seed, progress=progress)
         except TribescopeError as exc:
             raise fail(exc) from None
-    t = Table(
+    t = PlainTable(
         title=f"synthetic sample in {out} (scale {scale}, seed {seed}, {summary.seconds:.1f}s)",
         show_edge=False,
     )
