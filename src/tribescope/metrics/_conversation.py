@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from tribescope.metrics._base import KEY, join_all, safe_div
+from tribescope.metrics._base import KEY, join_all, only_if, safe_div
 
 __all__ = ["conversation", "sentiment_mean"]
 
@@ -45,7 +45,7 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread (to the comment,
       or to a reply under it; with or without a time) / audience top-level comments; ``creator_reply_delay_h`` —
       median over the answered ones of the hours from the comment to the creator's first reply (where both have a
-      time).
+      time; a reply timed before the comment it answers has a wrong time and gives no delay — never a negative one).
     """
     t = threads
     aud = t.filter(~t.is_creator)
@@ -90,10 +90,14 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     )
     cr = cr.left_join(up, [cr.platform == up._u_platform, cr.parent_comment_id == up._u_id])
     cr = cr.mutate(_root=cr._u_parent.fill_null(cr.parent_comment_id))
-    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(
-        _first_reply=cr.created_at.min(), _n_replies=cr.count()
-    )
     top = aud.filter(~aud.is_reply)
+    # each creator reply with the time of the audience comment it answers: a reply timed before that comment has a
+    # wrong time (a reply cannot precede what it answers) and gives no delay — it still answers the comment
+    tt = top.select(_t_platform=top.platform, _t_id=top.comment_id, _t_at=top.created_at)
+    cr = cr.inner_join(tt, [cr.platform == tt._t_platform, cr._root == tt._t_id])
+    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(
+        _first_reply=only_if(cr.created_at >= cr._t_at, cr.created_at).min(), _n_replies=cr.count()
+    )
     tj = top.left_join(first, [top.platform == first._r_platform, top.comment_id == first._r_parent])
     # answered whether or not the reply has a time (the delay needs one)
     replied = tj._n_replies.notnull()
