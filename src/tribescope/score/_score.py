@@ -138,7 +138,9 @@ def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     ok = df["er_median"].notna() & df["tier"].notna()
     counts = df[ok].groupby("tier")["er_median"].agg(["count", "median"])
     for tier, row in counts.iterrows():
-        if row["count"] >= need:
+        # a median ER of 0 (most of the tier's posts without likes or comments) is no benchmark: every ER over it was
+        # an infinite ratio (engagement_vs_tier 100) and every 0 none; the published row stays
+        if row["count"] >= need and row["median"] > 0:
             sel = df["tier"] == tier
             df.loc[sel, "er_benchmark"] = row["median"]
             df.loc[sel, "er_benchmark_source"] = (
