@@ -49,3 +49,24 @@ def test_a_tier_whose_median_er_is_zero_keeps_the_published_benchmark(tmp_path):
     out = score_frame(df, _always_recompute(tmp_path)).set_index("creator_id")
     assert list(out["er_benchmark"]) == [0.025] * 3
     assert out.loc["a2", "er_ratio"] == pytest.approx(0.03 / 0.025)
+
+
+def test_score_frame_takes_a_hand_built_frame_without_the_comment_counts():
+    """``score_frame`` of a frame without ``n_posts_with_comments`` / ``n_follower_comments`` (a hand-built frame
+    "may lack columns its rules name") failed with AttributeError: 'int' object has no attribute 'fillna'. Nothing
+    seen gives confidence 0 and the label too little data."""
+    df = pd.DataFrame(
+        {
+            "platform": ["instagram"],
+            "creator_id": ["a1"],
+            "handle": ["a1"],
+            "followers": [2000],
+            "tier": ["nano"],
+            "er_median": [0.05],
+            "substantive_share": [0.4],  # at the component's centre: 50
+        }
+    )
+    (row,) = score_frame(df).to_dict("records")
+    assert row["confidence"] == 0.0
+    assert row["label"] == "insufficient_data"
+    assert row["c_substantive_comments"] == pytest.approx(50.0)

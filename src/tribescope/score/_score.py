@@ -228,8 +228,11 @@ def score_frame(
             df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0
         )
     conf = sp.confidence
-    posts = pd.to_numeric(df.get("n_posts_with_comments", 0), errors="coerce").fillna(0)
-    com = pd.to_numeric(df.get("n_follower_comments", 0), errors="coerce").fillna(0)
+    # a frame without the counts (a hand-built one) has seen nothing: 0, as a Series (pd.to_numeric of a scalar 0 is
+    # no Series, and .fillna failed on it)
+    none = pd.Series(0, index=df.index)
+    posts = pd.to_numeric(df.get("n_posts_with_comments", none), errors="coerce").fillna(0)
+    com = pd.to_numeric(df.get("n_follower_comments", none), errors="coerce").fillna(0)
     data = np.sqrt(
         np.minimum(1, posts / float(conf.get("full_posts", 6)))
         * np.minimum(1, com / float(conf.get("full_comments", 150)))
