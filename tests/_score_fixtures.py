@@ -237,3 +237,40 @@ def scratch_full_score(path: Any, scratch_path: Any) -> tuple[pa.Table, Any, Any
             scratch.duck.execute(f'DROP TABLE "{name}"')
     full, run = score_run(scratch)
     return full, scratch, run
+
+
+def creator_answering_under_another_id(ws: Any) -> None:
+    """ivy posts four times; her regulars u1 and u2 comment within the hour on each, and ivy answers both, each time
+    within the hour, from her account 9999 (username "ivy": one of her own accounts, as the metrics see it)."""
+    insert(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": "ivy", "username": "ivy", "followers": 4000},
+            {"platform": "instagram", "account_id": "9999", "username": "ivy"},
+        ],
+    )
+    posts = [f"p{i}" for i in range(4)]
+    insert(
+        ws,
+        "posts",
+        [
+            {
+                "platform": "instagram",
+                "post_id": p,
+                "creator_id": "ivy",
+                "created_at": T0.replace(day=1 + 7 * i),
+            }
+            for i, p in enumerate(posts)
+        ],
+    )
+    rows = []
+    for i, p in enumerate(posts):
+        m = 7 * 24 * 60 * i
+        rows += [
+            comment(f"{p}a", p, "u1", "which moss did you use for the bottom layer", m + 5),
+            comment(f"{p}b", p, "u2", "my jar keeps fogging up every single morning", m + 10),
+            comment(f"{p}c", p, "9999", "@u1 sheet moss from the garden centre", m + 20, f"{p}a"),
+            comment(f"{p}d", p, "9999", "@u2 crack the lid open for an hour", m + 25, f"{p}b"),
+        ]
+    insert(ws, "comments", rows)

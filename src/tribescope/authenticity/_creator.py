@@ -5,7 +5,8 @@
 * ``profiled_commenters`` — distinct non-creator commenters that have a profile row (followers or following known);
 * ``real_follower_share = 1 − mean(is_fake)`` over those commenters (the shipped fake-account model, in the
   engine). Exports rarely list followers, so commenters with profiles stand in for the audience (documented);
-* ``comments`` — non-creator comments on the creator's posts;
+* ``comments`` — non-creator comments on the creator's posts (not by one of the creator's own accounts:
+  :func:`tribescope.metrics.own_account`, as ``n_follower_comments`` counts them);
 * ``comment_authenticity`` — share of those comments that are not spam, not attacks, not by an account judged
   fake and not by a pod member;
 * ``pod_engagement_share`` — share of those comments written by members of a pod (see :mod:`._pods`) that
@@ -29,7 +30,7 @@ import pyarrow as pa
 from tribescope.authenticity._accounts import load_account_model
 from tribescope.authenticity._comments import update_comment_features
 from tribescope.authenticity._pods import PodParams, find_pods, pod_members
-from tribescope.metrics._base import only_if
+from tribescope.metrics._base import creator_posts_with_handle, only_if, with_own_author
 from tribescope.store import require_workspace
 
 __all__ = ["comment_scores", "creator_audience_authenticity", "score_accounts"]
@@ -105,10 +106,16 @@ def creator_audience_authenticity(
         )
     ).distinct()
 
-    p = posts.select("platform", "post_id", "creator_id")
-    j = comments.join(p, ["platform", "post_id"]).filter(
-        lambda t: t.author_id.isnull() | (t.author_id != t.creator_id)
+    # the audience's comments: not those of the creator's own accounts (``own_account``, as the metrics count the
+    # audience: ``comments`` is their ``n_follower_comments``) — the creator's replies under its numeric id were
+    # judged as its audience's
+    every = ws.table("accounts")
+    p = creator_posts_with_handle(posts, every)
+    j = comments.join(p, [comments.platform == p._pp, comments.post_id == p._pid]).drop(
+        "_pp", "_pid", "post_created_at"
     )
+    j, own = with_own_author(j, posts, every)
+    j = j.filter(~own).drop("_creator_handle", "_oa_handle")
     j = j.left_join(sc, (j.platform == sc.s_platform) & (j.comment_id == sc.s_comment_id))
     a2 = acc.rename(a_platform="platform", a_account_id="account_id")
     j = j.left_join(a2, (j.platform == a2.a_platform) & (j.author_id == a2.a_account_id))

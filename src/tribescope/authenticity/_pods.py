@@ -4,7 +4,8 @@ Method (after Weerasinghe et al., "The Pod People: Understanding Manipulation of
 Reciprocity Abuse", The Web Conference (WWW) 2020 — pods are recognised by co-commenting recurrence, first-hour
 bursts and reciprocity among the creators in the group):
 
-1. *Early engagements* (engine): distinct ``(post, author)`` where a non-owner commented within ``window_s``
+1. *Early engagements* (engine): distinct ``(post, author)`` where an author other than the creator's own accounts
+   (:func:`tribescope.metrics.own_account`) commented within ``window_s``
    (default 3,600 s) of publication (of the post's first comment when the post time is unknown).
 2. *Pairs* (engine): two accounts that engaged early on the same post; per pair ``co_posts`` = such posts.
    Kept when ``co_posts ≥ min_co_posts`` and ``co_posts / min(early_a, early_b) ≥ min_overlap``
@@ -26,6 +27,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
+from tribescope.metrics._base import creator_posts_with_handle, with_own_author
 from tribescope.store import require_workspace
 
 __all__ = ["PodParams", "early_engagements", "find_pods", "pod_members", "pod_pairs"]
@@ -45,8 +47,16 @@ def early_engagements(ws: Any, params: PodParams = PodParams()) -> ir.Table:
     """Distinct ``(platform, post_id, creator_id, author_id, delay_s)`` engaged within the window (engine)."""
     c = ws.table("comments")
     p = ws.table("posts")
+    accounts = ws.table("accounts")
     first = c.group_by(["platform", "post_id"]).agg(first_at=c.created_at.min())
-    posts = p.select("platform", "post_id", "creator_id", post_at=p.created_at)
+    cp = creator_posts_with_handle(p, accounts)
+    posts = cp.select(
+        platform=cp._pp,
+        post_id=cp._pid,
+        creator_id=cp.creator_id,
+        post_at=cp.post_created_at,
+        _creator_handle=cp._creator_handle,
+    )
     # Cheap pre-filter on the raw timestamps (a superset: one hour of slack on both sides) so that the exact
     # delay below (epoch of each timestamp) is only computed for comments near the window; it changes no row. The
     # bounds and the post's epoch are computed once per post, not per comment (timestamp arithmetic is not free).
@@ -56,20 +66,21 @@ def early_engagements(ws: Any, params: PodParams = PodParams()) -> ir.Table:
         "platform",
         "post_id",
         "creator_id",
+        "_creator_handle",
         _lo=t0 - slack,
         _hi=t0 + ibis.interval(seconds=params.window_s) + slack,
         _t0_s=t0.epoch_seconds(),
     )
     j = c.select("platform", "post_id", "author_id", "created_at").join(posts, ["platform", "post_id"])
     j = j.filter(
-        j.author_id.notnull()
-        & (j.author_id != j.creator_id)
-        & j.created_at.notnull()
-        & (j.created_at >= j._lo)
-        & (j.created_at <= j._hi)
+        j.author_id.notnull() & j.created_at.notnull() & (j.created_at >= j._lo) & (j.created_at <= j._hi)
     )
     j = j.mutate(delay_s=j.created_at.epoch_seconds() - j._t0_s)
     j = j.filter((j.delay_s >= 0) & (j.delay_s <= params.window_s))
+    # not the owner: none of the creator's own accounts (``own_account``, as the metrics' audience), only on the rows
+    # left in the window — the creator answering under its numeric id made a "pod" of itself and its regulars
+    j, own = with_own_author(j, p, accounts)
+    j = j.filter(~own)
     return j.group_by(["platform", "post_id", "creator_id", "author_id"]).agg(delay_s=j.delay_s.min())
 
 

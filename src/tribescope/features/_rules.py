@@ -26,6 +26,7 @@ __all__ = [
     "MENTION_PATTERN",
     "STOPWORDS",
     "URL_PATTERN",
+    "blank_text",
     "comment_features",
     "content_tokens",
     "first_mention",
@@ -237,6 +238,11 @@ def _trim(text: ir.StringValue) -> ir.StringValue:
     return text.re_replace(r"^\s+|\s+$", "")
 
 
+def blank_text(text: ir.StringValue) -> ir.BooleanValue:
+    """Whether a comment has no text: null, empty or white space alone (``is_empty`` of :func:`comment_features`)."""
+    return ~text.fill_null("").re_search(r"\S")
+
+
 def _drop_links(low: ir.StringValue) -> ir.StringValue:
     # a link starts with "http" or "www." (``low`` is lower-cased), a mention with "@": each replacement runs only
     # where it can match (a text without a match is left as it is); CASE evaluates its branch only on those rows
@@ -331,7 +337,7 @@ def _text_rules(t: ir.Table) -> ir.Table:
         ),
         _praise=c._words.re_search(GENERIC_PRAISE_PATTERN),
         _has_alnum=ibis.ifelse(has_words, True, c._raw.re_search(r"[\p{L}\p{N}]")),
-        is_empty=ibis.ifelse(has_words, False, ~c._raw.re_search(r"\S")),  # = (_trim(text) == "")
+        is_empty=ibis.ifelse(has_words, False, blank_text(c._raw)),  # = (_trim(text) == "")
     )
     # stage 2: categories from the stage-1 columns
     has_action_intent = c._intent & ~c._spam

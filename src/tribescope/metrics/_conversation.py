@@ -5,21 +5,25 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from tribescope.metrics._base import KEY, join_all, safe_div
+from tribescope.metrics._base import KEY, join_all, only_if, safe_div
 
 __all__ = ["conversation", "sentiment_mean"]
 
 
-def sentiment_mean(sentiment: ir.NumericColumn) -> ir.FloatingScalar:
+def sentiment_mean(sentiment: ir.NumericColumn, empty: ir.BooleanColumn | None = None) -> ir.FloatingScalar:
     """``sentiment_mean``: the mean VADER compound (Hutto & Gilbert 2014, −1…1) of a creator's audience comments
     **that have a score**. A comment without one (no ``comment_features`` row, a null ``sentiment``) is *unknown*, not
     neutral: it is skipped, never counted as 0 (which would pull the mean toward 0 by the share of unscored comments);
-    null when no comment has a score. The one definition of the column: :func:`conversation` (when its thread rows
-    carry ``sentiment``) and the score's ``sentiment`` stage (``tribescope.score``) both aggregate with it.
+    null when no comment has a score. So is a comment without text (``empty``: the comments' ``is_empty`` — null,
+    empty or blank text, as a deleted text or a GIF or sticker alone is exported): VADER gives its nothing 0, which
+    is no neutral opinion. The one definition of the column: :func:`conversation` (when its thread rows carry
+    ``sentiment``) and the score's ``sentiment`` stage (``tribescope.score``) both aggregate with it.
 
     Summed in fixed point (six decimals; the stored scores carry four): a sum of floats depends on the order the
     engine's threads add them in, and the same comments gave a mean differing in its last bit from one score to the
     next."""
+    if empty is not None:
+        sentiment = only_if(~empty, sentiment)
     return sentiment.cast("decimal(18, 6)").mean().cast("float64")  # SQL's mean skips nulls
 
 
@@ -38,14 +42,14 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
       the article's followers "on the edge of their seat to take action").
     * ``relevance_share`` = audience comments sharing a content word with the post's caption/title / audience
       comments.
-    * ``sentiment_mean`` — :func:`sentiment_mean` of the audience comments (a comment without a ``sentiment`` is
-      skipped, not counted as 0), only when ``threads`` has that column; the score table's ``sentiment_mean`` (the
+    * ``sentiment_mean`` — :func:`sentiment_mean` of the audience comments (a comment without a ``sentiment`` or
+      without text is skipped, not counted as 0), only when ``threads`` has that column; the score table's ``sentiment_mean`` (the
       score's ``sentiment`` stage, from the stored ``comment_features``) is the same aggregate.
     * ``creator_comment_share`` = comments written by the creator / all comments (``n_comments``).
     * ``creator_reply_share`` = audience top-level comments with ≥ 1 creator reply in their thread (to the comment,
       or to a reply under it; with or without a time) / audience top-level comments; ``creator_reply_delay_h`` —
       median over the answered ones of the hours from the comment to the creator's first reply (where both have a
-      time).
+      time; a reply timed before the comment it answers has a wrong time and gives no delay — never a negative one).
     """
     t = threads
     aud = t.filter(~t.is_creator)
@@ -76,7 +80,9 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
         relevance_share=aud_f.is_relevant.mean(),
     )
     if "sentiment" in aud_f.columns:
-        aggs["sentiment_mean"] = sentiment_mean(aud_f.sentiment)
+        aggs["sentiment_mean"] = sentiment_mean(
+            aud_f.sentiment, aud_f.is_empty if "is_empty" in aud_f.columns else None
+        )
     a = aud_f.group_by(*KEY).agg(**aggs)
 
     allc = t.group_by(*KEY).agg(n_comments=t.count(), _n_creator=t.is_creator.cast("int64").sum())
@@ -90,10 +96,14 @@ def conversation(threads: ir.Table, posts: ir.Table) -> ir.Table:
     )
     cr = cr.left_join(up, [cr.platform == up._u_platform, cr.parent_comment_id == up._u_id])
     cr = cr.mutate(_root=cr._u_parent.fill_null(cr.parent_comment_id))
-    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(
-        _first_reply=cr.created_at.min(), _n_replies=cr.count()
-    )
     top = aud.filter(~aud.is_reply)
+    # each creator reply with the time of the audience comment it answers: a reply timed before that comment has a
+    # wrong time (a reply cannot precede what it answers) and gives no delay — it still answers the comment
+    tt = top.select(_t_platform=top.platform, _t_id=top.comment_id, _t_at=top.created_at)
+    cr = cr.inner_join(tt, [cr.platform == tt._t_platform, cr._root == tt._t_id])
+    first = cr.group_by(_r_platform=cr.platform, _r_parent=cr._root).agg(
+        _first_reply=only_if(cr.created_at >= cr._t_at, cr.created_at).min(), _n_replies=cr.count()
+    )
     tj = top.left_join(first, [top.platform == first._r_platform, top.comment_id == first._r_parent])
     # answered whether or not the reply has a time (the delay needs one)
     replied = tj._n_replies.notnull()

@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from tribescope._gc import fewer_collections
 from tribescope.errors import CreatorNotFound
+from tribescope.features._rules import blank_text
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ties
 from tribescope.metrics._base import (
@@ -137,7 +138,9 @@ def _benchmarks(df: pd.DataFrame, spec: Spec) -> pd.DataFrame:
     ok = df["er_median"].notna() & df["tier"].notna()
     counts = df[ok].groupby("tier")["er_median"].agg(["count", "median"])
     for tier, row in counts.iterrows():
-        if row["count"] >= need:
+        # a median ER of 0 (most of the tier's posts without likes or comments) is no benchmark: every ER over it was
+        # an infinite ratio (engagement_vs_tier 100) and every 0 none; the published row stays
+        if row["count"] >= need and row["median"] > 0:
             sel = df["tier"] == tier
             df.loc[sel, "er_benchmark"] = row["median"]
             df.loc[sel, "er_benchmark_source"] = (
@@ -225,8 +228,11 @@ def score_frame(
             df[f"c_{comp.name}"].notna(), comp.weight / wsum.where(wsum > 0, np.nan), 0.0
         )
     conf = sp.confidence
-    posts = pd.to_numeric(df.get("n_posts_with_comments", 0), errors="coerce").fillna(0)
-    com = pd.to_numeric(df.get("n_follower_comments", 0), errors="coerce").fillna(0)
+    # a frame without the counts (a hand-built one) has seen nothing: 0, as a Series (pd.to_numeric of a scalar 0 is
+    # no Series, and .fillna failed on it)
+    none = pd.Series(0, index=df.index)
+    posts = pd.to_numeric(df.get("n_posts_with_comments", none), errors="coerce").fillna(0)
+    com = pd.to_numeric(df.get("n_follower_comments", none), errors="coerce").fillna(0)
     data = np.sqrt(
         np.minimum(1, posts / float(conf.get("full_posts", 6)))
         * np.minimum(1, com / float(conf.get("full_comments", 150)))
@@ -322,15 +328,17 @@ def _sentiment_rows(ws: Any, sc: Scope, *, cf: ir.Table | None = None) -> pa.Tab
         # the scope's thread rows are still kept (the metric lane drops them when it closes): their audience rows are
         # these very rows — the same join and rule — without joining the comments to the posts and the own accounts
         # again (synth m: 0.67 → 0.31 CPU-s, the same means)
-        aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id")
+        aud = th.filter(~th.is_creator).select("platform", "creator_id", "comment_id", "is_empty")
     else:
         p = creator_posts_with_handle(sc.posts, sc.accounts)
-        c = sc.comments.select("platform", "post_id", "comment_id", "author_id")
+        c = sc.comments.select(
+            "platform", "post_id", "comment_id", "author_id", is_empty=blank_text(sc.comments.text)
+        )
         j = c.inner_join(p, [c.platform == p._pp, c.post_id == p._pid])
         j, own = with_own_author(j, sc.posts, sc.accounts)
-        aud = j.filter(~own).select("platform", "creator_id", "comment_id")
+        aud = j.filter(~own).select("platform", "creator_id", "comment_id", "is_empty")
     j = aud.left_join(cf, [aud.platform == cf._cf_platform, aud.comment_id == cf._cf_id])
-    per = j.group_by(list(KEY)).agg(sentiment_mean=sentiment_mean(j._cf_sentiment))
+    per = j.group_by(list(KEY)).agg(sentiment_mean=sentiment_mean(j._cf_sentiment, j.is_empty))
     return per.to_pyarrow()
 
 
@@ -362,6 +370,7 @@ _THREAD_COLUMNS = (
     "created_at",
     "is_creator",
     "is_reply",
+    "is_empty",
     "target_id",
     "is_ff_reply",
     "is_tie",

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
 
@@ -555,15 +556,28 @@ def _posts(
     return rows, every
 
 
+def _creator_comments(ws: Workspace, platform: str, creator_id: str) -> ir.Table:
+    """The comments under the creator's posts with ``by_creator``: written by one of the creator's own accounts
+    (:func:`tribescope.metrics.own_account`, the score's rule — its id, or an account whose handle is the creator's:
+    its replies under a numeric id were a follower's, and their links "between two followers")."""
+    from tribescope.metrics._base import creator_posts_with_handle, with_own_author
+
+    p = ws.table("posts")
+    mine = p.filter([p.platform == platform, p.creator_id == creator_id])
+    accounts = ws.table("accounts")
+    cp = creator_posts_with_handle(mine, accounts)
+    c = ws.table("comments")
+    c = c.filter(c.platform == platform)
+    c = c.inner_join(cp, [c.platform == cp._pp, c.post_id == cp._pid])
+    c, own = with_own_author(c.drop("_pp", "_pid", "post_created_at"), mine, accounts)
+    return c.mutate(by_creator=own).drop(*[x for x in ("_creator_handle", "_oa_handle") if x in c.columns])
+
+
 def _comments(
     ws: Workspace, platform: str, creator_id: str, tables: set[str]
 ) -> tuple[list[dict[str, Any]], Section]:
     """A sample of the newest comments, and the quality mix when comment features were computed."""
-    p = ws.table("posts")
-    pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
-    c = ws.table("comments")
-    c = c.filter(c.platform == platform)
-    c = c.inner_join(pids, c.post_id == pids.pid)
+    c = _creator_comments(ws, platform, creator_id)
     sample = (
         c.select(
             comment_id=c.comment_id,
@@ -574,7 +588,7 @@ def _comments(
             text=c.text,
             likes=c.likes,
             is_reply=c.parent_comment_id.notnull(),
-            by_creator=(c.author_id == creator_id).fill_null(False),
+            by_creator=c.by_creator,
         )
         .order_by([ibis.desc("created_at"), "comment_id"])
         .limit(COMMENTS_SAMPLE)
@@ -633,10 +647,7 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
     """
     from tribescope.web._layout import spring_layout
 
-    p = ws.table("posts")
-    pids = p.filter([p.platform == platform, p.creator_id == creator_id]).select(pid=p.post_id)
-    c = ws.table("comments")
-    c = c.filter(c.platform == platform).inner_join(pids, c.post_id == pids.pid)
+    c = _creator_comments(ws, platform, creator_id)
     child = c.select(cid=c.comment_id, parent=c.parent_comment_id, src=c.author_id).filter(
         lambda t: t.parent.notnull() & t.src.notnull()
     )
@@ -645,6 +656,8 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
     edges = e.group_by(["src", "dst"]).agg(w=e.count()).to_pyarrow().to_pylist()
     if not edges:
         return Section(missing="no replies between accounts under this creator's posts")
+    mine = c.filter(c.by_creator & c.author_id.notnull()).select("author_id").distinct()
+    own = {creator_id, *mine.to_pyarrow()["author_id"].to_pylist()}
     deg: dict[str, int] = {}
     for r in edges:
         deg[r["src"]] = deg.get(r["src"], 0) + r["w"]
@@ -661,7 +674,7 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
             "x": float(pos[i][0]),
             "y": float(pos[i][1]),
             "degree": deg[k],
-            "role": "creator" if k == creator_id else "follower",
+            "role": "creator" if k in own else "follower",
         }
         for k, i in idx.items()
     ]
@@ -672,7 +685,7 @@ def _network(ws: Workspace, platform: str, creator_id: str) -> Section:
             "x2": float(pos[b][0]),
             "y2": float(pos[b][1]),
             "w": w,
-            "between_followers": keep[a] != creator_id and keep[b] != creator_id,
+            "between_followers": keep[a] not in own and keep[b] not in own,
         }
         for a, b, w in pairs
     ]
