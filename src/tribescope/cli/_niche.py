@@ -246,10 +246,9 @@ def overlap(
             pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(
-        _with_handles(ws, pairs, ("a_platform", "a_id", "a_handle"), ("b_platform", "b_id", "b_handle")),
-        "pairwise audience overlap",
-    )
+    # the file as the table (and `/api/overlap.csv`) name each creator: by its handle too, after its id
+    pairs = _with_handles(ws, pairs, ("a_platform", "a_id", "a_handle"), ("b_platform", "b_id", "b_handle"))
+    _show(pairs, "pairwise audience overlap")
     _show(_with_handles(ws, per, ("platform", "creator_id", "handle")), "unique vs shared audience")
     console.print(
         f"the list reaches {totals['reach']:,} distinct engaged accounts; "
