@@ -36,3 +36,38 @@ def test_overlap_out_file_names_each_creator_by_its_handle_as_the_table_does(wsf
         (r,) = list(csv.DictReader(fh))
     assert (r["a_id"], r["a_handle"], r["b_id"], r["b_handle"]) == ("fa", "FA", "fb", "FB")
     assert (r["size_a"], r["size_b"], r["shared"]) == ("8", "3", "3") and float(r["jaccard"]) == 3 / 8
+
+
+def _posts_only(tmp_path, captions: dict[str, str]):
+    ws = connect(tmp_path / "p.duckdb")
+    W.insert(
+        ws,
+        "posts",
+        [
+            {"platform": "instagram", "post_id": f"{c}-p", "creator_id": c, "caption": text}
+            for c, text in captions.items()
+        ],
+    )
+    return ws
+
+
+@pytest.mark.parametrize(
+    ("captions", "why"),
+    [
+        ({"ann": None, "bob": None}, "there is no usable text for topics"),
+        ({"ann": "sourdough bread", "bob": "chess gambit"}, "no two creators' texts are alike"),
+    ],
+)
+def test_niches_without_any_tie_says_so_not_that_the_graph_is_topics_only(tmp_path, captions, why):
+    """Two creators nobody commented under and whose texts share nothing: `niches` said `audience weight α=0 (asked
+    0.5): no creators share engaged accounts` (topics only), of a graph without a single tie of either kind."""
+    from tribescope.niche import niche_groups
+
+    ws = _posts_only(tmp_path, captions)
+    res = niche_groups(ws)
+    assert res.groups.column("size").to_pylist() == [1, 1]
+    assert res.notes == [
+        f"no ties between creators: no creators share engaged accounts and {why}; "
+        "every creator is a niche group of its own"
+    ]
+    ws.close()

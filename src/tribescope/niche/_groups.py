@@ -428,6 +428,17 @@ def niche_groups(
             "chosen": [r.chosen for r in rows],
         }
     )
-    if cg.alpha != alpha:
+    if n > 1 and not len(cg.src):
+        # α = 0 "topics only" said of a graph without a single topic tie either: the groups are no niches at all
+        text = (
+            "there is no usable text for topics"
+            if not cg.model.n_topics
+            else "no two creators' texts are alike"
+        )
+        notes.append(
+            f"no ties between creators: no creators share engaged accounts and {text}; "
+            "every creator is a niche group of its own"
+        )
+    elif cg.alpha != alpha:
         notes.append(f"audience weight α={cg.alpha:g} (asked {alpha:g}): {_alpha_reason(cg)}")
     return NicheGroups(creators, groups, sweep, best.resolution, best.modularity, cg.alpha, notes)
