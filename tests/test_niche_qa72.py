@@ -71,3 +71,32 @@ def test_niches_without_any_tie_says_so_not_that_the_graph_is_topics_only(tmp_pa
         "every creator is a niche group of its own"
     ]
     ws.close()
+
+
+NFC, NFD = "zo\u00eb_strickt", "zoe\u0308_strickt"  # "zoë_strickt" composed, and with a combining diaeresis
+
+
+@pytest.mark.parametrize(("stored", "typed"), [(NFC, NFD), (NFD, NFC), (NFC, "@Zo\u00cb_STRICKT")])
+def test_a_creator_is_found_whichever_unicode_form_its_name_is_typed_or_stored_in(tmp_path, stored, typed):
+    """A handle typed with a combining diaeresis (NFD, as macOS file names and some tools write text) named no
+    creator: `similar`, `overlap`, `circle` said "no creator 'zoë_strickt' … did you mean 'Zoë_Strickt'?" — the
+    same name on the screen."""
+    from tribescope.niche import resolve_creators
+
+    ws = _posts_only(tmp_path, {stored: "knitting yarn", "bob": "chess"})
+    W.insert(ws, "accounts", [{"platform": "instagram", "account_id": stored, "username": stored.title()}])
+    assert resolve_creators(ws, [typed, f"instagram:{typed}"]) == [("instagram", stored)] * 2
+    ws.close()
+
+
+def test_explain_finds_a_creator_typed_in_another_unicode_form():
+    """`explain` reads a creator's name by the same rule (score._score._find)."""
+    import pandas as pd
+
+    from tribescope.score._score import _find
+
+    df = pd.DataFrame(
+        {"platform": ["instagram", "instagram"], "creator_id": [NFC, "bob"], "handle": ["Zoë", "Bob"]}
+    )
+    assert _find(df, NFD)["creator_id"] == NFC
+    assert _find(df, "zoe\u0308")["creator_id"] == NFC  # the handle, decomposed
