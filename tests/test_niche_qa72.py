@@ -100,3 +100,40 @@ def test_explain_finds_a_creator_typed_in_another_unicode_form():
     )
     assert _find(df, NFD)["creator_id"] == NFC
     assert _find(df, "zoe\u0308")["creator_id"] == NFC  # the handle, decomposed
+
+
+def test_leaders_rest_on_every_shared_audience_tie_of_the_group_whatever_alpha(tmp_path, monkeypatch):
+    """Four knitters tied by topic, all but kc–kd (as when neither is among the other's 10 most similar creators);
+    only kc and kd share commenters. At `--alpha 0` their audience tie weighed 0 in the creator graph and was left
+    out of the group's interaction graph as well — which the docs say is the shared-audience ties and creator →
+    creator engagement, topics left out: core 0 and the same PageRank for all four, as if none shared an audience."""
+    from tribescope.niche import _groups, niche_groups
+
+    names = ["ka", "kb", "kc", "kd"]
+    ws = _posts_only(tmp_path, dict.fromkeys(names, "knitting yarn wool sweater cable pattern"))
+    W.insert(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": f"{c}-{m}",
+                "post_id": f"{c}-p",
+                "author_id": m,
+                "text": "hi",
+            }
+            for c in ("kc", "kd")
+            for m in ("m1", "m2", "m3")
+        ],
+    )
+    ties = {(i, j): 0.9 for i in range(4) for j in range(i + 1, 4) if (i, j) != (2, 3)}
+    monkeypatch.setattr(_groups, "_topic_edges", lambda *a: dict(ties))
+    for alpha in (0.0, 0.5):
+        res = niche_groups(ws, alpha=alpha, resolution=0.25)
+        assert res.alpha == alpha
+        c = {r["creator_id"]: r for r in res.creators.to_pylist()}
+        assert len({r["group"] for r in c.values()}) == 1, alpha
+        assert c["kc"]["core"] == c["kd"]["core"] == 1 and c["ka"]["core"] == 0, alpha
+        assert c["kc"]["pagerank"] > c["ka"]["pagerank"], alpha
+        assert {c["kc"]["leader_rank"], c["kd"]["leader_rank"]} == {1, 2}, alpha
+    ws.close()

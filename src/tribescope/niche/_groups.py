@@ -81,6 +81,11 @@ class CreatorGraph:
     topic_w: np.ndarray
     alpha: float
     model: TopicModel
+    #: every shared-audience tie ``(i < j, cos_audience)``, whatever α: the leaders' interaction graph rests on them.
+    #: At α = 0 a tie without a topic tie weighs 0 and is not among the edges above.
+    aud_src: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aud_dst: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aud_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n(self) -> int:
@@ -153,7 +158,20 @@ def creator_graph(
     tw = np.array([top.get(p, 0.0) for p in pairs])
     w = a * aw + (1 - a) * tw
     keep = w > 0
-    return CreatorGraph(keys, src[keep], dst[keep], w[keep], aw[keep], tw[keep], a, model)
+    tied = sorted(aud)
+    return CreatorGraph(
+        keys,
+        src[keep],
+        dst[keep],
+        w[keep],
+        aw[keep],
+        tw[keep],
+        a,
+        model,
+        np.array([p[0] for p in tied], dtype=np.int64),
+        np.array([p[1] for p in tied], dtype=np.int64),
+        np.array([aud[p] for p in tied], dtype=np.float64),
+    )
 
 
 @dataclass
@@ -315,12 +333,13 @@ def niche_groups(
         members = np.where(memb == grp)[0]
         local = np.full(n, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
-        # interaction graph of the group: shared-audience ties (cos_audience) + creator → creator engagement
-        inside = (memb[cg.src] == grp) & (memb[cg.dst] == grp) & (cg.audience_w > 0)
+        # interaction graph of the group: shared-audience ties (cos_audience) + creator → creator engagement; every
+        # audience tie, whatever α (at α = 0 one without a topic tie is not an edge of the creator graph)
+        inside = (memb[cg.aud_src] == grp) & (memb[cg.aud_dst] == grp)
         inside_i = (memb[isrc] == grp) & (memb[idst] == grp) if len(isrc) else np.zeros(0, dtype=bool)
-        s_ = np.concatenate([local[cg.src[inside]], local[cg.dst[inside]], local[isrc[inside_i]]])
-        d_ = np.concatenate([local[cg.dst[inside]], local[cg.src[inside]], local[idst[inside_i]]])
-        w_ = np.concatenate([cg.audience_w[inside], cg.audience_w[inside], np.log1p(iw[inside_i])])
+        s_ = np.concatenate([local[cg.aud_src[inside]], local[cg.aud_dst[inside]], local[isrc[inside_i]]])
+        d_ = np.concatenate([local[cg.aud_dst[inside]], local[cg.aud_src[inside]], local[idst[inside_i]]])
+        w_ = np.concatenate([cg.aud_w[inside], cg.aud_w[inside], np.log1p(iw[inside_i])])
         sub = ga.build_graph(len(members), s_, d_, w_, directed=True)
         pr = ga.pagerank(sub)
         cores = ga.core_numbers(sub)
