@@ -137,3 +137,49 @@ def test_leaders_rest_on_every_shared_audience_tie_of_the_group_whatever_alpha(t
         assert c["kc"]["pagerank"] > c["ka"]["pagerank"], alpha
         assert {c["kc"]["leader_rank"], c["kd"]["leader_rank"]} == {1, 2}, alpha
     ws.close()
+
+
+def test_circle_table_says_each_members_platform(tmp_path):
+    """@sam comments under @cr's Instagram posts and writes in cr's Discord server as "sam" too: two members. The
+    `circle` table listed "sam" twice with nothing to tell the Instagram account from the Discord one."""
+    ws = _posts_only(tmp_path, {"cr": "knitting yarn"})
+    W.insert(
+        ws,
+        "comments",
+        [{"platform": "instagram", "comment_id": "c1", "post_id": "cr-p", "author_id": "sam", "text": "hi"}],
+    )
+    W.insert(
+        ws,
+        "community_links",
+        [{"platform": "discord", "space_id": "srv", "creator_platform": "instagram", "creator_id": "cr"}],
+    )
+    W.insert(
+        ws,
+        "community_messages",
+        [
+            {
+                "platform": "discord",
+                "message_id": "m1",
+                "space_id": "srv",
+                "author_id": "4242",
+                "text": "hello",
+            }
+        ],
+    )
+    W.insert(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": "sam", "username": "sam"},
+            {"platform": "discord", "account_id": "4242", "username": "sam"},
+        ],
+    )
+    ws.close()
+    text = _run(str(tmp_path / "p.duckdb"), "circle", "cr", "--all")
+    rows = [
+        [c.strip() for c in line.split("│")] for line in text.splitlines() if "sam" in line and "│" in line
+    ]
+    assert sorted((r[2], r[3], r[4]) for r in rows) == [
+        ("discord", "4242", "sam"),
+        ("instagram", "sam", "sam"),
+    ]

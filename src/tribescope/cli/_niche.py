@@ -314,6 +314,8 @@ def circle(
         [
             "level",
             "level_name",
+            # one person's Instagram handle and Discord account are two members: without it the same name twice
+            "member_platform",
             "member_id",
             "username",
             "active_weeks",
