@@ -183,3 +183,37 @@ def test_circle_table_says_each_members_platform(tmp_path):
         ("discord", "4242", "sam"),
         ("instagram", "sam", "sam"),
     ]
+
+
+def test_leader_percentiles_are_neutral_for_ties_and_do_not_favour_small_platforms():
+    """`rank / n` gave creators all tied on a platform 0.67 (three) or 0.75 (two), above the 0.5 of a creator alone
+    there, and the better of two creators 1.0, as much as the best of ten: a group's leader could be the better of its
+    two TikTok creators, ahead of the creator with the most PageRank and regulars (synth xs seed 1, food)."""
+    import numpy as np
+
+    from tribescope.niche._groups import _pct
+
+    assert _pct(np.array([7.0])).tolist() == [0.5]
+    assert _pct(np.array([2.0, 2.0, 2.0])).tolist() == [0.5, 0.5, 0.5]
+    assert _pct(np.array([1.0, 3.0])).tolist() == [0.25, 0.75]
+    assert _pct(np.arange(10.0)).tolist()[-1] == 0.95  # the best of ten outranks the better of two
+    assert _pct(np.zeros(0)).tolist() == []
+
+
+@pytest.mark.slow
+def test_synth_xs_seed_1_planted_leaders_lead_their_groups(tmp_path, ws):
+    """synth xs seed 1: the planted food leader (youtube, most PageRank of its group and 58 % of its regulars) ranked
+    2nd behind the better of the food group's two TikTok creators; every planted leader now ranks 1st."""
+    from tribescope.ingest import import_paths
+    from tribescope.ingest._run import expand_paths
+    from tribescope.niche import niche_groups
+    from tribescope.synth import generate
+
+    out = tmp_path / "synth"
+    generate(out, "xs", 1)
+    import_paths(ws, expand_paths([out]))
+    with (out / "truth" / "creators.csv").open(newline="") as fh:
+        truth = {(r["platform"], r["creator_id"]): r for r in csv.DictReader(fh)}
+    rows = niche_groups(ws, seed=0).creators.to_pylist()
+    ranks = [r["leader_rank"] for r in rows if truth[(r["platform"], r["creator_id"])]["is_leader"] == "true"]
+    assert ranks == [1] * 6
