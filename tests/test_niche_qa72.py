@@ -217,3 +217,20 @@ def test_synth_xs_seed_1_planted_leaders_lead_their_groups(tmp_path, ws):
     rows = niche_groups(ws, seed=0).creators.to_pylist()
     ranks = [r["leader_rank"] for r in rows if truth[(r["platform"], r["creator_id"])]["is_leader"] == "true"]
     assert ranks == [1] * 6
+
+
+def test_similar_lists_no_creator_with_nothing_alike(tmp_path):
+    """ann (sourdough), bob (chess) and cat (sourdough): nobody commented, no follower counts. `similar ann` listed bob
+    as a lookalike with similarity 0.00 and no reason; now only cat is listed, and a creator like nobody says so."""
+    from tribescope.niche import similar
+
+    ws = _posts_only(tmp_path, {"ann": "sourdough bread", "bob": "chess gambit", "cat": "sourdough bread"})
+    t = similar(ws, ("instagram", "ann")).to_pylist()
+    assert [r["creator_id"] for r in t] == ["cat"] and t[0]["similarity"] > 0 and "topics" in t[0]["reasons"]
+    assert similar(ws, ("instagram", "bob")).num_rows == 0
+    ws.close()
+    text = " ".join(_run(str(tmp_path / "p.duckdb"), "similar", "bob").split())
+    assert text == (
+        "no creator is like instagram:bob: no other creator shares a word of its texts or an engaged account with it, "
+        "or has a community profile like it"
+    )

@@ -346,6 +346,13 @@ def similar(
         t = similar_fn(ws, key, n=n)
     except TribescopeError as exc:
         raise fail(exc) from None
+    if not t.num_rows:  # not an empty table under "creators like …"
+        console.print(
+            f"no creator is like {_named(ws, key)}: no other creator shares a word of its texts or an engaged "
+            "account with it, or has a community profile like it"
+        )
+        ws.close()
+        return
     _show(
         _with_handles(ws, t, ("platform", "creator_id", "handle")),
         f"creators like {_named(ws, key)}",
