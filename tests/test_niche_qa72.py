@@ -234,3 +234,14 @@ def test_similar_lists_no_creator_with_nothing_alike(tmp_path):
         "no creator is like instagram:bob: no other creator shares a word of its texts or an engaged account with it, "
         "or has a community profile like it"
     )
+
+
+def test_similar_out_writes_the_lookalikes_the_table_shows(wsfile, tmp_path):
+    """`niches`, `overlap` and `circle` write --out; `similar` had none (only the API's /api/similar.csv)."""
+    out = tmp_path / "s.csv"
+    text = _run(wsfile, "similar", "instagram:fa", "-n", "2", "--out", str(out))
+    with out.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["creator_id"] for r in rows] == ["fb", "fc"] and [r["handle"] for r in rows] == ["FB", "FC"]
+    assert all(f"{float(r['similarity']):.2f}" in text for r in rows)
+    assert rows[0]["shared_accounts"] == "3" and "3 shared engaged accounts" in rows[0]["reasons"]

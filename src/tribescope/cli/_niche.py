@@ -335,31 +335,42 @@ def circle(
 def similar(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, max=MAX_ROWS, help="How many lookalikes.")] = 10,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the lookalikes with their reasons (.csv, .tsv, .parquet, .json or .jsonl).",
+        ),
+    ] = None,
 ) -> None:
     """Lookalike creators by topic, audience and community profile, with the reasons."""
     from tribescope.niche import resolve_creators
     from tribescope.niche import similar as similar_fn
 
     try:
+        _check(out)
         ws = state.open(read_only=True)
         (key,) = resolve_creators(ws, [creator])
         t = similar_fn(ws, key, n=n)
     except TribescopeError as exc:
         raise fail(exc) from None
+    t = _with_handles(ws, t, ("platform", "creator_id", "handle"))
     if not t.num_rows:  # not an empty table under "creators like …"
         console.print(
             f"no creator is like {_named(ws, key)}: no other creator shares a word of its texts or an engaged "
             "account with it, or has a community profile like it"
         )
-        ws.close()
-        return
-    _show(
-        _with_handles(ws, t, ("platform", "creator_id", "handle")),
-        f"creators like {_named(ws, key)}",
-        ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
-        # the decimals of the reasons beside them ("topics 0.92 …; profile 0.92"), not 0.922 beside 0.92
-        digits={"similarity": 2, "topic": 2, "audience": 2, "profile": 2},
-    )
+    else:
+        _show(
+            t,
+            f"creators like {_named(ws, key)}",
+            ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
+            # the decimals of the reasons beside them ("topics 0.92 …; profile 0.92"), not 0.922 beside 0.92
+            digits={"similarity": 2, "topic": 2, "audience": 2, "profile": 2},
+        )
+    if out is not None:
+        _write(t, out)
     ws.close()
 
 
