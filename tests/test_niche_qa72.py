@@ -245,3 +245,32 @@ def test_similar_out_writes_the_lookalikes_the_table_shows(wsfile, tmp_path):
     assert [r["creator_id"] for r in rows] == ["fb", "fc"] and [r["handle"] for r in rows] == ["FB", "FC"]
     assert all(f"{float(r['similarity']):.2f}" in text for r in rows)
     assert rows[0]["shared_accounts"] == "3" and "3 shared engaged accounts" in rows[0]["reasons"]
+
+
+def test_circle_of_one_explorer_says_there_is_no_inner_circle_yet(tmp_path):
+    """One commenter, one comment: `circle` printed "1 engaged members — 1 explorer" over an empty "inner circle"
+    table."""
+    ws = _posts_only(tmp_path, {"ann": "knitting yarn"})
+    W.insert(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": "c1",
+                "post_id": "ann-p",
+                "author_id": "zed",
+                "text": "nice",
+            }
+        ],
+    )
+    ws.close()
+    out = tmp_path / "c.csv"
+    text = " ".join(_run(str(tmp_path / "p.duckdb"), "circle", "ann", "--out", str(out)).split())
+    assert text == (
+        "instagram:ann: 1 engaged member — 1 explorer no inner circle yet: no advocate or contributor (levels 1–2); "
+        "`--all` lists every level"
+    )
+    with out.open(newline="") as fh:
+        assert [r["member_id"] for r in csv.DictReader(fh)] == ["zed"]
+    assert "zed" in _run(str(tmp_path / "p.duckdb"), "circle", "ann", "--all")

@@ -304,10 +304,18 @@ def circle(
     for name in t.column("level_name").to_pylist():
         counts[name] = counts.get(name, 0) + 1
     console.print(
-        f"{_named(ws, key)}: {t.num_rows:,} engaged members — "
+        f"{_named(ws, key)}: {t.num_rows:,} engaged member{'' if t.num_rows == 1 else 's'} — "
         + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items())
     )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
+    if not shown.num_rows:  # not an empty "inner circle" table
+        console.print(
+            "no inner circle yet: no advocate or contributor (levels 1–2); `--all` lists every level"
+        )
+        if out is not None:
+            _write(t, out)
+        ws.close()
+        return
     _show(
         shown,
         "inner circle" if not all_levels else "members by level",
