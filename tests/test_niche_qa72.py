@@ -274,3 +274,15 @@ def test_circle_of_one_explorer_says_there_is_no_inner_circle_yet(tmp_path):
     with out.open(newline="") as fh:
         assert [r["member_id"] for r in csv.DictReader(fh)] == ["zed"]
     assert "zed" in _run(str(tmp_path / "p.duckdb"), "circle", "ann", "--all")
+
+
+def test_niches_of_a_workspace_of_one_creator(tmp_path):
+    """One creator: `niches` noted "audience weight α=0 (asked 0.5): no creators share engaged accounts" under
+    "1 niche groups"."""
+    ws = _posts_only(tmp_path, {"ann": "knitting yarn"})
+    ws.close()
+    r = CliRunner().invoke(app, ["--workspace", str(tmp_path / "p.duckdb"), "niches"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "note: one creator in this workspace: there is nobody to group it with" in text
+    assert "1 niche group " in text and "niche groups" not in text and "α=0" not in text

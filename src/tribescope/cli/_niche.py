@@ -180,7 +180,7 @@ def niches(
     )
     for note in res.notes:
         err.print(f"[yellow]note:[/] {note}")
-    _show(res.groups, f"{res.groups.num_rows} niche groups")
+    _show(res.groups, f"{res.groups.num_rows} niche group{'' if res.groups.num_rows == 1 else 's'}")
     b = res.creators.filter(res.creators.column("is_bridge"))
     if b.num_rows:
         _show(

@@ -450,7 +450,9 @@ def niche_groups(
             "chosen": [r.chosen for r in rows],
         }
     )
-    if n > 1 and not len(cg.src):
+    if n == 1:  # "no creators share engaged accounts" of a workspace of one creator
+        notes.append("one creator in this workspace: there is nobody to group it with")
+    elif n > 1 and not len(cg.src):
         # α = 0 "topics only" said of a graph without a single topic tie either: the groups are no niches at all
         text = (
             "there is no usable text for topics"
