@@ -286,3 +286,21 @@ def test_niches_of_a_workspace_of_one_creator(tmp_path):
     text = " ".join(r.output.split())
     assert "note: one creator in this workspace: there is nobody to group it with" in text
     assert "1 niche group " in text and "niche groups" not in text and "α=0" not in text
+
+
+def test_dashboard_similar_page_finds_a_creator_by_its_handle_as_the_api_does(wsfile):
+    """`/api/similar?creator=instagram:@FA` and `tribescope similar @FA` find fa by its handle; the dashboard's
+    `/similar` page, the same question, answered 404 "no creator instagram:@FA in this workspace"."""
+    from fastapi.testclient import TestClient
+
+    from tribescope.web import create_app
+
+    with TestClient(create_app(wsfile, rate_limit=None), base_url="http://127.0.0.1") as c:
+        try:
+            for name in ("instagram:fa", "instagram:@FA", "Instagram:Fa"):
+                assert c.get("/api/similar", params={"creator": name, "n": 2}).status_code == 200, name
+                r = c.get("/similar", params={"creator": name, "n": 2})
+                assert r.status_code == 200 and "FB" in r.text, name
+            assert c.get("/similar", params={"creator": "instagram:ghost"}).status_code == 404
+        finally:
+            c.app.state.store.close()
