@@ -304,3 +304,33 @@ def test_dashboard_similar_page_finds_a_creator_by_its_handle_as_the_api_does(ws
             assert c.get("/similar", params={"creator": "instagram:ghost"}).status_code == 404
         finally:
             c.app.state.store.close()
+
+
+def test_circle_orders_members_of_one_id_on_several_platforms_by_platform(tmp_path):
+    """User "42" writes once in cr's spaces on Reddit, Discord, Patreon and YouTube: four members of the same gravity,
+    listed in the engine's order (patreon, reddit, youtube, discord), not by a rule — `circle` of the same data could
+    list them otherwise on another engine or run."""
+    from tribescope.niche import inner_circle
+
+    ws = _posts_only(tmp_path, {"cr": "knitting"})
+    plats = ["reddit", "discord", "patreon", "youtube"]
+    W.insert(
+        ws,
+        "community_links",
+        [
+            {"platform": p, "space_id": "s", "creator_platform": "instagram", "creator_id": "cr"}
+            for p in plats
+        ],
+    )
+    W.insert(
+        ws,
+        "community_messages",
+        [
+            {"platform": p, "message_id": f"m-{p}", "space_id": "s", "author_id": "42", "created_at": W.T0}
+            for p in plats
+        ],
+    )
+    rows = inner_circle(ws, ("instagram", "cr")).to_pylist()
+    assert len({r["gravity"] for r in rows}) == 1
+    assert [r["member_platform"] for r in rows] == sorted(plats)
+    ws.close()
