@@ -334,3 +334,38 @@ def test_circle_orders_members_of_one_id_on_several_platforms_by_platform(tmp_pa
     assert len({r["gravity"] for r in rows}) == 1
     assert [r["member_platform"] for r in rows] == sorted(plats)
     ws.close()
+
+
+def test_handles_with_square_brackets_are_printed_as_written(tmp_path):
+    """Handles are text, not Rich markup: a commenter "[/b]zed" crashed `circle` with a MarkupError traceback, and
+    "[red]kim" was printed as a red "kim"; a creator "[/i]ann" crashed its header line."""
+    ws = _posts_only(tmp_path, {"ann": "knitting yarn wool", "bob": "knitting yarn wool"})
+    W.insert(
+        ws,
+        "accounts",
+        [
+            {"platform": "instagram", "account_id": a, "username": u}
+            for a, u in (("ann", "[/i]ann"), ("bob", "bob"), ("zed", "[/b]zed"), ("kim", "[red]kim"))
+        ],
+    )
+    W.insert(
+        ws,
+        "comments",
+        [
+            {
+                "platform": "instagram",
+                "comment_id": f"{c}-{m}",
+                "post_id": f"{c}-p",
+                "author_id": m,
+                "text": "hi",
+            }
+            for c in ("ann", "bob")
+            for m in ("zed", "kim")
+        ],
+    )
+    ws.close()
+    path = str(tmp_path / "p.duckdb")
+    text = _run(path, "circle", "ann", "--all")
+    assert "instagram:ann (@[/i]ann): 2 engaged members" in text and "[/b]zed" in text and "[red]kim" in text
+    assert "creators like instagram:ann (@[/i]ann)" in _run(path, "similar", "ann")
+    assert "[/i]ann" in _run(path, "overlap", "ann", "bob")

@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tribescope._limits import MAX_ROWS
 from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
@@ -123,12 +124,13 @@ def _show(
     table of the CLI aligns them, in the formats of :func:`_fmt` (``digits``: decimals by column, 3 by default)."""
     cols = columns or table.column_names
     rows = table.to_pylist()[:limit]
-    t = Table(title=title, show_edge=False)
+    # a handle is text, not Rich markup: "[/b]zed" crashed the table (MarkupError), "[red]kim" showed a red "kim"
+    t = Table(title=Text(title), show_edge=False)
     for c in cols:
         numeric = any(_is_number(r[c]) for r in rows) and all(r[c] is None or _is_number(r[c]) for r in rows)
         t.add_column(c, justify="right" if numeric else "left")
     for row in rows:
-        t.add_row(*(_fmt(row[c], c, (digits or {}).get(c, 3)) for c in cols))
+        t.add_row(*(Text(_fmt(row[c], c, (digits or {}).get(c, 3))) for c in cols))
     console.print(t)
 
 
@@ -190,7 +192,7 @@ def niches(
         )
     if out is not None:
         _write(res.creators, out)
-        console.print(f"wrote {res.creators.num_rows:,} creators to {out}")
+        console.print(f"wrote {res.creators.num_rows:,} creators to {out}", markup=False)
     ws.close()
 
 
@@ -294,7 +296,8 @@ def circle(
         # not "0 engaged members — " and an empty table
         console.print(
             f"{_named(ws, key)}: no engaged members — nobody else commented under its posts or wrote in a space "
-            "linked to it (`community_links`)"
+            "linked to it (`community_links`)",
+            markup=False,
         )
         if out is not None:
             _write(t, out)
@@ -305,7 +308,8 @@ def circle(
         counts[name] = counts.get(name, 0) + 1
     console.print(
         f"{_named(ws, key)}: {t.num_rows:,} engaged member{'' if t.num_rows == 1 else 's'} — "
-        + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items())
+        + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items()),
+        markup=False,
     )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
     if not shown.num_rows:  # not an empty "inner circle" table
@@ -367,7 +371,8 @@ def similar(
     if not t.num_rows:  # not an empty table under "creators like …"
         console.print(
             f"no creator is like {_named(ws, key)}: no other creator shares a word of its texts or an engaged "
-            "account with it, or has a community profile like it"
+            "account with it, or has a community profile like it",
+            markup=False,
         )
     else:
         _show(
