@@ -89,6 +89,7 @@ COMMANDS = {
     "niches": (["niches"], ".csv"),
     "overlap": (["overlap", "fa", "fb"], ".csv"),
     "circle": (["circle", "fa"], ".csv"),
+    "similar": (["similar", "fa"], ".csv"),
     "posts": (["posts"], ".csv"),
     "ambassadors": (["ambassadors", "--brand", "Acme"], ".csv"),
     "plan": (["plan", "--brand", "Acme", "--budget", "5000"], ".csv"),

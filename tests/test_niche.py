@@ -472,8 +472,8 @@ def test_creator_alone_on_its_platform_in_a_group_gets_neutral_centrality(world)
     c = {r["creator_id"]: r for r in res.creators.to_pylist()}
     assert c["rz"]["group"] == c["fa"]["group"] == c["fb"]["group"] == c["fc"]["group"]
     assert c["rz"]["reach"] == 0.0 and c["rz"]["core"] == 0
-    # pct(reach): fa 1.0, fb, fc, rz tied at 0 → rank 2 of 4 → 0.5
-    assert c["rz"]["leader_score"] == pytest.approx(0.25 * 0.5 + 0.25 * 0.5 + 0.5 * 0.5)
+    # pct(reach), mid-rank (rank − ½) / n: fa first, fb, fc, rz tied at 0 → rank 2 of 4 → 0.375 (rank / n gave 0.5)
+    assert c["rz"]["leader_score"] == pytest.approx(0.25 * 0.5 + 0.25 * 0.5 + 0.5 * 0.375)
     assert c["fa"]["leader_rank"] == 1 and c["rz"]["leader_rank"] > c["fb"]["leader_rank"]
     assert not c["rz"]["is_leader"]
 

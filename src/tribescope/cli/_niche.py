@@ -11,6 +11,7 @@ import numpy as np
 import pyarrow as pa
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tribescope._limits import MAX_ROWS
 from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
@@ -123,12 +124,13 @@ def _show(
     table of the CLI aligns them, in the formats of :func:`_fmt` (``digits``: decimals by column, 3 by default)."""
     cols = columns or table.column_names
     rows = table.to_pylist()[:limit]
-    t = Table(title=title, show_edge=False)
+    # a handle is text, not Rich markup: "[/b]zed" crashed the table (MarkupError), "[red]kim" showed a red "kim"
+    t = Table(title=Text(title), show_edge=False)
     for c in cols:
         numeric = any(_is_number(r[c]) for r in rows) and all(r[c] is None or _is_number(r[c]) for r in rows)
         t.add_column(c, justify="right" if numeric else "left")
     for row in rows:
-        t.add_row(*(_fmt(row[c], c, (digits or {}).get(c, 3)) for c in cols))
+        t.add_row(*(Text(_fmt(row[c], c, (digits or {}).get(c, 3))) for c in cols))
     console.print(t)
 
 
@@ -180,7 +182,7 @@ def niches(
     )
     for note in res.notes:
         err.print(f"[yellow]note:[/] {note}")
-    _show(res.groups, f"{res.groups.num_rows} niche groups")
+    _show(res.groups, f"{res.groups.num_rows} niche group{'' if res.groups.num_rows == 1 else 's'}")
     b = res.creators.filter(res.creators.column("is_bridge"))
     if b.num_rows:
         _show(
@@ -190,7 +192,7 @@ def niches(
         )
     if out is not None:
         _write(res.creators, out)
-        console.print(f"wrote {res.creators.num_rows:,} creators to {out}")
+        console.print(f"wrote {res.creators.num_rows:,} creators to {out}", markup=False)
     ws.close()
 
 
@@ -246,10 +248,9 @@ def overlap(
             pairs = pairs.append_column("jaccard_minhash", pa.array(est, pa.float64()))
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(
-        _with_handles(ws, pairs, ("a_platform", "a_id", "a_handle"), ("b_platform", "b_id", "b_handle")),
-        "pairwise audience overlap",
-    )
+    # the file as the table (and `/api/overlap.csv`) name each creator: by its handle too, after its id
+    pairs = _with_handles(ws, pairs, ("a_platform", "a_id", "a_handle"), ("b_platform", "b_id", "b_handle"))
+    _show(pairs, "pairwise audience overlap")
     _show(_with_handles(ws, per, ("platform", "creator_id", "handle")), "unique vs shared audience")
     console.print(
         f"the list reaches {totals['reach']:,} distinct engaged accounts; "
@@ -295,7 +296,8 @@ def circle(
         # not "0 engaged members — " and an empty table
         console.print(
             f"{_named(ws, key)}: no engaged members — nobody else commented under its posts or wrote in a space "
-            "linked to it (`community_links`)"
+            "linked to it (`community_links`)",
+            markup=False,
         )
         if out is not None:
             _write(t, out)
@@ -305,16 +307,27 @@ def circle(
     for name in t.column("level_name").to_pylist():
         counts[name] = counts.get(name, 0) + 1
     console.print(
-        f"{_named(ws, key)}: {t.num_rows:,} engaged members — "
-        + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items())
+        f"{_named(ws, key)}: {t.num_rows:,} engaged member{'' if t.num_rows == 1 else 's'} — "
+        + ", ".join(f"{n:,} {_LEVEL_PLURAL.get(k, k) if n != 1 else k}" for k, n in counts.items()),
+        markup=False,
     )
     shown = t if all_levels else t.filter(t.column("inner_circle"))
+    if not shown.num_rows:  # not an empty "inner circle" table
+        console.print(
+            "no inner circle yet: no advocate or contributor (levels 1–2); `--all` lists every level"
+        )
+        if out is not None:
+            _write(t, out)
+        ws.close()
+        return
     _show(
         shown,
         "inner circle" if not all_levels else "members by level",
         [
             "level",
             "level_name",
+            # one person's Instagram handle and Discord account are two members: without it the same name twice
+            "member_platform",
             "member_id",
             "username",
             "active_weeks",
@@ -334,24 +347,43 @@ def circle(
 def similar(
     creator: Annotated[str, typer.Argument(help="PLATFORM:ID, account id or username.")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, max=MAX_ROWS, help="How many lookalikes.")] = 10,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write the lookalikes with their reasons (.csv, .tsv, .parquet, .json or .jsonl).",
+        ),
+    ] = None,
 ) -> None:
     """Lookalike creators by topic, audience and community profile, with the reasons."""
     from tribescope.niche import resolve_creators
     from tribescope.niche import similar as similar_fn
 
     try:
+        _check(out)
         ws = state.open(read_only=True)
         (key,) = resolve_creators(ws, [creator])
         t = similar_fn(ws, key, n=n)
     except TribescopeError as exc:
         raise fail(exc) from None
-    _show(
-        _with_handles(ws, t, ("platform", "creator_id", "handle")),
-        f"creators like {_named(ws, key)}",
-        ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
-        # the decimals of the reasons beside them ("topics 0.92 …; profile 0.92"), not 0.922 beside 0.92
-        digits={"similarity": 2, "topic": 2, "audience": 2, "profile": 2},
-    )
+    t = _with_handles(ws, t, ("platform", "creator_id", "handle"))
+    if not t.num_rows:  # not an empty table under "creators like …"
+        console.print(
+            f"no creator is like {_named(ws, key)}: no other creator shares a word of its texts or an engaged "
+            "account with it, or has a community profile like it",
+            markup=False,
+        )
+    else:
+        _show(
+            t,
+            f"creators like {_named(ws, key)}",
+            ["platform", "creator_id", "handle", "similarity", "topic", "audience", "profile", "reasons"],
+            # the decimals of the reasons beside them ("topics 0.92 …; profile 0.92"), not 0.922 beside 0.92
+            digits={"similarity": 2, "topic": 2, "audience": 2, "profile": 2},
+        )
+    if out is not None:
+        _write(t, out)
     ws.close()
 
 

@@ -8,6 +8,7 @@ creator when it is the creator's handle; else the author of the parent comment.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 
 import ibis
@@ -25,6 +26,7 @@ __all__ = [
     "drop_right",
     "is_creator",
     "join_all",
+    "name_key",
     "only_if",
     "own_account",
     "own_account_handles",
@@ -51,6 +53,13 @@ def split_creator_name(name: str, platforms: Iterable[str] = ()) -> tuple[str, s
     if sep and (plat in PLATFORMS or plat in {p.lower() for p in platforms}):
         return plat, rest.strip().lstrip("@")
     return "", key
+
+
+def name_key(name: str) -> str:
+    """How a typed creator name and a stored id or handle are compared (:func:`split_creator_name`'s commands): in
+    Unicode's composed form (NFC) and lower case — "zoë" typed with a combining diaeresis (NFD, as macOS file names
+    and some tools write it) is the stored "Zoë", not an unknown creator with "did you mean 'Zoë'?"."""
+    return unicodedata.normalize("NFC", name).lower()
 
 
 def safe_div(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:

@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import CreatorNotFound, TribescopeError
-from tribescope.metrics._base import own_account, split_creator_name
+from tribescope.metrics._base import name_key, own_account, split_creator_name
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -300,7 +300,7 @@ def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[
     """Why ``name`` names no creator: an account of the workspace without posts ("has no posts"), else no such
     creator, as ``tribescope explain`` says it, with close handles (difflib) when there are any. No workspace path:
     the user named the workspace, and a path in an error message says nothing more."""
-    ident_l = ident.lower().lstrip("@")
+    ident_l = name_key(ident).lstrip("@")
     if ws.has_table("accounts"):
         acc = ws.table("accounts")
         match = (
@@ -323,7 +323,7 @@ def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[
     for r in rows:
         for n in (r["username"], r["creator_id"]):
             if n:
-                names.setdefault(n.lower(), f"{r['platform']}:{r['creator_id']}" if plat else n)
+                names.setdefault(name_key(n), f"{r['platform']}:{r['creator_id']}" if plat else n)
     close = difflib.get_close_matches(ident_l, list(names), n=3, cutoff=0.75)
     if close:
         msg += "; did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
@@ -359,15 +359,15 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
     platforms = {r["platform"] for r in rows}
     for name in names:
         plat, ident = split_creator_name(name, platforms)  # as `explain` reads a creator's name
-        ident_l = ident.lower()
+        ident_l = name_key(ident)
         hits = [
             (r["platform"], r["creator_id"])
             for r in rows
             if (not plat or r["platform"] == plat)
             and (
                 r["creator_id"] == ident
-                or r["creator_id"].lower() == ident_l
-                or (r["username"] or "").lower() == ident_l
+                or name_key(r["creator_id"]) == ident_l
+                or name_key(r["username"] or "") == ident_l
             )
         ]
         hits = sorted(set(hits))

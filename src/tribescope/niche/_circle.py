@@ -140,4 +140,7 @@ def inner_circle(
         "level_name",
         "inner_circle",
     ]
-    return t.select(*cols).order_by([t.level, ibis.desc("gravity"), "member_id"]).to_pyarrow()
+    # member_platform last: Discord user 42 and Reddit user 42 of the same gravity came in the engine's order
+    return (
+        t.select(*cols).order_by([t.level, ibis.desc("gravity"), "member_id", "member_platform"]).to_pyarrow()
+    )

@@ -33,12 +33,16 @@ community, weight ``log(1 + acts)``); topic similarity is not interaction and is
   compared across platforms, which audience overlap cannot do (ids differ per platform).
 
 ``leader_score = 0.25 · pct(pagerank) + 0.25 · pct(core) + 0.5 · pct(reach)``, with within-group percentile
-ranks ``pct`` (``rank / n``, ties averaged); reach weighs most because the interaction graph of a group that
+ranks ``pct`` (mid-rank ``(rank − ½) / n``, ties averaged: over any n they average ½); reach weighs most because the interaction graph of a group that
 spans platforms is split by platform. ``pct(pagerank)`` and ``pct(core)`` rank a creator only among the group's
 creators on the same platform (audiences cannot be linked across platforms), ``pct(reach)`` among the whole
 group. A percentile over a single creator — the only creator of its platform in the group (or of a one-creator
 group) — is the neutral 0.5: with nobody to compare against, centrality says nothing, and being alone on a
-platform must not count as the top centrality (``rank / n`` would give it 1.0).
+platform must not count as the top centrality (``rank / n`` would give it 1.0). So are creators tied with everyone
+of their platform (every core the same), and the better of two creators of a platform gets 0.75, not 1.0: with
+``rank / n`` (mean ``(n + 1) / 2n``) a platform of few creators lent its top creator more than one of many did, and
+synth xs seed 1's planted food leader (most PageRank and 58 % of the group's regulars) ranked second behind the
+better of the group's two TikTok creators.
 The top ``min(3, max(1, ⌈n/4⌉))`` creators of a group of n are its leaders.
 
 Bridges
@@ -81,6 +85,11 @@ class CreatorGraph:
     topic_w: np.ndarray
     alpha: float
     model: TopicModel
+    #: every shared-audience tie ``(i < j, cos_audience)``, whatever α: the leaders' interaction graph rests on them.
+    #: At α = 0 a tie without a topic tie weighs 0 and is not among the edges above.
+    aud_src: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aud_dst: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    aud_w: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def n(self) -> int:
@@ -153,7 +162,20 @@ def creator_graph(
     tw = np.array([top.get(p, 0.0) for p in pairs])
     w = a * aw + (1 - a) * tw
     keep = w > 0
-    return CreatorGraph(keys, src[keep], dst[keep], w[keep], aw[keep], tw[keep], a, model)
+    tied = sorted(aud)
+    return CreatorGraph(
+        keys,
+        src[keep],
+        dst[keep],
+        w[keep],
+        aw[keep],
+        tw[keep],
+        a,
+        model,
+        np.array([p[0] for p in tied], dtype=np.int64),
+        np.array([p[1] for p in tied], dtype=np.int64),
+        np.array([aud[p] for p in tied], dtype=np.float64),
+    )
 
 
 @dataclass
@@ -170,14 +192,13 @@ class NicheGroups:
 
 
 def _pct(x: np.ndarray) -> np.ndarray:
-    """Percentile ranks ``rank / n`` (ties averaged); a single value has nobody to rank against: 0.5."""
+    """Mid-rank percentiles ``(rank − ½) / n`` (ties averaged): they average ½ for any n, so a single value (nobody to
+    rank against) and values all tied are the neutral 0.5, and the top of two is 0.75 (``rank / n`` gave 1.0)."""
     if len(x) == 0:
         return x.astype(float)
-    if len(x) == 1:
-        return np.full(1, 0.5)
     from scipy.stats import rankdata
 
-    return np.asarray(rankdata(x, method="average"), dtype=float) / len(x)
+    return (np.asarray(rankdata(x, method="average"), dtype=float) - 0.5) / len(x)
 
 
 def _alpha_reason(cg: CreatorGraph) -> str:
@@ -315,12 +336,13 @@ def niche_groups(
         members = np.where(memb == grp)[0]
         local = np.full(n, -1, dtype=np.int64)
         local[members] = np.arange(len(members))
-        # interaction graph of the group: shared-audience ties (cos_audience) + creator → creator engagement
-        inside = (memb[cg.src] == grp) & (memb[cg.dst] == grp) & (cg.audience_w > 0)
+        # interaction graph of the group: shared-audience ties (cos_audience) + creator → creator engagement; every
+        # audience tie, whatever α (at α = 0 one without a topic tie is not an edge of the creator graph)
+        inside = (memb[cg.aud_src] == grp) & (memb[cg.aud_dst] == grp)
         inside_i = (memb[isrc] == grp) & (memb[idst] == grp) if len(isrc) else np.zeros(0, dtype=bool)
-        s_ = np.concatenate([local[cg.src[inside]], local[cg.dst[inside]], local[isrc[inside_i]]])
-        d_ = np.concatenate([local[cg.dst[inside]], local[cg.src[inside]], local[idst[inside_i]]])
-        w_ = np.concatenate([cg.audience_w[inside], cg.audience_w[inside], np.log1p(iw[inside_i])])
+        s_ = np.concatenate([local[cg.aud_src[inside]], local[cg.aud_dst[inside]], local[isrc[inside_i]]])
+        d_ = np.concatenate([local[cg.aud_dst[inside]], local[cg.aud_src[inside]], local[idst[inside_i]]])
+        w_ = np.concatenate([cg.aud_w[inside], cg.aud_w[inside], np.log1p(iw[inside_i])])
         sub = ga.build_graph(len(members), s_, d_, w_, directed=True)
         pr = ga.pagerank(sub)
         cores = ga.core_numbers(sub)
@@ -428,6 +450,19 @@ def niche_groups(
             "chosen": [r.chosen for r in rows],
         }
     )
-    if cg.alpha != alpha:
+    if n == 1:  # "no creators share engaged accounts" of a workspace of one creator
+        notes.append("one creator in this workspace: there is nobody to group it with")
+    elif n > 1 and not len(cg.src):
+        # α = 0 "topics only" said of a graph without a single topic tie either: the groups are no niches at all
+        text = (
+            "there is no usable text for topics"
+            if not cg.model.n_topics
+            else "no two creators' texts are alike"
+        )
+        notes.append(
+            f"no ties between creators: no creators share engaged accounts and {text}; "
+            "every creator is a niche group of its own"
+        )
+    elif cg.alpha != alpha:
         notes.append(f"audience weight α={cg.alpha:g} (asked {alpha:g}): {_alpha_reason(cg)}")
     return NicheGroups(creators, groups, sweep, best.resolution, best.modularity, cg.alpha, notes)

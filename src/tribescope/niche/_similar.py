@@ -136,8 +136,9 @@ def similar(
     weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
     model: TopicModel | None = None,
 ) -> pa.Table:
-    """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``.
-    ``creator`` is a ``(platform, creator_id)`` pair of a creator with posts (else :class:`CreatorNotFound`)."""
+    """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``
+    (only creators with something alike: similarity above 0). ``creator`` is a ``(platform, creator_id)`` pair of a
+    creator with posts (else :class:`CreatorNotFound`)."""
     require_workspace(ws, "similar")
     if model is not None and not isinstance(model, TopicModel):
         raise TypeError(
@@ -226,6 +227,9 @@ def similar(
                 "reasons": "; ".join(reasons),
             }
         )
+    # a creator with nothing alike (no shared word, no shared engaged account, no comparable profile) is no lookalike:
+    # it was listed with similarity 0.00 and no reason
+    rows = [r for r in rows if r["similarity"] > 0]
     rows.sort(key=lambda r: (-r["similarity"], r["platform"], r["creator_id"]))
     return pa.Table.from_pylist(
         rows[:n],

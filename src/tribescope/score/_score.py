@@ -25,6 +25,7 @@ from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ti
 from tribescope.metrics._base import (
     creator_posts_with_handle,
     memtable_with,
+    name_key,
     own_handles_rows,
     split_creator_name,
     with_own_author,
@@ -824,8 +825,8 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
         exact
         if not exact.empty
         else df[
-            (df["handle"].astype(str).str.lower() == key.lower())
-            | (df["creator_id"].astype(str).str.lower() == key.lower())
+            (df["handle"].astype(str).map(name_key) == name_key(key))
+            | (df["creator_id"].astype(str).map(name_key) == name_key(key))
         ]
     )
     if hit.empty:
