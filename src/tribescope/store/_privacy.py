@@ -737,7 +737,32 @@ def drop_forgotten(ws: Workspace, formats: dict[str, str]) -> dict[str, dict[str
     ``forget`` removed those. Costs one catalog lookup when nothing was ever forgotten."""
     if not formats or not anything_forgotten(ws):
         return {}
-    return _forgotten_rows(ws, formats, (*schema.DATA_TABLES, "rejects"), delete=True)
+    out = _forgotten_rows(ws, formats, (*schema.DATA_TABLES, "rejects"), delete=True)
+    for table in schema.DATA_TABLES:
+        _untag_forgotten(ws, table, formats)
+    return out
+
+
+def _untag_forgotten(ws: Workspace, table: str, formats: dict[str, str]) -> None:
+    """Take the accounts on the erasure list out of the lists of handles (:data:`LIST_NAME_COLUMNS`: tagged on a post,
+    @-mentioned in its caption) of the rows of ``table`` that this import's files (``formats``' import ids) wrote, as
+    :func:`forget` took them out of the stored rows (:func:`_untag`); the rows stay (they are others' posts). A
+    re-import of the export then leaves the post as ``forget`` left it (the import's net provenance, run after this,
+    gives it back its stored ``import_id``): it wrote the forgotten handle back into the post's ``tagged_users``.
+    In the engine: one statement per list column, each list filtered by the digests on the list for every platform
+    or the row's."""
+    cols = set(_columns(ws, table))
+    ours = "t.import_id IN (" + ", ".join(_lit(i) for i in sorted(formats)) + ")"
+    for c in (c for c in LIST_NAME_COLUMNS if c in cols):
+        col = f't."{c}"'
+        named = f"len(list_filter({col}, x -> list_contains(d.digests, sha256(lower(x))))) > 0"
+        ws.duck.execute(
+            f"""UPDATE "{table}" AS t SET "{c}" = list_filter({col}, x -> NOT list_contains(d.digests, sha256(lower(x))))
+                FROM (SELECT p.platform, list(f.name_sha256) AS digests
+                      FROM (SELECT DISTINCT platform FROM "{table}" t WHERE {ours} AND len({col}) > 0) p
+                      JOIN "{FORGOTTEN_TABLE}" f ON f.platform IN ('', p.platform) GROUP BY p.platform) d
+                WHERE t.platform = d.platform AND {ours} AND {named}"""
+        )
 
 
 def count_forgotten(ws: Workspace, import_ids: list[str]) -> dict[str, dict[str, int]]:
