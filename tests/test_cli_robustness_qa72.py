@@ -136,3 +136,74 @@ def test_an_import_that_fills_the_disk_is_a_message_and_changes_nothing(tmp_path
     )
     assert "File too large" in out.stderr
     assert _counts(path) == before
+
+
+def _lock(path, on: bool) -> bool:
+    """Make ``path`` unwritable (``on``) or writable again; whether it could be. ``root`` ignores permissions, so as
+    root the immutable flag is used (``chattr``, when the file system has it)."""
+    if os.geteuid() != 0:
+        path.chmod(0o555 if on else 0o755) if path.is_dir() else path.chmod(0o444 if on else 0o644)
+        return True
+    import shutil
+
+    if shutil.which("chattr") is None:
+        return False
+    r = subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True)
+    return r.returncode == 0
+
+
+def _unwritable(path):
+    if not _lock(path, True) or os.access(path, os.W_OK):
+        _lock(path, False)
+        pytest.skip("cannot make a folder or file unwritable here")
+
+
+@pytest.mark.parametrize("command", [["score"], ["forget", "user1"], ["import", "{second}"]])
+def test_a_workspace_in_a_folder_that_cannot_be_written_is_refused_before_the_work(tmp_path, command):
+    """A workspace whose folder does not let the user create files (a shared, read-only folder): DuckDB writes its
+    journal beside the file at every commit, so `score`, `forget` and `import` did all their work and then failed
+    with a traceback ("Failed to commit: Cannot open file …wal: Permission denied"). Now they are refused at once
+    with a message that says why and what to do; the workspace is as it was, and `status` still reads it."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    _comments_csv(first, 200, "a")
+    _comments_csv(second, 200, "b")
+    path = folder / "ws.duckdb"
+    env = {**os.environ, "COLUMNS": "200"}
+    base = [sys.executable, "-m", "tribescope", "--workspace", str(path)]
+    subprocess.run([*base, "import", str(first)], env=env, capture_output=True, text=True, check=True)
+    before = _counts(path)
+    _unwritable(folder)
+    try:
+        args = [a.format(second=second) for a in command]
+        out = subprocess.run([*base, *args], env=env, capture_output=True, text=True)
+        status = subprocess.run([*base, "status"], env=env, capture_output=True, text=True)
+    finally:
+        _lock(folder, False)
+    assert out.returncode == 1
+    assert "Traceback" not in out.stderr
+    assert out.stderr.startswith(
+        f"error: workspace {path} cannot be written: its folder {folder} does not let this user create files"
+    ), out.stderr
+    assert not (folder / "ws.duckdb.wal").exists()
+    assert status.returncode == 0 and "comments" in status.stdout
+    assert _counts(path) == before
+
+
+def test_a_read_only_workspace_file_is_refused_by_a_command_that_writes(tmp_path):
+    path = tmp_path / "ws.duckdb"
+    connect(path).close()
+    _unwritable(path)
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "tribescope", "--workspace", str(path), "score"],
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        _lock(path, False)
+    assert out.returncode == 1
+    assert out.stderr.startswith(
+        f"error: workspace {path} cannot be written: the file is read-only to this user"
+    )
