@@ -559,7 +559,9 @@ def _import_files(
         if options.get("pseudonymize"):
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
-            pseudonymize_workspace(ws, load_key(options.get("key_file")))
+            pseudonymize_workspace(
+                ws, load_key(options.get("key_file")), {imp: fr.rows for imp, fr in merged.items()}
+            )
         for import_id, sha in reread.items():  # after the pseudonyms: the records are compared as stored
             _keep_first_rejects(ws, import_id, sha)
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)

@@ -948,7 +948,9 @@ def _pseudonymize_tags(ws: Workspace, values: list[tuple[str, str]], pseudos: li
         d.unregister("__pseudo_tags")
 
 
-def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
+def pseudonymize_workspace(
+    ws: Workspace, key: bytes, written: dict[str, dict[str, int]] | None = None
+) -> dict[str, int]:
     """Replace ids and handles of every **non-creator** account with keyed pseudonyms, in place.
 
     Creators are accounts that publish posts or own a linked community space; brands need their
@@ -956,6 +958,11 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     person gets the same pseudonym across files and imports (same key), so conversation metrics are
     unchanged — while names, bios and links are dropped. Raw quarantined records are blanked.
     Idempotent: values that already are pseudonyms are left alone. Call inside a transaction.
+
+    ``written``: the import's rows written per file (import id) and table, corrected for the accounts moved to their
+    pseudonyms: an account row a file wrote under its real id counts as written only when its pseudonym's row is
+    new or changed by it (a forced re-import of a pseudonymised export wrote every commenter's account under its
+    real id, a new key, and counted them all — "accounts 1,938" written for rows left exactly as they were).
     """
     import pyarrow as pa
 
@@ -1042,6 +1049,11 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
                 st.add("accounts", part)
             assert st is not None
             st.merge()
+            if written is not None:
+                for imp, n in zip(*pc.value_counts(moved.column("import_id")).flatten(), strict=True):
+                    rows = written.get(imp.as_py())
+                    if rows is not None and "accounts" in rows:
+                        rows["accounts"] += st.written.get(imp.as_py(), {}).get("accounts", 0) - n.as_py()
         changed["accounts"] = moved.num_rows
         for table in SCORE_CACHES_WITH_MEMBERS:
             d.execute(f'DROP TABLE IF EXISTS "{table}"')
