@@ -70,11 +70,10 @@ def test_a_new_post_tagging_a_forgotten_account_is_imported_without_it(ws, tmp_p
 
 def test_a_forced_re_import_with_pseudonyms_writes_no_accounts(ws, tmp_path):
     """A forced re-import of the same export with ``--pseudonymize`` left every row as it was, but the profiles file
-    said it wrote all its commenters' accounts ("accounts 2" here, 1,938 for synth xs's YouTube threads), in the
-    report and in the ``imports`` log: the accounts are merged under their real ids (new keys), then moved to their
-    pseudonyms. Now the file that last wrote an account under its real id counts it only when its pseudonym's row is
-    new or changed. (A file before it in the same import that wrote the same account — a comments file's author
-    stub — still counts it: see the report of qa72c.)"""
+    said it wrote all its commenters' accounts ("accounts 2" here, for the comments' author stubs and again for the
+    profiles; 1,938 for synth xs's YouTube threads), in the report and in the ``imports`` log: the accounts are merged
+    under their real ids (new keys), then moved to their pseudonyms. Now a file's account written under a real id
+    whose pseudonym's row the import left as it was is not counted, for every file that wrote it."""
     (tmp_path / "posts.csv").write_text(
         "platform,post_id,creator_id,caption\ninstagram,p1,chef_ann,pasta night\n"
     )
@@ -82,7 +81,8 @@ def test_a_forced_re_import_with_pseudonyms_writes_no_accounts(ws, tmp_path):
         "platform,account_id,username,followers\n"
         "instagram,chef_ann,chef_ann,5000\ninstagram,mallory,mallory,120\ninstagram,bob,bob,80\n"
     )
-    files = [tmp_path / "posts.csv", tmp_path / "accounts.csv"]
+    (tmp_path / "comments.csv").write_text(COMMENTS)
+    files = [tmp_path / "posts.csv", tmp_path / "comments.csv", tmp_path / "accounts.csv"]
     opts = {"pseudonymize": True, "key_file": str(tmp_path / "key")}
     first = import_paths(ws, files, options=opts)
     assert {f.path.rsplit("/", 1)[-1]: f.rows.get("accounts", 0) for f in first.files}["accounts.csv"] == 3
@@ -93,10 +93,15 @@ def test_a_forced_re_import_with_pseudonyms_writes_no_accounts(ws, tmp_path):
     assert ws.duck.execute("SELECT * FROM accounts ORDER BY account_id").fetchall() == before
     assert {f.path.rsplit("/", 1)[-1]: f.rows.get("accounts", 0) for f in again.files} == {
         "posts.csv": 0,
+        "comments.csv": 0,
         "accounts.csv": 0,
     }
     ids = [f.import_id for f in again.files]
     logged = ws.duck.execute(
         f"SELECT rows FROM imports WHERE import_id IN ({', '.join('?' * len(ids))})", ids
     ).fetchall()
-    assert sorted(r[0] for r in logged) == ['{"accounts": 0}', '{"posts": 0}']
+    assert sorted(r[0] for r in logged) == [
+        '{"accounts": 0, "comments": 0}',
+        '{"accounts": 0}',
+        '{"posts": 0}',
+    ]

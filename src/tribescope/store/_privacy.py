@@ -948,8 +948,29 @@ def _pseudonymize_tags(ws: Workspace, values: list[tuple[str, str]], pseudos: li
         d.unregister("__pseudo_tags")
 
 
+def _count_unmoved(d: Any, written: dict[str, dict[str, int]], wrote: str, moved_wrote: str | None) -> None:
+    """Take off each file's ``accounts`` figure (``written``) the accounts it wrote under a real id (``wrote``) whose
+    pseudonym's row the move to pseudonyms (``__pseudo_map``) did not write (``moved_wrote``: the keys it did)."""
+    changed = (
+        f"AND NOT EXISTS (SELECT 1 FROM {_ident(moved_wrote)} x WHERE x.platform = m.platform AND x.account_id = m.pseudo)"
+        if moved_wrote is not None
+        else ""
+    )
+    for imp, n in d.execute(
+        f"""SELECT w.import_id, count(*) FROM {_ident(wrote)} w
+            JOIN __pseudo_map m ON w.platform = m.platform AND w.account_id = m.v
+            WHERE true {changed} GROUP BY ALL"""
+    ).fetchall():
+        rows = written.get(imp)
+        if rows is not None and "accounts" in rows:
+            rows["accounts"] -= int(n)
+
+
 def pseudonymize_workspace(
-    ws: Workspace, key: bytes, written: dict[str, dict[str, int]] | None = None
+    ws: Workspace,
+    key: bytes,
+    written: dict[str, dict[str, int]] | None = None,
+    wrote: str | None = None,
 ) -> dict[str, int]:
     """Replace ids and handles of every **non-creator** account with keyed pseudonyms, in place.
 
@@ -960,9 +981,10 @@ def pseudonymize_workspace(
     Idempotent: values that already are pseudonyms are left alone. Call inside a transaction.
 
     ``written``: the import's rows written per file (import id) and table, corrected for the accounts moved to their
-    pseudonyms: an account row a file wrote under its real id counts as written only when its pseudonym's row is
-    new or changed by it (a forced re-import of a pseudonymised export wrote every commenter's account under its
-    real id, a new key, and counted them all — "accounts 1,938" written for rows left exactly as they were).
+    pseudonyms: the accounts each file wrote under a real id (``wrote``: the import stager's
+    :meth:`~tribescope.store._upsert.Stager.wrote_table`) whose pseudonym's row the move left as it was are taken off
+    its figures — a forced re-import of a pseudonymised export wrote every commenter's account under its real id, a
+    new key, and counted them all ("accounts 1,938" written for rows left exactly as they were).
     """
     import pyarrow as pa
 
@@ -1035,6 +1057,7 @@ def pseudonymize_workspace(
             import pyarrow.compute as pc
 
             st: Stager | None = None
+            track = ("accounts",) if written is not None and wrote is not None else ()
             for imp in pc.unique(moved.column("import_id")).to_pylist():
                 part = moved.filter(
                     pc.is_null(moved.column("import_id"))
@@ -1043,17 +1066,15 @@ def pseudonymize_workspace(
                 )
                 file_id = imp or "pseudonymize"
                 if st is None:
-                    st = Stager(d, file_id)
+                    st = Stager(d, file_id, track=track)
                 else:
                     st.next_file(file_id)
                 st.add("accounts", part)
             assert st is not None
             st.merge()
-            if written is not None:
-                for imp, n in zip(*pc.value_counts(moved.column("import_id")).flatten(), strict=True):
-                    rows = written.get(imp.as_py())
-                    if rows is not None and "accounts" in rows:
-                        rows["accounts"] += st.written.get(imp.as_py(), {}).get("accounts", 0) - n.as_py()
+            if written is not None and wrote is not None:
+                _count_unmoved(d, written, wrote, st.wrote_table("accounts"))
+            st.drop_tracking()
         changed["accounts"] = moved.num_rows
         for table in SCORE_CACHES_WITH_MEMBERS:
             d.execute(f'DROP TABLE IF EXISTS "{table}"')
