@@ -31,7 +31,7 @@ from tribescope.cli import (  # noqa: F401
 from tribescope.cli._app import app, state
 from tribescope.errors import TribescopeError
 
-__all__ = ["SWITCH_INTERVAL", "app", "main"]
+__all__ = ["INTERRUPTED", "SWITCH_INTERVAL", "app", "main"]
 
 #: seconds a thread holding the GIL runs before a waiting thread gets it (:func:`sys.setswitchinterval`; Python's
 #: default is 5 ms). A command's threads give the GIL up at every engine statement, file read and system call and
@@ -40,6 +40,56 @@ __all__ = ["SWITCH_INTERVAL", "app", "main"]
 #: pairs, ten faster, two even), the score −0.30 s mean (six pairs, all faster); `score PATHS` −0.25 s median (ten
 #: pairs: noise); the issue's size unchanged (docs/perf-rounds.md, forty-ninth round).
 SWITCH_INTERVAL = 0.001
+
+
+#: the exit status of a command stopped by Ctrl-C (SIGINT), as a shell gives it (128 + 2) and Click exits with
+INTERRUPTED = 130
+
+_INTERRUPTED_MESSAGE = "interrupted (Ctrl-C): the unfinished write was not stored (an interrupted import leaves the workspace as it was)"
+
+#: how DuckDB says a write failed for want of space: the disk (ENOSPC) or the process's file-size limit (EFBIG,
+#: ``ulimit -f``)
+_DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling, outermost first."""
+    seen: list[BaseException] = []
+    e: BaseException | None = exc
+    while e is not None and e not in seen:
+        seen.append(e)
+        e = e.__cause__ or e.__context__
+    return seen
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """``exc`` is DuckDB's word for a Ctrl-C that came while it ran a statement: "Query interrupted" raised from the
+    KeyboardInterrupt, or a Python function the statement called (a text model's UDF) stopped by one. Click turns a
+    KeyboardInterrupt into exit 130, but not these: they were a traceback and exit 1."""
+    for e in _chain(exc):
+        if isinstance(e, KeyboardInterrupt):
+            return True
+        text = str(e)
+        if type(e).__module__.startswith(("duckdb", "_duckdb")) and (
+            "Query interrupted" in text or "executing the UDF: KeyboardInterrupt" in text
+        ):
+            return True
+    return False
+
+
+def _disk_full(exc: BaseException) -> str | None:
+    """What to tell when ``exc`` is DuckDB failing to write the workspace (or its temporary files) for want of space;
+    ``None`` for any other error. DuckDB rolls the statement (an import: its transaction) back; a commit whose
+    checkpoint failed is a "FATAL Error", which left a traceback that said nothing of the workspace."""
+    for e in _chain(exc):
+        text = str(e)
+        if type(e).__module__.startswith(("duckdb", "_duckdb")) and any(s in text for s in _DISK_FULL):
+            return (
+                f"the workspace could not be written, the disk is full or a file-size limit was reached ({text}). "
+                "The unfinished write was not stored (an import that fails leaves the workspace as it was); free "
+                "some space and run the command again"
+            )
+    return None
 
 
 def main() -> None:
@@ -58,10 +108,22 @@ def main() -> None:
         ok = True
     except SystemExit as exc:  # how Click ends every command, 0 when it succeeded
         ok = exc.code in (0, None)
+        if exc.code == INTERRUPTED:  # Ctrl-C in Python code: Click exits 130 without a word
+            print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
         raise
     except TribescopeError as exc:  # anything a command did not catch itself
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(1)
+    except (
+        Exception
+    ) as exc:  # the engine's own errors for a Ctrl-C or a full disk; any other is a bug: traceback
+        if _interrupted(exc):
+            print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
+            sys.exit(INTERRUPTED)
+        if (full := _disk_full(exc)) is not None:
+            print(f"error: {full}", file=sys.stderr)
+            sys.exit(1)
+        raise
     finally:
         state.close_all()
         if not ok:  # a failed command leaves no workspace it created (the import's "nothing changed" holds)

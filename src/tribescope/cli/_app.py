@@ -17,7 +17,7 @@ from rich.text import Text
 
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
-from tribescope.store._workspace import parse_spark_conf
+from tribescope.store._workspace import check_writable, parse_spark_conf
 
 #: ``tribescope --help``: the commands by panel, in the order a user meets them (the main job first)
 HELP_PANELS: dict[str, tuple[str, ...]] = {
@@ -136,6 +136,8 @@ class State:
         DuckDB file is an error naming it rather than an empty workspace left behind."""
         path = Path(self.workspace)
         new = create and self.backend == "duckdb" and not path.exists()
+        if self.backend == "duckdb" and not read_only:  # refused before the work, not at its commit
+            check_writable(path)
         ws = connect(
             self.workspace,
             backend=self.backend,

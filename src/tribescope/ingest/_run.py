@@ -375,7 +375,14 @@ def _import_files(
         # the net effect of the whole import (rows it changed and set back keep their stored import id) concerns rows
         # stored before it: a first import has none, and keeping their originals scanned the tables it had just filled
         # (synth m: ~0.35 s on the import's thread, most of it after the last plan)
-        stager = Stager(ws.duck, "", dedup=DEDUP_TABLES, net=not first)
+        stager = Stager(
+            ws.duck,
+            "",
+            dedup=DEDUP_TABLES,
+            net=not first,
+            # under pseudonyms: the accounts each file wrote, for its figures once they are moved to their pseudonyms
+            track=("accounts",) if options.get("pseudonymize") else (),
+        )
         staged: dict[str, FileReport] = {}
         merged: dict[str, FileReport] = {}  # every file merged so far, by import id
         #: whether the file being staged brings rows of forgotten accounts (None: no account is forgotten)
@@ -561,7 +568,13 @@ def _import_files(
         if options.get("pseudonymize"):
             from tribescope.store._privacy import load_key, pseudonymize_workspace
 
-            pseudonymize_workspace(ws, load_key(options.get("key_file")))
+            pseudonymize_workspace(
+                ws,
+                load_key(options.get("key_file")),
+                {imp: fr.rows for imp, fr in merged.items()},
+                stager.wrote_table("accounts"),
+            )
+            stager.drop_tracking()
         for import_id, sha in reread.items():  # after the pseudonyms: the records are compared as stored
             _keep_first_rejects(ws, import_id, sha)
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)

@@ -68,16 +68,24 @@ def engagement(posts: ir.Table, accounts: ir.Table, comments: ir.Table | None = 
       "likes spread").
     """
     j = post_engagement(posts, accounts, comments)
-    j = j.mutate(_likes=j.likes.cast("float64"))
+    # er_mean and likes_cv come from sums in fixed point: a float sum (and DuckDB's float mean and standard deviation)
+    # depends on the order the engine's threads add the rows in, and a score that recomputed a few creators (after
+    # `forget`, or an import) gave them other last bits than a score of the whole workspace. The ER is summed with
+    # 18 decimals; the likes, whole numbers, exactly: the sample variance is (n·Σx² − (Σx)²) / (n(n − 1)).
+    lk = j.likes.cast("decimal(38, 0)")
     g = j.group_by(*KEY).agg(
         n_posts_er=j.er.count(),
         er_median=j.er.median(),
-        er_mean=j.er.mean(),
+        er_mean=j.er.cast("decimal(38, 18)").mean().cast("float64"),
         er_likes_median=j.er_likes.median(),
         er_views_median=j.er_views.median(),
-        _lmean=j._likes.mean(),
-        _lstd=j._likes.std(),
-        likes_median=j._likes.median(),
+        _ln=j.likes.count(),
+        _ls1=lk.sum(),
+        _ls2=(lk * lk).sum(),
+        likes_median=j.likes.cast("float64").median(),
         comments_median=j.n_comments_post.cast("float64").median(),
     )
-    return g.mutate(likes_cv=safe_div(g._lstd, g._lmean)).drop("_lmean", "_lstd")
+    n = g._ln.cast("decimal(38, 0)")
+    var = safe_div(n * g._ls2 - g._ls1 * g._ls1, n * (n - 1))
+    likes_cv = only_if(g._ln >= 2, safe_div(var.sqrt() * g._ln, g._ls1))
+    return g.mutate(likes_cv=likes_cv).drop("_ln", "_ls1", "_ls2")

@@ -737,7 +737,32 @@ def drop_forgotten(ws: Workspace, formats: dict[str, str]) -> dict[str, dict[str
     ``forget`` removed those. Costs one catalog lookup when nothing was ever forgotten."""
     if not formats or not anything_forgotten(ws):
         return {}
-    return _forgotten_rows(ws, formats, (*schema.DATA_TABLES, "rejects"), delete=True)
+    out = _forgotten_rows(ws, formats, (*schema.DATA_TABLES, "rejects"), delete=True)
+    for table in schema.DATA_TABLES:
+        _untag_forgotten(ws, table, formats)
+    return out
+
+
+def _untag_forgotten(ws: Workspace, table: str, formats: dict[str, str]) -> None:
+    """Take the accounts on the erasure list out of the lists of handles (:data:`LIST_NAME_COLUMNS`: tagged on a post,
+    @-mentioned in its caption) of the rows of ``table`` that this import's files (``formats``' import ids) wrote, as
+    :func:`forget` took them out of the stored rows (:func:`_untag`); the rows stay (they are others' posts). A
+    re-import of the export then leaves the post as ``forget`` left it (the import's net provenance, run after this,
+    gives it back its stored ``import_id``): it wrote the forgotten handle back into the post's ``tagged_users``.
+    In the engine: one statement per list column, each list filtered by the digests on the list for every platform
+    or the row's."""
+    cols = set(_columns(ws, table))
+    ours = "t.import_id IN (" + ", ".join(_lit(i) for i in sorted(formats)) + ")"
+    for c in (c for c in LIST_NAME_COLUMNS if c in cols):
+        col = f't."{c}"'
+        named = f"len(list_filter({col}, x -> list_contains(d.digests, sha256(lower(x))))) > 0"
+        ws.duck.execute(
+            f"""UPDATE "{table}" AS t SET "{c}" = list_filter({col}, x -> NOT list_contains(d.digests, sha256(lower(x))))
+                FROM (SELECT p.platform, list(f.name_sha256) AS digests
+                      FROM (SELECT DISTINCT platform FROM "{table}" t WHERE {ours} AND len({col}) > 0) p
+                      JOIN "{FORGOTTEN_TABLE}" f ON f.platform IN ('', p.platform) GROUP BY p.platform) d
+                WHERE t.platform = d.platform AND {ours} AND {named}"""
+        )
 
 
 def count_forgotten(ws: Workspace, import_ids: list[str]) -> dict[str, dict[str, int]]:
@@ -923,7 +948,30 @@ def _pseudonymize_tags(ws: Workspace, values: list[tuple[str, str]], pseudos: li
         d.unregister("__pseudo_tags")
 
 
-def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
+def _count_unmoved(d: Any, written: dict[str, dict[str, int]], wrote: str, moved_wrote: str | None) -> None:
+    """Take off each file's ``accounts`` figure (``written``) the accounts it wrote under a real id (``wrote``) whose
+    pseudonym's row the move to pseudonyms (``__pseudo_map``) did not write (``moved_wrote``: the keys it did)."""
+    changed = (
+        f"AND NOT EXISTS (SELECT 1 FROM {_ident(moved_wrote)} x WHERE x.platform = m.platform AND x.account_id = m.pseudo)"
+        if moved_wrote is not None
+        else ""
+    )
+    for imp, n in d.execute(
+        f"""SELECT w.import_id, count(*) FROM {_ident(wrote)} w
+            JOIN __pseudo_map m ON w.platform = m.platform AND w.account_id = m.v
+            WHERE true {changed} GROUP BY ALL"""
+    ).fetchall():
+        rows = written.get(imp)
+        if rows is not None and "accounts" in rows:
+            rows["accounts"] -= int(n)
+
+
+def pseudonymize_workspace(
+    ws: Workspace,
+    key: bytes,
+    written: dict[str, dict[str, int]] | None = None,
+    wrote: str | None = None,
+) -> dict[str, int]:
     """Replace ids and handles of every **non-creator** account with keyed pseudonyms, in place.
 
     Creators are accounts that publish posts or own a linked community space; brands need their
@@ -931,6 +979,12 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
     person gets the same pseudonym across files and imports (same key), so conversation metrics are
     unchanged — while names, bios and links are dropped. Raw quarantined records are blanked.
     Idempotent: values that already are pseudonyms are left alone. Call inside a transaction.
+
+    ``written``: the import's rows written per file (import id) and table, corrected for the accounts moved to their
+    pseudonyms: the accounts each file wrote under a real id (``wrote``: the import stager's
+    :meth:`~tribescope.store._upsert.Stager.wrote_table`) whose pseudonym's row the move left as it was are taken off
+    its figures — a forced re-import of a pseudonymised export wrote every commenter's account under its real id, a
+    new key, and counted them all ("accounts 1,938" written for rows left exactly as they were).
     """
     import pyarrow as pa
 
@@ -1003,6 +1057,7 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
             import pyarrow.compute as pc
 
             st: Stager | None = None
+            track = ("accounts",) if written is not None and wrote is not None else ()
             for imp in pc.unique(moved.column("import_id")).to_pylist():
                 part = moved.filter(
                     pc.is_null(moved.column("import_id"))
@@ -1011,12 +1066,15 @@ def pseudonymize_workspace(ws: Workspace, key: bytes) -> dict[str, int]:
                 )
                 file_id = imp or "pseudonymize"
                 if st is None:
-                    st = Stager(d, file_id)
+                    st = Stager(d, file_id, track=track)
                 else:
                     st.next_file(file_id)
                 st.add("accounts", part)
             assert st is not None
             st.merge()
+            if written is not None and wrote is not None:
+                _count_unmoved(d, written, wrote, st.wrote_table("accounts"))
+            st.drop_tracking()
         changed["accounts"] = moved.num_rows
         for table in SCORE_CACHES_WITH_MEMBERS:
             d.execute(f'DROP TABLE IF EXISTS "{table}"')

@@ -84,10 +84,22 @@ class Stager:
     once, at their first occurrence — the importer's commenter stubs.
     """
 
-    def __init__(self, duck: Any, import_id: str, *, dedup: Iterable[str] = (), net: bool = False) -> None:
+    def __init__(
+        self,
+        duck: Any,
+        import_id: str,
+        *,
+        dedup: Iterable[str] = (),
+        net: bool = False,
+        track: Iterable[str] = (),
+    ) -> None:
         self.duck = duck
         self.import_id = import_id
         self.dedup = frozenset(dedup)
+        #: tables whose written keys are recorded, with the file that wrote each (:meth:`wrote_table`)
+        self.track = frozenset(track)
+        Stager._instances += 1
+        self._tag = Stager._instances
         #: keep the version before this stager's first change of each stored row, for :meth:`finish`
         self.net = net
         #: every file (import id) this stager has staged
@@ -113,8 +125,40 @@ class Stager:
         #: rows of the canonical tables deleted by merges so far (a changed row is deleted, then inserted merged)
         self.deleted = 0
 
+    #: stagers made in this process, for the names of their :meth:`wrote_table` tables
+    _instances = 0
+
     def stage_name(self, table: str) -> str:
         return f"__stage_{table}"
+
+    def wrote_table(self, table: str) -> str | None:
+        """The temporary table of the keys of ``table`` (one of :attr:`track`) that this stager's merges wrote (new or
+        changed), one row per key and file that wrote it: the key columns and the file's ``import_id``. ``None``
+        when none was written (or ``table`` is not tracked). ``import --pseudonymize`` reads it to take off each
+        file's figures the accounts it wrote under a real id whose pseudonym's row the import left as it was."""
+        if table not in self.track:
+            return None
+        name = f"__wrote_{self._tag}_{table}"
+        exists = self.duck.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = 'temp' AND table_name = ?", [name]
+        ).fetchone()[0]
+        return name if exists else None
+
+    def drop_tracking(self) -> None:
+        """Drop the :meth:`wrote_table` tables (temporary tables live as long as the connection)."""
+        for table in self.track:
+            self.duck.execute(f"DROP TABLE IF EXISTS {_q(f'__wrote_{self._tag}_{table}')}")
+
+    def _record(self, tbl: schema.Table, sql: str) -> None:
+        """Add to :meth:`wrote_table` the keys ``sql`` selects (the key columns, then ``import_id``)."""
+        if tbl.name not in self.track:
+            return
+        name = _q(f"__wrote_{self._tag}_{tbl.name}")
+        keys = ", ".join(
+            f"{_q(k)} {_duck_type(schema.arrow_schema(tbl.name).field(k).type)}" for k in tbl.key
+        )
+        self.duck.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({keys}, import_id VARCHAR)")
+        self.duck.execute(f"INSERT INTO {name} {sql}")
 
     @property
     def staged_rows(self) -> int:
@@ -370,6 +414,7 @@ class Stager:
         n = self.duck.execute(
             f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {cols}, {imp} FROM {st}"
         ).fetchone()[0]
+        self._record(tbl, f"SELECT {', '.join(_q(k) for k in tbl.key)}, {imp} FROM {st}")
         if len(in_stage) == 1:  # one file's rows: the insert's count is its count
             return {next(iter(in_stage)): int(n)}
         return {
@@ -400,6 +445,8 @@ class Stager:
             n = self.duck.execute(
                 f"INSERT INTO {_q(tbl.name)} ({cols}, import_id) SELECT {scols}, {_lit(self._files[f])} FROM {source} s{where}"
             ).fetchone()[0]
+            kcols = ", ".join(f"s.{_q(k)}" for k in tbl.key)
+            self._record(tbl, f"SELECT {kcols}, {_lit(self._files[f])} FROM {source} s{where}")
         finally:
             if anti:
                 self.duck.execute("RESET VARIABLE __tribescope_skip")
@@ -470,6 +517,7 @@ class Stager:
             self.duck.execute("CREATE OR REPLACE TEMP TABLE __changed AS SELECT * FROM __merged")
         if stored:
             self._keep_originals(tbl, "__changed", f"SELECT {keys}, import_id FROM __changed")
+        self._record(tbl, f"SELECT {keys}, import_id FROM __changed")
         n = self._replace(tbl, "__changed", cols, stored=stored)
         self.duck.execute("DROP TABLE IF EXISTS __merged")
         return n
@@ -603,6 +651,13 @@ class Stager:
                    b._file >= 0 AND ({differs}) AS _changed
             FROM a JOIN b ON {_on(key, "a", "b")}
             """
+        )
+        self._record(
+            tbl,
+            f"""SELECT {keys}, {imp} FROM (
+                    SELECT {keys}, _file FROM __states WHERE _changed
+                    UNION ALL SELECT {", ".join(f"c.{_q(k)}" for k in key)}, c._file
+                    FROM __contrib c ANTI JOIN __multi m ON {kjoin})""",
         )
         per_file: dict[int, int] = {}
         for f, n in self.duck.execute(

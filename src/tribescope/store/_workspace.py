@@ -36,6 +36,7 @@ __all__ = [
     "DERIVED_DIR",
     "SparkOptions",
     "Workspace",
+    "check_writable",
     "connect",
     "parse_spark_conf",
     "require_workspace",
@@ -816,6 +817,33 @@ def _open_error(p: Path, exc: BaseException) -> str:
             "process to finish or stop it, then try again; copy the file to read it meanwhile"
         )
     return f"cannot open workspace {p}: {msg}"
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """A :class:`WorkspaceError` when this process cannot write the DuckDB workspace ``path``: the file is read-only to
+    it, or its folder does not let it create files — DuckDB writes its journal (``NAME.wal``) beside the file at every
+    commit, so a command that writes (``import``, ``score``, ``forget``) ran to its end and then failed with a
+    traceback, "Failed to commit: Cannot open file …wal: Permission denied". For the commands that write, before
+    they start; a missing file is checked by the folder it would be created in."""
+    p = Path(path)
+    folder = p.parent if str(p.parent) else Path(".")
+    if p.exists() and not os.access(p, os.W_OK):
+        problem = "the file is read-only to this user"
+    elif folder.is_dir() and not os.access(folder, os.W_OK):
+        problem = (
+            f"its folder {folder} does not let this user create files, and DuckDB writes its journal "
+            f"({p.name}.wal) beside the file"
+        )
+    else:
+        return
+    if not p.exists():
+        raise WorkspaceError(
+            f"workspace {p} cannot be created: {problem}. Give a --workspace in a folder you can write to"
+        )
+    raise WorkspaceError(
+        f"workspace {p} cannot be written: {problem}. Copy it to a folder you can write to and work on the copy "
+        "(commands that only read it, such as status, report and explain, work on it as it is)"
+    )
 
 
 def require_workspace(ws: object, what: str) -> None:
