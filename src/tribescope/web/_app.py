@@ -302,6 +302,7 @@ def _pages(app: FastAPI) -> None:
             args=args,
             csv_args=csv_args,
             pages=pages,
+            default_page_size=CreatorQuery.page_size,
             imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
             # what the chart leaves out, said beside it: creators past its first rows, creators without followers or
