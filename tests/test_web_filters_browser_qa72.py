@@ -100,3 +100,27 @@ def test_after_back_the_form_shows_the_filters_of_the_list(page, server):
     # and so does the form: it said "cook" on YouTube over the unfiltered list
     assert page.input_value("input[name=q]") == ""
     assert page.input_value("#f-platform") == ""
+
+
+CHARTS_DONE = (
+    "() => window.__tribescopeCharts && "
+    "window.__tribescopeCharts.rendered + window.__tribescopeCharts.failed === window.__tribescopeCharts.total"
+)
+
+
+def test_a_creator_without_a_tier_draws_its_charts_without_console_warnings(page, server):
+    # synth xs: cora_travels (YouTube) has no follower count, so no tier and no tier medians
+    with urllib.request.urlopen(f"{server.url}/api/creators?q=cora_travels") as r:
+        (row,) = json.load(r)["items"]
+    assert row["tier"] is None and row["followers"] is None
+    said: list[str] = []
+    page.on(
+        "console", lambda m: said.append(f"{m.type}: {m.text}") if m.type in ("warning", "error") else None
+    )
+    page.goto(f"{server.url}/creator/youtube/{row['creator_id']}")
+    page.wait_for_function(CHARTS_DONE, timeout=30_000)
+    state = page.evaluate("window.__tribescopeCharts")
+    assert state["failed"] == 0 and state["rendered"] == state["total"] >= 1, state
+    assert page.locator("#chart-c-components svg.marks").count() == 1
+    # each component without a tier median warned 'Infinite extent for field "benchmark"'
+    assert said == []

@@ -165,25 +165,29 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if fmt:
             axis["format"] = fmt
         y = {"field": "component", "type": "nominal", "title": None, "axis": {"labelLimit": 280}}
+        layers: list[dict[str, Any]] = [
+            {
+                "mark": {"type": "bar", "color": "#1b9e77"},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "value", "type": "quantitative", "title": None, "axis": axis},
+                    "tooltip": tooltip,
+                },
+            }
+        ]
+        if v.get("benchmark") is not None:  # no tier (no follower count), no median: a tick of nothing warned
+            layers.append(
+                {
+                    "mark": {"type": "tick", "color": "black", "thickness": 2},
+                    "encoding": {"y": y, "x": {"field": "benchmark", "type": "quantitative"}},
+                }
+            )
         rows_spec.append(
             {
                 "transform": [{"filter": {"field": "component", "equal": v["component"]}}],
                 "width": 360,
                 "height": 16,
-                "layer": [
-                    {
-                        "mark": {"type": "bar", "color": "#1b9e77"},
-                        "encoding": {
-                            "y": y,
-                            "x": {"field": "value", "type": "quantitative", "title": None, "axis": axis},
-                            "tooltip": tooltip,
-                        },
-                    },
-                    {
-                        "mark": {"type": "tick", "color": "black", "thickness": 2},
-                        "encoding": {"y": y, "x": {"field": "benchmark", "type": "quantitative"}},
-                    },
-                ],
+                "layer": layers,
             }
         )
     return {
