@@ -273,11 +273,10 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     key = t[sort]
     if sort == "tier":  # by size (creator, nano, micro, …), not by name (creator, macro, mega, micro, …)
         key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order())), else_=None)
-    order = [
-        key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
-        t.platform.asc(),
-        t.creator_id.asc(),
-    ]
+    order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False)]
+    # ties in a stable order (a page never repeats or skips a creator): platform, then id — those not sorted by
+    # already (a key given twice is refused: "sort by platform" failed)
+    order += [t[c].asc() for c in ("platform", "creator_id") if c != sort]
     ranked = q.sort is None and scored and "label" in t.columns
     extra: dict[str, Any] = {}
     if scored and "label" in t.columns:  # creators imported since the last score (no label): listed unscored
