@@ -256,7 +256,9 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         preds.append(t.label.lower().replace("_", " ") == want)
     if q.niche:
         col = _niche_column(t)
-        preds.append(t[col].cast(str) == q.niche if col else ibis.literal(False))
+        # "Food" as "food", as the platform, tier and label filters take any case
+        want_niche = q.niche.strip().lower()
+        preds.append(t[col].cast(str).lower() == want_niche if col else ibis.literal(False))
     if q.min_score is not None:
         preds.append(t.community_score >= q.min_score)
     if q.max_score is not None:
