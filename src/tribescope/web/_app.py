@@ -341,10 +341,12 @@ def _pages(app: FastAPI) -> None:
     def similar(request: Request, creator: LookalikeOf, n: LookalikeCount = 10) -> Response:
         platform, _, creator_id = creator.partition(":")
         with request.app.state.store.view() as ws:
-            row, _ = _data._find_creator(ws, platform.lower(), creator_id)
-            if row is None:
-                return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
-            sec = _data.lookalikes(ws, platform, creator_id, n)
+            # the id, else a handle in any case (youtube:cookswithmax), as /api/similar and `tribescope similar` take it
+            key = _data.resolve_creator(ws, platform, creator_id)
+            if key is None:
+                return _error(request, 404, f"no creator {platform.lower()}:{creator_id} in this workspace")
+            row, _ = _data._find_creator(ws, *key)
+            sec = _data.lookalikes(ws, *key, n)
         return _page(request, "similar.html", sec=sec, c=row, n=n, creator=creator)
 
     @app.get("/niches", response_class=HTMLResponse, include_in_schema=False)
