@@ -1034,6 +1034,7 @@ def creator_detail(
         "components": _components(ws, row) if scored else Section(missing=NOT_SCORED),
         "explain": explain_section,
         "posts": posts,
+        "post_count": len(every_post),  # every post of the creator (``posts`` holds the newest 500)
         "comments": comments,
         "comment_quality": quality,
         "network": _network(ws, platform, creator_id),
