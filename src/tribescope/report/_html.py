@@ -87,6 +87,7 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
             creators.append(
                 {"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"}
             )
+    changes = _data.score_changes(ws) if board.scored else _data.ScoreChanges()
     niches = _data.niches(ws, 1, _data.MAX_PAGE_SIZE)
     members = _data.niche_creators(ws, 1, _data.MAX_PAGE_SIZE) if niches.ok else niches
     # campaign creators named as the leaderboard names them (the dashboard's campaigns page does the same)
@@ -109,7 +110,9 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         # anything imported at all: a workspace without creators is told to import, not to score
         "imported": board.total > 0 or _data.has_posts(ws),
         # scored creators whose posts or comments changed since the score (those imported since: board.extra)
-        "changed": _data.score_changes(ws).changed if board.scored else 0,
+        "changed": changes.changed,
+        # scored creators whose follower count changed since the score (their tier, ER and reach with it)
+        "followers_changed": changes.followers,
         "creators": creators,
         "anchors": {
             (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators

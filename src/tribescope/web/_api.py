@@ -225,7 +225,10 @@ async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker t
             "(community influencer, too little data), in any case",
         ),
     ] = None,
-    niche: Str = None,
+    niche: Annotated[
+        str | None,
+        Query(max_length=200, description="the niche as the dashboard's filter lists it, in any case"),
+    ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     max_score: Annotated[float | None, Query(ge=0, le=100)] = None,
     q: Annotated[str | None, Query(max_length=200, description="substring of handle or id")] = None,

@@ -302,6 +302,7 @@ def _pages(app: FastAPI) -> None:
             args=args,
             csv_args=csv_args,
             pages=pages,
+            default_page_size=CreatorQuery.page_size,
             imported=imported,
             board_chart=_charts.leaderboard(chart_rows) if page.scored else None,
             # what the chart leaves out, said beside it: creators past its first rows, creators without followers or
@@ -340,11 +341,11 @@ def _pages(app: FastAPI) -> None:
     def similar(request: Request, creator: LookalikeOf, n: LookalikeCount = 10) -> Response:
         platform, _, creator_id = creator.partition(":")
         with request.app.state.store.view() as ws:
-            # by its handle in any case too, as /api/similar and `tribescope similar` find it (the page said 404)
+            # the id, else a handle in any case (youtube:cookswithmax), as /api/similar and `tribescope similar` take it
             key = _data.resolve_creator(ws, platform, creator_id)
             row = _data._find_creator(ws, *key)[0] if key is not None else None
             if key is None or row is None:
-                return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
+                return _error(request, 404, f"no creator {platform.lower()}:{creator_id} in this workspace")
             sec = _data.lookalikes(ws, *key, n)
         return _page(request, "similar.html", sec=sec, c=row, n=n, creator=creator)
 

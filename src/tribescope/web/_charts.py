@@ -165,25 +165,29 @@ def components(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if fmt:
             axis["format"] = fmt
         y = {"field": "component", "type": "nominal", "title": None, "axis": {"labelLimit": 280}}
+        layers: list[dict[str, Any]] = [
+            {
+                "mark": {"type": "bar", "color": "#1b9e77"},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "value", "type": "quantitative", "title": None, "axis": axis},
+                    "tooltip": tooltip,
+                },
+            }
+        ]
+        if v.get("benchmark") is not None:  # no tier (no follower count), no median: a tick of nothing warned
+            layers.append(
+                {
+                    "mark": {"type": "tick", "color": "black", "thickness": 2},
+                    "encoding": {"y": y, "x": {"field": "benchmark", "type": "quantitative"}},
+                }
+            )
         rows_spec.append(
             {
                 "transform": [{"filter": {"field": "component", "equal": v["component"]}}],
                 "width": 360,
                 "height": 16,
-                "layer": [
-                    {
-                        "mark": {"type": "bar", "color": "#1b9e77"},
-                        "encoding": {
-                            "y": y,
-                            "x": {"field": "value", "type": "quantitative", "title": None, "axis": axis},
-                            "tooltip": tooltip,
-                        },
-                    },
-                    {
-                        "mark": {"type": "tick", "color": "black", "thickness": 2},
-                        "encoding": {"y": y, "x": {"field": "benchmark", "type": "quantitative"}},
-                    },
-                ],
+                "layer": layers,
             }
         )
     return {
@@ -516,14 +520,26 @@ def campaign_roi(rows: list[dict[str, Any]], columns: list[str]) -> dict[str, An
     if roi is None or who is None:
         return None
     label = _pick(columns, "label")
+    # one bar per row: a creator in two campaigns (or one handle on two platforms) is two bars named by what tells
+    # them apart — one name for both stacked their ROIs into one bar (-0.71 and -1.00 drawn as -1.71)
+    bar = "roi_bar"
+    names = [str(r.get(who)) for r in rows]
+    for part in ("campaign_id", "creator_platform", "platform"):
+        if len(set(names)) == len(names):
+            break
+        if part in columns and part != who and len({r.get(part) for r in rows}) > 1:
+            names = [f"{n} · {r.get(part)}" for n, r in zip(names, rows, strict=True)]
     enc: dict[str, Any] = {
-        "y": {"field": who, "type": "nominal", "sort": "-x", "title": None},
-        "x": {"field": roi, "type": "quantitative"},
+        "y": {"field": bar, "type": "nominal", "sort": "-x", "title": None},
+        # never summed: bars of one name (rows nothing above tells apart) are drawn over each other, not stacked
+        "x": {"field": roi, "type": "quantitative", "stack": None},
         "tooltip": [{"field": who}, {"field": roi, "format": ".2f"}],
     }
-    vals = rows
+    if "campaign_id" in columns and who != "campaign_id":
+        enc["tooltip"].insert(1, {"field": "campaign_id", "title": "campaign"})
+    vals = [{**r, bar: n} for r, n in zip(rows, names, strict=True)]
     if label:
-        vals = [{**r, label: label_text(r.get(label)) or NO_LABEL} for r in rows]
+        vals = [{**r, label: label_text(r.get(label)) or NO_LABEL} for r in vals]
         enc["color"] = {
             "field": label,
             "type": "nominal",

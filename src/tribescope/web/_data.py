@@ -37,6 +37,7 @@ __all__ = [
     "CreatorQuery",
     "InvalidQuery",
     "Page",
+    "ScoreChanges",
     "Section",
     "brands",
     "campaign_labels",
@@ -256,7 +257,9 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
         preds.append(t.label.lower().replace("_", " ") == want)
     if q.niche:
         col = _niche_column(t)
-        preds.append(t[col].cast(str) == q.niche if col else ibis.literal(False))
+        # "Food" as "food", as the platform, tier and label filters take any case
+        want_niche = q.niche.strip().lower()
+        preds.append(t[col].cast(str).lower() == want_niche if col else ibis.literal(False))
     if q.min_score is not None:
         preds.append(t.community_score >= q.min_score)
     if q.max_score is not None:
@@ -274,11 +277,10 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     key = t[sort]
     if sort == "tier":  # by size (creator, nano, micro, …), not by name (creator, macro, mega, micro, …)
         key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order())), else_=None)
-    order = [
-        key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
-        t.platform.asc(),
-        t.creator_id.asc(),
-    ]
+    order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False)]
+    # ties in a stable order (a page never repeats or skips a creator): platform, then id — those not sorted by
+    # already (a key given twice is refused: "sort by platform" failed)
+    order += [t[c].asc() for c in ("platform", "creator_id") if c != sort]
     ranked = q.sort is None and scored and "label" in t.columns
     extra: dict[str, Any] = {}
     if scored and "label" in t.columns:  # creators imported since the last score (no label): listed unscored
@@ -889,23 +891,35 @@ def _evidence(got: dict[str, Any]) -> dict[str, Any]:
 
 def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -> str | None:
     """What changed since the stored score of this creator, from the counts it was computed on (``n_posts``,
-    ``n_comments``): "12 posts and 812 comments then, 12 and 1,112 now"; None when they are the same (or the score
-    table has no counts)."""
+    ``n_comments``): "12 posts and 812 comments then, 12 and 1,112 now", and from its follower count (the tier, the
+    ER and the reach its score reads): "followers 39,900 then, 250,000 now"; None when they are the same (or the
+    score table has no counts)."""
+    changes = []
     n_posts, n_comments = row.get("n_posts"), row.get("n_comments")
-    if n_posts is None or n_comments is None:
-        return None
-    then = (int(n_posts), int(n_comments))
-    p = ws.table("posts")
-    mine = p.filter([p.platform == platform, p.creator_id == creator_id])
-    c = ws.table("comments")
-    c = c.filter(c.platform == platform).semi_join(mine, c.post_id == mine.post_id)
-    now = (int(mine.count().execute()), int(c.count().execute()))
-    if now == then:
+    if n_posts is not None and n_comments is not None:
+        then = (int(n_posts), int(n_comments))
+        p = ws.table("posts")
+        mine = p.filter([p.platform == platform, p.creator_id == creator_id])
+        c = ws.table("comments")
+        c = c.filter(c.platform == platform).semi_join(mine, c.post_id == mine.post_id)
+        now = (int(mine.count().execute()), int(c.count().execute()))
+        if now != then:
+            changes.append(f"{then[0]:,} posts and {then[1]:,} comments then, {now[0]:,} and {now[1]:,} now")
+    acc = ws.table("accounts")
+    profile = _rows(acc.filter([acc.platform == platform, acc.account_id == creator_id]).select("followers"))
+    if profile and "followers" in row and profile[0]["followers"] != row["followers"]:
+        changes.append(
+            f"followers {_count_text(row['followers'])} then, {_count_text(profile[0]['followers'])} now"
+        )
+    if not changes:
         return None
     return (
-        f"the data changed since the score: {then[0]:,} posts and {then[1]:,} comments then, "
-        f"{now[0]:,} and {now[1]:,} now — run `tribescope score` to score it again"
+        f"the data changed since the score: {'; '.join(changes)} — run `tribescope score` to score it again"
     )
+
+
+def _count_text(v: Any) -> str:
+    return "unknown" if v is None else f"{int(v):,}"
 
 
 @dataclass
@@ -917,6 +931,8 @@ class ScoreChanges:
 
     unscored: int = 0
     changed: int = 0
+    #: scored creators whose follower count (their ``accounts`` row) is not the one their score read
+    followers: int = 0
 
     def text(self) -> str:
         """``1 creator was imported (not scored yet) and the posts or comments of 2 scored creators changed`` (""
@@ -930,6 +946,9 @@ class ScoreChanges:
         if self.changed:
             n = self.changed
             parts.append(f"the posts or comments of {n:,} scored creator{'s' if n != 1 else ''} changed")
+        if self.followers:
+            n = self.followers
+            parts.append(f"the follower count of {n:,} scored creator{'s' if n != 1 else ''} changed")
         return " and ".join(parts)
 
 
@@ -968,7 +987,13 @@ def score_changes(ws: Workspace) -> ScoreChanges:
             nc_now = ibis.literal(0)
         differs = (j.n_posts.cast("int64") != j.np_now.fill_null(0)) | (j.n_comments.cast("int64") != nc_now)
         changed = int(j.filter(j.n_posts.notnull() & j.n_comments.notnull() & differs).count().execute())
-    return ScoreChanges(unscored=int(unscored.execute()), changed=changed)
+    followers = 0
+    if "followers" in s.columns and "accounts" in tables:
+        a = ws.table("accounts")
+        a = a.select(a_platform=a.platform, a_id=a.account_id, a_followers=a.followers)
+        fj = s.inner_join(a, [s.platform == a.a_platform, s.creator_id == a.a_id])
+        followers = int(fj.filter(~fj.followers.cast("int64").identical_to(fj.a_followers)).count().execute())
+    return ScoreChanges(unscored=int(unscored.execute()), changed=changed, followers=followers)
 
 
 def creator_detail(
@@ -1022,6 +1047,7 @@ def creator_detail(
         "components": _components(ws, row) if scored else Section(missing=NOT_SCORED),
         "explain": explain_section,
         "posts": posts,
+        "post_count": len(every_post),  # every post of the creator (``posts`` holds the newest 500)
         "comments": comments,
         "comment_quality": quality,
         "network": _network(ws, platform, creator_id),
