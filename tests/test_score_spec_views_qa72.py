@@ -1,0 +1,81 @@
+"""A workspace scored with the user's own spec (`tribescope score --spec FILE`), as the e-mailed report shows it: the
+report reads the stored scores with the same spec (`tribescope report --spec FILE`), so its creator sections'
+evidence is that spec's, without the warning that another spec made the score."""
+
+from __future__ import annotations
+
+import html
+import re
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tribescope.score")
+
+from tribescope.score import score_creators
+
+try:  # the tests folder may or may not be a package
+    from ._score_fixtures import bakery, run_cli
+except ImportError:
+    from _score_fixtures import bakery, run_cli  # type: ignore[no-redef]
+
+DEFAULT = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
+#: a signal that holds for every creator with posts, worded so that only this spec can print it
+OWN_SIGNAL = '\n[[signal]]\nwhen = "n_posts >= 1"\ntext = "house rule: {:.0f} posts checked by hand"\n'
+
+
+def _own_spec(tmp_path: Path) -> Path:
+    text = DEFAULT.replace('version = "1.2.0"', 'version = "7.7.7-house"', 1) + OWN_SIGNAL
+    p = tmp_path / "house.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+#: the report's niche topics (NMF) on a three-creator workspace: sklearn's loss warns; not what these tests are about
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered in sqrt:RuntimeWarning")
+
+
+def _text(page: str) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page)))
+
+
+def test_the_report_reads_a_score_with_the_spec_that_made_it(ws, tmp_path):
+    from tribescope.report import render_report
+
+    bakery(ws)
+    spec = _own_spec(tmp_path)
+    stored = score_creators(ws, spec, sentiment=False).to_pylist()
+    assert {r["spec_version"] for r in stored} == {"7.7.7-house"}
+
+    own = _text(render_report(ws, top=1, evidence=1, spec=spec))
+    assert "house rule: " in own  # the evidence lists this spec's signals …
+    assert (
+        "the stored score was computed with spec" not in own
+    )  # … and does not say another spec made the score
+
+    packaged = _text(render_report(ws, top=1, evidence=1))  # without it: the packaged spec, and it says so
+    assert "house rule: " not in packaged
+    assert "the stored score was computed with spec 7.7.7-house" in packaged
+
+
+def test_cli_report_spec_fails_before_writing_anything(ws, tmp_path):
+    bakery(ws)
+    spec = _own_spec(tmp_path)
+    score_creators(ws, spec, sentiment=False)
+    path = str(ws.path)
+    ws.close()
+    broken = tmp_path / "broken.toml"
+    broken.write_text(DEFAULT.replace("weight = 0.13", "weight = -0.13", 1), encoding="utf-8")
+    out = tmp_path / "r.html"
+    code, stdout, stderr = run_cli(path, "report", "--out", str(out), "--spec", str(broken))
+    assert code == 1
+    assert "broken.toml" in stderr + stdout and "'weight' must be a number >= 0" in stderr + stdout
+    assert not out.exists()
+
+    code, stdout, stderr = run_cli(
+        path, "report", "--out", str(out), "--top", "1", "--evidence", "1", "--spec", str(spec)
+    )
+    assert code == 0, stdout + stderr
+    page = _text(out.read_text(encoding="utf-8"))
+    assert "house rule: " in page and "the stored score was computed with spec" not in page
