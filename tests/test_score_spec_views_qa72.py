@@ -79,3 +79,58 @@ def test_cli_report_spec_fails_before_writing_anything(ws, tmp_path):
     assert code == 0, stdout + stderr
     page = _text(out.read_text(encoding="utf-8"))
     assert "house rule: " in page and "the stored score was computed with spec" not in page
+
+
+def test_the_dashboard_reads_and_rescores_with_the_spec_it_is_served_with(ws, tmp_path):
+    """`serve --spec FILE`: the creator page's evidence is that spec's, and a re-score from the dashboard (`--write`)
+    keeps scoring with it — it used to replace the user's scores with the packaged spec's without a word."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from tribescope.web import create_app
+
+    bakery(ws)
+    spec = _own_spec(tmp_path)
+    score_creators(ws, spec, sentiment=False)
+    path = ws.path
+    ws.close()
+
+    app = create_app(path, read_only=False, spec=spec)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as c:
+            got = c.get("/api/creators/instagram/cre", params={"evidence": "true"})
+            assert got.status_code == 200, got.text
+            ev = got.json()["explain"]
+            assert ev["available"], ev
+            assert any(s.startswith("house rule: ") for s in ev["data"]["evidence"]["suspicious_signals"])
+            assert ev["data"]["warnings"] == []
+
+            job = c.post("/api/jobs/score").json()
+            for _ in range(1200):
+                job = c.get(f"/api/jobs/{job['id']}").json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.1)
+            assert job["status"] == "done", job
+    finally:
+        app.state.store.close()
+    from tribescope.store import connect
+
+    again = connect(path, read_only=True)
+    try:
+        versions = again.table("creator_scores").select("spec_version").distinct().to_pyarrow()
+        assert versions["spec_version"].to_pylist() == ["7.7.7-house"]
+    finally:
+        again.close()
+
+
+def test_cli_serve_spec_fails_before_the_server_starts(ws, tmp_path):
+    bakery(ws)
+    path = str(ws.path)
+    ws.close()
+    broken = tmp_path / "broken.toml"
+    broken.write_text(DEFAULT.replace('metric = "followers"', 'metric = "folowers"', 1), encoding="utf-8")
+    code, stdout, stderr = run_cli(path, "serve", "--port", "0", "--spec", str(broken))
+    assert code == 1
+    assert "broken.toml" in stderr + stdout and "did you mean 'followers'" in stderr + stdout

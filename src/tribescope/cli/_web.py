@@ -42,6 +42,14 @@ def serve(
             "for any. GET only, the token in the Authorization header. Env: origins separated by spaces.",
         ),
     ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML the stored scores were made with (`tribescope score --spec FILE`): creator pages "
+            "read them with it, and a re-score from the dashboard uses it (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI at /api/openapi.json) over the workspace."""
     try:
@@ -58,7 +66,15 @@ def serve(
         raise fail(TribescopeError("the dashboard serves DuckDB workspaces; pass a .duckdb file"))
     try:
         check_bind(host, token)
-        web = create_app(state.workspace, token=token, read_only=not write, cors_origins=cors_origin or ())
+        the_spec = None
+        if spec is not None:  # a broken spec fails before the server starts
+            from tribescope.score._spec import check_spec_columns, load_spec
+
+            the_spec = load_spec(spec)
+            check_spec_columns(the_spec)
+        web = create_app(
+            state.workspace, token=token, read_only=not write, cors_origins=cors_origin or (), spec=the_spec
+        )
     except TribescopeError as exc:
         raise fail(exc) from None
     try:

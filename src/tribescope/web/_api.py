@@ -353,7 +353,9 @@ def creator_by_query(
 
 def _creator(request: Request, platform: str, creator_id: str, evidence: bool) -> dict[str, Any]:
     with _store(request).view() as ws:
-        d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
+        d = _data.creator_detail(
+            ws, platform, creator_id, evidence=evidence, spec=getattr(request.app.state, "spec", None)
+        )
     if d is None:
         raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
     out: dict[str, Any] = _data.jsonable(
