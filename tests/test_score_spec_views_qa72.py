@@ -59,6 +59,20 @@ def test_the_report_reads_a_score_with_the_spec_that_made_it(ws, tmp_path):
     assert "the stored score was computed with spec 7.7.7-house" in packaged
 
 
+def test_the_report_says_which_spec_made_the_scores(ws, tmp_path):
+    """Its leaderboard names the spec that made the stored scores, with the hash that tells an edited copy whose
+    version was not bumped (as `tribescope score` titles its table); it said nothing of it."""
+    from tribescope.report import render_report
+    from tribescope.score import load_spec
+
+    bakery(ws)
+    spec = _own_spec(tmp_path)
+    score_creators(ws, spec, sentiment=False)
+    sp = load_spec(spec)
+    page = _text(render_report(ws, top=1, evidence=0))
+    assert f"Scored with score spec 7.7.7-house, {sp.hash}." in page
+
+
 def test_cli_report_spec_fails_before_writing_anything(ws, tmp_path):
     bakery(ws)
     spec = _own_spec(tmp_path)

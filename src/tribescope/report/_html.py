@@ -121,6 +121,9 @@ def render_report(
         "imported": board.total > 0 or _data.has_posts(ws),
         # scored creators whose posts or comments changed since the score (those imported since: board.extra)
         "changed": _data.score_changes(ws).changed if board.scored else 0,
+        # which spec made the stored scores (`score --spec FILE`): the leaderboard's labels are that spec's rules
+        "specs": _data.stored_specs(ws) if board.scored else [],
+        "spec": sp,
         "creators": creators,
         "anchors": {
             (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators

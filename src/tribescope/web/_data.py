@@ -924,6 +924,19 @@ class ScoreChanges:
         return " and ".join(parts)
 
 
+def stored_specs(ws: Workspace) -> list[str]:
+    """The score specs the stored scores were made with, as ``tribescope score`` titles them: ``1.2.0, d1906c16171c``
+    (version, and the hash that tells an edited copy whose version was not bumped); ``[]`` when nothing is scored."""
+    if SCORE_TABLE not in _tables(ws):
+        return []
+    t = ws.table(SCORE_TABLE)
+    cols = [c for c in ("spec_version", "spec_hash") if c in t.columns]
+    if "spec_version" not in cols:
+        return []
+    rows = _rows(t.select(*cols).distinct())
+    return sorted(", ".join(str(r[c]) for c in cols if r.get(c) is not None) for r in rows)
+
+
 def score_changes(ws: Workspace) -> ScoreChanges:
     """:class:`ScoreChanges` of the workspace, counted in the engine (nothing when it has no scores or no posts)."""
     tables = _tables(ws)
