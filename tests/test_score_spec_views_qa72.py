@@ -148,3 +148,24 @@ def test_cli_serve_spec_fails_before_the_server_starts(ws, tmp_path):
     code, stdout, stderr = run_cli(path, "serve", "--port", "0", "--spec", str(broken))
     assert code == 1
     assert "broken.toml" in stderr + stdout and "did you mean 'followers'" in stderr + stdout
+
+
+def test_explain_says_an_unknown_name_as_the_niche_commands_do(ws):
+    """`explain` of a typo suggests the close handle, and of a commenter says it has no posts, as `similar`, `circle`
+    and `overlap` say it (docs/niche.md "as explain says it"); it said only "no creator …"."""
+    from tribescope.errors import CreatorNotFound
+    from tribescope.niche import resolve_creators
+    from tribescope.score import explain
+
+    bakery(ws)
+    for name, says in (
+        ("@cree", "did you mean 'Cre'?"),
+        ("instagram:cree", "did you mean 'instagram:cre'?"),
+        ("alice", "creator 'alice' has no posts in this workspace"),
+    ):
+        with pytest.raises(CreatorNotFound) as got:
+            explain(ws, name)
+        assert says in str(got.value)
+        with pytest.raises(CreatorNotFound) as niche:
+            resolve_creators(ws, [name])
+        assert str(got.value) == str(niche.value)
