@@ -169,3 +169,46 @@ def test_explain_says_an_unknown_name_as_the_niche_commands_do(ws):
         with pytest.raises(CreatorNotFound) as niche:
             resolve_creators(ws, [name])
         assert str(got.value) == str(niche.value)
+
+
+def test_the_leaderboard_orders_a_specs_own_tiers_by_size(ws, tmp_path):
+    """A spec naming its own tiers (`[tiers] small = 0, big = 5000, huge = 50000`): the dashboard's sort by tier
+    and its tier filter list them smallest first; the sort found none of the packaged names and left every creator
+    unordered, the filter listed them by name (big, huge, small)."""
+    from tribescope.web._data import CreatorQuery, facets, list_creators
+
+    try:
+        from ._score_fixtures import BAKERY_POSTS, insert
+    except ImportError:
+        from _score_fixtures import BAKERY_POSTS, insert  # type: ignore[no-redef]
+
+    bakery(ws)
+    # carol (9,000 followers) and dave (900) post too, and a creator with 60,000 followers
+    insert(
+        ws,
+        "accounts",
+        [{"platform": "instagram", "account_id": "zed", "username": "zed", "followers": 60_000}],
+    )
+    more = []
+    for who in ("carol", "dave", "zed"):
+        for p in BAKERY_POSTS:
+            more.append({**p, "post_id": f"{who}_{p['post_id']}", "creator_id": who})
+    insert(ws, "posts", more)
+    tiers = "[tiers]\ncreator = 0\nnano = 1_000\nmicro = 10_000\nmid = 100_000\nmacro = 500_000\nmega = 1_000_000\n"
+    assert tiers in DEFAULT
+    spec = tmp_path / "tiers.toml"
+    spec.write_text(
+        DEFAULT.replace(tiers, "[tiers]\nsmall = 0\nbig = 5_000\nhuge = 50_000\n"), encoding="utf-8"
+    )
+    score_creators(ws, spec, sentiment=False)
+
+    asc = list_creators(ws, CreatorQuery(sort="tier", order="asc"))
+    assert [(r["creator_id"], r["tier"]) for r in asc.rows] == [
+        ("cre", "small"),
+        ("dave", "small"),
+        ("carol", "big"),
+        ("zed", "huge"),
+    ]
+    desc = list_creators(ws, CreatorQuery(sort="tier", order="desc"))
+    assert [r["tier"] for r in desc.rows] == ["huge", "big", "small", "small"]
+    assert facets(ws)["tier"] == ["small", "big", "huge"]

@@ -272,7 +272,7 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     sort = q.sort or ("community_score" if scored else "followers")
     key = t[sort]
     if sort == "tier":  # by size (creator, nano, micro, …), not by name (creator, macro, mega, micro, …)
-        key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order())), else_=None)
+        key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order(t))), else_=None)
     order = [
         key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False),
         t.platform.asc(),
@@ -334,14 +334,26 @@ def facets(ws: Workspace) -> dict[str, list[str]]:
             )
             vals = [v for v in vals if v is not None]
             if c == "tier":  # by size, as the sort by tier
-                rank = {name: i for i, name in enumerate(_tier_order())}
+                rank = {name: i for i, name in enumerate(_tier_order(t))}
                 vals.sort(key=lambda v: (rank.get(v, len(rank)), v))
             out["niche" if c == nc else c] = vals
     return out
 
 
-def _tier_order() -> list[str]:
-    """The tiers of the default score spec, smallest first (``creator``, ``nano``, ``micro``, ``mid``, …)."""
+def _tier_order(t: ibis.Table | None = None) -> list[str]:
+    """The tiers, smallest first (``creator``, ``nano``, ``micro``, ``mid``, …): those of the creators ``t`` lists
+    first, ordered by their fewest followers — tiers are follower ranges, so that is the order of their bounds in the
+    spec that scored them, whatever it names them (``score --spec``: ``small``, ``big``) — then the packaged spec's
+    others."""
+    seen: list[str] = []
+    if t is not None and {"tier", "followers"} <= set(t.columns):
+        got = t.filter(t.tier.notnull()).group_by("tier").agg(lo=t.followers.min())
+        seen = [str(r["tier"]) for r in _rows(got.order_by([got.lo.asc(nulls_first=False), got.tier]))]
+    return seen + [n for n in _default_tier_order() if n not in seen]
+
+
+def _default_tier_order() -> list[str]:
+    """The tiers of the default score spec, smallest first."""
     load_spec = _optional("tribescope.score", "load_spec")
     if load_spec is None:
         return []
