@@ -28,6 +28,7 @@ from tribescope.ingest._run import (
     NOT_AN_EXPORT,
     SKIP_SUFFIXES,
     FileReport,
+    check_format,
     check_options,
     drop_ahead,
     expand_paths,
@@ -140,6 +141,8 @@ def run_import(
     files: list[Path] = []
     try:
         check_options(options)  # before any file is hashed ahead: --table, --link-creator, --key-file
+        if format:  # and --format: refused mid-import, it left an empty progress bar under the error
+            check_format(format)
         if platform is not None and platform.strip().lower() not in schema.PLATFORMS:
             # refused here, once: each row of a generic file would be refused for it, with "Fix the record" as advice
             raise TribescopeError(

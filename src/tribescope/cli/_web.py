@@ -42,6 +42,14 @@ def serve(
             "for any. GET only, the token in the Authorization header. Env: origins separated by spaces.",
         ),
     ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML the stored scores were made with (`tribescope score --spec FILE`): creator pages "
+            "read them with it, and a re-score from the dashboard uses it (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the dashboard and the REST API (OpenAPI at /api/openapi.json) over the workspace."""
     try:
@@ -58,7 +66,15 @@ def serve(
         raise fail(TribescopeError("the dashboard serves DuckDB workspaces; pass a .duckdb file"))
     try:
         check_bind(host, token)
-        web = create_app(state.workspace, token=token, read_only=not write, cors_origins=cors_origin or ())
+        the_spec = None
+        if spec is not None:  # a broken spec fails before the server starts
+            from tribescope.score._spec import check_spec_columns, load_spec
+
+            the_spec = load_spec(spec)
+            check_spec_columns(the_spec)
+        web = create_app(
+            state.workspace, token=token, read_only=not write, cors_origins=cors_origin or (), spec=the_spec
+        )
     except TribescopeError as exc:
         raise fail(exc) from None
     try:
@@ -116,20 +132,32 @@ def report(
             help="How many of them also get the evidence of `tribescope explain` (slower).",
         ),
     ] = 3,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML the stored scores were made with (`tribescope score --spec FILE`): the creator "
+            "sections' components and evidence are read with it (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (charts included, nothing fetched when opened) for e-mail."""
     from rich.markup import escape
 
     from tribescope.report import write_report
+    from tribescope.score._spec import check_spec_columns, load_spec
     from tribescope.web._data import has_posts, score_changes
 
     try:
         check_out(out, (".html", ".htm"))
+        the_spec = load_spec(spec) if spec is not None else None  # a broken spec fails before any work
+        if the_spec is not None:
+            check_spec_columns(the_spec)
         ws = state.open(read_only=True)
     except TribescopeError as exc:
         raise fail(exc) from None
     try:
-        path = write_report(ws, out, top=top, evidence=evidence)
+        path = write_report(ws, out, top=top, evidence=evidence, spec=the_spec)
         scored = has_scores(ws)
         changes = score_changes(ws).text() if scored else ""
         creators = has_posts(ws)

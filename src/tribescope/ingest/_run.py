@@ -199,12 +199,7 @@ def detect_format(src: Source, forced: str | None = None, options: dict[str, Any
     <tribescope.ingest.tabular.Tabular.sniff>`). Raises :class:`ImportFailed` for a file that is empty or no export.
     """
     if forced:
-        try:
-            return FORMATS[forced]
-        except KeyError:
-            raise TribescopeError(
-                f"unknown format {forced!r}; known formats: {', '.join(sorted(FORMATS))}"
-            ) from None
+        return check_format(forced)
     probe = Probe.of(src)
     for fmt in FORMATS.values():
         try:
@@ -298,6 +293,17 @@ def import_paths(
         finally:
             # hashes started ahead that the import did not take (it failed before it got to them)
             drop_ahead(given)
+
+
+def check_format(name: str) -> Format:
+    """The format named ``name`` (``import --format``, as ``tribescope formats`` lists them), or a
+    :class:`TribescopeError` naming the known ones."""
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise TribescopeError(
+            f"unknown format {name!r}; known formats: {', '.join(sorted(FORMATS))}"
+        ) from None
 
 
 def check_options(options: Mapping[str, Any]) -> None:

@@ -8,8 +8,10 @@ creator when it is the creator's handle; else the author of the parent comment.
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -21,6 +23,7 @@ from tribescope.schema import PLATFORMS
 
 __all__ = [
     "KEY",
+    "creator_not_found",
     "creator_posts",
     "creator_posts_with_handle",
     "drop_right",
@@ -60,6 +63,41 @@ def name_key(name: str) -> str:
     Unicode's composed form (NFC) and lower case — "zoë" typed with a combining diaeresis (NFD, as macOS file names
     and some tools write it) is the stored "Zoë", not an unknown creator with "did you mean 'Zoë'?"."""
     return unicodedata.normalize("NFC", name).lower()
+
+
+def creator_not_found(ws: Any, name: str, plat: str, ident: str, rows: Iterable[Mapping[str, Any]]) -> str:
+    """Why ``name`` names no creator: an account of the workspace without posts ("has no posts"), else no such
+    creator, with close handles (difflib) when there are any — ``explain`` and the niche commands say it alike. ``plat`` and
+    ``ident`` are :func:`split_creator_name` of ``name``; ``rows`` the creators (``platform``, ``creator_id``,
+    ``username``). No workspace path: the user named the workspace, and a path in an error message says nothing more."""
+    ident_l = name_key(ident).lstrip("@")
+    if ws is not None and ws.has_table("accounts"):
+        acc = ws.table("accounts")
+        match = (
+            (acc.account_id == ident)
+            | (acc.account_id.lower() == ident_l)
+            | (acc.username.lower() == ident_l)
+        )
+        if plat:
+            match = match & (acc.platform == plat)
+        if int(acc.filter(match).count().to_pyarrow().as_py()):
+            return (
+                f"creator {name!r} has no posts in this workspace: only accounts that published posts are creators "
+                "(`tribescope score` lists them)"
+            )
+    msg = (
+        f"no creator {name!r} in this workspace (looked at creator ids and handles of accounts with posts); "
+        "`tribescope score` lists them"
+    )
+    names: dict[str, str] = {}  # lower-cased handle or id → what to suggest (PLATFORM:ID when one was named)
+    for r in rows:
+        for n in (r["username"], r["creator_id"]):
+            if n:
+                names.setdefault(name_key(n), f"{r['platform']}:{r['creator_id']}" if plat else n)
+    close = difflib.get_close_matches(ident_l, list(names), n=3, cutoff=0.75)
+    if close:
+        msg += "; did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
+    return msg
 
 
 def safe_div(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:

@@ -21,7 +21,6 @@ For very large audiences, :func:`audience_sketches` keeps a bottom-k MinHash ske
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -32,7 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from tribescope.errors import CreatorNotFound, TribescopeError
-from tribescope.metrics._base import name_key, own_account, split_creator_name
+from tribescope.metrics._base import creator_not_found, name_key, own_account, split_creator_name
 from tribescope.store import Workspace, require_workspace
 
 __all__ = [
@@ -296,40 +295,6 @@ def pairwise_overlap(aud: ir.Table, *, min_shared: int = 1) -> ir.Table:
     )
 
 
-def _not_found(ws: Workspace, name: str, plat: str, ident: str, rows: list[dict[str, Any]]) -> str:
-    """Why ``name`` names no creator: an account of the workspace without posts ("has no posts"), else no such
-    creator, as ``tribescope explain`` says it, with close handles (difflib) when there are any. No workspace path:
-    the user named the workspace, and a path in an error message says nothing more."""
-    ident_l = name_key(ident).lstrip("@")
-    if ws.has_table("accounts"):
-        acc = ws.table("accounts")
-        match = (
-            (acc.account_id == ident)
-            | (acc.account_id.lower() == ident_l)
-            | (acc.username.lower() == ident_l)
-        )
-        if plat:
-            match = match & (acc.platform == plat)
-        if int(acc.filter(match).count().to_pyarrow().as_py()):
-            return (
-                f"creator {name!r} has no posts in this workspace: only accounts that published posts are creators "
-                "(`tribescope score` lists them)"
-            )
-    msg = (
-        f"no creator {name!r} in this workspace (looked at creator ids and handles of accounts with posts); "
-        "`tribescope score` lists them"
-    )
-    names: dict[str, str] = {}  # lower-cased handle or id → what to suggest (PLATFORM:ID when one was named)
-    for r in rows:
-        for n in (r["username"], r["creator_id"]):
-            if n:
-                names.setdefault(name_key(n), f"{r['platform']}:{r['creator_id']}" if plat else n)
-    close = difflib.get_close_matches(ident_l, list(names), n=3, cutoff=0.75)
-    if close:
-        msg += "; did you mean " + " or ".join(repr(names[c]) for c in close) + "?"
-    return msg
-
-
 def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str]]:
     """Map ``platform:id``, an account id, or a username (case-insensitive) to creator keys ``(platform, id)``; spaces
     around a name, a leading ``@`` and the platform's case do not matter, as in ``explain``
@@ -372,7 +337,7 @@ def resolve_creators(ws: Workspace, names: Sequence[str]) -> list[tuple[str, str
         ]
         hits = sorted(set(hits))
         if not hits:
-            raise CreatorNotFound(_not_found(ws, name, plat, ident, rows))
+            raise CreatorNotFound(creator_not_found(ws, name, plat, ident, rows))
         if len(hits) > 1:
             raise CreatorNotFound.ambiguous(name, hits)
         out.append(hits[0])

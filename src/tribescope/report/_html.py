@@ -15,6 +15,7 @@ from markupsafe import Markup
 from tribescope import __version__
 from tribescope._files import write_whole
 from tribescope.errors import TribescopeError
+from tribescope.score._spec import Spec, load_spec
 from tribescope.store import Workspace, require_workspace
 from tribescope.web import _charts, _data
 from tribescope.web._render import creator_charts, env
@@ -75,14 +76,24 @@ def _csp(scripts: list[str]) -> str:
     )
 
 
-def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str | None = None) -> str:
+def render_report(
+    ws: Workspace,
+    *,
+    top: int = 20,
+    evidence: int = 3,
+    title: str | None = None,
+    spec: Spec | str | os.PathLike[str] | None = None,
+) -> str:
     """The report as one HTML string: summary, leaderboard, ``top`` creator sections (the first
-    ``evidence`` of them with the evidence of :func:`tribescope.score.explain`), niches, campaigns."""
+    ``evidence`` of them with the evidence of :func:`tribescope.score.explain`), niches, campaigns. ``spec``: the
+    score spec the creator sections read the stored scores with (their components and evidence), as
+    ``tribescope score --spec`` made them; default the packaged one."""
     require_workspace(ws, "render_report")
+    sp = load_spec(spec) if spec is not None else None  # a broken spec fails before any work
     board = _data.list_creators(ws, _data.CreatorQuery(page_size=_data.MAX_PAGE_SIZE))
     creators: list[dict[str, Any]] = []
     for i, r in enumerate(board.rows[:top]):
-        d = _data.creator_detail(ws, r["platform"], r["creator_id"], evidence=i < evidence)
+        d = _data.creator_detail(ws, r["platform"], r["creator_id"], evidence=i < evidence, spec=sp)
         if d is not None:
             creators.append(
                 {"d": d, "charts": creator_charts(d), "prefix": f"c{i}", "anchor": f"creator-{i}"}
@@ -113,6 +124,9 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
         "changed": changes.changed,
         # scored creators whose follower count changed since the score (their tier, ER and reach with it)
         "followers_changed": changes.followers,
+        # which spec made the stored scores (`score --spec FILE`): the leaderboard's labels are that spec's rules
+        "specs": _data.stored_specs(ws) if board.scored else [],
+        "spec": sp,
         "creators": creators,
         "anchors": {
             (c["d"]["creator"]["platform"], c["d"]["creator"]["creator_id"]): c["anchor"] for c in creators
@@ -139,7 +153,14 @@ def render_report(ws: Workspace, *, top: int = 20, evidence: int = 3, title: str
     return env().get_template("report.html").render(**ctx)
 
 
-def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, evidence: int = 3) -> Path:
+def write_report(
+    ws: Workspace,
+    out: str | os.PathLike[str],
+    *,
+    top: int = 20,
+    evidence: int = 3,
+    spec: Spec | str | os.PathLike[str] | None = None,
+) -> Path:
     """Write :func:`render_report` to ``out`` (parent folders created) and return the path. The page is rendered
     first, then written to a hidden ``.NAME.partial`` file renamed into place: a failure leaves nothing behind."""
     require_workspace(ws, "write_report")
@@ -148,7 +169,7 @@ def write_report(ws: Workspace, out: str | os.PathLike[str], *, top: int = 20, e
         raise TribescopeError(
             f"{path}: is a directory; give the report's file name, e.g. {path / 'report.html'}"
         )
-    html = render_report(ws, top=top, evidence=evidence)
+    html = render_report(ws, top=top, evidence=evidence, spec=spec)
     if path.is_dir():
         raise TribescopeError(
             f"{path}: is a directory; give the report's file name, e.g. {path / 'report.html'}"

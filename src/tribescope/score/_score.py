@@ -23,6 +23,7 @@ from tribescope.features._rules import blank_text
 from tribescope.graph import commenter_graph_stats
 from tribescope.metrics import KEY, sentiment_mean, sponsored_posts, threads, ties
 from tribescope.metrics._base import (
+    creator_not_found,
     creator_posts_with_handle,
     memtable_with,
     name_key,
@@ -813,10 +814,11 @@ def _median(col: pd.Series) -> float | None:
     return float(v.median()) if len(v) else None
 
 
-def _find(df: pd.DataFrame, creator: str) -> pd.Series:
+def _find(df: pd.DataFrame, creator: str, ws: Any = None) -> pd.Series:
     """The row of ``creator``: an account id or handle (case-insensitive; an exact id first), or ``PLATFORM:ID`` as
     the niche commands take it; one that names creators on several platforms is a :class:`CreatorNotFound` naming
-    them, as the niche commands say."""
+    them, as the niche commands say, and so is one that names none (close handles suggested; an account of ``ws``
+    without posts said to have none: :func:`~tribescope.metrics._base.creator_not_found`)."""
     plat, key = split_creator_name(creator, set(df["platform"].astype(str)))
     if plat:
         df = df[df["platform"] == plat]
@@ -830,10 +832,9 @@ def _find(df: pd.DataFrame, creator: str) -> pd.Series:
         ]
     )
     if hit.empty:
-        raise CreatorNotFound(
-            f"no creator {creator!r} in this workspace (looked at creator ids and handles of accounts with posts); "
-            "`tribescope score` lists them"
-        )
+        rows = df[["platform", "creator_id", "handle"]].rename(columns={"handle": "username"})
+        rows = rows.astype(object).where(rows.notna(), None)
+        raise CreatorNotFound(creator_not_found(ws, creator, plat, key, rows.to_dict("records")))
     if len(hit) > 1:  # a handle on two platforms: the first was explained, with no word of the other
         raise CreatorNotFound.ambiguous(creator, zip(hit["platform"], hit["creator_id"], strict=True))
     return hit.iloc[0]
@@ -860,7 +861,7 @@ def explain(
     m, _, ints = _metric_frame(ws, sp, with_sentiment=sentiment)
     exact: dict[str, pd.Series] = {}
     df = score_frame(m, sp, check=True, exact=exact)
-    row = _find(df, creator)
+    row = _find(df, creator, ws)
     pid, cid = row["platform"], row["creator_id"]
     at = m.index[(m["platform"] == pid) & (m["creator_id"] == cid)][0]
     tier_rows = df[df["tier"] == row["tier"]]

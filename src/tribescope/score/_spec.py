@@ -569,6 +569,14 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
             "the weights of the components that are not optional sum to 0: nothing to score "
             "(weights are relative: the score is 100 · Σ weight · s / Σ weight)",
         )
+    if not math.isfinite(
+        100 * sum(c.weight for c in comps)
+    ):  # 1e308: 100 · weight overflowed, every score NaN
+        raise ck.fail(
+            "[[component]]",
+            f"the weights sum to {sum(c.weight for c in comps):g}, too large to compute with (the score is "
+            "100 · Σ weight · s / Σ weight); weights are relative: scale them all down",
+        )
 
     # labels
     labels = []

@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tribescope._files import is_formula_cell
+from tribescope.errors import TribescopeError
 from tribescope.score._spec import COUNT_COLUMNS, label_value
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -356,7 +357,9 @@ def creator_by_query(
 
 def _creator(request: Request, platform: str, creator_id: str, evidence: bool) -> dict[str, Any]:
     with _store(request).view() as ws:
-        d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
+        d = _data.creator_detail(
+            ws, platform, creator_id, evidence=evidence, spec=getattr(request.app.state, "spec", None)
+        )
     if d is None:
         raise HTTPException(404, f"no creator {platform}:{creator_id} in this workspace")
     out: dict[str, Any] = _data.jsonable(
@@ -627,10 +630,12 @@ def _import_format(v: str | None) -> str | None:
     """A format ``tribescope formats`` lists (as ``import --format`` takes it), or a validation error; empty: detect."""
     if not v:
         return None
-    from tribescope.ingest import FORMATS
+    from tribescope.ingest._run import check_format
 
-    if v not in FORMATS:
-        raise ValueError(f"unknown format {v!r}; known formats: {', '.join(sorted(FORMATS))}")
+    try:
+        check_format(v)
+    except TribescopeError as exc:
+        raise ValueError(str(exc)) from None
     return v
 
 

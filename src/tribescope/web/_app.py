@@ -150,6 +150,7 @@ def create_app(
     rate_limit: float | None = RATE_LIMIT,
     rate_burst: int = RATE_BURST,
     cors_origins: Iterable[str] = (),
+    spec: Any = None,
 ) -> FastAPI:
     """The dashboard + REST API over the workspace at ``workspace_path``.
 
@@ -170,8 +171,16 @@ def create_app(
         Origins whose pages may read the API cross-origin (``GET``/``HEAD``, the token in ``Authorization``, no
         cookies): each as :func:`tribescope.web._security.cors_origin` accepts it (``*`` for any). Writes from
         another origin stay refused.
+    spec
+        The score spec (a file, or a loaded spec) the workspace's scores were made with (``tribescope score --spec
+        FILE``): the creator pages' components and evidence are read with it, and a re-score from the dashboard
+        scores with it. Default: the packaged spec.
     """
     origins = [cors_origin(o) for o in cors_origins]  # a bad origin fails before the workspace opens
+    if spec is not None:  # a broken spec fails before the workspace opens
+        from tribescope.score._spec import load_spec
+
+        spec = load_spec(spec)
     store = Store(workspace_path, read_only=read_only)
 
     app = FastAPI(
@@ -185,7 +194,8 @@ def create_app(
     # The workspace stays open for the life of the app object (test clients start and stop the ASGI
     # lifespan many times); ``app.state.store.close()`` releases it.
     app.state.store = store
-    app.state.jobs = None if read_only else Jobs(store.main, store.write_lock, store.changed)
+    app.state.spec = spec
+    app.state.jobs = None if read_only else Jobs(store.main, store.write_lock, store.changed, spec=spec)
     app.add_middleware(_HeadAsGet)
     app.add_middleware(_DropEmptyQuery)
     if rate_limit is not None:  # inside Guard: requests without the token never use up a client's budget
@@ -332,7 +342,7 @@ def _pages(app: FastAPI) -> None:
 
     def _creator_page(request: Request, platform: str, creator_id: str, evidence: bool) -> Response:
         with request.app.state.store.view() as ws:
-            d = _data.creator_detail(ws, platform, creator_id, evidence=evidence)
+            d = _data.creator_detail(ws, platform, creator_id, evidence=evidence, spec=request.app.state.spec)
         if d is None:
             return _error(request, 404, f"no creator {platform}:{creator_id} in this workspace")
         return _page(request, "creator.html", d=d, charts=creator_charts(d), prefix="c")

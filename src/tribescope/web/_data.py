@@ -276,7 +276,7 @@ def list_creators(ws: Workspace, q: CreatorQuery, *, export: bool = False) -> Pa
     sort = q.sort or ("community_score" if scored else "followers")
     key = t[sort]
     if sort == "tier":  # by size (creator, nano, micro, …), not by name (creator, macro, mega, micro, …)
-        key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order())), else_=None)
+        key = ibis.cases(*((t.tier == name, i) for i, name in enumerate(_tier_order(t))), else_=None)
     order = [key.desc(nulls_first=False) if q.order != "asc" else key.asc(nulls_first=False)]
     # ties in a stable order (a page never repeats or skips a creator): platform, then id — those not sorted by
     # already (a key given twice is refused: "sort by platform" failed)
@@ -337,14 +337,26 @@ def facets(ws: Workspace) -> dict[str, list[str]]:
             )
             vals = [v for v in vals if v is not None]
             if c == "tier":  # by size, as the sort by tier
-                rank = {name: i for i, name in enumerate(_tier_order())}
+                rank = {name: i for i, name in enumerate(_tier_order(t))}
                 vals.sort(key=lambda v: (rank.get(v, len(rank)), v))
             out["niche" if c == nc else c] = vals
     return out
 
 
-def _tier_order() -> list[str]:
-    """The tiers of the default score spec, smallest first (``creator``, ``nano``, ``micro``, ``mid``, …)."""
+def _tier_order(t: ibis.Table | None = None) -> list[str]:
+    """The tiers, smallest first (``creator``, ``nano``, ``micro``, ``mid``, …): those of the creators ``t`` lists
+    first, ordered by their fewest followers — tiers are follower ranges, so that is the order of their bounds in the
+    spec that scored them, whatever it names them (``score --spec``: ``small``, ``big``) — then the packaged spec's
+    others."""
+    seen: list[str] = []
+    if t is not None and {"tier", "followers"} <= set(t.columns):
+        got = t.filter(t.tier.notnull()).group_by("tier").agg(lo=t.followers.min())
+        seen = [str(r["tier"]) for r in _rows(got.order_by([got.lo.asc(nulls_first=False), got.tier]))]
+    return seen + [n for n in _default_tier_order() if n not in seen]
+
+
+def _default_tier_order() -> list[str]:
+    """The tiers of the default score spec, smallest first."""
     load_spec = _optional("tribescope.score", "load_spec")
     if load_spec is None:
         return []
@@ -398,24 +410,26 @@ def _by_name(ws: Workspace, platform: str, name: str) -> tuple[str, str] | None:
     return got
 
 
-def _spec_components(spec_hash: str | None = None) -> list[tuple[str, str, str | None]]:
-    """(component name, metric column, direction) of the default score spec, when the score module is here — and,
-    given the ``spec_hash`` a stored score carries, only when that score was made with the default spec (a score
-    made with another spec may give a component another metric: its ``c_*`` columns are shown without one)."""
-    load_spec = _optional("tribescope.score", "load_spec")
-    if load_spec is None:
-        return []
-    try:
-        spec = load_spec()
-    except Exception:  # a broken spec must not take the page down; the score command reports it
-        log.warning("cannot read the score spec", exc_info=True)
-        return []
+def _spec_components(spec_hash: str | None = None, spec: Any = None) -> list[tuple[str, str, str | None]]:
+    """(component name, metric column, direction) of ``spec`` (a loaded spec; default: the packaged one, when the
+    score module is here) — and, given the ``spec_hash`` a stored score carries, only when that score was made with
+    that spec (a score made with another spec may give a component another metric: its ``c_*`` columns are shown
+    without one)."""
+    if spec is None:
+        load_spec = _optional("tribescope.score", "load_spec")
+        if load_spec is None:
+            return []
+        try:
+            spec = load_spec()
+        except Exception:  # a broken spec must not take the page down; the score command reports it
+            log.warning("cannot read the score spec", exc_info=True)
+            return []
     if spec_hash and getattr(spec, "hash", spec_hash) != spec_hash:
         return []
     return [(c.name, c.metric, getattr(c, "direction", None)) for c in spec.components]
 
 
-def _components(ws: Workspace, row: dict[str, Any]) -> Section:
+def _components(ws: Workspace, row: dict[str, Any], spec: Any = None) -> Section:
     """Score components of one creator next to the median of the same tier, read from ``creator_scores``.
 
     Per component (as in :func:`tribescope.score.explain`): ``direction`` = whether a higher or a lower
@@ -423,7 +437,7 @@ def _components(ws: Workspace, row: dict[str, Any]) -> Section:
     median of that metric over the creators of the same tier, ``score`` = ``c_<name>`` (0–100),
     ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score).
     """
-    pairs = [(n, m, d) for n, m, d in _spec_components(row.get("spec_hash")) if f"c_{n}" in row]
+    pairs = [(n, m, d) for n, m, d in _spec_components(row.get("spec_hash"), spec) if f"c_{n}" in row]
     if not pairs:  # another spec or an older table: every c_* column, without a metric
         pairs = [(k[2:], "", None) for k in row if k.startswith("c_")]
     if not pairs:
@@ -838,18 +852,20 @@ def clear_cache() -> None:
 
 
 def _explain_cached(
-    ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str
+    ws: Workspace, explain: Callable[..., Any], platform: str, creator_id: str, spec: Any = None
 ) -> dict[str, Any] | None:
-    """``explain`` recomputes the metric frame, so its answer is kept (per workspace, platform and
-    creator id) until the workspace changes. The creator is named as ``PLATFORM:ID``, as the CLI takes
+    """``explain`` recomputes the metric frame, so its answer is kept (per workspace, platform, creator id and
+    spec) until the workspace changes. The creator is named as ``PLATFORM:ID``, as the CLI takes
     it: a bare id would find the first creator with that handle on any platform. An answer about
-    another creator is neither cached nor returned (None)."""
-    key = _cache_key(ws, platform, creator_id)
+    another creator is neither cached nor returned (None). ``spec``: a loaded spec (``report --spec``), else
+    the packaged one."""
+    key = _cache_key(ws, platform, creator_id, getattr(spec, "hash", None))
     with _EXPLAIN_LOCK:
         hit = _EXPLAIN_CACHE.get(key)
     if hit is not None:
         return hit
-    got = explain(ws, f"{platform}:{creator_id}")
+    who = f"{platform}:{creator_id}"
+    got = explain(ws, who) if spec is None else explain(ws, who, spec)
     got = got if isinstance(got, dict) else {"explanation": got}
     if got.get("platform", platform) != platform or got.get("creator_id", creator_id) != creator_id:
         log.warning("explain(%s:%s) answered for another creator", platform, creator_id)
@@ -952,6 +968,19 @@ class ScoreChanges:
         return " and ".join(parts)
 
 
+def stored_specs(ws: Workspace) -> list[str]:
+    """The score specs the stored scores were made with, as ``tribescope score`` titles them: ``1.2.0, d1906c16171c``
+    (version, and the hash that tells an edited copy whose version was not bumped); ``[]`` when nothing is scored."""
+    if SCORE_TABLE not in _tables(ws):
+        return []
+    t = ws.table(SCORE_TABLE)
+    cols = [c for c in ("spec_version", "spec_hash") if c in t.columns]
+    if "spec_version" not in cols:
+        return []
+    rows = _rows(t.select(*cols).distinct())
+    return sorted(", ".join(str(r[c]) for c in cols if r.get(c) is not None) for r in rows)
+
+
 def score_changes(ws: Workspace) -> ScoreChanges:
     """:class:`ScoreChanges` of the workspace, counted in the engine (nothing when it has no scores or no posts)."""
     tables = _tables(ws)
@@ -997,13 +1026,15 @@ def score_changes(ws: Workspace) -> ScoreChanges:
 
 
 def creator_detail(
-    ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False
+    ws: Workspace, platform: str, creator_id: str, *, evidence: bool = False, spec: Any = None
 ) -> dict[str, Any] | None:
     """Everything the creator page shows; None when the creator is unknown.
 
     ``evidence`` also runs :func:`tribescope.score.explain` (example threads, returning commenters,
     sponsored posts, suspicious signals). It recomputes the metrics, so it is opt-in; once computed it
-    is kept until an import or re-score from the dashboard finishes.
+    is kept until an import or re-score from the dashboard finishes. ``spec`` (a loaded spec) is the one the
+    evidence and the components are read with, as ``tribescope score --spec`` made the stored score (default: the
+    packaged spec).
     """
     platform = platform.strip().lower()
     row, scored = _find_creator(ws, platform, creator_id)
@@ -1021,13 +1052,13 @@ def creator_detail(
     explain_section = Section(missing=NOT_SCORED)
     explain = _optional("tribescope.score", "explain")
     if scored and explain is not None:
-        key = _cache_key(ws, platform, creator_id)
+        key = _cache_key(ws, platform, creator_id, getattr(spec, "hash", None))
         with _EXPLAIN_LOCK:
             got: dict[str, Any] | None = _EXPLAIN_CACHE.get(key)
         explain_section = Section(missing=EVIDENCE_NOT_COMPUTED)
         if got is None and evidence:
             try:
-                got = _explain_cached(ws, explain, platform, creator_id)
+                got = _explain_cached(ws, explain, platform, creator_id, spec)
                 if got is None:
                     explain_section = Section(
                         missing="explanation not available (the score found another creator)"
@@ -1044,7 +1075,7 @@ def creator_detail(
         "creator": row,
         "profile": prof[0] if prof else {},
         "scored": scored,
-        "components": _components(ws, row) if scored else Section(missing=NOT_SCORED),
+        "components": _components(ws, row, spec) if scored else Section(missing=NOT_SCORED),
         "explain": explain_section,
         "posts": posts,
         "post_count": len(every_post),  # every post of the creator (``posts`` holds the newest 500)

@@ -197,9 +197,15 @@ class Jobs:
     """Runs one job at a time on a worker thread against the server's writable workspace."""
 
     def __init__(
-        self, ws: Workspace, write_lock: threading.Lock, on_change: Callable[[], None] | None = None
+        self,
+        ws: Workspace,
+        write_lock: threading.Lock,
+        on_change: Callable[[], None] | None = None,
+        *,
+        spec: Any = None,
     ) -> None:
         self.ws = ws
+        self.spec = spec  # the score spec a re-score uses (`serve --spec`; None: the packaged one)
         self.lock = write_lock
         self.on_change = on_change
         self.jobs: dict[str, Job] = {}
@@ -321,7 +327,7 @@ class Jobs:
 
     def start_score(self) -> Job:
         """Re-score every creator as ``tribescope score`` does (:func:`tribescope.score.score_workspace`: the models
-        too, which ``score_creators`` alone does not compute)."""
+        too, which ``score_creators`` alone does not compute), with the server's spec (``serve --spec``)."""
 
         def work(job: Job) -> dict[str, Any]:
             try:
@@ -333,7 +339,7 @@ class Jobs:
             def progress(message: str) -> None:
                 job.message = message.rstrip("…")
 
-            out = score_workspace(self.ws, progress=progress)
+            out = score_workspace(self.ws, self.spec, progress=progress)
             n = getattr(out, "num_rows", None)
             job.message = f"scored {n:,} creators" if n is not None else "scored"
             return {"creators": n}
