@@ -19,6 +19,7 @@ __all__ = [
     "SHARE_COLUMNS",
     "WHOLE_COLUMNS",
     "figure_cell",
+    "is_share_column",
 ]
 
 #: Columns of counts: shown whole, with thousands separators, whatever type the library gives them (an estimated
@@ -129,3 +130,9 @@ def figure_cell(v: Any, column: str, labels: frozenset[str] = LABEL_COLUMNS) -> 
         ):  # as the plan's rationale writes an overlap ("≥ 3.2%")
             return f"{100 * v:.1f}%"
     return None
+
+
+def is_share_column(column: str) -> bool:
+    """Whether ``column`` holds a share 0…1, shown as a percentage: a ``*_share`` column or a metric the spec calls a
+    share (:func:`~tribescope.score._spec.is_share`), or an audience overlap (:data:`SHARE_COLUMNS`)."""
+    return column in SHARE_COLUMNS or is_share(column)

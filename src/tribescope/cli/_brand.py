@@ -10,12 +10,20 @@ from typing import Annotated, Any
 import pyarrow as pa
 import typer
 from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from tribescope._cells import LABEL_COLUMNS, figure_cell
 from tribescope._limits import MAX_ROWS, MAX_WINDOW_DAYS
-from tribescope.cli._app import KimData, app, console, eval_app, fail, shared_data, state, train_app
+from tribescope.cli._app import (
+    KimData,
+    PlainTable,
+    app,
+    console,
+    eval_app,
+    fail,
+    shared_data,
+    state,
+    train_app,
+)
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -57,11 +65,11 @@ def _show(
     columns holding a score label (the label groups' table's ``group``; a campaign's ``group`` is its id)."""
     cols = [c for c in cols if c in t.column_names]
     if limit or not t.num_rows:
-        tab = Table(title=Text(title), show_edge=False)
+        tab = PlainTable(title=title, show_edge=False)
         for c in cols:
             tab.add_column(c, overflow="fold")
         for r in t.slice(0, limit).to_pylist():
-            tab.add_row(*[Text(_fmt(r[c], c, labels)) for c in cols])
+            tab.add_row(*[_fmt(r[c], c, labels) for c in cols])
         console.print(tab)
     if t.num_rows > limit and (
         limit or out is None

@@ -10,11 +10,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 import numpy as np
 import pyarrow as pa
 import typer
-from rich.table import Table
-from rich.text import Text
 
+from tribescope._cells import is_share_column
 from tribescope._limits import MAX_ROWS
-from tribescope.cli._app import KimData, app, console, err, eval_app, fail, shared_data, state, train_app
+from tribescope.cli._app import (
+    KimData,
+    PlainTable,
+    app,
+    console,
+    err,
+    eval_app,
+    fail,
+    shared_data,
+    state,
+    train_app,
+)
 from tribescope.cli._out import check_out, finite, positive, write_atomic, write_table
 from tribescope.errors import TribescopeError
 
@@ -50,15 +60,6 @@ def _write(table: pa.Table, out: Path) -> None:
         raise fail(exc) from None
 
 
-#: shares (0…1) among these tables' columns: shown as percentages, as the score table and the reasons of `similar`
-#: show a share ("4.0% of the smaller audience"), not as "0.040"
-_SHARES = frozenset({"overlap_min"})
-
-
-def _is_share(column: str) -> bool:
-    return column.endswith("_share") or column in _SHARES
-
-
 def _fmt(v: Any, column: str = "", digits: int = 3) -> str:
     """A cell: a count with thousands separators, a share as a percentage with one decimal, any other number with
     ``digits`` decimals, a flag as yes / no (not Python's True / False), a list joined by commas."""
@@ -67,7 +68,7 @@ def _fmt(v: Any, column: str = "", digits: int = 3) -> str:
     if isinstance(v, bool):
         return "yes" if v else "no"
     if isinstance(v, float):
-        if _is_share(column):
+        if is_share_column(column):
             return f"{v:.1%}"
         return f"{v:,.{digits}f}"
     if isinstance(v, int):
@@ -124,13 +125,13 @@ def _show(
     table of the CLI aligns them, in the formats of :func:`_fmt` (``digits``: decimals by column, 3 by default)."""
     cols = columns or table.column_names
     rows = table.to_pylist()[:limit]
-    # a handle is text, not Rich markup: "[/b]zed" crashed the table (MarkupError), "[red]kim" showed a red "kim"
-    t = Table(title=Text(title), show_edge=False)
+    # a handle is text, not Rich markup (PlainTable): "[/b]zed" crashed the table, "[red]kim" showed a red "kim"
+    t = PlainTable(title=title, show_edge=False)
     for c in cols:
         numeric = any(_is_number(r[c]) for r in rows) and all(r[c] is None or _is_number(r[c]) for r in rows)
         t.add_column(c, justify="right" if numeric else "left")
     for row in rows:
-        t.add_row(*(Text(_fmt(row[c], c, (digits or {}).get(c, 3))) for c in cols))
+        t.add_row(*(_fmt(row[c], c, (digits or {}).get(c, 3)) for c in cols))
     console.print(t)
 
 
