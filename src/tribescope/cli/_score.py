@@ -18,13 +18,12 @@ from tribescope.cli._out import check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
 from tribescope.score._spec import (
     INSUFFICIENT_LAST_NOTE,
-    check_spec_columns,
     confidence_text,
     er_text,
     insufficient_out_of_order,
     is_share,
     label_text,
-    load_spec,
+    load_spec_option,
     metric_text,
 )
 
@@ -264,9 +263,8 @@ def score(
                 raise TribescopeError(
                     f"--timings {timings} is the --out file; write the stage timings to another file"
                 )
-        the_spec = load_spec(spec) if spec is not None else None
-        if the_spec is not None:  # a column no score table has (a typo'd metric) fails before the import too
-            check_spec_columns(the_spec, sentiment=not no_sentiment)
+        # a column no score table has (a typo'd metric) fails before the import too
+        the_spec = load_spec_option(spec, sentiment=not no_sentiment)
     except TribescopeError as exc:
         raise fail(exc) from None
     if paths:

@@ -66,12 +66,9 @@ def serve(
         raise fail(TribescopeError("the dashboard serves DuckDB workspaces; pass a .duckdb file"))
     try:
         check_bind(host, token)
-        the_spec = None
-        if spec is not None:  # a broken spec fails before the server starts
-            from tribescope.score._spec import check_spec_columns, load_spec
+        from tribescope.score._spec import load_spec_option
 
-            the_spec = load_spec(spec)
-            check_spec_columns(the_spec)
+        the_spec = load_spec_option(spec)  # a broken spec fails before the server starts
         web = create_app(
             state.workspace, token=token, read_only=not write, cors_origins=cors_origin or (), spec=the_spec
         )
@@ -145,14 +142,12 @@ def report(
     from rich.markup import escape
 
     from tribescope.report import write_report
-    from tribescope.score._spec import check_spec_columns, load_spec
+    from tribescope.score._spec import load_spec_option
     from tribescope.web._data import has_posts, score_changes
 
     try:
         check_out(out, (".html", ".htm"))
-        the_spec = load_spec(spec) if spec is not None else None  # a broken spec fails before any work
-        if the_spec is not None:
-            check_spec_columns(the_spec)
+        the_spec = load_spec_option(spec)  # a broken spec fails before any work
         ws = state.open(read_only=True)
     except TribescopeError as exc:
         raise fail(exc) from None

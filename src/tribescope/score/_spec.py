@@ -42,6 +42,7 @@ __all__ = [
     "label_text",
     "label_value",
     "load_spec",
+    "load_spec_option",
     "metric_text",
     "score_text",
 ]
@@ -985,6 +986,16 @@ def check_spec_columns(sp: Spec, *, sentiment: bool = True, extra: Collection[st
     if not sentiment:
         have.discard("sentiment_mean")
     check_columns(have, sp, TEXT_COLUMNS - set(extra))
+
+
+def load_spec_option(path: str | os.PathLike[str] | None, *, sentiment: bool = True) -> Spec | None:
+    """A command's ``--spec FILE`` (``score``, ``report``, ``serve``), loaded and its columns checked
+    (:func:`check_spec_columns`) before the command does any work; ``None`` when not given (the packaged spec)."""
+    if path is None:
+        return None
+    sp = load_spec(path)
+    check_spec_columns(sp, sentiment=sentiment)
+    return sp
 
 
 def load_spec(spec: str | os.PathLike[str] | Spec | None = None) -> Spec:
