@@ -80,6 +80,18 @@ def pipeline_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _cached(tmp_path_factory, "synth-xs-seed1", _build_pipeline)
 
 
+@pytest.fixture(scope="module", name="client")
+def pipeline_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A test module's ``client``: FastAPI's TestClient over :func:`pipeline_workspace` (import it into the module:
+    ``from ._web_fixtures import pipeline_client``)."""
+    from fastapi.testclient import TestClient
+
+    from tribescope.web import create_app
+
+    with TestClient(create_app(pipeline_workspace(tmp_path_factory)), base_url="http://127.0.0.1") as c:
+        yield c
+
+
 def _cached(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
     shared = tmp_path_factory.getbasetemp().parent / "tribescope-web-fixtures"
     shared.mkdir(parents=True, exist_ok=True)

@@ -11,20 +11,11 @@ import pytest
 pytest.importorskip("fastapi")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import pipeline_workspace
+    from ._web_fixtures import pipeline_client
 except ImportError:
-    from _web_fixtures import pipeline_workspace  # type: ignore[no-redef]
-from fastapi.testclient import TestClient
+    from _web_fixtures import pipeline_client  # type: ignore[no-redef]
 
-from tribescope.web import create_app
-
-BASE = "http://127.0.0.1"
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    with TestClient(create_app(pipeline_workspace(tmp_path_factory)), base_url=BASE) as c:
-        yield c
+client = pipeline_client  # the module's `client` fixture: a TestClient over the synth xs pipeline workspace
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
