@@ -259,8 +259,9 @@ def test_unplaceable_reply_and_unsupported_kind_are_rejected_with_reasons(ws, tm
     r = import_paths(ws, [f], skip_bad=True)
     assert r.rejected == 2 and r.rows()["comments"] == 1
     rej = {x["location"]: x for x in ws.table("rejects").to_pyarrow().to_pylist()}
-    assert rej["line 1, items[0]"]["field"] == "items[0].snippet.videoId"
-    assert "commentThread comes earlier in the same file" in rej["line 1, items[0]"]["reason"]
+    # no videoId and a parent that neither this import nor the workspace holds (qa73: placed by its parent's video)
+    assert rej["line 1, items[0]"]["field"] == "items[0].snippet.parentId"
+    assert "parent comment 'NotSeen' is in no file of this import" in rej["line 1, items[0]"]["reason"]
     assert "unsupported kind 'youtube#searchListResponse'" in rej["line 2"]["reason"]
 
 

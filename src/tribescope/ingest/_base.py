@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
 import re
 import reprlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, ClassVar
@@ -79,6 +80,11 @@ class Format(ABC):
     #: the import options (keys of :attr:`Context.options`) this format reads: an option that no imported file's
     #: format reads is said to be unused (:attr:`~tribescope.ingest._run.ImportReport.unused_options`)
     options: ClassVar[frozenset[str]] = frozenset()
+    #: required columns (by table) that a record's rows may leave null for the format's ``after_merge`` to fill from
+    #: the merged workspace (:func:`~tribescope.ingest._run._after_merge`): a YouTube ``comments.list`` reply without
+    #: ``snippet.videoId`` takes its parent's video, which another file or an earlier import may bring. The hook
+    #: leaves no such null behind: it fills it, or refuses the record.
+    deferred: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     @abstractmethod
     def sniff(self, probe: Probe) -> bool:
@@ -435,8 +441,9 @@ _COERCE = {
 _FAST: dict[pa.DataType, type] = {pa.string(): str, pa.int64(): int, pa.float64(): float, pa.bool_(): bool}
 
 
-def _check_source(table: schema.Table) -> str:
+def _check_source(table: schema.Table, deferred: frozenset[str] = frozenset()) -> str:
     """Python source of ``check(row)`` for ``table``: :meth:`RowBuffer.check`'s rules, one column after the other.
+    The ``deferred`` columns are not required (:attr:`Format.deferred`).
 
     Generated once per table (see :func:`_row_checker`) so that a row costs no loop over the columns, no plan
     tuples and no per-column type dispatch; every value, error and message is the generic rules' own.
@@ -453,6 +460,8 @@ def _check_source(table: schema.Table) -> str:
     missing = repr(f"is required in table {t} but is missing")
     out = []
     for i, c in enumerate(table.columns):
+        if c.name in deferred:
+            c = dataclasses.replace(c, required=False)
         v, n = f"v{i}", repr(c.name)
         out.append(v)
         lines.append(f"    {v} = get({n})")
@@ -519,7 +528,7 @@ def _check_source(table: schema.Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _row_checker(table: schema.Table) -> Any:
+def _row_checker(table: schema.Table, deferred: frozenset[str] = frozenset()) -> Any:
     scope: dict[str, Any] = {
         "names": frozenset(c.name for c in table.columns),
         "FieldError": FieldError,
@@ -533,7 +542,7 @@ def _row_checker(table: schema.Table) -> Any:
         "datetime": dt.datetime,
         "UTC": dt.UTC,
     }
-    exec(compile(_check_source(table), f"<RowBuffer.check {table.name}>", "exec"), scope)
+    exec(compile(_check_source(table, deferred), f"<RowBuffer.check {table.name}>", "exec"), scope)
     return scope["check"]
 
 
@@ -579,25 +588,33 @@ class RowBuffer:
     generated code for the table (:func:`_check_source`), with the rules of :meth:`check_generic`.
     """
 
-    #: per table: its Arrow schema, coercion plan, column names, (Arrow type, repeatable type) of each column and
-    #: generated check — built by the first buffer of the table (an import makes a few buffers a file)
-    _layouts: ClassVar[dict[str, tuple[Any, ...]]] = {}
+    #: per table (and its :attr:`Format.deferred` columns): its Arrow schema, coercion plan, column names, (Arrow type,
+    #: repeatable type) of each column and generated check — built by the first buffer of the table (an import makes a
+    #: few buffers a file)
+    _layouts: ClassVar[dict[tuple[str, frozenset[str]], tuple[Any, ...]]] = {}
 
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, deferred: frozenset[str] = frozenset()) -> None:
+        """``deferred``: required columns a row may leave null (:attr:`Format.deferred`)."""
         self.table = schema.table(table)
-        layout = RowBuffer._layouts.get(table)
+        layout = RowBuffer._layouts.get((table, deferred))
         if layout is None:
             arrow = schema.arrow_schema(table)
             types = [arrow.field(c.name).type for c in self.table.columns]
-            layout = RowBuffer._layouts[table] = (
+            layout = RowBuffer._layouts[(table, deferred)] = (
                 arrow,
                 [
-                    (c.name, _COERCE[c.type], c.required, _FAST.get(c.type), c.count)
+                    (
+                        c.name,
+                        _COERCE[c.type],
+                        c.required and c.name not in deferred,
+                        _FAST.get(c.type),
+                        c.count,
+                    )
                     for c in self.table.columns
                 ],
                 frozenset(c.name for c in self.table.columns),
                 [(ty, _REPEATABLE.get(ty)) for ty in types],
-                _row_checker(self.table),
+                _row_checker(self.table, deferred),
             )
         self.arrow, self._plan, self._names, self._types, fn = layout
         self._rows: list[Sequence[Any]] = []

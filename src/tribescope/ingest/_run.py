@@ -581,13 +581,17 @@ def _import_files(
                 stager.wrote_table("accounts"),
             )
             stager.drop_tracking()
-        for import_id, sha in reread.items():  # after the pseudonyms: the records are compared as stored
-            _keep_first_rejects(ws, import_id, sha)
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)
         _drop_forgotten(ws, merged, written_forgotten)
         # after the rows of forgotten accounts are gone: what a format derives from the merged rows comes from rows
         # that stay
-        _after_merge(ws, merged)
+        refused = _after_merge(ws, merged, skip_bad)
+        if force:  # records a format's after_merge refused count as the reading's
+            sha_of = {v[0]: v[3] for _, v in pending}
+            for imp in refused:
+                reread.setdefault(imp, sha_of[imp])
+        for import_id, sha in reread.items():  # after the pseudonyms: the records are compared as stored
+            _keep_first_rejects(ws, import_id, sha)
         # after the pseudonyms: a stored comment re-imported under its real author is the same row once they are back
         finish()
         # a file named after a forgotten account names it nowhere in the log (as `forget` left the log)
@@ -663,23 +667,33 @@ def _drop_forgotten(
             fr.forgotten += n
 
 
-def _after_merge(ws: Workspace, merged: dict[str, FileReport]) -> None:
-    """Each format's optional ``after_merge(ws, import_ids)`` (like ``finish``, not part of :class:`Format`), called once
-    per format with the import ids of its files this import merged, inside the import's transaction: what a format
-    derives in the engine from the rows of several files and imports (:meth:`Reddit.after_merge
-    <tribescope.ingest.reddit.Reddit.after_merge>`: comments take their submission's title). It returns the rows it
-    changed per file (import id) and table, added to the files' figures. An import of no such format costs nothing."""
+def _after_merge(ws: Workspace, merged: dict[str, FileReport], skip_bad: bool = False) -> set[str]:
+    """Each format's optional ``after_merge(ws, import_ids, paths=…, skip_bad=…)`` (like ``finish``, not part of
+    :class:`Format`), called once per format with the import ids of its files this import merged (``paths``: each
+    one's file as the report names it), inside the import's transaction: what a format derives in the engine from the
+    rows of several files and imports (:meth:`Reddit.after_merge <tribescope.ingest.reddit.Reddit.after_merge>`:
+    comments take their submission's title; :meth:`YouTubeAPI.after_merge
+    <tribescope.ingest.youtube.YouTubeAPI.after_merge>`: a reply takes its parent's video). It returns the rows it
+    changed per file (import id) and table, added to the files' figures; under ``"rejects"`` the records it refused
+    (with ``skip_bad``: their rows removed, quarantined in ``rejects``; without, it raises :class:`ImportFailed`).
+    Returns the import ids of the files with records refused so. An import of no such format costs nothing."""
     by_format: dict[str, list[str]] = {}
     for imp, fr in merged.items():
         by_format.setdefault(fr.format, []).append(imp)
+    refused: set[str] = set()
     for name, ids in by_format.items():
         hook = getattr(FORMATS.get(name), "after_merge", None)
         if hook is None:
             continue
-        for imp, tables in hook(ws, ids).items():
-            rows = merged[imp].rows
+        for imp, tables in hook(ws, ids, paths={i: merged[i].path for i in ids}, skip_bad=skip_bad).items():
+            fr = merged[imp]
             for table, n in tables.items():
-                rows[table] = rows.get(table, 0) + n
+                if table == "rejects":
+                    fr.rejected += n
+                    refused.add(imp)
+                else:
+                    fr.rows[table] = fr.rows.get(table, 0) + n
+    return refused
 
 
 class _Forgotten:
@@ -894,7 +908,7 @@ def _read_file(
                     row["import_id"] = import_id
                     buf = buffers.get(table)
                     if buf is None:
-                        buf = buffers[table] = RowBuffer(table)
+                        buf = buffers[table] = RowBuffer(table, fmt.deferred.get(table, frozenset()))
                         # rows are set keys: tables without list columns only
                         if table in DEDUP_TABLES and schema.STR_LIST not in buf.arrow.types:
                             seen[buf] = set()

@@ -23,7 +23,7 @@ import option ``link_creator`` = ``"PLATFORM:ACCOUNT_ID"`` every space seen is l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tribescope import schema
@@ -278,7 +278,14 @@ class Reddit(Format):
     def finish(self, ctx: Context) -> Iterable[Row]:
         return link_rows(ctx, P)
 
-    def after_merge(self, ws: Workspace, import_ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    def after_merge(
+        self,
+        ws: Workspace,
+        import_ids: Sequence[str],
+        *,
+        paths: Mapping[str, str] | None = None,
+        skip_bad: bool = False,
+    ) -> dict[str, dict[str, int]]:
         """After the import's rows are merged (in its transaction; ``import_ids``: its Reddit files): a comment
         stored without a title (``channel`` null: a Pushshift / Arctic Shift comment carries no ``link_title``) takes
         the title of its submission — the row of the same space whose ``message_id`` is the comment's ``thread_id``

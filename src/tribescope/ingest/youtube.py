@@ -26,8 +26,11 @@ Mapping (field names from https://developers.google.com/youtube/v3/docs):
   author_id = ``snippet.authorChannelId.value``, author_name = ``authorDisplayName`` without a leading
   '@', text = ``textOriginal``, else ``textDisplay`` with HTML removed; an ``accounts`` stub
   (account_id, username) for every author (without username for the channel owner, whose
-  ``channels.list`` record has it). A ``comments.list`` reply without ``snippet.videoId``
-  takes the video of its parent when that thread was read earlier in the same file.
+  ``channels.list`` record has it). A ``comments.list`` reply without ``snippet.videoId`` (the API
+  leaves it out of most reply pages) takes the video of its parent, ``snippet.parentId``: the thread
+  read earlier in the same file, else, after the merge, the parent comment as the workspace holds it —
+  from any file of the import, in any order, or an earlier import (:meth:`YouTubeAPI.after_merge`).
+  A reply whose parent is found nowhere is a bad record naming ``snippet.parentId``.
 
 An API error object (``{"error": {"code": 403, …}}``) in place of a response is a bad record whose
 reason quotes the code, reason and message.
@@ -39,18 +42,19 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import ijson
 import orjson
 
-from tribescope.errors import FieldError, SourceError
+from tribescope.errors import FieldError, ImportFailed, SourceError
 from tribescope.ingest._base import (
     FAST_MIN_BYTES,
     Context,
     Format,
     Row,
+    RowBuffer,
     extract_hashtags,
     extract_mentions,
     raw_text,
@@ -61,6 +65,9 @@ from tribescope.ingest._base import (
     to_ts,
 )
 from tribescope.ingest._readers import Probe, Source, iter_json_values, json_lines_format
+
+if TYPE_CHECKING:
+    from tribescope.store import Workspace
 
 __all__ = ["YouTubeAPI", "parse_duration"]
 
@@ -85,6 +92,12 @@ _SEEN_LIMIT = 1_000_000
 _DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?")
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
+
+#: ``comments.list`` replies read without a video (``snippet.videoId``) whose parent the file had not shown, by import
+#: id: comment id → (location, JSON path of the item, the record as read) — what a reject of one whose parent the
+#: merged workspace does not hold either names (:meth:`YouTubeAPI.after_merge` takes them; the import's reader thread
+#: adds them)
+_UNPLACED: dict[str, dict[str, tuple[str, str, str]]] = {}
 
 
 # ---------------------------------------------------------------------------- fast coercion
@@ -252,6 +265,8 @@ class YouTubeAPI(Format):
         "(one response, an array of pages, or NDJSON)"
     )
     platform = PLATFORM
+    #: a reply's video: its parent's, found after the merge (:meth:`after_merge`)
+    deferred: ClassVar[Mapping[str, frozenset[str]]] = {"comments": frozenset({"post_id"})}
 
     def sniff(self, probe: Probe) -> bool:
         doc = _first_value(probe)
@@ -271,6 +286,12 @@ class YouTubeAPI(Format):
     # -- reading
 
     def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        state = ctx.state
+        for loc, raw in self._records(src, ctx):
+            state["at"] = loc  # a reply placed after the merge is refused there by its location
+            yield loc, raw
+
+    def _records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
         state = ctx.state
         if _is_large_document(src.head()):
             yield from self._stream_document(src, ctx, Probe.of(src).first_json)
@@ -381,7 +402,7 @@ class YouTubeAPI(Format):
             if kind == "youtube#commentThread":
                 return _thread(raw, state)
             if kind == "youtube#comment":
-                return _comment_resource(raw, state)
+                return _comment_resource(raw, state, ctx.import_id)
             if kind == "youtube#video":
                 return _video(raw, state)
             if kind == "youtube#channel":
@@ -400,6 +421,76 @@ class YouTubeAPI(Format):
             if where:
                 raise FieldError(f"{where}.{exc.field}" if exc.field else where, exc.message) from None
             raise
+
+    def after_merge(
+        self,
+        ws: Workspace,
+        import_ids: Sequence[str],
+        *,
+        paths: Mapping[str, str] | None = None,
+        skip_bad: bool = False,
+    ) -> dict[str, dict[str, int]]:
+        """After the import's rows are merged (in its transaction; ``import_ids``: its YouTube files): each
+        ``comments.list`` reply these files gave without a video (``post_id`` null, see :func:`_comment_resource`)
+        takes the video of its parent comment (``parent_comment_id``) as the workspace now holds it — from any file
+        of this import, before or after the reply's, or from an earlier import. A reply whose parent is nowhere is
+        the bad record of its file, naming ``snippet.parentId``: :class:`ImportFailed` (the import is rolled back), or
+        with ``skip_bad`` its row is removed and the record quarantined in ``rejects`` (returned per import id: one
+        ``comments`` row fewer, one ``rejects`` more). A reply stored before keeps its video: the merge takes the
+        newest non-null value, so a re-import changes nothing. Files without such a reply cost nothing."""
+        unplaced = {imp: _UNPLACED.pop(imp) for imp in import_ids if imp in _UNPLACED}
+        if not unplaced:
+            return {}
+        d = ws.duck
+        # YouTube nests replies one level deep (a reply's parentId is a top-level comment); a reply to a reply
+        # placed in this pass is placed by the next
+        while d.execute(
+            f"""UPDATE comments AS c SET post_id = p.post_id FROM comments p
+                WHERE c.platform = '{PLATFORM}' AND c.post_id IS NULL AND p.platform = '{PLATFORM}'
+                  AND p.comment_id = c.parent_comment_id AND p.post_id IS NOT NULL"""
+        ).fetchone()[0]:
+            pass
+        left = d.execute(
+            f"""SELECT comment_id, import_id, parent_comment_id FROM comments
+                WHERE platform = '{PLATFORM}' AND post_id IS NULL ORDER BY import_id, comment_id"""
+        ).fetchall()
+        if not left:
+            return {}
+        rejects = RowBuffer("rejects")
+        out: dict[str, dict[str, int]] = {}
+        for cid, imp, parent in left:
+            # the file that wrote the row, else another of this import that read the reply
+            owner = (
+                imp if cid in unplaced.get(imp, _EMPTY) else next(i for i in unplaced if cid in unplaced[i])
+            )
+            loc, where, raw = unplaced[owner][cid]
+            fld = f"{where}.snippet.parentId" if where else "snippet.parentId"
+            reason = (
+                f"a reply without snippet.videoId, and its parent comment {parent!r} is in no file of this import "
+                "nor in the workspace, so its video is unknown: import the parent's commentThreads page (or the "
+                "video's) with it or before it"
+            )
+            path = (paths or {}).get(owner, owner)
+            if not skip_bad:
+                raise ImportFailed(path, loc, fld, reason)
+            rejects.append(
+                rejects.check(
+                    {
+                        "import_id": owner,
+                        "path": path,
+                        "location": loc,
+                        "field": fld,
+                        "reason": reason,
+                        "raw": raw,
+                    }
+                )
+            )
+            got = out.setdefault(owner, {"comments": 0, "rejects": 0})
+            got["comments"] -= 1
+            got["rejects"] += 1
+        d.execute(f"DELETE FROM comments WHERE platform = '{PLATFORM}' AND post_id IS NULL")
+        d.from_arrow(rejects.flush()).insert_into("rejects")
+        return out
 
 
 def _is_large_document(head: bytes) -> bool:
@@ -505,9 +596,17 @@ def _video(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
 
 
 def _comment(
-    c: Any, video_id: str | None, parent_id: str | None, reply_count: int | None, comment_id: Any = None
+    c: Any,
+    video_id: str | None,
+    parent_id: str | None,
+    reply_count: int | None,
+    comment_id: Any = None,
+    *,
+    placed_later: bool = False,
 ) -> dict[str, Any]:
-    """One ``comment`` resource → a ``comments`` row (field names relative to the resource)."""
+    """One ``comment`` resource → a ``comments`` row (field names relative to the resource). ``placed_later``: a reply
+    without a video (``snippet.videoId`` nor ``video_id``) keeps ``post_id`` null, for :meth:`YouTubeAPI.after_merge`
+    to give it its parent's."""
     if type(c) is not dict:
         raise FieldError(None, f"expected a comment resource object, found {type(c).__name__}")
     cid = c.get("id") or comment_id
@@ -519,12 +618,17 @@ def _comment(
     vid = sn.get("videoId") or video_id
     if type(vid) is not str or not vid:
         if not vid:
-            raise FieldError(
-                "snippet.videoId",
-                "is missing: every comment must name its video (a comments.list reply without it can only be "
-                "placed when its commentThread comes earlier in the same file)",
-            )
-        vid = _id(vid, "snippet.videoId")
+            parent_of = sn.get("parentId")
+            if placed_later and type(parent_of) is str and parent_of:
+                vid = None
+            else:
+                raise FieldError(
+                    "snippet.videoId",
+                    "is missing: every comment must name its video (a comments.list reply without it takes its "
+                    "parent's, by snippet.parentId; this comment has no parentId)",
+                )
+        else:
+            vid = _id(vid, "snippet.videoId")
     a = sn.get("authorChannelId")
     aid = a.get("value") if type(a) is dict else a
     if aid is not None and type(aid) is not str:
@@ -626,13 +730,22 @@ def _thread(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
     return _stubs(rows, state, sn.get("channelId") or top["snippet"].get("channelId"))
 
 
-def _comment_resource(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
+def _comment_resource(item: dict[str, Any], state: dict[str, Any], import_id: str) -> list[Row]:
+    """A ``comments.list`` comment. A reply without ``snippet.videoId`` takes the video of its thread when this file
+    read it earlier, else its ``post_id`` stays null until :meth:`YouTubeAPI.after_merge` gives it its parent's
+    (noted in :data:`_UNPLACED`, with where the record is)."""
     sn = item.get("snippet")
     vid = None
     if type(sn) is dict and not sn.get("videoId"):
         parent = sn.get("parentId")
         vid = state.get("video_of", _EMPTY).get(parent) if type(parent) is str else None
-    row = _comment(item, vid, None, None)
+    row = _comment(item, vid, None, None, placed_later=True)
+    if row["post_id"] is None:
+        _UNPLACED.setdefault(import_id, {})[row["comment_id"]] = (
+            state.get("at", ""),
+            state.get("where", ""),
+            raw_text(item),
+        )
     return _stubs([("comments", row)], state, item["snippet"].get("channelId"))
 
 
