@@ -155,10 +155,12 @@ def test_keys_only_this_groups_files_staged_twice_are_merged_without_a_delete(tm
             ("B", None, None, "i2"),
             ("S", "s", None, "i0"),
         ]
-        # the same two files again, the second now naming S: A and S are stored, so their rows are replaced
+        # the same two files again, the second now naming S: A and S are stored, so their rows are replaced. (i3's A
+        # is a profile, with its follower count: a bare name — an author stub — no longer replaces the name of a
+        # stored account that has more, qa73)
         rec.sql.clear()
         files = [
-            ("i3", [{"platform": yt, "account_id": "A", "username": "a3"}]),
+            ("i3", [{"platform": yt, "account_id": "A", "username": "a3", "followers": 7}]),
             (
                 "i4",
                 [

@@ -43,6 +43,15 @@ FLUSH_ROWS = 100_000
 #: rows gathered in Arrow for a table that :meth:`Stager.write_pending` writes while the import waits (fewer wait
 #: for :data:`FLUSH_ROWS` or the merge: a statement per small file and table costs more than its rows)
 IDLE_FLUSH_ROWS = 20_000
+#: per table, a column that a row giving no other data column only fills in (:meth:`Stager._weaken`): an account's
+#: username as a comment or message names its author never replaces the username its profile gives
+WEAK = {"accounts": "username"}
+#: per table, the other names a stub may carry (a display name: a Discord nickname, a YouTube video's channel title):
+#: with its :data:`WEAK` column they make no profile — a profile gives a fact beside them (followers, a bio, a flag …)
+NAMES = {"accounts": ("full_name",)}
+#: added to the order key (:func:`_order_key`, a HUGEINT from about -2**127 to 2**123) of a row that names its key as a
+#: profile does, for the :data:`WEAK` column: above every stub's, however new (still within a HUGEINT)
+_NAMED_WEIGHT = str(2**126)
 #: order key of a row's snapshot: NULL first
 _SNAP = "coalesce(epoch_us(snapshot_at), -9223372036854775807)"
 
@@ -454,6 +463,7 @@ class Stager:
 
     def _merge_keys(self, tbl: schema.Table, st: str, files: list[str]) -> dict[int, int]:
         """Merge staged rows whose keys are staged more than once or already stored."""
+        self._weaken(tbl, st)
         if len(files) == 1:
             return {0: self._merge_one(tbl, st, files[0])}
         if self._monotone(tbl, st):
@@ -466,6 +476,61 @@ class Stager:
         self.duck.execute("DROP TABLE IF EXISTS __one")
         return out
 
+    @staticmethod
+    def _named(tbl: schema.Table, a: str = "") -> str:
+        """SQL (on a row of ``tbl``, its columns prefixed by ``a``): the row names its key as a profile does — its :data:`WEAK` column
+        with a fact beside it (a column neither it nor :data:`NAMES`)."""
+        col = WEAK[tbl.name]
+        _, _, _, data_cols, _ = _sql_parts(tbl)
+        facts = " OR ".join(
+            f"{a}{_q(c)} IS NOT NULL" for c in data_cols if c != col and c not in NAMES.get(tbl.name, ())
+        )
+        return f"({a}{_q(col)} IS NOT NULL AND ({facts}))"
+
+    def _weaken(self, tbl: schema.Table, st: str) -> None:
+        """The :data:`WEAK` column of the rows of ``st`` (the rows of keys to merge) that give nothing else but
+        :data:`NAMES` — a comment's or message's author stub: ``(platform, account_id, username)`` — set null where the
+        key is named by more than a stub by then: the merged row before the stub's file holds the name and another column (a profile,
+        stored or from an earlier file), or a row of the stub's own file does. A stub's name then fills a gap and
+        never replaces a profile's, whether the profile came first or last, in this import or an earlier one (the
+        merge's "newest non-null" made a comments file's display name ``Devwitharjun`` the creator's handle in place
+        of the channel's ``devwitharjun`` when the comments came after it); between stubs the newest still wins. Told
+        per file as the file-by-file fold would (the grouped merge must equal it): the merged row has a name after
+        the first file (or stored row) giving one, and another column after the first giving one."""
+        col = WEAK.get(tbl.name)
+        if col is None:
+            return
+        key, keys, _, data_cols, join = _sql_parts(tbl)
+        others = [c for c in data_cols if c != col and c not in NAMES.get(tbl.name, ())]
+        other = " OR ".join(f"{_q(c)} IS NOT NULL" for c in others)
+        stub = " AND ".join(f"s.{_q(c)} IS NULL" for c in others)
+        if not self.duck.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {st} s WHERE s.{_q(col)} IS NOT NULL AND {stub})"
+        ).fetchone()[0]:
+            return
+        # per key, the first file whose stubs are set null: the file where a row first gives both (that file's own
+        # stubs), else the file after the first where the merged row holds both
+        self.duck.execute(
+            f"""CREATE OR REPLACE TEMP TABLE __named AS
+                SELECT {keys}, CASE WHEN min_both = greatest(min_name, min_other) THEN min_both
+                                    ELSE greatest(min_name, min_other) + 1 END AS _from
+                FROM (
+                    SELECT {keys}, min(_file) FILTER (WHERE {_q(col)} IS NOT NULL) AS min_name,
+                           min(_file) FILTER (WHERE {other}) AS min_other,
+                           min(_file) FILTER (WHERE {_q(col)} IS NOT NULL AND ({other})) AS min_both
+                    FROM (SELECT t.*, -1 AS _file FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}
+                          UNION ALL BY NAME SELECT * EXCLUDE (_seq) FROM {st})
+                    GROUP BY {keys})
+                WHERE min_name IS NOT NULL AND min_other IS NOT NULL"""
+        )
+        try:
+            self.duck.execute(
+                f"""UPDATE {st} AS s SET {_q(col)} = NULL FROM __named n
+                    WHERE {_on(key, "s", "n")} AND s._file >= n._from AND s.{_q(col)} IS NOT NULL AND {stub}"""
+            )
+        finally:
+            self.duck.execute("DROP TABLE IF EXISTS __named")
+
     def _import_id_case(self) -> str:
         if len(self._files) == 1:
             return _lit(self._files[0])
@@ -477,17 +542,24 @@ class Stager:
         key, keys, cols, data_cols, join = _sql_parts(tbl)
         # Order key per row: (snapshot time, stored-before-staged, file order).
         order = _order_key("_src", "_seq")
+        weak = WEAK.get(tbl.name)
+        # a profile's name (a row giving the name and a fact) beats a stub's, however much newer the stub's snapshot
+        # (:meth:`_weaken` has set null the stubs' names that come after a profile's)
+        orders = {weak: f"{order} + CASE WHEN _named THEN {_NAMED_WEIGHT} ELSE 0 END"} if weak else {}
+        named = f", {self._named(tbl)} AS _named" if weak else ""
+        named_t = f", {self._named(tbl, 't.')} AS _named" if weak else ""
         aggs = ",\n".join(
-            f"arg_max({_q(c)}, {order}) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}" for c in data_cols
+            f"arg_max({_q(c)}, {orders.get(c, order)}) FILTER (WHERE {_q(c)} IS NOT NULL) AS {_q(c)}"
+            for c in data_cols
         )
         self.duck.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE __merged AS
             WITH both_ AS (
-                SELECT t.*, 0 AS _src, 0::BIGINT AS _seq
+                SELECT t.*, 0 AS _src, 0::BIGINT AS _seq{named_t}
                 FROM {_q(tbl.name)} t SEMI JOIN {st} s ON {join}
                 UNION ALL BY NAME
-                SELECT * EXCLUDE (_file), 1 AS _src FROM {st}
+                SELECT * EXCLUDE (_file), 1 AS _src{named} FROM {st}
             )
             SELECT {keys}, {aggs},
                    max(snapshot_at) AS snapshot_at,
