@@ -11,7 +11,7 @@ from tribescope.ingest.instagram import InstagramGraphAPI, InstagramKim, Instagr
 from tribescope.ingest.instagram_archive import InstagramArchive
 from tribescope.ingest.patreon import Patreon
 from tribescope.ingest.reddit import Reddit
-from tribescope.ingest.tabular import Tabular
+from tribescope.ingest.tabular import Tabular, TribescopeExportTables
 from tribescope.ingest.tiktok import TikTokResearch
 from tribescope.ingest.tiktok_archive import TikTokArchive
 from tribescope.ingest.youtube import YouTubeAPI
@@ -30,6 +30,8 @@ register(TikTokArchive())
 register(Patreon())
 # any JSON file inside an Instagram archive folder is the archive's: after every format that reads a file itself
 register(InstagramArchive())
+# a tribescope Parquet export's log and derived tables, before the generic reader takes them for data
+register(TribescopeExportTables())
 register(Tabular())
 
 __all__ = ["FORMATS", "FileReport", "ImportReport", "detect_format", "import_paths", "register"]

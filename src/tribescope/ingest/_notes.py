@@ -68,6 +68,40 @@ def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+def _export_notes(files: Iterable[FileReport]) -> list[Note]:
+    """The tables of a tribescope Parquet export that the import recognised and did not read
+    (:class:`~tribescope.ingest.tabular.TribescopeExportTables`): the source workspace's log, and what ``score``
+    derives (information: nothing of the data is lost)."""
+    from tribescope.ingest.tabular import TABLES_SKIPPED
+
+    log: list[str] = []
+    derived: list[str] = []
+    for f in files:
+        if f.format == TABLES_SKIPPED:
+            table = Path(f.path).parent.name
+            (log if table in ("imports", "rejects") else derived).append(table)
+    out = []
+    if log:
+        out.append(
+            Note(
+                f"{_and(sorted(set(log)))} of a tribescope export not imported: the exporting workspace's import log "
+                "(this import logs its own; `tribescope status`)",
+                warning=False,
+            )
+        )
+    if derived:
+        names = sorted(set(derived), key=lambda n: (n.startswith("_"), n))  # the score tables first
+        shown = ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+        out.append(
+            Note(
+                f"{len(names)} derived tables of a tribescope export not imported ({shown}): "
+                "`tribescope score` derives them again from the imported data",
+                warning=False,
+            )
+        )
+    return out
+
+
 def report_notes(report: ImportReport, name: Callable[[str], str] = _name) -> list[Note]:
     """What an import did not take in, in the order ``tribescope import`` prints it under its table: each generic
     file's columns that no canonical column takes (never dropped silently), the bad records quarantined
@@ -81,6 +115,7 @@ def report_notes(report: ImportReport, name: Callable[[str], str] = _name) -> li
         for f in report.files
         if f.ignored_columns
     ]
+    notes += _export_notes(report.files)
     for key, readers in report.unused_options.items():
         notes.append(
             Note(

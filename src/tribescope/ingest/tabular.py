@@ -30,6 +30,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -40,7 +41,14 @@ from tribescope.ingest._base import Context, Format, Row, to_float, to_int, to_t
 from tribescope.ingest._readers import Probe, Source, iter_csv_rows
 from tribescope.ingest.reddit import account_key
 
-__all__ = ["Tabular", "column_mapping", "guess_table"]
+__all__ = [
+    "TABLES_SKIPPED",
+    "Tabular",
+    "TribescopeExportTables",
+    "column_mapping",
+    "export_root",
+    "guess_table",
+]
 
 #: Common aliases seen in hand-made and vendor exports → canonical names.
 ALIASES = {
@@ -233,6 +241,7 @@ class Tabular(Format):
 
             pf = pq.ParquetFile(src.path)
             self._setup(ctx, table or guess_table(pf.schema_arrow.names), pf.schema_arrow.names)
+            ctx.state["typed"] = True
             n = 0
             for batch in pf.iter_batches(batch_size=10_000):
                 for row in batch.to_pylist():
@@ -298,16 +307,21 @@ class Tabular(Format):
         parsers: dict[str, Callable[[Any, str], Any]] = ctx.state["parsers"]
         ids: frozenset[str] = ctx.state["ids"]
         known_empty: frozenset[str] = ctx.state["known_empty"]
+        typed: bool = ctx.state.get("typed", False)
         for src_col, dst in mapping.items():
             v = raw.get(src_col)
             if isinstance(v, str):
-                v = v.strip()
-                if v == "":
+                text = v.strip()
+                if text == "":
                     # an empty bio / name / link is the profile's, not a gap (schema.KNOWN_EMPTY_TEXT): as None the
                     # imported profile scored as another than `tribescope accounts` scores the same file
                     v = "" if dst in known_empty else None
                 elif dst in parsers:
-                    v = parsers[dst](v, dst)
+                    v = parsers[dst](text, dst)
+                elif not typed:
+                    # a CSV cell's padding is the spreadsheet's; a Parquet text value is kept as written (a
+                    # tribescope export's captions and comments as the workspace stored them)
+                    v = text
             elif type(v) is float and dst in ids:  # a Parquet file's float64 id column
                 v = _float_id(v, dst)
             row[dst] = v
@@ -356,3 +370,59 @@ class Tabular(Format):
                     "username": row.get("author_name"),
                 },
             )
+
+
+# ---------------------------------------------------------------------------- a tribescope Parquet export
+
+#: the one file ``tribescope export --parquet`` writes in each table's folder, and the Spark backend's folder of
+#: derived tables (:data:`tribescope.store._workspace.DERIVED_DIR`)
+_PART = "part-0.parquet"
+_DERIVED = "_derived"
+#: the format name of an export's tables that are not data (:class:`TribescopeExportTables`)
+TABLES_SKIPPED = "tribescope-export"
+
+
+def export_root(path: Path) -> Path | None:
+    """The folder of a ``tribescope export --parquet DIR`` export that ``path`` is in (``DIR/<table>/part-0.parquet``,
+    or a file of the Spark backend's ``DIR/_derived/``), told by the export's own tables beside it: ``accounts`` and
+    ``imports``, which every export writes; else ``None``."""
+    for root in list(path.parents)[1:3]:
+        if (root / "imports" / _PART).is_file() and (root / "accounts" / _PART).is_file():
+            return root
+    return None
+
+
+class TribescopeExportTables(Format):
+    """A tribescope Parquet export imported as a folder (moving a workspace to another machine): its five data tables
+    (``DIR/accounts/part-0.parquet`` …) are read by :class:`Tabular` as any Parquet with the canonical columns (their
+    ``snapshot_at`` kept, so the merge orders them as the source workspace did); its other folders are recognised and
+    not read — ``imports`` and ``rejects`` are the source workspace's own log (this import logs its own), the score
+    caches, ``creator_scores`` and the other derived tables are what ``tribescope score`` derives again from the data
+    (:attr:`Format.side_files <tribescope.ingest._base.Format.side_files>`; the import's notes name them). They were
+    refused as files whose columns fit no table (or, with ``--skip-bad``, quarantined as 20 bad records)."""
+
+    name = TABLES_SKIPPED
+    side_files = True
+    description = (
+        "the import log, rejects and derived tables (scores, score caches) of a `tribescope export --parquet` folder: "
+        "recognised, not imported (the data tables beside them are read as Parquet; `tribescope score` derives the "
+        "rest again)"
+    )
+    platform = "generic"
+
+    def sniff(self, probe: Probe) -> bool:
+        path = probe.path
+        if not (probe.is_parquet or _DERIVED in path.parts):
+            return False
+        root = export_root(path)
+        if root is None:
+            return False
+        return not (
+            path.name == _PART and path.parent.parent == root and path.parent.name in schema.DATA_TABLES
+        )
+
+    def records(self, src: Source, ctx: Context) -> Iterator[tuple[str, Any]]:
+        return iter(())
+
+    def convert(self, raw: Any, ctx: Context) -> Iterable[Row]:
+        return ()
