@@ -155,3 +155,22 @@ def test_reply_whose_parent_is_nowhere_is_quarantined_with_skip_bad_and_once_on_
     assert (
         ws.duck.execute("SELECT count(*) FROM rejects").fetchone()[0] == 1
     )  # kept once, under the first import
+
+
+def test_replies_to_a_forgotten_accounts_comment_are_placed_under_its_video(ws, files):
+    """``forget`` keeps others' replies to a forgotten account's comment; reply pages imported with the export again
+    (which brings the forgotten comments back, to be dropped anew) are placed under the video of their parent, dropped
+    after placing them — not refused as replies to a comment found nowhere."""
+    from tribescope.store._privacy import forget
+
+    threads, replies = files
+    import_paths(ws, [threads])
+    forget(ws, "UCann", "youtube")
+    assert _comments(ws) == {}
+    r = import_paths(ws, [replies, threads], force=True)
+    assert r.rejected == 0
+    assert {c: v[:2] for c, v in _comments(ws).items()} == {
+        "T1.r1": ("vid1", "T1"),
+        "T1.r2": ("vid1", "T1"),
+        "T2.r1": ("vid2", "T2"),
+    }

@@ -80,7 +80,7 @@ class Format(ABC):
     #: the import options (keys of :attr:`Context.options`) this format reads: an option that no imported file's
     #: format reads is said to be unused (:attr:`~tribescope.ingest._run.ImportReport.unused_options`)
     options: ClassVar[frozenset[str]] = frozenset()
-    #: required columns (by table) that a record's rows may leave null for the format's ``after_merge`` to fill from
+    #: required columns (by table) that a record's rows may leave null for the format's ``place`` to fill from
     #: the merged workspace (:func:`~tribescope.ingest._run._after_merge`): a YouTube ``comments.list`` reply without
     #: ``snippet.videoId`` takes its parent's video, which another file or an earlier import may bring. The hook
     #: leaves no such null behind: it fills it, or refuses the record.

@@ -581,11 +581,14 @@ def _import_files(
                 stager.wrote_table("accounts"),
             )
             stager.drop_tracking()
+        # what a record needs from other rows to be stored at all (a YouTube reply's video, its parent comment's),
+        # before the rows of forgotten accounts go: a reply by another to a forgotten account's comment stays
+        refused = _after_merge(ws, merged, skip_bad, hook="place")
         # after the pseudonyms (a forgotten pseudonymised account is known by its pseudonym)
         _drop_forgotten(ws, merged, written_forgotten)
         # after the rows of forgotten accounts are gone: what a format derives from the merged rows comes from rows
         # that stay
-        refused = _after_merge(ws, merged, skip_bad)
+        refused |= _after_merge(ws, merged, skip_bad)
         if force:  # records a format's after_merge refused count as the reading's
             sha_of = {v[0]: v[3] for _, v in pending}
             for imp in refused:
@@ -667,13 +670,17 @@ def _drop_forgotten(
             fr.forgotten += n
 
 
-def _after_merge(ws: Workspace, merged: dict[str, FileReport], skip_bad: bool = False) -> set[str]:
+def _after_merge(
+    ws: Workspace, merged: dict[str, FileReport], skip_bad: bool = False, hook: str = "after_merge"
+) -> set[str]:
     """Each format's optional ``after_merge(ws, import_ids, paths=…, skip_bad=…)`` (like ``finish``, not part of
     :class:`Format`), called once per format with the import ids of its files this import merged (``paths``: each
     one's file as the report names it), inside the import's transaction: what a format derives in the engine from the
     rows of several files and imports (:meth:`Reddit.after_merge <tribescope.ingest.reddit.Reddit.after_merge>`:
-    comments take their submission's title; :meth:`YouTubeAPI.after_merge
-    <tribescope.ingest.youtube.YouTubeAPI.after_merge>`: a reply takes its parent's video). It returns the rows it
+    comments take their submission's title), after the rows of forgotten accounts are dropped. ``hook="place"``:
+    the formats' ``place`` (same arguments), before they are: what a record needs to be stored at all
+    (:meth:`YouTubeAPI.place <tribescope.ingest.youtube.YouTubeAPI.place>`: a reply takes its parent's video). It
+    returns the rows it
     changed per file (import id) and table, added to the files' figures; under ``"rejects"`` the records it refused
     (with ``skip_bad``: their rows removed, quarantined in ``rejects``; without, it raises :class:`ImportFailed`).
     Returns the import ids of the files with records refused so. An import of no such format costs nothing."""
@@ -682,10 +689,10 @@ def _after_merge(ws: Workspace, merged: dict[str, FileReport], skip_bad: bool = 
         by_format.setdefault(fr.format, []).append(imp)
     refused: set[str] = set()
     for name, ids in by_format.items():
-        hook = getattr(FORMATS.get(name), "after_merge", None)
-        if hook is None:
+        fn = getattr(FORMATS.get(name), hook, None)
+        if fn is None:
             continue
-        for imp, tables in hook(ws, ids, paths={i: merged[i].path for i in ids}, skip_bad=skip_bad).items():
+        for imp, tables in fn(ws, ids, paths={i: merged[i].path for i in ids}, skip_bad=skip_bad).items():
             fr = merged[imp]
             for table, n in tables.items():
                 if table == "rejects":

@@ -29,7 +29,7 @@ Mapping (field names from https://developers.google.com/youtube/v3/docs):
   ``channels.list`` record has it). A ``comments.list`` reply without ``snippet.videoId`` (the API
   leaves it out of most reply pages) takes the video of its parent, ``snippet.parentId``: the thread
   read earlier in the same file, else, after the merge, the parent comment as the workspace holds it —
-  from any file of the import, in any order, or an earlier import (:meth:`YouTubeAPI.after_merge`).
+  from any file of the import, in any order, or an earlier import (:meth:`YouTubeAPI.place`).
   A reply whose parent is found nowhere is a bad record naming ``snippet.parentId``.
 
 An API error object (``{"error": {"code": 403, …}}``) in place of a response is a bad record whose
@@ -95,7 +95,7 @@ _TAG = re.compile(r"<[^>]*>")
 
 #: ``comments.list`` replies read without a video (``snippet.videoId``) whose parent the file had not shown, by import
 #: id: comment id → (location, JSON path of the item, the record as read) — what a reject of one whose parent the
-#: merged workspace does not hold either names (:meth:`YouTubeAPI.after_merge` takes them; the import's reader thread
+#: merged workspace does not hold either names (:meth:`YouTubeAPI.place` takes them; the import's reader thread
 #: adds them)
 _UNPLACED: dict[str, dict[str, tuple[str, str, str]]] = {}
 
@@ -265,7 +265,7 @@ class YouTubeAPI(Format):
         "(one response, an array of pages, or NDJSON)"
     )
     platform = PLATFORM
-    #: a reply's video: its parent's, found after the merge (:meth:`after_merge`)
+    #: a reply's video: its parent's, found after the merge (:meth:`place`)
     deferred: ClassVar[Mapping[str, frozenset[str]]] = {"comments": frozenset({"post_id"})}
 
     def sniff(self, probe: Probe) -> bool:
@@ -422,7 +422,7 @@ class YouTubeAPI(Format):
                 raise FieldError(f"{where}.{exc.field}" if exc.field else where, exc.message) from None
             raise
 
-    def after_merge(
+    def place(
         self,
         ws: Workspace,
         import_ids: Sequence[str],
@@ -430,7 +430,8 @@ class YouTubeAPI(Format):
         paths: Mapping[str, str] | None = None,
         skip_bad: bool = False,
     ) -> dict[str, dict[str, int]]:
-        """After the import's rows are merged (in its transaction; ``import_ids``: its YouTube files): each
+        """After the import's rows are merged (in its transaction; ``import_ids``: its YouTube files), before the rows of
+        forgotten accounts are dropped (a reply to a forgotten account's comment stays, under its video): each
         ``comments.list`` reply these files gave without a video (``post_id`` null, see :func:`_comment_resource`)
         takes the video of its parent comment (``parent_comment_id``) as the workspace now holds it — from any file
         of this import, before or after the reply's, or from an earlier import. A reply whose parent is nowhere is
@@ -605,7 +606,7 @@ def _comment(
     placed_later: bool = False,
 ) -> dict[str, Any]:
     """One ``comment`` resource → a ``comments`` row (field names relative to the resource). ``placed_later``: a reply
-    without a video (``snippet.videoId`` nor ``video_id``) keeps ``post_id`` null, for :meth:`YouTubeAPI.after_merge`
+    without a video (``snippet.videoId`` nor ``video_id``) keeps ``post_id`` null, for :meth:`YouTubeAPI.place`
     to give it its parent's."""
     if type(c) is not dict:
         raise FieldError(None, f"expected a comment resource object, found {type(c).__name__}")
@@ -732,7 +733,7 @@ def _thread(item: dict[str, Any], state: dict[str, Any]) -> list[Row]:
 
 def _comment_resource(item: dict[str, Any], state: dict[str, Any], import_id: str) -> list[Row]:
     """A ``comments.list`` comment. A reply without ``snippet.videoId`` takes the video of its thread when this file
-    read it earlier, else its ``post_id`` stays null until :meth:`YouTubeAPI.after_merge` gives it its parent's
+    read it earlier, else its ``post_id`` stays null until :meth:`YouTubeAPI.place` gives it its parent's
     (noted in :data:`_UNPLACED`, with where the record is)."""
     sn = item.get("snippet")
     vid = None
