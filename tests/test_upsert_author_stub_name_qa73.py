@@ -111,3 +111,28 @@ def test_profile_observed_before_the_stub_still_gives_the_name(ws, together):
             st.merge()
     got = ws.duck.execute("SELECT username, followers, snapshot_at FROM accounts").fetchall()
     assert got == [("devwitharjun", 5200, mar)]
+
+
+def test_a_stub_with_a_display_name_or_flag_is_still_a_stub(ws):
+    """An Instagram commenter's verified badge or a Discord author's nickname comes with every comment or message:
+    such a row is no profile — the newest of them names the account, and none replaces a profile's name."""
+    from tribescope.store._upsert import Stager
+
+    ig = "instagram"
+    files = [
+        ("i1", [{"platform": ig, "account_id": "fan0", "username": "Fan0", "is_verified": True}]),
+        ("i2", [{"platform": ig, "account_id": "fan0", "username": "fan0", "full_name": "Fan Zero"}]),
+        (
+            "i3",
+            [{"platform": ig, "account_id": "cook", "username": "cook", "followers": 900, "bio": "I cook"}],
+        ),
+        ("i4", [{"platform": ig, "account_id": "cook", "username": "Cook", "is_verified": False}]),
+    ]
+    with ws.transaction():
+        st = Stager(ws.duck, "")
+        for imp, rows in files:
+            st.next_file(imp)
+            st.add("accounts", _acc(rows))
+        st.merge()
+    got = ws.duck.execute("SELECT account_id, username, is_verified FROM accounts ORDER BY 1").fetchall()
+    assert got == [("cook", "cook", False), ("fan0", "fan0", True)]

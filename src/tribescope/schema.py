@@ -22,6 +22,9 @@ Conventions
   stays as first filled even when a later-imported export, older than the row but newer than that one, has another
   value too. Rows without a snapshot count in import order, the last import winning. So importing the same file
   again changes nothing, but re-reading an older export with ``--force`` after a newer one (neither dated) puts its values back.
+  One exception: an account's ``username`` as a comment or message names its author (an author stub: the name without
+  any profile fact — bio, follower, following or post count, link, creation time, category) only fills a gap. It never
+  replaces the username a profile gives, whatever the import order or snapshot; between stubs the newest wins.
 * Free text and ids that are (nearly) unique per row — marked *uncompressed* below — are stored in the DuckDB
   workspace without DuckDB's lightweight string compression (FSST, dictionary): compressing them at every import and
   decompressing them at every scan cost more CPU than the disk they save (synth m: import + score ~2 s or ~10 %

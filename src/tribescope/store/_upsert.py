@@ -43,12 +43,13 @@ FLUSH_ROWS = 100_000
 #: rows gathered in Arrow for a table that :meth:`Stager.write_pending` writes while the import waits (fewer wait
 #: for :data:`FLUSH_ROWS` or the merge: a statement per small file and table costs more than its rows)
 IDLE_FLUSH_ROWS = 20_000
-#: per table, a column that a row giving no other data column only fills in (:meth:`Stager._weaken`): an account's
-#: username as a comment or message names its author never replaces the username its profile gives
+#: per table, a column that a row giving none of the table's :data:`FACTS` only fills in (:meth:`Stager._weaken`): an
+#: account's username as a comment or message names its author never replaces the username its profile gives
 WEAK = {"accounts": "username"}
-#: per table, the other names a stub may carry (a display name: a Discord nickname, a YouTube video's channel title):
-#: with its :data:`WEAK` column they make no profile — a profile gives a fact beside them (followers, a bio, a flag …)
-NAMES = {"accounts": ("full_name",)}
+#: per table, what a profile gives and an author stub does not: a row with its :data:`WEAK` name and one of these is
+#: the account's profile. Not a display name or a flag (a Discord author's nickname and bot flag, an Instagram
+#: commenter's verified badge, a TikTok video's region come with every message or comment)
+FACTS = {"accounts": ("bio", "followers", "following", "posts", "external_url", "created_at", "category")}
 #: added to the order key (:func:`_order_key`, a HUGEINT from about -2**127 to 2**123) of a row that names its key as a
 #: profile does, for the :data:`WEAK` column: above every stub's, however new (still within a HUGEINT)
 _NAMED_WEIGHT = str(2**126)
@@ -478,30 +479,27 @@ class Stager:
 
     @staticmethod
     def _named(tbl: schema.Table, a: str = "") -> str:
-        """SQL (on a row of ``tbl``, its columns prefixed by ``a``): the row names its key as a profile does — its :data:`WEAK` column
-        with a fact beside it (a column neither it nor :data:`NAMES`)."""
-        col = WEAK[tbl.name]
-        _, _, _, data_cols, _ = _sql_parts(tbl)
-        facts = " OR ".join(
-            f"{a}{_q(c)} IS NOT NULL" for c in data_cols if c != col and c not in NAMES.get(tbl.name, ())
-        )
-        return f"({a}{_q(col)} IS NOT NULL AND ({facts}))"
+        """SQL (on a row of ``tbl``, its columns prefixed by ``a``): the row names its key as a profile does — its
+        :data:`WEAK` column with one of the :data:`FACTS` beside it."""
+        facts = " OR ".join(f"{a}{_q(c)} IS NOT NULL" for c in FACTS[tbl.name])
+        return f"({a}{_q(WEAK[tbl.name])} IS NOT NULL AND ({facts}))"
 
     def _weaken(self, tbl: schema.Table, st: str) -> None:
-        """The :data:`WEAK` column of the rows of ``st`` (the rows of keys to merge) that give nothing else but
-        :data:`NAMES` — a comment's or message's author stub: ``(platform, account_id, username)`` — set null where the
-        key is named by more than a stub by then: the merged row before the stub's file holds the name and another column (a profile,
-        stored or from an earlier file), or a row of the stub's own file does. A stub's name then fills a gap and
+        """The :data:`WEAK` column of the rows of ``st`` (the rows of keys to merge) that give none of the
+        :data:`FACTS` — a comment's or message's author stub: ``(platform, account_id, username)``, perhaps with a
+        display name or a flag — set null where the key is named by a profile by then: the merged row before the
+        stub's file holds the name and a fact (stored, or from an earlier file), or a row of the stub's own file
+        does. A stub's name then fills a gap and
         never replaces a profile's, whether the profile came first or last, in this import or an earlier one (the
         merge's "newest non-null" made a comments file's display name ``Devwitharjun`` the creator's handle in place
         of the channel's ``devwitharjun`` when the comments came after it); between stubs the newest still wins. Told
         per file as the file-by-file fold would (the grouped merge must equal it): the merged row has a name after
-        the first file (or stored row) giving one, and another column after the first giving one."""
+        the first file (or stored row) giving one, and a fact after the first giving one."""
         col = WEAK.get(tbl.name)
         if col is None:
             return
-        key, keys, _, data_cols, join = _sql_parts(tbl)
-        others = [c for c in data_cols if c != col and c not in NAMES.get(tbl.name, ())]
+        key, keys, _, _, join = _sql_parts(tbl)
+        others = FACTS[tbl.name]
         other = " OR ".join(f"{_q(c)} IS NOT NULL" for c in others)
         stub = " AND ".join(f"s.{_q(c)} IS NULL" for c in others)
         if not self.duck.execute(
