@@ -462,9 +462,11 @@ class YouTubeAPI(Format):
         for cid, imp, parent in left:
             # the file that wrote the row, else another of this import that read the reply
             owner = (
-                imp if cid in unplaced.get(imp, _EMPTY) else next(i for i in unplaced if cid in unplaced[i])
+                imp
+                if cid in unplaced.get(imp, _EMPTY)
+                else next((i for i in unplaced if cid in unplaced[i]), imp)
             )
-            loc, where, raw = unplaced[owner][cid]
+            loc, where, raw = unplaced.get(owner, _EMPTY).get(cid) or (f"comment {cid}", "", "")
             fld = f"{where}.snippet.parentId" if where else "snippet.parentId"
             reason = (
                 f"a reply without snippet.videoId, and its parent comment {parent!r} is in no file of this import "
