@@ -174,3 +174,29 @@ def test_replies_to_a_forgotten_accounts_comment_are_placed_under_its_video(ws, 
         "T1.r2": ("vid1", "T1"),
         "T2.r1": ("vid2", "T2"),
     }
+
+
+def test_unplaced_reply_whose_record_was_not_noted_is_refused_by_its_comment_id(ws, tmp_path, monkeypatch):
+    """The placing step finds the reply's record in what the reader noted; when that note is missing (another import
+    of the same process took it) the reply is still refused, by its comment id — not a StopIteration traceback."""
+    from tribescope.ingest import youtube
+
+    class Forgets(dict):  # notes every reply but X.r1
+        def __setitem__(self, key, value):
+            if key != "X.r1":
+                super().__setitem__(key, value)
+
+    class Notes(dict):
+        def setdefault(self, key, default=None):
+            return super().setdefault(key, Forgets())
+
+    monkeypatch.setattr(youtube, "_UNPLACED", Notes())
+    orphan = _write(
+        tmp_path / "orphan.json",
+        "youtube#commentListResponse",
+        [_reply("W.r1", "Wgone", "eve"), _reply("X.r1", "Xgone", "eve")],
+    )
+    import_paths(ws, [orphan], skip_bad=True)
+    got = ws.duck.execute("SELECT location, field FROM rejects ORDER BY 1").fetchall()
+    assert got == [("comment X.r1", "snippet.parentId"), ("line 1, items[0]", "items[0].snippet.parentId")]
+    assert ws.duck.execute("SELECT count(*) FROM comments").fetchone()[0] == 0
