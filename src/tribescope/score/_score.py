@@ -8,7 +8,7 @@ import math
 import operator
 import os
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import ibis
@@ -989,8 +989,9 @@ def _plain(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
-def _why_missing(c: Component, row: pd.Series, present: bool) -> str:
-    """Why component ``c`` has no score for ``row`` (so it was left out and the other weights re-normalised)."""
+def _why_missing(c: Component, row: pd.Series | Mapping[str, Any], present: bool) -> str:
+    """Why component ``c`` has no score for ``row`` (so it was left out and the other weights re-normalised): a score
+    table row (``explain``), or a stored one as a dict (the dashboard's and the report's components)."""
     if not present:
         return f"optional: no column {c.metric!r} in this workspace"
     v = _num(row.get(c.metric))
