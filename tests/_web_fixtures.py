@@ -25,9 +25,18 @@ XSS = """<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"""
 
 
 def _digest() -> str:
+    """The fixture files and the code that builds the workspaces: the cache outlives the session (it is beside every
+    session's folder), so a workspace scored by another tree's or an older spec or code was read as this one's."""
     h = hashlib.sha256()
     for f in FILES:
         h.update((FIXTURE_DIR / f).read_bytes())
+    import tribescope
+
+    pkg = Path(tribescope.__file__).parent
+    for f in sorted(pkg.rglob("*")):
+        if f.suffix in (".py", ".toml", ".json") and f.is_file():
+            h.update(str(f.relative_to(pkg)).encode())
+            h.update(f.read_bytes())
     return h.hexdigest()[:12]
 
 
@@ -77,7 +86,7 @@ def pipeline_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the synth-xs workspace, built once per session."""
     for mod in ("tribescope.synth", "tribescope.score", "tribescope.campaigns"):
         pytest.importorskip(mod, reason=f"{mod} is not in this tree yet")
-    return _cached(tmp_path_factory, "synth-xs-seed1", _build_pipeline)
+    return _cached(tmp_path_factory, f"synth-xs-seed1-{_digest()}", _build_pipeline)
 
 
 @pytest.fixture(scope="module", name="client")

@@ -222,10 +222,13 @@ def stale_path(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_status_says_the_scores_are_older_than_the_data(stale_path: str) -> None:
     from tests._score_fixtures import run_cli
 
+    from tribescope.score import load_spec
+
+    sp = load_spec()  # the spec by version and hash, as the report says it
     code, out, err = run_cli(stale_path, "status")
     assert code == 0, out + err
     assert (
-        "creator scores: 4 creators scored (spec 1.2.0); since then 1 creator was imported (not scored yet) and the "
+        f"creator scores: 4 creators scored (spec {sp.version}, {sp.hash}); since then 1 creator was imported (not scored yet) and the "
         "posts or comments of 1 scored creator changed — run `tribescope score`" in out
     ), out
 

@@ -26,7 +26,7 @@ OWN_SIGNAL = '\n[[signal]]\nwhen = "n_posts >= 1"\ntext = "house rule: {:.0f} po
 
 
 def _own_spec(tmp_path: Path) -> Path:
-    text = DEFAULT.replace('version = "1.2.0"', 'version = "7.7.7-house"', 1) + OWN_SIGNAL
+    text = re.sub(r'(?m)^version = "[^"]*"', 'version = "7.7.7-house"', DEFAULT, count=1) + OWN_SIGNAL
     p = tmp_path / "house.toml"
     p.write_text(text, encoding="utf-8")
     return p

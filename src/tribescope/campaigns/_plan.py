@@ -227,8 +227,10 @@ def _candidates(ws: Workspace, platforms: list[str] | None) -> pd.DataFrame:
         df = df[df["platform"].isin(platforms)]
     if "tier" in df and df["tier"].isna().all():
         from tribescope.campaigns._tiers import tier_of
+        from tribescope.score._spec import load_spec
 
-        df["tier"] = df["followers"].map(tier_of)
+        sp = load_spec()  # once, not per creator
+        df["tier"] = df["followers"].map(lambda f: tier_of(f, sp))
     df["label_group"] = df["label"].map(label_group)
     return df.reset_index(drop=True)
 

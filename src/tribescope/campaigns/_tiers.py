@@ -1,25 +1,19 @@
-"""Follower tiers when no score table gives them (same bounds as the score spec's ``[tiers]``)."""
+"""Follower tiers when no score table gives them: the score spec's ``[tiers]`` (it repeated the packaged spec's bounds
+as constants of its own, which an edit of the spec did not move)."""
 
 from __future__ import annotations
 
-__all__ = ["TIERS", "tier_of"]
+import os
 
-#: lower bound (inclusive) of each tier
-TIERS = (
-    ("mega", 1_000_000),
-    ("macro", 500_000),
-    ("mid", 100_000),
-    ("micro", 10_000),
-    ("nano", 1_000),
-    ("creator", 0),
-)
+from tribescope.score._spec import Spec, load_spec
+
+__all__ = ["tier_of"]
 
 
-def tier_of(followers: float | None) -> str | None:
-    """Tier of a follower count (``None`` when unknown)."""
+def tier_of(followers: float | None, spec: Spec | str | os.PathLike[str] | None = None) -> str | None:
+    """Tier of a follower count by the ``[tiers]`` of ``spec`` (the packaged score spec when None): the tier with the
+    highest lower bound (inclusive) at or below it; ``None`` when the count is unknown."""
     if followers is None or followers != followers:
         return None
-    for name, lo in TIERS:
-        if followers >= lo:
-            return name
-    return "creator"
+    tiers = load_spec(spec).tiers  # ascending, the first at 0
+    return next((name for name, lo in reversed(tiers) if followers >= lo), tiers[0][0])

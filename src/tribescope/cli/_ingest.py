@@ -263,16 +263,14 @@ def _scores_line(ws: Any) -> str:
         if ws.backend != "duckdb":
             return f"creator scores: none in this export. {ws.scoring_hint()}"
         return "creator scores: none yet; `tribescope score` scores every creator"
-    t = ws.table(SCORES_TABLE)
-    n = t.count().to_pyarrow().as_py()
-    specs = []
-    if "spec_version" in t.columns:
-        specs = sorted(
-            str(v) for v in t.select("spec_version").distinct().to_pyarrow()["spec_version"].to_pylist()
-        )
-    spec = f" (spec {', '.join(specs)})" if specs else ""
+    # the read layer the dashboard and the report share
+    from tribescope.web._data import score_changes, stored_specs
+
+    n = ws.table(SCORES_TABLE).count().to_pyarrow().as_py()
+    # version and hash, as the report and `tribescope score` say it: an edited copy whose version was not bumped
+    specs = stored_specs(ws)
+    spec = f" (spec {'; '.join(specs)})" if specs else ""
     line = f"creator scores: {n:,} creator{'' if n == 1 else 's'} scored{spec}"
-    from tribescope.web._data import score_changes  # here: the read layer the dashboard and the report share
 
     changes = score_changes(ws).text()  # an import since the score: the scores above are not the data's
     return f"{line}; since then {changes} — run `tribescope score`" if changes else line

@@ -165,14 +165,23 @@ def niches(
     ] = 0.5,
     # NMF (scikit-learn) takes seeds 0 … 2³² − 1
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Random seed for Leiden and NMF.")] = 0,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML whose [leaders] gives the leader score's weights (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Niche groups of creators (Leiden), their topics, size, leaders and the bridges between them."""
     from tribescope.niche import niche_groups
+    from tribescope.score._spec import load_spec
 
     try:
         _check(out)
+        sp = load_spec(spec)  # before the workspace: a bad spec file is the error, not a half-done run
         ws = state.open(read_only=True)
-        res = niche_groups(ws, resolution=resolution, alpha=alpha, seed=seed)
+        res = niche_groups(ws, resolution=resolution, alpha=alpha, seed=seed, spec=sp)
     except TribescopeError as exc:
         raise fail(exc) from None
     if res.sweep.num_rows > 1:
@@ -282,15 +291,24 @@ def circle(
         Path | None,
         typer.Option("--out", "-o", help="Write every member's row (.csv, .tsv, .parquet, .json or .jsonl)."),
     ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML whose [circle] gives the love half-life and the levels' minimum love (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """The inner circle of a creator's audience (Orbit model: love over time × reach, levels 1–4)."""
     from tribescope.niche import inner_circle, resolve_creators
+    from tribescope.score._spec import load_spec
 
     try:
         _check(out)
+        sp = load_spec(spec)
         ws = state.open(read_only=True)
         (key,) = resolve_creators(ws, [creator])
-        t = inner_circle(ws, key)
+        t = inner_circle(ws, key, spec=sp)
     except TribescopeError as exc:
         raise fail(exc) from None
     if not t.num_rows:
@@ -356,16 +374,25 @@ def similar(
             help="Write the lookalikes with their reasons (.csv, .tsv, .parquet, .json or .jsonl).",
         ),
     ] = None,
+    spec: Annotated[
+        Path | None,
+        typer.Option(
+            "--spec",
+            help="Score spec TOML whose [similar] gives the weights of topic, audience and profile (default: the packaged spec.toml).",
+        ),
+    ] = None,
 ) -> None:
     """Lookalike creators by topic, audience and community profile, with the reasons."""
     from tribescope.niche import resolve_creators
     from tribescope.niche import similar as similar_fn
+    from tribescope.score._spec import load_spec
 
     try:
         _check(out)
+        sp = load_spec(spec)
         ws = state.open(read_only=True)
         (key,) = resolve_creators(ws, [creator])
-        t = similar_fn(ws, key, n=n)
+        t = similar_fn(ws, key, n=n, spec=sp)
     except TribescopeError as exc:
         raise fail(exc) from None
     t = _with_handles(ws, t, ("platform", "creator_id", "handle"))

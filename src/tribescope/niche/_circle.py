@@ -17,44 +17,48 @@ influence goes); gravity ``= love × reach`` pulls members toward the centre. He
   community); ``reach_source`` says which.
 * ``gravity = love × (1 + reach)``.
 
-Orbit levels from love (thresholds configurable; Orbit's four levels):
-``1 advocate`` (love ≥ 4), ``2 contributor`` (love ≥ 2), ``3 participant`` (love ≥ 1), ``4 explorer`` (below).
-The inner circle is the members at levels 1–2, ordered by gravity.
+Orbit levels from love (Orbit's four levels; the half-life and the thresholds are the score spec's ``[circle]``,
+``--spec FILE``): by default ``1 advocate`` (love ≥ 4), ``2 contributor`` (love ≥ 2), ``3 participant`` (love ≥ 1),
+``4 explorer`` (below). The inner circle is the members at levels 1–2, ordered by gravity.
 """
 
 from __future__ import annotations
+
+import os
 
 import ibis
 import pyarrow as pa
 
 from tribescope.niche._audience import activity, known_followers
+from tribescope.score._spec import Spec, load_spec
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["LEVELS", "inner_circle"]
 
-#: Orbit level → (name, minimum love)
-LEVELS: dict[int, tuple[str, float]] = {
-    1: ("advocate", 4.0),
-    2: ("contributor", 2.0),
-    3: ("participant", 1.0),
-    4: ("explorer", 0.0),
-}
+#: Orbit level → (name, minimum love): the packaged score spec's ``[circle]``
+LEVELS: dict[int, tuple[str, float]] = load_spec().circle_levels
 
 
 def inner_circle(
     ws: Workspace,
     creator: tuple[str, str],
     *,
-    half_life_weeks: float = 13.0,
+    half_life_weeks: float | None = None,
     levels: dict[int, tuple[str, float]] | None = None,
+    spec: Spec | str | os.PathLike[str] | None = None,
 ) -> pa.Table:
     """Every engaged member of ``creator`` with love, reach, gravity and Orbit level, best first.
 
-    Columns: ``member_platform, member_id, username, acts, active_weeks, first_seen, last_seen, love,
-    followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
+    ``half_life_weeks`` and ``levels`` (level → (name, minimum love)) default to the ``[circle]`` of ``spec`` (the
+    packaged score spec when None). Columns: ``member_platform, member_id, username, acts, active_weeks, first_seen,
+    last_seen, love, followers, replied_by, reach, reach_source, gravity, level, level_name, inner_circle``.
     """
     require_workspace(ws, "inner_circle")
     from tribescope.niche._audience import check_param, require_creator
+
+    sp = load_spec(spec)
+    if half_life_weeks is None:
+        half_life_weeks = sp.circle_half_life_weeks
 
     # 0 divided the age by 0 (love NaN) and a negative half-life made old weeks weigh more than recent ones
     check_param(
@@ -67,7 +71,7 @@ def inner_circle(
     )
 
     creator = require_creator(ws, creator, "inner_circle")  # an unknown creator gave an empty table
-    lv = levels or LEVELS
+    lv = levels or sp.circle_levels
     act = activity(ws)
     act = act.filter((act.creator_platform == creator[0]) & (act.creator_id == creator[1]))
     # an undated act (no created_at) stays: its member is engaged, as `overlap` and `niches` count them

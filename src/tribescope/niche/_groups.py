@@ -32,7 +32,8 @@ community, weight ``log(1 + acts)``); topic similarity is not interaction and is
   niche's loyal audience the creator reaches, not how many one-off comments it collects. Regulars are
   compared across platforms, which audience overlap cannot do (ids differ per platform).
 
-``leader_score = 0.25 · pct(pagerank) + 0.25 · pct(core) + 0.5 · pct(reach)``, with within-group percentile
+``leader_score = w_pr · pct(pagerank) + w_core · pct(core) + w_reach · pct(reach)`` over the weights' sum, the weights
+the score spec's ``[leaders]`` (``--spec FILE``; the packaged spec's are 0.25, 0.25, 0.5), with within-group percentile
 ranks ``pct`` (mid-rank ``(rank − ½) / n``, ties averaged: over any n they average ½); reach weighs most because the interaction graph of a group that
 spans platforms is split by platform. ``pct(pagerank)`` and ``pct(core)`` rank a creator only among the group's
 creators on the same platform (audiences cannot be linked across platforms), ``pct(reach)`` among the whole
@@ -55,6 +56,7 @@ group) and positive betweenness; bridges are ranked by betweenness.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -65,6 +67,7 @@ import pyarrow as pa
 from tribescope.niche import _graphalgo as ga
 from tribescope.niche._audience import activity, audience, check_param, pairwise_overlap
 from tribescope.niche._topics import TopicModel, topics
+from tribescope.score._spec import Spec, load_spec
 from tribescope.store import Workspace, require_workspace
 
 if TYPE_CHECKING:
@@ -232,10 +235,14 @@ def niche_groups(
     seed: int = 0,
     max_bridges: int = 10,
     regular_days: int = 3,
-    leader_weights: tuple[float, float, float] = (0.25, 0.25, 0.5),
+    leader_weights: tuple[float, float, float] | None = None,
+    spec: Spec | str | os.PathLike[str] | None = None,
 ) -> NicheGroups:
-    """Find niche groups, rank their leaders and name the bridges (see module docstring)."""
+    """Find niche groups, rank their leaders and name the bridges (see module docstring). ``leader_weights``
+    (pagerank, core, reach) default to the ``[leaders]`` of ``spec`` (the packaged score spec when None)."""
     require_workspace(ws, "niche_groups")
+    if leader_weights is None:
+        leader_weights = load_spec(spec).leader_weights
     # as `niches --resolution` (> 0) and `--alpha` (0–1) bound them: a negative γ or α = 2 ran and gave groups
     _check_alpha("niche_groups", alpha)
     gamma = "a Leiden resolution is a number above 0"
@@ -246,7 +253,12 @@ def niche_groups(
     for r in resolutions if resolution is None else ():
         check_param("niche_groups", "resolutions", r, gamma, low=0, above=True)
     cg = creator_graph(ws, alpha=alpha, n_topics=n_topics, seed=seed)
-    w_pr, w_core, w_reach = leader_weights
+    total = sum(leader_weights)  # relative weights: the score stays 0…1 whatever they sum to
+    if not (all(w >= 0 for w in leader_weights) and total > 0):
+        raise ValueError(
+            f"niche_groups: leader_weights={leader_weights!r} must be numbers >= 0, not all 0 (relative weights)"
+        )
+    w_pr, w_core, w_reach = (w / total for w in leader_weights)
     g = cg.graph()
     notes: list[str] = []
     if resolution is None:

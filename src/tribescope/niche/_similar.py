@@ -1,6 +1,7 @@
 """Lookalike creators: similar by topic, audience and community profile, with the reasons.
 
-``similarity = w_t · topic + w_a · cos_audience + w_p · profile``, weights (0.4, 0.3, 0.3) by default:
+``similarity = (w_t · topic + w_a · cos_audience + w_p · profile) / (w_t + w_a + w_p)``, the weights the score spec's
+``[similar]`` (``--spec FILE``; the packaged spec's are 0.4, 0.3, 0.3):
 
 * ``topic = √(cos_topic · cos_words)`` — text similarity (:meth:`~tribescope.niche._topics.TopicModel.similarity`):
   the geometric mean of the cosines of the two creators' NMF topic mixes and of their TF-IDF rows, so that two
@@ -20,6 +21,7 @@
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import ibis
@@ -30,6 +32,7 @@ import pyarrow as pa
 from tribescope.metrics._base import own_account, own_account_handles
 from tribescope.niche._audience import audience, known_followers
 from tribescope.niche._topics import TopicModel, text_similarity, topics
+from tribescope.score._spec import Spec, load_spec
 from tribescope.store import Workspace, require_workspace
 
 __all__ = ["PROFILE_FEATURES", "community_profile", "similar"]
@@ -133,13 +136,21 @@ def similar(
     creator: tuple[str, str],
     *,
     n: int = 10,
-    weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
+    weights: tuple[float, float, float] | None = None,
     model: TopicModel | None = None,
+    spec: Spec | str | os.PathLike[str] | None = None,
 ) -> pa.Table:
     """The ``n`` creators most similar to ``creator`` with ``topic``, ``audience``, ``profile`` parts and ``reasons``
     (only creators with something alike: similarity above 0). ``creator`` is a ``(platform, creator_id)`` pair of a
-    creator with posts (else :class:`CreatorNotFound`)."""
+    creator with posts (else :class:`CreatorNotFound`). ``weights`` (topic, audience, profile) default to the
+    ``[similar]`` of ``spec`` (the packaged score spec when None)."""
     require_workspace(ws, "similar")
+    if weights is None:
+        weights = load_spec(spec).similar_weights
+    total = sum(weights)  # relative weights: the similarity stays 0…1 whatever they sum to
+    if not (all(w >= 0 for w in weights) and total > 0):
+        raise ValueError(f"similar: weights={weights!r} must be numbers >= 0, not all 0 (relative weights)")
+    weights = (weights[0] / total, weights[1] / total, weights[2] / total)
     if model is not None and not isinstance(model, TopicModel):
         raise TypeError(
             f"similar takes model=TopicModel (tribescope.niche.topics(ws)), not {type(model).__name__}"

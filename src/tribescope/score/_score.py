@@ -8,7 +8,7 @@ import math
 import operator
 import os
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 import ibis
@@ -195,6 +195,11 @@ def score_frame(
     ssum = pd.Series(0.0, index=df.index)
     core_total = sum(c.weight for c in sp.components if not c.optional)
     core_present = pd.Series(0.0, index=df.index)
+    # optional components with a value that their min_support left out, with some but too little data behind it (one
+    # comment, five profiled commenters): the score rests on less than it would with enough data, so their weight counts
+    # against the coverage where that happens. None at all (an export that lists no commenter's profile) is a component
+    # that does not apply, as a missing value is.
+    short = pd.Series(0.0, index=df.index)
     used: list[Component] = []
     for comp in sp.components:
         if comp.metric not in df.columns:
@@ -209,7 +214,10 @@ def score_frame(
                 if col in df.columns
                 else pd.Series(np.nan, index=df.index)
             )
-            x = x.where(support >= n)
+            enough = support >= n
+            if comp.optional:
+                short += np.where(x.notna() & (support > 0) & ~enough, comp.weight, 0.0)
+            x = x.where(enough)
         s = _transform(comp, x, df["tier"], min_group)
         df[f"c_{comp.name}"] = s
         if exact is not None:
@@ -239,7 +247,7 @@ def score_frame(
         np.minimum(1, posts / float(conf.get("full_posts", 6)))
         * np.minimum(1, com / float(conf.get("full_comments", 150)))
     )
-    coverage = core_present / core_total if core_total > 0 else 1.0
+    coverage = core_present / (core_total + short) if core_total > 0 else pd.Series(1.0, index=df.index)
     df["coverage"] = coverage
     df["confidence"] = np.round(data * coverage, 3)
     # the component scores as stored and shown (0–100, 2 decimals) before the label rules compare them: a condition
@@ -981,8 +989,9 @@ def _plain(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
-def _why_missing(c: Component, row: pd.Series, present: bool) -> str:
-    """Why component ``c`` has no score for ``row`` (so it was left out and the other weights re-normalised)."""
+def _why_missing(c: Component, row: pd.Series | Mapping[str, Any], present: bool) -> str:
+    """Why component ``c`` has no score for ``row`` (so it was left out and the other weights re-normalised): a score
+    table row (``explain``), or a stored one as a dict (the dashboard's and the report's components)."""
     if not present:
         return f"optional: no column {c.metric!r} in this workspace"
     v = _num(row.get(c.metric))

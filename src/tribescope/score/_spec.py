@@ -228,7 +228,17 @@ _TOP_KEYS = (
     "label",
     "label_evidence",
     "signal",
+    "circle",
+    "similar",
+    "leaders",
 )
+#: the audience commands' tables (``circle``, ``similar``, ``niches``' leaders): key → whether it may be 0. A spec
+#: without one of them (a copy made before v1.3.0) takes the packaged spec's.
+_CIRCLE_KEYS = ("half_life_weeks", "advocate", "contributor", "participant")
+_SIMILAR_KEYS = ("topic", "audience", "profile")
+_LEADER_KEYS = ("pagerank", "core", "reach")
+#: the Orbit levels of ``circle`` in order (level 1 first); the last, ``explorer``, is every member below the others
+ORBIT_LEVELS = ("advocate", "contributor", "participant", "explorer")
 _BENCHMARK_KEYS = ("source", "url", "recompute_min_creators", "rows")
 _BENCHMARK_ROW_KEYS = ("range", "min_followers", "median_er", "average_er")
 #: ``min_posts``, ``min_comments``, ``min_confidence``: accepted for spec files copied before v1.1.1 only when they
@@ -313,6 +323,13 @@ class Spec:
     label_evidence: dict[str, tuple[str, float]] = field(default_factory=dict)
     #: what ``explain`` lists as suspicious signals (``[[signal]]``; none when the spec has none)
     signals: tuple[Signal, ...] = ()
+    #: ``[circle]``: the love half-life in weeks and the Orbit levels, level → (name, minimum love), level 1 first
+    circle_half_life_weeks: float = 13.0
+    circle_levels: dict[int, tuple[str, float]] = field(default_factory=dict)
+    #: ``[similar]``: the weights of (topic, audience, profile) in a lookalike's similarity
+    similar_weights: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    #: ``[leaders]``: the weights of (pagerank, core, reach) in a niche group leader's score
+    leader_weights: tuple[float, float, float] = (0.0, 0.0, 0.0)
     path: str = "<default>"
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -632,6 +649,7 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
     for col in evidence:
         if col not in used:
             raise ck.fail(f"label_evidence.{col}", f"no [[label]] condition uses the column {col!r}")
+    half_life, levels = _circle(_audience_table(raw, "circle", _CIRCLE_KEYS, ck), ck)
     return Spec(
         version=version,
         name=name,
@@ -642,9 +660,61 @@ def _parse(raw: dict[str, Any], path: str) -> Spec:
         labels=tuple(labels),
         label_evidence=evidence,
         signals=_signals(raw.get("signal"), ck),
+        circle_half_life_weeks=half_life,
+        circle_levels=levels,
+        similar_weights=_weights(
+            _audience_table(raw, "similar", _SIMILAR_KEYS, ck), "[similar]", _SIMILAR_KEYS, ck
+        ),
+        leader_weights=_weights(
+            _audience_table(raw, "leaders", _LEADER_KEYS, ck), "[leaders]", _LEADER_KEYS, ck
+        ),
         path=path,
         raw=raw,
     )
+
+
+def _packaged_raw() -> dict[str, Any]:
+    """The packaged spec's keys and values (its ``[circle]``, ``[similar]``, ``[leaders]`` stand in for a spec copied
+    before they were in it)."""
+    return tomllib.loads(resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8"))
+
+
+def _audience_table(raw: dict[str, Any], key: str, keys: tuple[str, ...], ck: _Check) -> dict[str, Any]:
+    """The ``[key]`` table with every one of ``keys``: the spec's own, else the packaged spec's (a copy made before
+    v1.3.0 has none). A table that lacks some key is an error, not half the packaged one."""
+    if key not in raw:
+        raw = _packaged_raw()
+    t = ck.table(raw[key], f"[{key}]")
+    ck.keys(t, keys, f"[{key}]")
+    for k in keys:
+        ck.need(t, k, f"[{key}]", "a number")
+    return t
+
+
+def _weights(t: dict[str, Any], where: str, keys: tuple[str, ...], ck: _Check) -> tuple[float, float, float]:
+    """Relative weights (>= 0, not all 0, a sum a float can hold), in the order of ``keys``."""
+    w = tuple(ck.number(t[k], where, k, low=0) for k in keys)
+    if not (0 < sum(w) < math.inf):
+        raise ck.fail(
+            where, f"the weights {', '.join(keys)} must not all be 0 nor sum to more than a float holds"
+        )
+    return (w[0], w[1], w[2])
+
+
+def _circle(t: dict[str, Any], ck: _Check) -> tuple[float, dict[int, tuple[str, float]]]:
+    """``[circle]``: the half-life (> 0 weeks) and the minimum love of each Orbit level, highest first."""
+    half = ck.number(t["half_life_weeks"], "[circle]", "half_life_weeks", low=0, above=True)
+    mins = [*(ck.number(t[k], "[circle]", k, low=0) for k in ORBIT_LEVELS[:-1]), 0.0]  # an explorer: any love
+    for (a, lo_a), (b, lo_b) in itertools.pairwise(zip(ORBIT_LEVELS, mins, strict=True)):
+        if lo_a <= lo_b:
+            bound = f"{b} = {_g(lo_b)}" if b != "explorer" else "0 (an explorer: any love below it)"
+            raise ck.fail(
+                "[circle]",
+                f"{a} = {_g(lo_a)} must be above {bound}: each level needs more love than the next, else no "
+                f"member is {'an' if b[0] in 'aeiou' else 'a'} {b}",
+            )
+    levels = {i + 1: (name, lo) for i, (name, lo) in enumerate(zip(ORBIT_LEVELS, mins, strict=True))}
+    return half, levels
 
 
 #: The columns the score computes from the components (after them), besides each component's ``c_`` / ``w_``: a

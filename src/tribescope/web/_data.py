@@ -410,8 +410,10 @@ def _by_name(ws: Workspace, platform: str, name: str) -> tuple[str, str] | None:
     return got
 
 
-def _spec_components(spec_hash: str | None = None, spec: Any = None) -> list[tuple[str, str, str | None]]:
-    """(component name, metric column, direction) of ``spec`` (a loaded spec; default: the packaged one, when the
+def _spec_components(
+    spec_hash: str | None = None, spec: Any = None
+) -> list[tuple[str, str, str | None, Any]]:
+    """(component name, metric column, direction, the spec's component) of ``spec`` (a loaded spec; default: the packaged one, when the
     score module is here) — and, given the ``spec_hash`` a stored score carries, only when that score was made with
     that spec (a score made with another spec may give a component another metric: its ``c_*`` columns are shown
     without one)."""
@@ -426,7 +428,7 @@ def _spec_components(spec_hash: str | None = None, spec: Any = None) -> list[tup
             return []
     if spec_hash and getattr(spec, "hash", spec_hash) != spec_hash:
         return []
-    return [(c.name, c.metric, getattr(c, "direction", None)) for c in spec.components]
+    return [(c.name, c.metric, getattr(c, "direction", None), c) for c in spec.components]
 
 
 def _components(ws: Workspace, row: dict[str, Any], spec: Any = None) -> Section:
@@ -435,23 +437,33 @@ def _components(ws: Workspace, row: dict[str, Any], spec: Any = None) -> Section
     Per component (as in :func:`tribescope.score.explain`): ``direction`` = whether a higher or a lower
     metric scores better, ``value`` = the metric (None: not measured), ``benchmark`` = the
     median of that metric over the creators of the same tier, ``score`` = ``c_<name>`` (0–100),
-    ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score).
+    ``weight`` = ``w_<name>``, ``contribution`` = score × weight (points of the community score), ``missing`` = why a
+    component with a value has no score, as ``explain`` says it ("too little data: profiled_commenters 5 < 10
+    (min_support)"; None when it has a score or no value).
     """
-    pairs = [(n, m, d) for n, m, d in _spec_components(row.get("spec_hash"), spec) if f"c_{n}" in row]
+    pairs = [p for p in _spec_components(row.get("spec_hash"), spec) if f"c_{p[0]}" in row]
     if not pairs:  # another spec or an older table: every c_* column, without a metric
-        pairs = [(k[2:], "", None) for k in row if k.startswith("c_")]
+        pairs = [(k[2:], "", None, None) for k in row if k.startswith("c_")]
     if not pairs:
         return Section(missing=NOT_SCORED)
     t = ws.table(SCORE_TABLE)
-    metrics = sorted({m for _, m, _ in pairs if m and m in t.columns})
+    metrics = sorted({m for _, m, _, _ in pairs if m and m in t.columns})
     bench: dict[str, Any] = {}
     if row.get("tier") is not None and metrics:
         got = _rows(t.filter(t.tier == row["tier"]).aggregate(**{m: t[m].median() for m in metrics}))
         bench = got[0] if got else {}
     out: list[dict[str, Any]] = []
     raw: list[float | None] = []  # each component's points, unrounded: score × effective weight
-    for name, metric, direction in pairs:
+    for name, metric, direction, comp in pairs:
         score, weight = row.get(f"c_{name}"), row.get(f"w_{name}")
+        value = row.get(metric) if metric else score
+        missing = None
+        if comp is not None and score is None and value is not None:
+            from tribescope.score._score import (
+                _why_missing,
+            )  # the score module is here: the spec came from it
+
+            missing = _why_missing(comp, row, True)
         raw.append(
             float(score) * float(weight)
             if isinstance(score, float | int) and isinstance(weight, float | int)
@@ -462,11 +474,12 @@ def _components(ws: Workspace, row: dict[str, Any], spec: Any = None) -> Section
                 "component": name,
                 "metric": metric or None,
                 "direction": direction,
-                "value": row.get(metric) if metric else score,
+                "value": value,
                 "benchmark": bench.get(metric),
                 "score": score,
                 "weight": weight,
                 "contribution": None,
+                "missing": missing,
             }
         )
     # the points add up to the score shown, split as explain splits them
