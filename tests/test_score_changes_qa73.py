@@ -121,3 +121,30 @@ def test_after_a_rescore_nothing_is_said_changed_and_a_second_deletes_no_row(edi
         assert _data.score_changes(ws).text() == ""
     finally:
         ws.close()
+
+
+def test_one_creators_fingerprint_is_the_one_of_every_creators_scan(edited):
+    """The creator page reads one creator's rows alone (its posts, comments, their authors' and its own accounts rows,
+    its linked spaces): the fingerprint is the one the score's scan of every creator gives."""
+    from tribescope.score._cache import creator_fingerprints
+    from tribescope.store import connect
+
+    ws = connect(edited[0], read_only=True)
+    try:
+        every = creator_fingerprints(ws.duck)
+        fps = dict(
+            zip(
+                zip(every["platform"].to_pylist(), every["creator_id"].to_pylist(), strict=True),
+                every["fp"].to_pylist(),
+                strict=True,
+            )
+        )
+        linked = {
+            tuple(r)
+            for r in ws.duck.execute("SELECT creator_platform, creator_id FROM community_links").fetchall()
+        }
+        one = {k: creator_fingerprints(ws.duck, k)["fp"].to_pylist() for k in fps}
+    finally:
+        ws.close()
+    assert len(fps) == 40 and linked & set(fps)  # creators with linked spaces among them
+    assert {k: v for k, v in one.items() if v != [fps[k]]} == {}

@@ -136,8 +136,16 @@ def creator_fingerprints(duck: Any, creator: tuple[str, str] | None = None) -> p
         if creator
         else ""
     )
+    # one creator: the accounts rows it reads alone (its own, its commenters', its spaces' members), not every one
+    whose = (
+        "WHERE (a.platform = $1 AND a.account_id = $2) OR (a.platform, a.account_id) IN (SELECT c.platform, c.author_id "
+        f"FROM comments c {under}) OR (a.platform, a.account_id) IN (SELECT m.platform, m.author_id FROM "
+        f"community_messages m {spaces})"
+        if creator
+        else ""
+    )
     sql = f"""
-    WITH ah AS (SELECT a.platform, a.account_id, hash({_cols("accounts", "a")}) AS h FROM accounts a),
+    WITH ah AS (SELECT a.platform, a.account_id, hash({_cols("accounts", "a")}) AS h FROM accounts a {whose}),
     ch AS (
         SELECT c.platform, c.post_id, count(*) AS n, sum(hash({_cols("comments", "c")}))::HUGEINT AS hc,
                sum(coalesce(ah.h, 0))::HUGEINT AS ha
