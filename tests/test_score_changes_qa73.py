@@ -148,3 +148,23 @@ def test_one_creators_fingerprint_is_the_one_of_every_creators_scan(edited):
         ws.close()
     assert len(fps) == 40 and linked & set(fps)  # creators with linked spaces among them
     assert {k: v for k, v in one.items() if v != [fps[k]]} == {}
+
+
+def test_score_says_how_many_creators_it_recomputed(edited, tmp_path):
+    """`tribescope score` said nothing of what its incremental run recomputed: after the edit, the one creator; then
+    none; `--full` every creator (nothing to say)."""
+    from tests._score_fixtures import run_cli
+
+    path = tmp_path / "ws.duckdb"
+    shutil.copy(edited[0], path)
+    code, out, err = run_cli(str(path), "score", "--limit", "1")
+    assert code == 0, out + err
+    assert (
+        "the metrics of 1 of 40 creators were recomputed (their data changed since the last score)" in out
+    ), out
+    code, out, err = run_cli(str(path), "score", "--limit", "1")
+    assert code == 0, out + err
+    assert "no creator's data changed since the last score: every creator's metrics were read" in out, out
+    code, out, err = run_cli(str(path), "score", "--full", "--limit", "1")
+    assert code == 0, out + err
+    assert "recomputed" not in out and "no creator's data changed" not in out, out
