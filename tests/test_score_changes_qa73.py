@@ -168,3 +168,32 @@ def test_score_says_how_many_creators_it_recomputed(edited, tmp_path):
     code, out, err = run_cli(str(path), "score", "--full", "--limit", "1")
     assert code == 0, out + err
     assert "recomputed" not in out and "no creator's data changed" not in out, out
+
+
+def test_the_dashboards_rescore_says_how_many_creators_it_recomputed(edited, tmp_path):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from tribescope.web import create_app
+
+    path = tmp_path / "ws.duckdb"
+    shutil.copy(edited[0], path)
+    app = create_app(path, read_only=False)
+    try:
+        with TestClient(app, base_url="http://127.0.0.1") as c:
+            job = c.post("/api/jobs/score").json()
+            for _ in range(1200):
+                job = c.get(f"/api/jobs/{job['id']}").json()
+                if job["status"] in ("done", "failed"):
+                    break
+                time.sleep(0.1)
+            assert job["status"] == "done", job
+            assert job["message"].startswith(
+                "scored 40 creators; the metrics of 1 of 40 creators were recomputed (their data changed since the "
+                "last score)"
+            ), job
+            stale = c.get(f"/api/creators/youtube/{edited[1]}").json()["stale"]
+    finally:
+        app.state.store.close()
+    assert stale is None  # scored again: the creator page says nothing changed

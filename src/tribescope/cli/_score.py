@@ -195,31 +195,6 @@ def _report_timings(stages: list[StageTiming], took: float, path: Path) -> None:
     err.print(f"wrote {len(rows)} stage timings to {path}")
 
 
-#: stages of a score whose ``creators`` is no count of creators (1 or 0: a result across creators, recomputed or not)
-_ACROSS_CREATORS = ("pods",)
-
-
-def _recomputed_text(stages: list[StageTiming], scored: int) -> str:
-    """What an incremental score recomputed: "the metrics of 3 of 150 creators were recomputed …" when it read the
-    others' from the cache ("" when it computed every creator, or kept no cache: Spark, a read-only workspace)."""
-    counts = [s.creators for s in stages if s.creators is not None and s.stage not in _ACROSS_CREATORS]
-    if not counts or not scored:
-        return ""
-    n = max(counts)
-    if n >= scored:
-        return ""
-    if n == 0:
-        return (
-            "no creator's data changed since the last score: every creator's metrics were read from the workspace's "
-            "cache and the scores ranked again (`score --full` recomputes every creator)"
-        )
-    return (
-        f"the metrics of {n:,} of {scored:,} creators were recomputed (their data changed since the last score); the "
-        "others' were read from the workspace's cache and every score ranked again (`score --full` recomputes every "
-        "creator)"
-    )
-
-
 def write_scores(tbl: pa.Table, out: Path) -> None:
     """Write scores as CSV, Parquet or JSON (records) by the file suffix, whole or not at all
     (:func:`tribescope.cli._out.write_table`); ``score`` checked ``out`` before its work (:func:`check_out`)."""
@@ -277,6 +252,7 @@ def score(
     load while the import runs).
     """
     # light: the scoring modules load on first use
+    from tribescope.score._cache import recomputed_text
     from tribescope.score._run import load_ahead, score_workspace
 
     try:  # before any work: an --out it could not write, or a broken --spec, would fail after the import committed
@@ -389,7 +365,7 @@ def score(
         console.print(
             "[dim]no creators in this workspace yet: `tribescope import FOLDER` brings exports in[/]"
         )
-    recomputed = _recomputed_text(stages, tbl.num_rows)
+    recomputed = recomputed_text(stages, tbl.num_rows)
     if recomputed:
         console.print(f"[dim]{escape(recomputed)}[/]", highlight=False)
     if tbl.num_rows > limit and out is None:

@@ -60,6 +60,7 @@ __all__ = [
     "creator_fingerprints",
     "fingerprints_ahead",
     "per_creator_digest",
+    "recomputed_text",
 ]
 
 #: DuckDB memory limit while scoring (``enrich`` and ``score_creators``; work spills to the workspace's
@@ -612,6 +613,33 @@ class ScoreRun:
         with self._lock:
             self._pending[name] = (t, {("", ""): fp})
         return t
+
+
+#: stages of a score whose ``creators`` is no count of creators (1 or 0: a result across creators, recomputed or not)
+_ACROSS_CREATORS = ("pods",)
+
+
+def recomputed_text(stages: Iterable[StageTiming], scored: int) -> str:
+    """What an incremental score recomputed (``tribescope score`` and the dashboard's re-score say it), from its
+    :attr:`ScoreRun.timings` and the creators it scored: "the metrics of 3 of 150 creators were recomputed …" when it
+    read the others' from the cache ("" when it computed every creator, or kept no cache: Spark, a read-only
+    workspace)."""
+    counts = [s.creators for s in stages if s.creators is not None and s.stage not in _ACROSS_CREATORS]
+    if not counts or not scored:
+        return ""
+    n = max(counts)
+    if n >= scored:
+        return ""
+    if n == 0:
+        return (
+            "no creator's data changed since the last score: every creator's metrics were read from the workspace's "
+            "cache and the scores ranked again (`score --full` recomputes every creator)"
+        )
+    return (
+        f"the metrics of {n:,} of {scored:,} creators were recomputed (their data changed since the last score); the "
+        "others' were read from the workspace's cache and every score ranked again (`score --full` recomputes every "
+        "creator)"
+    )
 
 
 def per_creator_digest(rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:
