@@ -252,6 +252,7 @@ def score(
     load while the import runs).
     """
     # light: the scoring modules load on first use
+    from tribescope.score._cache import recomputed_text
     from tribescope.score._run import load_ahead, score_workspace
 
     try:  # before any work: an --out it could not write, or a broken --spec, would fail after the import committed
@@ -364,6 +365,9 @@ def score(
         console.print(
             "[dim]no creators in this workspace yet: `tribescope import FOLDER` brings exports in[/]"
         )
+    recomputed = recomputed_text(stages, tbl.num_rows)
+    if recomputed:
+        console.print(f"[dim]{escape(recomputed)}[/]", highlight=False)
     if tbl.num_rows > limit and out is None:
         console.print(
             f"[dim]… {tbl.num_rows - limit:,} more; --out FILE.csv writes them all with every column[/]"

@@ -124,6 +124,8 @@ def render_report(
         "changed": changes.changed,
         # scored creators whose follower count changed since the score (their tier, ER and reach with it)
         "followers_changed": changes.followers,
+        # scored creators whose other data (likes, views, comment texts, profiles, linked spaces) changed since
+        "edited": changes.edited,
         # which spec made the stored scores (`score --spec FILE`): the leaderboard's labels are that spec's rules
         "specs": _data.stored_specs(ws) if board.scored else [],
         "spec": sp,

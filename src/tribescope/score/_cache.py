@@ -19,6 +19,9 @@ and reused while the creator's inputs and the code are unchanged. How a change i
 
 Everything across creators (tier benchmarks, percentiles, labels) is recomputed from the cached rows on every
 score, so an incremental score equals a full one (``tests/test_score_incremental.py``).
+The fingerprints a score read are kept too (stage ``scored`` of the state, :meth:`ScoreRun.mark_scored`): ``status``,
+the report and the dashboard's creator page compare them with those of now (:func:`changed_since_scored`), so a
+change the counts of posts and comments do not show (a post's new likes, an edited comment) is said to be unscored.
 Not tracked: a reply whose parent comment sits under *another* creator's post (no supported platform nests
 replies that way); ``tribescope score --full`` recomputes everything.
 """
@@ -52,10 +55,12 @@ __all__ = [
     "ScoreRun",
     "StageTiming",
     "canonical",
+    "changed_since_scored",
     "code_version",
     "creator_fingerprints",
     "fingerprints_ahead",
     "per_creator_digest",
+    "recomputed_text",
 ]
 
 #: DuckDB memory limit while scoring (``enrich`` and ``score_creators``; work spills to the workspace's
@@ -74,6 +79,9 @@ R = TypeVar("R")
 
 KEY = ("platform", "creator_id")
 STATE = "_score_cache_state"
+#: the stage name under which :data:`STATE` keeps each creator's raw fingerprint as the stored scores
+#: (``creator_scores``) read it (:meth:`ScoreRun.mark_scored`, :func:`changed_since_scored`)
+SCORED = "scored"
 PREFIX = "_score_cache_"
 _SKIP = ("snapshot_at", "import_id")
 _CODE: dict[str, str] = {}
@@ -110,31 +118,59 @@ def _cols(table: str, alias: str) -> str:
     return ", ".join(f'{alias}."{c}"' for c in schema.TABLES[table].names if c not in _SKIP)
 
 
-def creator_fingerprints(duck: Any) -> pa.Table:
-    """``platform, creator_id, fp`` (UBIGINT) for every creator with posts (see the module docstring)."""
+def creator_fingerprints(duck: Any, creator: tuple[str, str] | None = None) -> pa.Table:
+    """``platform, creator_id, fp`` (UBIGINT) for every creator with posts (see the module docstring); ``creator``:
+    ``(platform, creator_id)`` of the one creator whose fingerprint is wanted (its rows alone are read and hashed)."""
+    # one creator: its posts, the comments under them and its linked spaces' messages (the same fingerprint)
+    mine = "p.platform = $1 AND p.creator_id = $2" if creator else "TRUE"
+    under = (
+        "WHERE (c.platform, c.post_id) IN (SELECT p.platform, p.post_id FROM posts p WHERE p.platform = $1 AND "
+        "p.creator_id = $2)"
+        if creator
+        else ""
+    )
+    linked = "WHERE l.creator_platform = $1 AND l.creator_id = $2" if creator else ""
+    spaces = (
+        "WHERE (m.platform, m.space_id) IN (SELECT l.platform, l.space_id FROM community_links l "
+        + linked
+        + ")"
+        if creator
+        else ""
+    )
+    # one creator: the accounts rows it reads alone (its own, its commenters', its spaces' members), not every one
+    whose = (
+        "WHERE (a.platform = $1 AND a.account_id = $2) OR (a.platform, a.account_id) IN (SELECT c.platform, c.author_id "
+        f"FROM comments c {under}) OR (a.platform, a.account_id) IN (SELECT m.platform, m.author_id FROM "
+        f"community_messages m {spaces})"
+        if creator
+        else ""
+    )
     sql = f"""
-    WITH ah AS (SELECT a.platform, a.account_id, hash({_cols("accounts", "a")}) AS h FROM accounts a),
+    WITH ah AS (SELECT a.platform, a.account_id, hash({_cols("accounts", "a")}) AS h FROM accounts a {whose}),
     ch AS (
         SELECT c.platform, c.post_id, count(*) AS n, sum(hash({_cols("comments", "c")}))::HUGEINT AS hc,
                sum(coalesce(ah.h, 0))::HUGEINT AS ha
         FROM comments c LEFT JOIN ah ON ah.platform = c.platform AND ah.account_id = c.author_id
+        {under}
         GROUP BY c.platform, c.post_id),
     ph AS (
         SELECT p.platform, p.creator_id, count(*) AS np, sum(hash({_cols("posts", "p")}))::HUGEINT AS hp,
                sum(coalesce(ch.n, 0))::HUGEINT AS nc, sum(coalesce(ch.hc, 0))::HUGEINT AS hc,
                sum(coalesce(ch.ha, 0))::HUGEINT AS ha
         FROM posts p LEFT JOIN ch ON ch.platform = p.platform AND ch.post_id = p.post_id
-        WHERE p.creator_id IS NOT NULL
+        WHERE p.creator_id IS NOT NULL AND {mine}
         GROUP BY p.platform, p.creator_id),
     mh AS (
         SELECT m.platform, m.space_id, count(*) AS n,
                sum(hash({_cols("community_messages", "m")}) + coalesce(ah.h, 0)::HUGEINT)::HUGEINT AS h
         FROM community_messages m LEFT JOIN ah ON ah.platform = m.platform AND ah.account_id = m.author_id
+        {spaces}
         GROUP BY m.platform, m.space_id),
     lh AS (
         SELECT l.creator_platform AS platform, l.creator_id, sum(hash({_cols("community_links", "l")}))::HUGEINT AS hl,
                sum(coalesce(mh.n, 0))::HUGEINT AS nm, sum(coalesce(mh.h, 0))::HUGEINT AS hm
         FROM community_links l LEFT JOIN mh ON mh.platform = l.platform AND mh.space_id = l.space_id
+        {linked}
         GROUP BY l.creator_platform, l.creator_id)
     SELECT ph.platform, ph.creator_id,
            hash(ph.np, ph.hp, ph.nc, ph.hc, ph.ha, ca.h, lh.hl, lh.nm, lh.hm) AS fp
@@ -143,7 +179,35 @@ def creator_fingerprints(duck: Any) -> pa.Table:
     LEFT JOIN lh ON lh.platform = ph.platform AND lh.creator_id = ph.creator_id
     ORDER BY ph.platform, ph.creator_id
     """
+    if creator:
+        return duck.execute(sql, list(creator)).to_arrow_table()
     return duck.execute(sql).to_arrow_table()
+
+
+def changed_since_scored(ws: Any, creator: tuple[str, str] | None = None) -> set[tuple[str, str]] | None:
+    """The scored creators (``creator``: that one alone) whose data — any row their fingerprint reads: a post's or a
+    comment's likes, views or text, a commenter's profile, a linked space's members or messages — is not what their
+    stored score (``creator_scores``) was computed from: the fingerprints :meth:`ScoreRun.mark_scored` kept against
+    those of now. A scored creator without posts now counts as changed. ``None`` when the workspace keeps no
+    fingerprint of its scores (not DuckDB, or scored before they were kept): only the counts can tell then."""
+    if ws.backend != "duckdb" or not ws.has_table(STATE):
+        return None
+    args: list[str] = [SCORED]
+    where = ""
+    if creator is not None:
+        where, args = " AND platform = ? AND creator_id = ?", [SCORED, *creator]
+    then = ws.duck.execute(
+        f"SELECT platform, creator_id, fp FROM {STATE} WHERE stage = ?{where}", args
+    ).fetchall()
+    if not then:
+        if creator is None:
+            return None
+        # this creator has no kept fingerprint: unknown, unless the workspace keeps those of its other scores
+        kept = ws.duck.execute(f"SELECT count(*) FROM {STATE} WHERE stage = ?", [SCORED]).fetchone()[0]
+        return set() if kept else None
+    now = creator_fingerprints(ws.duck, creator)
+    current = {k: str(f) for k, f in zip(_keys(now), now["fp"].to_pylist(), strict=True)}
+    return {(p, c) for p, c, f in then if current.get((p, c)) != f}
 
 
 def fingerprints_ahead(ws: Any) -> Future[pa.Table] | None:
@@ -482,6 +546,49 @@ class ScoreRun:
         self._scopes.clear()
         self._everyone = None
 
+    def mark_scored(self) -> None:
+        """Keep the fingerprints this run read as those of the scores just stored (``creator_scores``), so that
+        ``status``, the report and the dashboard can tell any change of a creator's data since (the counts of posts and
+        comments miss a post's new likes, an edited comment, a commenter's profile): :func:`changed_since_scored`.
+        Called once the scores are written: a failure before leaves the older fingerprints, which then tell a change.
+        Only the rows of creators whose fingerprint changed are replaced: a score of unchanged data deletes nothing
+        (its checkpoint then skips the vacuum: :meth:`Workspace.commit_vacuum`)."""
+        if not self.cache or self.fingerprints is None:
+            return
+        ws = self.ws
+        fps = self.fingerprints
+        now = {k: str(f) for k, f in zip(_keys(fps), fps["fp"].to_pylist(), strict=True)}
+        then: dict[tuple[str, str], str] = {}
+        if ws.has_table(STATE):
+            rows = ws.duck.execute(f"SELECT platform, creator_id, fp FROM {STATE} WHERE stage = ?", [SCORED])
+            then = {(p, c): f for p, c, f in rows.fetchall()}
+        gone = [k for k, f in then.items() if now.get(k) != f]
+        new = [k for k, f in now.items() if then.get(k) != f]
+        if not gone and not new:
+            return
+        drop = key_table(gone)
+        add = key_table(new)
+        add = add.append_column("fp", pa.array([now[k] for k in _keys(add)], pa.string()))
+        with ws.transaction():
+            ws.duck.execute(
+                f"CREATE TABLE IF NOT EXISTS {STATE} (stage VARCHAR, platform VARCHAR, creator_id VARCHAR, fp VARCHAR)"
+            )
+            ws.duck.register("__ts_gone", drop)
+            ws.duck.register("__ts_scored", add)
+            try:
+                if gone:
+                    ws.delete_rows(
+                        f"DELETE FROM {STATE} WHERE stage = ? AND (platform, creator_id) IN "
+                        "(SELECT platform, creator_id FROM __ts_gone)",
+                        [SCORED],
+                    )
+                ws.duck.execute(
+                    f"INSERT INTO {STATE} SELECT ?, platform, creator_id, fp FROM __ts_scored", [SCORED]
+                )
+            finally:
+                ws.duck.unregister("__ts_gone")
+                ws.duck.unregister("__ts_scored")
+
     # ------------------------------------------------------------------ global (cross-creator) results
     def global_fp(self) -> str:
         assert self.fingerprints is not None
@@ -506,6 +613,33 @@ class ScoreRun:
         with self._lock:
             self._pending[name] = (t, {("", ""): fp})
         return t
+
+
+#: stages of a score whose ``creators`` is no count of creators (1 or 0: a result across creators, recomputed or not)
+_ACROSS_CREATORS = ("pods",)
+
+
+def recomputed_text(stages: Iterable[StageTiming], scored: int) -> str:
+    """What an incremental score recomputed (``tribescope score`` and the dashboard's re-score say it), from its
+    :attr:`ScoreRun.timings` and the creators it scored: "the metrics of 3 of 150 creators were recomputed …" when it
+    read the others' from the cache ("" when it computed every creator, or kept no cache: Spark, a read-only
+    workspace)."""
+    counts = [s.creators for s in stages if s.creators is not None and s.stage not in _ACROSS_CREATORS]
+    if not counts or not scored:
+        return ""
+    n = max(counts)
+    if n >= scored:
+        return ""
+    if n == 0:
+        return (
+            "no creator's data changed since the last score: every creator's metrics were read from the workspace's "
+            "cache and the scores ranked again (`score --full` recomputes every creator)"
+        )
+    return (
+        f"the metrics of {n:,} of {scored:,} creators were recomputed (their data changed since the last score); the "
+        "others' were read from the workspace's cache and every score ranked again (`score --full` recomputes every "
+        "creator)"
+    )
 
 
 def per_creator_digest(rows: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str], str]:

@@ -779,6 +779,7 @@ def score_creators(
         if write and ws.backend == "duckdb" and not ws.read_only:
             run.commit()
             ws.write_table("creator_scores", tbl)
+            run.mark_scored()  # what status, the report and the dashboard compare the data of now with
     return tbl
 
 

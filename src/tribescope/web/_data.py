@@ -921,8 +921,9 @@ def _evidence(got: dict[str, Any]) -> dict[str, Any]:
 def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -> str | None:
     """What changed since the stored score of this creator, from the counts it was computed on (``n_posts``,
     ``n_comments``): "12 posts and 812 comments then, 12 and 1,112 now", and from its follower count (the tier, the
-    ER and the reach its score reads): "followers 39,900 then, 250,000 now"; None when they are the same (or the
-    score table has no counts)."""
+    ER and the reach its score reads): "followers 39,900 then, 250,000 now"; with those the same, from the fingerprint
+    the score kept of the rest of its data (:data:`EDITED_TEXT`: a post's new likes, an edited comment); None when
+    nothing changed (or the score table has no counts and the workspace no fingerprints)."""
     changes = []
     n_posts, n_comments = row.get("n_posts"), row.get("n_comments")
     if n_posts is not None and n_comments is not None:
@@ -939,6 +940,11 @@ def _stale(ws: Workspace, platform: str, creator_id: str, row: dict[str, Any]) -
     if profile and "followers" in row and profile[0]["followers"] != row["followers"]:
         changes.append(
             f"followers {_count_text(row['followers'])} then, {_count_text(profile[0]['followers'])} now"
+        )
+    if not changes and _changed_since_scored(ws, (platform, creator_id)):
+        # the same counts and followers: what else its score read
+        changes.append(
+            "likes, views, comment texts, profiles or linked spaces (the same posts, comments and followers)"
         )
     if not changes:
         return None
@@ -962,6 +968,10 @@ class ScoreChanges:
     changed: int = 0
     #: scored creators whose follower count (their ``accounts`` row) is not the one their score read
     followers: int = 0
+    #: scored creators whose counts and followers are the same but other data their score reads changed: a post's
+    #: likes or views, a comment's text or likes, a commenter's profile, a linked space (the fingerprints the score
+    #: kept: :func:`~tribescope.score._cache.changed_since_scored`; DuckDB workspaces scored since they are kept)
+    edited: int = 0
 
     def text(self) -> str:
         """``1 creator was imported (not scored yet) and the posts or comments of 2 scored creators changed`` (""
@@ -978,7 +988,16 @@ class ScoreChanges:
         if self.followers:
             n = self.followers
             parts.append(f"the follower count of {n:,} scored creator{'s' if n != 1 else ''} changed")
+        if self.edited:
+            n = self.edited
+            parts.append(
+                f"{EDITED_TEXT} of {n:,} {'more ' if parts else ''}scored creator{'s' if n != 1 else ''} changed"
+            )
         return " and ".join(parts)
+
+
+#: what :attr:`ScoreChanges.edited` and the creator page's note name as changed
+EDITED_TEXT = "other data (likes, views, comment texts, profiles or linked spaces)"
 
 
 def stored_specs(ws: Workspace) -> list[str]:
@@ -1012,7 +1031,7 @@ def score_changes(ws: Workspace) -> ScoreChanges:
     else:
         per = None
     unscored = now.anti_join(s, [now.platform == s.platform, now.creator_id == s.creator_id]).count()
-    changed = 0
+    changed: set[tuple[str, str]] = set()
     if {"n_posts", "n_comments"} <= set(s.columns):
         j = s.left_join(now, [s.platform == now.platform, s.creator_id == now.creator_id])
         j = j.select(
@@ -1028,14 +1047,35 @@ def score_changes(ws: Workspace) -> ScoreChanges:
         else:
             nc_now = ibis.literal(0)
         differs = (j.n_posts.cast("int64") != j.np_now.fill_null(0)) | (j.n_comments.cast("int64") != nc_now)
-        changed = int(j.filter(j.n_posts.notnull() & j.n_comments.notnull() & differs).count().execute())
-    followers = 0
+        changed = _key_set(j.filter(j.n_posts.notnull() & j.n_comments.notnull() & differs))
+    followers: set[tuple[str, str]] = set()
     if "followers" in s.columns and "accounts" in tables:
         a = ws.table("accounts")
         a = a.select(a_platform=a.platform, a_id=a.account_id, a_followers=a.followers)
         fj = s.inner_join(a, [s.platform == a.a_platform, s.creator_id == a.a_id])
-        followers = int(fj.filter(~fj.followers.cast("int64").identical_to(fj.a_followers)).count().execute())
-    return ScoreChanges(unscored=int(unscored.execute()), changed=changed, followers=followers)
+        followers = _key_set(fj.filter(~fj.followers.cast("int64").identical_to(fj.a_followers)))
+    edited = _changed_since_scored(ws) or set()
+    return ScoreChanges(
+        unscored=int(unscored.execute()),
+        changed=len(changed),
+        followers=len(followers),
+        edited=len(edited - changed - followers),
+    )
+
+
+def _key_set(t: ir.Table) -> set[tuple[str, str]]:
+    """The ``(platform, creator_id)`` of the rows of ``t`` (a few: creators whose data changed)."""
+    got = t.select("platform", "creator_id").to_pyarrow()
+    return set(zip(got["platform"].to_pylist(), got["creator_id"].to_pylist(), strict=True))
+
+
+def _changed_since_scored(
+    ws: Workspace, creator: tuple[str, str] | None = None
+) -> set[tuple[str, str]] | None:
+    """:func:`~tribescope.score._cache.changed_since_scored` when the score is part of this tree (else None: the counts
+    alone tell)."""
+    changed = _optional("tribescope.score._cache", "changed_since_scored")
+    return None if changed is None else changed(ws, creator)
 
 
 def creator_detail(

@@ -339,9 +339,15 @@ class Jobs:
             def progress(message: str) -> None:
                 job.message = message.rstrip("…")
 
-            out = score_workspace(self.ws, self.spec, progress=progress)
+            from tribescope.score._cache import recomputed_text
+
+            stages: list[Any] = []
+            out = score_workspace(self.ws, self.spec, progress=progress, timings=stages)
             n = getattr(out, "num_rows", None)
             job.message = f"scored {n:,} creators" if n is not None else "scored"
+            recomputed = recomputed_text(stages, n or 0)  # an incremental score: how many it recomputed
+            if recomputed:
+                job.message += f"; {recomputed}"
             return {"creators": n}
 
         return self._start("score", work, None)
