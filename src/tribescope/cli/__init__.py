@@ -15,6 +15,8 @@ import sys
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tribescope._gc import fewer_collections, freeze_for_exit
+from tribescope._interrupt import EXIT_STATUS, is_interrupt, said
+from tribescope._interrupt import installed as sigint_remembered
 from tribescope._memory import use_command_pool
 
 # Each module registers its commands on `app` when imported.
@@ -43,7 +45,7 @@ SWITCH_INTERVAL = 0.001
 
 
 #: the exit status of a command stopped by Ctrl-C (SIGINT), as a shell gives it (128 + 2) and Click exits with
-INTERRUPTED = 130
+INTERRUPTED = EXIT_STATUS
 
 _INTERRUPTED_MESSAGE = "interrupted (Ctrl-C): the unfinished write was not stored (an interrupted import leaves the workspace as it was)"
 
@@ -60,21 +62,6 @@ def _chain(exc: BaseException) -> list[BaseException]:
         seen.append(e)
         e = e.__cause__ or e.__context__
     return seen
-
-
-def _interrupted(exc: BaseException) -> bool:
-    """``exc`` is DuckDB's word for a Ctrl-C that came while it ran a statement: "Query interrupted" raised from the
-    KeyboardInterrupt, or a Python function the statement called (a text model's UDF) stopped by one. Click turns a
-    KeyboardInterrupt into exit 130, but not these: they were a traceback and exit 1."""
-    for e in _chain(exc):
-        if isinstance(e, KeyboardInterrupt):
-            return True
-        text = str(e)
-        if type(e).__module__.startswith(("duckdb", "_duckdb")) and (
-            "Query interrupted" in text or "executing the UDF: KeyboardInterrupt" in text
-        ):
-            return True
-    return False
 
 
 def _disk_full(exc: BaseException) -> str | None:
@@ -103,12 +90,12 @@ def main() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     ok = False
     try:
-        with fewer_collections():
+        with fewer_collections(), sigint_remembered():  # a Ctrl-C the engine swallows still stops a commit
             app()
         ok = True
     except SystemExit as exc:  # how Click ends every command, 0 when it succeeded
         ok = exc.code in (0, None)
-        if exc.code == INTERRUPTED:  # Ctrl-C in Python code: Click exits 130 without a word
+        if exc.code == INTERRUPTED and not said():  # Ctrl-C in Python code: Click exits 130 without a word
             print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
         raise
     except TribescopeError as exc:  # anything a command did not catch itself
@@ -117,7 +104,7 @@ def main() -> None:
     except (
         Exception
     ) as exc:  # the engine's own errors for a Ctrl-C or a full disk; any other is a bug: traceback
-        if _interrupted(exc):
+        if is_interrupt(exc):
             print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
             sys.exit(INTERRUPTED)
         if (full := _disk_full(exc)) is not None:

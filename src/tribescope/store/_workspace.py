@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tribescope import schema
+from tribescope import _interrupt, schema
 from tribescope.errors import BackendMissing, WorkspaceError
 
 if TYPE_CHECKING:
@@ -359,15 +359,19 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: everything written inside commits together or not at all."""
+        """All-or-nothing: everything written inside commits together or not at all.
+
+        A Ctrl-C pressed while it ran rolls it back, also one the engine swallowed (:func:`tribescope._interrupt.check`
+        before the commit); one pressed during the commit is remembered and lets it finish."""
         with self._lock:
             self.duck.execute("BEGIN TRANSACTION")
             try:
                 yield
+                _interrupt.check()
             except BaseException:
                 self.duck.execute("ROLLBACK")
                 raise
-            else:
+            with _interrupt.deferred():
                 self.duck.execute("COMMIT")
 
     def write_table(
