@@ -23,6 +23,7 @@ __all__ = ["EXIT_STATUS", "check", "deferred", "installed", "is_interrupt", "pre
 EXIT_STATUS = 130
 
 _pressed = False
+_active = False
 _defer = 0
 _told = False
 
@@ -42,16 +43,18 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 def installed() -> Iterator[None]:
     """Within: Ctrl-C is remembered (:func:`pressed`) as well as raised. Only in the main thread and only over
     Python's own handler (a caller that ignores SIGINT or handles it itself keeps its handler)."""
-    global _pressed, _told
+    global _pressed, _told, _active
+    _told = False
     if not _main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         yield
         return
-    _pressed = _told = False
+    _pressed, _active = False, True
     signal.signal(signal.SIGINT, _handler)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _pressed, _active = False, False
 
 
 @contextmanager
@@ -70,7 +73,7 @@ def deferred() -> Iterator[None]:
 
 def pressed() -> bool:
     """Whether Ctrl-C was pressed since :func:`installed` began (raised, swallowed or deferred)."""
-    return _pressed and _main_thread()
+    return _active and _pressed and _main_thread()
 
 
 def told() -> None:
