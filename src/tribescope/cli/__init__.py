@@ -32,6 +32,7 @@ from tribescope.cli import (  # noqa: F401
 )
 from tribescope.cli._app import app, state
 from tribescope.errors import TribescopeError
+from tribescope.store._workspace import DISK_FULL
 
 __all__ = ["INTERRUPTED", "SWITCH_INTERVAL", "app", "main"]
 
@@ -48,10 +49,6 @@ SWITCH_INTERVAL = 0.001
 INTERRUPTED = EXIT_STATUS
 
 _INTERRUPTED_MESSAGE = "interrupted (Ctrl-C): the unfinished write was not stored (an interrupted import leaves the workspace as it was)"
-
-#: how DuckDB says a write failed for want of space: the disk (ENOSPC) or the process's file-size limit (EFBIG,
-#: ``ulimit -f``)
-_DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -70,7 +67,7 @@ def _disk_full(exc: BaseException) -> str | None:
     checkpoint failed is a "FATAL Error", which left a traceback that said nothing of the workspace."""
     for e in _chain(exc):
         text = str(e)
-        if type(e).__module__.startswith(("duckdb", "_duckdb")) and any(s in text for s in _DISK_FULL):
+        if type(e).__module__.startswith(("duckdb", "_duckdb")) and any(s in text for s in DISK_FULL):
             return (
                 f"the workspace could not be written, the disk is full or a file-size limit was reached ({text}). "
                 "The unfinished write was not stored (an import that fails leaves the workspace as it was); free "

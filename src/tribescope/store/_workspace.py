@@ -521,6 +521,16 @@ class Workspace:
         ws._deleted = self._deleted
         return ws
 
+    def checkpoint(self) -> str | None:
+        """Write the journal (``NAME.wal``) of a DuckDB workspace open for writing into its file, as closing it does,
+        but say when that fails for want of space: DuckDB's close then leaves the journal beside the file without a
+        word. What was committed stays in the journal, which DuckDB applies (and checkpoints) the next time the file is
+        opened. Returns DuckDB's error when the disk is full or a file-size limit was reached (:data:`DISK_FULL`),
+        ``None`` otherwise (also when there is no journal, or for another error, which closing reports as before)."""
+        if self._closed or self.read_only or self.backend != "duckdb":
+            return None
+        return checkpoint(self.duck, self.path)
+
     def close(self) -> None:
         self._closed = True  # using it afterwards is a WorkspaceError naming it (not "no such table")
         with contextlib.suppress(Exception):  # closing twice is harmless
@@ -545,6 +555,24 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r}, backend={self.backend!r})"
+
+
+#: how DuckDB says a write failed for want of space: the disk (ENOSPC) or the process's file-size limit (EFBIG,
+#: ``ulimit -f``), or a quota
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def checkpoint(duck: Any, path: Path) -> str | None:
+    """:meth:`Workspace.checkpoint` on DuckDB connection ``duck`` to the file ``path`` (a connection already closed,
+    or read-only: ``None``)."""
+    if not path.with_name(path.name + ".wal").exists():  # nothing to write (one stat)
+        return None
+    try:
+        duck.execute("CHECKPOINT")
+    except Exception as exc:  # duckdb's errors; closing does the same checkpoint and says nothing
+        text = str(exc)
+        return text if any(s in text for s in DISK_FULL) else None
+    return None
 
 
 #: Folder (inside a Parquet workspace) where the Spark backend writes derived tables: model enrichments
