@@ -378,7 +378,9 @@ def _simple_list(name: str, fn: Any, model: type[ListResponse] = ListResponse) -
 
     def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
         with _store(request).view() as ws:
-            sec = fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
+            sec = _data.mark_scored(
+                ws, fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
+            )
         out = _list_out(sec, name.replace("/", "_"), format)
         if more and isinstance(out, ListResponse) and sec.ok:
             return model(**out.model_dump(), **{k: sec.data.extra[k] for k in more if k in sec.data.extra})
@@ -421,7 +423,7 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
     if not 2 <= len(creators) <= 20:
         raise HTTPException(400, "give between 2 and 20 creators as platform:creator_id")
     with _store(request).view() as ws:
-        sec = _data.overlap(ws, creators)
+        sec = _data.mark_scored(ws, _data.overlap(ws, creators))
     out = _list_out(sec, "overlap", fmt)
     rejected = sec.data.rejected if sec.ok else []
     extra = sec.data.extra if sec.ok else {}
@@ -484,7 +486,7 @@ def _similar(request: Request, creator: str, n: int, fmt: str) -> Any:
         key = _data.resolve_creator(ws, platform, creator_id)  # as /api/creators/… answers it
         if key is None:
             raise HTTPException(404, f"no creator {platform.lower()}:{creator_id} in this workspace")
-        sec = _data.lookalikes(ws, *key, n)
+        sec = _data.mark_scored(ws, _data.lookalikes(ws, *key, n))
     out = _list_out(sec, "similar", fmt)
     if isinstance(out, ListResponse):
         return SimilarResponse(**out.model_dump(), creator=sec.data.extra["creator"] if sec.ok else {})
@@ -530,7 +532,9 @@ Brand = Annotated[
 
 def _plan(request: Request, brand: str | None, budget: float, platform: str | None, fmt: str) -> Any:
     with _store(request).view() as ws:
-        sec = _data.plan(ws, brand, budget, platform)
+        if (unknown := _data.unknown_brand(ws, brand)) is not None:  # was a 200 "available: false"
+            raise HTTPException(404, unknown)
+        sec = _data.mark_scored(ws, _data.plan(ws, brand, budget, platform))
     out = _list_out(sec, "plan", fmt)
     if not isinstance(out, ListResponse) or not sec.ok:
         return out
@@ -547,7 +551,7 @@ def _plan(request: Request, brand: str | None, budget: float, platform: str | No
     "/plan",
     response_model=PlanResponse,
     tags=["campaigns"],
-    responses={**ERRORS, **CSV_DOC},
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
     summary="Creators to book for a brand within a budget, with the rationale per pick",
 )
 def plan(
@@ -559,7 +563,7 @@ def plan(
 @router.get(
     "/plan.csv",
     tags=["campaigns"],
-    responses={**ERRORS, **CSV_DOC},
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
     response_class=Response,
     summary="plan as CSV",
 )
