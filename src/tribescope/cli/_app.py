@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tribescope._bidi import isolate_bidi
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
 from tribescope.store._workspace import check_writable, checkpoint, parse_spark_conf
@@ -108,11 +109,17 @@ class PlainTable(Table):
     file named ``[red]acc.csv`` was listed as "acc.csv"). Cells that are renderables (a styled :class:`Text`) stay."""
 
     def __init__(self, *headers: Any, title: str | Text | None = None, **kwargs: Any) -> None:
-        super().__init__(*headers, title=Text(title) if isinstance(title, str) else title, **kwargs)
+        super().__init__(
+            *headers, title=Text(isolate_bidi(title)) if isinstance(title, str) else title, **kwargs
+        )
 
     def add_row(self, *renderables: Any, style: Any = None, end_section: bool = False) -> None:
+        """Text cells kept to themselves (:func:`~tribescope._cells.isolate_bidi`): a handle with a right-to-left
+        override reversed the rest of its row."""
         super().add_row(
-            *(Text(r) if isinstance(r, str) else r for r in renderables), style=style, end_section=end_section
+            *(Text(isolate_bidi(r)) if isinstance(r, str) else r for r in renderables),
+            style=style,
+            end_section=end_section,
         )
 
 
