@@ -90,3 +90,30 @@ def test_a_plan_for_an_unknown_brand_is_a_404(unscored):
         assert got.status_code == 404, got.text
         assert "no brand 'nobrand'" in got.json()["error"]
     assert unscored.get("/api/plan", params={"budget": 1000}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/creators", "/api/plan?budget=1000", "/api/plan.csv?budget=1000"])
+def test_an_unknown_platform_is_a_422_naming_the_platforms(unscored, path):
+    """`platform=tiktk` was a 200 of no creator (the plan's a 200 'available: false'), as if none were on it."""
+    got = unscored.get(path + ("&" if "?" in path else "?") + "platform=tiktk")
+    assert got.status_code == 422, got.text
+    (problem,) = got.json()["detail"]
+    assert problem["loc"] == ["query", "platform"]
+    assert (
+        problem["msg"]
+        == "platform must be one of youtube, instagram, tiktok, reddit, discord, patreon, twitter, generic"
+    )
+
+
+def test_a_known_platform_in_any_case_and_an_empty_one_still_filter(unscored):
+    every = unscored.get("/api/creators").json()["total"]
+    yt = unscored.get("/api/creators", params={"platform": "youtube"}).json()["total"]
+    assert 0 < yt < every
+    assert unscored.get("/api/creators", params={"platform": "YouTube"}).json()["total"] == yt
+    assert unscored.get("/api/creators", params={"platform": ""}).json()["total"] == every
+
+
+def test_the_dashboard_names_a_refused_parameter_once(unscored):
+    """'page: page must be …' on the dashboard's error page once the message names its parameter."""
+    page = unscored.get("/?page=abc").text
+    assert "invalid request: page must be a whole number from 1 to 1,000,000 (got &#39;abc&#39;)" in page

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tribescope._files import is_formula_cell
 from tribescope.errors import TribescopeError
+from tribescope.schema import PLATFORMS
 from tribescope.score._spec import COUNT_COLUMNS, label_value
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -28,6 +29,22 @@ __all__ = ["LookalikeCount", "LookalikeOf", "router", "to_csv"]
 router = APIRouter(prefix="/api")
 
 Str = Annotated[str | None, Query(max_length=200)]
+
+
+def _platform(v: str | None) -> str | None:
+    """One of :data:`tribescope.schema.PLATFORMS` in any case, or a validation error naming them (``platform=tiktk``
+    was a 200 of no creator, the plan's a 200 "available: false"); empty: every platform."""
+    if v is None or not v.strip():
+        return None
+    p = v.strip().lower()
+    if p not in PLATFORMS:
+        raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
+    return p
+
+
+Platform = Annotated[
+    str | None, Query(max_length=200, description=f"one of {', '.join(PLATFORMS)}"), AfterValidator(_platform)
+]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
 PageSize = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")
@@ -214,7 +231,7 @@ def summary(request: Request) -> dict[str, int]:
 
 
 async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker thread for it
-    platform: Str = None,
+    platform: Platform = None,
     tier: Annotated[
         str | None, Query(max_length=200, description="creator, nano, micro, mid, macro or mega")
     ] = None,
@@ -555,7 +572,7 @@ def _plan(request: Request, brand: str | None, budget: float, platform: str | No
     summary="Creators to book for a brand within a budget, with the rationale per pick",
 )
 def plan(
-    request: Request, budget: Budget, brand: Brand = None, platform: Str = None, format: Fmt = "json"
+    request: Request, budget: Budget, brand: Brand = None, platform: Platform = None, format: Fmt = "json"
 ) -> Any:
     return _plan(request, brand, budget, platform, format)
 
@@ -567,7 +584,7 @@ def plan(
     response_class=Response,
     summary="plan as CSV",
 )
-def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Str = None) -> Any:
+def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Platform = None) -> Any:
     return _plan(request, brand, budget, platform, "csv")
 
 

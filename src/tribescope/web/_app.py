@@ -234,7 +234,12 @@ def create_app(
         if _is_api(request):
             return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
         text = "; ".join(
-            f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}"
+            # a message that names its parameter itself ("page must be …") is not prefixed with it again
+            (
+                p["msg"]
+                if p["msg"].startswith(f"{p['loc'][-1]} ")
+                else f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}"
+            )
             + (f" (got {p['input']!r})" if "input" in p else "")
             for p in problems
         )
@@ -295,6 +300,10 @@ def _range_msg(request: Request, err: Any) -> str | None:
     """What a refused number must be, whole: ``must be a number from 0 to 100`` (its kind and both bounds, read from
     the parameter's declaration) rather than the one bound pydantic checked last. ``None``: not a number's error."""
     loc = err.get("loc", ())
+    if (
+        err.get("type") == "value_error"
+    ):  # a validator's own words (``platform must be one of …``), not pydantic's
+        return str(err.get("msg", "")).removeprefix("Value error, ") or None
     if err.get("type") not in _NUMBER_ERRORS or len(loc) != 2 or loc[0] not in ("query", "path"):
         return None
     field = _param_field(request, str(loc[1]), str(loc[0]))
