@@ -365,9 +365,8 @@ def test_overlap_when_niche_module_present(client):
 
 def test_plan_is_a_thin_call(client):
     assert client.get("/api/plan?budget=0").status_code == 422
-    j = client.get("/api/plan?budget=5000&brand=nobrand").json()
-    if j["available"] is False:  # the campaigns module refused (unknown brand) and said why
-        assert "nobrand" in j["reason"]
+    got = client.get("/api/plan?budget=5000&brand=nobrand")  # an unknown brand: a 404 saying why (qa73)
+    assert got.status_code == 404 and "nobrand" in got.json()["error"]
     r = client.get("/api/plan.csv?budget=5000")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
 

@@ -304,7 +304,9 @@ def test_a_page_past_the_last_says_so_and_links_the_last_page(client):
 
 def test_a_refusal_naming_the_workspace_reads_well(client):
     pytest.importorskip("tribescope.campaigns")
-    reason = client.get("/api/plan?budget=5000&brand=nope").json()["reason"]
+    got = client.get("/api/plan?budget=5000&brand=nope")  # a 404 since qa73 (it was a 200, available: false)
+    assert got.status_code == 404
+    reason = got.json()["error"]
     assert "no brand 'nope' in this workspace" in reason and "workspace this workspace" not in reason
 
 

@@ -42,6 +42,7 @@ import pyarrow as pa
 __all__ = [
     "KNOWN_EMPTY_TEXT",
     "PLATFORMS",
+    "SCHEMA_VERSION",
     "TABLES",
     "Column",
     "Table",
@@ -256,6 +257,13 @@ REJECTS = Table(
     ),
     versioned=False,
 )
+
+#: The version of the workspace's layout (its tables, columns and what they mean), stamped in every DuckDB workspace
+#: a tribescope opens for writing (a comment on its ``imports`` table). A workspace of a lower version (or none: one
+#: written before the stamp) is upgraded in place and stamped; one of a higher version, written by a newer
+#: tribescope, is refused (:func:`tribescope.store.connect`). Raise it with a change an older tribescope would
+#: misread (a column whose meaning changed, a table renamed), not for an added column or table.
+SCHEMA_VERSION = 1
 
 #: All canonical tables by name, in data-flow order.
 TABLES: dict[str, Table] = {

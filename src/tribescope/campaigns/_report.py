@@ -383,6 +383,10 @@ def campaign_report(
         else:  # no platform known: no account's figures (several platforms, or none with this id)
             m = info.iloc[0:0]
         mi = m.iloc[0] if len(m) else pd.Series(dtype=object)
+        # the creator as the workspace names them (the dashboard and `score` do): the plan's handle is what the
+        # plan's author typed ("MaxCoach" for @maxcoach); kept for a row whose account is not in the workspace
+        username = mi.get("username")
+        handle = str(username) if isinstance(username, str) and username else r["handle"]
         if str(r["creator_id"]) not in ambiguous and (
             plat is None or (plat, str(r["creator_id"])) not in known
         ):
@@ -424,7 +428,7 @@ def campaign_report(
                 else ""
             )
             notes.append(
-                f"{r['handle']} ({r['campaign_id']}): credited orders in {', '.join(other_cur)} "
+                f"{handle} ({r['campaign_id']}): credited orders in {', '.join(other_cur)} "
                 f"but the fee is in {plan_cur or 'an unstated currency'}; revenue, ROI and ROAS add the amounts "
                 f"as written — convert the orders export to one currency first{where}"
             )
@@ -465,7 +469,7 @@ def campaign_report(
                 "campaign_id": r["campaign_id"],
                 "creator_platform": r["creator_platform"],
                 "creator_id": r["creator_id"],
-                "handle": r["handle"],
+                "handle": handle,
                 "label": label,
                 "label_group": label_group(label),
                 "tier": mi.get("tier") if pd.notna(mi.get("tier", None)) else None,

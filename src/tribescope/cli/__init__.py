@@ -15,6 +15,8 @@ import sys
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from tribescope._gc import fewer_collections, freeze_for_exit
+from tribescope._interrupt import EXIT_STATUS, is_interrupt, said
+from tribescope._interrupt import installed as sigint_remembered
 from tribescope._memory import use_command_pool
 
 # Each module registers its commands on `app` when imported.
@@ -30,6 +32,7 @@ from tribescope.cli import (  # noqa: F401
 )
 from tribescope.cli._app import app, state
 from tribescope.errors import TribescopeError
+from tribescope.store._workspace import DISK_FULL
 
 __all__ = ["INTERRUPTED", "SWITCH_INTERVAL", "app", "main"]
 
@@ -43,13 +46,9 @@ SWITCH_INTERVAL = 0.001
 
 
 #: the exit status of a command stopped by Ctrl-C (SIGINT), as a shell gives it (128 + 2) and Click exits with
-INTERRUPTED = 130
+INTERRUPTED = EXIT_STATUS
 
 _INTERRUPTED_MESSAGE = "interrupted (Ctrl-C): the unfinished write was not stored (an interrupted import leaves the workspace as it was)"
-
-#: how DuckDB says a write failed for want of space: the disk (ENOSPC) or the process's file-size limit (EFBIG,
-#: ``ulimit -f``)
-_DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -62,28 +61,13 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _interrupted(exc: BaseException) -> bool:
-    """``exc`` is DuckDB's word for a Ctrl-C that came while it ran a statement: "Query interrupted" raised from the
-    KeyboardInterrupt, or a Python function the statement called (a text model's UDF) stopped by one. Click turns a
-    KeyboardInterrupt into exit 130, but not these: they were a traceback and exit 1."""
-    for e in _chain(exc):
-        if isinstance(e, KeyboardInterrupt):
-            return True
-        text = str(e)
-        if type(e).__module__.startswith(("duckdb", "_duckdb")) and (
-            "Query interrupted" in text or "executing the UDF: KeyboardInterrupt" in text
-        ):
-            return True
-    return False
-
-
 def _disk_full(exc: BaseException) -> str | None:
     """What to tell when ``exc`` is DuckDB failing to write the workspace (or its temporary files) for want of space;
     ``None`` for any other error. DuckDB rolls the statement (an import: its transaction) back; a commit whose
     checkpoint failed is a "FATAL Error", which left a traceback that said nothing of the workspace."""
     for e in _chain(exc):
         text = str(e)
-        if type(e).__module__.startswith(("duckdb", "_duckdb")) and any(s in text for s in _DISK_FULL):
+        if type(e).__module__.startswith(("duckdb", "_duckdb")) and any(s in text for s in DISK_FULL):
             return (
                 f"the workspace could not be written, the disk is full or a file-size limit was reached ({text}). "
                 "The unfinished write was not stored (an import that fails leaves the workspace as it was); free "
@@ -103,12 +87,12 @@ def main() -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     ok = False
     try:
-        with fewer_collections():
+        with fewer_collections(), sigint_remembered():  # a Ctrl-C the engine swallows still stops a commit
             app()
         ok = True
     except SystemExit as exc:  # how Click ends every command, 0 when it succeeded
         ok = exc.code in (0, None)
-        if exc.code == INTERRUPTED:  # Ctrl-C in Python code: Click exits 130 without a word
+        if exc.code == INTERRUPTED and not said():  # Ctrl-C in Python code: Click exits 130 without a word
             print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
         raise
     except TribescopeError as exc:  # anything a command did not catch itself
@@ -117,7 +101,7 @@ def main() -> None:
     except (
         Exception
     ) as exc:  # the engine's own errors for a Ctrl-C or a full disk; any other is a bug: traceback
-        if _interrupted(exc):
+        if is_interrupt(exc):
             print(f"error: {_INTERRUPTED_MESSAGE}", file=sys.stderr)
             sys.exit(INTERRUPTED)
         if (full := _disk_full(exc)) is not None:

@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 import typer.core
 from rich.console import Console, ConsoleDimensions
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from tribescope._bidi import isolate_bidi
 from tribescope.errors import TribescopeError
 from tribescope.store import DEFAULT_WORKSPACE, Workspace, connect
-from tribescope.store._workspace import check_writable, parse_spark_conf
+from tribescope.store._workspace import check_writable, checkpoint, parse_spark_conf
 
 #: ``tribescope --help``: the commands by panel, in the order a user meets them (the main job first)
 HELP_PANELS: dict[str, tuple[str, ...]] = {
@@ -107,11 +109,17 @@ class PlainTable(Table):
     file named ``[red]acc.csv`` was listed as "acc.csv"). Cells that are renderables (a styled :class:`Text`) stay."""
 
     def __init__(self, *headers: Any, title: str | Text | None = None, **kwargs: Any) -> None:
-        super().__init__(*headers, title=Text(title) if isinstance(title, str) else title, **kwargs)
+        super().__init__(
+            *headers, title=Text(isolate_bidi(title)) if isinstance(title, str) else title, **kwargs
+        )
 
     def add_row(self, *renderables: Any, style: Any = None, end_section: bool = False) -> None:
+        """Text cells kept to themselves (:func:`~tribescope._cells.isolate_bidi`): a handle with a right-to-left
+        override reversed the rest of its row."""
         super().add_row(
-            *(Text(r) if isinstance(r, str) else r for r in renderables), style=style, end_section=end_section
+            *(Text(isolate_bidi(r)) if isinstance(r, str) else r for r in renderables),
+            style=style,
+            end_section=end_section,
         )
 
 
@@ -148,6 +156,10 @@ class State:
             spark_conf=self.spark_conf,
         )
         self.opened.append(weakref.ref(ws))
+        if ws.backend == "duckdb" and not read_only:
+            # a workspace the command let go (``score`` does) is closed when it is collected: DuckDB's checkpoint
+            # then, which leaves the journal beside the file without a word when the disk is full
+            weakref.finalize(ws, _closing_checkpoint, ws.duck, ws.path)
         if new:
             self.created.append(path)
         return ws
@@ -168,7 +180,28 @@ class State:
         for ref in reversed(opened):
             ws = ref()
             if ws is not None:
+                _say_checkpoint(ws.path, ws.checkpoint())
                 ws.close()
+
+
+def _closing_checkpoint(duck: Any, path: Path) -> None:
+    _say_checkpoint(path, checkpoint(duck, path))
+
+
+def _say_checkpoint(path: Path, full: str | None) -> None:
+    """The closing checkpoint failed for want of space (:meth:`Workspace.checkpoint`): what the command stored is
+    safe in the journal, but say so, and keep it (DuckDB's close left the ``.wal`` beside the file without a word)."""
+    if full is None:
+        return
+    wal = path.with_name(path.name + ".wal")
+    err.print(
+        f"[yellow]warning:[/] what the command stored is committed, in the workspace's journal {escape(str(wal))}, "
+        f"but it could not be written into {escape(str(path))}: the disk is full or a file-size limit was reached "
+        f"({escape(full)}). Keep the journal beside the workspace: the next command that opens it for writing "
+        "writes it in; free some space first",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 state = State()

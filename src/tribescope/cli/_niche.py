@@ -125,6 +125,8 @@ def _show(
     table of the CLI aligns them, in the formats of :func:`_fmt` (``digits``: decimals by column, 3 by default)."""
     cols = columns or table.column_names
     rows = table.to_pylist()[:limit]
+    if not rows and limit is not None:  # `circle --top 0`: a title and headers over no row said nothing
+        return
     # a handle is text, not Rich markup (PlainTable): "[/b]zed" crashed the table, "[red]kim" showed a red "kim"
     t = PlainTable(title=title, show_edge=False)
     for c in cols:
@@ -357,6 +359,15 @@ def circle(
         ],
         limit=top,
     )
+    if shown.num_rows > top:  # the summary's counts, not the table's rows, are the whole circle
+        where = "in the inner circle" if not all_levels else "at every level"
+        console.print(
+            f"… {shown.num_rows - top:,} more {where}; --top N lists more, --out FILE writes every member"
+            if top
+            else f"{shown.num_rows:,} members {where}, none listed (--top 0); --top N lists them, --out FILE writes "
+            "every member",
+            markup=False,
+        )
     if out is not None:
         _write(t, out)
     ws.close()

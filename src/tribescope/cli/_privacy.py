@@ -8,9 +8,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from tribescope._interrupt import EXIT_STATUS, check, deferred, told
 from tribescope.cli._app import app, console, err, fail, has_scores, state
 from tribescope.errors import TribescopeError
-from tribescope.store._privacy import FORGOTTEN_PLACEHOLDER, has_pseudonyms, load_key, purge_file
+from tribescope.store._privacy import (
+    FORGOTTEN_PLACEHOLDER,
+    ForgetReport,
+    has_pseudonyms,
+    load_key,
+    purge_file,
+)
 from tribescope.store._privacy import forget as _forget
 
 #: what ``forget`` says when scores are stored: they were computed with the account's comments and profile
@@ -43,15 +50,36 @@ def forget(
         key = _key(key_file)
         ws = state.open()
         rep = _forget(ws, account, platform, report_dirs=list(reports or []), key=key)
-        scored = has_scores(ws)
-        hint = not rep.total and not rep.already_forgotten and key is None and has_pseudonyms(ws)
+        with deferred():
+            scored = has_scores(ws)
+            hint = not rep.total and not rep.already_forgotten and key is None and has_pseudonyms(ws)
+        rewritten = False
         if rep.total or rep.already_forgotten or rep.untagged:
             # the deleted rows' bytes go with them: the file is rewritten with the live rows only (closes ws)
-            with console.status("rewriting the workspace file without the deleted rows…"):
-                purge_file(ws)
+            try:
+                check()  # a Ctrl-C since the deletion was stored: stop before the rewrite, and say what was done
+                with console.status("rewriting the workspace file without the deleted rows…"):
+                    purge_file(ws)
+                rewritten = True
+            except KeyboardInterrupt:
+                ws.close()
     except TribescopeError as exc:
         raise fail(exc) from None
     ws.close()
+    _report(rep, account, platform, scored=scored, hint=hint)
+    if not rewritten and (rep.total or rep.already_forgotten or rep.untagged):
+        err.print(
+            "[red]error:[/] interrupted (Ctrl-C) after the deletion was stored (above), before the workspace file was "
+            f"rewritten: it still holds the deleted rows' bytes; run `tribescope forget {escape(repr(account))}` again "
+            "to rewrite it",
+            highlight=False,
+        )
+        told()
+        raise typer.Exit(EXIT_STATUS)
+
+
+def _report(rep: ForgetReport, account: str, platform: str | None, *, scored: bool, hint: bool) -> None:
+    """What ``forget`` deleted, kept and removed."""
     if rep.already_forgotten:
         console.print(
             f"{escape(repr(account))} was forgotten before: nothing left to delete; the workspace file was rewritten "

@@ -12,8 +12,9 @@ import pyarrow as pa
 import typer
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from tribescope.cli._app import app, console, err, fail, state
+from tribescope.cli._app import PlainTable, app, console, err, fail, state
 from tribescope.cli._out import check_out, json_safe, score_text, write_table
 from tribescope.errors import TribescopeError
 from tribescope.score._spec import (
@@ -314,7 +315,7 @@ def score(
         raise fail(exc) from None
     rows = tbl.slice(0, limit).to_pylist()
     used = f"{rows[0]['spec_version']}, {rows[0].get('spec_hash')}" if rows else "-"
-    t = Table(
+    t = PlainTable(  # the data's text as it is: no Rich markup, a right-to-left override kept to its cell
         title=f"creators by community score ({tbl.num_rows:,}; spec {used})",
         show_edge=False,
     )
@@ -339,13 +340,15 @@ def score(
     for col, just in cols:
         t.add_column(col, justify=just, no_wrap=col in ("creator", "label"))  # type: ignore[arg-type]
     for i, r in enumerate(rows, 1):
-        cells = [  # the data's text as it is: a handle "[bold]x" or "x[/]" is no Rich markup
+        cells: list[
+            str | Text
+        ] = [  # the data's text as it is: a handle "[bold]x" or "x[/]" is no Rich markup
             str(i),
-            escape(str(r["handle"])[:24]),
-            escape(str(r["platform"])),
+            str(r["handle"])[:24],
+            str(r["platform"]),
             _fmt(r["followers"]),
-            escape(_fmt(r["tier"])),
-            _label_markup(r["label"]),
+            _fmt(r["tier"]),
+            Text.from_markup(_label_markup(r["label"])),
             score_text(r["community_score"]),
             confidence_text(r["confidence"]),
         ]

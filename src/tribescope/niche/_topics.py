@@ -19,6 +19,7 @@ word cosine is 0 for them, and so is the product. Creators whose words agree kee
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -198,6 +199,7 @@ def fit_topics(
 ) -> TopicModel:
     """Fit TF-IDF + NMF on ``documents`` (one per creator key). ``n_topics`` defaults to min(20, max(2, √n))."""
     from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from tribescope.niche._topics import STOP_WORDS
@@ -220,9 +222,26 @@ def fit_topics(
         vec = TfidfVectorizer(token_pattern=TOKEN_PATTERN)
         return TopicModel(vec, None, [], keys, np.zeros((n, 0)), None)
     k = _n_topics(n, n_topics)
-    k = min(k, x.shape[1])
+    # no more topics than distinct documents with words (their TF-IDF rows): creators with identical captions made a
+    # matrix of rank 1 split into two topics of the same words
+    distinct = len(
+        {
+            (x.indices[a:b].tobytes(), np.round(x.data[a:b], 9).tobytes())
+            for a, b in zip(x.indptr[:-1], x.indptr[1:], strict=True)
+            if b > a
+        }
+    )
+    k = max(1, min(k, x.shape[1], distinct))
     nmf = NMF(n_components=k, init="nndsvda", random_state=random_state, max_iter=400, tol=1e-4)
-    w = nmf.fit_transform(x)
+    with warnings.catch_warnings():
+        if (
+            distinct <= k
+        ):  # an exact factorisation: NMF's loss reaches 0 and its convergence test divides by it —
+            # "Maximum number of iterations 400 reached" and NumPy's "invalid value encountered in sqrt" on the
+            # console, over a fit that is exact
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.filterwarnings("ignore", "invalid value encountered", RuntimeWarning)
+        w = nmf.fit_transform(x)
     vocab = np.asarray(vec.get_feature_names_out())
     terms = [list(vocab[np.argsort(-h)[:n_terms]][h[np.argsort(-h)[:n_terms]] > 0]) for h in nmf.components_]
     return TopicModel(vec, nmf, terms, keys, _normalise(w), x)

@@ -8,6 +8,7 @@ needs real identities of followers, hence ``--pseudonymize``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tribescope import schema
+from tribescope import _interrupt, schema
 from tribescope.errors import TribescopeError
 from tribescope.store._workspace import Workspace, _ident
 from tribescope.store._workspace import _literal as _lit
@@ -259,24 +260,29 @@ def forget(
                     ws.duck.execute(f'DROP TABLE "{table}"')
         if rep.deleted or listed:  # forgotten before: its name may still be in the log of an older tribescope
             rep.scrubbed = _scrub_log(ws, names, platform)
-    if not rep.deleted:  # nothing matched: a report that merely contains the word is not about this account
-        rep.already_forgotten = listed
-        if rep.scrubbed or rep.untagged:
-            ws.duck.execute("CHECKPOINT")
-        return rep
-    from tribescope.store._sqlcache import purge_matching
+    # committed: a Ctrl-C from here on lets the copies that name the account go too (the caller asks
+    # :func:`tribescope._interrupt.pressed` after, before the file's rewrite)
+    with _interrupt.deferred():
+        if (
+            not rep.deleted
+        ):  # nothing matched: a report that merely contains the word is not about this account
+            rep.already_forgotten = listed
+            if rep.scrubbed or rep.untagged:
+                ws.duck.execute("CHECKPOINT")
+            return rep
+        from tribescope.store._sqlcache import purge_matching
 
-    # compiled queries keep their literals (the commenter ids explain's evidence filters on), outside the workspace
-    rep.cache_files_removed = purge_matching(tokens)
-    imported = _imported_files(ws)
-    for f in _report_files(dirs):
-        if _mentions(f, tokens) and not _is_imported(f, imported):
-            f.unlink()
-            rep.files_removed.append(str(f))
-    # the deleted rows leave the visible state and the write-ahead log; their bytes stay in the file's blocks until
-    # :func:`purge_file` rewrites it (``tribescope forget`` does)
-    ws.duck.execute("CHECKPOINT")
-    return rep
+        # compiled queries keep their literals (the commenter ids explain's evidence filters on), outside the workspace
+        rep.cache_files_removed = purge_matching(tokens)
+        imported = _imported_files(ws)
+        for f in _report_files(dirs):
+            if _mentions(f, tokens) and not _is_imported(f, imported):
+                f.unlink()
+                rep.files_removed.append(str(f))
+        # the deleted rows leave the visible state and the write-ahead log; their bytes stay in the file's blocks
+        # until :func:`purge_file` rewrites it (``tribescope forget`` does)
+        ws.duck.execute("CHECKPOINT")
+        return rep
 
 
 def _untag(
@@ -513,16 +519,26 @@ def purge_file(ws: Workspace) -> None:
         d.execute(f"ATTACH {_lit(str(tmp))} AS __ts_purge")
         try:
             d.execute(f'COPY FROM DATABASE "{db}" TO __ts_purge')
-        finally:
-            d.execute("DETACH __ts_purge")
+        except (
+            BaseException
+        ):  # a copy that failed (or was interrupted) may refuse the DETACH: closing detaches
+            with contextlib.suppress(Exception):
+                d.execute("DETACH __ts_purge")
+            raise
+        d.execute("DETACH __ts_purge")
         ws.close()
         if _stamp(path) != before:  # nothing may have written to it since the copy began
             raise WorkspaceError(f"{path} changed while it was copied")
         shutil.copymode(path, tmp)
         os.replace(tmp, path)
-    except Exception as exc:
+    except BaseException as exc:
+        ws.close()
         for left in (tmp, wal):
             left.unlink(missing_ok=True)
+        if _interrupt.is_interrupt(
+            exc
+        ):  # Ctrl-C: the caller says what was done (the rows' deletion) and stops
+            raise KeyboardInterrupt from exc
         raise WorkspaceError(
             f"the rows were deleted, but {path} still holds their bytes: it could not be rewritten ({exc}). "
             "Fix that (disk space, another program using the file) and run `tribescope forget` again with the same "

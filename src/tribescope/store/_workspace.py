@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from tribescope import schema
+from tribescope import _interrupt, schema
 from tribescope.errors import BackendMissing, WorkspaceError
 
 if TYPE_CHECKING:
@@ -112,6 +112,41 @@ def _column_def(name: str, sql_type: str, compressed: bool = True) -> str:
 def _column_ddl(c: schema.Column) -> str:
     """A canonical column's definition (see :func:`_column_def` and :attr:`~tribescope.schema.Column.compressed`)."""
     return _column_def(c.name, _duck_type(c.type), c.compressed)
+
+
+#: the table whose comment holds the workspace's layout version (:data:`tribescope.schema.SCHEMA_VERSION`), and how
+_VERSION_TABLE = "imports"
+_VERSION_PREFIX = "tribescope workspace schema "
+_VERSION_MARK = "*version"  # the version row's first column: none of the canonical tables' names
+#: the stamp, as a row beside the columns' (``_VERSION_MARK``, the comment): a catalog lookup, no table is read
+_VERSION_SQL = (
+    f"SELECT '{_VERSION_MARK}', comment FROM duckdb_tables() WHERE database_name = current_database() "
+    f"AND schema_name = current_schema() AND table_name = '{_VERSION_TABLE}'"
+)
+
+
+def _stamped_version(rows: list[tuple[Any, ...]]) -> int | None:
+    """The layout version stamped in the workspace (``rows``: :data:`_VERSION_SQL`'s), ``None`` when there is none
+    (a new workspace, or one written before the stamp)."""
+    for _, comment in rows:
+        if isinstance(comment, str) and comment.startswith(_VERSION_PREFIX):
+            try:
+                return int(comment[len(_VERSION_PREFIX) :])
+            except ValueError:
+                return None
+    return None
+
+
+def _check_version(path: Path, version: int | None) -> None:
+    """Refuse a workspace a newer tribescope wrote: its tables may mean what this one does not know."""
+    if version is not None and version > schema.SCHEMA_VERSION:
+        from tribescope import __version__
+
+        raise WorkspaceError(
+            f"workspace {path} was written by a newer tribescope (workspace schema version {version}; this "
+            f"tribescope, {__version__}, reads versions up to {schema.SCHEMA_VERSION}): upgrade tribescope to open it "
+            "(pip install -U tribescope). Nothing was changed"
+        )
 
 
 def _ddl(tbl: schema.Table) -> str:
@@ -236,25 +271,40 @@ class Workspace:
         (forward-compatible), in two statements: every ``CREATE TABLE IF NOT EXISTS`` in one, the tables' columns in
         one catalog query. A statement per table and a ``DESCRIBE`` of each were 14 round trips at every open, each
         waiting for the interpreter when another thread held it (``tribescope score PATHS`` loads the scoring modules
-        beside the import: the issue-size one command −0.03 / −0.04 s, two sets of 14 paired rounds)."""
-        if self.read_only or self.backend != "duckdb":
+        beside the import: the issue-size one command −0.03 / −0.04 s, two sets of 14 paired rounds).
+
+        The same catalog query reads the layout version stamped in the workspace (:data:`schema.SCHEMA_VERSION`), before
+        anything is written: a higher one (a newer tribescope's) is a :class:`WorkspaceError` naming the file and both
+        versions, also opened read-only; a lower one or none is upgraded as above and stamped."""
+        if self.backend != "duckdb":
+            return
+        if self.read_only:  # nothing to add; a newer layout is refused all the same
+            _check_version(self.path, _stamped_version(self.duck.execute(_VERSION_SQL).fetchall()))
             return
         tables = list(schema.TABLES.values())
-        self.duck.execute(";\n".join(_ddl(t) for t in tables))
         names = ", ".join(f"'{t.name}'" for t in tables)  # the schema's own names: plain identifiers
-        have: dict[str, set[str]] = {}
-        for table, column in self.duck.execute(
+        # the columns the tables have and the stamp, before anything is written: a newer layout is left as it is
+        rows = self.duck.execute(
             "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            f"AND schema_name = current_schema() AND table_name IN ({names})"
-        ).fetchall():
+            f"AND schema_name = current_schema() AND table_name IN ({names}) UNION ALL {_VERSION_SQL}"
+        ).fetchall()
+        version = _stamped_version([r for r in rows if r[0] == _VERSION_MARK])
+        _check_version(self.path, version)
+        have: dict[str, set[str]] = {}
+        for table, column in rows:
             have.setdefault(table, set()).add(column)
-        missing = [(t, c) for t in tables for c in t.columns if c.name not in have.get(t.name, ())]
-        if missing:
+        self.duck.execute(";\n".join(_ddl(t) for t in tables))
+        # the tables it had lack the columns added since (a table it did not have was created whole)
+        missing = [(t, c) for t in tables if t.name in have for c in t.columns if c.name not in have[t.name]]
+        if missing or version != schema.SCHEMA_VERSION:
             # an older workspace: its tables altered by catalog and schema (a temporary table of the name comes first)
             home = self.duck.execute("SELECT current_database(), current_schema()").fetchone()
             where = ".".join(_ident(str(n)) for n in home or ())
             for t, c in missing:
                 self.duck.execute(f"ALTER TABLE {where}.{_ident(t.name)} ADD COLUMN {_column_ddl(c)}")
+            self.duck.execute(
+                f"COMMENT ON TABLE {where}.{_ident(_VERSION_TABLE)} IS '{_VERSION_PREFIX}{schema.SCHEMA_VERSION}'"
+            )
 
     @contextmanager
     def memory_limit(self, limit: str | None) -> Iterator[None]:
@@ -359,15 +409,19 @@ class Workspace:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing: everything written inside commits together or not at all."""
+        """All-or-nothing: everything written inside commits together or not at all.
+
+        A Ctrl-C pressed while it ran rolls it back, also one the engine swallowed (:func:`tribescope._interrupt.check`
+        before the commit); one pressed during the commit is remembered and lets it finish."""
         with self._lock:
             self.duck.execute("BEGIN TRANSACTION")
             try:
                 yield
+                _interrupt.check()
             except BaseException:
                 self.duck.execute("ROLLBACK")
                 raise
-            else:
+            with _interrupt.deferred():
                 self.duck.execute("COMMIT")
 
     def write_table(
@@ -517,6 +571,16 @@ class Workspace:
         ws._deleted = self._deleted
         return ws
 
+    def checkpoint(self) -> str | None:
+        """Write the journal (``NAME.wal``) of a DuckDB workspace open for writing into its file, as closing it does,
+        but say when that fails for want of space: DuckDB's close then leaves the journal beside the file without a
+        word. What was committed stays in the journal, which DuckDB applies (and checkpoints) the next time the file is
+        opened. Returns DuckDB's error when the disk is full or a file-size limit was reached (:data:`DISK_FULL`),
+        ``None`` otherwise (also when there is no journal, or for another error, which closing reports as before)."""
+        if self._closed or self.read_only or self.backend != "duckdb":
+            return None
+        return checkpoint(self.duck, self.path)
+
     def close(self) -> None:
         self._closed = True  # using it afterwards is a WorkspaceError naming it (not "no such table")
         with contextlib.suppress(Exception):  # closing twice is harmless
@@ -541,6 +605,24 @@ class Workspace:
 
     def __repr__(self) -> str:
         return f"Workspace({str(self.path)!r}, backend={self.backend!r})"
+
+
+#: how DuckDB says a write failed for want of space: the disk (ENOSPC) or the process's file-size limit (EFBIG,
+#: ``ulimit -f``), or a quota
+DISK_FULL = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def checkpoint(duck: Any, path: Path) -> str | None:
+    """:meth:`Workspace.checkpoint` on DuckDB connection ``duck`` to the file ``path`` (a connection already closed,
+    or read-only: ``None``)."""
+    if not path.with_name(path.name + ".wal").exists():  # nothing to write (one stat)
+        return None
+    try:
+        duck.execute("CHECKPOINT")
+    except Exception as exc:  # duckdb's errors; closing does the same checkpoint and says nothing
+        text = str(exc)
+        return text if any(s in text for s in DISK_FULL) else None
+    return None
 
 
 #: Folder (inside a Parquet workspace) where the Spark backend writes derived tables: model enrichments
@@ -798,7 +880,11 @@ def connect(
             raise WorkspaceError(_open_error(p, exc)) from exc
         _session_settings(duck)
         ws = Workspace(None, "duckdb", p, read_only=read_only, duck=duck)
-        ws.ensure_schema()
+        try:
+            ws.ensure_schema()
+        except WorkspaceError:
+            ws.close()
+            raise
         return ws
     raise WorkspaceError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
 

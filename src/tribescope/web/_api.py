@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from tribescope._files import is_formula_cell
 from tribescope.errors import TribescopeError
+from tribescope.schema import PLATFORMS
 from tribescope.score._spec import COUNT_COLUMNS, label_value
 from tribescope.web import _data
 from tribescope.web._data import MAX_PAGE_SIZE, CreatorQuery, Page, Section
@@ -28,6 +29,22 @@ __all__ = ["LookalikeCount", "LookalikeOf", "router", "to_csv"]
 router = APIRouter(prefix="/api")
 
 Str = Annotated[str | None, Query(max_length=200)]
+
+
+def _platform(v: str | None) -> str | None:
+    """One of :data:`tribescope.schema.PLATFORMS` in any case, or a validation error naming them (``platform=tiktk``
+    was a 200 of no creator, the plan's a 200 "available: false"); empty: every platform."""
+    if v is None or not v.strip():
+        return None
+    p = v.strip().lower()
+    if p not in PLATFORMS:
+        raise ValueError(f"platform must be one of {', '.join(PLATFORMS)}")
+    return p
+
+
+Platform = Annotated[
+    str | None, Query(max_length=200, description=f"one of {', '.join(PLATFORMS)}"), AfterValidator(_platform)
+]
 PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
 PageSize = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description=f"rows per page (at most {MAX_PAGE_SIZE})")
@@ -214,7 +231,7 @@ def summary(request: Request) -> dict[str, int]:
 
 
 async def creator_query(  # async: no I/O, so FastAPI need not hop to a worker thread for it
-    platform: Str = None,
+    platform: Platform = None,
     tier: Annotated[
         str | None, Query(max_length=200, description="creator, nano, micro, mid, macro or mega")
     ] = None,
@@ -378,7 +395,9 @@ def _simple_list(name: str, fn: Any, model: type[ListResponse] = ListResponse) -
 
     def handler(request: Request, page: PageNo = 1, page_size: PageSize = 50, format: Fmt = "json") -> Any:
         with _store(request).view() as ws:
-            sec = fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
+            sec = _data.mark_scored(
+                ws, fn(ws, page, page_size, export=format == "csv" and not _one_page(request))
+            )
         out = _list_out(sec, name.replace("/", "_"), format)
         if more and isinstance(out, ListResponse) and sec.ok:
             return model(**out.model_dump(), **{k: sec.data.extra[k] for k in more if k in sec.data.extra})
@@ -421,7 +440,7 @@ def _overlap(request: Request, creators: list[str], fmt: str) -> Any:
     if not 2 <= len(creators) <= 20:
         raise HTTPException(400, "give between 2 and 20 creators as platform:creator_id")
     with _store(request).view() as ws:
-        sec = _data.overlap(ws, creators)
+        sec = _data.mark_scored(ws, _data.overlap(ws, creators))
     out = _list_out(sec, "overlap", fmt)
     rejected = sec.data.rejected if sec.ok else []
     extra = sec.data.extra if sec.ok else {}
@@ -484,7 +503,7 @@ def _similar(request: Request, creator: str, n: int, fmt: str) -> Any:
         key = _data.resolve_creator(ws, platform, creator_id)  # as /api/creators/… answers it
         if key is None:
             raise HTTPException(404, f"no creator {platform.lower()}:{creator_id} in this workspace")
-        sec = _data.lookalikes(ws, *key, n)
+        sec = _data.mark_scored(ws, _data.lookalikes(ws, *key, n))
     out = _list_out(sec, "similar", fmt)
     if isinstance(out, ListResponse):
         return SimilarResponse(**out.model_dump(), creator=sec.data.extra["creator"] if sec.ok else {})
@@ -530,7 +549,9 @@ Brand = Annotated[
 
 def _plan(request: Request, brand: str | None, budget: float, platform: str | None, fmt: str) -> Any:
     with _store(request).view() as ws:
-        sec = _data.plan(ws, brand, budget, platform)
+        if (unknown := _data.unknown_brand(ws, brand)) is not None:  # was a 200 "available: false"
+            raise HTTPException(404, unknown)
+        sec = _data.mark_scored(ws, _data.plan(ws, brand, budget, platform))
     out = _list_out(sec, "plan", fmt)
     if not isinstance(out, ListResponse) or not sec.ok:
         return out
@@ -547,11 +568,11 @@ def _plan(request: Request, brand: str | None, budget: float, platform: str | No
     "/plan",
     response_model=PlanResponse,
     tags=["campaigns"],
-    responses={**ERRORS, **CSV_DOC},
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
     summary="Creators to book for a brand within a budget, with the rationale per pick",
 )
 def plan(
-    request: Request, budget: Budget, brand: Brand = None, platform: Str = None, format: Fmt = "json"
+    request: Request, budget: Budget, brand: Brand = None, platform: Platform = None, format: Fmt = "json"
 ) -> Any:
     return _plan(request, brand, budget, platform, format)
 
@@ -559,11 +580,11 @@ def plan(
 @router.get(
     "/plan.csv",
     tags=["campaigns"],
-    responses={**ERRORS, **CSV_DOC},
+    responses={**ERRORS, **CSV_DOC, 404: {"model": ErrorOut}},
     response_class=Response,
     summary="plan as CSV",
 )
-def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Str = None) -> Any:
+def plan_csv(request: Request, budget: Budget, brand: Brand = None, platform: Platform = None) -> Any:
     return _plan(request, brand, budget, platform, "csv")
 
 

@@ -222,7 +222,11 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         problems: list[dict[str, Any]] = [
-            {"loc": [str(x) for x in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()
+            {
+                "loc": [str(x) for x in e.get("loc", ())],
+                "msg": _range_msg(request, e) or str(e.get("msg", "")),
+            }
+            for e in exc.errors()
         ]
         for p, e in zip(problems, exc.errors(), strict=True):  # name the value refused (e.g. which creator)
             if isinstance(e.get("input"), str) and len(e["input"]) <= 320:
@@ -230,7 +234,12 @@ def create_app(
         if _is_api(request):
             return JSONResponse({"error": "invalid request", "detail": problems}, status_code=422)
         text = "; ".join(
-            f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}"
+            # a message that names its parameter itself ("page must be …") is not prefixed with it again
+            (
+                p["msg"]
+                if p["msg"].startswith(f"{p['loc'][-1]} ")
+                else f"{'.'.join(p['loc'][1:]) or p['loc'][0]}: {p['msg']}"
+            )
             + (f" (got {p['input']!r})" if "input" in p else "")
             for p in problems
         )
@@ -251,6 +260,81 @@ def create_app(
         _document_token(app)
     threading.Thread(target=_warm_up, name="tribescope-warm-up", daemon=True).start()
     return app
+
+
+#: pydantic's errors for a number refused: not a number, not finite, or out of one of its bounds (only the bound it
+#: failed is named: ``min_score=nan`` said "Input should be less than or equal to 100", ``-1`` only "≥ 0")
+_NUMBER_ERRORS = frozenset(
+    {
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+        "float_parsing",
+        "float_type",
+        "int_parsing",
+        "int_type",
+        "int_from_float",
+    }
+)
+
+
+def _param_field(request: Request, name: str, where: str) -> Any:
+    """The route's parameter ``name`` in ``where`` (``query``, ``path``), also one of a dependency's (the creator
+    list's filters are :func:`creator_query`'s); ``None`` when the route has none of that name."""
+    route = request.scope.get("route")
+    todo = [getattr(route, "dependant", None)]
+    while todo:
+        dep = todo.pop()
+        if dep is None:
+            continue
+        for f in getattr(dep, f"{where}_params", ()):
+            if f.alias == name or f.name == name:
+                return f
+        todo.extend(dep.dependencies)
+    return None
+
+
+def _range_msg(request: Request, err: Any) -> str | None:
+    """What a refused number must be, whole: ``must be a number from 0 to 100`` (its kind and both bounds, read from
+    the parameter's declaration) rather than the one bound pydantic checked last. ``None``: not a number's error."""
+    loc = err.get("loc", ())
+    if (
+        err.get("type") == "value_error"
+    ):  # a validator's own words (``platform must be one of …``), not pydantic's
+        return str(err.get("msg", "")).removeprefix("Value error, ") or None
+    if err.get("type") not in _NUMBER_ERRORS or len(loc) != 2 or loc[0] not in ("query", "path"):
+        return None
+    field = _param_field(request, str(loc[1]), str(loc[0]))
+    if field is None:
+        return None
+    lo = hi = None
+    for m in getattr(field.field_info, "metadata", ()):
+        for attr, op in (("ge", "≥"), ("gt", ">")):
+            if getattr(m, attr, None) is not None:
+                lo = (op, getattr(m, attr))
+        for attr, op in (("le", "≤"), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                hi = (op, getattr(m, attr))
+
+    def num(v: Any) -> str:
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    kind = "a whole number" if "int" in str(err.get("type")) or _is_int(field) else "a number"
+    if lo and hi and lo[0] == "≥" and hi[0] == "≤":
+        bounds = f" from {num(lo[1])} to {num(hi[1])}"
+    else:
+        parts = [f"{op} {num(v)}" for op, v in (b for b in (lo, hi) if b is not None)]
+        bounds = f" {' and '.join(parts)}" if parts else ""
+    return f"{loc[1]} must be {kind}{bounds}"
+
+
+def _is_int(field: Any) -> bool:
+    ann = getattr(field.field_info, "annotation", None)
+    return ann is int
 
 
 def _warm_up() -> None:

@@ -1520,6 +1520,31 @@ def plan(ws: Workspace, brand: str | None, budget: float, platform: str | None =
     return Section(page)
 
 
+def unknown_brand(ws: Workspace, brand: str | None) -> str | None:
+    """Why ``brand`` (a plan's, optional) names no stored brand profile (the known ones, how to add it); ``None`` when
+    it does, or none is given."""
+    brand = (brand or "").strip()
+    if not brand:
+        return None
+    get = _optional("tribescope.brand", "get_brand")
+    if get is None:
+        return None
+    try:
+        get(ws, brand)
+    except TribescopeError as exc:
+        return scrub(str(exc), ws.path)
+    return None
+
+
+def mark_scored(ws: Workspace, sec: Section) -> Section:
+    """``sec`` with its page's ``scored`` saying whether the workspace holds scores (``creator_scores``): a list other
+    than the creators' (lookalikes, overlap, plan, niches, campaigns) said ``scored: true`` (the default) on a
+    workspace never scored, beside its empty ``community_score`` and ``label``."""
+    if sec.ok:
+        sec.data.scored = SCORE_TABLE in _tables(ws)
+    return sec
+
+
 def has_posts(ws: Workspace) -> bool:
     """Whether any post was imported (an empty workspace says "nothing imported yet")."""
     return "posts" in _tables(ws) and int(ws.table("posts").limit(1).count().execute()) > 0

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
+from tribescope._bidi import isolate_bidi
 from tribescope._cells import LABEL_COLUMNS, figure_cell
 from tribescope.score._spec import (
     INSUFFICIENT_LAST_NOTE,
@@ -160,10 +161,18 @@ def _json_script(v: Any) -> Markup:
 
 
 @functools.cache
+def _isolated(v: Any) -> Any:
+    """What a template shows of ``v``: a text with a bidirectional formatting character (a handle with U+202E) in an
+    isolate that closes it (:func:`~tribescope._cells.isolate_bidi`); markup the code built, and anything else, as
+    it is."""
+    return isolate_bidi(v) if type(v) is str else v
+
+
 def env() -> Environment:
     e = Environment(
         loader=PackageLoader("tribescope.web", "templates"),
         autoescape=True,  # every template, whatever its file name
+        finalize=_isolated,  # every value shown kept to itself: a right-to-left override ends with it
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
