@@ -182,6 +182,24 @@ def run_cli(wsfile: str, *args: str, env: dict[str, str | None] | None = None) -
     return r.exit_code, r.stdout, r.stderr
 
 
+def run_main(wsfile: Any, *args: str) -> int | str | None:
+    """``tribescope -w WS ARGS…`` through ``cli.main()`` in-process — its exit codes, Ctrl-C and error messages as the
+    installed command gives them (:func:`run_cli` invokes the Typer app alone): the exit code (0 when it returned)."""
+    import sys
+
+    from tribescope import cli
+
+    argv = sys.argv
+    sys.argv = ["tribescope", "--workspace", str(wsfile), *args]
+    try:
+        cli.main()
+    except SystemExit as exc:
+        return exc.code
+    finally:
+        sys.argv = argv
+    return 0
+
+
 def scored_synth_path(d: Any, seed: int) -> str:
     """The path of ``synth --scale xs --seed SEED`` imported into ``d/ws.duckdb`` and scored by the CLI."""
     ws = imported_synth(d, seed)

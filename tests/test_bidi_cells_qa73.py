@@ -4,11 +4,12 @@ FSI … PDI, that closes what the text left open)."""
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from tribescope import cli
+try:
+    from ._score_fixtures import run_main
+except ImportError:  # run as a rootdir-relative module
+    from _score_fixtures import run_main  # type: ignore[no-redef]
 from tribescope._bidi import isolate_bidi
 
 FSI, PDI, PDF, RLO, RLI = "\u2068", "\u2069", "\u202c", "\u202e", "\u2067"
@@ -28,7 +29,8 @@ def _workspace(tmp_path):
 
     path = tmp_path / "ws.duckdb"
     assert (
-        _run(path, "import", *(str(FIXTURES / f) for f in ("accounts.csv", "posts.csv", "comments.csv"))) == 0
+        run_main(path, "import", *(str(FIXTURES / f) for f in ("accounts.csv", "posts.csv", "comments.csv")))
+        == 0
     )
     ws = connect(path)
     try:
@@ -40,23 +42,11 @@ def _workspace(tmp_path):
     return path
 
 
-def _run(path, *args):
-    argv = sys.argv
-    sys.argv = ["tribescope", "--workspace", str(path), *args]
-    try:
-        cli.main()
-    except SystemExit as exc:
-        return exc.code
-    finally:
-        sys.argv = argv
-    return 0
-
-
 def test_the_score_table_keeps_an_override_in_its_cell(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "200")
     path = _workspace(tmp_path)
     capsys.readouterr()
-    assert _run(path, "score") == 0
+    assert run_main(path, "score") == 0
     out = capsys.readouterr().out
     (line,) = [ln for ln in out.splitlines() if "Alice_Bakes" in ln]
     # the handle's override ends inside its cell, before the platform's column
@@ -71,7 +61,7 @@ def test_the_dashboard_keeps_an_override_in_its_cell(tmp_path):
     from tribescope.web import create_app
 
     path = _workspace(tmp_path)
-    assert _run(path, "score") == 0
+    assert run_main(path, "score") == 0
     with TestClient(create_app(path), base_url="http://127.0.0.1") as c:
         page = c.get("/").text
         assert f">{FSI}{RLO}Alice_Bakes{PDF}{PDI}</a>" in page
