@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import signal
-import sys
 
 import pytest
 
-from tribescope import cli
+try:
+    from ._score_fixtures import run_main
+except ImportError:  # run as a rootdir-relative module
+    from _score_fixtures import run_main  # type: ignore[no-redef]
 from tribescope.store import _privacy, connect
 
 
@@ -22,20 +24,8 @@ def _workspace(tmp_path):
                 f"youtube,c{i},p{i % 3},a{i % 6},user{i % 6},2024-01-01T00:00:{i:02d}Z,comment {i},{i % 5}\n"
             )
     path = tmp_path / "ws.duckdb"
-    assert _run(path, "import", str(csv)) == 0
+    assert run_main(path, "import", str(csv)) == 0
     return path
-
-
-def _run(path, *args):
-    argv = sys.argv
-    sys.argv = ["tribescope", "--workspace", str(path), *args]
-    try:
-        cli.main()
-    except SystemExit as exc:
-        return exc.code
-    finally:
-        sys.argv = argv
-    return 0
 
 
 def _comments_of(path, author):
@@ -64,13 +54,13 @@ def test_a_ctrl_c_the_engine_swallows_during_the_deletion_stops_it(tmp_path, mon
         return remember(*args, **kwargs)
 
     monkeypatch.setattr(_privacy, "_remember", swallowed)
-    code = _run(path, "forget", "a1")
+    code = run_main(path, "forget", "a1")
     err = capsys.readouterr().err
     assert code == 130
     assert "error: interrupted (Ctrl-C)" in err
     assert _comments_of(path, "a1") == 10  # the workspace as it was
     monkeypatch.setattr(_privacy, "_remember", remember)
-    assert _run(path, "forget", "a1") == 0  # and nothing half-done: a forget afterwards deletes it all
+    assert run_main(path, "forget", "a1") == 0  # and nothing half-done: a forget afterwards deletes it all
     assert _comments_of(path, "a1") == 0
 
 
@@ -92,7 +82,7 @@ def test_a_ctrl_c_during_the_file_rewrite_says_the_deletion_was_stored(tmp_path,
     or, stopped inside the engine, exit 1 and 'fix that (disk space, another program using the file)'."""
     path = _workspace(tmp_path)
     monkeypatch.setattr(_privacy, "_stamp", stop)
-    code = _run(path, "forget", "a1")
+    code = run_main(path, "forget", "a1")
     out, err = capsys.readouterr()
     assert code == 130
     assert "forgot 'a1': " in out

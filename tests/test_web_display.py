@@ -169,7 +169,13 @@ def test_every_csv_export_of_a_list_not_available_is_a_409_with_the_reason(tmp_p
     with TestClient(create_app(path), base_url=BASE) as c:
         urls = ["/api/brands", "/api/campaigns", "/api/campaigns/labels"]
         if pytest.importorskip("tribescope.campaigns"):
-            urls.append("/api/plan?budget=1000&brand=nope")
+            # an unknown brand's plan is no list "not available" but a 404, the same error in every form
+            error = c.get("/api/plan?budget=1000&brand=nope").json()["error"]
+            assert "nope" in error
+            for csv_url in ("/api/plan.csv?budget=1000&brand=nope", "/api/plan?budget=1000&brand=nope&format=csv"):
+                r = c.get(csv_url)
+                assert r.status_code == 404, (csv_url, r.status_code, r.text)
+                assert r.json() == {"error": error}
         for url in urls:
             base, _, query = url.partition("?")
             reason = c.get(url).json()["reason"]

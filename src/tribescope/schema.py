@@ -31,6 +31,11 @@ Conventions
   faster, the file ~1.5× larger; see docs/perf-rounds.md). Repetitive columns (``platform``, ``post_id`` of a
   comment, …) keep DuckDB's choice. A workspace created by an older version keeps the compression its columns were
   created with; a column added to it later is declared as here.
+* The workspace carries the version of this layout (`tribescope.schema.SCHEMA_VERSION`, now 1), stamped as the comment
+  of its `imports` table whenever it is opened for writing. A workspace of an older tribescope (a lower version, or
+  none) is upgraded in place — missing tables created, missing columns added — and stamped; one written by a newer
+  tribescope (a higher version) is refused, by readers too, with an error naming the file and both versions, and is
+  left as it is. The version is read in the catalog query that opening does anyway (no table is read).
 """
 
 from __future__ import annotations

@@ -225,6 +225,9 @@ def create_app(
             {
                 "loc": [str(x) for x in e.get("loc", ())],
                 "msg": _range_msg(request, e) or str(e.get("msg", "")),
+                "type": str(
+                    e.get("type", "")
+                ),  # FastAPI's ValidationError shape, as the OpenAPI document declares
             }
             for e in exc.errors()
         ]
