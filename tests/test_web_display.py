@@ -172,7 +172,10 @@ def test_every_csv_export_of_a_list_not_available_is_a_409_with_the_reason(tmp_p
             # an unknown brand's plan is no list "not available" but a 404, the same error in every form
             error = c.get("/api/plan?budget=1000&brand=nope").json()["error"]
             assert "nope" in error
-            for csv_url in ("/api/plan.csv?budget=1000&brand=nope", "/api/plan?budget=1000&brand=nope&format=csv"):
+            for csv_url in (
+                "/api/plan.csv?budget=1000&brand=nope",
+                "/api/plan?budget=1000&brand=nope&format=csv",
+            ):
                 r = c.get(csv_url)
                 assert r.status_code == 404, (csv_url, r.status_code, r.text)
                 assert r.json() == {"error": error}
