@@ -207,10 +207,19 @@ def import_job(client: Any, name: str, body: bytes, **form: str) -> dict[str, An
     fields) and wait for it to end: the job's last state."""
     r = client.post("/api/jobs/import", files={"file": (name, body, "text/csv")}, data=form)
     assert r.status_code == 202, r.text
-    job = r.json()
-    for _ in range(600):
+    return wait_job(client, r.json(), timeout=30)
+
+
+def score_job(client: Any) -> dict[str, Any]:
+    """Start the dashboard's score job (``/api/jobs/score``) and wait for it to end: the job's last state."""
+    return wait_job(client, client.post("/api/jobs/score").json(), timeout=120)
+
+
+def wait_job(client: Any, job: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+    """Poll the dashboard's job ``job`` until it is done or failed (at most ``timeout`` seconds): its last state."""
+    deadline = time.monotonic() + timeout
+    while True:
         job = client.get(f"/api/jobs/{job['id']}").json()
-        if job["status"] in ("done", "failed"):
-            break
+        if job["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
         time.sleep(0.05)
-    return job

@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("fastapi")
 
 try:  # tests/ may or may not be a package
-    from ._web_fixtures import pipeline_workspace
+    from ._web_fixtures import pipeline_workspace, score_job
 except ImportError:
-    from _web_fixtures import pipeline_workspace  # type: ignore[no-redef]
+    from _web_fixtures import pipeline_workspace, score_job  # type: ignore[no-redef]
 
 HEADER = "platform,comment_id,post_id,author_id,author_name,created_at,text,likes\n"
 
@@ -171,7 +171,6 @@ def test_score_says_how_many_creators_it_recomputed(edited, tmp_path):
 
 
 def test_the_dashboards_rescore_says_how_many_creators_it_recomputed(edited, tmp_path):
-    import time
 
     from fastapi.testclient import TestClient
 
@@ -182,12 +181,7 @@ def test_the_dashboards_rescore_says_how_many_creators_it_recomputed(edited, tmp
     app = create_app(path, read_only=False)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as c:
-            job = c.post("/api/jobs/score").json()
-            for _ in range(1200):
-                job = c.get(f"/api/jobs/{job['id']}").json()
-                if job["status"] in ("done", "failed"):
-                    break
-                time.sleep(0.1)
+            job = score_job(c)
             assert job["status"] == "done", job
             assert job["message"].startswith(
                 "scored 40 creators; the metrics of 1 of 40 creators were recomputed (their data changed since the "

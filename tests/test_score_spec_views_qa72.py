@@ -17,8 +17,10 @@ from tribescope.score import score_creators
 
 try:  # the tests folder may or may not be a package
     from ._score_fixtures import bakery, run_cli
+    from ._web_fixtures import score_job
 except ImportError:
     from _score_fixtures import bakery, run_cli  # type: ignore[no-redef]
+    from _web_fixtures import score_job  # type: ignore[no-redef]
 
 DEFAULT = resources.files("tribescope.score").joinpath("spec.toml").read_text("utf-8")
 #: a signal that holds for every creator with posts, worded so that only this spec can print it
@@ -98,7 +100,6 @@ def test_cli_report_spec_fails_before_writing_anything(ws, tmp_path):
 def test_the_dashboard_reads_and_rescores_with_the_spec_it_is_served_with(ws, tmp_path):
     """`serve --spec FILE`: the creator page's evidence is that spec's, and a re-score from the dashboard (`--write`)
     keeps scoring with it — it used to replace the user's scores with the packaged spec's without a word."""
-    import time
 
     from fastapi.testclient import TestClient
 
@@ -120,12 +121,7 @@ def test_the_dashboard_reads_and_rescores_with_the_spec_it_is_served_with(ws, tm
             assert any(s.startswith("house rule: ") for s in ev["data"]["evidence"]["suspicious_signals"])
             assert ev["data"]["warnings"] == []
 
-            job = c.post("/api/jobs/score").json()
-            for _ in range(1200):
-                job = c.get(f"/api/jobs/{job['id']}").json()
-                if job["status"] in ("done", "failed"):
-                    break
-                time.sleep(0.1)
+            job = score_job(c)
             assert job["status"] == "done", job
     finally:
         app.state.store.close()

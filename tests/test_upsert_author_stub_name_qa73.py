@@ -82,13 +82,23 @@ def _acc(rows):
     return pa.Table.from_pylist([{k: r.get(k) for k in s.names} for r in rows], schema=s)
 
 
+def _merge(ws, files):
+    """The accounts rows of ``files`` (``(import_id, rows)``, in order) staged and merged in one transaction."""
+    from tribescope.store._upsert import Stager
+
+    with ws.transaction():
+        st = Stager(ws.duck, "")
+        for imp, rows in files:
+            st.next_file(imp)
+            st.add("accounts", _acc(rows))
+        st.merge()
+
+
 @pytest.mark.parametrize("together", [False, True])
 def test_profile_observed_before_the_stub_still_gives_the_name(ws, together):
     """The stub carries a later observation time than the profile (a comments scrape after the profile's) and is
     stored first: its name is still no profile's — merged in two imports, or as two files of one."""
     import datetime as dt
-
-    from tribescope.store._upsert import Stager
 
     jan, mar = (dt.datetime(2024, m, 1, tzinfo=dt.UTC) for m in (1, 3))
     stub = [{"platform": "youtube", "account_id": "UCarjun", "username": "Devwitharjun", "snapshot_at": mar}]
@@ -103,12 +113,7 @@ def test_profile_observed_before_the_stub_still_gives_the_name(ws, together):
     ]
     groups = [[("i1", stub), ("i2", prof)]] if together else [[("i1", stub)], [("i2", prof)]]
     for files in groups:
-        with ws.transaction():
-            st = Stager(ws.duck, "")
-            for imp, rows in files:
-                st.next_file(imp)
-                st.add("accounts", _acc(rows))
-            st.merge()
+        _merge(ws, files)
     got = ws.duck.execute("SELECT username, followers, snapshot_at FROM accounts").fetchall()
     assert got == [("devwitharjun", 5200, mar)]
 
@@ -116,7 +121,6 @@ def test_profile_observed_before_the_stub_still_gives_the_name(ws, together):
 def test_a_stub_with_a_display_name_or_flag_is_still_a_stub(ws):
     """An Instagram commenter's verified badge or a Discord author's nickname comes with every comment or message:
     such a row is no profile — the newest of them names the account, and none replaces a profile's name."""
-    from tribescope.store._upsert import Stager
 
     ig = "instagram"
     files = [
@@ -128,11 +132,6 @@ def test_a_stub_with_a_display_name_or_flag_is_still_a_stub(ws):
         ),
         ("i4", [{"platform": ig, "account_id": "cook", "username": "Cook", "is_verified": False}]),
     ]
-    with ws.transaction():
-        st = Stager(ws.duck, "")
-        for imp, rows in files:
-            st.next_file(imp)
-            st.add("accounts", _acc(rows))
-        st.merge()
+    _merge(ws, files)
     got = ws.duck.execute("SELECT account_id, username, is_verified FROM accounts ORDER BY 1").fetchall()
     assert got == [("cook", "cook", False), ("fan0", "fan0", True)]

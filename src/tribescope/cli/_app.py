@@ -114,7 +114,7 @@ class PlainTable(Table):
         )
 
     def add_row(self, *renderables: Any, style: Any = None, end_section: bool = False) -> None:
-        """Text cells kept to themselves (:func:`~tribescope._cells.isolate_bidi`): a handle with a right-to-left
+        """Text cells kept to themselves (:func:`~tribescope._bidi.isolate_bidi`): a handle with a right-to-left
         override reversed the rest of its row."""
         super().add_row(
             *(Text(isolate_bidi(r)) if isinstance(r, str) else r for r in renderables),

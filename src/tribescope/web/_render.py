@@ -163,7 +163,7 @@ def _json_script(v: Any) -> Markup:
 @functools.cache
 def _isolated(v: Any) -> Any:
     """What a template shows of ``v``: a text with a bidirectional formatting character (a handle with U+202E) in an
-    isolate that closes it (:func:`~tribescope._cells.isolate_bidi`); markup the code built, and anything else, as
+    isolate that closes it (:func:`~tribescope._bidi.isolate_bidi`); markup the code built, and anything else, as
     it is."""
     return isolate_bidi(v) if type(v) is str else v
 
